@@ -1,0 +1,307 @@
+//! The command line: clap definitions, their translation into validated plans for the stages
+//! below, progress display and summaries. No module below this one imports clap.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::config::Config;
+use crate::exit_codes;
+use crate::read::{IoMode, ReadOptions};
+use crate::sample::{self, SamplePlan};
+use crate::scan::{self, Progress, RunSummary, ScanError, ScanPlan};
+use crate::walk::WalkOptions;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "recaudit",
+    version,
+    about = "Audit body-worn recorder footage: hash, parse and catalogue an evidence tree into Parquet",
+    long_about = "recaudit walks an evidence tree read-only, hashes every byte with BLAKE3, parses each \
+container (MP4/MOV/3GP/M4A, MPEG-TS, JPEG/EXIF, WAV/BWF, AVI) and writes a Parquet catalog that \
+SQL tools (DataFusion, DuckDB, pandas) read directly.",
+    after_help = "Exit codes: 0 completed; 2 invalid command line or configuration; 3 the run failed \
+(missing root, warehouse unwritable or locked) and nothing was committed."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Hash and parse every file under the roots and commit the catalog as one run.
+    #[command(after_help = "Examples:
+  recaudit scan /srv/evidence --warehouse /srv/recaudit
+  recaudit scan /mnt/share1 /mnt/share2 --warehouse wh --config recaudit.toml --quiet
+  recaudit scan /mnt/usb-disk --warehouse wh --io sequential --threads 2
+
+The warehouse holds one Parquet folder per table (files, streams, runs); a run becomes visible
+only when it is complete, so a killed run leaves the previous catalog intact. Open it with
+  duckdb -c \"SELECT status, count(*) FROM read_parquet('wh/files/*.parquet') GROUP BY 1\"
+
+Exit codes: 0 the run was committed (corrupt or unreadable files are rows, not failures);
+2 invalid command line or configuration; 3 the run failed (a root is missing, not mounted or
+empty; the warehouse is unwritable or locked by another run) and nothing was committed.")]
+    Scan(ScanArgs),
+    /// Write a synthetic evidence tree of recorder-like MP4 segments (for benchmarks and demos).
+    #[command(after_help = "Examples:
+  recaudit sample --out /tmp/evidence
+  recaudit sample --out /tmp/small --devices 50 --hours 2 --segment-seconds 4 --bitrate-kbps 4000
+  recaudit sample --out /tmp/big --devices 2 --hours 0.6 --segment-seconds 2100 --bitrate-kbps 4000
+
+Files are laid out as <unit>/<device>/<YYYYMMDD>/<device>_<officer>_<YYYYMMDDhhmmss>_<seq>.MP4,
+one session of 10-40 minutes after another with pauses between; each segment is real ISO BMFF
+(ftyp, mdat, moov; H.264 and AAC tracks) whose payload is pseudo-random and does not decode.
+File size is about bitrate x segment length.")]
+    Sample(SampleArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IoArg {
+    /// Read many files at once, one per thread (SSD, RAID, page cache).
+    Parallel,
+    /// Read one file at a time front to back (spinning disks, tape-backed shares).
+    Sequential,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    /// Folders (or single files) to scan. Each must exist; an empty folder is refused unless
+    /// --allow-empty-root, since an unmounted share looks empty.
+    #[arg(required = true, value_name = "ROOT")]
+    pub roots: Vec<PathBuf>,
+    /// Warehouse folder for the Parquet tables (created if missing).
+    #[arg(long, short = 'w', value_name = "DIR")]
+    pub warehouse: PathBuf,
+    /// Configuration file (time zone, path patterns, read sizes); defaults apply without it.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print only the final summary (also the default when stderr is not a terminal).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// How to schedule reads.
+    #[arg(long, value_enum, default_value = "parallel")]
+    pub io: IoArg,
+    /// Never memory-map files; read them in chunks (safer on shares where files may shrink).
+    #[arg(long)]
+    pub no_mmap: bool,
+    /// Follow symbolic links (each directory is still visited once, so loops are harmless).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Accept a root that is an empty folder.
+    #[arg(long)]
+    pub allow_empty_root: bool,
+    /// Print the run summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SampleArgs {
+    /// Folder to write the tree into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of recorders.
+    #[arg(long, default_value_t = 4)]
+    pub devices: u32,
+    /// Hours of recording per recorder.
+    #[arg(long, default_value_t = 1.0)]
+    pub hours: f64,
+    /// Seed: the same seed gives the same tree.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Segment length in seconds (a session's last segment is shorter).
+    #[arg(long, default_value_t = 300)]
+    pub segment_seconds: u32,
+    /// Video bitrate in kbit/s (sets the file size).
+    #[arg(long, default_value_t = 4000)]
+    pub bitrate_kbps: u32,
+    #[arg(long, default_value_t = 1920)]
+    pub width: u32,
+    #[arg(long, default_value_t = 1080)]
+    pub height: u32,
+    #[arg(long, default_value_t = 25)]
+    pub fps: u32,
+}
+
+/// Parses the process arguments, runs the command, and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit_codes::USAGE } else { exit_codes::OK };
+        }
+    };
+    match cli.command {
+        Command::Scan(a) => run_scan(a),
+        Command::Sample(a) => run_sample(a),
+    }
+}
+
+fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
+    let config = match &a.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    config.zone()?;
+    crate::pathinfo::PathPatterns::new(&config.path_patterns, config.zone()?)?;
+    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    if threads == 0 {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    let io = match a.io {
+        IoArg::Parallel => IoMode::Parallel,
+        IoArg::Sequential => IoMode::Sequential,
+    };
+    let read = ReadOptions {
+        mmap_min_bytes: config.scan.mmap_min_bytes,
+        chunk_bytes: config.scan.chunk_bytes.clamp(4096, 64 << 20),
+        use_mmap: !a.no_mmap && io == IoMode::Parallel,
+        parallel_hash: true,
+    };
+    Ok(ScanPlan {
+        roots: a.roots.clone(),
+        warehouse: a.warehouse.clone(),
+        config,
+        threads,
+        io,
+        read,
+        walk: WalkOptions { follow_symlinks: a.follow_symlinks, allow_empty_root: a.allow_empty_root },
+    })
+}
+
+struct Bar {
+    bar: ProgressBar,
+    files: AtomicU64,
+    total_files: AtomicU64,
+}
+
+impl Progress for Bar {
+    fn walked(&self, files: u64, bytes: u64) {
+        self.total_files.store(files, Ordering::Relaxed);
+        self.bar.set_length(bytes);
+        self.bar.set_message(format!("0/{files} files"));
+    }
+    fn bytes(&self, n: u64) {
+        self.bar.inc(n);
+    }
+    fn file_done(&self) {
+        let done = self.files.fetch_add(1, Ordering::Relaxed) + 1;
+        let total = self.total_files.load(Ordering::Relaxed);
+        if done == total || done % 64 == 0 {
+            self.bar.set_message(format!("{done}/{total} files"));
+        }
+    }
+    fn committing(&self) {
+        self.bar.set_message("writing the warehouse");
+    }
+}
+
+fn run_scan(a: ScanArgs) -> i32 {
+    let plan = match scan_plan(&a) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("recaudit scan: {e:#}");
+            return exit_codes::USAGE;
+        }
+    };
+    let show = !a.quiet && std::io::stderr().is_terminal();
+    let bar = ProgressBar::with_draw_target(Some(0), if show { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    if show {
+        bar.enable_steady_tick(Duration::from_millis(200));
+    }
+    let progress = Bar { bar, files: AtomicU64::new(0), total_files: AtomicU64::new(0) };
+    let result = scan::run_scan(&plan, &progress);
+    progress.bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+            } else {
+                print_summary(&s);
+            }
+            exit_codes::OK
+        }
+        Err(e) => {
+            eprintln!("recaudit scan: {e}");
+            eprintln!("recaudit scan: nothing was committed; the warehouse is as it was before this run");
+            match e {
+                ScanError::Config(_) => exit_codes::USAGE,
+                _ => exit_codes::RUN_FAILED,
+            }
+        }
+    }
+}
+
+pub fn human_bytes(b: f64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 { format!("{b:.0} B") } else { format!("{v:.1} {}", units[i]) }
+}
+
+fn print_summary(s: &RunSummary) {
+    let r = &s.run;
+    let rate = if r.elapsed_s > 0.0 { r.hashed_bytes as f64 / r.elapsed_s } else { 0.0 };
+    println!("recaudit scan: run {} committed to {}", r.run_id, s.warehouse.display());
+    println!(
+        "  files   {:>10}  ok {}, corrupt {}, truncated {}, unreadable {}, unsupported {}",
+        r.files, r.files_ok, r.files_corrupt, r.files_truncated, r.files_unreadable, r.files_unsupported
+    );
+    println!("  bytes   {:>10}  hashed in {:.2} s ({}/s, {} threads, {} I/O)", human_bytes(r.bytes as f64), r.elapsed_s, human_bytes(rate), r.threads, r.io_mode);
+    if r.files_changed_during_read > 0 {
+        println!("  changed while read: {} (see files.changed_during_read)", r.files_changed_during_read);
+    }
+    println!("  tables  {}/{{files,streams,runs}}/*.parquet", s.warehouse.display());
+}
+
+fn run_sample(a: SampleArgs) -> i32 {
+    let plan = SamplePlan {
+        out: a.out.clone(),
+        devices: a.devices,
+        hours: a.hours,
+        seed: a.seed,
+        segment_seconds: a.segment_seconds,
+        bitrate_kbps: a.bitrate_kbps,
+        width: a.width,
+        height: a.height,
+        fps: a.fps,
+    };
+    match sample::generate(&plan) {
+        Ok(s) => {
+            println!(
+                "recaudit sample: wrote {} files ({}) in {} sessions under {}",
+                s.files,
+                human_bytes(s.bytes as f64),
+                s.sessions,
+                a.out.display()
+            );
+            exit_codes::OK
+        }
+        Err(e @ sample::SampleError::Invalid(_)) => {
+            eprintln!("recaudit sample: {e}");
+            exit_codes::USAGE
+        }
+        Err(e) => {
+            eprintln!("recaudit sample: {e}");
+            exit_codes::RUN_FAILED
+        }
+    }
+}

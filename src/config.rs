@@ -1,0 +1,97 @@
+//! `recaudit.toml`: the settings a bureau tunes to its own recorders and file layout. Everything
+//! has a documented default, so the file is optional; an unknown key is an error rather than a
+//! silently ignored typo.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config: time zone '{0}' is not a known IANA zone name (for example Asia/Shanghai)")]
+    Zone(String),
+    #[error("config: path pattern '{name}' is not a valid regex: {message}")]
+    Regex { name: String, message: String },
+    #[error("config: path pattern '{name}' uses capture group '{group}'; allowed groups are {allowed}")]
+    Group { name: String, group: String, allowed: &'static str },
+}
+
+/// A named regex applied to a file's path relative to its scan root (with `/` separators).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PathPattern {
+    pub name: String,
+    pub regex: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// IANA zone of the wall-clock times in file names and in zone-less metadata.
+    pub timezone: String,
+    /// Tried in order; each field is taken from the first pattern that matches and names it.
+    pub path_patterns: Vec<PathPattern>,
+    pub scan: ScanSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanSettings {
+    /// Files at least this large are memory-mapped; smaller ones are read in chunks.
+    pub mmap_min_bytes: u64,
+    /// Size of each read (and of each slice of a mapped file handed to the hasher).
+    pub chunk_bytes: usize,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings { mmap_min_bytes: 64 << 20, chunk_bytes: 256 << 10 }
+    }
+}
+
+pub const GROUPS: &[&str] = &["device", "officer", "unit", "datetime", "date", "time", "seq"];
+
+pub fn default_patterns() -> Vec<PathPattern> {
+    let p = |name: &str, regex: &str| PathPattern { name: name.into(), regex: regex.into() };
+    vec![
+        // DSJ-A8-0001234_OF1023_20260312093015_0003.MP4
+        p(
+            "device_officer_datetime_seq",
+            r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
+        ),
+        // DSJ-A8-0001234_20260312093015_0003.MP4
+        p("device_datetime_seq", r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$"),
+        // <device>/[<date>/]20260312_093015_0003.MP4
+        p(
+            "device_folder_date_time_seq",
+            r"(?:^|/)(?P<device>[^/]+)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
+        ),
+        // <unit>/<device>/<date>/<file>
+        p("unit_device_date_folders", r"^(?P<unit>[^/]+)/(?P<device>[^/]+)/(?:\d{8}|\d{4}-\d{2}-\d{2})/[^/]+$"),
+    ]
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { timezone: "Asia/Shanghai".into(), path_patterns: default_patterns(), scan: ScanSettings::default() }
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        Self::parse(&text).map_err(|message| ConfigError::Parse { path: path.into(), message })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub fn zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.timezone.parse().map_err(|_| ConfigError::Zone(self.timezone.clone()))
+    }
+}

@@ -1,0 +1,10 @@
+//! Process exit codes: part of the interface for cron and systemd jobs.
+
+/// The command completed. For `scan`: the run was committed, whatever the files' statuses
+/// (corrupt and truncated files are data, reported in the catalog).
+pub const OK: i32 = 0;
+/// The command line or the configuration file is invalid; nothing was done.
+pub const USAGE: i32 = 2;
+/// The run itself failed (a root missing or unmounted, the warehouse unwritable or locked):
+/// nothing was committed and the previous warehouse is unchanged.
+pub const RUN_FAILED: i32 = 3;

@@ -1,0 +1,15 @@
+//! recaudit: audits body-worn recorder footage. The stages, in the order data flows through
+//! them: [`walk`] -> [`read`] (hash + [`media`] parse, one pass) -> [`scan`] (rows) ->
+//! [`store`] (Parquet warehouse). [`cli`] is the only module that knows about the command line.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod exit_codes;
+pub mod media;
+pub mod pathinfo;
+pub mod read;
+pub mod sample;
+pub mod scan;
+pub mod store;
+pub mod walk;

@@ -1,0 +1,191 @@
+//! H.264 sequence parameter sets (ITU-T H.264 §7.3.2.1.1): profile, level and picture size.
+//! Used for MP4 `avcC` records and for parameter sets found in MPEG-TS elementary streams, so
+//! that a change of coding parameters inside one recording can be seen.
+
+use super::cursor::{BitReader, R};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sps {
+    pub profile_idc: u8,
+    pub level_idc: u8,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Removes emulation-prevention bytes (00 00 03 -> 00 00), bounded by the input length.
+pub fn unescape(nal: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(nal.len());
+    let mut zeros = 0;
+    for &b in nal {
+        if zeros >= 2 && b == 3 {
+            zeros = 0;
+            continue;
+        }
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+        out.push(b);
+    }
+    out
+}
+
+pub fn profile_name(idc: u8) -> String {
+    match idc {
+        66 => "Baseline".into(),
+        77 => "Main".into(),
+        88 => "Extended".into(),
+        100 => "High".into(),
+        110 => "High 10".into(),
+        122 => "High 4:2:2".into(),
+        244 => "High 4:4:4".into(),
+        n => format!("profile {n}"),
+    }
+}
+
+fn skip_scaling_list(b: &mut BitReader, size: usize) -> R<()> {
+    let (mut last, mut next) = (8i32, 8i32);
+    for _ in 0..size {
+        if next != 0 {
+            let delta = b.se()?;
+            next = (last + delta + 256).rem_euclid(256);
+        }
+        if next != 0 {
+            last = next;
+        }
+    }
+    Ok(())
+}
+
+/// Parses an SPS NAL unit (starting with its one-byte NAL header, still escaped).
+pub fn parse_sps(nal: &[u8]) -> Option<Sps> {
+    if nal.first().map(|h| h & 0x1f) != Some(7) {
+        return None;
+    }
+    let raw = unescape(&nal[1..nal.len().min(512)]);
+    parse_rbsp(&raw).ok()
+}
+
+fn parse_rbsp(d: &[u8]) -> R<Sps> {
+    let mut b = BitReader::new(d);
+    let profile_idc = b.bits(8)? as u8;
+    let _constraints = b.bits(8)?;
+    let level_idc = b.bits(8)? as u8;
+    let _sps_id = b.ue()?;
+    let mut chroma_format_idc = 1;
+    if matches!(profile_idc, 100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135) {
+        chroma_format_idc = b.ue()?;
+        if chroma_format_idc == 3 {
+            b.bit()?;
+        }
+        b.ue()?;
+        b.ue()?;
+        b.bit()?;
+        if b.bit()? == 1 {
+            let lists = if chroma_format_idc == 3 { 12 } else { 8 };
+            for i in 0..lists {
+                if b.bit()? == 1 {
+                    skip_scaling_list(&mut b, if i < 6 { 16 } else { 64 })?;
+                }
+            }
+        }
+    }
+    b.ue()?; // log2_max_frame_num_minus4
+    match b.ue()? {
+        0 => {
+            b.ue()?;
+        }
+        1 => {
+            b.bit()?;
+            b.se()?;
+            b.se()?;
+            let n = b.ue()?;
+            if n > 255 {
+                return Err(super::cursor::Short);
+            }
+            for _ in 0..n {
+                b.se()?;
+            }
+        }
+        _ => {}
+    }
+    b.ue()?; // max_num_ref_frames
+    b.bit()?;
+    let w_mbs = u64::from(b.ue()?) + 1;
+    let h_units = u64::from(b.ue()?) + 1;
+    let frame_mbs_only = u64::from(b.bit()?);
+    if frame_mbs_only == 0 {
+        b.bit()?;
+    }
+    b.bit()?;
+    let (mut cl, mut cr, mut ct, mut cb) = (0u64, 0u64, 0u64, 0u64);
+    if b.bit()? == 1 {
+        cl = b.ue()?.into();
+        cr = b.ue()?.into();
+        ct = b.ue()?.into();
+        cb = b.ue()?.into();
+    }
+    let (sub_w, sub_h) = match chroma_format_idc {
+        1 => (2, 2),
+        2 => (2, 1),
+        _ => (1, 1),
+    };
+    let crop_x = sub_w;
+    let crop_y = sub_h * (2 - frame_mbs_only);
+    let width = (w_mbs * 16).saturating_sub(crop_x * (cl + cr));
+    let height = ((2 - frame_mbs_only) * h_units * 16).saturating_sub(crop_y * (ct + cb));
+    Ok(Sps {
+        profile_idc,
+        level_idc,
+        width: width.min(u64::from(u32::MAX)) as u32,
+        height: height.min(u64::from(u32::MAX)) as u32,
+    })
+}
+
+/// Splits an Annex B byte stream into NAL units (without start codes).
+pub fn annexb_nals(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + 3 <= data.len() {
+        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+            starts.push(i + 3);
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = Vec::with_capacity(starts.len());
+    for (k, &s) in starts.iter().enumerate() {
+        let mut e = starts.get(k + 1).map(|&n| n - 3).unwrap_or(data.len());
+        while e > s && data[e - 1] == 0 {
+            e -= 1;
+        }
+        out.push(&data[s..e]);
+    }
+    out.into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_real_x264_sps() {
+        // SPS written by x264 for 320x240 High profile, level 1.3 (from an ffmpeg-made file).
+        let sps = [
+            0x67, 0x64, 0x00, 0x0d, 0xac, 0xd9, 0x41, 0x41, 0xfb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00,
+            0x10, 0x00, 0x00, 0x03, 0x01, 0x40, 0xf1, 0x42, 0x99, 0x60,
+        ];
+        let s = parse_sps(&sps).expect("sps");
+        assert_eq!((s.profile_idc, s.level_idc, s.width, s.height), (100, 13, 320, 240));
+    }
+
+    #[test]
+    fn garbage_is_rejected_not_panicking() {
+        assert_eq!(parse_sps(&[0x67]), None);
+        assert_eq!(parse_sps(&[0x67, 0x64, 0, 0, 0, 0, 0, 0]), None);
+        assert_eq!(parse_sps(&[0x68, 1, 2, 3]), None);
+    }
+
+    #[test]
+    fn unescapes_emulation_prevention() {
+        assert_eq!(unescape(&[0, 0, 3, 1, 0, 0, 3]), vec![0, 0, 1, 0, 0]);
+    }
+}

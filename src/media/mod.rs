@@ -1,0 +1,389 @@
+//! Container parsers. Each one is fed the file's bytes in order, chunk by chunk, by the reader
+//! that hashes them, so a file is read from storage once. A parser keeps only the metadata it
+//! needs (an MP4's `moov`, a JPEG's header segments) and skips payload, so memory stays bounded
+//! whatever the file size. Parsers never see the command line or the configuration: they turn
+//! bytes into [`MediaInfo`] facts and a [`Problem`] when the bytes break their format.
+
+pub mod bmff;
+pub mod chunks;
+pub mod cursor;
+pub mod h264;
+pub mod jpeg;
+pub mod riff;
+pub mod ts;
+
+use chrono::NaiveDateTime;
+
+/// Which container the bytes are (by content, not by file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    Mp4,
+    Mov,
+    ThreeGp,
+    M4a,
+    Heif,
+    MpegTs,
+    Jpeg,
+    Wav,
+    Avi,
+    Matroska,
+    Unknown,
+}
+
+impl Container {
+    pub fn name(self) -> &'static str {
+        match self {
+            Container::Mp4 => "mp4",
+            Container::Mov => "mov",
+            Container::ThreeGp => "3gp",
+            Container::M4a => "m4a",
+            Container::Heif => "heif",
+            Container::MpegTs => "mpegts",
+            Container::Jpeg => "jpeg",
+            Container::Wav => "wav",
+            Container::Avi => "avi",
+            Container::Matroska => "matroska",
+            Container::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    Video,
+    Audio,
+    Photo,
+    Other,
+}
+
+impl MediaKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MediaKind::Video => "video",
+            MediaKind::Audio => "audio",
+            MediaKind::Photo => "photo",
+            MediaKind::Other => "other",
+        }
+    }
+}
+
+/// A recording time as the container states it. Containers disagree on zones: ISO BMFF says
+/// UTC (though some recorders write local time), EXIF and Broadcast-WAV give a wall-clock time
+/// with no zone. The scan stage turns `Local` into UTC with the configured zone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RecordedTime {
+    /// Seconds since the Unix epoch, UTC.
+    Utc(i64),
+    /// A wall-clock time with an explicit offset from UTC, in seconds.
+    Offset(NaiveDateTime, i32),
+    /// A wall-clock time in an unstated zone.
+    Local(NaiveDateTime),
+}
+
+/// The largest step between consecutive timestamps of a stream beyond its usual step.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Jump {
+    /// Position of the jump from the stream start, in seconds.
+    pub at_s: f64,
+    /// How far the step exceeded the usual step (negative: time went backwards), in seconds.
+    pub size_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditEntry {
+    pub segment_duration: u64,
+    pub media_time: i64,
+    pub rate: f64,
+}
+
+/// One track (ISO BMFF), elementary stream (MPEG-TS) or stream (AVI/WAV).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StreamInfo {
+    pub track_id: Option<u32>,
+    /// video, audio, data, subtitle, hint or other.
+    pub kind: String,
+    /// Normalised codec name (h264, hevc, aac, pcm_s16le...).
+    pub codec: Option<String>,
+    /// The tag as stored (avc1, mp4a, stream_type 0x1b...).
+    pub codec_tag: Option<String>,
+    pub profile: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub frame_rate: Option<f64>,
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u16>,
+    pub timescale: Option<u32>,
+    pub duration_s: Option<f64>,
+    pub sample_count: Option<u64>,
+    /// Sample-duration statistics in timescale ticks: smallest, largest and most frequent.
+    pub delta_min: Option<u64>,
+    pub delta_max: Option<u64>,
+    pub delta_typical: Option<u64>,
+    pub jump: Option<Jump>,
+    pub edits: Vec<EditEntry>,
+    pub sample_descriptions: u32,
+    /// One entry per sample description: "avc1 1920x1080", "mp4a 48000Hz 1ch".
+    pub description_summaries: Vec<String>,
+    pub handler_name: Option<String>,
+    pub compressor: Option<String>,
+    pub language: Option<String>,
+    /// Distinct sequence parameter sets seen (sample descriptions plus in-band for MPEG-TS).
+    pub parameter_sets: u32,
+    pub continuity_errors: u32,
+    pub creation_time: Option<RecordedTime>,
+}
+
+/// Everything a parser learned about a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaInfo {
+    pub container: Container,
+    pub kind: MediaKind,
+    pub major_brand: Option<String>,
+    pub compatible_brands: Vec<String>,
+    pub duration_s: Option<f64>,
+    pub creation_time: Option<RecordedTime>,
+    pub creation_time_raw: Option<String>,
+    /// Which field the creation time came from (mvhd, ©day, exif, bext, ...).
+    pub creation_time_source: Option<&'static str>,
+    pub encoder: Option<String>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub software: Option<String>,
+    pub gps: Option<(f64, f64, Option<f64>)>,
+    /// Top-level structure in file order (box or chunk types), runs collapsed.
+    pub layout: Vec<String>,
+    pub fragmented: bool,
+    pub fragments: u32,
+    /// Largest jump between a fragment's decode time and where the previous one ended.
+    pub fragment_jump: Option<Jump>,
+    pub pcr_jump: Option<Jump>,
+    pub continuity_errors: u32,
+    pub streams: Vec<StreamInfo>,
+    /// Oddities that do not make the file unusable.
+    pub notes: Vec<String>,
+}
+
+impl MediaInfo {
+    pub fn new(container: Container) -> Self {
+        MediaInfo {
+            container,
+            kind: MediaKind::Other,
+            major_brand: None,
+            compatible_brands: Vec::new(),
+            duration_s: None,
+            creation_time: None,
+            creation_time_raw: None,
+            creation_time_source: None,
+            encoder: None,
+            make: None,
+            model: None,
+            software: None,
+            gps: None,
+            layout: Vec::new(),
+            fragmented: false,
+            fragments: 0,
+            fragment_jump: None,
+            pcr_jump: None,
+            continuity_errors: 0,
+            streams: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The first video stream, else the first stream.
+    pub fn main_video(&self) -> Option<&StreamInfo> {
+        self.streams.iter().find(|s| s.kind == "video")
+    }
+    pub fn main_audio(&self) -> Option<&StreamInfo> {
+        self.streams.iter().find(|s| s.kind == "audio")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The file ends before its structure does.
+    Truncated,
+    /// The structure is broken or not what the name says.
+    Corrupt,
+    /// A container recaudit does not parse.
+    Unsupported,
+}
+
+/// Why a file's bytes could not be fully understood. `message` names the clause of the format
+/// specification that was broken and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn truncated(message: impl Into<String>) -> Self {
+        Problem { kind: ProblemKind::Truncated, message: message.into() }
+    }
+    pub fn corrupt(message: impl Into<String>) -> Self {
+        Problem { kind: ProblemKind::Corrupt, message: message.into() }
+    }
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Problem { kind: ProblemKind::Unsupported, message: message.into() }
+    }
+}
+
+/// A parser's verdict on a whole file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub info: MediaInfo,
+    pub problem: Option<Problem>,
+}
+
+/// A parser consuming the file front to back.
+pub trait Sink: Send {
+    fn feed(&mut self, data: &[u8]);
+    /// Called once after the last byte; `total` is the number of bytes fed.
+    fn finish(self: Box<Self>, total: u64) -> Parsed;
+}
+
+/// Bytes the reader must hand to [`sniff`] (or the whole file, if shorter).
+pub const SNIFF_LEN: usize = 1024;
+
+/// Chooses a parser from the first bytes of a file and the name's extension (lower case,
+/// without dot). The content decides; the extension only tells what was expected, so a file
+/// named `.MP4` that holds random bytes is reported as corrupt rather than unsupported.
+pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
+    if let Some(c) = bmff::detect(head) {
+        return Box::new(bmff::BmffSink::new(c));
+    }
+    if let Some(pkt) = ts::detect(head) {
+        return Box::new(ts::TsSink::new(pkt));
+    }
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Box::new(jpeg::JpegSink::new());
+    }
+    if head.len() >= 12 && (&head[0..4] == b"RIFF" || &head[0..4] == b"RF64") {
+        match &head[8..12] {
+            b"WAVE" => return Box::new(riff::RiffSink::new(Container::Wav)),
+            b"AVI " => return Box::new(riff::RiffSink::new(Container::Avi)),
+            _ => {}
+        }
+    }
+    let expected = expected_container(ext);
+    let found = if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        Some(Container::Matroska)
+    } else {
+        None
+    };
+    Box::new(Unrecognised { expected, found, head: head.iter().take(16).copied().collect() })
+}
+
+/// The container a file extension promises, if it names a media format recaudit parses.
+pub fn expected_container(ext: &str) -> Option<Container> {
+    Some(match ext {
+        "mp4" | "m4v" => Container::Mp4,
+        "mov" | "qt" => Container::Mov,
+        "3gp" | "3g2" => Container::ThreeGp,
+        "m4a" => Container::M4a,
+        "ts" | "mts" | "m2ts" | "m2t" => Container::MpegTs,
+        "jpg" | "jpeg" | "jpe" => Container::Jpeg,
+        "wav" | "bwf" => Container::Wav,
+        "avi" => Container::Avi,
+        "mkv" | "webm" => Container::Matroska,
+        _ => return None,
+    })
+}
+
+/// The sink for bytes no parser recognised: still hashed, reported as unsupported, or as corrupt
+/// when the name promised a format recaudit parses.
+struct Unrecognised {
+    expected: Option<Container>,
+    found: Option<Container>,
+    head: Vec<u8>,
+}
+
+impl Sink for Unrecognised {
+    fn feed(&mut self, _data: &[u8]) {}
+    fn finish(self: Box<Self>, total: u64) -> Parsed {
+        let container = self.found.unwrap_or(Container::Unknown);
+        let mut info = MediaInfo::new(container);
+        if container == Container::Matroska {
+            info.kind = MediaKind::Video;
+        }
+        let hex: String = self.head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let problem = match (self.expected, self.found) {
+            (_, Some(Container::Matroska)) => Problem::unsupported(
+                "Matroska/WebM container (EBML header 1a45dfa3): hashed but not parsed",
+            ),
+            (_, _) if total == 0 => Problem::truncated("file is empty (0 bytes)"),
+            (Some(Container::Matroska), None) => Problem::corrupt(format!(
+                "name says Matroska but there is no EBML header (first bytes {hex})"
+            )),
+            (Some(exp), None) => Problem::corrupt(format!(
+                "name says {} but the content is not {} (first bytes {hex})",
+                exp.name(),
+                exp.name()
+            )),
+            _ => Problem::unsupported(format!(
+                "not a recognised media container (first bytes {hex})"
+            )),
+        };
+        Parsed { info, problem: Some(problem) }
+    }
+}
+
+/// Collapses runs in a top-level layout: `moof,mdat,moof,mdat` becomes `(moof,mdat)x2` and
+/// `free,free,free` becomes `freex3`, so fragmented files stay readable.
+pub fn collapse_layout(types: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < types.len() {
+        // a repeated pair
+        if i + 3 < types.len() && types[i] != types[i + 1] {
+            let (a, b) = (&types[i], &types[i + 1]);
+            let mut n = 1;
+            while i + 2 * n + 1 < types.len() && &types[i + 2 * n] == a && &types[i + 2 * n + 1] == b {
+                n += 1;
+            }
+            if n >= 2 {
+                out.push(format!("({a},{b})x{n}"));
+                i += 2 * n;
+                continue;
+            }
+        }
+        let mut n = 1;
+        while i + n < types.len() && types[i + n] == types[i] {
+            n += 1;
+        }
+        out.push(if n > 1 { format!("{}x{n}", types[i]) } else { types[i].clone() });
+        i += n;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn layout_collapses_runs_and_pairs() {
+        assert_eq!(collapse_layout(&s(&["ftyp", "moov", "mdat"])), s(&["ftyp", "moov", "mdat"]));
+        assert_eq!(
+            collapse_layout(&s(&["ftyp", "moov", "moof", "mdat", "moof", "mdat", "moof", "mdat", "mfra"])),
+            s(&["ftyp", "moov", "(moof,mdat)x3", "mfra"])
+        );
+        assert_eq!(collapse_layout(&s(&["free", "free", "free", "mdat"])), s(&["freex3", "mdat"]));
+    }
+
+    #[test]
+    fn random_bytes_named_mp4_are_corrupt_not_unsupported() {
+        let mut sink = sniff(&[0x13, 0x37, 0x00, 0x42, 0x99], "mp4");
+        sink.feed(&[0x13, 0x37, 0x00, 0x42, 0x99]);
+        let p = sink.finish(5);
+        assert_eq!(p.problem.map(|p| p.kind), Some(ProblemKind::Corrupt));
+        let mut other = sniff(b"hello", "txt");
+        other.feed(b"hello");
+        assert_eq!(other.finish(5).problem.map(|p| p.kind), Some(ProblemKind::Unsupported));
+    }
+}

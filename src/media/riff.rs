@@ -1,0 +1,305 @@
+//! RIFF files: WAV (with Broadcast-WAV `bext` origination dates, EBU Tech 3285) and AVI
+//! (OpenDML included). The RIFF form is descended into; `fmt `, `bext`, `LIST` headers and
+//! `IDIT` are kept (bounded), while `data`, `movi` and `idx1` are skipped.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use super::chunks::{ChunkStream, Decision, Format, Header};
+use super::cursor::{Cursor, fourcc_str, text};
+use super::{Container, MediaInfo, MediaKind, Parsed, Problem, RecordedTime, Sink, StreamInfo};
+
+const KEEP_LIMIT: u64 = 16 << 20;
+
+pub struct RiffSink {
+    cs: ChunkStream,
+    info: MediaInfo,
+    data_bytes: u64,
+    byte_rate: u32,
+    saw_fmt: bool,
+    avi_frames: Option<(u32, u32)>,
+    riff_forms: u32,
+}
+
+impl RiffSink {
+    pub fn new(container: Container) -> Self {
+        RiffSink {
+            cs: ChunkStream::new(Format::Riff),
+            info: MediaInfo::new(container),
+            data_bytes: 0,
+            byte_rate: 0,
+            saw_fmt: false,
+            avi_frames: None,
+            riff_forms: 0,
+        }
+    }
+
+    fn on_chunk(&mut self, h: &Header, body: &[u8], descended: bool) {
+        if descended {
+            self.riff_forms += 1;
+            return;
+        }
+        match &h.typ {
+            b"fmt " => self.fmt(body),
+            b"bext" => self.bext(body),
+            b"LIST" => self.list(body),
+            b"IDIT" => {
+                if let Some(t) = text(body) {
+                    self.info.creation_time_raw.get_or_insert(t.clone());
+                    if self.info.creation_time.is_none() {
+                        if let Ok(n) = NaiveDateTime::parse_from_str(&t, "%a %b %e %H:%M:%S %Y") {
+                            self.info.creation_time = Some(RecordedTime::Local(n));
+                            self.info.creation_time_source = Some("avi:IDIT");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn fmt(&mut self, b: &[u8]) {
+        let mut c = Cursor::new(b);
+        let Ok((tag, ch, rate, byte_rate, _align, bits)) = (|| -> super::cursor::R<_> { Ok((c.le16()?, c.le16()?, c.le32()?, c.le32()?, c.le16()?, c.le16()?)) })() else {
+            return;
+        };
+        self.saw_fmt = true;
+        self.byte_rate = byte_rate;
+        let codec = match (tag, bits) {
+            (1, 8) => "pcm_u8".to_string(),
+            (1, b) | (0xFFFE, b) => format!("pcm_s{b}le"),
+            (3, b) => format!("pcm_f{b}le"),
+            (6, _) => "pcm_alaw".into(),
+            (7, _) => "pcm_mulaw".into(),
+            (0x11, _) => "adpcm_ima_wav".into(),
+            (0x55, _) => "mp3".into(),
+            (0xFF, _) | (0x1610, _) => "aac".into(),
+            (t, _) => format!("wave format 0x{t:04x}"),
+        };
+        self.info.streams.push(StreamInfo {
+            kind: "audio".into(),
+            codec: Some(codec),
+            codec_tag: Some(format!("0x{tag:04x}")),
+            sample_rate: Some(rate),
+            channels: Some(ch),
+            sample_descriptions: 1,
+            description_summaries: vec![format!("0x{tag:04x} {rate}Hz {ch}ch {bits}bit")],
+            ..Default::default()
+        });
+    }
+
+    fn bext(&mut self, b: &[u8]) {
+        // Description 256, Originator 32, OriginatorReference 32, OriginationDate 10,
+        // OriginationTime 8.
+        let originator = b.get(256..288).and_then(text);
+        if let Some(o) = originator {
+            self.info.make.get_or_insert(o);
+        }
+        let date = b.get(320..330).and_then(text);
+        let time = b.get(330..338).and_then(text);
+        if let Some(d) = &date {
+            let raw = format!("{d} {}", time.clone().unwrap_or_default());
+            // EBU allows '-', '_', ':', ' ' or '.' as separators.
+            let norm = |s: &str| s.chars().map(|c| if c.is_ascii_digit() { c } else { '-' }).collect::<String>();
+            let nd = NaiveDate::parse_from_str(&norm(d), "%Y-%m-%d").ok();
+            let nt = time.as_deref().and_then(|t| NaiveTime::parse_from_str(&norm(t), "%H-%M-%S").ok());
+            if let Some(nd) = nd {
+                self.info.creation_time = Some(RecordedTime::Local(nd.and_time(nt.unwrap_or_default())));
+                self.info.creation_time_raw = Some(raw.trim().to_string());
+                self.info.creation_time_source = Some("bext");
+            }
+        }
+        if let Some(hist) = b.get(602..).and_then(text) {
+            self.info.encoder.get_or_insert(hist.lines().last().unwrap_or_default().to_string());
+        }
+    }
+
+    fn list(&mut self, b: &[u8]) {
+        let mut c = Cursor::new(b);
+        let Ok(kind) = c.fourcc() else { return };
+        // LIST children are RIFF chunks too: walk them in memory.
+        let mut sub = c.rest();
+        let mut stream_kind: Option<[u8; 4]> = None;
+        while sub.len() >= 8 {
+            let id = [sub[0], sub[1], sub[2], sub[3]];
+            let size = u32::from_le_bytes([sub[4], sub[5], sub[6], sub[7]]) as usize;
+            let Some(body) = sub.get(8..8usize.saturating_add(size)) else { break };
+            match (&kind, &id) {
+                (b"INFO", b"ISFT") => {
+                    if let Some(t) = text(body) {
+                        self.info.encoder.get_or_insert(t);
+                    }
+                }
+                (b"INFO", b"ICRD") => {
+                    if let Some(t) = text(body) {
+                        if self.info.creation_time.is_none() {
+                            if let Some(rt) = super::bmff::parse_datetime(&t).or_else(|| {
+                                NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(RecordedTime::Local)
+                            }) {
+                                self.info.creation_time = Some(rt);
+                                self.info.creation_time_source = Some("riff:ICRD");
+                            }
+                            self.info.creation_time_raw.get_or_insert(t);
+                        }
+                    }
+                }
+                (b"INFO", b"IMAK") | (b"INFO", b"IART") => {
+                    if let Some(t) = text(body) {
+                        self.info.make.get_or_insert(t);
+                    }
+                }
+                (_, b"LIST") => self.list(body),
+                (b"hdrl", b"avih") => {
+                    let mut a = Cursor::new(body);
+                    if let Ok((us, _, _, _, frames)) = (|| -> super::cursor::R<_> { Ok((a.le32()?, a.le32()?, a.le32()?, a.le32()?, a.le32()?)) })() {
+                        self.avi_frames = Some((us, frames));
+                    }
+                }
+                (b"strl", b"strh") => {
+                    let mut a = Cursor::new(body);
+                    let r = (|| -> super::cursor::R<_> {
+                        let t = a.fourcc()?;
+                        let handler = a.fourcc()?;
+                        a.skip(12)?;
+                        let scale = a.le32()?;
+                        let rate = a.le32()?;
+                        a.skip(4)?;
+                        let length = a.le32()?;
+                        Ok((t, handler, scale, rate, length))
+                    })();
+                    if let Ok((t, handler, scale, rate, length)) = r {
+                        stream_kind = Some(t);
+                        let kind = match &t {
+                            b"vids" => "video",
+                            b"auds" => "audio",
+                            b"txts" => "subtitle",
+                            _ => "other",
+                        };
+                        let mut s = StreamInfo {
+                            kind: kind.into(),
+                            codec_tag: Some(fourcc_str(&handler)),
+                            sample_count: Some(u64::from(length)),
+                            timescale: Some(rate),
+                            sample_descriptions: 1,
+                            ..Default::default()
+                        };
+                        if scale > 0 && rate > 0 {
+                            s.duration_s = Some(f64::from(length) * f64::from(scale) / f64::from(rate));
+                            if kind == "video" {
+                                s.frame_rate = Some(f64::from(rate) / f64::from(scale));
+                            }
+                        }
+                        self.info.streams.push(s);
+                    }
+                }
+                (b"strl", b"strf") => {
+                    let mut a = Cursor::new(body);
+                    if let Some(s) = self.info.streams.last_mut() {
+                        if stream_kind == Some(*b"vids") {
+                            if let Ok((_, w, h, _, _, comp)) = (|| -> super::cursor::R<_> { Ok((a.le32()?, a.le32()?, a.le32()?, a.le16()?, a.le16()?, a.fourcc()?)) })() {
+                                s.width = Some(w);
+                                s.height = Some((h as i32).unsigned_abs());
+                                let tag = fourcc_str(&comp);
+                                s.codec = Some(avi_codec(&comp).to_string());
+                                s.description_summaries.push(format!("{tag} {w}x{}", (h as i32).unsigned_abs()));
+                                s.codec_tag = Some(tag);
+                            }
+                        } else if stream_kind == Some(*b"auds") {
+                            if let Ok((tag, ch, rate)) = (|| -> super::cursor::R<_> { Ok((a.le16()?, a.le16()?, a.le32()?)) })() {
+                                s.channels = Some(ch);
+                                s.sample_rate = Some(rate);
+                                s.codec = Some(
+                                    match tag {
+                                        1 => "pcm",
+                                        0x55 => "mp3",
+                                        0xFF => "aac",
+                                        6 => "pcm_alaw",
+                                        7 => "pcm_mulaw",
+                                        0x11 => "adpcm_ima_wav",
+                                        _ => "other",
+                                    }
+                                    .into(),
+                                );
+                                s.description_summaries.push(format!("0x{tag:04x} {rate}Hz {ch}ch"));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let adv = 8usize.saturating_add(size).saturating_add(size & 1);
+            sub = sub.get(adv..).unwrap_or(&[]);
+        }
+    }
+}
+
+fn avi_codec(c: &[u8; 4]) -> &'static str {
+    match &c.map(|b| b.to_ascii_uppercase()) {
+        b"H264" | b"X264" | b"AVC1" => "h264",
+        b"HEVC" | b"H265" | b"HVC1" => "hevc",
+        b"MJPG" => "mjpeg",
+        b"XVID" | b"DIVX" | b"FMP4" | b"DX50" => "mpeg4",
+        _ => "other",
+    }
+}
+
+impl Sink for RiffSink {
+    fn feed(&mut self, data: &[u8]) {
+        let mut chunks: Vec<(Header, Vec<u8>, bool)> = Vec::new();
+        let mut data_bytes = 0u64;
+        let mut decide = |h: &Header| match &h.typ {
+            b"RIFF" | b"RF64" => Decision::Descend { extra: 4 },
+            b"data" => {
+                data_bytes += h.body_len().unwrap_or(0);
+                Decision::Skip
+            }
+            b"LIST" => Decision::KeepList { limit: KEEP_LIMIT, skip_form: *b"movi" },
+            b"fmt " | b"bext" | b"IDIT" => Decision::Keep { limit: KEEP_LIMIT },
+            _ => Decision::Skip,
+        };
+        self.cs.feed(data, &mut decide, &mut |h, body, d| chunks.push((*h, body.to_vec(), d)));
+        self.data_bytes += data_bytes;
+        for (h, body, d) in chunks {
+            self.on_chunk(&h, &body, d);
+        }
+    }
+
+    fn finish(mut self: Box<Self>, total: u64) -> Parsed {
+        let problem = self.cs.finish(total);
+        let mut layout = std::mem::take(&mut self.cs.layout);
+        if self.cs.layout_overflow > 0 {
+            layout.push(format!("...{} more", self.cs.layout_overflow));
+        }
+        self.info.layout = super::collapse_layout(&layout);
+        match self.info.container {
+            Container::Wav => {
+                self.info.kind = MediaKind::Audio;
+                if self.byte_rate > 0 {
+                    let d = self.data_bytes as f64 / f64::from(self.byte_rate);
+                    self.info.duration_s = Some(d);
+                    if let Some(s) = self.info.streams.first_mut() {
+                        s.duration_s = Some(d);
+                    }
+                }
+            }
+            _ => {
+                self.info.kind = if self.info.streams.iter().any(|s| s.kind == "video") { MediaKind::Video } else { MediaKind::Audio };
+                if let Some((us, frames)) = self.avi_frames
+                    && us > 0
+                {
+                    self.info.duration_s = Some(f64::from(frames) * f64::from(us) / 1e6);
+                }
+                if self.info.duration_s.is_none() {
+                    self.info.duration_s = self.info.streams.iter().filter_map(|s| s.duration_s).reduce(f64::max);
+                }
+            }
+        }
+        let problem = problem.or_else(|| {
+            if self.info.container == Container::Wav && !self.saw_fmt {
+                Some(Problem::corrupt("RIFF WAVE: no 'fmt ' chunk: the audio format is not stated"))
+            } else {
+                None
+            }
+        });
+        Parsed { info: self.info, problem }
+    }
+}

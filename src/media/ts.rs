@@ -1,0 +1,467 @@
+//! MPEG transport streams (ITU-T H.222.0 / ISO/IEC 13818-1), 188-byte packets or 192-byte
+//! M2TS packets with a 4-byte arrival-time prefix.
+//!
+//! Every packet is looked at once, as the bytes go past: PAT and PMT give the elementary
+//! streams; PES headers give presentation/decoding times; adaptation fields give the PCR; the
+//! 4-bit continuity counter of every PID is checked. The facts kept per stream are a handful of
+//! counters, so memory does not grow with the file.
+
+use std::collections::HashMap;
+
+use super::cursor::Cursor;
+use super::{Container, Jump, MediaInfo, MediaKind, Parsed, Problem, Sink, StreamInfo, h264};
+
+const SYNC: u8 = 0x47;
+/// 33-bit PTS/DTS clock, 90 kHz.
+const PTS_MOD: i64 = 1 << 33;
+const PTS_HZ: f64 = 90_000.0;
+/// Bound on distinct PIDs followed (a TS has at most 8192).
+const MAX_STREAMS: usize = 64;
+
+/// Recognises a transport stream: three sync bytes at packet spacing.
+pub fn detect(head: &[u8]) -> Option<usize> {
+    for (pkt, off) in [(188usize, 0usize), (192, 4)] {
+        let n = head.len().saturating_sub(off) / pkt;
+        if n >= 1 && (0..n.min(3)).all(|i| head.get(off + i * pkt) == Some(&SYNC)) && (n >= 3 || head.len() < 3 * pkt) {
+            return Some(pkt);
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct Es {
+    stream_type: u8,
+    first: Option<i64>,
+    prev: Option<i64>,
+    /// elapsed 90 kHz ticks since `first`, unwrapped
+    elapsed: i64,
+    hist: HashMap<i64, u64>,
+    max_step: Option<(i64, i64)>,
+    min_step: Option<(i64, i64)>,
+    sps: Vec<Vec<u8>>,
+    dims: Option<(u32, u32, u8)>,
+    audio: Option<(u32, u16)>,
+    frames: u64,
+    cc_errors: u32,
+    order: usize,
+}
+
+pub struct TsSink {
+    pkt: usize,
+    off: usize,
+    carry: Vec<u8>,
+    packets: u64,
+    sync_losses: u64,
+    pmt_pids: Vec<u16>,
+    es: HashMap<u16, Es>,
+    cc: HashMap<u16, u8>,
+    cc_errors: u32,
+    pcr_pid: Option<u16>,
+    last_pcr: Option<i64>,
+    pcr_first: Option<i64>,
+    pcr_elapsed: i64,
+    pcr_hist: HashMap<i64, u64>,
+    pcr_max: Option<(i64, i64)>,
+    discontinuities: u32,
+}
+
+impl TsSink {
+    pub fn new(pkt: usize) -> Self {
+        TsSink {
+            pkt,
+            off: pkt - 188,
+            carry: Vec::with_capacity(pkt),
+            packets: 0,
+            sync_losses: 0,
+            pmt_pids: Vec::new(),
+            es: HashMap::new(),
+            cc: HashMap::new(),
+            cc_errors: 0,
+            pcr_pid: None,
+            last_pcr: None,
+            pcr_first: None,
+            pcr_elapsed: 0,
+            pcr_hist: HashMap::new(),
+            pcr_max: None,
+            discontinuities: 0,
+        }
+    }
+
+    fn packet(&mut self, p: &[u8]) {
+        let p = &p[self.off..];
+        if p[0] != SYNC {
+            self.sync_losses += 1;
+            return;
+        }
+        self.packets += 1;
+        let pusi = p[1] & 0x40 != 0;
+        let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
+        let afc = (p[3] >> 4) & 3;
+        let cc = p[3] & 0x0f;
+        let mut payload_at = 4usize;
+        let mut discontinuity = false;
+        if afc & 2 != 0 {
+            let len = usize::from(p[4]);
+            if len > 183 {
+                return;
+            }
+            if len > 0 {
+                let flags = p[5];
+                discontinuity = flags & 0x80 != 0;
+                if flags & 0x10 != 0 && len >= 7 && Some(pid) == self.pcr_pid {
+                    let b = &p[6..12];
+                    let base = (i64::from(b[0]) << 25) | (i64::from(b[1]) << 17) | (i64::from(b[2]) << 9) | (i64::from(b[3]) << 1) | (i64::from(b[4]) >> 7);
+                    self.pcr(base, discontinuity);
+                }
+            }
+            payload_at = 5 + len;
+        }
+        if discontinuity {
+            self.discontinuities += 1;
+        }
+        // Continuity counter (§2.4.3.3): +1 per packet with payload; one repeat allowed.
+        if pid != 0x1fff && afc & 1 != 0 {
+            if let Some(&prev) = self.cc.get(&pid)
+                && !discontinuity
+                && cc != (prev + 1) & 0x0f
+                && cc != prev
+            {
+                self.cc_errors += 1;
+                if let Some(e) = self.es.get_mut(&pid) {
+                    e.cc_errors += 1;
+                }
+            }
+            self.cc.insert(pid, cc);
+        }
+        if afc & 1 == 0 || payload_at >= 188 {
+            return;
+        }
+        let payload = &p[payload_at..];
+        if pid == 0 && pusi {
+            self.pat(payload);
+        } else if pusi && self.pmt_pids.contains(&pid) {
+            self.pmt(payload);
+        } else if pusi && self.es.contains_key(&pid) {
+            self.pes(pid, payload);
+        }
+    }
+
+    fn section(payload: &[u8]) -> Option<&[u8]> {
+        let ptr = usize::from(*payload.first()?);
+        let s = payload.get(1 + ptr..)?;
+        if s.len() < 3 {
+            return None;
+        }
+        let len = (usize::from(s[1] & 0x0f) << 8) | usize::from(s[2]);
+        // section body without the 4-byte CRC
+        s.get(3..(3 + len).min(s.len())).map(|b| &b[..b.len().saturating_sub(4).min(len.saturating_sub(4))])
+    }
+
+    fn pat(&mut self, payload: &[u8]) {
+        let Some(body) = Self::section(payload) else { return };
+        let Some(progs) = body.get(5..) else { return };
+        for e in progs.chunks_exact(4) {
+            let program = u16::from_be_bytes([e[0], e[1]]);
+            let pid = (u16::from(e[2] & 0x1f) << 8) | u16::from(e[3]);
+            if program != 0 && !self.pmt_pids.contains(&pid) && self.pmt_pids.len() < 16 {
+                self.pmt_pids.push(pid);
+            }
+        }
+    }
+
+    fn pmt(&mut self, payload: &[u8]) {
+        let Some(body) = Self::section(payload) else { return };
+        let mut c = Cursor::new(body);
+        let r = (|| -> super::cursor::R<()> {
+            c.skip(5)?;
+            let pcr = c.be16()? & 0x1fff;
+            self.pcr_pid = Some(pcr);
+            let info_len = usize::from(c.be16()? & 0x0fff);
+            c.skip(info_len)?;
+            while c.remaining() >= 5 {
+                let st = c.u8()?;
+                let pid = c.be16()? & 0x1fff;
+                let l = usize::from(c.be16()? & 0x0fff);
+                c.skip(l)?;
+                if !self.es.contains_key(&pid) && self.es.len() < MAX_STREAMS {
+                    let order = self.es.len();
+                    self.es.insert(pid, Es { stream_type: st, order, ..Default::default() });
+                }
+            }
+            Ok(())
+        })();
+        let _ = r;
+    }
+
+    fn pcr(&mut self, base: i64, discontinuity: bool) {
+        if let Some(prev) = self.last_pcr
+            && !discontinuity
+        {
+            let step = wrap(base - prev);
+            self.pcr_elapsed += step;
+            let bucket = step / 90; // 1 ms buckets
+            if self.pcr_hist.len() < 256 || self.pcr_hist.contains_key(&bucket) {
+                *self.pcr_hist.entry(bucket).or_insert(0) += 1;
+            }
+            if self.pcr_max.is_none_or(|(m, _)| step.abs() > m.abs()) {
+                self.pcr_max = Some((step, self.pcr_elapsed - step));
+            }
+        }
+        if self.pcr_first.is_none() {
+            self.pcr_first = Some(base);
+        }
+        self.last_pcr = Some(base);
+    }
+
+    fn pes(&mut self, pid: u16, payload: &[u8]) {
+        let Some(es) = self.es.get_mut(&pid) else { return };
+        if payload.len() < 9 || payload[0..3] != [0, 0, 1] {
+            return;
+        }
+        es.frames += 1;
+        let flags = payload[7] >> 6;
+        let hdr_len = usize::from(payload[8]);
+        let ts_at = |i: usize| -> Option<i64> {
+            let b = payload.get(i..i + 5)?;
+            Some((i64::from(b[0] >> 1 & 7) << 30) | (i64::from(b[1]) << 22) | (i64::from(b[2] >> 1) << 15) | (i64::from(b[3]) << 7) | i64::from(b[4] >> 1))
+        };
+        // Decode time is monotonic even with B-frames; fall back to the presentation time.
+        let t = match flags {
+            3 => ts_at(14),
+            2 => ts_at(9),
+            _ => None,
+        };
+        if let Some(t) = t {
+            if let Some(prev) = es.prev {
+                let step = wrap(t - prev);
+                es.elapsed += step;
+                if es.hist.len() < 256 || es.hist.contains_key(&step) {
+                    *es.hist.entry(step).or_insert(0) += 1;
+                }
+                if es.max_step.is_none_or(|(m, _)| step > m) {
+                    es.max_step = Some((step, es.elapsed - step));
+                }
+                if es.min_step.is_none_or(|(m, _)| step < m) {
+                    es.min_step = Some((step, es.elapsed - step));
+                }
+            } else {
+                es.first = Some(t);
+            }
+            es.prev = Some(t);
+        }
+        let data = payload.get(9 + hdr_len..).unwrap_or(&[]);
+        match es.stream_type {
+            0x1b => {
+                for nal in h264::annexb_nals(data) {
+                    if nal.first().map(|h| h & 0x1f) == Some(7) {
+                        if let Some(s) = h264::parse_sps(nal) {
+                            es.dims = Some((s.width, s.height, s.profile_idc));
+                        }
+                        if !es.sps.iter().any(|k| k == nal) && es.sps.len() < 64 {
+                            es.sps.push(nal.to_vec());
+                        }
+                    }
+                }
+            }
+            0x0f if es.audio.is_none() && data.len() >= 4 && data[0] == 0xFF && data[1] & 0xF0 == 0xF0 => {
+                const RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+                let idx = usize::from((data[2] >> 2) & 0x0f);
+                let ch = (u16::from(data[2] & 1) << 2) | u16::from(data[3] >> 6);
+                if let Some(&r) = RATES.get(idx) {
+                    es.audio = Some((r, ch));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A difference of two 33-bit clock values, unwrapped into (-2^32, 2^32].
+fn wrap(d: i64) -> i64 {
+    let d = d.rem_euclid(PTS_MOD);
+    if d > PTS_MOD / 2 { d - PTS_MOD } else { d }
+}
+
+fn mode(h: &HashMap<i64, u64>) -> Option<i64> {
+    h.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(k, _)| *k)
+}
+
+fn stream_kind(st: u8) -> (&'static str, &'static str) {
+    match st {
+        0x01 => ("video", "mpeg1video"),
+        0x02 => ("video", "mpeg2video"),
+        0x10 => ("video", "mpeg4"),
+        0x1b => ("video", "h264"),
+        0x24 => ("video", "hevc"),
+        0x03 | 0x04 => ("audio", "mp3"),
+        0x0f => ("audio", "aac"),
+        0x11 => ("audio", "aac_latm"),
+        0x81 => ("audio", "ac3"),
+        0x06 => ("data", "private"),
+        0x15 => ("data", "metadata"),
+        _ => ("other", "other"),
+    }
+}
+
+impl Sink for TsSink {
+    fn feed(&mut self, mut data: &[u8]) {
+        let pkt = self.pkt;
+        if !self.carry.is_empty() {
+            let n = (pkt - self.carry.len()).min(data.len());
+            self.carry.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.carry.len() < pkt {
+                return;
+            }
+            let c = std::mem::take(&mut self.carry);
+            self.packet(&c);
+            self.carry = c;
+            self.carry.clear();
+        }
+        while data.len() >= pkt {
+            if data[self.off] != SYNC {
+                // Resynchronise on the next sync byte.
+                self.sync_losses += 1;
+                match memchr::memchr(SYNC, &data[self.off + 1..]) {
+                    Some(i) => {
+                        data = &data[i + 1..];
+                        continue;
+                    }
+                    None => {
+                        data = &[];
+                        break;
+                    }
+                }
+            }
+            self.packet(&data[..pkt]);
+            data = &data[pkt..];
+        }
+        self.carry.extend_from_slice(data);
+    }
+
+    fn finish(self: Box<Self>, total: u64) -> Parsed {
+        let mut info = MediaInfo::new(Container::MpegTs);
+        info.layout = vec![format!("{}x{}", if self.pkt == 192 { "m2ts-packet" } else { "ts-packet" }, self.packets)];
+        info.continuity_errors = self.cc_errors;
+        let mut es: Vec<(&u16, &Es)> = self.es.iter().collect();
+        es.sort_by_key(|(_, e)| e.order);
+        for (&pid, e) in es {
+            let (kind, codec) = stream_kind(e.stream_type);
+            let mut s = StreamInfo {
+                track_id: Some(u32::from(pid)),
+                kind: kind.to_string(),
+                codec: Some(codec.to_string()),
+                codec_tag: Some(format!("stream_type 0x{:02x}", e.stream_type)),
+                timescale: Some(90_000),
+                sample_count: Some(e.frames),
+                continuity_errors: e.cc_errors,
+                parameter_sets: e.sps.len() as u32,
+                sample_descriptions: 1,
+                ..Default::default()
+            };
+            if let Some((w, h, p)) = e.dims {
+                s.width = Some(w);
+                s.height = Some(h);
+                s.profile = Some(h264::profile_name(p));
+                s.description_summaries.push(format!("{codec} {w}x{h}"));
+            }
+            if let Some((r, ch)) = e.audio {
+                s.sample_rate = Some(r);
+                s.channels = Some(ch);
+                s.description_summaries.push(format!("{codec} {r}Hz {ch}ch"));
+            }
+            let typical = mode(&e.hist);
+            if let Some(t) = typical {
+                s.delta_typical = u64::try_from(t).ok();
+                s.delta_min = e.min_step.and_then(|m| u64::try_from(m.0).ok());
+                s.delta_max = e.max_step.and_then(|m| u64::try_from(m.0).ok());
+                if kind == "video" && t > 0 {
+                    s.frame_rate = Some(PTS_HZ / t as f64);
+                }
+                // Report the step furthest from the usual one: forward gaps or backward jumps.
+                let fwd = e.max_step.map(|(m, at)| (m - t, at));
+                let back = e.min_step.filter(|(m, _)| *m < 0).map(|(m, at)| (m - t, at));
+                let pick = match (fwd, back) {
+                    (Some(f), Some(b)) => Some(if b.0.abs() > f.0.abs() { b } else { f }),
+                    (f, b) => f.or(b),
+                };
+                if let Some((d, at)) = pick.filter(|(d, _)| *d != 0) {
+                    s.jump = Some(Jump { at_s: at as f64 / PTS_HZ, size_s: d as f64 / PTS_HZ });
+                }
+                // Duration: elapsed decode time plus one typical frame.
+                s.duration_s = Some((e.elapsed + t.max(0)) as f64 / PTS_HZ);
+            }
+            info.streams.push(s);
+        }
+        if let Some(t) = mode(&self.pcr_hist)
+            && let Some((m, at)) = self.pcr_max
+        {
+            let d = m - t * 90;
+            if d.abs() > 0 {
+                info.pcr_jump = Some(Jump { at_s: at as f64 / PTS_HZ, size_s: d as f64 / PTS_HZ });
+            }
+        }
+        if self.discontinuities > 0 {
+            info.notes.push(format!("{} packets signal a discontinuity (discontinuity_indicator)", self.discontinuities));
+        }
+        info.duration_s = info.streams.iter().filter(|s| s.kind == "video" || s.kind == "audio").filter_map(|s| s.duration_s).reduce(f64::max);
+        let has = |k: &str| info.streams.iter().any(|s| s.kind == k);
+        info.kind = if has("video") {
+            MediaKind::Video
+        } else if has("audio") {
+            MediaKind::Audio
+        } else {
+            MediaKind::Other
+        };
+        let problem = if !self.carry.is_empty() {
+            Some(Problem::truncated(format!(
+                "ISO/IEC 13818-1 §2.4.3.2: the file ends inside a packet ({} of {} bytes present at offset {})",
+                self.carry.len(),
+                self.pkt,
+                total - self.carry.len() as u64
+            )))
+        } else if self.sync_losses > 0 {
+            Some(Problem::corrupt(format!(
+                "ISO/IEC 13818-1 §2.4.3.2: sync byte 0x47 missing {} times: packets lost or damaged",
+                self.sync_losses
+            )))
+        } else if self.es.is_empty() {
+            Some(Problem::corrupt("ISO/IEC 13818-1 §2.4.4: no program map table found: no elementary streams can be identified"))
+        } else {
+            None
+        };
+        if self.sync_losses > 0 && problem.as_ref().is_some_and(|p| p.kind == super::ProblemKind::Truncated) {
+            info.notes.push(format!("sync byte missing {} times", self.sync_losses));
+        }
+        Parsed { info, problem }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_wraps() {
+        assert_eq!(wrap(3000), 3000);
+        assert_eq!(wrap(-3000), -3000);
+        assert_eq!(wrap(3000 - PTS_MOD), 3000);
+    }
+
+    #[test]
+    fn detects_packet_sizes() {
+        let mut ts = vec![0u8; 188 * 3];
+        for i in 0..3 {
+            ts[i * 188] = SYNC;
+        }
+        assert_eq!(detect(&ts), Some(188));
+        let mut m2 = vec![0u8; 192 * 3];
+        for i in 0..3 {
+            m2[i * 192 + 4] = SYNC;
+        }
+        assert_eq!(detect(&m2), Some(192));
+        assert_eq!(detect(&[SYNC, 1, 2, 3]), None);
+        assert_eq!(detect(&vec![0u8; 600]), None);
+    }
+}

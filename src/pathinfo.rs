@@ -1,0 +1,149 @@
+//! Device, officer, unit, recording time and segment number taken from a file's path, by the
+//! configured patterns. Recorders encode these in names because their containers often lack
+//! them; the rules compare the two.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use regex::Regex;
+
+use crate::config::{ConfigError, GROUPS, PathPattern};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathFacts {
+    pub device_id: Option<String>,
+    pub officer_id: Option<String>,
+    pub unit: Option<String>,
+    /// The time as written in the name (digits only, `YYYYMMDDhhmmss`).
+    pub name_time_raw: Option<String>,
+    /// That time read as local time of the configured zone, as Unix seconds UTC.
+    pub name_time: Option<i64>,
+    pub segment_seq: Option<u32>,
+    /// Names of the patterns that contributed, comma-separated.
+    pub pattern: Option<String>,
+}
+
+pub struct PathPatterns {
+    pats: Vec<(String, Regex)>,
+    tz: chrono_tz::Tz,
+}
+
+impl PathPatterns {
+    pub fn new(patterns: &[PathPattern], tz: chrono_tz::Tz) -> Result<Self, ConfigError> {
+        let mut pats = Vec::new();
+        for p in patterns {
+            let re = Regex::new(&p.regex).map_err(|e| ConfigError::Regex { name: p.name.clone(), message: e.to_string() })?;
+            for g in re.capture_names().flatten() {
+                if !GROUPS.contains(&g) {
+                    return Err(ConfigError::Group {
+                        name: p.name.clone(),
+                        group: g.to_string(),
+                        allowed: "device, officer, unit, datetime, date, time, seq",
+                    });
+                }
+            }
+            pats.push((p.name.clone(), re));
+        }
+        Ok(PathPatterns { pats, tz })
+    }
+
+    /// `rel` is the path below the scan root, `/`-separated.
+    pub fn extract(&self, rel: &str) -> PathFacts {
+        let mut f = PathFacts::default();
+        let mut date: Option<String> = None;
+        let mut time: Option<String> = None;
+        let mut used = Vec::new();
+        for (name, re) in &self.pats {
+            let Some(c) = re.captures(rel) else { continue };
+            let mut contributed = false;
+            let mut take = |slot: &mut Option<String>, g: &str| {
+                if slot.is_none()
+                    && let Some(m) = c.name(g)
+                {
+                    *slot = Some(m.as_str().to_string());
+                    contributed = true;
+                }
+            };
+            take(&mut f.device_id, "device");
+            take(&mut f.officer_id, "officer");
+            take(&mut f.unit, "unit");
+            if date.is_none() {
+                if let Some(dt) = c.name("datetime") {
+                    let d = dt.as_str();
+                    date = Some(d.get(..8).unwrap_or_default().to_string());
+                    time = Some(d.get(8..).unwrap_or_default().to_string());
+                    contributed = true;
+                } else if let Some(d) = c.name("date") {
+                    date = Some(d.as_str().replace('-', ""));
+                    time = c.name("time").map(|t| t.as_str().replace([':', '-'], ""));
+                    contributed = true;
+                }
+            }
+            if f.segment_seq.is_none()
+                && let Some(s) = c.name("seq")
+            {
+                f.segment_seq = s.as_str().parse().ok();
+                contributed = true;
+            }
+            if contributed {
+                used.push(name.as_str());
+            }
+        }
+        if let Some(d) = date {
+            let t = time.unwrap_or_else(|| "000000".into());
+            f.name_time_raw = Some(format!("{d}{t}"));
+            let nd = NaiveDate::parse_from_str(&d, "%Y%m%d").ok();
+            let nt = NaiveTime::parse_from_str(&t, "%H%M%S").ok();
+            if let (Some(nd), Some(nt)) = (nd, nt) {
+                f.name_time = local_to_utc(NaiveDateTime::new(nd, nt), self.tz);
+            }
+        }
+        if !used.is_empty() {
+            f.pattern = Some(used.join(","));
+        }
+        f
+    }
+}
+
+/// Local wall-clock time in `tz` as Unix seconds; in a repeated hour, the earlier instant.
+pub fn local_to_utc(n: NaiveDateTime, tz: chrono_tz::Tz) -> Option<i64> {
+    tz.from_local_datetime(&n).earliest().map(|t| t.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::default_patterns;
+
+    fn pp() -> PathPatterns {
+        PathPatterns::new(&default_patterns(), chrono_tz::Asia::Shanghai).expect("patterns")
+    }
+
+    #[test]
+    fn device_officer_time_seq() {
+        let f = pp().extract("一大队/DSJ-A8-0001234/20260312/DSJ-A8-0001234_OF1023_20260312093015_0003.MP4");
+        assert_eq!(f.device_id.as_deref(), Some("DSJ-A8-0001234"));
+        assert_eq!(f.officer_id.as_deref(), Some("OF1023"));
+        assert_eq!(f.unit.as_deref(), Some("一大队"));
+        assert_eq!(f.segment_seq, Some(3));
+        // 09:30:15 in Shanghai is 01:30:15 UTC
+        assert_eq!(f.name_time, Some(1_773_279_015));
+        assert_eq!(f.name_time_raw.as_deref(), Some("20260312093015"));
+    }
+
+    #[test]
+    fn without_officer_and_in_device_folder() {
+        let f = pp().extract("DSJ-X_20260312093015_12.mov");
+        assert_eq!((f.device_id.as_deref(), f.officer_id.as_deref(), f.segment_seq), (Some("DSJ-X"), None, Some(12)));
+        let g = pp().extract("unitB/CAM 7/20260312_093015_0001.MP4");
+        assert_eq!(g.device_id.as_deref(), Some("CAM 7"));
+        assert_eq!(g.name_time, Some(1_773_279_015));
+        assert_eq!(g.unit, None);
+        let h = pp().extract("notes.txt");
+        assert_eq!(h, PathFacts::default());
+    }
+
+    #[test]
+    fn unknown_group_is_rejected() {
+        let bad = [PathPattern { name: "x".into(), regex: "(?P<dev>.*)".into() }];
+        assert!(matches!(PathPatterns::new(&bad, chrono_tz::UTC), Err(ConfigError::Group { .. })));
+    }
+}

@@ -1,0 +1,206 @@
+//! Reading a file once: open read-only (with `O_NOATIME` where the kernel permits, so the
+//! evidence tree's access times stay as they were), then feed every byte, in order, to the
+//! BLAKE3 hasher and to the container parser together. Nothing is read twice.
+//!
+//! Large files are memory-mapped: mapping avoids a copy, and BLAKE3 can split a mapped file
+//! across threads when there are too few files to keep the cores busy (rayon's work stealing
+//! decides, so many files are hashed one per thread). Small files are read with plain `read`
+//! calls into a per-thread buffer the size of L2: mapping them costs more in page faults than
+//! it saves. Files that cannot be mapped (special file systems) fall back to reads.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+use crate::media::{self, Parsed, SNIFF_LEN};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoMode {
+    /// Many files at once, one per thread.
+    Parallel,
+    /// One file at a time, read front to back (spinning disks).
+    Sequential,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    pub mmap_min_bytes: u64,
+    pub chunk_bytes: usize,
+    pub use_mmap: bool,
+    /// Let BLAKE3 spread one file's hashing over idle threads.
+    pub parallel_hash: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { mmap_min_bytes: 64 << 20, chunk_bytes: 256 << 10, use_mmap: true, parallel_hash: true }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Mmap,
+    Read,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Mmap => "mmap",
+            Method::Read => "read",
+        }
+    }
+}
+
+/// Why a file could not be read to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot open: {0}")]
+    Open(std::io::Error),
+    #[error("read failed after {offset} bytes: {source}")]
+    Read { offset: u64, source: std::io::Error },
+}
+
+/// What one pass over a file produced.
+#[derive(Debug)]
+pub struct FileRead {
+    pub blake3: Option<blake3::Hash>,
+    pub bytes: u64,
+    pub method: Method,
+    pub parsed: Option<Parsed>,
+    pub error: Option<ReadError>,
+    /// Set when size or mtime differed between the open and the end of the read.
+    pub changed: Option<String>,
+}
+
+fn open_noatime(path: &Path) -> std::io::Result<File> {
+    // O_NOATIME is refused (EPERM) for files the caller does not own unless privileged.
+    match std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOATIME).open(path) {
+        Ok(f) => Ok(f),
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => File::open(path),
+        Err(e) => Err(e),
+    }
+}
+
+/// Fills `buf` as far as the file allows; returns the number of bytes read.
+fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Reads `path` once, hashing and parsing. `ext` is the lower-case extension (for the parser's
+/// expectations); `progress` is told each chunk's size; `buf` is the caller's reusable buffer.
+pub fn read_file(path: &Path, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, progress: &(dyn Fn(u64) + Sync)) -> FileRead {
+    let mut f = match open_noatime(path) {
+        Ok(f) => f,
+        Err(e) => return FileRead { blake3: None, bytes: 0, method: Method::Read, parsed: None, error: Some(ReadError::Open(e)), changed: None },
+    };
+    let before = f.metadata().ok();
+    let size = before.as_ref().map_or(0, |m| m.len());
+    let mut out = None;
+    if opts.use_mmap && size >= opts.mmap_min_bytes && size > 0 {
+        // SAFETY: the map is read-only and private to this function. If another process
+        // truncates the file while it is mapped, touching the lost pages raises SIGBUS and ends
+        // the process; the warehouse is only ever replaced by an atomic rename after a complete
+        // run, so such a crash loses the run in progress, never the previous catalog. Evidence
+        // files are write-once, and `--no-mmap` avoids the risk entirely where that is not so.
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&f) } {
+            let _ = map.advise(memmap2::Advice::Sequential);
+            out = Some(hash_mapped(&map, ext, opts, progress));
+        }
+    }
+    let mut r = match out {
+        Some(r) => r,
+        None => hash_read(&mut f, ext, opts, buf, progress),
+    };
+    if let Some(b) = before {
+        match std::fs::metadata(path) {
+            Ok(a) if a.len() != b.len() || a.mtime() != b.mtime() || a.mtime_nsec() != b.mtime_nsec() => {
+                r.changed = Some(format!(
+                    "file changed while it was read: size {} -> {} bytes, mtime {}.{:09} -> {}.{:09}",
+                    b.len(),
+                    a.len(),
+                    b.mtime(),
+                    b.mtime_nsec(),
+                    a.mtime(),
+                    a.mtime_nsec()
+                ));
+            }
+            Ok(_) if r.error.is_none() && r.bytes != b.len() => {
+                r.changed = Some(format!("read {} bytes but the file's size is {}", r.bytes, b.len()));
+            }
+            Err(e) => r.changed = Some(format!("file disappeared while it was read: {e}")),
+            _ => {}
+        }
+    }
+    r
+}
+
+fn hash_mapped(map: &[u8], ext: &str, opts: &ReadOptions, progress: &(dyn Fn(u64) + Sync)) -> FileRead {
+    let mut hasher = blake3::Hasher::new();
+    let mut sink = media::sniff(&map[..map.len().min(SNIFF_LEN)], ext);
+    // Slices of a few MiB: large enough for BLAKE3's parallel tree, small enough that the
+    // parser sees bytes while they are still in cache.
+    let step = (opts.chunk_bytes.max(64 << 10) * 16).next_power_of_two();
+    for piece in map.chunks(step) {
+        if opts.parallel_hash {
+            hasher.update_rayon(piece);
+        } else {
+            hasher.update(piece);
+        }
+        sink.feed(piece);
+        progress(piece.len() as u64);
+    }
+    let total = map.len() as u64;
+    FileRead { blake3: Some(hasher.finalize()), bytes: total, method: Method::Mmap, parsed: Some(sink.finish(total)), error: None, changed: None }
+}
+
+fn hash_read(f: &mut File, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, progress: &(dyn Fn(u64) + Sync)) -> FileRead {
+    let chunk = opts.chunk_bytes.max(SNIFF_LEN);
+    if buf.len() < chunk {
+        buf.resize(chunk, 0);
+    }
+    let mut hasher = blake3::Hasher::new();
+    let mut total = 0u64;
+    let mut sink: Option<Box<dyn media::Sink>> = None;
+    let error = loop {
+        let n = match read_full(f, &mut buf[..chunk]) {
+            Ok(n) => n,
+            Err(source) => break Some(ReadError::Read { offset: total, source }),
+        };
+        let data = &buf[..n];
+        if sink.is_none() {
+            sink = Some(media::sniff(&data[..n.min(SNIFF_LEN)], ext));
+        }
+        if n == 0 {
+            break None;
+        }
+        if opts.parallel_hash && n >= (1 << 20) {
+            hasher.update_rayon(data);
+        } else {
+            hasher.update(data);
+        }
+        if let Some(s) = sink.as_mut() {
+            s.feed(data);
+        }
+        total += n as u64;
+        progress(n as u64);
+        if n < chunk {
+            break None;
+        }
+    };
+    if error.is_some() {
+        return FileRead { blake3: None, bytes: total, method: Method::Read, parsed: None, error, changed: None };
+    }
+    let parsed = sink.map(|s| s.finish(total));
+    FileRead { blake3: Some(hasher.finalize()), bytes: total, method: Method::Read, parsed, error: None, changed: None }
+}

@@ -1,0 +1,484 @@
+//! `recaudit sample`: a synthetic evidence tree of recorder-like MP4 segments, for benchmarks
+//! and demos. Each file is real ISO BMFF, laid out as recorders write it (`ftyp`, `mdat`, then
+//! `moov`), with an H.264 video track whose parameter sets are valid and an AAC audio track;
+//! the sample payload is pseudo-random bytes (it does not decode, but every structure around it
+//! does). Segments of one session follow each other exactly, the last is shorter, and segment
+//! numbers restart with each session, as on real recorders.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, TimeZone};
+use rayon::prelude::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SampleError {
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("invalid sample settings: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct SamplePlan {
+    pub out: PathBuf,
+    pub devices: u32,
+    pub hours: f64,
+    pub seed: u64,
+    pub segment_seconds: u32,
+    pub bitrate_kbps: u32,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SampleSummary {
+    pub files: u64,
+    pub bytes: u64,
+    pub sessions: u64,
+}
+
+/// splitmix64: small, fast, reproducible from a seed.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1).max(1)
+    }
+}
+
+struct Segment {
+    path: PathBuf,
+    start_utc: i64,
+    seconds: u32,
+    seed: u64,
+}
+
+const UNITS: [&str; 3] = ["执法一大队", "执法二大队", "危化监察科"];
+
+pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
+    if plan.devices == 0 || plan.segment_seconds == 0 || plan.fps == 0 || plan.width < 16 || plan.height < 16 || !(plan.hours > 0.0) {
+        return Err(SampleError::Invalid("devices, hours, segment length, fps must be positive; width and height at least 16".into()));
+    }
+    if plan.width > 8192 || plan.height > 8192 || plan.fps > 240 {
+        return Err(SampleError::Invalid("width/height at most 8192, fps at most 240".into()));
+    }
+    let tz = chrono_tz::Asia::Shanghai;
+    let mut rng = Rng(plan.seed);
+    let mut segs = Vec::new();
+    let mut summary = SampleSummary::default();
+    let base = NaiveDate::from_ymd_opt(2026, 3, 12).and_then(|d| d.and_hms_opt(8, 0, 0)).ok_or_else(|| SampleError::Invalid("date".into()))?;
+    for d in 0..plan.devices {
+        let device = format!("DSJ-A8-{:07}", 1_200 + d);
+        let officer = format!("OF{}", 1_000 + d * 7 % 97);
+        let unit = UNITS[d as usize % UNITS.len()];
+        let mut t = tz.from_local_datetime(&base).earliest().map(|x| x.timestamp()).unwrap_or(0) + rng.range(0, 1800) as i64;
+        let mut left = (plan.hours * 3600.0) as i64;
+        while left > 0 {
+            // A session of 10 to 40 minutes (or what is left), then a pause of 15 to 90 minutes.
+            let len = (rng.range(600, 2400) as i64).min(left).max(1);
+            summary.sessions += 1;
+            let mut off = 0i64;
+            let mut seq = 1u32;
+            while off < len {
+                let secs = (len - off).min(i64::from(plan.segment_seconds)) as u32;
+                let start = t + off;
+                let local = tz.timestamp_opt(start, 0).single().map(|x| x.naive_local()).unwrap_or(base);
+                let stamp = local.format("%Y%m%d%H%M%S").to_string();
+                let day = local.format("%Y%m%d").to_string();
+                let path = plan.out.join(unit).join(&device).join(day).join(format!("{device}_{officer}_{stamp}_{seq:04}.MP4"));
+                segs.push(Segment { path, start_utc: start, seconds: secs, seed: rng.next() });
+                off += i64::from(secs);
+                seq += 1;
+            }
+            left -= len;
+            t += len + rng.range(900, 5400) as i64;
+        }
+    }
+    // One pseudo-random block shared by all payloads (content does not matter to a hasher).
+    let mut block = vec![0u8; 1 << 20];
+    let mut r = Rng(plan.seed ^ 0xA5A5);
+    for c in block.chunks_mut(8) {
+        let v = r.next().to_le_bytes();
+        c.copy_from_slice(&v[..c.len()]);
+    }
+    let sizes: Result<Vec<u64>, SampleError> = segs.par_iter().map(|s| write_segment(s, plan, &block)).collect();
+    let sizes = sizes?;
+    summary.files = sizes.len() as u64;
+    summary.bytes = sizes.iter().sum();
+    Ok(summary)
+}
+
+fn bx(typ: &[u8; 4], parts: &[&[u8]]) -> Vec<u8> {
+    let len: usize = 8 + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut v = Vec::with_capacity(len);
+    v.extend_from_slice(&(len as u32).to_be_bytes());
+    v.extend_from_slice(typ);
+    for p in parts {
+        v.extend_from_slice(p);
+    }
+    v
+}
+
+fn full(typ: &[u8; 4], version: u8, flags: u32, parts: &[&[u8]]) -> Vec<u8> {
+    let mut head = flags.to_be_bytes();
+    head[0] = version;
+    let mut all: Vec<&[u8]> = vec![&head];
+    all.extend_from_slice(parts);
+    bx(typ, &all)
+}
+
+/// Writes bits MSB-first with Exp-Golomb codes, for the parameter sets.
+struct Bits {
+    out: Vec<u8>,
+    acc: u8,
+    n: u8,
+}
+impl Bits {
+    fn new() -> Self {
+        Bits { out: Vec::new(), acc: 0, n: 0 }
+    }
+    fn put(&mut self, v: u32, bits: u32) {
+        for i in (0..bits).rev() {
+            self.acc = (self.acc << 1) | ((v >> i) & 1) as u8;
+            self.n += 1;
+            if self.n == 8 {
+                self.out.push(self.acc);
+                self.acc = 0;
+                self.n = 0;
+            }
+        }
+    }
+    fn ue(&mut self, v: u32) {
+        let x = u64::from(v) + 1;
+        let len = 64 - x.leading_zeros();
+        self.put(0, len - 1);
+        for i in (0..len).rev() {
+            self.put(((x >> i) & 1) as u32, 1);
+        }
+    }
+    fn se(&mut self, v: i32) {
+        self.ue(if v > 0 { (2 * v - 1) as u32 } else { (-2 * v) as u32 });
+    }
+    /// rbsp_trailing_bits, then emulation prevention.
+    fn finish(mut self, header: u8) -> Vec<u8> {
+        self.put(1, 1);
+        while self.n != 0 {
+            self.put(0, 1);
+        }
+        let mut nal = vec![header];
+        let mut zeros = 0;
+        for b in self.out {
+            if zeros >= 2 && b <= 3 {
+                nal.push(3);
+                zeros = 0;
+            }
+            zeros = if b == 0 { zeros + 1 } else { 0 };
+            nal.push(b);
+        }
+        nal
+    }
+}
+
+/// A Constrained Baseline SPS and PPS for the picture size.
+fn parameter_sets(w: u32, h: u32) -> (Vec<u8>, Vec<u8>) {
+    let mut s = Bits::new();
+    s.put(66, 8);
+    s.put(0xC0, 8);
+    s.put(40, 8);
+    s.ue(0);
+    s.ue(0); // log2_max_frame_num_minus4
+    s.ue(2); // pic_order_cnt_type
+    s.ue(1); // max_num_ref_frames
+    s.put(0, 1);
+    let (wm, hm) = (w.div_ceil(16), h.div_ceil(16));
+    s.ue(wm - 1);
+    s.ue(hm - 1);
+    s.put(1, 1); // frame_mbs_only
+    s.put(1, 1); // direct_8x8
+    let (cr, cb) = ((wm * 16 - w) / 2, (hm * 16 - h) / 2);
+    if cr > 0 || cb > 0 {
+        s.put(1, 1);
+        s.ue(0);
+        s.ue(cr);
+        s.ue(0);
+        s.ue(cb);
+    } else {
+        s.put(0, 1);
+    }
+    s.put(0, 1); // no VUI
+    let sps = s.finish(0x67);
+    let mut p = Bits::new();
+    p.ue(0);
+    p.ue(0);
+    p.put(0, 1);
+    p.put(0, 1);
+    p.ue(0);
+    p.ue(0);
+    p.ue(0);
+    p.put(0, 1);
+    p.put(0, 2);
+    p.se(0);
+    p.se(0);
+    p.se(0);
+    p.put(1, 1);
+    p.put(0, 1);
+    p.put(0, 1);
+    (sps, p.finish(0x68))
+}
+
+const AUDIO_RATE: u32 = 16_000;
+const AAC_FRAME: u32 = 1024;
+const AUDIO_PER_CHUNK: u32 = 16;
+
+fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, SampleError> {
+    let io = |source| SampleError::Io { path: seg.path.clone(), source };
+    if let Some(d) = seg.path.parent() {
+        fs::create_dir_all(d).map_err(io)?;
+    }
+    let mut rng = Rng(seg.seed);
+    let fps = plan.fps;
+    let frames = seg.seconds * fps;
+    let frame_bytes = (u64::from(plan.bitrate_kbps) * 1000 / 8 / u64::from(fps)).max(64);
+    let vsizes: Vec<u32> = (0..frames)
+        .map(|i| {
+            let base = if i % fps == 0 { frame_bytes * 3 } else { frame_bytes * 9 / 10 };
+            (base + rng.range(0, base / 5)) as u32
+        })
+        .collect();
+    let aframes = (u64::from(seg.seconds) * u64::from(AUDIO_RATE)).div_ceil(u64::from(AAC_FRAME)) as u32;
+    let asizes: Vec<u32> = (0..aframes).map(|_| rng.range(40, 90) as u32).collect();
+
+    let f = File::create(&seg.path).map_err(io)?;
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    let ftyp = bx(b"ftyp", &[b"isom", &512u32.to_be_bytes(), b"isomiso2avc1mp41"]);
+    w.write_all(&ftyp).map_err(io)?;
+    let vchunks: Vec<&[u32]> = vsizes.chunks(fps as usize).collect();
+    let achunks: Vec<&[u32]> = asizes.chunks(AUDIO_PER_CHUNK as usize).collect();
+    let payload: u64 = vsizes.iter().chain(asizes.iter()).map(|&x| u64::from(x)).sum();
+    let large = payload + 16 > u64::from(u32::MAX);
+    let mut pos = ftyp.len() as u64;
+    if large {
+        w.write_all(&1u32.to_be_bytes()).map_err(io)?;
+        w.write_all(b"mdat").map_err(io)?;
+        w.write_all(&(payload + 16).to_be_bytes()).map_err(io)?;
+        pos += 16;
+    } else {
+        w.write_all(&((payload + 8) as u32).to_be_bytes()).map_err(io)?;
+        w.write_all(b"mdat").map_err(io)?;
+        pos += 8;
+    }
+    let mut voff = Vec::with_capacity(vchunks.len());
+    let mut aoff = Vec::with_capacity(achunks.len());
+    let mut cursor = (seg.seed as usize) % block.len();
+    let mut emit = |sizes: &[u32], w: &mut BufWriter<File>, pos: &mut u64| -> Result<(), SampleError> {
+        for &s in sizes {
+            let mut left = s as usize;
+            while left > 0 {
+                let n = left.min(block.len() - cursor);
+                w.write_all(&block[cursor..cursor + n]).map_err(io)?;
+                cursor = (cursor + n) % block.len();
+                left -= n;
+            }
+            *pos += u64::from(s);
+        }
+        Ok(())
+    };
+    for i in 0..vchunks.len().max(achunks.len()) {
+        if let Some(c) = vchunks.get(i) {
+            voff.push(pos);
+            emit(c, &mut w, &mut pos)?;
+        }
+        if let Some(c) = achunks.get(i) {
+            aoff.push(pos);
+            emit(c, &mut w, &mut pos)?;
+        }
+    }
+    let created = (seg.start_utc + crate::media::bmff::EPOCH_1904) as u32;
+    let vts = 90_000u32;
+    let vdur = u64::from(frames) * u64::from(vts / fps);
+    let movie_ms = u64::from(seg.seconds) * 1000;
+    let (sps, pps) = parameter_sets(plan.width, plan.height);
+    let moov = moov(&Moov {
+        created,
+        movie_ms,
+        width: plan.width,
+        height: plan.height,
+        vts,
+        vdelta: vts / fps,
+        vdur,
+        vsizes: &vsizes,
+        fps,
+        voff: &voff,
+        asizes: &asizes,
+        aoff: &aoff,
+        sps: &sps,
+        pps: &pps,
+        large,
+    });
+    w.write_all(&moov).map_err(io)?;
+    w.flush().map_err(io)?;
+    Ok(pos + moov.len() as u64)
+}
+
+struct Moov<'a> {
+    created: u32,
+    movie_ms: u64,
+    width: u32,
+    height: u32,
+    vts: u32,
+    vdelta: u32,
+    vdur: u64,
+    vsizes: &'a [u32],
+    fps: u32,
+    voff: &'a [u64],
+    asizes: &'a [u32],
+    aoff: &'a [u64],
+    sps: &'a [u8],
+    pps: &'a [u8],
+    large: bool,
+}
+
+fn be32s(v: impl IntoIterator<Item = u32>) -> Vec<u8> {
+    v.into_iter().flat_map(|x| x.to_be_bytes()).collect()
+}
+
+const MATRIX: [u32; 9] = [0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x4000_0000];
+
+fn tkhd(created: u32, id: u32, dur_ms: u64, volume: u16, w: u32, h: u32) -> Vec<u8> {
+    let mut b = be32s([created, created, id, 0, dur_ms as u32, 0, 0]);
+    b.extend_from_slice(&[0, 0, 0, 0]); // layer, alternate group
+    b.extend_from_slice(&volume.to_be_bytes());
+    b.extend_from_slice(&[0, 0]);
+    b.extend(be32s(MATRIX));
+    b.extend(be32s([w << 16, h << 16]));
+    full(b"tkhd", 0, 3, &[&b])
+}
+
+fn mdhd(created: u32, ts: u32, dur: u64) -> Vec<u8> {
+    let mut b = be32s([created, created, ts, dur as u32]);
+    b.extend_from_slice(&[0x55, 0xC4, 0, 0]); // language 'und'
+    full(b"mdhd", 0, 0, &[&b])
+}
+
+fn hdlr(kind: &[u8; 4], name: &str) -> Vec<u8> {
+    let mut b = vec![0u8; 4];
+    b.extend_from_slice(kind);
+    b.extend_from_slice(&[0u8; 12]);
+    b.extend_from_slice(name.as_bytes());
+    b.push(0);
+    full(b"hdlr", 0, 0, &[&b])
+}
+
+fn dinf() -> Vec<u8> {
+    let url = full(b"url ", 0, 1, &[]);
+    let dref = full(b"dref", 0, 0, &[&1u32.to_be_bytes(), &url]);
+    bx(b"dinf", &[&dref])
+}
+
+fn stco(offsets: &[u64], large: bool) -> Vec<u8> {
+    let n = (offsets.len() as u32).to_be_bytes();
+    if large {
+        let b: Vec<u8> = offsets.iter().flat_map(|o| o.to_be_bytes()).collect();
+        full(b"co64", 0, 0, &[&n, &b])
+    } else {
+        full(b"stco", 0, 0, &[&n, &be32s(offsets.iter().map(|&o| o as u32))])
+    }
+}
+
+fn stsc(total: u32, per: u32) -> Vec<u8> {
+    let full_chunks = total / per;
+    let rem = total % per;
+    let mut e = vec![];
+    if full_chunks > 0 {
+        e.push([1, per, 1]);
+    }
+    if rem > 0 {
+        e.push([full_chunks + 1, rem, 1]);
+    }
+    let b = be32s(e.iter().flatten().copied());
+    full(b"stsc", 0, 0, &[&(e.len() as u32).to_be_bytes(), &b])
+}
+
+fn moov(m: &Moov) -> Vec<u8> {
+    let mut mvhd = be32s([m.created, m.created, 1000, m.movie_ms as u32, 0x10000]);
+    mvhd.extend_from_slice(&[1, 0, 0, 0]);
+    mvhd.extend_from_slice(&[0u8; 8]);
+    mvhd.extend(be32s(MATRIX));
+    mvhd.extend_from_slice(&[0u8; 24]);
+    mvhd.extend(be32s([3]));
+    let mvhd = full(b"mvhd", 0, 0, &[&mvhd]);
+
+    // video
+    let mut avcc = vec![1, m.sps[1], m.sps[2], m.sps[3], 0xFF, 0xE1];
+    avcc.extend_from_slice(&(m.sps.len() as u16).to_be_bytes());
+    avcc.extend_from_slice(m.sps);
+    avcc.push(1);
+    avcc.extend_from_slice(&(m.pps.len() as u16).to_be_bytes());
+    avcc.extend_from_slice(m.pps);
+    let avcc = bx(b"avcC", &[&avcc]);
+    let mut vse = vec![0u8; 6];
+    vse.extend_from_slice(&1u16.to_be_bytes());
+    vse.extend_from_slice(&[0u8; 16]);
+    vse.extend_from_slice(&(m.width as u16).to_be_bytes());
+    vse.extend_from_slice(&(m.height as u16).to_be_bytes());
+    vse.extend(be32s([0x48_0000, 0x48_0000, 0]));
+    vse.extend_from_slice(&1u16.to_be_bytes());
+    let mut comp = [0u8; 32];
+    let name = b"DSJ H.264";
+    comp[0] = name.len() as u8;
+    comp[1..1 + name.len()].copy_from_slice(name);
+    vse.extend_from_slice(&comp);
+    vse.extend_from_slice(&0x18u16.to_be_bytes());
+    vse.extend_from_slice(&0xFFFFu16.to_be_bytes());
+    let avc1 = bx(b"avc1", &[&vse, &avcc]);
+    let vstsd = full(b"stsd", 0, 0, &[&1u32.to_be_bytes(), &avc1]);
+    let vstts = full(b"stts", 0, 0, &[&be32s([1, m.vsizes.len() as u32, m.vdelta])]);
+    let keys: Vec<u32> = (0..m.vsizes.len() as u32).filter(|i| i % m.fps == 0).map(|i| i + 1).collect();
+    let stss = full(b"stss", 0, 0, &[&(keys.len() as u32).to_be_bytes(), &be32s(keys)]);
+    let vstsz = full(b"stsz", 0, 0, &[&be32s([0, m.vsizes.len() as u32]), &be32s(m.vsizes.iter().copied())]);
+    let vstbl = bx(b"stbl", &[&vstsd, &vstts, &stss, &stsc(m.vsizes.len() as u32, m.fps), &vstsz, &stco(m.voff, m.large)]);
+    let vmhd = full(b"vmhd", 0, 1, &[&[0u8; 8]]);
+    let vminf = bx(b"minf", &[&vmhd, &dinf(), &vstbl]);
+    let vmdia = bx(b"mdia", &[&mdhd(m.created, m.vts, m.vdur), &hdlr(b"vide", "VideoHandler"), &vminf]);
+    let vtrak = bx(b"trak", &[&tkhd(m.created, 1, m.movie_ms, 0, m.width, m.height), &vmdia]);
+
+    // audio: AAC-LC, 16 kHz, mono
+    let asc = [0x14u8, 0x08];
+    let dsi = [&[0x05u8, asc.len() as u8][..], &asc].concat();
+    let mut dcd = vec![0x40u8, 0x15, 0, 0x03, 0];
+    dcd.extend(be32s([32_000, 24_000]));
+    dcd.extend_from_slice(&dsi);
+    let dcd = [&[0x04u8, dcd.len() as u8][..], &dcd].concat();
+    let mut es = vec![0u8, 2, 0];
+    es.extend_from_slice(&dcd);
+    es.extend_from_slice(&[0x06, 1, 2]);
+    let es = [&[0x03u8, es.len() as u8][..], &es].concat();
+    let esds = full(b"esds", 0, 0, &[&es]);
+    let mut ase = vec![0u8; 6];
+    ase.extend_from_slice(&1u16.to_be_bytes());
+    ase.extend_from_slice(&[0u8; 8]);
+    ase.extend_from_slice(&1u16.to_be_bytes());
+    ase.extend_from_slice(&16u16.to_be_bytes());
+    ase.extend_from_slice(&[0u8; 4]);
+    ase.extend(be32s([AUDIO_RATE << 16]));
+    let mp4a = bx(b"mp4a", &[&ase, &esds]);
+    let astsd = full(b"stsd", 0, 0, &[&1u32.to_be_bytes(), &mp4a]);
+    let astts = full(b"stts", 0, 0, &[&be32s([1, m.asizes.len() as u32, AAC_FRAME])]);
+    let astsz = full(b"stsz", 0, 0, &[&be32s([0, m.asizes.len() as u32]), &be32s(m.asizes.iter().copied())]);
+    let astbl = bx(b"stbl", &[&astsd, &astts, &stsc(m.asizes.len() as u32, AUDIO_PER_CHUNK), &astsz, &stco(m.aoff, m.large)]);
+    let smhd = full(b"smhd", 0, 0, &[&[0u8; 4]]);
+    let aminf = bx(b"minf", &[&smhd, &dinf(), &astbl]);
+    let adur = u64::from(AAC_FRAME) * m.asizes.len() as u64;
+    let amdia = bx(b"mdia", &[&mdhd(m.created, AUDIO_RATE, adur), &hdlr(b"soun", "SoundHandler"), &aminf]);
+    let atrak = bx(b"trak", &[&tkhd(m.created, 2, m.movie_ms, 0x0100, 0, 0), &amdia]);
+    bx(b"moov", &[&mvhd, &vtrak, &atrak])
+}

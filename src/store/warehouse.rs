@@ -1,0 +1,171 @@
+//! The warehouse directory and its atomic commit.
+//!
+//! ```text
+//! WAREHOUSE/
+//!   snapshots/<run_id>/<table>/*.parquet   one complete, immutable set of tables per run
+//!   current -> snapshots/<run_id>          the last committed run (a symlink)
+//!   files -> current/files                 stable paths for SQL tools, one per table
+//!   runs -> current/runs
+//!   .lock                                  held while a run writes
+//! ```
+//! A run writes its tables into `snapshots/.tmp-<run_id>`, syncs them, renames that folder into
+//! place, and then replaces the `current` link with one `rename(2)`, which is atomic: a reader
+//! (or a run killed at any instant) sees either the old set of tables or the new one, never a
+//! mix. History tables (`runs`) carry earlier runs' files forward by hard link, so nothing is
+//! copied. Only the current and the previous snapshot are kept.
+
+use std::fs::{self, File};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::StoreError;
+
+pub struct Warehouse {
+    root: PathBuf,
+    _lock: File,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
+fn sync_dir(p: &Path) -> Result<(), StoreError> {
+    File::open(p).and_then(|f| f.sync_all()).map_err(io(p))
+}
+
+impl Warehouse {
+    /// Opens (creating if needed) the warehouse and takes its lock.
+    pub fn open(root: &Path) -> Result<Warehouse, StoreError> {
+        fs::create_dir_all(root.join("snapshots")).map_err(io(root))?;
+        let lock_path = root.join(".lock");
+        let lock = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
+        // SAFETY: flock on a descriptor this function owns; no memory is involved.
+        let r = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r != 0 {
+            return Err(StoreError::Locked(root.to_path_buf()));
+        }
+        let wh = Warehouse { root: root.to_path_buf(), _lock: lock };
+        // Leftovers of runs that were killed before their commit.
+        let snaps = wh.root.join("snapshots");
+        for e in fs::read_dir(&snaps).map_err(io(&snaps))?.flatten() {
+            if e.file_name().to_string_lossy().starts_with(".tmp-") {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+        Ok(wh)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The snapshot folder of the last committed run, if any.
+    pub fn current(&self) -> Option<PathBuf> {
+        let link = self.root.join("current");
+        fs::read_link(&link).ok().map(|t| self.root.join(t))
+    }
+
+    pub fn stage(&self, run_id: &str) -> Result<Staging, StoreError> {
+        let dir = self.root.join("snapshots").join(format!(".tmp-{run_id}"));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        }
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        Ok(Staging { dir, run_id: run_id.to_string(), previous: self.current(), tables: Vec::new() })
+    }
+
+    /// Publishes a staged run: after this returns, every table path shows the new run.
+    pub fn commit(&self, staging: Staging) -> Result<PathBuf, StoreError> {
+        for t in &staging.tables {
+            sync_dir(&staging.dir.join(t))?;
+        }
+        sync_dir(&staging.dir)?;
+        let snaps = self.root.join("snapshots");
+        let final_dir = snaps.join(&staging.run_id);
+        fs::rename(&staging.dir, &final_dir).map_err(io(&final_dir))?;
+        sync_dir(&snaps)?;
+        let tmp_link = self.root.join(".current.tmp");
+        let _ = fs::remove_file(&tmp_link);
+        std::os::unix::fs::symlink(Path::new("snapshots").join(&staging.run_id), &tmp_link).map_err(io(&tmp_link))?;
+        let cur = self.root.join("current");
+        fs::rename(&tmp_link, &cur).map_err(io(&cur))?;
+        sync_dir(&self.root)?;
+        for t in &staging.tables {
+            let link = self.root.join(t);
+            match fs::symlink_metadata(&link) {
+                Ok(m) if m.file_type().is_symlink() => {}
+                Ok(_) => {
+                    return Err(StoreError::Invalid {
+                        path: link,
+                        message: "expected a symbolic link to current/<table>; something else is in the way".into(),
+                    });
+                }
+                Err(_) => std::os::unix::fs::symlink(Path::new("current").join(t), &link).map_err(io(&link))?,
+            }
+        }
+        // Keep the new snapshot and the one before it (a reader may still be on it).
+        let keep_prev = staging.previous.as_ref().and_then(|p| p.file_name().map(|n| n.to_os_string()));
+        for e in fs::read_dir(&snaps).map_err(io(&snaps))?.flatten() {
+            let name = e.file_name();
+            if name.to_string_lossy() != staging.run_id && Some(&name) != keep_prev.as_ref() && !name.to_string_lossy().starts_with(".tmp-") {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+        Ok(final_dir)
+    }
+}
+
+/// A run's tables being written, invisible until [`Warehouse::commit`].
+pub struct Staging {
+    dir: PathBuf,
+    run_id: String,
+    previous: Option<PathBuf>,
+    tables: Vec<String>,
+}
+
+impl Staging {
+    fn table_dir(&mut self, table: &str) -> Result<PathBuf, StoreError> {
+        let d = self.dir.join(table);
+        if !self.tables.iter().any(|t| t == table) {
+            fs::create_dir_all(&d).map_err(io(&d))?;
+            self.tables.push(table.to_string());
+        }
+        Ok(d)
+    }
+
+    /// Writes one Parquet file `<table>/<file_name>` holding `batch`.
+    pub fn write(&mut self, table: &str, file_name: &str, batch: &RecordBatch) -> Result<(), StoreError> {
+        let path = self.table_dir(table)?.join(file_name);
+        let f = File::create(&path).map_err(io(&path))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+            .set_created_by(format!("recaudit {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let perr = |source| StoreError::Parquet { path: path.clone(), source };
+        let mut w = ArrowWriter::try_new(f.try_clone().map_err(io(&path))?, batch.schema(), Some(props)).map_err(perr)?;
+        w.write(batch).map_err(|source| StoreError::Parquet { path: path.clone(), source })?;
+        w.close().map_err(|source| StoreError::Parquet { path: path.clone(), source })?;
+        f.sync_all().map_err(io(&path))?;
+        Ok(())
+    }
+
+    /// Carries the previous snapshot's files of a history table into this run (hard links).
+    pub fn carry(&mut self, table: &str) -> Result<(), StoreError> {
+        let d = self.table_dir(table)?;
+        let Some(prev) = self.previous.clone() else { return Ok(()) };
+        let from = prev.join(table);
+        let Ok(rd) = fs::read_dir(&from) else { return Ok(()) };
+        for e in rd.flatten() {
+            let target = d.join(e.file_name());
+            if fs::hard_link(e.path(), &target).is_err() {
+                fs::copy(e.path(), &target).map_err(io(&target))?;
+            }
+        }
+        Ok(())
+    }
+}
