@@ -130,6 +130,9 @@ pub struct SampleArgs {
     pub height: u32,
     #[arg(long, default_value_t = 25)]
     pub fps: u32,
+    /// Fixed session length in seconds [default: drawn between 10 and 40 minutes].
+    #[arg(long)]
+    pub session_seconds: Option<u32>,
 }
 
 /// Parses the process arguments, runs the command, and returns the exit code.
@@ -138,7 +141,11 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit_codes::USAGE } else { exit_codes::OK };
+            return if e.use_stderr() {
+                exit_codes::USAGE
+            } else {
+                exit_codes::OK
+            };
         }
     };
     match cli.command {
@@ -154,7 +161,11 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
     };
     config.zone()?;
     crate::pathinfo::PathPatterns::new(&config.path_patterns, config.zone()?)?;
-    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     if threads == 0 {
         anyhow::bail!("--threads must be at least 1");
     }
@@ -168,37 +179,65 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
         use_mmap: !a.no_mmap && io == IoMode::Parallel,
         parallel_hash: true,
     };
+    // Absolute roots, so that paths in the catalog mean the same thing from any working folder.
+    let roots = a
+        .roots
+        .iter()
+        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+        .collect();
     Ok(ScanPlan {
-        roots: a.roots.clone(),
+        roots,
         warehouse: a.warehouse.clone(),
         config,
         threads,
         io,
         read,
-        walk: WalkOptions { follow_symlinks: a.follow_symlinks, allow_empty_root: a.allow_empty_root },
+        walk: WalkOptions {
+            follow_symlinks: a.follow_symlinks,
+            allow_empty_root: a.allow_empty_root,
+        },
     })
 }
 
+/// Progress on stderr. Workers only add to atomic counters; the bar is redrawn from them every
+/// 64 MiB or 64 files, so the hot read loop never takes the bar's lock.
 struct Bar {
     bar: ProgressBar,
+    show: bool,
     files: AtomicU64,
+    bytes: AtomicU64,
     total_files: AtomicU64,
+}
+
+impl Bar {
+    fn redraw(&self) {
+        let done = self.files.load(Ordering::Relaxed);
+        self.bar.set_position(self.bytes.load(Ordering::Relaxed));
+        self.bar.set_message(format!(
+            "{done}/{} files",
+            self.total_files.load(Ordering::Relaxed)
+        ));
+    }
 }
 
 impl Progress for Bar {
     fn walked(&self, files: u64, bytes: u64) {
         self.total_files.store(files, Ordering::Relaxed);
-        self.bar.set_length(bytes);
-        self.bar.set_message(format!("0/{files} files"));
+        if self.show {
+            self.bar.set_length(bytes);
+            self.redraw();
+        }
     }
     fn bytes(&self, n: u64) {
-        self.bar.inc(n);
+        let before = self.bytes.fetch_add(n, Ordering::Relaxed);
+        if self.show && (before >> 26) != ((before + n) >> 26) {
+            self.redraw();
+        }
     }
     fn file_done(&self) {
         let done = self.files.fetch_add(1, Ordering::Relaxed) + 1;
-        let total = self.total_files.load(Ordering::Relaxed);
-        if done == total || done % 64 == 0 {
-            self.bar.set_message(format!("{done}/{total} files"));
+        if self.show && (done % 64 == 0 || done == self.total_files.load(Ordering::Relaxed)) {
+            self.redraw();
         }
     }
     fn committing(&self) {
@@ -215,7 +254,14 @@ fn run_scan(a: ScanArgs) -> i32 {
         }
     };
     let show = !a.quiet && std::io::stderr().is_terminal();
-    let bar = ProgressBar::with_draw_target(Some(0), if show { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+    let bar = ProgressBar::with_draw_target(
+        Some(0),
+        if show {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -223,7 +269,13 @@ fn run_scan(a: ScanArgs) -> i32 {
     if show {
         bar.enable_steady_tick(Duration::from_millis(200));
     }
-    let progress = Bar { bar, files: AtomicU64::new(0), total_files: AtomicU64::new(0) };
+    let progress = Bar {
+        bar,
+        show,
+        files: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        total_files: AtomicU64::new(0),
+    };
     let result = scan::run_scan(&plan, &progress);
     progress.bar.finish_and_clear();
     match result {
@@ -237,7 +289,9 @@ fn run_scan(a: ScanArgs) -> i32 {
         }
         Err(e) => {
             eprintln!("recaudit scan: {e}");
-            eprintln!("recaudit scan: nothing was committed; the warehouse is as it was before this run");
+            eprintln!(
+                "recaudit scan: nothing was committed; the warehouse is as it was before this run"
+            );
             match e {
                 ScanError::Config(_) => exit_codes::USAGE,
                 _ => exit_codes::RUN_FAILED,
@@ -254,22 +308,52 @@ pub fn human_bytes(b: f64) -> String {
         v /= 1024.0;
         i += 1;
     }
-    if i == 0 { format!("{b:.0} B") } else { format!("{v:.1} {}", units[i]) }
+    if i == 0 {
+        format!("{b:.0} B")
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
 }
 
 fn print_summary(s: &RunSummary) {
     let r = &s.run;
-    let rate = if r.elapsed_s > 0.0 { r.hashed_bytes as f64 / r.elapsed_s } else { 0.0 };
-    println!("recaudit scan: run {} committed to {}", r.run_id, s.warehouse.display());
+    let rate = if r.elapsed_s > 0.0 {
+        r.hashed_bytes as f64 / r.elapsed_s
+    } else {
+        0.0
+    };
+    println!(
+        "recaudit scan: run {} committed to {}",
+        r.run_id,
+        s.warehouse.display()
+    );
     println!(
         "  files   {:>10}  ok {}, corrupt {}, truncated {}, unreadable {}, unsupported {}",
-        r.files, r.files_ok, r.files_corrupt, r.files_truncated, r.files_unreadable, r.files_unsupported
+        r.files,
+        r.files_ok,
+        r.files_corrupt,
+        r.files_truncated,
+        r.files_unreadable,
+        r.files_unsupported
     );
-    println!("  bytes   {:>10}  hashed in {:.2} s ({}/s, {} threads, {} I/O)", human_bytes(r.bytes as f64), r.elapsed_s, human_bytes(rate), r.threads, r.io_mode);
+    println!(
+        "  bytes   {:>10}  hashed in {:.2} s ({}/s, {} threads, {} I/O)",
+        human_bytes(r.bytes as f64),
+        r.elapsed_s,
+        human_bytes(rate),
+        r.threads,
+        r.io_mode
+    );
     if r.files_changed_during_read > 0 {
-        println!("  changed while read: {} (see files.changed_during_read)", r.files_changed_during_read);
+        println!(
+            "  changed while read: {} (see files.changed_during_read)",
+            r.files_changed_during_read
+        );
     }
-    println!("  tables  {}/{{files,streams,runs}}/*.parquet", s.warehouse.display());
+    println!(
+        "  tables  {}/{{files,streams,runs}}/*.parquet",
+        s.warehouse.display()
+    );
 }
 
 fn run_sample(a: SampleArgs) -> i32 {
@@ -283,6 +367,7 @@ fn run_sample(a: SampleArgs) -> i32 {
         width: a.width,
         height: a.height,
         fps: a.fps,
+        session_seconds: a.session_seconds,
     };
     match sample::generate(&plan) {
         Ok(s) => {

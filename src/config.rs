@@ -9,15 +9,24 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config: time zone '{0}' is not a known IANA zone name (for example Asia/Shanghai)")]
     Zone(String),
     #[error("config: path pattern '{name}' is not a valid regex: {message}")]
     Regex { name: String, message: String },
-    #[error("config: path pattern '{name}' uses capture group '{group}'; allowed groups are {allowed}")]
-    Group { name: String, group: String, allowed: &'static str },
+    #[error(
+        "config: path pattern '{name}' uses capture group '{group}'; allowed groups are {allowed}"
+    )]
+    Group {
+        name: String,
+        group: String,
+        allowed: &'static str,
+    },
 }
 
 /// A named regex applied to a file's path relative to its scan root (with `/` separators).
@@ -49,14 +58,22 @@ pub struct ScanSettings {
 
 impl Default for ScanSettings {
     fn default() -> Self {
-        ScanSettings { mmap_min_bytes: 64 << 20, chunk_bytes: 256 << 10 }
+        ScanSettings {
+            mmap_min_bytes: 64 << 20,
+            chunk_bytes: 256 << 10,
+        }
     }
 }
 
-pub const GROUPS: &[&str] = &["device", "officer", "unit", "datetime", "date", "time", "seq"];
+pub const GROUPS: &[&str] = &[
+    "device", "officer", "unit", "datetime", "date", "time", "seq",
+];
 
 pub fn default_patterns() -> Vec<PathPattern> {
-    let p = |name: &str, regex: &str| PathPattern { name: name.into(), regex: regex.into() };
+    let p = |name: &str, regex: &str| PathPattern {
+        name: name.into(),
+        regex: regex.into(),
+    };
     vec![
         // DSJ-A8-0001234_OF1023_20260312093015_0003.MP4
         p(
@@ -64,27 +81,43 @@ pub fn default_patterns() -> Vec<PathPattern> {
             r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
         ),
         // DSJ-A8-0001234_20260312093015_0003.MP4
-        p("device_datetime_seq", r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$"),
+        p(
+            "device_datetime_seq",
+            r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
+        ),
         // <device>/[<date>/]20260312_093015_0003.MP4
         p(
             "device_folder_date_time_seq",
             r"(?:^|/)(?P<device>[^/]+)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
         ),
         // <unit>/<device>/<date>/<file>
-        p("unit_device_date_folders", r"^(?P<unit>[^/]+)/(?P<device>[^/]+)/(?:\d{8}|\d{4}-\d{2}-\d{2})/[^/]+$"),
+        p(
+            "unit_device_date_folders",
+            r"^(?P<unit>[^/]+)/(?P<device>[^/]+)/(?:\d{8}|\d{4}-\d{2}-\d{2})/[^/]+$",
+        ),
     ]
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { timezone: "Asia/Shanghai".into(), path_patterns: default_patterns(), scan: ScanSettings::default() }
+        Config {
+            timezone: "Asia/Shanghai".into(),
+            path_patterns: default_patterns(),
+            scan: ScanSettings::default(),
+        }
     }
 }
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        Self::parse(&text).map_err(|message| ConfigError::Parse { path: path.into(), message })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.into(),
+            message,
+        })
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -92,6 +125,8 @@ impl Config {
     }
 
     pub fn zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
-        self.timezone.parse().map_err(|_| ConfigError::Zone(self.timezone.clone()))
+        self.timezone
+            .parse()
+            .map_err(|_| ConfigError::Zone(self.timezone.clone()))
     }
 }

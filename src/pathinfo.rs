@@ -30,7 +30,10 @@ impl PathPatterns {
     pub fn new(patterns: &[PathPattern], tz: chrono_tz::Tz) -> Result<Self, ConfigError> {
         let mut pats = Vec::new();
         for p in patterns {
-            let re = Regex::new(&p.regex).map_err(|e| ConfigError::Regex { name: p.name.clone(), message: e.to_string() })?;
+            let re = Regex::new(&p.regex).map_err(|e| ConfigError::Regex {
+                name: p.name.clone(),
+                message: e.to_string(),
+            })?;
             for g in re.capture_names().flatten() {
                 if !GROUPS.contains(&g) {
                     return Err(ConfigError::Group {
@@ -119,7 +122,9 @@ mod tests {
 
     #[test]
     fn device_officer_time_seq() {
-        let f = pp().extract("一大队/DSJ-A8-0001234/20260312/DSJ-A8-0001234_OF1023_20260312093015_0003.MP4");
+        let f = pp().extract(
+            "一大队/DSJ-A8-0001234/20260312/DSJ-A8-0001234_OF1023_20260312093015_0003.MP4",
+        );
         assert_eq!(f.device_id.as_deref(), Some("DSJ-A8-0001234"));
         assert_eq!(f.officer_id.as_deref(), Some("OF1023"));
         assert_eq!(f.unit.as_deref(), Some("一大队"));
@@ -132,7 +137,14 @@ mod tests {
     #[test]
     fn without_officer_and_in_device_folder() {
         let f = pp().extract("DSJ-X_20260312093015_12.mov");
-        assert_eq!((f.device_id.as_deref(), f.officer_id.as_deref(), f.segment_seq), (Some("DSJ-X"), None, Some(12)));
+        assert_eq!(
+            (
+                f.device_id.as_deref(),
+                f.officer_id.as_deref(),
+                f.segment_seq
+            ),
+            (Some("DSJ-X"), None, Some(12))
+        );
         let g = pp().extract("unitB/CAM 7/20260312_093015_0001.MP4");
         assert_eq!(g.device_id.as_deref(), Some("CAM 7"));
         assert_eq!(g.name_time, Some(1_773_279_015));
@@ -143,7 +155,13 @@ mod tests {
 
     #[test]
     fn unknown_group_is_rejected() {
-        let bad = [PathPattern { name: "x".into(), regex: "(?P<dev>.*)".into() }];
-        assert!(matches!(PathPatterns::new(&bad, chrono_tz::UTC), Err(ConfigError::Group { .. })));
+        let bad = [PathPattern {
+            name: "x".into(),
+            regex: "(?P<dev>.*)".into(),
+        }];
+        assert!(matches!(
+            PathPatterns::new(&bad, chrono_tz::UTC),
+            Err(ConfigError::Group { .. })
+        ));
     }
 }

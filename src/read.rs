@@ -34,7 +34,12 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { mmap_min_bytes: 64 << 20, chunk_bytes: 256 << 10, use_mmap: true, parallel_hash: true }
+        ReadOptions {
+            mmap_min_bytes: 64 << 20,
+            chunk_bytes: 256 << 10,
+            use_mmap: true,
+            parallel_hash: true,
+        }
     }
 }
 
@@ -74,9 +79,19 @@ pub struct FileRead {
     pub changed: Option<String>,
 }
 
+/// Smallest file whose hashing is offered to idle threads.
+const PARALLEL_HASH_MIN: usize = 16 << 20;
+
+/// Files up to this size are pre-faulted when mapped (see `read_file`).
+const POPULATE_MAX: u64 = 64 << 20;
+
 fn open_noatime(path: &Path) -> std::io::Result<File> {
     // O_NOATIME is refused (EPERM) for files the caller does not own unless privileged.
-    match std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOATIME).open(path) {
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOATIME)
+        .open(path)
+    {
         Ok(f) => Ok(f),
         Err(e) if e.raw_os_error() == Some(libc::EPERM) => File::open(path),
         Err(e) => Err(e),
@@ -99,10 +114,25 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Reads `path` once, hashing and parsing. `ext` is the lower-case extension (for the parser's
 /// expectations); `progress` is told each chunk's size; `buf` is the caller's reusable buffer.
-pub fn read_file(path: &Path, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, progress: &(dyn Fn(u64) + Sync)) -> FileRead {
+pub fn read_file(
+    path: &Path,
+    ext: &str,
+    opts: &ReadOptions,
+    buf: &mut Vec<u8>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> FileRead {
     let mut f = match open_noatime(path) {
         Ok(f) => f,
-        Err(e) => return FileRead { blake3: None, bytes: 0, method: Method::Read, parsed: None, error: Some(ReadError::Open(e)), changed: None },
+        Err(e) => {
+            return FileRead {
+                blake3: None,
+                bytes: 0,
+                method: Method::Read,
+                parsed: None,
+                error: Some(ReadError::Open(e)),
+                changed: None,
+            };
+        }
     };
     let before = f.metadata().ok();
     let size = before.as_ref().map_or(0, |m| m.len());
@@ -113,7 +143,12 @@ pub fn read_file(path: &Path, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, 
         // the process; the warehouse is only ever replaced by an atomic rename after a complete
         // run, so such a crash loses the run in progress, never the previous catalog. Evidence
         // files are write-once, and `--no-mmap` avoids the risk entirely where that is not so.
-        if let Ok(map) = unsafe { memmap2::Mmap::map(&f) } {
+        let mut mo = memmap2::MmapOptions::new();
+        if size <= POPULATE_MAX {
+            // Map every page in one call instead of taking a fault per page.
+            mo.populate();
+        }
+        if let Ok(map) = unsafe { mo.map(&f) } {
             let _ = map.advise(memmap2::Advice::Sequential);
             out = Some(hash_mapped(&map, ext, opts, progress));
         }
@@ -123,8 +158,13 @@ pub fn read_file(path: &Path, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, 
         None => hash_read(&mut f, ext, opts, buf, progress),
     };
     if let Some(b) = before {
-        match std::fs::metadata(path) {
-            Ok(a) if a.len() != b.len() || a.mtime() != b.mtime() || a.mtime_nsec() != b.mtime_nsec() => {
+        // fstat on the open descriptor: no second path lookup, same inode we read.
+        match f.metadata() {
+            Ok(a)
+                if a.len() != b.len()
+                    || a.mtime() != b.mtime()
+                    || a.mtime_nsec() != b.mtime_nsec() =>
+            {
                 r.changed = Some(format!(
                     "file changed while it was read: size {} -> {} bytes, mtime {}.{:09} -> {}.{:09}",
                     b.len(),
@@ -136,23 +176,35 @@ pub fn read_file(path: &Path, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, 
                 ));
             }
             Ok(_) if r.error.is_none() && r.bytes != b.len() => {
-                r.changed = Some(format!("read {} bytes but the file's size is {}", r.bytes, b.len()));
+                r.changed = Some(format!(
+                    "read {} bytes but the file's size is {}",
+                    r.bytes,
+                    b.len()
+                ));
             }
-            Err(e) => r.changed = Some(format!("file disappeared while it was read: {e}")),
+            Err(e) => r.changed = Some(format!("cannot stat the file after reading it: {e}")),
             _ => {}
         }
     }
     r
 }
 
-fn hash_mapped(map: &[u8], ext: &str, opts: &ReadOptions, progress: &(dyn Fn(u64) + Sync)) -> FileRead {
+fn hash_mapped(
+    map: &[u8],
+    ext: &str,
+    opts: &ReadOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> FileRead {
     let mut hasher = blake3::Hasher::new();
     let mut sink = media::sniff(&map[..map.len().min(SNIFF_LEN)], ext);
     // Slices of a few MiB: large enough for BLAKE3's parallel tree, small enough that the
     // parser sees bytes while they are still in cache.
     let step = (opts.chunk_bytes.max(64 << 10) * 16).next_power_of_two();
+    // Splitting a file across threads only pays for large files; small ones are hashed by the
+    // thread that reads them while the other threads take other files.
+    let split = opts.parallel_hash && map.len() >= PARALLEL_HASH_MIN;
     for piece in map.chunks(step) {
-        if opts.parallel_hash {
+        if split {
             hasher.update_rayon(piece);
         } else {
             hasher.update(piece);
@@ -161,10 +213,23 @@ fn hash_mapped(map: &[u8], ext: &str, opts: &ReadOptions, progress: &(dyn Fn(u64
         progress(piece.len() as u64);
     }
     let total = map.len() as u64;
-    FileRead { blake3: Some(hasher.finalize()), bytes: total, method: Method::Mmap, parsed: Some(sink.finish(total)), error: None, changed: None }
+    FileRead {
+        blake3: Some(hasher.finalize()),
+        bytes: total,
+        method: Method::Mmap,
+        parsed: Some(sink.finish(total)),
+        error: None,
+        changed: None,
+    }
 }
 
-fn hash_read(f: &mut File, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, progress: &(dyn Fn(u64) + Sync)) -> FileRead {
+fn hash_read(
+    f: &mut File,
+    ext: &str,
+    opts: &ReadOptions,
+    buf: &mut Vec<u8>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> FileRead {
     let chunk = opts.chunk_bytes.max(SNIFF_LEN);
     if buf.len() < chunk {
         buf.resize(chunk, 0);
@@ -175,7 +240,12 @@ fn hash_read(f: &mut File, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, pro
     let error = loop {
         let n = match read_full(f, &mut buf[..chunk]) {
             Ok(n) => n,
-            Err(source) => break Some(ReadError::Read { offset: total, source }),
+            Err(source) => {
+                break Some(ReadError::Read {
+                    offset: total,
+                    source,
+                });
+            }
         };
         let data = &buf[..n];
         if sink.is_none() {
@@ -184,7 +254,7 @@ fn hash_read(f: &mut File, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, pro
         if n == 0 {
             break None;
         }
-        if opts.parallel_hash && n >= (1 << 20) {
+        if opts.parallel_hash && n >= PARALLEL_HASH_MIN {
             hasher.update_rayon(data);
         } else {
             hasher.update(data);
@@ -199,8 +269,22 @@ fn hash_read(f: &mut File, ext: &str, opts: &ReadOptions, buf: &mut Vec<u8>, pro
         }
     };
     if error.is_some() {
-        return FileRead { blake3: None, bytes: total, method: Method::Read, parsed: None, error, changed: None };
+        return FileRead {
+            blake3: None,
+            bytes: total,
+            method: Method::Read,
+            parsed: None,
+            error,
+            changed: None,
+        };
     }
     let parsed = sink.map(|s| s.finish(total));
-    FileRead { blake3: Some(hasher.finalize()), bytes: total, method: Method::Read, parsed, error: None, changed: None }
+    FileRead {
+        blake3: Some(hasher.finalize()),
+        bytes: total,
+        method: Method::Read,
+        parsed,
+        error: None,
+        changed: None,
+    }
 }

@@ -15,7 +15,10 @@ use rayon::prelude::*;
 #[derive(Debug, thiserror::Error)]
 pub enum SampleError {
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid sample settings: {0}")]
     Invalid(String),
 }
@@ -31,6 +34,8 @@ pub struct SamplePlan {
     pub width: u32,
     pub height: u32,
     pub fps: u32,
+    /// Fixed session length in seconds; `None` draws 10 to 40 minutes per session.
+    pub session_seconds: Option<u32>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -65,37 +70,74 @@ struct Segment {
 const UNITS: [&str; 3] = ["执法一大队", "执法二大队", "危化监察科"];
 
 pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
-    if plan.devices == 0 || plan.segment_seconds == 0 || plan.fps == 0 || plan.width < 16 || plan.height < 16 || !(plan.hours > 0.0) {
-        return Err(SampleError::Invalid("devices, hours, segment length, fps must be positive; width and height at least 16".into()));
+    if plan.devices == 0
+        || plan.segment_seconds == 0
+        || plan.fps == 0
+        || plan.width < 16
+        || plan.height < 16
+        || !(plan.hours > 0.0)
+    {
+        return Err(SampleError::Invalid(
+            "devices, hours, segment length, fps must be positive; width and height at least 16"
+                .into(),
+        ));
     }
     if plan.width > 8192 || plan.height > 8192 || plan.fps > 240 {
-        return Err(SampleError::Invalid("width/height at most 8192, fps at most 240".into()));
+        return Err(SampleError::Invalid(
+            "width/height at most 8192, fps at most 240".into(),
+        ));
     }
     let tz = chrono_tz::Asia::Shanghai;
     let mut rng = Rng(plan.seed);
     let mut segs = Vec::new();
     let mut summary = SampleSummary::default();
-    let base = NaiveDate::from_ymd_opt(2026, 3, 12).and_then(|d| d.and_hms_opt(8, 0, 0)).ok_or_else(|| SampleError::Invalid("date".into()))?;
+    let base = NaiveDate::from_ymd_opt(2026, 3, 12)
+        .and_then(|d| d.and_hms_opt(8, 0, 0))
+        .ok_or_else(|| SampleError::Invalid("date".into()))?;
     for d in 0..plan.devices {
         let device = format!("DSJ-A8-{:07}", 1_200 + d);
         let officer = format!("OF{}", 1_000 + d * 7 % 97);
         let unit = UNITS[d as usize % UNITS.len()];
-        let mut t = tz.from_local_datetime(&base).earliest().map(|x| x.timestamp()).unwrap_or(0) + rng.range(0, 1800) as i64;
+        let mut t = tz
+            .from_local_datetime(&base)
+            .earliest()
+            .map(|x| x.timestamp())
+            .unwrap_or(0)
+            + rng.range(0, 1800) as i64;
         let mut left = (plan.hours * 3600.0) as i64;
         while left > 0 {
             // A session of 10 to 40 minutes (or what is left), then a pause of 15 to 90 minutes.
-            let len = (rng.range(600, 2400) as i64).min(left).max(1);
+            let drawn = rng.range(600, 2400) as i64;
+            let len = plan
+                .session_seconds
+                .map_or(drawn, i64::from)
+                .min(left)
+                .max(1);
             summary.sessions += 1;
             let mut off = 0i64;
             let mut seq = 1u32;
             while off < len {
                 let secs = (len - off).min(i64::from(plan.segment_seconds)) as u32;
                 let start = t + off;
-                let local = tz.timestamp_opt(start, 0).single().map(|x| x.naive_local()).unwrap_or(base);
+                let local = tz
+                    .timestamp_opt(start, 0)
+                    .single()
+                    .map(|x| x.naive_local())
+                    .unwrap_or(base);
                 let stamp = local.format("%Y%m%d%H%M%S").to_string();
                 let day = local.format("%Y%m%d").to_string();
-                let path = plan.out.join(unit).join(&device).join(day).join(format!("{device}_{officer}_{stamp}_{seq:04}.MP4"));
-                segs.push(Segment { path, start_utc: start, seconds: secs, seed: rng.next() });
+                let path = plan
+                    .out
+                    .join(unit)
+                    .join(&device)
+                    .join(day)
+                    .join(format!("{device}_{officer}_{stamp}_{seq:04}.MP4"));
+                segs.push(Segment {
+                    path,
+                    start_utc: start,
+                    seconds: secs,
+                    seed: rng.next(),
+                });
                 off += i64::from(secs);
                 seq += 1;
             }
@@ -110,7 +152,10 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
         let v = r.next().to_le_bytes();
         c.copy_from_slice(&v[..c.len()]);
     }
-    let sizes: Result<Vec<u64>, SampleError> = segs.par_iter().map(|s| write_segment(s, plan, &block)).collect();
+    let sizes: Result<Vec<u64>, SampleError> = segs
+        .par_iter()
+        .map(|s| write_segment(s, plan, &block))
+        .collect();
     let sizes = sizes?;
     summary.files = sizes.len() as u64;
     summary.bytes = sizes.iter().sum();
@@ -144,7 +189,11 @@ struct Bits {
 }
 impl Bits {
     fn new() -> Self {
-        Bits { out: Vec::new(), acc: 0, n: 0 }
+        Bits {
+            out: Vec::new(),
+            acc: 0,
+            n: 0,
+        }
     }
     fn put(&mut self, v: u32, bits: u32) {
         for i in (0..bits).rev() {
@@ -166,7 +215,11 @@ impl Bits {
         }
     }
     fn se(&mut self, v: i32) {
-        self.ue(if v > 0 { (2 * v - 1) as u32 } else { (-2 * v) as u32 });
+        self.ue(if v > 0 {
+            (2 * v - 1) as u32
+        } else {
+            (-2 * v) as u32
+        });
     }
     /// rbsp_trailing_bits, then emulation prevention.
     fn finish(mut self, header: u8) -> Vec<u8> {
@@ -240,7 +293,10 @@ const AAC_FRAME: u32 = 1024;
 const AUDIO_PER_CHUNK: u32 = 16;
 
 fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, SampleError> {
-    let io = |source| SampleError::Io { path: seg.path.clone(), source };
+    let io = |source| SampleError::Io {
+        path: seg.path.clone(),
+        source,
+    };
     if let Some(d) = seg.path.parent() {
         fs::create_dir_all(d).map_err(io)?;
     }
@@ -250,20 +306,32 @@ fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, 
     let frame_bytes = (u64::from(plan.bitrate_kbps) * 1000 / 8 / u64::from(fps)).max(64);
     let vsizes: Vec<u32> = (0..frames)
         .map(|i| {
-            let base = if i % fps == 0 { frame_bytes * 3 } else { frame_bytes * 9 / 10 };
+            let base = if i % fps == 0 {
+                frame_bytes * 3
+            } else {
+                frame_bytes * 9 / 10
+            };
             (base + rng.range(0, base / 5)) as u32
         })
         .collect();
-    let aframes = (u64::from(seg.seconds) * u64::from(AUDIO_RATE)).div_ceil(u64::from(AAC_FRAME)) as u32;
+    let aframes =
+        (u64::from(seg.seconds) * u64::from(AUDIO_RATE)).div_ceil(u64::from(AAC_FRAME)) as u32;
     let asizes: Vec<u32> = (0..aframes).map(|_| rng.range(40, 90) as u32).collect();
 
     let f = File::create(&seg.path).map_err(io)?;
     let mut w = BufWriter::with_capacity(1 << 20, f);
-    let ftyp = bx(b"ftyp", &[b"isom", &512u32.to_be_bytes(), b"isomiso2avc1mp41"]);
+    let ftyp = bx(
+        b"ftyp",
+        &[b"isom", &512u32.to_be_bytes(), b"isomiso2avc1mp41"],
+    );
     w.write_all(&ftyp).map_err(io)?;
     let vchunks: Vec<&[u32]> = vsizes.chunks(fps as usize).collect();
     let achunks: Vec<&[u32]> = asizes.chunks(AUDIO_PER_CHUNK as usize).collect();
-    let payload: u64 = vsizes.iter().chain(asizes.iter()).map(|&x| u64::from(x)).sum();
+    let payload: u64 = vsizes
+        .iter()
+        .chain(asizes.iter())
+        .map(|&x| u64::from(x))
+        .sum();
     let large = payload + 16 > u64::from(u32::MAX);
     let mut pos = ftyp.len() as u64;
     if large {
@@ -272,16 +340,28 @@ fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, 
         w.write_all(&(payload + 16).to_be_bytes()).map_err(io)?;
         pos += 16;
     } else {
-        w.write_all(&((payload + 8) as u32).to_be_bytes()).map_err(io)?;
+        w.write_all(&((payload + 8) as u32).to_be_bytes())
+            .map_err(io)?;
         w.write_all(b"mdat").map_err(io)?;
         pos += 8;
     }
     let mut voff = Vec::with_capacity(vchunks.len());
     let mut aoff = Vec::with_capacity(achunks.len());
     let mut cursor = (seg.seed as usize) % block.len();
-    let mut emit = |sizes: &[u32], w: &mut BufWriter<File>, pos: &mut u64| -> Result<(), SampleError> {
+    // Each video sample is one length-prefixed NAL unit of type 12 (filler data), which decoders
+    // skip, so players and ffprobe read the file without decoding errors.
+    let mut emit = |sizes: &[u32],
+                    video: bool,
+                    w: &mut BufWriter<File>,
+                    pos: &mut u64|
+     -> Result<(), SampleError> {
         for &s in sizes {
             let mut left = s as usize;
+            if video && s > 5 {
+                w.write_all(&(s - 4).to_be_bytes()).map_err(io)?;
+                w.write_all(&[0x0C]).map_err(io)?;
+                left -= 5;
+            }
             while left > 0 {
                 let n = left.min(block.len() - cursor);
                 w.write_all(&block[cursor..cursor + n]).map_err(io)?;
@@ -295,11 +375,11 @@ fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, 
     for i in 0..vchunks.len().max(achunks.len()) {
         if let Some(c) = vchunks.get(i) {
             voff.push(pos);
-            emit(c, &mut w, &mut pos)?;
+            emit(c, true, &mut w, &mut pos)?;
         }
         if let Some(c) = achunks.get(i) {
             aoff.push(pos);
-            emit(c, &mut w, &mut pos)?;
+            emit(c, false, &mut w, &mut pos)?;
         }
     }
     let created = (seg.start_utc + crate::media::bmff::EPOCH_1904) as u32;
@@ -390,7 +470,12 @@ fn stco(offsets: &[u64], large: bool) -> Vec<u8> {
         let b: Vec<u8> = offsets.iter().flat_map(|o| o.to_be_bytes()).collect();
         full(b"co64", 0, 0, &[&n, &b])
     } else {
-        full(b"stco", 0, 0, &[&n, &be32s(offsets.iter().map(|&o| o as u32))])
+        full(
+            b"stco",
+            0,
+            0,
+            &[&n, &be32s(offsets.iter().map(|&o| o as u32))],
+        )
     }
 }
 
@@ -441,15 +526,59 @@ fn moov(m: &Moov) -> Vec<u8> {
     vse.extend_from_slice(&0xFFFFu16.to_be_bytes());
     let avc1 = bx(b"avc1", &[&vse, &avcc]);
     let vstsd = full(b"stsd", 0, 0, &[&1u32.to_be_bytes(), &avc1]);
-    let vstts = full(b"stts", 0, 0, &[&be32s([1, m.vsizes.len() as u32, m.vdelta])]);
-    let keys: Vec<u32> = (0..m.vsizes.len() as u32).filter(|i| i % m.fps == 0).map(|i| i + 1).collect();
-    let stss = full(b"stss", 0, 0, &[&(keys.len() as u32).to_be_bytes(), &be32s(keys)]);
-    let vstsz = full(b"stsz", 0, 0, &[&be32s([0, m.vsizes.len() as u32]), &be32s(m.vsizes.iter().copied())]);
-    let vstbl = bx(b"stbl", &[&vstsd, &vstts, &stss, &stsc(m.vsizes.len() as u32, m.fps), &vstsz, &stco(m.voff, m.large)]);
+    let vstts = full(
+        b"stts",
+        0,
+        0,
+        &[&be32s([1, m.vsizes.len() as u32, m.vdelta])],
+    );
+    let keys: Vec<u32> = (0..m.vsizes.len() as u32)
+        .filter(|i| i % m.fps == 0)
+        .map(|i| i + 1)
+        .collect();
+    let stss = full(
+        b"stss",
+        0,
+        0,
+        &[&(keys.len() as u32).to_be_bytes(), &be32s(keys)],
+    );
+    let vstsz = full(
+        b"stsz",
+        0,
+        0,
+        &[
+            &be32s([0, m.vsizes.len() as u32]),
+            &be32s(m.vsizes.iter().copied()),
+        ],
+    );
+    let vstbl = bx(
+        b"stbl",
+        &[
+            &vstsd,
+            &vstts,
+            &stss,
+            &stsc(m.vsizes.len() as u32, m.fps),
+            &vstsz,
+            &stco(m.voff, m.large),
+        ],
+    );
     let vmhd = full(b"vmhd", 0, 1, &[&[0u8; 8]]);
     let vminf = bx(b"minf", &[&vmhd, &dinf(), &vstbl]);
-    let vmdia = bx(b"mdia", &[&mdhd(m.created, m.vts, m.vdur), &hdlr(b"vide", "VideoHandler"), &vminf]);
-    let vtrak = bx(b"trak", &[&tkhd(m.created, 1, m.movie_ms, 0, m.width, m.height), &vmdia]);
+    let vmdia = bx(
+        b"mdia",
+        &[
+            &mdhd(m.created, m.vts, m.vdur),
+            &hdlr(b"vide", "VideoHandler"),
+            &vminf,
+        ],
+    );
+    let vtrak = bx(
+        b"trak",
+        &[
+            &tkhd(m.created, 1, m.movie_ms, 0, m.width, m.height),
+            &vmdia,
+        ],
+    );
 
     // audio: AAC-LC, 16 kHz, mono
     let asc = [0x14u8, 0x08];
@@ -472,13 +601,45 @@ fn moov(m: &Moov) -> Vec<u8> {
     ase.extend(be32s([AUDIO_RATE << 16]));
     let mp4a = bx(b"mp4a", &[&ase, &esds]);
     let astsd = full(b"stsd", 0, 0, &[&1u32.to_be_bytes(), &mp4a]);
-    let astts = full(b"stts", 0, 0, &[&be32s([1, m.asizes.len() as u32, AAC_FRAME])]);
-    let astsz = full(b"stsz", 0, 0, &[&be32s([0, m.asizes.len() as u32]), &be32s(m.asizes.iter().copied())]);
-    let astbl = bx(b"stbl", &[&astsd, &astts, &stsc(m.asizes.len() as u32, AUDIO_PER_CHUNK), &astsz, &stco(m.aoff, m.large)]);
+    let astts = full(
+        b"stts",
+        0,
+        0,
+        &[&be32s([1, m.asizes.len() as u32, AAC_FRAME])],
+    );
+    let astsz = full(
+        b"stsz",
+        0,
+        0,
+        &[
+            &be32s([0, m.asizes.len() as u32]),
+            &be32s(m.asizes.iter().copied()),
+        ],
+    );
+    let astbl = bx(
+        b"stbl",
+        &[
+            &astsd,
+            &astts,
+            &stsc(m.asizes.len() as u32, AUDIO_PER_CHUNK),
+            &astsz,
+            &stco(m.aoff, m.large),
+        ],
+    );
     let smhd = full(b"smhd", 0, 0, &[&[0u8; 4]]);
     let aminf = bx(b"minf", &[&smhd, &dinf(), &astbl]);
     let adur = u64::from(AAC_FRAME) * m.asizes.len() as u64;
-    let amdia = bx(b"mdia", &[&mdhd(m.created, AUDIO_RATE, adur), &hdlr(b"soun", "SoundHandler"), &aminf]);
-    let atrak = bx(b"trak", &[&tkhd(m.created, 2, m.movie_ms, 0x0100, 0, 0), &amdia]);
+    let amdia = bx(
+        b"mdia",
+        &[
+            &mdhd(m.created, AUDIO_RATE, adur),
+            &hdlr(b"soun", "SoundHandler"),
+            &aminf,
+        ],
+    );
+    let atrak = bx(
+        b"trak",
+        &[&tkhd(m.created, 2, m.movie_ms, 0x0100, 0, 0), &amdia],
+    );
     bx(b"moov", &[&mvhd, &vtrak, &atrak])
 }

@@ -70,6 +70,10 @@ struct Settings<'a> {
     allow_empty_root: bool,
 }
 
+thread_local! {
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 pub const STATUSES: [&str; 5] = ["ok", "corrupt", "truncated", "unreadable", "unsupported"];
 
 fn now_us() -> i64 {
@@ -121,14 +125,28 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     walk::check_roots(&plan.roots, &plan.walk)?;
     let wh = Warehouse::open(&plan.warehouse)?;
     let run_id = new_run_id();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(plan.threads).build().map_err(|e| ScanError::Threads(plan.threads, e.to_string()))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads)
+        .build()
+        .map_err(|e| ScanError::Threads(plan.threads, e.to_string()))?;
 
     let entries = pool.install(|| walk::walk(&plan.roots, &plan.walk));
     progress.walked(entries.len() as u64, entries.iter().map(|e| e.size).sum());
 
-    let ctx = Ctx { plan, patterns: &patterns, tz, run_id: &run_id, progress };
+    let ctx = Ctx {
+        plan,
+        patterns: &patterns,
+        tz,
+        run_id: &run_id,
+        progress,
+    };
     let results: Vec<(FileRow, Vec<StreamRow>)> = pool.install(|| match plan.io {
-        IoMode::Parallel => entries.par_iter().map_init(Vec::new, |buf, e| ctx.process(e, buf)).collect(),
+        // One read buffer per worker thread for the whole run (rayon's map_init would make
+        // one per split job).
+        IoMode::Parallel => entries
+            .par_iter()
+            .map(|e| READ_BUF.with_borrow_mut(|buf| ctx.process(e, buf)))
+            .collect(),
         IoMode::Sequential => {
             let mut buf = Vec::new();
             entries.iter().map(|e| ctx.process(e, &mut buf)).collect()
@@ -159,7 +177,11 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         roots: plan.roots.iter().map(|r| display_path(r)).collect(),
         files: files.len() as i64,
         bytes: files.iter().map(|f| f.size_bytes).sum(),
-        hashed_bytes: files.iter().filter(|f| f.blake3.is_some()).map(|f| f.size_bytes).sum(),
+        hashed_bytes: files
+            .iter()
+            .filter(|f| f.blake3.is_some())
+            .map(|f| f.size_bytes)
+            .sum(),
         files_ok: count("ok"),
         files_corrupt: count("corrupt"),
         files_truncated: count("truncated"),
@@ -177,14 +199,33 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let mut staging = wh.stage(&run_id)?;
     staging.write("files", "part-00000.parquet", &store::files_batch(&files)?)?;
     drop(files);
-    staging.write("streams", "part-00000.parquet", &store::streams_batch(&streams)?)?;
+    staging.write(
+        "streams",
+        "part-00000.parquet",
+        &store::streams_batch(&streams)?,
+    )?;
     drop(streams);
     staging.carry("runs")?;
     run.finished_us = now_us();
     run.elapsed_s = clock.elapsed().as_secs_f64();
-    staging.write("runs", &format!("run-{run_id}.parquet"), &store::runs_batch(std::slice::from_ref(&run))?)?;
+    staging.write(
+        "runs",
+        &format!("run-{run_id}.parquet"),
+        &store::runs_batch(std::slice::from_ref(&run))?,
+    )?;
+    // Test hook: hold the finished-but-uncommitted run so a test can kill the process here.
+    if let Some(ms) = std::env::var("RECAUDIT_TEST_PAUSE_BEFORE_COMMIT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
     let snapshot = wh.commit(staging)?;
-    Ok(RunSummary { run, warehouse: wh.root().to_path_buf(), snapshot })
+    Ok(RunSummary {
+        run,
+        warehouse: wh.root().to_path_buf(),
+        snapshot,
+    })
 }
 
 pub fn io_name(io: IoMode) -> &'static str {
@@ -207,8 +248,16 @@ impl Ctx<'_> {
         let root = &self.plan.roots[e.root];
         let rel = e.path.strip_prefix(root).unwrap_or(&e.path);
         let rel_s = display_path(rel);
-        let file_name = e.path.file_name().map(|n| display_path(Path::new(n))).unwrap_or_default();
-        let extension = e.path.extension().map(|x| display_path(Path::new(x)).to_lowercase()).unwrap_or_default();
+        let file_name = e
+            .path
+            .file_name()
+            .map(|n| display_path(Path::new(n)))
+            .unwrap_or_default();
+        let extension = e
+            .path
+            .extension()
+            .map(|x| display_path(Path::new(x)).to_lowercase())
+            .unwrap_or_default();
         let facts = self.patterns.extract(&rel_s);
         let mut row = FileRow {
             run_id: self.run_id.to_string(),
@@ -243,7 +292,10 @@ impl Ctx<'_> {
             }
             (EntryKind::Symlink(t), None) => {
                 row.status = "unsupported".into();
-                row.error = Some(format!("symbolic link to {} not followed (use --follow-symlinks)", display_path(t)));
+                row.error = Some(format!(
+                    "symbolic link to {} not followed (use --follow-symlinks)",
+                    display_path(t)
+                ));
             }
             (EntryKind::Special(k), None) => {
                 row.status = "unsupported".into();
@@ -289,9 +341,19 @@ impl Ctx<'_> {
             RecordedTime::Offset(n, off) => {
                 let s = n.and_utc().timestamp() - i64::from(off);
                 let sign = if off < 0 { '-' } else { '+' };
-                (s.checked_mul(1_000_000), format!("offset {sign}{:02}:{:02}", off.abs() / 3600, off.abs() % 3600 / 60))
+                (
+                    s.checked_mul(1_000_000),
+                    format!(
+                        "offset {sign}{:02}:{:02}",
+                        off.abs() / 3600,
+                        off.abs() % 3600 / 60
+                    ),
+                )
             }
-            RecordedTime::Local(n) => (local_to_utc(n, self.tz).and_then(|s| s.checked_mul(1_000_000)), format!("local {}", self.tz.name())),
+            RecordedTime::Local(n) => (
+                local_to_utc(n, self.tz).and_then(|s| s.checked_mul(1_000_000)),
+                format!("local {}", self.tz.name()),
+            ),
         }
     }
 
@@ -299,7 +361,8 @@ impl Ctx<'_> {
         row.container = Some(info.container.name().into());
         row.media_kind = Some(info.kind.name().into());
         row.major_brand = info.major_brand.clone();
-        row.compatible_brands = (!info.compatible_brands.is_empty()).then(|| info.compatible_brands.join(","));
+        row.compatible_brands =
+            (!info.compatible_brands.is_empty()).then(|| info.compatible_brands.join(","));
         row.duration_s = info.duration_s.filter(|d| d.is_finite());
         if let Some(t) = info.creation_time {
             let (us, basis) = self.utc_us(t);
@@ -313,8 +376,18 @@ impl Ctx<'_> {
         row.make = info.make.clone();
         row.model = info.model.clone();
         let join = |v: Vec<&str>| (!v.is_empty()).then(|| v.join(";"));
-        row.handler_names = join(info.streams.iter().filter_map(|s| s.handler_name.as_deref()).collect());
-        row.compressor_names = join(info.streams.iter().filter_map(|s| s.compressor.as_deref()).collect());
+        row.handler_names = join(
+            info.streams
+                .iter()
+                .filter_map(|s| s.handler_name.as_deref())
+                .collect(),
+        );
+        row.compressor_names = join(
+            info.streams
+                .iter()
+                .filter_map(|s| s.compressor.as_deref())
+                .collect(),
+        );
         if let Some((la, lo, al)) = info.gps {
             row.gps_lat = Some(la);
             row.gps_lon = Some(lo);
@@ -359,7 +432,11 @@ impl Ctx<'_> {
             row.max_jump_stream = Some(i as i32);
         }
         row.edit_list_entries = Some(info.streams.iter().map(|s| s.edits.len() as i32).sum());
-        row.sample_descriptions_max = info.streams.iter().map(|s| s.sample_descriptions as i32).max();
+        row.sample_descriptions_max = info
+            .streams
+            .iter()
+            .map(|s| s.sample_descriptions as i32)
+            .max();
         row.parameter_sets_max = info.streams.iter().map(|s| s.parameter_sets as i32).max();
         row.notes = (!info.notes.is_empty()).then(|| info.notes.join("; "));
         info.streams

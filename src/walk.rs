@@ -20,7 +20,10 @@ pub enum WalkError {
     #[error("scan root {0} does not exist (is the evidence share mounted?)")]
     Missing(PathBuf),
     #[error("scan root {path} cannot be read: {source}")]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "scan root {0} is an empty directory: if the evidence share is not mounted this would look like every file is gone; pass --allow-empty-root if it really is empty"
     )]
@@ -59,14 +62,27 @@ impl Entry {
             root,
             kind,
             size: m.len(),
-            mtime_ns: Some(m.mtime().saturating_mul(1_000_000_000).saturating_add(m.mtime_nsec())),
+            mtime_ns: Some(
+                m.mtime()
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(m.mtime_nsec()),
+            ),
             dev: m.dev(),
             ino: m.ino(),
             error: None,
         }
     }
     fn failed(path: PathBuf, root: usize, kind: EntryKind, error: String) -> Self {
-        Entry { path, root, kind, size: 0, mtime_ns: None, dev: 0, ino: 0, error: Some(error) }
+        Entry {
+            path,
+            root,
+            kind,
+            size: 0,
+            mtime_ns: None,
+            dev: 0,
+            ino: 0,
+            error: Some(error),
+        }
     }
 }
 
@@ -96,11 +112,21 @@ pub fn check_roots(roots: &[PathBuf], opts: &WalkOptions) -> Result<(), WalkErro
     for r in roots {
         let m = match fs::metadata(r) {
             Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(WalkError::Missing(r.clone())),
-            Err(source) => return Err(WalkError::Unreadable { path: r.clone(), source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(WalkError::Missing(r.clone()));
+            }
+            Err(source) => {
+                return Err(WalkError::Unreadable {
+                    path: r.clone(),
+                    source,
+                });
+            }
         };
         if m.is_dir() {
-            let mut it = fs::read_dir(r).map_err(|source| WalkError::Unreadable { path: r.clone(), source })?;
+            let mut it = fs::read_dir(r).map_err(|source| WalkError::Unreadable {
+                path: r.clone(),
+                source,
+            })?;
             if it.next().is_none() && !opts.allow_empty_root {
                 return Err(WalkError::Empty(r.clone()));
             }
@@ -122,20 +148,32 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Vec<Entry> {
                 }
             }
             Ok(m) if m.is_file() => out.push(Entry::from_meta(r.clone(), i, EntryKind::File, &m)),
-            Ok(m) => out.push(Entry::from_meta(r.clone(), i, EntryKind::Special(special_kind(&m.file_type())), &m)),
+            Ok(m) => out.push(Entry::from_meta(
+                r.clone(),
+                i,
+                EntryKind::Special(special_kind(&m.file_type())),
+                &m,
+            )),
             Err(e) => out.push(Entry::failed(r.clone(), i, EntryKind::Dir, e.to_string())),
         }
     }
     while !level.is_empty() {
-        let results: Vec<(Vec<Entry>, Vec<(PathBuf, usize)>)> =
-            level.par_iter().map(|(dir, root)| list_dir(dir, *root, opts, &visited)).collect();
+        let results: Vec<(Vec<Entry>, Vec<(PathBuf, usize)>)> = level
+            .par_iter()
+            .map(|(dir, root)| list_dir(dir, *root, opts, &visited))
+            .collect();
         level = Vec::new();
         for (entries, dirs) in results {
             out.extend(entries);
             level.extend(dirs);
         }
     }
-    out.par_sort_unstable_by(|a, b| a.path.as_os_str().as_encoded_bytes().cmp(b.path.as_os_str().as_encoded_bytes()));
+    out.par_sort_unstable_by(|a, b| {
+        a.path
+            .as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.path.as_os_str().as_encoded_bytes())
+    });
     out
 }
 
@@ -146,13 +184,23 @@ fn visit(visited: &Mutex<HashSet<(u64, u64)>>, dev: u64, ino: u64) -> bool {
     }
 }
 
-fn list_dir(dir: &Path, root: usize, opts: &WalkOptions, visited: &Mutex<HashSet<(u64, u64)>>) -> (Vec<Entry>, Vec<(PathBuf, usize)>) {
+fn list_dir(
+    dir: &Path,
+    root: usize,
+    opts: &WalkOptions,
+    visited: &Mutex<HashSet<(u64, u64)>>,
+) -> (Vec<Entry>, Vec<(PathBuf, usize)>) {
     let mut entries = Vec::new();
     let mut dirs = Vec::new();
     let rd = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            entries.push(Entry::failed(dir.to_path_buf(), root, EntryKind::Dir, format!("cannot list directory: {e}")));
+            entries.push(Entry::failed(
+                dir.to_path_buf(),
+                root,
+                EntryKind::Dir,
+                format!("cannot list directory: {e}"),
+            ));
             return (entries, dirs);
         }
     };
@@ -161,7 +209,12 @@ fn list_dir(dir: &Path, root: usize, opts: &WalkOptions, visited: &Mutex<HashSet
         match item {
             Ok(de) => names.push((de.file_name(), de.path(), de.file_type())),
             Err(e) => {
-                entries.push(Entry::failed(dir.to_path_buf(), root, EntryKind::Dir, format!("error while listing directory: {e}")));
+                entries.push(Entry::failed(
+                    dir.to_path_buf(),
+                    root,
+                    EntryKind::Dir,
+                    format!("error while listing directory: {e}"),
+                ));
                 break;
             }
         }
@@ -170,7 +223,12 @@ fn list_dir(dir: &Path, root: usize, opts: &WalkOptions, visited: &Mutex<HashSet
         let ft = match ft {
             Ok(ft) => ft,
             Err(e) => {
-                entries.push(Entry::failed(path, root, EntryKind::File, format!("cannot read file type: {e}")));
+                entries.push(Entry::failed(
+                    path,
+                    root,
+                    EntryKind::File,
+                    format!("cannot read file type: {e}"),
+                ));
                 continue;
             }
         };
@@ -181,30 +239,58 @@ fn list_dir(dir: &Path, root: usize, opts: &WalkOptions, visited: &Mutex<HashSet
             if !opts.follow_symlinks {
                 match fs::symlink_metadata(&path) {
                     Ok(m) => {
-                        let mut e = Entry::from_meta(path, root, EntryKind::Symlink(target.clone()), &m);
+                        let mut e =
+                            Entry::from_meta(path, root, EntryKind::Symlink(target.clone()), &m);
                         e.size = 0;
                         entries.push(e);
                     }
-                    Err(e) => entries.push(Entry::failed(path, root, EntryKind::Symlink(target), e.to_string())),
+                    Err(e) => entries.push(Entry::failed(
+                        path,
+                        root,
+                        EntryKind::Symlink(target),
+                        e.to_string(),
+                    )),
                 }
                 continue;
             }
             match fs::metadata(&path) {
                 Ok(m) if m.is_dir() => dirs.push((path, root)),
-                Ok(m) if m.is_file() => entries.push(Entry::from_meta(path, root, EntryKind::File, &m)),
-                Ok(m) => entries.push(Entry::from_meta(path, root, EntryKind::Special(special_kind(&m.file_type())), &m)),
+                Ok(m) if m.is_file() => {
+                    entries.push(Entry::from_meta(path, root, EntryKind::File, &m))
+                }
+                Ok(m) => entries.push(Entry::from_meta(
+                    path,
+                    root,
+                    EntryKind::Special(special_kind(&m.file_type())),
+                    &m,
+                )),
                 Err(e) => entries.push(Entry::failed(
                     path,
                     root,
                     EntryKind::Symlink(target.clone()),
-                    format!("symbolic link to {} cannot be followed: {e}", target.display()),
+                    format!(
+                        "symbolic link to {} cannot be followed: {e}",
+                        target.display()
+                    ),
                 )),
             }
         } else {
             match fs::symlink_metadata(&path) {
-                Ok(m) if ft.is_file() => entries.push(Entry::from_meta(path, root, EntryKind::File, &m)),
-                Ok(m) => entries.push(Entry::from_meta(path, root, EntryKind::Special(special_kind(&ft)), &m)),
-                Err(e) => entries.push(Entry::failed(path, root, EntryKind::File, format!("cannot stat: {e}"))),
+                Ok(m) if ft.is_file() => {
+                    entries.push(Entry::from_meta(path, root, EntryKind::File, &m))
+                }
+                Ok(m) => entries.push(Entry::from_meta(
+                    path,
+                    root,
+                    EntryKind::Special(special_kind(&ft)),
+                    &m,
+                )),
+                Err(e) => entries.push(Entry::failed(
+                    path,
+                    root,
+                    EntryKind::File,
+                    format!("cannot stat: {e}"),
+                )),
             }
         }
     }

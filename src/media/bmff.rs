@@ -9,7 +9,10 @@ use std::collections::HashMap;
 
 use super::chunks::{BoxIter, ChunkStream, Decision, Format, Header};
 use super::cursor::{Cursor, fourcc_str, text};
-use super::{Container, EditEntry, Jump, MediaInfo, MediaKind, Parsed, Problem, RecordedTime, Sink, StreamInfo, h264};
+use super::{
+    Container, EditEntry, Jump, MediaInfo, MediaKind, Parsed, Problem, RecordedTime, Sink,
+    StreamInfo, h264,
+};
 
 /// Seconds from 1904-01-01 (the ISO BMFF epoch) to 1970-01-01.
 pub const EPOCH_1904: i64 = 2_082_844_800;
@@ -20,7 +23,8 @@ const SMALL_LIMIT: u64 = 16 << 20;
 const MAX_EDITS: usize = 64;
 
 const TOP_TYPES: &[&[u8; 4]] = &[
-    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"moof", b"styp", b"uuid", b"sidx", b"meta",
+    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"moof", b"styp", b"uuid",
+    b"sidx", b"meta",
 ];
 
 /// Recognises an ISO BMFF file by its first box.
@@ -94,7 +98,10 @@ impl Deltas {
         self.ticks = self.ticks.saturating_add(delta.saturating_mul(count));
     }
     fn typical(&self) -> Option<u64> {
-        self.hist.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(d, _)| *d)
+        self.hist
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(d, _)| *d)
     }
     /// Writes the statistics into a stream, with `timescale` ticks per second.
     fn apply(&self, s: &mut StreamInfo, timescale: u32) {
@@ -112,7 +119,10 @@ impl Deltas {
         if timescale > 0 {
             let ts = f64::from(timescale);
             if max.0 > typical {
-                s.jump = Some(Jump { at_s: max.1 as f64 / ts, size_s: (max.0 - typical) as f64 / ts });
+                s.jump = Some(Jump {
+                    at_s: max.1 as f64 / ts,
+                    size_s: (max.0 - typical) as f64 / ts,
+                });
             }
             if s.kind == "video" && typical > 0 {
                 s.frame_rate = Some(ts / typical as f64);
@@ -184,7 +194,10 @@ impl BmffSink {
             }
             b"moov" => {
                 if self.saw_moov {
-                    self.info.notes.push(format!("a second 'moov' box at offset {} was ignored", h.start));
+                    self.info.notes.push(format!(
+                        "a second 'moov' box at offset {} was ignored",
+                        h.start
+                    ));
                     Ok(())
                 } else {
                     self.saw_moov = true;
@@ -221,7 +234,9 @@ impl BmffSink {
         for b in BoxIter::new(body, base) {
             let b = b?;
             match &b.typ {
-                b"mvhd" => self.mvhd(b.body).map_err(|_| short("mvhd", b.offset, "§8.2.2"))?,
+                b"mvhd" => self
+                    .mvhd(b.body)
+                    .map_err(|_| short("mvhd", b.offset, "§8.2.2"))?,
                 b"trak" => self.trak(b.body, b.offset)?,
                 b"udta" => self.udta(b.body, b.offset)?,
                 b"meta" => self.meta(b.body, b.offset)?,
@@ -234,7 +249,12 @@ impl BmffSink {
                                 c.skip(4)?;
                                 let id = c.be32()?;
                                 c.skip(4)?;
-                                Ok((id, Trex { default_duration: c.be32()? }))
+                                Ok((
+                                    id,
+                                    Trex {
+                                        default_duration: c.be32()?,
+                                    },
+                                ))
                             })()
                             .map_err(|_| short("trex", x.offset, "§8.8.3"))?;
                             self.trex.insert(t.0, t.1);
@@ -268,7 +288,9 @@ impl BmffSink {
         self.info.creation_time_raw = Some(created.to_string());
         self.info.creation_time_source = Some("mvhd");
         if created != 0 {
-            self.info.creation_time = Some(RecordedTime::Utc((created as i64).saturating_sub(EPOCH_1904)));
+            self.info.creation_time = Some(RecordedTime::Utc(
+                (created as i64).saturating_sub(EPOCH_1904),
+            ));
         }
         Ok(())
     }
@@ -315,7 +337,8 @@ impl BmffSink {
                     for e in BoxIter::new(b.body, b.offset + 8) {
                         let e = e?;
                         if &e.typ == b"elst" {
-                            s.edits = elst(e.body).map_err(|_| short("elst", e.offset, "§8.6.6"))?;
+                            s.edits =
+                                elst(e.body).map_err(|_| short("elst", e.offset, "§8.6.6"))?;
                         }
                     }
                 }
@@ -331,6 +354,14 @@ impl BmffSink {
         }
         tk.deltas.apply(&mut s, tk.timescale);
         tk.moov_ticks = tk.deltas.ticks;
+        // A frame rate from a degenerate sample table (1-tick deltas) says nothing; use the
+        // average over the track instead.
+        if s.frame_rate.is_some_and(|f| f > 1000.0) {
+            s.frame_rate = match (s.sample_count, s.duration_s) {
+                (Some(n), Some(d)) if d > 0.0 => Some(n as f64 / d),
+                _ => None,
+            };
+        }
         if s.sample_count.is_none() && tk.deltas.samples > 0 {
             s.sample_count = Some(tk.deltas.samples);
         }
@@ -340,7 +371,13 @@ impl BmffSink {
         Ok(())
     }
 
-    fn mdia(&mut self, body: &[u8], base: u64, s: &mut StreamInfo, tk: &mut Track) -> Result<(), Problem> {
+    fn mdia(
+        &mut self,
+        body: &[u8],
+        base: u64,
+        s: &mut StreamInfo,
+        tk: &mut Track,
+    ) -> Result<(), Problem> {
         // hdlr first: the sample descriptions are read according to the handler type.
         let mut handler = [0u8; 4];
         for b in BoxIter::new(body, base + 8) {
@@ -388,7 +425,8 @@ impl BmffSink {
                         s.duration_s = Some(r.2 as f64 / f64::from(r.1));
                     }
                     if r.0 != 0 {
-                        s.creation_time = Some(RecordedTime::Utc((r.0 as i64).saturating_sub(EPOCH_1904)));
+                        s.creation_time =
+                            Some(RecordedTime::Utc((r.0 as i64).saturating_sub(EPOCH_1904)));
                     }
                     s.language = language(r.3);
                 }
@@ -406,7 +444,14 @@ impl BmffSink {
         Ok(())
     }
 
-    fn stbl(&mut self, body: &[u8], base: u64, handler: &[u8; 4], s: &mut StreamInfo, tk: &mut Track) -> Result<(), Problem> {
+    fn stbl(
+        &mut self,
+        body: &[u8],
+        base: u64,
+        handler: &[u8; 4],
+        s: &mut StreamInfo,
+        tk: &mut Track,
+    ) -> Result<(), Problem> {
         for b in BoxIter::new(body, base + 8) {
             let b = b?;
             match &b.typ {
@@ -452,7 +497,11 @@ impl BmffSink {
                         )));
                     }
                     for _ in 0..n {
-                        let o = if wide { c.be64() } else { c.be32().map(u64::from) };
+                        let o = if wide {
+                            c.be64()
+                        } else {
+                            c.be32().map(u64::from)
+                        };
                         if let Ok(o) = o {
                             tk.max_chunk_offset = tk.max_chunk_offset.max(o);
                         }
@@ -491,7 +540,11 @@ impl BmffSink {
                             if flags & 0x02 != 0 {
                                 c.skip(4)?;
                             }
-                            let d = if flags & 0x08 != 0 { Some(c.be32()?) } else { None };
+                            let d = if flags & 0x08 != 0 {
+                                Some(c.be32()?)
+                            } else {
+                                None
+                            };
                             Ok((id, d))
                         })()
                         .map_err(|_| short("tfhd", t.offset, "§8.8.7"))?;
@@ -502,13 +555,18 @@ impl BmffSink {
                         let v = (|| -> super::cursor::R<u64> {
                             let v = c.u8()?;
                             c.skip(3)?;
-                            if v == 1 { c.be64() } else { c.be32().map(u64::from) }
+                            if v == 1 {
+                                c.be64()
+                            } else {
+                                c.be32().map(u64::from)
+                            }
                         })()
                         .map_err(|_| short("tfdt", t.offset, "§8.8.12"))?;
                         tfdt = Some(v);
                     }
                     b"trun" => {
-                        let flags = c.be32().map_err(|_| short("trun", t.offset, "§8.8.8"))? & 0xff_ffff;
+                        let flags =
+                            c.be32().map_err(|_| short("trun", t.offset, "§8.8.8"))? & 0xff_ffff;
                         let n = c.be32().map_err(|_| short("trun", t.offset, "§8.8.8"))?;
                         if flags & 0x01 != 0 {
                             c.skip(4).map_err(|_| short("trun", t.offset, "§8.8.8"))?;
@@ -516,12 +574,20 @@ impl BmffSink {
                         if flags & 0x04 != 0 {
                             c.skip(4).map_err(|_| short("trun", t.offset, "§8.8.8"))?;
                         }
-                        let per = [0x100, 0x200, 0x400, 0x800].iter().filter(|&&f| flags & f != 0).count() as u64 * 4;
+                        let per = [0x100, 0x200, 0x400, 0x800]
+                            .iter()
+                            .filter(|&&f| flags & f != 0)
+                            .count() as u64
+                            * 4;
                         if u64::from(n) * per > c.remaining() as u64 {
                             return Err(Problem::corrupt(format!(
                                 "ISO/IEC 14496-12 §8.8.8: 'trun' at offset {} declares {n} samples but holds room for {}",
                                 t.offset,
-                                if per > 0 { c.remaining() as u64 / per } else { 0 }
+                                if per > 0 {
+                                    c.remaining() as u64 / per
+                                } else {
+                                    0
+                                }
                             )));
                         }
                         if flags & 0x100 != 0 {
@@ -530,7 +596,8 @@ impl BmffSink {
                                 let d = c.be32().map_err(|_| short("trun", t.offset, "§8.8.8"))?;
                                 per_sample.push(d);
                                 ticks += u64::from(d);
-                                c.skip(per as usize - 4).map_err(|_| short("trun", t.offset, "§8.8.8"))?;
+                                c.skip(per as usize - 4)
+                                    .map_err(|_| short("trun", t.offset, "§8.8.8"))?;
                             }
                             runs.push((u64::from(n), ticks));
                         } else {
@@ -542,10 +609,15 @@ impl BmffSink {
             }
             let Some(id) = track_id else { continue };
             let Some(ti) = self.tracks.iter().position(|t| t.id == id) else {
-                self.info.notes.push(format!("fragment at offset {} names unknown track {id}", b.offset));
+                self.info.notes.push(format!(
+                    "fragment at offset {} names unknown track {id}",
+                    b.offset
+                ));
                 continue;
             };
-            let dflt = default_dur.or_else(|| self.trex.get(&id).map(|x| x.default_duration)).unwrap_or(0);
+            let dflt = default_dur
+                .or_else(|| self.trex.get(&id).map(|x| x.default_duration))
+                .unwrap_or(0);
             let tk = &mut self.tracks[ti];
             let mut samples = 0u64;
             let mut ticks = 0u64;
@@ -567,8 +639,14 @@ impl BmffSink {
                 && tk.timescale > 0
             {
                 let size = (found as f64 - expected as f64) / f64::from(tk.timescale);
-                if self.largest_frag_jump.is_none_or(|j| size.abs() > j.size_s.abs()) {
-                    self.largest_frag_jump = Some(Jump { at_s: expected as f64 / f64::from(tk.timescale), size_s: size });
+                if self
+                    .largest_frag_jump
+                    .is_none_or(|j| size.abs() > j.size_s.abs())
+                {
+                    self.largest_frag_jump = Some(Jump {
+                        at_s: expected as f64 / f64::from(tk.timescale),
+                        size_s: size,
+                    });
                 }
             }
             tk.next_decode = Some(start.saturating_add(ticks));
@@ -581,7 +659,9 @@ impl BmffSink {
         for b in BoxIter::new(body, base + 8) {
             let Ok(b) = b else {
                 // User data is free-form; a malformed entry ends it but does not spoil the file.
-                self.info.notes.push(format!("malformed user data inside 'udta' at offset {base}"));
+                self.info.notes.push(format!(
+                    "malformed user data inside 'udta' at offset {base}"
+                ));
                 break;
             };
             if &b.typ == b"meta" {
@@ -600,7 +680,9 @@ impl BmffSink {
 
     fn tag(&mut self, typ: &[u8; 4], v: String) {
         match &typ[1..] {
-            b"too" | b"enc" => set_once(&mut self.info.encoder, v),
+            // The encoding tool wins over the free-text "encoded by" field.
+            b"too" => self.info.encoder = Some(v),
+            b"enc" => set_once(&mut self.info.encoder, v),
             b"swr" => set_once(&mut self.info.software, v),
             b"mak" => set_once(&mut self.info.make, v),
             b"mod" => set_once(&mut self.info.model, v),
@@ -626,11 +708,19 @@ impl BmffSink {
 
     fn meta(&mut self, body: &[u8], base: u64) -> Result<(), Problem> {
         // ISO 'meta' is a full box; QuickTime's is not. Tell them apart by where 'hdlr' sits.
-        let skip = if body.len() >= 8 && &body[4..8] == b"hdlr" { 0 } else { 4 };
-        let Some(inner) = body.get(skip..) else { return Ok(()) };
+        let skip = if body.len() >= 8 && &body[4..8] == b"hdlr" {
+            0
+        } else {
+            4
+        };
+        let Some(inner) = body.get(skip..) else {
+            return Ok(());
+        };
         for b in BoxIter::new(inner, base + 8 + skip as u64) {
             let Ok(b) = b else {
-                self.info.notes.push(format!("malformed metadata inside 'meta' at offset {base}"));
+                self.info
+                    .notes
+                    .push(format!("malformed metadata inside 'meta' at offset {base}"));
                 break;
             };
             match &b.typ {
@@ -643,7 +733,9 @@ impl BmffSink {
                     for _ in 0..n.min(1024) {
                         let Ok(sz) = c.be32() else { break };
                         let Ok(_ns) = c.fourcc() else { break };
-                        let Ok(k) = c.take((sz as usize).saturating_sub(8)) else { break };
+                        let Ok(k) = c.take((sz as usize).saturating_sub(8)) else {
+                            break;
+                        };
                         self.keys.push(String::from_utf8_lossy(k).into_owned());
                     }
                 }
@@ -663,7 +755,9 @@ impl BmffSink {
                             self.tag(&item.typ, v);
                         } else {
                             let idx = u32::from_be_bytes(item.typ) as usize;
-                            if let Some(k) = idx.checked_sub(1).and_then(|i| self.keys.get(i)).cloned() {
+                            if let Some(k) =
+                                idx.checked_sub(1).and_then(|i| self.keys.get(i)).cloned()
+                            {
                                 self.key(&k, v);
                             }
                         }
@@ -676,7 +770,10 @@ impl BmffSink {
     }
 
     fn key(&mut self, key: &str, v: String) {
-        match key.strip_prefix("com.apple.quicktime.").or_else(|| key.strip_prefix("com.android.")) {
+        match key
+            .strip_prefix("com.apple.quicktime.")
+            .or_else(|| key.strip_prefix("com.android."))
+        {
             Some("make") | Some("manufacturer") => set_once(&mut self.info.make, v),
             Some("model") => set_once(&mut self.info.model, v),
             Some("software") | Some("version") => set_once(&mut self.info.software, v),
@@ -700,7 +797,9 @@ impl Sink for BmffSink {
             b"ftyp" | b"styp" | b"udta" | b"meta" => Decision::Keep { limit: SMALL_LIMIT },
             _ => Decision::Skip,
         };
-        self.cs.feed(data, &mut decide, &mut |h, body, _| kept.push((*h, body.to_vec())));
+        self.cs.feed(data, &mut decide, &mut |h, body, _| {
+            kept.push((*h, body.to_vec()))
+        });
         for (h, body) in kept {
             self.on_box(&h, &body);
         }
@@ -715,7 +814,9 @@ impl Sink for BmffSink {
         self.info.layout = super::collapse_layout(&layout);
         // Fragmented tracks: fold fragment totals into the per-track figures.
         for tk in &self.tracks {
-            let Some(s) = self.info.streams.get_mut(tk.stream) else { continue };
+            let Some(s) = self.info.streams.get_mut(tk.stream) else {
+                continue;
+            };
             if tk.frag_samples > 0 {
                 s.sample_count = Some(s.sample_count.unwrap_or(0).max(tk.deltas.samples));
                 if tk.timescale > 0 {
@@ -731,8 +832,17 @@ impl Sink for BmffSink {
         } else {
             None
         };
-        let longest_track = self.info.streams.iter().filter_map(|s| s.duration_s).fold(None, |a: Option<f64>, d| Some(a.map_or(d, |a| a.max(d))));
-        self.info.duration_s = if self.info.fragmented { longest_track.or(movie) } else { movie.or(longest_track) };
+        let longest_track = self
+            .info
+            .streams
+            .iter()
+            .filter_map(|s| s.duration_s)
+            .fold(None, |a: Option<f64>, d| Some(a.map_or(d, |a| a.max(d))));
+        self.info.duration_s = if self.info.fragmented {
+            longest_track.or(movie)
+        } else {
+            movie.or(longest_track)
+        };
         let has = |k: &str| self.info.streams.iter().any(|s| s.kind == k);
         self.info.kind = if self.info.container == Container::Heif {
             MediaKind::Photo
@@ -750,19 +860,27 @@ impl Sink for BmffSink {
             ));
         }
         if problem.is_none()
-            && let Some(tk) = self.tracks.iter().find(|t| t.max_chunk_offset >= total && total > 0)
+            && let Some(tk) = self
+                .tracks
+                .iter()
+                .find(|t| t.max_chunk_offset >= total && total > 0)
         {
-            problem = Some(Problem::corrupt(format!(
-                "ISO/IEC 14496-12 §8.7.5: track {} has a chunk at offset {} but the file is {total} bytes",
+            problem = Some(Problem::truncated(format!(
+                "ISO/IEC 14496-12 §8.7.5: track {} has media data at offset {} but the file ends at {total} bytes: the media data is cut off",
                 tk.id, tk.max_chunk_offset
             )));
         }
-        Parsed { info: self.info, problem }
+        Parsed {
+            info: self.info,
+            problem,
+        }
     }
 }
 
 fn short(typ: &str, offset: u64, clause: &str) -> Problem {
-    Problem::corrupt(format!("ISO/IEC 14496-12 {clause}: '{typ}' at offset {offset} is shorter than its fields"))
+    Problem::corrupt(format!(
+        "ISO/IEC 14496-12 {clause}: '{typ}' at offset {offset} is shorter than its fields"
+    ))
 }
 
 fn set_once(slot: &mut Option<String>, v: String) {
@@ -778,17 +896,31 @@ fn elst(body: &[u8]) -> super::cursor::R<Vec<EditEntry>> {
     let n = c.be32()?;
     let mut out = Vec::new();
     for _ in 0..n {
-        let (d, t) = if v == 1 { (c.be64()?, c.be64()? as i64) } else { (u64::from(c.be32()?), i64::from(c.be32()? as i32)) };
+        let (d, t) = if v == 1 {
+            (c.be64()?, c.be64()? as i64)
+        } else {
+            (u64::from(c.be32()?), i64::from(c.be32()? as i32))
+        };
         let ri = c.be16()? as i16;
         let rf = c.be16()?;
         if out.len() < MAX_EDITS {
-            out.push(EditEntry { segment_duration: d, media_time: t, rate: f64::from(ri) + f64::from(rf) / 65536.0 });
+            out.push(EditEntry {
+                segment_duration: d,
+                media_time: t,
+                rate: f64::from(ri) + f64::from(rf) / 65536.0,
+            });
         }
     }
     Ok(out)
 }
 
-fn stsd(body: &[u8], base: u64, handler: &[u8; 4], s: &mut StreamInfo, tk: &mut Track) -> Result<(), Problem> {
+fn stsd(
+    body: &[u8],
+    base: u64,
+    handler: &[u8; 4],
+    s: &mut StreamInfo,
+    tk: &mut Track,
+) -> Result<(), Problem> {
     let mut c = Cursor::new(body);
     c.skip(4).map_err(|_| short("stsd", base, "§8.5.2"))?;
     let declared = c.be32().map_err(|_| short("stsd", base, "§8.5.2"))?;
@@ -865,10 +997,27 @@ fn stsd(body: &[u8], base: u64, handler: &[u8; 4], s: &mut StreamInfo, tk: &mut 
                         d.skip(4)?;
                         let r = f64::from_bits(d.be64()?);
                         let ch2 = d.be32()?;
-                        return Ok((ch2.min(u32::from(u16::MAX)) as u16, if r.is_finite() && r > 0.0 && r < 1e7 { r as u32 } else { 0 }));
+                        return Ok((
+                            ch2.min(u32::from(u16::MAX)) as u16,
+                            if r.is_finite() && r > 0.0 && r < 1e7 {
+                                r as u32
+                            } else {
+                                0
+                            },
+                        ));
                     }
                     Ok((ch, rate))
                 })();
+                // ISO files keep the template channel count (2) in the sample entry; the real
+                // layout is in the AAC AudioSpecificConfig inside 'esds'.
+                let asc = BoxIter::new(d.rest(), e.offset + 36)
+                    .flatten()
+                    .find(|x| &x.typ == b"esds")
+                    .and_then(|x| esds_audio(x.body));
+                let r = r.map(|(ch, rate)| match asc {
+                    Some((c, f)) => (if c > 0 { c } else { ch }, if f > 0 { f } else { rate }),
+                    None => (ch, rate),
+                });
                 match r {
                     Ok((ch, rate)) => {
                         if n == 1 {
@@ -887,10 +1036,73 @@ fn stsd(body: &[u8], base: u64, handler: &[u8; 4], s: &mut StreamInfo, tk: &mut 
         }
     }
     if n != declared {
-        s.description_summaries.push(format!("(declared {declared} entries, found {n})"));
+        s.description_summaries
+            .push(format!("(declared {declared} entries, found {n})"));
     }
     s.sample_descriptions = n;
     Ok(())
+}
+
+/// Channels and sampling rate from an 'esds' AudioSpecificConfig (ISO/IEC 14496-1 §7.2.6,
+/// ISO/IEC 14496-3 §1.6.2.1). Descriptor lengths are bounded by the box.
+fn esds_audio(body: &[u8]) -> Option<(u16, u32)> {
+    fn desc<'a>(c: &mut Cursor<'a>) -> Option<(u8, &'a [u8])> {
+        let tag = c.u8().ok()?;
+        let mut len = 0usize;
+        for _ in 0..4 {
+            let b = c.u8().ok()?;
+            len = (len << 7) | usize::from(b & 0x7f);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        Some((tag, c.take(len.min(c.remaining())).ok()?))
+    }
+    let mut c = Cursor::new(body.get(4..)?);
+    let (tag, es) = desc(&mut c)?;
+    if tag != 3 {
+        return None;
+    }
+    let mut e = Cursor::new(es);
+    e.skip(2).ok()?;
+    let flags = e.u8().ok()?;
+    if flags & 0x80 != 0 {
+        e.skip(2).ok()?;
+    }
+    if flags & 0x40 != 0 {
+        let l = e.u8().ok()?;
+        e.skip(usize::from(l)).ok()?;
+    }
+    if flags & 0x20 != 0 {
+        e.skip(2).ok()?;
+    }
+    let (tag, dcd) = desc(&mut e)?;
+    if tag != 4 {
+        return None;
+    }
+    let mut d = Cursor::new(dcd);
+    d.skip(13).ok()?;
+    let (tag, asc) = desc(&mut d)?;
+    if tag != 5 {
+        return None;
+    }
+    let mut b = super::cursor::BitReader::new(asc);
+    let mut ot = b.bits(5).ok()?;
+    if ot == 31 {
+        ot = 32 + b.bits(6).ok()?;
+    }
+    let _ = ot;
+    const RATES: [u32; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    let fi = b.bits(4).ok()?;
+    let rate = if fi == 15 {
+        b.bits(24).ok()?
+    } else {
+        RATES.get(fi as usize).copied().unwrap_or(0)
+    };
+    let ch = b.bits(4).ok()? as u16;
+    Some((ch, rate))
 }
 
 /// The SPS NAL units inside an AVCDecoderConfigurationRecord (ISO/IEC 14496-15 §5.3.3.1).
@@ -903,7 +1115,9 @@ fn avcc_sps(b: &[u8]) -> Vec<&[u8]> {
     let Ok(n) = c.u8() else { return out };
     for _ in 0..(n & 0x1f) {
         let Ok(len) = c.be16() else { break };
-        let Ok(sps) = c.take(usize::from(len)) else { break };
+        let Ok(sps) = c.take(usize::from(len)) else {
+            break;
+        };
         out.push(sps);
     }
     out
@@ -953,7 +1167,11 @@ fn language(code: u16) -> Option<String> {
     }
     let c = |s: u16| char::from(((code >> s) & 0x1f) as u8 + 0x60);
     let l: String = [c(10), c(5), c(0)].iter().collect();
-    if l.chars().all(|ch| ch.is_ascii_lowercase()) && l != "und" { Some(l) } else { None }
+    if l.chars().all(|ch| ch.is_ascii_lowercase()) && l != "und" {
+        Some(l)
+    } else {
+        None
+    }
 }
 
 /// QuickTime user-data text: one or more (length u16, language u16, text) records, or an
@@ -1004,7 +1222,8 @@ pub fn parse_datetime(s: &str) -> Option<RecordedTime> {
     } else {
         (s, "")
     };
-    let naive = chrono::NaiveDateTime::parse_from_str(&main.replace('T', " "), "%Y-%m-%d %H:%M:%S").ok()?;
+    let naive =
+        chrono::NaiveDateTime::parse_from_str(&main.replace('T', " "), "%Y-%m-%d %H:%M:%S").ok()?;
     let zone = zone.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
     if zone.is_empty() {
         return Some(RecordedTime::Local(naive));
@@ -1032,19 +1251,39 @@ mod tests {
 
     #[test]
     fn iso6709_positions() {
-        assert_eq!(iso6709("+31.2304+121.4737/"), Some((31.2304, 121.4737, None)));
-        assert_eq!(iso6709("-33.8650+151.2094+010.000/"), Some((-33.865, 151.2094, Some(10.0))));
+        assert_eq!(
+            iso6709("+31.2304+121.4737/"),
+            Some((31.2304, 121.4737, None))
+        );
+        assert_eq!(
+            iso6709("-33.8650+151.2094+010.000/"),
+            Some((-33.865, 151.2094, Some(10.0)))
+        );
         assert_eq!(iso6709("+99.0+000.0/"), None);
         assert_eq!(iso6709("garbage"), None);
     }
 
     #[test]
     fn dates_with_and_without_zones() {
-        let n = chrono::NaiveDate::from_ymd_opt(2019, 7, 12).and_then(|d| d.and_hms_opt(14, 19, 50)).expect("date");
-        assert_eq!(parse_datetime("2019-07-12T14:19:50+0800"), Some(RecordedTime::Offset(n, 8 * 3600)));
-        assert_eq!(parse_datetime("2019-07-12T14:19:50-05:30"), Some(RecordedTime::Offset(n, -(5 * 3600 + 1800))));
-        assert_eq!(parse_datetime("2019-07-12T14:19:50Z"), Some(RecordedTime::Utc(n.and_utc().timestamp())));
-        assert_eq!(parse_datetime("2019-07-12 14:19:50"), Some(RecordedTime::Local(n)));
+        let n = chrono::NaiveDate::from_ymd_opt(2019, 7, 12)
+            .and_then(|d| d.and_hms_opt(14, 19, 50))
+            .expect("date");
+        assert_eq!(
+            parse_datetime("2019-07-12T14:19:50+0800"),
+            Some(RecordedTime::Offset(n, 8 * 3600))
+        );
+        assert_eq!(
+            parse_datetime("2019-07-12T14:19:50-05:30"),
+            Some(RecordedTime::Offset(n, -(5 * 3600 + 1800)))
+        );
+        assert_eq!(
+            parse_datetime("2019-07-12T14:19:50Z"),
+            Some(RecordedTime::Utc(n.and_utc().timestamp()))
+        );
+        assert_eq!(
+            parse_datetime("2019-07-12 14:19:50"),
+            Some(RecordedTime::Local(n))
+        );
         assert_eq!(parse_datetime("2019"), None);
     }
 
@@ -1055,7 +1294,10 @@ mod tests {
         d.add(6000, 1); // a jump of 5000 ticks after 10 samples
         d.add(1000, 5);
         d.add(9999, 1); // final sample: nominal, ignored
-        let mut s = StreamInfo { kind: "video".into(), ..Default::default() };
+        let mut s = StreamInfo {
+            kind: "video".into(),
+            ..Default::default()
+        };
         d.apply(&mut s, 1000);
         assert_eq!(s.delta_typical, Some(1000));
         assert_eq!(s.delta_max, Some(6000));

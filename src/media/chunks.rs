@@ -51,7 +51,13 @@ enum Form {
 
 enum State {
     Header,
-    Body { h: Header, end: Option<u64>, keep: Option<Vec<u8>>, descend: bool, form: Form },
+    Body {
+        h: Header,
+        end: Option<u64>,
+        keep: Option<Vec<u8>>,
+        descend: bool,
+        form: Form,
+    },
     Dead,
 }
 
@@ -132,9 +138,15 @@ impl ChunkStream {
                         fourcc_str(&typ)
                     )));
                 }
-                Ok(Header { typ, start, header_len, size })
+                Ok(Header {
+                    typ,
+                    start,
+                    header_len,
+                    size,
+                })
             }
             Format::Riff => {
+                let typ = [h[0], h[1], h[2], h[3]];
                 typ.iter().try_for_each(|&b| {
                     if (0x20..0x7f).contains(&b) {
                         Ok(())
@@ -147,9 +159,13 @@ impl ChunkStream {
                     }
                 })?;
                 let size = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
-                let typ = [h[0], h[1], h[2], h[3]];
                 let padded = size + (size & 1);
-                Ok(Header { typ, start, header_len: 8, size: Some(8 + padded) })
+                Ok(Header {
+                    typ,
+                    start,
+                    header_len: 8,
+                    size: Some(8 + padded),
+                })
             }
         }
     }
@@ -188,10 +204,23 @@ impl ChunkStream {
                     let end = h.size.map(|s| h.start.saturating_add(s));
                     let spec = self.spec();
                     self.state = match decide(&h) {
-                        Decision::Skip => State::Body { h, end, keep: None, descend: false, form: Form::Ignore },
-                        Decision::KeepList { limit, skip_form } => {
-                            State::Body { h, end, keep: Some(Vec::new()), descend: false, form: Form::NameOrSkip { limit, skip: skip_form } }
-                        }
+                        Decision::Skip => State::Body {
+                            h,
+                            end,
+                            keep: None,
+                            descend: false,
+                            form: Form::Ignore,
+                        },
+                        Decision::KeepList { limit, skip_form } => State::Body {
+                            h,
+                            end,
+                            keep: Some(Vec::new()),
+                            descend: false,
+                            form: Form::NameOrSkip {
+                                limit,
+                                skip: skip_form,
+                            },
+                        },
                         Decision::Keep { limit } => match h.body_len() {
                             Some(b) if b > limit => {
                                 if self.problem.is_none() {
@@ -201,20 +230,40 @@ impl ChunkStream {
                                         h.start
                                     )));
                                 }
-                                State::Body { h, end, keep: None, descend: false, form: Form::Ignore }
+                                State::Body {
+                                    h,
+                                    end,
+                                    keep: None,
+                                    descend: false,
+                                    form: Form::Ignore,
+                                }
                             }
-                            _ => State::Body { h, end, keep: Some(Vec::new()), descend: false, form: Form::Ignore },
+                            _ => State::Body {
+                                h,
+                                end,
+                                keep: Some(Vec::new()),
+                                descend: false,
+                                form: Form::Ignore,
+                            },
                         },
                         Decision::Descend { extra } => {
                             self.descend_end = end;
                             let end = Some(h.start + h.header_len + extra);
-                            State::Body { h, end, keep: Some(Vec::new()), descend: true, form: Form::Name }
+                            State::Body {
+                                h,
+                                end,
+                                keep: Some(Vec::new()),
+                                descend: true,
+                                form: Form::Name,
+                            }
                         }
                     };
                     // A zero-length body completes at once.
                     self.complete_if_done(done);
                 }
-                State::Body { h, end, keep, form, .. } => {
+                State::Body {
+                    h, end, keep, form, ..
+                } => {
                     let mut want = match end {
                         Some(e) => (*e - self.pos).min(data.len() as u64) as usize,
                         None => data.len(),
@@ -249,10 +298,19 @@ impl ChunkStream {
     }
 
     fn complete_if_done(&mut self, done: &mut dyn FnMut(&Header, &[u8], bool)) {
-        if let State::Body { h, end: Some(e), keep, descend, .. } = &self.state
+        if let State::Body {
+            h,
+            end: Some(e),
+            keep,
+            descend,
+            ..
+        } = &self.state
             && self.pos >= *e
         {
-            done(h, keep.as_deref().unwrap_or(&[]), *descend);
+            // Only kept (or descended) chunks are handed over; skipped ones are just passed.
+            if let Some(body) = keep {
+                done(h, body, *descend);
+            }
             self.state = State::Header;
         }
     }
@@ -269,7 +327,9 @@ impl ChunkStream {
                 self.hdr.len(),
                 total - self.hdr.len() as u64
             ))),
-            State::Body { h, end: Some(e), .. } if *e > total => {
+            State::Body {
+                h, end: Some(e), ..
+            } if *e > total => {
                 // A RIFF chunk missing only its pad byte is complete.
                 let missing = e - total;
                 if self.format == Format::Riff && missing == 1 {
@@ -375,7 +435,11 @@ impl<'a> Iterator for BoxIter<'a> {
         }
         let size = size as usize;
         self.pos += size;
-        Some(Ok(InnerBox { typ, body: &rest[hl..size], offset }))
+        Some(Ok(InnerBox {
+            typ,
+            body: &rest[hl..size],
+            offset,
+        }))
     }
 }
 
@@ -390,7 +454,13 @@ mod tests {
         for piece in bytes.chunks(step) {
             cs.feed(
                 piece,
-                &mut |h| if &h.typ == b"moov" { Decision::Keep { limit: 1 << 20 } } else { Decision::Skip },
+                &mut |h| {
+                    if &h.typ == b"moov" {
+                        Decision::Keep { limit: 1 << 20 }
+                    } else {
+                        Decision::Skip
+                    }
+                },
                 &mut |h, body, _| kept.push((fourcc_str(&h.typ), body.len())),
             );
         }
@@ -425,7 +495,11 @@ mod tests {
         f.truncate(f.len() - 10);
         let p = walk(&f, 3).2.expect("problem");
         assert_eq!(p.kind, super::super::ProblemKind::Truncated);
-        assert!(p.message.contains("'mdat'") && p.message.contains("10 bytes missing"), "{}", p.message);
+        assert!(
+            p.message.contains("'mdat'") && p.message.contains("10 bytes missing"),
+            "{}",
+            p.message
+        );
 
         let mut g = bx(b"ftyp", b"isom\0\0\0\0");
         g.extend_from_slice(&[0, 0, 0, 3, b'b', b'a', b'd', b'!']);

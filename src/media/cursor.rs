@@ -148,7 +148,11 @@ pub fn text(bytes: &[u8]) -> Option<String> {
     let end = memchr::memchr(0, bytes).unwrap_or(bytes.len());
     let s = String::from_utf8_lossy(&bytes[..end]);
     let t = s.trim_matches(|c: char| c.is_whitespace() || c.is_control());
-    if t.is_empty() { None } else { Some(t.to_string()) }
+    if t.is_empty() {
+        None
+    } else {
+        Some(t.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -70,7 +70,10 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
     let level_idc = b.bits(8)? as u8;
     let _sps_id = b.ue()?;
     let mut chroma_format_idc = 1;
-    if matches!(profile_idc, 100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135) {
+    if matches!(
+        profile_idc,
+        100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
+    ) {
         chroma_format_idc = b.ue()?;
         if chroma_format_idc == 3 {
             b.bit()?;
@@ -170,11 +173,14 @@ mod tests {
     fn parses_a_real_x264_sps() {
         // SPS written by x264 for 320x240 High profile, level 1.3 (from an ffmpeg-made file).
         let sps = [
-            0x67, 0x64, 0x00, 0x0d, 0xac, 0xd9, 0x41, 0x41, 0xfb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00,
-            0x10, 0x00, 0x00, 0x03, 0x01, 0x40, 0xf1, 0x42, 0x99, 0x60,
+            0x67, 0x64, 0x00, 0x0d, 0xac, 0xd9, 0x41, 0x41, 0xfb, 0x01, 0x10, 0x00, 0x00, 0x03,
+            0x00, 0x10, 0x00, 0x00, 0x03, 0x01, 0x40, 0xf1, 0x42, 0x99, 0x60,
         ];
         let s = parse_sps(&sps).expect("sps");
-        assert_eq!((s.profile_idc, s.level_idc, s.width, s.height), (100, 13, 320, 240));
+        assert_eq!(
+            (s.profile_idc, s.level_idc, s.width, s.height),
+            (100, 13, 320, 240)
+        );
     }
 
     #[test]

@@ -24,7 +24,14 @@ pub struct JpegSink {
 
 impl JpegSink {
     pub fn new() -> Self {
-        JpegSink { head: Vec::new(), head_done: false, pos: 0, scan_start: None, last_ff: false, eoi_at: None }
+        JpegSink {
+            head: Vec::new(),
+            head_done: false,
+            pos: 0,
+            scan_start: None,
+            last_ff: false,
+            eoi_at: None,
+        }
     }
 
     /// Offset just past the SOS segment header, once the header bytes contain it.
@@ -101,13 +108,22 @@ impl Sink for JpegSink {
         let mut info = MediaInfo::new(Container::Jpeg);
         info.kind = MediaKind::Photo;
         info.layout.push("SOI".into());
-        let mut stream = StreamInfo { kind: "video".into(), codec: Some("mjpeg".into()), sample_count: Some(1), sample_descriptions: 1, ..Default::default() };
+        let mut stream = StreamInfo {
+            kind: "video".into(),
+            codec: Some("mjpeg".into()),
+            sample_count: Some(1),
+            sample_descriptions: 1,
+            ..Default::default()
+        };
         let mut problem = None;
         let h = &self.head;
         let mut i = 2usize;
         while i + 4 <= h.len() {
             if h[i] != 0xFF {
-                problem = Some(Problem::corrupt(format!("ITU-T T.81 §B.1.1.2: expected a marker at offset {i}, found byte 0x{:02x}", h[i])));
+                problem = Some(Problem::corrupt(format!(
+                    "ITU-T T.81 §B.1.1.2: expected a marker at offset {i}, found byte 0x{:02x}",
+                    h[i]
+                )));
                 break;
             }
             let m = h[i + 1];
@@ -117,7 +133,9 @@ impl Sink for JpegSink {
             }
             let len = usize::from(u16::from_be_bytes([h[i + 2], h[i + 3]]));
             if len < 2 {
-                problem = Some(Problem::corrupt(format!("ITU-T T.81 §B.1.1.4: segment 0xFF{m:02X} at offset {i} has length {len}")));
+                problem = Some(Problem::corrupt(format!(
+                    "ITU-T T.81 §B.1.1.4: segment 0xFF{m:02X} at offset {i} has length {len}"
+                )));
                 break;
             }
             let seg = h.get(i + 4..i + 2 + len);
@@ -131,7 +149,8 @@ impl Sink for JpegSink {
                     if let (Ok(_), Ok(hh), Ok(ww)) = (c.u8(), c.be16(), c.be16()) {
                         stream.width = Some(u32::from(ww));
                         stream.height = Some(u32::from(hh));
-                        stream.profile = Some(if m == 0xC2 { "progressive" } else { "baseline" }.into());
+                        stream.profile =
+                            Some(if m == 0xC2 { "progressive" } else { "baseline" }.into());
                     }
                 }
                 _ => {}
@@ -145,12 +164,18 @@ impl Sink for JpegSink {
         if problem.is_none() {
             problem = if self.scan_start.is_none() {
                 if total as usize > self.head.len() || self.head.len() >= HEADER_LIMIT {
-                    Some(Problem::corrupt(format!("ITU-T T.81 §B.2.1: no start-of-scan marker within the first {HEADER_LIMIT} bytes")))
+                    Some(Problem::corrupt(format!(
+                        "ITU-T T.81 §B.2.1: no start-of-scan marker within the first {HEADER_LIMIT} bytes"
+                    )))
                 } else {
-                    Some(Problem::truncated("ITU-T T.81 §B.2.1: the file ends before the image data (no start-of-scan marker)"))
+                    Some(Problem::truncated(
+                        "ITU-T T.81 §B.2.1: the file ends before the image data (no start-of-scan marker)",
+                    ))
                 }
             } else if self.eoi_at.is_none() {
-                Some(Problem::truncated("ITU-T T.81 §B.2.1: no end-of-image marker (FFD9): the image data is cut off"))
+                Some(Problem::truncated(
+                    "ITU-T T.81 §B.2.1: no end-of-image marker (FFD9): the image data is cut off",
+                ))
             } else {
                 None
             };
@@ -186,19 +211,38 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
         Some(b"II") => true,
         Some(b"MM") => false,
         _ => {
-            info.notes.push("EXIF block without a TIFF byte-order mark".into());
+            info.notes
+                .push("EXIF block without a TIFF byte-order mark".into());
             return;
         }
     };
-    let rd16 = |o: usize| t.get(o..o + 2).map(|b| if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) });
-    let rd32 = |o: usize| t.get(o..o + 4).map(|b| if le { u32::from_le_bytes([b[0], b[1], b[2], b[3]]) } else { u32::from_be_bytes([b[0], b[1], b[2], b[3]]) });
+    let rd16 = |o: usize| {
+        t.get(o..o + 2).map(|b| {
+            if le {
+                u16::from_le_bytes([b[0], b[1]])
+            } else {
+                u16::from_be_bytes([b[0], b[1]])
+            }
+        })
+    };
+    let rd32 = |o: usize| {
+        t.get(o..o + 4).map(|b| {
+            if le {
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+            } else {
+                u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+            }
+        })
+    };
     // (tag, type, count, value-or-offset position)
     let ifd = |off: usize| -> Vec<(u16, u16, u32, usize)> {
         let mut out = Vec::new();
         let Some(n) = rd16(off) else { return out };
         for k in 0..usize::from(n).min(512) {
             let e = off + 2 + k * 12;
-            let (Some(tag), Some(typ), Some(cnt)) = (rd16(e), rd16(e + 2), rd32(e + 4)) else { break };
+            let (Some(tag), Some(typ), Some(cnt)) = (rd16(e), rd16(e + 2), rd32(e + 4)) else {
+                break;
+            };
             let unit = match typ {
                 1 | 2 | 6 | 7 => 1usize,
                 3 | 8 => 2,
@@ -207,7 +251,11 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
                 _ => 0,
             };
             let size = unit.saturating_mul(cnt as usize);
-            let at = if size <= 4 { e + 8 } else { rd32(e + 8).map(|o| o as usize).unwrap_or(usize::MAX) };
+            let at = if size <= 4 {
+                e + 8
+            } else {
+                rd32(e + 8).map(|o| o as usize).unwrap_or(usize::MAX)
+            };
             out.push((tag, typ, cnt, at));
         }
         out
@@ -215,7 +263,11 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
     let string = |at: usize, cnt: u32| t.get(at..at.saturating_add(cnt as usize)).and_then(text);
     let rational = |at: usize| -> Option<f64> {
         let (n, d) = (rd32(at)?, rd32(at + 4)?);
-        if d == 0 { None } else { Some(f64::from(n) / f64::from(d)) }
+        if d == 0 {
+            None
+        } else {
+            Some(f64::from(n) / f64::from(d))
+        }
     };
     let Some(ifd0) = rd32(4) else { return };
     let mut exif_off = None;
@@ -246,12 +298,22 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
     if let Some(o) = gps_off.filter(|&g| Some(g) != exif_off) {
         let (mut lat, mut lon, mut alt) = (None, None, None);
         let (mut lat_ref, mut lon_ref, mut alt_below) = ('N', 'E', false);
-        let dms = |at: usize| -> Option<f64> { Some(rational(at)? + rational(at + 8)? / 60.0 + rational(at + 16)? / 3600.0) };
+        let dms = |at: usize| -> Option<f64> {
+            Some(rational(at)? + rational(at + 8)? / 60.0 + rational(at + 16)? / 3600.0)
+        };
         for (tag, _ty, cnt, at) in ifd(o) {
             match tag {
-                1 => lat_ref = string(at, cnt).and_then(|s| s.chars().next()).unwrap_or('N'),
+                1 => {
+                    lat_ref = string(at, cnt)
+                        .and_then(|s| s.chars().next())
+                        .unwrap_or('N')
+                }
                 2 if cnt >= 3 => lat = dms(at),
-                3 => lon_ref = string(at, cnt).and_then(|s| s.chars().next()).unwrap_or('E'),
+                3 => {
+                    lon_ref = string(at, cnt)
+                        .and_then(|s| s.chars().next())
+                        .unwrap_or('E')
+                }
                 4 if cnt >= 3 => lon = dms(at),
                 5 => alt_below = t.get(at) == Some(&1),
                 6 => alt = rational(at),
@@ -265,10 +327,14 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
             if lon_ref == 'W' {
                 lo = -lo;
             }
-            if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) && !(la == 0.0 && lo == 0.0) {
+            if (-90.0..=90.0).contains(&la)
+                && (-180.0..=180.0).contains(&lo)
+                && !(la == 0.0 && lo == 0.0)
+            {
                 info.gps = Some((la, lo, alt.map(|a| if alt_below { -a } else { a })));
             } else {
-                info.notes.push(format!("EXIF GPS position out of range ({la}, {lo})"));
+                info.notes
+                    .push(format!("EXIF GPS position out of range ({la}, {lo})"));
             }
         }
     }
@@ -354,8 +420,12 @@ mod tests {
             let p = run(&j, step);
             assert_eq!(p.problem, None, "step {step}");
             assert_eq!(p.info.make.as_deref(), Some("ACM"));
-            let n = NaiveDateTime::parse_from_str("2026:03:12 09:30:15", "%Y:%m:%d %H:%M:%S").expect("date");
-            assert_eq!(p.info.creation_time, Some(RecordedTime::Offset(n, 8 * 3600)));
+            let n = NaiveDateTime::parse_from_str("2026:03:12 09:30:15", "%Y:%m:%d %H:%M:%S")
+                .expect("date");
+            assert_eq!(
+                p.info.creation_time,
+                Some(RecordedTime::Offset(n, 8 * 3600))
+            );
             assert_eq!(p.info.streams[0].width, Some(40));
             assert_eq!(p.info.streams[0].height, Some(30));
         }
@@ -365,6 +435,9 @@ mod tests {
     fn cut_off_photo_is_truncated() {
         let mut j = tiny_jpeg();
         j.truncate(j.len() - 2);
-        assert_eq!(run(&j, 5).problem.map(|p| p.kind), Some(super::super::ProblemKind::Truncated));
+        assert_eq!(
+            run(&j, 5).problem.map(|p| p.kind),
+            Some(super::super::ProblemKind::Truncated)
+        );
     }
 }

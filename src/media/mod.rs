@@ -219,13 +219,22 @@ pub struct Problem {
 
 impl Problem {
     pub fn truncated(message: impl Into<String>) -> Self {
-        Problem { kind: ProblemKind::Truncated, message: message.into() }
+        Problem {
+            kind: ProblemKind::Truncated,
+            message: message.into(),
+        }
     }
     pub fn corrupt(message: impl Into<String>) -> Self {
-        Problem { kind: ProblemKind::Corrupt, message: message.into() }
+        Problem {
+            kind: ProblemKind::Corrupt,
+            message: message.into(),
+        }
     }
     pub fn unsupported(message: impl Into<String>) -> Self {
-        Problem { kind: ProblemKind::Unsupported, message: message.into() }
+        Problem {
+            kind: ProblemKind::Unsupported,
+            message: message.into(),
+        }
     }
 }
 
@@ -272,7 +281,11 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
     } else {
         None
     };
-    Box::new(Unrecognised { expected, found, head: head.iter().take(16).copied().collect() })
+    Box::new(Unrecognised {
+        expected,
+        found,
+        head: head.iter().take(16).copied().collect(),
+    })
 }
 
 /// The container a file extension promises, if it names a media format recaudit parses.
@@ -307,7 +320,12 @@ impl Sink for Unrecognised {
         if container == Container::Matroska {
             info.kind = MediaKind::Video;
         }
-        let hex: String = self.head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let hex: String = self
+            .head
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let problem = match (self.expected, self.found) {
             (_, Some(Container::Matroska)) => Problem::unsupported(
                 "Matroska/WebM container (EBML header 1a45dfa3): hashed but not parsed",
@@ -325,7 +343,10 @@ impl Sink for Unrecognised {
                 "not a recognised media container (first bytes {hex})"
             )),
         };
-        Parsed { info, problem: Some(problem) }
+        Parsed {
+            info,
+            problem: Some(problem),
+        }
     }
 }
 
@@ -339,7 +360,10 @@ pub fn collapse_layout(types: &[String]) -> Vec<String> {
         if i + 3 < types.len() && types[i] != types[i + 1] {
             let (a, b) = (&types[i], &types[i + 1]);
             let mut n = 1;
-            while i + 2 * n + 1 < types.len() && &types[i + 2 * n] == a && &types[i + 2 * n + 1] == b {
+            while i + 2 * n + 1 < types.len()
+                && &types[i + 2 * n] == a
+                && &types[i + 2 * n + 1] == b
+            {
                 n += 1;
             }
             if n >= 2 {
@@ -352,7 +376,11 @@ pub fn collapse_layout(types: &[String]) -> Vec<String> {
         while i + n < types.len() && types[i + n] == types[i] {
             n += 1;
         }
-        out.push(if n > 1 { format!("{}x{n}", types[i]) } else { types[i].clone() });
+        out.push(if n > 1 {
+            format!("{}x{n}", types[i])
+        } else {
+            types[i].clone()
+        });
         i += n;
     }
     out
@@ -368,12 +396,20 @@ mod tests {
 
     #[test]
     fn layout_collapses_runs_and_pairs() {
-        assert_eq!(collapse_layout(&s(&["ftyp", "moov", "mdat"])), s(&["ftyp", "moov", "mdat"]));
         assert_eq!(
-            collapse_layout(&s(&["ftyp", "moov", "moof", "mdat", "moof", "mdat", "moof", "mdat", "mfra"])),
+            collapse_layout(&s(&["ftyp", "moov", "mdat"])),
+            s(&["ftyp", "moov", "mdat"])
+        );
+        assert_eq!(
+            collapse_layout(&s(&[
+                "ftyp", "moov", "moof", "mdat", "moof", "mdat", "moof", "mdat", "mfra"
+            ])),
             s(&["ftyp", "moov", "(moof,mdat)x3", "mfra"])
         );
-        assert_eq!(collapse_layout(&s(&["free", "free", "free", "mdat"])), s(&["freex3", "mdat"]));
+        assert_eq!(
+            collapse_layout(&s(&["free", "free", "free", "mdat"])),
+            s(&["freex3", "mdat"])
+        );
     }
 
     #[test]
@@ -384,6 +420,9 @@ mod tests {
         assert_eq!(p.problem.map(|p| p.kind), Some(ProblemKind::Corrupt));
         let mut other = sniff(b"hello", "txt");
         other.feed(b"hello");
-        assert_eq!(other.finish(5).problem.map(|p| p.kind), Some(ProblemKind::Unsupported));
+        assert_eq!(
+            other.finish(5).problem.map(|p| p.kind),
+            Some(ProblemKind::Unsupported)
+        );
     }
 }

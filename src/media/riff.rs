@@ -9,6 +9,8 @@ use super::cursor::{Cursor, fourcc_str, text};
 use super::{Container, MediaInfo, MediaKind, Parsed, Problem, RecordedTime, Sink, StreamInfo};
 
 const KEEP_LIMIT: u64 = 16 << 20;
+/// AVI nests hdrl > strl > (strh, strf); nothing legitimate goes deeper than a few levels.
+const MAX_DEPTH: u32 = 8;
 
 pub struct RiffSink {
     cs: ChunkStream,
@@ -41,7 +43,7 @@ impl RiffSink {
         match &h.typ {
             b"fmt " => self.fmt(body),
             b"bext" => self.bext(body),
-            b"LIST" => self.list(body),
+            b"LIST" => self.list(body, 0),
             b"IDIT" => {
                 if let Some(t) = text(body) {
                     self.info.creation_time_raw.get_or_insert(t.clone());
@@ -59,7 +61,16 @@ impl RiffSink {
 
     fn fmt(&mut self, b: &[u8]) {
         let mut c = Cursor::new(b);
-        let Ok((tag, ch, rate, byte_rate, _align, bits)) = (|| -> super::cursor::R<_> { Ok((c.le16()?, c.le16()?, c.le32()?, c.le32()?, c.le16()?, c.le16()?)) })() else {
+        let Ok((tag, ch, rate, byte_rate, _align, bits)) = (|| -> super::cursor::R<_> {
+            Ok((
+                c.le16()?,
+                c.le16()?,
+                c.le32()?,
+                c.le32()?,
+                c.le16()?,
+                c.le16()?,
+            ))
+        })() else {
             return;
         };
         self.saw_fmt = true;
@@ -99,21 +110,39 @@ impl RiffSink {
         if let Some(d) = &date {
             let raw = format!("{d} {}", time.clone().unwrap_or_default());
             // EBU allows '-', '_', ':', ' ' or '.' as separators.
-            let norm = |s: &str| s.chars().map(|c| if c.is_ascii_digit() { c } else { '-' }).collect::<String>();
+            let norm = |s: &str| {
+                s.chars()
+                    .map(|c| if c.is_ascii_digit() { c } else { '-' })
+                    .collect::<String>()
+            };
             let nd = NaiveDate::parse_from_str(&norm(d), "%Y-%m-%d").ok();
-            let nt = time.as_deref().and_then(|t| NaiveTime::parse_from_str(&norm(t), "%H-%M-%S").ok());
+            let nt = time
+                .as_deref()
+                .and_then(|t| NaiveTime::parse_from_str(&norm(t), "%H-%M-%S").ok());
             if let Some(nd) = nd {
-                self.info.creation_time = Some(RecordedTime::Local(nd.and_time(nt.unwrap_or_default())));
+                self.info.creation_time =
+                    Some(RecordedTime::Local(nd.and_time(nt.unwrap_or_default())));
                 self.info.creation_time_raw = Some(raw.trim().to_string());
                 self.info.creation_time_source = Some("bext");
             }
         }
         if let Some(hist) = b.get(602..).and_then(text) {
-            self.info.encoder.get_or_insert(hist.lines().last().unwrap_or_default().to_string());
+            self.info
+                .encoder
+                .get_or_insert(hist.lines().last().unwrap_or_default().to_string());
         }
     }
 
-    fn list(&mut self, b: &[u8]) {
+    /// Walks a LIST's children in memory; nested lists deeper than `MAX_DEPTH` are ignored.
+    fn list(&mut self, b: &[u8], depth: u32) {
+        if depth > MAX_DEPTH {
+            if self.info.notes.len() < 8 {
+                self.info.notes.push(format!(
+                    "LIST nesting deeper than {MAX_DEPTH} levels ignored"
+                ));
+            }
+            return;
+        }
         let mut c = Cursor::new(b);
         let Ok(kind) = c.fourcc() else { return };
         // LIST children are RIFF chunks too: walk them in memory.
@@ -122,7 +151,9 @@ impl RiffSink {
         while sub.len() >= 8 {
             let id = [sub[0], sub[1], sub[2], sub[3]];
             let size = u32::from_le_bytes([sub[4], sub[5], sub[6], sub[7]]) as usize;
-            let Some(body) = sub.get(8..8usize.saturating_add(size)) else { break };
+            let Some(body) = sub.get(8..8usize.saturating_add(size)) else {
+                break;
+            };
             match (&kind, &id) {
                 (b"INFO", b"ISFT") => {
                     if let Some(t) = text(body) {
@@ -133,7 +164,10 @@ impl RiffSink {
                     if let Some(t) = text(body) {
                         if self.info.creation_time.is_none() {
                             if let Some(rt) = super::bmff::parse_datetime(&t).or_else(|| {
-                                NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(RecordedTime::Local)
+                                NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                                    .ok()
+                                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                                    .map(RecordedTime::Local)
                             }) {
                                 self.info.creation_time = Some(rt);
                                 self.info.creation_time_source = Some("riff:ICRD");
@@ -147,10 +181,12 @@ impl RiffSink {
                         self.info.make.get_or_insert(t);
                     }
                 }
-                (_, b"LIST") => self.list(body),
+                (_, b"LIST") => self.list(body, depth + 1),
                 (b"hdrl", b"avih") => {
                     let mut a = Cursor::new(body);
-                    if let Ok((us, _, _, _, frames)) = (|| -> super::cursor::R<_> { Ok((a.le32()?, a.le32()?, a.le32()?, a.le32()?, a.le32()?)) })() {
+                    if let Ok((us, _, _, _, frames)) = (|| -> super::cursor::R<_> {
+                        Ok((a.le32()?, a.le32()?, a.le32()?, a.le32()?, a.le32()?))
+                    })() {
                         self.avi_frames = Some((us, frames));
                     }
                 }
@@ -183,7 +219,8 @@ impl RiffSink {
                             ..Default::default()
                         };
                         if scale > 0 && rate > 0 {
-                            s.duration_s = Some(f64::from(length) * f64::from(scale) / f64::from(rate));
+                            s.duration_s =
+                                Some(f64::from(length) * f64::from(scale) / f64::from(rate));
                             if kind == "video" {
                                 s.frame_rate = Some(f64::from(rate) / f64::from(scale));
                             }
@@ -195,16 +232,28 @@ impl RiffSink {
                     let mut a = Cursor::new(body);
                     if let Some(s) = self.info.streams.last_mut() {
                         if stream_kind == Some(*b"vids") {
-                            if let Ok((_, w, h, _, _, comp)) = (|| -> super::cursor::R<_> { Ok((a.le32()?, a.le32()?, a.le32()?, a.le16()?, a.le16()?, a.fourcc()?)) })() {
+                            if let Ok((_, w, h, _, _, comp)) = (|| -> super::cursor::R<_> {
+                                Ok((
+                                    a.le32()?,
+                                    a.le32()?,
+                                    a.le32()?,
+                                    a.le16()?,
+                                    a.le16()?,
+                                    a.fourcc()?,
+                                ))
+                            })() {
                                 s.width = Some(w);
                                 s.height = Some((h as i32).unsigned_abs());
                                 let tag = fourcc_str(&comp);
                                 s.codec = Some(avi_codec(&comp).to_string());
-                                s.description_summaries.push(format!("{tag} {w}x{}", (h as i32).unsigned_abs()));
+                                s.description_summaries
+                                    .push(format!("{tag} {w}x{}", (h as i32).unsigned_abs()));
                                 s.codec_tag = Some(tag);
                             }
                         } else if stream_kind == Some(*b"auds") {
-                            if let Ok((tag, ch, rate)) = (|| -> super::cursor::R<_> { Ok((a.le16()?, a.le16()?, a.le32()?)) })() {
+                            if let Ok((tag, ch, rate)) = (|| -> super::cursor::R<_> {
+                                Ok((a.le16()?, a.le16()?, a.le32()?))
+                            })() {
                                 s.channels = Some(ch);
                                 s.sample_rate = Some(rate);
                                 s.codec = Some(
@@ -219,7 +268,8 @@ impl RiffSink {
                                     }
                                     .into(),
                                 );
-                                s.description_summaries.push(format!("0x{tag:04x} {rate}Hz {ch}ch"));
+                                s.description_summaries
+                                    .push(format!("0x{tag:04x} {rate}Hz {ch}ch"));
                             }
                         }
                     }
@@ -252,11 +302,16 @@ impl Sink for RiffSink {
                 data_bytes += h.body_len().unwrap_or(0);
                 Decision::Skip
             }
-            b"LIST" => Decision::KeepList { limit: KEEP_LIMIT, skip_form: *b"movi" },
+            b"LIST" => Decision::KeepList {
+                limit: KEEP_LIMIT,
+                skip_form: *b"movi",
+            },
             b"fmt " | b"bext" | b"IDIT" => Decision::Keep { limit: KEEP_LIMIT },
             _ => Decision::Skip,
         };
-        self.cs.feed(data, &mut decide, &mut |h, body, d| chunks.push((*h, body.to_vec(), d)));
+        self.cs.feed(data, &mut decide, &mut |h, body, d| {
+            chunks.push((*h, body.to_vec(), d))
+        });
         self.data_bytes += data_bytes;
         for (h, body, d) in chunks {
             self.on_chunk(&h, &body, d);
@@ -282,24 +337,38 @@ impl Sink for RiffSink {
                 }
             }
             _ => {
-                self.info.kind = if self.info.streams.iter().any(|s| s.kind == "video") { MediaKind::Video } else { MediaKind::Audio };
+                self.info.kind = if self.info.streams.iter().any(|s| s.kind == "video") {
+                    MediaKind::Video
+                } else {
+                    MediaKind::Audio
+                };
                 if let Some((us, frames)) = self.avi_frames
                     && us > 0
                 {
                     self.info.duration_s = Some(f64::from(frames) * f64::from(us) / 1e6);
                 }
                 if self.info.duration_s.is_none() {
-                    self.info.duration_s = self.info.streams.iter().filter_map(|s| s.duration_s).reduce(f64::max);
+                    self.info.duration_s = self
+                        .info
+                        .streams
+                        .iter()
+                        .filter_map(|s| s.duration_s)
+                        .reduce(f64::max);
                 }
             }
         }
         let problem = problem.or_else(|| {
             if self.info.container == Container::Wav && !self.saw_fmt {
-                Some(Problem::corrupt("RIFF WAVE: no 'fmt ' chunk: the audio format is not stated"))
+                Some(Problem::corrupt(
+                    "RIFF WAVE: no 'fmt ' chunk: the audio format is not stated",
+                ))
             } else {
                 None
             }
         });
-        Parsed { info: self.info, problem }
+        Parsed {
+            info: self.info,
+            problem,
+        }
     }
 }

@@ -22,7 +22,10 @@ const MAX_STREAMS: usize = 64;
 pub fn detect(head: &[u8]) -> Option<usize> {
     for (pkt, off) in [(188usize, 0usize), (192, 4)] {
         let n = head.len().saturating_sub(off) / pkt;
-        if n >= 1 && (0..n.min(3)).all(|i| head.get(off + i * pkt) == Some(&SYNC)) && (n >= 3 || head.len() < 3 * pkt) {
+        if n >= 1
+            && (0..n.min(3)).all(|i| head.get(off + i * pkt) == Some(&SYNC))
+            && (n >= 3 || head.len() < off + 3 * pkt)
+        {
             return Some(pkt);
         }
     }
@@ -111,7 +114,11 @@ impl TsSink {
                 discontinuity = flags & 0x80 != 0;
                 if flags & 0x10 != 0 && len >= 7 && Some(pid) == self.pcr_pid {
                     let b = &p[6..12];
-                    let base = (i64::from(b[0]) << 25) | (i64::from(b[1]) << 17) | (i64::from(b[2]) << 9) | (i64::from(b[3]) << 1) | (i64::from(b[4]) >> 7);
+                    let base = (i64::from(b[0]) << 25)
+                        | (i64::from(b[1]) << 17)
+                        | (i64::from(b[2]) << 9)
+                        | (i64::from(b[3]) << 1)
+                        | (i64::from(b[4]) >> 7);
                     self.pcr(base, discontinuity);
                 }
             }
@@ -155,11 +162,14 @@ impl TsSink {
         }
         let len = (usize::from(s[1] & 0x0f) << 8) | usize::from(s[2]);
         // section body without the 4-byte CRC
-        s.get(3..(3 + len).min(s.len())).map(|b| &b[..b.len().saturating_sub(4).min(len.saturating_sub(4))])
+        s.get(3..(3 + len).min(s.len()))
+            .map(|b| &b[..b.len().saturating_sub(4).min(len.saturating_sub(4))])
     }
 
     fn pat(&mut self, payload: &[u8]) {
-        let Some(body) = Self::section(payload) else { return };
+        let Some(body) = Self::section(payload) else {
+            return;
+        };
         let Some(progs) = body.get(5..) else { return };
         for e in progs.chunks_exact(4) {
             let program = u16::from_be_bytes([e[0], e[1]]);
@@ -171,7 +181,9 @@ impl TsSink {
     }
 
     fn pmt(&mut self, payload: &[u8]) {
-        let Some(body) = Self::section(payload) else { return };
+        let Some(body) = Self::section(payload) else {
+            return;
+        };
         let mut c = Cursor::new(body);
         let r = (|| -> super::cursor::R<()> {
             c.skip(5)?;
@@ -186,7 +198,14 @@ impl TsSink {
                 c.skip(l)?;
                 if !self.es.contains_key(&pid) && self.es.len() < MAX_STREAMS {
                     let order = self.es.len();
-                    self.es.insert(pid, Es { stream_type: st, order, ..Default::default() });
+                    self.es.insert(
+                        pid,
+                        Es {
+                            stream_type: st,
+                            order,
+                            ..Default::default()
+                        },
+                    );
                 }
             }
             Ok(())
@@ -215,7 +234,9 @@ impl TsSink {
     }
 
     fn pes(&mut self, pid: u16, payload: &[u8]) {
-        let Some(es) = self.es.get_mut(&pid) else { return };
+        let Some(es) = self.es.get_mut(&pid) else {
+            return;
+        };
         if payload.len() < 9 || payload[0..3] != [0, 0, 1] {
             return;
         }
@@ -224,7 +245,13 @@ impl TsSink {
         let hdr_len = usize::from(payload[8]);
         let ts_at = |i: usize| -> Option<i64> {
             let b = payload.get(i..i + 5)?;
-            Some((i64::from(b[0] >> 1 & 7) << 30) | (i64::from(b[1]) << 22) | (i64::from(b[2] >> 1) << 15) | (i64::from(b[3]) << 7) | i64::from(b[4] >> 1))
+            Some(
+                (i64::from(b[0] >> 1 & 7) << 30)
+                    | (i64::from(b[1]) << 22)
+                    | (i64::from(b[2] >> 1) << 15)
+                    | (i64::from(b[3]) << 7)
+                    | i64::from(b[4] >> 1),
+            )
         };
         // Decode time is monotonic even with B-frames; fall back to the presentation time.
         let t = match flags {
@@ -264,8 +291,15 @@ impl TsSink {
                     }
                 }
             }
-            0x0f if es.audio.is_none() && data.len() >= 4 && data[0] == 0xFF && data[1] & 0xF0 == 0xF0 => {
-                const RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+            0x0f if es.audio.is_none()
+                && data.len() >= 4
+                && data[0] == 0xFF
+                && data[1] & 0xF0 == 0xF0 =>
+            {
+                const RATES: [u32; 13] = [
+                    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025,
+                    8000, 7350,
+                ];
                 let idx = usize::from((data[2] >> 2) & 0x0f);
                 let ch = (u16::from(data[2] & 1) << 2) | u16::from(data[3] >> 6);
                 if let Some(&r) = RATES.get(idx) {
@@ -284,7 +318,9 @@ fn wrap(d: i64) -> i64 {
 }
 
 fn mode(h: &HashMap<i64, u64>) -> Option<i64> {
-    h.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(k, _)| *k)
+    h.iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(k, _)| *k)
 }
 
 fn stream_kind(st: u8) -> (&'static str, &'static str) {
@@ -342,7 +378,15 @@ impl Sink for TsSink {
 
     fn finish(self: Box<Self>, total: u64) -> Parsed {
         let mut info = MediaInfo::new(Container::MpegTs);
-        info.layout = vec![format!("{}x{}", if self.pkt == 192 { "m2ts-packet" } else { "ts-packet" }, self.packets)];
+        info.layout = vec![format!(
+            "{}x{}",
+            if self.pkt == 192 {
+                "m2ts-packet"
+            } else {
+                "ts-packet"
+            },
+            self.packets
+        )];
         info.continuity_errors = self.cc_errors;
         let mut es: Vec<(&u16, &Es)> = self.es.iter().collect();
         es.sort_by_key(|(_, e)| e.order);
@@ -369,7 +413,8 @@ impl Sink for TsSink {
             if let Some((r, ch)) = e.audio {
                 s.sample_rate = Some(r);
                 s.channels = Some(ch);
-                s.description_summaries.push(format!("{codec} {r}Hz {ch}ch"));
+                s.description_summaries
+                    .push(format!("{codec} {r}Hz {ch}ch"));
             }
             let typical = mode(&e.hist);
             if let Some(t) = typical {
@@ -381,13 +426,19 @@ impl Sink for TsSink {
                 }
                 // Report the step furthest from the usual one: forward gaps or backward jumps.
                 let fwd = e.max_step.map(|(m, at)| (m - t, at));
-                let back = e.min_step.filter(|(m, _)| *m < 0).map(|(m, at)| (m - t, at));
+                let back = e
+                    .min_step
+                    .filter(|(m, _)| *m < 0)
+                    .map(|(m, at)| (m - t, at));
                 let pick = match (fwd, back) {
                     (Some(f), Some(b)) => Some(if b.0.abs() > f.0.abs() { b } else { f }),
                     (f, b) => f.or(b),
                 };
                 if let Some((d, at)) = pick.filter(|(d, _)| *d != 0) {
-                    s.jump = Some(Jump { at_s: at as f64 / PTS_HZ, size_s: d as f64 / PTS_HZ });
+                    s.jump = Some(Jump {
+                        at_s: at as f64 / PTS_HZ,
+                        size_s: d as f64 / PTS_HZ,
+                    });
                 }
                 // Duration: elapsed decode time plus one typical frame.
                 s.duration_s = Some((e.elapsed + t.max(0)) as f64 / PTS_HZ);
@@ -399,13 +450,24 @@ impl Sink for TsSink {
         {
             let d = m - t * 90;
             if d.abs() > 0 {
-                info.pcr_jump = Some(Jump { at_s: at as f64 / PTS_HZ, size_s: d as f64 / PTS_HZ });
+                info.pcr_jump = Some(Jump {
+                    at_s: at as f64 / PTS_HZ,
+                    size_s: d as f64 / PTS_HZ,
+                });
             }
         }
         if self.discontinuities > 0 {
-            info.notes.push(format!("{} packets signal a discontinuity (discontinuity_indicator)", self.discontinuities));
+            info.notes.push(format!(
+                "{} packets signal a discontinuity (discontinuity_indicator)",
+                self.discontinuities
+            ));
         }
-        info.duration_s = info.streams.iter().filter(|s| s.kind == "video" || s.kind == "audio").filter_map(|s| s.duration_s).reduce(f64::max);
+        info.duration_s = info
+            .streams
+            .iter()
+            .filter(|s| s.kind == "video" || s.kind == "audio")
+            .filter_map(|s| s.duration_s)
+            .reduce(f64::max);
         let has = |k: &str| info.streams.iter().any(|s| s.kind == k);
         info.kind = if has("video") {
             MediaKind::Video
@@ -427,12 +489,19 @@ impl Sink for TsSink {
                 self.sync_losses
             )))
         } else if self.es.is_empty() {
-            Some(Problem::corrupt("ISO/IEC 13818-1 §2.4.4: no program map table found: no elementary streams can be identified"))
+            Some(Problem::corrupt(
+                "ISO/IEC 13818-1 §2.4.4: no program map table found: no elementary streams can be identified",
+            ))
         } else {
             None
         };
-        if self.sync_losses > 0 && problem.as_ref().is_some_and(|p| p.kind == super::ProblemKind::Truncated) {
-            info.notes.push(format!("sync byte missing {} times", self.sync_losses));
+        if self.sync_losses > 0
+            && problem
+                .as_ref()
+                .is_some_and(|p| p.kind == super::ProblemKind::Truncated)
+        {
+            info.notes
+                .push(format!("sync byte missing {} times", self.sync_losses));
         }
         Parsed { info, problem }
     }

@@ -7,7 +7,10 @@ pub mod warehouse;
 use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
-use arrow_array::{Array, ArrayRef, BinaryArray, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch,
+    StringArray, TimestampMicrosecondArray,
+};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
 use crate::catalog::{FileRow, RunRow, StreamRow};
@@ -15,15 +18,27 @@ use crate::catalog::{FileRow, RunRow, StreamRow};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("warehouse {path}: {source}")]
-    Io { path: std::path::PathBuf, source: std::io::Error },
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("writing {path}: {source}")]
-    Parquet { path: std::path::PathBuf, source: parquet::errors::ParquetError },
+    Parquet {
+        path: std::path::PathBuf,
+        source: parquet::errors::ParquetError,
+    },
     #[error("building table {table}: {source}")]
-    Arrow { table: &'static str, source: arrow_schema::ArrowError },
+    Arrow {
+        table: &'static str,
+        source: arrow_schema::ArrowError,
+    },
     #[error("warehouse {0} is in use by another recaudit process (lock held on its .lock file)")]
     Locked(std::path::PathBuf),
     #[error("warehouse {path}: {message}")]
-    Invalid { path: std::path::PathBuf, message: String },
+    Invalid {
+        path: std::path::PathBuf,
+        message: String,
+    },
 }
 
 /// Collects named columns, deriving the schema as they are added.
@@ -34,7 +49,10 @@ struct Cols {
 
 impl Cols {
     fn new() -> Self {
-        Cols { fields: Vec::new(), arrays: Vec::new() }
+        Cols {
+            fields: Vec::new(),
+            arrays: Vec::new(),
+        }
     }
     fn push(&mut self, name: &str, dt: DataType, a: ArrayRef) {
         self.fields.push(Field::new(name, dt, true));
@@ -53,15 +71,29 @@ impl Cols {
         self.push(name, DataType::Int32, Arc::new(v.collect::<Int32Array>()));
     }
     fn f64(&mut self, name: &str, v: impl Iterator<Item = Option<f64>>) {
-        self.push(name, DataType::Float64, Arc::new(v.collect::<Float64Array>()));
+        self.push(
+            name,
+            DataType::Float64,
+            Arc::new(v.collect::<Float64Array>()),
+        );
     }
     fn bool(&mut self, name: &str, v: impl Iterator<Item = Option<bool>>) {
-        self.push(name, DataType::Boolean, Arc::new(v.collect::<BooleanArray>()));
+        self.push(
+            name,
+            DataType::Boolean,
+            Arc::new(v.collect::<BooleanArray>()),
+        );
     }
     /// Microseconds since the Unix epoch, as a UTC timestamp column.
     fn ts(&mut self, name: &str, v: impl Iterator<Item = Option<i64>>) {
-        let a = v.collect::<TimestampMicrosecondArray>().with_timezone("UTC");
-        self.push(name, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), Arc::new(a));
+        let a = v
+            .collect::<TimestampMicrosecondArray>()
+            .with_timezone("UTC");
+        self.push(
+            name,
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            Arc::new(a),
+        );
     }
     fn str_list<'a>(&mut self, name: &str, v: impl Iterator<Item = &'a [String]>) {
         let mut b = ListBuilder::new(StringBuilder::new());
@@ -75,7 +107,8 @@ impl Cols {
         self.push(name, a.data_type().clone(), Arc::new(a));
     }
     fn finish(self, table: &'static str) -> Result<RecordBatch, StoreError> {
-        RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.arrays).map_err(|source| StoreError::Arrow { table, source })
+        RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.arrays)
+            .map_err(|source| StoreError::Arrow { table, source })
     }
 }
 
@@ -83,7 +116,10 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
     let mut c = Cols::new();
     c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));
     c.str("path", rows.iter().map(|r| Some(r.path.as_str())));
-    c.bin("path_bytes", rows.iter().map(|r| Some(r.path_bytes.as_slice())));
+    c.bin(
+        "path_bytes",
+        rows.iter().map(|r| Some(r.path_bytes.as_slice())),
+    );
     c.str("root", rows.iter().map(|r| Some(r.root.as_str())));
     c.str("rel_path", rows.iter().map(|r| Some(r.rel_path.as_str())));
     c.str("file_name", rows.iter().map(|r| Some(r.file_name.as_str())));
@@ -95,59 +131,116 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
     c.str("blake3", rows.iter().map(|r| r.blake3.as_deref()));
     c.str("status", rows.iter().map(|r| Some(r.status.as_str())));
     c.str("error", rows.iter().map(|r| r.error.as_deref()));
-    c.bool("changed_during_read", rows.iter().map(|r| Some(r.changed_during_read)));
+    c.bool(
+        "changed_during_read",
+        rows.iter().map(|r| Some(r.changed_during_read)),
+    );
     c.str("read_method", rows.iter().map(|r| r.read_method.as_deref()));
     c.str("container", rows.iter().map(|r| r.container.as_deref()));
-    c.bool("extension_matches", rows.iter().map(|r| r.extension_matches));
+    c.bool(
+        "extension_matches",
+        rows.iter().map(|r| r.extension_matches),
+    );
     c.str("media_kind", rows.iter().map(|r| r.media_kind.as_deref()));
     c.str("major_brand", rows.iter().map(|r| r.major_brand.as_deref()));
-    c.str("compatible_brands", rows.iter().map(|r| r.compatible_brands.as_deref()));
+    c.str(
+        "compatible_brands",
+        rows.iter().map(|r| r.compatible_brands.as_deref()),
+    );
     c.f64("duration_s", rows.iter().map(|r| r.duration_s));
     c.ts("creation_time", rows.iter().map(|r| r.creation_time_us));
-    c.str("creation_time_raw", rows.iter().map(|r| r.creation_time_raw.as_deref()));
-    c.str("creation_time_source", rows.iter().map(|r| r.creation_time_source.as_deref()));
-    c.str("creation_time_basis", rows.iter().map(|r| r.creation_time_basis.as_deref()));
+    c.str(
+        "creation_time_raw",
+        rows.iter().map(|r| r.creation_time_raw.as_deref()),
+    );
+    c.str(
+        "creation_time_source",
+        rows.iter().map(|r| r.creation_time_source.as_deref()),
+    );
+    c.str(
+        "creation_time_basis",
+        rows.iter().map(|r| r.creation_time_basis.as_deref()),
+    );
     c.str("encoder", rows.iter().map(|r| r.encoder.as_deref()));
     c.str("software", rows.iter().map(|r| r.software.as_deref()));
     c.str("make", rows.iter().map(|r| r.make.as_deref()));
     c.str("model", rows.iter().map(|r| r.model.as_deref()));
-    c.str("handler_names", rows.iter().map(|r| r.handler_names.as_deref()));
-    c.str("compressor_names", rows.iter().map(|r| r.compressor_names.as_deref()));
+    c.str(
+        "handler_names",
+        rows.iter().map(|r| r.handler_names.as_deref()),
+    );
+    c.str(
+        "compressor_names",
+        rows.iter().map(|r| r.compressor_names.as_deref()),
+    );
     c.f64("gps_lat", rows.iter().map(|r| r.gps_lat));
     c.f64("gps_lon", rows.iter().map(|r| r.gps_lon));
     c.f64("gps_alt", rows.iter().map(|r| r.gps_alt));
-    c.str("top_level_layout", rows.iter().map(|r| r.top_level_layout.as_deref()));
+    c.str(
+        "top_level_layout",
+        rows.iter().map(|r| r.top_level_layout.as_deref()),
+    );
     c.bool("fragmented", rows.iter().map(|r| r.fragmented));
     c.i32("fragment_count", rows.iter().map(|r| r.fragment_count));
     c.f64("fragment_jump_s", rows.iter().map(|r| r.fragment_jump_s));
-    c.f64("fragment_jump_at_s", rows.iter().map(|r| r.fragment_jump_at_s));
+    c.f64(
+        "fragment_jump_at_s",
+        rows.iter().map(|r| r.fragment_jump_at_s),
+    );
     c.f64("ts_pcr_jump_s", rows.iter().map(|r| r.ts_pcr_jump_s));
     c.f64("ts_pcr_jump_at_s", rows.iter().map(|r| r.ts_pcr_jump_at_s));
-    c.i32("ts_continuity_errors", rows.iter().map(|r| r.ts_continuity_errors));
+    c.i32(
+        "ts_continuity_errors",
+        rows.iter().map(|r| r.ts_continuity_errors),
+    );
     c.i32("stream_count", rows.iter().map(|r| r.stream_count));
     c.str("video_codec", rows.iter().map(|r| r.video_codec.as_deref()));
-    c.str("video_profile", rows.iter().map(|r| r.video_profile.as_deref()));
+    c.str(
+        "video_profile",
+        rows.iter().map(|r| r.video_profile.as_deref()),
+    );
     c.i32("width", rows.iter().map(|r| r.width));
     c.i32("height", rows.iter().map(|r| r.height));
     c.f64("frame_rate", rows.iter().map(|r| r.frame_rate));
-    c.i64("video_sample_count", rows.iter().map(|r| r.video_sample_count));
+    c.i64(
+        "video_sample_count",
+        rows.iter().map(|r| r.video_sample_count),
+    );
     c.str("audio_codec", rows.iter().map(|r| r.audio_codec.as_deref()));
-    c.i32("audio_sample_rate", rows.iter().map(|r| r.audio_sample_rate));
+    c.i32(
+        "audio_sample_rate",
+        rows.iter().map(|r| r.audio_sample_rate),
+    );
     c.i32("audio_channels", rows.iter().map(|r| r.audio_channels));
     c.f64("max_jump_s", rows.iter().map(|r| r.max_jump_s));
     c.f64("max_jump_at_s", rows.iter().map(|r| r.max_jump_at_s));
     c.i32("max_jump_stream", rows.iter().map(|r| r.max_jump_stream));
-    c.i32("edit_list_entries", rows.iter().map(|r| r.edit_list_entries));
-    c.i32("sample_descriptions_max", rows.iter().map(|r| r.sample_descriptions_max));
-    c.i32("parameter_sets_max", rows.iter().map(|r| r.parameter_sets_max));
+    c.i32(
+        "edit_list_entries",
+        rows.iter().map(|r| r.edit_list_entries),
+    );
+    c.i32(
+        "sample_descriptions_max",
+        rows.iter().map(|r| r.sample_descriptions_max),
+    );
+    c.i32(
+        "parameter_sets_max",
+        rows.iter().map(|r| r.parameter_sets_max),
+    );
     c.str("notes", rows.iter().map(|r| r.notes.as_deref()));
     c.str("device_id", rows.iter().map(|r| r.device_id.as_deref()));
     c.str("officer_id", rows.iter().map(|r| r.officer_id.as_deref()));
     c.str("unit", rows.iter().map(|r| r.unit.as_deref()));
     c.ts("name_time", rows.iter().map(|r| r.name_time_us));
-    c.str("name_time_raw", rows.iter().map(|r| r.name_time_raw.as_deref()));
+    c.str(
+        "name_time_raw",
+        rows.iter().map(|r| r.name_time_raw.as_deref()),
+    );
     c.i32("segment_seq", rows.iter().map(|r| r.segment_seq));
-    c.str("path_pattern", rows.iter().map(|r| r.path_pattern.as_deref()));
+    c.str(
+        "path_pattern",
+        rows.iter().map(|r| r.path_pattern.as_deref()),
+    );
     c.finish("files")
 }
 
@@ -171,18 +264,39 @@ pub fn streams_batch(rows: &[StreamRow]) -> Result<RecordBatch, StoreError> {
     c.i64("sample_count", rows.iter().map(|r| r.sample_count));
     c.i64("sample_delta_min", rows.iter().map(|r| r.sample_delta_min));
     c.i64("sample_delta_max", rows.iter().map(|r| r.sample_delta_max));
-    c.i64("sample_delta_typical", rows.iter().map(|r| r.sample_delta_typical));
+    c.i64(
+        "sample_delta_typical",
+        rows.iter().map(|r| r.sample_delta_typical),
+    );
     c.f64("jump_s", rows.iter().map(|r| r.jump_s));
     c.f64("jump_at_s", rows.iter().map(|r| r.jump_at_s));
-    c.i32("edit_list_entries", rows.iter().map(|r| Some(r.edit_list_entries)));
+    c.i32(
+        "edit_list_entries",
+        rows.iter().map(|r| Some(r.edit_list_entries)),
+    );
     c.str("edit_list", rows.iter().map(|r| r.edit_list.as_deref()));
-    c.i32("sample_descriptions", rows.iter().map(|r| Some(r.sample_descriptions)));
-    c.str("sample_description_summary", rows.iter().map(|r| r.sample_description_summary.as_deref()));
-    c.str("handler_name", rows.iter().map(|r| r.handler_name.as_deref()));
+    c.i32(
+        "sample_descriptions",
+        rows.iter().map(|r| Some(r.sample_descriptions)),
+    );
+    c.str(
+        "sample_description_summary",
+        rows.iter().map(|r| r.sample_description_summary.as_deref()),
+    );
+    c.str(
+        "handler_name",
+        rows.iter().map(|r| r.handler_name.as_deref()),
+    );
     c.str("compressor", rows.iter().map(|r| r.compressor.as_deref()));
     c.str("language", rows.iter().map(|r| r.language.as_deref()));
-    c.i32("parameter_sets", rows.iter().map(|r| Some(r.parameter_sets)));
-    c.i32("continuity_errors", rows.iter().map(|r| Some(r.continuity_errors)));
+    c.i32(
+        "parameter_sets",
+        rows.iter().map(|r| Some(r.parameter_sets)),
+    );
+    c.i32(
+        "continuity_errors",
+        rows.iter().map(|r| Some(r.continuity_errors)),
+    );
     c.ts("creation_time", rows.iter().map(|r| r.creation_time_us));
     c.finish("streams")
 }
@@ -199,11 +313,26 @@ pub fn runs_batch(rows: &[RunRow]) -> Result<RecordBatch, StoreError> {
     c.i64("hashed_bytes", rows.iter().map(|r| Some(r.hashed_bytes)));
     c.i64("files_ok", rows.iter().map(|r| Some(r.files_ok)));
     c.i64("files_corrupt", rows.iter().map(|r| Some(r.files_corrupt)));
-    c.i64("files_truncated", rows.iter().map(|r| Some(r.files_truncated)));
-    c.i64("files_unreadable", rows.iter().map(|r| Some(r.files_unreadable)));
-    c.i64("files_unsupported", rows.iter().map(|r| Some(r.files_unsupported)));
-    c.i64("files_changed_during_read", rows.iter().map(|r| Some(r.files_changed_during_read)));
-    c.str("recaudit_version", rows.iter().map(|r| Some(r.recaudit_version.as_str())));
+    c.i64(
+        "files_truncated",
+        rows.iter().map(|r| Some(r.files_truncated)),
+    );
+    c.i64(
+        "files_unreadable",
+        rows.iter().map(|r| Some(r.files_unreadable)),
+    );
+    c.i64(
+        "files_unsupported",
+        rows.iter().map(|r| Some(r.files_unsupported)),
+    );
+    c.i64(
+        "files_changed_during_read",
+        rows.iter().map(|r| Some(r.files_changed_during_read)),
+    );
+    c.str(
+        "recaudit_version",
+        rows.iter().map(|r| Some(r.recaudit_version.as_str())),
+    );
     c.str("settings", rows.iter().map(|r| Some(r.settings.as_str())));
     c.str("host", rows.iter().map(|r| Some(r.host.as_str())));
     c.i32("threads", rows.iter().map(|r| Some(r.threads)));

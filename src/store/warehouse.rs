@@ -31,7 +31,10 @@ pub struct Warehouse {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.to_path_buf(), source }
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn sync_dir(p: &Path) -> Result<(), StoreError> {
@@ -43,13 +46,21 @@ impl Warehouse {
     pub fn open(root: &Path) -> Result<Warehouse, StoreError> {
         fs::create_dir_all(root.join("snapshots")).map_err(io(root))?;
         let lock_path = root.join(".lock");
-        let lock = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
         // SAFETY: flock on a descriptor this function owns; no memory is involved.
         let r = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if r != 0 {
             return Err(StoreError::Locked(root.to_path_buf()));
         }
-        let wh = Warehouse { root: root.to_path_buf(), _lock: lock };
+        let wh = Warehouse {
+            root: root.to_path_buf(),
+            _lock: lock,
+        };
         // Leftovers of runs that were killed before their commit.
         let snaps = wh.root.join("snapshots");
         for e in fs::read_dir(&snaps).map_err(io(&snaps))?.flatten() {
@@ -76,7 +87,12 @@ impl Warehouse {
             fs::remove_dir_all(&dir).map_err(io(&dir))?;
         }
         fs::create_dir_all(&dir).map_err(io(&dir))?;
-        Ok(Staging { dir, run_id: run_id.to_string(), previous: self.current(), tables: Vec::new() })
+        Ok(Staging {
+            dir,
+            run_id: run_id.to_string(),
+            previous: self.current(),
+            tables: Vec::new(),
+        })
     }
 
     /// Publishes a staged run: after this returns, every table path shows the new run.
@@ -91,7 +107,8 @@ impl Warehouse {
         sync_dir(&snaps)?;
         let tmp_link = self.root.join(".current.tmp");
         let _ = fs::remove_file(&tmp_link);
-        std::os::unix::fs::symlink(Path::new("snapshots").join(&staging.run_id), &tmp_link).map_err(io(&tmp_link))?;
+        std::os::unix::fs::symlink(Path::new("snapshots").join(&staging.run_id), &tmp_link)
+            .map_err(io(&tmp_link))?;
         let cur = self.root.join("current");
         fs::rename(&tmp_link, &cur).map_err(io(&cur))?;
         sync_dir(&self.root)?;
@@ -105,14 +122,21 @@ impl Warehouse {
                         message: "expected a symbolic link to current/<table>; something else is in the way".into(),
                     });
                 }
-                Err(_) => std::os::unix::fs::symlink(Path::new("current").join(t), &link).map_err(io(&link))?,
+                Err(_) => std::os::unix::fs::symlink(Path::new("current").join(t), &link)
+                    .map_err(io(&link))?,
             }
         }
         // Keep the new snapshot and the one before it (a reader may still be on it).
-        let keep_prev = staging.previous.as_ref().and_then(|p| p.file_name().map(|n| n.to_os_string()));
+        let keep_prev = staging
+            .previous
+            .as_ref()
+            .and_then(|p| p.file_name().map(|n| n.to_os_string()));
         for e in fs::read_dir(&snaps).map_err(io(&snaps))?.flatten() {
             let name = e.file_name();
-            if name.to_string_lossy() != staging.run_id && Some(&name) != keep_prev.as_ref() && !name.to_string_lossy().starts_with(".tmp-") {
+            if name.to_string_lossy() != staging.run_id
+                && Some(&name) != keep_prev.as_ref()
+                && !name.to_string_lossy().starts_with(".tmp-")
+            {
                 let _ = fs::remove_dir_all(e.path());
             }
         }
@@ -139,17 +163,36 @@ impl Staging {
     }
 
     /// Writes one Parquet file `<table>/<file_name>` holding `batch`.
-    pub fn write(&mut self, table: &str, file_name: &str, batch: &RecordBatch) -> Result<(), StoreError> {
+    pub fn write(
+        &mut self,
+        table: &str,
+        file_name: &str,
+        batch: &RecordBatch,
+    ) -> Result<(), StoreError> {
         let path = self.table_dir(table)?.join(file_name);
         let f = File::create(&path).map_err(io(&path))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
             .set_created_by(format!("recaudit {}", env!("CARGO_PKG_VERSION")))
             .build();
-        let perr = |source| StoreError::Parquet { path: path.clone(), source };
-        let mut w = ArrowWriter::try_new(f.try_clone().map_err(io(&path))?, batch.schema(), Some(props)).map_err(perr)?;
-        w.write(batch).map_err(|source| StoreError::Parquet { path: path.clone(), source })?;
-        w.close().map_err(|source| StoreError::Parquet { path: path.clone(), source })?;
+        let perr = |source| StoreError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let mut w = ArrowWriter::try_new(
+            f.try_clone().map_err(io(&path))?,
+            batch.schema(),
+            Some(props),
+        )
+        .map_err(perr)?;
+        w.write(batch).map_err(|source| StoreError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        w.close().map_err(|source| StoreError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
         f.sync_all().map_err(io(&path))?;
         Ok(())
     }
@@ -157,9 +200,13 @@ impl Staging {
     /// Carries the previous snapshot's files of a history table into this run (hard links).
     pub fn carry(&mut self, table: &str) -> Result<(), StoreError> {
         let d = self.table_dir(table)?;
-        let Some(prev) = self.previous.clone() else { return Ok(()) };
+        let Some(prev) = self.previous.clone() else {
+            return Ok(());
+        };
         let from = prev.join(table);
-        let Ok(rd) = fs::read_dir(&from) else { return Ok(()) };
+        let Ok(rd) = fs::read_dir(&from) else {
+            return Ok(());
+        };
         for e in rd.flatten() {
             let target = d.join(e.file_name());
             if fs::hard_link(e.path(), &target).is_err() {

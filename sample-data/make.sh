@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Rebuilds the bundled demo evidence tree with real encoders (ffmpeg's libx264/AAC/PCM muxers
+# and exiftool). Needs ffmpeg and exiftool; recaudit's tests and demo do NOT run this: they use
+# the committed files. Re-run only to change the tree, then commit the result.
+set -euo pipefail
+cd "$(dirname "$0")"
+out=evidence
+rm -rf "$out"
+lavfi_v() { echo "testsrc2=size=320x240:rate=$1"; }
+ff() { ffmpeg -hide_banner -loglevel error -y "$@"; }
+
+# Unit 1, recorder A (officer OF1023): one session of three continuous segments, 6 s + 6 s + 3 s,
+# recorder-style layout (moov after mdat), creation_time in UTC.
+d="$out/执法一大队/DSJ-A8-0001234/20260312"
+mkdir -p "$d"
+i=1
+for spec in "093015 01:30:15 6" "093021 01:30:21 6" "093027 01:30:27 3"; do
+  set -- $spec
+  ff -f lavfi -i "$(lavfi_v 10)" -f lavfi -i "sine=frequency=440:sample_rate=16000" -t "$3" \
+     -c:v libx264 -preset veryfast -crf 40 -g 10 -pix_fmt yuv420p -c:a aac -b:a 16k -ac 1 \
+     -metadata creation_time="2026-03-12T$2Z" -metadata:s:v handler_name=VideoHandler \
+     "$d/DSJ-A8-0001234_OF1023_20260312${1}_000${i}.MP4"
+  i=$((i+1))
+done
+# A photo taken by the same recorder, EXIF in local time with an explicit offset.
+ff -f lavfi -i "$(lavfi_v 1)" -frames:v 1 -q:v 8 "$d/DSJ-A8-0001234_OF1023_20260312093100_0001.JPG"
+exiftool -q -overwrite_original -Make=ZFZX -Model="DSJ-A8" -DateTimeOriginal="2026:03:12 09:31:00" \
+  -OffsetTimeOriginal="+08:00" -GPSLatitude=31.2304 -GPSLatitudeRef=N -GPSLongitude=121.4737 -GPSLongitudeRef=E \
+  "$d/DSJ-A8-0001234_OF1023_20260312093100_0001.JPG"
+
+# Unit 1, recorder A, a second session that afternoon crossing no boundary: fragmented MP4.
+ff -f lavfi -i "$(lavfi_v 10)" -t 4 -c:v libx264 -preset veryfast -crf 40 -g 10 -pix_fmt yuv420p \
+   -movflags frag_keyframe+empty_moov -metadata creation_time="2026-03-12T06:00:00Z" \
+   "$d/DSJ-A8-0001234_OF1023_20260312140000_0001.MP4"
+
+# Unit 2, recorder B: files named <YYYYMMDD>_<hhmmss>_<seq> inside the device folder, QuickTime
+# MOV with creation_time written in local time (as some recorders do).
+d="$out/执法二大队/DSJ-B2-0000077"
+mkdir -p "$d"
+ff -f lavfi -i "$(lavfi_v 10)" -f lavfi -i "sine=frequency=660:sample_rate=16000" -t 5 \
+   -c:v libx264 -preset veryfast -crf 40 -g 10 -pix_fmt yuv420p -c:a aac -b:a 16k -ac 1 \
+   -metadata creation_time="2026-03-12T23:58:00Z" "$d/20260312_235800_0001.MOV"
+
+# Unit 2, recorder C writes MPEG-TS segments (device id without officer in the name).
+d="$out/执法二大队/DSJ-C3-0000100/20260313"
+mkdir -p "$d"
+ff -f lavfi -i "$(lavfi_v 10)" -f lavfi -i "sine=frequency=880:sample_rate=16000" -t 4 \
+   -c:v libx264 -preset veryfast -crf 40 -g 10 -pix_fmt yuv420p -c:a aac -b:a 16k -ac 1 \
+   "$d/DSJ-C3-0000100_20260313080000_0001.TS"
+
+# An older recorder that writes AVI (MJPEG video, PCM audio).
+d="$out/执法二大队/DSJ-D4-0000005/20260312"
+mkdir -p "$d"
+ff -f lavfi -i "$(lavfi_v 5)" -f lavfi -i "sine=frequency=500:sample_rate=8000" -t 2 \
+   -c:v mjpeg -q:v 20 -pix_fmt yuvj420p -c:a pcm_s16le -ac 1 "$d/DSJ-D4-0000005_20260312120000_0001.AVI"
+
+# An audio recorder: Broadcast-WAV with a bext origination date (local time).
+d="$out/执法一大队/AUD-R1-0000009/20260312"
+mkdir -p "$d"
+ff -f lavfi -i "sine=frequency=300:sample_rate=8000" -t 2 -ac 1 -c:a pcm_s16le -write_bext 1 \
+   -metadata originator="AUD-R1" -metadata origination_date=2026-03-12 -metadata origination_time=10:15:00 \
+   "$d/AUD-R1-0000009_OF1023_20260312101500_0001.WAV"
+
+# A name with spaces (a case-officer's hand-made folder).
+d="$out/执法一大队/案件 2026-031 补充材料"
+mkdir -p "$d"
+ff -f lavfi -i "$(lavfi_v 1)" -frames:v 1 -q:v 8 "$d/现场 照片 1.jpg"
+
+du -sh "$out"

@@ -1,0 +1,8 @@
+//! recaudit's integration tests: one binary, one module per area (see `util` for helpers).
+
+mod blake3_ref;
+mod formats;
+mod hostile;
+mod scan_cli;
+mod util;
+mod warehouse;

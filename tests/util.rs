@@ -1,0 +1,156 @@
+//! Helpers: temp dirs, running the real binary, reading the warehouse back with the parquet
+//! crate (no recaudit code involved in reading).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, RecordBatch};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+pub fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sample_data() -> PathBuf {
+    project().join("sample-data").join("evidence")
+}
+
+pub fn real_media() -> PathBuf {
+    project().join("..").join("shared").join("real-media")
+}
+
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("recaudit-test-")
+        .tempdir()
+        .expect("temp dir")
+}
+
+pub fn recaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_recaudit"))
+        .args(args)
+        .output()
+        .expect("run recaudit")
+}
+
+pub fn cmd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_recaudit"))
+}
+
+/// Runs `recaudit scan` and insists it succeeded.
+pub fn scan(roots: &[&Path], wh: &Path, extra: &[&str]) -> Output {
+    let mut c = cmd();
+    c.arg("scan");
+    for r in roots {
+        c.arg(r);
+    }
+    c.arg("--warehouse").arg(wh).arg("--quiet").args(extra);
+    let out = c.output().expect("run recaudit scan");
+    assert!(
+        out.status.success(),
+        "scan failed: {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn read_table(dir: &Path) -> Vec<RecordBatch> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let r = ParquetRecordBatchReaderBuilder::try_new(File::open(&f).expect("open parquet"))
+            .expect("parquet")
+            .build()
+            .expect("reader");
+        for b in r {
+            out.push(b.expect("batch"));
+        }
+    }
+    out
+}
+
+/// A table as rows of column name -> value rendered as text (null -> None).
+pub type Row = HashMap<String, Option<String>>;
+
+pub fn rows(dir: &Path) -> Vec<Row> {
+    let mut out = Vec::new();
+    for b in read_table(dir) {
+        let schema = b.schema();
+        for i in 0..b.num_rows() {
+            let mut row = HashMap::new();
+            for (c, f) in schema.fields().iter().enumerate() {
+                let col = b.column(c);
+                let v = if col.is_null(i) {
+                    None
+                } else {
+                    Some(match f.data_type() {
+                        arrow_schema::DataType::Utf8 => col.as_string::<i32>().value(i).to_string(),
+                        arrow_schema::DataType::Int64 => {
+                            col.as_primitive::<Int64Type>().value(i).to_string()
+                        }
+                        arrow_schema::DataType::Int32 => {
+                            col.as_primitive::<Int32Type>().value(i).to_string()
+                        }
+                        arrow_schema::DataType::Float64 => {
+                            col.as_primitive::<Float64Type>().value(i).to_string()
+                        }
+                        arrow_schema::DataType::Boolean => col.as_boolean().value(i).to_string(),
+                        arrow_schema::DataType::Timestamp(_, _) => col
+                            .as_primitive::<TimestampMicrosecondType>()
+                            .value(i)
+                            .to_string(),
+                        arrow_schema::DataType::Binary => col
+                            .as_binary::<i32>()
+                            .value(i)
+                            .iter()
+                            .map(|b| format!("{b:02x}"))
+                            .collect(),
+                        other => format!("<{other}>"),
+                    })
+                };
+                row.insert(f.name().clone(), v);
+            }
+            out.push(row);
+        }
+    }
+    out
+}
+
+pub fn get<'a>(r: &'a Row, col: &str) -> Option<&'a str> {
+    r.get(col)
+        .unwrap_or_else(|| panic!("no column {col}"))
+        .as_deref()
+}
+
+pub fn num(r: &Row, col: &str) -> f64 {
+    get(r, col)
+        .unwrap_or_else(|| panic!("{col} is null"))
+        .parse()
+        .expect("number")
+}
+
+/// The `files` row whose file name is `name`.
+pub fn by_name<'a>(rows: &'a [Row], name: &str) -> &'a Row {
+    rows.iter()
+        .find(|r| get(r, "file_name") == Some(name))
+        .unwrap_or_else(|| panic!("no row for {name}"))
+}
+
+/// Microseconds since the epoch for a UTC time `YYYY-MM-DD hh:mm:ss`.
+pub fn utc_us(s: &str) -> i64 {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .expect("time")
+        .and_utc()
+        .timestamp_micros()
+}
