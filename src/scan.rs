@@ -83,7 +83,7 @@ fn now_us() -> i64 {
 fn new_run_id() -> String {
     let now = chrono::Utc::now();
     let salt = (now.timestamp_subsec_nanos() ^ std::process::id().rotate_left(16)) & 0xffff;
-    format!("{}-{salt:04x}", now.format("%Y%m%dT%H%M%SZ"))
+    format!("{}-{salt:04x}", now.format("%Y%m%dT%H%M%S%.3fZ"))
 }
 
 fn hostname() -> String {
