@@ -3,7 +3,7 @@
 # on the same corpora, in one run, warm cache. Builds the corpora with `recaudit sample`:
 #   small: 2,000 files of about 2 MiB (4 GiB)      target: recaudit at least 1.3x b3sum
 #   big:   4 files of about 1 GiB (4 GiB)          target: recaudit at least 0.95x b3sum
-# and, optionally, 100,000 small files for peak memory (set MANY=1; needs ~6 GB of disk).
+# and, optionally, 100,000 small files for peak memory (set MANY=1; about 6 GB of disk).
 # Usage: benches/compare.sh [WORKDIR]     (needs b3sum on PATH: cargo install b3sum)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +39,7 @@ for corpus in small big; do
 done
 
 if [ "${MANY:-0}" = 1 ]; then
-  [ -d "$work/many" ] || "$bin" sample --out "$work/many" --devices 100 --hours 0.278 --segment-seconds 10 --bitrate-kbps 40 --width 320 --height 240
+  [ -d "$work/many" ] || "$bin" sample --out "$work/many" --devices 100 --hours 2.78 --segment-seconds 10 --bitrate-kbps 40 --width 320 --height 240
   n=$(find "$work/many" -type f | wc -l)
   /usr/bin/time -f "many   $n files: %e s wall, peak RSS %M KiB" "$bin" scan "$work/many" --warehouse "$work/wh-many" --quiet >/dev/null
 fi

@@ -236,7 +236,9 @@ impl Progress for Bar {
     }
     fn file_done(&self) {
         let done = self.files.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.show && (done % 64 == 0 || done == self.total_files.load(Ordering::Relaxed)) {
+        if self.show
+            && (done.is_multiple_of(64) || done == self.total_files.load(Ordering::Relaxed))
+        {
             self.redraw();
         }
     }

@@ -75,7 +75,8 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
         || plan.fps == 0
         || plan.width < 16
         || plan.height < 16
-        || !(plan.hours > 0.0)
+        || plan.hours.is_nan()
+        || plan.hours <= 0.0
     {
         return Err(SampleError::Invalid(
             "devices, hours, segment length, fps must be positive; width and height at least 16"

@@ -415,7 +415,7 @@ impl Ctx<'_> {
         if let Some(a) = info.main_audio() {
             row.audio_codec = a.codec.clone();
             row.audio_sample_rate = a.sample_rate.map(|x| x as i32);
-            row.audio_channels = a.channels.map(|x| i32::from(x));
+            row.audio_channels = a.channels.map(i32::from);
         }
         let mut best: Option<(usize, media::Jump)> = None;
         for (i, s) in info.streams.iter().enumerate() {
@@ -431,7 +431,7 @@ impl Ctx<'_> {
             row.max_jump_at_s = Some(j.at_s);
             row.max_jump_stream = Some(i as i32);
         }
-        row.edit_list_entries = Some(info.streams.iter().map(|s| s.edits.len() as i32).sum());
+        row.edit_list_entries = Some(info.streams.iter().map(|s| s.edit_count as i32).sum());
         row.sample_descriptions_max = info
             .streams
             .iter()
@@ -464,7 +464,7 @@ impl Ctx<'_> {
                 sample_delta_typical: s.delta_typical.map(|x| x as i64),
                 jump_s: s.jump.map(|j| j.size_s),
                 jump_at_s: s.jump.map(|j| j.at_s),
-                edit_list_entries: s.edits.len() as i32,
+                edit_list_entries: s.edit_count as i32,
                 edit_list: (!s.edits.is_empty()).then(|| {
                     let v: Vec<serde_json::Value> = s
                         .edits

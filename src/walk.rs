@@ -158,7 +158,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Vec<Entry> {
         }
     }
     while !level.is_empty() {
-        let results: Vec<(Vec<Entry>, Vec<(PathBuf, usize)>)> = level
+        let results: Vec<Listing> = level
             .par_iter()
             .map(|(dir, root)| list_dir(dir, *root, opts, &visited))
             .collect();
@@ -184,12 +184,15 @@ fn visit(visited: &Mutex<HashSet<(u64, u64)>>, dev: u64, ino: u64) -> bool {
     }
 }
 
+/// What listing one directory gives: its entries, and the subdirectories still to list.
+type Listing = (Vec<Entry>, Vec<(PathBuf, usize)>);
+
 fn list_dir(
     dir: &Path,
     root: usize,
     opts: &WalkOptions,
     visited: &Mutex<HashSet<(u64, u64)>>,
-) -> (Vec<Entry>, Vec<(PathBuf, usize)>) {
+) -> Listing {
     let mut entries = Vec::new();
     let mut dirs = Vec::new();
     let rd = match fs::read_dir(dir) {

@@ -43,7 +43,7 @@ fn a_run_killed_before_commit_leaves_the_old_warehouse_intact() {
 
     let mut child = cmd()
         .arg("scan")
-        .arg(real_media())
+        .arg(sample_data())
         .arg("-w")
         .arg(&wh)
         .arg("-q")

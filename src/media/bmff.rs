@@ -337,7 +337,7 @@ impl BmffSink {
                     for e in BoxIter::new(b.body, b.offset + 8) {
                         let e = e?;
                         if &e.typ == b"elst" {
-                            s.edits =
+                            (s.edits, s.edit_count) =
                                 elst(e.body).map_err(|_| short("elst", e.offset, "§8.6.6"))?;
                         }
                     }
@@ -346,11 +346,12 @@ impl BmffSink {
                 _ => {}
             }
         }
-        if s.kind == "video" && (s.width.is_none() || s.width == Some(0)) {
-            if let Some((w, h)) = tkhd_dims.filter(|d| d.0 > 0) {
-                s.width = Some(w);
-                s.height = Some(h);
-            }
+        if s.kind == "video"
+            && (s.width.is_none() || s.width == Some(0))
+            && let Some((w, h)) = tkhd_dims.filter(|d| d.0 > 0)
+        {
+            s.width = Some(w);
+            s.height = Some(h);
         }
         tk.deltas.apply(&mut s, tk.timescale);
         tk.moov_ticks = tk.deltas.ticks;
@@ -583,11 +584,7 @@ impl BmffSink {
                             return Err(Problem::corrupt(format!(
                                 "ISO/IEC 14496-12 §8.8.8: 'trun' at offset {} declares {n} samples but holds room for {}",
                                 t.offset,
-                                if per > 0 {
-                                    c.remaining() as u64 / per
-                                } else {
-                                    0
-                                }
+                                (c.remaining() as u64).checked_div(per).unwrap_or(0)
                             )));
                         }
                         if flags & 0x100 != 0 {
@@ -686,10 +683,8 @@ impl BmffSink {
             b"swr" => set_once(&mut self.info.software, v),
             b"mak" => set_once(&mut self.info.make, v),
             b"mod" => set_once(&mut self.info.model, v),
-            b"xyz" => {
-                if self.info.gps.is_none() {
-                    self.info.gps = iso6709(&v);
-                }
+            b"xyz" if self.info.gps.is_none() => {
+                self.info.gps = iso6709(&v);
             }
             b"day" => self.date_tag(v, "©day"),
             _ => {}
@@ -697,12 +692,12 @@ impl BmffSink {
     }
 
     fn date_tag(&mut self, v: String, source: &'static str) {
-        if self.info.creation_time.is_none() {
-            if let Some(t) = parse_datetime(&v) {
-                self.info.creation_time = Some(t);
-                self.info.creation_time_raw = Some(v);
-                self.info.creation_time_source = Some(source);
-            }
+        if self.info.creation_time.is_none()
+            && let Some(t) = parse_datetime(&v)
+        {
+            self.info.creation_time = Some(t);
+            self.info.creation_time_raw = Some(v);
+            self.info.creation_time_source = Some(source);
         }
     }
 
@@ -777,10 +772,8 @@ impl BmffSink {
             Some("make") | Some("manufacturer") => set_once(&mut self.info.make, v),
             Some("model") => set_once(&mut self.info.model, v),
             Some("software") | Some("version") => set_once(&mut self.info.software, v),
-            Some("location.ISO6709") => {
-                if self.info.gps.is_none() {
-                    self.info.gps = iso6709(&v);
-                }
+            Some("location.ISO6709") if self.info.gps.is_none() => {
+                self.info.gps = iso6709(&v);
             }
             Some("creationdate") => self.date_tag(v, "quicktime:creationdate"),
             _ => {}
@@ -889,7 +882,8 @@ fn set_once(slot: &mut Option<String>, v: String) {
     }
 }
 
-fn elst(body: &[u8]) -> super::cursor::R<Vec<EditEntry>> {
+/// The edit list: its first `MAX_EDITS` entries and the declared count.
+fn elst(body: &[u8]) -> super::cursor::R<(Vec<EditEntry>, u32)> {
     let mut c = Cursor::new(body);
     let v = c.u8()?;
     c.skip(3)?;
@@ -911,7 +905,7 @@ fn elst(body: &[u8]) -> super::cursor::R<Vec<EditEntry>> {
             });
         }
     }
-    Ok(out)
+    Ok((out, n))
 }
 
 fn stsd(
@@ -956,10 +950,10 @@ fn stsd(
                         for x in BoxIter::new(d.rest(), e.offset + 86).flatten() {
                             match &x.typ {
                                 b"avcC" => {
-                                    if let Some(p) = x.body.get(1) {
-                                        if n == 1 {
-                                            s.profile = Some(h264::profile_name(*p));
-                                        }
+                                    if let Some(p) = x.body.get(1)
+                                        && n == 1
+                                    {
+                                        s.profile = Some(h264::profile_name(*p));
                                     }
                                     for sps in avcc_sps(x.body) {
                                         if !tk.sps.iter().any(|k| k == sps) && tk.sps.len() < 64 {

@@ -120,7 +120,10 @@ pub struct StreamInfo {
     pub delta_max: Option<u64>,
     pub delta_typical: Option<u64>,
     pub jump: Option<Jump>,
+    /// The first edit-list entries (at most 64 are kept).
     pub edits: Vec<EditEntry>,
+    /// How many edit-list entries there are.
+    pub edit_count: u32,
     pub sample_descriptions: u32,
     /// One entry per sample description: "avc1 1920x1080", "mp4a 48000Hz 1ch".
     pub description_summaries: Vec<String>,

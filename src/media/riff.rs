@@ -47,11 +47,11 @@ impl RiffSink {
             b"IDIT" => {
                 if let Some(t) = text(body) {
                     self.info.creation_time_raw.get_or_insert(t.clone());
-                    if self.info.creation_time.is_none() {
-                        if let Ok(n) = NaiveDateTime::parse_from_str(&t, "%a %b %e %H:%M:%S %Y") {
-                            self.info.creation_time = Some(RecordedTime::Local(n));
-                            self.info.creation_time_source = Some("avi:IDIT");
-                        }
+                    if self.info.creation_time.is_none()
+                        && let Ok(n) = NaiveDateTime::parse_from_str(&t, "%a %b %e %H:%M:%S %Y")
+                    {
+                        self.info.creation_time = Some(RecordedTime::Local(n));
+                        self.info.creation_time_source = Some("avi:IDIT");
                     }
                 }
             }
@@ -161,19 +161,19 @@ impl RiffSink {
                     }
                 }
                 (b"INFO", b"ICRD") => {
-                    if let Some(t) = text(body) {
-                        if self.info.creation_time.is_none() {
-                            if let Some(rt) = super::bmff::parse_datetime(&t).or_else(|| {
-                                NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-                                    .ok()
-                                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                                    .map(RecordedTime::Local)
-                            }) {
-                                self.info.creation_time = Some(rt);
-                                self.info.creation_time_source = Some("riff:ICRD");
-                            }
-                            self.info.creation_time_raw.get_or_insert(t);
+                    if let Some(t) = text(body)
+                        && self.info.creation_time.is_none()
+                    {
+                        if let Some(rt) = super::bmff::parse_datetime(&t).or_else(|| {
+                            NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                                .ok()
+                                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                                .map(RecordedTime::Local)
+                        }) {
+                            self.info.creation_time = Some(rt);
+                            self.info.creation_time_source = Some("riff:ICRD");
                         }
+                        self.info.creation_time_raw.get_or_insert(t);
                     }
                 }
                 (b"INFO", b"IMAK") | (b"INFO", b"IART") => {
@@ -250,27 +250,27 @@ impl RiffSink {
                                     .push(format!("{tag} {w}x{}", (h as i32).unsigned_abs()));
                                 s.codec_tag = Some(tag);
                             }
-                        } else if stream_kind == Some(*b"auds") {
-                            if let Ok((tag, ch, rate)) = (|| -> super::cursor::R<_> {
+                        } else if stream_kind == Some(*b"auds")
+                            && let Ok((tag, ch, rate)) = (|| -> super::cursor::R<_> {
                                 Ok((a.le16()?, a.le16()?, a.le32()?))
-                            })() {
-                                s.channels = Some(ch);
-                                s.sample_rate = Some(rate);
-                                s.codec = Some(
-                                    match tag {
-                                        1 => "pcm",
-                                        0x55 => "mp3",
-                                        0xFF => "aac",
-                                        6 => "pcm_alaw",
-                                        7 => "pcm_mulaw",
-                                        0x11 => "adpcm_ima_wav",
-                                        _ => "other",
-                                    }
-                                    .into(),
-                                );
-                                s.description_summaries
-                                    .push(format!("0x{tag:04x} {rate}Hz {ch}ch"));
-                            }
+                            })()
+                        {
+                            s.channels = Some(ch);
+                            s.sample_rate = Some(rate);
+                            s.codec = Some(
+                                match tag {
+                                    1 => "pcm",
+                                    0x55 => "mp3",
+                                    0xFF => "aac",
+                                    6 => "pcm_alaw",
+                                    7 => "pcm_mulaw",
+                                    0x11 => "adpcm_ima_wav",
+                                    _ => "other",
+                                }
+                                .into(),
+                            );
+                            s.description_summaries
+                                .push(format!("0x{tag:04x} {rate}Hz {ch}ch"));
                         }
                     }
                 }
