@@ -26,6 +26,8 @@ pub enum ScanError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("the Parquet writer thread panicked")]
+    WriterPanicked,
     #[error("cannot start {0} worker threads: {1}")]
     Threads(usize, String),
 }
@@ -68,6 +70,39 @@ struct Settings<'a> {
     mmap: bool,
     follow_symlinks: bool,
     allow_empty_root: bool,
+}
+
+/// Files read and written per batch (one Parquet row group).
+const BATCH_FILES: usize = 4096;
+
+/// Per-status counts for the run row, gathered batch by batch.
+#[derive(Default)]
+struct Tally {
+    files: i64,
+    bytes: i64,
+    hashed_bytes: i64,
+    changed: i64,
+    by_status: [i64; 5],
+}
+
+impl Tally {
+    fn add(&mut self, f: &FileRow) {
+        self.files += 1;
+        self.bytes += f.size_bytes;
+        if f.blake3.is_some() {
+            self.hashed_bytes += f.size_bytes;
+        }
+        self.changed += i64::from(f.changed_during_read);
+        if let Some(i) = STATUSES.iter().position(|s| *s == f.status) {
+            self.by_status[i] += 1;
+        }
+    }
+    fn count(&self, status: &str) -> i64 {
+        STATUSES
+            .iter()
+            .position(|s| *s == status)
+            .map_or(0, |i| self.by_status[i])
+    }
 }
 
 thread_local! {
@@ -140,27 +175,64 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         run_id: &run_id,
         progress,
     };
-    let results: Vec<(FileRow, Vec<StreamRow>)> = pool.install(|| match plan.io {
-        // One read buffer per worker thread for the whole run (rayon's map_init would make
-        // one per split job).
-        IoMode::Parallel => entries
-            .par_iter()
-            .map(|e| READ_BUF.with_borrow_mut(|buf| ctx.process(e, buf)))
-            .collect(),
-        IoMode::Sequential => {
-            let mut buf = Vec::new();
-            entries.iter().map(|e| ctx.process(e, &mut buf)).collect()
+    // Files are processed and written in batches so that memory stays flat however large the
+    // tree: each batch becomes one row group of `files` and of `streams`.
+    let mut staging = wh.stage(&run_id)?;
+    let mut files_w = staging.writer(
+        "files",
+        "part-00000.parquet",
+        store::files_batch(&[])?.schema(),
+    )?;
+    let mut streams_w = staging.writer(
+        "streams",
+        "part-00000.parquet",
+        store::streams_batch(&[])?.schema(),
+    )?;
+    let mut tally = Tally::default();
+    let mut buf = Vec::new();
+    // Encoding a batch into Parquet runs on its own thread while the next batch is read; the
+    // channel holds one batch, so at most three are ever in memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<FileRow>, Vec<StreamRow>)>(1);
+    let written: Result<(), ScanError> = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(), ScanError> {
+            for (files, streams) in rx {
+                files_w.write(&store::files_batch(&files)?)?;
+                streams_w.write(&store::streams_batch(&streams)?)?;
+            }
+            files_w.finish()?;
+            streams_w.finish()?;
+            Ok(())
+        });
+        for batch in entries.chunks(BATCH_FILES) {
+            let results: Vec<(FileRow, Vec<StreamRow>)> = match plan.io {
+                // One read buffer per worker thread for the whole run.
+                IoMode::Parallel => pool.install(|| {
+                    batch
+                        .par_iter()
+                        .map(|e| READ_BUF.with_borrow_mut(|b| ctx.process(e, b)))
+                        .collect()
+                }),
+                IoMode::Sequential => batch.iter().map(|e| ctx.process(e, &mut buf)).collect(),
+            };
+            let mut files = Vec::with_capacity(results.len());
+            let mut streams = Vec::new();
+            for (f, s) in results {
+                tally.add(&f);
+                files.push(f);
+                streams.extend(s);
+            }
+            if tx.send((files, streams)).is_err() {
+                break; // the writer failed; its error is reported below
+            }
         }
+        drop(tx);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(ScanError::WriterPanicked))
     });
+    written?;
     drop(entries);
 
-    let mut files = Vec::with_capacity(results.len());
-    let mut streams = Vec::new();
-    for (f, s) in results {
-        files.push(f);
-        streams.extend(s);
-    }
-    let count = |st: &str| files.iter().filter(|f| f.status == st).count() as i64;
     let settings = Settings {
         config: &plan.config,
         threads: plan.threads,
@@ -175,19 +247,15 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         finished_us: 0,
         elapsed_s: 0.0,
         roots: plan.roots.iter().map(|r| display_path(r)).collect(),
-        files: files.len() as i64,
-        bytes: files.iter().map(|f| f.size_bytes).sum(),
-        hashed_bytes: files
-            .iter()
-            .filter(|f| f.blake3.is_some())
-            .map(|f| f.size_bytes)
-            .sum(),
-        files_ok: count("ok"),
-        files_corrupt: count("corrupt"),
-        files_truncated: count("truncated"),
-        files_unreadable: count("unreadable"),
-        files_unsupported: count("unsupported"),
-        files_changed_during_read: files.iter().filter(|f| f.changed_during_read).count() as i64,
+        files: tally.files,
+        bytes: tally.bytes,
+        hashed_bytes: tally.hashed_bytes,
+        files_ok: tally.count("ok"),
+        files_corrupt: tally.count("corrupt"),
+        files_truncated: tally.count("truncated"),
+        files_unreadable: tally.count("unreadable"),
+        files_unsupported: tally.count("unsupported"),
+        files_changed_during_read: tally.changed,
         recaudit_version: env!("CARGO_PKG_VERSION").to_string(),
         settings: serde_json::to_string(&settings).unwrap_or_default(),
         host: hostname(),
@@ -196,15 +264,6 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     };
 
     progress.committing();
-    let mut staging = wh.stage(&run_id)?;
-    staging.write("files", "part-00000.parquet", &store::files_batch(&files)?)?;
-    drop(files);
-    staging.write(
-        "streams",
-        "part-00000.parquet",
-        &store::streams_batch(&streams)?,
-    )?;
-    drop(streams);
     staging.carry("runs")?;
     run.finished_us = now_us();
     run.elapsed_s = clock.elapsed().as_secs_f64();

@@ -19,6 +19,7 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -169,32 +170,33 @@ impl Staging {
         file_name: &str,
         batch: &RecordBatch,
     ) -> Result<(), StoreError> {
+        let mut w = self.writer(table, file_name, batch.schema())?;
+        w.write(batch)?;
+        w.finish()
+    }
+
+    /// Opens `<table>/<file_name>` for writing in batches; each batch becomes a row group, so
+    /// a run never holds more than one batch of rows in memory.
+    pub fn writer(
+        &mut self,
+        table: &str,
+        file_name: &str,
+        schema: SchemaRef,
+    ) -> Result<TableWriter, StoreError> {
         let path = self.table_dir(table)?.join(file_name);
         let f = File::create(&path).map_err(io(&path))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
             .set_created_by(format!("recaudit {}", env!("CARGO_PKG_VERSION")))
             .build();
-        let perr = |source| StoreError::Parquet {
-            path: path.clone(),
-            source,
-        };
-        let mut w = ArrowWriter::try_new(
-            f.try_clone().map_err(io(&path))?,
-            batch.schema(),
-            Some(props),
-        )
-        .map_err(perr)?;
-        w.write(batch).map_err(|source| StoreError::Parquet {
-            path: path.clone(),
-            source,
+        let clone = f.try_clone().map_err(io(&path))?;
+        let w = ArrowWriter::try_new(clone, schema, Some(props)).map_err(|source| {
+            StoreError::Parquet {
+                path: path.clone(),
+                source,
+            }
         })?;
-        w.close().map_err(|source| StoreError::Parquet {
-            path: path.clone(),
-            source,
-        })?;
-        f.sync_all().map_err(io(&path))?;
-        Ok(())
+        Ok(TableWriter { w, file: f, path })
     }
 
     /// Carries the previous snapshot's files of a history table into this run (hard links).
@@ -214,5 +216,36 @@ impl Staging {
             }
         }
         Ok(())
+    }
+}
+
+/// One Parquet file being written batch by batch.
+pub struct TableWriter {
+    w: ArrowWriter<File>,
+    file: File,
+    path: PathBuf,
+}
+
+impl TableWriter {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
+        let perr = |source| StoreError::Parquet {
+            path: self.path.clone(),
+            source,
+        };
+        self.w.write(batch).map_err(perr)?;
+        self.w.flush().map_err(|source| StoreError::Parquet {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Writes the footer and syncs the file to disk.
+    pub fn finish(self) -> Result<(), StoreError> {
+        let path = self.path;
+        self.w.close().map_err(|source| StoreError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        self.file.sync_all().map_err(io(&path))
     }
 }
