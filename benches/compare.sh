@@ -34,8 +34,8 @@ for corpus in small big; do
   r=$(median "$bin" scan "$work/$corpus" --warehouse "$work/wh-$corpus" --quiet)
   b=$(median b3sum "${files[@]}")
   printf '%-6s %6d files %6.2f GB  recaudit %6.3f s (%5.2f GB/s)  b3sum %6.3f s (%5.2f GB/s)  ratio %.2fx\n' \
-    "$corpus" "${#files[@]}" "$(echo "$bytes/1e9" | bc -l)" "$r" "$(echo "$bytes/$r/1e9" | bc -l)" \
-    "$b" "$(echo "$bytes/$b/1e9" | bc -l)" "$(echo "$b/$r" | bc -l)"
+    "$corpus" "${#files[@]}" "$(echo "$bytes/1000000000" | bc -l)" "$r" "$(echo "$bytes/$r/1000000000" | bc -l)" \
+    "$b" "$(echo "$bytes/$b/1000000000" | bc -l)" "$(echo "$b/$r" | bc -l)"
 done
 
 if [ "${MANY:-0}" = 1 ]; then
