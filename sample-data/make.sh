@@ -28,10 +28,12 @@ exiftool -q -overwrite_original -Make=ZFZX -Model="DSJ-A8" -DateTimeOriginal="20
   -OffsetTimeOriginal="+08:00" -GPSLatitude=31.2304 -GPSLatitudeRef=N -GPSLongitude=121.4737 -GPSLongitudeRef=E \
   "$d/DSJ-A8-0001234_OF1023_20260312093100_0001.JPG"
 
-# Unit 1, recorder A, a second session that afternoon crossing no boundary: fragmented MP4.
+# Unit 1, recorder F (another model) writes fragmented MP4 without audio.
+d="$out/执法一大队/DSJ-F5-0000321/20260312"
+mkdir -p "$d"
 ff -f lavfi -i "$(lavfi_v 10)" -t 4 -c:v libx264 -preset veryfast -crf 40 -g 10 -pix_fmt yuv420p \
    -movflags frag_keyframe+empty_moov -metadata creation_time="2026-03-12T06:00:00Z" \
-   "$d/DSJ-A8-0001234_OF1023_20260312140000_0001.MP4"
+   "$d/DSJ-F5-0000321_OF1024_20260312140000_0001.MP4"
 
 # Unit 2, recorder B: files named <YYYYMMDD>_<hhmmss>_<seq> inside the device folder, QuickTime
 # MOV with creation_time written in local time (as some recorders do).

@@ -74,6 +74,7 @@ pub struct FileRow {
     pub name_time_raw: Option<String>,
     pub segment_seq: Option<i32>,
     pub path_pattern: Option<String>,
+    pub session_id: Option<String>,
 }
 
 /// One row of `streams`: a track or elementary stream inside a file.
@@ -134,4 +135,173 @@ pub struct RunRow {
     pub host: String,
     pub threads: i32,
     pub io_mode: String,
+    pub sessions: i64,
+    pub findings_high: i64,
+    pub findings_warn: i64,
+    pub findings_info: i64,
+}
+
+/// What the sessions and rules stages need to know of one file, kept for the whole run while
+/// the full rows stream to Parquet. Compact on purpose: a million of these must fit in memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileFacts {
+    /// Position in the `files` table (its order is the walk's path order).
+    pub row: usize,
+    pub path: Box<str>,
+    pub status: Box<str>,
+    pub error: Option<Box<str>>,
+    pub size_bytes: i64,
+    pub blake3: Option<Box<str>>,
+    pub container: Option<Box<str>>,
+    pub extension_matches: Option<bool>,
+    pub media_kind: Option<Box<str>>,
+    pub device_id: Option<Box<str>>,
+    pub officer_id: Option<Box<str>>,
+    pub unit: Option<Box<str>>,
+    pub segment_seq: Option<i32>,
+    pub name_time_us: Option<i64>,
+    pub creation_time_us: Option<i64>,
+    pub creation_time_basis: Option<Box<str>>,
+    pub duration_s: Option<f64>,
+    /// Software fingerprint: encoder | software | handler names | compressor names | brand.
+    pub encoder: Option<Box<str>>,
+    pub software: Option<Box<str>>,
+    pub handler_names: Option<Box<str>>,
+    pub compressor_names: Option<Box<str>>,
+    pub major_brand: Option<Box<str>>,
+    pub make: Option<Box<str>>,
+    pub model: Option<Box<str>>,
+    pub top_level_layout: Option<Box<str>>,
+    pub edit_list_entries: Option<i32>,
+    pub stream_count: Option<i32>,
+    /// Coding parameters of the main video stream and audio stream.
+    pub video_codec: Option<Box<str>>,
+    pub video_profile: Option<Box<str>>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub frame_rate: Option<f64>,
+    pub audio_codec: Option<Box<str>>,
+    pub audio_sample_rate: Option<i32>,
+    pub audio_channels: Option<i32>,
+    pub sample_descriptions_max: Option<i32>,
+    pub parameter_sets_max: Option<i32>,
+    pub max_jump_s: Option<f64>,
+    pub max_jump_at_s: Option<f64>,
+    pub fragment_jump_s: Option<f64>,
+    pub fragment_jump_at_s: Option<f64>,
+    pub ts_pcr_jump_s: Option<f64>,
+    pub ts_pcr_jump_at_s: Option<f64>,
+    pub ts_continuity_errors: Option<i32>,
+    pub has_gps: bool,
+}
+
+fn b(s: &Option<String>) -> Option<Box<str>> {
+    s.as_deref().map(Box::from)
+}
+
+impl FileFacts {
+    pub fn from_row(row: usize, r: &FileRow) -> Self {
+        FileFacts {
+            row,
+            path: r.path.as_str().into(),
+            status: r.status.as_str().into(),
+            error: b(&r.error),
+            size_bytes: r.size_bytes,
+            blake3: b(&r.blake3),
+            container: b(&r.container),
+            extension_matches: r.extension_matches,
+            media_kind: b(&r.media_kind),
+            device_id: b(&r.device_id),
+            officer_id: b(&r.officer_id),
+            unit: b(&r.unit),
+            segment_seq: r.segment_seq,
+            name_time_us: r.name_time_us,
+            creation_time_us: r.creation_time_us,
+            creation_time_basis: b(&r.creation_time_basis),
+            duration_s: r.duration_s,
+            encoder: b(&r.encoder),
+            software: b(&r.software),
+            handler_names: b(&r.handler_names),
+            compressor_names: b(&r.compressor_names),
+            major_brand: b(&r.major_brand),
+            make: b(&r.make),
+            model: b(&r.model),
+            top_level_layout: b(&r.top_level_layout),
+            edit_list_entries: r.edit_list_entries,
+            stream_count: r.stream_count,
+            video_codec: b(&r.video_codec),
+            video_profile: b(&r.video_profile),
+            width: r.width,
+            height: r.height,
+            frame_rate: r.frame_rate,
+            audio_codec: b(&r.audio_codec),
+            audio_sample_rate: r.audio_sample_rate,
+            audio_channels: r.audio_channels,
+            sample_descriptions_max: r.sample_descriptions_max,
+            parameter_sets_max: r.parameter_sets_max,
+            max_jump_s: r.max_jump_s,
+            max_jump_at_s: r.max_jump_at_s,
+            fragment_jump_s: r.fragment_jump_s,
+            fragment_jump_at_s: r.fragment_jump_at_s,
+            ts_pcr_jump_s: r.ts_pcr_jump_s,
+            ts_pcr_jump_at_s: r.ts_pcr_jump_at_s,
+            ts_continuity_errors: r.ts_continuity_errors,
+            has_gps: r.gps_lat.is_some(),
+        }
+    }
+
+    /// The recording start: the file-name time (the recorder's own naming, zone-resolved) when
+    /// there is one, else the container's creation time.
+    pub fn start_us(&self) -> Option<i64> {
+        self.name_time_us.or(self.creation_time_us)
+    }
+
+    /// Video or audio that can take part in a recording session.
+    pub fn is_recording(&self) -> bool {
+        matches!(self.media_kind.as_deref(), Some("video") | Some("audio"))
+    }
+
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// One row of `sessions`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionRow {
+    pub run_id: String,
+    pub session_id: String,
+    pub device_id: String,
+    pub officer_ids: Option<String>,
+    pub unit: Option<String>,
+    pub start_us: i64,
+    pub end_us: i64,
+    pub file_count: i64,
+    pub recorded_s: f64,
+    pub missing_s: f64,
+    pub finding_count: i64,
+    pub first_path: String,
+    pub last_path: String,
+}
+
+/// One row of `findings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FindingRow {
+    pub run_id: String,
+    pub finding_id: String,
+    pub kind: String,
+    pub severity: String,
+    pub rule_id: String,
+    pub article: String,
+    pub article_gloss: String,
+    pub message: String,
+    pub path: Option<String>,
+    pub session_id: Option<String>,
+    pub device_id: Option<String>,
+    pub officer_id: Option<String>,
+    pub unit: Option<String>,
+    pub at_us: Option<i64>,
+    pub offset_s: Option<f64>,
+    pub magnitude_s: Option<f64>,
+    pub details: String,
 }

@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::Config;
+use crate::report;
+use crate::rules::Severity;
 use crate::exit_codes;
 use crate::read::{IoMode, ReadOptions};
 use crate::sample::{self, SamplePlan};
@@ -24,8 +26,9 @@ use crate::walk::WalkOptions;
     long_about = "recaudit walks an evidence tree read-only, hashes every byte with BLAKE3, parses each \
 container (MP4/MOV/3GP/M4A, MPEG-TS, JPEG/EXIF, WAV/BWF, AVI) and writes a Parquet catalog that \
 SQL tools (DataFusion, DuckDB, pandas) read directly.",
-    after_help = "Exit codes: 0 completed; 2 invalid command line or configuration; 3 the run failed \
-(missing root, warehouse unwritable or locked) and nothing was committed."
+    after_help = "Exit codes: 0 completed; 1 scan --fail-on found findings at that severity; 2 invalid \
+command line or configuration; 3 the run failed (missing root, warehouse unwritable or locked) and \
+nothing was committed."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -45,9 +48,24 @@ only when it is complete, so a killed run leaves the previous catalog intact. Op
   duckdb -c \"SELECT status, count(*) FROM read_parquet('wh/files/*.parquet') GROUP BY 1\"
 
 Exit codes: 0 the run was committed (corrupt or unreadable files are rows, not failures);
+1 the run was committed and --fail-on found findings at or above that severity;
 2 invalid command line or configuration; 3 the run failed (a root is missing, not mounted or
 empty; the warehouse is unwritable or locked by another run) and nothing was committed.")]
     Scan(ScanArgs),
+    /// Show the findings of the last run, grouped by unit, device and session.
+    #[command(after_help = "Examples:
+  recaudit findings /srv/recaudit
+  recaudit findings wh --severity high --format csv > high.csv
+  recaudit findings wh --kind gap --kind missing_segment --device DSJ-A8-0001234
+  recaudit findings wh --format json | jq '.[] | select(.kind == \"reencoded\")'
+
+Kinds: gap, missing_segment, overlap, internal_discontinuity, inserted_footage, reencoded,
+clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, duplicate_content.
+Each finding names its article (e.g. 第十二条(五)) with an English gloss.
+
+Exit codes: 0 printed (even if there are no findings); 2 invalid command line; 3 the
+warehouse cannot be read.")]
+    Findings(FindingsArgs),
     /// Write a synthetic evidence tree of recorder-like MP4 segments (for benchmarks and demos).
     #[command(after_help = "Examples:
   recaudit sample --out /tmp/evidence
@@ -102,6 +120,54 @@ pub struct ScanArgs {
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Exit with code 1 when the run has findings at least this severe (for nightly jobs).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warn,
+    High,
+}
+
+impl SeverityArg {
+    fn severity(self) -> Severity {
+        match self {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warn => Severity::Warn,
+            SeverityArg::High => Severity::High,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FindingsArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE")]
+    pub warehouse: PathBuf,
+    /// Only these kinds (repeatable).
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only findings at least this severe.
+    #[arg(long, value_enum)]
+    pub severity: Option<SeverityArg>,
+    /// Only this device (repeatable).
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FormatArg,
+    /// Time zone for times in the table [default: the configuration's, Asia/Shanghai].
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -151,6 +217,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Scan(a) => run_scan(a),
         Command::Sample(a) => run_sample(a),
+        Command::Findings(a) => run_findings(a),
     }
 }
 
@@ -242,6 +309,9 @@ impl Progress for Bar {
             self.redraw();
         }
     }
+    fn analysing(&self) {
+        self.bar.set_message("building sessions and findings");
+    }
     fn committing(&self) {
         self.bar.set_message("writing the warehouse");
     }
@@ -286,6 +356,13 @@ fn run_scan(a: ScanArgs) -> i32 {
                 println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
             } else {
                 print_summary(&s);
+            }
+            if let Some(level) = a.fail_on {
+                let worst = s.findings.iter().filter_map(|f| Severity::parse(&f.severity)).max();
+                if worst.is_some_and(|w| w >= level.severity()) {
+                    eprintln!("recaudit scan: findings at or above '{}' (--fail-on): exit 1", level.severity().name());
+                    return exit_codes::FINDINGS;
+                }
             }
             exit_codes::OK
         }
@@ -346,6 +423,17 @@ fn print_summary(s: &RunSummary) {
         r.threads,
         r.io_mode
     );
+    println!(
+        "  sessions {:>9}  findings: high {}, warn {}, info {}",
+        r.sessions, r.findings_high, r.findings_warn, r.findings_info
+    );
+    let mut kinds: std::collections::BTreeMap<(&str, &str), usize> = std::collections::BTreeMap::new();
+    for f in &s.findings {
+        *kinds.entry((f.kind.as_str(), f.article.as_str())).or_insert(0) += 1;
+    }
+    for ((k, art), n) in kinds {
+        println!("           {n:>6} {k} ({art})");
+    }
     if r.files_changed_during_read > 0 {
         println!(
             "  changed while read: {} (see files.changed_during_read)",
@@ -353,9 +441,12 @@ fn print_summary(s: &RunSummary) {
         );
     }
     println!(
-        "  tables  {}/{{files,streams,runs}}/*.parquet",
+        "  tables  {}/{{files,streams,sessions,findings,runs}}/*.parquet",
         s.warehouse.display()
     );
+    if !s.findings.is_empty() {
+        println!("  details: recaudit findings {}", s.warehouse.display());
+    }
 }
 
 fn run_sample(a: SampleArgs) -> i32 {
@@ -391,4 +482,54 @@ fn run_sample(a: SampleArgs) -> i32 {
             exit_codes::RUN_FAILED
         }
     }
+}
+
+fn run_findings(a: FindingsArgs) -> i32 {
+    let config = match &a.config {
+        Some(p) => match Config::load(p) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("recaudit findings: {e}");
+                return exit_codes::USAGE;
+            }
+        },
+        None => Config::default(),
+    };
+    let tz = match config.zone() {
+        Ok(z) => z,
+        Err(e) => {
+            eprintln!("recaudit findings: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    let known: Vec<&str> = crate::rules::RULES.iter().map(|r| r.kind).collect();
+    if let Some(k) = a.kind.iter().find(|k| !known.contains(&k.as_str())) {
+        eprintln!("recaudit findings: unknown kind '{k}'; kinds are {}", {
+            let mut v = known.clone();
+            v.dedup();
+            v.join(", ")
+        });
+        return exit_codes::USAGE;
+    }
+    let rows = match crate::store::read_findings(&a.warehouse) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("recaudit findings: {e} (is this a warehouse written by `recaudit scan`?)");
+            return exit_codes::RUN_FAILED;
+        }
+    };
+    let min = a.severity.map(SeverityArg::severity);
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| a.kind.is_empty() || a.kind.contains(&r.kind))
+        .filter(|r| a.device.is_empty() || r.device_id.as_ref().is_some_and(|d| a.device.contains(d)))
+        .filter(|r| min.is_none_or(|m| Severity::parse(&r.severity).is_some_and(|s| s >= m)))
+        .collect();
+    let format = match a.format {
+        FormatArg::Table => report::Format::Table,
+        FormatArg::Json => report::Format::Json,
+        FormatArg::Csv => report::Format::Csv,
+    };
+    print!("{}", report::render(&rows, format, tz));
+    exit_codes::OK
 }

@@ -45,6 +45,49 @@ pub struct Config {
     /// Tried in order; each field is taken from the first pattern that matches and names it.
     pub path_patterns: Vec<PathPattern>,
     pub scan: ScanSettings,
+    pub rules: RuleSettings,
+}
+
+/// Thresholds of the sessions and findings rules (see the README's findings section).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuleSettings {
+    /// A pause longer than this (seconds) between a device's recordings starts a new session.
+    pub session_pause_s: f64,
+    /// The next segment may start this many seconds after the previous ended without a `gap`.
+    pub gap_tolerance_s: f64,
+    /// ... or this many seconds before it ended without an `overlap`.
+    pub overlap_tolerance_s: f64,
+    /// A jump between consecutive timestamps inside a file larger than this is an
+    /// `internal_discontinuity` (seconds beyond the usual sample duration).
+    pub internal_jump_s: f64,
+    /// Container time and file-name time may differ by this much (seconds) without a
+    /// `time_mismatch`, after allowing for UTC-vs-local and start-vs-end conventions.
+    pub time_mismatch_tolerance_s: f64,
+    /// Recording times before this year are device clock defaults: `clock_reset`.
+    pub earliest_plausible_year: i32,
+    /// Recording times more than this many seconds after the scan are `clock_reset`.
+    pub future_tolerance_s: f64,
+    /// Report sessions in which no file carries a GPS position (`missing_metadata`).
+    pub require_location: bool,
+    /// Report files without an officer id in their path (`missing_metadata`).
+    pub require_officer: bool,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings {
+            session_pause_s: 600.0,
+            gap_tolerance_s: 2.0,
+            overlap_tolerance_s: 2.0,
+            internal_jump_s: 1.0,
+            time_mismatch_tolerance_s: 60.0,
+            earliest_plausible_year: 2010,
+            future_tolerance_s: 86_400.0,
+            require_location: false,
+            require_officer: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -104,6 +147,7 @@ impl Default for Config {
             timezone: "Asia/Shanghai".into(),
             path_patterns: default_patterns(),
             scan: ScanSettings::default(),
+            rules: RuleSettings::default(),
         }
     }
 }

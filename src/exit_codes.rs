@@ -3,6 +3,8 @@
 /// The command completed. For `scan`: the run was committed, whatever the files' statuses
 /// (corrupt and truncated files are data, reported in the catalog).
 pub const OK: i32 = 0;
+/// The run completed but `--fail-on` found findings at or above the given severity.
+pub const FINDINGS: i32 = 1;
 /// The command line or the configuration file is invalid; nothing was done.
 pub const USAGE: i32 = 2;
 /// The run itself failed (a root missing or unmounted, the warehouse unwritable or locked):

@@ -2,6 +2,7 @@
 //! them: [`walk`] -> [`read`] (hash + [`media`] parse, one pass) -> [`scan`] (rows) ->
 //! [`store`] (Parquet warehouse). [`cli`] is the only module that knows about the command line.
 
+pub mod analyse;
 pub mod catalog;
 pub mod cli;
 pub mod config;
@@ -9,7 +10,10 @@ pub mod exit_codes;
 pub mod media;
 pub mod pathinfo;
 pub mod read;
+pub mod report;
+pub mod rules;
 pub mod sample;
 pub mod scan;
+pub mod sessions;
 pub mod store;
 pub mod walk;

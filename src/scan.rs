@@ -10,7 +10,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::catalog::{FileRow, RunRow, StreamRow};
+use crate::analyse;
+use crate::catalog::{FileFacts, FileRow, FindingRow, RunRow, StreamRow};
 use crate::config::{Config, ConfigError};
 use crate::media::{self, MediaInfo, ProblemKind, RecordedTime};
 use crate::pathinfo::{PathPatterns, local_to_utc};
@@ -49,6 +50,7 @@ pub trait Progress: Sync {
     fn walked(&self, _files: u64, _bytes: u64) {}
     fn bytes(&self, _n: u64) {}
     fn file_done(&self) {}
+    fn analysing(&self) {}
     fn committing(&self) {}
 }
 
@@ -60,6 +62,8 @@ pub struct RunSummary {
     pub run: RunRow,
     pub warehouse: PathBuf,
     pub snapshot: PathBuf,
+    #[serde(skip)]
+    pub findings: Vec<FindingRow>,
 }
 
 #[derive(Serialize)]
@@ -189,6 +193,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         store::streams_batch(&[])?.schema(),
     )?;
     let mut tally = Tally::default();
+    let mut facts: Vec<FileFacts> = Vec::with_capacity(entries.len());
     let mut buf = Vec::new();
     // Encoding a batch into Parquet runs on its own thread while the next batch is read; the
     // channel holds one batch, so at most three are ever in memory.
@@ -218,6 +223,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
             let mut streams = Vec::new();
             for (f, s) in results {
                 tally.add(&f);
+                facts.push(FileFacts::from_row(facts.len(), &f));
                 files.push(f);
                 streams.extend(s);
             }
@@ -232,6 +238,15 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     });
     written?;
     drop(entries);
+
+    // Sessions and findings over the whole catalog, then each file's session into `files`.
+    progress.analysing();
+    let analysis = analyse::analyse(&facts, &plan.config.rules, tz, &run_id, started);
+    drop(facts);
+    store::fill_session_ids(&mut staging, "part-00000.parquet", &analysis.session_of)?;
+    staging.write("sessions", "part-00000.parquet", &store::sessions_batch(&analysis.sessions)?)?;
+    staging.write("findings", "part-00000.parquet", &store::findings_batch(&analysis.findings)?)?;
+    let severity_count = |s: &str| analysis.findings.iter().filter(|f| f.severity == s).count() as i64;
 
     let settings = Settings {
         config: &plan.config,
@@ -261,6 +276,10 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         host: hostname(),
         threads: plan.threads as i32,
         io_mode: io_name(plan.io).to_string(),
+        sessions: analysis.sessions.len() as i64,
+        findings_high: severity_count("high"),
+        findings_warn: severity_count("warn"),
+        findings_info: severity_count("info"),
     };
 
     progress.committing();
@@ -284,6 +303,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         run,
         warehouse: wh.root().to_path_buf(),
         snapshot,
+        findings: analysis.findings,
     })
 }
 

@@ -102,7 +102,7 @@ fn classic_mp4_from_a_recorder_layout() {
 
 #[test]
 fn fragmented_mp4() {
-    let r = file("DSJ-A8-0001234_OF1023_20260312140000_0001.MP4");
+    let r = file("DSJ-F5-0000321_OF1024_20260312140000_0001.MP4");
     assert_eq!(get(r, "fragmented"), Some("true"));
     assert_eq!(get(r, "fragment_count"), Some("4"));
     assert_eq!(

@@ -13,7 +13,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
-use crate::catalog::{FileRow, RunRow, StreamRow};
+use crate::catalog::{FileRow, FindingRow, RunRow, SessionRow, StreamRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -241,6 +241,7 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
         "path_pattern",
         rows.iter().map(|r| r.path_pattern.as_deref()),
     );
+    c.str("session_id", rows.iter().map(|r| r.session_id.as_deref()));
     c.finish("files")
 }
 
@@ -337,7 +338,51 @@ pub fn runs_batch(rows: &[RunRow]) -> Result<RecordBatch, StoreError> {
     c.str("host", rows.iter().map(|r| Some(r.host.as_str())));
     c.i32("threads", rows.iter().map(|r| Some(r.threads)));
     c.str("io_mode", rows.iter().map(|r| Some(r.io_mode.as_str())));
+    c.i64("sessions", rows.iter().map(|r| Some(r.sessions)));
+    c.i64("findings_high", rows.iter().map(|r| Some(r.findings_high)));
+    c.i64("findings_warn", rows.iter().map(|r| Some(r.findings_warn)));
+    c.i64("findings_info", rows.iter().map(|r| Some(r.findings_info)));
     c.finish("runs")
+}
+
+pub fn sessions_batch(rows: &[SessionRow]) -> Result<RecordBatch, StoreError> {
+    let mut c = Cols::new();
+    c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));
+    c.str("session_id", rows.iter().map(|r| Some(r.session_id.as_str())));
+    c.str("device_id", rows.iter().map(|r| Some(r.device_id.as_str())));
+    c.str("officer_ids", rows.iter().map(|r| r.officer_ids.as_deref()));
+    c.str("unit", rows.iter().map(|r| r.unit.as_deref()));
+    c.ts("start", rows.iter().map(|r| Some(r.start_us)));
+    c.ts("end", rows.iter().map(|r| Some(r.end_us)));
+    c.i64("file_count", rows.iter().map(|r| Some(r.file_count)));
+    c.f64("recorded_s", rows.iter().map(|r| Some(r.recorded_s)));
+    c.f64("missing_s", rows.iter().map(|r| Some(r.missing_s)));
+    c.i64("finding_count", rows.iter().map(|r| Some(r.finding_count)));
+    c.str("first_path", rows.iter().map(|r| Some(r.first_path.as_str())));
+    c.str("last_path", rows.iter().map(|r| Some(r.last_path.as_str())));
+    c.finish("sessions")
+}
+
+pub fn findings_batch(rows: &[FindingRow]) -> Result<RecordBatch, StoreError> {
+    let mut c = Cols::new();
+    c.str("finding_id", rows.iter().map(|r| Some(r.finding_id.as_str())));
+    c.str("kind", rows.iter().map(|r| Some(r.kind.as_str())));
+    c.str("severity", rows.iter().map(|r| Some(r.severity.as_str())));
+    c.str("rule_id", rows.iter().map(|r| Some(r.rule_id.as_str())));
+    c.str("article", rows.iter().map(|r| Some(r.article.as_str())));
+    c.str("article_gloss", rows.iter().map(|r| Some(r.article_gloss.as_str())));
+    c.str("message", rows.iter().map(|r| Some(r.message.as_str())));
+    c.str("path", rows.iter().map(|r| r.path.as_deref()));
+    c.str("session_id", rows.iter().map(|r| r.session_id.as_deref()));
+    c.str("device_id", rows.iter().map(|r| r.device_id.as_deref()));
+    c.str("officer_id", rows.iter().map(|r| r.officer_id.as_deref()));
+    c.str("unit", rows.iter().map(|r| r.unit.as_deref()));
+    c.ts("at", rows.iter().map(|r| r.at_us));
+    c.f64("offset_s", rows.iter().map(|r| r.offset_s));
+    c.f64("magnitude_s", rows.iter().map(|r| r.magnitude_s));
+    c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));
+    c.str("details", rows.iter().map(|r| Some(r.details.as_str())));
+    c.finish("findings")
 }
 
 /// Every table's schema, in order, for documentation checks.
@@ -352,5 +397,120 @@ pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
     if let Ok(b) = runs_batch(&[]) {
         v.push(("runs", b.schema()));
     }
+    if let Ok(b) = sessions_batch(&[]) {
+        v.push(("sessions", b.schema()));
+    }
+    if let Ok(b) = findings_batch(&[]) {
+        v.push(("findings", b.schema()));
+    }
     v
+}
+
+/// Reads every batch of a Parquet file (the warehouse's own tables only).
+pub fn read_parquet(path: &std::path::Path) -> Result<Vec<RecordBatch>, StoreError> {
+    let f = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
+    let perr = |source| StoreError::Parquet { path: path.to_path_buf(), source };
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?.with_batch_size(8192).build().map_err(perr)?;
+    reader.collect::<Result<Vec<_>, _>>().map_err(|e| StoreError::Arrow { table: "read", source: e })
+}
+
+/// Replaces the `session_id` column of a `files` batch; `ids[i]` is row `i`'s session.
+pub fn with_session_ids(batch: &RecordBatch, ids: &[Option<&str>]) -> Result<RecordBatch, StoreError> {
+    let schema = batch.schema();
+    let idx = schema.index_of("session_id").map_err(|source| StoreError::Arrow { table: "files", source })?;
+    let mut cols = batch.columns().to_vec();
+    cols[idx] = Arc::new(ids.iter().copied().collect::<StringArray>());
+    RecordBatch::try_new(schema, cols).map_err(|source| StoreError::Arrow { table: "files", source })
+}
+
+/// Rewrites the staged `files` table with each row's session id, batch by batch (memory stays
+/// bounded). Only recaudit's own staged file is read, never the evidence.
+pub fn fill_session_ids(staging: &mut warehouse::Staging, file_name: &str, ids: &[Option<String>]) -> Result<(), StoreError> {
+    let src = staging.path_of("files", file_name);
+    let tmp_name = format!("{file_name}.rewrite");
+    let f = std::fs::File::open(&src).map_err(|source| StoreError::Io { path: src.clone(), source })?;
+    let perr = |source| StoreError::Parquet { path: src.clone(), source };
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?.with_batch_size(4096).build().map_err(perr)?;
+    let mut w = staging.writer("files", &tmp_name, arrow_array::RecordBatchReader::schema(&reader))?;
+    let mut row = 0usize;
+    for b in reader {
+        let b = b.map_err(|source| StoreError::Arrow { table: "files", source })?;
+        let n = b.num_rows();
+        let slice: Vec<Option<&str>> = (row..row + n).map(|i| ids.get(i).and_then(|s| s.as_deref())).collect();
+        w.write(&with_session_ids(&b, &slice)?)?;
+        row += n;
+    }
+    w.finish()?;
+    let tmp = staging.path_of("files", &tmp_name);
+    std::fs::rename(&tmp, &src).map_err(|source| StoreError::Io { path: src.clone(), source })
+}
+
+/// Reads the `findings` table of a warehouse back into rows.
+pub fn read_findings(warehouse: &std::path::Path) -> Result<Vec<FindingRow>, StoreError> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, TimestampMicrosecondType};
+    let dir = warehouse.join("findings");
+    let rd = std::fs::read_dir(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+    let mut files: Vec<std::path::PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        for b in read_parquet(&f)? {
+            let col = |name: &str| b.column_by_name(name).ok_or_else(|| StoreError::Invalid { path: f.clone(), message: format!("findings table has no column {name}") });
+            let s = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
+                let c = col(name)?;
+                let a = c.as_string_opt::<i32>().ok_or_else(|| StoreError::Invalid { path: f.clone(), message: format!("column {name} is not text") })?;
+                Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i).to_string())).collect())
+            };
+            let fl = |name: &str| -> Result<Vec<Option<f64>>, StoreError> {
+                let c = col(name)?;
+                let a = c.as_primitive_opt::<Float64Type>().ok_or_else(|| StoreError::Invalid { path: f.clone(), message: format!("column {name} is not a double") })?;
+                Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect())
+            };
+            let at = {
+                let c = col("at")?;
+                let a = c.as_primitive_opt::<TimestampMicrosecondType>().ok_or_else(|| StoreError::Invalid { path: f.clone(), message: "column at is not a timestamp".into() })?;
+                (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect::<Vec<_>>()
+            };
+            let (id, kind, sev, rule, art, gloss, msg, path, sess, dev, off, unit, run, det) = (
+                s("finding_id")?,
+                s("kind")?,
+                s("severity")?,
+                s("rule_id")?,
+                s("article")?,
+                s("article_gloss")?,
+                s("message")?,
+                s("path")?,
+                s("session_id")?,
+                s("device_id")?,
+                s("officer_id")?,
+                s("unit")?,
+                s("run_id")?,
+                s("details")?,
+            );
+            let (offset, mag) = (fl("offset_s")?, fl("magnitude_s")?);
+            for i in 0..b.num_rows() {
+                out.push(FindingRow {
+                    run_id: run[i].clone().unwrap_or_default(),
+                    finding_id: id[i].clone().unwrap_or_default(),
+                    kind: kind[i].clone().unwrap_or_default(),
+                    severity: sev[i].clone().unwrap_or_default(),
+                    rule_id: rule[i].clone().unwrap_or_default(),
+                    article: art[i].clone().unwrap_or_default(),
+                    article_gloss: gloss[i].clone().unwrap_or_default(),
+                    message: msg[i].clone().unwrap_or_default(),
+                    path: path[i].clone(),
+                    session_id: sess[i].clone(),
+                    device_id: dev[i].clone(),
+                    officer_id: off[i].clone(),
+                    unit: unit[i].clone(),
+                    at_us: at[i],
+                    offset_s: offset[i],
+                    magnitude_s: mag[i],
+                    details: det[i].clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }

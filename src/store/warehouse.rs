@@ -163,6 +163,11 @@ impl Staging {
         Ok(d)
     }
 
+    /// Where `<table>/<file_name>` of this run is being written.
+    pub fn path_of(&self, table: &str, file_name: &str) -> PathBuf {
+        self.dir.join(table).join(file_name)
+    }
+
     /// Writes one Parquet file `<table>/<file_name>` holding `batch`.
     pub fn write(
         &mut self,

@@ -1,0 +1,85 @@
+//! Recording times — 第十二条(三) (records must show the true time) and 第十二条(五)
+//! (no back-dated or after-the-fact recording).
+//!
+//! What it checks: `clock_reset`, a container or file-name time before
+//! `earliest_plausible_year` (device defaults such as 1970, 2000 or 2004) or more than
+//! `future_tolerance_s` after the scan; `time_mismatch`, container time and file-name time
+//! further apart than `time_mismatch_tolerance_s` once the recorder conventions are allowed
+//! for (creation time written in UTC or in the configured zone's local time, at the start or
+//! at the end of the recording); `missing_timestamp`, an ISO BMFF or JPEG file whose container
+//! has no recording time (MPEG-TS, WAV without `bext` and AVI carry none by design and are not
+//! reported). Example: a file named 20260312100000 whose `mvhd` says 05:00 UTC (13:00 local):
+//! three hours apart.
+
+use chrono::Datelike;
+use serde_json::json;
+
+use super::{Ctx, Findings, Target, local};
+
+fn year(us: i64) -> Option<i32> {
+    chrono::DateTime::from_timestamp_micros(us).map(|t| t.year())
+}
+
+pub fn check(ctx: &Ctx, out: &mut Findings) {
+    let s = ctx.settings;
+    let future = ctx.now_us + (s.future_tolerance_s * 1e6) as i64;
+    for f in ctx.facts {
+        if f.status.as_ref() != "ok" || !matches!(f.media_kind.as_deref(), Some("video") | Some("audio") | Some("photo")) {
+            continue;
+        }
+        let implausible = |t: Option<i64>| t.filter(|&t| year(t).is_some_and(|y| y < s.earliest_plausible_year) || t > future);
+        let bad_ct = implausible(f.creation_time_us);
+        let bad_nt = implausible(f.name_time_us);
+        if bad_ct.is_some() || bad_nt.is_some() {
+            let which: Vec<String> = [("container time", bad_ct), ("file-name time", bad_nt)]
+                .iter()
+                .filter_map(|(n, t)| t.map(|t| format!("{n} {}", local(ctx, t))))
+                .collect();
+            out.add(
+                "CLK-RESET",
+                Target { file: Some(f), ..Default::default() },
+                bad_ct.or(bad_nt),
+                None,
+                None,
+                format!("{}: implausible {} (device clock reset or wrong)", f.file_name(), which.join(" and ")),
+                json!({"creation_time_us": f.creation_time_us, "name_time_us": f.name_time_us}),
+            );
+            continue;
+        }
+        if let (Some(ct), Some(nt)) = (f.creation_time_us, f.name_time_us) {
+            let diff = (ct - nt) as f64 / 1e6;
+            let dur = f.duration_s.unwrap_or(0.0);
+            let zone = ctx.zone_offset_s(nt) as f64;
+            let tol = s.time_mismatch_tolerance_s;
+            let explained = [0.0, dur, zone, zone + dur].iter().any(|c| (diff - c).abs() <= tol);
+            if !explained {
+                out.add(
+                    "CLK-MISMATCH",
+                    Target { file: Some(f), ..Default::default() },
+                    Some(nt),
+                    None,
+                    Some(diff),
+                    format!(
+                        "{}: container time {} and file-name time {} differ by {diff:.0} s",
+                        f.file_name(),
+                        local(ctx, ct),
+                        local(ctx, nt)
+                    ),
+                    json!({"creation_time_us": ct, "name_time_us": nt, "difference_s": diff, "zone_offset_s": zone, "duration_s": dur}),
+                );
+            }
+        }
+        let has_time_field = matches!(f.container.as_deref(), Some("mp4") | Some("mov") | Some("3gp") | Some("m4a") | Some("heif") | Some("jpeg"));
+        if has_time_field && f.creation_time_us.is_none() {
+            out.add(
+                "CLK-MISSING",
+                Target { file: Some(f), ..Default::default() },
+                f.name_time_us,
+                None,
+                None,
+                format!("{}: no recording time in the container", f.file_name()),
+                json!({"container": f.container}),
+            );
+        }
+    }
+}

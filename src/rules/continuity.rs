@@ -1,0 +1,114 @@
+//! Continuity between a device's segments — 第十二条(五): once recording starts at a site,
+//! no intermittent recording and no selective cutting.
+//!
+//! What it checks: for consecutive segments of a session, `gap` (the next starts later than the
+//! previous ended, beyond `gap_tolerance_s`, and no segment number is missing),
+//! `missing_segment` (a segment number is skipped, also across a session boundary when the
+//! numbering did not restart) and `overlap` (the next starts before the previous ended, beyond
+//! `overlap_tolerance_s`). Example: `..._0002.MP4` ends 09:30:27, `..._0003.MP4` starts
+//! 09:30:40: a 13 s gap. Start times are the file-name times (or container times), ends are
+//! start plus duration; a segment of unknown duration is not compared.
+
+use serde_json::json;
+
+use super::{Ctx, Findings, Target, local};
+use crate::sessions::end_us;
+
+pub fn check(ctx: &Ctx, out: &mut Findings) {
+    let s = ctx.settings;
+    let mut prev_session_last: Option<(usize, &str)> = None; // (file index, device)
+    for sess in &ctx.sessions.list {
+        // Across sessions of one device: numbering that jumps without restarting.
+        if let (Some((a, dev)), Some(&b)) = (prev_session_last, sess.members.first())
+            && dev == sess.device
+        {
+            let (fa, fb) = (&ctx.facts[a], &ctx.facts[b]);
+            if let (Some(sa), Some(sb)) = (fa.segment_seq, fb.segment_seq)
+                && sb > sa + 1
+            {
+                out.add(
+                    "CONT-MISSING",
+                    Target { file: Some(fb), session: Some(&sess.id), ..Default::default() },
+                    end_us(fa),
+                    None,
+                    None,
+                    format!(
+                        "segments {}..{} missing between {} and {} (a pause of more than {:.0} min separates them)",
+                        sa + 1,
+                        sb - 1,
+                        fa.file_name(),
+                        fb.file_name(),
+                        s.session_pause_s / 60.0
+                    ),
+                    json!({"previous": fa.path, "previous_seq": sa, "seq": sb, "missing_segments": sb - sa - 1}),
+                );
+            }
+        }
+        let mut last_end: Option<i64> = None;
+        for w in sess.members.windows(2) {
+            let (fa, fb) = (&ctx.facts[w[0]], &ctx.facts[w[1]]);
+            let a_end = end_us(fa).unwrap_or(0);
+            // Against the furthest end so far (an earlier long segment may still be running).
+            let reach = last_end.map_or(a_end, |l| l.max(a_end));
+            last_end = Some(reach);
+            let Some(b_start) = fb.start_us() else { continue };
+            if fa.duration_s.is_none() {
+                continue;
+            }
+            let delta_s = (b_start - reach) as f64 / 1e6;
+            let skipped = match (fa.segment_seq, fb.segment_seq) {
+                (Some(x), Some(y)) if y > x + 1 => Some((x, y)),
+                _ => None,
+            };
+            let t = Target { file: Some(fb), session: Some(&sess.id), ..Default::default() };
+            let base = json!({"previous": fa.path, "previous_end": local(ctx, reach), "start": local(ctx, b_start), "delta_s": delta_s});
+            if let Some((x, y)) = skipped {
+                let missing = delta_s.max(0.0);
+                out.add(
+                    "CONT-MISSING",
+                    t,
+                    Some(reach),
+                    None,
+                    Some(missing),
+                    format!(
+                        "segment{} {} missing between {} and {}: {missing:.1} s of recording absent",
+                        if y - x > 2 { "s" } else { "" },
+                        if y - x > 2 { format!("{}..{}", x + 1, y - 1) } else { format!("{}", x + 1) },
+                        fa.file_name(),
+                        fb.file_name()
+                    ),
+                    json!({"previous": fa.path, "previous_seq": x, "seq": y, "missing_segments": y - x - 1, "missing_s": missing}),
+                );
+            } else if delta_s > s.gap_tolerance_s {
+                out.add(
+                    "CONT-GAP",
+                    t,
+                    Some(reach),
+                    None,
+                    Some(delta_s),
+                    format!("{delta_s:.1} s gap: {} ends {}, {} starts {}", fa.file_name(), local(ctx, reach), fb.file_name(), local(ctx, b_start)),
+                    base,
+                );
+            } else if delta_s < -s.overlap_tolerance_s {
+                out.add(
+                    "CONT-OVERLAP",
+                    t,
+                    Some(b_start),
+                    None,
+                    Some(-delta_s),
+                    format!("{:.1} s overlap: {} starts {} before {} ends {}", -delta_s, fb.file_name(), local(ctx, b_start), fa.file_name(), local(ctx, reach)),
+                    base,
+                );
+            }
+        }
+        prev_session_last = sess.members.last().map(|&l| (l, sess.device.as_str()));
+    }
+}
+
+/// Seconds of recording missing inside a session (gaps and skipped segments), for `sessions`.
+pub fn missing_seconds(rows: &[crate::catalog::FindingRow], session: &str) -> f64 {
+    rows.iter()
+        .filter(|r| r.session_id.as_deref() == Some(session) && (r.kind == "gap" || r.kind == "missing_segment"))
+        .filter_map(|r| r.magnitude_s)
+        .sum()
+}

@@ -1,0 +1,64 @@
+//! File integrity — 第二十八条(四) (records damaged or lost through improper storage) and
+//! 第十二条(五) (duplicates).
+//!
+//! What it checks: `unreadable`, a file whose status is corrupt, truncated (including empty)
+//! or unreadable, or whose content is not the media its name says; `duplicate_content`,
+//! identical bytes (same BLAKE3) under more than one path, each path reported with the others.
+//! Unsupported formats (Matroska, documents) and symbolic links are not reported.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::{Ctx, Findings, Target};
+
+pub fn check(ctx: &Ctx, out: &mut Findings) {
+    let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in ctx.facts.iter().enumerate() {
+        let status = f.status.as_ref();
+        if matches!(status, "corrupt" | "truncated" | "unreadable") {
+            out.add(
+                "INT-UNREADABLE",
+                Target { file: Some(f), ..Default::default() },
+                f.start_us(),
+                None,
+                None,
+                format!("{} is {status}: {}", f.file_name(), f.error.as_deref().unwrap_or("")),
+                json!({"status": status, "error": f.error}),
+            );
+        } else if status == "ok" && f.extension_matches == Some(false) {
+            out.add(
+                "INT-UNREADABLE",
+                Target { file: Some(f), ..Default::default() },
+                f.start_us(),
+                None,
+                None,
+                format!("{} is not the media its name says: its content is {}", f.file_name(), f.container.as_deref().unwrap_or("unknown")),
+                json!({"container": f.container}),
+            );
+        }
+        if f.size_bytes > 0
+            && status != "unsupported"
+            && let Some(h) = f.blake3.as_deref()
+        {
+            by_hash.entry(h).or_default().push(i);
+        }
+    }
+    let mut groups: Vec<(&str, Vec<usize>)> = by_hash.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    groups.sort();
+    for (h, idx) in groups {
+        for &i in &idx {
+            let f = &ctx.facts[i];
+            let others: Vec<&str> = idx.iter().filter(|&&k| k != i).take(10).map(|&k| ctx.facts[k].path.as_ref()).collect();
+            out.add(
+                "INT-DUPLICATE",
+                Target { file: Some(f), ..Default::default() },
+                f.start_us(),
+                None,
+                None,
+                format!("{} has the same content as {} other file(s): {}", f.file_name(), idx.len() - 1, others.join(", ")),
+                json!({"blake3": h, "copies": idx.len(), "others": others}),
+            );
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Findings: what is wrong in the catalog, each tied to the article of the bureau's rules it
+//! serves. One file per rule family; every rule has a stable id, a `kind` from the documented
+//! vocabulary, a default severity and its article. Rules read the catalog facts and sessions
+//! only: they never open a file.
+
+pub mod clock;
+pub mod coding;
+pub mod continuity;
+pub mod integrity;
+pub mod metadata;
+pub mod software;
+pub mod timing;
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::catalog::{FileFacts, FindingRow};
+use crate::config::RuleSettings;
+use crate::sessions::Sessions;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Warn,
+    High,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warn => "warn",
+            Severity::High => "high",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warn" => Some(Severity::Warn),
+            "high" => Some(Severity::High),
+            _ => None,
+        }
+    }
+}
+
+/// One rule of the registry.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub id: &'static str,
+    pub kind: &'static str,
+    pub severity: Severity,
+    pub article: &'static str,
+    pub gloss: &'static str,
+    pub what: &'static str,
+}
+
+const A12_3: (&str, &str) = ("第十二条(三)", "Art.12(3) records complete, objective and true: time, place, parties, officers");
+const A12_5: (&str, &str) = ("第十二条(五)", "Art.12(5) no intermittent recording, no selective cutting, no re-recording, no inserted footage");
+const A28_4: (&str, &str) = ("第二十八条(四)", "Art.28(4) records damaged or lost through improper storage");
+
+const fn rule(id: &'static str, kind: &'static str, severity: Severity, a: (&'static str, &'static str), what: &'static str) -> Rule {
+    Rule { id, kind, severity, article: a.0, gloss: a.1, what }
+}
+
+/// Every rule recaudit applies. Ids are stable: queries and reports may rely on them.
+pub const RULES: &[Rule] = &[
+    rule("CONT-GAP", "gap", Severity::High, A12_5, "the next segment of a session starts later than the previous one ended"),
+    rule("CONT-MISSING", "missing_segment", Severity::High, A12_5, "a segment number is skipped"),
+    rule("CONT-OVERLAP", "overlap", Severity::Warn, A12_5, "the next segment starts before the previous one ended"),
+    rule("TIME-SAMPLES", "internal_discontinuity", Severity::High, A12_5, "a jump between consecutive sample timestamps inside a file"),
+    rule("TIME-FRAGMENTS", "internal_discontinuity", Severity::High, A12_5, "a fragment's decode time does not follow the previous fragment"),
+    rule("TIME-PCR", "internal_discontinuity", Severity::High, A12_5, "an MPEG-TS program clock jump"),
+    rule("TIME-CC", "internal_discontinuity", Severity::Warn, A12_5, "MPEG-TS continuity-counter errors: packets missing or inserted"),
+    rule("INS-STSD", "inserted_footage", Severity::High, A12_5, "a track with several sample descriptions (coding parameters change inside the file)"),
+    rule("INS-SPS", "inserted_footage", Severity::High, A12_5, "sequence parameter sets that change mid-stream"),
+    rule("INS-SESSION", "inserted_footage", Severity::High, A12_5, "a segment whose coding parameters differ from the rest of its session"),
+    rule("ENC-TOOL", "reencoded", Severity::High, A12_5, "written by editing software (encoder, software, handler or compressor names)"),
+    rule("ENC-FINGERPRINT", "reencoded", Severity::High, A12_5, "software strings or box layout differ from the device's other files"),
+    rule("ENC-EDITS", "reencoded", Severity::High, A12_5, "edit lists beyond what the device's other files carry"),
+    rule("ENC-PARAMS", "reencoded", Severity::High, A12_5, "coding parameters differ from the device's other files"),
+    rule("CLK-RESET", "clock_reset", Severity::Warn, A12_5, "an implausible recording time (device clock default, or in the future)"),
+    rule("CLK-MISMATCH", "time_mismatch", Severity::Warn, A12_3, "container time and file-name time disagree"),
+    rule("CLK-MISSING", "missing_timestamp", Severity::Warn, A12_3, "no usable recording time in the container"),
+    rule("META-DEVICE", "missing_metadata", Severity::Warn, A12_3, "no device id: the footage cannot be attributed"),
+    rule("META-OFFICER", "missing_metadata", Severity::Info, A12_3, "no officer id in the path (only with require_officer)"),
+    rule("META-LOCATION", "missing_metadata", Severity::Info, A12_3, "no GPS position in any file of a session (only with require_location)"),
+    rule("INT-UNREADABLE", "unreadable", Severity::High, A28_4, "corrupt, truncated, empty, unreadable, or not the media its name says"),
+    rule("INT-DUPLICATE", "duplicate_content", Severity::Warn, A12_5, "identical bytes under more than one path"),
+];
+
+pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// Everything a rule may look at.
+pub struct Ctx<'a> {
+    pub facts: &'a [FileFacts],
+    pub sessions: &'a Sessions,
+    pub settings: &'a RuleSettings,
+    pub tz: chrono_tz::Tz,
+    /// When the scan ran (UTC microseconds): later recording times are in the future.
+    pub now_us: i64,
+    pub run_id: &'a str,
+}
+
+impl Ctx<'_> {
+    /// UTC offset of the configured zone at `t_us`, in seconds.
+    pub fn zone_offset_s(&self, t_us: i64) -> i64 {
+        use chrono::Offset;
+        use chrono::TimeZone;
+        chrono::DateTime::from_timestamp_micros(t_us)
+            .map(|t| i64::from(self.tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()))
+            .unwrap_or(0)
+    }
+
+    pub fn session_of(&self, file: usize) -> Option<&str> {
+        self.sessions.of_file.get(file).copied().flatten().map(|k| self.sessions.list[k].id.as_str())
+    }
+}
+
+/// Where a finding applies.
+#[derive(Default)]
+pub struct Target<'a> {
+    pub file: Option<&'a FileFacts>,
+    pub session: Option<&'a str>,
+    pub device: Option<&'a str>,
+}
+
+pub struct Findings<'a> {
+    ctx: &'a Ctx<'a>,
+    pub rows: Vec<FindingRow>,
+}
+
+impl<'a> Findings<'a> {
+    pub fn new(ctx: &'a Ctx<'a>) -> Self {
+        Findings { ctx, rows: Vec::new() }
+    }
+
+    /// Records a finding of rule `rule_id`. `at_us` is the UTC time of the problem, `offset_s`
+    /// its position inside the file, `magnitude_s` its size.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(&mut self, rule_id: &str, t: Target, at_us: Option<i64>, offset_s: Option<f64>, magnitude_s: Option<f64>, message: String, details: Value) {
+        let Some(r) = rule_by_id(rule_id) else { return };
+        let file = t.file;
+        let session = t.session.map(str::to_string).or_else(|| file.and_then(|f| self.ctx.session_of(f.row)).map(str::to_string));
+        let device = t.device.map(str::to_string).or_else(|| file.and_then(|f| f.device_id.as_deref()).map(str::to_string));
+        let path = file.map(|f| f.path.to_string());
+        let key = format!("{}|{}|{}|{}", r.id, path.as_deref().unwrap_or(""), session.as_deref().unwrap_or(""), offset_s.map(|o| format!("{o:.3}")).unwrap_or_default());
+        let finding_id = format!("F{}", &blake3::hash(key.as_bytes()).to_hex()[..16]);
+        self.rows.push(FindingRow {
+            run_id: self.ctx.run_id.to_string(),
+            finding_id,
+            kind: r.kind.to_string(),
+            severity: r.severity.name().to_string(),
+            rule_id: r.id.to_string(),
+            article: r.article.to_string(),
+            article_gloss: r.gloss.to_string(),
+            message,
+            path,
+            session_id: session,
+            device_id: device,
+            officer_id: file.and_then(|f| f.officer_id.as_deref()).map(str::to_string),
+            unit: file.and_then(|f| f.unit.as_deref()).map(str::to_string),
+            at_us,
+            offset_s,
+            magnitude_s,
+            details: details.to_string(),
+        });
+    }
+}
+
+/// Runs every rule family over the catalog.
+pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
+    let mut out = Findings::new(ctx);
+    continuity::check(ctx, &mut out);
+    timing::check(ctx, &mut out);
+    coding::check(ctx, &mut out);
+    software::check(ctx, &mut out);
+    clock::check(ctx, &mut out);
+    metadata::check(ctx, &mut out);
+    integrity::check(ctx, &mut out);
+    let mut rows = out.rows;
+    rows.sort_by(|a, b| (&a.device_id, &a.session_id, &a.path, a.at_us, &a.rule_id).cmp(&(&b.device_id, &b.session_id, &b.path, b.at_us, &b.rule_id)));
+    rows
+}
+
+/// Formats a UTC instant as local wall-clock time of `tz` for messages.
+pub fn local(ctx: &Ctx, us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(us).map(|t| t.with_timezone(&ctx.tz).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| us.to_string())
+}
+
+/// The most common value among `items` when it covers at least `min` items and more than half.
+pub fn majority<K: std::hash::Hash + Eq + Clone>(items: impl Iterator<Item = K>, min: usize) -> Option<K> {
+    let mut n = 0usize;
+    let mut counts: HashMap<K, usize> = HashMap::new();
+    for k in items {
+        n += 1;
+        *counts.entry(k).or_insert(0) += 1;
+    }
+    let (k, c) = counts.into_iter().max_by_key(|(_, c)| *c)?;
+    (c >= min && c * 2 > n).then_some(k)
+}

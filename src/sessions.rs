@@ -1,0 +1,158 @@
+//! Recording sessions: a device's files in time order, grouped where each segment follows the
+//! previous one. A recorder splits one continuous recording into segment files (lengths differ
+//! by model; the last is usually shorter); a new session starts after a long pause or when the
+//! recorder restarts its segment numbering. Photos taken during a session are attached to it.
+//! Pure computation over the catalog: no file is read here.
+
+use std::collections::HashMap;
+
+use crate::catalog::FileFacts;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub device: String,
+    /// Indices into the facts slice of the session's recordings, in time order.
+    pub members: Vec<usize>,
+    pub start_us: i64,
+    pub end_us: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct Sessions {
+    pub list: Vec<Session>,
+    /// For each file (by index into the facts), its session.
+    pub of_file: Vec<Option<usize>>,
+}
+
+/// End of a recording in microseconds (its start when the duration is unknown).
+pub fn end_us(f: &FileFacts) -> Option<i64> {
+    let s = f.start_us()?;
+    Some(s + f.duration_s.filter(|d| d.is_finite() && *d > 0.0).map_or(0, |d| (d * 1e6).round() as i64))
+}
+
+fn session_id(device: &str, start_us: i64) -> String {
+    let t = chrono::DateTime::from_timestamp_micros(start_us).map(|t| t.format("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_else(|| start_us.to_string());
+    format!("{device}@{t}")
+}
+
+pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
+    let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut photos: Vec<usize> = Vec::new();
+    for (i, f) in facts.iter().enumerate() {
+        let (Some(d), Some(_)) = (f.device_id.as_deref(), f.start_us()) else { continue };
+        if f.is_recording() {
+            by_device.entry(d).or_default().push(i);
+        } else if f.media_kind.as_deref() == Some("photo") {
+            photos.push(i);
+        }
+    }
+    let mut devices: Vec<&str> = by_device.keys().copied().collect();
+    devices.sort_unstable();
+    let mut out = Sessions { list: Vec::new(), of_file: vec![None; facts.len()] };
+    let mut used_ids: HashMap<String, u32> = HashMap::new();
+    let pause_us = (pause_s * 1e6) as i64;
+    for d in devices {
+        let Some(idx) = by_device.get_mut(d) else { continue };
+        idx.sort_by(|&a, &b| {
+            let (fa, fb) = (&facts[a], &facts[b]);
+            fa.start_us().cmp(&fb.start_us()).then(fa.segment_seq.cmp(&fb.segment_seq)).then(fa.path.cmp(&fb.path))
+        });
+        let mut cur: Option<Session> = None;
+        let mut last_seq: Option<i32> = None;
+        for &i in idx.iter() {
+            let f = &facts[i];
+            let (Some(start), Some(end)) = (f.start_us(), end_us(f)) else { continue };
+            let restart = matches!((last_seq, f.segment_seq), (Some(p), Some(s)) if s <= p);
+            let split = match &cur {
+                None => true,
+                Some(s) => restart || start - s.end_us > pause_us,
+            };
+            if split {
+                if let Some(s) = cur.take() {
+                    out.list.push(s);
+                }
+                let mut id = session_id(d, start);
+                let n = used_ids.entry(id.clone()).or_insert(0);
+                *n += 1;
+                if *n > 1 {
+                    id = format!("{id}-{n}");
+                }
+                cur = Some(Session { id, device: d.to_string(), members: Vec::new(), start_us: start, end_us: end });
+            }
+            if let Some(s) = cur.as_mut() {
+                s.members.push(i);
+                s.end_us = s.end_us.max(end);
+            }
+            last_seq = f.segment_seq;
+        }
+        if let Some(s) = cur.take() {
+            out.list.push(s);
+        }
+    }
+    for (k, s) in out.list.iter().enumerate() {
+        for &m in &s.members {
+            out.of_file[m] = Some(k);
+        }
+    }
+    // A photo belongs to the session of its device that was recording when it was taken.
+    for p in photos {
+        let f = &facts[p];
+        let (Some(d), Some(t)) = (f.device_id.as_deref(), f.start_us()) else { continue };
+        out.of_file[p] = out.list.iter().position(|s| s.device == d && s.start_us <= t && t <= s.end_us);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(dev: &str, start_s: i64, dur: f64, seq: i32) -> FileFacts {
+        FileFacts {
+            path: format!("{dev}_{start_s}_{seq}.MP4").into(),
+            device_id: Some(dev.into()),
+            media_kind: Some("video".into()),
+            name_time_us: Some(start_s * 1_000_000),
+            duration_s: Some(dur),
+            segment_seq: Some(seq),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn splits_on_long_pause_and_on_numbering_restart() {
+        let f = vec![
+            seg("A", 0, 300.0, 1),
+            seg("A", 300, 300.0, 2),
+            seg("A", 600, 120.0, 3),
+            // 20 minutes later, numbering continues: a new session because of the pause
+            seg("A", 1920, 60.0, 4),
+            // right after, numbering restarts: another session
+            seg("A", 1980, 60.0, 1),
+            seg("B", 5, 10.0, 1),
+        ];
+        let s = build(&f, 600.0);
+        let shape: Vec<(String, Vec<usize>)> = s.list.iter().map(|x| (x.device.clone(), x.members.clone())).collect();
+        assert_eq!(
+            shape,
+            vec![("A".into(), vec![0, 1, 2]), ("A".into(), vec![3]), ("A".into(), vec![4]), ("B".into(), vec![5])]
+        );
+        assert_eq!(s.list[0].id, "A@19700101T000000Z");
+        assert_eq!(s.list[0].end_us, 720_000_000);
+        assert_eq!(s.of_file, vec![Some(0), Some(0), Some(0), Some(1), Some(2), Some(3)]);
+    }
+
+    #[test]
+    fn a_session_crosses_midnight_and_photos_attach() {
+        // 23:59:50 for 10 s, then 00:00:00 for 10 s (next day's folder)
+        let day = 86_400;
+        let mut f = vec![seg("A", day - 10, 10.0, 1), seg("A", day, 10.0, 2)];
+        let mut photo = seg("A", day + 3, 0.0, 1);
+        photo.media_kind = Some("photo".into());
+        f.push(photo);
+        let s = build(&f, 600.0);
+        assert_eq!(s.list.len(), 1);
+        assert_eq!(s.of_file, vec![Some(0), Some(0), Some(0)]);
+    }
+}
