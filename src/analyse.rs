@@ -16,9 +16,22 @@ pub struct Analysis {
     pub session_of: Vec<Option<String>>,
 }
 
-pub fn analyse(facts: &[FileFacts], settings: &RuleSettings, tz: chrono_tz::Tz, run_id: &str, now_us: i64) -> Analysis {
+pub fn analyse(
+    facts: &[FileFacts],
+    settings: &RuleSettings,
+    tz: chrono_tz::Tz,
+    run_id: &str,
+    now_us: i64,
+) -> Analysis {
     let sess = sessions::build(facts, settings.session_pause_s);
-    let ctx = Ctx { facts, sessions: &sess, settings, tz, now_us, run_id };
+    let ctx = Ctx {
+        facts,
+        sessions: &sess,
+        settings,
+        tz,
+        now_us,
+        run_id,
+    };
     let findings = rules::evaluate(&ctx);
     let mut per_session = std::collections::HashMap::<&str, i64>::new();
     for f in &findings {
@@ -31,25 +44,47 @@ pub fn analyse(facts: &[FileFacts], settings: &RuleSettings, tz: chrono_tz::Tz, 
         .iter()
         .map(|s| {
             let members: Vec<&FileFacts> = s.members.iter().map(|&i| &facts[i]).collect();
-            let officers: BTreeSet<&str> = members.iter().filter_map(|f| f.officer_id.as_deref()).collect();
+            let officers: BTreeSet<&str> = members
+                .iter()
+                .filter_map(|f| f.officer_id.as_deref())
+                .collect();
             let units: BTreeSet<&str> = members.iter().filter_map(|f| f.unit.as_deref()).collect();
             SessionRow {
                 run_id: run_id.to_string(),
                 session_id: s.id.clone(),
                 device_id: s.device.clone(),
-                officer_ids: (!officers.is_empty()).then(|| officers.into_iter().collect::<Vec<_>>().join(",")),
+                officer_ids: (!officers.is_empty())
+                    .then(|| officers.into_iter().collect::<Vec<_>>().join(",")),
                 unit: (!units.is_empty()).then(|| units.into_iter().collect::<Vec<_>>().join(",")),
                 start_us: s.start_us,
                 end_us: s.end_us,
                 file_count: members.len() as i64,
-                recorded_s: members.iter().filter_map(|f| f.duration_s).filter(|d| d.is_finite()).sum(),
+                recorded_s: members
+                    .iter()
+                    .filter_map(|f| f.duration_s)
+                    .filter(|d| d.is_finite())
+                    .sum(),
                 missing_s: rules::continuity::missing_seconds(&findings, &s.id),
                 finding_count: per_session.get(s.id.as_str()).copied().unwrap_or(0),
-                first_path: members.first().map(|f| f.path.to_string()).unwrap_or_default(),
-                last_path: members.last().map(|f| f.path.to_string()).unwrap_or_default(),
+                first_path: members
+                    .first()
+                    .map(|f| f.path.to_string())
+                    .unwrap_or_default(),
+                last_path: members
+                    .last()
+                    .map(|f| f.path.to_string())
+                    .unwrap_or_default(),
             }
         })
         .collect();
-    let session_of = sess.of_file.iter().map(|k| k.map(|k| sess.list[k].id.clone())).collect();
-    Analysis { sessions, findings, session_of }
+    let session_of = sess
+        .of_file
+        .iter()
+        .map(|k| k.map(|k| sess.list[k].id.clone()))
+        .collect();
+    Analysis {
+        sessions,
+        findings,
+        session_of,
+    }
 }

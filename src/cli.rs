@@ -10,10 +10,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::Config;
-use crate::report;
-use crate::rules::Severity;
 use crate::exit_codes;
 use crate::read::{IoMode, ReadOptions};
+use crate::report;
+use crate::rules::Severity;
 use crate::sample::{self, SamplePlan};
 use crate::scan::{self, Progress, RunSummary, ScanError, ScanPlan};
 use crate::walk::WalkOptions;
@@ -358,9 +358,16 @@ fn run_scan(a: ScanArgs) -> i32 {
                 print_summary(&s);
             }
             if let Some(level) = a.fail_on {
-                let worst = s.findings.iter().filter_map(|f| Severity::parse(&f.severity)).max();
+                let worst = s
+                    .findings
+                    .iter()
+                    .filter_map(|f| Severity::parse(&f.severity))
+                    .max();
                 if worst.is_some_and(|w| w >= level.severity()) {
-                    eprintln!("recaudit scan: findings at or above '{}' (--fail-on): exit 1", level.severity().name());
+                    eprintln!(
+                        "recaudit scan: findings at or above '{}' (--fail-on): exit 1",
+                        level.severity().name()
+                    );
                     return exit_codes::FINDINGS;
                 }
             }
@@ -427,9 +434,12 @@ fn print_summary(s: &RunSummary) {
         "  sessions {:>9}  findings: high {}, warn {}, info {}",
         r.sessions, r.findings_high, r.findings_warn, r.findings_info
     );
-    let mut kinds: std::collections::BTreeMap<(&str, &str), usize> = std::collections::BTreeMap::new();
+    let mut kinds: std::collections::BTreeMap<(&str, &str), usize> =
+        std::collections::BTreeMap::new();
     for f in &s.findings {
-        *kinds.entry((f.kind.as_str(), f.article.as_str())).or_insert(0) += 1;
+        *kinds
+            .entry((f.kind.as_str(), f.article.as_str()))
+            .or_insert(0) += 1;
     }
     for ((k, art), n) in kinds {
         println!("           {n:>6} {k} ({art})");
@@ -522,7 +532,9 @@ fn run_findings(a: FindingsArgs) -> i32 {
     let rows: Vec<_> = rows
         .into_iter()
         .filter(|r| a.kind.is_empty() || a.kind.contains(&r.kind))
-        .filter(|r| a.device.is_empty() || r.device_id.as_ref().is_some_and(|d| a.device.contains(d)))
+        .filter(|r| {
+            a.device.is_empty() || r.device_id.as_ref().is_some_and(|d| a.device.contains(d))
+        })
         .filter(|r| min.is_none_or(|m| Severity::parse(&r.severity).is_some_and(|s| s >= m)))
         .collect();
     let format = match a.format {

@@ -244,9 +244,18 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let analysis = analyse::analyse(&facts, &plan.config.rules, tz, &run_id, started);
     drop(facts);
     store::fill_session_ids(&mut staging, "part-00000.parquet", &analysis.session_of)?;
-    staging.write("sessions", "part-00000.parquet", &store::sessions_batch(&analysis.sessions)?)?;
-    staging.write("findings", "part-00000.parquet", &store::findings_batch(&analysis.findings)?)?;
-    let severity_count = |s: &str| analysis.findings.iter().filter(|f| f.severity == s).count() as i64;
+    staging.write(
+        "sessions",
+        "part-00000.parquet",
+        &store::sessions_batch(&analysis.sessions)?,
+    )?;
+    staging.write(
+        "findings",
+        "part-00000.parquet",
+        &store::findings_batch(&analysis.findings)?,
+    )?;
+    let severity_count =
+        |s: &str| analysis.findings.iter().filter(|f| f.severity == s).count() as i64;
 
     let settings = Settings {
         config: &plan.config,

@@ -28,11 +28,18 @@ pub struct Sessions {
 /// End of a recording in microseconds (its start when the duration is unknown).
 pub fn end_us(f: &FileFacts) -> Option<i64> {
     let s = f.start_us()?;
-    Some(s + f.duration_s.filter(|d| d.is_finite() && *d > 0.0).map_or(0, |d| (d * 1e6).round() as i64))
+    Some(
+        s + f
+            .duration_s
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .map_or(0, |d| (d * 1e6).round() as i64),
+    )
 }
 
 fn session_id(device: &str, start_us: i64) -> String {
-    let t = chrono::DateTime::from_timestamp_micros(start_us).map(|t| t.format("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_else(|| start_us.to_string());
+    let t = chrono::DateTime::from_timestamp_micros(start_us)
+        .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+        .unwrap_or_else(|| start_us.to_string());
     format!("{device}@{t}")
 }
 
@@ -40,7 +47,9 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut photos: Vec<usize> = Vec::new();
     for (i, f) in facts.iter().enumerate() {
-        let (Some(d), Some(_)) = (f.device_id.as_deref(), f.start_us()) else { continue };
+        let (Some(d), Some(_)) = (f.device_id.as_deref(), f.start_us()) else {
+            continue;
+        };
         if f.is_recording() {
             by_device.entry(d).or_default().push(i);
         } else if f.media_kind.as_deref() == Some("photo") {
@@ -49,20 +58,30 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     }
     let mut devices: Vec<&str> = by_device.keys().copied().collect();
     devices.sort_unstable();
-    let mut out = Sessions { list: Vec::new(), of_file: vec![None; facts.len()] };
+    let mut out = Sessions {
+        list: Vec::new(),
+        of_file: vec![None; facts.len()],
+    };
     let mut used_ids: HashMap<String, u32> = HashMap::new();
     let pause_us = (pause_s * 1e6) as i64;
     for d in devices {
-        let Some(idx) = by_device.get_mut(d) else { continue };
+        let Some(idx) = by_device.get_mut(d) else {
+            continue;
+        };
         idx.sort_by(|&a, &b| {
             let (fa, fb) = (&facts[a], &facts[b]);
-            fa.start_us().cmp(&fb.start_us()).then(fa.segment_seq.cmp(&fb.segment_seq)).then(fa.path.cmp(&fb.path))
+            fa.start_us()
+                .cmp(&fb.start_us())
+                .then(fa.segment_seq.cmp(&fb.segment_seq))
+                .then(fa.path.cmp(&fb.path))
         });
         let mut cur: Option<Session> = None;
         let mut last_seq: Option<i32> = None;
         for &i in idx.iter() {
             let f = &facts[i];
-            let (Some(start), Some(end)) = (f.start_us(), end_us(f)) else { continue };
+            let (Some(start), Some(end)) = (f.start_us(), end_us(f)) else {
+                continue;
+            };
             let restart = matches!((last_seq, f.segment_seq), (Some(p), Some(s)) if s <= p);
             let split = match &cur {
                 None => true,
@@ -78,7 +97,13 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
                 if *n > 1 {
                     id = format!("{id}-{n}");
                 }
-                cur = Some(Session { id, device: d.to_string(), members: Vec::new(), start_us: start, end_us: end });
+                cur = Some(Session {
+                    id,
+                    device: d.to_string(),
+                    members: Vec::new(),
+                    start_us: start,
+                    end_us: end,
+                });
             }
             if let Some(s) = cur.as_mut() {
                 s.members.push(i);
@@ -98,8 +123,13 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     // A photo belongs to the session of its device that was recording when it was taken.
     for p in photos {
         let f = &facts[p];
-        let (Some(d), Some(t)) = (f.device_id.as_deref(), f.start_us()) else { continue };
-        out.of_file[p] = out.list.iter().position(|s| s.device == d && s.start_us <= t && t <= s.end_us);
+        let (Some(d), Some(t)) = (f.device_id.as_deref(), f.start_us()) else {
+            continue;
+        };
+        out.of_file[p] = out
+            .list
+            .iter()
+            .position(|s| s.device == d && s.start_us <= t && t <= s.end_us);
     }
     out
 }
@@ -133,14 +163,26 @@ mod tests {
             seg("B", 5, 10.0, 1),
         ];
         let s = build(&f, 600.0);
-        let shape: Vec<(String, Vec<usize>)> = s.list.iter().map(|x| (x.device.clone(), x.members.clone())).collect();
+        let shape: Vec<(String, Vec<usize>)> = s
+            .list
+            .iter()
+            .map(|x| (x.device.clone(), x.members.clone()))
+            .collect();
         assert_eq!(
             shape,
-            vec![("A".into(), vec![0, 1, 2]), ("A".into(), vec![3]), ("A".into(), vec![4]), ("B".into(), vec![5])]
+            vec![
+                ("A".into(), vec![0, 1, 2]),
+                ("A".into(), vec![3]),
+                ("A".into(), vec![4]),
+                ("B".into(), vec![5])
+            ]
         );
         assert_eq!(s.list[0].id, "A@19700101T000000Z");
         assert_eq!(s.list[0].end_us, 720_000_000);
-        assert_eq!(s.of_file, vec![Some(0), Some(0), Some(0), Some(1), Some(2), Some(3)]);
+        assert_eq!(
+            s.of_file,
+            vec![Some(0), Some(0), Some(0), Some(1), Some(2), Some(3)]
+        );
     }
 
     #[test]

@@ -24,10 +24,17 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
     let future = ctx.now_us + (s.future_tolerance_s * 1e6) as i64;
     for f in ctx.facts {
-        if f.status.as_ref() != "ok" || !matches!(f.media_kind.as_deref(), Some("video") | Some("audio") | Some("photo")) {
+        if f.status.as_ref() != "ok"
+            || !matches!(
+                f.media_kind.as_deref(),
+                Some("video") | Some("audio") | Some("photo")
+            )
+        {
             continue;
         }
-        let implausible = |t: Option<i64>| t.filter(|&t| year(t).is_some_and(|y| y < s.earliest_plausible_year) || t > future);
+        let implausible = |t: Option<i64>| {
+            t.filter(|&t| year(t).is_some_and(|y| y < s.earliest_plausible_year) || t > future)
+        };
         let bad_ct = implausible(f.creation_time_us);
         let bad_nt = implausible(f.name_time_us);
         if bad_ct.is_some() || bad_nt.is_some() {
@@ -37,11 +44,18 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 .collect();
             out.add(
                 "CLK-RESET",
-                Target { file: Some(f), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 bad_ct.or(bad_nt),
                 None,
                 None,
-                format!("{}: implausible {} (device clock reset or wrong)", f.file_name(), which.join(" and ")),
+                format!(
+                    "{}: implausible {} (device clock reset or wrong)",
+                    f.file_name(),
+                    which.join(" and ")
+                ),
                 json!({"creation_time_us": f.creation_time_us, "name_time_us": f.name_time_us}),
             );
             continue;
@@ -51,7 +65,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             let dur = f.duration_s.unwrap_or(0.0);
             let zone = ctx.zone_offset_s(nt) as f64;
             let tol = s.time_mismatch_tolerance_s;
-            let explained = [0.0, dur, zone, zone + dur].iter().any(|c| (diff - c).abs() <= tol);
+            let explained = [0.0, dur, zone, zone + dur]
+                .iter()
+                .any(|c| (diff - c).abs() <= tol);
             if !explained {
                 out.add(
                     "CLK-MISMATCH",
@@ -69,11 +85,17 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 );
             }
         }
-        let has_time_field = matches!(f.container.as_deref(), Some("mp4") | Some("mov") | Some("3gp") | Some("m4a") | Some("heif") | Some("jpeg"));
+        let has_time_field = matches!(
+            f.container.as_deref(),
+            Some("mp4") | Some("mov") | Some("3gp") | Some("m4a") | Some("heif") | Some("jpeg")
+        );
         if has_time_field && f.creation_time_us.is_none() {
             out.add(
                 "CLK-MISSING",
-                Target { file: Some(f), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 f.name_time_us,
                 None,
                 None,

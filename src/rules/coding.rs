@@ -32,13 +32,22 @@ pub fn signature(f: &FileFacts) -> String {
 pub fn describe(f: &FileFacts) -> String {
     let mut s = String::new();
     if let Some(c) = f.video_codec.as_deref() {
-        s.push_str(&format!("{c} {} {}x{}", f.video_profile.as_deref().unwrap_or(""), f.width.unwrap_or(0), f.height.unwrap_or(0)));
+        s.push_str(&format!(
+            "{c} {} {}x{}",
+            f.video_profile.as_deref().unwrap_or(""),
+            f.width.unwrap_or(0),
+            f.height.unwrap_or(0)
+        ));
         if let Some(r) = f.frame_rate {
             s.push_str(&format!(" {r:.2} fps"));
         }
     }
     if let Some(a) = f.audio_codec.as_deref() {
-        s.push_str(&format!(", {a} {} Hz {} ch", f.audio_sample_rate.unwrap_or(0), f.audio_channels.unwrap_or(0)));
+        s.push_str(&format!(
+            ", {a} {} Hz {} ch",
+            f.audio_sample_rate.unwrap_or(0),
+            f.audio_channels.unwrap_or(0)
+        ));
     }
     s
 }
@@ -75,17 +84,36 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         if s.members.len() < 3 {
             continue;
         }
-        let ok: Vec<&FileFacts> = s.members.iter().map(|&i| &ctx.facts[i]).filter(|f| f.status.as_ref() == "ok").collect();
-        let Some(norm) = majority(ok.iter().map(|f| signature(f)), 2) else { continue };
-        let example = ok.iter().find(|f| signature(f) == norm).map(|f| describe(f)).unwrap_or_default();
+        let ok: Vec<&FileFacts> = s
+            .members
+            .iter()
+            .map(|&i| &ctx.facts[i])
+            .filter(|f| f.status.as_ref() == "ok")
+            .collect();
+        let Some(norm) = majority(ok.iter().map(|f| signature(f)), 2) else {
+            continue;
+        };
+        let example = ok
+            .iter()
+            .find(|f| signature(f) == norm)
+            .map(|f| describe(f))
+            .unwrap_or_default();
         for f in ok.iter().filter(|f| signature(f) != norm) {
             out.add(
                 "INS-SESSION",
-                Target { file: Some(f), session: Some(&s.id), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    session: Some(&s.id),
+                    ..Default::default()
+                },
                 f.start_us(),
                 None,
                 None,
-                format!("{} is {} but the rest of its session is {example}", f.file_name(), describe(f)),
+                format!(
+                    "{} is {} but the rest of its session is {example}",
+                    f.file_name(),
+                    describe(f)
+                ),
                 json!({"file": signature(f), "session": norm}),
             );
         }

@@ -51,7 +51,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             // Against the furthest end so far (an earlier long segment may still be running).
             let reach = last_end.map_or(a_end, |l| l.max(a_end));
             last_end = Some(reach);
-            let Some(b_start) = fb.start_us() else { continue };
+            let Some(b_start) = fb.start_us() else {
+                continue;
+            };
             if fa.duration_s.is_none() {
                 continue;
             }
@@ -60,7 +62,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 (Some(x), Some(y)) if y > x + 1 => Some((x, y)),
                 _ => None,
             };
-            let t = Target { file: Some(fb), session: Some(&sess.id), ..Default::default() };
+            let t = Target {
+                file: Some(fb),
+                session: Some(&sess.id),
+                ..Default::default()
+            };
             let base = json!({"previous": fa.path, "previous_end": local(ctx, reach), "start": local(ctx, b_start), "delta_s": delta_s});
             if let Some((x, y)) = skipped {
                 let missing = delta_s.max(0.0);
@@ -86,7 +92,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     Some(reach),
                     None,
                     Some(delta_s),
-                    format!("{delta_s:.1} s gap: {} ends {}, {} starts {}", fa.file_name(), local(ctx, reach), fb.file_name(), local(ctx, b_start)),
+                    format!(
+                        "{delta_s:.1} s gap: {} ends {}, {} starts {}",
+                        fa.file_name(),
+                        local(ctx, reach),
+                        fb.file_name(),
+                        local(ctx, b_start)
+                    ),
                     base,
                 );
             } else if delta_s < -s.overlap_tolerance_s {
@@ -96,7 +108,14 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     Some(b_start),
                     None,
                     Some(-delta_s),
-                    format!("{:.1} s overlap: {} starts {} before {} ends {}", -delta_s, fb.file_name(), local(ctx, b_start), fa.file_name(), local(ctx, reach)),
+                    format!(
+                        "{:.1} s overlap: {} starts {} before {} ends {}",
+                        -delta_s,
+                        fb.file_name(),
+                        local(ctx, b_start),
+                        fa.file_name(),
+                        local(ctx, reach)
+                    ),
                     base,
                 );
             }
@@ -108,7 +127,10 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
 /// Seconds of recording missing inside a session (gaps and skipped segments), for `sessions`.
 pub fn missing_seconds(rows: &[crate::catalog::FindingRow], session: &str) -> f64 {
     rows.iter()
-        .filter(|r| r.session_id.as_deref() == Some(session) && (r.kind == "gap" || r.kind == "missing_segment"))
+        .filter(|r| {
+            r.session_id.as_deref() == Some(session)
+                && (r.kind == "gap" || r.kind == "missing_segment")
+        })
         .filter_map(|r| r.magnitude_s)
         .sum()
 }

@@ -19,21 +19,35 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         if matches!(status, "corrupt" | "truncated" | "unreadable") {
             out.add(
                 "INT-UNREADABLE",
-                Target { file: Some(f), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 f.start_us(),
                 None,
                 None,
-                format!("{} is {status}: {}", f.file_name(), f.error.as_deref().unwrap_or("")),
+                format!(
+                    "{} is {status}: {}",
+                    f.file_name(),
+                    f.error.as_deref().unwrap_or("")
+                ),
                 json!({"status": status, "error": f.error}),
             );
         } else if status == "ok" && f.extension_matches == Some(false) {
             out.add(
                 "INT-UNREADABLE",
-                Target { file: Some(f), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 f.start_us(),
                 None,
                 None,
-                format!("{} is not the media its name says: its content is {}", f.file_name(), f.container.as_deref().unwrap_or("unknown")),
+                format!(
+                    "{} is not the media its name says: its content is {}",
+                    f.file_name(),
+                    f.container.as_deref().unwrap_or("unknown")
+                ),
                 json!({"container": f.container}),
             );
         }
@@ -44,19 +58,33 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             by_hash.entry(h).or_default().push(i);
         }
     }
-    let mut groups: Vec<(&str, Vec<usize>)> = by_hash.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    let mut groups: Vec<(&str, Vec<usize>)> =
+        by_hash.into_iter().filter(|(_, v)| v.len() > 1).collect();
     groups.sort();
     for (h, idx) in groups {
         for &i in &idx {
             let f = &ctx.facts[i];
-            let others: Vec<&str> = idx.iter().filter(|&&k| k != i).take(10).map(|&k| ctx.facts[k].path.as_ref()).collect();
+            let others: Vec<&str> = idx
+                .iter()
+                .filter(|&&k| k != i)
+                .take(10)
+                .map(|&k| ctx.facts[k].path.as_ref())
+                .collect();
             out.add(
                 "INT-DUPLICATE",
-                Target { file: Some(f), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 f.start_us(),
                 None,
                 None,
-                format!("{} has the same content as {} other file(s): {}", f.file_name(), idx.len() - 1, others.join(", ")),
+                format!(
+                    "{} has the same content as {} other file(s): {}",
+                    f.file_name(),
+                    idx.len() - 1,
+                    others.join(", ")
+                ),
                 json!({"blake3": h, "copies": idx.len(), "others": others}),
             );
         }

@@ -12,23 +12,35 @@ use super::{Ctx, Findings, Target};
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     for f in ctx.facts {
-        if !matches!(f.media_kind.as_deref(), Some("video") | Some("audio") | Some("photo")) {
+        if !matches!(
+            f.media_kind.as_deref(),
+            Some("video") | Some("audio") | Some("photo")
+        ) {
             continue;
         }
         if f.device_id.is_none() {
             out.add(
                 "META-DEVICE",
-                Target { file: Some(f), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 f.start_us(),
                 None,
                 None,
-                format!("{}: no device id in its path, so it cannot be attributed to a recorder", f.path),
+                format!(
+                    "{}: no device id in its path, so it cannot be attributed to a recorder",
+                    f.path
+                ),
                 json!({}),
             );
         } else if ctx.settings.require_officer && f.officer_id.is_none() {
             out.add(
                 "META-OFFICER",
-                Target { file: Some(f), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 f.start_us(),
                 None,
                 None,
@@ -42,11 +54,19 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             if !s.members.iter().any(|&i| ctx.facts[i].has_gps) {
                 out.add(
                     "META-LOCATION",
-                    Target { session: Some(&s.id), device: Some(&s.device), ..Default::default() },
+                    Target {
+                        session: Some(&s.id),
+                        device: Some(&s.device),
+                        ..Default::default()
+                    },
                     Some(s.start_us),
                     None,
                     None,
-                    format!("session {} has no GPS position in any of its {} files", s.id, s.members.len()),
+                    format!(
+                        "session {} has no GPS position in any of its {} files",
+                        s.id,
+                        s.members.len()
+                    ),
                     json!({"files": s.members.len()}),
                 );
             }

@@ -55,38 +55,192 @@ pub struct Rule {
     pub what: &'static str,
 }
 
-const A12_3: (&str, &str) = ("第十二条(三)", "Art.12(3) records complete, objective and true: time, place, parties, officers");
-const A12_5: (&str, &str) = ("第十二条(五)", "Art.12(5) no intermittent recording, no selective cutting, no re-recording, no inserted footage");
-const A28_4: (&str, &str) = ("第二十八条(四)", "Art.28(4) records damaged or lost through improper storage");
+const A12_3: (&str, &str) = (
+    "第十二条(三)",
+    "Art.12(3) records complete, objective and true: time, place, parties, officers",
+);
+const A12_5: (&str, &str) = (
+    "第十二条(五)",
+    "Art.12(5) no intermittent recording, no selective cutting, no re-recording, no inserted footage",
+);
+const A28_4: (&str, &str) = (
+    "第二十八条(四)",
+    "Art.28(4) records damaged or lost through improper storage",
+);
 
-const fn rule(id: &'static str, kind: &'static str, severity: Severity, a: (&'static str, &'static str), what: &'static str) -> Rule {
-    Rule { id, kind, severity, article: a.0, gloss: a.1, what }
+const fn rule(
+    id: &'static str,
+    kind: &'static str,
+    severity: Severity,
+    a: (&'static str, &'static str),
+    what: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        kind,
+        severity,
+        article: a.0,
+        gloss: a.1,
+        what,
+    }
 }
 
 /// Every rule recaudit applies. Ids are stable: queries and reports may rely on them.
 pub const RULES: &[Rule] = &[
-    rule("CONT-GAP", "gap", Severity::High, A12_5, "the next segment of a session starts later than the previous one ended"),
-    rule("CONT-MISSING", "missing_segment", Severity::High, A12_5, "a segment number is skipped"),
-    rule("CONT-OVERLAP", "overlap", Severity::Warn, A12_5, "the next segment starts before the previous one ended"),
-    rule("TIME-SAMPLES", "internal_discontinuity", Severity::High, A12_5, "a jump between consecutive sample timestamps inside a file"),
-    rule("TIME-FRAGMENTS", "internal_discontinuity", Severity::High, A12_5, "a fragment's decode time does not follow the previous fragment"),
-    rule("TIME-PCR", "internal_discontinuity", Severity::High, A12_5, "an MPEG-TS program clock jump"),
-    rule("TIME-CC", "internal_discontinuity", Severity::Warn, A12_5, "MPEG-TS continuity-counter errors: packets missing or inserted"),
-    rule("INS-STSD", "inserted_footage", Severity::High, A12_5, "a track with several sample descriptions (coding parameters change inside the file)"),
-    rule("INS-SPS", "inserted_footage", Severity::High, A12_5, "sequence parameter sets that change mid-stream"),
-    rule("INS-SESSION", "inserted_footage", Severity::High, A12_5, "a segment whose coding parameters differ from the rest of its session"),
-    rule("ENC-TOOL", "reencoded", Severity::High, A12_5, "written by editing software (encoder, software, handler or compressor names)"),
-    rule("ENC-FINGERPRINT", "reencoded", Severity::High, A12_5, "software strings or box layout differ from the device's other files"),
-    rule("ENC-EDITS", "reencoded", Severity::High, A12_5, "edit lists beyond what the device's other files carry"),
-    rule("ENC-PARAMS", "reencoded", Severity::High, A12_5, "coding parameters differ from the device's other files"),
-    rule("CLK-RESET", "clock_reset", Severity::Warn, A12_5, "an implausible recording time (device clock default, or in the future)"),
-    rule("CLK-MISMATCH", "time_mismatch", Severity::Warn, A12_3, "container time and file-name time disagree"),
-    rule("CLK-MISSING", "missing_timestamp", Severity::Warn, A12_3, "no usable recording time in the container"),
-    rule("META-DEVICE", "missing_metadata", Severity::Warn, A12_3, "no device id: the footage cannot be attributed"),
-    rule("META-OFFICER", "missing_metadata", Severity::Info, A12_3, "no officer id in the path (only with require_officer)"),
-    rule("META-LOCATION", "missing_metadata", Severity::Info, A12_3, "no GPS position in any file of a session (only with require_location)"),
-    rule("INT-UNREADABLE", "unreadable", Severity::High, A28_4, "corrupt, truncated, empty, unreadable, or not the media its name says"),
-    rule("INT-DUPLICATE", "duplicate_content", Severity::Warn, A12_5, "identical bytes under more than one path"),
+    rule(
+        "CONT-GAP",
+        "gap",
+        Severity::High,
+        A12_5,
+        "the next segment of a session starts later than the previous one ended",
+    ),
+    rule(
+        "CONT-MISSING",
+        "missing_segment",
+        Severity::High,
+        A12_5,
+        "a segment number is skipped",
+    ),
+    rule(
+        "CONT-OVERLAP",
+        "overlap",
+        Severity::Warn,
+        A12_5,
+        "the next segment starts before the previous one ended",
+    ),
+    rule(
+        "TIME-SAMPLES",
+        "internal_discontinuity",
+        Severity::High,
+        A12_5,
+        "a jump between consecutive sample timestamps inside a file",
+    ),
+    rule(
+        "TIME-FRAGMENTS",
+        "internal_discontinuity",
+        Severity::High,
+        A12_5,
+        "a fragment's decode time does not follow the previous fragment",
+    ),
+    rule(
+        "TIME-PCR",
+        "internal_discontinuity",
+        Severity::High,
+        A12_5,
+        "an MPEG-TS program clock jump",
+    ),
+    rule(
+        "TIME-CC",
+        "internal_discontinuity",
+        Severity::Warn,
+        A12_5,
+        "MPEG-TS continuity-counter errors: packets missing or inserted",
+    ),
+    rule(
+        "INS-STSD",
+        "inserted_footage",
+        Severity::High,
+        A12_5,
+        "a track with several sample descriptions (coding parameters change inside the file)",
+    ),
+    rule(
+        "INS-SPS",
+        "inserted_footage",
+        Severity::High,
+        A12_5,
+        "sequence parameter sets that change mid-stream",
+    ),
+    rule(
+        "INS-SESSION",
+        "inserted_footage",
+        Severity::High,
+        A12_5,
+        "a segment whose coding parameters differ from the rest of its session",
+    ),
+    rule(
+        "ENC-TOOL",
+        "reencoded",
+        Severity::High,
+        A12_5,
+        "written by editing software (encoder, software, handler or compressor names)",
+    ),
+    rule(
+        "ENC-FINGERPRINT",
+        "reencoded",
+        Severity::High,
+        A12_5,
+        "software strings or box layout differ from the device's other files",
+    ),
+    rule(
+        "ENC-EDITS",
+        "reencoded",
+        Severity::High,
+        A12_5,
+        "edit lists beyond what the device's other files carry",
+    ),
+    rule(
+        "ENC-PARAMS",
+        "reencoded",
+        Severity::High,
+        A12_5,
+        "coding parameters differ from the device's other files",
+    ),
+    rule(
+        "CLK-RESET",
+        "clock_reset",
+        Severity::Warn,
+        A12_5,
+        "an implausible recording time (device clock default, or in the future)",
+    ),
+    rule(
+        "CLK-MISMATCH",
+        "time_mismatch",
+        Severity::Warn,
+        A12_3,
+        "container time and file-name time disagree",
+    ),
+    rule(
+        "CLK-MISSING",
+        "missing_timestamp",
+        Severity::Warn,
+        A12_3,
+        "no usable recording time in the container",
+    ),
+    rule(
+        "META-DEVICE",
+        "missing_metadata",
+        Severity::Warn,
+        A12_3,
+        "no device id: the footage cannot be attributed",
+    ),
+    rule(
+        "META-OFFICER",
+        "missing_metadata",
+        Severity::Info,
+        A12_3,
+        "no officer id in the path (only with require_officer)",
+    ),
+    rule(
+        "META-LOCATION",
+        "missing_metadata",
+        Severity::Info,
+        A12_3,
+        "no GPS position in any file of a session (only with require_location)",
+    ),
+    rule(
+        "INT-UNREADABLE",
+        "unreadable",
+        Severity::High,
+        A28_4,
+        "corrupt, truncated, empty, unreadable, or not the media its name says",
+    ),
+    rule(
+        "INT-DUPLICATE",
+        "duplicate_content",
+        Severity::Warn,
+        A12_5,
+        "identical bytes under more than one path",
+    ),
 ];
 
 pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
@@ -110,12 +264,24 @@ impl Ctx<'_> {
         use chrono::Offset;
         use chrono::TimeZone;
         chrono::DateTime::from_timestamp_micros(t_us)
-            .map(|t| i64::from(self.tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()))
+            .map(|t| {
+                i64::from(
+                    self.tz
+                        .offset_from_utc_datetime(&t.naive_utc())
+                        .fix()
+                        .local_minus_utc(),
+                )
+            })
             .unwrap_or(0)
     }
 
     pub fn session_of(&self, file: usize) -> Option<&str> {
-        self.sessions.of_file.get(file).copied().flatten().map(|k| self.sessions.list[k].id.as_str())
+        self.sessions
+            .of_file
+            .get(file)
+            .copied()
+            .flatten()
+            .map(|k| self.sessions.list[k].id.as_str())
     }
 }
 
@@ -134,19 +300,43 @@ pub struct Findings<'a> {
 
 impl<'a> Findings<'a> {
     pub fn new(ctx: &'a Ctx<'a>) -> Self {
-        Findings { ctx, rows: Vec::new() }
+        Findings {
+            ctx,
+            rows: Vec::new(),
+        }
     }
 
     /// Records a finding of rule `rule_id`. `at_us` is the UTC time of the problem, `offset_s`
     /// its position inside the file, `magnitude_s` its size.
     #[allow(clippy::too_many_arguments)]
-    pub fn add(&mut self, rule_id: &str, t: Target, at_us: Option<i64>, offset_s: Option<f64>, magnitude_s: Option<f64>, message: String, details: Value) {
+    pub fn add(
+        &mut self,
+        rule_id: &str,
+        t: Target,
+        at_us: Option<i64>,
+        offset_s: Option<f64>,
+        magnitude_s: Option<f64>,
+        message: String,
+        details: Value,
+    ) {
         let Some(r) = rule_by_id(rule_id) else { return };
         let file = t.file;
-        let session = t.session.map(str::to_string).or_else(|| file.and_then(|f| self.ctx.session_of(f.row)).map(str::to_string));
-        let device = t.device.map(str::to_string).or_else(|| file.and_then(|f| f.device_id.as_deref()).map(str::to_string));
+        let session = t.session.map(str::to_string).or_else(|| {
+            file.and_then(|f| self.ctx.session_of(f.row))
+                .map(str::to_string)
+        });
+        let device = t.device.map(str::to_string).or_else(|| {
+            file.and_then(|f| f.device_id.as_deref())
+                .map(str::to_string)
+        });
         let path = file.map(|f| f.path.to_string());
-        let key = format!("{}|{}|{}|{}", r.id, path.as_deref().unwrap_or(""), session.as_deref().unwrap_or(""), offset_s.map(|o| format!("{o:.3}")).unwrap_or_default());
+        let key = format!(
+            "{}|{}|{}|{}",
+            r.id,
+            path.as_deref().unwrap_or(""),
+            session.as_deref().unwrap_or(""),
+            offset_s.map(|o| format!("{o:.3}")).unwrap_or_default()
+        );
         let finding_id = format!("F{}", &blake3::hash(key.as_bytes()).to_hex()[..16]);
         self.rows.push(FindingRow {
             run_id: self.ctx.run_id.to_string(),
@@ -160,7 +350,9 @@ impl<'a> Findings<'a> {
             path,
             session_id: session,
             device_id: device,
-            officer_id: file.and_then(|f| f.officer_id.as_deref()).map(str::to_string),
+            officer_id: file
+                .and_then(|f| f.officer_id.as_deref())
+                .map(str::to_string),
             unit: file.and_then(|f| f.unit.as_deref()).map(str::to_string),
             at_us,
             offset_s,
@@ -181,17 +373,34 @@ pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
     metadata::check(ctx, &mut out);
     integrity::check(ctx, &mut out);
     let mut rows = out.rows;
-    rows.sort_by(|a, b| (&a.device_id, &a.session_id, &a.path, a.at_us, &a.rule_id).cmp(&(&b.device_id, &b.session_id, &b.path, b.at_us, &b.rule_id)));
+    rows.sort_by(|a, b| {
+        (&a.device_id, &a.session_id, &a.path, a.at_us, &a.rule_id).cmp(&(
+            &b.device_id,
+            &b.session_id,
+            &b.path,
+            b.at_us,
+            &b.rule_id,
+        ))
+    });
     rows
 }
 
 /// Formats a UTC instant as local wall-clock time of `tz` for messages.
 pub fn local(ctx: &Ctx, us: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(us).map(|t| t.with_timezone(&ctx.tz).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| us.to_string())
+    chrono::DateTime::from_timestamp_micros(us)
+        .map(|t| {
+            t.with_timezone(&ctx.tz)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|| us.to_string())
 }
 
 /// The most common value among `items` when it covers at least `min` items and more than half.
-pub fn majority<K: std::hash::Hash + Eq + Clone>(items: impl Iterator<Item = K>, min: usize) -> Option<K> {
+pub fn majority<K: std::hash::Hash + Eq + Clone>(
+    items: impl Iterator<Item = K>,
+    min: usize,
+) -> Option<K> {
     let mut n = 0usize;
     let mut counts: HashMap<K, usize> = HashMap::new();
     for k in items {

@@ -19,14 +19,52 @@ use std::collections::HashMap;
 
 /// Names of editing and transcoding tools, matched case-insensitively as substrings.
 const EDITORS: &[&str] = &[
-    "premiere", "after effects", "adobe media encoder", "final cut", "imovie", "davinci", "resolve", "handbrake", "shotcut",
-    "kdenlive", "openshot", "avidemux", "vegas", "camtasia", "capcut", "剪映", "爱剪辑", "会声会影", "videostudio", "格式工厂",
-    "format factory", "formatfactory", "mediacoder", "movavi", "filmora", "wondershare", "pinnacle", "lightworks", "vsdc",
-    "快剪辑", "必剪", "videoproc", "xmedia recode", "any video converter",
+    "premiere",
+    "after effects",
+    "adobe media encoder",
+    "final cut",
+    "imovie",
+    "davinci",
+    "resolve",
+    "handbrake",
+    "shotcut",
+    "kdenlive",
+    "openshot",
+    "avidemux",
+    "vegas",
+    "camtasia",
+    "capcut",
+    "剪映",
+    "爱剪辑",
+    "会声会影",
+    "videostudio",
+    "格式工厂",
+    "format factory",
+    "formatfactory",
+    "mediacoder",
+    "movavi",
+    "filmora",
+    "wondershare",
+    "pinnacle",
+    "lightworks",
+    "vsdc",
+    "快剪辑",
+    "必剪",
+    "videoproc",
+    "xmedia recode",
+    "any video converter",
 ];
 
 fn editor(f: &FileFacts) -> Option<(&'static str, String)> {
-    for v in [&f.encoder, &f.software, &f.handler_names, &f.compressor_names].into_iter().flatten() {
+    for v in [
+        &f.encoder,
+        &f.software,
+        &f.handler_names,
+        &f.compressor_names,
+    ]
+    .into_iter()
+    .flatten()
+    {
         let low = v.to_lowercase();
         if let Some(e) = EDITORS.iter().find(|e| low.contains(*e)) {
             return Some((e, v.to_string()));
@@ -38,7 +76,10 @@ fn editor(f: &FileFacts) -> Option<(&'static str, String)> {
 /// Top-level order without padding boxes and repeat counts: `ftyp,mdat,moov`.
 fn layout_shape(l: &str) -> String {
     l.split(',')
-        .map(|b| b.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('x'))
+        .map(|b| {
+            b.trim_end_matches(|c: char| c.is_ascii_digit())
+                .trim_end_matches('x')
+        })
         .filter(|b| !matches!(*b, "free" | "skip" | "wide" | "uuid" | "JUNK"))
         .collect::<Vec<_>>()
         .join(",")
@@ -52,7 +93,10 @@ pub fn fingerprint(f: &FileFacts) -> String {
         f.handler_names.as_deref().unwrap_or(""),
         f.compressor_names.as_deref().unwrap_or(""),
         f.major_brand.as_deref().unwrap_or(""),
-        f.top_level_layout.as_deref().map(layout_shape).unwrap_or_default()
+        f.top_level_layout
+            .as_deref()
+            .map(layout_shape)
+            .unwrap_or_default()
     )
 }
 
@@ -62,15 +106,25 @@ fn extra_edits(f: &FileFacts) -> bool {
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let mut by_device: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
-    for f in ctx.facts.iter().filter(|f| f.status.as_ref() == "ok" && f.is_recording()) {
+    for f in ctx
+        .facts
+        .iter()
+        .filter(|f| f.status.as_ref() == "ok" && f.is_recording())
+    {
         if let Some((tool, value)) = editor(f) {
             out.add(
                 "ENC-TOOL",
-                Target { file: Some(f), ..Default::default() },
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 f.start_us(),
                 None,
                 None,
-                format!("{} was written by editing software ({value})", f.file_name()),
+                format!(
+                    "{} was written by editing software ({value})",
+                    f.file_name()
+                ),
                 json!({"tool": tool, "value": value}),
             );
         }
@@ -88,11 +142,18 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             for f in files.iter().filter(|f| fingerprint(f) != norm) {
                 out.add(
                     "ENC-FINGERPRINT",
-                    Target { file: Some(f), ..Default::default() },
+                    Target {
+                        file: Some(f),
+                        ..Default::default()
+                    },
                     f.start_us(),
                     None,
                     None,
-                    format!("{} was not written like this device's other files: {} instead of {norm}", f.file_name(), fingerprint(f)),
+                    format!(
+                        "{} was not written like this device's other files: {} instead of {norm}",
+                        f.file_name(),
+                        fingerprint(f)
+                    ),
                     json!({"file": fingerprint(f), "device": norm}),
                 );
             }
@@ -116,20 +177,32 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             }
         }
         if let Some(norm) = majority(files.iter().map(|f| coding::signature(f)), 2) {
-            let example = files.iter().find(|f| coding::signature(f) == norm).map(|f| coding::describe(f)).unwrap_or_default();
+            let example = files
+                .iter()
+                .find(|f| coding::signature(f) == norm)
+                .map(|f| coding::describe(f))
+                .unwrap_or_default();
             for f in files.iter().filter(|f| coding::signature(f) != norm) {
                 // Inside a session of three or more, the inserted-footage rule judges it.
-                let in_big_session = ctx.sessions.of_file[f.row].is_some_and(|k| ctx.sessions.list[k].members.len() >= 3);
+                let in_big_session = ctx.sessions.of_file[f.row]
+                    .is_some_and(|k| ctx.sessions.list[k].members.len() >= 3);
                 if in_big_session {
                     continue;
                 }
                 out.add(
                     "ENC-PARAMS",
-                    Target { file: Some(f), ..Default::default() },
+                    Target {
+                        file: Some(f),
+                        ..Default::default()
+                    },
                     f.start_us(),
                     None,
                     None,
-                    format!("{} is {} but this device records {example}", f.file_name(), coding::describe(f)),
+                    format!(
+                        "{} is {} but this device records {example}",
+                        f.file_name(),
+                        coding::describe(f)
+                    ),
                     json!({"file": coding::signature(f), "device": norm}),
                 );
             }

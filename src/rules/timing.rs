@@ -19,7 +19,10 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             continue;
         }
         let at = |off: Option<f64>| f.start_us().zip(off).map(|(s, o)| s + (o * 1e6) as i64);
-        let t = || Target { file: Some(f), ..Default::default() };
+        let t = || Target {
+            file: Some(f),
+            ..Default::default()
+        };
         if let Some(j) = f.max_jump_s.filter(|j| j.abs() > lim) {
             out.add(
                 "TIME-SAMPLES",
@@ -44,7 +47,12 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 at(f.fragment_jump_at_s),
                 f.fragment_jump_at_s,
                 Some(j),
-                format!("fragment decode time jumps {:.2} s at {:.2} s into {}", j, f.fragment_jump_at_s.unwrap_or(0.0), f.file_name()),
+                format!(
+                    "fragment decode time jumps {:.2} s at {:.2} s into {}",
+                    j,
+                    f.fragment_jump_at_s.unwrap_or(0.0),
+                    f.file_name()
+                ),
                 json!({"jump_s": j, "at_s": f.fragment_jump_at_s}),
             );
         }
@@ -55,7 +63,12 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 at(f.ts_pcr_jump_at_s),
                 f.ts_pcr_jump_at_s,
                 Some(j),
-                format!("program clock (PCR) jumps {:.2} s at {:.2} s into {}", j, f.ts_pcr_jump_at_s.unwrap_or(0.0), f.file_name()),
+                format!(
+                    "program clock (PCR) jumps {:.2} s at {:.2} s into {}",
+                    j,
+                    f.ts_pcr_jump_at_s.unwrap_or(0.0),
+                    f.file_name()
+                ),
                 json!({"jump_s": j, "at_s": f.ts_pcr_jump_at_s}),
             );
         }
@@ -66,7 +79,10 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 None,
                 None,
                 None,
-                format!("{n} continuity-counter errors in {}: transport packets missing or inserted", f.file_name()),
+                format!(
+                    "{n} continuity-counter errors in {}: transport packets missing or inserted",
+                    f.file_name()
+                ),
                 json!({"continuity_errors": n}),
             );
         }

@@ -348,7 +348,10 @@ pub fn runs_batch(rows: &[RunRow]) -> Result<RecordBatch, StoreError> {
 pub fn sessions_batch(rows: &[SessionRow]) -> Result<RecordBatch, StoreError> {
     let mut c = Cols::new();
     c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));
-    c.str("session_id", rows.iter().map(|r| Some(r.session_id.as_str())));
+    c.str(
+        "session_id",
+        rows.iter().map(|r| Some(r.session_id.as_str())),
+    );
     c.str("device_id", rows.iter().map(|r| Some(r.device_id.as_str())));
     c.str("officer_ids", rows.iter().map(|r| r.officer_ids.as_deref()));
     c.str("unit", rows.iter().map(|r| r.unit.as_deref()));
@@ -358,19 +361,28 @@ pub fn sessions_batch(rows: &[SessionRow]) -> Result<RecordBatch, StoreError> {
     c.f64("recorded_s", rows.iter().map(|r| Some(r.recorded_s)));
     c.f64("missing_s", rows.iter().map(|r| Some(r.missing_s)));
     c.i64("finding_count", rows.iter().map(|r| Some(r.finding_count)));
-    c.str("first_path", rows.iter().map(|r| Some(r.first_path.as_str())));
+    c.str(
+        "first_path",
+        rows.iter().map(|r| Some(r.first_path.as_str())),
+    );
     c.str("last_path", rows.iter().map(|r| Some(r.last_path.as_str())));
     c.finish("sessions")
 }
 
 pub fn findings_batch(rows: &[FindingRow]) -> Result<RecordBatch, StoreError> {
     let mut c = Cols::new();
-    c.str("finding_id", rows.iter().map(|r| Some(r.finding_id.as_str())));
+    c.str(
+        "finding_id",
+        rows.iter().map(|r| Some(r.finding_id.as_str())),
+    );
     c.str("kind", rows.iter().map(|r| Some(r.kind.as_str())));
     c.str("severity", rows.iter().map(|r| Some(r.severity.as_str())));
     c.str("rule_id", rows.iter().map(|r| Some(r.rule_id.as_str())));
     c.str("article", rows.iter().map(|r| Some(r.article.as_str())));
-    c.str("article_gloss", rows.iter().map(|r| Some(r.article_gloss.as_str())));
+    c.str(
+        "article_gloss",
+        rows.iter().map(|r| Some(r.article_gloss.as_str())),
+    );
     c.str("message", rows.iter().map(|r| Some(r.message.as_str())));
     c.str("path", rows.iter().map(|r| r.path.as_deref()));
     c.str("session_id", rows.iter().map(|r| r.session_id.as_deref()));
@@ -408,41 +420,93 @@ pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
 
 /// Reads every batch of a Parquet file (the warehouse's own tables only).
 pub fn read_parquet(path: &std::path::Path) -> Result<Vec<RecordBatch>, StoreError> {
-    let f = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
-    let perr = |source| StoreError::Parquet { path: path.to_path_buf(), source };
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?.with_batch_size(8192).build().map_err(perr)?;
-    reader.collect::<Result<Vec<_>, _>>().map_err(|e| StoreError::Arrow { table: "read", source: e })
+    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let perr = |source| StoreError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(perr)?
+        .with_batch_size(8192)
+        .build()
+        .map_err(perr)?;
+    reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Arrow {
+            table: "read",
+            source: e,
+        })
 }
 
 /// Replaces the `session_id` column of a `files` batch; `ids[i]` is row `i`'s session.
-pub fn with_session_ids(batch: &RecordBatch, ids: &[Option<&str>]) -> Result<RecordBatch, StoreError> {
+pub fn with_session_ids(
+    batch: &RecordBatch,
+    ids: &[Option<&str>],
+) -> Result<RecordBatch, StoreError> {
     let schema = batch.schema();
-    let idx = schema.index_of("session_id").map_err(|source| StoreError::Arrow { table: "files", source })?;
+    let idx = schema
+        .index_of("session_id")
+        .map_err(|source| StoreError::Arrow {
+            table: "files",
+            source,
+        })?;
     let mut cols = batch.columns().to_vec();
     cols[idx] = Arc::new(ids.iter().copied().collect::<StringArray>());
-    RecordBatch::try_new(schema, cols).map_err(|source| StoreError::Arrow { table: "files", source })
+    RecordBatch::try_new(schema, cols).map_err(|source| StoreError::Arrow {
+        table: "files",
+        source,
+    })
 }
 
 /// Rewrites the staged `files` table with each row's session id, batch by batch (memory stays
 /// bounded). Only recaudit's own staged file is read, never the evidence.
-pub fn fill_session_ids(staging: &mut warehouse::Staging, file_name: &str, ids: &[Option<String>]) -> Result<(), StoreError> {
+pub fn fill_session_ids(
+    staging: &mut warehouse::Staging,
+    file_name: &str,
+    ids: &[Option<String>],
+) -> Result<(), StoreError> {
     let src = staging.path_of("files", file_name);
     let tmp_name = format!("{file_name}.rewrite");
-    let f = std::fs::File::open(&src).map_err(|source| StoreError::Io { path: src.clone(), source })?;
-    let perr = |source| StoreError::Parquet { path: src.clone(), source };
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?.with_batch_size(4096).build().map_err(perr)?;
-    let mut w = staging.writer("files", &tmp_name, arrow_array::RecordBatchReader::schema(&reader))?;
+    let f = std::fs::File::open(&src).map_err(|source| StoreError::Io {
+        path: src.clone(),
+        source,
+    })?;
+    let perr = |source| StoreError::Parquet {
+        path: src.clone(),
+        source,
+    };
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(perr)?
+        .with_batch_size(4096)
+        .build()
+        .map_err(perr)?;
+    let mut w = staging.writer(
+        "files",
+        &tmp_name,
+        arrow_array::RecordBatchReader::schema(&reader),
+    )?;
     let mut row = 0usize;
     for b in reader {
-        let b = b.map_err(|source| StoreError::Arrow { table: "files", source })?;
+        let b = b.map_err(|source| StoreError::Arrow {
+            table: "files",
+            source,
+        })?;
         let n = b.num_rows();
-        let slice: Vec<Option<&str>> = (row..row + n).map(|i| ids.get(i).and_then(|s| s.as_deref())).collect();
+        let slice: Vec<Option<&str>> = (row..row + n)
+            .map(|i| ids.get(i).and_then(|s| s.as_deref()))
+            .collect();
         w.write(&with_session_ids(&b, &slice)?)?;
         row += n;
     }
     w.finish()?;
     let tmp = staging.path_of("files", &tmp_name);
-    std::fs::rename(&tmp, &src).map_err(|source| StoreError::Io { path: src.clone(), source })
+    std::fs::rename(&tmp, &src).map_err(|source| StoreError::Io {
+        path: src.clone(),
+        source,
+    })
 }
 
 /// Reads the `findings` table of a warehouse back into rows.
@@ -450,27 +514,60 @@ pub fn read_findings(warehouse: &std::path::Path) -> Result<Vec<FindingRow>, Sto
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Float64Type, TimestampMicrosecondType};
     let dir = warehouse.join("findings");
-    let rd = std::fs::read_dir(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
-    let mut files: Vec<std::path::PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
+    let rd = std::fs::read_dir(&dir).map_err(|source| StoreError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut files: Vec<std::path::PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
     files.sort();
     let mut out = Vec::new();
     for f in files {
         for b in read_parquet(&f)? {
-            let col = |name: &str| b.column_by_name(name).ok_or_else(|| StoreError::Invalid { path: f.clone(), message: format!("findings table has no column {name}") });
+            let col = |name: &str| {
+                b.column_by_name(name).ok_or_else(|| StoreError::Invalid {
+                    path: f.clone(),
+                    message: format!("findings table has no column {name}"),
+                })
+            };
             let s = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
                 let c = col(name)?;
-                let a = c.as_string_opt::<i32>().ok_or_else(|| StoreError::Invalid { path: f.clone(), message: format!("column {name} is not text") })?;
-                Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i).to_string())).collect())
+                let a = c
+                    .as_string_opt::<i32>()
+                    .ok_or_else(|| StoreError::Invalid {
+                        path: f.clone(),
+                        message: format!("column {name} is not text"),
+                    })?;
+                Ok((0..a.len())
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
+                    .collect())
             };
             let fl = |name: &str| -> Result<Vec<Option<f64>>, StoreError> {
                 let c = col(name)?;
-                let a = c.as_primitive_opt::<Float64Type>().ok_or_else(|| StoreError::Invalid { path: f.clone(), message: format!("column {name} is not a double") })?;
-                Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect())
+                let a = c
+                    .as_primitive_opt::<Float64Type>()
+                    .ok_or_else(|| StoreError::Invalid {
+                        path: f.clone(),
+                        message: format!("column {name} is not a double"),
+                    })?;
+                Ok((0..a.len())
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+                    .collect())
             };
             let at = {
                 let c = col("at")?;
-                let a = c.as_primitive_opt::<TimestampMicrosecondType>().ok_or_else(|| StoreError::Invalid { path: f.clone(), message: "column at is not a timestamp".into() })?;
-                (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect::<Vec<_>>()
+                let a = c
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+                    .ok_or_else(|| StoreError::Invalid {
+                        path: f.clone(),
+                        message: "column at is not a timestamp".into(),
+                    })?;
+                (0..a.len())
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+                    .collect::<Vec<_>>()
             };
             let (id, kind, sev, rule, art, gloss, msg, path, sess, dev, off, unit, run, det) = (
                 s("finding_id")?,
