@@ -80,7 +80,7 @@ impl Default for RuleSettings {
             session_pause_s: 600.0,
             gap_tolerance_s: 2.0,
             overlap_tolerance_s: 2.0,
-            internal_jump_s: 1.0,
+            internal_jump_s: 0.5,
             time_mismatch_tolerance_s: 60.0,
             earliest_plausible_year: 2010,
             future_tolerance_s: 86_400.0,

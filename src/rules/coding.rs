@@ -10,8 +10,29 @@
 
 use serde_json::json;
 
+use std::collections::HashMap;
+
 use super::{Ctx, Findings, Target, majority};
 use crate::catalog::FileFacts;
+
+/// For each device, the coding signature shared by a majority (at least two) of its readable
+/// recordings.
+pub fn device_norms<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, String> {
+    let mut by_device: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
+    for f in ctx
+        .facts
+        .iter()
+        .filter(|f| f.status.as_ref() == "ok" && f.is_recording())
+    {
+        if let Some(d) = f.device_id.as_deref() {
+            by_device.entry(d).or_default().push(f);
+        }
+    }
+    by_device
+        .into_iter()
+        .filter_map(|(d, files)| majority(files.iter().map(|f| signature(f)), 2).map(|n| (d, n)))
+        .collect()
+}
 
 /// The coding parameters a recorder keeps constant within a recording.
 pub fn signature(f: &FileFacts) -> String {
@@ -80,8 +101,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             );
         }
     }
+    let device_norm = device_norms(ctx);
     for s in &ctx.sessions.list {
-        if s.members.len() < 3 {
+        if s.members.len() < 2 {
             continue;
         }
         let ok: Vec<&FileFacts> = s
@@ -90,9 +112,15 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .map(|&i| &ctx.facts[i])
             .filter(|f| f.status.as_ref() == "ok")
             .collect();
-        let Some(norm) = majority(ok.iter().map(|f| signature(f)), 2) else {
-            continue;
-        };
+        // The session's own majority; in a short session, the device's habit when at least one
+        // member follows it.
+        let norm = majority(ok.iter().map(|f| signature(f)), 2).or_else(|| {
+            device_norm
+                .get(s.device.as_str())
+                .filter(|n| ok.iter().any(|f| &signature(f) == *n))
+                .cloned()
+        });
+        let Some(norm) = norm else { continue };
         let example = ok
             .iter()
             .find(|f| signature(f) == norm)

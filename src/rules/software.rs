@@ -183,10 +183,10 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 .map(|f| coding::describe(f))
                 .unwrap_or_default();
             for f in files.iter().filter(|f| coding::signature(f) != norm) {
-                // Inside a session of three or more, the inserted-footage rule judges it.
-                let in_big_session = ctx.sessions.of_file[f.row]
-                    .is_some_and(|k| ctx.sessions.list[k].members.len() >= 3);
-                if in_big_session {
+                // Inside a session of several files, the inserted-footage rule judges it.
+                let in_session = ctx.sessions.of_file[f.row]
+                    .is_some_and(|k| ctx.sessions.list[k].members.len() >= 2);
+                if in_session {
                     continue;
                 }
                 out.add(

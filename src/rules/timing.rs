@@ -5,7 +5,7 @@
 //! beyond the track's usual step (ISO BMFF `stts`/`trun`, MPEG-TS decode times); a fragment
 //! whose `tfdt` does not continue the previous fragment; an MPEG-TS PCR jump; MPEG-TS
 //! continuity-counter errors (packets removed or inserted). A jump must exceed
-//! `internal_jump_s` (default 1 s): a dropped frame is not a cut. Example: a 30 s clip whose
+//! `internal_jump_s` (default 0.5 s): a dropped frame is not a cut. Example: a 30 s clip whose
 //! frame at 12 s lasts 5.04 s instead of 0.04 s: a 5 s jump at offset 12 s.
 
 use serde_json::json;
