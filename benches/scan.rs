@@ -7,6 +7,9 @@ use std::io::Write;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use recaudit::analyse::analyse;
+use recaudit::catalog::FileFacts;
+use recaudit::config::RuleSettings;
 use recaudit::media;
 use recaudit::read::{ReadOptions, read_file};
 
@@ -91,5 +94,81 @@ fn parsing(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, hashing, parsing);
+/// A synthetic catalog of `n` files: recorders with 5-minute segments in sessions, a few gaps,
+/// skipped numbers and odd files, shaped like the facts a real scan produces.
+fn synthetic_catalog(n: usize) -> Vec<FileFacts> {
+    let mut out = Vec::with_capacity(n);
+    let per_device = 300;
+    let mut x: u64 = 42;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for i in 0..n {
+        let dev = i / per_device;
+        let k = (i % per_device) as i64;
+        let session = k / 6;
+        let seq = (k % 6) as i32 + 1;
+        let start = 1_773_280_800_000_000i64 + dev as i64 * 1_000 + session * 4 * 3_600_000_000 + (k % 6) * 300_000_000;
+        let r = rnd() % 1000;
+        let start = if r == 0 { start + 30_000_000 } else { start };
+        let seq = if r == 1 { seq + 1 } else { seq };
+        out.push(FileFacts {
+            row: i,
+            path: format!("/srv/evidence/unit{}/DSJ-{dev:07}/20260312/DSJ-{dev:07}_OF{}_{start}_{seq:04}.MP4", dev % 17, dev % 997).into(),
+            status: if r == 2 { "truncated".into() } else { "ok".into() },
+            size_bytes: 150_000_000,
+            blake3: Some(format!("{:016x}{:016x}{:016x}{:016x}", rnd(), rnd(), rnd(), i).into()),
+            container: Some("mp4".into()),
+            extension_matches: Some(true),
+            media_kind: Some("video".into()),
+            device_id: Some(format!("DSJ-{dev:07}").into()),
+            officer_id: Some(format!("OF{}", dev % 997).into()),
+            unit: Some(format!("unit{}", dev % 17).into()),
+            segment_seq: Some(seq),
+            name_time_us: Some(start),
+            creation_time_us: Some(start - if r == 3 { 7_200_000_000 } else { 0 }),
+            creation_time_basis: Some("utc".into()),
+            duration_s: Some(300.0),
+            encoder: Some("ZFZX DSJ V2.1".into()),
+            handler_names: Some("VideoHandler;SoundHandler".into()),
+            compressor_names: Some("H.264".into()),
+            major_brand: Some("isom".into()),
+            top_level_layout: Some("ftyp,mdat,moov".into()),
+            edit_list_entries: Some(2),
+            stream_count: Some(2),
+            video_codec: Some("h264".into()),
+            video_profile: Some("Main".into()),
+            width: Some(if r == 4 { 1280 } else { 1920 }),
+            height: Some(if r == 4 { 720 } else { 1080 }),
+            frame_rate: Some(25.0),
+            audio_codec: Some("aac".into()),
+            audio_sample_rate: Some(16000),
+            audio_channels: Some(1),
+            sample_descriptions_max: Some(1),
+            parameter_sets_max: Some(1),
+            max_jump_s: if r == 5 { Some(3.0) } else { None },
+            ..Default::default()
+        });
+    }
+    out
+}
+
+fn analysis(c: &mut Criterion) {
+    let settings = RuleSettings::default();
+    let mut g = c.benchmark_group("sessions_and_rules");
+    g.sample_size(10);
+    for n in [100_000usize, 1_000_000] {
+        let facts = synthetic_catalog(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("{n}_files"), |b| {
+            b.iter(|| black_box(analyse(&facts, &settings, chrono_tz::Asia::Shanghai, "bench", 1_800_000_000_000_000).findings.len()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, hashing, parsing, analysis);
 criterion_main!(benches);

@@ -24,19 +24,17 @@ pub fn analyse(
     now_us: i64,
 ) -> Analysis {
     let sess = sessions::build(facts, settings.session_pause_s);
-    let ctx = Ctx {
-        facts,
-        sessions: &sess,
-        settings,
-        tz,
-        now_us,
-        run_id,
-    };
+    let ctx = Ctx::new(facts, &sess, settings, tz, now_us, run_id);
     let findings = rules::evaluate(&ctx);
-    let mut per_session = std::collections::HashMap::<&str, i64>::new();
+    // Findings and missing seconds per session, in one pass over the findings.
+    let mut per_session = std::collections::HashMap::<&str, (i64, f64)>::new();
     for f in &findings {
         if let Some(s) = f.session_id.as_deref() {
-            *per_session.entry(s).or_insert(0) += 1;
+            let e = per_session.entry(s).or_insert((0, 0.0));
+            e.0 += 1;
+            if f.kind == "gap" || f.kind == "missing_segment" {
+                e.1 += f.magnitude_s.unwrap_or(0.0);
+            }
         }
     }
     let sessions = sess
@@ -64,8 +62,8 @@ pub fn analyse(
                     .filter_map(|f| f.duration_s)
                     .filter(|d| d.is_finite())
                     .sum(),
-                missing_s: rules::continuity::missing_seconds(&findings, &s.id),
-                finding_count: per_session.get(s.id.as_str()).copied().unwrap_or(0),
+                missing_s: per_session.get(s.id.as_str()).map_or(0.0, |e| e.1),
+                finding_count: per_session.get(s.id.as_str()).map_or(0, |e| e.0),
                 first_path: members
                     .first()
                     .map(|f| f.path.to_string())

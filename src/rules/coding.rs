@@ -17,7 +17,7 @@ use crate::catalog::FileFacts;
 
 /// For each device, the coding signature shared by a majority (at least two) of its readable
 /// recordings.
-pub fn device_norms<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, String> {
+pub fn device_norms<'a>(ctx: &'a Ctx<'a>) -> HashMap<&'a str, &'a str> {
     let mut by_device: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
     for f in ctx
         .facts
@@ -30,7 +30,7 @@ pub fn device_norms<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, String> {
     }
     by_device
         .into_iter()
-        .filter_map(|(d, files)| majority(files.iter().map(|f| signature(f)), 2).map(|n| (d, n)))
+        .filter_map(|(d, files)| majority(files.iter().map(|f| ctx.sig(f)), 2).map(|n| (d, n)))
         .collect()
 }
 
@@ -114,19 +114,19 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .collect();
         // The session's own majority; in a short session, the device's habit when at least one
         // member follows it.
-        let norm = majority(ok.iter().map(|f| signature(f)), 2).or_else(|| {
+        let norm = majority(ok.iter().map(|f| ctx.sig(f)), 2).or_else(|| {
             device_norm
                 .get(s.device.as_str())
-                .filter(|n| ok.iter().any(|f| &signature(f) == *n))
-                .cloned()
+                .filter(|n| ok.iter().any(|f| ctx.sig(f) == **n))
+                .copied()
         });
         let Some(norm) = norm else { continue };
         let example = ok
             .iter()
-            .find(|f| signature(f) == norm)
+            .find(|f| ctx.sig(f) == norm)
             .map(|f| describe(f))
             .unwrap_or_default();
-        for f in ok.iter().filter(|f| signature(f) != norm) {
+        for f in ok.iter().filter(|f| ctx.sig(f) != norm) {
             out.add(
                 "INS-SESSION",
                 Target {
@@ -142,7 +142,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     f.file_name(),
                     describe(f)
                 ),
-                json!({"file": signature(f), "session": norm}),
+                json!({"file": ctx.sig(f), "session": norm}),
             );
         }
     }

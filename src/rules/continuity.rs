@@ -123,14 +123,3 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         prev_session_last = sess.members.last().map(|&l| (l, sess.device.as_str()));
     }
 }
-
-/// Seconds of recording missing inside a session (gaps and skipped segments), for `sessions`.
-pub fn missing_seconds(rows: &[crate::catalog::FindingRow], session: &str) -> f64 {
-    rows.iter()
-        .filter(|r| {
-            r.session_id.as_deref() == Some(session)
-                && (r.kind == "gap" || r.kind == "missing_segment")
-        })
-        .filter_map(|r| r.magnitude_s)
-        .sum()
-}

@@ -256,6 +256,26 @@ pub struct Ctx<'a> {
     /// When the scan ran (UTC microseconds): later recording times are in the future.
     pub now_us: i64,
     pub run_id: &'a str,
+    /// Each file's coding signature and software fingerprint, computed once.
+    pub signatures: Vec<String>,
+    pub fingerprints: Vec<String>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(facts: &'a [FileFacts], sessions: &'a Sessions, settings: &'a RuleSettings, tz: chrono_tz::Tz, now_us: i64, run_id: &'a str) -> Self {
+        use rayon::prelude::*;
+        let signatures = facts.par_iter().map(coding::signature).collect();
+        let fingerprints = facts.par_iter().map(software::fingerprint).collect();
+        Ctx { facts, sessions, settings, tz, now_us, run_id, signatures, fingerprints }
+    }
+
+    pub fn sig(&self, f: &FileFacts) -> &str {
+        self.signatures.get(f.row).map_or("", |s| s.as_str())
+    }
+
+    pub fn fp(&self, f: &FileFacts) -> &str {
+        self.fingerprints.get(f.row).map_or("", |s| s.as_str())
+    }
 }
 
 impl Ctx<'_> {

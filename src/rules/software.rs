@@ -138,8 +138,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         if files.len() < 3 {
             continue;
         }
-        if let Some(norm) = majority(files.iter().map(|f| fingerprint(f)), 2) {
-            for f in files.iter().filter(|f| fingerprint(f) != norm) {
+        if let Some(norm) = majority(files.iter().map(|f| ctx.fp(f)), 2) {
+            for f in files.iter().filter(|f| ctx.fp(f) != norm) {
                 out.add(
                     "ENC-FINGERPRINT",
                     Target {
@@ -152,9 +152,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     format!(
                         "{} was not written like this device's other files: {} instead of {norm}",
                         f.file_name(),
-                        fingerprint(f)
+                        ctx.fp(f)
                     ),
-                    json!({"file": fingerprint(f), "device": norm}),
+                    json!({"file": ctx.fp(f), "device": norm}),
                 );
             }
         }
@@ -176,13 +176,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 );
             }
         }
-        if let Some(norm) = majority(files.iter().map(|f| coding::signature(f)), 2) {
+        if let Some(norm) = majority(files.iter().map(|f| ctx.sig(f)), 2) {
             let example = files
                 .iter()
-                .find(|f| coding::signature(f) == norm)
+                .find(|f| ctx.sig(f) == norm)
                 .map(|f| coding::describe(f))
                 .unwrap_or_default();
-            for f in files.iter().filter(|f| coding::signature(f) != norm) {
+            for f in files.iter().filter(|f| ctx.sig(f) != norm) {
                 // Inside a session of several files, the inserted-footage rule judges it.
                 let in_session = ctx.sessions.of_file[f.row]
                     .is_some_and(|k| ctx.sessions.list[k].members.len() >= 2);
@@ -203,7 +203,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                         f.file_name(),
                         coding::describe(f)
                     ),
-                    json!({"file": coding::signature(f), "device": norm}),
+                    json!({"file": ctx.sig(f), "device": norm}),
                 );
             }
         }
