@@ -111,14 +111,26 @@ fn synthetic_catalog(n: usize) -> Vec<FileFacts> {
         let k = (i % per_device) as i64;
         let session = k / 6;
         let seq = (k % 6) as i32 + 1;
-        let start = 1_773_280_800_000_000i64 + dev as i64 * 1_000 + session * 4 * 3_600_000_000 + (k % 6) * 300_000_000;
+        let start = 1_773_280_800_000_000i64
+            + dev as i64 * 1_000
+            + session * 4 * 3_600_000_000
+            + (k % 6) * 300_000_000;
         let r = rnd() % 1000;
         let start = if r == 0 { start + 30_000_000 } else { start };
         let seq = if r == 1 { seq + 1 } else { seq };
         out.push(FileFacts {
             row: i,
-            path: format!("/srv/evidence/unit{}/DSJ-{dev:07}/20260312/DSJ-{dev:07}_OF{}_{start}_{seq:04}.MP4", dev % 17, dev % 997).into(),
-            status: if r == 2 { "truncated".into() } else { "ok".into() },
+            path: format!(
+                "/srv/evidence/unit{}/DSJ-{dev:07}/20260312/DSJ-{dev:07}_OF{}_{start}_{seq:04}.MP4",
+                dev % 17,
+                dev % 997
+            )
+            .into(),
+            status: if r == 2 {
+                "truncated".into()
+            } else {
+                "ok".into()
+            },
             size_bytes: 150_000_000,
             blake3: Some(format!("{:016x}{:016x}{:016x}{:016x}", rnd(), rnd(), rnd(), i).into()),
             container: Some("mp4".into()),
@@ -164,7 +176,19 @@ fn analysis(c: &mut Criterion) {
         let facts = synthetic_catalog(n);
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(format!("{n}_files"), |b| {
-            b.iter(|| black_box(analyse(&facts, &settings, chrono_tz::Asia::Shanghai, "bench", 1_800_000_000_000_000).findings.len()))
+            b.iter(|| {
+                black_box(
+                    analyse(
+                        &facts,
+                        &settings,
+                        chrono_tz::Asia::Shanghai,
+                        "bench",
+                        1_800_000_000_000_000,
+                    )
+                    .findings
+                    .len(),
+                )
+            })
         });
     }
     g.finish();

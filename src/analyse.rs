@@ -2,12 +2,12 @@
 //! store. Takes the compact facts of every file, returns the `sessions` and `findings` rows and
 //! each file's session. No I/O, so it is benchmarked on synthetic catalogs of a million files.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::catalog::{FileFacts, FindingRow, SessionRow};
 use crate::config::RuleSettings;
 use crate::rules::{self, Ctx};
-use crate::sessions;
+use crate::sessions::{self, Sessions};
 
 pub struct Analysis {
     pub sessions: Vec<SessionRow>,
@@ -16,6 +16,7 @@ pub struct Analysis {
     pub session_of: Vec<Option<String>>,
 }
 
+/// Sessions, findings and session ids in one call.
 pub fn analyse(
     facts: &[FileFacts],
     settings: &RuleSettings,
@@ -24,10 +25,35 @@ pub fn analyse(
     now_us: i64,
 ) -> Analysis {
     let sess = sessions::build(facts, settings.session_pause_s);
-    let ctx = Ctx::new(facts, &sess, settings, tz, now_us, run_id);
+    let (sessions, findings) = analyse_sessions(facts, &sess, settings, tz, run_id, now_us);
+    Analysis {
+        sessions,
+        findings,
+        session_of: session_ids(&sess),
+    }
+}
+
+/// Each file's session id, by its row in `files`.
+pub fn session_ids(sess: &Sessions) -> Vec<Option<String>> {
+    sess.of_file
+        .iter()
+        .map(|k| k.map(|k| sess.list[k].id.clone()))
+        .collect()
+}
+
+/// The rules over built sessions: the `sessions` and `findings` rows.
+pub fn analyse_sessions(
+    facts: &[FileFacts],
+    sess: &Sessions,
+    settings: &RuleSettings,
+    tz: chrono_tz::Tz,
+    run_id: &str,
+    now_us: i64,
+) -> (Vec<SessionRow>, Vec<FindingRow>) {
+    let ctx = Ctx::new(facts, sess, settings, tz, now_us, run_id);
     let findings = rules::evaluate(&ctx);
     // Findings and missing seconds per session, in one pass over the findings.
-    let mut per_session = std::collections::HashMap::<&str, (i64, f64)>::new();
+    let mut per_session = HashMap::<&str, (i64, f64)>::new();
     for f in &findings {
         if let Some(s) = f.session_id.as_deref() {
             let e = per_session.entry(s).or_insert((0, 0.0));
@@ -37,7 +63,7 @@ pub fn analyse(
             }
         }
     }
-    let sessions = sess
+    let rows = sess
         .list
         .iter()
         .map(|s| {
@@ -47,6 +73,7 @@ pub fn analyse(
                 .filter_map(|f| f.officer_id.as_deref())
                 .collect();
             let units: BTreeSet<&str> = members.iter().filter_map(|f| f.unit.as_deref()).collect();
+            let (count, missing) = per_session.get(s.id.as_str()).copied().unwrap_or((0, 0.0));
             SessionRow {
                 run_id: run_id.to_string(),
                 session_id: s.id.clone(),
@@ -62,8 +89,8 @@ pub fn analyse(
                     .filter_map(|f| f.duration_s)
                     .filter(|d| d.is_finite())
                     .sum(),
-                missing_s: per_session.get(s.id.as_str()).map_or(0.0, |e| e.1),
-                finding_count: per_session.get(s.id.as_str()).map_or(0, |e| e.0),
+                missing_s: missing,
+                finding_count: count,
                 first_path: members
                     .first()
                     .map(|f| f.path.to_string())
@@ -75,14 +102,5 @@ pub fn analyse(
             }
         })
         .collect();
-    let session_of = sess
-        .of_file
-        .iter()
-        .map(|k| k.map(|k| sess.list[k].id.clone()))
-        .collect();
-    Analysis {
-        sessions,
-        findings,
-        session_of,
-    }
+    (rows, findings)
 }

@@ -16,6 +16,7 @@ use crate::config::{Config, ConfigError};
 use crate::media::{self, MediaInfo, ProblemKind, RecordedTime};
 use crate::pathinfo::{PathPatterns, local_to_utc};
 use crate::read::{self, IoMode, ReadOptions};
+use crate::sessions;
 use crate::store::{self, StoreError, warehouse::Warehouse};
 use crate::walk::{self, Entry, EntryKind, WalkError, WalkOptions};
 
@@ -169,7 +170,17 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         .build()
         .map_err(|e| ScanError::Threads(plan.threads, e.to_string()))?;
 
+    let timings = std::env::var_os("RECAUDIT_TIMINGS").is_some();
+    let phase = |name: &str| {
+        if timings {
+            eprintln!(
+                "recaudit: {name} done at {:.3} s",
+                clock.elapsed().as_secs_f64()
+            );
+        }
+    };
     let entries = pool.install(|| walk::walk(&plan.roots, &plan.walk));
+    phase("walk");
     progress.walked(entries.len() as u64, entries.iter().map(|e| e.size).sum());
 
     let ctx = Ctx {
@@ -209,21 +220,30 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
             Ok(())
         });
         for batch in entries.chunks(BATCH_FILES) {
-            let results: Vec<(FileRow, Vec<StreamRow>)> = match plan.io {
+            // The compact facts for sessions and rules are taken in the workers too.
+            let with_facts = |(f, s): (FileRow, Vec<StreamRow>)| {
+                let facts = FileFacts::from_row(0, &f);
+                (f, s, facts)
+            };
+            let results: Vec<(FileRow, Vec<StreamRow>, FileFacts)> = match plan.io {
                 // One read buffer per worker thread for the whole run.
                 IoMode::Parallel => pool.install(|| {
                     batch
                         .par_iter()
-                        .map(|e| READ_BUF.with_borrow_mut(|b| ctx.process(e, b)))
+                        .map(|e| with_facts(READ_BUF.with_borrow_mut(|b| ctx.process(e, b))))
                         .collect()
                 }),
-                IoMode::Sequential => batch.iter().map(|e| ctx.process(e, &mut buf)).collect(),
+                IoMode::Sequential => batch
+                    .iter()
+                    .map(|e| with_facts(ctx.process(e, &mut buf)))
+                    .collect(),
             };
             let mut files = Vec::with_capacity(results.len());
             let mut streams = Vec::new();
-            for (f, s) in results {
+            for (f, s, mut fact) in results {
                 tally.add(&f);
-                facts.push(FileFacts::from_row(facts.len(), &f));
+                fact.row = facts.len();
+                facts.push(fact);
                 files.push(f);
                 streams.extend(s);
             }
@@ -238,12 +258,32 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     });
     written?;
     drop(entries);
+    phase("read, hash, parse and write files/streams");
 
     // Sessions and findings over the whole catalog, then each file's session into `files`.
     progress.analysing();
-    let analysis = analyse::analyse(&facts, &plan.config.rules, tz, &run_id, started);
+    // Sessions first; then each file's session id goes into `files` on one thread while the
+    // rules run on the others.
+    let sess = sessions::build(&facts, plan.config.rules.session_pause_s);
+    let session_of = analyse::session_ids(&sess);
+    let (analysis, filled) = std::thread::scope(|scope| {
+        let fill = scope
+            .spawn(|| store::fill_session_ids(&mut staging, "part-00000.parquet", &session_of));
+        let (sessions, findings) = pool.install(|| {
+            analyse::analyse_sessions(&facts, &sess, &plan.config.rules, tz, &run_id, started)
+        });
+        (
+            analyse::Analysis {
+                sessions,
+                findings,
+                session_of: Vec::new(),
+            },
+            fill.join(),
+        )
+    });
+    filled.map_err(|_| ScanError::WriterPanicked)??;
     drop(facts);
-    store::fill_session_ids(&mut staging, "part-00000.parquet", &analysis.session_of)?;
+    phase("session ids into files");
     staging.write(
         "sessions",
         "part-00000.parquet",
@@ -308,6 +348,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
     let snapshot = wh.commit(staging)?;
+    phase("commit");
     Ok(RunSummary {
         run,
         warehouse: wh.root().to_path_buf(),

@@ -29,8 +29,11 @@ fn labelled() -> std::path::PathBuf {
     project().join("tests").join("fixtures").join("labelled")
 }
 
-fn scanned() -> &'static (tempfile::TempDir, Vec<Row>, Vec<Row>, Vec<Row>) {
-    static S: OnceLock<(tempfile::TempDir, Vec<Row>, Vec<Row>, Vec<Row>)> = OnceLock::new();
+/// The scanned corpus: its temp dir, and the findings, sessions and files tables.
+type Scanned = (tempfile::TempDir, Vec<Row>, Vec<Row>, Vec<Row>);
+
+fn scanned() -> &'static Scanned {
+    static S: OnceLock<Scanned> = OnceLock::new();
     S.get_or_init(|| {
         let t = tmp();
         let wh = t.path().join("wh");

@@ -262,11 +262,27 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(facts: &'a [FileFacts], sessions: &'a Sessions, settings: &'a RuleSettings, tz: chrono_tz::Tz, now_us: i64, run_id: &'a str) -> Self {
+    pub fn new(
+        facts: &'a [FileFacts],
+        sessions: &'a Sessions,
+        settings: &'a RuleSettings,
+        tz: chrono_tz::Tz,
+        now_us: i64,
+        run_id: &'a str,
+    ) -> Self {
         use rayon::prelude::*;
         let signatures = facts.par_iter().map(coding::signature).collect();
         let fingerprints = facts.par_iter().map(software::fingerprint).collect();
-        Ctx { facts, sessions, settings, tz, now_us, run_id, signatures, fingerprints }
+        Ctx {
+            facts,
+            sessions,
+            settings,
+            tz,
+            now_us,
+            run_id,
+            signatures,
+            fingerprints,
+        }
     }
 
     pub fn sig(&self, f: &FileFacts) -> &str {
@@ -384,15 +400,27 @@ impl<'a> Findings<'a> {
 
 /// Runs every rule family over the catalog.
 pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
-    let mut out = Findings::new(ctx);
-    continuity::check(ctx, &mut out);
-    timing::check(ctx, &mut out);
-    coding::check(ctx, &mut out);
-    software::check(ctx, &mut out);
-    clock::check(ctx, &mut out);
-    metadata::check(ctx, &mut out);
-    integrity::check(ctx, &mut out);
-    let mut rows = out.rows;
+    use rayon::prelude::*;
+    type Family = fn(&Ctx, &mut Findings);
+    let families: [Family; 7] = [
+        continuity::check,
+        timing::check,
+        coding::check,
+        software::check,
+        clock::check,
+        metadata::check,
+        integrity::check,
+    ];
+    // The families are independent: run them side by side.
+    let parts: Vec<Vec<FindingRow>> = families
+        .par_iter()
+        .map(|check| {
+            let mut out = Findings::new(ctx);
+            check(ctx, &mut out);
+            out.rows
+        })
+        .collect();
+    let mut rows: Vec<FindingRow> = parts.into_iter().flatten().collect();
     rows.sort_by(|a, b| {
         (&a.device_id, &a.session_id, &a.path, a.at_us, &a.rule_id).cmp(&(
             &b.device_id,
