@@ -77,6 +77,9 @@ struct Settings<'a> {
     allow_empty_root: bool,
 }
 
+/// The staged, uncompressed `files` table before session ids are filled in.
+const FILES_STAGED: &str = "staged.parquet.part";
+
 /// Files read and written per batch (one Parquet row group).
 const BATCH_FILES: usize = 4096;
 
@@ -193,10 +196,13 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     // Files are processed and written in batches so that memory stays flat however large the
     // tree: each batch becomes one row group of `files` and of `streams`.
     let mut staging = wh.stage(&run_id)?;
-    let mut files_w = staging.writer(
+    // `files` is staged uncompressed: it is rewritten with each file's session id (and
+    // compressed then) once the sessions are known.
+    let mut files_w = staging.writer_with(
         "files",
-        "part-00000.parquet",
+        FILES_STAGED,
         store::files_batch(&[])?.schema(),
+        false,
     )?;
     let mut streams_w = staging.writer(
         "streams",
@@ -268,7 +274,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let session_of = analyse::session_ids(&sess);
     let (analysis, filled) = std::thread::scope(|scope| {
         let fill = scope
-            .spawn(|| store::fill_session_ids(&mut staging, "part-00000.parquet", &session_of));
+            .spawn(|| store::fill_session_ids(&mut staging, FILES_STAGED, "part-00000.parquet", &session_of));
         let (sessions, findings) = pool.install(|| {
             analyse::analyse_sessions(&facts, &sess, &plan.config.rules, tz, &run_id, started)
         });

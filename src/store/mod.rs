@@ -461,15 +461,16 @@ pub fn with_session_ids(
     })
 }
 
-/// Rewrites the staged `files` table with each row's session id, batch by batch (memory stays
-/// bounded). Only recaudit's own staged file is read, never the evidence.
+/// Rewrites the staged `files` table `staged` into `file_name` with each row's session id,
+/// batch by batch (memory stays bounded), then removes `staged`. Only recaudit's own staged file
+/// is read, never the evidence.
 pub fn fill_session_ids(
     staging: &mut warehouse::Staging,
+    staged: &str,
     file_name: &str,
     ids: &[Option<String>],
 ) -> Result<(), StoreError> {
-    let src = staging.path_of("files", file_name);
-    let tmp_name = format!("{file_name}.rewrite");
+    let src = staging.path_of("files", staged);
     let f = std::fs::File::open(&src).map_err(|source| StoreError::Io {
         path: src.clone(),
         source,
@@ -485,7 +486,7 @@ pub fn fill_session_ids(
         .map_err(perr)?;
     let mut w = staging.writer(
         "files",
-        &tmp_name,
+        file_name,
         arrow_array::RecordBatchReader::schema(&reader),
     )?;
     let mut row = 0usize;
@@ -502,8 +503,7 @@ pub fn fill_session_ids(
         row += n;
     }
     w.finish()?;
-    let tmp = staging.path_of("files", &tmp_name);
-    std::fs::rename(&tmp, &src).map_err(|source| StoreError::Io {
+    std::fs::remove_file(&src).map_err(|source| StoreError::Io {
         path: src.clone(),
         source,
     })

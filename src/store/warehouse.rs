@@ -188,10 +188,27 @@ impl Staging {
         file_name: &str,
         schema: SchemaRef,
     ) -> Result<TableWriter, StoreError> {
+        self.writer_with(table, file_name, schema, true)
+    }
+
+    /// Like [`Staging::writer`]; `compress = false` for an intermediate file that will be
+    /// rewritten before the commit (compressing it would be work thrown away).
+    pub fn writer_with(
+        &mut self,
+        table: &str,
+        file_name: &str,
+        schema: SchemaRef,
+        compress: bool,
+    ) -> Result<TableWriter, StoreError> {
         let path = self.table_dir(table)?.join(file_name);
         let f = File::create(&path).map_err(io(&path))?;
+        let compression = if compress {
+            Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default())
+        } else {
+            Compression::UNCOMPRESSED
+        };
         let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+            .set_compression(compression)
             .set_created_by(format!("recaudit {}", env!("CARGO_PKG_VERSION")))
             .build();
         let clone = f.try_clone().map_err(io(&path))?;
