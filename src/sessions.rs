@@ -72,8 +72,8 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
             let (fa, fb) = (&facts[a], &facts[b]);
             fa.start_us()
                 .cmp(&fb.start_us())
-                .then(fa.segment_seq.cmp(&fb.segment_seq))
-                .then(fa.path.cmp(&fb.path))
+                .then_with(|| fa.segment_seq.cmp(&fb.segment_seq))
+                .then_with(|| fa.path.cmp(&fb.path))
         });
         let mut cur: Option<Session> = None;
         let mut last_seq: Option<i32> = None;

@@ -22,7 +22,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use super::StoreError;
 
@@ -207,10 +208,16 @@ impl Staging {
         } else {
             Compression::UNCOMPRESSED
         };
-        let props = WriterProperties::builder()
+        // Column-chunk statistics are enough for pruning and much cheaper to compute than
+        // per-page ones; columns that are nearly unique per row skip dictionary encoding.
+        let mut props = WriterProperties::builder()
             .set_compression(compression)
-            .set_created_by(format!("recaudit {}", env!("CARGO_PKG_VERSION")))
-            .build();
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_created_by(format!("recaudit {}", env!("CARGO_PKG_VERSION")));
+        for c in ["path", "path_bytes", "rel_path", "file_name", "blake3", "fs_inode", "mtime", "creation_time", "creation_time_raw", "name_time", "name_time_raw", "finding_id", "message", "details"] {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(c), false);
+        }
+        let props = props.build();
         let clone = f.try_clone().map_err(io(&path))?;
         let w = ArrowWriter::try_new(clone, schema, Some(props)).map_err(|source| {
             StoreError::Parquet {
