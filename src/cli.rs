@@ -66,6 +66,20 @@ Each finding names its article (e.g. 第十二条(五)) with an English gloss.
 Exit codes: 0 printed (even if there are no findings); 2 invalid command line; 3 the
 warehouse cannot be read.")]
     Findings(FindingsArgs),
+    /// Run SQL over the warehouse tables and the context tables.
+    #[command(after_help = "Examples:
+  recaudit query wh \"SELECT status, count(*) FROM files GROUP BY status\"
+  recaudit query wh --name case_review --param case_id=AJ-2026-031
+  recaudit query wh --name supervision --param from=2026-03-01 --param to=2026-04-01 --format csv --out sup.csv
+  recaudit query wh -f my-analysis.sql --format json
+  recaudit query --list
+
+Tables: files, streams, sessions, findings, runs (the warehouse) and devices, officers, cases,
+case_media, calendar (the context folder, default WAREHOUSE/context; CSV or Parquet).
+
+Exit codes: 0 printed; 2 SQL error (DataFusion's message), missing or unknown parameter,
+malformed context file (file, line and column named); 3 the warehouse cannot be read.")]
+    Query(QueryArgs),
     /// Write a synthetic evidence tree of recorder-like MP4 segments (for benchmarks and demos).
     #[command(after_help = "Examples:
   recaudit sample --out /tmp/evidence
@@ -170,6 +184,50 @@ pub struct FindingsArgs {
     pub config: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutFormat {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct QueryArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE", required_unless_present = "list")]
+    pub warehouse: Option<PathBuf>,
+    /// SQL to run (several statements may be separated by ';': the last one's rows are printed).
+    #[arg(value_name = "SQL", conflicts_with_all = ["file", "name"])]
+    pub sql: Option<String>,
+    /// Read the SQL from a file.
+    #[arg(long, short = 'f', value_name = "FILE", conflicts_with = "name")]
+    pub file: Option<PathBuf>,
+    /// Run a named analysis (see --list).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A parameter of the named analysis, as key=value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutFormat,
+    /// Write the result to this file instead of stdout (required for parquet).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Folder of context tables [default: WAREHOUSE/context].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// List the named analyses with purpose, article and parameters.
+    #[arg(long)]
+    pub list: bool,
+    /// Configuration file (for the time zone of context times).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct SampleArgs {
     /// Folder to write the tree into (created if missing).
@@ -218,6 +276,7 @@ pub fn main() -> i32 {
         Command::Scan(a) => run_scan(a),
         Command::Sample(a) => run_sample(a),
         Command::Findings(a) => run_findings(a),
+        Command::Query(a) => run_query(a),
     }
 }
 
@@ -544,4 +603,172 @@ fn run_findings(a: FindingsArgs) -> i32 {
     };
     print!("{}", report::render(&rows, format, tz));
     exit_codes::OK
+}
+
+fn run_query(a: QueryArgs) -> i32 {
+    use crate::query::{self, Engine, QueryError};
+    if a.list {
+        for q in query::named() {
+            println!("{:<16} {}", q.name, q.purpose);
+            println!("{:<16} article: {}", "", q.article);
+            for (p, d, doc) in &q.params {
+                println!(
+                    "{:<16} --param {p}=...{}  {doc}",
+                    "",
+                    d.as_ref()
+                        .map(|d| format!(" (default {d})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        return exit_codes::OK;
+    }
+    let Some(wh) = a.warehouse.clone() else {
+        eprintln!("recaudit query: a WAREHOUSE is required");
+        return exit_codes::USAGE;
+    };
+    let config = match a.config.as_deref().map(Config::load).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("recaudit query: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    let tz = match config.zone() {
+        Ok(z) => z,
+        Err(e) => {
+            eprintln!("recaudit query: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    let mut params = std::collections::BTreeMap::new();
+    for p in &a.params {
+        match p.split_once('=') {
+            Some((k, v)) => {
+                params.insert(k.trim().to_string(), v.to_string());
+            }
+            None => {
+                eprintln!("recaudit query: --param '{p}' must be KEY=VALUE");
+                return exit_codes::USAGE;
+            }
+        }
+    }
+    let sql = if let Some(n) = &a.name {
+        match query::named()
+            .into_iter()
+            .find(|q| q.name == n.as_str())
+            .ok_or_else(|| QueryError::UnknownQuery(n.clone()))
+            .and_then(|q| query::instantiate(&q, &params))
+        {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("recaudit query: {e}");
+                return exit_codes::USAGE;
+            }
+        }
+    } else if let Some(f) = &a.file {
+        match std::fs::read_to_string(f) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("recaudit query: cannot read {}: {e}", f.display());
+                return exit_codes::USAGE;
+            }
+        }
+    } else if let Some(s) = &a.sql {
+        s.clone()
+    } else {
+        eprintln!("recaudit query: give SQL, -f FILE or --name NAME (or --list)");
+        return exit_codes::USAGE;
+    };
+    if matches!(a.format, OutFormat::Parquet) && a.out.is_none() {
+        eprintln!("recaudit query: --format parquet needs --out FILE");
+        return exit_codes::USAGE;
+    }
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let context_dir = a.context.clone().unwrap_or_else(|| wh.join("context"));
+    let engine = match Engine::open(&wh, Some(&context_dir), tz, threads) {
+        Ok(e) => e,
+        Err(e @ QueryError::Warehouse { .. }) => {
+            eprintln!("recaudit query: {e}");
+            return exit_codes::RUN_FAILED;
+        }
+        Err(e) => {
+            eprintln!("recaudit query: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    let batches = match engine.run(&sql) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("recaudit query: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    match write_batches(&batches, a.format, a.out.as_deref()) {
+        Ok(()) => exit_codes::OK,
+        Err(e) => {
+            eprintln!("recaudit query: {e}");
+            exit_codes::RUN_FAILED
+        }
+    }
+}
+
+fn write_batches(
+    batches: &[arrow_array::RecordBatch],
+    format: OutFormat,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use datafusion::arrow;
+    use std::io::Write;
+    let mut sink: Box<dyn Write> = match out {
+        Some(_) if matches!(format, OutFormat::Parquet) => Box::new(std::io::sink()),
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        OutFormat::Table => writeln!(
+            sink,
+            "{}",
+            arrow::util::pretty::pretty_format_batches(batches)?
+        )?,
+        OutFormat::Csv => {
+            let mut w = arrow::csv::Writer::new(&mut sink);
+            for b in batches {
+                w.write(b)?;
+            }
+        }
+        OutFormat::Json => {
+            let mut w = arrow::json::ArrayWriter::new(&mut sink);
+            for b in batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+            writeln!(sink)?;
+        }
+        OutFormat::Parquet => {
+            // Parquet needs a file of its own (checked by the caller); the sink is unused.
+            let p = out.ok_or_else(|| anyhow::anyhow!("--format parquet needs --out FILE"))?;
+            let f = std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", p.display()))?;
+            let schema = batches
+                .first()
+                .map(|b| b.schema())
+                .unwrap_or_else(|| std::sync::Arc::new(arrow_schema::Schema::empty()));
+            let mut w = parquet::arrow::ArrowWriter::try_new(f, schema, None)?;
+            for b in batches {
+                w.write(b)?;
+            }
+            w.close()?;
+            return Ok(());
+        }
+    }
+    sink.flush()?;
+    Ok(())
 }

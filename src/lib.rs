@@ -3,12 +3,15 @@
 //! [`store`] (Parquet warehouse). [`cli`] is the only module that knows about the command line.
 
 pub mod analyse;
+pub mod calendar;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod exit_codes;
 pub mod media;
 pub mod pathinfo;
+pub mod query;
 pub mod read;
 pub mod report;
 pub mod rules;

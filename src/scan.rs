@@ -273,8 +273,14 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let sess = sessions::build(&facts, plan.config.rules.session_pause_s);
     let session_of = analyse::session_ids(&sess);
     let (analysis, filled) = std::thread::scope(|scope| {
-        let fill = scope
-            .spawn(|| store::fill_session_ids(&mut staging, FILES_STAGED, "part-00000.parquet", &session_of));
+        let fill = scope.spawn(|| {
+            store::fill_session_ids(
+                &mut staging,
+                FILES_STAGED,
+                "part-00000.parquet",
+                &session_of,
+            )
+        });
         let (sessions, findings) = pool.install(|| {
             analyse::analyse_sessions(&facts, &sess, &plan.config.rules, tz, &run_id, started)
         });

@@ -214,7 +214,22 @@ impl Staging {
             .set_compression(compression)
             .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_created_by(format!("recaudit {}", env!("CARGO_PKG_VERSION")));
-        for c in ["path", "path_bytes", "rel_path", "file_name", "blake3", "fs_inode", "mtime", "creation_time", "creation_time_raw", "name_time", "name_time_raw", "finding_id", "message", "details"] {
+        for c in [
+            "path",
+            "path_bytes",
+            "rel_path",
+            "file_name",
+            "blake3",
+            "fs_inode",
+            "mtime",
+            "creation_time",
+            "creation_time_raw",
+            "name_time",
+            "name_time_raw",
+            "finding_id",
+            "message",
+            "details",
+        ] {
             props = props.set_column_dictionary_enabled(ColumnPath::from(c), false);
         }
         let props = props.build();

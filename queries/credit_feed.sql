@@ -1,0 +1,31 @@
+-- purpose: per enterprise (unified social credit code), its enforcement actions and how completely they are evidenced; confidential cases left out
+-- article: 第二十七条 (social credit system); 第二十四条 (secrets and privacy excluded)
+-- evidenced: the case has footage; fully_evidenced: footage, no damaged file and no high finding.
+WITH media AS (
+  SELECT cm.case_id, f.path, f.status
+  FROM case_media cm
+  JOIN files f ON f.device_id = cm.device_id
+              AND COALESCE(f.name_time, f.creation_time) >= cm."from"
+              AND COALESCE(f.name_time, f.creation_time) <= cm."to"
+), per_case AS (
+  SELECT c.case_id, c.kind, c.enterprise, c.credit_code,
+         count(DISTINCT m.path) AS files,
+         sum(CASE WHEN m.status IN ('corrupt', 'truncated', 'unreadable') THEN 1 ELSE 0 END) AS damaged,
+         (SELECT count(*) FROM findings fi JOIN media m2 ON fi.path = m2.path
+           WHERE m2.case_id = c.case_id AND fi.severity = 'high') AS high_findings
+  FROM cases c LEFT JOIN media m ON m.case_id = c.case_id
+  WHERE NOT COALESCE(c.confidential, false)
+  GROUP BY c.case_id, c.kind, c.enterprise, c.credit_code
+)
+SELECT credit_code, enterprise,
+       count(*) AS actions,
+       sum(CASE WHEN kind = 'permit' THEN 1 ELSE 0 END) AS permits,
+       sum(CASE WHEN kind = 'inspection' THEN 1 ELSE 0 END) AS inspections,
+       sum(CASE WHEN kind = 'penalty' THEN 1 ELSE 0 END) AS penalties,
+       sum(CASE WHEN kind = 'coercion' THEN 1 ELSE 0 END) AS coercive_measures,
+       sum(CASE WHEN files > 0 THEN 1 ELSE 0 END) AS evidenced,
+       sum(CASE WHEN files > 0 AND COALESCE(damaged, 0) = 0 AND high_findings = 0 THEN 1 ELSE 0 END) AS fully_evidenced,
+       ROUND(CAST(sum(CASE WHEN files > 0 AND COALESCE(damaged, 0) = 0 AND high_findings = 0 THEN 1 ELSE 0 END) AS DOUBLE) / count(*), 3) AS evidenced_share
+FROM per_case
+GROUP BY credit_code, enterprise
+ORDER BY credit_code

@@ -1,0 +1,380 @@
+//! Context tables the bureau maintains beside the footage: devices, officers, cases, which
+//! recordings belong to which case, and the working-day calendar. Loaded from a folder of CSV
+//! (checked row by row: a malformed value is an error naming file, line and column) or Parquet
+//! files, into Arrow batches for the query layer. A table whose file is absent is empty.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::calendar::{Calendar, CalendarError};
+use crate::pathinfo::local_to_utc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error("{path}: line {line}, column '{column}': {message}")]
+    Value {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+#[derive(Clone, Copy)]
+enum Ty {
+    /// Text; `true` when a value is required.
+    Str(bool),
+    Bool,
+    Date,
+    /// Local time of the configured zone (`YYYY-MM-DD hh:mm:ss`) or RFC 3339 with an offset.
+    Time,
+    Choice(&'static [&'static str]),
+}
+
+struct TableSpec {
+    name: &'static str,
+    columns: &'static [(&'static str, Ty)],
+}
+
+const TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "devices",
+        columns: &[
+            ("device_id", Ty::Str(true)),
+            ("unit", Ty::Str(false)),
+            ("model", Ty::Str(false)),
+            ("explosion_proof", Ty::Bool),
+            ("commissioned", Ty::Date),
+            ("retired", Ty::Date),
+        ],
+    },
+    TableSpec {
+        name: "officers",
+        columns: &[
+            ("officer_id", Ty::Str(true)),
+            ("name", Ty::Str(false)),
+            ("unit", Ty::Str(false)),
+            ("active", Ty::Bool),
+        ],
+    },
+    TableSpec {
+        name: "cases",
+        columns: &[
+            ("case_id", Ty::Str(true)),
+            (
+                "kind",
+                Ty::Choice(&["permit", "inspection", "penalty", "coercion"]),
+            ),
+            ("enterprise", Ty::Str(false)),
+            ("credit_code", Ty::Str(false)),
+            ("industry", Ty::Str(false)),
+            ("opened", Ty::Date),
+            ("closed", Ty::Date),
+            ("site", Ty::Str(false)),
+            ("hazardous_site", Ty::Bool),
+            ("long_term_reason", Ty::Str(false)),
+            ("confidential", Ty::Bool),
+        ],
+    },
+    TableSpec {
+        name: "case_media",
+        columns: &[
+            ("case_id", Ty::Str(true)),
+            ("device_id", Ty::Str(true)),
+            ("from", Ty::Time),
+            ("to", Ty::Time),
+        ],
+    },
+];
+
+fn field(name: &str, t: Ty) -> Field {
+    let dt = match t {
+        Ty::Str(_) | Ty::Choice(_) => DataType::Utf8,
+        Ty::Bool => DataType::Boolean,
+        Ty::Date => DataType::Date32,
+        Ty::Time => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+    };
+    Field::new(name, dt, !matches!(t, Ty::Str(true)))
+}
+
+fn schema(spec: &TableSpec) -> SchemaRef {
+    Arc::new(Schema::new(
+        spec.columns
+            .iter()
+            .map(|(n, t)| field(n, *t))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// The names of the context tables, in order.
+pub fn table_names() -> Vec<&'static str> {
+    TABLES.iter().map(|t| t.name).chain(["calendar"]).collect()
+}
+
+/// A loaded context table: from CSV (as batches) or a Parquet file to register directly.
+pub enum Loaded {
+    Batch(RecordBatch),
+    Parquet(PathBuf),
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "是" => Some(true),
+        "false" | "no" | "n" | "0" | "否" => Some(false),
+        _ => None,
+    }
+}
+
+fn days_since_epoch(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
+}
+
+fn parse_time(s: &str, tz: chrono_tz::Tz) -> Option<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_micros());
+    }
+    let n = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    local_to_utc(n, tz).map(|s| s * 1_000_000)
+}
+
+fn load_csv(spec: &TableSpec, path: &Path, tz: chrono_tz::Tz) -> Result<RecordBatch, ContextError> {
+    let ferr = |message: String| ContextError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| ferr(e.to_string()))?;
+    let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?.clone();
+    let mut index = Vec::new();
+    for (name, _) in spec.columns {
+        index.push(
+            headers
+                .iter()
+                .position(|h| h.trim_start_matches('\u{feff}') == *name),
+        );
+    }
+    if let Some((name, _)) = spec
+        .columns
+        .iter()
+        .zip(&index)
+        .find(|(c, i)| i.is_none() && matches!(c.1, Ty::Str(true)))
+        .map(|(c, _)| c)
+    {
+        return Err(ferr(format!(
+            "missing required column '{name}' (header has: {})",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let mut cols: Vec<Box<dyn FnMut(Option<&str>, u64) -> Result<(), ContextError>>> = Vec::new();
+    let mut finish: Vec<Box<dyn FnMut() -> ArrayRef>> = Vec::new();
+    for (name, t) in spec.columns {
+        let name = name.to_string();
+        let p = path.to_path_buf();
+        let verr = move |line: u64, message: String| ContextError::Value {
+            path: p.clone(),
+            line,
+            column: name.clone(),
+            message,
+        };
+        match *t {
+            Ty::Str(_) | Ty::Choice(_) => {
+                let b = std::rc::Rc::new(std::cell::RefCell::new(StringBuilder::new()));
+                let b2 = b.clone();
+                let choices = if let Ty::Choice(c) = t {
+                    Some(*c)
+                } else {
+                    None
+                };
+                let required = matches!(t, Ty::Str(true));
+                cols.push(Box::new(move |v, line| {
+                    match v {
+                        Some(s) => {
+                            if let Some(c) = choices
+                                && !c.contains(&s)
+                            {
+                                return Err(verr(
+                                    line,
+                                    format!("'{s}' is not one of {}", c.join(", ")),
+                                ));
+                            }
+                            b.borrow_mut().append_value(s)
+                        }
+                        None if required => return Err(verr(line, "a value is required".into())),
+                        None => b.borrow_mut().append_null(),
+                    }
+                    Ok(())
+                }));
+                finish.push(Box::new(move || Arc::new(b2.borrow_mut().finish())));
+            }
+            Ty::Bool => {
+                let b = std::rc::Rc::new(std::cell::RefCell::new(BooleanBuilder::new()));
+                let b2 = b.clone();
+                cols.push(Box::new(move |v, line| {
+                    match v {
+                        Some(s) => b.borrow_mut().append_value(
+                            parse_bool(s)
+                                .ok_or_else(|| verr(line, format!("'{s}' is not true/false")))?,
+                        ),
+                        None => b.borrow_mut().append_null(),
+                    }
+                    Ok(())
+                }));
+                finish.push(Box::new(move || Arc::new(b2.borrow_mut().finish())));
+            }
+            Ty::Date => {
+                let b = std::rc::Rc::new(std::cell::RefCell::new(Date32Builder::new()));
+                let b2 = b.clone();
+                cols.push(Box::new(move |v, line| {
+                    match v {
+                        Some(s) => {
+                            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                                verr(line, format!("'{s}' is not a date (YYYY-MM-DD)"))
+                            })?;
+                            b.borrow_mut().append_value(days_since_epoch(d))
+                        }
+                        None => b.borrow_mut().append_null(),
+                    }
+                    Ok(())
+                }));
+                finish.push(Box::new(move || Arc::new(b2.borrow_mut().finish())));
+            }
+            _ => {
+                let b = std::rc::Rc::new(std::cell::RefCell::new(
+                    TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+                ));
+                let b2 = b.clone();
+                cols.push(Box::new(move |v, line| {
+                    match v {
+                        Some(s) => b
+                            .borrow_mut()
+                            .append_value(parse_time(s, tz).ok_or_else(|| {
+                            verr(
+                                line,
+                                format!(
+                                    "'{s}' is not a time (YYYY-MM-DD hh:mm:ss local, or RFC 3339)"
+                                ),
+                            )
+                        })?),
+                        None => b.borrow_mut().append_null(),
+                    }
+                    Ok(())
+                }));
+                finish.push(Box::new(move || Arc::new(b2.borrow_mut().finish())));
+            }
+        }
+    }
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| ferr(e.to_string()))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        for (k, push) in cols.iter_mut().enumerate() {
+            let v = index[k].and_then(|i| rec.get(i)).filter(|s| !s.is_empty());
+            push(v, line)?;
+        }
+    }
+    let arrays: Vec<ArrayRef> = finish.iter_mut().map(|f| f()).collect();
+    RecordBatch::try_new(schema(spec), arrays).map_err(|e| ferr(e.to_string()))
+}
+
+fn calendar_batch(cal: &Calendar) -> RecordBatch {
+    let days = cal.days();
+    let mut d = Date32Builder::new();
+    let mut w = BooleanBuilder::new();
+    let mut n = StringBuilder::new();
+    for (date, work, note) in days {
+        d.append_value(days_since_epoch(date));
+        w.append_value(work);
+        if note.is_empty() {
+            n.append_null()
+        } else {
+            n.append_value(note)
+        }
+    }
+    let schema = Schema::new(vec![
+        Field::new("date", DataType::Date32, false),
+        Field::new("is_workday", DataType::Boolean, false),
+        Field::new("note", DataType::Utf8, true),
+    ]);
+    let arrays: Vec<ArrayRef> = vec![
+        Arc::new(d.finish()),
+        Arc::new(w.finish()),
+        Arc::new(n.finish()),
+    ];
+    RecordBatch::try_new(Arc::new(schema), arrays)
+        .unwrap_or_else(|_| RecordBatch::new_empty(Arc::new(Schema::empty())))
+}
+
+/// The working-day calendar: the built-in one plus any `calendar*.csv` (recaudit's format) or
+/// `holiday-cn/*.json` / `*.json` (public format) files in the context folder.
+pub fn load_calendar(dir: Option<&Path>) -> Result<Calendar, ContextError> {
+    let mut cal = Calendar::built_in();
+    if let Some(dir) = dir {
+        let mut files = Vec::new();
+        for sub in [dir.to_path_buf(), dir.join("holiday-cn")] {
+            if let Ok(rd) = std::fs::read_dir(&sub) {
+                for e in rd.flatten() {
+                    let p = e.path();
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    if (name.starts_with("calendar") && name.ends_with(".csv"))
+                        || (sub != dir && name.ends_with(".json"))
+                    {
+                        files.push(p);
+                    }
+                }
+            }
+        }
+        files.sort();
+        for f in files {
+            cal.load_file(&f)?;
+        }
+    }
+    Ok(cal)
+}
+
+/// Loads every context table from `dir` (absent files give empty tables).
+pub fn load(
+    dir: Option<&Path>,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<(&'static str, Loaded)>, ContextError> {
+    let mut out = Vec::new();
+    for spec in TABLES {
+        let csv = dir.map(|d| d.join(format!("{}.csv", spec.name)));
+        let pq = dir.map(|d| d.join(format!("{}.parquet", spec.name)));
+        let loaded = match (csv, pq) {
+            (Some(c), _) if c.is_file() => Loaded::Batch(load_csv(spec, &c, tz)?),
+            (_, Some(p)) if p.is_file() => Loaded::Parquet(p),
+            _ => Loaded::Batch(RecordBatch::new_empty(schema(spec))),
+        };
+        out.push((spec.name, loaded));
+    }
+    out.push((
+        "calendar",
+        Loaded::Batch(calendar_batch(&load_calendar(dir)?)),
+    ));
+    Ok(out)
+}
+
+/// Column names of a context table, for documentation checks.
+pub fn schema_of(name: &str) -> Option<SchemaRef> {
+    if name == "calendar" {
+        return Some(calendar_batch(&Calendar::default()).schema());
+    }
+    TABLES.iter().find(|t| t.name == name).map(schema)
+}

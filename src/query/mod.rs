@@ -1,0 +1,271 @@
+//! SQL over the warehouse with DataFusion. One function builds the session and registers every
+//! warehouse table (each folder of Parquet files under the warehouse) and every context table;
+//! one runs SQL and returns record batches; printing lives in `cli`. Named analyses are the
+//! `queries/*.sql` files, compiled into the binary so it works from any folder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::execution::context::SessionContext;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig};
+
+use crate::context::{self, ContextError, Loaded};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("{0}")]
+    Sql(String),
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    #[error("warehouse {path}: {message}")]
+    Warehouse {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    #[error("query '{name}' needs parameter '{param}' ({doc}): pass --param {param}=VALUE")]
+    MissingParam {
+        name: String,
+        param: String,
+        doc: String,
+    },
+    #[error("unknown query '{0}'; `recaudit query --list` shows the named analyses")]
+    UnknownQuery(String),
+    #[error("query '{name}' has no parameter '{param}'; it takes: {known}")]
+    UnknownParam {
+        name: String,
+        param: String,
+        known: String,
+    },
+    #[error("cannot start the query runtime: {0}")]
+    Runtime(String),
+}
+
+/// A named analysis from `queries/`.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub purpose: String,
+    pub article: String,
+    /// (name, default, description)
+    pub params: Vec<(String, Option<String>, String)>,
+}
+
+const QUERIES: &[(&str, &str)] = &[
+    ("case_review", include_str!("../../queries/case_review.sql")),
+    ("supervision", include_str!("../../queries/supervision.sql")),
+    ("evaluation", include_str!("../../queries/evaluation.sql")),
+    (
+        "public_opinion",
+        include_str!("../../queries/public_opinion.sql"),
+    ),
+    ("decision", include_str!("../../queries/decision.sql")),
+    ("credit_feed", include_str!("../../queries/credit_feed.sql")),
+    (
+        "equipment_ratio",
+        include_str!("../../queries/equipment_ratio.sql"),
+    ),
+    (
+        "hazard_devices",
+        include_str!("../../queries/hazard_devices.sql"),
+    ),
+];
+
+/// Reads the header comment: `-- purpose: ...`, `-- article: ...`,
+/// `-- param: NAME [= DEFAULT] : description`.
+fn parse(name: &'static str, sql: &'static str) -> Named {
+    let mut n = Named {
+        name,
+        sql,
+        purpose: String::new(),
+        article: String::new(),
+        params: Vec::new(),
+    };
+    for l in sql.lines() {
+        let Some(c) = l.trim().strip_prefix("--") else {
+            break;
+        };
+        let c = c.trim();
+        if let Some(v) = c.strip_prefix("purpose:") {
+            n.purpose = v.trim().to_string();
+        } else if let Some(v) = c.strip_prefix("article:") {
+            n.article = v.trim().to_string();
+        } else if let Some(v) = c.strip_prefix("param:") {
+            let (head, doc) = v.split_once(" : ").unwrap_or((v, ""));
+            let (pname, default) = match head.split_once('=') {
+                Some((a, b)) => (a.trim().to_string(), Some(b.trim().to_string())),
+                None => (head.trim().to_string(), None),
+            };
+            n.params.push((pname, default, doc.trim().to_string()));
+        }
+    }
+    n
+}
+
+pub fn named() -> Vec<Named> {
+    QUERIES.iter().map(|(n, s)| parse(n, s)).collect()
+}
+
+/// SQL text with `{{param}}` replaced by SQL string literals (quotes doubled).
+pub fn instantiate(q: &Named, given: &BTreeMap<String, String>) -> Result<String, QueryError> {
+    for k in given.keys() {
+        if !q.params.iter().any(|(p, _, _)| p == k) {
+            return Err(QueryError::UnknownParam {
+                name: q.name.into(),
+                param: k.clone(),
+                known: q
+                    .params
+                    .iter()
+                    .map(|(p, _, _)| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    let mut sql = q.sql.to_string();
+    for (p, default, doc) in &q.params {
+        let v = given
+            .get(p)
+            .or(default.as_ref())
+            .ok_or_else(|| QueryError::MissingParam {
+                name: q.name.into(),
+                param: p.clone(),
+                doc: doc.clone(),
+            })?;
+        sql = sql.replace(
+            &format!("{{{{{p}}}}}"),
+            &format!("'{}'", v.replace('\'', "''")),
+        );
+    }
+    Ok(sql)
+}
+
+pub struct Engine {
+    rt: tokio::runtime::Runtime,
+    pub ctx: SessionContext,
+    pub tables: Vec<String>,
+}
+
+impl Engine {
+    /// Registers every table folder of the warehouse and every context table.
+    pub fn open(
+        warehouse: &Path,
+        context_dir: Option<&Path>,
+        tz: chrono_tz::Tz,
+        threads: usize,
+    ) -> Result<Engine, QueryError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads.max(1))
+            .enable_all()
+            .build()
+            .map_err(|e| QueryError::Runtime(e.to_string()))?;
+        let config = SessionConfig::new()
+            .with_target_partitions(threads.max(1))
+            .with_information_schema(true);
+        let ctx = SessionContext::new_with_config(config);
+        let mut tables = Vec::new();
+        let current = warehouse.join("current");
+        let rd = std::fs::read_dir(&current).map_err(|e| QueryError::Warehouse {
+            path: warehouse.to_path_buf(),
+            message: format!("no committed run ({e}); run `recaudit scan` first"),
+        })?;
+        let mut dirs: Vec<_> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            let name = d
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let path = warehouse.join(&name);
+            let opts = ParquetReadOptions::default();
+            rt.block_on(ctx.register_parquet(&name, path.to_string_lossy().as_ref(), opts))
+                .map_err(|e| QueryError::Sql(e.to_string()))?;
+            tables.push(name);
+        }
+        for (name, loaded) in context::load(context_dir, tz)? {
+            match loaded {
+                Loaded::Batch(b) => {
+                    let t = MemTable::try_new(b.schema(), vec![vec![b]])
+                        .map_err(|e| QueryError::Sql(e.to_string()))?;
+                    ctx.register_table(name, Arc::new(t))
+                        .map_err(|e| QueryError::Sql(e.to_string()))?;
+                }
+                Loaded::Parquet(p) => {
+                    rt.block_on(ctx.register_parquet(
+                        name,
+                        p.to_string_lossy().as_ref(),
+                        ParquetReadOptions::default(),
+                    ))
+                    .map_err(|e| QueryError::Sql(e.to_string()))?;
+                }
+            }
+            tables.push(name.to_string());
+        }
+        Ok(Engine { rt, ctx, tables })
+    }
+
+    /// Runs one or more `;`-separated statements; returns the last one's rows.
+    pub fn run(&self, sql: &str) -> Result<Vec<RecordBatch>, QueryError> {
+        self.rt.block_on(async {
+            let mut last = Vec::new();
+            for stmt in split_statements(sql) {
+                let df = self
+                    .ctx
+                    .sql(&stmt)
+                    .await
+                    .map_err(|e| QueryError::Sql(e.to_string()))?;
+                last = df
+                    .collect()
+                    .await
+                    .map_err(|e| QueryError::Sql(e.to_string()))?;
+            }
+            Ok(last)
+        })
+    }
+}
+
+/// Splits on `;` outside quotes and comments; drops empty statements.
+fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut sq, mut dq, mut line_comment) = (false, false, false);
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if line_comment {
+            if c == '\n' {
+                line_comment = false;
+            }
+            cur.push(c);
+        } else if c == '-' && !sq && !dq && chars.get(i + 1) == Some(&'-') {
+            line_comment = true;
+            cur.push(c);
+        } else if c == '\'' && !dq {
+            sq = !sq;
+            cur.push(c);
+        } else if c == '"' && !sq {
+            dq = !dq;
+            cur.push(c);
+        } else if c == ';' && !sq && !dq {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+        i += 1;
+    }
+    out.push(cur);
+    out.into_iter()
+        .filter(|s| {
+            s.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim().starts_with("--"))
+        })
+        .collect()
+}
