@@ -10,22 +10,16 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{Ctx, Findings, Target};
+use super::{Ctx, Findings};
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in ctx.facts.iter().enumerate() {
         let status = f.status.as_ref();
         if matches!(status, "corrupt" | "truncated" | "unreadable") {
-            out.add(
+            out.file(
                 "INT-UNREADABLE",
-                Target {
-                    file: Some(f),
-                    ..Default::default()
-                },
-                f.start_us(),
-                None,
-                None,
+                f,
                 format!(
                     "{} is {status}: {}",
                     f.file_name(),
@@ -34,15 +28,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"status": status, "error": f.error}),
             );
         } else if status == "ok" && f.extension_matches == Some(false) {
-            out.add(
+            out.file(
                 "INT-UNREADABLE",
-                Target {
-                    file: Some(f),
-                    ..Default::default()
-                },
-                f.start_us(),
-                None,
-                None,
+                f,
                 format!(
                     "{} is not the media its name says: its content is {}",
                     f.file_name(),
@@ -70,15 +58,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 .take(10)
                 .map(|&k| ctx.facts[k].path.as_ref())
                 .collect();
-            out.add(
+            out.file(
                 "INT-DUPLICATE",
-                Target {
-                    file: Some(f),
-                    ..Default::default()
-                },
-                f.start_us(),
-                None,
-                None,
+                f,
                 format!(
                     "{} has the same content as {} other file(s): {}",
                     f.file_name(),

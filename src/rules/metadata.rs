@@ -19,15 +19,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             continue;
         }
         if f.device_id.is_none() {
-            out.add(
+            out.file(
                 "META-DEVICE",
-                Target {
-                    file: Some(f),
-                    ..Default::default()
-                },
-                f.start_us(),
-                None,
-                None,
+                f,
                 format!(
                     "{}: no device id in its path, so it cannot be attributed to a recorder",
                     f.path
@@ -35,15 +29,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({}),
             );
         } else if ctx.settings.require_officer && f.officer_id.is_none() {
-            out.add(
+            out.file(
                 "META-OFFICER",
-                Target {
-                    file: Some(f),
-                    ..Default::default()
-                },
-                f.start_us(),
-                None,
-                None,
+                f,
                 format!("{}: no officer id in its path", f.file_name()),
                 json!({}),
             );

@@ -342,6 +342,22 @@ impl<'a> Findings<'a> {
         }
     }
 
+    /// A finding about one file as a whole: at its recording start, no offset or magnitude.
+    pub fn file(&mut self, rule_id: &str, f: &FileFacts, message: String, details: Value) {
+        self.add(
+            rule_id,
+            Target {
+                file: Some(f),
+                ..Default::default()
+            },
+            f.start_us(),
+            None,
+            None,
+            message,
+            details,
+        );
+    }
+
     /// Records a finding of rule `rule_id`. `at_us` is the UTC time of the problem, `offset_s`
     /// its position inside the file, `magnitude_s` its size.
     #[allow(clippy::too_many_arguments)]

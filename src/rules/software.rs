@@ -112,15 +112,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         .filter(|f| f.status.as_ref() == "ok" && f.is_recording())
     {
         if let Some((tool, value)) = editor(f) {
-            out.add(
+            out.file(
                 "ENC-TOOL",
-                Target {
-                    file: Some(f),
-                    ..Default::default()
-                },
-                f.start_us(),
-                None,
-                None,
+                f,
                 format!(
                     "{} was written by editing software ({value})",
                     f.file_name()
@@ -140,15 +134,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
         if let Some(norm) = majority(files.iter().map(|f| ctx.fp(f)), 2) {
             for f in files.iter().filter(|f| ctx.fp(f) != norm) {
-                out.add(
+                out.file(
                     "ENC-FINGERPRINT",
-                    Target {
-                        file: Some(f),
-                        ..Default::default()
-                    },
-                    f.start_us(),
-                    None,
-                    None,
+                    f,
                     format!(
                         "{} was not written like this device's other files: {} instead of {norm}",
                         f.file_name(),
@@ -189,15 +177,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 if in_session {
                     continue;
                 }
-                out.add(
+                out.file(
                     "ENC-PARAMS",
-                    Target {
-                        file: Some(f),
-                        ..Default::default()
-                    },
-                    f.start_us(),
-                    None,
-                    None,
+                    f,
                     format!(
                         "{} is {} but this device records {example}",
                         f.file_name(),
