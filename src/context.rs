@@ -150,6 +150,67 @@ fn parse_time(s: &str, tz: chrono_tz::Tz) -> Option<i64> {
     local_to_utc(n, tz).map(|s| s * 1_000_000)
 }
 
+/// One column's values as they are parsed.
+enum Column {
+    Str(StringBuilder),
+    Bool(BooleanBuilder),
+    Date(Date32Builder),
+    Time(TimestampMicrosecondBuilder),
+}
+
+impl Column {
+    fn new(t: Ty) -> Column {
+        match t {
+            Ty::Str(_) | Ty::Choice(_) => Column::Str(StringBuilder::new()),
+            Ty::Bool => Column::Bool(BooleanBuilder::new()),
+            Ty::Date => Column::Date(Date32Builder::new()),
+            Ty::Time => Column::Time(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
+        }
+    }
+
+    /// Checks and appends one value; `Err` is the reason it is malformed.
+    fn push(&mut self, t: Ty, v: Option<&str>, tz: chrono_tz::Tz) -> Result<(), String> {
+        match (self, v) {
+            (Column::Str(b), Some(s)) => {
+                if let Ty::Choice(c) = t
+                    && !c.contains(&s)
+                {
+                    return Err(format!("'{s}' is not one of {}", c.join(", ")));
+                }
+                b.append_value(s);
+            }
+            (Column::Str(_), None) if matches!(t, Ty::Str(true)) => {
+                return Err("a value is required".into());
+            }
+            (Column::Str(b), None) => b.append_null(),
+            (Column::Bool(b), Some(s)) => {
+                b.append_value(parse_bool(s).ok_or_else(|| format!("'{s}' is not true/false"))?)
+            }
+            (Column::Bool(b), None) => b.append_null(),
+            (Column::Date(b), Some(s)) => {
+                let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| format!("'{s}' is not a date (YYYY-MM-DD)"))?;
+                b.append_value(days_since_epoch(d));
+            }
+            (Column::Date(b), None) => b.append_null(),
+            (Column::Time(b), Some(s)) => b.append_value(parse_time(s, tz).ok_or_else(|| {
+                format!("'{s}' is not a time (YYYY-MM-DD hh:mm:ss local, or RFC 3339)")
+            })?),
+            (Column::Time(b), None) => b.append_null(),
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Column::Str(b) => Arc::new(b.finish()),
+            Column::Bool(b) => Arc::new(b.finish()),
+            Column::Date(b) => Arc::new(b.finish()),
+            Column::Time(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
 fn load_csv(spec: &TableSpec, path: &Path, tz: chrono_tz::Tz) -> Result<RecordBatch, ContextError> {
     let ferr = |message: String| ContextError::File {
         path: path.to_path_buf(),
@@ -160,14 +221,15 @@ fn load_csv(spec: &TableSpec, path: &Path, tz: chrono_tz::Tz) -> Result<RecordBa
         .from_path(path)
         .map_err(|e| ferr(e.to_string()))?;
     let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?.clone();
-    let mut index = Vec::new();
-    for (name, _) in spec.columns {
-        index.push(
+    let index: Vec<Option<usize>> = spec
+        .columns
+        .iter()
+        .map(|(name, _)| {
             headers
                 .iter()
-                .position(|h| h.trim_start_matches('\u{feff}') == *name),
-        );
-    }
+                .position(|h| h.trim_start_matches('\u{feff}') == *name)
+        })
+        .collect();
     if let Some((name, _)) = spec
         .columns
         .iter()
@@ -180,113 +242,23 @@ fn load_csv(spec: &TableSpec, path: &Path, tz: chrono_tz::Tz) -> Result<RecordBa
             headers.iter().collect::<Vec<_>>().join(", ")
         )));
     }
-    let mut cols: Vec<Box<dyn FnMut(Option<&str>, u64) -> Result<(), ContextError>>> = Vec::new();
-    let mut finish: Vec<Box<dyn FnMut() -> ArrayRef>> = Vec::new();
-    for (name, t) in spec.columns {
-        let name = name.to_string();
-        let p = path.to_path_buf();
-        let verr = move |line: u64, message: String| ContextError::Value {
-            path: p.clone(),
-            line,
-            column: name.clone(),
-            message,
-        };
-        match *t {
-            Ty::Str(_) | Ty::Choice(_) => {
-                let b = std::rc::Rc::new(std::cell::RefCell::new(StringBuilder::new()));
-                let b2 = b.clone();
-                let choices = if let Ty::Choice(c) = t {
-                    Some(*c)
-                } else {
-                    None
-                };
-                let required = matches!(t, Ty::Str(true));
-                cols.push(Box::new(move |v, line| {
-                    match v {
-                        Some(s) => {
-                            if let Some(c) = choices
-                                && !c.contains(&s)
-                            {
-                                return Err(verr(
-                                    line,
-                                    format!("'{s}' is not one of {}", c.join(", ")),
-                                ));
-                            }
-                            b.borrow_mut().append_value(s)
-                        }
-                        None if required => return Err(verr(line, "a value is required".into())),
-                        None => b.borrow_mut().append_null(),
-                    }
-                    Ok(())
-                }));
-                finish.push(Box::new(move || Arc::new(b2.borrow_mut().finish())));
-            }
-            Ty::Bool => {
-                let b = std::rc::Rc::new(std::cell::RefCell::new(BooleanBuilder::new()));
-                let b2 = b.clone();
-                cols.push(Box::new(move |v, line| {
-                    match v {
-                        Some(s) => b.borrow_mut().append_value(
-                            parse_bool(s)
-                                .ok_or_else(|| verr(line, format!("'{s}' is not true/false")))?,
-                        ),
-                        None => b.borrow_mut().append_null(),
-                    }
-                    Ok(())
-                }));
-                finish.push(Box::new(move || Arc::new(b2.borrow_mut().finish())));
-            }
-            Ty::Date => {
-                let b = std::rc::Rc::new(std::cell::RefCell::new(Date32Builder::new()));
-                let b2 = b.clone();
-                cols.push(Box::new(move |v, line| {
-                    match v {
-                        Some(s) => {
-                            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                                verr(line, format!("'{s}' is not a date (YYYY-MM-DD)"))
-                            })?;
-                            b.borrow_mut().append_value(days_since_epoch(d))
-                        }
-                        None => b.borrow_mut().append_null(),
-                    }
-                    Ok(())
-                }));
-                finish.push(Box::new(move || Arc::new(b2.borrow_mut().finish())));
-            }
-            _ => {
-                let b = std::rc::Rc::new(std::cell::RefCell::new(
-                    TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-                ));
-                let b2 = b.clone();
-                cols.push(Box::new(move |v, line| {
-                    match v {
-                        Some(s) => b
-                            .borrow_mut()
-                            .append_value(parse_time(s, tz).ok_or_else(|| {
-                            verr(
-                                line,
-                                format!(
-                                    "'{s}' is not a time (YYYY-MM-DD hh:mm:ss local, or RFC 3339)"
-                                ),
-                            )
-                        })?),
-                        None => b.borrow_mut().append_null(),
-                    }
-                    Ok(())
-                }));
-                finish.push(Box::new(move || Arc::new(b2.borrow_mut().finish())));
-            }
-        }
-    }
+    let mut cols: Vec<Column> = spec.columns.iter().map(|(_, t)| Column::new(*t)).collect();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| ferr(e.to_string()))?;
         let line = rec.position().map_or(0, |p| p.line());
-        for (k, push) in cols.iter_mut().enumerate() {
+        for (k, (name, t)) in spec.columns.iter().enumerate() {
             let v = index[k].and_then(|i| rec.get(i)).filter(|s| !s.is_empty());
-            push(v, line)?;
+            cols[k]
+                .push(*t, v, tz)
+                .map_err(|message| ContextError::Value {
+                    path: path.to_path_buf(),
+                    line,
+                    column: name.to_string(),
+                    message,
+                })?;
         }
     }
-    let arrays: Vec<ArrayRef> = finish.iter_mut().map(|f| f()).collect();
+    let arrays: Vec<ArrayRef> = cols.iter_mut().map(Column::finish).collect();
     RecordBatch::try_new(schema(spec), arrays).map_err(|e| ferr(e.to_string()))
 }
 
