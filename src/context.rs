@@ -117,11 +117,6 @@ fn schema(spec: &TableSpec) -> SchemaRef {
     ))
 }
 
-/// The names of the context tables, in order.
-pub fn table_names() -> Vec<&'static str> {
-    TABLES.iter().map(|t| t.name).chain(["calendar"]).collect()
-}
-
 /// A loaded context table: from CSV (as batches) or a Parquet file to register directly.
 pub enum Loaded {
     Batch(RecordBatch),
@@ -341,12 +336,4 @@ pub fn load(
         Loaded::Batch(calendar_batch(&load_calendar(dir)?)),
     ));
     Ok(out)
-}
-
-/// Column names of a context table, for documentation checks.
-pub fn schema_of(name: &str) -> Option<SchemaRef> {
-    if name == "calendar" {
-        return Some(calendar_batch(&Calendar::default()).schema());
-    }
-    TABLES.iter().find(|t| t.name == name).map(schema)
 }

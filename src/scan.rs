@@ -272,7 +272,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     // rules run on the others.
     let sess = sessions::build(&facts, plan.config.rules.session_pause_s);
     let session_of = analyse::session_ids(&sess);
-    let (analysis, filled) = std::thread::scope(|scope| {
+    let ((sessions, findings), filled) = std::thread::scope(|scope| {
         let fill = scope.spawn(|| {
             store::fill_session_ids(
                 &mut staging,
@@ -284,14 +284,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         let (sessions, findings) = pool.install(|| {
             analyse::analyse_sessions(&facts, &sess, &plan.config.rules, tz, &run_id, started)
         });
-        (
-            analyse::Analysis {
-                sessions,
-                findings,
-                session_of: Vec::new(),
-            },
-            fill.join(),
-        )
+        ((sessions, findings), fill.join())
     });
     filled.map_err(|_| ScanError::WriterPanicked)??;
     drop(facts);
@@ -299,15 +292,14 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     staging.write(
         "sessions",
         "part-00000.parquet",
-        &store::sessions_batch(&analysis.sessions)?,
+        &store::sessions_batch(&sessions)?,
     )?;
     staging.write(
         "findings",
         "part-00000.parquet",
-        &store::findings_batch(&analysis.findings)?,
+        &store::findings_batch(&findings)?,
     )?;
-    let severity_count =
-        |s: &str| analysis.findings.iter().filter(|f| f.severity == s).count() as i64;
+    let severity_count = |s: &str| findings.iter().filter(|f| f.severity == s).count() as i64;
 
     let settings = Settings {
         config: &plan.config,
@@ -337,7 +329,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         host: hostname(),
         threads: plan.threads as i32,
         io_mode: io_name(plan.io).to_string(),
-        sessions: analysis.sessions.len() as i64,
+        sessions: sessions.len() as i64,
         findings_high: severity_count("high"),
         findings_warn: severity_count("warn"),
         findings_info: severity_count("info"),
@@ -365,7 +357,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         run,
         warehouse: wh.root().to_path_buf(),
         snapshot,
-        findings: analysis.findings,
+        findings,
     })
 }
 

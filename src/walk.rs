@@ -7,7 +7,6 @@
 //! Whatever cannot be listed or inspected becomes an entry with its error, never a silent gap.
 
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -207,10 +206,10 @@ fn list_dir(
             return (entries, dirs);
         }
     };
-    let mut names: Vec<(OsString, PathBuf, std::io::Result<fs::FileType>)> = Vec::new();
+    let mut names: Vec<(PathBuf, std::io::Result<fs::FileType>)> = Vec::new();
     for item in rd {
         match item {
-            Ok(de) => names.push((de.file_name(), de.path(), de.file_type())),
+            Ok(de) => names.push((de.path(), de.file_type())),
             Err(e) => {
                 entries.push(Entry::failed(
                     dir.to_path_buf(),
@@ -222,7 +221,7 @@ fn list_dir(
             }
         }
     }
-    for (_name, path, ft) in names {
+    for (path, ft) in names {
         let ft = match ft {
             Ok(ft) => ft,
             Err(e) => {

@@ -358,11 +358,6 @@ impl ChunkStream {
             }
         }
     }
-
-    /// Whether a box that runs to end of file is open (it then holds everything fed after it).
-    pub fn in_to_eof_box(&self) -> bool {
-        matches!(self.state, State::Body { end: None, .. })
-    }
 }
 
 /// Iterates over boxes inside a buffered body (ISO BMFF); stops with an error on a malformed box.

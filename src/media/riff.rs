@@ -19,7 +19,6 @@ pub struct RiffSink {
     byte_rate: u32,
     saw_fmt: bool,
     avi_frames: Option<(u32, u32)>,
-    riff_forms: u32,
 }
 
 impl RiffSink {
@@ -31,13 +30,11 @@ impl RiffSink {
             byte_rate: 0,
             saw_fmt: false,
             avi_frames: None,
-            riff_forms: 0,
         }
     }
 
     fn on_chunk(&mut self, h: &Header, body: &[u8], descended: bool) {
         if descended {
-            self.riff_forms += 1;
             return;
         }
         match &h.typ {
