@@ -20,7 +20,11 @@ fn sample_wh() -> &'static tempfile::TempDir {
 }
 
 fn q(wh: &Path, args: &[&str]) -> Vec<Value> {
-    let ctx = project().join("sample-data").join("context");
+    q_with(wh, &project().join("sample-data").join("context"), args)
+}
+
+/// Runs `recaudit query` with a context folder and returns the JSON rows.
+fn q_with(wh: &Path, ctx: &Path, args: &[&str]) -> Vec<Value> {
     let mut c = cmd();
     c.arg("query")
         .arg(wh)
@@ -149,23 +153,7 @@ fn case_review_counts_findings_by_kind() {
         "case_id,device_id,from,to\nT-1,GAP-01,2026-03-12 09:59:00,2026-03-12 10:30:00\nT-2,TRN-01,2026-03-12 09:59:00,2026-03-12 10:30:00\n",
     )
     .expect("write");
-    let out = cmd()
-        .arg("query")
-        .arg(&wh)
-        .args(["--name", "case_review", "--format", "json", "--context"])
-        .arg(&ctx)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice::<Value>(&out.stdout)
-        .expect("json")
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let rows = q_with(&wh, &ctx, &["--name", "case_review"]);
     let t1 = by(&rows, "case_id", "T-1");
     assert_eq!(
         (

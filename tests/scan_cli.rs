@@ -349,14 +349,12 @@ fn quiet_non_tty_prints_only_the_summary_and_json_is_machine_readable() {
     assert_eq!(v["run"]["files_ok"], 10);
 }
 
-#[test]
-fn generated_sample_tree_is_consistent_recorder_footage() {
-    let t = tmp();
-    let ev = t.path().join("gen");
-    let out = recaudit(&[
+/// Three recorders, half an hour each in 2-minute 640x360 segments, seed 7.
+fn generate_sample(out: &Path) -> std::process::Output {
+    recaudit(&[
         "sample",
         "--out",
-        &ev.to_string_lossy(),
+        &out.to_string_lossy(),
         "--devices",
         "3",
         "--hours",
@@ -371,7 +369,14 @@ fn generated_sample_tree_is_consistent_recorder_footage() {
         "360",
         "--seed",
         "7",
-    ]);
+    ])
+}
+
+#[test]
+fn generated_sample_tree_is_consistent_recorder_footage() {
+    let t = tmp();
+    let ev = t.path().join("gen");
+    let out = generate_sample(&ev);
     assert!(
         out.status.success(),
         "{}",
@@ -409,25 +414,7 @@ fn generated_sample_tree_is_consistent_recorder_footage() {
     );
     // Same seed, same tree.
     let ev2 = t.path().join("gen2");
-    recaudit(&[
-        "sample",
-        "--out",
-        &ev2.to_string_lossy(),
-        "--devices",
-        "3",
-        "--hours",
-        "0.5",
-        "--segment-seconds",
-        "120",
-        "--bitrate-kbps",
-        "200",
-        "--width",
-        "640",
-        "--height",
-        "360",
-        "--seed",
-        "7",
-    ]);
+    generate_sample(&ev2);
     let wh2 = t.path().join("wh2");
     scan(&[&ev2], &wh2, &[]);
     let h1: Vec<Option<&str>> = r.iter().map(|x| get(x, "blake3")).collect();
