@@ -120,16 +120,22 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
             out.of_file[m] = Some(k);
         }
     }
-    // A photo belongs to the session of its device that was recording when it was taken.
+    // A photo belongs to the session of its device that was recording when it was taken
+    // (sessions looked up per device, not over the whole list).
+    let mut by_dev: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, s) in out.list.iter().enumerate() {
+        by_dev.entry(s.device.as_str()).or_default().push(k);
+    }
     for p in photos {
         let f = &facts[p];
         let (Some(d), Some(t)) = (f.device_id.as_deref(), f.start_us()) else {
             continue;
         };
-        out.of_file[p] = out
-            .list
-            .iter()
-            .position(|s| s.device == d && s.start_us <= t && t <= s.end_us);
+        out.of_file[p] = by_dev.get(d).and_then(|ks| {
+            ks.iter()
+                .copied()
+                .find(|&k| out.list[k].start_us <= t && t <= out.list[k].end_us)
+        });
     }
     out
 }
