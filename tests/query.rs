@@ -32,7 +32,7 @@ fn q_with(wh: &Path, ctx: &Path, args: &[&str]) -> Vec<Value> {
         .arg("--format")
         .arg("json")
         .arg("--context")
-        .arg(&ctx);
+        .arg(ctx);
     let out = c.output().expect("run");
     assert!(
         out.status.success(),
