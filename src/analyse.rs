@@ -4,9 +4,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::catalog::{FileFacts, FindingRow, SessionRow};
+use crate::catalog::{Derived, FileFacts, FindingRow, SessionRow};
 use crate::config::RuleSettings;
-use crate::rules::{self, Ctx};
+use crate::context::Typed;
+use crate::obligations::{self, Obligation};
+use crate::rules::{self, Ctx, Env};
 use crate::sessions::{self, Sessions};
 
 pub struct Analysis {
@@ -16,7 +18,8 @@ pub struct Analysis {
     pub session_of: Vec<Option<String>>,
 }
 
-/// Sessions, findings and session ids in one call.
+/// Sessions, findings and session ids in one call, with empty context tables and no custody
+/// history.
 pub fn analyse(
     facts: &[FileFacts],
     settings: &RuleSettings,
@@ -25,7 +28,14 @@ pub fn analyse(
     now_us: i64,
 ) -> Analysis {
     let sess = sessions::build(facts, settings.session_pause_s);
-    let (sessions, findings) = analyse_sessions(facts, &sess, settings, tz, run_id, now_us);
+    let context = Typed::default();
+    let obligations = obligations::compute(facts, &context, tz);
+    let env = Env {
+        context: &context,
+        obligations: &obligations,
+        offences: &[],
+    };
+    let (sessions, findings) = analyse_sessions(facts, &sess, settings, tz, run_id, now_us, &env);
     Analysis {
         sessions,
         findings,
@@ -41,6 +51,39 @@ pub fn session_ids(sess: &Sessions) -> Vec<Option<String>> {
         .collect()
 }
 
+/// Each file's per-run columns of `files`, by row: its session and its obligations.
+pub fn derived(sess: &Sessions, obligations: &[Obligation], context: &Typed) -> Vec<Derived> {
+    let none = Obligation::default();
+    let n = sess.of_file.len().max(obligations.len());
+    (0..n)
+        .map(|i| {
+            let o = obligations.get(i).unwrap_or(&none);
+            Derived {
+                session_id: sess
+                    .of_file
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map(|k| sess.list[k].id.clone()),
+                upload_time_us: o.upload_us,
+                upload_time_source: o.upload_source.map(str::to_string),
+                described_at_us: o.described_at_us,
+                description_source: o.description_source.map(str::to_string),
+                case_ids: (!o.cases.is_empty()).then(|| {
+                    o.cases
+                        .iter()
+                        .map(|&c| context.cases[c].case_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                }),
+                retention_class: o.retention_class.map(str::to_string),
+                keep_until_us: o.keep_until_us,
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
 /// The rules over built sessions: the `sessions` and `findings` rows.
 pub fn analyse_sessions(
     facts: &[FileFacts],
@@ -49,8 +92,9 @@ pub fn analyse_sessions(
     tz: chrono_tz::Tz,
     run_id: &str,
     now_us: i64,
+    env: &Env,
 ) -> (Vec<SessionRow>, Vec<FindingRow>) {
-    let ctx = Ctx::new(facts, sess, settings, tz, now_us, run_id);
+    let ctx = Ctx::new(facts, sess, settings, tz, now_us, run_id, env);
     let findings = rules::evaluate(&ctx);
     // Findings and missing seconds per session, in one pass over the findings.
     let mut per_session = HashMap::<&str, (i64, f64)>::new();

@@ -184,6 +184,22 @@ impl Calendar {
         })
     }
 
+    /// The `n`th working day after `d` (not counting `d` itself): the last day allowed by a
+    /// rule of "within n working days". Holidays are skipped and make-up working days count.
+    pub fn nth_workday_after(&self, d: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        let mut day = d;
+        let mut counted = 0;
+        while counted < n {
+            day = day
+                .succ_opt()
+                .ok_or_else(|| CalendarError::Unknown(day, self.years()))?;
+            if self.is_workday(day)? {
+                counted += 1;
+            }
+        }
+        Ok(day)
+    }
+
     /// Every date of the covered years: (date, is_workday, note).
     pub fn days(&self) -> Vec<(NaiveDate, bool, String)> {
         let mut out = Vec::new();

@@ -75,6 +75,43 @@ pub struct FileRow {
     pub segment_seq: Option<i32>,
     pub path_pattern: Option<String>,
     pub session_id: Option<String>,
+    /// File-system birth time where the file system records one (statx).
+    pub birth_time_us: Option<i64>,
+    /// Chain of custody: when this path was first catalogued, last seen by a run, and last
+    /// re-hashed (see `custody_events`).
+    pub first_seen_us: Option<i64>,
+    pub last_seen_us: Option<i64>,
+    pub last_verified_us: Option<i64>,
+    /// A description sidecar (`<file>.json`): what it says, for the file it describes.
+    pub sidecar_category: Option<String>,
+    pub sidecar_description: Option<String>,
+    pub sidecar_described_at_us: Option<i64>,
+    /// Derived every run from the context tables (see [`Derived`]).
+    pub upload_time_us: Option<i64>,
+    pub upload_time_source: Option<String>,
+    pub described_at_us: Option<i64>,
+    pub description_source: Option<String>,
+    pub case_ids: Option<String>,
+    pub retention_class: Option<String>,
+    pub keep_until_us: Option<i64>,
+}
+
+/// The columns of `files` recomputed for every row on every run, including rows carried from
+/// the previous run without reading the file: they depend on the whole catalog (sessions) or
+/// on context tables the bureau may have changed since (cases, ingest log, notes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Derived {
+    pub session_id: Option<String>,
+    pub first_seen_us: Option<i64>,
+    pub last_seen_us: Option<i64>,
+    pub last_verified_us: Option<i64>,
+    pub upload_time_us: Option<i64>,
+    pub upload_time_source: Option<String>,
+    pub described_at_us: Option<i64>,
+    pub description_source: Option<String>,
+    pub case_ids: Option<String>,
+    pub retention_class: Option<String>,
+    pub keep_until_us: Option<i64>,
 }
 
 /// One row of `streams`: a track or elementary stream inside a file.
@@ -139,6 +176,59 @@ pub struct RunRow {
     pub findings_high: i64,
     pub findings_warn: i64,
     pub findings_info: i64,
+    /// `full` (no earlier catalog), `incremental`, or `verify` (everything re-hashed).
+    pub mode: String,
+    /// Files taken over from the previous run without opening them (size, mtime and inode
+    /// unchanged, not chosen for verification).
+    pub files_carried: i64,
+    pub files_new: i64,
+    pub files_verified: i64,
+    pub files_modified: i64,
+    pub files_metadata_changed: i64,
+    pub files_deleted: i64,
+    pub files_moved: i64,
+    pub files_restored: i64,
+}
+
+/// One row of `custody_events`: one change to one file seen by one run. Append-only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CustodyEvent {
+    pub run_id: String,
+    pub at_us: i64,
+    /// new, verified, modified, metadata_changed, deleted, moved, restored.
+    pub event: String,
+    pub path: String,
+    pub previous_path: Option<String>,
+    pub blake3: Option<String>,
+    pub previous_blake3: Option<String>,
+    pub size_bytes: Option<i64>,
+    pub previous_size_bytes: Option<i64>,
+    pub mtime_us: Option<i64>,
+    pub previous_mtime_us: Option<i64>,
+    pub device_id: Option<String>,
+    pub retention_class: Option<String>,
+    pub keep_until_us: Option<i64>,
+    pub details: String,
+}
+
+/// One row of `exports`: one evidence export (第二十、二十三条). Append-only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExportRow {
+    pub export_id: String,
+    pub at_us: i64,
+    pub case_id: Option<String>,
+    pub selection_sql: Option<String>,
+    pub approved_by: String,
+    pub reason: String,
+    pub destination: String,
+    pub files: i64,
+    pub bytes: i64,
+    pub include_confidential: bool,
+    /// `ok`, or `failed` with `error` saying which copy did not verify.
+    pub status: String,
+    pub error: Option<String>,
+    pub manifest_blake3: Option<String>,
+    pub host: String,
 }
 
 /// What the sessions and rules stages need to know of one file, kept for the whole run while
@@ -193,6 +283,11 @@ pub struct FileFacts {
     pub ts_pcr_jump_at_s: Option<f64>,
     pub ts_continuity_errors: Option<i32>,
     pub has_gps: bool,
+    pub rel_path: Box<str>,
+    pub mtime_us: Option<i64>,
+    pub birth_time_us: Option<i64>,
+    pub sidecar_described_at_us: Option<i64>,
+    pub sidecar_has_text: bool,
 }
 
 fn b(s: &Option<String>) -> Option<Box<str>> {
@@ -247,6 +342,11 @@ impl FileFacts {
             ts_pcr_jump_at_s: r.ts_pcr_jump_at_s,
             ts_continuity_errors: r.ts_continuity_errors,
             has_gps: r.gps_lat.is_some(),
+            rel_path: r.rel_path.as_str().into(),
+            mtime_us: r.mtime_us,
+            birth_time_us: r.birth_time_us,
+            sidecar_described_at_us: r.sidecar_described_at_us,
+            sidecar_has_text: r.sidecar_category.is_some() || r.sidecar_description.is_some(),
         }
     }
 
@@ -259,6 +359,15 @@ impl FileFacts {
     /// Video or audio that can take part in a recording session.
     pub fn is_recording(&self) -> bool {
         matches!(self.media_kind.as_deref(), Some("video") | Some("audio"))
+    }
+
+    /// The recording end: start plus duration (the start alone when the duration is unknown).
+    pub fn end_us(&self) -> Option<i64> {
+        let d = self
+            .duration_s
+            .filter(|d| d.is_finite() && *d >= 0.0)
+            .unwrap_or(0.0);
+        self.start_us().map(|s| s.saturating_add((d * 1e6) as i64))
     }
 
     pub fn file_name(&self) -> &str {
@@ -304,4 +413,5 @@ pub struct FindingRow {
     pub offset_s: Option<f64>,
     pub magnitude_s: Option<f64>,
     pub details: String,
+    pub case_id: Option<String>,
 }

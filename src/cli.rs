@@ -15,7 +15,7 @@ use crate::read::{IoMode, ReadOptions};
 use crate::report;
 use crate::rules::Severity;
 use crate::sample::{self, SamplePlan};
-use crate::scan::{self, Progress, RunSummary, ScanError, ScanPlan};
+use crate::scan::{self, Progress, RunSummary, ScanError, ScanPlan, VerifyPlan};
 use crate::walk::WalkOptions;
 
 #[derive(Parser, Debug)]
@@ -137,6 +137,55 @@ pub struct ScanArgs {
     /// Exit with code 1 when the run has findings at least this severe (for nightly jobs).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
+    /// Re-hash every file, even those whose size, mtime and inode are unchanged since the last
+    /// run (by default only new and changed files are read).
+    #[arg(long, conflicts_with = "verify_budget")]
+    pub verify: bool,
+    /// Also re-hash unchanged files, those verified longest ago first, up to this much: bytes
+    /// (with an optional K/M/G/T suffix, powers of 1024) or a percentage of the tree ("5%").
+    /// A nightly 5% re-verifies the whole tree every 20 nights.
+    #[arg(long, value_name = "BYTES|PERCENT", value_parser = parse_budget)]
+    pub verify_budget: Option<VerifyPlan>,
+    /// Context tables for the deadline and retention rules (cases, case_media, ingest_log,
+    /// media_notes, calendar) [default: WAREHOUSE/context when it exists].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+}
+
+/// `--verify-budget`: `5%`, `500G`, `1048576`.
+pub fn parse_budget(s: &str) -> Result<VerifyPlan, String> {
+    let t = s.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        let v: f64 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{s}' is not a percentage"))?;
+        if !(0.0..=100.0).contains(&v) {
+            return Err(format!("'{s}': a percentage must be between 0 and 100"));
+        }
+        return Ok(VerifyPlan::Percent(v));
+    }
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                'B' => 1,
+                _ => return Err(format!("'{s}': unknown unit '{c}' (use K, M, G, T or %)")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of bytes or a percentage"))?;
+    n.checked_mul(mult)
+        .map(VerifyPlan::Bytes)
+        .ok_or_else(|| format!("'{s}' is too large"))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -322,6 +371,12 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
             follow_symlinks: a.follow_symlinks,
             allow_empty_root: a.allow_empty_root,
         },
+        verify: if a.verify {
+            VerifyPlan::All
+        } else {
+            a.verify_budget.unwrap_or_default()
+        },
+        context: a.context.clone(),
     })
 }
 
@@ -438,7 +493,7 @@ fn run_scan(a: ScanArgs) -> i32 {
                 "recaudit scan: nothing was committed; the warehouse is as it was before this run"
             );
             match e {
-                ScanError::Config(_) => exit_codes::USAGE,
+                ScanError::Config(_) | ScanError::Context(_) => exit_codes::USAGE,
                 _ => exit_codes::RUN_FAILED,
             }
         }
@@ -482,12 +537,25 @@ fn print_summary(s: &RunSummary) {
         r.files_unsupported
     );
     println!(
-        "  bytes   {:>10}  hashed in {:.2} s ({}/s, {} threads, {} I/O)",
+        "  bytes   {:>10}  {} hashed in {:.2} s ({}/s, {} threads, {} I/O)",
         human_bytes(r.bytes as f64),
+        human_bytes(r.hashed_bytes as f64),
         r.elapsed_s,
         human_bytes(rate),
         r.threads,
         r.io_mode
+    );
+    println!(
+        "  custody  {:>9}  carried unread {}, new {}, verified {}, modified {}, metadata changed {}, deleted {}, moved {}, restored {}",
+        r.mode,
+        r.files_carried,
+        r.files_new,
+        r.files_verified,
+        r.files_modified,
+        r.files_metadata_changed,
+        r.files_deleted,
+        r.files_moved,
+        r.files_restored
     );
     println!(
         "  sessions {:>9}  findings: high {}, warn {}, info {}",

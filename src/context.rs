@@ -3,6 +3,7 @@
 //! (checked row by row: a malformed value is an error naming file, line and column) or Parquet
 //! files, into Arrow batches for the query layer. A table whose file is absent is empty.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -85,6 +86,8 @@ const TABLES: &[TableSpec] = &[
             ("hazardous_site", Ty::Bool),
             ("long_term_reason", Ty::Str(false)),
             ("confidential", Ty::Bool),
+            ("special_circumstances", Ty::Bool),
+            ("archived", Ty::Date),
         ],
     },
     TableSpec {
@@ -94,6 +97,19 @@ const TABLES: &[TableSpec] = &[
             ("device_id", Ty::Str(true)),
             ("from", Ty::Time),
             ("to", Ty::Time),
+        ],
+    },
+    TableSpec {
+        name: "ingest_log",
+        columns: &[("path", Ty::Str(true)), ("uploaded", Ty::Time)],
+    },
+    TableSpec {
+        name: "media_notes",
+        columns: &[
+            ("path", Ty::Str(true)),
+            ("category", Ty::Str(false)),
+            ("description", Ty::Str(false)),
+            ("described_at", Ty::Time),
         ],
     },
 ];
@@ -135,7 +151,7 @@ fn days_since_epoch(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
 }
 
-fn parse_time(s: &str, tz: chrono_tz::Tz) -> Option<i64> {
+pub fn parse_time(s: &str, tz: chrono_tz::Tz) -> Option<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_micros());
     }
@@ -335,5 +351,185 @@ pub fn load(
         "calendar",
         Loaded::Batch(calendar_batch(&load_calendar(dir)?)),
     ));
+    Ok(out)
+}
+
+/// A case as the scan's rules need it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Case {
+    pub case_id: String,
+    pub kind: Option<String>,
+    pub closed: Option<NaiveDate>,
+    pub archived: Option<NaiveDate>,
+    pub long_term_reason: Option<String>,
+    pub confidential: bool,
+    pub special_circumstances: bool,
+}
+
+/// Which recordings belong to a case: a device's footage between two instants (either may be
+/// open).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseMedia {
+    pub case_id: String,
+    pub device_id: String,
+    pub from_us: Option<i64>,
+    pub to_us: Option<i64>,
+}
+
+/// A classification and description kept in the `media_notes` table instead of a sidecar.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Note {
+    pub described_at_us: Option<i64>,
+    pub has_text: bool,
+}
+
+/// The context tables in typed form, for the scan's rules (which never read files
+/// themselves).
+#[derive(Debug, Clone)]
+pub struct Typed {
+    pub cases: Vec<Case>,
+    pub case_media: Vec<CaseMedia>,
+    /// Upload time by path (absolute, or relative to a scanned root).
+    pub ingest: HashMap<String, i64>,
+    pub notes: HashMap<String, Note>,
+    pub calendar: Calendar,
+}
+
+impl Default for Typed {
+    fn default() -> Self {
+        Typed {
+            cases: Vec::new(),
+            case_media: Vec::new(),
+            ingest: HashMap::new(),
+            notes: HashMap::new(),
+            calendar: Calendar::built_in(),
+        }
+    }
+}
+
+/// One context table's rows as batches, every column cast to its documented type (a
+/// Parquet file may store a date as text, say). Absent optional columns become nulls.
+fn typed_batches(
+    spec: &TableSpec,
+    loaded: &Loaded,
+    dir: &Path,
+) -> Result<Vec<RecordBatch>, ContextError> {
+    let raw = match loaded {
+        Loaded::Batch(b) => return Ok(vec![b.clone()]),
+        Loaded::Parquet(p) => crate::store::read_parquet(p).map_err(|e| ContextError::File {
+            path: p.clone(),
+            message: e.to_string(),
+        })?,
+    };
+    let path = dir.join(format!("{}.parquet", spec.name));
+    let want = schema(spec);
+    raw.iter()
+        .map(|b| {
+            let cols = want
+                .fields()
+                .iter()
+                .map(|f| match b.column_by_name(f.name()) {
+                    Some(a) => arrow_cast::cast(a, f.data_type()).map_err(|e| ContextError::File {
+                        path: path.clone(),
+                        message: format!("column '{}': {e}", f.name()),
+                    }),
+                    None if f.is_nullable() => {
+                        Ok(arrow_array::new_null_array(f.data_type(), b.num_rows()))
+                    }
+                    None => Err(ContextError::File {
+                        path: path.clone(),
+                        message: format!("missing required column '{}'", f.name()),
+                    }),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            RecordBatch::try_new(want.clone(), cols).map_err(|e| ContextError::File {
+                path: path.clone(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Loads the context tables the scan needs from `dir` (absent files give empty tables).
+pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, ContextError> {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, TimestampMicrosecondType};
+    let mut out = Typed::default();
+    let Some(dir) = dir else { return Ok(out) };
+    out.calendar = load_calendar(Some(dir))?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    for (name, loaded) in load(Some(dir), tz)? {
+        let Some(spec) = TABLES.iter().find(|t| t.name == name) else {
+            continue;
+        };
+        for b in typed_batches(spec, &loaded, dir)? {
+            let col = |n: &str| b.column_by_name(n);
+            let text = |n: &str, i: usize| {
+                col(n)
+                    .and_then(|c| c.as_string_opt::<i32>())
+                    .filter(|a| a.is_valid(i))
+                    .map(|a| a.value(i).to_string())
+            };
+            let flag = |n: &str, i: usize| {
+                col(n)
+                    .and_then(|c| c.as_boolean_opt())
+                    .is_some_and(|a| a.is_valid(i) && a.value(i))
+            };
+            let date = |n: &str, i: usize| {
+                col(n)
+                    .and_then(|c| c.as_primitive_opt::<Date32Type>())
+                    .filter(|a| a.is_valid(i))
+                    .and_then(|a| {
+                        epoch.checked_add_signed(chrono::Duration::days(i64::from(a.value(i))))
+                    })
+            };
+            let time = |n: &str, i: usize| {
+                col(n)
+                    .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+                    .filter(|a| a.is_valid(i))
+                    .map(|a| a.value(i))
+            };
+            for i in 0..b.num_rows() {
+                match name {
+                    "cases" => out.cases.push(Case {
+                        case_id: text("case_id", i).unwrap_or_default(),
+                        kind: text("kind", i),
+                        closed: date("closed", i),
+                        archived: date("archived", i),
+                        long_term_reason: text("long_term_reason", i),
+                        confidential: flag("confidential", i),
+                        special_circumstances: flag("special_circumstances", i),
+                    }),
+                    "case_media" => out.case_media.push(CaseMedia {
+                        case_id: text("case_id", i).unwrap_or_default(),
+                        device_id: text("device_id", i).unwrap_or_default(),
+                        from_us: time("from", i),
+                        to_us: time("to", i),
+                    }),
+                    "ingest_log" => {
+                        if let (Some(p), Some(t)) = (text("path", i), time("uploaded", i)) {
+                            // The earliest upload of a path counts.
+                            let e = out.ingest.entry(p).or_insert(t);
+                            *e = (*e).min(t);
+                        }
+                    }
+                    "media_notes" => {
+                        if let Some(p) = text("path", i) {
+                            out.notes.insert(
+                                p,
+                                Note {
+                                    described_at_us: time("described_at", i),
+                                    has_text: text("category", i).is_some()
+                                        || text("description", i).is_some(),
+                                },
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
     Ok(out)
 }

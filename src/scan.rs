@@ -10,13 +10,24 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::{BooleanArray, RecordBatch};
+
 use crate::analyse;
-use crate::catalog::{FileFacts, FileRow, FindingRow, RunRow, StreamRow};
+use crate::catalog::{CustodyEvent, Derived, FileFacts, FileRow, FindingRow, RunRow, StreamRow};
 use crate::config::{Config, ConfigError};
+use crate::context;
+use crate::custody::{self, Action, Reason, Seen, Verify};
 use crate::media::{self, MediaInfo, ProblemKind, RecordedTime};
+use crate::obligations;
 use crate::pathinfo::{PathPatterns, local_to_utc};
 use crate::read::{self, IoMode, ReadOptions};
+use crate::rules::Env;
 use crate::sessions;
+use crate::store::prior::{self, Prior};
 use crate::store::{self, StoreError, warehouse::Warehouse};
 use crate::walk::{self, Entry, EntryKind, WalkError, WalkOptions};
 
@@ -30,6 +41,8 @@ pub enum ScanError {
     Config(#[from] ConfigError),
     #[error("the Parquet writer thread panicked")]
     WriterPanicked,
+    #[error("context tables: {0}")]
+    Context(#[from] crate::context::ContextError),
     #[error("cannot start {0} worker threads: {1}")]
     Threads(usize, String),
 }
@@ -44,6 +57,20 @@ pub struct ScanPlan {
     pub io: IoMode,
     pub read: ReadOptions,
     pub walk: WalkOptions,
+    /// How much of the unchanged tree to re-hash.
+    pub verify: VerifyPlan,
+    /// Context tables (cases, ingest log, notes, calendar); default `WAREHOUSE/context`.
+    pub context: Option<PathBuf>,
+}
+
+/// `--verify` and `--verify-budget` as given.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum VerifyPlan {
+    #[default]
+    None,
+    All,
+    Bytes(u64),
+    Percent(f64),
 }
 
 /// Told what the scan is doing; the CLI shows it, tests ignore it.
@@ -65,6 +92,8 @@ pub struct RunSummary {
     pub snapshot: PathBuf,
     #[serde(skip)]
     pub findings: Vec<FindingRow>,
+    #[serde(skip)]
+    pub events: Vec<CustodyEvent>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +104,8 @@ struct Settings<'a> {
     mmap: bool,
     follow_symlinks: bool,
     allow_empty_root: bool,
+    verify: String,
+    context: Option<String>,
 }
 
 /// The staged, uncompressed `files` table before session ids are filled in.
@@ -102,6 +133,13 @@ impl Tally {
         }
         self.changed += i64::from(f.changed_during_read);
         if let Some(i) = STATUSES.iter().position(|s| *s == f.status) {
+            self.by_status[i] += 1;
+        }
+    }
+    fn add_fact(&mut self, f: &FileFacts) {
+        self.files += 1;
+        self.bytes += f.size_bytes;
+        if let Some(i) = STATUSES.iter().position(|s| **s == *f.status) {
             self.by_status[i] += 1;
         }
     }
@@ -160,6 +198,49 @@ pub fn display_path(p: &Path) -> String {
     }
 }
 
+/// Where a run's `files` rows come from: read this run (rows `0..read`), then carried from the
+/// previous catalogue (rows `read..`).
+struct Carried<'a> {
+    paths: HashSet<&'a str>,
+}
+
+impl Carried<'_> {
+    /// The previous snapshot's batches of `table`, cut down to the carried paths and brought to
+    /// this version's schema.
+    fn batches(
+        &self,
+        parts: &[PathBuf],
+        table: &'static str,
+        schema: &arrow_schema::SchemaRef,
+        mut each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
+        if self.paths.is_empty() {
+            return Ok(());
+        }
+        for part in parts {
+            for b in store::parquet_reader(part, 8192, None)? {
+                let b = b.map_err(|source| StoreError::Arrow { table, source })?;
+                let Some(paths) = b
+                    .column_by_name("path")
+                    .and_then(|c| c.as_string_opt::<i32>())
+                else {
+                    continue;
+                };
+                let keep: BooleanArray = paths
+                    .iter()
+                    .map(|p| Some(p.is_some_and(|p| self.paths.contains(p))))
+                    .collect();
+                let b = arrow_select::filter::filter_record_batch(&b, &keep)
+                    .map_err(|source| StoreError::Arrow { table, source })?;
+                if b.num_rows() > 0 {
+                    each(store::conform(&b, table, schema)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, ScanError> {
     let started = now_us();
     let clock = Instant::now();
@@ -167,6 +248,11 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let patterns = PathPatterns::new(&plan.config.path_patterns, tz)?;
     walk::check_roots(&plan.roots, &plan.walk)?;
     let wh = Warehouse::open(&plan.warehouse)?;
+    let context_dir = plan
+        .context
+        .clone()
+        .or_else(|| Some(wh.root().join("context")).filter(|d| d.is_dir()));
+    let context = context::load_typed(context_dir.as_deref(), tz)?;
     let run_id = new_run_id();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
@@ -182,9 +268,35 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
             );
         }
     };
+    let prior = Prior::load(wh.current().as_deref())?;
+    phase("previous catalogue");
     let entries = pool.install(|| walk::walk(&plan.roots, &plan.walk));
     phase("walk");
-    progress.walked(entries.len() as u64, entries.iter().map(|e| e.size).sum());
+    let paths: Vec<String> =
+        pool.install(|| entries.par_iter().map(|e| display_path(&e.path)).collect());
+    let roots: Vec<String> = plan.roots.iter().map(|r| display_path(r)).collect();
+    let total_bytes: u64 = entries.iter().map(|e| e.size).sum();
+    let verify = match plan.verify {
+        VerifyPlan::None => Verify::None,
+        VerifyPlan::All => Verify::All,
+        VerifyPlan::Bytes(b) => Verify::Budget(b),
+        VerifyPlan::Percent(p) => Verify::Budget((total_bytes as f64 * p / 100.0).ceil() as u64),
+    };
+    let actions = custody::plan(&entries, &paths, &prior, verify);
+    let to_read: Vec<usize> = (0..entries.len())
+        .filter(|&i| actions[i] != Action::Carry)
+        .collect();
+    progress.walked(
+        to_read.len() as u64,
+        to_read.iter().map(|&i| entries[i].size).sum(),
+    );
+    let mode = if prior.snapshot.is_none() {
+        "full"
+    } else if matches!(verify, Verify::All) {
+        "verify"
+    } else {
+        "incremental"
+    };
 
     let ctx = Ctx {
         plan,
@@ -196,19 +308,12 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     // Files are processed and written in batches so that memory stays flat however large the
     // tree: each batch becomes one row group of `files` and of `streams`.
     let mut staging = wh.stage(&run_id)?;
-    // `files` is staged uncompressed: it is rewritten with each file's session id (and
-    // compressed then) once the sessions are known.
-    let mut files_w = staging.writer_with(
-        "files",
-        FILES_STAGED,
-        store::files_batch(&[])?.schema(),
-        false,
-    )?;
-    let mut streams_w = staging.writer(
-        "streams",
-        "part-00000.parquet",
-        store::streams_batch(&[])?.schema(),
-    )?;
+    let files_schema = store::files_batch(&[])?.schema();
+    let streams_schema = store::streams_batch(&[])?.schema();
+    // `files` is staged uncompressed: it is rewritten with each file's per-run columns (and
+    // compressed then) once the sessions and obligations are known.
+    let mut files_w = staging.writer_with("files", FILES_STAGED, files_schema.clone(), false)?;
+    let mut streams_w = staging.writer("streams", "part-00000.parquet", streams_schema.clone())?;
     let mut tally = Tally::default();
     let mut facts: Vec<FileFacts> = Vec::with_capacity(entries.len());
     let mut buf = Vec::new();
@@ -225,7 +330,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
             streams_w.finish()?;
             Ok(())
         });
-        for batch in entries.chunks(BATCH_FILES) {
+        for batch in to_read.chunks(BATCH_FILES) {
             // The compact facts for sessions and rules are taken in the workers too.
             let with_facts = |(f, s): (FileRow, Vec<StreamRow>)| {
                 let facts = FileFacts::from_row(0, &f);
@@ -236,12 +341,14 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
                 IoMode::Parallel => pool.install(|| {
                     batch
                         .par_iter()
-                        .map(|e| with_facts(READ_BUF.with_borrow_mut(|b| ctx.process(e, b))))
+                        .map(|&i| {
+                            with_facts(READ_BUF.with_borrow_mut(|b| ctx.process(&entries[i], b)))
+                        })
                         .collect()
                 }),
                 IoMode::Sequential => batch
                     .iter()
-                    .map(|e| with_facts(ctx.process(e, &mut buf)))
+                    .map(|&i| with_facts(ctx.process(&entries[i], &mut buf)))
                     .collect(),
             };
             let mut files = Vec::with_capacity(results.len());
@@ -263,32 +370,158 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
             .unwrap_or_else(|_| Err(ScanError::WriterPanicked))
     });
     written?;
-    drop(entries);
+    let read_rows = facts.len();
     phase("read, hash, parse and write files/streams");
 
-    // Sessions and findings over the whole catalog, then each file's session into `files`.
+    // Custody: compare what was read with the previous catalogue.
+    let seen: Vec<Seen> = to_read
+        .iter()
+        .zip(&facts)
+        .map(|(&i, f)| Seen {
+            path: &paths[i],
+            reason: match actions[i] {
+                Action::Read(r) => r,
+                Action::Carry => Reason::Verify,
+            },
+            blake3: f.blake3.as_deref(),
+            size_bytes: f.size_bytes,
+            mtime_us: f.mtime_us,
+            device_id: f.device_id.as_deref(),
+        })
+        .collect();
+    let walked: HashSet<&str> = paths.iter().map(String::as_str).collect();
+    let events = custody::events(&run_id, started, &seen, &walked, &roots, &prior);
+    drop(seen);
+
+    // The rows carried over unread: unchanged files, and files under roots not scanned now.
+    let mut carry_paths: HashSet<&str> = (0..entries.len())
+        .filter(|&i| actions[i] == Action::Carry)
+        .map(|i| paths[i].as_str())
+        .collect();
+    let in_scope = |root: &str| roots.iter().any(|r| r == root);
+    let out_of_scope: HashSet<&str> = prior
+        .files
+        .iter()
+        .filter(|(_, p)| !in_scope(&p.root))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    carry_paths.extend(out_of_scope.iter().copied());
+    let carried = Carried { paths: carry_paths };
+    carried.batches(&prior.files_parts, "files", &files_schema, |b| {
+        let first = facts.len();
+        for f in prior::facts_from_batch(&b, first) {
+            tally.add_fact(&f);
+            facts.push(f);
+        }
+        Ok(())
+    })?;
+    let carried_rows = facts.len() - read_rows;
+    phase("previous catalogue rows carried");
+
+    // Sessions, obligations and findings over the whole catalogue.
     progress.analysing();
-    // Sessions first; then each file's session id goes into `files` on one thread while the
-    // rules run on the others.
+    let mut offences = prior.offences.clone();
+    offences.extend(
+        events
+            .iter()
+            .filter(|e| e.event == "modified" || e.event == "deleted")
+            .cloned(),
+    );
     let sess = sessions::build(&facts, plan.config.rules.session_pause_s);
-    let session_of = analyse::session_ids(&sess);
-    let ((sessions, findings), filled) = std::thread::scope(|scope| {
-        let fill = scope.spawn(|| {
-            store::fill_session_ids(
+    let obligations = obligations::compute(&facts, &context, tz);
+    let mut derived = analyse::derived(&sess, &obligations, &context);
+    // Custody dates: first seen (a moved file keeps its original's), last seen, last verified.
+    let moved_from: HashMap<&str, &str> = events
+        .iter()
+        .filter(|e| e.event == "moved")
+        .filter_map(|e| e.previous_path.as_deref().map(|p| (e.path.as_str(), p)))
+        .collect();
+    for (k, f) in facts.iter().enumerate() {
+        let path: &str = &f.path;
+        let prev = prior
+            .files
+            .get(path)
+            .or_else(|| moved_from.get(path).and_then(|p| prior.files.get(*p)));
+        let d = &mut derived[k];
+        d.first_seen_us = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
+        if k < read_rows {
+            d.last_seen_us = Some(started);
+            d.last_verified_us = f.blake3.as_ref().map(|_| started);
+        } else if out_of_scope.contains(path) {
+            d.last_seen_us = prev.and_then(|p| p.last_seen_us);
+            d.last_verified_us = prev.and_then(|p| p.last_verified_us);
+        } else {
+            d.last_seen_us = Some(started);
+            d.last_verified_us = prev.and_then(|p| p.last_verified_us);
+        }
+    }
+    let env = Env {
+        context: &context,
+        obligations: &obligations,
+        offences: &offences,
+    };
+    // Per-run columns go into the staged `files` on one thread while the rules run on the
+    // others.
+    let (rules_out, filled) = std::thread::scope(|scope| {
+        let fill = scope.spawn(|| -> Result<(), ScanError> {
+            store::fill_derived(
                 &mut staging,
                 FILES_STAGED,
                 "part-00000.parquet",
-                &session_of,
+                &run_id,
+                &derived[..read_rows],
+            )?;
+            if carried_rows > 0 {
+                let mut w =
+                    staging.writer("files", "carried-00000.parquet", files_schema.clone())?;
+                let mut row = read_rows;
+                carried.batches(&prior.files_parts, "files", &files_schema, |b| {
+                    let n = b.num_rows();
+                    let slice: Vec<&Derived> = derived[row..row + n].iter().collect();
+                    w.write(&store::with_derived(&b, &run_id, &slice)?)?;
+                    row += n;
+                    Ok(())
+                })?;
+                w.finish()?;
+                let mut w =
+                    staging.writer("streams", "carried-00000.parquet", streams_schema.clone())?;
+                carried.batches(&prior.streams_parts, "streams", &streams_schema, |b| {
+                    let n = b.num_rows();
+                    let b = store::replace_columns(
+                        &b,
+                        "streams",
+                        vec![(
+                            "run_id",
+                            Arc::new(
+                                std::iter::repeat_n(Some(run_id.as_str()), n)
+                                    .collect::<arrow_array::StringArray>(),
+                            ),
+                        )],
+                    )?;
+                    w.write(&b)?;
+                    Ok(())
+                })?;
+                w.finish()?;
+            }
+            Ok(())
+        });
+        let out = pool.install(|| {
+            analyse::analyse_sessions(
+                &facts,
+                &sess,
+                &plan.config.rules,
+                tz,
+                &run_id,
+                started,
+                &env,
             )
         });
-        let (sessions, findings) = pool.install(|| {
-            analyse::analyse_sessions(&facts, &sess, &plan.config.rules, tz, &run_id, started)
-        });
-        ((sessions, findings), fill.join())
+        (out, fill.join())
     });
     filled.map_err(|_| ScanError::WriterPanicked)??;
+    let (sessions, findings) = rules_out;
     drop(facts);
-    phase("session ids into files");
+    phase("sessions, rules and per-run columns of files");
     staging.write(
         "sessions",
         "part-00000.parquet",
@@ -299,7 +532,18 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         "part-00000.parquet",
         &store::findings_batch(&findings)?,
     )?;
+    // Append-only history: earlier runs' files by hard link, this run's beside them.
+    staging.carry("custody_events")?;
+    if !events.is_empty() {
+        staging.write(
+            "custody_events",
+            &format!("run-{run_id}.parquet"),
+            &store::custody_batch(&events)?,
+        )?;
+    }
+    staging.carry("exports")?;
     let severity_count = |s: &str| findings.iter().filter(|f| f.severity == s).count() as i64;
+    let event_count = |s: &str| events.iter().filter(|e| e.event == s).count() as i64;
 
     let settings = Settings {
         config: &plan.config,
@@ -308,13 +552,15 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         mmap: plan.read.use_mmap,
         follow_symlinks: plan.walk.follow_symlinks,
         allow_empty_root: plan.walk.allow_empty_root,
+        verify: format!("{:?}", plan.verify),
+        context: context_dir.as_ref().map(|d| display_path(d)),
     };
     let mut run = RunRow {
         run_id: run_id.clone(),
         started_us: started,
         finished_us: 0,
         elapsed_s: 0.0,
-        roots: plan.roots.iter().map(|r| display_path(r)).collect(),
+        roots,
         files: tally.files,
         bytes: tally.bytes,
         hashed_bytes: tally.hashed_bytes,
@@ -333,6 +579,15 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         findings_high: severity_count("high"),
         findings_warn: severity_count("warn"),
         findings_info: severity_count("info"),
+        mode: mode.to_string(),
+        files_carried: carried_rows as i64,
+        files_new: event_count("new"),
+        files_verified: event_count("verified"),
+        files_modified: event_count("modified"),
+        files_metadata_changed: event_count("metadata_changed"),
+        files_deleted: event_count("deleted"),
+        files_moved: event_count("moved"),
+        files_restored: event_count("restored"),
     };
 
     progress.committing();
@@ -358,6 +613,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         warehouse: wh.root().to_path_buf(),
         snapshot,
         findings,
+        events,
     })
 }
 
@@ -411,6 +667,7 @@ impl Ctx<'_> {
             name_time_raw: facts.name_time_raw,
             segment_seq: facts.segment_seq.map(|s| s as i32),
             path_pattern: facts.pattern,
+            birth_time_us: e.btime_us,
             ..Default::default()
         };
         let mut streams = Vec::new();
@@ -572,6 +829,14 @@ impl Ctx<'_> {
             .max();
         row.parameter_sets_max = info.streams.iter().map(|s| s.parameter_sets as i32).max();
         row.notes = (!info.notes.is_empty()).then(|| info.notes.join("; "));
+        if let Some(sc) = &info.sidecar {
+            row.sidecar_category = sc.category.clone();
+            row.sidecar_description = sc.description.clone();
+            row.sidecar_described_at_us = sc
+                .described_at
+                .as_deref()
+                .and_then(|t| context::parse_time(t, self.tz));
+        }
         info.streams
             .iter()
             .enumerate()

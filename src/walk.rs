@@ -51,6 +51,8 @@ pub struct Entry {
     pub mtime_ns: Option<i64>,
     pub dev: u64,
     pub ino: u64,
+    /// Birth (creation) time, microseconds since the epoch, where the file system keeps one.
+    pub btime_us: Option<i64>,
     pub error: Option<String>,
 }
 
@@ -68,6 +70,11 @@ impl Entry {
             ),
             dev: m.dev(),
             ino: m.ino(),
+            btime_us: m
+                .created()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_micros()).ok()),
             error: None,
         }
     }
@@ -80,6 +87,7 @@ impl Entry {
             mtime_ns: None,
             dev: 0,
             ino: 0,
+            btime_us: None,
             error: Some(error),
         }
     }

@@ -10,6 +10,7 @@ pub mod cursor;
 pub mod h264;
 pub mod jpeg;
 pub mod riff;
+pub mod sidecar;
 pub mod ts;
 
 use chrono::NaiveDateTime;
@@ -27,6 +28,7 @@ pub enum Container {
     Wav,
     Avi,
     Matroska,
+    Json,
     Unknown,
 }
 
@@ -43,6 +45,7 @@ impl Container {
             Container::Wav => "wav",
             Container::Avi => "avi",
             Container::Matroska => "matroska",
+            Container::Json => "json",
             Container::Unknown => "unknown",
         }
     }
@@ -53,6 +56,7 @@ pub enum MediaKind {
     Video,
     Audio,
     Photo,
+    Sidecar,
     Other,
 }
 
@@ -62,6 +66,7 @@ impl MediaKind {
             MediaKind::Video => "video",
             MediaKind::Audio => "audio",
             MediaKind::Photo => "photo",
+            MediaKind::Sidecar => "sidecar",
             MediaKind::Other => "other",
         }
     }
@@ -164,6 +169,8 @@ pub struct MediaInfo {
     pub streams: Vec<StreamInfo>,
     /// Oddities that do not make the file unusable.
     pub notes: Vec<String>,
+    /// What a description sidecar says (JSON sidecars only).
+    pub sidecar: Option<sidecar::SidecarInfo>,
 }
 
 impl MediaInfo {
@@ -190,6 +197,7 @@ impl MediaInfo {
             continuity_errors: 0,
             streams: Vec::new(),
             notes: Vec::new(),
+            sidecar: None,
         }
     }
 
@@ -277,6 +285,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
             b"AVI " => return Box::new(riff::RiffSink::new(Container::Avi)),
             _ => {}
         }
+    }
+    if sidecar::detect(head, ext) {
+        return Box::<sidecar::SidecarSink>::default();
     }
     let expected = expected_container(ext);
     let found = if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {

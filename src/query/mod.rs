@@ -176,6 +176,11 @@ impl Engine {
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.is_dir())
+            .filter(|p| {
+                std::fs::read_dir(p).is_ok_and(|mut r| {
+                    r.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "parquet")))
+                })
+            })
             .collect();
         dirs.sort();
         for d in dirs {
@@ -188,6 +193,17 @@ impl Engine {
             rt.block_on(ctx.register_parquet(&name, path.to_string_lossy().as_ref(), opts))
                 .map_err(|e| QueryError::Sql(e.to_string()))?;
             tables.push(name);
+        }
+        // Warehouse tables with no rows yet (no custody event, no export) are still there to
+        // query, empty, with their documented columns.
+        for (name, schema) in crate::store::schemas() {
+            if !tables.iter().any(|t| t == name) {
+                let t = MemTable::try_new(schema, vec![vec![]])
+                    .map_err(|e| QueryError::Sql(e.to_string()))?;
+                ctx.register_table(name, Arc::new(t))
+                    .map_err(|e| QueryError::Sql(e.to_string()))?;
+                tables.push(name.to_string());
+            }
         }
         for (name, loaded) in context::load(context_dir, tz)? {
             match loaded {

@@ -6,6 +6,8 @@
 pub mod clock;
 pub mod coding;
 pub mod continuity;
+pub mod custody;
+pub mod deadlines;
 pub mod integrity;
 pub mod metadata;
 pub mod software;
@@ -15,8 +17,10 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::catalog::{FileFacts, FindingRow};
+use crate::catalog::{CustodyEvent, FileFacts, FindingRow};
 use crate::config::RuleSettings;
+use crate::context::Typed;
+use crate::obligations::Obligation;
 use crate::sessions::Sessions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,6 +66,26 @@ const A12_3: (&str, &str) = (
 const A12_5: (&str, &str) = (
     "第十二条(五)",
     "Art.12(5) no intermittent recording, no selective cutting, no re-recording, no inserted footage",
+);
+const A28_3: (&str, &str) = (
+    "第二十八条(三)",
+    "Art.28(3) records deliberately damaged, deleted or modified",
+);
+const A16: (&str, &str) = (
+    "第十六条",
+    "Art.16 originals uploaded within 24 h (special circumstances: 3 working days)",
+);
+const A17: (&str, &str) = (
+    "第十七条",
+    "Art.17 classified, named and described within 2 working days of upload",
+);
+const A18: (&str, &str) = (
+    "第十八条",
+    "Art.18 case records archived within 30 working days of closing the case",
+);
+const A22: (&str, &str) = (
+    "第二十二条",
+    "Art.22 footage kept at least two years (Art.21: long-term for listed cases)",
 );
 const A28_4: (&str, &str) = (
     "第二十八条(四)",
@@ -241,6 +265,55 @@ pub const RULES: &[Rule] = &[
         A12_5,
         "identical bytes under more than one path",
     ),
+    rule(
+        "CUST-MODIFIED",
+        "modified",
+        Severity::High,
+        A28_3,
+        "a catalogued file's bytes changed (same path, different BLAKE3)",
+    ),
+    rule(
+        "CUST-DELETED",
+        "deleted",
+        Severity::High,
+        A28_3,
+        "a catalogued file is gone from the tree (not moved: its bytes are nowhere else)",
+    ),
+    rule(
+        "RET-EARLY",
+        "deleted_before_retention",
+        Severity::High,
+        A22,
+        "a file was deleted before its keep-until date, or while it was to be kept long-term",
+    ),
+    rule(
+        "DL-UPLOAD",
+        "late_upload",
+        Severity::Warn,
+        A16,
+        "uploaded more than 24 h after the recording ended (3 working days for special cases)",
+    ),
+    rule(
+        "DL-CLASSIFY",
+        "late_classification",
+        Severity::Warn,
+        A17,
+        "classified and described after 2 working days from upload, or not at all by now",
+    ),
+    rule(
+        "DL-ARCHIVE",
+        "late_archive",
+        Severity::Warn,
+        A18,
+        "a closed case archived after 30 working days, or not archived by now",
+    ),
+    rule(
+        "DL-CALENDAR",
+        "deadline_unknown",
+        Severity::Info,
+        A16,
+        "a working-day deadline falls in a year the calendar does not cover",
+    ),
 ];
 
 pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
@@ -259,6 +332,15 @@ pub struct Ctx<'a> {
     /// Each file's coding signature and software fingerprint, computed once.
     pub signatures: Vec<String>,
     pub fingerprints: Vec<String>,
+    pub env: &'a Env<'a>,
+}
+
+/// What the rules know beyond the catalogue: the context tables, each file's obligations (by
+/// row), and the custody offences on record (this run's and every earlier run's).
+pub struct Env<'a> {
+    pub context: &'a Typed,
+    pub obligations: &'a [Obligation],
+    pub offences: &'a [CustodyEvent],
 }
 
 impl<'a> Ctx<'a> {
@@ -269,6 +351,7 @@ impl<'a> Ctx<'a> {
         tz: chrono_tz::Tz,
         now_us: i64,
         run_id: &'a str,
+        env: &'a Env<'a>,
     ) -> Self {
         use rayon::prelude::*;
         let signatures = facts.par_iter().map(coding::signature).collect();
@@ -282,7 +365,12 @@ impl<'a> Ctx<'a> {
             run_id,
             signatures,
             fingerprints,
+            env,
         }
+    }
+
+    pub fn obligation(&self, f: &FileFacts) -> Option<&Obligation> {
+        self.env.obligations.get(f.row)
     }
 
     pub fn sig(&self, f: &FileFacts) -> &str {
@@ -327,6 +415,9 @@ pub struct Target<'a> {
     pub file: Option<&'a FileFacts>,
     pub session: Option<&'a str>,
     pub device: Option<&'a str>,
+    /// A path no longer in the catalogue (a deleted file).
+    pub path: Option<&'a str>,
+    pub case: Option<&'a str>,
 }
 
 pub struct Findings<'a> {
@@ -381,13 +472,17 @@ impl<'a> Findings<'a> {
             file.and_then(|f| f.device_id.as_deref())
                 .map(str::to_string)
         });
-        let path = file.map(|f| f.path.to_string());
+        let path = file
+            .map(|f| f.path.to_string())
+            .or(t.path.map(str::to_string));
         let key = format!(
-            "{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}",
             r.id,
             path.as_deref().unwrap_or(""),
             session.as_deref().unwrap_or(""),
-            offset_s.map(|o| format!("{o:.3}")).unwrap_or_default()
+            offset_s.map(|o| format!("{o:.3}")).unwrap_or_default(),
+            t.case.unwrap_or(""),
+            at_us.map(|a| a.to_string()).unwrap_or_default()
         );
         let finding_id = format!("F{}", &blake3::hash(key.as_bytes()).to_hex()[..16]);
         self.rows.push(FindingRow {
@@ -410,6 +505,7 @@ impl<'a> Findings<'a> {
             offset_s,
             magnitude_s,
             details: details.to_string(),
+            case_id: t.case.map(str::to_string),
         });
     }
 }
@@ -418,7 +514,9 @@ impl<'a> Findings<'a> {
 pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
     use rayon::prelude::*;
     type Family = fn(&Ctx, &mut Findings);
-    let families: [Family; 7] = [
+    let families: [Family; 9] = [
+        custody::check,
+        deadlines::check,
         continuity::check,
         timing::check,
         coding::check,

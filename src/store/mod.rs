@@ -2,6 +2,7 @@
 //! rows into a record batch; the column order and names here are the public interface
 //! documented in the README, so change them only by adding columns.
 
+pub mod prior;
 pub mod warehouse;
 
 use std::sync::Arc;
@@ -13,7 +14,9 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
-use crate::catalog::{FileRow, FindingRow, RunRow, SessionRow, StreamRow};
+use crate::catalog::{
+    CustodyEvent, Derived, ExportRow, FileRow, FindingRow, RunRow, SessionRow, StreamRow,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -242,6 +245,38 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
         rows.iter().map(|r| r.path_pattern.as_deref()),
     );
     c.str("session_id", rows.iter().map(|r| r.session_id.as_deref()));
+    c.ts("birth_time", rows.iter().map(|r| r.birth_time_us));
+    c.ts("first_seen", rows.iter().map(|r| r.first_seen_us));
+    c.ts("last_seen", rows.iter().map(|r| r.last_seen_us));
+    c.ts("last_verified", rows.iter().map(|r| r.last_verified_us));
+    c.str(
+        "sidecar_category",
+        rows.iter().map(|r| r.sidecar_category.as_deref()),
+    );
+    c.str(
+        "sidecar_description",
+        rows.iter().map(|r| r.sidecar_description.as_deref()),
+    );
+    c.ts(
+        "sidecar_described_at",
+        rows.iter().map(|r| r.sidecar_described_at_us),
+    );
+    c.ts("upload_time", rows.iter().map(|r| r.upload_time_us));
+    c.str(
+        "upload_time_source",
+        rows.iter().map(|r| r.upload_time_source.as_deref()),
+    );
+    c.ts("described_at", rows.iter().map(|r| r.described_at_us));
+    c.str(
+        "description_source",
+        rows.iter().map(|r| r.description_source.as_deref()),
+    );
+    c.str("case_ids", rows.iter().map(|r| r.case_ids.as_deref()));
+    c.str(
+        "retention_class",
+        rows.iter().map(|r| r.retention_class.as_deref()),
+    );
+    c.ts("keep_until", rows.iter().map(|r| r.keep_until_us));
     c.finish("files")
 }
 
@@ -342,6 +377,27 @@ pub fn runs_batch(rows: &[RunRow]) -> Result<RecordBatch, StoreError> {
     c.i64("findings_high", rows.iter().map(|r| Some(r.findings_high)));
     c.i64("findings_warn", rows.iter().map(|r| Some(r.findings_warn)));
     c.i64("findings_info", rows.iter().map(|r| Some(r.findings_info)));
+    c.str("mode", rows.iter().map(|r| Some(r.mode.as_str())));
+    c.i64("files_carried", rows.iter().map(|r| Some(r.files_carried)));
+    c.i64("files_new", rows.iter().map(|r| Some(r.files_new)));
+    c.i64(
+        "files_verified",
+        rows.iter().map(|r| Some(r.files_verified)),
+    );
+    c.i64(
+        "files_modified",
+        rows.iter().map(|r| Some(r.files_modified)),
+    );
+    c.i64(
+        "files_metadata_changed",
+        rows.iter().map(|r| Some(r.files_metadata_changed)),
+    );
+    c.i64("files_deleted", rows.iter().map(|r| Some(r.files_deleted)));
+    c.i64("files_moved", rows.iter().map(|r| Some(r.files_moved)));
+    c.i64(
+        "files_restored",
+        rows.iter().map(|r| Some(r.files_restored)),
+    );
     c.finish("runs")
 }
 
@@ -394,7 +450,74 @@ pub fn findings_batch(rows: &[FindingRow]) -> Result<RecordBatch, StoreError> {
     c.f64("magnitude_s", rows.iter().map(|r| r.magnitude_s));
     c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));
     c.str("details", rows.iter().map(|r| Some(r.details.as_str())));
+    c.str("case_id", rows.iter().map(|r| r.case_id.as_deref()));
     c.finish("findings")
+}
+
+pub fn custody_batch(rows: &[CustodyEvent]) -> Result<RecordBatch, StoreError> {
+    let mut c = Cols::new();
+    c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));
+    c.ts("at", rows.iter().map(|r| Some(r.at_us)));
+    c.str("event", rows.iter().map(|r| Some(r.event.as_str())));
+    c.str("path", rows.iter().map(|r| Some(r.path.as_str())));
+    c.str(
+        "previous_path",
+        rows.iter().map(|r| r.previous_path.as_deref()),
+    );
+    c.str("blake3", rows.iter().map(|r| r.blake3.as_deref()));
+    c.str(
+        "previous_blake3",
+        rows.iter().map(|r| r.previous_blake3.as_deref()),
+    );
+    c.i64("size_bytes", rows.iter().map(|r| r.size_bytes));
+    c.i64(
+        "previous_size_bytes",
+        rows.iter().map(|r| r.previous_size_bytes),
+    );
+    c.ts("mtime", rows.iter().map(|r| r.mtime_us));
+    c.ts("previous_mtime", rows.iter().map(|r| r.previous_mtime_us));
+    c.str("device_id", rows.iter().map(|r| r.device_id.as_deref()));
+    c.str(
+        "retention_class",
+        rows.iter().map(|r| r.retention_class.as_deref()),
+    );
+    c.ts("keep_until", rows.iter().map(|r| r.keep_until_us));
+    c.str("details", rows.iter().map(|r| Some(r.details.as_str())));
+    c.finish("custody_events")
+}
+
+pub fn exports_batch(rows: &[ExportRow]) -> Result<RecordBatch, StoreError> {
+    let mut c = Cols::new();
+    c.str("export_id", rows.iter().map(|r| Some(r.export_id.as_str())));
+    c.ts("at", rows.iter().map(|r| Some(r.at_us)));
+    c.str("case_id", rows.iter().map(|r| r.case_id.as_deref()));
+    c.str(
+        "selection_sql",
+        rows.iter().map(|r| r.selection_sql.as_deref()),
+    );
+    c.str(
+        "approved_by",
+        rows.iter().map(|r| Some(r.approved_by.as_str())),
+    );
+    c.str("reason", rows.iter().map(|r| Some(r.reason.as_str())));
+    c.str(
+        "destination",
+        rows.iter().map(|r| Some(r.destination.as_str())),
+    );
+    c.i64("files", rows.iter().map(|r| Some(r.files)));
+    c.i64("bytes", rows.iter().map(|r| Some(r.bytes)));
+    c.bool(
+        "include_confidential",
+        rows.iter().map(|r| Some(r.include_confidential)),
+    );
+    c.str("status", rows.iter().map(|r| Some(r.status.as_str())));
+    c.str("error", rows.iter().map(|r| r.error.as_deref()));
+    c.str(
+        "manifest_blake3",
+        rows.iter().map(|r| r.manifest_blake3.as_deref()),
+    );
+    c.str("host", rows.iter().map(|r| Some(r.host.as_str())));
+    c.finish("exports")
 }
 
 /// Every table's schema, in order, for documentation checks.
@@ -414,6 +537,12 @@ pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
     }
     if let Ok(b) = findings_batch(&[]) {
         v.push(("findings", b.schema()));
+    }
+    if let Ok(b) = custody_batch(&[]) {
+        v.push(("custody_events", b.schema()));
+    }
+    if let Ok(b) = exports_batch(&[]) {
+        v.push(("exports", b.schema()));
     }
     v
 }
@@ -441,54 +570,154 @@ pub fn read_parquet(path: &std::path::Path) -> Result<Vec<RecordBatch>, StoreErr
         })
 }
 
-/// Replaces the `session_id` column of a `files` batch; `ids[i]` is row `i`'s session.
-pub fn with_session_ids(
+/// Replaces the named columns of `batch` (each must exist in its schema).
+pub fn replace_columns(
     batch: &RecordBatch,
-    ids: &[Option<&str>],
+    table: &'static str,
+    cols: Vec<(&str, ArrayRef)>,
 ) -> Result<RecordBatch, StoreError> {
     let schema = batch.schema();
-    let idx = schema
-        .index_of("session_id")
-        .map_err(|source| StoreError::Arrow {
-            table: "files",
-            source,
-        })?;
-    let mut cols = batch.columns().to_vec();
-    cols[idx] = Arc::new(ids.iter().copied().collect::<StringArray>());
-    RecordBatch::try_new(schema, cols).map_err(|source| StoreError::Arrow {
-        table: "files",
-        source,
-    })
+    let mut arrays = batch.columns().to_vec();
+    for (name, a) in cols {
+        let idx = schema
+            .index_of(name)
+            .map_err(|source| StoreError::Arrow { table, source })?;
+        arrays[idx] = a;
+    }
+    RecordBatch::try_new(schema, arrays).map_err(|source| StoreError::Arrow { table, source })
 }
 
-/// Rewrites the staged `files` table `staged` into `file_name` with each row's session id,
-/// batch by batch (memory stays bounded), then removes `staged`. Only recaudit's own staged file
-/// is read, never the evidence.
-pub fn fill_session_ids(
-    staging: &mut warehouse::Staging,
-    staged: &str,
-    file_name: &str,
-    ids: &[Option<String>],
-) -> Result<(), StoreError> {
-    let src = staging.path_of("files", staged);
-    let f = std::fs::File::open(&src).map_err(|source| StoreError::Io {
-        path: src.clone(),
+/// Brings a batch written by an earlier recaudit to `schema`: columns are matched by name,
+/// columns the earlier version did not have become nulls. Lets a warehouse outlive schema
+/// additions without rewriting history.
+pub fn conform(
+    batch: &RecordBatch,
+    table: &'static str,
+    schema: &arrow_schema::SchemaRef,
+) -> Result<RecordBatch, StoreError> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(batch.clone());
+    }
+    let arrays = schema
+        .fields()
+        .iter()
+        .map(|f| match batch.column_by_name(f.name()) {
+            Some(a) if a.data_type() == f.data_type() => a.clone(),
+            _ => arrow_array::new_null_array(f.data_type(), batch.num_rows()),
+        })
+        .collect();
+    RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|source| StoreError::Arrow { table, source })
+}
+
+fn ts_array(v: impl Iterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(
+        v.collect::<TimestampMicrosecondArray>()
+            .with_timezone("UTC"),
+    )
+}
+
+/// Fills the per-run columns of a `files` batch: `run_id` and the [`Derived`] columns, `derived[i]` for row `i`.
+pub fn with_derived(
+    batch: &RecordBatch,
+    run_id: &str,
+    derived: &[&Derived],
+) -> Result<RecordBatch, StoreError> {
+    let n = batch.num_rows();
+    let s = |f: fn(&Derived) -> Option<&str>| -> ArrayRef {
+        Arc::new(derived.iter().map(|d| f(d)).collect::<StringArray>())
+    };
+    replace_columns(
+        batch,
+        "files",
+        vec![
+            (
+                "run_id",
+                Arc::new(std::iter::repeat_n(Some(run_id), n).collect::<StringArray>()),
+            ),
+            (
+                "first_seen",
+                ts_array(derived.iter().map(|d| d.first_seen_us)),
+            ),
+            (
+                "last_seen",
+                ts_array(derived.iter().map(|d| d.last_seen_us)),
+            ),
+            (
+                "last_verified",
+                ts_array(derived.iter().map(|d| d.last_verified_us)),
+            ),
+            ("session_id", s(|d| d.session_id.as_deref())),
+            (
+                "upload_time",
+                ts_array(derived.iter().map(|d| d.upload_time_us)),
+            ),
+            ("upload_time_source", s(|d| d.upload_time_source.as_deref())),
+            (
+                "described_at",
+                ts_array(derived.iter().map(|d| d.described_at_us)),
+            ),
+            ("description_source", s(|d| d.description_source.as_deref())),
+            ("case_ids", s(|d| d.case_ids.as_deref())),
+            ("retention_class", s(|d| d.retention_class.as_deref())),
+            (
+                "keep_until",
+                ts_array(derived.iter().map(|d| d.keep_until_us)),
+            ),
+        ],
+    )
+}
+
+/// Opens a Parquet file of the warehouse for reading in batches of `batch` rows, optionally
+/// only some columns.
+pub fn parquet_reader(
+    path: &std::path::Path,
+    batch: usize,
+    columns: Option<&[&str]>,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, StoreError> {
+    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
         source,
     })?;
     let perr = |source| StoreError::Parquet {
-        path: src.clone(),
+        path: path.to_path_buf(),
         source,
     };
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+    let mut b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
         .map_err(perr)?
-        .with_batch_size(4096)
-        .build()
-        .map_err(perr)?;
+        .with_batch_size(batch);
+    if let Some(cols) = columns {
+        let schema = b.parquet_schema();
+        let idx: Vec<usize> = (0..schema.num_columns())
+            .filter(|&i| {
+                let c = schema.column(i);
+                cols.contains(&c.path().parts()[0].as_str())
+            })
+            .collect();
+        let mask = parquet::arrow::ProjectionMask::leaves(schema, idx);
+        b = b.with_projection(mask);
+    }
+    b.build().map_err(perr)
+}
+
+/// Rewrites the staged `files` table `staged` into `file_name` with each row's per-run columns
+/// (`derived[i]` for row `first_row + i`), batch by batch, then removes `staged`. Only
+/// recaudit's own staged file is read, never the evidence.
+pub fn fill_derived(
+    staging: &mut warehouse::Staging,
+    staged: &str,
+    file_name: &str,
+    run_id: &str,
+    derived: &[Derived],
+) -> Result<(), StoreError> {
+    let src = staging.path_of("files", staged);
+    let reader = parquet_reader(&src, 4096, None)?;
     let mut w = staging.writer(
         "files",
         file_name,
         arrow_array::RecordBatchReader::schema(&reader),
     )?;
+    let none = Derived::default();
     let mut row = 0usize;
     for b in reader {
         let b = b.map_err(|source| StoreError::Arrow {
@@ -496,10 +725,10 @@ pub fn fill_session_ids(
             source,
         })?;
         let n = b.num_rows();
-        let slice: Vec<Option<&str>> = (row..row + n)
-            .map(|i| ids.get(i).and_then(|s| s.as_deref()))
+        let slice: Vec<&Derived> = (row..row + n)
+            .map(|i| derived.get(i).unwrap_or(&none))
             .collect();
-        w.write(&with_session_ids(&b, &slice)?)?;
+        w.write(&with_derived(&b, run_id, &slice)?)?;
         row += n;
     }
     w.finish()?;
@@ -585,6 +814,11 @@ pub fn read_findings(warehouse: &std::path::Path) -> Result<Vec<FindingRow>, Sto
                 s("run_id")?,
                 s("details")?,
             );
+            let case = if b.column_by_name("case_id").is_some() {
+                s("case_id")?
+            } else {
+                vec![None; b.num_rows()]
+            };
             let (offset, mag) = (fl("offset_s")?, fl("magnitude_s")?);
             for i in 0..b.num_rows() {
                 out.push(FindingRow {
@@ -605,6 +839,7 @@ pub fn read_findings(warehouse: &std::path::Path) -> Result<Vec<FindingRow>, Sto
                     offset_s: offset[i],
                     magnitude_s: mag[i],
                     details: det[i].clone().unwrap_or_default(),
+                    case_id: case[i].clone(),
                 });
             }
         }

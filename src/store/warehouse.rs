@@ -244,8 +244,8 @@ impl Staging {
     }
 
     /// Carries the previous snapshot's files of a history table into this run (hard links).
+    /// A table with nothing to carry gets no folder (query tools refuse empty ones).
     pub fn carry(&mut self, table: &str) -> Result<(), StoreError> {
-        let d = self.table_dir(table)?;
         let Some(prev) = self.previous.clone() else {
             return Ok(());
         };
@@ -253,7 +253,12 @@ impl Staging {
         let Ok(rd) = fs::read_dir(&from) else {
             return Ok(());
         };
-        for e in rd.flatten() {
+        let files: Vec<_> = rd.flatten().collect();
+        if files.is_empty() {
+            return Ok(());
+        }
+        let d = self.table_dir(table)?;
+        for e in files {
             let target = d.join(e.file_name());
             if fs::hard_link(e.path(), &target).is_err() {
                 fs::copy(e.path(), &target).map_err(io(&target))?;

@@ -1,0 +1,255 @@
+//! Chain of custody (第二十八条(三)): what a run must re-read, and what changed since the last
+//! run. Pure: it compares the walk's metadata and the hashes just taken with the previous
+//! catalogue ([`Prior`]), and returns custody events. The scan stage does the reading.
+//!
+//! A file is carried over without being opened when its size, mtime and inode are what the
+//! catalogue recorded and it is not due for verification; everything else is read and hashed.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::catalog::CustodyEvent;
+use crate::store::prior::{Prior, PriorFile};
+use crate::walk::{Entry, EntryKind};
+
+/// Why a file is read this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Not in the previous catalogue.
+    New,
+    /// Size, mtime or inode differ from the catalogue.
+    Changed,
+    /// Unchanged metadata, re-hashed to prove the bytes are still the same.
+    Verify,
+    /// In the catalogue without a hash (it could not be read last time): read again.
+    Retry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Carry,
+    Read(Reason),
+}
+
+/// How much of the unchanged tree to re-hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verify {
+    #[default]
+    None,
+    All,
+    /// Re-hash the files verified longest ago, up to this many bytes.
+    Budget(u64),
+}
+
+fn same_identity(e: &Entry, p: &PriorFile) -> bool {
+    let mtime = e.mtime_ns.map(|n| n.div_euclid(1000));
+    let inode_same = match (p.fs_dev, p.fs_inode) {
+        (Some(d), Some(i)) => d == e.dev as i64 && i == e.ino as i64,
+        _ => true,
+    };
+    p.size_bytes == e.size as i64 && p.mtime_us == mtime && inode_same
+}
+
+/// Decides, for every walked entry (by index), whether to carry it or read it.
+pub fn plan(entries: &[Entry], paths: &[String], prior: &Prior, verify: Verify) -> Vec<Action> {
+    let mut actions: Vec<Action> = entries
+        .iter()
+        .zip(paths)
+        .map(|(e, path)| match prior.files.get(path) {
+            None => Action::Read(Reason::New),
+            Some(_) if !matches!(e.kind, EntryKind::File) || e.error.is_some() => {
+                Action::Read(Reason::Retry)
+            }
+            Some(p) if p.blake3.is_none() => Action::Read(Reason::Retry),
+            Some(p) if !same_identity(e, p) => Action::Read(Reason::Changed),
+            Some(_) => Action::Carry,
+        })
+        .collect();
+    let carried = |a: &Action| *a == Action::Carry;
+    match verify {
+        Verify::None => {}
+        Verify::All => {
+            for a in actions.iter_mut().filter(|a| carried(a)) {
+                *a = Action::Read(Reason::Verify);
+            }
+        }
+        Verify::Budget(budget) => {
+            // Oldest verification first (never verified before anything), then by path, so
+            // that successive nights walk the whole tree in a rolling cycle.
+            let mut due: Vec<usize> = (0..entries.len())
+                .filter(|&i| carried(&actions[i]))
+                .collect();
+            due.sort_by_key(|&i| {
+                (
+                    prior.files.get(&paths[i]).and_then(|p| p.last_verified_us),
+                    &paths[i],
+                )
+            });
+            let mut spent = 0u64;
+            for i in due {
+                if spent >= budget {
+                    break;
+                }
+                spent = spent.saturating_add(entries[i].size);
+                actions[i] = Action::Read(Reason::Verify);
+            }
+        }
+    }
+    actions
+}
+
+/// What a read established about one file, for the custody comparison.
+pub struct Seen<'a> {
+    pub path: &'a str,
+    pub reason: Reason,
+    pub blake3: Option<&'a str>,
+    pub size_bytes: i64,
+    pub mtime_us: Option<i64>,
+    pub device_id: Option<&'a str>,
+}
+
+/// The events of one run. `seen` are the files read this run (in path order), `walked` every
+/// path the walk found, `roots` the roots scanned (files of the catalogue under other roots
+/// were not looked at, so they are not deleted).
+pub fn events(
+    run_id: &str,
+    at_us: i64,
+    seen: &[Seen],
+    walked: &HashSet<&str>,
+    roots: &[String],
+    prior: &Prior,
+) -> Vec<CustodyEvent> {
+    let ev = |event: &str, path: &str| CustodyEvent {
+        run_id: run_id.to_string(),
+        at_us,
+        event: event.to_string(),
+        path: path.to_string(),
+        ..Default::default()
+    };
+    let in_scope = |p: &PriorFile| roots.iter().any(|r| *r == p.root);
+    // Catalogued files the walk did not find: deleted, unless their bytes turn up elsewhere.
+    let mut missing: Vec<(&String, &PriorFile)> = prior
+        .files
+        .iter()
+        .filter(|(path, p)| in_scope(p) && !walked.contains(path.as_str()))
+        .collect();
+    missing.sort_by(|a, b| a.0.cmp(b.0));
+    let mut missing_by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, (_, p)) in missing.iter().enumerate() {
+        if let Some(h) = p.blake3.as_deref() {
+            missing_by_hash.entry(h).or_default().push(k);
+        }
+    }
+    let mut gone_by_hash: HashMap<&str, &str> = HashMap::new();
+    for g in prior.gone.values() {
+        if let Some(h) = g.blake3.as_deref() {
+            gone_by_hash.insert(h, g.path.as_str());
+        }
+    }
+    let mut moved_away = vec![false; missing.len()];
+    let mut out = Vec::new();
+    for s in seen {
+        let prev = prior.files.get(s.path);
+        let mut e = ev("", s.path);
+        e.blake3 = s.blake3.map(str::to_string);
+        e.size_bytes = Some(s.size_bytes);
+        e.mtime_us = s.mtime_us;
+        e.device_id = s.device_id.map(str::to_string);
+        if let Some(p) = prev {
+            e.previous_blake3 = p.blake3.clone();
+            e.previous_size_bytes = Some(p.size_bytes);
+            e.previous_mtime_us = p.mtime_us;
+            e.retention_class = p.retention_class.clone();
+            e.keep_until_us = p.keep_until_us;
+        }
+        match (s.reason, prev) {
+            (Reason::New, _) => {
+                let from_missing = s
+                    .blake3
+                    .and_then(|h| missing_by_hash.get_mut(h))
+                    .and_then(|v| v.pop());
+                if let Some(k) = from_missing {
+                    let (old, p) = missing[k];
+                    moved_away[k] = true;
+                    e.event = "moved".into();
+                    e.previous_path = Some(old.clone());
+                    e.previous_blake3 = p.blake3.clone();
+                    e.previous_size_bytes = Some(p.size_bytes);
+                    e.previous_mtime_us = p.mtime_us;
+                    e.retention_class = p.retention_class.clone();
+                    e.keep_until_us = p.keep_until_us;
+                    e.details = format!("same bytes as {old}, which is no longer there");
+                } else if let Some(g) = prior.gone.get(s.path) {
+                    e.event = "restored".into();
+                    e.previous_blake3 = g.blake3.clone();
+                    e.details = if g.blake3.as_deref() == s.blake3 {
+                        "deleted earlier; back with the same bytes".into()
+                    } else {
+                        "deleted earlier; back at the same path with different bytes".into()
+                    };
+                } else if let Some(old) = s.blake3.and_then(|h| gone_by_hash.get(h)) {
+                    e.event = "restored".into();
+                    e.previous_path = Some(old.to_string());
+                    e.previous_blake3 = s.blake3.map(str::to_string);
+                    e.details = format!("same bytes as {old}, deleted earlier");
+                } else {
+                    e.event = "new".into();
+                }
+            }
+            (_, None) => continue,
+            (Reason::Retry, Some(p)) => {
+                // Unreadable last time: only a hash that now differs from a known one is news.
+                match (p.blake3.as_deref(), s.blake3) {
+                    (Some(a), Some(b)) if a != b => {
+                        e.event = "modified".into();
+                        e.details = "bytes differ from the catalogued hash".into();
+                    }
+                    _ => continue,
+                }
+            }
+            (reason, Some(p)) => match (p.blake3.as_deref(), s.blake3) {
+                (Some(a), Some(b)) if a == b => {
+                    e.event = if reason == Reason::Verify {
+                        "verified"
+                    } else {
+                        "metadata_changed"
+                    }
+                    .into();
+                    if reason != Reason::Verify {
+                        e.details = "size, mtime or inode changed; the bytes are the same".into();
+                    }
+                }
+                (Some(_), Some(_)) => {
+                    e.event = "modified".into();
+                    e.details = if reason == Reason::Verify {
+                        "bytes changed although size, mtime and inode did not".into()
+                    } else {
+                        "bytes changed".into()
+                    };
+                }
+                (_, None) => {
+                    e.event = "metadata_changed".into();
+                    e.details = "the file could not be read to compare its bytes".into();
+                }
+                (None, Some(_)) => continue,
+            },
+        }
+        out.push(e);
+    }
+    for (k, (path, p)) in missing.iter().enumerate() {
+        if moved_away[k] {
+            continue;
+        }
+        let mut e = ev("deleted", path);
+        e.previous_blake3 = p.blake3.clone();
+        e.blake3 = p.blake3.clone();
+        e.previous_size_bytes = Some(p.size_bytes);
+        e.previous_mtime_us = p.mtime_us;
+        e.device_id = p.device_id.clone();
+        e.retention_class = p.retention_class.clone();
+        e.keep_until_us = p.keep_until_us;
+        e.details = "catalogued by an earlier run, not found in this one".into();
+        out.push(e);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}

@@ -1,0 +1,180 @@
+//! What the rules oblige for each file, worked out from the catalogue and the context tables:
+//! which cases it belongs to, when it was uploaded (第十六条), when it was classified and
+//! described (第十七条), and how long it must be kept (第二十一、二十二条). Pure: the scan
+//! stage passes in the loaded context, and the results become columns of `files` and the
+//! input of the deadline and retention rules.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate, TimeZone};
+
+use crate::catalog::FileFacts;
+use crate::context::{Case, Typed};
+
+/// Minimum keeping time for footage that is not kept long-term (第二十二条), in years.
+pub const STANDARD_YEARS: i32 = 2;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Obligation {
+    /// Indices into the context's `cases`.
+    pub cases: Vec<usize>,
+    pub upload_us: Option<i64>,
+    /// `ingest_log`, `birth_time`, or `unknown`.
+    pub upload_source: Option<&'static str>,
+    pub described_at_us: Option<i64>,
+    /// `sidecar` or `media_notes`; None when nothing describes the file.
+    pub description_source: Option<&'static str>,
+    /// The description exists but says when it was written nowhere.
+    pub described_undated: bool,
+    pub retention_class: Option<&'static str>,
+    pub keep_until_us: Option<i64>,
+}
+
+/// Footage that the rules' deadlines and retention apply to: recordings and photos.
+pub fn is_footage(f: &FileFacts) -> bool {
+    matches!(
+        f.media_kind.as_deref(),
+        Some("video") | Some("audio") | Some("photo")
+    )
+}
+
+/// Why a case's footage is kept long-term (第二十一条), if it is: a coercive measure, or the
+/// reason the bureau recorded (dispute, complaint, obstruction, mass incident, other).
+pub fn long_term_reason(c: &Case) -> Option<String> {
+    if let Some(r) = c
+        .long_term_reason
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+    {
+        return Some(r.to_string());
+    }
+    (c.kind.as_deref() == Some("coercion")).then(|| "coercive measure (第二十一条(一))".into())
+}
+
+fn add_years(d: NaiveDate, years: i32) -> NaiveDate {
+    d.with_year(d.year() + years)
+        .or_else(|| NaiveDate::from_ymd_opt(d.year() + years, 2, 28))
+        .unwrap_or(d)
+}
+
+/// Start of the day after `d` in `tz`, as UTC microseconds: the end of `d`.
+pub fn end_of_day_us(d: NaiveDate, tz: chrono_tz::Tz) -> Option<i64> {
+    let next = d.succ_opt()?.and_hms_opt(0, 0, 0)?;
+    tz.from_local_datetime(&next)
+        .earliest()
+        .map(|t| t.timestamp_micros())
+}
+
+pub fn local_date(us: i64, tz: chrono_tz::Tz) -> Option<NaiveDate> {
+    chrono::DateTime::from_timestamp_micros(us).map(|t| t.with_timezone(&tz).date_naive())
+}
+
+/// Works out every file's obligations. `facts` is the whole catalogue.
+pub fn compute(facts: &[FileFacts], ctx: &Typed, tz: chrono_tz::Tz) -> Vec<Obligation> {
+    let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, m) in ctx.case_media.iter().enumerate() {
+        by_device.entry(m.device_id.as_str()).or_default().push(k);
+    }
+    let case_index: HashMap<&str, usize> = ctx
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.case_id.as_str(), i))
+        .collect();
+    // A sidecar `X.json` describes `X`; a sidecar `name.json` also describes `name.<ext>`.
+    let mut sidecars: HashMap<&str, &FileFacts> = HashMap::new();
+    for f in facts
+        .iter()
+        .filter(|f| f.media_kind.as_deref() == Some("sidecar"))
+    {
+        if let Some(base) = f.path.strip_suffix(".json") {
+            sidecars.insert(base, f);
+        }
+    }
+    facts
+        .iter()
+        .map(|f| {
+            let mut o = Obligation::default();
+            if !is_footage(f) {
+                return o;
+            }
+            // Cases: the device's footage inside a case_media window.
+            if let (Some(dev), Some(start)) = (f.device_id.as_deref(), f.start_us()) {
+                let end = f.end_us().unwrap_or(start);
+                for &k in by_device.get(dev).map(Vec::as_slice).unwrap_or(&[]) {
+                    let m = &ctx.case_media[k];
+                    let after_from = m.from_us.is_none_or(|from| end >= from);
+                    let before_to = m.to_us.is_none_or(|to| start <= to);
+                    if after_from
+                        && before_to
+                        && let Some(&c) = case_index.get(m.case_id.as_str())
+                        && !o.cases.contains(&c)
+                    {
+                        o.cases.push(c);
+                    }
+                }
+            }
+            o.cases.sort_unstable();
+            // Upload time.
+            let logged = ctx
+                .ingest
+                .get(&*f.path)
+                .or_else(|| ctx.ingest.get(&*f.rel_path))
+                .copied();
+            (o.upload_us, o.upload_source) = match (logged, f.birth_time_us) {
+                (Some(t), _) => (Some(t), Some("ingest_log")),
+                (None, Some(t)) => (Some(t), Some("birth_time")),
+                (None, None) => (None, Some("unknown")),
+            };
+            // Classification and description.
+            let stem = f.path.rsplit_once('.').map(|(s, _)| s);
+            let sidecar = sidecars
+                .get(&*f.path)
+                .or_else(|| stem.and_then(|s| sidecars.get(s)));
+            if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
+                o.description_source = Some("sidecar");
+                o.described_at_us = s.sidecar_described_at_us.or(s.mtime_us);
+            } else if let Some(n) = ctx
+                .notes
+                .get(&*f.path)
+                .or_else(|| ctx.notes.get(&*f.rel_path))
+                .filter(|n| n.has_text)
+            {
+                o.description_source = Some("media_notes");
+                o.described_at_us = n.described_at_us;
+                o.described_undated = n.described_at_us.is_none();
+            }
+            // Retention: long-term through any case, else at least two years from the
+            // recording (or from first sight, when the recording time is unknown), extended
+            // to two years after the closure of every case it belongs to.
+            let long = o
+                .cases
+                .iter()
+                .any(|&c| long_term_reason(&ctx.cases[c]).is_some());
+            if long {
+                o.retention_class = Some("long_term");
+            } else {
+                o.retention_class = Some("standard");
+                let base = f.end_us().or(f.mtime_us).and_then(|t| local_date(t, tz));
+                let mut until = base.map(|d| add_years(d, STANDARD_YEARS));
+                let mut open_case = false;
+                for &c in &o.cases {
+                    match ctx.cases[c].closed {
+                        Some(closed) => {
+                            let d = add_years(closed, STANDARD_YEARS);
+                            until = Some(until.map_or(d, |u| u.max(d)));
+                        }
+                        None => open_case = true,
+                    }
+                }
+                // A case still open keeps its footage until it closes: no due date yet.
+                o.keep_until_us = if open_case {
+                    None
+                } else {
+                    until.and_then(|d| end_of_day_us(d, tz))
+                };
+            }
+            o
+        })
+        .collect()
+}

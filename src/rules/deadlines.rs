@@ -1,0 +1,161 @@
+//! Deadlines in working days from the official calendar (holidays off, make-up days on):
+//! - 第十六条: originals on the server within 24 hours of the recording's end, or 3 working
+//!   days where the case marks special circumstances (`late_upload`);
+//! - 第十七条: classified and described within 2 working days of upload
+//!   (`late_classification`);
+//! - 第十八条: a closed case archived within 30 working days of closing (`late_archive`).
+//!
+//! "Within n working days" of an instant ends at the end (local midnight) of the n-th working
+//! day after that instant's date. A file whose upload time is unknown (no ingest log entry, no
+//! birth time) is not judged: `files.upload_time_source` says `unknown`. A deadline in a year
+//! the calendar does not cover is reported once per year as `deadline_unknown`, never guessed.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::json;
+
+use super::{Ctx, Findings, Target, local};
+use crate::obligations::{end_of_day_us, is_footage, local_date};
+
+const UPLOAD_HOURS: i64 = 24;
+const UPLOAD_SPECIAL_WORKDAYS: u32 = 3;
+const CLASSIFY_WORKDAYS: u32 = 2;
+const ARCHIVE_WORKDAYS: u32 = 30;
+
+pub fn check(ctx: &Ctx, out: &mut Findings) {
+    let cal = &ctx.env.context.calendar;
+    let mut uncovered = BTreeSet::new();
+    // End of the n-th working day after the local date of `us`.
+    let mut deadline = |from: NaiveDate, n: u32| -> Option<i64> {
+        match cal.nth_workday_after(from, n) {
+            Ok(d) => end_of_day_us(d, ctx.tz),
+            Err(_) => {
+                uncovered.insert(from.year());
+                None
+            }
+        }
+    };
+    for f in ctx.facts.iter().filter(|f| is_footage(f)) {
+        let Some(o) = ctx.obligation(f) else { continue };
+        let Some(upload) = o.upload_us else { continue };
+        // 第十六条
+        if let Some(end) = f.end_us() {
+            let special = o
+                .cases
+                .iter()
+                .any(|&c| ctx.env.context.cases[c].special_circumstances);
+            let limit = if special {
+                local_date(end, ctx.tz).and_then(|d| deadline(d, UPLOAD_SPECIAL_WORKDAYS))
+            } else {
+                Some(end + UPLOAD_HOURS * 3_600_000_000)
+            };
+            if let Some(limit) = limit.filter(|&l| upload > l) {
+                let late_h = (upload - end) as f64 / 3.6e9;
+                out.add(
+                    "DL-UPLOAD",
+                    Target {
+                        file: Some(f),
+                        ..Default::default()
+                    },
+                    Some(upload),
+                    None,
+                    Some((upload - limit) as f64 / 1e6),
+                    format!(
+                        "uploaded {} ({}), {late_h:.1} h after the recording ended at {}; allowed: {}",
+                        local(ctx, upload),
+                        o.upload_source.unwrap_or("?"),
+                        local(ctx, end),
+                        if special { "3 working days (special circumstances)" } else { "24 h" }
+                    ),
+                    json!({"upload": upload, "upload_source": o.upload_source, "recording_end": end, "deadline": limit, "special_circumstances": special}),
+                );
+            }
+        }
+        // 第十七条
+        if o.described_undated {
+            continue;
+        }
+        let Some(limit) = local_date(upload, ctx.tz).and_then(|d| deadline(d, CLASSIFY_WORKDAYS))
+        else {
+            continue;
+        };
+        let late = match o.described_at_us {
+            Some(t) if t > limit => Some(format!(
+                "described {} ({}), after the deadline {}",
+                local(ctx, t),
+                o.description_source.unwrap_or("?"),
+                local(ctx, limit)
+            )),
+            None if ctx.now_us > limit => Some(format!(
+                "not classified or described; due by {} (uploaded {})",
+                local(ctx, limit),
+                local(ctx, upload)
+            )),
+            _ => None,
+        };
+        if let Some(msg) = late {
+            out.add(
+                "DL-CLASSIFY",
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
+                Some(limit),
+                None,
+                Some((o.described_at_us.unwrap_or(ctx.now_us) - limit) as f64 / 1e6),
+                msg,
+                json!({"upload": upload, "described_at": o.described_at_us, "description_source": o.description_source, "deadline": limit}),
+            );
+        }
+    }
+    // 第十八条
+    for c in &ctx.env.context.cases {
+        let Some(closed) = c.closed else { continue };
+        let Some(limit) = deadline(closed, ARCHIVE_WORKDAYS) else {
+            continue;
+        };
+        let archived = c.archived.and_then(|d| end_of_day_us(d, ctx.tz));
+        let msg = match (c.archived, archived) {
+            (Some(d), Some(a)) if a > limit => Some(format!(
+                "case {} closed {closed} was archived {d}, after the deadline {}",
+                c.case_id,
+                local(ctx, limit)
+            )),
+            (None, _) if ctx.now_us > limit => Some(format!(
+                "case {} closed {closed} is not archived; due by {}",
+                c.case_id,
+                local(ctx, limit)
+            )),
+            _ => None,
+        };
+        if let Some(msg) = msg {
+            out.add(
+                "DL-ARCHIVE",
+                Target {
+                    case: Some(c.case_id.as_str()),
+                    ..Default::default()
+                },
+                Some(limit),
+                None,
+                Some((archived.unwrap_or(ctx.now_us) - limit) as f64 / 1e6),
+                msg,
+                json!({"case_id": c.case_id, "closed": closed.to_string(), "archived": c.archived.map(|d| d.to_string()), "deadline": limit}),
+            );
+        }
+    }
+    for y in uncovered {
+        out.add(
+            "DL-CALENDAR",
+            Target::default(),
+            None,
+            None,
+            None,
+            format!(
+                "working-day deadlines from {y} onwards cannot be judged: the calendar covers {}; add that year's official calendar to the context folder",
+                cal.years()
+            ),
+            json!({"year": y}),
+        );
+    }
+}
