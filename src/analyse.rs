@@ -29,7 +29,7 @@ pub fn analyse(
 ) -> Analysis {
     let sess = sessions::build(facts, settings.session_pause_s);
     let context = Typed::default();
-    let obligations = obligations::compute(facts, &context, tz);
+    let obligations = obligations::compute(facts, &context, tz, settings.birth_time_is_upload);
     let env = Env {
         context: &context,
         obligations: &obligations,

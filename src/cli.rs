@@ -578,7 +578,7 @@ fn print_summary(s: &RunSummary) {
         );
     }
     println!(
-        "  tables  {}/{{files,streams,sessions,findings,runs}}/*.parquet",
+        "  tables  {}/{{files,streams,sessions,findings,runs,custody_events}}/*.parquet",
         s.warehouse.display()
     );
     if !s.findings.is_empty() {

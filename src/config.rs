@@ -72,6 +72,10 @@ pub struct RuleSettings {
     pub require_location: bool,
     /// Report files without an officer id in their path (`missing_metadata`).
     pub require_officer: bool,
+    /// Without an ingest-log entry, a file's birth time on the server is its upload time
+    /// (第十六、十七条). Set false for a tree restored from backup or migrated, where birth
+    /// times say when the copy was made: upload times are then unknown unless logged.
+    pub birth_time_is_upload: bool,
 }
 
 impl Default for RuleSettings {
@@ -86,6 +90,7 @@ impl Default for RuleSettings {
             future_tolerance_s: 86_400.0,
             require_location: false,
             require_officer: false,
+            birth_time_is_upload: true,
         }
     }
 }

@@ -70,7 +70,14 @@ pub fn local_date(us: i64, tz: chrono_tz::Tz) -> Option<NaiveDate> {
 }
 
 /// Works out every file's obligations. `facts` is the whole catalogue.
-pub fn compute(facts: &[FileFacts], ctx: &Typed, tz: chrono_tz::Tz) -> Vec<Obligation> {
+/// `birth_time_is_upload`: whether a file's birth time stands for its upload when the ingest
+/// log does not have it.
+pub fn compute(
+    facts: &[FileFacts],
+    ctx: &Typed,
+    tz: chrono_tz::Tz,
+    birth_time_is_upload: bool,
+) -> Vec<Obligation> {
     let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
     for (k, m) in ctx.case_media.iter().enumerate() {
         by_device.entry(m.device_id.as_str()).or_default().push(k);
@@ -98,12 +105,12 @@ pub fn compute(facts: &[FileFacts], ctx: &Typed, tz: chrono_tz::Tz) -> Vec<Oblig
             if !is_footage(f) {
                 return o;
             }
-            // Cases: the device's footage inside a case_media window.
+            // Cases: the device's footage that started inside a case_media window (bounds
+            // inclusive; an open bound is unlimited), as in the case_review analysis.
             if let (Some(dev), Some(start)) = (f.device_id.as_deref(), f.start_us()) {
-                let end = f.end_us().unwrap_or(start);
                 for &k in by_device.get(dev).map(Vec::as_slice).unwrap_or(&[]) {
                     let m = &ctx.case_media[k];
-                    let after_from = m.from_us.is_none_or(|from| end >= from);
+                    let after_from = m.from_us.is_none_or(|from| start >= from);
                     let before_to = m.to_us.is_none_or(|to| start <= to);
                     if after_from
                         && before_to
@@ -121,7 +128,8 @@ pub fn compute(facts: &[FileFacts], ctx: &Typed, tz: chrono_tz::Tz) -> Vec<Oblig
                 .get(&*f.path)
                 .or_else(|| ctx.ingest.get(&*f.rel_path))
                 .copied();
-            (o.upload_us, o.upload_source) = match (logged, f.birth_time_us) {
+            let birth = f.birth_time_us.filter(|_| birth_time_is_upload);
+            (o.upload_us, o.upload_source) = match (logged, birth) {
                 (Some(t), _) => (Some(t), Some("ingest_log")),
                 (None, Some(t)) => (Some(t), Some("birth_time")),
                 (None, None) => (None, Some("unknown")),

@@ -428,7 +428,8 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
             .cloned(),
     );
     let sess = sessions::build(&facts, plan.config.rules.session_pause_s);
-    let obligations = obligations::compute(&facts, &context, tz);
+    let obligations =
+        obligations::compute(&facts, &context, tz, plan.config.rules.birth_time_is_upload);
     let mut derived = analyse::derived(&sess, &obligations, &context);
     // Custody dates: first seen (a moved file keeps its original's), last seen, last verified.
     let moved_from: HashMap<&str, &str> = events

@@ -37,7 +37,11 @@ fn scanned() -> &'static Scanned {
     S.get_or_init(|| {
         let t = tmp();
         let wh = t.path().join("wh");
-        scan(&[&sample_data(), &labelled()], &wh, &[]);
+        scan(
+            &[&sample_data(), &labelled()],
+            &wh,
+            &["--config", &no_birth_time()],
+        );
         (
             t,
             rows(&wh.join("findings")),
@@ -201,7 +205,7 @@ fn sessions_table_and_file_session_ids() {
 fn findings_command_filters_and_formats() {
     let t = tmp();
     let wh = t.path().join("wh");
-    scan(&[&labelled()], &wh, &[]);
+    scan(&[&labelled()], &wh, &["--config", &no_birth_time()]);
     let w = wh.to_string_lossy().to_string();
     let out = recaudit(&["findings", &w]);
     assert!(out.status.success());
@@ -246,26 +250,46 @@ fn findings_command_filters_and_formats() {
 #[test]
 fn fail_on_sets_the_exit_code_for_nightly_jobs() {
     let t = tmp();
+    // Separate warehouses: a warehouse keeps the files of every root it was given.
     let wh = t.path().join("wh").to_string_lossy().to_string();
+    let wh2 = t.path().join("wh2").to_string_lossy().to_string();
+    let cfg = no_birth_time();
     let lab = labelled().to_string_lossy().to_string();
     let clean = sample_data()
         .join("执法二大队")
         .to_string_lossy()
         .to_string();
+    let code = |args: &[&str]| recaudit(args).status.code();
     assert_eq!(
-        recaudit(&["scan", &lab, "-w", &wh, "-q", "--fail-on", "high"])
-            .status
-            .code(),
+        code(&[
+            "scan",
+            &lab,
+            "-w",
+            &wh,
+            "-q",
+            "-c",
+            &cfg,
+            "--fail-on",
+            "high"
+        ]),
         Some(1)
     );
     assert_eq!(
-        recaudit(&["scan", &clean, "-w", &wh, "-q", "--fail-on", "warn"])
-            .status
-            .code(),
+        code(&[
+            "scan",
+            &clean,
+            "-w",
+            &wh2,
+            "-q",
+            "-c",
+            &cfg,
+            "--fail-on",
+            "warn"
+        ]),
         Some(0)
     );
     assert_eq!(
-        recaudit(&["scan", &clean, "-w", &wh, "-q"]).status.code(),
+        code(&["scan", &clean, "-w", &wh2, "-q", "-c", &cfg]),
         Some(0)
     );
 }

@@ -14,7 +14,12 @@ fn sample_wh() -> &'static tempfile::TempDir {
     static W: OnceLock<tempfile::TempDir> = OnceLock::new();
     W.get_or_init(|| {
         let t = tmp();
-        scan(&[&sample_data()], &t.path().join("wh"), &[]);
+        let ctx = project().join("sample-data").join("context");
+        scan(
+            &[&sample_data()],
+            &t.path().join("wh"),
+            &["--context", &ctx.to_string_lossy()],
+        );
         t
     })
 }
@@ -144,7 +149,11 @@ fn case_review_rows() {
 fn case_review_counts_findings_by_kind() {
     let t = tmp();
     let wh = t.path().join("wh");
-    scan(&[&project().join("tests/fixtures/labelled")], &wh, &[]);
+    scan(
+        &[&project().join("tests/fixtures/labelled")],
+        &wh,
+        &["--config", &no_birth_time()],
+    );
     let ctx = t.path().join("ctx");
     fs::create_dir(&ctx).expect("mkdir");
     fs::write(ctx.join("cases.csv"), "case_id,kind,enterprise,opened\nT-1,inspection,某公司,2026-03-12\nT-2,penalty,某公司,2026-03-12\n").expect("write");
@@ -180,9 +189,23 @@ fn supervision_rows() {
     );
     assert!((r["hours"].as_f64().unwrap_or(0.0) - 0.005).abs() < 1e-9);
     // The next day holds only the TS segment (recorded 08:00 on 13 March, local time).
+    // Officers with findings only in the previous day still get rows (files 0), so that
+    // the change shows.
     let next = named("supervision", &["from=2026-03-13", "to=2026-03-14"]);
-    assert_eq!(next.len(), 1);
-    assert_eq!(next[0]["files"], 1);
+    let with_files: Vec<&Value> = next
+        .iter()
+        .filter(|r| r["kind"] == "(all)" && r["files"].as_i64() > Some(0))
+        .collect();
+    assert_eq!(with_files.len(), 1, "{next:?}");
+    assert_eq!(with_files[0]["files"], 1);
+    let of1024 = next
+        .iter()
+        .find(|r| r["officer_id"] == "OF1024" && r["kind"] == "late_upload")
+        .expect("OF1024's late upload on the 12th is the previous period's");
+    assert_eq!(
+        (of1024["files"].as_i64(), of1024["prev_findings"].as_i64()),
+        (Some(0), Some(1))
+    );
 }
 
 #[test]

@@ -114,9 +114,18 @@ fn missing_or_empty_root_is_fatal_and_commits_nothing() {
         "the old run is still current"
     );
     assert_eq!(rows(&wh.join("files")).len(), 10);
-    // Explicitly allowed, an empty root is a valid (empty) run.
+    // Explicitly allowed, an empty root is a valid run. The files catalogued under the other
+    // root were not looked at, so they stay in the catalogue as they were: not deleted.
     scan(&[&empty], &wh, &["--allow-empty-root"]);
-    assert_eq!(rows(&wh.join("files")).len(), 0);
+    let r = rows(&wh.join("files"));
+    assert_eq!(r.len(), 10);
+    let runs = rows(&wh.join("runs"));
+    let last = runs
+        .iter()
+        .max_by_key(|r| get(r, "run_id").map(str::to_string))
+        .expect("runs");
+    assert_eq!(get(last, "files_deleted"), Some("0"));
+    assert_eq!(get(last, "files_carried"), Some("10"));
 }
 
 #[test]
@@ -143,7 +152,8 @@ fn symlink_loops_neither_hang_nor_repeat() {
 
     scan(&[&ev], &wh, &["--follow-symlinks"]);
     let r = rows(&wh.join("files"));
-    let names: Vec<&str> = r.iter().filter_map(|x| get(x, "rel_path")).collect();
+    let mut names: Vec<&str> = r.iter().filter_map(|x| get(x, "rel_path")).collect();
+    names.sort();
     assert_eq!(
         names,
         vec!["a/b/alias.MOV", "a/b/clip.MOV", "a/b/dangling.MOV"],

@@ -19,6 +19,15 @@ pub fn sample_data() -> PathBuf {
     project().join("sample-data").join("evidence")
 }
 
+/// A configuration for trees checked out or copied into place: their birth times are not
+/// upload times, so the upload deadlines are not judged from them.
+pub fn no_birth_time() -> String {
+    project()
+        .join("tests/fixtures/birth-time-not-upload.toml")
+        .to_string_lossy()
+        .into_owned()
+}
+
 pub fn real_media() -> PathBuf {
     project().join("..").join("shared").join("real-media")
 }

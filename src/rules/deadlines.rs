@@ -23,6 +23,13 @@ const UPLOAD_SPECIAL_WORKDAYS: u32 = 3;
 const CLASSIFY_WORKDAYS: u32 = 2;
 const ARCHIVE_WORKDAYS: u32 = 30;
 
+/// A working-day deadline (an end of day) as "the end of YYYY-MM-DD", local.
+fn due(ctx: &Ctx, limit: i64) -> String {
+    local_date(limit - 1, ctx.tz)
+        .map(|d| format!("the end of {d}"))
+        .unwrap_or_else(|| local(ctx, limit))
+}
+
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let cal = &ctx.env.context.calendar;
     let mut uncovered = BTreeSet::new();
@@ -82,14 +89,14 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         };
         let late = match o.described_at_us {
             Some(t) if t > limit => Some(format!(
-                "described {} ({}), after the deadline {}",
+                "described {} ({}), after the deadline, {}",
                 local(ctx, t),
                 o.description_source.unwrap_or("?"),
-                local(ctx, limit)
+                due(ctx, limit)
             )),
             None if ctx.now_us > limit => Some(format!(
                 "not classified or described; due by {} (uploaded {})",
-                local(ctx, limit),
+                due(ctx, limit),
                 local(ctx, upload)
             )),
             _ => None,
@@ -118,14 +125,14 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         let archived = c.archived.and_then(|d| end_of_day_us(d, ctx.tz));
         let msg = match (c.archived, archived) {
             (Some(d), Some(a)) if a > limit => Some(format!(
-                "case {} closed {closed} was archived {d}, after the deadline {}",
+                "case {} closed {closed} was archived {d}, after the deadline, {}",
                 c.case_id,
-                local(ctx, limit)
+                due(ctx, limit)
             )),
             (None, _) if ctx.now_us > limit => Some(format!(
                 "case {} closed {closed} is not archived; due by {}",
                 c.case_id,
-                local(ctx, limit)
+                due(ctx, limit)
             )),
             _ => None,
         };
