@@ -80,6 +80,39 @@ case_media, calendar (the context folder, default WAREHOUSE/context; CSV or Parq
 Exit codes: 0 printed; 2 SQL error (DataFusion's message), missing or unknown parameter,
 malformed context file (file, line and column named); 3 the warehouse cannot be read.")]
     Query(QueryArgs),
+    /// List footage that may be disposed of and footage deleted before its time (第二十一、二十二条).
+    #[command(after_help = "Examples:
+  recaudit retention /srv/recaudit
+  recaudit retention wh --as-of 2028-06-01 --format csv > disposable.csv
+  recaudit retention wh --fail-on-early        # nightly: exit 1 if anything was deleted early
+
+Rows: status 'disposable' (a standard-class file past its keep_until: two years after the
+recording, or after the closing of its latest case) and 'deleted_early' (a deletion recorded in
+custody_events before keep_until, of a long_term file, or while its case was open). The same
+SQL is the named analysis `retention` (recaudit query wh --name retention).
+
+Exit codes: 0 listed; 1 --fail-on-early and something was deleted early; 2 invalid command
+line or context; 3 the warehouse cannot be read.")]
+    Retention(RetentionArgs),
+    /// Copy evidence to a folder with a verified hash manifest and an explanatory note (第二十条).
+    #[command(after_help = "Examples:
+  recaudit export /srv/recaudit --case AJ-2026-031 --to /media/usb/AJ-2026-031 \\
+      --approved-by \"王局长\" --reason \"evidence for the administrative review hearing\"
+  recaudit export wh --sql \"SELECT path FROM files WHERE device_id = 'DSJ-A8-0001234'\" \\
+      --to /tmp/out --approved-by \"李科长\" --reason \"party's request, 第二十三条\"
+
+The destination must be new or empty. Every copy is hashed as it is written (BLAKE3 and
+SHA-256), read back and checked against the catalogue's BLAKE3; then MANIFEST.csv,
+BLAKE3SUMS, SHA256SUMS and NOTE.txt are written (check later with `b3sum -c BLAKE3SUMS` or
+`sha256sum -c SHA256SUMS` inside the folder). Footage of confidential cases is refused unless
+--include-confidential (第二十四条). Every export, verified or failed, is recorded in the
+warehouse's `exports` table (第二十三条).
+
+Exit codes: 0 exported and verified; 2 refused (unknown case, confidential material, nothing
+selected, destination not empty, bad SQL) and nothing copied; 3 a copy did not verify or a
+source changed since the last scan (recorded as failed, FAILED.txt in the folder), or the
+warehouse cannot be read or written.")]
+    Export(ExportArgs),
     /// Write a synthetic evidence tree of recorder-like MP4 segments (for benchmarks and demos).
     #[command(after_help = "Examples:
   recaudit sample --out /tmp/evidence
@@ -233,6 +266,62 @@ pub struct FindingsArgs {
     pub config: Option<PathBuf>,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct RetentionArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE")]
+    pub warehouse: PathBuf,
+    /// Judge at the start of this local day (YYYY-MM-DD) instead of now.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutFormat,
+    /// Write the rows to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit with code 1 when anything was deleted before its time.
+    #[arg(long)]
+    pub fail_on_early: bool,
+    /// Context tables [default: WAREHOUSE/context].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("selection").required(true).args(["case", "sql"])))]
+pub struct ExportArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE")]
+    pub warehouse: PathBuf,
+    /// Export the footage of this case (files whose `case_ids` include it).
+    #[arg(long, value_name = "ID")]
+    pub case: Option<String>,
+    /// Export the files whose paths this query returns (a text column `path`).
+    #[arg(long, value_name = "QUERY")]
+    pub sql: Option<String>,
+    /// Destination folder: new or empty. Nothing is written outside it.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    /// The leader who approved the copy (第二十三条).
+    #[arg(long, value_name = "NAME")]
+    pub approved_by: String,
+    /// Why the copy is made; goes into the note and the exports table.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Include footage of confidential cases (第二十四条); refused without it.
+    #[arg(long)]
+    pub include_confidential: bool,
+    /// Context tables [default: WAREHOUSE/context].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// Configuration file (time zone of the note).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum OutFormat {
     Table,
@@ -326,6 +415,8 @@ pub fn main() -> i32 {
         Command::Sample(a) => run_sample(a),
         Command::Findings(a) => run_findings(a),
         Command::Query(a) => run_query(a),
+        Command::Retention(a) => run_retention(a),
+        Command::Export(a) => run_export(a),
     }
 }
 
@@ -781,6 +872,148 @@ fn run_query(a: QueryArgs) -> i32 {
         Err(e) => {
             eprintln!("recaudit query: {e}");
             exit_codes::RUN_FAILED
+        }
+    }
+}
+
+fn run_retention(a: RetentionArgs) -> i32 {
+    use crate::query::{self, Engine, QueryError};
+    let mut params = std::collections::BTreeMap::new();
+    if let Some(d) = &a.as_of {
+        if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+            eprintln!("recaudit retention: --as-of '{d}' is not a date (YYYY-MM-DD)");
+            return exit_codes::USAGE;
+        }
+        params.insert("as_of".to_string(), d.clone());
+    }
+    let sql = match query::named()
+        .into_iter()
+        .find(|q| q.name == "retention")
+        .ok_or_else(|| QueryError::UnknownQuery("retention".into()))
+        .and_then(|q| query::instantiate(&q, &params))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("recaudit retention: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    let tz = Config::default()
+        .zone()
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    let context_dir = a
+        .context
+        .clone()
+        .unwrap_or_else(|| a.warehouse.join("context"));
+    let engine = match Engine::open(&a.warehouse, Some(&context_dir), tz, 2) {
+        Ok(e) => e,
+        Err(e @ QueryError::Warehouse { .. }) => {
+            eprintln!("recaudit retention: {e}");
+            return exit_codes::RUN_FAILED;
+        }
+        Err(e) => {
+            eprintln!("recaudit retention: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    let batches = match engine.run(&sql) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("recaudit retention: {e}");
+            return exit_codes::RUN_FAILED;
+        }
+    };
+    let early = batches
+        .iter()
+        .map(|b| {
+            let c = crate::store::prior::Cols(b);
+            (0..b.num_rows())
+                .filter(|&i| c.str("status", i) == Some("deleted_early"))
+                .count()
+        })
+        .sum::<usize>();
+    if let Err(e) = write_batches(&batches, a.format, a.out.as_deref()) {
+        eprintln!("recaudit retention: {e}");
+        return exit_codes::RUN_FAILED;
+    }
+    if a.fail_on_early && early > 0 {
+        eprintln!(
+            "recaudit retention: {early} file(s) deleted before their time (--fail-on-early): exit 1"
+        );
+        return exit_codes::FINDINGS;
+    }
+    exit_codes::OK
+}
+
+fn run_export(a: ExportArgs) -> i32 {
+    use crate::export::{ExportError, ExportPlan, Selection};
+    let config = match a.config.as_deref().map(Config::load).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("recaudit export: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    let tz = match config.zone() {
+        Ok(z) => z,
+        Err(e) => {
+            eprintln!("recaudit export: {e}");
+            return exit_codes::USAGE;
+        }
+    };
+    if a.approved_by.trim().is_empty() || a.reason.trim().is_empty() {
+        eprintln!(
+            "recaudit export: --approved-by and --reason must not be empty (第二十、二十三条)"
+        );
+        return exit_codes::USAGE;
+    }
+    let plan = ExportPlan {
+        warehouse: a.warehouse.clone(),
+        context: Some(
+            a.context
+                .clone()
+                .unwrap_or_else(|| a.warehouse.join("context")),
+        ),
+        tz,
+        selection: match (&a.case, &a.sql) {
+            (Some(c), _) => Selection::Case(c.clone()),
+            (None, Some(q)) => Selection::Sql(q.clone()),
+            (None, None) => {
+                eprintln!("recaudit export: give --case ID or --sql QUERY");
+                return exit_codes::USAGE;
+            }
+        },
+        to: a.to.clone(),
+        approved_by: a.approved_by.clone(),
+        reason: a.reason.clone(),
+        include_confidential: a.include_confidential,
+        threads: 2,
+    };
+    match crate::export::run_export(&plan) {
+        Ok(s) => {
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+            } else {
+                println!(
+                    "recaudit export: {} file(s), {} copied to {} and verified (export {})",
+                    s.export.files,
+                    human_bytes(s.export.bytes as f64),
+                    s.export.destination,
+                    s.export.export_id
+                );
+                println!("  manifest: MANIFEST.csv, BLAKE3SUMS, SHA256SUMS; note: NOTE.txt");
+            }
+            exit_codes::OK
+        }
+        Err(e) => {
+            eprintln!("recaudit export: {e}");
+            match e {
+                ExportError::Query(crate::query::QueryError::Warehouse { .. })
+                | ExportError::Store(_) => exit_codes::RUN_FAILED,
+                e if e.is_refusal() => exit_codes::USAGE,
+                ExportError::Query(_) => exit_codes::USAGE,
+                _ => exit_codes::RUN_FAILED,
+            }
         }
     }
 }

@@ -125,7 +125,7 @@ pub fn events(
         path: path.to_string(),
         ..Default::default()
     };
-    let in_scope = |p: &PriorFile| roots.iter().any(|r| *r == p.root);
+    let in_scope = |p: &PriorFile| roots.contains(&p.root);
     // Catalogued files the walk did not find: deleted, unless their bytes turn up elsewhere.
     let mut missing: Vec<(&String, &PriorFile)> = prior
         .files

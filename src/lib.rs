@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod custody;
 pub mod exit_codes;
+pub mod export;
 pub mod media;
 pub mod obligations;
 pub mod pathinfo;

@@ -167,7 +167,7 @@ fn new_run_id() -> String {
     format!("{}-{salt:04x}", now.format("%Y%m%dT%H%M%S%.3fZ"))
 }
 
-fn hostname() -> String {
+pub fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or
     // truncates, and we stop at the first NUL or the end.

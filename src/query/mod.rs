@@ -72,6 +72,7 @@ const QUERIES: &[(&str, &str)] = &[
         "hazard_devices",
         include_str!("../../queries/hazard_devices.sql"),
     ),
+    ("retention", include_str!("../../queries/retention.sql")),
 ];
 
 /// Reads the header comment: `-- purpose: ...`, `-- article: ...`,

@@ -69,9 +69,19 @@ fn parts(dir: &Path) -> Vec<PathBuf> {
 pub struct Cols<'a>(pub &'a RecordBatch);
 
 impl Cols<'_> {
+    /// Text from a `Utf8`, `LargeUtf8` or `Utf8View` column (query engines return views).
     pub fn str(&self, name: &str, i: usize) -> Option<&str> {
-        let a = self.0.column_by_name(name)?.as_string_opt::<i32>()?;
-        a.is_valid(i).then(|| a.value(i))
+        let c = self.0.column_by_name(name)?;
+        if !c.is_valid(i) {
+            return None;
+        }
+        if let Some(a) = c.as_string_opt::<i32>() {
+            return Some(a.value(i));
+        }
+        if let Some(a) = c.as_string_view_opt() {
+            return Some(a.value(i));
+        }
+        c.as_string_opt::<i64>().map(|a| a.value(i))
     }
     pub fn i64(&self, name: &str, i: usize) -> Option<i64> {
         let a = self

@@ -244,6 +244,26 @@ impl Staging {
     }
 
     /// Carries the previous snapshot's files of a history table into this run (hard links).
+    /// Carries every table of the previous snapshot except `except` (for a commit that only
+    /// adds rows to one table, such as an export record).
+    pub fn carry_all(&mut self, except: &[&str]) -> Result<(), StoreError> {
+        let Some(prev) = self.previous.clone() else {
+            return Ok(());
+        };
+        let rd = fs::read_dir(&prev).map_err(io(&prev))?;
+        let mut names: Vec<String> = rd
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !except.contains(&n.as_str()))
+            .collect();
+        names.sort();
+        for n in names {
+            self.carry(&n)?;
+        }
+        Ok(())
+    }
+
     /// A table with nothing to carry gets no folder (query tools refuse empty ones).
     pub fn carry(&mut self, table: &str) -> Result<(), StoreError> {
         let Some(prev) = self.previous.clone() else {
