@@ -495,3 +495,381 @@ fn a_killed_incremental_run_changes_nothing_and_the_next_one_records_once() {
         1
     );
 }
+
+/// Writes a file tree and context for the deadline rules around the 2026 Labour Day holiday
+/// (1-5 May off, Saturday 9 May a make-up working day).
+#[test]
+fn deadlines_count_working_days_with_holidays_and_make_up_days() {
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let mp4 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let put = |rel: &str| {
+        let p = ev.join(rel);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(&p, &mp4).expect("write");
+    };
+    let a = "一大队/DSJ-A-0000001/20260430";
+    let b = "一大队/DSJ-B-0000002/20260430";
+    let f1 = format!("{a}/DSJ-A-0000001_OF1_20260430100000_0001.MP4");
+    let f2 = format!("{a}/DSJ-A-0000001_OF1_20260430100010_0002.MP4");
+    let f6 = format!("{a}/DSJ-A-0000001_OF1_20260430100020_0003.MP4");
+    let f7 = format!("{a}/DSJ-A-0000001_OF1_20260430100030_0004.MP4");
+    let f3 = format!("{b}/DSJ-B-0000002_OF2_20260430160000_0001.MP4");
+    let f4 = format!("{b}/DSJ-B-0000002_OF2_20260430160100_0002.MP4");
+    let f5 = format!("{b}/DSJ-B-0000002_OF2_20260430160200_0003.MP4");
+    for f in [&f1, &f2, &f3, &f4, &f5, &f6, &f7] {
+        put(f);
+    }
+    // F6 is described by a sidecar (late); the rest by the media_notes table, or not at all (F7).
+    fs::write(
+        ev.join(format!("{f6}.json")),
+        r#"{"category": "inspection", "description": "现场检查", "described_at": "2026-05-08 09:00:00"}"#,
+    )
+    .expect("sidecar");
+    let ctx = t.path().join("ctx");
+    fs::create_dir(&ctx).expect("mkdir");
+    fs::write(
+        ctx.join("ingest_log.csv"),
+        format!(
+            "path,uploaded\n{f1},2026-05-01 09:00:00\n{f2},2026-05-01 11:00:00\n{f6},2026-05-01 09:00:00\n{f7},2026-05-01 09:00:00\n{f3},2026-05-08 17:00:00\n{f4},2026-05-09 10:00:00\n{f5},2026-05-08 17:00:00\n"
+        ),
+    )
+    .expect("ingest");
+    fs::write(
+        ctx.join("media_notes.csv"),
+        format!(
+            "path,category,description,described_at\n{f1},inspection,到达现场,2026-05-07 18:00:00\n{f2},inspection,检查,2026-05-07 19:00:00\n{f3},penalty,送达,2026-05-11 20:00:00\n{f4},penalty,送达,2026-05-12 09:00:00\n{f5},penalty,处置,2026-05-12 09:00:00\n"
+        ),
+    )
+    .expect("notes");
+    fs::write(
+        ctx.join("cases.csv"),
+        "case_id,kind,opened,closed,special_circumstances,archived\nSPECIAL,penalty,2026-04-30,,true,\nARC-OK,inspection,2026-04-01,2026-04-20,false,2026-06-03\nARC-LATE,inspection,2026-04-01,2026-04-20,false,2026-06-04\nARC-NONE,inspection,2026-04-01,2026-04-20,false,\n",
+    )
+    .expect("cases");
+    fs::write(
+        ctx.join("case_media.csv"),
+        "case_id,device_id,from,to\nSPECIAL,DSJ-B-0000002,2026-04-30 15:00:00,2026-04-30 17:00:00\n",
+    )
+    .expect("case_media");
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &["--context", ctx.to_str().expect("utf-8")]);
+    let findings = rows(&wh.join("findings"));
+    let of = |k: &str| -> Vec<String> {
+        let mut v: Vec<String> = findings
+            .iter()
+            .filter(|f| get(f, "kind") == Some(k))
+            .map(|f| {
+                get(f, "path")
+                    .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+                    .or_else(|| get(f, "case_id").map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    // 24 hours are hours; the special case's 3 working days skip 1-5 May.
+    assert_eq!(of("late_upload"), vec![name(&f2), name(&f4)]);
+    // 2 working days: from 1 May (holiday) they end on 7 May; from 8 May, Saturday 9 May
+    // counts, so they end on 11 May.
+    let mut late = vec![name(&f5), name(&f6), name(&f7)];
+    late.sort();
+    assert_eq!(of("late_classification"), late);
+    // 30 working days from 20 April end on 3 June.
+    assert_eq!(
+        of("late_archive"),
+        vec!["ARC-LATE".to_string(), "ARC-NONE".to_string()]
+    );
+    let files = rows(&wh.join("files"));
+    let f6row = by_name(&files, &name(&f6));
+    assert_eq!(get(f6row, "description_source"), Some("sidecar"));
+    assert_eq!(get(f6row, "upload_time_source"), Some("ingest_log"));
+    assert_eq!(
+        get(by_name(&files, &name(&f3)), "case_ids"),
+        Some("SPECIAL")
+    );
+    let sidecar = by_name(&files, &format!("{}.json", name(&f6)));
+    assert_eq!(
+        (
+            get(sidecar, "status"),
+            get(sidecar, "media_kind"),
+            get(sidecar, "sidecar_category")
+        ),
+        (Some("ok"), Some("sidecar"), Some("inspection"))
+    );
+    // A year the calendar does not cover is reported, never guessed.
+    let far = ev.join("一大队/DSJ-A-0000001/20300102/DSJ-A-0000001_OF1_20300102100000_0009.MP4");
+    fs::create_dir_all(far.parent().expect("parent")).expect("mkdir");
+    fs::write(&far, &mp4).expect("write");
+    let mut log = fs::read_to_string(ctx.join("ingest_log.csv")).expect("log");
+    log.push_str("一大队/DSJ-A-0000001/20300102/DSJ-A-0000001_OF1_20300102100000_0009.MP4,2030-01-02 12:00:00\n");
+    fs::write(ctx.join("ingest_log.csv"), log).expect("log");
+    scan(&[&ev], &wh, &["--context", ctx.to_str().expect("utf-8")]);
+    let findings = rows(&wh.join("findings"));
+    let unknown: Vec<&Row> = findings
+        .iter()
+        .filter(|f| get(f, "kind") == Some("deadline_unknown"))
+        .collect();
+    assert_eq!(unknown.len(), 1);
+    assert!(get(unknown[0], "message").is_some_and(|m| m.contains("2030")));
+}
+
+#[test]
+fn retention_lists_disposable_and_early_deletions() {
+    let night = Night::new();
+    night.scan(&[]);
+    let wh = night.wh.to_str().expect("utf-8").to_string();
+    let ctx = sample_context();
+    let ctx = ctx.to_str().expect("utf-8");
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "retention",
+            wh.as_str(),
+            "--context",
+            ctx,
+            "--format",
+            "json",
+        ];
+        a.extend_from_slice(extra);
+        recaudit(&a)
+    };
+    let parse = |o: &std::process::Output| -> Vec<serde_json::Value> {
+        serde_json::from_slice(&o.stdout).unwrap_or_default()
+    };
+    // Nothing is due yet: sample footage is from March 2026, kept at least until 2028.
+    let now = run(&[]);
+    assert_eq!(now.status.code(), Some(0));
+    assert!(
+        parse(&now).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&now.stdout)
+    );
+    // By mid-2028 the standard files are disposable; the long-term ones (case AJ-2026-032,
+    // a dispute) never are, nor are those of case AJ-2026-034 (open).
+    let later = parse(&run(&["--as-of", "2028-06-01"]));
+    let names: Vec<&str> = later
+        .iter()
+        .filter(|r| r["status"] == "disposable")
+        .filter_map(|r| r["path"].as_str())
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .collect();
+    assert!(names.contains(&"DSJ-A8-0001234_OF1023_20260312093015_0001.MP4"));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with(".MOV") || n.ends_with(".TS")),
+        "{names:?}"
+    );
+    // Deleting the long-term MOV is early: listed, and --fail-on-early exits 1.
+    fs::remove_file(night.file("执法二大队/DSJ-B2-0000077/20260312_235800_0001.MOV")).expect("rm");
+    night.scan(&[]);
+    let out = run(&["--fail-on-early"]);
+    assert_eq!(out.status.code(), Some(1));
+    let rows = parse(&out);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0]["status"].as_str(),
+            rows[0]["retention_class"].as_str()
+        ),
+        (Some("deleted_early"), Some("long_term"))
+    );
+    let findings = crate::util::rows(&night.wh.join("findings"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| get(f, "kind") == Some("deleted_before_retention")
+                && get(f, "message").is_some_and(|m| m.contains("long-term")))
+    );
+}
+
+fn export_args<'a>(wh: &'a str, ctx: &'a str, to: &'a str, sel: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec!["export", wh, "--context", ctx, "--to", to];
+    a.extend_from_slice(sel);
+    a.extend_from_slice(&[
+        "--approved-by",
+        "王局长",
+        "--reason",
+        "administrative review",
+    ]);
+    a
+}
+
+#[test]
+fn export_copies_verifies_and_records() {
+    let night = Night::new();
+    night.scan(&[]);
+    let t = tmp();
+    let wh = night.wh.to_str().expect("utf-8").to_string();
+    let ctx = sample_context().to_str().expect("utf-8").to_string();
+    let to = t.path().join("out");
+    let to_s = to.to_str().expect("utf-8").to_string();
+    let out = recaudit(&export_args(
+        &wh,
+        &ctx,
+        &to_s,
+        &["--case", "AJ-2026-031", "--json"],
+    ));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let files = summary["files"].as_array().expect("files");
+    assert_eq!(files.len(), 5, "four A8 segments/photo and the F5 segment");
+    // Each copy is byte-identical to its original, and the manifest's hashes are right.
+    let manifest = fs::read_to_string(to.join("MANIFEST.csv")).expect("manifest");
+    assert_eq!(manifest.lines().count(), 6);
+    for f in files {
+        let copy = fs::read(to.join(f["file"].as_str().expect("file"))).expect("copy");
+        let orig = fs::read(f["original_path"].as_str().expect("orig")).expect("orig");
+        assert_eq!(copy, orig);
+        assert_eq!(
+            f["blake3"].as_str(),
+            Some(crate::blake3_ref::hex(&copy).as_str())
+        );
+        assert!(manifest.contains(f["sha256"].as_str().expect("sha")));
+    }
+    // SHA-256 against an independent implementation (coreutils) where available.
+    if let Ok(o) = std::process::Command::new("sha256sum")
+        .arg("-c")
+        .arg("SHA256SUMS")
+        .current_dir(&to)
+        .output()
+    {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    }
+    let note = fs::read_to_string(to.join("NOTE.txt")).expect("note");
+    for s in ["AJ-2026-031", "王局长", "administrative review", "第二十条"] {
+        assert!(note.contains(s), "note lacks {s}: {note}");
+    }
+    // Nothing was written outside the destination; the evidence is untouched.
+    let exports = rows(&night.wh.join("exports"));
+    assert_eq!(exports.len(), 1);
+    assert_eq!(
+        (
+            get(&exports[0], "status"),
+            get(&exports[0], "case_id"),
+            get(&exports[0], "approved_by")
+        ),
+        (Some("ok"), Some("AJ-2026-031"), Some("王局长"))
+    );
+    // The export record survives the next scan.
+    night.scan(&[]);
+    assert_eq!(rows(&night.wh.join("exports")).len(), 1);
+
+    // Refusals (exit 2, nothing copied): a confidential case, an unknown case, a used folder,
+    // SQL without a path column.
+    let to2 = t.path().join("out2");
+    let to2_s = to2.to_str().expect("utf-8").to_string();
+    let refused = |sel: &[&str], dest: &str| {
+        let o = recaudit(&export_args(&wh, &ctx, dest, sel));
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{sel:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    assert!(refused(&["--case", "AJ-2026-033"], &to2_s).contains("第二十四条"));
+    assert!(!to2.exists() || fs::read_dir(&to2).expect("dir").next().is_none());
+    assert!(refused(&["--case", "NO-SUCH"], &to2_s).contains("NO-SUCH"));
+    assert!(refused(&["--case", "AJ-2026-031"], &to_s).contains("not empty"));
+    assert!(refused(&["--sql", "SELECT 1 AS x"], &to2_s).contains("path"));
+    // With the explicit flag the confidential case goes out, and says so.
+    let o = recaudit(&export_args(
+        &wh,
+        &ctx,
+        &to2_s,
+        &["--case", "AJ-2026-033", "--include-confidential"],
+    ));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        fs::read_to_string(to2.join("NOTE.txt"))
+            .expect("note")
+            .contains("第二十四条")
+    );
+    // A selection by SQL.
+    let to3 = t.path().join("out3");
+    let o = recaudit(&export_args(
+        &wh,
+        &ctx,
+        to3.to_str().expect("utf-8"),
+        &["--sql", "SELECT path FROM files WHERE extension = 'ts'"],
+    ));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(to3.join("BLAKE3SUMS"))
+            .expect("sums")
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(rows(&night.wh.join("exports")).len(), 3);
+}
+
+#[test]
+fn a_copy_tampered_before_verification_fails_the_export() {
+    let night = Night::new();
+    night.scan(&[]);
+    let t = tmp();
+    let to = t.path().join("out");
+    let child = cmd()
+        .args(export_args(
+            night.wh.to_str().expect("utf-8"),
+            sample_context().to_str().expect("utf-8"),
+            to.to_str().expect("utf-8"),
+            &["--case", "AJ-2026-031"],
+        ))
+        .env("RECAUDIT_TEST_PAUSE_BEFORE_VERIFY_MS", "5000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait for the five copies, then damage one.
+    let victim = to.join("files/ev").join(A2);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(victim.exists()
+        && fs::read_dir(victim.parent().expect("dir")).is_ok_and(|d| d.count() == 4))
+    {
+        assert!(Instant::now() < deadline, "the copies never appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    flip_byte_keep_mtime(&victim, 100);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did not verify"));
+    assert!(to.join("FAILED.txt").exists());
+    assert!(!to.join("MANIFEST.csv").exists() && !to.join("NOTE.txt").exists());
+    let exports = rows(&night.wh.join("exports"));
+    assert_eq!(get(&exports[0], "status"), Some("failed"));
+    assert!(get(&exports[0], "error").is_some_and(|e| e.contains("0002.MP4")));
+    // The evidence itself is untouched.
+    assert_eq!(
+        fs::read(night.file(A2)).expect("orig"),
+        fs::read(sample_data().join(A2)).expect("sample")
+    );
+
+    // A source changed since the last scan is not exported either.
+    flip_byte_keep_mtime(&night.file(A1), 100);
+    let to2 = t.path().join("out2");
+    let out = recaudit(&export_args(
+        night.wh.to_str().expect("utf-8"),
+        sample_context().to_str().expect("utf-8"),
+        to2.to_str().expect("utf-8"),
+        &["--case", "AJ-2026-031"],
+    ));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("changed after the last scan"));
+}
