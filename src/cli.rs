@@ -42,15 +42,23 @@ pub enum Command {
   recaudit scan /srv/evidence --warehouse /srv/recaudit
   recaudit scan /mnt/share1 /mnt/share2 --warehouse wh --config recaudit.toml --quiet
   recaudit scan /mnt/usb-disk --warehouse wh --io sequential --threads 2
+  recaudit scan /srv/evidence -w /srv/recaudit --verify-budget 5% --fail-on high   # nightly
 
-The warehouse holds one Parquet folder per table (files, streams, runs); a run becomes visible
-only when it is complete, so a killed run leaves the previous catalog intact. Open it with
+A scan against an existing warehouse reads only new and changed files (size, mtime or inode)
+and records what changed in custody_events: new, verified, modified, metadata_changed, deleted,
+moved, restored. --verify re-hashes everything; --verify-budget re-hashes the files verified
+longest ago up to a byte or percentage budget (a rolling re-verification).
+
+The warehouse holds one Parquet folder per table (files, streams, sessions, findings, runs,
+custody_events); a run becomes visible only when it is complete, so a killed run leaves the
+previous catalog intact. Open it with
   duckdb -c \"SELECT status, count(*) FROM read_parquet('wh/files/*.parquet') GROUP BY 1\"
 
 Exit codes: 0 the run was committed (corrupt or unreadable files are rows, not failures);
 1 the run was committed and --fail-on found findings at or above that severity;
-2 invalid command line or configuration; 3 the run failed (a root is missing, not mounted or
-empty; the warehouse is unwritable or locked by another run) and nothing was committed.")]
+2 invalid command line, configuration or context table; 3 the run failed (a root is missing,
+not mounted or empty; the warehouse is unwritable or locked by another run) and nothing was
+committed.")]
     Scan(ScanArgs),
     /// Show the findings of the last run, grouped by unit, device and session.
     #[command(after_help = "Examples:
@@ -60,7 +68,9 @@ empty; the warehouse is unwritable or locked by another run) and nothing was com
   recaudit findings wh --format json | jq '.[] | select(.kind == \"reencoded\")'
 
 Kinds: gap, missing_segment, overlap, internal_discontinuity, inserted_footage, reencoded,
-clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, duplicate_content.
+clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, duplicate_content,
+modified, deleted, deleted_before_retention, late_upload, late_classification, late_archive,
+deadline_unknown.
 Each finding names its article (e.g. 第十二条(五)) with an English gloss.
 
 Exit codes: 0 printed (even if there are no findings); 2 invalid command line; 3 the
@@ -74,8 +84,9 @@ warehouse cannot be read.")]
   recaudit query wh -f my-analysis.sql --format json
   recaudit query --list
 
-Tables: files, streams, sessions, findings, runs (the warehouse) and devices, officers, cases,
-case_media, calendar (the context folder, default WAREHOUSE/context; CSV or Parquet).
+Tables: files, streams, sessions, findings, runs, custody_events, exports (the warehouse) and
+devices, officers, cases, case_media, ingest_log, media_notes, calendar (the context folder,
+default WAREHOUSE/context; CSV or Parquet).
 
 Exit codes: 0 printed; 2 SQL error (DataFusion's message), missing or unknown parameter,
 malformed context file (file, line and column named); 3 the warehouse cannot be read.")]

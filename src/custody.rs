@@ -253,3 +253,157 @@ pub fn events(
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::prior::Gone;
+    use std::path::PathBuf;
+
+    fn entry(path: &str, size: u64, mtime_s: i64, ino: u64) -> Entry {
+        Entry {
+            path: PathBuf::from(path),
+            root: 0,
+            kind: EntryKind::File,
+            size,
+            mtime_ns: Some(mtime_s * 1_000_000_000),
+            dev: 1,
+            ino,
+            btime_us: None,
+            error: None,
+        }
+    }
+
+    fn known(size: i64, mtime_s: i64, ino: i64, hash: &str, verified: i64) -> PriorFile {
+        PriorFile {
+            root: "/r".into(),
+            size_bytes: size,
+            mtime_us: Some(mtime_s * 1_000_000),
+            fs_dev: Some(1),
+            fs_inode: Some(ino),
+            blake3: Some(hash.into()),
+            last_verified_us: Some(verified),
+            ..Default::default()
+        }
+    }
+
+    fn prior(files: &[(&str, PriorFile)]) -> Prior {
+        Prior {
+            files: files
+                .iter()
+                .map(|(p, f)| (p.to_string(), f.clone()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_new_and_changed_files_are_read() {
+        let p = prior(&[
+            ("/r/same", known(10, 100, 1, "aa", 5)),
+            ("/r/grown", known(10, 100, 2, "bb", 5)),
+            ("/r/touched", known(10, 100, 3, "cc", 5)),
+            ("/r/replaced", known(10, 100, 4, "dd", 5)),
+        ]);
+        let es = [
+            entry("/r/same", 10, 100, 1),
+            entry("/r/grown", 11, 100, 2),
+            entry("/r/touched", 10, 101, 3),
+            entry("/r/replaced", 10, 100, 40),
+            entry("/r/new", 10, 100, 5),
+        ];
+        let paths: Vec<String> = es.iter().map(|e| e.path.display().to_string()).collect();
+        assert_eq!(
+            plan(&es, &paths, &p, Verify::None),
+            vec![
+                Action::Carry,
+                Action::Read(Reason::Changed),
+                Action::Read(Reason::Changed),
+                Action::Read(Reason::Changed),
+                Action::Read(Reason::New),
+            ]
+        );
+        assert_eq!(
+            plan(&es, &paths, &p, Verify::All)[0],
+            Action::Read(Reason::Verify)
+        );
+    }
+
+    #[test]
+    fn the_budget_goes_to_the_longest_unverified_first() {
+        let p = prior(&[
+            ("/r/a", known(10, 1, 1, "a", 300)),
+            ("/r/b", known(10, 1, 2, "b", 100)),
+            ("/r/c", known(10, 1, 3, "c", 200)),
+        ]);
+        let es = [entry("/r/a", 10, 1, 1), entry("/r/b", 10, 1, 2), entry("/r/c", 10, 1, 3)];
+        let paths: Vec<String> = es.iter().map(|e| e.path.display().to_string()).collect();
+        let got = plan(&es, &paths, &p, Verify::Budget(15));
+        assert_eq!(
+            got,
+            vec![
+                Action::Carry,
+                Action::Read(Reason::Verify),
+                Action::Read(Reason::Verify)
+            ]
+        );
+    }
+
+    fn seen<'a>(path: &'a str, reason: Reason, hash: &'a str) -> Seen<'a> {
+        Seen {
+            path,
+            reason,
+            blake3: Some(hash),
+            size_bytes: 10,
+            mtime_us: None,
+            device_id: None,
+        }
+    }
+
+    #[test]
+    fn events_tell_moves_from_deletions_and_restores() {
+        let mut p = prior(&[
+            ("/r/kept", known(10, 1, 1, "k", 0)),
+            ("/r/old-name", known(10, 1, 2, "m", 0)),
+            ("/r/gone", known(10, 1, 3, "g", 0)),
+            ("/r/edited", known(10, 1, 4, "e1", 0)),
+            ("/other/untouched", PriorFile {
+                root: "/other".into(),
+                ..known(10, 1, 5, "o", 0)
+            }),
+        ]);
+        p.gone.insert(
+            "/r/back".into(),
+            Gone {
+                path: "/r/back".into(),
+                blake3: Some("b".into()),
+            },
+        );
+        let s = [
+            seen("/r/new-name", Reason::New, "m"),
+            seen("/r/edited", Reason::Changed, "e2"),
+            seen("/r/back", Reason::New, "b"),
+            seen("/r/fresh", Reason::New, "f"),
+        ];
+        let walked: HashSet<&str> = ["/r/kept", "/r/new-name", "/r/edited", "/r/back", "/r/fresh"]
+            .into_iter()
+            .collect();
+        let ev = events("run", 7, &s, &walked, &["/r".to_string()], &p);
+        let got: Vec<(&str, &str, Option<&str>)> = ev
+            .iter()
+            .map(|e| (e.event.as_str(), e.path.as_str(), e.previous_path.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("restored", "/r/back", None),
+                ("modified", "/r/edited", None),
+                ("new", "/r/fresh", None),
+                ("deleted", "/r/gone", None),
+                ("moved", "/r/new-name", Some("/r/old-name")),
+            ]
+        );
+        // The file under a root this run did not scan is not deleted.
+        assert!(ev.iter().all(|e| !e.path.starts_with("/other")));
+    }
+}
