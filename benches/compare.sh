@@ -28,10 +28,17 @@ median() {
   printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
+# A full scan: each run starts from an empty warehouse (a second run into the same warehouse
+# would be incremental and read nothing; see benches/rescan.sh for that).
+full_scan() {
+  rm -rf "$2"
+  "$bin" scan "$1" --warehouse "$2" --quiet
+}
+
 for corpus in small big; do
   mapfile -t files < <(find "$work/$corpus" -type f | sort)
   bytes=$(du -sb "$work/$corpus" | cut -f1)
-  r=$(median "$bin" scan "$work/$corpus" --warehouse "$work/wh-$corpus" --quiet)
+  r=$(median full_scan "$work/$corpus" "$work/wh-$corpus")
   b=$(median b3sum "${files[@]}")
   printf '%-6s %6d files %6.2f GB  recaudit %6.3f s (%5.2f GB/s)  b3sum %6.3f s (%5.2f GB/s)  ratio %.2fx\n' \
     "$corpus" "${#files[@]}" "$(echo "$bytes/1000000000" | bc -l)" "$r" "$(echo "$bytes/$r/1000000000" | bc -l)" \
@@ -41,5 +48,6 @@ done
 if [ "${MANY:-0}" = 1 ]; then
   [ -d "$work/many" ] || "$bin" sample --out "$work/many" --devices 100 --hours 2.78 --segment-seconds 10 --bitrate-kbps 40 --width 320 --height 240
   n=$(find "$work/many" -type f | wc -l)
+  rm -rf "$work/wh-many"
   /usr/bin/time -f "many   $n files: %e s wall, peak RSS %M KiB" "$bin" scan "$work/many" --warehouse "$work/wh-many" --quiet >/dev/null
 fi

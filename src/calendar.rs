@@ -309,11 +309,23 @@ mod workday_tests {
     fn working_days_skip_holidays_and_count_make_up_days() {
         let cal = Calendar::built_in();
         // Labour Day 2026: 1-5 May off, Saturday 9 May worked.
-        assert_eq!(cal.nth_workday_after(d("2026-04-30"), 1).ok(), Some(d("2026-05-06")));
-        assert_eq!(cal.nth_workday_after(d("2026-05-08"), 1).ok(), Some(d("2026-05-09")));
-        assert_eq!(cal.nth_workday_after(d("2026-05-08"), 2).ok(), Some(d("2026-05-11")));
+        assert_eq!(
+            cal.nth_workday_after(d("2026-04-30"), 1).ok(),
+            Some(d("2026-05-06"))
+        );
+        assert_eq!(
+            cal.nth_workday_after(d("2026-05-08"), 1).ok(),
+            Some(d("2026-05-09"))
+        );
+        assert_eq!(
+            cal.nth_workday_after(d("2026-05-08"), 2).ok(),
+            Some(d("2026-05-11"))
+        );
         // An ordinary week: Friday + 2 = Tuesday.
-        assert_eq!(cal.nth_workday_after(d("2026-03-13"), 2).ok(), Some(d("2026-03-17")));
+        assert_eq!(
+            cal.nth_workday_after(d("2026-03-13"), 2).ok(),
+            Some(d("2026-03-17"))
+        );
         // Past the calendar's last year: an error, not a guess.
         assert!(cal.nth_workday_after(d("2026-12-30"), 5).is_err());
     }

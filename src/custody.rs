@@ -56,10 +56,11 @@ pub fn plan(entries: &[Entry], paths: &[String], prior: &Prior, verify: Verify) 
         .zip(paths)
         .map(|(e, path)| match prior.files.get(path) {
             None => Action::Read(Reason::New),
-            Some(_) if !matches!(e.kind, EntryKind::File) || e.error.is_some() => {
-                Action::Read(Reason::Retry)
-            }
             Some(p) if p.blake3.is_none() => Action::Read(Reason::Retry),
+            // Was a readable file; now a link, a folder, a device, or unlistable.
+            Some(_) if !matches!(e.kind, EntryKind::File) || e.error.is_some() => {
+                Action::Read(Reason::Changed)
+            }
             Some(p) if !same_identity(e, p) => Action::Read(Reason::Changed),
             Some(_) => Action::Carry,
         })
@@ -100,6 +101,8 @@ pub fn plan(entries: &[Entry], paths: &[String], prior: &Prior, verify: Verify) 
 /// What a read established about one file, for the custody comparison.
 pub struct Seen<'a> {
     pub path: &'a str,
+    /// The `files.status` the read gave.
+    pub status: &'a str,
     pub reason: Reason,
     pub blake3: Option<&'a str>,
     pub size_bytes: i64,
@@ -226,6 +229,11 @@ pub fn events(
                         "bytes changed".into()
                     };
                 }
+                (_, None) if s.status == "unsupported" => {
+                    e.event = "modified".into();
+                    e.details =
+                        "no longer a regular file (now a link, folder or special file)".into();
+                }
                 (_, None) => {
                     e.event = "metadata_changed".into();
                     e.details = "the file could not be read to compare its bytes".into();
@@ -336,7 +344,11 @@ mod tests {
             ("/r/b", known(10, 1, 2, "b", 100)),
             ("/r/c", known(10, 1, 3, "c", 200)),
         ]);
-        let es = [entry("/r/a", 10, 1, 1), entry("/r/b", 10, 1, 2), entry("/r/c", 10, 1, 3)];
+        let es = [
+            entry("/r/a", 10, 1, 1),
+            entry("/r/b", 10, 1, 2),
+            entry("/r/c", 10, 1, 3),
+        ];
         let paths: Vec<String> = es.iter().map(|e| e.path.display().to_string()).collect();
         let got = plan(&es, &paths, &p, Verify::Budget(15));
         assert_eq!(
@@ -352,6 +364,7 @@ mod tests {
     fn seen<'a>(path: &'a str, reason: Reason, hash: &'a str) -> Seen<'a> {
         Seen {
             path,
+            status: "ok",
             reason,
             blake3: Some(hash),
             size_bytes: 10,
@@ -367,10 +380,13 @@ mod tests {
             ("/r/old-name", known(10, 1, 2, "m", 0)),
             ("/r/gone", known(10, 1, 3, "g", 0)),
             ("/r/edited", known(10, 1, 4, "e1", 0)),
-            ("/other/untouched", PriorFile {
-                root: "/other".into(),
-                ..known(10, 1, 5, "o", 0)
-            }),
+            (
+                "/other/untouched",
+                PriorFile {
+                    root: "/other".into(),
+                    ..known(10, 1, 5, "o", 0)
+                },
+            ),
         ]);
         p.gone.insert(
             "/r/back".into(),
@@ -391,7 +407,13 @@ mod tests {
         let ev = events("run", 7, &s, &walked, &["/r".to_string()], &p);
         let got: Vec<(&str, &str, Option<&str>)> = ev
             .iter()
-            .map(|e| (e.event.as_str(), e.path.as_str(), e.previous_path.as_deref()))
+            .map(|e| {
+                (
+                    e.event.as_str(),
+                    e.path.as_str(),
+                    e.previous_path.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             got,

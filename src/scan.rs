@@ -379,6 +379,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         .zip(&facts)
         .map(|(&i, f)| Seen {
             path: &paths[i],
+            status: &f.status,
             reason: match actions[i] {
                 Action::Read(r) => r,
                 Action::Carry => Reason::Verify,

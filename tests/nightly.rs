@@ -873,3 +873,26 @@ fn a_copy_tampered_before_verification_fails_the_export() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("changed after the last scan"));
 }
+
+#[test]
+fn a_file_replaced_by_a_link_is_modified_not_silently_skipped() {
+    let night = Night::new();
+    night.scan(&[]);
+    let wav = night.file(WAV);
+    fs::remove_file(&wav).expect("rm");
+    std::os::unix::fs::symlink(night.file(TS), &wav).expect("symlink");
+    let r = night.scan(&[]);
+    assert_eq!(
+        night.events_of_run(&r),
+        vec![(
+            "modified".into(),
+            "AUD-R1-0000009_OF1023_20260312101500_0001.WAV".into()
+        )]
+    );
+    let e = night
+        .events()
+        .into_iter()
+        .find(|e| get(e, "event") == Some("modified"))
+        .expect("event");
+    assert!(get(&e, "details").is_some_and(|d| d.contains("no longer a regular file")));
+}
