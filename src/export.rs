@@ -533,3 +533,25 @@ fn rows_of_case_ids(batches: &[RecordBatch]) -> HashSet<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_cannot_leave_the_export_folder() {
+        assert_eq!(safe_parts("a/b/c.MP4"), Some(vec!["a", "b", "c.MP4"]));
+        assert_eq!(safe_parts("./a"), None, "only plain names");
+        assert_eq!(safe_parts("../etc/passwd"), None);
+        assert_eq!(safe_parts("a/../../b"), None);
+        assert_eq!(safe_parts("/etc/passwd"), None);
+        assert_eq!(safe_parts(""), None);
+    }
+
+    #[test]
+    fn manifest_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+    }
+}
