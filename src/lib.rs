@@ -19,6 +19,7 @@ pub mod read;
 pub mod report;
 pub mod rules;
 pub mod sample;
+pub mod sample_catalog;
 pub mod scan;
 pub mod sessions;
 pub mod store;

@@ -547,6 +547,28 @@ pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
     v
 }
 
+/// Writes one batch as a standalone Parquet file (ZSTD), e.g. a context table.
+pub fn write_parquet_file(path: &std::path::Path, batch: &RecordBatch) -> Result<(), StoreError> {
+    let f = std::fs::File::create(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let perr = |source| StoreError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(
+            parquet::basic::ZstdLevel::try_new(3).unwrap_or_default(),
+        ))
+        .build();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(f, batch.schema(), Some(props)).map_err(perr)?;
+    w.write(batch).map_err(perr)?;
+    w.close().map_err(perr)?;
+    Ok(())
+}
+
 /// Reads every batch of a Parquet file (the warehouse's own tables only).
 pub fn read_parquet(path: &std::path::Path) -> Result<Vec<RecordBatch>, StoreError> {
     let f = std::fs::File::open(path).map_err(|source| StoreError::Io {

@@ -1,0 +1,456 @@
+//! `recaudit sample-catalog`: a synthetic warehouse without footage, for benchmarking the
+//! query layer at the bureau's scale (issue 4: ten million files, a million findings). It
+//! writes the same tables a scan writes (`files`, `sessions`, `findings`, `custody_events`,
+//! `runs`; `streams` empty), through the same schemas and the same atomic commit, plus matching
+//! context tables (`devices`, `officers`, `cases`, `case_media`) as Parquet in
+//! `<OUT>/context/`. Values are drawn from a seeded generator: recorders of 20 units recording
+//! 5-minute segments in sessions on working hours over 2024-2026, cases tied to sessions, and
+//! findings spread over files with a realistic mix of kinds.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::catalog::{CustodyEvent, FileRow, FindingRow, RunRow, SessionRow};
+use crate::context::{self, Loaded};
+use crate::rules::rule_by_id;
+use crate::sample::Rng;
+use crate::store::{self, StoreError, warehouse::Warehouse};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("context tables: {0}")]
+    Context(#[from] crate::context::ContextError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid settings: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CatalogPlan {
+    pub out: PathBuf,
+    pub files: u64,
+    pub findings: u64,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CatalogSummary {
+    pub files: u64,
+    pub sessions: u64,
+    pub findings: u64,
+    pub cases: u64,
+    pub devices: u64,
+    pub officers: u64,
+}
+
+const UNITS: usize = 20;
+const FILES_PER_DEVICE: u64 = 5000;
+const SEGMENT_S: i64 = 300;
+/// 2024-01-01T00:00:00+08:00.
+const PERIOD_START: i64 = 1_704_038_400;
+const PERIOD_DAYS: i64 = 1030;
+const INDUSTRIES: [&str; 6] = [
+    "危险化学品",
+    "非煤矿山",
+    "烟花爆竹",
+    "工贸",
+    "冶金",
+    "粉尘涉爆",
+];
+const CASE_KINDS: [&str; 4] = ["permit", "inspection", "penalty", "coercion"];
+/// (rule id, share of findings in per mille).
+const FINDING_MIX: [(&str, u64); 10] = [
+    ("CONT-GAP", 300),
+    ("CONT-MISSING", 100),
+    ("CONT-OVERLAP", 50),
+    ("TIME-SAMPLES", 100),
+    ("ENC-FINGERPRINT", 50),
+    ("CLK-MISMATCH", 100),
+    ("CLK-RESET", 50),
+    ("META-DEVICE", 100),
+    ("INT-UNREADABLE", 50),
+    ("DL-UPLOAD", 100),
+];
+
+fn unit_name(u: usize) -> String {
+    format!("执法{:02}大队", u + 1)
+}
+
+fn device_name(d: u64) -> String {
+    format!("DSJ-S{:02}-{:07}", d % 97, d)
+}
+
+fn hex(rng: &mut Rng) -> String {
+    let mut s = String::with_capacity(64);
+    for _ in 0..4 {
+        s.push_str(&format!("{:016x}", rng.next()));
+    }
+    s
+}
+
+/// One device's rows.
+#[derive(Default)]
+struct DeviceRows {
+    files: Vec<FileRow>,
+    sessions: Vec<SessionRow>,
+    findings: Vec<FindingRow>,
+    custody: Vec<CustodyEvent>,
+    cases: Vec<String>,
+    case_media: Vec<String>,
+}
+
+fn device_rows(
+    d: u64,
+    n_files: u64,
+    finding_per_mille: u64,
+    seed: u64,
+    run_id: &str,
+    now_us: i64,
+) -> DeviceRows {
+    let mut rng = Rng(seed ^ d.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let dev = device_name(d);
+    let unit = unit_name((d as usize) % UNITS);
+    let officers = [format!("OF{:05}", d * 2), format!("OF{:05}", d * 2 + 1)];
+    let mut out = DeviceRows::default();
+    let sessions_n = n_files.div_ceil(6).max(1);
+    let spacing = PERIOD_DAYS * 86_400 / sessions_n as i64;
+    let mut made = 0u64;
+    let mut s = 0u64;
+    while made < n_files {
+        let k = rng.range(1, 11).min(n_files - made);
+        // A session in working hours (08:00-17:00 local) somewhere in its slot.
+        let day_start = PERIOD_START + (s as i64 * spacing) / 86_400 * 86_400;
+        let start = day_start + 8 * 3600 + rng.range(0, 9 * 3600) as i64;
+        let officer = &officers[(s % 2) as usize];
+        let session_id = format!(
+            "{dev}@{}",
+            chrono::DateTime::from_timestamp(start, 0)
+                .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+                .unwrap_or_default()
+        );
+        let local = |t: i64| {
+            chrono::DateTime::from_timestamp(t + 8 * 3600, 0)
+                .map(|x| x.naive_utc())
+                .unwrap_or_default()
+        };
+        let mut first_path = String::new();
+        let mut last_path = String::new();
+        let mut recorded = 0.0;
+        let mut finding_count = 0;
+        let mut missing = 0.0;
+        for seq in 1..=k {
+            let t = start + (seq as i64 - 1) * SEGMENT_S;
+            let dur = if seq == k {
+                rng.range(30, 300) as f64
+            } else {
+                SEGMENT_S as f64
+            };
+            let lt = local(t);
+            let name = format!("{dev}_{officer}_{}_{seq:04}.MP4", lt.format("%Y%m%d%H%M%S"));
+            let rel = format!("{unit}/{dev}/{}/{name}", lt.format("%Y%m%d"));
+            let path = format!("/evidence/{rel}");
+            let roll = rng.range(0, 999);
+            let (status, kind) = match roll {
+                0..=4 => ("corrupt", "video"),
+                5..=7 => ("truncated", "video"),
+                8..=59 => ("ok", "photo"),
+                60..=99 => ("ok", "audio"),
+                _ => ("ok", "video"),
+            };
+            let blake3 = hex(&mut rng);
+            let size = rng.range(50_000_000, 300_000_000) as i64;
+            let row = FileRow {
+                run_id: run_id.to_string(),
+                path: path.clone(),
+                path_bytes: path.as_bytes().to_vec(),
+                root: "/evidence".into(),
+                rel_path: rel,
+                file_name: name.clone(),
+                extension: "mp4".into(),
+                size_bytes: size,
+                mtime_us: Some((t + dur as i64) * 1_000_000),
+                fs_dev: Some(2049),
+                fs_inode: Some((d * 10_000_000 + made) as i64),
+                blake3: Some(blake3.clone()),
+                status: status.into(),
+                error: (status != "ok").then(|| "moov box extends past the end of the file".into()),
+                read_method: Some("read".into()),
+                container: Some("mp4".into()),
+                extension_matches: Some(true),
+                media_kind: Some(kind.into()),
+                major_brand: Some("isom".into()),
+                duration_s: (kind != "photo").then_some(dur),
+                creation_time_us: Some(t * 1_000_000),
+                creation_time_basis: Some("utc".into()),
+                encoder: Some("DSJ firmware 2.1".into()),
+                video_codec: (kind == "video").then(|| "h264".into()),
+                width: (kind == "video").then_some(1920),
+                height: (kind == "video").then_some(1080),
+                frame_rate: (kind == "video").then_some(25.0),
+                audio_codec: (kind != "photo").then(|| "aac".into()),
+                gps_lat: Some(30.0 + (d % 100) as f64 * 0.01),
+                gps_lon: Some(120.0 + (d % 100) as f64 * 0.01),
+                device_id: Some(dev.clone()),
+                officer_id: Some(officer.clone()),
+                unit: Some(unit.clone()),
+                name_time_us: Some(t * 1_000_000),
+                name_time_raw: Some(lt.format("%Y%m%d%H%M%S").to_string()),
+                segment_seq: Some(seq as i32),
+                path_pattern: Some("device_officer_datetime_seq".into()),
+                session_id: Some(session_id.clone()),
+                first_seen_us: Some((t + 86_400) * 1_000_000),
+                last_seen_us: Some(now_us),
+                last_verified_us: Some(now_us),
+                upload_time_us: Some((t + 20 * 3600) * 1_000_000),
+                upload_time_source: Some("ingest_log".into()),
+                retention_class: Some("standard".into()),
+                keep_until_us: Some((t + 2 * 366 * 86_400) * 1_000_000),
+                ..Default::default()
+            };
+            if rng.range(0, 999) < finding_per_mille {
+                let mut pick = rng.range(0, 999);
+                let rule = FINDING_MIX
+                    .iter()
+                    .find(|(_, share)| {
+                        if pick < *share {
+                            true
+                        } else {
+                            pick -= share;
+                            false
+                        }
+                    })
+                    .map_or("CONT-GAP", |(r, _)| r);
+                if let Some(r) = rule_by_id(rule) {
+                    let magnitude = rng.range(1, 120) as f64;
+                    if r.kind == "gap" || r.kind == "missing_segment" {
+                        missing += magnitude;
+                    }
+                    finding_count += 1;
+                    out.findings.push(FindingRow {
+                        run_id: run_id.to_string(),
+                        finding_id: format!("F{:016x}", rng.next()),
+                        kind: r.kind.into(),
+                        severity: r.severity.name().into(),
+                        rule_id: r.id.into(),
+                        article: r.article.into(),
+                        article_gloss: r.gloss.into(),
+                        message: format!("{}: {magnitude:.0} s", r.what),
+                        path: Some(path.clone()),
+                        session_id: Some(session_id.clone()),
+                        device_id: Some(dev.clone()),
+                        officer_id: Some(officer.clone()),
+                        unit: Some(unit.clone()),
+                        at_us: Some(t * 1_000_000),
+                        offset_s: None,
+                        magnitude_s: Some(magnitude),
+                        details: "{}".into(),
+                        case_id: None,
+                    });
+                }
+            }
+            out.custody.push(CustodyEvent {
+                run_id: run_id.to_string(),
+                at_us: (t + 86_400) * 1_000_000,
+                event: "new".into(),
+                path: path.clone(),
+                blake3: Some(blake3),
+                size_bytes: Some(size),
+                device_id: Some(dev.clone()),
+                ..Default::default()
+            });
+            if kind != "photo" {
+                recorded += dur;
+            }
+            if first_path.is_empty() {
+                first_path = path.clone();
+            }
+            last_path = path;
+            out.files.push(row);
+            made += 1;
+        }
+        out.sessions.push(SessionRow {
+            run_id: run_id.to_string(),
+            session_id: session_id.clone(),
+            device_id: dev.clone(),
+            officer_ids: Some(officer.clone()),
+            unit: Some(unit.clone()),
+            start_us: start * 1_000_000,
+            end_us: (start + k as i64 * SEGMENT_S) * 1_000_000,
+            file_count: k as i64,
+            recorded_s: recorded,
+            missing_s: missing,
+            finding_count,
+            first_path,
+            last_path,
+        });
+        // Every sixteenth session is a case's footage.
+        if s % 16 == 0 {
+            let case_id = format!("AJ-{d:05}-{s:05}");
+            let kind = CASE_KINDS[rng.range(0, 3) as usize];
+            let ent = rng.range(0, 19_999);
+            let opened = local(start).date();
+            let closed = opened + chrono::Duration::days(rng.range(0, 60) as i64);
+            let conf = rng.range(0, 99) < 2;
+            let haz = rng.range(0, 9) == 0;
+            let long = if rng.range(0, 99) < 5 { "dispute" } else { "" };
+            out.cases.push(format!(
+                "{case_id},{kind},企业{ent:05}有限公司,91{ent:016}X,{},{opened},{closed},站点{ent},{haz},{long},{conf},false,",
+                INDUSTRIES[(ent % 6) as usize]
+            ));
+            out.case_media.push(format!(
+                "{case_id},{dev},{},{}",
+                local(start - 60).format("%Y-%m-%d %H:%M:%S"),
+                local(start + k as i64 * SEGMENT_S + 60).format("%Y-%m-%d %H:%M:%S")
+            ));
+        }
+        s += 1;
+    }
+    out
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CatalogError + '_ {
+    move |source| CatalogError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+pub fn generate_catalog(plan: &CatalogPlan) -> Result<CatalogSummary, CatalogError> {
+    if plan.files == 0 || plan.findings > plan.files {
+        return Err(CatalogError::Invalid(
+            "--files must be positive and --findings at most --files".into(),
+        ));
+    }
+    let now_us = chrono::Utc::now().timestamp_micros();
+    let run_id = format!("synthetic-{}", plan.seed);
+    let devices = plan.files.div_ceil(FILES_PER_DEVICE).max(1);
+    let per_mille = (plan.findings * 1000).div_ceil(plan.files);
+    let wh = Warehouse::open(&plan.out)?;
+    let mut staging = wh.stage(&run_id)?;
+    let mut files_w = staging.writer(
+        "files",
+        "part-00000.parquet",
+        store::files_batch(&[])?.schema(),
+    )?;
+    let mut sess_w = staging.writer(
+        "sessions",
+        "part-00000.parquet",
+        store::sessions_batch(&[])?.schema(),
+    )?;
+    let mut find_w = staging.writer(
+        "findings",
+        "part-00000.parquet",
+        store::findings_batch(&[])?.schema(),
+    )?;
+    let mut cust_w = staging.writer(
+        "custody_events",
+        &format!("run-{run_id}.parquet"),
+        store::custody_batch(&[])?.schema(),
+    )?;
+    staging.write("streams", "part-00000.parquet", &store::streams_batch(&[])?)?;
+    let mut sum = CatalogSummary {
+        devices,
+        officers: devices * 2,
+        ..Default::default()
+    };
+    let mut cases = vec!["case_id,kind,enterprise,credit_code,industry,opened,closed,site,hazardous_site,long_term_reason,confidential,special_circumstances,archived".to_string()];
+    let mut case_media = vec!["case_id,device_id,from,to".to_string()];
+    // Devices in groups written as row groups of at most ~64k rows; each group built in parallel.
+    let group = 12u64;
+    let mut d0 = 0;
+    while d0 < devices {
+        let d1 = (d0 + group).min(devices);
+        let parts: Vec<DeviceRows> = (d0..d1)
+            .into_par_iter()
+            .map(|d| {
+                let n = FILES_PER_DEVICE.min(plan.files - d * FILES_PER_DEVICE);
+                device_rows(d, n, per_mille, plan.seed, &run_id, now_us)
+            })
+            .collect();
+        for p in parts {
+            sum.files += p.files.len() as u64;
+            sum.sessions += p.sessions.len() as u64;
+            sum.findings += p.findings.len() as u64;
+            sum.cases += p.cases.len() as u64;
+            files_w.write(&store::files_batch(&p.files)?)?;
+            sess_w.write(&store::sessions_batch(&p.sessions)?)?;
+            find_w.write(&store::findings_batch(&p.findings)?)?;
+            cust_w.write(&store::custody_batch(&p.custody)?)?;
+            cases.extend(p.cases);
+            case_media.extend(p.case_media);
+        }
+        d0 = d1;
+    }
+    files_w.finish()?;
+    sess_w.finish()?;
+    find_w.finish()?;
+    cust_w.finish()?;
+    let run = RunRow {
+        run_id: run_id.clone(),
+        started_us: now_us,
+        finished_us: now_us,
+        roots: vec!["/evidence".into()],
+        files: sum.files as i64,
+        sessions: sum.sessions as i64,
+        recaudit_version: env!("CARGO_PKG_VERSION").into(),
+        settings: "{\"synthetic\": true}".into(),
+        mode: "synthetic".into(),
+        ..Default::default()
+    };
+    staging.write(
+        "runs",
+        &format!("run-{run_id}.parquet"),
+        &store::runs_batch(&[run])?,
+    )?;
+    wh.commit(staging)?;
+    // Context tables: written as CSV, checked and typed by the context loader, stored as
+    // Parquet (what a bureau at this scale would keep).
+    let ctx = plan.out.join("context");
+    let csv_dir = plan.out.join(".context-csv");
+    std::fs::create_dir_all(&ctx).map_err(io(&ctx))?;
+    std::fs::create_dir_all(&csv_dir).map_err(io(&csv_dir))?;
+    let mut devices_csv =
+        vec!["device_id,unit,model,explosion_proof,commissioned,retired".to_string()];
+    for d in 0..devices {
+        devices_csv.push(format!(
+            "{},{},DSJ-S{},{},2023-06-01,",
+            device_name(d),
+            unit_name((d as usize) % UNITS),
+            d % 97,
+            d % 3 == 0
+        ));
+    }
+    let mut officers_csv = vec!["officer_id,name,unit,active".to_string()];
+    for o in 0..devices * 2 {
+        officers_csv.push(format!(
+            "OF{o:05},执法员{o:05},{},true",
+            unit_name(((o / 2) as usize) % UNITS)
+        ));
+    }
+    for (name, lines) in [
+        ("devices", devices_csv),
+        ("officers", officers_csv),
+        ("cases", cases),
+        ("case_media", case_media),
+    ] {
+        let p = csv_dir.join(format!("{name}.csv"));
+        std::fs::write(&p, lines.join("\n") + "\n").map_err(io(&p))?;
+    }
+    for (name, loaded) in context::load(Some(&csv_dir), chrono_tz::Asia::Shanghai)? {
+        if let Loaded::Batch(b) = loaded
+            && b.num_rows() > 0
+            && ["devices", "officers", "cases", "case_media"].contains(&name)
+        {
+            store::write_parquet_file(&ctx.join(format!("{name}.parquet")), &b)?;
+        }
+    }
+    std::fs::remove_dir_all(&csv_dir).map_err(io(&csv_dir))?;
+    Ok(sum)
+}
