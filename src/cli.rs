@@ -433,6 +433,11 @@ pub struct SampleArgs {
     /// Fixed session length in seconds [default: drawn between 10 and 40 minutes].
     #[arg(long)]
     pub session_seconds: Option<u32>,
+    /// Also write context tables for the tree into this folder (outside --out): ingest_log.csv
+    /// (each segment uploaded an hour after it ends) and media_notes.csv (described a day
+    /// later), so that a scan with --context DIR judges the deadlines on realistic data.
+    #[arg(long, value_name = "DIR")]
+    pub context_out: Option<PathBuf>,
 }
 
 /// Parses the process arguments, runs the command, and returns the exit code.
@@ -728,6 +733,7 @@ fn run_sample(a: SampleArgs) -> i32 {
         height: a.height,
         fps: a.fps,
         session_seconds: a.session_seconds,
+        context_out: a.context_out.clone(),
     };
     match sample::generate(&plan) {
         Ok(s) => {

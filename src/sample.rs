@@ -36,6 +36,10 @@ pub struct SamplePlan {
     pub fps: u32,
     /// Fixed session length in seconds; `None` draws 10 to 40 minutes per session.
     pub session_seconds: Option<u32>,
+    /// Also write context tables for the deadline rules into this folder: `ingest_log.csv`
+    /// (each segment uploaded an hour after it ends) and `media_notes.csv` (described the day
+    /// after), paths relative to `out`.
+    pub context_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -158,6 +162,37 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
         .map(|s| write_segment(s, plan, &block))
         .collect();
     let sizes = sizes?;
+    if let Some(dir) = &plan.context_out {
+        let local = |t: i64| {
+            tz.timestamp_opt(t, 0)
+                .single()
+                .map(|x| x.naive_local().format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default()
+        };
+        let mut log = String::from("path,uploaded\n");
+        let mut notes = String::from("path,category,description,described_at\n");
+        for sg in &segs {
+            let rel = sg
+                .path
+                .strip_prefix(&plan.out)
+                .unwrap_or(&sg.path)
+                .display();
+            let end = sg.start_utc + i64::from(sg.seconds);
+            log.push_str(&format!("{rel},{}\n", local(end + 3600)));
+            notes.push_str(&format!(
+                "{rel},inspection,synthetic recording,{}\n",
+                local(end + 86_400)
+            ));
+        }
+        fs::create_dir_all(dir).map_err(|source| SampleError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for (name, text) in [("ingest_log.csv", log), ("media_notes.csv", notes)] {
+            let p = dir.join(name);
+            fs::write(&p, text).map_err(|source| SampleError::Io { path: p, source })?;
+        }
+    }
     summary.files = sizes.len() as u64;
     summary.bytes = sizes.iter().sum();
     Ok(summary)

@@ -291,7 +291,7 @@ fn device_rows(
             last_path,
         });
         // Every sixteenth session is a case's footage.
-        if s % 16 == 0 {
+        if s.is_multiple_of(16) {
             let case_id = format!("AJ-{d:05}-{s:05}");
             let kind = CASE_KINDS[rng.range(0, 3) as usize];
             let ent = rng.range(0, 19_999);

@@ -11,7 +11,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{BooleanArray, RecordBatch};
@@ -204,7 +203,28 @@ struct Carried<'a> {
     paths: HashSet<&'a str>,
 }
 
+/// A previous `streams` file with at least this many rows, all carried, is linked rather than
+/// rewritten.
+const LINK_MIN_ROWS: usize = 10_000;
+
 impl Carried<'_> {
+    /// `Some(rows)` when every row of the Parquet file `part` belongs to a carried path.
+    fn all_carried(&self, part: &Path) -> Result<Option<usize>, ScanError> {
+        let mut n = 0;
+        for b in store::parquet_reader(part, 8192, Some(&["path"]))? {
+            let b = b.map_err(|source| StoreError::Arrow {
+                table: "streams",
+                source,
+            })?;
+            let paths = prior::Cols(&b).text("path");
+            if (0..b.num_rows()).any(|i| paths.get(i).is_none_or(|p| !self.paths.contains(p))) {
+                return Ok(None);
+            }
+            n += b.num_rows();
+        }
+        Ok(Some(n))
+    }
+
     /// The previous snapshot's batches of `table`, cut down to the carried paths and brought to
     /// this version's schema.
     fn batches(
@@ -457,10 +477,48 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
             d.last_verified_us = prev.and_then(|p| p.last_verified_us);
         }
     }
+    phase("obligations and per-run columns");
     let env = Env {
         context: &context,
         obligations: &obligations,
         offences: &offences,
+    };
+    // Streams of carried files: a previous Parquet file whose rows are all carried and that is
+    // big enough is linked as it is (its rows keep the run that read them); the rest are
+    // filtered into one rewritten file, so small files do not pile up night after night.
+    let link_min_rows = std::env::var("RECAUDIT_TEST_LINK_MIN_ROWS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(LINK_MIN_ROWS)
+        .max(1);
+    let mut relink = Vec::new();
+    let mut rewrite = Vec::new();
+    if carried_rows > 0 {
+        for part in &prior.streams_parts {
+            match carried.all_carried(part)? {
+                Some(n) if n >= link_min_rows => relink.push(part.clone()),
+                Some(0) => {}
+                _ => rewrite.push(part.clone()),
+            }
+        }
+    }
+    for (k, part) in relink.iter().enumerate() {
+        let to = staging.path_of("streams", &format!("carried-{k:05}.parquet"));
+        if std::fs::hard_link(part, &to).is_err() {
+            std::fs::copy(part, &to).map_err(|source| StoreError::Io {
+                path: to.clone(),
+                source,
+            })?;
+        }
+    }
+    let streams_rewrite = if rewrite.is_empty() {
+        None
+    } else {
+        Some(staging.writer(
+            "streams",
+            "carried-rewritten.parquet",
+            streams_schema.clone(),
+        )?)
     };
     // Per-run columns go into the staged `files` on one thread while the rules run on the
     // others.
@@ -485,21 +543,13 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
                     Ok(())
                 })?;
                 w.finish()?;
-                let mut w =
-                    staging.writer("streams", "carried-00000.parquet", streams_schema.clone())?;
-                carried.batches(&prior.streams_parts, "streams", &streams_schema, |b| {
-                    let n = b.num_rows();
-                    let b = store::replace_columns(
-                        &b,
-                        "streams",
-                        vec![(
-                            "run_id",
-                            Arc::new(
-                                std::iter::repeat_n(Some(run_id.as_str()), n)
-                                    .collect::<arrow_array::StringArray>(),
-                            ),
-                        )],
-                    )?;
+            }
+            phase("files and streams written");
+            Ok(())
+        });
+        let streams = scope.spawn(|| -> Result<(), ScanError> {
+            if let Some(mut w) = streams_rewrite {
+                carried.batches(&rewrite, "streams", &streams_schema, |b| {
                     w.write(&b)?;
                     Ok(())
                 })?;
@@ -518,9 +568,11 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
                 &env,
             )
         });
-        (out, fill.join())
+        let filled = fill.join().map_err(|_| ScanError::WriterPanicked);
+        let streamed = streams.join().map_err(|_| ScanError::WriterPanicked);
+        (out, filled.and_then(|f| f).and(streamed.and_then(|s| s)))
     });
-    filled.map_err(|_| ScanError::WriterPanicked)??;
+    filled?;
     let (sessions, findings) = rules_out;
     drop(facts);
     phase("sessions, rules and per-run columns of files");

@@ -341,6 +341,29 @@ fn an_incremental_run_finds_what_a_full_run_finds() {
     let inc = t.path().join("inc");
     scan(&[&sample_data(), &lab], &inc, &["-c", &cfg]);
     scan(&[&sample_data(), &lab], &inc, &["-c", &cfg]);
+    // A third night links the previous streams file instead of rewriting it (a big tree's
+    // case, forced here for a small one).
+    let out = cmd()
+        .arg("scan")
+        .arg(sample_data())
+        .arg(&lab)
+        .arg("-w")
+        .arg(&inc)
+        .args(["-q", "-c", &cfg])
+        .env("RECAUDIT_TEST_LINK_MIN_ROWS", "1")
+        .output()
+        .expect("scan");
+    assert!(out.status.success());
+    let streams_dir = fs::canonicalize(inc.join("streams")).expect("streams");
+    let linked = fs::read_dir(&streams_dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            use std::os::unix::fs::MetadataExt;
+            e.metadata().is_ok_and(|m| m.nlink() > 1)
+        })
+        .count();
+    assert!(linked >= 1, "a carried streams file is a hard link");
     let key = |rows: Vec<Row>, cols: &[&str]| -> Vec<Vec<Option<String>>> {
         let mut v: Vec<Vec<Option<String>>> = rows
             .iter()

@@ -68,6 +68,64 @@ fn parts(dir: &Path) -> Vec<PathBuf> {
 /// by an earlier recaudit (with fewer columns) still load.
 pub struct Cols<'a>(pub &'a RecordBatch);
 
+/// A text column resolved once: `Utf8`, `LargeUtf8` or `Utf8View`; absent reads as nulls.
+pub enum Text<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    Large(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+    Missing,
+}
+
+impl<'a> Text<'a> {
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Text::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Missing => None,
+        }
+    }
+    pub fn boxed(&self, i: usize) -> Option<Box<str>> {
+        self.get(i).map(Box::from)
+    }
+}
+
+/// A primitive column resolved once; absent or of another type reads as nulls.
+pub struct Prim<'a, T: arrow_array::ArrowPrimitiveType>(Option<&'a arrow_array::PrimitiveArray<T>>);
+
+impl<T: arrow_array::ArrowPrimitiveType> Prim<'_, T> {
+    pub fn get(&self, i: usize) -> Option<T::Native> {
+        self.0.and_then(|a| a.is_valid(i).then(|| a.value(i)))
+    }
+}
+
+impl<'a> Cols<'a> {
+    pub fn text(&self, name: &str) -> Text<'a> {
+        let Some(c) = self.0.column_by_name(name) else {
+            return Text::Missing;
+        };
+        if let Some(a) = c.as_string_opt::<i32>() {
+            Text::Utf8(a)
+        } else if let Some(a) = c.as_string_view_opt() {
+            Text::View(a)
+        } else if let Some(a) = c.as_string_opt::<i64>() {
+            Text::Large(a)
+        } else {
+            Text::Missing
+        }
+    }
+    pub fn prim<T: arrow_array::ArrowPrimitiveType>(&self, name: &str) -> Prim<'a, T> {
+        Prim(
+            self.0
+                .column_by_name(name)
+                .and_then(|c| c.as_primitive_opt::<T>()),
+        )
+    }
+    pub fn flag(&self, name: &str) -> Option<&'a arrow_array::BooleanArray> {
+        self.0.column_by_name(name).and_then(|c| c.as_boolean_opt())
+    }
+}
+
 impl Cols<'_> {
     /// Text from a `Utf8`, `LargeUtf8` or `Utf8View` column (query engines return views).
     pub fn str(&self, name: &str, i: usize) -> Option<&str> {
@@ -152,40 +210,74 @@ impl Prior {
                     source,
                 })?;
                 let c = Cols(&b);
+                let (path, root, blake3, device, class) = (
+                    c.text("path"),
+                    c.text("root"),
+                    c.text("blake3"),
+                    c.text("device_id"),
+                    c.text("retention_class"),
+                );
+                let (size, dev, ino) = (
+                    c.prim::<Int64Type>("size_bytes"),
+                    c.prim::<Int64Type>("fs_dev"),
+                    c.prim::<Int64Type>("fs_inode"),
+                );
+                let ts = |n: &str| c.prim::<TimestampMicrosecondType>(n);
+                let (mtime, first, last, verified, keep) = (
+                    ts("mtime"),
+                    ts("first_seen"),
+                    ts("last_seen"),
+                    ts("last_verified"),
+                    ts("keep_until"),
+                );
+                p.files.reserve(b.num_rows());
                 for i in 0..b.num_rows() {
-                    let Some(path) = c.str("path", i) else {
+                    let Some(path) = path.get(i) else {
                         continue;
                     };
                     p.files.insert(
                         path.to_string(),
                         PriorFile {
-                            root: c.str("root", i).unwrap_or_default().to_string(),
-                            size_bytes: c.i64("size_bytes", i).unwrap_or(-1),
-                            mtime_us: c.ts("mtime", i),
-                            fs_dev: c.i64("fs_dev", i),
-                            fs_inode: c.i64("fs_inode", i),
-                            blake3: c.str("blake3", i).map(str::to_string),
-                            first_seen_us: c.ts("first_seen", i),
-                            last_seen_us: c.ts("last_seen", i),
-                            last_verified_us: c.ts("last_verified", i),
-                            device_id: c.str("device_id", i).map(str::to_string),
-                            retention_class: c.str("retention_class", i).map(str::to_string),
-                            keep_until_us: c.ts("keep_until", i),
+                            root: root.get(i).unwrap_or_default().to_string(),
+                            size_bytes: size.get(i).unwrap_or(-1),
+                            mtime_us: mtime.get(i),
+                            fs_dev: dev.get(i),
+                            fs_inode: ino.get(i),
+                            blake3: blake3.get(i).map(str::to_string),
+                            first_seen_us: first.get(i),
+                            last_seen_us: last.get(i),
+                            last_verified_us: verified.get(i),
+                            device_id: device.get(i).map(str::to_string),
+                            retention_class: class.get(i).map(str::to_string),
+                            keep_until_us: keep.get(i),
                         },
                     );
                 }
             }
         }
         // The custody history in run order (file names sort by run id, which sorts by time).
-        for part in parts(&snap.join("custody_events")) {
-            for b in parquet_reader(&part, 8192, None)? {
+        let custody = parts(&snap.join("custody_events"));
+        let mut offence_parts = Vec::new();
+        for part in &custody {
+            let mut has_offence = false;
+            for b in parquet_reader(
+                part,
+                8192,
+                Some(&["event", "path", "previous_path", "blake3"]),
+            )? {
                 let b = b.map_err(|source| StoreError::Arrow {
                     table: "custody_events",
                     source,
                 })?;
                 let c = Cols(&b);
+                let (event, path, prev, hash) = (
+                    c.text("event"),
+                    c.text("path"),
+                    c.text("previous_path"),
+                    c.text("blake3"),
+                );
                 for i in 0..b.num_rows() {
-                    let (Some(event), Some(path)) = (c.str("event", i), c.str("path", i)) else {
+                    let (Some(event), Some(path)) = (event.get(i), path.get(i)) else {
                         continue;
                     };
                     match event {
@@ -194,21 +286,37 @@ impl Prior {
                                 path.to_string(),
                                 Gone {
                                     path: path.to_string(),
-                                    blake3: c.str("blake3", i).map(str::to_string),
+                                    blake3: hash.get(i).map(str::to_string),
                                 },
                             );
                         }
-                        "new" | "restored" | "moved" => {
+                        "new" | "restored" | "moved" if !p.gone.is_empty() => {
                             p.gone.remove(path);
                             if event == "restored"
-                                && let Some(old) = c.str("previous_path", i)
+                                && let Some(old) = prev.get(i)
                             {
                                 p.gone.remove(old);
                             }
                         }
                         _ => {}
                     }
-                    if event == "deleted" || event == "modified" {
+                    has_offence |= event == "deleted" || event == "modified";
+                }
+            }
+            if has_offence {
+                offence_parts.push(part);
+            }
+        }
+        // Full rows only of the (rare) files that hold an offence.
+        for part in offence_parts {
+            for b in parquet_reader(part, 8192, None)? {
+                let b = b.map_err(|source| StoreError::Arrow {
+                    table: "custody_events",
+                    source,
+                })?;
+                let c = Cols(&b);
+                for i in 0..b.num_rows() {
+                    if matches!(c.str("event", i), Some("deleted") | Some("modified")) {
                         p.offences.push(event_row(&c, i));
                     }
                 }
@@ -243,61 +351,128 @@ pub fn event_row(c: &Cols, i: usize) -> CustodyEvent {
 /// The compact facts of every row of a `files` batch; `first_row` is the position of the
 /// batch's first row in the new run's `files` table.
 pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog::FileFacts> {
+    use arrow_array::types::{Float64Type, Int32Type};
     let c = Cols(b);
-    let bx = |n: &str, i: usize| c.str(n, i).map(Box::<str>::from);
+    let t = |n: &str| c.text(n);
+    let i32c = |n: &str| c.prim::<Int32Type>(n);
+    let f64c = |n: &str| c.prim::<Float64Type>(n);
+    let tsc = |n: &str| c.prim::<TimestampMicrosecondType>(n);
+    let (path, status, error, blake3, container) = (
+        t("path"),
+        t("status"),
+        t("error"),
+        t("blake3"),
+        t("container"),
+    );
+    let (media_kind, device_id, officer_id, unit, basis) = (
+        t("media_kind"),
+        t("device_id"),
+        t("officer_id"),
+        t("unit"),
+        t("creation_time_basis"),
+    );
+    let (encoder, software, handlers, compressors, brand, make, model, layout) = (
+        t("encoder"),
+        t("software"),
+        t("handler_names"),
+        t("compressor_names"),
+        t("major_brand"),
+        t("make"),
+        t("model"),
+        t("top_level_layout"),
+    );
+    let (vcodec, vprofile, acodec, rel, scat, sdesc) = (
+        t("video_codec"),
+        t("video_profile"),
+        t("audio_codec"),
+        t("rel_path"),
+        t("sidecar_category"),
+        t("sidecar_description"),
+    );
+    let size = c.prim::<Int64Type>("size_bytes");
+    let ext_match = c.flag("extension_matches");
+    let (seq, edits, streams, width, height, rate, channels, stsd, sps, cc) = (
+        i32c("segment_seq"),
+        i32c("edit_list_entries"),
+        i32c("stream_count"),
+        i32c("width"),
+        i32c("height"),
+        i32c("audio_sample_rate"),
+        i32c("audio_channels"),
+        i32c("sample_descriptions_max"),
+        i32c("parameter_sets_max"),
+        i32c("ts_continuity_errors"),
+    );
+    let (duration, fps, jump, jump_at, fjump, fjump_at, pcr, pcr_at, lat) = (
+        f64c("duration_s"),
+        f64c("frame_rate"),
+        f64c("max_jump_s"),
+        f64c("max_jump_at_s"),
+        f64c("fragment_jump_s"),
+        f64c("fragment_jump_at_s"),
+        f64c("ts_pcr_jump_s"),
+        f64c("ts_pcr_jump_at_s"),
+        f64c("gps_lat"),
+    );
+    let (name_time, creation, mtime, birth, described) = (
+        tsc("name_time"),
+        tsc("creation_time"),
+        tsc("mtime"),
+        tsc("birth_time"),
+        tsc("sidecar_described_at"),
+    );
     (0..b.num_rows())
         .map(|i| crate::catalog::FileFacts {
             row: first_row + i,
-            path: c.str("path", i).unwrap_or_default().into(),
-            status: c.str("status", i).unwrap_or_default().into(),
-            error: bx("error", i),
-            size_bytes: c.i64("size_bytes", i).unwrap_or(0),
-            blake3: bx("blake3", i),
-            container: bx("container", i),
-            extension_matches: c.bool("extension_matches", i),
-            media_kind: bx("media_kind", i),
-            device_id: bx("device_id", i),
-            officer_id: bx("officer_id", i),
-            unit: bx("unit", i),
-            segment_seq: c.i32("segment_seq", i),
-            name_time_us: c.ts("name_time", i),
-            creation_time_us: c.ts("creation_time", i),
-            creation_time_basis: bx("creation_time_basis", i),
-            duration_s: c.f64("duration_s", i),
-            encoder: bx("encoder", i),
-            software: bx("software", i),
-            handler_names: bx("handler_names", i),
-            compressor_names: bx("compressor_names", i),
-            major_brand: bx("major_brand", i),
-            make: bx("make", i),
-            model: bx("model", i),
-            top_level_layout: bx("top_level_layout", i),
-            edit_list_entries: c.i32("edit_list_entries", i),
-            stream_count: c.i32("stream_count", i),
-            video_codec: bx("video_codec", i),
-            video_profile: bx("video_profile", i),
-            width: c.i32("width", i),
-            height: c.i32("height", i),
-            frame_rate: c.f64("frame_rate", i),
-            audio_codec: bx("audio_codec", i),
-            audio_sample_rate: c.i32("audio_sample_rate", i),
-            audio_channels: c.i32("audio_channels", i),
-            sample_descriptions_max: c.i32("sample_descriptions_max", i),
-            parameter_sets_max: c.i32("parameter_sets_max", i),
-            max_jump_s: c.f64("max_jump_s", i),
-            max_jump_at_s: c.f64("max_jump_at_s", i),
-            fragment_jump_s: c.f64("fragment_jump_s", i),
-            fragment_jump_at_s: c.f64("fragment_jump_at_s", i),
-            ts_pcr_jump_s: c.f64("ts_pcr_jump_s", i),
-            ts_pcr_jump_at_s: c.f64("ts_pcr_jump_at_s", i),
-            ts_continuity_errors: c.i32("ts_continuity_errors", i),
-            has_gps: c.f64("gps_lat", i).is_some(),
-            rel_path: c.str("rel_path", i).unwrap_or_default().into(),
-            mtime_us: c.ts("mtime", i),
-            birth_time_us: c.ts("birth_time", i),
-            sidecar_described_at_us: c.ts("sidecar_described_at", i),
-            sidecar_has_text: c.str("sidecar_category", i).is_some()
-                || c.str("sidecar_description", i).is_some(),
+            path: path.get(i).unwrap_or_default().into(),
+            status: status.get(i).unwrap_or_default().into(),
+            error: error.boxed(i),
+            size_bytes: size.get(i).unwrap_or(0),
+            blake3: blake3.boxed(i),
+            container: container.boxed(i),
+            extension_matches: ext_match.and_then(|a| a.is_valid(i).then(|| a.value(i))),
+            media_kind: media_kind.boxed(i),
+            device_id: device_id.boxed(i),
+            officer_id: officer_id.boxed(i),
+            unit: unit.boxed(i),
+            segment_seq: seq.get(i),
+            name_time_us: name_time.get(i),
+            creation_time_us: creation.get(i),
+            creation_time_basis: basis.boxed(i),
+            duration_s: duration.get(i),
+            encoder: encoder.boxed(i),
+            software: software.boxed(i),
+            handler_names: handlers.boxed(i),
+            compressor_names: compressors.boxed(i),
+            major_brand: brand.boxed(i),
+            make: make.boxed(i),
+            model: model.boxed(i),
+            top_level_layout: layout.boxed(i),
+            edit_list_entries: edits.get(i),
+            stream_count: streams.get(i),
+            video_codec: vcodec.boxed(i),
+            video_profile: vprofile.boxed(i),
+            width: width.get(i),
+            height: height.get(i),
+            frame_rate: fps.get(i),
+            audio_codec: acodec.boxed(i),
+            audio_sample_rate: rate.get(i),
+            audio_channels: channels.get(i),
+            sample_descriptions_max: stsd.get(i),
+            parameter_sets_max: sps.get(i),
+            max_jump_s: jump.get(i),
+            max_jump_at_s: jump_at.get(i),
+            fragment_jump_s: fjump.get(i),
+            fragment_jump_at_s: fjump_at.get(i),
+            ts_pcr_jump_s: pcr.get(i),
+            ts_pcr_jump_at_s: pcr_at.get(i),
+            ts_continuity_errors: cc.get(i),
+            has_gps: lat.get(i).is_some(),
+            rel_path: rel.get(i).unwrap_or_default().into(),
+            mtime_us: mtime.get(i),
+            birth_time_us: birth.get(i),
+            sidecar_described_at_us: described.get(i),
+            sidecar_has_text: scat.get(i).is_some() || sdesc.get(i).is_some(),
         })
         .collect()
 }
