@@ -438,6 +438,10 @@ pub struct SampleArgs {
     /// later), so that a scan with --context DIR judges the deadlines on realistic data.
     #[arg(long, value_name = "DIR")]
     pub context_out: Option<PathBuf>,
+    /// Write the payload as a hole (sparse files): full-size, structurally complete recordings
+    /// that take almost no disk, for benchmarks at realistic sizes.
+    #[arg(long)]
+    pub sparse: bool,
 }
 
 /// Parses the process arguments, runs the command, and returns the exit code.
@@ -734,6 +738,7 @@ fn run_sample(a: SampleArgs) -> i32 {
         fps: a.fps,
         session_seconds: a.session_seconds,
         context_out: a.context_out.clone(),
+        sparse: a.sparse,
     };
     match sample::generate(&plan) {
         Ok(s) => {

@@ -40,6 +40,9 @@ pub struct SamplePlan {
     /// (each segment uploaded an hour after it ends) and `media_notes.csv` (described the day
     /// after), paths relative to `out`.
     pub context_out: Option<PathBuf>,
+    /// Leave the sample payload as a hole (a sparse file): full-size recordings that take no
+    /// disk space, for benchmarks at realistic file sizes. Structure and metadata are complete.
+    pub sparse: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -408,14 +411,32 @@ fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, 
         }
         Ok(())
     };
-    for i in 0..vchunks.len().max(achunks.len()) {
-        if let Some(c) = vchunks.get(i) {
-            voff.push(pos);
-            emit(c, true, &mut w, &mut pos)?;
+    if plan.sparse {
+        let skip = |sizes: &[u32], pos: &mut u64| {
+            *pos += sizes.iter().map(|&x| u64::from(x)).sum::<u64>();
+        };
+        for i in 0..vchunks.len().max(achunks.len()) {
+            if let Some(c) = vchunks.get(i) {
+                voff.push(pos);
+                skip(c, &mut pos);
+            }
+            if let Some(c) = achunks.get(i) {
+                aoff.push(pos);
+                skip(c, &mut pos);
+            }
         }
-        if let Some(c) = achunks.get(i) {
-            aoff.push(pos);
-            emit(c, false, &mut w, &mut pos)?;
+        use std::io::Seek;
+        w.seek(std::io::SeekFrom::Start(pos)).map_err(io)?;
+    } else {
+        for i in 0..vchunks.len().max(achunks.len()) {
+            if let Some(c) = vchunks.get(i) {
+                voff.push(pos);
+                emit(c, true, &mut w, &mut pos)?;
+            }
+            if let Some(c) = achunks.get(i) {
+                aoff.push(pos);
+                emit(c, false, &mut w, &mut pos)?;
+            }
         }
     }
     let created = (seg.start_utc + crate::media::bmff::EPOCH_1904) as u32;

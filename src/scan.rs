@@ -232,13 +232,26 @@ impl Carried<'_> {
         parts: &[PathBuf],
         table: &'static str,
         schema: &arrow_schema::SchemaRef,
+        each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
+        self.batches_of(parts, table, Some(schema), None, each)
+    }
+
+    /// Like [`Carried::batches`], reading only `columns` (and not conforming to a schema) when
+    /// given.
+    fn batches_of(
+        &self,
+        parts: &[PathBuf],
+        table: &'static str,
+        schema: Option<&arrow_schema::SchemaRef>,
+        columns: Option<&[&str]>,
         mut each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
         if self.paths.is_empty() {
             return Ok(());
         }
         for part in parts {
-            for b in store::parquet_reader(part, 8192, None)? {
+            for b in store::parquet_reader(part, 8192, columns)? {
                 let b = b.map_err(|source| StoreError::Arrow { table, source })?;
                 let Some(paths) = b
                     .column_by_name("path")
@@ -253,7 +266,10 @@ impl Carried<'_> {
                 let b = arrow_select::filter::filter_record_batch(&b, &keep)
                     .map_err(|source| StoreError::Arrow { table, source })?;
                 if b.num_rows() > 0 {
-                    each(store::conform(&b, table, schema)?)?;
+                    match schema {
+                        Some(schema) => each(store::conform(&b, table, schema)?)?,
+                        None => each(b)?,
+                    }
                 }
             }
         }
@@ -428,14 +444,20 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         .collect();
     carry_paths.extend(out_of_scope.iter().copied());
     let carried = Carried { paths: carry_paths };
-    carried.batches(&prior.files_parts, "files", &files_schema, |b| {
-        let first = facts.len();
-        for f in prior::facts_from_batch(&b, first) {
-            tally.add_fact(&f);
-            facts.push(f);
-        }
-        Ok(())
-    })?;
+    carried.batches_of(
+        &prior.files_parts,
+        "files",
+        None,
+        Some(prior::FACT_COLUMNS),
+        |b| {
+            let first = facts.len();
+            for f in prior::facts_from_batch(&b, first) {
+                tally.add_fact(&f);
+                facts.push(f);
+            }
+            Ok(())
+        },
+    )?;
     let carried_rows = facts.len() - read_rows;
     phase("previous catalogue rows carried");
 
