@@ -54,6 +54,7 @@ pub fn session_ids(sess: &Sessions) -> Vec<Option<String>> {
 /// Each file's per-run columns of `files`, by row: its session and its obligations.
 pub fn derived(sess: &Sessions, obligations: &[Obligation], context: &Typed) -> Vec<Derived> {
     let none = Obligation::default();
+    let ids: Vec<crate::catalog::Sym> = sess.list.iter().map(|s| s.id.as_str().into()).collect();
     let n = sess.of_file.len().max(obligations.len());
     (0..n)
         .map(|i| {
@@ -64,11 +65,11 @@ pub fn derived(sess: &Sessions, obligations: &[Obligation], context: &Typed) -> 
                     .get(i)
                     .copied()
                     .flatten()
-                    .map(|k| sess.list[k].id.clone()),
+                    .and_then(|k| ids.get(k).cloned()),
                 upload_time_us: o.upload_us,
-                upload_time_source: o.upload_source.map(str::to_string),
+                upload_time_source: o.upload_source,
                 described_at_us: o.described_at_us,
-                description_source: o.description_source.map(str::to_string),
+                description_source: o.description_source,
                 case_ids: (!o.cases.is_empty()).then(|| {
                     o.cases
                         .iter()
@@ -76,7 +77,7 @@ pub fn derived(sess: &Sessions, obligations: &[Obligation], context: &Typed) -> 
                         .collect::<Vec<_>>()
                         .join(",")
                 }),
-                retention_class: o.retention_class.map(str::to_string),
+                retention_class: o.retention_class,
                 keep_until_us: o.keep_until_us,
                 ..Default::default()
             }

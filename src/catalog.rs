@@ -101,16 +101,16 @@ pub struct FileRow {
 /// on context tables the bureau may have changed since (cases, ingest log, notes).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Derived {
-    pub session_id: Option<String>,
+    pub session_id: Option<Sym>,
     pub first_seen_us: Option<i64>,
     pub last_seen_us: Option<i64>,
     pub last_verified_us: Option<i64>,
     pub upload_time_us: Option<i64>,
-    pub upload_time_source: Option<String>,
+    pub upload_time_source: Option<&'static str>,
     pub described_at_us: Option<i64>,
-    pub description_source: Option<String>,
+    pub description_source: Option<&'static str>,
     pub case_ids: Option<String>,
-    pub retention_class: Option<String>,
+    pub retention_class: Option<&'static str>,
     pub keep_until_us: Option<i64>,
 }
 
@@ -238,39 +238,39 @@ pub struct FileFacts {
     /// Position in the `files` table (its order is the walk's path order).
     pub row: usize,
     pub path: Box<str>,
-    pub status: Box<str>,
-    pub error: Option<Box<str>>,
+    pub status: Sym,
+    pub error: Option<Sym>,
     pub size_bytes: i64,
     pub blake3: Option<Box<str>>,
-    pub container: Option<Box<str>>,
+    pub container: Option<Sym>,
     pub extension_matches: Option<bool>,
-    pub media_kind: Option<Box<str>>,
-    pub device_id: Option<Box<str>>,
-    pub officer_id: Option<Box<str>>,
-    pub unit: Option<Box<str>>,
+    pub media_kind: Option<Sym>,
+    pub device_id: Option<Sym>,
+    pub officer_id: Option<Sym>,
+    pub unit: Option<Sym>,
     pub segment_seq: Option<i32>,
     pub name_time_us: Option<i64>,
     pub creation_time_us: Option<i64>,
-    pub creation_time_basis: Option<Box<str>>,
+    pub creation_time_basis: Option<Sym>,
     pub duration_s: Option<f64>,
     /// Software fingerprint: encoder | software | handler names | compressor names | brand.
-    pub encoder: Option<Box<str>>,
-    pub software: Option<Box<str>>,
-    pub handler_names: Option<Box<str>>,
-    pub compressor_names: Option<Box<str>>,
-    pub major_brand: Option<Box<str>>,
-    pub make: Option<Box<str>>,
-    pub model: Option<Box<str>>,
-    pub top_level_layout: Option<Box<str>>,
+    pub encoder: Option<Sym>,
+    pub software: Option<Sym>,
+    pub handler_names: Option<Sym>,
+    pub compressor_names: Option<Sym>,
+    pub major_brand: Option<Sym>,
+    pub make: Option<Sym>,
+    pub model: Option<Sym>,
+    pub top_level_layout: Option<Sym>,
     pub edit_list_entries: Option<i32>,
     pub stream_count: Option<i32>,
     /// Coding parameters of the main video stream and audio stream.
-    pub video_codec: Option<Box<str>>,
-    pub video_profile: Option<Box<str>>,
+    pub video_codec: Option<Sym>,
+    pub video_profile: Option<Sym>,
     pub width: Option<i32>,
     pub height: Option<i32>,
     pub frame_rate: Option<f64>,
-    pub audio_codec: Option<Box<str>>,
+    pub audio_codec: Option<Sym>,
     pub audio_sample_rate: Option<i32>,
     pub audio_channels: Option<i32>,
     pub sample_descriptions_max: Option<i32>,
@@ -283,7 +283,6 @@ pub struct FileFacts {
     pub ts_pcr_jump_at_s: Option<f64>,
     pub ts_continuity_errors: Option<i32>,
     pub has_gps: bool,
-    pub rel_path: Box<str>,
     pub mtime_us: Option<i64>,
     pub birth_time_us: Option<i64>,
     pub sidecar_described_at_us: Option<i64>,
@@ -294,42 +293,96 @@ fn b(s: &Option<String>) -> Option<Box<str>> {
     s.as_deref().map(Box::from)
 }
 
+/// A text value shared by many files (a device id, an encoder name, a box layout): the
+/// catalogue keeps one copy of each distinct value (see [`Interner`]).
+pub type Sym = std::sync::Arc<str>;
+
+fn sym(s: &Option<String>) -> Option<Sym> {
+    s.as_deref().map(Sym::from)
+}
+
+/// Keeps one copy of each distinct [`Sym`] value, so that a million files' facts hold their
+/// few hundred distinct device ids, encoders and layouts once.
+#[derive(Default)]
+pub struct Interner(std::collections::HashSet<Sym>);
+
+impl Interner {
+    pub fn sym(&mut self, v: &mut Sym) {
+        if let Some(x) = self.0.get(&**v) {
+            *v = x.clone();
+        } else {
+            self.0.insert(v.clone());
+        }
+    }
+    pub fn opt(&mut self, v: &mut Option<Sym>) {
+        if let Some(x) = v.as_mut() {
+            self.sym(x);
+        }
+    }
+    /// Replaces every shared field of `f` by its canonical copy.
+    pub fn facts(&mut self, f: &mut FileFacts) {
+        self.sym(&mut f.status);
+        for v in [
+            &mut f.error,
+            &mut f.container,
+            &mut f.media_kind,
+            &mut f.device_id,
+            &mut f.officer_id,
+            &mut f.unit,
+            &mut f.creation_time_basis,
+            &mut f.encoder,
+            &mut f.software,
+            &mut f.handler_names,
+            &mut f.compressor_names,
+            &mut f.major_brand,
+            &mut f.make,
+            &mut f.model,
+            &mut f.top_level_layout,
+            &mut f.video_codec,
+            &mut f.video_profile,
+            &mut f.audio_codec,
+        ] {
+            self.opt(v);
+        }
+    }
+}
+
 impl FileFacts {
     pub fn from_row(row: usize, r: &FileRow) -> Self {
         FileFacts {
             row,
             path: r.path.as_str().into(),
-            status: r.status.as_str().into(),
-            error: b(&r.error),
+            status: Sym::from(r.status.as_str()),
+            error: sym(&r.error),
             size_bytes: r.size_bytes,
             blake3: b(&r.blake3),
-            container: b(&r.container),
+            container: sym(&r.container),
             extension_matches: r.extension_matches,
-            media_kind: b(&r.media_kind),
-            device_id: b(&r.device_id),
-            officer_id: b(&r.officer_id),
-            unit: b(&r.unit),
+            media_kind: sym(&r.media_kind),
+            device_id: sym(&r.device_id),
+            officer_id: sym(&r.officer_id),
+            unit: sym(&r.unit),
             segment_seq: r.segment_seq,
             name_time_us: r.name_time_us,
             creation_time_us: r.creation_time_us,
-            creation_time_basis: b(&r.creation_time_basis),
+            creation_time_basis: sym(&r.creation_time_basis),
             duration_s: r.duration_s,
-            encoder: b(&r.encoder),
-            software: b(&r.software),
-            handler_names: b(&r.handler_names),
-            compressor_names: b(&r.compressor_names),
-            major_brand: b(&r.major_brand),
-            make: b(&r.make),
-            model: b(&r.model),
-            top_level_layout: b(&r.top_level_layout),
+            encoder: sym(&r.encoder),
+            software: sym(&r.software),
+            handler_names: sym(&r.handler_names),
+            compressor_names: sym(&r.compressor_names),
+            major_brand: sym(&r.major_brand),
+            make: sym(&r.make),
+            model: sym(&r.model),
+            top_level_layout: sym(&r.top_level_layout),
             edit_list_entries: r.edit_list_entries,
             stream_count: r.stream_count,
-            video_codec: b(&r.video_codec),
-            video_profile: b(&r.video_profile),
+            video_codec: sym(&r.video_codec),
+            video_profile: sym(&r.video_profile),
             width: r.width,
             height: r.height,
             frame_rate: r.frame_rate,
-            audio_codec: b(&r.audio_codec),
+            audio_codec: sym(&r.audio_codec),
             audio_sample_rate: r.audio_sample_rate,
             audio_channels: r.audio_channels,
             sample_descriptions_max: r.sample_descriptions_max,
@@ -342,7 +395,6 @@ impl FileFacts {
             ts_pcr_jump_at_s: r.ts_pcr_jump_at_s,
             ts_continuity_errors: r.ts_continuity_errors,
             has_gps: r.gps_lat.is_some(),
-            rel_path: r.rel_path.as_str().into(),
             mtime_us: r.mtime_us,
             birth_time_us: r.birth_time_us,
             sidecar_described_at_us: r.sidecar_described_at_us,

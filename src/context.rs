@@ -429,6 +429,30 @@ impl Default for Typed {
     }
 }
 
+impl Typed {
+    /// Makes the paths of `ingest_log` and `media_notes` absolute: a relative path is taken
+    /// below each scan root (the file can only be under one of them).
+    pub fn anchor(&mut self, roots: &[String]) {
+        fn anchored<V: Clone>(m: &mut HashMap<String, V>, roots: &[String]) {
+            if m.keys().all(|k| k.starts_with('/')) {
+                return;
+            }
+            let old = std::mem::take(m);
+            for (k, v) in old {
+                if k.starts_with('/') {
+                    m.insert(k, v);
+                } else {
+                    for r in roots {
+                        m.insert(format!("{}/{k}", r.trim_end_matches('/')), v.clone());
+                    }
+                }
+            }
+        }
+        anchored(&mut self.ingest, roots);
+        anchored(&mut self.notes, roots);
+    }
+}
+
 /// One context table's rows as batches, every column cast to its documented type (a
 /// Parquet file may store a date as text, say). Absent optional columns become nulls.
 fn typed_batches(

@@ -51,6 +51,9 @@ fn same_identity(e: &Entry, p: &PriorFile) -> bool {
 
 /// Decides, for every walked entry (by index), whether to carry it or read it.
 pub fn plan(entries: &[Entry], paths: &[String], prior: &Prior, verify: Verify) -> Vec<Action> {
+    if prior.files.is_empty() {
+        return vec![Action::Read(Reason::New); entries.len()];
+    }
     let mut actions: Vec<Action> = entries
         .iter()
         .zip(paths)
@@ -113,14 +116,18 @@ pub struct Seen<'a> {
 /// The events of one run. `seen` are the files read this run (in path order), `walked` every
 /// path the walk found, `roots` the roots scanned (files of the catalogue under other roots
 /// were not looked at, so they are not deleted).
-pub fn events(
+///
+/// Events are handed to `emit` as they are found (files read, in their order, then deletions
+/// in path order), so a first scan's million `new` events never sit in memory together.
+pub fn events<E>(
     run_id: &str,
     at_us: i64,
     seen: &[Seen],
     walked: &HashSet<&str>,
     roots: &[String],
     prior: &Prior,
-) -> Vec<CustodyEvent> {
+    mut emit: impl FnMut(CustodyEvent) -> Result<(), E>,
+) -> Result<(), E> {
     let ev = |event: &str, path: &str| CustodyEvent {
         run_id: run_id.to_string(),
         at_us,
@@ -149,7 +156,6 @@ pub fn events(
         }
     }
     let mut moved_away = vec![false; missing.len()];
-    let mut out = Vec::new();
     for s in seen {
         let prev = prior.files.get(s.path);
         let mut e = ev("", s.path);
@@ -241,7 +247,7 @@ pub fn events(
                 (None, Some(_)) => continue,
             },
         }
-        out.push(e);
+        emit(e)?;
     }
     for (k, (path, p)) in missing.iter().enumerate() {
         if moved_away[k] {
@@ -256,10 +262,9 @@ pub fn events(
         e.retention_class = p.retention_class.clone();
         e.keep_until_us = p.keep_until_us;
         e.details = "catalogued by an earlier run, not found in this one".into();
-        out.push(e);
+        emit(e)?;
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(())
 }
 
 #[cfg(test)]
@@ -404,7 +409,13 @@ mod tests {
         let walked: HashSet<&str> = ["/r/kept", "/r/new-name", "/r/edited", "/r/back", "/r/fresh"]
             .into_iter()
             .collect();
-        let ev = events("run", 7, &s, &walked, &["/r".to_string()], &p);
+        let mut ev = Vec::new();
+        let pushed: Result<(), ()> = events("run", 7, &s, &walked, &["/r".to_string()], &p, |e| {
+            ev.push(e);
+            Ok(())
+        });
+        assert!(pushed.is_ok());
+        ev.sort_by(|a, b| a.path.cmp(&b.path));
         let got: Vec<(&str, &str, Option<&str>)> = ev
             .iter()
             .map(|e| {

@@ -123,11 +123,8 @@ pub fn compute(
             }
             o.cases.sort_unstable();
             // Upload time.
-            let logged = ctx
-                .ingest
-                .get(&*f.path)
-                .or_else(|| ctx.ingest.get(&*f.rel_path))
-                .copied();
+            // Relative paths of the ingest log were anchored at the scan roots on loading.
+            let logged = ctx.ingest.get(&*f.path).copied();
             let birth = f.birth_time_us.filter(|_| birth_time_is_upload);
             (o.upload_us, o.upload_source) = match (logged, birth) {
                 (Some(t), _) => (Some(t), Some("ingest_log")),
@@ -142,12 +139,7 @@ pub fn compute(
             if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
                 o.description_source = Some("sidecar");
                 o.described_at_us = s.sidecar_described_at_us.or(s.mtime_us);
-            } else if let Some(n) = ctx
-                .notes
-                .get(&*f.path)
-                .or_else(|| ctx.notes.get(&*f.rel_path))
-                .filter(|n| n.has_text)
-            {
+            } else if let Some(n) = ctx.notes.get(&*f.path).filter(|n| n.has_text) {
                 o.description_source = Some("media_notes");
                 o.described_at_us = n.described_at_us;
                 o.described_undated = n.described_at_us.is_none();

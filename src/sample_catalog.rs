@@ -334,6 +334,7 @@ pub fn generate_catalog(plan: &CatalogPlan) -> Result<CatalogSummary, CatalogErr
     let per_mille = (plan.findings * 1000).div_ceil(plan.files);
     let wh = Warehouse::open(&plan.out)?;
     let mut staging = wh.stage(&run_id)?;
+    staging.expect_rows(plan.files as usize);
     let mut files_w = staging.writer(
         "files",
         "part-00000.parquet",

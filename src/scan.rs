@@ -91,8 +91,6 @@ pub struct RunSummary {
     pub snapshot: PathBuf,
     #[serde(skip)]
     pub findings: Vec<FindingRow>,
-    #[serde(skip)]
-    pub events: Vec<CustodyEvent>,
 }
 
 #[derive(Serialize)]
@@ -199,15 +197,15 @@ pub fn display_path(p: &Path) -> String {
 
 /// Where a run's `files` rows come from: read this run (rows `0..read`), then carried from the
 /// previous catalogue (rows `read..`).
-struct Carried<'a> {
-    paths: HashSet<&'a str>,
+struct Carried {
+    paths: HashSet<Box<str>>,
 }
 
 /// A previous `streams` file with at least this many rows, all carried, is linked rather than
 /// rewritten.
 const LINK_MIN_ROWS: usize = 10_000;
 
-impl Carried<'_> {
+impl Carried {
     /// `Some(rows)` when every row of the Parquet file `part` belongs to a carried path.
     fn all_carried(&self, part: &Path) -> Result<Option<usize>, ScanError> {
         let mut n = 0;
@@ -288,7 +286,14 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         .context
         .clone()
         .or_else(|| Some(wh.root().join("context")).filter(|d| d.is_dir()));
-    let context = context::load_typed(context_dir.as_deref(), tz)?;
+    let mut context = context::load_typed(context_dir.as_deref(), tz)?;
+    context.anchor(
+        &plan
+            .roots
+            .iter()
+            .map(|r| display_path(r))
+            .collect::<Vec<_>>(),
+    );
     let run_id = new_run_id();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
@@ -298,9 +303,21 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let timings = std::env::var_os("RECAUDIT_TIMINGS").is_some();
     let phase = |name: &str| {
         if timings {
+            // Resident memory now and at its peak, from the kernel's account of this process.
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let kib = |key: &str| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with(key))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .unwrap_or("?")
+                    .to_string()
+            };
             eprintln!(
-                "recaudit: {name} done at {:.3} s",
-                clock.elapsed().as_secs_f64()
+                "recaudit: {name} done at {:.3} s (RSS {} KiB, peak {} KiB)",
+                clock.elapsed().as_secs_f64(),
+                kib("VmRSS:"),
+                kib("VmHWM:")
             );
         }
     };
@@ -308,8 +325,12 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     phase("previous catalogue");
     let entries = pool.install(|| walk::walk(&plan.roots, &plan.walk));
     phase("walk");
-    let paths: Vec<String> =
-        pool.install(|| entries.par_iter().map(|e| display_path(&e.path)).collect());
+    // Paths as text, to compare with the previous catalogue (a first scan has none to compare).
+    let paths: Vec<String> = if prior.files.is_empty() {
+        Vec::new()
+    } else {
+        pool.install(|| entries.par_iter().map(|e| display_path(&e.path)).collect())
+    };
     let roots: Vec<String> = plan.roots.iter().map(|r| display_path(r)).collect();
     let total_bytes: u64 = entries.iter().map(|e| e.size).sum();
     let verify = match plan.verify {
@@ -344,6 +365,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     // Files are processed and written in batches so that memory stays flat however large the
     // tree: each batch becomes one row group of `files` and of `streams`.
     let mut staging = wh.stage(&run_id)?;
+    staging.expect_rows(entries.len() + prior.files.len());
     let files_schema = store::files_batch(&[])?.schema();
     let streams_schema = store::streams_batch(&[])?.schema();
     // `files` is staged uncompressed: it is rewritten with each file's per-run columns (and
@@ -352,6 +374,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let mut streams_w = staging.writer("streams", "part-00000.parquet", streams_schema.clone())?;
     let mut tally = Tally::default();
     let mut facts: Vec<FileFacts> = Vec::with_capacity(entries.len());
+    let mut interner = crate::catalog::Interner::default();
     let mut buf = Vec::new();
     // Encoding a batch into Parquet runs on its own thread while the next batch is read; the
     // channel holds one batch, so at most three are ever in memory.
@@ -392,6 +415,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
             for (f, s, mut fact) in results {
                 tally.add(&f);
                 fact.row = facts.len();
+                interner.facts(&mut fact);
                 facts.push(fact);
                 files.push(f);
                 streams.extend(s);
@@ -414,7 +438,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         .iter()
         .zip(&facts)
         .map(|(&i, f)| Seen {
-            path: &paths[i],
+            path: &f.path,
             status: &f.status,
             reason: match actions[i] {
                 Action::Read(r) => r,
@@ -427,14 +451,79 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         })
         .collect();
     let walked: HashSet<&str> = paths.iter().map(String::as_str).collect();
-    let events = custody::events(&run_id, started, &seen, &walked, &roots, &prior);
+    // This run's custody rows stream to disk as they are found; only their counts, the
+    // offences and the moves stay in memory (a first scan has a `new` event per file).
+    const KINDS: [&str; 7] = [
+        "new",
+        "verified",
+        "modified",
+        "metadata_changed",
+        "deleted",
+        "moved",
+        "restored",
+    ];
+    let mut counts = [0i64; 7];
+    let mut offences = prior.offences.clone();
+    let mut moved_from: HashMap<String, String> = HashMap::new();
+    staging.carry("custody_events")?;
+    let mut custody_w: Option<store::warehouse::TableWriter> = None;
+    let mut chunk: Vec<CustodyEvent> = Vec::new();
+    let custody_schema = store::custody_batch(&[])?.schema();
+    let custody_file = format!("run-{run_id}.parquet");
+    let flush = |chunk: &mut Vec<CustodyEvent>,
+                 w: &mut Option<store::warehouse::TableWriter>,
+                 staging: &mut store::warehouse::Staging|
+     -> Result<(), ScanError> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        if w.is_none() {
+            *w = Some(staging.writer("custody_events", &custody_file, custody_schema.clone())?);
+        }
+        if let Some(w) = w.as_mut() {
+            w.write(&store::custody_batch(chunk)?)?;
+        }
+        chunk.clear();
+        Ok(())
+    };
+    custody::events(&run_id, started, &seen, &walked, &roots, &prior, |e| {
+        if let Some(k) = KINDS.iter().position(|x| *x == e.event) {
+            counts[k] += 1;
+        }
+        if e.event == "modified" || e.event == "deleted" {
+            offences.push(e.clone());
+        }
+        if e.event == "moved"
+            && let Some(p) = &e.previous_path
+        {
+            moved_from.insert(e.path.clone(), p.clone());
+        }
+        chunk.push(e);
+        if chunk.len() >= BATCH_FILES * 4 {
+            flush(&mut chunk, &mut custody_w, &mut staging)?;
+        }
+        Ok::<(), ScanError>(())
+    })?;
+    flush(&mut chunk, &mut custody_w, &mut staging)?;
+    if let Some(w) = custody_w {
+        w.finish()?;
+    }
+    drop(chunk);
     drop(seen);
+    drop(walked);
 
     // The rows carried over unread: unchanged files, and files under roots not scanned now.
-    let mut carry_paths: HashSet<&str> = (0..entries.len())
+    // The walk's entries and paths are not needed past this point: the carried paths are moved
+    // out of them and the rest freed before the analysis, which is where memory peaks.
+    let mut paths = paths;
+    let mut carry_paths: HashSet<Box<str>> = (0..entries.len())
         .filter(|&i| actions[i] == Action::Carry)
-        .map(|i| paths[i].as_str())
+        .map(|i| std::mem::take(&mut paths[i]).into_boxed_str())
         .collect();
+    drop(paths);
+    drop(entries);
+    drop(actions);
+    drop(to_read);
     let in_scope = |root: &str| roots.iter().any(|r| r == root);
     let out_of_scope: HashSet<&str> = prior
         .files
@@ -442,7 +531,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         .filter(|(_, p)| !in_scope(&p.root))
         .map(|(path, _)| path.as_str())
         .collect();
-    carry_paths.extend(out_of_scope.iter().copied());
+    carry_paths.extend(out_of_scope.iter().map(|p| Box::from(*p)));
     let carried = Carried { paths: carry_paths };
     carried.batches_of(
         &prior.files_parts,
@@ -451,7 +540,8 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         Some(prior::FACT_COLUMNS),
         |b| {
             let first = facts.len();
-            for f in prior::facts_from_batch(&b, first) {
+            for mut f in prior::facts_from_batch(&b, first) {
+                interner.facts(&mut f);
                 tally.add_fact(&f);
                 facts.push(f);
             }
@@ -463,29 +553,18 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
 
     // Sessions, obligations and findings over the whole catalogue.
     progress.analysing();
-    let mut offences = prior.offences.clone();
-    offences.extend(
-        events
-            .iter()
-            .filter(|e| e.event == "modified" || e.event == "deleted")
-            .cloned(),
-    );
     let sess = sessions::build(&facts, plan.config.rules.session_pause_s);
     let obligations =
         obligations::compute(&facts, &context, tz, plan.config.rules.birth_time_is_upload);
     let mut derived = analyse::derived(&sess, &obligations, &context);
     // Custody dates: first seen (a moved file keeps its original's), last seen, last verified.
-    let moved_from: HashMap<&str, &str> = events
-        .iter()
-        .filter(|e| e.event == "moved")
-        .filter_map(|e| e.previous_path.as_deref().map(|p| (e.path.as_str(), p)))
-        .collect();
     for (k, f) in facts.iter().enumerate() {
         let path: &str = &f.path;
-        let prev = prior
-            .files
-            .get(path)
-            .or_else(|| moved_from.get(path).and_then(|p| prior.files.get(*p)));
+        let prev = prior.files.get(path).or_else(|| {
+            moved_from
+                .get(path)
+                .and_then(|p| prior.files.get(p.as_str()))
+        });
         let d = &mut derived[k];
         d.first_seen_us = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
         if k < read_rows {
@@ -608,18 +687,8 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         "part-00000.parquet",
         &store::findings_batch(&findings)?,
     )?;
-    // Append-only history: earlier runs' files by hard link, this run's beside them.
-    staging.carry("custody_events")?;
-    if !events.is_empty() {
-        staging.write(
-            "custody_events",
-            &format!("run-{run_id}.parquet"),
-            &store::custody_batch(&events)?,
-        )?;
-    }
     staging.carry("exports")?;
     let severity_count = |s: &str| findings.iter().filter(|f| f.severity == s).count() as i64;
-    let event_count = |s: &str| events.iter().filter(|e| e.event == s).count() as i64;
 
     let settings = Settings {
         config: &plan.config,
@@ -657,13 +726,13 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         findings_info: severity_count("info"),
         mode: mode.to_string(),
         files_carried: carried_rows as i64,
-        files_new: event_count("new"),
-        files_verified: event_count("verified"),
-        files_modified: event_count("modified"),
-        files_metadata_changed: event_count("metadata_changed"),
-        files_deleted: event_count("deleted"),
-        files_moved: event_count("moved"),
-        files_restored: event_count("restored"),
+        files_new: counts[0],
+        files_verified: counts[1],
+        files_modified: counts[2],
+        files_metadata_changed: counts[3],
+        files_deleted: counts[4],
+        files_moved: counts[5],
+        files_restored: counts[6],
     };
 
     progress.committing();
@@ -689,7 +758,6 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
         warehouse: wh.root().to_path_buf(),
         snapshot,
         findings,
-        events,
     })
 }
 

@@ -330,8 +330,8 @@ pub struct Ctx<'a> {
     pub now_us: i64,
     pub run_id: &'a str,
     /// Each file's coding signature and software fingerprint, computed once.
-    pub signatures: Vec<String>,
-    pub fingerprints: Vec<String>,
+    pub signatures: Interned,
+    pub fingerprints: Interned,
     pub env: &'a Env<'a>,
 }
 
@@ -353,9 +353,8 @@ impl<'a> Ctx<'a> {
         run_id: &'a str,
         env: &'a Env<'a>,
     ) -> Self {
-        use rayon::prelude::*;
-        let signatures = facts.par_iter().map(coding::signature).collect();
-        let fingerprints = facts.par_iter().map(software::fingerprint).collect();
+        let signatures = Interned::new(facts, coding::signature);
+        let fingerprints = Interned::new(facts, software::fingerprint);
         Ctx {
             facts,
             sessions,
@@ -374,11 +373,11 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn sig(&self, f: &FileFacts) -> &str {
-        self.signatures.get(f.row).map_or("", |s| s.as_str())
+        self.signatures.get(f.row)
     }
 
     pub fn fp(&self, f: &FileFacts) -> &str {
-        self.fingerprints.get(f.row).map_or("", |s| s.as_str())
+        self.fingerprints.get(f.row)
     }
 }
 
@@ -406,6 +405,42 @@ impl Ctx<'_> {
             .copied()
             .flatten()
             .map(|k| self.sessions.list[k].id.as_str())
+    }
+}
+
+/// One string per file where most files share a handful of values (a device's coding
+/// signature, its software fingerprint): each distinct value is kept once.
+pub struct Interned {
+    values: Vec<String>,
+    ids: Vec<u32>,
+}
+
+impl Interned {
+    /// `value` of every file, computed in parallel a slice at a time (so that only one slice's
+    /// strings exist before they are interned).
+    fn new(facts: &[FileFacts], value: fn(&FileFacts) -> String) -> Interned {
+        use rayon::prelude::*;
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut values = Vec::new();
+        let mut ids = Vec::with_capacity(facts.len());
+        for part in facts.chunks(8192) {
+            let strings: Vec<String> = part.par_iter().map(value).collect();
+            for v in strings {
+                let id = *index.entry(v).or_insert_with_key(|k| {
+                    values.push(k.clone());
+                    (values.len() - 1) as u32
+                });
+                ids.push(id);
+            }
+        }
+        Interned { values, ids }
+    }
+
+    pub fn get(&self, row: usize) -> &str {
+        self.ids
+            .get(row)
+            .and_then(|&i| self.values.get(i as usize))
+            .map_or("", |s| s.as_str())
     }
 }
 

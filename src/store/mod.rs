@@ -674,14 +674,14 @@ pub fn with_derived(
                 "upload_time",
                 ts_array(derived.iter().map(|d| d.upload_time_us)),
             ),
-            ("upload_time_source", s(|d| d.upload_time_source.as_deref())),
+            ("upload_time_source", s(|d| d.upload_time_source)),
             (
                 "described_at",
                 ts_array(derived.iter().map(|d| d.described_at_us)),
             ),
-            ("description_source", s(|d| d.description_source.as_deref())),
+            ("description_source", s(|d| d.description_source)),
             ("case_ids", s(|d| d.case_ids.as_deref())),
-            ("retention_class", s(|d| d.retention_class.as_deref())),
+            ("retention_class", s(|d| d.retention_class)),
             (
                 "keep_until",
                 ts_array(derived.iter().map(|d| d.keep_until_us)),

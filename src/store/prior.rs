@@ -88,6 +88,9 @@ impl<'a> Text<'a> {
     pub fn boxed(&self, i: usize) -> Option<Box<str>> {
         self.get(i).map(Box::from)
     }
+    pub fn sym(&self, i: usize) -> Option<crate::catalog::Sym> {
+        self.get(i).map(crate::catalog::Sym::from)
+    }
 }
 
 /// A primitive column resolved once; absent or of another type reads as nulls.
@@ -371,7 +374,6 @@ pub const FACT_COLUMNS: &[&str] = &[
     "video_codec",
     "video_profile",
     "audio_codec",
-    "rel_path",
     "sidecar_category",
     "sidecar_description",
     "size_bytes",
@@ -435,11 +437,10 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         t("model"),
         t("top_level_layout"),
     );
-    let (vcodec, vprofile, acodec, rel, scat, sdesc) = (
+    let (vcodec, vprofile, acodec, scat, sdesc) = (
         t("video_codec"),
         t("video_profile"),
         t("audio_codec"),
-        t("rel_path"),
         t("sidecar_category"),
         t("sidecar_description"),
     );
@@ -479,37 +480,37 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         .map(|i| crate::catalog::FileFacts {
             row: first_row + i,
             path: path.get(i).unwrap_or_default().into(),
-            status: status.get(i).unwrap_or_default().into(),
-            error: error.boxed(i),
+            status: crate::catalog::Sym::from(status.get(i).unwrap_or_default()),
+            error: error.sym(i),
             size_bytes: size.get(i).unwrap_or(0),
             blake3: blake3.boxed(i),
-            container: container.boxed(i),
+            container: container.sym(i),
             extension_matches: ext_match.and_then(|a| a.is_valid(i).then(|| a.value(i))),
-            media_kind: media_kind.boxed(i),
-            device_id: device_id.boxed(i),
-            officer_id: officer_id.boxed(i),
-            unit: unit.boxed(i),
+            media_kind: media_kind.sym(i),
+            device_id: device_id.sym(i),
+            officer_id: officer_id.sym(i),
+            unit: unit.sym(i),
             segment_seq: seq.get(i),
             name_time_us: name_time.get(i),
             creation_time_us: creation.get(i),
-            creation_time_basis: basis.boxed(i),
+            creation_time_basis: basis.sym(i),
             duration_s: duration.get(i),
-            encoder: encoder.boxed(i),
-            software: software.boxed(i),
-            handler_names: handlers.boxed(i),
-            compressor_names: compressors.boxed(i),
-            major_brand: brand.boxed(i),
-            make: make.boxed(i),
-            model: model.boxed(i),
-            top_level_layout: layout.boxed(i),
+            encoder: encoder.sym(i),
+            software: software.sym(i),
+            handler_names: handlers.sym(i),
+            compressor_names: compressors.sym(i),
+            major_brand: brand.sym(i),
+            make: make.sym(i),
+            model: model.sym(i),
+            top_level_layout: layout.sym(i),
             edit_list_entries: edits.get(i),
             stream_count: streams.get(i),
-            video_codec: vcodec.boxed(i),
-            video_profile: vprofile.boxed(i),
+            video_codec: vcodec.sym(i),
+            video_profile: vprofile.sym(i),
             width: width.get(i),
             height: height.get(i),
             frame_rate: fps.get(i),
-            audio_codec: acodec.boxed(i),
+            audio_codec: acodec.sym(i),
             audio_sample_rate: rate.get(i),
             audio_channels: channels.get(i),
             sample_descriptions_max: stsd.get(i),
@@ -522,7 +523,6 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             ts_pcr_jump_at_s: pcr_at.get(i),
             ts_continuity_errors: cc.get(i),
             has_gps: lat.get(i).is_some(),
-            rel_path: rel.get(i).unwrap_or_default().into(),
             mtime_us: mtime.get(i),
             birth_time_us: birth.get(i),
             sidecar_described_at_us: described.get(i),

@@ -94,6 +94,7 @@ impl Warehouse {
             run_id: run_id.to_string(),
             previous: self.current(),
             tables: Vec::new(),
+            row_group_rows: ROW_GROUP_MIN,
         })
     }
 
@@ -152,9 +153,16 @@ pub struct Staging {
     run_id: String,
     previous: Option<PathBuf>,
     tables: Vec<String>,
+    row_group_rows: usize,
 }
 
 impl Staging {
+    /// Sizes the row groups of writers opened from now on for a table of about `rows` rows:
+    /// a sixteenth of it, within 4Ki..64Ki rows.
+    pub fn expect_rows(&mut self, rows: usize) {
+        self.row_group_rows = (rows / 16).clamp(ROW_GROUP_MIN, ROW_GROUP_MAX);
+    }
+
     fn table_dir(&mut self, table: &str) -> Result<PathBuf, StoreError> {
         let d = self.dir.join(table);
         if !self.tables.iter().any(|t| t == table) {
@@ -232,7 +240,11 @@ impl Staging {
         ] {
             props = props.set_column_dictionary_enabled(ColumnPath::from(c), false);
         }
-        let props = props.build();
+        // Final tables get row groups of up to 64Ki rows (a footer stays small even for ten
+        // million files); an intermediate file is flushed batch by batch to keep memory flat.
+        let props = props
+            .set_max_row_group_row_count(Some(self.row_group_rows))
+            .build();
         let clone = f.try_clone().map_err(io(&path))?;
         let w = ArrowWriter::try_new(clone, schema, Some(props)).map_err(|source| {
             StoreError::Parquet {
@@ -240,7 +252,12 @@ impl Staging {
                 source,
             }
         })?;
-        Ok(TableWriter { w, file: f, path })
+        Ok(TableWriter {
+            w,
+            file: f,
+            path,
+            flush_each: !compress,
+        })
     }
 
     /// Carries the previous snapshot's files of a history table into this run (hard links).
@@ -288,11 +305,18 @@ impl Staging {
     }
 }
 
+/// Rows per row group of the warehouse tables: at least this many...
+const ROW_GROUP_MIN: usize = 4096;
+/// ... and at most this many (a footer then stays small even for ten million files, while a
+/// writer's buffered row group stays small for a hundred thousand).
+const ROW_GROUP_MAX: usize = 65_536;
+
 /// One Parquet file being written batch by batch.
 pub struct TableWriter {
     w: ArrowWriter<File>,
     file: File,
     path: PathBuf,
+    flush_each: bool,
 }
 
 impl TableWriter {
@@ -302,6 +326,9 @@ impl TableWriter {
             source,
         };
         self.w.write(batch).map_err(perr)?;
+        if !self.flush_each {
+            return Ok(());
+        }
         self.w.flush().map_err(|source| StoreError::Parquet {
             path: self.path.clone(),
             source,
