@@ -5,11 +5,11 @@
 -- started inside the linked time window. integrity: 'no footage' (第二十八条(一)), 'damaged'
 -- (a linked file is corrupt, truncated or unreadable), 'findings' (high findings), 'complete'.
 WITH media AS (
-  SELECT cm.case_id, f.path, f.session_id, f.status, f.duration_s
-  FROM case_media cm
-  JOIN files f ON f.device_id = cm.device_id
-              AND COALESCE(f.name_time, f.creation_time) >= cm."from"
-              AND COALESCE(f.name_time, f.creation_time) <= cm."to"
+  -- files.case_ids holds the cases the scan linked each file to (its device linked to the
+  -- case in case_media, its recording started inside the window): an equi-join, not a
+  -- range join over every file.
+  SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.session_id, f.status, f.duration_s
+  FROM files f WHERE f.case_ids IS NOT NULL
 ), per_kind AS (
   SELECT m.case_id, fi.kind, count(*) AS n, sum(CASE WHEN fi.severity = 'high' THEN 1 ELSE 0 END) AS high
   FROM media m JOIN findings fi ON fi.path = m.path

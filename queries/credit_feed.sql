@@ -2,11 +2,11 @@
 -- article: 第二十七条 (social credit system); 第二十四条 (secrets and privacy excluded)
 -- evidenced: the case has footage; fully_evidenced: footage, no damaged file and no high finding.
 WITH media AS (
-  SELECT cm.case_id, f.path, f.status
-  FROM case_media cm
-  JOIN files f ON f.device_id = cm.device_id
-              AND COALESCE(f.name_time, f.creation_time) >= cm."from"
-              AND COALESCE(f.name_time, f.creation_time) <= cm."to"
+  -- files.case_ids holds the cases the scan linked each file to (its device linked to the
+  -- case in case_media, its recording started inside the window): an equi-join, not a
+  -- range join over every file.
+  SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.status
+  FROM files f WHERE f.case_ids IS NOT NULL
 ), per_case AS (
   SELECT c.case_id, c.kind, c.enterprise, c.credit_code,
          count(DISTINCT m.path) AS files,

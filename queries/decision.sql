@@ -2,13 +2,13 @@
 -- article: 第二十七条 (administrative decisions)
 -- Cases are counted in the month they opened; footage and findings through case_media links.
 WITH media AS (
-  SELECT cm.case_id, f.path, f.unit, COALESCE(f.duration_s, 0) AS duration_s
-  FROM case_media cm
-  JOIN files f ON f.device_id = cm.device_id
-              AND COALESCE(f.name_time, f.creation_time) >= cm."from"
-              AND COALESCE(f.name_time, f.creation_time) <= cm."to"
+  -- files.case_ids holds the cases the scan linked each file to (its device linked to the
+  -- case in case_media, its recording started inside the window): an equi-join, not a
+  -- range join over every file.
+  SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.unit, f.duration_s
+  FROM files f WHERE f.case_ids IS NOT NULL
 ), case_unit AS (
-  SELECT case_id, min(unit) AS unit, count(DISTINCT path) AS files, sum(duration_s) AS recorded_s FROM media GROUP BY case_id
+  SELECT case_id, min(unit) AS unit, count(DISTINCT path) AS files, sum(COALESCE(duration_s, 0)) AS recorded_s FROM media GROUP BY case_id
 ), case_findings AS (
   SELECT m.case_id, count(*) AS findings, sum(CASE WHEN fi.severity = 'high' THEN 1 ELSE 0 END) AS high
   FROM media m JOIN findings fi ON fi.path = m.path GROUP BY m.case_id

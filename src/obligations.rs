@@ -102,11 +102,9 @@ pub fn compute(
         .iter()
         .map(|f| {
             let mut o = Obligation::default();
-            if !is_footage(f) {
-                return o;
-            }
-            // Cases: the device's footage that started inside a case_media window (bounds
-            // inclusive; an open bound is unlimited), as in the case_review analysis.
+            // Cases: any file of the device (a damaged recording too) that started inside a
+            // case_media window (bounds inclusive; an open bound is unlimited). The analyses
+            // join cases through this (`files.case_ids`).
             if let (Some(dev), Some(start)) = (f.device_id.as_deref(), f.start_us()) {
                 for &k in by_device.get(dev).map(Vec::as_slice).unwrap_or(&[]) {
                     let m = &ctx.case_media[k];
@@ -122,6 +120,9 @@ pub fn compute(
                 }
             }
             o.cases.sort_unstable();
+            if !is_footage(f) {
+                return o;
+            }
             // Upload time.
             // Relative paths of the ingest log were anchored at the scan roots on loading.
             let logged = ctx.ingest.get(&*f.path).copied();

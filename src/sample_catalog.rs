@@ -140,6 +140,8 @@ fn device_rows(
                 .map(|x| x.naive_utc())
                 .unwrap_or_default()
         };
+        // Every sixteenth session is a case's footage.
+        let case_id = s.is_multiple_of(16).then(|| format!("AJ-{d:05}-{s:05}"));
         let mut first_path = String::new();
         let mut last_path = String::new();
         let mut recorded = 0.0;
@@ -205,6 +207,7 @@ fn device_rows(
                 segment_seq: Some(seq as i32),
                 path_pattern: Some("device_officer_datetime_seq".into()),
                 session_id: Some(session_id.clone()),
+                case_ids: case_id.clone(),
                 first_seen_us: Some((t + 86_400) * 1_000_000),
                 last_seen_us: Some(now_us),
                 last_verified_us: Some(now_us),
@@ -290,9 +293,7 @@ fn device_rows(
             first_path,
             last_path,
         });
-        // Every sixteenth session is a case's footage.
-        if s.is_multiple_of(16) {
-            let case_id = format!("AJ-{d:05}-{s:05}");
+        if let Some(case_id) = case_id {
             let kind = CASE_KINDS[rng.range(0, 3) as usize];
             let ent = rng.range(0, 19_999);
             let opened = local(start).date();

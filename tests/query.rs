@@ -149,11 +149,6 @@ fn case_review_rows() {
 fn case_review_counts_findings_by_kind() {
     let t = tmp();
     let wh = t.path().join("wh");
-    scan(
-        &[&project().join("tests/fixtures/labelled")],
-        &wh,
-        &["--config", &no_birth_time()],
-    );
     let ctx = t.path().join("ctx");
     fs::create_dir(&ctx).expect("mkdir");
     fs::write(ctx.join("cases.csv"), "case_id,kind,enterprise,opened\nT-1,inspection,某公司,2026-03-12\nT-2,penalty,某公司,2026-03-12\n").expect("write");
@@ -162,6 +157,17 @@ fn case_review_counts_findings_by_kind() {
         "case_id,device_id,from,to\nT-1,GAP-01,2026-03-12 09:59:00,2026-03-12 10:30:00\nT-2,TRN-01,2026-03-12 09:59:00,2026-03-12 10:30:00\n",
     )
     .expect("write");
+    // The scan links files to cases (files.case_ids) from the context it is given.
+    scan(
+        &[&project().join("tests/fixtures/labelled")],
+        &wh,
+        &[
+            "--config",
+            &no_birth_time(),
+            "--context",
+            &ctx.to_string_lossy(),
+        ],
+    );
     let rows = q_with(&wh, &ctx, &["--name", "case_review"]);
     let t1 = by(&rows, "case_id", "T-1");
     assert_eq!(
