@@ -179,3 +179,86 @@ pub fn compute(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{Case, CaseMedia};
+
+    fn at(s: &str) -> i64 {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .map(|t| t.and_utc().timestamp_micros())
+            .unwrap_or(0)
+    }
+
+    fn clip(device: &str, start: &str) -> FileFacts {
+        FileFacts {
+            path: format!("/ev/{device}/{start}.MP4").into(),
+            status: "ok".into(),
+            media_kind: Some("video".into()),
+            device_id: Some(device.into()),
+            name_time_us: Some(at(start)),
+            duration_s: Some(60.0),
+            ..Default::default()
+        }
+    }
+
+    fn case(id: &str, kind: &str, closed: Option<&str>, reason: Option<&str>) -> Case {
+        Case {
+            case_id: id.into(),
+            kind: Some(kind.into()),
+            closed: closed.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+            long_term_reason: reason.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    fn link(case: &str, device: &str, from: &str, to: &str) -> CaseMedia {
+        CaseMedia {
+            case_id: case.into(),
+            device_id: device.into(),
+            from_us: Some(at(from)),
+            to_us: Some(at(to)),
+        }
+    }
+
+    #[test]
+    fn retention_keeps_the_longest_and_long_term_wins() {
+        let ctx = Typed {
+            cases: vec![
+                case("A", "inspection", Some("2026-04-01"), None),
+                case("B", "penalty", Some("2027-01-10"), None),
+                case("C", "inspection", None, Some("complaint")),
+                case("D", "coercion", Some("2026-05-01"), None),
+            ],
+            case_media: vec![
+                link("A", "D1", "2026-03-01 00:00:00", "2026-03-02 00:00:00"),
+                link("B", "D1", "2026-03-01 00:00:00", "2026-03-02 00:00:00"),
+                link("C", "D2", "2026-03-01 00:00:00", "2026-03-02 00:00:00"),
+                link("D", "D3", "2026-03-01 00:00:00", "2026-03-02 00:00:00"),
+            ],
+            ..Default::default()
+        };
+        let tz = chrono_tz::UTC;
+        let facts = [
+            clip("D1", "2026-03-01 10:00:00"), // cases A and B
+            clip("D2", "2026-03-01 10:00:00"), // C: a complaint
+            clip("D3", "2026-03-01 10:00:00"), // D: a coercive measure
+            clip("D4", "2026-03-01 10:00:00"), // no case
+            clip("D1", "2026-03-05 10:00:00"), // outside the window
+        ];
+        let o = compute(&facts, &ctx, tz, true);
+        assert_eq!(o[0].cases, vec![0, 1]);
+        assert_eq!(o[0].retention_class, Some("standard"));
+        // Two years after the later closing (B, 2027-01-10), to the end of that day.
+        assert_eq!(o[0].keep_until_us, Some(at("2029-01-11 00:00:00")));
+        assert_eq!(o[1].retention_class, Some("long_term"));
+        assert_eq!(o[1].keep_until_us, None);
+        assert_eq!(o[2].retention_class, Some("long_term"));
+        assert_eq!(o[3].keep_until_us, Some(at("2028-03-02 00:00:00")));
+        assert!(o[4].cases.is_empty());
+        // No ingest log, no birth time: the upload is unknown, not guessed.
+        assert_eq!(o[3].upload_source, Some("unknown"));
+        assert_eq!(o[3].upload_us, None);
+    }
+}
