@@ -59,6 +59,13 @@ impl Night {
     fn events(&self) -> Vec<Row> {
         rows(&self.wh.join("custody_events"))
     }
+    /// The first custody event of this kind.
+    fn event(&self, kind: &str) -> Row {
+        self.events()
+            .into_iter()
+            .find(|e| get(e, "event") == Some(kind))
+            .unwrap_or_else(|| panic!("no {kind} event"))
+    }
     fn events_of_run(&self, run: &Row) -> Vec<(String, String)> {
         let id = get(run, "run_id");
         let mut v: Vec<(String, String)> = self
@@ -184,11 +191,7 @@ fn scripted_nights_follow_every_file() {
     assert_eq!(n(&r3, "files_carried"), 6);
     // The new copy of the TS has the same bytes as the original: a duplicate, not a move,
     // since the original is still there.
-    let moved_ev = night
-        .events()
-        .into_iter()
-        .find(|e| get(e, "event") == Some("moved"))
-        .expect("moved");
+    let moved_ev = night.event("moved");
     assert!(get(&moved_ev, "previous_path").is_some_and(|p| p.ends_with("_0002.MP4")));
     // The moved file keeps its first_seen.
     let files = rows(&night.wh.join("files"));
@@ -283,11 +286,7 @@ fn verify_catches_in_place_changes_that_keep_size_and_mtime() {
             "DSJ-A8-0001234_OF1023_20260312093021_0002.MP4".to_string()
         )]
     );
-    let e = night
-        .events()
-        .into_iter()
-        .find(|e| get(e, "event") == Some("modified"))
-        .expect("modified");
+    let e = night.event("modified");
     assert!(get(&e, "details").is_some_and(|d| d.contains("did not")));
 }
 
@@ -473,21 +472,7 @@ fn a_killed_incremental_run_changes_nothing_and_the_next_one_records_once() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let staged = fs::read_dir(night.wh.join("snapshots"))
-            .expect("dir")
-            .filter_map(|e| e.ok())
-            .any(|e| {
-                e.file_name().to_string_lossy().starts_with(".tmp-")
-                    && fs::read_dir(e.path().join("runs")).is_ok_and(|d| d.count() > 1)
-            });
-        if staged {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the run never staged its tables");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_staged(&night.wh);
     child.kill().expect("kill");
     child.wait().expect("wait");
     assert_eq!(
@@ -912,10 +897,6 @@ fn a_file_replaced_by_a_link_is_modified_not_silently_skipped() {
             "AUD-R1-0000009_OF1023_20260312101500_0001.WAV".into()
         )]
     );
-    let e = night
-        .events()
-        .into_iter()
-        .find(|e| get(e, "event") == Some("modified"))
-        .expect("event");
+    let e = night.event("modified");
     assert!(get(&e, "details").is_some_and(|d| d.contains("no longer a regular file")));
 }

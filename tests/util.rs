@@ -163,3 +163,28 @@ pub fn utc_us(s: &str) -> i64 {
         .and_utc()
         .timestamp_micros()
 }
+
+/// Waits (up to a minute) until a run parked by `RECAUDIT_TEST_PAUSE_BEFORE_COMMIT_MS` has
+/// written all its tables into `WAREHOUSE/snapshots/.tmp-*`; returns that folder.
+pub fn wait_until_staged(wh: &Path) -> PathBuf {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let found = std::fs::read_dir(wh.join("snapshots"))
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"))
+                    && std::fs::read_dir(p.join("runs")).is_ok_and(|d| d.count() > 1)
+            });
+        if let Some(p) = found {
+            return p;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never staged its tables"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

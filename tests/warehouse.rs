@@ -3,7 +3,6 @@
 
 use std::fs;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use crate::util::*;
 
@@ -53,26 +52,7 @@ fn a_run_killed_before_commit_leaves_the_old_warehouse_intact() {
         .spawn()
         .expect("spawn");
     // Wait until the new run's tables are fully written but not yet committed.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let staged = loop {
-        let found = fs::read_dir(wh.join("snapshots"))
-            .expect("dir")
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .find(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"))
-                    && p.join("runs").is_dir()
-                    && fs::read_dir(p.join("runs"))
-                        .map(|d| d.count() > 1)
-                        .unwrap_or(false)
-            });
-        if let Some(p) = found {
-            break p;
-        }
-        assert!(Instant::now() < deadline, "the run never staged its tables");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let staged = wait_until_staged(&wh);
     // A second run meanwhile is refused: the warehouse is locked.
     let out = recaudit(&[
         "scan",
