@@ -19,14 +19,20 @@ WITH media AS (
          sum(n) AS findings, sum(high) AS high_findings
   FROM per_kind GROUP BY case_id
 ), agg AS (
-  SELECT case_id, count(DISTINCT path) AS files, count(DISTINCT session_id) AS sessions,
+  -- media has one row per case and file, so counting rows counts files (a DISTINCT count per
+  -- case would keep a set per case: slow and memory-hungry over a hundred thousand cases).
+  SELECT case_id, count(*) AS files,
          sum(duration_s) AS recorded_s,
          sum(CASE WHEN status IN ('corrupt', 'truncated', 'unreadable') THEN 1 ELSE 0 END) AS damaged_files
   FROM media GROUP BY case_id
+), sess AS (
+  SELECT case_id, count(*) AS sessions
+  FROM (SELECT DISTINCT case_id, session_id FROM media WHERE session_id IS NOT NULL) d
+  GROUP BY case_id
 )
 SELECT c.case_id, c.kind, c.enterprise, c.opened, c.closed,
        COALESCE(a.files, 0) AS files,
-       COALESCE(a.sessions, 0) AS sessions,
+       COALESCE(se.sessions, 0) AS sessions,
        COALESCE(a.recorded_s, 0) AS recorded_s,
        COALESCE(a.damaged_files, 0) AS damaged_files,
        COALESCE(k.findings, 0) AS findings,
@@ -37,6 +43,7 @@ SELECT c.case_id, c.kind, c.enterprise, c.opened, c.closed,
             ELSE 'complete' END AS integrity
 FROM cases c
 LEFT JOIN agg a ON a.case_id = c.case_id
+LEFT JOIN sess se ON se.case_id = c.case_id
 LEFT JOIN kinds k ON k.case_id = c.case_id
 WHERE c.case_id LIKE {{case_id}}
 ORDER BY c.case_id

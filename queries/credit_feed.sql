@@ -9,7 +9,7 @@ WITH media AS (
   FROM files f WHERE f.case_ids IS NOT NULL
 ), per_case AS (
   SELECT c.case_id, c.kind, c.enterprise, c.credit_code,
-         count(DISTINCT m.path) AS files,
+         count(m.path) AS files, -- one media row per case and file
          sum(CASE WHEN m.status IN ('corrupt', 'truncated', 'unreadable') THEN 1 ELSE 0 END) AS damaged,
          (SELECT count(*) FROM findings fi JOIN media m2 ON fi.path = m2.path
            WHERE m2.case_id = c.case_id AND fi.severity = 'high') AS high_findings

@@ -8,7 +8,7 @@ WITH media AS (
   SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.unit, f.duration_s
   FROM files f WHERE f.case_ids IS NOT NULL
 ), case_unit AS (
-  SELECT case_id, min(unit) AS unit, count(DISTINCT path) AS files, sum(COALESCE(duration_s, 0)) AS recorded_s FROM media GROUP BY case_id
+  SELECT case_id, min(unit) AS unit, count(*) AS files, sum(COALESCE(duration_s, 0)) AS recorded_s FROM media GROUP BY case_id
 ), case_findings AS (
   SELECT m.case_id, count(*) AS findings, sum(CASE WHEN fi.severity = 'high' THEN 1 ELSE 0 END) AS high
   FROM media m JOIN findings fi ON fi.path = m.path GROUP BY m.case_id
