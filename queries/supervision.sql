@@ -15,6 +15,8 @@ WITH w AS (
               WHEN COALESCE(fl.name_time, fl.creation_time) >= p.p0 AND COALESCE(fl.name_time, fl.creation_time) < p.t0 THEN 'previous' END AS period
   FROM files fl CROSS JOIN p
   WHERE fl.media_kind IN ('video', 'audio', 'photo')
+    AND COALESCE(fl.name_time, fl.creation_time) >= p.p0
+    AND COALESCE(fl.name_time, fl.creation_time) < p.t1
 ), hours AS (
   SELECT unit, officer_id,
          sum(CASE WHEN period = 'current' THEN 1 ELSE 0 END) AS files,
