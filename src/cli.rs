@@ -815,7 +815,7 @@ fn run_findings(a: FindingsArgs) -> i32 {
 }
 
 fn run_query(a: QueryArgs) -> i32 {
-    use crate::query::{self, Engine, QueryError};
+    use crate::query::{self, QueryError};
     if a.list {
         for q in query::named() {
             println!("{:<16} {}", q.name, q.purpose);
@@ -898,17 +898,9 @@ fn run_query(a: QueryArgs) -> i32 {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let context_dir = a.context.clone().unwrap_or_else(|| wh.join("context"));
-    let engine = match Engine::open(&wh, Some(&context_dir), tz, threads) {
+    let engine = match open_engine("query", &wh, a.context.as_deref(), tz, threads) {
         Ok(e) => e,
-        Err(e @ QueryError::Warehouse { .. }) => {
-            eprintln!("recaudit query: {e}");
-            return exit_codes::RUN_FAILED;
-        }
-        Err(e) => {
-            eprintln!("recaudit query: {e}");
-            return exit_codes::USAGE;
-        }
+        Err(code) => return code,
     };
     let batches = match engine.run(&sql) {
         Ok(b) => b,
@@ -924,6 +916,29 @@ fn run_query(a: QueryArgs) -> i32 {
             exit_codes::RUN_FAILED
         }
     }
+}
+
+/// The query engine over a warehouse and its context folder (default `WAREHOUSE/context`);
+/// on failure the message is printed and the exit code returned: 3 for an unreadable
+/// warehouse, 2 for a bad context table.
+fn open_engine(
+    command: &str,
+    warehouse: &std::path::Path,
+    context: Option<&std::path::Path>,
+    tz: chrono_tz::Tz,
+    threads: usize,
+) -> Result<crate::query::Engine, i32> {
+    use crate::query::{Engine, QueryError};
+    let context_dir = context
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| warehouse.join("context"));
+    Engine::open(warehouse, Some(&context_dir), tz, threads).map_err(|e| {
+        eprintln!("recaudit {command}: {e}");
+        match e {
+            QueryError::Warehouse { .. } => exit_codes::RUN_FAILED,
+            _ => exit_codes::USAGE,
+        }
+    })
 }
 
 fn run_sample_catalog(a: SampleCatalogArgs) -> i32 {
@@ -968,7 +983,7 @@ fn run_sample_catalog(a: SampleCatalogArgs) -> i32 {
 }
 
 fn run_retention(a: RetentionArgs) -> i32 {
-    use crate::query::{self, Engine, QueryError};
+    use crate::query::{self, QueryError};
     let mut params = std::collections::BTreeMap::new();
     if let Some(d) = &a.as_of {
         if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
@@ -992,20 +1007,9 @@ fn run_retention(a: RetentionArgs) -> i32 {
     let tz = Config::default()
         .zone()
         .unwrap_or(chrono_tz::Asia::Shanghai);
-    let context_dir = a
-        .context
-        .clone()
-        .unwrap_or_else(|| a.warehouse.join("context"));
-    let engine = match Engine::open(&a.warehouse, Some(&context_dir), tz, 2) {
+    let engine = match open_engine("retention", &a.warehouse, a.context.as_deref(), tz, 2) {
         Ok(e) => e,
-        Err(e @ QueryError::Warehouse { .. }) => {
-            eprintln!("recaudit retention: {e}");
-            return exit_codes::RUN_FAILED;
-        }
-        Err(e) => {
-            eprintln!("recaudit retention: {e}");
-            return exit_codes::USAGE;
-        }
+        Err(code) => return code,
     };
     let batches = match engine.run(&sql) {
         Ok(b) => b,

@@ -417,24 +417,20 @@ fn a_missing_root_is_fatal_never_a_mass_deletion() {
     let before = fs::read_link(night.wh.join("current")).expect("current");
     let moved_away = night.ev.with_extension("unmounted");
     fs::rename(&night.ev, &moved_away).expect("mv");
-    let out = recaudit(&[
-        "scan",
-        night.ev.to_str().expect("utf-8"),
-        "-w",
-        night.wh.to_str().expect("utf-8"),
-        "-q",
-    ]);
-    assert_eq!(out.status.code(), Some(3));
+    let refused = || {
+        let out = recaudit(&[
+            "scan",
+            night.ev.to_str().expect("utf-8"),
+            "-w",
+            night.wh.to_str().expect("utf-8"),
+            "-q",
+        ]);
+        assert_eq!(out.status.code(), Some(3));
+    };
+    refused();
     // An empty mount point looks the same: refused too.
     fs::create_dir(&night.ev).expect("mkdir");
-    let out = recaudit(&[
-        "scan",
-        night.ev.to_str().expect("utf-8"),
-        "-w",
-        night.wh.to_str().expect("utf-8"),
-        "-q",
-    ]);
-    assert_eq!(out.status.code(), Some(3));
+    refused();
     assert_eq!(
         fs::read_link(night.wh.join("current")).expect("current"),
         before
@@ -459,19 +455,11 @@ fn a_killed_incremental_run_changes_nothing_and_the_next_one_records_once() {
     let before = fs::read_link(night.wh.join("current")).expect("current");
     fs::remove_file(night.file(A3)).expect("rm");
     let ctx = sample_context();
-    let mut child = cmd()
-        .arg("scan")
-        .arg(&night.ev)
-        .arg("-w")
-        .arg(&night.wh)
-        .arg("--context")
-        .arg(&ctx)
-        .arg("-q")
-        .env("RECAUDIT_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_parked_scan(
+        &night.ev,
+        &night.wh,
+        &["--context", ctx.to_str().expect("utf-8")],
+    );
     wait_until_staged(&night.wh);
     child.kill().expect("kill");
     child.wait().expect("wait");

@@ -164,6 +164,23 @@ pub fn utc_us(s: &str) -> i64 {
         .timestamp_micros()
 }
 
+/// Starts `recaudit scan ROOT -w WH -q EXTRA...` that stops before its commit (for a minute,
+/// through the test hook `RECAUDIT_TEST_PAUSE_BEFORE_COMMIT_MS`), so a test can kill it there.
+pub fn spawn_parked_scan(root: &Path, wh: &Path, extra: &[&str]) -> std::process::Child {
+    cmd()
+        .arg("scan")
+        .arg(root)
+        .arg("-w")
+        .arg(wh)
+        .arg("-q")
+        .args(extra)
+        .env("RECAUDIT_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn")
+}
+
 /// Waits (up to a minute) until a run parked by `RECAUDIT_TEST_PAUSE_BEFORE_COMMIT_MS` has
 /// written all its tables into `WAREHOUSE/snapshots/.tmp-*`; returns that folder.
 pub fn wait_until_staged(wh: &Path) -> PathBuf {

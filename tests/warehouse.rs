@@ -2,7 +2,6 @@
 //! documents every column.
 
 use std::fs;
-use std::process::Stdio;
 
 use crate::util::*;
 
@@ -40,17 +39,7 @@ fn a_run_killed_before_commit_leaves_the_old_warehouse_intact() {
     let old_current = fs::read_link(wh.join("current")).expect("current");
     let old_run = rows(&wh.join("runs"));
 
-    let mut child = cmd()
-        .arg("scan")
-        .arg(sample_data())
-        .arg("-w")
-        .arg(&wh)
-        .arg("-q")
-        .env("RECAUDIT_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_parked_scan(&sample_data(), &wh, &[]);
     // Wait until the new run's tables are fully written but not yet committed.
     let staged = wait_until_staged(&wh);
     // A second run meanwhile is refused: the warehouse is locked.
