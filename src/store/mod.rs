@@ -571,20 +571,7 @@ pub fn write_parquet_file(path: &std::path::Path, batch: &RecordBatch) -> Result
 
 /// Reads every batch of a Parquet file (the warehouse's own tables only).
 pub fn read_parquet(path: &std::path::Path) -> Result<Vec<RecordBatch>, StoreError> {
-    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let perr = |source| StoreError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(perr)?
-        .with_batch_size(8192)
-        .build()
-        .map_err(perr)?;
-    reader
+    parquet_reader(path, 8192, None)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| StoreError::Arrow {
             table: "read",
