@@ -374,7 +374,7 @@ pub struct QueryArgs {
     #[arg(value_name = "WAREHOUSE", required_unless_present = "list")]
     pub warehouse: Option<PathBuf>,
     /// SQL to run (several statements may be separated by ';': the last one's rows are printed).
-    #[arg(value_name = "SQL", conflicts_with_all = ["file", "name"])]
+    #[arg(value_name = "SQL", conflicts_with_all = ["file", "name"], allow_hyphen_values = true)]
     pub sql: Option<String>,
     /// Read the SQL from a file.
     #[arg(long, short = 'f', value_name = "FILE", conflicts_with = "name")]
@@ -402,6 +402,14 @@ pub struct QueryArgs {
     /// Worker threads [default: number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// Print to stderr how long opening the warehouse, running the SQL and writing the rows
+    /// took (milliseconds).
+    #[arg(long)]
+    pub timing: bool,
+    /// Run the SQL this many times in the one process (for benchmarking: with --timing each
+    /// run's time is printed; the last run's rows are written).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
 }
 
 #[derive(clap::Args, Debug)]
@@ -898,18 +906,45 @@ fn run_query(a: QueryArgs) -> i32 {
             .map(|n| n.get())
             .unwrap_or(1)
     });
+    let t0 = std::time::Instant::now();
     let engine = match open_engine("query", &wh, a.context.as_deref(), tz, threads) {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let batches = match engine.run(&sql) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("recaudit query: {e}");
-            return exit_codes::USAGE;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let t1 = std::time::Instant::now();
+    let mut batches = Vec::new();
+    for i in 0..a.repeat {
+        let t = std::time::Instant::now();
+        batches = match engine.run(&sql) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("recaudit query: {e}");
+                return exit_codes::USAGE;
+            }
+        };
+        if a.timing && a.repeat > 1 {
+            eprintln!(
+                "recaudit query: run {} of {}: {:.1} ms",
+                i + 1,
+                a.repeat,
+                ms(t.elapsed())
+            );
         }
-    };
-    match write_batches(&batches, a.format, a.out.as_deref()) {
+    }
+    let t2 = std::time::Instant::now();
+    let written = write_batches(&batches, a.format, a.out.as_deref());
+    if a.timing {
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        eprintln!(
+            "recaudit query: open {:.1} ms, run {:.1} ms, write {:.1} ms ({rows} rows), total {:.1} ms",
+            ms(t1 - t0),
+            ms(t2 - t1),
+            ms(t2.elapsed()),
+            ms(t0.elapsed())
+        );
+    }
+    match written {
         Ok(()) => exit_codes::OK,
         Err(e) => {
             eprintln!("recaudit query: {e}");
