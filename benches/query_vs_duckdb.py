@@ -2,11 +2,13 @@
 """Each named analysis (queries/*.sql, default parameters) run by `recaudit query` and by DuckDB
 on the same Parquet warehouse, in one run; prints both times and the ratio recaudit / DuckDB.
 
-Two timings of recaudit: in-process, like DuckDB's (`recaudit query --repeat N --timing`: one
-warm-up run, then the median of the runs' plan+execute times in one process), which is the
+Two timings of recaudit: in-process, like DuckDB's (`recaudit query --repeat 2 --timing`: the
+second run's plan+execute+write time, the first being the process's warm-up), which is the
 like-for-like ratio; and as a whole process (start, open the warehouse, plan, run, write CSV,
 exit), which adds the process start DuckDB's in-process figure does not pay. DuckDB runs
-in-process (views created before timing; COPY ... TO CSV). Both use 2 threads.
+in-process (views created before timing; COPY ... TO CSV). Both use 2 threads. After one
+warm-up of each, RUNS rounds interleave the engines (the machine's slow spells fall on both);
+each figure is the median over the rounds.
 The SQL is recaudit's; for DuckDB a handful of DataFusion spellings are rewritten (arrow_cast
 to CAST, to_timestamp('..') to CAST(.. AS TIMESTAMP), to_char to strftime) and the session
 time zone is UTC, so both engines compute the same rows (row counts are compared).
@@ -58,14 +60,10 @@ def to_duckdb(sql):
     return sql
 
 
-def median_time(fn):
-    fn()  # warm-up (page cache, first-run costs)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def timed(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 def main():
@@ -80,7 +78,7 @@ def main():
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{p}')")
     tmp = tempfile.mkdtemp(prefix="recaudit-vs-duckdb-")
     print(f"warehouse {wh}: {con.execute('SELECT count(*) FROM files').fetchone()[0]:,} files, "
-          f"{con.execute('SELECT count(*) FROM findings').fetchone()[0]:,} findings; median of {runs} runs, {threads} threads")
+          f"{con.execute('SELECT count(*) FROM findings').fetchone()[0]:,} findings; median of {runs} interleaved rounds, {threads} threads")
     print(f"{'analysis':<16} {'rows':>8} {'recaudit s':>11} {'duckdb s':>9} {'ratio':>6}"
           f" {'process s':>10} {'ratio':>6}")
     worst = 0.0
@@ -95,19 +93,26 @@ def main():
 
         def in_process():
             p = subprocess.run([binary, "query", wh, "--name", name, "--format", "csv", "--out", r_out,
-                                "--threads", str(threads), "--timing", "--repeat", str(runs + 1)],
+                                "--threads", str(threads), "--timing", "--repeat", "2"],
                                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             times = [float(m) / 1000 for m in re.findall(r"run \d+ of \d+: ([0-9.]+) ms", p.stderr)]
-            return statistics.median(times[1:])
+            return times[-1]
 
         dsql = to_duckdb(sql).strip().rstrip(";")
 
         def run_duckdb():
             con.execute(f"COPY ({dsql}) TO '{d_out}' (HEADER, DELIMITER ',')")
 
-        p = median_time(run_recaudit)
-        r = in_process()
-        d = median_time(run_duckdb)
+        # Rounds interleave the engines, so a slow spell of the machine (shared cores) falls on
+        # both; each figure is the median over the rounds.
+        run_recaudit()
+        run_duckdb()  # warm-up: page cache, first-run costs
+        ps, rs, ds = [], [], []
+        for _ in range(runs):
+            rs.append(in_process())
+            ds.append(timed(run_duckdb))
+            ps.append(timed(run_recaudit))
+        p, r, d = statistics.median(ps), statistics.median(rs), statistics.median(ds)
         rows_r = sum(1 for _ in open(r_out, encoding="utf-8")) - 1
         rows_d = sum(1 for _ in open(d_out, encoding="utf-8")) - 1
         note = "" if rows_r == rows_d or name == "retention" else f"  (row counts differ: duckdb {rows_d})"

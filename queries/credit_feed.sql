@@ -7,15 +7,21 @@ WITH media AS (
   -- range join over every file.
   SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.status
   FROM files f WHERE f.case_ids IS NOT NULL
+), high AS (
+  SELECT path, count(*) AS n FROM findings WHERE severity = 'high' AND path IS NOT NULL GROUP BY path
+), linked AS (
+  -- one pass over the linked files: each file once per case, with its high findings counted
+  SELECT m.case_id, count(*) AS files,
+         sum(CASE WHEN m.status IN ('corrupt', 'truncated', 'unreadable') THEN 1 ELSE 0 END) AS damaged,
+         sum(COALESCE(h.n, 0)) AS high_findings
+  FROM media m LEFT JOIN high h ON h.path = m.path
+  GROUP BY m.case_id
 ), per_case AS (
   SELECT c.case_id, c.kind, c.enterprise, c.credit_code,
-         count(m.path) AS files, -- one media row per case and file
-         sum(CASE WHEN m.status IN ('corrupt', 'truncated', 'unreadable') THEN 1 ELSE 0 END) AS damaged,
-         (SELECT count(*) FROM findings fi JOIN media m2 ON fi.path = m2.path
-           WHERE m2.case_id = c.case_id AND fi.severity = 'high') AS high_findings
-  FROM cases c LEFT JOIN media m ON m.case_id = c.case_id
+         COALESCE(l.files, 0) AS files, COALESCE(l.damaged, 0) AS damaged,
+         COALESCE(l.high_findings, 0) AS high_findings
+  FROM cases c LEFT JOIN linked l ON l.case_id = c.case_id
   WHERE NOT COALESCE(c.confidential, false)
-  GROUP BY c.case_id, c.kind, c.enterprise, c.credit_code
 )
 SELECT credit_code, enterprise,
        count(*) AS actions,

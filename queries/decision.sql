@@ -7,24 +7,27 @@ WITH media AS (
   -- range join over every file.
   SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.unit, f.duration_s
   FROM files f WHERE f.case_ids IS NOT NULL
-), case_unit AS (
-  SELECT case_id, min(unit) AS unit, count(*) AS files, sum(COALESCE(duration_s, 0)) AS recorded_s FROM media GROUP BY case_id
-), case_findings AS (
-  SELECT m.case_id, count(*) AS findings, sum(CASE WHEN fi.severity = 'high' THEN 1 ELSE 0 END) AS high
-  FROM media m JOIN findings fi ON fi.path = m.path GROUP BY m.case_id
+), per_path AS (
+  SELECT path, count(*) AS findings, sum(CASE WHEN severity = 'high' THEN 1 ELSE 0 END) AS high
+  FROM findings WHERE path IS NOT NULL GROUP BY path
+), per_case AS (
+  -- one pass over the linked files: each file once per case, with its findings counted per file
+  SELECT m.case_id, min(m.unit) AS unit, count(*) AS files, sum(COALESCE(m.duration_s, 0)) AS recorded_s,
+         sum(COALESCE(pp.findings, 0)) AS findings, sum(COALESCE(pp.high, 0)) AS high
+  FROM media m LEFT JOIN per_path pp ON pp.path = m.path
+  GROUP BY m.case_id
 )
 SELECT to_char(c.opened, '%Y-%m') AS month,
-       COALESCE(cu.unit, '(no footage)') AS unit,
+       COALESCE(pc.unit, '(no footage)') AS unit,
        c.kind AS case_kind,
        COALESCE(c.industry, '(unknown)') AS industry,
        count(*) AS cases,
-       sum(CASE WHEN COALESCE(cu.files, 0) = 0 THEN 1 ELSE 0 END) AS cases_without_footage,
-       sum(COALESCE(cu.files, 0)) AS files,
-       ROUND(sum(COALESCE(cu.recorded_s, 0)) / 3600.0, 3) AS hours,
-       sum(COALESCE(cf.findings, 0)) AS findings,
-       sum(COALESCE(cf.high, 0)) AS high_findings
+       sum(CASE WHEN COALESCE(pc.files, 0) = 0 THEN 1 ELSE 0 END) AS cases_without_footage,
+       sum(COALESCE(pc.files, 0)) AS files,
+       ROUND(sum(COALESCE(pc.recorded_s, 0)) / 3600.0, 3) AS hours,
+       sum(COALESCE(pc.findings, 0)) AS findings,
+       sum(COALESCE(pc.high, 0)) AS high_findings
 FROM cases c
-LEFT JOIN case_unit cu ON cu.case_id = c.case_id
-LEFT JOIN case_findings cf ON cf.case_id = c.case_id
+LEFT JOIN per_case pc ON pc.case_id = c.case_id
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4

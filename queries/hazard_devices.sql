@@ -2,15 +2,17 @@
 -- article: 第八条 (no recording in explosive areas without explosion-proof devices)
 -- A recording is at a case's site when its device is linked to the case (case_media) and it
 -- started within the linked time window; the case's site is hazardous (cases.hazardous_site).
-SELECT c.case_id, c.site, f.device_id, d.model, f.path,
-       COALESCE(f.name_time, f.creation_time) AS recorded_at,
-       f.duration_s, f.blake3
-FROM case_media cm
-JOIN cases c ON c.case_id = cm.case_id
-JOIN files f ON f.device_id = cm.device_id
-            AND COALESCE(f.name_time, f.creation_time) >= cm."from"
-            AND COALESCE(f.name_time, f.creation_time) <= cm."to"
-LEFT JOIN devices d ON d.device_id = f.device_id
+-- files.case_ids holds the cases the scan linked each file to (its device linked to the case
+-- in case_media, its recording started inside the window): an equi-join, not a range join.
+WITH media AS (
+  SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.device_id, f.path,
+         COALESCE(f.name_time, f.creation_time) AS recorded_at, f.duration_s, f.blake3
+  FROM files f WHERE f.case_ids IS NOT NULL
+)
+SELECT c.case_id, c.site, m.device_id, d.model, m.path, m.recorded_at, m.duration_s, m.blake3
+FROM media m
+JOIN cases c ON c.case_id = m.case_id
+LEFT JOIN devices d ON d.device_id = m.device_id
 WHERE c.hazardous_site
   AND NOT COALESCE(d.explosion_proof, false)
-ORDER BY c.case_id, recorded_at, f.path
+ORDER BY c.case_id, m.recorded_at, m.path

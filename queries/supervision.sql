@@ -4,47 +4,60 @@
 -- param: to = 2026-04-01 : first day after the period (local date, exclusive)
 -- One row per unit, officer and finding kind, plus a row with kind '(all)'. Days are local
 -- (UTC+8). per_100h is findings per 100 recorded hours; change_per_100h = current - previous.
-WITH w AS (
-  SELECT arrow_cast(to_timestamp({{from}}) - INTERVAL '8 hours', 'Timestamp(Microsecond, Some("UTC"))') AS t0,
-         arrow_cast(to_timestamp({{to}}) - INTERVAL '8 hours', 'Timestamp(Microsecond, Some("UTC"))') AS t1
-), p AS (
-  SELECT t0, t1, t0 - (t1 - t0) AS p0 FROM w
-), f AS (
+-- Shape (for speed on tens of millions of files): `files` is read once and joined once to the
+-- findings counted per file and kind; the per-officer totals are window sums over that, and
+-- the '(all)' row is the officer's first row read a second time (a join with two constant rows).
+WITH f AS (
+  -- the period bounds are written out (not a one-row table joined in) so they fold to constants
   SELECT fl.unit, COALESCE(fl.officer_id, '(unknown)') AS officer_id, fl.path, COALESCE(fl.duration_s, 0) AS duration_s,
-         CASE WHEN COALESCE(fl.name_time, fl.creation_time) >= p.t0 AND COALESCE(fl.name_time, fl.creation_time) < p.t1 THEN 'current'
-              WHEN COALESCE(fl.name_time, fl.creation_time) >= p.p0 AND COALESCE(fl.name_time, fl.creation_time) < p.t0 THEN 'previous' END AS period
-  FROM files fl CROSS JOIN p
+         CASE WHEN COALESCE(fl.name_time, fl.creation_time) >= arrow_cast(to_timestamp({{from}}) - INTERVAL '8 hours', 'Timestamp(Microsecond, Some("UTC"))')
+              THEN 'current' ELSE 'previous' END AS period
+  FROM files fl
   WHERE fl.media_kind IN ('video', 'audio', 'photo')
-    AND COALESCE(fl.name_time, fl.creation_time) >= p.p0
-    AND COALESCE(fl.name_time, fl.creation_time) < p.t1
-), hours AS (
-  SELECT unit, officer_id,
-         sum(CASE WHEN period = 'current' THEN 1 ELSE 0 END) AS files,
-         sum(CASE WHEN period = 'current' THEN duration_s ELSE 0 END) / 3600.0 AS hours,
-         sum(CASE WHEN period = 'previous' THEN duration_s ELSE 0 END) / 3600.0 AS prev_hours
-  FROM f WHERE period IS NOT NULL GROUP BY unit, officer_id
+    AND COALESCE(fl.name_time, fl.creation_time) < arrow_cast(to_timestamp({{to}}) - INTERVAL '8 hours', 'Timestamp(Microsecond, Some("UTC"))')
+    AND COALESCE(fl.name_time, fl.creation_time) >= arrow_cast(to_timestamp({{from}}) - (to_timestamp({{to}}) - to_timestamp({{from}})) - INTERVAL '8 hours', 'Timestamp(Microsecond, Some("UTC"))')
+), per_kind AS (
+  SELECT path, kind, count(*) AS n FROM findings WHERE path IS NOT NULL GROUP BY path, kind
 ), fk AS (
-  SELECT f.unit, f.officer_id, fi.kind,
-         sum(CASE WHEN f.period = 'current' THEN 1 ELSE 0 END) AS findings,
-         sum(CASE WHEN f.period = 'previous' THEN 1 ELSE 0 END) AS prev_findings
-  FROM f JOIN findings fi ON fi.path = f.path
-  WHERE f.period IS NOT NULL
-  GROUP BY f.unit, f.officer_id, fi.kind
-  UNION ALL
-  SELECT f.unit, f.officer_id, '(all)' AS kind,
-         sum(CASE WHEN f.period = 'current' AND fi.kind IS NOT NULL THEN 1 ELSE 0 END),
-         sum(CASE WHEN f.period = 'previous' AND fi.kind IS NOT NULL THEN 1 ELSE 0 END)
-  FROM f LEFT JOIN findings fi ON fi.path = f.path
-  WHERE f.period IS NOT NULL
-  GROUP BY f.unit, f.officer_id
+  -- a file with findings of several kinds joins once per kind: its first kind carries the
+  -- file itself (its count and seconds), so no file is counted twice
+  SELECT pk.path, pk.kind, pk.n, pk.kind = pp.first_kind AS carries_file
+  FROM per_kind pk
+  JOIN (SELECT path, min(kind) AS first_kind FROM findings WHERE path IS NOT NULL GROUP BY path) pp ON pp.path = pk.path
+), g AS (
+  -- one row per unit, officer and kind; kind NULL gathers the files without findings
+  SELECT f.unit, f.officer_id, k.kind,
+         sum(CASE WHEN f.period = 'current' AND COALESCE(k.carries_file, true) THEN 1 ELSE 0 END) AS files,
+         sum(CASE WHEN f.period = 'current' AND COALESCE(k.carries_file, true) THEN f.duration_s ELSE 0 END) AS secs,
+         sum(CASE WHEN f.period = 'previous' AND COALESCE(k.carries_file, true) THEN f.duration_s ELSE 0 END) AS prev_secs,
+         sum(CASE WHEN f.period = 'current' THEN COALESCE(k.n, 0) ELSE 0 END) AS findings,
+         sum(CASE WHEN f.period = 'previous' THEN COALESCE(k.n, 0) ELSE 0 END) AS prev_findings
+  FROM f LEFT JOIN fk k ON k.path = f.path
+  GROUP BY f.unit, f.officer_id, k.kind
+), t AS (
+  SELECT g.*,
+         sum(files) OVER (PARTITION BY unit, officer_id) AS all_files,
+         sum(secs) OVER (PARTITION BY unit, officer_id) / 3600.0 AS hours,
+         sum(prev_secs) OVER (PARTITION BY unit, officer_id) / 3600.0 AS prev_hours,
+         sum(findings) OVER (PARTITION BY unit, officer_id) AS all_findings,
+         sum(prev_findings) OVER (PARTITION BY unit, officer_id) AS all_prev_findings,
+         row_number() OVER (PARTITION BY unit, officer_id ORDER BY kind NULLS FIRST) AS nth
+  FROM g
+), r AS (
+  SELECT t.unit, t.officer_id, t.all_files AS files, t.hours, t.prev_hours,
+         CASE WHEN v.all_kinds THEN '(all)' ELSE t.kind END AS kind,
+         CASE WHEN v.all_kinds THEN t.all_findings ELSE t.findings END AS findings,
+         CASE WHEN v.all_kinds THEN t.all_prev_findings ELSE t.prev_findings END AS prev_findings
+  FROM t CROSS JOIN (VALUES (false), (true)) AS v(all_kinds)
+  WHERE (v.all_kinds AND t.nth = 1) OR (NOT v.all_kinds AND t.kind IS NOT NULL)
 )
-SELECT h.unit, h.officer_id, fk.kind, h.files, ROUND(h.hours, 3) AS hours,
-       fk.findings,
-       CASE WHEN h.hours > 0 THEN ROUND(fk.findings * 100.0 / h.hours, 2) END AS per_100h,
-       fk.prev_findings,
-       CASE WHEN h.prev_hours > 0 THEN ROUND(fk.prev_findings * 100.0 / h.prev_hours, 2) END AS prev_per_100h,
-       CASE WHEN h.hours > 0 AND h.prev_hours > 0
-            THEN ROUND(fk.findings * 100.0 / h.hours - fk.prev_findings * 100.0 / h.prev_hours, 2) END AS change_per_100h
-FROM hours h JOIN fk ON (fk.unit IS NOT DISTINCT FROM h.unit) AND (fk.officer_id = h.officer_id)
-WHERE h.files > 0 OR fk.prev_findings > 0
-ORDER BY h.unit, h.officer_id, fk.kind
+SELECT unit, officer_id, kind, files, ROUND(hours, 3) AS hours,
+       findings,
+       CASE WHEN hours > 0 THEN ROUND(findings * 100.0 / hours, 2) END AS per_100h,
+       prev_findings,
+       CASE WHEN prev_hours > 0 THEN ROUND(prev_findings * 100.0 / prev_hours, 2) END AS prev_per_100h,
+       CASE WHEN hours > 0 AND prev_hours > 0
+            THEN ROUND(findings * 100.0 / hours - prev_findings * 100.0 / prev_hours, 2) END AS change_per_100h
+FROM r
+WHERE files > 0 OR prev_findings > 0
+ORDER BY unit, officer_id, kind

@@ -410,3 +410,87 @@ fn csv_and_parquet_output() {
     let dir = t.path().to_path_buf();
     assert_eq!(rows(&dir).len(), 10);
 }
+
+#[test]
+fn settings_timing_repeat_and_sql_starting_with_a_comment() {
+    let wh = sample_wh().path().join("wh");
+    let w = wh.to_string_lossy().to_string();
+    // SQL that starts with a comment is SQL, not an option
+    let rows = q(&wh, &["-- how many files\nSELECT count(*) AS n FROM files"]);
+    assert!(rows[0]["n"].as_i64().is_some_and(|n| n > 0), "{rows:?}");
+    // --set reaches DataFusion's configuration before the query runs
+    let rows = q(
+        &wh,
+        &[
+            "--set",
+            "datafusion.execution.batch_size=1234",
+            "SELECT value FROM information_schema.df_settings WHERE name = 'datafusion.execution.batch_size'",
+        ],
+    );
+    assert_eq!(rows[0]["value"].as_str(), Some("1234"));
+    let out = recaudit(&["query", &w, "--set", "datafusion.no_such.key=1", "SELECT 1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("datafusion.no_such.key"));
+    let out = recaudit(&["query", &w, "--set", "batch_size", "SELECT 1"]);
+    assert_eq!(out.status.code(), Some(2));
+    // --repeat runs (and writes) N times; --timing reports each run and the phases
+    let t = tmp();
+    let csv = t.path().join("n.csv");
+    let out = recaudit(&[
+        "query",
+        &w,
+        "SELECT count(*) AS n FROM files",
+        "--format",
+        "csv",
+        "--out",
+        &csv.to_string_lossy(),
+        "--timing",
+        "--repeat",
+        "3",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for i in 1..=3 {
+        assert!(err.contains(&format!("run {i} of 3: ")), "{err}");
+    }
+    assert!(err.contains("open ") && err.contains("(1 rows)"), "{err}");
+    let text = fs::read_to_string(&csv).expect("csv");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let out = recaudit(&["query", &w, "SELECT 1", "--repeat", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn files_written_before_a_column_existed_read_it_as_null() {
+    let t = tmp();
+    let wh = t.path().join("wh");
+    scan(&[&sample_data()], &wh, &[]);
+    let w = wh.to_string_lossy().to_string();
+    // an older `runs` file: only some of today's columns
+    let old = wh.join("runs").join("run-old.parquet");
+    let out = recaudit(&[
+        "query",
+        &w,
+        "SELECT 'old-run' AS run_id, started, finished FROM runs",
+        "--format",
+        "parquet",
+        "--out",
+        &old.to_string_lossy(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = q(
+        &wh,
+        &["SELECT run_id, files, mode FROM runs ORDER BY run_id = 'old-run' DESC"],
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["run_id"].as_str(), Some("old-run"));
+    assert!(
+        rows[0]["files"].is_null() && rows[0]["mode"].is_null(),
+        "{rows:?}"
+    );
+    assert!(rows[1]["files"].as_i64().is_some_and(|n| n > 0), "{rows:?}");
+}

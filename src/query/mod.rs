@@ -159,6 +159,18 @@ impl Engine {
         tz: chrono_tz::Tz,
         threads: usize,
     ) -> Result<Engine, QueryError> {
+        Self::open_with(warehouse, context_dir, tz, threads, &[])
+    }
+
+    /// As [`Engine::open`], with DataFusion settings (`datafusion.…` key, value) applied before
+    /// any table is registered, so table-level options such as Parquet reading take effect.
+    pub fn open_with(
+        warehouse: &Path,
+        context_dir: Option<&Path>,
+        tz: chrono_tz::Tz,
+        threads: usize,
+        settings: &[(String, String)],
+    ) -> Result<Engine, QueryError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
             .enable_all()
@@ -174,6 +186,10 @@ impl Engine {
         let opts = config.options_mut();
         opts.optimizer.hash_join_single_partition_threshold_rows = 4 << 20;
         opts.optimizer.hash_join_single_partition_threshold = 256 << 20;
+        for (k, v) in settings {
+            opts.set(k, v)
+                .map_err(|e| QueryError::Sql(format!("setting {k}={v}: {e}")))?;
+        }
         let ctx = SessionContext::new_with_config(config);
         let mut tables = Vec::new();
         let current = warehouse.join("current");
