@@ -1183,9 +1183,27 @@ fn write_batches(
             arrow::util::pretty::pretty_format_batches(batches)?
         )?,
         OutFormat::Csv => {
-            let mut w = arrow::csv::Writer::new(&mut sink);
-            for b in batches {
-                w.write(b)?;
+            // Batches are turned into CSV text in parallel, a window at a time, and written in
+            // order: a few million rows would otherwise format on one core.
+            use rayon::prelude::*;
+            let window = rayon::current_num_threads().max(1) * 4;
+            for (w, group) in batches.chunks(window).enumerate() {
+                let texts: Vec<Result<Vec<u8>, arrow_schema::ArrowError>> = group
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        let mut buf = Vec::new();
+                        let mut cw = arrow::csv::WriterBuilder::new()
+                            .with_header(w == 0 && i == 0)
+                            .build(&mut buf);
+                        cw.write(b)?;
+                        drop(cw);
+                        Ok(buf)
+                    })
+                    .collect();
+                for t in texts {
+                    sink.write_all(&t?)?;
+                }
             }
         }
         OutFormat::Json => {
