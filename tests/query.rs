@@ -494,3 +494,27 @@ fn files_written_before_a_column_existed_read_it_as_null() {
     );
     assert!(rows[1]["files"].as_i64().is_some_and(|n| n > 0), "{rows:?}");
 }
+
+#[test]
+fn csv_of_many_batches_keeps_row_order_and_one_header() {
+    let wh = sample_wh().path().join("wh");
+    let w = wh.to_string_lossy().to_string();
+    let sql = "SELECT path, size_bytes, mtime FROM files ORDER BY path";
+    let csv = |extra: &[&str]| {
+        let mut args = vec!["query", &w, sql, "--format", "csv"];
+        args.extend_from_slice(extra);
+        let out = recaudit(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let one_batch = csv(&[]);
+    // one row per batch: more batches than the writer formats at a time (4 per core)
+    let many = csv(&["--set", "datafusion.execution.batch_size=1"]);
+    assert!(one_batch.lines().count() > 9, "{one_batch}");
+    assert_eq!(many, one_batch);
+    assert_eq!(many.matches("path,size_bytes,mtime").count(), 1);
+}
