@@ -862,18 +862,19 @@ fn run_query(a: QueryArgs) -> i32 {
             return exit_codes::USAGE;
         }
     };
-    let mut params = std::collections::BTreeMap::new();
-    for p in &a.params {
-        match p.split_once('=') {
-            Some((k, v)) => {
-                params.insert(k.trim().to_string(), v.to_string());
-            }
-            None => {
-                eprintln!("recaudit query: --param '{p}' must be KEY=VALUE");
-                return exit_codes::USAGE;
-            }
+    let (params, settings) = match (
+        key_values("--param", &a.params),
+        key_values("--set", &a.settings),
+    ) {
+        (Ok(p), Ok(s)) => (
+            p.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+            s,
+        ),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("recaudit query: {e}");
+            return exit_codes::USAGE;
         }
-    }
+    };
     let sql = if let Some(n) = &a.name {
         match query::named()
             .into_iter()
@@ -910,16 +911,6 @@ fn run_query(a: QueryArgs) -> i32 {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let mut settings = Vec::new();
-    for p in &a.settings {
-        match p.split_once('=') {
-            Some((k, v)) => settings.push((k.trim().to_string(), v.trim().to_string())),
-            None => {
-                eprintln!("recaudit query: --set '{p}' must be KEY=VALUE");
-                return exit_codes::USAGE;
-            }
-        }
-    }
     let t0 = std::time::Instant::now();
     let engine = match open_engine("query", &wh, a.context.as_deref(), tz, threads, &settings) {
         Ok(e) => e,
@@ -963,6 +954,18 @@ fn run_query(a: QueryArgs) -> i32 {
         );
     }
     exit_codes::OK
+}
+
+/// `KEY=VALUE` arguments of a repeatable option, as (trimmed key, value as given).
+fn key_values(option: &str, items: &[String]) -> Result<Vec<(String, String)>, String> {
+    items
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| format!("{option} '{p}' must be KEY=VALUE"))
+        })
+        .collect()
 }
 
 /// The query engine over a warehouse and its context folder (default `WAREHOUSE/context`);

@@ -13,7 +13,7 @@ fn main() {
     // No transparent huge pages for this process. The allocator asks for them, and where the
     // kernel compacts memory to provide them on demand (defrag "madvise", common on servers)
     // a query's first gigabytes stall on compaction: measured on the 10M-file warehouse, the
-    // retention analysis ran in 5.0 s with them and 2.8 s without (README, "Query speed").
+    // retention analysis ran in 5.0 s with them and 2.6-2.8 s without (README, "Performance").
     // SAFETY: prctl with integer arguments; it only sets a flag on this process.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);

@@ -182,12 +182,12 @@ impl Engine {
         // Joins whose smaller side is up to a few million rows build one shared hash table and
         // probe it from every partition, instead of hash-partitioning both sides: the large
         // side (files, tens of millions of rows keyed by long paths) is then never shuffled.
-        // Measured on the 10M-file benchmark warehouse (README, "Query speed").
+        // Measured on the 10M-file benchmark warehouse (README, "Performance").
         let opts = config.options_mut();
         opts.optimizer.hash_join_single_partition_threshold_rows = 4 << 20;
         opts.optimizer.hash_join_single_partition_threshold = 256 << 20;
         for (k, v) in settings {
-            opts.set(k, v)
+            opts.set(k, v.trim())
                 .map_err(|e| QueryError::Sql(format!("setting {k}={v}: {e}")))?;
         }
         let ctx = SessionContext::new_with_config(config);
@@ -219,12 +219,12 @@ impl Engine {
             // reads no Parquet footer (only the tables a query uses are read, when it runs),
             // and files written before a column was added read it as NULL. Unknown folders
             // (added by hand) get their schema from their files.
-            let known = known
+            let declared = known
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, s)| view_types(s));
             let mut opts = ParquetReadOptions::default();
-            if let Some(s) = &known {
+            if let Some(s) = &declared {
                 opts = opts.schema(s);
             }
             rt.block_on(ctx.register_parquet(&name, path.to_string_lossy().as_ref(), opts))
