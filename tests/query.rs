@@ -428,6 +428,18 @@ fn settings_timing_repeat_and_sql_starting_with_a_comment() {
         ],
     );
     assert_eq!(rows[0]["value"].as_str(), Some("1234"));
+    // Parquet filter pushdown is on unless turned off
+    let pushdown = "SELECT value FROM information_schema.df_settings WHERE name = 'datafusion.execution.parquet.pushdown_filters'";
+    assert_eq!(q(&wh, &[pushdown])[0]["value"].as_str(), Some("true"));
+    let off = q(
+        &wh,
+        &[
+            "--set",
+            "datafusion.execution.parquet.pushdown_filters=false",
+            pushdown,
+        ],
+    );
+    assert_eq!(off[0]["value"].as_str(), Some("false"));
     let out = recaudit(&["query", &w, "--set", "datafusion.no_such.key=1", "SELECT 1"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("datafusion.no_such.key"));
