@@ -983,7 +983,7 @@ fn open_engine(
     let context_dir = context
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| warehouse.join("context"));
-    Engine::open_with(warehouse, Some(&context_dir), tz, threads, settings).map_err(|e| {
+    Engine::open(warehouse, Some(&context_dir), tz, threads, settings).map_err(|e| {
         eprintln!("recaudit {command}: {e}");
         match e {
             QueryError::Warehouse { .. } => exit_codes::RUN_FAILED,

@@ -234,6 +234,7 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
         plan.context.as_deref(),
         plan.tz,
         plan.threads,
+        &[],
     )?;
     let cols = "path, root, rel_path, blake3, case_ids";
     let (chosen, case_id, sql) = match &plan.selection {

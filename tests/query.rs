@@ -530,3 +530,24 @@ fn csv_of_many_batches_keeps_row_order_and_one_header() {
     assert_eq!(many, one_batch);
     assert_eq!(many.matches("path,size_bytes,mtime").count(), 1);
 }
+
+#[test]
+fn a_query_reads_only_the_tables_it_uses() {
+    let t = tmp();
+    let wh = t.path().join("wh");
+    scan(&[&sample_data()], &wh, &[]);
+    let w = wh.to_string_lossy().to_string();
+    // a damaged file in a table the query does not name: opening the warehouse does not read it
+    fs::write(
+        wh.join("streams").join("damaged.parquet"),
+        b"not parquet at all",
+    )
+    .expect("write");
+    let rows = q(&wh, &["SELECT count(*) AS n FROM files"]);
+    assert!(rows[0]["n"].as_i64().is_some_and(|n| n > 0), "{rows:?}");
+    // the query that does read it fails, naming the file
+    let out = recaudit(&["query", &w, "SELECT count(*) FROM streams"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("damaged.parquet"), "{err}");
+}

@@ -149,22 +149,14 @@ pub struct Engine {
     rt: tokio::runtime::Runtime,
     pub ctx: SessionContext,
     pub tables: Vec<String>,
+    warehouse: std::path::PathBuf,
 }
 
 impl Engine {
-    /// Registers every table folder of the warehouse and every context table.
+    /// Registers every table folder of the warehouse and every context table. `settings`
+    /// (`datafusion.…` key, value) are applied before any table is registered, so table-level
+    /// options such as Parquet reading take effect.
     pub fn open(
-        warehouse: &Path,
-        context_dir: Option<&Path>,
-        tz: chrono_tz::Tz,
-        threads: usize,
-    ) -> Result<Engine, QueryError> {
-        Self::open_with(warehouse, context_dir, tz, threads, &[])
-    }
-
-    /// As [`Engine::open`], with DataFusion settings (`datafusion.…` key, value) applied before
-    /// any table is registered, so table-level options such as Parquet reading take effect.
-    pub fn open_with(
         warehouse: &Path,
         context_dir: Option<&Path>,
         tz: chrono_tz::Tz,
@@ -265,7 +257,12 @@ impl Engine {
             }
             tables.push(name.to_string());
         }
-        Ok(Engine { rt, ctx, tables })
+        Ok(Engine {
+            rt,
+            ctx,
+            tables,
+            warehouse: warehouse.to_path_buf(),
+        })
     }
 
     /// Runs one or more `;`-separated statements; returns the last one's rows.
@@ -278,13 +275,44 @@ impl Engine {
                     .sql(&stmt)
                     .await
                     .map_err(|e| QueryError::Sql(e.to_string()))?;
-                last = df
-                    .collect()
-                    .await
-                    .map_err(|e| QueryError::Sql(e.to_string()))?;
+                last = df.collect().await.map_err(|e| {
+                    let mut m = e.to_string();
+                    if m.contains("Parquet error") {
+                        m.push_str(&self.damaged_files());
+                    }
+                    QueryError::Sql(m)
+                })?;
             }
             Ok(last)
         })
+    }
+
+    /// After a Parquet error (DataFusion's message does not name the file): which warehouse
+    /// files cannot be opened, and why. Tables are only read when a query uses them, so this
+    /// looks only once something failed.
+    fn damaged_files(&self) -> String {
+        let mut bad = Vec::new();
+        for t in &self.tables {
+            let Ok(rd) = std::fs::read_dir(self.warehouse.join(t)) else {
+                continue;
+            };
+            let mut paths: Vec<_> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+                .collect();
+            paths.sort();
+            for p in paths {
+                if let Err(e) = crate::store::parquet_reader(&p, 1, Some(&[])) {
+                    bad.push(e.to_string());
+                }
+            }
+        }
+        if bad.is_empty() {
+            String::new()
+        } else {
+            format!(" (damaged warehouse files: {})", bad.join("; "))
+        }
     }
 }
 

@@ -25,7 +25,7 @@ pub enum StoreError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    #[error("writing {path}: {source}")]
+    #[error("Parquet file {path}: {source}")]
     Parquet {
         path: std::path::PathBuf,
         source: parquet::errors::ParquetError,
