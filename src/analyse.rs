@@ -4,12 +4,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::catalog::{Derived, FileFacts, FindingRow, SessionRow};
+use crate::catalog::FileFacts;
 use crate::config::RuleSettings;
 use crate::context::Typed;
 use crate::obligations::{self, Obligation};
 use crate::rules::{self, Ctx, Env};
 use crate::sessions::{self, Sessions};
+use crate::store::tables::{Derived, FindingRow, SessionRow};
 
 pub struct Analysis {
     pub sessions: Vec<SessionRow>,

@@ -245,14 +245,44 @@ impl Column {
 }
 
 fn load_csv(spec: &TableSpec, path: &Path, tz: chrono_tz::Tz) -> Result<RecordBatch, ContextError> {
+    let file = std::fs::File::open(path).map_err(|e| ContextError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    read_csv(spec, std::io::BufReader::new(file), path, tz)
+}
+
+/// Parses the CSV text of context table `table` as if read from `path` (which only names it
+/// in errors). For fuzzing and tests: the scan and queries load context tables from files.
+pub fn parse_csv(
+    table: &str,
+    text: &[u8],
+    path: &Path,
+    tz: chrono_tz::Tz,
+) -> Result<RecordBatch, ContextError> {
+    let spec = TABLES
+        .iter()
+        .find(|t| t.name == table)
+        .ok_or_else(|| ContextError::File {
+            path: path.to_path_buf(),
+            message: format!("no context table is called '{table}'"),
+        })?;
+    read_csv(spec, text, path, tz)
+}
+
+fn read_csv(
+    spec: &TableSpec,
+    input: impl std::io::Read,
+    path: &Path,
+    tz: chrono_tz::Tz,
+) -> Result<RecordBatch, ContextError> {
     let ferr = |message: String| ContextError::File {
         path: path.to_path_buf(),
         message,
     };
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| ferr(e.to_string()))?;
+        .from_reader(input);
     let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?.clone();
     let index: Vec<Option<usize>> = spec
         .columns

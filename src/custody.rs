@@ -7,8 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::catalog::CustodyEvent;
 use crate::store::prior::{Prior, PriorFile};
+use crate::store::tables::CustodyEvent;
 use crate::walk::{Entry, EntryKind};
 
 /// Why a file is read this run.

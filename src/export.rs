@@ -19,9 +19,9 @@ use std::path::{Component, Path, PathBuf};
 use arrow_array::RecordBatch;
 use sha2::Digest;
 
-use crate::catalog::ExportRow;
 use crate::query::{Engine, QueryError};
 use crate::store::prior::Cols;
+use crate::store::tables::ExportRow;
 use crate::store::warehouse::Warehouse;
 use crate::store::{self, StoreError};
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::FindingRow;
+use crate::store::tables::FindingRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::catalog::{CustodyEvent, FileRow, FindingRow, RunRow, SessionRow};
 use crate::context::{self, Loaded};
 use crate::rules::rule_by_id;
 use crate::sample::Rng;
+use crate::store::tables::{CustodyEvent, FileRow, FindingRow, RunRow, SessionRow};
 use crate::store::{self, StoreError, warehouse::Warehouse};
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@ mod blake3_ref;
 mod findings;
 mod formats;
 mod hostile;
+mod layout;
 mod nightly;
 mod query;
 mod scan_cli;

@@ -17,11 +17,12 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::catalog::{CustodyEvent, FileFacts, FindingRow};
+use crate::catalog::FileFacts;
 use crate::config::RuleSettings;
 use crate::context::Typed;
 use crate::obligations::Obligation;
 use crate::sessions::Sessions;
+use crate::store::tables::{CustodyEvent, FindingRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

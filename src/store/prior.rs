@@ -11,7 +11,7 @@ use arrow_array::types::{Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, RecordBatch};
 
 use super::{StoreError, parquet_reader};
-use crate::catalog::CustodyEvent;
+use crate::store::tables::CustodyEvent;
 
 /// One file of the previous catalogue.
 #[derive(Debug, Clone, Default, PartialEq)]

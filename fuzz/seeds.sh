@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the seed corpora of the fuzz targets from the project's own fixtures and sample data
+# and from ../shared/real-media (public camera files and known-hostile files), by format.
+# Files over 1 MiB are cut to their first and last 256 KiB (libFuzzer's inputs stay small;
+# the cut itself is a truncation worth fuzzing). Output: fuzz/corpus/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=..
+shared=${RECAUDIT_SHARED:-../../shared}
+rm -rf corpus && mkdir -p corpus
+add() { # target file
+    local dir=corpus/$1 name
+    mkdir -p "$dir"
+    name=$(printf '%s' "$2" | sha256sum | cut -c1-16)
+    # The targets take an input's first byte as the chunk size: 0x10 gives 977-byte chunks.
+    if [ "$(stat -c %s "$2")" -gt 1048576 ]; then
+        { printf '\x10'; head -c 262144 "$2"; tail -c 262144 "$2"; } > "$dir/$name"
+    else
+        { printf '\x10'; cat "$2"; } > "$dir/$name"
+    fi
+}
+while IFS= read -r -d '' f; do
+    case "${f,,}" in
+        *.mp4|*.mov|*.3gp|*.m4a|*.heic|*.m4v) add bmff "$f" ;;
+        *.ts|*.m2ts) add ts "$f" ;;
+        *.jpg|*.jpeg) add jpeg "$f" ;;
+        *.wav) add riff_wav "$f" ;;
+        *.avi) add riff_avi "$f" ;;
+        *.json) add sidecar "$f" ;;
+        *.csv) for t in cases case_media ingest_log media_notes devices officers; do
+                   case "$f" in */$t.csv) mkdir -p corpus/context_csv
+                       i=$(( $(echo "cases case_media ingest_log media_notes devices officers" | tr ' ' '\n' | grep -nx "$t" | cut -d: -f1) - 1 ))
+                       { printf "\\x$(printf %02x "$i")"; cat "$f"; } > "corpus/context_csv/$t-$(printf '%s' "$f" | sha256sum | cut -c1-8)";;
+                   esac
+               done ;;
+        *) [ -f "$f" ] && case "$f" in */hostile/*) add bmff "$f" ;; esac ;;
+    esac
+    # Every media path is also a path-pattern seed.
+    mkdir -p corpus/path_patterns
+    printf '%s' "${f#*/evidence/}" > "corpus/path_patterns/$(printf '%s' "$f" | sha256sum | cut -c1-16)"
+done < <(find "$root/tests/fixtures" "$root/sample-data" "$shared/real-media" -type f -print0 2>/dev/null)
+# H.264 parameter sets: the Annex B streams of the TS files are a rich seed.
+mkdir -p corpus/h264_sps
+cp corpus/ts/* corpus/h264_sps/ 2>/dev/null || true
+for d in corpus/*; do echo "$(basename "$d"): $(ls "$d" | wc -l) seeds"; done

@@ -1,0 +1,448 @@
+//! The raw command line, as clap parses it: every subcommand, flag, default, help text and
+//! example. Nothing here does work; each command's module in `cli/` turns these into the plans
+//! and options of the stages below (as ripgrep keeps its raw flags apart from resolved ones).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::rules::Severity;
+use crate::scan::VerifyPlan;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "recaudit",
+    version,
+    about = "Audit body-worn recorder footage: hash, parse and catalogue an evidence tree into Parquet",
+    long_about = "recaudit walks an evidence tree read-only, hashes every byte with BLAKE3, parses each \
+container (MP4/MOV/3GP/M4A, MPEG-TS, JPEG/EXIF, WAV/BWF, AVI) and writes a Parquet catalog that \
+SQL tools (DataFusion, DuckDB, pandas) read directly.",
+    after_help = "Exit codes: 0 completed; 1 scan --fail-on found findings at that severity; 2 invalid \
+command line or configuration; 3 the run failed (missing root, warehouse unwritable or locked) and \
+nothing was committed."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Hash and parse every file under the roots and commit the catalog as one run.
+    #[command(after_help = "Examples:
+  recaudit scan /srv/evidence --warehouse /srv/recaudit
+  recaudit scan /mnt/share1 /mnt/share2 --warehouse wh --config recaudit.toml --quiet
+  recaudit scan /mnt/usb-disk --warehouse wh --io sequential --threads 2
+  recaudit scan /srv/evidence -w /srv/recaudit --verify-budget 5% --fail-on high   # nightly
+
+A scan against an existing warehouse reads only new and changed files (size, mtime or inode)
+and records what changed in custody_events: new, verified, modified, metadata_changed, deleted,
+moved, restored. --verify re-hashes everything; --verify-budget re-hashes the files verified
+longest ago up to a byte or percentage budget (a rolling re-verification).
+
+The warehouse holds one Parquet folder per table (files, streams, sessions, findings, runs,
+custody_events); a run becomes visible only when it is complete, so a killed run leaves the
+previous catalog intact. Open it with
+  duckdb -c \"SELECT status, count(*) FROM read_parquet('wh/files/*.parquet') GROUP BY 1\"
+
+Exit codes: 0 the run was committed (corrupt or unreadable files are rows, not failures);
+1 the run was committed and --fail-on found findings at or above that severity;
+2 invalid command line, configuration or context table; 3 the run failed (a root is missing,
+not mounted or empty; the warehouse is unwritable or locked by another run) and nothing was
+committed.")]
+    Scan(ScanArgs),
+    /// Show the findings of the last run, grouped by unit, device and session.
+    #[command(after_help = "Examples:
+  recaudit findings /srv/recaudit
+  recaudit findings wh --severity high --format csv > high.csv
+  recaudit findings wh --kind gap --kind missing_segment --device DSJ-A8-0001234
+  recaudit findings wh --format json | jq '.[] | select(.kind == \"reencoded\")'
+
+Kinds: gap, missing_segment, overlap, internal_discontinuity, inserted_footage, reencoded,
+clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, duplicate_content,
+modified, deleted, deleted_before_retention, late_upload, late_classification, late_archive,
+deadline_unknown.
+Each finding names its article (e.g. 第十二条(五)) with an English gloss.
+
+Exit codes: 0 printed (even if there are no findings); 2 invalid command line; 3 the
+warehouse cannot be read.")]
+    Findings(FindingsArgs),
+    /// Run SQL over the warehouse tables and the context tables.
+    #[command(after_help = "Examples:
+  recaudit query wh \"SELECT status, count(*) FROM files GROUP BY status\"
+  recaudit query wh --name case_review --param case_id=AJ-2026-031
+  recaudit query wh --name supervision --param from=2026-03-01 --param to=2026-04-01 --format csv --out sup.csv
+  recaudit query wh -f my-analysis.sql --format json
+  recaudit query --list
+
+Tables: files, streams, sessions, findings, runs, custody_events, exports (the warehouse) and
+devices, officers, cases, case_media, ingest_log, media_notes, calendar (the context folder,
+default WAREHOUSE/context; CSV or Parquet).
+
+Exit codes: 0 printed; 2 SQL error (DataFusion's message), missing or unknown parameter,
+malformed context file (file, line and column named); 3 the warehouse cannot be read.")]
+    Query(QueryArgs),
+    /// List footage that may be disposed of and footage deleted before its time (第二十一、二十二条).
+    #[command(after_help = "Examples:
+  recaudit retention /srv/recaudit
+  recaudit retention wh --as-of 2028-06-01 --format csv > disposable.csv
+  recaudit retention wh --fail-on-early        # nightly: exit 1 if anything was deleted early
+
+Rows: status 'disposable' (a standard-class file past its keep_until: two years after the
+recording, or after the closing of its latest case) and 'deleted_early' (a deletion recorded in
+custody_events before keep_until, of a long_term file, or while its case was open). The same
+SQL is the named analysis `retention` (recaudit query wh --name retention).
+
+Exit codes: 0 listed; 1 --fail-on-early and something was deleted early; 2 invalid command
+line or context; 3 the warehouse cannot be read.")]
+    Retention(RetentionArgs),
+    /// Copy evidence to a folder with a verified hash manifest and an explanatory note (第二十条).
+    #[command(after_help = "Examples:
+  recaudit export /srv/recaudit --case AJ-2026-031 --to /media/usb/AJ-2026-031 \\
+      --approved-by \"王局长\" --reason \"evidence for the administrative review hearing\"
+  recaudit export wh --sql \"SELECT path FROM files WHERE device_id = 'DSJ-A8-0001234'\" \\
+      --to /tmp/out --approved-by \"李科长\" --reason \"party's request, 第二十三条\"
+
+The destination must be new or empty. Every copy is hashed as it is written (BLAKE3 and
+SHA-256), read back and checked against the catalogue's BLAKE3; then MANIFEST.csv,
+BLAKE3SUMS, SHA256SUMS and NOTE.txt are written (check later with `b3sum -c BLAKE3SUMS` or
+`sha256sum -c SHA256SUMS` inside the folder). Footage of confidential cases is refused unless
+--include-confidential (第二十四条). Every export, verified or failed, is recorded in the
+warehouse's `exports` table (第二十三条).
+
+Exit codes: 0 exported and verified; 2 refused (unknown case, confidential material, nothing
+selected, destination not empty, bad SQL) and nothing copied; 3 a copy did not verify or a
+source changed since the last scan (recorded as failed, FAILED.txt in the folder), or the
+warehouse cannot be read or written.")]
+    Export(ExportArgs),
+    /// Write a synthetic evidence tree of recorder-like MP4 segments (for benchmarks and demos).
+    #[command(after_help = "Examples:
+  recaudit sample --out /tmp/evidence
+  recaudit sample --out /tmp/small --devices 50 --hours 2 --segment-seconds 4 --bitrate-kbps 4000
+  recaudit sample --out /tmp/big --devices 2 --hours 0.6 --segment-seconds 2100 --bitrate-kbps 4000
+
+Files are laid out as <unit>/<device>/<YYYYMMDD>/<device>_<officer>_<YYYYMMDDhhmmss>_<seq>.MP4,
+one session of 10-40 minutes after another with pauses between; each segment is real ISO BMFF
+(ftyp, mdat, moov; H.264 and AAC tracks) whose payload is pseudo-random and does not decode.
+File size is about bitrate x segment length.")]
+    Sample(SampleArgs),
+    /// Write a synthetic warehouse (no footage) at the bureau's scale, for query benchmarks.
+    #[command(after_help = "Examples:
+  recaudit sample-catalog --out /tmp/catalog                     # 10 million files, 1 million findings
+  recaudit sample-catalog --out /tmp/small-catalog --files 100000 --findings 10000
+  recaudit query /tmp/catalog --name case_review
+
+Writes files, sessions, findings, custody_events and runs (streams empty) with the warehouse's
+own schemas and atomic commit, and devices, officers, cases and case_media as Parquet in
+OUT/context/ (the default context folder of the warehouse). 5,000 files per recorder, 20 units,
+5-minute segments in sessions over 2024-2026, one case per 16 sessions. The same seed gives the
+same catalogue (apart from the run time).")]
+    SampleCatalog(SampleCatalogArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SampleCatalogArgs {
+    /// Warehouse folder to create (must not hold a warehouse yet).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Rows of `files`.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub files: u64,
+    /// Rows of `findings` (approximately).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub findings: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IoArg {
+    /// Read many files at once, one per thread (SSD, RAID, page cache).
+    Parallel,
+    /// Read one file at a time front to back (spinning disks, tape-backed shares).
+    Sequential,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    /// Folders (or single files) to scan. Each must exist; an empty folder is refused unless
+    /// --allow-empty-root, since an unmounted share looks empty.
+    #[arg(required = true, value_name = "ROOT")]
+    pub roots: Vec<PathBuf>,
+    /// Warehouse folder for the Parquet tables (created if missing).
+    #[arg(long, short = 'w', value_name = "DIR")]
+    pub warehouse: PathBuf,
+    /// Configuration file (time zone, path patterns, read sizes); defaults apply without it.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print only the final summary (also the default when stderr is not a terminal).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// How to schedule reads.
+    #[arg(long, value_enum, default_value = "parallel")]
+    pub io: IoArg,
+    /// Never memory-map files; read them in chunks (safer on shares where files may shrink).
+    #[arg(long)]
+    pub no_mmap: bool,
+    /// Follow symbolic links (each directory is still visited once, so loops are harmless).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Accept a root that is an empty folder.
+    #[arg(long)]
+    pub allow_empty_root: bool,
+    /// Print the run summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with code 1 when the run has findings at least this severe (for nightly jobs).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Re-hash every file, even those whose size, mtime and inode are unchanged since the last
+    /// run (by default only new and changed files are read).
+    #[arg(long, conflicts_with = "verify_budget")]
+    pub verify: bool,
+    /// Also re-hash unchanged files, those verified longest ago first, up to this much: bytes
+    /// (with an optional K/M/G/T suffix, powers of 1024) or a percentage of the tree ("5%").
+    /// A nightly 5% re-verifies the whole tree every 20 nights.
+    #[arg(long, value_name = "BYTES|PERCENT", value_parser = parse_budget)]
+    pub verify_budget: Option<VerifyPlan>,
+    /// Context tables for the deadline and retention rules (cases, case_media, ingest_log,
+    /// media_notes, calendar) [default: WAREHOUSE/context when it exists].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+}
+
+/// `--verify-budget`: `5%`, `500G`, `1048576`.
+pub fn parse_budget(s: &str) -> Result<VerifyPlan, String> {
+    let t = s.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        let v: f64 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{s}' is not a percentage"))?;
+        if !(0.0..=100.0).contains(&v) {
+            return Err(format!("'{s}': a percentage must be between 0 and 100"));
+        }
+        return Ok(VerifyPlan::Percent(v));
+    }
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                'B' => 1,
+                _ => return Err(format!("'{s}': unknown unit '{c}' (use K, M, G, T or %)")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of bytes or a percentage"))?;
+    n.checked_mul(mult)
+        .map(VerifyPlan::Bytes)
+        .ok_or_else(|| format!("'{s}' is too large"))
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warn,
+    High,
+}
+
+impl SeverityArg {
+    pub(crate) fn severity(self) -> Severity {
+        match self {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warn => Severity::Warn,
+            SeverityArg::High => Severity::High,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FindingsArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE")]
+    pub warehouse: PathBuf,
+    /// Only these kinds (repeatable).
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only findings at least this severe.
+    #[arg(long, value_enum)]
+    pub severity: Option<SeverityArg>,
+    /// Only this device (repeatable).
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FormatArg,
+    /// Time zone for times in the table [default: the configuration's, Asia/Shanghai].
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RetentionArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE")]
+    pub warehouse: PathBuf,
+    /// Judge at the start of this local day (YYYY-MM-DD) instead of now.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutFormat,
+    /// Write the rows to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit with code 1 when anything was deleted before its time.
+    #[arg(long)]
+    pub fail_on_early: bool,
+    /// Context tables [default: WAREHOUSE/context].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("selection").required(true).args(["case", "sql"])))]
+pub struct ExportArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE")]
+    pub warehouse: PathBuf,
+    /// Export the footage of this case (files whose `case_ids` include it).
+    #[arg(long, value_name = "ID")]
+    pub case: Option<String>,
+    /// Export the files whose paths this query returns (a text column `path`).
+    #[arg(long, value_name = "QUERY")]
+    pub sql: Option<String>,
+    /// Destination folder: new or empty. Nothing is written outside it.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    /// The leader who approved the copy (第二十三条).
+    #[arg(long, value_name = "NAME")]
+    pub approved_by: String,
+    /// Why the copy is made; goes into the note and the exports table.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Include footage of confidential cases (第二十四条); refused without it.
+    #[arg(long)]
+    pub include_confidential: bool,
+    /// Context tables [default: WAREHOUSE/context].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// Configuration file (time zone of the note).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutFormat {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct QueryArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE", required_unless_present = "list")]
+    pub warehouse: Option<PathBuf>,
+    /// SQL to run (several statements may be separated by ';': the last one's rows are printed).
+    #[arg(value_name = "SQL", conflicts_with_all = ["file", "name"], allow_hyphen_values = true)]
+    pub sql: Option<String>,
+    /// Read the SQL from a file.
+    #[arg(long, short = 'f', value_name = "FILE", conflicts_with = "name")]
+    pub file: Option<PathBuf>,
+    /// Run a named analysis (see --list).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A parameter of the named analysis, as key=value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutFormat,
+    /// Write the result to this file instead of stdout (required for parquet).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Folder of context tables [default: WAREHOUSE/context].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// List the named analyses with purpose, article and parameters.
+    #[arg(long)]
+    pub list: bool,
+    /// Configuration file (for the time zone of context times).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print to stderr how long opening the warehouse, running the SQL and writing the rows
+    /// took (milliseconds).
+    #[arg(long)]
+    pub timing: bool,
+    /// A DataFusion setting, as key=value (repeatable), applied before the warehouse is opened,
+    /// e.g. --set datafusion.execution.parquet.pushdown_filters=true.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+    /// Run the SQL this many times in the one process, writing its rows each time (for
+    /// benchmarking: with --timing each run's time, writing included, is printed).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SampleArgs {
+    /// Folder to write the tree into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of recorders.
+    #[arg(long, default_value_t = 4)]
+    pub devices: u32,
+    /// Hours of recording per recorder.
+    #[arg(long, default_value_t = 1.0)]
+    pub hours: f64,
+    /// Seed: the same seed gives the same tree.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Segment length in seconds (a session's last segment is shorter).
+    #[arg(long, default_value_t = 300)]
+    pub segment_seconds: u32,
+    /// Video bitrate in kbit/s (sets the file size).
+    #[arg(long, default_value_t = 4000)]
+    pub bitrate_kbps: u32,
+    #[arg(long, default_value_t = 1920)]
+    pub width: u32,
+    #[arg(long, default_value_t = 1080)]
+    pub height: u32,
+    #[arg(long, default_value_t = 25)]
+    pub fps: u32,
+    /// Fixed session length in seconds [default: drawn between 10 and 40 minutes].
+    #[arg(long)]
+    pub session_seconds: Option<u32>,
+    /// Also write context tables for the tree into this folder (outside --out): ingest_log.csv
+    /// (each segment uploaded an hour after it ends) and media_notes.csv (described a day
+    /// later), so that a scan with --context DIR judges the deadlines on realistic data.
+    #[arg(long, value_name = "DIR")]
+    pub context_out: Option<PathBuf>,
+    /// Write the payload as a hole (sparse files): full-size, structurally complete recordings
+    /// that take almost no disk, for benchmarks at realistic sizes.
+    #[arg(long)]
+    pub sparse: bool,
+}

@@ -1,0 +1,255 @@
+//! `recaudit scan`: the scan's plan from its arguments, the progress bar, the run summary and
+//! the exit code (`--fail-on`).
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::{IoArg, ScanArgs};
+use super::human_bytes;
+use crate::config::Config;
+use crate::exit_codes;
+use crate::read::{IoMode, ReadOptions};
+use crate::rules::Severity;
+use crate::scan::{self, Progress, RunSummary, ScanError, ScanPlan, VerifyPlan};
+use crate::walk::WalkOptions;
+
+fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
+    let config = match &a.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    config.zone()?;
+    crate::pathinfo::PathPatterns::new(&config.path_patterns, config.zone()?)?;
+    let threads = super::threads_or_cpus(a.threads);
+    if threads == 0 {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    let io = match a.io {
+        IoArg::Parallel => IoMode::Parallel,
+        IoArg::Sequential => IoMode::Sequential,
+    };
+    let read = ReadOptions {
+        mmap_min_bytes: config.scan.mmap_min_bytes,
+        chunk_bytes: config.scan.chunk_bytes.clamp(4096, 64 << 20),
+        use_mmap: !a.no_mmap && io == IoMode::Parallel,
+        parallel_hash: true,
+    };
+    // Absolute roots, so that paths in the catalog mean the same thing from any working folder.
+    let roots = a
+        .roots
+        .iter()
+        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+        .collect();
+    Ok(ScanPlan {
+        roots,
+        warehouse: a.warehouse.clone(),
+        config,
+        threads,
+        io,
+        read,
+        walk: WalkOptions {
+            follow_symlinks: a.follow_symlinks,
+            allow_empty_root: a.allow_empty_root,
+        },
+        verify: if a.verify {
+            VerifyPlan::All
+        } else {
+            a.verify_budget.unwrap_or_default()
+        },
+        context: a.context.clone(),
+    })
+}
+
+/// Progress on stderr. Workers only add to atomic counters; the bar is redrawn from them every
+/// 64 MiB or 64 files, so the hot read loop never takes the bar's lock.
+struct Bar {
+    bar: ProgressBar,
+    show: bool,
+    files: AtomicU64,
+    bytes: AtomicU64,
+    total_files: AtomicU64,
+}
+
+impl Bar {
+    fn redraw(&self) {
+        let done = self.files.load(Ordering::Relaxed);
+        self.bar.set_position(self.bytes.load(Ordering::Relaxed));
+        self.bar.set_message(format!(
+            "{done}/{} files",
+            self.total_files.load(Ordering::Relaxed)
+        ));
+    }
+}
+
+impl Progress for Bar {
+    fn walked(&self, files: u64, bytes: u64) {
+        self.total_files.store(files, Ordering::Relaxed);
+        if self.show {
+            self.bar.set_length(bytes);
+            self.redraw();
+        }
+    }
+    fn bytes(&self, n: u64) {
+        let before = self.bytes.fetch_add(n, Ordering::Relaxed);
+        if self.show && (before >> 26) != ((before + n) >> 26) {
+            self.redraw();
+        }
+    }
+    fn file_done(&self) {
+        let done = self.files.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.show
+            && (done.is_multiple_of(64) || done == self.total_files.load(Ordering::Relaxed))
+        {
+            self.redraw();
+        }
+    }
+    fn analysing(&self) {
+        self.bar.set_message("building sessions and findings");
+    }
+    fn committing(&self) {
+        self.bar.set_message("writing the warehouse");
+    }
+}
+
+pub(super) fn run(a: ScanArgs) -> i32 {
+    let plan = match scan_plan(&a) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("recaudit scan: {e:#}");
+            return exit_codes::USAGE;
+        }
+    };
+    let show = !a.quiet && std::io::stderr().is_terminal();
+    let bar = ProgressBar::with_draw_target(
+        Some(0),
+        if show {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    if show {
+        bar.enable_steady_tick(Duration::from_millis(200));
+    }
+    let progress = Bar {
+        bar,
+        show,
+        files: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        total_files: AtomicU64::new(0),
+    };
+    let result = scan::run_scan(&plan, &progress);
+    progress.bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+            } else {
+                print_summary(&s);
+            }
+            if let Some(level) = a.fail_on {
+                let worst = s
+                    .findings
+                    .iter()
+                    .filter_map(|f| Severity::parse(&f.severity))
+                    .max();
+                if worst.is_some_and(|w| w >= level.severity()) {
+                    eprintln!(
+                        "recaudit scan: findings at or above '{}' (--fail-on): exit 1",
+                        level.severity().name()
+                    );
+                    return exit_codes::FINDINGS;
+                }
+            }
+            exit_codes::OK
+        }
+        Err(e) => {
+            eprintln!("recaudit scan: {e}");
+            eprintln!(
+                "recaudit scan: nothing was committed; the warehouse is as it was before this run"
+            );
+            match e {
+                ScanError::Config(_) | ScanError::Context(_) => exit_codes::USAGE,
+                _ => exit_codes::RUN_FAILED,
+            }
+        }
+    }
+}
+
+fn print_summary(s: &RunSummary) {
+    let r = &s.run;
+    let rate = if r.elapsed_s > 0.0 {
+        r.hashed_bytes as f64 / r.elapsed_s
+    } else {
+        0.0
+    };
+    println!(
+        "recaudit scan: run {} committed to {}",
+        r.run_id,
+        s.warehouse.display()
+    );
+    println!(
+        "  files   {:>10}  ok {}, corrupt {}, truncated {}, unreadable {}, unsupported {}",
+        r.files,
+        r.files_ok,
+        r.files_corrupt,
+        r.files_truncated,
+        r.files_unreadable,
+        r.files_unsupported
+    );
+    println!(
+        "  bytes   {:>10}  {} hashed in {:.2} s ({}/s, {} threads, {} I/O)",
+        human_bytes(r.bytes as f64),
+        human_bytes(r.hashed_bytes as f64),
+        r.elapsed_s,
+        human_bytes(rate),
+        r.threads,
+        r.io_mode
+    );
+    println!(
+        "  custody  {:>9}  carried unread {}, new {}, verified {}, modified {}, metadata changed {}, deleted {}, moved {}, restored {}",
+        r.mode,
+        r.files_carried,
+        r.files_new,
+        r.files_verified,
+        r.files_modified,
+        r.files_metadata_changed,
+        r.files_deleted,
+        r.files_moved,
+        r.files_restored
+    );
+    println!(
+        "  sessions {:>9}  findings: high {}, warn {}, info {}",
+        r.sessions, r.findings_high, r.findings_warn, r.findings_info
+    );
+    let mut kinds: std::collections::BTreeMap<(&str, &str), usize> =
+        std::collections::BTreeMap::new();
+    for f in &s.findings {
+        *kinds
+            .entry((f.kind.as_str(), f.article.as_str()))
+            .or_insert(0) += 1;
+    }
+    for ((k, art), n) in kinds {
+        println!("           {n:>6} {k} ({art})");
+    }
+    if r.files_changed_during_read > 0 {
+        println!(
+            "  changed while read: {} (see files.changed_during_read)",
+            r.files_changed_during_read
+        );
+    }
+    println!(
+        "  tables  {}/{{files,streams,sessions,findings,runs,custody_events}}/*.parquet",
+        s.warehouse.display()
+    );
+    if !s.findings.is_empty() {
+        println!("  details: recaudit findings {}", s.warehouse.display());
+    }
+}

@@ -1,0 +1,152 @@
+//! Analyse: over every fact of the catalogue (read and carried), rebuild the recording
+//! sessions, compute each file's obligations (case links, deadlines, retention) and custody
+//! dates, and run the rules ([`crate::analyse`], [`crate::rules`], which do no I/O). The
+//! per-run `files` columns are written on one thread, carried `streams` rows filtered on
+//! another, while the rules run on the worker pool.
+
+use std::collections::HashMap;
+
+use super::carry::{self, Carried};
+use super::custody::Custody;
+use super::read::Read;
+use super::setup::Run;
+use super::{FILES_STAGED, ScanError, Tally};
+use crate::analyse;
+use crate::catalog::FileFacts;
+use crate::obligations;
+use crate::rules::Env;
+use crate::sessions;
+use crate::store::prior::{Prior, PriorFile};
+use crate::store::tables::{Derived, FindingRow, SessionRow};
+use crate::store::{self, warehouse::Staging};
+
+/// What the analyse stage hands on to the commit.
+pub(super) struct Analysed {
+    pub sessions: Vec<SessionRow>,
+    pub findings: Vec<FindingRow>,
+    pub tally: Tally,
+}
+
+pub(super) fn analyse(
+    run: &Run,
+    prior: &Prior,
+    read: Read,
+    carried: &Carried,
+    custody: &Custody,
+    staging: &mut Staging,
+) -> Result<Analysed, ScanError> {
+    let rules = &run.plan.config.rules;
+    let facts = read.facts;
+    let sess = sessions::build(&facts, rules.session_pause_s);
+    let obligations =
+        obligations::compute(&facts, &run.context, run.tz, rules.birth_time_is_upload);
+    let mut derived = analyse::derived(&sess, &obligations, &run.context);
+    custody_dates(
+        run,
+        prior,
+        &facts,
+        read.read_rows,
+        carried,
+        custody,
+        &mut derived,
+    );
+    run.phase("obligations and per-run columns");
+    let env = Env {
+        context: &run.context,
+        obligations: &obligations,
+        offences: &custody.offences,
+    };
+    let streams = carry::link_streams(prior, carried, staging)?;
+    let (rules_out, written) = std::thread::scope(|scope| {
+        let fill = scope.spawn(|| {
+            let r = write_files(run, prior, carried, &derived, read.read_rows, staging);
+            run.phase("files and streams written");
+            r
+        });
+        let streams = scope.spawn(|| streams.map_or(Ok(()), |s| s.write(carried)));
+        let out = run.pool.install(|| {
+            analyse::analyse_sessions(&facts, &sess, rules, run.tz, &run.id, run.started, &env)
+        });
+        let filled = fill.join().map_err(|_| ScanError::WriterPanicked);
+        let streamed = streams.join().map_err(|_| ScanError::WriterPanicked);
+        (out, filled.and_then(|f| f).and(streamed.and_then(|s| s)))
+    });
+    written?;
+    drop(facts);
+    run.phase("sessions, rules and per-run columns of files");
+    let (sessions, findings) = rules_out;
+    Ok(Analysed {
+        sessions,
+        findings,
+        tally: read.tally,
+    })
+}
+
+/// Custody dates of every file: first seen (a moved file keeps its original's), last seen,
+/// last verified. Rows `..read_rows` were read this run.
+fn custody_dates(
+    run: &Run,
+    prior: &Prior,
+    facts: &[FileFacts],
+    read_rows: usize,
+    carried: &Carried,
+    custody: &Custody,
+    derived: &mut [Derived],
+) {
+    let moved_from: &HashMap<String, String> = &custody.moved_from;
+    let started = run.started;
+    for (k, f) in facts.iter().enumerate() {
+        let path: &str = &f.path;
+        let prev: Option<&PriorFile> = prior.files.get(path).or_else(|| {
+            moved_from
+                .get(path)
+                .and_then(|p| prior.files.get(p.as_str()))
+        });
+        let d = &mut derived[k];
+        d.first_seen_us = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
+        if k < read_rows {
+            d.last_seen_us = Some(started);
+            d.last_verified_us = f.blake3.as_ref().map(|_| started);
+        } else if carried.out_of_scope.contains(path) {
+            d.last_seen_us = prev.and_then(|p| p.last_seen_us);
+            d.last_verified_us = prev.and_then(|p| p.last_verified_us);
+        } else {
+            d.last_seen_us = Some(started);
+            d.last_verified_us = prev.and_then(|p| p.last_verified_us);
+        }
+    }
+}
+
+/// The final `files` table: the rows read (staged uncompressed by the read stage) and the
+/// carried rows, each with this run's per-run columns.
+fn write_files(
+    run: &Run,
+    prior: &Prior,
+    carried: &Carried,
+    derived: &[Derived],
+    read_rows: usize,
+    staging: &mut Staging,
+) -> Result<(), ScanError> {
+    store::fill_derived(
+        staging,
+        FILES_STAGED,
+        "part-00000.parquet",
+        &run.id,
+        &derived[..read_rows],
+    )?;
+    if carried.rows == 0 {
+        return Ok(());
+    }
+    let schema = store::files_batch(&[])?.schema();
+    let mut w = staging.writer("files", "carried-00000.parquet", schema.clone())?;
+    let mut row = read_rows;
+    carried.batches(&prior.files_parts, "files", &schema, |b| {
+        let n = b.num_rows();
+        let slice: Vec<&Derived> = derived[row..row + n].iter().collect();
+        w.write(&store::with_derived(&b, &run.id, &slice)?)?;
+        row += n;
+        Ok(())
+    })?;
+    w.finish()?;
+    Ok(())
+}

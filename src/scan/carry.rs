@@ -1,0 +1,224 @@
+//! Carry: the rows of files that were not read this run — unchanged since the previous run,
+//! or under a root not scanned now — are taken from the previous snapshot. Only their fact
+//! columns are decoded here (for sessions and rules); the analyse stage rewrites their full
+//! rows with this run's per-run columns.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::{BooleanArray, RecordBatch};
+
+use super::ScanError;
+use super::plan::Tree;
+use super::read::Read;
+use super::setup::Run;
+use crate::custody::Action;
+use crate::store::prior::{self, Prior};
+use crate::store::warehouse::{Staging, TableWriter};
+use crate::store::{self, StoreError};
+
+/// Moves the carried paths out of the walked tree (which is freed here, before the analysis,
+/// where memory peaks) and appends the carried rows' facts to those read.
+pub(super) fn carry<'p>(
+    run: &Run,
+    tree: Tree,
+    prior: &'p Prior,
+    read: &mut Read,
+) -> Result<Carried<'p>, ScanError> {
+    let Tree {
+        entries,
+        mut paths,
+        actions,
+        to_read,
+        ..
+    } = tree;
+    drop(entries);
+    drop(to_read);
+    let mut carry_paths: HashSet<Box<str>> = (0..actions.len())
+        .filter(|&i| actions[i] == Action::Carry)
+        .map(|i| std::mem::take(&mut paths[i]).into_boxed_str())
+        .collect();
+    drop(paths);
+    drop(actions);
+    let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
+    let out_of_scope: HashSet<&str> = prior
+        .files
+        .iter()
+        .filter(|(_, p)| !in_scope(&p.root))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    carry_paths.extend(out_of_scope.iter().map(|p| Box::from(*p)));
+    let mut carried = Carried {
+        paths: carry_paths,
+        out_of_scope,
+        rows: 0,
+    };
+    let first = read.facts.len();
+    carried.batches_of(
+        &prior.files_parts,
+        "files",
+        None,
+        Some(prior::FACT_COLUMNS),
+        |b| {
+            let first = read.facts.len();
+            for mut f in prior::facts_from_batch(&b, first) {
+                read.interner.facts(&mut f);
+                read.tally.add_fact(&f);
+                read.facts.push(f);
+            }
+            Ok(())
+        },
+    )?;
+    carried.rows = read.facts.len() - first;
+    Ok(carried)
+}
+
+/// The rows carried over unread: unchanged files, and files under roots not scanned now.
+pub(super) struct Carried<'p> {
+    /// Paths whose previous rows are carried.
+    paths: HashSet<Box<str>>,
+    /// Paths of the previous catalogue under roots not scanned this run (kept as they were).
+    pub out_of_scope: HashSet<&'p str>,
+    /// How many `files` rows were carried (they follow the rows read).
+    pub rows: usize,
+}
+
+/// A previous `streams` file with at least this many rows, all carried, is linked rather than
+/// rewritten.
+const LINK_MIN_ROWS: usize = 10_000;
+
+/// The carried files' `streams` rows still to be written: the previous files that hold some
+/// carried rows among others, and the writer of the one file they are filtered into.
+pub(super) struct StreamsToRewrite {
+    parts: Vec<PathBuf>,
+    writer: TableWriter,
+}
+
+impl StreamsToRewrite {
+    /// Filters the carried rows into the new file (run on its own thread beside the rules).
+    pub fn write(mut self, carried: &Carried) -> Result<(), ScanError> {
+        let schema = store::streams_batch(&[])?.schema();
+        carried.batches(&self.parts, "streams", &schema, |b| {
+            self.writer.write(&b)?;
+            Ok(())
+        })?;
+        self.writer.finish()?;
+        Ok(())
+    }
+}
+
+/// Streams of carried files: a previous Parquet file whose rows are all carried and that is
+/// big enough is linked as it is (its rows keep the run that read them); the rest are left to
+/// [`StreamsToRewrite`], which filters them into one file, so small files do not pile up night
+/// after night.
+pub(super) fn link_streams(
+    prior: &Prior,
+    carried: &Carried,
+    staging: &mut Staging,
+) -> Result<Option<StreamsToRewrite>, ScanError> {
+    let link_min_rows = std::env::var("RECAUDIT_TEST_LINK_MIN_ROWS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(LINK_MIN_ROWS)
+        .max(1);
+    let mut relink = Vec::new();
+    let mut rewrite = Vec::new();
+    if carried.rows > 0 {
+        for part in &prior.streams_parts {
+            match carried.all_carried(part)? {
+                Some(n) if n >= link_min_rows => relink.push(part.clone()),
+                Some(0) => {}
+                _ => rewrite.push(part.clone()),
+            }
+        }
+    }
+    for (k, part) in relink.iter().enumerate() {
+        let to = staging.path_of("streams", &format!("carried-{k:05}.parquet"));
+        if std::fs::hard_link(part, &to).is_err() {
+            std::fs::copy(part, &to).map_err(|source| StoreError::Io {
+                path: to.clone(),
+                source,
+            })?;
+        }
+    }
+    if rewrite.is_empty() {
+        return Ok(None);
+    }
+    let schema = store::streams_batch(&[])?.schema();
+    let writer = staging.writer("streams", "carried-rewritten.parquet", schema)?;
+    Ok(Some(StreamsToRewrite {
+        parts: rewrite,
+        writer,
+    }))
+}
+
+impl Carried<'_> {
+    /// `Some(rows)` when every row of the Parquet file `part` belongs to a carried path.
+    pub fn all_carried(&self, part: &Path) -> Result<Option<usize>, ScanError> {
+        let mut n = 0;
+        for b in store::parquet_reader(part, 8192, Some(&["path"]))? {
+            let b = b.map_err(|source| StoreError::Arrow {
+                table: "streams",
+                source,
+            })?;
+            let paths = prior::Cols(&b).text("path");
+            if (0..b.num_rows()).any(|i| paths.get(i).is_none_or(|p| !self.paths.contains(p))) {
+                return Ok(None);
+            }
+            n += b.num_rows();
+        }
+        Ok(Some(n))
+    }
+
+    /// The previous snapshot's batches of `table`, cut down to the carried paths and brought to
+    /// this version's schema.
+    pub fn batches(
+        &self,
+        parts: &[PathBuf],
+        table: &'static str,
+        schema: &arrow_schema::SchemaRef,
+        each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
+        self.batches_of(parts, table, Some(schema), None, each)
+    }
+
+    /// Like [`Carried::batches`], reading only `columns` (and not conforming to a schema) when
+    /// given.
+    fn batches_of(
+        &self,
+        parts: &[PathBuf],
+        table: &'static str,
+        schema: Option<&arrow_schema::SchemaRef>,
+        columns: Option<&[&str]>,
+        mut each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
+        if self.paths.is_empty() {
+            return Ok(());
+        }
+        for part in parts {
+            for b in store::parquet_reader(part, 8192, columns)? {
+                let b = b.map_err(|source| StoreError::Arrow { table, source })?;
+                let Some(paths) = b
+                    .column_by_name("path")
+                    .and_then(|c| c.as_string_opt::<i32>())
+                else {
+                    continue;
+                };
+                let keep: BooleanArray = paths
+                    .iter()
+                    .map(|p| Some(p.is_some_and(|p| self.paths.contains(p))))
+                    .collect();
+                let b = arrow_select::filter::filter_record_batch(&b, &keep)
+                    .map_err(|source| StoreError::Arrow { table, source })?;
+                if b.num_rows() > 0 {
+                    match schema {
+                        Some(schema) => each(store::conform(&b, table, schema)?)?,
+                        None => each(b)?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Custody: what this run read, held against the previous catalogue, becomes the run's
+//! `custody_events` (new, verified, modified, metadata_changed, deleted, moved, restored;
+//! [`crate::custody`] decides which). Events stream to Parquet as they are found; only their
+//! counts, the offences and the moves stay in memory (a first scan has a `new` event per file).
+
+use std::collections::{HashMap, HashSet};
+
+use super::plan::Tree;
+use super::setup::Run;
+use super::{BATCH_FILES, ScanError};
+use crate::catalog::FileFacts;
+use crate::custody::{self, Action, Reason, Seen};
+use crate::store::prior::Prior;
+use crate::store::tables::CustodyEvent;
+use crate::store::warehouse::{Staging, TableWriter};
+use crate::store::{self};
+
+/// The event kinds, in the order of [`Custody::counts`] (and of the `runs.files_*` columns).
+pub(super) const KINDS: [&str; 7] = [
+    "new",
+    "verified",
+    "modified",
+    "metadata_changed",
+    "deleted",
+    "moved",
+    "restored",
+];
+
+/// What the custody stage hands on.
+pub(super) struct Custody {
+    /// Events of this run per kind, in the order of [`KINDS`].
+    pub counts: [i64; 7],
+    /// Every `modified` and `deleted` event ever recorded, this run's included.
+    pub offences: Vec<CustodyEvent>,
+    /// A moved file's new path -> its previous path.
+    pub moved_from: HashMap<String, String>,
+}
+
+pub(super) fn record(
+    run: &Run,
+    tree: &Tree,
+    facts: &[FileFacts],
+    prior: &Prior,
+    staging: &mut Staging,
+) -> Result<Custody, ScanError> {
+    let seen: Vec<Seen> = tree
+        .to_read
+        .iter()
+        .zip(facts)
+        .map(|(&i, f)| Seen {
+            path: &f.path,
+            status: &f.status,
+            reason: match tree.actions[i] {
+                Action::Read(r) => r,
+                Action::Carry => Reason::Verify,
+            },
+            blake3: f.blake3.as_deref(),
+            size_bytes: f.size_bytes,
+            mtime_us: f.mtime_us,
+            device_id: f.device_id.as_deref(),
+        })
+        .collect();
+    let walked: HashSet<&str> = tree.paths.iter().map(String::as_str).collect();
+    let mut out = Custody {
+        counts: [0; 7],
+        offences: prior.offences.clone(),
+        moved_from: HashMap::new(),
+    };
+    staging.carry("custody_events")?;
+    let mut sink = EventSink {
+        file: format!("run-{}.parquet", run.id),
+        schema: store::custody_batch(&[])?.schema(),
+        writer: None,
+        chunk: Vec::new(),
+    };
+    custody::events(
+        &run.id,
+        run.started,
+        &seen,
+        &walked,
+        &run.roots,
+        prior,
+        |e| {
+            if let Some(k) = KINDS.iter().position(|x| *x == e.event) {
+                out.counts[k] += 1;
+            }
+            if e.event == "modified" || e.event == "deleted" {
+                out.offences.push(e.clone());
+            }
+            if e.event == "moved"
+                && let Some(p) = &e.previous_path
+            {
+                out.moved_from.insert(e.path.clone(), p.clone());
+            }
+            sink.push(e, staging)
+        },
+    )?;
+    sink.finish(staging)?;
+    Ok(out)
+}
+
+/// This run's `custody_events` file, written a chunk at a time and created only when the run
+/// has an event.
+struct EventSink {
+    file: String,
+    schema: arrow_schema::SchemaRef,
+    writer: Option<TableWriter>,
+    chunk: Vec<CustodyEvent>,
+}
+
+impl EventSink {
+    fn push(&mut self, e: CustodyEvent, staging: &mut Staging) -> Result<(), ScanError> {
+        self.chunk.push(e);
+        if self.chunk.len() >= BATCH_FILES * 4 {
+            self.flush(staging)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, staging: &mut Staging) -> Result<(), ScanError> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        if self.writer.is_none() {
+            let w = staging.writer("custody_events", &self.file, self.schema.clone())?;
+            self.writer = Some(w);
+        }
+        if let Some(w) = self.writer.as_mut() {
+            w.write(&store::custody_batch(&self.chunk)?)?;
+        }
+        self.chunk.clear();
+        Ok(())
+    }
+
+    fn finish(mut self, staging: &mut Staging) -> Result<(), ScanError> {
+        self.flush(staging)?;
+        if let Some(w) = self.writer {
+            w.finish()?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,212 @@
+//! The scan: walk the roots, read every file once (hash + parse), turn what was learned into
+//! catalogue rows, judge them, and commit them to the warehouse as one run. A file that fails
+//! becomes a row with its status and error; only problems with the run itself (a missing root,
+//! an unwritable warehouse) stop it.
+//!
+//! [`run_scan`] calls the stages in the order the data flows; each takes what the previous
+//! ones produced and hands on its own result, never reaching into another stage:
+//!
+//! | stage | module | in | out |
+//! |---|---|---|---|
+//! | setup | [`setup`] | the plan | zone, patterns, warehouse, context tables, run id, threads |
+//! | plan | [`plan`] | the previous catalogue | the walked tree and, per entry, read or carry |
+//! | read | [`read`] | entries to read | `files`/`streams` rows (staged), compact facts |
+//! | custody | [`custody`] | facts read, previous catalogue | `custody_events`, their counts |
+//! | carry | [`carry`] | entries to carry | the carried rows' facts, the set of carried paths |
+//! | analyse | [`analyse`] | every fact, context | sessions, findings, per-run `files` columns |
+//! | commit | [`commit`] | all of the above | the `runs` row, the committed snapshot |
+
+mod analyse;
+mod carry;
+mod commit;
+mod custody;
+mod plan;
+mod read;
+mod row;
+mod setup;
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::catalog::FileFacts;
+use crate::config::{Config, ConfigError};
+use crate::read::{IoMode, ReadOptions};
+use crate::store::StoreError;
+use crate::store::tables::{FileRow, FindingRow, RunRow};
+use crate::walk::{WalkError, WalkOptions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Walk(#[from] WalkError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("the Parquet writer thread panicked")]
+    WriterPanicked,
+    #[error("context tables: {0}")]
+    Context(#[from] crate::context::ContextError),
+    #[error("cannot start {0} worker threads: {1}")]
+    Threads(usize, String),
+}
+
+/// Everything a scan needs, already validated by the command line layer.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    pub roots: Vec<PathBuf>,
+    pub warehouse: PathBuf,
+    pub config: Config,
+    pub threads: usize,
+    pub io: IoMode,
+    pub read: ReadOptions,
+    pub walk: WalkOptions,
+    /// How much of the unchanged tree to re-hash.
+    pub verify: VerifyPlan,
+    /// Context tables (cases, ingest log, notes, calendar); default `WAREHOUSE/context`.
+    pub context: Option<PathBuf>,
+}
+
+/// `--verify` and `--verify-budget` as given.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum VerifyPlan {
+    #[default]
+    None,
+    All,
+    Bytes(u64),
+    Percent(f64),
+}
+
+/// Told what the scan is doing; the CLI shows it, tests ignore it.
+pub trait Progress: Sync {
+    fn walked(&self, _files: u64, _bytes: u64) {}
+    fn bytes(&self, _n: u64) {}
+    fn file_done(&self) {}
+    fn analysing(&self) {}
+    fn committing(&self) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run: RunRow,
+    pub warehouse: PathBuf,
+    pub snapshot: PathBuf,
+    #[serde(skip)]
+    pub findings: Vec<FindingRow>,
+}
+
+/// Runs one scan: the stages in data-flow order (see the module's table).
+pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, ScanError> {
+    let run = setup::Run::start(plan)?;
+    let prior = crate::store::prior::Prior::load(run.wh.current().as_deref())?;
+    run.phase("previous catalogue");
+    let tree = plan::walk_and_compare(&run, &prior);
+    run.phase("walk");
+    progress.walked(tree.to_read.len() as u64, tree.bytes_to_read());
+    let mut staging = run.wh.stage(&run.id)?;
+    staging.expect_rows(tree.entries.len() + prior.files.len());
+    let mut read = read::read_files(&run, &tree, &mut staging, progress)?;
+    run.phase("read, hash, parse and write files/streams");
+    let custody = custody::record(&run, &tree, &read.facts, &prior, &mut staging)?;
+    let mode = tree.mode;
+    let carried = carry::carry(&run, tree, &prior, &mut read)?;
+    run.phase("previous catalogue rows carried");
+    progress.analysing();
+    let analysed = analyse::analyse(&run, &prior, read, &carried, &custody, &mut staging)?;
+    progress.committing();
+    let carried_rows = carried.rows;
+    drop(carried);
+    commit::commit(run, staging, analysed, &custody, carried_rows, mode)
+}
+
+/// Per-status counts for the run row, gathered batch by batch.
+#[derive(Default)]
+struct Tally {
+    files: i64,
+    bytes: i64,
+    hashed_bytes: i64,
+    changed: i64,
+    by_status: [i64; 5],
+}
+
+impl Tally {
+    fn add(&mut self, f: &FileRow) {
+        self.files += 1;
+        self.bytes += f.size_bytes;
+        if f.blake3.is_some() {
+            self.hashed_bytes += f.size_bytes;
+        }
+        self.changed += i64::from(f.changed_during_read);
+        if let Some(i) = STATUSES.iter().position(|s| *s == f.status) {
+            self.by_status[i] += 1;
+        }
+    }
+    fn add_fact(&mut self, f: &FileFacts) {
+        self.files += 1;
+        self.bytes += f.size_bytes;
+        if let Some(i) = STATUSES.iter().position(|s| **s == *f.status) {
+            self.by_status[i] += 1;
+        }
+    }
+    fn count(&self, status: &str) -> i64 {
+        STATUSES
+            .iter()
+            .position(|s| *s == status)
+            .map_or(0, |i| self.by_status[i])
+    }
+}
+
+pub const STATUSES: [&str; 5] = ["ok", "corrupt", "truncated", "unreadable", "unsupported"];
+
+/// Files read and written per batch (one Parquet row group).
+const BATCH_FILES: usize = 4096;
+
+/// The staged, uncompressed `files` table before the per-run columns are filled in.
+const FILES_STAGED: &str = "staged.parquet.part";
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or
+    // truncates, and we stop at the first NUL or the end.
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if r != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// A path as text without losing bytes: invalid UTF-8 bytes become `\xNN` (the exact bytes are
+/// in `path_bytes`).
+pub fn display_path(p: &Path) -> String {
+    let bytes = p.as_os_str().as_bytes();
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            let mut out = String::new();
+            for chunk in bytes.utf8_chunks() {
+                out.push_str(chunk.valid());
+                for b in chunk.invalid() {
+                    out.push_str(&format!("\\x{b:02X}"));
+                }
+            }
+            out
+        }
+    }
+}
+
+pub fn io_name(io: IoMode) -> &'static str {
+    match io {
+        IoMode::Parallel => "parallel",
+        IoMode::Sequential => "sequential",
+    }
+}

@@ -1,0 +1,115 @@
+//! Read: every entry to read is opened once, its bytes fed to the hasher and the container
+//! parser together ([`crate::read`]), and turned into its `files` row, its `streams` rows and
+//! the compact facts that sessions and rules use. Batches are read in parallel and encoded to
+//! Parquet on a writer thread while the next batch is read.
+
+use rayon::prelude::*;
+
+use super::plan::Tree;
+use super::row::RowMaker;
+use super::setup::Run;
+use super::{BATCH_FILES, FILES_STAGED, Progress, ScanError, Tally};
+use crate::catalog::{FileFacts, Interner};
+use crate::read::IoMode;
+use crate::store::tables::{FileRow, StreamRow};
+use crate::store::{self, warehouse::Staging};
+
+thread_local! {
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What the read stage hands on: the facts of every file read (row `i` of the staged `files`
+/// is fact `i`), and the run's counts so far. The carry stage appends the carried files'
+/// facts after them.
+pub(super) struct Read {
+    pub facts: Vec<FileFacts>,
+    pub read_rows: usize,
+    pub tally: Tally,
+    pub interner: Interner,
+}
+
+pub(super) fn read_files(
+    run: &Run,
+    tree: &Tree,
+    staging: &mut Staging,
+    progress: &dyn Progress,
+) -> Result<Read, ScanError> {
+    let plan = run.plan;
+    let maker = RowMaker {
+        plan,
+        patterns: &run.patterns,
+        tz: run.tz,
+        run_id: &run.id,
+        progress,
+    };
+    // `files` is staged uncompressed: the analyse stage rewrites it with each file's per-run
+    // columns (and compresses it then) once sessions and obligations are known.
+    let files_schema = store::files_batch(&[])?.schema();
+    let streams_schema = store::streams_batch(&[])?.schema();
+    let mut files_w = staging.writer_with("files", FILES_STAGED, files_schema, false)?;
+    let mut streams_w = staging.writer("streams", "part-00000.parquet", streams_schema)?;
+    let mut out = Read {
+        facts: Vec::with_capacity(tree.entries.len()),
+        read_rows: 0,
+        tally: Tally::default(),
+        interner: Interner::default(),
+    };
+    let mut buf = Vec::new();
+    // The channel holds one batch, so at most three are ever in memory: the one being read,
+    // the one waiting, the one being encoded.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<FileRow>, Vec<StreamRow>)>(1);
+    let written: Result<(), ScanError> = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(), ScanError> {
+            for (files, streams) in rx {
+                files_w.write(&store::files_batch(&files)?)?;
+                streams_w.write(&store::streams_batch(&streams)?)?;
+            }
+            files_w.finish()?;
+            streams_w.finish()?;
+            Ok(())
+        });
+        for batch in tree.to_read.chunks(BATCH_FILES) {
+            // The compact facts for sessions and rules are taken in the workers too.
+            let with_facts = |(f, s): (FileRow, Vec<StreamRow>)| {
+                let facts = FileFacts::from_row(0, &f);
+                (f, s, facts)
+            };
+            let results: Vec<(FileRow, Vec<StreamRow>, FileFacts)> = match plan.io {
+                // One read buffer per worker thread for the whole run.
+                IoMode::Parallel => run.pool.install(|| {
+                    batch
+                        .par_iter()
+                        .map(|&i| {
+                            let e = &tree.entries[i];
+                            with_facts(READ_BUF.with_borrow_mut(|b| maker.make(e, b)))
+                        })
+                        .collect()
+                }),
+                IoMode::Sequential => batch
+                    .iter()
+                    .map(|&i| with_facts(maker.make(&tree.entries[i], &mut buf)))
+                    .collect(),
+            };
+            let mut files = Vec::with_capacity(results.len());
+            let mut streams = Vec::new();
+            for (f, s, mut fact) in results {
+                out.tally.add(&f);
+                fact.row = out.facts.len();
+                out.interner.facts(&mut fact);
+                out.facts.push(fact);
+                files.push(f);
+                streams.extend(s);
+            }
+            if tx.send((files, streams)).is_err() {
+                break; // the writer failed; its error is reported below
+            }
+        }
+        drop(tx);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(ScanError::WriterPanicked))
+    });
+    written?;
+    out.read_rows = out.facts.len();
+    Ok(out)
+}

@@ -1,0 +1,95 @@
+//! Setup: what every later stage of a run shares, validated before anything is read — the time
+//! zone and path patterns, the roots (each must exist and, unless allowed, hold something), the
+//! warehouse, the context tables, the run's id and start time, and the worker threads.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::{ScanError, ScanPlan, display_path, now_us};
+use crate::context::{self, Typed};
+use crate::pathinfo::PathPatterns;
+use crate::store::warehouse::Warehouse;
+use crate::walk;
+
+pub(super) struct Run<'a> {
+    pub plan: &'a ScanPlan,
+    pub id: String,
+    /// When the run started (microseconds since the epoch): the time of its custody events.
+    pub started: i64,
+    pub clock: Instant,
+    pub tz: chrono_tz::Tz,
+    pub patterns: PathPatterns,
+    pub wh: Warehouse,
+    /// The roots as text, as they appear in `files.root`.
+    pub roots: Vec<String>,
+    pub context_dir: Option<PathBuf>,
+    pub context: Typed,
+    pub pool: rayon::ThreadPool,
+    /// `RECAUDIT_TIMINGS`: print each stage's end, with memory, on stderr.
+    timings: bool,
+}
+
+impl<'a> Run<'a> {
+    pub fn start(plan: &'a ScanPlan) -> Result<Run<'a>, ScanError> {
+        let started = now_us();
+        let clock = Instant::now();
+        let tz = plan.config.zone()?;
+        let patterns = PathPatterns::new(&plan.config.path_patterns, tz)?;
+        walk::check_roots(&plan.roots, &plan.walk)?;
+        let wh = Warehouse::open(&plan.warehouse)?;
+        let context_dir = plan
+            .context
+            .clone()
+            .or_else(|| Some(wh.root().join("context")).filter(|d| d.is_dir()));
+        let mut context = context::load_typed(context_dir.as_deref(), tz)?;
+        let roots: Vec<String> = plan.roots.iter().map(|r| display_path(r)).collect();
+        context.anchor(&roots);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(plan.threads)
+            .build()
+            .map_err(|e| ScanError::Threads(plan.threads, e.to_string()))?;
+        Ok(Run {
+            plan,
+            id: new_run_id(),
+            started,
+            clock,
+            tz,
+            patterns,
+            wh,
+            roots,
+            context_dir,
+            context,
+            pool,
+            timings: std::env::var_os("RECAUDIT_TIMINGS").is_some(),
+        })
+    }
+
+    /// With `RECAUDIT_TIMINGS` set, says on stderr that a stage is done, when, and the resident
+    /// memory now and at its peak (from the kernel's account of this process).
+    pub fn phase(&self, name: &str) {
+        if !self.timings {
+            return;
+        }
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kib = |key: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .unwrap_or("?")
+                .to_string()
+        };
+        eprintln!(
+            "recaudit: {name} done at {:.3} s (RSS {} KiB, peak {} KiB)",
+            self.clock.elapsed().as_secs_f64(),
+            kib("VmRSS:"),
+            kib("VmHWM:")
+        );
+    }
+}
+
+fn new_run_id() -> String {
+    let now = chrono::Utc::now();
+    let salt = (now.timestamp_subsec_nanos() ^ std::process::id().rotate_left(16)) & 0xffff;
+    format!("{}-{salt:04x}", now.format("%Y%m%dT%H%M%S%.3fZ"))
+}

@@ -1,0 +1,337 @@
+//! `files`: one row per file (or entry that could not be read) found by the walk. The row
+//! type, its Arrow columns in their documented order (README, "Tables"), and the per-run
+//! columns that every run recomputes for read and carried rows alike. A new column: a field on
+//! [`FileRow`], one line in [`files_batch`], one line in the README.
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
+
+use super::{Cols, ts_array};
+use crate::catalog::Sym;
+use crate::store::{StoreError, replace_columns};
+
+/// One row of `files`: a file (or an entry that could not be read) found by the walk.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileRow {
+    pub run_id: String,
+    pub path: String,
+    pub path_bytes: Vec<u8>,
+    pub root: String,
+    pub rel_path: String,
+    pub file_name: String,
+    pub extension: String,
+    pub size_bytes: i64,
+    pub mtime_us: Option<i64>,
+    pub fs_dev: Option<i64>,
+    pub fs_inode: Option<i64>,
+    pub blake3: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+    pub changed_during_read: bool,
+    pub read_method: Option<String>,
+    pub container: Option<String>,
+    pub extension_matches: Option<bool>,
+    pub media_kind: Option<String>,
+    pub major_brand: Option<String>,
+    pub compatible_brands: Option<String>,
+    pub duration_s: Option<f64>,
+    pub creation_time_us: Option<i64>,
+    pub creation_time_raw: Option<String>,
+    pub creation_time_source: Option<String>,
+    pub creation_time_basis: Option<String>,
+    pub encoder: Option<String>,
+    pub software: Option<String>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub handler_names: Option<String>,
+    pub compressor_names: Option<String>,
+    pub gps_lat: Option<f64>,
+    pub gps_lon: Option<f64>,
+    pub gps_alt: Option<f64>,
+    pub top_level_layout: Option<String>,
+    pub fragmented: Option<bool>,
+    pub fragment_count: Option<i32>,
+    pub fragment_jump_s: Option<f64>,
+    pub fragment_jump_at_s: Option<f64>,
+    pub ts_pcr_jump_s: Option<f64>,
+    pub ts_pcr_jump_at_s: Option<f64>,
+    pub ts_continuity_errors: Option<i32>,
+    pub stream_count: Option<i32>,
+    pub video_codec: Option<String>,
+    pub video_profile: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub frame_rate: Option<f64>,
+    pub video_sample_count: Option<i64>,
+    pub audio_codec: Option<String>,
+    pub audio_sample_rate: Option<i32>,
+    pub audio_channels: Option<i32>,
+    pub max_jump_s: Option<f64>,
+    pub max_jump_at_s: Option<f64>,
+    pub max_jump_stream: Option<i32>,
+    pub edit_list_entries: Option<i32>,
+    pub sample_descriptions_max: Option<i32>,
+    pub parameter_sets_max: Option<i32>,
+    pub notes: Option<String>,
+    pub device_id: Option<String>,
+    pub officer_id: Option<String>,
+    pub unit: Option<String>,
+    pub name_time_us: Option<i64>,
+    pub name_time_raw: Option<String>,
+    pub segment_seq: Option<i32>,
+    pub path_pattern: Option<String>,
+    pub session_id: Option<String>,
+    /// File-system birth time where the file system records one (statx).
+    pub birth_time_us: Option<i64>,
+    /// Chain of custody: when this path was first catalogued, last seen by a run, and last
+    /// re-hashed (see `custody_events`).
+    pub first_seen_us: Option<i64>,
+    pub last_seen_us: Option<i64>,
+    pub last_verified_us: Option<i64>,
+    /// A description sidecar (`<file>.json`): what it says, for the file it describes.
+    pub sidecar_category: Option<String>,
+    pub sidecar_description: Option<String>,
+    pub sidecar_described_at_us: Option<i64>,
+    /// Derived every run from the context tables (see [`Derived`]).
+    pub upload_time_us: Option<i64>,
+    pub upload_time_source: Option<String>,
+    pub described_at_us: Option<i64>,
+    pub description_source: Option<String>,
+    pub case_ids: Option<String>,
+    pub retention_class: Option<String>,
+    pub keep_until_us: Option<i64>,
+}
+
+/// The columns of `files` recomputed for every row on every run, including rows carried from
+/// the previous run without reading the file: they depend on the whole catalog (sessions) or
+/// on context tables the bureau may have changed since (cases, ingest log, notes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Derived {
+    pub session_id: Option<Sym>,
+    pub first_seen_us: Option<i64>,
+    pub last_seen_us: Option<i64>,
+    pub last_verified_us: Option<i64>,
+    pub upload_time_us: Option<i64>,
+    pub upload_time_source: Option<&'static str>,
+    pub described_at_us: Option<i64>,
+    pub description_source: Option<&'static str>,
+    pub case_ids: Option<String>,
+    pub retention_class: Option<&'static str>,
+    pub keep_until_us: Option<i64>,
+}
+
+pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
+    let mut c = Cols::new();
+    c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));
+    c.str("path", rows.iter().map(|r| Some(r.path.as_str())));
+    c.bin(
+        "path_bytes",
+        rows.iter().map(|r| Some(r.path_bytes.as_slice())),
+    );
+    c.str("root", rows.iter().map(|r| Some(r.root.as_str())));
+    c.str("rel_path", rows.iter().map(|r| Some(r.rel_path.as_str())));
+    c.str("file_name", rows.iter().map(|r| Some(r.file_name.as_str())));
+    c.str("extension", rows.iter().map(|r| Some(r.extension.as_str())));
+    c.i64("size_bytes", rows.iter().map(|r| Some(r.size_bytes)));
+    c.ts("mtime", rows.iter().map(|r| r.mtime_us));
+    c.i64("fs_dev", rows.iter().map(|r| r.fs_dev));
+    c.i64("fs_inode", rows.iter().map(|r| r.fs_inode));
+    c.str("blake3", rows.iter().map(|r| r.blake3.as_deref()));
+    c.str("status", rows.iter().map(|r| Some(r.status.as_str())));
+    c.str("error", rows.iter().map(|r| r.error.as_deref()));
+    c.bool(
+        "changed_during_read",
+        rows.iter().map(|r| Some(r.changed_during_read)),
+    );
+    c.str("read_method", rows.iter().map(|r| r.read_method.as_deref()));
+    c.str("container", rows.iter().map(|r| r.container.as_deref()));
+    c.bool(
+        "extension_matches",
+        rows.iter().map(|r| r.extension_matches),
+    );
+    c.str("media_kind", rows.iter().map(|r| r.media_kind.as_deref()));
+    c.str("major_brand", rows.iter().map(|r| r.major_brand.as_deref()));
+    c.str(
+        "compatible_brands",
+        rows.iter().map(|r| r.compatible_brands.as_deref()),
+    );
+    c.f64("duration_s", rows.iter().map(|r| r.duration_s));
+    c.ts("creation_time", rows.iter().map(|r| r.creation_time_us));
+    c.str(
+        "creation_time_raw",
+        rows.iter().map(|r| r.creation_time_raw.as_deref()),
+    );
+    c.str(
+        "creation_time_source",
+        rows.iter().map(|r| r.creation_time_source.as_deref()),
+    );
+    c.str(
+        "creation_time_basis",
+        rows.iter().map(|r| r.creation_time_basis.as_deref()),
+    );
+    c.str("encoder", rows.iter().map(|r| r.encoder.as_deref()));
+    c.str("software", rows.iter().map(|r| r.software.as_deref()));
+    c.str("make", rows.iter().map(|r| r.make.as_deref()));
+    c.str("model", rows.iter().map(|r| r.model.as_deref()));
+    c.str(
+        "handler_names",
+        rows.iter().map(|r| r.handler_names.as_deref()),
+    );
+    c.str(
+        "compressor_names",
+        rows.iter().map(|r| r.compressor_names.as_deref()),
+    );
+    c.f64("gps_lat", rows.iter().map(|r| r.gps_lat));
+    c.f64("gps_lon", rows.iter().map(|r| r.gps_lon));
+    c.f64("gps_alt", rows.iter().map(|r| r.gps_alt));
+    c.str(
+        "top_level_layout",
+        rows.iter().map(|r| r.top_level_layout.as_deref()),
+    );
+    c.bool("fragmented", rows.iter().map(|r| r.fragmented));
+    c.i32("fragment_count", rows.iter().map(|r| r.fragment_count));
+    c.f64("fragment_jump_s", rows.iter().map(|r| r.fragment_jump_s));
+    c.f64(
+        "fragment_jump_at_s",
+        rows.iter().map(|r| r.fragment_jump_at_s),
+    );
+    c.f64("ts_pcr_jump_s", rows.iter().map(|r| r.ts_pcr_jump_s));
+    c.f64("ts_pcr_jump_at_s", rows.iter().map(|r| r.ts_pcr_jump_at_s));
+    c.i32(
+        "ts_continuity_errors",
+        rows.iter().map(|r| r.ts_continuity_errors),
+    );
+    c.i32("stream_count", rows.iter().map(|r| r.stream_count));
+    c.str("video_codec", rows.iter().map(|r| r.video_codec.as_deref()));
+    c.str(
+        "video_profile",
+        rows.iter().map(|r| r.video_profile.as_deref()),
+    );
+    c.i32("width", rows.iter().map(|r| r.width));
+    c.i32("height", rows.iter().map(|r| r.height));
+    c.f64("frame_rate", rows.iter().map(|r| r.frame_rate));
+    c.i64(
+        "video_sample_count",
+        rows.iter().map(|r| r.video_sample_count),
+    );
+    c.str("audio_codec", rows.iter().map(|r| r.audio_codec.as_deref()));
+    c.i32(
+        "audio_sample_rate",
+        rows.iter().map(|r| r.audio_sample_rate),
+    );
+    c.i32("audio_channels", rows.iter().map(|r| r.audio_channels));
+    c.f64("max_jump_s", rows.iter().map(|r| r.max_jump_s));
+    c.f64("max_jump_at_s", rows.iter().map(|r| r.max_jump_at_s));
+    c.i32("max_jump_stream", rows.iter().map(|r| r.max_jump_stream));
+    c.i32(
+        "edit_list_entries",
+        rows.iter().map(|r| r.edit_list_entries),
+    );
+    c.i32(
+        "sample_descriptions_max",
+        rows.iter().map(|r| r.sample_descriptions_max),
+    );
+    c.i32(
+        "parameter_sets_max",
+        rows.iter().map(|r| r.parameter_sets_max),
+    );
+    c.str("notes", rows.iter().map(|r| r.notes.as_deref()));
+    c.str("device_id", rows.iter().map(|r| r.device_id.as_deref()));
+    c.str("officer_id", rows.iter().map(|r| r.officer_id.as_deref()));
+    c.str("unit", rows.iter().map(|r| r.unit.as_deref()));
+    c.ts("name_time", rows.iter().map(|r| r.name_time_us));
+    c.str(
+        "name_time_raw",
+        rows.iter().map(|r| r.name_time_raw.as_deref()),
+    );
+    c.i32("segment_seq", rows.iter().map(|r| r.segment_seq));
+    c.str(
+        "path_pattern",
+        rows.iter().map(|r| r.path_pattern.as_deref()),
+    );
+    c.str("session_id", rows.iter().map(|r| r.session_id.as_deref()));
+    c.ts("birth_time", rows.iter().map(|r| r.birth_time_us));
+    c.ts("first_seen", rows.iter().map(|r| r.first_seen_us));
+    c.ts("last_seen", rows.iter().map(|r| r.last_seen_us));
+    c.ts("last_verified", rows.iter().map(|r| r.last_verified_us));
+    c.str(
+        "sidecar_category",
+        rows.iter().map(|r| r.sidecar_category.as_deref()),
+    );
+    c.str(
+        "sidecar_description",
+        rows.iter().map(|r| r.sidecar_description.as_deref()),
+    );
+    c.ts(
+        "sidecar_described_at",
+        rows.iter().map(|r| r.sidecar_described_at_us),
+    );
+    c.ts("upload_time", rows.iter().map(|r| r.upload_time_us));
+    c.str(
+        "upload_time_source",
+        rows.iter().map(|r| r.upload_time_source.as_deref()),
+    );
+    c.ts("described_at", rows.iter().map(|r| r.described_at_us));
+    c.str(
+        "description_source",
+        rows.iter().map(|r| r.description_source.as_deref()),
+    );
+    c.str("case_ids", rows.iter().map(|r| r.case_ids.as_deref()));
+    c.str(
+        "retention_class",
+        rows.iter().map(|r| r.retention_class.as_deref()),
+    );
+    c.ts("keep_until", rows.iter().map(|r| r.keep_until_us));
+    c.finish("files")
+}
+
+/// Fills the per-run columns of a `files` batch: `run_id` and the [`Derived`] columns, `derived[i]` for row `i`.
+pub fn with_derived(
+    batch: &RecordBatch,
+    run_id: &str,
+    derived: &[&Derived],
+) -> Result<RecordBatch, StoreError> {
+    let n = batch.num_rows();
+    let s = |f: fn(&Derived) -> Option<&str>| -> ArrayRef {
+        Arc::new(derived.iter().map(|d| f(d)).collect::<StringArray>())
+    };
+    replace_columns(
+        batch,
+        "files",
+        vec![
+            (
+                "run_id",
+                Arc::new(std::iter::repeat_n(Some(run_id), n).collect::<StringArray>()),
+            ),
+            (
+                "first_seen",
+                ts_array(derived.iter().map(|d| d.first_seen_us)),
+            ),
+            (
+                "last_seen",
+                ts_array(derived.iter().map(|d| d.last_seen_us)),
+            ),
+            (
+                "last_verified",
+                ts_array(derived.iter().map(|d| d.last_verified_us)),
+            ),
+            ("session_id", s(|d| d.session_id.as_deref())),
+            (
+                "upload_time",
+                ts_array(derived.iter().map(|d| d.upload_time_us)),
+            ),
+            ("upload_time_source", s(|d| d.upload_time_source)),
+            (
+                "described_at",
+                ts_array(derived.iter().map(|d| d.described_at_us)),
+            ),
+            ("description_source", s(|d| d.description_source)),
+            ("case_ids", s(|d| d.case_ids.as_deref())),
+            ("retention_class", s(|d| d.retention_class)),
+            (
+                "keep_until",
+                ts_array(derived.iter().map(|d| d.keep_until_us)),
+            ),
+        ],
+    )
+}

@@ -1,0 +1,168 @@
+//! `findings`: one row per finding, each tied to the article it serves; and reading the table
+//! back into rows for `recaudit findings`.
+use arrow_array::{Array, RecordBatch};
+use serde::Serialize;
+
+use super::Cols;
+use crate::store::{StoreError, read_parquet};
+
+/// One row of `findings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FindingRow {
+    pub run_id: String,
+    pub finding_id: String,
+    pub kind: String,
+    pub severity: String,
+    pub rule_id: String,
+    pub article: String,
+    pub article_gloss: String,
+    pub message: String,
+    pub path: Option<String>,
+    pub session_id: Option<String>,
+    pub device_id: Option<String>,
+    pub officer_id: Option<String>,
+    pub unit: Option<String>,
+    pub at_us: Option<i64>,
+    pub offset_s: Option<f64>,
+    pub magnitude_s: Option<f64>,
+    pub details: String,
+    pub case_id: Option<String>,
+}
+
+pub fn findings_batch(rows: &[FindingRow]) -> Result<RecordBatch, StoreError> {
+    let mut c = Cols::new();
+    c.str(
+        "finding_id",
+        rows.iter().map(|r| Some(r.finding_id.as_str())),
+    );
+    c.str("kind", rows.iter().map(|r| Some(r.kind.as_str())));
+    c.str("severity", rows.iter().map(|r| Some(r.severity.as_str())));
+    c.str("rule_id", rows.iter().map(|r| Some(r.rule_id.as_str())));
+    c.str("article", rows.iter().map(|r| Some(r.article.as_str())));
+    c.str(
+        "article_gloss",
+        rows.iter().map(|r| Some(r.article_gloss.as_str())),
+    );
+    c.str("message", rows.iter().map(|r| Some(r.message.as_str())));
+    c.str("path", rows.iter().map(|r| r.path.as_deref()));
+    c.str("session_id", rows.iter().map(|r| r.session_id.as_deref()));
+    c.str("device_id", rows.iter().map(|r| r.device_id.as_deref()));
+    c.str("officer_id", rows.iter().map(|r| r.officer_id.as_deref()));
+    c.str("unit", rows.iter().map(|r| r.unit.as_deref()));
+    c.ts("at", rows.iter().map(|r| r.at_us));
+    c.f64("offset_s", rows.iter().map(|r| r.offset_s));
+    c.f64("magnitude_s", rows.iter().map(|r| r.magnitude_s));
+    c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));
+    c.str("details", rows.iter().map(|r| Some(r.details.as_str())));
+    c.str("case_id", rows.iter().map(|r| r.case_id.as_deref()));
+    c.finish("findings")
+}
+
+/// Reads the `findings` table of a warehouse back into rows.
+pub fn read_findings(warehouse: &std::path::Path) -> Result<Vec<FindingRow>, StoreError> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, TimestampMicrosecondType};
+    let dir = warehouse.join("findings");
+    let rd = std::fs::read_dir(&dir).map_err(|source| StoreError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut files: Vec<std::path::PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        for b in read_parquet(&f)? {
+            let col = |name: &str| {
+                b.column_by_name(name).ok_or_else(|| StoreError::Invalid {
+                    path: f.clone(),
+                    message: format!("findings table has no column {name}"),
+                })
+            };
+            let s = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
+                let c = col(name)?;
+                let a = c
+                    .as_string_opt::<i32>()
+                    .ok_or_else(|| StoreError::Invalid {
+                        path: f.clone(),
+                        message: format!("column {name} is not text"),
+                    })?;
+                Ok((0..a.len())
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
+                    .collect())
+            };
+            let fl = |name: &str| -> Result<Vec<Option<f64>>, StoreError> {
+                let c = col(name)?;
+                let a = c
+                    .as_primitive_opt::<Float64Type>()
+                    .ok_or_else(|| StoreError::Invalid {
+                        path: f.clone(),
+                        message: format!("column {name} is not a double"),
+                    })?;
+                Ok((0..a.len())
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+                    .collect())
+            };
+            let at = {
+                let c = col("at")?;
+                let a = c
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+                    .ok_or_else(|| StoreError::Invalid {
+                        path: f.clone(),
+                        message: "column at is not a timestamp".into(),
+                    })?;
+                (0..a.len())
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+                    .collect::<Vec<_>>()
+            };
+            let (id, kind, sev, rule, art, gloss, msg, path, sess, dev, off, unit, run, det) = (
+                s("finding_id")?,
+                s("kind")?,
+                s("severity")?,
+                s("rule_id")?,
+                s("article")?,
+                s("article_gloss")?,
+                s("message")?,
+                s("path")?,
+                s("session_id")?,
+                s("device_id")?,
+                s("officer_id")?,
+                s("unit")?,
+                s("run_id")?,
+                s("details")?,
+            );
+            let case = if b.column_by_name("case_id").is_some() {
+                s("case_id")?
+            } else {
+                vec![None; b.num_rows()]
+            };
+            let (offset, mag) = (fl("offset_s")?, fl("magnitude_s")?);
+            for i in 0..b.num_rows() {
+                out.push(FindingRow {
+                    run_id: run[i].clone().unwrap_or_default(),
+                    finding_id: id[i].clone().unwrap_or_default(),
+                    kind: kind[i].clone().unwrap_or_default(),
+                    severity: sev[i].clone().unwrap_or_default(),
+                    rule_id: rule[i].clone().unwrap_or_default(),
+                    article: art[i].clone().unwrap_or_default(),
+                    article_gloss: gloss[i].clone().unwrap_or_default(),
+                    message: msg[i].clone().unwrap_or_default(),
+                    path: path[i].clone(),
+                    session_id: sess[i].clone(),
+                    device_id: dev[i].clone(),
+                    officer_id: off[i].clone(),
+                    unit: unit[i].clone(),
+                    at_us: at[i],
+                    offset_s: offset[i],
+                    magnitude_s: mag[i],
+                    details: det[i].clone().unwrap_or_default(),
+                    case_id: case[i].clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
