@@ -135,27 +135,7 @@ pub fn events<E>(
         path: path.to_string(),
         ..Default::default()
     };
-    let in_scope = |p: &PriorFile| roots.contains(&p.root);
-    // Catalogued files the walk did not find: deleted, unless their bytes turn up elsewhere.
-    let mut missing: Vec<(&String, &PriorFile)> = prior
-        .files
-        .iter()
-        .filter(|(path, p)| in_scope(p) && !walked.contains(path.as_str()))
-        .collect();
-    missing.sort_by(|a, b| a.0.cmp(b.0));
-    let mut missing_by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (k, (_, p)) in missing.iter().enumerate() {
-        if let Some(h) = p.blake3.as_deref() {
-            missing_by_hash.entry(h).or_default().push(k);
-        }
-    }
-    let mut gone_by_hash: HashMap<&str, &str> = HashMap::new();
-    for g in prior.gone.values() {
-        if let Some(h) = g.blake3.as_deref() {
-            gone_by_hash.insert(h, g.path.as_str());
-        }
-    }
-    let mut moved_away = vec![false; missing.len()];
+    let mut missing = Missing::new(prior, walked, roots);
     for s in seen {
         let prev = prior.files.get(s.path);
         let mut e = ev("", s.path);
@@ -170,87 +150,20 @@ pub fn events<E>(
             e.retention_class = p.retention_class.clone();
             e.keep_until_us = p.keep_until_us;
         }
-        match (s.reason, prev) {
+        let news = match (s.reason, prev) {
             (Reason::New, _) => {
-                let from_missing = s
-                    .blake3
-                    .and_then(|h| missing_by_hash.get_mut(h))
-                    .and_then(|v| v.pop());
-                if let Some(k) = from_missing {
-                    let (old, p) = missing[k];
-                    moved_away[k] = true;
-                    e.event = "moved".into();
-                    e.previous_path = Some(old.clone());
-                    e.previous_blake3 = p.blake3.clone();
-                    e.previous_size_bytes = Some(p.size_bytes);
-                    e.previous_mtime_us = p.mtime_us;
-                    e.retention_class = p.retention_class.clone();
-                    e.keep_until_us = p.keep_until_us;
-                    e.details = format!("same bytes as {old}, which is no longer there");
-                } else if let Some(g) = prior.gone.get(s.path) {
-                    e.event = "restored".into();
-                    e.previous_blake3 = g.blake3.clone();
-                    e.details = if g.blake3.as_deref() == s.blake3 {
-                        "deleted earlier; back with the same bytes".into()
-                    } else {
-                        "deleted earlier; back at the same path with different bytes".into()
-                    };
-                } else if let Some(old) = s.blake3.and_then(|h| gone_by_hash.get(h)) {
-                    e.event = "restored".into();
-                    e.previous_path = Some(old.to_string());
-                    e.previous_blake3 = s.blake3.map(str::to_string);
-                    e.details = format!("same bytes as {old}, deleted earlier");
-                } else {
-                    e.event = "new".into();
-                }
+                missing.judge_new(&mut e, s, prior);
+                true
             }
-            (_, None) => continue,
-            (Reason::Retry, Some(p)) => {
-                // Unreadable last time: only a hash that now differs from a known one is news.
-                match (p.blake3.as_deref(), s.blake3) {
-                    (Some(a), Some(b)) if a != b => {
-                        e.event = "modified".into();
-                        e.details = "bytes differ from the catalogued hash".into();
-                    }
-                    _ => continue,
-                }
-            }
-            (reason, Some(p)) => match (p.blake3.as_deref(), s.blake3) {
-                (Some(a), Some(b)) if a == b => {
-                    e.event = if reason == Reason::Verify {
-                        "verified"
-                    } else {
-                        "metadata_changed"
-                    }
-                    .into();
-                    if reason != Reason::Verify {
-                        e.details = "size, mtime or inode changed; the bytes are the same".into();
-                    }
-                }
-                (Some(_), Some(_)) => {
-                    e.event = "modified".into();
-                    e.details = if reason == Reason::Verify {
-                        "bytes changed although size, mtime and inode did not".into()
-                    } else {
-                        "bytes changed".into()
-                    };
-                }
-                (_, None) if s.status == "unsupported" => {
-                    e.event = "modified".into();
-                    e.details =
-                        "no longer a regular file (now a link, folder or special file)".into();
-                }
-                (_, None) => {
-                    e.event = "metadata_changed".into();
-                    e.details = "the file could not be read to compare its bytes".into();
-                }
-                (None, Some(_)) => continue,
-            },
+            (_, None) => false,
+            (reason, Some(p)) => judge_known(&mut e, reason, s, p),
+        };
+        if news {
+            emit(e)?;
         }
-        emit(e)?;
     }
-    for (k, (path, p)) in missing.iter().enumerate() {
-        if moved_away[k] {
+    for (k, (path, p)) in missing.files.iter().enumerate() {
+        if missing.moved_away[k] {
             continue;
         }
         let mut e = ev("deleted", path);
@@ -265,6 +178,117 @@ pub fn events<E>(
         emit(e)?;
     }
     Ok(())
+}
+
+/// Catalogued files under the scanned roots that the walk did not find: deleted, unless their
+/// bytes turn up at a new path (moved). Also the files deleted by earlier runs, by hash, so
+/// that their bytes coming back are `restored`.
+struct Missing<'p> {
+    /// In path order.
+    files: Vec<(&'p String, &'p PriorFile)>,
+    by_hash: HashMap<&'p str, Vec<usize>>,
+    gone_by_hash: HashMap<&'p str, &'p str>,
+    moved_away: Vec<bool>,
+}
+
+impl<'p> Missing<'p> {
+    fn new(prior: &'p Prior, walked: &HashSet<&str>, roots: &[String]) -> Self {
+        let mut files: Vec<(&String, &PriorFile)> = prior
+            .files
+            .iter()
+            .filter(|(path, p)| roots.contains(&p.root) && !walked.contains(path.as_str()))
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, (_, p)) in files.iter().enumerate() {
+            if let Some(h) = p.blake3.as_deref() {
+                by_hash.entry(h).or_default().push(k);
+            }
+        }
+        let mut gone_by_hash: HashMap<&str, &str> = HashMap::new();
+        for g in prior.gone.values() {
+            if let Some(h) = g.blake3.as_deref() {
+                gone_by_hash.insert(h, g.path.as_str());
+            }
+        }
+        let moved_away = vec![false; files.len()];
+        Missing {
+            files,
+            by_hash,
+            gone_by_hash,
+            moved_away,
+        }
+    }
+
+    /// A path the previous catalogue did not have: moved here (the bytes of a missing file),
+    /// restored (deleted earlier, at this path or with these bytes), or new.
+    fn judge_new(&mut self, e: &mut CustodyEvent, s: &Seen, prior: &Prior) {
+        let from_missing = s
+            .blake3
+            .and_then(|h| self.by_hash.get_mut(h))
+            .and_then(|v| v.pop());
+        if let Some(k) = from_missing {
+            let (old, p) = self.files[k];
+            self.moved_away[k] = true;
+            e.event = "moved".into();
+            e.previous_path = Some(old.clone());
+            e.previous_blake3 = p.blake3.clone();
+            e.previous_size_bytes = Some(p.size_bytes);
+            e.previous_mtime_us = p.mtime_us;
+            e.retention_class = p.retention_class.clone();
+            e.keep_until_us = p.keep_until_us;
+            e.details = format!("same bytes as {old}, which is no longer there");
+        } else if let Some(g) = prior.gone.get(s.path) {
+            e.event = "restored".into();
+            e.previous_blake3 = g.blake3.clone();
+            e.details = if g.blake3.as_deref() == s.blake3 {
+                "deleted earlier; back with the same bytes".into()
+            } else {
+                "deleted earlier; back at the same path with different bytes".into()
+            };
+        } else if let Some(old) = s.blake3.and_then(|h| self.gone_by_hash.get(h)) {
+            e.event = "restored".into();
+            e.previous_path = Some(old.to_string());
+            e.previous_blake3 = s.blake3.map(str::to_string);
+            e.details = format!("same bytes as {old}, deleted earlier");
+        } else {
+            e.event = "new".into();
+        }
+    }
+}
+
+/// A path the previous catalogue had, read again for `reason`: sets the event and returns
+/// whether there is one to record.
+fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile) -> bool {
+    let (event, details) = match (reason, p.blake3.as_deref(), s.blake3) {
+        // Unreadable last time: only a hash that now differs from a known one is news.
+        (Reason::Retry, Some(a), Some(b)) if a != b => {
+            ("modified", "bytes differ from the catalogued hash")
+        }
+        (Reason::Retry, _, _) => return false,
+        (Reason::Verify, Some(a), Some(b)) if a == b => ("verified", ""),
+        (_, Some(a), Some(b)) if a == b => (
+            "metadata_changed",
+            "size, mtime or inode changed; the bytes are the same",
+        ),
+        (Reason::Verify, Some(_), Some(_)) => (
+            "modified",
+            "bytes changed although size, mtime and inode did not",
+        ),
+        (_, Some(_), Some(_)) => ("modified", "bytes changed"),
+        (_, _, None) if s.status == "unsupported" => (
+            "modified",
+            "no longer a regular file (now a link, folder or special file)",
+        ),
+        (_, _, None) => (
+            "metadata_changed",
+            "the file could not be read to compare its bytes",
+        ),
+        (_, None, Some(_)) => return false,
+    };
+    e.event = event.into();
+    e.details = details.into();
+    true
 }
 
 #[cfg(test)]

@@ -236,6 +236,78 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
         plan.threads,
         &[],
     )?;
+    let (chosen, case_id, sql) = select(plan, &engine)?;
+    check_selection(plan, &engine, &chosen)?;
+    drop(engine);
+    let to = prepare_destination(&plan.to)?;
+    let (files, mut failure) = copy_all(&chosen, &to)?;
+    // Test hook: hold the copies before verification so a test can tamper with one.
+    if let Some(ms) = std::env::var("RECAUDIT_TEST_PAUSE_BEFORE_VERIFY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    if failure.is_none() {
+        failure = verify_copies(&files, &to)?;
+    }
+    let what = Described {
+        export_id: &export_id,
+        started,
+        case_id: case_id.as_deref(),
+        sql: sql.as_deref(),
+        catalogue_run: current
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let manifest_blake3 = match &failure {
+        None => Some(write_manifest(plan, &what, &files, &to)?),
+        Some(msg) => {
+            write_new(
+                &to.join("FAILED.txt"),
+                &format!(
+                    "export {export_id} FAILED: {msg}\nThe files in this folder are not a verified copy of the evidence.\n"
+                ),
+            )?;
+            None
+        }
+    };
+    let row = ExportRow {
+        export_id: export_id.clone(),
+        at_us: started.timestamp_micros(),
+        case_id,
+        selection_sql: sql,
+        approved_by: plan.approved_by.clone(),
+        reason: plan.reason.clone(),
+        destination: to.display().to_string(),
+        files: files.len() as i64,
+        bytes: files.iter().map(|f| f.size_bytes).sum(),
+        include_confidential: plan.include_confidential,
+        status: if failure.is_some() { "failed" } else { "ok" }.into(),
+        error: failure.clone(),
+        manifest_blake3,
+        host: crate::scan::hostname(),
+    };
+    let mut staging = wh.stage(&export_id)?;
+    staging.carry_all(&[])?;
+    staging.write(
+        "exports",
+        &format!("export-{export_id}.parquet"),
+        &store::exports_batch(std::slice::from_ref(&row))?,
+    )?;
+    wh.commit(staging)?;
+    match failure {
+        Some(message) => Err(ExportError::Failed { export_id, message }),
+        None => Ok(ExportSummary { export: row, files }),
+    }
+}
+
+/// The files selected (by case or by query), with the case id or the SQL that chose them.
+fn select(
+    plan: &ExportPlan,
+    engine: &Engine,
+) -> Result<(Vec<Chosen>, Option<String>, Option<String>), ExportError> {
     let cols = "path, root, rel_path, blake3, case_ids";
     let (chosen, case_id, sql) = match &plan.selection {
         Selection::Case(id) => {
@@ -294,6 +366,16 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
             (chosen, None, Some(q.clone()))
         }
     };
+    Ok((chosen, case_id, sql))
+}
+
+/// Refuses an empty selection, confidential footage without its flag (第二十四条), and files
+/// whose copy cannot be verified (no catalogued hash).
+fn check_selection(
+    plan: &ExportPlan,
+    engine: &Engine,
+    chosen: &[Chosen],
+) -> Result<(), ExportError> {
     if chosen.is_empty() {
         return Err(ExportError::Refused(
             "the selection holds no catalogued file: nothing to export".into(),
@@ -319,24 +401,30 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
             c.path
         )));
     }
-    // The destination: new or empty, and every copy strictly inside it.
-    if plan.to.exists() {
-        let empty = fs::read_dir(&plan.to)
-            .map_err(io(&plan.to))?
-            .next()
-            .is_none();
+    Ok(())
+}
+
+/// The destination: new or empty (created here), as a canonical path every copy must stay in.
+fn prepare_destination(to: &Path) -> Result<PathBuf, ExportError> {
+    if to.exists() {
+        let empty = fs::read_dir(to).map_err(io(to))?.next().is_none();
         if !empty {
             return Err(ExportError::Refused(format!(
                 "{} is not empty: an export goes into a new or empty folder",
-                plan.to.display()
+                to.display()
             )));
         }
     }
-    fs::create_dir_all(&plan.to).map_err(io(&plan.to))?;
-    let to = fs::canonicalize(&plan.to).map_err(io(&plan.to))?;
+    fs::create_dir_all(to).map_err(io(to))?;
+    fs::canonicalize(to).map_err(io(to))
+}
+
+/// A folder name under `files/` for each root of the selection: its last component, made
+/// unique.
+fn root_names(chosen: &[Chosen]) -> HashMap<&str, String> {
     let mut root_names: HashMap<&str, String> = HashMap::new();
     let mut used = HashSet::new();
-    for c in &chosen {
+    for c in chosen {
         if root_names.contains_key(c.root.as_str()) {
             continue;
         }
@@ -354,30 +442,33 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
         }
         root_names.insert(c.root.as_str(), name);
     }
+    root_names
+}
+
+/// Copies every chosen file into `to`, hashing as it writes. Stops at the first file that
+/// cannot be placed safely or whose source no longer matches the catalogue (the message).
+fn copy_all(chosen: &[Chosen], to: &Path) -> Result<(Vec<Exported>, Option<String>), ExportError> {
+    let root_names = root_names(chosen);
     let mut files = Vec::new();
-    let mut failure: Option<String> = None;
-    for c in &chosen {
+    for c in chosen {
         let Some(parts) = safe_parts(&c.rel_path) else {
-            failure = Some(format!(
-                "{}: its relative path cannot be placed safely",
-                c.path
-            ));
-            break;
+            let msg = format!("{}: its relative path cannot be placed safely", c.path);
+            return Ok((files, Some(msg)));
         };
         let mut rel = vec!["files", root_names[c.root.as_str()].as_str()];
         rel.extend(parts);
-        let dst = rel.iter().fold(to.clone(), |p, x| p.join(x));
+        let dst = rel.iter().fold(to.to_path_buf(), |p, x| p.join(x));
         if let Some(parent) = dst.parent() {
             fs::create_dir_all(parent).map_err(io(parent))?;
         }
         let (b3, sha, n) = copy_hashing(Path::new(&c.path), &dst)?;
         let want = c.blake3.as_deref().unwrap_or("");
         if b3 != want {
-            failure = Some(format!(
+            let msg = format!(
                 "{}: the source's BLAKE3 {b3} is not the catalogued {want}: it changed after the last scan; not exported",
                 c.path
-            ));
-            break;
+            );
+            return Ok((files, Some(msg)));
         }
         files.push(Exported {
             file: rel.join("/"),
@@ -388,138 +479,111 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
             case_ids: c.case_ids.clone(),
         });
     }
-    // Test hook: hold the copies before verification so a test can tamper with one.
-    if let Some(ms) = std::env::var("RECAUDIT_TEST_PAUSE_BEFORE_VERIFY_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-    }
-    if failure.is_none() {
-        let mut bad = Vec::new();
-        for f in &files {
-            let p = f.file.split('/').fold(to.clone(), |p, x| p.join(x));
-            let got = blake3_of(&p)?;
-            if got != f.blake3 {
-                bad.push(format!("{} (BLAKE3 {got}, catalogue {})", f.file, f.blake3));
-            }
-        }
-        if !bad.is_empty() {
-            failure = Some(format!(
-                "{} cop{} did not verify against the catalogue: {}",
-                bad.len(),
-                if bad.len() == 1 { "y" } else { "ies" },
-                bad.join("; ")
-            ));
+    Ok((files, None))
+}
+
+/// Reads every copy back and checks it against the catalogue: the message names each one
+/// that does not verify.
+fn verify_copies(files: &[Exported], to: &Path) -> Result<Option<String>, ExportError> {
+    let mut bad = Vec::new();
+    for f in files {
+        let p = f.file.split('/').fold(to.to_path_buf(), |p, x| p.join(x));
+        let got = blake3_of(&p)?;
+        if got != f.blake3 {
+            bad.push(format!("{} (BLAKE3 {got}, catalogue {})", f.file, f.blake3));
         }
     }
+    if bad.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "{} cop{} did not verify against the catalogue: {}",
+        bad.len(),
+        if bad.len() == 1 { "y" } else { "ies" },
+        bad.join("; ")
+    )))
+}
+
+/// What the note says about the export besides the plan.
+struct Described<'a> {
+    export_id: &'a str,
+    started: chrono::DateTime<chrono::Utc>,
+    case_id: Option<&'a str>,
+    sql: Option<&'a str>,
+    catalogue_run: String,
+}
+
+/// Writes MANIFEST.csv, BLAKE3SUMS, SHA256SUMS and NOTE.txt; returns the manifest's BLAKE3.
+fn write_manifest(
+    plan: &ExportPlan,
+    what: &Described,
+    files: &[Exported],
+    to: &Path,
+) -> Result<String, ExportError> {
+    let mut m = String::from("file,original_path,size_bytes,blake3,sha256,case_ids\n");
+    let mut b3sums = String::new();
+    let mut shasums = String::new();
+    for f in files {
+        m.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            csv_field(&f.file),
+            csv_field(&f.original_path),
+            f.size_bytes,
+            f.blake3,
+            f.sha256,
+            csv_field(f.case_ids.as_deref().unwrap_or(""))
+        ));
+        b3sums.push_str(&format!("{}  {}\n", f.blake3, f.file));
+        shasums.push_str(&format!("{}  {}\n", f.sha256, f.file));
+    }
+    write_new(&to.join("MANIFEST.csv"), &m)?;
+    write_new(&to.join("BLAKE3SUMS"), &b3sums)?;
+    write_new(&to.join("SHA256SUMS"), &shasums)?;
+    let manifest_blake3 = blake3::hash(m.as_bytes()).to_hex().to_string();
     let bytes: i64 = files.iter().map(|f| f.size_bytes).sum();
-    let local = started.with_timezone(&plan.tz);
-    let catalogue_run = current
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut manifest_blake3 = None;
-    match &failure {
-        None => {
-            let mut m = String::from("file,original_path,size_bytes,blake3,sha256,case_ids\n");
-            let mut b3sums = String::new();
-            let mut shasums = String::new();
-            for f in &files {
-                m.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
-                    csv_field(&f.file),
-                    csv_field(&f.original_path),
-                    f.size_bytes,
-                    f.blake3,
-                    f.sha256,
-                    csv_field(f.case_ids.as_deref().unwrap_or(""))
-                ));
-                b3sums.push_str(&format!("{}  {}\n", f.blake3, f.file));
-                shasums.push_str(&format!("{}  {}\n", f.sha256, f.file));
-            }
-            write_new(&to.join("MANIFEST.csv"), &m)?;
-            write_new(&to.join("BLAKE3SUMS"), &b3sums)?;
-            write_new(&to.join("SHA256SUMS"), &shasums)?;
-            manifest_blake3 = Some(blake3::hash(m.as_bytes()).to_hex().to_string());
-            let note = format!(
-                "音像资料证据导出说明 / Evidence export note (第二十条)\n\n\
-                 export id:        {export_id}\n\
-                 case:             {}\n\
-                 selection:        {}\n\
-                 approved by:      {} (第二十三条)\n\
-                 reason:           {}\n\
-                 exported at:      {} ({}), {} UTC\n\
-                 files:            {} ({} bytes)\n\
-                 confidential:     {}\n\
-                 catalogue:        {} (run {catalogue_run})\n\
-                 MANIFEST.csv:     BLAKE3 {}\n\
-                 made by:          recaudit {} on {}\n\n\
-                 Every copy was read back after copying and matched the BLAKE3 recorded for the\n\
-                 original in the catalogue. To check this folder again, inside it run\n\
-                 `b3sum -c BLAKE3SUMS` or `sha256sum -c SHA256SUMS`.\n",
-                case_id.as_deref().unwrap_or("-"),
-                sql.as_deref()
-                    .map_or("case footage".to_string(), |q| format!("SQL: {q}")),
-                plan.approved_by,
-                plan.reason,
-                local.format("%Y-%m-%d %H:%M:%S"),
-                plan.tz.name(),
-                started.format("%Y-%m-%d %H:%M:%S"),
-                files.len(),
-                bytes,
-                if plan.include_confidential {
-                    "included on explicit request (第二十四条)"
-                } else {
-                    "none"
-                },
-                fs::canonicalize(&plan.warehouse)
-                    .unwrap_or_else(|_| plan.warehouse.clone())
-                    .display(),
-                manifest_blake3.as_deref().unwrap_or(""),
-                env!("CARGO_PKG_VERSION"),
-                crate::scan::hostname(),
-            );
-            write_new(&to.join("NOTE.txt"), &note)?;
-        }
-        Some(msg) => {
-            write_new(
-                &to.join("FAILED.txt"),
-                &format!(
-                    "export {export_id} FAILED: {msg}\nThe files in this folder are not a verified copy of the evidence.\n"
-                ),
-            )?;
-        }
-    }
-    let row = ExportRow {
-        export_id: export_id.clone(),
-        at_us: started.timestamp_micros(),
-        case_id,
-        selection_sql: sql,
-        approved_by: plan.approved_by.clone(),
-        reason: plan.reason.clone(),
-        destination: to.display().to_string(),
-        files: files.len() as i64,
+    let local = what.started.with_timezone(&plan.tz);
+    let note = format!(
+        "音像资料证据导出说明 / Evidence export note (第二十条)\n\n\
+         export id:        {}\n\
+         case:             {}\n\
+         selection:        {}\n\
+         approved by:      {} (第二十三条)\n\
+         reason:           {}\n\
+         exported at:      {} ({}), {} UTC\n\
+         files:            {} ({} bytes)\n\
+         confidential:     {}\n\
+         catalogue:        {} (run {})\n\
+         MANIFEST.csv:     BLAKE3 {}\n\
+         made by:          recaudit {} on {}\n\n\
+         Every copy was read back after copying and matched the BLAKE3 recorded for the\n\
+         original in the catalogue. To check this folder again, inside it run\n\
+         `b3sum -c BLAKE3SUMS` or `sha256sum -c SHA256SUMS`.\n",
+        what.export_id,
+        what.case_id.unwrap_or("-"),
+        what.sql
+            .map_or("case footage".to_string(), |q| format!("SQL: {q}")),
+        plan.approved_by,
+        plan.reason,
+        local.format("%Y-%m-%d %H:%M:%S"),
+        plan.tz.name(),
+        what.started.format("%Y-%m-%d %H:%M:%S"),
+        files.len(),
         bytes,
-        include_confidential: plan.include_confidential,
-        status: if failure.is_some() { "failed" } else { "ok" }.into(),
-        error: failure.clone(),
+        if plan.include_confidential {
+            "included on explicit request (第二十四条)"
+        } else {
+            "none"
+        },
+        fs::canonicalize(&plan.warehouse)
+            .unwrap_or_else(|_| plan.warehouse.clone())
+            .display(),
+        what.catalogue_run,
         manifest_blake3,
-        host: crate::scan::hostname(),
-    };
-    drop(engine);
-    let mut staging = wh.stage(&export_id)?;
-    staging.carry_all(&[])?;
-    staging.write(
-        "exports",
-        &format!("export-{export_id}.parquet"),
-        &store::exports_batch(std::slice::from_ref(&row))?,
-    )?;
-    wh.commit(staging)?;
-    match failure {
-        Some(message) => Err(ExportError::Failed { export_id, message }),
-        None => Ok(ExportSummary { export: row, files }),
-    }
+        env!("CARGO_PKG_VERSION"),
+        crate::scan::hostname(),
+    );
+    write_new(&to.join("NOTE.txt"), &note)?;
+    Ok(manifest_blake3)
 }
 
 fn rows_of_case_ids(batches: &[RecordBatch]) -> HashSet<String> {

@@ -16,7 +16,9 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
 use super::{Ctx, Findings, Target, local};
-use crate::obligations::{end_of_day_us, is_footage, local_date};
+use crate::calendar::Calendar;
+use crate::catalog::FileFacts;
+use crate::obligations::{Obligation, end_of_day_us, is_footage, local_date};
 
 const UPLOAD_HOURS: i64 = 24;
 const UPLOAD_SPECIAL_WORKDAYS: u32 = 3;
@@ -32,94 +34,148 @@ fn due(ctx: &Ctx, limit: i64) -> String {
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let cal = &ctx.env.context.calendar;
-    let mut uncovered = BTreeSet::new();
-    // End of the n-th working day after the local date of `us`.
-    let mut deadline = |from: NaiveDate, n: u32| -> Option<i64> {
-        match cal.nth_workday_after(from, n) {
-            Ok(d) => end_of_day_us(d, ctx.tz),
-            Err(_) => {
-                uncovered.insert(from.year());
-                None
-            }
-        }
+    let mut days = Workdays {
+        cal,
+        tz: ctx.tz,
+        uncovered: BTreeSet::new(),
     };
     for f in ctx.facts.iter().filter(|f| is_footage(f)) {
         let Some(o) = ctx.obligation(f) else { continue };
         let Some(upload) = o.upload_us else { continue };
-        // 第十六条
-        if let Some(end) = f.end_us() {
-            let special = o
-                .cases
-                .iter()
-                .any(|&c| ctx.env.context.cases[c].special_circumstances);
-            let limit = if special {
-                local_date(end, ctx.tz).and_then(|d| deadline(d, UPLOAD_SPECIAL_WORKDAYS))
-            } else {
-                Some(end + UPLOAD_HOURS * 3_600_000_000)
-            };
-            if let Some(limit) = limit.filter(|&l| upload > l) {
-                let late_h = (upload - end) as f64 / 3.6e9;
-                out.add(
-                    "DL-UPLOAD",
-                    Target {
-                        file: Some(f),
-                        ..Default::default()
-                    },
-                    Some(upload),
-                    None,
-                    Some((upload - limit) as f64 / 1e6),
-                    format!(
-                        "uploaded {} ({}), {late_h:.1} h after the recording ended at {}; allowed: {}",
-                        local(ctx, upload),
-                        o.upload_source.unwrap_or("?"),
-                        local(ctx, end),
-                        if special { "3 working days (special circumstances)" } else { "24 h" }
-                    ),
-                    json!({"upload": upload, "upload_source": o.upload_source, "recording_end": end, "deadline": limit, "special_circumstances": special}),
-                );
-            }
-        }
-        // 第十七条
-        if o.described_undated {
-            continue;
-        }
-        let Some(limit) = local_date(upload, ctx.tz).and_then(|d| deadline(d, CLASSIFY_WORKDAYS))
-        else {
-            continue;
-        };
-        let late = match o.described_at_us {
-            Some(t) if t > limit => Some(format!(
-                "described {} ({}), after the deadline, {}",
-                local(ctx, t),
-                o.description_source.unwrap_or("?"),
-                due(ctx, limit)
-            )),
-            None if ctx.now_us > limit => Some(format!(
-                "not classified or described; due by {} (uploaded {})",
-                due(ctx, limit),
-                local(ctx, upload)
-            )),
-            _ => None,
-        };
-        if let Some(msg) = late {
-            out.add(
-                "DL-CLASSIFY",
-                Target {
-                    file: Some(f),
-                    ..Default::default()
-                },
-                Some(limit),
-                None,
-                Some((o.described_at_us.unwrap_or(ctx.now_us) - limit) as f64 / 1e6),
-                msg,
-                json!({"upload": upload, "described_at": o.described_at_us, "description_source": o.description_source, "deadline": limit}),
-            );
+        upload_deadline(ctx, f, o, upload, &mut days, out);
+        if !o.described_undated {
+            classify_deadline(ctx, f, o, upload, &mut days, out);
         }
     }
-    // 第十八条
+    archive_deadlines(ctx, &mut days, out);
+    for y in days.uncovered {
+        out.add(
+            "DL-CALENDAR",
+            Target::default(),
+            None,
+            None,
+            None,
+            format!(
+                "working-day deadlines from {y} onwards cannot be judged: the calendar covers {}; add that year's official calendar to the context folder",
+                cal.years()
+            ),
+            json!({"year": y}),
+        );
+    }
+}
+
+/// Working-day arithmetic on the official calendar, remembering the years it does not cover.
+struct Workdays<'a> {
+    cal: &'a Calendar,
+    tz: chrono_tz::Tz,
+    uncovered: BTreeSet<i32>,
+}
+
+impl Workdays<'_> {
+    /// End of the n-th working day after `from`.
+    fn after(&mut self, from: NaiveDate, n: u32) -> Option<i64> {
+        match self.cal.nth_workday_after(from, n) {
+            Ok(d) => end_of_day_us(d, self.tz),
+            Err(_) => {
+                self.uncovered.insert(from.year());
+                None
+            }
+        }
+    }
+}
+
+/// 第十六条: on the server within 24 hours of the recording's end (3 working days in special
+/// circumstances).
+fn upload_deadline(
+    ctx: &Ctx,
+    f: &FileFacts,
+    o: &Obligation,
+    upload: i64,
+    days: &mut Workdays,
+    out: &mut Findings,
+) {
+    let Some(end) = f.end_us() else { return };
+    let special = o
+        .cases
+        .iter()
+        .any(|&c| ctx.env.context.cases[c].special_circumstances);
+    let limit = if special {
+        local_date(end, ctx.tz).and_then(|d| days.after(d, UPLOAD_SPECIAL_WORKDAYS))
+    } else {
+        Some(end + UPLOAD_HOURS * 3_600_000_000)
+    };
+    let Some(limit) = limit.filter(|&l| upload > l) else {
+        return;
+    };
+    let late_h = (upload - end) as f64 / 3.6e9;
+    out.add(
+        "DL-UPLOAD",
+        Target {
+            file: Some(f),
+            ..Default::default()
+        },
+        Some(upload),
+        None,
+        Some((upload - limit) as f64 / 1e6),
+        format!(
+            "uploaded {} ({}), {late_h:.1} h after the recording ended at {}; allowed: {}",
+            local(ctx, upload),
+            o.upload_source.unwrap_or("?"),
+            local(ctx, end),
+            if special { "3 working days (special circumstances)" } else { "24 h" }
+        ),
+        json!({"upload": upload, "upload_source": o.upload_source, "recording_end": end, "deadline": limit, "special_circumstances": special}),
+    );
+}
+
+/// 第十七条: classified and described within 2 working days of the upload.
+fn classify_deadline(
+    ctx: &Ctx,
+    f: &FileFacts,
+    o: &Obligation,
+    upload: i64,
+    days: &mut Workdays,
+    out: &mut Findings,
+) {
+    let Some(limit) = local_date(upload, ctx.tz).and_then(|d| days.after(d, CLASSIFY_WORKDAYS))
+    else {
+        return;
+    };
+    let late = match o.described_at_us {
+        Some(t) if t > limit => Some(format!(
+            "described {} ({}), after the deadline, {}",
+            local(ctx, t),
+            o.description_source.unwrap_or("?"),
+            due(ctx, limit)
+        )),
+        None if ctx.now_us > limit => Some(format!(
+            "not classified or described; due by {} (uploaded {})",
+            due(ctx, limit),
+            local(ctx, upload)
+        )),
+        _ => None,
+    };
+    if let Some(msg) = late {
+        out.add(
+            "DL-CLASSIFY",
+            Target {
+                file: Some(f),
+                ..Default::default()
+            },
+            Some(limit),
+            None,
+            Some((o.described_at_us.unwrap_or(ctx.now_us) - limit) as f64 / 1e6),
+            msg,
+            json!({"upload": upload, "described_at": o.described_at_us, "description_source": o.description_source, "deadline": limit}),
+        );
+    }
+}
+
+/// 第十八条: a closed case archived within its working-day limit.
+fn archive_deadlines(ctx: &Ctx, days: &mut Workdays, out: &mut Findings) {
     for c in &ctx.env.context.cases {
         let Some(closed) = c.closed else { continue };
-        let Some(limit) = deadline(closed, ARCHIVE_WORKDAYS) else {
+        let Some(limit) = days.after(closed, ARCHIVE_WORKDAYS) else {
             continue;
         };
         let archived = c.archived.and_then(|d| end_of_day_us(d, ctx.tz));
@@ -150,19 +206,5 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"case_id": c.case_id, "closed": closed.to_string(), "archived": c.archived.map(|d| d.to_string()), "deadline": limit}),
             );
         }
-    }
-    for y in uncovered {
-        out.add(
-            "DL-CALENDAR",
-            Target::default(),
-            None,
-            None,
-            None,
-            format!(
-                "working-day deadlines from {y} onwards cannot be judged: the calendar covers {}; add that year's official calendar to the context folder",
-                cal.years()
-            ),
-            json!({"year": y}),
-        );
     }
 }
