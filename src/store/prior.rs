@@ -206,7 +206,15 @@ impl Prior {
             streams_parts: parts(&snap.join("streams")),
             ..Default::default()
         };
-        for part in &p.files_parts {
+        p.load_files()?;
+        let offence_parts = p.load_history(&parts(&snap.join("custody_events")))?;
+        p.load_offences(&offence_parts)?;
+        Ok(p)
+    }
+
+    /// Each catalogued file's identity, hash and custody dates, by path.
+    fn load_files(&mut self) -> Result<(), StoreError> {
+        for part in &self.files_parts {
             for b in parquet_reader(part, 8192, Some(FILE_COLUMNS))? {
                 let b = b.map_err(|source| StoreError::Arrow {
                     table: "files",
@@ -233,12 +241,12 @@ impl Prior {
                     ts("last_verified"),
                     ts("keep_until"),
                 );
-                p.files.reserve(b.num_rows());
+                self.files.reserve(b.num_rows());
                 for i in 0..b.num_rows() {
                     let Some(path) = path.get(i) else {
                         continue;
                     };
-                    p.files.insert(
+                    self.files.insert(
                         path.to_string(),
                         PriorFile {
                             root: root.get(i).unwrap_or_default().to_string(),
@@ -258,10 +266,15 @@ impl Prior {
                 }
             }
         }
-        // The custody history in run order (file names sort by run id, which sorts by time).
-        let custody = parts(&snap.join("custody_events"));
-        let mut offence_parts = Vec::new();
-        for part in &custody {
+        Ok(())
+    }
+
+    /// Replays the custody history in run order (file names sort by run id, which sorts by
+    /// time) to know which paths are deleted and not back; returns the history files that
+    /// hold an offence.
+    fn load_history(&mut self, custody: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
+        let mut offence_parts: Vec<PathBuf> = Vec::new();
+        for part in custody {
             let mut has_offence = false;
             for b in parquet_reader(
                 part,
@@ -285,7 +298,7 @@ impl Prior {
                     };
                     match event {
                         "deleted" => {
-                            p.gone.insert(
+                            self.gone.insert(
                                 path.to_string(),
                                 Gone {
                                     path: path.to_string(),
@@ -293,12 +306,12 @@ impl Prior {
                                 },
                             );
                         }
-                        "new" | "restored" | "moved" if !p.gone.is_empty() => {
-                            p.gone.remove(path);
+                        "new" | "restored" | "moved" if !self.gone.is_empty() => {
+                            self.gone.remove(path);
                             if event == "restored"
                                 && let Some(old) = prev.get(i)
                             {
-                                p.gone.remove(old);
+                                self.gone.remove(old);
                             }
                         }
                         _ => {}
@@ -307,10 +320,15 @@ impl Prior {
                 }
             }
             if has_offence {
-                offence_parts.push(part);
+                offence_parts.push(part.to_path_buf());
             }
         }
-        // Full rows only of the (rare) files that hold an offence.
+        Ok(offence_parts)
+    }
+
+    /// The full rows of every `modified` and `deleted` event ever recorded, from the (rare)
+    /// history files that hold one.
+    fn load_offences(&mut self, offence_parts: &[PathBuf]) -> Result<(), StoreError> {
         for part in offence_parts {
             for b in parquet_reader(part, 8192, None)? {
                 let b = b.map_err(|source| StoreError::Arrow {
@@ -320,12 +338,12 @@ impl Prior {
                 let c = Cols(&b);
                 for i in 0..b.num_rows() {
                     if matches!(c.str("event", i), Some("deleted") | Some("modified")) {
-                        p.offences.push(event_row(&c, i));
+                        self.offences.push(event_row(&c, i));
                     }
                 }
             }
         }
-        Ok(p)
+        Ok(())
     }
 }
 
