@@ -339,6 +339,48 @@ fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, 
     if let Some(d) = seg.path.parent() {
         fs::create_dir_all(d).map_err(io)?;
     }
+    let fps = plan.fps;
+    let frames = seg.seconds * fps;
+    let (vsizes, asizes) = sample_sizes(seg, plan);
+    let f = File::create(&seg.path).map_err(io)?;
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    let ftyp = bx(
+        b"ftyp",
+        &[b"isom", &512u32.to_be_bytes(), b"isomiso2avc1mp41"],
+    );
+    w.write_all(&ftyp).map_err(io)?;
+    let start = ftyp.len() as u64;
+    let (voff, aoff, pos, large) = write_mdat(&mut w, &vsizes, &asizes, seg, plan, block, start)?;
+    let created = (seg.start_utc + crate::media::bmff::EPOCH_1904) as u32;
+    let vts = 90_000u32;
+    let vdur = u64::from(frames) * u64::from(vts / fps);
+    let movie_ms = u64::from(seg.seconds) * 1000;
+    let (sps, pps) = parameter_sets(plan.width, plan.height);
+    let moov = moov(&Moov {
+        created,
+        movie_ms,
+        width: plan.width,
+        height: plan.height,
+        vts,
+        vdelta: vts / fps,
+        vdur,
+        vsizes: &vsizes,
+        fps,
+        voff: &voff,
+        asizes: &asizes,
+        aoff: &aoff,
+        sps: &sps,
+        pps: &pps,
+        large,
+    });
+    w.write_all(&moov).map_err(io)?;
+    w.flush().map_err(io)?;
+    Ok(pos + moov.len() as u64)
+}
+
+/// Sample sizes of a segment: video frames about the bitrate (keyframes three times larger),
+/// AAC frames of 40-90 bytes.
+fn sample_sizes(seg: &Segment, plan: &SamplePlan) -> (Vec<u32>, Vec<u32>) {
     let mut rng = Rng(seg.seed);
     let fps = plan.fps;
     let frames = seg.seconds * fps;
@@ -357,13 +399,26 @@ fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, 
         (u64::from(seg.seconds) * u64::from(AUDIO_RATE)).div_ceil(u64::from(AAC_FRAME)) as u32;
     let asizes: Vec<u32> = (0..aframes).map(|_| rng.range(40, 90) as u32).collect();
 
-    let f = File::create(&seg.path).map_err(io)?;
-    let mut w = BufWriter::with_capacity(1 << 20, f);
-    let ftyp = bx(
-        b"ftyp",
-        &[b"isom", &512u32.to_be_bytes(), b"isomiso2avc1mp41"],
-    );
-    w.write_all(&ftyp).map_err(io)?;
+    (vsizes, asizes)
+}
+
+/// Writes `mdat` (its header and the samples, a second of video then its audio, in turn; or
+/// only the header and a hole with `--sparse`) at `pos`. Returns the chunk offsets of video and
+/// audio, the position after `mdat`, and whether it needed a 64-bit size.
+fn write_mdat(
+    w: &mut BufWriter<File>,
+    vsizes: &[u32],
+    asizes: &[u32],
+    seg: &Segment,
+    plan: &SamplePlan,
+    block: &[u8],
+    mut pos: u64,
+) -> Result<(Vec<u64>, Vec<u64>, u64, bool), SampleError> {
+    let io = |source| SampleError::Io {
+        path: seg.path.clone(),
+        source,
+    };
+    let fps = plan.fps;
     let vchunks: Vec<&[u32]> = vsizes.chunks(fps as usize).collect();
     let achunks: Vec<&[u32]> = asizes.chunks(AUDIO_PER_CHUNK as usize).collect();
     let payload: u64 = vsizes
@@ -372,7 +427,6 @@ fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, 
         .map(|&x| u64::from(x))
         .sum();
     let large = payload + 16 > u64::from(u32::MAX);
-    let mut pos = ftyp.len() as u64;
     if large {
         w.write_all(&1u32.to_be_bytes()).map_err(io)?;
         w.write_all(b"mdat").map_err(io)?;
@@ -431,39 +485,15 @@ fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, 
         for i in 0..vchunks.len().max(achunks.len()) {
             if let Some(c) = vchunks.get(i) {
                 voff.push(pos);
-                emit(c, true, &mut w, &mut pos)?;
+                emit(c, true, w, &mut pos)?;
             }
             if let Some(c) = achunks.get(i) {
                 aoff.push(pos);
-                emit(c, false, &mut w, &mut pos)?;
+                emit(c, false, w, &mut pos)?;
             }
         }
     }
-    let created = (seg.start_utc + crate::media::bmff::EPOCH_1904) as u32;
-    let vts = 90_000u32;
-    let vdur = u64::from(frames) * u64::from(vts / fps);
-    let movie_ms = u64::from(seg.seconds) * 1000;
-    let (sps, pps) = parameter_sets(plan.width, plan.height);
-    let moov = moov(&Moov {
-        created,
-        movie_ms,
-        width: plan.width,
-        height: plan.height,
-        vts,
-        vdelta: vts / fps,
-        vdur,
-        vsizes: &vsizes,
-        fps,
-        voff: &voff,
-        asizes: &asizes,
-        aoff: &aoff,
-        sps: &sps,
-        pps: &pps,
-        large,
-    });
-    w.write_all(&moov).map_err(io)?;
-    w.flush().map_err(io)?;
-    Ok(pos + moov.len() as u64)
+    Ok((voff, aoff, pos, large))
 }
 
 struct Moov<'a> {
@@ -558,8 +588,11 @@ fn moov(m: &Moov) -> Vec<u8> {
     mvhd.extend_from_slice(&[0u8; 24]);
     mvhd.extend(be32s([3]));
     let mvhd = full(b"mvhd", 0, 0, &[&mvhd]);
+    bx(b"moov", &[&mvhd, &video_trak(m), &audio_trak(m)])
+}
 
-    // video
+/// The H.264 track: `avcC` from the stream's own parameter sets, a keyframe every second.
+fn video_trak(m: &Moov) -> Vec<u8> {
     let mut avcc = vec![1, m.sps[1], m.sps[2], m.sps[3], 0xFF, 0xE1];
     avcc.extend_from_slice(&(m.sps.len() as u16).to_be_bytes());
     avcc.extend_from_slice(m.sps);
@@ -629,15 +662,17 @@ fn moov(m: &Moov) -> Vec<u8> {
             &vminf,
         ],
     );
-    let vtrak = bx(
+    bx(
         b"trak",
         &[
             &tkhd(m.created, 1, m.movie_ms, 0, m.width, m.height),
             &vmdia,
         ],
-    );
+    )
+}
 
-    // audio: AAC-LC, 16 kHz, mono
+/// The audio track: AAC-LC, 16 kHz, mono.
+fn audio_trak(m: &Moov) -> Vec<u8> {
     let asc = [0x14u8, 0x08];
     let dsi = [&[0x05u8, asc.len() as u8][..], &asc].concat();
     let mut dcd = vec![0x40u8, 0x15, 0, 0x03, 0];
@@ -694,9 +729,8 @@ fn moov(m: &Moov) -> Vec<u8> {
             &aminf,
         ],
     );
-    let atrak = bx(
+    bx(
         b"trak",
         &[&tkhd(m.created, 2, m.movie_ms, 0x0100, 0, 0), &amdia],
-    );
-    bx(b"moov", &[&mvhd, &vtrak, &atrak])
+    )
 }

@@ -168,95 +168,36 @@ fn device_rows(
             };
             let blake3 = hex(&mut rng);
             let size = rng.range(50_000_000, 300_000_000) as i64;
-            let row = FileRow {
-                run_id: run_id.to_string(),
-                path: path.clone(),
-                path_bytes: path.as_bytes().to_vec(),
-                root: "/evidence".into(),
-                rel_path: rel,
-                file_name: name.clone(),
-                extension: "mp4".into(),
-                size_bytes: size,
-                mtime_us: Some((t + dur as i64) * 1_000_000),
-                fs_dev: Some(2049),
-                fs_inode: Some((d * 10_000_000 + made) as i64),
-                blake3: Some(blake3.clone()),
-                status: status.into(),
-                error: (status != "ok").then(|| "moov box extends past the end of the file".into()),
-                read_method: Some("read".into()),
-                container: Some("mp4".into()),
-                extension_matches: Some(true),
-                media_kind: Some(kind.into()),
-                major_brand: Some("isom".into()),
-                duration_s: (kind != "photo").then_some(dur),
-                creation_time_us: Some(t * 1_000_000),
-                creation_time_basis: Some("utc".into()),
-                encoder: Some("DSJ firmware 2.1".into()),
-                video_codec: (kind == "video").then(|| "h264".into()),
-                width: (kind == "video").then_some(1920),
-                height: (kind == "video").then_some(1080),
-                frame_rate: (kind == "video").then_some(25.0),
-                audio_codec: (kind != "photo").then(|| "aac".into()),
-                gps_lat: Some(30.0 + (d % 100) as f64 * 0.01),
-                gps_lon: Some(120.0 + (d % 100) as f64 * 0.01),
-                device_id: Some(dev.clone()),
-                officer_id: Some(officer.clone()),
-                unit: Some(unit.clone()),
-                name_time_us: Some(t * 1_000_000),
-                name_time_raw: Some(lt.format("%Y%m%d%H%M%S").to_string()),
-                segment_seq: Some(seq as i32),
-                path_pattern: Some("device_officer_datetime_seq".into()),
-                session_id: Some(session_id.clone()),
-                case_ids: case_id.clone(),
-                first_seen_us: Some((t + 86_400) * 1_000_000),
-                last_seen_us: Some(now_us),
-                last_verified_us: Some(now_us),
-                upload_time_us: Some((t + 20 * 3600) * 1_000_000),
-                upload_time_source: Some("ingest_log".into()),
-                retention_class: Some("standard".into()),
-                keep_until_us: Some((t + 2 * 366 * 86_400) * 1_000_000),
-                ..Default::default()
-            };
-            if rng.range(0, 999) < finding_per_mille {
-                let mut pick = rng.range(0, 999);
-                let rule = FINDING_MIX
-                    .iter()
-                    .find(|(_, share)| {
-                        if pick < *share {
-                            true
-                        } else {
-                            pick -= share;
-                            false
-                        }
-                    })
-                    .map_or("CONT-GAP", |(r, _)| r);
-                if let Some(r) = rule_by_id(rule) {
-                    let magnitude = rng.range(1, 120) as f64;
-                    if r.kind == "gap" || r.kind == "missing_segment" {
-                        missing += magnitude;
-                    }
-                    finding_count += 1;
-                    out.findings.push(FindingRow {
-                        run_id: run_id.to_string(),
-                        finding_id: format!("F{:016x}", rng.next()),
-                        kind: r.kind.into(),
-                        severity: r.severity.name().into(),
-                        rule_id: r.id.into(),
-                        article: r.article.into(),
-                        article_gloss: r.gloss.into(),
-                        message: format!("{}: {magnitude:.0} s", r.what),
-                        path: Some(path.clone()),
-                        session_id: Some(session_id.clone()),
-                        device_id: Some(dev.clone()),
-                        officer_id: Some(officer.clone()),
-                        unit: Some(unit.clone()),
-                        at_us: Some(t * 1_000_000),
-                        offset_s: None,
-                        magnitude_s: Some(magnitude),
-                        details: "{}".into(),
-                        case_id: None,
-                    });
+            let row = synthetic_file(&Segment {
+                d,
+                dev: &dev,
+                unit: &unit,
+                officer,
+                run_id,
+                now_us,
+                seq,
+                t,
+                dur,
+                lt,
+                name: &name,
+                rel,
+                path: &path,
+                status,
+                kind,
+                blake3: &blake3,
+                size,
+                session_id: &session_id,
+                case_id: case_id.as_deref(),
+                inode: (d * 10_000_000 + made) as i64,
+            });
+            if rng.range(0, 999) < finding_per_mille
+                && let Some(f) = synthetic_finding(&mut rng, run_id, &row, t)
+            {
+                if f.kind == "gap" || f.kind == "missing_segment" {
+                    missing += f.magnitude_s.unwrap_or(0.0);
                 }
+                finding_count += 1;
+                out.findings.push(f);
             }
             out.custody.push(CustodyEvent {
                 run_id: run_id.to_string(),
@@ -294,26 +235,162 @@ fn device_rows(
             last_path,
         });
         if let Some(case_id) = case_id {
-            let kind = CASE_KINDS[rng.range(0, 3) as usize];
-            let ent = rng.range(0, 19_999);
-            let opened = local(start).date();
-            let closed = opened + chrono::Duration::days(rng.range(0, 60) as i64);
-            let conf = rng.range(0, 99) < 2;
-            let haz = rng.range(0, 9) == 0;
-            let long = if rng.range(0, 99) < 5 { "dispute" } else { "" };
-            out.cases.push(format!(
-                "{case_id},{kind},企业{ent:05}有限公司,91{ent:016}X,{},{opened},{closed},站点{ent},{haz},{long},{conf},false,",
-                INDUSTRIES[(ent % 6) as usize]
-            ));
-            out.case_media.push(format!(
-                "{case_id},{dev},{},{}",
-                local(start - 60).format("%Y-%m-%d %H:%M:%S"),
-                local(start + k as i64 * SEGMENT_S + 60).format("%Y-%m-%d %H:%M:%S")
-            ));
+            let window = (local(start - 60), local(start + k as i64 * SEGMENT_S + 60));
+            case_rows(
+                &mut rng,
+                &case_id,
+                &dev,
+                local(start).date(),
+                window,
+                &mut out,
+            );
         }
         s += 1;
     }
     out
+}
+
+/// One synthetic segment's facts, for [`synthetic_file`].
+struct Segment<'a> {
+    d: u64,
+    dev: &'a str,
+    unit: &'a str,
+    officer: &'a str,
+    run_id: &'a str,
+    now_us: i64,
+    seq: u64,
+    t: i64,
+    dur: f64,
+    lt: chrono::NaiveDateTime,
+    name: &'a str,
+    rel: String,
+    path: &'a str,
+    status: &'a str,
+    kind: &'a str,
+    blake3: &'a str,
+    size: i64,
+    session_id: &'a str,
+    case_id: Option<&'a str>,
+    inode: i64,
+}
+
+/// The `files` row of one synthetic segment, as a scan of a recorder's file would fill it.
+fn synthetic_file(g: &Segment) -> FileRow {
+    let (d, t, dur, kind, status) = (g.d, g.t, g.dur, g.kind, g.status);
+    FileRow {
+        run_id: g.run_id.to_string(),
+        path: g.path.to_string(),
+        path_bytes: g.path.as_bytes().to_vec(),
+        root: "/evidence".into(),
+        rel_path: g.rel.clone(),
+        file_name: g.name.to_string(),
+        extension: "mp4".into(),
+        size_bytes: g.size,
+        mtime_us: Some((t + dur as i64) * 1_000_000),
+        fs_dev: Some(2049),
+        fs_inode: Some(g.inode),
+        blake3: Some(g.blake3.to_string()),
+        status: status.into(),
+        error: (status != "ok").then(|| "moov box extends past the end of the file".into()),
+        read_method: Some("read".into()),
+        container: Some("mp4".into()),
+        extension_matches: Some(true),
+        media_kind: Some(kind.into()),
+        major_brand: Some("isom".into()),
+        duration_s: (kind != "photo").then_some(dur),
+        creation_time_us: Some(t * 1_000_000),
+        creation_time_basis: Some("utc".into()),
+        encoder: Some("DSJ firmware 2.1".into()),
+        video_codec: (kind == "video").then(|| "h264".into()),
+        width: (kind == "video").then_some(1920),
+        height: (kind == "video").then_some(1080),
+        frame_rate: (kind == "video").then_some(25.0),
+        audio_codec: (kind != "photo").then(|| "aac".into()),
+        gps_lat: Some(30.0 + (d % 100) as f64 * 0.01),
+        gps_lon: Some(120.0 + (d % 100) as f64 * 0.01),
+        device_id: Some(g.dev.to_string()),
+        officer_id: Some(g.officer.to_string()),
+        unit: Some(g.unit.to_string()),
+        name_time_us: Some(t * 1_000_000),
+        name_time_raw: Some(g.lt.format("%Y%m%d%H%M%S").to_string()),
+        segment_seq: Some(g.seq as i32),
+        path_pattern: Some("device_officer_datetime_seq".into()),
+        session_id: Some(g.session_id.to_string()),
+        case_ids: g.case_id.map(str::to_string),
+        first_seen_us: Some((t + 86_400) * 1_000_000),
+        last_seen_us: Some(g.now_us),
+        last_verified_us: Some(g.now_us),
+        upload_time_us: Some((t + 20 * 3600) * 1_000_000),
+        upload_time_source: Some("ingest_log".into()),
+        retention_class: Some("standard".into()),
+        keep_until_us: Some((t + 2 * 366 * 86_400) * 1_000_000),
+        ..Default::default()
+    }
+}
+
+/// A finding on the file `f` (recorded at `t`), its rule drawn from the realistic mix.
+fn synthetic_finding(rng: &mut Rng, run_id: &str, f: &FileRow, t: i64) -> Option<FindingRow> {
+    let mut pick = rng.range(0, 999);
+    let rule = FINDING_MIX
+        .iter()
+        .find(|(_, share)| {
+            if pick < *share {
+                true
+            } else {
+                pick -= share;
+                false
+            }
+        })
+        .map_or("CONT-GAP", |(r, _)| r);
+    let r = rule_by_id(rule)?;
+    let magnitude = rng.range(1, 120) as f64;
+    Some(FindingRow {
+        run_id: run_id.to_string(),
+        finding_id: format!("F{:016x}", rng.next()),
+        kind: r.kind.into(),
+        severity: r.severity.name().into(),
+        rule_id: r.id.into(),
+        article: r.article.into(),
+        article_gloss: r.gloss.into(),
+        message: format!("{}: {magnitude:.0} s", r.what),
+        path: Some(f.path.clone()),
+        session_id: f.session_id.clone(),
+        device_id: f.device_id.clone(),
+        officer_id: f.officer_id.clone(),
+        unit: f.unit.clone(),
+        at_us: Some(t * 1_000_000),
+        offset_s: None,
+        magnitude_s: Some(magnitude),
+        details: "{}".into(),
+        case_id: None,
+    })
+}
+
+/// The `cases` and `case_media` lines (CSV) of a session's case: the device's footage from a
+/// minute before to a minute after the session (`window`, local times).
+fn case_rows(
+    rng: &mut Rng,
+    case_id: &str,
+    dev: &str,
+    opened: chrono::NaiveDate,
+    window: (chrono::NaiveDateTime, chrono::NaiveDateTime),
+    out: &mut DeviceRows,
+) {
+    let kind = CASE_KINDS[rng.range(0, 3) as usize];
+    let ent = rng.range(0, 19_999);
+    let closed = opened + chrono::Duration::days(rng.range(0, 60) as i64);
+    let conf = rng.range(0, 99) < 2;
+    let haz = rng.range(0, 9) == 0;
+    let long = if rng.range(0, 99) < 5 { "dispute" } else { "" };
+    out.cases.push(format!(
+        "{case_id},{kind},企业{ent:05}有限公司,91{ent:016}X,{},{opened},{closed},站点{ent},{haz},{long},{conf},false,",
+        INDUSTRIES[(ent % 6) as usize]
+    ));
+    out.case_media.push(format!(
+        "{case_id},{dev},{},{}",
+        window.0.format("%Y-%m-%d %H:%M:%S"),
+        window.1.format("%Y-%m-%d %H:%M:%S")
+    ));
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CatalogError + '_ {
