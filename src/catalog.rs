@@ -60,6 +60,13 @@ pub struct FileFacts {
     pub birth_time_us: Option<i64>,
     pub sidecar_described_at_us: Option<i64>,
     pub sidecar_has_text: bool,
+    /// A stretch of the main video track at another steady frame rate: start, length (s), rate.
+    pub frame_rate_stretch: Option<(f64, f64, f64)>,
+}
+
+/// The three stretch columns, present together or not at all.
+pub fn stretch(at: Option<f64>, len: Option<f64>, fps: Option<f64>) -> Option<(f64, f64, f64)> {
+    Some((at?, len?, fps?))
 }
 
 fn b(s: &Option<String>) -> Option<Box<str>> {
@@ -172,6 +179,11 @@ impl FileFacts {
             birth_time_us: r.birth_time_us,
             sidecar_described_at_us: r.sidecar_described_at_us,
             sidecar_has_text: r.sidecar_category.is_some() || r.sidecar_description.is_some(),
+            frame_rate_stretch: stretch(
+                r.frame_rate_stretch_at_s,
+                r.frame_rate_stretch_s,
+                r.frame_rate_stretch_fps,
+            ),
         }
     }
 

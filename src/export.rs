@@ -303,11 +303,11 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
     }
 }
 
+/// Chosen files, the case id or the SQL that chose them.
+type Selected = (Vec<Chosen>, Option<String>, Option<String>);
+
 /// The files selected (by case or by query), with the case id or the SQL that chose them.
-fn select(
-    plan: &ExportPlan,
-    engine: &Engine,
-) -> Result<(Vec<Chosen>, Option<String>, Option<String>), ExportError> {
+fn select(plan: &ExportPlan, engine: &Engine) -> Result<Selected, ExportError> {
     let cols = "path, root, rel_path, blake3, case_ids";
     let (chosen, case_id, sql) = match &plan.selection {
         Selection::Case(id) => {

@@ -189,6 +189,35 @@ pub fn read_file(
     r
 }
 
+/// The parser's revisit ranges, held to the documented bounds whatever it asked for.
+fn bounded(mut ranges: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
+    ranges.truncate(media::REVISIT_MAX);
+    for r in &mut ranges {
+        r.1 = r.1.min(media::REVISIT_LEN);
+    }
+    ranges
+}
+
+/// Serves the parser's revisits with positioned reads: a few hundred bytes at each of at most
+/// [`media::REVISIT_MAX`] places of a file just read (normally still in the page cache). A
+/// range that cannot be read is skipped: the parser then knows less, never something wrong.
+fn revisit_read(f: &File, sink: &mut dyn media::Sink, buf: &mut [u8]) {
+    use std::os::unix::fs::FileExt;
+    for (off, len) in bounded(sink.revisit()) {
+        let want = (len as usize).min(buf.len());
+        let mut got = 0;
+        while got < want {
+            match f.read_at(&mut buf[got..want], off + got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        sink.revisited(off, &buf[..got]);
+    }
+}
+
 fn hash_mapped(
     map: &[u8],
     ext: &str,
@@ -213,6 +242,11 @@ fn hash_mapped(
         progress(piece.len() as u64);
     }
     let total = map.len() as u64;
+    for (off, len) in bounded(sink.revisit()) {
+        let start = usize::try_from(off).unwrap_or(usize::MAX).min(map.len());
+        let end = start.saturating_add(len as usize).min(map.len());
+        sink.revisited(off, &map[start..end]);
+    }
     FileRead {
         blake3: Some(hasher.finalize()),
         bytes: total,
@@ -277,6 +311,9 @@ fn hash_read(
             error,
             changed: None,
         };
+    }
+    if let Some(s) = sink.as_mut() {
+        revisit_read(f, s.as_mut(), buf);
     }
     let parsed = sink.map(|s| s.finish(total));
     FileRead {

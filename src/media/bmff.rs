@@ -13,6 +13,7 @@ use super::{
     Container, EditEntry, Jump, MediaInfo, MediaKind, Parsed, Problem, RecordedTime, Sink,
     StreamInfo, h264,
 };
+use super::{REVISIT_MAX, samples};
 
 /// Seconds from 1904-01-01 (the ISO BMFF epoch) to 1970-01-01.
 pub const EPOCH_1904: i64 = 2_082_844_800;
@@ -66,6 +67,9 @@ struct Deltas {
     pending: Option<(u64, u64)>,
     samples: u64,
     ticks: u64,
+    /// Runs of equal durations (duration, samples, decode time of the first), in order, at
+    /// most [`samples::RUNS_MAX`].
+    runs: Vec<(u64, u64, u64)>,
 }
 
 impl Deltas {
@@ -75,6 +79,12 @@ impl Deltas {
         }
         if self.hist.len() < 256 || self.hist.contains_key(&delta) {
             *self.hist.entry(delta).or_insert(0) += count;
+        }
+        let full = self.runs.len() >= samples::RUNS_MAX;
+        match self.runs.last_mut() {
+            Some(r) if r.0 == delta => r.1 = r.1.saturating_add(count),
+            _ if !full => self.runs.push((delta, count, at)),
+            _ => {}
         }
         self.min = Some(self.min.map_or(delta, |m| m.min(delta)));
         if self.max.is_none_or(|(m, _)| delta > m) {
@@ -126,6 +136,7 @@ impl Deltas {
             }
             if s.kind == "video" && typical > 0 {
                 s.frame_rate = Some(ts / typical as f64);
+                s.rate_stretch = samples::rate_stretch(&self.runs, timescale);
             }
         }
     }
@@ -142,6 +153,12 @@ struct Track {
     frag_samples: u64,
     sps: Vec<Vec<u8>>,
     max_chunk_offset: u64,
+    /// Bytes of an H.264 NAL unit's length prefix in samples (`avcC`), 0 for other codecs.
+    nal_len: usize,
+    /// Sync samples to read the first bytes of: (sample number, file offset, length).
+    heads: Vec<(u64, u64, u32)>,
+    /// Picture formats announced in-band at sync samples: (sample number, format).
+    inband: Vec<(u64, h264::Sps)>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -176,6 +193,53 @@ impl BmffSink {
             movie_duration: 0,
             largest_frag_jump: None,
             keys: Vec::new(),
+        }
+    }
+
+    /// Folds the picture formats carried in-band into each track's count of parameter sets,
+    /// and notes where the first one unlike the sample description's appears.
+    fn inband_formats(&mut self) {
+        let format = |p: &h264::Sps| (p.profile_idc, p.width, p.height);
+        for tk in &self.tracks {
+            if tk.inband.is_empty() {
+                continue;
+            }
+            let declared: Vec<_> = tk
+                .sps
+                .iter()
+                .filter_map(|n| h264::parse_sps(n))
+                .map(|p| format(&p))
+                .collect();
+            let mut all = declared.clone();
+            for (_, p) in &tk.inband {
+                if !all.contains(&format(p)) {
+                    all.push(format(p));
+                }
+            }
+            let Some(st) = self.info.streams.get_mut(tk.stream) else {
+                continue;
+            };
+            st.parameter_sets = st.parameter_sets.max(all.len() as u32);
+            let first_other = tk
+                .inband
+                .iter()
+                .filter(|(_, p)| !declared.contains(&format(p)))
+                .map(|(n, p)| (*n, *p))
+                .min_by_key(|(n, _)| *n);
+            if let Some((n, p)) = first_other.filter(|_| !declared.is_empty()) {
+                let at = match (st.delta_typical, tk.timescale) {
+                    (Some(d), ts) if ts > 0 => Some((n - 1) as f64 * d as f64 / f64::from(ts)),
+                    _ => None,
+                };
+                st.inband_change_at_s = at;
+                self.info.notes.push(format!(
+                    "track {}: sync sample {n} carries an in-band SPS for {}x{} ({}), unlike its sample description",
+                    tk.id,
+                    p.width,
+                    p.height,
+                    h264::profile_name(p.profile_idc)
+                ));
+            }
         }
     }
 
@@ -307,6 +371,9 @@ impl BmffSink {
             frag_samples: 0,
             sps: Vec::new(),
             max_chunk_offset: 0,
+            nal_len: 0,
+            heads: Vec::new(),
+            inband: Vec::new(),
         };
         let mut tkhd_dims = None;
         for b in BoxIter::new(body, base + 8) {
@@ -453,9 +520,13 @@ impl BmffSink {
         s: &mut StreamInfo,
         tk: &mut Track,
     ) -> Result<(), Problem> {
+        let (mut stsz, mut stsc, mut stss) = (None, None, None);
+        let mut chunks: Vec<u64> = Vec::new();
         for b in BoxIter::new(body, base + 8) {
             let b = b?;
             match &b.typ {
+                b"stss" => stss = Some(b.body),
+                b"stsc" => stsc = Some(b.body),
                 b"stsd" => stsd(b.body, b.offset, handler, s, tk)?,
                 b"stts" => {
                     let mut c = Cursor::new(b.body);
@@ -475,6 +546,9 @@ impl BmffSink {
                     }
                 }
                 b"stsz" | b"stz2" => {
+                    if &b.typ == b"stsz" {
+                        stsz = Some(b.body);
+                    }
                     let mut c = Cursor::new(b.body);
                     let r = (|| -> super::cursor::R<u32> {
                         c.skip(8)?;
@@ -505,11 +579,18 @@ impl BmffSink {
                         };
                         if let Ok(o) = o {
                             tk.max_chunk_offset = tk.max_chunk_offset.max(o);
+                            chunks.push(o);
                         }
                     }
                 }
                 _ => {}
             }
+        }
+        if tk.nal_len > 0
+            && s.kind == "video"
+            && let (Some(stsz), Some(stsc)) = (stsz, stsc)
+        {
+            tk.heads = samples::sync_heads(stsz, stsc, &chunks, stss);
         }
         Ok(())
     }
@@ -798,8 +879,35 @@ impl Sink for BmffSink {
         }
     }
 
+    fn revisit(&mut self) -> Vec<(u64, u32)> {
+        let mut out = Vec::new();
+        for tk in &self.tracks {
+            for &(_, offset, len) in &tk.heads {
+                if out.len() < REVISIT_MAX {
+                    out.push((offset, len));
+                }
+            }
+        }
+        out
+    }
+
+    fn revisited(&mut self, offset: u64, bytes: &[u8]) {
+        for tk in &mut self.tracks {
+            let Some(&(sample, _, _)) = tk.heads.iter().find(|h| h.1 == offset) else {
+                continue;
+            };
+            for sps in samples::sps_in_head(bytes, tk.nal_len) {
+                if tk.inband.len() < 64 && !tk.inband.iter().any(|(_, k)| *k == sps) {
+                    tk.inband.push((sample, sps));
+                }
+            }
+            return;
+        }
+    }
+
     fn finish(mut self: Box<Self>, total: u64) -> Parsed {
         let walk_problem = self.cs.finish(total);
+        self.inband_formats();
         let mut layout = std::mem::take(&mut self.cs.layout);
         if self.cs.layout_overflow > 0 {
             layout.push(format!("...{} more", self.cs.layout_overflow));
@@ -954,6 +1062,11 @@ fn stsd(
                                         && n == 1
                                     {
                                         s.profile = Some(h264::profile_name(*p));
+                                    }
+                                    if let Some(l) = x.body.get(4)
+                                        && n == 1
+                                    {
+                                        tk.nal_len = usize::from(l & 3) + 1;
                                     }
                                     for sps in avcc_sps(x.body) {
                                         if !tk.sps.iter().any(|k| k == sps) && tk.sps.len() < 64 {

@@ -10,6 +10,7 @@ pub mod cursor;
 pub mod h264;
 pub mod jpeg;
 pub mod riff;
+pub mod samples;
 pub mod sidecar;
 pub mod ts;
 
@@ -101,6 +102,18 @@ pub struct EditEntry {
     pub rate: f64,
 }
 
+/// A stretch of a track whose samples run at another steady duration than before and after
+/// it (a splice of footage at another frame rate), from the sample table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateStretch {
+    /// Where the stretch starts and how long it lasts (seconds).
+    pub at_s: f64,
+    pub length_s: f64,
+    /// Frame rates (samples per second) around the stretch and inside it.
+    pub usual_rate: f64,
+    pub stretch_rate: f64,
+}
+
 /// One track (ISO BMFF), elementary stream (MPEG-TS) or stream (AVI/WAV).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StreamInfo {
@@ -135,8 +148,15 @@ pub struct StreamInfo {
     pub handler_name: Option<String>,
     pub compressor: Option<String>,
     pub language: Option<String>,
-    /// Distinct sequence parameter sets seen (sample descriptions plus in-band for MPEG-TS).
+    /// Distinct sequence parameter sets seen (sample descriptions plus in-band for MPEG-TS);
+    /// for MP4, at least the number of distinct picture formats (profile and size) announced
+    /// by the sample descriptions and the parameter sets carried in-band at sync samples.
     pub parameter_sets: u32,
+    /// Where the picture format carried in-band first differs from the sample description's
+    /// (seconds from the track's start), for MP4.
+    pub inband_change_at_s: Option<f64>,
+    /// A stretch of the track at another steady frame rate between two runs of its usual one.
+    pub rate_stretch: Option<RateStretch>,
     pub continuity_errors: u32,
     pub creation_time: Option<RecordedTime>,
 }
@@ -259,9 +279,23 @@ pub struct Parsed {
 /// A parser consuming the file front to back.
 pub trait Sink: Send {
     fn feed(&mut self, data: &[u8]);
+    /// After the last byte was fed: the few byte ranges (offset, length) the parser wants to
+    /// see again, which it could place only once the whole file was seen — the first bytes of
+    /// an MP4's sync samples, when the sample table (`moov`) comes after the samples (`mdat`).
+    /// Bounded by [`REVISIT_MAX`] ranges of at most [`REVISIT_LEN`] bytes. Default: none.
+    fn revisit(&mut self) -> Vec<(u64, u32)> {
+        Vec::new()
+    }
+    /// The bytes of one range asked for by [`Sink::revisit`] (fewer if the file ended).
+    fn revisited(&mut self, _offset: u64, _bytes: &[u8]) {}
     /// Called once after the last byte; `total` is the number of bytes fed.
     fn finish(self: Box<Self>, total: u64) -> Parsed;
 }
+
+/// At most this many ranges are revisited per file, each at most [`REVISIT_LEN`] bytes: 1,024
+/// sync samples is 17 minutes of video with a keyframe a second.
+pub const REVISIT_MAX: usize = 1024;
+pub const REVISIT_LEN: u32 = 256;
 
 /// Bytes the reader must hand to [`sniff`] (or the whole file, if shorter).
 pub const SNIFF_LEN: usize = 1024;

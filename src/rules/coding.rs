@@ -3,16 +3,25 @@
 //!
 //! What it checks: a track with several sample descriptions (`stsd` entries: the parameters
 //! change inside the file); more than one distinct H.264 sequence parameter set in a stream
-//! (in-band in MPEG-TS, or in the sample descriptions); and a segment whose coding parameters
+//! (in-band in MPEG-TS; in MP4 in the sample descriptions or, as picture formats, in-band at
+//! the sync samples); a stretch of a video track at another steady frame rate between two runs
+//! of its usual one (sample durations switch and switch back: no single jump); and a segment whose coding parameters
 //! (codec, profile, picture size, frame rate, audio format) differ from those shared by the
 //! rest of its session (a majority of at least two other segments). Example: a session of
 //! 1920x1080 segments with one 1280x720 segment in the middle.
+//!
+//! One manipulation, one kind: a segment with other parameters that also carries other
+//! software's traces (editing-software names, or software strings unlike the rest of its
+//! session) while its place in the session's timeline is continuous is the session's own
+//! recording re-encoded — `reencoded` (ENC-PARAMS), not `inserted_footage`. Foreign content
+//! shows as parameters that change inside a file, other parameters with the session's own
+//! software (another recorder's footage), or a segment that does not fit the timeline.
 
 use serde_json::json;
 
 use std::collections::HashMap;
 
-use super::{Ctx, Findings, Target, majority};
+use super::{Ctx, Findings, Target, majority, software};
 use crate::catalog::FileFacts;
 
 /// For each device, the coding signature shared by a majority (at least two) of its readable
@@ -89,6 +98,21 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"sample_descriptions": n}),
             );
         }
+        if let Some((at, len, fps)) = f.frame_rate_stretch {
+            let usual = f.frame_rate.unwrap_or(0.0);
+            out.add(
+                "INS-RATE",
+                Target { file: Some(f), ..Default::default() },
+                f.start_us().map(|t| t + (at * 1e6) as i64),
+                Some(at),
+                Some(len),
+                format!(
+                    "{} runs at {fps:.2} fps for {len:.1} s from {at:.1} s, between stretches at its usual {usual:.2} fps: footage recorded at another rate was spliced in",
+                    f.file_name()
+                ),
+                json!({"at_s": at, "length_s": len, "stretch_fps": fps, "usual_fps": usual}),
+            );
+        }
         if let Some(n) = f.parameter_sets_max.filter(|n| *n > 1) {
             out.add(
                 "INS-SPS",
@@ -126,7 +150,34 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .find(|f| ctx.sig(f) == norm)
             .map(|f| describe(f))
             .unwrap_or_default();
+        // The software the session's files with the usual parameters were written by.
+        let software = majority(
+            ok.iter().filter(|f| ctx.sig(f) == norm).map(|f| ctx.fp(f)),
+            1,
+        );
         for f in ok.iter().filter(|f| ctx.sig(f) != norm) {
+            let traces = software::editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
+            if traces && fits_timeline(ctx, &s.members, f) {
+                out.add(
+                    "ENC-PARAMS",
+                    Target {
+                        file: Some(f),
+                        session: Some(&s.id),
+                        ..Default::default()
+                    },
+                    f.start_us(),
+                    None,
+                    None,
+                    format!(
+                        "{} is {} where the rest of its session is {example}, and was written by other software ({}); its place in the session's timeline is continuous: re-encoded",
+                        f.file_name(),
+                        describe(f),
+                        ctx.fp(f)
+                    ),
+                    json!({"file": ctx.sig(f), "session": norm, "software": ctx.fp(f), "session_software": software}),
+                );
+                continue;
+            }
             out.add(
                 "INS-SESSION",
                 Target {
@@ -146,4 +197,26 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             );
         }
     }
+}
+
+/// Whether `f` sits in its session's timeline without a gap or overlap on either side (within
+/// the continuity tolerances): its neighbours end where it starts and start where it ends.
+fn fits_timeline(ctx: &Ctx, members: &[usize], f: &FileFacts) -> bool {
+    let Some(k) = members.iter().position(|&i| i == f.row) else {
+        return false;
+    };
+    let (gap, overlap) = (
+        ctx.settings.gap_tolerance_s,
+        ctx.settings.overlap_tolerance_s,
+    );
+    let fits = |a: &FileFacts, b: &FileFacts| -> bool {
+        let (Some(_), Some(end), Some(start)) = (a.duration_s, a.end_us(), b.start_us()) else {
+            return false;
+        };
+        let delta_s = (start - end) as f64 / 1e6;
+        (-overlap..=gap).contains(&delta_s)
+    };
+    let before = k.checked_sub(1).map(|j| &ctx.facts[members[j]]);
+    let after = members.get(k + 1).map(|&j| &ctx.facts[j]);
+    before.is_none_or(|b| fits(b, f)) && after.is_none_or(|a| fits(f, a))
 }

@@ -8,6 +8,7 @@ pub mod coding;
 pub mod continuity;
 pub mod custody;
 pub mod deadlines;
+pub mod habits;
 pub mod integrity;
 pub mod metadata;
 pub mod software;
@@ -176,6 +177,13 @@ pub const RULES: &[Rule] = &[
         "sequence parameter sets that change mid-stream",
     ),
     rule(
+        "INS-RATE",
+        "inserted_footage",
+        Severity::High,
+        A12_5,
+        "a stretch of the video at another steady frame rate between runs of its usual one",
+    ),
+    rule(
         "INS-SESSION",
         "inserted_footage",
         Severity::High,
@@ -208,7 +216,14 @@ pub const RULES: &[Rule] = &[
         "reencoded",
         Severity::High,
         A12_5,
-        "coding parameters differ from the device's other files",
+        "coding parameters unlike the files around it (the device's habit, or the rest of its session with other software's traces)",
+    ),
+    rule(
+        "FW-CHANGE",
+        "firmware_change",
+        Severity::Info,
+        A12_5,
+        "a device's software strings or container changed from this file on and stayed: a firmware update, not an edit (information)",
     ),
     rule(
         "CLK-RESET",

@@ -4,18 +4,22 @@
 //!
 //! What it checks: encoder, software, handler and compressor names of editing software
 //! (Premiere, Final Cut, DaVinci, HandBrake, CapCut/剪映, 爱剪辑, 会声会影, 格式工厂 and others);
-//! and, against the device's own habits (the fingerprint shared by a majority of at least two
-//! of its other recordings): different software strings, brand or top-level box order
-//! (e.g. `moov` moved before `mdat`), edit lists where the device writes none beyond one per
-//! track, and coding parameters different from the device's other files (for files not judged
-//! inside a session by the inserted-footage rule). General-purpose muxers such as FFmpeg's
-//! `Lavf` are judged only against the device's habits, since some recorders use them.
+//! and, against the device's habits in a comparable group read in time order ([`habits`]):
+//! a one-off run of files whose software strings (encoder, software, handler and compressor
+//! names), edit lists (among files of the same layout, fragmented or not) or coding
+//! parameters (for files not judged inside a session by the inserted-footage rule) differ
+//! from the files before and after it. General-purpose muxers such as FFmpeg's `Lavf` are
+//! judged only against the device's habits, since some recorders use them.
+//!
+//! What it does not count as evidence: the box layout alone (a crash-safe fragmented segment,
+//! `moov` before or after `mdat`), the brand, a difference between kinds of file (voice-mode
+//! audio, photos) or container families, and a change that stays for every later file — that
+//! is a firmware update, reported once as `firmware_change` (information).
 
 use serde_json::json;
 
-use super::{Ctx, Findings, Target, coding, majority};
+use super::{Ctx, Findings, Target, coding, habits, local};
 use crate::catalog::FileFacts;
-use std::collections::HashMap;
 
 /// Names of editing and transcoding tools, matched case-insensitively as substrings.
 const EDITORS: &[&str] = &[
@@ -55,7 +59,7 @@ const EDITORS: &[&str] = &[
     "any video converter",
 ];
 
-fn editor(f: &FileFacts) -> Option<(&'static str, String)> {
+pub fn editor(f: &FileFacts) -> Option<(&'static str, String)> {
     for v in [
         &f.encoder,
         &f.software,
@@ -73,30 +77,16 @@ fn editor(f: &FileFacts) -> Option<(&'static str, String)> {
     None
 }
 
-/// Top-level order without padding boxes and repeat counts: `ftyp,mdat,moov`.
-fn layout_shape(l: &str) -> String {
-    l.split(',')
-        .map(|b| {
-            b.trim_end_matches(|c: char| c.is_ascii_digit())
-                .trim_end_matches('x')
-        })
-        .filter(|b| !matches!(*b, "free" | "skip" | "wide" | "uuid" | "JUNK"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
+/// The software that wrote a file, as its strings say. Not the brand or the box layout: a
+/// recorder writes fragmented segments in its crash-safe mode, and a layout alone is no trace
+/// of editing.
 pub fn fingerprint(f: &FileFacts) -> String {
     format!(
-        "encoder={} | software={} | handlers={} | compressors={} | brand={} | layout={}",
+        "encoder={} | software={} | handlers={} | compressors={}",
         f.encoder.as_deref().unwrap_or(""),
         f.software.as_deref().unwrap_or(""),
         f.handler_names.as_deref().unwrap_or(""),
         f.compressor_names.as_deref().unwrap_or(""),
-        f.major_brand.as_deref().unwrap_or(""),
-        f.top_level_layout
-            .as_deref()
-            .map(layout_shape)
-            .unwrap_or_default()
     )
 }
 
@@ -105,7 +95,6 @@ fn extra_edits(f: &FileFacts) -> bool {
 }
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
-    let mut by_device: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
     for f in ctx
         .facts
         .iter()
@@ -122,72 +111,145 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"tool": tool, "value": value}),
             );
         }
-        if let Some(d) = f.device_id.as_deref() {
-            by_device.entry(d).or_default().push(f);
+    }
+    for g in habits::groups(ctx.facts) {
+        software_habit(ctx, &g, out);
+        edit_habit(&g, out);
+        coding_habit(ctx, &g, out);
+    }
+    container_changes(ctx, out);
+}
+
+/// One-off software strings in a group (ENC-FINGERPRINT); new strings that stay
+/// (FW-CHANGE, information).
+fn software_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
+    let values: Vec<&str> = g.files.iter().map(|f| ctx.fp(f)).collect();
+    let shape = habits::shape(&values);
+    for (p, h) in shape.deviations {
+        let f = g.files[p];
+        out.file(
+            "ENC-FINGERPRINT",
+            f,
+            format!(
+                "{} was not written like this device's {} files before and after it: {} instead of {}",
+                f.file_name(),
+                g.kind,
+                values[p],
+                values[h]
+            ),
+            json!({"file": values[p], "device": values[h], "group": group_json(g)}),
+        );
+    }
+    for (new, old) in shape.changes {
+        let (f, before) = (g.files[new], g.files[old]);
+        out.file(
+            "FW-CHANGE",
+            f,
+            format!(
+                "from {} on, this device's {} files are written by {} (until {}: {}): a firmware update",
+                f.file_name(),
+                g.kind,
+                values[new],
+                before.file_name(),
+                values[old]
+            ),
+            json!({"after": values[new], "before": values[old], "last_before": before.path, "group": group_json(g)}),
+        );
+    }
+}
+
+/// One-off edit lists beyond one per track (ENC-EDITS), among files of the same layout.
+fn edit_habit(g: &habits::Group, out: &mut Findings) {
+    for fragmented in [false, true] {
+        let files: Vec<&FileFacts> = g
+            .files
+            .iter()
+            .copied()
+            .filter(|f| is_fragmented(f) == fragmented)
+            .collect();
+        let values: Vec<bool> = files.iter().map(|f| extra_edits(f)).collect();
+        for (p, _) in habits::shape(&values).deviations {
+            let f = files[p];
+            if !values[p] {
+                continue;
+            }
+            out.add(
+                "ENC-EDITS",
+                Target { file: Some(f), ..Default::default() },
+                f.start_us(),
+                None,
+                None,
+                format!(
+                    "{} has {} edit-list entries over {} tracks, where this device's files before and after it have at most one per track",
+                    f.file_name(),
+                    f.edit_list_entries.unwrap_or(0),
+                    f.stream_count.unwrap_or(0)
+                ),
+                json!({"edit_list_entries": f.edit_list_entries, "streams": f.stream_count}),
+            );
         }
     }
-    let mut devices: Vec<_> = by_device.into_iter().collect();
-    devices.sort_by(|a, b| a.0.cmp(b.0));
-    for (_, files) in devices {
-        if files.len() < 3 {
+}
+
+/// One-off coding parameters of a file recorded on its own (ENC-PARAMS); inside a session of
+/// several files the inserted-footage rule judges it.
+fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
+    let values: Vec<&str> = g.files.iter().map(|f| ctx.sig(f)).collect();
+    for (p, h) in habits::shape(&values).deviations {
+        let f = g.files[p];
+        let in_session =
+            ctx.sessions.of_file[f.row].is_some_and(|k| ctx.sessions.list[k].members.len() >= 2);
+        if in_session {
             continue;
         }
-        if let Some(norm) = majority(files.iter().map(|f| ctx.fp(f)), 2) {
-            for f in files.iter().filter(|f| ctx.fp(f) != norm) {
-                out.file(
-                    "ENC-FINGERPRINT",
-                    f,
-                    format!(
-                        "{} was not written like this device's other files: {} instead of {norm}",
-                        f.file_name(),
-                        ctx.fp(f)
-                    ),
-                    json!({"file": ctx.fp(f), "device": norm}),
-                );
-            }
-        }
-        if majority(files.iter().map(|f| extra_edits(f)), 2) == Some(false) {
-            for f in files.iter().filter(|f| extra_edits(f)) {
-                out.add(
-                    "ENC-EDITS",
-                    Target { file: Some(f), ..Default::default() },
-                    f.start_us(),
-                    None,
-                    None,
-                    format!(
-                        "{} has {} edit-list entries over {} tracks, where this device writes at most one per track",
-                        f.file_name(),
-                        f.edit_list_entries.unwrap_or(0),
-                        f.stream_count.unwrap_or(0)
-                    ),
-                    json!({"edit_list_entries": f.edit_list_entries, "streams": f.stream_count}),
-                );
-            }
-        }
-        if let Some(norm) = majority(files.iter().map(|f| ctx.sig(f)), 2) {
-            let example = files
-                .iter()
-                .find(|f| ctx.sig(f) == norm)
-                .map(|f| coding::describe(f))
-                .unwrap_or_default();
-            for f in files.iter().filter(|f| ctx.sig(f) != norm) {
-                // Inside a session of several files, the inserted-footage rule judges it.
-                let in_session = ctx.sessions.of_file[f.row]
-                    .is_some_and(|k| ctx.sessions.list[k].members.len() >= 2);
-                if in_session {
-                    continue;
-                }
-                out.file(
-                    "ENC-PARAMS",
-                    f,
-                    format!(
-                        "{} is {} but this device records {example}",
-                        f.file_name(),
-                        coding::describe(f)
-                    ),
-                    json!({"file": ctx.sig(f), "device": norm}),
-                );
-            }
+        out.file(
+            "ENC-PARAMS",
+            f,
+            format!(
+                "{} is {} but this device's {} files before and after it are {}",
+                f.file_name(),
+                coding::describe(f),
+                g.kind,
+                coding::describe(g.files[h])
+            ),
+            json!({"file": values[p], "device": values[h]}),
+        );
+    }
+}
+
+/// A device's recordings of one kind moving to another container family for good (FW-CHANGE).
+fn container_changes(ctx: &Ctx, out: &mut Findings) {
+    for (_, kind, files) in habits::by_kind(ctx.facts) {
+        let values: Vec<&str> = files
+            .iter()
+            .map(|f| habits::family(f.container.as_deref().unwrap_or("")))
+            .collect();
+        for (new, old) in habits::shape(&values).changes {
+            let (f, before) = (files[new], files[old]);
+            out.file(
+                "FW-CHANGE",
+                f,
+                format!(
+                    "from {} ({}) on, this device's {kind} files are {} (until {}: {}): a firmware update or a new recording mode",
+                    f.file_name(),
+                    f.start_us().map(|t| local(ctx, t)).unwrap_or_default(),
+                    f.container.as_deref().unwrap_or("?"),
+                    before.file_name(),
+                    before.container.as_deref().unwrap_or("?")
+                ),
+                json!({"after": f.container, "before": before.container, "last_before": before.path}),
+            );
         }
     }
+}
+
+/// Fragmented ISO BMFF (movie fragments at the top level), as crash-safe recording modes write.
+fn is_fragmented(f: &FileFacts) -> bool {
+    f.top_level_layout
+        .as_deref()
+        .is_some_and(|l| l.split(',').any(|b| b.starts_with("moof")))
+}
+
+fn group_json(g: &habits::Group) -> serde_json::Value {
+    json!({"device": g.device, "kind": g.kind, "container_family": g.family, "files": g.files.len()})
 }

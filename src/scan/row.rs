@@ -194,6 +194,9 @@ impl RowMaker<'_> {
             row.height = v.height.map(|x| x as i32);
             row.frame_rate = v.frame_rate;
             row.video_sample_count = v.sample_count.map(|x| x as i64);
+            row.frame_rate_stretch_at_s = v.rate_stretch.map(|r| r.at_s);
+            row.frame_rate_stretch_s = v.rate_stretch.map(|r| r.length_s);
+            row.frame_rate_stretch_fps = v.rate_stretch.map(|r| r.stretch_rate);
         }
         if let Some(a) = info.main_audio() {
             row.audio_codec = a.codec.clone();

@@ -415,6 +415,9 @@ pub const FACT_COLUMNS: &[&str] = &[
     "ts_pcr_jump_s",
     "ts_pcr_jump_at_s",
     "gps_lat",
+    "frame_rate_stretch_at_s",
+    "frame_rate_stretch_s",
+    "frame_rate_stretch_fps",
     "name_time",
     "creation_time",
     "mtime",
@@ -487,6 +490,11 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         f64c("ts_pcr_jump_at_s"),
         f64c("gps_lat"),
     );
+    let (stretch_at, stretch_len, stretch_fps) = (
+        f64c("frame_rate_stretch_at_s"),
+        f64c("frame_rate_stretch_s"),
+        f64c("frame_rate_stretch_fps"),
+    );
     let (name_time, creation, mtime, birth, described) = (
         tsc("name_time"),
         tsc("creation_time"),
@@ -545,6 +553,11 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             birth_time_us: birth.get(i),
             sidecar_described_at_us: described.get(i),
             sidecar_has_text: scat.get(i).is_some() || sdesc.get(i).is_some(),
+            frame_rate_stretch: crate::catalog::stretch(
+                stretch_at.get(i),
+                stretch_len.get(i),
+                stretch_fps.get(i),
+            ),
         })
         .collect()
 }

@@ -100,6 +100,11 @@ pub struct FileRow {
     pub case_ids: Option<String>,
     pub retention_class: Option<String>,
     pub keep_until_us: Option<i64>,
+    /// The main video track runs at another steady frame rate for a stretch: where it starts,
+    /// how long it lasts (seconds) and its rate.
+    pub frame_rate_stretch_at_s: Option<f64>,
+    pub frame_rate_stretch_s: Option<f64>,
+    pub frame_rate_stretch_fps: Option<f64>,
 }
 
 /// The columns of `files` recomputed for every row on every run, including rows carried from
@@ -285,6 +290,18 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
         rows.iter().map(|r| r.retention_class.as_deref()),
     );
     c.ts("keep_until", rows.iter().map(|r| r.keep_until_us));
+    c.f64(
+        "frame_rate_stretch_at_s",
+        rows.iter().map(|r| r.frame_rate_stretch_at_s),
+    );
+    c.f64(
+        "frame_rate_stretch_s",
+        rows.iter().map(|r| r.frame_rate_stretch_s),
+    );
+    c.f64(
+        "frame_rate_stretch_fps",
+        rows.iter().map(|r| r.frame_rate_stretch_fps),
+    );
     c.finish("files")
 }
 
