@@ -12,11 +12,18 @@ pub fn split(data: &[u8]) -> (usize, &[u8]) {
     }
 }
 
-/// Feeds `bytes` to `sink` in chunks of `chunk` bytes and returns the verdict, as
-/// `recaudit::read` does for a file of that content.
+/// Feeds `bytes` to `sink` in chunks of `chunk` bytes, serves the ranges it asks to revisit,
+/// and returns the verdict, as `recaudit::read` does for a file of that content.
 pub fn feed(mut sink: Box<dyn Sink>, bytes: &[u8], chunk: usize) -> media::Parsed {
     for piece in bytes.chunks(chunk.max(1)) {
         sink.feed(piece);
+    }
+    let ranges = sink.revisit();
+    assert!(ranges.len() <= media::REVISIT_MAX, "too many revisits");
+    for (off, len) in ranges {
+        let start = usize::try_from(off).unwrap_or(usize::MAX).min(bytes.len());
+        let end = start.saturating_add(len as usize).min(bytes.len());
+        sink.revisited(off, &bytes[start..end]);
     }
     sink.finish(bytes.len() as u64)
 }
