@@ -218,6 +218,16 @@ fn revisit_read(f: &File, sink: &mut dyn media::Sink, buf: &mut [u8]) {
     }
 }
 
+/// Serves the parser's revisits from the whole file in memory (a mapping, or a file that came
+/// in one read).
+fn revisit_slice(file: &[u8], sink: &mut dyn media::Sink) {
+    for (off, len) in bounded(sink.revisit()) {
+        let start = usize::try_from(off).unwrap_or(usize::MAX).min(file.len());
+        let end = start.saturating_add(len as usize).min(file.len());
+        sink.revisited(off, &file[start..end]);
+    }
+}
+
 fn hash_mapped(
     map: &[u8],
     ext: &str,
@@ -242,11 +252,7 @@ fn hash_mapped(
         progress(piece.len() as u64);
     }
     let total = map.len() as u64;
-    for (off, len) in bounded(sink.revisit()) {
-        let start = usize::try_from(off).unwrap_or(usize::MAX).min(map.len());
-        let end = start.saturating_add(len as usize).min(map.len());
-        sink.revisited(off, &map[start..end]);
-    }
+    revisit_slice(map, sink.as_mut());
     FileRead {
         blake3: Some(hasher.finalize()),
         bytes: total,
@@ -313,7 +319,12 @@ fn hash_read(
         };
     }
     if let Some(s) = sink.as_mut() {
-        revisit_read(f, s.as_mut(), buf);
+        if total <= chunk as u64 {
+            // The whole file came in one read and is still in the buffer.
+            revisit_slice(&buf[..total as usize], s.as_mut());
+        } else {
+            revisit_read(f, s.as_mut(), buf);
+        }
     }
     let parsed = sink.map(|s| s.finish(total));
     FileRead {
