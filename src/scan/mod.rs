@@ -210,3 +210,71 @@ pub fn io_name(io: IoMode) -> &'static str {
         IoMode::Sequential => "sequential",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each stage run alone on what the stage before it hands on.
+    use super::*;
+    use crate::store::prior::Prior;
+
+    fn plan_for(root: &Path, wh: &Path) -> ScanPlan {
+        ScanPlan {
+            roots: vec![root.to_path_buf()],
+            warehouse: wh.to_path_buf(),
+            config: Config::default(),
+            threads: 2,
+            io: IoMode::Parallel,
+            read: ReadOptions::default(),
+            walk: WalkOptions::default(),
+            verify: VerifyPlan::None,
+            context: None,
+        }
+    }
+
+    #[test]
+    fn the_stages_one_by_one() {
+        let t = tempfile::tempdir().unwrap();
+        let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+        std::fs::create_dir_all(root.join("DSJ-1/20260312")).unwrap();
+        std::fs::write(
+            root.join("DSJ-1/20260312/20260312_093000_0001.MP4"),
+            b"not an mp4",
+        )
+        .unwrap();
+        std::fs::write(root.join("note.txt"), b"hello").unwrap();
+        let plan = plan_for(&root, &wh);
+        let run = setup::Run::start(&plan).unwrap();
+        let prior = Prior::load(run.wh.current().as_deref()).unwrap();
+        // plan: a first scan reads everything.
+        let tree = plan::walk_and_compare(&run, &prior);
+        assert_eq!((tree.to_read.len(), tree.mode), (2, "full"));
+        assert_eq!(tree.bytes_to_read(), 15);
+        // read: one fact per file, in walk order, with its status.
+        let mut staging = run.wh.stage(&run.id).unwrap();
+        let mut read = read::read_files(&run, &tree, &mut staging, &NoProgress).unwrap();
+        assert_eq!(read.read_rows, 2);
+        let statuses: Vec<&str> = read.facts.iter().map(|f| f.status.as_ref()).collect();
+        assert_eq!(statuses, ["corrupt", "unsupported"]);
+        assert_eq!(read.facts[0].device_id.as_deref(), Some("DSJ-1"));
+        // custody: both are new.
+        let custody = custody::record(&run, &tree, &read.facts, &prior, &mut staging).unwrap();
+        assert_eq!(custody.counts, [2, 0, 0, 0, 0, 0, 0]);
+        // carry: nothing to carry on a first scan.
+        let carried = carry::carry(&run, tree, &prior, &mut read).unwrap();
+        assert_eq!(carried.rows, 0);
+        // analyse and commit: a corrupt recording is a finding; the run is committed.
+        let analysed =
+            analyse::analyse(&run, &prior, read, &carried, &custody, &mut staging).unwrap();
+        assert!(
+            analysed
+                .findings
+                .iter()
+                .any(|f| f.rule_id == "INT-UNREADABLE")
+        );
+        drop(carried);
+        let summary = commit::commit(run, staging, analysed, &custody, 0, "full").unwrap();
+        assert_eq!(summary.run.files, 2);
+        assert_eq!(summary.run.files_new, 2);
+        assert!(summary.snapshot.is_dir());
+    }
+}
