@@ -157,29 +157,30 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         );
         for f in ok.iter().filter(|f| ctx.sig(f) != norm) {
             let traces = software::editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
-            if traces && fits_timeline(ctx, &s.members, f) {
-                out.add(
+            // One manipulation, one kind: the session's own recording re-encoded in place, or
+            // foreign footage (see the module comment).
+            let (rule, message) = if traces && fits_timeline(ctx, &s.members, f) {
+                (
                     "ENC-PARAMS",
-                    Target {
-                        file: Some(f),
-                        session: Some(&s.id),
-                        ..Default::default()
-                    },
-                    f.start_us(),
-                    None,
-                    None,
                     format!(
                         "{} is {} where the rest of its session is {example}, and was written by other software ({}); its place in the session's timeline is continuous: re-encoded",
                         f.file_name(),
                         describe(f),
                         ctx.fp(f)
                     ),
-                    json!({"file": ctx.sig(f), "session": norm, "software": ctx.fp(f), "session_software": software}),
-                );
-                continue;
-            }
+                )
+            } else {
+                (
+                    "INS-SESSION",
+                    format!(
+                        "{} is {} but the rest of its session is {example}",
+                        f.file_name(),
+                        describe(f)
+                    ),
+                )
+            };
             out.add(
-                "INS-SESSION",
+                rule,
                 Target {
                     file: Some(f),
                     session: Some(&s.id),
@@ -188,12 +189,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 f.start_us(),
                 None,
                 None,
-                format!(
-                    "{} is {} but the rest of its session is {example}",
-                    f.file_name(),
-                    describe(f)
-                ),
-                json!({"file": ctx.sig(f), "session": norm}),
+                message,
+                json!({"file": ctx.sig(f), "session": norm, "software": ctx.fp(f), "session_software": software}),
             );
         }
     }
