@@ -39,6 +39,10 @@ while IFS= read -r -d '' f; do
     mkdir -p corpus/path_patterns
     printf '%s' "${f#*/evidence/}" > "corpus/path_patterns/$(printf '%s' "$f" | sha256sum | cut -c1-16)"
 done < <(find "$root/tests/fixtures" "$root/sample-data" "$shared/real-media" -type f -print0 2>/dev/null)
+# Sidecars: the fixtures have none, so two written here (the fields the parser reads).
+mkdir -p corpus/sidecar
+printf '\x10{"category":"执法检查","description":"现场检查 消防通道","described_at":"2026-03-12 10:00:00"}' > corpus/sidecar/full
+printf '\x10{"category":"", "extra": [1, 2, {"a": null}], "described_at": 20260312}' > corpus/sidecar/odd
 # H.264 parameter sets: the Annex B streams of the TS files are a rich seed.
 mkdir -p corpus/h264_sps
 cp corpus/ts/* corpus/h264_sps/ 2>/dev/null || true

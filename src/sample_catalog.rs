@@ -393,6 +393,57 @@ fn case_rows(
     ));
 }
 
+/// The context tables of the synthetic catalogue: written as CSV, checked and typed by the
+/// context loader, stored as Parquet in `OUT/context` (what a bureau at this scale would keep).
+fn write_context(
+    out: &Path,
+    devices: u64,
+    cases: Vec<String>,
+    case_media: Vec<String>,
+) -> Result<(), CatalogError> {
+    let ctx = out.join("context");
+    let csv_dir = out.join(".context-csv");
+    std::fs::create_dir_all(&ctx).map_err(io(&ctx))?;
+    std::fs::create_dir_all(&csv_dir).map_err(io(&csv_dir))?;
+    let mut devices_csv =
+        vec!["device_id,unit,model,explosion_proof,commissioned,retired".to_string()];
+    for d in 0..devices {
+        devices_csv.push(format!(
+            "{},{},DSJ-S{},{},2023-06-01,",
+            device_name(d),
+            unit_name((d as usize) % UNITS),
+            d % 97,
+            d % 3 == 0
+        ));
+    }
+    let mut officers_csv = vec!["officer_id,name,unit,active".to_string()];
+    for o in 0..devices * 2 {
+        officers_csv.push(format!(
+            "OF{o:05},执法员{o:05},{},true",
+            unit_name(((o / 2) as usize) % UNITS)
+        ));
+    }
+    for (name, lines) in [
+        ("devices", devices_csv),
+        ("officers", officers_csv),
+        ("cases", cases),
+        ("case_media", case_media),
+    ] {
+        let p = csv_dir.join(format!("{name}.csv"));
+        std::fs::write(&p, lines.join("\n") + "\n").map_err(io(&p))?;
+    }
+    for (name, loaded) in context::load(Some(&csv_dir), chrono_tz::Asia::Shanghai)? {
+        if let Loaded::Batch(b) = loaded
+            && b.num_rows() > 0
+            && ["devices", "officers", "cases", "case_media"].contains(&name)
+        {
+            store::write_parquet_file(&ctx.join(format!("{name}.parquet")), &b)?;
+        }
+    }
+    std::fs::remove_dir_all(&csv_dir).map_err(io(&csv_dir))?;
+    Ok(())
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CatalogError + '_ {
     move |source| CatalogError::Io {
         path: path.to_path_buf(),
@@ -489,47 +540,6 @@ pub fn generate_catalog(plan: &CatalogPlan) -> Result<CatalogSummary, CatalogErr
         &store::runs_batch(&[run])?,
     )?;
     wh.commit(staging)?;
-    // Context tables: written as CSV, checked and typed by the context loader, stored as
-    // Parquet (what a bureau at this scale would keep).
-    let ctx = plan.out.join("context");
-    let csv_dir = plan.out.join(".context-csv");
-    std::fs::create_dir_all(&ctx).map_err(io(&ctx))?;
-    std::fs::create_dir_all(&csv_dir).map_err(io(&csv_dir))?;
-    let mut devices_csv =
-        vec!["device_id,unit,model,explosion_proof,commissioned,retired".to_string()];
-    for d in 0..devices {
-        devices_csv.push(format!(
-            "{},{},DSJ-S{},{},2023-06-01,",
-            device_name(d),
-            unit_name((d as usize) % UNITS),
-            d % 97,
-            d % 3 == 0
-        ));
-    }
-    let mut officers_csv = vec!["officer_id,name,unit,active".to_string()];
-    for o in 0..devices * 2 {
-        officers_csv.push(format!(
-            "OF{o:05},执法员{o:05},{},true",
-            unit_name(((o / 2) as usize) % UNITS)
-        ));
-    }
-    for (name, lines) in [
-        ("devices", devices_csv),
-        ("officers", officers_csv),
-        ("cases", cases),
-        ("case_media", case_media),
-    ] {
-        let p = csv_dir.join(format!("{name}.csv"));
-        std::fs::write(&p, lines.join("\n") + "\n").map_err(io(&p))?;
-    }
-    for (name, loaded) in context::load(Some(&csv_dir), chrono_tz::Asia::Shanghai)? {
-        if let Loaded::Batch(b) = loaded
-            && b.num_rows() > 0
-            && ["devices", "officers", "cases", "case_media"].contains(&name)
-        {
-            store::write_parquet_file(&ctx.join(format!("{name}.parquet")), &b)?;
-        }
-    }
-    std::fs::remove_dir_all(&csv_dir).map_err(io(&csv_dir))?;
+    write_context(&plan.out, devices, cases, case_media)?;
     Ok(sum)
 }

@@ -427,6 +427,8 @@ pub const FACT_COLUMNS: &[&str] = &[
 
 /// The compact facts of every row of a `files` batch; `first_row` is the position of the
 /// batch's first row in the new run's `files` table.
+// Long only because it maps every fact column one to one (resolve the columns, then one
+// field per fact), like `files_batch`: one list to extend when a fact is added.
 pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog::FileFacts> {
     use arrow_array::types::{Float64Type, Int32Type};
     let c = Cols(b);
