@@ -2,8 +2,6 @@
 //! in memory), and the interning of their repeated text. The rows of the warehouse's tables
 //! are in [`crate::store::tables`].
 
-use crate::store::tables::FileRow;
-
 /// What the sessions and rules stages need to know of one file, kept for the whole run while
 /// the full rows stream to Parquet. Compact on purpose: a million of these must fit in memory.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -69,7 +67,7 @@ pub fn stretch(at: Option<f64>, len: Option<f64>, fps: Option<f64>) -> Option<(f
     Some((at?, len?, fps?))
 }
 
-fn b(s: &Option<String>) -> Option<Box<str>> {
+pub(crate) fn b(s: &Option<String>) -> Option<Box<str>> {
     s.as_deref().map(Box::from)
 }
 
@@ -77,7 +75,7 @@ fn b(s: &Option<String>) -> Option<Box<str>> {
 /// catalogue keeps one copy of each distinct value (see [`Interner`]).
 pub type Sym = std::sync::Arc<str>;
 
-fn sym(s: &Option<String>) -> Option<Sym> {
+pub(crate) fn sym(s: &Option<String>) -> Option<Sym> {
     s.as_deref().map(Sym::from)
 }
 
@@ -128,65 +126,6 @@ impl Interner {
 }
 
 impl FileFacts {
-    pub fn from_row(row: usize, r: &FileRow) -> Self {
-        FileFacts {
-            row,
-            path: r.path.as_str().into(),
-            status: Sym::from(r.status.as_str()),
-            error: sym(&r.error),
-            size_bytes: r.size_bytes,
-            blake3: b(&r.blake3),
-            container: sym(&r.container),
-            extension_matches: r.extension_matches,
-            media_kind: sym(&r.media_kind),
-            device_id: sym(&r.device_id),
-            officer_id: sym(&r.officer_id),
-            unit: sym(&r.unit),
-            segment_seq: r.segment_seq,
-            name_time_us: r.name_time_us,
-            creation_time_us: r.creation_time_us,
-            creation_time_basis: sym(&r.creation_time_basis),
-            duration_s: r.duration_s,
-            encoder: sym(&r.encoder),
-            software: sym(&r.software),
-            handler_names: sym(&r.handler_names),
-            compressor_names: sym(&r.compressor_names),
-            major_brand: sym(&r.major_brand),
-            make: sym(&r.make),
-            model: sym(&r.model),
-            top_level_layout: sym(&r.top_level_layout),
-            edit_list_entries: r.edit_list_entries,
-            stream_count: r.stream_count,
-            video_codec: sym(&r.video_codec),
-            video_profile: sym(&r.video_profile),
-            width: r.width,
-            height: r.height,
-            frame_rate: r.frame_rate,
-            audio_codec: sym(&r.audio_codec),
-            audio_sample_rate: r.audio_sample_rate,
-            audio_channels: r.audio_channels,
-            sample_descriptions_max: r.sample_descriptions_max,
-            parameter_sets_max: r.parameter_sets_max,
-            max_jump_s: r.max_jump_s,
-            max_jump_at_s: r.max_jump_at_s,
-            fragment_jump_s: r.fragment_jump_s,
-            fragment_jump_at_s: r.fragment_jump_at_s,
-            ts_pcr_jump_s: r.ts_pcr_jump_s,
-            ts_pcr_jump_at_s: r.ts_pcr_jump_at_s,
-            ts_continuity_errors: r.ts_continuity_errors,
-            has_gps: r.gps_lat.is_some(),
-            mtime_us: r.mtime_us,
-            birth_time_us: r.birth_time_us,
-            sidecar_described_at_us: r.sidecar_described_at_us,
-            sidecar_has_text: r.sidecar_category.is_some() || r.sidecar_description.is_some(),
-            frame_rate_stretch: stretch(
-                r.frame_rate_stretch_at_s,
-                r.frame_rate_stretch_s,
-                r.frame_rate_stretch_fps,
-            ),
-        }
-    }
-
     /// The recording start: the file-name time (the recorder's own naming, zone-resolved) when
     /// there is one, else the container's creation time.
     pub fn start_us(&self) -> Option<i64> {

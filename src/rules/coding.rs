@@ -21,7 +21,7 @@ use serde_json::json;
 
 use std::collections::HashMap;
 
-use super::{Ctx, Findings, Target, majority, software};
+use super::{Ctx, Findings, Target, majority, traces};
 use crate::catalog::FileFacts;
 
 /// For each device, the coding signature shared by a majority (at least two) of its readable
@@ -156,7 +156,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             1,
         );
         for f in ok.iter().filter(|f| ctx.sig(f) != norm) {
-            let traces = software::editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
+            let traces = traces::editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
             // One manipulation, one kind: the session's own recording re-encoded in place, or
             // foreign footage (see the module comment).
             let (rule, message) = if traces && fits_timeline(ctx, &s.members, f) {

@@ -13,6 +13,7 @@ pub mod integrity;
 pub mod metadata;
 pub mod software;
 pub mod timing;
+pub mod traces;
 
 use std::collections::HashMap;
 
@@ -370,7 +371,7 @@ impl<'a> Ctx<'a> {
         env: &'a Env<'a>,
     ) -> Self {
         let signatures = Interned::new(facts, coding::signature);
-        let fingerprints = Interned::new(facts, software::fingerprint);
+        let fingerprints = Interned::new(facts, traces::fingerprint);
         Ctx {
             facts,
             sessions,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
 
 use super::{Cols, ts_array};
-use crate::catalog::Sym;
+use crate::catalog::{FileFacts, Sym, b, stretch, sym};
 use crate::store::{StoreError, replace_columns};
 
 /// One row of `files`: a file (or an entry that could not be read) found by the walk.
@@ -354,4 +354,66 @@ pub fn with_derived(
             ),
         ],
     )
+}
+
+impl FileFacts {
+    /// The compact facts of a row just read, for sessions and rules.
+    pub fn from_row(row: usize, r: &FileRow) -> Self {
+        FileFacts {
+            row,
+            path: r.path.as_str().into(),
+            status: Sym::from(r.status.as_str()),
+            error: sym(&r.error),
+            size_bytes: r.size_bytes,
+            blake3: b(&r.blake3),
+            container: sym(&r.container),
+            extension_matches: r.extension_matches,
+            media_kind: sym(&r.media_kind),
+            device_id: sym(&r.device_id),
+            officer_id: sym(&r.officer_id),
+            unit: sym(&r.unit),
+            segment_seq: r.segment_seq,
+            name_time_us: r.name_time_us,
+            creation_time_us: r.creation_time_us,
+            creation_time_basis: sym(&r.creation_time_basis),
+            duration_s: r.duration_s,
+            encoder: sym(&r.encoder),
+            software: sym(&r.software),
+            handler_names: sym(&r.handler_names),
+            compressor_names: sym(&r.compressor_names),
+            major_brand: sym(&r.major_brand),
+            make: sym(&r.make),
+            model: sym(&r.model),
+            top_level_layout: sym(&r.top_level_layout),
+            edit_list_entries: r.edit_list_entries,
+            stream_count: r.stream_count,
+            video_codec: sym(&r.video_codec),
+            video_profile: sym(&r.video_profile),
+            width: r.width,
+            height: r.height,
+            frame_rate: r.frame_rate,
+            audio_codec: sym(&r.audio_codec),
+            audio_sample_rate: r.audio_sample_rate,
+            audio_channels: r.audio_channels,
+            sample_descriptions_max: r.sample_descriptions_max,
+            parameter_sets_max: r.parameter_sets_max,
+            max_jump_s: r.max_jump_s,
+            max_jump_at_s: r.max_jump_at_s,
+            fragment_jump_s: r.fragment_jump_s,
+            fragment_jump_at_s: r.fragment_jump_at_s,
+            ts_pcr_jump_s: r.ts_pcr_jump_s,
+            ts_pcr_jump_at_s: r.ts_pcr_jump_at_s,
+            ts_continuity_errors: r.ts_continuity_errors,
+            has_gps: r.gps_lat.is_some(),
+            mtime_us: r.mtime_us,
+            birth_time_us: r.birth_time_us,
+            sidecar_described_at_us: r.sidecar_described_at_us,
+            sidecar_has_text: r.sidecar_category.is_some() || r.sidecar_description.is_some(),
+            frame_rate_stretch: stretch(
+                r.frame_rate_stretch_at_s,
+                r.frame_rate_stretch_s,
+                r.frame_rate_stretch_fps,
+            ),
+        }
+    }
 }
