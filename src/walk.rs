@@ -97,6 +97,9 @@ impl Entry {
 pub struct WalkOptions {
     pub follow_symlinks: bool,
     pub allow_empty_root: bool,
+    /// Directories never entered, by (device, inode): the warehouse, when it lies inside a
+    /// scanned root (its own files change on every run and are not evidence).
+    pub skip_dirs: Vec<(u64, u64)>,
 }
 
 fn special_kind(ft: &fs::FileType) -> &'static str {
@@ -194,6 +197,12 @@ fn visit(visited: &Mutex<HashSet<(u64, u64)>>, dev: u64, ino: u64) -> bool {
 /// What listing one directory gives: its entries, and the subdirectories still to list.
 type Listing = (Vec<Entry>, Vec<(PathBuf, usize)>);
 
+/// Whether `dir` is one of the directories never entered.
+fn skipped(dir: &Path, opts: &WalkOptions) -> bool {
+    !opts.skip_dirs.is_empty()
+        && fs::symlink_metadata(dir).is_ok_and(|m| opts.skip_dirs.contains(&(m.dev(), m.ino())))
+}
+
 fn list_dir(
     dir: &Path,
     root: usize,
@@ -243,7 +252,9 @@ fn list_dir(
             }
         };
         if ft.is_dir() {
-            dirs.push((path, root));
+            if !skipped(&path, opts) {
+                dirs.push((path, root));
+            }
         } else if ft.is_symlink() {
             let target = fs::read_link(&path).unwrap_or_default();
             if !opts.follow_symlinks {
@@ -264,7 +275,11 @@ fn list_dir(
                 continue;
             }
             match fs::metadata(&path) {
-                Ok(m) if m.is_dir() => dirs.push((path, root)),
+                Ok(m) if m.is_dir() => {
+                    if !opts.skip_dirs.contains(&(m.dev(), m.ino())) {
+                        dirs.push((path, root));
+                    }
+                }
                 Ok(m) if m.is_file() => {
                     entries.push(Entry::from_meta(path, root, EntryKind::File, &m))
                 }

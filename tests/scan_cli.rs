@@ -342,6 +342,40 @@ fn the_evidence_tree_is_left_as_it_was() {
 }
 
 #[test]
+fn a_warehouse_inside_a_scanned_root_is_never_scanned() {
+    // Its own files change on every run: scanned, they would be `modified` evidence.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let dev = ev.join("执法一大队/DSJ-A8-0001234/20260312");
+    fs::create_dir_all(&dev).expect("mkdir");
+    let src = sample_data().join("执法一大队/DSJ-A8-0001234/20260312");
+    for e in fs::read_dir(&src).expect("dir") {
+        let p = e.expect("entry").path();
+        fs::copy(&p, dev.join(p.file_name().expect("name"))).expect("copy");
+    }
+    let wh = ev.join("recaudit-warehouse");
+    scan(&[&ev], &wh, &[]);
+    scan(&[&ev], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    assert_eq!(files.len(), 4, "only the evidence: {files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|r| !get(r, "path").unwrap().contains("recaudit-warehouse"))
+    );
+    let events = rows(&wh.join("custody_events"));
+    assert!(
+        events.iter().all(|e| get(e, "event") == Some("new")),
+        "the second run records nothing: {events:?}"
+    );
+    assert!(
+        rows(&wh.join("findings"))
+            .iter()
+            .all(|f| get(f, "kind") != Some("unreadable"))
+    );
+}
+
+#[test]
 fn quiet_non_tty_prints_only_the_summary_and_json_is_machine_readable() {
     let t = tmp();
     let wh = t.path().join("wh");

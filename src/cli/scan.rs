@@ -53,6 +53,7 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
         walk: WalkOptions {
             follow_symlinks: a.follow_symlinks,
             allow_empty_root: a.allow_empty_root,
+            skip_dirs: Vec::new(),
         },
         verify: if a.verify {
             VerifyPlan::All

@@ -30,7 +30,7 @@ impl Tree {
 
 pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     let plan = run.plan;
-    let entries = run.pool.install(|| walk::walk(&plan.roots, &plan.walk));
+    let entries = run.pool.install(|| walk::walk(&plan.roots, &run.walk));
     let paths: Vec<String> = if prior.files.is_empty() {
         Vec::new()
     } else {

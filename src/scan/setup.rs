@@ -24,6 +24,8 @@ pub(super) struct Run<'a> {
     pub roots: Vec<String>,
     pub context_dir: Option<PathBuf>,
     pub context: Typed,
+    /// The plan's walk options, with the warehouse added to the directories never entered.
+    pub walk: walk::WalkOptions,
     pub pool: rayon::ThreadPool,
     /// `RECAUDIT_TIMINGS`: print each stage's end, with memory, on stderr.
     timings: bool,
@@ -44,6 +46,11 @@ impl<'a> Run<'a> {
         let mut context = context::load_typed(context_dir.as_deref(), tz)?;
         let roots: Vec<String> = plan.roots.iter().map(|r| display_path(r)).collect();
         context.anchor(&roots);
+        let mut walk = plan.walk.clone();
+        if let Ok(m) = std::fs::metadata(wh.root()) {
+            use std::os::unix::fs::MetadataExt;
+            walk.skip_dirs.push((m.dev(), m.ino()));
+        }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(plan.threads)
             .build()
@@ -59,6 +66,7 @@ impl<'a> Run<'a> {
             roots,
             context_dir,
             context,
+            walk,
             pool,
             timings: std::env::var_os("RECAUDIT_TIMINGS").is_some(),
         })
