@@ -43,6 +43,13 @@ done < <(find "$root/tests/fixtures" "$root/sample-data" "$shared/real-media" -t
 mkdir -p corpus/sidecar
 printf '\x10{"category":"执法检查","description":"现场检查 消防通道","described_at":"2026-03-12 10:00:00"}' > corpus/sidecar/full
 printf '\x10{"category":"", "extra": [1, 2, {"a": null}], "described_at": 20260312}' > corpus/sidecar/odd
+# AMR: no real encoder is at hand, so frames of each type written here.
+mkdir -p corpus/amr
+python3 - <<'PY'
+frames = lambda magic, sizes: magic + b"".join(bytes([(ft << 3) | 4]) + bytes(n) for ft, n in sizes)
+open("corpus/amr/nb", "wb").write(b"\x10" + frames(b"#!AMR\n", [(ft, n) for ft, n in enumerate([12, 13, 15, 17, 19, 20, 26, 31, 5])] * 3))
+open("corpus/amr/wb", "wb").write(b"\x10" + frames(b"#!AMR-WB\n", [(ft, n) for ft, n in enumerate([17, 23, 32, 36, 40, 46, 50, 58, 60, 5])] * 3))
+PY
 # H.264 parameter sets: the Annex B streams of the TS files are a rich seed.
 mkdir -p corpus/h264_sps
 cp corpus/ts/* corpus/h264_sps/ 2>/dev/null || true

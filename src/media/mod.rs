@@ -4,6 +4,7 @@
 //! whatever the file size. Parsers never see the command line or the configuration: they turn
 //! bytes into [`MediaInfo`] facts and a [`Problem`] when the bytes break their format.
 
+pub mod amr;
 pub mod bmff;
 pub mod chunks;
 pub mod cursor;
@@ -30,6 +31,7 @@ pub enum Container {
     Avi,
     Matroska,
     Json,
+    Amr,
     Unknown,
 }
 
@@ -47,6 +49,7 @@ impl Container {
             Container::Avi => "avi",
             Container::Matroska => "matroska",
             Container::Json => "json",
+            Container::Amr => "amr",
             Container::Unknown => "unknown",
         }
     }
@@ -320,6 +323,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
             _ => {}
         }
     }
+    if amr::detect(head) {
+        return Box::new(amr::AmrSink::new());
+    }
     if sidecar::detect(head, ext) {
         return Box::<sidecar::SidecarSink>::default();
     }
@@ -348,6 +354,7 @@ pub fn expected_container(ext: &str) -> Option<Container> {
         "wav" | "bwf" => Container::Wav,
         "avi" => Container::Avi,
         "mkv" | "webm" => Container::Matroska,
+        "amr" | "awb" => Container::Amr,
         _ => return None,
     })
 }

@@ -1,0 +1,7 @@
+//! The AMR parser on arbitrary bytes named `.amr`.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = recaudit_fuzz::parse_as(data, "amr");
+});
