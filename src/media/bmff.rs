@@ -579,7 +579,11 @@ impl BmffSink {
                         };
                         if let Ok(o) = o {
                             tk.max_chunk_offset = tk.max_chunk_offset.max(o);
-                            chunks.push(o);
+                            // Enough to place the first sync samples; a hostile table of
+                            // millions of chunks is not copied whole.
+                            if chunks.len() < samples::CHUNKS_MAX {
+                                chunks.push(o);
+                            }
                         }
                     }
                 }

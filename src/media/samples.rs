@@ -203,6 +203,9 @@ pub fn sps_in_head(head: &[u8], nal_len: usize) -> Vec<h264::Sps> {
     out
 }
 
+/// Chunk offsets kept per track to place sync samples (8 MiB at most).
+pub const CHUNKS_MAX: usize = 1 << 20;
+
 /// Runs of equal sample durations: (duration, samples, decode time of the first), at most
 /// this many kept (a variable-rate track has many short runs and no stretch to find).
 pub const RUNS_MAX: usize = 4096;
