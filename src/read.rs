@@ -189,21 +189,12 @@ pub fn read_file(
     r
 }
 
-/// The parser's revisit ranges, held to the documented bounds whatever it asked for.
-fn bounded(mut ranges: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
-    ranges.truncate(media::REVISIT_MAX);
-    for r in &mut ranges {
-        r.1 = r.1.min(media::REVISIT_LEN);
-    }
-    ranges
-}
-
 /// Serves the parser's revisits with positioned reads: a few hundred bytes at each of at most
 /// [`media::REVISIT_MAX`] places of a file just read (normally still in the page cache). A
 /// range that cannot be read is skipped: the parser then knows less, never something wrong.
 fn revisit_read(f: &File, sink: &mut dyn media::Sink, buf: &mut [u8]) {
     use std::os::unix::fs::FileExt;
-    for (off, len) in bounded(sink.revisit()) {
+    for (off, len) in media::revisits(sink) {
         let want = (len as usize).min(buf.len());
         let mut got = 0;
         while got < want {
@@ -215,16 +206,6 @@ fn revisit_read(f: &File, sink: &mut dyn media::Sink, buf: &mut [u8]) {
             }
         }
         sink.revisited(off, &buf[..got]);
-    }
-}
-
-/// Serves the parser's revisits from the whole file in memory (a mapping, or a file that came
-/// in one read).
-fn revisit_slice(file: &[u8], sink: &mut dyn media::Sink) {
-    for (off, len) in bounded(sink.revisit()) {
-        let start = usize::try_from(off).unwrap_or(usize::MAX).min(file.len());
-        let end = start.saturating_add(len as usize).min(file.len());
-        sink.revisited(off, &file[start..end]);
     }
 }
 
@@ -252,7 +233,7 @@ fn hash_mapped(
         progress(piece.len() as u64);
     }
     let total = map.len() as u64;
-    revisit_slice(map, sink.as_mut());
+    media::revisit_from(map, sink.as_mut());
     FileRead {
         blake3: Some(hasher.finalize()),
         bytes: total,
@@ -321,7 +302,7 @@ fn hash_read(
     if let Some(s) = sink.as_mut() {
         if total <= chunk as u64 {
             // The whole file came in one read and is still in the buffer.
-            revisit_slice(&buf[..total as usize], s.as_mut());
+            media::revisit_from(&buf[..total as usize], s.as_mut());
         } else {
             revisit_read(f, s.as_mut(), buf);
         }

@@ -7,6 +7,7 @@ mod hostile;
 mod layout;
 mod nightly;
 mod query;
+mod regression;
 mod rescan_property;
 mod scan_cli;
 mod util;

@@ -217,7 +217,7 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
         }
     };
     let rd16 = |o: usize| {
-        t.get(o..o + 2).map(|b| {
+        t.get(o..o.checked_add(2)?).map(|b| {
             if le {
                 u16::from_le_bytes([b[0], b[1]])
             } else {
@@ -226,7 +226,7 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
         })
     };
     let rd32 = |o: usize| {
-        t.get(o..o + 4).map(|b| {
+        t.get(o..o.checked_add(4)?).map(|b| {
             if le {
                 u32::from_le_bytes([b[0], b[1], b[2], b[3]])
             } else {
@@ -262,7 +262,7 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
     };
     let string = |at: usize, cnt: u32| t.get(at..at.saturating_add(cnt as usize)).and_then(text);
     let rational = |at: usize| -> Option<f64> {
-        let (n, d) = (rd32(at)?, rd32(at + 4)?);
+        let (n, d) = (rd32(at)?, rd32(at.saturating_add(4))?);
         if d == 0 {
             None
         } else {
@@ -299,7 +299,11 @@ fn exif(t: &[u8], info: &mut MediaInfo) {
         let (mut lat, mut lon, mut alt) = (None, None, None);
         let (mut lat_ref, mut lon_ref, mut alt_below) = ('N', 'E', false);
         let dms = |at: usize| -> Option<f64> {
-            Some(rational(at)? + rational(at + 8)? / 60.0 + rational(at + 16)? / 3600.0)
+            Some(
+                rational(at)?
+                    + rational(at.saturating_add(8))? / 60.0
+                    + rational(at.saturating_add(16))? / 3600.0,
+            )
         };
         for (tag, _ty, cnt, at) in ifd(o) {
             match tag {

@@ -300,6 +300,38 @@ pub trait Sink: Send {
 pub const REVISIT_MAX: usize = 1024;
 pub const REVISIT_LEN: u32 = 256;
 
+/// The parser's revisit ranges, held to the documented bounds whatever it asked for.
+pub fn revisits(sink: &mut dyn Sink) -> Vec<(u64, u32)> {
+    let mut ranges = sink.revisit();
+    ranges.truncate(REVISIT_MAX);
+    for r in &mut ranges {
+        r.1 = r.1.min(REVISIT_LEN);
+    }
+    ranges
+}
+
+/// Serves the parser's revisits from the whole file in memory (a mapping, or a file that came
+/// in one read).
+pub fn revisit_from(file: &[u8], sink: &mut dyn Sink) {
+    for (off, len) in revisits(sink) {
+        let start = usize::try_from(off).unwrap_or(usize::MAX).min(file.len());
+        let end = start.saturating_add(len as usize).min(file.len());
+        sink.revisited(off, &file[start..end]);
+    }
+}
+
+/// Parses a file held in memory as the reader does: sniffed from its first bytes, fed in
+/// `chunk`-byte pieces, its revisits served, the verdict taken. For fuzzing and tests; scans
+/// read files through [`crate::read`].
+pub fn parse_bytes(bytes: &[u8], ext: &str, chunk: usize) -> Parsed {
+    let mut sink = sniff(&bytes[..bytes.len().min(SNIFF_LEN)], ext);
+    for piece in bytes.chunks(chunk.max(1)) {
+        sink.feed(piece);
+    }
+    revisit_from(bytes, sink.as_mut());
+    sink.finish(bytes.len() as u64)
+}
+
 /// Bytes the reader must hand to [`sniff`] (or the whole file, if shorter).
 pub const SNIFF_LEN: usize = 1024;
 

@@ -227,7 +227,7 @@ pub fn rate_stretch(runs: &[(u64, u64, u64)], timescale: u32) -> Option<RateStre
         let (a, b, c) = (w[0], w[1], w[2]);
         (near(a.0, c.0, 0.02) && !near(a.0, b.0, 0.10)).then(|| RateStretch {
             at_s: b.2 as f64 / ts as f64,
-            length_s: (b.0 * b.1) as f64 / ts as f64,
+            length_s: b.0.saturating_mul(b.1) as f64 / ts as f64,
             usual_rate: ts as f64 / a.0 as f64,
             stretch_rate: ts as f64 / b.0 as f64,
         })

@@ -84,7 +84,25 @@ impl RowMaker<'_> {
             }
             (EntryKind::File, None) => {
                 let progress = |n: u64| self.progress.bytes(n);
-                let r = read::read_file(&e.path, &extension, &self.plan.read, buf, &progress);
+                // A parser bug must not end the run: the file becomes a row that says so.
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    if test_panic_on().is_some_and(|name| row.file_name == name) {
+                        panic!("test hook: a parser bug on {name:?}", name = row.file_name);
+                    }
+                    read::read_file(&e.path, &extension, &self.plan.read, buf, &progress)
+                }));
+                let r = match read {
+                    Ok(r) => r,
+                    Err(panic) => {
+                        row.status = "unsupported".into();
+                        row.error = Some(format!(
+                            "recaudit failed inside its parser on this file ({}); the file was not changed and is not judged: please report it",
+                            panic_text(&panic)
+                        ));
+                        self.progress.file_done();
+                        return (row, Vec::new());
+                    }
+                };
                 row.read_method = Some(r.method.name().into());
                 row.blake3 = r.blake3.map(|h| h.to_hex().to_string());
                 if let Some(err) = r.error {
@@ -282,6 +300,22 @@ impl RowMaker<'_> {
             })
             .collect()
     }
+}
+
+/// Test hook: `RECAUDIT_TEST_PANIC_ON=<file name>` makes reading that file panic, as a parser
+/// bug would, so that tests can see the run survive it.
+fn test_panic_on() -> Option<&'static str> {
+    static NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| std::env::var("RECAUDIT_TEST_PANIC_ON").ok())
+        .as_deref()
+}
+
+/// The message of a caught panic.
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
 }
 
 /// ISO BMFF brands overlap in practice (an .mp4 with a 'qt  ' brand is common); treat the

@@ -1,0 +1,98 @@
+//! One test per bug found by the fuzzers (`fuzz/`), named after it, on the input that found
+//! it (`tests/fixtures/regression/*.fuzz`: the fuzz target's input, whose first byte picks
+//! the chunk size and the rest is the file). Each is parsed as the fuzz target parses it, and
+//! scanned as a file by the real binary: no panic, and a row with a status.
+
+use std::fs;
+use std::path::Path;
+
+use crate::util::*;
+
+/// The fuzz input split as the targets split it: (chunk size, file bytes).
+fn fuzz_input(name: &str) -> (usize, Vec<u8>) {
+    let p = project().join("tests/fixtures/regression").join(name);
+    let data = fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let (&first, rest) = data.split_first().expect("a non-empty input");
+    (usize::from(first % 64) * 61 + 1, rest.to_vec())
+}
+
+/// Parses the input like the fuzz target, then scans it as `file_name`; returns its status.
+fn parse_and_scan(input: &str, ext: &str, file_name: &str) -> String {
+    let (chunk, bytes) = fuzz_input(input);
+    let parsed = recaudit::media::parse_bytes(&bytes, ext, chunk);
+    let t = tmp();
+    let ev = t.path().join("ev");
+    fs::create_dir(&ev).expect("mkdir");
+    fs::write(ev.join(file_name), &bytes).expect("write");
+    let out = scan(&[Path::new(&ev)], &t.path().join("wh"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = rows(&t.path().join("wh/files"));
+    assert_eq!(files.len(), 1);
+    let status = get(&files[0], "status").expect("status").to_string();
+    assert_eq!(
+        parsed.problem.is_none(),
+        status == "ok",
+        "the scan and the in-memory parse agree"
+    );
+    status
+}
+
+/// `media::samples::rate_stretch` multiplied a run's sample duration by its sample count, both
+/// from the file: a hostile `stts` overflowed it (found by the `bmff` target).
+#[test]
+fn bmff_rate_stretch_length_overflow() {
+    let status = parse_and_scan("bmff-rate-stretch-length-overflow.fuzz", "mp4", "x.MP4");
+    assert!(!status.is_empty());
+}
+
+/// The EXIF reader added 4 to an offset taken from the file before checking it against the
+/// buffer: an IFD entry pointing at the end of the address space overflowed (found by the
+/// `jpeg` target).
+#[test]
+fn jpeg_exif_offset_overflow() {
+    let status = parse_and_scan("jpeg-exif-offset-overflow.fuzz", "jpg", "x.JPG");
+    assert!(!status.is_empty());
+}
+
+/// Whatever bug a parser still has, it costs one file, not the run: the file is a row that
+/// says recaudit failed on it, and every other file is catalogued.
+#[test]
+fn a_parser_panic_costs_one_file_not_the_run() {
+    let t = tmp();
+    let wh = t.path().join("wh");
+    let out = cmd()
+        .arg("scan")
+        .arg(sample_data())
+        .args(["-w", wh.to_str().expect("utf-8"), "-q"])
+        .env(
+            "RECAUDIT_TEST_PANIC_ON",
+            "DSJ-A8-0001234_OF1023_20260312093021_0002.MP4",
+        )
+        .output()
+        .expect("scan");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = rows(&wh.join("files"));
+    assert_eq!(files.len(), 10);
+    let hit = by_name(&files, "DSJ-A8-0001234_OF1023_20260312093021_0002.MP4");
+    assert_eq!(get(hit, "status"), Some("unsupported"));
+    assert!(
+        get(hit, "error")
+            .unwrap()
+            .contains("failed inside its parser")
+    );
+    assert_eq!(
+        files
+            .iter()
+            .filter(|r| get(r, "status") == Some("ok"))
+            .count(),
+        9
+    );
+}
