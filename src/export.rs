@@ -9,6 +9,8 @@
 //! written; a failed export gets `FAILED.txt` instead. Either way the export is recorded in the
 //! warehouse's `exports` table. Nothing is ever written outside the destination folder, and the
 //! evidence is only read.
+//!
+//! (Just over 600 lines with its unit tests, which are the last 20.)
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
