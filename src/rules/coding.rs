@@ -58,6 +58,20 @@ pub fn signature(f: &FileFacts) -> String {
     )
 }
 
+/// Whether coding signature `odd` differs from `usual` only by a track it lacks (no audio: a
+/// muted or video-only recording; no video: voice only), the other track's parameters equal.
+pub fn only_missing_track(odd: &str, usual: &str) -> bool {
+    let parts = |s: &str| -> Vec<String> { s.split('|').map(str::to_string).collect() };
+    let (a, b) = (parts(odd), parts(usual));
+    if a.len() != 7 || b.len() != 7 {
+        return false;
+    }
+    let (video, audio) = (0..4, 4..7);
+    let no_video = a[video.clone()] == ["-", "-", "0x0", ""];
+    let no_audio = a[audio.clone()] == ["-", "0", "0"];
+    (no_audio && a[video.clone()] == b[video]) || (no_video && a[audio.clone()] == b[audio])
+}
+
 /// A readable form of the signature difference.
 pub fn describe(f: &FileFacts) -> String {
     let mut s = String::new();
@@ -155,7 +169,10 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             ok.iter().filter(|f| ctx.sig(f) == norm).map(|f| ctx.fp(f)),
             1,
         );
-        for f in ok.iter().filter(|f| ctx.sig(f) != norm) {
+        for f in ok
+            .iter()
+            .filter(|f| ctx.sig(f) != norm && !only_missing_track(ctx.sig(f), norm))
+        {
             let traces = traces::editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
             // One manipulation, one kind: the session's own recording re-encoded in place, or
             // foreign footage (see the module comment).

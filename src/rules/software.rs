@@ -18,7 +18,7 @@
 
 use serde_json::json;
 
-use super::traces::editor;
+use super::traces::{self, editor};
 use super::{Ctx, Findings, Target, coding, habits, local};
 use crate::catalog::FileFacts;
 
@@ -59,6 +59,9 @@ fn software_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
     let shape = habits::shape(&values);
     for (p, h) in shape.deviations {
         let f = g.files[p];
+        if traces::only_missing(values[p], values[h]) {
+            continue;
+        }
         out.file(
             "ENC-FINGERPRINT",
             f,
@@ -129,6 +132,9 @@ fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
     let values: Vec<&str> = g.files.iter().map(|f| ctx.sig(f)).collect();
     for (p, h) in habits::shape(&values).deviations {
         let f = g.files[p];
+        if coding::only_missing_track(values[p], values[h]) {
+            continue;
+        }
         let in_session =
             ctx.sessions.of_file[f.row].is_some_and(|k| ctx.sessions.list[k].members.len() >= 2);
         if in_session {

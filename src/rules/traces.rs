@@ -73,3 +73,52 @@ pub fn fingerprint(f: &FileFacts) -> String {
         f.compressor_names.as_deref().unwrap_or(""),
     )
 }
+
+/// Whether fingerprint `odd` differs from `usual` only by what is missing: no encoder or
+/// software string where the usual file has one, and handler and compressor names that are a
+/// subset of the usual ones (a file without its audio track: muted, or a video-only mode). A
+/// missing part is no trace of other software; a different or an added one is.
+pub fn only_missing(odd: &str, usual: &str) -> bool {
+    let fields = |s: &str| -> Vec<(String, String)> {
+        s.split(" | ")
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect()
+    };
+    let (a, b) = (fields(odd), fields(usual));
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|((ka, va), (kb, vb))| {
+            ka == kb
+                && (va.is_empty()
+                    || va == vb
+                    || (matches!(ka.as_str(), "handlers" | "compressors")
+                        && va.split(';').all(|x| vb.split(';').any(|y| y == x))))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_track_is_no_trace_of_other_software() {
+        let usual =
+            "encoder=DSJ 2.1 | software= | handlers=VideoHandler;SoundHandler | compressors=";
+        let muted = "encoder=DSJ 2.1 | software= | handlers=VideoHandler | compressors=";
+        assert!(only_missing(muted, usual));
+        let remuxed =
+            "encoder=Lavf59.27.100 | software= | handlers=VideoHandler;SoundHandler | compressors=";
+        assert!(!only_missing(remuxed, usual));
+        let other =
+            "encoder=DSJ 2.1 | software= | handlers=VideoHandler;Core Media Audio | compressors=";
+        assert!(!only_missing(other, usual));
+        // Something added where the usual file has nothing is a trace.
+        let bare = "encoder= | software= | handlers=VideoHandler | compressors=";
+        assert!(!only_missing(
+            "encoder=Lavf | software= | handlers=VideoHandler | compressors=",
+            bare
+        ));
+    }
+}
