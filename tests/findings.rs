@@ -3,10 +3,9 @@
 //! a positive case for every kind and look-alike negatives (other segment lengths, a session
 //! over midnight, creation times in local time or at the end of the recording, fragmented MP4,
 //! MPEG-TS, WAV, JPEG; a video recorder's voice-mode audio and photos, a crash-safe fragmented
-//! segment among regular ones, a model without edit lists, a muted segment, a firmware update
-//! and a container
-//! change, which are `firmware_change` information only). Precision and recall must be 1.0 for
-//! every kind.
+//! segment among regular ones, a model without edit lists, a muted segment; a firmware update
+//! and a container change, which are `firmware_change` information only). Precision and recall
+//! must be 1.0 for every kind.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
