@@ -96,3 +96,20 @@ fn a_parser_panic_costs_one_file_not_the_run() {
         9
     );
 }
+
+/// The SPS reader added a scaling-list delta from the stream to the previous scale without
+/// bounds: a delta near `i32::MAX` overflowed (found by the `h264_sps` target, whose input is
+/// the NAL unit itself, also inside MPEG-TS and MP4 files).
+#[test]
+fn h264_scaling_list_delta_overflow() {
+    use recaudit::media::h264;
+    let p = project().join("tests/fixtures/regression/h264-scaling-list-delta-overflow.fuzz");
+    let data = fs::read(&p).expect("input");
+    let _ = h264::parse_sps(&data);
+    let _ = h264::parse_sps(&h264::unescape(&data));
+    let nals = h264::annexb_nals(&data).take(64).count();
+    for nal in h264::annexb_nals(&data).take(64) {
+        let _ = h264::parse_sps(nal);
+    }
+    assert!(nals <= 64);
+}

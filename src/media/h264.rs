@@ -44,8 +44,9 @@ fn skip_scaling_list(b: &mut BitReader, size: usize) -> R<()> {
     let (mut last, mut next) = (8i32, 8i32);
     for _ in 0..size {
         if next != 0 {
+            // delta_scale is -128..=127 in a valid stream; a hostile one may hold any value.
             let delta = b.se()?;
-            next = (last + delta + 256).rem_euclid(256);
+            next = (i64::from(last) + i64::from(delta) + 256).rem_euclid(256) as i32;
         }
         if next != 0 {
             last = next;
