@@ -311,7 +311,7 @@ type Selected = (Vec<Chosen>, Option<String>, Option<String>);
 /// The files selected (by case or by query), with the case id or the SQL that chose them.
 fn select(plan: &ExportPlan, engine: &Engine) -> Result<Selected, ExportError> {
     let cols = "path, root, rel_path, blake3, case_ids";
-    let (chosen, case_id, sql) = match &plan.selection {
+    Ok(match &plan.selection {
         Selection::Case(id) => {
             let known = engine.run(&format!(
                 "SELECT case_id FROM cases WHERE case_id = {}",
@@ -367,8 +367,7 @@ fn select(plan: &ExportPlan, engine: &Engine) -> Result<Selected, ExportError> {
                 .collect();
             (chosen, None, Some(q.clone()))
         }
-    };
-    Ok((chosen, case_id, sql))
+    })
 }
 
 /// Refuses an empty selection, confidential footage without its flag (第二十四条), and files

@@ -55,50 +55,50 @@ fn order(a: &&FileFacts, b: &&FileFacts) -> std::cmp::Ordering {
     ))
 }
 
-/// The comparable groups of every device's readable recordings (video and audio), each in
-/// recording order; groups in device, kind, family order.
-pub fn groups(facts: &[FileFacts]) -> Vec<Group<'_>> {
-    let mut by: BTreeMap<(&str, &str, &'static str), Vec<&FileFacts>> = BTreeMap::new();
-    for f in facts
-        .iter()
-        .filter(|f| f.status.as_ref() == "ok" && f.is_recording())
-    {
-        let (Some(d), Some(k)) = (f.device_id.as_deref(), f.media_kind.as_deref()) else {
-            continue;
-        };
-        let fam = family(f.container.as_deref().unwrap_or(""));
-        by.entry((d, k, fam)).or_default().push(f);
-    }
-    by.into_iter()
-        .map(|((device, kind, family), mut files)| {
-            files.sort_by(order);
-            Group {
-                device,
-                kind,
-                family,
-                files,
-            }
-        })
-        .collect()
-}
-
-/// Each device's readable recordings of each media kind (all container families together), in
-/// recording order: where a change of container shows.
-pub fn by_kind(facts: &[FileFacts]) -> Vec<(&str, &str, Vec<&FileFacts>)> {
-    let mut by: BTreeMap<(&str, &str), Vec<&FileFacts>> = BTreeMap::new();
+/// Every device's readable recordings (video and audio) grouped by `key` (device and kind
+/// first), each group in recording order, groups in key order.
+fn grouped<'a, K: Ord>(
+    facts: &'a [FileFacts],
+    key: impl Fn(&'a str, &'a str, &'a FileFacts) -> K,
+) -> Vec<(K, Vec<&'a FileFacts>)> {
+    let mut by: BTreeMap<K, Vec<&FileFacts>> = BTreeMap::new();
     for f in facts
         .iter()
         .filter(|f| f.status.as_ref() == "ok" && f.is_recording())
     {
         if let (Some(d), Some(k)) = (f.device_id.as_deref(), f.media_kind.as_deref()) {
-            by.entry((d, k)).or_default().push(f);
+            by.entry(key(d, k, f)).or_default().push(f);
         }
     }
     by.into_iter()
-        .map(|((d, k), mut files)| {
+        .map(|(k, mut files)| {
             files.sort_by(order);
-            (d, k, files)
+            (k, files)
         })
+        .collect()
+}
+
+/// The comparable groups: one device, one media kind, one container family.
+pub fn groups(facts: &[FileFacts]) -> Vec<Group<'_>> {
+    grouped(facts, |d, k, f| {
+        (d, k, family(f.container.as_deref().unwrap_or("")))
+    })
+    .into_iter()
+    .map(|((device, kind, family), files)| Group {
+        device,
+        kind,
+        family,
+        files,
+    })
+    .collect()
+}
+
+/// Each device's recordings of each media kind, all container families together: where a
+/// change of container shows.
+pub fn by_kind(facts: &[FileFacts]) -> Vec<(&str, &str, Vec<&FileFacts>)> {
+    grouped(facts, |d, k, _| (d, k))
+        .into_iter()
+        .map(|((d, k), files)| (d, k, files))
         .collect()
 }
 

@@ -119,9 +119,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     progress.analysing();
     let analysed = analyse::analyse(&run, &prior, read, &carried, &custody, &mut staging)?;
     progress.committing();
-    let carried_rows = carried.rows;
-    drop(carried);
-    commit::commit(run, staging, analysed, &custody, carried_rows, mode)
+    commit::commit(run, staging, analysed, &custody, carried.rows, mode)
 }
 
 /// Per-status counts for the run row, gathered batch by batch.
