@@ -178,6 +178,8 @@ pub struct BmffSink {
     largest_frag_jump: Option<Jump>,
     /// Seen in `keys`: item index -> key name (QuickTime metadata).
     keys: Vec<String>,
+    /// The ranges asked for by `revisit`, sorted by offset: (offset, track, sample, length).
+    asked: Vec<(u64, usize, u64, u32)>,
 }
 
 impl BmffSink {
@@ -193,6 +195,7 @@ impl BmffSink {
             movie_duration: 0,
             largest_frag_jump: None,
             keys: Vec::new(),
+            asked: Vec::new(),
         }
     }
 
@@ -884,28 +887,31 @@ impl Sink for BmffSink {
     }
 
     fn revisit(&mut self) -> Vec<(u64, u32)> {
-        let mut out = Vec::new();
-        for tk in &self.tracks {
-            for &(_, offset, len) in &tk.heads {
-                if out.len() < REVISIT_MAX {
-                    out.push((offset, len));
+        self.asked.clear();
+        for (t, tk) in self.tracks.iter().enumerate() {
+            for &(sample, offset, len) in &tk.heads {
+                if self.asked.len() < REVISIT_MAX {
+                    self.asked.push((offset, t, sample, len));
                 }
             }
         }
-        out
+        self.asked.sort_unstable();
+        self.asked.iter().map(|&(o, _, _, len)| (o, len)).collect()
     }
 
     fn revisited(&mut self, offset: u64, bytes: &[u8]) {
-        for tk in &mut self.tracks {
-            let Some(&(sample, _, _)) = tk.heads.iter().find(|h| h.1 == offset) else {
-                continue;
-            };
-            for sps in samples::sps_in_head(bytes, tk.nal_len) {
-                if tk.inband.len() < 64 && !tk.inband.iter().any(|(_, k)| *k == sps) {
-                    tk.inband.push((sample, sps));
-                }
-            }
+        // Found by offset in the sorted list, not by a walk over every track's heads.
+        let Ok(k) = self.asked.binary_search_by(|a| a.0.cmp(&offset)) else {
             return;
+        };
+        let (_, t, sample, _) = self.asked[k];
+        let Some(tk) = self.tracks.get_mut(t) else {
+            return;
+        };
+        for sps in samples::sps_in_head(bytes, tk.nal_len) {
+            if tk.inband.len() < 64 && !tk.inband.iter().any(|(_, k)| *k == sps) {
+                tk.inband.push((sample, sps));
+            }
         }
     }
 
