@@ -35,6 +35,7 @@ pub fn analyse(
         context: &context,
         obligations: &obligations,
         offences: &[],
+        history_breaks: &[],
     };
     let (sessions, findings) = analyse_sessions(facts, &sess, settings, tz, run_id, now_us, &env);
     Analysis {

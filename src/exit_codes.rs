@@ -10,3 +10,6 @@ pub const USAGE: i32 = 2;
 /// The run itself failed (a root missing or unmounted, the warehouse unwritable or locked):
 /// nothing was committed and the previous warehouse is unchanged.
 pub const RUN_FAILED: i32 = 3;
+/// The warehouse's history does not verify: `verify` found a difference, or a scan or an
+/// export refused to build on it (nothing was committed).
+pub const CHAIN_BROKEN: i32 = 4;

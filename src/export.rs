@@ -44,6 +44,8 @@ pub enum ExportError {
     /// Copies were made but did not verify; the export is recorded as failed.
     #[error("export {export_id} failed and is recorded as failed: {message}")]
     Failed { export_id: String, message: String },
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
 }
 
 impl ExportError {
@@ -80,6 +82,9 @@ pub struct ExportPlan {
     pub reason: String,
     pub include_confidential: bool,
     pub threads: usize,
+    /// The chain check before the export's commit, its signature and anchor (a broken history
+    /// is refused: a restart is a scan's decision).
+    pub chain: crate::chain::Options,
 }
 
 /// One file of an export.
@@ -224,7 +229,14 @@ fn csv_field(s: &str) -> String {
 pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
     let started = chrono::Utc::now();
     let export_id = new_export_id();
+    let mut sealer = plan.chain.open()?;
     let wh = Warehouse::open(&plan.warehouse)?;
+    let base = wh.check_chain(
+        plan.chain.depth(),
+        false,
+        &export_id,
+        started.timestamp_micros(),
+    )?;
     let Some(current) = wh.current() else {
         return Err(ExportError::Refused(format!(
             "warehouse {} has no committed run: run `recaudit scan` first",
@@ -262,6 +274,7 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
+        chain_head: base.head.as_ref().map(|h| (h.seq, h.blake3.clone())),
     };
     let manifest_blake3 = match &failure {
         None => Some(write_manifest(plan, &what, &files, &to)?),
@@ -298,7 +311,26 @@ pub fn run_export(plan: &ExportPlan) -> Result<ExportSummary, ExportError> {
         &format!("export-{export_id}.parquet"),
         &store::exports_batch(std::slice::from_ref(&row))?,
     )?;
-    wh.commit(staging)?;
+    let settings = serde_json::json!({
+        "export_id": row.export_id,
+        "case_id": row.case_id,
+        "destination": row.destination,
+        "approved_by": row.approved_by,
+        "status": row.status,
+        "files": row.files,
+        "manifest_blake3": row.manifest_blake3,
+    });
+    let seal = crate::chain::write::Seal {
+        command: "export",
+        settings,
+        key: sealer.key.as_ref(),
+    };
+    let committed = wh.commit(staging, &base, &seal)?;
+    if let Some(e) = sealer.anchor(&committed) {
+        eprintln!(
+            "recaudit export: the export is committed, but its chain head could not be anchored: {e}"
+        );
+    }
     match failure {
         Some(message) => Err(ExportError::Failed { export_id, message }),
         None => Ok(ExportSummary { export: row, files }),
@@ -512,6 +544,8 @@ struct Described<'a> {
     case_id: Option<&'a str>,
     sql: Option<&'a str>,
     catalogue_run: String,
+    /// The chain place and head of the catalogue snapshot the files were chosen from.
+    chain_head: Option<(u64, String)>,
 }
 
 /// Writes MANIFEST.csv, BLAKE3SUMS, SHA256SUMS and NOTE.txt; returns the manifest's BLAKE3.
@@ -521,18 +555,21 @@ fn write_manifest(
     files: &[Exported],
     to: &Path,
 ) -> Result<String, ExportError> {
-    let mut m = String::from("file,original_path,size_bytes,blake3,sha256,case_ids\n");
+    let mut m =
+        String::from("file,original_path,size_bytes,blake3,sha256,case_ids,run_id,chain_head\n");
+    let head = what.chain_head.as_ref().map_or("", |h| h.1.as_str());
     let mut b3sums = String::new();
     let mut shasums = String::new();
     for f in files {
         m.push_str(&format!(
-            "{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{head}\n",
             csv_field(&f.file),
             csv_field(&f.original_path),
             f.size_bytes,
             f.blake3,
             f.sha256,
-            csv_field(f.case_ids.as_deref().unwrap_or(""))
+            csv_field(f.case_ids.as_deref().unwrap_or("")),
+            csv_field(&what.catalogue_run),
         ));
         b3sums.push_str(&format!("{}  {}\n", f.blake3, f.file));
         shasums.push_str(&format!("{}  {}\n", f.sha256, f.file));
@@ -554,6 +591,7 @@ fn write_manifest(
          files:            {} ({} bytes)\n\
          confidential:     {}\n\
          catalogue:        {} (run {})\n\
+         chain head:       {}\n\
          MANIFEST.csv:     BLAKE3 {}\n\
          made by:          recaudit {} on {}\n\n\
          Every copy was read back after copying and matched the BLAKE3 recorded for the\n\
@@ -579,6 +617,12 @@ fn write_manifest(
             .unwrap_or_else(|_| plan.warehouse.clone())
             .display(),
         what.catalogue_run,
+        what.chain_head.as_ref().map_or(
+            "none (the warehouse had no chain yet)".to_string(),
+            |(seq, h)| format!(
+                "{h} (manifest #{seq}; `recaudit verify WAREHOUSE --export THIS_FOLDER` checks it)"
+            )
+        ),
         manifest_blake3,
         env!("CARGO_PKG_VERSION"),
         crate::scan::hostname(),

@@ -5,6 +5,7 @@
 pub mod analyse;
 pub mod calendar;
 pub mod catalog;
+pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -539,7 +539,13 @@ pub fn generate_catalog(plan: &CatalogPlan) -> Result<CatalogSummary, CatalogErr
         &format!("run-{run_id}.parquet"),
         &store::runs_batch(&[run])?,
     )?;
-    wh.commit(staging)?;
+    let base = wh.check_chain(crate::chain::Depth::Cheap { budget: 0 }, false, &run_id, 0)?;
+    let seal = crate::chain::write::Seal {
+        command: "scan",
+        settings: serde_json::json!({ "synthetic": true }),
+        key: None,
+    };
+    wh.commit(staging, &base, &seal)?;
     write_context(&plan.out, devices, cases, case_media)?;
     Ok(sum)
 }

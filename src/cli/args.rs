@@ -19,7 +19,8 @@ container (MP4/MOV/3GP/M4A, MPEG-TS, JPEG/EXIF, WAV/BWF, AVI) and writes a Parqu
 SQL tools (DataFusion, DuckDB, pandas) read directly.",
     after_help = "Exit codes: 0 completed; 1 scan --fail-on found findings at that severity; 2 invalid \
 command line or configuration; 3 the run failed (missing root, warehouse unwritable or locked) and \
-nothing was committed."
+nothing was committed; 4 the warehouse's history does not verify (verify found a difference, or scan \
+and export refused to build on it)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,9 +48,15 @@ previous catalog intact. Open it with
 
 Exit codes: 0 the run was committed (corrupt or unreadable files are rows, not failures);
 1 the run was committed and --fail-on found findings at or above that severity;
-2 invalid command line, configuration or context table; 3 the run failed (a root is missing,
-not mounted or empty; the warehouse is unwritable or locked by another run) and nothing was
-committed.")]
+2 invalid command line, configuration, context table or key file; 3 the run failed (a root is
+missing, not mounted or empty; the warehouse is unwritable or locked by another run; the anchor
+log cannot be written) and nothing was committed; 4 the warehouse's history does not verify
+(a committed table file changed, a run missing or inserted, a manifest edited): nothing was
+committed; `recaudit verify` names each difference, and --new-chain starts a new chain that
+records the break.
+
+Each commit adds a manifest to the warehouse's hash chain and prints the new chain head;
+--anchor also appends it to a log kept elsewhere, --sign-key signs it (see `recaudit verify`).")]
     Scan(ScanArgs),
     /// Show the findings of the last run, grouped by unit, device and session.
     #[command(after_help = "Examples:
@@ -115,6 +122,39 @@ selected, destination not empty, bad SQL) and nothing copied; 3 a copy did not v
 source changed since the last scan (recorded as failed, FAILED.txt in the folder), or the
 warehouse cannot be read or written.")]
     Export(ExportArgs),
+    /// Check the warehouse's history: the hash chain of its commits, every table file
+    /// re-hashed, signatures, an anchor log and export folders.
+    #[command(after_help = "Examples:
+  recaudit verify /srv/recaudit
+  recaudit verify wh --public-key chain.pub.pem --anchor /mnt/worm/recaudit.anchor
+  recaudit verify wh --export /media/usb/case-2026-0113 --json
+
+Every commit (scan or export) writes a manifest into the warehouse's chain/ folder: the BLAKE3
+and size of each table file it wrote, the files it dropped, and the BLAKE3 of the manifest
+before it. verify walks that chain from its start to its head, re-hashes every table file of
+the current and the previous snapshot in parallel, and names the run, table and file of each
+difference: a row removed or a value changed (the file's BLAKE3), a file replaced or added, a
+run folder deleted, the runs table rewritten, a run inserted, removed or reordered, a manifest
+edited. With --public-key the chain head must carry a valid signature by that key; with
+--anchor every head in the log must still be in the chain (a rewritten or rolled-back
+history); with --export the folder's MANIFEST.csv must name a run and head of this chain, be
+recorded by the export's own commit, and every copy must still hash as listed.
+
+Exit codes: 0 the history verifies; 2 invalid command line or key file; 3 the warehouse,
+anchor log or export folder cannot be read; 4 something does not verify (each problem is
+printed, or listed under \"problems\" with --json).")]
+    Verify(VerifyArgs),
+    /// Make an Ed25519 key pair for signing the chain (FILE, and FILE.pub for verifiers).
+    #[command(after_help = "Examples:
+  recaudit keygen /etc/recaudit/chain.pem
+  recaudit scan /srv/evidence -w /srv/recaudit --sign-key /etc/recaudit/chain.pem
+  recaudit verify /copy/of/warehouse --public-key chain.pem.pub
+
+The private key is written with mode 0600 and never overwritten; give the .pub file to anyone
+who should check a copy of the warehouse. OpenSSL makes and reads the same files:
+  openssl genpkey -algorithm ed25519 -out chain.pem
+  openssl pkey -in chain.pem -pubout -out chain.pem.pub")]
+    Keygen(KeygenArgs),
     /// Write a synthetic evidence tree of recorder-like MP4 segments (for benchmarks and demos).
     #[command(after_help = "Examples:
   recaudit sample --out /tmp/evidence
@@ -212,6 +252,74 @@ pub struct ScanArgs {
     /// media_notes, calendar) [default: WAREHOUSE/context when it exists].
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    /// When the warehouse's history does not verify, start a new chain instead of refusing:
+    /// the new chain records what did not verify, and the break becomes a finding
+    /// (CHAIN-RESTART, 第二十八条(三)).
+    #[arg(long)]
+    pub new_chain: bool,
+}
+
+/// The warehouse's hash chain, for the commands that commit (scan, export).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ChainArgs {
+    /// Before committing, re-hash up to this much of the earlier table files (bytes with an
+    /// optional K/M/G/T suffix, or `all`); files whose time changed are always re-hashed.
+    #[arg(long, value_name = "BYTES|all", value_parser = parse_chain_budget, default_value = "64M")]
+    pub chain_budget: u64,
+    /// Sign the commit's manifest with this Ed25519 private key (PKCS#8 PEM as `recaudit keygen`
+    /// or `openssl genpkey -algorithm ed25519` writes it, or 64 hex digits). Only the fact of
+    /// signing is recorded, never the key.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+    /// Append the commit's chain head (run id, time, head, signature) to this append-only log,
+    /// kept outside the warehouse (a WORM share, a mailed file).
+    #[arg(long, value_name = "FILE")]
+    pub anchor: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// The warehouse folder.
+    #[arg(value_name = "WAREHOUSE")]
+    pub warehouse: PathBuf,
+    /// The chain head must be signed with this Ed25519 public key (PEM or 64 hex digits).
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+    /// An anchor log (written by `scan --anchor`): every head in it must be in the chain.
+    #[arg(long, value_name = "FILE")]
+    pub anchor: Option<PathBuf>,
+    /// An export folder to check against the warehouse (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub export: Vec<PathBuf>,
+    /// Only the cheap check a scan makes: links, sizes, and files whose time changed.
+    #[arg(long)]
+    pub quick: bool,
+    /// Hashing threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct KeygenArgs {
+    /// Where to write the private key (FILE.pub gets the public key).
+    #[arg(value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `--chain-budget`: `all`, `64M`, `0`.
+pub fn parse_chain_budget(s: &str) -> Result<u64, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(u64::MAX);
+    }
+    match parse_budget(s)? {
+        VerifyPlan::Bytes(n) => Ok(n),
+        _ => Err(format!("'{s}': give bytes (64M, 1G) or `all`")),
+    }
 }
 
 /// `--verify-budget`: `5%`, `500G`, `1048576`.
@@ -346,6 +454,8 @@ pub struct ExportArgs {
     /// Configuration file (time zone of the note).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub chain: ChainArgs,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -38,6 +38,7 @@ pub(super) fn run(a: ExportArgs) -> i32 {
         reason: a.reason.clone(),
         include_confidential: a.include_confidential,
         threads: 2,
+        chain: super::chain_options(&a.chain, false),
     };
     match crate::export::run_export(&plan) {
         Ok(s) => {
@@ -58,8 +59,14 @@ pub(super) fn run(a: ExportArgs) -> i32 {
         Err(e) => {
             eprintln!("recaudit export: {e}");
             match e {
+                ExportError::Chain(crate::chain::ChainError::Broken(_))
+                | ExportError::Store(crate::store::StoreError::Chain(
+                    crate::chain::ChainError::Broken(_),
+                )) => exit_codes::CHAIN_BROKEN,
+                ExportError::Chain(crate::chain::ChainError::Key { .. }) => exit_codes::USAGE,
                 ExportError::Query(crate::query::QueryError::Warehouse { .. })
-                | ExportError::Store(_) => exit_codes::RUN_FAILED,
+                | ExportError::Store(_)
+                | ExportError::Chain(_) => exit_codes::RUN_FAILED,
                 e if e.is_refusal() => exit_codes::USAGE,
                 ExportError::Query(_) => exit_codes::USAGE,
                 _ => exit_codes::RUN_FAILED,

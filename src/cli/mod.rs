@@ -5,12 +5,14 @@
 pub mod args;
 mod export;
 mod findings;
+mod keygen;
 mod output;
 mod query;
 mod retention;
 mod sample;
 mod sample_catalog;
 mod scan;
+mod verify;
 
 use std::path::Path;
 
@@ -42,6 +44,8 @@ pub fn main() -> i32 {
         Command::Query(a) => query::run(a),
         Command::Retention(a) => retention::run(a),
         Command::Export(a) => export::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Keygen(a) => keygen::run(a),
     }
 }
 
@@ -61,6 +65,16 @@ fn config_and_zone(command: &str, file: Option<&Path>) -> Result<(Config, chrono
         exit_codes::USAGE
     })?;
     Ok((config, tz))
+}
+
+/// The chain options of a committing command.
+fn chain_options(a: &args::ChainArgs, restart: bool) -> crate::chain::Options {
+    crate::chain::Options {
+        budget: a.chain_budget,
+        restart,
+        sign_key: a.sign_key.clone(),
+        anchor: a.anchor.clone(),
+    }
 }
 
 /// `--threads`, or the number of CPUs.

@@ -61,6 +61,7 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
             a.verify_budget.unwrap_or_default()
         },
         context: a.context.clone(),
+        chain: super::chain_options(&a.chain, a.new_chain),
     })
 }
 
@@ -155,6 +156,13 @@ pub(super) fn run(a: ScanArgs) -> i32 {
             } else {
                 print_summary(&s);
             }
+            if let Some(e) = &s.anchor_error {
+                eprintln!(
+                    "recaudit scan: run {} is committed, but its chain head could not be appended to the anchor log: {e}",
+                    s.run.run_id
+                );
+                return exit_codes::RUN_FAILED;
+            }
             if let Some(level) = a.fail_on {
                 let worst = s
                     .findings
@@ -176,8 +184,17 @@ pub(super) fn run(a: ScanArgs) -> i32 {
             eprintln!(
                 "recaudit scan: nothing was committed; the warehouse is as it was before this run"
             );
+            if e.is_broken_chain() {
+                eprintln!(
+                    "recaudit scan: `recaudit verify {}` re-hashes everything and names each difference; \
+                     `--new-chain` starts a new chain that records this break as a finding",
+                    a.warehouse.display()
+                );
+                return exit_codes::CHAIN_BROKEN;
+            }
             match e {
                 ScanError::Config(_) | ScanError::Context(_) => exit_codes::USAGE,
+                e if e.is_key() => exit_codes::USAGE,
                 _ => exit_codes::RUN_FAILED,
             }
         }
@@ -229,6 +246,16 @@ fn print_summary(s: &RunSummary) {
     println!(
         "  sessions {:>9}  findings: high {}, warn {}, info {}",
         r.sessions, r.findings_high, r.findings_warn, r.findings_info
+    );
+    println!(
+        "  chain    {:>9}  head {}{}",
+        format!("#{}", s.chain.seq),
+        s.chain.head,
+        if s.chain.signature.is_some() {
+            " (signed)"
+        } else {
+            ""
+        }
     );
     let mut kinds: std::collections::BTreeMap<(&str, &str), usize> =
         std::collections::BTreeMap::new();

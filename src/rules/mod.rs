@@ -6,6 +6,7 @@
 //! (Over 600 lines because the registry [`RULES`], one entry per rule with its article, is
 //! most of it: the one list a new rule is added to.)
 
+pub mod chain;
 pub mod clock;
 pub mod coding;
 pub mod continuity;
@@ -286,6 +287,13 @@ pub const RULES: &[Rule] = &[
         "identical bytes under more than one path",
     ),
     rule(
+        "CHAIN-RESTART",
+        "history_broken",
+        Severity::High,
+        A28_3,
+        "the warehouse's own history (its hash chain of runs) did not verify and a new chain was started: a committed record was changed, removed or inserted",
+    ),
+    rule(
         "CUST-MODIFIED",
         "modified",
         Severity::High,
@@ -361,6 +369,9 @@ pub struct Env<'a> {
     pub context: &'a Typed,
     pub obligations: &'a [Obligation],
     pub offences: &'a [CustodyEvent],
+    /// Restarts of the warehouse's hash chain on record (each after a history that did not
+    /// verify).
+    pub history_breaks: &'a [crate::chain::HistoryBreak],
 }
 
 impl<'a> Ctx<'a> {
@@ -569,7 +580,8 @@ impl<'a> Findings<'a> {
 pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
     use rayon::prelude::*;
     type Family = fn(&Ctx, &mut Findings);
-    let families: [Family; 9] = [
+    let families: [Family; 10] = [
+        chain::check,
         custody::check,
         deadlines::check,
         continuity::check,

@@ -55,6 +55,7 @@ pub(super) fn analyse(
         context: &run.context,
         obligations: &obligations,
         offences: &custody.offences,
+        history_breaks: &run.base.breaks,
     };
     let streams = carry::link_streams(prior, carried, staging)?;
     let (rules_out, written) = std::thread::scope(|scope| {

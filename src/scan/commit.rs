@@ -9,6 +9,7 @@ use super::analyse::Analysed;
 use super::custody::Custody;
 use super::setup::Run;
 use super::{RunSummary, ScanError, display_path, hostname, io_name, now_us};
+use crate::chain::write::Seal;
 use crate::config::Config;
 use crate::store::tables::RunRow;
 use crate::store::{self, warehouse::Staging};
@@ -24,6 +25,12 @@ struct Settings<'a> {
     allow_empty_root: bool,
     verify: String,
     context: Option<String>,
+    /// Bytes of earlier table files the chain check re-hashes (the key and the anchor log are
+    /// not recorded: only whether they were used).
+    chain_budget: u64,
+    new_chain: bool,
+    signed: bool,
+    anchored: bool,
 }
 
 pub(super) fn commit(
@@ -61,6 +68,10 @@ pub(super) fn commit(
         allow_empty_root: plan.walk.allow_empty_root,
         verify: format!("{:?}", plan.verify),
         context: run.context_dir.as_ref().map(|d| display_path(d)),
+        chain_budget: plan.chain.budget,
+        new_chain: plan.chain.restart,
+        signed: run.sealer.key.is_some(),
+        anchored: run.sealer.anchor.is_some(),
     };
     let counts = &custody.counts;
     let mut row = RunRow {
@@ -80,6 +91,8 @@ pub(super) fn commit(
         files_changed_during_read: tally.changed,
         recaudit_version: env!("CARGO_PKG_VERSION").to_string(),
         settings: serde_json::to_string(&settings).unwrap_or_default(),
+        chain_seq: Some(run.base.next_seq as i64),
+        chain_previous: run.base.head.as_ref().map(|h| h.blake3.clone()),
         host: hostname(),
         threads: plan.threads as i32,
         io_mode: io_name(plan.io).to_string(),
@@ -112,12 +125,21 @@ pub(super) fn commit(
     {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
-    let snapshot = run.wh.commit(staging)?;
+    let seal = Seal {
+        command: "scan",
+        settings: serde_json::to_value(&settings).unwrap_or_default(),
+        key: run.sealer.key.as_ref(),
+    };
+    let committed = run.wh.commit(staging, &run.base, &seal)?;
     run.phase("commit");
+    let mut sealer = run.sealer;
+    let anchor_error = sealer.anchor(&committed);
     Ok(RunSummary {
         run: row,
         warehouse: run.wh.root().to_path_buf(),
-        snapshot,
+        snapshot: committed.dir.clone(),
+        chain: committed,
+        anchor_error,
         findings,
     })
 }

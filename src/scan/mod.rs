@@ -51,6 +51,26 @@ pub enum ScanError {
     Context(#[from] crate::context::ContextError),
     #[error("cannot start {0} worker threads: {1}")]
     Threads(usize, String),
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
+}
+
+impl ScanError {
+    /// The history does not verify (exit 4), as opposed to a failure of the run itself.
+    pub fn is_broken_chain(&self) -> bool {
+        matches!(
+            self,
+            ScanError::Chain(crate::chain::ChainError::Broken(_))
+                | ScanError::Store(crate::store::StoreError::Chain(
+                    crate::chain::ChainError::Broken(_)
+                ))
+        )
+    }
+
+    /// A key file that cannot be used (exit 2).
+    pub fn is_key(&self) -> bool {
+        matches!(self, ScanError::Chain(crate::chain::ChainError::Key { .. }))
+    }
 }
 
 /// Everything a scan needs, already validated by the command line layer.
@@ -67,7 +87,11 @@ pub struct ScanPlan {
     pub verify: VerifyPlan,
     /// Context tables (cases, ingest log, notes, calendar); default `WAREHOUSE/context`.
     pub context: Option<PathBuf>,
+    /// The warehouse's hash chain: the check before the run, the signature and the anchor.
+    pub chain: ChainPlan,
 }
+
+pub use crate::chain::{DEFAULT_BUDGET as DEFAULT_CHAIN_BUDGET, Options as ChainPlan};
 
 /// `--verify` and `--verify-budget` as given.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -96,6 +120,10 @@ pub struct RunSummary {
     pub run: RunRow,
     pub warehouse: PathBuf,
     pub snapshot: PathBuf,
+    /// The run's manifest: its place in the chain and the new chain head.
+    pub chain: crate::chain::write::Committed,
+    /// The anchor log could not be written after the commit (the run is committed).
+    pub anchor_error: Option<String>,
     #[serde(skip)]
     pub findings: Vec<FindingRow>,
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::{ScanError, ScanPlan, display_path, now_us};
+use crate::chain;
 use crate::context::{self, Typed};
 use crate::pathinfo::PathPatterns;
 use crate::store::warehouse::Warehouse;
@@ -27,6 +28,9 @@ pub(super) struct Run<'a> {
     /// The plan's walk options, with the warehouse added to the directories never entered.
     pub walk: walk::WalkOptions,
     pub pool: rayon::ThreadPool,
+    /// What the commit extends: the checked chain head (or a start).
+    pub base: chain::Base,
+    pub sealer: chain::Sealer,
     /// `RECAUDIT_TIMINGS`: print each stage's end, with memory, on stderr.
     timings: bool,
 }
@@ -38,7 +42,12 @@ impl<'a> Run<'a> {
         let tz = plan.config.zone()?;
         let patterns = PathPatterns::new(&plan.config.path_patterns, tz)?;
         walk::check_roots(&plan.roots, &plan.walk)?;
+        // The key and the anchor log before any work: a run that cannot seal or anchor its
+        // result should not start.
+        let sealer = plan.chain.open()?;
         let wh = Warehouse::open(&plan.warehouse)?;
+        let id = new_run_id();
+        let base = wh.check_chain(plan.chain.depth(), plan.chain.restart, &id, started)?;
         let context_dir = plan
             .context
             .clone()
@@ -57,7 +66,7 @@ impl<'a> Run<'a> {
             .map_err(|e| ScanError::Threads(plan.threads, e.to_string()))?;
         Ok(Run {
             plan,
-            id: new_run_id(),
+            id,
             started,
             clock,
             tz,
@@ -68,6 +77,8 @@ impl<'a> Run<'a> {
             context,
             walk,
             pool,
+            base,
+            sealer,
             timings: std::env::var_os("RECAUDIT_TIMINGS").is_some(),
         })
     }

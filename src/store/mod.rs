@@ -38,6 +38,8 @@ pub enum StoreError {
         path: std::path::PathBuf,
         message: String,
     },
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
 }
 
 /// Writes one batch as a standalone Parquet file (ZSTD), e.g. a context table.

@@ -6,6 +6,7 @@
 //!   current -> snapshots/<run_id>          the last committed run (a symlink)
 //!   files -> current/files                 stable paths for SQL tools, one per table
 //!   runs -> current/runs
+//!   chain -> current/chain                 every commit's manifest (see `crate::chain`)
 //!   .lock                                  held while a run writes
 //! ```
 //! A run writes its tables into `snapshots/.tmp-<run_id>`, syncs them, renames that folder into
@@ -14,9 +15,12 @@
 //! mix. History tables (`runs`) carry earlier runs' files forward by hard link, so nothing is
 //! copied. Only the current and the previous snapshot are kept.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
+use std::io::Write;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -26,6 +30,8 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::StoreError;
+use crate::chain::write::{Committed, Seal};
+use crate::chain::{self, Base, Depth};
 
 pub struct Warehouse {
     root: PathBuf,
@@ -83,6 +89,20 @@ impl Warehouse {
         fs::read_link(&link).ok().map(|t| self.root.join(t))
     }
 
+    /// Checks the chain of the runs a commit will build on ([`Depth::Cheap`] before a scan or
+    /// an export) and returns what the commit extends; a history that does not verify is
+    /// refused ([`chain::ChainError::Broken`]) unless `restart`.
+    pub fn check_chain(
+        &self,
+        depth: Depth,
+        restart: bool,
+        run_id: &str,
+        now_us: i64,
+    ) -> Result<Base, StoreError> {
+        let report = chain::check(&self.root, depth, None)?;
+        Ok(Base::from_report(report, restart, run_id, now_us)?)
+    }
+
     pub fn stage(&self, run_id: &str) -> Result<Staging, StoreError> {
         let dir = self.root.join("snapshots").join(format!(".tmp-{run_id}"));
         if dir.exists() {
@@ -95,11 +115,34 @@ impl Warehouse {
             previous: self.current(),
             tables: Vec::new(),
             row_group_rows: ROW_GROUP_MIN,
+            written: Arc::default(),
+            carried: HashSet::new(),
         })
     }
 
-    /// Publishes a staged run: after this returns, every table path shows the new run.
-    pub fn commit(&self, staging: Staging) -> Result<PathBuf, StoreError> {
+    /// Publishes a staged run: seals it with its manifest on the chain `base`, then after this
+    /// returns every table path shows the new run.
+    pub fn commit(
+        &self,
+        staging: Staging,
+        base: &Base,
+        seal: &Seal,
+    ) -> Result<Committed, StoreError> {
+        let written = staging
+            .written
+            .lock()
+            .map(|w| w.clone())
+            .unwrap_or_default();
+        let committed = chain::write::seal(
+            &staging.dir,
+            staging.previous.as_deref(),
+            &staging.run_id,
+            now_us(),
+            &written,
+            &staging.carried,
+            base,
+            seal,
+        )?;
         for t in &staging.tables {
             sync_dir(&staging.dir.join(t))?;
         }
@@ -115,7 +158,11 @@ impl Warehouse {
         let cur = self.root.join("current");
         fs::rename(&tmp_link, &cur).map_err(io(&cur))?;
         sync_dir(&self.root)?;
-        for t in &staging.tables {
+        for t in staging
+            .tables
+            .iter()
+            .chain(std::iter::once(&chain::manifest::DIR.to_string()))
+        {
             let link = self.root.join(t);
             match fs::symlink_metadata(&link) {
                 Ok(m) if m.file_type().is_symlink() => {}
@@ -143,8 +190,15 @@ impl Warehouse {
                 let _ = fs::remove_dir_all(e.path());
             }
         }
-        Ok(final_dir)
+        Ok(Committed {
+            dir: final_dir,
+            ..committed
+        })
     }
+}
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
 }
 
 /// A run's tables being written, invisible until [`Warehouse::commit`].
@@ -154,6 +208,10 @@ pub struct Staging {
     previous: Option<PathBuf>,
     tables: Vec<String>,
     row_group_rows: usize,
+    /// `table/file` -> size and BLAKE3, for the files this run's writers hashed as they wrote.
+    written: Arc<Mutex<HashMap<String, (u64, String)>>>,
+    /// `table/file` carried unchanged from the previous snapshot.
+    carried: HashSet<String>,
 }
 
 impl Staging {
@@ -246,7 +304,12 @@ impl Staging {
             .set_max_row_group_row_count(Some(self.row_group_rows))
             .build();
         let clone = f.try_clone().map_err(io(&path))?;
-        let w = ArrowWriter::try_new(clone, schema, Some(props)).map_err(|source| {
+        let hashing = Hashing {
+            file: clone,
+            hasher: blake3::Hasher::new(),
+            bytes: 0,
+        };
+        let w = ArrowWriter::try_new(hashing, schema, Some(props)).map_err(|source| {
             StoreError::Parquet {
                 path: path.clone(),
                 source,
@@ -257,6 +320,8 @@ impl Staging {
             file: f,
             path,
             flush_each: !compress,
+            rel: format!("{table}/{file_name}"),
+            written: Arc::clone(&self.written),
         })
     }
 
@@ -300,6 +365,8 @@ impl Staging {
             if fs::hard_link(e.path(), &target).is_err() {
                 fs::copy(e.path(), &target).map_err(io(&target))?;
             }
+            self.carried
+                .insert(format!("{table}/{}", e.file_name().to_string_lossy()));
         }
         Ok(())
     }
@@ -311,12 +378,34 @@ const ROW_GROUP_MIN: usize = 4096;
 /// writer's buffered row group stays small for a hundred thousand).
 const ROW_GROUP_MAX: usize = 65_536;
 
+/// The file under a table writer: every byte written is also hashed, so the manifest has the
+/// file's BLAKE3 without reading it back.
+struct Hashing {
+    file: File,
+    hasher: blake3::Hasher,
+    bytes: u64,
+}
+
+impl Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// One Parquet file being written batch by batch.
 pub struct TableWriter {
-    w: ArrowWriter<File>,
+    w: ArrowWriter<Hashing>,
     file: File,
     path: PathBuf,
     flush_each: bool,
+    rel: String,
+    written: Arc<Mutex<HashMap<String, (u64, String)>>>,
 }
 
 impl TableWriter {
@@ -338,10 +427,20 @@ impl TableWriter {
     /// Writes the footer and syncs the file to disk.
     pub fn finish(self) -> Result<(), StoreError> {
         let path = self.path;
-        self.w.close().map_err(|source| StoreError::Parquet {
+        let hashing = self.w.into_inner().map_err(|source| StoreError::Parquet {
             path: path.clone(),
             source,
         })?;
-        self.file.sync_all().map_err(io(&path))
+        self.file.sync_all().map_err(io(&path))?;
+        if let Ok(mut w) = self.written.lock() {
+            w.insert(
+                self.rel,
+                (
+                    hashing.bytes,
+                    hashing.hasher.finalize().to_hex().to_string(),
+                ),
+            );
+        }
+        Ok(())
     }
 }

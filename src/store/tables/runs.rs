@@ -43,6 +43,11 @@ pub struct RunRow {
     pub files_deleted: i64,
     pub files_moved: i64,
     pub files_restored: i64,
+    /// The run's place in the warehouse's hash chain (its manifest `chain/<seq>-<run_id>.json`);
+    /// null for runs committed before chains existed.
+    pub chain_seq: Option<i64>,
+    /// The chain head this run built on (BLAKE3 of the previous manifest); null for the first.
+    pub chain_previous: Option<String>,
 }
 
 pub fn runs_batch(rows: &[RunRow]) -> Result<RecordBatch, StoreError> {
@@ -105,6 +110,11 @@ pub fn runs_batch(rows: &[RunRow]) -> Result<RecordBatch, StoreError> {
     c.i64(
         "files_restored",
         rows.iter().map(|r| Some(r.files_restored)),
+    );
+    c.i64("chain_seq", rows.iter().map(|r| r.chain_seq));
+    c.str(
+        "chain_previous",
+        rows.iter().map(|r| r.chain_previous.as_deref()),
     );
     c.finish("runs")
 }

@@ -1,0 +1,777 @@
+//! Walking the chain and holding it against the disk: the check every commit makes of the runs
+//! it builds on (cheap: the links, the sizes, re-hashing the files whose time moved and a
+//! rolling budget of the others) and the one `recaudit verify` makes (every file re-hashed).
+//!
+//! Everything that does not verify is a [`Problem`] naming the manifest (its place and run),
+//! the table and the file, and what differs; an I/O error on the warehouse itself is a
+//! [`ChainError`].
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::manifest::{self, DIR, Manifest, State, digest};
+use super::{ChainError, HistoryBreak, sign};
+
+/// How much of the table files to re-hash.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Depth {
+    /// Links, sizes and the state digests; files whose modification time moved since their
+    /// manifest are re-hashed, and others in a rolling order up to this many bytes.
+    Cheap { budget: u64 },
+    /// Every table file of the current and the previous snapshot re-hashed.
+    Full,
+}
+
+/// One thing that does not verify, and where.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Problem {
+    /// The manifest it is found at (its place in the chain) and that manifest's run.
+    pub seq: Option<u64>,
+    pub run_id: Option<String>,
+    pub table: Option<String>,
+    pub file: Option<String>,
+    pub what: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.seq, &self.run_id) {
+            (Some(s), Some(r)) => write!(f, "chain #{s} (run {r}): ")?,
+            (None, Some(r)) => write!(f, "run {r}: ")?,
+            (Some(s), None) => write!(f, "chain #{s}: ")?,
+            (None, None) => {}
+        }
+        match (&self.table, &self.file) {
+            (Some(t), Some(n)) => write!(f, "{t}/{n}: ")?,
+            (None, Some(n)) => write!(f, "{n}: ")?,
+            _ => {}
+        }
+        f.write_str(&self.what)
+    }
+}
+
+/// A manifest as seen by the check: its place, run, BLAKE3 and what the anchor and export
+/// checks need of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sealed {
+    pub seq: u64,
+    pub run_id: String,
+    pub blake3: String,
+    pub command: String,
+    pub committed_us: i64,
+    pub signer: Option<String>,
+    /// An export's MANIFEST.csv BLAKE3, from its settings.
+    pub export_manifest_blake3: Option<String>,
+}
+
+/// What the check found.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// The last manifest (the chain head), if the warehouse has one.
+    pub head: Option<Sealed>,
+    /// Every manifest in order, also those before a restart.
+    pub manifests: Vec<Sealed>,
+    /// The place of the manifest the chain vouches from (its last start).
+    pub from_seq: Option<u64>,
+    pub problems: Vec<Problem>,
+    /// Facts worth saying that are not problems (a restart on record, stale snapshots).
+    pub notes: Vec<String>,
+    #[serde(skip)]
+    pub breaks: Vec<HistoryBreak>,
+    /// The files of the current snapshot as the head's manifest records them.
+    #[serde(skip)]
+    pub state: State,
+    /// The current snapshot was committed before chains existed (no manifest yet).
+    pub unchained: bool,
+    pub hashed_files: u64,
+    pub hashed_bytes: u64,
+    /// The current snapshot's run id.
+    pub snapshot: Option<String>,
+    /// The highest place any manifest file's name claims (readable or not).
+    #[serde(skip)]
+    pub last_seq_seen: Option<u64>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn problem(seq: Option<u64>, run: Option<&str>, file: Option<&str>, what: String) -> Problem {
+    let (table, file) = match file.and_then(|f| f.split_once('/')) {
+        Some((t, n)) => (Some(t.to_string()), Some(n.to_string())),
+        None => (None, file.map(str::to_string)),
+    };
+    Problem {
+        seq,
+        run_id: run.map(str::to_string),
+        table,
+        file,
+        what,
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ChainError + '_ {
+    move |source| ChainError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn short(h: &str) -> &str {
+    h.get(..16).unwrap_or(h)
+}
+
+/// A manifest read from disk, with the BLAKE3 of its bytes.
+struct Read_ {
+    name: String,
+    hash: String,
+    bytes: Vec<u8>,
+    sig: Option<Vec<u8>>,
+    m: Manifest,
+}
+
+/// Checks the chain of the warehouse at `root` and its current (and previous) snapshot.
+/// `trusted`: a public key the head must be signed with.
+pub fn check(
+    root: &Path,
+    depth: Depth,
+    trusted: Option<&ed25519_dalek::VerifyingKey>,
+) -> Result<Report, ChainError> {
+    let mut r = Report::default();
+    let snaps = root.join("snapshots");
+    if !root.is_dir() {
+        return Err(ChainError::Io {
+            path: root.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such warehouse"),
+        });
+    }
+    let committed: Vec<String> = match fs::read_dir(&snaps) {
+        Ok(rd) => rd
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with(".tmp-"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let current = fs::read_link(root.join("current"))
+        .ok()
+        .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let Some(cur) = current else {
+        if !committed.is_empty() {
+            r.problems.push(problem(
+                None,
+                None,
+                Some("current"),
+                format!(
+                    "the `current` link is missing, but {} snapshot(s) are committed: the warehouse was taken apart",
+                    committed.len()
+                ),
+            ));
+        }
+        return Ok(r);
+    };
+    r.snapshot = Some(cur.clone());
+    let cur_dir = snaps.join(&cur);
+    if !cur_dir.is_dir() {
+        r.problems.push(problem(
+            None,
+            Some(&cur),
+            Some("current"),
+            format!(
+                "`current` points at snapshots/{cur}, which is missing: the run folder was deleted"
+            ),
+        ));
+        return Ok(r);
+    }
+    let read = read_manifests(&cur_dir.join(DIR), &mut r)?;
+    if read.is_empty() {
+        let chained = runs_rows(&cur_dir)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, seq)| seq.is_some())
+            .count();
+        if chained > 0 {
+            r.problems.push(problem(
+                None,
+                Some(&cur),
+                Some(DIR),
+                format!(
+                    "the snapshot has no manifests, but {chained} run(s) in `runs` recorded their place in a chain: the history was removed"
+                ),
+            ));
+        } else {
+            r.unchained = true;
+            r.notes.push(format!(
+                "the snapshot of run {cur} was committed before chains existed: the next commit starts one"
+            ));
+        }
+        return Ok(r);
+    }
+    let (state, prev_state, added_in) = walk_links(&read, trusted, &mut r);
+    let head = r.head.clone();
+    let Some(head) = head else {
+        r.state = state;
+        return Ok(r);
+    };
+    if head.run_id != cur {
+        r.problems.push(problem(
+            Some(head.seq),
+            Some(&head.run_id),
+            None,
+            format!(
+                "the current snapshot is run {cur}, but the chain's last manifest is this one: a commit without its manifest, or manifests removed"
+            ),
+        ));
+    }
+    // The current snapshot against the head's state, then the previous one (kept for readers
+    // still on it) against the state before the head.
+    let mut to_hash = compare_listing(&cur_dir, &state, &head, depth, &added_in, &mut r)?;
+    let prev = r
+        .manifests
+        .iter()
+        .rev()
+        .nth(1)
+        .filter(|p| r.from_seq.is_some_and(|s| p.seq >= s))
+        .cloned();
+    if let (Some(p), Some(ps)) = (prev, prev_state) {
+        let pdir = snaps.join(&p.run_id);
+        if pdir.is_dir() {
+            let more = compare_listing(&pdir, &ps, &p, depth, &added_in, &mut r)?;
+            if depth == Depth::Full {
+                to_hash.extend(more);
+            }
+        } else {
+            r.problems.push(problem(
+                Some(p.seq),
+                Some(&p.run_id),
+                None,
+                format!(
+                    "the snapshot of run {} (the commit before the current one, kept for readers) is missing: the run folder was deleted",
+                    p.run_id
+                ),
+            ));
+        }
+    }
+    for n in &committed {
+        let keep = n == &cur
+            || r.manifests
+                .iter()
+                .rev()
+                .nth(1)
+                .is_some_and(|p| &p.run_id == n);
+        if !keep {
+            r.notes.push(format!(
+                "snapshots/{n} is left over from an interrupted clean-up; not checked (the next commit removes it)"
+            ));
+        }
+    }
+    hash_all(to_hash, &mut r);
+    if depth == Depth::Full {
+        cross_check_runs(&cur_dir, &mut r);
+    }
+    r.state = state;
+    Ok(r)
+}
+
+fn read_manifests(dir: &Path, r: &mut Report) -> Result<Vec<Read_>, ChainError> {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut names: Vec<String> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        if name.ends_with(".json.sig") {
+            continue;
+        }
+        let Some((seq, run)) = manifest::parse_name(&name) else {
+            r.problems.push(problem(
+                None,
+                None,
+                Some(&format!("{DIR}/{name}")),
+                "not a manifest of this chain (an unexpected file in the chain folder)".into(),
+            ));
+            continue;
+        };
+        r.last_seq_seen = r.last_seq_seen.max(Some(seq));
+        let path = dir.join(&name);
+        let mut bytes = Vec::new();
+        fs::File::open(&path)
+            .and_then(|f| f.take(manifest::MAX_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io(&path))?;
+        let at = |what: String| problem(Some(seq), Some(run), Some(&format!("{DIR}/{name}")), what);
+        if bytes.len() as u64 > manifest::MAX_BYTES {
+            r.problems
+                .push(at("larger than any manifest (256 MiB)".into()));
+            continue;
+        }
+        let m: Manifest = match serde_json::from_slice(&bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                r.problems
+                    .push(at(format!("not a readable manifest ({e}): it was edited")));
+                continue;
+            }
+        };
+        if m.format != manifest::FORMAT {
+            r.problems
+                .push(at(format!("unknown format `{}`", m.format)));
+            continue;
+        }
+        if m.seq != seq || m.run_id != run {
+            r.problems.push(at(format!(
+                "its file name says #{seq} of run {run}, its content #{} of run {}: renamed or edited",
+                m.seq, m.run_id
+            )));
+        }
+        let sig = fs::read(dir.join(format!("{name}.sig"))).ok();
+        out.push(Read_ {
+            name,
+            hash: manifest::hash(&bytes),
+            bytes,
+            sig,
+            m,
+        });
+    }
+    out.sort_by_key(|x| x.m.seq);
+    Ok(out)
+}
+
+/// Follows the links from the last start to the head, replaying the states and checking the
+/// signatures. Returns the head's state, the state before the head, and where each file of the
+/// head's state was added (its manifest's place).
+fn walk_links(
+    read: &[Read_],
+    trusted: Option<&ed25519_dalek::VerifyingKey>,
+    r: &mut Report,
+) -> (State, Option<State>, HashMap<String, u64>) {
+    let start = read.iter().rposition(|x| x.m.start.is_some());
+    let s = start.unwrap_or(0);
+    if start.is_none() {
+        let first = &read[0].m;
+        r.problems.push(problem(
+            Some(first.seq),
+            Some(&first.run_id),
+            None,
+            "no manifest starts the chain: the first one kept names a previous one that is missing (manifests were removed)".into(),
+        ));
+    }
+    if s > 0 {
+        r.notes.push(format!(
+            "the chain was restarted at #{} (run {}); the {} manifest(s) before it are kept but not vouched for",
+            read[s].m.seq, read[s].m.run_id, s
+        ));
+    }
+    r.from_seq = Some(read[s].m.seq);
+    let mut state = State::new();
+    let mut prev_state = None;
+    let mut added_in: HashMap<String, u64> = HashMap::new();
+    let dir_name = |x: &Read_| format!("{DIR}/{}", x.name);
+    for (i, x) in read.iter().enumerate() {
+        let m = &x.m;
+        r.manifests.push(Sealed {
+            seq: m.seq,
+            run_id: m.run_id.clone(),
+            blake3: x.hash.clone(),
+            command: m.command.clone(),
+            committed_us: m.committed_us,
+            signer: m.signer.clone(),
+            export_manifest_blake3: m
+                .settings
+                .get("manifest_blake3")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+        });
+        if let Some(st) = &m.start
+            && !st.problems.is_empty()
+        {
+            r.breaks.push(HistoryBreak {
+                run_id: m.run_id.clone(),
+                at_us: m.committed_us,
+                problems: st.problems.clone(),
+            });
+        }
+        if i < s {
+            continue;
+        }
+        let at = |what: String| problem(Some(m.seq), Some(&m.run_id), Some(&dir_name(x)), what);
+        if i > 0 {
+            let before = &read[i - 1];
+            if m.seq == before.m.seq {
+                r.problems.push(at(format!(
+                    "two manifests claim place #{}: a run was inserted",
+                    m.seq
+                )));
+            } else if m.seq != before.m.seq + 1 {
+                r.problems.push(at(format!(
+                    "manifest(s) #{}..#{} are missing between run {} and this one: removed",
+                    before.m.seq + 1,
+                    m.seq - 1,
+                    before.m.run_id
+                )));
+            }
+        }
+        if i > s {
+            let before = &read[i - 1];
+            match &m.previous {
+                None => r.problems.push(at(
+                    "names no previous manifest but does not start a chain: a run was inserted"
+                        .into(),
+                )),
+                Some(l) if l.blake3 != before.hash || l.run_id != before.m.run_id => {
+                    r.problems.push(at(format!(
+                        "it builds on #{} of run {} with BLAKE3 {}, but the manifest before it is #{} of run {} with BLAKE3 {}: that manifest was edited or replaced, or a run was inserted or removed here",
+                        l.seq,
+                        l.run_id,
+                        short(&l.blake3),
+                        before.m.seq,
+                        before.m.run_id,
+                        short(&before.hash)
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        if i + 1 == read.len() {
+            prev_state = Some(state.clone());
+        }
+        if m.start.is_some() {
+            added_in.clear();
+        }
+        m.apply(&mut state);
+        for a in &m.added {
+            added_in.insert(a.path.clone(), m.seq);
+        }
+        if digest(&state) != m.state {
+            r.problems.push(at(
+                "the files it adds and removes do not give the state digest it records: the manifest was edited".into(),
+            ));
+        }
+        if let Some(signer) = &m.signer {
+            match &x.sig {
+                None => r.problems.push(at(format!(
+                    "signed by {} but its signature {}.sig is missing: removed",
+                    short(signer),
+                    x.name
+                ))),
+                Some(sig) if !sign::check(signer, &x.bytes, sig) => r.problems.push(at(format!(
+                    "its signature by {} does not verify: the manifest or the signature was changed",
+                    short(signer)
+                ))),
+                Some(_) => {}
+            }
+        }
+    }
+    if let Some(last) = r.manifests.last().cloned() {
+        if let Some(k) = trusted {
+            let want = sign::public_hex(k);
+            if last.signer.as_deref() != Some(want.as_str()) {
+                r.problems.push(problem(
+                    Some(last.seq),
+                    Some(&last.run_id),
+                    None,
+                    "the chain head is not signed with the given public key".into(),
+                ));
+            }
+        }
+        r.head = Some(last);
+    }
+    (state, prev_state, added_in)
+}
+
+/// A table file to re-hash, with what its manifest says of it.
+struct ToHash {
+    path: PathBuf,
+    rel: String,
+    expected: String,
+    seq: u64,
+    run: String,
+    dev_ino: (u64, u64),
+}
+
+/// `table/file` -> its metadata, for every entry of a snapshot but the chain folder.
+pub(super) fn list_snapshot_files(
+    dir: &Path,
+) -> Result<BTreeMap<String, fs::Metadata>, ChainError> {
+    let mut out = BTreeMap::new();
+    for e in fs::read_dir(dir).map_err(io(dir))?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name == DIR {
+            continue;
+        }
+        let p = e.path();
+        let md = fs::symlink_metadata(&p).map_err(io(&p))?;
+        if !md.is_dir() {
+            out.insert(name, md);
+            continue;
+        }
+        for f in fs::read_dir(&p).map_err(io(&p))?.flatten() {
+            let fp = f.path();
+            let fmd = fs::symlink_metadata(&fp).map_err(io(&fp))?;
+            out.insert(format!("{name}/{}", f.file_name().to_string_lossy()), fmd);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn mtime_ns(md: &fs::Metadata) -> i64 {
+    md.mtime().saturating_mul(1_000_000_000) + md.mtime_nsec()
+}
+
+/// Holds a snapshot's listing against the state its manifest records; returns the files to
+/// re-hash (all of them for [`Depth::Full`]).
+fn compare_listing(
+    dir: &Path,
+    state: &State,
+    at: &Sealed,
+    depth: Depth,
+    added_in: &HashMap<String, u64>,
+    r: &mut Report,
+) -> Result<Vec<ToHash>, ChainError> {
+    let disk = list_snapshot_files(dir)?;
+    let mut forced = Vec::new();
+    let mut others = Vec::new();
+    for (rel, e) in state {
+        let seq = added_in.get(rel).copied().unwrap_or(at.seq);
+        match disk.get(rel) {
+            None => r.problems.push(problem(
+                Some(seq),
+                Some(&e.run),
+                Some(rel),
+                format!(
+                    "missing from snapshots/{}: its manifest records it ({} bytes), so it was deleted after the commit",
+                    at.run_id, e.size
+                ),
+            )),
+            Some(md) if !md.is_file() || md.len() != e.size => r.problems.push(problem(
+                Some(seq),
+                Some(&e.run),
+                Some(rel),
+                format!(
+                    "{} bytes in snapshots/{}, but its manifest records {}: the file was changed after its commit",
+                    md.len(),
+                    at.run_id,
+                    e.size
+                ),
+            )),
+            Some(md) => {
+                let t = ToHash {
+                    path: dir.join(rel),
+                    rel: rel.clone(),
+                    expected: e.blake3.clone(),
+                    seq,
+                    run: e.run.clone(),
+                    dev_ino: (md.dev(), md.ino()),
+                };
+                if depth == Depth::Full || mtime_ns(md) != e.mtime_ns {
+                    forced.push(t);
+                } else {
+                    others.push((md.len(), t));
+                }
+            }
+        }
+    }
+    for rel in disk.keys().filter(|k| !state.contains_key(*k)) {
+        r.problems.push(problem(
+            Some(at.seq),
+            Some(&at.run_id),
+            Some(rel),
+            format!(
+                "in snapshots/{} but not in its manifest: added or put in place after the commit",
+                at.run_id
+            ),
+        ));
+    }
+    if let Depth::Cheap { budget } = depth {
+        // A rolling order: each head draws another sample, so over the nights every file
+        // gets its turn.
+        others.sort_by_cached_key(|(_, t)| {
+            let mut h = blake3::Hasher::new();
+            h.update(at.blake3.as_bytes());
+            h.update(t.rel.as_bytes());
+            *h.finalize().as_bytes()
+        });
+        let mut left = budget;
+        for (size, t) in others {
+            if size <= left {
+                left -= size;
+                forced.push(t);
+            }
+        }
+    }
+    Ok(forced)
+}
+
+pub(super) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = fs::File::open(path)?;
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 4 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if n >= 256 << 10 {
+            h.update_rayon(&buf[..n]);
+        } else {
+            h.update(&buf[..n]);
+        }
+        total += n as u64;
+    }
+    Ok((h.finalize().to_hex().to_string(), total))
+}
+
+/// Re-hashes the files (a hard-linked file once) in parallel and records every difference.
+fn hash_all(list: Vec<ToHash>, r: &mut Report) {
+    let mut seen = HashSet::new();
+    let list: Vec<ToHash> = list
+        .into_iter()
+        .filter(|t| seen.insert(t.dev_ino))
+        .collect();
+    let results: Vec<(usize, std::io::Result<(String, u64)>)> = list
+        .par_iter()
+        .enumerate()
+        .map(|(i, t)| (i, hash_file(&t.path)))
+        .collect();
+    for (i, res) in results {
+        let t = &list[i];
+        match res {
+            Ok((h, n)) => {
+                r.hashed_files += 1;
+                r.hashed_bytes += n;
+                if h != t.expected {
+                    r.problems.push(problem(
+                        Some(t.seq),
+                        Some(&t.run),
+                        Some(&t.rel),
+                        format!(
+                            "BLAKE3 {}…, but its manifest records {}…: the file was changed after its commit",
+                            short(&h),
+                            short(&t.expected)
+                        ),
+                    ));
+                }
+            }
+            Err(e) => r.problems.push(problem(
+                Some(t.seq),
+                Some(&t.run),
+                Some(&t.rel),
+                format!("cannot be read to check it: {e}"),
+            )),
+        }
+    }
+}
+
+/// `run_id` and `chain_seq` of every row of the snapshot's `runs` table.
+fn runs_rows(dir: &Path) -> Result<Vec<(String, Option<i64>)>, String> {
+    use arrow_array::{Array, Int64Array, StringArray};
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let runs = dir.join("runs");
+    let Ok(rd) = fs::read_dir(&runs) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let f = fs::File::open(&p).map_err(|e| format!("{name}: {e}"))?;
+        let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| format!("{name}: {e}"))?;
+        let schema = b.schema().clone();
+        let want: Vec<usize> = ["run_id", "chain_seq"]
+            .iter()
+            .filter_map(|c| schema.index_of(c).ok())
+            .collect();
+        let mask = ProjectionMask::roots(b.parquet_schema(), want);
+        let reader = b
+            .with_projection(mask)
+            .build()
+            .map_err(|e| format!("{name}: {e}"))?;
+        for batch in reader {
+            let batch = batch.map_err(|e| format!("{name}: {e}"))?;
+            let ids = batch
+                .column_by_name("run_id")
+                .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+                .ok_or_else(|| format!("{name}: no text column run_id"))?;
+            let seqs = batch
+                .column_by_name("chain_seq")
+                .and_then(|c| c.as_any().downcast_ref::<Int64Array>().cloned());
+            for i in 0..batch.num_rows() {
+                let seq = seqs
+                    .as_ref()
+                    .and_then(|s| (!s.is_null(i)).then(|| s.value(i)));
+                out.push((ids.value(i).to_string(), seq));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every scan in the chain has its `runs` row, and every `runs` row that took a place in the
+/// chain has that place.
+fn cross_check_runs(dir: &Path, r: &mut Report) {
+    let rows = match runs_rows(dir) {
+        Ok(rows) => rows,
+        Err(e) => {
+            r.problems.push(problem(
+                None,
+                None,
+                Some("runs"),
+                format!("the runs table cannot be read: {e}"),
+            ));
+            return;
+        }
+    };
+    let from = r.from_seq.unwrap_or(0);
+    let by_run: HashMap<&str, Option<i64>> = rows.iter().map(|(id, s)| (id.as_str(), *s)).collect();
+    let mut problems = Vec::new();
+    for m in r
+        .manifests
+        .iter()
+        .filter(|m| m.seq >= from && m.command == "scan")
+    {
+        if !by_run.contains_key(m.run_id.as_str()) {
+            problems.push(problem(
+                Some(m.seq),
+                Some(&m.run_id),
+                Some("runs"),
+                "the chain records this scan, but the runs table has no row for it: the row was removed".into(),
+            ));
+        }
+    }
+    let by_seq: HashMap<u64, &str> = r
+        .manifests
+        .iter()
+        .map(|m| (m.seq, m.run_id.as_str()))
+        .collect();
+    for (id, seq) in &rows {
+        let Some(q) = seq.and_then(|q| u64::try_from(q).ok()) else {
+            continue;
+        };
+        if q >= from && by_seq.get(&q) != Some(&id.as_str()) {
+            problems.push(problem(
+                Some(q),
+                Some(id),
+                Some("runs"),
+                format!(
+                    "the runs table places this run at #{q} of the chain, where the chain has {}: a run was inserted or renumbered",
+                    by_seq.get(&q).map_or("nothing".to_string(), |o| format!("run {o}"))
+                ),
+            ));
+        }
+    }
+    r.problems.extend(problems);
+}
