@@ -1,6 +1,7 @@
 //! recaudit's integration tests: one binary, one module per area (see `util` for helpers).
 
 mod blake3_ref;
+mod chain;
 mod findings;
 mod formats;
 mod hostile;

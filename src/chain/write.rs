@@ -63,6 +63,11 @@ pub fn seal(
         if let Ok(rd) = fs::read_dir(&from) {
             for e in rd.flatten() {
                 let to = chain_dir.join(e.file_name());
+                // Never copy onto a name that exists: it may be a link to the same file, and
+                // a copy would truncate the original.
+                if to.exists() {
+                    continue;
+                }
                 if fs::hard_link(e.path(), &to).is_err() {
                     fs::copy(e.path(), &to).map_err(io(&to))?;
                 }

@@ -254,6 +254,7 @@ mod tests {
             walk: WalkOptions::default(),
             verify: VerifyPlan::None,
             context: None,
+            chain: ChainPlan::default(),
         }
     }
 

@@ -337,7 +337,7 @@ impl Staging {
             .flatten()
             .filter(|e| e.path().is_dir())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !except.contains(&n.as_str()))
+            .filter(|n| !except.contains(&n.as_str()) && n != crate::chain::manifest::DIR)
             .collect();
         names.sort();
         for n in names {
