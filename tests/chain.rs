@@ -304,6 +304,7 @@ fn a_deleted_run_folder_or_chain_is_named() {
     let (code, v) = verify(&copy, &[]);
     assert_eq!(code, Some(4));
     assert!(v["problems"].to_string().contains(&runs[1]), "{v:#}");
+    refused_scan(&copy, &runs[1]);
     // The chain itself removed from a copy: the runs table says there was one.
     let copy2 = t.path().join("copy2");
     std::process::Command::new("cp")
@@ -319,6 +320,7 @@ fn a_deleted_run_folder_or_chain_is_named() {
         v["problems"].to_string().contains("history was removed"),
         "{v:#}"
     );
+    refused_scan(&copy2, "history was removed");
 }
 
 #[test]
@@ -345,6 +347,7 @@ fn a_run_inserted_removed_or_reordered_breaks_the_chain_where_it_happened() {
     let (code, v) = verify(&ins, &[]);
     assert_eq!(code, Some(4));
     assert!(v["problems"].to_string().contains("place #1"), "{v:#}");
+    refused_scan(&ins, "place #1");
     // Removed: manifest #1 gone.
     let rem = fresh("removed");
     fs::remove_file(
@@ -359,6 +362,7 @@ fn a_run_inserted_removed_or_reordered_breaks_the_chain_where_it_happened() {
         p.contains("#1..#1 are missing") && p.contains(&runs[2]),
         "{p}"
     );
+    refused_scan(&rem, "#1..#1 are missing");
     // Reordered: #1 and #2 swap places.
     let a = chain.join(format!("00000001-{}.json", runs[1]));
     let b = chain.join(format!("00000002-{}.json", runs[2]));
@@ -371,6 +375,7 @@ fn a_run_inserted_removed_or_reordered_breaks_the_chain_where_it_happened() {
         v["problems"].to_string().contains("file name says #1"),
         "{v:#}"
     );
+    refused_scan(&wh, "file name says #1");
 }
 
 #[test]

@@ -130,8 +130,9 @@ pub(super) fn commit(
         settings: serde_json::to_value(&settings).unwrap_or_default(),
         key: run.sealer.key.as_ref(),
     };
+    run.phase("tables written");
     let committed = run.wh.commit(staging, &run.base, &seal)?;
-    run.phase("commit");
+    run.phase("commit (manifest sealed, snapshot switched)");
     let mut sealer = run.sealer;
     let anchor_error = sealer.anchor(&committed);
     Ok(RunSummary {

@@ -47,7 +47,15 @@ impl<'a> Run<'a> {
         let sealer = plan.chain.open()?;
         let wh = Warehouse::open(&plan.warehouse)?;
         let id = new_run_id();
+        let checking = Instant::now();
         let base = wh.check_chain(plan.chain.depth(), plan.chain.restart, &id, started)?;
+        if std::env::var_os("RECAUDIT_TIMINGS").is_some() {
+            eprintln!(
+                "recaudit: chain checked in {:.3} s ({} bytes of table files re-hashed)",
+                checking.elapsed().as_secs_f64(),
+                base.checked_bytes
+            );
+        }
         let context_dir = plan
             .context
             .clone()
