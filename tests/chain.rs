@@ -99,6 +99,22 @@ fn refused_scan(wh: &Path, must_name: &str) {
     assert_eq!(fs::read_link(wh.join("current")).expect("current"), before);
 }
 
+/// `cp -a` (links, times and modes kept) or `cp -R` (a plain copy: new files and times, as a
+/// third party would receive it).
+fn copy_tree(from: &Path, to: &Path, keep: bool) {
+    let out = std::process::Command::new("cp")
+        .arg(if keep { "-a" } else { "-R" })
+        .arg(from)
+        .arg(to)
+        .output()
+        .expect("cp");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn read_parquet(path: &Path) -> Vec<RecordBatch> {
     let f = fs::File::open(path).expect("open");
     ParquetRecordBatchReaderBuilder::try_new(f)
@@ -131,6 +147,12 @@ fn write_parquet(path: &Path, batches: &[RecordBatch], in_place: bool) {
 #[test]
 fn an_honest_warehouse_verifies_and_each_run_records_its_place() {
     let (_t, wh, runs) = scanned(2, &[]);
+    let (code, v) = verify(&wh, &["--quick"]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(
+        v["hashed_files"], 0,
+        "--quick re-hashes only files whose time moved"
+    );
     let (code, v) = verify(&wh, &[]);
     assert_eq!(code, Some(0), "{v:#}");
     assert_eq!(v["ok"], true);
@@ -285,11 +307,7 @@ fn a_deleted_run_folder_or_chain_is_named() {
     let (t, wh, runs) = scanned(2, &[]);
     // The previous run's snapshot (kept for readers) deleted.
     let copy = t.path().join("copy");
-    let out = std::process::Command::new("cp")
-        .args(["-a", &s(&wh), &s(&copy)])
-        .output()
-        .expect("cp");
-    assert!(out.status.success());
+    copy_tree(&wh, &copy, true);
     fs::remove_dir_all(wh.join("snapshots").join(&runs[0])).expect("rm");
     let (code, v) = verify(&wh, &[]);
     assert_eq!(code, Some(4));
@@ -307,10 +325,7 @@ fn a_deleted_run_folder_or_chain_is_named() {
     refused_scan(&copy, &runs[1]);
     // The chain itself removed from a copy: the runs table says there was one.
     let copy2 = t.path().join("copy2");
-    std::process::Command::new("cp")
-        .args(["-a", &s(&wh), &s(&copy2)])
-        .output()
-        .expect("cp");
+    copy_tree(&wh, &copy2, true);
     for r in &runs {
         let _ = fs::remove_dir_all(copy2.join("snapshots").join(r).join("chain"));
     }
@@ -329,10 +344,7 @@ fn a_run_inserted_removed_or_reordered_breaks_the_chain_where_it_happened() {
     let chain = wh.join("current/chain");
     let fresh = |name: &str| {
         let c = t.path().join(name);
-        std::process::Command::new("cp")
-            .args(["-a", &s(&wh), &s(&c)])
-            .output()
-            .expect("cp");
+        copy_tree(&wh, &c, true);
         c
     };
     // Inserted: a forged manifest claiming place #1.
@@ -422,11 +434,7 @@ fn a_signed_chain_verifies_on_a_copy_with_the_public_key_only() {
     }
     // A third party: a plain copy (new inodes and times, no hard links) and the public key.
     let copy = t.path().join("copy");
-    let out = std::process::Command::new("cp")
-        .args(["-R", &s(&wh), &s(&copy)])
-        .output()
-        .expect("cp");
-    assert!(out.status.success());
+    copy_tree(&wh, &copy, false);
     let (code, v) = verify(&copy, &["--public-key", &s(&public)]);
     assert_eq!(code, Some(0), "{v:#}");
     // Another key does not vouch for it.
@@ -483,10 +491,7 @@ fn an_anchor_log_catches_a_rolled_back_warehouse() {
     let log_s = s(&log);
     let out = scan(&[&sample_data()], &wh, &["--anchor", &log_s]);
     let backup = t.path().join("backup");
-    std::process::Command::new("cp")
-        .args(["-a", &s(&wh), &s(&backup)])
-        .output()
-        .expect("cp");
+    copy_tree(&wh, &backup, true);
     scan(&[&sample_data()], &wh, &["--anchor", &log_s]);
     let text = fs::read_to_string(&log).expect("log");
     assert_eq!(text.lines().count(), 2, "{text}");
