@@ -108,6 +108,10 @@ pub fn read(path: &Path) -> Result<(Vec<Anchored>, Vec<Problem>), ChainError> {
     Ok((out, problems))
 }
 
+fn short(h: &str) -> &str {
+    h.get(..16).unwrap_or(h)
+}
+
 /// Holds the log against the chain: every anchored head must be the BLAKE3 of the manifest of
 /// that run at that place. Returns how many lines matched.
 pub fn check(path: &Path, report: &mut Report) -> Result<usize, ChainError> {
@@ -124,18 +128,55 @@ pub fn check(path: &Path, report: &mut Report) -> Result<usize, ChainError> {
         match report.manifests.iter().find(|m| m.run_id == a.run_id) {
             None => problems.push(at(format!(
                 "anchored with head {}…, but the warehouse's chain has no manifest of this run: the history was rewritten, truncated or rolled back",
-                &a.head[..16]
+                short(&a.head)
             ))),
             Some(m) if m.blake3 != a.head || m.seq != a.seq => problems.push(at(format!(
                 "anchored as #{} with head {}…, but the chain has #{} with BLAKE3 {}…: the manifest was rewritten after it was anchored",
                 a.seq,
-                &a.head[..16],
+                short(&a.head),
                 m.seq,
-                &m.blake3[..m.blake3.len().min(16)]
+                short(&m.blake3)
             ))),
             Some(_) => matched += 1,
         }
     }
     report.problems.extend(problems);
     Ok(matched)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::check::Sealed;
+
+    #[test]
+    fn a_log_with_odd_lines_is_read_without_panicking_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("anchor.log");
+        let good = "a".repeat(64);
+        // A head of 64 bytes that is not hex (multi-byte characters), a short line, a comment.
+        let odd = "é".repeat(32);
+        std::fs::write(
+            &log,
+            format!(
+                "# kept by the archive\nrecaudit-chain\t0\tR0\tT\t{good}\t-\nrecaudit-chain\t1\tR1\tT\t{odd}\t-\nrecaudit-chain\tx\n"
+            ),
+        )
+        .unwrap();
+        let mut r = Report::default();
+        r.manifests.push(Sealed {
+            seq: 0,
+            run_id: "R0".into(),
+            blake3: good.clone(),
+            command: "scan".into(),
+            committed_us: 0,
+            signer: None,
+            export_manifest_blake3: None,
+        });
+        assert_eq!(check(&log, &mut r).unwrap(), 1);
+        // The odd head names a run the chain lacks; the short line is malformed.
+        assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
+        assert!(r.problems.iter().any(|p| p.what.contains("rolled back")));
+        assert!(r.problems.iter().any(|p| p.what.contains("malformed")));
+    }
 }

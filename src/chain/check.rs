@@ -314,7 +314,7 @@ fn read_manifests(dir: &Path, r: &mut Report) -> Result<Vec<Read_>, ChainError> 
         let at = |what: String| problem(Some(seq), Some(run), Some(&format!("{DIR}/{name}")), what);
         if bytes.len() as u64 > manifest::MAX_BYTES {
             r.problems
-                .push(at("larger than any manifest (256 MiB)".into()));
+                .push(at("larger than any manifest (64 MiB)".into()));
             continue;
         }
         let m: Manifest = match serde_json::from_slice(&bytes) {
@@ -414,11 +414,11 @@ fn walk_links(
                     "two manifests claim place #{}: a run was inserted",
                     m.seq
                 )));
-            } else if m.seq != before.m.seq + 1 {
+            } else if m.seq != before.m.seq.saturating_add(1) {
                 r.problems.push(at(format!(
                     "manifest(s) #{}..#{} are missing between run {} and this one: removed",
-                    before.m.seq + 1,
-                    m.seq - 1,
+                    before.m.seq.saturating_add(1),
+                    m.seq.saturating_sub(1),
                     before.m.run_id
                 )));
             }

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "recaudit-chain/1";
 /// The folder of a snapshot that holds the manifests (and their signatures).
 pub const DIR: &str = "chain";
-/// A manifest larger than this is not read (a real one is a few hundred bytes per file).
-pub const MAX_BYTES: u64 = 256 << 20;
+/// A manifest larger than this is not read (a real one is a few hundred bytes per table file
+/// it lists: even a start manifest after years of nightly runs is a few MB).
+pub const MAX_BYTES: u64 = 64 << 20;
 
 /// One table file: where it is in the snapshot, its size and BLAKE3, the run that wrote it,
 /// and its modification time when it was recorded (a hint for the cheap check: a file whose
