@@ -114,3 +114,26 @@ fn h264_scaling_list_delta_overflow() {
     assert_eq!(nals.len(), 8);
     assert!(nals.iter().all(|n| h264::parse_sps(n).is_none()));
 }
+
+/// The JPEG header walk (finding the start of scan) began again at the first marker on every
+/// chunk fed, so a header of fill bytes cost the square of its length: 23 s of CPU for this
+/// 237 KB input fed a byte at a time, and seconds per file for a hostile 4 MB header at the
+/// reader's chunk size (found by the `jpeg` target as a timeout). The walk now resumes where it
+/// stopped; what it finds is the same for every chunk size.
+#[test]
+fn jpeg_header_walk_quadratic() {
+    let (chunk, bytes) = fuzz_input("jpeg-header-walk-quadratic.fuzz");
+    assert_eq!(chunk, 1, "the input feeds the parser a byte at a time");
+    let byte_at_a_time = recaudit::media::parse_bytes(&bytes, "jpg", 1);
+    let whole = recaudit::media::parse_bytes(&bytes, "jpg", bytes.len());
+    assert_eq!(
+        format!("{:?}", byte_at_a_time.problem),
+        format!("{:?}", whole.problem)
+    );
+    assert_eq!(
+        format!("{:?}", byte_at_a_time.info),
+        format!("{:?}", whole.info)
+    );
+    let status = parse_and_scan("jpeg-header-walk-quadratic.fuzz", "jpg", "x.JPG");
+    assert_ne!(status, "ok", "not a whole photo: {status}");
+}
