@@ -9,14 +9,15 @@
 //! reordered run, or an edited manifest breaks the chain at a named place.
 //!
 //! - `manifest`: the manifest's fields (pure data);
-//! - `check`: walking the chain and holding it against the disk (cheap before a commit, full
-//!   for `recaudit verify`);
+//! - `check`: walking the chain (cheap before a commit, full for `recaudit verify`); `disk`:
+//!   holding the states against the snapshots on disk, re-hashing;
 //! - `write`: sealing a staged snapshot with its manifest (and signature);
 //! - `sign`: Ed25519 keys and signatures; `anchor`: the append-only log kept elsewhere;
 //! - `export`: checking an export folder against the chain.
 
 pub mod anchor;
 pub mod check;
+mod disk;
 pub mod export;
 pub mod manifest;
 pub mod sign;

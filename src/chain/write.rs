@@ -11,7 +11,7 @@ use std::path::Path;
 
 use ed25519_dalek::SigningKey;
 
-use super::check::{list_snapshot_files, mtime_ns};
+use super::disk::{list_snapshot_files, mtime_ns};
 use super::manifest::{self, DIR, Entry, Link, Manifest, State, digest};
 use super::{Base, ChainError, sign};
 
@@ -92,7 +92,7 @@ pub fn seal(
                     Some((s, h)) if *s == md.len() => (*s, h.clone()),
                     _ => {
                         let p = dir.join(&rel);
-                        let (h, n) = super::check::hash_file(&p).map_err(io(&p))?;
+                        let (h, n) = super::disk::hash_file(&p).map_err(io(&p))?;
                         (n, h)
                     }
                 };
