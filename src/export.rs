@@ -193,18 +193,8 @@ fn copy_hashing(src: &Path, dst: &Path) -> Result<(String, String, u64), ExportE
 }
 
 fn blake3_of(path: &Path) -> Result<String, ExportError> {
-    let mut f = File::open(path).map_err(io(path))?;
     let mut h = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io(path)(e)),
-        };
-        h.update(&buf[..n]);
-    }
+    h.update_mmap_rayon(path).map_err(io(path))?;
     Ok(h.finalize().to_hex().to_string())
 }
 

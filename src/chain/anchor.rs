@@ -42,8 +42,8 @@ impl AnchorLog {
     }
 
     /// Appends the commit's line and syncs it to disk.
-    pub fn append(&mut self, c: &Committed, committed_us: i64) -> Result<(), ChainError> {
-        let at = chrono::DateTime::from_timestamp_micros(committed_us)
+    pub fn append(&mut self, c: &Committed) -> Result<(), ChainError> {
+        let at = chrono::DateTime::from_timestamp_micros(c.committed_us)
             .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
             .unwrap_or_default();
         let line = format!(

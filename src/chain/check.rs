@@ -239,13 +239,11 @@ pub fn check(
     // The current snapshot against the head's state, then the previous one (kept for readers
     // still on it) against the state before the head.
     let mut to_hash = compare_listing(&cur_dir, &state, &head, depth, &added_in, &mut r)?;
-    let prev = r
-        .manifests
-        .iter()
-        .rev()
-        .nth(1)
-        .filter(|p| r.from_seq.is_some_and(|s| p.seq >= s))
-        .cloned();
+    // The commit before the head: its snapshot is kept; it is checked when it is in the chain.
+    let previous = r.manifests.iter().rev().nth(1).cloned();
+    let prev = previous
+        .clone()
+        .filter(|p| r.from_seq.is_some_and(|s| p.seq >= s));
     if let (Some(p), Some(ps)) = (prev, prev_state) {
         let pdir = snaps.join(&p.run_id);
         if pdir.is_dir() {
@@ -266,12 +264,7 @@ pub fn check(
         }
     }
     for n in &committed {
-        let keep = n == &cur
-            || r.manifests
-                .iter()
-                .rev()
-                .nth(1)
-                .is_some_and(|p| &p.run_id == n);
+        let keep = n == &cur || previous.as_ref().is_some_and(|p| &p.run_id == n);
         if !keep {
             r.notes.push(format!(
                 "snapshots/{n} is left over from an interrupted clean-up; not checked (the next commit removes it)"

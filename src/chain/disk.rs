@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -136,38 +135,13 @@ pub(super) fn compare_listing(
     Ok(forced)
 }
 
+/// BLAKE3 and length of a file: blake3's own reader maps large files and hashes them on every
+/// core, small ones it reads.
 pub(super) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = fs::File::open(path)?;
     let mut h = blake3::Hasher::new();
-    let len = f.metadata()?.len();
-    if len >= MAP_MIN {
-        // SAFETY: the map is read-only and dropped before returning. A table file truncated
-        // while it is hashed (only another process could: recaudit's writers hold the
-        // warehouse lock, and verify takes it shared) would fault the process, as with any
-        // mapped read; a commit never truncates a committed file.
-        let map = unsafe { memmap2::Mmap::map(&f)? };
-        h.update_rayon(&map);
-        return Ok((h.finalize().to_hex().to_string(), map.len() as u64));
-    }
-    let mut buf = vec![0u8; 4 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        if n >= 256 << 10 {
-            h.update_rayon(&buf[..n]);
-        } else {
-            h.update(&buf[..n]);
-        }
-        total += n as u64;
-    }
-    Ok((h.finalize().to_hex().to_string(), total))
+    h.update_mmap_rayon(path)?;
+    Ok((h.finalize().to_hex().to_string(), h.count()))
 }
-
-/// Table files at least this large are hashed from a read-only map (no copy), in parallel.
-const MAP_MIN: u64 = 16 << 20;
 
 /// Re-hashes the files (a hard-linked file once) in parallel and records every difference.
 pub(super) fn hash_all(list: Vec<ToHash>, r: &mut Report) {

@@ -113,10 +113,9 @@ pub struct Sealer {
 impl Sealer {
     /// Anchors a commit; an error here comes after the commit (which stands).
     pub fn anchor(&mut self, c: &write::Committed) -> Option<String> {
-        let now = chrono::Utc::now().timestamp_micros();
         self.anchor
             .as_mut()
-            .and_then(|a| a.append(c, now).err())
+            .and_then(|a| a.append(c).err())
             .map(|e| e.to_string())
     }
 }
@@ -170,14 +169,10 @@ impl Base {
                     problems: Vec::new(),
                 }),
             };
-            let state = if start.is_some() {
-                State::new()
-            } else {
-                report.state
-            };
+            // Without a head there is no state: a start builds on nothing.
             return Ok(Base {
                 head: report.head,
-                state,
+                state: report.state,
                 start,
                 breaks: report.breaks,
                 checked_bytes,

@@ -28,6 +28,7 @@ pub struct Seal<'a> {
 pub struct Committed {
     /// The snapshot folder (the staging folder until the switch).
     pub dir: std::path::PathBuf,
+    pub committed_us: i64,
     pub seq: u64,
     pub run_id: String,
     pub head: String,
@@ -45,35 +46,15 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ChainError + '_ {
 /// Seals the staged snapshot `dir` of run `run_id`. `written`: the size and BLAKE3 of files the
 /// run's writers hashed as they wrote; `carried`: files hard-linked from the previous snapshot
 /// `previous` unchanged (their entries come from the base's state).
-#[allow(clippy::too_many_arguments)]
 pub fn seal(
     dir: &Path,
-    previous: Option<&Path>,
     run_id: &str,
-    now_us: i64,
     written: &HashMap<String, (u64, String)>,
     carried: &std::collections::HashSet<String>,
     base: &Base,
     seal: &Seal,
 ) -> Result<Committed, ChainError> {
     let chain_dir = dir.join(DIR);
-    fs::create_dir_all(&chain_dir).map_err(io(&chain_dir))?;
-    if let Some(prev) = previous {
-        let from = prev.join(DIR);
-        if let Ok(rd) = fs::read_dir(&from) {
-            for e in rd.flatten() {
-                let to = chain_dir.join(e.file_name());
-                // Never copy onto a name that exists: it may be a link to the same file, and
-                // a copy would truncate the original.
-                if to.exists() {
-                    continue;
-                }
-                if fs::hard_link(e.path(), &to).is_err() {
-                    fs::copy(e.path(), &to).map_err(io(&to))?;
-                }
-            }
-        }
-    }
     let mut state = State::new();
     let mut added = Vec::new();
     for (rel, md) in list_snapshot_files(dir)? {
@@ -109,24 +90,20 @@ pub fn seal(
         };
         state.insert(rel, entry);
     }
-    let removed = if base.start.is_some() {
-        Vec::new()
-    } else {
-        base.state
-            .keys()
-            .filter(|k| !state.contains_key(*k))
-            .cloned()
-            .collect()
-    };
-    if base.start.is_some() {
-        added = state.values().cloned().collect();
-    }
+    // A start has an empty base state: every file is added and none removed.
+    let removed = base
+        .state
+        .keys()
+        .filter(|k| !state.contains_key(*k))
+        .cloned()
+        .collect();
+    let committed_us = chrono::Utc::now().timestamp_micros();
     let m = Manifest {
         format: manifest::FORMAT.to_string(),
         seq: base.next_seq,
         run_id: run_id.to_string(),
         command: seal.command.to_string(),
-        committed_us: now_us,
+        committed_us,
         previous: base.head.as_ref().map(|h| Link {
             seq: h.seq,
             run_id: h.run_id.clone(),
@@ -151,11 +128,9 @@ pub fn seal(
         }
         None => None,
     };
-    fs::File::open(&chain_dir)
-        .and_then(|f| f.sync_all())
-        .map_err(io(&chain_dir))?;
     Ok(Committed {
         dir: dir.to_path_buf(),
+        committed_us,
         seq: m.seq,
         run_id: run_id.to_string(),
         head: manifest::hash(&bytes),

@@ -124,20 +124,21 @@ impl Warehouse {
     /// returns every table path shows the new run.
     pub fn commit(
         &self,
-        staging: Staging,
+        mut staging: Staging,
         base: &Base,
         seal: &Seal,
     ) -> Result<Committed, StoreError> {
+        // The earlier manifests are carried like a history table; the new one joins them.
+        staging.carry(chain::manifest::DIR)?;
+        staging.table_dir(chain::manifest::DIR)?;
         let written = staging
             .written
             .lock()
-            .map(|w| w.clone())
+            .map(|mut w| std::mem::take(&mut *w))
             .unwrap_or_default();
         let committed = chain::write::seal(
             &staging.dir,
-            staging.previous.as_deref(),
             &staging.run_id,
-            now_us(),
             &written,
             &staging.carried,
             base,
@@ -158,11 +159,7 @@ impl Warehouse {
         let cur = self.root.join("current");
         fs::rename(&tmp_link, &cur).map_err(io(&cur))?;
         sync_dir(&self.root)?;
-        for t in staging
-            .tables
-            .iter()
-            .chain(std::iter::once(&chain::manifest::DIR.to_string()))
-        {
+        for t in &staging.tables {
             let link = self.root.join(t);
             match fs::symlink_metadata(&link) {
                 Ok(m) if m.file_type().is_symlink() => {}
@@ -195,10 +192,6 @@ impl Warehouse {
             ..committed
         })
     }
-}
-
-fn now_us() -> i64 {
-    chrono::Utc::now().timestamp_micros()
 }
 
 /// A run's tables being written, invisible until [`Warehouse::commit`].
@@ -307,7 +300,6 @@ impl Staging {
         let hashing = Hashing {
             file: clone,
             hasher: blake3::Hasher::new(),
-            bytes: 0,
         };
         let w = ArrowWriter::try_new(hashing, schema, Some(props)).map_err(|source| {
             StoreError::Parquet {
@@ -337,7 +329,7 @@ impl Staging {
             .flatten()
             .filter(|e| e.path().is_dir())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !except.contains(&n.as_str()) && n != crate::chain::manifest::DIR)
+            .filter(|n| !except.contains(&n.as_str()))
             .collect();
         names.sort();
         for n in names {
@@ -362,6 +354,11 @@ impl Staging {
         let d = self.table_dir(table)?;
         for e in files {
             let target = d.join(e.file_name());
+            // Never copy onto a name that is already there: it may be a link to the very file
+            // being carried, and a copy would truncate it.
+            if target.exists() {
+                continue;
+            }
             if fs::hard_link(e.path(), &target).is_err() {
                 fs::copy(e.path(), &target).map_err(io(&target))?;
             }
@@ -383,14 +380,12 @@ const ROW_GROUP_MAX: usize = 65_536;
 struct Hashing {
     file: File,
     hasher: blake3::Hasher,
-    bytes: u64,
 }
 
 impl Write for Hashing {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
         self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -436,7 +431,7 @@ impl TableWriter {
             w.insert(
                 self.rel,
                 (
-                    hashing.bytes,
+                    hashing.hasher.count(),
                     hashing.hasher.finalize().to_hex().to_string(),
                 ),
             );
