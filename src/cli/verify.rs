@@ -40,13 +40,14 @@ pub(super) fn run(a: VerifyArgs) -> i32 {
             return exit_codes::USAGE;
         }
     };
+    // The time reported is the check's, not the wait for a running scan.
+    let _lock = shared_lock(&a.warehouse);
     let clock = Instant::now();
     let depth = if a.quick {
         Depth::Cheap { budget: 0 }
     } else {
         Depth::Full
     };
-    let _lock = shared_lock(&a.warehouse);
     let result = pool.install(|| -> Result<_, ChainError> {
         let mut report = chain::check(&a.warehouse, depth, key.as_ref())?;
         let anchored = a

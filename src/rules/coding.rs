@@ -61,8 +61,7 @@ pub fn signature(f: &FileFacts) -> String {
 /// Whether coding signature `odd` differs from `usual` only by a track it lacks (no audio: a
 /// muted or video-only recording; no video: voice only), the other track's parameters equal.
 pub fn only_missing_track(odd: &str, usual: &str) -> bool {
-    let parts = |s: &str| -> Vec<String> { s.split('|').map(str::to_string).collect() };
-    let (a, b) = (parts(odd), parts(usual));
+    let (a, b): (Vec<&str>, Vec<&str>) = (odd.split('|').collect(), usual.split('|').collect());
     if a.len() != 7 || b.len() != 7 {
         return false;
     }
