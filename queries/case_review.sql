@@ -1,5 +1,5 @@
 -- purpose: per case, its footage, sessions, findings by kind and integrity status; cases with no footage at all
--- article: 第二十七条 (case review); 第二十八条(一) (no record made)
+-- article: 第二十七条 (case review); 第二十八条(一) (no record made); 第六、七条 (completeness of the record)
 -- param: case_id = % : a case id, or a LIKE pattern (default: every case)
 -- A recording belongs to a case when its device is linked to the case (case_media) and it
 -- started inside the linked time window. integrity: 'no footage' (第二十八条(一)), 'damaged'
@@ -32,6 +32,15 @@ WITH per_session AS (
   SELECT case_id, array_to_string(array_sort(array_agg(kind || ':' || CAST(n AS VARCHAR))), ', ') AS findings_by_kind,
          sum(n) AS findings, sum(high) AS high_findings
   FROM per_kind GROUP BY case_id
+), items AS (
+  -- the case against its checklist (case_items, see case_completeness): applicable items
+  -- missing, and the share present
+  SELECT case_id,
+         sum(CASE WHEN applies AND status = 'missing' THEN 1 ELSE 0 END) AS items_missing,
+         CASE WHEN sum(CASE WHEN applies THEN 1 ELSE 0 END) > 0
+              THEN round(CAST(sum(CASE WHEN applies AND status = 'present' THEN 1 ELSE 0 END) AS DOUBLE)
+                         / sum(CASE WHEN applies THEN 1 ELSE 0 END), 3) END AS completeness
+  FROM case_items GROUP BY case_id
 )
 SELECT c.case_id, c.kind, c.enterprise, c.opened, c.closed,
        COALESCE(a.files, 0) AS files,
@@ -43,9 +52,12 @@ SELECT c.case_id, c.kind, c.enterprise, c.opened, c.closed,
        CASE WHEN COALESCE(a.files, 0) = 0 THEN 'no footage'
             WHEN a.damaged_files > 0 THEN 'damaged'
             WHEN COALESCE(k.high_findings, 0) > 0 THEN 'findings'
-            ELSE 'complete' END AS integrity
+            ELSE 'complete' END AS integrity,
+       ci.items_missing,
+       ci.completeness
 FROM cases c
 LEFT JOIN agg a ON a.case_id = c.case_id
 LEFT JOIN kinds k ON k.case_id = c.case_id
+LEFT JOIN items ci ON ci.case_id = c.case_id
 WHERE c.case_id LIKE {{case_id}}
 ORDER BY c.case_id

@@ -68,4 +68,62 @@ d="$out/执法一大队/案件 2026-031 补充材料"
 mkdir -p "$d"
 ff -f lavfi -i "$(lavfi_v 1)" -frames:v 1 -q:v 8 "$d/现场 照片 1.jpg"
 
+# Case files: documents kept beside the footage under a folder that names the case (第六条).
+# A one-page PDF (the inspection record of case AJ-2026-031) and an OOXML document (the
+# acceptance notice of permit AJ-2026-033), written by Python's standard library with fixed
+# timestamps so that re-running gives the same bytes.
+python3 - "$out" <<'PY'
+import sys, zipfile, pathlib
+out = pathlib.Path(sys.argv[1])
+
+def pdf(path, lines):
+    text = "BT /F1 11 Tf 50 780 Td 14 TL " + " ".join(f"({l}) '" for l in lines) + " ET"
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(text)} >>\nstream\n{text}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body, offsets = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(body))
+        body += f"{i} 0 obj\n{o}\nendobj\n".encode()
+    xref = len(body)
+    body += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    body += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    body += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
+
+def docx(path, text):
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+            '</Types>',
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+            '</Relationships>',
+        "word/document.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+            + "".join(f"<w:p><w:r><w:t>{t}</w:t></w:r></w:p>" for t in text)
+            + '</w:body></w:document>',
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(zipfile.ZipInfo(name, (2026, 3, 13, 10, 0, 0)), data)
+
+pdf(out / "执法一大队/案卷 AJ-2026-031/现场检查记录.pdf",
+    ["Site inspection record, case AJ-2026-031", "2026-03-12 09:30-10:00, officers OF1023 OF1024",
+     "Signed on site by the enterprise's safety manager"])
+docx(out / "执法二大队/案卷 AJ-2026-033/受理通知书.docx",
+     ["行政许可申请受理通知书", "案件 AJ-2026-033", "2026年3月13日"])
+PY
+
 du -sh "$out"

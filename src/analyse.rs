@@ -36,6 +36,7 @@ pub fn analyse(
         obligations: &obligations,
         offences: &[],
         history_breaks: &[],
+        case_items: &[],
     };
     let (sessions, findings) = analyse_sessions(facts, &sess, settings, tz, run_id, now_us, &env);
     Analysis {
@@ -81,6 +82,7 @@ pub fn derived(sess: &Sessions, obligations: &[Obligation], context: &Typed) -> 
                 }),
                 retention_class: o.retention_class,
                 keep_until_us: o.keep_until_us,
+                document_type: o.document_type.clone(),
                 ..Default::default()
             }
         })

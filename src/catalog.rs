@@ -58,6 +58,8 @@ pub struct FileFacts {
     pub birth_time_us: Option<i64>,
     pub sidecar_described_at_us: Option<i64>,
     pub sidecar_has_text: bool,
+    /// A sidecar's classification (第十七条), matched against the checklist's moments.
+    pub sidecar_category: Option<Sym>,
     /// A stretch of the main video track at another steady frame rate: start, length (s), rate.
     pub frame_rate_stretch: Option<(f64, f64, f64)>,
 }
@@ -119,6 +121,7 @@ impl Interner {
             &mut f.video_codec,
             &mut f.video_profile,
             &mut f.audio_codec,
+            &mut f.sidecar_category,
         ] {
             self.opt(v);
         }

@@ -34,6 +34,8 @@ pub enum ContextError {
     File { path: PathBuf, message: String },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
+    #[error(transparent)]
+    Checklist(#[from] crate::checklist::ChecklistError),
 }
 
 #[derive(Clone, Copy)]
@@ -114,6 +116,26 @@ const TABLES: &[TableSpec] = &[
             ("category", Ty::Str(false)),
             ("description", Ty::Str(false)),
             ("described_at", Ty::Time),
+        ],
+    },
+    TableSpec {
+        name: "case_documents",
+        columns: &[
+            ("case_id", Ty::Str(true)),
+            ("document_type", Ty::Str(true)),
+            ("number", Ty::Str(false)),
+            ("title", Ty::Str(false)),
+            ("date", Ty::Date),
+            ("path", Ty::Str(false)),
+        ],
+    },
+    TableSpec {
+        name: "case_events",
+        columns: &[
+            ("case_id", Ty::Str(true)),
+            ("event", Ty::Str(true)),
+            ("date", Ty::Date),
+            ("note", Ty::Str(false)),
         ],
     },
 ];
@@ -357,6 +379,53 @@ fn calendar_batch(cal: &Calendar) -> RecordBatch {
         .unwrap_or_else(|_| RecordBatch::new_empty(Arc::new(Schema::empty())))
 }
 
+/// The checklist in force, one row per item and case kind, for queries.
+fn checklist_batch(c: &crate::checklist::Checklist) -> RecordBatch {
+    let names = [
+        "item",
+        "kind",
+        "record",
+        "clause",
+        "name",
+        "gloss",
+        "requirement",
+        "evidence",
+        "condition",
+    ];
+    let mut cols: Vec<StringBuilder> = names.iter().map(|_| StringBuilder::new()).collect();
+    for i in &c.items {
+        for k in &i.kinds {
+            let cond: Vec<String> = i.condition.iter().map(|c| c.text()).collect();
+            let values = [
+                i.id.as_str(),
+                k,
+                i.record.name(),
+                &i.clause,
+                &i.name,
+                &i.gloss,
+                if i.required() { "required" } else { "conditional" },
+                &i.evidence.join("|"),
+                &cond.join("|"),
+            ];
+            for (b, v) in cols.iter_mut().zip(values) {
+                b.append_value(v);
+            }
+        }
+    }
+    let schema = Schema::new(
+        names
+            .iter()
+            .map(|n| Field::new(*n, DataType::Utf8, false))
+            .collect::<Vec<_>>(),
+    );
+    let arrays: Vec<ArrayRef> = cols
+        .iter_mut()
+        .map(|b| Arc::new(b.finish()) as ArrayRef)
+        .collect();
+    RecordBatch::try_new(Arc::new(schema), arrays)
+        .unwrap_or_else(|_| RecordBatch::new_empty(Arc::new(Schema::empty())))
+}
+
 /// The working-day calendar: the built-in one plus any `calendar*.csv` (recaudit's format) or
 /// `holiday-cn/*.json` / `*.json` (public format) files in the context folder.
 pub fn load_calendar(dir: Option<&Path>) -> Result<Calendar, ContextError> {
@@ -407,6 +476,10 @@ pub fn load(
         "calendar",
         Loaded::Batch(calendar_batch(&load_calendar(dir)?)),
     ));
+    out.push((
+        "checklist",
+        Loaded::Batch(checklist_batch(&crate::checklist::Checklist::load(dir)?)),
+    ));
     Ok(out)
 }
 
@@ -437,6 +510,20 @@ pub struct CaseMedia {
 pub struct Note {
     pub described_at_us: Option<i64>,
     pub has_text: bool,
+    /// The classification (shared by many files, so kept once each).
+    pub category: Option<crate::catalog::Sym>,
+}
+
+/// A written record of a case, from the case-management system (`case_documents`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseDocument {
+    pub case_id: String,
+    pub document_type: String,
+    pub number: Option<String>,
+    pub title: Option<String>,
+    pub date: Option<NaiveDate>,
+    /// A file of the evidence tree (absolute after [`Typed::anchor`]) or another reference.
+    pub path: Option<String>,
 }
 
 /// The context tables in typed form, for the scan's rules (which never read files
@@ -449,6 +536,12 @@ pub struct Typed {
     pub ingest: HashMap<String, i64>,
     pub notes: HashMap<String, Note>,
     pub calendar: Calendar,
+    pub documents: Vec<CaseDocument>,
+    /// (case id, event), events lower-cased: what happened in a case (`case_events`).
+    pub events: std::collections::HashSet<(String, String)>,
+    pub checklist: crate::checklist::Checklist,
+    /// The scan roots, without trailing `/` (set by [`Typed::anchor`]).
+    pub roots: Vec<String>,
 }
 
 impl Default for Typed {
@@ -459,6 +552,10 @@ impl Default for Typed {
             ingest: HashMap::new(),
             notes: HashMap::new(),
             calendar: Calendar::built_in(),
+            documents: Vec::new(),
+            events: Default::default(),
+            checklist: crate::checklist::Checklist::built_in(),
+            roots: Vec::new(),
         }
     }
 }
@@ -484,6 +581,21 @@ impl Typed {
         }
         anchored(&mut self.ingest, roots);
         anchored(&mut self.notes, roots);
+        self.roots = roots
+            .iter()
+            .map(|r| r.trim_end_matches('/').to_string())
+            .collect();
+        // A document's relative path names a file below the root that has it; which root is
+        // only known when the file is found, so the obligations try each.
+    }
+
+    /// `path` below the scan root that holds it (the whole path when none does).
+    pub fn relative<'p>(&self, path: &'p str) -> &'p str {
+        self.roots
+            .iter()
+            .filter_map(|r| path.strip_prefix(r.as_str())?.strip_prefix('/'))
+            .min_by_key(|rel| rel.len())
+            .unwrap_or(path)
     }
 }
 
@@ -538,6 +650,8 @@ pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, Contex
     let mut out = Typed::default();
     let Some(dir) = dir else { return Ok(out) };
     out.calendar = load_calendar(Some(dir))?;
+    out.checklist = crate::checklist::Checklist::load(Some(dir))?;
+    let mut categories = crate::catalog::Interner::default();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     for (name, loaded) in load(Some(dir), tz)? {
         let Some(spec) = TABLES.iter().find(|t| t.name == name) else {
@@ -596,14 +710,33 @@ pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, Contex
                     }
                     "media_notes" => {
                         if let Some(p) = text("path", i) {
+                            let category = text("category", i).map(|c| {
+                                let mut c = crate::catalog::Sym::from(c);
+                                categories.sym(&mut c);
+                                c
+                            });
                             out.notes.insert(
                                 p,
                                 Note {
                                     described_at_us: time("described_at", i),
-                                    has_text: text("category", i).is_some()
+                                    has_text: category.is_some()
                                         || text("description", i).is_some(),
+                                    category,
                                 },
                             );
+                        }
+                    }
+                    "case_documents" => out.documents.push(CaseDocument {
+                        case_id: text("case_id", i).unwrap_or_default(),
+                        document_type: text("document_type", i).unwrap_or_default(),
+                        number: text("number", i),
+                        title: text("title", i),
+                        date: date("date", i),
+                        path: text("path", i),
+                    }),
+                    "case_events" => {
+                        if let (Some(c), Some(e)) = (text("case_id", i), text("event", i)) {
+                            out.events.insert((c, e.trim().to_lowercase()));
                         }
                     }
                     _ => {}

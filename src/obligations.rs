@@ -28,6 +28,12 @@ pub struct Obligation {
     pub described_undated: bool,
     pub retention_class: Option<&'static str>,
     pub keep_until_us: Option<i64>,
+    /// The classification of footage (sidecar first, then `media_notes`), whose words name the
+    /// moments it shows (第七条).
+    pub category: Option<crate::catalog::Sym>,
+    /// What a document of the tree is (a checklist document type), from the words of its
+    /// path; only for files that are not recordings.
+    pub document_type: Option<crate::catalog::Sym>,
 }
 
 /// Footage that the rules' deadlines and retention apply to: recordings and photos.
@@ -49,6 +55,55 @@ pub fn long_term_reason(c: &Case) -> Option<String> {
         return Some(r.to_string());
     }
     (c.kind.as_deref() == Some("coercion")).then(|| "coercive measure (第二十一条(一))".into())
+}
+
+fn is_sidecar(f: &FileFacts) -> bool {
+    f.media_kind.as_deref() == Some("sidecar")
+}
+
+/// Finds case ids in folder names: a case id counts where it stands as a whole token (not
+/// followed or preceded by another letter or digit, so `AJ-2026-031` is not found in
+/// `AJ-2026-0310`).
+struct CaseFolders {
+    matcher: Option<aho_corasick::AhoCorasick>,
+    ids: Vec<String>,
+}
+
+impl CaseFolders {
+    fn new(ctx: &Typed) -> CaseFolders {
+        let ids: Vec<String> = ctx
+            .cases
+            .iter()
+            .map(|c| c.case_id.trim().to_string())
+            .filter(|id| id.chars().count() >= 4)
+            .collect();
+        let matcher = (!ids.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(&ids).ok())
+            .flatten();
+        CaseFolders { matcher, ids }
+    }
+
+    /// Cases named by the folders of `dir` (relative to the scan root).
+    fn cases_in(&self, dir: &str, index: &HashMap<&str, usize>) -> Vec<usize> {
+        let Some(m) = &self.matcher else {
+            return Vec::new();
+        };
+        let token = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+        let mut out = Vec::new();
+        for h in m.find_overlapping_iter(dir) {
+            let before = dir[..h.start()].chars().next_back();
+            let after = dir[h.end()..].chars().next();
+            if token(before) || token(after) {
+                continue;
+            }
+            if let Some(&c) = index.get(self.ids[h.pattern().as_usize()].as_str())
+                && !out.contains(&c)
+            {
+                out.push(c);
+            }
+        }
+        out
+    }
 }
 
 fn add_years(d: NaiveDate, years: i32) -> NaiveDate {
@@ -98,10 +153,49 @@ pub fn compute(
             sidecars.insert(base, f);
         }
     }
+    let folders = CaseFolders::new(ctx);
+    let known_types = ctx.checklist.document_types();
+    let mut doc_types = crate::catalog::Interner::default();
+    // Files a `case_documents` row names (a relative path may be below any root).
+    let mut named: HashMap<String, Vec<usize>> = HashMap::new();
+    for d in &ctx.documents {
+        let (Some(p), Some(&c)) = (d.path.as_deref(), case_index.get(d.case_id.as_str())) else {
+            continue;
+        };
+        let keys: Vec<String> = if p.starts_with('/') {
+            vec![p.to_string()]
+        } else {
+            ctx.roots.iter().map(|r| format!("{r}/{p}")).collect()
+        };
+        for k in keys {
+            named.entry(k).or_default().push(c);
+        }
+    }
+    let mut last_dir: (String, Vec<usize>) = (String::from("\0"), Vec::new());
     facts
         .iter()
         .map(|f| {
             let mut o = Obligation::default();
+            // A file below a folder that names a case (`案卷 AJ-2026-031/送达回执.pdf`), or
+            // named by a `case_documents` row, belongs to that case. Files come in path order,
+            // so a folder is looked at once.
+            let rel = ctx.relative(&f.path);
+            let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+            if dir != last_dir.0 {
+                last_dir = (dir.to_string(), folders.cases_in(dir, &case_index));
+            }
+            o.cases.extend(last_dir.1.iter().copied());
+            if let Some(cs) = named.get(&*f.path) {
+                o.cases.extend(cs.iter().copied());
+            }
+            if !f.is_recording() && !is_sidecar(f) {
+                let stem = rel.rsplit_once('.').map_or(rel, |(s, _)| s);
+                o.document_type = ctx.checklist.document_type(stem, &known_types).map(|t| {
+                    let mut t = crate::catalog::Sym::from(t);
+                    doc_types.sym(&mut t);
+                    t
+                });
+            }
             // Cases: any file of the device (a damaged recording too) that started inside a
             // case_media window (bounds inclusive; an open bound is unlimited). The analyses
             // join cases through this (`files.case_ids`).
@@ -120,6 +214,7 @@ pub fn compute(
                 }
             }
             o.cases.sort_unstable();
+            o.cases.dedup();
             if !is_footage(f) {
                 return o;
             }
@@ -137,14 +232,18 @@ pub fn compute(
             let sidecar = sidecars
                 .get(&*f.path)
                 .or_else(|| stem.and_then(|s| sidecars.get(s)));
+            let note = ctx.notes.get(&*f.path);
             if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
                 o.description_source = Some("sidecar");
                 o.described_at_us = s.sidecar_described_at_us.or(s.mtime_us);
-            } else if let Some(n) = ctx.notes.get(&*f.path).filter(|n| n.has_text) {
+            } else if let Some(n) = note.filter(|n| n.has_text) {
                 o.description_source = Some("media_notes");
                 o.described_at_us = n.described_at_us;
                 o.described_undated = n.described_at_us.is_none();
             }
+            o.category = sidecar
+                .and_then(|s| s.sidecar_category.clone())
+                .or_else(|| note.and_then(|n| n.category.clone()));
             // Retention: long-term through any case, else at least two years from the
             // recording (or from first sight, when the recording time is unknown), extended
             // to two years after the closure of every case it belongs to.

@@ -274,7 +274,7 @@ fn print_summary(s: &RunSummary) {
         );
     }
     println!(
-        "  tables  {}/{{files,streams,sessions,findings,runs,custody_events}}/*.parquet",
+        "  tables  {}/{{files,streams,sessions,findings,runs,custody_events,case_items}}/*.parquet",
         s.warehouse.display()
     );
     if !s.findings.is_empty() {

@@ -8,6 +8,7 @@ pub mod amr;
 pub mod bmff;
 pub mod chunks;
 pub mod cursor;
+pub mod document;
 pub mod h264;
 pub mod jpeg;
 pub mod riff;
@@ -32,6 +33,12 @@ pub enum Container {
     Matroska,
     Json,
     Amr,
+    Pdf,
+    Ooxml,
+    Ole2,
+    Ofd,
+    Tiff,
+    Png,
     Unknown,
 }
 
@@ -50,6 +57,12 @@ impl Container {
             Container::Matroska => "matroska",
             Container::Json => "json",
             Container::Amr => "amr",
+            Container::Pdf => "pdf",
+            Container::Ooxml => "ooxml",
+            Container::Ole2 => "ole2",
+            Container::Ofd => "ofd",
+            Container::Tiff => "tiff",
+            Container::Png => "png",
             Container::Unknown => "unknown",
         }
     }
@@ -61,6 +74,8 @@ pub enum MediaKind {
     Audio,
     Photo,
     Sidecar,
+    /// A document of the case file (PDF, Office, OFD, a scan): catalogued, never footage.
+    Document,
     Other,
 }
 
@@ -71,6 +86,7 @@ impl MediaKind {
             MediaKind::Audio => "audio",
             MediaKind::Photo => "photo",
             MediaKind::Sidecar => "sidecar",
+            MediaKind::Document => "document",
             MediaKind::Other => "other",
         }
     }
@@ -358,6 +374,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
     if amr::detect(head) {
         return Box::new(amr::AmrSink::new());
     }
+    if let Some(c) = document::detect(head, ext) {
+        return Box::new(document::DocumentSink::new(c, head));
+    }
     if sidecar::detect(head, ext) {
         return Box::<sidecar::SidecarSink>::default();
     }
@@ -387,6 +406,12 @@ pub fn expected_container(ext: &str) -> Option<Container> {
         "avi" => Container::Avi,
         "mkv" | "webm" => Container::Matroska,
         "amr" | "awb" => Container::Amr,
+        "pdf" => Container::Pdf,
+        "docx" | "xlsx" | "pptx" | "docm" | "xlsm" => Container::Ooxml,
+        "doc" | "xls" | "ppt" | "wps" | "et" => Container::Ole2,
+        "ofd" => Container::Ofd,
+        "tif" | "tiff" => Container::Tiff,
+        "png" => Container::Png,
         _ => return None,
     })
 }

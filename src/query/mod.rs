@@ -57,6 +57,10 @@ pub struct Named {
 
 const QUERIES: &[(&str, &str)] = &[
     ("case_review", include_str!("../../queries/case_review.sql")),
+    (
+        "case_completeness",
+        include_str!("../../queries/case_completeness.sql"),
+    ),
     ("supervision", include_str!("../../queries/supervision.sql")),
     ("evaluation", include_str!("../../queries/evaluation.sql")),
     (

@@ -9,6 +9,7 @@
 pub mod chain;
 pub mod clock;
 pub mod coding;
+pub mod completeness;
 pub mod continuity;
 pub mod custody;
 pub mod deadlines;
@@ -93,6 +94,10 @@ const A18: (&str, &str) = (
 const A22: (&str, &str) = (
     "第二十二条",
     "Art.22 footage kept at least two years (Art.21: long-term for listed cases)",
+);
+const A28_1: (&str, &str) = (
+    "第二十八条(一)",
+    "Art.28(1) a record not made, or not made as required",
 );
 const A28_4: (&str, &str) = (
     "第二十八条(四)",
@@ -329,6 +334,13 @@ pub const RULES: &[Rule] = &[
         "classified and described after 2 working days from upload, or not at all by now",
     ),
     rule(
+        "REC-INCOMPLETE",
+        "incomplete_record",
+        Severity::Warn,
+        A28_1,
+        "a closed case lacks a written or audio-visual record its checklist requires (第六、七条); each finding cites the item's clause",
+    ),
+    rule(
         "DL-ARCHIVE",
         "late_archive",
         Severity::Warn,
@@ -372,6 +384,8 @@ pub struct Env<'a> {
     /// Restarts of the warehouse's hash chain on record (each after a history that did not
     /// verify).
     pub history_breaks: &'a [crate::chain::HistoryBreak],
+    /// Each case held against the checklist of 第六、七条 ([`crate::completeness`]).
+    pub case_items: &'a [crate::store::tables::CaseItemRow],
 }
 
 impl<'a> Ctx<'a> {
@@ -515,6 +529,15 @@ impl<'a> Findings<'a> {
         );
     }
 
+    /// Cites a more precise clause than the rule's own article for the finding just added
+    /// (an `incomplete_record` cites the clause of 第六条 or 第七条 its item comes from).
+    pub fn cite_last(&mut self, article: &str, gloss: &str) {
+        if let Some(r) = self.rows.last_mut() {
+            r.article = article.to_string();
+            r.article_gloss = gloss.to_string();
+        }
+    }
+
     /// Records a finding of rule `rule_id`. `at_us` is the UTC time of the problem, `offset_s`
     /// its position inside the file, `magnitude_s` its size.
     #[allow(clippy::too_many_arguments)]
@@ -580,8 +603,9 @@ impl<'a> Findings<'a> {
 pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
     use rayon::prelude::*;
     type Family = fn(&Ctx, &mut Findings);
-    let families: [Family; 10] = [
+    let families: [Family; 11] = [
         chain::check,
+        completeness::check,
         custody::check,
         deadlines::check,
         continuity::check,

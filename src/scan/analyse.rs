@@ -12,18 +12,20 @@ use super::read::Read;
 use super::setup::Run;
 use super::{FILES_STAGED, ScanError, Tally};
 use crate::analyse;
+use crate::completeness;
 use crate::catalog::FileFacts;
 use crate::obligations;
 use crate::rules::Env;
 use crate::sessions;
 use crate::store::prior::{Prior, PriorFile};
-use crate::store::tables::{Derived, FindingRow, SessionRow};
+use crate::store::tables::{CaseItemRow, Derived, FindingRow, SessionRow};
 use crate::store::{self, warehouse::Staging};
 
 /// What the analyse stage hands on to the commit.
 pub(super) struct Analysed {
     pub sessions: Vec<SessionRow>,
     pub findings: Vec<FindingRow>,
+    pub case_items: Vec<CaseItemRow>,
     pub tally: Tally,
 }
 
@@ -51,11 +53,13 @@ pub(super) fn analyse(
         &mut derived,
     );
     run.phase("obligations and per-run columns");
+    let case_items = completeness::evaluate(&facts, &obligations, &run.context, &run.id);
     let env = Env {
         context: &run.context,
         obligations: &obligations,
         offences: &custody.offences,
         history_breaks: &run.base.breaks,
+        case_items: &case_items,
     };
     let streams = carry::link_streams(prior, carried, staging)?;
     let (rules_out, written) = std::thread::scope(|scope| {
@@ -79,6 +83,7 @@ pub(super) fn analyse(
     Ok(Analysed {
         sessions,
         findings,
+        case_items,
         tally: read.tally,
     })
 }

@@ -25,6 +25,10 @@ struct Settings<'a> {
     allow_empty_root: bool,
     verify: String,
     context: Option<String>,
+    /// Where the checklist of 第六、七条 and the evidence words came from (`built-in` or a
+    /// context file).
+    checklist: &'a str,
+    evidence_words: &'a str,
     /// Bytes of earlier table files the chain check re-hashes (the key and the anchor log are
     /// not recorded: only whether they were used).
     chain_budget: u64,
@@ -44,8 +48,14 @@ pub(super) fn commit(
     let Analysed {
         sessions,
         findings,
+        case_items,
         tally,
     } = analysed;
+    staging.write(
+        "case_items",
+        "part-00000.parquet",
+        &store::case_items_batch(&case_items)?,
+    )?;
     staging.write(
         "sessions",
         "part-00000.parquet",
@@ -68,6 +78,8 @@ pub(super) fn commit(
         allow_empty_root: plan.walk.allow_empty_root,
         verify: format!("{:?}", plan.verify),
         context: run.context_dir.as_ref().map(|d| display_path(d)),
+        checklist: &run.context.checklist.checklist_source,
+        evidence_words: &run.context.checklist.words_source,
         chain_budget: plan.chain.budget,
         new_chain: plan.chain.restart,
         signed: run.sealer.key.is_some(),

@@ -323,5 +323,7 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 fn same_family(expected: media::Container, found: media::Container) -> bool {
     use media::Container::*;
     let bmff = |c| matches!(c, Mp4 | Mov | ThreeGp | M4a | Heif);
-    expected == found || (bmff(expected) && bmff(found))
+    // `.doc` and `.docx` are swapped by hand and by WPS all the time; both are Office.
+    let office = |c| matches!(c, Ooxml | Ole2);
+    expected == found || (bmff(expected) && bmff(found)) || (office(expected) && office(found))
 }

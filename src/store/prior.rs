@@ -555,6 +555,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             birth_time_us: birth.get(i),
             sidecar_described_at_us: described.get(i),
             sidecar_has_text: scat.get(i).is_some() || sdesc.get(i).is_some(),
+            sidecar_category: scat.sym(i),
             frame_rate_stretch: crate::catalog::stretch(
                 stretch_at.get(i),
                 stretch_len.get(i),

@@ -105,6 +105,8 @@ pub struct FileRow {
     pub frame_rate_stretch_at_s: Option<f64>,
     pub frame_rate_stretch_s: Option<f64>,
     pub frame_rate_stretch_fps: Option<f64>,
+    /// Derived every run: the checklist document type the path names (documents only).
+    pub document_type: Option<String>,
 }
 
 /// The columns of `files` recomputed for every row on every run, including rows carried from
@@ -123,6 +125,7 @@ pub struct Derived {
     pub case_ids: Option<String>,
     pub retention_class: Option<&'static str>,
     pub keep_until_us: Option<i64>,
+    pub document_type: Option<Sym>,
 }
 
 /// The `files` columns of `rows`, one statement per column in the documented order. It is the
@@ -302,6 +305,10 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
         "frame_rate_stretch_fps",
         rows.iter().map(|r| r.frame_rate_stretch_fps),
     );
+    c.str(
+        "document_type",
+        rows.iter().map(|r| r.document_type.as_deref()),
+    );
     c.finish("files")
 }
 
@@ -352,6 +359,7 @@ pub fn with_derived(
                 "keep_until",
                 ts_array(derived.iter().map(|d| d.keep_until_us)),
             ),
+            ("document_type", s(|d| d.document_type.as_deref())),
         ],
     )
 }
@@ -409,6 +417,7 @@ impl FileFacts {
             birth_time_us: r.birth_time_us,
             sidecar_described_at_us: r.sidecar_described_at_us,
             sidecar_has_text: r.sidecar_category.is_some() || r.sidecar_description.is_some(),
+            sidecar_category: sym(&r.sidecar_category),
             frame_rate_stretch: stretch(
                 r.frame_rate_stretch_at_s,
                 r.frame_rate_stretch_s,

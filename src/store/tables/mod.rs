@@ -3,6 +3,7 @@
 //! change them only by adding columns. The schema of a table is whatever its `*_batch`
 //! function builds, so the schema and the row builder cannot drift apart.
 
+mod case_items;
 mod custody_events;
 mod exports;
 mod files;
@@ -20,6 +21,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
+pub use case_items::{CaseItemRow, case_items_batch};
 pub use custody_events::{CustodyEvent, custody_batch};
 pub use exports::{ExportRow, exports_batch};
 pub use files::{Derived, FileRow, files_batch, with_derived};
@@ -53,6 +55,9 @@ pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
     }
     if let Ok(b) = exports_batch(&[]) {
         v.push(("exports", b.schema()));
+    }
+    if let Ok(b) = case_items_batch(&[]) {
+        v.push(("case_items", b.schema()));
     }
     v
 }
@@ -98,6 +103,14 @@ impl Cols {
             name,
             DataType::Boolean,
             Arc::new(v.collect::<BooleanArray>()),
+        );
+    }
+    /// Days since the Unix epoch, as a date column.
+    fn date(&mut self, name: &str, v: impl Iterator<Item = Option<i32>>) {
+        self.push(
+            name,
+            DataType::Date32,
+            Arc::new(v.collect::<arrow_array::Date32Array>()),
         );
     }
     /// Microseconds since the Unix epoch, as a UTC timestamp column.
