@@ -4,6 +4,8 @@
 -- A recording belongs to a case when its device is linked to the case (case_media) and it
 -- started inside the linked time window. integrity: 'no footage' (第二十八条(一)), 'damaged'
 -- (a linked file is corrupt, truncated or unreadable), 'findings' (high findings), 'complete'.
+-- Documents of the case file (media_kind 'document', linked through a case folder or
+-- case_documents) are not footage and are left out.
 -- files.case_ids holds the cases the scan linked each file to (its device linked to the case
 -- in case_media, its recording started inside the window): an equi-join, not a range join over
 -- every file. The linked files are read twice, each time for only the columns needed: once for
@@ -14,7 +16,7 @@ WITH per_session AS (
   SELECT case_id, session_id, count(*) AS files, sum(duration_s) AS recorded_s,
          sum(CASE WHEN status IN ('corrupt', 'truncated', 'unreadable') THEN 1 ELSE 0 END) AS damaged_files
   FROM (SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.session_id, f.status, f.duration_s
-        FROM files f WHERE f.case_ids IS NOT NULL) m
+        FROM files f WHERE f.case_ids IS NOT NULL AND f.media_kind IS DISTINCT FROM 'document') m
   GROUP BY case_id, session_id
 ), agg AS (
   SELECT case_id, sum(files) AS files, sum(recorded_s) AS recorded_s, sum(damaged_files) AS damaged_files,
@@ -32,6 +34,12 @@ WITH per_session AS (
   SELECT case_id, array_to_string(array_sort(array_agg(kind || ':' || CAST(n AS VARCHAR))), ', ') AS findings_by_kind,
          sum(n) AS findings, sum(high) AS high_findings
   FROM per_kind GROUP BY case_id
+), docs AS (
+  -- documents of the case file found in the evidence tree (case folders, case_documents paths)
+  SELECT case_id, count(*) AS documents
+  FROM (SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id
+        FROM files f WHERE f.case_ids IS NOT NULL AND f.media_kind = 'document') d
+  GROUP BY case_id
 ), items AS (
   -- the case against its checklist (case_items, see case_completeness): applicable items
   -- missing, and the share present
@@ -54,10 +62,12 @@ SELECT c.case_id, c.kind, c.enterprise, c.opened, c.closed,
             WHEN COALESCE(k.high_findings, 0) > 0 THEN 'findings'
             ELSE 'complete' END AS integrity,
        ci.items_missing,
-       ci.completeness
+       ci.completeness,
+       COALESCE(dc.documents, 0) AS documents
 FROM cases c
 LEFT JOIN agg a ON a.case_id = c.case_id
 LEFT JOIN kinds k ON k.case_id = c.case_id
 LEFT JOIN items ci ON ci.case_id = c.case_id
+LEFT JOIN docs dc ON dc.case_id = c.case_id
 WHERE c.case_id LIKE {{case_id}}
 ORDER BY c.case_id

@@ -2,11 +2,13 @@
 -- article: 第二十七条 (social credit system); 第二十四条 (secrets and privacy excluded)
 -- evidenced: the case has footage; fully_evidenced: footage, no damaged file and no high finding.
 WITH media AS (
+  -- Documents of the case file (media_kind 'document', linked through a case folder or
+  -- case_documents) are not footage and are left out.
   -- files.case_ids holds the cases the scan linked each file to (its device linked to the
   -- case in case_media, its recording started inside the window): an equi-join, not a
   -- range join over every file.
   SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.status
-  FROM files f WHERE f.case_ids IS NOT NULL
+  FROM files f WHERE f.case_ids IS NOT NULL AND f.media_kind IS DISTINCT FROM 'document'
 ), high AS (
   SELECT path, count(*) AS n FROM findings WHERE severity = 'high' AND path IS NOT NULL GROUP BY path
 ), linked AS (

@@ -2,11 +2,13 @@
 -- article: 第二十七条 (administrative decisions)
 -- Cases are counted in the month they opened; footage and findings through case_media links.
 WITH media AS (
+  -- Documents of the case file (media_kind 'document', linked through a case folder or
+  -- case_documents) are not footage and are left out.
   -- files.case_ids holds the cases the scan linked each file to (its device linked to the
   -- case in case_media, its recording started inside the window): an equi-join, not a
   -- range join over every file.
   SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.unit, f.duration_s
-  FROM files f WHERE f.case_ids IS NOT NULL
+  FROM files f WHERE f.case_ids IS NOT NULL AND f.media_kind IS DISTINCT FROM 'document'
 ), per_path AS (
   SELECT path, count(*) AS findings, sum(CASE WHEN severity = 'high' THEN 1 ELSE 0 END) AS high
   FROM findings WHERE path IS NOT NULL GROUP BY path

@@ -2,12 +2,14 @@
 -- article: 第八条 (no recording in explosive areas without explosion-proof devices)
 -- A recording is at a case's site when its device is linked to the case (case_media) and it
 -- started within the linked time window; the case's site is hazardous (cases.hazardous_site).
+-- Documents of the case file (media_kind 'document', linked through a case folder or
+-- case_documents) are not footage and are left out.
 -- files.case_ids holds the cases the scan linked each file to (its device linked to the case
 -- in case_media, its recording started inside the window): an equi-join, not a range join.
 WITH media AS (
   SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.device_id, f.path,
          COALESCE(f.name_time, f.creation_time) AS recorded_at, f.duration_s, f.blake3
-  FROM files f WHERE f.case_ids IS NOT NULL
+  FROM files f WHERE f.case_ids IS NOT NULL AND f.media_kind IS DISTINCT FROM 'document'
 )
 SELECT c.case_id, c.site, m.device_id, d.model, m.path, m.recorded_at, m.duration_s, m.blake3
 FROM media m

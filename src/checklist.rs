@@ -190,7 +190,10 @@ impl Checklist {
         .with_words(parse_words(BUILT_IN_WORDS.as_bytes(), w).unwrap_or_default())
     }
 
-    fn with_words(mut self, (category, document): (Vec<(String, String)>, Vec<(String, String)>)) -> Checklist {
+    fn with_words(
+        mut self,
+        (category, document): (Vec<(String, String)>, Vec<(String, String)>),
+    ) -> Checklist {
         self.category = Words::new(category);
         self.document = Words::new(document);
         self
@@ -224,7 +227,12 @@ impl Checklist {
     /// Every document type the checklist or the words name (a `case_documents` row may give
     /// one of these directly instead of the bureau's own title).
     pub fn document_types(&self) -> HashSet<&str> {
-        let mut s: HashSet<&str> = self.document.entries.iter().map(|(_, t)| t.as_str()).collect();
+        let mut s: HashSet<&str> = self
+            .document
+            .entries
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect();
         for i in self.items.iter().filter(|i| i.record == Record::Written) {
             s.insert(&i.id);
             s.extend(i.evidence.iter().map(String::as_str));
@@ -426,9 +434,7 @@ pub fn parse_words(text: &[u8], path: &Path) -> Result<WordLists, ChecklistError
             "category" => category.push((word, ty)),
             "document" => document.push((word, ty)),
             s => {
-                return Err(err(format!(
-                    "source '{s}' is not category or document"
-                )));
+                return Err(err(format!("source '{s}' is not category or document")));
             }
         }
     }
@@ -495,6 +501,9 @@ mod tests {
         let e = parse_items(b"item,kinds\nx,permit\n", p).expect_err("columns");
         assert!(e.to_string().contains("missing column(s) record"), "{e}");
         let e = parse_words(b"source,word,type\nfolder,x,y\n", p).expect_err("source");
-        assert!(e.to_string().contains("line 2") && e.to_string().contains("folder"), "{e}");
+        assert!(
+            e.to_string().contains("line 2") && e.to_string().contains("folder"),
+            "{e}"
+        );
     }
 }

@@ -83,7 +83,8 @@ pub fn evaluate(
             .or_else(|| d.title.as_deref().and_then(|t| checklist.document.best(t)));
         let Some(ty) = ty else { continue };
         let mut e = format!("case_documents: {}", d.document_type);
-        for part in [d.number.as_deref(), d.title.as_deref()].into_iter().flatten() {
+        let title = d.title.as_deref().filter(|t| *t != d.document_type);
+        for part in [d.number.as_deref(), title].into_iter().flatten() {
             e.push(' ');
             e.push_str(part);
         }
@@ -129,7 +130,11 @@ pub fn evaluate(
                     }
                 }
             }
-            let met = item.condition.iter().find(|c| holds(c)).map(Condition::text);
+            let met = item
+                .condition
+                .iter()
+                .find(|c| holds(c))
+                .map(Condition::text);
             let applies = item.required() || met.is_some() || !evidence.is_empty();
             let status = if !evidence.is_empty() {
                 "present"

@@ -403,7 +403,11 @@ fn checklist_batch(c: &crate::checklist::Checklist) -> RecordBatch {
                 &i.clause,
                 &i.name,
                 &i.gloss,
-                if i.required() { "required" } else { "conditional" },
+                if i.required() {
+                    "required"
+                } else {
+                    "conditional"
+                },
                 &i.evidence.join("|"),
                 &cond.join("|"),
             ];

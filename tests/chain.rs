@@ -199,6 +199,7 @@ fn an_honest_warehouse_verifies_and_each_run_records_its_place() {
         "findings",
         "runs",
         "custody_events",
+        "case_items",
     ]
     .iter()
     .map(|t| fs::read_dir(wh.join("current").join(t)).map_or(0, |d| d.count()))
@@ -560,7 +561,7 @@ fn an_export_names_its_run_and_head_and_is_checked_against_the_warehouse() {
     assert_eq!(code, Some(0), "{v:#}");
     assert_eq!(v["head"]["seq"], 1);
     assert_eq!(v["exports"][0]["recorded_at"], 1);
-    assert_eq!(v["exports"][0]["files"], 5);
+    assert_eq!(v["exports"][0]["files"], 6);
     // A copy changed afterwards is named.
     let first = manifest
         .lines()

@@ -30,7 +30,7 @@ fn close(r: &Row, col: &str, want: f64, tol: f64) {
 #[test]
 fn every_sample_file_is_ok() {
     let rows = &sample_rows().1;
-    assert_eq!(rows.len(), 10);
+    assert_eq!(rows.len(), 12);
     for r in rows {
         assert_eq!(
             get(r, "status"),

@@ -9,19 +9,6 @@ use std::time::{Duration, Instant};
 use crate::util::*;
 
 /// A private copy of the sample evidence tree (tests modify it).
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for e in fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let dst = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_tree(&e.path(), &dst);
-        } else {
-            fs::copy(e.path(), &dst).expect("copy");
-        }
-    }
-}
-
 fn sample_context() -> PathBuf {
     project().join("sample-data").join("context")
 }
@@ -119,16 +106,16 @@ fn scripted_nights_follow_every_file() {
     // Night 1: everything is new and hashed.
     let r1 = night.scan(&[]);
     assert_eq!(get(&r1, "mode"), Some("full"));
-    assert_eq!((n(&r1, "files_new"), n(&r1, "files_carried")), (10, 0));
+    assert_eq!((n(&r1, "files_new"), n(&r1, "files_carried")), (12, 0));
     assert_eq!(n(&r1, "hashed_bytes"), n(&r1, "bytes"));
 
     // Night 2: nothing changed: nothing is read, nothing happens.
     let r2 = night.scan(&[]);
     assert_eq!(get(&r2, "mode"), Some("incremental"));
-    assert_eq!((n(&r2, "files_carried"), n(&r2, "hashed_bytes")), (10, 0));
+    assert_eq!((n(&r2, "files_carried"), n(&r2, "hashed_bytes")), (12, 0));
     assert!(night.events_of_run(&r2).is_empty());
     let files = rows(&night.wh.join("files"));
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), 12);
     assert!(
         files
             .iter()
@@ -188,14 +175,14 @@ fn scripted_nights_follow_every_file() {
             ("new".into(), "DSJ-C3-0000100_20260313090000_0002.TS".into()),
         ]
     );
-    assert_eq!(n(&r3, "files_carried"), 6);
+    assert_eq!(n(&r3, "files_carried"), 8);
     // The new copy of the TS has the same bytes as the original: a duplicate, not a move,
     // since the original is still there.
     let moved_ev = night.event("moved");
     assert!(get(&moved_ev, "previous_path").is_some_and(|p| p.ends_with("_0002.MP4")));
     // The moved file keeps its first_seen.
     let files = rows(&night.wh.join("files"));
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), 12);
     assert_eq!(
         get(by_name(&files, "moved-0002.MP4"), "first_seen"),
         get(&r1, "started")
@@ -276,7 +263,7 @@ fn verify_catches_in_place_changes_that_keep_size_and_mtime() {
     let r = night.scan(&["--verify"]);
     assert_eq!(get(&r, "mode"), Some("verify"));
     let ev = night.events_of_run(&r);
-    assert_eq!(ev.iter().filter(|(e, _)| e == "verified").count(), 9);
+    assert_eq!(ev.iter().filter(|(e, _)| e == "verified").count(), 11);
     assert_eq!(
         ev.iter()
             .filter(|(e, _)| e == "modified")
@@ -315,7 +302,7 @@ fn verify_budget_rolls_through_the_tree_oldest_first() {
     }
     assert_eq!(
         verified_paths.len(),
-        10,
+        12,
         "three nights of 40% cover every file"
     );
     // A bad budget is a usage error.
@@ -445,7 +432,7 @@ fn a_missing_root_is_fatal_never_a_mass_deletion() {
     fs::remove_dir(&night.ev).expect("rmdir");
     fs::rename(&moved_away, &night.ev).expect("mv back");
     let r = night.scan(&[]);
-    assert_eq!((n(&r, "files_deleted"), n(&r, "files_carried")), (0, 10));
+    assert_eq!((n(&r, "files_deleted"), n(&r, "files_carried")), (0, 12));
 }
 
 #[test]
@@ -467,7 +454,7 @@ fn a_killed_incremental_run_changes_nothing_and_the_next_one_records_once() {
         fs::read_link(night.wh.join("current")).expect("current"),
         before
     );
-    assert_eq!(rows(&night.wh.join("files")).len(), 10);
+    assert_eq!(rows(&night.wh.join("files")).len(), 12);
     assert!(
         night
             .events()
@@ -716,10 +703,14 @@ fn export_copies_verifies_and_records() {
     );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let files = summary["files"].as_array().expect("files");
-    assert_eq!(files.len(), 5, "four A8 segments/photo and the F5 segment");
+    assert_eq!(
+        files.len(),
+        6,
+        "three A8 segments, the A8 photo, the F5 segment and the inspection record under the case folder"
+    );
     // Each copy is byte-identical to its original, and the manifest's hashes are right.
     let manifest = fs::read_to_string(to.join("MANIFEST.csv")).expect("manifest");
-    assert_eq!(manifest.lines().count(), 6);
+    assert_eq!(manifest.lines().count(), 7);
     for f in files {
         let copy = fs::read(to.join(f["file"].as_str().expect("file"))).expect("copy");
         let orig = fs::read(f["original_path"].as_str().expect("orig")).expect("orig");

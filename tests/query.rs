@@ -70,7 +70,7 @@ fn plain_sql_over_warehouse_and_context() {
         &wh,
         &["SELECT status, count(*) AS n FROM files GROUP BY status"],
     );
-    assert_eq!(rows, vec![serde_json::json!({"status": "ok", "n": 10})]);
+    assert_eq!(rows, vec![serde_json::json!({"status": "ok", "n": 12})]);
     let rows = q(
         &wh,
         &["SELECT count(*) AS n FROM sessions JOIN devices USING (device_id)"],
@@ -408,7 +408,7 @@ fn csv_and_parquet_output() {
         String::from_utf8_lossy(&out.stderr)
     );
     let dir = t.path().to_path_buf();
-    assert_eq!(rows(&dir).len(), 10);
+    assert_eq!(rows(&dir).len(), 12);
 }
 
 #[test]

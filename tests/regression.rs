@@ -81,7 +81,7 @@ fn a_parser_panic_costs_one_file_not_the_run() {
         String::from_utf8_lossy(&out.stderr)
     );
     let files = rows(&wh.join("files"));
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), 12);
     let hit = by_name(&files, "DSJ-A8-0001234_OF1023_20260312093021_0002.MP4");
     assert_eq!(get(hit, "status"), Some("unsupported"));
     assert!(
@@ -94,7 +94,7 @@ fn a_parser_panic_costs_one_file_not_the_run() {
             .iter()
             .filter(|r| get(r, "status") == Some("ok"))
             .count(),
-        9
+        11
     );
 }
 

@@ -113,19 +113,19 @@ fn missing_or_empty_root_is_fatal_and_commits_nothing() {
         before,
         "the old run is still current"
     );
-    assert_eq!(rows(&wh.join("files")).len(), 10);
+    assert_eq!(rows(&wh.join("files")).len(), 12);
     // Explicitly allowed, an empty root is a valid run. The files catalogued under the other
     // root were not looked at, so they stay in the catalogue as they were: not deleted.
     scan(&[&empty], &wh, &["--allow-empty-root"]);
     let r = rows(&wh.join("files"));
-    assert_eq!(r.len(), 10);
+    assert_eq!(r.len(), 12);
     let runs = rows(&wh.join("runs"));
     let last = runs
         .iter()
         .max_by_key(|r| get(r, "run_id").map(str::to_string))
         .expect("runs");
     assert_eq!(get(last, "files_deleted"), Some("0"));
-    assert_eq!(get(last, "files_carried"), Some("10"));
+    assert_eq!(get(last, "files_carried"), Some("12"));
 }
 
 #[test]
@@ -386,11 +386,11 @@ fn quiet_non_tty_prints_only_the_summary_and_json_is_machine_readable() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("ok 10, corrupt 0"), "{text}");
+    assert!(text.contains("ok 12, corrupt 0"), "{text}");
     let out = scan(&[&sample_data()], &wh, &["--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["run"]["files"], 10);
-    assert_eq!(v["run"]["files_ok"], 10);
+    assert_eq!(v["run"]["files"], 12);
+    assert_eq!(v["run"]["files_ok"], 12);
 }
 
 /// Three recorders, half an hour each in 2-minute 640x360 segments, seed 7.

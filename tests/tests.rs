@@ -2,6 +2,7 @@
 
 mod blake3_ref;
 mod chain;
+mod completeness;
 mod findings;
 mod formats;
 mod hostile;

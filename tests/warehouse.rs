@@ -20,11 +20,11 @@ fn runs_accumulate_and_files_show_the_latest_run() {
         .max()
         .expect("run id");
     let files = rows(&wh.join("files"));
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), 12);
     assert!(files.iter().all(|f| get(f, "run_id") == Some(latest)));
     for r in &runs {
-        assert_eq!(get(r, "files"), Some("10"));
-        assert_eq!(get(r, "files_ok"), Some("10"));
+        assert_eq!(get(r, "files"), Some("12"));
+        assert_eq!(get(r, "files_ok"), Some("12"));
         assert!(get(r, "settings").is_some_and(|s| s.contains("Asia/Shanghai")));
     }
     let snaps: Vec<_> = fs::read_dir(wh.join("snapshots")).expect("dir").collect();
@@ -62,7 +62,7 @@ fn a_run_killed_before_commit_leaves_the_old_warehouse_intact() {
     assert_eq!(rows(&wh.join("runs")), old_run);
     assert_eq!(
         rows(&wh.join("files")).len(),
-        10,
+        12,
         "still the sample tree's catalog"
     );
     assert!(

@@ -20,7 +20,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             continue;
         };
         let what = match r.record {
-            "written" => "no document of this type was found in case_documents or under a case folder",
+            "written" => {
+                "no document of this type was found in case_documents or under a case folder"
+            }
             _ => "no recording or photo linked to the case is classified as showing this moment",
         };
         let why = r
@@ -74,7 +76,10 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
 /// `第七条(二)6` as `Art.7(2)6`: Chinese numerals (up to 99) become digits, the rest is kept.
 fn english_clause(clause: &str) -> String {
     fn digit(c: char) -> Option<u32> {
-        "零一二三四五六七八九".chars().position(|d| d == c).map(|p| p as u32)
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p as u32)
     }
     let mut out = String::new();
     let mut chars = clause.chars().peekable();
@@ -99,11 +104,18 @@ fn english_clause(clause: &str) -> String {
             }
             let value = match run.iter().position(|&x| x == '十') {
                 Some(p) => {
-                    let tens = if p == 0 { 1 } else { run[..p].iter().filter_map(|&d| digit(d)).sum() };
+                    let tens = if p == 0 {
+                        1
+                    } else {
+                        run[..p].iter().filter_map(|&d| digit(d)).sum()
+                    };
                     let ones: u32 = run[p + 1..].iter().filter_map(|&d| digit(d)).sum();
                     tens * 10 + ones
                 }
-                None => run.iter().filter_map(|&d| digit(d)).fold(0, |a, d| a * 10 + d),
+                None => run
+                    .iter()
+                    .filter_map(|&d| digit(d))
+                    .fold(0, |a, d| a * 10 + d),
             };
             out.push_str(&value.to_string());
             continue;

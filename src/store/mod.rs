@@ -9,9 +9,9 @@ pub mod warehouse;
 use arrow_array::{ArrayRef, RecordBatch};
 
 pub use tables::{
-    CaseItemRow, CustodyEvent, Derived, ExportRow, FileRow, FindingRow, RunRow, SessionRow, StreamRow,
-    case_items_batch, custody_batch, exports_batch, files_batch, findings_batch, read_findings, runs_batch, schemas,
-    sessions_batch, streams_batch, with_derived,
+    CaseItemRow, CustodyEvent, Derived, ExportRow, FileRow, FindingRow, RunRow, SessionRow,
+    StreamRow, case_items_batch, custody_batch, exports_batch, files_batch, findings_batch,
+    read_findings, runs_batch, schemas, sessions_batch, streams_batch, with_derived,
 };
 
 #[derive(Debug, thiserror::Error)]

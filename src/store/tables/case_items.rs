@@ -51,10 +51,16 @@ pub fn case_items_batch(rows: &[CaseItemRow]) -> Result<RecordBatch, StoreError>
     c.str("gloss", rows.iter().map(|r| Some(r.gloss.as_str())));
     c.str("requirement", rows.iter().map(|r| Some(r.requirement)));
     c.str("condition", rows.iter().map(|r| r.condition.as_deref()));
-    c.str("condition_met", rows.iter().map(|r| r.condition_met.as_deref()));
+    c.str(
+        "condition_met",
+        rows.iter().map(|r| r.condition_met.as_deref()),
+    );
     c.bool("applies", rows.iter().map(|r| Some(r.applies)));
     c.str("status", rows.iter().map(|r| Some(r.status)));
-    c.i64("evidence_count", rows.iter().map(|r| Some(r.evidence_count)));
+    c.i64(
+        "evidence_count",
+        rows.iter().map(|r| Some(r.evidence_count)),
+    );
     c.str("evidence", rows.iter().map(|r| r.evidence.as_deref()));
     c.finish("case_items")
 }
