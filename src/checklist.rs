@@ -190,10 +190,7 @@ impl Checklist {
         .with_words(parse_words(BUILT_IN_WORDS.as_bytes(), w).unwrap_or_default())
     }
 
-    fn with_words(
-        mut self,
-        (category, document): (Vec<(String, String)>, Vec<(String, String)>),
-    ) -> Checklist {
+    fn with_words(mut self, (category, document): WordLists) -> Checklist {
         self.category = Words::new(category);
         self.document = Words::new(document);
         self

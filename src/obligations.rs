@@ -88,15 +88,26 @@ impl CaseFolders {
         let Some(m) = &self.matcher else {
             return Vec::new();
         };
-        let token = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+        // Chinese folder names run words into ids (`案卷AJ-2026-031`): only ASCII letters and
+        // digits continue an id.
+        let token = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        let hits: Vec<(usize, usize, usize)> = m
+            .find_overlapping_iter(dir)
+            .map(|h| (h.start(), h.end(), h.pattern().as_usize()))
+            .filter(|&(s, e, _)| {
+                !token(dir[..s].chars().next_back()) && !token(dir[e..].chars().next())
+            })
+            .collect();
         let mut out = Vec::new();
-        for h in m.find_overlapping_iter(dir) {
-            let before = dir[..h.start()].chars().next_back();
-            let after = dir[h.end()..].chars().next();
-            if token(before) || token(after) {
+        for &(s, e, k) in &hits {
+            // `AJ-2026-031-1` names that case, not also `AJ-2026-031`.
+            let inside_longer = hits
+                .iter()
+                .any(|&(s2, e2, _)| s2 <= s && e <= e2 && e2 - s2 > e - s);
+            if inside_longer {
                 continue;
             }
-            if let Some(&c) = index.get(self.ids[h.pattern().as_usize()].as_str())
+            if let Some(&c) = index.get(self.ids[k].as_str())
                 && !out.contains(&c)
             {
                 out.push(c);
@@ -319,6 +330,46 @@ mod tests {
             from_us: Some(at(from)),
             to_us: Some(at(to)),
         }
+    }
+
+    #[test]
+    fn a_folder_naming_a_case_links_its_files_as_a_whole_token_below_the_root() {
+        let mut ctx = Typed {
+            cases: vec![
+                case("AJ-2026-031", "inspection", None, None),
+                case("AJ-2026-0310", "inspection", None, None),
+                case("AJ-2026-031-1", "inspection", None, None),
+            ],
+            ..Default::default()
+        };
+        // The root's own name is not looked at: only folders below it.
+        ctx.anchor(&["/srv/AJ-2026-031-export".to_string()]);
+        let doc = |rel: &str| FileFacts {
+            path: format!("/srv/AJ-2026-031-export/{rel}").into(),
+            status: "ok".into(),
+            media_kind: Some("document".into()),
+            ..Default::default()
+        };
+        let facts = [
+            doc("案卷 AJ-2026-031/送达回执.pdf"),
+            doc("案卷 AJ-2026-0310/送达回执.pdf"),
+            doc("案卷AJ-2026-031（补充）/扫描件/询问笔录.pdf"),
+            doc("misc/会议纪要.pdf"),
+            doc("AJ-2026-031-1/现场检查记录.pdf"),
+        ];
+        let o = compute(&facts, &ctx, chrono_tz::UTC, true);
+        assert_eq!(o[0].cases, vec![0]);
+        assert_eq!(o[1].cases, vec![1], "AJ-2026-031 is not in AJ-2026-0310");
+        assert_eq!(
+            o[2].cases,
+            vec![0],
+            "Chinese run into an id does not hide it"
+        );
+        assert!(o[3].cases.is_empty(), "and not in the root's name");
+        assert_eq!(o[4].cases, vec![2], "the longest id that fits");
+        assert_eq!(o[0].document_type.as_deref(), Some("service_receipt"));
+        assert_eq!(o[2].document_type.as_deref(), Some("interview_record"));
+        assert_eq!(o[3].document_type, None);
     }
 
     #[test]
