@@ -248,23 +248,22 @@ impl Checklist {
     }
 }
 
-fn reader(text: &[u8]) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(text)
-}
-
-/// Column positions by header name; `Err` names the missing ones.
-fn columns(
-    rdr: &mut csv::Reader<&[u8]>,
+/// The non-blank rows of a CSV text as (line, values of `want` in that order). `Err` names a
+/// missing column or a row the CSV reader cannot read.
+fn records(
+    text: &[u8],
     want: &[&str],
     path: &Path,
-) -> Result<Vec<usize>, ChecklistError> {
-    let headers = rdr.headers().map_err(|e| ChecklistError::File {
+) -> Result<Vec<(u64, Vec<String>)>, ChecklistError> {
+    let ferr = |message: String| ChecklistError::File {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text);
+    let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?.clone();
     let idx: Vec<Option<usize>> = want
         .iter()
         .map(|w| {
@@ -280,16 +279,26 @@ fn columns(
         .map(|(w, _)| *w)
         .collect();
     if !missing.is_empty() {
-        return Err(ChecklistError::File {
-            path: path.to_path_buf(),
-            message: format!(
-                "missing column(s) {} (header has: {})",
-                missing.join(", "),
-                headers.iter().collect::<Vec<_>>().join(", ")
-            ),
-        });
+        return Err(ferr(format!(
+            "missing column(s) {} (header has: {})",
+            missing.join(", "),
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )));
     }
-    Ok(idx.into_iter().flatten().collect())
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| ferr(e.to_string()))?;
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let values = idx
+            .iter()
+            .map(|i| i.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string())
+            .collect();
+        out.push((line, values));
+    }
+    Ok(out)
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -311,24 +320,14 @@ pub fn parse_items(text: &[u8], path: &Path) -> Result<Vec<Item>, ChecklistError
         "evidence",
         "condition",
     ];
-    let mut rdr = reader(text);
-    let idx = columns(&mut rdr, COLS, path)?;
     let mut items: Vec<Item> = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| ChecklistError::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
+    for (line, values) in records(text, COLS, path)? {
         let err = |message: String| ChecklistError::Row {
             path: path.to_path_buf(),
             line,
             message,
         };
-        let get = |k: usize| rec.get(idx[k]).unwrap_or("").trim();
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
+        let get = |k: usize| values[k].as_str();
         let id = get(0).to_lowercase();
         if id.is_empty() {
             return Err(err("column 'item' is empty".into()));
@@ -405,19 +404,9 @@ type WordLists = (Vec<(String, String)>, Vec<(String, String)>);
 
 /// Parses the evidence words (`source,word,type`).
 pub fn parse_words(text: &[u8], path: &Path) -> Result<WordLists, ChecklistError> {
-    let mut rdr = reader(text);
-    let idx = columns(&mut rdr, &["source", "word", "type"], path)?;
     let (mut category, mut document) = (Vec::new(), Vec::new());
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| ChecklistError::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let get = |k: usize| rec.get(idx[k]).unwrap_or("").trim();
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
+    for (line, values) in records(text, &["source", "word", "type"], path)? {
+        let get = |k: usize| values[k].as_str();
         let err = |message: String| ChecklistError::Row {
             path: path.to_path_buf(),
             line,

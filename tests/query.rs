@@ -109,6 +109,7 @@ fn list_names_every_analysis_with_its_article() {
     let text = String::from_utf8_lossy(&out.stdout);
     for n in [
         "case_review",
+        "case_completeness",
         "supervision",
         "evaluation",
         "public_opinion",
