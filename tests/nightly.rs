@@ -711,6 +711,10 @@ fn export_copies_verifies_and_records() {
     // Each copy is byte-identical to its original, and the manifest's hashes are right.
     let manifest = fs::read_to_string(to.join("MANIFEST.csv")).expect("manifest");
     assert_eq!(manifest.lines().count(), 7);
+    assert!(
+        manifest.contains("现场检查记录.pdf"),
+        "the case's documents go with its footage: {manifest}"
+    );
     for f in files {
         let copy = fs::read(to.join(f["file"].as_str().expect("file"))).expect("copy");
         let orig = fs::read(f["original_path"].as_str().expect("orig")).expect("orig");
