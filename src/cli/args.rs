@@ -103,6 +103,27 @@ SQL is the named analysis `retention` (recaudit query wh --name retention).
 Exit codes: 0 listed; 1 --fail-on-early and something was deleted early; 2 invalid command
 line or context; 3 the warehouse cannot be read.")]
     Retention(RetentionArgs),
+    /// Write the supervisor's report: one self-contained HTML page (and a PDF) for a period.
+    #[command(after_help = "Examples:
+  recaudit report /srv/recaudit --out report.html                      # the last full month
+  recaudit report wh --from 2026-03-01 --to 2026-04-01 --out march.html --pdf march.pdf
+  recaudit report wh --from 2026-03-01 --to 2026-04-01 --unit 执法一大队 --lang en --out unit1.html
+
+Sections: summary of the period against the previous period of equal length (footage, findings
+by article and severity, deadlines of 第十六、十七、十八条, retention, custody events, recorders
+per officer, cases without footage), units and officers (supervision trend, evaluation score),
+each recorder's days on 24-hour timelines (sessions, gaps and missing segments, overlaps,
+findings, photos), cases (case_review, missing records, the case's recordings), and the findings
+in detail. Every number comes from the named analyses (period_summary, supervision,
+evaluation, equipment_ratio, case_review, case_completeness): `recaudit query` returns the same.
+
+The HTML needs no network and no script; it prints with a page break before each section.
+--pdf prints it with a headless Chromium (Debian's `chromium`, or --chromium PATH, or
+$RECAUDIT_CHROMIUM); without one the HTML is still written and the command exits 2.
+
+Exit codes: 0 written; 2 invalid command line or context, or no Chromium for --pdf; 3 the
+warehouse cannot be read or the report cannot be written.")]
+    Report(ReportArgs),
     /// Copy evidence to a folder with a verified hash manifest and an explanatory note (第二十条).
     #[command(after_help = "Examples:
   recaudit export /srv/recaudit --case AJ-2026-031 --to /media/usb/AJ-2026-031 \\
@@ -422,6 +443,64 @@ pub struct RetentionArgs {
     /// Context tables [default: WAREHOUSE/context].
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LangArg {
+    /// Chinese
+    Zh,
+    /// English (article numbers stay in Chinese, with their gloss)
+    En,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionArg {
+    Summary,
+    People,
+    Devices,
+    Cases,
+    Findings,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// The warehouse folder written by `recaudit scan`.
+    #[arg(value_name = "WAREHOUSE")]
+    pub warehouse: PathBuf,
+    /// The HTML file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// First day of the period (local date YYYY-MM-DD) [default: the first day of last month].
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// First day after the period (exclusive) [default: the first day of this month, or one
+    /// month after --from].
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Only these units (repeat for several) [default: every unit].
+    #[arg(long, value_name = "UNIT")]
+    pub unit: Vec<String>,
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+    /// Only these sections (repeat for several) [default: all, in order].
+    #[arg(long, value_enum, value_name = "SECTION")]
+    pub only: Vec<SectionArg>,
+    /// Also print the report to this PDF file with a headless Chromium.
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
+    /// The Chromium (or Chrome) executable for --pdf [default: $RECAUDIT_CHROMIUM, then
+    /// chromium, chromium-browser, google-chrome on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+    /// List at most this many findings in detail (the rest are counted).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub max_findings: usize,
+    /// Context tables [default: WAREHOUSE/context].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// Configuration file (for the time zone).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -36,10 +36,10 @@ pub(super) fn run(a: FindingsArgs) -> i32 {
         .filter(|r| min.is_none_or(|m| Severity::parse(&r.severity).is_some_and(|s| s >= m)))
         .collect();
     let format = match a.format {
-        FormatArg::Table => report::Format::Table,
-        FormatArg::Json => report::Format::Json,
-        FormatArg::Csv => report::Format::Csv,
+        FormatArg::Table => report::findings::Format::Table,
+        FormatArg::Json => report::findings::Format::Json,
+        FormatArg::Csv => report::findings::Format::Csv,
     };
-    print!("{}", report::render(&rows, format, tz));
+    print!("{}", report::findings::render(&rows, format, tz));
     exit_codes::OK
 }

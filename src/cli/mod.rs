@@ -8,6 +8,7 @@ mod findings;
 mod keygen;
 mod output;
 mod query;
+mod report;
 mod retention;
 mod sample;
 mod sample_catalog;
@@ -43,6 +44,7 @@ pub fn main() -> i32 {
         Command::Findings(a) => findings::run(a),
         Command::Query(a) => query::run(a),
         Command::Retention(a) => retention::run(a),
+        Command::Report(a) => report::run(a),
         Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Keygen(a) => keygen::run(a),

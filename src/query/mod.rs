@@ -78,6 +78,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../queries/hazard_devices.sql"),
     ),
     ("retention", include_str!("../../queries/retention.sql")),
+    (
+        "period_summary",
+        include_str!("../../queries/period_summary.sql"),
+    ),
 ];
 
 /// Reads the header comment: `-- purpose: ...`, `-- article: ...`,
@@ -289,6 +293,44 @@ impl Engine {
             }
             Ok(last)
         })
+    }
+
+    /// Runs `sql` and returns its rows as JSON objects, values as `recaudit query --format
+    /// json` prints them (so a report built from them shows the numbers the query shows).
+    pub fn json_rows(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, QueryError> {
+        let batches = self.run(sql)?;
+        let mut buf = Vec::new();
+        {
+            let mut w = datafusion::arrow::json::ArrayWriter::new(&mut buf);
+            for b in &batches {
+                w.write(b).map_err(|e| QueryError::Sql(e.to_string()))?;
+            }
+            w.finish().map_err(|e| QueryError::Sql(e.to_string()))?;
+        }
+        if buf.is_empty() {
+            return Ok(Vec::new());
+        }
+        serde_json::from_slice(&buf).map_err(|e| QueryError::Sql(e.to_string()))
+    }
+
+    /// Runs the named analysis `name` with `params`.
+    pub fn named_rows(
+        &self,
+        name: &str,
+        params: &[(&str, String)],
+    ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, QueryError> {
+        let q = named()
+            .into_iter()
+            .find(|q| q.name == name)
+            .ok_or_else(|| QueryError::UnknownQuery(name.to_string()))?;
+        let given: BTreeMap<String, String> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        self.json_rows(&instantiate(&q, &given)?)
     }
 
     /// After a Parquet error (DataFusion's message does not name the file): which warehouse

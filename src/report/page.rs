@@ -1,0 +1,661 @@
+//! The report as one HTML file: the gathered rows ([`super::data::Model`]) laid out in
+//! sections, with the styles inline and the charts as inline SVG. No script, no network: it
+//! reads the same in a browser, a mail client or on paper (a page break before each section).
+//! Every number taken from `period_summary` carries its key (`data-key`, `data-period`,
+//! `data-value`) so that a test can hold the rendered page against the query.
+
+use std::fmt::Write as _;
+
+use chrono::{NaiveDate, TimeZone};
+use serde_json::Value;
+
+use super::data::{Model, Options, Row, Section, int, text};
+use super::svg;
+use super::text::{Lang, t};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const STYLE: &str = r#"
+@page { size: A4 landscape; margin: 10mm; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "Helvetica Neue", Arial, sans-serif; font-size: 13px; color: #1f2328; margin: 18px; line-height: 1.45; }
+h1 { font-size: 22px; margin: 0 0 6px; }
+h2 { font-size: 18px; border-bottom: 2px solid #3b6fb6; padding-bottom: 3px; margin: 26px 0 10px; }
+h3 { font-size: 14px; margin: 16px 0 6px; }
+header p { margin: 2px 0; color: #444; }
+nav ol { margin: 6px 0; padding-left: 20px; }
+section { break-before: page; }
+section:first-of-type { break-before: auto; }
+table { border-collapse: collapse; margin: 4px 0 10px; }
+th, td { border-bottom: 1px solid #d8dee4; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f1f4f8; font-weight: 600; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr, .dev, .case, svg { break-inside: avoid; }
+.gloss { color: #57606a; font-size: 11px; }
+.up { color: #c62828; } .down { color: #2e7d32; }
+.sev-high { color: #c62828; font-weight: 600; } .sev-warn { color: #a86a00; font-weight: 600; } .sev-info { color: #616161; }
+.legend span { display: inline-block; margin-right: 16px; }
+.sw { display: inline-block; width: 14px; height: 9px; margin-right: 4px; vertical-align: middle; }
+.muted { color: #6e7781; }
+.path { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 11px; word-break: break-all; }
+svg .se { fill: #3b6fb6; } svg .gp { fill: #c62828; } svg .ov { fill: #e08e00; opacity: .85; }
+svg .ph { stroke: #2e7d32; stroke-width: 1.6; } svg .wd { fill: #f3f5f8; } svg .we { fill: #e3e7ed; }
+svg .ax, svg .dl { font-size: 10px; fill: #57606a; } svg .cur { fill: #3b6fb6; } svg .prev { fill: #b4c0cc; }
+.dev h3 { margin-bottom: 2px; }
+"#;
+
+fn local(t_s: i64, tz: chrono_tz::Tz) -> String {
+    tz.timestamp_opt(t_s, 0)
+        .single()
+        .map(|x| x.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+fn fmt_num(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) if f.fract() == 0.0 => format!("{f:.0}"),
+            (None, Some(f)) => format!("{f:.2}"),
+            _ => n.to_string(),
+        },
+        Value::Null => "–".into(),
+        Value::String(s) => esc(s),
+        other => esc(&other.to_string()),
+    }
+}
+
+fn share(v: &Value) -> String {
+    v.as_f64()
+        .map_or("–".into(), |f| format!("{:.1}%", f * 100.0))
+}
+
+/// A cell holding one `period_summary` value, marked with its key.
+fn cell(key: &str, period: &str, v: &Value, shown: String) -> String {
+    let raw = match v {
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    format!(
+        r#"<td class="n" data-key="{}" data-period="{period}" data-value="{}">{shown}</td>"#,
+        esc(key),
+        esc(&raw)
+    )
+}
+
+fn key(r: &Row) -> String {
+    format!(
+        "{}.{}.{}",
+        text(r, "section"),
+        text(r, "measure"),
+        text(r, "article")
+    )
+}
+
+/// The change against the previous period; coloured (red up, green down) where more is worse.
+fn change(cur: &Value, prev: &Value, more_is_worse: bool) -> String {
+    match (cur.as_f64(), prev.as_f64()) {
+        (Some(c), Some(p)) if (c - p).abs() > 1e-9 => {
+            let d = c - p;
+            let s = if d.fract() == 0.0 {
+                format!("{d:+.0}")
+            } else {
+                format!("{d:+.2}")
+            };
+            let class = match (more_is_worse, d > 0.0) {
+                (false, _) => "",
+                (true, true) => "up",
+                (true, false) => "down",
+            };
+            format!(r#"<td class="n {class}">{s}</td>"#)
+        }
+        (Some(_), Some(_)) => r#"<td class="n">0</td>"#.into(),
+        _ => r#"<td class="n">–</td>"#.into(),
+    }
+}
+
+fn article(a: &str, gloss: &str) -> String {
+    if gloss.is_empty() {
+        esc(a)
+    } else {
+        format!(r#"{}<br><span class="gloss">{}</span>"#, esc(a), esc(gloss))
+    }
+}
+
+pub fn render(m: &Model, o: &Options, lang: Lang, warehouse: &str, generated: &str) -> String {
+    let mut h = String::with_capacity(64 << 10);
+    let l = |k: &str| esc(&t(lang, k));
+    let last_day = o.to.pred_opt().unwrap_or(o.to);
+    let days = (o.to - o.from).num_days();
+    let prev_from = o.from - chrono::Duration::days(days);
+    let _ = write!(
+        h,
+        r#"<!DOCTYPE html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} {} – {}</title><style>{STYLE}</style></head><body>"#,
+        lang.code(),
+        l("title"),
+        o.from,
+        last_day
+    );
+    let units = if o.units.is_empty() {
+        t(lang, "all_units")
+    } else {
+        o.units.join("、")
+    };
+    let _ = write!(
+        h,
+        r#"<header><h1>{}</h1><p>{}: <b id="period" data-from="{}" data-to="{}">{} – {}</b> ({} {} – {})</p><p>{}: {}</p><p>{}: {} · {}: <span class="path">{}</span>{}</p>"#,
+        l("title"),
+        l("period"),
+        o.from,
+        o.to,
+        o.from,
+        last_day,
+        l("previous"),
+        prev_from,
+        o.from.pred_opt().unwrap_or(o.from),
+        l("units"),
+        esc(&units),
+        l("generated"),
+        esc(generated),
+        l("warehouse"),
+        esc(warehouse),
+        m.last_run
+            .as_ref()
+            .map(|r| format!(" · {}: {}", l("last_run"), esc(text(r, "run_id"))))
+            .unwrap_or_default()
+    );
+    h.push_str(&format!("<nav><b>{}</b><ol>", l("contents")));
+    for s in &o.sections {
+        let _ = write!(h, r##"<li><a href="#{}">{}</a></li>"##, s.id(), l(s.id()));
+    }
+    h.push_str("</ol></nav></header>");
+    for s in &o.sections {
+        let _ = write!(h, r#"<section id="{}"><h2>{}</h2>"#, s.id(), l(s.id()));
+        match s {
+            Section::Summary => summary(&mut h, m, lang),
+            Section::People => people(&mut h, m, lang),
+            Section::Devices => devices(&mut h, m, o, lang),
+            Section::Cases => cases(&mut h, m, o, lang),
+            Section::Findings => findings(&mut h, m, o, lang),
+        }
+        h.push_str("</section>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+fn rows_of<'a>(m: &'a Model, section: &'a str) -> impl Iterator<Item = &'a Row> + 'a {
+    m.summary.iter().filter(move |r| text(r, "section") == section)
+}
+
+fn summary(h: &mut String, m: &Model, lang: Lang) {
+    let l = |k: &str| esc(&t(lang, k));
+    let null = Value::Null;
+    let get = |r: &Row, k: &str| r.get(k).cloned().unwrap_or(Value::Null);
+    let head = format!(
+        r#"<tr><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
+        l("measure"),
+        l("current"),
+        l("previous"),
+        l("change")
+    );
+    // Footage.
+    let _ = write!(h, "<h3>{}</h3><table>{head}", l("footage"));
+    for r in rows_of(m, "footage") {
+        let (c, p) = (get(r, "current"), get(r, "previous"));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td>{}{}{}</tr>",
+            l(text(r, "measure")),
+            cell(&key(r), "current", &c, fmt_num(&c)),
+            cell(&key(r), "previous", &p, fmt_num(&p)),
+            change(&c, &p, false)
+        );
+    }
+    h.push_str("</table>");
+    // Findings by article and severity, with bars per article.
+    let _ = write!(
+        h,
+        r#"<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
+        l("findings_by_article"),
+        l("article"),
+        l("severity"),
+        l("current"),
+        l("previous"),
+        l("change")
+    );
+    let mut bars: Vec<(String, f64, f64)> = Vec::new();
+    for r in rows_of(m, "findings") {
+        let (c, p) = (get(r, "current"), get(r, "previous"));
+        let sev = text(r, "measure");
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="sev-{}">{}</td>{}{}{}</tr>"#,
+            article(text(r, "article"), text(r, "article_gloss")),
+            esc(sev),
+            l(sev),
+            cell(&key(r), "current", &c, fmt_num(&c)),
+            cell(&key(r), "previous", &p, fmt_num(&p)),
+            change(&c, &p, true)
+        );
+        let a = text(r, "article").to_string();
+        let (cv, pv) = (c.as_f64().unwrap_or(0.0), p.as_f64().unwrap_or(0.0));
+        match bars.iter_mut().find(|b| b.0 == a) {
+            Some(b) => {
+                b.1 += cv;
+                b.2 += pv;
+            }
+            None => bars.push((a, cv, pv)),
+        }
+    }
+    if bars.is_empty() {
+        let _ = write!(h, r#"<tr><td colspan="5" class="muted">{}</td></tr>"#, l("none"));
+    }
+    h.push_str("</table>");
+    if !bars.is_empty() {
+        h.push_str(&svg::paired_bars(&bars, lang));
+    }
+    // Deadlines: due, late and on-time share for each.
+    let _ = write!(
+        h,
+        r#"<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{} ({})</th></tr>"#,
+        l("deadlines"),
+        l("measure"),
+        l("article"),
+        l("judged"),
+        l("late"),
+        l("on_time_share"),
+        l("on_time_share"),
+        l("previous")
+    );
+    for d in ["upload", "classification", "archive"] {
+        let find = |suffix: &str| {
+            rows_of(m, "deadlines").find(|r| text(r, "measure") == format!("{d}_{suffix}"))
+        };
+        let (Some(j), Some(late), Some(sh)) = (find("judged"), find("late"), find("on_time_share"))
+        else {
+            continue;
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td>{}{}{}{}</tr>",
+            l(d),
+            esc(text(j, "article")),
+            cell(&key(j), "current", &get(j, "current"), fmt_num(&get(j, "current"))),
+            cell(&key(late), "current", &get(late, "current"), fmt_num(&get(late, "current"))),
+            cell(&key(sh), "current", &get(sh, "current"), share(&get(sh, "current"))),
+            cell(&key(sh), "previous", &get(sh, "previous"), share(&get(sh, "previous")))
+        );
+    }
+    h.push_str("</table>");
+    // Retention and custody.
+    let _ = write!(h, "<h3>{} (第二十一、二十二条)</h3><table>{head}", l("retention"));
+    for r in rows_of(m, "retention") {
+        let (c, p) = (get(r, "current"), get(r, "previous"));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td>{}{}{}</tr>",
+            l(text(r, "measure")),
+            cell(&key(r), "current", &c, fmt_num(&c)),
+            cell(&key(r), "previous", &p, fmt_num(&p)),
+            change(&c, &p, text(r, "measure") == "deleted_early")
+        );
+    }
+    h.push_str("</table>");
+    let _ = write!(h, "<h3>{} (第二十八条(三))</h3><table>{head}", l("custody"));
+    let mut any = false;
+    for r in rows_of(m, "custody") {
+        any = true;
+        let (c, p) = (get(r, "current"), get(r, "previous"));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td>{}{}{}</tr>",
+            l(text(r, "measure")),
+            cell(&key(r), "current", &c, fmt_num(&c)),
+            cell(&key(r), "previous", &p, fmt_num(&p)),
+            change(
+                &c,
+                &p,
+                matches!(text(r, "measure"), "modified" | "deleted" | "moved" | "metadata_changed"),
+            )
+        );
+    }
+    if !any {
+        let _ = write!(h, r#"<tr><td colspan="4" class="muted">{}</td></tr>"#, l("none"));
+    }
+    h.push_str("</table>");
+    // Equipment (第十五条).
+    let _ = write!(
+        h,
+        r#"<h3>{} (第十五条)</h3><table><tr><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th>{}</th></tr>"#,
+        l("equipment"),
+        l("unit"),
+        l("devices_n"),
+        l("officers_n"),
+        l("required_n"),
+        l("meets")
+    );
+    for r in &m.equipment {
+        let meets = r.get("meets_standard").and_then(Value::as_bool);
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="{}">{}</td></tr>"#,
+            esc(text(r, "unit")),
+            fmt_num(r.get("devices").unwrap_or(&null)),
+            fmt_num(r.get("officers").unwrap_or(&null)),
+            fmt_num(r.get("devices_required").unwrap_or(&null)),
+            if meets == Some(false) { "up" } else { "" },
+            match meets {
+                Some(true) => l("yes"),
+                Some(false) => l("no"),
+                None => "–".into(),
+            }
+        );
+    }
+    h.push_str("</table>");
+    // Cases without footage (第二十八条(一)).
+    let none: Vec<&Row> = m
+        .cases
+        .iter()
+        .filter(|r| text(r, "integrity") == "no footage")
+        .collect();
+    let _ = write!(
+        h,
+        r#"<h3>{} (第二十八条(一))</h3><p data-key="cases.no_footage" data-value="{}">"#,
+        l("no_footage_cases"),
+        none.len()
+    );
+    if none.is_empty() {
+        h.push_str(&l("none"));
+    } else {
+        let list: Vec<String> = none
+            .iter()
+            .map(|r| {
+                format!(
+                    r##"<a href="#c-{}">{}</a> ({}, {})"##,
+                    esc(text(r, "case_id")),
+                    esc(text(r, "case_id")),
+                    l(text(r, "kind")),
+                    esc(text(r, "enterprise"))
+                )
+            })
+            .collect();
+        h.push_str(&list.join("; "));
+    }
+    h.push_str("</p>");
+}
+
+fn people(h: &mut String, m: &Model, lang: Lang) {
+    let l = |k: &str| esc(&t(lang, k));
+    let null = Value::Null;
+    let g = |r: &Row, k: &str| fmt_num(r.get(k).unwrap_or(&null));
+    let _ = write!(
+        h,
+        r#"<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
+        l("trend"),
+        l("unit"),
+        l("officer"),
+        l("files"),
+        l("hours"),
+        l("findings_n"),
+        l("per_100h"),
+        l("prev_per_100h"),
+        l("change")
+    );
+    for r in &m.supervision {
+        let ch = r.get("change_per_100h").unwrap_or(&null);
+        let cls = match ch.as_f64() {
+            Some(v) if v > 0.0 => "up",
+            Some(v) if v < 0.0 => "down",
+            _ => "",
+        };
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n {cls}">{}</td></tr>"#,
+            esc(text(r, "unit")),
+            esc(text(r, "officer_id")),
+            g(r, "files"),
+            g(r, "hours"),
+            g(r, "findings"),
+            g(r, "per_100h"),
+            g(r, "prev_per_100h"),
+            g(r, "change_per_100h")
+        );
+    }
+    h.push_str("</table>");
+    let _ = write!(
+        h,
+        r#"<h3>{}</h3><p class="muted">score = 100 × (0.4 {} + 0.3 {} + 0.2 {} + 0.1 {})</p><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
+        l("evaluation"),
+        l("continuity"),
+        l("integrity"),
+        l("clean"),
+        l("metadata"),
+        l("month"),
+        l("unit"),
+        l("officer"),
+        l("name"),
+        l("files"),
+        l("continuity"),
+        l("integrity"),
+        l("clean"),
+        l("metadata"),
+        l("score")
+    );
+    for r in &m.evaluation {
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n"><b>{}</b></td></tr>"#,
+            esc(text(r, "month")),
+            esc(text(r, "unit")),
+            esc(text(r, "officer_id")),
+            esc(text(r, "name")),
+            g(r, "files"),
+            g(r, "continuity"),
+            g(r, "integrity"),
+            g(r, "clean"),
+            g(r, "metadata"),
+            g(r, "score")
+        );
+    }
+    h.push_str("</table>");
+}
+
+/// The local days of the period.
+fn period_days(o: &Options) -> Vec<NaiveDate> {
+    let mut v = Vec::new();
+    let mut d = o.from;
+    while d < o.to {
+        v.push(d);
+        d = match d.succ_opt() {
+            Some(n) => n,
+            None => break,
+        };
+    }
+    v
+}
+
+fn legend(h: &mut String, lang: Lang) {
+    let l = |k: &str| esc(&t(lang, k));
+    let _ = write!(
+        h,
+        r#"<p class="legend"><b>{}:</b> <span><i class="sw" style="background:#3b6fb6"></i>{}</span><span><i class="sw" style="background:#c62828"></i>{}</span><span><i class="sw" style="background:#e08e00"></i>{}</span><span>▼ {}</span><span><i class="sw" style="background:#2e7d32;width:3px"></i>{}</span></p>"#,
+        l("legend"),
+        l("legend_session"),
+        l("legend_gap"),
+        l("legend_overlap"),
+        l("legend_finding"),
+        l("legend_photo")
+    );
+}
+
+fn devices(h: &mut String, m: &Model, o: &Options, lang: Lang) {
+    let l = |k: &str| esc(&t(lang, k));
+    if m.devices.is_empty() {
+        let _ = write!(h, r#"<p class="muted">{}</p>"#, l("no_devices"));
+        return;
+    }
+    legend(h, lang);
+    let days = period_days(o);
+    for d in &m.devices {
+        // Only the days this recorder has anything on, when the period is long: a month of
+        // empty rows says nothing a reader needs.
+        let shown: Vec<NaiveDate> = if days.len() <= 7 {
+            days.clone()
+        } else {
+            days.iter()
+                .copied()
+                .filter(|day| {
+                    let day_o = Options {
+                        from: *day,
+                        to: *day + chrono::Duration::days(1),
+                        ..o.clone()
+                    };
+                    let (_, a, b) = super::data::bounds(&day_o);
+                    d.sessions.iter().any(|s| s.1 >= a && s.0 < b)
+                        || d.marks.iter().any(|k| k.0 >= a && k.0 < b)
+                        || d.photos.iter().any(|p| *p >= a && *p < b)
+                })
+                .collect()
+        };
+        let _ = write!(
+            h,
+            r#"<div class="dev" id="d-{}"><h3>{} <span class="muted">{}</span></h3>{}</div>"#,
+            esc(&d.device),
+            esc(&d.device),
+            esc(&d.unit),
+            svg::device_days(d, &shown, o.tz, lang)
+        );
+    }
+}
+
+fn cases(h: &mut String, m: &Model, o: &Options, lang: Lang) {
+    let l = |k: &str| esc(&t(lang, k));
+    let null = Value::Null;
+    if m.cases.is_empty() {
+        let _ = write!(h, r#"<p class="muted">{}</p>"#, l("no_cases"));
+        return;
+    }
+    for r in &m.cases {
+        let id = text(r, "case_id");
+        let completeness = r
+            .get("completeness")
+            .map_or("–".to_string(), share);
+        let _ = write!(
+            h,
+            r#"<div class="case" id="c-{}"><h3>{} <span class="muted">{} · {}</span></h3><table><tr><th>{}</th><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th>{}</th><th class="n">{}</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td class="n" data-case="{}" data-col="files">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td><td class="n">{}</td></tr></table>"#,
+            esc(id),
+            esc(id),
+            l(text(r, "kind")),
+            esc(text(r, "enterprise")),
+            l("opened"),
+            l("closed"),
+            l("integrity_status"),
+            l("files"),
+            l("sessions"),
+            l("hours"),
+            l("findings_n"),
+            l("findings_by_article"),
+            l("completeness"),
+            esc(text(r, "opened")),
+            esc(text(r, "closed")),
+            l(text(r, "integrity")),
+            esc(id),
+            fmt_num(r.get("files").unwrap_or(&null)),
+            fmt_num(r.get("sessions").unwrap_or(&null)),
+            r.get("recorded_s")
+                .and_then(Value::as_f64)
+                .map_or("–".into(), |s| format!("{:.2}", s / 3600.0)),
+            fmt_num(r.get("findings").unwrap_or(&null)),
+            esc(text(r, "findings_by_kind")),
+            completeness
+        );
+        let missing: Vec<&Row> = m
+            .missing_items
+            .iter()
+            .filter(|i| text(i, "case_id") == id)
+            .collect();
+        if !missing.is_empty() {
+            let _ = write!(h, "<p><b>{}:</b></p><ul>", l("missing_items"));
+            for i in missing {
+                let _ = write!(
+                    h,
+                    r#"<li>{} {} <span class="gloss">{}</span></li>"#,
+                    esc(text(i, "clause")),
+                    esc(text(i, "name")),
+                    esc(text(i, "gloss"))
+                );
+            }
+            h.push_str("</ul>");
+        }
+        if let Some(c) = m.case_timelines.iter().find(|c| c.case_id == id) {
+            let _ = write!(
+                h,
+                "<p><b>{}</b></p>{}",
+                l("recordings"),
+                svg::case_recordings(c, o.tz)
+            );
+        }
+        h.push_str("</div>");
+    }
+}
+
+fn findings(h: &mut String, m: &Model, o: &Options, lang: Lang) {
+    let l = |k: &str| esc(&t(lang, k));
+    if m.findings.is_empty() {
+        let _ = write!(h, r#"<p class="muted">{}</p>"#, l("no_findings"));
+        return;
+    }
+    let _ = write!(
+        h,
+        r#"<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"#,
+        l("at"),
+        l("severity"),
+        l("article"),
+        l("message"),
+        l("file")
+    );
+    for r in &m.findings {
+        let sev = text(r, "severity");
+        let file = text(r, "path");
+        let _ = write!(
+            h,
+            r#"<tr id="f-{}"><td class="n">{}</td><td class="sev-{}">{}<br><span class="gloss">{}</span></td><td>{}</td><td>{}{}</td><td><span class="path">{}</span>{}</td></tr>"#,
+            esc(text(r, "finding_id")),
+            int(r, "t").map(|s| local(s, o.tz)).unwrap_or_default(),
+            esc(sev),
+            l(sev),
+            esc(text(r, "kind")),
+            article(text(r, "article"), text(r, "article_gloss")),
+            esc(text(r, "message")),
+            match text(r, "case_id") {
+                "" => String::new(),
+                c => format!(r##" (<a href="#c-{}">{}</a>)"##, esc(c), esc(c)),
+            },
+            esc(file),
+            match text(r, "blake3") {
+                "" => String::new(),
+                b => format!(r#"<br><span class="path muted">BLAKE3 {}</span>"#, esc(b)),
+            }
+        );
+    }
+    h.push_str("</table>");
+    let more = m.findings_total - m.findings.len() as i64;
+    if more > 0 {
+        let _ = write!(h, r#"<p class="muted">{more} {}</p>"#, l("more_findings"));
+    }
+}
