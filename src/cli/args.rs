@@ -604,9 +604,12 @@ pub struct SampleArgs {
     /// Number of recorders.
     #[arg(long, default_value_t = 4)]
     pub devices: u32,
-    /// Hours of recording per recorder.
+    /// Hours of recording per recorder (spread evenly over --days).
     #[arg(long, default_value_t = 1.0)]
     pub hours: f64,
+    /// Days the recording is spread over, from 2026-03-12, each starting about 08:00.
+    #[arg(long, default_value_t = 1)]
+    pub days: u32,
     /// Seed: the same seed gives the same tree.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -626,8 +629,10 @@ pub struct SampleArgs {
     #[arg(long)]
     pub session_seconds: Option<u32>,
     /// Also write context tables for the tree into this folder (outside --out): ingest_log.csv
-    /// (each segment uploaded an hour after it ends) and media_notes.csv (described a day
-    /// later), so that a scan with --context DIR judges the deadlines on realistic data.
+    /// (each segment uploaded an hour after it ends), media_notes.csv (classified and described
+    /// a day later), devices.csv, officers.csv, cases.csv and case_media.csv (a case every few
+    /// recording days per recorder, and one case without footage), so that a scan with
+    /// --context DIR judges deadlines, cases and their records on realistic data.
     #[arg(long, value_name = "DIR")]
     pub context_out: Option<PathBuf>,
     /// Write the payload as a hole (sparse files): full-size, structurally complete recordings

@@ -10,6 +10,7 @@ pub(super) fn run(a: SampleArgs) -> i32 {
         out: a.out.clone(),
         devices: a.devices,
         hours: a.hours,
+        days: a.days,
         seed: a.seed,
         segment_seconds: a.segment_seconds,
         bitrate_kbps: a.bitrate_kbps,

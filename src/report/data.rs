@@ -116,7 +116,8 @@ fn epoch(col: &str) -> String {
 }
 
 pub fn int(r: &Row, k: &str) -> Option<i64> {
-    r.get(k).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+    r.get(k)
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
 }
 
 pub fn text<'a>(r: &'a Row, k: &str) -> &'a str {
@@ -144,7 +145,8 @@ pub fn gather(engine: &Engine, o: &Options) -> Result<Model, QueryError> {
         )?;
         m.equipment = engine.named_rows("equipment_ratio", &[])?;
         if !o.units.is_empty() {
-            m.equipment.retain(|r| o.units.iter().any(|u| u == text(r, "unit")));
+            m.equipment
+                .retain(|r| o.units.iter().any(|u| u == text(r, "unit")));
         }
     }
     if wants(Section::Summary) || wants(Section::Cases) {
@@ -224,7 +226,10 @@ pub fn gather(engine: &Engine, o: &Options) -> Result<Model, QueryError> {
             unit_filter(o, "unit")
         ))?;
         for r in &marks {
-            if let Some(d) = m.devices.iter_mut().find(|d| d.device == text(r, "device_id"))
+            if let Some(d) = m
+                .devices
+                .iter_mut()
+                .find(|d| d.device == text(r, "device_id"))
                 && let Some(t) = int(r, "t")
             {
                 let len = r.get("len").and_then(Value::as_f64).unwrap_or(0.0);
@@ -246,7 +251,10 @@ pub fn gather(engine: &Engine, o: &Options) -> Result<Model, QueryError> {
             unit_filter(o, "unit")
         ))?;
         for r in &photos {
-            if let Some(d) = m.devices.iter_mut().find(|d| d.device == text(r, "device_id"))
+            if let Some(d) = m
+                .devices
+                .iter_mut()
+                .find(|d| d.device == text(r, "device_id"))
                 && let Some(t) = int(r, "t")
             {
                 d.photos.push(t);

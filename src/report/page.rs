@@ -199,7 +199,9 @@ pub fn render(m: &Model, o: &Options, lang: Lang, warehouse: &str, generated: &s
 }
 
 fn rows_of<'a>(m: &'a Model, section: &'a str) -> impl Iterator<Item = &'a Row> + 'a {
-    m.summary.iter().filter(move |r| text(r, "section") == section)
+    m.summary
+        .iter()
+        .filter(move |r| text(r, "section") == section)
 }
 
 fn summary(h: &mut String, m: &Model, lang: Lang) {
@@ -263,7 +265,11 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
         }
     }
     if bars.is_empty() {
-        let _ = write!(h, r#"<tr><td colspan="5" class="muted">{}</td></tr>"#, l("none"));
+        let _ = write!(
+            h,
+            r#"<tr><td colspan="5" class="muted">{}</td></tr>"#,
+            l("none")
+        );
     }
     h.push_str("</table>");
     if !bars.is_empty() {
@@ -295,15 +301,39 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
             "<tr><td>{}</td><td>{}</td>{}{}{}{}</tr>",
             l(d),
             esc(text(j, "article")),
-            cell(&key(j), "current", &get(j, "current"), fmt_num(&get(j, "current"))),
-            cell(&key(late), "current", &get(late, "current"), fmt_num(&get(late, "current"))),
-            cell(&key(sh), "current", &get(sh, "current"), share(&get(sh, "current"))),
-            cell(&key(sh), "previous", &get(sh, "previous"), share(&get(sh, "previous")))
+            cell(
+                &key(j),
+                "current",
+                &get(j, "current"),
+                fmt_num(&get(j, "current"))
+            ),
+            cell(
+                &key(late),
+                "current",
+                &get(late, "current"),
+                fmt_num(&get(late, "current"))
+            ),
+            cell(
+                &key(sh),
+                "current",
+                &get(sh, "current"),
+                share(&get(sh, "current"))
+            ),
+            cell(
+                &key(sh),
+                "previous",
+                &get(sh, "previous"),
+                share(&get(sh, "previous"))
+            )
         );
     }
     h.push_str("</table>");
     // Retention and custody.
-    let _ = write!(h, "<h3>{} (第二十一、二十二条)</h3><table>{head}", l("retention"));
+    let _ = write!(
+        h,
+        "<h3>{} (第二十一、二十二条)</h3><table>{head}",
+        l("retention")
+    );
     for r in rows_of(m, "retention") {
         let (c, p) = (get(r, "current"), get(r, "previous"));
         let _ = write!(
@@ -330,12 +360,19 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
             change(
                 &c,
                 &p,
-                matches!(text(r, "measure"), "modified" | "deleted" | "moved" | "metadata_changed"),
+                matches!(
+                    text(r, "measure"),
+                    "modified" | "deleted" | "moved" | "metadata_changed"
+                ),
             )
         );
     }
     if !any {
-        let _ = write!(h, r#"<tr><td colspan="4" class="muted">{}</td></tr>"#, l("none"));
+        let _ = write!(
+            h,
+            r#"<tr><td colspan="4" class="muted">{}</td></tr>"#,
+            l("none")
+        );
     }
     h.push_str("</table>");
     // Equipment (第十五条).
@@ -550,30 +587,51 @@ fn cases(h: &mut String, m: &Model, o: &Options, lang: Lang) {
         let _ = write!(h, r#"<p class="muted">{}</p>"#, l("no_cases"));
         return;
     }
+    // One row per case (its case_review row and the records it lacks), then each case's
+    // recordings on one axis.
+    let _ = write!(
+        h,
+        r#"<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th>{}</th></tr>"#,
+        l("case"),
+        l("kind"),
+        l("enterprise"),
+        l("opened"),
+        l("closed"),
+        l("integrity_status"),
+        l("files"),
+        l("sessions"),
+        l("hours"),
+        l("findings_n"),
+        l("completeness"),
+        l("missing_items")
+    );
     for r in &m.cases {
         let id = text(r, "case_id");
-        let completeness = r
-            .get("completeness")
-            .map_or("–".to_string(), share);
+        let missing: Vec<String> = m
+            .missing_items
+            .iter()
+            .filter(|i| text(i, "case_id") == id)
+            .map(|i| {
+                format!(
+                    r#"<span title="{}">{} {}</span>"#,
+                    esc(text(i, "gloss")),
+                    esc(text(i, "clause")),
+                    esc(text(i, "name"))
+                )
+            })
+            .collect();
+        let status = text(r, "integrity");
         let _ = write!(
             h,
-            r#"<div class="case" id="c-{}"><h3>{} <span class="muted">{} · {}</span></h3><table><tr><th>{}</th><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th>{}</th><th class="n">{}</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td class="n" data-case="{}" data-col="files">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td><td class="n">{}</td></tr></table>"#,
+            r#"<tr id="c-{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="{}">{}</td><td class="n" data-case="{}" data-col="files">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td></tr>"#,
             esc(id),
             esc(id),
             l(text(r, "kind")),
             esc(text(r, "enterprise")),
-            l("opened"),
-            l("closed"),
-            l("integrity_status"),
-            l("files"),
-            l("sessions"),
-            l("hours"),
-            l("findings_n"),
-            l("findings_by_article"),
-            l("completeness"),
             esc(text(r, "opened")),
             esc(text(r, "closed")),
-            l(text(r, "integrity")),
+            if status == "complete" { "" } else { "up" },
+            l(status),
             esc(id),
             fmt_num(r.get("files").unwrap_or(&null)),
             fmt_num(r.get("sessions").unwrap_or(&null)),
@@ -581,36 +639,20 @@ fn cases(h: &mut String, m: &Model, o: &Options, lang: Lang) {
                 .and_then(Value::as_f64)
                 .map_or("–".into(), |s| format!("{:.2}", s / 3600.0)),
             fmt_num(r.get("findings").unwrap_or(&null)),
-            esc(text(r, "findings_by_kind")),
-            completeness
+            r.get("completeness").map_or("–".to_string(), share),
+            missing.join("<br>")
         );
-        let missing: Vec<&Row> = m
-            .missing_items
-            .iter()
-            .filter(|i| text(i, "case_id") == id)
-            .collect();
-        if !missing.is_empty() {
-            let _ = write!(h, "<p><b>{}:</b></p><ul>", l("missing_items"));
-            for i in missing {
-                let _ = write!(
-                    h,
-                    r#"<li>{} {} <span class="gloss">{}</span></li>"#,
-                    esc(text(i, "clause")),
-                    esc(text(i, "name")),
-                    esc(text(i, "gloss"))
-                );
-            }
-            h.push_str("</ul>");
-        }
-        if let Some(c) = m.case_timelines.iter().find(|c| c.case_id == id) {
-            let _ = write!(
-                h,
-                "<p><b>{}</b></p>{}",
-                l("recordings"),
-                svg::case_recordings(c, o.tz)
-            );
-        }
-        h.push_str("</div>");
+    }
+    h.push_str("</table>");
+    let _ = write!(h, "<h3>{}</h3>", l("recordings"));
+    for c in &m.case_timelines {
+        let _ = write!(
+            h,
+            r##"<div class="case"><a href="#c-{}">{}</a>{}</div>"##,
+            esc(&c.case_id),
+            esc(&c.case_id),
+            svg::case_recordings(c, o.tz)
+        );
     }
 }
 

@@ -26,7 +26,12 @@ pub fn find_browser(explicit: Option<&Path>) -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     let path = std::env::var_os("PATH")?;
-    for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+    for name in [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ] {
         for dir in std::env::split_paths(&path) {
             let c = dir.join(name);
             if c.is_file() {
@@ -59,7 +64,8 @@ pub fn print(browser: &Path, html: &Path, pdf: &Path, timeout: Duration) -> Resu
         message,
     };
     let html = std::fs::canonicalize(html).map_err(|e| fail(format!("{}: {e}", html.display())))?;
-    let profile = Profile::new().map_err(|e| fail(format!("cannot make a browser profile folder: {e}")))?;
+    let profile =
+        Profile::new().map_err(|e| fail(format!("cannot make a browser profile folder: {e}")))?;
     let _ = std::fs::remove_file(pdf);
     let mut child = Command::new(browser)
         .args(headless_args(&profile.0))
@@ -108,10 +114,8 @@ impl Profile {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let p = std::env::temp_dir().join(format!(
-            "recaudit-chromium-{}-{nanos}",
-            std::process::id()
-        ));
+        let p =
+            std::env::temp_dir().join(format!("recaudit-chromium-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&p)?;
         Ok(Profile(p))
     }

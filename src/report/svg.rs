@@ -15,8 +15,11 @@ const PLOT_W: f64 = 864.0;
 const ROW_H: f64 = 16.0;
 const DAY_S: f64 = 86_400.0;
 
-pub const SEVERITY_COLOURS: [(&str, &str); 3] =
-    [("high", "#c62828"), ("warn", "#e08e00"), ("info", "#757575")];
+pub const SEVERITY_COLOURS: [(&str, &str); 3] = [
+    ("high", "#c62828"),
+    ("warn", "#e08e00"),
+    ("info", "#757575"),
+];
 
 fn severity_colour(s: &str) -> &'static str {
     SEVERITY_COLOURS
@@ -28,7 +31,11 @@ fn severity_colour(s: &str) -> &'static str {
 fn weekday(d: NaiveDate, lang: Lang) -> String {
     let i = d.weekday().num_days_from_monday() as usize;
     match lang {
-        Lang::Zh => format!("{} 周{}", d.format("%m-%d"), ["一", "二", "三", "四", "五", "六", "日"][i]),
+        Lang::Zh => format!(
+            "{} 周{}",
+            d.format("%m-%d"),
+            ["一", "二", "三", "四", "五", "六", "日"][i]
+        ),
         Lang::En => format!(
             "{} {}",
             ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i],
@@ -58,7 +65,12 @@ fn hour_axis(out: &mut String, y: f64) {
 /// A recorder's days, one row per day of `days`, 24 hours across: sessions as bars, gaps and
 /// missing segments (red) and overlaps (orange) over them, other findings as marks coloured by
 /// severity, photos as ticks below. Each finding links to `#f-<finding id>`.
-pub fn device_days(d: &DeviceTimeline, days: &[NaiveDate], tz: chrono_tz::Tz, lang: Lang) -> String {
+pub fn device_days(
+    d: &DeviceTimeline,
+    days: &[NaiveDate],
+    tz: chrono_tz::Tz,
+    lang: Lang,
+) -> String {
     let top = 16.0;
     let h = top + ROW_H * days.len() as f64 + 4.0;
     let w = LABEL_W + PLOT_W + 8.0;
@@ -70,7 +82,10 @@ pub fn device_days(d: &DeviceTimeline, days: &[NaiveDate], tz: chrono_tz::Tz, la
     let x_of = |t: i64, day0: i64| LABEL_W + PLOT_W * ((t - day0) as f64 / DAY_S).clamp(0.0, 1.0);
     for (k, day) in days.iter().enumerate() {
         let y = top + ROW_H * k as f64;
-        let (d0, d1) = (day_start(*day, tz), day_start(*day + chrono::Duration::days(1), tz));
+        let (d0, d1) = (
+            day_start(*day, tz),
+            day_start(*day + chrono::Duration::days(1), tz),
+        );
         let _ = write!(
             s,
             r#"<text x="0" y="{:.1}" class="dl">{}</text><rect x="{LABEL_W}" y="{:.1}" width="{PLOT_W}" height="{:.1}" class="{}"/>"#,
@@ -78,18 +93,20 @@ pub fn device_days(d: &DeviceTimeline, days: &[NaiveDate], tz: chrono_tz::Tz, la
             weekday(*day, lang),
             y + 2.0,
             ROW_H - 4.0,
-            if day.weekday().num_days_from_monday() >= 5 { "we" } else { "wd" }
+            if day.weekday().num_days_from_monday() >= 5 {
+                "we"
+            } else {
+                "wd"
+            }
         );
-        for (a, b, id) in d.sessions.iter().filter(|(a, b, _)| *b >= d0 && *a < d1) {
-            let (x0, x1) = (x_of(*a, d0), x_of((*b).max(*a), d0));
-            let _ = write!(
-                s,
-                r#"<rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="8" class="se"><title>{}</title></rect>"#,
-                y + 4.0,
-                (x1 - x0).max(1.0),
-                esc(id)
-            );
-        }
+        // The day's sessions as one path (a month of a busy recorder is thousands of bars).
+        let bars: Vec<(f64, f64)> = d
+            .sessions
+            .iter()
+            .filter(|(a, b, _)| *b >= d0 && *a < d1)
+            .map(|(a, b, _)| (x_of(*a, d0), x_of((*b).max(*a), d0)))
+            .collect();
+        bar_path(&mut s, &bars, y + 4.0, 8.0, "se");
         for (at, len, kind, sev, id) in d.marks.iter().filter(|m| m.0 >= d0 && m.0 < d1) {
             let x0 = x_of(*at, d0);
             let title = format!("{kind} ({sev}) {id}");
@@ -135,7 +152,12 @@ pub fn case_recordings(c: &CaseTimeline, tz: chrono_tz::Tz) -> String {
     let Some(first) = c.recordings.iter().map(|r| r.1).min() else {
         return String::new();
     };
-    let last = c.recordings.iter().map(|r| r.2.max(r.1)).max().unwrap_or(first);
+    let last = c
+        .recordings
+        .iter()
+        .map(|r| r.2.max(r.1))
+        .max()
+        .unwrap_or(first);
     let span = ((last - first) as f64).max(60.0);
     let (lo, hi) = (first as f64 - span * 0.03, last as f64 + span * 0.03);
     let mut devices: Vec<&str> = c.recordings.iter().map(|r| r.0.as_str()).collect();
@@ -174,21 +196,38 @@ pub fn case_recordings(c: &CaseTimeline, tz: chrono_tz::Tz) -> String {
             y + 2.0,
             ROW_H - 4.0
         );
-        for (_, a, b, path) in c.recordings.iter().filter(|r| r.0 == *dev) {
-            let (x0, x1) = (x_of(*a as f64), x_of(*b as f64));
-            let name = path.rsplit('/').next().unwrap_or(path);
-            let _ = write!(
-                s,
-                r#"<rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="8" class="se"><title>{} {}</title></rect>"#,
-                y + 4.0,
-                (x1 - x0).max(1.5),
-                local(*a, "%H:%M:%S"),
-                esc(name)
-            );
-        }
+        let mine: Vec<&(String, i64, i64, String)> =
+            c.recordings.iter().filter(|r| r.0 == *dev).collect();
+        let bars: Vec<(f64, f64)> = mine
+            .iter()
+            .map(|r| (x_of(r.1 as f64), x_of(r.2 as f64)))
+            .collect();
+        let _ = write!(
+            s,
+            "<g><title>{dev}: {} · {} – {}</title>",
+            mine.len(),
+            mine.first().map_or(String::new(), |r| local(r.1, "%m-%d %H:%M")),
+            mine.last().map_or(String::new(), |r| local(r.2, "%m-%d %H:%M")),
+            dev = esc(dev)
+        );
+        bar_path(&mut s, &bars, y + 4.0, 8.0, "se");
+        s.push_str("</g>");
     }
     s.push_str("</svg>");
     s
+}
+
+/// Bars from `x0` to `x1` (at least a pixel wide), `h` high at `y`, as one path.
+fn bar_path(s: &mut String, bars: &[(f64, f64)], y: f64, h: f64, class: &str) {
+    if bars.is_empty() {
+        return;
+    }
+    let _ = write!(s, r#"<path class="{class}" d=""#);
+    for (x0, x1) in bars {
+        let w = (x1 - x0).max(1.0);
+        let _ = write!(s, "M{x0:.1} {y:.0}h{w:.1}v{h:.0}h-{w:.1}z");
+    }
+    s.push_str(r#""/>"#);
 }
 
 /// Bars of this period beside the previous one, one pair per row: (label, current, previous).
@@ -203,9 +242,8 @@ pub fn paired_bars(rows: &[(String, f64, f64)], lang: Lang) -> String {
     let row = 26.0;
     let h = 22.0 + row * rows.len() as f64;
     let w = label_w + plot_w + 60.0;
-    let mut s = format!(
-        r#"<svg class="bars" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">"#
-    );
+    let mut s =
+        format!(r#"<svg class="bars" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">"#);
     let _ = write!(
         s,
         r#"<rect x="{label_w}" y="4" width="10" height="8" class="cur"/><text x="{:.1}" y="12" class="ax">{}</text><rect x="{:.1}" y="4" width="10" height="8" class="prev"/><text x="{:.1}" y="12" class="ax">{}</text>"#,

@@ -18,7 +18,11 @@ impl Lang {
 
 /// One label in both languages: `(key, Chinese, English)`.
 const LABELS: &[(&str, &str, &str)] = &[
-    ("title", "执法音像记录监督报告", "Enforcement recording supervision report"),
+    (
+        "title",
+        "执法音像记录监督报告",
+        "Enforcement recording supervision report",
+    ),
     ("period", "统计期间", "Period"),
     ("previous", "上一期间", "Previous period"),
     ("units", "单位", "Units"),
@@ -39,7 +43,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("files", "文件数", "Files"),
     ("hours", "记录时长（小时）", "Hours recorded"),
     ("sessions", "记录段（会话）", "Sessions"),
-    ("findings_by_article", "问题（按条款和严重程度）", "Findings by article and severity"),
+    (
+        "findings_by_article",
+        "问题（按条款和严重程度）",
+        "Findings by article and severity",
+    ),
     ("article", "条款", "Article"),
     ("severity", "严重程度", "Severity"),
     ("high", "严重", "high"),
@@ -47,14 +55,30 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("info", "提示", "info"),
     ("deadlines", "时限执行情况", "Deadline compliance"),
     ("upload", "上传（24小时内）", "Upload within 24 h"),
-    ("classification", "分类、命名、描述（2个工作日内）", "Classified and described within 2 working days"),
-    ("archive", "结案后归档（30个工作日内）", "Archived within 30 working days of closing"),
+    (
+        "classification",
+        "分类、命名、描述（2个工作日内）",
+        "Classified and described within 2 working days",
+    ),
+    (
+        "archive",
+        "结案后归档（30个工作日内）",
+        "Archived within 30 working days of closing",
+    ),
     ("judged", "应办", "due"),
     ("late", "逾期", "late"),
     ("on_time_share", "按时率", "on time"),
     ("retention", "保存期限", "Retention"),
-    ("due_for_disposal", "已满保存期可处置", "Past their keeping time (may be disposed of)"),
-    ("deleted_early", "未满保存期被删除", "Deleted before their time"),
+    (
+        "due_for_disposal",
+        "已满保存期可处置",
+        "Past their keeping time (may be disposed of)",
+    ),
+    (
+        "deleted_early",
+        "未满保存期被删除",
+        "Deleted before their time",
+    ),
     ("custody", "保管链事件", "Custody events"),
     ("modified", "被修改", "modified"),
     ("deleted", "被删除", "deleted"),
@@ -63,7 +87,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("metadata_changed", "属性变化", "metadata changed"),
     ("new", "新增", "new"),
     ("verified", "复核一致", "verified"),
-    ("equipment", "记录仪配备（每2名执法人员1台）", "Recorders (one per two officers)"),
+    (
+        "equipment",
+        "记录仪配备（每2名执法人员1台）",
+        "Recorders (one per two officers)",
+    ),
     ("unit", "单位", "Unit"),
     ("devices_n", "记录仪", "Recorders"),
     ("officers_n", "执法人员", "Officers"),
@@ -71,7 +99,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("meets", "达标", "Meets"),
     ("yes", "是", "yes"),
     ("no", "否", "no"),
-    ("no_footage_cases", "无音像记录的案件", "Cases without footage"),
+    (
+        "no_footage_cases",
+        "无音像记录的案件",
+        "Cases without footage",
+    ),
     ("none", "无", "none"),
     ("officer", "执法人员", "Officer"),
     ("name", "姓名", "Name"),
@@ -84,7 +116,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("integrity", "完整性", "Integrity"),
     ("clean", "无严重问题", "Clean"),
     ("metadata", "元数据", "Metadata"),
-    ("evaluation", "考评（第二十六条）", "Evaluation (第二十六条)"),
+    (
+        "evaluation",
+        "考评（第二十六条）",
+        "Evaluation (第二十六条)",
+    ),
     ("trend", "与上期相比", "Against the previous period"),
     ("legend", "图例", "Legend"),
     ("legend_session", "记录段", "session"),
@@ -92,7 +128,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("legend_overlap", "重叠", "overlap"),
     ("legend_finding", "其他问题", "other finding"),
     ("legend_photo", "照片", "photo"),
-    ("no_devices", "本期间无记录仪记录。", "No recorder recorded in the period."),
+    (
+        "no_devices",
+        "本期间无记录仪记录。",
+        "No recorder recorded in the period.",
+    ),
     ("case", "案件", "Case"),
     ("kind", "类型", "Kind"),
     ("enterprise", "当事企业", "Enterprise"),
@@ -116,7 +156,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("no_findings", "本期间无问题。", "No finding in the period."),
     ("device", "记录仪", "Recorder"),
     ("day", "日期", "Day"),
-    ("more_findings", "另有问题未列出", "more findings not listed"),
+    (
+        "more_findings",
+        "另有问题未列出",
+        "more findings not listed",
+    ),
 ];
 
 /// The label `key` in `lang` (the key itself when there is none, so that a missing label is

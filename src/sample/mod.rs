@@ -32,6 +32,8 @@ pub struct SamplePlan {
     pub out: PathBuf,
     pub devices: u32,
     pub hours: f64,
+    /// Days the hours are spread over (each day's recording starts about 08:00).
+    pub days: u32,
     pub seed: u64,
     pub segment_seconds: u32,
     pub bitrate_kbps: u32,
@@ -88,9 +90,11 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
         || plan.height < 16
         || plan.hours.is_nan()
         || plan.hours <= 0.0
+        || plan.days == 0
+        || plan.days > 3660
     {
         return Err(SampleError::Invalid(
-            "devices, hours, segment length, fps must be positive; width and height at least 16"
+            "devices, hours, days (at most 3660), segment length, fps must be positive; width and height at least 16"
                 .into(),
         ));
     }
@@ -102,59 +106,74 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
     let tz = chrono_tz::Asia::Shanghai;
     let mut rng = Rng(plan.seed);
     let mut segs = Vec::new();
+    let mut days_of: Vec<DeviceDay> = Vec::new();
     let mut summary = SampleSummary::default();
     let base = NaiveDate::from_ymd_opt(2026, 3, 12)
         .and_then(|d| d.and_hms_opt(8, 0, 0))
         .ok_or_else(|| SampleError::Invalid("date".into()))?;
+    let per_day = ((plan.hours * 3600.0) as i64 / i64::from(plan.days)).max(1);
     for d in 0..plan.devices {
         let device = format!("DSJ-A8-{:07}", 1_200 + d);
-        let officer = format!("OF{}", 1_000 + d * 7 % 97);
+        let officer = officer_of(d);
         let unit = UNITS[d as usize % UNITS.len()];
-        let mut t = tz
-            .from_local_datetime(&base)
-            .earliest()
-            .map(|x| x.timestamp())
-            .unwrap_or(0)
-            + rng.range(0, 1800) as i64;
-        let mut left = (plan.hours * 3600.0) as i64;
-        while left > 0 {
-            // A session of 10 to 40 minutes (or what is left), then a pause of 15 to 90 minutes.
-            let drawn = rng.range(600, 2400) as i64;
-            let len = plan
-                .session_seconds
-                .map_or(drawn, i64::from)
-                .min(left)
-                .max(1);
-            summary.sessions += 1;
-            let mut off = 0i64;
-            let mut seq = 1u32;
-            while off < len {
-                let secs = (len - off).min(i64::from(plan.segment_seconds)) as u32;
-                let start = t + off;
-                let local = tz
-                    .timestamp_opt(start, 0)
-                    .single()
-                    .map(|x| x.naive_local())
-                    .unwrap_or(base);
-                let stamp = local.format("%Y%m%d%H%M%S").to_string();
-                let day = local.format("%Y%m%d").to_string();
-                let path = plan
-                    .out
-                    .join(unit)
-                    .join(&device)
-                    .join(day)
-                    .join(format!("{device}_{officer}_{stamp}_{seq:04}.MP4"));
-                segs.push(Segment {
-                    path,
-                    start_utc: start,
-                    seconds: secs,
-                    seed: rng.next(),
-                });
-                off += i64::from(secs);
-                seq += 1;
+        for day in 0..plan.days {
+            let mut t = tz
+                .from_local_datetime(&(base + chrono::Duration::days(i64::from(day))))
+                .earliest()
+                .map(|x| x.timestamp())
+                .unwrap_or(0)
+                + rng.range(0, 1800) as i64;
+            let mut left = per_day;
+            let first_seg = segs.len();
+            while left > 0 {
+                // A session of 10 to 40 minutes (or what is left), then a pause of 15 to 90 minutes.
+                let drawn = rng.range(600, 2400) as i64;
+                let len = plan
+                    .session_seconds
+                    .map_or(drawn, i64::from)
+                    .min(left)
+                    .max(1);
+                summary.sessions += 1;
+                let mut off = 0i64;
+                let mut seq = 1u32;
+                while off < len {
+                    let secs = (len - off).min(i64::from(plan.segment_seconds)) as u32;
+                    let start = t + off;
+                    let local = tz
+                        .timestamp_opt(start, 0)
+                        .single()
+                        .map(|x| x.naive_local())
+                        .unwrap_or(base);
+                    let stamp = local.format("%Y%m%d%H%M%S").to_string();
+                    let day = local.format("%Y%m%d").to_string();
+                    let path = plan
+                        .out
+                        .join(unit)
+                        .join(&device)
+                        .join(day)
+                        .join(format!("{device}_{officer}_{stamp}_{seq:04}.MP4"));
+                    segs.push(Segment {
+                        path,
+                        start_utc: start,
+                        seconds: secs,
+                        seed: rng.next(),
+                    });
+                    off += i64::from(secs);
+                    seq += 1;
+                }
+                left -= len;
+                t += len + rng.range(900, 5400) as i64;
             }
-            left -= len;
-            t += len + rng.range(900, 5400) as i64;
+            if segs.len() > first_seg {
+                days_of.push(DeviceDay {
+                    device: d,
+                    day,
+                    first: segs[first_seg].start_utc,
+                    last: segs
+                        .last()
+                        .map_or(0, |s| s.start_utc + i64::from(s.seconds)),
+                });
+            }
         }
     }
     // One pseudo-random block shared by all payloads (content does not matter to a hasher).
@@ -178,7 +197,7 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
         };
         let mut log = String::from("path,uploaded\n");
         let mut notes = String::from("path,category,description,described_at\n");
-        for sg in &segs {
+        for (k, sg) in segs.iter().enumerate() {
             let rel = sg
                 .path
                 .strip_prefix(&plan.out)
@@ -186,8 +205,22 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
                 .display();
             let end = sg.start_utc + i64::from(sg.seconds);
             log.push_str(&format!("{rel},{}\n", local(end + 3600)));
+            // A session's first segment shows the arrival, its last the close: the moments of
+            // an inspection (第七条(二)), in the bureau's words.
+            let first = sg.path.to_string_lossy().ends_with("_0001.MP4");
+            let last = segs
+                .get(k + 1)
+                .is_none_or(|n| n.path.to_string_lossy().ends_with("_0001.MP4"));
+            let category = match (first, last) {
+                (true, true) => {
+                    "单位标识；介绍执法目的；告知权利义务；现场检查；交换意见；签字确认"
+                }
+                (true, false) => "单位标识；介绍执法目的；告知权利义务",
+                (false, true) => "交换意见；签字确认",
+                (false, false) => "现场检查",
+            };
             notes.push_str(&format!(
-                "{rel},inspection,synthetic recording,{}\n",
+                "{rel},{category},synthetic recording,{}\n",
                 local(end + 86_400)
             ));
         }
@@ -195,7 +228,15 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
             path: dir.clone(),
             source,
         })?;
-        for (name, text) in [("ingest_log.csv", log), ("media_notes.csv", notes)] {
+        let (devices, officers, cases, case_media) = registry(plan, &days_of, &local);
+        for (name, text) in [
+            ("ingest_log.csv", log),
+            ("media_notes.csv", notes),
+            ("devices.csv", devices),
+            ("officers.csv", officers),
+            ("cases.csv", cases),
+            ("case_media.csv", case_media),
+        ] {
             let p = dir.join(name);
             fs::write(&p, text).map_err(|source| SampleError::Io { path: p, source })?;
         }
@@ -203,6 +244,94 @@ pub fn generate(plan: &SamplePlan) -> Result<SampleSummary, SampleError> {
     summary.files = sizes.len() as u64;
     summary.bytes = sizes.iter().sum();
     Ok(summary)
+}
+
+/// The officer who carries recorder `d`.
+fn officer_of(d: u32) -> String {
+    format!("OF{}", 1_000 + d * 7 % 97)
+}
+
+/// A recorder's recording day: its first start and last end (UTC seconds).
+struct DeviceDay {
+    device: u32,
+    day: u32,
+    first: i64,
+    last: i64,
+}
+
+/// The registries and cases of the context folder: every recorder and officer (with a few
+/// officers more than recorders in one unit, so that 第十五条's ratio is not met everywhere),
+/// a case on every fifth recording day of each recorder (kinds in turn; cases of the first
+/// days closed and archived, later ones open), and one case no recording is linked to.
+fn registry(
+    plan: &SamplePlan,
+    days: &[DeviceDay],
+    local: &dyn Fn(i64) -> String,
+) -> (String, String, String, String) {
+    let mut devices = String::from("device_id,unit,model,explosion_proof,commissioned\n");
+    let mut officers = String::from("officer_id,name,unit,active\n");
+    let mut seen = std::collections::HashSet::new();
+    for d in 0..plan.devices {
+        let unit = UNITS[d as usize % UNITS.len()];
+        devices.push_str(&format!(
+            "DSJ-A8-{:07},{unit},DSJ-A8,{},2025-01-01\n",
+            1_200 + d,
+            d % 2 == 0 && unit == "危化监察科"
+        ));
+        let o = officer_of(d);
+        if seen.insert(o.clone()) {
+            officers.push_str(&format!("{o},执法员{},{unit},true\n", d + 1));
+        }
+        // A partner officer in the same unit: two officers per recorder meets the ratio.
+        let partner = format!("OF{}", 5_000 + d);
+        officers.push_str(&format!("{partner},协管员{},{unit},true\n", d + 1));
+    }
+    // One unit with more officers than its recorders cover.
+    for k in 0..3 {
+        officers.push_str(&format!(
+            "OF{},新进人员{},{},true\n",
+            9_000 + k,
+            k + 1,
+            UNITS[2]
+        ));
+    }
+    let kinds = ["inspection", "penalty", "inspection", "coercion", "permit"];
+    let mut cases = String::from(
+        "case_id,kind,enterprise,credit_code,industry,opened,closed,site,hazardous_site,long_term_reason,confidential,special_circumstances,archived\n",
+    );
+    let mut media = String::from("case_id,device_id,from,to\n");
+    let base = NaiveDate::from_ymd_opt(2026, 3, 12).unwrap_or_default();
+    let mut n = 0u32;
+    for dd in days.iter().filter(|dd| (dd.day + dd.device) % 5 == 0) {
+        n += 1;
+        let id = format!("SJ-2026-{n:04}");
+        let kind = kinds[n as usize % kinds.len()];
+        let opened = base + chrono::Duration::days(i64::from(dd.day));
+        let (closed, archived) = if dd.day + 10 < plan.days {
+            (
+                (opened + chrono::Duration::days(5)).to_string(),
+                (opened + chrono::Duration::days(12)).to_string(),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        cases.push_str(&format!(
+            "{id},{kind},样例企业{n}有限公司,91330000MA{n:08},{},{opened},{closed},样例园区{n}号,{},,false,false,{archived}\n",
+            if kind == "permit" { "烟花爆竹" } else { "危险化学品" },
+            n % 7 == 0
+        ));
+        media.push_str(&format!(
+            "{id},DSJ-A8-{:07},{},{}\n",
+            1_200 + dd.device,
+            local(dd.first - 60),
+            local(dd.last + 60)
+        ));
+    }
+    n += 1;
+    cases.push_str(&format!(
+        "SJ-2026-{n:04},penalty,无记录企业有限公司,91330000MA{n:08},非煤矿山,{base},,某矿区,false,,false,false,\n"
+    ));
+    (devices, officers, cases, media)
 }
 
 fn write_segment(seg: &Segment, plan: &SamplePlan, block: &[u8]) -> Result<u64, SampleError> {
