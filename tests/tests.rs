@@ -10,6 +10,7 @@ mod layout;
 mod nightly;
 mod query;
 mod regression;
+mod report;
 mod rescan_property;
 mod scan_cli;
 mod util;

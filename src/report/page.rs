@@ -56,6 +56,8 @@ svg .se { fill: #3b6fb6; } svg .gp { fill: #c62828; } svg .ov { fill: #e08e00; o
 svg .ph { stroke: #2e7d32; stroke-width: 1.6; } svg .wd { fill: #f3f5f8; } svg .we { fill: #e3e7ed; }
 svg .ax, svg .dl { font-size: 10px; fill: #57606a; } svg .cur { fill: #3b6fb6; } svg .prev { fill: #b4c0cc; }
 .dev h3 { margin-bottom: 2px; }
+.nw { white-space: nowrap; }
+.case p.ct { margin: 8px 0 0; font-weight: 600; }
 "#;
 
 fn local(t_s: i64, tz: chrono_tz::Tz) -> String {
@@ -623,7 +625,7 @@ fn cases(h: &mut String, m: &Model, o: &Options, lang: Lang) {
         let status = text(r, "integrity");
         let _ = write!(
             h,
-            r#"<tr id="c-{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="{}">{}</td><td class="n" data-case="{}" data-col="files">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td></tr>"#,
+            r#"<tr id="c-{}"><td class="nw">{}</td><td class="nw">{}</td><td>{}</td><td class="nw">{}</td><td class="nw">{}</td><td class="{}">{}</td><td class="n" data-case="{}" data-col="files">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td></tr>"#,
             esc(id),
             esc(id),
             l(text(r, "kind")),
@@ -648,7 +650,7 @@ fn cases(h: &mut String, m: &Model, o: &Options, lang: Lang) {
     for c in &m.case_timelines {
         let _ = write!(
             h,
-            r##"<div class="case"><a href="#c-{}">{}</a>{}</div>"##,
+            r##"<div class="case"><p class="ct"><a href="#c-{}">{}</a></p>{}</div>"##,
             esc(&c.case_id),
             esc(&c.case_id),
             svg::case_recordings(c, o.tz)

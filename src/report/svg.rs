@@ -206,8 +206,10 @@ pub fn case_recordings(c: &CaseTimeline, tz: chrono_tz::Tz) -> String {
             s,
             "<g><title>{dev}: {} · {} – {}</title>",
             mine.len(),
-            mine.first().map_or(String::new(), |r| local(r.1, "%m-%d %H:%M")),
-            mine.last().map_or(String::new(), |r| local(r.2, "%m-%d %H:%M")),
+            mine.first()
+                .map_or(String::new(), |r| local(r.1, "%m-%d %H:%M")),
+            mine.last()
+                .map_or(String::new(), |r| local(r.2, "%m-%d %H:%M")),
             dev = esc(dev)
         );
         bar_path(&mut s, &bars, y + 4.0, 8.0, "se");

@@ -318,7 +318,7 @@ fn registry(
         cases.push_str(&format!(
             "{id},{kind},样例企业{n}有限公司,91330000MA{n:08},{},{opened},{closed},样例园区{n}号,{},,false,false,{archived}\n",
             if kind == "permit" { "烟花爆竹" } else { "危险化学品" },
-            n % 7 == 0
+            n.is_multiple_of(7)
         ));
         media.push_str(&format!(
             "{id},DSJ-A8-{:07},{},{}\n",
