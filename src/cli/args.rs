@@ -68,7 +68,7 @@ Each commit adds a manifest to the warehouse's hash chain and prints the new cha
 Kinds: gap, missing_segment, overlap, internal_discontinuity, inserted_footage, reencoded,
 clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, duplicate_content,
 modified, deleted, deleted_before_retention, late_upload, late_classification, late_archive,
-deadline_unknown.
+deadline_unknown, incomplete_record, history_broken, firmware_change.
 Each finding names its article (e.g. 第十二条(五)) with an English gloss.
 
 Exit codes: 0 printed (even if there are no findings); 2 invalid command line; 3 the
@@ -82,9 +82,10 @@ warehouse cannot be read.")]
   recaudit query wh -f my-analysis.sql --format json
   recaudit query --list
 
-Tables: files, streams, sessions, findings, runs, custody_events, exports (the warehouse) and
-devices, officers, cases, case_media, ingest_log, media_notes, calendar (the context folder,
-default WAREHOUSE/context; CSV or Parquet).
+Tables: files, streams, sessions, findings, runs, custody_events, exports, case_items (the
+warehouse) and devices, officers, cases, case_media, case_documents, case_events, ingest_log,
+media_notes, calendar, checklist (the context folder, default WAREHOUSE/context; CSV or
+Parquet).
 
 Exit codes: 0 printed; 2 SQL error (DataFusion's message), missing or unknown parameter,
 malformed context file (file, line and column named); 3 the warehouse cannot be read.")]
