@@ -18,11 +18,28 @@ use crate::store::tables::CaseItemRow;
 /// Pieces of evidence listed per item (all are counted).
 const EVIDENCE_LISTED: usize = 20;
 
+/// Evidence of one type for one case: how many pieces, and the first few (a case linked to a
+/// month of a recorder's footage has thousands; only [`EVIDENCE_LISTED`] are ever shown).
+#[derive(Default)]
+struct Pieces {
+    count: usize,
+    first: Vec<String>,
+}
+
+impl Pieces {
+    fn add(&mut self, e: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.first.len() < EVIDENCE_LISTED {
+            self.first.push(e());
+        }
+    }
+}
+
 /// What was found for one case: evidence by document type and by moment.
 #[derive(Default)]
 struct Found {
-    documents: HashMap<String, Vec<String>>,
-    moments: HashMap<String, Vec<String>>,
+    documents: HashMap<String, Pieces>,
+    moments: HashMap<String, Pieces>,
 }
 
 fn days(d: chrono::NaiveDate) -> i32 {
@@ -57,13 +74,13 @@ pub fn evaluate(
                 fd.moments
                     .entry(m.to_string())
                     .or_default()
-                    .push(f.path.to_string());
+                    .add(|| f.path.to_string());
             }
             if let Some(t) = o.document_type.as_deref() {
                 fd.documents
                     .entry(t.to_string())
                     .or_default()
-                    .push(f.path.to_string());
+                    .add(|| f.path.to_string());
             }
         }
     }
@@ -98,7 +115,7 @@ pub fn evaluate(
             .documents
             .entry(ty.to_string())
             .or_default()
-            .push(e);
+            .add(|| e);
     }
     let mut rows = Vec::new();
     for (c, case) in ctx.cases.iter().enumerate() {
@@ -121,10 +138,14 @@ pub fn evaluate(
                 Record::Written => &fd.documents,
                 Record::AudioVisual => &fd.moments,
             };
+            // Each piece has one document type, and a recording counts once per moment: the
+            // count over an item's evidence types is the pieces found for it.
             let mut evidence: Vec<&str> = Vec::new();
+            let mut count = 0;
             let mut seen = HashSet::new();
-            for t in &item.evidence {
-                for e in pool.get(t).map(Vec::as_slice).unwrap_or(&[]) {
+            for p in item.evidence.iter().filter_map(|t| pool.get(t)) {
+                count += p.count;
+                for e in &p.first {
                     if seen.insert(e.as_str()) {
                         evidence.push(e);
                     }
@@ -135,8 +156,8 @@ pub fn evaluate(
                 .iter()
                 .find(|c| holds(c))
                 .map(Condition::text);
-            let applies = item.required() || met.is_some() || !evidence.is_empty();
-            let status = if !evidence.is_empty() {
+            let applies = item.required() || met.is_some() || count > 0;
+            let status = if count > 0 {
                 "present"
             } else if applies {
                 "missing"
@@ -169,7 +190,7 @@ pub fn evaluate(
                 condition_met: met,
                 applies,
                 status,
-                evidence_count: evidence.len() as i64,
+                evidence_count: count as i64,
                 evidence: (!evidence.is_empty()).then(|| {
                     evidence
                         .iter()
