@@ -7,7 +7,6 @@
 //! checks it and the typed form the rules read; splitting them would put a table's three
 //! views in three files.)
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,6 +19,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::pathinfo::local_to_utc;
+use crate::pathtable::PathTable;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
@@ -460,6 +460,21 @@ pub fn load_calendar(dir: Option<&Path>) -> Result<Calendar, ContextError> {
     Ok(cal)
 }
 
+/// One context table from `dir`: its CSV checked into a batch, its Parquet file, or empty.
+fn load_one(
+    spec: &TableSpec,
+    dir: Option<&Path>,
+    tz: chrono_tz::Tz,
+) -> Result<Loaded, ContextError> {
+    let csv = dir.map(|d| d.join(format!("{}.csv", spec.name)));
+    let pq = dir.map(|d| d.join(format!("{}.parquet", spec.name)));
+    Ok(match (csv, pq) {
+        (Some(c), _) if c.is_file() => Loaded::Batch(load_csv(spec, &c, tz)?),
+        (_, Some(p)) if p.is_file() => Loaded::Parquet(p),
+        _ => Loaded::Batch(RecordBatch::new_empty(schema(spec))),
+    })
+}
+
 /// Loads every context table from `dir` (absent files give empty tables).
 pub fn load(
     dir: Option<&Path>,
@@ -467,14 +482,7 @@ pub fn load(
 ) -> Result<Vec<(&'static str, Loaded)>, ContextError> {
     let mut out = Vec::new();
     for spec in TABLES {
-        let csv = dir.map(|d| d.join(format!("{}.csv", spec.name)));
-        let pq = dir.map(|d| d.join(format!("{}.parquet", spec.name)));
-        let loaded = match (csv, pq) {
-            (Some(c), _) if c.is_file() => Loaded::Batch(load_csv(spec, &c, tz)?),
-            (_, Some(p)) if p.is_file() => Loaded::Parquet(p),
-            _ => Loaded::Batch(RecordBatch::new_empty(schema(spec))),
-        };
-        out.push((spec.name, loaded));
+        out.push((spec.name, load_one(spec, dir, tz)?));
     }
     out.push((
         "calendar",
@@ -536,9 +544,10 @@ pub struct CaseDocument {
 pub struct Typed {
     pub cases: Vec<Case>,
     pub case_media: Vec<CaseMedia>,
-    /// Upload time by path (absolute, or relative to a scanned root).
-    pub ingest: HashMap<String, i64>,
-    pub notes: HashMap<String, Note>,
+    /// Upload times by path (absolute, or relative to a scanned root); the earliest counts.
+    pub ingest: PathTable<i64>,
+    /// Classifications by path; the last row of a path counts.
+    pub notes: PathTable<Note>,
     pub calendar: Calendar,
     pub documents: Vec<CaseDocument>,
     /// (case id, event), events lower-cased: what happened in a case (`case_events`).
@@ -553,8 +562,8 @@ impl Default for Typed {
         Typed {
             cases: Vec::new(),
             case_media: Vec::new(),
-            ingest: HashMap::new(),
-            notes: HashMap::new(),
+            ingest: PathTable::default(),
+            notes: PathTable::default(),
             calendar: Calendar::built_in(),
             documents: Vec::new(),
             events: Default::default(),
@@ -565,32 +574,26 @@ impl Default for Typed {
 }
 
 impl Typed {
-    /// Makes the paths of `ingest_log` and `media_notes` absolute: a relative path is taken
-    /// below each scan root (the file can only be under one of them).
+    /// Records the scan roots: a relative path of `ingest_log`, `media_notes` or
+    /// `case_documents` names a file below whichever root holds it.
     pub fn anchor(&mut self, roots: &[String]) {
-        fn anchored<V: Clone>(m: &mut HashMap<String, V>, roots: &[String]) {
-            if m.keys().all(|k| k.starts_with('/')) {
-                return;
-            }
-            let old = std::mem::take(m);
-            for (k, v) in old {
-                if k.starts_with('/') {
-                    m.insert(k, v);
-                } else {
-                    for r in roots {
-                        m.insert(format!("{}/{k}", r.trim_end_matches('/')), v.clone());
-                    }
-                }
-            }
-        }
-        anchored(&mut self.ingest, roots);
-        anchored(&mut self.notes, roots);
         self.roots = roots
             .iter()
             .map(|r| r.trim_end_matches('/').to_string())
             .collect();
-        // A document's relative path names a file below the root that has it; which root is
-        // only known when the file is found, so the obligations try each.
+    }
+
+    /// The earliest logged upload of the file at absolute path `path`.
+    pub fn upload_of(&self, path: &str) -> Option<i64> {
+        self.ingest.find(path, &self.roots).map(|(_, t)| *t).min()
+    }
+
+    /// The classification of the file at `path` in `media_notes` (the table's last row for it).
+    pub fn note_of(&self, path: &str) -> Option<&Note> {
+        self.notes
+            .find(path, &self.roots)
+            .max_by_key(|(row, _)| *row)
+            .map(|(_, n)| n)
     }
 
     /// `path` below the scan root that holds it (the whole path when none does).
@@ -657,11 +660,23 @@ pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, Contex
     out.checklist = crate::checklist::Checklist::load(Some(dir))?;
     let mut categories = crate::catalog::Interner::default();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    for (name, loaded) in load(Some(dir), tz)? {
-        let Some(spec) = TABLES.iter().find(|t| t.name == name) else {
+    // One table at a time, each dropped before the next is read: a ten-million-line ingest log
+    // is never in memory beside a ten-million-line notes table.
+    for spec in TABLES {
+        let name = spec.name;
+        let csv = dir.join(format!("{name}.csv"));
+        if matches!(name, "ingest_log" | "media_notes") && csv.is_file() {
+            // Streamed from the file into the path tables, checked value by value as a batch
+            // would be, without building one.
+            stream_paths_csv(spec, &csv, tz, &mut out, &mut categories)?;
             continue;
-        };
+        }
+        let loaded = load_one(spec, Some(dir), tz)?;
         for b in typed_batches(spec, &loaded, dir)? {
+            if matches!(name, "ingest_log" | "media_notes") {
+                paths_from_batch(name, &b, &mut out, &mut categories);
+                continue;
+            }
             let col = |n: &str| b.column_by_name(n);
             let text = |n: &str, i: usize| {
                 col(n)
@@ -705,31 +720,6 @@ pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, Contex
                         from_us: time("from", i),
                         to_us: time("to", i),
                     }),
-                    "ingest_log" => {
-                        if let (Some(p), Some(t)) = (text("path", i), time("uploaded", i)) {
-                            // The earliest upload of a path counts.
-                            let e = out.ingest.entry(p).or_insert(t);
-                            *e = (*e).min(t);
-                        }
-                    }
-                    "media_notes" => {
-                        if let Some(p) = text("path", i) {
-                            let category = text("category", i).map(|c| {
-                                let mut c = crate::catalog::Sym::from(c);
-                                categories.sym(&mut c);
-                                c
-                            });
-                            out.notes.insert(
-                                p,
-                                Note {
-                                    described_at_us: time("described_at", i),
-                                    has_text: category.is_some()
-                                        || text("description", i).is_some(),
-                                    category,
-                                },
-                            );
-                        }
-                    }
                     "case_documents" => out.documents.push(CaseDocument {
                         case_id: text("case_id", i).unwrap_or_default(),
                         document_type: text("document_type", i).unwrap_or_default(),
@@ -748,5 +738,160 @@ pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, Contex
             }
         }
     }
+    out.ingest.finish();
+    out.notes.finish();
     Ok(out)
+}
+
+/// An `ingest_log` or `media_notes` CSV file read row by row (one reused record) into the path
+/// tables, with the checks [`read_csv`] makes: a required path, times that parse.
+fn stream_paths_csv(
+    spec: &TableSpec,
+    path: &Path,
+    tz: chrono_tz::Tz,
+    out: &mut Typed,
+    categories: &mut crate::catalog::Interner,
+) -> Result<(), ContextError> {
+    let ferr = |message: String| ContextError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| ferr(e.to_string()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .buffer_capacity(1 << 20)
+        .from_reader(file);
+    let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?.clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+    };
+    let Some(path_col) = col("path") else {
+        return Err(ferr(format!(
+            "missing required column 'path' (header has: {})",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )));
+    };
+    let notes = spec.name == "media_notes";
+    let time_name = if notes { "described_at" } else { "uploaded" };
+    let (time_col, cat_col, desc_col) = (col(time_name), col("category"), col("description"));
+    let mut rec = csv::StringRecord::new();
+    let mut last: Option<crate::catalog::Sym> = None;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(ferr(e.to_string())),
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let value = |c: Option<usize>| c.and_then(|c| rec.get(c)).filter(|v| !v.is_empty());
+        let verr = |column: &str, message: String| ContextError::Value {
+            path: path.to_path_buf(),
+            line,
+            column: column.to_string(),
+            message,
+        };
+        let Some(p) = value(Some(path_col)) else {
+            return Err(verr("path", "a value is required".into()));
+        };
+        let t = match value(time_col) {
+            Some(v) => Some(parse_time(v, tz).ok_or_else(|| {
+                verr(
+                    time_name,
+                    format!("'{v}' is not a time (YYYY-MM-DD hh:mm:ss local, or RFC 3339)"),
+                )
+            })?),
+            None => None,
+        };
+        if !notes {
+            if let Some(t) = t {
+                out.ingest.push(p, t);
+            }
+            continue;
+        }
+        let cat = value(cat_col).map(|c| match &last {
+            Some(l) if &**l == c => l.clone(),
+            _ => {
+                let mut sym = crate::catalog::Sym::from(c);
+                categories.sym(&mut sym);
+                last = Some(sym.clone());
+                sym
+            }
+        });
+        let has_text = cat.is_some() || value(desc_col).is_some();
+        out.notes.push(
+            p,
+            Note {
+                described_at_us: t,
+                has_text,
+                category: cat,
+            },
+        );
+    }
+    Ok(())
+}
+
+/// The rows of an `ingest_log` or `media_notes` batch into the path tables, column by column
+/// (no string is copied but into the table's arena).
+fn paths_from_batch(
+    name: &str,
+    b: &RecordBatch,
+    out: &mut Typed,
+    categories: &mut crate::catalog::Interner,
+) {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::TimestampMicrosecondType;
+    let strings = |n: &str| b.column_by_name(n).and_then(|c| c.as_string_opt::<i32>());
+    let times = |n: &str| {
+        b.column_by_name(n)
+            .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+    };
+    let Some(paths) = strings("path") else { return };
+    fn text(a: Option<&arrow_array::StringArray>, i: usize) -> Option<&str> {
+        a.filter(|a| a.is_valid(i) && !a.value(i).is_empty())
+            .map(|a| a.value(i))
+    }
+    fn time(a: Option<&arrow_array::TimestampMicrosecondArray>, i: usize) -> Option<i64> {
+        a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
+    }
+    if name == "ingest_log" {
+        let uploaded = times("uploaded");
+        for i in 0..b.num_rows() {
+            if let (Some(p), Some(t)) = (text(Some(paths), i), time(uploaded, i)) {
+                out.ingest.push(p, t);
+            }
+        }
+        return;
+    }
+    let (category, description, described) = (
+        strings("category"),
+        strings("description"),
+        times("described_at"),
+    );
+    // The last category seen, so that a run of equal categories is interned once.
+    let mut last: Option<crate::catalog::Sym> = None;
+    for i in 0..b.num_rows() {
+        let Some(p) = text(Some(paths), i) else {
+            continue;
+        };
+        let cat = text(category, i).map(|c| match &last {
+            Some(l) if &**l == c => l.clone(),
+            _ => {
+                let mut sym = crate::catalog::Sym::from(c);
+                categories.sym(&mut sym);
+                last = Some(sym.clone());
+                sym
+            }
+        });
+        out.notes.push(
+            p,
+            Note {
+                described_at_us: time(described, i),
+                has_text: cat.is_some() || text(description, i).is_some(),
+                category: cat,
+            },
+        );
+    }
 }

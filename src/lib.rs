@@ -17,6 +17,7 @@ pub mod export;
 pub mod media;
 pub mod obligations;
 pub mod pathinfo;
+pub mod pathtable;
 pub mod query;
 pub mod read;
 pub mod report;

@@ -231,7 +231,7 @@ pub fn compute(
             }
             // Upload time.
             // Relative paths of the ingest log were anchored at the scan roots on loading.
-            let logged = ctx.ingest.get(&*f.path).copied();
+            let logged = ctx.upload_of(&f.path);
             let birth = f.birth_time_us.filter(|_| birth_time_is_upload);
             (o.upload_us, o.upload_source) = match (logged, birth) {
                 (Some(t), _) => (Some(t), Some("ingest_log")),
@@ -243,7 +243,7 @@ pub fn compute(
             let sidecar = sidecars
                 .get(&*f.path)
                 .or_else(|| stem.and_then(|s| sidecars.get(s)));
-            let note = ctx.notes.get(&*f.path);
+            let note = ctx.note_of(&f.path);
             if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
                 o.description_source = Some("sidecar");
                 o.described_at_us = s.sidecar_described_at_us.or(s.mtime_us);

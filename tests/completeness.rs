@@ -331,3 +331,49 @@ fn a_document_is_followed_like_footage() {
                 && get(f, "path").is_some_and(|p| p.ends_with("现场检查记录.pdf")))
     );
 }
+
+#[test]
+fn a_bad_ingest_or_notes_row_stops_the_scan_naming_file_line_and_column() {
+    let t = tmp();
+    let ctx = t.path().join("ctx");
+    copy_tree(&sample_context(), &ctx);
+    let wh = t.path().join("wh");
+    let run = || {
+        cmd()
+            .arg("scan")
+            .arg(sample_data())
+            .args(["-w", &wh.to_string_lossy(), "-q", "--context"])
+            .arg(&ctx)
+            .output()
+            .expect("scan")
+    };
+    fs::write(
+        ctx.join("ingest_log.csv"),
+        "path,uploaded\na.MP4,2026-03-12 10:00:00\nb.MP4,yesterday\n",
+    )
+    .expect("write");
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("ingest_log.csv")
+            && err.contains("line 3")
+            && err.contains("'uploaded'")
+            && err.contains("yesterday"),
+        "{err}"
+    );
+    fs::write(ctx.join("ingest_log.csv"), "path,uploaded\n").expect("write");
+    fs::write(
+        ctx.join("media_notes.csv"),
+        "path,category,description,described_at\n,现场检查,x,2026-03-13 10:00:00\n",
+    )
+    .expect("write");
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("media_notes.csv") && err.contains("line 2") && err.contains("'path'"),
+        "{err}"
+    );
+    assert!(!wh.join("current").exists(), "nothing committed");
+}
