@@ -144,10 +144,10 @@ pub fn events<E>(
         e.mtime_us = s.mtime_us;
         e.device_id = s.device_id.map(str::to_string);
         if let Some(p) = prev {
-            e.previous_blake3 = p.blake3.clone();
+            e.previous_blake3 = p.blake3.as_deref().map(str::to_string);
             e.previous_size_bytes = Some(p.size_bytes);
             e.previous_mtime_us = p.mtime_us;
-            e.retention_class = p.retention_class.clone();
+            e.retention_class = p.retention_class.as_deref().map(str::to_string);
             e.keep_until_us = p.keep_until_us;
         }
         let news = match (s.reason, prev) {
@@ -167,12 +167,12 @@ pub fn events<E>(
             continue;
         }
         let mut e = ev("deleted", path);
-        e.previous_blake3 = p.blake3.clone();
-        e.blake3 = p.blake3.clone();
+        e.previous_blake3 = p.blake3.as_deref().map(str::to_string);
+        e.blake3 = p.blake3.as_deref().map(str::to_string);
         e.previous_size_bytes = Some(p.size_bytes);
         e.previous_mtime_us = p.mtime_us;
-        e.device_id = p.device_id.clone();
-        e.retention_class = p.retention_class.clone();
+        e.device_id = p.device_id.as_deref().map(str::to_string);
+        e.retention_class = p.retention_class.as_deref().map(str::to_string);
         e.keep_until_us = p.keep_until_us;
         e.details = "catalogued by an earlier run, not found in this one".into();
         emit(e)?;
@@ -196,7 +196,9 @@ impl<'p> Missing<'p> {
         let mut files: Vec<(&String, &PriorFile)> = prior
             .files
             .iter()
-            .filter(|(path, p)| roots.contains(&p.root) && !walked.contains(path.as_str()))
+            .filter(|(path, p)| {
+                roots.iter().any(|r| **r == *p.root) && !walked.contains(path.as_str())
+            })
             .collect();
         files.sort_by(|a, b| a.0.cmp(b.0));
         let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -232,10 +234,10 @@ impl<'p> Missing<'p> {
             self.moved_away[k] = true;
             e.event = "moved".into();
             e.previous_path = Some(old.clone());
-            e.previous_blake3 = p.blake3.clone();
+            e.previous_blake3 = p.blake3.as_deref().map(str::to_string);
             e.previous_size_bytes = Some(p.size_bytes);
             e.previous_mtime_us = p.mtime_us;
-            e.retention_class = p.retention_class.clone();
+            e.retention_class = p.retention_class.as_deref().map(str::to_string);
             e.keep_until_us = p.keep_until_us;
             e.details = format!("same bytes as {old}, which is no longer there");
         } else if let Some(g) = prior.gone.get(s.path) {

@@ -16,17 +16,18 @@ use crate::store::tables::CustodyEvent;
 /// One file of the previous catalogue.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PriorFile {
-    pub root: String,
+    /// Text shared by many files (roots, device ids, classes) is kept once (interned).
+    pub root: crate::catalog::Sym,
     pub size_bytes: i64,
     pub mtime_us: Option<i64>,
     pub fs_dev: Option<i64>,
     pub fs_inode: Option<i64>,
-    pub blake3: Option<String>,
+    pub blake3: Option<Box<str>>,
     pub first_seen_us: Option<i64>,
     pub last_seen_us: Option<i64>,
     pub last_verified_us: Option<i64>,
-    pub device_id: Option<String>,
-    pub retention_class: Option<String>,
+    pub device_id: Option<crate::catalog::Sym>,
+    pub retention_class: Option<crate::catalog::Sym>,
     pub keep_until_us: Option<i64>,
 }
 
@@ -214,6 +215,7 @@ impl Prior {
 
     /// Each catalogued file's identity, hash and custody dates, by path.
     fn load_files(&mut self) -> Result<(), StoreError> {
+        let mut shared = crate::catalog::Interner::default();
         for part in &self.files_parts {
             for b in parquet_reader(part, 8192, Some(FILE_COLUMNS))? {
                 let b = b.map_err(|source| StoreError::Arrow {
@@ -246,20 +248,25 @@ impl Prior {
                     let Some(path) = path.get(i) else {
                         continue;
                     };
+                    let mut root = crate::catalog::Sym::from(root.get(i).unwrap_or_default());
+                    shared.sym(&mut root);
+                    let (mut device_id, mut retention_class) = (device.sym(i), class.sym(i));
+                    shared.opt(&mut device_id);
+                    shared.opt(&mut retention_class);
                     self.files.insert(
                         path.to_string(),
                         PriorFile {
-                            root: root.get(i).unwrap_or_default().to_string(),
+                            root,
                             size_bytes: size.get(i).unwrap_or(-1),
                             mtime_us: mtime.get(i),
                             fs_dev: dev.get(i),
                             fs_inode: ino.get(i),
-                            blake3: blake3.get(i).map(str::to_string),
+                            blake3: blake3.boxed(i),
                             first_seen_us: first.get(i),
                             last_seen_us: last.get(i),
                             last_verified_us: verified.get(i),
-                            device_id: device.get(i).map(str::to_string),
-                            retention_class: class.get(i).map(str::to_string),
+                            device_id,
+                            retention_class,
                             keep_until_us: keep.get(i),
                         },
                     );
