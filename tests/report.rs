@@ -40,20 +40,24 @@ fn context() -> PathBuf {
     project().join("sample-data").join("context")
 }
 
-/// Writes the report with `extra` flags; returns its path and text.
-fn report(name: &str, extra: &[&str]) -> (PathBuf, String) {
+/// `recaudit report` of the period on the scanned warehouse, writing `name` in its folder.
+fn report_cmd(name: &str) -> (Command, PathBuf) {
     let (t, wh) = warehouse();
     let out = t.path().join(name);
-    let o = cmd()
-        .arg("report")
+    let mut c = cmd();
+    c.arg("report")
         .arg(wh)
         .args(["--from", FROM, "--to", TO, "--context"])
         .arg(context())
         .arg("--out")
-        .arg(&out)
-        .args(extra)
-        .output()
-        .expect("report");
+        .arg(&out);
+    (c, out)
+}
+
+/// Writes the report with `extra` flags; returns its path and text.
+fn report(name: &str, extra: &[&str]) -> (PathBuf, String) {
+    let (mut c, out) = report_cmd(name);
+    let o = c.args(extra).output().expect("report");
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -306,14 +310,8 @@ fn the_pdf_prints_every_section() {
 #[test]
 fn a_missing_browser_is_named_and_the_html_still_written() {
     let (t, wh) = warehouse();
-    let out = t.path().join("nobrowser.html");
-    let o = cmd()
-        .arg("report")
-        .arg(wh)
-        .args(["--from", FROM, "--to", TO, "--context"])
-        .arg(context())
-        .arg("--out")
-        .arg(&out)
+    let (mut c, out) = report_cmd("nobrowser.html");
+    let o = c
         .args(["--pdf", "/nonexistent/x.pdf"])
         .env("PATH", "/nonexistent")
         .env_remove("RECAUDIT_CHROMIUM")

@@ -109,6 +109,27 @@ fn key(r: &Row) -> String {
 }
 
 /// The change against the previous period; coloured (red up, green down) where more is worse.
+/// A `period_summary` row's value for `period`, shown by `shown`, as a keyed cell.
+fn value_cell(r: &Row, period: &str, shown: fn(&Value) -> String) -> String {
+    let v = r.get(period).cloned().unwrap_or(Value::Null);
+    cell(&key(r), period, &v, shown(&v))
+}
+
+/// The current and previous values of a `period_summary` row and the change between them.
+fn measure_cells(r: &Row, more_is_worse: bool) -> String {
+    let null = Value::Null;
+    let (c, p) = (
+        r.get("current").unwrap_or(&null),
+        r.get("previous").unwrap_or(&null),
+    );
+    format!(
+        "{}{}{}",
+        value_cell(r, "current", fmt_num),
+        value_cell(r, "previous", fmt_num),
+        change(c, p, more_is_worse)
+    )
+}
+
 fn change(cur: &Value, prev: &Value, more_is_worse: bool) -> String {
     match (cur.as_f64(), prev.as_f64()) {
         (Some(c), Some(p)) if (c - p).abs() > 1e-9 => {
@@ -220,14 +241,11 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
     // Footage.
     let _ = write!(h, "<h3>{}</h3><table>{head}", l("footage"));
     for r in rows_of(m, "footage") {
-        let (c, p) = (get(r, "current"), get(r, "previous"));
         let _ = write!(
             h,
-            "<tr><td>{}</td>{}{}{}</tr>",
+            "<tr><td>{}</td>{}</tr>",
             l(text(r, "measure")),
-            cell(&key(r), "current", &c, fmt_num(&c)),
-            cell(&key(r), "previous", &p, fmt_num(&p)),
-            change(&c, &p, false)
+            measure_cells(r, false)
         );
     }
     h.push_str("</table>");
@@ -248,13 +266,11 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
         let sev = text(r, "measure");
         let _ = write!(
             h,
-            r#"<tr><td>{}</td><td class="sev-{}">{}</td>{}{}{}</tr>"#,
+            r#"<tr><td>{}</td><td class="sev-{}">{}</td>{}</tr>"#,
             article(text(r, "article"), text(r, "article_gloss")),
             esc(sev),
             l(sev),
-            cell(&key(r), "current", &c, fmt_num(&c)),
-            cell(&key(r), "previous", &p, fmt_num(&p)),
-            change(&c, &p, true)
+            measure_cells(r, true)
         );
         let a = text(r, "article").to_string();
         let (cv, pv) = (c.as_f64().unwrap_or(0.0), p.as_f64().unwrap_or(0.0));
@@ -303,30 +319,10 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
             "<tr><td>{}</td><td>{}</td>{}{}{}{}</tr>",
             l(d),
             esc(text(j, "article")),
-            cell(
-                &key(j),
-                "current",
-                &get(j, "current"),
-                fmt_num(&get(j, "current"))
-            ),
-            cell(
-                &key(late),
-                "current",
-                &get(late, "current"),
-                fmt_num(&get(late, "current"))
-            ),
-            cell(
-                &key(sh),
-                "current",
-                &get(sh, "current"),
-                share(&get(sh, "current"))
-            ),
-            cell(
-                &key(sh),
-                "previous",
-                &get(sh, "previous"),
-                share(&get(sh, "previous"))
-            )
+            value_cell(j, "current", fmt_num),
+            value_cell(late, "current", fmt_num),
+            value_cell(sh, "current", share),
+            value_cell(sh, "previous", share)
         );
     }
     h.push_str("</table>");
@@ -337,14 +333,11 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
         l("retention")
     );
     for r in rows_of(m, "retention") {
-        let (c, p) = (get(r, "current"), get(r, "previous"));
         let _ = write!(
             h,
-            "<tr><td>{}</td>{}{}{}</tr>",
+            "<tr><td>{}</td>{}</tr>",
             l(text(r, "measure")),
-            cell(&key(r), "current", &c, fmt_num(&c)),
-            cell(&key(r), "previous", &p, fmt_num(&p)),
-            change(&c, &p, text(r, "measure") == "deleted_early")
+            measure_cells(r, text(r, "measure") == "deleted_early")
         );
     }
     h.push_str("</table>");
@@ -352,21 +345,15 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
     let mut any = false;
     for r in rows_of(m, "custody") {
         any = true;
-        let (c, p) = (get(r, "current"), get(r, "previous"));
+        let worse = matches!(
+            text(r, "measure"),
+            "modified" | "deleted" | "moved" | "metadata_changed"
+        );
         let _ = write!(
             h,
-            "<tr><td>{}</td>{}{}{}</tr>",
+            "<tr><td>{}</td>{}</tr>",
             l(text(r, "measure")),
-            cell(&key(r), "current", &c, fmt_num(&c)),
-            cell(&key(r), "previous", &p, fmt_num(&p)),
-            change(
-                &c,
-                &p,
-                matches!(
-                    text(r, "measure"),
-                    "modified" | "deleted" | "moved" | "metadata_changed"
-                ),
-            )
+            measure_cells(r, worse)
         );
     }
     if !any {
