@@ -4,8 +4,8 @@
 //! files, into Arrow batches for the query layer. A table whose file is absent is empty.
 //!
 //! (Over 600 lines because each table's column specification sits beside the loader that
-//! checks it and the typed form the rules read; splitting them would put a table's three
-//! views in three files.)
+//! checks it and the typed form the rules read, including the streamed loaders of the two
+//! path-keyed tables; splitting them would put a table's three views in three files.)
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

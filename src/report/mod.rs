@@ -8,5 +8,6 @@ pub mod data;
 pub mod findings;
 pub mod page;
 pub mod pdf;
+pub mod sections;
 pub mod svg;
 pub mod text;

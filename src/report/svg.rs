@@ -7,8 +7,7 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate, TimeZone};
 
 use super::data::{CaseTimeline, DeviceTimeline};
-use super::page::esc;
-use super::text::{Lang, t};
+use super::text::{Lang, esc, t};
 
 const LABEL_W: f64 = 86.0;
 const PLOT_W: f64 = 864.0;
