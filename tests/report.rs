@@ -235,16 +235,41 @@ fn chromium() -> Option<PathBuf> {
     found
 }
 
+/// The DOM Chromium renders from `html`, within two minutes (a hung browser fails the test
+/// rather than stalling the suite).
 fn dump_dom(browser: &Path, html: &Path) -> String {
+    use std::io::Read;
     let profile = tmp();
-    let o = Command::new(browser)
-        .args(recaudit::report::pdf::headless_args(profile.path()))
+    let dom_file = profile.path().join("dom.html");
+    let mut child = Command::new(browser)
+        .args(recaudit::report::pdf::headless_args(
+            &profile.path().join("profile"),
+        ))
         .arg("--dump-dom")
         .arg(format!("file://{}", html.display()))
-        .output()
+        .stdout(std::fs::File::create(&dom_file).expect("dom file"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .expect("chromium");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout).expect("utf-8")
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not render {} within 120 s", html.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "chromium: {status}");
+    let mut dom = String::new();
+    std::fs::File::open(&dom_file)
+        .expect("dom")
+        .read_to_string(&mut dom)
+        .expect("utf-8");
+    dom
 }
 
 #[test]
