@@ -166,7 +166,6 @@ pub fn compute(
     }
     let folders = CaseFolders::new(ctx);
     let known_types = ctx.checklist.document_types();
-    let mut doc_types = crate::catalog::Interner::default();
     // Files a `case_documents` row names (a relative path may be below any root).
     let mut named: HashMap<String, Vec<usize>> = HashMap::new();
     for d in &ctx.documents {
@@ -182,110 +181,120 @@ pub fn compute(
             named.entry(k).or_default().push(c);
         }
     }
-    let mut last_dir: (String, Vec<usize>) = (String::from("\0"), Vec::new());
+    // In slices on the worker pool; each slice keeps its own folder cache.
+    use rayon::prelude::*;
     facts
-        .iter()
-        .map(|f| {
-            let mut o = Obligation::default();
-            // A file below a folder that names a case (`案卷 AJ-2026-031/送达回执.pdf`), or
-            // named by a `case_documents` row, belongs to that case. Files come in path order,
-            // so a folder is looked at once.
-            let rel = ctx.relative(&f.path);
-            let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
-            if dir != last_dir.0 {
-                last_dir = (dir.to_string(), folders.cases_in(dir, &case_index));
-            }
-            o.cases.extend(last_dir.1.iter().copied());
-            if let Some(cs) = named.get(&*f.path) {
-                o.cases.extend(cs.iter().copied());
-            }
-            if !f.is_recording() && !is_sidecar(f) {
-                let stem = rel.rsplit_once('.').map_or(rel, |(s, _)| s);
-                o.document_type = ctx.checklist.document_type(stem, &known_types).map(|t| {
-                    let mut t = crate::catalog::Sym::from(t);
-                    doc_types.sym(&mut t);
-                    t
-                });
-            }
-            // Cases: any file of the device (a damaged recording too) that started inside a
-            // case_media window (bounds inclusive; an open bound is unlimited). The analyses
-            // join cases through this (`files.case_ids`).
-            if let (Some(dev), Some(start)) = (f.device_id.as_deref(), f.start_us()) {
-                for &k in by_device.get(dev).map(Vec::as_slice).unwrap_or(&[]) {
-                    let m = &ctx.case_media[k];
-                    let after_from = m.from_us.is_none_or(|from| start >= from);
-                    let before_to = m.to_us.is_none_or(|to| start <= to);
-                    if after_from
-                        && before_to
-                        && let Some(&c) = case_index.get(m.case_id.as_str())
-                        && !o.cases.contains(&c)
-                    {
-                        o.cases.push(c);
-                    }
-                }
-            }
-            o.cases.sort_unstable();
-            o.cases.dedup();
-            if !is_footage(f) {
-                return o;
-            }
-            // Upload time.
-            // Relative paths of the ingest log were anchored at the scan roots on loading.
-            let logged = ctx.upload_of(&f.path);
-            let birth = f.birth_time_us.filter(|_| birth_time_is_upload);
-            (o.upload_us, o.upload_source) = match (logged, birth) {
-                (Some(t), _) => (Some(t), Some("ingest_log")),
-                (None, Some(t)) => (Some(t), Some("birth_time")),
-                (None, None) => (None, Some("unknown")),
-            };
-            // Classification and description.
-            let stem = f.path.rsplit_once('.').map(|(s, _)| s);
-            let sidecar = sidecars
-                .get(&*f.path)
-                .or_else(|| stem.and_then(|s| sidecars.get(s)));
-            let note = ctx.note_of(&f.path);
-            if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
-                o.description_source = Some("sidecar");
-                o.described_at_us = s.sidecar_described_at_us.or(s.mtime_us);
-            } else if let Some(n) = note.filter(|n| n.has_text) {
-                o.description_source = Some("media_notes");
-                o.described_at_us = n.described_at_us;
-                o.described_undated = n.described_at_us.is_none();
-            }
-            o.category = sidecar
-                .and_then(|s| s.sidecar_category.clone())
-                .or_else(|| note.and_then(|n| n.category.clone()));
-            // Retention: long-term through any case, else at least two years from the
-            // recording (or from first sight, when the recording time is unknown), extended
-            // to two years after the closure of every case it belongs to.
-            let long = o
-                .cases
+        .par_chunks(8192)
+        .flat_map_iter(|slice| {
+            let mut last_dir: (String, Vec<usize>) = (String::from("\0"), Vec::new());
+            let mut doc_types = crate::catalog::Interner::default();
+            let out: Vec<Obligation> = slice
                 .iter()
-                .any(|&c| long_term_reason(&ctx.cases[c]).is_some());
-            if long {
-                o.retention_class = Some("long_term");
-            } else {
-                o.retention_class = Some("standard");
-                let base = f.end_us().or(f.mtime_us).and_then(|t| local_date(t, tz));
-                let mut until = base.map(|d| add_years(d, STANDARD_YEARS));
-                let mut open_case = false;
-                for &c in &o.cases {
-                    match ctx.cases[c].closed {
-                        Some(closed) => {
-                            let d = add_years(closed, STANDARD_YEARS);
-                            until = Some(until.map_or(d, |u| u.max(d)));
-                        }
-                        None => open_case = true,
+                .map(|f| {
+                    let mut o = Obligation::default();
+                    // A file below a folder that names a case (`案卷 AJ-2026-031/送达回执.pdf`), or
+                    // named by a `case_documents` row, belongs to that case. Files come in path order,
+                    // so a folder is looked at once.
+                    let rel = ctx.relative(&f.path);
+                    let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+                    if dir != last_dir.0 {
+                        last_dir = (dir.to_string(), folders.cases_in(dir, &case_index));
                     }
-                }
-                // A case still open keeps its footage until it closes: no due date yet.
-                o.keep_until_us = if open_case {
-                    None
-                } else {
-                    until.and_then(|d| end_of_day_us(d, tz))
-                };
-            }
-            o
+                    o.cases.extend(last_dir.1.iter().copied());
+                    if let Some(cs) = named.get(&*f.path) {
+                        o.cases.extend(cs.iter().copied());
+                    }
+                    if !f.is_recording() && !is_sidecar(f) {
+                        let stem = rel.rsplit_once('.').map_or(rel, |(s, _)| s);
+                        o.document_type =
+                            ctx.checklist.document_type(stem, &known_types).map(|t| {
+                                let mut t = crate::catalog::Sym::from(t);
+                                doc_types.sym(&mut t);
+                                t
+                            });
+                    }
+                    // Cases: any file of the device (a damaged recording too) that started inside a
+                    // case_media window (bounds inclusive; an open bound is unlimited). The analyses
+                    // join cases through this (`files.case_ids`).
+                    if let (Some(dev), Some(start)) = (f.device_id.as_deref(), f.start_us()) {
+                        for &k in by_device.get(dev).map(Vec::as_slice).unwrap_or(&[]) {
+                            let m = &ctx.case_media[k];
+                            let after_from = m.from_us.is_none_or(|from| start >= from);
+                            let before_to = m.to_us.is_none_or(|to| start <= to);
+                            if after_from
+                                && before_to
+                                && let Some(&c) = case_index.get(m.case_id.as_str())
+                                && !o.cases.contains(&c)
+                            {
+                                o.cases.push(c);
+                            }
+                        }
+                    }
+                    o.cases.sort_unstable();
+                    o.cases.dedup();
+                    if !is_footage(f) {
+                        return o;
+                    }
+                    // Upload time.
+                    // Relative paths of the ingest log were anchored at the scan roots on loading.
+                    let logged = ctx.upload_of(&f.path);
+                    let birth = f.birth_time_us.filter(|_| birth_time_is_upload);
+                    (o.upload_us, o.upload_source) = match (logged, birth) {
+                        (Some(t), _) => (Some(t), Some("ingest_log")),
+                        (None, Some(t)) => (Some(t), Some("birth_time")),
+                        (None, None) => (None, Some("unknown")),
+                    };
+                    // Classification and description.
+                    let stem = f.path.rsplit_once('.').map(|(s, _)| s);
+                    let sidecar = sidecars
+                        .get(&*f.path)
+                        .or_else(|| stem.and_then(|s| sidecars.get(s)));
+                    let note = ctx.note_of(&f.path);
+                    if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
+                        o.description_source = Some("sidecar");
+                        o.described_at_us = s.sidecar_described_at_us.or(s.mtime_us);
+                    } else if let Some(n) = note.filter(|n| n.has_text) {
+                        o.description_source = Some("media_notes");
+                        o.described_at_us = n.described_at_us;
+                        o.described_undated = n.described_at_us.is_none();
+                    }
+                    o.category = sidecar
+                        .and_then(|s| s.sidecar_category.clone())
+                        .or_else(|| note.and_then(|n| n.category.clone()));
+                    // Retention: long-term through any case, else at least two years from the
+                    // recording (or from first sight, when the recording time is unknown), extended
+                    // to two years after the closure of every case it belongs to.
+                    let long = o
+                        .cases
+                        .iter()
+                        .any(|&c| long_term_reason(&ctx.cases[c]).is_some());
+                    if long {
+                        o.retention_class = Some("long_term");
+                    } else {
+                        o.retention_class = Some("standard");
+                        let base = f.end_us().or(f.mtime_us).and_then(|t| local_date(t, tz));
+                        let mut until = base.map(|d| add_years(d, STANDARD_YEARS));
+                        let mut open_case = false;
+                        for &c in &o.cases {
+                            match ctx.cases[c].closed {
+                                Some(closed) => {
+                                    let d = add_years(closed, STANDARD_YEARS);
+                                    until = Some(until.map_or(d, |u| u.max(d)));
+                                }
+                                None => open_case = true,
+                            }
+                        }
+                        // A case still open keeps its footage until it closes: no due date yet.
+                        o.keep_until_us = if open_case {
+                            None
+                        } else {
+                            until.and_then(|d| end_of_day_us(d, tz))
+                        };
+                    }
+                    o
+                })
+                .collect();
+            out
         })
         .collect()
 }

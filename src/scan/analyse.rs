@@ -40,8 +40,9 @@ pub(super) fn analyse(
     let rules = &run.plan.config.rules;
     let facts = read.facts;
     let sess = sessions::build(&facts, rules.session_pause_s);
-    let obligations =
-        obligations::compute(&facts, &run.context, run.tz, rules.birth_time_is_upload);
+    let obligations = run
+        .pool
+        .install(|| obligations::compute(&facts, &run.context, run.tz, rules.birth_time_is_upload));
     let mut derived = analyse::derived(&sess, &obligations, &run.context);
     custody_dates(
         run,
