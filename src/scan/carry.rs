@@ -55,21 +55,35 @@ pub(super) fn carry<'p>(
         rows: 0,
     };
     let first = read.facts.len();
-    carried.batches_of(
-        &prior.files_parts,
-        "files",
-        None,
-        Some(prior::FACT_COLUMNS),
-        |b| {
-            let first = read.facts.len();
-            for mut f in prior::facts_from_batch(&b, first) {
+    // The previous rows are decoded on one thread while the facts of the batch before are
+    // made on this one (a few batches in flight at most).
+    let (tx, rx) = std::sync::mpsc::sync_channel::<arrow_array::RecordBatch>(4);
+    let decoded = std::thread::scope(|scope| {
+        let carried = &carried;
+        let decoder = scope.spawn(move || {
+            carried.batches_of(
+                &prior.files_parts,
+                "files",
+                None,
+                Some(prior::FACT_COLUMNS),
+                |b| {
+                    // A closed channel means the receiving side stopped: nothing more is needed.
+                    let _ = tx.send(b);
+                    Ok(())
+                },
+            )
+        });
+        for b in rx {
+            let at = read.facts.len();
+            for mut f in prior::facts_from_batch(&b, at) {
                 read.interner.facts(&mut f);
                 read.tally.add_fact(&f);
                 read.facts.push(f);
             }
-            Ok(())
-        },
-    )?;
+        }
+        decoder.join().map_err(|_| ScanError::WriterPanicked)
+    });
+    decoded??;
     carried.rows = read.facts.len() - first;
     Ok(carried)
 }
