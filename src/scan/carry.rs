@@ -20,12 +20,12 @@ use crate::store::{self, StoreError};
 
 /// Moves the carried paths out of the walked tree (which is freed here, before the analysis,
 /// where memory peaks) and appends the carried rows' facts to those read.
-pub(super) fn carry<'p>(
+pub(super) fn carry(
     run: &Run,
     tree: Tree,
-    prior: &'p Prior,
+    prior: &Prior,
     read: &mut Read,
-) -> Result<Carried<'p>, ScanError> {
+) -> Result<Carried, ScanError> {
     let Tree {
         entries,
         mut paths,
@@ -42,13 +42,15 @@ pub(super) fn carry<'p>(
     drop(paths);
     drop(actions);
     let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
-    let out_of_scope: HashSet<&str> = prior
+    // Copied (usually none: every root is scanned), so that the previous catalogue's index can
+    // be dropped once the custody dates are known.
+    let out_of_scope: HashSet<Box<str>> = prior
         .files
         .iter()
         .filter(|(_, p)| !in_scope(&p.root))
-        .map(|(path, _)| path.as_str())
+        .map(|(path, _)| Box::from(path.as_str()))
         .collect();
-    carry_paths.extend(out_of_scope.iter().map(|p| Box::from(*p)));
+    carry_paths.extend(out_of_scope.iter().cloned());
     let mut carried = Carried {
         paths: carry_paths,
         out_of_scope,
@@ -89,11 +91,11 @@ pub(super) fn carry<'p>(
 }
 
 /// The rows carried over unread: unchanged files, and files under roots not scanned now.
-pub(super) struct Carried<'p> {
+pub(super) struct Carried {
     /// Paths whose previous rows are carried.
     paths: HashSet<Box<str>>,
     /// Paths of the previous catalogue under roots not scanned this run (kept as they were).
-    pub out_of_scope: HashSet<&'p str>,
+    pub out_of_scope: HashSet<Box<str>>,
     /// How many `files` rows were carried (they follow the rows read).
     pub rows: usize,
 }
@@ -167,7 +169,7 @@ pub(super) fn link_streams(
     }))
 }
 
-impl Carried<'_> {
+impl Carried {
     /// `Some(rows)` when every row of the Parquet file `part` belongs to a carried path.
     pub fn all_carried(&self, part: &Path) -> Result<Option<usize>, ScanError> {
         let mut n = 0;

@@ -131,7 +131,7 @@ pub struct RunSummary {
 /// Runs one scan: the stages in data-flow order (see the module's table).
 pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, ScanError> {
     let run = setup::Run::start(plan)?;
-    let prior = crate::store::prior::Prior::load(run.wh.current().as_deref())?;
+    let mut prior = crate::store::prior::Prior::load(run.wh.current().as_deref())?;
     run.phase("previous catalogue");
     let tree = plan::walk_and_compare(&run, &prior);
     run.phase("walk");
@@ -145,7 +145,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let carried = carry::carry(&run, tree, &prior, &mut read)?;
     run.phase("previous catalogue rows carried");
     progress.analysing();
-    let analysed = analyse::analyse(&run, &prior, read, &carried, &custody, &mut staging)?;
+    let analysed = analyse::analyse(&run, &mut prior, read, &carried, &custody, &mut staging)?;
     progress.committing();
     commit::commit(run, staging, analysed, &custody, carried.rows, mode)
 }
@@ -271,7 +271,7 @@ mod tests {
         std::fs::write(root.join("note.txt"), b"hello").unwrap();
         let plan = plan_for(&root, &wh);
         let run = setup::Run::start(&plan).unwrap();
-        let prior = Prior::load(run.wh.current().as_deref()).unwrap();
+        let mut prior = Prior::load(run.wh.current().as_deref()).unwrap();
         // plan: a first scan reads everything.
         let tree = plan::walk_and_compare(&run, &prior);
         assert_eq!((tree.to_read.len(), tree.mode), (2, "full"));
@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(carried.rows, 0);
         // analyse and commit: a corrupt recording is a finding; the run is committed.
         let analysed =
-            analyse::analyse(&run, &prior, read, &carried, &custody, &mut staging).unwrap();
+            analyse::analyse(&run, &mut prior, read, &carried, &custody, &mut staging).unwrap();
         assert!(
             analysed
                 .findings
