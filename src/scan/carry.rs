@@ -28,20 +28,33 @@ pub(super) fn carry(
 ) -> Result<Carried, ScanError> {
     let Tree {
         entries,
-        mut paths,
+        paths,
         actions,
         to_read,
         ..
     } = tree;
     drop(entries);
     drop(to_read);
-    let mut carry_paths: HashSet<Box<str>> = (0..actions.len())
-        .filter(|&i| actions[i] == Action::Carry)
-        .map(|i| std::mem::take(&mut paths[i]).into_boxed_str())
-        .collect();
+    let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
+    // The previous rows NOT carried, which on a nightly run are few: those read again, and
+    // those under a scanned root whose path was not walked (deleted or moved). Every other
+    // previous row is carried, including those under roots not scanned this run.
+    let mut not_carried: HashSet<Box<str>> = HashSet::new();
+    {
+        let walked: HashSet<&str> = paths.iter().map(String::as_str).collect();
+        for (path, p) in &prior.files {
+            if in_scope(&p.root) && !walked.contains(path.as_str()) {
+                not_carried.insert(Box::from(path.as_str()));
+            }
+        }
+    }
+    for (i, path) in paths.iter().enumerate() {
+        if actions[i] != Action::Carry && prior.files.contains_key(path.as_str()) {
+            not_carried.insert(Box::from(path.as_str()));
+        }
+    }
     drop(paths);
     drop(actions);
-    let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
     // Copied (usually none: every root is scanned), so that the previous catalogue's index can
     // be dropped once the custody dates are known.
     let out_of_scope: HashSet<Box<str>> = prior
@@ -50,9 +63,9 @@ pub(super) fn carry(
         .filter(|(_, p)| !in_scope(&p.root))
         .map(|(path, _)| Box::from(path.as_str()))
         .collect();
-    carry_paths.extend(out_of_scope.iter().cloned());
     let mut carried = Carried {
-        paths: carry_paths,
+        not_carried,
+        any: !prior.files.is_empty(),
         out_of_scope,
         rows: 0,
     };
@@ -92,8 +105,11 @@ pub(super) fn carry(
 
 /// The rows carried over unread: unchanged files, and files under roots not scanned now.
 pub(super) struct Carried {
-    /// Paths whose previous rows are carried.
-    paths: HashSet<Box<str>>,
+    /// Paths of the previous catalogue whose rows are not carried (read again, deleted or
+    /// moved); every other previous row is.
+    not_carried: HashSet<Box<str>>,
+    /// Whether the previous catalogue had rows at all.
+    any: bool,
     /// Paths of the previous catalogue under roots not scanned this run (kept as they were).
     pub out_of_scope: HashSet<Box<str>>,
     /// How many `files` rows were carried (they follow the rows read).
@@ -170,6 +186,11 @@ pub(super) fn link_streams(
 }
 
 impl Carried {
+    /// Whether the previous row of `path` is carried.
+    fn carries(&self, path: &str) -> bool {
+        !self.not_carried.contains(path)
+    }
+
     /// `Some(rows)` when every row of the Parquet file `part` belongs to a carried path.
     pub fn all_carried(&self, part: &Path) -> Result<Option<usize>, ScanError> {
         let mut n = 0;
@@ -179,7 +200,7 @@ impl Carried {
                 source,
             })?;
             let paths = prior::Cols(&b).text("path");
-            if (0..b.num_rows()).any(|i| paths.get(i).is_none_or(|p| !self.paths.contains(p))) {
+            if (0..b.num_rows()).any(|i| paths.get(i).is_none_or(|p| !self.carries(p))) {
                 return Ok(None);
             }
             n += b.num_rows();
@@ -209,7 +230,7 @@ impl Carried {
         columns: Option<&[&str]>,
         mut each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
-        if self.paths.is_empty() {
+        if !self.any {
             return Ok(());
         }
         for part in parts {
@@ -223,7 +244,7 @@ impl Carried {
                 };
                 let keep: BooleanArray = paths
                     .iter()
-                    .map(|p| Some(p.is_some_and(|p| self.paths.contains(p))))
+                    .map(|p| Some(p.is_some_and(|p| self.carries(p))))
                     .collect();
                 let b = arrow_select::filter::filter_record_batch(&b, &keep)
                     .map_err(|source| StoreError::Arrow { table, source })?;
