@@ -12,7 +12,7 @@
 //! | plan | [`plan`] | the previous catalogue | the walked tree and, per entry, read or carry |
 //! | read | [`read`] | entries to read | `files`/`streams` rows (staged), compact facts |
 //! | custody | [`custody`] | facts read, previous catalogue | `custody_events`, their counts |
-//! | carry | [`carry`] | entries to carry | the carried rows' facts, the set of carried paths |
+//! | carry | [`carry`] | entries to carry | the carried rows' facts, the previous paths not carried (read again, deleted, moved) |
 //! | analyse | [`analyse`] | every fact, context | sessions, findings, per-run `files` columns |
 //! | commit | [`commit`] | all of the above | the `runs` row, the committed snapshot |
 
