@@ -16,7 +16,6 @@ pub struct PathTable<V> {
     /// Row numbers in path order; rows with equal paths in table order.
     order: Vec<u32>,
     values: Vec<V>,
-    sorted: bool,
 }
 
 impl<V> Default for PathTable<V> {
@@ -26,7 +25,6 @@ impl<V> Default for PathTable<V> {
             ends: Vec::new(),
             order: Vec::new(),
             values: Vec::new(),
-            sorted: true,
         }
     }
 }
@@ -49,7 +47,6 @@ impl<V: Send + Sync> PathTable<V> {
         self.text.push_str(path);
         self.ends.push(self.text.len() as u64);
         self.values.push(value);
-        self.sorted = false;
     }
 
     fn path(&self, row: u32) -> &str {
@@ -60,13 +57,13 @@ impl<V: Send + Sync> PathTable<V> {
 
     /// Sorts the rows by path (in parallel; equal paths keep their table order).
     pub fn finish(&mut self) {
-        if self.sorted && self.order.len() == self.values.len() {
+        // Every push adds a row the order does not have yet.
+        if self.order.len() == self.values.len() {
             return;
         }
         let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
         order.par_sort_by(|&a, &b| self.path(a).cmp(self.path(b)));
         self.order = order;
-        self.sorted = true;
         self.text.shrink_to_fit();
     }
 
@@ -79,21 +76,20 @@ impl<V: Send + Sync> PathTable<V> {
 
     /// The values of the rows naming the file at absolute path `path`: as written, or relative
     /// to one of `roots` (given without a trailing `/`). Table order within each form.
-    pub fn find<'a>(
-        &'a self,
-        path: &str,
-        roots: &[String],
-    ) -> impl Iterator<Item = (u32, &'a V)> + 'a {
-        let mut rows: Vec<u32> = self.exact(path).to_vec();
-        for r in roots {
-            if let Some(rel) = path
-                .strip_prefix(r.as_str())
+    /// Looked up for every file of a scan: allocates nothing.
+    pub fn find<'t, 'p>(
+        &'t self,
+        path: &'p str,
+        roots: &'p [String],
+    ) -> impl Iterator<Item = (u32, &'t V)> {
+        let below = roots.iter().filter_map(move |r| {
+            path.strip_prefix(r.as_str())
                 .and_then(|p| p.strip_prefix('/'))
-            {
-                rows.extend_from_slice(self.exact(rel));
-            }
-        }
-        rows.into_iter().map(move |r| (r, &self.values[r as usize]))
+        });
+        std::iter::once(path)
+            .chain(below)
+            .flat_map(move |p| self.exact(p).iter())
+            .map(move |&r| (r, &self.values[r as usize]))
     }
 }
 
