@@ -266,11 +266,7 @@ fn records(
     let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?.clone();
     let idx: Vec<Option<usize>> = want
         .iter()
-        .map(|w| {
-            headers
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}') == *w)
-        })
+        .map(|w| crate::context::column_index(&headers, w))
         .collect();
     let missing: Vec<&str> = want
         .iter()

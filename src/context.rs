@@ -252,9 +252,9 @@ impl Column {
                 b.append_value(days_since_epoch(d));
             }
             (Column::Date(b), None) => b.append_null(),
-            (Column::Time(b), Some(s)) => b.append_value(parse_time(s, tz).ok_or_else(|| {
-                format!("'{s}' is not a time (YYYY-MM-DD hh:mm:ss local, or RFC 3339)")
-            })?),
+            (Column::Time(b), Some(s)) => {
+                b.append_value(parse_time(s, tz).ok_or_else(|| not_a_time(s))?)
+            }
             (Column::Time(b), None) => b.append_null(),
         }
         Ok(())
@@ -313,11 +313,7 @@ fn read_csv(
     let index: Vec<Option<usize>> = spec
         .columns
         .iter()
-        .map(|(name, _)| {
-            headers
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}') == *name)
-        })
+        .map(|(name, _)| column_index(&headers, name))
         .collect();
     if let Some((name, _)) = spec
         .columns
@@ -743,6 +739,17 @@ pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, Contex
     Ok(out)
 }
 
+/// Where column `name` is in a CSV header (a byte-order mark before the first name ignored).
+pub(crate) fn column_index(headers: &csv::StringRecord, name: &str) -> Option<usize> {
+    headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == name)
+}
+
+fn not_a_time(v: &str) -> String {
+    format!("'{v}' is not a time (YYYY-MM-DD hh:mm:ss local, or RFC 3339)")
+}
+
 /// An `ingest_log` or `media_notes` CSV file read row by row (one reused record) into the path
 /// tables, with the checks [`read_csv`] makes: a required path, times that parse.
 fn stream_paths_csv(
@@ -762,11 +769,7 @@ fn stream_paths_csv(
         .buffer_capacity(1 << 20)
         .from_reader(file);
     let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?.clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}') == name)
-    };
+    let col = |name: &str| column_index(&headers, name);
     let Some(path_col) = col("path") else {
         return Err(ferr(format!(
             "missing required column 'path' (header has: {})",
@@ -777,7 +780,11 @@ fn stream_paths_csv(
     let time_name = if notes { "described_at" } else { "uploaded" };
     let (time_col, cat_col, desc_col) = (col(time_name), col("category"), col("description"));
     let mut rec = csv::StringRecord::new();
-    let mut last: Option<crate::catalog::Sym> = None;
+    let mut rows = PathRows {
+        out,
+        categories,
+        last: None,
+    };
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
@@ -796,40 +803,60 @@ fn stream_paths_csv(
             return Err(verr("path", "a value is required".into()));
         };
         let t = match value(time_col) {
-            Some(v) => Some(parse_time(v, tz).ok_or_else(|| {
-                verr(
-                    time_name,
-                    format!("'{v}' is not a time (YYYY-MM-DD hh:mm:ss local, or RFC 3339)"),
-                )
-            })?),
+            Some(v) => Some(parse_time(v, tz).ok_or_else(|| verr(time_name, not_a_time(v)))?),
             None => None,
         };
-        if !notes {
-            if let Some(t) = t {
-                out.ingest.push(p, t);
-            }
-            continue;
+        if notes {
+            rows.note(p, t, value(cat_col), value(desc_col).is_some());
+        } else {
+            rows.upload(p, t);
         }
-        let cat = value(cat_col).map(|c| match &last {
+    }
+    Ok(())
+}
+
+/// The two path tables being filled, from CSV records or from batches alike.
+struct PathRows<'a> {
+    out: &'a mut Typed,
+    categories: &'a mut crate::catalog::Interner,
+    /// The last category seen, so that a run of equal categories is interned once.
+    last: Option<crate::catalog::Sym>,
+}
+
+impl PathRows<'_> {
+    /// An `ingest_log` row (kept only with a time).
+    fn upload(&mut self, path: &str, uploaded: Option<i64>) {
+        if let Some(t) = uploaded {
+            self.out.ingest.push(path, t);
+        }
+    }
+
+    /// A `media_notes` row.
+    fn note(
+        &mut self,
+        path: &str,
+        described: Option<i64>,
+        category: Option<&str>,
+        description: bool,
+    ) {
+        let category = category.map(|c| match &self.last {
             Some(l) if &**l == c => l.clone(),
             _ => {
                 let mut sym = crate::catalog::Sym::from(c);
-                categories.sym(&mut sym);
-                last = Some(sym.clone());
+                self.categories.sym(&mut sym);
+                self.last = Some(sym.clone());
                 sym
             }
         });
-        let has_text = cat.is_some() || value(desc_col).is_some();
-        out.notes.push(
-            p,
+        self.out.notes.push(
+            path,
             Note {
-                described_at_us: t,
-                has_text,
-                category: cat,
+                described_at_us: described,
+                has_text: category.is_some() || description,
+                category,
             },
         );
     }
-    Ok(())
 }
 
 /// The rows of an `ingest_log` or `media_notes` batch into the path tables, column by column
@@ -856,42 +883,30 @@ fn paths_from_batch(
     fn time(a: Option<&arrow_array::TimestampMicrosecondArray>, i: usize) -> Option<i64> {
         a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
     }
-    if name == "ingest_log" {
-        let uploaded = times("uploaded");
-        for i in 0..b.num_rows() {
-            if let (Some(p), Some(t)) = (text(Some(paths), i), time(uploaded, i)) {
-                out.ingest.push(p, t);
-            }
-        }
-        return;
-    }
-    let (category, description, described) = (
+    let mut rows = PathRows {
+        out,
+        categories,
+        last: None,
+    };
+    let (uploaded, category, description, described) = (
+        times("uploaded"),
         strings("category"),
         strings("description"),
         times("described_at"),
     );
-    // The last category seen, so that a run of equal categories is interned once.
-    let mut last: Option<crate::catalog::Sym> = None;
     for i in 0..b.num_rows() {
         let Some(p) = text(Some(paths), i) else {
             continue;
         };
-        let cat = text(category, i).map(|c| match &last {
-            Some(l) if &**l == c => l.clone(),
-            _ => {
-                let mut sym = crate::catalog::Sym::from(c);
-                categories.sym(&mut sym);
-                last = Some(sym.clone());
-                sym
-            }
-        });
-        out.notes.push(
-            p,
-            Note {
-                described_at_us: time(described, i),
-                has_text: cat.is_some() || text(description, i).is_some(),
-                category: cat,
-            },
-        );
+        if name == "ingest_log" {
+            rows.upload(p, time(uploaded, i));
+        } else {
+            rows.note(
+                p,
+                time(described, i),
+                text(category, i),
+                text(description, i).is_some(),
+            );
+        }
     }
 }
