@@ -175,7 +175,10 @@ fn a_unit_report_counts_only_that_unit() {
     assert_page_equals_query(&html, &rows);
     let all = summary_rows("%");
     assert!(rows["footage.files."]["current"].as_f64() < all["footage.files."]["current"].as_f64());
-    assert!(!html.contains(r#"id="d-GAP-01""#), "GAP-01 is in no unit");
+    assert!(
+        !html.contains(r#"id="d-GAP-01""#),
+        "GAP-01 belongs to another unit (单位甲)"
+    );
 }
 
 #[test]

@@ -61,26 +61,22 @@ pub(super) fn run(a: ReportArgs) -> i32 {
             return exit_codes::USAGE;
         }
     };
-    let sections: Vec<Section> = if a.only.is_empty() {
-        Section::ALL.to_vec()
-    } else {
-        Section::ALL
-            .iter()
-            .copied()
-            .filter(|s| {
-                a.only.iter().any(|o| {
-                    matches!(
-                        (o, s),
-                        (SectionArg::Summary, Section::Summary)
-                            | (SectionArg::People, Section::People)
-                            | (SectionArg::Devices, Section::Devices)
-                            | (SectionArg::Cases, Section::Cases)
-                            | (SectionArg::Findings, Section::Findings)
-                    )
-                })
-            })
-            .collect()
-    };
+    let wanted: Vec<Section> = a
+        .only
+        .iter()
+        .map(|o| match o {
+            SectionArg::Summary => Section::Summary,
+            SectionArg::People => Section::People,
+            SectionArg::Devices => Section::Devices,
+            SectionArg::Cases => Section::Cases,
+            SectionArg::Findings => Section::Findings,
+        })
+        .collect();
+    // In the report's own order, whatever the order of --only.
+    let sections: Vec<Section> = Section::ALL
+        .into_iter()
+        .filter(|s| wanted.is_empty() || wanted.contains(s))
+        .collect();
     let lang = match a.lang {
         LangArg::Zh => Lang::Zh,
         LangArg::En => Lang::En,

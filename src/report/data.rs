@@ -86,15 +86,11 @@ pub struct Model {
     pub last_run: Option<Row>,
 }
 
-/// The period's bounds as UTC seconds: previous start, start, end.
-pub fn bounds(o: &Options) -> (i64, i64, i64) {
-    let at = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .and_then(|t| o.tz.from_local_datetime(&t).earliest())
-            .map_or(0, |t| t.timestamp())
-    };
-    let (s, e) = (at(o.from), at(o.to));
-    (s - (e - s), s, e)
+/// The start of local day `d` in `tz`, UTC seconds.
+pub fn day_start(d: NaiveDate, tz: chrono_tz::Tz) -> i64 {
+    d.and_hms_opt(0, 0, 0)
+        .and_then(|t| tz.from_local_datetime(&t).earliest())
+        .map_or(0, |t| t.timestamp())
 }
 
 /// A SQL string literal.
@@ -133,7 +129,7 @@ pub fn gather(engine: &Engine, o: &Options) -> Result<Model, QueryError> {
         o.units.join("|")
     };
     let wants = |s: Section| o.sections.contains(&s);
-    let (_, start, end) = bounds(o);
+    let (start, end) = (day_start(o.from, o.tz), day_start(o.to, o.tz));
     m.last_run = engine
         .json_rows("SELECT run_id, started, files, mode FROM runs ORDER BY started DESC LIMIT 1")?
         .into_iter()
@@ -225,13 +221,17 @@ pub fn gather(engine: &Engine, o: &Options) -> Result<Model, QueryError> {
             in_period("at"),
             unit_filter(o, "unit")
         ))?;
+        // Marks and photos go on the timeline of a recorder with sessions in the period.
+        let index: std::collections::HashMap<String, usize> = m
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (d.device.clone(), k))
+            .collect();
+        let timeline = |r: &Row| index.get(text(r, "device_id")).copied();
         for r in &marks {
-            if let Some(d) = m
-                .devices
-                .iter_mut()
-                .find(|d| d.device == text(r, "device_id"))
-                && let Some(t) = int(r, "t")
-            {
+            if let (Some(k), Some(t)) = (timeline(r), int(r, "t")) {
+                let d = &mut m.devices[k];
                 let len = r.get("len").and_then(Value::as_f64).unwrap_or(0.0);
                 d.marks.push((
                     t,
@@ -251,13 +251,8 @@ pub fn gather(engine: &Engine, o: &Options) -> Result<Model, QueryError> {
             unit_filter(o, "unit")
         ))?;
         for r in &photos {
-            if let Some(d) = m
-                .devices
-                .iter_mut()
-                .find(|d| d.device == text(r, "device_id"))
-                && let Some(t) = int(r, "t")
-            {
-                d.photos.push(t);
+            if let (Some(k), Some(t)) = (timeline(r), int(r, "t")) {
+                m.devices[k].photos.push(t);
             }
         }
     }

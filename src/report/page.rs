@@ -95,6 +95,20 @@ fn key(r: &Row) -> String {
 }
 
 /// The change against the previous period; coloured (red up, green down) where more is worse.
+/// A table's header row of labels; a `#` before a key makes the column numeric (right-aligned).
+pub(super) fn head_row(lang: Lang, keys: &[&str]) -> String {
+    let mut s = String::from("<tr>");
+    for k in keys {
+        let (class, key) = match k.strip_prefix('#') {
+            Some(key) => (r#" class="n""#, key),
+            None => ("", *k),
+        };
+        let _ = write!(s, "<th{class}>{}</th>", esc(&t(lang, key)));
+    }
+    s.push_str("</tr>");
+    s
+}
+
 /// A `period_summary` row's value for `period`, shown by `shown`, as a keyed cell.
 fn value_cell(r: &Row, period: &str, shown: fn(&Value) -> String) -> String {
     let v = r.get(period).cloned().unwrap_or(Value::Null);
@@ -217,13 +231,7 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
     let l = |k: &str| esc(&t(lang, k));
     let null = Value::Null;
     let get = |r: &Row, k: &str| r.get(k).cloned().unwrap_or(Value::Null);
-    let head = format!(
-        r#"<tr><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
-        l("measure"),
-        l("current"),
-        l("previous"),
-        l("change")
-    );
+    let head = head_row(lang, &["measure", "#current", "#previous", "#change"]);
     // Footage.
     let _ = write!(h, "<h3>{}</h3><table>{head}", l("footage"));
     for r in rows_of(m, "footage") {
@@ -238,13 +246,12 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
     // Findings by article and severity, with bars per article.
     let _ = write!(
         h,
-        r#"<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
+        "<h3>{}</h3><table>{}",
         l("findings_by_article"),
-        l("article"),
-        l("severity"),
-        l("current"),
-        l("previous"),
-        l("change")
+        head_row(
+            lang,
+            &["article", "severity", "#current", "#previous", "#change"]
+        )
     );
     let mut bars: Vec<(String, f64, f64)> = Vec::new();
     for r in rows_of(m, "findings") {
@@ -282,15 +289,19 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
     // Deadlines: due, late and on-time share for each.
     let _ = write!(
         h,
-        r#"<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{} ({})</th></tr>"#,
+        "<h3>{}</h3><table>{}",
         l("deadlines"),
-        l("measure"),
-        l("article"),
-        l("judged"),
-        l("late"),
-        l("on_time_share"),
-        l("on_time_share"),
-        l("previous")
+        head_row(
+            lang,
+            &[
+                "measure",
+                "article",
+                "#judged",
+                "#late",
+                "#on_time_share",
+                "#on_time_share_previous"
+            ]
+        )
     );
     for d in ["upload", "classification", "archive"] {
         let find = |suffix: &str| {
@@ -353,13 +364,12 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
     // Equipment (第十五条).
     let _ = write!(
         h,
-        r#"<h3>{} (第十五条)</h3><table><tr><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th>{}</th></tr>"#,
+        "<h3>{} (第十五条)</h3><table>{}",
         l("equipment"),
-        l("unit"),
-        l("devices_n"),
-        l("officers_n"),
-        l("required_n"),
-        l("meets")
+        head_row(
+            lang,
+            &["unit", "#devices_n", "#officers_n", "#required_n", "meets"]
+        )
     );
     for r in &m.equipment {
         let meets = r.get("meets_standard").and_then(Value::as_bool);

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::data::{Model, Options, Row, int, text};
-use super::page::{article, fmt_num, local, share};
+use super::data::{Model, Options, Row, day_start, int, text};
+use super::page::{article, fmt_num, head_row, local, share};
 use super::svg;
 use super::text::{Lang, esc, t};
 
@@ -18,16 +18,21 @@ pub(super) fn people(h: &mut String, m: &Model, lang: Lang) {
     let g = |r: &Row, k: &str| fmt_num(r.get(k).unwrap_or(&null));
     let _ = write!(
         h,
-        r#"<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
+        "<h3>{}</h3><table>{}",
         l("trend"),
-        l("unit"),
-        l("officer"),
-        l("files"),
-        l("hours"),
-        l("findings_n"),
-        l("per_100h"),
-        l("prev_per_100h"),
-        l("change")
+        head_row(
+            lang,
+            &[
+                "unit",
+                "officer",
+                "#files",
+                "#hours",
+                "#findings_n",
+                "#per_100h",
+                "#prev_per_100h",
+                "#change"
+            ]
+        )
     );
     for r in &m.supervision {
         let ch = r.get("change_per_100h").unwrap_or(&null);
@@ -52,22 +57,27 @@ pub(super) fn people(h: &mut String, m: &Model, lang: Lang) {
     h.push_str("</table>");
     let _ = write!(
         h,
-        r#"<h3>{}</h3><p class="muted">score = 100 × (0.4 {} + 0.3 {} + 0.2 {} + 0.1 {})</p><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
+        r#"<h3>{}</h3><p class="muted">score = 100 × (0.4 {} + 0.3 {} + 0.2 {} + 0.1 {})</p><table>{}"#,
         l("evaluation"),
         l("continuity"),
         l("integrity"),
         l("clean"),
         l("metadata"),
-        l("month"),
-        l("unit"),
-        l("officer"),
-        l("name"),
-        l("files"),
-        l("continuity"),
-        l("integrity"),
-        l("clean"),
-        l("metadata"),
-        l("score")
+        head_row(
+            lang,
+            &[
+                "month",
+                "unit",
+                "officer",
+                "name",
+                "#files",
+                "#continuity",
+                "#integrity",
+                "#clean",
+                "#metadata",
+                "#score"
+            ]
+        )
     );
     for r in &m.evaluation {
         let _ = write!(
@@ -133,12 +143,8 @@ pub(super) fn devices(h: &mut String, m: &Model, o: &Options, lang: Lang) {
             days.iter()
                 .copied()
                 .filter(|day| {
-                    let day_o = Options {
-                        from: *day,
-                        to: *day + chrono::Duration::days(1),
-                        ..o.clone()
-                    };
-                    let (_, a, b) = super::data::bounds(&day_o);
+                    let a = day_start(*day, o.tz);
+                    let b = day_start(*day + chrono::Duration::days(1), o.tz);
                     d.sessions.iter().any(|s| s.1 >= a && s.0 < b)
                         || d.marks.iter().any(|k| k.0 >= a && k.0 < b)
                         || d.photos.iter().any(|p| *p >= a && *p < b)
@@ -167,19 +173,24 @@ pub(super) fn cases(h: &mut String, m: &Model, o: &Options, lang: Lang) {
     // recordings on one axis.
     let _ = write!(
         h,
-        r#"<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th>{}</th></tr>"#,
-        l("case"),
-        l("kind"),
-        l("enterprise"),
-        l("opened"),
-        l("closed"),
-        l("integrity_status"),
-        l("files"),
-        l("sessions"),
-        l("hours"),
-        l("findings_n"),
-        l("completeness"),
-        l("missing_items")
+        "<table>{}",
+        head_row(
+            lang,
+            &[
+                "case",
+                "kind",
+                "enterprise",
+                "opened",
+                "closed",
+                "integrity_status",
+                "#files",
+                "#sessions",
+                "#hours",
+                "#findings_n",
+                "#completeness",
+                "missing_items"
+            ]
+        )
     );
     for r in &m.cases {
         let id = text(r, "case_id");
@@ -240,12 +251,8 @@ pub(super) fn findings(h: &mut String, m: &Model, o: &Options, lang: Lang) {
     }
     let _ = write!(
         h,
-        r#"<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"#,
-        l("at"),
-        l("severity"),
-        l("article"),
-        l("message"),
-        l("file")
+        "<table>{}",
+        head_row(lang, &["at", "severity", "article", "message", "file"])
     );
     for r in &m.findings {
         let sev = text(r, "severity");

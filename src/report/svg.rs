@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::{Datelike, NaiveDate, TimeZone};
 
-use super::data::{CaseTimeline, DeviceTimeline};
+use super::data::{CaseTimeline, DeviceTimeline, day_start};
 use super::text::{Lang, esc, t};
 
 const LABEL_W: f64 = 86.0;
@@ -41,13 +41,6 @@ fn weekday(d: NaiveDate, lang: Lang) -> String {
             d.format("%m-%d")
         ),
     }
-}
-
-/// Start of local day `d`, UTC seconds.
-fn day_start(d: NaiveDate, tz: chrono_tz::Tz) -> i64 {
-    d.and_hms_opt(0, 0, 0)
-        .and_then(|t| tz.from_local_datetime(&t).earliest())
-        .map_or(0, |t| t.timestamp())
 }
 
 /// The hour axis along the top: a label every 3 hours.

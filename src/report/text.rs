@@ -84,6 +84,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("judged", "应办", "due"),
     ("late", "逾期", "late"),
     ("on_time_share", "按时率", "on time"),
+    (
+        "on_time_share_previous",
+        "上一期间按时率",
+        "on time (previous period)",
+    ),
     ("retention", "保存期限", "Retention"),
     (
         "due_for_disposal",
