@@ -10,6 +10,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::{BooleanArray, RecordBatch};
 
 use super::ScanError;
+use super::custody::Custody;
 use super::plan::Tree;
 use super::read::Read;
 use super::setup::Run;
@@ -24,6 +25,7 @@ pub(super) fn carry(
     run: &Run,
     tree: Tree,
     prior: &Prior,
+    custody: &Custody,
     read: &mut Read,
 ) -> Result<Carried, ScanError> {
     let Tree {
@@ -37,17 +39,15 @@ pub(super) fn carry(
     drop(to_read);
     let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
     // The previous rows NOT carried, which on a nightly run are few: those read again, and
-    // those under a scanned root whose path was not walked (deleted or moved). Every other
-    // previous row is carried, including those under roots not scanned this run.
-    let mut not_carried: HashSet<Box<str>> = HashSet::new();
-    {
-        let walked: HashSet<&str> = paths.iter().map(String::as_str).collect();
-        for (path, p) in &prior.files {
-            if in_scope(&p.root) && !walked.contains(path.as_str()) {
-                not_carried.insert(Box::from(path.as_str()));
-            }
-        }
-    }
+    // those under a scanned root that were not found (custody recorded each as deleted, or
+    // as moved to a new path). Every other previous row is carried, including those under
+    // roots not scanned this run.
+    let mut not_carried: HashSet<Box<str>> = custody
+        .deleted
+        .iter()
+        .chain(custody.moved_from.values())
+        .map(|p| Box::from(p.as_str()))
+        .collect();
     for (i, path) in paths.iter().enumerate() {
         if actions[i] != Action::Carry && prior.files.contains_key(path.as_str()) {
             not_carried.insert(Box::from(path.as_str()));

@@ -34,6 +34,8 @@ pub(super) struct Custody {
     pub offences: Vec<CustodyEvent>,
     /// A moved file's new path -> its previous path.
     pub moved_from: HashMap<String, String>,
+    /// Paths of the previous catalogue under a scanned root that were not found (`deleted`).
+    pub deleted: Vec<String>,
 }
 
 pub(super) fn record(
@@ -65,6 +67,7 @@ pub(super) fn record(
         counts: [0; 7],
         offences: prior.offences.clone(),
         moved_from: HashMap::new(),
+        deleted: Vec::new(),
     };
     staging.carry("custody_events")?;
     let mut sink = EventSink {
@@ -86,6 +89,9 @@ pub(super) fn record(
             }
             if e.event == "modified" || e.event == "deleted" {
                 out.offences.push(e.clone());
+            }
+            if e.event == "deleted" {
+                out.deleted.push(e.path.clone());
             }
             if e.event == "moved"
                 && let Some(p) = &e.previous_path

@@ -142,7 +142,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     run.phase("read, hash, parse and write files/streams");
     let custody = custody::record(&run, &tree, &read.facts, &prior, &mut staging)?;
     let mode = tree.mode;
-    let carried = carry::carry(&run, tree, &prior, &mut read)?;
+    let carried = carry::carry(&run, tree, &prior, &custody, &mut read)?;
     run.phase("previous catalogue rows carried");
     progress.analysing();
     let analysed = analyse::analyse(&run, &mut prior, read, &carried, &custody, &mut staging)?;
@@ -287,7 +287,7 @@ mod tests {
         let custody = custody::record(&run, &tree, &read.facts, &prior, &mut staging).unwrap();
         assert_eq!(custody.counts, [2, 0, 0, 0, 0, 0, 0]);
         // carry: nothing to carry on a first scan.
-        let carried = carry::carry(&run, tree, &prior, &mut read).unwrap();
+        let carried = carry::carry(&run, tree, &prior, &custody, &mut read).unwrap();
         assert_eq!(carried.rows, 0);
         // analyse and commit: a corrupt recording is a finding; the run is committed.
         let analysed =
