@@ -35,11 +35,12 @@ impl Pieces {
     }
 }
 
-/// What was found for one case: evidence by document type and by moment.
+/// What was found for one case: evidence by document type and by moment. Types are borrowed
+/// (the checklist's words, the catalogue's document types): nothing is allocated per file.
 #[derive(Default)]
-struct Found {
-    documents: HashMap<String, Pieces>,
-    moments: HashMap<String, Pieces>,
+struct Found<'a> {
+    documents: HashMap<&'a str, Pieces>,
+    moments: HashMap<&'a str, Pieces>,
 }
 
 fn days(d: chrono::NaiveDate) -> i32 {
@@ -71,14 +72,11 @@ pub fn evaluate(
         for &c in &o.cases {
             let Some(fd) = found.get_mut(c) else { continue };
             for m in moments {
-                fd.moments
-                    .entry(m.to_string())
-                    .or_default()
-                    .add(|| f.path.to_string());
+                fd.moments.entry(*m).or_default().add(|| f.path.to_string());
             }
             if let Some(t) = o.document_type.as_deref() {
                 fd.documents
-                    .entry(t.to_string())
+                    .entry(t)
                     .or_default()
                     .add(|| f.path.to_string());
             }
@@ -111,11 +109,7 @@ pub fn evaluate(
         if let Some(p) = &d.path {
             e.push_str(&format!(" ({p})"));
         }
-        found[c]
-            .documents
-            .entry(ty.to_string())
-            .or_default()
-            .add(|| e);
+        found[c].documents.entry(ty).or_default().add(|| e);
     }
     let mut rows = Vec::new();
     for (c, case) in ctx.cases.iter().enumerate() {
@@ -125,8 +119,8 @@ pub fn evaluate(
         let fd = &found[c];
         let holds = |cond: &Condition| match cond {
             Condition::Event(e) => ctx.events.contains(&(case.case_id.clone(), e.clone())),
-            Condition::Document(t) => fd.documents.contains_key(t),
-            Condition::Moment(m) => fd.moments.contains_key(m),
+            Condition::Document(t) => fd.documents.contains_key(t.as_str()),
+            Condition::Moment(m) => fd.moments.contains_key(m.as_str()),
         };
         let of_kind = checklist
             .items
@@ -143,7 +137,7 @@ pub fn evaluate(
             let mut evidence: Vec<&str> = Vec::new();
             let mut count = 0;
             let mut seen = HashSet::new();
-            for p in item.evidence.iter().filter_map(|t| pool.get(t)) {
+            for p in item.evidence.iter().filter_map(|t| pool.get(t.as_str())) {
                 count += p.count;
                 for e in &p.first {
                     if seen.insert(e.as_str()) {

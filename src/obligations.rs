@@ -66,25 +66,27 @@ fn is_sidecar(f: &FileFacts) -> bool {
 /// `AJ-2026-0310`).
 struct CaseFolders {
     matcher: Option<aho_corasick::AhoCorasick>,
-    ids: Vec<String>,
+    /// The case (index into the context's `cases`) of each pattern.
+    cases: Vec<usize>,
 }
 
 impl CaseFolders {
     fn new(ctx: &Typed) -> CaseFolders {
-        let ids: Vec<String> = ctx
+        let (ids, cases): (Vec<&str>, Vec<usize>) = ctx
             .cases
             .iter()
-            .map(|c| c.case_id.trim().to_string())
-            .filter(|id| id.chars().count() >= 4)
-            .collect();
+            .enumerate()
+            .map(|(k, c)| (c.case_id.trim(), k))
+            .filter(|(id, _)| id.chars().count() >= 4)
+            .unzip();
         let matcher = (!ids.is_empty())
             .then(|| aho_corasick::AhoCorasick::new(&ids).ok())
             .flatten();
-        CaseFolders { matcher, ids }
+        CaseFolders { matcher, cases }
     }
 
     /// Cases named by the folders of `dir` (relative to the scan root).
-    fn cases_in(&self, dir: &str, index: &HashMap<&str, usize>) -> Vec<usize> {
+    fn cases_in(&self, dir: &str) -> Vec<usize> {
         let Some(m) = &self.matcher else {
             return Vec::new();
         };
@@ -107,9 +109,8 @@ impl CaseFolders {
             if inside_longer {
                 continue;
             }
-            if let Some(&c) = index.get(self.ids[k].as_str())
-                && !out.contains(&c)
-            {
+            let c = self.cases[k];
+            if !out.contains(&c) {
                 out.push(c);
             }
         }
@@ -198,7 +199,7 @@ pub fn compute(
                     let rel = ctx.relative(&f.path);
                     let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
                     if dir != last_dir.0 {
-                        last_dir = (dir.to_string(), folders.cases_in(dir, &case_index));
+                        last_dir = (dir.to_string(), folders.cases_in(dir));
                     }
                     o.cases.extend(last_dir.1.iter().copied());
                     if let Some(cs) = named.get(&*f.path) {
