@@ -6,6 +6,7 @@ mod completeness;
 mod findings;
 mod formats;
 mod hostile;
+mod keyframes;
 mod layout;
 mod nightly;
 mod query;

@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod document;
 pub mod h264;
 pub mod jpeg;
+pub mod keyplan;
 pub mod riff;
 pub mod samples;
 pub mod sidecar;

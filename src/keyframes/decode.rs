@@ -1,0 +1,122 @@
+//! Decoding pictures from hostile files without letting one stop the run.
+//!
+//! The decoder (`rusty_h264-decoder`, pure Rust) is run on a thread of its own for each
+//! file's job: a panic ends that thread and is reported as the file's note; a job that runs
+//! past its time is abandoned (its thread is left to finish on its own, and after
+//! [`ABANDONED_MAX`] such threads the stage stops decoding for the rest of the run); a picture
+//! larger than [`MAX_PIXELS`], as its sequence parameter set declares, is not decoded at all,
+//! which bounds the memory a decode can take.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::media::h264;
+
+/// Largest picture decoded: 4096 x 2304 (a recorder's is at most 2560 x 1440).
+pub const MAX_PIXELS: u64 = 4096 * 2304;
+/// Abandoned decodes after which the stage decodes nothing more in this run.
+pub const ABANDONED_MAX: usize = 4;
+
+static ABANDONED: AtomicUsize = AtomicUsize::new(0);
+
+/// A decoded picture's luma plane.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    pub width: usize,
+    pub height: usize,
+    pub y: Vec<u8>,
+}
+
+/// Why a job decoded nothing, or stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("picture of {0}x{1} is larger than the keyframe stage decodes")]
+    TooLarge(u32, u32),
+    #[error("the decoder failed: {0}")]
+    Failed(String),
+    #[error("the decoder panicked: {0}")]
+    Panicked(String),
+    #[error("decoding took longer than {0} ms and was abandoned")]
+    TimedOut(u64),
+    #[error("decoding is off for the rest of this run after {0} abandoned decodes")]
+    Disabled(usize),
+}
+
+/// Checks the declared picture size of the parameter sets before any decode.
+pub fn check_size(params: &[Vec<u8>]) -> Result<(), DecodeError> {
+    for p in params {
+        if p.first().map(|b| b & 0x1f) == Some(7)
+            && let Some(sps) = h264::parse_sps(p)
+            && u64::from(sps.width) * u64::from(sps.height) > MAX_PIXELS
+        {
+            return Err(DecodeError::TooLarge(sps.width, sps.height));
+        }
+    }
+    Ok(())
+}
+
+/// Decodes the access units in order with one decoder, keeping the pictures of those marked
+/// `true`. Stops at the first error, returning what was decoded before it with the error.
+pub fn decode_run(
+    units: Vec<(Vec<u8>, bool)>,
+    budget: Duration,
+) -> (Vec<Option<Picture>>, Option<DecodeError>) {
+    let abandoned = ABANDONED.load(Ordering::Relaxed);
+    if abandoned >= ABANDONED_MAX {
+        return (Vec::new(), Some(DecodeError::Disabled(abandoned)));
+    }
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("keyframe-decode".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(units)));
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return (
+            Vec::new(),
+            Some(DecodeError::Failed(format!(
+                "no thread for the decoder: {e}"
+            ))),
+        );
+    }
+    match rx.recv_timeout(budget) {
+        Ok(Ok(r)) => r,
+        Ok(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            (Vec::new(), Some(DecodeError::Panicked(what)))
+        }
+        Err(_) => {
+            ABANDONED.fetch_add(1, Ordering::Relaxed);
+            (
+                Vec::new(),
+                Some(DecodeError::TimedOut(budget.as_millis() as u64)),
+            )
+        }
+    }
+}
+
+fn run(units: Vec<(Vec<u8>, bool)>) -> (Vec<Option<Picture>>, Option<DecodeError>) {
+    let mut decoder = rusty_h264_decoder::Decoder::new();
+    let mut out = Vec::new();
+    for (au, keep) in units {
+        match decoder.decode(&au) {
+            Ok(frame) => {
+                if keep {
+                    out.push(frame.map(|f| Picture {
+                        width: f.width,
+                        height: f.height,
+                        y: f.y,
+                    }));
+                }
+            }
+            Err(e) => return (out, Some(DecodeError::Failed(format!("{e:?}")))),
+        }
+    }
+    (out, None)
+}

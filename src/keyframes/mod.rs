@@ -1,0 +1,322 @@
+//! The keyframe stage: after the scan has read and hashed each file, decode a few of its
+//! pictures and read the recorder's burned-in clock (第十二条(三), (五)).
+//!
+//! Per file: the first and the last keyframe are decoded (an honest file's clock keeps one
+//! offset to its own timestamps from the first picture to the last, so two readings decide
+//! whether a file needs more). Per device model (the `group` each file is given): the file
+//! with the most keyframes also has its first eleven seconds decoded picture by picture (two
+//! pictures a second kept), so that the seconds digit is seen to step and the tens digit to
+//! change: that run teaches the model's digits ([`crate::osd::learn`]), with which every file
+//! of the model is read.
+//!
+//! Only the bytes of the pictures decoded are read: the `moov` box, then each picture by its
+//! offset. The evidence tree is opened read-only. Decoding is contained ([`decode`]).
+
+pub mod decode;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rayon::prelude::*;
+
+use crate::media::keyplan::{self, Plan, Sample};
+use crate::osd::{self, Font, Line, Luma, Reading, Sighting};
+
+/// Largest `moov` box read for the plan, and largest picture read.
+const MOOV_MAX: u64 = 64 << 20;
+const PICTURE_MAX: u32 = 16 << 20;
+/// The learning run: consecutive pictures for this long (the tens of seconds change once in
+/// any eleven seconds, and keyframes alone, two seconds apart, cannot tell an odd second from
+/// an even one), then keyframes until [`LEARN_S`].
+const LEAD_S: f64 = 11.0;
+const LEARN_S: f64 = 16.0;
+/// Pictures kept from the consecutive run: one each this many seconds.
+const LEAD_STEP_S: f64 = 0.5;
+/// Files of a model tried as the learning run, most keyframes first.
+const LEARNERS_MAX: usize = 3;
+
+/// A file for the stage.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    /// The `moov` box: file offset and size, header included.
+    pub moov: (u64, u64),
+    /// Files that share a display font: one device model at one picture size.
+    pub group: String,
+}
+
+/// One decoded keyframe, read.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// Time of the picture in the file, seconds.
+    pub t_s: f64,
+    pub reading: Option<Reading>,
+}
+
+/// What the stage found in one file.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub first: Option<Seen>,
+    pub last: Option<Seen>,
+    /// Pictures decoded for this file.
+    pub decoded: u32,
+    /// Why the stage could not do all it meant to (no plan, a decoder error).
+    pub note: Option<String>,
+}
+
+/// A file's plan and its first and last keyframe's lines.
+struct Prepared {
+    plan: Option<Plan>,
+    first: Option<(f64, Option<Line>)>,
+    last: Option<(f64, Option<Line>)>,
+    decoded: u32,
+    note: Option<String>,
+}
+
+/// Runs the stage over `inputs`, returning one output each, in order.
+pub fn run(inputs: &[Input]) -> Vec<Output> {
+    let prepared: Vec<Prepared> = inputs.par_iter().map(prepare).collect();
+    // Learn each group's digits from its files with the most keyframes.
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, inp) in inputs.iter().enumerate() {
+        if prepared[i].plan.is_some() {
+            groups.entry(inp.group.as_str()).or_default().push(i);
+        }
+    }
+    let fonts: BTreeMap<&str, Font> = groups
+        .par_iter()
+        .map(|(g, members)| {
+            let mut order = members.clone();
+            order.sort_by_key(|&i| {
+                (
+                    std::cmp::Reverse(prepared[i].plan.as_ref().map_or(0, |p| p.sync.len())),
+                    &inputs[i].path,
+                )
+            });
+            let mut runs = Vec::new();
+            let mut font = Font::default();
+            for &i in order.iter().take(LEARNERS_MAX) {
+                if let Ok(run) = learning_run(&inputs[i], prepared[i].plan.as_ref()) {
+                    runs.push(run);
+                    font = osd::learn(&runs);
+                    if font.digits_known() == 10 {
+                        break;
+                    }
+                }
+            }
+            (*g, font)
+        })
+        .collect();
+    inputs
+        .iter()
+        .zip(prepared)
+        .map(|(inp, p)| {
+            let font = fonts.get(inp.group.as_str());
+            let seen = |s: Option<(f64, Option<Line>)>| {
+                s.map(|(t_s, line)| Seen {
+                    t_s,
+                    reading: match (font, line) {
+                        (Some(f), Some(l)) if f.digits_known() > 0 => Some(osd::read(f, &l)),
+                        _ => None,
+                    },
+                })
+            };
+            Output {
+                first: seen(p.first),
+                last: seen(p.last),
+                decoded: p.decoded,
+                note: p.note,
+            }
+        })
+        .collect()
+}
+
+/// The `moov` box of an ISO BMFF file, found by its top-level box headers alone: file offset
+/// and size. `None` when the file has none among its first [`TOP_BOXES_MAX`] boxes.
+pub fn find_moov(path: &std::path::Path) -> Option<(u64, u64)> {
+    let f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut at = 0u64;
+    for _ in 0..TOP_BOXES_MAX {
+        let mut h = [0u8; 16];
+        let got = f.read_at(&mut h, at).ok()?;
+        if got < 8 {
+            return None;
+        }
+        let size32 = u64::from(u32::from_be_bytes([h[0], h[1], h[2], h[3]]));
+        let size = match size32 {
+            0 => len - at,
+            1 if got >= 16 => {
+                u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]])
+            }
+            n => n,
+        };
+        if size < 8 || at.checked_add(size)? > len {
+            return None;
+        }
+        if &h[4..8] == b"moov" {
+            return Some((at, size));
+        }
+        at += size;
+    }
+    None
+}
+
+/// Top-level boxes looked through for `moov`.
+const TOP_BOXES_MAX: usize = 1024;
+
+fn open(input: &Input) -> Result<File, String> {
+    File::open(&input.path)
+        .map_err(|e| format!("{}: cannot open for keyframes: {e}", input.path.display()))
+}
+
+fn read_at(f: &File, offset: u64, len: u64, what: &str) -> Result<Vec<u8>, String> {
+    let mut buf = vec![0u8; len as usize];
+    f.read_exact_at(&mut buf, offset)
+        .map_err(|e| format!("{what} at offset {offset} ({len} bytes) cannot be read: {e}"))?;
+    Ok(buf)
+}
+
+/// The plan of a file from its `moov` box.
+fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
+    let (offset, size) = input.moov;
+    if !(8..=MOOV_MAX).contains(&size) {
+        return Err(format!(
+            "moov box of {size} bytes is not read for keyframes"
+        ));
+    }
+    let moov = read_at(f, offset, size, "moov box")?;
+    // A 64-bit size puts the body 16 bytes in.
+    let header = if moov.get(..4) == Some(&[0, 0, 0, 1]) {
+        16
+    } else {
+        8
+    };
+    keyplan::plan(moov.get(header..).unwrap_or(&[]), keyplan::LEAD_MAX)
+        .ok_or_else(|| "no H.264 video track with a usable sample table".to_string())
+}
+
+fn picture(f: &File, plan: &Plan, s: &Sample, with_params: bool) -> Result<Vec<u8>, String> {
+    if s.size > PICTURE_MAX {
+        return Err(format!(
+            "sample {} of {} bytes is too large to decode",
+            s.number, s.size
+        ));
+    }
+    let bytes = read_at(
+        f,
+        s.offset,
+        u64::from(s.size),
+        &format!("sample {}", s.number),
+    )?;
+    Ok(keyplan::annex_b(plan, &bytes, with_params))
+}
+
+fn budget(pictures: usize) -> Duration {
+    Duration::from_millis(2_000 + 300 * pictures as u64)
+}
+
+fn line_of(p: &decode::Picture) -> Option<Line> {
+    osd::find_line(&Luma {
+        width: p.width,
+        height: p.height,
+        stride: p.width,
+        y: &p.y,
+    })
+}
+
+fn prepare(input: &Input) -> Prepared {
+    let mut out = Prepared {
+        plan: None,
+        first: None,
+        last: None,
+        decoded: 0,
+        note: None,
+    };
+    let result = (|| -> Result<(), String> {
+        let f = open(input)?;
+        let plan = plan_of(&f, input)?;
+        decode::check_size(&plan.params).map_err(|e| e.to_string())?;
+        let mut picks: Vec<Sample> = plan.sync.first().copied().into_iter().collect();
+        if let Some(&l) = plan.sync.last()
+            && plan.sync.len() > 1
+        {
+            picks.push(l);
+        }
+        let units = picks
+            .iter()
+            .map(|s| picture(&f, &plan, s, true).map(|u| (u, true)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = units.len();
+        let (pics, err) = decode::decode_run(units, budget(n));
+        out.decoded = pics.len() as u32;
+        let mut lines = pics
+            .into_iter()
+            .zip(&picks)
+            .map(|(p, s)| (plan.seconds(s), p.as_ref().and_then(line_of)));
+        out.first = lines.next();
+        out.last = lines.next();
+        out.plan = Some(plan);
+        match err {
+            Some(e) => Err(e.to_string()),
+            None => Ok(()),
+        }
+    })();
+    if let Err(e) = result {
+        out.note = Some(e);
+    }
+    out
+}
+
+/// The learning run of one file: consecutive pictures from the first keyframe for
+/// [`LEAD_S`] (one kept each [`LEAD_STEP_S`]), then every keyframe up to [`LEARN_S`].
+fn learning_run(input: &Input, plan: Option<&Plan>) -> Result<Vec<Sighting>, String> {
+    let plan = plan.ok_or("no plan")?;
+    let f = open(input)?;
+    let start = plan
+        .sync
+        .first()
+        .map(|s| plan.seconds(s))
+        .ok_or("no keyframe")?;
+    let mut units = Vec::new();
+    let mut times = Vec::new();
+    let mut next_keep = start;
+    let mut lead_end = 0;
+    for (k, s) in plan.lead.iter().enumerate() {
+        let t = plan.seconds(s);
+        if t - start > LEAD_S {
+            break;
+        }
+        let keep = t >= next_keep;
+        if keep {
+            next_keep = t + LEAD_STEP_S;
+            times.push(t);
+        }
+        units.push((picture(&f, plan, s, k == 0)?, keep));
+        lead_end = s.number;
+    }
+    for s in &plan.sync {
+        let t = plan.seconds(s);
+        if s.number <= lead_end {
+            continue;
+        }
+        if t - start > LEARN_S {
+            break;
+        }
+        units.push((picture(&f, plan, s, true)?, true));
+        times.push(t);
+    }
+    let n = units.len();
+    let (pics, _) = decode::decode_run(units, budget(n));
+    Ok(pics
+        .iter()
+        .zip(times)
+        .map(|(p, t_s)| Sighting {
+            t_s,
+            line: p.as_ref().and_then(line_of),
+        })
+        .collect())
+}

@@ -1,0 +1,153 @@
+//! The keyframe stage on real H.264 clips with a burned-in clock (tests/fixtures/make-osd.sh):
+//! the digits are learned from the footage and the clock is read to the second; hostile and
+//! truncated files give a note, never a crash or a hang.
+
+use std::path::{Path, PathBuf};
+
+use recaudit::keyframes::{self, Input, Output};
+
+fn clip(name: &str) -> PathBuf {
+    crate::util::project().join("tests/fixtures/osd").join(name)
+}
+
+fn input(path: PathBuf, group: &str) -> Input {
+    let moov = keyframes::find_moov(&path).expect("a moov box");
+    Input {
+        path,
+        moov,
+        group: group.into(),
+    }
+}
+
+/// The wall-clock second the clip's display shows at `t_s` (make-osd.sh's epochs, UTC).
+fn shown(epoch: i64, t_s: f64) -> i64 {
+    epoch + t_s.floor() as i64
+}
+
+fn assert_reads(out: &Output, epoch: i64, what: &str) {
+    for seen in [&out.first, &out.last] {
+        let seen = seen
+            .as_ref()
+            .unwrap_or_else(|| panic!("{what}: a keyframe decoded ({:?})", out.note));
+        let r = seen
+            .reading
+            .as_ref()
+            .unwrap_or_else(|| panic!("{what}: a reading at {} s", seen.t_s));
+        assert_eq!(
+            r.civil_s,
+            Some(shown(epoch, seen.t_s)),
+            "{what} at {} s: read {:?}",
+            seen.t_s,
+            r.text
+        );
+        assert!(
+            r.confidence > 0.5,
+            "{what}: confidence {} for {:?}",
+            r.confidence,
+            r.text
+        );
+    }
+}
+
+#[test]
+fn the_clock_is_learned_from_the_footage_and_read_to_the_second() {
+    let outs = keyframes::run(&[
+        input(clip("day.mp4"), "A 640x360"),
+        input(clip("later.mp4"), "A 640x360"),
+        input(clip("night.mp4"), "B 640x360"),
+    ]);
+    assert_reads(&outs[0], 1773309607, "day.mp4");
+    // Read with the digits day.mp4 taught: another picture behind the same display.
+    assert_reads(&outs[1], 1773312005, "later.mp4");
+    // Keyframes two seconds apart: the run of consecutive pictures decides odd from even.
+    assert_reads(&outs[2], 1773345603, "night.mp4");
+    let day = outs[0]
+        .first
+        .as_ref()
+        .and_then(|s| s.reading.as_ref())
+        .expect("reading");
+    assert!(
+        day.rest.ends_with(" 001234"),
+        "the officer number: {:?}",
+        day.rest
+    );
+    assert_eq!(outs[0].decoded, 2, "first and last keyframe only");
+}
+
+#[test]
+fn a_model_never_taught_reads_nothing() {
+    // Alone in its group, short.mp4 (four seconds, 10:00:11 to 10:00:14) never shows its tens
+    // digit change: no digit is pinned, so nothing is read rather than something guessed.
+    let outs = keyframes::run(&[input(clip("short.mp4"), "C")]);
+    let first = outs[0].first.as_ref().expect("decoded");
+    assert!(first.reading.is_none(), "{:?}", first.reading);
+    // With a recorder of its model that did teach them, the same file is read.
+    let outs = keyframes::run(&[input(clip("short.mp4"), "A"), input(clip("day.mp4"), "A")]);
+    assert_reads(&outs[0], 1773309611, "short.mp4");
+}
+
+#[test]
+fn hostile_and_truncated_files_give_a_note_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let day = std::fs::read(clip("day.mp4")).expect("clip");
+    let mut inputs = Vec::new();
+    // The moov kept, the pictures cut away, or cut through.
+    let moov = keyframes::find_moov(&clip("day.mp4")).expect("moov");
+    for (name, keep) in [
+        ("cut-early.mp4", 4096usize),
+        ("cut-late.mp4", day.len() * 2 / 3),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, &day[..keep]).expect("write");
+        inputs.push(Input {
+            path: p,
+            moov,
+            group: "T".into(),
+        });
+    }
+    // Pictures overwritten with noise.
+    let mut noisy = day.clone();
+    let mut x = 0x2545_f491u32;
+    for b in noisy.iter_mut().skip(200).step_by(3) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *b = x as u8;
+    }
+    let p = dir.path().join("noise.mp4");
+    std::fs::write(&p, &noisy).expect("write");
+    inputs.push(Input {
+        path: p,
+        moov,
+        group: "T".into(),
+    });
+    let hostile = crate::util::real_media().join("hostile");
+    for e in std::fs::read_dir(&hostile).expect("hostile corpus") {
+        let path = e.expect("entry").path();
+        if let Some(moov) = keyframes::find_moov(&path) {
+            inputs.push(Input {
+                path,
+                moov,
+                group: "H".into(),
+            });
+        }
+    }
+    let outs = keyframes::run(&inputs);
+    assert_eq!(outs.len(), inputs.len());
+    let noted = outs.iter().filter(|o| o.note.is_some()).count();
+    assert!(
+        noted >= 2,
+        "the cut files are noted: {:?}",
+        outs.iter().map(|o| &o.note).collect::<Vec<_>>()
+    );
+    for (o, i) in outs.iter().zip(&inputs) {
+        if let Some(r) = o.first.as_ref().and_then(|s| s.reading.as_ref()) {
+            assert!(
+                r.civil_s.is_none() || r.confidence > 0.5,
+                "{}: {r:?}",
+                i.path.display()
+            );
+        }
+    }
+    let _ = Path::new("");
+}
