@@ -102,6 +102,18 @@ pub struct ScanSettings {
     pub mmap_min_bytes: u64,
     /// Size of each read (and of each slice of a mapped file handed to the hasher).
     pub chunk_bytes: usize,
+    /// The keyframe stage: `boundary` decodes each H.264 recording's first and last keyframe
+    /// to read its burned-in clock (and, per device model, eleven seconds of one recording to
+    /// learn the display's digits); `off` decodes nothing.
+    pub keyframes: KeyframeMode,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyframeMode {
+    Off,
+    #[default]
+    Boundary,
 }
 
 impl Default for ScanSettings {
@@ -109,6 +121,7 @@ impl Default for ScanSettings {
         ScanSettings {
             mmap_min_bytes: 64 << 20,
             chunk_bytes: 256 << 10,
+            keyframes: KeyframeMode::Boundary,
         }
     }
 }

@@ -17,7 +17,8 @@ pub mod export;
 pub mod keyframes;
 pub mod media;
 pub mod obligations;
-pub mod osd;
+/// Reading the burned-in clock: a crate of its own (`crates/osd`), see its documentation.
+pub use recaudit_osd as osd;
 pub mod pathinfo;
 pub mod pathtable;
 pub mod query;

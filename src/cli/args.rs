@@ -35,6 +35,11 @@ pub enum Command {
   recaudit scan /mnt/share1 /mnt/share2 --warehouse wh --config recaudit.toml --quiet
   recaudit scan /mnt/usb-disk --warehouse wh --io sequential --threads 2
   recaudit scan /srv/evidence -w /srv/recaudit --verify-budget 5% --fail-on high   # nightly
+  recaudit scan /mnt/usb-disk --warehouse wh --keyframes off   # no decoding: hash and parse only
+
+H.264 recordings (MP4/MOV) have their first and last keyframe decoded and the recorder's
+burned-in clock read (files.osd_start, osd_end, osd_offset_s, osd_confidence); the digits are
+learned per device model from one of its recordings, never assumed.
 
 A scan against an existing warehouse reads only new and changed files (size, mtime or inode)
 and records what changed in custody_events: new, verified, modified, metadata_changed, deleted,
@@ -274,6 +279,11 @@ pub struct ScanArgs {
     /// media_notes, calendar) [default: WAREHOUSE/context when it exists].
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
+    /// Decode H.264 keyframes to read the recorder's burned-in clock: `boundary` reads each
+    /// recording's first and last keyframe (and learns each device model's digits from one of
+    /// its recordings), `off` decodes nothing [default: the config's scan.keyframes, boundary].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub keyframes: Option<KeyframesArg>,
     #[command(flatten)]
     pub chain: ChainArgs,
     /// When the warehouse's history does not verify, start a new chain instead of refusing:
@@ -378,6 +388,12 @@ pub fn parse_budget(s: &str) -> Result<VerifyPlan, String> {
     n.checked_mul(mult)
         .map(VerifyPlan::Bytes)
         .ok_or_else(|| format!("'{s}' is too large"))
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyframesArg {
+    Off,
+    Boundary,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

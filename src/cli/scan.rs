@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{IoArg, ScanArgs};
+use super::args::{IoArg, KeyframesArg, ScanArgs};
 use super::human_bytes;
-use crate::config::Config;
+use crate::config::{Config, KeyframeMode};
 use crate::exit_codes;
 use crate::read::{IoMode, ReadOptions};
 use crate::rules::Severity;
@@ -17,10 +17,16 @@ use crate::scan::{self, Progress, RunSummary, ScanError, ScanPlan, VerifyPlan};
 use crate::walk::WalkOptions;
 
 fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
-    let config = match &a.config {
+    let mut config = match &a.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    if let Some(k) = a.keyframes {
+        config.scan.keyframes = match k {
+            KeyframesArg::Off => KeyframeMode::Off,
+            KeyframesArg::Boundary => KeyframeMode::Boundary,
+        };
+    }
     config.zone()?;
     crate::pathinfo::PathPatterns::new(&config.path_patterns, config.zone()?)?;
     let threads = super::threads_or_cpus(a.threads);

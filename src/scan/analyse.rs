@@ -70,7 +70,15 @@ pub(super) fn analyse(
     let streams = carry::link_streams(prior, carried, staging)?;
     let (rules_out, written) = std::thread::scope(|scope| {
         let fill = scope.spawn(|| {
-            let r = write_files(run, prior, carried, &derived, read.read_rows, staging);
+            let r = write_files(
+                run,
+                prior,
+                carried,
+                &derived,
+                &read.osd,
+                read.read_rows,
+                staging,
+            );
             run.phase("files and streams written");
             r
         });
@@ -136,6 +144,7 @@ fn write_files(
     prior: &Prior,
     carried: &Carried,
     derived: &[Derived],
+    osd: &[store::tables::Osd],
     read_rows: usize,
     staging: &mut Staging,
 ) -> Result<(), ScanError> {
@@ -145,6 +154,7 @@ fn write_files(
         "part-00000.parquet",
         &run.id,
         &derived[..read_rows],
+        osd,
     )?;
     if carried.rows == 0 {
         return Ok(());

@@ -11,6 +11,7 @@
 //! | setup | [`setup`] | the plan | zone, patterns, warehouse, context tables, run id, threads |
 //! | plan | [`plan`] | the previous catalogue | the walked tree and, per entry, read or carry |
 //! | read | [`read`] | entries to read | `files`/`streams` rows (staged), compact facts |
+//! | keyframes | [`keyframes`] | facts read | the burned-in clocks of the H.264 recordings read (`osd_*` columns) |
 //! | custody | [`custody`] | facts read, previous catalogue | `custody_events`, their counts |
 //! | carry | [`carry`] | entries to carry | the carried rows' facts, the previous paths not carried (read again, deleted, moved) |
 //! | analyse | [`analyse`] | every fact, context | sessions, findings, per-run `files` columns |
@@ -20,6 +21,7 @@ mod analyse;
 mod carry;
 mod commit;
 mod custody;
+mod keyframes;
 mod plan;
 mod read;
 mod row;
@@ -140,6 +142,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     staging.expect_rows(tree.entries.len() + prior.files.len());
     let mut read = read::read_files(&run, &tree, &mut staging, progress)?;
     run.phase("read, hash, parse and write files/streams");
+    keyframes::read_clocks(&run, &tree, &mut read);
     let custody = custody::record(&run, &tree, &read.facts, &prior, &mut staging)?;
     let mode = tree.mode;
     let carried = carry::carry(&run, tree, &prior, &custody, &mut read)?;

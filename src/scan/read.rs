@@ -23,6 +23,9 @@ thread_local! {
 /// facts after them.
 pub(super) struct Read {
     pub facts: Vec<FileFacts>,
+    /// The keyframe stage's findings for the files read (row `i` of the staged `files`), filled
+    /// in by [`super::keyframes`] after the read.
+    pub osd: Vec<crate::store::tables::Osd>,
     pub read_rows: usize,
     pub tally: Tally,
     pub interner: Interner,
@@ -50,6 +53,7 @@ pub(super) fn read_files(
     let mut streams_w = staging.writer("streams", "part-00000.parquet", streams_schema)?;
     let mut out = Read {
         facts: Vec::with_capacity(tree.entries.len()),
+        osd: Vec::new(),
         read_rows: 0,
         tally: Tally::default(),
         interner: Interner::default(),

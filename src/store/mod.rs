@@ -11,7 +11,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 pub use tables::{
     CaseItemRow, CustodyEvent, Derived, ExportRow, FileRow, FindingRow, RunRow, SessionRow,
     StreamRow, case_items_batch, custody_batch, exports_batch, files_batch, findings_batch,
-    read_findings, runs_batch, schemas, sessions_batch, streams_batch, with_derived,
+    read_findings, runs_batch, schemas, sessions_batch, streams_batch, with_derived, with_osd,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -147,14 +147,16 @@ pub fn parquet_reader(
 }
 
 /// Rewrites the staged `files` table `staged` into `file_name` with each row's per-run columns
-/// (`derived[i]` for row `first_row + i`), batch by batch, then removes `staged`. Only
-/// recaudit's own staged file is read, never the evidence.
+/// (`derived[i]` for row `i`) and the keyframe stage's columns (`osd[i]`, which came after
+/// the row was staged), batch by batch, then removes `staged`. Only recaudit's own staged
+/// file is read, never the evidence.
 pub fn fill_derived(
     staging: &mut warehouse::Staging,
     staged: &str,
     file_name: &str,
     run_id: &str,
     derived: &[Derived],
+    osd: &[tables::Osd],
 ) -> Result<(), StoreError> {
     let src = staging.path_of("files", staged);
     let reader = parquet_reader(&src, 4096, None)?;
@@ -164,6 +166,7 @@ pub fn fill_derived(
         arrow_array::RecordBatchReader::schema(&reader),
     )?;
     let none = Derived::default();
+    let no_osd = tables::Osd::default();
     let mut row = 0usize;
     for b in reader {
         let b = b.map_err(|source| StoreError::Arrow {
@@ -174,7 +177,10 @@ pub fn fill_derived(
         let slice: Vec<&Derived> = (row..row + n)
             .map(|i| derived.get(i).unwrap_or(&none))
             .collect();
-        w.write(&with_derived(&b, run_id, &slice)?)?;
+        let seen: Vec<&tables::Osd> = (row..row + n)
+            .map(|i| osd.get(i).unwrap_or(&no_osd))
+            .collect();
+        w.write(&with_osd(&with_derived(&b, run_id, &slice)?, &seen)?)?;
         row += n;
     }
     w.finish()?;

@@ -107,6 +107,34 @@ pub struct FileRow {
     pub frame_rate_stretch_fps: Option<f64>,
     /// Derived every run: the checklist document type the path names (documents only).
     pub document_type: Option<String>,
+    /// What the keyframe stage read (see [`Osd`]); carried with the file's other facts.
+    pub osd: Osd,
+}
+
+/// The recorder's burned-in clock as read from a file's first and last keyframe
+/// ([`crate::keyframes`]). Filled in for the files read in a run, after the keyframe stage;
+/// carried unchanged for the others.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Osd {
+    /// The time the display shows at the first / last keyframe (the recorder's wall clock,
+    /// taken in the configured zone), when read with all fourteen digits.
+    pub start_us: Option<i64>,
+    pub end_us: Option<i64>,
+    /// Display time minus the container's time of the same picture (file-name time, else
+    /// container creation time, plus the picture's time in the file), seconds.
+    pub offset_s: Option<f64>,
+    /// The first keyframe's display line as read: digits, `?` for other glyphs.
+    pub text: Option<String>,
+    /// The first and last groups of the text after the time (device and officer numbers as
+    /// far as their digits are read).
+    pub device: Option<String>,
+    pub officer: Option<String>,
+    /// 0-1: the weaker of the two readings' confidence.
+    pub confidence: Option<f64>,
+    pub keyframes_decoded: Option<i32>,
+    /// Why the stage did less than it meant to (no H.264 track, a decoder error, a display
+    /// that could not be read).
+    pub note: Option<String>,
 }
 
 /// The columns of `files` recomputed for every row on every run, including rows carried from
@@ -309,7 +337,37 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
         "document_type",
         rows.iter().map(|r| r.document_type.as_deref()),
     );
+    let osd: Vec<&Osd> = rows.iter().map(|r| &r.osd).collect();
+    osd_columns(&mut c, &osd);
     c.finish("files")
+}
+
+/// The keyframe stage's columns, last in `files`.
+fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
+    c.ts("osd_start", osd.iter().map(|o| o.start_us));
+    c.ts("osd_end", osd.iter().map(|o| o.end_us));
+    c.f64("osd_offset_s", osd.iter().map(|o| o.offset_s));
+    c.str("osd_text", osd.iter().map(|o| o.text.as_deref()));
+    c.str("osd_device", osd.iter().map(|o| o.device.as_deref()));
+    c.str("osd_officer", osd.iter().map(|o| o.officer.as_deref()));
+    c.f64("osd_confidence", osd.iter().map(|o| o.confidence));
+    c.i32("keyframes_decoded", osd.iter().map(|o| o.keyframes_decoded));
+    c.str("keyframe_note", osd.iter().map(|o| o.note.as_deref()));
+}
+
+/// Replaces the keyframe stage's columns of a `files` batch with `osd[i]` for row `i`.
+pub fn with_osd(batch: &RecordBatch, osd: &[&Osd]) -> Result<RecordBatch, StoreError> {
+    let mut c = Cols::new();
+    osd_columns(&mut c, osd);
+    let filled = c.finish("files")?;
+    let schema = filled.schema();
+    let cols = schema
+        .fields()
+        .iter()
+        .zip(filled.columns())
+        .map(|(f, a)| (f.name().as_str(), a.clone()))
+        .collect::<Vec<_>>();
+    replace_columns(batch, "files", cols)
 }
 
 /// Fills the per-run columns of a `files` batch: `run_id` and the [`Derived`] columns, `derived[i]` for row `i`.

@@ -24,7 +24,7 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 pub use case_items::{CaseItemRow, case_items_batch};
 pub use custody_events::{CustodyEvent, custody_batch};
 pub use exports::{ExportRow, exports_batch};
-pub use files::{Derived, FileRow, files_batch, with_derived};
+pub use files::{Derived, FileRow, Osd, files_batch, with_derived, with_osd};
 pub use findings::{FindingRow, findings_batch, read_findings};
 pub use runs::{RunRow, runs_batch};
 pub use sessions::{SessionRow, sessions_batch};

@@ -111,37 +111,65 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
     let (w, h) = (p.width, r1 - r0);
     let reach = (p.height / 120).max(REACH);
     let at = |r: usize, x: usize| p.y[(r0 + r) * p.stride + x];
+    // The darkest pixel within reach on each side: left, right, above, below.
+    let band = |r: usize| &p.y[(r0 + r) * p.stride..(r0 + r) * p.stride + w];
+    let (mut left, mut right) = (vec![255u8; w * h], vec![255u8; w * h]);
+    for r in 0..h {
+        let row = band(r);
+        let (l, rt) = (
+            &mut left[r * w..(r + 1) * w],
+            &mut right[r * w..(r + 1) * w],
+        );
+        // One pass a distance: whole rows at a time, which the compiler vectorises.
+        for k in 1..=reach.min(w.saturating_sub(1)) {
+            l[k..]
+                .iter_mut()
+                .zip(&row[..w - k])
+                .for_each(|(m, &v)| *m = (*m).min(v));
+            rt[..w - k]
+                .iter_mut()
+                .zip(&row[k..])
+                .for_each(|(m, &v)| *m = (*m).min(v));
+        }
+    }
+    // Above and below, and along both diagonals (the slanted strokes of 2, 4, 7): the row
+    // `k` away, shifted `k` columns for a diagonal.
+    let mut near = [(); 6].map(|_| vec![255u8; w * h]);
+    for r in 0..h {
+        for k in 1..=reach.min(w.saturating_sub(1)) {
+            for (dir, other) in [
+                (0usize, r.checked_sub(k)),
+                (1, (r + k < h).then_some(r + k)),
+            ] {
+                let Some(o) = other else { continue };
+                let src = band(o);
+                // straight, then shifted right (+k) and left (-k) along the row
+                let [straight, plus, minus] = [dir, 2 + dir, 4 + dir];
+                let span = r * w..(r + 1) * w;
+                let lower = |dst: &mut [u8], src: &[u8]| {
+                    dst.iter_mut().zip(src).for_each(|(m, &v)| *m = (*m).min(v))
+                };
+                lower(&mut near[straight][span.clone()], src);
+                lower(&mut near[plus][span.start..span.end - k], &src[k..]);
+                lower(&mut near[minus][span.start + k..span.end], &src[..w - k]);
+            }
+        }
+    }
     let mut m = vec![0u8; w * h];
     for r in 0..h {
-        let row = &p.y[(r0 + r) * p.stride..(r0 + r) * p.stride + w];
-        for x in 0..w {
-            let v = row[x];
+        for (x, &v) in band(r).iter().enumerate() {
             if v < MIN_LEVEL {
                 continue;
             }
             let dark = v.saturating_sub(MIN_CONTRAST);
-            let left = row[x.saturating_sub(reach)..x].iter().any(|&d| d <= dark);
-            let right = row[(x + 1).min(w)..(x + reach + 1).min(w)]
-                .iter()
-                .any(|&d| d <= dark);
-            // Above and below, and along both diagonals.
-            let pair = |dr: isize, dx: isize| {
-                let side = |sign: isize| {
-                    (1..=reach as isize).any(|k| {
-                        let rr = r as isize + sign * k * dr;
-                        let xx = x as isize + sign * k * dx;
-                        rr >= 0
-                            && (rr as usize) < h
-                            && xx >= 0
-                            && (xx as usize) < w
-                            && at(rr as usize, xx as usize) <= dark
-                    })
-                };
-                side(1) && side(-1)
-            };
-            let sandwiched = (left && right) || pair(1, 0) || pair(1, 1) || pair(1, -1);
-            if sandwiched {
-                m[r * w + x] = 1;
+            let i = r * w + x;
+            let across = left[i] <= dark && right[i] <= dark;
+            let along = near[0][i] <= dark && near[1][i] <= dark;
+            // Up-right with down-left, and up-left with down-right.
+            let slant = (near[2][i] <= dark && near[5][i] <= dark)
+                || (near[4][i] <= dark && near[3][i] <= dark);
+            if across || along || slant {
+                m[i] = 1;
             }
         }
     }

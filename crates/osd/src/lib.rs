@@ -12,8 +12,8 @@
 //! no learned shape well is `?`, and a reading without all fourteen digits of the time has no
 //! time.
 //!
-//! Pure: pictures come in, readings go out. Decoding is the keyframe stage's
-//! ([`crate::keyframes`]).
+//! Pure: pictures come in, readings go out. Decoding is the keyframe stage's (recaudit's
+//! `keyframes` module), which also bounds what it hands over.
 
 pub mod glyphs;
 
