@@ -151,3 +151,60 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     }
     let _ = Path::new("");
 }
+
+/// A tree of recorder files named as the default path patterns expect: the clips of make-osd.sh
+/// under two devices, file-name times in the default zone (Asia/Shanghai, UTC+8) matching what
+/// the display shows.
+fn recorder_tree(root: &Path) {
+    let put = |dir: &str, name: &str, from: &str| {
+        let d = root.join(dir);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        std::fs::copy(clip(from), d.join(name)).expect("copy");
+    };
+    put("DSJ-A0012/20260312", "DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4");
+    put("DSJ-A0012/20260312", "DSJ-A0012_OF001234_20260312104005_0002.MP4", "later.mp4");
+    put("DSJ-B0345/20260312", "DSJ-B0345_OF009876_20260312200003_0001.MP4", "night.mp4");
+}
+
+#[test]
+fn a_scan_fills_the_osd_columns_and_a_rescan_carries_them() {
+    use crate::util::{by_name, get, num, rows, scan, utc_us};
+    let t = tempfile::tempdir().expect("tmp");
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    recorder_tree(&root);
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    for (name, shown_utc) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "2026-03-12 02:00:07"),
+        ("DSJ-A0012_OF001234_20260312104005_0002.MP4", "2026-03-12 02:40:05"),
+        ("DSJ-B0345_OF009876_20260312200003_0001.MP4", "2026-03-12 12:00:03"),
+    ] {
+        let r = by_name(&files, name);
+        assert_eq!(get(r, "osd_start"), Some(utc_us(shown_utc).to_string().as_str()), "{name}: {r:?}");
+        assert!(get(r, "osd_end").is_some(), "{name}");
+        // The display and the name agree: the offset is under a second (the display shows
+        // whole seconds; the first keyframe is shown a fraction of a second into the file).
+        assert!(num(r, "osd_offset_s").abs() < 1.0, "{name}: {:?}", get(r, "osd_offset_s"));
+        assert!(num(r, "osd_confidence") > 0.5, "{name}");
+        assert_eq!(get(r, "keyframes_decoded"), Some("2"), "{name}");
+        assert_eq!(get(r, "keyframe_note"), None, "{name}");
+        assert!(get(r, "osd_officer").is_some_and(|o| o.contains("12") || o.contains("98")), "{name}");
+    }
+    // Rescanned unchanged: the values are carried, nothing is decoded again.
+    scan(&[&root], &wh, &[]);
+    let again = rows(&wh.join("files"));
+    for r in &files {
+        let name = get(r, "file_name").expect("name");
+        let a = by_name(&again, name);
+        for col in ["osd_start", "osd_end", "osd_offset_s", "osd_text", "osd_confidence", "keyframes_decoded"] {
+            assert_eq!(get(a, col), get(r, col), "{name} {col}");
+        }
+    }
+    // Switched off: nothing decoded, nothing read.
+    let wh2 = t.path().join("wh2");
+    scan(&[&root], &wh2, &["--keyframes", "off"]);
+    for r in rows(&wh2.join("files")) {
+        assert_eq!(get(&r, "osd_start"), None);
+        assert_eq!(get(&r, "keyframes_decoded"), None);
+    }
+}
