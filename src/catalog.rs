@@ -62,6 +62,19 @@ pub struct FileFacts {
     pub sidecar_category: Option<Sym>,
     /// A stretch of the main video track at another steady frame rate: start, length (s), rate.
     pub frame_rate_stretch: Option<(f64, f64, f64)>,
+    /// The burned-in clock, as the keyframe stage read it (`files.osd_*`).
+    pub osd: OsdFacts,
+}
+
+/// What the rules use of the keyframe stage's reading of a file's display.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OsdFacts {
+    pub start_us: Option<i64>,
+    pub offset_s: Option<f64>,
+    pub jump_s: Option<f64>,
+    pub jump_at_s: Option<f64>,
+    pub confidence: Option<f64>,
+    pub device: Option<Sym>,
 }
 
 /// The three stretch columns, present together or not at all.

@@ -76,6 +76,14 @@ pub struct RuleSettings {
     /// (第十六、十七条). Set false for a tree restored from backup or migrated, where birth
     /// times say when the copy was made: upload times are then unknown unless logged.
     pub birth_time_is_upload: bool,
+    /// Burned-in clock readings below this confidence (0-1) are not used by the OSD rules.
+    pub osd_min_confidence: f64,
+    /// A file's display-to-name offset this far (seconds) from both neighbours' is a
+    /// `time_mismatch` (OSD-OFFSET).
+    pub osd_offset_tolerance_s: f64,
+    /// The display's clock jumping by more than this (seconds) inside a file is
+    /// `inserted_footage` (OSD-JUMP).
+    pub osd_jump_tolerance_s: f64,
 }
 
 impl Default for RuleSettings {
@@ -91,6 +99,9 @@ impl Default for RuleSettings {
             require_location: false,
             require_officer: false,
             birth_time_is_upload: true,
+            osd_min_confidence: 0.5,
+            osd_offset_tolerance_s: 30.0,
+            osd_jump_tolerance_s: 2.0,
         }
     }
 }

@@ -161,9 +161,21 @@ fn recorder_tree(root: &Path) {
         std::fs::create_dir_all(&d).expect("mkdir");
         std::fs::copy(clip(from), d.join(name)).expect("copy");
     };
-    put("DSJ-A0012/20260312", "DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4");
-    put("DSJ-A0012/20260312", "DSJ-A0012_OF001234_20260312104005_0002.MP4", "later.mp4");
-    put("DSJ-B0345/20260312", "DSJ-B0345_OF009876_20260312200003_0001.MP4", "night.mp4");
+    put(
+        "DSJ-A0012/20260312",
+        "DSJ-A0012_OF001234_20260312100007_0001.MP4",
+        "day.mp4",
+    );
+    put(
+        "DSJ-A0012/20260312",
+        "DSJ-A0012_OF001234_20260312104005_0002.MP4",
+        "later.mp4",
+    );
+    put(
+        "DSJ-B0345/20260312",
+        "DSJ-B0345_OF009876_20260312200003_0001.MP4",
+        "night.mp4",
+    );
 }
 
 #[test]
@@ -175,20 +187,40 @@ fn a_scan_fills_the_osd_columns_and_a_rescan_carries_them() {
     scan(&[&root], &wh, &[]);
     let files = rows(&wh.join("files"));
     for (name, shown_utc) in [
-        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "2026-03-12 02:00:07"),
-        ("DSJ-A0012_OF001234_20260312104005_0002.MP4", "2026-03-12 02:40:05"),
-        ("DSJ-B0345_OF009876_20260312200003_0001.MP4", "2026-03-12 12:00:03"),
+        (
+            "DSJ-A0012_OF001234_20260312100007_0001.MP4",
+            "2026-03-12 02:00:07",
+        ),
+        (
+            "DSJ-A0012_OF001234_20260312104005_0002.MP4",
+            "2026-03-12 02:40:05",
+        ),
+        (
+            "DSJ-B0345_OF009876_20260312200003_0001.MP4",
+            "2026-03-12 12:00:03",
+        ),
     ] {
         let r = by_name(&files, name);
-        assert_eq!(get(r, "osd_start"), Some(utc_us(shown_utc).to_string().as_str()), "{name}: {r:?}");
+        assert_eq!(
+            get(r, "osd_start"),
+            Some(utc_us(shown_utc).to_string().as_str()),
+            "{name}: {r:?}"
+        );
         assert!(get(r, "osd_end").is_some(), "{name}");
         // The display and the name agree: the offset is under a second (the display shows
         // whole seconds; the first keyframe is shown a fraction of a second into the file).
-        assert!(num(r, "osd_offset_s").abs() < 1.0, "{name}: {:?}", get(r, "osd_offset_s"));
+        assert!(
+            num(r, "osd_offset_s").abs() < 1.0,
+            "{name}: {:?}",
+            get(r, "osd_offset_s")
+        );
         assert!(num(r, "osd_confidence") > 0.5, "{name}");
         assert_eq!(get(r, "keyframes_decoded"), Some("2"), "{name}");
         assert_eq!(get(r, "keyframe_note"), None, "{name}");
-        assert!(get(r, "osd_officer").is_some_and(|o| o.contains("12") || o.contains("98")), "{name}");
+        assert!(
+            get(r, "osd_officer").is_some_and(|o| o.contains("12") || o.contains("98")),
+            "{name}"
+        );
     }
     // Rescanned unchanged: the values are carried, nothing is decoded again.
     scan(&[&root], &wh, &[]);
@@ -196,7 +228,14 @@ fn a_scan_fills_the_osd_columns_and_a_rescan_carries_them() {
     for r in &files {
         let name = get(r, "file_name").expect("name");
         let a = by_name(&again, name);
-        for col in ["osd_start", "osd_end", "osd_offset_s", "osd_text", "osd_confidence", "keyframes_decoded"] {
+        for col in [
+            "osd_start",
+            "osd_end",
+            "osd_offset_s",
+            "osd_text",
+            "osd_confidence",
+            "keyframes_decoded",
+        ] {
             assert_eq!(get(a, col), get(r, col), "{name} {col}");
         }
     }
@@ -207,4 +246,71 @@ fn a_scan_fills_the_osd_columns_and_a_rescan_carries_them() {
         assert_eq!(get(&r, "osd_start"), None);
         assert_eq!(get(&r, "keyframes_decoded"), None);
     }
+}
+
+#[test]
+fn the_picture_finds_what_the_container_hides() {
+    use crate::util::{get, rows, scan};
+    let t = tempfile::tempdir().expect("tmp");
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    recorder_tree(&root);
+    let put = |name: &str, from: &str| {
+        let d = root.join("DSJ-A0012/20260312");
+        std::fs::copy(clip(from), d.join(name)).expect("copy");
+    };
+    // Healthy: the next segment of day.mp4.
+    put("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4");
+    // Joined by stream copy: the display jumps 18 minutes at 6 s.
+    put("DSJ-A0012_OF001234_20260312100200_0003.MP4", "joined.mp4");
+    // Another device's footage: its display names DSJ-B0345.
+    put("DSJ-A0012_OF001234_20260312100300_0004.MP4", "foreign.mp4");
+    // Renamed and re-stamped: recorded at 10:01:00, named (and its creation time) 10:30:00.
+    put(
+        "DSJ-A0012_OF001234_20260312103000_0005.MP4",
+        "restamped.mp4",
+    );
+    scan(&[&root], &wh, &[]);
+    let findings = rows(&wh.join("findings"));
+    let osd: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-")))
+        .map(|f| {
+            let path = get(f, "path").unwrap_or_default();
+            let name = path.rsplit('/').next().unwrap_or_default().to_string();
+            (get(f, "rule_id").unwrap_or_default().to_string(), name)
+        })
+        .collect();
+    let mut expected = vec![
+        (
+            "OSD-JUMP".to_string(),
+            "DSJ-A0012_OF001234_20260312100200_0003.MP4".to_string(),
+        ),
+        (
+            "OSD-DEVICE".to_string(),
+            "DSJ-A0012_OF001234_20260312100300_0004.MP4".to_string(),
+        ),
+        (
+            "OSD-OFFSET".to_string(),
+            "DSJ-A0012_OF001234_20260312103000_0005.MP4".to_string(),
+        ),
+    ];
+    let mut got = osd.clone();
+    got.sort();
+    expected.sort();
+    assert_eq!(
+        got, expected,
+        "the OSD findings, each with its kind, and none on a healthy file"
+    );
+    let files = rows(&wh.join("files"));
+    let joined = crate::util::by_name(&files, "DSJ-A0012_OF001234_20260312100200_0003.MP4");
+    let jump: f64 = get(joined, "osd_jump_s")
+        .expect("jump")
+        .parse()
+        .expect("number");
+    let at: f64 = get(joined, "osd_jump_at_s")
+        .expect("at")
+        .parse()
+        .expect("number");
+    assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
+    assert!((5.5..=6.5).contains(&at), "at {at}");
 }

@@ -37,6 +37,13 @@ const LEARN_S: f64 = 16.0;
 const LEAD_STEP_S: f64 = 0.5;
 /// Files of a model tried as the learning run, most keyframes first.
 const LEARNERS_MAX: usize = 3;
+/// Learning runs enough when all ten digits are known.
+const LEARNERS_ENOUGH: usize = 2;
+/// A change of the display's offset to the file's timestamps beyond this is a jump (the
+/// display shows whole seconds, and a keyframe falls anywhere in its second).
+const JUMP_MIN_S: f64 = 2.0;
+/// Keyframes decoded at most to place one jump (2^20 keyframes: eleven days at one a second).
+const BISECT_MAX: u32 = 20;
 
 /// A file for the stage.
 #[derive(Debug, Clone)]
@@ -65,6 +72,8 @@ pub struct Output {
     pub decoded: u32,
     /// Why the stage could not do all it meant to (no plan, a decoder error).
     pub note: Option<String>,
+    /// The display's clock jumps inside the file.
+    pub jump: Option<Jump>,
 }
 
 /// A file's plan and its first and last keyframe's lines.
@@ -98,11 +107,13 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
             });
             let mut runs = Vec::new();
             let mut font = Font::default();
+            // Two recordings teach more of the shapes a digit takes over different scenes than
+            // one; a third is tried when the first two did not show every digit.
             for &i in order.iter().take(LEARNERS_MAX) {
                 if let Ok(run) = learning_run(&inputs[i], prepared[i].plan.as_ref()) {
                     runs.push(run);
                     font = osd::learn(&runs);
-                    if font.digits_known() == 10 {
+                    if runs.len() >= LEARNERS_ENOUGH && font.digits_known() == 10 {
                         break;
                     }
                 }
@@ -111,27 +122,93 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
         })
         .collect();
     inputs
-        .iter()
+        .par_iter()
         .zip(prepared)
         .map(|(inp, p)| {
-            let font = fonts.get(inp.group.as_str());
+            let font = fonts
+                .get(inp.group.as_str())
+                .filter(|f| f.digits_known() > 0);
             let seen = |s: Option<(f64, Option<Line>)>| {
                 s.map(|(t_s, line)| Seen {
                     t_s,
                     reading: match (font, line) {
-                        (Some(f), Some(l)) if f.digits_known() > 0 => Some(osd::read(f, &l)),
+                        (Some(f), Some(l)) => Some(osd::read(f, &l)),
                         _ => None,
                     },
                 })
             };
-            Output {
-                first: seen(p.first),
-                last: seen(p.last),
+            let (first, last) = (seen(p.first), seen(p.last));
+            let mut out = Output {
+                first,
+                last,
                 decoded: p.decoded,
                 note: p.note,
+                jump: None,
+            };
+            if let (Some(font), Some(plan)) = (font, p.plan.as_ref()) {
+                out.jump = find_jump(inp, plan, font, &out);
+                if let Some(j) = &out.jump {
+                    out.decoded += j.decoded;
+                }
             }
+            out
         })
         .collect()
+}
+
+/// Where a file's displayed clock jumps against its own timestamps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Jump {
+    /// Display time minus file time after the jump, minus the same before it: seconds.
+    pub by_s: f64,
+    /// Time in the file of the first keyframe read after the jump.
+    pub at_s: f64,
+    /// Keyframes decoded to find it.
+    pub decoded: u32,
+}
+
+/// Display time minus file time of a read keyframe, seconds.
+fn offset(s: &Seen) -> Option<f64> {
+    s.reading.as_ref()?.civil_s.map(|c| c as f64 - s.t_s)
+}
+
+/// When the first and last keyframe disagree on the display's offset to the file's own
+/// timestamps by more than [`JUMP_MIN_S`], the keyframes between them are read by halves
+/// until the two neighbours where it changes are found: a handful of decodes locate a jump in
+/// an hour of footage. `None` when there is no jump, or it cannot be placed (a keyframe
+/// between does not read).
+fn find_jump(input: &Input, plan: &Plan, font: &Font, out: &Output) -> Option<Jump> {
+    let (first, last) = (out.first.as_ref()?, out.last.as_ref()?);
+    let (o_first, o_last) = (offset(first)?, offset(last)?);
+    if (o_last - o_first).abs() <= JUMP_MIN_S {
+        return None;
+    }
+    let f = open(input).ok()?;
+    let (mut lo, mut hi) = (0usize, plan.sync.len().checked_sub(1)?);
+    let mut decoded = 0u32;
+    while hi - lo > 1 && decoded < BISECT_MAX {
+        let mid = lo + (hi - lo) / 2;
+        let s = plan.sync[mid];
+        let unit = picture(&f, plan, &s, true).ok()?;
+        let (pics, _) = decode::decode_run(vec![(unit, true)], budget(1));
+        decoded += 1;
+        let line = pics.first()?.as_ref().and_then(line_of)?;
+        let seen = Seen {
+            t_s: plan.seconds(&s),
+            reading: Some(osd::read(font, &line)),
+        };
+        let o = offset(&seen)?;
+        if (o - o_first).abs() <= JUMP_MIN_S {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(Jump {
+        by_s: o_last - o_first,
+        at_s: plan.seconds(&plan.sync[hi]),
+        decoded,
+    })
 }
 
 /// The `moov` box of an ISO BMFF file, found by its top-level box headers alone: file offset

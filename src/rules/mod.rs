@@ -13,6 +13,7 @@ pub mod completeness;
 pub mod continuity;
 pub mod custody;
 pub mod deadlines;
+pub mod display;
 pub mod habits;
 pub mod integrity;
 pub mod metadata;
@@ -248,6 +249,34 @@ pub const RULES: &[Rule] = &[
         Severity::Warn,
         A12_3,
         "container time and file-name time disagree",
+    ),
+    rule(
+        "OSD-JUMP",
+        "inserted_footage",
+        Severity::High,
+        A12_5,
+        "the time burned into the picture jumps inside the file while the file's own timestamps run on",
+    ),
+    rule(
+        "OSD-DEVICE",
+        "inserted_footage",
+        Severity::High,
+        A12_5,
+        "the picture names another device than the device's other recordings show",
+    ),
+    rule(
+        "OSD-OFFSET",
+        "time_mismatch",
+        Severity::Warn,
+        A12_3,
+        "the picture's clock disagrees with the file name unlike the device's recordings before and after it",
+    ),
+    rule(
+        "OSD-RESET",
+        "clock_reset",
+        Severity::Warn,
+        A12_5,
+        "the picture shows an implausible time (the recorder's clock was reset)",
     ),
     rule(
         "CLK-MISSING",
@@ -603,7 +632,7 @@ impl<'a> Findings<'a> {
 pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
     use rayon::prelude::*;
     type Family = fn(&Ctx, &mut Findings);
-    let families: [Family; 11] = [
+    let families: [Family; 12] = [
         chain::check,
         completeness::check,
         custody::check,
@@ -613,6 +642,7 @@ pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
         coding::check,
         software::check,
         clock::check,
+        display::check,
         metadata::check,
         integrity::check,
     ];

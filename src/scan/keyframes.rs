@@ -51,6 +51,7 @@ pub(super) fn read_clocks(run: &Run, tree: &Tree, read: &mut Read) {
     let outputs = run.pool.install(|| keyframes::run(&inputs));
     for (k, out) in rows.into_iter().zip(outputs) {
         read.osd[k] = osd_of(&read.facts[k], out, run.tz);
+        read.facts[k].osd = read.osd[k].facts();
     }
     run.phase("keyframes decoded and burned-in clocks read");
 }
@@ -122,6 +123,8 @@ fn osd_of(f: &FileFacts, out: Output, tz: chrono_tz::Tz) -> Osd {
         device: groups.first().map(|s| s.to_string()),
         officer: (groups.len() > 1).then(|| groups[groups.len() - 1].to_string()),
         confidence,
+        jump_s: out.jump.as_ref().map(|j| j.by_s),
+        jump_at_s: out.jump.as_ref().map(|j| j.at_s),
         keyframes_decoded: Some(out.decoded as i32),
         note,
     }

@@ -430,6 +430,12 @@ pub const FACT_COLUMNS: &[&str] = &[
     "mtime",
     "birth_time",
     "sidecar_described_at",
+    "osd_start",
+    "osd_offset_s",
+    "osd_jump_s",
+    "osd_jump_at_s",
+    "osd_confidence",
+    "osd_device",
 ];
 
 /// The compact facts of every row of a `files` batch; `first_row` is the position of the
@@ -504,6 +510,14 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         f64c("frame_rate_stretch_s"),
         f64c("frame_rate_stretch_fps"),
     );
+    let (osd_start, osd_offset, osd_jump, osd_jump_at, osd_conf, osd_device) = (
+        tsc("osd_start"),
+        f64c("osd_offset_s"),
+        f64c("osd_jump_s"),
+        f64c("osd_jump_at_s"),
+        f64c("osd_confidence"),
+        t("osd_device"),
+    );
     let (name_time, creation, mtime, birth, described) = (
         tsc("name_time"),
         tsc("creation_time"),
@@ -568,6 +582,14 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 stretch_len.get(i),
                 stretch_fps.get(i),
             ),
+            osd: crate::catalog::OsdFacts {
+                start_us: osd_start.get(i),
+                offset_s: osd_offset.get(i),
+                jump_s: osd_jump.get(i),
+                jump_at_s: osd_jump_at.get(i),
+                confidence: osd_conf.get(i),
+                device: osd_device.sym(i),
+            },
         })
         .collect()
 }

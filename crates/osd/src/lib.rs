@@ -26,7 +26,7 @@ const READ_NEAR: f32 = 0.45;
 /// ... and only when every shape of another digit is at least this much farther. The
 /// quality of a reading grows with that margin up to [`MARGIN_FULL`].
 const MARGIN_MIN: f32 = 0.05;
-const MARGIN_FULL: f32 = 0.2;
+const MARGIN_FULL: f32 = 0.15;
 
 /// One decoded keyframe of a file: its time in the file (seconds) and the text line found.
 #[derive(Debug, Clone)]

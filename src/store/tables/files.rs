@@ -131,6 +131,11 @@ pub struct Osd {
     pub officer: Option<String>,
     /// 0-1: the weaker of the two readings' confidence.
     pub confidence: Option<f64>,
+    /// The display's clock jumps inside the file: by how much against the file's own
+    /// timestamps (seconds), and where (the first keyframe after the jump, seconds into the
+    /// file), found by reading keyframes between the first and the last by halves.
+    pub jump_s: Option<f64>,
+    pub jump_at_s: Option<f64>,
     pub keyframes_decoded: Option<i32>,
     /// Why the stage did less than it meant to (no H.264 track, a decoder error, a display
     /// that could not be read).
@@ -351,8 +356,24 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
     c.str("osd_device", osd.iter().map(|o| o.device.as_deref()));
     c.str("osd_officer", osd.iter().map(|o| o.officer.as_deref()));
     c.f64("osd_confidence", osd.iter().map(|o| o.confidence));
+    c.f64("osd_jump_s", osd.iter().map(|o| o.jump_s));
+    c.f64("osd_jump_at_s", osd.iter().map(|o| o.jump_at_s));
     c.i32("keyframes_decoded", osd.iter().map(|o| o.keyframes_decoded));
     c.str("keyframe_note", osd.iter().map(|o| o.note.as_deref()));
+}
+
+impl Osd {
+    /// What the rules use of it.
+    pub fn facts(&self) -> crate::catalog::OsdFacts {
+        crate::catalog::OsdFacts {
+            start_us: self.start_us,
+            offset_s: self.offset_s,
+            jump_s: self.jump_s,
+            jump_at_s: self.jump_at_s,
+            confidence: self.confidence,
+            device: sym(&self.device),
+        }
+    }
 }
 
 /// Replaces the keyframe stage's columns of a `files` batch with `osd[i]` for row `i`.
@@ -481,6 +502,7 @@ impl FileFacts {
                 r.frame_rate_stretch_s,
                 r.frame_rate_stretch_fps,
             ),
+            osd: r.osd.facts(),
         }
     }
 }

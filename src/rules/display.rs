@@ -1,0 +1,158 @@
+//! The picture as a witness — 第十二条(三) (records must show the true time) and 第十二条(五)
+//! (no inserted footage, no re-recording): the recorder's burned-in clock, as the keyframe
+//! stage read it (`files.osd_*`), held against the file name, the container and the device's
+//! own history. Only readings at or above `osd_min_confidence` are used; a file whose display
+//! could not be read is never accused by these rules.
+//!
+//! What it checks:
+//! - `inserted_footage` (OSD-JUMP): inside one file the displayed clock jumps against the
+//!   file's own timestamps by more than `osd_jump_tolerance_s` — two recordings joined so that
+//!   the container runs on without a break. Example: a 12-second file whose display reads
+//!   10:02:00-10:02:05, then 10:20:00.
+//! - `inserted_footage` (OSD-DEVICE): the display names another device than the one the
+//!   device's other files show (the digits of the device number differ from those of at least
+//!   two of its other readable files, which agree).
+//! - `time_mismatch` (OSD-OFFSET): a device's display keeps one offset to the file names (its
+//!   clock against the server's), changing slowly or in one step when the clock is set. A file
+//!   whose offset differs by more than `osd_offset_tolerance_s` from both of the device's
+//!   neighbouring readable files in recording order, which agree with each other, says another
+//!   time than its name: renamed and re-stamped, or named from a wrong clock. A step where the
+//!   clock was set agrees with one neighbour and is not reported.
+//! - `clock_reset` (OSD-RESET): the display shows a year before `earliest_plausible_year` or a
+//!   time more than `future_tolerance_s` after the scan (the recorder's clock was reset), the
+//!   second witness beside CLK-RESET's container and file-name times.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::{Ctx, Findings, local};
+use crate::catalog::FileFacts;
+
+/// Readings the rules may use: confident enough, of a recording.
+fn readable<'a>(ctx: &Ctx, f: &'a FileFacts) -> Option<&'a crate::catalog::OsdFacts> {
+    let o = &f.osd;
+    (f.status.as_ref() == "ok" && o.confidence? >= ctx.settings.osd_min_confidence).then_some(o)
+}
+
+/// The digits of a display's device number (letters are not read).
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+pub fn check(ctx: &Ctx, out: &mut Findings) {
+    let s = ctx.settings;
+    let future = ctx.now_us + (s.future_tolerance_s * 1e6) as i64;
+    let mut by_device: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
+    for f in ctx.facts {
+        let Some(o) = readable(ctx, f) else { continue };
+        if let (Some(jump), Some(at)) = (o.jump_s, o.jump_at_s)
+            && jump.abs() > s.osd_jump_tolerance_s
+        {
+            out.file(
+                "OSD-JUMP",
+                f,
+                format!(
+                    "{}: the time shown in the picture jumps {jump:+.0} s at {at:.1} s into the file while the file's own timestamps run on",
+                    f.file_name()
+                ),
+                json!({"jump_s": jump, "at_s": at, "osd_start_us": o.start_us, "confidence": o.confidence}),
+            );
+        }
+        if let Some(shown) = o.start_us {
+            let year =
+                chrono::DateTime::from_timestamp_micros(shown).map(|t| chrono::Datelike::year(&t));
+            if year.is_some_and(|y| y < s.earliest_plausible_year) || shown > future {
+                out.file(
+                    "OSD-RESET",
+                    f,
+                    format!(
+                        "{}: the picture shows {} (the recorder's clock was reset or is wrong)",
+                        f.file_name(),
+                        local(ctx, shown)
+                    ),
+                    json!({"osd_start_us": shown, "confidence": o.confidence}),
+                );
+            }
+        }
+        if let Some(device) = f.device_id.as_deref() {
+            by_device.entry(device).or_default().push(f);
+        }
+    }
+    for files in by_device.values_mut() {
+        foreign_display(files, out);
+        offsets(ctx, files, out);
+    }
+}
+
+/// OSD-DEVICE: a file whose display names another device than the device's other files.
+fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
+    let shown: Vec<(usize, String)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.osd.device.as_deref().map(|d| (i, digits(d))))
+        .filter(|(_, d)| d.len() >= 3)
+        .collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (_, d) in &shown {
+        *counts.entry(d.as_str()).or_default() += 1;
+    }
+    let Some((&usual, &n)) = counts
+        .iter()
+        .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))
+    else {
+        return;
+    };
+    // The device's own number: at least two files agree on it, and more than half of those read.
+    if n < 2 || n * 2 <= shown.len() {
+        return;
+    }
+    for (i, d) in &shown {
+        if d != usual {
+            let f = files[*i];
+            out.file(
+                "OSD-DEVICE",
+                f,
+                format!(
+                    "{}: the picture names device {} where the device's other recordings show {}",
+                    f.file_name(),
+                    f.osd.device.as_deref().unwrap_or(""),
+                    usual
+                ),
+                json!({"osd_device": f.osd.device.as_deref(), "usual_digits": usual, "files_agreeing": n}),
+            );
+        }
+    }
+}
+
+/// OSD-OFFSET: a file whose display-to-name offset disagrees with both neighbours, which agree.
+fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
+    let tol = ctx.settings.osd_offset_tolerance_s;
+    let mut timed: Vec<(i64, f64, &FileFacts)> = files
+        .iter()
+        .filter_map(|f| Some((f.name_time_us.or(f.creation_time_us)?, f.osd.offset_s?, *f)))
+        .collect();
+    timed.sort_by(|a, b| (a.0, &a.2.path).cmp(&(b.0, &b.2.path)));
+    for w in timed.windows(3) {
+        let [(_, before, _), (at, here, f), (_, after, _)] = w else {
+            continue;
+        };
+        if (before - after).abs() <= tol
+            && (here - before).abs() > tol
+            && (here - after).abs() > tol
+        {
+            let usual = (before + after) / 2.0;
+            out.file(
+                "OSD-OFFSET",
+                f,
+                format!(
+                    "{}: the picture's clock says {:+.0} s from the file name where the device's recordings before and after it say {:+.0} s: the file's time is not when it was recorded",
+                    f.file_name(),
+                    here,
+                    usual
+                ),
+                json!({"offset_s": here, "neighbours_s": [before, after], "name_time_us": at, "osd_start_us": f.osd.start_us}),
+            );
+        }
+    }
+}
