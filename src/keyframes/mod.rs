@@ -3,11 +3,11 @@
 //!
 //! Per file: the first and the last keyframe are decoded (an honest file's clock keeps one
 //! offset to its own timestamps from the first picture to the last, so two readings decide
-//! whether a file needs more). Per device model (the `group` each file is given): the file
-//! with the most keyframes also has its first eleven seconds decoded picture by picture (two
-//! pictures a second kept), so that the seconds digit is seen to step and the tens digit to
-//! change: that run teaches the model's digits ([`crate::osd::learn`]), with which every file
-//! of the model is read.
+//! whether a file needs more). Per device model (the `group` each file is given): the two
+//! files with the most keyframes also have their keyframes of the first sixteen seconds
+//! decoded, and every picture between the two keyframes where the tens of seconds change, so
+//! that the seconds digit is seen to step and roll over: those runs teach the model's digits
+//! ([`crate::osd::learn`]), with which every file of the model is read.
 //!
 //! Only the bytes of the pictures decoded are read: the `moov` box, then each picture by its
 //! offset. The evidence tree is opened read-only. Decoding is contained ([`decode`]).
@@ -28,13 +28,13 @@ use crate::osd::{self, Font, Line, Luma, Reading, Sighting};
 /// Largest `moov` box read for the plan, and largest picture read.
 const MOOV_MAX: u64 = 64 << 20;
 const PICTURE_MAX: u32 = 16 << 20;
-/// The learning run: consecutive pictures for this long (the tens of seconds change once in
-/// any eleven seconds, and keyframes alone, two seconds apart, cannot tell an odd second from
-/// an even one), then keyframes until [`LEARN_S`].
-const LEAD_S: f64 = 11.0;
+/// The learning run: keyframes for this long (the tens of seconds change at least once in any
+/// eleven seconds), and, where the keyframes do not show the change, the first
+/// [`LEAD_S`] seconds picture by picture.
 const LEARN_S: f64 = 16.0;
+const LEAD_S: f64 = 11.0;
 /// Pictures kept from the consecutive run: one each this many seconds.
-const LEAD_STEP_S: f64 = 0.5;
+const LEAD_STEP_S: f64 = 0.25;
 /// Files of a model tried as the learning run, most keyframes first.
 const LEARNERS_MAX: usize = 3;
 /// Learning runs enough when all ten digits are known.
@@ -125,9 +125,10 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
         .par_iter()
         .zip(prepared)
         .map(|(inp, p)| {
+            // A font missing a digit would read that digit as whichever it resembles: no reading.
             let font = fonts
                 .get(inp.group.as_str())
-                .filter(|f| f.digits_known() > 0);
+                .filter(|f| f.digits_known() == 10);
             let seen = |s: Option<(f64, Option<Line>)>| {
                 s.map(|(t_s, line)| Seen {
                     t_s,
@@ -348,8 +349,10 @@ fn prepare(input: &Input) -> Prepared {
     out
 }
 
-/// The learning run of one file: consecutive pictures from the first keyframe for
-/// [`LEAD_S`] (one kept each [`LEAD_STEP_S`]), then every keyframe up to [`LEARN_S`].
+/// The learning run of one file: its keyframes up to [`LEARN_S`], then every picture between
+/// the two keyframes where the tens of seconds change (one picture kept each
+/// [`LEAD_STEP_S`]), so that the seconds digit is seen to roll over. When the keyframes do not
+/// show where the tens change, the first [`LEAD_S`] seconds picture by picture instead.
 fn learning_run(input: &Input, plan: Option<&Plan>) -> Result<Vec<Sighting>, String> {
     let plan = plan.ok_or("no plan")?;
     let f = open(input)?;
@@ -358,33 +361,72 @@ fn learning_run(input: &Input, plan: Option<&Plan>) -> Result<Vec<Sighting>, Str
         .first()
         .map(|s| plan.seconds(s))
         .ok_or("no keyframe")?;
+    let keys: Vec<&Sample> = plan
+        .sync
+        .iter()
+        .filter(|s| plan.seconds(s) - start <= LEARN_S)
+        .collect();
+    let units = keys
+        .iter()
+        .map(|s| picture(&f, plan, s, true).map(|u| (u, true)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (pics, _) = decode::decode_run(units, budget(keys.len()));
+    let mut run: Vec<Sighting> = pics
+        .iter()
+        .zip(&keys)
+        .map(|(p, s)| Sighting {
+            t_s: plan.seconds(s),
+            line: p.as_ref().and_then(line_of),
+        })
+        .collect();
+    // The pictures to decode one after another: from the keyframe before the tens change to the
+    // one after it; when that does not show every digit (keyframes two seconds apart show
+    // only odd or only even seconds), or the change is not seen, the first seconds of the file.
+    if let Some((from, until)) = osd::tens_change(&run) {
+        let mut with_window = run.clone();
+        with_window.extend(consecutive(&f, plan, from, until)?);
+        with_window.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+        if osd::learn(std::slice::from_ref(&with_window)).digits_known() == 10 {
+            return Ok(with_window);
+        }
+    }
+    run.extend(consecutive(&f, plan, start, start + LEAD_S)?);
+    run.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+    Ok(run)
+}
+
+/// The pictures from the keyframe at `from` until the keyframe at `until` (or `until` itself),
+/// decoded one after another, one kept each [`LEAD_STEP_S`] of presentation time.
+fn consecutive(f: &File, plan: &Plan, from: f64, until: f64) -> Result<Vec<Sighting>, String> {
+    let is_key = |s: &Sample| {
+        plan.sync
+            .binary_search_by_key(&s.number, |k| k.number)
+            .is_ok()
+    };
+    let Some(first) = plan
+        .lead
+        .iter()
+        .position(|s| (plan.seconds(s) - from).abs() < 1e-6 && is_key(s))
+    else {
+        return Ok(Vec::new());
+    };
     let mut units = Vec::new();
-    let mut times = Vec::new();
-    let mut next_keep = start;
-    let mut lead_end = 0;
-    for (k, s) in plan.lead.iter().enumerate() {
+    let mut times: Vec<f64> = Vec::new();
+    for (k, s) in plan.lead[first..].iter().enumerate() {
         let t = plan.seconds(s);
-        if t - start > LEAD_S {
+        let is_key = is_key(s);
+        if k > 0 && is_key && t >= until - 1e-6 {
             break;
         }
-        let keep = t >= next_keep;
+        if t > until + 1.0 {
+            break;
+        }
+        // Pictures come in decoding order: one kept each step of presentation time.
+        let keep = k > 0 && !is_key && times.iter().all(|&u| (u - t).abs() >= LEAD_STEP_S * 0.8);
         if keep {
-            next_keep = t + LEAD_STEP_S;
             times.push(t);
         }
-        units.push((picture(&f, plan, s, k == 0)?, keep));
-        lead_end = s.number;
-    }
-    for s in &plan.sync {
-        let t = plan.seconds(s);
-        if s.number <= lead_end {
-            continue;
-        }
-        if t - start > LEARN_S {
-            break;
-        }
-        units.push((picture(&f, plan, s, true)?, true));
-        times.push(t);
+        units.push((picture(f, plan, s, k == 0)?, keep));
     }
     let n = units.len();
     let (pics, _) = decode::decode_run(units, budget(n));

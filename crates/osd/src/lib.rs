@@ -152,6 +152,10 @@ pub fn learn(runs: &[Vec<Sighting>]) -> Font {
         })
         .collect();
     let mut font = Font { shapes };
+    if font.digits_known() < 10 {
+        // Nearest of some digits is no reading: a 2 would pass for the 3 it resembles.
+        return font;
+    }
     // A digit is drawn a little differently at other places of the line (a place the clock's
     // seconds never reach, such as the year): a shape the runs did not label takes the digit
     // of the labelled shape it is clearly nearest to.
@@ -171,14 +175,11 @@ pub fn learn(runs: &[Vec<Sighting>]) -> Font {
     font
 }
 
-/// The digit each shape at the seconds place shows, from one run: `None` when the run does
-/// not pin them down.
-fn label_run(run: &[Classified]) -> Option<Vec<(usize, u8)>> {
-    if run.len() < 3 {
-        return None;
-    }
-    // Places: the glyph centres of the fullest picture; each picture's glyphs are put at the
-    // place within a third of a glyph's pitch.
+/// The line's places (glyph centres of the fullest picture), the font's pitch, and each
+/// picture's shape at each place: each glyph is put at the place within a third of a pitch.
+type Grid = (Vec<f32>, f32, Vec<Vec<Option<usize>>>);
+
+fn grid_of(run: &[Classified]) -> Option<Grid> {
     let fullest = run.iter().max_by_key(|(_, g)| g.len())?;
     let places: Vec<f32> = fullest.1.iter().map(|(x, _)| *x).collect();
     if places.len() < 4 {
@@ -188,7 +189,7 @@ fn label_run(run: &[Classified]) -> Option<Vec<(usize, u8)>> {
     let mut steps: Vec<f32> = places.windows(2).map(|w| w[1] - w[0]).collect();
     steps.sort_by(f32::total_cmp);
     let pitch = steps.get(steps.len() / 2).copied().unwrap_or(1.0).max(1.0);
-    let grid: Vec<Vec<Option<usize>>> = run
+    let grid = run
         .iter()
         .map(|(_, glyphs)| {
             let mut row = vec![None; places.len()];
@@ -206,20 +207,70 @@ fn label_run(run: &[Classified]) -> Option<Vec<(usize, u8)>> {
             row
         })
         .collect();
+    Some((places, pitch, grid))
+}
+
+/// Changes of shape at place `k` between consecutive pictures: the row after each change.
+fn changes_at(grid: &[Vec<Option<usize>>], k: usize) -> Vec<usize> {
+    (1..grid.len())
+        .filter(|&i| matches!((grid[i - 1][k], grid[i][k]), (Some(a), Some(b)) if a != b))
+        .collect()
+}
+
+/// Between which two pictures of a run (keyframes, in time order) the tens of seconds change:
+/// a place that changes at nearly every picture (the seconds) beside one that changes exactly
+/// once. The keyframe stage decodes every picture between those two, so that the learning
+/// run sees the seconds digit roll over at the tens change (keyframes alone, an even number
+/// of seconds apart, cannot tell an odd second from an even one). Their times, or `None`.
+pub fn tens_change(run: &[Sighting]) -> Option<(f64, f64)> {
+    let mut shapes = Shapes::default();
+    let classified: Vec<Classified> = run
+        .iter()
+        .filter_map(|s| {
+            let line = s.line.as_ref()?;
+            Some((
+                s.t_s,
+                line.glyphs
+                    .iter()
+                    .map(|g| (centre(g), shapes.class(g)))
+                    .collect(),
+            ))
+        })
+        .collect();
+    let (places, pitch, grid) = grid_of(&classified)?;
+    (1..places.len()).rev().find_map(|s| {
+        if places[s] - places[s - 1] > pitch * 1.6 || changes_at(&grid, s).len() * 2 < grid.len() {
+            return None;
+        }
+        match changes_at(&grid, s - 1)[..] {
+            [i] => Some((classified[i - 1].0, classified[i].0)),
+            _ => None,
+        }
+    })
+}
+
+/// The digit each shape at the seconds place shows, from one run: `None` when the run does
+/// not pin them down.
+fn label_run(run: &[Classified]) -> Option<Vec<(usize, u8)>> {
+    if run.len() < 3 {
+        return None;
+    }
+    let (places, pitch, grid) = grid_of(run)?;
     // The seconds place is the one that behaves as a clock's seconds digit beside its tens
     // digit; when several do (a second clock elsewhere on the line), the one showing most
     // digits, then the rightmost.
-    let times: Vec<f64> = run.iter().map(|(t, _)| *t - run[0].0).collect();
+    // To the millisecond: a picture on a second's boundary must not fall either side of it by
+    // a rounding error.
+    let times: Vec<f64> = run
+        .iter()
+        .map(|(t, _)| ((*t - run[0].0) * 1000.0).round() / 1000.0)
+        .collect();
     let mut best: Option<Vec<(usize, u8)>> = None;
     for s in 1..places.len() {
         if places[s] - places[s - 1] > pitch * 1.6 {
             continue;
         }
-        let changes = grid
-            .windows(2)
-            .filter(|w| matches!((w[0][s], w[1][s]), (Some(a), Some(b)) if a != b))
-            .count();
-        if changes < 2 {
+        if changes_at(&grid, s).len() < 2 {
             continue;
         }
         if let Some(labels) = clock_labels(&grid, s, s - 1, &times)
@@ -286,22 +337,40 @@ fn clock_labels(
             all.push((score, labels));
         }
     }
-    let best = all.iter().min_by_key(|(score, _)| *score)?.clone();
-    // The best reading of the run against those that would label a shape otherwise.
-    let conflicts = |l: &[(usize, u8)]| {
-        l.iter()
-            .any(|(k, d)| best.1.iter().any(|(bk, bd)| bk == k && bd != d))
-    };
+    let (best_score, best) = all.iter().min_by_key(|(score, _)| *score)?.clone();
+    // Sightings of each shape at the seconds place.
+    let mut seen = vec![0u32; shapes];
+    for row in grid {
+        if let Some(k) = row[s] {
+            seen[k] += 1;
+        }
+    }
+    let differs =
+        |l: &[(usize, u8)], k: usize, d: u8| l.iter().any(|(lk, ld)| *lk == k && *ld != d);
+    // Every other reading of the run that labels a shape seen twice or more otherwise must be
+    // clearly worse (two pictures more disagree with it): else the run does not decide (it
+    // cannot tell an odd second from an even one, say).
     let runner_up = all
         .iter()
-        .filter(|(_, l)| conflicts(l))
+        .filter(|(_, l)| best.iter().any(|&(k, d)| seen[k] >= 2 && differs(l, k, d)))
         .map(|(s, _)| *s)
         .min()
         .unwrap_or(usize::MAX);
-    let best = Some(best);
-    let (score, labels) = best?;
-    // At most one picture in ten disagrees, and every other reading is clearly worse.
-    (score * 10 <= grid.len() && runner_up >= score + 2).then_some(labels)
+    if best_score * 10 > grid.len() || runner_up < best_score + 2 {
+        return None;
+    }
+    // A shape seen once that a nearly as good reading labels otherwise (a picture right at a
+    // second's boundary) is left out.
+    let near: Vec<&Vec<(usize, u8)>> = all
+        .iter()
+        .filter(|(s, _)| *s < best_score + 2)
+        .map(|(_, l)| l)
+        .collect();
+    Some(
+        best.into_iter()
+            .filter(|&(k, d)| near.iter().all(|l| !differs(l, k, d)))
+            .collect(),
+    )
 }
 
 /// Reads one picture's line with a model's shapes.

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# What the keyframe stage costs a scan, on recorder-like footage: 1920x1080 H.264 at 25 fps,
+# a keyframe a second, about 4 Mbit/s, a moving picture with a burned-in clock, device and
+# officer number (ffmpeg's drawtext, as tests/fixtures/make-osd.sh), named as a recorder names
+# its segments. Full scans from an empty warehouse, warm cache, side by side in one run:
+#   recaudit scan --keyframes off    (hash and parse only)
+#   recaudit scan                    (the stage on: first and last keyframe of every file, and
+#                                     one device model's digits learned from two recordings)
+# and reports the ratio and the cost per file. The target is at most 1.10x.
+# Usage: benches/keyframes.sh [WORKDIR]   (needs ffmpeg; FILES=6 SECONDS_EACH=60 RUNS=3)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/tmp/recaudit-keyframes}
+files=${FILES:-6}
+secs=${SECONDS_EACH:-60}
+runs=${RUNS:-3}
+cargo build --release --manifest-path "$here/Cargo.toml" >/dev/null
+bin="${CARGO_TARGET_DIR:-$here/target}/release/recaudit"
+command -v ffmpeg >/dev/null || { echo "ffmpeg not found"; exit 1; }
+font=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
+tree="$work/tree/DSJ-BENCH/20260312"
+mkdir -p "$tree"
+# Segment k starts at 10:00:00 + k*secs (Asia/Shanghai, the default zone).
+base=1773309600
+for k in $(seq 0 $((files - 1))); do
+  start=$((base + k * secs))
+  name=$(TZ=UTC date -u -d "@$start" +DSJ-BENCH_OF000001_%Y%m%d%H%M%S)_$(printf %04d $((k + 1))).MP4
+  [ -f "$tree/$name" ] && continue
+  created=$(date -u -d "@$((start - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
+  TZ=UTC ffmpeg -hide_banner -loglevel error -y \
+    -f lavfi -i "mandelbrot=size=1920x1080:rate=25:start_scale=$((3 + k))" -t "$secs" \
+    -metadata creation_time="$created" \
+    -vf "drawtext=fontfile=$font:fontsize=40:fontcolor=white:borderw=2:bordercolor=black:x=40:y=30:text='%{pts\\:localtime\\:$start}  DSJ-BENCH 000001'" \
+    -c:v libx264 -preset veryfast -b:v 4M -maxrate 4M -bufsize 8M -g 25 -keyint_min 25 -sc_threshold 0 \
+    -pix_fmt yuv420p "$tree/$name"
+done
+bytes=$(du -sb "$work/tree" | cut -f1)
+
+median() {
+  local times=()
+  "$@" >/dev/null 2>&1
+  for _ in $(seq "$runs"); do
+    local s e
+    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+    times+=("$(echo "$e - $s" | bc -l)")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+full_scan() {
+  local dir=$1; shift
+  rm -rf "$work/wh"
+  "$bin" scan "$dir" --warehouse "$work/wh" --quiet "$@"
+}
+# One file alone: the per-run cost of learning a model's digits shows there.
+mkdir -p "$work/one/DSJ-BENCH/20260312"
+first=$(ls "$tree" | sort | head -1)
+cp -n "$tree/$first" "$work/one/DSJ-BENCH/20260312/" 2>/dev/null || true
+off_n=$(median full_scan "$work/tree" --keyframes off)
+on_n=$(median full_scan "$work/tree")
+off_1=$(median full_scan "$work/one" --keyframes off)
+on_1=$(median full_scan "$work/one")
+per_file=$(echo "(($on_n - $off_n) - ($on_1 - $off_1)) / ($files - 1)" | bc -l)
+learn=$(echo "($on_1 - $off_1) - $per_file" | bc -l)
+echo "corpus: $files files of ${secs} s, 1920x1080 25 fps 4 Mbit/s, $((bytes / 1048576)) MiB; median of $runs full scans each, warm cache"
+printf '  %d files: --keyframes off %6.2f s, on %6.2f s (%.2fx)\n' "$files" "$off_n" "$on_n" "$(echo "$on_n / $off_n" | bc -l)"
+printf '  1 file:   --keyframes off %6.2f s, on %6.2f s\n' "$off_1" "$on_1"
+printf '  the stage: %.0f ms a file (first and last keyframe), plus %.1f s a run for each device model it learns\n' \
+  "$(echo "$per_file * 1000" | bc -l)" "$learn"
+printf '  the scan without it: %.0f ms a file of this size\n' "$(echo "$off_n * 1000 / $files" | bc -l)"
+echo "(remove $work when done: rm -rf $work)"
