@@ -75,6 +75,8 @@ pub struct OsdFacts {
     pub jump_at_s: Option<f64>,
     pub confidence: Option<f64>,
     pub device: Option<Sym>,
+    /// The encoder's habits (`files.coding_habits`).
+    pub habits: Option<Sym>,
 }
 
 /// The three stretch columns, present together or not at all.

@@ -273,7 +273,7 @@ fn the_picture_finds_what_the_container_hides() {
     let findings = rows(&wh.join("findings"));
     let osd: Vec<(String, String)> = findings
         .iter()
-        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-")))
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-") || r == "ENC-HABIT"))
         .map(|f| {
             let path = get(f, "path").unwrap_or_default();
             let name = path.rsplit('/').next().unwrap_or_default().to_string();

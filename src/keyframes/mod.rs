@@ -74,6 +74,45 @@ pub struct Output {
     pub note: Option<String>,
     /// The display's clock jumps inside the file.
     pub jump: Option<Jump>,
+    /// How the encoder worked, from the parameter sets and the sample table ([`habits`]).
+    pub habits: Option<String>,
+}
+
+/// An encoder's habits as one comparable text: entropy coder, reference frames, B-frames,
+/// keyframe interval (in pictures), 8x8 transform, weighted prediction, initial QP, picture
+/// order count type and deblocking control. Read from the `avcC` parameter sets and the sample
+/// table, with no decoding: a recorder's hardware encoder keeps them for every recording; a
+/// re-encode with the same picture size, frame rate and profile rarely does.
+/// Example: `cabac ref3 bframes gop10 8x8:- wp:0/0 qp26 poc0 dbk1`.
+pub fn habits(plan: &Plan) -> Option<String> {
+    use crate::media::h264;
+    let sps = plan.params.iter().find_map(|p| h264::parse_sps(p))?;
+    let pps = plan.params.iter().find_map(|p| h264::parse_pps(p))?;
+    let mut steps: Vec<u64> = plan
+        .sync
+        .windows(2)
+        .map(|w| w[1].number - w[0].number)
+        .collect();
+    steps.sort_unstable();
+    let gop = steps
+        .get(steps.len() / 2)
+        .map_or("gop-".to_string(), |g| format!("gop{g}"));
+    Some(format!(
+        "{} ref{} {} {gop} 8x8:{} wp:{}/{} qp{} poc{} dbk{}",
+        if pps.cabac { "cabac" } else { "cavlc" },
+        sps.max_num_ref_frames,
+        if plan.reordered {
+            "bframes"
+        } else {
+            "no-bframes"
+        },
+        pps.transform_8x8.map_or("-", |t| if t { "1" } else { "0" }),
+        u8::from(pps.weighted_pred),
+        pps.weighted_bipred_idc,
+        pps.pic_init_qp,
+        sps.poc_type,
+        u8::from(pps.deblocking_control),
+    ))
 }
 
 /// A file's plan and its first and last keyframe's lines.
@@ -145,6 +184,7 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
                 decoded: p.decoded,
                 note: p.note,
                 jump: None,
+                habits: p.plan.as_ref().and_then(habits),
             };
             if let (Some(font), Some(plan)) = (font, p.plan.as_ref()) {
                 out.jump = find_jump(inp, plan, font, &out);

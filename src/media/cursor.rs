@@ -119,6 +119,16 @@ impl<'a> BitReader<'a> {
         let rest = self.bits(zeros)?;
         Ok(((1u64 << zeros) - 1 + u64::from(rest)).min(u64::from(u32::MAX)) as u32)
     }
+    /// Whether syntax follows before the RBSP's stop bit (`more_rbsp_data()`, H.264 §7.2): a
+    /// set bit after the current position other than the last set bit of the data.
+    pub fn more_rbsp_data(&self) -> bool {
+        let last_one = self
+            .data
+            .iter()
+            .rposition(|&b| b != 0)
+            .map(|i| i * 8 + 7 - self.data[i].trailing_zeros() as usize);
+        last_one.is_some_and(|stop| self.bit < stop)
+    }
     pub fn se(&mut self) -> R<i32> {
         let k = self.ue()?;
         let mag = k.div_ceil(2) as i32;

@@ -10,6 +10,68 @@ pub struct Sps {
     pub level_idc: u8,
     pub width: u32,
     pub height: u32,
+    /// The encoder's habits: reference frames it keeps, picture order count type, whether
+    /// it codes frames only (no fields).
+    pub max_num_ref_frames: u32,
+    pub poc_type: u32,
+    pub frame_mbs_only: bool,
+}
+
+/// The picture parameter set fields that show how an encoder works (§7.3.2.2): entropy coder,
+/// weighted prediction, initial QP, 8x8 transform, deblocking control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pps {
+    pub cabac: bool,
+    pub weighted_pred: bool,
+    pub weighted_bipred_idc: u32,
+    pub pic_init_qp: i32,
+    pub deblocking_control: bool,
+    /// `None` when the set ends before the High profile's extension.
+    pub transform_8x8: Option<bool>,
+}
+
+/// A picture parameter set NAL unit's fields; `None` for slice groups (a Baseline feature
+/// recorders do not use) or a set cut short.
+pub fn parse_pps(nal: &[u8]) -> Option<Pps> {
+    if nal.first().map(|h| h & 0x1f) != Some(8) {
+        return None;
+    }
+    let raw = unescape(&nal[1..nal.len().min(512)]);
+    let mut b = BitReader::new(&raw);
+    let r = (|| -> R<Option<Pps>> {
+        b.ue()?;
+        b.ue()?;
+        let cabac = b.bit()? == 1;
+        b.bit()?;
+        if b.ue()? > 0 {
+            return Ok(None);
+        }
+        b.ue()?;
+        b.ue()?;
+        let weighted_pred = b.bit()? == 1;
+        let weighted_bipred_idc = b.bits(2)?;
+        let pic_init_qp = 26 + b.se()?;
+        b.se()?;
+        b.se()?;
+        let deblocking_control = b.bit()? == 1;
+        b.bit()?;
+        b.bit()?;
+        // More than the stop bit left: the High profile's fields follow.
+        let transform_8x8 = if b.more_rbsp_data() {
+            Some(b.bit()? == 1)
+        } else {
+            None
+        };
+        Ok(Some(Pps {
+            cabac,
+            weighted_pred,
+            weighted_bipred_idc,
+            pic_init_qp,
+            deblocking_control,
+            transform_8x8,
+        }))
+    })();
+    r.ok().flatten()
 }
 
 /// Removes emulation-prevention bytes (00 00 03 -> 00 00), bounded by the input length.
@@ -92,7 +154,8 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
         }
     }
     b.ue()?; // log2_max_frame_num_minus4
-    match b.ue()? {
+    let poc_type = b.ue()?;
+    match poc_type {
         0 => {
             b.ue()?;
         }
@@ -110,7 +173,7 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
         }
         _ => {}
     }
-    b.ue()?; // max_num_ref_frames
+    let max_num_ref_frames = b.ue()?;
     b.bit()?;
     let w_mbs = u64::from(b.ue()?) + 1;
     let h_units = u64::from(b.ue()?) + 1;
@@ -140,6 +203,9 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
         level_idc,
         width: width.min(u64::from(u32::MAX)) as u32,
         height: height.min(u64::from(u32::MAX)) as u32,
+        max_num_ref_frames,
+        poc_type,
+        frame_mbs_only: frame_mbs_only == 1,
     })
 }
 

@@ -34,6 +34,8 @@ pub struct Plan {
     pub sync: Vec<Sample>,
     /// The first samples of the track, in order (a short run of consecutive pictures).
     pub lead: Vec<Sample>,
+    /// Pictures are presented in another order than they are decoded (B-frames).
+    pub reordered: bool,
 }
 
 impl Plan {
@@ -117,17 +119,19 @@ fn track(trak: &[u8], lead: usize) -> Option<Plan> {
         .filter(|s| syncs.binary_search(&s.number).is_ok())
         .copied()
         .collect();
-    let lead = located
+    let lead: Vec<Sample> = located
         .iter()
         .filter(|s| s.number >= first && s.number < first + lead as u64)
         .copied()
         .collect();
+    let reordered = lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
     Some(Plan {
         timescale,
         nal_len,
         params,
         sync,
         lead,
+        reordered,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod continuity;
 pub mod custody;
 pub mod deadlines;
 pub mod display;
+pub mod encoder;
 pub mod habits;
 pub mod integrity;
 pub mod metadata;
@@ -228,6 +229,13 @@ pub const RULES: &[Rule] = &[
         Severity::High,
         A12_5,
         "coding parameters unlike the files around it (the device's habit, or the rest of its session with other software's traces)",
+    ),
+    rule(
+        "ENC-HABIT",
+        "reencoded",
+        Severity::High,
+        A12_5,
+        "coding habits (entropy coder, references, B-frames, keyframe interval, QP) unlike the device's files before and after it",
     ),
     rule(
         "FW-CHANGE",
@@ -632,7 +640,7 @@ impl<'a> Findings<'a> {
 pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
     use rayon::prelude::*;
     type Family = fn(&Ctx, &mut Findings);
-    let families: [Family; 12] = [
+    let families: [Family; 13] = [
         chain::check,
         completeness::check,
         custody::check,
@@ -643,6 +651,7 @@ pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
         software::check,
         clock::check,
         display::check,
+        encoder::check,
         metadata::check,
         integrity::check,
     ];

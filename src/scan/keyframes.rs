@@ -125,6 +125,7 @@ fn osd_of(f: &FileFacts, out: Output, tz: chrono_tz::Tz) -> Osd {
         confidence,
         jump_s: out.jump.as_ref().map(|j| j.by_s),
         jump_at_s: out.jump.as_ref().map(|j| j.at_s),
+        coding_habits: out.habits.clone(),
         keyframes_decoded: Some(out.decoded as i32),
         note,
     }

@@ -436,6 +436,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "osd_jump_at_s",
     "osd_confidence",
     "osd_device",
+    "coding_habits",
 ];
 
 /// The compact facts of every row of a `files` batch; `first_row` is the position of the
@@ -510,6 +511,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         f64c("frame_rate_stretch_s"),
         f64c("frame_rate_stretch_fps"),
     );
+    let coding_habits = t("coding_habits");
     let (osd_start, osd_offset, osd_jump, osd_jump_at, osd_conf, osd_device) = (
         tsc("osd_start"),
         f64c("osd_offset_s"),
@@ -589,6 +591,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 jump_at_s: osd_jump_at.get(i),
                 confidence: osd_conf.get(i),
                 device: osd_device.sym(i),
+                habits: coding_habits.sym(i),
             },
         })
         .collect()

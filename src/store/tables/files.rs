@@ -136,6 +136,9 @@ pub struct Osd {
     /// file), found by reading keyframes between the first and the last by halves.
     pub jump_s: Option<f64>,
     pub jump_at_s: Option<f64>,
+    /// How the encoder worked (entropy coder, references, B-frames, keyframe interval, ...),
+    /// from the parameter sets and the sample table: see [`crate::keyframes::habits`].
+    pub coding_habits: Option<String>,
     pub keyframes_decoded: Option<i32>,
     /// Why the stage did less than it meant to (no H.264 track, a decoder error, a display
     /// that could not be read).
@@ -358,6 +361,10 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
     c.f64("osd_confidence", osd.iter().map(|o| o.confidence));
     c.f64("osd_jump_s", osd.iter().map(|o| o.jump_s));
     c.f64("osd_jump_at_s", osd.iter().map(|o| o.jump_at_s));
+    c.str(
+        "coding_habits",
+        osd.iter().map(|o| o.coding_habits.as_deref()),
+    );
     c.i32("keyframes_decoded", osd.iter().map(|o| o.keyframes_decoded));
     c.str("keyframe_note", osd.iter().map(|o| o.note.as_deref()));
 }
@@ -372,6 +379,7 @@ impl Osd {
             jump_at_s: self.jump_at_s,
             confidence: self.confidence,
             device: sym(&self.device),
+            habits: sym(&self.coding_habits),
         }
     }
 }
