@@ -86,6 +86,11 @@ pub struct Output {
 /// Example: `cabac ref3 bframes gop10 8x8:- wp:0/0 qp26 poc0 dbk1`.
 pub fn habits(plan: &Plan) -> Option<String> {
     use crate::media::h264;
+    // A fragmented file's samples are in its fragments, not in the `moov` sample table: its
+    // B-frames and keyframe interval are unknown here, and an unknown is not a difference.
+    if plan.sync.len() < 2 || plan.lead.len() < 2 {
+        return None;
+    }
     let sps = plan.params.iter().find_map(|p| h264::parse_sps(p))?;
     let pps = plan.params.iter().find_map(|p| h264::parse_pps(p))?;
     let mut steps: Vec<u64> = plan
