@@ -6,6 +6,7 @@
 
 use super::chunks::BoxIter;
 use super::cursor::Cursor;
+use super::samples::Sizes;
 
 /// Most sync samples located in one track (a 24-hour recording with a keyframe a second).
 pub const SYNC_MAX: usize = 100_000;
@@ -181,42 +182,6 @@ fn chunk_offsets(stbl: &[u8]) -> Option<Vec<u64>> {
     Some(v)
 }
 
-/// `stsz`: one size for all samples, or a table.
-enum Sizes<'a> {
-    Fixed(u32, u64),
-    Table(&'a [u8]),
-}
-
-impl Sizes<'_> {
-    fn parse(stsz: &[u8]) -> Option<Sizes<'_>> {
-        let mut c = Cursor::new(stsz);
-        c.skip(4).ok()?;
-        let size = c.be32().ok()?;
-        let count = u64::from(c.be32().ok()?);
-        if size != 0 {
-            return Some(Sizes::Fixed(size, count));
-        }
-        let n = count.min(c.remaining() as u64 / 4) as usize;
-        c.take(n * 4).ok().map(Sizes::Table)
-    }
-    fn count(&self) -> u64 {
-        match self {
-            Sizes::Fixed(_, n) => *n,
-            Sizes::Table(t) => t.len() as u64 / 4,
-        }
-    }
-    fn get(&self, i: u64) -> u32 {
-        match self {
-            Sizes::Fixed(s, _) => *s,
-            Sizes::Table(t) => {
-                let k = (i.saturating_sub(1) * 4) as usize;
-                t.get(k..k + 4)
-                    .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-            }
-        }
-    }
-}
-
 /// Offsets, sizes and decode times of the `wanted` samples (sorted), in one walk over the
 /// chunks and the time-to-sample table.
 fn locate(
@@ -291,7 +256,7 @@ fn locate(
         };
         let mut pos = chunk_offset;
         for _ in 0..per.min(sizes.count().saturating_sub(sample - 1)) {
-            let size = sizes.get(sample);
+            let size = sizes.get(sample).min(u64::from(u32::MAX)) as u32;
             while left_in_shift == 0 && shift_run + 1 < shifts.len() {
                 shift_run += 1;
                 left_in_shift = shifts[shift_run].0;

@@ -19,13 +19,13 @@ use super::h264;
 use super::{REVISIT_LEN, REVISIT_MAX, RateStretch};
 
 /// The per-sample sizes of `stsz` (ISO/IEC 14496-12 §8.7.3.2): one size for all, or a table.
-enum Sizes<'a> {
+pub(super) enum Sizes<'a> {
     Fixed(u32, u64),
     Table(&'a [u8]),
 }
 
 impl Sizes<'_> {
-    fn parse(stsz: &[u8]) -> Option<Sizes<'_>> {
+    pub(super) fn parse(stsz: &[u8]) -> Option<Sizes<'_>> {
         let mut c = Cursor::new(stsz);
         c.skip(4).ok()?;
         let size = c.be32().ok()?;
@@ -36,14 +36,14 @@ impl Sizes<'_> {
         let n = count.min(c.remaining() as u64 / 4) as usize;
         c.take(n * 4).ok().map(Sizes::Table)
     }
-    fn count(&self) -> u64 {
+    pub(super) fn count(&self) -> u64 {
         match self {
             Sizes::Fixed(_, n) => *n,
             Sizes::Table(t) => t.len() as u64 / 4,
         }
     }
     /// Size of sample `i` (1-based).
-    fn get(&self, i: u64) -> u64 {
+    pub(super) fn get(&self, i: u64) -> u64 {
         match self {
             Sizes::Fixed(s, _) => u64::from(*s),
             Sizes::Table(t) => {

@@ -79,6 +79,22 @@ struct Shapes {
 impl Shapes {
     const MAX: usize = 512;
 
+    /// Each picture of a run with a line: its time, and each glyph's centre and shape.
+    fn classify(&mut self, run: &[Sighting]) -> Vec<Classified> {
+        run.iter()
+            .filter_map(|s| {
+                let line = s.line.as_ref()?;
+                Some((
+                    s.t_s,
+                    line.glyphs
+                        .iter()
+                        .map(|g| (centre(g), self.class(g)))
+                        .collect(),
+                ))
+            })
+            .collect()
+    }
+
     fn class(&mut self, g: &Glyph) -> Option<usize> {
         let best = self
             .leaders
@@ -113,19 +129,7 @@ pub fn learn(runs: &[Vec<Sighting>]) -> Font {
     // Votes: shape -> digit -> count.
     let mut votes: Vec<[u32; 10]> = Vec::new();
     for run in runs {
-        let classified: Vec<Classified> = run
-            .iter()
-            .filter_map(|s| {
-                let line = s.line.as_ref()?;
-                Some((
-                    s.t_s,
-                    line.glyphs
-                        .iter()
-                        .map(|g| (centre(g), shapes.class(g)))
-                        .collect(),
-                ))
-            })
-            .collect();
+        let classified = shapes.classify(run);
         votes.resize(shapes.leaders.len(), [0; 10]);
         let lr = label_run(&classified);
         if let Some(labels) = lr {
@@ -223,20 +227,7 @@ fn changes_at(grid: &[Vec<Option<usize>>], k: usize) -> Vec<usize> {
 /// run sees the seconds digit roll over at the tens change (keyframes alone, an even number
 /// of seconds apart, cannot tell an odd second from an even one). Their times, or `None`.
 pub fn tens_change(run: &[Sighting]) -> Option<(f64, f64)> {
-    let mut shapes = Shapes::default();
-    let classified: Vec<Classified> = run
-        .iter()
-        .filter_map(|s| {
-            let line = s.line.as_ref()?;
-            Some((
-                s.t_s,
-                line.glyphs
-                    .iter()
-                    .map(|g| (centre(g), shapes.class(g)))
-                    .collect(),
-            ))
-        })
-        .collect();
+    let classified = Shapes::default().classify(run);
     let (places, pitch, grid) = grid_of(&classified)?;
     (1..places.len()).rev().find_map(|s| {
         if places[s] - places[s - 1] > pitch * 1.6 || changes_at(&grid, s).len() * 2 < grid.len() {
