@@ -85,7 +85,9 @@ const PARALLEL_HASH_MIN: usize = 16 << 20;
 /// Files up to this size are pre-faulted when mapped (see `read_file`).
 const POPULATE_MAX: u64 = 64 << 20;
 
-fn open_noatime(path: &Path) -> std::io::Result<File> {
+/// Opens a file of the evidence tree read-only, leaving its access time as it was where the
+/// kernel permits (every stage that reads the evidence opens it this way).
+pub fn open_noatime(path: &Path) -> std::io::Result<File> {
     // O_NOATIME is refused (EPERM) for files the caller does not own unless privileged.
     match std::fs::OpenOptions::new()
         .read(true)

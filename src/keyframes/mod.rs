@@ -260,7 +260,7 @@ fn find_jump(input: &Input, plan: &Plan, font: &Font, out: &Output) -> Option<Ju
 /// The `moov` box of an ISO BMFF file, found by its top-level box headers alone: file offset
 /// and size. `None` when the file has none among its first [`TOP_BOXES_MAX`] boxes.
 pub fn find_moov(path: &std::path::Path) -> Option<(u64, u64)> {
-    let f = File::open(path).ok()?;
+    let f = crate::read::open_noatime(path).ok()?;
     let len = f.metadata().ok()?.len();
     let mut at = 0u64;
     for _ in 0..TOP_BOXES_MAX {
@@ -292,7 +292,7 @@ pub fn find_moov(path: &std::path::Path) -> Option<(u64, u64)> {
 const TOP_BOXES_MAX: usize = 1024;
 
 fn open(input: &Input) -> Result<File, String> {
-    File::open(&input.path)
+    crate::read::open_noatime(&input.path)
         .map_err(|e| format!("{}: cannot open for keyframes: {e}", input.path.display()))
 }
 
