@@ -314,3 +314,32 @@ fn the_picture_finds_what_the_container_hides() {
     assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
     assert!((5.5..=6.5).contains(&at), "at {at}");
 }
+
+#[test]
+fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
+    use crate::util::{by_name, get, rows, scan, utc_us};
+    let t = tempfile::tempdir().expect("tmp");
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let dir = root.join("DSJ-A0012/20260312");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::copy(clip("day.mp4"), dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4")).expect("copy");
+    scan(&[&root], &wh, &[]);
+    let fonts = rows(&wh.join("osd_fonts"));
+    let digits: std::collections::BTreeSet<&str> = fonts.iter().filter_map(|r| get(r, "digit")).collect();
+    assert_eq!(digits.len(), 10, "all ten digits kept: {digits:?}");
+    assert!(fonts.iter().all(|r| get(r, "display_group") == Some("device DSJ-A0012 1280x720")));
+    // The next night brings only four seconds of footage, too little to learn from: it is read
+    // with what the first night learned.
+    let short = "DSJ-A0012_OF001234_20260312100011_0002.MP4";
+    std::fs::copy(clip("short.mp4"), dir.join(short)).expect("copy");
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    assert_eq!(
+        get(by_name(&files, short), "osd_start"),
+        Some(utc_us("2026-03-12 02:00:11").to_string().as_str())
+    );
+    // The fonts are carried to the next run, with the run that learned them.
+    let again = rows(&wh.join("osd_fonts"));
+    assert_eq!(again.len(), fonts.len());
+    assert_eq!(get(&again[0], "learned_run_id"), get(&fonts[0], "learned_run_id"));
+}

@@ -131,6 +131,15 @@ struct Prepared {
 
 /// Runs the stage over `inputs`, returning one output each, in order.
 pub fn run(inputs: &[Input]) -> Vec<Output> {
+    run_with(inputs, &BTreeMap::new()).0
+}
+
+/// The fonts a run used, by group: learned in it, or known before.
+pub type Fonts = BTreeMap<String, Font>;
+
+/// Like [`run`], reading with the fonts `known` from earlier runs where they hold all ten
+/// digits (those groups learn nothing), and returning the fonts learned in this run.
+pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
     let prepared: Vec<Prepared> = inputs.par_iter().map(prepare).collect();
     // Learn each group's digits from its files with the most keyframes.
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -139,8 +148,9 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
             groups.entry(inp.group.as_str()).or_default().push(i);
         }
     }
-    let fonts: BTreeMap<&str, Font> = groups
+    let learned: Fonts = groups
         .par_iter()
+        .filter(|(g, _)| known.get(**g).is_none_or(|f| f.digits_known() < 10))
         .map(|(g, members)| {
             let mut order = members.clone();
             order.sort_by_key(|&i| {
@@ -162,17 +172,16 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
                     }
                 }
             }
-            (*g, font)
+            (g.to_string(), font)
         })
         .collect();
-    inputs
+    let fonts = |g: &str| learned.get(g).or_else(|| known.get(g));
+    let outputs = inputs
         .par_iter()
         .zip(prepared)
         .map(|(inp, p)| {
             // A font missing a digit would read that digit as whichever it resembles: no reading.
-            let font = fonts
-                .get(inp.group.as_str())
-                .filter(|f| f.digits_known() == 10);
+            let font = fonts(inp.group.as_str()).filter(|f| f.digits_known() == 10);
             let seen = |s: Option<(f64, Option<Line>)>| {
                 s.map(|(t_s, line)| Seen {
                     t_s,
@@ -199,7 +208,8 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
             }
             out
         })
-        .collect()
+        .collect();
+    (outputs, learned)
 }
 
 /// Where a file's displayed clock jumps against its own timestamps.

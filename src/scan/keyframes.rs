@@ -5,24 +5,40 @@
 //! A display's digits are learned per group of files that share a font: one device model (the
 //! container's make and model, else the device id) at one picture size.
 
+use std::collections::BTreeMap;
+
 use chrono::TimeZone;
 
+use super::ScanError;
 use super::plan::Tree;
 use super::read::Read;
 use super::setup::Run;
 use crate::catalog::FileFacts;
 use crate::config::KeyframeMode;
-use crate::keyframes::{self, Input, Output, Seen};
-use crate::store::tables::Osd;
+use crate::keyframes::{self, Fonts, Input, Output, Seen};
+use crate::osd::{Font, Glyph};
+use crate::store::prior::Cols;
+use crate::store::tables::{FontRow, Osd, osd_fonts_batch};
+use crate::store::warehouse::Staging;
+use crate::store::{self, StoreError};
+
+const FONTS: &str = "osd_fonts";
 
 /// Containers whose sample tables the stage reads.
 const CONTAINERS: [&str; 3] = ["mp4", "mov", "3gp"];
 
-pub(super) fn read_clocks(run: &Run, tree: &Tree, read: &mut Read) {
+pub(super) fn read_clocks(
+    run: &Run,
+    tree: &Tree,
+    read: &mut Read,
+    staging: &mut Staging,
+) -> Result<(), ScanError> {
     read.osd = vec![Osd::default(); read.facts.len()];
     if run.plan.config.scan.keyframes == KeyframeMode::Off {
-        return;
+        staging.carry(FONTS)?;
+        return Ok(());
     }
+    let (known, learned_in) = known_fonts(run)?;
     let mut inputs = Vec::new();
     let mut rows = Vec::new();
     for (k, f) in read.facts.iter().enumerate() {
@@ -45,15 +61,105 @@ pub(super) fn read_clocks(run: &Run, tree: &Tree, read: &mut Read) {
             None => read.osd[k].note = Some("no moov box among the top-level boxes".into()),
         }
     }
-    if inputs.is_empty() {
-        return;
-    }
-    let outputs = run.pool.install(|| keyframes::run(&inputs));
+    let (outputs, learned) = run.pool.install(|| keyframes::run_with(&inputs, &known));
     for (k, out) in rows.into_iter().zip(outputs) {
         read.osd[k] = osd_of(&read.facts[k], out, run.tz);
         read.facts[k].osd = read.osd[k].facts();
     }
+    write_fonts(run, (&known, &learned_in), &learned, staging)?;
     run.phase("keyframes decoded and burned-in clocks read");
+    Ok(())
+}
+
+/// The fonts the previous run kept (`osd_fonts`), by group, and the run that learned each.
+fn known_fonts(run: &Run) -> Result<(Fonts, BTreeMap<String, String>), ScanError> {
+    let (mut fonts, mut learned_in) = (Fonts::new(), BTreeMap::new());
+    let Some(dir) = run.wh.current().map(|c| c.join(FONTS)) else {
+        return Ok((fonts, learned_in));
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok((fonts, learned_in));
+    };
+    let mut parts: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    parts.sort();
+    for part in parts
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+    {
+        for b in store::parquet_reader(part, 8192, None)? {
+            let b = b.map_err(|source| StoreError::Arrow {
+                table: FONTS,
+                source,
+            })?;
+            let c = Cols(&b);
+            for i in 0..b.num_rows() {
+                let (Some(group), Some(shape)) = (
+                    c.str("display_group", i),
+                    c.str("shape", i).and_then(Glyph::from_hex),
+                ) else {
+                    continue;
+                };
+                let digit = c
+                    .i32("digit", i)
+                    .and_then(|d| u8::try_from(d).ok())
+                    .filter(|d| *d < 10);
+                fonts
+                    .entry(group.to_string())
+                    .or_insert_with(Font::default)
+                    .shapes
+                    .push((shape, digit));
+                if let Some(r) = c.str("learned_run_id", i) {
+                    learned_in
+                        .entry(group.to_string())
+                        .or_insert_with(|| r.to_string());
+                }
+            }
+        }
+    }
+    Ok((fonts, learned_in))
+}
+
+/// Keeps the fonts for the next run: those learned now with all ten digits, and every earlier
+/// one not learned again.
+fn write_fonts(
+    run: &Run,
+    (known, learned_in): (&Fonts, &BTreeMap<String, String>),
+    learned: &Fonts,
+    staging: &mut Staging,
+) -> Result<(), ScanError> {
+    let mut rows = Vec::new();
+    let complete = |f: &&Font| f.digits_known() == 10;
+    for (group, font) in learned.iter().filter(|(_, f)| complete(f)) {
+        rows.extend(font_rows(group, font, &run.id));
+    }
+    // Earlier fonts keep the run that learned them.
+    for (group, font) in known
+        .iter()
+        .filter(|(g, _)| !learned.get(*g).is_some_and(|f| complete(&f)))
+    {
+        rows.extend(font_rows(
+            group,
+            font,
+            learned_in.get(group).map_or("", String::as_str),
+        ));
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    staging.write(FONTS, "part-00000.parquet", &osd_fonts_batch(&rows)?)?;
+    Ok(())
+}
+
+fn font_rows(group: &str, font: &Font, run_id: &str) -> Vec<FontRow> {
+    font.shapes
+        .iter()
+        .map(|(g, d)| FontRow {
+            display_group: group.to_string(),
+            shape: g.to_hex(),
+            digit: d.map(i32::from),
+            learned_run_id: run_id.to_string(),
+        })
+        .collect()
 }
 
 fn wanted(f: &FileFacts) -> bool {

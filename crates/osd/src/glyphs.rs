@@ -182,6 +182,27 @@ impl Glyph {
         out
     }
 
+    /// The shape as text: each row as four hex digits, top row first.
+    pub fn to_hex(&self) -> String {
+        self.rows.iter().map(|r| format!("{r:04x}")).collect()
+    }
+
+    /// A shape written by [`Glyph::to_hex`]; `None` for any other text.
+    pub fn from_hex(s: &str) -> Option<Glyph> {
+        if s.len() != ROWS * 4 || !s.is_ascii() {
+            return None;
+        }
+        let mut g = Glyph {
+            rows: [0; ROWS],
+            x0: 0,
+            x1: 0,
+        };
+        for (r, row) in g.rows.iter_mut().enumerate() {
+            *row = u16::from_str_radix(&s[r * 4..r * 4 + 4], 16).ok()?;
+        }
+        Some(g)
+    }
+
     fn set(&mut self, r: usize, c: usize) {
         self.rows[r] |= 1 << c;
     }

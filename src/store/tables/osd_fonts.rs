@@ -1,0 +1,37 @@
+//! `osd_fonts`: the display shapes the keyframe stage learned, per group of recordings that
+//! share a display (one device model, else one device, at one picture size), so that a later
+//! run reads that group's new recordings without learning again: a night that brings one short
+//! recording of a model can still read its clock. Carried from run to run; a group learned
+//! again replaces its rows.
+use arrow_array::RecordBatch;
+
+use super::Cols;
+use crate::store::StoreError;
+
+/// One learned shape.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FontRow {
+    /// The group, as the keyframe stage names it (`device DSJ-A0012 1280x720`).
+    pub display_group: String,
+    /// The shape: 20 rows of 16 cells, each row four hex digits (cell `c` in bit `c`).
+    pub shape: String,
+    /// The digit it shows; null for a shape that is no digit (letters, separators).
+    pub digit: Option<i32>,
+    /// The run that learned it.
+    pub learned_run_id: String,
+}
+
+pub fn osd_fonts_batch(rows: &[FontRow]) -> Result<RecordBatch, StoreError> {
+    let mut c = Cols::new();
+    c.str(
+        "display_group",
+        rows.iter().map(|r| Some(r.display_group.as_str())),
+    );
+    c.str("shape", rows.iter().map(|r| Some(r.shape.as_str())));
+    c.i32("digit", rows.iter().map(|r| r.digit));
+    c.str(
+        "learned_run_id",
+        rows.iter().map(|r| Some(r.learned_run_id.as_str())),
+    );
+    c.finish("osd_fonts")
+}
