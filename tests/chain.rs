@@ -200,6 +200,8 @@ fn an_honest_warehouse_verifies_and_each_run_records_its_place() {
         "runs",
         "custody_events",
         "case_items",
+        "keyframes",
+        "osd_fonts",
     ]
     .iter()
     .map(|t| fs::read_dir(wh.join("current").join(t)).map_or(0, |d| d.count()))

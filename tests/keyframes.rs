@@ -222,8 +222,18 @@ fn a_scan_fills_the_osd_columns_and_a_rescan_carries_them() {
             "{name}"
         );
     }
+    // Each keyframe read is a row of `keyframes`: the first and last of each recording.
+    let keyframes = rows(&wh.join("keyframes"));
+    assert_eq!(keyframes.len(), 6, "{keyframes:?}");
+    let first_of_night = keyframes
+        .iter()
+        .find(|k| get(k, "purpose") == Some("first") && get(k, "path").is_some_and(|p| p.contains("DSJ-B0345")))
+        .expect("night's first keyframe");
+    assert_eq!(get(first_of_night, "gop_index"), Some("0"));
+    assert_eq!(get(first_of_night, "osd_time"), Some(utc_us("2026-03-12 12:00:03").to_string().as_str()));
     // Rescanned unchanged: the values are carried, nothing is decoded again.
     scan(&[&root], &wh, &[]);
+    assert_eq!(rows(&wh.join("keyframes")).len(), 6, "keyframe rows carried");
     let again = rows(&wh.join("files"));
     for r in &files {
         let name = get(r, "file_name").expect("name");
@@ -312,6 +322,11 @@ fn the_picture_finds_what_the_container_hides() {
         .parse()
         .expect("number");
     assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
+    let read_by_halves = rows(&wh.join("keyframes"))
+        .iter()
+        .filter(|k| get(k, "purpose") == Some("jump"))
+        .count();
+    assert!((1..=4).contains(&read_by_halves), "keyframes read to place the jump: {read_by_halves}");
     assert!((5.5..=6.5).contains(&at), "at {at}");
 }
 
@@ -322,12 +337,21 @@ fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
     let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
     let dir = root.join("DSJ-A0012/20260312");
     std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::copy(clip("day.mp4"), dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4")).expect("copy");
+    std::fs::copy(
+        clip("day.mp4"),
+        dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+    )
+    .expect("copy");
     scan(&[&root], &wh, &[]);
     let fonts = rows(&wh.join("osd_fonts"));
-    let digits: std::collections::BTreeSet<&str> = fonts.iter().filter_map(|r| get(r, "digit")).collect();
+    let digits: std::collections::BTreeSet<&str> =
+        fonts.iter().filter_map(|r| get(r, "digit")).collect();
     assert_eq!(digits.len(), 10, "all ten digits kept: {digits:?}");
-    assert!(fonts.iter().all(|r| get(r, "display_group") == Some("device DSJ-A0012 1280x720")));
+    assert!(
+        fonts
+            .iter()
+            .all(|r| get(r, "display_group") == Some("device DSJ-A0012 1280x720"))
+    );
     // The next night brings only four seconds of footage, too little to learn from: it is read
     // with what the first night learned.
     let short = "DSJ-A0012_OF001234_20260312100011_0002.MP4";
@@ -341,5 +365,8 @@ fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
     // The fonts are carried to the next run, with the run that learned them.
     let again = rows(&wh.join("osd_fonts"));
     assert_eq!(again.len(), fonts.len());
-    assert_eq!(get(&again[0], "learned_run_id"), get(&fonts[0], "learned_run_id"));
+    assert_eq!(
+        get(&again[0], "learned_run_id"),
+        get(&fonts[0], "learned_run_id")
+    );
 }

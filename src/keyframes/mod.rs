@@ -76,6 +76,21 @@ pub struct Output {
     pub jump: Option<Jump>,
     /// How the encoder worked, from the parameter sets and the sample table ([`habits`]).
     pub habits: Option<String>,
+    /// Every keyframe decoded for the file, in the order read: the first, the last, then those
+    /// read to place a jump.
+    pub keyframes: Vec<Keyframe>,
+}
+
+/// One keyframe the stage decoded and read.
+#[derive(Debug, Clone)]
+pub struct Keyframe {
+    /// Why it was read: `first`, `last` or `jump` (read by halves to place a jump).
+    pub purpose: &'static str,
+    /// Its sample number in the track (1-based) and its place among the track's keyframes
+    /// (0-based).
+    pub sample: u64,
+    pub gop_index: usize,
+    pub seen: Seen,
 }
 
 /// An encoder's habits as one comparable text: entropy coder, reference frames, B-frames,
@@ -192,6 +207,24 @@ pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
                 })
             };
             let (first, last) = (seen(p.first), seen(p.last));
+            let mut keyframes = Vec::new();
+            if let Some(plan) = p.plan.as_ref() {
+                let n = plan.sync.len();
+                let ends = [
+                    ("first", 0usize, &first),
+                    ("last", n.saturating_sub(1), &last),
+                ];
+                for (purpose, k, s) in ends {
+                    if let (Some(s), Some(sample)) = (s, plan.sync.get(k)) {
+                        keyframes.push(Keyframe {
+                            purpose,
+                            sample: sample.number,
+                            gop_index: k,
+                            seen: s.clone(),
+                        });
+                    }
+                }
+            }
             let mut out = Output {
                 first,
                 last,
@@ -199,12 +232,13 @@ pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
                 note: p.note,
                 jump: None,
                 habits: p.plan.as_ref().and_then(habits),
+                keyframes,
             };
             if let (Some(font), Some(plan)) = (font, p.plan.as_ref()) {
-                out.jump = find_jump(inp, plan, font, &out);
-                if let Some(j) = &out.jump {
-                    out.decoded += j.decoded;
-                }
+                let (jump, read) = find_jump(inp, plan, font, &out);
+                out.decoded += read.len() as u32;
+                out.keyframes.extend(read);
+                out.jump = jump;
             }
             out
         })
@@ -233,7 +267,24 @@ fn offset(s: &Seen) -> Option<f64> {
 /// until the two neighbours where it changes are found: a handful of decodes locate a jump in
 /// an hour of footage. `None` when there is no jump, or it cannot be placed (a keyframe
 /// between does not read).
-fn find_jump(input: &Input, plan: &Plan, font: &Font, out: &Output) -> Option<Jump> {
+fn find_jump(
+    input: &Input,
+    plan: &Plan,
+    font: &Font,
+    out: &Output,
+) -> (Option<Jump>, Vec<Keyframe>) {
+    let mut read = Vec::new();
+    let jump = bisect(input, plan, font, out, &mut read);
+    (jump, read)
+}
+
+fn bisect(
+    input: &Input,
+    plan: &Plan,
+    font: &Font,
+    out: &Output,
+    read: &mut Vec<Keyframe>,
+) -> Option<Jump> {
     let (first, last) = (out.first.as_ref()?, out.last.as_ref()?);
     let (o_first, o_last) = (offset(first)?, offset(last)?);
     if (o_last - o_first).abs() <= JUMP_MIN_S {
@@ -241,18 +292,22 @@ fn find_jump(input: &Input, plan: &Plan, font: &Font, out: &Output) -> Option<Ju
     }
     let f = open(input).ok()?;
     let (mut lo, mut hi) = (0usize, plan.sync.len().checked_sub(1)?);
-    let mut decoded = 0u32;
-    while hi - lo > 1 && decoded < BISECT_MAX {
+    while hi - lo > 1 && read.len() < BISECT_MAX as usize {
         let mid = lo + (hi - lo) / 2;
         let s = plan.sync[mid];
         let unit = picture(&f, plan, &s, true).ok()?;
         let (pics, _) = decode::decode_run(vec![(unit, true)], budget(1));
-        decoded += 1;
-        let line = pics.first()?.as_ref().and_then(line_of)?;
+        let line = pics.first().and_then(|p| p.as_ref()).and_then(line_of);
         let seen = Seen {
             t_s: plan.seconds(&s),
-            reading: Some(osd::read(font, &line)),
+            reading: line.map(|l| osd::read(font, &l)),
         };
+        read.push(Keyframe {
+            purpose: "jump",
+            sample: s.number,
+            gop_index: mid,
+            seen: seen.clone(),
+        });
         let o = offset(&seen)?;
         if (o - o_first).abs() <= JUMP_MIN_S {
             lo = mid;
@@ -263,7 +318,7 @@ fn find_jump(input: &Input, plan: &Plan, font: &Font, out: &Output) -> Option<Ju
     Some(Jump {
         by_s: o_last - o_first,
         at_s: plan.seconds(&plan.sync[hi]),
-        decoded,
+        decoded: read.len() as u32,
     })
 }
 

@@ -68,6 +68,7 @@ pub(super) fn analyse(
         case_items: &case_items,
     };
     let streams = carry::link_streams(prior, carried, staging)?;
+    super::keyframes::write_keyframes(run, &read.keyframes, carried, staging)?;
     let (rules_out, written) = std::thread::scope(|scope| {
         let fill = scope.spawn(|| {
             let r = write_files(

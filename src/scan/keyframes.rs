@@ -18,7 +18,7 @@ use crate::config::KeyframeMode;
 use crate::keyframes::{self, Fonts, Input, Output, Seen};
 use crate::osd::{Font, Glyph};
 use crate::store::prior::Cols;
-use crate::store::tables::{FontRow, Osd, osd_fonts_batch};
+use crate::store::tables::{FontRow, KeyframeRow, Osd, osd_fonts_batch};
 use crate::store::warehouse::Staging;
 use crate::store::{self, StoreError};
 
@@ -63,11 +63,65 @@ pub(super) fn read_clocks(
     }
     let (outputs, learned) = run.pool.install(|| keyframes::run_with(&inputs, &known));
     for (k, out) in rows.into_iter().zip(outputs) {
+        let path = &read.facts[k].path;
+        read.keyframes.extend(out.keyframes.iter().map(|kf| {
+            let r = kf.seen.reading.as_ref();
+            KeyframeRow {
+                run_id: run.id.clone(),
+                path: path.to_string(),
+                purpose: kf.purpose,
+                sample: kf.sample as i64,
+                gop_index: kf.gop_index as i32,
+                t_s: kf.seen.t_s,
+                osd_time_us: r.and_then(|r| r.civil_s).and_then(|c| instant(c, run.tz)),
+                osd_text: r.map(|r| r.text.clone()),
+                osd_confidence: r
+                    .filter(|r| r.civil_s.is_some())
+                    .map(|r| f64::from(r.confidence)),
+            }
+        }));
         read.osd[k] = osd_of(&read.facts[k], out, run.tz);
         read.facts[k].osd = read.osd[k].facts();
     }
     write_fonts(run, (&known, &learned_in), &learned, staging)?;
     run.phase("keyframes decoded and burned-in clocks read");
+    Ok(())
+}
+
+/// The `keyframes` table: the rows of the files read now, then those of the files carried
+/// unchanged from the previous snapshot.
+pub(super) fn write_keyframes(
+    run: &Run,
+    rows: &[KeyframeRow],
+    carried: &super::carry::Carried,
+    staging: &mut Staging,
+) -> Result<(), ScanError> {
+    let batch = store::tables::keyframes_batch(rows)?;
+    let schema = batch.schema();
+    let parts: Vec<std::path::PathBuf> = run
+        .wh
+        .current()
+        .and_then(|c| std::fs::read_dir(c.join("keyframes")).ok())
+        .map(|rd| {
+            let mut v: Vec<_> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+                .collect();
+            v.sort();
+            v
+        })
+        .unwrap_or_default();
+    if rows.is_empty() && parts.is_empty() {
+        return Ok(());
+    }
+    let mut w = staging.writer("keyframes", "part-00000.parquet", schema.clone())?;
+    w.write(&batch)?;
+    carried.batches(&parts, "keyframes", &schema, |b| {
+        w.write(&b)?;
+        Ok(())
+    })?;
+    w.finish()?;
     Ok(())
 }
 

@@ -26,6 +26,8 @@ pub(super) struct Read {
     /// The keyframe stage's findings for the files read (row `i` of the staged `files`), filled
     /// in by [`super::keyframes`] after the read.
     pub osd: Vec<crate::store::tables::Osd>,
+    /// The keyframes the keyframe stage read, for the `keyframes` table.
+    pub keyframes: Vec<crate::store::tables::KeyframeRow>,
     pub read_rows: usize,
     pub tally: Tally,
     pub interner: Interner,
@@ -54,6 +56,7 @@ pub(super) fn read_files(
     let mut out = Read {
         facts: Vec::with_capacity(tree.entries.len()),
         osd: Vec::new(),
+        keyframes: Vec::new(),
         read_rows: 0,
         tally: Tally::default(),
         interner: Interner::default(),

@@ -8,6 +8,7 @@ mod custody_events;
 mod exports;
 mod files;
 mod findings;
+mod keyframes;
 mod osd_fonts;
 mod runs;
 mod sessions;
@@ -27,6 +28,7 @@ pub use custody_events::{CustodyEvent, custody_batch};
 pub use exports::{ExportRow, exports_batch};
 pub use files::{Derived, FileRow, Osd, files_batch, with_derived, with_osd};
 pub use findings::{FindingRow, findings_batch, read_findings};
+pub use keyframes::{KeyframeRow, keyframes_batch};
 pub use osd_fonts::{FontRow, osd_fonts_batch};
 pub use runs::{RunRow, runs_batch};
 pub use sessions::{SessionRow, sessions_batch};
@@ -60,6 +62,9 @@ pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
     }
     if let Ok(b) = case_items_batch(&[]) {
         v.push(("case_items", b.schema()));
+    }
+    if let Ok(b) = keyframes_batch(&[]) {
+        v.push(("keyframes", b.schema()));
     }
     if let Ok(b) = osd_fonts_batch(&[]) {
         v.push(("osd_fonts", b.schema()));
