@@ -227,13 +227,30 @@ fn a_scan_fills_the_osd_columns_and_a_rescan_carries_them() {
     assert_eq!(keyframes.len(), 6, "{keyframes:?}");
     let first_of_night = keyframes
         .iter()
-        .find(|k| get(k, "purpose") == Some("first") && get(k, "path").is_some_and(|p| p.contains("DSJ-B0345")))
+        .find(|k| {
+            get(k, "purpose") == Some("first")
+                && get(k, "path").is_some_and(|p| p.contains("DSJ-B0345"))
+        })
         .expect("night's first keyframe");
     assert_eq!(get(first_of_night, "gop_index"), Some("0"));
-    assert_eq!(get(first_of_night, "osd_time"), Some(utc_us("2026-03-12 12:00:03").to_string().as_str()));
+    assert_eq!(get(first_of_night, "frame_type"), Some("IDR"));
+    // x264 at CRF 40 (night.mp4): the keyframe's QP is in the encoder's range for that quality.
+    let qp: i32 = get(first_of_night, "slice_qp")
+        .expect("qp")
+        .parse()
+        .expect("number");
+    assert!((25..=51).contains(&qp), "slice QP {qp}");
+    assert_eq!(
+        get(first_of_night, "osd_time"),
+        Some(utc_us("2026-03-12 12:00:03").to_string().as_str())
+    );
     // Rescanned unchanged: the values are carried, nothing is decoded again.
     scan(&[&root], &wh, &[]);
-    assert_eq!(rows(&wh.join("keyframes")).len(), 6, "keyframe rows carried");
+    assert_eq!(
+        rows(&wh.join("keyframes")).len(),
+        6,
+        "keyframe rows carried"
+    );
     let again = rows(&wh.join("files"));
     for r in &files {
         let name = get(r, "file_name").expect("name");
@@ -326,7 +343,10 @@ fn the_picture_finds_what_the_container_hides() {
         .iter()
         .filter(|k| get(k, "purpose") == Some("jump"))
         .count();
-    assert!((1..=4).contains(&read_by_halves), "keyframes read to place the jump: {read_by_halves}");
+    assert!(
+        (1..=4).contains(&read_by_halves),
+        "keyframes read to place the jump: {read_by_halves}"
+    );
     assert!((5.5..=6.5).contains(&at), "at {at}");
 }
 

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
+use crate::media::h264;
 use crate::media::keyplan::{self, Plan, Sample};
 use crate::osd::{self, Font, Line, Luma, Reading, Sighting};
 
@@ -91,6 +92,8 @@ pub struct Keyframe {
     pub sample: u64,
     pub gop_index: usize,
     pub seen: Seen,
+    /// Its first slice: `IDR` or `I`, and its QP.
+    pub slice: Option<h264::IntraSlice>,
 }
 
 /// An encoder's habits as one comparable text: entropy coder, reference frames, B-frames,
@@ -100,7 +103,6 @@ pub struct Keyframe {
 /// re-encode with the same picture size, frame rate and profile rarely does.
 /// Example: `cabac ref3 bframes gop10 8x8:- wp:0/0 qp26 poc0 dbk1`.
 pub fn habits(plan: &Plan) -> Option<String> {
-    use crate::media::h264;
     // A fragmented file's samples are in its fragments, not in the `moov` sample table: its
     // B-frames and keyframe interval are unknown here, and an unknown is not a difference.
     if plan.sync.len() < 2 || plan.lead.len() < 2 {
@@ -140,8 +142,19 @@ struct Prepared {
     plan: Option<Plan>,
     first: Option<(f64, Option<Line>)>,
     last: Option<(f64, Option<Line>)>,
+    /// The first and last keyframe's slice headers.
+    slices: [Option<h264::IntraSlice>; 2],
     decoded: u32,
     note: Option<String>,
+}
+
+/// The first slice header of a keyframe's access unit (Annex B, parameter sets first).
+fn slice_of(plan: &Plan, unit: &[u8]) -> Option<h264::IntraSlice> {
+    let sps = plan.params.iter().find_map(|p| h264::parse_sps(p))?;
+    let pps = plan.params.iter().find_map(|p| h264::parse_pps(p))?;
+    h264::annexb_nals(unit)
+        .find(|n| n.first().is_some_and(|h| matches!(h & 0x1f, 1 | 5)))
+        .and_then(|n| h264::intra_slice(n, &sps, &pps))
 }
 
 /// Runs the stage over `inputs`, returning one output each, in order.
@@ -211,16 +224,17 @@ pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
             if let Some(plan) = p.plan.as_ref() {
                 let n = plan.sync.len();
                 let ends = [
-                    ("first", 0usize, &first),
-                    ("last", n.saturating_sub(1), &last),
+                    ("first", 0usize, &first, p.slices[0]),
+                    ("last", n.saturating_sub(1), &last, p.slices[1]),
                 ];
-                for (purpose, k, s) in ends {
+                for (purpose, k, s, slice) in ends {
                     if let (Some(s), Some(sample)) = (s, plan.sync.get(k)) {
                         keyframes.push(Keyframe {
                             purpose,
                             sample: sample.number,
                             gop_index: k,
                             seen: s.clone(),
+                            slice,
                         });
                     }
                 }
@@ -296,6 +310,7 @@ fn bisect(
         let mid = lo + (hi - lo) / 2;
         let s = plan.sync[mid];
         let unit = picture(&f, plan, &s, true).ok()?;
+        let slice = slice_of(plan, &unit);
         let (pics, _) = decode::decode_run(vec![(unit, true)], budget(1));
         let line = pics.first().and_then(|p| p.as_ref()).and_then(line_of);
         let seen = Seen {
@@ -307,6 +322,7 @@ fn bisect(
             sample: s.number,
             gop_index: mid,
             seen: seen.clone(),
+            slice,
         });
         let o = offset(&seen)?;
         if (o - o_first).abs() <= JUMP_MIN_S {
@@ -421,6 +437,7 @@ fn prepare(input: &Input) -> Prepared {
         plan: None,
         first: None,
         last: None,
+        slices: [None, None],
         decoded: 0,
         note: None,
     };
@@ -438,6 +455,9 @@ fn prepare(input: &Input) -> Prepared {
             .iter()
             .map(|s| picture(&f, &plan, s, true).map(|u| (u, true)))
             .collect::<Result<Vec<_>, _>>()?;
+        for (k, (u, _)) in units.iter().enumerate().take(2) {
+            out.slices[k] = slice_of(&plan, u);
+        }
         let n = units.len();
         let (pics, err) = decode::decode_run(units, budget(n));
         out.decoded = pics.len() as u32;

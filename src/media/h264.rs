@@ -15,6 +15,11 @@ pub struct Sps {
     pub max_num_ref_frames: u32,
     pub poc_type: u32,
     pub frame_mbs_only: bool,
+    /// What a slice header needs to be read past its picture numbers.
+    pub separate_colour_plane: bool,
+    pub log2_max_frame_num: u32,
+    pub log2_max_poc_lsb: u32,
+    pub delta_pic_order_always_zero: bool,
 }
 
 /// The picture parameter set fields that show how an encoder works (§7.3.2.2): entropy coder,
@@ -28,6 +33,98 @@ pub struct Pps {
     pub deblocking_control: bool,
     /// `None` when the set ends before the High profile's extension.
     pub transform_8x8: Option<bool>,
+    pub bottom_field_pic_order: bool,
+    pub redundant_pic_cnt_present: bool,
+}
+
+/// The start of an intra slice's header (§7.3.3): its type and its QP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntraSlice {
+    /// `IDR` or `I` (an intra slice of a picture others may not be decoded past).
+    pub kind: &'static str,
+    pub qp: i32,
+}
+
+/// The header of the first slice in `nal` when it is an intra slice (I or SI), read with its
+/// sequence and picture parameter sets; `None` for other slices or a header that does not
+/// read. Only intra slices: they carry no reference lists or prediction weights.
+pub fn intra_slice(nal: &[u8], sps: &Sps, pps: &Pps) -> Option<IntraSlice> {
+    let header = *nal.first()?;
+    let (nal_ref_idc, nal_type) = ((header >> 5) & 3, header & 0x1f);
+    if !matches!(nal_type, 1 | 5) {
+        return None;
+    }
+    let idr = nal_type == 5;
+    let raw = unescape(&nal[1..nal.len().min(64)]);
+    let mut b = BitReader::new(&raw);
+    let r = (|| -> R<Option<IntraSlice>> {
+        b.ue()?; // first_mb_in_slice
+        let slice_type = b.ue()? % 5;
+        if !matches!(slice_type, 2 | 4) {
+            return Ok(None);
+        }
+        b.ue()?; // pic_parameter_set_id
+        if sps.separate_colour_plane {
+            b.bits(2)?;
+        }
+        b.bits(sps.log2_max_frame_num.min(16))?;
+        let mut field = false;
+        if !sps.frame_mbs_only {
+            field = b.bit()? == 1;
+            if field {
+                b.bit()?;
+            }
+        }
+        if idr {
+            b.ue()?;
+        }
+        if sps.poc_type == 0 {
+            b.bits(sps.log2_max_poc_lsb.min(16))?;
+            if pps.bottom_field_pic_order && !field {
+                b.se()?;
+            }
+        }
+        if sps.poc_type == 1 && !sps.delta_pic_order_always_zero {
+            b.se()?;
+            if pps.bottom_field_pic_order && !field {
+                b.se()?;
+            }
+        }
+        if pps.redundant_pic_cnt_present {
+            b.ue()?;
+        }
+        if nal_ref_idc != 0 {
+            if idr {
+                b.bits(2)?;
+            } else if b.bit()? == 1 {
+                // Memory management operations, each with its operands, up to the end mark.
+                for _ in 0..66 {
+                    let op = b.ue()?;
+                    if op == 0 {
+                        break;
+                    }
+                    if matches!(op, 1 | 3) {
+                        b.ue()?;
+                    }
+                    if op == 2 {
+                        b.ue()?;
+                    }
+                    if matches!(op, 3 | 6) {
+                        b.ue()?;
+                    }
+                    if op == 4 {
+                        b.ue()?;
+                    }
+                }
+            }
+        }
+        let qp = pps.pic_init_qp + b.se()?;
+        Ok(Some(IntraSlice {
+            kind: if idr { "IDR" } else { "I" },
+            qp,
+        }))
+    })();
+    r.ok().flatten()
 }
 
 /// A picture parameter set NAL unit's fields; `None` for slice groups (a Baseline feature
@@ -42,7 +139,7 @@ pub fn parse_pps(nal: &[u8]) -> Option<Pps> {
         b.ue()?;
         b.ue()?;
         let cabac = b.bit()? == 1;
-        b.bit()?;
+        let bottom_field_pic_order = b.bit()? == 1;
         if b.ue()? > 0 {
             return Ok(None);
         }
@@ -55,7 +152,7 @@ pub fn parse_pps(nal: &[u8]) -> Option<Pps> {
         b.se()?;
         let deblocking_control = b.bit()? == 1;
         b.bit()?;
-        b.bit()?;
+        let redundant_pic_cnt_present = b.bit()? == 1;
         // More than the stop bit left: the High profile's fields follow.
         let transform_8x8 = if b.more_rbsp_data() {
             Some(b.bit()? == 1)
@@ -69,6 +166,8 @@ pub fn parse_pps(nal: &[u8]) -> Option<Pps> {
             pic_init_qp,
             deblocking_control,
             transform_8x8,
+            bottom_field_pic_order,
+            redundant_pic_cnt_present,
         }))
     })();
     r.ok().flatten()
@@ -133,13 +232,14 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
     let level_idc = b.bits(8)? as u8;
     let _sps_id = b.ue()?;
     let mut chroma_format_idc = 1;
+    let mut separate_colour_plane = false;
     if matches!(
         profile_idc,
         100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
     ) {
         chroma_format_idc = b.ue()?;
         if chroma_format_idc == 3 {
-            b.bit()?;
+            separate_colour_plane = b.bit()? == 1;
         }
         b.ue()?;
         b.ue()?;
@@ -153,14 +253,15 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
             }
         }
     }
-    b.ue()?; // log2_max_frame_num_minus4
+    let log2_max_frame_num = b.ue()?.saturating_add(4);
     let poc_type = b.ue()?;
+    let (mut log2_max_poc_lsb, mut delta_pic_order_always_zero) = (0, false);
     match poc_type {
         0 => {
-            b.ue()?;
+            log2_max_poc_lsb = b.ue()?.saturating_add(4);
         }
         1 => {
-            b.bit()?;
+            delta_pic_order_always_zero = b.bit()? == 1;
             b.se()?;
             b.se()?;
             let n = b.ue()?;
@@ -206,6 +307,10 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
         max_num_ref_frames,
         poc_type,
         frame_mbs_only: frame_mbs_only == 1,
+        separate_colour_plane,
+        log2_max_frame_num,
+        log2_max_poc_lsb,
+        delta_pic_order_always_zero,
     })
 }
 

@@ -73,6 +73,8 @@ pub(super) fn read_clocks(
                 sample: kf.sample as i64,
                 gop_index: kf.gop_index as i32,
                 t_s: kf.seen.t_s,
+                frame_type: kf.slice.map(|s| s.kind),
+                slice_qp: kf.slice.map(|s| s.qp),
                 osd_time_us: r.and_then(|r| r.civil_s).and_then(|c| instant(c, run.tz)),
                 osd_text: r.map(|r| r.text.clone()),
                 osd_confidence: r

@@ -18,6 +18,10 @@ pub struct KeyframeRow {
     pub gop_index: i32,
     /// Presentation time in the file, seconds.
     pub t_s: f64,
+    /// Its first slice: `IDR` or `I`, and the QP it starts with (`pic_init_qp` +
+    /// `slice_qp_delta`); null where the slice header does not read.
+    pub frame_type: Option<&'static str>,
+    pub slice_qp: Option<i32>,
     /// What the picture's display says: its time (configured zone, as UTC), its text and the
     /// reading's confidence.
     pub osd_time_us: Option<i64>,
@@ -33,6 +37,8 @@ pub fn keyframes_batch(rows: &[KeyframeRow]) -> Result<RecordBatch, StoreError> 
     c.i64("sample", rows.iter().map(|r| Some(r.sample)));
     c.i32("gop_index", rows.iter().map(|r| Some(r.gop_index)));
     c.f64("t_s", rows.iter().map(|r| Some(r.t_s)));
+    c.str("frame_type", rows.iter().map(|r| r.frame_type));
+    c.i32("slice_qp", rows.iter().map(|r| r.slice_qp));
     c.ts("osd_time", rows.iter().map(|r| r.osd_time_us));
     c.str("osd_text", rows.iter().map(|r| r.osd_text.as_deref()));
     c.f64("osd_confidence", rows.iter().map(|r| r.osd_confidence));
