@@ -75,6 +75,17 @@ fn the_clock_is_learned_from_the_footage_and_read_to_the_second() {
 }
 
 #[test]
+fn hevc_recordings_are_read_too() {
+    // x265 Main, a keyframe a second: learned from itself and read to the second.
+    let outs = keyframes::run(&[input(clip("hevc.mp4"), "C 1280x720")]);
+    assert_reads(&outs[0], 1773313200, "hevc.mp4");
+    assert_eq!(
+        outs[0].habits, None,
+        "the habits are H.264's parameter sets"
+    );
+}
+
+#[test]
 fn a_model_never_taught_reads_nothing() {
     // Alone in its group, short.mp4 (four seconds, 10:00:11 to 10:00:14) never shows its tens
     // digit change: no digit is pinned, so nothing is read rather than something guessed.

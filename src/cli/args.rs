@@ -37,7 +37,7 @@ pub enum Command {
   recaudit scan /srv/evidence -w /srv/recaudit --verify-budget 5% --fail-on high   # nightly
   recaudit scan /mnt/usb-disk --warehouse wh --keyframes off   # no decoding: hash and parse only
 
-H.264 recordings (MP4/MOV) have their first and last keyframe decoded and the recorder's
+H.264 and HEVC recordings (MP4/MOV) have their first and last keyframe decoded and the recorder's
 burned-in clock read (files.osd_start, osd_end, osd_offset_s, osd_confidence); the digits are
 learned per device model from one of its recordings, never assumed.
 
@@ -279,7 +279,7 @@ pub struct ScanArgs {
     /// media_notes, calendar) [default: WAREHOUSE/context when it exists].
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
-    /// Decode H.264 keyframes to read the recorder's burned-in clock: `boundary` reads each
+    /// Decode H.264 and HEVC keyframes to read the recorder's burned-in clock: `boundary` reads each
     /// recording's first and last keyframe (and learns each device model's digits from one of
     /// its recordings), `off` decodes nothing [default: the config's scan.keyframes, boundary].
     #[arg(long, value_enum, value_name = "MODE")]

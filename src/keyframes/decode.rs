@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::media::h264;
+use crate::media::keyplan::Codec;
+use crate::media::{h264, hevc};
 
 /// Largest picture decoded: 4096 x 2304 (a recorder's is at most 2560 x 1440).
 pub const MAX_PIXELS: u64 = 4096 * 2304;
@@ -44,13 +45,16 @@ pub enum DecodeError {
 }
 
 /// Checks the declared picture size of the parameter sets before any decode.
-pub fn check_size(params: &[Vec<u8>]) -> Result<(), DecodeError> {
+pub fn check_size(codec: Codec, params: &[Vec<u8>]) -> Result<(), DecodeError> {
     for p in params {
-        if p.first().map(|b| b & 0x1f) == Some(7)
-            && let Some(sps) = h264::parse_sps(p)
-            && u64::from(sps.width) * u64::from(sps.height) > MAX_PIXELS
+        let size = match codec {
+            Codec::H264 => h264::parse_sps(p).map(|s| (s.width, s.height)),
+            Codec::Hevc => hevc::sps_size(p),
+        };
+        if let Some((w, h)) = size
+            && u64::from(w) * u64::from(h) > MAX_PIXELS
         {
-            return Err(DecodeError::TooLarge(sps.width, sps.height));
+            return Err(DecodeError::TooLarge(w, h));
         }
     }
     Ok(())
@@ -59,6 +63,7 @@ pub fn check_size(params: &[Vec<u8>]) -> Result<(), DecodeError> {
 /// Decodes the access units in order with one decoder, keeping the pictures of those marked
 /// `true`. Stops at the first error, returning what was decoded before it with the error.
 pub fn decode_run(
+    codec: Codec,
     units: Vec<(Vec<u8>, bool)>,
     budget: Duration,
 ) -> (Vec<Option<Picture>>, Option<DecodeError>) {
@@ -70,7 +75,10 @@ pub fn decode_run(
     let spawned = std::thread::Builder::new()
         .name("keyframe-decode".into())
         .spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(units)));
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match codec {
+                Codec::H264 => run(units),
+                Codec::Hevc => run_hevc(units),
+            }));
             let _ = tx.send(result);
         });
     if let Err(e) = spawned {
@@ -119,4 +127,59 @@ fn run(units: Vec<(Vec<u8>, bool)>) -> (Vec<Option<Picture>>, Option<DecodeError
         }
     }
     (out, None)
+}
+
+/// HEVC: the decoder hands pictures out in presentation order, so each access unit goes in
+/// with its index as its timestamp and each picture is put back at its unit's place.
+fn run_hevc(units: Vec<(Vec<u8>, bool)>) -> (Vec<Option<Picture>>, Option<DecodeError>) {
+    let mut decoder = rusty_h265::Decoder::new();
+    let keep: Vec<bool> = units.iter().map(|(_, k)| *k).collect();
+    let mut by_unit: Vec<Option<Picture>> = vec![None; units.len()];
+    let mut error = None;
+    let take = |decoder: &mut rusty_h265::Decoder, by_unit: &mut Vec<Option<Picture>>| {
+        while let Ok(frame) = decoder.next_frame() {
+            let Some(i) = frame.pts.and_then(|p| usize::try_from(p).ok()) else {
+                continue;
+            };
+            if keep.get(i) == Some(&true) {
+                by_unit[i] = luma(&frame);
+            }
+        }
+    };
+    for (i, (au, _)) in units.into_iter().enumerate() {
+        if let Err(e) = decoder.push_annexb(&au, Some(i as i64)) {
+            error = Some(DecodeError::Failed(format!("{e:?}")));
+            break;
+        }
+        take(&mut decoder, &mut by_unit);
+    }
+    decoder.flush();
+    take(&mut decoder, &mut by_unit);
+    let kept = by_unit
+        .into_iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(p, _)| p)
+        .collect();
+    (kept, error)
+}
+
+/// The cropped luma plane of an HEVC picture, at 8 bits.
+fn luma(frame: &rusty_h265::Frame) -> Option<Picture> {
+    let p = &frame.picture;
+    let plane = &p.planes[0];
+    let (cx, cy, cw, ch) = p.crop;
+    let shift = u32::from(p.bit_depth_luma.saturating_sub(8));
+    let mut y = Vec::with_capacity(cw * ch);
+    for r in cy..cy + ch {
+        let row = plane
+            .data
+            .get(r * plane.stride + cx..r * plane.stride + cx + cw)?;
+        y.extend(row.iter().map(|&v| (v >> shift).min(255) as u8));
+    }
+    Some(Picture {
+        width: cw,
+        height: ch,
+        y,
+    })
 }

@@ -103,6 +103,9 @@ pub struct Keyframe {
 /// re-encode with the same picture size, frame rate and profile rarely does.
 /// Example: `cabac ref3 bframes gop10 8x8:- wp:0/0 qp26 poc0 dbk1`.
 pub fn habits(plan: &Plan) -> Option<String> {
+    if plan.codec != keyplan::Codec::H264 {
+        return None;
+    }
     // A fragmented file's samples are in its fragments, not in the `moov` sample table: its
     // B-frames and keyframe interval are unknown here, and an unknown is not a difference.
     if plan.sync.len() < 2 || plan.lead.len() < 2 {
@@ -150,6 +153,9 @@ struct Prepared {
 
 /// The first slice header of a keyframe's access unit (Annex B, parameter sets first).
 fn slice_of(plan: &Plan, unit: &[u8]) -> Option<h264::IntraSlice> {
+    if plan.codec != keyplan::Codec::H264 {
+        return None;
+    }
     let sps = plan.params.iter().find_map(|p| h264::parse_sps(p))?;
     let pps = plan.params.iter().find_map(|p| h264::parse_pps(p))?;
     h264::annexb_nals(unit)
@@ -311,7 +317,7 @@ fn bisect(
         let s = plan.sync[mid];
         let unit = picture(&f, plan, &s, true).ok()?;
         let slice = slice_of(plan, &unit);
-        let (pics, _) = decode::decode_run(vec![(unit, true)], budget(1));
+        let (pics, _) = decode::decode_run(plan.codec, vec![(unit, true)], budget(1));
         let line = pics.first().and_then(|p| p.as_ref()).and_then(line_of);
         let seen = Seen {
             t_s: plan.seconds(&s),
@@ -444,7 +450,7 @@ fn prepare(input: &Input) -> Prepared {
     let result = (|| -> Result<(), String> {
         let f = open(input)?;
         let plan = plan_of(&f, input)?;
-        decode::check_size(&plan.params).map_err(|e| e.to_string())?;
+        decode::check_size(plan.codec, &plan.params).map_err(|e| e.to_string())?;
         let mut picks: Vec<Sample> = plan.sync.first().copied().into_iter().collect();
         if let Some(&l) = plan.sync.last()
             && plan.sync.len() > 1
@@ -459,7 +465,7 @@ fn prepare(input: &Input) -> Prepared {
             out.slices[k] = slice_of(&plan, u);
         }
         let n = units.len();
-        let (pics, err) = decode::decode_run(units, budget(n));
+        let (pics, err) = decode::decode_run(plan.codec, units, budget(n));
         out.decoded = pics.len() as u32;
         let mut lines = pics
             .into_iter()
@@ -500,7 +506,7 @@ fn learning_run(input: &Input, plan: Option<&Plan>) -> Result<Vec<Sighting>, Str
         .iter()
         .map(|s| picture(&f, plan, s, true).map(|u| (u, true)))
         .collect::<Result<Vec<_>, _>>()?;
-    let (pics, _) = decode::decode_run(units, budget(keys.len()));
+    let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
     let mut run: Vec<Sighting> = pics
         .iter()
         .zip(&keys)
@@ -559,7 +565,7 @@ fn consecutive(f: &File, plan: &Plan, from: f64, until: f64) -> Result<Vec<Sight
         units.push((picture(f, plan, s, k == 0)?, keep));
     }
     let n = units.len();
-    let (pics, _) = decode::decode_run(units, budget(n));
+    let (pics, _) = decode::decode_run(plan.codec, units, budget(n));
     Ok(pics
         .iter()
         .zip(times)

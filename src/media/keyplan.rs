@@ -23,9 +23,18 @@ pub struct Sample {
     pub ticks: u64,
 }
 
-/// The first H.264 video track's pictures.
+/// The video coding of a track the stage decodes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Codec {
+    #[default]
+    H264,
+    Hevc,
+}
+
+/// The first H.264 or HEVC video track's pictures.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
+    pub codec: Codec,
     pub timescale: u32,
     /// Bytes of each NAL unit's length prefix in a sample (1, 2 or 4).
     pub nal_len: usize,
@@ -84,7 +93,7 @@ fn track(trak: &[u8], lead: usize) -> Option<Plan> {
         c.be32().ok()?
     };
     let stbl = child(child(mdia, b"minf")?, b"stbl")?;
-    let (nal_len, params) = avc(child(stbl, b"stsd")?)?;
+    let (codec, nal_len, params) = parameter_sets(child(stbl, b"stsd")?)?;
     let stsz = child(stbl, b"stsz")?;
     let stsc = child(stbl, b"stsc")?;
     let stts = child(stbl, b"stts")?;
@@ -127,6 +136,7 @@ fn track(trak: &[u8], lead: usize) -> Option<Plan> {
         .collect();
     let reordered = lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
     Some(Plan {
+        codec,
         timescale,
         nal_len,
         params,
@@ -136,30 +146,48 @@ fn track(trak: &[u8], lead: usize) -> Option<Plan> {
     })
 }
 
-/// `avcC` of the first `avc1`/`avc3` sample entry: the NAL length size and the parameter sets.
-fn avc(stsd: &[u8]) -> Option<(usize, Vec<Vec<u8>>)> {
+/// The first sample entry's decoder configuration: `avcC` of `avc1`/`avc3` (ISO/IEC 14496-15
+/// §5.3.3) or `hvcC` of `hvc1`/`hev1` (§8.3.3): the NAL length size and the parameter sets.
+fn parameter_sets(stsd: &[u8]) -> Option<(Codec, usize, Vec<Vec<u8>>)> {
     let entries = stsd.get(8..)?;
     let entry = BoxIter::new(entries, 0).map_while(Result::ok).next()?;
-    if !matches!(&entry.typ, b"avc1" | b"avc3") {
-        return None;
-    }
     // A visual sample entry's fixed fields take 78 bytes before its child boxes.
-    let avcc = child(entry.body.get(78..)?, b"avcC")?;
-    let mut c = Cursor::new(avcc);
-    c.skip(4).ok()?;
-    let nal_len = usize::from(c.u8().ok()? & 3) + 1;
+    let children = entry.body.get(78..)?;
     let mut params = Vec::new();
-    let sps = c.u8().ok()? & 0x1f;
-    for _ in 0..sps {
-        let len = c.be16().ok()?;
-        params.push(c.take(usize::from(len)).ok()?.to_vec());
+    match &entry.typ {
+        b"avc1" | b"avc3" => {
+            let mut c = Cursor::new(child(children, b"avcC")?);
+            c.skip(4).ok()?;
+            let nal_len = usize::from(c.u8().ok()? & 3) + 1;
+            let sps = c.u8().ok()? & 0x1f;
+            for _ in 0..sps {
+                let len = c.be16().ok()?;
+                params.push(c.take(usize::from(len)).ok()?.to_vec());
+            }
+            let pps = c.u8().ok()?;
+            for _ in 0..pps {
+                let len = c.be16().ok()?;
+                params.push(c.take(usize::from(len)).ok()?.to_vec());
+            }
+            Some((Codec::H264, nal_len, params))
+        }
+        b"hvc1" | b"hev1" => {
+            let mut c = Cursor::new(child(children, b"hvcC")?);
+            c.skip(21).ok()?;
+            let nal_len = usize::from(c.u8().ok()? & 3) + 1;
+            let arrays = c.u8().ok()?;
+            for _ in 0..arrays {
+                c.u8().ok()?;
+                let n = c.be16().ok()?;
+                for _ in 0..n {
+                    let len = c.be16().ok()?;
+                    params.push(c.take(usize::from(len)).ok()?.to_vec());
+                }
+            }
+            Some((Codec::Hevc, nal_len, params))
+        }
+        _ => None,
     }
-    let pps = c.u8().ok()?;
-    for _ in 0..pps {
-        let len = c.be16().ok()?;
-        params.push(c.take(usize::from(len)).ok()?.to_vec());
-    }
-    Some((nal_len, params))
 }
 
 fn chunk_offsets(stbl: &[u8]) -> Option<Vec<u64>> {

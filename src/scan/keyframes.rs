@@ -1,4 +1,4 @@
-//! Keyframes: for the H.264 recordings in an MP4/MOV/3GP container that the read stage just
+//! Keyframes: for the H.264 and HEVC recordings in an MP4/MOV/3GP container that the read stage just
 //! read, the recorder's burned-in clock, read from decoded keyframes ([`crate::keyframes`]),
 //! becomes the files' `osd_*` columns. Files carried from the previous run keep theirs.
 //!
@@ -221,7 +221,7 @@ fn font_rows(group: &str, font: &Font, run_id: &str) -> Vec<FontRow> {
 fn wanted(f: &FileFacts) -> bool {
     f.status.as_ref() == "ok"
         && f.media_kind.as_deref() == Some("video")
-        && f.video_codec.as_deref() == Some("h264")
+        && matches!(f.video_codec.as_deref(), Some("h264") | Some("hevc"))
         && f.container
             .as_deref()
             .is_some_and(|c| CONTAINERS.contains(&c))
