@@ -39,7 +39,7 @@ pub enum Command {
 
 H.264 and HEVC recordings (MP4/MOV) have their first and last keyframe decoded and the recorder's
 burned-in clock read (files.osd_start, osd_end, osd_offset_s, osd_confidence); the digits are
-learned per device model from one of its recordings, never assumed.
+learned per device model from its own recordings, never assumed.
 
 A scan against an existing warehouse reads only new and changed files (size, mtime or inode)
 and records what changed in custody_events: new, verified, modified, metadata_changed, deleted,

@@ -55,3 +55,37 @@ fn profile_tier_level(b: &mut BitReader, max_sub_layers_minus1: u32) -> R<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_real_sequence_parameter_set_gives_its_size_and_garbage_none() {
+        // x265's SPS for 1280x720 Main (from tests/fixtures/osd/hevc.mp4's hvcC).
+        let sps = [
+            0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00,
+            0x00, 0x03, 0x00, 0x5d, 0xa0, 0x02, 0x80, 0x80, 0x2d, 0x16, 0x59, 0x59, 0xa4, 0x93,
+            0x2b, 0xc0, 0x5a, 0x02, 0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x14,
+            0x10u8,
+        ];
+        assert_eq!(sps_size(&sps), Some((1280, 720)));
+        let mut x = 0x9e37_79b9u32;
+        for len in 0..200 {
+            let noise: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x as u8
+                })
+                .collect();
+            let _ = sps_size(&noise);
+            let mut as_sps = noise.clone();
+            if as_sps.len() > 2 {
+                as_sps[0] = 0x42;
+                let _ = sps_size(&as_sps);
+            }
+        }
+    }
+}
