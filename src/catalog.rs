@@ -66,14 +66,16 @@ pub struct FileFacts {
     pub osd: OsdFacts,
 }
 
-/// What the rules use of the keyframe stage's reading of a file's display.
+/// What the rules use of the keyframe stage's reading of a file's display. Seconds and
+/// confidences as `f32` (a second's fraction is all the display shows): a recorder tree's every
+/// video carries one, so it is kept small.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OsdFacts {
     pub start_us: Option<i64>,
-    pub offset_s: Option<f64>,
-    pub jump_s: Option<f64>,
-    pub jump_at_s: Option<f64>,
-    pub confidence: Option<f64>,
+    pub offset_s: Option<f32>,
+    pub jump_s: Option<f32>,
+    pub jump_at_s: Option<f32>,
+    pub confidence: Option<f32>,
     pub device: Option<Sym>,
     /// The encoder's habits (`files.coding_habits`).
     pub habits: Option<Sym>,

@@ -32,7 +32,8 @@ use crate::catalog::FileFacts;
 /// Readings the rules may use: confident enough, of a recording.
 fn readable<'a>(ctx: &Ctx, f: &'a FileFacts) -> Option<&'a crate::catalog::OsdFacts> {
     let o = &f.osd;
-    (f.status.as_ref() == "ok" && o.confidence? >= ctx.settings.osd_min_confidence).then_some(o)
+    (f.status.as_ref() == "ok" && f64::from(o.confidence?) >= ctx.settings.osd_min_confidence)
+        .then_some(o)
 }
 
 /// The digits of a display's device number (letters are not read).
@@ -47,7 +48,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     for f in ctx.facts {
         let Some(o) = readable(ctx, f) else { continue };
         if let (Some(jump), Some(at)) = (o.jump_s, o.jump_at_s)
-            && jump.abs() > s.osd_jump_tolerance_s
+            && f64::from(jump.abs()) > s.osd_jump_tolerance_s
         {
             out.file(
                 "OSD-JUMP",
@@ -130,7 +131,13 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
     let tol = ctx.settings.osd_offset_tolerance_s;
     let mut timed: Vec<(i64, f64, &FileFacts)> = files
         .iter()
-        .filter_map(|f| Some((f.name_time_us.or(f.creation_time_us)?, f.osd.offset_s?, *f)))
+        .filter_map(|f| {
+            Some((
+                f.name_time_us.or(f.creation_time_us)?,
+                f64::from(f.osd.offset_s?),
+                *f,
+            ))
+        })
         .collect();
     timed.sort_by(|a, b| (a.0, &a.2.path).cmp(&(b.0, &b.2.path)));
     for w in timed.windows(3) {

@@ -374,10 +374,10 @@ impl Osd {
     pub fn facts(&self) -> crate::catalog::OsdFacts {
         crate::catalog::OsdFacts {
             start_us: self.start_us,
-            offset_s: self.offset_s,
-            jump_s: self.jump_s,
-            jump_at_s: self.jump_at_s,
-            confidence: self.confidence,
+            offset_s: self.offset_s.map(|v| v as f32),
+            jump_s: self.jump_s.map(|v| v as f32),
+            jump_at_s: self.jump_at_s.map(|v| v as f32),
+            confidence: self.confidence.map(|v| v as f32),
             device: sym(&self.device),
             habits: sym(&self.coding_habits),
         }
