@@ -4,9 +4,10 @@
 //! on a dark box), so that it stays legible over any scene: a text pixel is bright and has a
 //! much darker pixel within a few pixels of it. The band at the top of the picture is tried
 //! first, then the band at the bottom; the text line is the row band with the most glyphs of
-//! one height. Each glyph is scaled to a grid of [`ROWS`] rows with the line's own scale in
-//! both directions, so that a narrow `1` and a wide `0` keep their widths and a `-` its place
-//! in the line.
+//! one height. The line is cut on the font's fixed pitch, and each glyph scaled to the grid of
+//! [`crate::shape`].
+
+pub use crate::shape::{COLS, Glyph, ROWS};
 
 /// A picture's luma plane, borrowed.
 pub struct Luma<'a> {
@@ -16,70 +17,6 @@ pub struct Luma<'a> {
     pub y: &'a [u8],
 }
 
-/// Thins a shape (with a one-cell empty border) to lines one cell wide (Zhang and Suen's
-/// two-step thinning: border cells are removed while that keeps every stroke connected and
-/// every line end in place).
-fn thin(b: &mut [[bool; COLS + 2]; ROWS + 2]) {
-    loop {
-        let mut changed = false;
-        for step in 0..2 {
-            let mut remove = Vec::new();
-            for r in 1..=ROWS {
-                for c in 1..=COLS {
-                    if !b[r][c] {
-                        continue;
-                    }
-                    // Neighbours clockwise from the one above.
-                    let n = [
-                        b[r - 1][c],
-                        b[r - 1][c + 1],
-                        b[r][c + 1],
-                        b[r + 1][c + 1],
-                        b[r + 1][c],
-                        b[r + 1][c - 1],
-                        b[r][c - 1],
-                        b[r - 1][c - 1],
-                    ];
-                    let count = n.iter().filter(|&&v| v).count();
-                    let turns = (0..8).filter(|&i| !n[i] && n[(i + 1) % 8]).count();
-                    let (p2, p4, p6, p8) = (n[0], n[2], n[4], n[6]);
-                    // Step one keeps a cell with its east and south neighbours and either its
-                    // north or its west; step two the mirror of that.
-                    let open = if step == 0 {
-                        !(p4 && p6 && (p2 || p8))
-                    } else {
-                        !(p2 && p8 && (p4 || p6))
-                    };
-                    if (2..=6).contains(&count) && turns == 1 && open {
-                        remove.push((r, c));
-                    }
-                }
-            }
-            changed |= !remove.is_empty();
-            for (r, c) in remove {
-                b[r][c] = false;
-            }
-        }
-        if !changed {
-            return;
-        }
-    }
-}
-
-/// Grid a glyph is scaled to: [`ROWS`] rows of up to [`COLS`] columns, one bit each.
-pub const ROWS: usize = 20;
-pub const COLS: usize = 16;
-
-/// One glyph's shape on the grid, and where it stood.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Glyph {
-    /// One row of the grid per entry, column `c` in bit `c`.
-    pub rows: [u16; ROWS],
-    /// Left and right edge in the picture, pixels.
-    pub x0: u32,
-    pub x1: u32,
-}
-
 /// The text line found in one picture.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Line {
@@ -87,129 +24,6 @@ pub struct Line {
     pub y0: u32,
     pub y1: u32,
     pub glyphs: Vec<Glyph>,
-}
-
-impl Glyph {
-    pub fn ink(&self) -> u32 {
-        self.rows.iter().map(|w| w.count_ones()).sum()
-    }
-
-    /// The shape grown by one cell each way.
-    fn grown(&self) -> [u16; ROWS] {
-        let mut out = [0u16; ROWS];
-        for (r, o) in out.iter_mut().enumerate() {
-            let mut v = self.rows[r];
-            if r > 0 {
-                v |= self.rows[r - 1];
-            }
-            if r + 1 < ROWS {
-                v |= self.rows[r + 1];
-            }
-            *o = (v | (v << 1) | (v >> 1)) & ((1 << COLS) - 1) as u16;
-        }
-        out
-    }
-
-    /// Share of the two shapes' ink that only one of them has (0 = the same shape), at the
-    /// best of the nine placements a cell apart: where a glyph's ink starts is known to a
-    /// pixel, no better.
-    pub fn distance(&self, other: &Glyph) -> f32 {
-        let mut best = f32::MAX;
-        for dy in -1i32..=1 {
-            for dx in -1i32..=1 {
-                let (mut diff, mut union) = (0u32, 0u32);
-                for r in 0..ROWS as i32 {
-                    let a = self.rows[r as usize];
-                    let rr = r + dy;
-                    let b = if (0..ROWS as i32).contains(&rr) {
-                        other.rows[rr as usize]
-                    } else {
-                        0
-                    };
-                    let b = if dx >= 0 { b << dx } else { b >> -dx } & ((1u32 << COLS) - 1) as u16;
-                    diff += (a ^ b).count_ones();
-                    union += (a | b).count_ones();
-                }
-                // Cells shifted off the grid count as differences.
-                let lost = other.ink().saturating_sub(
-                    (0..ROWS as i32)
-                        .filter(|r| (0..ROWS as i32).contains(&(r + dy)))
-                        .map(|r| {
-                            let b = other.rows[(r + dy) as usize];
-                            (if dx >= 0 { b << dx } else { b >> -dx } & ((1u32 << COLS) - 1) as u16)
-                                .count_ones()
-                        })
-                        .sum(),
-                );
-                let d = if union == 0 {
-                    0.0
-                } else {
-                    (diff + lost) as f32 / (union + lost) as f32
-                };
-                best = best.min(d);
-            }
-        }
-        best
-    }
-
-    /// The shape drawn with strokes of one width: thinned to its centre lines, then each
-    /// line grown by a cell each way. How thick a stroke comes out of the mask depends on the
-    /// scene behind it (a brightening background keeps one edge of a stroke and loses the
-    /// other); its centre line does not.
-    pub fn with_even_strokes(&self) -> Glyph {
-        let mut bits = [[false; COLS + 2]; ROWS + 2];
-        for (r, row) in bits.iter_mut().enumerate().skip(1).take(ROWS) {
-            for (c, b) in row.iter_mut().enumerate().skip(1).take(COLS) {
-                *b = self.get(r - 1, c - 1);
-            }
-        }
-        thin(&mut bits);
-        let mut out = Glyph {
-            rows: [0; ROWS],
-            x0: self.x0,
-            x1: self.x1,
-        };
-        for r in 0..ROWS {
-            let mut line = 0u16;
-            for c in 0..COLS {
-                if bits[r + 1][c + 1] {
-                    line |= 1 << c;
-                }
-            }
-            out.rows[r] = line;
-        }
-        out.rows = out.grown();
-        out
-    }
-
-    /// The shape as text: each row as four hex digits, top row first.
-    pub fn to_hex(&self) -> String {
-        self.rows.iter().map(|r| format!("{r:04x}")).collect()
-    }
-
-    /// A shape written by [`Glyph::to_hex`]; `None` for any other text.
-    pub fn from_hex(s: &str) -> Option<Glyph> {
-        if s.len() != ROWS * 4 || !s.is_ascii() {
-            return None;
-        }
-        let mut g = Glyph {
-            rows: [0; ROWS],
-            x0: 0,
-            x1: 0,
-        };
-        for (r, row) in g.rows.iter_mut().enumerate() {
-            *row = u16::from_str_radix(&s[r * 4..r * 4 + 4], 16).ok()?;
-        }
-        Some(g)
-    }
-
-    fn set(&mut self, r: usize, c: usize) {
-        self.rows[r] |= 1 << c;
-    }
-
-    pub fn get(&self, r: usize, c: usize) -> bool {
-        self.rows[r] >> c & 1 == 1
-    }
 }
 
 /// A bright pixel at least this much brighter than the darkest pixel near it is text.

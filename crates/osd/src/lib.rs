@@ -16,6 +16,7 @@
 //! `keyframes` module), which also bounds what it hands over.
 
 pub mod glyphs;
+pub mod shape;
 
 pub use glyphs::{Glyph, Line, Luma, find_line};
 
