@@ -10,8 +10,8 @@
 //!   the container runs on without a break. Example: a 12-second file whose display reads
 //!   10:02:00-10:02:05, then 10:20:00.
 //! - `inserted_footage` (OSD-DEVICE): the display names another device than the one the
-//!   device's other files show (the digits of the device number differ from those of at least
-//!   two of its other readable files, which agree).
+//!   device's other files show: at least two digits, read on both sides and counted from the
+//!   right, differ from the device number most of its readable files (two at least) show.
 //! - `time_mismatch` (OSD-OFFSET): a device's display keeps one offset to the file names (its
 //!   clock against the server's), changing slowly or in one step when the clock is set. A file
 //!   whose offset differs by more than `osd_offset_tolerance_s` from both of the device's
@@ -88,15 +88,15 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
 
 /// OSD-DEVICE: a file whose display names another device than the device's other files.
 fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
-    let shown: Vec<(usize, String)> = files
+    let shown: Vec<(usize, &str)> = files
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| f.osd.device.as_deref().map(|d| (i, digits(d))))
-        .filter(|(_, d)| d.len() >= 3)
+        .filter_map(|(i, f)| f.osd.device.as_deref().map(|d| (i, d)))
+        .filter(|(_, d)| digits(d).len() >= 3)
         .collect();
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for (_, d) in &shown {
-        *counts.entry(d.as_str()).or_default() += 1;
+        *counts.entry(d).or_default() += 1;
     }
     let Some((&usual, &n)) = counts
         .iter()
@@ -108,22 +108,33 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
     if n < 2 || n * 2 <= shown.len() {
         return;
     }
-    for (i, d) in &shown {
-        if d != usual {
-            let f = files[*i];
+    for &(i, d) in &shown {
+        let differing = digits_apart(d, usual);
+        if differing >= 2 {
+            let f = files[i];
             out.file(
                 "OSD-DEVICE",
                 f,
                 format!(
-                    "{}: the picture names device {} where the device's other recordings show {}",
-                    f.file_name(),
-                    f.osd.device.as_deref().unwrap_or(""),
-                    usual
+                    "{}: the picture names device {d} where the device's other recordings show {usual} ({differing} digits differ)",
+                    f.file_name()
                 ),
-                json!({"osd_device": f.osd.device.as_deref(), "usual_digits": usual, "files_agreeing": n}),
+                json!({"osd_device": d, "usual": usual, "digits_differing": differing, "files_agreeing": n}),
             );
         }
     }
+}
+
+/// Places, counted from the right, where both texts show a digit and the digits differ. A
+/// letter is not learned: it may read as `?` in one picture and as a look-alike digit in
+/// another, so only digits read on both sides are compared, and one differing digit is not
+/// enough to say the picture names another device.
+fn digits_apart(a: &str, b: &str) -> usize {
+    a.chars()
+        .rev()
+        .zip(b.chars().rev())
+        .filter(|(x, y)| x.is_ascii_digit() && y.is_ascii_digit() && x != y)
+        .count()
 }
 
 /// OSD-OFFSET: a file whose display-to-name offset disagrees with both neighbours, which agree.
@@ -161,5 +172,19 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
                 json!({"offset_s": here, "neighbours_s": [before, after], "name_time_us": at, "osd_start_us": f.osd.start_us}),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digits_apart;
+
+    #[test]
+    fn device_numbers_differ_only_by_digits_read_on_both_sides() {
+        // Another device: four digits differ.
+        assert_eq!(digits_apart("0?3?80345", "0?3?40012"), 4);
+        // The same device, a letter read as `?` in one picture and as a digit in another.
+        assert_eq!(digits_apart("0???40012", "0?3?40012"), 0);
+        assert_eq!(digits_apart("0?3?40012", "0?3?40012"), 0);
     }
 }
