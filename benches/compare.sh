@@ -16,17 +16,7 @@ mkdir -p "$work"
 [ -d "$work/small" ] || "$bin" sample --out "$work/small" --devices 20 --hours 0.1112 --segment-seconds 4 --bitrate-kbps 4000
 [ -d "$work/big" ] || "$bin" sample --out "$work/big" --devices 4 --hours 0.569 --segment-seconds 2048 --session-seconds 2048 --bitrate-kbps 4000
 
-# median wall seconds of a command over $runs runs, after one warm-up
-median() {
-  local times=()
-  "$@" >/dev/null 2>&1
-  for _ in $(seq "$runs"); do
-    local s e
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-    times+=("$(echo "$e - $s" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
+. "$here/benches/lib.sh"
 
 # A full scan: each run starts from an empty warehouse (a second run into the same warehouse
 # would be incremental and read nothing; see benches/rescan.sh for that).

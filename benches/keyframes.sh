@@ -36,16 +36,7 @@ for k in $(seq 0 $((files - 1))); do
 done
 bytes=$(du -sb "$work/tree" | cut -f1)
 
-median() {
-  local times=()
-  "$@" >/dev/null 2>&1
-  for _ in $(seq "$runs"); do
-    local s e
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-    times+=("$(echo "$e - $s" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
+. "$here/benches/lib.sh"
 full_scan() {
   local dir=$1; shift
   rm -rf "$work/wh"
