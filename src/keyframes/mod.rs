@@ -103,27 +103,21 @@ pub struct Keyframe {
 /// re-encode with the same picture size, frame rate and profile rarely does.
 /// Example: `cabac ref3 bframes gop10 8x8:- wp:0/0 qp26 poc0 dbk1`.
 pub fn habits(plan: &Plan) -> Option<String> {
-    if plan.codec != keyplan::Codec::H264 {
-        return None;
-    }
+    let (sps, pps) = plan.h264.as_ref()?;
     // A fragmented file's samples are in its fragments, not in the `moov` sample table: its
     // B-frames and keyframe interval are unknown here, and an unknown is not a difference.
     if plan.sync.len() < 2 || plan.lead.len() < 2 {
         return None;
     }
-    let sps = plan.params.iter().find_map(|p| h264::parse_sps(p))?;
-    let pps = plan.params.iter().find_map(|p| h264::parse_pps(p))?;
     let mut steps: Vec<u64> = plan
         .sync
         .windows(2)
         .map(|w| w[1].number - w[0].number)
         .collect();
     steps.sort_unstable();
-    let gop = steps
-        .get(steps.len() / 2)
-        .map_or("gop-".to_string(), |g| format!("gop{g}"));
+    let gop = steps[steps.len() / 2];
     Some(format!(
-        "{} ref{} {} {gop} 8x8:{} wp:{}/{} qp{} poc{} dbk{}",
+        "{} ref{} {} gop{gop} 8x8:{} wp:{}/{} qp{} poc{} dbk{}",
         if pps.cabac { "cabac" } else { "cavlc" },
         sps.max_num_ref_frames,
         if plan.reordered {
@@ -153,14 +147,10 @@ struct Prepared {
 
 /// The first slice header of a keyframe's access unit (Annex B, parameter sets first).
 fn slice_of(plan: &Plan, unit: &[u8]) -> Option<h264::IntraSlice> {
-    if plan.codec != keyplan::Codec::H264 {
-        return None;
-    }
-    let sps = plan.params.iter().find_map(|p| h264::parse_sps(p))?;
-    let pps = plan.params.iter().find_map(|p| h264::parse_pps(p))?;
+    let (sps, pps) = plan.h264.as_ref()?;
     h264::annexb_nals(unit)
         .find(|n| n.first().is_some_and(|h| matches!(h & 0x1f, 1 | 5)))
-        .and_then(|n| h264::intra_slice(n, &sps, &pps))
+        .and_then(|n| h264::intra_slice(n, sps, pps))
 }
 
 /// Runs the stage over `inputs`, returning one output each, in order.
@@ -273,8 +263,6 @@ pub struct Jump {
     pub by_s: f64,
     /// Time in the file of the first keyframe read after the jump.
     pub at_s: f64,
-    /// Keyframes decoded to find it.
-    pub decoded: u32,
 }
 
 /// Display time minus file time of a read keyframe, seconds.
@@ -287,6 +275,7 @@ fn offset(s: &Seen) -> Option<f64> {
 /// until the two neighbours where it changes are found: a handful of decodes locate a jump in
 /// an hour of footage. `None` when there is no jump, or it cannot be placed (a keyframe
 /// between does not read).
+/// Returns the keyframes read on the way even when the search stops short.
 fn find_jump(
     input: &Input,
     plan: &Plan,
@@ -340,7 +329,6 @@ fn bisect(
     Some(Jump {
         by_s: o_last - o_first,
         at_s: plan.seconds(&plan.sync[hi]),
-        decoded: read.len() as u32,
     })
 }
 

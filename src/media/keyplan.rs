@@ -38,8 +38,11 @@ pub struct Plan {
     pub timescale: u32,
     /// Bytes of each NAL unit's length prefix in a sample (1, 2 or 4).
     pub nal_len: usize,
-    /// The sequence and picture parameter sets of `avcC`, as NAL units.
+    /// The parameter sets of `avcC` or `hvcC`, as NAL units.
     pub params: Vec<Vec<u8>>,
+    /// H.264: the first sequence and picture parameter sets, parsed once for whoever needs
+    /// their fields (the encoder's habits, slice headers).
+    pub h264: Option<(super::h264::Sps, super::h264::Pps)>,
     /// The sync samples, in order.
     pub sync: Vec<Sample>,
     /// The first samples of the track, in order (a short run of consecutive pictures).
@@ -135,8 +138,16 @@ fn track(trak: &[u8], lead: usize) -> Option<Plan> {
         .copied()
         .collect();
     let reordered = lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
+    let h264 = (codec == Codec::H264)
+        .then(|| {
+            let sps = params.iter().find_map(|p| super::h264::parse_sps(p))?;
+            let pps = params.iter().find_map(|p| super::h264::parse_pps(p))?;
+            Some((sps, pps))
+        })
+        .flatten();
     Some(Plan {
         codec,
+        h264,
         timescale,
         nal_len,
         params,

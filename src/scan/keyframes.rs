@@ -100,19 +100,10 @@ pub(super) fn write_keyframes(
 ) -> Result<(), ScanError> {
     let batch = store::tables::keyframes_batch(rows)?;
     let schema = batch.schema();
-    let parts: Vec<std::path::PathBuf> = run
+    let parts = run
         .wh
         .current()
-        .and_then(|c| std::fs::read_dir(c.join("keyframes")).ok())
-        .map(|rd| {
-            let mut v: Vec<_> = rd
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-                .collect();
-            v.sort();
-            v
-        })
+        .map(|c| store::prior::parts(&c.join("keyframes")))
         .unwrap_or_default();
     if rows.is_empty() && parts.is_empty() {
         return Ok(());
@@ -133,15 +124,7 @@ fn known_fonts(run: &Run) -> Result<(Fonts, BTreeMap<String, String>), ScanError
     let Some(dir) = run.wh.current().map(|c| c.join(FONTS)) else {
         return Ok((fonts, learned_in));
     };
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok((fonts, learned_in));
-    };
-    let mut parts: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    parts.sort();
-    for part in parts
-        .iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-    {
+    for part in &store::prior::parts(&dir) {
         for b in store::parquet_reader(part, 8192, None)? {
             let b = b.map_err(|source| StoreError::Arrow {
                 table: FONTS,

@@ -52,7 +52,8 @@ pub struct Prior {
     pub offences: Vec<CustodyEvent>,
 }
 
-fn parts(dir: &Path) -> Vec<PathBuf> {
+/// The Parquet files of a table folder, sorted; none when the folder is missing.
+pub fn parts(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
