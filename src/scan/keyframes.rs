@@ -7,8 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::TimeZone;
-
 use super::ScanError;
 use super::plan::Tree;
 use super::read::Read;
@@ -221,12 +219,11 @@ fn group(f: &FileFacts) -> String {
 }
 
 /// A display time (wall clock, seconds from 1970 as if UTC) in the configured zone, as UTC
-/// microseconds.
+/// microseconds: taken as file-name times are ([`crate::pathinfo::local_to_utc`]), so that the
+/// two compare.
 fn instant(civil_s: i64, tz: chrono_tz::Tz) -> Option<i64> {
     let naive = chrono::DateTime::from_timestamp(civil_s, 0)?.naive_utc();
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.timestamp_micros())
+    crate::pathinfo::local_to_utc(naive, tz).map(|s| s * 1_000_000)
 }
 
 fn osd_of(f: &FileFacts, out: Output, tz: chrono_tz::Tz) -> Osd {
