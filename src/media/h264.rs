@@ -355,6 +355,81 @@ mod tests {
         );
     }
 
+    /// `avcC` of tests/fixtures/osd/day.mp4 (x264, Main) and the first bytes of its first IDR.
+    const DAY_SPS: [u8; 25] = [
+        0x67, 0x4d, 0x40, 0x1f, 0xec, 0xa0, 0x28, 0x02, 0xdd, 0x80, 0x88, 0x00, 0x00, 0x03, 0x00,
+        0x08, 0x00, 0x00, 0x03, 0x00, 0xa0, 0x78, 0xc1, 0x8c, 0xb0,
+    ];
+    const DAY_PPS: [u8; 4] = [0x68, 0xef, 0x86, 0x72];
+    const DAY_IDR_HEAD: [u8; 24] = [
+        0x65, 0x88, 0x84, 0x00, 0x3b, 0xff, 0xf7, 0x81, 0x2d, 0x32, 0x17, 0x98, 0xe4, 0x4a, 0xeb,
+        0x2d, 0x44, 0xdd, 0xad, 0x7d, 0x12, 0x33, 0x97, 0xfe,
+    ];
+
+    #[test]
+    fn picture_parameter_sets_and_slice_headers_of_noise_never_panic() {
+        let sps = Sps {
+            profile_idc: 77,
+            level_idc: 31,
+            width: 1280,
+            height: 720,
+            max_num_ref_frames: 1,
+            poc_type: 0,
+            frame_mbs_only: false,
+            separate_colour_plane: true,
+            log2_max_frame_num: 16,
+            log2_max_poc_lsb: 16,
+            delta_pic_order_always_zero: false,
+        };
+        let pps = Pps {
+            cabac: true,
+            weighted_pred: false,
+            weighted_bipred_idc: 0,
+            pic_init_qp: 26,
+            deblocking_control: true,
+            transform_8x8: None,
+            bottom_field_pic_order: true,
+            redundant_pic_cnt_present: true,
+        };
+        let mut x = 0x2545_f491u32;
+        let mut read = 0;
+        for len in 0..300 {
+            let mut noise: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x as u8
+                })
+                .collect();
+            // As a picture parameter set, an IDR slice (nal_ref_idc 3) and a plain I slice.
+            for header in [0x68u8, 0x65, 0x41] {
+                if let Some(b) = noise.first_mut() {
+                    *b = header;
+                }
+                let _ = parse_pps(&noise);
+                read += usize::from(intra_slice(&noise, &sps, &pps).is_some());
+            }
+        }
+        // Some noise does read as an intra slice header: the loop went deep into the parser.
+        assert!(read > 0);
+    }
+
+    #[test]
+    fn an_x264_keyframe_slice_header_gives_its_qp() {
+        // day.mp4's first IDR slice (x264, Main, CABAC): ffmpeg's QP dump shows 18.
+        let sps = parse_sps(&DAY_SPS).expect("sps");
+        let pps = parse_pps(&DAY_PPS).expect("pps");
+        let slice = intra_slice(&DAY_IDR_HEAD, &sps, &pps).expect("slice");
+        assert_eq!(
+            slice,
+            IntraSlice {
+                kind: "IDR",
+                qp: 18
+            }
+        );
+    }
+
     #[test]
     fn garbage_is_rejected_not_panicking() {
         assert_eq!(parse_sps(&[0x67]), None);
