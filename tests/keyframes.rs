@@ -25,7 +25,7 @@ fn shown(epoch: i64, t_s: f64) -> i64 {
 }
 
 fn assert_reads(out: &Output, epoch: i64, what: &str) {
-    for seen in [&out.first, &out.last] {
+    for seen in [out.first(), out.last()] {
         let seen = seen
             .as_ref()
             .unwrap_or_else(|| panic!("{what}: a keyframe decoded ({:?})", out.note));
@@ -62,8 +62,7 @@ fn the_clock_is_learned_from_the_footage_and_read_to_the_second() {
     // Keyframes two seconds apart: the run of consecutive pictures decides odd from even.
     assert_reads(&outs[2], 1773345603, "night.mp4");
     let day = outs[0]
-        .first
-        .as_ref()
+        .first()
         .and_then(|s| s.reading.as_ref())
         .expect("reading");
     assert!(
@@ -90,7 +89,7 @@ fn a_model_never_taught_reads_nothing() {
     // Alone in its group, short.mp4 (four seconds, 10:00:11 to 10:00:14) never shows its tens
     // digit change: no digit is pinned, so nothing is read rather than something guessed.
     let outs = keyframes::run(&[input(clip("short.mp4"), "C")]);
-    let first = outs[0].first.as_ref().expect("decoded");
+    let first = outs[0].first().expect("decoded");
     assert!(first.reading.is_none(), "{:?}", first.reading);
     // With a recorder of its model that did teach them, the same file is read.
     let outs = keyframes::run(&[input(clip("short.mp4"), "A"), input(clip("day.mp4"), "A")]);
@@ -152,7 +151,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
         outs.iter().map(|o| &o.note).collect::<Vec<_>>()
     );
     for (o, i) in outs.iter().zip(&inputs) {
-        if let Some(r) = o.first.as_ref().and_then(|s| s.reading.as_ref()) {
+        if let Some(r) = o.first().and_then(|s| s.reading.as_ref()) {
             assert!(
                 r.civil_s.is_none() || r.confidence > 0.5,
                 "{}: {r:?}",

@@ -67,8 +67,6 @@ pub struct Seen {
 /// What the stage found in one file.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
-    pub first: Option<Seen>,
-    pub last: Option<Seen>,
     /// Pictures decoded for this file.
     pub decoded: u32,
     /// Why the stage could not do all it meant to (no plan, a decoder error).
@@ -80,6 +78,25 @@ pub struct Output {
     /// Every keyframe decoded for the file, in the order read: the first, the last, then those
     /// read to place a jump.
     pub keyframes: Vec<Keyframe>,
+}
+
+impl Output {
+    /// The file's first keyframe, as read.
+    pub fn first(&self) -> Option<&Seen> {
+        self.read_for("first")
+    }
+
+    /// The file's last keyframe (none when the file has only one).
+    pub fn last(&self) -> Option<&Seen> {
+        self.read_for("last")
+    }
+
+    fn read_for(&self, purpose: &str) -> Option<&Seen> {
+        self.keyframes
+            .iter()
+            .find(|k| k.purpose == purpose)
+            .map(|k| &k.seen)
+    }
 }
 
 /// One keyframe the stage decoded and read.
@@ -220,24 +237,22 @@ pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
             if let Some(plan) = p.plan.as_ref() {
                 let n = plan.sync.len();
                 let ends = [
-                    ("first", 0usize, &first, p.slices[0]),
-                    ("last", n.saturating_sub(1), &last, p.slices[1]),
+                    ("first", 0usize, first, p.slices[0]),
+                    ("last", n.saturating_sub(1), last, p.slices[1]),
                 ];
                 for (purpose, k, s, slice) in ends {
-                    if let (Some(s), Some(sample)) = (s, plan.sync.get(k)) {
+                    if let (Some(seen), Some(sample)) = (s, plan.sync.get(k)) {
                         keyframes.push(Keyframe {
                             purpose,
                             sample: sample.number,
                             gop_index: k,
-                            seen: s.clone(),
+                            seen,
                             slice,
                         });
                     }
                 }
             }
             let mut out = Output {
-                first,
-                last,
                 decoded: p.decoded,
                 note: p.note,
                 jump: None,
@@ -294,7 +309,7 @@ fn bisect(
     out: &Output,
     read: &mut Vec<Keyframe>,
 ) -> Option<Jump> {
-    let (first, last) = (out.first.as_ref()?, out.last.as_ref()?);
+    let (first, last) = (out.first()?, out.last()?);
     let (o_first, o_last) = (offset(first)?, offset(last)?);
     if (o_last - o_first).abs() <= JUMP_MIN_S {
         return None;

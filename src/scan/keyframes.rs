@@ -80,7 +80,7 @@ pub(super) fn read_clocks(
                     .map(|r| f64::from(r.confidence)),
             }
         }));
-        read.osd[k] = osd_of(&read.facts[k], out, run.tz);
+        read.osd[k] = osd_of(&read.facts[k], &out, run.tz);
         read.facts[k].osd = read.osd[k].facts();
     }
     write_fonts(run, (&known, &learned_in), &learned, staging)?;
@@ -226,19 +226,18 @@ fn instant(civil_s: i64, tz: chrono_tz::Tz) -> Option<i64> {
     crate::pathinfo::local_to_utc(naive, tz).map(|s| s * 1_000_000)
 }
 
-fn osd_of(f: &FileFacts, out: Output, tz: chrono_tz::Tz) -> Osd {
-    let time = |s: &Option<Seen>| {
-        s.as_ref()
-            .and_then(|s| s.reading.as_ref())
+fn osd_of(f: &FileFacts, out: &Output, tz: chrono_tz::Tz) -> Osd {
+    let time = |s: Option<&Seen>| {
+        s.and_then(|s| s.reading.as_ref())
             .and_then(|r| r.civil_s.map(|c| (instant(c, tz), r.confidence)))
     };
-    let (first, last) = (time(&out.first), time(&out.last));
-    let reading = out.first.as_ref().and_then(|s| s.reading.as_ref());
+    let (first, last) = (time(out.first()), time(out.last()));
+    let reading = out.first().and_then(|s| s.reading.as_ref());
     let groups: Vec<&str> = reading
         .map(|r| r.rest.split_whitespace().collect())
         .unwrap_or_default();
     let base = f.name_time_us.or(f.creation_time_us);
-    let offset_s = match (first, &out.first, base) {
+    let offset_s = match (first, out.first(), base) {
         (Some((Some(shown), _)), Some(seen), Some(base)) => {
             Some((shown - base) as f64 / 1e6 - seen.t_s)
         }
@@ -249,7 +248,7 @@ fn osd_of(f: &FileFacts, out: Output, tz: chrono_tz::Tz) -> Osd {
         .flatten()
         .map(|(_, c)| f64::from(*c))
         .fold(None, |a: Option<f64>, c| Some(a.map_or(c, |a| a.min(c))));
-    let mut note = out.note;
+    let mut note = out.note.clone();
     if note.is_none() && out.decoded > 0 && first.is_none() {
         note = Some(if reading.is_some() {
             "the display's date and time could not be read".into()
