@@ -117,12 +117,9 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     }
     // Pictures overwritten with noise.
     let mut noisy = day.clone();
-    let mut x = 0x2545_f491u32;
-    for b in noisy.iter_mut().skip(200).step_by(3) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        *b = x as u8;
+    let noise = crate::util::pseudo_random(noisy.len(), 7);
+    for (b, n) in noisy.iter_mut().zip(noise).skip(200).step_by(3) {
+        *b = n;
     }
     let p = dir.path().join("noise.mp4");
     std::fs::write(&p, &noisy).expect("write");

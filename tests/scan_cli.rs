@@ -214,18 +214,6 @@ fn non_utf8_names_are_kept_byte_for_byte() {
     assert_eq!(get(r, "status"), Some("ok"));
 }
 
-fn pseudo_random(n: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
-}
-
 #[test]
 fn hashes_match_an_independent_blake3_on_every_read_path() {
     let t = tmp();

@@ -219,3 +219,16 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `n` bytes of deterministic noise (xorshift) for a seed.
+pub fn pseudo_random(n: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}

@@ -391,17 +391,9 @@ mod tests {
             bottom_field_pic_order: true,
             redundant_pic_cnt_present: true,
         };
-        let mut x = 0x2545_f491u32;
         let mut read = 0;
         for len in 0..300 {
-            let mut noise: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 17;
-                    x ^= x << 5;
-                    x as u8
-                })
-                .collect();
+            let mut noise = crate::media::pseudo_random(len, len as u32);
             // As a picture parameter set, an IDR slice (nal_ref_idc 3) and a plain I slice.
             for header in [0x68u8, 0x65, 0x41] {
                 if let Some(b) = noise.first_mut() {

@@ -70,16 +70,8 @@ mod tests {
             0x10u8,
         ];
         assert_eq!(sps_size(&sps), Some((1280, 720)));
-        let mut x = 0x9e37_79b9u32;
         for len in 0..200 {
-            let noise: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 17;
-                    x ^= x << 5;
-                    x as u8
-                })
-                .collect();
+            let noise = crate::media::pseudo_random(len, len as u32);
             let _ = sps_size(&noise);
             let mut as_sps = noise.clone();
             if as_sps.len() > 2 {

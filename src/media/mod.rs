@@ -18,6 +18,20 @@ pub mod samples;
 pub mod sidecar;
 pub mod ts;
 
+/// `n` bytes of deterministic noise (xorshift) for the parsers' tests.
+#[cfg(test)]
+pub(crate) fn pseudo_random(n: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
 use chrono::NaiveDateTime;
 
 /// Which container the bytes are (by content, not by file name).
