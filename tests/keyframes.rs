@@ -356,6 +356,52 @@ fn the_picture_finds_what_the_container_hides() {
     assert!((5.5..=6.5).contains(&at), "at {at}");
 }
 
+/// Contiguous segments: the clock in the picture runs on from one into the next (day, day2),
+/// or does not (the third segment shows 10:00:11 where the names say 10:00:35).
+#[test]
+fn a_segment_whose_clock_does_not_run_on_is_inserted_footage() {
+    use crate::util::{get, rows, scan};
+    let t = tempfile::tempdir().expect("tmp");
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let d = root.join("DSJ-A0012/20260312");
+    std::fs::create_dir_all(&d).expect("mkdir");
+    for (name, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312100035_0003.MP4", "short.mp4"),
+    ] {
+        std::fs::copy(clip(from), d.join(name)).expect("copy");
+    }
+    scan(&[&root], &wh, &[]);
+    let found: Vec<(String, String)> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-") || r == "ENC-HABIT"))
+        .map(|f| {
+            let path = get(f, "path").unwrap_or_default();
+            (
+                get(f, "rule_id").unwrap_or_default().to_string(),
+                path.rsplit('/').next().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "OSD-SEAM".to_string(),
+            "DSJ-A0012_OF001234_20260312100035_0003.MP4".to_string()
+        )]
+    );
+    let seam = rows(&wh.join("findings"))
+        .into_iter()
+        .find(|f| get(f, "rule_id") == Some("OSD-SEAM"))
+        .expect("the finding");
+    assert_eq!(get(&seam, "kind"), Some("inserted_footage"));
+    assert!(
+        get(&seam, "message").is_some_and(|m| m.contains("-24 s") && m.contains("_0002.MP4")),
+        "{seam:?}"
+    );
+}
+
 #[test]
 fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
     use crate::util::{by_name, get, rows, scan, utc_us};

@@ -13,6 +13,7 @@
 //! offset. The evidence tree is opened read-only. Decoding is contained ([`decode`]).
 
 pub mod decode;
+mod lines;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -24,7 +25,8 @@ use rayon::prelude::*;
 
 use crate::media::h264;
 use crate::media::keyplan::{self, Plan, Sample};
-use crate::osd::{self, Font, Line, Luma, Reading, Sighting};
+use crate::osd::{self, Font, Line, Reading, Sighting};
+use lines::{keyframe_lines, line_of};
 
 /// Largest `moov` box read for the plan, and largest picture read.
 const MOOV_MAX: u64 = 64 << 20;
@@ -321,8 +323,8 @@ fn bisect(
         let s = plan.sync[mid];
         let unit = picture(&f, plan, &s, true).ok()?;
         let slice = slice_of(plan, &unit);
-        let (pics, _) = decode::decode_run(plan.codec, vec![(unit, true)], budget(1));
-        let line = pics.first().and_then(|p| p.as_ref()).and_then(line_of);
+        let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&unit));
+        let line = lines.into_iter().next().flatten();
         let seen = Seen {
             t_s: plan.seconds(&s),
             reading: line.map(|l| osd::read(font, &l)),
@@ -432,15 +434,6 @@ fn budget(pictures: usize) -> Duration {
     Duration::from_millis(2_000 + 300 * pictures as u64)
 }
 
-fn line_of(p: &decode::Picture) -> Option<Line> {
-    osd::find_line(&Luma {
-        width: p.width,
-        height: p.height,
-        stride: p.width,
-        y: &p.y,
-    })
-}
-
 fn prepare(input: &Input) -> Prepared {
     let mut out = Prepared {
         plan: None,
@@ -467,13 +460,13 @@ fn prepare(input: &Input) -> Prepared {
         for (k, (u, _)) in units.iter().enumerate().take(2) {
             out.slices[k] = slice_of(&plan, u);
         }
-        let n = units.len();
-        let (pics, err) = decode::decode_run(plan.codec, units, budget(n));
-        out.decoded = pics.len() as u32;
-        let mut lines = pics
+        let units: Vec<Vec<u8>> = units.into_iter().map(|(u, _)| u).collect();
+        let (lines, decoded, err) = keyframe_lines(&plan, &units);
+        out.decoded = decoded;
+        let mut lines = lines
             .into_iter()
             .zip(&picks)
-            .map(|(p, s)| (plan.seconds(s), p.as_ref().and_then(line_of)));
+            .map(|(line, s)| (plan.seconds(s), line));
         out.first = lines.next();
         out.last = lines.next();
         out.plan = Some(plan);

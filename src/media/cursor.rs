@@ -91,6 +91,10 @@ impl<'a> BitReader<'a> {
     pub fn new(data: &'a [u8]) -> Self {
         BitReader { data, bit: 0 }
     }
+    /// Bits read so far.
+    pub fn position(&self) -> usize {
+        self.bit
+    }
     pub fn bit(&mut self) -> R<u32> {
         let byte = *self.data.get(self.bit / 8).ok_or(Short)?;
         let v = (byte >> (7 - (self.bit % 8))) & 1;

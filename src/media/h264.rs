@@ -222,10 +222,22 @@ pub fn parse_sps(nal: &[u8]) -> Option<Sps> {
         return None;
     }
     let raw = unescape(&nal[1..nal.len().min(512)]);
-    parse_rbsp(&raw).ok()
+    parse_rbsp(&raw).ok().map(|(s, _)| s)
 }
 
-fn parse_rbsp(d: &[u8]) -> R<Sps> {
+/// Where an SPS keeps its picture height, for [`super::h264_cut`]: the bit range of
+/// `pic_height_in_map_units_minus1` in the unescaped RBSP, the picture in macroblocks, and the
+/// rows cropped off its top and bottom.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Layout {
+    pub height_field: (usize, usize),
+    pub mb_width: u64,
+    pub mb_height: u64,
+    pub crop_top: u64,
+    pub crop_bottom: u64,
+}
+
+pub(super) fn parse_rbsp(d: &[u8]) -> R<(Sps, Layout)> {
     let mut b = BitReader::new(d);
     let profile_idc = b.bits(8)? as u8;
     let _constraints = b.bits(8)?;
@@ -277,7 +289,9 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
     let max_num_ref_frames = b.ue()?;
     b.bit()?;
     let w_mbs = u64::from(b.ue()?) + 1;
+    let height_at = b.position();
     let h_units = u64::from(b.ue()?) + 1;
+    let height_field = (height_at, b.position());
     let frame_mbs_only = u64::from(b.bit()?);
     if frame_mbs_only == 0 {
         b.bit()?;
@@ -299,7 +313,14 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
     let crop_y = sub_h * (2 - frame_mbs_only);
     let width = (w_mbs * 16).saturating_sub(crop_x * (cl + cr));
     let height = ((2 - frame_mbs_only) * h_units * 16).saturating_sub(crop_y * (ct + cb));
-    Ok(Sps {
+    let layout = Layout {
+        height_field,
+        mb_width: w_mbs,
+        mb_height: (2 - frame_mbs_only) * h_units,
+        crop_top: crop_y * ct,
+        crop_bottom: crop_y * cb,
+    };
+    let sps = Sps {
         profile_idc,
         level_idc,
         width: width.min(u64::from(u32::MAX)) as u32,
@@ -311,7 +332,8 @@ fn parse_rbsp(d: &[u8]) -> R<Sps> {
         log2_max_frame_num,
         log2_max_poc_lsb,
         delta_pic_order_always_zero,
-    })
+    };
+    Ok((sps, layout))
 }
 
 /// Splits an Annex B byte stream into NAL units (without start codes).

@@ -10,6 +10,7 @@ pub mod chunks;
 pub mod cursor;
 pub mod document;
 pub mod h264;
+pub mod h264_cut;
 pub mod hevc;
 pub mod jpeg;
 pub mod keyplan;

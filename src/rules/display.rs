@@ -9,6 +9,13 @@
 //!   file's own timestamps by more than `osd_jump_tolerance_s` — two recordings joined so that
 //!   the container runs on without a break. Example: a 12-second file whose display reads
 //!   10:02:00-10:02:05, then 10:20:00.
+//! - `inserted_footage` (OSD-SEAM): two recordings of one session that the names call
+//!   contiguous (the second starts within `gap_tolerance_s` of the first's end), whose
+//!   displays disagree by more than `osd_jump_tolerance_s` and one second more (names are whole
+//!   seconds) on where the second begins: the clock in the picture does not run on from one
+//!   segment into the next, so the second is footage from another time filed as the recording's
+//!   continuation. The first's offset at its end is taken (after a jump inside it, if any).
+//!   Example: segments named 10:00:21 (14 s) and 10:00:35, the second's display showing 10:00:11.
 //! - `inserted_footage` (OSD-DEVICE): the display names another device than the one the
 //!   device's other files show: at least two digits, read on both sides and counted from the
 //!   right, differ from the device number most of its readable files (two at least) show.
@@ -83,6 +90,45 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     for files in by_device.values_mut() {
         foreign_display(files, out);
         offsets(ctx, files, out);
+    }
+    seams(ctx, out);
+}
+
+/// OSD-SEAM: contiguous segments whose displays do not run on from one into the next.
+fn seams(ctx: &Ctx, out: &mut Findings) {
+    let s = ctx.settings;
+    let gap_us = (s.gap_tolerance_s * 1e6) as i64;
+    let tolerance = s.osd_jump_tolerance_s + 1.0;
+    for session in &ctx.sessions.list {
+        for pair in session.members.windows(2) {
+            let (a, b) = (&ctx.facts[pair[0]], &ctx.facts[pair[1]]);
+            let (Some(oa), Some(ob)) = (readable(ctx, a), readable(ctx, b)) else {
+                continue;
+            };
+            let (Some(end), Some(start)) = (crate::sessions::end_us(a), b.start_us()) else {
+                continue;
+            };
+            if (start - end).abs() > gap_us {
+                continue;
+            }
+            let (Some(before), Some(after)) = (oa.offset_s, ob.offset_s) else {
+                continue;
+            };
+            let before = before + oa.jump_s.unwrap_or(0.0);
+            let step = f64::from(after - before);
+            if step.abs() > tolerance {
+                out.file(
+                    "OSD-SEAM",
+                    b,
+                    format!(
+                        "{}: the picture's clock does not run on from the previous segment {}: it is {step:+.0} s off where the names say the recording continues",
+                        b.file_name(),
+                        a.file_name()
+                    ),
+                    json!({"step_s": step, "previous": a.path.as_ref(), "previous_offset_s": before, "offset_s": after, "osd_start_us": ob.start_us, "confidence": ob.confidence}),
+                );
+            }
+        }
     }
 }
 

@@ -266,6 +266,13 @@ pub const RULES: &[Rule] = &[
         "the time burned into the picture jumps inside the file while the file's own timestamps run on",
     ),
     rule(
+        "OSD-SEAM",
+        "inserted_footage",
+        Severity::High,
+        A12_5,
+        "the picture's clock does not run on from the previous segment that the names call contiguous",
+    ),
+    rule(
         "OSD-DEVICE",
         "inserted_footage",
         Severity::High,

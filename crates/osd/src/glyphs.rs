@@ -45,9 +45,9 @@ pub fn find_line(p: &Luma) -> Option<Line> {
     if p.width < 16 || p.height < 16 || p.y.len() < p.stride * (p.height - 1) + p.width {
         return None;
     }
-    let band = ((p.height as f32 * BAND) as usize).max(8).min(p.height);
+    let band = top_band(p.height);
     let top = best_line(p, 0, band);
-    if top.as_ref().is_some_and(|l| l.glyphs.len() >= 8) {
+    if top.as_ref().is_some_and(|l| l.glyphs.len() >= DECISIVE) {
         return top;
     }
     let bottom = best_line(p, p.height - band, p.height);
@@ -59,6 +59,36 @@ pub fn find_line(p: &Luma) -> Option<Line> {
         }),
         (t, b) => t.or(b),
     }
+}
+
+/// A top-band line of this many glyphs is the picture's line, and the bottom is not searched.
+const DECISIVE: usize = 8;
+
+/// Rows at the top of a picture `height` rows high that [`find_line`] searches first.
+pub fn top_band(height: usize) -> usize {
+    ((height as f32 * BAND) as usize).max(8).min(height)
+}
+
+/// The line [`find_line`] returns for a picture `height` rows high when its top band decides
+/// it, found from `top`, which holds only the picture's top rows (at least [`top_band`]): a
+/// decoder that stops after those rows gives the same line. `None` when the top band does not
+/// decide, and the whole picture is needed.
+pub fn find_top_line(top: &Luma, height: usize) -> Option<Line> {
+    let band = top_band(height);
+    if top.width < 16
+        || height < 16
+        || top.height < band
+        || top.y.len() < top.stride * (band - 1) + top.width
+    {
+        return None;
+    }
+    let p = Luma {
+        width: top.width,
+        height,
+        stride: top.stride,
+        y: top.y,
+    };
+    best_line(&p, 0, band).filter(|l| l.glyphs.len() >= DECISIVE)
 }
 
 /// Text mask of rows `r0..r1`: one byte per pixel, 1 for text.

@@ -18,7 +18,7 @@
 pub mod glyphs;
 pub mod shape;
 
-pub use glyphs::{Glyph, Line, Luma, find_line};
+pub use glyphs::{Glyph, Line, Luma, find_line, find_top_line, top_band};
 
 /// Two glyphs whose shapes differ in at most this share of their ink are one shape.
 const SAME: f32 = 0.12;
