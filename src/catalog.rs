@@ -79,6 +79,8 @@ pub struct OsdFacts {
     pub device: Option<Sym>,
     /// The encoder's habits (`files.coding_habits`).
     pub habits: Option<Sym>,
+    /// How the encoder cut and marked its pictures (`files.slice_habits`).
+    pub slice_habits: Option<Sym>,
 }
 
 /// The three stretch columns, present together or not at all.

@@ -297,6 +297,14 @@ fn the_picture_finds_what_the_container_hides() {
     put("DSJ-A0012_OF001234_20260312100200_0003.MP4", "joined.mp4");
     // Another device's footage: its display names DSJ-B0345.
     put("DSJ-A0012_OF001234_20260312100300_0004.MP4", "foreign.mp4");
+    // Re-encoded with the same size, frame rate and profile, other settings (CAVLC, one
+    // reference, no B-frames, a keyframe each 3 s); its display is honest (10:35:00).
+    put(
+        "DSJ-A0012_OF001234_20260312103500_0007.MP4",
+        "reencoded.mp4",
+    );
+    // Re-encoded with device A's parameter sets by an encoder writing eight slices a picture.
+    put("DSJ-A0012_OF001234_20260312100400_0006.MP4", "sliced.mp4");
     // Renamed and re-stamped: recorded at 10:01:00, named (and its creation time) 10:30:00.
     put(
         "DSJ-A0012_OF001234_20260312103000_0005.MP4",
@@ -326,6 +334,14 @@ fn the_picture_finds_what_the_container_hides() {
             "OSD-OFFSET".to_string(),
             "DSJ-A0012_OF001234_20260312103000_0005.MP4".to_string(),
         ),
+        (
+            "ENC-HABIT".to_string(),
+            "DSJ-A0012_OF001234_20260312100400_0006.MP4".to_string(),
+        ),
+        (
+            "ENC-HABIT".to_string(),
+            "DSJ-A0012_OF001234_20260312103500_0007.MP4".to_string(),
+        ),
     ];
     let mut got = osd.clone();
     got.sort();
@@ -334,7 +350,38 @@ fn the_picture_finds_what_the_container_hides() {
         got, expected,
         "the OSD findings, each with its kind, and none on a healthy file"
     );
+    // The re-encodes, each by the habit that tells it.
+    let message = |name: &str| {
+        findings
+            .iter()
+            .find(|f| {
+                get(f, "rule_id") == Some("ENC-HABIT")
+                    && get(f, "path").is_some_and(|p| p.ends_with(name))
+            })
+            .and_then(|f| get(f, "message"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let sliced = message("_0006.MP4");
+    assert!(
+        sliced.contains("sliced as `slices8 types+5 nri:I3/P2`")
+            && sliced.contains("`slices1 types+5 nri:I3/P2`"),
+        "{sliced}"
+    );
+    let recoded = message("_0007.MP4");
+    assert!(
+        recoded.contains("coded as `cavlc ref1 no-bframes gop30"),
+        "{recoded}"
+    );
     let files = rows(&wh.join("files"));
+    let sliced_row = crate::util::by_name(&files, "DSJ-A0012_OF001234_20260312100400_0006.MP4");
+    assert_eq!(
+        get(sliced_row, "coding_habits"),
+        get(
+            crate::util::by_name(&files, "DSJ-A0012_OF001234_20260312100021_0002.MP4"),
+            "coding_habits"
+        )
+    );
     let joined = crate::util::by_name(&files, "DSJ-A0012_OF001234_20260312100200_0003.MP4");
     let jump: f64 = get(joined, "osd_jump_s")
         .expect("jump")

@@ -14,6 +14,7 @@
 
 pub mod decode;
 mod lines;
+mod slices;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -77,6 +78,9 @@ pub struct Output {
     pub jump: Option<Jump>,
     /// How the encoder worked, from the parameter sets and the sample table ([`habits`]).
     pub habits: Option<String>,
+    /// How the encoder cut and marked its first pictures, from their slice headers
+    /// ([`slices::slice_habits`]).
+    pub slice_habits: Option<String>,
     /// Every keyframe decoded for the file, in the order read: the first, the last, then those
     /// read to place a jump.
     pub keyframes: Vec<Keyframe>,
@@ -153,13 +157,15 @@ pub fn habits(plan: &Plan) -> Option<String> {
     ))
 }
 
-/// A file's plan and its first and last keyframe's lines.
-struct Prepared {
+/// What [`prepare`] found of one file, before any font is known: its plan and its first and
+/// last keyframe's lines.
+pub struct Prepared {
     plan: Option<Plan>,
     first: Option<(f64, Option<Line>)>,
     last: Option<(f64, Option<Line>)>,
     /// The first and last keyframe's slice headers.
     slices: [Option<h264::IntraSlice>; 2],
+    slice_habits: Option<String>,
     decoded: u32,
     note: Option<String>,
 }
@@ -184,6 +190,16 @@ pub type Fonts = BTreeMap<String, Font>;
 /// digits (those groups learn nothing), and returning the fonts learned in this run.
 pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
     let prepared: Vec<Prepared> = inputs.par_iter().map(prepare).collect();
+    run_prepared(inputs, prepared, known)
+}
+
+/// Like [`run_with`], for files already [`prepare`]d (`prepared[i]` of `inputs[i]`), as the
+/// scan does while it is still reading other files.
+pub fn run_prepared(
+    inputs: &[Input],
+    prepared: Vec<Prepared>,
+    known: &Fonts,
+) -> (Vec<Output>, Fonts) {
     // Learn each group's digits from its files with the most keyframes.
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, inp) in inputs.iter().enumerate() {
@@ -259,6 +275,7 @@ pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
                 note: p.note,
                 jump: None,
                 habits: p.plan.as_ref().and_then(habits),
+                slice_habits: p.slice_habits,
                 keyframes,
             };
             if let (Some(font), Some(plan)) = (font, p.plan.as_ref()) {
@@ -434,18 +451,23 @@ fn budget(pictures: usize) -> Duration {
     Duration::from_millis(2_000 + 300 * pictures as u64)
 }
 
-fn prepare(input: &Input) -> Prepared {
+/// The part of the stage that needs no font, for one file: its `moov` read and planned, its
+/// slice habits, its first and last keyframe decoded and their display lines found. Independent
+/// of every other file, so it can run as soon as the file is read.
+pub fn prepare(input: &Input) -> Prepared {
     let mut out = Prepared {
         plan: None,
         first: None,
         last: None,
         slices: [None, None],
+        slice_habits: None,
         decoded: 0,
         note: None,
     };
     let result = (|| -> Result<(), String> {
         let f = open(input)?;
         let plan = plan_of(&f, input)?;
+        out.slice_habits = slices::slice_habits(&f, &plan);
         decode::check_size(plan.codec, &plan.params).map_err(|e| e.to_string())?;
         let mut picks: Vec<Sample> = plan.sync.first().copied().into_iter().collect();
         if let Some(&l) = plan.sync.last()

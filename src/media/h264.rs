@@ -45,6 +45,36 @@ pub struct IntraSlice {
     pub qp: i32,
 }
 
+/// The start of a slice's header (§7.3.3) and its NAL unit header: how an encoder cuts and
+/// marks its pictures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SliceStart {
+    pub idr: bool,
+    pub nal_ref_idc: u8,
+    pub first_mb: u32,
+    /// As written, 0-9: 5-9 also say that every slice of the picture has this type.
+    pub slice_type: u32,
+}
+
+/// The start of the slice header in `nal` (types 1 and 5); `None` for other units.
+pub fn slice_start(nal: &[u8]) -> Option<SliceStart> {
+    let header = *nal.first()?;
+    let nal_type = header & 0x1f;
+    if !matches!(nal_type, 1 | 5) {
+        return None;
+    }
+    let raw = unescape(&nal[1..nal.len().min(16)]);
+    let mut b = BitReader::new(&raw);
+    let first_mb = b.ue().ok()?;
+    let slice_type = b.ue().ok()?;
+    (slice_type <= 9).then_some(SliceStart {
+        idr: nal_type == 5,
+        nal_ref_idc: (header >> 5) & 3,
+        first_mb,
+        slice_type,
+    })
+}
+
 /// The header of the first slice in `nal` when it is an intra slice (I or SI), read with its
 /// sequence and picture parameter sets; `None` for other slices or a header that does not
 /// read. Only intra slices: they carry no reference lists or prediction weights.

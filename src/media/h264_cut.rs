@@ -76,11 +76,7 @@ pub fn top_rows(nal: &[u8], rows: u32) -> Option<Cut> {
 /// `first_mb_in_slice` of a slice NAL unit (types 1 and 5), for leaving out the slices below
 /// a cut.
 pub fn first_macroblock(nal: &[u8]) -> Option<u64> {
-    if !matches!(nal.first()? & 0x1f, 1 | 5) {
-        return None;
-    }
-    let raw = h264::unescape(&nal[1..nal.len().min(16)]);
-    super::cursor::BitReader::new(&raw).ue().ok().map(u64::from)
+    h264::slice_start(nal).map(|s| u64::from(s.first_mb))
 }
 
 /// An Annex B access unit decoded under `cut`: its SPS replaced by the cut one, and its slices
@@ -112,7 +108,7 @@ struct BitWriter {
 
 impl BitWriter {
     fn bit(&mut self, one: bool) {
-        if self.used % 8 == 0 {
+        if self.used.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if one && let Some(b) = self.bytes.last_mut() {

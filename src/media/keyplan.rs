@@ -341,19 +341,28 @@ pub fn annex_b(plan: &Plan, sample: &[u8], with_params: bool) -> Vec<u8> {
             out.extend_from_slice(p);
         }
     }
-    let mut c = Cursor::new(sample);
-    while c.remaining() >= plan.nal_len {
-        let len = match plan.nal_len {
-            1 => c.u8().map(usize::from),
-            2 => c.be16().map(usize::from),
-            _ => c.be32().map(|v| v as usize),
-        };
-        let Ok(len) = len else { break };
-        let Ok(nal) = c.take(len.min(c.remaining())) else {
-            break;
-        };
+    for nal in nals(plan, sample) {
         out.extend_from_slice(&[0, 0, 0, 1]);
         out.extend_from_slice(nal);
     }
     out
+}
+
+/// The NAL units of a sample, by their length prefixes (a unit cut short by the sample's end
+/// is given as far as it goes, and ends the sample).
+pub fn nals<'a>(plan: &Plan, sample: &'a [u8]) -> impl Iterator<Item = &'a [u8]> {
+    let mut c = Cursor::new(sample);
+    let nal_len = plan.nal_len;
+    std::iter::from_fn(move || {
+        if c.remaining() < nal_len.max(1) {
+            return None;
+        }
+        let len = match nal_len {
+            1 => c.u8().map(usize::from),
+            2 => c.be16().map(usize::from),
+            _ => c.be32().map(|v| v as usize),
+        }
+        .ok()?;
+        c.take(len.min(c.remaining())).ok()
+    })
 }

@@ -13,10 +13,14 @@
 //! firmware update, a new resolution setting) is no finding. Example: `A A B A A`, where B
 //! codes with CAVLC, one reference and no B-frames and A with CABAC, three references and
 //! B-frames.
+//! The same comparison is made of `files.slice_habits` (slices per picture, how slice types are
+//! written, the reference priority of intra and P pictures), so that a re-encode that copied
+//! the parameter sets is still found by how its encoder writes slices. Example: `A A B A A`
+//! where A writes four slices a picture and B one.
 
 use serde_json::json;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::{Ctx, Findings, habits};
 use crate::catalog::FileFacts;
@@ -26,38 +30,76 @@ type Format<'a> = (Option<i32>, Option<i32>, Option<&'a str>);
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     for g in habits::groups(ctx.facts) {
-        // Like with like: the files whose habits were read, of one picture size and profile
-        // (an encoder may set itself differently for another resolution), in the group's order.
+        // Like with like: the files of one picture size and profile (an encoder may set itself
+        // differently for another resolution), in the group's order.
         let mut by_format: BTreeMap<Format, Vec<&FileFacts>> = BTreeMap::new();
-        for f in g.files.iter().filter(|f| f.osd.habits.is_some()) {
+        for f in g.files.iter() {
             by_format
                 .entry((f.width, f.height, f.video_profile.as_deref()))
                 .or_default()
                 .push(f);
         }
         for files in by_format.values() {
-            one_offs(g.device, files, out);
+            let mut found: HashSet<&str> = HashSet::new();
+            for habit in [Habit::Coding, Habit::Slices] {
+                // Each comparison among the files that have that habit read (files scanned
+                // before the slice habits were read have none: an unknown is no difference).
+                let with: Vec<&FileFacts> = files
+                    .iter()
+                    .copied()
+                    .filter(|f| habit.of(f).is_some())
+                    .collect();
+                one_offs(g.device, habit, &with, &mut found, out);
+            }
         }
     }
 }
 
-fn one_offs(device: &str, files: &[&FileFacts], out: &mut Findings) {
-    let values: Vec<&str> = files
-        .iter()
-        .filter_map(|f| f.osd.habits.as_deref())
-        .collect();
+/// The two habits compared: the parameter sets' and sample table's, and the slice headers'.
+#[derive(Clone, Copy)]
+enum Habit {
+    Coding,
+    Slices,
+}
+
+impl Habit {
+    fn of(self, f: &FileFacts) -> Option<&str> {
+        match self {
+            Habit::Coding => f.osd.habits.as_deref(),
+            Habit::Slices => f.osd.slice_habits.as_deref(),
+        }
+    }
+}
+
+/// Reports each one-off once: a file found by its coding habits is not reported again for
+/// its slices.
+fn one_offs<'a>(
+    device: &str,
+    habit: Habit,
+    files: &[&'a FileFacts],
+    found: &mut HashSet<&'a str>,
+    out: &mut Findings,
+) {
+    let values: Vec<&str> = files.iter().filter_map(|f| habit.of(f)).collect();
     for (p, h) in habits::shape(&values).deviations {
         let f = files[p];
+        if !found.insert(f.path.as_ref()) {
+            continue;
+        }
+        let (what, column) = match habit {
+            Habit::Coding => ("coded", "coding_habits"),
+            Habit::Slices => ("sliced", "slice_habits"),
+        };
         out.file(
             "ENC-HABIT",
             f,
             format!(
-                "{}: coded as `{}` where the device's recordings before and after it are coded as `{}`",
+                "{}: {what} as `{}` where the device's recordings before and after it are {what} as `{}`",
                 f.file_name(),
                 values[p],
                 values[h]
             ),
-            json!({"coding_habits": values[p], "device_habits": values[h], "device": device}),
+            json!({column: values[p], "device_habits": values[h], "device": device, "habit": column}),
         );
     }
 }

@@ -6,14 +6,15 @@
 //! container's make and model, else the device id) at one picture size.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::mpsc;
 
 use super::ScanError;
-use super::plan::Tree;
 use super::read::Read;
 use super::setup::Run;
 use crate::catalog::FileFacts;
 use crate::config::KeyframeMode;
-use crate::keyframes::{self, Fonts, Input, Output, Seen};
+use crate::keyframes::{self, Fonts, Input, Output, Prepared, Seen};
 use crate::osd::{Font, Glyph};
 use crate::store::prior::Cols;
 use crate::store::tables::{FontRow, KeyframeRow, Osd, osd_fonts_batch};
@@ -25,41 +26,116 @@ const FONTS: &str = "osd_fonts";
 /// Containers whose sample tables the stage reads.
 const CONTAINERS: [&str; 3] = ["mp4", "mov", "3gp"];
 
+/// The stage's work that needs no font, started while the read goes on: each file to decode
+/// is prepared ([`keyframes::prepare`]: its `moov` planned, its first and last keyframe decoded
+/// and their display lines found) on a pool of its own as soon as it is read, so that the
+/// decoding runs on the processors the read leaves idle while it waits for the disk.
+pub(super) struct Early {
+    pool: rayon::ThreadPool,
+    tx: mpsc::Sender<Started>,
+    rx: mpsc::Receiver<Started>,
+    /// Rows of the files started, in order.
+    started: Vec<usize>,
+}
+
+/// One file's early work: its input (none without a `moov` box) and what was prepared.
+struct Started {
+    k: usize,
+    job: Option<(Input, Prepared)>,
+}
+
+impl Early {
+    /// `None` when the stage is off.
+    pub(super) fn new(run: &Run) -> Result<Option<Early>, ScanError> {
+        if run.plan.config.scan.keyframes == KeyframeMode::Off {
+            return Ok(None);
+        }
+        let threads = run.pool.current_num_threads();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("recaudit-keyframes-{i}"))
+            // A job that panics outside the contained decode loses that file's keyframes (its
+            // row says so), never the run.
+            .panic_handler(|_| {})
+            .build()
+            .map_err(|e| ScanError::Threads(threads, e.to_string()))?;
+        let (tx, rx) = mpsc::channel();
+        Ok(Some(Early {
+            pool,
+            tx,
+            rx,
+            started: Vec::new(),
+        }))
+    }
+
+    /// Starts the work for row `k`, a file just read, when the stage decodes it.
+    pub(super) fn start(&mut self, k: usize, fact: &FileFacts, path: &Path) {
+        if !wanted(fact) {
+            return;
+        }
+        let (path, group, tx) = (path.to_path_buf(), group(fact), self.tx.clone());
+        self.started.push(k);
+        self.pool.spawn(move || {
+            let job = keyframes::find_moov(&path).map(|moov| {
+                let input = Input { path, moov, group };
+                let prepared = keyframes::prepare(&input);
+                (input, prepared)
+            });
+            let _ = tx.send(Started { k, job });
+        });
+    }
+
+    /// Waits for every file started; by row.
+    fn finish(self) -> (Vec<Started>, Vec<usize>) {
+        let Early {
+            pool,
+            tx,
+            rx,
+            started,
+        } = self;
+        drop(tx);
+        // Every job holds a sender until it ends (or unwinds): this ends when all have.
+        let mut done: Vec<Started> = rx.iter().collect();
+        drop(pool);
+        done.sort_by_key(|s| s.k);
+        (done, started)
+    }
+}
+
 pub(super) fn read_clocks(
     run: &Run,
-    tree: &Tree,
     read: &mut Read,
     staging: &mut Staging,
 ) -> Result<(), ScanError> {
     read.osd = vec![Osd::default(); read.facts.len()];
-    if run.plan.config.scan.keyframes == KeyframeMode::Off {
+    let Some(early) = read.early.take() else {
         staging.carry(FONTS)?;
         return Ok(());
-    }
+    };
     let (known, learned_in) = known_fonts(run)?;
+    let (done, started) = early.finish();
     let mut inputs = Vec::new();
+    let mut prepared = Vec::new();
     let mut rows = Vec::new();
-    for (k, f) in read.facts.iter().enumerate() {
-        if !wanted(f) {
-            continue;
+    // A file started that sent nothing back: its job panicked outside the contained decode.
+    for &k in &started {
+        if done.binary_search_by_key(&k, |s| s.k).is_err() {
+            read.osd[k].note = Some("the keyframe stage failed on this file".into());
         }
-        let Some(&entry) = tree.to_read.get(k) else {
-            continue;
-        };
-        let path = tree.entries[entry].path.clone();
-        match keyframes::find_moov(&path) {
-            Some(moov) => {
-                inputs.push(Input {
-                    path,
-                    moov,
-                    group: group(f),
-                });
+    }
+    for Started { k, job } in done {
+        match job {
+            Some((input, p)) => {
+                inputs.push(input);
+                prepared.push(p);
                 rows.push(k);
             }
             None => read.osd[k].note = Some("no moov box among the top-level boxes".into()),
         }
     }
-    let (outputs, learned) = run.pool.install(|| keyframes::run_with(&inputs, &known));
+    let (outputs, learned) = run
+        .pool
+        .install(|| keyframes::run_prepared(&inputs, prepared, &known));
     for (k, out) in rows.into_iter().zip(outputs) {
         let path = &read.facts[k].path;
         read.keyframes.extend(out.keyframes.iter().map(|kf| {
@@ -267,6 +343,7 @@ fn osd_of(f: &FileFacts, out: &Output, tz: chrono_tz::Tz) -> Osd {
         jump_s: out.jump.as_ref().map(|j| j.by_s),
         jump_at_s: out.jump.as_ref().map(|j| j.at_s),
         coding_habits: out.habits.clone(),
+        slice_habits: out.slice_habits.clone(),
         keyframes_decoded: Some(out.decoded as i32),
         note,
     }

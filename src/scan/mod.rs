@@ -142,7 +142,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     staging.expect_rows(tree.entries.len() + prior.files.len());
     let mut read = read::read_files(&run, &tree, &mut staging, progress)?;
     run.phase("read, hash, parse and write files/streams");
-    keyframes::read_clocks(&run, &tree, &mut read, &mut staging)?;
+    keyframes::read_clocks(&run, &mut read, &mut staging)?;
     let custody = custody::record(&run, &tree, &read.facts, &prior, &mut staging)?;
     let mode = tree.mode;
     let carried = carry::carry(&run, tree, &prior, &custody, &mut read)?;

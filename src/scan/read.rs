@@ -28,6 +28,8 @@ pub(super) struct Read {
     pub osd: Vec<crate::store::tables::Osd>,
     /// The keyframes the keyframe stage read, for the `keyframes` table.
     pub keyframes: Vec<crate::store::tables::KeyframeRow>,
+    /// The keyframe stage's work started as files were read.
+    pub early: Option<super::keyframes::Early>,
     pub read_rows: usize,
     pub tally: Tally,
     pub interner: Interner,
@@ -57,6 +59,7 @@ pub(super) fn read_files(
         facts: Vec::with_capacity(tree.entries.len()),
         osd: Vec::new(),
         keyframes: Vec::new(),
+        early: super::keyframes::Early::new(run)?,
         read_rows: 0,
         tally: Tally::default(),
         interner: Interner::default(),
@@ -99,9 +102,12 @@ pub(super) fn read_files(
             };
             let mut files = Vec::with_capacity(results.len());
             let mut streams = Vec::new();
-            for (f, s, mut fact) in results {
+            for (&i, (f, s, mut fact)) in batch.iter().zip(results) {
                 out.tally.add(&f);
                 fact.row = out.facts.len();
+                if let Some(early) = out.early.as_mut() {
+                    early.start(fact.row, &fact, &tree.entries[i].path);
+                }
                 out.interner.facts(&mut fact);
                 out.facts.push(fact);
                 files.push(f);

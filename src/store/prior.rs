@@ -438,6 +438,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "osd_confidence",
     "osd_device",
     "coding_habits",
+    "slice_habits",
 ];
 
 /// The compact facts of every row of a `files` batch; `first_row` is the position of the
@@ -512,7 +513,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         f64c("frame_rate_stretch_s"),
         f64c("frame_rate_stretch_fps"),
     );
-    let coding_habits = t("coding_habits");
+    let (coding_habits, slice_habits) = (t("coding_habits"), t("slice_habits"));
     let (osd_start, osd_offset, osd_jump, osd_jump_at, osd_conf, osd_device) = (
         tsc("osd_start"),
         f64c("osd_offset_s"),
@@ -593,6 +594,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 confidence: osd_conf.get(i).map(|v| v as f32),
                 device: osd_device.sym(i),
                 habits: coding_habits.sym(i),
+                slice_habits: slice_habits.sym(i),
             },
         })
         .collect()

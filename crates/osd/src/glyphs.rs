@@ -98,68 +98,62 @@ pub fn find_top_line(top: &Luma, height: usize) -> Option<Line> {
 /// beside an outline has dark on one side only, and is left out.
 pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
     let (w, h) = (p.width, r1 - r0);
-    let reach = (p.height / 120).max(REACH);
+    let reach = (p.height / 120).max(REACH).min(w.saturating_sub(1));
     let at = |r: usize, x: usize| p.y[(r0 + r) * p.stride + x];
-    // The darkest pixel within reach on each side: left, right, above, below.
     let band = |r: usize| &p.y[(r0 + r) * p.stride..(r0 + r) * p.stride + w];
-    let (mut left, mut right) = (vec![255u8; w * h], vec![255u8; w * h]);
-    for r in 0..h {
-        let row = band(r);
-        let (l, rt) = (
-            &mut left[r * w..(r + 1) * w],
-            &mut right[r * w..(r + 1) * w],
-        );
-        // One pass a distance: whole rows at a time, which the compiler vectorises.
-        for k in 1..=reach.min(w.saturating_sub(1)) {
-            l[k..]
-                .iter_mut()
-                .zip(&row[..w - k])
-                .for_each(|(m, &v)| *m = (*m).min(v));
-            rt[..w - k]
-                .iter_mut()
-                .zip(&row[k..])
-                .for_each(|(m, &v)| *m = (*m).min(v));
-        }
-    }
-    // Above and below, and along both diagonals (the slanted strokes of 2, 4, 7): the row
-    // `k` away, shifted `k` columns for a diagonal.
-    let mut near = [(); 6].map(|_| vec![255u8; w * h]);
-    for r in 0..h {
-        for k in 1..=reach.min(w.saturating_sub(1)) {
-            for (dir, other) in [
-                (0usize, r.checked_sub(k)),
-                (1, (r + k < h).then_some(r + k)),
-            ] {
-                let Some(o) = other else { continue };
-                let src = band(o);
-                // straight, then shifted right (+k) and left (-k) along the row
-                let [straight, plus, minus] = [dir, 2 + dir, 4 + dir];
-                let span = r * w..(r + 1) * w;
-                let lower = |dst: &mut [u8], src: &[u8]| {
-                    dst.iter_mut().zip(src).for_each(|(m, &v)| *m = (*m).min(v))
-                };
-                lower(&mut near[straight][span.clone()], src);
-                lower(&mut near[plus][span.start..span.end - k], &src[k..]);
-                lower(&mut near[minus][span.start + k..span.end], &src[..w - k]);
-            }
-        }
-    }
+    let lower =
+        |dst: &mut [u8], src: &[u8]| dst.iter_mut().zip(src).for_each(|(m, &v)| *m = (*m).min(v));
     let mut m = vec![0u8; w * h];
+    // The darkest pixel within reach in eight directions of each pixel of one row, a row at a
+    // time so that the eight rows of minima stay in the cache: left, right, above, below, and
+    // along both diagonals (the slanted strokes of 2, 4, 7) above and below. Whole rows per
+    // distance `k`, which the compiler vectorises.
+    let mut near = vec![255u8; 8 * w];
     for r in 0..h {
-        for (x, &v) in band(r).iter().enumerate() {
-            if v < MIN_LEVEL {
-                continue;
+        near.fill(255);
+        let [
+            left,
+            right,
+            up,
+            down,
+            up_right,
+            down_right,
+            up_left,
+            down_left,
+        ] = {
+            let mut parts = near.chunks_exact_mut(w);
+            [(); 8].map(|_| parts.next().unwrap_or_default())
+        };
+        let row = band(r);
+        for k in 1..=reach {
+            lower(&mut left[k..], &row[..w - k]);
+            lower(&mut right[..w - k], &row[k..]);
+            if let Some(o) = r.checked_sub(k) {
+                let src = band(o);
+                lower(up, src);
+                lower(&mut up_right[..w - k], &src[k..]);
+                lower(&mut up_left[k..], &src[..w - k]);
             }
+            if r + k < h {
+                let src = band(r + k);
+                lower(down, src);
+                lower(&mut down_right[..w - k], &src[k..]);
+                lower(&mut down_left[k..], &src[..w - k]);
+            }
+        }
+        // Without branches, so that this too runs many pixels at a time.
+        let out = &mut m[r * w..(r + 1) * w];
+        let (left, right, up, down) = (&left[..w], &right[..w], &up[..w], &down[..w]);
+        let (up_right, down_right) = (&up_right[..w], &down_right[..w]);
+        let (up_left, down_left) = (&up_left[..w], &down_left[..w]);
+        for x in 0..w {
+            let v = row[x];
             let dark = v.saturating_sub(MIN_CONTRAST);
-            let i = r * w + x;
-            let across = left[i] <= dark && right[i] <= dark;
-            let along = near[0][i] <= dark && near[1][i] <= dark;
-            // Up-right with down-left, and up-left with down-right.
-            let slant = (near[2][i] <= dark && near[5][i] <= dark)
-                || (near[4][i] <= dark && near[3][i] <= dark);
-            if across || along || slant {
-                m[i] = 1;
-            }
+            let across = (left[x] <= dark) & (right[x] <= dark);
+            let along = (up[x] <= dark) & (down[x] <= dark);
+            let slant = ((up_right[x] <= dark) & (down_left[x] <= dark))
+                | ((up_left[x] <= dark) & (down_right[x] <= dark));
+            out[x] = u8::from((v >= MIN_LEVEL) & (across | along | slant));
         }
     }
     // The display's own level: the brightest tenth of what is marked.
@@ -206,12 +200,13 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, level: u
         while let Some(i) = stack.pop() {
             members.push(i);
             sum += usize::from(at(i));
-            let (r, x) = (i / w, i % w);
+            let r = i / w;
+            let x = i - r * w;
             top = top.min(r);
             bottom = bottom.max(r);
             left = left.min(x);
             right = right.max(x);
-            for j in neighbours(i, w, h).into_iter().flatten() {
+            for j in neighbours(i, r, x, w, h).into_iter().flatten() {
                 if m[j] == 1 {
                     m[j] = SEEN;
                     stack.push(j);
@@ -223,7 +218,8 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, level: u
         let bright_as = (sum / members.len()).saturating_sub(20);
         let (mut border, mut bright) = (0usize, 0usize);
         for &i in &members {
-            for j in neighbours(i, w, h).into_iter().flatten() {
+            let r = i / w;
+            for j in neighbours(i, r, i - r * w, w, h).into_iter().flatten() {
                 if m[j] == 0 {
                     border += 1;
                     if usize::from(at(j)) >= bright_as {
@@ -252,9 +248,8 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, level: u
     }
 }
 
-/// The four neighbours of pixel `i` in a `w` x `h` mask.
-fn neighbours(i: usize, w: usize, h: usize) -> [Option<usize>; 4] {
-    let (r, x) = (i / w, i % w);
+/// The four neighbours of pixel `i` (row `r`, column `x`) in a `w` x `h` mask.
+fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [Option<usize>; 4] {
     [
         (r > 0).then(|| i - w),
         (r + 1 < h).then(|| i + w),
@@ -406,7 +401,7 @@ fn grid(profile: &[u32], first: usize, last: usize, lh: usize) -> (f32, f32) {
         if x < 0.0 {
             return 0.0;
         }
-        profile.get(x.round() as usize).copied().unwrap_or(0) as f32
+        profile.get(round(x)).copied().unwrap_or(0) as f32
     };
     let mut scored: Vec<(f32, f32, f32)> = Vec::new();
     let mut pitch = lo;
@@ -436,6 +431,14 @@ fn grid(profile: &[u32], first: usize, last: usize, lh: usize) -> (f32, f32) {
         .filter(|s| s.0 <= best * 1.05 + 0.01)
         .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.total_cmp(&y.0)))
         .map_or((lo, 0.0), |s| (s.1, s.2))
+}
+
+/// `x.round()` of a non-negative `x` below 2^23, without the library call that
+/// `f32::round` is on a baseline x86-64 build (the grid search makes a million of them): the
+/// fraction above the integer part is exact, and a half rounds up, as `round` does.
+fn round(x: f32) -> usize {
+    let i = x as usize;
+    if x - i as f32 >= 0.5 { i + 1 } else { i }
 }
 
 /// One cell of the mask, rows `a..b` and columns `x0..x1`, scaled to the glyph grid with the
@@ -571,5 +574,25 @@ mod tests {
             y: &y[..100],
         };
         assert!(find_line(&short).is_none());
+    }
+
+    #[test]
+    fn the_grid_rounds_as_f32_round_does() {
+        // Boundaries are phase + k * pitch, pitch stepped by 0.1 and phase by 0.5.
+        let mut pitch = 3.0f32;
+        while pitch < 60.0 {
+            let mut phase = 0.0f32;
+            while phase < pitch {
+                for k in 0..200 {
+                    let x = phase + k as f32 * pitch;
+                    assert_eq!(round(x), x.round() as usize, "{x}");
+                }
+                phase += 0.5;
+            }
+            pitch += 0.1;
+        }
+        for x in [0.0f32, 0.5, 1.5, 2.4999998, 2.5, 8_388_607.5, 0.49999997] {
+            assert_eq!(round(x), x.round() as usize, "{x}");
+        }
     }
 }

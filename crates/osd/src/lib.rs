@@ -15,7 +15,7 @@
 //! Pure: pictures come in, readings go out. Decoding is the keyframe stage's (recaudit's
 //! `keyframes` module), which also bounds what it hands over.
 
-pub mod glyphs;
+mod glyphs;
 pub mod shape;
 
 pub use glyphs::{Glyph, Line, Luma, find_line, find_top_line, top_band};

@@ -140,6 +140,9 @@ pub struct Osd {
     /// from the parameter sets and the sample table: see [`crate::keyframes::habits`].
     pub coding_habits: Option<String>,
     pub keyframes_decoded: Option<i32>,
+    /// How the encoder cut and marked its first pictures (slices per picture, slice-type
+    /// numbering, reference priority): see [`crate::keyframes`]' slice habits.
+    pub slice_habits: Option<String>,
     /// Why the stage did less than it meant to (no H.264 track, a decoder error, a display
     /// that could not be read).
     pub note: Option<String>,
@@ -367,6 +370,10 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
     );
     c.i32("keyframes_decoded", osd.iter().map(|o| o.keyframes_decoded));
     c.str("keyframe_note", osd.iter().map(|o| o.note.as_deref()));
+    c.str(
+        "slice_habits",
+        osd.iter().map(|o| o.slice_habits.as_deref()),
+    );
 }
 
 impl Osd {
@@ -380,6 +387,7 @@ impl Osd {
             confidence: self.confidence.map(|v| v as f32),
             device: sym(&self.device),
             habits: sym(&self.coding_habits),
+            slice_habits: sym(&self.slice_habits),
         }
     }
 }
