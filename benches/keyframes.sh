@@ -2,18 +2,23 @@
 # What the keyframe stage costs a scan, on recorder-like footage: 1920x1080 H.264 at 25 fps,
 # a keyframe a second, about 4 Mbit/s, a moving picture with a burned-in clock, device and
 # officer number (ffmpeg's drawtext, as tests/fixtures/make-osd.sh), named as a recorder names
-# its segments. Full scans from an empty warehouse, warm cache, side by side in one run:
-#   recaudit scan --keyframes off    (hash and parse only)
-#   recaudit scan                    (the stage on: first and last keyframe of every file, and
-#                                     one device model's digits learned from two recordings)
-# and reports the ratio and the cost per file. The target is at most 1.10x.
-# Usage: benches/keyframes.sh [WORKDIR]   (needs ffmpeg; FILES=6 SECONDS_EACH=60 RUNS=3)
+# its segments. Side by side in one run, `recaudit scan --keyframes off` (hash and parse only)
+# against `recaudit scan` (the stage on):
+#   1. first scans from an empty warehouse, which also learn the device's digits from two
+#      recordings (paid once per device model: the fonts are kept in the warehouse);
+#   2. nightly scans: yesterday's two recordings are in the warehouse (and taught the digits),
+#      tonight's FILES one-minute segments are new; from the page cache (warm) and with each
+#      file's cached pages dropped first (cold: `dd iflag=nocache`, no root needed);
+#   3. the same night with one recording of FILES minutes instead (the segments joined by
+#      stream copy: the display runs on, so it is one honest recording).
+# Reports each pair's ratio and the stage's cost per file. The target is at most 1.10x.
+# Usage: benches/keyframes.sh [WORKDIR]   (needs ffmpeg; FILES=6 SECONDS_EACH=60 RUNS=5)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/recaudit-keyframes}
 files=${FILES:-6}
 secs=${SECONDS_EACH:-60}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 cargo build --release --manifest-path "$here/Cargo.toml" >/dev/null
 bin="${CARGO_TARGET_DIR:-$here/target}/release/recaudit"
 command -v ffmpeg >/dev/null || { echo "ffmpeg not found"; exit 1; }
@@ -34,28 +39,72 @@ for k in $(seq 0 $((files - 1))); do
     -c:v libx264 -preset veryfast -b:v 4M -maxrate 4M -bufsize 8M -g 25 -keyint_min 25 -sc_threshold 0 \
     -pix_fmt yuv420p "$tree/$name"
 done
-bytes=$(du -sb "$work/tree" | cut -f1)
-
+bytes=$(du -sb "$tree" | cut -f1)
 . "$here/benches/lib.sh"
+
+# Yesterday: copies of the first two segments, named a day earlier (same device and display).
+yday="$work/tree/DSJ-BENCH/20260311"
+mkdir -p "$yday"
+for f in $(ls "$tree" | sort | head -2); do
+  [ -f "$yday/${f/_20260312/_20260311}" ] || cp "$tree/$f" "$yday/${f/_20260312/_20260311}"
+done
+# The long recording: tonight's segments joined by stream copy, in a tree of its own.
+long="$work/long/DSJ-BENCH/20260312"
+mkdir -p "$long" "$work/long/DSJ-BENCH/20260311"
+cp -n "$yday"/* "$work/long/DSJ-BENCH/20260311/"
+if [ ! -f "$long/DSJ-BENCH_OF000001_20260312100000_0001.MP4" ]; then
+  ls "$tree"/*.MP4 | sort | sed "s/^/file '/; s/$/'/" > "$work/list.txt"
+  ffmpeg -hide_banner -loglevel error -f concat -safe 0 -i "$work/list.txt" -c copy \
+    "$long/DSJ-BENCH_OF000001_20260312100000_0001.MP4"
+fi
+
 full_scan() {
   local dir=$1; shift
   rm -rf "$work/wh"
   "$bin" scan "$dir" --warehouse "$work/wh" --quiet "$@"
 }
-# Two files alone: both teach the model its digits (as two of the six do), so the difference
-# to the whole corpus is the per-file cost only.
-mkdir -p "$work/two/DSJ-BENCH/20260312"
-for f in $(ls "$tree" | sort | head -2); do cp -n "$tree/$f" "$work/two/DSJ-BENCH/20260312/"; done
-off_n=$(median full_scan "$work/tree" --keyframes off)
-on_n=$(median full_scan "$work/tree")
-off_2=$(median full_scan "$work/two" --keyframes off)
-on_2=$(median full_scan "$work/two")
-per_file=$(echo "(($on_n - $off_n) - ($on_2 - $off_2)) / ($files - 2)" | bc -l)
-learn=$(echo "($on_2 - $off_2) - 2 * $per_file" | bc -l)
-echo "corpus: $files files of ${secs} s, 1920x1080 25 fps 4 Mbit/s, $((bytes / 1048576)) MiB; median of $runs full scans each, warm cache"
-printf '  %d files: --keyframes off %6.2f s, on %6.2f s (%.2fx)\n' "$files" "$off_n" "$on_n" "$(echo "$on_n / $off_n" | bc -l)"
-printf '  2 files:  --keyframes off %6.2f s, on %6.2f s\n' "$off_2" "$on_2"
-printf '  the stage: %.0f ms a file of wall time on all cores (first and last keyframe), plus %.1f s a run for each device model it learns (two recordings)\n' \
-  "$(echo "$per_file * 1000" | bc -l)" "$learn"
-printf '  the scan without it: %.0f ms a file of this size\n' "$(echo "$off_n * 1000 / $files" | bc -l)"
+# A night: the warehouse holds yesterday's scan of ROOT without NEW (the same mode), then
+# ROOT is scanned with NEW; only that second scan is timed. Prints the median seconds.
+night() {
+  local root=$1 new=$2 mode=$3 cache=$4 times=()
+  for _ in $(seq "$runs"); do
+    rm -rf "$work/wh"
+    mv "$new" "$work/stash"
+    "$bin" scan "$root" --warehouse "$work/wh" --quiet --keyframes "$mode" >/dev/null
+    mv "$work/stash" "$new"
+    if [ "$cache" = cold ]; then
+      find "$root" -type f -exec dd if={} iflag=nocache count=0 status=none \;
+    fi
+    local s e
+    s=$(date +%s.%N)
+    "$bin" scan "$root" --warehouse "$work/wh" --quiet --keyframes "$mode" >/dev/null
+    e=$(date +%s.%N)
+    times+=("$(echo "$e - $s" | bc -l)")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+ratio() { echo "$2 / $1" | bc -l; }
+per_file() { echo "($2 - $1) * 1000 / $3" | bc -l; }
+
+first_off=$(median full_scan "$work/tree" --keyframes off)
+first_on=$(median full_scan "$work/tree")
+warm_off=$(night "$work/tree" "$tree" off warm)
+warm_on=$(night "$work/tree" "$tree" boundary warm)
+cold_off=$(night "$work/tree" "$tree" off cold)
+cold_on=$(night "$work/tree" "$tree" boundary cold)
+long_warm_off=$(night "$work/long" "$long" off warm)
+long_warm_on=$(night "$work/long" "$long" boundary warm)
+long_cold_off=$(night "$work/long" "$long" off cold)
+long_cold_on=$(night "$work/long" "$long" boundary cold)
+
+echo "corpus: $files files of ${secs} s, 1920x1080 25 fps 4 Mbit/s, $((bytes / 1048576)) MiB; median of $runs scans each"
+printf '  %-52s off %6.3f s  on %6.3f s  %5.2fx\n' \
+  "first scan, $((files + 2)) files, learning the digits" "$first_off" "$first_on" "$(ratio "$first_off" "$first_on")" \
+  "night, $files new ${secs}-s files, warm cache" "$warm_off" "$warm_on" "$(ratio "$warm_off" "$warm_on")" \
+  "night, $files new ${secs}-s files, cold cache" "$cold_off" "$cold_on" "$(ratio "$cold_off" "$cold_on")" \
+  "night, 1 new $((files * secs / 60))-min file, warm cache" "$long_warm_off" "$long_warm_on" "$(ratio "$long_warm_off" "$long_warm_on")" \
+  "night, 1 new $((files * secs / 60))-min file, cold cache" "$long_cold_off" "$long_cold_on" "$(ratio "$long_cold_off" "$long_cold_on")"
+printf '  the stage per new file: %.0f ms warm, %.0f ms cold (wall, all cores); the scan without it: %.0f ms warm, %.0f ms cold\n' \
+  "$(per_file "$warm_off" "$warm_on" "$files")" "$(per_file "$cold_off" "$cold_on" "$files")" \
+  "$(echo "$warm_off * 1000 / $files" | bc -l)" "$(echo "$cold_off * 1000 / $files" | bc -l)"
 echo "(remove $work when done: rm -rf $work)"

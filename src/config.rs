@@ -113,9 +113,10 @@ pub struct ScanSettings {
     pub mmap_min_bytes: u64,
     /// Size of each read (and of each slice of a mapped file handed to the hasher).
     pub chunk_bytes: usize,
-    /// The keyframe stage: `boundary` decodes each H.264 recording's first and last keyframe
-    /// to read its burned-in clock (and, per device model, eleven seconds of one recording to
-    /// learn the display's digits); `off` decodes nothing.
+    /// The keyframe stage: `boundary` decodes each H.264 or HEVC recording's first and last
+    /// keyframe to read its burned-in clock (and, per device model, the first seconds of two
+    /// recordings to learn the display's digits); `all` reads every keyframe as well (a row of
+    /// `keyframes` each); `off` decodes nothing.
     pub keyframes: KeyframeMode,
 }
 
@@ -125,6 +126,7 @@ pub enum KeyframeMode {
     Off,
     #[default]
     Boundary,
+    All,
 }
 
 impl Default for ScanSettings {

@@ -272,6 +272,35 @@ fn a_scan_fills_the_osd_columns_and_a_rescan_carries_them() {
             assert_eq!(get(a, col), get(r, col), "{name} {col}");
         }
     }
+    // Every keyframe read: a row each, each showing the time its place in the file says.
+    let wh_all = t.path().join("wh_all");
+    scan(&[&root], &wh_all, &["--keyframes", "all"]);
+    let every = rows(&wh_all.join("keyframes"));
+    // day.mp4 14 keyframes a second apart, later.mp4 8, night.mp4 12 two seconds apart.
+    assert_eq!(every.len(), 14 + 8 + 12, "{every:?}");
+    for k in &every {
+        let path = get(k, "path").expect("path");
+        let start = every
+            .iter()
+            .find(|o| get(o, "path") == Some(path) && get(o, "purpose") == Some("first"))
+            .and_then(|o| get(o, "osd_time"))
+            .and_then(|v| v.parse::<i64>().ok())
+            .expect("the first keyframe's time");
+        let shown: i64 = get(k, "osd_time")
+            .unwrap_or_else(|| panic!("every keyframe reads: {k:?}"))
+            .parse()
+            .expect("number");
+        let t_s = num(k, "t_s");
+        assert!(
+            ((shown - start) as f64 / 1e6 - t_s).abs() < 1.0,
+            "{path}: {shown} at {t_s} s"
+        );
+    }
+    let decoded: i64 = rows(&wh_all.join("files"))
+        .iter()
+        .filter_map(|f| get(f, "keyframes_decoded")?.parse::<i64>().ok())
+        .sum();
+    assert_eq!(decoded, 34);
     // Switched off: nothing decoded, nothing read.
     let wh2 = t.path().join("wh2");
     scan(&[&root], &wh2, &["--keyframes", "off"]);

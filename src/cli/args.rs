@@ -36,6 +36,7 @@ pub enum Command {
   recaudit scan /mnt/usb-disk --warehouse wh --io sequential --threads 2
   recaudit scan /srv/evidence -w /srv/recaudit --verify-budget 5% --fail-on high   # nightly
   recaudit scan /mnt/usb-disk --warehouse wh --keyframes off   # no decoding: hash and parse only
+  recaudit scan /evidence/case-0427 --warehouse wh --keyframes all   # the clock at every keyframe
 
 H.264 and HEVC recordings (MP4/MOV) have their first and last keyframe decoded and the recorder's
 burned-in clock read (files.osd_start, osd_end, osd_offset_s, osd_confidence); the digits are
@@ -279,9 +280,11 @@ pub struct ScanArgs {
     /// media_notes, calendar) [default: WAREHOUSE/context when it exists].
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
-    /// Decode H.264 and HEVC keyframes to read the recorder's burned-in clock: `boundary` reads each
-    /// recording's first and last keyframe (and learns each device model's digits from one of
-    /// its recordings), `off` decodes nothing [default: the config's scan.keyframes, boundary].
+    /// Decode H.264 and HEVC keyframes to read the recorder's burned-in clock: `boundary` reads
+    /// each recording's first and last keyframe (and those between where the clock jumps; each
+    /// device model's digits are learned once from two of its recordings), `all` every keyframe
+    /// of the recordings read (a `keyframes` row each: for case review), `off` decodes nothing
+    /// [default: the config's scan.keyframes, boundary].
     #[arg(long, value_enum, value_name = "MODE")]
     pub keyframes: Option<KeyframesArg>,
     #[command(flatten)]
@@ -394,6 +397,7 @@ pub fn parse_budget(s: &str) -> Result<VerifyPlan, String> {
 pub enum KeyframesArg {
     Off,
     Boundary,
+    All,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -25,6 +25,7 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
         config.scan.keyframes = match k {
             KeyframesArg::Off => KeyframeMode::Off,
             KeyframesArg::Boundary => KeyframeMode::Boundary,
+            KeyframesArg::All => KeyframeMode::All,
         };
     }
     config.zone()?;

@@ -14,6 +14,7 @@
 
 pub mod decode;
 mod lines;
+mod more;
 mod slices;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ use crate::media::h264;
 use crate::media::keyplan::{self, Plan, Sample};
 use crate::osd::{self, Font, Line, Reading, Sighting};
 use lines::{keyframe_lines, line_of};
+use more::{find_jump, read_every};
 
 /// Largest `moov` box read for the plan, and largest picture read.
 const MOOV_MAX: u64 = 64 << 20;
@@ -190,15 +192,18 @@ pub type Fonts = BTreeMap<String, Font>;
 /// digits (those groups learn nothing), and returning the fonts learned in this run.
 pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
     let prepared: Vec<Prepared> = inputs.par_iter().map(prepare).collect();
-    run_prepared(inputs, prepared, known)
+    run_prepared(inputs, prepared, known, false)
 }
 
 /// Like [`run_with`], for files already [`prepare`]d (`prepared[i]` of `inputs[i]`), as the
 /// scan does while it is still reading other files.
+/// With `every`, each file's keyframes are all read, not only the first, the last and those
+/// that place a jump.
 pub fn run_prepared(
     inputs: &[Input],
     prepared: Vec<Prepared>,
     known: &Fonts,
+    every: bool,
 ) -> (Vec<Output>, Fonts) {
     // Learn each group's digits from its files with the most keyframes.
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -283,6 +288,9 @@ pub fn run_prepared(
                 out.decoded += read.len() as u32;
                 out.keyframes.extend(read);
                 out.jump = jump;
+                if every {
+                    read_every(inp, plan, font, &mut out);
+                }
             }
             out
         })
@@ -297,73 +305,6 @@ pub struct Jump {
     pub by_s: f64,
     /// Time in the file of the first keyframe read after the jump.
     pub at_s: f64,
-}
-
-/// Display time minus file time of a read keyframe, seconds.
-fn offset(s: &Seen) -> Option<f64> {
-    s.reading.as_ref()?.civil_s.map(|c| c as f64 - s.t_s)
-}
-
-/// When the first and last keyframe disagree on the display's offset to the file's own
-/// timestamps by more than [`JUMP_MIN_S`], the keyframes between them are read by halves
-/// until the two neighbours where it changes are found: a handful of decodes locate a jump in
-/// an hour of footage. `None` when there is no jump, or it cannot be placed (a keyframe
-/// between does not read).
-/// Returns the keyframes read on the way even when the search stops short.
-fn find_jump(
-    input: &Input,
-    plan: &Plan,
-    font: &Font,
-    out: &Output,
-) -> (Option<Jump>, Vec<Keyframe>) {
-    let mut read = Vec::new();
-    let jump = bisect(input, plan, font, out, &mut read);
-    (jump, read)
-}
-
-fn bisect(
-    input: &Input,
-    plan: &Plan,
-    font: &Font,
-    out: &Output,
-    read: &mut Vec<Keyframe>,
-) -> Option<Jump> {
-    let (first, last) = (out.first()?, out.last()?);
-    let (o_first, o_last) = (offset(first)?, offset(last)?);
-    if (o_last - o_first).abs() <= JUMP_MIN_S {
-        return None;
-    }
-    let f = open(input).ok()?;
-    let (mut lo, mut hi) = (0usize, plan.sync.len().checked_sub(1)?);
-    while hi - lo > 1 && read.len() < BISECT_MAX as usize {
-        let mid = lo + (hi - lo) / 2;
-        let s = plan.sync[mid];
-        let unit = picture(&f, plan, &s, true).ok()?;
-        let slice = slice_of(plan, &unit);
-        let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&unit));
-        let line = lines.into_iter().next().flatten();
-        let seen = Seen {
-            t_s: plan.seconds(&s),
-            reading: line.map(|l| osd::read(font, &l)),
-        };
-        read.push(Keyframe {
-            purpose: "jump",
-            sample: s.number,
-            gop_index: mid,
-            seen: seen.clone(),
-            slice,
-        });
-        let o = offset(&seen)?;
-        if (o - o_first).abs() <= JUMP_MIN_S {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Some(Jump {
-        by_s: o_last - o_first,
-        at_s: plan.seconds(&plan.sync[hi]),
-    })
 }
 
 /// The `moov` box of an ISO BMFF file, found by its top-level box headers alone: file offset

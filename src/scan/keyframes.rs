@@ -133,9 +133,10 @@ pub(super) fn read_clocks(
             None => read.osd[k].note = Some("no moov box among the top-level boxes".into()),
         }
     }
+    let every = run.plan.config.scan.keyframes == KeyframeMode::All;
     let (outputs, learned) = run
         .pool
-        .install(|| keyframes::run_prepared(&inputs, prepared, &known));
+        .install(|| keyframes::run_prepared(&inputs, prepared, &known, every));
     for (k, out) in rows.into_iter().zip(outputs) {
         let path = &read.facts[k].path;
         read.keyframes.extend(out.keyframes.iter().map(|kf| {
