@@ -74,6 +74,19 @@ fn the_clock_is_learned_from_the_footage_and_read_to_the_second() {
 }
 
 #[test]
+fn a_chinese_display_with_its_weekday_is_read() {
+    // 2026年03月12日  星期四  10:00:07  DSJ-A0012 警号001234: full-width characters between the
+    // digits and a weekday between date and time.
+    let outs = keyframes::run(&[input(clip("cjk.mp4"), "D 1280x720")]);
+    assert_reads(&outs[0], 1773309607, "cjk.mp4");
+    let r = outs[0]
+        .first()
+        .and_then(|s| s.reading.as_ref())
+        .expect("reading");
+    assert!(r.rest.ends_with("001234"), "the officer number: {:?}", r.rest);
+}
+
+#[test]
 fn hevc_recordings_are_read_too() {
     // x265 Main, a keyframe a second: learned from itself and read to the second.
     let outs = keyframes::run(&[input(clip("hevc.mp4"), "C 1280x720")]);

@@ -446,10 +446,16 @@ fn nearest_digit(font: &Font, g: &Glyph) -> Option<(u8, f32)> {
     Some((digit, (margin / MARGIN_FULL).min(1.0)))
 }
 
+/// Characters at most between a display's date and its time: spaces and a weekday (`星期四`
+/// is six cells, `THURSDAY` eight).
+const DATE_TIME_GAP: usize = 14;
+
 /// The first date and time in a read line: six runs of digits of 4, 2, 2, 2, 2 and 2
 /// (year, month, day, hours, minutes, seconds), each apart from the next by one to three
-/// other characters (separators, read or not, and spaces), valid as a date and time. Its
-/// seconds from 1970 and its span in the text.
+/// other characters (separators, read or not, and spaces; a full-width `年` takes two cells),
+/// the date from the time by up to [`DATE_TIME_GAP`] (a weekday may stand between them, as
+/// `星期四` does on many recorders), valid as a date and time. Its seconds from 1970 and its
+/// span in the text.
 fn find_time(text: &str) -> Option<(i64, usize, usize)> {
     let b = text.as_bytes();
     // Runs of digits: (start, end).
@@ -475,7 +481,10 @@ fn find_time(text: &str) -> Option<(i64, usize, usize)> {
     for k in 0..runs.len().saturating_sub(5) {
         let w = &runs[k..k + 6];
         let shaped = w.iter().zip(SHAPE).all(|(r, n)| r.1 - r.0 == n);
-        let close = w.windows(2).all(|p| (1..=3).contains(&(p[1].0 - p[0].1)));
+        let close = w.windows(2).enumerate().all(|(k, p)| {
+            let most = if k == 2 { DATE_TIME_GAP } else { 3 };
+            (1..=most).contains(&(p[1].0 - p[0].1))
+        });
         if !shaped || !close {
             continue;
         }
@@ -505,6 +514,14 @@ mod tests {
                 .unwrap()
                 .and_utc()
                 .timestamp()
+        );
+        // A weekday between date and time (Chinese: 年月日 and 星期四, full-width, two cells each).
+        let (t2, _, _) =
+            find_time("2026??12??03?? ?????? 01 02 03 853?40012").expect("with a weekday");
+        assert_eq!(t2, t);
+        assert!(
+            find_time("2026?12?03 ??????????????? 01?02?03").is_none(),
+            "fifteen characters between date and time"
         );
         assert!(find_time("2026?13?03 01?02?03").is_none(), "month 13");
         assert!(find_time("2026?12?03 01?02").is_none(), "no seconds");
