@@ -363,6 +363,7 @@ fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
     };
     let last = profile.iter().rposition(|&v| v > 0).unwrap_or(first);
     let (pitch, phase) = grid(&profile, first, last, lh);
+    let owners = Owners::of(m, w, a, b);
     let mut glyphs = Vec::new();
     let mut k = ((first as f32 - phase) / pitch).floor() as i64;
     loop {
@@ -377,7 +378,21 @@ fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
         if (ink as usize) < lh / 3 {
             continue;
         }
-        glyphs.push(render(m, w, a, b, x0, x1));
+        // The cell's own ink: a stroke of a wider neighbour (a full-width `年` beside a digit)
+        // that reaches into the cell belongs to the shape whose middle lies outside it.
+        let cw = x1 - x0;
+        let mut own = vec![0u8; cw * lh];
+        for r in 0..lh {
+            for x in x0..x1 {
+                let i = (a + r) * w + x;
+                if m[i] == 1 && owners.centre(i).is_some_and(|c| (x0..x1).contains(&c)) {
+                    own[r * cw + x - x0] = 1;
+                }
+            }
+        }
+        let mut g = render(&own, cw, 0, lh, 0, cw);
+        (g.x0, g.x1) = (x0 as u32, x1 as u32);
+        glyphs.push(g);
         if glyphs.len() >= MAX_GLYPHS {
             break;
         }
@@ -386,6 +401,54 @@ fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
         y0: (r0 + a) as u32,
         y1: (r0 + b) as u32,
         glyphs,
+    }
+}
+
+/// The connected shapes of the mask in rows `a..b` (four-connected), each with the column of
+/// its ink's middle: which cell of the grid a stroke belongs to.
+struct Owners {
+    /// Per pixel of rows `a..b` (row-major from row `a`), its shape, or `u32::MAX`.
+    label: Vec<u32>,
+    centre: Vec<usize>,
+    w: usize,
+    a: usize,
+}
+
+impl Owners {
+    fn of(m: &[u8], w: usize, a: usize, b: usize) -> Owners {
+        let h = b - a;
+        let mut label = vec![u32::MAX; w * h];
+        let mut centre = Vec::new();
+        let mut stack = Vec::new();
+        for start in 0..w * h {
+            if m[a * w + start] != 1 || label[start] != u32::MAX {
+                continue;
+            }
+            let id = centre.len() as u32;
+            label[start] = id;
+            stack.push(start);
+            let (mut sum, mut n) = (0usize, 0usize);
+            while let Some(i) = stack.pop() {
+                let r = i / w;
+                let x = i - r * w;
+                sum += x;
+                n += 1;
+                for j in neighbours(i, r, x, w, h).into_iter().flatten() {
+                    if m[a * w + j] == 1 && label[j] == u32::MAX {
+                        label[j] = id;
+                        stack.push(j);
+                    }
+                }
+            }
+            centre.push(sum / n.max(1));
+        }
+        Owners { label, centre, w, a }
+    }
+
+    /// The middle column of the shape that pixel `i` of the whole mask belongs to.
+    fn centre(&self, i: usize) -> Option<usize> {
+        let l = *self.label.get(i.checked_sub(self.a * self.w)?)?;
+        self.centre.get(l as usize).copied()
     }
 }
 
