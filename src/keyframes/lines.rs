@@ -186,28 +186,3 @@ mod tests {
         assert_eq!(cut_of(&plan), None);
     }
 }
-#[cfg(test)]
-mod debug_cjk {
-    use super::*;
-    use crate::keyframes::{Input, find_moov, open, picture, plan_of, run_with};
-    use std::path::PathBuf;
-    #[test]
-    fn dump() {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osd/cjk.mp4");
-        let input = Input { moov: find_moov(&path).unwrap(), path, group: "D".into() };
-        let (_, fonts) = run_with(std::slice::from_ref(&input), &Default::default());
-        let font = &fonts["D"];
-        for (s, d) in &font.shapes { eprintln!("shape {:?} {}", d, s.to_hex()); }
-        let f = open(&input).unwrap();
-        let plan = plan_of(&f, &input).unwrap();
-        let u = picture(&f, &plan, &plan.sync[0], true).unwrap();
-        let (lines, _, _) = keyframe_lines(&plan, &[u]);
-        let line = lines[0].clone().unwrap();
-        for (k, g) in line.glyphs.iter().enumerate().take(8) {
-            let mut ds: Vec<(f32, Option<u8>)> = font.shapes.iter().map(|(s, d)| (s.distance(g), *d)).collect();
-            ds.sort_by(|a, b| a.0.total_cmp(&b.0));
-            eprintln!("glyph {k} x {}..{} nearest {:?}", g.x0, g.x1, &ds[..4]);
-            for r in g.rows { eprintln!("  {}", (0..16).map(|c| if r >> c & 1 == 1 { '#' } else { '.' }).collect::<String>()); }
-        }
-    }
-}
