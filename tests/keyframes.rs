@@ -83,7 +83,11 @@ fn a_chinese_display_with_its_weekday_is_read() {
         .first()
         .and_then(|s| s.reading.as_ref())
         .expect("reading");
-    assert!(r.rest.ends_with("001234"), "the officer number: {:?}", r.rest);
+    assert!(
+        r.rest.ends_with("001234"),
+        "the officer number: {:?}",
+        r.rest
+    );
 }
 
 #[test]

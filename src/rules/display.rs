@@ -13,9 +13,10 @@
 //!   contiguous (the second starts within `gap_tolerance_s` of the first's end), whose
 //!   displays disagree by more than `osd_jump_tolerance_s` and one second more (names are whole
 //!   seconds) on where the second begins: the clock in the picture does not run on from one
-//!   segment into the next, so the second is footage from another time filed as the recording's
-//!   continuation. The first's offset at its end is taken (after a jump inside it, if any).
-//!   Example: segments named 10:00:21 (14 s) and 10:00:35, the second's display showing 10:00:11.
+//!   segment into the next, so one of them is footage from another time filed as part of the
+//!   recording: the one whose offset is farther from the device's usual offset is reported.
+//!   The first's offset at its end is taken (after a jump inside it, if any). Example: segments
+//!   named 10:00:21 (14 s) and 10:00:35, the second's display showing 10:00:11.
 //! - `inserted_footage` (OSD-DEVICE): the display names another device than the one the
 //!   device's other files show: at least two digits, read on both sides and counted from the
 //!   right, differ from the device number most of its readable files (two at least) show.
@@ -24,12 +25,15 @@
 //!   whose offset differs by more than `osd_offset_tolerance_s` from both of the device's
 //!   neighbouring readable files in recording order, which agree with each other, says another
 //!   time than its name: renamed and re-stamped, or named from a wrong clock. A step where the
-//!   clock was set agrees with one neighbour and is not reported.
+//!   clock was set agrees with one neighbour and is not reported. Nor is a session's first
+//!   recording whose picture starts up to [`PRE_RECORD_MAX_S`] before its name: recorders keep
+//!   a pre-record buffer and some name the file at the button press, so that footage from
+//!   before the press leads the name.
 //! - `clock_reset` (OSD-RESET): the display shows a year before `earliest_plausible_year` or a
 //!   time more than `future_tolerance_s` after the scan (the recorder's clock was reset), the
 //!   second witness beside CLK-RESET's container and file-name times.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
@@ -94,12 +98,33 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     seams(ctx, out);
 }
 
-/// OSD-SEAM: contiguous segments whose displays do not run on from one into the next.
+/// OSD-SEAM: contiguous segments whose displays do not run on from one into the next. Of the
+/// two, the one whose offset is farther from the device's usual one (the median of its
+/// readable recordings) is reported: the seam shows that one of them is from another time, the
+/// device's history which.
 fn seams(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
     let gap_us = (s.gap_tolerance_s * 1e6) as i64;
     let tolerance = s.osd_jump_tolerance_s + 1.0;
+    let mut usual: HashMap<&str, Vec<f32>> = HashMap::new();
+    for f in ctx.facts {
+        if let (Some(o), Some(d)) = (readable(ctx, f), f.device_id.as_deref())
+            && let Some(offset) = o.offset_s
+        {
+            usual.entry(d).or_default().push(offset);
+        }
+    }
+    let usual: HashMap<&str, f32> = usual
+        .into_iter()
+        .map(|(d, mut v)| {
+            v.sort_by(f32::total_cmp);
+            (d, v[v.len() / 2])
+        })
+        .collect();
+    // A segment between two seams (stepped back and on again) is reported once.
+    let mut reported: HashSet<&str> = HashSet::new();
     for session in &ctx.sessions.list {
+        let device_usual = usual.get(session.device.as_str()).copied().unwrap_or(0.0);
         for pair in session.members.windows(2) {
             let (a, b) = (&ctx.facts[pair[0]], &ctx.facts[pair[1]]);
             let (Some(oa), Some(ob)) = (readable(ctx, a), readable(ctx, b)) else {
@@ -116,18 +141,28 @@ fn seams(ctx: &Ctx, out: &mut Findings) {
             };
             let before = before + oa.jump_s.unwrap_or(0.0);
             let step = f64::from(after - before);
-            if step.abs() > tolerance {
-                out.file(
-                    "OSD-SEAM",
-                    b,
-                    format!(
-                        "{}: the picture's clock does not run on from the previous segment {}: it is {step:+.0} s off where the names say the recording continues",
-                        b.file_name(),
-                        a.file_name()
-                    ),
-                    json!({"step_s": step, "previous": a.path.as_ref(), "previous_offset_s": before, "offset_s": after, "osd_start_us": ob.start_us, "confidence": ob.confidence}),
-                );
+            if step.abs() <= tolerance {
+                continue;
             }
+            let (odd, other) = if (before - device_usual).abs() > (after - device_usual).abs() {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            if !reported.insert(odd.path.as_ref()) {
+                continue;
+            }
+            out.file(
+                "OSD-SEAM",
+                odd,
+                format!(
+                    "{}: the picture's clock does not run on between {} and {}, which the names call contiguous: it steps {step:+.0} s, and this one is off the device's usual offset",
+                    odd.file_name(),
+                    a.file_name(),
+                    b.file_name()
+                ),
+                json!({"step_s": step, "next_to": other.path.as_ref(), "offsets_s": [before, after], "device_usual_offset_s": device_usual, "osd_start_us": odd.osd.start_us, "confidence": odd.osd.confidence}),
+            );
         }
     }
 }
@@ -183,9 +218,20 @@ fn digits_apart(a: &str, b: &str) -> usize {
         .count()
 }
 
+/// The longest pre-record buffer of a recorder (seconds): footage kept from before the button
+/// press (GA/T 947 recorders offer up to a minute).
+pub const PRE_RECORD_MAX_S: f64 = 60.0;
+
 /// OSD-OFFSET: a file whose display-to-name offset disagrees with both neighbours, which agree.
 fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
     let tol = ctx.settings.osd_offset_tolerance_s;
+    let session_first: HashSet<&str> = ctx
+        .sessions
+        .list
+        .iter()
+        .filter_map(|s| s.members.first())
+        .map(|&i| ctx.facts[i].path.as_ref())
+        .collect();
     let mut timed: Vec<(i64, f64, &FileFacts)> = files
         .iter()
         .filter_map(|f| {
@@ -201,11 +247,15 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
         let [(_, before, _), (at, here, f), (_, after, _)] = w else {
             continue;
         };
+        let usual = (before + after) / 2.0;
+        let pre_record = session_first.contains(f.path.as_ref())
+            && *here < usual
+            && usual - *here <= PRE_RECORD_MAX_S;
         if (before - after).abs() <= tol
             && (here - before).abs() > tol
             && (here - after).abs() > tol
+            && !pre_record
         {
-            let usual = (before + after) / 2.0;
             out.file(
                 "OSD-OFFSET",
                 f,
@@ -224,6 +274,70 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::digits_apart;
+    use crate::catalog::{FileFacts, OsdFacts};
+
+    /// Device A's five-minute recordings: (seconds after 10:00 of its name, display minus
+    /// name in seconds). The OSD findings, sorted.
+    fn offset_findings(files: &[(i64, f32)]) -> Vec<String> {
+        let facts: Vec<FileFacts> = files
+            .iter()
+            .enumerate()
+            .map(|(row, &(at, offset))| {
+                let name_us = 1_773_280_800_000_000 + at * 1_000_000;
+                FileFacts {
+                    row,
+                    path: format!("A_{at}.MP4").into(),
+                    status: "ok".into(),
+                    device_id: Some("A".into()),
+                    media_kind: Some("video".into()),
+                    name_time_us: Some(name_us),
+                    duration_s: Some(300.0),
+                    osd: OsdFacts {
+                        start_us: Some(name_us + (offset * 1e6) as i64),
+                        offset_s: Some(offset),
+                        confidence: Some(1.0),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let settings = crate::rules::RuleSettings::default();
+        let a = crate::analyse::analyse(&facts, &settings, chrono_tz::UTC, "r", i64::MAX / 2);
+        let mut found: Vec<String> = a
+            .findings
+            .iter()
+            .filter(|f| f.rule_id.starts_with("OSD-"))
+            .map(|f| format!("{} {}", f.rule_id, f.path.as_deref().unwrap_or("")))
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_sessions_first_recording_may_lead_its_name_by_a_pre_record_buffer() {
+        // A new session at 11:00 whose picture starts 35 s before its name: the pre-record
+        // buffer of a recorder that names the file at the button press (its next segment is
+        // named when it really starts, 265 s later). Not a mismatch, and no seam.
+        let pre_record = [(0, 0.0), (300, 0.0), (3600, -35.0), (3865, 0.0)];
+        assert_eq!(offset_findings(&pre_record), Vec::<String>::new());
+        // Ninety seconds is more than any buffer.
+        assert_eq!(
+            offset_findings(&[(0, 0.0), (300, 0.0), (3600, -90.0), (3810, 0.0)]),
+            ["OSD-OFFSET A_3600.MP4"]
+        );
+        // Inside a recording there is no buffer: the picture steps back and on again.
+        assert_eq!(
+            offset_findings(&[(0, 0.0), (300, -35.0), (600, 0.0)]),
+            ["OSD-OFFSET A_300.MP4", "OSD-SEAM A_300.MP4"]
+        );
+        // A picture later than its name is no pre-record; the seam after it is laid on it, the
+        // one off the device's usual offset, not on the honest segment that follows.
+        assert_eq!(
+            offset_findings(&[(0, 0.0), (300, 0.0), (3600, 35.0), (3900, 0.0)]),
+            ["OSD-OFFSET A_3600.MP4", "OSD-SEAM A_3600.MP4"]
+        );
+    }
 
     #[test]
     fn device_numbers_differ_only_by_digits_read_on_both_sides() {

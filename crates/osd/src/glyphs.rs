@@ -442,7 +442,12 @@ impl Owners {
             }
             centre.push(sum / n.max(1));
         }
-        Owners { label, centre, w, a }
+        Owners {
+            label,
+            centre,
+            w,
+            a,
+        }
     }
 
     /// The middle column of the shape that pixel `i` of the whole mask belongs to.

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# How exactly the burned-in clock is read, on displays made to differ from the test fixtures:
+# fonts (DejaVu Sans Mono, Liberation Mono Bold, WenQuanYi Zen Hei Mono with 年月日 and a
+# weekday), sizes from 854x480 to 2304x1296, the display at the top or at the bottom, white or
+# yellow, with or without an outline, over gradients, a fractal zoom, a test pattern with its
+# own moving text and a dark grainy night, at low bitrates, H.264 and HEVC. Each clip is one
+# device (its own font to learn), named with the time its display starts at, so every keyframe
+# has a known answer: name time + the keyframe's second in the file.
+#
+# recaudit scans the clips with `--keyframes all` (every keyframe read, a `keyframes` row each)
+# and SQL compares each reading with its answer. Reported per clip and in all: keyframes,
+# readings with a time, exact ones, wrong ones (any confidence) and wrong ones at or above the
+# rules' confidence (0.5). Nothing here is tuned on: the fixtures of tests/ are other clips.
+# Usage: benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts above; SECONDS_EACH=20)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/tmp/recaudit-osd-accuracy}
+secs=${SECONDS_EACH:-20}
+cargo build --release --manifest-path "$here/Cargo.toml" >/dev/null
+bin="${CARGO_TARGET_DIR:-$here/target}/release/recaudit"
+command -v ffmpeg >/dev/null || { echo "ffmpeg not found"; exit 1; }
+DEJAVU=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
+LIBERATION=/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf
+tree="$work/tree"
+mkdir -p "$tree"
+# clip DEVICE EPOCH SOURCE SIZE FONT_OPTION STYLE Y TEXT_AFTER [encoder args...]; `{}` in
+# SOURCE stands for the size and rate.
+# EPOCH is the display's first second as UTC wall clock (2026-03-12 10:00:00 + n); the file
+# is named with it as Asia/Shanghai local time, as a recorder names its files.
+clip() {
+  local dev=$1 epoch=$2 src=$3 size=$4 font=$5 style=$6 y=$7 tail=$8; shift 8
+  local dir="$tree/$dev/20260312"
+  local name
+  name="${dev}_OF000001_$(TZ=UTC date -u -d "@$epoch" +%Y%m%d%H%M%S)_0001.MP4"
+  mkdir -p "$dir"
+  [ -f "$dir/$name" ] && return 0
+  local text="%{pts\\:localtime\\:$epoch}"
+  case "$tail" in
+    CJK*) text="%{pts\\:localtime\\:$epoch\\:%Y年%m月%d日}  星期四  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#CJK} ;;
+  esac
+  TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" \
+    -metadata creation_time="$(date -u -d "@$((epoch - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
+    -vf "drawtext=$font:fontsize=h/24:$style:x=w/40:y=$y:text='$text  $dev$tail'" \
+    -pix_fmt yuv420p "$@" "$dir/$name"
+}
+x264() { echo -c:v libx264 -preset veryfast -g "$1" -keyint_min "$1" -sc_threshold 0; }
+base=1773309600
+clip DSJ-ACC01 $((base + 7)) gradients=speed=0.05:{} 1280x720 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 001234" $(x264 25) -crf 30
+clip DSJ-ACC02 $((base + 131)) mandelbrot={} 1920x1080 "fontfile=$LIBERATION" "fontcolor=white:borderw=3:bordercolor=black" h/40 " 002345" $(x264 25) -b:v 4M
+clip DSJ-ACC03 $((base + 256)) testsrc2={} 1920x1080 "font=WenQuanYi Zen Hei Mono" "fontcolor=white:borderw=2:bordercolor=black" h/30 "CJK 警号003456" $(x264 50) -b:v 3M
+clip DSJ-ACC04 $((base + 389)) "color=c=0x101010:{},noise=alls=12:allf=t" 1280x720 "fontfile=$DEJAVU" "fontcolor=white" h/30 " 004567" $(x264 50) -crf 40
+clip DSJ-ACC05 $((base + 512)) gradients=speed=0.08:{} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h-h/12 " 005678" $(x264 25) -b:v 1M
+clip DSJ-ACC06 $((base + 645)) gradients=speed=0.05:{} 1280x720 "fontfile=$LIBERATION" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 " 006789" $(x264 25) -crf 28
+clip DSJ-ACC07 $((base + 778)) mandelbrot={} 854x480 "fontfile=$DEJAVU" "fontcolor=white:box=1:boxcolor=black@0.6" h/30 " 007890" $(x264 25) -crf 30
+clip DSJ-ACC08 $((base + 901)) gradients=speed=0.05:{} 2304x1296 "fontfile=$DEJAVU" "fontcolor=white:borderw=3:bordercolor=black" h/30 " 008901" $(x264 25) -b:v 6M
+clip DSJ-ACC09 $((base + 1034)) testsrc2={} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 009012" \
+  -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 3M -tag:v hvc1
+clip DSJ-ACC10 $((base + 1167)) "color=c=0x303030:{},noise=alls=20:allf=t" 1920x1080 "font=WenQuanYi Zen Hei Mono" "fontcolor=white:borderw=2:bordercolor=black" h/30 "CJK 警号010123" $(x264 25) -b:v 2M
+
+rm -rf "$work/wh"
+"$bin" scan "$tree" --warehouse "$work/wh" --keyframes all --quiet >/dev/null
+# The displayed second a keyframe must show: the name time plus its whole seconds in the file
+# (the clip's display starts at the name time and runs with the picture's own clock).
+"$bin" query "$work/wh" "
+  with k as (
+    select f.device_id as clip, f.width, f.height, f.video_codec, k.osd_confidence,
+           cast(to_unixtime(k.osd_time) as bigint) as shown,
+           cast(to_unixtime(f.name_time) as bigint) + cast(floor(k.t_s) as bigint) as answer
+    from keyframes k join files f on f.path = k.path),
+  per as (
+    select clip, max(width) as width, max(height) as height, max(video_codec) as codec,
+           count(*) as keyframes, count(shown) as read,
+           sum(case when shown = answer then 1 else 0 end) as exact,
+           sum(case when shown <> answer then 1 else 0 end) as wrong,
+           sum(case when shown <> answer and osd_confidence >= 0.5 then 1 else 0 end)
+             as wrong_confident
+    from k group by clip)
+  select * from per
+  union all
+  select 'all', null, null, null, sum(keyframes), sum(read), sum(exact), sum(wrong),
+         sum(wrong_confident) from per
+  order by clip"
+"$bin" query "$work/wh" "select device_id, keyframe_note from files where keyframe_note is not null"
+echo "(remove $work when done: rm -rf $work)"
