@@ -72,6 +72,8 @@ pub struct FileFacts {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OsdFacts {
     pub start_us: Option<i64>,
+    /// The display's time at the last keyframe (`files.osd_end`).
+    pub end_us: Option<i64>,
     pub offset_s: Option<f32>,
     pub jump_s: Option<f32>,
     pub jump_at_s: Option<f32>,

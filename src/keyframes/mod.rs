@@ -236,6 +236,10 @@ pub fn run_prepared(
                     }
                 }
             }
+            // A font that does not read its own footage back as a clock is not used.
+            if font.digits_known() == 10 && !osd::reads_back(&font, &runs) {
+                font = Font::default();
+            }
             (g.to_string(), font)
         })
         .collect();
@@ -284,7 +288,7 @@ pub fn run_prepared(
                 keyframes,
             };
             if let (Some(font), Some(plan)) = (font, p.plan.as_ref()) {
-                let (jump, read) = find_jump(inp, plan, font, &out);
+                let (jump, read) = find_jump(inp, plan, font, &mut out);
                 out.decoded += read.len() as u32;
                 out.keyframes.extend(read);
                 out.jump = jump;

@@ -16,17 +16,26 @@ fn offset(s: &Seen) -> Option<f64> {
 /// When the first and last keyframe disagree on the display's offset to the file's own
 /// timestamps by more than [`JUMP_MIN_S`], the keyframes between them are read by halves
 /// until the two neighbours where it changes are found: a handful of decodes locate a jump in
-/// an hour of footage. `None` when there is no jump, or it cannot be placed (a keyframe
-/// between does not read).
-/// Returns the keyframes read on the way even when the search stops short.
+/// an hour of footage. A jump is then confirmed on both sides by the keyframe next to it (the
+/// one before the last that keeps the old offset, the one after the first that shows the new):
+/// a digit misread in one picture, even the same way in two, must not make a jump. `None` when
+/// there is no jump, or it cannot be placed or confirmed (a keyframe between does not read, or
+/// the jump is in the first or last keyframe interval, where one side has a single picture).
+///
+/// When no jump holds, the readings that disagree with most of the file's are set aside (their
+/// time cleared, their text kept): the file's start and end are then what its other pictures
+/// agree on. Returns the keyframes read on the way and whether a reading was set aside.
 pub(super) fn find_jump(
     input: &Input,
     plan: &Plan,
     font: &Font,
-    out: &Output,
+    out: &mut Output,
 ) -> (Option<Jump>, Vec<Keyframe>) {
     let mut read = Vec::new();
     let jump = bisect(input, plan, font, out, &mut read);
+    if jump.is_none() {
+        set_aside_outliers(out, &mut read);
+    }
     (jump, read)
 }
 
@@ -43,10 +52,22 @@ fn bisect(
         return None;
     }
     let f = open(input).ok()?;
-    let (mut lo, mut hi) = (0usize, plan.sync.len().checked_sub(1)?);
-    while hi - lo > 1 && read.len() < BISECT_MAX as usize {
-        let mid = lo + (hi - lo) / 2;
-        let s = plan.sync[mid];
+    let n = plan.sync.len();
+    let at = |k: usize, read: &mut Vec<Keyframe>| -> Option<f64> {
+        if k == n - 1 {
+            return Some(o_last);
+        }
+        if k == 0 {
+            return Some(o_first);
+        }
+        if let Some(seen) = read
+            .iter()
+            .find(|r| r.gop_index == k)
+            .map(|r| r.seen.clone())
+        {
+            return offset(&seen);
+        }
+        let s = plan.sync[k];
         let unit = picture(&f, plan, &s, true).ok()?;
         let slice = slice_of(plan, &unit);
         let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&unit));
@@ -58,21 +79,85 @@ fn bisect(
         read.push(Keyframe {
             purpose: "jump",
             sample: s.number,
-            gop_index: mid,
+            gop_index: k,
             seen: seen.clone(),
             slice,
         });
-        let o = offset(&seen)?;
+        offset(&seen)
+    };
+    let (mut lo, mut hi) = (0usize, n.checked_sub(1)?);
+    while hi - lo > 1 && read.len() < BISECT_MAX as usize {
+        let mid = lo + (hi - lo) / 2;
+        let o = at(mid, read)?;
         if (o - o_first).abs() <= JUMP_MIN_S {
             lo = mid;
         } else {
             hi = mid;
         }
     }
+    if hi - lo > 1 {
+        return None;
+    }
+    // Each side confirmed by the keyframe beyond the two where the offset changes.
+    let (before, after) = (lo.checked_sub(1)?, hi + 1);
+    if after >= n {
+        return None;
+    }
+    let (o_lo, o_hi) = (at(lo, read)?, at(hi, read)?);
+    let (o_before, o_after) = (at(before, read)?, at(after, read)?);
+    if (o_before - o_lo).abs() > JUMP_MIN_S || (o_after - o_hi).abs() > JUMP_MIN_S {
+        return None;
+    }
     Some(Jump {
-        by_s: o_last - o_first,
+        by_s: o_hi - o_lo,
         at_s: plan.seconds(&plan.sync[hi]),
     })
+}
+
+/// Clears the time of every reading of the file (first, last, and those read by halves) that
+/// disagrees with the offset most of them agree on, when the first and the last disagree and
+/// no jump was confirmed; notes it.
+fn set_aside_outliers(out: &mut Output, read: &mut [Keyframe]) {
+    let offsets: Vec<f64> = out
+        .keyframes
+        .iter()
+        .chain(read.iter())
+        .filter_map(|k| offset(&k.seen))
+        .collect();
+    if offsets.len() < 2 {
+        return;
+    }
+    let agreeing = |o: f64| {
+        offsets
+            .iter()
+            .filter(|p| (*p - o).abs() <= JUMP_MIN_S)
+            .count()
+    };
+    let Some(usual) = offsets
+        .iter()
+        .copied()
+        .max_by_key(|&o| agreeing(o))
+        .filter(|&o| agreeing(o) * 2 > offsets.len())
+    else {
+        return;
+    };
+    let mut cleared = 0;
+    for k in out.keyframes.iter_mut().chain(read.iter_mut()) {
+        if offset(&k.seen).is_some_and(|o| (o - usual).abs() > JUMP_MIN_S)
+            && let Some(r) = k.seen.reading.as_mut()
+        {
+            r.civil_s = None;
+            r.confidence = 0.0;
+            cleared += 1;
+        }
+    }
+    if cleared > 0 {
+        out.note.get_or_insert_with(|| {
+            format!(
+                "{cleared} keyframe reading(s) disagreeing with the file's others were set aside"
+            )
+        });
+    }
 }
 
 /// Keyframes decoded together when all are read.
@@ -81,6 +166,14 @@ const EVERY_CHUNK: usize = 32;
 /// Reads the keyframes of a file not read yet (`--keyframes all`), in order, a chunk at a time;
 /// stops at the first chunk that does not decode, with the reason as the file's note.
 pub(super) fn read_every(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
+    read_rest(input, plan, font, out);
+    // Without a jump, the file's readings all keep one offset: set aside those that do not.
+    if out.jump.is_none() {
+        set_aside_outliers(out, &mut []);
+    }
+}
+
+fn read_rest(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
     let read: std::collections::HashSet<usize> =
         out.keyframes.iter().map(|k| k.gop_index).collect();
     let rest: Vec<usize> = (0..plan.sync.len()).filter(|i| !read.contains(i)).collect();
@@ -122,5 +215,75 @@ pub(super) fn read_every(input: &Input, plan: &Plan, font: &Font, out: &mut Outp
             out.note.get_or_insert(e.to_string());
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osd::Reading;
+
+    fn key(purpose: &'static str, k: usize, civil_s: Option<i64>) -> Keyframe {
+        Keyframe {
+            purpose,
+            sample: k as u64 + 1,
+            gop_index: k,
+            seen: Seen {
+                t_s: k as f64,
+                reading: Some(Reading {
+                    text: String::new(),
+                    civil_s: civil_s.map(|c| c + k as i64),
+                    rest: String::new(),
+                    confidence: 1.0,
+                }),
+            },
+            slice: None,
+        }
+    }
+
+    #[test]
+    fn a_reading_the_others_disagree_with_is_set_aside() {
+        // The last keyframe read as 7026 (a 2 taken for a 7); the keyframes between agree with
+        // the first.
+        let year_7026 = 1_773_309_600 + 5000 * 31_556_952;
+        let mut out = Output {
+            keyframes: vec![
+                key("first", 0, Some(1_773_309_600)),
+                key("last", 19, Some(year_7026)),
+            ],
+            ..Default::default()
+        };
+        let mut read = vec![
+            key("jump", 9, Some(1_773_309_600)),
+            key("jump", 14, Some(1_773_309_600)),
+        ];
+        set_aside_outliers(&mut out, &mut read);
+        let last = out.last().and_then(|s| s.reading.as_ref()).expect("kept");
+        assert_eq!(last.civil_s, None);
+        assert!(
+            out.first()
+                .and_then(|s| s.reading.as_ref()?.civil_s)
+                .is_some()
+        );
+        assert!(out.note.as_deref().is_some_and(|n| n.contains("set aside")));
+        // Two against two: no majority, nothing set aside.
+        let mut even = Output {
+            keyframes: vec![
+                key("first", 0, Some(1_773_309_600)),
+                key("last", 19, Some(year_7026)),
+            ],
+            ..Default::default()
+        };
+        let mut read = vec![
+            key("jump", 9, Some(1_773_309_600)),
+            key("jump", 14, Some(year_7026)),
+        ];
+        set_aside_outliers(&mut even, &mut read);
+        assert!(
+            even.last()
+                .and_then(|s| s.reading.as_ref()?.civil_s)
+                .is_some()
+        );
+        assert_eq!(even.note, None);
     }
 }

@@ -71,21 +71,27 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"jump_s": jump, "at_s": at, "osd_start_us": o.start_us, "confidence": o.confidence}),
             );
         }
-        if let Some(shown) = o.start_us {
+        let implausible = |t: i64| {
             let year =
-                chrono::DateTime::from_timestamp_micros(shown).map(|t| chrono::Datelike::year(&t));
-            if year.is_some_and(|y| y < s.earliest_plausible_year) || shown > future {
-                out.file(
-                    "OSD-RESET",
-                    f,
-                    format!(
-                        "{}: the picture shows {} (the recorder's clock was reset or is wrong)",
-                        f.file_name(),
-                        local(ctx, shown)
-                    ),
-                    json!({"osd_start_us": shown, "confidence": o.confidence}),
-                );
-            }
+                chrono::DateTime::from_timestamp_micros(t).map(|t| chrono::Datelike::year(&t));
+            year.is_some_and(|y| y < s.earliest_plausible_year) || t > future
+        };
+        // Both ends of the file, where both were read: one misread digit of the year in one
+        // picture is not a reset clock.
+        if let Some(shown) = o.start_us
+            && implausible(shown)
+            && o.end_us.is_none_or(implausible)
+        {
+            out.file(
+                "OSD-RESET",
+                f,
+                format!(
+                    "{}: the picture shows {} (the recorder's clock was reset or is wrong)",
+                    f.file_name(),
+                    local(ctx, shown)
+                ),
+                json!({"osd_start_us": shown, "confidence": o.confidence}),
+            );
         }
         if let Some(device) = f.device_id.as_deref() {
             by_device.entry(device).or_default().push(f);

@@ -432,6 +432,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "birth_time",
     "sidecar_described_at",
     "osd_start",
+    "osd_end",
     "osd_offset_s",
     "osd_jump_s",
     "osd_jump_at_s",
@@ -514,6 +515,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         f64c("frame_rate_stretch_fps"),
     );
     let (coding_habits, slice_habits) = (t("coding_habits"), t("slice_habits"));
+    let osd_end = tsc("osd_end");
     let (osd_start, osd_offset, osd_jump, osd_jump_at, osd_conf, osd_device) = (
         tsc("osd_start"),
         f64c("osd_offset_s"),
@@ -588,6 +590,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             ),
             osd: crate::catalog::OsdFacts {
                 start_us: osd_start.get(i),
+                end_us: osd_end.get(i),
                 offset_s: osd_offset.get(i).map(|v| v as f32),
                 jump_s: osd_jump.get(i).map(|v| v as f32),
                 jump_at_s: osd_jump_at.get(i).map(|v| v as f32),

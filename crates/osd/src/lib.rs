@@ -446,6 +446,39 @@ fn nearest_digit(font: &Font, g: &Glyph) -> Option<(u8, f32)> {
     Some((digit, (margin / MARGIN_FULL).min(1.0)))
 }
 
+/// Share of a learning run's display lines that a font must read with a time, and most share
+/// of those that may keep another offset to the picture's clock, for [`reads_back`].
+const READ_BACK_MIN: f64 = 0.8;
+const READ_BACK_ASTRAY: f64 = 0.05;
+
+/// Whether `font` reads back the runs it was learned from: in each run, at least four fifths
+/// of the pictures whose line was found give a date and time, and those keep one offset to
+/// the picture's own clock (within a second and a half: the display shows whole seconds)
+/// but for a twentieth at most. A font whose digits were labelled wrongly (a picture's own
+/// moving numbers taken for the clock, a run whose change of tens was missed) reads its own
+/// footage as dates that do not advance with it, and is not used: a model that reads nothing
+/// is better than one that reads wrong.
+pub fn reads_back(font: &Font, runs: &[Vec<Sighting>]) -> bool {
+    !runs.is_empty()
+        && runs.iter().all(|run| {
+            let lines: Vec<(&Line, f64)> = run
+                .iter()
+                .filter_map(|s| s.line.as_ref().map(|l| (l, s.t_s)))
+                .collect();
+            let mut offsets: Vec<f64> = lines
+                .iter()
+                .filter_map(|(l, t)| read(font, l).civil_s.map(|c| c as f64 - t))
+                .collect();
+            if lines.is_empty() || (offsets.len() as f64) < READ_BACK_MIN * lines.len() as f64 {
+                return false;
+            }
+            offsets.sort_by(f64::total_cmp);
+            let usual = offsets[offsets.len() / 2];
+            let astray = offsets.iter().filter(|o| (*o - usual).abs() > 1.5).count();
+            (astray as f64) <= READ_BACK_ASTRAY * offsets.len() as f64
+        })
+}
+
 /// Characters at most between a display's date and its time: spaces and a weekday (`星期四`
 /// is six cells, `THURSDAY` eight).
 const DATE_TIME_GAP: usize = 14;

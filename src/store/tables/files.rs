@@ -381,6 +381,7 @@ impl Osd {
     pub fn facts(&self) -> crate::catalog::OsdFacts {
         crate::catalog::OsdFacts {
             start_us: self.start_us,
+            end_us: self.end_us,
             offset_s: self.offset_s.map(|v| v as f32),
             jump_s: self.jump_s.map(|v| v as f32),
             jump_at_s: self.jump_at_s.map(|v| v as f32),
