@@ -223,8 +223,8 @@ fn changes_at(grid: &[Vec<Option<usize>>], k: usize) -> Vec<usize> {
 }
 
 /// Between which two pictures of a run (keyframes, in time order) the tens of seconds change:
-/// a place that changes at nearly every picture (the seconds) beside one that changes exactly
-/// once. The keyframe stage decodes every picture between those two, so that the learning
+/// a place that changes at nearly every picture (the seconds) beside one that changes once or
+/// twice (the first change is taken). The keyframe stage decodes every picture between those two, so that the learning
 /// run sees the seconds digit roll over at the tens change (keyframes alone, an even number
 /// of seconds apart, cannot tell an odd second from an even one). Their times, or `None`.
 pub fn tens_change(run: &[Sighting]) -> Option<(f64, f64)> {
@@ -234,8 +234,9 @@ pub fn tens_change(run: &[Sighting]) -> Option<(f64, f64)> {
         if places[s] - places[s - 1] > pitch * 1.6 || changes_at(&grid, s).len() * 2 < grid.len() {
             return None;
         }
+        // Sixteen seconds may hold two changes of the tens (from :29, at :30 and :40): the first.
         match changes_at(&grid, s - 1)[..] {
-            [i] => Some((classified[i - 1].0, classified[i].0)),
+            [i] | [i, _] => Some((classified[i - 1].0, classified[i].0)),
             _ => None,
         }
     })
