@@ -95,10 +95,15 @@ fn hevc_recordings_are_read_too() {
     // x265 Main, a keyframe a second: learned from itself and read to the second.
     let outs = keyframes::run(&[input(clip("hevc.mp4"), "C 1280x720")]);
     assert_reads(&outs[0], 1773313200, "hevc.mp4");
-    assert_eq!(
-        outs[0].habits, None,
-        "the habits are H.264's parameter sets"
+    // x265's settings from its parameter sets, B-frames from the sample table, a keyframe
+    // every ten pictures.
+    let habits = outs[0].habits.as_deref().expect("HEVC habits");
+    assert!(
+        habits.starts_with("hevc ctb64 cb8 tb4-32 ")
+            && habits.ends_with(" wpp1 dss0 bframes gop10"),
+        "{habits}"
     );
+    assert_eq!(outs[0].slice_habits, None, "slice habits are H.264's");
 }
 
 #[test]

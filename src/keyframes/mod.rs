@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
-use crate::media::h264;
 use crate::media::keyplan::{self, Plan, Sample};
+use crate::media::{h264, hevc};
 use crate::osd::{self, Font, Line, Reading, Sighting};
 use lines::{keyframe_lines, line_of};
 use more::{find_jump, read_every};
@@ -126,9 +126,10 @@ pub struct Keyframe {
 /// order count type and deblocking control. Read from the `avcC` parameter sets and the sample
 /// table, with no decoding: a recorder's hardware encoder keeps them for every recording; a
 /// re-encode with the same picture size, frame rate and profile rarely does.
-/// Example: `cabac ref3 bframes gop10 8x8:- wp:0/0 qp26 poc0 dbk1`.
+/// Example: `cabac ref3 bframes gop10 8x8:- wp:0/0 qp26 poc0 dbk1`. HEVC: the sequence and
+/// picture parameter sets' settings ([`hevc::habits`]), then B-frames and keyframe interval,
+/// e.g. `hevc ctb64 cb8 tb4-32 tu0/0 amp0 sao1 ... wpp1 dss0 bframes gop10`.
 pub fn habits(plan: &Plan) -> Option<String> {
-    let (sps, pps) = plan.h264.as_ref()?;
     // A fragmented file's samples are in its fragments, not in the `moov` sample table: its
     // B-frames and keyframe interval are unknown here, and an unknown is not a difference.
     if plan.sync.len() < 2 || plan.lead.len() < 2 {
@@ -141,15 +142,26 @@ pub fn habits(plan: &Plan) -> Option<String> {
         .collect();
     steps.sort_unstable();
     let gop = steps[steps.len() / 2];
+    let bframes = if plan.reordered {
+        "bframes"
+    } else {
+        "no-bframes"
+    };
+    if plan.codec == keyplan::Codec::Hevc {
+        // HEVC always codes with CABAC; its sets say how the encoder cuts and filters.
+        let set = |t: u8| {
+            plan.params
+                .iter()
+                .find(|p| p.first().map(|h| (h >> 1) & 0x3f) == Some(t))
+        };
+        let sets = hevc::habits(set(33)?, set(34)?)?;
+        return Some(format!("hevc {sets} {bframes} gop{gop}"));
+    }
+    let (sps, pps) = plan.h264.as_ref()?;
     Some(format!(
-        "{} ref{} {} gop{gop} 8x8:{} wp:{}/{} qp{} poc{} dbk{}",
+        "{} ref{} {bframes} gop{gop} 8x8:{} wp:{}/{} qp{} poc{} dbk{}",
         if pps.cabac { "cabac" } else { "cavlc" },
         sps.max_num_ref_frames,
-        if plan.reordered {
-            "bframes"
-        } else {
-            "no-bframes"
-        },
         pps.transform_8x8.map_or("-", |t| if t { "1" } else { "0" }),
         u8::from(pps.weighted_pred),
         pps.weighted_bipred_idc,
