@@ -3,9 +3,10 @@
 # fonts (DejaVu Sans Mono, Liberation Mono Bold, WenQuanYi Zen Hei Mono with 年月日 and a
 # weekday), sizes from 854x480 to 2304x1296, the display at the top or at the bottom, white or
 # yellow, with or without an outline, over gradients, a fractal zoom, a test pattern with its
-# own moving text and a dark grainy night, at low bitrates, H.264 and HEVC. Each clip is one
-# device (its own font to learn), named with the time its display starts at, so every keyframe
-# has a known answer: name time + the keyframe's second in the file.
+# own moving text and a dark grainy night, at low bitrates, H.264 and HEVC. Each display is
+# one device (its own font to learn) with two recordings, 1003 s apart, as a device model has
+# many; each is named with the time its display starts at, so every keyframe has a known
+# answer: name time + the keyframe's second in the file.
 #
 # recaudit scans the clips with `--keyframes all` (every keyframe read, a `keyframes` row each)
 # and SQL compares each reading with its answer. Reported per clip and in all: keyframes,
@@ -23,15 +24,15 @@ DEJAVU=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
 LIBERATION=/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf
 tree="$work/tree"
 mkdir -p "$tree"
-# clip DEVICE EPOCH SOURCE SIZE FONT_OPTION STYLE Y TEXT_AFTER [encoder args...]; `{}` in
+# clip SEQ DEVICE EPOCH SOURCE SIZE FONT_OPTION STYLE Y TEXT_AFTER [encoder args...]; `{}` in
 # SOURCE stands for the size and rate.
 # EPOCH is the display's first second as UTC wall clock (2026-03-12 10:00:00 + n); the file
 # is named with it as Asia/Shanghai local time, as a recorder names its files.
 clip() {
-  local dev=$1 epoch=$2 src=$3 size=$4 font=$5 style=$6 y=$7 tail=$8; shift 8
+  local seq=$1 dev=$2 epoch=$3 src=$4 size=$5 font=$6 style=$7 y=$8 tail=$9; shift 9
   local dir="$tree/$dev/20260312"
   local name
-  name="${dev}_OF000001_$(TZ=UTC date -u -d "@$epoch" +%Y%m%d%H%M%S)_0001.MP4"
+  name="${dev}_OF000001_$(TZ=UTC date -u -d "@$epoch" +%Y%m%d%H%M%S)_000$seq.MP4"
   mkdir -p "$dir"
   [ -f "$dir/$name" ] && return 0
   local text="%{pts\\:localtime\\:$epoch}"
@@ -43,19 +44,26 @@ clip() {
     -vf "drawtext=$font:fontsize=h/24:$style:x=w/40:y=$y:text='$text  $dev$tail'" \
     -pix_fmt yuv420p "$@" "$dir/$name"
 }
+# Both recordings of a display.
+pair() {
+  local dev=$1 epoch=$2
+  shift 2
+  clip 1 "$dev" "$epoch" "$@"
+  clip 2 "$dev" $((epoch + 1003)) "$@"
+}
 x264() { echo -c:v libx264 -preset veryfast -g "$1" -keyint_min "$1" -sc_threshold 0; }
 base=1773309600
-clip DSJ-ACC01 $((base + 7)) gradients=speed=0.05:{} 1280x720 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 001234" $(x264 25) -crf 30
-clip DSJ-ACC02 $((base + 131)) mandelbrot={} 1920x1080 "fontfile=$LIBERATION" "fontcolor=white:borderw=3:bordercolor=black" h/40 " 002345" $(x264 25) -b:v 4M
-clip DSJ-ACC03 $((base + 256)) testsrc2={} 1920x1080 "font=WenQuanYi Zen Hei Mono" "fontcolor=white:borderw=2:bordercolor=black" h/30 "CJK 警号003456" $(x264 50) -b:v 3M
-clip DSJ-ACC04 $((base + 389)) "color=c=0x101010:{},noise=alls=12:allf=t" 1280x720 "fontfile=$DEJAVU" "fontcolor=white" h/30 " 004567" $(x264 50) -crf 40
-clip DSJ-ACC05 $((base + 512)) gradients=speed=0.08:{} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h-h/12 " 005678" $(x264 25) -b:v 1M
-clip DSJ-ACC06 $((base + 645)) gradients=speed=0.05:{} 1280x720 "fontfile=$LIBERATION" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 " 006789" $(x264 25) -crf 28
-clip DSJ-ACC07 $((base + 778)) mandelbrot={} 854x480 "fontfile=$DEJAVU" "fontcolor=white:box=1:boxcolor=black@0.6" h/30 " 007890" $(x264 25) -crf 30
-clip DSJ-ACC08 $((base + 901)) gradients=speed=0.05:{} 2304x1296 "fontfile=$DEJAVU" "fontcolor=white:borderw=3:bordercolor=black" h/30 " 008901" $(x264 25) -b:v 6M
-clip DSJ-ACC09 $((base + 1034)) testsrc2={} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 009012" \
+pair DSJ-ACC01 $((base + 7)) gradients=speed=0.05:{} 1280x720 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 001234" $(x264 25) -crf 30
+pair DSJ-ACC02 $((base + 131)) mandelbrot={} 1920x1080 "fontfile=$LIBERATION" "fontcolor=white:borderw=3:bordercolor=black" h/40 " 002345" $(x264 25) -b:v 4M
+pair DSJ-ACC03 $((base + 256)) testsrc2={} 1920x1080 "font=WenQuanYi Zen Hei Mono" "fontcolor=white:borderw=2:bordercolor=black" h/30 "CJK 警号003456" $(x264 50) -b:v 3M
+pair DSJ-ACC04 $((base + 389)) "color=c=0x101010:{},noise=alls=12:allf=t" 1280x720 "fontfile=$DEJAVU" "fontcolor=white" h/30 " 004567" $(x264 50) -crf 40
+pair DSJ-ACC05 $((base + 512)) gradients=speed=0.08:{} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h-h/12 " 005678" $(x264 25) -b:v 1M
+pair DSJ-ACC06 $((base + 645)) gradients=speed=0.05:{} 1280x720 "fontfile=$LIBERATION" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 " 006789" $(x264 25) -crf 28
+pair DSJ-ACC07 $((base + 778)) mandelbrot={} 854x480 "fontfile=$DEJAVU" "fontcolor=white:box=1:boxcolor=black@0.6" h/30 " 007890" $(x264 25) -crf 30
+pair DSJ-ACC08 $((base + 901)) gradients=speed=0.05:{} 2304x1296 "fontfile=$DEJAVU" "fontcolor=white:borderw=3:bordercolor=black" h/30 " 008901" $(x264 25) -b:v 6M
+pair DSJ-ACC09 $((base + 1034)) testsrc2={} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 009012" \
   -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 3M -tag:v hvc1
-clip DSJ-ACC10 $((base + 1167)) "color=c=0x303030:{},noise=alls=20:allf=t" 1920x1080 "font=WenQuanYi Zen Hei Mono" "fontcolor=white:borderw=2:bordercolor=black" h/30 "CJK 警号010123" $(x264 25) -b:v 2M
+pair DSJ-ACC10 $((base + 1167)) "color=c=0x303030:{},noise=alls=20:allf=t" 1920x1080 "font=WenQuanYi Zen Hei Mono" "fontcolor=white:borderw=2:bordercolor=black" h/30 "CJK 警号010123" $(x264 25) -b:v 2M
 
 rm -rf "$work/wh"
 "$bin" scan "$tree" --warehouse "$work/wh" --keyframes all --quiet >/dev/null
