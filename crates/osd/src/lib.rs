@@ -127,22 +127,71 @@ fn centre(g: &Glyph) -> f32 {
 /// behave as a clock) add nothing; the digits learned must agree between files.
 pub fn learn(runs: &[Vec<Sighting>]) -> Font {
     let mut shapes = Shapes::default();
-    // Votes: shape -> digit -> count.
-    let mut votes: Vec<[u32; 10]> = Vec::new();
+    // Each run's readings: one when the run decides its digits, several when it leaves two or
+    // three readings about equally good, none when it shows no clock.
+    let mut per_run: Vec<Vec<Labels>> = Vec::new();
     for run in runs {
         let classified = shapes.classify(run);
-        votes.resize(shapes.leaders.len(), [0; 10]);
-        let lr = label_run(&classified);
-        if let Some(labels) = lr {
-            for (class, digit) in labels {
-                votes[class][digit as usize] += 1;
+        per_run.push(label_run(&classified));
+    }
+    let leaders = shapes.leaders;
+    let decided: Vec<&Labels> = per_run
+        .iter()
+        .filter(|c| c.len() == 1)
+        .map(|c| &c[0])
+        .collect();
+    if per_run.iter().all(|c| c.len() <= 1) {
+        return font_of(&leaders, &decided);
+    }
+    // A run left undecided (a digit's shape split in two over it, so that a reading a second
+    // off fits as well): of the fonts its readings give, the one that reads the runs back as a
+    // clock advancing with the pictures, when exactly one does.
+    let mut combos: Vec<Vec<&Labels>> = vec![Vec::new()];
+    for candidates in per_run.iter().filter(|c| !c.is_empty()) {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                candidates.iter().map(move |l| {
+                    let mut c = c.clone();
+                    c.push(l);
+                    c
+                })
+            })
+            .take(COMBOS_MAX)
+            .collect();
+    }
+    let passing: Vec<Font> = combos
+        .iter()
+        .map(|c| font_of(&leaders, c))
+        .filter(|f| f.digits_known() == 10 && reads_back(f, runs))
+        .collect();
+    match <[Font; 1]>::try_from(passing) {
+        Ok([font]) => font,
+        Err(_) => font_of(&leaders, &decided),
+    }
+}
+
+/// Readings of a learning run tried together at most.
+const COMBOS_MAX: usize = 8;
+
+/// A run's reading: the digit of each shape seen at the seconds place.
+type Labels = Vec<(usize, u8)>;
+
+/// The font the runs' readings give: each shape labelled where the readings that saw it agree
+/// (four in five at least), and, once all ten digits are known, every other shape the digit of
+/// the labelled shape it is clearly nearest to.
+fn font_of(leaders: &[Glyph], readings: &[&Labels]) -> Font {
+    let mut votes: Vec<[u32; 10]> = vec![[0; 10]; leaders.len()];
+    for labels in readings {
+        for &(class, digit) in labels.iter() {
+            if let Some(v) = votes.get_mut(class) {
+                v[usize::from(digit)] += 1;
             }
         }
     }
-    votes.resize(shapes.leaders.len(), [0; 10]);
-    let shapes = shapes
-        .leaders
-        .into_iter()
+    let shapes = leaders
+        .iter()
+        .cloned()
         .zip(votes)
         .map(|(g, v)| {
             let total: u32 = v.iter().sum();
@@ -242,23 +291,27 @@ pub fn tens_change(run: &[Sighting]) -> Option<(f64, f64)> {
     })
 }
 
-/// The digit each shape at the seconds place shows, from one run: `None` when the run does
-/// not pin them down.
-fn label_run(run: &[Classified]) -> Option<Vec<(usize, u8)>> {
+/// The digit each shape at the seconds place shows, from one run: one reading when the run
+/// decides, the two to four about equally good readings when it does not, none when no place
+/// behaves as a clock's seconds.
+fn label_run(run: &[Classified]) -> Vec<Labels> {
     if run.len() < 3 {
-        return None;
+        return Vec::new();
     }
-    let (places, pitch, grid) = grid_of(run)?;
+    let Some((places, pitch, grid)) = grid_of(run) else {
+        return Vec::new();
+    };
     // The seconds place is the one that behaves as a clock's seconds digit beside its tens
     // digit; when several do (a second clock elsewhere on the line), the one showing most
-    // digits, then the rightmost.
+    // digits, then the rightmost; a place that decides before one that does not.
     // To the millisecond: a picture on a second's boundary must not fall either side of it by
     // a rounding error.
     let times: Vec<f64> = run
         .iter()
         .map(|(t, _)| ((*t - run[0].0) * 1000.0).round() / 1000.0)
         .collect();
-    let mut best: Option<Vec<(usize, u8)>> = None;
+    let digits = |l: &Labels| l.iter().map(|l| l.1).collect::<std::collections::HashSet<_>>().len();
+    let mut best: Vec<Labels> = Vec::new();
     for s in 1..places.len() {
         if places[s] - places[s - 1] > pitch * 1.6 {
             continue;
@@ -266,16 +319,21 @@ fn label_run(run: &[Classified]) -> Option<Vec<(usize, u8)>> {
         if changes_at(&grid, s).len() < 2 {
             continue;
         }
-        if let Some(labels) = clock_labels(&grid, s, s - 1, &times)
-            && labels
-                .iter()
-                .map(|l| l.1)
-                .collect::<std::collections::HashSet<_>>()
-                .len()
-                >= 3
-            && best.as_ref().is_none_or(|b| labels.len() >= b.len())
-        {
-            best = Some(labels);
+        let candidates: Vec<Labels> = clock_labels(&grid, s, s - 1, &times)
+            .into_iter()
+            .filter(|l| digits(l) >= 3)
+            .collect();
+        let Some(first) = candidates.first() else {
+            continue;
+        };
+        let better = match best.first() {
+            None => true,
+            Some(b) => {
+                (candidates.len() == 1, first.len()) >= (best.len() == 1, b.len())
+            }
+        };
+        if better {
+            best = candidates;
         }
     }
     best
@@ -294,8 +352,11 @@ fn clock_labels(
     s: usize,
     t: usize,
     times: &[f64],
-) -> Option<Vec<(usize, u8)>> {
-    let shapes = grid.iter().flat_map(|r| [r[s], r[t]]).flatten().max()? + 1;
+) -> Vec<Labels> {
+    let Some(shapes) = grid.iter().flat_map(|r| [r[s], r[t]]).flatten().max() else {
+        return Vec::new();
+    };
+    let shapes = shapes + 1;
     let mut all: Vec<(usize, Vec<(usize, u8)>)> = Vec::new();
     for phase in (0..20).map(|k| k as f64 / 20.0) {
         for start in 0..10i64 {
@@ -330,7 +391,9 @@ fn clock_labels(
             all.push((score, labels));
         }
     }
-    let (best_score, best) = all.iter().min_by_key(|(score, _)| *score)?.clone();
+    let Some((best_score, best)) = all.iter().min_by_key(|(score, _)| *score).cloned() else {
+        return Vec::new();
+    };
     // Sightings of each shape at the seconds place.
     let mut seen = vec![0u32; shapes];
     for row in grid {
@@ -349,8 +412,22 @@ fn clock_labels(
         .map(|(s, _)| *s)
         .min()
         .unwrap_or(usize::MAX);
-    if best_score * 10 > grid.len() || runner_up < best_score + 2 {
-        return None;
+    if best_score * 10 > grid.len() {
+        return Vec::new();
+    }
+    if runner_up < best_score + 2 {
+        // Not decided: the readings within a picture of the best, for the caller to try.
+        let mut near: Vec<Labels> = Vec::new();
+        let mut sorted: Vec<&(usize, Labels)> =
+            all.iter().filter(|(sc, _)| *sc < best_score + 2).collect();
+        sorted.sort_by_key(|(sc, _)| *sc);
+        for (_, l) in sorted {
+            if !near.contains(l) {
+                near.push(l.clone());
+            }
+        }
+        near.truncate(4);
+        return near;
     }
     // A shape seen once that a nearly as good reading labels otherwise (a picture right at a
     // second's boundary) is left out.
@@ -359,11 +436,11 @@ fn clock_labels(
         .filter(|(s, _)| *s < best_score + 2)
         .map(|(_, l)| l)
         .collect();
-    Some(
+    vec![
         best.into_iter()
             .filter(|&(k, d)| near.iter().all(|l| !differs(l, k, d)))
             .collect(),
-    )
+    ]
 }
 
 /// Reads one picture's line with a model's shapes.
