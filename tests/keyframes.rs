@@ -91,6 +91,16 @@ fn a_chinese_display_with_its_weekday_is_read() {
 }
 
 #[test]
+fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
+    let outs = keyframes::run(&[
+        input(clip("grain1.mp4"), "G 1280x720"),
+        input(clip("grain2.mp4"), "G 1280x720"),
+    ]);
+    assert_reads(&outs[0], 1773309989, "grain1.mp4");
+    assert_reads(&outs[1], 1773310992, "grain2.mp4");
+}
+
+#[test]
 fn hevc_recordings_are_read_too() {
     // x265 Main, a keyframe a second: learned from itself and read to the second.
     let outs = keyframes::run(&[input(clip("hevc.mp4"), "C 1280x720")]);
