@@ -246,13 +246,15 @@ mod tests {
         // The last keyframe read as 7026 (a 2 taken for a 7); the keyframes between agree with
         // the first.
         let year_7026 = 1_773_309_600 + 5000 * 31_556_952;
-        let mut out = Output {
+        // The first read as 2026, the last as 7026.
+        let ends = || Output {
             keyframes: vec![
                 key("first", 0, Some(1_773_309_600)),
                 key("last", 19, Some(year_7026)),
             ],
             ..Default::default()
         };
+        let mut out = ends();
         let mut read = vec![
             key("jump", 9, Some(1_773_309_600)),
             key("jump", 14, Some(1_773_309_600)),
@@ -267,13 +269,7 @@ mod tests {
         );
         assert!(out.note.as_deref().is_some_and(|n| n.contains("set aside")));
         // Two against two: no majority, nothing set aside.
-        let mut even = Output {
-            keyframes: vec![
-                key("first", 0, Some(1_773_309_600)),
-                key("last", 19, Some(year_7026)),
-            ],
-            ..Default::default()
-        };
+        let mut even = ends();
         let mut read = vec![
             key("jump", 9, Some(1_773_309_600)),
             key("jump", 14, Some(year_7026)),

@@ -6,14 +6,20 @@
 use super::cursor::{BitReader, R};
 use super::h264::unescape;
 
+/// NAL unit types of the sequence and picture parameter sets.
+const SPS: u8 = 33;
+const PPS: u8 = 34;
+
+/// The payload of a parameter set NAL unit of type `kind` (two-byte header), unescaped and
+/// bounded; `None` for another unit.
+fn rbsp(nal: &[u8], kind: u8) -> Option<Vec<u8>> {
+    (nal.len() >= 3 && (nal[0] >> 1) & 0x3f == kind).then(|| unescape(&nal[2..nal.len().min(512)]))
+}
+
 /// The luma size a sequence parameter set NAL unit declares (`pic_width_in_luma_samples`,
 /// `pic_height_in_luma_samples`); `None` for any other NAL unit or a set cut short.
 pub fn sps_size(nal: &[u8]) -> Option<(u32, u32)> {
-    // Two-byte NAL header; type 33 is a sequence parameter set.
-    if nal.len() < 3 || (nal[0] >> 1) & 0x3f != 33 {
-        return None;
-    }
-    let raw = unescape(&nal[2..nal.len().min(512)]);
+    let raw = rbsp(nal, SPS)?;
     let mut b = BitReader::new(&raw);
     let r = (|| -> R<(u32, u32)> {
         b.bits(4)?; // sps_video_parameter_set_id
@@ -40,10 +46,7 @@ pub fn habits(sps: &[u8], pps: &[u8]) -> Option<String> {
 /// partitions, sample adaptive offset, PCM, scaling lists, picture order count bits, reordering
 /// and picture buffer of the highest sub-layer.
 fn sps_habits(nal: &[u8]) -> Option<String> {
-    if nal.len() < 3 || (nal[0] >> 1) & 0x3f != 33 {
-        return None;
-    }
-    let raw = unescape(&nal[2..nal.len().min(512)]);
+    let raw = rbsp(nal, SPS)?;
     let mut b = BitReader::new(&raw);
     let r = (|| -> R<String> {
         b.bits(4)?;
@@ -100,10 +103,7 @@ fn sps_habits(nal: &[u8]) -> Option<String> {
 /// (and their depth), weighted prediction (P/B), transquant bypass, tiles, wavefronts,
 /// dependent slice segments.
 fn pps_habits(nal: &[u8]) -> Option<String> {
-    if nal.len() < 3 || (nal[0] >> 1) & 0x3f != 34 {
-        return None;
-    }
-    let raw = unescape(&nal[2..nal.len().min(512)]);
+    let raw = rbsp(nal, PPS)?;
     let mut b = BitReader::new(&raw);
     let r = (|| -> R<String> {
         b.ue()?;

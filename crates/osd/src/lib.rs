@@ -310,7 +310,12 @@ fn label_run(run: &[Classified]) -> Vec<Labels> {
         .iter()
         .map(|(t, _)| ((*t - run[0].0) * 1000.0).round() / 1000.0)
         .collect();
-    let digits = |l: &Labels| l.iter().map(|l| l.1).collect::<std::collections::HashSet<_>>().len();
+    let digits = |l: &Labels| {
+        l.iter()
+            .map(|l| l.1)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
     let mut best: Vec<Labels> = Vec::new();
     for s in 1..places.len() {
         if places[s] - places[s - 1] > pitch * 1.6 {
@@ -328,9 +333,7 @@ fn label_run(run: &[Classified]) -> Vec<Labels> {
         };
         let better = match best.first() {
             None => true,
-            Some(b) => {
-                (candidates.len() == 1, first.len()) >= (best.len() == 1, b.len())
-            }
+            Some(b) => (candidates.len() == 1, first.len()) >= (best.len() == 1, b.len()),
         };
         if better {
             best = candidates;
@@ -347,12 +350,7 @@ fn label_run(run: &[Classified]) -> Vec<Labels> {
 /// another digit than most of its sightings do, or a shape at the tens place another tens
 /// digit. A blurred picture may put one glyph with the wrong shapes; a wrong reading of the
 /// run disagrees with many pictures.
-fn clock_labels(
-    grid: &[Vec<Option<usize>>],
-    s: usize,
-    t: usize,
-    times: &[f64],
-) -> Vec<Labels> {
+fn clock_labels(grid: &[Vec<Option<usize>>], s: usize, t: usize, times: &[f64]) -> Vec<Labels> {
     let Some(shapes) = grid.iter().flat_map(|r| [r[s], r[t]]).flatten().max() else {
         return Vec::new();
     };
