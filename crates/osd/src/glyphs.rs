@@ -9,6 +9,8 @@
 
 pub use crate::shape::{COLS, Glyph, ROWS};
 
+use crate::cells::cut;
+
 /// A picture's luma plane, borrowed.
 pub struct Luma<'a> {
     pub width: usize,
@@ -36,8 +38,6 @@ const DIMMER_THAN_TEXT: u8 = 45;
 const REACH: usize = 3;
 /// Share of the picture's height searched at the top and at the bottom.
 const BAND: f32 = 0.2;
-/// Most glyphs kept from one line: a recorder's display line is far shorter.
-const MAX_GLYPHS: usize = 96;
 
 /// The text line of a picture: the top band's, or the bottom band's when the top has none.
 /// `None` when neither band holds a line of at least four glyphs.
@@ -249,7 +249,7 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, level: u
 }
 
 /// The four neighbours of pixel `i` (row `r`, column `x`) in a `w` x `h` mask.
-fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [Option<usize>; 4] {
+pub(crate) fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [Option<usize>; 4] {
     [
         (r > 0).then(|| i - w),
         (r + 1 < h).then(|| i + w),
@@ -298,274 +298,6 @@ fn best_line(p: &Luma, r0: usize, r1: usize) -> Option<Line> {
         }
     }
     best
-}
-
-/// Column spans of rows `a..b` of the mask that hold ink, split at the empty columns.
-fn spans(m: &[u8], w: usize, a: usize, b: usize) -> Vec<(usize, usize)> {
-    let inked = |x: usize| (a..b).any(|r| m[r * w + x] == 1);
-    let mut out = Vec::new();
-    let mut x = 0;
-    while x < w {
-        if !inked(x) {
-            x += 1;
-            continue;
-        }
-        let s = x;
-        while x < w && inked(x) {
-            x += 1;
-        }
-        out.push((s, x));
-    }
-    out
-}
-
-/// Cuts rows `a..b` of the mask into glyphs. The row band found may have taken in a little of
-/// the scene above or below; the line's own top and bottom are those most of its glyphs share
-/// (digits are most of a display line), and the glyphs are cut again between them.
-fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
-    let mut extents: Vec<(usize, usize)> = spans(m, w, a, b)
-        .iter()
-        .filter_map(|&(s, e)| {
-            let has = |r: &usize| m[r * w + s..r * w + e].contains(&1);
-            let top = (a..b).find(has)?;
-            let bottom = (a..b).rev().find(has).unwrap_or(top) + 1;
-            Some((top, bottom))
-        })
-        .collect();
-    let median = |v: &mut Vec<usize>| {
-        v.sort_unstable();
-        v.get(v.len() / 2).copied()
-    };
-    let mut heights: Vec<usize> = extents.iter().map(|(t, b)| b - t).collect();
-    let (a, b) = match median(&mut heights) {
-        Some(mh) => {
-            extents.retain(|(t, b)| (b - t) * 10 >= mh * 7);
-            let mut tops: Vec<usize> = extents.iter().map(|e| e.0).collect();
-            let mut bottoms: Vec<usize> = extents.iter().map(|e| e.1).collect();
-            match (median(&mut tops), median(&mut bottoms)) {
-                (Some(t), Some(bt)) if bt > t + 3 => (t, bt),
-                _ => (a, b),
-            }
-        }
-        None => (a, b),
-    };
-    let lh = b - a;
-    // Ink per column over the line's rows.
-    let profile: Vec<u32> = (0..w)
-        .map(|x| (a..b).map(|r| u32::from(m[r * w + x])).sum())
-        .collect();
-    let Some(first) = profile.iter().position(|&v| v > 0) else {
-        return Line {
-            y0: (r0 + a) as u32,
-            y1: (r0 + b) as u32,
-            glyphs: Vec::new(),
-        };
-    };
-    let last = profile.iter().rposition(|&v| v > 0).unwrap_or(first);
-    let (pitch, phase) = grid(&profile, first, last, lh);
-    let owners = Owners::of(m, w, a, b);
-    let mut glyphs = Vec::new();
-    let mut k = ((first as f32 - phase) / pitch).floor() as i64;
-    loop {
-        let x0 = (phase + k as f32 * pitch).round().max(0.0) as usize;
-        let x1 = ((phase + (k + 1) as f32 * pitch).round() as usize).min(w);
-        k += 1;
-        if x0 > last || x0 >= x1 {
-            break;
-        }
-        let ink: u32 = profile[x0..x1].iter().sum();
-        // An empty cell is a space; a few pixels are a speck of scene, not a glyph.
-        if (ink as usize) < lh / 3 {
-            continue;
-        }
-        // The cell's own ink: a stroke of a wider neighbour (a full-width `年` beside a digit)
-        // that reaches into the cell belongs to the shape whose middle lies outside it.
-        let cw = x1 - x0;
-        let mut own = vec![0u8; cw * lh];
-        for r in 0..lh {
-            for x in x0..x1 {
-                let i = (a + r) * w + x;
-                if m[i] == 1 && owners.centre(i).is_some_and(|c| (x0..x1).contains(&c)) {
-                    own[r * cw + x - x0] = 1;
-                }
-            }
-        }
-        let mut g = render(&own, cw, 0, lh, 0, cw);
-        (g.x0, g.x1) = (x0 as u32, x1 as u32);
-        glyphs.push(g);
-        if glyphs.len() >= MAX_GLYPHS {
-            break;
-        }
-    }
-    Line {
-        y0: (r0 + a) as u32,
-        y1: (r0 + b) as u32,
-        glyphs,
-    }
-}
-
-/// The connected shapes of the mask in rows `a..b` (four-connected), each with the column of
-/// its ink's middle: which cell of the grid a stroke belongs to.
-struct Owners {
-    /// Per pixel of rows `a..b` (row-major from row `a`), its shape, or `u32::MAX`.
-    label: Vec<u32>,
-    centre: Vec<usize>,
-    w: usize,
-    a: usize,
-}
-
-impl Owners {
-    fn of(m: &[u8], w: usize, a: usize, b: usize) -> Owners {
-        let h = b - a;
-        let mut label = vec![u32::MAX; w * h];
-        let mut centre = Vec::new();
-        let mut stack = Vec::new();
-        for start in 0..w * h {
-            if m[a * w + start] != 1 || label[start] != u32::MAX {
-                continue;
-            }
-            let id = centre.len() as u32;
-            label[start] = id;
-            stack.push(start);
-            let (mut sum, mut n) = (0usize, 0usize);
-            while let Some(i) = stack.pop() {
-                let r = i / w;
-                let x = i - r * w;
-                sum += x;
-                n += 1;
-                for j in neighbours(i, r, x, w, h).into_iter().flatten() {
-                    if m[a * w + j] == 1 && label[j] == u32::MAX {
-                        label[j] = id;
-                        stack.push(j);
-                    }
-                }
-            }
-            centre.push(sum / n.max(1));
-        }
-        Owners {
-            label,
-            centre,
-            w,
-            a,
-        }
-    }
-
-    /// The middle column of the shape that pixel `i` of the whole mask belongs to.
-    fn centre(&self, i: usize) -> Option<usize> {
-        let l = *self.label.get(i.checked_sub(self.a * self.w)?)?;
-        self.centre.get(l as usize).copied()
-    }
-}
-
-/// The display's character grid: pitch and phase (pixels) whose cell boundaries fall where
-/// the line has least ink. A display draws every character in a cell of one width, so the
-/// boundaries sit in the gaps between glyphs, even where two glyphs touch. Of pitches that fit
-/// equally well (twice the pitch fits as well as the pitch), the smallest is taken.
-fn grid(profile: &[u32], first: usize, last: usize, lh: usize) -> (f32, f32) {
-    let lo = (lh as f32 * 0.4).max(3.0);
-    let hi = (lh as f32 * 1.1).max(lo + 1.0);
-    // Ink of the column a boundary at `x` falls in (cells are cut at rounded positions).
-    let at = |x: f32| -> f32 {
-        if x < 0.0 {
-            return 0.0;
-        }
-        profile.get(round(x)).copied().unwrap_or(0) as f32
-    };
-    let mut scored: Vec<(f32, f32, f32)> = Vec::new();
-    let mut pitch = lo;
-    while pitch <= hi {
-        let mut phase = 0.0;
-        while phase < pitch {
-            let mut k = ((first as f32 - phase) / pitch).floor();
-            let (mut cost, mut n) = (0.0f32, 0u32);
-            loop {
-                let x = phase + k * pitch;
-                if x > last as f32 + pitch {
-                    break;
-                }
-                cost += at(x);
-                n += 1;
-                k += 1.0;
-            }
-            scored.push((cost / n.max(1) as f32, pitch, phase));
-            phase += 0.5;
-        }
-        pitch += 0.1;
-    }
-    let best = scored.iter().map(|s| s.0).fold(f32::MAX, f32::min);
-    // The smallest pitch within a hair of the best cost.
-    scored
-        .iter()
-        .filter(|s| s.0 <= best * 1.05 + 0.01)
-        .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.total_cmp(&y.0)))
-        .map_or((lo, 0.0), |s| (s.1, s.2))
-}
-
-/// `x.round()` of a non-negative `x` below 2^23, without the library call that
-/// `f32::round` is on a baseline x86-64 build (the grid search makes a million of them): the
-/// fraction above the integer part is exact, and a half rounds up, as `round` does.
-fn round(x: f32) -> usize {
-    let i = x as usize;
-    if x - i as f32 >= 0.5 { i + 1 } else { i }
-}
-
-/// One cell of the mask, rows `a..b` and columns `x0..x1`, scaled to the glyph grid with the
-/// ink centred: the cell grid is found to a fraction of a pixel, the glyph is drawn on whole
-/// pixels, so its place in the cell wanders by a pixel from cell to cell.
-fn render(m: &[u8], w: usize, a: usize, b: usize, x0: usize, x1: usize) -> Glyph {
-    let mut g = Glyph {
-        rows: [0; ROWS],
-        x0: x0 as u32,
-        x1: x1 as u32,
-    };
-    let inked = |x: usize| (a..b).any(|r| m[r * w + x] == 1);
-    // A glyph as tall as most of the line (every digit) is scaled to its own height: the
-    // line's top and bottom come from whatever else the line says, and a pixel more or less
-    // there would change every digit's shape.
-    let row_inked = |r: usize| m[r * w + x0..r * w + x1].contains(&1);
-    let (a, b) = match (
-        (a..b).find(|&r| row_inked(r)),
-        (a..b).rev().find(|&r| row_inked(r)),
-    ) {
-        (Some(ta), Some(tb)) if (tb + 1 - ta) * 10 >= (b - a) * 6 => (ta, tb + 1),
-        _ => (a, b),
-    };
-    let (lh, cw) = ((b - a) as f32, (x1 - x0) as f32);
-    let (Some(ia), Some(ib)) = (
-        (x0..x1).find(|&x| inked(x)),
-        (x0..x1).rev().find(|&x| inked(x)),
-    ) else {
-        return g;
-    };
-    let centre = (ia + ib + 1) as f32 / 2.0;
-    let step = cw / COLS as f32;
-    let left = centre - step * COLS as f32 / 2.0;
-    for r in 0..ROWS {
-        let ya = a + (r as f32 * lh / ROWS as f32) as usize;
-        let yb = (a + ((r + 1) as f32 * lh / ROWS as f32) as usize)
-            .max(ya + 1)
-            .min(b);
-        for c in 0..COLS {
-            let fa = left + c as f32 * step;
-            let fb = fa + step;
-            if fb <= x0 as f32 || fa >= x1 as f32 {
-                continue;
-            }
-            let xa = (fa.max(x0 as f32)) as usize;
-            let xb = (fb.min(x1 as f32) as usize).max(xa + 1).min(x1);
-            let (mut on, mut all) = (0, 0);
-            for yy in ya..yb {
-                for xx in xa..xb {
-                    on += usize::from(m[yy * w + xx]);
-                    all += 1;
-                }
-            }
-            if all > 0 && on * 3 >= all {
-                g.set(r, c);
-            }
-        }
-    }
-    g.with_even_strokes()
 }
 
 #[cfg(test)]
@@ -642,25 +374,5 @@ mod tests {
             y: &y[..100],
         };
         assert!(find_line(&short).is_none());
-    }
-
-    #[test]
-    fn the_grid_rounds_as_f32_round_does() {
-        // Boundaries are phase + k * pitch, pitch stepped by 0.1 and phase by 0.5.
-        let mut pitch = 3.0f32;
-        while pitch < 60.0 {
-            let mut phase = 0.0f32;
-            while phase < pitch {
-                for k in 0..200 {
-                    let x = phase + k as f32 * pitch;
-                    assert_eq!(round(x), x.round() as usize, "{x}");
-                }
-                phase += 0.5;
-            }
-            pitch += 0.1;
-        }
-        for x in [0.0f32, 0.5, 1.5, 2.4999998, 2.5, 8_388_607.5, 0.49999997] {
-            assert_eq!(round(x), x.round() as usize, "{x}");
-        }
     }
 }
