@@ -1,8 +1,9 @@
 //! The picture as a witness — 第十二条(三) (records must show the true time) and 第十二条(五)
 //! (no inserted footage, no re-recording): the recorder's burned-in clock, as the keyframe
 //! stage read it (`files.osd_*`), held against the file name, the container and the device's
-//! own history. Only readings at or above `osd_min_confidence` are used; a file whose display
-//! could not be read is never accused by these rules.
+//! own history. Only readings at or above `osd_min_confidence`, of files whose display was
+//! read at the first and the last keyframe, are used; a file whose display could not be read
+//! so is never accused by these rules.
 //!
 //! What it checks:
 //! - `inserted_footage` (OSD-JUMP): inside one file the displayed clock jumps against the
@@ -40,10 +41,17 @@ use serde_json::json;
 use super::{Ctx, Findings, local};
 use crate::catalog::FileFacts;
 
-/// Readings the rules may use: confident enough, of a recording.
+/// Readings the rules may use: confident enough, of a recording, read at both ends. A file
+/// whose display was read in one keyframe only (shorter than its keyframe interval, or its
+/// other reading set aside) has no second picture to check that reading against: one digit
+/// misread at full confidence (a `2` whose bottom stroke the scene swallowed, read as `7`) is
+/// no ground for an accusation.
 fn readable<'a>(ctx: &Ctx, f: &'a FileFacts) -> Option<&'a crate::catalog::OsdFacts> {
     let o = &f.osd;
-    (f.status.as_ref() == "ok" && f64::from(o.confidence?) >= ctx.settings.osd_min_confidence)
+    (f.status.as_ref() == "ok"
+        && o.start_us.is_some()
+        && o.end_us.is_some()
+        && f64::from(o.confidence?) >= ctx.settings.osd_min_confidence)
         .then_some(o)
 }
 
@@ -76,11 +84,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 chrono::DateTime::from_timestamp_micros(t).map(|t| chrono::Datelike::year(&t));
             year.is_some_and(|y| y < s.earliest_plausible_year) || t > future
         };
-        // Both ends of the file, where both were read: one misread digit of the year in one
-        // picture is not a reset clock.
+        // Both ends of the file: one misread digit of the year in one picture is not a reset
+        // clock.
         if let Some(shown) = o.start_us
             && implausible(shown)
-            && o.end_us.is_none_or(implausible)
+            && o.end_us.is_some_and(implausible)
         {
             out.file(
                 "OSD-RESET",
@@ -285,7 +293,11 @@ mod tests {
     /// Device A's five-minute recordings: (seconds after 10:00 of its name, display minus
     /// name in seconds). The OSD findings, sorted.
     fn offset_findings(files: &[(i64, f32)]) -> Vec<String> {
-        let facts: Vec<FileFacts> = files
+        osd_findings(&history(files))
+    }
+
+    fn history(files: &[(i64, f32)]) -> Vec<FileFacts> {
+        files
             .iter()
             .enumerate()
             .map(|(row, &(at, offset))| {
@@ -300,6 +312,7 @@ mod tests {
                     duration_s: Some(300.0),
                     osd: OsdFacts {
                         start_us: Some(name_us + (offset * 1e6) as i64),
+                        end_us: Some(name_us + ((offset + 290.0) * 1e6) as i64),
                         offset_s: Some(offset),
                         confidence: Some(1.0),
                         ..Default::default()
@@ -307,9 +320,15 @@ mod tests {
                     ..Default::default()
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    /// The OSD findings of `facts`, sorted.
+    fn osd_findings(facts: &[FileFacts]) -> Vec<String> {
         let settings = crate::rules::RuleSettings::default();
-        let a = crate::analyse::analyse(&facts, &settings, chrono_tz::UTC, "r", i64::MAX / 2);
+        // Scanned in January 2027.
+        let a =
+            crate::analyse::analyse(facts, &settings, chrono_tz::UTC, "r", 1_800_000_000_000_000);
         let mut found: Vec<String> = a
             .findings
             .iter()
@@ -318,6 +337,21 @@ mod tests {
             .collect();
         found.sort();
         found
+    }
+
+    #[test]
+    fn a_display_read_in_one_keyframe_only_accuses_no_one() {
+        // Ninety seconds off its neighbours, and a year 7026 (a 2 read as a 7): each would be
+        // a finding, but the file's display was read at its first keyframe only.
+        let mut facts = history(&[(0, 0.0), (300, 0.0), (3600, -90.0), (3810, 0.0)]);
+        facts[2].osd.end_us = None;
+        assert_eq!(osd_findings(&facts), Vec::<String>::new());
+        let year_7026 = 5000 * 31_556_952_000_000;
+        facts[2].osd.start_us = facts[2].osd.start_us.map(|t| t + year_7026);
+        assert_eq!(osd_findings(&facts), Vec::<String>::new());
+        // Read at both ends, the year is a reset clock.
+        facts[2].osd.end_us = facts[2].osd.start_us.map(|t| t + 290_000_000);
+        assert!(osd_findings(&facts).contains(&"OSD-RESET A_3600.MP4".to_string()));
     }
 
     #[test]
