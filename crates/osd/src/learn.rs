@@ -103,6 +103,10 @@ pub fn learn(runs: &[Vec<Sighting>]) -> Font {
     }
 }
 
+/// How far a shape not seen at the seconds place may be from a learned digit's shape to be
+/// taken as that digit drawn a little differently.
+const VARIANT: f32 = 0.25;
+
 /// Readings of a learning run tried together at most.
 const COMBOS_MAX: usize = 8;
 
@@ -153,9 +157,19 @@ fn font_of(leaders: &[Glyph], readings: &[&Labels]) -> Font {
             .cloned()
             .collect(),
     };
+    // Only a variant of a digit (within [`VARIANT`] of its shape) takes its digit: a glyph the
+    // scene has broken (a `2` whose bottom stroke is gone) is nearest to some digit too, but
+    // is none of them, and must read as `?`, not as the `7` it then resembles.
     for (g, d) in font.shapes.iter_mut() {
         if d.is_none() {
-            *d = nearest_digit(&labelled, g).map(|(digit, _)| digit);
+            *d = nearest_digit(&labelled, g)
+                .map(|(digit, _)| digit)
+                .filter(|&digit| {
+                    labelled
+                        .shapes
+                        .iter()
+                        .any(|(s, ld)| *ld == Some(digit) && s.distance(g) <= VARIANT)
+                });
         }
     }
     font
