@@ -33,9 +33,10 @@ const CONTAINERS: [&str; 3] = ["mp4", "mov", "3gp"];
 pub(super) struct Early {
     pool: rayon::ThreadPool,
     tx: mpsc::Sender<Started>,
-    rx: mpsc::Receiver<Started>,
-    /// Rows of the files started, in order.
-    started: Vec<usize>,
+    /// Behind a lock only so that the read's workers may share the rest.
+    rx: std::sync::Mutex<mpsc::Receiver<Started>>,
+    /// Rows of the files started (by the read's worker threads, in any order).
+    started: std::sync::Mutex<Vec<usize>>,
 }
 
 /// One file's early work: its input (none without a `moov` box) and what was prepared.
@@ -63,18 +64,20 @@ impl Early {
         Ok(Some(Early {
             pool,
             tx,
-            rx,
-            started: Vec::new(),
+            rx: std::sync::Mutex::new(rx),
+            started: std::sync::Mutex::new(Vec::new()),
         }))
     }
 
     /// Starts the work for row `k`, a file just read, when the stage decodes it.
-    pub(super) fn start(&mut self, k: usize, fact: &FileFacts, path: &Path) {
+    pub(super) fn start(&self, k: usize, fact: &FileFacts, path: &Path) {
         if !wanted(fact) {
             return;
         }
         let (path, group, tx) = (path.to_path_buf(), group(fact), self.tx.clone());
-        self.started.push(k);
+        if let Ok(mut started) = self.started.lock() {
+            started.push(k);
+        }
         self.pool.spawn(move || {
             let job = keyframes::find_moov(&path).map(|moov| {
                 let input = Input { path, moov, group };
@@ -95,9 +98,12 @@ impl Early {
         } = self;
         drop(tx);
         // Every job holds a sender until it ends (or unwinds): this ends when all have.
+        let rx = rx.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut done: Vec<Started> = rx.iter().collect();
         drop(pool);
         done.sort_by_key(|s| s.k);
+        let mut started = started.into_inner().unwrap_or_else(|e| e.into_inner());
+        started.sort_unstable();
         (done, started)
     }
 }

@@ -84,30 +84,44 @@ pub(super) fn read_files(
                 let facts = FileFacts::from_row(0, &f);
                 (f, s, facts)
             };
+            // Each file's keyframe work starts as soon as the file is read (its row is the
+            // batch's first row plus its place in the batch).
+            let base = out.facts.len();
+            let early = out.early.as_ref();
+            let started = |j: usize, i: usize, r: &(FileRow, Vec<StreamRow>, FileFacts)| {
+                if let Some(early) = early {
+                    early.start(base + j, &r.2, &tree.entries[i].path);
+                }
+            };
             let results: Vec<(FileRow, Vec<StreamRow>, FileFacts)> = match plan.io {
                 // One read buffer per worker thread for the whole run.
                 IoMode::Parallel => run.pool.install(|| {
                     batch
                         .par_iter()
-                        .map(|&i| {
+                        .enumerate()
+                        .map(|(j, &i)| {
                             let e = &tree.entries[i];
-                            with_facts(READ_BUF.with_borrow_mut(|b| maker.make(e, b)))
+                            let r = with_facts(READ_BUF.with_borrow_mut(|b| maker.make(e, b)));
+                            started(j, i, &r);
+                            r
                         })
                         .collect()
                 }),
                 IoMode::Sequential => batch
                     .iter()
-                    .map(|&i| with_facts(maker.make(&tree.entries[i], &mut buf)))
+                    .enumerate()
+                    .map(|(j, &i)| {
+                        let r = with_facts(maker.make(&tree.entries[i], &mut buf));
+                        started(j, i, &r);
+                        r
+                    })
                     .collect(),
             };
             let mut files = Vec::with_capacity(results.len());
             let mut streams = Vec::new();
-            for (&i, (f, s, mut fact)) in batch.iter().zip(results) {
+            for (f, s, mut fact) in results {
                 out.tally.add(&f);
                 fact.row = out.facts.len();
-                if let Some(early) = out.early.as_mut() {
-                    early.start(fact.row, &fact, &tree.entries[i].path);
-                }
                 out.interner.facts(&mut fact);
                 out.facts.push(fact);
                 files.push(f);
