@@ -10,7 +10,10 @@
 #      tonight's FILES one-minute segments are new; from the page cache (warm) and with each
 #      file's cached pages dropped first (cold: `dd iflag=nocache`, no root needed);
 #   3. the same night with one recording of FILES minutes instead (the segments joined by
-#      stream copy: the display runs on, so it is one honest recording).
+#      stream copy: the display runs on, so it is one honest recording);
+#   4. a night of COPIES x FILES new one-minute files (copies of tonight's under other names,
+#      about 1.7 GB more in WORKDIR with the defaults): enough files that the decoding of one
+#      overlaps the reading of the next, as on a real night.
 # Reports each pair's ratio and the stage's cost per file. The target is at most 1.10x.
 # Usage: benches/keyframes.sh [WORKDIR]   (needs ffmpeg; FILES=6 SECONDS_EACH=60 RUNS=5)
 set -euo pipefail
@@ -19,6 +22,7 @@ work=${1:-/tmp/recaudit-keyframes}
 files=${FILES:-6}
 secs=${SECONDS_EACH:-60}
 runs=${RUNS:-5}
+copies=${COPIES:-10}
 cargo build --release --manifest-path "$here/Cargo.toml" >/dev/null
 bin="${CARGO_TARGET_DIR:-$here/target}/release/recaudit"
 command -v ffmpeg >/dev/null || { echo "ffmpeg not found"; exit 1; }
@@ -58,6 +62,19 @@ if [ ! -f "$long/DSJ-BENCH_OF000001_20260312100000_0001.MP4" ]; then
     "$long/DSJ-BENCH_OF000001_20260312100000_0001.MP4"
 fi
 
+# Many: COPIES copies of tonight's segments, each named as the next minute's segment.
+many="$work/many/DSJ-BENCH/20260312"
+mkdir -p "$many" "$work/many/DSJ-BENCH/20260311"
+cp -n "$yday"/* "$work/many/DSJ-BENCH/20260311/"
+n=0
+for _ in $(seq "$copies"); do
+  for f in $(ls "$tree" | sort); do
+    n=$((n + 1))
+    name=$(printf 'DSJ-BENCH_OF000001_20260312%02d%02d00_%04d.MP4' $((10 + n / 60)) $((n % 60)) "$n")
+    [ -f "$many/$name" ] || cp "$tree/$f" "$many/$name"
+  done
+done
+
 full_scan() {
   local dir=$1; shift
   rm -rf "$work/wh"
@@ -96,6 +113,10 @@ long_warm_off=$(night "$work/long" "$long" off warm)
 long_warm_on=$(night "$work/long" "$long" boundary warm)
 long_cold_off=$(night "$work/long" "$long" off cold)
 long_cold_on=$(night "$work/long" "$long" boundary cold)
+many_warm_off=$(night "$work/many" "$many" off warm)
+many_warm_on=$(night "$work/many" "$many" boundary warm)
+many_cold_off=$(night "$work/many" "$many" off cold)
+many_cold_on=$(night "$work/many" "$many" boundary cold)
 
 echo "corpus: $files files of ${secs} s, 1920x1080 25 fps 4 Mbit/s, $((bytes / 1048576)) MiB; median of $runs scans each"
 printf '  %-52s off %6.3f s  on %6.3f s  %5.2fx\n' \
@@ -103,7 +124,9 @@ printf '  %-52s off %6.3f s  on %6.3f s  %5.2fx\n' \
   "night, $files new ${secs}-s files, warm cache" "$warm_off" "$warm_on" "$(ratio "$warm_off" "$warm_on")" \
   "night, $files new ${secs}-s files, cold cache" "$cold_off" "$cold_on" "$(ratio "$cold_off" "$cold_on")" \
   "night, 1 new $((files * secs / 60))-min file, warm cache" "$long_warm_off" "$long_warm_on" "$(ratio "$long_warm_off" "$long_warm_on")" \
-  "night, 1 new $((files * secs / 60))-min file, cold cache" "$long_cold_off" "$long_cold_on" "$(ratio "$long_cold_off" "$long_cold_on")"
+  "night, 1 new $((files * secs / 60))-min file, cold cache" "$long_cold_off" "$long_cold_on" "$(ratio "$long_cold_off" "$long_cold_on")" \
+  "night, $n new ${secs}-s files (copies), warm cache" "$many_warm_off" "$many_warm_on" "$(ratio "$many_warm_off" "$many_warm_on")" \
+  "night, $n new ${secs}-s files (copies), cold cache" "$many_cold_off" "$many_cold_on" "$(ratio "$many_cold_off" "$many_cold_on")"
 printf '  the stage per new file: %.0f ms warm, %.0f ms cold (wall, all cores); the scan without it: %.0f ms warm, %.0f ms cold\n' \
   "$(per_file "$warm_off" "$warm_on" "$files")" "$(per_file "$cold_off" "$cold_on" "$files")" \
   "$(echo "$warm_off * 1000 / $files" | bc -l)" "$(echo "$cold_off * 1000 / $files" | bc -l)"
