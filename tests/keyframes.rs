@@ -425,7 +425,7 @@ fn the_picture_finds_what_the_container_hides() {
     };
     let sliced = message("_0006.MP4");
     assert!(
-        sliced.contains("sliced as `slices8 types+5 nri:I3/P2`")
+        sliced.contains("sliced as `slices:many types+5 nri:I3/P2`")
             && sliced.contains("`slices1 types+5 nri:I3/P2`"),
         "{sliced}"
     );
