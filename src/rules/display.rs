@@ -20,7 +20,8 @@
 //!   named 10:00:21 (14 s) and 10:00:35, the second's display showing 10:00:11.
 //! - `inserted_footage` (OSD-DEVICE): the display names another device than the one the
 //!   device's other files show: at least two digits, read on both sides and counted from the
-//!   right, differ from the device number most of its readable files (two at least) show.
+//!   right within the digit tail (serial) of the device number most of its readable files (two
+//!   at least) show, differ from it.
 //! - `time_mismatch` (OSD-OFFSET): a device's display keeps one offset to the file names (its
 //!   clock against the server's), changing slowly or in one step when the clock is set. A file
 //!   whose offset differs by more than `osd_offset_tolerance_s` from both of the device's
@@ -220,15 +221,17 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
     }
 }
 
-/// Places, counted from the right, where both texts show a digit and the digits differ. A
-/// letter is not learned: it may read as `?` in one picture and as a look-alike digit in
-/// another, so only digits read on both sides are compared, and one differing digit is not
-/// enough to say the picture names another device.
-fn digits_apart(a: &str, b: &str) -> usize {
+/// Places, counted from the right, within the run of digits that `usual` (the device's own
+/// number as most of its recordings show it) ends with, where `a` shows a digit too and the
+/// digits differ. A letter is not learned: it may read as `?` in one picture and as a
+/// look-alike digit in another (`D` as `8` or `0`, `S` as `5`), so only the number's digit
+/// tail is compared (its serial; letters stand before it), only digits read on both sides
+/// count, and one differing digit is not enough to say the picture names another device.
+fn digits_apart(a: &str, usual: &str) -> usize {
     a.chars()
         .rev()
-        .zip(b.chars().rev())
-        .filter(|(x, y)| x.is_ascii_digit() && y.is_ascii_digit() && x != y)
+        .zip(usual.chars().rev().take_while(char::is_ascii_digit))
+        .filter(|(x, y)| x.is_ascii_digit() && x != y)
         .count()
 }
 
@@ -386,5 +389,11 @@ mod tests {
         // The same device, a letter read as `?` in one picture and as a digit in another.
         assert_eq!(digits_apart("0???40012", "0?3?40012"), 0);
         assert_eq!(digits_apart("0?3?40012", "0?3?40012"), 0);
+        // The letters of `DSJ-A0012` read as look-alike digits, differently in two pictures:
+        // outside the digit tail of the usual reading, they are not compared.
+        assert_eq!(digits_apart("853?40012", "063?40012"), 0);
+        assert_eq!(digits_apart("853?40012", "0?3?40012"), 0);
+        // A one-digit serial difference is not enough either.
+        assert_eq!(digits_apart("0?3?40013", "0?3?40012"), 1);
     }
 }
