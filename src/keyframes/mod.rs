@@ -180,6 +180,8 @@ pub struct Prepared {
     /// The first and last keyframe's slice headers.
     slices: [Option<h264::IntraSlice>; 2],
     slice_habits: Option<String>,
+    /// The coding habits ([`habits`]), taken before the plan's lead samples are dropped.
+    habits: Option<String>,
     decoded: u32,
     note: Option<String>,
 }
@@ -240,7 +242,7 @@ pub fn run_prepared(
             // Two recordings teach more of the shapes a digit takes over different scenes than
             // one; a third is tried when the first two did not show every digit.
             for &i in order.iter().take(LEARNERS_MAX) {
-                if let Ok(run) = learning_run(&inputs[i], prepared[i].plan.as_ref()) {
+                if let Ok(run) = learning_run(&inputs[i]) {
                     runs.push(run);
                     font = osd::learn(&runs);
                     if runs.len() >= LEARNERS_ENOUGH && font.digits_known() == 10 {
@@ -295,7 +297,7 @@ pub fn run_prepared(
                 decoded: p.decoded,
                 note: p.note,
                 jump: None,
-                habits: p.plan.as_ref().and_then(habits),
+                habits: p.habits,
                 slice_habits: p.slice_habits,
                 keyframes,
             };
@@ -418,6 +420,7 @@ pub fn prepare(input: &Input) -> Prepared {
         last: None,
         slices: [None, None],
         slice_habits: None,
+        habits: None,
         decoded: 0,
         note: None,
     };
@@ -425,6 +428,7 @@ pub fn prepare(input: &Input) -> Prepared {
         let f = open(input)?;
         let plan = plan_of(&f, input)?;
         out.slice_habits = slices::slice_habits(&f, &plan);
+        out.habits = habits(&plan);
         decode::check_size(plan.codec, &plan.params).map_err(|e| e.to_string())?;
         let mut picks: Vec<Sample> = plan.sync.first().copied().into_iter().collect();
         if let Some(&l) = plan.sync.last()
@@ -448,6 +452,10 @@ pub fn prepare(input: &Input) -> Prepared {
             .map(|(line, s)| (plan.seconds(s), line));
         out.first = lines.next();
         out.last = lines.next();
+        // Kept until every file of the run is read: the lead samples (a thousand a file, wanted
+        // by the habits read above and by a learning run, which plans its file again) are not.
+        let mut plan = plan;
+        plan.lead = Vec::new();
         out.plan = Some(plan);
         match err {
             Some(e) => Err(e.to_string()),
@@ -464,9 +472,10 @@ pub fn prepare(input: &Input) -> Prepared {
 /// the two keyframes where the tens of seconds change (one picture kept each
 /// [`LEAD_STEP_S`]), so that the seconds digit is seen to roll over. When the keyframes do not
 /// show where the tens change, the first [`LEAD_S`] seconds picture by picture instead.
-fn learning_run(input: &Input, plan: Option<&Plan>) -> Result<Vec<Sighting>, String> {
-    let plan = plan.ok_or("no plan")?;
+fn learning_run(input: &Input) -> Result<Vec<Sighting>, String> {
+    // Planned again: the prepared plans keep no lead samples (see [`prepare`]).
     let f = open(input)?;
+    let plan = &plan_of(&f, input)?;
     let start = plan
         .sync
         .first()
