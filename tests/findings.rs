@@ -34,12 +34,12 @@ fn labelled() -> std::path::PathBuf {
 }
 
 /// The scanned corpus: its temp dir, and the findings, sessions and files tables.
-type Scanned = (tempfile::TempDir, Vec<Row>, Vec<Row>, Vec<Row>);
+type Scanned = (crate::util::Shared, Vec<Row>, Vec<Row>, Vec<Row>);
 
 fn scanned() -> &'static Scanned {
     static S: OnceLock<Scanned> = OnceLock::new();
     S.get_or_init(|| {
-        let t = tmp();
+        let t = crate::util::shared_tmp("findings");
         let wh = t.path().join("wh");
         scan(
             &[&sample_data(), &labelled()],

@@ -6,10 +6,10 @@ use std::sync::OnceLock;
 use crate::util::*;
 
 /// The sample tree scanned once for all tests in this module.
-fn sample_rows() -> &'static (tempfile::TempDir, Vec<Row>, Vec<Row>) {
-    static ROWS: OnceLock<(tempfile::TempDir, Vec<Row>, Vec<Row>)> = OnceLock::new();
+fn sample_rows() -> &'static (crate::util::Shared, Vec<Row>, Vec<Row>) {
+    static ROWS: OnceLock<(crate::util::Shared, Vec<Row>, Vec<Row>)> = OnceLock::new();
     ROWS.get_or_init(|| {
-        let t = tmp();
+        let t = crate::util::shared_tmp("formats");
         let wh = t.path().join("wh");
         scan(&[&sample_data()], &wh, &[]);
         let files = rows(&wh.join("files"));

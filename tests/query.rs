@@ -10,10 +10,10 @@ use serde_json::Value;
 use crate::util::*;
 
 /// The sample tree scanned once, with the sample context tables.
-fn sample_wh() -> &'static tempfile::TempDir {
-    static W: OnceLock<tempfile::TempDir> = OnceLock::new();
+fn sample_wh() -> &'static crate::util::Shared {
+    static W: OnceLock<crate::util::Shared> = OnceLock::new();
     W.get_or_init(|| {
-        let t = tmp();
+        let t = crate::util::shared_tmp("query");
         let ctx = project().join("sample-data").join("context");
         scan(
             &[&sample_data()],

@@ -16,10 +16,10 @@ const TO: &str = "2026-04-01";
 
 /// The sample tree and the labelled corpus (which has gaps, missing segments and overlaps)
 /// scanned once, with the sample context.
-fn warehouse() -> &'static (tempfile::TempDir, PathBuf) {
-    static W: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+fn warehouse() -> &'static (crate::util::Shared, PathBuf) {
+    static W: OnceLock<(crate::util::Shared, PathBuf)> = OnceLock::new();
     W.get_or_init(|| {
-        let t = tmp();
+        let t = crate::util::shared_tmp("report");
         let wh = t.path().join("wh");
         let labelled = project().join("tests/fixtures/labelled");
         scan(

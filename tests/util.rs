@@ -39,6 +39,40 @@ pub fn tmp() -> tempfile::TempDir {
         .expect("temp dir")
 }
 
+/// A directory for a warehouse that a test binary shares between its tests (held in a
+/// `static`, which is never dropped, so a `TempDir` there would be left in /tmp after every
+/// run). It lives under cargo's `CARGO_TARGET_TMPDIR` as `NAME-PID`; making one removes those
+/// of earlier runs whose process is gone.
+pub struct Shared(PathBuf);
+
+impl Shared {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+pub fn shared_tmp(name: &str) -> Shared {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let prefix = format!("{name}-");
+    if let Ok(entries) = std::fs::read_dir(&root) {
+        for e in entries.flatten() {
+            let file_name = e.file_name();
+            let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+                continue;
+            };
+            let gone = pid.parse::<u32>().is_ok_and(|p| {
+                p == std::process::id() || !Path::new(&format!("/proc/{p}")).exists()
+            });
+            if gone {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let dir = root.join(format!("{prefix}{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("shared test dir");
+    Shared(dir)
+}
+
 pub fn recaudit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_recaudit"))
         .args(args)
