@@ -242,13 +242,14 @@ pub const PRE_RECORD_MAX_S: f64 = 60.0;
 /// OSD-OFFSET: a file whose display-to-name offset disagrees with both neighbours, which agree.
 fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
     let tol = ctx.settings.osd_offset_tolerance_s;
-    let session_first: HashSet<&str> = ctx
-        .sessions
-        .list
-        .iter()
-        .filter_map(|s| s.members.first())
-        .map(|&i| ctx.facts[i].path.as_ref())
-        .collect();
+    // The session's first recording, by the sessions' own index of each file's session.
+    let session_first = |f: &FileFacts| {
+        let session = ctx.sessions.of_file.get(f.row).copied().flatten();
+        session
+            .and_then(|s| ctx.sessions.list.get(s))
+            .and_then(|s| s.members.first())
+            == Some(&f.row)
+    };
     let mut timed: Vec<(i64, f64, &FileFacts)> = files
         .iter()
         .filter_map(|f| {
@@ -265,9 +266,7 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
             continue;
         };
         let usual = (before + after) / 2.0;
-        let pre_record = session_first.contains(f.path.as_ref())
-            && *here < usual
-            && usual - *here <= PRE_RECORD_MAX_S;
+        let pre_record = session_first(f) && *here < usual && usual - *here <= PRE_RECORD_MAX_S;
         if (before - after).abs() <= tol
             && (here - before).abs() > tol
             && (here - after).abs() > tol
