@@ -6,7 +6,7 @@
 
 use super::chunks::BoxIter;
 use super::cursor::Cursor;
-use super::samples::Sizes;
+use super::samples::{Sizes, sample_to_chunk, sync_samples};
 
 /// Most sync samples located in one track (a 24-hour recording with a keyframe a second).
 pub const SYNC_MAX: usize = 100_000;
@@ -104,21 +104,10 @@ fn track(trak: &[u8], lead: usize) -> Option<Plan> {
     let sizes = Sizes::parse(stsz)?;
     let total = sizes.count();
     let syncs: Vec<u64> = match child(stbl, b"stss") {
-        Some(stss) => {
-            let mut c = Cursor::new(stss);
-            c.skip(4).ok()?;
-            let n = (c.be32().ok()? as usize)
-                .min(c.remaining() / 4)
-                .min(SYNC_MAX);
-            let mut v = Vec::with_capacity(n);
-            for _ in 0..n {
-                let s = u64::from(c.be32().ok()?);
-                if v.last().is_none_or(|&l| s > l) && s <= total {
-                    v.push(s);
-                }
-            }
-            v
-        }
+        Some(stss) => sync_samples(Some(stss), SYNC_MAX)?
+            .into_iter()
+            .filter(|&s| s <= total)
+            .collect(),
         None => (1..=total.min(SYNC_MAX as u64)).collect(),
     };
     let mut wanted: Vec<u64> = syncs.clone();
@@ -236,18 +225,7 @@ fn locate(
         return out;
     };
     // stsc entries: (first chunk, samples per chunk).
-    let mut sc = Cursor::new(stsc);
-    let n_sc = match (sc.skip(4), sc.be32()) {
-        (Ok(()), Ok(n)) => (n as usize).min(sc.remaining() / 12),
-        _ => return out,
-    };
-    let mut entries = Vec::with_capacity(n_sc);
-    for _ in 0..n_sc {
-        let (Ok(f), Ok(p), Ok(_)) = (sc.be32(), sc.be32(), sc.be32()) else {
-            break;
-        };
-        entries.push((u64::from(f), u64::from(p)));
-    }
+    let entries = sample_to_chunk(stsc);
     // stts runs: (count, delta).
     let mut tc = Cursor::new(stts);
     let n_tt = match (tc.skip(4), tc.be32()) {

@@ -57,7 +57,7 @@ impl Sizes<'_> {
 }
 
 /// `(first_chunk, samples_per_chunk)` of each `stsc` entry (§8.7.4), bounded by its bytes.
-fn sample_to_chunk(stsc: &[u8]) -> Vec<(u64, u64)> {
+pub(super) fn sample_to_chunk(stsc: &[u8]) -> Vec<(u64, u64)> {
     let mut c = Cursor::new(stsc);
     let (Ok(()), Ok(n)) = (c.skip(4), c.be32()) else {
         return Vec::new();
@@ -73,13 +73,13 @@ fn sample_to_chunk(stsc: &[u8]) -> Vec<(u64, u64)> {
     out
 }
 
-/// Sync sample numbers of `stss` (§8.6.2), increasing; `None` without the box (every sample is
-/// a sync sample).
-fn sync_samples(stss: Option<&[u8]>) -> Option<Vec<u64>> {
+/// Sync sample numbers of `stss` (§8.6.2), increasing, at most `max`; `None` without the box
+/// (every sample is a sync sample) or with one too short for its count.
+pub(super) fn sync_samples(stss: Option<&[u8]>, max: usize) -> Option<Vec<u64>> {
     let mut c = Cursor::new(stss?);
     c.skip(4).ok()?;
     let n = (c.be32().ok()? as usize).min(c.remaining() / 4);
-    let mut out = Vec::with_capacity(n.min(REVISIT_MAX));
+    let mut out = Vec::with_capacity(n.min(max));
     let mut last = 0;
     for _ in 0..n {
         let Ok(s) = c.be32() else { break };
@@ -88,7 +88,7 @@ fn sync_samples(stss: Option<&[u8]>) -> Option<Vec<u64>> {
             out.push(s);
             last = s;
         }
-        if out.len() >= REVISIT_MAX {
+        if out.len() >= max {
             break;
         }
     }
@@ -106,7 +106,7 @@ pub fn sync_heads(
     let (Some(sizes), entries) = (Sizes::parse(stsz), sample_to_chunk(stsc)) else {
         return Vec::new();
     };
-    let syncs = sync_samples(stss);
+    let syncs = sync_samples(stss, REVISIT_MAX);
     let total = sizes.count();
     let mut next = 0usize; // position in `syncs`
     let mut heads = Vec::new();
