@@ -160,6 +160,28 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
         moov,
         group: "T".into(),
     });
+    // Pictures that are filler (the media data zeroed, the sample table intact): nothing to
+    // decode, and said so.
+    let mut filler = day.clone();
+    let mut at = 0usize;
+    while at + 8 <= filler.len() {
+        let size = u32::from_be_bytes(filler[at..at + 4].try_into().expect("4 bytes")) as usize;
+        if size < 8 {
+            break;
+        }
+        if &filler[at + 4..at + 8] == b"mdat" {
+            let end = (at + size).min(filler.len());
+            filler[at + 8..end].fill(0);
+        }
+        at += size;
+    }
+    let p = dir.path().join("filler.mp4");
+    std::fs::write(&p, &filler).expect("write");
+    inputs.push(Input {
+        path: p,
+        moov,
+        group: "T".into(),
+    });
     let hostile = crate::util::real_media().join("hostile");
     for e in std::fs::read_dir(&hostile).expect("hostile corpus") {
         let path = e.expect("entry").path();
@@ -178,6 +200,16 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
         noted >= 2,
         "the cut files are noted: {:?}",
         outs.iter().map(|o| &o.note).collect::<Vec<_>>()
+    );
+    let filler = &outs[3];
+    assert_eq!(filler.decoded, 0);
+    assert!(
+        filler
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("no coded slice")),
+        "{:?}",
+        filler.note
     );
     for (o, i) in outs.iter().zip(&inputs) {
         if let Some(r) = o.first().and_then(|s| s.reading.as_ref()) {

@@ -1,11 +1,17 @@
 //! Decoding pictures from hostile files without letting one stop the run.
 //!
-//! The decoder (`rusty_h264-decoder`, pure Rust) is run on a thread of its own for each
-//! file's job: a panic ends that thread and is reported as the file's note; a job that runs
-//! past its time is abandoned (its thread is left to finish on its own, and after
-//! [`ABANDONED_MAX`] such threads the stage stops decoding for the rest of the run); a picture
-//! larger than [`MAX_PIXELS`], as its sequence parameter set declares, is not decoded at all,
-//! which bounds the memory a decode can take.
+//! The decoders (`rusty_h264-decoder`, `rusty_h265`, pure Rust) run on decoding threads of
+//! their own, kept for the run and handed one job (one file's pictures, a fresh decoder) at a
+//! time: a panic is caught on that thread and reported as the file's note (the thread goes on
+//! to the next job); a job that runs past its time is abandoned with its thread (left to finish
+//! on its own; a new thread takes its place, and after [`ABANDONED_MAX`] such threads the stage
+//! stops decoding for the rest of the run); a picture larger than [`MAX_PIXELS`], as its
+//! sequence parameter set declares, is not decoded at all, which bounds the memory a decode
+//! can take.
+//!
+//! The threads are kept rather than started per job because a recorder tree is mostly small
+//! files: starting and tearing down a thread (its stack mapped and unmapped, on every core's
+//! page tables) cost more than a failed decode of a file whose pictures hold nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -71,40 +77,92 @@ pub fn decode_run(
     if abandoned >= ABANDONED_MAX {
         return (Vec::new(), Some(DecodeError::Disabled(abandoned)));
     }
-    let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("keyframe-decode".into())
-        .spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match codec {
-                Codec::H264 => run(units),
-                Codec::Hevc => run_hevc(units),
-            }));
-            let _ = tx.send(result);
-        });
-    if let Err(e) = spawned {
+    let worker = match Worker::take() {
+        Ok(w) => w,
+        Err(e) => {
+            return (
+                Vec::new(),
+                Some(DecodeError::Failed(format!(
+                    "no thread for the decoder: {e}"
+                ))),
+            );
+        }
+    };
+    if worker.jobs.send((codec, units)).is_err() {
+        // The thread ended (it cannot: every job is caught); nothing decoded.
         return (
             Vec::new(),
-            Some(DecodeError::Failed(format!(
-                "no thread for the decoder: {e}"
-            ))),
+            Some(DecodeError::Failed("the decoding thread is gone".into())),
         );
     }
-    match rx.recv_timeout(budget) {
-        Ok(Ok(r)) => r,
-        Ok(Err(panic)) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".into());
+    match worker.results.recv_timeout(budget) {
+        Ok(Ok(r)) => {
+            worker.give_back();
+            r
+        }
+        Ok(Err(what)) => {
+            worker.give_back();
             (Vec::new(), Some(DecodeError::Panicked(what)))
         }
         Err(_) => {
+            // Dropped with its channels: the thread ends when (if) its job does.
             ABANDONED.fetch_add(1, Ordering::Relaxed);
             (
                 Vec::new(),
                 Some(DecodeError::TimedOut(budget.as_millis() as u64)),
             )
+        }
+    }
+}
+
+type Job = (Codec, Vec<(Vec<u8>, bool)>);
+type Decoded = Result<(Vec<Option<Picture>>, Option<DecodeError>), String>;
+
+/// A decoding thread, waiting for jobs: the idle ones are kept in [`IDLE`].
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+    results: mpsc::Receiver<Decoded>,
+}
+
+/// Decoding threads between jobs (as many as jobs ran at once: the stage's pool size).
+static IDLE: std::sync::Mutex<Vec<Worker>> = std::sync::Mutex::new(Vec::new());
+
+impl Worker {
+    /// An idle thread, or a new one.
+    fn take() -> std::io::Result<Worker> {
+        if let Some(w) = IDLE.lock().ok().and_then(|mut idle| idle.pop()) {
+            return Ok(w);
+        }
+        let (jobs, job_rx) = mpsc::channel::<Job>();
+        let (result_tx, results) = mpsc::channel::<Decoded>();
+        std::thread::Builder::new()
+            .name("keyframe-decode".into())
+            .spawn(move || {
+                // Ends when its worker is dropped (abandoned, or at exit) and no job is left.
+                for (codec, units) in job_rx {
+                    let result =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match codec {
+                            Codec::H264 => run(units),
+                            Codec::Hevc => run_hevc(units),
+                        }))
+                        .map_err(|panic| {
+                            panic
+                                .downcast_ref::<&str>()
+                                .map(|s| s.to_string())
+                                .or_else(|| panic.downcast_ref::<String>().cloned())
+                                .unwrap_or_else(|| "no message".into())
+                        });
+                    if result_tx.send(result).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Worker { jobs, results })
+    }
+
+    fn give_back(self) {
+        if let Ok(mut idle) = IDLE.lock() {
+            idle.push(self);
         }
     }
 }

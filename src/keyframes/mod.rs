@@ -444,6 +444,15 @@ pub fn prepare(input: &Input) -> Prepared {
             out.slices[k] = slice_of(&plan, u);
         }
         let units: Vec<Vec<u8>> = units.into_iter().map(|(u, _)| u).collect();
+        // Keyframes without a coded slice (filler where pictures should be) are not decoded:
+        // the decoder would find nothing in them, at the cost of a hand-over to its thread.
+        let coded = |u: &[u8]| {
+            h264::annexb_nals(u)
+                .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)))
+        };
+        if !units.iter().any(|u| coded(u)) {
+            return Err("the keyframes hold no coded slice: nothing to decode".into());
+        }
         let (lines, decoded, err) = keyframe_lines(&plan, &units);
         out.decoded = decoded;
         let mut lines = lines

@@ -30,15 +30,43 @@ const PICTURES_MIN: usize = 8;
 /// none seen). `None` for HEVC, a fragmented file, or too few pictures that read.
 pub fn slice_habits(f: &File, plan: &Plan) -> Option<String> {
     plan.h264.as_ref()?;
-    let mut pictures: Vec<Vec<SliceStart>> = Vec::new();
+    let mut take = 0;
     let mut bytes = 0u64;
     for s in plan.lead.iter().take(PICTURES) {
         bytes += u64::from(s.size);
         if s.size > PICTURE_MAX || bytes > BYTES_MAX {
             break;
         }
-        let Ok(data) = read_at(f, s.offset, u64::from(s.size), "sample") else {
-            break;
+        take += 1;
+    }
+    let lead = &plan.lead[..take];
+    // One read for them all where they lie together (a recorder interleaves its audio between
+    // the pictures: a little more read, many fewer reads); else one read each.
+    let start = lead.iter().map(|s| s.offset).min().unwrap_or(0);
+    let end = lead
+        .iter()
+        .map(|s| s.offset.saturating_add(u64::from(s.size)))
+        .max()
+        .unwrap_or(0);
+    let span = end.saturating_sub(start);
+    let together = span <= BYTES_MAX && span <= 2 * bytes + SPAN_SLACK;
+    let all = together
+        .then(|| read_at(f, start, span, "first pictures").ok())
+        .flatten();
+    let mut pictures: Vec<Vec<SliceStart>> = Vec::new();
+    for s in lead {
+        let data = match &all {
+            Some(all) => {
+                let at = (s.offset - start) as usize;
+                match all.get(at..at + s.size as usize) {
+                    Some(d) => std::borrow::Cow::Borrowed(d),
+                    None => break,
+                }
+            }
+            None => match read_at(f, s.offset, u64::from(s.size), "sample") {
+                Ok(d) => std::borrow::Cow::Owned(d),
+                Err(_) => break,
+            },
         };
         let slices: Vec<SliceStart> = keyplan::nals(plan, &data)
             .filter_map(h264::slice_start)
@@ -49,6 +77,9 @@ pub fn slice_habits(f: &File, plan: &Plan) -> Option<String> {
     }
     describe(&pictures)
 }
+
+/// Bytes between the first pictures (audio, other tracks) read with them rather than skipped.
+const SPAN_SLACK: u64 = 256 << 10;
 
 /// The text of [`slice_habits`] for the slices of each picture read.
 fn describe(pictures: &[Vec<SliceStart>]) -> Option<String> {

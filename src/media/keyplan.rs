@@ -326,6 +326,15 @@ pub fn annex_b(plan: &Plan, sample: &[u8], with_params: bool) -> Vec<u8> {
     out
 }
 
+/// Whether a NAL unit, by its first header byte, is a coded slice (H.264 types 1-5, HEVC
+/// types 0-31): an access unit without one gives a decoder nothing to decode.
+pub fn is_slice(codec: Codec, header: u8) -> bool {
+    match codec {
+        Codec::H264 => (1..=5).contains(&(header & 0x1f)),
+        Codec::Hevc => (header >> 1) & 0x3f < 32,
+    }
+}
+
 /// The NAL units of a sample, by their length prefixes (a unit cut short by the sample's end
 /// is given as far as it goes, and ends the sample).
 pub fn nals<'a>(plan: &Plan, sample: &'a [u8]) -> impl Iterator<Item = &'a [u8]> {
