@@ -126,42 +126,46 @@ fn synthetic_catalog(n: usize) -> Vec<FileFacts> {
                 dev % 997
             )
             .into(),
-            status: if r == 2 {
-                "truncated".into()
-            } else {
-                "ok".into()
-            },
             size_bytes: 150_000_000,
             blake3: Some(format!("{:016x}{:016x}{:016x}{:016x}", rnd(), rnd(), rnd(), i).into()),
-            container: Some("mp4".into()),
             extension_matches: Some(true),
-            media_kind: Some("video".into()),
-            device_id: Some(format!("DSJ-{dev:07}").into()),
-            officer_id: Some(format!("OF{}", dev % 997).into()),
-            unit: Some(format!("unit{}", dev % 17).into()),
             segment_seq: Some(seq),
             name_time_us: Some(start),
             creation_time_us: Some(start - if r == 3 { 7_200_000_000 } else { 0 }),
-            creation_time_basis: Some("utc".into()),
             duration_s: Some(300.0),
-            encoder: Some("ZFZX DSJ V2.1".into()),
-            handler_names: Some("VideoHandler;SoundHandler".into()),
-            compressor_names: Some("H.264".into()),
-            major_brand: Some("isom".into()),
-            top_level_layout: Some("ftyp,mdat,moov".into()),
             edit_list_entries: Some(2),
             stream_count: Some(2),
-            video_codec: Some("h264".into()),
-            video_profile: Some("Main".into()),
             width: Some(if r == 4 { 1280 } else { 1920 }),
             height: Some(if r == 4 { 720 } else { 1080 }),
             frame_rate: Some(25.0),
-            audio_codec: Some("aac".into()),
             audio_sample_rate: Some(16000),
             audio_channels: Some(1),
             sample_descriptions_max: Some(1),
             parameter_sets_max: Some(1),
             max_jump_s: if r == 5 { Some(3.0) } else { None },
+            text: recaudit::catalog::TextFacts {
+                status: if r == 2 {
+                    "truncated".into()
+                } else {
+                    "ok".into()
+                },
+                container: Some("mp4".into()),
+                media_kind: Some("video".into()),
+                device_id: Some(format!("DSJ-{dev:07}").into()),
+                officer_id: Some(format!("OF{}", dev % 997).into()),
+                unit: Some(format!("unit{}", dev % 17).into()),
+                creation_time_basis: Some("utc".into()),
+                encoder: Some("ZFZX DSJ V2.1".into()),
+                handler_names: Some("VideoHandler;SoundHandler".into()),
+                compressor_names: Some("H.264".into()),
+                major_brand: Some("isom".into()),
+                top_level_layout: Some("ftyp,mdat,moov".into()),
+                video_codec: Some("h264".into()),
+                video_profile: Some("Main".into()),
+                audio_codec: Some("aac".into()),
+                ..Default::default()
+            }
+            .into(),
             ..Default::default()
         });
     }

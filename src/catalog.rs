@@ -4,44 +4,27 @@
 
 /// What the sessions and rules stages need to know of one file, kept for the whole run while
 /// the full rows stream to Parquet. Compact on purpose: a million of these must fit in memory.
+/// Its text (device, encoder, layout, status...) is in a [`TextFacts`] shared by every file
+/// that has the same (a recorder's files mostly do), reached through `Deref`: `f.device_id`
+/// reads the shared text's field.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileFacts {
     /// Position in the `files` table (its order is the walk's path order).
     pub row: usize,
     pub path: Box<str>,
-    pub status: Sym,
-    pub error: Option<Sym>,
     pub size_bytes: i64,
     pub blake3: Option<Box<str>>,
-    pub container: Option<Sym>,
     pub extension_matches: Option<bool>,
-    pub media_kind: Option<Sym>,
-    pub device_id: Option<Sym>,
-    pub officer_id: Option<Sym>,
-    pub unit: Option<Sym>,
     pub segment_seq: Option<i32>,
     pub name_time_us: Option<i64>,
     pub creation_time_us: Option<i64>,
-    pub creation_time_basis: Option<Sym>,
     pub duration_s: Option<f64>,
-    /// Software fingerprint: encoder | software | handler names | compressor names | brand.
-    pub encoder: Option<Sym>,
-    pub software: Option<Sym>,
-    pub handler_names: Option<Sym>,
-    pub compressor_names: Option<Sym>,
-    pub major_brand: Option<Sym>,
-    pub make: Option<Sym>,
-    pub model: Option<Sym>,
-    pub top_level_layout: Option<Sym>,
     pub edit_list_entries: Option<i32>,
     pub stream_count: Option<i32>,
     /// Coding parameters of the main video stream and audio stream.
-    pub video_codec: Option<Sym>,
-    pub video_profile: Option<Sym>,
     pub width: Option<i32>,
     pub height: Option<i32>,
     pub frame_rate: Option<f64>,
-    pub audio_codec: Option<Sym>,
     pub audio_sample_rate: Option<i32>,
     pub audio_channels: Option<i32>,
     pub sample_descriptions_max: Option<i32>,
@@ -58,17 +41,66 @@ pub struct FileFacts {
     pub birth_time_us: Option<i64>,
     pub sidecar_described_at_us: Option<i64>,
     pub sidecar_has_text: bool,
-    /// A sidecar's classification (第十七条), matched against the checklist's moments.
-    pub sidecar_category: Option<Sym>,
     /// A stretch of the main video track at another steady frame rate: start, length (s), rate.
     pub frame_rate_stretch: Option<(f64, f64, f64)>,
     /// The burned-in clock, as the keyframe stage read it (`files.osd_*`).
     pub osd: OsdFacts,
+    /// The file's text facts, shared (see [`Interner`]).
+    pub text: std::sync::Arc<TextFacts>,
+}
+
+/// The text facts of a file: few distinct values across a tree, so one copy serves every file
+/// with the same ([`Interner::facts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct TextFacts {
+    pub status: Sym,
+    pub error: Option<Sym>,
+    pub container: Option<Sym>,
+    pub media_kind: Option<Sym>,
+    pub device_id: Option<Sym>,
+    pub officer_id: Option<Sym>,
+    pub unit: Option<Sym>,
+    pub creation_time_basis: Option<Sym>,
+    /// Software fingerprint: encoder | software | handler names | compressor names | brand.
+    pub encoder: Option<Sym>,
+    pub software: Option<Sym>,
+    pub handler_names: Option<Sym>,
+    pub compressor_names: Option<Sym>,
+    pub major_brand: Option<Sym>,
+    pub make: Option<Sym>,
+    pub model: Option<Sym>,
+    pub top_level_layout: Option<Sym>,
+    pub video_codec: Option<Sym>,
+    pub video_profile: Option<Sym>,
+    pub audio_codec: Option<Sym>,
+    /// A sidecar's classification (第十七条), matched against the checklist's moments.
+    pub sidecar_category: Option<Sym>,
+    /// The device number the display shows (`files.osd_device`).
+    pub osd_device: Option<Sym>,
+    /// The encoder's habits (`files.coding_habits`).
+    pub coding_habits: Option<Sym>,
+    /// How the encoder cut and marked its pictures (`files.slice_habits`).
+    pub slice_habits: Option<Sym>,
+}
+
+impl std::ops::Deref for FileFacts {
+    type Target = TextFacts;
+    fn deref(&self) -> &TextFacts {
+        &self.text
+    }
+}
+
+/// Changing a text fact gives the file a copy of its own (tests; the scan never does).
+impl std::ops::DerefMut for FileFacts {
+    fn deref_mut(&mut self) -> &mut TextFacts {
+        std::sync::Arc::make_mut(&mut self.text)
+    }
 }
 
 /// What the rules use of the keyframe stage's reading of a file's display. Seconds and
 /// confidences as `f32` (a second's fraction is all the display shows): a recorder tree's every
-/// video carries one, so it is kept small.
+/// video carries one, so it is kept small. The display's device number and the encoder's
+/// habits are text facts ([`TextFacts`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OsdFacts {
     pub start_us: Option<i64>,
@@ -78,11 +110,6 @@ pub struct OsdFacts {
     pub jump_s: Option<f32>,
     pub jump_at_s: Option<f32>,
     pub confidence: Option<f32>,
-    pub device: Option<Sym>,
-    /// The encoder's habits (`files.coding_habits`).
-    pub habits: Option<Sym>,
-    /// How the encoder cut and marked its pictures (`files.slice_habits`).
-    pub slice_habits: Option<Sym>,
 }
 
 /// The three stretch columns, present together or not at all.
@@ -102,17 +129,21 @@ pub(crate) fn sym(s: &Option<String>) -> Option<Sym> {
     s.as_deref().map(Sym::from)
 }
 
-/// Keeps one copy of each distinct [`Sym`] value, so that a million files' facts hold their
-/// few hundred distinct device ids, encoders and layouts once.
+/// Keeps one copy of each distinct [`Sym`] value and of each distinct [`TextFacts`], so that
+/// a million files' facts hold their few hundred distinct device ids, encoders and layouts,
+/// and their few thousand combinations, once.
 #[derive(Default)]
-pub struct Interner(std::collections::HashSet<Sym>);
+pub struct Interner {
+    syms: std::collections::HashSet<Sym>,
+    texts: std::collections::HashSet<std::sync::Arc<TextFacts>>,
+}
 
 impl Interner {
     pub fn sym(&mut self, v: &mut Sym) {
-        if let Some(x) = self.0.get(&**v) {
+        if let Some(x) = self.syms.get(&**v) {
             *v = x.clone();
         } else {
-            self.0.insert(v.clone());
+            self.syms.insert(v.clone());
         }
     }
     pub fn opt(&mut self, v: &mut Option<Sym>) {
@@ -120,32 +151,41 @@ impl Interner {
             self.sym(x);
         }
     }
-    /// Replaces every shared field of `f` by its canonical copy.
+    /// Replaces the text facts of `f` by their canonical copy.
     pub fn facts(&mut self, f: &mut FileFacts) {
-        self.sym(&mut f.status);
+        if let Some(x) = self.texts.get(&f.text) {
+            f.text = x.clone();
+            return;
+        }
+        let t = std::sync::Arc::make_mut(&mut f.text);
+        self.sym(&mut t.status);
         for v in [
-            &mut f.error,
-            &mut f.container,
-            &mut f.media_kind,
-            &mut f.device_id,
-            &mut f.officer_id,
-            &mut f.unit,
-            &mut f.creation_time_basis,
-            &mut f.encoder,
-            &mut f.software,
-            &mut f.handler_names,
-            &mut f.compressor_names,
-            &mut f.major_brand,
-            &mut f.make,
-            &mut f.model,
-            &mut f.top_level_layout,
-            &mut f.video_codec,
-            &mut f.video_profile,
-            &mut f.audio_codec,
-            &mut f.sidecar_category,
+            &mut t.error,
+            &mut t.container,
+            &mut t.media_kind,
+            &mut t.device_id,
+            &mut t.officer_id,
+            &mut t.unit,
+            &mut t.creation_time_basis,
+            &mut t.encoder,
+            &mut t.software,
+            &mut t.handler_names,
+            &mut t.compressor_names,
+            &mut t.major_brand,
+            &mut t.make,
+            &mut t.model,
+            &mut t.top_level_layout,
+            &mut t.video_codec,
+            &mut t.video_profile,
+            &mut t.audio_codec,
+            &mut t.sidecar_category,
+            &mut t.osd_device,
+            &mut t.coding_habits,
+            &mut t.slice_habits,
         ] {
             self.opt(v);
         }
+        self.texts.insert(f.text.clone());
     }
 }
 

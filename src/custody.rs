@@ -40,7 +40,7 @@ pub enum Verify {
     Budget(u64),
 }
 
-fn same_identity(e: &Entry, p: &PriorFile) -> bool {
+fn same_identity(e: &Entry, p: &PriorFile<'_>) -> bool {
     let mtime = e.mtime_ns.map(|n| n.div_euclid(1000));
     let inode_same = match (p.fs_dev, p.fs_inode) {
         (Some(d), Some(i)) => d == e.dev as i64 && i == e.ino as i64,
@@ -64,7 +64,7 @@ pub fn plan(entries: &[Entry], paths: &[String], prior: &Prior, verify: Verify) 
             Some(_) if !matches!(e.kind, EntryKind::File) || e.error.is_some() => {
                 Action::Read(Reason::Changed)
             }
-            Some(p) if !same_identity(e, p) => Action::Read(Reason::Changed),
+            Some(p) if !same_identity(e, &p) => Action::Read(Reason::Changed),
             Some(_) => Action::Carry,
         })
         .collect();
@@ -156,7 +156,7 @@ pub fn events<E>(
                 true
             }
             (_, None) => false,
-            (reason, Some(p)) => judge_known(&mut e, reason, s, p),
+            (reason, Some(p)) => judge_known(&mut e, reason, s, &p),
         };
         if news {
             emit(e)?;
@@ -185,7 +185,7 @@ pub fn events<E>(
 /// that their bytes coming back are `restored`.
 struct Missing<'p> {
     /// In path order.
-    files: Vec<(&'p String, &'p PriorFile)>,
+    files: Vec<(&'p str, PriorFile<'p>)>,
     by_hash: HashMap<&'p str, Vec<usize>>,
     gone_by_hash: HashMap<&'p str, &'p str>,
     moved_away: Vec<bool>,
@@ -193,17 +193,15 @@ struct Missing<'p> {
 
 impl<'p> Missing<'p> {
     fn new(prior: &'p Prior, walked: &HashSet<&str>, roots: &[String]) -> Self {
-        let mut files: Vec<(&String, &PriorFile)> = prior
+        // In path order, as the index keeps them.
+        let files: Vec<(&str, PriorFile)> = prior
             .files
             .iter()
-            .filter(|(path, p)| {
-                roots.iter().any(|r| **r == *p.root) && !walked.contains(path.as_str())
-            })
+            .filter(|(path, p)| roots.iter().any(|r| **r == *p.root) && !walked.contains(path))
             .collect();
-        files.sort_by(|a, b| a.0.cmp(b.0));
         let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
         for (k, (_, p)) in files.iter().enumerate() {
-            if let Some(h) = p.blake3.as_deref() {
+            if let Some(h) = p.blake3 {
                 by_hash.entry(h).or_default().push(k);
             }
         }
@@ -233,7 +231,7 @@ impl<'p> Missing<'p> {
             let (old, p) = self.files[k];
             self.moved_away[k] = true;
             e.event = "moved".into();
-            e.previous_path = Some(old.clone());
+            e.previous_path = Some(old.to_string());
             e.previous_blake3 = p.blake3.as_deref().map(str::to_string);
             e.previous_size_bytes = Some(p.size_bytes);
             e.previous_mtime_us = p.mtime_us;
@@ -261,7 +259,7 @@ impl<'p> Missing<'p> {
 
 /// A path the previous catalogue had, read again for `reason`: sets the event and returns
 /// whether there is one to record.
-fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile) -> bool {
+fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile<'_>) -> bool {
     let (event, details) = match (reason, p.blake3.as_deref(), s.blake3) {
         // Unreadable last time: only a hash that now differs from a known one is news.
         (Reason::Retry, Some(a), Some(b)) if a != b => {
@@ -296,7 +294,7 @@ fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::prior::Gone;
+    use crate::store::prior::{Gone, PriorFiles, PriorRow};
     use std::path::PathBuf;
 
     fn entry(path: &str, size: u64, mtime_s: i64, ino: u64) -> Entry {
@@ -313,8 +311,8 @@ mod tests {
         }
     }
 
-    fn known(size: i64, mtime_s: i64, ino: i64, hash: &str, verified: i64) -> PriorFile {
-        PriorFile {
+    fn known(size: i64, mtime_s: i64, ino: i64, hash: &str, verified: i64) -> PriorRow {
+        PriorRow {
             root: "/r".into(),
             size_bytes: size,
             mtime_us: Some(mtime_s * 1_000_000),
@@ -326,12 +324,9 @@ mod tests {
         }
     }
 
-    fn prior(files: &[(&str, PriorFile)]) -> Prior {
+    fn prior(files: &[(&str, PriorRow)]) -> Prior {
         Prior {
-            files: files
-                .iter()
-                .map(|(p, f)| (p.to_string(), f.clone()))
-                .collect(),
+            files: PriorFiles::from_rows(files.iter().map(|(p, f)| (p, f.clone()))),
             ..Default::default()
         }
     }
@@ -413,7 +408,7 @@ mod tests {
             ("/r/edited", known(10, 1, 4, "e1", 0)),
             (
                 "/other/untouched",
-                PriorFile {
+                PriorRow {
                     root: "/other".into(),
                     ..known(10, 1, 5, "o", 0)
                 },

@@ -314,11 +314,15 @@ mod tests {
     fn clip(device: &str, start: &str) -> FileFacts {
         FileFacts {
             path: format!("/ev/{device}/{start}.MP4").into(),
-            status: "ok".into(),
-            media_kind: Some("video".into()),
-            device_id: Some(device.into()),
             name_time_us: Some(at(start)),
             duration_s: Some(60.0),
+            text: crate::catalog::TextFacts {
+                status: "ok".into(),
+                media_kind: Some("video".into()),
+                device_id: Some(device.into()),
+                ..Default::default()
+            }
+            .into(),
             ..Default::default()
         }
     }
@@ -356,8 +360,12 @@ mod tests {
         ctx.anchor(&["/srv/AJ-2026-031-export".to_string()]);
         let doc = |rel: &str| FileFacts {
             path: format!("/srv/AJ-2026-031-export/{rel}").into(),
-            status: "ok".into(),
-            media_kind: Some("document".into()),
+            text: crate::catalog::TextFacts {
+                status: "ok".into(),
+                media_kind: Some("document".into()),
+                ..Default::default()
+            }
+            .into(),
             ..Default::default()
         };
         let facts = [

@@ -147,11 +147,15 @@ mod tests {
     fn seg(dev: &str, start_s: i64, dur: f64, seq: i32) -> FileFacts {
         FileFacts {
             path: format!("{dev}_{start_s}_{seq}.MP4").into(),
-            device_id: Some(dev.into()),
-            media_kind: Some("video".into()),
             name_time_us: Some(start_s * 1_000_000),
             duration_s: Some(dur),
             segment_seq: Some(seq),
+            text: crate::catalog::TextFacts {
+                device_id: Some(dev.into()),
+                media_kind: Some("video".into()),
+                ..Default::default()
+            }
+            .into(),
             ..Default::default()
         }
     }

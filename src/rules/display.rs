@@ -187,7 +187,7 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
     let shown: Vec<(usize, &str)> = files
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| f.osd.device.as_deref().map(|d| (i, d)))
+        .filter_map(|(i, f)| f.osd_device.as_deref().map(|d| (i, d)))
         .filter(|(_, d)| digits(d).len() >= 3)
         .collect();
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -307,9 +307,6 @@ mod tests {
                 FileFacts {
                     row,
                     path: format!("A_{at}.MP4").into(),
-                    status: "ok".into(),
-                    device_id: Some("A".into()),
-                    media_kind: Some("video".into()),
                     name_time_us: Some(name_us),
                     duration_s: Some(300.0),
                     osd: OsdFacts {
@@ -319,6 +316,13 @@ mod tests {
                         confidence: Some(1.0),
                         ..Default::default()
                     },
+                    text: crate::catalog::TextFacts {
+                        status: "ok".into(),
+                        device_id: Some("A".into()),
+                        media_kind: Some("video".into()),
+                        ..Default::default()
+                    }
+                    .into(),
                     ..Default::default()
                 }
             })

@@ -65,8 +65,8 @@ enum Habit {
 impl Habit {
     fn of(self, f: &FileFacts) -> Option<&str> {
         match self {
-            Habit::Coding => f.osd.habits.as_deref(),
-            Habit::Slices => f.osd.slice_habits.as_deref(),
+            Habit::Coding => f.coding_habits.as_deref(),
+            Habit::Slices => f.slice_habits.as_deref(),
         }
     }
 }

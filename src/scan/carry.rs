@@ -61,7 +61,7 @@ pub(super) fn carry(
         .files
         .iter()
         .filter(|(_, p)| !in_scope(&p.root))
-        .map(|(path, _)| Box::from(path.as_str()))
+        .map(|(path, _)| Box::from(path))
         .collect();
     let mut carried = Carried {
         not_carried,

@@ -165,6 +165,8 @@ pub(super) fn read_clocks(
         }));
         read.osd[k] = osd_of(&read.facts[k], &out, run.tz);
         read.facts[k].osd = read.osd[k].facts();
+        read.osd[k].set_text(&mut read.facts[k]);
+        read.interner.facts(&mut read.facts[k]);
     }
     write_fonts(run, (&known, &learned_in), &learned, staging)?;
     run.phase("keyframes decoded and burned-in clocks read");

@@ -133,6 +133,7 @@ pub struct RunSummary {
 /// Runs one scan: the stages in data-flow order (see the module's table).
 pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, ScanError> {
     let run = setup::Run::start(plan)?;
+    run.phase("setup (chain checked, context tables loaded)");
     let mut prior = crate::store::prior::Prior::load(run.wh.current().as_deref())?;
     run.phase("previous catalogue");
     let tree = plan::walk_and_compare(&run, &prior);

@@ -2,6 +2,7 @@
 //! commit ([`warehouse`]), the previous catalogue a rescan builds on ([`prior`]). Each table's
 //! row type and columns are in [`tables`], one file per table.
 
+pub mod catalogue;
 pub mod prior;
 pub mod tables;
 pub mod warehouse;

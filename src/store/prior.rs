@@ -13,23 +13,7 @@ use arrow_array::{Array, RecordBatch};
 use super::{StoreError, parquet_reader};
 use crate::store::tables::CustodyEvent;
 
-/// One file of the previous catalogue.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PriorFile {
-    /// Text shared by many files (roots, device ids, classes) is kept once (interned).
-    pub root: crate::catalog::Sym,
-    pub size_bytes: i64,
-    pub mtime_us: Option<i64>,
-    pub fs_dev: Option<i64>,
-    pub fs_inode: Option<i64>,
-    pub blake3: Option<Box<str>>,
-    pub first_seen_us: Option<i64>,
-    pub last_seen_us: Option<i64>,
-    pub last_verified_us: Option<i64>,
-    pub device_id: Option<crate::catalog::Sym>,
-    pub retention_class: Option<crate::catalog::Sym>,
-    pub keep_until_us: Option<i64>,
-}
+pub use super::catalogue::{PriorFile, PriorFiles, PriorRow};
 
 /// A path whose last custody event was a deletion.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,7 +26,7 @@ pub struct Gone {
 pub struct Prior {
     /// The snapshot read, if the warehouse had one.
     pub snapshot: Option<PathBuf>,
-    pub files: HashMap<String, PriorFile>,
+    pub files: PriorFiles,
     /// The `files` and `streams` Parquet files of the snapshot, in name order.
     pub files_parts: Vec<PathBuf>,
     pub streams_parts: Vec<PathBuf>,
@@ -216,7 +200,7 @@ impl Prior {
 
     /// Each catalogued file's identity, hash and custody dates, by path.
     fn load_files(&mut self) -> Result<(), StoreError> {
-        let mut shared = crate::catalog::Interner::default();
+        let mut files = super::catalogue::Builder::default();
         for part in &self.files_parts {
             for b in parquet_reader(part, 8192, Some(FILE_COLUMNS))? {
                 let b = b.map_err(|source| StoreError::Arrow {
@@ -244,20 +228,15 @@ impl Prior {
                     ts("last_verified"),
                     ts("keep_until"),
                 );
-                self.files.reserve(b.num_rows());
+                files.reserve(b.num_rows());
                 for i in 0..b.num_rows() {
                     let Some(path) = path.get(i) else {
                         continue;
                     };
-                    let mut root = crate::catalog::Sym::from(root.get(i).unwrap_or_default());
-                    shared.sym(&mut root);
-                    let (mut device_id, mut retention_class) = (device.sym(i), class.sym(i));
-                    shared.opt(&mut device_id);
-                    shared.opt(&mut retention_class);
-                    self.files.insert(
-                        path.to_string(),
-                        PriorFile {
-                            root,
+                    files.push(
+                        path,
+                        &PriorRow {
+                            root: crate::catalog::Sym::from(root.get(i).unwrap_or_default()),
                             size_bytes: size.get(i).unwrap_or(-1),
                             mtime_us: mtime.get(i),
                             fs_dev: dev.get(i),
@@ -266,14 +245,15 @@ impl Prior {
                             first_seen_us: first.get(i),
                             last_seen_us: last.get(i),
                             last_verified_us: verified.get(i),
-                            device_id,
-                            retention_class,
+                            device_id: device.sym(i),
+                            retention_class: class.sym(i),
                             keep_until_us: keep.get(i),
                         },
                     );
                 }
             }
         }
+        self.files = files.finish();
         Ok(())
     }
 
@@ -533,39 +513,46 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
     );
     (0..b.num_rows())
         .map(|i| crate::catalog::FileFacts {
+            text: crate::catalog::TextFacts {
+                status: crate::catalog::Sym::from(status.get(i).unwrap_or_default()),
+                error: error.sym(i),
+                container: container.sym(i),
+                media_kind: media_kind.sym(i),
+                device_id: device_id.sym(i),
+                officer_id: officer_id.sym(i),
+                unit: unit.sym(i),
+                creation_time_basis: basis.sym(i),
+                encoder: encoder.sym(i),
+                software: software.sym(i),
+                handler_names: handlers.sym(i),
+                compressor_names: compressors.sym(i),
+                major_brand: brand.sym(i),
+                make: make.sym(i),
+                model: model.sym(i),
+                top_level_layout: layout.sym(i),
+                video_codec: vcodec.sym(i),
+                video_profile: vprofile.sym(i),
+                audio_codec: acodec.sym(i),
+                sidecar_category: scat.sym(i),
+                osd_device: osd_device.sym(i),
+                coding_habits: coding_habits.sym(i),
+                slice_habits: slice_habits.sym(i),
+            }
+            .into(),
             row: first_row + i,
             path: path.get(i).unwrap_or_default().into(),
-            status: crate::catalog::Sym::from(status.get(i).unwrap_or_default()),
-            error: error.sym(i),
             size_bytes: size.get(i).unwrap_or(0),
             blake3: blake3.boxed(i),
-            container: container.sym(i),
             extension_matches: ext_match.and_then(|a| a.is_valid(i).then(|| a.value(i))),
-            media_kind: media_kind.sym(i),
-            device_id: device_id.sym(i),
-            officer_id: officer_id.sym(i),
-            unit: unit.sym(i),
             segment_seq: seq.get(i),
             name_time_us: name_time.get(i),
             creation_time_us: creation.get(i),
-            creation_time_basis: basis.sym(i),
             duration_s: duration.get(i),
-            encoder: encoder.sym(i),
-            software: software.sym(i),
-            handler_names: handlers.sym(i),
-            compressor_names: compressors.sym(i),
-            major_brand: brand.sym(i),
-            make: make.sym(i),
-            model: model.sym(i),
-            top_level_layout: layout.sym(i),
             edit_list_entries: edits.get(i),
             stream_count: streams.get(i),
-            video_codec: vcodec.sym(i),
-            video_profile: vprofile.sym(i),
             width: width.get(i),
             height: height.get(i),
             frame_rate: fps.get(i),
-            audio_codec: acodec.sym(i),
             audio_sample_rate: rate.get(i),
             audio_channels: channels.get(i),
             sample_descriptions_max: stsd.get(i),
@@ -582,7 +569,6 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             birth_time_us: birth.get(i),
             sidecar_described_at_us: described.get(i),
             sidecar_has_text: scat.get(i).is_some() || sdesc.get(i).is_some(),
-            sidecar_category: scat.sym(i),
             frame_rate_stretch: crate::catalog::stretch(
                 stretch_at.get(i),
                 stretch_len.get(i),
@@ -595,9 +581,6 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 jump_s: osd_jump.get(i).map(|v| v as f32),
                 jump_at_s: osd_jump_at.get(i).map(|v| v as f32),
                 confidence: osd_conf.get(i).map(|v| v as f32),
-                device: osd_device.sym(i),
-                habits: coding_habits.sym(i),
-                slice_habits: slice_habits.sym(i),
             },
         })
         .collect()

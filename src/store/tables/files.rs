@@ -386,10 +386,13 @@ impl Osd {
             jump_s: self.jump_s.map(|v| v as f32),
             jump_at_s: self.jump_at_s.map(|v| v as f32),
             confidence: self.confidence.map(|v| v as f32),
-            device: sym(&self.device),
-            habits: sym(&self.coding_habits),
-            slice_habits: sym(&self.slice_habits),
         }
+    }
+    /// Its text facts (display device number, coding and slice habits) set on `t`.
+    pub fn set_text(&self, t: &mut crate::catalog::TextFacts) {
+        t.osd_device = sym(&self.device);
+        t.coding_habits = sym(&self.coding_habits);
+        t.slice_habits = sym(&self.slice_habits);
     }
 }
 
@@ -463,24 +466,15 @@ pub fn with_derived(
 impl FileFacts {
     /// The compact facts of a row just read, for sessions and rules.
     pub fn from_row(row: usize, r: &FileRow) -> Self {
-        FileFacts {
-            row,
-            path: r.path.as_str().into(),
+        let mut text = crate::catalog::TextFacts {
             status: Sym::from(r.status.as_str()),
             error: sym(&r.error),
-            size_bytes: r.size_bytes,
-            blake3: b(&r.blake3),
             container: sym(&r.container),
-            extension_matches: r.extension_matches,
             media_kind: sym(&r.media_kind),
             device_id: sym(&r.device_id),
             officer_id: sym(&r.officer_id),
             unit: sym(&r.unit),
-            segment_seq: r.segment_seq,
-            name_time_us: r.name_time_us,
-            creation_time_us: r.creation_time_us,
             creation_time_basis: sym(&r.creation_time_basis),
-            duration_s: r.duration_s,
             encoder: sym(&r.encoder),
             software: sym(&r.software),
             handler_names: sym(&r.handler_names),
@@ -489,14 +483,28 @@ impl FileFacts {
             make: sym(&r.make),
             model: sym(&r.model),
             top_level_layout: sym(&r.top_level_layout),
-            edit_list_entries: r.edit_list_entries,
-            stream_count: r.stream_count,
             video_codec: sym(&r.video_codec),
             video_profile: sym(&r.video_profile),
+            audio_codec: sym(&r.audio_codec),
+            sidecar_category: sym(&r.sidecar_category),
+            ..Default::default()
+        };
+        r.osd.set_text(&mut text);
+        FileFacts {
+            row,
+            path: r.path.as_str().into(),
+            size_bytes: r.size_bytes,
+            blake3: b(&r.blake3),
+            extension_matches: r.extension_matches,
+            segment_seq: r.segment_seq,
+            name_time_us: r.name_time_us,
+            creation_time_us: r.creation_time_us,
+            duration_s: r.duration_s,
+            edit_list_entries: r.edit_list_entries,
+            stream_count: r.stream_count,
             width: r.width,
             height: r.height,
             frame_rate: r.frame_rate,
-            audio_codec: sym(&r.audio_codec),
             audio_sample_rate: r.audio_sample_rate,
             audio_channels: r.audio_channels,
             sample_descriptions_max: r.sample_descriptions_max,
@@ -513,13 +521,13 @@ impl FileFacts {
             birth_time_us: r.birth_time_us,
             sidecar_described_at_us: r.sidecar_described_at_us,
             sidecar_has_text: r.sidecar_category.is_some() || r.sidecar_description.is_some(),
-            sidecar_category: sym(&r.sidecar_category),
             frame_rate_stretch: stretch(
                 r.frame_rate_stretch_at_s,
                 r.frame_rate_stretch_s,
                 r.frame_rate_stretch_fps,
             ),
             osd: r.osd.facts(),
+            text: text.into(),
         }
     }
 }

@@ -1,0 +1,300 @@
+//! The previous run's files as a compact index sorted by path: what each nightly run compares
+//! the walked tree against ([`super::prior::Prior::files`]).
+//!
+//! A million files must take little memory here, since the index lives through the walk and
+//! the read: every path and hash sits in one shared buffer each (no allocation per file), the
+//! numbers in one column each, and the few distinct roots, device ids and retention classes
+//! are numbered once. About 190 bytes a file with its path and hash, against some 900 for a
+//! map of owned rows. Lookups are binary searches on the sorted paths.
+
+use std::collections::HashMap;
+
+use crate::catalog::Sym;
+
+/// One file of the previous catalogue, as it is built (loading, tests).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PriorRow {
+    pub root: Sym,
+    pub size_bytes: i64,
+    pub mtime_us: Option<i64>,
+    pub fs_dev: Option<i64>,
+    pub fs_inode: Option<i64>,
+    pub blake3: Option<Box<str>>,
+    pub first_seen_us: Option<i64>,
+    pub last_seen_us: Option<i64>,
+    pub last_verified_us: Option<i64>,
+    pub device_id: Option<Sym>,
+    pub retention_class: Option<Sym>,
+    pub keep_until_us: Option<i64>,
+}
+
+/// One file of the previous catalogue, as read from the index (borrowing its text).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriorFile<'a> {
+    pub root: &'a str,
+    pub size_bytes: i64,
+    pub mtime_us: Option<i64>,
+    pub fs_dev: Option<i64>,
+    pub fs_inode: Option<i64>,
+    pub blake3: Option<&'a str>,
+    pub first_seen_us: Option<i64>,
+    pub last_seen_us: Option<i64>,
+    pub last_verified_us: Option<i64>,
+    pub device_id: Option<&'a str>,
+    pub retention_class: Option<&'a str>,
+    pub keep_until_us: Option<i64>,
+}
+
+/// Stands for a missing number in the columns.
+const NONE: i64 = i64::MIN;
+
+fn opt(v: i64) -> Option<i64> {
+    (v != NONE).then_some(v)
+}
+
+/// Texts laid end to end, each found by its start (the next one's start is its end).
+#[derive(Debug, Default)]
+struct Texts {
+    bytes: Vec<u8>,
+    starts: Vec<u64>,
+}
+
+impl Texts {
+    fn push(&mut self, s: &str) {
+        self.starts.push(self.bytes.len() as u64);
+        self.bytes.extend_from_slice(s.as_bytes());
+    }
+    fn get(&self, i: usize) -> &str {
+        let start = self.starts[i] as usize;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.bytes.len(), |&e| e as usize);
+        // Only whole `&str`s are pushed, so every boundary is a character boundary.
+        std::str::from_utf8(&self.bytes[start..end]).unwrap_or_default()
+    }
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+    fn shrink(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.starts.shrink_to_fit();
+    }
+}
+
+/// The previous catalogue's files, sorted by path.
+#[derive(Debug, Default)]
+pub struct PriorFiles {
+    paths: Texts,
+    /// Empty for a file without a hash.
+    hashes: Texts,
+    size: Vec<i64>,
+    /// The optional numbers: mtime, fs_dev, fs_inode, first_seen, last_seen, last_verified,
+    /// keep_until ([`NONE`] when missing), seven to a file.
+    numbers: Vec<[i64; 7]>,
+    /// Root, device id and retention class of each file, as numbers into `names` (0: none).
+    names_of: Vec<[u32; 3]>,
+    names: Vec<Sym>,
+}
+
+impl PriorFiles {
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.len() == 0
+    }
+
+    fn position(&self, path: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.paths.get(mid).cmp(path) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.position(path).is_some()
+    }
+
+    pub fn get(&self, path: &str) -> Option<PriorFile<'_>> {
+        self.position(path).map(|i| self.at(i))
+    }
+
+    fn at(&self, i: usize) -> PriorFile<'_> {
+        let [mtime, dev, ino, first, last, verified, keep] = self.numbers[i];
+        let name = |k: usize| -> Option<&str> {
+            let n = self.names_of[i][k] as usize;
+            (n > 0).then(|| self.names.get(n - 1).map_or("", |s| &**s))
+        };
+        let hash = self.hashes.get(i);
+        PriorFile {
+            root: name(0).unwrap_or(""),
+            size_bytes: self.size[i],
+            mtime_us: opt(mtime),
+            fs_dev: opt(dev),
+            fs_inode: opt(ino),
+            blake3: (!hash.is_empty()).then_some(hash),
+            first_seen_us: opt(first),
+            last_seen_us: opt(last),
+            last_verified_us: opt(verified),
+            device_id: name(1),
+            retention_class: name(2),
+            keep_until_us: opt(keep),
+        }
+    }
+
+    /// Every file, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, PriorFile<'_>)> {
+        (0..self.len()).map(|i| (self.paths.get(i), self.at(i)))
+    }
+
+    /// The index of `rows` (a path that comes twice keeps its last row, as a later row of the
+    /// same path replaces an earlier one).
+    pub fn from_rows<S: AsRef<str>>(rows: impl IntoIterator<Item = (S, PriorRow)>) -> Self {
+        let mut b = Builder::default();
+        for (path, row) in rows {
+            b.push(path.as_ref(), &row);
+        }
+        b.finish()
+    }
+}
+
+/// Gathers rows in any order; [`Builder::finish`] sorts them into a [`PriorFiles`].
+#[derive(Default)]
+pub struct Builder {
+    files: PriorFiles,
+    ids: HashMap<Sym, u32>,
+}
+
+impl Builder {
+    pub fn reserve(&mut self, n: usize) {
+        let f = &mut self.files;
+        f.paths.starts.reserve(n);
+        f.hashes.starts.reserve(n);
+        f.hashes.bytes.reserve(n * 64);
+        f.size.reserve(n);
+        f.numbers.reserve(n);
+        f.names_of.reserve(n);
+    }
+
+    fn id(&mut self, s: Option<&str>) -> u32 {
+        let Some(s) = s else {
+            return 0;
+        };
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let sym = Sym::from(s);
+        self.files.names.push(sym.clone());
+        let id = self.files.names.len() as u32;
+        self.ids.insert(sym, id);
+        id
+    }
+
+    pub fn push(&mut self, path: &str, r: &PriorRow) {
+        let names = [
+            self.id(Some(&r.root)),
+            self.id(r.device_id.as_deref()),
+            self.id(r.retention_class.as_deref()),
+        ];
+        let f = &mut self.files;
+        f.paths.push(path);
+        f.hashes.push(r.blake3.as_deref().unwrap_or(""));
+        f.size.push(r.size_bytes);
+        let n = |v: Option<i64>| v.unwrap_or(NONE);
+        f.numbers.push([
+            n(r.mtime_us),
+            n(r.fs_dev),
+            n(r.fs_inode),
+            n(r.first_seen_us),
+            n(r.last_seen_us),
+            n(r.last_verified_us),
+            n(r.keep_until_us),
+        ]);
+        f.names_of.push(names);
+    }
+
+    /// Sorted by path, the last row of a repeated path kept.
+    pub fn finish(self) -> PriorFiles {
+        let f = self.files;
+        let mut order: Vec<u32> = (0..f.len() as u32).collect();
+        // Stable: rows of one path stay in the order pushed, and the last of each run is kept.
+        order.sort_by(|&a, &b| f.paths.get(a as usize).cmp(f.paths.get(b as usize)));
+        let mut keep: Vec<u32> = Vec::with_capacity(order.len());
+        for (k, &i) in order.iter().enumerate() {
+            let next_same = order
+                .get(k + 1)
+                .is_some_and(|&j| f.paths.get(j as usize) == f.paths.get(i as usize));
+            if !next_same {
+                keep.push(i);
+            }
+        }
+        drop(order);
+        let mut out = PriorFiles {
+            names: f.names.clone(),
+            ..Default::default()
+        };
+        out.paths.bytes.reserve(f.paths.bytes.len());
+        out.hashes.bytes.reserve(f.hashes.bytes.len());
+        for &i in &keep {
+            let i = i as usize;
+            out.paths.push(f.paths.get(i));
+            out.hashes.push(f.hashes.get(i));
+        }
+        out.size = keep.iter().map(|&i| f.size[i as usize]).collect();
+        out.numbers = keep.iter().map(|&i| f.numbers[i as usize]).collect();
+        out.names_of = keep.iter().map(|&i| f.names_of[i as usize]).collect();
+        out.paths.shrink();
+        out.hashes.shrink();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(size: i64, hash: Option<&str>, device: Option<&str>) -> PriorRow {
+        PriorRow {
+            root: "/r".into(),
+            size_bytes: size,
+            mtime_us: Some(size * 10),
+            blake3: hash.map(Box::from),
+            device_id: device.map(Sym::from),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rows_are_found_by_path_whatever_their_order_and_the_last_of_a_path_wins() {
+        let files = PriorFiles::from_rows([
+            ("/r/b", row(2, Some("bb"), Some("DSJ-2"))),
+            ("/r/a", row(1, None, None)),
+            ("/r/执法/c", row(3, Some("cc"), Some("DSJ-2"))),
+            ("/r/b", row(4, Some("b2"), Some("DSJ-1"))),
+        ]);
+        assert_eq!(files.len(), 3);
+        let b = files.get("/r/b").expect("b");
+        assert_eq!(
+            (b.size_bytes, b.blake3, b.device_id, b.root),
+            (4, Some("b2"), Some("DSJ-1"), "/r")
+        );
+        let a = files.get("/r/a").expect("a");
+        assert_eq!(
+            (a.blake3, a.device_id, a.mtime_us, a.fs_dev),
+            (None, None, Some(10), None)
+        );
+        assert_eq!(files.get("/r/执法/c").map(|c| c.size_bytes), Some(3));
+        assert!(files.get("/r/z").is_none() && files.get("").is_none());
+        let order: Vec<&str> = files.iter().map(|(p, _)| p).collect();
+        assert_eq!(order, ["/r/a", "/r/b", "/r/执法/c"]);
+        assert!(PriorFiles::default().get("/r/a").is_none());
+    }
+}
