@@ -144,10 +144,10 @@ pub fn events<E>(
         e.mtime_us = s.mtime_us;
         e.device_id = s.device_id.map(str::to_string);
         if let Some(p) = prev {
-            e.previous_blake3 = p.blake3.as_deref().map(str::to_string);
+            e.previous_blake3 = p.blake3.map(str::to_string);
             e.previous_size_bytes = Some(p.size_bytes);
             e.previous_mtime_us = p.mtime_us;
-            e.retention_class = p.retention_class.as_deref().map(str::to_string);
+            e.retention_class = p.retention_class.map(str::to_string);
             e.keep_until_us = p.keep_until_us;
         }
         let news = match (s.reason, prev) {
@@ -167,12 +167,12 @@ pub fn events<E>(
             continue;
         }
         let mut e = ev("deleted", path);
-        e.previous_blake3 = p.blake3.as_deref().map(str::to_string);
-        e.blake3 = p.blake3.as_deref().map(str::to_string);
+        e.previous_blake3 = p.blake3.map(str::to_string);
+        e.blake3 = p.blake3.map(str::to_string);
         e.previous_size_bytes = Some(p.size_bytes);
         e.previous_mtime_us = p.mtime_us;
-        e.device_id = p.device_id.as_deref().map(str::to_string);
-        e.retention_class = p.retention_class.as_deref().map(str::to_string);
+        e.device_id = p.device_id.map(str::to_string);
+        e.retention_class = p.retention_class.map(str::to_string);
         e.keep_until_us = p.keep_until_us;
         e.details = "catalogued by an earlier run, not found in this one".into();
         emit(e)?;
@@ -232,10 +232,10 @@ impl<'p> Missing<'p> {
             self.moved_away[k] = true;
             e.event = "moved".into();
             e.previous_path = Some(old.to_string());
-            e.previous_blake3 = p.blake3.as_deref().map(str::to_string);
+            e.previous_blake3 = p.blake3.map(str::to_string);
             e.previous_size_bytes = Some(p.size_bytes);
             e.previous_mtime_us = p.mtime_us;
-            e.retention_class = p.retention_class.as_deref().map(str::to_string);
+            e.retention_class = p.retention_class.map(str::to_string);
             e.keep_until_us = p.keep_until_us;
             e.details = format!("same bytes as {old}, which is no longer there");
         } else if let Some(g) = prior.gone.get(s.path) {
@@ -260,7 +260,7 @@ impl<'p> Missing<'p> {
 /// A path the previous catalogue had, read again for `reason`: sets the event and returns
 /// whether there is one to record.
 fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile<'_>) -> bool {
-    let (event, details) = match (reason, p.blake3.as_deref(), s.blake3) {
+    let (event, details) = match (reason, p.blake3, s.blake3) {
         // Unreadable last time: only a hash that now differs from a known one is news.
         (Reason::Retry, Some(a), Some(b)) if a != b => {
             ("modified", "bytes differ from the catalogued hash")

@@ -60,7 +60,7 @@ pub(super) fn carry(
     let out_of_scope: HashSet<Box<str>> = prior
         .files
         .iter()
-        .filter(|(_, p)| !in_scope(&p.root))
+        .filter(|(_, p)| !in_scope(p.root))
         .map(|(path, _)| Box::from(path))
         .collect();
     let mut carried = Carried {
