@@ -860,7 +860,7 @@ impl PathRows<'_> {
 }
 
 /// The rows of an `ingest_log` or `media_notes` batch into the path tables, column by column
-/// (no string is copied but into the table's arena).
+/// (no string is copied: each path is hashed to its key where it lies).
 fn paths_from_batch(
     name: &str,
     b: &RecordBatch,

@@ -1,30 +1,45 @@
 //! A context table keyed by file path (`ingest_log`, `media_notes`), held for the scan's
-//! lookups without one allocation per row: every path in one text arena, the rows in path
-//! order for binary search, the values beside. A million paths cost their bytes plus 8 bytes
-//! and the value, where a map of owned strings cost about twice that and took seconds to fill.
+//! lookups without one allocation per row, and without the paths themselves: each row is
+//! known by its path's BLAKE3 hash cut to 128 bits (16 bytes, where the path's text was about a
+//! hundred), the hashes sorted for binary search, the values beside in table order. A million
+//! rows cost 20 bytes each plus the value.
+//!
+//! Only exact matches are ever asked for, so a hash serves as well as the text: two different
+//! paths share a 128-bit BLAKE3 prefix with a chance of about 2^-128 per pair, and no one can
+//! make two that do (the hash is collision-resistant: a file named to borrow another's upload
+//! time is not possible).
 //!
 //! Paths are kept as the table gives them: absolute, or relative to whichever scan root holds
 //! the file; [`PathTable::find`] tries the file's absolute path, then its path below each root.
 
 use rayon::prelude::*;
 
+/// A path's key: the first 16 bytes of its BLAKE3 hash.
+fn key(path: &str) -> u128 {
+    let h = blake3::hash(path.as_bytes());
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&h.as_bytes()[..16]);
+    u128::from_le_bytes(k)
+}
+
 #[derive(Debug, Clone)]
 pub struct PathTable<V> {
-    text: String,
-    /// Where each row's path ends in `text` (it starts where the previous one ended).
-    ends: Vec<u64>,
-    /// Row numbers in path order; rows with equal paths in table order.
-    order: Vec<u32>,
+    /// Each row's key, in table order until [`PathTable::finish`], then sorted.
+    keys: Vec<u128>,
+    /// The row number of each sorted key; rows with equal paths in table order.
+    rows: Vec<u32>,
+    /// In table order.
     values: Vec<V>,
+    sorted: bool,
 }
 
 impl<V> Default for PathTable<V> {
     fn default() -> Self {
         PathTable {
-            text: String::new(),
-            ends: Vec::new(),
-            order: Vec::new(),
+            keys: Vec::new(),
+            rows: Vec::new(),
             values: Vec::new(),
+            sorted: true,
         }
     }
 }
@@ -44,34 +59,37 @@ impl<V: Send + Sync> PathTable<V> {
         if self.values.len() >= u32::MAX as usize {
             return;
         }
-        self.text.push_str(path);
-        self.ends.push(self.text.len() as u64);
+        self.keys.push(key(path));
         self.values.push(value);
+        self.sorted = false;
     }
 
-    fn path(&self, row: u32) -> &str {
-        let r = row as usize;
-        let start = if r == 0 { 0 } else { self.ends[r - 1] as usize };
-        self.text.get(start..self.ends[r] as usize).unwrap_or("")
-    }
-
-    /// Sorts the rows by path (in parallel; equal paths keep their table order).
+    /// Sorts the rows by key (in parallel; equal paths keep their table order).
     pub fn finish(&mut self) {
-        // Every push adds a row the order does not have yet.
-        if self.order.len() == self.values.len() {
+        if self.sorted {
             return;
         }
-        let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
-        order.par_sort_by(|&a, &b| self.path(a).cmp(self.path(b)));
-        self.order = order;
-        self.text.shrink_to_fit();
+        let mut pairs: Vec<(u128, u32)> = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(r, &k)| (k, r as u32))
+            .collect();
+        pairs.par_sort_unstable();
+        self.keys = pairs.iter().map(|p| p.0).collect();
+        self.rows = pairs.iter().map(|p| p.1).collect();
+        self.sorted = true;
     }
 
     /// The rows whose path is exactly `path`, in table order.
     fn exact(&self, path: &str) -> &[u32] {
-        let lo = self.order.partition_point(|&r| self.path(r) < path);
-        let hi = lo + self.order[lo..].partition_point(|&r| self.path(r) == path);
-        &self.order[lo..hi]
+        if !self.sorted {
+            return &[];
+        }
+        let k = key(path);
+        let lo = self.keys.partition_point(|&x| x < k);
+        let hi = lo + self.keys[lo..].partition_point(|&x| x == k);
+        &self.rows[lo..hi]
     }
 
     /// The values of the rows naming the file at absolute path `path`: as written, or relative

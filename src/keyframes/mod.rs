@@ -186,6 +186,25 @@ pub struct Prepared {
     note: Option<String>,
 }
 
+impl Prepared {
+    /// The file's output when its preparation came to no plan (an error before one, or
+    /// keyframes with nothing to decode): no font can read it and no learning run uses it, so
+    /// it is done. Otherwise the preparation, for [`run_prepared`].
+    pub fn finished(self) -> Result<Output, Prepared> {
+        if self.plan.is_some() {
+            return Err(self);
+        }
+        Ok(Output {
+            decoded: self.decoded,
+            note: self.note,
+            jump: None,
+            habits: self.habits,
+            slice_habits: self.slice_habits,
+            keyframes: Vec::new(),
+        })
+    }
+}
+
 /// The first slice header of a keyframe's access unit (Annex B, parameter sets first).
 fn slice_of(plan: &Plan, unit: &[u8]) -> Option<h264::IntraSlice> {
     let (sps, pps) = plan.h264.as_ref()?;

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use super::ScanError;
 use super::read::Read;
 use super::setup::Run;
-use crate::catalog::FileFacts;
+use crate::catalog::{FileFacts, Sym};
 use crate::config::KeyframeMode;
 use crate::keyframes::{self, Fonts, Input, Output, Prepared, Seen};
 use crate::osd::{Font, Glyph};
@@ -42,7 +42,15 @@ pub(super) struct Early {
 /// One file's early work: its input (none without a `moov` box) and what was prepared.
 struct Started {
     k: usize,
-    job: Option<(Input, Prepared)>,
+    job: Job,
+}
+
+enum Job {
+    NoMoov,
+    /// Nothing more to do for the file (no plan came of it: nothing to read or learn from),
+    /// kept as its small output rather than its input and preparation until the read ends.
+    Finished(Box<Output>),
+    Prepared(Box<(Input, Prepared)>),
 }
 
 impl Early {
@@ -79,11 +87,16 @@ impl Early {
             started.push(k);
         }
         self.pool.spawn(move || {
-            let job = keyframes::find_moov(&path).map(|moov| {
-                let input = Input { path, moov, group };
-                let prepared = keyframes::prepare(&input);
-                (input, prepared)
-            });
+            let job = match keyframes::find_moov(&path) {
+                None => Job::NoMoov,
+                Some(moov) => {
+                    let input = Input { path, moov, group };
+                    match keyframes::prepare(&input).finished() {
+                        Ok(out) => Job::Finished(Box::new(out)),
+                        Err(prepared) => Job::Prepared(Box::new((input, prepared))),
+                    }
+                }
+            };
             let _ = tx.send(Started { k, job });
         });
     }
@@ -126,17 +139,21 @@ pub(super) fn read_clocks(
     // A file started that sent nothing back: its job panicked outside the contained decode.
     for &k in &started {
         if done.binary_search_by_key(&k, |s| s.k).is_err() {
-            read.osd[k].note = Some("the keyframe stage failed on this file".into());
+            read.osd[k].note = Some(Sym::from("the keyframe stage failed on this file"));
         }
     }
     for Started { k, job } in done {
         match job {
-            Some((input, p)) => {
+            Job::Prepared(job) => {
+                let (input, p) = *job;
                 inputs.push(input);
                 prepared.push(p);
                 rows.push(k);
             }
-            None => read.osd[k].note = Some("no moov box among the top-level boxes".into()),
+            Job::Finished(out) => settle(run, read, k, &out),
+            Job::NoMoov => {
+                read.osd[k].note = Some(Sym::from("no moov box among the top-level boxes"))
+            }
         }
     }
     let every = run.plan.config.scan.keyframes == KeyframeMode::All;
@@ -163,14 +180,23 @@ pub(super) fn read_clocks(
                     .map(|r| f64::from(r.confidence)),
             }
         }));
-        read.osd[k] = osd_of(&read.facts[k], &out, run.tz);
-        read.facts[k].osd = read.osd[k].facts();
-        read.osd[k].set_text(&mut read.facts[k]);
-        read.interner.facts(&mut read.facts[k]);
+        settle(run, read, k, &out);
     }
     write_fonts(run, (&known, &learned_in), &learned, staging)?;
     run.phase("keyframes decoded and burned-in clocks read");
     Ok(())
+}
+
+/// A file's output becomes its `osd_*` columns and facts; its text shared with other files'.
+fn settle(run: &Run, read: &mut Read, k: usize, out: &Output) {
+    let mut osd = osd_of(&read.facts[k], out, run.tz);
+    for t in [&mut osd.note, &mut osd.coding_habits, &mut osd.slice_habits] {
+        read.interner.opt(t);
+    }
+    read.facts[k].osd = osd.facts();
+    osd.set_text(&mut read.facts[k]);
+    read.interner.facts(&mut read.facts[k]);
+    read.osd[k] = osd;
 }
 
 /// The `keyframes` table: the rows of the files read now, then those of the files carried
@@ -351,9 +377,9 @@ fn osd_of(f: &FileFacts, out: &Output, tz: chrono_tz::Tz) -> Osd {
         confidence,
         jump_s: out.jump.as_ref().map(|j| j.by_s),
         jump_at_s: out.jump.as_ref().map(|j| j.at_s),
-        coding_habits: out.habits.clone(),
-        slice_habits: out.slice_habits.clone(),
+        coding_habits: out.habits.as_deref().map(Sym::from),
+        slice_habits: out.slice_habits.as_deref().map(Sym::from),
         keyframes_decoded: Some(out.decoded as i32),
-        note,
+        note: note.as_deref().map(Sym::from),
     }
 }

@@ -138,14 +138,14 @@ pub struct Osd {
     pub jump_at_s: Option<f64>,
     /// How the encoder worked (entropy coder, references, B-frames, keyframe interval, ...),
     /// from the parameter sets and the sample table: see [`crate::keyframes::habits`].
-    pub coding_habits: Option<String>,
+    pub coding_habits: Option<Sym>,
     pub keyframes_decoded: Option<i32>,
     /// How the encoder cut and marked its first pictures (slices per picture, slice-type
     /// numbering, reference priority): see [`crate::keyframes`]' slice habits.
-    pub slice_habits: Option<String>,
+    pub slice_habits: Option<Sym>,
     /// Why the stage did less than it meant to (no H.264 track, a decoder error, a display
     /// that could not be read).
-    pub note: Option<String>,
+    pub note: Option<Sym>,
 }
 
 /// The columns of `files` recomputed for every row on every run, including rows carried from
@@ -391,8 +391,8 @@ impl Osd {
     /// Its text facts (display device number, coding and slice habits) set on `t`.
     pub fn set_text(&self, t: &mut crate::catalog::TextFacts) {
         t.osd_device = sym(&self.device);
-        t.coding_habits = sym(&self.coding_habits);
-        t.slice_habits = sym(&self.slice_habits);
+        t.coding_habits = self.coding_habits.clone();
+        t.slice_habits = self.slice_habits.clone();
     }
 }
 
