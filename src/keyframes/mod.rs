@@ -189,17 +189,17 @@ pub struct Prepared {
 impl Prepared {
     /// The file's output when its preparation came to no plan (an error before one, or
     /// keyframes with nothing to decode): no font can read it and no learning run uses it, so
-    /// it is done. Otherwise the preparation, for [`run_prepared`].
-    pub fn finished(self) -> Result<Output, Prepared> {
+    /// it is done (its text taken). Otherwise `None`: the preparation is for [`run_prepared`].
+    pub fn finished(&mut self) -> Option<Output> {
         if self.plan.is_some() {
-            return Err(self);
+            return None;
         }
-        Ok(Output {
+        Some(Output {
             decoded: self.decoded,
-            note: self.note,
+            note: self.note.take(),
             jump: None,
-            habits: self.habits,
-            slice_habits: self.slice_habits,
+            habits: self.habits.take(),
+            slice_habits: self.slice_habits.take(),
             keyframes: Vec::new(),
         })
     }

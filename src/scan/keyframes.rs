@@ -91,9 +91,10 @@ impl Early {
                 None => Job::NoMoov,
                 Some(moov) => {
                     let input = Input { path, moov, group };
-                    match keyframes::prepare(&input).finished() {
-                        Ok(out) => Job::Finished(Box::new(out)),
-                        Err(prepared) => Job::Prepared(Box::new((input, prepared))),
+                    let mut prepared = keyframes::prepare(&input);
+                    match prepared.finished() {
+                        Some(out) => Job::Finished(Box::new(out)),
+                        None => Job::Prepared(Box::new((input, prepared))),
                     }
                 }
             };
