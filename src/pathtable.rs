@@ -1,18 +1,16 @@
 //! A context table keyed by file path (`ingest_log`, `media_notes`), held for the scan's
 //! lookups without one allocation per row, and without the paths themselves: each row is
 //! known by its path's BLAKE3 hash cut to 128 bits (16 bytes, where the path's text was about a
-//! hundred), the hashes sorted for binary search, the values beside in table order. A million
-//! rows cost 20 bytes each plus the value.
+//! hundred), found through an open-addressing index on the hash, the values beside in table
+//! order. A million rows cost about 28 bytes each plus the value.
 //!
 //! Only exact matches are ever asked for, so a hash serves as well as the text: two different
-//! paths share a 128-bit BLAKE3 prefix with a chance of about 2^-128 per pair, and no one can
-//! make two that do (the hash is collision-resistant: a file named to borrow another's upload
-//! time is not possible).
+//! paths share a 128-bit BLAKE3 prefix with a chance of about 2^-128 per pair, and making two
+//! that do on purpose (a file named to borrow another's upload time) would take some 2^64
+//! BLAKE3 computations: out of reach.
 //!
 //! Paths are kept as the table gives them: absolute, or relative to whichever scan root holds
 //! the file; [`PathTable::find`] tries the file's absolute path, then its path below each root.
-
-use rayon::prelude::*;
 
 /// A path's key: the first 16 bytes of its BLAKE3 hash.
 fn key(path: &str) -> u128 {
@@ -24,22 +22,24 @@ fn key(path: &str) -> u128 {
 
 #[derive(Debug, Clone)]
 pub struct PathTable<V> {
-    /// Each row's key, in table order until [`PathTable::finish`], then sorted.
+    /// Each row's key, in table order.
     keys: Vec<u128>,
-    /// The row number of each sorted key; rows with equal paths in table order.
-    rows: Vec<u32>,
     /// In table order.
     values: Vec<V>,
-    sorted: bool,
+    /// Open addressing on the key's low bits (it is a hash already): each slot holds 1 + the
+    /// first row of a path, 0 when empty. A power of two, at least twice the rows.
+    slots: Vec<u32>,
+    /// 1 + the next row with the same path, 0 at the last: a path's rows in table order.
+    next: Vec<u32>,
 }
 
 impl<V> Default for PathTable<V> {
     fn default() -> Self {
         PathTable {
             keys: Vec::new(),
-            rows: Vec::new(),
             values: Vec::new(),
-            sorted: true,
+            slots: Vec::new(),
+            next: Vec::new(),
         }
     }
 }
@@ -53,43 +53,76 @@ impl<V: Send + Sync> PathTable<V> {
         self.values.is_empty()
     }
 
-    /// Adds a row; [`PathTable::finish`] must be called before lookups. At most `u32::MAX`
+    /// Adds a row; [`PathTable::finish`] must be called before lookups. At most `u32::MAX - 1`
     /// rows.
     pub fn push(&mut self, path: &str, value: V) {
-        if self.values.len() >= u32::MAX as usize {
+        if self.values.len() >= (u32::MAX - 1) as usize {
             return;
         }
         self.keys.push(key(path));
         self.values.push(value);
-        self.sorted = false;
     }
 
-    /// Sorts the rows by key (in parallel; equal paths keep their table order).
+    /// Indexes the rows (one lookup then costs a slot and a key, where a binary search over a
+    /// million keys cost some eight cache misses).
     pub fn finish(&mut self) {
-        if self.sorted {
+        let n = self.keys.len();
+        if self.next.len() == n && !self.slots.is_empty() {
             return;
         }
-        let mut pairs: Vec<(u128, u32)> = self
-            .keys
-            .iter()
-            .enumerate()
-            .map(|(r, &k)| (k, r as u32))
-            .collect();
-        pairs.par_sort_unstable();
-        self.keys = pairs.iter().map(|p| p.0).collect();
-        self.rows = pairs.iter().map(|p| p.1).collect();
-        self.sorted = true;
+        let cap = (2 * n).max(16).next_power_of_two();
+        let mask = cap - 1;
+        let mut slots = vec![0u32; cap];
+        let mut next = vec![0u32; n];
+        // Last row first, each put in front of its path's chain: the chain is in table order.
+        for row in (0..n).rev() {
+            let k = self.keys[row];
+            let mut h = (k as usize) & mask;
+            loop {
+                let s = slots[h];
+                if s == 0 {
+                    slots[h] = row as u32 + 1;
+                    break;
+                }
+                if self.keys[s as usize - 1] == k {
+                    next[row] = s;
+                    slots[h] = row as u32 + 1;
+                    break;
+                }
+                h = (h + 1) & mask;
+            }
+        }
+        self.slots = slots;
+        self.next = next;
+        self.keys.shrink_to_fit();
+        self.values.shrink_to_fit();
+    }
+
+    /// The first row whose path is exactly `path` (1 + row; 0 for none).
+    fn first(&self, path: &str) -> u32 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        let k = key(path);
+        let mask = self.slots.len() - 1;
+        let mut h = (k as usize) & mask;
+        loop {
+            let s = self.slots[h];
+            if s == 0 || self.keys[s as usize - 1] == k {
+                return s;
+            }
+            h = (h + 1) & mask;
+        }
     }
 
     /// The rows whose path is exactly `path`, in table order.
-    fn exact(&self, path: &str) -> &[u32] {
-        if !self.sorted {
-            return &[];
-        }
-        let k = key(path);
-        let lo = self.keys.partition_point(|&x| x < k);
-        let hi = lo + self.keys[lo..].partition_point(|&x| x == k);
-        &self.rows[lo..hi]
+    fn exact(&self, path: &str) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.first(path);
+        std::iter::from_fn(move || {
+            let row = at.checked_sub(1)?;
+            at = self.next[row as usize];
+            Some(row)
+        })
     }
 
     /// The values of the rows naming the file at absolute path `path`: as written, or relative
@@ -106,8 +139,8 @@ impl<V: Send + Sync> PathTable<V> {
         });
         std::iter::once(path)
             .chain(below)
-            .flat_map(move |p| self.exact(p).iter())
-            .map(move |&r| (r, &self.values[r as usize]))
+            .flat_map(move |p| self.exact(p))
+            .map(move |r| (r, &self.values[r as usize]))
     }
 }
 

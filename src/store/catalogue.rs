@@ -221,39 +221,46 @@ impl Builder {
         f.names_of.push(names);
     }
 
-    /// Sorted by path, the last row of a repeated path kept.
+    /// Sorted by path, the last row of a repeated path kept. Reordered a column at a time, so
+    /// that at most one column is ever held twice (a catalogue already in path order, as an
+    /// unchanged night leaves it, is not copied at all).
     pub fn finish(self) -> PriorFiles {
-        let f = self.files;
-        let mut order: Vec<u32> = (0..f.len() as u32).collect();
+        let mut f = self.files;
+        let n = f.len();
+        let in_order = (1..n).all(|i| f.paths.get(i - 1) < f.paths.get(i));
+        if in_order {
+            f.paths.shrink();
+            f.hashes.shrink();
+            return f;
+        }
+        let mut order: Vec<u32> = (0..n as u32).collect();
         // Stable: rows of one path stay in the order pushed, and the last of each run is kept.
         order.sort_by(|&a, &b| f.paths.get(a as usize).cmp(f.paths.get(b as usize)));
-        let mut keep: Vec<u32> = Vec::with_capacity(order.len());
-        for (k, &i) in order.iter().enumerate() {
-            let next_same = order
-                .get(k + 1)
-                .is_some_and(|&j| f.paths.get(j as usize) == f.paths.get(i as usize));
-            if !next_same {
-                keep.push(i);
-            }
-        }
+        let keep: Vec<u32> = (0..order.len())
+            .filter(|&k| {
+                order
+                    .get(k + 1)
+                    .is_none_or(|&j| f.paths.get(j as usize) != f.paths.get(order[k] as usize))
+            })
+            .map(|k| order[k])
+            .collect();
         drop(order);
-        let mut out = PriorFiles {
-            names: f.names.clone(),
-            ..Default::default()
-        };
-        out.paths.bytes.reserve(f.paths.bytes.len());
-        out.hashes.bytes.reserve(f.hashes.bytes.len());
-        for &i in &keep {
-            let i = i as usize;
-            out.paths.push(f.paths.get(i));
-            out.hashes.push(f.hashes.get(i));
+        fn texts(t: &Texts, keep: &[u32]) -> Texts {
+            let mut out = Texts::default();
+            out.bytes.reserve(t.bytes.len());
+            out.starts.reserve(keep.len());
+            for &i in keep {
+                out.push(t.get(i as usize));
+            }
+            out.shrink();
+            out
         }
-        out.size = keep.iter().map(|&i| f.size[i as usize]).collect();
-        out.numbers = keep.iter().map(|&i| f.numbers[i as usize]).collect();
-        out.names_of = keep.iter().map(|&i| f.names_of[i as usize]).collect();
-        out.paths.shrink();
-        out.hashes.shrink();
-        out
+        f.paths = texts(&f.paths, &keep);
+        f.hashes = texts(&f.hashes, &keep);
+        f.size = keep.iter().map(|&i| f.size[i as usize]).collect();
+        f.numbers = keep.iter().map(|&i| f.numbers[i as usize]).collect();
+        f.names_of = keep.iter().map(|&i| f.names_of[i as usize]).collect();
+        f
     }
 }
 
@@ -296,5 +303,16 @@ mod tests {
         let order: Vec<&str> = files.iter().map(|(p, _)| p).collect();
         assert_eq!(order, ["/r/a", "/r/b", "/r/执法/c"]);
         assert!(PriorFiles::default().get("/r/a").is_none());
+        // Already in path order (an unchanged night's catalogue): kept as pushed.
+        let sorted = PriorFiles::from_rows([
+            ("/r/a", row(1, Some("aa"), None)),
+            ("/r/b", row(2, None, Some("DSJ-1"))),
+        ]);
+        let got: Vec<(&str, i64, Option<&str>)> = sorted
+            .iter()
+            .map(|(p, f)| (p, f.size_bytes, f.blake3))
+            .collect();
+        assert_eq!(got, [("/r/a", 1, Some("aa")), ("/r/b", 2, None)]);
+        assert_eq!(sorted.get("/r/b").and_then(|f| f.device_id), Some("DSJ-1"));
     }
 }
