@@ -5,7 +5,7 @@
 //! A file is carried over without being opened when its size, mtime and inode are what the
 //! catalogue recorded and it is not due for verification; everything else is read and hashed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::store::prior::{Prior, PriorFile};
 use crate::store::tables::CustodyEvent;
@@ -50,14 +50,19 @@ fn same_identity(e: &Entry, p: &PriorFile<'_>) -> bool {
 }
 
 /// Decides, for every walked entry (by index), whether to carry it or read it.
-pub fn plan(entries: &[Entry], paths: &[String], prior: &Prior, verify: Verify) -> Vec<Action> {
+pub fn plan<P: AsRef<str>>(
+    entries: &[Entry],
+    paths: &[P],
+    prior: &Prior,
+    verify: Verify,
+) -> Vec<Action> {
     if prior.files.is_empty() {
         return vec![Action::Read(Reason::New); entries.len()];
     }
     let mut actions: Vec<Action> = entries
         .iter()
         .zip(paths)
-        .map(|(e, path)| match prior.files.get(path) {
+        .map(|(e, path)| match prior.files.get(path.as_ref()) {
             None => Action::Read(Reason::New),
             Some(p) if p.blake3.is_none() => Action::Read(Reason::Retry),
             // Was a readable file; now a link, a folder, a device, or unlistable.
@@ -84,8 +89,11 @@ pub fn plan(entries: &[Entry], paths: &[String], prior: &Prior, verify: Verify) 
                 .collect();
             due.sort_by_key(|&i| {
                 (
-                    prior.files.get(&paths[i]).and_then(|p| p.last_verified_us),
-                    &paths[i],
+                    prior
+                        .files
+                        .get(paths[i].as_ref())
+                        .and_then(|p| p.last_verified_us),
+                    paths[i].as_ref(),
                 )
             });
             let mut spent = 0u64;
@@ -114,7 +122,7 @@ pub struct Seen<'a> {
 }
 
 /// The events of one run. `seen` are the files read this run (in path order), `walked` every
-/// path the walk found, `roots` the roots scanned (files of the catalogue under other roots
+/// path the walk found (sorted), `roots` the roots scanned (files of the catalogue under other roots
 /// were not looked at, so they are not deleted).
 ///
 /// Events are handed to `emit` as they are found (files read, in their order, then deletions
@@ -123,7 +131,7 @@ pub fn events<E>(
     run_id: &str,
     at_us: i64,
     seen: &[Seen],
-    walked: &HashSet<&str>,
+    walked: &[impl AsRef<str>],
     roots: &[String],
     prior: &Prior,
     mut emit: impl FnMut(CustodyEvent) -> Result<(), E>,
@@ -192,12 +200,13 @@ struct Missing<'p> {
 }
 
 impl<'p> Missing<'p> {
-    fn new(prior: &'p Prior, walked: &HashSet<&str>, roots: &[String]) -> Self {
+    fn new(prior: &'p Prior, walked: &[impl AsRef<str>], roots: &[String]) -> Self {
+        let found = |path: &str| walked.binary_search_by(|w| w.as_ref().cmp(path)).is_ok();
         // In path order, as the index keeps them.
         let files: Vec<(&str, PriorFile)> = prior
             .files
             .iter()
-            .filter(|(path, p)| roots.iter().any(|r| **r == *p.root) && !walked.contains(path))
+            .filter(|(path, p)| roots.iter().any(|r| **r == *p.root) && !found(path))
             .collect();
         let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
         for (k, (_, p)) in files.iter().enumerate() {
@@ -427,9 +436,8 @@ mod tests {
             seen("/r/back", Reason::New, "b"),
             seen("/r/fresh", Reason::New, "f"),
         ];
-        let walked: HashSet<&str> = ["/r/kept", "/r/new-name", "/r/edited", "/r/back", "/r/fresh"]
-            .into_iter()
-            .collect();
+        let mut walked = ["/r/kept", "/r/new-name", "/r/edited", "/r/back", "/r/fresh"];
+        walked.sort_unstable();
         let mut ev = Vec::new();
         let pushed: Result<(), ()> = events("run", 7, &s, &walked, &["/r".to_string()], &p, |e| {
             ev.push(e);

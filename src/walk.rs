@@ -173,6 +173,9 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Vec<Entry> {
             .map(|(dir, root)| list_dir(dir, *root, opts, &visited))
             .collect();
         level = Vec::new();
+        // Room for the whole level at once: growing by doubling would hold the old and the new
+        // buffer together, up to three times the entries.
+        out.reserve(results.iter().map(|r| r.0.len()).sum());
         for (entries, dirs) in results {
             out.extend(entries);
             level.extend(dirs);

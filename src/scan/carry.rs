@@ -28,15 +28,7 @@ pub(super) fn carry(
     custody: &Custody,
     read: &mut Read,
 ) -> Result<Carried, ScanError> {
-    let Tree {
-        entries,
-        paths,
-        actions,
-        to_read,
-        ..
-    } = tree;
-    drop(entries);
-    drop(to_read);
+    drop(tree.to_read);
     let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
     // The previous rows NOT carried, which on a nightly run are few: those read again, and
     // those under a scanned root that were not found (custody recorded each as deleted, or
@@ -48,13 +40,14 @@ pub(super) fn carry(
         .chain(custody.moved_from.values())
         .map(|p| Box::from(p.as_str()))
         .collect();
-    for (i, path) in paths.iter().enumerate() {
-        if actions[i] != Action::Carry && prior.files.contains_key(path.as_str()) {
-            not_carried.insert(Box::from(path.as_str()));
+    for (i, e) in tree.entries.iter().enumerate() {
+        let path = super::path_text(&e.path);
+        if tree.actions[i] != Action::Carry && prior.files.contains_key(&path) {
+            not_carried.insert(Box::from(&*path));
         }
     }
-    drop(paths);
-    drop(actions);
+    drop(tree.entries);
+    drop(tree.actions);
     // Copied (usually none: every root is scanned), so that the previous catalogue's index can
     // be dropped once the custody dates are known.
     let out_of_scope: HashSet<Box<str>> = prior

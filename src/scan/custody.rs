@@ -3,7 +3,7 @@
 //! [`crate::custody`] decides which). Events stream to Parquet as they are found; only their
 //! counts, the offences and the moves stay in memory (a first scan has a `new` event per file).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::plan::Tree;
 use super::setup::Run;
@@ -62,7 +62,16 @@ pub(super) fn record(
             device_id: f.device_id.as_deref(),
         })
         .collect();
-    let walked: HashSet<&str> = tree.paths.iter().map(String::as_str).collect();
+    // What the walk found, in path order for lookups (the entries are sorted by their bytes,
+    // which is text order for UTF-8 paths; a non-UTF-8 one's text may sort elsewhere).
+    let mut walked: Vec<std::borrow::Cow<str>> = if prior.files.is_empty() {
+        Vec::new()
+    } else {
+        (0..tree.entries.len()).map(|i| tree.path(i)).collect()
+    };
+    if !walked.is_sorted() {
+        walked.sort_unstable();
+    }
     let mut out = Custody {
         counts: [0; 7],
         offences: prior.offences.clone(),

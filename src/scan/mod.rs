@@ -215,6 +215,14 @@ pub fn hostname() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
+/// A path as text, borrowed when it is UTF-8 (nearly always): [`display_path`] otherwise.
+pub fn path_text(p: &Path) -> std::borrow::Cow<'_, str> {
+    match p.to_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(display_path(p)),
+    }
+}
+
 /// A path as text without losing bytes: invalid UTF-8 bytes become `\xNN` (the exact bytes are
 /// in `path_bytes`).
 pub fn display_path(p: &Path) -> String {

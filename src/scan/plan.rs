@@ -1,20 +1,17 @@
 //! Plan: walk the roots and decide, for every entry, whether to read it (new, changed, or due
 //! for re-verification) or carry its row from the previous catalogue unread.
 
-use rayon::prelude::*;
-
 use super::setup::Run;
-use super::{VerifyPlan, display_path};
+use super::{VerifyPlan, path_text};
 use crate::custody::{self, Action, Verify};
 use crate::store::prior::Prior;
 use crate::walk::{self, Entry};
 
 /// The walked tree and what to do with each entry.
 pub(super) struct Tree {
+    /// Sorted by path. Each one's path as text is [`Tree::path`] (not kept: a million paths'
+    /// copies cost more than making the rare non-UTF-8 one again).
     pub entries: Vec<Entry>,
-    /// Each entry's path as text, to compare with the previous catalogue; empty on a first
-    /// scan, which has nothing to compare.
-    pub paths: Vec<String>,
     pub actions: Vec<Action>,
     /// Indexes of the entries to read, in walk order.
     pub to_read: Vec<usize>,
@@ -26,16 +23,20 @@ impl Tree {
     pub fn bytes_to_read(&self) -> u64 {
         self.to_read.iter().map(|&i| self.entries[i].size).sum()
     }
+
+    /// Entry `i`'s path as the catalogue has it.
+    pub fn path(&self, i: usize) -> std::borrow::Cow<'_, str> {
+        path_text(&self.entries[i].path)
+    }
 }
 
 pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     let plan = run.plan;
     let entries = run.pool.install(|| walk::walk(&plan.roots, &run.walk));
-    let paths: Vec<String> = if prior.files.is_empty() {
+    let paths: Vec<std::borrow::Cow<str>> = if prior.files.is_empty() {
         Vec::new()
     } else {
-        run.pool
-            .install(|| entries.par_iter().map(|e| display_path(&e.path)).collect())
+        entries.iter().map(|e| path_text(&e.path)).collect()
     };
     let total_bytes: u64 = entries.iter().map(|e| e.size).sum();
     let verify = match plan.verify {
@@ -55,9 +56,9 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     } else {
         "incremental"
     };
+    drop(paths);
     Tree {
         entries,
-        paths,
         actions,
         to_read,
         mode,
