@@ -205,10 +205,10 @@ impl Prepared {
     }
 }
 
-/// The first slice header of a keyframe's access unit (Annex B, parameter sets first).
-fn slice_of(plan: &Plan, unit: &[u8]) -> Option<h264::IntraSlice> {
+/// The first slice header of a keyframe's sample (length-prefixed NAL units, as stored).
+fn slice_of(plan: &Plan, sample: &[u8]) -> Option<h264::IntraSlice> {
     let (sps, pps) = plan.h264.as_ref()?;
-    h264::annexb_nals(unit)
+    keyplan::nals(plan, sample)
         .find(|n| n.first().is_some_and(|h| matches!(h & 0x1f, 1 | 5)))
         .and_then(|n| h264::intra_slice(n, sps, pps))
 }
@@ -410,19 +410,24 @@ fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
 }
 
 fn picture(f: &File, plan: &Plan, s: &Sample, with_params: bool) -> Result<Vec<u8>, String> {
+    let bytes = sample_bytes(f, s)?;
+    Ok(keyplan::annex_b(plan, &bytes, with_params))
+}
+
+/// A sample's bytes as stored (length-prefixed NAL units).
+fn sample_bytes(f: &File, s: &Sample) -> Result<Vec<u8>, String> {
     if s.size > PICTURE_MAX {
         return Err(format!(
             "sample {} of {} bytes is too large to decode",
             s.number, s.size
         ));
     }
-    let bytes = read_at(
+    read_at(
         f,
         s.offset,
         u64::from(s.size),
         &format!("sample {}", s.number),
-    )?;
-    Ok(keyplan::annex_b(plan, &bytes, with_params))
+    )
 }
 
 fn budget(pictures: usize) -> Duration {
@@ -446,7 +451,6 @@ pub fn prepare(input: &Input) -> Prepared {
     let result = (|| -> Result<(), String> {
         let f = open(input)?;
         let plan = plan_of(&f, input)?;
-        out.slice_habits = slices::slice_habits(&f, &plan);
         out.habits = habits(&plan);
         decode::check_size(plan.codec, &plan.params).map_err(|e| e.to_string())?;
         let mut picks: Vec<Sample> = plan.sync.first().copied().into_iter().collect();
@@ -455,23 +459,38 @@ pub fn prepare(input: &Input) -> Prepared {
         {
             picks.push(l);
         }
-        let units = picks
+        let raw = match picks
             .iter()
-            .map(|s| picture(&f, &plan, s, true).map(|u| (u, true)))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (k, (u, _)) in units.iter().enumerate().take(2) {
-            out.slices[k] = slice_of(&plan, u);
+            .map(|s| sample_bytes(&f, s))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(raw) => raw,
+            Err(e) => {
+                // A keyframe cut off (a truncated file): its first pictures still tell.
+                out.slice_habits = slices::slice_habits(&f, &plan);
+                return Err(e);
+            }
+        };
+        for (k, r) in raw.iter().enumerate().take(2) {
+            out.slices[k] = slice_of(&plan, r);
         }
-        let units: Vec<Vec<u8>> = units.into_iter().map(|(u, _)| u).collect();
         // Keyframes without a coded slice (filler where pictures should be) are not decoded:
         // the decoder would find nothing in them, at the cost of a hand-over to its thread.
-        let coded = |u: &[u8]| {
-            h264::annexb_nals(u)
+        let coded = |r: &[u8]| {
+            keyplan::nals(&plan, r)
                 .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)))
         };
-        if !units.iter().any(|u| coded(u)) {
+        if !raw.iter().any(|r| coded(r)) {
             return Err("the keyframes hold no coded slice: nothing to decode".into());
         }
+        // After that check: filler has no slices to describe, and the first pictures are the
+        // largest read of the stage.
+        out.slice_habits = slices::slice_habits(&f, &plan);
+        let units: Vec<Vec<u8>> = raw
+            .iter()
+            .map(|r| keyplan::annex_b(&plan, r, true))
+            .collect();
+        drop(raw);
         let (lines, decoded, err) = keyframe_lines(&plan, &units);
         out.decoded = decoded;
         let mut lines = lines

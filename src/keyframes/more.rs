@@ -2,10 +2,10 @@
 //! the display's clock, or all of them (`--keyframes all`).
 
 use super::{
-    BISECT_MAX, Input, JUMP_MIN_S, Jump, Keyframe, Output, Seen, keyframe_lines, open, picture,
-    slice_of,
+    BISECT_MAX, Input, JUMP_MIN_S, Jump, Keyframe, Output, Seen, keyframe_lines, open,
+    sample_bytes, slice_of,
 };
-use crate::media::keyplan::Plan;
+use crate::media::keyplan::{self, Plan};
 use crate::osd::{self, Font};
 
 /// Display time minus file time of a read keyframe, seconds.
@@ -68,8 +68,9 @@ fn bisect(
             return offset(&seen);
         }
         let s = plan.sync[k];
-        let unit = picture(&f, plan, &s, true).ok()?;
-        let slice = slice_of(plan, &unit);
+        let raw = sample_bytes(&f, &s).ok()?;
+        let slice = slice_of(plan, &raw);
+        let unit = keyplan::annex_b(plan, &raw, true);
         let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&unit));
         let line = lines.into_iter().next().flatten();
         let seen = Seen {
@@ -185,9 +186,9 @@ fn read_rest(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
         }
     };
     for chunk in rest.chunks(EVERY_CHUNK) {
-        let units = match chunk
+        let raw = match chunk
             .iter()
-            .map(|&i| picture(&f, plan, &plan.sync[i], true))
+            .map(|&i| sample_bytes(&f, &plan.sync[i]))
             .collect::<Result<Vec<_>, _>>()
         {
             Ok(u) => u,
@@ -196,9 +197,13 @@ fn read_rest(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
                 return;
             }
         };
+        let units: Vec<Vec<u8>> = raw
+            .iter()
+            .map(|r| keyplan::annex_b(plan, r, true))
+            .collect();
         let (lines, decoded, err) = keyframe_lines(plan, &units);
         out.decoded += decoded;
-        for ((&i, unit), line) in chunk.iter().zip(&units).zip(lines) {
+        for ((&i, raw), line) in chunk.iter().zip(&raw).zip(lines) {
             let s = plan.sync[i];
             out.keyframes.push(Keyframe {
                 purpose: "every",
@@ -208,7 +213,7 @@ fn read_rest(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
                     t_s: plan.seconds(&s),
                     reading: line.map(|l| osd::read(font, &l)),
                 },
-                slice: slice_of(plan, unit),
+                slice: slice_of(plan, raw),
             });
         }
         if let Some(e) = err {
