@@ -136,6 +136,9 @@ pub(crate) fn sym(s: &Option<String>) -> Option<Sym> {
 pub struct Interner {
     syms: std::collections::HashSet<Sym>,
     texts: std::collections::HashSet<std::sync::Arc<TextFacts>>,
+    /// The last text facts given and their canonical copy: files come device by device, and
+    /// batches read back share one value among rows that agree, so most calls end here.
+    last: Option<(std::sync::Arc<TextFacts>, std::sync::Arc<TextFacts>)>,
 }
 
 impl Interner {
@@ -153,6 +156,18 @@ impl Interner {
     }
     /// Replaces the text facts of `f` by their canonical copy.
     pub fn facts(&mut self, f: &mut FileFacts) {
+        if let Some((given, canonical)) = &self.last
+            && std::sync::Arc::ptr_eq(given, &f.text)
+        {
+            f.text = canonical.clone();
+            return;
+        }
+        let given = f.text.clone();
+        self.intern(f);
+        self.last = Some((given, f.text.clone()));
+    }
+
+    fn intern(&mut self, f: &mut FileFacts) {
         if let Some(x) = self.texts.get(&f.text) {
             f.text = x.clone();
             return;

@@ -65,13 +65,18 @@ impl Texts {
         self.bytes.extend_from_slice(s.as_bytes());
     }
     fn get(&self, i: usize) -> &str {
+        // Only whole `&str`s are pushed, so every boundary is a character boundary.
+        std::str::from_utf8(self.raw(i)).unwrap_or_default()
+    }
+    /// As bytes: what the searches and sorts compare (text order is byte order), without
+    /// checking the UTF-8 again at every step.
+    fn raw(&self, i: usize) -> &[u8] {
         let start = self.starts[i] as usize;
         let end = self
             .starts
             .get(i + 1)
             .map_or(self.bytes.len(), |&e| e as usize);
-        // Only whole `&str`s are pushed, so every boundary is a character boundary.
-        std::str::from_utf8(&self.bytes[start..end]).unwrap_or_default()
+        &self.bytes[start..end]
     }
     fn len(&self) -> usize {
         self.starts.len()
@@ -110,7 +115,7 @@ impl PriorFiles {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.paths.get(mid).cmp(path) {
+            match self.paths.raw(mid).cmp(path.as_bytes()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Some(mid),
@@ -227,7 +232,7 @@ impl Builder {
     pub fn finish(self) -> PriorFiles {
         let mut f = self.files;
         let n = f.len();
-        let in_order = (1..n).all(|i| f.paths.get(i - 1) < f.paths.get(i));
+        let in_order = (1..n).all(|i| f.paths.raw(i - 1) < f.paths.raw(i));
         if in_order {
             f.paths.shrink();
             f.hashes.shrink();
@@ -235,12 +240,12 @@ impl Builder {
         }
         let mut order: Vec<u32> = (0..n as u32).collect();
         // Stable: rows of one path stay in the order pushed, and the last of each run is kept.
-        order.sort_by(|&a, &b| f.paths.get(a as usize).cmp(f.paths.get(b as usize)));
+        order.sort_by(|&a, &b| f.paths.raw(a as usize).cmp(f.paths.raw(b as usize)));
         let keep: Vec<u32> = (0..order.len())
             .filter(|&k| {
                 order
                     .get(k + 1)
-                    .is_none_or(|&j| f.paths.get(j as usize) != f.paths.get(order[k] as usize))
+                    .is_none_or(|&j| f.paths.raw(j as usize) != f.paths.raw(order[k] as usize))
             })
             .map(|k| order[k])
             .collect();

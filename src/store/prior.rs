@@ -511,34 +511,73 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         tsc("birth_time"),
         tsc("sidecar_described_at"),
     );
+    let texts = [
+        &status,
+        &error,
+        &container,
+        &media_kind,
+        &device_id,
+        &officer_id,
+        &unit,
+        &basis,
+        &encoder,
+        &software,
+        &handlers,
+        &compressors,
+        &brand,
+        &make,
+        &model,
+        &layout,
+        &vcodec,
+        &vprofile,
+        &acodec,
+        &scat,
+        &osd_device,
+        &coding_habits,
+        &slice_habits,
+    ];
+    // Rows come device by device: a row whose every text equals the row before's shares its
+    // text facts (compared where they lie, nothing allocated), so a million rows make a few
+    // thousand of them rather than 23 million strings.
+    let mut last: Option<std::sync::Arc<crate::catalog::TextFacts>> = None;
+    let mut text_of = |i: usize| -> std::sync::Arc<crate::catalog::TextFacts> {
+        if let Some(t) = &last
+            && i > 0
+            && texts.iter().all(|c| c.get(i) == c.get(i - 1))
+        {
+            return t.clone();
+        }
+        let t = std::sync::Arc::new(crate::catalog::TextFacts {
+            status: crate::catalog::Sym::from(status.get(i).unwrap_or_default()),
+            error: error.sym(i),
+            container: container.sym(i),
+            media_kind: media_kind.sym(i),
+            device_id: device_id.sym(i),
+            officer_id: officer_id.sym(i),
+            unit: unit.sym(i),
+            creation_time_basis: basis.sym(i),
+            encoder: encoder.sym(i),
+            software: software.sym(i),
+            handler_names: handlers.sym(i),
+            compressor_names: compressors.sym(i),
+            major_brand: brand.sym(i),
+            make: make.sym(i),
+            model: model.sym(i),
+            top_level_layout: layout.sym(i),
+            video_codec: vcodec.sym(i),
+            video_profile: vprofile.sym(i),
+            audio_codec: acodec.sym(i),
+            sidecar_category: scat.sym(i),
+            osd_device: osd_device.sym(i),
+            coding_habits: coding_habits.sym(i),
+            slice_habits: slice_habits.sym(i),
+        });
+        last = Some(t.clone());
+        t
+    };
     (0..b.num_rows())
         .map(|i| crate::catalog::FileFacts {
-            text: crate::catalog::TextFacts {
-                status: crate::catalog::Sym::from(status.get(i).unwrap_or_default()),
-                error: error.sym(i),
-                container: container.sym(i),
-                media_kind: media_kind.sym(i),
-                device_id: device_id.sym(i),
-                officer_id: officer_id.sym(i),
-                unit: unit.sym(i),
-                creation_time_basis: basis.sym(i),
-                encoder: encoder.sym(i),
-                software: software.sym(i),
-                handler_names: handlers.sym(i),
-                compressor_names: compressors.sym(i),
-                major_brand: brand.sym(i),
-                make: make.sym(i),
-                model: model.sym(i),
-                top_level_layout: layout.sym(i),
-                video_codec: vcodec.sym(i),
-                video_profile: vprofile.sym(i),
-                audio_codec: acodec.sym(i),
-                sidecar_category: scat.sym(i),
-                osd_device: osd_device.sym(i),
-                coding_habits: coding_habits.sym(i),
-                slice_habits: slice_habits.sym(i),
-            }
-            .into(),
+            text: text_of(i),
             row: first_row + i,
             path: path.get(i).unwrap_or_default().into(),
             size_bytes: size.get(i).unwrap_or(0),
