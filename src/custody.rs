@@ -201,7 +201,15 @@ struct Missing<'p> {
 
 impl<'p> Missing<'p> {
     fn new(prior: &'p Prior, walked: &[impl AsRef<str>], roots: &[String]) -> Self {
-        let found = |path: &str| walked.binary_search_by(|w| w.as_ref().cmp(path)).is_ok();
+        // Both in path order: one pass over each, where a search per file would compare
+        // twenty long paths.
+        let mut at = 0;
+        let mut found = |path: &str| {
+            while walked.get(at).is_some_and(|w| w.as_ref() < path) {
+                at += 1;
+            }
+            walked.get(at).is_some_and(|w| w.as_ref() == path)
+        };
         // In path order, as the index keeps them.
         let files: Vec<(&str, PriorFile)> = prior
             .files

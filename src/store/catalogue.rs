@@ -55,28 +55,30 @@ fn opt(v: i64) -> Option<i64> {
 /// Texts laid end to end, each found by its start (the next one's start is its end).
 #[derive(Debug, Default)]
 struct Texts {
-    bytes: Vec<u8>,
+    bytes: String,
     starts: Vec<u64>,
 }
 
 impl Texts {
     fn push(&mut self, s: &str) {
         self.starts.push(self.bytes.len() as u64);
-        self.bytes.extend_from_slice(s.as_bytes());
+        self.bytes.push_str(s);
     }
     fn get(&self, i: usize) -> &str {
         // Only whole `&str`s are pushed, so every boundary is a character boundary.
-        std::str::from_utf8(self.raw(i)).unwrap_or_default()
+        self.bytes.get(self.span(i)).unwrap_or_default()
     }
-    /// As bytes: what the searches and sorts compare (text order is byte order), without
-    /// checking the UTF-8 again at every step.
+    /// As bytes: what the searches and sorts compare (text order is byte order).
     fn raw(&self, i: usize) -> &[u8] {
+        &self.bytes.as_bytes()[self.span(i)]
+    }
+    fn span(&self, i: usize) -> std::ops::Range<usize> {
         let start = self.starts[i] as usize;
         let end = self
             .starts
             .get(i + 1)
             .map_or(self.bytes.len(), |&e| e as usize);
-        &self.bytes[start..end]
+        start..end
     }
     fn len(&self) -> usize {
         self.starts.len()
