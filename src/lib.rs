@@ -31,3 +31,11 @@ pub mod scan;
 pub mod sessions;
 pub mod store;
 pub mod walk;
+
+/// The message of a caught panic (what a parser or decoder bug said), for a file's note.
+pub fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
+}

@@ -145,13 +145,7 @@ impl Worker {
                             Codec::H264 => run(units),
                             Codec::Hevc => run_hevc(units),
                         }))
-                        .map_err(|panic| {
-                            panic
-                                .downcast_ref::<&str>()
-                                .map(|s| s.to_string())
-                                .or_else(|| panic.downcast_ref::<String>().cloned())
-                                .unwrap_or_else(|| "no message".into())
-                        });
+                        .map_err(|panic| crate::panic_text(&*panic));
                     if result_tx.send(result).is_err() {
                         return;
                     }

@@ -97,7 +97,7 @@ impl RowMaker<'_> {
                         row.status = "unsupported".into();
                         row.error = Some(format!(
                             "recaudit failed inside its parser on this file ({}); the file was not changed and is not judged: please report it",
-                            panic_text(&panic)
+                            crate::panic_text(&*panic)
                         ));
                         self.progress.file_done();
                         return (row, Vec::new());
@@ -308,14 +308,6 @@ fn test_panic_on() -> Option<&'static str> {
     static NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     NAME.get_or_init(|| std::env::var("RECAUDIT_TEST_PANIC_ON").ok())
         .as_deref()
-}
-
-/// The message of a caught panic.
-fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".to_string())
 }
 
 /// ISO BMFF brands overlap in practice (an .mp4 with a 'qt  ' brand is common); treat the
