@@ -414,6 +414,28 @@ fn picture(f: &File, plan: &Plan, s: &Sample, with_params: bool) -> Result<Vec<u
     Ok(keyplan::annex_b(plan, &bytes, with_params))
 }
 
+/// A keyframe read for decoding.
+struct Key {
+    /// Its access unit in Annex B, parameter sets first.
+    unit: Vec<u8>,
+    /// Its first slice header (H.264).
+    slice: Option<h264::IntraSlice>,
+    /// Whether it holds a coded slice at all.
+    coded: bool,
+}
+
+/// Reads sync sample `s` once and takes from the bytes as stored what the stage wants of a
+/// keyframe.
+fn keyframe(f: &File, plan: &Plan, s: &Sample) -> Result<Key, String> {
+    let raw = sample_bytes(f, s)?;
+    Ok(Key {
+        slice: slice_of(plan, &raw),
+        coded: keyplan::nals(plan, &raw)
+            .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h))),
+        unit: keyplan::annex_b(plan, &raw, true),
+    })
+}
+
 /// A sample's bytes as stored (length-prefixed NAL units).
 fn sample_bytes(f: &File, s: &Sample) -> Result<Vec<u8>, String> {
     if s.size > PICTURE_MAX {
@@ -459,38 +481,31 @@ pub fn prepare(input: &Input) -> Prepared {
         {
             picks.push(l);
         }
-        let raw = match picks
+        let keys = match picks
             .iter()
-            .map(|s| sample_bytes(&f, s))
+            .map(|s| keyframe(&f, &plan, s))
             .collect::<Result<Vec<_>, _>>()
         {
-            Ok(raw) => raw,
+            Ok(keys) => keys,
             Err(e) => {
                 // A keyframe cut off (a truncated file): its first pictures still tell.
                 out.slice_habits = slices::slice_habits(&f, &plan);
                 return Err(e);
             }
         };
-        for (k, r) in raw.iter().enumerate().take(2) {
-            out.slices[k] = slice_of(&plan, r);
-        }
         // Keyframes without a coded slice (filler where pictures should be) are not decoded:
         // the decoder would find nothing in them, at the cost of a hand-over to its thread.
-        let coded = |r: &[u8]| {
-            keyplan::nals(&plan, r)
-                .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)))
-        };
-        if !raw.iter().any(|r| coded(r)) {
+        if !keys.iter().any(|k| k.coded) {
             return Err("the keyframes hold no coded slice: nothing to decode".into());
         }
         // After that check: filler has no slices to describe, and the first pictures are the
         // largest read of the stage.
         out.slice_habits = slices::slice_habits(&f, &plan);
-        let units: Vec<Vec<u8>> = raw
-            .iter()
-            .map(|r| keyplan::annex_b(&plan, r, true))
-            .collect();
-        drop(raw);
+        let (units, slices): (Vec<Vec<u8>>, Vec<_>) =
+            keys.into_iter().map(|k| (k.unit, k.slice)).unzip();
+        for (k, s) in slices.into_iter().enumerate().take(2) {
+            out.slices[k] = s;
+        }
         let (lines, decoded, err) = keyframe_lines(&plan, &units);
         out.decoded = decoded;
         let mut lines = lines

@@ -2,10 +2,9 @@
 //! the display's clock, or all of them (`--keyframes all`).
 
 use super::{
-    BISECT_MAX, Input, JUMP_MIN_S, Jump, Keyframe, Output, Seen, keyframe_lines, open,
-    sample_bytes, slice_of,
+    BISECT_MAX, Input, JUMP_MIN_S, Jump, Keyframe, Output, Seen, keyframe, keyframe_lines, open,
 };
-use crate::media::keyplan::{self, Plan};
+use crate::media::keyplan::Plan;
 use crate::osd::{self, Font};
 
 /// Display time minus file time of a read keyframe, seconds.
@@ -68,10 +67,9 @@ fn bisect(
             return offset(&seen);
         }
         let s = plan.sync[k];
-        let raw = sample_bytes(&f, &s).ok()?;
-        let slice = slice_of(plan, &raw);
-        let unit = keyplan::annex_b(plan, &raw, true);
-        let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&unit));
+        let key = keyframe(&f, plan, &s).ok()?;
+        let slice = key.slice;
+        let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&key.unit));
         let line = lines.into_iter().next().flatten();
         let seen = Seen {
             t_s: plan.seconds(&s),
@@ -186,9 +184,9 @@ fn read_rest(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
         }
     };
     for chunk in rest.chunks(EVERY_CHUNK) {
-        let raw = match chunk
+        let keys = match chunk
             .iter()
-            .map(|&i| sample_bytes(&f, &plan.sync[i]))
+            .map(|&i| keyframe(&f, plan, &plan.sync[i]))
             .collect::<Result<Vec<_>, _>>()
         {
             Ok(u) => u,
@@ -197,13 +195,11 @@ fn read_rest(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
                 return;
             }
         };
-        let units: Vec<Vec<u8>> = raw
-            .iter()
-            .map(|r| keyplan::annex_b(plan, r, true))
-            .collect();
+        let (units, slices): (Vec<Vec<u8>>, Vec<_>) =
+            keys.into_iter().map(|k| (k.unit, k.slice)).unzip();
         let (lines, decoded, err) = keyframe_lines(plan, &units);
         out.decoded += decoded;
-        for ((&i, raw), line) in chunk.iter().zip(&raw).zip(lines) {
+        for ((&i, slice), line) in chunk.iter().zip(slices).zip(lines) {
             let s = plan.sync[i];
             out.keyframes.push(Keyframe {
                 purpose: "every",
@@ -213,7 +209,7 @@ fn read_rest(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
                     t_s: plan.seconds(&s),
                     reading: line.map(|l| osd::read(font, &l)),
                 },
-                slice: slice_of(plan, raw),
+                slice,
             });
         }
         if let Some(e) = err {
