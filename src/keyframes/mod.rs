@@ -347,7 +347,11 @@ pub struct Jump {
 /// The `moov` box of an ISO BMFF file, found by its top-level box headers alone: file offset
 /// and size. `None` when the file has none among its first [`TOP_BOXES_MAX`] boxes.
 pub fn find_moov(path: &std::path::Path) -> Option<(u64, u64)> {
-    let f = crate::read::open_noatime(path).ok()?;
+    moov_in(&crate::read::open_noatime(path).ok()?)
+}
+
+/// [`find_moov`] in a file already open.
+pub fn moov_in(f: &File) -> Option<(u64, u64)> {
     let len = f.metadata().ok()?.len();
     let mut at = 0u64;
     for _ in 0..TOP_BOXES_MAX {
@@ -460,6 +464,12 @@ fn budget(pictures: usize) -> Duration {
 /// slice habits, its first and last keyframe decoded and their display lines found. Independent
 /// of every other file, so it can run as soon as the file is read.
 pub fn prepare(input: &Input) -> Prepared {
+    prepare_in(input, open(input))
+}
+
+/// [`prepare`] with the file already opened (the scan opens it once to find its `moov` and
+/// prepare it).
+pub fn prepare_in(input: &Input, opened: Result<File, String>) -> Prepared {
     let mut out = Prepared {
         plan: None,
         first: None,
@@ -471,7 +481,7 @@ pub fn prepare(input: &Input) -> Prepared {
         note: None,
     };
     let result = (|| -> Result<(), String> {
-        let f = open(input)?;
+        let f = opened?;
         let plan = plan_of(&f, input)?;
         out.habits = habits(&plan);
         decode::check_size(plan.codec, &plan.params).map_err(|e| e.to_string())?;

@@ -87,11 +87,16 @@ impl Early {
             started.push(k);
         }
         self.pool.spawn(move || {
-            let job = match keyframes::find_moov(&path) {
+            // Opened once, to find its `moov` and to prepare it (unopenable: no `moov` found, as
+            // `find_moov` says of it).
+            let found = crate::read::open_noatime(&path)
+                .ok()
+                .and_then(|f| Some((keyframes::moov_in(&f)?, f)));
+            let job = match found {
                 None => Job::NoMoov,
-                Some(moov) => {
+                Some((moov, f)) => {
                     let input = Input { path, moov, group };
-                    let mut prepared = keyframes::prepare(&input);
+                    let mut prepared = keyframes::prepare_in(&input, Ok(f));
                     match prepared.finished() {
                         Some(out) => Job::Finished(Box::new(out)),
                         None => Job::Prepared(Box::new((input, prepared))),
