@@ -2,7 +2,7 @@
 //! lookups without one allocation per row, and without the paths themselves: each row is
 //! known by its path's BLAKE3 hash cut to 128 bits (16 bytes, where the path's text was about a
 //! hundred), found through an open-addressing index on the hash, the values beside in table
-//! order. A million rows cost about 28 bytes each plus the value.
+//! order. A row costs 28-36 bytes plus its value (the key, the chain, and two to four slots).
 //!
 //! Only exact matches are ever asked for, so a hash serves as well as the text: two different
 //! paths share a 128-bit BLAKE3 prefix with a chance of about 2^-128 per pair, and making two

@@ -4,8 +4,10 @@
 //! A million files must take little memory here, since the index lives through the walk and
 //! the read: every path and hash sits in one shared buffer each (no allocation per file), the
 //! numbers in one column each, and the few distinct roots, device ids and retention classes
-//! are numbered once. About 190 bytes a file with its path and hash, against some 900 for a
-//! map of owned rows. Lookups are binary searches on the sorted paths.
+//! are numbered once: 156 bytes a file by its layout (the 64-character hash included) plus
+//! its path. Loading a million files' catalogue grew the resident memory by about 290 MB
+//! (reader buffers included), where a map of owned rows grew it by about 620 MB. Lookups are
+//! binary searches on the sorted paths.
 
 use std::collections::HashMap;
 
