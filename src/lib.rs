@@ -12,6 +12,7 @@ pub mod completeness;
 pub mod config;
 pub mod context;
 pub mod custody;
+pub mod estate;
 pub mod exit_codes;
 pub mod export;
 pub mod keyframes;

@@ -150,6 +150,29 @@ selected, destination not empty, bad SQL) and nothing copied; 3 a copy did not v
 source changed since the last scan (recorded as failed, FAILED.txt in the folder), or the
 warehouse cannot be read or written.")]
     Export(ExportArgs),
+    /// Judge a shared (province) warehouse: sessions, findings and case completeness over every
+    /// storage node's published files, as one scan of the whole estate would.
+    #[command(after_help = "Examples:
+  recaudit scan /srv/evidence --warehouse /shared/wh --node store-01   # on each storage node
+  recaudit analyse /shared/wh                                         # then, once the nodes are done
+  recaudit analyse /shared/wh --shard 0/4 & recaudit analyse /shared/wh --shard 1/4 & ...
+  recaudit query /shared/wh --name supervision
+
+A shared warehouse holds each table as Hive-style partitions: files/node=<id>/ and the other
+per-file tables from each node's scanner, sessions/shard=<k>/, findings/shard=<k>/,
+case_items/shard=<k>/ and file_sessions/shard=<k>/ from the analysis. Every writer commits to its
+own warehouse under _writers/ (atomic, on its own hash chain) and then publishes by replacing
+one pointer file in _current/; a writer killed at any instant leaves every other partition, and
+its own last publication, readable.
+
+--shard K/N: this process publishes the sessions and findings of the devices (and the case items
+of the cases) that hash to K; run N of them (K = 0..N-1) for the whole answer. Each still reads
+every node's facts, so its answer equals a single analysis.
+
+Exit codes: 0 the analysis was published; 1 --fail-on found findings at that severity in this
+shard; 2 invalid command line, configuration or context table; 3 no node has published, or the
+warehouse cannot be read or written; 4 the analysis's own history does not verify.")]
+    Analyse(AnalyseArgs),
     /// Check the warehouse's history: the hash chain of its commits, every table file
     /// re-hashed, signatures, an anchor log and export folders.
     #[command(after_help = "Examples:
@@ -294,6 +317,11 @@ pub struct ScanArgs {
     /// (CHAIN-RESTART, 第二十八条(三)).
     #[arg(long)]
     pub new_chain: bool,
+    /// Scan as storage node ID of a shared (province) warehouse: WAREHOUSE is then the shared
+    /// folder; this node's tables are published into its `node=ID` partitions, and sessions and
+    /// findings are left to `recaudit analyse` over every node's files (letters, digits, - and _).
+    #[arg(long, value_name = "ID")]
+    pub node: Option<String>,
 }
 
 /// The warehouse's hash chain, for the commands that commit (scan, export).
@@ -312,6 +340,54 @@ pub struct ChainArgs {
     /// kept outside the warehouse (a WORM share, a mailed file).
     #[arg(long, value_name = "FILE")]
     pub anchor: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AnalyseArgs {
+    /// The shared warehouse folder (the --warehouse of the node scans).
+    #[arg(value_name = "SHARED")]
+    pub warehouse: PathBuf,
+    /// Configuration file (time zone, rule settings); use the one the nodes use.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Context tables [default: SHARED/context when it exists].
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// This process's shard of the analysis, K/N (0 <= K < N).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, default_value = "0/1")]
+    pub shard: (u32, u32),
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with code 1 when this shard has findings at least this severe.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    /// When the analysis's own history does not verify, start a new chain instead of refusing.
+    #[arg(long)]
+    pub new_chain: bool,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?}: give K/N, e.g. 0/4"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: K is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: N is not a number"))?;
+    if n == 0 || k >= n || n > 4096 {
+        return Err(format!("{s:?}: need 0 <= K < N <= 4096"));
+    }
+    Ok((k, n))
 }
 
 #[derive(clap::Args, Debug)]

@@ -2,6 +2,7 @@
 //! own module that turns them into the validated plan of the stage it drives, runs it, prints
 //! the result and chooses the exit code. No module outside `cli/` imports clap.
 
+mod analyse;
 pub mod args;
 mod export;
 mod findings;
@@ -47,6 +48,7 @@ pub fn main() -> i32 {
         Command::Report(a) => report::run(a),
         Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Analyse(a) => analyse::run(a),
         Command::Keygen(a) => keygen::run(a),
     }
 }

@@ -50,9 +50,24 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
         .iter()
         .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
         .collect();
+    let (warehouse, publish) = match &a.node {
+        None => (a.warehouse.clone(), None),
+        Some(id) => {
+            crate::store::shared::check_node_id(id).map_err(anyhow::Error::msg)?;
+            let shared = crate::store::shared::Shared::open(&a.warehouse)?;
+            let own = shared.writer_dir(&crate::store::shared::Writer::Node(id.clone()));
+            (
+                own,
+                Some(scan::Publish {
+                    shared: a.warehouse.clone(),
+                    node: id.clone(),
+                }),
+            )
+        }
+    };
     Ok(ScanPlan {
         roots,
-        warehouse: a.warehouse.clone(),
+        warehouse,
         config,
         threads,
         io,
@@ -69,6 +84,7 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
         },
         context: a.context.clone(),
         chain: super::chain_options(&a.chain, a.new_chain),
+        publish,
     })
 }
 
@@ -273,6 +289,12 @@ fn print_summary(s: &RunSummary) {
     }
     for ((k, art), n) in kinds {
         println!("           {n:>6} {k} ({art})");
+    }
+    if let Some(p) = &s.published {
+        println!(
+            "  published {:>8}  into the shared warehouse (run `recaudit analyse` for sessions and findings)",
+            p.writer
+        );
     }
     if r.files_changed_during_read > 0 {
         println!(

@@ -15,6 +15,8 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig};
 
 use crate::context::{self, ContextError, Loaded};
 
+mod shared;
+
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     #[error("{0}")]
@@ -195,57 +197,11 @@ impl Engine {
                 .map_err(|e| QueryError::Sql(format!("setting {k}={v}: {e}")))?;
         }
         let ctx = SessionContext::new_with_config(config);
-        let mut tables = Vec::new();
-        let current = warehouse.join("current");
-        let rd = std::fs::read_dir(&current).map_err(|e| QueryError::Warehouse {
-            path: warehouse.to_path_buf(),
-            message: format!("no committed run ({e}); run `recaudit scan` first"),
-        })?;
-        let mut dirs: Vec<_> = rd
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .filter(|p| {
-                std::fs::read_dir(p).is_ok_and(|mut r| {
-                    r.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "parquet")))
-                })
-            })
-            .collect();
-        dirs.sort();
-        let known = crate::store::schemas();
-        for d in dirs {
-            let name = d
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            let path = warehouse.join(&name);
-            // A known table is registered with its documented schema, so opening the warehouse
-            // reads no Parquet footer (only the tables a query uses are read, when it runs),
-            // and files written before a column was added read it as NULL. Unknown folders
-            // (added by hand) get their schema from their files.
-            let declared = known
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, s)| view_types(s));
-            let mut opts = ParquetReadOptions::default();
-            if let Some(s) = &declared {
-                opts = opts.schema(s);
-            }
-            rt.block_on(ctx.register_parquet(&name, path.to_string_lossy().as_ref(), opts))
-                .map_err(|e| QueryError::Sql(e.to_string()))?;
-            tables.push(name);
-        }
-        // Warehouse tables with no rows yet (no custody event, no export) are still there to
-        // query, empty, with their documented columns.
-        for (name, schema) in known {
-            if !tables.iter().any(|t| t == name) {
-                let t = MemTable::try_new(schema, vec![vec![]])
-                    .map_err(|e| QueryError::Sql(e.to_string()))?;
-                ctx.register_table(name, Arc::new(t))
-                    .map_err(|e| QueryError::Sql(e.to_string()))?;
-                tables.push(name.to_string());
-            }
-        }
+        let mut tables = if crate::store::shared::is_shared(warehouse) {
+            shared::register(&rt, &ctx, warehouse)?
+        } else {
+            register_single(&rt, &ctx, warehouse)?
+        };
         for (name, loaded) in context::load(context_dir, tz)? {
             match loaded {
                 Loaded::Batch(b) => {
@@ -362,9 +318,69 @@ impl Engine {
     }
 }
 
+/// Registers the tables of a single-server warehouse: one folder per table under `current`.
+fn register_single(
+    rt: &tokio::runtime::Runtime,
+    ctx: &SessionContext,
+    warehouse: &Path,
+) -> Result<Vec<String>, QueryError> {
+    let mut tables = Vec::new();
+    let current = warehouse.join("current");
+    let rd = std::fs::read_dir(&current).map_err(|e| QueryError::Warehouse {
+        path: warehouse.to_path_buf(),
+        message: format!("no committed run ({e}); run `recaudit scan` first"),
+    })?;
+    let mut dirs: Vec<_> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .filter(|p| {
+            std::fs::read_dir(p).is_ok_and(|mut r| {
+                r.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "parquet")))
+            })
+        })
+        .collect();
+    dirs.sort();
+    let known = crate::store::schemas();
+    for d in dirs {
+        let name = d
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let path = warehouse.join(&name);
+        // A known table is registered with its documented schema, so opening the warehouse
+        // reads no Parquet footer (only the tables a query uses are read, when it runs),
+        // and files written before a column was added read it as NULL. Unknown folders
+        // (added by hand) get their schema from their files.
+        let declared = known
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| view_types(s));
+        let mut opts = ParquetReadOptions::default();
+        if let Some(s) = &declared {
+            opts = opts.schema(s);
+        }
+        rt.block_on(ctx.register_parquet(&name, path.to_string_lossy().as_ref(), opts))
+            .map_err(|e| QueryError::Sql(e.to_string()))?;
+        tables.push(name);
+    }
+    // Warehouse tables with no rows yet (no custody event, no export) are still there to
+    // query, empty, with their documented columns.
+    for (name, schema) in known {
+        if !tables.iter().any(|t| t == name) {
+            let t = MemTable::try_new(schema, vec![vec![]])
+                .map_err(|e| QueryError::Sql(e.to_string()))?;
+            ctx.register_table(name, Arc::new(t))
+                .map_err(|e| QueryError::Sql(e.to_string()))?;
+            tables.push(name.to_string());
+        }
+    }
+    Ok(tables)
+}
+
 /// The schema DataFusion reads a Parquet file as (strings and binaries as view types, its
 /// default `schema_force_view_types`), so a declared schema scans exactly like an inferred one.
-fn view_types(schema: &Schema) -> Schema {
+pub(crate) fn view_types(schema: &Schema) -> Schema {
     let fields: Vec<Field> = schema
         .fields()
         .iter()

@@ -39,7 +39,14 @@ pub(super) fn analyse(
 ) -> Result<Analysed, ScanError> {
     let rules = &run.plan.config.rules;
     let facts = read.facts;
-    let sess = sessions::build(&facts, rules.session_pause_s);
+    // A node of a shared warehouse leaves sessions, rules and case completeness to the
+    // analysis of every node's files: a session, a duplicate or a case may cross nodes.
+    let node = run.plan.publish.is_some();
+    let sess = if node {
+        sessions::Sessions::default()
+    } else {
+        sessions::build(&facts, rules.session_pause_s)
+    };
     let obligations = run
         .pool
         .install(|| obligations::compute(&facts, &run.context, run.tz, rules.birth_time_is_upload));
@@ -59,7 +66,11 @@ pub(super) fn analyse(
     prior.gone = Default::default();
     let prior: &Prior = prior;
     run.phase("obligations and per-run columns");
-    let case_items = completeness::evaluate(&facts, &obligations, &run.context, &run.id);
+    let case_items = if node {
+        Vec::new()
+    } else {
+        completeness::evaluate(&facts, &obligations, &run.context, &run.id)
+    };
     let env = Env {
         context: &run.context,
         obligations: &obligations,
@@ -84,9 +95,13 @@ pub(super) fn analyse(
             r
         });
         let streams = scope.spawn(|| streams.map_or(Ok(()), |s| s.write(carried)));
-        let out = run.pool.install(|| {
-            analyse::analyse_sessions(&facts, &sess, rules, run.tz, &run.id, run.started, &env)
-        });
+        let out = if node {
+            (Vec::new(), Vec::new())
+        } else {
+            run.pool.install(|| {
+                analyse::analyse_sessions(&facts, &sess, rules, run.tz, &run.id, run.started, &env)
+            })
+        };
         let filled = fill.join().map_err(|_| ScanError::WriterPanicked);
         let streamed = streams.join().map_err(|_| ScanError::WriterPanicked);
         (out, filled.and_then(|f| f).and(streamed.and_then(|s| s)))

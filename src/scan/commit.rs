@@ -154,5 +154,6 @@ pub(super) fn commit(
         chain: committed,
         anchor_error,
         findings,
+        published: None,
     })
 }

@@ -27,6 +27,8 @@ mod read;
 mod row;
 mod setup;
 
+pub(crate) use setup::new_run_id;
+
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -91,6 +93,18 @@ pub struct ScanPlan {
     pub context: Option<PathBuf>,
     /// The warehouse's hash chain: the check before the run, the signature and the anchor.
     pub chain: ChainPlan,
+    /// A node's scan of a shared warehouse: `warehouse` is then the node's own warehouse
+    /// (`Shared::writer_dir`), sessions and rules are left to the analysis of the whole estate,
+    /// and the committed tables are published into the shared warehouse's `node=<id>`
+    /// partitions.
+    pub publish: Option<Publish>,
+}
+
+/// Where a node's scan publishes (see [`crate::store::shared`]).
+#[derive(Debug, Clone)]
+pub struct Publish {
+    pub shared: PathBuf,
+    pub node: String,
 }
 
 pub use crate::chain::{DEFAULT_BUDGET as DEFAULT_CHAIN_BUDGET, Options as ChainPlan};
@@ -128,6 +142,9 @@ pub struct RunSummary {
     pub anchor_error: Option<String>,
     #[serde(skip)]
     pub findings: Vec<FindingRow>,
+    /// A node's scan: what it published into the shared warehouse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<crate::store::shared::Pointer>,
 }
 
 /// Runs one scan: the stages in data-flow order (see the module's table).
@@ -151,7 +168,19 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     progress.analysing();
     let analysed = analyse::analyse(&run, &mut prior, read, &carried, &custody, &mut staging)?;
     progress.committing();
-    commit::commit(run, staging, analysed, &custody, carried.rows, mode)
+    let mut summary = commit::commit(run, staging, analysed, &custody, carried.rows, mode)?;
+    if let Some(p) = &plan.publish {
+        let shared = crate::store::shared::Shared::open(&p.shared)?;
+        let writer = crate::store::shared::Writer::Node(p.node.clone());
+        summary.published = Some(shared.publish(
+            &writer,
+            &summary.snapshot,
+            &summary.run.run_id,
+            now_us(),
+            &summary.run.roots,
+        )?);
+    }
+    Ok(summary)
 }
 
 /// Per-status counts for the run row, gathered batch by batch.
@@ -199,7 +228,7 @@ const BATCH_FILES: usize = 4096;
 /// The staged, uncompressed `files` table before the per-run columns are filled in.
 const FILES_STAGED: &str = "staged.parquet.part";
 
-fn now_us() -> i64 {
+pub(crate) fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
@@ -267,6 +296,7 @@ mod tests {
             verify: VerifyPlan::None,
             context: None,
             chain: ChainPlan::default(),
+            publish: None,
         }
     }
 

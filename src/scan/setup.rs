@@ -56,17 +56,25 @@ impl<'a> Run<'a> {
                 base.checked_bytes
             );
         }
+        // A node of a shared warehouse uses the estate's context tables.
+        let context_home = plan
+            .publish
+            .as_ref()
+            .map_or(wh.root(), |p| p.shared.as_path());
         let context_dir = plan
             .context
             .clone()
-            .or_else(|| Some(wh.root().join("context")).filter(|d| d.is_dir()));
+            .or_else(|| Some(context_home.join("context")).filter(|d| d.is_dir()));
         let mut context = context::load_typed(context_dir.as_deref(), tz)?;
         let roots: Vec<String> = plan.roots.iter().map(|r| display_path(r)).collect();
         context.anchor(&roots);
         let mut walk = plan.walk.clone();
-        if let Ok(m) = std::fs::metadata(wh.root()) {
-            use std::os::unix::fs::MetadataExt;
-            walk.skip_dirs.push((m.dev(), m.ino()));
+        let shared = plan.publish.as_ref().map(|p| p.shared.as_path());
+        for dir in std::iter::once(wh.root()).chain(shared) {
+            if let Ok(m) = std::fs::metadata(dir) {
+                use std::os::unix::fs::MetadataExt;
+                walk.skip_dirs.push((m.dev(), m.ino()));
+            }
         }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(plan.threads)
@@ -115,7 +123,7 @@ impl<'a> Run<'a> {
     }
 }
 
-fn new_run_id() -> String {
+pub(crate) fn new_run_id() -> String {
     let now = chrono::Utc::now();
     let salt = (now.timestamp_subsec_nanos() ^ std::process::id().rotate_left(16)) & 0xffff;
     format!("{}-{salt:04x}", now.format("%Y%m%dT%H%M%S%.3fZ"))

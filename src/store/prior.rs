@@ -335,6 +335,15 @@ impl Prior {
     }
 }
 
+/// Every `modified` and `deleted` event recorded in these `custody_events` files (in the
+/// order given): the offences the custody rules keep reporting.
+pub fn offences(custody_parts: &[PathBuf]) -> Result<Vec<CustodyEvent>, StoreError> {
+    let mut p = Prior::default();
+    let with = p.load_history(custody_parts)?;
+    p.load_offences(&with)?;
+    Ok(p.offences)
+}
+
 /// One `custody_events` row back as a struct.
 pub fn event_row(c: &Cols, i: usize) -> CustodyEvent {
     let s = |n: &str| c.str(n, i).map(str::to_string);

@@ -6,6 +6,7 @@
 mod case_items;
 mod custody_events;
 mod exports;
+mod file_sessions;
 mod files;
 mod findings;
 mod keyframes;
@@ -26,6 +27,7 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 pub use case_items::{CaseItemRow, case_items_batch};
 pub use custody_events::{CustodyEvent, custody_batch};
 pub use exports::{ExportRow, exports_batch};
+pub use file_sessions::{FileSessionRow, file_sessions_batch};
 pub use files::{Derived, FileRow, Osd, files_batch, with_derived, with_osd};
 pub use findings::{FindingRow, findings_batch, read_findings};
 pub use keyframes::{KeyframeRow, keyframes_batch};
@@ -68,6 +70,9 @@ pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
     }
     if let Ok(b) = osd_fonts_batch(&[]) {
         v.push(("osd_fonts", b.schema()));
+    }
+    if let Ok(b) = file_sessions_batch(&[]) {
+        v.push(("file_sessions", b.schema()));
     }
     v
 }

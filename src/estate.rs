@@ -1,0 +1,291 @@
+//! The analysis of a shared (province) warehouse: sessions, findings and case completeness over
+//! the union of every node's published `files`, as one scan of the whole estate would judge
+//! them. A session, a duplicate or a case may cross nodes, so the node scanners leave all of
+//! them to this step ([`crate::store::shared`] describes the layout).
+//!
+//! The analysis can be split into shards (`--shard K/N`), each its own process: shard `k`
+//! publishes the sessions, findings and file sessions of the devices that hash to `k`, and the
+//! case items of the cases that hash to `k` (files without a device go by their path). Every
+//! shard still reads every node's per-file facts and judges them all, so that the rules which
+//! look across devices (copies of one file under two devices, a case's recordings from several
+//! recorders) see what a single run sees; the split divides the output, not yet the work.
+//!
+//! The same pure stages as the scan ([`crate::obligations`], [`crate::sessions`],
+//! [`crate::completeness`], [`crate::analyse`]); this module does the reading and the
+//! committing around them.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::catalog::FileFacts;
+use crate::chain::write::Seal;
+use crate::config::Config;
+use crate::store::shared::{Pointer, Shared, Writer};
+use crate::store::tables::{FileSessionRow, RunRow};
+use crate::store::warehouse::Warehouse;
+use crate::store::{self, StoreError, prior};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EstateError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("context tables: {0}")]
+    Context(#[from] crate::context::ContextError),
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
+    #[error("cannot start {0} worker threads: {1}")]
+    Threads(usize, String),
+    #[error(
+        "shared warehouse {0}: no node has published yet (run `recaudit scan --node ID` on each storage node first)"
+    )]
+    NoNodes(PathBuf),
+    #[error("shard {k}/{of}: give K/N with 0 <= K < N <= 4096")]
+    Shard { k: u32, of: u32 },
+}
+
+impl EstateError {
+    /// The analysis's own history does not verify (exit 4).
+    pub fn is_broken_chain(&self) -> bool {
+        matches!(
+            self,
+            EstateError::Chain(crate::chain::ChainError::Broken(_))
+                | EstateError::Store(StoreError::Chain(crate::chain::ChainError::Broken(_)))
+        )
+    }
+}
+
+/// What `recaudit analyse` was asked to do, validated by the command line.
+#[derive(Debug, Clone)]
+pub struct AnalysePlan {
+    /// The shared warehouse folder.
+    pub shared: PathBuf,
+    pub config: Config,
+    pub threads: usize,
+    /// Context tables [default: SHARED/context].
+    pub context: Option<PathBuf>,
+    pub chain: crate::chain::Options,
+    /// This process's shard `k` of `of`.
+    pub shard: (u32, u32),
+}
+
+/// What an analysis run did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AnalyseSummary {
+    pub run_id: String,
+    pub shared: PathBuf,
+    /// The node publications read (node and run).
+    pub nodes: Vec<(String, String)>,
+    pub files: usize,
+    pub sessions: usize,
+    pub findings_high: usize,
+    pub findings_warn: usize,
+    pub findings_info: usize,
+    pub case_items: usize,
+    pub elapsed_s: f64,
+    pub published: Pointer,
+    /// The analysis shard's own warehouse snapshot.
+    pub snapshot: PathBuf,
+}
+
+/// The shard (of `of`) that `key` belongs to: the first four bytes of its BLAKE3, modulo.
+pub fn shard_of(key: &str, of: u32) -> u32 {
+    let h = blake3::hash(key.as_bytes());
+    let b = h.as_bytes();
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % of.max(1)
+}
+
+/// Runs one analysis shard over every node's current publication and publishes its result.
+pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
+    let (k, of) = plan.shard;
+    if of == 0 || k >= of || of > 4096 {
+        return Err(EstateError::Shard { k, of });
+    }
+    let clock = Instant::now();
+    let started = crate::scan::now_us();
+    let tz = plan.config.zone()?;
+    let mut sealer = plan.chain.open()?;
+    let shared = Shared::open(&plan.shared)?;
+    let view = shared.view()?;
+    if view.nodes.is_empty() {
+        return Err(EstateError::NoNodes(plan.shared.clone()));
+    }
+    let writer = Writer::Shard { k, of };
+    let wh = Warehouse::open(&shared.writer_dir(&writer))?;
+    let run_id = crate::scan::new_run_id();
+    let base = wh.check_chain(plan.chain.depth(), plan.chain.restart, &run_id, started)?;
+    let context_dir = plan
+        .context
+        .clone()
+        .or_else(|| Some(plan.shared.join("context")).filter(|d| d.is_dir()));
+    let mut context = crate::context::load_typed(context_dir.as_deref(), tz)?;
+    let roots: Vec<String> = view.nodes.iter().flat_map(|p| p.roots.clone()).collect();
+    context.anchor(&roots);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads)
+        .build()
+        .map_err(|e| EstateError::Threads(plan.threads, e.to_string()))?;
+
+    let facts = read_facts(view.parts("files"))?;
+    let offences = prior::offences(view.parts("custody_events"))?;
+    let rules = &plan.config.rules;
+    let obligations = pool
+        .install(|| crate::obligations::compute(&facts, &context, tz, rules.birth_time_is_upload));
+    let sess = crate::sessions::build(&facts, rules.session_pause_s);
+    let case_items = crate::completeness::evaluate(&facts, &obligations, &context, &run_id);
+    let env = crate::rules::Env {
+        context: &context,
+        obligations: &obligations,
+        offences: &offences,
+        history_breaks: &base.breaks,
+        case_items: &case_items,
+    };
+    let (sessions, findings) = pool.install(|| {
+        crate::analyse::analyse_sessions(&facts, &sess, rules, tz, &run_id, started, &env)
+    });
+    let ids = crate::analyse::session_ids(&sess);
+
+    // This shard's part of each result.
+    let mine = |device: Option<&str>, fallback: &str| shard_of(device.unwrap_or(fallback), of) == k;
+    let sessions: Vec<_> = sessions
+        .into_iter()
+        .filter(|s| mine(Some(&s.device_id), ""))
+        .collect();
+    let findings: Vec<_> = findings
+        .into_iter()
+        .filter(|f| {
+            let fallback = f.path.as_deref().unwrap_or(&f.finding_id);
+            mine(f.device_id.as_deref(), fallback)
+        })
+        .collect();
+    let case_items: Vec<_> = case_items
+        .into_iter()
+        .filter(|c| shard_of(&c.case_id, of) == k)
+        .collect();
+    let file_sessions: Vec<FileSessionRow> = facts
+        .iter()
+        .zip(&ids)
+        .filter_map(|(f, id)| {
+            let id = id.as_ref()?;
+            mine(f.device_id.as_deref(), &f.path).then(|| FileSessionRow {
+                run_id: run_id.clone(),
+                path: f.path.to_string(),
+                session_id: id.clone(),
+            })
+        })
+        .collect();
+
+    let mut staging = wh.stage(&run_id)?;
+    staging.write(
+        "sessions",
+        "part-00000.parquet",
+        &store::sessions_batch(&sessions)?,
+    )?;
+    staging.write(
+        "findings",
+        "part-00000.parquet",
+        &store::findings_batch(&findings)?,
+    )?;
+    staging.write(
+        "case_items",
+        "part-00000.parquet",
+        &store::case_items_batch(&case_items)?,
+    )?;
+    staging.write(
+        "file_sessions",
+        "part-00000.parquet",
+        &store::tables::file_sessions_batch(&file_sessions)?,
+    )?;
+    let count = |s: &str| findings.iter().filter(|f| f.severity == s).count();
+    let nodes: Vec<(String, String)> = view
+        .nodes
+        .iter()
+        .map(|p| (p.writer.clone(), p.run_id.clone()))
+        .collect();
+    let settings = serde_json::json!({
+        "config": &plan.config,
+        "threads": plan.threads,
+        "shard": k,
+        "shards": of,
+        "context": context_dir.as_ref().map(|d| d.display().to_string()),
+        "nodes": &nodes,
+        "chain_budget": plan.chain.budget,
+        "new_chain": plan.chain.restart,
+        "signed": sealer.key.is_some(),
+        "anchored": sealer.anchor.is_some(),
+    });
+    let row = RunRow {
+        run_id: run_id.clone(),
+        started_us: started,
+        finished_us: crate::scan::now_us(),
+        elapsed_s: clock.elapsed().as_secs_f64(),
+        roots,
+        files: facts.len() as i64,
+        recaudit_version: env!("CARGO_PKG_VERSION").to_string(),
+        settings: settings.to_string(),
+        chain_seq: Some(base.next_seq as i64),
+        chain_previous: base.head.as_ref().map(|h| h.blake3.clone()),
+        host: crate::scan::hostname(),
+        threads: plan.threads as i32,
+        sessions: sessions.len() as i64,
+        findings_high: count("high") as i64,
+        findings_warn: count("warn") as i64,
+        findings_info: count("info") as i64,
+        mode: "analysis".to_string(),
+        ..Default::default()
+    };
+    staging.carry("runs")?;
+    staging.write(
+        "runs",
+        &format!("run-{run_id}.parquet"),
+        &store::runs_batch(std::slice::from_ref(&row))?,
+    )?;
+    let seal = Seal {
+        command: "analyse",
+        settings,
+        key: sealer.key.as_ref(),
+    };
+    let committed = wh.commit(staging, &base, &seal)?;
+    let _ = sealer.anchor(&committed);
+    let published = shared.publish(&writer, &committed.dir, &run_id, crate::scan::now_us(), &[])?;
+    Ok(AnalyseSummary {
+        run_id,
+        shared: plan.shared.clone(),
+        nodes,
+        files: facts.len(),
+        sessions: sessions.len(),
+        findings_high: count("high"),
+        findings_warn: count("warn"),
+        findings_info: count("info"),
+        case_items: case_items.len(),
+        elapsed_s: clock.elapsed().as_secs_f64(),
+        published,
+        snapshot: committed.dir,
+    })
+}
+
+/// The per-file facts of every node's `files` parts, in the order of the parts.
+fn read_facts(parts: &[PathBuf]) -> Result<Vec<FileFacts>, StoreError> {
+    let mut facts: Vec<FileFacts> = Vec::new();
+    let mut interner = crate::catalog::Interner::default();
+    for part in parts {
+        for b in store::parquet_reader(part, 8192, Some(prior::FACT_COLUMNS))? {
+            let b = b.map_err(|source| StoreError::Arrow {
+                table: "files",
+                source,
+            })?;
+            let at = facts.len();
+            for mut f in prior::facts_from_batch(&b, at) {
+                interner.facts(&mut f);
+                facts.push(f);
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// Whether `dir` is a shared warehouse (for the commands that read one).
+pub fn is_shared(dir: &Path) -> bool {
+    crate::store::shared::is_shared(dir)
+}
