@@ -9,6 +9,7 @@ mod hostile;
 mod keyframes;
 mod layout;
 mod nightly;
+mod province;
 mod query;
 mod regression;
 mod report;

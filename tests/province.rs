@@ -1,0 +1,383 @@
+//! The shared (province) warehouse: scanners on two storage nodes, each with half of a tree,
+//! then the analysis over both, give the tables one scan of the whole tree gives; a scanner
+//! killed on one node leaves the other node's partition and the union readable.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::util::*;
+
+fn labelled() -> PathBuf {
+    project().join("tests").join("fixtures").join("labelled")
+}
+
+/// Copies `from` into two trees: within each folder, files alternate between `a` and `b` (so a
+/// device's segments, and a file and its copy, land on both nodes).
+fn split(from: &Path, a: &Path, b: &Path) {
+    let mut entries: Vec<_> = fs::read_dir(from)
+        .expect("read dir")
+        .map(|e| e.expect("entry"))
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    let mut k = 0;
+    for e in entries {
+        let name = e.file_name();
+        if e.file_type().expect("type").is_dir() {
+            split(&e.path(), &a.join(&name), &b.join(&name));
+            continue;
+        }
+        let to = if k % 2 == 0 { a } else { b };
+        k += 1;
+        fs::create_dir_all(to).expect("mkdir");
+        fs::copy(e.path(), to.join(&name)).expect("copy");
+    }
+}
+
+/// A copy of a warehouse folder with its symbolic and hard links as they are (`cp -a`).
+fn copy_keeping_links(from: &Path, to: &Path) {
+    let ok = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("cp");
+    assert!(ok.success());
+}
+
+struct Estate {
+    _t: Shared,
+    single: PathBuf,
+    shared: PathBuf,
+    a: PathBuf,
+    b: PathBuf,
+}
+
+/// Sample data and one half of the labelled corpus on node `a`, the other half on node `b`;
+/// the same two roots scanned once into a single-server warehouse.
+fn estate() -> &'static Estate {
+    static E: OnceLock<Estate> = OnceLock::new();
+    E.get_or_init(|| {
+        let t = shared_tmp("province");
+        let (a, b) = (t.path().join("a"), t.path().join("b"));
+        split(&labelled(), &a.join("labelled"), &b.join("labelled"));
+        copy_tree(&sample_data(), &a.join("sample"));
+        let (single, shared) = (t.path().join("single"), t.path().join("shared"));
+        let ctx = project().join("sample-data").join("context");
+        let ctx = ctx.to_str().expect("utf-8");
+        let config = no_birth_time();
+        let common = ["--context", ctx, "--config", config.as_str()];
+        scan(&[&a, &b], &single, &common);
+        for (node, root) in [("a", &a), ("b", &b)] {
+            let mut args = common.to_vec();
+            args.extend(["--node", node]);
+            scan(&[root], &shared, &args);
+        }
+        let out = recaudit(&[
+            "analyse",
+            shared.to_str().expect("utf-8"),
+            "--context",
+            ctx,
+            "--config",
+            &config,
+            "--json",
+        ]);
+        assert!(
+            out.status.success(),
+            "analyse: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Estate {
+            _t: t,
+            single,
+            shared,
+            a,
+            b,
+        }
+    })
+}
+
+/// Columns that name the run or its time, which differ between any two runs.
+const RUN_COLUMNS: &[&str] = &[
+    "run_id",
+    "learned_run_id",
+    "first_seen",
+    "last_seen",
+    "last_verified",
+];
+
+/// A table through the query engine, rows rendered as sorted JSON text without run columns.
+fn table(wh: &Path, name: &str) -> Vec<String> {
+    let ctx = project().join("sample-data").join("context");
+    let out = recaudit(&[
+        "query",
+        wh.to_str().expect("utf-8"),
+        "--context",
+        ctx.to_str().expect("utf-8"),
+        "--format",
+        "json",
+        &format!("SELECT * FROM {name}"),
+    ]);
+    assert!(
+        out.status.success(),
+        "query {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<BTreeMap<String, serde_json::Value>> =
+        serde_json::from_slice(&out.stdout).expect("json rows");
+    let mut v: Vec<String> = rows
+        .into_iter()
+        .map(|mut r| {
+            for c in RUN_COLUMNS {
+                r.remove(*c);
+            }
+            if name == "custody_events" {
+                r.remove("at");
+            }
+            // A deadline not yet met is measured against the run's own time.
+            let open_deadline = r
+                .get("rule_id")
+                .and_then(|v| v.as_str())
+                .is_some_and(|id| id.starts_with("DL-"));
+            if open_deadline {
+                r.remove("magnitude_s");
+            }
+            serde_json::to_string(&r).expect("json")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn two_nodes_and_the_analysis_equal_one_scan_of_the_whole_tree() {
+    let e = estate();
+    for name in [
+        "files",
+        "streams",
+        "sessions",
+        "findings",
+        "case_items",
+        "custody_events",
+        "keyframes",
+        "osd_fonts",
+    ] {
+        let (one, two) = (table(&e.single, name), table(&e.shared, name));
+        assert!(
+            !one.is_empty() || name == "osd_fonts",
+            "{name}: the single scan has rows"
+        );
+        if one != two {
+            let only_one: Vec<_> = one.iter().filter(|r| !two.contains(r)).take(3).collect();
+            let only_two: Vec<_> = two.iter().filter(|r| !one.contains(r)).take(3).collect();
+            panic!(
+                "{name}: {} rows from one scan, {} from two nodes\nonly in one scan: {only_one:#?}\nonly from the nodes: {only_two:#?}",
+                one.len(),
+                two.len()
+            );
+        }
+    }
+    // The split is real: sessions and copies cross the nodes.
+    let sessions = table(&e.shared, "file_sessions");
+    assert!(!sessions.is_empty());
+    let enc = |root: &Path| {
+        fs::read_dir(root.join("labelled/单位甲/ENC-01/20260312"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    assert_eq!((enc(&e.a), enc(&e.b)), (2, 2));
+}
+
+#[test]
+fn the_shared_layout_is_hive_partitions_and_named_analyses_agree() {
+    let e = estate();
+    for table in ["files", "streams", "custody_events", "runs"] {
+        for node in ["a", "b"] {
+            let dir = e.shared.join(table).join(format!("node={node}"));
+            let parts: Vec<_> = fs::read_dir(&dir)
+                .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
+                .map(|d| d.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            assert!(
+                !parts.is_empty()
+                    && parts
+                        .iter()
+                        .all(|p| p.starts_with("part-") && p.ends_with(".parquet")),
+                "{table}/node={node}: {parts:?}"
+            );
+        }
+    }
+    for table in ["sessions", "findings", "case_items", "file_sessions"] {
+        assert!(e.shared.join(table).join("shard=0").is_dir(), "{table}");
+    }
+    // Every named analysis gives the same rows (order included) on both warehouses.
+    let ctx = project().join("sample-data").join("context");
+    let names = recaudit(&["query", "--list"]);
+    let listed = String::from_utf8_lossy(&names.stdout).to_string();
+    let mut checked = 0;
+    for name in [
+        "case_completeness",
+        "case_review",
+        "credit_feed",
+        "decision",
+        "equipment_ratio",
+        "evaluation",
+        "hazard_devices",
+        "period_summary",
+        "public_opinion",
+        "retention",
+        "supervision",
+    ] {
+        assert!(listed.contains(name), "{name} is a named analysis");
+        let run = |wh: &Path| {
+            let out = recaudit(&[
+                "query",
+                wh.to_str().expect("utf-8"),
+                "--context",
+                ctx.to_str().expect("utf-8"),
+                "--name",
+                name,
+                "--format",
+                "csv",
+            ]);
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).to_string()
+        };
+        assert_eq!(run(&e.single), run(&e.shared), "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 11);
+}
+
+#[test]
+fn shards_of_the_analysis_publish_disjoint_parts_of_one_answer() {
+    let e = estate();
+    let t = tmp();
+    // A copy of the shared warehouse's node partitions and pointers, analysed in three shards.
+    let copy = t.path().join("shared");
+    copy_keeping_links(&e.shared, &copy);
+    let ctx = project().join("sample-data").join("context");
+    let config = no_birth_time();
+    let mut children = Vec::new();
+    for k in 0..3 {
+        children.push(
+            cmd()
+                .args(["analyse", copy.to_str().expect("utf-8"), "--shard"])
+                .arg(format!("{k}/3"))
+                .args([
+                    "--context",
+                    ctx.to_str().expect("utf-8"),
+                    "--config",
+                    &config,
+                ])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn"),
+        );
+    }
+    for mut c in children {
+        assert!(c.wait().expect("wait").success());
+    }
+    for name in [
+        "sessions",
+        "findings",
+        "case_items",
+        "file_sessions",
+        "files",
+    ] {
+        assert_eq!(table(&e.shared, name), table(&copy, name), "{name}");
+    }
+    let shards = fs::read_dir(copy.join("findings"))
+        .expect("findings")
+        .count();
+    assert_eq!(
+        shards, 3,
+        "one folder per shard (shard 0 of 3 replaced shard 0 of 1)"
+    );
+}
+
+#[test]
+fn a_killed_node_scanner_leaves_the_other_nodes_and_the_union_readable() {
+    let e = estate();
+    let t = tmp();
+    let copy = t.path().join("shared");
+    copy_keeping_links(&e.shared, &copy);
+    let before = table(&copy, "files");
+    let ctx = project().join("sample-data").join("context");
+    // Node b starts a rescan that stops before its own commit; it is killed there (kill -9).
+    let mut child = cmd()
+        .arg("scan")
+        .arg(&e.b)
+        .args(["-w", copy.to_str().expect("utf-8"), "-q", "--node", "b"])
+        .args(["--context", ctx.to_str().expect("utf-8")])
+        .env("RECAUDIT_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    wait_until_staged(&copy.join("_writers").join("node=b"));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    // A part left half-published by a killed writer is not read either.
+    let stray = copy
+        .join("files")
+        .join("node=b")
+        .join("part-99999999T000000.000Z-dead-part-00000.parquet");
+    fs::write(&stray, b"not parquet").expect("stray");
+    assert_eq!(table(&copy, "files"), before, "the union is as it was");
+    assert_eq!(
+        table(&copy, "findings"),
+        table(&e.shared, "findings"),
+        "and the analysis still reads"
+    );
+    // Node a meanwhile scans and publishes; the next run of b cleans up after the killed one.
+    scan(
+        &[&e.a],
+        &copy,
+        &["--node", "a", "--context", ctx.to_str().expect("utf-8")],
+    );
+    scan(
+        &[&e.b],
+        &copy,
+        &["--node", "b", "--context", ctx.to_str().expect("utf-8")],
+    );
+    assert!(
+        !stray.exists(),
+        "the killed run's leftovers are removed by the node's next run"
+    );
+    assert_eq!(table(&copy, "files").len(), before.len());
+}
+
+#[test]
+fn a_node_scan_refuses_a_single_server_warehouse_and_bad_ids() {
+    let e = estate();
+    let out = recaudit(&[
+        "scan",
+        e.a.to_str().expect("utf-8"),
+        "-w",
+        e.single.to_str().expect("utf-8"),
+        "--node",
+        "a",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("single-server warehouse"));
+    let t = tmp();
+    let out = recaudit(&[
+        "scan",
+        e.a.to_str().expect("utf-8"),
+        "-w",
+        t.path().join("w").to_str().expect("utf-8"),
+        "--node",
+        "../x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not allowed"));
+    let out = recaudit(&["analyse", e.single.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a shared warehouse"));
+}
