@@ -6,10 +6,16 @@
 -- case_documents) are not footage and are left out.
 -- files.case_ids holds the cases the scan linked each file to (its device linked to the case
 -- in case_media, its recording started inside the window): an equi-join, not a range join.
-WITH media AS (
-  SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.device_id, f.path,
+-- (The recording time is taken before the cases are unnested, so that the query also reads
+-- well when written out for another engine: `recaudit query --sql-for duckdb`.)
+WITH linked AS (
+  SELECT f.case_ids, f.device_id, f.path,
          COALESCE(f.name_time, f.creation_time) AS recorded_at, f.duration_s, f.blake3
   FROM files f WHERE f.case_ids IS NOT NULL AND f.media_kind IS DISTINCT FROM 'document'
+), media AS (
+  SELECT unnest(string_to_array(l.case_ids, ',')) AS case_id, l.device_id, l.path,
+         l.recorded_at, l.duration_s, l.blake3
+  FROM linked l
 )
 SELECT c.case_id, c.site, m.device_id, d.model, m.path, m.recorded_at, m.duration_s, m.blake3
 FROM media m

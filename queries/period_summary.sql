@@ -46,7 +46,7 @@ WITH f AS (
   SELECT CASE WHEN closed >= CAST({{from}} AS DATE) THEN 'current' ELSE 'previous' END AS p
   FROM cases
   WHERE closed < CAST({{to}} AS DATE)
-    AND closed >= CAST({{from}} AS DATE) - (CAST({{to}} AS DATE) - CAST({{from}} AS DATE))
+    AND closed >= CAST(to_timestamp({{from}}) - (to_timestamp({{to}}) - to_timestamp({{from}})) AS DATE)
 ), deadline AS (
   SELECT 'upload' AS measure, '第十六条' AS article, p,
          CAST(sum(CASE WHEN upload_time IS NOT NULL THEN 1 ELSE 0 END) AS DOUBLE) AS judged,

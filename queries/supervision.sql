@@ -48,7 +48,7 @@ WITH f AS (
          CASE WHEN v.all_kinds THEN '(all)' ELSE t.kind END AS kind,
          CASE WHEN v.all_kinds THEN t.all_findings ELSE t.findings END AS findings,
          CASE WHEN v.all_kinds THEN t.all_prev_findings ELSE t.prev_findings END AS prev_findings
-  FROM t CROSS JOIN (VALUES (false), (true)) AS v(all_kinds)
+  FROM t CROSS JOIN (SELECT false AS all_kinds UNION ALL SELECT true) AS v
   WHERE (v.all_kinds AND t.nth = 1) OR (NOT v.all_kinds AND t.kind IS NOT NULL)
 )
 SELECT unit, officer_id, kind, files, ROUND(hours, 3) AS hours,

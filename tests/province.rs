@@ -381,3 +381,78 @@ fn a_node_scan_refuses_a_single_server_warehouse_and_bad_ids() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a shared warehouse"));
 }
+
+/// Whether Python's duckdb module is there; with RECAUDIT_REQUIRE_DUCKDB set (CI installs it)
+/// its absence fails the test.
+fn duckdb() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("RECAUDIT_REQUIRE_DUCKDB").is_none(),
+            "RECAUDIT_REQUIRE_DUCKDB is set but python3 cannot import duckdb"
+        );
+        eprintln!("skipped: no duckdb for python3 (pip install duckdb)");
+    }
+    ok
+}
+
+#[test]
+fn duckdb_reads_the_partitions_and_answers_every_named_analysis_alike() {
+    let e = estate();
+    if !duckdb() {
+        return;
+    }
+    let script = project()
+        .join("tests")
+        .join("engines")
+        .join("duckdb_named.py");
+    let ctx = project().join("sample-data").join("context");
+    for wh in [&e.shared, &e.single] {
+        let out = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(env!("CARGO_BIN_EXE_recaudit"))
+            .arg(wh)
+            .arg(&ctx)
+            .output()
+            .expect("python3");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}:\n{text}\n{}",
+            wh.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            text.lines().filter(|l| l.contains(": same ")).count(),
+            11,
+            "{text}"
+        );
+        // The estate's analyses have rows to compare.
+        assert!(!text.contains("case_review: same 0 rows"), "{text}");
+    }
+    // DuckDB's own Hive reading: the node column comes from the folders.
+    let sql = format!(
+        "import duckdb; print(duckdb.sql(\"SELECT node, count(*) FROM read_parquet('{}/files/*/*.parquet', hive_partitioning = true, union_by_name = true) GROUP BY ALL ORDER BY ALL\").fetchall())",
+        e.shared.display()
+    );
+    let out = std::process::Command::new("python3")
+        .args(["-c", &sql])
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let files = table(&e.single, "files").len();
+    let (a, b) = (
+        fs::read_dir(e.a.join("labelled")).is_ok(),
+        fs::read_dir(e.b.join("labelled")).is_ok(),
+    );
+    assert!(a && b);
+    let counts: Vec<usize> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert!(text.contains("('a', ") && text.contains("('b', "), "{text}");
+    assert_eq!(counts.iter().sum::<usize>(), files, "{text}");
+}

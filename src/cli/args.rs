@@ -691,6 +691,17 @@ pub struct QueryArgs {
     /// benchmarking: with --timing each run's time, writing included, is printed).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// Print the query (a named analysis with its parameters filled in) as ENGINE's SQL instead
+    /// of running it: planned against this warehouse's tables and written back in that
+    /// engine's dialect, for running the same analysis outside recaudit.
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub sql_for: Option<SqlEngineArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SqlEngineArg {
+    /// DuckDB (tables as views of the same names: see the README's "A province").
+    Duckdb,
 }
 
 #[derive(clap::Args, Debug)]

@@ -50,6 +50,21 @@ pub(super) fn run(a: QueryArgs) -> i32 {
         Err(code) => return code,
     };
     let opened = t0.elapsed();
+    if let Some(target) = a.sql_for {
+        let target = match target {
+            super::args::SqlEngineArg::Duckdb => query::Target::DuckDb,
+        };
+        return match engine.translate(&sql, target) {
+            Ok(text) => {
+                println!("{text};");
+                exit_codes::OK
+            }
+            Err(e) => {
+                eprintln!("recaudit query: {e}");
+                exit_codes::USAGE
+            }
+        };
+    }
     match run_and_write(&engine, &sql, &a) {
         Ok((run_ms, write_ms, rows)) => {
             if a.timing {

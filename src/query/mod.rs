@@ -16,6 +16,9 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig};
 use crate::context::{self, ContextError, Loaded};
 
 mod shared;
+mod translate;
+
+pub use translate::Target;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -160,6 +163,9 @@ pub struct Engine {
     pub ctx: SessionContext,
     pub tables: Vec<String>,
     warehouse: std::path::PathBuf,
+    /// A shared warehouse's `files` as the nodes published them (before `file_sessions` is
+    /// joined in): what another engine's `files` view stands for when a query is translated.
+    published_files: Option<Arc<dyn datafusion::catalog::TableProvider>>,
 }
 
 impl Engine {
@@ -197,10 +203,11 @@ impl Engine {
                 .map_err(|e| QueryError::Sql(format!("setting {k}={v}: {e}")))?;
         }
         let ctx = SessionContext::new_with_config(config);
-        let mut tables = if crate::store::shared::is_shared(warehouse) {
-            shared::register(&rt, &ctx, warehouse)?
+        let (mut tables, published_files) = if crate::store::shared::is_shared(warehouse) {
+            let (t, f) = shared::register(&rt, &ctx, warehouse)?;
+            (t, Some(f))
         } else {
-            register_single(&rt, &ctx, warehouse)?
+            (register_single(&rt, &ctx, warehouse)?, None)
         };
         for (name, loaded) in context::load(context_dir, tz)? {
             match loaded {
@@ -226,6 +233,7 @@ impl Engine {
             ctx,
             tables,
             warehouse: warehouse.to_path_buf(),
+            published_files,
         })
     }
 
@@ -239,6 +247,7 @@ impl Engine {
                     .sql(&stmt)
                     .await
                     .map_err(|e| QueryError::Sql(e.to_string()))?;
+                let schema = Arc::new(df.schema().as_arrow().clone());
                 last = df.collect().await.map_err(|e| {
                     let mut m = e.to_string();
                     if m.contains("Parquet error") {
@@ -246,6 +255,10 @@ impl Engine {
                     }
                     QueryError::Sql(m)
                 })?;
+                // An empty result still has its columns (a CSV header, a Parquet schema).
+                if last.is_empty() {
+                    last.push(RecordBatch::new_empty(schema));
+                }
             }
             Ok(last)
         })

@@ -21,12 +21,16 @@ fn sql(e: impl std::fmt::Display) -> QueryError {
     QueryError::Sql(e.to_string())
 }
 
-/// Registers every documented table of the shared warehouse at `root`; returns their names.
+/// The provider of one table.
+type Provider = Arc<dyn datafusion::catalog::TableProvider>;
+
+/// Registers every documented table of the shared warehouse at `root`; returns their names and
+/// the nodes' `files` rows as published (before the sessions are joined in).
 pub(super) fn register(
     rt: &tokio::runtime::Runtime,
     ctx: &SessionContext,
     root: &Path,
-) -> Result<Vec<String>, QueryError> {
+) -> Result<(Vec<String>, Provider), QueryError> {
     let view = View::read(root).map_err(|e| QueryError::Warehouse {
         path: root.to_path_buf(),
         message: e.to_string(),
@@ -41,7 +45,7 @@ pub(super) fn register(
     let known = crate::store::schemas();
     let mut files = None;
     for (name, schema) in &known {
-        let provider: Arc<dyn datafusion::catalog::TableProvider> = match view.parts(name) {
+        let provider: Provider = match view.parts(name) {
             [] => Arc::new(MemTable::try_new(schema.clone(), vec![vec![]]).map_err(sql)?),
             parts => {
                 let urls = parts
@@ -65,8 +69,9 @@ pub(super) fn register(
         }
         tables.push(name.to_string());
     }
-    if let Some(p) = files {
-        let rows = ctx.read_table(p).map_err(sql)?;
+    let published = files.ok_or_else(|| QueryError::Sql("no files table".into()))?;
+    {
+        let rows = ctx.read_table(Arc::clone(&published)).map_err(sql)?;
         let names: Vec<String> = rows
             .schema()
             .fields()
@@ -97,5 +102,5 @@ pub(super) fn register(
         let view = joined.select(cols).map_err(sql)?.into_view();
         ctx.register_table("files", view).map_err(sql)?;
     }
-    Ok(tables)
+    Ok((tables, published))
 }
