@@ -46,6 +46,28 @@ pub struct Config {
     pub path_patterns: Vec<PathPattern>,
     pub scan: ScanSettings,
     pub rules: RuleSettings,
+    /// Where a shared warehouse on S3-compatible storage is reached (each unset key from the
+    /// standard `AWS_*` environment variables).
+    pub storage: StorageSettings,
+}
+
+/// `[storage]`: an S3-compatible object store for a shared warehouse (`s3://bucket/prefix`).
+/// The keys are never recorded (`runs.settings` shows only the endpoint and region).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    /// The endpoint URL, e.g. `http://127.0.0.1:8333` [default: `AWS_ENDPOINT_URL`, else AWS].
+    pub endpoint: Option<String>,
+    /// [default: `AWS_REGION`, else us-east-1]
+    pub region: Option<String>,
+    /// Allow a plain-HTTP endpoint [default: `AWS_ALLOW_HTTP`, else no].
+    pub allow_http: Option<bool>,
+    /// [default: `AWS_ACCESS_KEY_ID`]
+    #[serde(skip_serializing)]
+    pub access_key_id: Option<String>,
+    /// [default: `AWS_SECRET_ACCESS_KEY`]
+    #[serde(skip_serializing)]
+    pub secret_access_key: Option<String>,
 }
 
 /// Thresholds of the sessions and findings rules (see the README's findings section).
@@ -179,6 +201,7 @@ impl Default for Config {
             path_patterns: default_patterns(),
             scan: ScanSettings::default(),
             rules: RuleSettings::default(),
+            storage: StorageSettings::default(),
         }
     }
 }

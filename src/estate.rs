@@ -43,6 +43,10 @@ pub enum EstateError {
     NoNodes(PathBuf),
     #[error("shard {k}/{of}: give K/N with 0 <= K < N <= 4096")]
     Shard { k: u32, of: u32 },
+    #[error(
+        "shared warehouse {0}: in a bucket, give --state DIR (the analysis shard's own warehouse on a local disk)"
+    )]
+    NoState(PathBuf),
 }
 
 impl EstateError {
@@ -68,6 +72,8 @@ pub struct AnalysePlan {
     pub chain: crate::chain::Options,
     /// This process's shard `k` of `of`.
     pub shard: (u32, u32),
+    /// The shard's own warehouse [default: `SHARED/_writers/shard=K` of a shared folder].
+    pub state: Option<PathBuf>,
 }
 
 /// What an analysis run did.
@@ -106,19 +112,24 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     let started = crate::scan::now_us();
     let tz = plan.config.zone()?;
     let mut sealer = plan.chain.open()?;
-    let shared = Shared::open(&plan.shared)?;
+    let mut shared = Shared::open(&plan.shared, &plan.config.storage)?;
     let view = shared.view()?;
     if view.nodes.is_empty() {
         return Err(EstateError::NoNodes(plan.shared.clone()));
     }
     let writer = Writer::Shard { k, of };
-    let wh = Warehouse::open(&shared.writer_dir(&writer))?;
+    let state = plan
+        .state
+        .clone()
+        .or_else(|| shared.writer_dir(&writer))
+        .ok_or_else(|| EstateError::NoState(plan.shared.clone()))?;
+    let wh = Warehouse::open(&state)?;
     let run_id = crate::scan::new_run_id();
     let base = wh.check_chain(plan.chain.depth(), plan.chain.restart, &run_id, started)?;
-    let context_dir = plan
-        .context
-        .clone()
-        .or_else(|| Some(plan.shared.join("context")).filter(|d| d.is_dir()));
+    let context_dir = match &plan.context {
+        Some(c) => Some(c.clone()),
+        None => shared.context_dir()?,
+    };
     let mut context = crate::context::load_typed(context_dir.as_deref(), tz)?;
     let roots: Vec<String> = view.nodes.iter().flat_map(|p| p.roots.clone()).collect();
     context.anchor(&roots);
@@ -127,8 +138,8 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         .build()
         .map_err(|e| EstateError::Threads(plan.threads, e.to_string()))?;
 
-    let facts = read_facts(view.parts("files"))?;
-    let offences = prior::offences(view.parts("custody_events"))?;
+    let facts = read_facts(&shared.local_parts(&view, "files")?)?;
+    let offences = prior::offences(&shared.local_parts(&view, "custody_events")?)?;
     let rules = &plan.config.rules;
     let obligations = pool
         .install(|| crate::obligations::compute(&facts, &context, tz, rules.birth_time_is_upload));

@@ -31,6 +31,7 @@ pub(super) fn run(a: AnalyseArgs) -> i32 {
         context: a.context.clone(),
         chain: super::chain_options(&a.chain, a.new_chain),
         shard: a.shard,
+        state: a.state.clone(),
     };
     match estate::run(&plan) {
         Ok(s) => {
@@ -65,9 +66,10 @@ pub(super) fn run(a: AnalyseArgs) -> i32 {
             );
             match e {
                 e if e.is_broken_chain() => exit_codes::CHAIN_BROKEN,
-                EstateError::Config(_) | EstateError::Context(_) | EstateError::Shard { .. } => {
-                    exit_codes::USAGE
-                }
+                EstateError::Config(_)
+                | EstateError::Context(_)
+                | EstateError::Shard { .. }
+                | EstateError::NoState(_) => exit_codes::USAGE,
                 EstateError::Chain(crate::chain::ChainError::Key { .. }) => exit_codes::USAGE,
                 _ => exit_codes::RUN_FAILED,
             }

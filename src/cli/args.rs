@@ -322,6 +322,10 @@ pub struct ScanArgs {
     /// findings are left to `recaudit analyse` over every node's files (letters, digits, - and _).
     #[arg(long, value_name = "ID")]
     pub node: Option<String>,
+    /// With --node: this node's own warehouse, where it commits before publishing [default:
+    /// SHARED/_writers/node=ID; required when SHARED is an s3:// bucket: a local folder].
+    #[arg(long, value_name = "DIR", requires = "node")]
+    pub state: Option<PathBuf>,
 }
 
 /// The warehouse's hash chain, for the commands that commit (scan, export).
@@ -344,7 +348,7 @@ pub struct ChainArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct AnalyseArgs {
-    /// The shared warehouse folder (the --warehouse of the node scans).
+    /// The shared warehouse: a folder, or s3://bucket/prefix (the --warehouse of the node scans).
     #[arg(value_name = "SHARED")]
     pub warehouse: PathBuf,
     /// Configuration file (time zone, rule settings); use the one the nodes use.
@@ -370,6 +374,10 @@ pub struct AnalyseArgs {
     /// When the analysis's own history does not verify, start a new chain instead of refusing.
     #[arg(long)]
     pub new_chain: bool,
+    /// This shard's own warehouse, where it commits before publishing [default:
+    /// SHARED/_writers/shard=K; required when SHARED is an s3:// bucket: a local folder].
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
 }
 
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {

@@ -18,8 +18,8 @@ pub(super) fn run(a: QueryArgs) -> i32 {
         eprintln!("recaudit query: a WAREHOUSE is required");
         return exit_codes::USAGE;
     };
-    let tz = match super::config_and_zone("query", a.config.as_deref()) {
-        Ok((_, tz)) => tz,
+    let (config, tz) = match super::config_and_zone("query", a.config.as_deref()) {
+        Ok(c) => c,
         Err(code) => return code,
     };
     let (params, settings) = match (
@@ -45,7 +45,15 @@ pub(super) fn run(a: QueryArgs) -> i32 {
     }
     let threads = super::threads_or_cpus(a.threads);
     let t0 = Instant::now();
-    let engine = match open_engine("query", &wh, a.context.as_deref(), tz, threads, &settings) {
+    let engine = match open_engine(
+        "query",
+        &wh,
+        a.context.as_deref(),
+        tz,
+        threads,
+        &settings,
+        &config.storage,
+    ) {
         Ok(e) => e,
         Err(code) => return code,
     };

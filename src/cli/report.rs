@@ -97,6 +97,7 @@ pub(super) fn run(a: ReportArgs) -> i32 {
         tz,
         super::threads_or_cpus(None),
         &[],
+        &Default::default(),
     ) {
         Ok(e) => e,
         Err(code) => return code,

@@ -31,7 +31,15 @@ pub(super) fn run(a: RetentionArgs) -> i32 {
     let tz = Config::default()
         .zone()
         .unwrap_or(chrono_tz::Asia::Shanghai);
-    let engine = match open_engine("retention", &a.warehouse, a.context.as_deref(), tz, 2, &[]) {
+    let engine = match open_engine(
+        "retention",
+        &a.warehouse,
+        a.context.as_deref(),
+        tz,
+        2,
+        &[],
+        &Default::default(),
+    ) {
         Ok(e) => e,
         Err(code) => return code,
     };

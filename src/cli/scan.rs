@@ -54,8 +54,13 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
         None => (a.warehouse.clone(), None),
         Some(id) => {
             crate::store::shared::check_node_id(id).map_err(anyhow::Error::msg)?;
-            let shared = crate::store::shared::Shared::open(&a.warehouse)?;
-            let own = shared.writer_dir(&crate::store::shared::Writer::Node(id.clone()));
+            let shared = crate::store::shared::Shared::open(&a.warehouse, &config.storage)?;
+            let writer = crate::store::shared::Writer::Node(id.clone());
+            let own = a.state.clone().or_else(|| shared.writer_dir(&writer)).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "a shared warehouse in a bucket needs --state DIR: this node's own warehouse on a local disk"
+                )
+            })?;
             (
                 own,
                 Some(scan::Publish {

@@ -166,18 +166,34 @@ pub struct Engine {
     /// A shared warehouse's `files` as the nodes published them (before `file_sessions` is
     /// joined in): what another engine's `files` view stands for when a query is translated.
     published_files: Option<Arc<dyn datafusion::catalog::TableProvider>>,
+    /// A shared warehouse kept open: a bucket's downloaded context tables live as long as it.
+    _shared: Option<crate::store::shared::Shared>,
 }
 
 impl Engine {
-    /// Registers every table folder of the warehouse and every context table. `settings`
-    /// (`datafusion.…` key, value) are applied before any table is registered, so table-level
-    /// options such as Parquet reading take effect.
+    /// [`Engine::open_with`] reaching a bucket with the environment's settings only.
     pub fn open(
         warehouse: &Path,
         context_dir: Option<&Path>,
         tz: chrono_tz::Tz,
         threads: usize,
         settings: &[(String, String)],
+    ) -> Result<Engine, QueryError> {
+        let storage = crate::config::StorageSettings::default();
+        Engine::open_with(warehouse, context_dir, tz, threads, settings, &storage)
+    }
+
+    /// Registers every table folder of the warehouse and every context table. `settings`
+    /// (`datafusion.…` key, value) are applied before any table is registered, so table-level
+    /// options such as Parquet reading take effect. A shared warehouse in a bucket is reached
+    /// with `storage` (each unset key from the environment).
+    pub fn open_with(
+        warehouse: &Path,
+        context_dir: Option<&Path>,
+        tz: chrono_tz::Tz,
+        threads: usize,
+        settings: &[(String, String)],
+        storage: &crate::config::StorageSettings,
     ) -> Result<Engine, QueryError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
@@ -203,11 +219,24 @@ impl Engine {
                 .map_err(|e| QueryError::Sql(format!("setting {k}={v}: {e}")))?;
         }
         let ctx = SessionContext::new_with_config(config);
-        let (mut tables, published_files) = if crate::store::shared::is_shared(warehouse) {
-            let (t, f) = shared::register(&rt, &ctx, warehouse)?;
-            (t, Some(f))
-        } else {
-            (register_single(&rt, &ctx, warehouse)?, None)
+        let (mut tables, published_files, mut shared) =
+            if crate::store::shared::is_shared(warehouse) {
+                let (t, f, sh) = shared::register(&rt, &ctx, warehouse, storage)?;
+                (t, Some(f), Some(sh))
+            } else {
+                (register_single(&rt, &ctx, warehouse)?, None, None)
+            };
+        // The context folder of a warehouse in a bucket is the bucket's `context/`, fetched.
+        let fetched;
+        let context_dir = match (&mut shared, context_dir) {
+            (Some(sh), Some(c)) if c.to_string_lossy().starts_with("s3://") => {
+                fetched = sh.context_dir().map_err(|e| QueryError::Warehouse {
+                    path: warehouse.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+                fetched.as_deref()
+            }
+            (_, c) => c,
         };
         for (name, loaded) in context::load(context_dir, tz)? {
             match loaded {
@@ -234,6 +263,7 @@ impl Engine {
             tables,
             warehouse: warehouse.to_path_buf(),
             published_files,
+            _shared: shared,
         })
     }
 

@@ -15,7 +15,7 @@ use datafusion::execution::context::SessionContext;
 use datafusion::prelude::{ParquetReadOptions, coalesce, col};
 
 use super::QueryError;
-use crate::store::shared::View;
+use crate::store::shared::Shared;
 
 fn sql(e: impl std::fmt::Display) -> QueryError {
     QueryError::Sql(e.to_string())
@@ -24,17 +24,26 @@ fn sql(e: impl std::fmt::Display) -> QueryError {
 /// The provider of one table.
 type Provider = Arc<dyn datafusion::catalog::TableProvider>;
 
-/// Registers every documented table of the shared warehouse at `root`; returns their names and
-/// the nodes' `files` rows as published (before the sessions are joined in).
+/// Registers every documented table of the shared warehouse at `root` (a folder or an
+/// `s3://` bucket); returns their names, the nodes' `files` rows as published (before the
+/// sessions are joined in), and the open warehouse.
 pub(super) fn register(
     rt: &tokio::runtime::Runtime,
     ctx: &SessionContext,
     root: &Path,
-) -> Result<(Vec<String>, Provider), QueryError> {
-    let view = View::read(root).map_err(|e| QueryError::Warehouse {
+    storage: &crate::config::StorageSettings,
+) -> Result<(Vec<String>, Provider, Shared), QueryError> {
+    let unreadable = |e: crate::store::StoreError| QueryError::Warehouse {
         path: root.to_path_buf(),
         message: e.to_string(),
-    })?;
+    };
+    let shared = Shared::open(root, storage).map_err(unreadable)?;
+    let view = shared.view().map_err(unreadable)?;
+    if let Some(b) = shared.bucket() {
+        let url = datafusion::execution::object_store::ObjectStoreUrl::parse(&b.store_url)
+            .map_err(sql)?;
+        ctx.register_object_store(url.as_ref(), Arc::clone(&b.store));
+    }
     if view.nodes.is_empty() {
         return Err(QueryError::Warehouse {
             path: root.to_path_buf(),
@@ -45,12 +54,12 @@ pub(super) fn register(
     let known = crate::store::schemas();
     let mut files = None;
     for (name, schema) in &known {
-        let provider: Provider = match view.parts(name) {
+        let provider: Provider = match shared.locations(&view, name).as_slice() {
             [] => Arc::new(MemTable::try_new(schema.clone(), vec![vec![]]).map_err(sql)?),
             parts => {
                 let urls = parts
                     .iter()
-                    .map(|p| ListingTableUrl::parse(p.to_string_lossy()))
+                    .map(ListingTableUrl::parse)
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(sql)?;
                 let declared = Arc::new(super::view_types(schema));
@@ -102,5 +111,5 @@ pub(super) fn register(
         let view = joined.select(cols).map_err(sql)?.into_view();
         ctx.register_table("files", view).map_err(sql)?;
     }
-    Ok((tables, published))
+    Ok((tables, published, shared))
 }

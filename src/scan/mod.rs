@@ -170,7 +170,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     progress.committing();
     let mut summary = commit::commit(run, staging, analysed, &custody, carried.rows, mode)?;
     if let Some(p) = &plan.publish {
-        let shared = crate::store::shared::Shared::open(&p.shared)?;
+        let shared = crate::store::shared::Shared::open(&p.shared, &plan.config.storage)?;
         let writer = crate::store::shared::Writer::Node(p.node.clone());
         summary.published = Some(shared.publish(
             &writer,

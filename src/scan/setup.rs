@@ -56,21 +56,27 @@ impl<'a> Run<'a> {
                 base.checked_bytes
             );
         }
-        // A node of a shared warehouse uses the estate's context tables.
-        let context_home = plan
-            .publish
-            .as_ref()
-            .map_or(wh.root(), |p| p.shared.as_path());
-        let context_dir = plan
-            .context
-            .clone()
-            .or_else(|| Some(context_home.join("context")).filter(|d| d.is_dir()));
+        // A node of a shared warehouse uses the estate's context tables (downloaded from a
+        // bucket; `shared` keeps that copy until they are loaded).
+        let mut shared = match &plan.publish {
+            Some(p) => Some(crate::store::shared::Shared::open(
+                &p.shared,
+                &plan.config.storage,
+            )?),
+            None => None,
+        };
+        let context_dir = match (&plan.context, shared.as_mut()) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(sh)) => sh.context_dir()?,
+            (None, None) => Some(wh.root().join("context")).filter(|d| d.is_dir()),
+        };
         let mut context = context::load_typed(context_dir.as_deref(), tz)?;
+        drop(shared);
         let roots: Vec<String> = plan.roots.iter().map(|r| display_path(r)).collect();
         context.anchor(&roots);
         let mut walk = plan.walk.clone();
         let shared = plan.publish.as_ref().map(|p| p.shared.as_path());
-        for dir in std::iter::once(wh.root()).chain(shared) {
+        for dir in std::iter::once(wh.root()).chain(shared.filter(|s| s.is_dir())) {
             if let Ok(m) = std::fs::metadata(dir) {
                 use std::os::unix::fs::MetadataExt;
                 walk.skip_dirs.push((m.dev(), m.ino()));

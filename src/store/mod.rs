@@ -4,6 +4,7 @@
 
 pub mod catalogue;
 pub mod prior;
+pub mod remote;
 pub mod shared;
 pub mod tables;
 pub mod warehouse;

@@ -3,21 +3,25 @@
 //!
 //! ```text
 //! SHARED/
-//!   <table>/node=<id>/part-<run>-<file>.parquet   what node <id>'s scanner published: files, streams,
+//!   <table>/node=<id>/part-<hash>-<file>.parquet  what node <id>'s scanner published: files, streams,
 //!                                                 custody_events, keyframes, osd_fonts, runs
-//!   <table>/shard=<k>/part-<run>-<file>.parquet   what analysis shard k published: sessions, findings,
+//!   <table>/shard=<k>/part-<hash>-<file>.parquet  what analysis shard k published: sessions, findings,
 //!                                                 case_items, file_sessions
 //!   _current/node=<id>.json                       each writer's published parts: replacing this one
 //!   _current/shard=<k>.json                       file (write, sync, rename) is the writer's commit
 //!   _writers/node=<id>/, _writers/shard=<k>/      each writer's own warehouse (the county layout:
-//!                                                 snapshots, hash chain, lock), from which it publishes
+//!                                                 snapshots, hash chain, lock), from which it publishes;
+//!                                                 in a bucket, a local folder given with --state instead
 //!   context/                                      the bureau's context tables, shared by every writer
 //! ```
 //!
+//! The shared warehouse is a folder or a prefix of an S3-compatible bucket ([`super::remote`]).
 //! Every writer commits to its own warehouse first (atomic, sealed on its own chain, exactly as
-//! a county scan), then publishes: its tables' files are linked (or copied) into its partition
-//! under names that carry the run id, its pointer is replaced in one rename, and only then are
-//! its earlier parts removed. A writer killed at any instant leaves its pointer on parts that
+//! a county scan), then publishes: its tables' files are linked (a folder) or uploaded (a
+//! bucket) into its partition under names that carry a hash of their content (a file already
+//! published, such as an earlier run's history, is not sent again), its pointer is replaced in
+//! one step (`rename`; a single PUT, which S3 applies whole), and only then are its earlier
+//! parts removed. A writer killed at any instant leaves its pointer on parts that
 //! still exist, and never touches another writer's partition or pointer; its next run
 //! publishes again and removes what the killed one left. Readers that follow the pointers
 //! ([`View`]) always see each writer's last publication whole; tools that read the folders
@@ -108,9 +112,26 @@ pub struct Pointer {
     pub parts: BTreeMap<String, Vec<String>>,
 }
 
-/// The shared warehouse's folder.
+/// Where the shared warehouse lives.
+enum Place {
+    Folder(PathBuf),
+    Bucket(super::remote::Bucket),
+}
+
+/// An open shared warehouse.
 pub struct Shared {
-    root: PathBuf,
+    place: Place,
+    /// Local copies of objects read from a bucket (removed when dropped).
+    scratch: Option<Scratch>,
+}
+
+/// A temporary folder of this process, removed on drop.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -124,18 +145,36 @@ fn sync_dir(p: &Path) -> Result<(), StoreError> {
     fs::File::open(p).and_then(|f| f.sync_all()).map_err(io(p))
 }
 
-/// Whether `dir` is laid out as a shared warehouse (it has `_current/`).
+/// Whether `dir` is laid out as a shared warehouse (it has `_current/`, or is a bucket).
 pub fn is_shared(dir: &Path) -> bool {
-    dir.join(CURRENT).is_dir()
+    super::remote::is_bucket(dir) || dir.join(CURRENT).is_dir()
 }
 
 const CURRENT: &str = "_current";
 const WRITERS: &str = "_writers";
 
+/// The published name of a snapshot file: a hash of its content, then its own name.
+fn published_name(file: &Path, name: &str) -> Result<String, StoreError> {
+    let mut h = blake3::Hasher::new();
+    h.update_reader(fs::File::open(file).map_err(io(file))?)
+        .map_err(io(file))?;
+    Ok(format!("part-{}-{name}", &h.finalize().to_hex()[..16]))
+}
+
 impl Shared {
-    /// Opens (creating if needed) a shared warehouse folder. A county warehouse (one with a
-    /// `current` snapshot) is refused: the two layouts do not mix.
-    pub fn open(root: &Path) -> Result<Shared, StoreError> {
+    /// Opens (creating if needed) a shared warehouse: a folder, or `s3://bucket/prefix`. A
+    /// county warehouse (one with a `current` snapshot) is refused: the layouts do not mix.
+    pub fn open(
+        location: &Path,
+        storage: &crate::config::StorageSettings,
+    ) -> Result<Shared, StoreError> {
+        if super::remote::is_bucket(location) {
+            return Ok(Shared {
+                place: Place::Bucket(super::remote::Bucket::open(location, storage)?),
+                scratch: None,
+            });
+        }
+        let root = location;
         if root.join("current").exists() || root.join("snapshots").exists() {
             return Err(StoreError::Invalid {
                 path: root.to_path_buf(),
@@ -147,21 +186,30 @@ impl Shared {
         let cur = root.join(CURRENT);
         fs::create_dir_all(&cur).map_err(io(&cur))?;
         Ok(Shared {
-            root: root.to_path_buf(),
+            place: Place::Folder(root.to_path_buf()),
+            scratch: None,
         })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// The bucket, when the warehouse is in one.
+    pub fn bucket(&self) -> Option<&super::remote::Bucket> {
+        match &self.place {
+            Place::Bucket(b) => Some(b),
+            Place::Folder(_) => None,
+        }
     }
 
-    /// The writer's own warehouse (county layout), where it commits before publishing.
-    pub fn writer_dir(&self, w: &Writer) -> PathBuf {
-        self.root.join(WRITERS).join(w.partition())
+    /// The writer's own warehouse (county layout) where it commits before publishing:
+    /// `_writers/<partition>` of a shared folder; none for a bucket (give one with --state).
+    pub fn writer_dir(&self, w: &Writer) -> Option<PathBuf> {
+        match &self.place {
+            Place::Folder(root) => Some(root.join(WRITERS).join(w.partition())),
+            Place::Bucket(_) => None,
+        }
     }
 
     /// Publishes the writer's committed `snapshot` (a county snapshot folder) as run `run_id`:
-    /// links its tables into the writer's partition, replaces the writer's pointer, then
+    /// puts its tables into the writer's partition, replaces the writer's pointer, then
     /// removes the writer's parts the pointer no longer names.
     pub fn publish(
         &self,
@@ -172,35 +220,30 @@ impl Shared {
         roots: &[String],
     ) -> Result<Pointer, StoreError> {
         let part = w.partition();
+        let before: BTreeSet<String> = self
+            .pointer(&part)?
+            .map(|p| p.parts.into_values().flatten().collect())
+            .unwrap_or_default();
         let mut parts: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for &table in w.tables() {
-            let from = snapshot.join(table);
-            let files = super::prior::parts(&from);
+            let files = super::prior::parts(&snapshot.join(table));
             if files.is_empty() {
                 continue;
             }
-            let dir = self.root.join(table).join(&part);
-            fs::create_dir_all(&dir).map_err(io(&dir))?;
             let mut names = Vec::new();
             for f in files {
                 let Some(name) = f.file_name().map(|n| n.to_string_lossy().into_owned()) else {
                     continue;
                 };
-                let target_name = format!("part-{run_id}-{name}");
-                let target = dir.join(&target_name);
-                if !target.exists() && fs::hard_link(&f, &target).is_err() {
-                    // Another file system: copy under a temporary name, then rename, so a
-                    // half-copied part never carries a final name.
-                    let tmp = dir.join(format!(".tmp-{target_name}"));
-                    fs::copy(&f, &tmp).map_err(io(&tmp))?;
-                    fs::File::open(&tmp)
-                        .and_then(|h| h.sync_all())
-                        .map_err(io(&tmp))?;
-                    fs::rename(&tmp, &target).map_err(io(&target))?;
+                let rel = format!("{table}/{part}/{}", published_name(&f, &name)?);
+                if !before.contains(&rel) {
+                    self.put_part(&f, &rel)?;
                 }
-                names.push(format!("{table}/{part}/{target_name}"));
+                names.push(rel);
             }
-            sync_dir(&dir)?;
+            if let Place::Folder(root) = &self.place {
+                sync_dir(&root.join(table).join(&part))?;
+            }
             parts.insert(table.to_string(), names);
         }
         let pointer = Pointer {
@@ -219,20 +262,73 @@ impl Shared {
         Ok(pointer)
     }
 
+    /// One part into place under its final name, never seen half-written.
+    fn put_part(&self, from: &Path, rel: &str) -> Result<(), StoreError> {
+        match &self.place {
+            Place::Bucket(b) => b.upload(from, rel),
+            Place::Folder(root) => {
+                let target = root.join(rel);
+                if let Some(dir) = target.parent() {
+                    fs::create_dir_all(dir).map_err(io(dir))?;
+                }
+                if target.exists() || fs::hard_link(from, &target).is_ok() {
+                    return Ok(());
+                }
+                // Another file system: copy under a temporary name, then rename.
+                let tmp = target.with_file_name(format!(
+                    ".tmp-{}",
+                    target
+                        .file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                ));
+                fs::copy(from, &tmp).map_err(io(&tmp))?;
+                fs::File::open(&tmp)
+                    .and_then(|h| h.sync_all())
+                    .map_err(io(&tmp))?;
+                fs::rename(&tmp, &target).map_err(io(&target))
+            }
+        }
+    }
+
+    fn pointer(&self, partition: &str) -> Result<Option<Pointer>, StoreError> {
+        let rel = format!("{CURRENT}/{partition}.json");
+        let text = match &self.place {
+            Place::Folder(root) => match fs::read(root.join(&rel)) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(io(&root.join(&rel))(e)),
+            },
+            Place::Bucket(b) => {
+                if !b.list(CURRENT)?.contains(&rel) {
+                    return Ok(None);
+                }
+                b.get(&rel)?
+            }
+        };
+        parse_pointer(&text, &rel).map(Some)
+    }
+
     fn write_pointer(&self, p: &Pointer) -> Result<(), StoreError> {
-        let cur = self.root.join(CURRENT);
-        let tmp = cur.join(format!(".{}.json.tmp", p.writer));
+        let rel = format!("{CURRENT}/{}.json", p.writer);
         let text = serde_json::to_vec_pretty(p).map_err(|e| StoreError::Invalid {
-            path: tmp.clone(),
+            path: PathBuf::from(&rel),
             message: e.to_string(),
         })?;
-        fs::write(&tmp, text).map_err(io(&tmp))?;
-        fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&tmp))?;
-        let fin = cur.join(format!("{}.json", p.writer));
-        fs::rename(&tmp, &fin).map_err(io(&fin))?;
-        sync_dir(&cur)
+        match &self.place {
+            Place::Bucket(b) => b.put(&rel, text),
+            Place::Folder(root) => {
+                let cur = root.join(CURRENT);
+                let tmp = cur.join(format!(".{}.json.tmp", p.writer));
+                fs::write(&tmp, text).map_err(io(&tmp))?;
+                fs::File::open(&tmp)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io(&tmp))?;
+                let fin = root.join(&rel);
+                fs::rename(&tmp, &fin).map_err(io(&fin))?;
+                sync_dir(&cur)
+            }
+        }
     }
 
     /// Removes the writer's files that its pointer does not name (the previous publication,
@@ -241,14 +337,25 @@ impl Shared {
         let keep: BTreeSet<&str> = p.parts.values().flatten().map(String::as_str).collect();
         let part = w.partition();
         for &table in w.tables() {
-            let dir = self.root.join(table).join(&part);
-            let Ok(rd) = fs::read_dir(&dir) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let rel = format!("{table}/{part}/{}", e.file_name().to_string_lossy());
-                if !keep.contains(rel.as_str()) {
-                    let _ = fs::remove_file(e.path());
+            let dir = format!("{table}/{part}");
+            match &self.place {
+                Place::Folder(root) => {
+                    let Ok(rd) = fs::read_dir(root.join(&dir)) else {
+                        continue;
+                    };
+                    for e in rd.flatten() {
+                        let rel = format!("{dir}/{}", e.file_name().to_string_lossy());
+                        if !keep.contains(rel.as_str()) {
+                            let _ = fs::remove_file(e.path());
+                        }
+                    }
+                }
+                Place::Bucket(b) => {
+                    for rel in b.list(&dir)? {
+                        if !keep.contains(rel.as_str()) {
+                            b.delete(&rel)?;
+                        }
+                    }
                 }
             }
         }
@@ -257,8 +364,120 @@ impl Shared {
 
     /// Every writer's current publication, read from the pointers.
     pub fn view(&self) -> Result<View, StoreError> {
-        View::read(&self.root)
+        let names: Vec<String> = match &self.place {
+            Place::Folder(root) => match fs::read_dir(root.join(CURRENT)) {
+                Ok(rd) => rd
+                    .flatten()
+                    .map(|e| format!("{CURRENT}/{}", e.file_name().to_string_lossy()))
+                    .collect(),
+                Err(_) => Vec::new(),
+            },
+            Place::Bucket(b) => b.list(CURRENT)?,
+        };
+        let mut names: Vec<String> = names
+            .into_iter()
+            .filter(|n| {
+                n.ends_with(".json") && !n.rsplit('/').next().is_some_and(|f| f.starts_with('.'))
+            })
+            .collect();
+        names.sort();
+        let mut pointers = Vec::new();
+        for rel in names {
+            let text = match &self.place {
+                Place::Folder(root) => fs::read(root.join(&rel)).map_err(io(&root.join(&rel)))?,
+                Place::Bucket(b) => b.get(&rel)?,
+            };
+            pointers.push(parse_pointer(&text, &rel)?);
+        }
+        View::from_pointers(pointers)
     }
+
+    /// Where a query engine reads each part of `table`: a file path, or an `s3://` URL.
+    pub fn locations(&self, view: &View, table: &str) -> Vec<String> {
+        view.parts(table)
+            .iter()
+            .map(|rel| match &self.place {
+                Place::Folder(root) => root.join(rel).to_string_lossy().into_owned(),
+                Place::Bucket(b) => b.url_of(rel),
+            })
+            .collect()
+    }
+
+    /// The parts of `table` as local files: in place for a folder, downloaded from a bucket.
+    pub fn local_parts(&mut self, view: &View, table: &str) -> Result<Vec<PathBuf>, StoreError> {
+        match &self.place {
+            Place::Folder(root) => Ok(view.parts(table).iter().map(|r| root.join(r)).collect()),
+            Place::Bucket(_) => {
+                let scratch = self.scratch()?;
+                let mut out = Vec::new();
+                for rel in view.parts(table) {
+                    let to = scratch.join(rel);
+                    if let Place::Bucket(b) = &self.place {
+                        b.download(rel, &to)?;
+                    }
+                    out.push(to);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The shared context folder: `context/` of a folder, or the bucket's `context/` objects
+    /// downloaded; none when there is none.
+    pub fn context_dir(&mut self) -> Result<Option<PathBuf>, StoreError> {
+        match &self.place {
+            Place::Folder(root) => Ok(Some(root.join("context")).filter(|d| d.is_dir())),
+            Place::Bucket(_) => {
+                let names = match &self.place {
+                    Place::Bucket(b) => b.list("context")?,
+                    Place::Folder(_) => Vec::new(),
+                };
+                if names.is_empty() {
+                    return Ok(None);
+                }
+                let dir = self.scratch()?;
+                for rel in &names {
+                    if let Place::Bucket(b) = &self.place {
+                        b.download(rel, &dir.join(rel))?;
+                    }
+                }
+                Ok(Some(dir.join("context")))
+            }
+        }
+    }
+
+    fn scratch(&mut self) -> Result<PathBuf, StoreError> {
+        if self.scratch.is_none() {
+            let dir = std::env::temp_dir().join(format!(
+                "recaudit-shared-{}-{}",
+                std::process::id(),
+                crate::scan::now_us()
+            ));
+            fs::create_dir_all(&dir).map_err(io(&dir))?;
+            self.scratch = Some(Scratch(dir));
+        }
+        Ok(self
+            .scratch
+            .as_ref()
+            .map(|s| s.0.clone())
+            .unwrap_or_default())
+    }
+}
+
+fn parse_pointer(text: &[u8], rel: &str) -> Result<Pointer, StoreError> {
+    let ptr: Pointer = serde_json::from_slice(text).map_err(|e| StoreError::Invalid {
+        path: PathBuf::from(rel),
+        message: format!("not a publication pointer: {e}"),
+    })?;
+    for r in ptr.parts.values().flatten() {
+        if r.split('/').any(|c| c == ".." || c == "." || c.is_empty()) || r.starts_with('/') {
+            return Err(StoreError::Invalid {
+                path: PathBuf::from(rel),
+                message: format!("part {r:?} leaves the warehouse"),
+            });
+        }
+    }
+    Ok(ptr)
 }
 
 /// What a reader sees: per table, the parts every writer currently publishes.
@@ -268,35 +487,14 @@ pub struct View {
     /// The shards of the latest analysis (shards of an earlier split into another number of
     /// shards are left out).
     pub shards: Vec<Pointer>,
-    /// Absolute paths of the parts, per table, in writer then name order.
-    pub tables: BTreeMap<String, Vec<PathBuf>>,
+    /// The parts (relative to the warehouse), per table, in writer then name order.
+    pub tables: BTreeMap<String, Vec<String>>,
 }
 
 impl View {
-    /// Reads the pointers of the shared warehouse at `root` (none yet: an empty view).
-    pub fn read(root: &Path) -> Result<View, StoreError> {
-        let cur = root.join(CURRENT);
-        let mut names: Vec<PathBuf> = match fs::read_dir(&cur) {
-            Ok(rd) => rd
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.extension().is_some_and(|x| x == "json")
-                        && !p
-                            .file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        names.sort();
+    fn from_pointers(pointers: Vec<Pointer>) -> Result<View, StoreError> {
         let mut view = View::default();
-        for p in names {
-            let text = fs::read(&p).map_err(io(&p))?;
-            let ptr: Pointer = serde_json::from_slice(&text).map_err(|e| StoreError::Invalid {
-                path: p.clone(),
-                message: format!("not a publication pointer: {e}"),
-            })?;
+        for ptr in pointers {
             if ptr.writer.starts_with("node=") {
                 view.nodes.push(ptr);
             } else {
@@ -311,23 +509,17 @@ impl View {
         }
         for ptr in view.nodes.iter().chain(&view.shards) {
             for (table, parts) in &ptr.parts {
-                let v = view.tables.entry(table.clone()).or_default();
-                for rel in parts {
-                    if rel.split('/').any(|c| c == ".." || c.is_empty()) {
-                        return Err(StoreError::Invalid {
-                            path: cur.join(format!("{}.json", ptr.writer)),
-                            message: format!("part {rel:?} leaves the warehouse"),
-                        });
-                    }
-                    v.push(root.join(rel));
-                }
+                view.tables
+                    .entry(table.clone())
+                    .or_default()
+                    .extend(parts.iter().cloned());
             }
         }
         Ok(view)
     }
 
-    /// The parts of `table` (none when no writer published it).
-    pub fn parts(&self, table: &str) -> &[PathBuf] {
+    /// The parts of `table` (none when no writer published it), relative to the warehouse.
+    pub fn parts(&self, table: &str) -> &[String] {
         self.tables.get(table).map_or(&[], Vec::as_slice)
     }
 }
@@ -336,74 +528,77 @@ impl View {
 mod tests {
     use super::*;
 
-    fn snapshot(dir: &Path, tables: &[(&str, &str)]) {
-        for (t, f) in tables {
+    fn snapshot(dir: &Path, tables: &[(&str, &str, &str)]) {
+        for (t, f, content) in tables {
             fs::create_dir_all(dir.join(t)).unwrap();
-            fs::write(dir.join(t).join(f), b"PAR1").unwrap();
+            fs::write(dir.join(t).join(f), content).unwrap();
         }
+    }
+
+    fn open(root: &Path) -> Shared {
+        Shared::open(root, &crate::config::StorageSettings::default()).unwrap()
     }
 
     #[test]
     fn a_publication_replaces_the_writers_parts_and_leaves_others_alone() {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("shared");
-        let sh = Shared::open(&root).unwrap();
+        let sh = open(&root);
         let a = Writer::Node("a".into());
         let b = Writer::Node("b".into());
         let s1 = d.path().join("s1");
         snapshot(
             &s1,
-            &[("files", "part-00000.parquet"), ("sessions", "x.parquet")],
+            &[
+                ("files", "part-00000.parquet", "one"),
+                ("sessions", "x.parquet", "x"),
+                ("runs", "run-r1.parquet", "r1"),
+            ],
         );
         sh.publish(&a, &s1, "r1", 1, &[]).unwrap();
         sh.publish(&b, &s1, "r2", 2, &[]).unwrap();
+        let first: Vec<String> = sh.view().unwrap().parts("files").to_vec();
         let s3 = d.path().join("s3");
         snapshot(
             &s3,
-            &[("files", "part-00000.parquet"), ("runs", "run-r3.parquet")],
+            &[
+                ("files", "part-00000.parquet", "three"),
+                ("runs", "run-r1.parquet", "r1"),
+                ("runs", "run-r3.parquet", "r3"),
+            ],
         );
         sh.publish(&a, &s3, "r3", 3, &[]).unwrap();
         let v = sh.view().unwrap();
         assert_eq!(v.nodes.len(), 2);
-        let files: Vec<String> = v
-            .parts("files")
-            .iter()
-            .map(|p| {
-                p.strip_prefix(&root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        assert_eq!(
-            files,
-            [
-                "files/node=a/part-r3-part-00000.parquet",
-                "files/node=b/part-r2-part-00000.parquet"
-            ]
+        let files = v.parts("files");
+        assert_eq!(files.len(), 2);
+        assert!(
+            files[0].starts_with("files/node=a/part-") && files[0].ends_with("-part-00000.parquet")
         );
-        // A node publishes only node tables; r1's part is gone, b's is untouched.
+        assert_ne!(files[0], first[0], "new content, new name");
+        assert_eq!(files[1], first[1], "node b untouched");
+        // A node publishes only node tables; a's first part is gone, b's is there.
         assert!(!root.join("sessions").exists());
-        assert!(
-            !root
-                .join("files/node=a/part-r1-part-00000.parquet")
-                .exists()
-        );
-        assert!(
-            root.join("files/node=b/part-r2-part-00000.parquet")
-                .exists()
-        );
-        assert_eq!(v.parts("runs").len(), 1);
+        assert!(!root.join(&first[0]).exists());
+        assert!(root.join(&first[1]).exists());
+        // The history file published before keeps its name; the new one joins it.
+        let runs: Vec<&String> = v
+            .parts("runs")
+            .iter()
+            .filter(|r| r.contains("node=a"))
+            .collect();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(v.nodes[0].run_id, "r3");
     }
 
     #[test]
     fn only_the_newest_split_of_the_analysis_is_read() {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("shared");
-        let sh = Shared::open(&root).unwrap();
-        let s = d.path().join("s");
-        snapshot(&s, &[("findings", "part-00000.parquet")]);
+        let sh = open(&root);
         for k in 0..3 {
+            let s = d.path().join(format!("s{k}"));
+            snapshot(&s, &[("findings", "part-00000.parquet", "f")]);
             sh.publish(
                 &Writer::Shard { k, of: 3 },
                 &s,
@@ -414,6 +609,8 @@ mod tests {
             .unwrap();
         }
         for k in 0..2 {
+            let s = d.path().join(format!("q{k}"));
+            snapshot(&s, &[("findings", "part-00000.parquet", "g")]);
             sh.publish(
                 &Writer::Shard { k, of: 2 },
                 &s,
@@ -429,6 +626,20 @@ mod tests {
     }
 
     #[test]
+    fn a_pointer_naming_a_part_outside_the_warehouse_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("shared");
+        let sh = open(&root);
+        fs::write(
+            root.join("_current/node=x.json"),
+            r#"{"writer":"node=x","run_id":"r","published_us":1,"parts":{"files":["../../etc/passwd"]}}"#,
+        )
+        .unwrap();
+        let e = sh.view().unwrap_err().to_string();
+        assert!(e.contains("leaves the warehouse"), "{e}");
+    }
+
+    #[test]
     fn node_ids_name_folders_safely() {
         assert!(check_node_id("store-07_b").is_ok());
         for bad in ["", "a/b", "..", "a b", "节点"] {
@@ -436,6 +647,6 @@ mod tests {
         }
         let d = tempfile::tempdir().unwrap();
         fs::create_dir_all(d.path().join("current")).unwrap();
-        assert!(Shared::open(d.path()).is_err());
+        assert!(Shared::open(d.path(), &crate::config::StorageSettings::default()).is_err());
     }
 }
