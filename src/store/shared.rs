@@ -246,6 +246,14 @@ impl Shared {
             }
             parts.insert(table.to_string(), names);
         }
+        // Test hook: hold a publication whose parts are in place but whose pointer is not yet
+        // replaced, so a test can kill the writer there.
+        if let Some(ms) = std::env::var("RECAUDIT_TEST_PAUSE_BEFORE_POINTER_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
         let pointer = Pointer {
             writer: part.clone(),
             run_id: run_id.to_string(),
