@@ -32,6 +32,7 @@ pub mod scan;
 pub mod sessions;
 pub mod store;
 pub mod walk;
+pub mod worker;
 
 /// The message of a caught panic (what a parser or decoder bug said), for a file's note.
 pub fn panic_text(p: &(dyn std::any::Any + Send)) -> String {

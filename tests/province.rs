@@ -843,3 +843,146 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// `recaudit worker` processes on loopback, ended when dropped.
+struct Workers {
+    children: Vec<std::process::Child>,
+    urls: Vec<String>,
+}
+
+impl Workers {
+    fn start(n: usize, extra: &[&str], envs: &[(&str, &str)]) -> Workers {
+        let mut w = Workers {
+            children: Vec::new(),
+            urls: Vec::new(),
+        };
+        for _ in 0..n {
+            let mut c = cmd();
+            c.args(["worker", "--listen", "127.0.0.1:0", "--threads", "2"])
+                .args(extra)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            for (k, v) in envs {
+                c.env(k, v);
+            }
+            let mut child = c.spawn().expect("start worker");
+            // The worker says where it listens once bound (within a minute).
+            let stderr = child.stderr.take().expect("stderr");
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(stderr)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    if let Some(rest) = line.split("listening on ").nth(1) {
+                        let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+                    }
+                }
+            });
+            let url = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the worker started");
+            w.children.push(child);
+            w.urls.push(url);
+        }
+        w
+    }
+
+    fn arg(&self) -> String {
+        self.urls.join(",")
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Every named analysis through the query engine, as CSV, with `extra` arguments.
+fn named_csv(wh: &Path, extra: &[&str]) -> Vec<(String, String)> {
+    let ctx = project().join("sample-data").join("context");
+    let mut out = Vec::new();
+    for (name, params) in [
+        ("case_completeness", vec![]),
+        ("case_review", vec![]),
+        ("credit_feed", vec![]),
+        ("decision", vec![]),
+        ("equipment_ratio", vec![]),
+        ("evaluation", vec![]),
+        ("hazard_devices", vec![]),
+        ("period_summary", vec![]),
+        ("public_opinion", vec![]),
+        ("retention", vec!["--param", "as_of=2028-06-01"]),
+        ("supervision", vec![]),
+    ] {
+        let mut args = vec![
+            "query",
+            wh.to_str().expect("utf-8"),
+            "--context",
+            ctx.to_str().expect("utf-8"),
+            "--name",
+            name,
+            "--format",
+            "csv",
+        ];
+        args.extend(params);
+        args.extend(extra);
+        let o = recaudit(&args);
+        assert!(
+            o.status.success(),
+            "{name} {extra:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out.push((
+            name.to_string(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        ));
+    }
+    out
+}
+
+#[test]
+fn two_workers_answer_every_named_analysis_like_the_single_process_engine() {
+    let e = estate();
+    let workers = Workers::start(2, &[], &[]);
+    let urls = workers.arg();
+    // Files split finely, so that even these small tables are scanned by several tasks.
+    let distributed = [
+        "--workers",
+        urls.as_str(),
+        "--set",
+        "distributed.file_scan_config_bytes_per_partition=1",
+    ];
+    let one = named_csv(&e.shared, &[]);
+    let many = named_csv(&e.shared, &distributed);
+    for ((name, a), (_, b)) in one.iter().zip(&many) {
+        assert_eq!(a, b, "{name}");
+    }
+    assert!(one.iter().any(|(_, rows)| rows.lines().count() > 5));
+    // The tasks really ran on the workers: once they are gone, the same query fails and
+    // names the worker it could not reach (rather than quietly running here).
+    let urls_gone = workers.urls.clone();
+    drop(workers);
+    let out = recaudit(&[
+        "query",
+        e.shared.to_str().expect("utf-8"),
+        "--name",
+        "supervision",
+        "--workers",
+        &urls_gone.join(","),
+        "--set",
+        "distributed.file_scan_config_bytes_per_partition=1",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "ran without its workers");
+    assert!(
+        err.contains("worker") && err.contains(&urls_gone[0][7..])
+            || err.contains(&urls_gone[1][7..]),
+        "{err}"
+    );
+}

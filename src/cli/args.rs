@@ -150,6 +150,24 @@ selected, destination not empty, bad SQL) and nothing copied; 3 a copy did not v
 source changed since the last scan (recorded as failed, FAILED.txt in the folder), or the
 warehouse cannot be read or written.")]
     Export(ExportArgs),
+    /// Serve distributed query tasks: one process of a query cluster that `recaudit query
+    /// --workers` runs the analyses across.
+    #[command(after_help = "Examples:
+  recaudit worker --listen 127.0.0.1:50051 &
+  recaudit worker --listen 127.0.0.1:50052 &
+  recaudit query /shared/wh --name supervision --workers http://127.0.0.1:50051,http://127.0.0.1:50052
+  recaudit worker --listen 0.0.0.0:50051 --warehouse s3://evidence-catalogue/province   # bucket credentials from AWS_* or --config
+
+The query is planned by the `recaudit query` process, cut into stages at its exchanges, and each
+stage's tasks run on the workers (gRPC, Arrow Flight); the rows stream back to the query. A
+worker keeps nothing between queries. Every worker reads the warehouse's Parquet files itself:
+mount a shared folder at the same path on every machine, or give the bucket with --warehouse.
+The worker runs until stopped (SIGINT or SIGTERM end it cleanly); it prints the address it
+listens on to stderr once ready.
+
+Exit codes: 0 stopped by a signal; 2 invalid command line or configuration; 3 the address cannot
+be bound or the bucket cannot be set up.")]
+    Worker(WorkerArgs),
     /// Judge a shared (province) warehouse: sessions, findings and case completeness over every
     /// storage node's published files, as one scan of the whole estate would.
     #[command(after_help = "Examples:
@@ -344,6 +362,22 @@ pub struct ChainArgs {
     /// kept outside the warehouse (a WORM share, a mailed file).
     #[arg(long, value_name = "FILE")]
     pub anchor: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WorkerArgs {
+    /// Address to serve on (IP:PORT; port 0 picks a free one, printed once ready).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// A shared warehouse in a bucket (s3://bucket/prefix) whose files the tasks read.
+    #[arg(long, value_name = "SHARED")]
+    pub warehouse: Option<PathBuf>,
+    /// Configuration file (its [storage] table for a bucket).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Threads running tasks [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -704,12 +738,18 @@ pub struct QueryArgs {
     /// engine's dialect, for running the same analysis outside recaudit.
     #[arg(long, value_enum, value_name = "ENGINE")]
     pub sql_for: Option<SqlEngineArg>,
+    /// Run the query across these `recaudit worker` processes (comma-separated
+    /// http://HOST:PORT): planned here, its stages' tasks executed on the workers.
+    #[arg(long, value_name = "URL,...", value_delimiter = ',')]
+    pub workers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SqlEngineArg {
     /// DuckDB (tables as views of the same names: see the README's "A province").
     Duckdb,
+    /// Spark SQL 4 (tables as temporary views of the same names).
+    Spark,
 }
 
 #[derive(clap::Args, Debug)]

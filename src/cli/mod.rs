@@ -15,6 +15,7 @@ mod sample;
 mod sample_catalog;
 mod scan;
 mod verify;
+mod worker;
 
 use std::path::Path;
 
@@ -49,6 +50,7 @@ pub fn main() -> i32 {
         Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Analyse(a) => analyse::run(a),
+        Command::Worker(a) => worker::run(a),
         Command::Keygen(a) => keygen::run(a),
     }
 }

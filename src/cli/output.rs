@@ -18,6 +18,7 @@ pub(super) fn open_engine(
     threads: usize,
     settings: &[(String, String)],
     storage: &crate::config::StorageSettings,
+    workers: &[String],
 ) -> Result<Engine, i32> {
     let context_dir = context
         .map(Path::to_path_buf)
@@ -29,6 +30,7 @@ pub(super) fn open_engine(
         threads,
         settings,
         storage,
+        workers,
     )
     .map_err(|e| {
         eprintln!("recaudit {command}: {e}");

@@ -53,6 +53,7 @@ pub(super) fn run(a: QueryArgs) -> i32 {
         threads,
         &settings,
         &config.storage,
+        &a.workers,
     ) {
         Ok(e) => e,
         Err(code) => return code,
@@ -61,6 +62,7 @@ pub(super) fn run(a: QueryArgs) -> i32 {
     if let Some(target) = a.sql_for {
         let target = match target {
             super::args::SqlEngineArg::Duckdb => query::Target::DuckDb,
+            super::args::SqlEngineArg::Spark => query::Target::Spark,
         };
         return match engine.translate(&sql, target) {
             Ok(text) => {

@@ -98,6 +98,7 @@ pub(super) fn run(a: ReportArgs) -> i32 {
         super::threads_or_cpus(None),
         &[],
         &Default::default(),
+        &[],
     ) {
         Ok(e) => e,
         Err(code) => return code,

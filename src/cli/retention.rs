@@ -39,6 +39,7 @@ pub(super) fn run(a: RetentionArgs) -> i32 {
         2,
         &[],
         &Default::default(),
+        &[],
     ) {
         Ok(e) => e,
         Err(code) => return code,

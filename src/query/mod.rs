@@ -15,6 +15,7 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig};
 
 use crate::context::{self, ContextError, Loaded};
 
+mod distributed;
 mod shared;
 mod translate;
 
@@ -180,13 +181,15 @@ impl Engine {
         settings: &[(String, String)],
     ) -> Result<Engine, QueryError> {
         let storage = crate::config::StorageSettings::default();
-        Engine::open_with(warehouse, context_dir, tz, threads, settings, &storage)
+        Engine::open_with(warehouse, context_dir, tz, threads, settings, &storage, &[])
     }
 
     /// Registers every table folder of the warehouse and every context table. `settings`
     /// (`datafusion.…` key, value) are applied before any table is registered, so table-level
     /// options such as Parquet reading take effect. A shared warehouse in a bucket is reached
-    /// with `storage` (each unset key from the environment).
+    /// with `storage` (each unset key from the environment). With `workers` (`http://host:port`
+    /// of `recaudit worker` processes) queries are planned here and run across the workers
+    /// (see [`crate::worker`]); `distributed.*` settings then tune the distributed planner.
     pub fn open_with(
         warehouse: &Path,
         context_dir: Option<&Path>,
@@ -194,6 +197,7 @@ impl Engine {
         threads: usize,
         settings: &[(String, String)],
         storage: &crate::config::StorageSettings,
+        workers: &[String],
     ) -> Result<Engine, QueryError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
@@ -214,11 +218,23 @@ impl Engine {
         // (paths and hashes of files outside a window or linked to no case) are not built:
         // public_opinion -22%, case_review -10%, no analysis slower (README, "Performance").
         opts.execution.parquet.pushdown_filters = true;
+        let (planner, settings): (Vec<_>, Vec<_>) = settings
+            .iter()
+            .partition(|(k, _)| k.starts_with("distributed."));
         for (k, v) in settings {
             opts.set(k, v.trim())
                 .map_err(|e| QueryError::Sql(format!("setting {k}={v}: {e}")))?;
         }
-        let ctx = SessionContext::new_with_config(config);
+        let ctx = if workers.is_empty() {
+            if let Some((k, _)) = planner.first() {
+                return Err(QueryError::Sql(format!(
+                    "setting {k}: distributed.* settings need --workers"
+                )));
+            }
+            SessionContext::new_with_config(config)
+        } else {
+            distributed::context(config, workers, &planner)?
+        };
         let (mut tables, published_files, mut shared) =
             if crate::store::shared::is_shared(warehouse) {
                 let (t, f, sh) = shared::register(&rt, &ctx, warehouse, storage)?;

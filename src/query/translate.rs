@@ -18,6 +18,8 @@ use super::{Engine, QueryError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     DuckDb,
+    /// Spark SQL (4.x).
+    Spark,
 }
 
 fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
@@ -96,13 +98,16 @@ fn unsupported(what: String) -> datafusion::error::DataFusionError {
     datafusion::error::DataFusionError::NotImplemented(what)
 }
 
-/// DuckDB's name for an Arrow type named as DataFusion's `arrow_cast` names it.
-fn duck_type(arrow: &str) -> datafusion::common::Result<&'static str> {
+/// The target's name for an Arrow type named as DataFusion's `arrow_cast` names it.
+fn type_in(target: Target, arrow: &str) -> datafusion::common::Result<&'static str> {
     use arrow_schema::DataType as T;
     let t: T = arrow
         .parse()
         .map_err(|e| unsupported(format!("arrow_cast to {arrow:?}: {e}")))?;
+    let spark = target == Target::Spark;
     Ok(match t {
+        T::Timestamp(_, None) if spark => "TIMESTAMP_NTZ",
+        T::Timestamp(_, Some(_)) if spark => "TIMESTAMP",
         T::Timestamp(_, None) => "TIMESTAMP",
         T::Timestamp(_, Some(_)) => "TIMESTAMPTZ",
         T::Int64 => "BIGINT",
@@ -110,14 +115,15 @@ fn duck_type(arrow: &str) -> datafusion::common::Result<&'static str> {
         T::Float64 => "DOUBLE",
         T::Boolean => "BOOLEAN",
         T::Date32 => "DATE",
+        T::Utf8 | T::Utf8View | T::LargeUtf8 if spark => "STRING",
         T::Utf8 | T::Utf8View | T::LargeUtf8 => "VARCHAR",
-        other => return Err(unsupported(format!("arrow_cast to {other} in DuckDB"))),
+        other => return Err(unsupported(format!("arrow_cast to {other} for {target:?}"))),
     })
 }
 
 /// `arrow_cast(x, 'Type')` as `CAST(x AS TYPE)`.
-fn arrow_cast() -> ScalarFnToSqlHandler {
-    Box::new(|u: &Unparser, args: &[Expr]| {
+fn arrow_cast(target: Target) -> ScalarFnToSqlHandler {
+    Box::new(move |u: &Unparser, args: &[Expr]| {
         let [x, Expr::Literal(ty, _)] = args else {
             return Err(unsupported("arrow_cast without a literal type".into()));
         };
@@ -125,8 +131,65 @@ fn arrow_cast() -> ScalarFnToSqlHandler {
             .try_as_str()
             .flatten()
             .ok_or_else(|| unsupported("arrow_cast without a literal type".into()))?;
-        Ok(Some(cast(u.expr_to_sql(x)?, duck_type(ty)?)))
+        Ok(Some(cast(u.expr_to_sql(x)?, type_in(target, ty)?)))
     })
+}
+
+/// `to_char(t, '%Y-%m')` as Spark's `date_format(t, 'yyyy-MM')`.
+fn spark_date_format() -> ScalarFnToSqlHandler {
+    Box::new(|u: &Unparser, args: &[Expr]| {
+        let [t, Expr::Literal(f, _)] = args else {
+            return Err(unsupported("to_char without a literal format".into()));
+        };
+        let f = f
+            .try_as_str()
+            .flatten()
+            .ok_or_else(|| unsupported("to_char without a literal format".into()))?;
+        let mut java = String::new();
+        let mut chars = f.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                java.push(c);
+                continue;
+            }
+            java.push_str(match chars.next() {
+                Some('Y') => "yyyy",
+                Some('m') => "MM",
+                Some('d') => "dd",
+                Some('H') => "HH",
+                Some('M') => "mm",
+                Some('S') => "ss",
+                other => return Err(unsupported(format!("to_char format %{other:?} for Spark"))),
+            });
+        }
+        let fmt = ast::Expr::Value(ast::Value::SingleQuotedString(java).into());
+        Ok(Some(call("date_format", vec![u.expr_to_sql(t)?, fmt])))
+    })
+}
+
+/// Spark SQL: backquoted names, its own function names.
+struct Spark {
+    renames: Vec<(&'static str, ScalarFnToSqlHandler)>,
+}
+
+impl Dialect for Spark {
+    fn identifier_quote_style(&self, _: &str) -> Option<char> {
+        Some('`')
+    }
+    fn character_length_style(&self) -> CharacterLengthStyle {
+        CharacterLengthStyle::Length
+    }
+    fn scalar_function_to_sql_overrides(
+        &self,
+        unparser: &Unparser,
+        func_name: &str,
+        args: &[Expr],
+    ) -> datafusion::common::Result<Option<ast::Expr>> {
+        match self.renames.iter().find(|(n, _)| *n == func_name) {
+            Some((_, handler)) => handler(unparser, args),
+            None => Ok(None),
+        }
+    }
 }
 
 /// `to_timestamp('2026-03-01')` (text, no format) as `CAST('2026-03-01' AS TIMESTAMP)`:
@@ -167,21 +230,30 @@ impl Engine {
             self.ctx.register_table("files", view).map_err(err)?;
         }
         let plan = plan?;
-        let dialect = match target {
-            Target::DuckDb => Duck {
+        let dialect: Box<dyn Dialect> = match target {
+            Target::DuckDb => Box::new(Duck {
                 renames: vec![
                     ("to_char", renamed("strftime")),
                     ("string_to_array", renamed("string_split")),
                     ("array_has", renamed("list_contains")),
-                    ("arrow_cast", arrow_cast()),
+                    ("arrow_cast", arrow_cast(target)),
                     ("to_timestamp", to_timestamp()),
                 ],
-            },
+            }),
+            Target::Spark => Box::new(Spark {
+                renames: vec![
+                    ("to_char", spark_date_format()),
+                    ("string_to_array", renamed("split")),
+                    ("array_has", renamed("array_contains")),
+                    ("arrow_cast", arrow_cast(target)),
+                    ("to_timestamp", to_timestamp()),
+                ],
+            }),
         };
-        let stmt = Unparser::new(&dialect)
+        let stmt = Unparser::new(dialect.as_ref())
             .with_pretty(true)
             .plan_to_sql(&plan)
-            .map_err(|e| QueryError::Sql(format!("cannot write this query for DuckDB: {e}")))?;
+            .map_err(|e| QueryError::Sql(format!("cannot write this query for {target:?}: {e}")))?;
         Ok(stmt.to_string())
     }
 }
