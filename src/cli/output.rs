@@ -17,22 +17,12 @@ pub(super) fn open_engine(
     tz: chrono_tz::Tz,
     threads: usize,
     settings: &[(String, String)],
-    storage: &crate::config::StorageSettings,
-    workers: &[String],
+    reach: &crate::query::Reach,
 ) -> Result<Engine, i32> {
     let context_dir = context
         .map(Path::to_path_buf)
         .unwrap_or_else(|| warehouse.join("context"));
-    Engine::open_with(
-        warehouse,
-        Some(&context_dir),
-        tz,
-        threads,
-        settings,
-        storage,
-        workers,
-    )
-    .map_err(|e| {
+    Engine::open_with(warehouse, Some(&context_dir), tz, threads, settings, reach).map_err(|e| {
         eprintln!("recaudit {command}: {e}");
         match e {
             QueryError::Warehouse { .. } => exit_codes::RUN_FAILED,

@@ -52,8 +52,10 @@ pub(super) fn run(a: QueryArgs) -> i32 {
         tz,
         threads,
         &settings,
-        &config.storage,
-        &a.workers,
+        &crate::query::Reach {
+            storage: &config.storage,
+            workers: &a.workers,
+        },
     ) {
         Ok(e) => e,
         Err(code) => return code,

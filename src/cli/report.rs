@@ -97,8 +97,10 @@ pub(super) fn run(a: ReportArgs) -> i32 {
         tz,
         super::threads_or_cpus(None),
         &[],
-        &Default::default(),
-        &[],
+        &crate::query::Reach {
+            storage: &Default::default(),
+            workers: &[],
+        },
     ) {
         Ok(e) => e,
         Err(code) => return code,

@@ -38,8 +38,10 @@ pub(super) fn run(a: RetentionArgs) -> i32 {
         tz,
         2,
         &[],
-        &Default::default(),
-        &[],
+        &crate::query::Reach {
+            storage: &Default::default(),
+            workers: &[],
+        },
     ) {
         Ok(e) => e,
         Err(code) => return code,

@@ -159,6 +159,13 @@ pub fn instantiate(q: &Named, given: &BTreeMap<String, String>) -> Result<String
     Ok(sql)
 }
 
+/// How an engine reaches what is not on this machine: a bucket's settings, the workers.
+pub struct Reach<'a> {
+    pub storage: &'a crate::config::StorageSettings,
+    /// `http://host:port` of `recaudit worker` processes (none: run here).
+    pub workers: &'a [String],
+}
+
 pub struct Engine {
     rt: tokio::runtime::Runtime,
     pub ctx: SessionContext,
@@ -180,8 +187,11 @@ impl Engine {
         threads: usize,
         settings: &[(String, String)],
     ) -> Result<Engine, QueryError> {
-        let storage = crate::config::StorageSettings::default();
-        Engine::open_with(warehouse, context_dir, tz, threads, settings, &storage, &[])
+        let reach = Reach {
+            storage: &crate::config::StorageSettings::default(),
+            workers: &[],
+        };
+        Engine::open_with(warehouse, context_dir, tz, threads, settings, &reach)
     }
 
     /// Registers every table folder of the warehouse and every context table. `settings`
@@ -196,9 +206,9 @@ impl Engine {
         tz: chrono_tz::Tz,
         threads: usize,
         settings: &[(String, String)],
-        storage: &crate::config::StorageSettings,
-        workers: &[String],
+        reach: &Reach,
     ) -> Result<Engine, QueryError> {
+        let (storage, workers) = (reach.storage, reach.workers);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
             .enable_all()
