@@ -986,3 +986,39 @@ fn two_workers_answer_every_named_analysis_like_the_single_process_engine() {
         "{err}"
     );
 }
+
+#[test]
+fn every_named_analysis_is_written_for_spark_in_its_own_dialect() {
+    let e = estate();
+    let ctx = project().join("sample-data").join("context");
+    for (name, _) in named_csv(&e.shared, &[]) {
+        let out = recaudit(&[
+            "query",
+            e.shared.to_str().expect("utf-8"),
+            "--context",
+            ctx.to_str().expect("utf-8"),
+            "--name",
+            &name,
+            "--sql-for",
+            "spark",
+        ]);
+        let sql = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Spark's names: no DataFusion-only function or type is left.
+        for other in [
+            "UNNEST(",
+            "to_char(",
+            "arrow_cast(",
+            "string_to_array(",
+            "VARCHAR",
+            "array_to_string(",
+        ] {
+            assert!(!sql.contains(other), "{name}: {other} in {sql}");
+        }
+        assert!(sql.contains('`'), "{name}: names quoted Spark's way");
+    }
+}

@@ -176,6 +176,43 @@ impl Dialect for Spark {
     fn identifier_quote_style(&self, _: &str) -> Option<char> {
         Some('`')
     }
+    fn utf8_cast_dtype(&self) -> ast::DataType {
+        ast::DataType::String(None)
+    }
+    fn large_utf8_cast_dtype(&self) -> ast::DataType {
+        ast::DataType::String(None)
+    }
+    fn timestamp_cast_dtype(
+        &self,
+        _unit: &arrow_schema::TimeUnit,
+        tz: &Option<Arc<str>>,
+    ) -> ast::DataType {
+        let name = if tz.is_some() {
+            "TIMESTAMP"
+        } else {
+            "TIMESTAMP_NTZ"
+        };
+        ast::DataType::Custom(ast::ObjectName::from(vec![ast::Ident::new(name)]), vec![])
+    }
+    /// Spark takes no frame on its ranking functions (their frame is fixed).
+    fn window_func_support_window_frame(
+        &self,
+        func_name: &str,
+        _start: &ast::WindowFrameBound,
+        _end: &ast::WindowFrameBound,
+    ) -> bool {
+        !matches!(
+            func_name,
+            "row_number"
+                | "rank"
+                | "dense_rank"
+                | "percent_rank"
+                | "cume_dist"
+                | "ntile"
+                | "lag"
+                | "lead"
+        )
+    }
     fn character_length_style(&self) -> CharacterLengthStyle {
         CharacterLengthStyle::Length
     }
@@ -245,6 +282,7 @@ impl Engine {
                     ("to_char", spark_date_format()),
                     ("string_to_array", renamed("split")),
                     ("array_has", renamed("array_contains")),
+                    ("array_to_string", renamed("array_join")),
                     ("arrow_cast", arrow_cast(target)),
                     ("to_timestamp", to_timestamp()),
                 ],
@@ -254,6 +292,11 @@ impl Engine {
             .with_pretty(true)
             .plan_to_sql(&plan)
             .map_err(|e| QueryError::Sql(format!("cannot write this query for {target:?}: {e}")))?;
-        Ok(stmt.to_string())
+        let text = stmt.to_string();
+        Ok(match target {
+            // A select-list UNNEST is Spark's `explode` (the unparser writes the SQL keyword).
+            Target::Spark => text.replace("UNNEST(", "explode("),
+            Target::DuckDb => text,
+        })
     }
 }
