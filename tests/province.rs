@@ -733,6 +733,34 @@ fn the_shared_warehouse_on_a_real_s3_server_equals_one_scan() {
             f.display()
         );
     }
+    // Two workers reading the bucket answer every named analysis like the single process.
+    let envs = [
+        ("AWS_ENDPOINT_URL", weed.endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", S3_KEY),
+        ("AWS_SECRET_ACCESS_KEY", S3_SECRET),
+    ];
+    let workers = Workers::start(2, &["--warehouse", wh], &envs);
+    let urls = workers.arg();
+    let here = named_csv_with(Path::new(wh), &[], &envs);
+    let across = named_csv_with(
+        Path::new(wh),
+        &[
+            "--workers",
+            &urls,
+            "--set",
+            "distributed.file_scan_config_bytes_per_partition=1",
+        ],
+        &envs,
+    );
+    assert_eq!(here, across);
+    assert_eq!(
+        here,
+        named_csv(&e.single, &[]),
+        "the bucket answers like one scan"
+    );
+    drop(workers);
     // Without keys the bucket refuses, and the command says which location failed.
     let out = cmd()
         .env("AWS_ENDPOINT_URL", &weed.endpoint)
@@ -905,6 +933,11 @@ impl Drop for Workers {
 
 /// Every named analysis through the query engine, as CSV, with `extra` arguments.
 fn named_csv(wh: &Path, extra: &[&str]) -> Vec<(String, String)> {
+    named_csv_with(wh, extra, &[])
+}
+
+/// [`named_csv`] with environment variables for each `recaudit query`.
+fn named_csv_with(wh: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Vec<(String, String)> {
     let ctx = project().join("sample-data").join("context");
     let mut out = Vec::new();
     for (name, params) in [
@@ -932,7 +965,11 @@ fn named_csv(wh: &Path, extra: &[&str]) -> Vec<(String, String)> {
         ];
         args.extend(params);
         args.extend(extra);
-        let o = recaudit(&args);
+        let mut c = cmd();
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let o = c.args(&args).output().expect("recaudit query");
         assert!(
             o.status.success(),
             "{name} {extra:?}: {}",
