@@ -4,11 +4,14 @@
 //! them to this step ([`crate::store::shared`] describes the layout).
 //!
 //! The analysis can be split into shards (`--shard K/N`), each its own process: shard `k`
-//! publishes the sessions, findings and file sessions of the devices that hash to `k`, and the
-//! case items of the cases that hash to `k` (files without a device go by their path). Every
-//! shard still reads every node's per-file facts and judges them all, so that the rules which
-//! look across devices (copies of one file under two devices, a case's recordings from several
-//! recorders) see what a single run sees; the split divides the output, not yet the work.
+//! judges and publishes the devices that hash to `k` (files without a device go by their path)
+//! and the cases that hash to `k`. It holds the facts of those files only, plus the two kinds
+//! of files that rules look at across devices: every copy of a file whose content is held more
+//! than once (the duplicate rule), and every file linked to one of its cases (case
+//! completeness, case deadlines). Those are found in a first pass over two columns of every
+//! node's `files` (content hashes and case links). Each result row goes to exactly one shard:
+//! a session, finding or file session by its device (by its case, then its path, when it has
+//! none), a case item by its case; the union of the shards equals a single analysis.
 //!
 //! The same pure stages as the scan ([`crate::obligations`], [`crate::sessions`],
 //! [`crate::completeness`], [`crate::analyse`]); this module does the reading and the
@@ -138,7 +141,9 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         .build()
         .map_err(|e| EstateError::Threads(plan.threads, e.to_string()))?;
 
-    let facts = read_facts(&shared.local_parts(&view, "files")?)?;
+    let parts = shared.local_parts(&view, "files")?;
+    let share = Share::find(k, of, &parts)?;
+    let facts = read_facts(&parts, &share)?;
     let offences = prior::offences(&shared.local_parts(&view, "custody_events")?)?;
     let rules = &plan.config.rules;
     let obligations = pool
@@ -167,7 +172,7 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         .into_iter()
         .filter(|f| {
             let fallback = f.path.as_deref().unwrap_or(&f.finding_id);
-            mine(f.device_id.as_deref(), fallback)
+            mine(f.device_id.as_deref().or(f.case_id.as_deref()), fallback)
         })
         .collect();
     let case_items: Vec<_> = case_items
@@ -188,21 +193,7 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         .collect();
 
     let mut staging = wh.stage(&run_id)?;
-    staging.write(
-        "sessions",
-        "part-00000.parquet",
-        &store::sessions_batch(&sessions)?,
-    )?;
-    staging.write(
-        "findings",
-        "part-00000.parquet",
-        &store::findings_batch(&findings)?,
-    )?;
-    staging.write(
-        "case_items",
-        "part-00000.parquet",
-        &store::case_items_batch(&case_items)?,
-    )?;
+    store::write_judgements(&mut staging, &sessions, &findings, &case_items)?;
     staging.write(
         "file_sessions",
         "part-00000.parquet",
@@ -276,16 +267,109 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     })
 }
 
-/// The per-file facts of every node's `files` parts, in the order of the parts.
-fn read_facts(parts: &[PathBuf]) -> Result<Vec<FileFacts>, StoreError> {
+/// Which `files` rows a shard reads: its devices' (its paths' when a file has none), every
+/// copy of content held more than once, and every file linked to one of its cases.
+struct Share {
+    k: u32,
+    of: u32,
+    /// The first 128 bits of each content hash held by two or more files.
+    copied: std::collections::HashSet<u128>,
+}
+
+/// A content hash's first 128 bits (32 hex digits), the key of [`Share::copied`].
+fn hash_key(blake3: &str) -> Option<u128> {
+    blake3
+        .get(..32)
+        .and_then(|h| u128::from_str_radix(h, 16).ok())
+}
+
+impl Share {
+    /// A single shard reads everything; a split one first counts the content hashes.
+    fn find(k: u32, of: u32, parts: &[PathBuf]) -> Result<Share, StoreError> {
+        let mut copied = std::collections::HashSet::new();
+        if of > 1 {
+            let mut seen: std::collections::HashMap<u128, bool> = std::collections::HashMap::new();
+            for part in parts {
+                for b in store::parquet_reader(part, 65_536, Some(&["blake3"]))? {
+                    let b = b.map_err(|source| StoreError::Arrow {
+                        table: "files",
+                        source,
+                    })?;
+                    let hashes = prior::Cols(&b).text("blake3");
+                    for i in 0..b.num_rows() {
+                        if let Some(h) = hashes.get(i).and_then(hash_key) {
+                            seen.entry(h)
+                                .and_modify(|twice| *twice = true)
+                                .or_insert(false);
+                        }
+                    }
+                }
+            }
+            copied = seen
+                .into_iter()
+                .filter(|(_, twice)| *twice)
+                .map(|(h, _)| h)
+                .collect();
+        }
+        Ok(Share { k, of, copied })
+    }
+
+    fn keeps(
+        &self,
+        device: Option<&str>,
+        path: &str,
+        blake3: Option<&str>,
+        cases: Option<&str>,
+    ) -> bool {
+        self.of == 1
+            || shard_of(device.unwrap_or(path), self.of) == self.k
+            || blake3
+                .and_then(hash_key)
+                .is_some_and(|h| self.copied.contains(&h))
+            || cases.is_some_and(|c| c.split(',').any(|c| shard_of(c.trim(), self.of) == self.k))
+    }
+}
+
+/// The per-file facts of the shard's rows of every node's `files` parts, in the order of the
+/// parts.
+fn read_facts(parts: &[PathBuf], share: &Share) -> Result<Vec<FileFacts>, StoreError> {
     let mut facts: Vec<FileFacts> = Vec::new();
     let mut interner = crate::catalog::Interner::default();
+    let mut columns: Vec<&str> = prior::FACT_COLUMNS.to_vec();
+    columns.push("case_ids");
     for part in parts {
-        for b in store::parquet_reader(part, 8192, Some(prior::FACT_COLUMNS))? {
+        for b in store::parquet_reader(part, 8192, Some(&columns))? {
             let b = b.map_err(|source| StoreError::Arrow {
                 table: "files",
                 source,
             })?;
+            let b = if share.of > 1 {
+                let c = prior::Cols(&b);
+                let (device, path, hash, cases) = (
+                    c.text("device_id"),
+                    c.text("path"),
+                    c.text("blake3"),
+                    c.text("case_ids"),
+                );
+                let keep: arrow_array::BooleanArray = (0..b.num_rows())
+                    .map(|i| {
+                        Some(share.keeps(
+                            device.get(i),
+                            path.get(i).unwrap_or_default(),
+                            hash.get(i),
+                            cases.get(i),
+                        ))
+                    })
+                    .collect();
+                arrow_select::filter::filter_record_batch(&b, &keep).map_err(|source| {
+                    StoreError::Arrow {
+                        table: "files",
+                        source,
+                    }
+                })?
+            } else {
+                b
+            };
             let at = facts.len();
             for mut f in prior::facts_from_batch(&b, at) {
                 interner.facts(&mut f);

@@ -109,16 +109,17 @@ const RUN_COLUMNS: &[&str] = &[
 
 /// A table through the query engine, rows rendered as sorted JSON text without run columns.
 fn table(wh: &Path, name: &str) -> Vec<String> {
+    table_by(cmd(), wh.to_str().expect("utf-8"), name)
+}
+
+/// [`table`] through `recaudit`, a command with its environment (a bucket's keys).
+fn table_by(mut recaudit: std::process::Command, wh: &str, name: &str) -> Vec<String> {
     let ctx = project().join("sample-data").join("context");
-    let out = recaudit(&[
-        "query",
-        wh.to_str().expect("utf-8"),
-        "--context",
-        ctx.to_str().expect("utf-8"),
-        "--format",
-        "json",
-        &format!("SELECT * FROM {name}"),
-    ]);
+    let out = recaudit
+        .args(["query", wh, "--context", ctx.to_str().expect("utf-8")])
+        .args(["--format", "json", &format!("SELECT * FROM {name}")])
+        .output()
+        .expect("recaudit query");
     assert!(
         out.status.success(),
         "query {name}: {}",
@@ -280,14 +281,26 @@ fn shards_of_the_analysis_publish_disjoint_parts_of_one_answer() {
                     "--config",
                     &config,
                 ])
-                .stdout(std::process::Stdio::null())
+                .arg("--json")
+                .stdout(std::process::Stdio::piped())
                 .spawn()
                 .expect("spawn"),
         );
     }
-    for mut c in children {
-        assert!(c.wait().expect("wait").success());
+    let total = table(&e.single, "files").len();
+    let mut held = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().expect("wait");
+        assert!(out.status.success());
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        held.push(summary["files"].as_u64().expect("files") as usize);
     }
+    // Each shard holds only its part of the files (plus the copies and case files it needs).
+    assert!(
+        held.iter().all(|&n| n > 0 && n < total),
+        "{held:?} of {total}"
+    );
+    assert!(held.iter().sum::<usize>() >= total, "{held:?} of {total}");
     for name in [
         "sessions",
         "findings",
@@ -621,22 +634,7 @@ use std::time::Duration;
 
 /// A table of the bucket's warehouse through the query engine, as [`table`] renders it.
 fn bucket_table(weed: &Weed, wh: &str, name: &str) -> Vec<String> {
-    let ctx = project().join("sample-data").join("context");
-    let out = weed.recaudit(&[
-        "query",
-        wh,
-        "--context",
-        ctx.to_str().expect("utf-8"),
-        "--format",
-        "json",
-        &format!("SELECT * FROM {name}"),
-    ]);
-    assert!(
-        out.status.success(),
-        "query {name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    normalise(name, &out.stdout)
+    table_by(weed.cmd(), wh, name)
 }
 
 #[test]

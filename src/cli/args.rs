@@ -183,9 +183,9 @@ own warehouse under _writers/ (atomic, on its own hash chain) and then publishes
 one pointer file in _current/; a writer killed at any instant leaves every other partition, and
 its own last publication, readable.
 
---shard K/N: this process publishes the sessions and findings of the devices (and the case items
-of the cases) that hash to K; run N of them (K = 0..N-1) for the whole answer. Each still reads
-every node's facts, so its answer equals a single analysis.
+--shard K/N: this process judges the devices (and the cases) that hash to K and holds only their
+files, plus the copies of shared content and the files of its cases that the rules compare
+across devices; run N of them (K = 0..N-1) for the whole answer, which equals a single analysis.
 
 Exit codes: 0 the analysis was published; 1 --fail-on found findings at that severity in this
 shard; 2 invalid command line, configuration or context table; 3 no node has published, or the

@@ -53,12 +53,28 @@ fn renamed(to: &'static str) -> ScalarFnToSqlHandler {
     })
 }
 
+/// The function handlers of a dialect, by DataFusion's function name.
+type Renames = Vec<(&'static str, ScalarFnToSqlHandler)>;
+
+/// `func_name(args)` as the dialect's handler for it writes it (none: as DataFusion names it).
+fn rename(
+    renames: &Renames,
+    unparser: &Unparser,
+    func_name: &str,
+    args: &[Expr],
+) -> datafusion::common::Result<Option<ast::Expr>> {
+    match renames.iter().find(|(n, _)| *n == func_name) {
+        Some((_, handler)) => handler(unparser, args),
+        None => Ok(None),
+    }
+}
+
 /// DuckDB as the unparser's own DuckDB dialect writes it, but for division: that dialect
 /// writes every `/` as DuckDB's integer division `//`, which floors doubles too. The named
 /// analyses cast to DOUBLE where they want a fraction, and DuckDB's `/` of two integers gives
 /// a fraction where DataFusion truncates: the analyses divide integers only after a cast.
 struct Duck {
-    renames: Vec<(&'static str, ScalarFnToSqlHandler)>,
+    renames: Renames,
 }
 
 impl Dialect for Duck {
@@ -77,10 +93,7 @@ impl Dialect for Duck {
         func_name: &str,
         args: &[Expr],
     ) -> datafusion::common::Result<Option<ast::Expr>> {
-        match self.renames.iter().find(|(n, _)| *n == func_name) {
-            Some((_, handler)) => handler(unparser, args),
-            None => Ok(None),
-        }
+        rename(&self.renames, unparser, func_name, args)
     }
 }
 
@@ -169,7 +182,7 @@ fn spark_date_format() -> ScalarFnToSqlHandler {
 
 /// Spark SQL: backquoted names, its own function names.
 struct Spark {
-    renames: Vec<(&'static str, ScalarFnToSqlHandler)>,
+    renames: Renames,
 }
 
 impl Dialect for Spark {
@@ -222,10 +235,7 @@ impl Dialect for Spark {
         func_name: &str,
         args: &[Expr],
     ) -> datafusion::common::Result<Option<ast::Expr>> {
-        match self.renames.iter().find(|(n, _)| *n == func_name) {
-            Some((_, handler)) => handler(unparser, args),
-            None => Ok(None),
-        }
+        rename(&self.renames, unparser, func_name, args)
     }
 }
 

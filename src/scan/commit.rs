@@ -51,21 +51,7 @@ pub(super) fn commit(
         case_items,
         tally,
     } = analysed;
-    staging.write(
-        "case_items",
-        "part-00000.parquet",
-        &store::case_items_batch(&case_items)?,
-    )?;
-    staging.write(
-        "sessions",
-        "part-00000.parquet",
-        &store::sessions_batch(&sessions)?,
-    )?;
-    staging.write(
-        "findings",
-        "part-00000.parquet",
-        &store::findings_batch(&findings)?,
-    )?;
+    store::write_judgements(&mut staging, &sessions, &findings, &case_items)?;
     staging.carry("exports")?;
     let severity_count = |s: &str| findings.iter().filter(|f| f.severity == s).count() as i64;
     let plan = run.plan;

@@ -45,6 +45,20 @@ pub enum StoreError {
     Chain(#[from] crate::chain::ChainError),
 }
 
+/// Writes a run's judgements: its `sessions`, `findings` and `case_items` tables (one file
+/// each), as a scan and the analysis of a shared warehouse both do.
+pub fn write_judgements(
+    staging: &mut warehouse::Staging,
+    sessions: &[SessionRow],
+    findings: &[FindingRow],
+    case_items: &[CaseItemRow],
+) -> Result<(), StoreError> {
+    const PART: &str = "part-00000.parquet";
+    staging.write("case_items", PART, &case_items_batch(case_items)?)?;
+    staging.write("sessions", PART, &sessions_batch(sessions)?)?;
+    staging.write("findings", PART, &findings_batch(findings)?)
+}
+
 /// Writes one batch as a standalone Parquet file (ZSTD), e.g. a context table.
 pub fn write_parquet_file(path: &std::path::Path, batch: &RecordBatch) -> Result<(), StoreError> {
     let f = std::fs::File::create(path).map_err(|source| StoreError::Io {
