@@ -217,6 +217,24 @@ fn the_shared_layout_is_hive_partitions_and_named_analyses_agree() {
     for table in ["sessions", "findings", "case_items", "file_sessions"] {
         assert!(e.shared.join(table).join("shard=0").is_dir(), "{table}");
     }
+    // The findings list for people reads the shards' findings.
+    let list = |wh: &Path| {
+        let out = recaudit(&["findings", wh.to_str().expect("utf-8"), "--format", "csv"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    };
+    let (one, two) = (list(&e.single), list(&e.shared));
+    assert!(one.len() > 10);
+    assert_eq!(one.len(), two.len());
     // Every named analysis gives the same rows (order included) on both warehouses.
     let ctx = project().join("sample-data").join("context");
     let names = recaudit(&["query", "--list"]);

@@ -58,21 +58,41 @@ pub fn findings_batch(rows: &[FindingRow]) -> Result<RecordBatch, StoreError> {
     c.finish("findings")
 }
 
-/// Reads the `findings` table of a warehouse back into rows.
+/// Reads the `findings` table of a warehouse back into rows: a single-server warehouse's
+/// folder, or the parts a shared warehouse's analysis shards publish (a bucket's downloaded).
 pub fn read_findings(warehouse: &std::path::Path) -> Result<Vec<FindingRow>, StoreError> {
+    // Kept until the parts are read: a bucket's parts are local copies that live as long.
+    let mut shared = None;
+    let files = if crate::store::shared::is_shared(warehouse) {
+        let sh = shared.insert(crate::store::shared::Shared::open(
+            warehouse,
+            &crate::config::StorageSettings::default(),
+        )?);
+        let view = sh.view()?;
+        sh.local_parts(&view, "findings")?
+    } else {
+        let dir = warehouse.join("findings");
+        let rd = std::fs::read_dir(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let mut files: Vec<std::path::PathBuf> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        files.sort();
+        files
+    };
+    let rows = findings_of(&files);
+    drop(shared);
+    rows
+}
+
+/// The rows of these `findings` files.
+fn findings_of(files: &[std::path::PathBuf]) -> Result<Vec<FindingRow>, StoreError> {
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Float64Type, TimestampMicrosecondType};
-    let dir = warehouse.join("findings");
-    let rd = std::fs::read_dir(&dir).map_err(|source| StoreError::Io {
-        path: dir.clone(),
-        source,
-    })?;
-    let mut files: Vec<std::path::PathBuf> = rd
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .collect();
-    files.sort();
     let mut out = Vec::new();
     for f in files {
         for b in read_parquet(&f)? {
