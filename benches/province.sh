@@ -31,8 +31,8 @@ c=$(secs "$bin" scan "$tree" -w "$work/county" -q --keyframes off --context "$wo
 a=$(secs "$bin" scan "${A[@]}" -w "$work/shared-bytes" --node a -q --keyframes off --context "$work/bytes-ctx")
 b=$(secs "$bin" scan "${B[@]}" -w "$work/shared-bytes" --node b -q --keyframes off --context "$work/bytes-ctx")
 printf '%s files, %.2f GB: county scan %.2f s (%.2f GB/s); node a %.2f s, node b %.2f s (%.2f GB/s per node, publication included)\n' \
-  "$files" "$(echo "$bytes / 1e9" | bc -l)" "$c" "$(echo "$bytes / 1e9 / $c" | bc -l)" "$a" "$b" \
-  "$(echo "$bytes / 1e9 / ($a + $b)" | bc -l)"
+  "$files" "$(echo "$bytes / 1000000000" | bc -l)" "$c" "$(echo "$bytes / 1000000000 / $c" | bc -l)" "$a" "$b" \
+  "$(echo "$bytes / 1000000000 / ($a + $b)" | bc -l)"
 
 echo "== 2. files: ten-second segments, two nodes, the analysis"
 tree="$work/files"; "$bin" sample --out "$tree" --devices 100 --hours 2.8 --segment-seconds 10 \
