@@ -92,10 +92,12 @@ impl Glyph {
     /// best of the nine placements a cell apart: where a glyph's ink starts is known to a
     /// pixel, no better.
     pub fn distance(&self, other: &Glyph) -> f32 {
+        let ink = other.ink();
         let mut best = f32::MAX;
         for dy in -1i32..=1 {
             for dx in -1i32..=1 {
-                let (mut diff, mut union) = (0u32, 0u32);
+                // `kept`: the other's ink still on the grid once shifted.
+                let (mut diff, mut union, mut kept) = (0u32, 0u32, 0u32);
                 for r in 0..ROWS as i32 {
                     let a = self.rows[r as usize];
                     let rr = r + dy;
@@ -107,18 +109,10 @@ impl Glyph {
                     let b = if dx >= 0 { b << dx } else { b >> -dx } & ((1u32 << COLS) - 1) as u16;
                     diff += (a ^ b).count_ones();
                     union += (a | b).count_ones();
+                    kept += b.count_ones();
                 }
                 // Cells shifted off the grid count as differences.
-                let lost = other.ink().saturating_sub(
-                    (0..ROWS as i32)
-                        .filter(|r| (0..ROWS as i32).contains(&(r + dy)))
-                        .map(|r| {
-                            let b = other.rows[(r + dy) as usize];
-                            (if dx >= 0 { b << dx } else { b >> -dx } & ((1u32 << COLS) - 1) as u16)
-                                .count_ones()
-                        })
-                        .sum(),
-                );
+                let lost = ink.saturating_sub(kept);
                 let d = if union == 0 {
                     0.0
                 } else {
@@ -187,5 +181,75 @@ impl Glyph {
 
     pub fn get(&self, r: usize, c: usize) -> bool {
         self.rows[r] >> c & 1 == 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The distance as first written: the ink shifted off the grid counted in a pass of its own.
+    fn distance_in_two_passes(g: &Glyph, other: &Glyph) -> f32 {
+        let mut best = f32::MAX;
+        for dy in -1i32..=1 {
+            for dx in -1i32..=1 {
+                let shifted = |r: i32| {
+                    let b = if (0..ROWS as i32).contains(&(r + dy)) {
+                        other.rows[(r + dy) as usize]
+                    } else {
+                        0
+                    };
+                    (if dx >= 0 { b << dx } else { b >> -dx }) & ((1u32 << COLS) - 1) as u16
+                };
+                let (mut diff, mut union) = (0u32, 0u32);
+                for r in 0..ROWS as i32 {
+                    diff += (g.rows[r as usize] ^ shifted(r)).count_ones();
+                    union += (g.rows[r as usize] | shifted(r)).count_ones();
+                }
+                let on_grid: u32 = (0..ROWS as i32)
+                    .filter(|r| (0..ROWS as i32).contains(&(r + dy)))
+                    .map(|r| shifted(r).count_ones())
+                    .sum();
+                let lost = other.ink().saturating_sub(on_grid);
+                let d = if union == 0 {
+                    0.0
+                } else {
+                    (diff + lost) as f32 / (union + lost) as f32
+                };
+                best = best.min(d);
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn distance_in_one_pass_is_the_same() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut glyph = |density: u64| {
+            let mut g = Glyph {
+                rows: [0; ROWS],
+                x0: 0,
+                x1: 0,
+            };
+            for row in g.rows.iter_mut() {
+                for c in 0..COLS {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    if state % 100 < density {
+                        *row |= 1 << c;
+                    }
+                }
+            }
+            g
+        };
+        for k in 0..2000u64 {
+            let (a, b) = (glyph(k % 60), glyph((k * 7) % 60));
+            assert_eq!(
+                a.distance(&b).to_bits(),
+                distance_in_two_passes(&a, &b).to_bits()
+            );
+            assert_eq!(a.distance(&a), 0.0);
+        }
     }
 }
