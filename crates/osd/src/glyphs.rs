@@ -99,7 +99,6 @@ pub fn find_top_line(top: &Luma, height: usize) -> Option<Line> {
 pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
     let (w, h) = (p.width, r1 - r0);
     let reach = (p.height / 120).max(REACH).min(w.saturating_sub(1));
-    let at = |r: usize, x: usize| p.y[(r0 + r) * p.stride + x];
     let band = |r: usize| &p.y[(r0 + r) * p.stride..(r0 + r) * p.stride + w];
     let lower =
         |dst: &mut [u8], src: &[u8]| dst.iter_mut().zip(src).for_each(|(m, &v)| *m = (*m).min(v));
@@ -158,9 +157,9 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
     }
     // The display's own level: the brightest tenth of what is marked.
     let mut levels = [0usize; 256];
-    for (i, &v) in m.iter().enumerate() {
-        if v == 1 {
-            levels[usize::from(at(i / w, i % w))] += 1;
+    for (r, marks) in m.chunks_exact(w).enumerate() {
+        for (&v, &y) in marks.iter().zip(band(r)) {
+            levels[usize::from(y)] += usize::from(v == 1);
         }
     }
     let total: usize = levels.iter().sum();
