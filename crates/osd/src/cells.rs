@@ -179,12 +179,12 @@ fn grid(profile: &[u32], first: usize, last: usize, lh: usize) -> (f32, f32) {
         u64::from(profile.get(round(x)).copied().unwrap_or(0))
     };
     // Every (pitch, phase) is scored, but one whose ink already shows it cannot come within
-    // the final choice's margin of the best cost found so far is left unfinished: the best
-    // found so far is never below the final best, so the margin only narrows, and a candidate
-    // left out could neither be the best nor within its margin. The choice is the same as
-    // scoring all of them, at a fraction of the work (most offsets land on ink at once).
+    // [`near_best`] of the best cost found so far is left unfinished: the best found so far is
+    // never below the final best, so that bound only narrows, and a candidate left out could
+    // neither be the best nor near it. The choice is the same as scoring all of them, at a
+    // fraction of the work (most offsets land on ink at once).
     let mut scored: Vec<(f32, f32, f32)> = Vec::new();
-    let mut best_so_far = f32::MAX;
+    let mut best_so_far: Option<f32> = None;
     let span = (last - first) as f32;
     let mut pitch = lo;
     while pitch <= hi {
@@ -193,43 +193,51 @@ fn grid(profile: &[u32], first: usize, last: usize, lh: usize) -> (f32, f32) {
         let most = (span / pitch) as u64 + 4;
         let mut phase = 0.0;
         while phase < pitch {
-            let margin = if best_so_far == f32::MAX {
-                u64::MAX
-            } else {
-                // Ink past which the mean over at most `most` boundaries exceeds the margin,
-                // rounded well up (the costs are means of whole numbers of pixels).
-                ((best_so_far * 1.05 + 0.01) as f64 * most as f64 * 1.001 + 1.0) as u64
-            };
+            // Ink past which the mean over at most `most` boundaries is beyond the bound,
+            // rounded well up (the costs are means of whole numbers of pixels).
+            let margin = best_so_far.map_or(u64::MAX, |b| {
+                (f64::from(near_best(b)) * most as f64 * 1.001 + 1.0) as u64
+            });
             let mut k = ((first as f32 - phase) / pitch).floor();
             // Whole pixels: the sum is exact, as the float sum of whole numbers below 2^24 was.
-            let (mut ink, mut n, mut left_out) = (0u64, 0u32, false);
-            loop {
+            let (mut ink, mut n) = (0u64, 0u32);
+            let finished = loop {
                 let x = phase + k * pitch;
                 if x > last as f32 + pitch {
-                    break;
+                    break true;
                 }
                 ink += at(x);
                 n += 1;
                 k += 1.0;
                 if ink > margin {
-                    left_out = true;
-                    break;
+                    break false;
                 }
-            }
-            if !left_out {
+            };
+            if finished {
                 let cost = ink as f32 / n.max(1) as f32;
-                best_so_far = best_so_far.min(cost);
+                best_so_far = Some(best_so_far.map_or(cost, |b| b.min(cost)));
                 scored.push((cost, pitch, phase));
             }
             phase += 0.5;
         }
         pitch += 0.1;
     }
+    choose(&scored, lo)
+}
+
+/// Costs this close to the best fit as well as the best: the grid's choice among them is
+/// the smallest pitch.
+fn near_best(best: f32) -> f32 {
+    best * 1.05 + 0.01
+}
+
+/// The grid of the smallest pitch among the scored `(cost, pitch, phase)` near the best cost
+/// (`lo` with phase 0 when none was scored).
+fn choose(scored: &[(f32, f32, f32)], lo: f32) -> (f32, f32) {
     let best = scored.iter().map(|s| s.0).fold(f32::MAX, f32::min);
-    // The smallest pitch within a hair of the best cost.
     scored
         .iter()
-        .filter(|s| s.0 <= best * 1.05 + 0.01)
+        .filter(|s| s.0 <= near_best(best))
         .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.total_cmp(&y.0)))
         .map_or((lo, 0.0), |s| (s.1, s.2))
 }
@@ -306,7 +314,7 @@ mod tests {
     use super::*;
 
     /// The grid search as it was before candidates were left unfinished: every (pitch, phase)
-    /// scored in full.
+    /// scored in full, as a float sum (the choice among the scores is shared).
     fn grid_scoring_all(profile: &[u32], first: usize, last: usize, lh: usize) -> (f32, f32) {
         let lo = (lh as f32 * 0.4).max(3.0);
         let hi = (lh as f32 * 1.1).max(lo + 1.0);
@@ -337,12 +345,7 @@ mod tests {
             }
             pitch += 0.1;
         }
-        let best = scored.iter().map(|s| s.0).fold(f32::MAX, f32::min);
-        scored
-            .iter()
-            .filter(|s| s.0 <= best * 1.05 + 0.01)
-            .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.total_cmp(&y.0)))
-            .map_or((lo, 0.0), |s| (s.1, s.2))
+        choose(&scored, lo)
     }
 
     #[test]
@@ -350,12 +353,7 @@ mod tests {
         // Ink profiles of display lines (glyphs on a pitch, touching or apart, with scene
         // noise between them) and of plain noise, from a fixed pseudo-random sequence.
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |m: u32| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % u64::from(m.max(1))) as u32
-        };
+        let mut next = |m: u32| (crate::tests::xorshift(&mut state) % u64::from(m.max(1))) as u32;
         let mut compared = 0;
         for case in 0..400 {
             let w = 200 + next(1700) as usize;

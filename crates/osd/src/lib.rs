@@ -213,6 +213,15 @@ fn find_time(text: &str) -> Option<(i64, usize, usize)> {
 mod tests {
     use super::*;
 
+    /// The next number of a fixed pseudo-random sequence (xorshift64), for tests that compare
+    /// two forms of a computation on many made-up inputs.
+    pub(crate) fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
     #[test]
     fn time_is_found_with_any_separators() {
         let (t, a, b) = find_time("2026?12?03 01?02?03 ????0012").expect("time");

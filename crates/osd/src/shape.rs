@@ -233,10 +233,7 @@ mod tests {
             };
             for row in g.rows.iter_mut() {
                 for c in 0..COLS {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    if state % 100 < density {
+                    if crate::tests::xorshift(&mut state) % 100 < density {
                         *row |= 1 << c;
                     }
                 }
