@@ -54,39 +54,57 @@ pub fn session_ids(sess: &Sessions) -> Vec<Option<String>> {
         .collect()
 }
 
-/// Each file's per-run columns of `files`, by row: its session and its obligations.
-pub fn derived(sess: &Sessions, obligations: &[Obligation], context: &Typed) -> Vec<Derived> {
-    let none = Obligation::default();
-    let ids: Vec<crate::catalog::Sym> = sess.list.iter().map(|s| s.id.as_str().into()).collect();
-    let n = sess.of_file.len().max(obligations.len());
-    (0..n)
-        .map(|i| {
-            let o = obligations.get(i).unwrap_or(&none);
-            Derived {
-                session_id: sess
-                    .of_file
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .and_then(|k| ids.get(k).cloned()),
-                upload_time_us: o.upload_us,
-                upload_time_source: o.upload_source,
-                described_at_us: o.described_at_us,
-                description_source: o.description_source,
-                case_ids: (!o.cases.is_empty()).then(|| {
-                    o.cases
-                        .iter()
-                        .map(|&c| context.cases[c].case_id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                }),
-                retention_class: o.retention_class,
-                keep_until_us: o.keep_until_us,
-                document_type: o.document_type.clone(),
-                ..Default::default()
-            }
-        })
-        .collect()
+/// Each file's per-run columns of `files` that come from the analysis (its session and its
+/// obligations), made row by row as `files` is written: a million files' [`Derived`] held at
+/// once would cost some 200 MB at the scan's peak.
+pub struct DerivedRows<'a> {
+    sess: &'a Sessions,
+    obligations: &'a [Obligation],
+    context: &'a Typed,
+    /// Each session's id, shared by its files' rows.
+    ids: Vec<crate::catalog::Sym>,
+}
+
+impl<'a> DerivedRows<'a> {
+    pub fn new(sess: &'a Sessions, obligations: &'a [Obligation], context: &'a Typed) -> Self {
+        let ids = sess.list.iter().map(|s| s.id.as_str().into()).collect();
+        DerivedRows {
+            sess,
+            obligations,
+            context,
+            ids,
+        }
+    }
+
+    /// Row `i`'s columns (the custody dates are the caller's to fill in).
+    pub fn row(&self, i: usize) -> Derived {
+        let none = Obligation::default();
+        let o = self.obligations.get(i).unwrap_or(&none);
+        Derived {
+            session_id: self
+                .sess
+                .of_file
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|k| self.ids.get(k).cloned()),
+            upload_time_us: o.upload_us,
+            upload_time_source: o.upload_source,
+            described_at_us: o.described_at_us,
+            description_source: o.description_source,
+            case_ids: (!o.cases.is_empty()).then(|| {
+                o.cases
+                    .iter()
+                    .map(|&c| self.context.cases[c].case_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }),
+            retention_class: o.retention_class,
+            keep_until_us: o.keep_until_us,
+            document_type: o.document_type.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 /// The rules over built sessions: the `sessions` and `findings` rows.

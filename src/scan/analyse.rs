@@ -10,7 +10,7 @@ use super::carry::{self, Carried};
 use super::custody::Custody;
 use super::read::Read;
 use super::setup::Run;
-use super::{FILES_STAGED, ScanError, Tally};
+use super::{FILES_STAGED, OSD_STAGED, ScanError, Tally};
 use crate::analyse;
 use crate::catalog::FileFacts;
 use crate::completeness;
@@ -50,16 +50,13 @@ pub(super) fn analyse(
     let obligations = run
         .pool
         .install(|| obligations::compute(&facts, &run.context, run.tz, rules.birth_time_is_upload));
-    let mut derived = analyse::derived(&sess, &obligations, &run.context);
-    custody_dates(
-        run,
-        prior,
-        &facts,
-        read.read_rows,
-        carried,
-        custody,
-        &mut derived,
-    );
+    let dates = custody_dates(run, prior, &facts, read.read_rows, carried, custody);
+    let analysed = analyse::DerivedRows::new(&sess, &obligations, &run.context);
+    let derived = |i: usize| {
+        dates
+            .get(i)
+            .map_or_else(Derived::default, |d| d.fill(analysed.row(i)))
+    };
     // The previous catalogue's index is not needed past the custody dates: freed before the
     // rules and the writing of `files`, where memory peaks (156 bytes a file plus its path).
     prior.files = Default::default();
@@ -82,15 +79,7 @@ pub(super) fn analyse(
     super::keyframes::write_keyframes(run, &read.keyframes, carried, staging)?;
     let (rules_out, written) = std::thread::scope(|scope| {
         let fill = scope.spawn(|| {
-            let r = write_files(
-                run,
-                prior,
-                carried,
-                &derived,
-                &read.osd,
-                read.read_rows,
-                staging,
-            );
+            let r = write_files(run, prior, carried, &derived, read.read_rows, staging);
             run.phase("files and streams written");
             r
         });
@@ -118,6 +107,28 @@ pub(super) fn analyse(
     })
 }
 
+/// A file's custody dates (`first_seen`, `last_seen`, `last_verified`), packed: they must
+/// outlive the previous catalogue's index, which is freed before the rules run.
+#[derive(Clone, Copy)]
+struct Dates([i64; 3]);
+
+impl Dates {
+    const NONE: i64 = i64::MIN;
+
+    fn new(first: Option<i64>, last: Option<i64>, verified: Option<i64>) -> Dates {
+        Dates([first, last, verified].map(|t| t.unwrap_or(Dates::NONE)))
+    }
+
+    /// `d` with these dates.
+    fn fill(self, mut d: Derived) -> Derived {
+        let [first, last, verified] = self.0.map(|t| (t != Dates::NONE).then_some(t));
+        d.first_seen_us = first;
+        d.last_seen_us = last;
+        d.last_verified_us = verified;
+        d
+    }
+}
+
 /// Custody dates of every file: first seen (a moved file keeps its original's), last seen,
 /// last verified. Rows `..read_rows` were read this run.
 fn custody_dates(
@@ -127,30 +138,33 @@ fn custody_dates(
     read_rows: usize,
     carried: &Carried,
     custody: &Custody,
-    derived: &mut [Derived],
-) {
+) -> Vec<Dates> {
     let moved_from: &HashMap<String, String> = &custody.moved_from;
     let started = run.started;
-    for (k, f) in facts.iter().enumerate() {
-        let path: &str = &f.path;
-        let prev: Option<PriorFile> = prior.files.get(path).or_else(|| {
-            moved_from
-                .get(path)
-                .and_then(|p| prior.files.get(p.as_str()))
-        });
-        let d = &mut derived[k];
-        d.first_seen_us = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
-        if k < read_rows {
-            d.last_seen_us = Some(started);
-            d.last_verified_us = f.blake3.as_ref().map(|_| started);
-        } else if carried.out_of_scope.contains(path) {
-            d.last_seen_us = prev.and_then(|p| p.last_seen_us);
-            d.last_verified_us = prev.and_then(|p| p.last_verified_us);
-        } else {
-            d.last_seen_us = Some(started);
-            d.last_verified_us = prev.and_then(|p| p.last_verified_us);
-        }
-    }
+    facts
+        .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            let path: &str = &f.path;
+            let prev: Option<PriorFile> = prior.files.get(path).or_else(|| {
+                moved_from
+                    .get(path)
+                    .and_then(|p| prior.files.get(p.as_str()))
+            });
+            let first = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
+            if k < read_rows {
+                Dates::new(first, Some(started), f.blake3.as_ref().map(|_| started))
+            } else if carried.out_of_scope.contains(path) {
+                Dates::new(
+                    first,
+                    prev.and_then(|p| p.last_seen_us),
+                    prev.and_then(|p| p.last_verified_us),
+                )
+            } else {
+                Dates::new(first, Some(started), prev.and_then(|p| p.last_verified_us))
+            }
+        })
+        .collect()
 }
 
 /// The final `files` table: the rows read (staged uncompressed by the read stage) and the
@@ -159,18 +173,18 @@ fn write_files(
     run: &Run,
     prior: &Prior,
     carried: &Carried,
-    derived: &[Derived],
-    osd: &[store::tables::Osd],
+    derived: &(dyn Fn(usize) -> Derived + Sync),
     read_rows: usize,
     staging: &mut Staging,
 ) -> Result<(), ScanError> {
     store::fill_derived(
         staging,
         FILES_STAGED,
+        OSD_STAGED,
         "part-00000.parquet",
         &run.id,
-        &derived[..read_rows],
-        osd,
+        read_rows,
+        derived,
     )?;
     if carried.rows == 0 {
         return Ok(());
@@ -180,7 +194,8 @@ fn write_files(
     let mut row = read_rows;
     carried.batches(&prior.files_parts, "files", &schema, |b| {
         let n = b.num_rows();
-        let slice: Vec<&Derived> = derived[row..row + n].iter().collect();
+        let rows: Vec<Derived> = (row..row + n).map(derived).collect();
+        let slice: Vec<&Derived> = rows.iter().collect();
         w.write(&store::with_derived(&b, &run.id, &slice)?)?;
         row += n;
         Ok(())

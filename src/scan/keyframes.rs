@@ -135,7 +135,7 @@ pub(super) fn read_clocks(
     read.osd = vec![Osd::default(); read.facts.len()];
     let Some(early) = read.early.take() else {
         staging.carry(FONTS)?;
-        return Ok(());
+        return spill(read, staging);
     };
     let (known, learned_in) = known_fonts(run)?;
     let (done, started) = early.finish();
@@ -189,7 +189,23 @@ pub(super) fn read_clocks(
         settle(run, read, k, &out);
     }
     write_fonts(run, (&known, &learned_in), &learned, staging)?;
+    spill(read, staging)?;
     run.phase("keyframes decoded and burned-in clocks read");
+    Ok(())
+}
+
+/// Writes the `osd_*` columns of the rows read to the staging folder, in row order, and frees
+/// them: held until `files` is written they would cost some 200 bytes a file at the scan's
+/// peak.
+fn spill(read: &mut Read, staging: &mut Staging) -> Result<(), ScanError> {
+    let schema = crate::store::osd_batch(&[])?.schema();
+    let mut w = staging.writer_with("files", super::OSD_STAGED, schema, false)?;
+    for part in read.osd.chunks(super::BATCH_FILES) {
+        let refs: Vec<&Osd> = part.iter().collect();
+        w.write(&crate::store::osd_batch(&refs)?)?;
+    }
+    w.finish()?;
+    read.osd = Vec::new();
     Ok(())
 }
 

@@ -228,6 +228,10 @@ const BATCH_FILES: usize = 4096;
 /// The staged, uncompressed `files` table before the per-run columns are filled in.
 const FILES_STAGED: &str = "staged.parquet.part";
 
+/// The keyframe stage's `files` columns of the rows read, spilled beside [`FILES_STAGED`] in
+/// the same order until `files` is written.
+const OSD_STAGED: &str = "osd.parquet.part";
+
 pub(crate) fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
@@ -325,6 +329,10 @@ mod tests {
         let statuses: Vec<&str> = read.facts.iter().map(|f| f.status.as_ref()).collect();
         assert_eq!(statuses, ["corrupt", "unsupported"]);
         assert_eq!(read.facts[0].device_id.as_deref(), Some("DSJ-1"));
+        // keyframes: neither file holds a picture to decode; their columns are spilled.
+        keyframes::read_clocks(&run, &mut read, &mut staging).unwrap();
+        assert!(read.osd.is_empty());
+        assert!(staging.path_of("files", OSD_STAGED).is_file());
         // custody: both are new.
         let custody = custody::record(&run, &tree, &read.facts, &prior, &mut staging).unwrap();
         assert_eq!(custody.counts, [2, 0, 0, 0, 0, 0, 0]);

@@ -14,7 +14,8 @@ use arrow_array::{ArrayRef, RecordBatch};
 pub use tables::{
     CaseItemRow, CustodyEvent, Derived, ExportRow, FileRow, FindingRow, RunRow, SessionRow,
     StreamRow, case_items_batch, custody_batch, exports_batch, files_batch, findings_batch,
-    read_findings, runs_batch, schemas, sessions_batch, streams_batch, with_derived, with_osd,
+    osd_batch, read_findings, runs_batch, schemas, sessions_batch, streams_batch, with_derived,
+    with_osd,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -164,45 +165,70 @@ pub fn parquet_reader(
 }
 
 /// Rewrites the staged `files` table `staged` into `file_name` with each row's per-run columns
-/// (`derived[i]` for row `i`) and the keyframe stage's columns (`osd[i]`, which came after
-/// the row was staged), batch by batch, then removes `staged`. Only recaudit's own staged
-/// file is read, never the evidence.
+/// (`derived(i)` for row `i` of the first `rows`) and the keyframe stage's columns, which came
+/// after the rows were staged and were spilled beside them as `osd` (an [`osd_batch`] file of
+/// as many rows), batch by batch; then removes both. Only recaudit's own staged files are
+/// read, never the evidence.
 pub fn fill_derived(
     staging: &mut warehouse::Staging,
     staged: &str,
+    osd: &str,
     file_name: &str,
     run_id: &str,
-    derived: &[Derived],
-    osd: &[tables::Osd],
+    rows: usize,
+    derived: &dyn Fn(usize) -> Derived,
 ) -> Result<(), StoreError> {
     let src = staging.path_of("files", staged);
+    let osd_src = staging.path_of("files", osd);
+    // Both read in batches of the same size: row `i` of one is row `i` of the other.
     let reader = parquet_reader(&src, 4096, None)?;
+    let mut osd_reader = parquet_reader(&osd_src, 4096, None)?;
     let mut w = staging.writer(
         "files",
         file_name,
         arrow_array::RecordBatchReader::schema(&reader),
     )?;
-    let none = Derived::default();
-    let no_osd = tables::Osd::default();
+    let arrow = |source| StoreError::Arrow {
+        table: "files",
+        source,
+    };
     let mut row = 0usize;
     for b in reader {
-        let b = b.map_err(|source| StoreError::Arrow {
-            table: "files",
-            source,
-        })?;
+        let b = b.map_err(arrow)?;
         let n = b.num_rows();
-        let slice: Vec<&Derived> = (row..row + n)
-            .map(|i| derived.get(i).unwrap_or(&none))
+        let seen = match osd_reader.next() {
+            Some(o) => o.map_err(arrow)?,
+            None => osd_batch(&vec![&tables::Osd::default(); n])?,
+        };
+        if seen.num_rows() != n {
+            return Err(StoreError::Arrow {
+                table: "files",
+                source: arrow_schema::ArrowError::InvalidArgumentError(format!(
+                    "{}: {} rows of keyframe columns beside {n} staged rows",
+                    osd_src.display(),
+                    seen.num_rows()
+                )),
+            });
+        }
+        let made: Vec<Derived> = (row..row + n)
+            .map(|i| {
+                if i < rows {
+                    derived(i)
+                } else {
+                    Derived::default()
+                }
+            })
             .collect();
-        let seen: Vec<&tables::Osd> = (row..row + n)
-            .map(|i| osd.get(i).unwrap_or(&no_osd))
-            .collect();
+        let slice: Vec<&Derived> = made.iter().collect();
         w.write(&with_osd(&with_derived(&b, run_id, &slice)?, &seen)?)?;
         row += n;
     }
     w.finish()?;
-    std::fs::remove_file(&src).map_err(|source| StoreError::Io {
-        path: src.clone(),
-        source,
-    })
+    for f in [&src, &osd_src] {
+        std::fs::remove_file(f).map_err(|source| StoreError::Io {
+            path: f.clone(),
+            source,
+        })?;
+    }
+    Ok(())
 }

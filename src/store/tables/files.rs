@@ -396,16 +396,22 @@ impl Osd {
     }
 }
 
-/// Replaces the keyframe stage's columns of a `files` batch with `osd[i]` for row `i`.
-pub fn with_osd(batch: &RecordBatch, osd: &[&Osd]) -> Result<RecordBatch, StoreError> {
+/// The keyframe stage's columns alone, `osd[i]` in row `i` (spilled by the scan until
+/// `files` is written, see [`with_osd`]).
+pub fn osd_batch(osd: &[&Osd]) -> Result<RecordBatch, StoreError> {
     let mut c = Cols::new();
     osd_columns(&mut c, osd);
-    let filled = c.finish("files")?;
-    let schema = filled.schema();
+    c.finish("files")
+}
+
+/// Replaces the keyframe stage's columns of a `files` batch with those of `osd` (an
+/// [`osd_batch`] of as many rows).
+pub fn with_osd(batch: &RecordBatch, osd: &RecordBatch) -> Result<RecordBatch, StoreError> {
+    let schema = osd.schema();
     let cols = schema
         .fields()
         .iter()
-        .zip(filled.columns())
+        .zip(osd.columns())
         .map(|(f, a)| (f.name().as_str(), a.clone()))
         .collect::<Vec<_>>();
     replace_columns(batch, "files", cols)
