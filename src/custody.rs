@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::store::prior::{Prior, PriorFile};
 use crate::store::tables::CustodyEvent;
-use crate::walk::{Entry, EntryKind};
+use crate::walk::{EntryKind, Meta, Walked};
 
 /// Why a file is read this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub enum Verify {
     Budget(u64),
 }
 
-fn same_identity(e: &Entry, p: &PriorFile<'_>) -> bool {
+fn same_identity(e: &Meta, p: &PriorFile<'_>) -> bool {
     let mtime = e.mtime_ns.map(|n| n.div_euclid(1000));
     let inode_same = match (p.fs_dev, p.fs_inode) {
         (Some(d), Some(i)) => d == e.dev as i64 && i == e.ino as i64,
@@ -51,7 +51,7 @@ fn same_identity(e: &Entry, p: &PriorFile<'_>) -> bool {
 
 /// Decides, for every walked entry (by index), whether to carry it or read it.
 pub fn plan<P: AsRef<str>>(
-    entries: &[Entry],
+    entries: &Walked,
     paths: &[P],
     prior: &Prior,
     verify: Verify,
@@ -59,17 +59,19 @@ pub fn plan<P: AsRef<str>>(
     if prior.files.is_empty() {
         return vec![Action::Read(Reason::New); entries.len()];
     }
-    let mut actions: Vec<Action> = entries
+    let mut actions: Vec<Action> = paths
         .iter()
-        .zip(paths)
-        .map(|(e, path)| match prior.files.get(path.as_ref()) {
+        .enumerate()
+        .map(|(i, path)| match prior.files.get(path.as_ref()) {
             None => Action::Read(Reason::New),
             Some(p) if p.blake3.is_none() => Action::Read(Reason::Retry),
             // Was a readable file; now a link, a folder, a device, or unlistable.
-            Some(_) if !matches!(e.kind, EntryKind::File) || e.error.is_some() => {
+            Some(_)
+                if !matches!(entries.kind(i), EntryKind::File) || entries.error(i).is_some() =>
+            {
                 Action::Read(Reason::Changed)
             }
-            Some(p) if !same_identity(e, &p) => Action::Read(Reason::Changed),
+            Some(p) if !same_identity(entries.meta(i), &p) => Action::Read(Reason::Changed),
             Some(_) => Action::Carry,
         })
         .collect();
@@ -101,7 +103,7 @@ pub fn plan<P: AsRef<str>>(
                 if spent >= budget {
                     break;
                 }
-                spent = spent.saturating_add(entries[i].size);
+                spent = spent.saturating_add(entries.size(i));
                 actions[i] = Action::Read(Reason::Verify);
             }
         }
@@ -312,6 +314,7 @@ fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile<'_>
 mod tests {
     use super::*;
     use crate::store::prior::{Gone, PriorFiles, PriorRow};
+    use crate::walk::Entry;
     use std::path::PathBuf;
 
     fn entry(path: &str, size: u64, mtime_s: i64, ino: u64) -> Entry {
@@ -364,6 +367,7 @@ mod tests {
             entry("/r/new", 10, 100, 5),
         ];
         let paths: Vec<String> = es.iter().map(|e| e.path.display().to_string()).collect();
+        let es = Walked::from_entries(es);
         assert_eq!(
             plan(&es, &paths, &p, Verify::None),
             vec![
@@ -393,6 +397,7 @@ mod tests {
             entry("/r/c", 10, 1, 3),
         ];
         let paths: Vec<String> = es.iter().map(|e| e.path.display().to_string()).collect();
+        let es = Walked::from_entries(es);
         let got = plan(&es, &paths, &p, Verify::Budget(15));
         assert_eq!(
             got,

@@ -6,8 +6,10 @@
 //! most once (by device and inode), so a link loop can neither hang the walk nor repeat files.
 //! Whatever cannot be listed or inspected becomes an entry with its error, never a silent gap.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -93,6 +95,153 @@ impl Entry {
     }
 }
 
+/// Every entry a walk found, sorted by path (bytewise), kept compact for trees of millions
+/// of files: the paths in one buffer, the numbers in fixed-size records, and the rare parts
+/// (a kind other than a regular file, an error) aside. About 140 bytes a file with its path,
+/// where a `Vec<Entry>` held some 230 and more.
+#[derive(Debug, Default)]
+pub struct Walked {
+    paths: Vec<u8>,
+    /// Where entry `i`'s path ends in `paths` (it starts where the one before ends).
+    ends: Vec<usize>,
+    meta: Vec<Meta>,
+    rare: HashMap<usize, Rare>,
+}
+
+/// The numbers of one walked entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Meta {
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: Option<i64>,
+    pub dev: u64,
+    pub ino: u64,
+    /// Birth (creation) time, microseconds since the epoch, where the file system keeps one.
+    pub btime_us: Option<i64>,
+    /// Index of the root this entry was found under.
+    pub root: u32,
+}
+
+/// What only a few entries have: a kind other than a regular file, or an error.
+#[derive(Debug)]
+struct Rare {
+    kind: EntryKind,
+    error: Option<String>,
+}
+
+static FILE: EntryKind = EntryKind::File;
+
+impl Walked {
+    pub fn len(&self) -> usize {
+        self.meta.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.meta.is_empty()
+    }
+
+    fn bytes(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.paths[start..self.ends[i]]
+    }
+
+    /// Entry `i`'s path.
+    pub fn path(&self, i: usize) -> &Path {
+        Path::new(OsStr::from_bytes(self.bytes(i)))
+    }
+
+    pub fn meta(&self, i: usize) -> &Meta {
+        &self.meta[i]
+    }
+
+    pub fn size(&self, i: usize) -> u64 {
+        self.meta[i].size
+    }
+
+    pub fn kind(&self, i: usize) -> &EntryKind {
+        self.rare.get(&i).map_or(&FILE, |r| &r.kind)
+    }
+
+    pub fn error(&self, i: usize) -> Option<&str> {
+        self.rare.get(&i).and_then(|r| r.error.as_deref())
+    }
+
+    /// Entry `i` as an owned [`Entry`] (for the few entries read at a time).
+    pub fn entry(&self, i: usize) -> Entry {
+        let m = self.meta[i];
+        Entry {
+            path: self.path(i).to_path_buf(),
+            root: m.root as usize,
+            kind: self.kind(i).clone(),
+            size: m.size,
+            mtime_ns: m.mtime_ns,
+            dev: m.dev,
+            ino: m.ino,
+            btime_us: m.btime_us,
+            error: self.error(i).map(str::to_string),
+        }
+    }
+
+    fn push(&mut self, e: Entry) {
+        let i = self.meta.len();
+        self.paths.extend_from_slice(e.path.as_os_str().as_bytes());
+        self.ends.push(self.paths.len());
+        self.meta.push(Meta {
+            size: e.size,
+            mtime_ns: e.mtime_ns,
+            dev: e.dev,
+            ino: e.ino,
+            btime_us: e.btime_us,
+            root: e.root as u32,
+        });
+        if e.kind != EntryKind::File || e.error.is_some() {
+            self.rare.insert(
+                i,
+                Rare {
+                    kind: e.kind,
+                    error: e.error,
+                },
+            );
+        }
+    }
+
+    /// The same entries sorted by path (bytewise); a stable order for equal paths.
+    fn sorted(mut self) -> Walked {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        if order
+            .par_windows(2)
+            .all(|w| self.bytes(w[0]) <= self.bytes(w[1]))
+        {
+            return self;
+        }
+        order.par_sort_by(|&a, &b| self.bytes(a).cmp(self.bytes(b)));
+        let mut out = Walked {
+            paths: Vec::with_capacity(self.paths.len()),
+            ends: Vec::with_capacity(order.len()),
+            meta: Vec::with_capacity(order.len()),
+            rare: HashMap::with_capacity(self.rare.len()),
+        };
+        for (k, &i) in order.iter().enumerate() {
+            out.paths.extend_from_slice(self.bytes(i));
+            out.ends.push(out.paths.len());
+            out.meta.push(self.meta[i]);
+            if let Some(r) = self.rare.remove(&i) {
+                out.rare.insert(k, r);
+            }
+        }
+        out
+    }
+
+    /// Entries as given, in their order (tests of the stages after the walk).
+    pub fn from_entries(entries: impl IntoIterator<Item = Entry>) -> Walked {
+        let mut w = Walked::default();
+        for e in entries {
+            w.push(e);
+        }
+        w
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct WalkOptions {
     pub follow_symlinks: bool,
@@ -146,9 +295,9 @@ pub fn check_roots(roots: &[PathBuf], opts: &WalkOptions) -> Result<(), WalkErro
 }
 
 /// Lists every entry under `roots`, sorted by path (bytewise). Call [`check_roots`] first.
-pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Vec<Entry> {
+pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Walked {
     let visited: Mutex<HashSet<(u64, u64)>> = Mutex::new(HashSet::new());
-    let mut out: Vec<Entry> = Vec::new();
+    let mut out = Walked::default();
     let mut level: Vec<(PathBuf, usize)> = Vec::new();
     for (i, r) in roots.iter().enumerate() {
         match fs::metadata(r) {
@@ -168,26 +317,24 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Vec<Entry> {
         }
     }
     while !level.is_empty() {
-        let results: Vec<Listing> = level
-            .par_iter()
-            .map(|(dir, root)| list_dir(dir, *root, opts, &visited))
-            .collect();
-        level = Vec::new();
-        // Room for the whole level at once: growing by doubling would hold the old and the new
-        // buffer together, up to three times the entries.
-        out.reserve(results.iter().map(|r| r.0.len()).sum());
-        for (entries, dirs) in results {
-            out.extend(entries);
-            level.extend(dirs);
+        let mut next = Vec::new();
+        // A few hundred directories listed side by side at a time: a level of a whole tree's
+        // folders listed at once would hold every file of the level as an `Entry` together.
+        for dirs in level.chunks(256) {
+            let results: Vec<Listing> = dirs
+                .par_iter()
+                .map(|(dir, root)| list_dir(dir, *root, opts, &visited))
+                .collect();
+            for (entries, dirs) in results {
+                for e in entries {
+                    out.push(e);
+                }
+                next.extend(dirs);
+            }
         }
+        level = next;
     }
-    out.par_sort_unstable_by(|a, b| {
-        a.path
-            .as_os_str()
-            .as_encoded_bytes()
-            .cmp(b.path.as_os_str().as_encoded_bytes())
-    });
-    out
+    out.sorted()
 }
 
 fn visit(visited: &Mutex<HashSet<(u64, u64)>>, dev: u64, ino: u64) -> bool {
@@ -331,4 +478,93 @@ fn list_dir(
         });
     }
     (entries, dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &[u8], size: u64) -> Entry {
+        Entry {
+            path: PathBuf::from(OsStr::from_bytes(path)),
+            root: 1,
+            kind: EntryKind::File,
+            size,
+            mtime_ns: Some(size as i64 * 7),
+            dev: 3,
+            ino: size,
+            btime_us: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn the_compact_walk_sorts_by_bytes_and_keeps_every_part() {
+        let mut link = file(b"/r/b-link", 2);
+        link.kind = EntryKind::Symlink(PathBuf::from("/elsewhere"));
+        let mut broken = file(b"/r/a\xff-not-utf8", 1);
+        broken.error = Some("cannot stat: gone".into());
+        let entries = vec![
+            file(b"/r/c", 3),
+            link.clone(),
+            broken.clone(),
+            file(b"/r/a", 4),
+        ];
+        let w = Walked::from_entries(entries.clone()).sorted();
+        let order: Vec<&[u8]> = (0..w.len())
+            .map(|i| w.path(i).as_os_str().as_bytes())
+            .collect();
+        assert_eq!(
+            order,
+            [&b"/r/a"[..], b"/r/a\xff-not-utf8", b"/r/b-link", b"/r/c"]
+        );
+        // Each entry comes back whole, its rare parts with it.
+        for i in 0..w.len() {
+            let e = w.entry(i);
+            let original = entries.iter().find(|o| o.path == e.path).unwrap();
+            assert_eq!(
+                (&e.kind, &e.error, e.size, e.mtime_ns, e.ino, e.root, e.dev),
+                (
+                    &original.kind,
+                    &original.error,
+                    original.size,
+                    original.mtime_ns,
+                    original.ino,
+                    original.root,
+                    original.dev
+                )
+            );
+        }
+        assert_eq!(w.error(1), Some("cannot stat: gone"));
+        assert!(matches!(w.kind(2), EntryKind::Symlink(_)));
+        assert_eq!(w.kind(3), &EntryKind::File);
+    }
+
+    #[test]
+    fn a_walk_lists_files_links_and_folders_in_path_order() {
+        let t = tempfile::tempdir().unwrap();
+        for d in ["b", "a/x", "a/y"] {
+            fs::create_dir_all(t.path().join(d)).unwrap();
+        }
+        for f in ["b/2.mp4", "a/y/1.mp4", "a/x/9.mp4", "top.txt"] {
+            fs::write(t.path().join(f), f.as_bytes()).unwrap();
+        }
+        std::os::unix::fs::symlink("top.txt", t.path().join("a/link")).unwrap();
+        let w = walk(&[t.path().to_path_buf()], &WalkOptions::default());
+        let rel: Vec<String> = (0..w.len())
+            .map(|i| {
+                w.path(i)
+                    .strip_prefix(t.path())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            rel,
+            ["a/link", "a/x/9.mp4", "a/y/1.mp4", "b/2.mp4", "top.txt"]
+        );
+        assert!(matches!(w.kind(0), EntryKind::Symlink(_)));
+        assert_eq!(w.size(3), 7);
+    }
 }

@@ -40,8 +40,8 @@ pub(super) fn carry(
         .chain(custody.moved_from.values())
         .map(|p| Box::from(p.as_str()))
         .collect();
-    for (i, e) in tree.entries.iter().enumerate() {
-        let path = super::path_text(&e.path);
+    for i in 0..tree.entries.len() {
+        let path = super::path_text(tree.entries.path(i));
         if tree.actions[i] != Action::Carry && prior.files.contains_key(&path) {
             not_carried.insert(Box::from(&*path));
         }

@@ -5,13 +5,13 @@ use super::setup::Run;
 use super::{VerifyPlan, path_text};
 use crate::custody::{self, Action, Verify};
 use crate::store::prior::Prior;
-use crate::walk::{self, Entry};
+use crate::walk::{self, Walked};
 
 /// The walked tree and what to do with each entry.
 pub(super) struct Tree {
     /// Sorted by path. Each one's path as text is [`Tree::path`] (not kept: a million paths'
     /// copies cost more than making the rare non-UTF-8 one again).
-    pub entries: Vec<Entry>,
+    pub entries: Walked,
     pub actions: Vec<Action>,
     /// Indexes of the entries to read, in walk order.
     pub to_read: Vec<usize>,
@@ -21,12 +21,12 @@ pub(super) struct Tree {
 
 impl Tree {
     pub fn bytes_to_read(&self) -> u64 {
-        self.to_read.iter().map(|&i| self.entries[i].size).sum()
+        self.to_read.iter().map(|&i| self.entries.size(i)).sum()
     }
 
     /// Entry `i`'s path as the catalogue has it.
     pub fn path(&self, i: usize) -> std::borrow::Cow<'_, str> {
-        path_text(&self.entries[i].path)
+        path_text(self.entries.path(i))
     }
 }
 
@@ -36,9 +36,11 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     let paths: Vec<std::borrow::Cow<str>> = if prior.files.is_empty() {
         Vec::new()
     } else {
-        entries.iter().map(|e| path_text(&e.path)).collect()
+        (0..entries.len())
+            .map(|i| path_text(entries.path(i)))
+            .collect()
     };
-    let total_bytes: u64 = entries.iter().map(|e| e.size).sum();
+    let total_bytes: u64 = (0..entries.len()).map(|i| entries.size(i)).sum();
     let verify = match plan.verify {
         VerifyPlan::None => Verify::None,
         VerifyPlan::All => Verify::All,

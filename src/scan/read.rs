@@ -90,7 +90,7 @@ pub(super) fn read_files(
             let early = out.early.as_ref();
             let started = |j: usize, i: usize, r: &(FileRow, Vec<StreamRow>, FileFacts)| {
                 if let Some(early) = early {
-                    early.start(base + j, &r.2, &tree.entries[i].path);
+                    early.start(base + j, &r.2, tree.entries.path(i));
                 }
             };
             let results: Vec<(FileRow, Vec<StreamRow>, FileFacts)> = match plan.io {
@@ -100,8 +100,8 @@ pub(super) fn read_files(
                         .par_iter()
                         .enumerate()
                         .map(|(j, &i)| {
-                            let e = &tree.entries[i];
-                            let r = with_facts(READ_BUF.with_borrow_mut(|b| maker.make(e, b)));
+                            let e = tree.entries.entry(i);
+                            let r = with_facts(READ_BUF.with_borrow_mut(|b| maker.make(&e, b)));
                             started(j, i, &r);
                             r
                         })
@@ -111,7 +111,7 @@ pub(super) fn read_files(
                     .iter()
                     .enumerate()
                     .map(|(j, &i)| {
-                        let r = with_facts(maker.make(&tree.entries[i], &mut buf));
+                        let r = with_facts(maker.make(&tree.entries.entry(i), &mut buf));
                         started(j, i, &r);
                         r
                     })
