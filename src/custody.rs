@@ -71,7 +71,7 @@ pub fn plan<P: AsRef<str>>(
             {
                 Action::Read(Reason::Changed)
             }
-            Some(p) if !same_identity(entries.meta(i), &p) => Action::Read(Reason::Changed),
+            Some(p) if !same_identity(&entries.meta(i), &p) => Action::Read(Reason::Changed),
             Some(_) => Action::Carry,
         })
         .collect();

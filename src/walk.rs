@@ -96,16 +96,36 @@ impl Entry {
 }
 
 /// Every entry a walk found, sorted by path (bytewise), kept compact for trees of millions
-/// of files: the paths in one buffer, the numbers in fixed-size records, and the rare parts
-/// (a kind other than a regular file, an error) aside. About 140 bytes a file with its path,
-/// where a `Vec<Entry>` held some 230 and more.
+/// of files: the paths in one buffer, each entry's numbers in a fixed-size record that points
+/// into it, and the rare parts (a kind other than a regular file, an error) aside. Sorting
+/// moves the records only, never the paths. About 56 bytes a file plus its path, where a
+/// `Vec<Entry>` held some 230 and more.
 #[derive(Debug, Default)]
 pub struct Walked {
     paths: Vec<u8>,
-    /// Where entry `i`'s path ends in `paths` (it starts where the one before ends).
-    ends: Vec<usize>,
-    meta: Vec<Meta>,
-    rare: HashMap<usize, Rare>,
+    recs: Vec<Rec>,
+    /// By the start of the entry's path in `paths` (which does not move when sorting).
+    rare: HashMap<u64, Rare>,
+}
+
+/// One entry: where its path lies in [`Walked::paths`] and its numbers (`NONE` for a time not
+/// known).
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    start: u64,
+    len: u32,
+    root: u32,
+    size: u64,
+    mtime_ns: i64,
+    dev: u64,
+    ino: u64,
+    btime_us: i64,
+}
+
+const NONE: i64 = i64::MIN;
+
+fn known(t: i64) -> Option<i64> {
+    (t != NONE).then_some(t)
 }
 
 /// The numbers of one walked entry.
@@ -133,16 +153,15 @@ static FILE: EntryKind = EntryKind::File;
 
 impl Walked {
     pub fn len(&self) -> usize {
-        self.meta.len()
+        self.recs.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.meta.is_empty()
+        self.recs.is_empty()
     }
 
     fn bytes(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.paths[start..self.ends[i]]
+        slice(&self.paths, &self.recs[i])
     }
 
     /// Entry `i`'s path.
@@ -150,25 +169,40 @@ impl Walked {
         Path::new(OsStr::from_bytes(self.bytes(i)))
     }
 
-    pub fn meta(&self, i: usize) -> &Meta {
-        &self.meta[i]
+    pub fn meta(&self, i: usize) -> Meta {
+        let r = &self.recs[i];
+        Meta {
+            size: r.size,
+            mtime_ns: known(r.mtime_ns),
+            dev: r.dev,
+            ino: r.ino,
+            btime_us: known(r.btime_us),
+            root: r.root,
+        }
     }
 
     pub fn size(&self, i: usize) -> u64 {
-        self.meta[i].size
+        self.recs[i].size
+    }
+
+    fn rare(&self, i: usize) -> Option<&Rare> {
+        if self.rare.is_empty() {
+            return None;
+        }
+        self.rare.get(&self.recs[i].start)
     }
 
     pub fn kind(&self, i: usize) -> &EntryKind {
-        self.rare.get(&i).map_or(&FILE, |r| &r.kind)
+        self.rare(i).map_or(&FILE, |r| &r.kind)
     }
 
     pub fn error(&self, i: usize) -> Option<&str> {
-        self.rare.get(&i).and_then(|r| r.error.as_deref())
+        self.rare(i).and_then(|r| r.error.as_deref())
     }
 
     /// Entry `i` as an owned [`Entry`] (for the few entries read at a time).
     pub fn entry(&self, i: usize) -> Entry {
-        let m = self.meta[i];
+        let m = self.meta(i);
         Entry {
             path: self.path(i).to_path_buf(),
             root: m.root as usize,
@@ -183,20 +217,23 @@ impl Walked {
     }
 
     fn push(&mut self, e: Entry) {
-        let i = self.meta.len();
-        self.paths.extend_from_slice(e.path.as_os_str().as_bytes());
-        self.ends.push(self.paths.len());
-        self.meta.push(Meta {
+        let start = self.paths.len() as u64;
+        let bytes = e.path.as_os_str().as_bytes();
+        self.paths.extend_from_slice(bytes);
+        self.recs.push(Rec {
+            start,
+            // A path is at most PATH_MAX (4096) bytes long on Linux.
+            len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            root: e.root as u32,
             size: e.size,
-            mtime_ns: e.mtime_ns,
+            mtime_ns: e.mtime_ns.unwrap_or(NONE),
             dev: e.dev,
             ino: e.ino,
-            btime_us: e.btime_us,
-            root: e.root as u32,
+            btime_us: e.btime_us.unwrap_or(NONE),
         });
         if e.kind != EntryKind::File || e.error.is_some() {
             self.rare.insert(
-                i,
+                start,
                 Rare {
                     kind: e.kind,
                     error: e.error,
@@ -205,31 +242,16 @@ impl Walked {
         }
     }
 
-    /// The same entries sorted by path (bytewise); a stable order for equal paths.
+    /// The same entries sorted by path (bytewise): the records move, the paths stay.
     fn sorted(mut self) -> Walked {
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        if order
-            .par_windows(2)
-            .all(|w| self.bytes(w[0]) <= self.bytes(w[1]))
-        {
-            return self;
+        let paths = &self.paths;
+        let by_path = |a: &Rec, b: &Rec| slice(paths, a).cmp(slice(paths, b));
+        if !self.recs.is_sorted_by(|a, b| by_path(a, b).is_le()) {
+            self.recs.par_sort_unstable_by(by_path);
         }
-        order.par_sort_by(|&a, &b| self.bytes(a).cmp(self.bytes(b)));
-        let mut out = Walked {
-            paths: Vec::with_capacity(self.paths.len()),
-            ends: Vec::with_capacity(order.len()),
-            meta: Vec::with_capacity(order.len()),
-            rare: HashMap::with_capacity(self.rare.len()),
-        };
-        for (k, &i) in order.iter().enumerate() {
-            out.paths.extend_from_slice(self.bytes(i));
-            out.ends.push(out.paths.len());
-            out.meta.push(self.meta[i]);
-            if let Some(r) = self.rare.remove(&i) {
-                out.rare.insert(k, r);
-            }
-        }
-        out
+        self.paths.shrink_to_fit();
+        self.recs.shrink_to_fit();
+        self
     }
 
     /// Entries as given, in their order (tests of the stages after the walk).
@@ -240,6 +262,14 @@ impl Walked {
         }
         w
     }
+}
+
+/// A record's path in the buffer (empty if the record does not fit it, which `push` rules out).
+fn slice<'a>(paths: &'a [u8], r: &Rec) -> &'a [u8] {
+    let start = usize::try_from(r.start).unwrap_or(usize::MAX);
+    paths
+        .get(start..start.saturating_add(r.len as usize))
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Default)]
