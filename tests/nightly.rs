@@ -337,6 +337,7 @@ fn an_incremental_run_finds_what_a_full_run_finds() {
         .arg(&inc)
         .args(["-q", "-c", &cfg])
         .env("RECAUDIT_TEST_LINK_MIN_ROWS", "1")
+        .env("RECAUDIT_TIMINGS", "1")
         .output()
         .expect("scan");
     assert!(out.status.success());
@@ -350,6 +351,24 @@ fn an_incremental_run_finds_what_a_full_run_finds() {
         })
         .count();
     assert!(linked >= 1, "a carried streams file is a hard link");
+    // The third night's carried `files` rows were all carried the night before too: their
+    // row groups are spliced from the previous snapshot (column chunks copied byte for byte,
+    // only the per-run columns written anew), none decoded.
+    let timings = String::from_utf8_lossy(&out.stderr);
+    let spliced = timings
+        .lines()
+        .find_map(|l| l.strip_prefix("recaudit: carried files rows: "))
+        .unwrap_or_else(|| panic!("no carried-rows line in {timings}"));
+    let count = |what: &str| -> usize {
+        spliced
+            .split([',', ';'])
+            .find(|p| p.contains(what))
+            .and_then(|p| p.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{what} in {spliced}"))
+    };
+    assert!(count("spliced") > 20, "{spliced}");
+    assert_eq!(count("decoded"), 0, "{spliced}");
     let key = |rows: Vec<Row>, cols: &[&str]| -> Vec<Vec<Option<String>>> {
         let mut v: Vec<Vec<Option<String>>> = rows
             .iter()

@@ -190,16 +190,42 @@ fn write_files(
         return Ok(());
     }
     let schema = store::files_batch(&[])?.schema();
-    let mut w = staging.writer("files", "carried-00000.parquet", schema.clone())?;
+    let mut w = staging.splicing_writer("files", "carried-00000.parquet", schema.clone())?;
     let mut row = read_rows;
-    carried.batches(&prior.files_parts, "files", &schema, |b| {
-        let n = b.num_rows();
-        let rows: Vec<Derived> = (row..row + n).map(derived).collect();
-        let slice: Vec<&Derived> = rows.iter().collect();
-        w.write(&store::with_derived(&b, &run.id, &slice)?)?;
-        row += n;
+    let (mut spliced, mut rewritten) = (0usize, 0usize);
+    carried.pieces(&prior.files_parts, &schema, |piece| {
+        match piece {
+            carry::Piece::Whole {
+                source,
+                group,
+                offsets,
+            } => {
+                let n = group.num_rows() as usize;
+                let rows: Vec<Derived> = (row..row + n).map(derived).collect();
+                let slice: Vec<&Derived> = rows.iter().collect();
+                w.splice(
+                    source,
+                    group,
+                    offsets,
+                    &store::derived_columns(&run.id, &slice),
+                )?;
+                row += n;
+                spliced += n;
+            }
+            carry::Piece::Rows(b) => {
+                let n = b.num_rows();
+                let rows: Vec<Derived> = (row..row + n).map(derived).collect();
+                let slice: Vec<&Derived> = rows.iter().collect();
+                w.write(&store::with_derived(&b, &run.id, &slice)?)?;
+                row += n;
+                rewritten += n;
+            }
+        }
         Ok(())
     })?;
     w.finish()?;
+    run.phase(&format!(
+        "carried files rows: {spliced} spliced from the previous snapshot, {rewritten} decoded and written again;"
+    ));
     Ok(())
 }

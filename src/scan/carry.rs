@@ -1,13 +1,21 @@
 //! Carry: the rows of files that were not read this run — unchanged since the previous run,
 //! or under a root not scanned now — are taken from the previous snapshot. Only their fact
-//! columns are decoded here (for sessions and rules); the analyse stage rewrites their full
-//! rows with this run's per-run columns.
+//! columns are decoded here (for sessions and rules); the analyse stage writes their rows
+//! again with this run's per-run columns, splicing each previous row group whose every row is
+//! carried (its other columns copied byte for byte: [`Carried::pieces`]).
 
 use std::collections::HashSet;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{BooleanArray, RecordBatch};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::file::metadata::{PageIndexPolicy, RowGroupMetaData};
+use parquet::file::page_index::offset_index::OffsetIndexMetaData;
 
 use super::ScanError;
 use super::custody::Custody;
@@ -178,7 +186,118 @@ pub(super) fn link_streams(
     }))
 }
 
+/// A piece of the carried `files` rows, in their order ([`Carried::pieces`]).
+pub(super) enum Piece<'a> {
+    /// A whole row group of a previous file, every row carried, in this version's schema: to
+    /// be spliced. `offsets` is its offset index.
+    Whole {
+        source: &'a File,
+        group: &'a RowGroupMetaData,
+        offsets: &'a [OffsetIndexMetaData],
+    },
+    /// Rows decoded, cut down to the carried ones and brought to this version's schema.
+    Rows(RecordBatch),
+}
+
 impl Carried {
+    /// The carried rows of the previous `files` parts, in the order [`Carried::batches`] gives
+    /// them: a row group whose rows are all carried as a whole (when its file has this
+    /// version's schema and an offset index), the rest decoded.
+    pub fn pieces(
+        &self,
+        parts: &[PathBuf],
+        schema: &arrow_schema::SchemaRef,
+        mut each: impl FnMut(Piece) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
+        if !self.any {
+            return Ok(());
+        }
+        let table = "files";
+        for part in parts {
+            let perr = |source| StoreError::Parquet {
+                path: part.clone(),
+                source,
+            };
+            let file = File::open(part).map_err(|source| StoreError::Io {
+                path: part.clone(),
+                source,
+            })?;
+            let meta = ArrowReaderMetadata::load(
+                &file,
+                ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional),
+            )
+            .map_err(perr)?;
+            let same_schema = meta.schema().fields() == schema.fields();
+            let parquet = meta.metadata().clone();
+            let reader = |group: usize, columns: Option<&[&str]>| {
+                let f = file.try_clone().map_err(|source| StoreError::Io {
+                    path: part.clone(),
+                    source,
+                })?;
+                let mut b = ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
+                    .with_row_groups(vec![group])
+                    .with_batch_size(8192);
+                if let Some(cols) = columns {
+                    let descr = b.parquet_schema();
+                    let idx: Vec<usize> = (0..descr.num_columns())
+                        .filter(|&i| cols.contains(&descr.column(i).name()))
+                        .collect();
+                    let mask = ProjectionMask::leaves(descr, idx);
+                    b = b.with_projection(mask);
+                }
+                b.build().map_err(perr)
+            };
+            for g in 0..parquet.num_row_groups() {
+                let group = parquet.row_group(g);
+                let offsets = parquet
+                    .offset_index()
+                    .and_then(|o| o.get(g))
+                    .filter(|o| o.len() == group.num_columns());
+                if same_schema && let Some(offsets) = offsets {
+                    let mut whole = true;
+                    for b in reader(g, Some(&["path"]))? {
+                        let b = b.map_err(|source| StoreError::Arrow { table, source })?;
+                        let paths = prior::Cols(&b).text("path");
+                        whole &= (0..b.num_rows())
+                            .all(|i| paths.get(i).is_some_and(|p| self.carries(p)));
+                    }
+                    if whole {
+                        each(Piece::Whole {
+                            source: &file,
+                            group,
+                            offsets,
+                        })?;
+                        continue;
+                    }
+                }
+                for b in reader(g, None)? {
+                    let b = b.map_err(|source| StoreError::Arrow { table, source })?;
+                    if let Some(b) = self.cut(&b, table)? {
+                        each(Piece::Rows(store::conform(&b, table, schema)?))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `b` cut down to its carried rows (None when none is).
+    fn cut(&self, b: &RecordBatch, table: &'static str) -> Result<Option<RecordBatch>, ScanError> {
+        let Some(paths) = b
+            .column_by_name("path")
+            .and_then(|c| c.as_string_opt::<i32>())
+        else {
+            return Ok(None);
+        };
+        let keep: BooleanArray = paths
+            .iter()
+            .map(|p| Some(p.is_some_and(|p| self.carries(p))))
+            .collect();
+        let b = arrow_select::filter::filter_record_batch(b, &keep)
+            .map_err(|source| StoreError::Arrow { table, source })?;
+        Ok((b.num_rows() > 0).then_some(b))
+    }
+
     /// Whether the previous row of `path` is carried.
     fn carries(&self, path: &str) -> bool {
         !self.not_carried.contains(path)
@@ -229,19 +348,7 @@ impl Carried {
         for part in parts {
             for b in store::parquet_reader(part, 8192, columns)? {
                 let b = b.map_err(|source| StoreError::Arrow { table, source })?;
-                let Some(paths) = b
-                    .column_by_name("path")
-                    .and_then(|c| c.as_string_opt::<i32>())
-                else {
-                    continue;
-                };
-                let keep: BooleanArray = paths
-                    .iter()
-                    .map(|p| Some(p.is_some_and(|p| self.carries(p))))
-                    .collect();
-                let b = arrow_select::filter::filter_record_batch(&b, &keep)
-                    .map_err(|source| StoreError::Arrow { table, source })?;
-                if b.num_rows() > 0 {
+                if let Some(b) = self.cut(&b, table)? {
                     match schema {
                         Some(schema) => each(store::conform(&b, table, schema)?)?,
                         None => each(b)?,

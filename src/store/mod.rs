@@ -13,9 +13,9 @@ use arrow_array::{ArrayRef, RecordBatch};
 
 pub use tables::{
     CaseItemRow, CustodyEvent, Derived, ExportRow, FileRow, FindingRow, RunRow, SessionRow,
-    StreamRow, case_items_batch, custody_batch, exports_batch, files_batch, findings_batch,
-    osd_batch, read_findings, runs_batch, schemas, sessions_batch, streams_batch, with_derived,
-    with_osd,
+    StreamRow, case_items_batch, custody_batch, derived_columns, exports_batch, files_batch,
+    findings_batch, osd_batch, read_findings, runs_batch, schemas, sessions_batch, streams_batch,
+    with_derived, with_osd,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -423,50 +423,52 @@ pub fn with_derived(
     run_id: &str,
     derived: &[&Derived],
 ) -> Result<RecordBatch, StoreError> {
-    let n = batch.num_rows();
+    replace_columns(batch, "files", derived_columns(run_id, derived))
+}
+
+/// The per-run columns of `files` (`run_id` and the [`Derived`] columns), `derived[i]` in row
+/// `i`.
+pub fn derived_columns(run_id: &str, derived: &[&Derived]) -> Vec<(&'static str, ArrayRef)> {
+    let n = derived.len();
     let s = |f: fn(&Derived) -> Option<&str>| -> ArrayRef {
         Arc::new(derived.iter().map(|d| f(d)).collect::<StringArray>())
     };
-    replace_columns(
-        batch,
-        "files",
-        vec![
-            (
-                "run_id",
-                Arc::new(std::iter::repeat_n(Some(run_id), n).collect::<StringArray>()),
-            ),
-            (
-                "first_seen",
-                ts_array(derived.iter().map(|d| d.first_seen_us)),
-            ),
-            (
-                "last_seen",
-                ts_array(derived.iter().map(|d| d.last_seen_us)),
-            ),
-            (
-                "last_verified",
-                ts_array(derived.iter().map(|d| d.last_verified_us)),
-            ),
-            ("session_id", s(|d| d.session_id.as_deref())),
-            (
-                "upload_time",
-                ts_array(derived.iter().map(|d| d.upload_time_us)),
-            ),
-            ("upload_time_source", s(|d| d.upload_time_source)),
-            (
-                "described_at",
-                ts_array(derived.iter().map(|d| d.described_at_us)),
-            ),
-            ("description_source", s(|d| d.description_source)),
-            ("case_ids", s(|d| d.case_ids.as_deref())),
-            ("retention_class", s(|d| d.retention_class)),
-            (
-                "keep_until",
-                ts_array(derived.iter().map(|d| d.keep_until_us)),
-            ),
-            ("document_type", s(|d| d.document_type.as_deref())),
-        ],
-    )
+    vec![
+        (
+            "run_id",
+            Arc::new(std::iter::repeat_n(Some(run_id), n).collect::<StringArray>()),
+        ),
+        (
+            "first_seen",
+            ts_array(derived.iter().map(|d| d.first_seen_us)),
+        ),
+        (
+            "last_seen",
+            ts_array(derived.iter().map(|d| d.last_seen_us)),
+        ),
+        (
+            "last_verified",
+            ts_array(derived.iter().map(|d| d.last_verified_us)),
+        ),
+        ("session_id", s(|d| d.session_id.as_deref())),
+        (
+            "upload_time",
+            ts_array(derived.iter().map(|d| d.upload_time_us)),
+        ),
+        ("upload_time_source", s(|d| d.upload_time_source)),
+        (
+            "described_at",
+            ts_array(derived.iter().map(|d| d.described_at_us)),
+        ),
+        ("description_source", s(|d| d.description_source)),
+        ("case_ids", s(|d| d.case_ids.as_deref())),
+        ("retention_class", s(|d| d.retention_class)),
+        (
+            "keep_until",
+            ts_array(derived.iter().map(|d| d.keep_until_us)),
+        ),
+        ("document_type", s(|d| d.document_type.as_deref())),
+    ]
 }
 
 impl FileFacts {
