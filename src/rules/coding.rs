@@ -58,6 +58,15 @@ pub fn signature(f: &FileFacts) -> String {
     )
 }
 
+/// Whether `b`'s [`signature`] is `a`'s, known without formatting either: the same shared
+/// text facts and the same numbers.
+pub fn same_signature(a: &FileFacts, b: &FileFacts) -> bool {
+    std::sync::Arc::ptr_eq(&a.text, &b.text)
+        && (a.width, a.height, a.audio_sample_rate, a.audio_channels)
+            == (b.width, b.height, b.audio_sample_rate, b.audio_channels)
+        && a.frame_rate.map(f64::to_bits) == b.frame_rate.map(f64::to_bits)
+}
+
 /// Whether coding signature `odd` differs from `usual` only by a track it lacks (no audio: a
 /// muted or video-only recording; no video: voice only), the other track's parameters equal.
 pub fn only_missing_track(odd: &str, usual: &str) -> bool {

@@ -67,7 +67,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 session: Some(&sess.id),
                 ..Default::default()
             };
-            let base = json!({"previous": fa.path, "previous_end": local(ctx, reach), "start": local(ctx, b_start), "delta_s": delta_s});
+            // Made only for a finding: a tree's every pair of segments is looked at.
+            let base = || json!({"previous": fa.path, "previous_end": local(ctx, reach), "start": local(ctx, b_start), "delta_s": delta_s});
             if let Some((x, y)) = skipped {
                 let missing = delta_s.max(0.0);
                 out.add(
@@ -99,7 +100,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                         fb.file_name(),
                         local(ctx, b_start)
                     ),
-                    base,
+                    base(),
                 );
             } else if delta_s < -s.overlap_tolerance_s {
                 out.add(
@@ -116,7 +117,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                         fa.file_name(),
                         local(ctx, reach)
                     ),
-                    base,
+                    base(),
                 );
             }
         }

@@ -442,8 +442,8 @@ impl<'a> Ctx<'a> {
         run_id: &'a str,
         env: &'a Env<'a>,
     ) -> Self {
-        let signatures = Interned::new(facts, coding::signature);
-        let fingerprints = Interned::new(facts, traces::fingerprint);
+        let signatures = Interned::new(facts, coding::signature, coding::same_signature);
+        let fingerprints = Interned::new(facts, traces::fingerprint, traces::same_fingerprint);
         Ctx {
             facts,
             sessions,
@@ -506,19 +506,33 @@ pub struct Interned {
 
 impl Interned {
     /// `value` of every file, computed in parallel a slice at a time (so that only one slice's
-    /// strings exist before they are interned).
-    fn new(facts: &[FileFacts], value: fn(&FileFacts) -> String) -> Interned {
+    /// strings exist before they are interned). `same(a, b)` says that `b`'s value is `a`'s
+    /// without computing it: a device's files follow one another and share their text facts,
+    /// so most files are not formatted at all.
+    fn new(
+        facts: &[FileFacts],
+        value: fn(&FileFacts) -> String,
+        same: fn(&FileFacts, &FileFacts) -> bool,
+    ) -> Interned {
         use rayon::prelude::*;
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut values = Vec::new();
         let mut ids = Vec::with_capacity(facts.len());
         for part in facts.chunks(8192) {
-            let strings: Vec<String> = part.par_iter().map(value).collect();
-            for v in strings {
-                let id = *index.entry(v).or_insert_with_key(|k| {
-                    values.push(k.clone());
-                    (values.len() - 1) as u32
-                });
+            let fresh = |i: usize| i == 0 || !same(&part[i - 1], &part[i]);
+            let rows: Vec<usize> = (0..part.len()).filter(|&i| fresh(i)).collect();
+            let strings: Vec<String> = rows.par_iter().map(|&i| value(&part[i])).collect();
+            let mut strings = strings.into_iter();
+            let mut id = 0u32;
+            for i in 0..part.len() {
+                if fresh(i)
+                    && let Some(v) = strings.next()
+                {
+                    id = *index.entry(v).or_insert_with_key(|k| {
+                        values.push(k.clone());
+                        (values.len() - 1) as u32
+                    });
+                }
                 ids.push(id);
             }
         }
@@ -708,4 +722,53 @@ pub fn majority<K: std::hash::Hash + Eq + Clone>(
     }
     let (k, c) = counts.into_iter().max_by_key(|(_, c)| *c)?;
     (c >= min && c * 2 > n).then_some(k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interned_values_skip_only_what_is_the_row_befores() {
+        let text = std::sync::Arc::new(crate::catalog::TextFacts {
+            video_codec: Some("avc1".into()),
+            encoder: Some("Lavf".into()),
+            ..Default::default()
+        });
+        let other = std::sync::Arc::new(crate::catalog::TextFacts {
+            video_codec: Some("hvc1".into()),
+            encoder: Some("Lavf".into()),
+            ..Default::default()
+        });
+        let file =
+            |text: &std::sync::Arc<crate::catalog::TextFacts>, width: i32, fps: f64| FileFacts {
+                text: text.clone(),
+                width: Some(width),
+                frame_rate: Some(fps),
+                ..Default::default()
+            };
+        // Runs of shared text with a number changing inside a run, and text changing with
+        // the same numbers, across the boundary of a slice of 8192.
+        let mut facts = Vec::new();
+        for i in 0..9000 {
+            let t = if (i / 700) % 2 == 0 { &text } else { &other };
+            facts.push(file(t, if i % 333 == 0 { 1280 } else { 1920 }, 25.0));
+        }
+        facts[8191].frame_rate = Some(30.0);
+        let never = |_: &FileFacts, _: &FileFacts| false;
+        for (value, same) in [
+            (
+                coding::signature as fn(&FileFacts) -> String,
+                coding::same_signature as fn(&FileFacts, &FileFacts) -> bool,
+            ),
+            (traces::fingerprint, traces::same_fingerprint),
+        ] {
+            let quick = Interned::new(&facts, value, same);
+            let slow = Interned::new(&facts, value, never);
+            for i in 0..facts.len() {
+                assert_eq!(quick.get(i), slow.get(i), "row {i}");
+                assert_eq!(quick.get(i), value(&facts[i]), "row {i}");
+            }
+        }
+    }
 }

@@ -74,6 +74,11 @@ pub fn fingerprint(f: &FileFacts) -> String {
     )
 }
 
+/// Whether `b`'s [`fingerprint`] is `a`'s: the same shared text facts.
+pub fn same_fingerprint(a: &FileFacts, b: &FileFacts) -> bool {
+    std::sync::Arc::ptr_eq(&a.text, &b.text)
+}
+
 /// Whether fingerprint `odd` differs from `usual` only by what is missing: no encoder or
 /// software string where the usual file has one, and handler and compressor names that are a
 /// subset of the usual ones (a file without its audio track: muted, or a video-only mode). A

@@ -229,13 +229,13 @@ impl Carried {
             .map_err(perr)?;
             let same_schema = meta.schema().fields() == schema.fields();
             let parquet = meta.metadata().clone();
-            let reader = |group: usize, columns: Option<&[&str]>| {
+            let reader = |groups: Vec<usize>, columns: Option<&[&str]>| {
                 let f = file.try_clone().map_err(|source| StoreError::Io {
                     path: part.clone(),
                     source,
                 })?;
                 let mut b = ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
-                    .with_row_groups(vec![group])
+                    .with_row_groups(groups)
                     .with_batch_size(8192);
                 if let Some(cols) = columns {
                     let descr = b.parquet_schema();
@@ -247,30 +247,58 @@ impl Carried {
                 }
                 b.build().map_err(perr)
             };
-            for g in 0..parquet.num_row_groups() {
-                let group = parquet.row_group(g);
-                let offsets = parquet
+            let groups = parquet.num_row_groups();
+            let offsets = |g: usize| {
+                parquet
                     .offset_index()
                     .and_then(|o| o.get(g))
-                    .filter(|o| o.len() == group.num_columns());
-                if same_schema && let Some(offsets) = offsets {
-                    let mut whole = true;
-                    for b in reader(g, Some(&["path"]))? {
-                        let b = b.map_err(|source| StoreError::Arrow { table, source })?;
-                        let paths = prior::Cols(&b).text("path");
-                        whole &= (0..b.num_rows())
-                            .all(|i| paths.get(i).is_some_and(|p| self.carries(p)));
-                    }
-                    if whole {
-                        each(Piece::Whole {
-                            source: &file,
-                            group,
-                            offsets,
-                        })?;
-                        continue;
+                    .filter(|o| o.len() == parquet.row_group(g).num_columns())
+            };
+            // Which row groups are carried whole: one pass over the part's paths.
+            let mut whole = vec![same_schema; groups];
+            if same_schema {
+                let mut ends = Vec::with_capacity(groups);
+                let mut end = 0usize;
+                for g in 0..groups {
+                    end += parquet.row_group(g).num_rows() as usize;
+                    ends.push(end);
+                    whole[g] = offsets(g).is_some();
+                }
+                let (mut row, mut g) = (0usize, 0usize);
+                for b in reader((0..groups).collect(), Some(&["path"]))? {
+                    let b = b.map_err(|source| StoreError::Arrow { table, source })?;
+                    let paths = prior::Cols(&b).text("path");
+                    for i in 0..b.num_rows() {
+                        while g < groups && row >= ends[g] {
+                            g += 1;
+                        }
+                        if g < groups && whole[g] {
+                            whole[g] = paths.get(i).is_some_and(|p| self.carries(p));
+                        }
+                        row += 1;
                     }
                 }
-                for b in reader(g, None)? {
+            }
+            // Row groups in order: each whole one spliced, each run of the others decoded by
+            // one reader.
+            let mut g = 0;
+            while g < groups {
+                if whole[g]
+                    && let Some(offsets) = offsets(g)
+                {
+                    each(Piece::Whole {
+                        source: &file,
+                        group: parquet.row_group(g),
+                        offsets,
+                    })?;
+                    g += 1;
+                    continue;
+                }
+                let run: Vec<usize> = std::iter::once(g)
+                    .chain((g + 1..groups).take_while(|&k| !whole[k]))
+                    .collect();
+                g += run.len();
+                for b in reader(run, None)? {
                     let b = b.map_err(|source| StoreError::Arrow { table, source })?;
                     if let Some(b) = self.cut(&b, table)? {
                         each(Piece::Rows(store::conform(&b, table, schema)?))?;

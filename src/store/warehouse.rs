@@ -25,7 +25,9 @@ use std::sync::{Arc, Mutex};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::file::metadata::RowGroupMetaData;
@@ -33,6 +35,7 @@ use parquet::file::page_index::offset_index::OffsetIndexMetaData;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 
 use super::StoreError;
 use crate::chain::write::{Committed, Seal};
@@ -295,6 +298,8 @@ impl Staging {
             fw,
             factory,
             row_groups: 0,
+            open: None,
+            group_rows: self.row_group_rows,
             schema,
             file,
             path,
@@ -444,6 +449,10 @@ pub struct SplicingWriter {
     fw: SerializedFileWriter<Hashing>,
     factory: ArrowRowGroupWriterFactory,
     row_groups: usize,
+    /// The row group being filled by [`SplicingWriter::write`]: its column writers and rows.
+    open: Option<(Vec<ArrowColumnWriter>, usize)>,
+    /// Rows after which [`SplicingWriter::write`] closes its row group.
+    group_rows: usize,
     schema: SchemaRef,
     file: File,
     path: PathBuf,
@@ -491,17 +500,65 @@ impl SplicingWriter {
         Ok(chunks)
     }
 
-    /// One row group holding `batch`.
+    /// Appends `batch` to the row group being filled (a new one when none is), which is
+    /// closed once it holds the table's row-group size: a column writer and its compressor
+    /// serve many batches.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
-        let columns: Vec<(usize, &ArrayRef)> = batch.columns().iter().enumerate().collect();
-        let chunks = self.encode(&columns)?;
         let path = self.path.clone();
         let perr = |source| StoreError::Parquet {
             path: path.clone(),
             source,
         };
+        let (mut writers, rows) = match self.open.take() {
+            Some(open) => open,
+            None => (
+                self.factory
+                    .create_column_writers(self.row_groups)
+                    .map_err(perr)?,
+                0,
+            ),
+        };
+        if writers.len() != batch.num_columns() {
+            return Err(perr(parquet::errors::ParquetError::General(
+                "a table with nested columns cannot be spliced".into(),
+            )));
+        }
+        // The columns are encoded and compressed side by side.
+        let fields = self.schema.fields();
+        writers
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(i, w)| {
+                for leaf in compute_leaves(&fields[i], batch.column(i))? {
+                    w.write(&leaf)?;
+                }
+                Ok(())
+            })
+            .map_err(perr)?;
+        self.open = Some((writers, rows + batch.num_rows()));
+        if rows + batch.num_rows() >= self.group_rows {
+            self.close_open()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the row group [`SplicingWriter::write`] was filling, if any.
+    fn close_open(&mut self) -> Result<(), StoreError> {
+        let Some((writers, _)) = self.open.take() else {
+            return Ok(());
+        };
+        let path = self.path.clone();
+        let perr = |source| StoreError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let chunks = writers
+            .into_par_iter()
+            .map(ArrowColumnWriter::close)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(perr)?;
         let mut rg = self.fw.next_row_group().map_err(perr)?;
-        for c in chunks.into_iter().flatten() {
+        for c in chunks {
             c.append_to_row_group(&mut rg).map_err(perr)?;
         }
         rg.close().map_err(perr)?;
@@ -519,6 +576,7 @@ impl SplicingWriter {
         offsets: &[OffsetIndexMetaData],
         replaced: &[(&str, ArrayRef)],
     ) -> Result<(), StoreError> {
+        self.close_open()?;
         let mut columns = Vec::with_capacity(replaced.len());
         for (name, values) in replaced {
             let i = self
@@ -567,7 +625,8 @@ impl SplicingWriter {
     }
 
     /// Writes the footer and syncs the file to disk.
-    pub fn finish(self) -> Result<(), StoreError> {
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        self.close_open()?;
         let path = self.path;
         let hashing = self.fw.into_inner().map_err(|source| StoreError::Parquet {
             path: path.clone(),
