@@ -142,7 +142,12 @@ fn synthetic_catalog(n: usize) -> Vec<FileFacts> {
             audio_channels: Some(1),
             sample_descriptions_max: Some(1),
             parameter_sets_max: Some(1),
-            max_jump_s: if r == 5 { Some(3.0) } else { None },
+            rare: (r == 5).then(|| {
+                Box::new(recaudit::catalog::Rare {
+                    max_jump_s: Some(3.0),
+                    ..Default::default()
+                })
+            }),
             text: recaudit::catalog::TextFacts {
                 status: if r == 2 {
                     "truncated".into()

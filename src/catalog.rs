@@ -29,20 +29,13 @@ pub struct FileFacts {
     pub audio_channels: Option<i32>,
     pub sample_descriptions_max: Option<i32>,
     pub parameter_sets_max: Option<i32>,
-    pub max_jump_s: Option<f64>,
-    pub max_jump_at_s: Option<f64>,
-    pub fragment_jump_s: Option<f64>,
-    pub fragment_jump_at_s: Option<f64>,
-    pub ts_pcr_jump_s: Option<f64>,
-    pub ts_pcr_jump_at_s: Option<f64>,
-    pub ts_continuity_errors: Option<i32>,
     pub has_gps: bool,
     pub mtime_us: Option<i64>,
     pub birth_time_us: Option<i64>,
-    pub sidecar_described_at_us: Option<i64>,
     pub sidecar_has_text: bool,
-    /// A stretch of the main video track at another steady frame rate: start, length (s), rate.
-    pub frame_rate_stretch: Option<(f64, f64, f64)>,
+    /// What a healthy recording does not have (timestamp jumps, a frame-rate stretch, a
+    /// sidecar's date), boxed: none for most files ([`FileFacts::odd`]).
+    pub rare: Option<Box<Rare>>,
     /// The burned-in clock, as the keyframe stage read it (`files.osd_*`).
     pub osd: OsdFacts,
     /// The file's text facts, shared (see [`Interner`]).
@@ -81,6 +74,48 @@ pub struct TextFacts {
     pub coding_habits: Option<Sym>,
     /// How the encoder cut and marked its pictures (`files.slice_habits`).
     pub slice_habits: Option<Sym>,
+}
+
+/// The facts most files do not have, kept out of line in [`FileFacts::rare`] (some 140 bytes
+/// a file saved on a tree of healthy recordings).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rare {
+    pub max_jump_s: Option<f64>,
+    pub max_jump_at_s: Option<f64>,
+    pub fragment_jump_s: Option<f64>,
+    pub fragment_jump_at_s: Option<f64>,
+    pub ts_pcr_jump_s: Option<f64>,
+    pub ts_pcr_jump_at_s: Option<f64>,
+    pub ts_continuity_errors: Option<i32>,
+    pub sidecar_described_at_us: Option<i64>,
+    /// A stretch of the main video track at another steady frame rate: start, length (s), rate.
+    pub frame_rate_stretch: Option<(f64, f64, f64)>,
+}
+
+static NO_RARE: Rare = Rare {
+    max_jump_s: None,
+    max_jump_at_s: None,
+    fragment_jump_s: None,
+    fragment_jump_at_s: None,
+    ts_pcr_jump_s: None,
+    ts_pcr_jump_at_s: None,
+    ts_continuity_errors: None,
+    sidecar_described_at_us: None,
+    frame_rate_stretch: None,
+};
+
+impl Rare {
+    /// Boxed when it holds anything.
+    pub fn boxed(self) -> Option<Box<Rare>> {
+        (self != NO_RARE).then(|| Box::new(self))
+    }
+}
+
+impl FileFacts {
+    /// The file's rare facts (all `None` for most files).
+    pub fn odd(&self) -> &Rare {
+        self.rare.as_deref().unwrap_or(&NO_RARE)
+    }
 }
 
 impl std::ops::Deref for FileFacts {
@@ -227,5 +262,15 @@ impl FileFacts {
 
     pub fn file_name(&self) -> &str {
         self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn a_files_facts_stay_small() {
+        // A million of these are held by a scan: the layout is part of its memory budget.
+        let n = std::mem::size_of::<super::FileFacts>();
+        assert!(n <= 320, "FileFacts is {n} bytes");
     }
 }

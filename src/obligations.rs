@@ -253,7 +253,7 @@ pub fn compute(
                     let note = ctx.note_of(&f.path);
                     if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
                         o.description_source = Some("sidecar");
-                        o.described_at_us = s.sidecar_described_at_us.or(s.mtime_us);
+                        o.described_at_us = s.odd().sidecar_described_at_us.or(s.mtime_us);
                     } else if let Some(n) = note.filter(|n| n.has_text) {
                         o.description_source = Some("media_notes");
                         o.described_at_us = n.described_at_us;

@@ -120,7 +120,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"sample_descriptions": n}),
             );
         }
-        if let Some((at, len, fps)) = f.frame_rate_stretch {
+        if let Some((at, len, fps)) = f.odd().frame_rate_stretch {
             let usual = f.frame_rate.unwrap_or(0.0);
             out.add(
                 "INS-RATE",

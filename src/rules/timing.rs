@@ -23,56 +23,56 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             file: Some(f),
             ..Default::default()
         };
-        if let Some(j) = f.max_jump_s.filter(|j| j.abs() > lim) {
+        if let Some(j) = f.odd().max_jump_s.filter(|j| j.abs() > lim) {
             out.add(
                 "TIME-SAMPLES",
                 t(),
-                at(f.max_jump_at_s),
-                f.max_jump_at_s,
+                at(f.odd().max_jump_at_s),
+                f.odd().max_jump_at_s,
                 Some(j),
                 format!(
                     "timestamps jump {} {:.2} s at {:.2} s into {}",
                     if j < 0.0 { "back" } else { "forward" },
                     j.abs(),
-                    f.max_jump_at_s.unwrap_or(0.0),
+                    f.odd().max_jump_at_s.unwrap_or(0.0),
                     f.file_name()
                 ),
-                json!({"jump_s": j, "at_s": f.max_jump_at_s}),
+                json!({"jump_s": j, "at_s": f.odd().max_jump_at_s}),
             );
         }
-        if let Some(j) = f.fragment_jump_s.filter(|j| j.abs() > lim) {
+        if let Some(j) = f.odd().fragment_jump_s.filter(|j| j.abs() > lim) {
             out.add(
                 "TIME-FRAGMENTS",
                 t(),
-                at(f.fragment_jump_at_s),
-                f.fragment_jump_at_s,
+                at(f.odd().fragment_jump_at_s),
+                f.odd().fragment_jump_at_s,
                 Some(j),
                 format!(
                     "fragment decode time jumps {:.2} s at {:.2} s into {}",
                     j,
-                    f.fragment_jump_at_s.unwrap_or(0.0),
+                    f.odd().fragment_jump_at_s.unwrap_or(0.0),
                     f.file_name()
                 ),
-                json!({"jump_s": j, "at_s": f.fragment_jump_at_s}),
+                json!({"jump_s": j, "at_s": f.odd().fragment_jump_at_s}),
             );
         }
-        if let Some(j) = f.ts_pcr_jump_s.filter(|j| j.abs() > lim) {
+        if let Some(j) = f.odd().ts_pcr_jump_s.filter(|j| j.abs() > lim) {
             out.add(
                 "TIME-PCR",
                 t(),
-                at(f.ts_pcr_jump_at_s),
-                f.ts_pcr_jump_at_s,
+                at(f.odd().ts_pcr_jump_at_s),
+                f.odd().ts_pcr_jump_at_s,
                 Some(j),
                 format!(
                     "program clock (PCR) jumps {:.2} s at {:.2} s into {}",
                     j,
-                    f.ts_pcr_jump_at_s.unwrap_or(0.0),
+                    f.odd().ts_pcr_jump_at_s.unwrap_or(0.0),
                     f.file_name()
                 ),
-                json!({"jump_s": j, "at_s": f.ts_pcr_jump_at_s}),
+                json!({"jump_s": j, "at_s": f.odd().ts_pcr_jump_at_s}),
             );
         }
-        if let Some(n) = f.ts_continuity_errors.filter(|n| *n > 0) {
+        if let Some(n) = f.odd().ts_continuity_errors.filter(|n| *n > 0) {
             out.add(
                 "TIME-CC",
                 t(),

@@ -42,6 +42,12 @@ pub(super) fn analyse(
     // A node of a shared warehouse leaves sessions, rules and case completeness to the
     // analysis of every node's files: a session, a duplicate or a case may cross nodes.
     let node = run.plan.publish.is_some();
+    // The previous catalogue's index is not needed past the custody dates: freed before the
+    // sessions, obligations and rules, where memory peaks (156 bytes a file plus its path).
+    let dates = custody_dates(run, prior, &facts, read.read_rows, carried, custody);
+    prior.files = Default::default();
+    prior.gone = Default::default();
+    let prior: &Prior = prior;
     let sess = if node {
         sessions::Sessions::default()
     } else {
@@ -50,18 +56,12 @@ pub(super) fn analyse(
     let obligations = run
         .pool
         .install(|| obligations::compute(&facts, &run.context, run.tz, rules.birth_time_is_upload));
-    let dates = custody_dates(run, prior, &facts, read.read_rows, carried, custody);
     let analysed = analyse::DerivedRows::new(&sess, &obligations, &run.context);
     let derived = |i: usize| {
         dates
             .get(i)
             .map_or_else(Derived::default, |d| d.fill(analysed.row(i)))
     };
-    // The previous catalogue's index is not needed past the custody dates: freed before the
-    // rules and the writing of `files`, where memory peaks (156 bytes a file plus its path).
-    prior.files = Default::default();
-    prior.gone = Default::default();
-    let prior: &Prior = prior;
     run.phase("obligations and per-run columns");
     let case_items = if node {
         Vec::new()
