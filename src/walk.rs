@@ -348,9 +348,10 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Walked {
     }
     while !level.is_empty() {
         let mut next = Vec::new();
-        // A few hundred directories listed side by side at a time: a level of a whole tree's
-        // folders listed at once would hold every file of the level as an `Entry` together.
-        for dirs in level.chunks(256) {
+        // A few directories per thread listed side by side at a time: a level of a whole
+        // tree's folders listed at once would hold every file of the level as an `Entry`
+        // together (a recorder's day folder holds thousands of files).
+        for dirs in level.chunks(rayon::current_num_threads().max(1) * 4) {
             let results: Vec<Listing> = dirs
                 .par_iter()
                 .map(|(dir, root)| list_dir(dir, *root, opts, &visited))

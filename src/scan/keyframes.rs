@@ -17,7 +17,7 @@ use crate::config::KeyframeMode;
 use crate::keyframes::{self, Fonts, Input, Output, Prepared, Seen};
 use crate::osd::{Font, Glyph};
 use crate::store::prior::Cols;
-use crate::store::tables::{FontRow, KeyframeRow, Osd, osd_fonts_batch};
+use crate::store::tables::{FontRow, KeyframeRow, Osd, OsdReading, osd_fonts_batch};
 use crate::store::warehouse::Staging;
 use crate::store::{self, StoreError};
 
@@ -37,6 +37,9 @@ pub(super) struct Early {
     rx: std::sync::Mutex<mpsc::Receiver<Started>>,
     /// Rows of the files started (by the read's worker threads, in any order).
     started: std::sync::Mutex<Vec<usize>>,
+    /// The notes and habits of the files finished early, one copy of each text.
+    texts: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<Sym>>>,
+    tz: chrono_tz::Tz,
 }
 
 /// One file's early work: its input (none without a `moov` box) and what was prepared.
@@ -48,8 +51,9 @@ struct Started {
 enum Job {
     NoMoov,
     /// Nothing more to do for the file (no plan came of it: nothing to read or learn from),
-    /// kept as its small output rather than its input and preparation until the read ends.
-    Finished(Box<Output>),
+    /// kept as its `osd_*` columns, their text shared, rather than its input and preparation
+    /// until the read ends.
+    Finished(Box<Osd>),
     Prepared(Box<(Input, Prepared)>),
 }
 
@@ -74,6 +78,8 @@ impl Early {
             tx,
             rx: std::sync::Mutex::new(rx),
             started: std::sync::Mutex::new(Vec::new()),
+            texts: Default::default(),
+            tz: run.tz,
         }))
     }
 
@@ -83,6 +89,7 @@ impl Early {
             return;
         }
         let (path, group, tx) = (path.to_path_buf(), group(fact), self.tx.clone());
+        let (base, tz, texts) = (base_time(fact), self.tz, self.texts.clone());
         if let Ok(mut started) = self.started.lock() {
             started.push(k);
         }
@@ -98,7 +105,24 @@ impl Early {
                     let input = Input { path, moov, group };
                     let mut prepared = keyframes::prepare_in(&input, Ok(f));
                     match prepared.finished() {
-                        Some(out) => Job::Finished(Box::new(out)),
+                        Some(out) => {
+                            let mut osd = osd_of(base, &out, tz);
+                            if let Ok(mut texts) = texts.lock() {
+                                for t in
+                                    [&mut osd.note, &mut osd.coding_habits, &mut osd.slice_habits]
+                                {
+                                    if let Some(v) = t.as_ref() {
+                                        match texts.get(v) {
+                                            Some(shared) => *t = Some(shared.clone()),
+                                            None => {
+                                                texts.insert(v.clone());
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            Job::Finished(Box::new(osd))
+                        }
                         None => Job::Prepared(Box::new((input, prepared))),
                     }
                 }
@@ -114,6 +138,7 @@ impl Early {
             tx,
             rx,
             started,
+            ..
         } = self;
         drop(tx);
         // Every job holds a sender until it ends (or unwinds): this ends when all have.
@@ -156,7 +181,7 @@ pub(super) fn read_clocks(
                 prepared.push(p);
                 rows.push(k);
             }
-            Job::Finished(out) => settle(run, read, k, &out),
+            Job::Finished(osd) => settle_osd(read, k, *osd),
             Job::NoMoov => {
                 read.osd[k].note = Some(Sym::from("no moov box among the top-level boxes"))
             }
@@ -211,7 +236,12 @@ fn spill(read: &mut Read, staging: &mut Staging) -> Result<(), ScanError> {
 
 /// A file's output becomes its `osd_*` columns and facts; its text shared with other files'.
 fn settle(run: &Run, read: &mut Read, k: usize, out: &Output) {
-    let mut osd = osd_of(&read.facts[k], out, run.tz);
+    let osd = osd_of(base_time(&read.facts[k]), out, run.tz);
+    settle_osd(read, k, osd);
+}
+
+/// A file's `osd_*` columns become its facts; its text shared with other files'.
+fn settle_osd(read: &mut Read, k: usize, mut osd: Osd) {
     for t in [&mut osd.note, &mut osd.coding_habits, &mut osd.slice_habits] {
         read.interner.opt(t);
     }
@@ -359,7 +389,14 @@ fn instant(civil_s: i64, tz: chrono_tz::Tz) -> Option<i64> {
     crate::pathinfo::local_to_utc(naive, tz).map(|s| s * 1_000_000)
 }
 
-fn osd_of(f: &FileFacts, out: &Output, tz: chrono_tz::Tz) -> Osd {
+/// The container's time of a file's start that the display's clock is held against: the
+/// file-name time, else the container's creation time.
+fn base_time(f: &FileFacts) -> Option<i64> {
+    f.name_time_us.or(f.creation_time_us)
+}
+
+/// A file's `osd_*` columns from the stage's output; `base` is its [`base_time`].
+fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
     let time = |s: Option<&Seen>| {
         s.and_then(|s| s.reading.as_ref())
             .and_then(|r| r.civil_s.map(|c| (instant(c, tz), r.confidence)))
@@ -369,7 +406,6 @@ fn osd_of(f: &FileFacts, out: &Output, tz: chrono_tz::Tz) -> Osd {
     let groups: Vec<&str> = reading
         .map(|r| r.rest.split_whitespace().collect())
         .unwrap_or_default();
-    let base = f.name_time_us.or(f.creation_time_us);
     let offset_s = match (first, out.first(), base) {
         (Some((Some(shown), _)), Some(seen), Some(base)) => {
             Some((shown - base) as f64 / 1e6 - seen.t_s)
@@ -390,15 +426,18 @@ fn osd_of(f: &FileFacts, out: &Output, tz: chrono_tz::Tz) -> Osd {
         });
     }
     Osd {
-        start_us: first.and_then(|(t, _)| t),
-        end_us: last.and_then(|(t, _)| t),
-        offset_s,
-        text: reading.map(|r| r.text.clone()),
-        device: groups.first().map(|s| s.to_string()),
-        officer: (groups.len() > 1).then(|| groups[groups.len() - 1].to_string()),
-        confidence,
-        jump_s: out.jump.as_ref().map(|j| j.by_s),
-        jump_at_s: out.jump.as_ref().map(|j| j.at_s),
+        reading: OsdReading {
+            start_us: first.and_then(|(t, _)| t),
+            end_us: last.and_then(|(t, _)| t),
+            offset_s,
+            text: reading.map(|r| r.text.clone()),
+            device: groups.first().map(|s| s.to_string()),
+            officer: (groups.len() > 1).then(|| groups[groups.len() - 1].to_string()),
+            confidence,
+            jump_s: out.jump.as_ref().map(|j| j.by_s),
+            jump_at_s: out.jump.as_ref().map(|j| j.at_s),
+        }
+        .boxed(),
         coding_habits: out.habits.as_deref().map(Sym::from),
         slice_habits: out.slice_habits.as_deref().map(Sym::from),
         keyframes_decoded: Some(out.decoded as i32),

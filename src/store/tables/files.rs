@@ -113,9 +113,26 @@ pub struct FileRow {
 
 /// The recorder's burned-in clock as read from a file's first and last keyframe
 /// ([`crate::keyframes`]). Filled in for the files read in a run, after the keyframe stage;
-/// carried unchanged for the others.
+/// carried unchanged for the others. The reading itself is boxed: most files of a tree whose
+/// display is not learned have none (64 bytes a file instead of 224).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Osd {
+    pub reading: Option<Box<OsdReading>>,
+    /// How the encoder worked (entropy coder, references, B-frames, keyframe interval, ...),
+    /// from the parameter sets and the sample table: see [`crate::keyframes::habits`].
+    pub coding_habits: Option<Sym>,
+    pub keyframes_decoded: Option<i32>,
+    /// How the encoder cut and marked its first pictures (slices per picture, slice-type
+    /// numbering, reference priority): see [`crate::keyframes`]' slice habits.
+    pub slice_habits: Option<Sym>,
+    /// Why the stage did less than it meant to (no H.264 track, a decoder error, a display
+    /// that could not be read).
+    pub note: Option<Sym>,
+}
+
+/// What was read of the display ([`Osd::reading`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OsdReading {
     /// The time the display shows at the first / last keyframe (the recorder's wall clock,
     /// taken in the configured zone), when read with all fourteen digits.
     pub start_us: Option<i64>,
@@ -136,16 +153,25 @@ pub struct Osd {
     /// file), found by reading keyframes between the first and the last by halves.
     pub jump_s: Option<f64>,
     pub jump_at_s: Option<f64>,
-    /// How the encoder worked (entropy coder, references, B-frames, keyframe interval, ...),
-    /// from the parameter sets and the sample table: see [`crate::keyframes::habits`].
-    pub coding_habits: Option<Sym>,
-    pub keyframes_decoded: Option<i32>,
-    /// How the encoder cut and marked its first pictures (slices per picture, slice-type
-    /// numbering, reference priority): see [`crate::keyframes`]' slice habits.
-    pub slice_habits: Option<Sym>,
-    /// Why the stage did less than it meant to (no H.264 track, a decoder error, a display
-    /// that could not be read).
-    pub note: Option<Sym>,
+}
+
+static NO_READING: OsdReading = OsdReading {
+    start_us: None,
+    end_us: None,
+    offset_s: None,
+    text: None,
+    device: None,
+    officer: None,
+    confidence: None,
+    jump_s: None,
+    jump_at_s: None,
+};
+
+impl OsdReading {
+    /// Boxed when anything was read.
+    pub fn boxed(self) -> Option<Box<OsdReading>> {
+        (self != NO_READING).then(|| Box::new(self))
+    }
 }
 
 /// The columns of `files` recomputed for every row on every run, including rows carried from
@@ -355,15 +381,16 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
 
 /// The keyframe stage's columns, last in `files`.
 fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
-    c.ts("osd_start", osd.iter().map(|o| o.start_us));
-    c.ts("osd_end", osd.iter().map(|o| o.end_us));
-    c.f64("osd_offset_s", osd.iter().map(|o| o.offset_s));
-    c.str("osd_text", osd.iter().map(|o| o.text.as_deref()));
-    c.str("osd_device", osd.iter().map(|o| o.device.as_deref()));
-    c.str("osd_officer", osd.iter().map(|o| o.officer.as_deref()));
-    c.f64("osd_confidence", osd.iter().map(|o| o.confidence));
-    c.f64("osd_jump_s", osd.iter().map(|o| o.jump_s));
-    c.f64("osd_jump_at_s", osd.iter().map(|o| o.jump_at_s));
+    let read: Vec<&OsdReading> = osd.iter().map(|o| o.read()).collect();
+    c.ts("osd_start", read.iter().map(|o| o.start_us));
+    c.ts("osd_end", read.iter().map(|o| o.end_us));
+    c.f64("osd_offset_s", read.iter().map(|o| o.offset_s));
+    c.str("osd_text", read.iter().map(|o| o.text.as_deref()));
+    c.str("osd_device", read.iter().map(|o| o.device.as_deref()));
+    c.str("osd_officer", read.iter().map(|o| o.officer.as_deref()));
+    c.f64("osd_confidence", read.iter().map(|o| o.confidence));
+    c.f64("osd_jump_s", read.iter().map(|o| o.jump_s));
+    c.f64("osd_jump_at_s", read.iter().map(|o| o.jump_at_s));
     c.str(
         "coding_habits",
         osd.iter().map(|o| o.coding_habits.as_deref()),
@@ -377,20 +404,25 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
 }
 
 impl Osd {
+    /// What was read of the display (all `None` when nothing was).
+    pub fn read(&self) -> &OsdReading {
+        self.reading.as_deref().unwrap_or(&NO_READING)
+    }
     /// What the rules use of it.
     pub fn facts(&self) -> crate::catalog::OsdFacts {
+        let r = self.read();
         crate::catalog::OsdFacts {
-            start_us: self.start_us,
-            end_us: self.end_us,
-            offset_s: self.offset_s.map(|v| v as f32),
-            jump_s: self.jump_s.map(|v| v as f32),
-            jump_at_s: self.jump_at_s.map(|v| v as f32),
-            confidence: self.confidence.map(|v| v as f32),
+            start_us: r.start_us,
+            end_us: r.end_us,
+            offset_s: r.offset_s.map(|v| v as f32),
+            jump_s: r.jump_s.map(|v| v as f32),
+            jump_at_s: r.jump_at_s.map(|v| v as f32),
+            confidence: r.confidence.map(|v| v as f32),
         }
     }
     /// Its text facts (display device number, coding and slice habits) set on `t`.
     pub fn set_text(&self, t: &mut crate::catalog::TextFacts) {
-        t.osd_device = sym(&self.device);
+        t.osd_device = sym(&self.read().device);
         t.coding_habits = self.coding_habits.clone();
         t.slice_habits = self.slice_habits.clone();
     }
