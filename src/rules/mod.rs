@@ -765,9 +765,9 @@ mod tests {
         ] {
             let quick = Interned::new(&facts, value, same);
             let slow = Interned::new(&facts, value, never);
-            for i in 0..facts.len() {
+            for (i, f) in facts.iter().enumerate() {
                 assert_eq!(quick.get(i), slow.get(i), "row {i}");
-                assert_eq!(quick.get(i), value(&facts[i]), "row {i}");
+                assert_eq!(quick.get(i), value(f), "row {i}");
             }
         }
     }

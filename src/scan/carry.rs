@@ -255,15 +255,16 @@ impl Carried {
                     .filter(|o| o.len() == parquet.row_group(g).num_columns())
             };
             // Which row groups are carried whole: one pass over the part's paths.
-            let mut whole = vec![same_schema; groups];
+            let mut whole: Vec<bool> = (0..groups)
+                .map(|g| same_schema && offsets(g).is_some())
+                .collect();
             if same_schema {
-                let mut ends = Vec::with_capacity(groups);
-                let mut end = 0usize;
-                for g in 0..groups {
-                    end += parquet.row_group(g).num_rows() as usize;
-                    ends.push(end);
-                    whole[g] = offsets(g).is_some();
-                }
+                let ends: Vec<usize> = (0..groups)
+                    .scan(0usize, |end, g| {
+                        *end += parquet.row_group(g).num_rows() as usize;
+                        Some(*end)
+                    })
+                    .collect();
                 let (mut row, mut g) = (0usize, 0usize);
                 for b in reader((0..groups).collect(), Some(&["path"]))? {
                     let b = b.map_err(|source| StoreError::Arrow { table, source })?;

@@ -627,22 +627,11 @@ impl SplicingWriter {
     /// Writes the footer and syncs the file to disk.
     pub fn finish(mut self) -> Result<(), StoreError> {
         self.close_open()?;
-        let path = self.path;
         let hashing = self.fw.into_inner().map_err(|source| StoreError::Parquet {
-            path: path.clone(),
+            path: self.path.clone(),
             source,
         })?;
-        self.file.sync_all().map_err(io(&path))?;
-        if let Ok(mut w) = self.written.lock() {
-            w.insert(
-                self.rel,
-                (
-                    hashing.hasher.count(),
-                    hashing.hasher.finalize().to_hex().to_string(),
-                ),
-            );
-        }
-        Ok(())
+        sealed(&self.file, &self.path, hashing, self.rel, &self.written)
     }
 }
 
@@ -674,21 +663,32 @@ impl TableWriter {
 
     /// Writes the footer and syncs the file to disk.
     pub fn finish(self) -> Result<(), StoreError> {
-        let path = self.path;
         let hashing = self.w.into_inner().map_err(|source| StoreError::Parquet {
-            path: path.clone(),
+            path: self.path.clone(),
             source,
         })?;
-        self.file.sync_all().map_err(io(&path))?;
-        if let Ok(mut w) = self.written.lock() {
-            w.insert(
-                self.rel,
-                (
-                    hashing.hasher.count(),
-                    hashing.hasher.finalize().to_hex().to_string(),
-                ),
-            );
-        }
-        Ok(())
+        sealed(&self.file, &self.path, hashing, self.rel, &self.written)
     }
+}
+
+/// A table file whose footer is written: synced to disk, and its size and BLAKE3 (hashed as it
+/// was written) recorded as `rel` for the run's manifest.
+fn sealed(
+    file: &File,
+    path: &Path,
+    hashing: Hashing,
+    rel: String,
+    written: &Mutex<HashMap<String, (u64, String)>>,
+) -> Result<(), StoreError> {
+    file.sync_all().map_err(io(path))?;
+    if let Ok(mut w) = written.lock() {
+        w.insert(
+            rel,
+            (
+                hashing.hasher.count(),
+                hashing.hasher.finalize().to_hex().to_string(),
+            ),
+        );
+    }
+    Ok(())
 }

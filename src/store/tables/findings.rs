@@ -95,7 +95,7 @@ fn findings_of(files: &[std::path::PathBuf]) -> Result<Vec<FindingRow>, StoreErr
     use arrow_array::types::{Float64Type, TimestampMicrosecondType};
     let mut out = Vec::new();
     for f in files {
-        for b in read_parquet(&f)? {
+        for b in read_parquet(f)? {
             let col = |name: &str| {
                 b.column_by_name(name).ok_or_else(|| StoreError::Invalid {
                     path: f.clone(),
