@@ -299,12 +299,36 @@ impl Carried {
                     .chain((g + 1..groups).take_while(|&k| !whole[k]))
                     .collect();
                 g += run.len();
-                for b in reader(run, None)? {
-                    let b = b.map_err(|source| StoreError::Arrow { table, source })?;
-                    if let Some(b) = self.cut(&b, table)? {
-                        each(Piece::Rows(store::conform(&b, table, schema)?))?;
+                // Decoded and cut on a thread of its own while the batch before is encoded.
+                let rows = reader(run, None)?;
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, ScanError>>(1);
+                let decoded = std::thread::scope(|scope| {
+                    scope.spawn(move || {
+                        for b in rows {
+                            let cut = b
+                                .map_err(|source| {
+                                    ScanError::from(StoreError::Arrow { table, source })
+                                })
+                                .and_then(|b| self.cut(&b, table))
+                                .and_then(|b| match b {
+                                    Some(b) => Ok(Some(store::conform(&b, table, schema)?)),
+                                    None => Ok(None),
+                                })
+                                .transpose();
+                            // A closed channel: the receiving side stopped on an error.
+                            if let Some(cut) = cut
+                                && tx.send(cut).is_err()
+                            {
+                                break;
+                            }
+                        }
+                    });
+                    for b in rx {
+                        each(Piece::Rows(b?))?;
                     }
-                }
+                    Ok::<(), ScanError>(())
+                });
+                decoded?;
             }
         }
         Ok(())
