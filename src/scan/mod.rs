@@ -153,12 +153,17 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     run.phase("setup (chain checked, context tables loaded)");
     let mut prior = crate::store::prior::Prior::load(run.wh.current().as_deref())?;
     run.phase("previous catalogue");
-    let tree = plan::walk_and_compare(&run, &prior);
+    let mut tree = plan::walk_and_compare(&run, &prior);
     run.phase("walk");
     progress.walked(tree.to_read.len() as u64, tree.bytes_to_read());
     let mut staging = run.wh.stage(&run.id)?;
     staging.expect_rows(tree.entries.len() + prior.files.len());
     let mut read = read::read_files(&run, &tree, &mut staging, progress)?;
+    if prior.files.is_empty() {
+        // A first scan has no previous paths to hold the walked ones against (custody, carry):
+        // the walked tree is not needed past the read.
+        tree.entries = Default::default();
+    }
     run.phase("read, hash, parse and write files/streams");
     keyframes::read_clocks(&run, &mut read, &mut staging)?;
     let custody = custody::record(&run, &tree, &read.facts, &prior, &mut staging)?;
