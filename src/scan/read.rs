@@ -24,7 +24,8 @@ thread_local! {
 pub(super) struct Read {
     pub facts: Vec<FileFacts>,
     /// The keyframe stage's findings for the files read (row `i` of the staged `files`), filled
-    /// in by [`super::keyframes`] after the read.
+    /// in by [`super::keyframes`] after the read, then spilled beside the staged rows and
+    /// emptied.
     pub osd: Vec<crate::store::tables::Osd>,
     /// The keyframes the keyframe stage read, for the `keyframes` table.
     pub keyframes: Vec<crate::store::tables::KeyframeRow>,

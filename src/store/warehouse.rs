@@ -441,9 +441,9 @@ impl Write for Hashing {
     }
 }
 
-/// One Parquet file written row group by row group, each either encoded from a batch or
-/// spliced: another file's column chunks copied byte for byte, with a few columns encoded
-/// anew. A nightly run carries a million unchanged `files` rows this way, re-encoding only the
+/// One Parquet file written row group by row group, each either encoded from batches (filled
+/// up to the table's row-group size) or spliced: another file's column chunks copied byte for
+/// byte, with a few columns encoded anew. A nightly run carries a million unchanged `files` rows this way, re-encoding only the
 /// per-run columns. Only flat schemas (one Parquet column per field), as recaudit's tables are.
 pub struct SplicingWriter {
     fw: SerializedFileWriter<Hashing>,
