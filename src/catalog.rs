@@ -152,6 +152,20 @@ pub fn stretch(at: Option<f64>, len: Option<f64>, fps: Option<f64>) -> Option<(f
     Some((at?, len?, fps?))
 }
 
+/// A missing time or number where many are kept packed in fixed-size records (the previous
+/// catalogue's index, the walked tree, the custody dates): `i64::MIN`, which no real value takes.
+pub(crate) const MISSING: i64 = i64::MIN;
+
+/// `v` packed into a record's `i64` ([`MISSING`] for `None`).
+pub(crate) fn pack(v: Option<i64>) -> i64 {
+    v.unwrap_or(MISSING)
+}
+
+/// A packed `i64` back as an `Option`.
+pub(crate) fn unpack(v: i64) -> Option<i64> {
+    (v != MISSING).then_some(v)
+}
+
 pub(crate) fn b(s: &Option<String>) -> Option<Box<str>> {
     s.as_deref().map(Box::from)
 }

@@ -16,6 +16,8 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::catalog::{pack, unpack};
+
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     #[error("scan root {0} does not exist (is the evidence share mounted?)")]
@@ -108,7 +110,7 @@ pub struct Walked {
     rare: HashMap<u64, Rare>,
 }
 
-/// One entry: where its path lies in [`Walked::paths`] and its numbers (`NONE` for a time not
+/// One entry: where its path lies in [`Walked::paths`] and its numbers ([`crate::catalog::MISSING`] for a time not
 /// known).
 #[derive(Debug, Clone, Copy)]
 struct Rec {
@@ -120,12 +122,6 @@ struct Rec {
     dev: u64,
     ino: u64,
     btime_us: i64,
-}
-
-const NONE: i64 = i64::MIN;
-
-fn known(t: i64) -> Option<i64> {
-    (t != NONE).then_some(t)
 }
 
 /// The numbers of one walked entry.
@@ -173,10 +169,10 @@ impl Walked {
         let r = &self.recs[i];
         Meta {
             size: r.size,
-            mtime_ns: known(r.mtime_ns),
+            mtime_ns: unpack(r.mtime_ns),
             dev: r.dev,
             ino: r.ino,
-            btime_us: known(r.btime_us),
+            btime_us: unpack(r.btime_us),
             root: r.root,
         }
     }
@@ -226,10 +222,10 @@ impl Walked {
             len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
             root: e.root as u32,
             size: e.size,
-            mtime_ns: e.mtime_ns.unwrap_or(NONE),
+            mtime_ns: pack(e.mtime_ns),
             dev: e.dev,
             ino: e.ino,
-            btime_us: e.btime_us.unwrap_or(NONE),
+            btime_us: pack(e.btime_us),
         });
         if e.kind != EntryKind::File || e.error.is_some() {
             self.rare.insert(
@@ -255,7 +251,8 @@ impl Walked {
     }
 
     /// Entries as given, in their order (tests of the stages after the walk).
-    pub fn from_entries(entries: impl IntoIterator<Item = Entry>) -> Walked {
+    #[cfg(test)]
+    pub(crate) fn from_entries(entries: impl IntoIterator<Item = Entry>) -> Walked {
         let mut w = Walked::default();
         for e in entries {
             w.push(e);

@@ -12,7 +12,7 @@ use super::read::Read;
 use super::setup::Run;
 use super::{FILES_STAGED, OSD_STAGED, ScanError, Tally};
 use crate::analyse;
-use crate::catalog::FileFacts;
+use crate::catalog::{self, FileFacts};
 use crate::completeness;
 use crate::obligations;
 use crate::rules::Env;
@@ -113,15 +113,13 @@ pub(super) fn analyse(
 struct Dates([i64; 3]);
 
 impl Dates {
-    const NONE: i64 = i64::MIN;
-
     fn new(first: Option<i64>, last: Option<i64>, verified: Option<i64>) -> Dates {
-        Dates([first, last, verified].map(|t| t.unwrap_or(Dates::NONE)))
+        Dates([first, last, verified].map(catalog::pack))
     }
 
     /// `d` with these dates.
     fn fill(self, mut d: Derived) -> Derived {
-        let [first, last, verified] = self.0.map(|t| (t != Dates::NONE).then_some(t));
+        let [first, last, verified] = self.0.map(catalog::unpack);
         d.first_seen_us = first;
         d.last_seen_us = last;
         d.last_verified_us = verified;

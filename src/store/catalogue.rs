@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use crate::catalog::Sym;
+use crate::catalog::{Sym, pack, unpack};
 
 /// One file of the previous catalogue, as it is built (loading, tests).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,13 +45,6 @@ pub struct PriorFile<'a> {
     pub device_id: Option<&'a str>,
     pub retention_class: Option<&'a str>,
     pub keep_until_us: Option<i64>,
-}
-
-/// Stands for a missing number in the columns.
-const NONE: i64 = i64::MIN;
-
-fn opt(v: i64) -> Option<i64> {
-    (v != NONE).then_some(v)
 }
 
 /// Texts laid end to end, each found by its start (the next one's start is its end).
@@ -99,7 +92,7 @@ pub struct PriorFiles {
     hashes: Texts,
     size: Vec<i64>,
     /// The optional numbers: mtime, fs_dev, fs_inode, first_seen, last_seen, last_verified,
-    /// keep_until ([`NONE`] when missing), seven to a file.
+    /// keep_until ([`crate::catalog::MISSING`] when missing), seven to a file.
     numbers: Vec<[i64; 7]>,
     /// Root, device id and retention class of each file, as numbers into `names` (0: none).
     names_of: Vec<[u32; 3]>,
@@ -146,16 +139,16 @@ impl PriorFiles {
         PriorFile {
             root: name(0).unwrap_or(""),
             size_bytes: self.size[i],
-            mtime_us: opt(mtime),
-            fs_dev: opt(dev),
-            fs_inode: opt(ino),
+            mtime_us: unpack(mtime),
+            fs_dev: unpack(dev),
+            fs_inode: unpack(ino),
             blake3: (!hash.is_empty()).then_some(hash),
-            first_seen_us: opt(first),
-            last_seen_us: opt(last),
-            last_verified_us: opt(verified),
+            first_seen_us: unpack(first),
+            last_seen_us: unpack(last),
+            last_verified_us: unpack(verified),
             device_id: name(1),
             retention_class: name(2),
-            keep_until_us: opt(keep),
+            keep_until_us: unpack(keep),
         }
     }
 
@@ -217,7 +210,7 @@ impl Builder {
         f.paths.push(path);
         f.hashes.push(r.blake3.as_deref().unwrap_or(""));
         f.size.push(r.size_bytes);
-        let n = |v: Option<i64>| v.unwrap_or(NONE);
+        let n = pack;
         f.numbers.push([
             n(r.mtime_us),
             n(r.fs_dev),
