@@ -46,6 +46,14 @@ pub struct Warehouse {
     _lock: File,
 }
 
+/// A Parquet error about the file at `path`.
+fn parquet_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> StoreError + Copy + '_ {
+    move |source| StoreError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_path_buf(),
@@ -443,8 +451,9 @@ impl Write for Hashing {
 
 /// One Parquet file written row group by row group, each either encoded from batches (filled
 /// up to the table's row-group size) or spliced: another file's column chunks copied byte for
-/// byte, with a few columns encoded anew. A nightly run carries a million unchanged `files` rows this way, re-encoding only the
-/// per-run columns. Only flat schemas (one Parquet column per field), as recaudit's tables are.
+/// byte, with a few columns encoded anew. A nightly run carries a million unchanged `files`
+/// rows this way, re-encoding only the per-run columns. Only flat schemas (one Parquet column
+/// per field), as recaudit's tables are.
 pub struct SplicingWriter {
     fw: SerializedFileWriter<Hashing>,
     factory: ArrowRowGroupWriterFactory,
@@ -461,25 +470,18 @@ pub struct SplicingWriter {
 }
 
 impl SplicingWriter {
-    fn perr(&self) -> impl Fn(parquet::errors::ParquetError) -> StoreError + '_ {
-        |source| StoreError::Parquet {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
     /// Encodes `columns` (field index and values, in field order) as column chunks.
     fn encode(
         &self,
         columns: &[(usize, &ArrayRef)],
     ) -> Result<Vec<Option<ArrowColumnChunk>>, StoreError> {
-        let perr = self.perr();
+        let perr = parquet_err(&self.path);
         // One writer per column of the row group; those of the columns copied as they are go
         // unused.
         let writers = self
             .factory
             .create_column_writers(self.row_groups)
-            .map_err(&perr)?;
+            .map_err(perr)?;
         if writers.len() != self.schema.fields().len() {
             return Err(perr(parquet::errors::ParquetError::General(
                 "a table with nested columns cannot be spliced".into(),
@@ -492,10 +494,10 @@ impl SplicingWriter {
             let Some(mut w) = writers.get_mut(*i).and_then(Option::take) else {
                 continue;
             };
-            for leaf in compute_leaves(self.schema.field(*i), values).map_err(&perr)? {
-                w.write(&leaf).map_err(&perr)?;
+            for leaf in compute_leaves(self.schema.field(*i), values).map_err(perr)? {
+                w.write(&leaf).map_err(perr)?;
             }
-            chunks[*i] = Some(w.close().map_err(&perr)?);
+            chunks[*i] = Some(w.close().map_err(perr)?);
         }
         Ok(chunks)
     }
@@ -504,11 +506,7 @@ impl SplicingWriter {
     /// closed once it holds the table's row-group size: a column writer and its compressor
     /// serve many batches.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let perr = |source| StoreError::Parquet {
-            path: path.clone(),
-            source,
-        };
+        let perr = parquet_err(&self.path);
         let (mut writers, rows) = match self.open.take() {
             Some(open) => open,
             None => (
@@ -547,11 +545,7 @@ impl SplicingWriter {
         let Some((writers, _)) = self.open.take() else {
             return Ok(());
         };
-        let path = self.path.clone();
-        let perr = |source| StoreError::Parquet {
-            path: path.clone(),
-            source,
-        };
+        let perr = parquet_err(&self.path);
         let chunks = writers
             .into_par_iter()
             .map(ArrowColumnWriter::close)
@@ -590,11 +584,7 @@ impl SplicingWriter {
         }
         columns.sort_by_key(|(i, _)| *i);
         let mut chunks = self.encode(&columns)?.into_iter();
-        let path = self.path.clone();
-        let perr = |source| StoreError::Parquet {
-            path: path.clone(),
-            source,
-        };
+        let perr = parquet_err(&self.path);
         let n = self.schema.fields().len();
         if source_rg.num_columns() != n || offsets.len() != n {
             return Err(perr(parquet::errors::ParquetError::General(format!(
