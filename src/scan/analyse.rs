@@ -200,12 +200,11 @@ fn write_files(
             } => {
                 let n = group.num_rows() as usize;
                 let rows: Vec<Derived> = (row..row + n).map(derived).collect();
-                let slice: Vec<&Derived> = rows.iter().collect();
                 w.splice(
                     source,
                     group,
                     offsets,
-                    &store::derived_columns(&run.id, &slice),
+                    &store::derived_columns(&run.id, &rows),
                 )?;
                 row += n;
                 spliced += n;
@@ -213,8 +212,7 @@ fn write_files(
             carry::Piece::Rows(b) => {
                 let n = b.num_rows();
                 let rows: Vec<Derived> = (row..row + n).map(derived).collect();
-                let slice: Vec<&Derived> = rows.iter().collect();
-                w.write(&store::with_derived(&b, &run.id, &slice)?)?;
+                w.write(&store::with_derived(&b, &run.id, &rows)?)?;
                 row += n;
                 rewritten += n;
             }

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{BooleanArray, RecordBatch};
-use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -238,11 +237,7 @@ impl Carried {
                     .with_row_groups(groups)
                     .with_batch_size(8192);
                 if let Some(cols) = columns {
-                    let descr = b.parquet_schema();
-                    let idx: Vec<usize> = (0..descr.num_columns())
-                        .filter(|&i| cols.contains(&descr.column(i).name()))
-                        .collect();
-                    let mask = ProjectionMask::leaves(descr, idx);
+                    let mask = store::projection(b.parquet_schema(), cols);
                     b = b.with_projection(mask);
                 }
                 b.build().map_err(perr)
@@ -258,7 +253,7 @@ impl Carried {
             let mut whole: Vec<bool> = (0..groups)
                 .map(|g| same_schema && offsets(g).is_some())
                 .collect();
-            if same_schema {
+            if whole.contains(&true) {
                 let ends: Vec<usize> = (0..groups)
                     .scan(0usize, |end, g| {
                         *end += parquet.row_group(g).num_rows() as usize;

@@ -151,17 +151,24 @@ pub fn parquet_reader(
         .map_err(perr)?
         .with_batch_size(batch);
     if let Some(cols) = columns {
-        let schema = b.parquet_schema();
-        let idx: Vec<usize> = (0..schema.num_columns())
-            .filter(|&i| {
-                let c = schema.column(i);
-                cols.contains(&c.path().parts()[0].as_str())
-            })
-            .collect();
-        let mask = parquet::arrow::ProjectionMask::leaves(schema, idx);
+        let mask = projection(b.parquet_schema(), cols);
         b = b.with_projection(mask);
     }
     b.build().map_err(perr)
+}
+
+/// The Parquet columns named `cols` (by their top-level field) of a file with schema `schema`.
+pub fn projection(
+    schema: &parquet::schema::types::SchemaDescriptor,
+    cols: &[&str],
+) -> parquet::arrow::ProjectionMask {
+    let idx: Vec<usize> = (0..schema.num_columns())
+        .filter(|&i| {
+            let c = schema.column(i);
+            cols.contains(&c.path().parts()[0].as_str())
+        })
+        .collect();
+    parquet::arrow::ProjectionMask::leaves(schema, idx)
 }
 
 /// Rewrites the staged `files` table `staged` into `file_name` with each row's per-run columns
@@ -219,8 +226,7 @@ pub fn fill_derived(
                 }
             })
             .collect();
-        let slice: Vec<&Derived> = made.iter().collect();
-        w.write(&with_osd(&with_derived(&b, run_id, &slice)?, &seen)?)?;
+        w.write(&with_osd(&with_derived(&b, run_id, &made)?, &seen)?)?;
         row += n;
     }
     w.finish()?;

@@ -453,14 +453,14 @@ pub fn with_osd(batch: &RecordBatch, osd: &RecordBatch) -> Result<RecordBatch, S
 pub fn with_derived(
     batch: &RecordBatch,
     run_id: &str,
-    derived: &[&Derived],
+    derived: &[Derived],
 ) -> Result<RecordBatch, StoreError> {
     replace_columns(batch, "files", derived_columns(run_id, derived))
 }
 
 /// The per-run columns of `files` (`run_id` and the [`Derived`] columns), `derived[i]` in row
 /// `i`.
-pub fn derived_columns(run_id: &str, derived: &[&Derived]) -> Vec<(&'static str, ArrayRef)> {
+pub fn derived_columns(run_id: &str, derived: &[Derived]) -> Vec<(&'static str, ArrayRef)> {
     let n = derived.len();
     let s = |f: fn(&Derived) -> Option<&str>| -> ArrayRef {
         Arc::new(derived.iter().map(|d| f(d)).collect::<StringArray>())
