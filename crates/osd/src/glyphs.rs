@@ -33,6 +33,8 @@ const MIN_LEVEL: u8 = 140;
 const MIN_CONTRAST: u8 = 70;
 /// A marked shape this much dimmer on average than the display's brightest tenth is scene.
 const DIMMER_THAN_TEXT: u8 = 45;
+/// ... or whose own brightest tenth is this much dimmer than that.
+const TENTH_BELOW_TEXT: u8 = 15;
 /// How near the darker pixel must be (pixels, each way), at least: a tall picture's font has
 /// thicker strokes, so the reach grows with the picture's height.
 const REACH: usize = 3;
@@ -171,7 +173,7 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
             break;
         }
     }
-    keep_enclosed(p, r0, &mut m, w, h, text.saturating_sub(DIMMER_THAN_TEXT));
+    keep_enclosed(p, r0, &mut m, w, h, text);
     m
 }
 
@@ -179,13 +181,15 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
 /// outline or by a dark scene. A bright scene next to an outline is marked too, but the shape
 /// it makes runs on into unmarked bright pixels, and it is dropped; so are shapes taller than
 /// a display line can be.
-fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, level: u8) {
+fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8) {
+    let level = text.saturating_sub(DIMMER_THAN_TEXT);
     const SEEN: u8 = 2;
     let max_h = (p.height / 8).max(8);
     let min_dim = (p.height / 100).max(4);
     let at = |i: usize| p.y[(r0 + i / w) * p.stride + i % w];
     let mut stack: Vec<usize> = Vec::new();
     let mut members: Vec<usize> = Vec::new();
+    let mut values: Vec<u8> = Vec::new();
     for start in 0..w * h {
         if m[start] != 1 {
             continue;
@@ -227,10 +231,17 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, level: u
                 }
             }
         }
-        let enclosed = bright * 4 <= border;
+        let enclosed = bright * ENCLOSED_BRIGHT <= border;
         // Scene seen between two glyphs' outlines is dark on both sides too, but dimmer than
         // the display's strokes.
-        let dim = sum / members.len() < usize::from(level);
+        // And a patch of bright scene closed in by the outlines of neighbouring strokes (the
+        // hollow of a `2` or a `3` beside the next glyph) is as dark around as a stroke and,
+        // over a light scene, nearly as bright on average: but a stroke's middle pixels are
+        // the display's own level, the patch's the scene's.
+        values.clear();
+        values.extend(members.iter().map(|&i| at(i)));
+        let dim = sum / members.len() < usize::from(level)
+            || brightest_tenth(&mut values) < text.saturating_sub(TENTH_BELOW_TEXT);
         // A speck of scene (grain, a bright leaf) is small both ways; a `-` is small one way.
         let speck = bottom - top + 1 < min_dim && right - left + 1 < min_dim;
         let keep = if enclosed && !dim && !speck && bottom - top < max_h {
@@ -246,6 +257,16 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, level: u
         *v = u8::from(*v == 3);
     }
 }
+
+/// The value a tenth of some pixels reach or pass (the pixels reordered).
+fn brightest_tenth(v: &mut [u8]) -> u8 {
+    let at = v.len() * 9 / 10;
+    *v.select_nth_unstable(at).1
+}
+
+/// A marked shape is enclosed when at most one in this many of the unmarked pixels around it
+/// is as bright as the shape.
+const ENCLOSED_BRIGHT: usize = 10;
 
 /// The four neighbours of pixel `i` (row `r`, column `x`) in a `w` x `h` mask.
 pub(crate) fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [Option<usize>; 4] {
@@ -354,6 +375,50 @@ mod tests {
         assert!(line.glyphs[1].distance(&line.glyphs[7]) < 0.1);
         let apart = line.glyphs[0].distance(&line.glyphs[1]);
         assert!(apart > 0.1, "{apart}");
+    }
+
+    /// Outlined rings (a `0` without its dot) over a light scene: the scene seen through each
+    /// ring's hollow is closed in by the inner outline, as dark around as a stroke, and nearly
+    /// as bright: it is not text.
+    #[test]
+    fn a_light_scene_in_a_hollow_is_not_text() {
+        let (w, h) = (1280, 720);
+        let mut y = vec![222u8; w * h];
+        let mut rings = Vec::new();
+        for i in 0..8 {
+            let x = 40 + i * 20;
+            let stroke =
+                |r: usize, c: usize| (21..39).contains(&r) && (x + 1..x + 11).contains(&c) && {
+                    r < 23 || r >= 37 || c < x + 3 || c >= x + 9
+                };
+            for r in 18..42 {
+                for c in x - 2..x + 14 {
+                    let near = (r - 1..=r + 1).any(|rr| (c - 1..=c + 1).any(|cc| stroke(rr, cc)));
+                    if stroke(r, c) {
+                        y[r * w + c] = 250;
+                    } else if near {
+                        y[r * w + c] = 12;
+                    }
+                }
+            }
+            rings.push(x);
+        }
+        let p = Luma {
+            width: w,
+            height: h,
+            stride: w,
+            y: &y,
+        };
+        let m = mask(&p, 0, top_band(h));
+        for x in rings {
+            let marked = |rows: std::ops::Range<usize>, cols: std::ops::Range<usize>| {
+                rows.flat_map(|r| cols.clone().map(move |c| (r, c)))
+                    .filter(|&(r, c)| m[r * w + c] == 1)
+                    .count()
+            };
+            assert_eq!(marked(24..36, x + 4..x + 8), 0, "hollow of the ring at {x}");
+            assert!(marked(21..39, x + 1..x + 3) > 20, "left stroke of the ring at {x}");
+        }
     }
 
     #[test]
