@@ -12,11 +12,17 @@
 # and SQL compares each reading with its answer. Reported per clip and in all: keyframes,
 # readings with a time, exact ones, wrong ones (any confidence) and wrong ones at or above the
 # rules' confidence (0.5). Nothing here is tuned on: the fixtures of tests/ are other clips.
-# Usage: benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts above; SECONDS_EACH=20)
+# SET=holdout makes five other displays instead, kept aside as a check on what was never
+# tuned on (a slashed date, DejaVu Sans Mono Bold, a proportional font, 640x360 with a
+# one-pixel outline, a box under x265, a mid-grey scene at the bottom); SET=all makes both.
+# The gradient and fractal scenes come from a random seed: every generation is a new sample.
+# Usage: [SET=main|holdout|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/recaudit-osd-accuracy}
 secs=${SECONDS_EACH:-20}
+set_=${SET:-main}
 cargo build --release --manifest-path "$here/Cargo.toml" >/dev/null
 bin="${CARGO_TARGET_DIR:-$here/target}/release/recaudit"
 command -v ffmpeg >/dev/null || { echo "ffmpeg not found"; exit 1; }
@@ -37,6 +43,7 @@ clip() {
   [ -f "$dir/$name" ] && return 0
   local text="%{pts\\:localtime\\:$epoch}"
   case "$tail" in
+    SLASH*) text="%{pts\\:localtime\\:$epoch\\:%Y/%m/%d}  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#SLASH} ;;
     CJK*) text="%{pts\\:localtime\\:$epoch\\:%Y年%m月%d日}  星期四  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#CJK} ;;
   esac
   TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" \
@@ -53,6 +60,7 @@ pair() {
 }
 x264() { echo -c:v libx264 -preset veryfast -g "$1" -keyint_min "$1" -sc_threshold 0; }
 base=1773309600
+main() {
 pair DSJ-ACC01 $((base + 7)) gradients=speed=0.05:{} 1280x720 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 001234" $(x264 25) -crf 30
 pair DSJ-ACC02 $((base + 131)) mandelbrot={} 1920x1080 "fontfile=$LIBERATION" "fontcolor=white:borderw=3:bordercolor=black" h/40 " 002345" $(x264 25) -b:v 4M
 pair DSJ-ACC03 $((base + 256)) testsrc2={} 1920x1080 "font=WenQuanYi Zen Hei Mono" "fontcolor=white:borderw=2:bordercolor=black" h/30 "CJK 警号003456" $(x264 50) -b:v 3M
@@ -64,6 +72,24 @@ pair DSJ-ACC08 $((base + 901)) gradients=speed=0.05:{} 2304x1296 "fontfile=$DEJA
 pair DSJ-ACC09 $((base + 1034)) testsrc2={} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 009012" \
   -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 3M -tag:v hvc1
 pair DSJ-ACC10 $((base + 1167)) "color=c=0x303030:{},noise=alls=20:allf=t" 1920x1080 "font=WenQuanYi Zen Hei Mono" "fontcolor=white:borderw=2:bordercolor=black" h/30 "CJK 警号010123" $(x264 25) -b:v 2M
+
+}
+SANSB=/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf
+LIBREG=/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf
+SANS=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+holdout() {
+pair DSJ-HO01 $((base + 17)) mandelbrot={} 1280x720 "fontfile=$SANSB" "fontcolor=white:borderw=2:bordercolor=black" h/30 "SLASH 011111" $(x264 25) -crf 26
+pair DSJ-HO02 $((base + 141)) gradients=speed=0.06:{} 640x360 "fontfile=$LIBREG" "fontcolor=white:borderw=1:bordercolor=black" h/30 " 022222" $(x264 25) -crf 30
+pair DSJ-HO03 $((base + 266)) mandelbrot={} 1920x1080 "fontfile=$SANS" "fontcolor=yellow:borderw=3:bordercolor=black" h/30 " 033333" $(x264 25) -b:v 3M
+pair DSJ-HO04 $((base + 399)) gradients=speed=0.04:{} 1920x1080 "fontfile=$SANSB" "fontcolor=white:box=1:boxcolor=black@0.5" h/30 " 044444" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1
+pair DSJ-HO05 $((base + 522)) "color=c=0x505050:{},noise=alls=8:allf=t" 1280x720 "fontfile=$LIBERATION" "fontcolor=white:borderw=2:bordercolor=black" h-h/10 " 055555" $(x264 50) -crf 32
+}
+case "$set_" in
+  main) main ;;
+  holdout) holdout ;;
+  all) main; holdout ;;
+  *) echo "SET must be main, holdout or all"; exit 2 ;;
+esac
 
 rm -rf "$work/wh"
 "$bin" scan "$tree" --warehouse "$work/wh" --keyframes all --quiet >/dev/null
