@@ -231,7 +231,7 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8
                 }
             }
         }
-        let enclosed = bright * ENCLOSED_BRIGHT <= border;
+        let enclosed = bright * 4 <= border;
         // Scene seen between two glyphs' outlines is dark on both sides too, but dimmer than
         // the display's strokes.
         // And a patch of bright scene closed in by the outlines of neighbouring strokes (the
@@ -263,10 +263,6 @@ fn brightest_tenth(v: &mut [u8]) -> u8 {
     let at = v.len() * 9 / 10;
     *v.select_nth_unstable(at).1
 }
-
-/// A marked shape is enclosed when at most one in this many of the unmarked pixels around it
-/// is as bright as the shape.
-const ENCLOSED_BRIGHT: usize = 10;
 
 /// The four neighbours of pixel `i` (row `r`, column `x`) in a `w` x `h` mask.
 pub(crate) fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [Option<usize>; 4] {
