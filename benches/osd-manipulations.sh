@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The display rules on displays no test or tuning has seen: for each of three recorder-style
+# displays (fonts, sizes, codecs and scenes unlike tests/fixtures/osd and benches/osd-accuracy.sh
+# SET=main), a day of honest recordings (a session of three contiguous 20-second segments and
+# a later recording) and three manipulations, as a case review would meet them:
+#   restamped  recorded at T by its display, renamed and re-stamped (name and creation_time)
+#              to T + 30 min: the container is clean, the picture tells (time_mismatch);
+#   joined     two recordings 15 minutes apart joined by stream copy: timestamps run on, the
+#              display jumps (inserted_footage);
+#   foreign    another recorder's footage filed under this device: its display names another
+#              device, DSJ-Z9901 (inserted_footage). Its serial ends in the same digits as
+#              DSJ-MX01's and in one digit unlike DSJ-MX02's and DSJ-MX03's: the rule compares
+#              only the serial's digits and asks two of them to differ, so these are expected
+#              to go unfound; foreign2 shows DSJ-K4757, two digits unlike every device here.
+# Reported: each manipulation's findings from the OSD and coding rules, and every finding of
+# those rules on an honest file (there must be none above info).
+# Usage: benches/osd-manipulations.sh [WORKDIR]   (needs ffmpeg and the DejaVu, Liberation fonts)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/tmp/recaudit-osd-manipulations}
+cargo build --release --manifest-path "$here/Cargo.toml" >/dev/null
+bin="${CARGO_TARGET_DIR:-$here/target}/release/recaudit"
+command -v ffmpeg >/dev/null || { echo "ffmpeg not found"; exit 1; }
+SANSB=/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf
+LIBREG=/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf
+LIBB=/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf
+tree="$work/tree"
+mkdir -p "$tree" "$work/parts"
+q() { TZ=UTC ffmpeg -hide_banner -loglevel error -y "$@"; }
+stamp() { TZ=UTC date -u -d "@$1" +%Y%m%d%H%M%S; }
+iso() { date -u -d "@$(($1 - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ; }
+# shot OUT SECS EPOCH_SHOWN NAMED_DEVICE_ON_SCREEN   (display settings from the current device)
+shot() {
+  local out=$1 secs=$2 epoch=$3 shown=$4; shift 4
+  [ -f "$out" ] && return 0
+  q -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
+    -vf "drawtext=fontfile=$font:fontsize=h/26:$style:x=w/40:y=h/28:text='$(text "$epoch")  $shown 0$num'" \
+    -pix_fmt yuv420p $codec "$@" "$out"
+}
+text() {
+  case "$fmt" in
+    slash) echo "%{pts\\:localtime\\:$1\\:%Y/%m/%d}  %{pts\\:localtime\\:$1\\:%H\\\\\\:%M\\\\\\:%S}" ;;
+    *) echo "%{pts\\:localtime\\:$1}" ;;
+  esac
+}
+name() { echo "$tree/$dev/20260312/${dev}_OF00$num$(printf '')_$(stamp "$1")_$2.MP4"; }
+device() {
+  dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9
+  mkdir -p "$tree/$dev/20260312"
+  # Honest: three contiguous segments, and a recording later in the day.
+  shot "$(name "$base" 0001)" 20 "$base" "$dev"
+  shot "$(name $((base + 20)) 0002)" 20 $((base + 20)) "$dev"
+  shot "$(name $((base + 40)) 0003)" 20 $((base + 40)) "$dev"
+  shot "$(name $((base + 1003)) 0004)" 20 $((base + 1003)) "$dev"
+  # Restamped: shows base+2000, named and stamped 30 minutes later.
+  local r
+  r=$(name $((base + 3800)) 0005)
+  if [ ! -f "$r" ]; then
+    shot "$work/parts/$dev-r.mp4" 12 $((base + 2000)) "$dev"
+    q -i "$work/parts/$dev-r.mp4" -c copy -metadata creation_time="$(iso $((base + 3800)))" "$r"
+  fi
+  # Joined: 10 s from base+4000, then 10 s from base+4900, one file named base+4000.
+  local j
+  j=$(name $((base + 4000)) 0006)
+  if [ ! -f "$j" ]; then
+    shot "$work/parts/$dev-a.ts" 10 $((base + 4000)) "$dev"
+    shot "$work/parts/$dev-b.ts" 10 $((base + 4900)) "$dev"
+    q -i "concat:$work/parts/$dev-a.ts|$work/parts/$dev-b.ts" -c copy \
+      -metadata creation_time="$(iso $((base + 4000)))" "$j"
+  fi
+  # Foreign: another recorder's display (device DSJ-Z9901), filed under this device.
+  shot "$(name $((base + 6000)) 0007)" 12 $((base + 6000)) "DSJ-Z9901"
+  shot "$(name $((base + 6500)) 0008)" 12 $((base + 6500)) "DSJ-K4757"
+}
+x264() { echo "-c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 $*"; }
+b=1773309600
+device DSJ-MX01 11 1280x720 "mandelbrot={}" "$SANSB" "fontcolor=white:borderw=2:bordercolor=black" slash "$(x264 -crf 26)" $((b + 21))
+device DSJ-MX02 22 1920x1080 "gradients=speed=0.03:{}" "$LIBREG" "fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=4" plain \
+  "-c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1" $((b + 233))
+device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" "fontcolor=yellow:borderw=3:bordercolor=black" plain "$(x264 -b:v 3M)" $((b + 457))
+
+rm -rf "$work/wh"
+"$bin" scan "$tree" --warehouse "$work/wh" --quiet >/dev/null || true
+"$bin" query "$work/wh" "
+  select f.device_id, regexp_replace(f.path, '.*_', '') as file,
+         case substr(regexp_replace(f.path, '.*_', ''), 1, 4)
+           when '0005' then 'restamped' when '0006' then 'joined' when '0007' then 'foreign'
+           when '0008' then 'foreign2'
+           else 'honest' end as made,
+         f.osd_start is not null as read, f.osd_device, round(f.osd_confidence, 2) as confidence,
+         coalesce(string_agg(case when g.severity <> 'info' or g.rule_id is null then g.rule_id end, ' '), '') as findings
+  from files f left join findings g on g.path = f.path
+    and (g.rule_id like 'OSD-%' or g.rule_id = 'ENC-HABIT')
+  group by 1, 2, 3, 4, 5, 6 order by 1, 2"
+echo "(remove $work when done: rm -rf $work)"
