@@ -3,6 +3,7 @@
 # displays (fonts, sizes, codecs and scenes unlike tests/fixtures/osd and benches/osd-accuracy.sh
 # SET=main), a day of honest recordings (a session of three contiguous 20-second segments and
 # a later recording) and three manipulations, as a case review would meet them:
+#   (the honest session of three contiguous segments is 0001-0003, the later recording 0005)
 #   restamped  recorded at T by its display, renamed and re-stamped (name and creation_time)
 #              to T + 30 min: the container is clean, the picture tells (time_mismatch);
 #   joined     two recordings 15 minutes apart joined by stream copy: timestamps run on, the
@@ -12,6 +13,12 @@
 #              DSJ-MX01's and in one digit unlike DSJ-MX02's and DSJ-MX03's: the rule compares
 #              only the serial's digits and asks two of them to differ, so these are expected
 #              to go unfound; foreign2 shows DSJ-K4757, two digits unlike every device here.
+#   reencoded  an honest recording decoded and encoded again at the same picture size, frame
+#              rate, codec and profile by an encoder with other habits (x264: CAVLC, no
+#              B-frames, one reference, a keyframe each 3 s; x265: no B-frames, one reference,
+#              a keyframe each 3 s, no SAO), placed between the session and the later
+#              recording: the rule finds a one-off among recordings before and after it that
+#              agree (a change that stays is a firmware update, not a finding): reencoded.
 # Reported: each manipulation's findings from the OSD and coding rules, and every finding of
 # those rules on an honest file (there must be none above info).
 # Usage: benches/osd-manipulations.sh [WORKDIR]   (needs ffmpeg and the DejaVu, Liberation fonts)
@@ -45,51 +52,67 @@ text() {
 }
 name() { echo "$tree/$dev/20260312/${dev}_OF00$num$(printf '')_$(stamp "$1")_$2.MP4"; }
 device() {
-  dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9
+  dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10}
   mkdir -p "$tree/$dev/20260312"
-  # Honest: three contiguous segments, and a recording later in the day.
+  # Honest: three contiguous segments, and a recording later in the morning; numbered in
+  # time order as a recorder counts its files, each manipulation hours from the others so that
+  # each is a session of its own (the continuity rules then have nothing to say).
   shot "$(name "$base" 0001)" 20 "$base" "$dev"
   shot "$(name $((base + 20)) 0002)" 20 $((base + 20)) "$dev"
   shot "$(name $((base + 40)) 0003)" 20 $((base + 40)) "$dev"
-  shot "$(name $((base + 1003)) 0004)" 20 $((base + 1003)) "$dev"
-  # Restamped: shows base+2000, named and stamped 30 minutes later.
+  # Re-encoded, between the session and the later recording.
+  local e
+  e=$(name $((base + 3600)) 0004)
+  if [ ! -f "$e" ]; then
+    shot "$work/parts/$dev-e.mp4" 20 $((base + 3600)) "$dev"
+    q -i "$work/parts/$dev-e.mp4" $reencode -pix_fmt yuv420p \
+      -metadata creation_time="$(iso $((base + 3600)))" "$e"
+  fi
+  shot "$(name $((base + 7200)) 0005)" 20 $((base + 7200)) "$dev"
+  # Restamped: shows base+10800, named and stamped 30 minutes later.
   local r
-  r=$(name $((base + 3800)) 0005)
+  r=$(name $((base + 12600)) 0006)
   if [ ! -f "$r" ]; then
-    shot "$work/parts/$dev-r.mp4" 12 $((base + 2000)) "$dev"
-    q -i "$work/parts/$dev-r.mp4" -c copy -metadata creation_time="$(iso $((base + 3800)))" "$r"
+    shot "$work/parts/$dev-r.mp4" 12 $((base + 10800)) "$dev"
+    q -i "$work/parts/$dev-r.mp4" -c copy -metadata creation_time="$(iso $((base + 12600)))" "$r"
   fi
-  # Joined: 10 s from base+4000, then 10 s from base+4900, one file named base+4000.
+  # Joined: 10 s from base+18000, then 10 s from base+18900, one file named base+18000.
   local j
-  j=$(name $((base + 4000)) 0006)
+  j=$(name $((base + 18000)) 0007)
   if [ ! -f "$j" ]; then
-    shot "$work/parts/$dev-a.ts" 10 $((base + 4000)) "$dev"
-    shot "$work/parts/$dev-b.ts" 10 $((base + 4900)) "$dev"
+    shot "$work/parts/$dev-a.ts" 10 $((base + 18000)) "$dev"
+    shot "$work/parts/$dev-b.ts" 10 $((base + 18900)) "$dev"
     q -i "concat:$work/parts/$dev-a.ts|$work/parts/$dev-b.ts" -c copy \
-      -metadata creation_time="$(iso $((base + 4000)))" "$j"
+      -metadata creation_time="$(iso $((base + 18000)))" "$j"
   fi
-  # Foreign: another recorder's display (device DSJ-Z9901), filed under this device.
-  shot "$(name $((base + 6000)) 0007)" 12 $((base + 6000)) "DSJ-Z9901"
-  shot "$(name $((base + 6500)) 0008)" 12 $((base + 6500)) "DSJ-K4757"
+  # Foreign: other recorders' displays, filed under this device.
+  shot "$(name $((base + 25200)) 0008)" 12 $((base + 25200)) "DSJ-Z9901"
+  shot "$(name $((base + 32400)) 0009)" 12 $((base + 32400)) "DSJ-K4757"
 }
 x264() { echo "-c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 $*"; }
+again264="-c:v libx264 -profile:v high -coder cavlc -bf 0 -refs 1 -g 75 -keyint_min 75 -sc_threshold 0 -b:v 3M"
+again265="-c:v libx265 -x265-params log-level=error:keyint=75:min-keyint=75:scenecut=0:bframes=0:ref=1:sao=0 -b:v 2M -tag:v hvc1"
 b=1773309600
-device DSJ-MX01 11 1280x720 "mandelbrot={}" "$SANSB" "fontcolor=white:borderw=2:bordercolor=black" slash "$(x264 -crf 26)" $((b + 21))
+device DSJ-MX01 11 1280x720 "mandelbrot={}" "$SANSB" "fontcolor=white:borderw=2:bordercolor=black" slash "$(x264 -crf 26)" $((b + 21)) "$again264"
 device DSJ-MX02 22 1920x1080 "gradients=speed=0.03:{}" "$LIBREG" "fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=4" plain \
-  "-c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1" $((b + 233))
-device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" "fontcolor=yellow:borderw=3:bordercolor=black" plain "$(x264 -b:v 3M)" $((b + 457))
+  "-c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1" $((b + 233)) "$again265"
+device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" "fontcolor=yellow:borderw=3:bordercolor=black" plain "$(x264 -b:v 3M)" $((b + 457)) "$again264"
 
 rm -rf "$work/wh"
 "$bin" scan "$tree" --warehouse "$work/wh" --quiet >/dev/null || true
 "$bin" query "$work/wh" "
   select f.device_id, regexp_replace(f.path, '.*_', '') as file,
          case substr(regexp_replace(f.path, '.*_', ''), 1, 4)
-           when '0005' then 'restamped' when '0006' then 'joined' when '0007' then 'foreign'
-           when '0008' then 'foreign2'
+           when '0004' then 'reencoded' when '0006' then 'restamped' when '0007' then 'joined'
+           when '0008' then 'foreign' when '0009' then 'foreign2'
            else 'honest' end as made,
          f.osd_start is not null as read, f.osd_device, round(f.osd_confidence, 2) as confidence,
          coalesce(string_agg(case when g.severity <> 'info' or g.rule_id is null then g.rule_id end, ' '), '') as findings
   from files f left join findings g on g.path = f.path
     and (g.rule_id like 'OSD-%' or g.rule_id = 'ENC-HABIT')
   group by 1, 2, 3, 4, 5, 6 order by 1, 2"
+# Every other finding (the continuity, deadline and metadata rules) on the same files.
+"$bin" query "$work/wh" "
+  select rule_id, severity, count(*) as findings from findings
+  where rule_id not like 'OSD-%' and rule_id <> 'ENC-HABIT' group by 1, 2 order by 1"
 echo "(remove $work when done: rm -rf $work)"
