@@ -232,23 +232,22 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8
             }
         }
         let enclosed = bright * 4 <= border;
+        // A speck of scene (grain, a bright leaf) is small both ways; a `-` is small one way.
+        let speck = bottom - top + 1 < min_dim && right - left + 1 < min_dim;
         // Scene seen between two glyphs' outlines is dark on both sides too, but dimmer than
         // the display's strokes.
+        let dim = sum / members.len() < usize::from(level);
         // And a patch of bright scene closed in by the outlines of neighbouring strokes (the
         // hollow of a `2` or a `3` beside the next glyph) is as dark around as a stroke and,
         // over a light scene, nearly as bright on average: but a stroke's middle pixels are
-        // the display's own level, the patch's the scene's.
-        values.clear();
-        values.extend(members.iter().map(|&i| at(i)));
-        let dim = sum / members.len() < usize::from(level)
-            || brightest_tenth(&mut values) < text.saturating_sub(TENTH_BELOW_TEXT);
-        // A speck of scene (grain, a bright leaf) is small both ways; a `-` is small one way.
-        let speck = bottom - top + 1 < min_dim && right - left + 1 < min_dim;
-        let keep = if enclosed && !dim && !speck && bottom - top < max_h {
-            3
-        } else {
-            4
+        // the display's own level, the patch's the scene's. (Asked last: it orders the
+        // shape's pixels.)
+        let text_like = enclosed && !speck && !dim && bottom - top < max_h && {
+            values.clear();
+            values.extend(members.iter().map(|&i| at(i)));
+            brightest_tenth(&mut values) >= text.saturating_sub(TENTH_BELOW_TEXT)
         };
+        let keep = if text_like { 3 } else { 4 };
         for &i in &members {
             m[i] = keep;
         }
