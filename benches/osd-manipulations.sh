@@ -13,6 +13,8 @@
 #              DSJ-MX01's and in one digit unlike DSJ-MX02's and DSJ-MX03's: the rule compares
 #              only the serial's digits and asks two of them to differ, so these are expected
 #              to go unfound; foreign2 shows DSJ-K4757, two digits unlike every device here.
+#   reset      the recorder's clock back at 2000-01-01 (name, container and picture agree):
+#              clock_reset, with the picture as the second witness;
 #   reencoded  an honest recording decoded and encoded again at the same picture size, frame
 #              rate, codec and profile by an encoder with other habits (x264: CAVLC, no
 #              B-frames, one reference, a keyframe each 3 s; x265: no B-frames, one reference,
@@ -88,6 +90,9 @@ device() {
   # Foreign: other recorders' displays, filed under this device.
   shot "$(name $((base + 25200)) 0008)" 12 $((base + 25200)) "DSJ-Z9901"
   shot "$(name $((base + 32400)) 0009)" 12 $((base + 32400)) "DSJ-K4757"
+  # Clock reset: the recorder's clock back at its factory default (2000-01-01 00:05), in the
+  # name, the container and the picture alike.
+  shot "$(name $((946685100 + num)) 0010)" 20 $((946685100 + num)) "$dev"
 }
 x264() { echo "-c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 $*"; }
 again264="-c:v libx264 -profile:v high -coder cavlc -bf 0 -refs 1 -g 75 -keyint_min 75 -sc_threshold 0 -b:v 3M"
@@ -104,15 +109,16 @@ rm -rf "$work/wh"
   select f.device_id, regexp_replace(f.path, '.*_', '') as file,
          case substr(regexp_replace(f.path, '.*_', ''), 1, 4)
            when '0004' then 'reencoded' when '0006' then 'restamped' when '0007' then 'joined'
-           when '0008' then 'foreign' when '0009' then 'foreign2'
+           when '0008' then 'foreign' when '0009' then 'foreign2' when '0010' then 'reset'
            else 'honest' end as made,
          f.osd_start is not null as read, f.osd_device, round(f.osd_confidence, 2) as confidence,
          coalesce(string_agg(case when g.severity <> 'info' or g.rule_id is null then g.rule_id end, ' '), '') as findings
   from files f left join findings g on g.path = f.path
-    and (g.rule_id like 'OSD-%' or g.rule_id = 'ENC-HABIT')
+    and (g.rule_id like 'OSD-%' or g.rule_id = 'ENC-HABIT' or g.kind = 'clock_reset')
   group by 1, 2, 3, 4, 5, 6 order by 1, 2"
 # Every other finding (the continuity, deadline and metadata rules) on the same files.
 "$bin" query "$work/wh" "
   select rule_id, severity, count(*) as findings from findings
-  where rule_id not like 'OSD-%' and rule_id <> 'ENC-HABIT' group by 1, 2 order by 1"
+  where rule_id not like 'OSD-%' and rule_id <> 'ENC-HABIT' and kind <> 'clock_reset'
+  group by 1, 2 order by 1"
 echo "(remove $work when done: rm -rf $work)"
