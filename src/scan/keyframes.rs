@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use super::ScanError;
 use super::read::Read;
 use super::setup::Run;
-use crate::catalog::{FileFacts, Sym};
+use crate::catalog::{FileFacts, Interner, Sym};
 use crate::config::KeyframeMode;
 use crate::keyframes::{self, Fonts, Input, Output, Prepared, Seen};
 use crate::osd::{Font, Glyph};
@@ -38,7 +38,7 @@ pub(super) struct Early {
     /// Rows of the files started (by the read's worker threads, in any order).
     started: std::sync::Mutex<Vec<usize>>,
     /// The notes and habits of the files finished early, one copy of each text.
-    texts: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<Sym>>>,
+    texts: std::sync::Arc<std::sync::Mutex<Interner>>,
     tz: chrono_tz::Tz,
 }
 
@@ -108,18 +108,7 @@ impl Early {
                         Some(out) => {
                             let mut osd = osd_of(base, &out, tz);
                             if let Ok(mut texts) = texts.lock() {
-                                for t in
-                                    [&mut osd.note, &mut osd.coding_habits, &mut osd.slice_habits]
-                                {
-                                    if let Some(v) = t.as_ref() {
-                                        match texts.get(v) {
-                                            Some(shared) => *t = Some(shared.clone()),
-                                            None => {
-                                                texts.insert(v.clone());
-                                            }
-                                        }
-                                    }
-                                }
+                                share_text(&mut osd, &mut texts);
                             }
                             Job::Finished(Box::new(osd))
                         }
@@ -240,11 +229,16 @@ fn settle(run: &Run, read: &mut Read, k: usize, out: &Output) {
     settle_osd(read, k, osd);
 }
 
+/// The text of a file's `osd_*` columns (note, habits) replaced by the interner's one copy.
+fn share_text(osd: &mut Osd, interner: &mut Interner) {
+    for t in [&mut osd.note, &mut osd.coding_habits, &mut osd.slice_habits] {
+        interner.opt(t);
+    }
+}
+
 /// A file's `osd_*` columns become its facts; its text shared with other files'.
 fn settle_osd(read: &mut Read, k: usize, mut osd: Osd) {
-    for t in [&mut osd.note, &mut osd.coding_habits, &mut osd.slice_habits] {
-        read.interner.opt(t);
-    }
+    share_text(&mut osd, &mut read.interner);
     read.facts[k].osd = osd.facts();
     osd.set_text(&mut read.facts[k]);
     read.interner.facts(&mut read.facts[k]);
