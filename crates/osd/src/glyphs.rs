@@ -182,7 +182,8 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
 /// Keeps the marked shapes that are enclosed by dark pixels, as a glyph's strokes are by its
 /// outline or by a dark scene. A bright scene next to an outline is marked too, but the shape
 /// it makes runs on into unmarked bright pixels, and it is dropped; so are shapes taller than
-/// a display line can be.
+/// a display line can be, and shapes whose brightest pixels fall short of the display's level
+/// (scene closed in by outlines).
 fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8) {
     let level = text.saturating_sub(DIMMER_THAN_TEXT);
     const SEEN: u8 = 2;
@@ -381,9 +382,8 @@ mod tests {
     fn a_light_scene_in_a_hollow_is_not_text() {
         let (w, h) = (1280, 720);
         let mut y = vec![222u8; w * h];
-        let mut rings = Vec::new();
-        for i in 0..8 {
-            let x = 40 + i * 20;
+        let rings = || (0..8).map(|i| 40 + i * 20);
+        for x in rings() {
             let stroke = |r: usize, c: usize| {
                 (21..39).contains(&r) && (x + 1..x + 11).contains(&c) && {
                     !(23..37).contains(&r) || !(x + 3..x + 9).contains(&c)
@@ -399,7 +399,6 @@ mod tests {
                     }
                 }
             }
-            rings.push(x);
         }
         let p = Luma {
             width: w,
@@ -408,7 +407,7 @@ mod tests {
             y: &y,
         };
         let m = mask(&p, 0, top_band(h));
-        for x in rings {
+        for x in rings() {
             let marked = |rows: std::ops::Range<usize>, cols: std::ops::Range<usize>| {
                 rows.flat_map(|r| cols.clone().map(move |c| (r, c)))
                     .filter(|&(r, c)| m[r * w + c] == 1)
