@@ -40,11 +40,11 @@ stamp() { TZ=UTC date -u -d "@$1" +%Y%m%d%H%M%S; }
 iso() { date -u -d "@$(($1 - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ; }
 # shot OUT SECS EPOCH_SHOWN NAMED_DEVICE_ON_SCREEN   (display settings from the current device)
 shot() {
-  local out=$1 secs=$2 epoch=$3 shown=$4; shift 4
+  local out=$1 secs=$2 epoch=$3 shown=$4
   [ -f "$out" ] && return 0
   q -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
     -vf "drawtext=fontfile=$font:fontsize=h/26:$style:x=w/40:y=h/28:text='$(text "$epoch")  $shown 0$num'" \
-    -pix_fmt yuv420p $codec "$@" "$out"
+    -pix_fmt yuv420p $codec "$out"
 }
 text() {
   case "$fmt" in
@@ -52,7 +52,7 @@ text() {
     *) echo "%{pts\\:localtime\\:$1}" ;;
   esac
 }
-name() { echo "$tree/$dev/20260312/${dev}_OF00$num$(printf '')_$(stamp "$1")_$2.MP4"; }
+name() { echo "$tree/$dev/20260312/${dev}_OF00${num}_$(stamp "$1")_$2.MP4"; }
 device() {
   dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10}
   mkdir -p "$tree/$dev/20260312"
