@@ -118,7 +118,33 @@ pub fn analyse_sessions(
     env: &Env,
 ) -> (Vec<SessionRow>, Vec<FindingRow>) {
     let ctx = Ctx::new(facts, sess, settings, tz, now_us, run_id, env);
-    let findings = rules::evaluate(&ctx);
+    session_rows(facts, sess, run_id, rules::evaluate(&ctx))
+}
+
+/// [`analyse_sessions`] running only the rule families of `scope` (a part of the catalogue
+/// runs the file families; the run's families run once, over no file).
+#[allow(clippy::too_many_arguments)]
+pub fn analyse_part(
+    facts: &[FileFacts],
+    sess: &Sessions,
+    settings: &RuleSettings,
+    tz: chrono_tz::Tz,
+    run_id: &str,
+    now_us: i64,
+    env: &Env,
+    scope: rules::Scope,
+) -> (Vec<SessionRow>, Vec<FindingRow>) {
+    let ctx = Ctx::new(facts, sess, settings, tz, now_us, run_id, env);
+    session_rows(facts, sess, run_id, rules::evaluate_scope(&ctx, scope))
+}
+
+/// The `sessions` rows, with the count and missing seconds of each session's `findings`.
+fn session_rows(
+    facts: &[FileFacts],
+    sess: &Sessions,
+    run_id: &str,
+    findings: Vec<FindingRow>,
+) -> (Vec<SessionRow>, Vec<FindingRow>) {
     // Findings and missing seconds per session, in one pass over the findings.
     let mut per_session = HashMap::<&str, (i64, f64)>::new();
     for f in &findings {

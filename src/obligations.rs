@@ -136,11 +136,55 @@ pub fn local_date(us: i64, tz: chrono_tz::Tz) -> Option<NaiveDate> {
     chrono::DateTime::from_timestamp_micros(us).map(|t| t.with_timezone(&tz).date_naive())
 }
 
+/// The sidecars of a catalogue by the path they describe: a sidecar `X.json` describes `X`;
+/// a sidecar `name.json` also describes `name.<ext>`. Built from every file, so that a part of
+/// the catalogue analysed alone still finds the sidecars of its files.
+#[derive(Default)]
+pub struct Sidecars(HashMap<Box<str>, FileFacts>);
+
+impl Sidecars {
+    /// The sidecars among `facts`.
+    pub fn of<'a>(facts: impl IntoIterator<Item = &'a FileFacts>) -> Sidecars {
+        let mut out = Sidecars::default();
+        for f in facts {
+            out.add(f);
+        }
+        out
+    }
+
+    /// Keeps `f` when it is a sidecar.
+    pub fn add(&mut self, f: &FileFacts) {
+        if is_sidecar(f)
+            && let Some(base) = f.path.strip_suffix(".json")
+        {
+            self.0.insert(Box::from(base), f.clone());
+        }
+    }
+
+    fn of_file(&self, path: &str) -> Option<&FileFacts> {
+        let stem = path.rsplit_once('.').map(|(s, _)| s);
+        self.0
+            .get(path)
+            .or_else(|| stem.and_then(|s| self.0.get(s)))
+    }
+}
+
 /// Works out every file's obligations. `facts` is the whole catalogue.
 /// `birth_time_is_upload`: whether a file's birth time stands for its upload when the ingest
 /// log does not have it.
 pub fn compute(
     facts: &[FileFacts],
+    ctx: &Typed,
+    tz: chrono_tz::Tz,
+    birth_time_is_upload: bool,
+) -> Vec<Obligation> {
+    compute_with(facts, &Sidecars::of(facts), ctx, tz, birth_time_is_upload)
+}
+
+/// [`compute`] for a part of the catalogue, with the sidecars of the whole.
+pub fn compute_with(
+    facts: &[FileFacts],
+    sidecars: &Sidecars,
     ctx: &Typed,
     tz: chrono_tz::Tz,
     birth_time_is_upload: bool,
@@ -155,16 +199,6 @@ pub fn compute(
         .enumerate()
         .map(|(i, c)| (c.case_id.as_str(), i))
         .collect();
-    // A sidecar `X.json` describes `X`; a sidecar `name.json` also describes `name.<ext>`.
-    let mut sidecars: HashMap<&str, &FileFacts> = HashMap::new();
-    for f in facts
-        .iter()
-        .filter(|f| f.media_kind.as_deref() == Some("sidecar"))
-    {
-        if let Some(base) = f.path.strip_suffix(".json") {
-            sidecars.insert(base, f);
-        }
-    }
     let folders = CaseFolders::new(ctx);
     let known_types = ctx.checklist.document_types();
     // Files a `case_documents` row names (a relative path may be below any root).
@@ -246,10 +280,7 @@ pub fn compute(
                         (None, None) => (None, Some("unknown")),
                     };
                     // Classification and description.
-                    let stem = f.path.rsplit_once('.').map(|(s, _)| s);
-                    let sidecar = sidecars
-                        .get(&*f.path)
-                        .or_else(|| stem.and_then(|s| sidecars.get(s)));
+                    let sidecar = sidecars.of_file(&f.path);
                     let note = ctx.note_of(&f.path);
                     if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
                         o.description_source = Some("sidecar");

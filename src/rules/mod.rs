@@ -657,10 +657,30 @@ impl<'a> Findings<'a> {
     }
 }
 
+/// Which rule families to run: those over the run's history and cases, which see no file
+/// (the hash chain's breaks, custody offences, case completeness), those over the files, or
+/// both. A catalogue analysed in parts runs the file families on each part and the run's
+/// families once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Files,
+    Run,
+}
+
+/// The families that read only [`Env`]'s history and case items, never a file.
+const RUN_FAMILIES: usize = 3;
+
 /// Runs every rule family over the catalog.
 pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
+    evaluate_scope(ctx, Scope::All)
+}
+
+/// Runs the families of `scope` over the catalog.
+pub fn evaluate_scope(ctx: &Ctx, scope: Scope) -> Vec<FindingRow> {
     use rayon::prelude::*;
     type Family = fn(&Ctx, &mut Findings);
+    // The run's families first ([`RUN_FAMILIES`]).
     let families: [Family; 13] = [
         chain::check,
         completeness::check,
@@ -676,6 +696,11 @@ pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
         metadata::check,
         integrity::check,
     ];
+    let families = match scope {
+        Scope::All => &families[..],
+        Scope::Run => &families[..RUN_FAMILIES],
+        Scope::Files => &families[RUN_FAMILIES..],
+    };
     // The families are independent: run them side by side.
     let parts: Vec<Vec<FindingRow>> = families
         .par_iter()
@@ -686,16 +711,31 @@ pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
         })
         .collect();
     let mut rows: Vec<FindingRow> = parts.into_iter().flatten().collect();
-    rows.sort_by(|a, b| {
-        (&a.device_id, &a.session_id, &a.path, a.at_us, &a.rule_id).cmp(&(
-            &b.device_id,
-            &b.session_id,
-            &b.path,
-            b.at_us,
-            &b.rule_id,
-        ))
-    });
+    sort_findings(&mut rows);
     rows
+}
+
+/// The findings' order: by device, session, file, time, rule (and id, so that findings
+/// gathered from the parts of a catalogue come out as from the whole).
+pub fn sort_findings(rows: &mut [FindingRow]) {
+    rows.sort_by(|a, b| {
+        (
+            &a.device_id,
+            &a.session_id,
+            &a.path,
+            a.at_us,
+            &a.rule_id,
+            &a.finding_id,
+        )
+            .cmp(&(
+                &b.device_id,
+                &b.session_id,
+                &b.path,
+                b.at_us,
+                &b.rule_id,
+                &b.finding_id,
+            ))
+    });
 }
 
 /// Formats a UTC instant as local wall-clock time of `tz` for messages.

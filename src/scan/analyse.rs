@@ -1,10 +1,19 @@
-//! Analyse: over every fact of the catalogue (read and carried), rebuild the recording
+//! Analyse: over every row of the catalogue (read and carried), rebuild the recording
 //! sessions, compute each file's obligations (case links, deadlines, retention) and custody
-//! dates, and run the rules ([`crate::analyse`], [`crate::rules`], which do no I/O). The
-//! per-run `files` columns are written on one thread, carried `streams` rows filtered on
-//! another, while the rules run on the worker pool.
+//! dates, and run the rules ([`crate::analyse`], [`crate::rules`], which do no I/O).
+//!
+//! The facts are read back from the staged and carried Parquet a part of the catalogue at a
+//! time, so that memory holds one part's facts, not the tree's ([`Parts`]). A part is every
+//! file of some devices (a file without a device goes by its path), with every copy of
+//! content held more than once beside them, since the duplicate rule looks across devices;
+//! each part's results are kept for its own files only. The rules over the run's history and
+//! the cases run once, over the case-linked files gathered from every part. What `files` needs
+//! of the analysis is kept per row ([`Kept`], 64 bytes a file) until `files` is written, on
+//! one thread, beside the carried `streams` rows filtered on another.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use arrow_array::RecordBatch;
 
 use super::carry::{self, Carried};
 use super::custody::Custody;
@@ -12,14 +21,14 @@ use super::read::Read;
 use super::setup::Run;
 use super::{FILES_STAGED, OSD_STAGED, ScanError, Tally};
 use crate::analyse;
-use crate::catalog::{self, FileFacts};
+use crate::catalog::{self, FileFacts, Interner, Sym};
 use crate::completeness;
-use crate::obligations;
-use crate::rules::Env;
+use crate::obligations::{self, Obligation, Sidecars};
+use crate::rules::{self, Env, Scope};
 use crate::sessions;
-use crate::store::prior::{Prior, PriorFile};
+use crate::store::prior::{self, Prior, PriorFile};
 use crate::store::tables::{CaseItemRow, Derived, FindingRow, SessionRow};
-use crate::store::{self, warehouse::Staging};
+use crate::store::{self, StoreError, warehouse::Staging};
 
 /// What the analyse stage hands on to the commit.
 pub(super) struct Analysed {
@@ -29,140 +38,613 @@ pub(super) struct Analysed {
     pub tally: Tally,
 }
 
+/// Files per part of the catalogue analysed at once (about 600 bytes of facts each).
+const PART_ROWS: usize = 250_000;
+
+/// How many files a part holds: [`PART_ROWS`], or `RECAUDIT_PART_ROWS` (for the tests that
+/// hold an analysis in parts against one of the whole, and for measuring).
+fn part_rows() -> usize {
+    std::env::var("RECAUDIT_PART_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(PART_ROWS)
+}
+
 pub(super) fn analyse(
     run: &Run,
     prior: &mut Prior,
     read: Read,
-    carried: &Carried,
+    carried: &mut Carried,
     custody: &Custody,
     staging: &mut Staging,
 ) -> Result<Analysed, ScanError> {
     let rules = &run.plan.config.rules;
-    let facts = read.facts;
+    let Read {
+        facts,
+        keyframes,
+        read_rows,
+        mut tally,
+        ..
+    } = read;
+    // The facts of the rows read are read back with the others, a part at a time.
+    drop(facts);
     // A node of a shared warehouse leaves sessions, rules and case completeness to the
     // analysis of every node's files: a session, a duplicate or a case may cross nodes.
     let node = run.plan.publish.is_some();
-    // The previous catalogue's index is not needed past the custody dates: freed before the
-    // sessions, obligations and rules, where memory peaks (156 bytes a file plus its path).
-    let dates = custody_dates(run, prior, &facts, read.read_rows, carried, custody);
+    let source = Source {
+        staging: &*staging,
+        carried: &*carried,
+        prior: &*prior,
+        read_rows,
+    };
+    let first = first_pass(run, &source, custody, &mut tally)?;
+    let rows = read_rows + first.carried_rows;
+    carried.rows = first.carried_rows;
+    // The previous catalogue's index is not needed past the custody dates.
     prior.files = Default::default();
     prior.gone = Default::default();
-    let prior: &Prior = prior;
-    let sess = if node {
-        sessions::Sessions::default()
-    } else {
-        sessions::build(&facts, rules.session_pause_s)
+    let source = Source {
+        staging: &*staging,
+        carried: &*carried,
+        prior: &*prior,
+        read_rows,
     };
-    let obligations = run
-        .pool
-        .install(|| obligations::compute(&facts, &run.context, run.tz, rules.birth_time_is_upload));
-    let analysed = analyse::DerivedRows::new(&sess, &obligations, &run.context);
-    let derived = |i: usize| {
-        dates
-            .get(i)
-            .map_or_else(Derived::default, |d| d.fill(analysed.row(i)))
-    };
-    run.phase("obligations and per-run columns");
+    let parts = first.parts;
+    let mut kept = first.kept;
+    let mut texts = KeptText::default();
+    let mut sessions_out: Vec<SessionRow> = Vec::new();
+    let mut findings: Vec<FindingRow> = Vec::new();
+    let mut linked: Vec<(usize, FileFacts, Obligation)> = Vec::new();
+    for k in 0..parts.count {
+        let part = parts.read(&source, k)?;
+        let sess = if node {
+            sessions::Sessions::default()
+        } else {
+            sessions::build(&part.facts, rules.session_pause_s)
+        };
+        let obligations = run.pool.install(|| {
+            obligations::compute_with(
+                &part.facts,
+                &first.sidecars,
+                &run.context,
+                run.tz,
+                rules.birth_time_is_upload,
+            )
+        });
+        // Each own session's place in the run's list of session ids.
+        let own_session: Vec<Option<u32>> = sess
+            .list
+            .iter()
+            .map(|s| {
+                parts
+                    .owns(k, Some(&s.device), "")
+                    .then(|| texts.session(&s.id))
+            })
+            .collect();
+        for (i, (f, o)) in part.facts.iter().zip(&obligations).enumerate() {
+            let row = part.rows[i] as usize;
+            if parts.of_row[row] != k as u16 {
+                continue;
+            }
+            let session = sess.of_file.get(i).copied().flatten();
+            kept[row].fill(
+                session.and_then(|s| own_session[s]),
+                o,
+                &run.context,
+                &mut texts,
+            );
+            if !o.cases.is_empty() {
+                linked.push((row, f.clone(), o.clone()));
+            }
+        }
+        if node {
+            continue;
+        }
+        let env = Env {
+            context: &run.context,
+            obligations: &obligations,
+            offences: &[],
+            history_breaks: &[],
+            case_items: &[],
+        };
+        let (s, f) = run.pool.install(|| {
+            analyse::analyse_part(
+                &part.facts,
+                &sess,
+                rules,
+                run.tz,
+                &run.id,
+                run.started,
+                &env,
+                Scope::Files,
+            )
+        });
+        sessions_out.extend(
+            s.into_iter()
+                .filter(|s| parts.owns(k, Some(&s.device_id), "")),
+        );
+        findings.extend(f.into_iter().filter(|f| {
+            parts.owns(
+                k,
+                f.device_id.as_deref(),
+                f.path.as_deref().unwrap_or_default(),
+            )
+        }));
+    }
+    run.phase("sessions, obligations and rules over the files, part by part");
+    // Each device's sessions came from one part, in time order.
+    sessions_out.sort_by(|a, b| a.device_id.cmp(&b.device_id));
+    linked.sort_by_key(|(row, _, _)| *row);
+    let (linked_facts, linked_obligations): (Vec<FileFacts>, Vec<Obligation>) =
+        linked.into_iter().map(|(_, f, o)| (f, o)).unzip();
     let case_items = if node {
         Vec::new()
     } else {
-        completeness::evaluate(&facts, &obligations, &run.context, &run.id)
+        completeness::evaluate(&linked_facts, &linked_obligations, &run.context, &run.id)
     };
-    let env = Env {
-        context: &run.context,
-        obligations: &obligations,
-        offences: &custody.offences,
-        history_breaks: &run.base.breaks,
-        case_items: &case_items,
-    };
-    let streams = carry::link_streams(prior, carried, staging)?;
-    super::keyframes::write_keyframes(run, &read.keyframes, carried, staging)?;
-    let (rules_out, written) = std::thread::scope(|scope| {
-        let fill = scope.spawn(|| {
-            let r = write_files(run, prior, carried, &derived, read.read_rows, staging);
-            run.phase("files and streams written");
-            r
-        });
-        let streams = scope.spawn(|| streams.map_or(Ok(()), |s| s.write(carried)));
-        let out = if node {
-            (Vec::new(), Vec::new())
-        } else {
-            run.pool.install(|| {
-                analyse::analyse_sessions(&facts, &sess, rules, run.tz, &run.id, run.started, &env)
-            })
+    if !node {
+        let env = Env {
+            context: &run.context,
+            obligations: &[],
+            offences: &custody.offences,
+            history_breaks: &run.base.breaks,
+            case_items: &case_items,
         };
-        let filled = fill.join().map_err(|_| ScanError::WriterPanicked);
+        let none = sessions::Sessions::default();
+        let (_, f) = analyse::analyse_part(
+            &[],
+            &none,
+            rules,
+            run.tz,
+            &run.id,
+            run.started,
+            &env,
+            Scope::Run,
+        );
+        findings.extend(f);
+        rules::sort_findings(&mut findings);
+    }
+    drop(source);
+    let derived = |i: usize| {
+        kept.get(i)
+            .map_or_else(Derived::default, |k| k.derived(&texts))
+    };
+    let (carried, prior): (&Carried, &Prior) = (carried, prior);
+    let streams = carry::link_streams(prior, carried, staging)?;
+    super::keyframes::write_keyframes(run, &keyframes, carried, staging)?;
+    drop(keyframes);
+    let written = std::thread::scope(|scope| {
+        let streams = scope.spawn(|| streams.map_or(Ok(()), |s| s.write(carried)));
+        let filled = write_files(run, prior, carried, &derived, read_rows, staging);
         let streamed = streams.join().map_err(|_| ScanError::WriterPanicked);
-        (out, filled.and_then(|f| f).and(streamed.and_then(|s| s)))
+        filled.and(streamed.and_then(|s| s))
     });
     written?;
-    drop(facts);
-    run.phase("sessions, rules and per-run columns of files");
-    let (sessions, findings) = rules_out;
+    run.phase(&format!(
+        "files and streams written ({rows} rows, {} parts)",
+        parts.count
+    ));
     Ok(Analysed {
-        sessions,
+        sessions: sessions_out,
         findings,
         case_items,
-        tally: read.tally,
+        tally,
     })
 }
 
-/// A file's custody dates (`first_seen`, `last_seen`, `last_verified`), packed: they must
-/// outlive the previous catalogue's index, which is freed before the rules run.
-#[derive(Clone, Copy)]
-struct Dates([i64; 3]);
+/// Where every row's facts are: the rows read (staged, with the keyframe stage's columns
+/// beside them), then the carried rows (the previous snapshot's).
+struct Source<'a> {
+    staging: &'a Staging,
+    carried: &'a Carried,
+    prior: &'a Prior,
+    read_rows: usize,
+}
 
-impl Dates {
-    fn new(first: Option<i64>, last: Option<i64>, verified: Option<i64>) -> Dates {
-        Dates([first, last, verified].map(catalog::pack))
-    }
-
-    /// `d` with these dates.
-    fn fill(self, mut d: Derived) -> Derived {
-        let [first, last, verified] = self.0.map(catalog::unpack);
-        d.first_seen_us = first;
-        d.last_seen_us = last;
-        d.last_verified_us = verified;
-        d
+impl Source<'_> {
+    /// Every row's `columns`, in `files` order, in batches; `each` is given the batch's first
+    /// row and whether its rows were carried.
+    fn each(
+        &self,
+        columns: &[&str],
+        mut each: impl FnMut(usize, bool, &RecordBatch) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
+        let arrow = |source| StoreError::Arrow {
+            table: "files",
+            source,
+        };
+        let mut row = 0usize;
+        if self.read_rows > 0 {
+            let staged = self.staging.path_of("files", FILES_STAGED);
+            let osd = self.staging.path_of("files", OSD_STAGED);
+            // Both were written in batches of the same size: row `i` of one is row `i` of
+            // the other.
+            let mut osd = store::parquet_reader(&osd, 4096, None)?;
+            for b in store::parquet_reader(&staged, 4096, Some(columns))? {
+                let b = b.map_err(arrow)?;
+                let b = match osd.next() {
+                    Some(o) => with_osd_facts(&b, &o.map_err(arrow)?)?,
+                    None => b,
+                };
+                each(row, false, &b)?;
+                row += b.num_rows();
+            }
+        }
+        self.carried
+            .batches_of(&self.prior.files_parts, "files", None, Some(columns), |b| {
+                each(row, true, &b)?;
+                row += b.num_rows();
+                Ok(())
+            })
     }
 }
 
-/// Custody dates of every file: first seen (a moved file keeps its original's), last seen,
-/// last verified. Rows `..read_rows` were read this run.
-fn custody_dates(
-    run: &Run,
-    prior: &Prior,
-    facts: &[FileFacts],
-    read_rows: usize,
-    carried: &Carried,
-    custody: &Custody,
-) -> Vec<Dates> {
-    let moved_from: &HashMap<String, String> = &custody.moved_from;
-    let started = run.started;
-    facts
+/// The keyframe stage's columns of the rows read put in place of the staged (empty) ones
+/// among `columns`.
+fn with_osd_facts(b: &RecordBatch, osd: &RecordBatch) -> Result<RecordBatch, ScanError> {
+    if osd.num_rows() != b.num_rows() {
+        return Err(StoreError::Arrow {
+            table: "files",
+            source: arrow_schema::ArrowError::InvalidArgumentError(format!(
+                "{} rows of keyframe columns beside {} staged rows",
+                osd.num_rows(),
+                b.num_rows()
+            )),
+        }
+        .into());
+    }
+    let schema = osd.schema();
+    let cols = schema
+        .fields()
         .iter()
-        .enumerate()
-        .map(|(k, f)| {
-            let path: &str = &f.path;
-            let prev: Option<PriorFile> = prior.files.get(path).or_else(|| {
+        .zip(osd.columns())
+        .filter(|(f, _)| b.schema().index_of(f.name()).is_ok())
+        .map(|(f, a)| (f.name().as_str(), a.clone()))
+        .collect();
+    Ok(store::replace_columns(b, "files", cols)?)
+}
+
+/// What the first pass over every row finds: each row's part and custody dates, the
+/// sidecars, the carried rows' count.
+struct First {
+    parts: Parts,
+    kept: Vec<Kept>,
+    sidecars: Sidecars,
+    carried_rows: usize,
+}
+
+/// The columns the first pass reads: the part's key, the content hash, what the counts and
+/// the custody dates need, and a sidecar's description.
+const FIRST_COLUMNS: &[&str] = &[
+    "path",
+    "status",
+    "blake3",
+    "media_kind",
+    "device_id",
+    "size_bytes",
+    "mtime",
+    "sidecar_category",
+    "sidecar_description",
+    "sidecar_described_at",
+];
+
+fn first_pass(
+    run: &Run,
+    source: &Source,
+    custody: &Custody,
+    tally: &mut Tally,
+) -> Result<First, ScanError> {
+    let total = source.read_rows + source.prior.files.len();
+    let count = total.div_ceil(part_rows()).clamp(1, u16::MAX as usize);
+    let mut parts = Parts {
+        count,
+        of_row: Vec::with_capacity(total),
+        copied: HashSet::new(),
+    };
+    let mut kept: Vec<Kept> = Vec::with_capacity(total);
+    let mut sidecars = Sidecars::default();
+    let mut carried_rows = 0usize;
+    // Content hashes seen, and whether more than once (only when the catalogue is in parts).
+    let mut seen: HashMap<u128, bool> = HashMap::new();
+    let moved_from = &custody.moved_from;
+    source.each(FIRST_COLUMNS, |first_row, is_carried, b| {
+        let c = prior::Cols(b);
+        let (path, status, hash, kind, device) = (
+            c.text("path"),
+            c.text("status"),
+            c.text("blake3"),
+            c.text("media_kind"),
+            c.text("device_id"),
+        );
+        let size = c.prim::<arrow_array::types::Int64Type>("size_bytes");
+        let mut sidecar_rows = Vec::new();
+        for i in 0..b.num_rows() {
+            let p = path.get(i).unwrap_or_default();
+            parts.of_row.push(parts.part_of(device.get(i), p) as u16);
+            if count > 1
+                && let Some(h) = hash.get(i).and_then(hash_key)
+            {
+                seen.entry(h)
+                    .and_modify(|twice| *twice = true)
+                    .or_insert(false);
+            }
+            if kind.get(i) == Some("sidecar") {
+                sidecar_rows.push(i as u32);
+            }
+            if is_carried {
+                carried_rows += 1;
+                tally.add_carried(status.get(i).unwrap_or_default(), size.get(i).unwrap_or(0));
+            }
+            // Custody dates: first seen (a moved file keeps its original's), last seen, last
+            // verified.
+            let prev: Option<PriorFile> = source.prior.files.get(p).or_else(|| {
                 moved_from
-                    .get(path)
-                    .and_then(|p| prior.files.get(p.as_str()))
+                    .get(p)
+                    .and_then(|q| source.prior.files.get(q.as_str()))
             });
+            let started = run.started;
             let first = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
-            if k < read_rows {
-                Dates::new(first, Some(started), f.blake3.as_ref().map(|_| started))
-            } else if carried.out_of_scope.contains(path) {
-                Dates::new(
+            let dates = if first_row + i < source.read_rows {
+                [first, Some(started), hash.get(i).map(|_| started)]
+            } else if source.carried.out_of_scope.contains(p) {
+                [
                     first,
                     prev.and_then(|p| p.last_seen_us),
                     prev.and_then(|p| p.last_verified_us),
-                )
+                ]
             } else {
-                Dates::new(first, Some(started), prev.and_then(|p| p.last_verified_us))
+                [first, Some(started), prev.and_then(|p| p.last_verified_us)]
+            };
+            kept.push(Kept {
+                dates: dates.map(catalog::pack),
+                ..Kept::default()
+            });
+        }
+        if !sidecar_rows.is_empty() {
+            let rows = arrow_array::UInt32Array::from(sidecar_rows);
+            let b = arrow_select::take::take_record_batch(b, &rows).map_err(|source| {
+                StoreError::Arrow {
+                    table: "files",
+                    source,
+                }
+            })?;
+            for f in prior::facts_from_batch(&b, 0) {
+                sidecars.add(&f);
             }
-        })
-        .collect()
+        }
+        Ok(())
+    })?;
+    parts.copied = seen
+        .into_iter()
+        .filter(|(_, twice)| *twice)
+        .map(|(h, _)| h)
+        .collect();
+    Ok(First {
+        parts,
+        kept,
+        sidecars,
+        carried_rows,
+    })
+}
+
+/// A content hash's first 128 bits (32 hex digits).
+fn hash_key(blake3: &str) -> Option<u128> {
+    blake3
+        .get(..32)
+        .and_then(|h| u128::from_str_radix(h, 16).ok())
+}
+
+/// The catalogue's parts: each device's files in one part (a file without a device by its
+/// path), each copied content in every part.
+struct Parts {
+    count: usize,
+    /// Each row's part.
+    of_row: Vec<u16>,
+    /// The first 128 bits of each content hash held by two or more files.
+    copied: HashSet<u128>,
+}
+
+/// One part's facts (`row` is the place in `facts`) and each one's row in `files`.
+struct Part {
+    facts: Vec<FileFacts>,
+    rows: Vec<u32>,
+}
+
+impl Parts {
+    /// The part of a file or finding of `device` (else of `path`).
+    fn part_of(&self, device: Option<&str>, path: &str) -> usize {
+        if self.count == 1 {
+            return 0;
+        }
+        crate::estate::shard_of(device.unwrap_or(path), self.count as u32) as usize
+    }
+
+    /// Whether what belongs to `device` (else to `path`) is part `k`'s.
+    fn owns(&self, k: usize, device: Option<&str>, path: &str) -> bool {
+        self.part_of(device, path) == k
+    }
+
+    /// Part `k`'s facts: its own rows and every copy of content held more than once.
+    fn read(&self, source: &Source, k: usize) -> Result<Part, ScanError> {
+        let mut part = Part {
+            facts: Vec::new(),
+            rows: Vec::new(),
+        };
+        let mut interner = Interner::default();
+        source.each(prior::FACT_COLUMNS, |first_row, _, b| {
+            let hashes = prior::Cols(b).text("blake3");
+            let take: Vec<u32> = (0..b.num_rows())
+                .filter(|&i| {
+                    self.of_row[first_row + i] as usize == k
+                        || (!self.copied.is_empty()
+                            && hashes
+                                .get(i)
+                                .and_then(hash_key)
+                                .is_some_and(|h| self.copied.contains(&h)))
+                })
+                .map(|i| i as u32)
+                .collect();
+            if take.is_empty() {
+                return Ok(());
+            }
+            let b = if take.len() == b.num_rows() {
+                b.clone()
+            } else {
+                let idx = arrow_array::UInt32Array::from(take.clone());
+                arrow_select::take::take_record_batch(b, &idx).map_err(|source| {
+                    StoreError::Arrow {
+                        table: "files",
+                        source,
+                    }
+                })?
+            };
+            let at = part.facts.len();
+            for mut f in prior::facts_from_batch(&b, at) {
+                interner.facts(&mut f);
+                part.facts.push(f);
+            }
+            part.rows
+                .extend(take.iter().map(|&i| (first_row + i as usize) as u32));
+            Ok(())
+        })?;
+        Ok(part)
+    }
+}
+
+/// What `files` needs of the analysis for one row, kept from its part's analysis until
+/// `files` is written: custody dates, session, obligations. Text is by index into
+/// [`KeptText`].
+#[derive(Clone, Copy)]
+struct Kept {
+    /// First seen, last seen, last verified ([`catalog::pack`]ed).
+    dates: [i64; 3],
+    upload_us: i64,
+    described_at_us: i64,
+    keep_until_us: i64,
+    /// Index + 1 into the session ids; 0 for none.
+    session: u32,
+    /// Index + 1 into the case lists; 0 for none.
+    cases: u32,
+    /// Index + 1 into the document types; 0 for none.
+    document_type: u32,
+    /// Index + 1 into the fixed words (sources, retention classes); 0 for none.
+    upload_source: u8,
+    description_source: u8,
+    retention_class: u8,
+}
+
+impl Default for Kept {
+    fn default() -> Kept {
+        Kept {
+            dates: [catalog::MISSING; 3],
+            upload_us: catalog::MISSING,
+            described_at_us: catalog::MISSING,
+            keep_until_us: catalog::MISSING,
+            session: 0,
+            cases: 0,
+            document_type: 0,
+            upload_source: 0,
+            description_source: 0,
+            retention_class: 0,
+        }
+    }
+}
+
+/// The text of the [`Kept`] rows, each value once.
+#[derive(Default)]
+struct KeptText {
+    sessions: Vec<Sym>,
+    cases: Vec<Box<str>>,
+    document_types: Vec<Sym>,
+    doc_index: HashMap<Sym, u32>,
+    words: Vec<&'static str>,
+}
+
+impl KeptText {
+    fn session(&mut self, id: &str) -> u32 {
+        self.sessions.push(Sym::from(id));
+        self.sessions.len() as u32
+    }
+
+    fn word(&mut self, w: Option<&'static str>) -> u8 {
+        let Some(w) = w else { return 0 };
+        let k = match self.words.iter().position(|x| *x == w) {
+            Some(k) => k,
+            None => {
+                self.words.push(w);
+                self.words.len() - 1
+            }
+        };
+        (k + 1) as u8
+    }
+
+    fn document_type(&mut self, t: &Option<Sym>) -> u32 {
+        let Some(t) = t else { return 0 };
+        if let Some(&k) = self.doc_index.get(t) {
+            return k;
+        }
+        self.document_types.push(t.clone());
+        let k = self.document_types.len() as u32;
+        self.doc_index.insert(t.clone(), k);
+        k
+    }
+
+    fn get<T: Clone>(list: &[T], k: u32) -> Option<T> {
+        (k as usize)
+            .checked_sub(1)
+            .and_then(|i| list.get(i))
+            .cloned()
+    }
+}
+
+impl Kept {
+    /// The row's session (index + 1 into the session ids) and obligations.
+    fn fill(
+        &mut self,
+        session: Option<u32>,
+        o: &Obligation,
+        ctx: &crate::context::Typed,
+        t: &mut KeptText,
+    ) {
+        self.session = session.unwrap_or(0);
+        self.upload_us = catalog::pack(o.upload_us);
+        self.described_at_us = catalog::pack(o.described_at_us);
+        self.keep_until_us = catalog::pack(o.keep_until_us);
+        self.upload_source = t.word(o.upload_source);
+        self.description_source = t.word(o.description_source);
+        self.retention_class = t.word(o.retention_class);
+        self.document_type = t.document_type(&o.document_type);
+        if !o.cases.is_empty() {
+            let ids: Vec<&str> = o
+                .cases
+                .iter()
+                .map(|&c| ctx.cases[c].case_id.as_str())
+                .collect();
+            t.cases.push(ids.join(",").into());
+            self.cases = t.cases.len() as u32;
+        }
+    }
+
+    /// The row's per-run columns of `files`.
+    fn derived(&self, t: &KeptText) -> Derived {
+        let [first, last, verified] = self.dates.map(catalog::unpack);
+        let word = |k: u8| KeptText::get(&t.words, u32::from(k));
+        Derived {
+            session_id: KeptText::get(&t.sessions, self.session),
+            first_seen_us: first,
+            last_seen_us: last,
+            last_verified_us: verified,
+            upload_time_us: catalog::unpack(self.upload_us),
+            upload_time_source: word(self.upload_source),
+            described_at_us: catalog::unpack(self.described_at_us),
+            description_source: word(self.description_source),
+            case_ids: KeptText::get(&t.cases, self.cases).map(String::from),
+            retention_class: word(self.retention_class),
+            keep_until_us: catalog::unpack(self.keep_until_us),
+            document_type: KeptText::get(&t.document_types, self.document_type),
+        }
+    }
 }
 
 /// The final `files` table: the rows read (staged uncompressed by the read stage) and the

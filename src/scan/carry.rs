@@ -19,7 +19,6 @@ use parquet::file::page_index::offset_index::OffsetIndexMetaData;
 use super::ScanError;
 use super::custody::Custody;
 use super::plan::Tree;
-use super::read::Read;
 use super::setup::Run;
 use crate::custody::Action;
 use crate::store::prior::{self, Prior};
@@ -27,13 +26,13 @@ use crate::store::warehouse::{Staging, TableWriter};
 use crate::store::{self, StoreError};
 
 /// Moves the carried paths out of the walked tree (which is freed here, before the analysis,
-/// where memory peaks) and appends the carried rows' facts to those read.
+/// where memory peaks). The carried rows are counted, and their facts read, by the analysis,
+/// a part of the catalogue at a time.
 pub(super) fn carry(
     run: &Run,
     tree: Tree,
     prior: &Prior,
     custody: &Custody,
-    read: &mut Read,
 ) -> Result<Carried, ScanError> {
     drop(tree.to_read);
     let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
@@ -63,43 +62,12 @@ pub(super) fn carry(
         .filter(|(_, p)| !in_scope(p.root))
         .map(|(path, _)| Box::from(path))
         .collect();
-    let mut carried = Carried {
+    let carried = Carried {
         not_carried,
         any: !prior.files.is_empty(),
         out_of_scope,
         rows: 0,
     };
-    let first = read.facts.len();
-    // The previous rows are decoded on one thread while the facts of the batch before are
-    // made on this one (a few batches in flight at most).
-    let (tx, rx) = std::sync::mpsc::sync_channel::<arrow_array::RecordBatch>(4);
-    let decoded = std::thread::scope(|scope| {
-        let carried = &carried;
-        let decoder = scope.spawn(move || {
-            carried.batches_of(
-                &prior.files_parts,
-                "files",
-                None,
-                Some(prior::FACT_COLUMNS),
-                |b| {
-                    // A closed channel means the receiving side stopped: nothing more is needed.
-                    let _ = tx.send(b);
-                    Ok(())
-                },
-            )
-        });
-        for b in rx {
-            let at = read.facts.len();
-            for mut f in prior::facts_from_batch(&b, at) {
-                read.interner.facts(&mut f);
-                read.tally.add_fact(&f);
-                read.facts.push(f);
-            }
-        }
-        decoder.join().map_err(|_| ScanError::WriterPanicked)
-    });
-    decoded??;
-    carried.rows = read.facts.len() - first;
     Ok(carried)
 }
 
@@ -112,7 +80,8 @@ pub(super) struct Carried {
     any: bool,
     /// Paths of the previous catalogue under roots not scanned this run (kept as they were).
     pub out_of_scope: HashSet<Box<str>>,
-    /// How many `files` rows were carried (they follow the rows read).
+    /// How many `files` rows were carried (they follow the rows read): counted by the
+    /// analysis as it reads them.
     pub rows: usize,
 }
 
@@ -382,7 +351,7 @@ impl Carried {
 
     /// Like [`Carried::batches`], reading only `columns` (and not conforming to a schema) when
     /// given.
-    fn batches_of(
+    pub(super) fn batches_of(
         &self,
         parts: &[PathBuf],
         table: &'static str,
