@@ -138,17 +138,58 @@ pub fn events<E>(
     prior: &Prior,
     mut emit: impl FnMut(CustodyEvent) -> Result<(), E>,
 ) -> Result<(), E> {
-    let ev = |event: &str, path: &str| CustodyEvent {
-        run_id: run_id.to_string(),
-        at_us,
-        event: event.to_string(),
-        path: path.to_string(),
-        ..Default::default()
-    };
-    let mut missing = Missing::new(prior, walked, roots);
+    let mut judge = Judge::new(run_id, at_us, walked, roots, prior);
     for s in seen {
+        if let Some(e) = judge.seen(s) {
+            emit(e)?;
+        }
+    }
+    for e in judge.deletions() {
+        emit(e)?;
+    }
+    Ok(())
+}
+
+/// [`events`] one file at a time, for a caller that has the files read one batch at a time:
+/// [`Judge::seen`] for each file read, in path order, then [`Judge::deletions`].
+pub struct Judge<'p> {
+    run_id: String,
+    at_us: i64,
+    prior: &'p Prior,
+    missing: Missing<'p>,
+}
+
+impl<'p> Judge<'p> {
+    pub fn new(
+        run_id: &str,
+        at_us: i64,
+        walked: &[impl AsRef<str>],
+        roots: &[String],
+        prior: &'p Prior,
+    ) -> Self {
+        Judge {
+            run_id: run_id.to_string(),
+            at_us,
+            prior,
+            missing: Missing::new(prior, walked, roots),
+        }
+    }
+
+    fn ev(&self, event: &str, path: &str) -> CustodyEvent {
+        CustodyEvent {
+            run_id: self.run_id.clone(),
+            at_us: self.at_us,
+            event: event.to_string(),
+            path: path.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// The event of a file read, if it has one.
+    pub fn seen(&mut self, s: &Seen) -> Option<CustodyEvent> {
+        let prior = self.prior;
         let prev = prior.files.get(s.path);
-        let mut e = ev("", s.path);
+        let mut e = self.ev("", s.path);
         e.blake3 = s.blake3.map(str::to_string);
         e.size_bytes = Some(s.size_bytes);
         e.mtime_us = s.mtime_us;
@@ -162,32 +203,46 @@ pub fn events<E>(
         }
         let news = match (s.reason, prev) {
             (Reason::New, _) => {
-                missing.judge_new(&mut e, s, prior);
+                self.missing.judge_new(&mut e, s, prior);
                 true
             }
             (_, None) => false,
             (reason, Some(p)) => judge_known(&mut e, reason, s, &p),
         };
-        if news {
-            emit(e)?;
-        }
+        news.then_some(e)
     }
-    for (k, (path, p)) in missing.files.iter().enumerate() {
-        if missing.moved_away[k] {
-            continue;
-        }
-        let mut e = ev("deleted", path);
-        e.previous_blake3 = p.blake3.map(str::to_string);
-        e.blake3 = p.blake3.map(str::to_string);
-        e.previous_size_bytes = Some(p.size_bytes);
-        e.previous_mtime_us = p.mtime_us;
-        e.device_id = p.device_id.map(str::to_string);
-        e.retention_class = p.retention_class.map(str::to_string);
-        e.keep_until_us = p.keep_until_us;
-        e.details = "catalogued by an earlier run, not found in this one".into();
-        emit(e)?;
+
+    /// The catalogued files not found and not moved: `deleted`, in path order.
+    pub fn deletions(self) -> impl Iterator<Item = CustodyEvent> + 'p {
+        let Judge {
+            run_id,
+            at_us,
+            missing,
+            ..
+        } = self;
+        let Missing {
+            files, moved_away, ..
+        } = missing;
+        files
+            .into_iter()
+            .zip(moved_away)
+            .filter(|(_, moved)| !moved)
+            .map(move |((path, p), _)| CustodyEvent {
+                run_id: run_id.clone(),
+                at_us,
+                event: "deleted".into(),
+                path: path.to_string(),
+                previous_blake3: p.blake3.map(str::to_string),
+                blake3: p.blake3.map(str::to_string),
+                previous_size_bytes: Some(p.size_bytes),
+                previous_mtime_us: p.mtime_us,
+                device_id: p.device_id.map(str::to_string),
+                retention_class: p.retention_class.map(str::to_string),
+                keep_until_us: p.keep_until_us,
+                details: "catalogued by an earlier run, not found in this one".into(),
+                ..Default::default()
+            })
     }
-    Ok(())
 }
 
 /// Catalogued files under the scanned roots that the walk did not find: deleted, unless their

@@ -61,14 +61,11 @@ pub(super) fn analyse(
 ) -> Result<Analysed, ScanError> {
     let rules = &run.plan.config.rules;
     let Read {
-        facts,
         keyframes,
         read_rows,
         mut tally,
         ..
     } = read;
-    // The facts of the rows read are read back with the others, a part at a time.
-    drop(facts);
     // A node of a shared warehouse leaves sessions, rules and case completeness to the
     // analysis of every node's files: a session, a duplicate or a case may cross nodes.
     let node = run.plan.publish.is_some();
@@ -205,7 +202,6 @@ pub(super) fn analyse(
         findings.extend(f);
         rules::sort_findings(&mut findings);
     }
-    drop(source);
     let derived = |i: usize| {
         kept.get(i)
             .map_or_else(Derived::default, |k| k.derived(&texts))

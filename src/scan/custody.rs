@@ -8,9 +8,8 @@ use std::collections::HashMap;
 use super::plan::Tree;
 use super::setup::Run;
 use super::{BATCH_FILES, ScanError};
-use crate::catalog::FileFacts;
 use crate::custody::{self, Action, Reason, Seen};
-use crate::store::prior::Prior;
+use crate::store::prior::{Cols, Prior};
 use crate::store::tables::CustodyEvent;
 use crate::store::warehouse::{Staging, TableWriter};
 use crate::store::{self};
@@ -41,27 +40,9 @@ pub(super) struct Custody {
 pub(super) fn record(
     run: &Run,
     tree: &Tree,
-    facts: &[FileFacts],
     prior: &Prior,
     staging: &mut Staging,
 ) -> Result<Custody, ScanError> {
-    let seen: Vec<Seen> = tree
-        .to_read
-        .iter()
-        .zip(facts)
-        .map(|(&i, f)| Seen {
-            path: &f.path,
-            status: &f.status,
-            reason: match tree.actions[i] {
-                Action::Read(r) => r,
-                Action::Carry => Reason::Verify,
-            },
-            blake3: f.blake3.as_deref(),
-            size_bytes: f.size_bytes,
-            mtime_us: f.mtime_us,
-            device_id: f.device_id.as_deref(),
-        })
-        .collect();
     // What the walk found, in path order for lookups (the entries are sorted by their bytes,
     // which is text order for UTF-8 paths; a non-UTF-8 one's text may sort elsewhere).
     let mut walked: Vec<std::borrow::Cow<str>> = if prior.files.is_empty() {
@@ -85,34 +66,80 @@ pub(super) fn record(
         writer: None,
         chunk: Vec::new(),
     };
-    custody::events(
-        &run.id,
-        run.started,
-        &seen,
-        &walked,
-        &run.roots,
-        prior,
-        |e| {
-            if let Some(k) = KINDS.iter().position(|x| *x == e.event) {
-                out.counts[k] += 1;
+    let mut judge = custody::Judge::new(&run.id, run.started, &walked, &run.roots, prior);
+    drop(walked);
+    let mut emit = |e: CustodyEvent, staging: &mut Staging| {
+        if let Some(k) = KINDS.iter().position(|x| *x == e.event) {
+            out.counts[k] += 1;
+        }
+        if e.event == "modified" || e.event == "deleted" {
+            out.offences.push(e.clone());
+        }
+        if e.event == "deleted" {
+            out.deleted.push(e.path.clone());
+        }
+        if e.event == "moved"
+            && let Some(p) = &e.previous_path
+        {
+            out.moved_from.insert(e.path.clone(), p.clone());
+        }
+        sink.push(e, staging)
+    };
+    // The files read, from their staged rows (the read stage keeps none of them).
+    let staged = staging.path_of("files", super::FILES_STAGED);
+    let mut k = 0usize;
+    if !tree.to_read.is_empty() {
+        for b in store::parquet_reader(&staged, 4096, Some(SEEN_COLUMNS))? {
+            let b = b.map_err(|source| store::StoreError::Arrow {
+                table: "files",
+                source,
+            })?;
+            let c = Cols(&b);
+            let (path, status, hash, device) = (
+                c.text("path"),
+                c.text("status"),
+                c.text("blake3"),
+                c.text("device_id"),
+            );
+            let size = c.prim::<arrow_array::types::Int64Type>("size_bytes");
+            let mtime = c.prim::<arrow_array::types::TimestampMicrosecondType>("mtime");
+            for i in 0..b.num_rows() {
+                let reason = match tree.to_read.get(k).map(|&e| tree.actions[e]) {
+                    Some(Action::Read(r)) => r,
+                    _ => Reason::Verify,
+                };
+                k += 1;
+                let seen = Seen {
+                    path: path.get(i).unwrap_or_default(),
+                    status: status.get(i).unwrap_or_default(),
+                    reason,
+                    blake3: hash.get(i),
+                    size_bytes: size.get(i).unwrap_or(0),
+                    mtime_us: mtime.get(i),
+                    device_id: device.get(i),
+                };
+                if let Some(e) = judge.seen(&seen) {
+                    emit(e, staging)?;
+                }
             }
-            if e.event == "modified" || e.event == "deleted" {
-                out.offences.push(e.clone());
-            }
-            if e.event == "deleted" {
-                out.deleted.push(e.path.clone());
-            }
-            if e.event == "moved"
-                && let Some(p) = &e.previous_path
-            {
-                out.moved_from.insert(e.path.clone(), p.clone());
-            }
-            sink.push(e, staging)
-        },
-    )?;
+        }
+    }
+    for e in judge.deletions() {
+        emit(e, staging)?;
+    }
     sink.finish(staging)?;
     Ok(out)
 }
+
+/// What the custody comparison reads of each staged row.
+const SEEN_COLUMNS: &[&str] = &[
+    "path",
+    "status",
+    "blake3",
+    "size_bytes",
+    "mtime",
+    "device_id",
+];
 
 /// This run's `custody_events` file, written a chunk at a time and created only when the run
 /// has an event.

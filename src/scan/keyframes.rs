@@ -54,7 +54,8 @@ enum Job {
     /// kept as its `osd_*` columns, their text shared, rather than its input and preparation
     /// until the read ends.
     Finished(Box<Osd>),
-    Prepared(Box<(Input, Prepared)>),
+    /// With the file's [`base_time`].
+    Prepared(Box<(Input, Prepared, Option<i64>)>),
 }
 
 impl Early {
@@ -112,7 +113,7 @@ impl Early {
                             }
                             Job::Finished(Box::new(osd))
                         }
-                        None => Job::Prepared(Box::new((input, prepared))),
+                        None => Job::Prepared(Box::new((input, prepared, base))),
                     }
                 }
             };
@@ -146,7 +147,7 @@ pub(super) fn read_clocks(
     read: &mut Read,
     staging: &mut Staging,
 ) -> Result<(), ScanError> {
-    read.osd = vec![Osd::default(); read.facts.len()];
+    read.osd = vec![Osd::default(); read.read_rows];
     let Some(early) = read.early.take() else {
         staging.carry(FONTS)?;
         return spill(read, staging);
@@ -156,6 +157,7 @@ pub(super) fn read_clocks(
     let mut inputs = Vec::new();
     let mut prepared = Vec::new();
     let mut rows = Vec::new();
+    let mut bases = Vec::new();
     // A file started that sent nothing back: its job panicked outside the contained decode.
     for &k in &started {
         if done.binary_search_by_key(&k, |s| s.k).is_err() {
@@ -165,10 +167,11 @@ pub(super) fn read_clocks(
     for Started { k, job } in done {
         match job {
             Job::Prepared(job) => {
-                let (input, p) = *job;
+                let (input, p, base) = *job;
                 inputs.push(input);
                 prepared.push(p);
                 rows.push(k);
+                bases.push(base);
             }
             Job::Finished(osd) => settle_osd(read, k, *osd),
             Job::NoMoov => {
@@ -180,8 +183,8 @@ pub(super) fn read_clocks(
     let (outputs, learned) = run
         .pool
         .install(|| keyframes::run_prepared(&inputs, prepared, &known, every));
-    for (k, out) in rows.into_iter().zip(outputs) {
-        let path = &read.facts[k].path;
+    for (((k, out), input), base) in rows.into_iter().zip(outputs).zip(&inputs).zip(bases) {
+        let path = super::path_text(&input.path);
         read.keyframes.extend(out.keyframes.iter().map(|kf| {
             let r = kf.seen.reading.as_ref();
             KeyframeRow {
@@ -200,7 +203,7 @@ pub(super) fn read_clocks(
                     .map(|r| f64::from(r.confidence)),
             }
         }));
-        settle(run, read, k, &out);
+        settle(run, read, k, &out, base);
     }
     write_fonts(run, (&known, &learned_in), &learned, staging)?;
     spill(read, staging)?;
@@ -223,9 +226,10 @@ fn spill(read: &mut Read, staging: &mut Staging) -> Result<(), ScanError> {
     Ok(())
 }
 
-/// A file's output becomes its `osd_*` columns and facts; its text shared with other files'.
-fn settle(run: &Run, read: &mut Read, k: usize, out: &Output) {
-    let osd = osd_of(base_time(&read.facts[k]), out, run.tz);
+/// A file's output becomes its `osd_*` columns; their text shared with other files'. `base` is
+/// the file's [`base_time`].
+fn settle(run: &Run, read: &mut Read, k: usize, out: &Output, base: Option<i64>) {
+    let osd = osd_of(base, out, run.tz);
     settle_osd(read, k, osd);
 }
 
@@ -236,12 +240,9 @@ fn share_text(osd: &mut Osd, interner: &mut Interner) {
     }
 }
 
-/// A file's `osd_*` columns become its facts; its text shared with other files'.
+/// A file's `osd_*` columns, their text shared with other files'.
 fn settle_osd(read: &mut Read, k: usize, mut osd: Osd) {
     share_text(&mut osd, &mut read.interner);
-    read.facts[k].osd = osd.facts();
-    osd.set_text(&mut read.facts[k]);
-    read.interner.facts(&mut read.facts[k]);
     read.osd[k] = osd;
 }
 

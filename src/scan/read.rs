@@ -18,11 +18,10 @@ thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// What the read stage hands on: the facts of every file read (row `i` of the staged `files`
-/// is fact `i`), and the run's counts so far. The carry stage appends the carried files'
-/// facts after them.
+/// What the read stage hands on: how many rows it staged, the keyframe stage's work, and the
+/// run's counts so far. It keeps nothing else of the files read: the stages after it read
+/// what they need back from the staged rows.
 pub(super) struct Read {
-    pub facts: Vec<FileFacts>,
     /// The keyframe stage's findings for the files read (row `i` of the staged `files`), filled
     /// in by [`super::keyframes`] after the read, then spilled beside the staged rows and
     /// emptied.
@@ -57,7 +56,6 @@ pub(super) fn read_files(
     let mut files_w = staging.writer_with("files", FILES_STAGED, files_schema, false)?;
     let mut streams_w = staging.writer("streams", "part-00000.parquet", streams_schema)?;
     let mut out = Read {
-        facts: Vec::with_capacity(tree.entries.len()),
         osd: Vec::new(),
         keyframes: Vec::new(),
         early: super::keyframes::Early::new(run)?,
@@ -80,14 +78,14 @@ pub(super) fn read_files(
             Ok(())
         });
         for batch in tree.to_read.chunks(BATCH_FILES) {
-            // The compact facts for sessions and rules are taken in the workers too.
+            // The compact facts the keyframe stage plans from are taken in the workers too.
             let with_facts = |(f, s): (FileRow, Vec<StreamRow>)| {
                 let facts = FileFacts::from_row(0, &f);
                 (f, s, facts)
             };
             // Each file's keyframe work starts as soon as the file is read (its row is the
             // batch's first row plus its place in the batch).
-            let base = out.facts.len();
+            let base = out.read_rows;
             let early = out.early.as_ref();
             let started = |j: usize, i: usize, r: &(FileRow, Vec<StreamRow>, FileFacts)| {
                 if let Some(early) = early {
@@ -120,11 +118,9 @@ pub(super) fn read_files(
             };
             let mut files = Vec::with_capacity(results.len());
             let mut streams = Vec::new();
-            for (f, s, mut fact) in results {
+            for (f, s, _) in results {
                 out.tally.add(&f);
-                fact.row = out.facts.len();
-                out.interner.facts(&mut fact);
-                out.facts.push(fact);
+                out.read_rows += 1;
                 files.push(f);
                 streams.extend(s);
             }
@@ -138,6 +134,5 @@ pub(super) fn read_files(
             .unwrap_or_else(|_| Err(ScanError::WriterPanicked))
     });
     written?;
-    out.read_rows = out.facts.len();
     Ok(out)
 }
