@@ -161,15 +161,18 @@ pub(super) fn analyse(
             s.into_iter()
                 .filter(|s| parts.owns(k, Some(&s.device_id), "")),
         );
-        findings.extend(f.into_iter().filter(|f| {
-            parts.owns(
-                k,
-                f.device_id.as_deref(),
-                f.path.as_deref().unwrap_or_default(),
-            )
+        // A finding of a file, session or device is its part's; one of the run (a case's
+        // archive deadline, a year the calendar does not cover) comes from every part that
+        // saw it, and is kept once below.
+        findings.extend(f.into_iter().filter(|f| match (&f.device_id, &f.path) {
+            (None, None) => true,
+            (device, path) => parts.owns(k, device.as_deref(), path.as_deref().unwrap_or_default()),
         }));
     }
     run.phase("sessions, obligations and rules over the files, part by part");
+    if parts.count > 1 {
+        once(&mut findings);
+    }
     // Each device's sessions came from one part, in time order.
     sessions_out.sort_by(|a, b| a.device_id.cmp(&b.device_id));
     linked.sort_by_key(|(row, _, _)| *row);
@@ -227,6 +230,22 @@ pub(super) fn analyse(
         case_items,
         tally,
     })
+}
+
+/// The findings of the run (of no device and no file) found by several parts, kept once.
+fn once(findings: &mut Vec<FindingRow>) {
+    let mut seen = HashSet::new();
+    findings.retain(|f| {
+        f.device_id.is_some()
+            || f.path.is_some()
+            || seen.insert((
+                f.rule_id.clone(),
+                f.finding_id.clone(),
+                f.case_id.clone(),
+                f.message.clone(),
+                f.details.clone(),
+            ))
+    });
 }
 
 /// Where every row's facts are: the rows read (staged, with the keyframe stage's columns
