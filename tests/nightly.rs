@@ -916,10 +916,18 @@ fn an_analysis_in_parts_finds_what_one_of_the_whole_finds() {
     let ev = sample_data();
     let ctx = project().join("sample-data").join("context");
     let cfg = no_birth_time();
+    // Copies of a recording under names no device is read from: content held twice across
+    // parts (a file without a device goes by its path).
+    let extra = t.path().join("extra");
+    fs::create_dir_all(&extra).expect("mkdir");
+    let original = lab.join("单位甲/DUP-01/20260312/DUP-01_OF2014_20260312100000_0001.MP4");
+    for k in 1..=3 {
+        fs::copy(&original, extra.join(format!("copy-{k}.MP4"))).expect("copy");
+    }
     let run = |wh: &Path, part_rows: Option<&str>| -> String {
         let mut c = cmd();
         c.arg("scan")
-            .args([&ev, &lab, &osd])
+            .args([&ev, &lab, &osd, &extra])
             .arg("-w")
             .arg(wh)
             .args(["-q", "-c", &cfg, "--context"])
@@ -996,11 +1004,11 @@ fn an_analysis_in_parts_finds_what_one_of_the_whole_finds() {
     }
     // What crosses the parts was there to be found: content held twice, case links.
     let findings = rows(&whole.join("findings"));
-    assert!(
-        findings
-            .iter()
-            .any(|f| get(f, "rule_id") == Some("INT-DUPLICATE"))
-    );
+    let copies = findings
+        .iter()
+        .filter(|f| get(f, "rule_id") == Some("INT-DUPLICATE"))
+        .count();
+    assert_eq!(copies, 5, "the recording and its backup, three copies");
     assert!(
         rows(&whole.join("files"))
             .iter()
