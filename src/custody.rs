@@ -250,7 +250,7 @@ impl<'p> Judge<'p> {
 /// that their bytes coming back are `restored`.
 struct Missing<'p> {
     /// In path order.
-    files: Vec<(&'p str, PriorFile<'p>)>,
+    files: Vec<(Box<str>, PriorFile<'p>)>,
     by_hash: HashMap<&'p str, Vec<usize>>,
     gone_by_hash: HashMap<&'p str, &'p str>,
     moved_away: Vec<bool>,
@@ -268,11 +268,12 @@ impl<'p> Missing<'p> {
             walked.get(at).is_some_and(|w| w.as_ref() == path)
         };
         // In path order, as the index keeps them.
-        let files: Vec<(&str, PriorFile)> = prior
-            .files
-            .iter()
-            .filter(|(path, p)| roots.iter().any(|r| **r == *p.root) && !found(path))
-            .collect();
+        let mut files: Vec<(Box<str>, PriorFile)> = Vec::new();
+        prior.files.each(|path, p| {
+            if roots.iter().any(|r| **r == *p.root) && !found(path) {
+                files.push((Box::from(path), p));
+            }
+        });
         let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
         for (k, (_, p)) in files.iter().enumerate() {
             if let Some(h) = p.blake3 {
@@ -302,7 +303,7 @@ impl<'p> Missing<'p> {
             .and_then(|h| self.by_hash.get_mut(h))
             .and_then(|v| v.pop());
         if let Some(k) = from_missing {
-            let (old, p) = self.files[k];
+            let (old, p) = (&self.files[k].0, self.files[k].1);
             self.moved_away[k] = true;
             e.event = "moved".into();
             e.previous_path = Some(old.to_string());

@@ -76,6 +76,7 @@ pub(super) fn analyse(
         read_rows,
     };
     let first = first_pass(run, &source, custody, &mut tally)?;
+    run.phase("first pass over every row (parts, custody dates, sidecars)");
     let rows = read_rows + first.carried_rows;
     carried.rows = first.carried_rows;
     // The previous catalogue's index is not needed past the custody dates.
@@ -94,7 +95,9 @@ pub(super) fn analyse(
     let mut findings: Vec<FindingRow> = Vec::new();
     let mut linked: Vec<(usize, FileFacts, Obligation)> = Vec::new();
     for k in 0..parts.count {
+        let clock = std::time::Instant::now();
         let part = parts.read(&source, k)?;
+        let read_s = clock.elapsed().as_secs_f64();
         let sess = if node {
             sessions::Sessions::default()
         } else {
@@ -157,6 +160,13 @@ pub(super) fn analyse(
                 Scope::Files,
             )
         });
+        if std::env::var_os("RECAUDIT_TIMINGS").is_some() {
+            eprintln!(
+                "recaudit: part {k}: {} facts read in {read_s:.2} s, analysed in {:.2} s",
+                part.facts.len(),
+                clock.elapsed().as_secs_f64() - read_s
+            );
+        }
         sessions_out.extend(
             s.into_iter()
                 .filter(|s| parts.owns(k, Some(&s.device_id), "")),

@@ -56,12 +56,12 @@ pub(super) fn carry(
     drop(tree.actions);
     // Copied (usually none: every root is scanned), so that the previous catalogue's index can
     // be dropped once the custody dates are known.
-    let out_of_scope: HashSet<Box<str>> = prior
-        .files
-        .iter()
-        .filter(|(_, p)| !in_scope(p.root))
-        .map(|(path, _)| Box::from(path))
-        .collect();
+    let mut out_of_scope: HashSet<Box<str>> = HashSet::new();
+    prior.files.each(|path, p| {
+        if !in_scope(p.root) {
+            out_of_scope.insert(Box::from(path));
+        }
+    });
     let carried = Carried {
         not_carried,
         any: !prior.files.is_empty(),

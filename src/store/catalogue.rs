@@ -84,10 +84,132 @@ impl Texts {
     }
 }
 
+/// Paths in byte order, front-coded: each stored as the length of the start it shares with
+/// the path before it and the rest of its bytes (a tree's sorted paths share most of their
+/// bytes: device, day and file-name prefix), every [`BLOCK`]th path in full, so that a lookup
+/// binary-searches the full ones and reads at most `BLOCK - 1` more.
+#[derive(Debug, Default)]
+struct Sorted {
+    /// Per path: shared length and rest length (LEB128), then the rest.
+    bytes: Vec<u8>,
+    /// Where each block's first path (stored in full) starts in `bytes`.
+    blocks: Vec<u64>,
+    len: usize,
+    /// The last path pushed, in full.
+    last: Vec<u8>,
+}
+
+/// Paths per block of [`Sorted`].
+const BLOCK: usize = 16;
+
+fn put_len(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A length written by [`put_len`] at `*at`, which moves past it. The bytes are the index's
+/// own (never read from a file), so they are well formed.
+fn get_len(bytes: &[u8], at: &mut usize) -> usize {
+    let (mut n, mut shift) = (0usize, 0);
+    while let Some(&b) = bytes.get(*at) {
+        *at += 1;
+        n |= usize::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    n
+}
+
+impl Sorted {
+    /// Appends `path`, which sorts after every path pushed before.
+    fn push(&mut self, path: &[u8]) {
+        let shared = if self.len.is_multiple_of(BLOCK) {
+            self.blocks.push(self.bytes.len() as u64);
+            0
+        } else {
+            self.last
+                .iter()
+                .zip(path)
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        put_len(&mut self.bytes, shared);
+        put_len(&mut self.bytes, path.len() - shared);
+        self.bytes.extend_from_slice(&path[shared..]);
+        self.last.clear();
+        self.last.extend_from_slice(path);
+        self.len += 1;
+    }
+
+    fn shrink(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.blocks.shrink_to_fit();
+        self.last = Vec::new();
+    }
+
+    /// The first path of block `b` (stored whole).
+    fn head(&self, b: usize) -> &[u8] {
+        let mut at = self.blocks[b] as usize;
+        let _shared = get_len(&self.bytes, &mut at);
+        let n = get_len(&self.bytes, &mut at);
+        self.bytes.get(at..at + n).unwrap_or_default()
+    }
+
+    /// Calls `each` with the index and bytes of every path from block `b`'s first on, in
+    /// order, until it returns false.
+    fn walk_from(&self, b: usize, mut each: impl FnMut(usize, &[u8]) -> bool) {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut at = self.blocks.get(b).map_or(self.bytes.len(), |&o| o as usize);
+        let mut i = b * BLOCK;
+        while at < self.bytes.len() {
+            let shared = get_len(&self.bytes, &mut at);
+            let n = get_len(&self.bytes, &mut at);
+            buf.truncate(shared);
+            buf.extend_from_slice(self.bytes.get(at..at + n).unwrap_or_default());
+            at += n;
+            if !each(i, &buf) {
+                return;
+            }
+            i += 1;
+        }
+    }
+
+    fn position(&self, path: &[u8]) -> Option<usize> {
+        // The last block whose first path is not after `path`.
+        let (mut lo, mut hi) = (0, self.blocks.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.head(mid) <= path {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let b = lo.checked_sub(1)?;
+        let mut found = None;
+        self.walk_from(b, |i, p| {
+            if i >= (b + 1) * BLOCK || p > path {
+                return false;
+            }
+            if p == path {
+                found = Some(i);
+                return false;
+            }
+            true
+        });
+        found
+    }
+}
+
 /// The previous catalogue's files, sorted by path.
 #[derive(Debug, Default)]
 pub struct PriorFiles {
-    paths: Texts,
+    paths: Sorted,
     /// Empty for a file without a hash.
     hashes: Texts,
     size: Vec<i64>,
@@ -101,24 +223,15 @@ pub struct PriorFiles {
 
 impl PriorFiles {
     pub fn len(&self) -> usize {
-        self.paths.len()
+        self.paths.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.paths.len() == 0
+        self.paths.len == 0
     }
 
     fn position(&self, path: &str) -> Option<usize> {
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.paths.raw(mid).cmp(path.as_bytes()) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid),
-            }
-        }
-        None
+        self.paths.position(path.as_bytes())
     }
 
     pub fn contains_key(&self, path: &str) -> bool {
@@ -152,9 +265,13 @@ impl PriorFiles {
         }
     }
 
-    /// Every file, in path order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, PriorFile<'_>)> {
-        (0..self.len()).map(|i| (self.paths.get(i), self.at(i)))
+    /// Every file, in path order (the path is decoded for the call only).
+    pub fn each<'s>(&'s self, mut each: impl FnMut(&str, PriorFile<'s>)) {
+        self.paths.walk_from(0, |i, p| {
+            // Only whole `&str`s are pushed.
+            each(std::str::from_utf8(p).unwrap_or_default(), self.at(i));
+            true
+        });
     }
 
     /// The index of `rows` (a path that comes twice keeps its last row, as a later row of the
@@ -172,13 +289,15 @@ impl PriorFiles {
 #[derive(Default)]
 pub struct Builder {
     files: PriorFiles,
+    /// The paths as pushed (front-coded once sorted).
+    paths: Texts,
     ids: HashMap<Sym, u32>,
 }
 
 impl Builder {
     pub fn reserve(&mut self, n: usize) {
+        self.paths.starts.reserve(n);
         let f = &mut self.files;
-        f.paths.starts.reserve(n);
         f.hashes.starts.reserve(n);
         f.hashes.bytes.reserve(n * 64);
         f.size.reserve(n);
@@ -206,8 +325,8 @@ impl Builder {
             self.id(r.device_id.as_deref()),
             self.id(r.retention_class.as_deref()),
         ];
+        self.paths.push(path);
         let f = &mut self.files;
-        f.paths.push(path);
         f.hashes.push(r.blake3.as_deref().unwrap_or(""));
         f.size.push(r.size_bytes);
         let n = pack;
@@ -227,38 +346,42 @@ impl Builder {
     /// that at most one column is ever held twice (a catalogue already in path order, as an
     /// unchanged night leaves it, is not copied at all).
     pub fn finish(self) -> PriorFiles {
-        let mut f = self.files;
-        let n = f.len();
-        let in_order = (1..n).all(|i| f.paths.raw(i - 1) < f.paths.raw(i));
+        let (mut f, paths) = (self.files, self.paths);
+        let n = paths.len();
+        let in_order = (1..n).all(|i| paths.raw(i - 1) < paths.raw(i));
         if in_order {
+            for i in 0..n {
+                f.paths.push(paths.raw(i));
+            }
             f.paths.shrink();
             f.hashes.shrink();
             return f;
         }
         let mut order: Vec<u32> = (0..n as u32).collect();
         // Stable: rows of one path stay in the order pushed, and the last of each run is kept.
-        order.sort_by(|&a, &b| f.paths.raw(a as usize).cmp(f.paths.raw(b as usize)));
+        order.sort_by(|&a, &b| paths.raw(a as usize).cmp(paths.raw(b as usize)));
         let keep: Vec<u32> = (0..order.len())
             .filter(|&k| {
                 order
                     .get(k + 1)
-                    .is_none_or(|&j| f.paths.raw(j as usize) != f.paths.raw(order[k] as usize))
+                    .is_none_or(|&j| paths.raw(j as usize) != paths.raw(order[k] as usize))
             })
             .map(|k| order[k])
             .collect();
         drop(order);
-        fn texts(t: &Texts, keep: &[u32]) -> Texts {
-            let mut out = Texts::default();
-            out.bytes.reserve(t.bytes.len());
-            out.starts.reserve(keep.len());
-            for &i in keep {
-                out.push(t.get(i as usize));
-            }
-            out.shrink();
-            out
+        for &i in &keep {
+            f.paths.push(paths.raw(i as usize));
         }
-        f.paths = texts(&f.paths, &keep);
-        f.hashes = texts(&f.hashes, &keep);
+        drop(paths);
+        f.paths.shrink();
+        let mut hashes = Texts::default();
+        hashes.bytes.reserve(f.hashes.bytes.len());
+        hashes.starts.reserve(keep.len());
+        for &i in &keep {
+            hashes.push(f.hashes.get(i as usize));
+        }
+        hashes.shrink();
+        f.hashes = hashes;
         f.size = keep.iter().map(|&i| f.size[i as usize]).collect();
         f.numbers = keep.iter().map(|&i| f.numbers[i as usize]).collect();
         f.names_of = keep.iter().map(|&i| f.names_of[i as usize]).collect();
@@ -302,7 +425,8 @@ mod tests {
         );
         assert_eq!(files.get("/r/执法/c").map(|c| c.size_bytes), Some(3));
         assert!(files.get("/r/z").is_none() && files.get("").is_none());
-        let order: Vec<&str> = files.iter().map(|(p, _)| p).collect();
+        let mut order: Vec<String> = Vec::new();
+        files.each(|p, _| order.push(p.to_string()));
         assert_eq!(order, ["/r/a", "/r/b", "/r/执法/c"]);
         assert!(PriorFiles::default().get("/r/a").is_none());
         // Already in path order (an unchanged night's catalogue): kept as pushed.
@@ -310,11 +434,50 @@ mod tests {
             ("/r/a", row(1, Some("aa"), None)),
             ("/r/b", row(2, None, Some("DSJ-1"))),
         ]);
-        let got: Vec<(&str, i64, Option<&str>)> = sorted
-            .iter()
-            .map(|(p, f)| (p, f.size_bytes, f.blake3))
-            .collect();
-        assert_eq!(got, [("/r/a", 1, Some("aa")), ("/r/b", 2, None)]);
+        let mut got: Vec<(String, i64, Option<String>)> = Vec::new();
+        sorted.each(|p, f| got.push((p.into(), f.size_bytes, f.blake3.map(String::from))));
+        assert_eq!(
+            got,
+            [
+                ("/r/a".into(), 1, Some("aa".into())),
+                ("/r/b".into(), 2, None)
+            ]
+        );
         assert_eq!(sorted.get("/r/b").and_then(|f| f.device_id), Some("DSJ-1"));
+    }
+
+    #[test]
+    fn front_coded_paths_find_every_path_and_nothing_between() {
+        // Several blocks; paths that are prefixes of others, share all but the last byte,
+        // or share nothing; multi-byte characters cut mid-character by a shared prefix.
+        let mut paths: Vec<String> = Vec::new();
+        for d in ["/r/DSJ-1", "/r/DSJ-10", "/r/执法", "/r/执行", "/s"] {
+            for k in 0..23 {
+                paths.push(format!("{d}/2026031{}_{k:04}.MP4", k % 3));
+            }
+            paths.push(d.to_string());
+        }
+        let files = PriorFiles::from_rows(
+            paths
+                .iter()
+                .enumerate()
+                .map(|(k, p)| (p.as_str(), row(k as i64, None, None))),
+        );
+        assert_eq!(files.len(), paths.len());
+        for (k, p) in paths.iter().enumerate() {
+            assert_eq!(files.get(p).map(|f| f.size_bytes), Some(k as i64), "{p}");
+            let shorter = p.char_indices().last().map_or("", |(at, _)| &p[..at]);
+            for absent in [format!("{p}0"), format!("{p}/"), shorter.to_string()] {
+                if !paths.contains(&absent) {
+                    assert!(files.get(&absent).is_none(), "{absent}");
+                }
+            }
+        }
+        assert!(files.get("/").is_none() && files.get("/z").is_none());
+        let mut walked: Vec<String> = Vec::new();
+        files.each(|p, _| walked.push(p.to_string()));
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(walked, sorted);
     }
 }
