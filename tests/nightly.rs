@@ -933,9 +933,10 @@ fn an_analysis_in_parts_finds_what_one_of_the_whole_finds() {
             .args(["-q", "-c", &cfg, "--context"])
             .arg(&ctx)
             .env("RECAUDIT_TIMINGS", "1");
-        if let Some(n) = part_rows {
-            c.env("RECAUDIT_PART_ROWS", n);
-        }
+        match part_rows {
+            Some(n) => c.env("RECAUDIT_PART_ROWS", n),
+            None => c.env_remove("RECAUDIT_PART_ROWS"),
+        };
         let out = c.output().expect("scan");
         assert!(
             out.status.success(),

@@ -74,8 +74,9 @@ pub(super) fn analyse(
         carried: &*carried,
         prior: &*prior,
         read_rows,
+        carried_rows: Vec::new(),
     };
-    let first = first_pass(run, &source, custody, &mut tally)?;
+    let mut first = first_pass(run, &source, custody, &mut tally)?;
     run.phase("first pass over every row (parts, custody dates, sidecars)");
     let rows = read_rows + first.carried_rows;
     carried.rows = first.carried_rows;
@@ -87,6 +88,7 @@ pub(super) fn analyse(
         carried: &*carried,
         prior: &*prior,
         read_rows,
+        carried_rows: std::mem::take(&mut first.carried_mask),
     };
     let parts = first.parts;
     let mut kept = first.kept;
@@ -94,91 +96,105 @@ pub(super) fn analyse(
     let mut sessions_out: Vec<SessionRow> = Vec::new();
     let mut findings: Vec<FindingRow> = Vec::new();
     let mut linked: Vec<(usize, FileFacts, Obligation)> = Vec::new();
-    for k in 0..parts.count {
-        let clock = std::time::Instant::now();
-        let part = parts.read(&source, k)?;
-        let read_s = clock.elapsed().as_secs_f64();
-        let sess = if node {
-            sessions::Sessions::default()
-        } else {
-            sessions::build(&part.facts, rules.session_pause_s)
-        };
-        let obligations = run.pool.install(|| {
-            obligations::compute_with(
-                &part.facts,
-                &first.sidecars,
-                &run.context,
-                run.tz,
-                rules.birth_time_is_upload,
-            )
-        });
-        // Each own session's place in the run's list of session ids.
-        let own_session: Vec<Option<u32>> = sess
-            .list
-            .iter()
-            .map(|s| {
-                parts
-                    .owns(k, Some(&s.device), "")
-                    .then(|| texts.session(&s.id))
-            })
-            .collect();
-        for (i, (f, o)) in part.facts.iter().zip(&obligations).enumerate() {
-            let row = part.rows[i] as usize;
-            if parts.of_row[row] != k as u16 {
+    let (parts, source_ref) = (&parts, &source);
+    std::thread::scope(|scope| -> Result<(), ScanError> {
+        // The next part is read on a thread of its own while this one is analysed.
+        let mut next = Some(scope.spawn(move || parts.read(source_ref, 0)));
+        for k in 0..parts.count {
+            let clock = std::time::Instant::now();
+            let part = match next.take().map(|h| h.join()) {
+                Some(Ok(part)) => part?,
+                _ => return Err(ScanError::ReaderPanicked),
+            };
+            if k + 1 < parts.count {
+                next = Some(scope.spawn(move || parts.read(source_ref, k + 1)));
+            }
+            let read_s = clock.elapsed().as_secs_f64();
+            let sess = if node {
+                sessions::Sessions::default()
+            } else {
+                sessions::build(&part.facts, rules.session_pause_s)
+            };
+            let obligations = run.pool.install(|| {
+                obligations::compute_with(
+                    &part.facts,
+                    &first.sidecars,
+                    &run.context,
+                    run.tz,
+                    rules.birth_time_is_upload,
+                )
+            });
+            // Each own session's place in the run's list of session ids.
+            let own_session: Vec<Option<u32>> = sess
+                .list
+                .iter()
+                .map(|s| {
+                    parts
+                        .owns(k, Some(&s.device), "")
+                        .then(|| texts.session(&s.id))
+                })
+                .collect();
+            for (i, (f, o)) in part.facts.iter().zip(&obligations).enumerate() {
+                let row = part.rows[i] as usize;
+                if parts.of_row[row] != k as u16 {
+                    continue;
+                }
+                let session = sess.of_file.get(i).copied().flatten();
+                kept[row].fill(
+                    session.and_then(|s| own_session[s]),
+                    o,
+                    &run.context,
+                    &mut texts,
+                );
+                if !o.cases.is_empty() {
+                    linked.push((row, f.clone(), o.clone()));
+                }
+            }
+            if node {
                 continue;
             }
-            let session = sess.of_file.get(i).copied().flatten();
-            kept[row].fill(
-                session.and_then(|s| own_session[s]),
-                o,
-                &run.context,
-                &mut texts,
-            );
-            if !o.cases.is_empty() {
-                linked.push((row, f.clone(), o.clone()));
+            let env = Env {
+                context: &run.context,
+                obligations: &obligations,
+                offences: &[],
+                history_breaks: &[],
+                case_items: &[],
+            };
+            let (s, f) = run.pool.install(|| {
+                analyse::analyse_part(
+                    &part.facts,
+                    &sess,
+                    rules,
+                    run.tz,
+                    &run.id,
+                    run.started,
+                    &env,
+                    Scope::Files,
+                )
+            });
+            if std::env::var_os("RECAUDIT_TIMINGS").is_some() {
+                eprintln!(
+                    "recaudit: part {k}: {} facts, waited {read_s:.2} s for them, analysed in {:.2} s",
+                    part.facts.len(),
+                    clock.elapsed().as_secs_f64() - read_s
+                );
             }
-        }
-        if node {
-            continue;
-        }
-        let env = Env {
-            context: &run.context,
-            obligations: &obligations,
-            offences: &[],
-            history_breaks: &[],
-            case_items: &[],
-        };
-        let (s, f) = run.pool.install(|| {
-            analyse::analyse_part(
-                &part.facts,
-                &sess,
-                rules,
-                run.tz,
-                &run.id,
-                run.started,
-                &env,
-                Scope::Files,
-            )
-        });
-        if std::env::var_os("RECAUDIT_TIMINGS").is_some() {
-            eprintln!(
-                "recaudit: part {k}: {} facts read in {read_s:.2} s, analysed in {:.2} s",
-                part.facts.len(),
-                clock.elapsed().as_secs_f64() - read_s
+            sessions_out.extend(
+                s.into_iter()
+                    .filter(|s| parts.owns(k, Some(&s.device_id), "")),
             );
+            // A finding of a file, session or device is its part's; one of the run (a case's
+            // archive deadline, a year the calendar does not cover) comes from every part that
+            // saw it, and is kept once below.
+            findings.extend(f.into_iter().filter(|f| match (&f.device_id, &f.path) {
+                (None, None) => true,
+                (device, path) => {
+                    parts.owns(k, device.as_deref(), path.as_deref().unwrap_or_default())
+                }
+            }));
         }
-        sessions_out.extend(
-            s.into_iter()
-                .filter(|s| parts.owns(k, Some(&s.device_id), "")),
-        );
-        // A finding of a file, session or device is its part's; one of the run (a case's
-        // archive deadline, a year the calendar does not cover) comes from every part that
-        // saw it, and is kept once below.
-        findings.extend(f.into_iter().filter(|f| match (&f.device_id, &f.path) {
-            (None, None) => true,
-            (device, path) => parts.owns(k, device.as_deref(), path.as_deref().unwrap_or_default()),
-        }));
-    }
+        Ok(())
+    })?;
     run.phase("sessions, obligations and rules over the files, part by part");
     if parts.count > 1 {
         once(&mut findings);
@@ -265,43 +281,156 @@ struct Source<'a> {
     carried: &'a Carried,
     prior: &'a Prior,
     read_rows: usize,
+    /// For each previous `files` part, which of its rows are carried ([`Source::each`] finds
+    /// them; empty before).
+    carried_rows: Vec<Vec<bool>>,
 }
 
 impl Source<'_> {
     /// Every row's `columns`, in `files` order, in batches; `each` is given the batch's first
-    /// row and whether its rows were carried.
+    /// row and whether its rows were carried. Returns which rows of each previous `files` part
+    /// are carried.
     fn each(
         &self,
         columns: &[&str],
         mut each: impl FnMut(usize, bool, &RecordBatch) -> Result<(), ScanError>,
-    ) -> Result<(), ScanError> {
-        let arrow = |source| StoreError::Arrow {
-            table: "files",
-            source,
-        };
+    ) -> Result<Vec<Vec<bool>>, ScanError> {
         let mut row = 0usize;
-        if self.read_rows > 0 {
-            let staged = self.staging.path_of("files", FILES_STAGED);
-            let osd = self.staging.path_of("files", OSD_STAGED);
-            // Both were written in batches of the same size: row `i` of one is row `i` of
-            // the other.
-            let mut osd = store::parquet_reader(&osd, 4096, None)?;
-            for b in store::parquet_reader(&staged, 4096, Some(columns))? {
-                let b = b.map_err(arrow)?;
-                let b = match osd.next() {
-                    Some(o) => with_osd_facts(&b, &o.map_err(arrow)?)?,
-                    None => b,
-                };
-                each(row, false, &b)?;
-                row += b.num_rows();
-            }
+        self.each_read(columns, |b| {
+            each(row, false, &b)?;
+            row += b.num_rows();
+            Ok(())
+        })?;
+        let mut carried_rows = Vec::new();
+        if !self.carried.any {
+            return Ok(carried_rows);
         }
-        self.carried
-            .batches_of(&self.prior.files_parts, "files", None, Some(columns), |b| {
+        let mut columns = columns.to_vec();
+        if !columns.contains(&"path") {
+            columns.push("path");
+        }
+        for part in &self.prior.files_parts {
+            let mut mask = Vec::new();
+            for b in store::parquet_reader(part, 8192, Some(&columns))? {
+                let b = b.map_err(arrow)?;
+                let paths = prior::Cols(&b).text("path");
+                let keep: Vec<bool> = (0..b.num_rows())
+                    .map(|i| paths.get(i).is_some_and(|p| self.carried.carries(p)))
+                    .collect();
+                let kept = keep.iter().filter(|&&k| k).count();
+                mask.extend_from_slice(&keep);
+                if kept == 0 {
+                    continue;
+                }
+                let b = if kept == b.num_rows() {
+                    b
+                } else {
+                    let keep = arrow_array::BooleanArray::from(keep);
+                    arrow_select::filter::filter_record_batch(&b, &keep).map_err(arrow)?
+                };
                 each(row, true, &b)?;
                 row += b.num_rows();
-                Ok(())
-            })
+            }
+            carried_rows.push(mask);
+        }
+        Ok(carried_rows)
+    }
+
+    /// The rows read, with the keyframe stage's columns.
+    fn each_read(
+        &self,
+        columns: &[&str],
+        mut each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
+        if self.read_rows == 0 {
+            return Ok(());
+        }
+        let staged = self.staging.path_of("files", FILES_STAGED);
+        let osd = self.staging.path_of("files", OSD_STAGED);
+        // Both were written in batches of the same size: row `i` of one is row `i` of the
+        // other.
+        let mut osd = store::parquet_reader(&osd, 4096, None)?;
+        for b in store::parquet_reader(&staged, 4096, Some(columns))? {
+            let b = b.map_err(arrow)?;
+            let b = match osd.next() {
+                Some(o) => with_osd_facts(&b, &o.map_err(arrow)?)?,
+                None => b,
+            };
+            each(b)?;
+        }
+        Ok(())
+    }
+
+    /// The `columns` of the rows `want` wants (by their row in `files`), in `files` order;
+    /// `each` is given each batch's rows. Of the carried rows, only the wanted ones are
+    /// decoded (the others skipped in the Parquet reader).
+    fn each_of(
+        &self,
+        columns: &[&str],
+        want: impl Fn(usize) -> bool,
+        mut each: impl FnMut(&[u32], &RecordBatch) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
+        let mut row = 0usize;
+        self.each_read(columns, |b| {
+            let n = b.num_rows();
+            let rows: Vec<u32> = (row..row + n)
+                .filter(|&g| want(g))
+                .map(|g| g as u32)
+                .collect();
+            if rows.len() == n {
+                each(&rows, &b)?;
+            } else if !rows.is_empty() {
+                let idx: arrow_array::UInt32Array = rows.iter().map(|&g| g - row as u32).collect();
+                let b = arrow_select::take::take_record_batch(&b, &idx).map_err(arrow)?;
+                each(&rows, &b)?;
+            }
+            row += n;
+            Ok(())
+        })?;
+        for (part, carried) in self.prior.files_parts.iter().zip(&self.carried_rows) {
+            let mut rows: Vec<u32> = Vec::new();
+            let keep: Vec<bool> = carried
+                .iter()
+                .map(|&c| {
+                    if !c {
+                        return false;
+                    }
+                    let wanted = want(row);
+                    if wanted {
+                        rows.push(row as u32);
+                    }
+                    row += 1;
+                    wanted
+                })
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let mut at = 0;
+            for b in store::parquet_reader_rows(part, 8192, columns, &keep)? {
+                let b = b.map_err(arrow)?;
+                let n = b.num_rows();
+                let Some(rows) = rows.get(at..at + n) else {
+                    return Err(ScanError::Store(StoreError::Arrow {
+                        table: "files",
+                        source: arrow_schema::ArrowError::InvalidArgumentError(format!(
+                            "{}: more rows read than selected",
+                            part.display()
+                        )),
+                    }));
+                };
+                each(rows, &b)?;
+                at += n;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn arrow(source: arrow_schema::ArrowError) -> StoreError {
+    StoreError::Arrow {
+        table: "files",
+        source,
     }
 }
 
@@ -337,6 +466,8 @@ struct First {
     kept: Vec<Kept>,
     sidecars: Sidecars,
     carried_rows: usize,
+    /// Which rows of each previous `files` part are carried.
+    carried_mask: Vec<Vec<bool>>,
 }
 
 /// The columns the first pass reads: the part's key, the content hash, what the counts and
@@ -365,15 +496,17 @@ fn first_pass(
     let mut parts = Parts {
         count,
         of_row: Vec::with_capacity(total),
-        copied: HashSet::new(),
+        copied: Vec::new(),
     };
+    // Each row's content hash (its first 128 bits, 0 for none), only when there are parts.
+    let mut hash_of_row: Vec<u128> = Vec::new();
     let mut kept: Vec<Kept> = Vec::with_capacity(total);
     let mut sidecars = Sidecars::default();
     let mut carried_rows = 0usize;
     // Content hashes seen, and whether more than once (only when the catalogue is in parts).
     let mut seen: HashMap<u128, bool> = HashMap::new();
     let moved_from = &custody.moved_from;
-    source.each(FIRST_COLUMNS, |first_row, is_carried, b| {
+    let carried_mask = source.each(FIRST_COLUMNS, |first_row, is_carried, b| {
         let c = prior::Cols(b);
         let (path, status, hash, kind, device) = (
             c.text("path"),
@@ -387,12 +520,14 @@ fn first_pass(
         for i in 0..b.num_rows() {
             let p = path.get(i).unwrap_or_default();
             parts.of_row.push(parts.part_of(device.get(i), p) as u16);
-            if count > 1
-                && let Some(h) = hash.get(i).and_then(hash_key)
-            {
-                seen.entry(h)
-                    .and_modify(|twice| *twice = true)
-                    .or_insert(false);
+            if count > 1 {
+                let h = hash.get(i).and_then(hash_key);
+                if let Some(h) = h {
+                    seen.entry(h)
+                        .and_modify(|twice| *twice = true)
+                        .or_insert(false);
+                }
+                hash_of_row.push(h.unwrap_or(0));
             }
             if kind.get(i) == Some("sidecar") {
                 sidecar_rows.push(i as u32);
@@ -440,16 +575,23 @@ fn first_pass(
         }
         Ok(())
     })?;
-    parts.copied = seen
+    let copied: HashSet<u128> = seen
         .into_iter()
         .filter(|(_, twice)| *twice)
         .map(|(h, _)| h)
         .collect();
+    if !copied.is_empty() {
+        parts.copied = hash_of_row
+            .iter()
+            .map(|h| *h != 0 && copied.contains(h))
+            .collect();
+    }
     Ok(First {
         parts,
         kept,
         sidecars,
         carried_rows,
+        carried_mask,
     })
 }
 
@@ -466,8 +608,8 @@ struct Parts {
     count: usize,
     /// Each row's part.
     of_row: Vec<u16>,
-    /// The first 128 bits of each content hash held by two or more files.
-    copied: HashSet<u128>,
+    /// By row: whether its content is held by two or more files (empty when none is).
+    copied: Vec<bool>,
 }
 
 /// One part's facts (`row` is the place in `facts`) and each one's row in `files`.
@@ -497,40 +639,17 @@ impl Parts {
             rows: Vec::new(),
         };
         let mut interner = Interner::default();
-        source.each(prior::FACT_COLUMNS, |first_row, _, b| {
-            let hashes = prior::Cols(b).text("blake3");
-            let take: Vec<u32> = (0..b.num_rows())
-                .filter(|&i| {
-                    self.of_row[first_row + i] as usize == k
-                        || (!self.copied.is_empty()
-                            && hashes
-                                .get(i)
-                                .and_then(hash_key)
-                                .is_some_and(|h| self.copied.contains(&h)))
-                })
-                .map(|i| i as u32)
-                .collect();
-            if take.is_empty() {
-                return Ok(());
-            }
-            let b = if take.len() == b.num_rows() {
-                b.clone()
-            } else {
-                let idx = arrow_array::UInt32Array::from(take.clone());
-                arrow_select::take::take_record_batch(b, &idx).map_err(|source| {
-                    StoreError::Arrow {
-                        table: "files",
-                        source,
-                    }
-                })?
-            };
+        let want = |g: usize| {
+            self.of_row.get(g).is_some_and(|&p| p as usize == k)
+                || self.copied.get(g).copied().unwrap_or(false)
+        };
+        source.each_of(prior::FACT_COLUMNS, want, |rows, b| {
             let at = part.facts.len();
-            for mut f in prior::facts_from_batch(&b, at) {
+            for mut f in prior::facts_from_batch(b, at) {
                 interner.facts(&mut f);
                 part.facts.push(f);
             }
-            part.rows
-                .extend(take.iter().map(|&i| (first_row + i as usize) as u32));
+            part.rows.extend_from_slice(rows);
             Ok(())
         })?;
         Ok(part)

@@ -77,7 +77,7 @@ pub(super) struct Carried {
     /// moved); every other previous row is.
     not_carried: HashSet<Box<str>>,
     /// Whether the previous catalogue had rows at all.
-    any: bool,
+    pub(super) any: bool,
     /// Paths of the previous catalogue under roots not scanned this run (kept as they were).
     pub out_of_scope: HashSet<Box<str>>,
     /// How many `files` rows were carried (they follow the rows read): counted by the
@@ -316,7 +316,7 @@ impl Carried {
     }
 
     /// Whether the previous row of `path` is carried.
-    fn carries(&self, path: &str) -> bool {
+    pub(super) fn carries(&self, path: &str) -> bool {
         !self.not_carried.contains(path)
     }
 

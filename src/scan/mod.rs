@@ -50,6 +50,8 @@ pub enum ScanError {
     Config(#[from] ConfigError),
     #[error("the Parquet writer thread panicked")]
     WriterPanicked,
+    #[error("the thread reading the catalogue's facts back panicked")]
+    ReaderPanicked,
     #[error("context tables: {0}")]
     Context(#[from] crate::context::ContextError),
     #[error("cannot start {0} worker threads: {1}")]

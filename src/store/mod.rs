@@ -157,6 +157,34 @@ pub fn parquet_reader(
     b.build().map_err(perr)
 }
 
+/// [`parquet_reader`] of the rows `keep` marks only (one flag per row of the file): the other
+/// rows' values are skipped, not decoded.
+pub fn parquet_reader_rows(
+    path: &std::path::Path,
+    batch: usize,
+    columns: &[&str],
+    keep: &[bool],
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, StoreError> {
+    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let perr = |source| StoreError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(perr)?
+        .with_batch_size(batch);
+    let mask = projection(b.parquet_schema(), columns);
+    let keep = arrow_array::BooleanArray::from(keep.to_vec());
+    let selection = parquet::arrow::arrow_reader::RowSelection::from_filters(&[keep]);
+    b.with_projection(mask)
+        .with_row_selection(selection)
+        .build()
+        .map_err(perr)
+}
+
 /// The Parquet columns named `cols` (by their top-level field) of a file with schema `schema`.
 pub fn projection(
     schema: &parquet::schema::types::SchemaDescriptor,
