@@ -39,7 +39,7 @@ pub(super) struct Analysed {
 }
 
 /// Files per part of the catalogue analysed at once (about 600 bytes of facts each).
-const PART_ROWS: usize = 250_000;
+const PART_ROWS: usize = 100_000;
 
 /// How many files a part holds: [`PART_ROWS`], or `RECAUDIT_PART_ROWS` (for the tests that
 /// hold an analysis in parts against one of the whole, and for measuring).
