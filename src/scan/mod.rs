@@ -10,11 +10,11 @@
 //! |---|---|---|---|
 //! | setup | [`setup`] | the plan | zone, patterns, warehouse, context tables, run id, threads |
 //! | plan | [`plan`] | the previous catalogue | the walked tree and, per entry, read or carry |
-//! | read | [`read`] | entries to read | `files`/`streams` rows (staged), compact facts |
-//! | keyframes | [`keyframes`] | facts read | the burned-in clocks of the H.264 recordings read (`osd_*` columns) |
-//! | custody | [`custody`] | facts read, previous catalogue | `custody_events`, their counts |
-//! | carry | [`carry`] | entries to carry | the carried rows' facts, the previous paths not carried (read again, deleted, moved) |
-//! | analyse | [`analyse`] | every fact, context | sessions, findings, per-run `files` columns |
+//! | read | [`read`] | entries to read | `files`/`streams` rows (staged); no facts kept |
+//! | keyframes | [`keyframes`] | the files read (their work started during the read) | the burned-in clocks of the H.264 recordings read (`osd_*` columns, spilled beside the staged rows) |
+//! | custody | [`custody`] | the staged rows, previous catalogue | `custody_events`, their counts |
+//! | carry | [`carry`] | entries to carry | the previous paths not carried (read again, deleted, moved) |
+//! | analyse | [`analyse`] | the staged and carried rows, read back a part at a time; context | sessions, findings, per-run `files` columns |
 //! | commit | [`commit`] | all of the above | the `runs` row, the committed snapshot |
 
 mod analyse;
