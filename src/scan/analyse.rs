@@ -483,6 +483,9 @@ const FIRST_COLUMNS: &[&str] = &[
     "sidecar_category",
     "sidecar_description",
     "sidecar_described_at",
+    "first_seen",
+    "last_seen",
+    "last_verified",
 ];
 
 fn first_pass(
@@ -516,6 +519,9 @@ fn first_pass(
             c.text("device_id"),
         );
         let size = c.prim::<arrow_array::types::Int64Type>("size_bytes");
+        let ts = |n: &str| c.prim::<arrow_array::types::TimestampMicrosecondType>(n);
+        let (first_seen, last_seen, last_verified) =
+            (ts("first_seen"), ts("last_seen"), ts("last_verified"));
         let mut sidecar_rows = Vec::new();
         for i in 0..b.num_rows() {
             let p = path.get(i).unwrap_or_default();
@@ -537,24 +543,27 @@ fn first_pass(
                 tally.add_carried(status.get(i).unwrap_or_default(), size.get(i).unwrap_or(0));
             }
             // Custody dates: first seen (a moved file keeps its original's), last seen, last
-            // verified.
-            let prev: Option<PriorFile> = source.prior.files.get(p).or_else(|| {
-                moved_from
-                    .get(p)
-                    .and_then(|q| source.prior.files.get(q.as_str()))
-            });
+            // verified. A carried row has the previous run's in its own columns; a file read
+            // looks its path (or the one it moved from) up in the previous catalogue.
             let started = run.started;
-            let first = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
             let dates = if first_row + i < source.read_rows {
+                let prev: Option<PriorFile> = source.prior.files.get(p).or_else(|| {
+                    moved_from
+                        .get(p)
+                        .and_then(|q| source.prior.files.get(q.as_str()))
+                });
+                let first = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
                 [first, Some(started), hash.get(i).map(|_| started)]
-            } else if source.carried.out_of_scope.contains(p) {
-                [
-                    first,
-                    prev.and_then(|p| p.last_seen_us),
-                    prev.and_then(|p| p.last_verified_us),
-                ]
             } else {
-                [first, Some(started), prev.and_then(|p| p.last_verified_us)]
+                let first = Some(first_seen.get(i).unwrap_or(started));
+                let out_of_scope = !source.carried.out_of_scope.is_empty()
+                    && source.carried.out_of_scope.contains(p);
+                let last = if out_of_scope {
+                    last_seen.get(i)
+                } else {
+                    Some(started)
+                };
+                [first, last, last_verified.get(i)]
             };
             kept.push(Kept {
                 dates: dates.map(catalog::pack),
