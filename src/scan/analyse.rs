@@ -77,6 +77,7 @@ pub(super) fn analyse(
         carried_rows: Vec::new(),
     };
     let mut first = first_pass(run, &source, custody, &mut tally)?;
+    super::give_back();
     run.phase("first pass over every row (parts, custody dates, sidecars)");
     let rows = read_rows + first.carried_rows;
     carried.rows = first.carried_rows;
@@ -179,6 +180,8 @@ pub(super) fn analyse(
                     clock.elapsed().as_secs_f64() - read_s
                 );
             }
+            drop((part, obligations, sess));
+            super::give_back();
             sessions_out.extend(
                 s.into_iter()
                     .filter(|s| parts.owns(k, Some(&s.device_id), "")),
