@@ -63,10 +63,6 @@ impl Texts {
         // Only whole `&str`s are pushed, so every boundary is a character boundary.
         self.bytes.get(self.span(i)).unwrap_or_default()
     }
-    /// As bytes: what the searches and sorts compare (text order is byte order).
-    fn raw(&self, i: usize) -> &[u8] {
-        &self.bytes.as_bytes()[self.span(i)]
-    }
     fn span(&self, i: usize) -> std::ops::Range<usize> {
         let start = self.starts[i] as usize;
         let end = self
@@ -74,9 +70,6 @@ impl Texts {
             .get(i + 1)
             .map_or(self.bytes.len(), |&e| e as usize);
         start..end
-    }
-    fn len(&self) -> usize {
-        self.starts.len()
     }
     fn shrink(&mut self) {
         self.bytes.shrink_to_fit();
@@ -163,19 +156,22 @@ impl Sorted {
     /// Calls `each` with the index and bytes of every path from block `b`'s first on, in
     /// order, until it returns false.
     fn walk_from(&self, b: usize, mut each: impl FnMut(usize, &[u8]) -> bool) {
-        let mut buf: Vec<u8> = Vec::new();
-        let mut at = self.blocks.get(b).map_or(self.bytes.len(), |&o| o as usize);
+        let mut r = self.reader(b);
         let mut i = b * BLOCK;
-        while at < self.bytes.len() {
-            let shared = get_len(&self.bytes, &mut at);
-            let n = get_len(&self.bytes, &mut at);
-            buf.truncate(shared);
-            buf.extend_from_slice(self.bytes.get(at..at + n).unwrap_or_default());
-            at += n;
-            if !each(i, &buf) {
+        while let Some(p) = r.next() {
+            if !each(i, p) {
                 return;
             }
             i += 1;
+        }
+    }
+
+    /// The paths from block `b`'s first on, one at a time.
+    fn reader(&self, b: usize) -> Reader<'_> {
+        Reader {
+            bytes: &self.bytes,
+            at: self.blocks.get(b).map_or(self.bytes.len(), |&o| o as usize),
+            buf: Vec::new(),
         }
     }
 
@@ -203,6 +199,28 @@ impl Sorted {
             true
         });
         found
+    }
+}
+
+/// Reads a [`Sorted`]'s paths in order.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    buf: Vec<u8>,
+}
+
+impl Reader<'_> {
+    fn next(&mut self) -> Option<&[u8]> {
+        if self.at >= self.bytes.len() {
+            return None;
+        }
+        let shared = get_len(self.bytes, &mut self.at);
+        let n = get_len(self.bytes, &mut self.at);
+        self.buf.truncate(shared);
+        self.buf
+            .extend_from_slice(self.bytes.get(self.at..self.at + n).unwrap_or_default());
+        self.at += n;
+        Some(&self.buf)
     }
 }
 
@@ -289,14 +307,15 @@ impl PriorFiles {
 #[derive(Default)]
 pub struct Builder {
     files: PriorFiles,
-    /// The paths as pushed (front-coded once sorted).
-    paths: Texts,
+    /// The paths as pushed, front-coded in runs of ascending order (a run ends where a path
+    /// does not sort after the one before): a catalogue comes as a few such runs (this run's
+    /// files read, then those carried), which [`Builder::finish`] merges.
+    runs: Vec<Sorted>,
     ids: HashMap<Sym, u32>,
 }
 
 impl Builder {
     pub fn reserve(&mut self, n: usize) {
-        self.paths.starts.reserve(n);
         let f = &mut self.files;
         f.hashes.starts.reserve(n);
         f.hashes.bytes.reserve(n * 64);
@@ -325,7 +344,17 @@ impl Builder {
             self.id(r.device_id.as_deref()),
             self.id(r.retention_class.as_deref()),
         ];
-        self.paths.push(path);
+        let path = path.as_bytes();
+        let new_run = self
+            .runs
+            .last()
+            .is_none_or(|r| r.len > 0 && r.last.as_slice() >= path);
+        if new_run {
+            self.runs.push(Sorted::default());
+        }
+        if let Some(run) = self.runs.last_mut() {
+            run.push(path);
+        }
         let f = &mut self.files;
         f.hashes.push(r.blake3.as_deref().unwrap_or(""));
         f.size.push(r.size_bytes);
@@ -346,34 +375,51 @@ impl Builder {
     /// that at most one column is ever held twice (a catalogue already in path order, as an
     /// unchanged night leaves it, is not copied at all).
     pub fn finish(self) -> PriorFiles {
-        let (mut f, paths) = (self.files, self.paths);
-        let n = paths.len();
-        let in_order = (1..n).all(|i| paths.raw(i - 1) < paths.raw(i));
-        if in_order {
-            for i in 0..n {
-                f.paths.push(paths.raw(i));
-            }
+        let (mut f, mut runs) = (self.files, self.runs);
+        if runs.len() <= 1 {
+            f.paths = runs.pop().unwrap_or_default();
             f.paths.shrink();
             f.hashes.shrink();
             return f;
         }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        // Stable: rows of one path stay in the order pushed, and the last of each run is kept.
-        order.sort_by(|&a, &b| paths.raw(a as usize).cmp(paths.raw(b as usize)));
-        let keep: Vec<u32> = (0..order.len())
-            .filter(|&k| {
-                order
-                    .get(k + 1)
-                    .is_none_or(|&j| paths.raw(j as usize) != paths.raw(order[k] as usize))
-            })
-            .map(|k| order[k])
-            .collect();
-        drop(order);
-        for &i in &keep {
-            f.paths.push(paths.raw(i as usize));
+        // The runs merged by path (the row pushed first first among equal paths), keeping
+        // the last row of each path.
+        let mut readers: Vec<(Reader, usize)> = Vec::with_capacity(runs.len());
+        let mut first = 0;
+        for r in &runs {
+            readers.push((r.reader(0), first));
+            first += r.len;
         }
-        drop(paths);
-        f.paths.shrink();
+        let mut heap = std::collections::BinaryHeap::new();
+        for (k, (r, at)) in readers.iter_mut().enumerate() {
+            if let Some(p) = r.next() {
+                heap.push(std::cmp::Reverse((p.to_vec(), *at, k)));
+                *at += 1;
+            }
+        }
+        let mut keep: Vec<u32> = Vec::with_capacity(f.size.len());
+        let mut paths = Sorted::default();
+        while let Some(std::cmp::Reverse((path, row, k))) = heap.pop() {
+            let last_of_path = heap
+                .peek()
+                .is_none_or(|std::cmp::Reverse((next, _, _))| *next != path);
+            if last_of_path {
+                paths.push(&path);
+                keep.push(row as u32);
+            }
+            let (r, at) = &mut readers[k];
+            if let Some(p) = r.next() {
+                let mut path = path;
+                path.clear();
+                path.extend_from_slice(p);
+                heap.push(std::cmp::Reverse((path, *at, k)));
+                *at += 1;
+            }
+        }
+        drop(readers);
+        runs.clear();
+        paths.shrink();
+        f.paths = paths;
         let mut hashes = Texts::default();
         hashes.bytes.reserve(f.hashes.bytes.len());
         hashes.starts.reserve(keep.len());
