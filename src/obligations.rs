@@ -138,9 +138,20 @@ pub fn local_date(us: i64, tz: chrono_tz::Tz) -> Option<NaiveDate> {
 
 /// The sidecars of a catalogue by the path they describe: a sidecar `X.json` describes `X`;
 /// a sidecar `name.json` also describes `name.<ext>`. Built from every file, so that a part of
-/// the catalogue analysed alone still finds the sidecars of its files.
+/// the catalogue analysed alone still finds the sidecars of its files; each kept as what the
+/// obligations read of it, under its path's 128-bit key ([`crate::pathtable`]'s), some 50
+/// bytes a sidecar.
 #[derive(Default)]
-pub struct Sidecars(HashMap<Box<str>, FileFacts>);
+pub struct Sidecars(HashMap<u128, Sidecar>);
+
+/// What a file's obligations take from its sidecar.
+#[derive(Debug, Clone)]
+struct Sidecar {
+    has_text: bool,
+    /// When it was written: the date it gives, else its modification time.
+    described_at_us: Option<i64>,
+    category: Option<crate::catalog::Sym>,
+}
 
 impl Sidecars {
     /// The sidecars among `facts`.
@@ -152,20 +163,28 @@ impl Sidecars {
         out
     }
 
-    /// Keeps `f` when it is a sidecar.
+    /// Keeps `f` when it is a sidecar (a later sidecar of the same path replaces it).
     pub fn add(&mut self, f: &FileFacts) {
         if is_sidecar(f)
             && let Some(base) = f.path.strip_suffix(".json")
         {
-            self.0.insert(Box::from(base), f.clone());
+            let s = Sidecar {
+                has_text: f.sidecar_has_text,
+                described_at_us: f.odd().sidecar_described_at_us.or(f.mtime_us),
+                category: f.sidecar_category.clone(),
+            };
+            self.0.insert(crate::pathtable::key(base), s);
         }
     }
 
-    fn of_file(&self, path: &str) -> Option<&FileFacts> {
+    fn of_file(&self, path: &str) -> Option<&Sidecar> {
+        if self.0.is_empty() {
+            return None;
+        }
         let stem = path.rsplit_once('.').map(|(s, _)| s);
         self.0
-            .get(path)
-            .or_else(|| stem.and_then(|s| self.0.get(s)))
+            .get(&crate::pathtable::key(path))
+            .or_else(|| stem.and_then(|s| self.0.get(&crate::pathtable::key(s))))
     }
 }
 
@@ -282,16 +301,16 @@ pub fn compute_with(
                     // Classification and description.
                     let sidecar = sidecars.of_file(&f.path);
                     let note = ctx.note_of(&f.path);
-                    if let Some(s) = sidecar.filter(|s| s.sidecar_has_text) {
+                    if let Some(s) = sidecar.filter(|s| s.has_text) {
                         o.description_source = Some("sidecar");
-                        o.described_at_us = s.odd().sidecar_described_at_us.or(s.mtime_us);
+                        o.described_at_us = s.described_at_us;
                     } else if let Some(n) = note.filter(|n| n.has_text) {
                         o.description_source = Some("media_notes");
                         o.described_at_us = n.described_at_us;
                         o.described_undated = n.described_at_us.is_none();
                     }
                     o.category = sidecar
-                        .and_then(|s| s.sidecar_category.clone())
+                        .and_then(|s| s.category.clone())
                         .or_else(|| note.and_then(|n| n.category.clone()));
                     // Retention: long-term through any case, else at least two years from the
                     // recording (or from first sight, when the recording time is unknown), extended

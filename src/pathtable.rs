@@ -13,7 +13,7 @@
 //! the file; [`PathTable::find`] tries the file's absolute path, then its path below each root.
 
 /// A path's key: the first 16 bytes of its BLAKE3 hash.
-fn key(path: &str) -> u128 {
+pub(crate) fn key(path: &str) -> u128 {
     let h = blake3::hash(path.as_bytes());
     let mut k = [0u8; 16];
     k.copy_from_slice(&h.as_bytes()[..16]);
