@@ -117,8 +117,16 @@ pub fn analyse_sessions(
     now_us: i64,
     env: &Env,
 ) -> (Vec<SessionRow>, Vec<FindingRow>) {
-    let ctx = Ctx::new(facts, sess, settings, tz, now_us, run_id, env);
-    session_rows(facts, sess, run_id, rules::evaluate(&ctx))
+    analyse_part(
+        facts,
+        sess,
+        settings,
+        tz,
+        run_id,
+        now_us,
+        env,
+        rules::Scope::All,
+    )
 }
 
 /// [`analyse_sessions`] running only the rule families of `scope` (a part of the catalogue

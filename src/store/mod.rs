@@ -139,22 +139,31 @@ pub fn parquet_reader(
     batch: usize,
     columns: Option<&[&str]>,
 ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, StoreError> {
-    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let perr = |source| StoreError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(perr)?
-        .with_batch_size(batch);
+    let mut b = reader_builder(path, batch)?;
     if let Some(cols) = columns {
         let mask = projection(b.parquet_schema(), cols);
         b = b.with_projection(mask);
     }
-    b.build().map_err(perr)
+    b.build().map_err(|source| parquet_error(path, source))
+}
+
+type ReaderBuilder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>;
+
+fn reader_builder(path: &std::path::Path, batch: usize) -> Result<ReaderBuilder, StoreError> {
+    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(ReaderBuilder::try_new(f)
+        .map_err(|source| parquet_error(path, source))?
+        .with_batch_size(batch))
+}
+
+fn parquet_error(path: &std::path::Path, source: parquet::errors::ParquetError) -> StoreError {
+    StoreError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// [`parquet_reader`] of the rows `keep` marks only (one flag per row of the file): the other
@@ -165,24 +174,14 @@ pub fn parquet_reader_rows(
     columns: &[&str],
     keep: &[bool],
 ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, StoreError> {
-    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let perr = |source| StoreError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(perr)?
-        .with_batch_size(batch);
+    let b = reader_builder(path, batch)?;
     let mask = projection(b.parquet_schema(), columns);
     let keep = arrow_array::BooleanArray::from(keep.to_vec());
     let selection = parquet::arrow::arrow_reader::RowSelection::from_filters(&[keep]);
     b.with_projection(mask)
         .with_row_selection(selection)
         .build()
-        .map_err(perr)
+        .map_err(|source| parquet_error(path, source))
 }
 
 /// The Parquet columns named `cols` (by their top-level field) of a file with schema `schema`.
