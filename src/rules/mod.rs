@@ -669,7 +669,7 @@ pub enum Scope {
 }
 
 /// The families that read only [`Env`]'s history and case items, never a file.
-const RUN_FAMILIES: usize = 3;
+pub const RUN_FAMILIES: usize = 3;
 
 /// Runs every rule family over the catalog.
 pub fn evaluate(ctx: &Ctx) -> Vec<FindingRow> {
