@@ -174,7 +174,11 @@ pub fn habits(plan: &Plan) -> Option<String> {
 /// What [`prepare`] found of one file, before any font is known: its plan and its first and
 /// last keyframe's lines.
 pub struct Prepared {
+    /// The file's plan, slimmed while it waits for the run's other files: of its keyframes
+    /// only the first and last are kept (`keyframes` counts them all); a file read further
+    /// (by halves, or all of it) is planned again from its `moov`.
     plan: Option<Plan>,
+    keyframes: usize,
     first: Option<(f64, Option<Line>)>,
     last: Option<(f64, Option<Line>)>,
     /// The first and last keyframe's slice headers.
@@ -250,12 +254,7 @@ pub fn run_prepared(
         .filter(|(g, _)| known.get(**g).is_none_or(|f| f.digits_known() < 10))
         .map(|(g, members)| {
             let mut order = members.clone();
-            order.sort_by_key(|&i| {
-                (
-                    std::cmp::Reverse(prepared[i].plan.as_ref().map_or(0, |p| p.sync.len())),
-                    &inputs[i].path,
-                )
-            });
+            order.sort_by_key(|&i| (std::cmp::Reverse(prepared[i].keyframes), &inputs[i].path));
             let mut runs = Vec::new();
             let mut font = Font::default();
             // Two recordings teach more of the shapes a digit takes over different scenes than
@@ -295,13 +294,19 @@ pub fn run_prepared(
             let (first, last) = (seen(p.first), seen(p.last));
             let mut keyframes = Vec::new();
             if let Some(plan) = p.plan.as_ref() {
-                let n = plan.sync.len();
+                let n = p.keyframes;
                 let ends = [
-                    ("first", 0usize, first, p.slices[0]),
-                    ("last", n.saturating_sub(1), last, p.slices[1]),
+                    ("first", 0usize, first, p.slices[0], plan.sync.first()),
+                    (
+                        "last",
+                        n.saturating_sub(1),
+                        last,
+                        p.slices[1],
+                        plan.sync.last(),
+                    ),
                 ];
-                for (purpose, k, s, slice) in ends {
-                    if let (Some(seen), Some(sample)) = (s, plan.sync.get(k)) {
+                for (purpose, k, s, slice, sample) in ends {
+                    if let (Some(seen), Some(sample)) = (s, sample) {
                         keyframes.push(Keyframe {
                             purpose,
                             sample: sample.number,
@@ -320,13 +325,13 @@ pub fn run_prepared(
                 slice_habits: p.slice_habits,
                 keyframes,
             };
-            if let (Some(font), Some(plan)) = (font, p.plan.as_ref()) {
-                let (jump, read) = find_jump(inp, plan, font, &mut out);
+            if let (Some(font), Some(_)) = (font, p.plan.as_ref()) {
+                let (jump, read) = find_jump(inp, font, &mut out);
                 out.decoded += read.len() as u32;
                 out.keyframes.extend(read);
                 out.jump = jump;
                 if every {
-                    read_every(inp, plan, font, &mut out);
+                    read_every(inp, font, &mut out);
                 }
             }
             out
@@ -472,6 +477,7 @@ pub fn prepare(input: &Input) -> Prepared {
 pub fn prepare_in(input: &Input, opened: Result<File, String>) -> Prepared {
     let mut out = Prepared {
         plan: None,
+        keyframes: 0,
         first: None,
         last: None,
         slices: [None, None],
@@ -524,10 +530,18 @@ pub fn prepare_in(input: &Input, opened: Result<File, String>) -> Prepared {
             .map(|(line, s)| (plan.seconds(s), line));
         out.first = lines.next();
         out.last = lines.next();
-        // Kept until every file of the run is read: the lead samples (a thousand a file, wanted
-        // by the habits read above and by a learning run, which plans its file again) are not.
+        // Kept until every file of the run is read, so kept small: not the lead samples (a
+        // thousand a file, wanted by the habits read above and by a learning run, which plans
+        // its file again), nor the keyframes between the first and the last (32 bytes each,
+        // 600 in ten minutes; wanted only by a file read further, which plans again).
         let mut plan = plan;
         plan.lead = Vec::new();
+        out.keyframes = plan.sync.len();
+        if plan.sync.len() > 2 {
+            let last = plan.sync.len() - 1;
+            plan.sync.drain(1..last);
+        }
+        plan.sync.shrink_to_fit();
         out.plan = Some(plan);
         match err {
             Some(e) => Err(e.to_string()),

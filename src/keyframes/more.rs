@@ -3,8 +3,8 @@
 
 use super::{
     BISECT_MAX, Input, JUMP_MIN_S, Jump, Keyframe, Output, Seen, keyframe, keyframe_lines, open,
+    plan_of,
 };
-use crate::media::keyplan::Plan;
 use crate::osd::{self, Font};
 
 /// Display time minus file time of a read keyframe, seconds.
@@ -26,31 +26,26 @@ fn offset(s: &Seen) -> Option<f64> {
 /// agree on. Returns the keyframes read on the way and whether a reading was set aside.
 pub(super) fn find_jump(
     input: &Input,
-    plan: &Plan,
     font: &Font,
     out: &mut Output,
 ) -> (Option<Jump>, Vec<Keyframe>) {
     let mut read = Vec::new();
-    let jump = bisect(input, plan, font, out, &mut read);
+    let jump = bisect(input, font, out, &mut read);
     if jump.is_none() {
         set_aside_outliers(out, &mut read);
     }
     (jump, read)
 }
 
-fn bisect(
-    input: &Input,
-    plan: &Plan,
-    font: &Font,
-    out: &Output,
-    read: &mut Vec<Keyframe>,
-) -> Option<Jump> {
+fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) -> Option<Jump> {
     let (first, last) = (out.first()?, out.last()?);
     let (o_first, o_last) = (offset(first)?, offset(last)?);
     if (o_last - o_first).abs() <= JUMP_MIN_S {
         return None;
     }
     let f = open(input).ok()?;
+    // Planned again: the prepared plan keeps only the first and last keyframes.
+    let plan = &plan_of(&f, input).ok()?;
     let n = plan.sync.len();
     let at = |k: usize, read: &mut Vec<Keyframe>| -> Option<f64> {
         if k == n - 1 {
@@ -164,25 +159,28 @@ const EVERY_CHUNK: usize = 32;
 
 /// Reads the keyframes of a file not read yet (`--keyframes all`), in order, a chunk at a time;
 /// stops at the first chunk that does not decode, with the reason as the file's note.
-pub(super) fn read_every(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
-    read_rest(input, plan, font, out);
+pub(super) fn read_every(input: &Input, font: &Font, out: &mut Output) {
+    read_rest(input, font, out);
     // Without a jump, the file's readings all keep one offset: set aside those that do not.
     if out.jump.is_none() {
         set_aside_outliers(out, &mut []);
     }
 }
 
-fn read_rest(input: &Input, plan: &Plan, font: &Font, out: &mut Output) {
-    let read: std::collections::HashSet<usize> =
-        out.keyframes.iter().map(|k| k.gop_index).collect();
-    let rest: Vec<usize> = (0..plan.sync.len()).filter(|i| !read.contains(i)).collect();
-    let f = match open(input) {
-        Ok(f) => f,
+fn read_rest(input: &Input, font: &Font, out: &mut Output) {
+    // Planned again: the prepared plan keeps only the first and last keyframes.
+    let opened = open(input).and_then(|f| plan_of(&f, input).map(|plan| (f, plan)));
+    let (f, plan) = match opened {
+        Ok(x) => x,
         Err(e) => {
             out.note.get_or_insert(e);
             return;
         }
     };
+    let plan = &plan;
+    let read: std::collections::HashSet<usize> =
+        out.keyframes.iter().map(|k| k.gop_index).collect();
+    let rest: Vec<usize> = (0..plan.sync.len()).filter(|i| !read.contains(i)).collect();
     for chunk in rest.chunks(EVERY_CHUNK) {
         let keys = match chunk
             .iter()
