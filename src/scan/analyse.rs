@@ -135,14 +135,25 @@ pub(super) fn analyse(
                         .then(|| texts.session(&s.id))
                 })
                 .collect();
-            for (i, (f, o)) in part.facts.iter().zip(&obligations).enumerate() {
-                let row = part.rows[i] as usize;
-                if parts.of_row[row] != k as u16 {
+            for ((i, (f, o)), &row) in part
+                .facts
+                .iter()
+                .zip(&obligations)
+                .enumerate()
+                .zip(&part.rows)
+            {
+                let row = row as usize;
+                // Read back from the run's own staged and previous files, numbered by the
+                // first pass: a row it did not number is not this part's.
+                let (Some(&p), Some(kept)) = (parts.of_row.get(row), kept.get_mut(row)) else {
+                    continue;
+                };
+                if p as usize != k {
                     continue;
                 }
                 let session = sess.of_file.get(i).copied().flatten();
-                kept[row].fill(
-                    session.and_then(|s| own_session[s]),
+                kept.fill(
+                    session.and_then(|s| own_session.get(s).copied().flatten()),
                     o,
                     &run.context,
                     &mut texts,
