@@ -19,10 +19,15 @@ from common import compare, tables
 
 
 def main():
-    binary, wh, context = sys.argv[1:4]
+    # The tables written out are removed with their folder when the comparison ends.
+    with tempfile.TemporaryDirectory(prefix="recaudit-duckdb-") as scratch:
+        return check(*sys.argv[1:4], scratch)
+
+
+def check(binary, wh, context, scratch):
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    shared, found = tables(binary, wh, context, tempfile.mkdtemp(prefix="recaudit-duckdb-"))
+    shared, found = tables(binary, wh, context, scratch)
     for t, how, where, part in found:
         if how == "hive":
             src = (f"SELECT * EXCLUDE ({part}) FROM read_parquet('{where}/*/*.parquet', "
@@ -43,8 +48,8 @@ def main():
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
-    sys.exit(0 if compare(binary, wh, context, "duckdb", run) else 1)
+    return 0 if compare(binary, wh, context, "duckdb", run) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -19,6 +19,12 @@ from common import compare, tables
 
 
 def main():
+    # The tables written out are removed with their folder when the comparison ends.
+    with tempfile.TemporaryDirectory(prefix="recaudit-spark-") as scratch:
+        return check(scratch)
+
+
+def check(scratch):
     binary, wh, context = sys.argv[1:4]
     master = sys.argv[4] if len(sys.argv) > 4 else "local-cluster[2,1,1024]"
     spark = (SparkSession.builder.master(master).appName("recaudit-named-analyses")
@@ -27,7 +33,7 @@ def main():
              .config("spark.sql.parquet.mergeSchema", "true")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
-    shared, found = tables(binary, wh, context, tempfile.mkdtemp(prefix="recaudit-spark-"))
+    shared, found = tables(binary, wh, context, scratch)
     for t, how, where, part in found:
         df = spark.read.parquet(where)
         if how == "hive":
@@ -49,8 +55,8 @@ def main():
 
     ok = compare(binary, wh, context, "spark", run)
     spark.stop()
-    sys.exit(0 if ok else 1)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
