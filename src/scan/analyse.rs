@@ -327,10 +327,7 @@ impl Source<'_> {
             let mut mask = Vec::new();
             for b in store::parquet_reader(part, 8192, Some(&columns))? {
                 let b = b.map_err(arrow)?;
-                let paths = prior::Cols(&b).text("path");
-                let keep: Vec<bool> = (0..b.num_rows())
-                    .map(|i| paths.get(i).is_some_and(|p| self.carried.carries(p)))
-                    .collect();
+                let keep = self.carried.carried_rows(&b);
                 let kept = keep.iter().filter(|&&k| k).count();
                 mask.extend_from_slice(&keep);
                 if kept == 0 {

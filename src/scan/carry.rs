@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow_array::cast::AsArray;
 use arrow_array::{BooleanArray, RecordBatch};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -300,23 +299,23 @@ impl Carried {
 
     /// `b` cut down to its carried rows (None when none is).
     fn cut(&self, b: &RecordBatch, table: &'static str) -> Result<Option<RecordBatch>, ScanError> {
-        let Some(paths) = b
-            .column_by_name("path")
-            .and_then(|c| c.as_string_opt::<i32>())
-        else {
-            return Ok(None);
-        };
-        let keep: BooleanArray = paths
-            .iter()
-            .map(|p| Some(p.is_some_and(|p| self.carries(p))))
-            .collect();
+        let keep = BooleanArray::from(self.carried_rows(b));
         let b = arrow_select::filter::filter_record_batch(b, &keep)
             .map_err(|source| StoreError::Arrow { table, source })?;
         Ok((b.num_rows() > 0).then_some(b))
     }
 
+    /// Which rows of `b`, a batch of the previous snapshot with its `path` column, are
+    /// carried (none without that column).
+    pub(super) fn carried_rows(&self, b: &RecordBatch) -> Vec<bool> {
+        let paths = prior::Cols(b).text("path");
+        (0..b.num_rows())
+            .map(|i| paths.get(i).is_some_and(|p| self.carries(p)))
+            .collect()
+    }
+
     /// Whether the previous row of `path` is carried.
-    pub(super) fn carries(&self, path: &str) -> bool {
+    fn carries(&self, path: &str) -> bool {
         !self.not_carried.contains(path)
     }
 
@@ -344,32 +343,16 @@ impl Carried {
         parts: &[PathBuf],
         table: &'static str,
         schema: &arrow_schema::SchemaRef,
-        each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
-    ) -> Result<(), ScanError> {
-        self.batches_of(parts, table, Some(schema), None, each)
-    }
-
-    /// Like [`Carried::batches`], reading only `columns` (and not conforming to a schema) when
-    /// given.
-    pub(super) fn batches_of(
-        &self,
-        parts: &[PathBuf],
-        table: &'static str,
-        schema: Option<&arrow_schema::SchemaRef>,
-        columns: Option<&[&str]>,
         mut each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
         if !self.any {
             return Ok(());
         }
         for part in parts {
-            for b in store::parquet_reader(part, 8192, columns)? {
+            for b in store::parquet_reader(part, 8192, None)? {
                 let b = b.map_err(|source| StoreError::Arrow { table, source })?;
                 if let Some(b) = self.cut(&b, table)? {
-                    match schema {
-                        Some(schema) => each(store::conform(&b, table, schema)?)?,
-                        None => each(b)?,
-                    }
+                    each(store::conform(&b, table, schema)?)?;
                 }
             }
         }
