@@ -38,7 +38,16 @@ pub fn analyse(
         history_breaks: &[],
         case_items: &[],
     };
-    let (sessions, findings) = analyse_sessions(facts, &sess, settings, tz, run_id, now_us, &env);
+    let (sessions, findings) = analyse_sessions(
+        facts,
+        &sess,
+        settings,
+        tz,
+        run_id,
+        now_us,
+        &env,
+        rules::Scope::All,
+    );
     Analysis {
         sessions,
         findings,
@@ -107,32 +116,11 @@ impl<'a> DerivedRows<'a> {
     }
 }
 
-/// The rules over built sessions: the `sessions` and `findings` rows.
-pub fn analyse_sessions(
-    facts: &[FileFacts],
-    sess: &Sessions,
-    settings: &RuleSettings,
-    tz: chrono_tz::Tz,
-    run_id: &str,
-    now_us: i64,
-    env: &Env,
-) -> (Vec<SessionRow>, Vec<FindingRow>) {
-    analyse_part(
-        facts,
-        sess,
-        settings,
-        tz,
-        run_id,
-        now_us,
-        env,
-        rules::Scope::All,
-    )
-}
-
-/// [`analyse_sessions`] running only the rule families of `scope` (a part of the catalogue
-/// runs the file families; the run's families run once, over no file).
+/// The rules of `scope` over built sessions: the `sessions` and `findings` rows. A whole
+/// catalogue runs every family ([`rules::Scope::All`]); a part of one runs the file families,
+/// and the run's families run once, over no file.
 #[allow(clippy::too_many_arguments)]
-pub fn analyse_part(
+pub fn analyse_sessions(
     facts: &[FileFacts],
     sess: &Sessions,
     settings: &RuleSettings,

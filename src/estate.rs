@@ -158,7 +158,16 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         case_items: &case_items,
     };
     let (sessions, findings) = pool.install(|| {
-        crate::analyse::analyse_sessions(&facts, &sess, rules, tz, &run_id, started, &env)
+        crate::analyse::analyse_sessions(
+            &facts,
+            &sess,
+            rules,
+            tz,
+            &run_id,
+            started,
+            &env,
+            crate::rules::Scope::All,
+        )
     });
     let ids = crate::analyse::session_ids(&sess);
 
@@ -276,8 +285,9 @@ struct Share {
     copied: std::collections::HashSet<u128>,
 }
 
-/// A content hash's first 128 bits (32 hex digits), the key of [`Share::copied`].
-fn hash_key(blake3: &str) -> Option<u128> {
+/// A content hash's first 128 bits (32 hex digits), the key of [`Share::copied`] (and of
+/// the copies a scan analysed in parts reads into every part).
+pub(crate) fn hash_key(blake3: &str) -> Option<u128> {
     blake3
         .get(..32)
         .and_then(|h| u128::from_str_radix(h, 16).ok())

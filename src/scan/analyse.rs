@@ -74,7 +74,7 @@ pub(super) fn analyse(
         carried: &*carried,
         prior: &*prior,
         read_rows,
-        carried_rows: Vec::new(),
+        carried_masks: Vec::new(),
     };
     let mut first = first_pass(run, &source, custody, &mut tally)?;
     super::give_back();
@@ -89,20 +89,21 @@ pub(super) fn analyse(
         carried: &*carried,
         prior: &*prior,
         read_rows,
-        carried_rows: std::mem::take(&mut first.carried_mask),
+        carried_masks: std::mem::take(&mut first.carried_masks),
     };
     let parts = first.parts;
-    let mut kept = first.kept;
-    let mut texts = KeptText::default();
-    let mut sessions_out: Vec<SessionRow> = Vec::new();
-    let mut findings: Vec<FindingRow> = Vec::new();
-    let mut linked: Vec<(usize, FileFacts, Obligation)> = Vec::new();
+    let mut got = Gathered {
+        kept: first.kept,
+        texts: KeptText::default(),
+        sessions: Vec::new(),
+        findings: Vec::new(),
+        linked: Vec::new(),
+    };
     let (parts, source_ref) = (&parts, &source);
     std::thread::scope(|scope| -> Result<(), ScanError> {
         // The next part is read on a thread of its own while this one is analysed.
         let mut next = Some(scope.spawn(move || parts.read(source_ref, 0)));
         for k in 0..parts.count {
-            let clock = std::time::Instant::now();
             let part = match next.take().map(|h| h.join()) {
                 Some(Ok(part)) => part?,
                 _ => return Err(ScanError::ReaderPanicked),
@@ -110,105 +111,20 @@ pub(super) fn analyse(
             if k + 1 < parts.count {
                 next = Some(scope.spawn(move || parts.read(source_ref, k + 1)));
             }
-            let read_s = clock.elapsed().as_secs_f64();
-            let sess = if node {
-                sessions::Sessions::default()
-            } else {
-                sessions::build(&part.facts, rules.session_pause_s)
-            };
-            let obligations = run.pool.install(|| {
-                obligations::compute_with(
-                    &part.facts,
-                    &first.sidecars,
-                    &run.context,
-                    run.tz,
-                    rules.birth_time_is_upload,
-                )
-            });
-            // Each own session's place in the run's list of session ids.
-            let own_session: Vec<Option<u32>> = sess
-                .list
-                .iter()
-                .map(|s| {
-                    parts
-                        .owns(k, Some(&s.device), "")
-                        .then(|| texts.session(&s.id))
-                })
-                .collect();
-            for ((i, (f, o)), &row) in part
-                .facts
-                .iter()
-                .zip(&obligations)
-                .enumerate()
-                .zip(&part.rows)
-            {
-                let row = row as usize;
-                // Read back from the run's own staged and previous files, numbered by the
-                // first pass: a row it did not number is not this part's.
-                let (Some(&p), Some(kept)) = (parts.of_row.get(row), kept.get_mut(row)) else {
-                    continue;
-                };
-                if p as usize != k {
-                    continue;
-                }
-                let session = sess.of_file.get(i).copied().flatten();
-                kept.fill(
-                    session.and_then(|s| own_session.get(s).copied().flatten()),
-                    o,
-                    &run.context,
-                    &mut texts,
-                );
-                if !o.cases.is_empty() {
-                    linked.push((row, f.clone(), o.clone()));
-                }
-            }
-            if node {
-                continue;
-            }
-            let env = Env {
-                context: &run.context,
-                obligations: &obligations,
-                offences: &[],
-                history_breaks: &[],
-                case_items: &[],
-            };
-            let (s, f) = run.pool.install(|| {
-                analyse::analyse_part(
-                    &part.facts,
-                    &sess,
-                    rules,
-                    run.tz,
-                    &run.id,
-                    run.started,
-                    &env,
-                    Scope::Files,
-                )
-            });
-            if std::env::var_os("RECAUDIT_TIMINGS").is_some() {
-                eprintln!(
-                    "recaudit: part {k}: {} facts, waited {read_s:.2} s for them, analysed in {:.2} s",
-                    part.facts.len(),
-                    clock.elapsed().as_secs_f64() - read_s
-                );
-            }
-            drop((part, obligations, sess));
+            let facts = part.facts.len();
+            got.analyse(run, parts, k, part, &first.sidecars, node);
             super::give_back();
-            sessions_out.extend(
-                s.into_iter()
-                    .filter(|s| parts.owns(k, Some(&s.device_id), "")),
-            );
-            // A finding of a file, session or device is its part's; one of the run (a case's
-            // archive deadline, a year the calendar does not cover) comes from every part that
-            // saw it, and is kept once below.
-            findings.extend(f.into_iter().filter(|f| match (&f.device_id, &f.path) {
-                (None, None) => true,
-                (device, path) => {
-                    parts.owns(k, device.as_deref(), path.as_deref().unwrap_or_default())
-                }
-            }));
+            run.phase(&format!("part {k} ({facts} files)"));
         }
         Ok(())
     })?;
+    let Gathered {
+        kept,
+        texts,
+        sessions: mut sessions_out,
+        mut findings,
+        mut linked,
+    } = got;
     run.phase("sessions, obligations and rules over the files, part by part");
     if parts.count > 1 {
         once(&mut findings);
@@ -232,7 +148,7 @@ pub(super) fn analyse(
             case_items: &case_items,
         };
         let none = sessions::Sessions::default();
-        let (_, f) = analyse::analyse_part(
+        let (_, f) = analyse::analyse_sessions(
             &[],
             &none,
             rules,
@@ -272,6 +188,113 @@ pub(super) fn analyse(
     })
 }
 
+/// What the parts' analyses gather for the run: the rows kept for `files`, and each part's own
+/// sessions, findings and case-linked files.
+struct Gathered {
+    kept: Vec<Kept>,
+    texts: KeptText,
+    sessions: Vec<SessionRow>,
+    findings: Vec<FindingRow>,
+    /// The case-linked files, by row: the checklist looks across parts.
+    linked: Vec<(usize, FileFacts, Obligation)>,
+}
+
+impl Gathered {
+    /// Sessions, obligations and the file rules over part `k`; keeps what is its own.
+    fn analyse(
+        &mut self,
+        run: &Run,
+        parts: &Parts,
+        k: usize,
+        part: Part,
+        sidecars: &Sidecars,
+        node: bool,
+    ) {
+        let rules = &run.plan.config.rules;
+        let sess = if node {
+            sessions::Sessions::default()
+        } else {
+            sessions::build(&part.facts, rules.session_pause_s)
+        };
+        let obligations = run.pool.install(|| {
+            obligations::compute_with(
+                &part.facts,
+                sidecars,
+                &run.context,
+                run.tz,
+                rules.birth_time_is_upload,
+            )
+        });
+        // Each session's place in the run's list of session ids, when it is this part's.
+        let own_session: Vec<Option<u32>> = sess
+            .list
+            .iter()
+            .map(|s| {
+                parts
+                    .owns(k, Some(&s.device), "")
+                    .then(|| self.texts.session(&s.id))
+            })
+            .collect();
+        // A node's scan builds no sessions: its rows' obligations are kept all the same.
+        let session_of = |i: usize| sess.of_file.get(i).copied().flatten();
+        let mine = part.facts.iter().zip(&obligations).zip(&part.rows);
+        for (i, ((f, o), &row)) in mine.enumerate() {
+            let row = row as usize;
+            // Read back from the run's own staged and previous files, numbered by the first
+            // pass: a row it did not number is not this part's.
+            let (Some(&p), Some(kept)) = (parts.of_row.get(row), self.kept.get_mut(row)) else {
+                continue;
+            };
+            if p as usize != k {
+                continue;
+            }
+            let session = session_of(i).and_then(|s| own_session.get(s).copied().flatten());
+            kept.fill(session, o, &run.context, &mut self.texts);
+            if !o.cases.is_empty() {
+                self.linked.push((row, f.clone(), o.clone()));
+            }
+        }
+        if node {
+            return;
+        }
+        let env = Env {
+            context: &run.context,
+            obligations: &obligations,
+            offences: &[],
+            history_breaks: &[],
+            case_items: &[],
+        };
+        let (s, f) = run.pool.install(|| {
+            analyse::analyse_sessions(
+                &part.facts,
+                &sess,
+                rules,
+                run.tz,
+                &run.id,
+                run.started,
+                &env,
+                Scope::Files,
+            )
+        });
+        // The rows come in the order of the sessions built.
+        self.sessions.extend(
+            s.into_iter()
+                .zip(&own_session)
+                .filter_map(|(s, own)| own.map(|_| s)),
+        );
+        // A finding of a file, session or device is its part's; one of the run (a case's
+        // archive deadline, a year the calendar does not cover) comes from every part that
+        // saw it, and is kept once ([`once`]).
+        self.findings
+            .extend(f.into_iter().filter(|f| match (&f.device_id, &f.path) {
+                (None, None) => true,
+                (device, path) => {
+                    parts.owns(k, device.as_deref(), path.as_deref().unwrap_or_default())
+                }
+            }));
+    }
+}
+
 /// The findings of the run (of no device and no file) found by several parts, kept once.
 fn once(findings: &mut Vec<FindingRow>) {
     let mut seen = HashSet::new();
@@ -297,27 +320,21 @@ struct Source<'a> {
     read_rows: usize,
     /// For each previous `files` part, which of its rows are carried ([`Source::each`] finds
     /// them; empty before).
-    carried_rows: Vec<Vec<bool>>,
+    carried_masks: Vec<Vec<bool>>,
 }
 
 impl Source<'_> {
-    /// Every row's `columns`, in `files` order, in batches; `each` is given the batch's first
-    /// row and whether its rows were carried. Returns which rows of each previous `files` part
-    /// are carried.
+    /// Every row's `columns`, in `files` order, in batches; `each` is given whether the
+    /// batch's rows were carried. Returns which rows of each previous `files` part are carried.
     fn each(
         &self,
         columns: &[&str],
-        mut each: impl FnMut(usize, bool, &RecordBatch) -> Result<(), ScanError>,
+        mut each: impl FnMut(bool, &RecordBatch) -> Result<(), ScanError>,
     ) -> Result<Vec<Vec<bool>>, ScanError> {
-        let mut row = 0usize;
-        self.each_read(columns, |b| {
-            each(row, false, &b)?;
-            row += b.num_rows();
-            Ok(())
-        })?;
-        let mut carried_rows = Vec::new();
+        self.each_read(columns, |b| each(false, &b))?;
+        let mut masks = Vec::new();
         if !self.carried.any {
-            return Ok(carried_rows);
+            return Ok(masks);
         }
         let mut columns = columns.to_vec();
         if !columns.contains(&"path") {
@@ -339,12 +356,11 @@ impl Source<'_> {
                     let keep = arrow_array::BooleanArray::from(keep);
                     arrow_select::filter::filter_record_batch(&b, &keep).map_err(arrow)?
                 };
-                each(row, true, &b)?;
-                row += b.num_rows();
+                each(true, &b)?;
             }
-            carried_rows.push(mask);
+            masks.push(mask);
         }
-        Ok(carried_rows)
+        Ok(masks)
     }
 
     /// The rows read, with the keyframe stage's columns.
@@ -398,7 +414,7 @@ impl Source<'_> {
             row += n;
             Ok(())
         })?;
-        for (part, carried) in self.prior.files_parts.iter().zip(&self.carried_rows) {
+        for (part, carried) in self.prior.files_parts.iter().zip(&self.carried_masks) {
             let mut rows: Vec<u32> = Vec::new();
             let keep: Vec<bool> = carried
                 .iter()
@@ -478,7 +494,7 @@ struct First {
     sidecars: Sidecars,
     carried_rows: usize,
     /// Which rows of each previous `files` part are carried.
-    carried_mask: Vec<Vec<bool>>,
+    carried_masks: Vec<Vec<bool>>,
 }
 
 /// The columns the first pass reads: the part's key, the content hash, what the counts and
@@ -520,7 +536,7 @@ fn first_pass(
     // Content hashes seen, and whether more than once (only when the catalogue is in parts).
     let mut seen: HashMap<u128, bool> = HashMap::new();
     let moved_from = &custody.moved_from;
-    let carried_mask = source.each(FIRST_COLUMNS, |first_row, is_carried, b| {
+    let carried_masks = source.each(FIRST_COLUMNS, |is_carried, b| {
         let c = prior::Cols(b);
         let (path, status, hash, kind, device) = (
             c.text("path"),
@@ -538,7 +554,7 @@ fn first_pass(
             let p = path.get(i).unwrap_or_default();
             parts.of_row.push(parts.part_of(device.get(i), p) as u16);
             if count > 1 {
-                let h = hash.get(i).and_then(hash_key);
+                let h = hash.get(i).and_then(crate::estate::hash_key);
                 if let Some(h) = h {
                     seen.entry(h)
                         .and_modify(|twice| *twice = true)
@@ -557,7 +573,7 @@ fn first_pass(
             // verified. A carried row has the previous run's in its own columns; a file read
             // looks its path (or the one it moved from) up in the previous catalogue.
             let started = run.started;
-            let dates = if first_row + i < source.read_rows {
+            let dates = if !is_carried {
                 let prev: Option<PriorFile> = source.prior.files.get(p).or_else(|| {
                     moved_from
                         .get(p)
@@ -583,12 +599,7 @@ fn first_pass(
         }
         if !sidecar_rows.is_empty() {
             let rows = arrow_array::UInt32Array::from(sidecar_rows);
-            let b = arrow_select::take::take_record_batch(b, &rows).map_err(|source| {
-                StoreError::Arrow {
-                    table: "files",
-                    source,
-                }
-            })?;
+            let b = arrow_select::take::take_record_batch(b, &rows).map_err(arrow)?;
             for f in prior::facts_from_batch(&b, 0) {
                 sidecars.add(&f);
             }
@@ -611,15 +622,8 @@ fn first_pass(
         kept,
         sidecars,
         carried_rows,
-        carried_mask,
+        carried_masks,
     })
-}
-
-/// A content hash's first 128 bits (32 hex digits).
-fn hash_key(blake3: &str) -> Option<u128> {
-    blake3
-        .get(..32)
-        .and_then(|h| u128::from_str_radix(h, 16).ok())
 }
 
 /// The catalogue's parts: each device's files in one part (a file without a device by its
