@@ -38,7 +38,8 @@ pub(super) struct Analysed {
     pub tally: Tally,
 }
 
-/// Files per part of the catalogue analysed at once (about 600 bytes of facts each).
+/// Files per part of the catalogue analysed at once (two parts are in memory at a time: the
+/// one analysed and the next one read).
 const PART_ROWS: usize = 100_000;
 
 /// How many files a part holds: [`PART_ROWS`], or `RECAUDIT_PART_ROWS` (for the tests that
