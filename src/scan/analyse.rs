@@ -398,23 +398,35 @@ impl Source<'_> {
         want: impl Fn(usize) -> bool,
         mut each: impl FnMut(&[u32], &RecordBatch) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
+        // The rows read: only the wanted ones decoded, of the staged rows and of the keyframe
+        // stage's columns beside them (the same selection of two files of as many rows).
         let mut row = 0usize;
-        self.each_read(columns, |b| {
-            let n = b.num_rows();
-            let rows: Vec<u32> = (row..row + n)
-                .filter(|&g| want(g))
-                .map(|g| g as u32)
+        if self.read_rows > 0 {
+            let keep: Vec<bool> = (0..self.read_rows).map(&want).collect();
+            let rows: Vec<u32> = (0..self.read_rows as u32)
+                .filter(|&g| keep[g as usize])
                 .collect();
-            if rows.len() == n {
-                each(&rows, &b)?;
-            } else if !rows.is_empty() {
-                let idx: arrow_array::UInt32Array = rows.iter().map(|&g| g - row as u32).collect();
-                let b = arrow_select::take::take_record_batch(&b, &idx).map_err(arrow)?;
-                each(&rows, &b)?;
+            if !rows.is_empty() {
+                let staged = self.staging.path_of("files", FILES_STAGED);
+                let osd = self.staging.path_of("files", OSD_STAGED);
+                let mut osd = store::parquet_reader_rows(&osd, 4096, columns, &keep)?;
+                let mut at = 0;
+                for b in store::parquet_reader_rows(&staged, 4096, columns, &keep)? {
+                    let b = b.map_err(arrow)?;
+                    let b = match osd.next() {
+                        Some(o) => with_osd_facts(&b, &o.map_err(arrow)?)?,
+                        None => b,
+                    };
+                    let n = b.num_rows();
+                    let Some(rows) = rows.get(at..at + n) else {
+                        return Err(more_than_selected(&staged));
+                    };
+                    each(rows, &b)?;
+                    at += n;
+                }
             }
-            row += n;
-            Ok(())
-        })?;
+            row = self.read_rows;
+        }
         for (part, carried) in self.prior.files_parts.iter().zip(&self.carried_masks) {
             let mut rows: Vec<u32> = Vec::new();
             let keep: Vec<bool> = carried
@@ -439,13 +451,7 @@ impl Source<'_> {
                 let b = b.map_err(arrow)?;
                 let n = b.num_rows();
                 let Some(rows) = rows.get(at..at + n) else {
-                    return Err(ScanError::Store(StoreError::Arrow {
-                        table: "files",
-                        source: arrow_schema::ArrowError::InvalidArgumentError(format!(
-                            "{}: more rows read than selected",
-                            part.display()
-                        )),
-                    }));
+                    return Err(more_than_selected(part));
                 };
                 each(rows, &b)?;
                 at += n;
@@ -453,6 +459,17 @@ impl Source<'_> {
         }
         Ok(())
     }
+}
+
+/// A selective reader gave more rows than were selected.
+fn more_than_selected(file: &std::path::Path) -> ScanError {
+    ScanError::Store(StoreError::Arrow {
+        table: "files",
+        source: arrow_schema::ArrowError::InvalidArgumentError(format!(
+            "{}: more rows read than selected",
+            file.display()
+        )),
+    })
 }
 
 fn arrow(source: arrow_schema::ArrowError) -> StoreError {
