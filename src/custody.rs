@@ -123,35 +123,11 @@ pub struct Seen<'a> {
     pub device_id: Option<&'a str>,
 }
 
-/// The events of one run. `seen` are the files read this run (in path order), `walked` every
-/// path the walk found (sorted), `roots` the roots scanned (files of the catalogue under other roots
-/// were not looked at, so they are not deleted).
-///
-/// Events are handed to `emit` as they are found (files read, in their order, then deletions
-/// in path order), so a first scan's million `new` events never sit in memory together.
-pub fn events<E>(
-    run_id: &str,
-    at_us: i64,
-    seen: &[Seen],
-    walked: &[impl AsRef<str>],
-    roots: &[String],
-    prior: &Prior,
-    mut emit: impl FnMut(CustodyEvent) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut judge = Judge::new(run_id, at_us, walked, roots, prior);
-    for s in seen {
-        if let Some(e) = judge.seen(s) {
-            emit(e)?;
-        }
-    }
-    for e in judge.deletions() {
-        emit(e)?;
-    }
-    Ok(())
-}
-
-/// [`events`] one file at a time, for a caller that has the files read one batch at a time:
-/// [`Judge::seen`] for each file read, in path order, then [`Judge::deletions`].
+/// The events of one run, one file at a time: [`Judge::seen`] for each file read this run (in
+/// path order), then [`Judge::deletions`]. `walked` is every path the walk found (sorted),
+/// `roots` the roots scanned (files of the catalogue under other roots were not looked at, so
+/// they are not deleted). Events come as they are found, so a first scan's million `new`
+/// events never sit in memory together; the scan feeds it the files read a batch at a time.
 pub struct Judge<'p> {
     run_id: String,
     at_us: i64,
@@ -372,6 +348,28 @@ mod tests {
     use crate::store::prior::{Gone, PriorFiles, PriorRow};
     use crate::walk::Entry;
     use std::path::PathBuf;
+
+    /// Every event of a run whose files read are `seen`, as the scan gets them from [`Judge`].
+    fn events<E>(
+        run_id: &str,
+        at_us: i64,
+        seen: &[Seen],
+        walked: &[impl AsRef<str>],
+        roots: &[String],
+        prior: &Prior,
+        mut emit: impl FnMut(CustodyEvent) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut judge = Judge::new(run_id, at_us, walked, roots, prior);
+        for s in seen {
+            if let Some(e) = judge.seen(s) {
+                emit(e)?;
+            }
+        }
+        for e in judge.deletions() {
+            emit(e)?;
+        }
+        Ok(())
+    }
 
     fn entry(path: &str, size: u64, mtime_s: i64, ino: u64) -> Entry {
         Entry {
