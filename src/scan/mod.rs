@@ -171,6 +171,9 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let custody = custody::record(&run, &tree, &prior, &mut staging)?;
     let mode = tree.mode;
     let mut carried = carry::carry(&run, tree, &prior, &custody)?;
+    // The walked tree is gone (carry dropped it): its pages back before the analysis's first
+    // pass allocates.
+    give_back();
     run.phase("previous catalogue rows carried");
     progress.analysing();
     let analysed = analyse::analyse(&run, &mut prior, read, &mut carried, &custody, &mut staging)?;
