@@ -49,20 +49,21 @@ fn same_identity(e: &Meta, p: &PriorFile<'_>) -> bool {
     p.size_bytes == e.size as i64 && p.mtime_us == mtime && inode_same
 }
 
-/// Decides, for every walked entry (by index), whether to carry it or read it.
-pub fn plan<P: AsRef<str>>(
+/// Decides, for every walked entry (by index), whether to carry it or read it. `path` gives
+/// entry `i`'s path as the catalogue has it.
+pub fn plan(
     entries: &Walked,
-    paths: &[P],
     prior: &Prior,
     verify: Verify,
+    path: impl Fn(usize) -> String,
 ) -> Vec<Action> {
     if prior.files.is_empty() {
         return vec![Action::Read(Reason::New); entries.len()];
     }
-    let mut actions: Vec<Action> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, path)| match prior.files.get(path.as_ref()) {
+    // Each carried entry's last verification (for a verification budget).
+    let mut verified: Vec<(Option<i64>, usize)> = Vec::new();
+    let mut actions: Vec<Action> = (0..entries.len())
+        .map(|i| match prior.files.get(&path(i)) {
             None => Action::Read(Reason::New),
             Some(p) if p.blake3.is_none() => Action::Read(Reason::Retry),
             // Was a readable file; now a link, a folder, a device, or unlistable.
@@ -72,34 +73,28 @@ pub fn plan<P: AsRef<str>>(
                 Action::Read(Reason::Changed)
             }
             Some(p) if !same_identity(&entries.meta(i), &p) => Action::Read(Reason::Changed),
-            Some(_) => Action::Carry,
+            Some(p) => {
+                if matches!(verify, Verify::Budget(_)) {
+                    verified.push((p.last_verified_us, i));
+                }
+                Action::Carry
+            }
         })
         .collect();
-    let carried = |a: &Action| *a == Action::Carry;
     match verify {
         Verify::None => {}
         Verify::All => {
-            for a in actions.iter_mut().filter(|a| carried(a)) {
+            for a in actions.iter_mut().filter(|a| **a == Action::Carry) {
                 *a = Action::Read(Reason::Verify);
             }
         }
         Verify::Budget(budget) => {
-            // Oldest verification first (never verified before anything), then by path, so
-            // that successive nights walk the whole tree in a rolling cycle.
-            let mut due: Vec<usize> = (0..entries.len())
-                .filter(|&i| carried(&actions[i]))
-                .collect();
-            due.sort_by_key(|&i| {
-                (
-                    prior
-                        .files
-                        .get(paths[i].as_ref())
-                        .and_then(|p| p.last_verified_us),
-                    paths[i].as_ref(),
-                )
-            });
+            // Oldest verification first (never verified before anything), then by path (the
+            // walk's order: stable sort), so that successive nights walk the whole tree in a
+            // rolling cycle.
+            verified.sort_by_key(|(at, _)| *at);
             let mut spent = 0u64;
-            for i in due {
+            for (_, i) in verified {
                 if spent >= budget {
                     break;
                 }
@@ -124,7 +119,8 @@ pub struct Seen<'a> {
 }
 
 /// The events of one run, one file at a time: [`Judge::seen`] for each file read this run (in
-/// path order), then [`Judge::deletions`]. `walked` is every path the walk found (sorted),
+/// path order), then [`Judge::deletions`]. `walked` tells whether the walk found a path, asked
+/// for paths in ascending order,
 /// `roots` the roots scanned (files of the catalogue under other roots were not looked at, so
 /// they are not deleted). Events come as they are found, so a first scan's million `new`
 /// events never sit in memory together; the scan feeds it the files read a batch at a time.
@@ -139,7 +135,7 @@ impl<'p> Judge<'p> {
     pub fn new(
         run_id: &str,
         at_us: i64,
-        walked: &[impl AsRef<str>],
+        walked: impl FnMut(&str) -> bool,
         roots: &[String],
         prior: &'p Prior,
     ) -> Self {
@@ -233,16 +229,9 @@ struct Missing<'p> {
 }
 
 impl<'p> Missing<'p> {
-    fn new(prior: &'p Prior, walked: &[impl AsRef<str>], roots: &[String]) -> Self {
+    fn new(prior: &'p Prior, mut found: impl FnMut(&str) -> bool, roots: &[String]) -> Self {
         // Both in path order: one pass over each, where a search per file would compare
         // twenty long paths.
-        let mut at = 0;
-        let mut found = |path: &str| {
-            while walked.get(at).is_some_and(|w| w.as_ref() < path) {
-                at += 1;
-            }
-            walked.get(at).is_some_and(|w| w.as_ref() == path)
-        };
         // In path order, as the index keeps them.
         let mut files: Vec<(Box<str>, PriorFile)> = Vec::new();
         prior.files.each(|path, p| {
@@ -359,7 +348,14 @@ mod tests {
         prior: &Prior,
         mut emit: impl FnMut(CustodyEvent) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut judge = Judge::new(run_id, at_us, walked, roots, prior);
+        let mut at = 0;
+        let found = |path: &str| {
+            while walked.get(at).is_some_and(|w| w.as_ref() < path) {
+                at += 1;
+            }
+            walked.get(at).is_some_and(|w| w.as_ref() == path)
+        };
+        let mut judge = Judge::new(run_id, at_us, found, roots, prior);
         for s in seen {
             if let Some(e) = judge.seen(s) {
                 emit(e)?;
@@ -423,7 +419,7 @@ mod tests {
         let paths: Vec<String> = es.iter().map(|e| e.path.display().to_string()).collect();
         let es = Walked::from_entries(es);
         assert_eq!(
-            plan(&es, &paths, &p, Verify::None),
+            plan(&es, &p, Verify::None, |i| paths[i].clone()),
             vec![
                 Action::Carry,
                 Action::Read(Reason::Changed),
@@ -433,7 +429,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            plan(&es, &paths, &p, Verify::All)[0],
+            plan(&es, &p, Verify::All, |i| paths[i].clone())[0],
             Action::Read(Reason::Verify)
         );
     }
@@ -452,7 +448,7 @@ mod tests {
         ];
         let paths: Vec<String> = es.iter().map(|e| e.path.display().to_string()).collect();
         let es = Walked::from_entries(es);
-        let got = plan(&es, &paths, &p, Verify::Budget(15));
+        let got = plan(&es, &p, Verify::Budget(15), |i| paths[i].clone());
         assert_eq!(
             got,
             vec![

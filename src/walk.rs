@@ -7,9 +7,11 @@
 //! Whatever cannot be listed or inspected becomes an entry with its error, never a silent gap.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+#[cfg(test)]
 use std::ffi::OsStr;
 use std::fs;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -31,6 +33,8 @@ pub enum WalkError {
         "scan root {0} is an empty directory: if the evidence share is not mounted this would look like every file is gone; pass --allow-empty-root if it really is empty"
     )]
     Empty(PathBuf),
+    #[error("{0} scan roots given; a scan takes at most {ROOTS_MAX}")]
+    TooManyRoots(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,25 +102,36 @@ impl Entry {
 }
 
 /// Every entry a walk found, sorted by path (bytewise), kept compact for trees of millions
-/// of files: the paths in one buffer, each entry's numbers in a fixed-size record that points
-/// into it, and the rare parts (a kind other than a regular file, an error) aside. Sorting
-/// moves the records only, never the paths. About 56 bytes a file plus its path, where a
-/// `Vec<Entry>` held some 230 and more.
+/// of files: each folder's path once, each entry's name (the path after its folder's `/`) in
+/// one buffer, each entry's numbers in a fixed-size record that points into both, and the rare
+/// parts (a kind other than a regular file, an error) aside. Sorting moves the records only,
+/// never the paths. About 56 bytes a file plus its name (a recorder's names are 30-50 bytes,
+/// its folders' paths twice that and shared by thousands of files), where a `Vec<Entry>` held
+/// some 230 and more, and the whole paths of the walk before this 110 at a million files.
 #[derive(Debug, Default)]
 pub struct Walked {
-    paths: Vec<u8>,
+    /// Folders' paths one after another; folder `k` ends at `dir_ends[k]`.
+    dirs: Vec<u8>,
+    dir_ends: Vec<u64>,
+    names: Vec<u8>,
     recs: Vec<Rec>,
-    /// By the start of the entry's path in `paths` (which does not move when sorting).
+    /// By the start of the entry's name in `names` (names are never empty, so each entry's
+    /// start is its own; it does not move when sorting).
     rare: HashMap<u64, Rare>,
 }
 
-/// One entry: where its path lies in [`Walked::paths`] and its numbers ([`crate::catalog::MISSING`] for a time not
-/// known).
+/// An entry whose path has no `/`: its name is the whole path.
+const NO_DIR: u32 = u32::MAX;
+
+/// One entry: where its name lies in [`Walked::names`], its folder, and its numbers
+/// ([`crate::catalog::MISSING`] for a time not known).
 #[derive(Debug, Clone, Copy)]
 struct Rec {
-    start: u64,
-    len: u32,
-    root: u32,
+    name: u64,
+    /// A name is one path component (at most 255 bytes on Linux), or a whole path without `/`.
+    name_len: u16,
+    root: u16,
+    dir: u32,
     size: u64,
     mtime_ns: i64,
     dev: u64,
@@ -147,6 +162,9 @@ struct Rare {
 
 static FILE: EntryKind = EntryKind::File;
 
+/// Most roots a walk takes (a record keeps its root's index in 16 bits).
+pub const ROOTS_MAX: usize = u16::MAX as usize;
+
 impl Walked {
     pub fn len(&self) -> usize {
         self.recs.len()
@@ -156,13 +174,36 @@ impl Walked {
         self.recs.is_empty()
     }
 
-    fn bytes(&self, i: usize) -> &[u8] {
-        slice(&self.paths, &self.recs[i])
+    /// A record's folder path (without its trailing `/`) and name: its path is the folder's,
+    /// `/`, and the name; or the name alone when there is no folder.
+    fn parts(&self, r: &Rec) -> (Option<&[u8]>, &[u8]) {
+        let name = span(&self.names, r.name, u64::from(r.name_len));
+        if r.dir == NO_DIR {
+            return (None, name);
+        }
+        let k = r.dir as usize;
+        let end = self.dir_ends.get(k).copied().unwrap_or(0);
+        let start = if k == 0 { 0 } else { self.dir_ends[k - 1] };
+        (Some(span(&self.dirs, start, end - start)), name)
+    }
+
+    /// Entry `i`'s path, its bytes written into `buf` (cleared first).
+    pub fn path_into<'b>(&self, i: usize, buf: &'b mut Vec<u8>) -> &'b [u8] {
+        buf.clear();
+        let (dir, name) = self.parts(&self.recs[i]);
+        if let Some(dir) = dir {
+            buf.extend_from_slice(dir);
+            buf.push(b'/');
+        }
+        buf.extend_from_slice(name);
+        buf
     }
 
     /// Entry `i`'s path.
-    pub fn path(&self, i: usize) -> &Path {
-        Path::new(OsStr::from_bytes(self.bytes(i)))
+    pub fn path(&self, i: usize) -> PathBuf {
+        let mut buf = Vec::new();
+        self.path_into(i, &mut buf);
+        PathBuf::from(OsString::from_vec(buf))
     }
 
     pub fn meta(&self, i: usize) -> Meta {
@@ -173,7 +214,7 @@ impl Walked {
             dev: r.dev,
             ino: r.ino,
             btime_us: unpack(r.btime_us),
-            root: r.root,
+            root: u32::from(r.root),
         }
     }
 
@@ -185,7 +226,7 @@ impl Walked {
         if self.rare.is_empty() {
             return None;
         }
-        self.rare.get(&self.recs[i].start)
+        self.rare.get(&self.recs[i].name)
     }
 
     pub fn kind(&self, i: usize) -> &EntryKind {
@@ -200,7 +241,7 @@ impl Walked {
     pub fn entry(&self, i: usize) -> Entry {
         let m = self.meta(i);
         Entry {
-            path: self.path(i).to_path_buf(),
+            path: self.path(i),
             root: m.root as usize,
             kind: self.kind(i).clone(),
             size: m.size,
@@ -213,14 +254,36 @@ impl Walked {
     }
 
     fn push(&mut self, e: Entry) {
-        let start = self.paths.len() as u64;
         let bytes = e.path.as_os_str().as_bytes();
-        self.paths.extend_from_slice(bytes);
+        // The folder is the path before its last `/`; a path ending in `/` (a root given so)
+        // or without one is kept whole as its name, so that no name is empty.
+        let (dir, name) = match bytes.iter().rposition(|&b| b == b'/') {
+            Some(p) if p + 1 < bytes.len() && bytes.len() - p - 1 <= u16::MAX as usize => {
+                (Some(&bytes[..p]), &bytes[p + 1..])
+            }
+            _ => (None, bytes),
+        };
+        let dir = match dir {
+            None => NO_DIR,
+            // Entries come a folder's listing at a time: the last folder is nearly always it.
+            Some(d) if self.last_dir() == Some(d) => (self.dir_ends.len() - 1) as u32,
+            Some(d) if self.dir_ends.len() < NO_DIR as usize => {
+                self.dirs.extend_from_slice(d);
+                self.dir_ends.push(self.dirs.len() as u64);
+                (self.dir_ends.len() - 1) as u32
+            }
+            Some(_) => NO_DIR,
+        };
+        let name = if dir == NO_DIR { bytes } else { name };
+        let start = self.names.len() as u64;
+        self.names.extend_from_slice(name);
         self.recs.push(Rec {
-            start,
+            name: start,
             // A path is at most PATH_MAX (4096) bytes long on Linux.
-            len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
-            root: e.root as u32,
+            name_len: u16::try_from(name.len()).unwrap_or(u16::MAX),
+            // `check_roots` refuses more roots than fit.
+            root: u16::try_from(e.root).unwrap_or(u16::MAX),
+            dir,
             size: e.size,
             mtime_ns: pack(e.mtime_ns),
             dev: e.dev,
@@ -238,14 +301,35 @@ impl Walked {
         }
     }
 
+    fn last_dir(&self) -> Option<&[u8]> {
+        let end = *self.dir_ends.last()?;
+        let start = match self.dir_ends.len() {
+            1 => 0,
+            n => self.dir_ends[n - 2],
+        };
+        Some(span(&self.dirs, start, end - start))
+    }
+
+    /// Records `a` and `b` in the order of their whole paths' bytes.
+    fn cmp_recs(&self, a: &Rec, b: &Rec) -> std::cmp::Ordering {
+        let (da, na) = self.parts(a);
+        let (db, nb) = self.parts(b);
+        if a.dir == b.dir {
+            return na.cmp(nb);
+        }
+        cmp_pieces(&pieces(da, na), &pieces(db, nb))
+    }
+
     /// The same entries sorted by path (bytewise): the records move, the paths stay.
     fn sorted(mut self) -> Walked {
-        let paths = &self.paths;
-        let by_path = |a: &Rec, b: &Rec| slice(paths, a).cmp(slice(paths, b));
-        if !self.recs.is_sorted_by(|a, b| by_path(a, b).is_le()) {
-            self.recs.par_sort_unstable_by(by_path);
+        let mut recs = std::mem::take(&mut self.recs);
+        if !recs.is_sorted_by(|a, b| self.cmp_recs(a, b).is_le()) {
+            recs.par_sort_unstable_by(|a, b| self.cmp_recs(a, b));
         }
-        self.paths.shrink_to_fit();
+        self.recs = recs;
+        self.names.shrink_to_fit();
+        self.dirs.shrink_to_fit();
+        self.dir_ends.shrink_to_fit();
         self.recs.shrink_to_fit();
         self
     }
@@ -261,12 +345,44 @@ impl Walked {
     }
 }
 
-/// A record's path in the buffer (empty if the record does not fit it, which `push` rules out).
-fn slice<'a>(paths: &'a [u8], r: &Rec) -> &'a [u8] {
-    let start = usize::try_from(r.start).unwrap_or(usize::MAX);
-    paths
-        .get(start..start.saturating_add(r.len as usize))
-        .unwrap_or_default()
+/// A path as its pieces: folder, `/`, name.
+fn pieces<'a>(dir: Option<&'a [u8]>, name: &'a [u8]) -> [&'a [u8]; 3] {
+    match dir {
+        Some(d) => [d, b"/", name],
+        None => [name, b"", b""],
+    }
+}
+
+/// Two byte strings, each given as consecutive pieces, in the order of the strings joined.
+fn cmp_pieces(a: &[&[u8]], b: &[&[u8]]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut i, mut at_a, mut j, mut at_b) = (0, 0, 0, 0);
+    loop {
+        while i < a.len() && at_a == a[i].len() {
+            (i, at_a) = (i + 1, 0);
+        }
+        while j < b.len() && at_b == b[j].len() {
+            (j, at_b) = (j + 1, 0);
+        }
+        let (x, y) = match (a.get(i), b.get(j)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => (&x[at_a..], &y[at_b..]),
+        };
+        let n = x.len().min(y.len());
+        match x[..n].cmp(&y[..n]) {
+            Ordering::Equal => (at_a, at_b) = (at_a + n, at_b + n),
+            other => return other,
+        }
+    }
+}
+
+/// `len` bytes of `buf` from `start` (empty if they do not fit it, which `push` rules out).
+fn span(buf: &[u8], start: u64, len: u64) -> &[u8] {
+    let start = usize::try_from(start).unwrap_or(usize::MAX);
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    buf.get(start..start.saturating_add(len)).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -295,6 +411,9 @@ fn special_kind(ft: &fs::FileType) -> &'static str {
 
 /// Checks every root before anything is walked: a missing or unmounted root is fatal.
 pub fn check_roots(roots: &[PathBuf], opts: &WalkOptions) -> Result<(), WalkError> {
+    if roots.len() > ROOTS_MAX {
+        return Err(WalkError::TooManyRoots(roots.len()));
+    }
     for r in roots {
         let m = match fs::metadata(r) {
             Ok(m) => m,
@@ -539,8 +658,8 @@ mod tests {
             file(b"/r/a", 4),
         ];
         let w = Walked::from_entries(entries.clone()).sorted();
-        let order: Vec<&[u8]> = (0..w.len())
-            .map(|i| w.path(i).as_os_str().as_bytes())
+        let order: Vec<Vec<u8>> = (0..w.len())
+            .map(|i| w.path(i).as_os_str().as_bytes().to_vec())
             .collect();
         assert_eq!(
             order,
@@ -566,6 +685,42 @@ mod tests {
         assert_eq!(w.error(1), Some("cannot stat: gone"));
         assert!(matches!(w.kind(2), EntryKind::Symlink(_)));
         assert_eq!(w.kind(3), &EntryKind::File);
+    }
+
+    #[test]
+    fn folders_kept_once_give_back_every_path_whole_and_in_byte_order() {
+        // Folders that are prefixes of one another's names and of files' names, a folder's
+        // files between its subfolders' (`/` sorts after `-` and `.`, before letters), a
+        // path without `/`, one ending in `/`, the root folder.
+        let mut paths: Vec<&[u8]> = vec![
+            b"/r/b/x",
+            b"/r/b-x/y",
+            b"/r/b.mp4",
+            b"/r/b",
+            b"/r/bz",
+            b"/r/b/x/deeper",
+            b"/r/a/b/c\xfe",
+            b"/top",
+            b"relative",
+            b"/r/trailing/",
+            b"/r/b/0",
+            b"/r/b/x.txt",
+        ];
+        // Each folder's entries together (as a walk gives them), then shuffled a little.
+        let entries: Vec<Entry> = paths.iter().map(|p| file(p, p.len() as u64)).collect();
+        let mut again = entries.clone();
+        again.reverse();
+        for given in [entries, again] {
+            let w = Walked::from_entries(given).sorted();
+            paths.sort();
+            let got: Vec<Vec<u8>> = (0..w.len())
+                .map(|i| w.path(i).as_os_str().as_bytes().to_vec())
+                .collect();
+            assert_eq!(got, paths.iter().map(|p| p.to_vec()).collect::<Vec<_>>());
+            for i in 0..w.len() {
+                assert_eq!(w.size(i), got[i].len() as u64, "{:?}", w.path(i));
+            }
+        }
     }
 
     #[test]

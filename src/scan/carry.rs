@@ -33,7 +33,6 @@ pub(super) fn carry(
     prior: &Prior,
     custody: &Custody,
 ) -> Result<Carried, ScanError> {
-    drop(tree.to_read);
     let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
     // The previous rows NOT carried, which on a nightly run are few: those read again, and
     // those under a scanned root that were not found (custody recorded each as deleted, or
@@ -46,13 +45,15 @@ pub(super) fn carry(
         .map(|p| Box::from(p.as_str()))
         .collect();
     for i in 0..tree.entries.len() {
-        let path = super::path_text(tree.entries.path(i));
-        if tree.actions[i] != Action::Carry && prior.files.contains_key(&path) {
-            not_carried.insert(Box::from(&*path));
+        if tree.actions[i] == Action::Carry {
+            continue;
+        }
+        let path = tree.path(i);
+        if prior.files.contains_key(&path) {
+            not_carried.insert(Box::from(path));
         }
     }
-    drop(tree.entries);
-    drop(tree.actions);
+    drop(tree);
     // Copied (usually none: every root is scanned), so that the previous catalogue's index can
     // be dropped once the custody dates are known.
     let mut out_of_scope: HashSet<Box<str>> = HashSet::new();

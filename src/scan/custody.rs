@@ -43,16 +43,6 @@ pub(super) fn record(
     prior: &Prior,
     staging: &mut Staging,
 ) -> Result<Custody, ScanError> {
-    // What the walk found, in path order for lookups (the entries are sorted by their bytes,
-    // which is text order for UTF-8 paths; a non-UTF-8 one's text may sort elsewhere).
-    let mut walked: Vec<std::borrow::Cow<str>> = if prior.files.is_empty() {
-        Vec::new()
-    } else {
-        (0..tree.entries.len()).map(|i| tree.path(i)).collect()
-    };
-    if !walked.is_sorted() {
-        walked.sort_unstable();
-    }
     let mut out = Custody {
         counts: [0; 7],
         offences: prior.offences.clone(),
@@ -66,8 +56,15 @@ pub(super) fn record(
         writer: None,
         chunk: Vec::new(),
     };
-    let mut judge = custody::Judge::new(&run.id, run.started, &walked, &run.roots, prior);
-    drop(walked);
+    // What the walk found, asked in path order beside the previous catalogue's paths.
+    let mut walked = tree.walked();
+    let mut judge = custody::Judge::new(
+        &run.id,
+        run.started,
+        |p| !prior.files.is_empty() && walked.contains(p),
+        &run.roots,
+        prior,
+    );
     let mut emit = |e: CustodyEvent, staging: &mut Staging| {
         if let Some(k) = KINDS.iter().position(|x| *x == e.event) {
             out.counts[k] += 1;

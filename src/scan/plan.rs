@@ -1,6 +1,8 @@
 //! Plan: walk the roots and decide, for every entry, whether to read it (new, changed, or due
 //! for re-verification) or carry its row from the previous catalogue unread.
 
+use std::os::unix::ffi::OsStrExt;
+
 use super::setup::Run;
 use super::{VerifyPlan, path_text};
 use crate::custody::{self, Action, Verify};
@@ -25,21 +27,71 @@ impl Tree {
     }
 
     /// Entry `i`'s path as the catalogue has it.
-    pub fn path(&self, i: usize) -> std::borrow::Cow<'_, str> {
-        path_text(self.entries.path(i))
+    pub fn path(&self, i: usize) -> String {
+        path_string(&self.entries, i)
+    }
+
+    /// Whether paths were walked, asked in ascending order ([`Walk::contains`]).
+    pub fn walked(&self) -> Walk<'_> {
+        Walk::new(&self.entries)
+    }
+}
+
+/// Entry `i`'s path as text ([`path_text`]).
+fn path_string(entries: &Walked, i: usize) -> String {
+    let mut buf = Vec::new();
+    entries.path_into(i, &mut buf);
+    match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => path_text(std::path::Path::new(std::ffi::OsStr::from_bytes(e.as_bytes())))
+            .into_owned(),
+    }
+}
+
+/// Answers whether a path was walked, for paths asked in ascending order, in one pass over
+/// the walk beside the asking (no path is held): the walk's UTF-8 paths in their order (byte
+/// order, which is text order), the rare others' text aside, sorted (an escaped byte may sort
+/// elsewhere as text).
+pub(super) struct Walk<'w> {
+    entries: &'w Walked,
+    at: usize,
+    buf: Vec<u8>,
+    others: Vec<String>,
+}
+
+impl<'w> Walk<'w> {
+    fn new(entries: &'w Walked) -> Self {
+        let mut buf = Vec::new();
+        let mut others: Vec<String> = (0..entries.len())
+            .filter(|&i| std::str::from_utf8(entries.path_into(i, &mut buf)).is_err())
+            .map(|i| path_string(entries, i))
+            .collect();
+        others.sort_unstable();
+        Walk {
+            entries,
+            at: 0,
+            buf,
+            others,
+        }
+    }
+
+    /// Whether `path` was walked; each path asked must not sort before the one asked before.
+    pub fn contains(&mut self, path: &str) -> bool {
+        while self.at < self.entries.len() {
+            match std::str::from_utf8(self.entries.path_into(self.at, &mut self.buf)) {
+                Ok(p) if p < path => self.at += 1,
+                Ok(p) if p == path => return true,
+                Ok(_) => break,
+                Err(_) => self.at += 1,
+            }
+        }
+        self.others.binary_search_by(|o| o.as_str().cmp(path)).is_ok()
     }
 }
 
 pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     let plan = run.plan;
     let entries = run.pool.install(|| walk::walk(&plan.roots, &run.walk));
-    let paths: Vec<std::borrow::Cow<str>> = if prior.files.is_empty() {
-        Vec::new()
-    } else {
-        (0..entries.len())
-            .map(|i| path_text(entries.path(i)))
-            .collect()
-    };
     let total_bytes: u64 = (0..entries.len()).map(|i| entries.size(i)).sum();
     let verify = match plan.verify {
         VerifyPlan::None => Verify::None,
@@ -47,7 +99,7 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
         VerifyPlan::Bytes(b) => Verify::Budget(b),
         VerifyPlan::Percent(p) => Verify::Budget((total_bytes as f64 * p / 100.0).ceil() as u64),
     };
-    let actions = custody::plan(&entries, &paths, prior, verify);
+    let actions = custody::plan(&entries, prior, verify, |i| path_string(&entries, i));
     let to_read: Vec<usize> = (0..entries.len())
         .filter(|&i| actions[i] != Action::Carry)
         .collect();
@@ -58,7 +110,6 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     } else {
         "incremental"
     };
-    drop(paths);
     Tree {
         entries,
         actions,

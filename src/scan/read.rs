@@ -89,7 +89,7 @@ pub(super) fn read_files(
             let early = out.early.as_ref();
             let started = |j: usize, i: usize, r: &(FileRow, Vec<StreamRow>, FileFacts)| {
                 if let Some(early) = early {
-                    early.start(base + j, &r.2, tree.entries.path(i));
+                    early.start(base + j, &r.2, &tree.entries.path(i));
                 }
             };
             let results: Vec<(FileRow, Vec<StreamRow>, FileFacts)> = match plan.io {
