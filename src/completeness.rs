@@ -18,29 +18,34 @@ use crate::store::tables::CaseItemRow;
 /// Pieces of evidence listed per item (all are counted).
 const EVIDENCE_LISTED: usize = 20;
 
-/// Evidence of one type for one case: how many pieces, and the first few (a case linked to a
-/// month of a recorder's footage has thousands; only [`EVIDENCE_LISTED`] are ever shown).
+/// Evidence of one type for one case: how many pieces, and the first few in catalogue order (a
+/// case linked to a month of a recorder's footage has thousands; only [`EVIDENCE_LISTED`] are
+/// ever shown). Each listed piece keeps its place (a file's row; a case document comes after
+/// every file, in its table's order), so that files gathered a part of the catalogue at a
+/// time list the same first pieces as the whole catalogue in order would.
 #[derive(Default)]
 struct Pieces {
     count: usize,
-    first: Vec<String>,
+    first: Vec<(u64, String)>,
 }
 
 impl Pieces {
-    fn add(&mut self, e: impl FnOnce() -> String) {
+    fn add(&mut self, at: u64, e: impl FnOnce() -> String) {
         self.count += 1;
-        if self.first.len() < EVIDENCE_LISTED {
-            self.first.push(e());
+        if self.first.len() == EVIDENCE_LISTED && self.first.last().is_some_and(|l| l.0 < at) {
+            return;
         }
+        let i = self.first.partition_point(|(k, _)| *k < at);
+        self.first.insert(i, (at, e()));
+        self.first.truncate(EVIDENCE_LISTED);
     }
 }
 
-/// What was found for one case: evidence by document type and by moment. Types are borrowed
-/// (the checklist's words, the catalogue's document types): nothing is allocated per file.
+/// What was found for one case: evidence by document type and by moment.
 #[derive(Default)]
-struct Found<'a> {
-    documents: HashMap<&'a str, Pieces>,
-    moments: HashMap<&'a str, Pieces>,
+struct Found {
+    documents: HashMap<String, Pieces>,
+    moments: HashMap<String, Pieces>,
 }
 
 fn days(d: chrono::NaiveDate) -> i32 {
@@ -48,40 +53,90 @@ fn days(d: chrono::NaiveDate) -> i32 {
     (d - epoch).num_days() as i32
 }
 
+/// The evidence of the files linked to cases, gathered file by file in any order (the scan
+/// gives it a part of the catalogue at a time): per case, per document type and moment, a
+/// count and the first pieces. Holds nothing per file.
+pub struct Gathered<'c> {
+    ctx: &'c Typed,
+    found: Vec<Found>,
+    /// Moments of each distinct classification, worked out once.
+    moments_of: HashMap<String, Vec<&'c str>>,
+}
+
+impl<'c> Gathered<'c> {
+    pub fn new(ctx: &'c Typed) -> Self {
+        Gathered {
+            ctx,
+            found: ctx.cases.iter().map(|_| Found::default()).collect(),
+            moments_of: HashMap::new(),
+        }
+    }
+
+    /// The file at `path`, row `row` of the catalogue, with its obligations.
+    pub fn add(&mut self, row: usize, path: &str, o: &Obligation) {
+        if o.cases.is_empty() {
+            return;
+        }
+        let checklist = &self.ctx.checklist;
+        let moments: &[&str] = match o.category.as_deref() {
+            Some(c) => {
+                if !self.moments_of.contains_key(c) {
+                    self.moments_of
+                        .insert(c.to_string(), checklist.category.all(c));
+                }
+                self.moments_of.get(c).map_or(&[], Vec::as_slice)
+            }
+            None => &[],
+        };
+        let at = row as u64;
+        for &c in &o.cases {
+            let Some(fd) = self.found.get_mut(c) else {
+                continue;
+            };
+            for m in moments {
+                add_piece(&mut fd.moments, m, at, || path.to_string());
+            }
+            if let Some(t) = o.document_type.as_deref() {
+                add_piece(&mut fd.documents, t, at, || path.to_string());
+            }
+        }
+    }
+
+    /// The `case_items` rows ([`evaluate`]).
+    pub fn finish(self, run_id: &str) -> Vec<CaseItemRow> {
+        rows(self.ctx, self.found, run_id)
+    }
+}
+
+/// Adds a piece to `pool`'s pieces of `key`.
+fn add_piece(pool: &mut HashMap<String, Pieces>, key: &str, at: u64, e: impl FnOnce() -> String) {
+    if let Some(p) = pool.get_mut(key) {
+        p.add(at, e);
+        return;
+    }
+    let mut p = Pieces::default();
+    p.add(at, e);
+    pool.insert(key.to_string(), p);
+}
+
 /// The `case_items` rows: every case with a kind, against every checklist item of that kind.
+/// `facts` and `obligations` are the catalogue's files in order (those linked to no case add
+/// nothing).
 pub fn evaluate(
     facts: &[FileFacts],
     obligations: &[Obligation],
     ctx: &Typed,
     run_id: &str,
 ) -> Vec<CaseItemRow> {
-    let checklist = &ctx.checklist;
-    let mut found: Vec<Found> = ctx.cases.iter().map(|_| Found::default()).collect();
-    // Moments of each distinct classification, worked out once.
-    let mut moments_of: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (f, o) in facts.iter().zip(obligations) {
-        if o.cases.is_empty() {
-            continue;
-        }
-        let moments: &[&str] = match o.category.as_deref() {
-            Some(c) => moments_of
-                .entry(c)
-                .or_insert_with(|| checklist.category.all(c)),
-            None => &[],
-        };
-        for &c in &o.cases {
-            let Some(fd) = found.get_mut(c) else { continue };
-            for m in moments {
-                fd.moments.entry(*m).or_default().add(|| f.path.to_string());
-            }
-            if let Some(t) = o.document_type.as_deref() {
-                fd.documents
-                    .entry(t)
-                    .or_default()
-                    .add(|| f.path.to_string());
-            }
-        }
+    let mut g = Gathered::new(ctx);
+    for (row, (f, o)) in facts.iter().zip(obligations).enumerate() {
+        g.add(row, &f.path, o);
     }
+    g.finish(run_id)
+}
+
+fn rows(ctx: &Typed, mut found: Vec<Found>, run_id: &str) -> Vec<CaseItemRow> {
+    let checklist = &ctx.checklist;
     let index: HashMap<&str, usize> = ctx
         .cases
         .iter()
@@ -89,7 +144,7 @@ pub fn evaluate(
         .map(|(i, c)| (c.case_id.as_str(), i))
         .collect();
     let known = checklist.document_types();
-    for d in &ctx.documents {
+    for (k, d) in ctx.documents.iter().enumerate() {
         let Some(&c) = index.get(d.case_id.as_str()) else {
             continue;
         };
@@ -109,7 +164,7 @@ pub fn evaluate(
         if let Some(p) = &d.path {
             e.push_str(&format!(" ({p})"));
         }
-        found[c].documents.entry(ty).or_default().add(|| e);
+        add_piece(&mut found[c].documents, ty, u64::MAX / 2 + k as u64, || e);
     }
     let mut rows = Vec::new();
     for (c, case) in ctx.cases.iter().enumerate() {
@@ -139,7 +194,7 @@ pub fn evaluate(
             let mut seen = HashSet::new();
             for p in item.evidence.iter().filter_map(|t| pool.get(t.as_str())) {
                 count += p.count;
-                for e in &p.first {
+                for (_, e) in &p.first {
                     if seen.insert(e.as_str()) {
                         evidence.push(e);
                     }
@@ -197,4 +252,29 @@ pub fn evaluate(
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod gather_tests {
+    use super::{EVIDENCE_LISTED, Pieces};
+
+    #[test]
+    fn pieces_given_out_of_order_list_the_first_in_catalogue_order_and_count_all() {
+        // Rows 0..50 as three parts would give them: each part's rows ascending, parts
+        // interleaved over the catalogue.
+        let mut order: Vec<u64> = (0..50).filter(|r| r % 3 == 2).collect();
+        order.extend((0..50).filter(|r| r % 3 == 0));
+        order.extend((0..50).filter(|r| r % 3 == 1));
+        let mut p = Pieces::default();
+        for r in order {
+            p.add(r, || format!("/ev/{r:02}.mp4"));
+        }
+        p.add(u64::MAX / 2, || "case_documents: 询问笔录".into());
+        assert_eq!(p.count, 51);
+        let listed: Vec<&str> = p.first.iter().map(|(_, e)| e.as_str()).collect();
+        let expected: Vec<String> = (0..EVIDENCE_LISTED as u64)
+            .map(|r| format!("/ev/{r:02}.mp4"))
+            .collect();
+        assert_eq!(listed, expected);
+    }
 }

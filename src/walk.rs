@@ -7,9 +7,9 @@
 //! Whatever cannot be listed or inspected becomes an entry with its error, never a silent gap.
 
 use std::collections::{HashMap, HashSet};
-use std::ffi::OsString;
 #[cfg(test)]
 use std::ffi::OsStr;
+use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
@@ -119,6 +119,9 @@ pub struct Walked {
     /// start is its own; it does not move when sorting).
     rare: HashMap<u64, Rare>,
 }
+
+/// Bytes of name reserved per expected entry (a recorder's names are 30-50 bytes).
+const NAME_GUESS: usize = 64;
 
 /// An entry whose path has no `/`: its name is the whole path.
 const NO_DIR: u32 = u32::MAX;
@@ -327,10 +330,8 @@ impl Walked {
             recs.par_sort_unstable_by(|a, b| self.cmp_recs(a, b));
         }
         self.recs = recs;
-        self.names.shrink_to_fit();
-        self.dirs.shrink_to_fit();
-        self.dir_ends.shrink_to_fit();
-        self.recs.shrink_to_fit();
+        // Not shrunk to fit: that copies the buffers, and the room never written to is not
+        // resident.
         self
     }
 
@@ -382,7 +383,8 @@ fn cmp_pieces(a: &[&[u8]], b: &[&[u8]]) -> std::cmp::Ordering {
 fn span(buf: &[u8], start: u64, len: u64) -> &[u8] {
     let start = usize::try_from(start).unwrap_or(usize::MAX);
     let len = usize::try_from(len).unwrap_or(usize::MAX);
-    buf.get(start..start.saturating_add(len)).unwrap_or_default()
+    buf.get(start..start.saturating_add(len))
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -392,6 +394,9 @@ pub struct WalkOptions {
     /// Directories never entered, by (device, inode): the warehouse, when it lies inside a
     /// scanned root (its own files change on every run and are not evidence).
     pub skip_dirs: Vec<(u64, u64)>,
+    /// Entries expected (the previous catalogue's count): room for them is made at once,
+    /// rather than by doubling (which holds the old and the new buffer together).
+    pub expect: usize,
 }
 
 fn special_kind(ft: &fs::FileType) -> &'static str {
@@ -444,6 +449,10 @@ pub fn check_roots(roots: &[PathBuf], opts: &WalkOptions) -> Result<(), WalkErro
 pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Walked {
     let visited: Mutex<HashSet<(u64, u64)>> = Mutex::new(HashSet::new());
     let mut out = Walked::default();
+    // An eighth more than expected for new files; untouched room costs no memory.
+    let room = opts.expect.saturating_add(opts.expect / 8);
+    out.recs.reserve(room);
+    out.names.reserve(room.saturating_mul(NAME_GUESS));
     let mut level: Vec<(PathBuf, usize)> = Vec::new();
     for (i, r) in roots.iter().enumerate() {
         match fs::metadata(r) {

@@ -99,7 +99,7 @@ pub(super) fn analyse(
         texts: KeptText::default(),
         sessions: Vec::new(),
         findings: Vec::new(),
-        linked: Vec::new(),
+        linked: completeness::Gathered::new(&run.context),
     };
     let (parts, source_ref) = (&parts, &source);
     std::thread::scope(|scope| -> Result<(), ScanError> {
@@ -125,7 +125,7 @@ pub(super) fn analyse(
         texts,
         sessions: mut sessions_out,
         mut findings,
-        mut linked,
+        linked,
     } = got;
     run.phase("sessions, obligations and rules over the files, part by part");
     if parts.count > 1 {
@@ -133,13 +133,10 @@ pub(super) fn analyse(
     }
     // Each device's sessions came from one part, in time order.
     sessions_out.sort_by(|a, b| a.device_id.cmp(&b.device_id));
-    linked.sort_by_key(|(row, _, _)| *row);
-    let (linked_facts, linked_obligations): (Vec<FileFacts>, Vec<Obligation>) =
-        linked.into_iter().map(|(_, f, o)| (f, o)).unzip();
     let case_items = if node {
         Vec::new()
     } else {
-        completeness::evaluate(&linked_facts, &linked_obligations, &run.context, &run.id)
+        linked.finish(&run.id)
     };
     if !node {
         let env = Env {
@@ -192,16 +189,16 @@ pub(super) fn analyse(
 
 /// What the parts' analyses gather for the run: the rows kept for `files`, and each part's own
 /// sessions, findings and case-linked files.
-struct Gathered {
+struct Gathered<'c> {
     kept: Vec<Kept>,
     texts: KeptText,
     sessions: Vec<SessionRow>,
     findings: Vec<FindingRow>,
-    /// The case-linked files, by row: the checklist looks across parts.
-    linked: Vec<(usize, FileFacts, Obligation)>,
+    /// The case-linked files' evidence: the checklist looks across parts.
+    linked: completeness::Gathered<'c>,
 }
 
-impl Gathered {
+impl Gathered<'_> {
     /// Sessions, obligations and the file rules over part `k`; keeps what is its own.
     fn analyse(
         &mut self,
@@ -252,9 +249,7 @@ impl Gathered {
             }
             let session = session_of(i).and_then(|s| own_session.get(s).copied().flatten());
             kept.fill(session, o, &run.context, &mut self.texts);
-            if !o.cases.is_empty() {
-                self.linked.push((row, f.clone(), o.clone()));
-            }
+            self.linked.add(row, &f.path, o);
         }
         if node {
             return;
@@ -890,6 +885,9 @@ fn write_files(
                 rewritten += n;
             }
         }
+        // Each piece's per-run values and their encoding are freed here: their pages back
+        // before the next piece's (the allocator would keep them for a while, piece on piece).
+        super::give_back();
         Ok(())
     })?;
     w.finish()?;

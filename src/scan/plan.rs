@@ -43,8 +43,10 @@ fn path_string(entries: &Walked, i: usize) -> String {
     entries.path_into(i, &mut buf);
     match String::from_utf8(buf) {
         Ok(s) => s,
-        Err(e) => path_text(std::path::Path::new(std::ffi::OsStr::from_bytes(e.as_bytes())))
-            .into_owned(),
+        Err(e) => path_text(std::path::Path::new(std::ffi::OsStr::from_bytes(
+            e.as_bytes(),
+        )))
+        .into_owned(),
     }
 }
 
@@ -85,13 +87,19 @@ impl<'w> Walk<'w> {
                 Err(_) => self.at += 1,
             }
         }
-        self.others.binary_search_by(|o| o.as_str().cmp(path)).is_ok()
+        self.others
+            .binary_search_by(|o| o.as_str().cmp(path))
+            .is_ok()
     }
 }
 
 pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     let plan = run.plan;
-    let entries = run.pool.install(|| walk::walk(&plan.roots, &run.walk));
+    let opts = walk::WalkOptions {
+        expect: prior.files.len(),
+        ..run.walk.clone()
+    };
+    let entries = run.pool.install(|| walk::walk(&plan.roots, &opts));
     let total_bytes: u64 = (0..entries.len()).map(|i| entries.size(i)).sum();
     let verify = match plan.verify {
         VerifyPlan::None => Verify::None,
