@@ -37,9 +37,33 @@ pub(super) struct Early {
     rx: std::sync::Mutex<mpsc::Receiver<Started>>,
     /// Rows of the files started (by the read's worker threads, in any order).
     started: std::sync::Mutex<Vec<usize>>,
+    /// What [`Early::absorb`] took from the channel and did not settle: the prepared files
+    /// (settled once the fonts are learned), and a bit per row received.
+    taken: std::sync::Mutex<Taken>,
     /// The notes and habits of the files finished early, one copy of each text.
     texts: std::sync::Arc<std::sync::Mutex<Interner>>,
     tz: chrono_tz::Tz,
+}
+
+#[derive(Default)]
+struct Taken {
+    prepared: Vec<Started>,
+    received: Vec<u64>,
+}
+
+impl Taken {
+    fn mark(&mut self, k: usize) {
+        let (word, bit) = (k / 64, k % 64);
+        if self.received.len() <= word {
+            self.received.resize(word + 1, 0);
+        }
+        self.received[word] |= 1 << bit;
+    }
+    fn has(&self, k: usize) -> bool {
+        self.received
+            .get(k / 64)
+            .is_some_and(|w| w & (1 << (k % 64)) != 0)
+    }
 }
 
 /// One file's early work: its input (none without a `moov` box) and what was prepared.
@@ -79,6 +103,7 @@ impl Early {
             tx,
             rx: std::sync::Mutex::new(rx),
             started: std::sync::Mutex::new(Vec::new()),
+            taken: Default::default(),
             texts: Default::default(),
             tz: run.tz,
         }))
@@ -121,24 +146,76 @@ impl Early {
         });
     }
 
-    /// Waits for every file started; by row.
-    fn finish(self) -> (Vec<Started>, Vec<usize>) {
+    /// Takes the jobs finished so far (without waiting): a file finished early becomes its
+    /// row's `osd_*` columns in `osd` (grown to the row), a prepared one waits for the fonts.
+    /// The read calls this after each batch, so that a million files' finished jobs do not
+    /// wait in the channel (about 100 bytes each there, 64 as a row).
+    pub(super) fn absorb(&self, osd: &mut Vec<Osd>, interner: &mut Interner) {
+        let ready: Vec<Started> = match self.rx.lock() {
+            Ok(rx) => rx.try_iter().collect(),
+            Err(_) => return,
+        };
+        let Ok(mut taken) = self.taken.lock() else {
+            return;
+        };
+        for s in ready {
+            taken.mark(s.k);
+            if let Job::Prepared(_) = s.job {
+                taken.prepared.push(s);
+                continue;
+            }
+            if osd.len() <= s.k {
+                osd.resize(s.k + 1, Osd::default());
+            }
+            absorb_one(osd, interner, s);
+        }
+    }
+
+    /// Waits for every file started: the prepared ones by row, and the rows started that
+    /// sent nothing back.
+    fn finish(self, osd: &mut Vec<Osd>, interner: &mut Interner) -> (Vec<Started>, Vec<usize>) {
         let Early {
             pool,
             tx,
             rx,
             started,
+            taken,
             ..
         } = self;
         drop(tx);
         // Every job holds a sender until it ends (or unwinds): this ends when all have.
         let rx = rx.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut done: Vec<Started> = rx.iter().collect();
+        let mut taken = taken.into_inner().unwrap_or_else(|e| e.into_inner());
+        for s in rx.iter() {
+            taken.mark(s.k);
+            if let Job::Prepared(_) = s.job {
+                taken.prepared.push(s);
+            } else {
+                absorb_one(osd, interner, s);
+            }
+        }
         drop(pool);
-        done.sort_by_key(|s| s.k);
-        let mut started = started.into_inner().unwrap_or_else(|e| e.into_inner());
-        started.sort_unstable();
-        (done, started)
+        let mut prepared = std::mem::take(&mut taken.prepared);
+        prepared.sort_by_key(|s| s.k);
+        let mut lost = started.into_inner().unwrap_or_else(|e| e.into_inner());
+        lost.retain(|&k| !taken.has(k));
+        lost.sort_unstable();
+        (prepared, lost)
+    }
+}
+
+/// A job that needs nothing more, as its row's `osd_*` columns (`osd` holds the row).
+fn absorb_one(osd: &mut [Osd], interner: &mut Interner, s: Started) {
+    let Some(row) = osd.get_mut(s.k) else {
+        return;
+    };
+    match s.job {
+        Job::Finished(o) => {
+            *row = *o;
+            share_text(row, interner);
+        }
+        Job::NoMoov => row.note = Some(Sym::from("no moov box among the top-level boxes")),
+        Job::Prepared(_) => {}
     }
 }
 
@@ -147,36 +224,31 @@ pub(super) fn read_clocks(
     read: &mut Read,
     staging: &mut Staging,
 ) -> Result<(), ScanError> {
-    read.osd = vec![Osd::default(); read.read_rows];
+    // Rows whose jobs were absorbed during the read are filled in already.
+    read.osd.resize(read.read_rows, Osd::default());
     let Some(early) = read.early.take() else {
         staging.carry(FONTS)?;
         return spill(read, staging);
     };
     let (known, learned_in) = known_fonts(run)?;
-    let (done, started) = early.finish();
+    let (done, lost) = early.finish(&mut read.osd, &mut read.interner);
     let mut inputs = Vec::new();
     let mut prepared = Vec::new();
     let mut rows = Vec::new();
     let mut bases = Vec::new();
     // A file started that sent nothing back: its job panicked outside the contained decode.
-    for &k in &started {
-        if done.binary_search_by_key(&k, |s| s.k).is_err() {
-            read.osd[k].note = Some(Sym::from("the keyframe stage failed on this file"));
+    for k in lost {
+        if let Some(row) = read.osd.get_mut(k) {
+            row.note = Some(Sym::from("the keyframe stage failed on this file"));
         }
     }
     for Started { k, job } in done {
-        match job {
-            Job::Prepared(job) => {
-                let (input, p, base) = *job;
-                inputs.push(input);
-                prepared.push(p);
-                rows.push(k);
-                bases.push(base);
-            }
-            Job::Finished(osd) => settle_osd(read, k, *osd),
-            Job::NoMoov => {
-                read.osd[k].note = Some(Sym::from("no moov box among the top-level boxes"))
-            }
+        if let Job::Prepared(job) = job {
+            let (input, p, base) = *job;
+            inputs.push(input);
+            prepared.push(p);
+            rows.push(k);
+            bases.push(base);
         }
     }
     let every = run.plan.config.scan.keyframes == KeyframeMode::All;

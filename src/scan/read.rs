@@ -127,6 +127,11 @@ pub(super) fn read_files(
             if tx.send((files, streams)).is_err() {
                 break; // the writer failed; its error is reported below
             }
+            // The keyframe jobs finished so far become their rows' `osd_*` columns now,
+            // rather than waiting in their channel until the read ends.
+            if let Some(early) = &out.early {
+                early.absorb(&mut out.osd, &mut out.interner);
+            }
         }
         drop(tx);
         writer
