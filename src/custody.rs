@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::store::catalogue::Content;
 use crate::store::prior::{Prior, PriorFile};
 use crate::store::tables::CustodyEvent;
 use crate::walk::{EntryKind, Meta, Walked};
@@ -167,7 +168,7 @@ impl<'p> Judge<'p> {
         e.mtime_us = s.mtime_us;
         e.device_id = s.device_id.map(str::to_string);
         if let Some(p) = prev {
-            e.previous_blake3 = p.blake3.map(str::to_string);
+            e.previous_blake3 = p.blake3.map(|h| h.to_string());
             e.previous_size_bytes = Some(p.size_bytes);
             e.previous_mtime_us = p.mtime_us;
             e.retention_class = p.retention_class.map(str::to_string);
@@ -204,8 +205,8 @@ impl<'p> Judge<'p> {
                 at_us,
                 event: "deleted".into(),
                 path: path.to_string(),
-                previous_blake3: p.blake3.map(str::to_string),
-                blake3: p.blake3.map(str::to_string),
+                previous_blake3: p.blake3.map(|h| h.to_string()),
+                blake3: p.blake3.map(|h| h.to_string()),
                 previous_size_bytes: Some(p.size_bytes),
                 previous_mtime_us: p.mtime_us,
                 device_id: p.device_id.map(str::to_string),
@@ -223,7 +224,9 @@ impl<'p> Judge<'p> {
 struct Missing<'p> {
     /// In path order.
     files: Vec<(Box<str>, PriorFile<'p>)>,
-    by_hash: HashMap<&'p str, Vec<usize>>,
+    /// The missing files by hash: kept as bytes, and the rare ones kept as text.
+    by_digest: HashMap<[u8; 32], Vec<usize>>,
+    by_text: HashMap<&'p str, Vec<usize>>,
     gone_by_hash: HashMap<&'p str, &'p str>,
     moved_away: Vec<bool>,
 }
@@ -239,10 +242,12 @@ impl<'p> Missing<'p> {
                 files.push((Box::from(path), p));
             }
         });
-        let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
+        let (mut by_digest, mut by_text) = (HashMap::new(), HashMap::new());
         for (k, (_, p)) in files.iter().enumerate() {
-            if let Some(h) = p.blake3 {
-                by_hash.entry(h).or_default().push(k);
+            match p.blake3 {
+                Some(Content::Digest(d)) => by_digest.entry(d).or_insert_with(Vec::new).push(k),
+                Some(Content::Text(t)) => by_text.entry(t).or_insert_with(Vec::new).push(k),
+                None => {}
             }
         }
         let mut gone_by_hash: HashMap<&str, &str> = HashMap::new();
@@ -254,7 +259,8 @@ impl<'p> Missing<'p> {
         let moved_away = vec![false; files.len()];
         Missing {
             files,
-            by_hash,
+            by_digest,
+            by_text,
             gone_by_hash,
             moved_away,
         }
@@ -265,14 +271,17 @@ impl<'p> Missing<'p> {
     fn judge_new(&mut self, e: &mut CustodyEvent, s: &Seen, prior: &Prior) {
         let from_missing = s
             .blake3
-            .and_then(|h| self.by_hash.get_mut(h))
+            .and_then(|h| match Content::of(h) {
+                Content::Digest(d) => self.by_digest.get_mut(&d),
+                Content::Text(t) => self.by_text.get_mut(t),
+            })
             .and_then(|v| v.pop());
         if let Some(k) = from_missing {
             let (old, p) = (&self.files[k].0, self.files[k].1);
             self.moved_away[k] = true;
             e.event = "moved".into();
             e.previous_path = Some(old.to_string());
-            e.previous_blake3 = p.blake3.map(str::to_string);
+            e.previous_blake3 = p.blake3.map(|h| h.to_string());
             e.previous_size_bytes = Some(p.size_bytes);
             e.previous_mtime_us = p.mtime_us;
             e.retention_class = p.retention_class.map(str::to_string);
@@ -300,7 +309,7 @@ impl<'p> Missing<'p> {
 /// A path the previous catalogue had, read again for `reason`: sets the event and returns
 /// whether there is one to record.
 fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile<'_>) -> bool {
-    let (event, details) = match (reason, p.blake3, s.blake3) {
+    let (event, details) = match (reason, p.blake3, s.blake3.map(Content::of)) {
         // Unreadable last time: only a hash that now differs from a known one is news.
         (Reason::Retry, Some(a), Some(b)) if a != b => {
             ("modified", "bytes differ from the catalogued hash")

@@ -3,10 +3,10 @@
 //!
 //! A million files must take little memory here, since the index lives through the walk and
 //! the read: the paths are front-coded in one buffer (a sorted tree's paths share most of
-//! their bytes: 19 bytes a path are left of 102 on a `recaudit sample` tree), every hash sits
-//! in one shared buffer (no allocation per file), the numbers in one column each, and the few
-//! distinct roots, device ids and retention classes are numbered once: about 150 bytes a file
-//! by its layout (the 64-character hash included) plus its path's rest. Lookups binary-search
+//! their bytes: 19 bytes a path are left of 102 on a `recaudit sample` tree), every hash kept
+//! as its 32 bytes in one column ([`Content`]; not the 64 characters of its text), the numbers
+//! in one column each, and the few distinct roots, device ids and retention classes are
+//! numbered once: about 110 bytes a file by its layout plus its path's rest. Lookups binary-search
 //! the blocks' whole paths, then read at most 15 more.
 
 use std::collections::HashMap;
@@ -30,6 +30,54 @@ pub struct PriorRow {
     pub keep_until_us: Option<i64>,
 }
 
+/// A file's content hash as the catalogue keeps it: the 32 bytes that the `files.blake3` text's
+/// 64 lower-case hex digits spell (half the text's size, and no offset beside it), or, for a
+/// text of any other form (none that recaudit writes), the text as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Content<'a> {
+    Digest([u8; 32]),
+    Text(&'a str),
+}
+
+impl<'a> Content<'a> {
+    /// `text` as a digest when it is 64 lower-case hex digits (the all-zero one excepted: it
+    /// marks a file without a hash in the index), else as text.
+    pub fn of(text: &'a str) -> Content<'a> {
+        let b = text.as_bytes();
+        if b.len() != 64 {
+            return Content::Text(text);
+        }
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let mut d = [0u8; 32];
+        for (i, pair) in b.chunks_exact(2).enumerate() {
+            match (nibble(pair[0]), nibble(pair[1])) {
+                (Some(h), Some(l)) => d[i] = (h << 4) | l,
+                _ => return Content::Text(text),
+            }
+        }
+        if d == NO_DIGEST {
+            return Content::Text(text);
+        }
+        Content::Digest(d)
+    }
+}
+
+impl std::fmt::Display for Content<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Content::Digest(d) => d.iter().try_for_each(|b| write!(f, "{b:02x}")),
+            Content::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// In [`PriorFiles::digests`], a file without a hash (or with one kept as text).
+const NO_DIGEST: [u8; 32] = [0; 32];
+
 /// One file of the previous catalogue, as read from the index (borrowing its text).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PriorFile<'a> {
@@ -38,43 +86,13 @@ pub struct PriorFile<'a> {
     pub mtime_us: Option<i64>,
     pub fs_dev: Option<i64>,
     pub fs_inode: Option<i64>,
-    pub blake3: Option<&'a str>,
+    pub blake3: Option<Content<'a>>,
     pub first_seen_us: Option<i64>,
     pub last_seen_us: Option<i64>,
     pub last_verified_us: Option<i64>,
     pub device_id: Option<&'a str>,
     pub retention_class: Option<&'a str>,
     pub keep_until_us: Option<i64>,
-}
-
-/// Texts laid end to end, each found by its start (the next one's start is its end).
-#[derive(Debug, Default)]
-struct Texts {
-    bytes: String,
-    starts: Vec<u64>,
-}
-
-impl Texts {
-    fn push(&mut self, s: &str) {
-        self.starts.push(self.bytes.len() as u64);
-        self.bytes.push_str(s);
-    }
-    fn get(&self, i: usize) -> &str {
-        // Only whole `&str`s are pushed, so every boundary is a character boundary.
-        self.bytes.get(self.span(i)).unwrap_or_default()
-    }
-    fn span(&self, i: usize) -> std::ops::Range<usize> {
-        let start = self.starts[i] as usize;
-        let end = self
-            .starts
-            .get(i + 1)
-            .map_or(self.bytes.len(), |&e| e as usize);
-        start..end
-    }
-    fn shrink(&mut self) {
-        self.bytes.shrink_to_fit();
-        self.starts.shrink_to_fit();
-    }
 }
 
 /// Paths in byte order, front-coded: each stored as the length of the start it shares with
@@ -228,8 +246,10 @@ impl Reader<'_> {
 #[derive(Debug, Default)]
 pub struct PriorFiles {
     paths: Sorted,
-    /// Empty for a file without a hash.
-    hashes: Texts,
+    /// Each file's hash ([`NO_DIGEST`] for none, or one kept in `odd`).
+    digests: Vec<[u8; 32]>,
+    /// Hashes not of the usual form, by row.
+    odd: HashMap<u32, Box<str>>,
     size: Vec<i64>,
     /// The optional numbers: mtime, fs_dev, fs_inode, first_seen, last_seen, last_verified,
     /// keep_until ([`crate::catalog::MISSING`] when missing), seven to a file.
@@ -266,14 +286,18 @@ impl PriorFiles {
             let n = self.names_of[i][k] as usize;
             (n > 0).then(|| self.names.get(n - 1).map_or("", |s| &**s))
         };
-        let hash = self.hashes.get(i);
+        let hash = match &self.digests[i] {
+            d if *d != NO_DIGEST => Some(Content::Digest(*d)),
+            _ if self.odd.is_empty() => None,
+            _ => self.odd.get(&(i as u32)).map(|t| Content::Text(t)),
+        };
         PriorFile {
             root: name(0).unwrap_or(""),
             size_bytes: self.size[i],
             mtime_us: unpack(mtime),
             fs_dev: unpack(dev),
             fs_inode: unpack(ino),
-            blake3: (!hash.is_empty()).then_some(hash),
+            blake3: hash,
             first_seen_us: unpack(first),
             last_seen_us: unpack(last),
             last_verified_us: unpack(verified),
@@ -317,8 +341,7 @@ pub struct Builder {
 impl Builder {
     pub fn reserve(&mut self, n: usize) {
         let f = &mut self.files;
-        f.hashes.starts.reserve(n);
-        f.hashes.bytes.reserve(n * 64);
+        f.digests.reserve(n);
         f.size.reserve(n);
         f.numbers.reserve(n);
         f.names_of.reserve(n);
@@ -356,7 +379,15 @@ impl Builder {
             run.push(path);
         }
         let f = &mut self.files;
-        f.hashes.push(r.blake3.as_deref().unwrap_or(""));
+        let digest = match r.blake3.as_deref().map(Content::of) {
+            None => NO_DIGEST,
+            Some(Content::Digest(d)) => d,
+            Some(Content::Text(t)) => {
+                f.odd.insert(f.digests.len() as u32, Box::from(t));
+                NO_DIGEST
+            }
+        };
+        f.digests.push(digest);
         f.size.push(r.size_bytes);
         let n = pack;
         f.numbers.push([
@@ -379,7 +410,7 @@ impl Builder {
         if runs.len() <= 1 {
             f.paths = runs.pop().unwrap_or_default();
             f.paths.shrink();
-            f.hashes.shrink();
+            f.digests.shrink_to_fit();
             return f;
         }
         // The runs merged by path (the row pushed first first among equal paths), keeping
@@ -420,14 +451,16 @@ impl Builder {
         runs.clear();
         paths.shrink();
         f.paths = paths;
-        let mut hashes = Texts::default();
-        hashes.bytes.reserve(f.hashes.bytes.len());
-        hashes.starts.reserve(keep.len());
-        for &i in &keep {
-            hashes.push(f.hashes.get(i as usize));
+        f.digests = keep.iter().map(|&i| f.digests[i as usize]).collect();
+        if !f.odd.is_empty() {
+            let mut odd = HashMap::new();
+            for (row, &i) in keep.iter().enumerate() {
+                if let Some(t) = f.odd.remove(&i) {
+                    odd.insert(row as u32, t);
+                }
+            }
+            f.odd = odd;
         }
-        hashes.shrink();
-        f.hashes = hashes;
         f.size = keep.iter().map(|&i| f.size[i as usize]).collect();
         f.numbers = keep.iter().map(|&i| f.numbers[i as usize]).collect();
         f.names_of = keep.iter().map(|&i| f.names_of[i as usize]).collect();
@@ -438,6 +471,26 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HEX: &str = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262";
+
+    #[test]
+    fn a_hash_is_kept_as_bytes_only_in_the_form_recaudit_writes() {
+        assert!(matches!(Content::of(HEX), Content::Digest(_)));
+        assert_eq!(Content::of(HEX).to_string(), HEX);
+        for odd in [
+            "",
+            "aa",
+            &HEX.to_uppercase(),
+            &HEX[1..],
+            &format!("{HEX}0"),
+            &"0".repeat(64),
+            &format!("{}g", &HEX[..63]),
+        ] {
+            assert_eq!(Content::of(odd), Content::Text(odd), "{odd}");
+            assert_eq!(Content::of(odd).to_string(), odd);
+        }
+    }
 
     fn row(size: i64, hash: Option<&str>, device: Option<&str>) -> PriorRow {
         PriorRow {
@@ -455,15 +508,19 @@ mod tests {
         let files = PriorFiles::from_rows([
             ("/r/b", row(2, Some("bb"), Some("DSJ-2"))),
             ("/r/a", row(1, None, None)),
-            ("/r/执法/c", row(3, Some("cc"), Some("DSJ-2"))),
+            ("/r/执法/c", row(3, Some(HEX), Some("DSJ-2"))),
             ("/r/b", row(4, Some("b2"), Some("DSJ-1"))),
         ]);
         assert_eq!(files.len(), 3);
         let b = files.get("/r/b").expect("b");
         assert_eq!(
             (b.size_bytes, b.blake3, b.device_id, b.root),
-            (4, Some("b2"), Some("DSJ-1"), "/r")
+            (4, Some(Content::Text("b2")), Some("DSJ-1"), "/r")
         );
+        // A hash of the usual form is kept as its 32 bytes and written back the same.
+        let c = files.get("/r/执法/c").expect("c");
+        assert!(matches!(c.blake3, Some(Content::Digest(_))));
+        assert_eq!(c.blake3.map(|h| h.to_string()).as_deref(), Some(HEX));
         let a = files.get("/r/a").expect("a");
         assert_eq!(
             (a.blake3, a.device_id, a.mtime_us, a.fs_dev),
@@ -481,7 +538,7 @@ mod tests {
             ("/r/b", row(2, None, Some("DSJ-1"))),
         ]);
         let mut got: Vec<(String, i64, Option<String>)> = Vec::new();
-        sorted.each(|p, f| got.push((p.into(), f.size_bytes, f.blake3.map(String::from))));
+        sorted.each(|p, f| got.push((p.into(), f.size_bytes, f.blake3.map(|h| h.to_string()))));
         assert_eq!(
             got,
             [
