@@ -726,8 +726,8 @@ mod tests {
                 .map(|i| w.path(i).as_os_str().as_bytes().to_vec())
                 .collect();
             assert_eq!(got, paths.iter().map(|p| p.to_vec()).collect::<Vec<_>>());
-            for i in 0..w.len() {
-                assert_eq!(w.size(i), got[i].len() as u64, "{:?}", w.path(i));
+            for (i, path) in got.iter().enumerate() {
+                assert_eq!(w.size(i), path.len() as u64, "{:?}", w.path(i));
             }
         }
     }

@@ -173,7 +173,7 @@ impl Early {
 
     /// Waits for every file started: the prepared ones by row, and the rows started that
     /// sent nothing back.
-    fn finish(self, osd: &mut Vec<Osd>, interner: &mut Interner) -> (Vec<Started>, Vec<usize>) {
+    fn finish(self, osd: &mut [Osd], interner: &mut Interner) -> (Vec<Started>, Vec<usize>) {
         let Early {
             pool,
             tx,
