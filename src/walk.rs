@@ -186,8 +186,14 @@ impl Walked {
         }
         let k = r.dir as usize;
         let end = self.dir_ends.get(k).copied().unwrap_or(0);
-        let start = if k == 0 { 0 } else { self.dir_ends[k - 1] };
-        (Some(span(&self.dirs, start, end - start)), name)
+        let start = match k.checked_sub(1) {
+            Some(before) => self.dir_ends.get(before).copied().unwrap_or(end),
+            None => 0,
+        };
+        (
+            Some(span(&self.dirs, start, end.saturating_sub(start))),
+            name,
+        )
     }
 
     /// Entry `i`'s path, its bytes written into `buf` (cleared first).
@@ -306,11 +312,11 @@ impl Walked {
 
     fn last_dir(&self) -> Option<&[u8]> {
         let end = *self.dir_ends.last()?;
-        let start = match self.dir_ends.len() {
-            1 => 0,
-            n => self.dir_ends[n - 2],
+        let start = match self.dir_ends.len().checked_sub(2) {
+            Some(before) => self.dir_ends[before],
+            None => 0,
         };
-        Some(span(&self.dirs, start, end - start))
+        Some(span(&self.dirs, start, end.saturating_sub(start)))
     }
 
     /// Records `a` and `b` in the order of their whole paths' bytes.

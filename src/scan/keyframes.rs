@@ -210,10 +210,7 @@ fn absorb_one(osd: &mut [Osd], interner: &mut Interner, s: Started) {
         return;
     };
     match s.job {
-        Job::Finished(o) => {
-            *row = *o;
-            share_text(row, interner);
-        }
+        Job::Finished(o) => set_row(row, *o, interner),
         Job::NoMoov => row.note = Some(Sym::from("no moov box among the top-level boxes")),
         Job::Prepared(_) => {}
     }
@@ -313,9 +310,16 @@ fn share_text(osd: &mut Osd, interner: &mut Interner) {
 }
 
 /// A file's `osd_*` columns, their text shared with other files'.
-fn settle_osd(read: &mut Read, k: usize, mut osd: Osd) {
-    share_text(&mut osd, &mut read.interner);
-    read.osd[k] = osd;
+fn settle_osd(read: &mut Read, k: usize, osd: Osd) {
+    if let Some(row) = read.osd.get_mut(k) {
+        set_row(row, osd, &mut read.interner);
+    }
+}
+
+/// `row` becomes `osd`, its text the interner's one copy.
+fn set_row(row: &mut Osd, mut osd: Osd, interner: &mut Interner) {
+    share_text(&mut osd, interner);
+    *row = osd;
 }
 
 /// The `keyframes` table: the rows of the files read now, then those of the files carried
