@@ -26,7 +26,7 @@ use crate::completeness;
 use crate::obligations::{self, Obligation, Sidecars};
 use crate::rules::{self, Env, Scope};
 use crate::sessions;
-use crate::store::prior::{self, Prior, PriorFile};
+use crate::store::prior::{self, Prior};
 use crate::store::tables::{CaseItemRow, Derived, FindingRow, SessionRow};
 use crate::store::{self, StoreError, warehouse::Staging};
 
@@ -54,7 +54,7 @@ fn part_rows() -> usize {
 
 pub(super) fn analyse(
     run: &Run,
-    prior: &mut Prior,
+    prior: &Prior,
     read: Read,
     carried: &mut Carried,
     custody: &Custody,
@@ -73,7 +73,7 @@ pub(super) fn analyse(
     let source = Source {
         staging: &*staging,
         carried: &*carried,
-        prior: &*prior,
+        prior,
         read_rows,
         carried_masks: Vec::new(),
     };
@@ -82,14 +82,10 @@ pub(super) fn analyse(
     run.phase("first pass over every row (parts, custody dates, sidecars)");
     let rows = read_rows + first.carried_rows;
     carried.rows = first.carried_rows;
-    // The previous catalogue's index is not needed past the custody dates.
-    prior.files = Default::default();
-    prior.gone = Default::default();
-    super::give_back();
     let source = Source {
         staging: &*staging,
         carried: &*carried,
-        prior: &*prior,
+        prior,
         read_rows,
         carried_masks: std::mem::take(&mut first.carried_masks),
     };
@@ -535,7 +531,7 @@ fn first_pass(
     custody: &Custody,
     tally: &mut Tally,
 ) -> Result<First, ScanError> {
-    let total = source.read_rows + source.prior.files.len();
+    let total = source.read_rows + source.carried.previous_rows;
     let count = total.div_ceil(part_rows()).clamp(1, u16::MAX as usize);
     let mut parts = Parts {
         count,
@@ -547,7 +543,8 @@ fn first_pass(
     let mut kept: Vec<Kept> = Vec::with_capacity(total);
     let mut sidecars = Sidecars::default();
     let mut carried_rows = 0usize;
-    let moved_from = &custody.moved_from;
+    // Rows read so far (custody's first-seen dates are by row read).
+    let mut read = 0usize;
     let carried_masks = source.each(FIRST_COLUMNS, |is_carried, b| {
         let c = prior::Cols(b);
         let (path, status, hash, kind, device) = (
@@ -581,12 +578,9 @@ fn first_pass(
             // looks its path (or the one it moved from) up in the previous catalogue.
             let started = run.started;
             let dates = if !is_carried {
-                let prev: Option<PriorFile> = source.prior.files.get(p).or_else(|| {
-                    moved_from
-                        .get(p)
-                        .and_then(|q| source.prior.files.get(q.as_str()))
-                });
-                let first = Some(prev.and_then(|p| p.first_seen_us).unwrap_or(started));
+                let prev = custody.first_seen.get(read).copied().and_then(catalog::unpack);
+                read += 1;
+                let first = Some(prev.unwrap_or(started));
                 [first, Some(started), hash.get(i).map(|_| started)]
             } else {
                 let first = Some(first_seen.get(i).unwrap_or(started));

@@ -65,6 +65,7 @@ pub(super) fn carry(
     let carried = Carried {
         not_carried,
         any: !prior.files.is_empty(),
+        previous_rows: prior.files.len(),
         out_of_scope,
         rows: 0,
     };
@@ -78,6 +79,8 @@ pub(super) struct Carried {
     not_carried: HashSet<Box<str>>,
     /// Whether the previous catalogue had rows at all.
     pub(super) any: bool,
+    /// How many rows the previous catalogue had (the carried rows are at most as many).
+    pub previous_rows: usize,
     /// Paths of the previous catalogue under roots not scanned this run (kept as they were).
     pub out_of_scope: HashSet<Box<str>>,
     /// How many `files` rows were carried (they follow the rows read): counted by the

@@ -35,6 +35,11 @@ pub(super) struct Custody {
     pub moved_from: HashMap<String, String>,
     /// Paths of the previous catalogue under a scanned root that were not found (`deleted`).
     pub deleted: Vec<String>,
+    /// Each file read, in the staged rows' order: when the catalogue first saw it (at its
+    /// path, or at the path it moved from), packed ([`crate::catalog::pack`]). Empty when
+    /// there is no previous catalogue. Taken here so that the catalogue can go before the
+    /// analysis.
+    pub first_seen: Vec<i64>,
 }
 
 pub(super) fn record(
@@ -48,7 +53,9 @@ pub(super) fn record(
         offences: prior.offences.clone(),
         moved_from: HashMap::new(),
         deleted: Vec::new(),
+        first_seen: Vec::new(),
     };
+    let mut first_seen = Vec::new();
     staging.carry("custody_events")?;
     let mut sink = EventSink {
         file: format!("run-{}.parquet", run.id),
@@ -115,7 +122,19 @@ pub(super) fn record(
                     mtime_us: mtime.get(i),
                     device_id: device.get(i),
                 };
-                if let Some(e) = judge.seen(&seen) {
+                let event = judge.seen(&seen);
+                if !prior.files.is_empty() {
+                    let moved_from = event
+                        .as_ref()
+                        .filter(|e| e.event == "moved")
+                        .and_then(|e| e.previous_path.as_deref());
+                    let prev = prior
+                        .files
+                        .get(seen.path)
+                        .or_else(|| moved_from.and_then(|q| prior.files.get(q)));
+                    first_seen.push(crate::catalog::pack(prev.and_then(|p| p.first_seen_us)));
+                }
+                if let Some(e) = event {
                     emit(e, staging)?;
                 }
             }
@@ -125,6 +144,7 @@ pub(super) fn record(
         emit(e, staging)?;
     }
     sink.finish(staging)?;
+    out.first_seen = first_seen;
     Ok(out)
 }
 

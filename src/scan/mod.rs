@@ -171,12 +171,15 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let custody = custody::record(&run, &tree, &prior, &mut staging)?;
     let mode = tree.mode;
     let mut carried = carry::carry(&run, tree, &prior, &custody)?;
-    // The walked tree is gone (carry dropped it): its pages back before the analysis's first
-    // pass allocates.
+    // The previous catalogue's index is not needed past here (custody took the first-seen
+    // dates of the files read, carry which rows are carried), nor the walked tree (carry
+    // dropped it): their pages back before the analysis allocates.
+    prior.files = Default::default();
+    prior.gone = Default::default();
     give_back();
     run.phase("previous catalogue rows carried");
     progress.analysing();
-    let analysed = analyse::analyse(&run, &mut prior, read, &mut carried, &custody, &mut staging)?;
+    let analysed = analyse::analyse(&run, &prior, read, &mut carried, &custody, &mut staging)?;
     progress.committing();
     let mut summary = commit::commit(run, staging, analysed, &custody, carried.rows, mode)?;
     if let Some(p) = &plan.publish {
@@ -338,7 +341,7 @@ mod tests {
         std::fs::write(root.join("note.txt"), b"hello").unwrap();
         let plan = plan_for(&root, &wh);
         let run = setup::Run::start(&plan).unwrap();
-        let mut prior = Prior::load(run.wh.current().as_deref()).unwrap();
+        let prior = Prior::load(run.wh.current().as_deref()).unwrap();
         // plan: a first scan reads everything.
         let tree = plan::walk_and_compare(&run, &prior);
         assert_eq!((tree.to_read.len(), tree.mode), (2, "full"));
@@ -362,7 +365,7 @@ mod tests {
         let mut carried = carry::carry(&run, tree, &prior, &custody).unwrap();
         // analyse and commit: a corrupt recording is a finding; the run is committed.
         let analysed =
-            analyse::analyse(&run, &mut prior, read, &mut carried, &custody, &mut staging).unwrap();
+            analyse::analyse(&run, &prior, read, &mut carried, &custody, &mut staging).unwrap();
         assert_eq!(carried.rows, 0, "nothing to carry on a first scan");
         assert!(
             analysed
