@@ -65,10 +65,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
     let future = ctx.now_us + (s.future_tolerance_s * 1e6) as i64;
     let mut by_device: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
+    let twelve = twelve_hour_devices(ctx);
+    let on_twelve = |f: &FileFacts| f.device_id.as_deref().is_some_and(|d| twelve.contains(d));
     for f in ctx.facts {
         let Some(o) = readable(ctx, f) else { continue };
         if let (Some(jump), Some(at)) = (o.jump_s, o.jump_at_s)
             && f64::from(jump.abs()) > s.osd_jump_tolerance_s
+            && !(on_twelve(f) && half_day(f64::from(jump), s.osd_jump_tolerance_s))
         {
             out.file(
                 "OSD-JUMP",
@@ -106,18 +109,55 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             by_device.entry(device).or_default().push(f);
         }
     }
-    for files in by_device.values_mut() {
+    for (device, files) in by_device.iter_mut() {
         foreign_display(files, out);
-        offsets(ctx, files, out);
+        offsets(ctx, files, twelve.contains(device), out);
     }
-    seams(ctx, out);
+    seams(ctx, &twelve, out);
+}
+
+/// Twelve hours: how far a 12-hour display's time steps where its AM/PM marker changes.
+const HALF_DAY_S: f64 = 43_200.0;
+
+/// The hour a display showed, from the time read off it (which was taken as local time).
+fn hour_shown(ctx: &Ctx, t_us: i64) -> i64 {
+    (t_us.div_euclid(1_000_000) + ctx.zone_offset_s(t_us)).rem_euclid(86_400) / 3_600
+}
+
+/// Devices whose display may be a 12-hour clock: every time read on them (both ends of every
+/// readable recording) shows an hour from 1 to 12. Its AM/PM marker is not read (letters are
+/// not learned), so such a display's time steps by twelve hours where 12:59:59 becomes
+/// 01:00:00 and where 11:59:59 at night becomes 12:00:00 of the next day (read as its noon):
+/// on these devices a step of twelve hours is no evidence of another time. A 24-hour display
+/// shows an hour of 0 or 13-23 as soon as the device records in the afternoon or at night.
+fn twelve_hour_devices<'f>(ctx: &Ctx<'f>) -> HashSet<&'f str> {
+    let mut all: HashMap<&'f str, bool> = HashMap::new();
+    for f in ctx.facts {
+        let (Some(o), Some(d)) = (readable(ctx, f), f.device_id.as_deref()) else {
+            continue;
+        };
+        let in_range = [o.start_us, o.end_us]
+            .into_iter()
+            .flatten()
+            .all(|t| (1..=12).contains(&hour_shown(ctx, t)));
+        *all.entry(d).or_insert(true) &= in_range;
+    }
+    all.into_iter()
+        .filter(|(_, v)| *v)
+        .map(|(d, _)| d)
+        .collect()
+}
+
+/// A step of twelve hours, within `tolerance` seconds.
+fn half_day(step_s: f64, tolerance: f64) -> bool {
+    (step_s.abs() - HALF_DAY_S).abs() <= tolerance
 }
 
 /// OSD-SEAM: contiguous segments whose displays do not run on from one into the next. Of the
 /// two, the one whose offset is farther from the device's usual one (the median of its
 /// readable recordings) is reported: the seam shows that one of them is from another time, the
 /// device's history which.
-fn seams(ctx: &Ctx, out: &mut Findings) {
+fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
     let s = ctx.settings;
     let gap_us = (s.gap_tolerance_s * 1e6) as i64;
     let tolerance = s.osd_jump_tolerance_s + 1.0;
@@ -156,7 +196,9 @@ fn seams(ctx: &Ctx, out: &mut Findings) {
             };
             let before = before + oa.jump_s.unwrap_or(0.0);
             let step = f64::from(after - before);
-            if step.abs() <= tolerance {
+            if step.abs() <= tolerance
+                || (twelve.contains(session.device.as_str()) && half_day(step, tolerance))
+            {
                 continue;
             }
             let (odd, other) = if (before - device_usual).abs() > (after - device_usual).abs() {
@@ -240,7 +282,7 @@ fn digits_apart(a: &str, usual: &str) -> usize {
 pub const PRE_RECORD_MAX_S: f64 = 60.0;
 
 /// OSD-OFFSET: a file whose display-to-name offset disagrees with both neighbours, which agree.
-fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
+fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Findings) {
     let tol = ctx.settings.osd_offset_tolerance_s;
     // The session's first recording, by the sessions' own index of each file's session.
     let session_first = |f: &FileFacts| {
@@ -267,7 +309,9 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], out: &mut Findings) {
         };
         let usual = (before + after) / 2.0;
         let pre_record = session_first(f) && *here < usual && usual - *here <= PRE_RECORD_MAX_S;
+        let am_pm = twelve_hour && half_day(here - usual, tol);
         if (before - after).abs() <= tol
+            && !am_pm
             && (here - before).abs() > tol
             && (here - after).abs() > tol
             && !pre_record
@@ -383,6 +427,59 @@ mod tests {
             offset_findings(&[(0, 0.0), (300, 0.0), (3600, 35.0), (3900, 0.0)]),
             ["OSD-OFFSET A_3600.MP4", "OSD-SEAM A_3600.MP4"]
         );
+    }
+
+    #[test]
+    fn a_twelve_hour_display_steps_by_twelve_hours_without_accusing_anyone() {
+        // Seconds after 02:00 (the tests' zone is UTC): 10:00, 10:05; 12:55 and 13:00
+        // contiguous, the second's display showing 01:00 (its AM/PM marker is not read); one
+        // at 13:05 showing 01:05; the next morning at 09:00 and 09:05.
+        let h = 3600;
+        let day = [
+            (8 * h, 0.0),
+            (8 * h + 300, 0.0),
+            (10 * h + 3300, 0.0),
+            (11 * h, -43_200.0),
+            (11 * h + 300, -43_200.0),
+            (31 * h, 0.0),
+            (31 * h + 300, 0.0),
+        ];
+        assert_eq!(offset_findings(&day), Vec::<String>::new());
+        // One afternoon recording between mornings: twelve hours off both neighbours.
+        let lone = [
+            (8 * h, 0.0),
+            (8 * h + 300, 0.0),
+            (11 * h + 300, -43_200.0),
+            (31 * h, 0.0),
+            (31 * h + 300, 0.0),
+        ];
+        assert_eq!(offset_findings(&lone), Vec::<String>::new());
+        // Inside a recording the display turns from 12:59:59 to 01:00:00.
+        let mut facts = history(&lone);
+        facts[1].osd.jump_s = Some(-43_199.0);
+        facts[1].osd.jump_at_s = Some(100.0);
+        assert_eq!(osd_findings(&facts), Vec::<String>::new());
+        // A device whose display shows 14:00 somewhere counts hours to 23: the same twelve
+        // hours are another time, a jump is a jump, a seam a seam.
+        let mut facts = history(&[
+            (8 * h, 0.0),
+            (8 * h + 300, 0.0),
+            (11 * h + 300, -43_200.0),
+            (12 * h, 0.0),
+            (12 * h + 300, 0.0),
+            (31 * h, 0.0),
+        ]);
+        assert_eq!(osd_findings(&facts), ["OSD-OFFSET A_39900.MP4"]);
+        facts[1].osd.jump_s = Some(-43_199.0);
+        facts[1].osd.jump_at_s = Some(100.0);
+        assert!(osd_findings(&facts).contains(&"OSD-JUMP A_29100.MP4".to_string()));
+        let seam = [
+            (10 * h + 3300, 0.0),
+            (11 * h, -43_200.0),
+            (12 * h, 0.0),
+            (12 * h + 300, 0.0),
+        ];
+        assert!(offset_findings(&seam).contains(&"OSD-SEAM A_39600.MP4".to_string()));
     }
 
     #[test]

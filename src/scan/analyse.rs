@@ -578,7 +578,11 @@ fn first_pass(
             // looks its path (or the one it moved from) up in the previous catalogue.
             let started = run.started;
             let dates = if !is_carried {
-                let prev = custody.first_seen.get(read).copied().and_then(catalog::unpack);
+                let prev = custody
+                    .first_seen
+                    .get(read)
+                    .copied()
+                    .and_then(catalog::unpack);
                 read += 1;
                 let first = Some(prev.unwrap_or(started));
                 [first, Some(started), hash.get(i).map(|_| started)]
