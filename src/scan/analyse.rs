@@ -324,7 +324,9 @@ impl Source<'_> {
         columns: &[&str],
         mut each: impl FnMut(bool, &RecordBatch) -> Result<(), ScanError>,
     ) -> Result<Vec<Vec<bool>>, ScanError> {
-        self.each_read(columns, |b| each(false, &b))?;
+        if self.read_rows > 0 {
+            self.read_batches(columns, None, |b| each(false, &b))?;
+        }
         let mut masks = Vec::new();
         if !self.carried.any {
             return Ok(masks);
@@ -356,21 +358,28 @@ impl Source<'_> {
         Ok(masks)
     }
 
-    /// The rows read, with the keyframe stage's columns.
-    fn each_read(
+    /// The rows read (those `keep` marks, or all), with the keyframe stage's columns put in
+    /// place of the staged (empty) ones. Both files were written in batches of the same size:
+    /// row `i` of one is row `i` of the other, so one selection serves both.
+    fn read_batches(
         &self,
         columns: &[&str],
+        keep: Option<&[bool]>,
         mut each: impl FnMut(RecordBatch) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
-        if self.read_rows == 0 {
-            return Ok(());
-        }
         let staged = self.staging.path_of("files", FILES_STAGED);
         let osd = self.staging.path_of("files", OSD_STAGED);
-        // Both were written in batches of the same size: row `i` of one is row `i` of the
-        // other.
-        let mut osd = store::parquet_reader(&osd, 4096, None)?;
-        for b in store::parquet_reader(&staged, 4096, Some(columns))? {
+        let (staged, mut osd) = match keep {
+            Some(keep) => (
+                store::parquet_reader_rows(&staged, 4096, columns, keep)?,
+                store::parquet_reader_rows(&osd, 4096, columns, keep)?,
+            ),
+            None => (
+                store::parquet_reader(&staged, 4096, Some(columns))?,
+                store::parquet_reader(&osd, 4096, None)?,
+            ),
+        };
+        for b in staged {
             let b = b.map_err(arrow)?;
             let b = match osd.next() {
                 Some(o) => with_osd_facts(&b, &o.map_err(arrow)?)?,
@@ -399,23 +408,16 @@ impl Source<'_> {
                 .filter(|&g| keep[g as usize])
                 .collect();
             if !rows.is_empty() {
-                let staged = self.staging.path_of("files", FILES_STAGED);
-                let osd = self.staging.path_of("files", OSD_STAGED);
-                let mut osd = store::parquet_reader_rows(&osd, 4096, columns, &keep)?;
                 let mut at = 0;
-                for b in store::parquet_reader_rows(&staged, 4096, columns, &keep)? {
-                    let b = b.map_err(arrow)?;
-                    let b = match osd.next() {
-                        Some(o) => with_osd_facts(&b, &o.map_err(arrow)?)?,
-                        None => b,
-                    };
+                self.read_batches(columns, Some(&keep), |b| {
                     let n = b.num_rows();
                     let Some(rows) = rows.get(at..at + n) else {
+                        let staged = self.staging.path_of("files", FILES_STAGED);
                         return Err(more_than_selected(&staged));
                     };
-                    each(rows, &b)?;
                     at += n;
-                }
+                    each(rows, &b)
+                })?;
             }
             row = self.read_rows;
         }
@@ -545,6 +547,7 @@ fn first_pass(
     let mut carried_rows = 0usize;
     // Rows read so far (custody's first-seen dates are by row read).
     let mut read = 0usize;
+    let started = run.started;
     let carried_masks = source.each(FIRST_COLUMNS, |is_carried, b| {
         let c = prior::Cols(b);
         let (path, status, hash, kind, device) = (
@@ -575,8 +578,7 @@ fn first_pass(
             }
             // Custody dates: first seen (a moved file keeps its original's), last seen, last
             // verified. A carried row has the previous run's in its own columns; a file read
-            // looks its path (or the one it moved from) up in the previous catalogue.
-            let started = run.started;
+            // has the first-seen date custody took from the previous catalogue.
             let dates = if !is_carried {
                 let prev = custody
                     .first_seen
