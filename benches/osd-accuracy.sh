@@ -14,9 +14,11 @@
 # rules' confidence (0.5). Nothing here is tuned on: the fixtures of tests/ are other clips.
 # SET=holdout makes five other displays instead, kept aside as a check on what was never
 # tuned on (a slashed date, DejaVu Sans Mono Bold, a proportional font, 640x360 with a
-# one-pixel outline, a box under x265, a mid-grey scene at the bottom); SET=all makes both.
+# one-pixel outline, a box under x265, a mid-grey scene at the bottom); SET=proportional five
+# displays in proportional fonts (ffmpeg's default "Sans", Liberation Sans, DejaVu Serif,
+# Liberation Sans Bold at 480p, DejaVu Sans Condensed Bold over dark grain); SET=all every set.
 # The gradient and fractal scenes come from a random seed: every generation is a new sample.
-# Usage: [SET=main|holdout|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# Usage: [SET=main|holdout|proportional|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,11 +86,25 @@ pair DSJ-HO03 $((base + 266)) mandelbrot={} 1920x1080 "fontfile=$SANS" "fontcolo
 pair DSJ-HO04 $((base + 399)) gradients=speed=0.04:{} 1920x1080 "fontfile=$SANSB" "fontcolor=white:box=1:boxcolor=black@0.5" h/30 " 044444" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1
 pair DSJ-HO05 $((base + 522)) "color=c=0x505050:{},noise=alls=8:allf=t" 1280x720 "fontfile=$LIBERATION" "fontcolor=white:borderw=2:bordercolor=black" h-h/10 " 055555" $(x264 50) -crf 32
 }
+# Proportional fonts (digits of one width, separators and spaces narrower), as ffmpeg draws
+# when no font file is named (fontconfig's "Sans" is DejaVu Sans here).
+PSANS=/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf
+PSANSB=/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf
+PSERIF=/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf
+PCOND=/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf
+proportional() {
+pair DSJ-PR01 $((base + 23)) mandelbrot={} 1920x1080 "font=Sans" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 061616" $(x264 25) -b:v 4M
+pair DSJ-PR02 $((base + 157)) gradients=speed=0.05:{} 1280x720 "fontfile=$PSANS" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 " 062727" $(x264 25) -crf 28
+pair DSJ-PR03 $((base + 281)) gradients=speed=0.07:{} 1920x1080 "fontfile=$PSERIF" "fontcolor=white:box=1:boxcolor=black@0.5" h/30 " 063838" $(x264 25) -b:v 3M
+pair DSJ-PR04 $((base + 404)) mandelbrot={} 854x480 "fontfile=$PSANSB" "fontcolor=white:borderw=1:bordercolor=black" h/30 " 064949" $(x264 25) -crf 30
+pair DSJ-PR05 $((base + 538)) "color=c=0x181818:{},noise=alls=10:allf=t" 1280x720 "fontfile=$PCOND" "fontcolor=white" h-h/10 " 065050" $(x264 50) -crf 34
+}
 case "$set_" in
   main) main ;;
   holdout) holdout ;;
-  all) main; holdout ;;
-  *) echo "SET must be main, holdout or all"; exit 2 ;;
+  proportional) proportional ;;
+  all) main; holdout; proportional ;;
+  *) echo "SET must be main, holdout, proportional or all"; exit 2 ;;
 esac
 
 rm -rf "$work/wh"

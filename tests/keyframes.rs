@@ -91,6 +91,24 @@ fn a_chinese_display_with_its_weekday_is_read() {
 }
 
 #[test]
+fn a_display_in_a_proportional_font_is_read() {
+    // 2026-03-12 11:11:07  DSJ-P0061 006161 in DejaVu Sans: digits of one width, the `-`,
+    // `:` and spaces narrower, so no single grid fits the line; a `1` beside a `1` leaves a
+    // gap that is not a space.
+    let outs = keyframes::run(&[input(clip("prop.mp4"), "P 1280x720")]);
+    assert_reads(&outs[0], 1773313867, "prop.mp4");
+    let r = outs[0]
+        .first()
+        .and_then(|s| s.reading.as_ref())
+        .expect("reading");
+    assert!(
+        r.rest.ends_with(" 006161"),
+        "the officer number: {:?}",
+        r.rest
+    );
+}
+
+#[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
         input(clip("grain1.mp4"), "G 1280x720"),

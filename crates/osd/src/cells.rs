@@ -1,6 +1,7 @@
 //! Cutting a display line into glyphs: the font's fixed pitch found from the line's ink, each
 //! cell's own ink kept (not a wider neighbour's), and each glyph scaled to the grid of
-//! [`crate::shape`].
+//! [`crate::shape`]. A line in a proportional font (no pitch fits it) is cut glyph by glyph
+//! instead, every glyph scaled to the digits' width.
 
 use crate::glyphs::{COLS, Glyph, Line, ROWS, neighbours};
 
@@ -66,25 +67,27 @@ pub(crate) fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
             y0: (r0 + a) as u32,
             y1: (r0 + b) as u32,
             glyphs: Vec::new(),
+            spaced: Vec::new(),
         };
     };
     let last = profile.iter().rposition(|&v| v > 0).unwrap_or(first);
     let (pitch, phase) = grid(&profile, first, last, lh);
+    let on_grid = grid_cells(&profile, first, last, pitch, phase, w, lh);
+    // A display's own grid puts its cuts in the gaps (at most a pixel or two of ink where
+    // glyphs touch); a proportional line's ink defeats every grid. The proportional cut is
+    // taken only when the grid cuts through about half a glyph's height of ink or more and
+    // the proportional cut through a quarter of that at most (a Chinese display's full-width
+    // characters, a grid of their own, cost both cuts alike).
+    let cells = match proportional_cells(&profile, first, last, lh) {
+        Some(p) if p.cost * 4 < on_grid.cost && on_grid.cost * 2 >= lh as u64 => p,
+        _ => on_grid,
+    };
     let owners = Owners::of(m, w, a, b);
     let mut glyphs = Vec::new();
-    let mut k = ((first as f32 - phase) / pitch).floor() as i64;
-    loop {
-        let x0 = (phase + k as f32 * pitch).round().max(0.0) as usize;
-        let x1 = ((phase + (k + 1) as f32 * pitch).round() as usize).min(w);
-        k += 1;
-        if x0 > last || x0 >= x1 {
-            break;
-        }
-        let ink: u32 = profile[x0..x1].iter().sum();
-        // An empty cell is a space; a few pixels are a speck of scene, not a glyph.
-        if (ink as usize) < lh / 3 {
-            continue;
-        }
+    let mut spaced = Vec::new();
+    for cell in &cells.cells {
+        let (x0, x1) = cell.draw;
+        let (o0, o1) = cell.own;
         // The cell's own ink: a stroke of a wider neighbour (a full-width `年` beside a digit)
         // that reaches into the cell belongs to the shape whose middle lies outside it.
         let cw = x1 - x0;
@@ -92,14 +95,15 @@ pub(crate) fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
         for r in 0..lh {
             for x in x0..x1 {
                 let i = (a + r) * w + x;
-                if m[i] == 1 && owners.centre(i).is_some_and(|c| (x0..x1).contains(&c)) {
+                if m[i] == 1 && owners.centre(i).is_some_and(|c| (o0..o1).contains(&c)) {
                     own[r * cw + x - x0] = 1;
                 }
             }
         }
         let mut g = render(&own, cw, 0, lh, 0, cw);
-        (g.x0, g.x1) = (x0 as u32, x1 as u32);
+        (g.x0, g.x1) = (o0 as u32, o1 as u32);
         glyphs.push(g);
+        spaced.push(cell.spaced);
         if glyphs.len() >= MAX_GLYPHS {
             break;
         }
@@ -108,7 +112,168 @@ pub(crate) fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
         y0: (r0 + a) as u32,
         y1: (r0 + b) as u32,
         glyphs,
+        spaced,
     }
+}
+
+/// Where one glyph is taken from: the columns whose shapes (by their middles) are its own,
+/// the columns drawn onto the glyph grid (one character's width, so that every digit is
+/// scaled alike), and whether a space stands before it.
+struct Cell {
+    own: (usize, usize),
+    draw: (usize, usize),
+    spaced: bool,
+}
+
+/// A way of cutting a line, and its cost: the ink of the columns it cuts through.
+struct Cells {
+    cells: Vec<Cell>,
+    cost: u64,
+}
+
+/// The line cut on one grid of `pitch` and `phase`: an empty cell is a space, a cell of a few
+/// pixels a speck of scene.
+fn grid_cells(
+    profile: &[u32],
+    first: usize,
+    last: usize,
+    pitch: f32,
+    phase: f32,
+    w: usize,
+    lh: usize,
+) -> Cells {
+    let mut cells = Vec::new();
+    let mut cost = 0u64;
+    let mut k = ((first as f32 - phase) / pitch).floor() as i64;
+    let mut skipped = false;
+    loop {
+        let x0 = (phase + k as f32 * pitch).round().max(0.0) as usize;
+        let x1 = ((phase + (k + 1) as f32 * pitch).round() as usize).min(w);
+        k += 1;
+        if x0 > last || x0 >= x1 {
+            break;
+        }
+        if x0 > first {
+            cost += u64::from(profile[x0]);
+        }
+        let ink: u32 = profile[x0..x1].iter().sum();
+        // An empty cell is a space; a few pixels are a speck of scene, not a glyph.
+        if (ink as usize) < lh / 3 {
+            skipped = true;
+            continue;
+        }
+        cells.push(Cell {
+            own: (x0, x1),
+            draw: (x0, x1),
+            spaced: skipped && !cells.is_empty(),
+        });
+        skipped = false;
+        if cells.len() >= MAX_GLYPHS {
+            break;
+        }
+    }
+    Cells { cells, cost }
+}
+
+/// In a proportional line, a step between two glyphs' middles over this many digit widths,
+/// with a gap between their ink over [`SPACE_GAP`] of a digit's width, holds a space.
+const SPACE_STEP: f32 = 1.25;
+const SPACE_GAP: f32 = 0.3;
+
+/// The line cut as a proportional font sets it: digits of one width (tabular figures, as
+/// nearly every font draws them), separators and spaces narrower, so no single grid fits the
+/// whole line. Each run of inked columns is a glyph, or as many glyphs of the digits' width as
+/// it holds (touching glyphs, cut at the column of least ink near where the width puts the
+/// cut). The digits' width is the step between neighbouring glyphs that recurs most. A space
+/// stands between two glyphs whose middles are further apart than two digits' by a good part
+/// of a space ([`SPACE_STEP`]; a space is a third to a half of a digit's width in most fonts)
+/// and whose ink is clearly apart ([`SPACE_GAP`]: two wide letters are not spaced). Not the
+/// gap alone: a `1` beside a `1` leaves most of both cells empty. `None` when the line has too
+/// few glyphs to tell the width.
+fn proportional_cells(profile: &[u32], first: usize, last: usize, lh: usize) -> Option<Cells> {
+    // Runs of inked columns holding more than a speck.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut x = first;
+    while x <= last {
+        if profile[x] == 0 {
+            x += 1;
+            continue;
+        }
+        let s = x;
+        while x <= last && profile[x] > 0 {
+            x += 1;
+        }
+        let ink: u32 = profile[s..x].iter().sum();
+        if (ink as usize) >= lh / 3 {
+            runs.push((s, x));
+        }
+        if runs.len() > MAX_GLYPHS {
+            break;
+        }
+    }
+    let middle = |(s, e): (usize, usize)| (s + e) as f32 / 2.0;
+    let steps: Vec<f32> = runs
+        .windows(2)
+        .map(|p| middle(p[1]) - middle(p[0]))
+        .filter(|&d| d >= lh as f32 * 0.3 && d <= lh as f32 * 1.2)
+        .collect();
+    // The step with the most others within a twentieth of it (ties: the wider).
+    let near = |d: f32| {
+        steps
+            .iter()
+            .filter(|&&e| (e - d).abs() <= d * 0.05 + 0.5)
+            .count()
+    };
+    let (best, count) = steps
+        .iter()
+        .map(|&d| (d, near(d)))
+        .max_by(|x, y| x.1.cmp(&y.1).then(x.0.total_cmp(&y.0)))?;
+    if count < 4 {
+        return None;
+    }
+    // The recurring step's mean over the steps near it.
+    let close: Vec<f32> = steps
+        .iter()
+        .copied()
+        .filter(|&e| (e - best).abs() <= best * 0.05 + 0.5)
+        .collect();
+    let pitch = close.iter().sum::<f32>() / close.len() as f32;
+    let w = profile.len();
+    let mut cells = Vec::new();
+    let mut cost = 0u64;
+    // The previous glyph's right edge and middle.
+    let mut prev: Option<(usize, f32)> = None;
+    for (s, e) in runs {
+        let n = (((e - s) as f32 / pitch).round() as usize).max(1);
+        let mut bounds = vec![s];
+        for k in 1..n {
+            let at = s as f32 + k as f32 * (e - s) as f32 / n as f32;
+            let reach = pitch / 4.0;
+            let lo = ((at - reach).max(s as f32 + 1.0)) as usize;
+            let hi = ((at + reach) as usize).min(e - 1);
+            let cut = (lo..=hi.max(lo))
+                .min_by_key(|&x| (profile[x], (x as f32 - at).abs() as u32))
+                .unwrap_or(at as usize);
+            cost += u64::from(profile[cut]);
+            bounds.push(cut);
+        }
+        bounds.push(e);
+        for p in bounds.windows(2) {
+            let (x0, x1) = (p[0], p[1]);
+            let c = (x0 + x1) as f32 / 2.0;
+            let d0 = (c - pitch / 2.0).round().max(0.0) as usize;
+            let d1 = ((c + pitch / 2.0).round() as usize).min(w).max(d0 + 1);
+            cells.push(Cell {
+                own: (x0, x1),
+                draw: (d0, d1),
+                spaced: prev.is_some_and(|(pe, pc)| {
+                    c - pc > pitch * SPACE_STEP && (x0 - pe) as f32 > pitch * SPACE_GAP
+                }),
+            });
+            prev = Some((x1, c));
+        }
+    }
+    Some(Cells { cells, cost })
 }
 
 /// The connected shapes of the mask in rows `a..b` (four-connected), each with the column of
@@ -391,6 +556,127 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 350);
+    }
+
+    /// A text mask of a line set in a proportional font: digits (a ring `0`, a stem `1`) on
+    /// an advance of 14 pixels, dashes on 8, spaces of 7. Returns the mask, its width and
+    /// height, and per glyph drawn: its kind (`0`, `1`, `-`) and whether a space preceded it.
+    fn proportional_line(layout: &str) -> (Vec<u8>, usize, usize, Vec<(char, bool)>) {
+        let (w, h) = (400, 24);
+        let mut m = vec![0u8; w * h];
+        let mut x = 10;
+        let mut drawn = Vec::new();
+        let mut space = false;
+        for ch in layout.chars() {
+            let mut set = |r: usize, c: usize| m[r * w + c] = 1;
+            match ch {
+                '0' => {
+                    for r in 4..20 {
+                        for c in x + 2..x + 12 {
+                            if !(6..18).contains(&r) || !(x + 4..x + 10).contains(&c) {
+                                set(r, c);
+                            }
+                        }
+                    }
+                }
+                '1' => {
+                    for r in 4..20 {
+                        for c in x + 6..x + 8 {
+                            set(r, c);
+                        }
+                    }
+                    for c in x + 4..x + 10 {
+                        set(19, c);
+                    }
+                }
+                '-' => {
+                    for r in 11..14 {
+                        for c in x + 1..x + 7 {
+                            set(r, c);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            match ch {
+                ' ' => {
+                    x += 7;
+                    space = true;
+                }
+                '-' => {
+                    x += 8;
+                    drawn.push((ch, space));
+                    space = false;
+                }
+                _ => {
+                    x += 14;
+                    drawn.push((ch, space));
+                    space = false;
+                }
+            }
+        }
+        (m, w, h, drawn)
+    }
+
+    #[test]
+    fn a_proportional_line_is_cut_glyph_by_glyph() {
+        let (m, w, h, drawn) = proportional_line("1010-01-10 01 10 0110 0001");
+        let line = cut(&m, w, 0, h, 0);
+        let kinds: Vec<(char, bool)> = drawn.clone();
+        assert_eq!(line.glyphs.len(), kinds.len(), "{line:?}");
+        let spaced: Vec<bool> = kinds.iter().map(|k| k.1).collect();
+        assert_eq!(line.spaced, spaced);
+        // Every ring has one shape, every stem another, wherever the separators put them.
+        let of = |kind: char| -> Vec<&Glyph> {
+            kinds
+                .iter()
+                .zip(&line.glyphs)
+                .filter(|(k, _)| k.0 == kind)
+                .map(|(_, g)| g)
+                .collect()
+        };
+        let (rings, stems) = (of('0'), of('1'));
+        for g in &rings {
+            assert!(rings[0].distance(g) < 0.1, "{g:?}");
+            assert!(stems[0].distance(g) > 0.2, "{g:?}");
+        }
+        for g in &stems {
+            assert!(stems[0].distance(g) < 0.1, "{g:?}");
+        }
+    }
+
+    #[test]
+    fn a_fixed_pitch_line_keeps_its_grid_and_its_spaces() {
+        // The same glyphs on one pitch of 14 (a separator and a space a whole cell each).
+        let (w, h) = (400, 24);
+        let (m, _, _, _) = proportional_line("");
+        let mut m = m;
+        let layout = "1010-01-10 01 10";
+        let mut spaced = Vec::new();
+        let mut space = false;
+        for (i, ch) in layout.chars().enumerate() {
+            let x = 10 + i * 14;
+            let (glyph, _, _, _) = proportional_line(&ch.to_string());
+            if ch == ' ' {
+                space = true;
+                continue;
+            }
+            // The glyph drawn at 10 moved to its cell.
+            for r in 0..h {
+                for c in 0..30 {
+                    if glyph[r * w + 10 + c] == 1 {
+                        m[r * w + x + c] = 1;
+                    }
+                }
+            }
+            spaced.push(space);
+            space = false;
+        }
+        let line = cut(&m, w, 0, h, 0);
+        assert_eq!(line.spaced, spaced, "{line:?}");
+        for g in &line.glyphs {
+            assert!((13..=15).contains(&(g.x1 - g.x0)), "{g:?}");
+        }
     }
 
     #[test]

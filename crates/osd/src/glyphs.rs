@@ -26,6 +26,9 @@ pub struct Line {
     pub y0: u32,
     pub y1: u32,
     pub glyphs: Vec<Glyph>,
+    /// Per glyph: a space stands before it (an empty cell of the display's grid, or in a
+    /// proportional font a gap wider than the one between two digits).
+    pub spaced: Vec<bool>,
 }
 
 /// A bright pixel at least this much brighter than the darkest pixel near it is text. (70

@@ -81,23 +81,11 @@ pub fn read(font: &Font, line: &Line) -> Reading {
     let mut text = String::new();
     // Per character of `text`: the match quality of a digit, or None.
     let mut quality: Vec<Option<f32>> = Vec::new();
-    // A space is a step between glyph centres well over the line's usual pitch.
-    let mut steps: Vec<f32> = line
-        .glyphs
-        .windows(2)
-        .map(|w| centre(&w[1]) - centre(&w[0]))
-        .collect();
-    steps.sort_by(f32::total_cmp);
-    let pitch = steps.get(steps.len() / 2).copied().unwrap_or(f32::MAX);
-    let mut last: Option<f32> = None;
-    for g in &line.glyphs {
-        if let Some(prev) = last
-            && centre(g) - prev > pitch * 1.5
-        {
+    for (i, g) in line.glyphs.iter().enumerate() {
+        if i > 0 && line.spaced.get(i).copied().unwrap_or(false) {
             text.push(' ');
             quality.push(None);
         }
-        last = Some(centre(g));
         match nearest_digit(font, g) {
             Some((d, q)) => {
                 text.push((b'0' + d) as char);
