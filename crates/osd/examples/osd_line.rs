@@ -8,7 +8,7 @@
 //! cargo run -p recaudit-osd --example osd_line -- 1920x1080 /tmp/k*.gray
 //! ```
 
-use recaudit_osd::{Luma, find_line};
+use recaudit_osd::{Luma, find_line, text_mask, top_band};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -20,7 +20,15 @@ fn main() {
         eprintln!("usage: osd_line WIDTHxHEIGHT PICTURE.gray...");
         std::process::exit(2);
     };
+    // SHAPES=1 prints each glyph's shape; MASK=1 the text mask of the top band's first
+    // columns (MASK_COLS, 160), `#` for text, and the picture's brightness beside it as ` .:-=+*%@`.
     let shapes = std::env::var_os("SHAPES").is_some();
+    let mask_cols: Option<usize> = std::env::var_os("MASK").map(|_| {
+        std::env::var("MASK_COLS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(160)
+    });
     for path in args {
         let y = match std::fs::read(&path) {
             Ok(y) if y.len() >= w * h => y,
@@ -39,6 +47,20 @@ fn main() {
             stride: w,
             y: &y,
         };
+        if let Some(cols) = mask_cols {
+            let band = top_band(h);
+            let m = text_mask(&p, 0, band);
+            let shade = b" .:-=+*%@";
+            for r in 0..band {
+                let marks: String = (0..cols.min(w))
+                    .map(|x| if m[r * w + x] == 1 { '#' } else { '.' })
+                    .collect();
+                let light: String = (0..cols.min(w))
+                    .map(|x| shade[usize::from(y[r * w + x]) * 9 / 256] as char)
+                    .collect();
+                println!("{r:4} {marks}  {light}");
+            }
+        }
         let Some(line) = find_line(&p) else {
             println!("{path}: no line");
             continue;

@@ -78,9 +78,34 @@ pub(crate) fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
     // taken only when the grid cuts through about half a glyph's height of ink or more and
     // the proportional cut through a quarter of that at most (a Chinese display's full-width
     // characters, a grid of their own, cost both cuts alike).
-    let cells = match proportional_cells(&profile, first, last, lh) {
-        Some(p) if p.cost * 4 < on_grid.cost && on_grid.cost * 2 >= lh as u64 => p,
-        _ => on_grid,
+    //
+    // The proportional cut has no pitch to hold it to the glyphs, so shapes of the scene that
+    // touch the line's columns (a busy picture behind a display without a box) would join
+    // glyphs into one run: it leaves out every shape that reaches beyond the line's rows, as
+    // glyphs do not.
+    let mut scene: Option<Vec<bool>> = None;
+    let cells = if on_grid.cost * 2 >= lh as u64 {
+        let beyond = reaching_beyond(m, w, a, b);
+        let clean: Vec<u32> = (0..w)
+            .map(|x| {
+                (a..b)
+                    .filter(|&r| m[r * w + x] == 1 && !beyond[(r - a) * w + x])
+                    .count() as u32
+            })
+            .collect();
+        // Both cuts' costs over the line without those shapes: a Chinese display's full-width
+        // characters stand taller than its digits, and leaving them out must not make its
+        // grid look worse than it is.
+        let grid_cost = grid_cost(&clean, first, last, pitch, phase);
+        match proportional_cells(&clean, first, last, lh) {
+            Some(p) if p.cost * 4 < grid_cost && grid_cost * 2 >= lh as u64 => {
+                scene = Some(beyond);
+                p
+            }
+            _ => on_grid,
+        }
+    } else {
+        on_grid
     };
     let owners = Owners::of(m, w, a, b);
     let mut glyphs = Vec::new();
@@ -95,7 +120,9 @@ pub(crate) fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
         for r in 0..lh {
             for x in x0..x1 {
                 let i = (a + r) * w + x;
-                if m[i] == 1 && owners.centre(i).is_some_and(|c| (o0..o1).contains(&c)) {
+                let of_scene = scene.as_ref().is_some_and(|s| s[r * w + x]);
+                if m[i] == 1 && !of_scene && owners.centre(i).is_some_and(|c| (o0..o1).contains(&c))
+                {
                     own[r * cw + x - x0] = 1;
                 }
             }
@@ -131,6 +158,22 @@ struct Cells {
     cost: u64,
 }
 
+/// The ink of the columns that the grid of `pitch` and `phase` cuts through.
+fn grid_cost(profile: &[u32], first: usize, last: usize, pitch: f32, phase: f32) -> u64 {
+    let mut cost = 0u64;
+    let mut k = ((first as f32 - phase) / pitch).floor() as i64;
+    loop {
+        let x0 = (phase + k as f32 * pitch).round().max(0.0) as usize;
+        k += 1;
+        if x0 > last {
+            return cost;
+        }
+        if x0 > first {
+            cost += u64::from(profile[x0]);
+        }
+    }
+}
+
 /// The line cut on one grid of `pitch` and `phase`: an empty cell is a space, a cell of a few
 /// pixels a speck of scene.
 fn grid_cells(
@@ -143,7 +186,6 @@ fn grid_cells(
     lh: usize,
 ) -> Cells {
     let mut cells = Vec::new();
-    let mut cost = 0u64;
     let mut k = ((first as f32 - phase) / pitch).floor() as i64;
     let mut skipped = false;
     loop {
@@ -152,9 +194,6 @@ fn grid_cells(
         k += 1;
         if x0 > last || x0 >= x1 {
             break;
-        }
-        if x0 > first {
-            cost += u64::from(profile[x0]);
         }
         let ink: u32 = profile[x0..x1].iter().sum();
         // An empty cell is a space; a few pixels are a speck of scene, not a glyph.
@@ -172,7 +211,10 @@ fn grid_cells(
             break;
         }
     }
-    Cells { cells, cost }
+    Cells {
+        cells,
+        cost: grid_cost(profile, first, last, pitch, phase),
+    }
 }
 
 /// In a proportional line, a step between two glyphs' middles over this many digit widths,
@@ -274,6 +316,50 @@ fn proportional_cells(profile: &[u32], first: usize, last: usize, lh: usize) -> 
         }
     }
     Some(Cells { cells, cost })
+}
+
+/// Per pixel of rows `a..b` (row-major from row `a`): marked, and part of a shape of the
+/// mask that reaches more than a row above `a` or below `b` (searched half a line's height
+/// each way).
+fn reaching_beyond(m: &[u8], w: usize, a: usize, b: usize) -> Vec<bool> {
+    let rows = m.len() / w.max(1);
+    let half = (b - a) / 2;
+    let (lo, hi) = (a.saturating_sub(half), (b + half).min(rows));
+    let h = hi - lo;
+    let mut seen = vec![false; w * h];
+    let mut out = vec![false; w * (b - a)];
+    let mut stack = Vec::new();
+    let mut members = Vec::new();
+    for start in (a - lo) * w..(b - lo) * w {
+        if m[lo * w + start] != 1 || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        members.clear();
+        let mut leaves = false;
+        while let Some(i) = stack.pop() {
+            members.push(i);
+            let r = i / w;
+            let x = i - r * w;
+            leaves |= lo + r + 1 < a || lo + r > b;
+            for j in neighbours(i, r, x, w, h).into_iter().flatten() {
+                if m[lo * w + j] == 1 && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        if leaves {
+            for &i in &members {
+                let r = lo + i / w;
+                if (a..b).contains(&r) {
+                    out[(r - a) * w + i % w] = true;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The connected shapes of the mask in rows `a..b` (four-connected), each with the column of
@@ -642,6 +728,44 @@ mod tests {
         }
         for g in &stems {
             assert!(stems[0].distance(g) < 0.1, "{g:?}");
+        }
+    }
+
+    #[test]
+    fn scene_reaching_into_a_proportional_line_is_left_out() {
+        // Bright scene shapes that come down from above into the line's rows and fill the
+        // gaps between glyphs (a busy picture behind a display without a box): without them
+        // the line cuts as it does alone.
+        let layout = "1010-01-10 01 10 0110 0001";
+        let (alone, w, h, drawn) = proportional_line(layout);
+        let mut m = alone.clone();
+        let (mut x, mut blobs) = (10, 0);
+        let chars: Vec<char> = layout.chars().collect();
+        for (i, &ch) in chars.iter().enumerate() {
+            let next_digit = chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            let advance = match ch {
+                ' ' => 7,
+                '-' => 8,
+                _ => 14,
+            };
+            // A blob in every third gap between two digits, touching neither: two columns,
+            // from the top row down to the line's middle.
+            if ch.is_ascii_digit() && next_digit && blobs % 3 == 0 {
+                for r in 0..12 {
+                    for c in x + advance - 1..x + advance + 1 {
+                        m[r * w + c] = 1;
+                    }
+                }
+            }
+            blobs += usize::from(ch.is_ascii_digit());
+            x += advance;
+        }
+        let line = cut(&m, w, 0, h, 0);
+        let clean = cut(&alone, w, 0, h, 0);
+        assert_eq!(line.glyphs.len(), drawn.len(), "{line:?}");
+        assert_eq!(line.spaced, clean.spaced);
+        for (g, c) in line.glyphs.iter().zip(&clean.glyphs) {
+            assert!(g.distance(c) < 0.05, "{g:?} against {c:?}");
         }
     }
 

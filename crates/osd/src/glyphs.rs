@@ -98,6 +98,13 @@ pub fn find_top_line(top: &Luma, height: usize) -> Option<Line> {
     best_line(&p, 0, band).filter(|l| l.glyphs.len() >= DECISIVE)
 }
 
+/// The text mask of rows `r0..r1` as the line search makes it (one byte per pixel, 1 for
+/// text), for looking at a display that is not read (the `osd_line` example).
+#[doc(hidden)]
+pub fn text_mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
+    mask(p, r0, r1)
+}
+
 /// Text mask of rows `r0..r1`: one byte per pixel, 1 for text.
 ///
 /// A stroke of the display is narrower than twice the reach, and dark lies on both sides of

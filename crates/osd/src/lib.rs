@@ -20,7 +20,7 @@ mod glyphs;
 mod learn;
 pub mod shape;
 
-pub use glyphs::{Glyph, Line, Luma, find_line, find_top_line, top_band};
+pub use glyphs::{Glyph, Line, Luma, find_line, find_top_line, text_mask, top_band};
 pub use learn::{learn, reads_back, tens_change};
 
 /// A glyph is read as a learned digit up to this distance, when no other shape is near.
