@@ -23,7 +23,10 @@
 #              agree (a change that stays is a firmware update, not a finding): reencoded.
 # Reported: each manipulation's findings from the OSD and coding rules, and every finding of
 # those rules on an honest file (there must be none above info).
-# Usage: benches/osd-manipulations.sh [WORKDIR]   (needs ffmpeg and the DejaVu, Liberation fonts)
+# A fourth display, DSJ-MX04, is set in a proportional font (DejaVu Sans, ffmpeg's default
+# "Sans": digits of one width, separators and spaces narrower).
+# Usage: [DEVICES="DSJ-MX01 DSJ-MX04"] benches/osd-manipulations.sh [WORKDIR]   (needs ffmpeg
+# and the DejaVu, Liberation fonts; DEVICES picks some of the four displays, all by default)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/recaudit-osd-manipulations}
@@ -33,6 +36,7 @@ command -v ffmpeg >/dev/null || { echo "ffmpeg not found"; exit 1; }
 SANSB=/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf
 LIBREG=/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf
 LIBB=/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf
+PROP=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 tree="$work/tree"
 mkdir -p "$tree" "$work/parts"
 q() { TZ=UTC ffmpeg -hide_banner -loglevel error -y "$@"; }
@@ -54,6 +58,7 @@ text() {
 }
 name() { echo "$tree/$dev/20260312/${dev}_OF00${num}_$(stamp "$1")_$2.MP4"; }
 device() {
+  case " ${DEVICES:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
   dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10}
   mkdir -p "$tree/$dev/20260312"
   # Honest: three contiguous segments, and a recording later in the morning; numbered in
@@ -102,6 +107,7 @@ device DSJ-MX01 11 1280x720 "mandelbrot={}" "$SANSB" "fontcolor=white:borderw=2:
 device DSJ-MX02 22 1920x1080 "gradients=speed=0.03:{}" "$LIBREG" "fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=4" plain \
   "-c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1" $((b + 233)) "$again265"
 device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" "fontcolor=yellow:borderw=3:bordercolor=black" plain "$(x264 -b:v 3M)" $((b + 457)) "$again264"
+device DSJ-MX04 44 1280x720 "gradients=speed=0.04:{}" "$PROP" "fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -crf 28)" $((b + 681)) "$again264"
 
 rm -rf "$work/wh"
 "$bin" scan "$tree" --warehouse "$work/wh" --quiet >/dev/null || true
