@@ -310,23 +310,31 @@ fn best_line(p: &Luma, r0: usize, r1: usize) -> Option<Line> {
             _ => runs.push((r, r + 1)),
         }
     }
-    let mut best: Option<Line> = None;
-    for (a, b) in runs {
-        let lh = b - a;
-        if lh < 6 || lh > p.height / 6 {
-            continue;
-        }
-        let line = cut(&m, w, a, b, r0);
-        if line.glyphs.len() >= 4
-            && best
-                .as_ref()
-                .is_none_or(|l| line.glyphs.len() > l.glyphs.len())
-        {
-            best = Some(line);
-        }
-    }
-    best
+    let lines: Vec<Line> = runs
+        .into_iter()
+        .filter(|(a, b)| b - a >= 6 && b - a <= p.height / 6)
+        .map(|(a, b)| cut(&m, w, a, b, r0))
+        .filter(|l| l.glyphs.len() >= 4)
+        .collect();
+    // The display's line is the one with the most glyphs among the lines nearly as tall as the
+    // tallest: a strip of grainy scene a few rows high (a fractal's speckled edge) cuts into
+    // as many tiny cells as a line has glyphs, or more, but a display's glyphs are taller.
+    let tallest = lines.iter().map(|l| l.y1 - l.y0).max()?;
+    lines
+        .into_iter()
+        .filter(|l| (l.y1 - l.y0) * 10 >= tallest * TALL_TENTHS)
+        .reduce(|best, l| {
+            if l.glyphs.len() > best.glyphs.len() {
+                l
+            } else {
+                best
+            }
+        })
 }
+
+/// A line shorter than this many tenths of the tallest line found in a band is not the
+/// display's (see [`best_line`]).
+const TALL_TENTHS: u32 = 6;
 
 #[cfg(test)]
 mod tests {
@@ -383,6 +391,45 @@ mod tests {
         assert!(line.glyphs[1].distance(&line.glyphs[7]) < 0.1);
         let apart = line.glyphs[0].distance(&line.glyphs[1]);
         assert!(apart > 0.1, "{apart}");
+    }
+
+    #[test]
+    fn a_short_strip_of_many_shapes_is_not_the_line() {
+        // Below the line of ten glyphs, a strip six rows high of twenty bright bars with dark
+        // between them (a grainy scene's speckled edge): more cells than the line has glyphs,
+        // but under half its height.
+        let strip = |y: &mut [u8]| {
+            let w = 320;
+            for i in 0..20 {
+                let x = 20 + i * 6;
+                for r in 37..47 {
+                    for c in x - 2..x + 4 {
+                        y[r * w + c] = 10;
+                    }
+                }
+                for r in 39..45 {
+                    for c in x..x + 2 {
+                        y[r * w + c] = 235;
+                    }
+                }
+            }
+        };
+        let luma = |y: &[u8]| -> Option<Line> {
+            find_line(&Luma {
+                width: 320,
+                height: 240,
+                stride: 320,
+                y,
+            })
+        };
+        let mut alone = vec![90u8; 320 * 240];
+        strip(&mut alone);
+        let strip_line = luma(&alone).expect("the strip alone is a line");
+        assert!(strip_line.glyphs.len() > 10, "{strip_line:?}");
+        let mut y = picture();
+        strip(&mut y);
+        let line = luma(&y).expect("a line");
+        assert_eq!((line.y0, line.glyphs.len()), (20, 10), "{line:?}");
     }
 
     /// Outlined rings (a `0` without its dot) over a light scene: the scene seen through each
