@@ -310,18 +310,35 @@ fn best_line(p: &Luma, r0: usize, r1: usize) -> Option<Line> {
             _ => runs.push((r, r + 1)),
         }
     }
-    let lines: Vec<Line> = runs
-        .into_iter()
-        .filter(|(a, b)| b - a >= 6 && b - a <= p.height / 6)
-        .map(|(a, b)| cut(&m, w, a, b, r0))
-        .filter(|l| l.glyphs.len() >= 4)
-        .collect();
     // The display's line is the one with the most glyphs among the lines nearly as tall as the
     // tallest: a strip of grainy scene a few rows high (a fractal's speckled edge) cuts into
     // as many tiny cells as a line has glyphs, or more, but a display's glyphs are taller.
-    let tallest = lines.iter().map(|l| l.y1 - l.y0).max()?;
+    // A run gives no line taller than itself, so the runs are cut tallest first, and those
+    // too short to stand beside the tallest line found are not cut at all (cutting is most
+    // of the cost of finding a line; a busy scene makes many short runs).
+    let mut runs: Vec<(usize, usize, usize)> = runs
+        .into_iter()
+        .filter(|(a, b)| b - a >= 6 && b - a <= p.height / 6)
+        .enumerate()
+        .map(|(i, (a, b))| (i, a, b))
+        .collect();
+    runs.sort_by_key(|&(i, a, b)| (std::cmp::Reverse(b - a), i));
+    let mut lines: Vec<(usize, Line)> = Vec::new();
+    let mut tallest = 0u32;
+    for (i, a, b) in runs {
+        if (b - a) as u32 * 10 < tallest * TALL_TENTHS {
+            break;
+        }
+        let line = cut(&m, w, a, b, r0);
+        if line.glyphs.len() >= 4 {
+            tallest = tallest.max(line.y1 - line.y0);
+            lines.push((i, line));
+        }
+    }
+    lines.sort_by_key(|(i, _)| *i);
     lines
         .into_iter()
+        .map(|(_, l)| l)
         .filter(|l| (l.y1 - l.y0) * 10 >= tallest * TALL_TENTHS)
         .reduce(|best, l| {
             if l.glyphs.len() > best.glyphs.len() {
