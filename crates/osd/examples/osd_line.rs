@@ -8,7 +8,7 @@
 //! cargo run -p recaudit-osd --example osd_line -- 1920x1080 /tmp/k*.gray
 //! ```
 
-use recaudit_osd::{Luma, find_line, text_mask, top_band};
+use recaudit_osd::{Font, Glyph, Luma, find_line, read, text_mask, top_band};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -22,6 +22,21 @@ fn main() {
     };
     // SHAPES=1 prints each glyph's shape; MASK=1 the text mask of the top band's first
     // columns (MASK_COLS, 160), `#` for text, and the picture's brightness beside it as ` .:-=+*%@`.
+    // FONT=FILE reads each line with a model's shapes: FILE holds `shape,digit` lines as
+    // `recaudit query WH "select shape, digit from osd_fonts where display_group = '...'"
+    // --format csv` writes them (the digit empty for a glyph that is no digit); each glyph
+    // not read as a digit is printed with its distance to the nearest shape of each digit.
+    let font: Option<Font> = std::env::var_os("FONT").and_then(|f| {
+        let text = std::fs::read_to_string(f).ok()?;
+        let shapes = text
+            .lines()
+            .filter_map(|l| {
+                let (shape, digit) = l.split_once(',')?;
+                Some((Glyph::from_hex(shape)?, digit.trim().parse::<u8>().ok()))
+            })
+            .collect();
+        Some(Font { shapes })
+    });
     let shapes = std::env::var_os("SHAPES").is_some();
     let mask_cols: Option<usize> = std::env::var_os("MASK").map(|_| {
         std::env::var("MASK_COLS")
@@ -78,6 +93,28 @@ fn main() {
             line.glyphs.len(),
             cells.join(" ")
         );
+        if let Some(font) = &font {
+            let r = read(font, &line);
+            println!(
+                "  read {:?} time {:?} confidence {}",
+                r.text, r.civil_s, r.confidence
+            );
+            for g in &line.glyphs {
+                let mut near = [f32::MAX; 10];
+                for (s, d) in &font.shapes {
+                    if let Some(d) = d {
+                        let n = &mut near[usize::from(*d) % 10];
+                        *n = n.min(s.distance(g));
+                    }
+                }
+                let mut order: Vec<(usize, f32)> = near.iter().copied().enumerate().collect();
+                order.sort_by(|a, b| a.1.total_cmp(&b.1));
+                println!(
+                    "  glyph {}-{}: nearest {} {:.2}, then {} {:.2}",
+                    g.x0, g.x1, order[0].0, order[0].1, order[1].0, order[1].1
+                );
+            }
+        }
         if shapes {
             for g in &line.glyphs {
                 println!("glyph {}-{}", g.x0, g.x1);

@@ -121,8 +121,18 @@ pub(crate) fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
             for x in x0..x1 {
                 let i = (a + r) * w + x;
                 let of_scene = scene.as_ref().is_some_and(|s| s[r * w + x]);
-                if m[i] == 1 && !of_scene && owners.centre(i).is_some_and(|c| (o0..o1).contains(&c))
-                {
+                // Two glyphs that touch are one shape, whose middle lies in one of them: in a
+                // run cut in pieces, a shape wider than a glyph's cell gives each piece its
+                // own columns (a narrower one, a speck of scene beside a glyph, still goes
+                // by its middle).
+                let mine = owners.shape(i).is_some_and(|(c, width)| {
+                    if cell.by_column && width > cw {
+                        (o0..o1).contains(&x)
+                    } else {
+                        (o0..o1).contains(&c)
+                    }
+                });
+                if m[i] == 1 && !of_scene && mine {
                     own[r * cw + x - x0] = 1;
                 }
             }
@@ -150,6 +160,9 @@ struct Cell {
     own: (usize, usize),
     draw: (usize, usize),
     spaced: bool,
+    /// The columns `own` are the glyph's whatever shape their ink belongs to (a piece of a
+    /// run of touching glyphs), rather than the shapes whose middles lie in them.
+    by_column: bool,
 }
 
 /// A way of cutting a line, and its cost: the ink of the columns it cuts through.
@@ -205,6 +218,7 @@ fn grid_cells(
             own: (x0, x1),
             draw: (x0, x1),
             spaced: skipped && !cells.is_empty(),
+            by_column: false,
         });
         skipped = false;
         if cells.len() >= MAX_GLYPHS {
@@ -311,6 +325,7 @@ fn proportional_cells(profile: &[u32], first: usize, last: usize, lh: usize) -> 
                 spaced: prev.is_some_and(|(pe, pc)| {
                     c - pc > pitch * SPACE_STEP && (x0 - pe) as f32 > pitch * SPACE_GAP
                 }),
+                by_column: n > 1,
             });
             prev = Some((x1, c));
         }
@@ -368,6 +383,8 @@ struct Owners {
     /// Per pixel of rows `a..b` (row-major from row `a`), its shape, or `u32::MAX`.
     label: Vec<u32>,
     centre: Vec<usize>,
+    /// Per shape, its width in columns.
+    width: Vec<usize>,
     w: usize,
     a: usize,
 }
@@ -377,6 +394,7 @@ impl Owners {
         let h = b - a;
         let mut label = vec![u32::MAX; w * h];
         let mut centre = Vec::new();
+        let mut width = Vec::new();
         let mut stack = Vec::new();
         for start in 0..w * h {
             if m[a * w + start] != 1 || label[start] != u32::MAX {
@@ -386,11 +404,14 @@ impl Owners {
             label[start] = id;
             stack.push(start);
             let (mut sum, mut n) = (0usize, 0usize);
+            let (mut left, mut right) = (usize::MAX, 0usize);
             while let Some(i) = stack.pop() {
                 let r = i / w;
                 let x = i - r * w;
                 sum += x;
                 n += 1;
+                left = left.min(x);
+                right = right.max(x);
                 for j in neighbours(i, r, x, w, h).into_iter().flatten() {
                     if m[a * w + j] == 1 && label[j] == u32::MAX {
                         label[j] = id;
@@ -399,19 +420,22 @@ impl Owners {
                 }
             }
             centre.push(sum / n.max(1));
+            width.push(right + 1 - left);
         }
         Owners {
             label,
             centre,
+            width,
             w,
             a,
         }
     }
 
-    /// The middle column of the shape that pixel `i` of the whole mask belongs to.
-    fn centre(&self, i: usize) -> Option<usize> {
-        let l = *self.label.get(i.checked_sub(self.a * self.w)?)?;
-        self.centre.get(l as usize).copied()
+    /// The middle column and the width of the shape that pixel `i` of the whole mask belongs
+    /// to.
+    fn shape(&self, i: usize) -> Option<(usize, usize)> {
+        let l = *self.label.get(i.checked_sub(self.a * self.w)?)? as usize;
+        Some((*self.centre.get(l)?, *self.width.get(l)?))
     }
 }
 
@@ -766,6 +790,40 @@ mod tests {
         assert_eq!(line.spaced, clean.spaced);
         for (g, c) in line.glyphs.iter().zip(&clean.glyphs) {
             assert!(g.distance(c) < 0.05, "{g:?} against {c:?}");
+        }
+    }
+
+    #[test]
+    fn glyphs_that_touch_in_a_proportional_line_each_keep_their_half() {
+        // Two rings joined by a bar at their feet are one shape, whose middle lies between
+        // them: each piece of the run keeps its own columns rather than one piece taking the
+        // whole shape and the other nothing.
+        let layout = "1010-01-10 01 10 00 0110";
+        let (mut m, w, h, drawn) = proportional_line(layout);
+        // The "00" is characters 17 and 18: the bar from the first's right foot to the
+        // second's left.
+        let mut x = 10;
+        for (i, ch) in layout.chars().enumerate() {
+            if i == 17 {
+                for r in 17..20 {
+                    for c in x + 11..x + 17 {
+                        m[r * w + c] = 1;
+                    }
+                }
+            }
+            x += match ch {
+                ' ' => 7,
+                '-' => 8,
+                _ => 14,
+            };
+        }
+        let line = cut(&m, w, 0, h, 0);
+        assert_eq!(line.glyphs.len(), drawn.len(), "{line:?}");
+        // Glyph 0 is a `1`, glyph 1 a `0`; the joined pair are glyphs 14 and 15.
+        let (stem, ring) = (&line.glyphs[0], &line.glyphs[1]);
+        for g in &line.glyphs[14..16] {
+            assert!(g.ink() > 20, "an empty half: {g:?}");
+            assert!(ring.distance(g) < stem.distance(g), "{g:?}");
         }
     }
 
