@@ -1,11 +1,14 @@
 //! Prints the display line found in raw grey pictures, glyph by glyph: where each was cut and
 //! its shape on the grid. For looking at a display the keyframe stage does not read.
 //!
-//! Make the pictures with ffmpeg (keyframes only, luma only, one file per picture):
+//! Make the pictures with ffmpeg (keyframes only, the luma plane as decoded, one file per
+//! picture; `-pix_fmt gray` would stretch video range to full range, which the keyframe
+//! stage never sees):
 //!
 //! ```text
-//! ffmpeg -skip_frame nokey -i clip.mp4 -vsync vfr -pix_fmt gray -f image2 /tmp/k%03d.gray
-//! cargo run -p recaudit-osd --example osd_line -- 1920x1080 /tmp/k*.gray
+//! ffmpeg -skip_frame nokey -i clip.mp4 -vsync vfr -vf extractplanes=y -c:v rawvideo \
+//!     -f image2 /tmp/k%03d.gray
+//! cargo run --release -p recaudit-osd --example osd_line -- 1920x1080 /tmp/k*.gray
 //! ```
 
 use recaudit_osd::{Font, Glyph, Luma, find_line, read, text_mask, top_band};
