@@ -49,6 +49,15 @@ fn assert_reads(out: &Output, epoch: i64, what: &str) {
     }
 }
 
+/// The first keyframe's text after the time ends with the officer number.
+fn assert_officer(out: &Output, number: &str) {
+    let r = out
+        .first()
+        .and_then(|s| s.reading.as_ref())
+        .expect("reading");
+    assert!(r.rest.ends_with(number), "the officer number: {:?}", r.rest);
+}
+
 #[test]
 fn the_clock_is_learned_from_the_footage_and_read_to_the_second() {
     let outs = keyframes::run(&[
@@ -61,15 +70,7 @@ fn the_clock_is_learned_from_the_footage_and_read_to_the_second() {
     assert_reads(&outs[1], 1773312005, "later.mp4");
     // Keyframes two seconds apart: the run of consecutive pictures decides odd from even.
     assert_reads(&outs[2], 1773345603, "night.mp4");
-    let day = outs[0]
-        .first()
-        .and_then(|s| s.reading.as_ref())
-        .expect("reading");
-    assert!(
-        day.rest.ends_with(" 001234"),
-        "the officer number: {:?}",
-        day.rest
-    );
+    assert_officer(&outs[0], " 001234");
     assert_eq!(outs[0].decoded, 2, "first and last keyframe only");
 }
 
@@ -79,15 +80,7 @@ fn a_chinese_display_with_its_weekday_is_read() {
     // digits and a weekday between date and time.
     let outs = keyframes::run(&[input(clip("cjk.mp4"), "D 1280x720")]);
     assert_reads(&outs[0], 1773309607, "cjk.mp4");
-    let r = outs[0]
-        .first()
-        .and_then(|s| s.reading.as_ref())
-        .expect("reading");
-    assert!(
-        r.rest.ends_with("001234"),
-        "the officer number: {:?}",
-        r.rest
-    );
+    assert_officer(&outs[0], "001234");
 }
 
 #[test]
@@ -97,15 +90,7 @@ fn a_display_in_a_proportional_font_is_read() {
     // gap that is not a space.
     let outs = keyframes::run(&[input(clip("prop.mp4"), "P 1280x720")]);
     assert_reads(&outs[0], 1773313867, "prop.mp4");
-    let r = outs[0]
-        .first()
-        .and_then(|s| s.reading.as_ref())
-        .expect("reading");
-    assert!(
-        r.rest.ends_with(" 006161"),
-        "the officer number: {:?}",
-        r.rest
-    );
+    assert_officer(&outs[0], " 006161");
 }
 
 #[test]
