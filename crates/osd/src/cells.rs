@@ -862,6 +862,59 @@ mod tests {
     }
 
     #[test]
+    fn any_mask_cuts_without_panicking_into_a_bounded_line() {
+        // Masks of random bars and specks, some laid out as a line, some as noise, some
+        // reaching beyond the rows cut: both cuts run on them (a grid that fits no glyph sends
+        // most to the proportional one), and the line holds together.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |m: u64| crate::tests::xorshift(&mut state) % m.max(1);
+        for case in 0..300 {
+            let w = 20 + next(600) as usize;
+            let rows = 8 + next(60) as usize;
+            let mut m = vec![0u8; w * rows];
+            let (a, b) = {
+                let a = next(rows as u64 / 3) as usize;
+                (
+                    a,
+                    (a + 6 + next((rows - a - 6) as u64 + 1) as usize).min(rows),
+                )
+            };
+            let shapes = next(80);
+            for _ in 0..shapes {
+                let (x, y) = (next(w as u64) as usize, next(rows as u64) as usize);
+                let (bw, bh) = (1 + next(12) as usize, 1 + next(rows as u64) as usize);
+                for r in y..(y + bh).min(rows) {
+                    for c in x..(x + bw).min(w) {
+                        m[r * w + c] = 1;
+                    }
+                }
+            }
+            if case % 3 == 0 {
+                // A line: glyph-high bars on an uneven pitch.
+                let mut x = next(20) as usize;
+                while x + 4 < w {
+                    for r in a..b {
+                        for c in x..x + 3 {
+                            m[r * w + c] = 1;
+                        }
+                    }
+                    x += 5 + next(9) as usize;
+                }
+            }
+            let line = cut(&m, w, a, b, 0);
+            assert_eq!(line.spaced.len(), line.glyphs.len(), "case {case}");
+            assert!(line.glyphs.len() <= MAX_GLYPHS, "case {case}");
+            assert!(
+                line.y0 <= line.y1 && (line.y1 as usize) <= rows,
+                "case {case}"
+            );
+            for g in &line.glyphs {
+                assert!(g.x0 <= g.x1 && (g.x1 as usize) <= w, "case {case}: {g:?}");
+            }
+        }
+    }
+
+    #[test]
     fn the_grid_rounds_as_f32_round_does() {
         // Boundaries are phase + k * pitch, pitch stepped by 0.1 and phase by 0.5.
         let mut pitch = 3.0f32;
