@@ -268,9 +268,16 @@ pub fn run_prepared(
                     }
                 }
             }
-            // A font that does not read its own footage back as a clock is not used.
+            // A font that does not read its own footage back as a clock is not used; one that
+            // does gains the shapes its runs show of digits it did not read (kept only if it
+            // still reads them back).
             if font.digits_known() == 10 && !osd::reads_back(&font, &runs) {
                 font = Font::default();
+            } else if font.digits_known() == 10 {
+                let more = osd::harvest(&font, &runs);
+                if osd::reads_back(&more, &runs) {
+                    font = more;
+                }
             }
             (g.to_string(), font)
         })

@@ -419,3 +419,316 @@ pub fn reads_back(font: &Font, runs: &[Vec<Sighting>]) -> bool {
             (astray as f64) <= READ_BACK_ASTRAY * offsets.len() as f64
         })
 }
+
+/// Most shapes [`harvest`] adds to a font.
+const HARVEST_MAX: usize = 32;
+/// A glyph the clock says shows digit `d` becomes a shape of `d` only when `d`'s learned shapes
+/// are the nearest to it of all the font's shapes, and within this distance.
+const HARVEST_NEAR: f32 = 0.5;
+
+/// The font with the shapes its own learning runs show of digits it did not read: a picture of
+/// a run whose time was not read because one glyph of it matched no digit, while every other
+/// glyph of the date and time reads the very digit the run's clock says it shows there (the
+/// run's steady offset to the pictures' own times gives that time to the second, or leaves a
+/// place undecided across a second's boundary, which is then not used). The glyph the clock
+/// names is then that digit drawn over another scene. When the nearest of the font's shapes to
+/// it is a shape the learning left without a digit (seen only where the seconds never are,
+/// and unlike every labelled shape), that shape takes the digit, provided that wherever the
+/// runs show it, it stands at a place of the time where the clock shows that digit (a shape
+/// seen anywhere else, a letter of the device's name, say, keeps no digit). Otherwise the
+/// glyph itself is kept as a shape of the digit when that digit's shapes are its nearest, of
+/// every shape, within [`HARVEST_NEAR`]. A place that reads another digit than the clock's, or
+/// a second unread glyph, and the picture teaches nothing. Returns `font` unchanged when it
+/// does not know every digit.
+pub fn harvest(font: &Font, runs: &[Vec<Sighting>]) -> Font {
+    let mut out = font.clone();
+    if font.digits_known() < 10 {
+        return out;
+    }
+    let timed: Vec<Timed> = runs.iter().filter_map(|run| timed_run(font, run)).collect();
+    // Shapes without a digit that an unread glyph of the time came nearest to, and the digit
+    // the clock says each time.
+    let mut relabel: Vec<(usize, u8)> = Vec::new();
+    for run in &timed {
+        for pic in &run.pictures {
+            let Some(at) = pic.at.as_ref().filter(|_| !pic.read) else {
+                continue;
+            };
+            let mut unread = None;
+            let mut agrees = true;
+            for (p, &g) in at.iter().enumerate() {
+                match super::nearest_digit(font, &pic.line.glyphs[g]) {
+                    Some((d, _)) => agrees &= d == pic.a[p] || d == pic.b[p],
+                    None if pic.a[p] == pic.b[p] && unread.is_none() => unread = Some(p),
+                    None => agrees = false,
+                }
+            }
+            let (true, Some(p)) = (agrees, unread) else {
+                continue;
+            };
+            let (glyph, want) = (&pic.line.glyphs[at[p]], pic.a[p]);
+            let Some((k, dist)) = nearest_shape(font, glyph) else {
+                continue;
+            };
+            match font.shapes[k].1 {
+                None if dist <= SAME => relabel.push((k, want)),
+                Some(d)
+                    if d == want
+                        && dist <= HARVEST_NEAR
+                        && !out
+                            .shapes
+                            .iter()
+                            .any(|(s, sd)| *sd == Some(want) && s.distance(glyph) <= SAME)
+                        && out.shapes.len() < font.shapes.len() + HARVEST_MAX =>
+                {
+                    out.shapes.push((glyph.clone(), Some(want)));
+                }
+                _ => {}
+            }
+        }
+    }
+    relabel.sort_unstable();
+    relabel.dedup();
+    for &(k, want) in &relabel {
+        // One digit only, and wherever the runs show the shape, at a place of the time that
+        // shows that digit.
+        let one = relabel.iter().filter(|(j, _)| *j == k).count() == 1;
+        let everywhere = timed.iter().all(|run| {
+            run.pictures.iter().all(|pic| {
+                pic.line.glyphs.iter().enumerate().all(|(g, glyph)| {
+                    if nearest_shape(font, glyph).is_none_or(|(j, d)| j != k || d > SAME) {
+                        return true;
+                    }
+                    let place = pic
+                        .at
+                        .as_ref()
+                        .and_then(|at| at.iter().position(|&i| i == g));
+                    place.is_some_and(|p| pic.a[p] == want || pic.b[p] == want)
+                })
+            })
+        });
+        if one && everywhere {
+            out.shapes[k].1 = Some(want);
+        }
+    }
+    out
+}
+
+/// A picture of a run as the font reads it: its line, time in the file, the time read, and
+/// the glyphs of the time's fourteen digits.
+type ReadPicture<'a> = (&'a Line, f64, Option<i64>, Option<Vec<usize>>);
+
+/// One learning run's pictures with the time its clock says each shows.
+struct Timed<'a> {
+    pictures: Vec<TimedPicture<'a>>,
+}
+
+struct TimedPicture<'a> {
+    line: &'a Line,
+    /// Whether the font read a time in it.
+    read: bool,
+    /// The fourteen digits the clock shows at the picture, at both ends of what the run
+    /// says of its phase (alike but where the picture falls near a second's boundary).
+    a: [u8; 14],
+    b: [u8; 14],
+    /// The glyph at each of the fourteen places of the time, when every place has one.
+    at: Option<Vec<usize>>,
+}
+
+/// The run's pictures timed by its clock: its steady offset to the pictures' own times (from
+/// the pictures the font reads), and the places of the time's digits (from one of them).
+/// `None` when fewer than three pictures read or they do not keep one offset.
+fn timed_run<'a>(font: &Font, run: &'a [Sighting]) -> Option<Timed<'a>> {
+    let read: Vec<ReadPicture> = run
+        .iter()
+        .filter_map(|s| {
+            let line = s.line.as_ref()?;
+            let (r, digits) = super::read_glyphs(font, line);
+            Some((line, s.t_s, r.civil_s, digits))
+        })
+        .collect();
+    let mut offsets: Vec<f64> = read
+        .iter()
+        .filter_map(|(_, t, c, _)| c.map(|c| c as f64 - t))
+        .collect();
+    if offsets.len() < 3 {
+        return None;
+    }
+    offsets.sort_by(f64::total_cmp);
+    let usual = offsets[offsets.len() / 2];
+    offsets.retain(|o| (o - usual).abs() <= 1.5);
+    // A picture showing second `c` at time `t` in the file says the clock's phase `p` (the
+    // displayed second is floor(t + p)) lies in (c - t - 1, c - t]; all together, in
+    // [hi, lo + 1).
+    let (lo, hi) = (*offsets.first()?, *offsets.last()?);
+    if hi >= lo + 1.0 {
+        return None;
+    }
+    let places: Vec<f32> = read.iter().find_map(|(line, t, c, digits)| {
+        let off = (*c)? as f64 - t;
+        let digits = digits.as_ref().filter(|d| d.len() == 14)?;
+        ((off - usual).abs() <= 1.5).then(|| {
+            digits
+                .iter()
+                .map(|&i| super::centre(&line.glyphs[i]))
+                .collect()
+        })
+    })?;
+    // A digit's width: the least step between the time's neighbouring places.
+    let pitch = places
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f32::MAX, f32::min);
+    let pictures = read
+        .into_iter()
+        .filter_map(|(line, t, c, _)| {
+            let a = clock_digits((t + hi).floor() as i64)?;
+            let b = clock_digits((t + lo + 1.0 - 1e-6).floor() as i64)?;
+            let at = places
+                .iter()
+                .map(|&x| {
+                    line.glyphs
+                        .iter()
+                        .position(|g| (super::centre(g) - x).abs() <= pitch / 3.0)
+                })
+                .collect();
+            Some(TimedPicture {
+                line,
+                read: c.is_some(),
+                a,
+                b,
+                at,
+            })
+        })
+        .collect();
+    Some(Timed { pictures })
+}
+
+/// The font's shape nearest to `glyph`, and its distance.
+fn nearest_shape(font: &Font, glyph: &Glyph) -> Option<(usize, f32)> {
+    font.shapes
+        .iter()
+        .enumerate()
+        .map(|(k, (s, _))| (k, s.distance(glyph)))
+        .min_by(|x, y| x.1.total_cmp(&y.1))
+}
+
+/// The fourteen digits of the wall-clock second `civil` (seconds from 1970 of the display's own
+/// clock) as a display shows them: year, month, day, hours, minutes, seconds.
+fn clock_digits(civil: i64) -> Option<[u8; 14]> {
+    let text = chrono::DateTime::from_timestamp(civil, 0)?
+        .naive_utc()
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    let mut out = [0u8; 14];
+    if text.len() != 14 {
+        return None;
+    }
+    for (o, c) in out.iter_mut().zip(text.bytes()) {
+        *o = c.checked_sub(b'0')?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::ROWS;
+
+    /// A made-up shape per digit (and one more): sparse pseudo-random bits, far apart from
+    /// each other at every placement.
+    fn shapes() -> Vec<Glyph> {
+        let mut state = 0x5851_f42d_4c95_7f2du64;
+        (0..11)
+            .map(|_| {
+                let mut rows = [0u16; ROWS];
+                for r in rows.iter_mut() {
+                    let a = crate::tests::xorshift(&mut state);
+                    *r = (a & crate::tests::xorshift(&mut state)) as u16 & 0x7ffe;
+                }
+                Glyph { rows, x0: 0, x1: 0 }
+            })
+            .collect()
+    }
+
+    /// A display line: `2026 03 12 10 13 ss` then `extra` (shape numbers), each digit drawn
+    /// with `shapes[d]` but the minutes' tens with `shapes[ten]`.
+    fn line(shapes: &[Glyph], secs: u8, ten: usize, extra: &[usize]) -> Line {
+        let mut digits: Vec<usize> = vec![2, 0, 2, 6, 0, 3, 1, 2, 1, 0, 1, 3];
+        digits.extend([usize::from(secs / 10), usize::from(secs % 10)]);
+        digits[10] = ten;
+        digits.extend(extra);
+        let mut glyphs = Vec::new();
+        let mut spaced = Vec::new();
+        let mut x = 0u32;
+        for (i, &s) in digits.iter().enumerate() {
+            let space = matches!(i, 4 | 6 | 8 | 10 | 12 | 14);
+            x += if space { 20 } else { 10 };
+            let mut g = shapes[s].clone();
+            (g.x0, g.x1) = (x, x + 8);
+            glyphs.push(g);
+            spaced.push(space);
+        }
+        Line {
+            y0: 0,
+            y1: 20,
+            glyphs,
+            spaced,
+        }
+    }
+
+    fn run(shapes: &[Glyph], odd: &[u8], extra: &[usize]) -> Vec<Sighting> {
+        (0..8u8)
+            .map(|k| Sighting {
+                t_s: f64::from(k) + 0.4,
+                line: Some(line(
+                    shapes,
+                    20 + k,
+                    if odd.contains(&k) { 10 } else { 1 },
+                    extra,
+                )),
+            })
+            .collect()
+    }
+
+    fn font(shapes: &[Glyph]) -> Font {
+        Font {
+            shapes: shapes
+                .iter()
+                .enumerate()
+                .map(|(d, g)| (g.clone(), (d < 10).then_some(d as u8)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_digit_the_clock_names_where_the_font_read_none_is_learned() {
+        let shapes = shapes();
+        for a in 0..shapes.len() {
+            for b in a + 1..shapes.len() {
+                assert!(shapes[a].distance(&shapes[b]) > 0.3, "{a} {b}");
+            }
+        }
+        // The minutes' tens drawn another way in two pictures of eight: a shape the learning
+        // left without a digit (number 10), and those two pictures read no time.
+        let runs = vec![run(&shapes, &[2, 5], &[])];
+        let f = font(&shapes);
+        assert_eq!(read(&f, runs[0][2].line.as_ref().unwrap()).civil_s, None);
+        let more = harvest(&f, &runs);
+        assert_eq!(more.shapes[10].1, Some(1));
+        let r = read(&more, runs[0][2].line.as_ref().unwrap());
+        let shown = chrono::NaiveDate::from_ymd_opt(2026, 3, 12)
+            .and_then(|d| d.and_hms_opt(10, 13, 22))
+            .map(|t| t.and_utc().timestamp());
+        assert_eq!(r.civil_s, shown);
+        // The same shape also after the time (a letter of the device's name): not a digit.
+        let runs = vec![run(&shapes, &[2, 5], &[10, 4])];
+        assert_eq!(harvest(&f, &runs).shapes[10].1, None);
+        // Where the clock says another digit than the pictures around it read, nothing.
+        let mut wrong = run(&shapes, &[2], &[]);
+        if let Some(l) = wrong[2].line.as_mut() {
+            l.glyphs[13].rows = shapes[9].rows;
+        }
+        assert_eq!(harvest(&f, &[wrong]).shapes[10].1, None);
+    }
+}

@@ -21,7 +21,7 @@ mod learn;
 pub mod shape;
 
 pub use glyphs::{Glyph, Line, Luma, find_line, find_top_line, text_mask, top_band};
-pub use learn::{learn, reads_back, tens_change};
+pub use learn::{harvest, learn, reads_back, tens_change};
 
 /// A glyph is read as a learned digit up to this distance, when no other shape is near.
 const READ_NEAR: f32 = 0.45;
@@ -78,14 +78,23 @@ fn centre(g: &Glyph) -> f32 {
 
 /// Reads one picture's line with a model's shapes.
 pub fn read(font: &Font, line: &Line) -> Reading {
+    read_glyphs(font, line).0
+}
+
+/// [`read`], and the glyphs (indices into `line.glyphs`) that show the date and time's fourteen
+/// digits, in order, when a time was read.
+pub(crate) fn read_glyphs(font: &Font, line: &Line) -> (Reading, Option<Vec<usize>>) {
     let mut text = String::new();
-    // Per character of `text`: the match quality of a digit, or None.
+    // Per character of `text`: the match quality of a digit, or None; and its glyph.
     let mut quality: Vec<Option<f32>> = Vec::new();
+    let mut glyph_of: Vec<Option<usize>> = Vec::new();
     for (i, g) in line.glyphs.iter().enumerate() {
         if i > 0 && line.spaced.get(i).copied().unwrap_or(false) {
             text.push(' ');
             quality.push(None);
+            glyph_of.push(None);
         }
+        glyph_of.push(Some(i));
         match nearest_digit(font, g) {
             Some((d, q)) => {
                 text.push((b'0' + d) as char);
@@ -108,12 +117,21 @@ pub fn read(font: &Font, line: &Line) -> Reading {
         None => (None, None, 0.0),
     };
     let rest = span.map_or(String::new(), |(_, end)| text[end..].trim().to_string());
-    Reading {
-        text,
-        civil_s,
-        rest,
-        confidence,
-    }
+    let digits = span.map(|(start, end)| {
+        (start..end)
+            .filter(|&c| text.as_bytes()[c].is_ascii_digit())
+            .filter_map(|c| glyph_of[c])
+            .collect()
+    });
+    (
+        Reading {
+            text,
+            civil_s,
+            rest,
+            confidence,
+        },
+        digits,
+    )
 }
 
 /// A glyph read as a digit: the nearest learned shape is a digit's, near enough
