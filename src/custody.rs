@@ -119,6 +119,12 @@ pub struct Seen<'a> {
     pub device_id: Option<&'a str>,
 }
 
+/// What [`Judge::seen`] says of a file read.
+pub struct Judged {
+    pub event: Option<CustodyEvent>,
+    pub first_seen_us: Option<i64>,
+}
+
 /// The events of one run, one file at a time: [`Judge::seen`] for each file read this run (in
 /// path order), then [`Judge::deletions`]. `walked` tells whether the walk found a path, asked
 /// for paths in ascending order,
@@ -158,8 +164,9 @@ impl<'p> Judge<'p> {
         }
     }
 
-    /// The event of a file read, if it has one.
-    pub fn seen(&mut self, s: &Seen) -> Option<CustodyEvent> {
+    /// The event of a file read, if it has one, and when the catalogue first saw the file (at
+    /// its path, or at the path it moved from).
+    pub fn seen(&mut self, s: &Seen) -> Judged {
         let prior = self.prior;
         let prev = prior.files.get(s.path);
         let mut e = self.ev("", s.path);
@@ -174,15 +181,22 @@ impl<'p> Judge<'p> {
             e.retention_class = p.retention_class.map(str::to_string);
             e.keep_until_us = p.keep_until_us;
         }
+        let mut first_seen_us = prev.and_then(|p| p.first_seen_us);
         let news = match (s.reason, prev) {
             (Reason::New, _) => {
-                self.missing.judge_new(&mut e, s, prior);
+                let moved_from = self.missing.judge_new(&mut e, s, prior);
+                if let (None, Some(m)) = (prev, moved_from) {
+                    first_seen_us = m.first_seen_us;
+                }
                 true
             }
             (_, None) => false,
             (reason, Some(p)) => judge_known(&mut e, reason, s, &p),
         };
-        news.then_some(e)
+        Judged {
+            event: news.then_some(e),
+            first_seen_us,
+        }
     }
 
     /// The catalogued files not found and not moved: `deleted`, in path order.
@@ -267,8 +281,14 @@ impl<'p> Missing<'p> {
     }
 
     /// A path the previous catalogue did not have: moved here (the bytes of a missing file),
-    /// restored (deleted earlier, at this path or with these bytes), or new.
-    fn judge_new(&mut self, e: &mut CustodyEvent, s: &Seen, prior: &Prior) {
+    /// restored (deleted earlier, at this path or with these bytes), or new. The file it moved
+    /// from, if it did.
+    fn judge_new(
+        &mut self,
+        e: &mut CustodyEvent,
+        s: &Seen,
+        prior: &Prior,
+    ) -> Option<PriorFile<'p>> {
         let from_missing = s
             .blake3
             .and_then(|h| match Content::of(h) {
@@ -287,6 +307,7 @@ impl<'p> Missing<'p> {
             e.retention_class = p.retention_class.map(str::to_string);
             e.keep_until_us = p.keep_until_us;
             e.details = format!("same bytes as {old}, which is no longer there");
+            return Some(p);
         } else if let Some(g) = prior.gone.get(s.path) {
             e.event = "restored".into();
             e.previous_blake3 = g.blake3.clone();
@@ -303,6 +324,7 @@ impl<'p> Missing<'p> {
         } else {
             e.event = "new".into();
         }
+        None
     }
 }
 
@@ -366,7 +388,7 @@ mod tests {
         };
         let mut judge = Judge::new(run_id, at_us, found, roots, prior);
         for s in seen {
-            if let Some(e) = judge.seen(s) {
+            if let Some(e) = judge.seen(s).event {
                 emit(e)?;
             }
         }

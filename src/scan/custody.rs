@@ -122,19 +122,11 @@ pub(super) fn record(
                     mtime_us: mtime.get(i),
                     device_id: device.get(i),
                 };
-                let event = judge.seen(&seen);
+                let judged = judge.seen(&seen);
                 if !prior.files.is_empty() {
-                    let moved_from = event
-                        .as_ref()
-                        .filter(|e| e.event == "moved")
-                        .and_then(|e| e.previous_path.as_deref());
-                    let prev = prior
-                        .files
-                        .get(seen.path)
-                        .or_else(|| moved_from.and_then(|q| prior.files.get(q)));
-                    first_seen.push(crate::catalog::pack(prev.and_then(|p| p.first_seen_us)));
+                    first_seen.push(crate::catalog::pack(judged.first_seen_us));
                 }
-                if let Some(e) = event {
+                if let Some(e) = judged.event {
                     emit(e, staging)?;
                 }
             }
