@@ -184,16 +184,17 @@ impl Walked {
         if r.dir == NO_DIR {
             return (None, name);
         }
-        let k = r.dir as usize;
+        (Some(self.dir(r.dir as usize)), name)
+    }
+
+    /// Folder `k`'s path (without its trailing `/`).
+    fn dir(&self, k: usize) -> &[u8] {
         let end = self.dir_ends.get(k).copied().unwrap_or(0);
         let start = match k.checked_sub(1) {
             Some(before) => self.dir_ends.get(before).copied().unwrap_or(end),
             None => 0,
         };
-        (
-            Some(span(&self.dirs, start, end.saturating_sub(start))),
-            name,
-        )
+        span(&self.dirs, start, end.saturating_sub(start))
     }
 
     /// Entry `i`'s path, its bytes written into `buf` (cleared first).
@@ -311,12 +312,8 @@ impl Walked {
     }
 
     fn last_dir(&self) -> Option<&[u8]> {
-        let end = *self.dir_ends.last()?;
-        let start = match self.dir_ends.len().checked_sub(2) {
-            Some(before) => self.dir_ends[before],
-            None => 0,
-        };
-        Some(span(&self.dirs, start, end.saturating_sub(start)))
+        let k = self.dir_ends.len().checked_sub(1)?;
+        Some(self.dir(k))
     }
 
     /// Records `a` and `b` in the order of their whole paths' bytes.

@@ -52,6 +52,24 @@ struct Taken {
 }
 
 impl Taken {
+    /// A job come back: a prepared file waits for the fonts; one that needs nothing more
+    /// becomes its row's `osd_*` columns (`osd` grown to the row).
+    fn receive(&mut self, s: Started, osd: &mut Vec<Osd>, interner: &mut Interner) {
+        let Started { k, job } = s;
+        self.mark(k);
+        if osd.len() <= k {
+            osd.resize(k + 1, Osd::default());
+        }
+        match job {
+            Job::Prepared(p) => self.prepared.push(Started {
+                k,
+                job: Job::Prepared(p),
+            }),
+            Job::Finished(o) => set_row(&mut osd[k], *o, interner),
+            Job::NoMoov => osd[k].note = Some(Sym::from("no moov box among the top-level boxes")),
+        }
+    }
+
     fn mark(&mut self, k: usize) {
         let (word, bit) = (k / 64, k % 64);
         if self.received.len() <= word {
@@ -159,21 +177,13 @@ impl Early {
             return;
         };
         for s in ready {
-            taken.mark(s.k);
-            if let Job::Prepared(_) = s.job {
-                taken.prepared.push(s);
-                continue;
-            }
-            if osd.len() <= s.k {
-                osd.resize(s.k + 1, Osd::default());
-            }
-            absorb_one(osd, interner, s);
+            taken.receive(s, osd, interner);
         }
     }
 
     /// Waits for every file started: the prepared ones by row, and the rows started that
     /// sent nothing back.
-    fn finish(self, osd: &mut [Osd], interner: &mut Interner) -> (Vec<Started>, Vec<usize>) {
+    fn finish(self, osd: &mut Vec<Osd>, interner: &mut Interner) -> (Vec<Started>, Vec<usize>) {
         let Early {
             pool,
             tx,
@@ -187,12 +197,7 @@ impl Early {
         let rx = rx.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut taken = taken.into_inner().unwrap_or_else(|e| e.into_inner());
         for s in rx.iter() {
-            taken.mark(s.k);
-            if let Job::Prepared(_) = s.job {
-                taken.prepared.push(s);
-            } else {
-                absorb_one(osd, interner, s);
-            }
+            taken.receive(s, osd, interner);
         }
         drop(pool);
         let mut prepared = std::mem::take(&mut taken.prepared);
@@ -201,18 +206,6 @@ impl Early {
         lost.retain(|&k| !taken.has(k));
         lost.sort_unstable();
         (prepared, lost)
-    }
-}
-
-/// A job that needs nothing more, as its row's `osd_*` columns (`osd` holds the row).
-fn absorb_one(osd: &mut [Osd], interner: &mut Interner, s: Started) {
-    let Some(row) = osd.get_mut(s.k) else {
-        return;
-    };
-    match s.job {
-        Job::Finished(o) => set_row(row, *o, interner),
-        Job::NoMoov => row.note = Some(Sym::from("no moov box among the top-level boxes")),
-        Job::Prepared(_) => {}
     }
 }
 
@@ -299,20 +292,15 @@ fn spill(read: &mut Read, staging: &mut Staging) -> Result<(), ScanError> {
 /// the file's [`base_time`].
 fn settle(run: &Run, read: &mut Read, k: usize, out: &Output, base: Option<i64>) {
     let osd = osd_of(base, out, run.tz);
-    settle_osd(read, k, osd);
+    if let Some(row) = read.osd.get_mut(k) {
+        set_row(row, osd, &mut read.interner);
+    }
 }
 
 /// The text of a file's `osd_*` columns (note, habits) replaced by the interner's one copy.
 fn share_text(osd: &mut Osd, interner: &mut Interner) {
     for t in [&mut osd.note, &mut osd.coding_habits, &mut osd.slice_habits] {
         interner.opt(t);
-    }
-}
-
-/// A file's `osd_*` columns, their text shared with other files'.
-fn settle_osd(read: &mut Read, k: usize, osd: Osd) {
-    if let Some(row) = read.osd.get_mut(k) {
-        set_row(row, osd, &mut read.interner);
     }
 }
 
