@@ -379,7 +379,13 @@ impl Builder {
             run.push(path);
         }
         let f = &mut self.files;
-        let digest = match r.blake3.as_deref().map(Content::of) {
+        // An empty text is no hash, as a null is.
+        let digest = match r
+            .blake3
+            .as_deref()
+            .filter(|h| !h.is_empty())
+            .map(Content::of)
+        {
             None => NO_DIGEST,
             Some(Content::Digest(d)) => d,
             Some(Content::Text(t)) => {
@@ -537,6 +543,9 @@ mod tests {
             ("/r/a", row(1, Some("aa"), None)),
             ("/r/b", row(2, None, Some("DSJ-1"))),
         ]);
+        // An empty hash text is no hash (as the catalogue took it before hashes were bytes).
+        let empty = PriorFiles::from_rows([("/r/e", row(5, Some(""), None))]);
+        assert_eq!(empty.get("/r/e").map(|f| f.blake3), Some(None));
         let mut got: Vec<(String, i64, Option<String>)> = Vec::new();
         sorted.each(|p, f| got.push((p.into(), f.size_bytes, f.blake3.map(|h| h.to_string()))));
         assert_eq!(
