@@ -831,8 +831,7 @@ mod tests {
     fn a_fixed_pitch_line_keeps_its_grid_and_its_spaces() {
         // The same glyphs on one pitch of 14 (a separator and a space a whole cell each).
         let (w, h) = (400, 24);
-        let (m, _, _, _) = proportional_line("");
-        let mut m = m;
+        let mut m = vec![0u8; w * h];
         let layout = "1010-01-10 01 10";
         let mut spaced = Vec::new();
         let mut space = false;
