@@ -36,6 +36,8 @@ pub enum ContextError {
     Calendar(#[from] CalendarError),
     #[error(transparent)]
     Checklist(#[from] crate::checklist::ChecklistError),
+    #[error("reading the context table {0} failed unexpectedly (a bug: please report it)")]
+    Panicked(&'static str),
 }
 
 #[derive(Clone, Copy)]
@@ -579,6 +581,32 @@ impl Typed {
             .collect();
     }
 
+    /// Loads the path-keyed tables (`ingest_log`, `media_notes`) from `dir`, replacing any
+    /// held: a CSV file streamed row by row (one reused record, each value checked as
+    /// [`load_csv`] checks it), a Parquet file batch by batch; each path hashed where it lies.
+    pub fn load_paths(
+        &mut self,
+        dir: Option<&Path>,
+        tz: chrono_tz::Tz,
+    ) -> Result<(), ContextError> {
+        self.drop_paths();
+        let mut rows = PathRows {
+            out: self,
+            categories: crate::catalog::Interner::default(),
+            last: None,
+        };
+        read_path_tables(dir, tz, &mut rows)?;
+        self.ingest.finish();
+        self.notes.finish();
+        Ok(())
+    }
+
+    /// Forgets the path-keyed tables (they are loaded again by [`Typed::load_paths`]).
+    pub fn drop_paths(&mut self) {
+        self.ingest = PathTable::default();
+        self.notes = PathTable::default();
+    }
+
     /// The earliest logged upload of the file at absolute path `path`.
     pub fn upload_of(&self, path: &str) -> Option<i64> {
         self.ingest.find(path, &self.roots).map(|(_, t)| *t).min()
@@ -599,6 +627,24 @@ impl Typed {
             .filter_map(|r| path.strip_prefix(r.as_str())?.strip_prefix('/'))
             .min_by_key(|rel| rel.len())
             .unwrap_or(path)
+    }
+}
+
+/// What the path-keyed tables say of a file of the catalogue, however they are held: by path
+/// ([`Typed`]) or joined to the scan's rows beforehand ([`crate::pathjoin::PartPaths`]).
+pub trait PathFacts: Sync {
+    /// The earliest logged upload of `f`.
+    fn upload_of(&self, f: &crate::catalog::FileFacts) -> Option<i64>;
+    /// The last `media_notes` row naming `f`.
+    fn note_of(&self, f: &crate::catalog::FileFacts) -> Option<Note>;
+}
+
+impl PathFacts for Typed {
+    fn upload_of(&self, f: &crate::catalog::FileFacts) -> Option<i64> {
+        Typed::upload_of(self, &f.path)
+    }
+    fn note_of(&self, f: &crate::catalog::FileFacts) -> Option<Note> {
+        Typed::note_of(self, &f.path).cloned()
     }
 }
 
@@ -647,6 +693,20 @@ fn typed_batches(
 
 /// Loads the context tables the scan needs from `dir` (absent files give empty tables).
 pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, ContextError> {
+    let mut out = load_typed_but_paths(dir, tz)?;
+    out.load_paths(dir, tz)?;
+    Ok(out)
+}
+
+/// The two tables keyed by a file's path, which grow with the footage (a line per file).
+const PATH_TABLES: [&str; 2] = ["ingest_log", "media_notes"];
+
+/// [`load_typed`] without the two path-keyed tables (`ingest_log`, `media_notes`: some 85
+/// bytes a file between them): a scan loads those with [`Typed::load_paths`] only when its
+/// analysis needs them, after the walk and the read have given back what they held. Their CSV
+/// headers are checked here ([`check_path_headers`]), so that a table without a `path` column
+/// stops the run before anything is read.
+pub fn load_typed_but_paths(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, ContextError> {
     use arrow_array::Array;
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Date32Type, TimestampMicrosecondType};
@@ -654,25 +714,15 @@ pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, Contex
     let Some(dir) = dir else { return Ok(out) };
     out.calendar = load_calendar(Some(dir))?;
     out.checklist = crate::checklist::Checklist::load(Some(dir))?;
-    let mut categories = crate::catalog::Interner::default();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    // One table at a time, each dropped before the next is read: a ten-million-line ingest log
-    // is never in memory beside a ten-million-line notes table.
+    check_path_headers(dir)?;
     for spec in TABLES {
         let name = spec.name;
-        let csv = dir.join(format!("{name}.csv"));
-        if matches!(name, "ingest_log" | "media_notes") && csv.is_file() {
-            // Streamed from the file into the path tables, checked value by value as a batch
-            // would be, without building one.
-            stream_paths_csv(spec, &csv, tz, &mut out, &mut categories)?;
+        if PATH_TABLES.contains(&name) {
             continue;
         }
         let loaded = load_one(spec, Some(dir), tz)?;
         for b in typed_batches(spec, &loaded, dir)? {
-            if matches!(name, "ingest_log" | "media_notes") {
-                paths_from_batch(name, &b, &mut out, &mut categories);
-                continue;
-            }
             let col = |n: &str| b.column_by_name(n);
             let text = |n: &str, i: usize| {
                 col(n)
@@ -734,9 +784,38 @@ pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, Contex
             }
         }
     }
-    out.ingest.finish();
-    out.notes.finish();
     Ok(out)
+}
+
+/// Each path-keyed table's CSV header names a `path` column (its rows are checked as they are
+/// loaded, by [`Typed::load_paths`]).
+fn check_path_headers(dir: &Path) -> Result<(), ContextError> {
+    for name in PATH_TABLES {
+        let csv = dir.join(format!("{name}.csv"));
+        if !csv.is_file() {
+            continue;
+        }
+        let ferr = |message: String| ContextError::File {
+            path: csv.clone(),
+            message,
+        };
+        let file = std::fs::File::open(&csv).map_err(|e| ferr(e.to_string()))?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(file);
+        let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?;
+        if column_index(headers, "path").is_none() {
+            return Err(ferr(missing_path(headers)));
+        }
+    }
+    Ok(())
+}
+
+fn missing_path(headers: &csv::StringRecord) -> String {
+    format!(
+        "missing required column 'path' (header has: {})",
+        headers.iter().collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Where column `name` is in a CSV header (a byte-order mark before the first name ignored).
@@ -756,8 +835,7 @@ fn stream_paths_csv(
     spec: &TableSpec,
     path: &Path,
     tz: chrono_tz::Tz,
-    out: &mut Typed,
-    categories: &mut crate::catalog::Interner,
+    rows: &mut dyn PathSink,
 ) -> Result<(), ContextError> {
     let ferr = |message: String| ContextError::File {
         path: path.to_path_buf(),
@@ -771,20 +849,12 @@ fn stream_paths_csv(
     let headers = rdr.headers().map_err(|e| ferr(e.to_string()))?.clone();
     let col = |name: &str| column_index(&headers, name);
     let Some(path_col) = col("path") else {
-        return Err(ferr(format!(
-            "missing required column 'path' (header has: {})",
-            headers.iter().collect::<Vec<_>>().join(", ")
-        )));
+        return Err(ferr(missing_path(&headers)));
     };
     let notes = spec.name == "media_notes";
     let time_name = if notes { "described_at" } else { "uploaded" };
     let (time_col, cat_col, desc_col) = (col(time_name), col("category"), col("description"));
     let mut rec = csv::StringRecord::new();
-    let mut rows = PathRows {
-        out,
-        categories,
-        last: None,
-    };
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
@@ -815,23 +885,85 @@ fn stream_paths_csv(
     Ok(())
 }
 
-/// The two path tables being filled, from CSV records or from batches alike.
+/// Receives the rows of the path-keyed tables (`ingest_log`, `media_notes`) in table order, from
+/// CSV records or from batches alike.
+pub(crate) trait PathSink {
+    /// An `ingest_log` row (its upload time, when it has one).
+    fn upload(&mut self, path: &str, uploaded: Option<i64>);
+    /// A `media_notes` row.
+    fn note(
+        &mut self,
+        path: &str,
+        described: Option<i64>,
+        category: Option<&str>,
+        description: bool,
+    );
+}
+
+/// Reads the path-keyed tables of `dir` into `sink`, one table at a time: a CSV file streamed
+/// row by row (one reused record, each value checked as [`load_csv`] checks it), a Parquet
+/// file batch by batch, each batch dropped once its rows are in (a ten-million-line ingest log
+/// is never in memory as text).
+pub(crate) fn read_path_tables(
+    dir: Option<&Path>,
+    tz: chrono_tz::Tz,
+    sink: &mut dyn PathSink,
+) -> Result<(), ContextError> {
+    for name in PATH_TABLES {
+        read_path_table(dir, tz, name, sink)?;
+    }
+    Ok(())
+}
+
+/// [`read_path_tables`] for one of them (`ingest_log` or `media_notes`).
+pub(crate) fn read_path_table(
+    dir: Option<&Path>,
+    tz: chrono_tz::Tz,
+    name: &str,
+    sink: &mut dyn PathSink,
+) -> Result<(), ContextError> {
+    let Some(dir) = dir else { return Ok(()) };
+    let Some(spec) = TABLES
+        .iter()
+        .find(|s| s.name == name && PATH_TABLES.contains(&name))
+    else {
+        return Ok(());
+    };
+    let csv = dir.join(format!("{}.csv", spec.name));
+    if csv.is_file() {
+        return stream_paths_csv(spec, &csv, tz, sink);
+    }
+    let loaded = load_one(spec, Some(dir), tz)?;
+    for b in typed_batches(spec, &loaded, dir)? {
+        paths_from_batch(spec.name, &b, sink);
+    }
+    Ok(())
+}
+
+/// Whether `dir` holds a path-keyed table (`ingest_log` or `media_notes`, CSV or Parquet).
+pub fn has_path_tables(dir: Option<&Path>) -> bool {
+    dir.is_some_and(|d| {
+        PATH_TABLES.iter().any(|n| {
+            d.join(format!("{n}.csv")).is_file() || d.join(format!("{n}.parquet")).is_file()
+        })
+    })
+}
+
+/// The two path tables of a [`Typed`] being filled.
 struct PathRows<'a> {
     out: &'a mut Typed,
-    categories: &'a mut crate::catalog::Interner,
+    categories: crate::catalog::Interner,
     /// The last category seen, so that a run of equal categories is interned once.
     last: Option<crate::catalog::Sym>,
 }
 
-impl PathRows<'_> {
-    /// An `ingest_log` row (kept only with a time).
+impl PathSink for PathRows<'_> {
     fn upload(&mut self, path: &str, uploaded: Option<i64>) {
         if let Some(t) = uploaded {
             self.out.ingest.push(path, t);
         }
     }
 
-    /// A `media_notes` row.
     fn note(
         &mut self,
         path: &str,
@@ -861,12 +993,7 @@ impl PathRows<'_> {
 
 /// The rows of an `ingest_log` or `media_notes` batch into the path tables, column by column
 /// (no string is copied: each path is hashed to its key where it lies).
-fn paths_from_batch(
-    name: &str,
-    b: &RecordBatch,
-    out: &mut Typed,
-    categories: &mut crate::catalog::Interner,
-) {
+fn paths_from_batch(name: &str, b: &RecordBatch, rows: &mut dyn PathSink) {
     use arrow_array::Array;
     use arrow_array::cast::AsArray;
     use arrow_array::types::TimestampMicrosecondType;
@@ -883,11 +1010,6 @@ fn paths_from_batch(
     fn time(a: Option<&arrow_array::TimestampMicrosecondArray>, i: usize) -> Option<i64> {
         a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
     }
-    let mut rows = PathRows {
-        out,
-        categories,
-        last: None,
-    };
     let (uploaded, category, description, described) = (
         times("uploaded"),
         strings("category"),

@@ -21,6 +21,7 @@ pub mod obligations;
 /// Reading the burned-in clock: a crate of its own (`crates/osd`), see its documentation.
 pub use recaudit_osd as osd;
 pub mod pathinfo;
+pub mod pathjoin;
 pub mod pathtable;
 pub mod query;
 pub mod read;

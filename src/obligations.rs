@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, TimeZone};
 
 use crate::catalog::FileFacts;
-use crate::context::{Case, Typed};
+use crate::context::{Case, PathFacts, Typed};
 
 /// Minimum keeping time for footage that is not kept long-term (第二十二条), in years.
 pub const STANDARD_YEARS: i32 = 2;
@@ -197,14 +197,23 @@ pub fn compute(
     tz: chrono_tz::Tz,
     birth_time_is_upload: bool,
 ) -> Vec<Obligation> {
-    compute_with(facts, &Sidecars::of(facts), ctx, tz, birth_time_is_upload)
+    compute_with(
+        facts,
+        &Sidecars::of(facts),
+        ctx,
+        ctx,
+        tz,
+        birth_time_is_upload,
+    )
 }
 
-/// [`compute`] for a part of the catalogue, with the sidecars of the whole.
+/// [`compute`] for a part of the catalogue, with the sidecars of the whole and the path-keyed
+/// tables' word on each file as `paths` holds it.
 pub fn compute_with(
     facts: &[FileFacts],
     sidecars: &Sidecars,
     ctx: &Typed,
+    paths: &dyn PathFacts,
     tz: chrono_tz::Tz,
     birth_time_is_upload: bool,
 ) -> Vec<Obligation> {
@@ -291,7 +300,7 @@ pub fn compute_with(
                     }
                     // Upload time.
                     // Relative paths of the ingest log were anchored at the scan roots on loading.
-                    let logged = ctx.upload_of(&f.path);
+                    let logged = paths.upload_of(f);
                     let birth = f.birth_time_us.filter(|_| birth_time_is_upload);
                     (o.upload_us, o.upload_source) = match (logged, birth) {
                         (Some(t), _) => (Some(t), Some("ingest_log")),
@@ -300,18 +309,18 @@ pub fn compute_with(
                     };
                     // Classification and description.
                     let sidecar = sidecars.of_file(&f.path);
-                    let note = ctx.note_of(&f.path);
+                    let note = paths.note_of(f);
                     if let Some(s) = sidecar.filter(|s| s.has_text) {
                         o.description_source = Some("sidecar");
                         o.described_at_us = s.described_at_us;
-                    } else if let Some(n) = note.filter(|n| n.has_text) {
+                    } else if let Some(n) = note.as_ref().filter(|n| n.has_text) {
                         o.description_source = Some("media_notes");
                         o.described_at_us = n.described_at_us;
                         o.described_undated = n.described_at_us.is_none();
                     }
                     o.category = sidecar
                         .and_then(|s| s.category.clone())
-                        .or_else(|| note.and_then(|n| n.category.clone()));
+                        .or_else(|| note.and_then(|n| n.category));
                     // Retention: long-term through any case, else at least two years from the
                     // recording (or from first sight, when the recording time is unknown), extended
                     // to two years after the closure of every case it belongs to.

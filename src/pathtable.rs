@@ -116,7 +116,7 @@ impl<V: Send + Sync> PathTable<V> {
     }
 
     /// The rows whose path is exactly `path`, in table order.
-    fn exact(&self, path: &str) -> impl Iterator<Item = u32> + '_ {
+    pub(crate) fn exact(&self, path: &str) -> impl Iterator<Item = u32> + '_ {
         let mut at = self.first(path);
         std::iter::from_fn(move || {
             let row = at.checked_sub(1)?;

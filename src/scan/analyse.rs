@@ -80,6 +80,9 @@ pub(super) fn analyse(
     let mut first = first_pass(run, &source, custody, &mut tally)?;
     super::give_back();
     run.phase("first pass over every row (parts, custody dates, sidecars)");
+    let joined = run.join_path_tables(&std::mem::take(&mut first.paths))?;
+    super::give_back();
+    run.phase("path-keyed context tables (ingest log, media notes) joined to the rows");
     let rows = read_rows + first.carried_rows;
     carried.rows = first.carried_rows;
     let source = Source {
@@ -110,7 +113,11 @@ pub(super) fn analyse(
                 next = Some(scope.spawn(move || parts.read(source_ref, k + 1)));
             }
             let facts = part.facts.len();
-            got.analyse(run, parts, k, part, &first.sidecars, node);
+            let beside = Beside {
+                sidecars: &first.sidecars,
+                joined: &joined,
+            };
+            got.analyse(run, parts, k, part, &beside, node);
             super::give_back();
             run.phase(&format!("part {k} ({facts} files)"));
         }
@@ -183,6 +190,13 @@ pub(super) fn analyse(
     })
 }
 
+/// What is said of the files beside them, gathered over every row before the parts: the
+/// sidecars' descriptions, and the path-keyed context tables' word on each row.
+struct Beside<'a> {
+    sidecars: &'a Sidecars,
+    joined: &'a crate::pathjoin::Joined,
+}
+
 /// What the parts' analyses gather for the run: the rows kept for `files`, and each part's own
 /// sessions, findings and case-linked files.
 struct Gathered<'c> {
@@ -202,7 +216,7 @@ impl Gathered<'_> {
         parts: &Parts,
         k: usize,
         part: Part,
-        sidecars: &Sidecars,
+        beside: &Beside,
         node: bool,
     ) {
         let rules = &run.plan.config.rules;
@@ -214,8 +228,12 @@ impl Gathered<'_> {
         let obligations = run.pool.install(|| {
             obligations::compute_with(
                 &part.facts,
-                sidecars,
+                beside.sidecars,
                 &run.context,
+                &crate::pathjoin::PartPaths {
+                    joined: beside.joined,
+                    rows: &part.rows,
+                },
                 run.tz,
                 rules.birth_time_is_upload,
             )
@@ -507,6 +525,8 @@ struct First {
     carried_rows: usize,
     /// Which rows of each previous `files` part are carried.
     carried_masks: Vec<Vec<bool>>,
+    /// Every row's path, as its key (only when there are path-keyed context tables to join).
+    paths: crate::pathjoin::FileIndex,
 }
 
 /// The columns the first pass reads: the part's key, the content hash, what the counts and
@@ -544,6 +564,8 @@ fn first_pass(
     let mut hash_of_row: Vec<u128> = Vec::new();
     let mut kept: Vec<Kept> = Vec::with_capacity(total);
     let mut sidecars = Sidecars::default();
+    let joining = crate::context::has_path_tables(run.context_dir.as_deref());
+    let mut paths = crate::pathjoin::FileIndex::default();
     let mut carried_rows = 0usize;
     // Rows read so far (custody's first-seen dates are by row read).
     let mut read = 0usize;
@@ -565,6 +587,9 @@ fn first_pass(
         for i in 0..b.num_rows() {
             let p = path.get(i).unwrap_or_default();
             parts.of_row.push(parts.part_of(device.get(i), p) as u16);
+            if joining {
+                paths.push(p);
+            }
             if count > 1 {
                 let h = hash.get(i).and_then(crate::estate::hash_key);
                 hash_of_row.push(h.unwrap_or(0));
@@ -622,12 +647,14 @@ fn first_pass(
             .map(|h| *h != 0 && copied.binary_search(h).is_ok())
             .collect();
     }
+    paths.finish();
     Ok(First {
         parts,
         kept,
         sidecars,
         carried_rows,
         carried_masks,
+        paths,
     })
 }
 

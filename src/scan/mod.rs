@@ -151,7 +151,7 @@ pub struct RunSummary {
 /// Runs one scan: the stages in data-flow order (see the module's table).
 pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, ScanError> {
     let run = setup::Run::start(plan)?;
-    run.phase("setup (chain checked, context tables loaded)");
+    run.phase("setup (chain checked, context tables but the path-keyed ones loaded)");
     let mut prior = crate::store::prior::Prior::load(run.wh.current().as_deref())?;
     give_back();
     run.phase("previous catalogue");

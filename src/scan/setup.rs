@@ -24,7 +24,12 @@ pub(super) struct Run<'a> {
     /// The roots as text, as they appear in `files.root`.
     pub roots: Vec<String>,
     pub context_dir: Option<PathBuf>,
+    /// The context tables but the path-keyed ones (joined to the rows by
+    /// [`Run::join_path_tables`]).
     pub context: Typed,
+    /// A node's copy of the estate's context tables (downloaded: kept until the run ends, the
+    /// path-keyed tables being read from it last).
+    _shared_copy: Option<crate::store::shared::Shared>,
     /// The plan's walk options, with the warehouse added to the directories never entered.
     pub walk: walk::WalkOptions,
     pub pool: rayon::ThreadPool,
@@ -57,21 +62,20 @@ impl<'a> Run<'a> {
             );
         }
         // A node of a shared warehouse uses the estate's context tables (downloaded from a
-        // bucket; `shared` keeps that copy until they are loaded).
-        let mut shared = match &plan.publish {
+        // bucket; `shared_copy` keeps that copy until they are all loaded).
+        let mut shared_copy = match &plan.publish {
             Some(p) => Some(crate::store::shared::Shared::open(
                 &p.shared,
                 &plan.config.storage,
             )?),
             None => None,
         };
-        let context_dir = match (&plan.context, shared.as_mut()) {
+        let context_dir = match (&plan.context, shared_copy.as_mut()) {
             (Some(c), _) => Some(c.clone()),
             (None, Some(sh)) => sh.context_dir()?,
             (None, None) => Some(wh.root().join("context")).filter(|d| d.is_dir()),
         };
-        let mut context = context::load_typed(context_dir.as_deref(), tz)?;
-        drop(shared);
+        let mut context = context::load_typed_but_paths(context_dir.as_deref(), tz)?;
         let roots: Vec<String> = plan.roots.iter().map(|r| display_path(r)).collect();
         context.anchor(&roots);
         let mut walk = plan.walk.clone();
@@ -97,12 +101,28 @@ impl<'a> Run<'a> {
             roots,
             context_dir,
             context,
+            _shared_copy: shared_copy,
             walk,
             pool,
             base,
             sealer,
             timings: std::env::var_os("RECAUDIT_TIMINGS").is_some(),
         })
+    }
+
+    /// The path-keyed context tables (`ingest_log`, `media_notes`), which the analysis alone
+    /// reads, joined to the run's rows (`paths`: each row's path, by row) as they are read: the
+    /// tables are never held, only what they say of each file.
+    pub fn join_path_tables(
+        &self,
+        paths: &crate::pathjoin::FileIndex,
+    ) -> Result<crate::pathjoin::Joined, ScanError> {
+        Ok(crate::pathjoin::join_paths(
+            self.context_dir.as_deref(),
+            self.tz,
+            paths,
+            &self.context.roots,
+        )?)
     }
 
     /// With `RECAUDIT_TIMINGS` set, says on stderr that a stage is done, when, and the resident

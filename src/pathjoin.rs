@@ -1,0 +1,371 @@
+//! The path-keyed context tables (`ingest_log`, `media_notes`) joined to a scan's files: each
+//! table streamed once, row by row, against an index of the files' paths, keeping only what
+//! the tables say of each file (8 bytes a file for the upload times, 12 for the notes, each
+//! only when its table has rows). Neither table is held: at ten million lines each they would
+//! cost more than everything else a scan keeps per file.
+//!
+//! A table's row names a file as [`Typed::upload_of`] and [`Typed::note_of`] find it: by its
+//! whole path, or by its path below one of the scan's roots. The index holds each file's
+//! whole path (as its key), so a row is looked up as it is written and, joined to each root,
+//! as a path below that root: the same matches, asked from the other side.
+
+use std::path::Path;
+
+use crate::catalog::{FileFacts, MISSING, Sym};
+#[cfg(doc)]
+use crate::context::Typed;
+use crate::context::{ContextError, Note, PathFacts, PathSink, read_path_table};
+use crate::pathtable::PathTable;
+
+/// What the path-keyed tables say of each file of a scan, by its row: the tables joined to the
+/// scan's files as they are read ([`join_paths`]), so that neither table is held. 8 bytes a
+/// file for the upload times and 12 for the notes, each only when its table has rows.
+#[derive(Debug, Default)]
+pub struct Joined {
+    /// Earliest upload by row ([`MISSING`] for none).
+    upload: Vec<i64>,
+    /// Description time of the row's last note ([`MISSING`] for none).
+    described: Vec<i64>,
+    /// The row's last note: 0 for none, else `1 + (category << 1 | has_text)`, `category` being
+    /// 0 for none and `1 + k` for `categories[k]`.
+    note: Vec<u32>,
+    categories: Vec<Sym>,
+}
+
+impl Joined {
+    /// The earliest logged upload of row `row`.
+    pub fn upload_of(&self, row: usize) -> Option<i64> {
+        self.upload.get(row).copied().filter(|&t| t != MISSING)
+    }
+
+    /// The last `media_notes` row of row `row`.
+    pub fn note_of(&self, row: usize) -> Option<Note> {
+        let code = self.note.get(row).copied().filter(|&c| c != 0)? - 1;
+        let category = match (code >> 1) as usize {
+            0 => None,
+            k => self.categories.get(k - 1).cloned(),
+        };
+        Some(Note {
+            described_at_us: self.described.get(row).copied().filter(|&t| t != MISSING),
+            has_text: code & 1 == 1,
+            category,
+        })
+    }
+}
+
+/// Joins the path-keyed tables of `dir` to a scan's files, known by their paths' keys in row
+/// order (`files`, indexed). A table's row names a file as [`Typed::upload_of`] and
+/// [`Typed::note_of`] find it: by its whole path, or by its path below one of `roots` (given
+/// without a trailing `/`); the earliest upload counts, and the last note.
+pub fn join_paths(
+    dir: Option<&Path>,
+    tz: chrono_tz::Tz,
+    files: &FileIndex,
+    roots: &[String],
+) -> Result<Joined, ContextError> {
+    // The two tables fill separate columns: each is read on a thread of its own.
+    let sink = || JoinSink {
+        files,
+        roots,
+        out: Joined::default(),
+        codes: std::collections::HashMap::new(),
+        buf: String::new(),
+        hits: Vec::new(),
+    };
+    let (mut uploads, mut notes) = (sink(), sink());
+    let (u, n) = std::thread::scope(|scope| {
+        let u = scope.spawn(|| read_path_table(dir, tz, "ingest_log", &mut uploads));
+        let n = read_path_table(dir, tz, "media_notes", &mut notes);
+        (u.join(), n)
+    });
+    u.map_err(|_| ContextError::Panicked("ingest_log"))??;
+    n?;
+    let mut out = notes.out;
+    out.upload = uploads.out.upload;
+    Ok(out)
+}
+
+/// A scan's files known by their paths, row by row, for the path-keyed tables to be joined to:
+/// each path's key (no text), and the first component of every path (a handful: one or two a
+/// root), so that most of a table's rows are looked up in one form, not in each.
+#[derive(Debug, Default)]
+pub struct FileIndex {
+    paths: PathTable<()>,
+    /// The paths' first components ([`head`]); `None` once there are more than
+    /// [`HEADS_MAX`] (then every form is looked up).
+    heads: Option<std::collections::HashSet<Box<str>>>,
+    /// Whether `heads` was given up on.
+    many_heads: bool,
+}
+
+/// Distinct first components [`FileIndex`] keeps before it stops telling forms apart.
+const HEADS_MAX: usize = 64;
+
+/// A path's first component, with its leading `/` for an absolute path (`/ev` of
+/// `/ev/u/a.MP4`, `tree` of `tree/u/a.MP4`).
+fn head(path: &str) -> &str {
+    let from = usize::from(path.starts_with('/'));
+    match path[from..].find('/') {
+        Some(i) => &path[..from + i],
+        None => path,
+    }
+}
+
+impl FileIndex {
+    /// Adds the next row's path; [`FileIndex::finish`] must be called before a join.
+    pub fn push(&mut self, path: &str) {
+        self.paths.push(path, ());
+        if self.many_heads {
+            return;
+        }
+        let heads = self.heads.get_or_insert_with(Default::default);
+        let h = head(path);
+        if !heads.contains(h) {
+            if heads.len() >= HEADS_MAX {
+                self.heads = None;
+                self.many_heads = true;
+                return;
+            }
+            heads.insert(h.into());
+        }
+    }
+
+    pub fn finish(&mut self) {
+        self.paths.finish();
+    }
+
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The rows whose path is exactly `path`.
+    fn rows(&self, path: &str) -> impl Iterator<Item = u32> + '_ {
+        let held = self.many_heads || self.heads.as_ref().is_some_and(|h| h.contains(head(path)));
+        held.then(|| self.paths.exact(path)).into_iter().flatten()
+    }
+}
+
+struct JoinSink<'a> {
+    files: &'a FileIndex,
+    roots: &'a [String],
+    out: Joined,
+    /// Each category's code (1 + its index in [`Joined::categories`]).
+    codes: std::collections::HashMap<Box<str>, u32>,
+    buf: String,
+    hits: Vec<u32>,
+}
+
+impl JoinSink<'_> {
+    /// The rows of the files that `path` names: its whole path, or below a root.
+    fn hits(&mut self, path: &str) {
+        self.hits.clear();
+        self.hits.extend(self.files.rows(path));
+        for r in self.roots {
+            self.buf.clear();
+            self.buf.push_str(r);
+            self.buf.push('/');
+            self.buf.push_str(path);
+            self.hits.extend(self.files.rows(&self.buf));
+        }
+    }
+}
+
+impl PathSink for JoinSink<'_> {
+    fn upload(&mut self, path: &str, uploaded: Option<i64>) {
+        let Some(t) = uploaded else { return };
+        self.hits(path);
+        if self.hits.is_empty() {
+            return;
+        }
+        if self.out.upload.is_empty() {
+            self.out.upload = vec![MISSING; self.files.len()];
+        }
+        for &row in &self.hits {
+            let u = &mut self.out.upload[row as usize];
+            if *u == MISSING || t < *u {
+                *u = t;
+            }
+        }
+    }
+
+    fn note(
+        &mut self,
+        path: &str,
+        described: Option<i64>,
+        category: Option<&str>,
+        description: bool,
+    ) {
+        self.hits(path);
+        if self.hits.is_empty() {
+            return;
+        }
+        if self.out.note.is_empty() {
+            self.out.note = vec![0; self.files.len()];
+            self.out.described = vec![MISSING; self.files.len()];
+        }
+        let cat = match category {
+            None => 0,
+            Some(c) => match self.codes.get(c) {
+                Some(&k) => k,
+                None => {
+                    self.out.categories.push(Sym::from(c));
+                    let k = self.out.categories.len() as u32;
+                    self.codes.insert(c.into(), k);
+                    k
+                }
+            },
+        };
+        let code = 1 + ((cat << 1) | u32::from(category.is_some() || description));
+        for &row in &self.hits {
+            self.out.note[row as usize] = code;
+            self.out.described[row as usize] = described.unwrap_or(MISSING);
+        }
+    }
+}
+
+/// [`Joined`] for one part of a scan's files: fact `i` of the part is row `rows[i]` of the scan.
+pub struct PartPaths<'a> {
+    pub joined: &'a Joined,
+    pub rows: &'a [u32],
+}
+
+impl PathFacts for PartPaths<'_> {
+    fn upload_of(&self, f: &FileFacts) -> Option<i64> {
+        let row = *self.rows.get(f.row)?;
+        self.joined.upload_of(row as usize)
+    }
+    fn note_of(&self, f: &FileFacts) -> Option<Note> {
+        let row = *self.rows.get(f.row)?;
+        self.joined.note_of(row as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file's upload and note as the join gives them equal what the held tables give
+    /// (absolute and relative rows, repeated paths, two roots, rows naming no file, a path
+    /// that is relative itself).
+    #[test]
+    fn the_join_says_of_each_file_what_the_held_tables_say() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ingest_log.csv"),
+            "path,uploaded\n\
+             u/d/a.MP4,2026-03-12 09:00:00\n\
+             /ev/u/d/a.MP4,2026-03-12 08:00:00\n\
+             u/d/a.MP4,2026-03-12 10:00:00\n\
+             u/d/b.MP4,\n\
+             x/c.MP4,2026-03-13 07:00:00\n\
+             rel/tree/f.MP4,2026-03-14 07:00:00\n\
+             gone/z.MP4,2026-03-14 07:00:00\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("media_notes.csv"),
+            "path,category,description,described_at\n\
+             u/d/a.MP4,现场检查,first,2026-03-13 08:00:00\n\
+             /ev/u/d/a.MP4,,,\n\
+             u/d/b.MP4,告知权利义务,,2026-03-13 09:00:00\n\
+             /ev/u/d/b.MP4,现场检查,second,\n\
+             x/c.MP4,,words,2026-03-15 01:00:00\n\
+             f.MP4,现场检查,,\n",
+        )
+        .unwrap();
+        let tz = chrono_tz::Asia::Shanghai;
+        let roots = vec![
+            "/ev".to_string(),
+            "/other".to_string(),
+            "rel/tree".to_string(),
+        ];
+        let files = [
+            "/ev/u/d/a.MP4",
+            "/ev/u/d/b.MP4",
+            "/other/x/c.MP4",
+            "/ev/x/c.MP4",
+            "rel/tree/f.MP4",
+            "/ev/u/d/none.MP4",
+        ];
+        let mut typed = crate::context::load_typed(Some(dir.path()), tz).unwrap();
+        typed.anchor(&roots);
+        let mut index = FileIndex::default();
+        for f in files {
+            index.push(f);
+        }
+        index.finish();
+        let joined = join_paths(Some(dir.path()), tz, &index, &typed.roots).unwrap();
+        let rows: Vec<u32> = (0..files.len() as u32).collect();
+        let part = PartPaths {
+            joined: &joined,
+            rows: &rows,
+        };
+        let mut seen = 0;
+        for (row, path) in files.iter().enumerate() {
+            let f = FileFacts {
+                row,
+                path: (*path).into(),
+                ..FileFacts::default()
+            };
+            assert_eq!(part.upload_of(&f), typed.upload_of(path), "{path}");
+            assert_eq!(part.note_of(&f), typed.note_of(path).cloned(), "{path}");
+            seen +=
+                usize::from(part.upload_of(&f).is_some()) + usize::from(part.note_of(&f).is_some());
+        }
+        // Not vacuous: most files have both, the earliest upload is the absolute row's.
+        assert_eq!(seen, 9);
+        let a = FileFacts {
+            path: "/ev/u/d/a.MP4".into(),
+            ..FileFacts::default()
+        };
+        let eight = crate::context::parse_time("2026-03-12 08:00:00", tz);
+        assert_eq!(part.upload_of(&a), eight);
+        // The last note row of a.MP4 is the absolute one: no text.
+        assert_eq!(part.note_of(&a).map(|n| n.has_text), Some(false));
+    }
+
+    #[test]
+    fn a_path_is_looked_up_only_in_the_forms_a_file_has() {
+        assert_eq!(head("/ev/u/a.MP4"), "/ev");
+        assert_eq!(head("tree/u/a.MP4"), "tree");
+        assert_eq!(head("a.MP4"), "a.MP4");
+        assert_eq!(head("/a.MP4"), "/a.MP4");
+        let mut index = FileIndex::default();
+        index.push("/ev/u/a.MP4");
+        index.push("/ev2/u/a.MP4");
+        index.finish();
+        assert_eq!(index.rows("/ev/u/a.MP4").collect::<Vec<_>>(), vec![0]);
+        assert_eq!(index.rows("/ev2/u/a.MP4").collect::<Vec<_>>(), vec![1]);
+        assert_eq!(index.rows("/ev3/u/a.MP4").count(), 0);
+        assert_eq!(index.rows("u/a.MP4").count(), 0);
+        // Past the bound of first components, every form is looked up (and still found).
+        let mut many = FileIndex::default();
+        for k in 0..=HEADS_MAX {
+            many.push(&format!("/r{k}/a.MP4"));
+        }
+        many.finish();
+        assert!(many.heads.is_none());
+        assert_eq!(
+            many.rows(&format!("/r{HEADS_MAX}/a.MP4"))
+                .collect::<Vec<_>>(),
+            vec![HEADS_MAX as u32]
+        );
+        assert_eq!(many.rows("/r0/a.MP4").collect::<Vec<_>>(), vec![0]);
+    }
+
+    #[test]
+    fn no_tables_give_nothing_for_any_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = FileIndex::default();
+        index.push("/ev/a.MP4");
+        index.finish();
+        let joined = join_paths(Some(dir.path()), chrono_tz::Asia::Shanghai, &index, &[]).unwrap();
+        assert_eq!(joined.upload_of(0), None);
+        assert_eq!(joined.note_of(0), None);
+        assert!(joined.upload.is_empty() && joined.note.is_empty());
+    }
+}
