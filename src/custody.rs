@@ -50,6 +50,21 @@ fn same_identity(e: &Meta, p: &PriorFile<'_>) -> bool {
     p.size_bytes == e.size as i64 && p.mtime_us == mtime && inode_same
 }
 
+/// Whether one walked entry (its numbers, kind and listing error) is carried or read, given
+/// the previous catalogue's row of its path, before any verification is asked for.
+pub fn decide(meta: &Meta, kind: &EntryKind, error: Option<&str>, p: Option<&PriorFile>) -> Action {
+    match p {
+        None => Action::Read(Reason::New),
+        Some(p) if p.blake3.is_none() => Action::Read(Reason::Retry),
+        // Was a readable file; now a link, a folder, a device, or unlistable.
+        Some(_) if !matches!(kind, EntryKind::File) || error.is_some() => {
+            Action::Read(Reason::Changed)
+        }
+        Some(p) if !same_identity(meta, p) => Action::Read(Reason::Changed),
+        Some(_) => Action::Carry,
+    }
+}
+
 /// Decides, for every walked entry (by index), whether to carry it or read it. `path` gives
 /// entry `i`'s path as the catalogue has it.
 pub fn plan(
@@ -64,22 +79,13 @@ pub fn plan(
     // Each carried entry's last verification (for a verification budget).
     let mut verified: Vec<(Option<i64>, usize)> = Vec::new();
     let mut actions: Vec<Action> = (0..entries.len())
-        .map(|i| match prior.files.get(&path(i)) {
-            None => Action::Read(Reason::New),
-            Some(p) if p.blake3.is_none() => Action::Read(Reason::Retry),
-            // Was a readable file; now a link, a folder, a device, or unlistable.
-            Some(_)
-                if !matches!(entries.kind(i), EntryKind::File) || entries.error(i).is_some() =>
-            {
-                Action::Read(Reason::Changed)
+        .map(|i| {
+            let p = prior.files.get(&path(i));
+            let a = decide(&entries.meta(i), entries.kind(i), entries.error(i), p.as_ref());
+            if let (Action::Carry, Some(p), Verify::Budget(_)) = (a, p, verify) {
+                verified.push((p.last_verified_us, i));
             }
-            Some(p) if !same_identity(&entries.meta(i), &p) => Action::Read(Reason::Changed),
-            Some(p) => {
-                if matches!(verify, Verify::Budget(_)) {
-                    verified.push((p.last_verified_us, i));
-                }
-                Action::Carry
-            }
+            a
         })
         .collect();
     match verify {
@@ -126,8 +132,8 @@ pub struct Judged {
 }
 
 /// The events of one run, one file at a time: [`Judge::seen`] for each file read this run (in
-/// path order), then [`Judge::deletions`]. `walked` tells whether the walk found a path, asked
-/// for paths in ascending order,
+/// path order), then [`Judge::deletions`]. `walked` tells whether the walk found a file of the
+/// previous catalogue, given by its row (and path), asked in row order,
 /// `roots` the roots scanned (files of the catalogue under other roots were not looked at, so
 /// they are not deleted). Events come as they are found, so a first scan's million `new`
 /// events never sit in memory together; the scan feeds it the files read a batch at a time.
@@ -142,7 +148,7 @@ impl<'p> Judge<'p> {
     pub fn new(
         run_id: &str,
         at_us: i64,
-        walked: impl FnMut(&str) -> bool,
+        walked: impl FnMut(usize, &str) -> bool,
         roots: &[String],
         prior: &'p Prior,
     ) -> Self {
@@ -246,13 +252,17 @@ struct Missing<'p> {
 }
 
 impl<'p> Missing<'p> {
-    fn new(prior: &'p Prior, mut found: impl FnMut(&str) -> bool, roots: &[String]) -> Self {
+    fn new(
+        prior: &'p Prior,
+        mut found: impl FnMut(usize, &str) -> bool,
+        roots: &[String],
+    ) -> Self {
         // Both in path order: one pass over each, where a search per file would compare
         // twenty long paths.
         // In path order, as the index keeps them.
         let mut files: Vec<(Box<str>, PriorFile)> = Vec::new();
-        prior.files.each(|path, p| {
-            if roots.iter().any(|r| **r == *p.root) && !found(path) {
+        prior.files.each_row(|row, path, p| {
+            if roots.iter().any(|r| **r == *p.root) && !found(row, path) {
                 files.push((Box::from(path), p));
             }
         });
@@ -380,7 +390,7 @@ mod tests {
         mut emit: impl FnMut(CustodyEvent) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut at = 0;
-        let found = |path: &str| {
+        let found = |_row: usize, path: &str| {
             while walked.get(at).is_some_and(|w| w.as_ref() < path) {
                 at += 1;
             }

@@ -263,7 +263,19 @@ impl Walked {
         }
     }
 
-    fn push(&mut self, e: Entry) {
+    /// Room for `expect` entries made at once (and an eighth more, for new files), rather than
+    /// by doubling, which holds the old and the new buffer together; untouched room costs no
+    /// memory.
+    pub fn with_room(expect: usize) -> Walked {
+        let mut out = Walked::default();
+        let room = expect.saturating_add(expect / 8);
+        out.recs.reserve(room);
+        out.names.reserve(room.saturating_mul(NAME_GUESS));
+        out
+    }
+
+    /// Adds an entry (in any order: [`Walked::sorted`] sorts them).
+    pub fn push(&mut self, e: Entry) {
         let bytes = e.path.as_os_str().as_bytes();
         // The folder is the path before its last `/`; a path ending in `/` (a root given so)
         // or without one is kept whole as its name, so that no name is empty.
@@ -327,7 +339,7 @@ impl Walked {
     }
 
     /// The same entries sorted by path (bytewise): the records move, the paths stay.
-    fn sorted(mut self) -> Walked {
+    pub fn sorted(mut self) -> Walked {
         let mut recs = std::mem::take(&mut self.recs);
         if !recs.is_sorted_by(|a, b| self.cmp_recs(a, b).is_le()) {
             recs.par_sort_unstable_by(|a, b| self.cmp_recs(a, b));
@@ -450,12 +462,16 @@ pub fn check_roots(roots: &[PathBuf], opts: &WalkOptions) -> Result<(), WalkErro
 
 /// Lists every entry under `roots`, sorted by path (bytewise). Call [`check_roots`] first.
 pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Walked {
+    let mut out = Walked::with_room(opts.expect);
+    walk_each(roots, opts, |e| out.push(e));
+    out.sorted()
+}
+
+/// Gives every entry under `roots` to `each`, a folder's listing at a time, in no particular
+/// order (the caller keeps what it needs: [`Walked::push`], then [`Walked::sorted`]). Call
+/// [`check_roots`] first.
+pub fn walk_each(roots: &[PathBuf], opts: &WalkOptions, mut each: impl FnMut(Entry)) {
     let visited: Mutex<HashSet<(u64, u64)>> = Mutex::new(HashSet::new());
-    let mut out = Walked::default();
-    // An eighth more than expected for new files; untouched room costs no memory.
-    let room = opts.expect.saturating_add(opts.expect / 8);
-    out.recs.reserve(room);
-    out.names.reserve(room.saturating_mul(NAME_GUESS));
     let mut level: Vec<(PathBuf, usize)> = Vec::new();
     for (i, r) in roots.iter().enumerate() {
         match fs::metadata(r) {
@@ -464,14 +480,14 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Walked {
                     level.push((r.clone(), i));
                 }
             }
-            Ok(m) if m.is_file() => out.push(Entry::from_meta(r.clone(), i, EntryKind::File, &m)),
-            Ok(m) => out.push(Entry::from_meta(
+            Ok(m) if m.is_file() => each(Entry::from_meta(r.clone(), i, EntryKind::File, &m)),
+            Ok(m) => each(Entry::from_meta(
                 r.clone(),
                 i,
                 EntryKind::Special(special_kind(&m.file_type())),
                 &m,
             )),
-            Err(e) => out.push(Entry::failed(r.clone(), i, EntryKind::Dir, e.to_string())),
+            Err(e) => each(Entry::failed(r.clone(), i, EntryKind::Dir, e.to_string())),
         }
     }
     while !level.is_empty() {
@@ -486,14 +502,13 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Walked {
                 .collect();
             for (entries, dirs) in results {
                 for e in entries {
-                    out.push(e);
+                    each(e);
                 }
                 next.extend(dirs);
             }
         }
         level = next;
     }
-    out.sorted()
 }
 
 fn visit(visited: &Mutex<HashSet<(u64, u64)>>, dev: u64, ino: u64) -> bool {

@@ -375,5 +375,16 @@ fn a_bad_ingest_or_notes_row_stops_the_scan_naming_file_line_and_column() {
         err.contains("media_notes.csv") && err.contains("line 2") && err.contains("'path'"),
         "{err}"
     );
+    // A table without a path column is refused at the start (its header is checked there).
+    fs::write(ctx.join("media_notes.csv"), "file,category
+a.MP4,现场检查
+").expect("write");
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("media_notes.csv") && err.contains("missing required column 'path'"),
+        "{err}"
+    );
     assert!(!wh.join("current").exists(), "nothing committed");
 }

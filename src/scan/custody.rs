@@ -63,12 +63,11 @@ pub(super) fn record(
         writer: None,
         chunk: Vec::new(),
     };
-    // What the walk found, asked in path order beside the previous catalogue's paths.
-    let mut walked = tree.walked();
+    // What the walk found, by row of the previous catalogue.
     let mut judge = custody::Judge::new(
         &run.id,
         run.started,
-        |p| !prior.files.is_empty() && walked.contains(p),
+        |row, _| tree.found.get(row),
         &run.roots,
         prior,
     );

@@ -7,16 +7,24 @@ use super::setup::Run;
 use super::{VerifyPlan, path_text};
 use crate::custody::{self, Action, Verify};
 use crate::store::prior::Prior;
-use crate::walk::{self, Walked};
+use crate::walk::{self, Meta, Walked};
 
-/// The walked tree and what to do with each entry.
+/// The entries to read, what to do with each, and which files of the previous catalogue the
+/// walk found. A nightly run keeps only the entries it reads: an unchanged file is decided as
+/// its listing comes (its previous row looked up by path) and leaves nothing behind but its
+/// row's mark in [`Tree::found`], so that the walked tree and the previous catalogue are never
+/// held together (at ten million files they would be 1.2 and 1.4 GB).
 pub(super) struct Tree {
-    /// Sorted by path. Each one's path as text is [`Tree::path`] (not kept: a million paths'
-    /// copies cost more than making the rare non-UTF-8 one again).
+    /// Sorted by path: every entry walked on a first scan or when every file is verified;
+    /// on a run with a verification budget every entry read or carried (the budget picks
+    /// among the carried ones by their last verification); on other nightly runs only the
+    /// entries read. Each one's path as text is [`Tree::path`].
     pub entries: Walked,
     pub actions: Vec<Action>,
     /// Indexes of the entries to read, in walk order.
     pub to_read: Vec<usize>,
+    /// By row of the previous catalogue: whether the walk found that path.
+    pub found: Found,
     /// `full`, `verify` or `incremental` (`runs.mode`).
     pub mode: &'static str,
 }
@@ -30,10 +38,25 @@ impl Tree {
     pub fn path(&self, i: usize) -> String {
         path_string(&self.entries, i)
     }
+}
 
-    /// Whether paths were walked, asked in ascending order ([`Walk::contains`]).
-    pub fn walked(&self) -> Walk<'_> {
-        Walk::new(&self.entries)
+/// One bit per row of the previous catalogue.
+#[derive(Debug, Default)]
+pub(super) struct Found(Vec<u64>);
+
+impl Found {
+    fn new(rows: usize) -> Found {
+        Found(vec![0; rows.div_ceil(64)])
+    }
+
+    fn set(&mut self, row: usize) {
+        if let Some(w) = self.0.get_mut(row / 64) {
+            *w |= 1 << (row % 64);
+        }
+    }
+
+    pub fn get(&self, row: usize) -> bool {
+        self.0.get(row / 64).is_some_and(|w| w & (1 << (row % 64)) != 0)
     }
 }
 
@@ -50,57 +73,44 @@ fn path_string(entries: &Walked, i: usize) -> String {
     }
 }
 
-/// Answers whether a path was walked, for paths asked in ascending order, in one pass over
-/// the walk beside the asking (no path is held): the walk's UTF-8 paths in their order (byte
-/// order, which is text order), the rare others' text aside, sorted (an escaped byte may sort
-/// elsewhere as text).
-pub(super) struct Walk<'w> {
-    entries: &'w Walked,
-    at: usize,
-    buf: Vec<u8>,
-    others: Vec<String>,
-}
-
-impl<'w> Walk<'w> {
-    fn new(entries: &'w Walked) -> Self {
-        let mut buf = Vec::new();
-        let mut others: Vec<String> = (0..entries.len())
-            .filter(|&i| std::str::from_utf8(entries.path_into(i, &mut buf)).is_err())
-            .map(|i| path_string(entries, i))
-            .collect();
-        others.sort_unstable();
-        Walk {
-            entries,
-            at: 0,
-            buf,
-            others,
-        }
-    }
-
-    /// Whether `path` was walked; each path asked must not sort before the one asked before.
-    pub fn contains(&mut self, path: &str) -> bool {
-        while self.at < self.entries.len() {
-            match std::str::from_utf8(self.entries.path_into(self.at, &mut self.buf)) {
-                Ok(p) if p < path => self.at += 1,
-                Ok(p) if p == path => return true,
-                Ok(_) => break,
-                Err(_) => self.at += 1,
-            }
-        }
-        self.others
-            .binary_search_by(|o| o.as_str().cmp(path))
-            .is_ok()
-    }
-}
-
 pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     let plan = run.plan;
-    let opts = walk::WalkOptions {
-        expect: prior.files.len(),
-        ..run.walk.clone()
-    };
-    let entries = run.pool.install(|| walk::walk(&plan.roots, &opts));
-    let total_bytes: u64 = (0..entries.len()).map(|i| entries.size(i)).sum();
+    let verify_all = matches!(plan.verify, VerifyPlan::All);
+    let budget = matches!(plan.verify, VerifyPlan::Bytes(_) | VerifyPlan::Percent(_));
+    // Entries carried unread are kept only where the plan below still chooses among them.
+    let keep_carried = prior.files.is_empty() || verify_all || budget;
+    let mut entries = Walked::with_room(if keep_carried { prior.files.len() } else { 0 });
+    let mut found = Found::new(prior.files.len());
+    let mut total_bytes = 0u64;
+    let walk_opts = &run.walk;
+    run.pool.install(|| {
+        walk::walk_each(&plan.roots, walk_opts, |e| {
+            total_bytes = total_bytes.saturating_add(e.size);
+            if prior.files.is_empty() {
+                entries.push(e);
+                return;
+            }
+            let row = prior.files.get_row(&path_text(&e.path));
+            if let Some((r, _)) = row {
+                found.set(r);
+            }
+            let meta = Meta {
+                size: e.size,
+                mtime_ns: e.mtime_ns,
+                dev: e.dev,
+                ino: e.ino,
+                btime_us: e.btime_us,
+                root: u32::try_from(e.root).unwrap_or(u32::MAX),
+            };
+            let p = row.map(|(_, p)| p);
+            let carried = custody::decide(&meta, &e.kind, e.error.as_deref(), p.as_ref())
+                == Action::Carry;
+            if keep_carried || !carried {
+                entries.push(e);
+            }
+        });
+    });
+    let entries = entries.sorted();
     let verify = match plan.verify {
         VerifyPlan::None => Verify::None,
         VerifyPlan::All => Verify::All,
@@ -122,6 +132,7 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
         entries,
         actions,
         to_read,
+        found,
         mode,
     }
 }

@@ -280,6 +280,11 @@ impl PriorFiles {
         self.position(path).map(|i| self.at(i))
     }
 
+    /// The row of `path` (rows are in path order) and its file.
+    pub fn get_row(&self, path: &str) -> Option<(usize, PriorFile<'_>)> {
+        self.position(path).map(|i| (i, self.at(i)))
+    }
+
     fn at(&self, i: usize) -> PriorFile<'_> {
         let [mtime, dev, ino, first, last, verified, keep] = self.numbers[i];
         let name = |k: usize| -> Option<&str> {
@@ -309,9 +314,14 @@ impl PriorFiles {
 
     /// Every file, in path order (the path is decoded for the call only).
     pub fn each<'s>(&'s self, mut each: impl FnMut(&str, PriorFile<'s>)) {
+        self.each_row(|_, path, p| each(path, p));
+    }
+
+    /// [`PriorFiles::each`] with each file's row.
+    pub fn each_row<'s>(&'s self, mut each: impl FnMut(usize, &str, PriorFile<'s>)) {
         self.paths.walk_from(0, |i, p| {
             // Only whole `&str`s are pushed.
-            each(std::str::from_utf8(p).unwrap_or_default(), self.at(i));
+            each(i, std::str::from_utf8(p).unwrap_or_default(), self.at(i));
             true
         });
     }
