@@ -147,6 +147,12 @@ pub fn parquet_reader(
     b.build().map_err(|source| parquet_error(path, source))
 }
 
+/// The number of rows of a Parquet file, from its footer (nothing else is read).
+pub fn parquet_rows(path: &std::path::Path) -> Result<u64, StoreError> {
+    let b = reader_builder(path, 1)?;
+    Ok(u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0))
+}
+
 type ReaderBuilder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>;
 
 fn reader_builder(path: &std::path::Path, batch: usize) -> Result<ReaderBuilder, StoreError> {
