@@ -81,7 +81,12 @@ pub fn plan(
     let mut actions: Vec<Action> = (0..entries.len())
         .map(|i| {
             let p = prior.files.get(&path(i));
-            let a = decide(&entries.meta(i), entries.kind(i), entries.error(i), p.as_ref());
+            let a = decide(
+                &entries.meta(i),
+                entries.kind(i),
+                entries.error(i),
+                p.as_ref(),
+            );
             if let (Action::Carry, Some(p), Verify::Budget(_)) = (a, p, verify) {
                 verified.push((p.last_verified_us, i));
             }
@@ -252,11 +257,7 @@ struct Missing<'p> {
 }
 
 impl<'p> Missing<'p> {
-    fn new(
-        prior: &'p Prior,
-        mut found: impl FnMut(usize, &str) -> bool,
-        roots: &[String],
-    ) -> Self {
+    fn new(prior: &'p Prior, mut found: impl FnMut(usize, &str) -> bool, roots: &[String]) -> Self {
         // Both in path order: one pass over each, where a search per file would compare
         // twenty long paths.
         // In path order, as the index keeps them.

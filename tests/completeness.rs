@@ -376,9 +376,13 @@ fn a_bad_ingest_or_notes_row_stops_the_scan_naming_file_line_and_column() {
         "{err}"
     );
     // A table without a path column is refused at the start (its header is checked there).
-    fs::write(ctx.join("media_notes.csv"), "file,category
+    fs::write(
+        ctx.join("media_notes.csv"),
+        "file,category
 a.MP4,现场检查
-").expect("write");
+",
+    )
+    .expect("write");
     let out = run();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

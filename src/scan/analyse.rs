@@ -17,11 +17,12 @@ use arrow_array::RecordBatch;
 
 use super::carry::{self, Carried};
 use super::custody::Custody;
+use super::parts::{Part, Parts, RowKeys, part_rows};
 use super::read::Read;
 use super::setup::Run;
 use super::{FILES_STAGED, OSD_STAGED, ScanError, Tally};
 use crate::analyse;
-use crate::catalog::{self, FileFacts, Interner, Sym};
+use crate::catalog::{self, Interner, Sym};
 use crate::completeness;
 use crate::obligations::{self, Obligation, Sidecars};
 use crate::rules::{self, Env, Scope};
@@ -36,20 +37,6 @@ pub(super) struct Analysed {
     pub findings: Vec<FindingRow>,
     pub case_items: Vec<CaseItemRow>,
     pub tally: Tally,
-}
-
-/// Files per part of the catalogue analysed at once (two parts are in memory at a time: the
-/// one analysed and the next one read).
-const PART_ROWS: usize = 100_000;
-
-/// How many files a part holds: [`PART_ROWS`], or `RECAUDIT_PART_ROWS` (for the tests that
-/// hold an analysis in parts against one of the whole, and for measuring).
-fn part_rows() -> usize {
-    std::env::var("RECAUDIT_PART_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or(PART_ROWS)
 }
 
 pub(super) fn analyse(
@@ -555,11 +542,7 @@ fn first_pass(
 ) -> Result<First, ScanError> {
     let total = source.read_rows + source.carried.previous_rows;
     let count = total.div_ceil(part_rows()).clamp(1, u16::MAX as usize);
-    let mut parts = Parts {
-        count,
-        of_row: Vec::with_capacity(total),
-        copied: Vec::new(),
-    };
+    let mut keys = RowKeys::with_capacity(total);
     // Each row's content hash (its first 128 bits, 0 for none), only when there are parts.
     let mut hash_of_row: Vec<u128> = Vec::new();
     let mut kept: Vec<Kept> = Vec::with_capacity(total);
@@ -586,7 +569,7 @@ fn first_pass(
         let mut sidecar_rows = Vec::new();
         for i in 0..b.num_rows() {
             let p = path.get(i).unwrap_or_default();
-            parts.of_row.push(parts.part_of(device.get(i), p) as u16);
+            keys.push(device.get(i), p);
             if joining {
                 paths.push(p);
             }
@@ -640,6 +623,7 @@ fn first_pass(
     })?;
     // Contents held more than once: the keys sorted, equal neighbours (a sorted copy of 16
     // bytes a row, where a map of the keys seen took four times that at a million rows).
+    let mut parts = keys.into_parts(count);
     let copied = held_twice(&hash_of_row);
     if !copied.is_empty() {
         parts.copied = hash_of_row
@@ -671,36 +655,7 @@ fn held_twice(keys: &[u128]) -> Vec<u128> {
     twice
 }
 
-/// The catalogue's parts: each device's files in one part (a file without a device by its
-/// path), each copied content in every part.
-struct Parts {
-    count: usize,
-    /// Each row's part.
-    of_row: Vec<u16>,
-    /// By row: whether its content is held by two or more files (empty when none is).
-    copied: Vec<bool>,
-}
-
-/// One part's facts (`row` is the place in `facts`) and each one's row in `files`.
-struct Part {
-    facts: Vec<FileFacts>,
-    rows: Vec<u32>,
-}
-
 impl Parts {
-    /// The part of a file or finding of `device` (else of `path`).
-    fn part_of(&self, device: Option<&str>, path: &str) -> usize {
-        if self.count == 1 {
-            return 0;
-        }
-        crate::estate::shard_of(device.unwrap_or(path), self.count as u32) as usize
-    }
-
-    /// Whether what belongs to `device` (else to `path`) is part `k`'s.
-    fn owns(&self, k: usize, device: Option<&str>, path: &str) -> bool {
-        self.part_of(device, path) == k
-    }
-
     /// Part `k`'s facts: its own rows and every copy of content held more than once.
     fn read(&self, source: &Source, k: usize) -> Result<Part, ScanError> {
         let mut part = Part {

@@ -22,6 +22,7 @@ mod carry;
 mod commit;
 mod custody;
 mod keyframes;
+mod parts;
 mod plan;
 mod read;
 mod row;

@@ -56,7 +56,9 @@ impl Found {
     }
 
     pub fn get(&self, row: usize) -> bool {
-        self.0.get(row / 64).is_some_and(|w| w & (1 << (row % 64)) != 0)
+        self.0
+            .get(row / 64)
+            .is_some_and(|w| w & (1 << (row % 64)) != 0)
     }
 }
 
@@ -103,8 +105,8 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
                 root: u32::try_from(e.root).unwrap_or(u32::MAX),
             };
             let p = row.map(|(_, p)| p);
-            let carried = custody::decide(&meta, &e.kind, e.error.as_deref(), p.as_ref())
-                == Action::Carry;
+            let carried =
+                custody::decide(&meta, &e.kind, e.error.as_deref(), p.as_ref()) == Action::Carry;
             if keep_carried || !carried {
                 entries.push(e);
             }

@@ -546,7 +546,11 @@ mod tests {
             for i in (1..n).rev() {
                 order.swap(i, (next() % (i as u64 + 1)) as usize);
             }
-            let keep = if n == 0 { 0 } else { (next() % n as u64) as usize };
+            let keep = if n == 0 {
+                0
+            } else {
+                (next() % n as u64) as usize
+            };
             let v: Vec<[i64; 2]> = (0..n as i64).map(|i| [i, -i]).collect();
             let want: Vec<[i64; 2]> = order[..keep].iter().map(|&i| v[i as usize]).collect();
             let mut got = v.clone();
