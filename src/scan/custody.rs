@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::plan::Tree;
 use super::setup::Run;
 use super::{BATCH_FILES, ScanError};
-use crate::custody::{self, Action, Reason, Seen};
+use crate::custody::{self, Reason, Seen};
 use crate::store::prior::{Cols, Prior};
 use crate::store::tables::CustodyEvent;
 use crate::store::warehouse::{Staging, TableWriter};
@@ -91,7 +91,7 @@ pub(super) fn record(
     // The files read, from their staged rows (the read stage keeps none of them).
     let staged = staging.path_of("files", super::FILES_STAGED);
     let mut k = 0usize;
-    if !tree.to_read.is_empty() {
+    if tree.reads() > 0 {
         for b in store::parquet_reader(&staged, 4096, Some(SEEN_COLUMNS))? {
             let b = b.map_err(|source| store::StoreError::Arrow {
                 table: "files",
@@ -107,10 +107,7 @@ pub(super) fn record(
             let size = c.prim::<arrow_array::types::Int64Type>("size_bytes");
             let mtime = c.prim::<arrow_array::types::TimestampMicrosecondType>("mtime");
             for i in 0..b.num_rows() {
-                let reason = match tree.to_read.get(k).map(|&e| tree.actions[e]) {
-                    Some(Action::Read(r)) => r,
-                    _ => Reason::Verify,
-                };
+                let reason = tree.reason(k).unwrap_or(Reason::Verify);
                 k += 1;
                 let seen = Seen {
                     path: path.get(i).unwrap_or_default(),

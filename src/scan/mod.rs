@@ -59,6 +59,8 @@ pub enum ScanError {
     Threads(usize, String),
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
+    #[error("the walked tree, spilled to a scratch file in {0}: {1}")]
+    Spill(PathBuf, std::io::Error),
 }
 
 impl ScanError {
@@ -156,12 +158,12 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let mut prior = crate::store::prior::Prior::load(run.wh.current().as_deref())?;
     give_back();
     run.phase("previous catalogue");
-    let mut tree = plan::walk_and_compare(&run, &prior);
+    let mut tree = plan::walk_and_compare(&run, &prior)?;
     run.phase("walk");
-    progress.walked(tree.to_read.len() as u64, tree.bytes_to_read());
+    progress.walked(tree.reads() as u64, tree.bytes_to_read());
     let mut staging = run.wh.stage(&run.id)?;
-    staging.expect_rows(tree.entries.len() + prior.files.len());
-    let mut read = read::read_files(&run, &tree, &mut staging, progress)?;
+    staging.expect_rows(tree.reads() + prior.files.len());
+    let mut read = read::read_files(&run, &mut tree, &mut staging, progress)?;
     if prior.files.is_empty() {
         // A first scan has no previous paths to hold the walked ones against (custody, carry):
         // the walked tree is not needed past the read.
@@ -344,12 +346,12 @@ mod tests {
         let run = setup::Run::start(&plan).unwrap();
         let prior = Prior::load(run.wh.current().as_deref()).unwrap();
         // plan: a first scan reads everything.
-        let tree = plan::walk_and_compare(&run, &prior);
-        assert_eq!((tree.to_read.len(), tree.mode), (2, "full"));
+        let mut tree = plan::walk_and_compare(&run, &prior).unwrap();
+        assert_eq!((tree.reads(), tree.mode), (2, "full"));
         assert_eq!(tree.bytes_to_read(), 15);
         // read: one row per file, with its status.
         let mut staging = run.wh.stage(&run.id).unwrap();
-        let mut read = read::read_files(&run, &tree, &mut staging, &NoProgress).unwrap();
+        let mut read = read::read_files(&run, &mut tree, &mut staging, &NoProgress).unwrap();
         assert_eq!(read.read_rows, 2);
         assert_eq!(
             (read.tally.count("corrupt"), read.tally.count("unsupported")),

@@ -4,10 +4,10 @@
 use std::os::unix::ffi::OsStrExt;
 
 use super::setup::Run;
-use super::{VerifyPlan, path_text};
-use crate::custody::{self, Action, Verify};
+use super::{ScanError, VerifyPlan, path_text};
+use crate::custody::{self, Action, Reason, Verify};
 use crate::store::prior::Prior;
-use crate::walk::{self, Meta, Walked};
+use crate::walk::{self, Entry, Meta, Walked};
 
 /// The entries to read, what to do with each, and which files of the previous catalogue the
 /// walk found. A nightly run keeps only the entries it reads: an unchanged file is decided as
@@ -27,11 +27,54 @@ pub(super) struct Tree {
     pub found: Found,
     /// `full`, `verify` or `incremental` (`runs.mode`).
     pub mode: &'static str,
+    /// On a first scan, every entry (each read as new) written out in path order: `entries`,
+    /// `actions` and `to_read` are then empty.
+    spilled: Option<walk::Spilled>,
+    /// Entries of `to_read` handed to the read so far.
+    handed: usize,
 }
 
+/// Entries to read handed over at a time ([`Tree::batch`]).
+const BATCH: usize = super::BATCH_FILES;
+
 impl Tree {
+    /// How many entries are read.
+    pub fn reads(&self) -> usize {
+        self.spilled
+            .as_ref()
+            .map_or(self.to_read.len(), walk::Spilled::len)
+    }
+
     pub fn bytes_to_read(&self) -> u64 {
-        self.to_read.iter().map(|&i| self.entries.size(i)).sum()
+        match &self.spilled {
+            Some(s) => s.bytes(),
+            None => self.to_read.iter().map(|&i| self.entries.size(i)).sum(),
+        }
+    }
+
+    /// Why the `k`th entry read is read.
+    pub fn reason(&self, k: usize) -> Option<Reason> {
+        if self.spilled.is_some() {
+            return (k < self.reads()).then_some(Reason::New);
+        }
+        match self.to_read.get(k).map(|&e| self.actions[e]) {
+            Some(Action::Read(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The next entries to read, in path order (none once all are handed over).
+    pub fn batch(&mut self) -> std::io::Result<Vec<Entry>> {
+        if let Some(s) = &mut self.spilled {
+            return s.batch(BATCH);
+        }
+        let end = (self.handed + BATCH).min(self.to_read.len());
+        let out = self.to_read[self.handed..end]
+            .iter()
+            .map(|&i| self.entries.entry(i))
+            .collect();
+        self.handed = end;
+        Ok(out)
     }
 
     /// Entry `i`'s path as the catalogue has it.
@@ -75,7 +118,7 @@ fn path_string(entries: &Walked, i: usize) -> String {
     }
 }
 
-pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
+pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Result<Tree, ScanError> {
     let plan = run.plan;
     let verify_all = matches!(plan.verify, VerifyPlan::All);
     let budget = matches!(plan.verify, VerifyPlan::Bytes(_) | VerifyPlan::Percent(_));
@@ -113,6 +156,22 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
         });
     });
     let entries = entries.sorted();
+    if prior.snapshot.is_none() && prior.files.is_empty() {
+        // A first scan: every entry is read, as new, in path order.
+        let dir = run.wh.root();
+        let spilled = entries
+            .spill(dir)
+            .map_err(|e| ScanError::Spill(dir.to_path_buf(), e))?;
+        return Ok(Tree {
+            entries: Walked::default(),
+            actions: Vec::new(),
+            to_read: Vec::new(),
+            found,
+            mode: "full",
+            spilled: Some(spilled),
+            handed: 0,
+        });
+    }
     let verify = match plan.verify {
         VerifyPlan::None => Verify::None,
         VerifyPlan::All => Verify::All,
@@ -130,11 +189,13 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Tree {
     } else {
         "incremental"
     };
-    Tree {
+    Ok(Tree {
         entries,
         actions,
         to_read,
         found,
         mode,
-    }
+        spilled: None,
+        handed: 0,
+    })
 }

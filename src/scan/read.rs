@@ -8,11 +8,12 @@ use rayon::prelude::*;
 use super::plan::Tree;
 use super::row::RowMaker;
 use super::setup::Run;
-use super::{BATCH_FILES, FILES_STAGED, Progress, ScanError, Tally};
+use super::{FILES_STAGED, Progress, ScanError, Tally};
 use crate::catalog::{FileFacts, Interner};
 use crate::read::IoMode;
 use crate::store::tables::{FileRow, StreamRow};
 use crate::store::{self, warehouse::Staging};
+use crate::walk::Entry;
 
 thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -37,7 +38,7 @@ pub(super) struct Read {
 
 pub(super) fn read_files(
     run: &Run,
-    tree: &Tree,
+    tree: &mut Tree,
     staging: &mut Staging,
     progress: &dyn Progress,
 ) -> Result<Read, ScanError> {
@@ -64,6 +65,7 @@ pub(super) fn read_files(
         interner: Interner::default(),
     };
     let mut buf = Vec::new();
+    let mut spill_error = None;
     // The channel holds one batch, so at most three are ever in memory: the one being read,
     // the one waiting, the one being encoded.
     let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<FileRow>, Vec<StreamRow>)>(1);
@@ -77,7 +79,15 @@ pub(super) fn read_files(
             streams_w.finish()?;
             Ok(())
         });
-        for batch in tree.to_read.chunks(BATCH_FILES) {
+        loop {
+            let batch = match tree.batch() {
+                Ok(b) if b.is_empty() => break,
+                Ok(b) => b,
+                Err(e) => {
+                    spill_error = Some(e);
+                    break;
+                }
+            };
             // The compact facts the keyframe stage plans from are taken in the workers too.
             let with_facts = |(f, s): (FileRow, Vec<StreamRow>)| {
                 let facts = FileFacts::from_row(0, &f);
@@ -87,9 +97,9 @@ pub(super) fn read_files(
             // batch's first row plus its place in the batch).
             let base = out.read_rows;
             let early = out.early.as_ref();
-            let started = |j: usize, i: usize, r: &(FileRow, Vec<StreamRow>, FileFacts)| {
+            let started = |j: usize, e: &Entry, r: &(FileRow, Vec<StreamRow>, FileFacts)| {
                 if let Some(early) = early {
-                    early.start(base + j, &r.2, &tree.entries.path(i));
+                    early.start(base + j, &r.2, &e.path);
                 }
             };
             let results: Vec<(FileRow, Vec<StreamRow>, FileFacts)> = match plan.io {
@@ -98,10 +108,9 @@ pub(super) fn read_files(
                     batch
                         .par_iter()
                         .enumerate()
-                        .map(|(j, &i)| {
-                            let e = tree.entries.entry(i);
-                            let r = with_facts(READ_BUF.with_borrow_mut(|b| maker.make(&e, b)));
-                            started(j, i, &r);
+                        .map(|(j, e)| {
+                            let r = with_facts(READ_BUF.with_borrow_mut(|b| maker.make(e, b)));
+                            started(j, e, &r);
                             r
                         })
                         .collect()
@@ -109,9 +118,9 @@ pub(super) fn read_files(
                 IoMode::Sequential => batch
                     .iter()
                     .enumerate()
-                    .map(|(j, &i)| {
-                        let r = with_facts(maker.make(&tree.entries.entry(i), &mut buf));
-                        started(j, i, &r);
+                    .map(|(j, e)| {
+                        let r = with_facts(maker.make(e, &mut buf));
+                        started(j, e, &r);
                         r
                     })
                     .collect(),
@@ -139,5 +148,8 @@ pub(super) fn read_files(
             .unwrap_or_else(|_| Err(ScanError::WriterPanicked))
     });
     written?;
+    if let Some(e) = spill_error {
+        return Err(ScanError::Spill(run.wh.root().to_path_buf(), e));
+    }
     Ok(out)
 }
