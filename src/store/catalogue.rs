@@ -5,8 +5,8 @@
 //! the read: the paths are front-coded in one buffer (a sorted tree's paths share most of
 //! their bytes: 19 bytes a path are left of 102 on a `recaudit sample` tree), every hash kept
 //! as its 32 bytes in one column ([`Content`]; not the 64 characters of its text), the numbers
-//! in one column each, and the few distinct roots, device ids and retention classes are
-//! numbered once: about 110 bytes a file by its layout plus its path's rest. Lookups binary-search
+//! in one column each, and the few distinct roots, device ids, retention classes and file systems are
+//! numbered once: about 100 bytes a file by its layout plus its path's rest. Lookups binary-search
 //! the blocks' whole paths, then read at most 15 more.
 
 use std::collections::HashMap;
@@ -23,7 +23,6 @@ pub struct PriorRow {
     pub fs_inode: Option<i64>,
     pub blake3: Option<Box<str>>,
     pub first_seen_us: Option<i64>,
-    pub last_seen_us: Option<i64>,
     pub last_verified_us: Option<i64>,
     pub device_id: Option<Sym>,
     pub retention_class: Option<Sym>,
@@ -88,7 +87,6 @@ pub struct PriorFile<'a> {
     pub fs_inode: Option<i64>,
     pub blake3: Option<Content<'a>>,
     pub first_seen_us: Option<i64>,
-    pub last_seen_us: Option<i64>,
     pub last_verified_us: Option<i64>,
     pub device_id: Option<&'a str>,
     pub retention_class: Option<&'a str>,
@@ -251,9 +249,14 @@ pub struct PriorFiles {
     /// Hashes not of the usual form, by row.
     odd: HashMap<u32, Box<str>>,
     size: Vec<i64>,
-    /// The optional numbers: mtime, fs_dev, fs_inode, first_seen, last_seen, last_verified,
-    /// keep_until ([`crate::catalog::MISSING`] when missing), seven to a file.
-    numbers: Vec<[i64; 7]>,
+    /// The optional numbers: mtime, fs_inode, first_seen, last_verified, keep_until
+    /// ([`crate::catalog::MISSING`] when missing), five to a file. (`last_seen` is not kept:
+    /// nothing compares it; a carried row keeps its own in `files`.)
+    numbers: Vec<[i64; 5]>,
+    /// Each file's file system (`fs_dev`), as a number into `devs` (0: none): a tree lies on
+    /// a few.
+    dev_of: Vec<u32>,
+    devs: Vec<i64>,
     /// Root, device id and retention class of each file, as numbers into `names` (0: none).
     names_of: Vec<[u32; 3]>,
     names: Vec<Sym>,
@@ -286,7 +289,11 @@ impl PriorFiles {
     }
 
     fn at(&self, i: usize) -> PriorFile<'_> {
-        let [mtime, dev, ino, first, last, verified, keep] = self.numbers[i];
+        let [mtime, ino, first, verified, keep] = self.numbers[i];
+        let dev = match self.dev_of[i] as usize {
+            0 => None,
+            k => self.devs.get(k - 1).copied(),
+        };
         let name = |k: usize| -> Option<&str> {
             let n = self.names_of[i][k] as usize;
             (n > 0).then(|| self.names.get(n - 1).map_or("", |s| &**s))
@@ -300,11 +307,10 @@ impl PriorFiles {
             root: name(0).unwrap_or(""),
             size_bytes: self.size[i],
             mtime_us: unpack(mtime),
-            fs_dev: unpack(dev),
+            fs_dev: dev,
             fs_inode: unpack(ino),
             blake3: hash,
             first_seen_us: unpack(first),
-            last_seen_us: unpack(last),
             last_verified_us: unpack(verified),
             device_id: name(1),
             retention_class: name(2),
@@ -346,6 +352,10 @@ pub struct Builder {
     /// files read, then those carried), which [`Builder::finish`] merges.
     runs: Vec<Sorted>,
     ids: HashMap<Sym, u32>,
+    dev_ids: HashMap<i64, u32>,
+    /// Rows still to come, as [`Builder::reserve`] was told: room for their paths is made
+    /// when a run starts.
+    rows_left: usize,
 }
 
 /// Puts `v` in the order `order` gives (element `j` becomes the one that was at `order[j]`),
@@ -384,6 +394,8 @@ impl Builder {
         f.size.reserve(n);
         f.numbers.reserve(n);
         f.names_of.reserve(n);
+        f.dev_of.reserve(n);
+        self.rows_left = self.rows_left.max(n);
     }
 
     fn id(&mut self, s: Option<&str>) -> u32 {
@@ -412,8 +424,15 @@ impl Builder {
             .last()
             .is_none_or(|r| r.len > 0 && r.last.as_slice() >= path);
         if new_run {
-            self.runs.push(Sorted::default());
+            // Room for the paths of every row still to come (at 24 bytes each, where a sorted
+            // tree's front-coded paths take about 20), rather than doubling, which holds the
+            // old and the new buffer together and leaves up to half unused; room never written
+            // to is not resident.
+            let mut run = Sorted::default();
+            run.bytes.reserve(self.rows_left.saturating_mul(24));
+            self.runs.push(run);
         }
+        self.rows_left = self.rows_left.saturating_sub(1);
         if let Some(run) = self.runs.last_mut() {
             run.push(path);
         }
@@ -437,14 +456,25 @@ impl Builder {
         let n = pack;
         f.numbers.push([
             n(r.mtime_us),
-            n(r.fs_dev),
             n(r.fs_inode),
             n(r.first_seen_us),
-            n(r.last_seen_us),
             n(r.last_verified_us),
             n(r.keep_until_us),
         ]);
         f.names_of.push(names);
+        let dev = match r.fs_dev {
+            None => 0,
+            Some(d) => match self.dev_ids.get(&d) {
+                Some(&k) => k,
+                None => {
+                    f.devs.push(d);
+                    let k = f.devs.len() as u32;
+                    self.dev_ids.insert(d, k);
+                    k
+                }
+            },
+        };
+        f.dev_of.push(dev);
     }
 
     /// Sorted by path, the last row of a repeated path kept. Reordered a column at a time, so
@@ -475,6 +505,10 @@ impl Builder {
         }
         let mut keep: Vec<u32> = Vec::with_capacity(f.size.len());
         let mut paths = Sorted::default();
+        // Merged, the paths take about what the runs took (a run's first path is whole).
+        paths
+            .bytes
+            .reserve(runs.iter().map(|r| r.bytes.len()).sum::<usize>());
         while let Some(std::cmp::Reverse((path, row, k))) = heap.pop() {
             let last_of_path = heap
                 .peek()
@@ -522,6 +556,7 @@ impl Builder {
         gather_in_place(&mut f.size, &order, kept);
         gather_in_place(&mut f.numbers, &order, kept);
         gather_in_place(&mut f.names_of, &order, kept);
+        gather_in_place(&mut f.dev_of, &order, kept);
         f.digests.shrink_to_fit();
         f
     }

@@ -173,7 +173,6 @@ const FILE_COLUMNS: &[&str] = &[
     "fs_inode",
     "blake3",
     "first_seen",
-    "last_seen",
     "last_verified",
     "device_id",
     "retention_class",
@@ -228,10 +227,9 @@ impl Prior {
                     c.prim::<Int64Type>("fs_inode"),
                 );
                 let ts = |n: &str| c.prim::<TimestampMicrosecondType>(n);
-                let (mtime, first, last, verified, keep) = (
+                let (mtime, first, verified, keep) = (
                     ts("mtime"),
                     ts("first_seen"),
-                    ts("last_seen"),
                     ts("last_verified"),
                     ts("keep_until"),
                 );
@@ -250,7 +248,6 @@ impl Prior {
                             fs_inode: ino.get(i),
                             blake3: blake3.boxed(i),
                             first_seen_us: first.get(i),
-                            last_seen_us: last.get(i),
                             last_verified_us: verified.get(i),
                             device_id: device.sym(i),
                             retention_class: class.sym(i),
