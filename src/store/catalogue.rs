@@ -5,9 +5,10 @@
 //! the read: the paths are front-coded in one buffer (a sorted tree's paths share most of
 //! their bytes: 19 bytes a path are left of 102 on a `recaudit sample` tree), every hash kept
 //! as its 32 bytes in one column ([`Content`]; not the 64 characters of its text), the numbers
-//! in one column each, and the few distinct roots, device ids, retention classes and file systems are
-//! numbered once: about 100 bytes a file by its layout plus its path's rest. Lookups binary-search
-//! the blocks' whole paths, then read at most 15 more.
+//! in one column each, and the few distinct roots, device ids, retention classes, file systems
+//! and custody times (run starts, keep-until days) numbered once: about 84 bytes a file by its
+//! layout plus its path's rest. Lookups binary-search the blocks' whole paths, then read at
+//! most 15 more.
 
 use std::collections::HashMap;
 
@@ -249,10 +250,14 @@ pub struct PriorFiles {
     /// Hashes not of the usual form, by row.
     odd: HashMap<u32, Box<str>>,
     size: Vec<i64>,
-    /// The optional numbers: mtime, fs_inode, first_seen, last_verified, keep_until
-    /// ([`crate::catalog::MISSING`] when missing), five to a file. (`last_seen` is not kept:
-    /// nothing compares it; a carried row keeps its own in `files`.)
-    numbers: Vec<[i64; 5]>,
+    /// mtime and fs_inode ([`crate::catalog::MISSING`] when missing).
+    numbers: Vec<[i64; 2]>,
+    /// first_seen, last_verified and keep_until, as numbers into `times` (0: none): the first
+    /// two are the start times of the runs that saw and verified the file, the last a day, so
+    /// a catalogue holds few distinct ones. (`last_seen` is not kept: nothing compares it; a
+    /// carried row keeps its own in `files`.)
+    times_of: Vec<[u32; 3]>,
+    times: Vec<i64>,
     /// Each file's file system (`fs_dev`), as a number into `devs` (0: none): a tree lies on
     /// a few.
     dev_of: Vec<u32>,
@@ -289,7 +294,11 @@ impl PriorFiles {
     }
 
     fn at(&self, i: usize) -> PriorFile<'_> {
-        let [mtime, ino, first, verified, keep] = self.numbers[i];
+        let [mtime, ino] = self.numbers[i];
+        let time = |k: usize| match self.times_of[i][k] as usize {
+            0 => None,
+            t => self.times.get(t - 1).copied(),
+        };
         let dev = match self.dev_of[i] as usize {
             0 => None,
             k => self.devs.get(k - 1).copied(),
@@ -310,11 +319,11 @@ impl PriorFiles {
             fs_dev: dev,
             fs_inode: unpack(ino),
             blake3: hash,
-            first_seen_us: unpack(first),
-            last_verified_us: unpack(verified),
+            first_seen_us: time(0),
+            last_verified_us: time(1),
             device_id: name(1),
             retention_class: name(2),
-            keep_until_us: unpack(keep),
+            keep_until_us: time(2),
         }
     }
 
@@ -353,6 +362,7 @@ pub struct Builder {
     runs: Vec<Sorted>,
     ids: HashMap<Sym, u32>,
     dev_ids: HashMap<i64, u32>,
+    time_ids: HashMap<i64, u32>,
     /// Rows still to come, as [`Builder::reserve`] was told: room for their paths is made
     /// when a run starts.
     rows_left: usize,
@@ -395,7 +405,20 @@ impl Builder {
         f.numbers.reserve(n);
         f.names_of.reserve(n);
         f.dev_of.reserve(n);
+        f.times_of.reserve(n);
         self.rows_left = self.rows_left.max(n);
+    }
+
+    /// `t`'s number in [`PriorFiles::times`] (0 for none).
+    fn time(&mut self, t: Option<i64>) -> u32 {
+        let Some(t) = t else { return 0 };
+        if let Some(&k) = self.time_ids.get(&t) {
+            return k;
+        }
+        self.files.times.push(t);
+        let k = self.files.times.len() as u32;
+        self.time_ids.insert(t, k);
+        k
     }
 
     fn id(&mut self, s: Option<&str>) -> u32 {
@@ -418,6 +441,7 @@ impl Builder {
             self.id(r.device_id.as_deref()),
             self.id(r.retention_class.as_deref()),
         ];
+        let times = [r.first_seen_us, r.last_verified_us, r.keep_until_us].map(|t| self.time(t));
         let path = path.as_bytes();
         let new_run = self
             .runs
@@ -454,13 +478,8 @@ impl Builder {
         f.digests.push(digest);
         f.size.push(r.size_bytes);
         let n = pack;
-        f.numbers.push([
-            n(r.mtime_us),
-            n(r.fs_inode),
-            n(r.first_seen_us),
-            n(r.last_verified_us),
-            n(r.keep_until_us),
-        ]);
+        f.numbers.push([n(r.mtime_us), n(r.fs_inode)]);
+        f.times_of.push(times);
         f.names_of.push(names);
         let dev = match r.fs_dev {
             None => 0,
@@ -557,6 +576,7 @@ impl Builder {
         gather_in_place(&mut f.numbers, &order, kept);
         gather_in_place(&mut f.names_of, &order, kept);
         gather_in_place(&mut f.dev_of, &order, kept);
+        gather_in_place(&mut f.times_of, &order, kept);
         f.digests.shrink_to_fit();
         f
     }
