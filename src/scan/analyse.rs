@@ -82,7 +82,7 @@ pub(super) fn analyse(
     let parts = first.parts;
     let mut got = Gathered {
         kept: first.kept,
-        texts: KeptText::default(),
+        texts: std::mem::take(&mut first.texts),
         sessions: Vec::new(),
         findings: Vec::new(),
         linked: completeness::Gathered::new(&run.context),
@@ -514,6 +514,8 @@ struct First {
     carried_masks: Vec<Vec<bool>>,
     /// Every row's path, as its key (only when there are path-keyed context tables to join).
     paths: crate::pathjoin::FileIndex,
+    /// The kept rows' text so far (their custody times).
+    texts: KeptText,
 }
 
 /// The columns the first pass reads: the part's key, the content hash, what the counts and
@@ -546,6 +548,7 @@ fn first_pass(
     // Each row's content hash (its first 128 bits, 0 for none), only when there are parts.
     let mut hash_of_row: Vec<u128> = Vec::new();
     let mut kept: Vec<Kept> = Vec::with_capacity(total);
+    let mut texts = KeptText::default();
     let mut sidecars = Sidecars::default();
     let joining = crate::context::has_path_tables(run.context_dir.as_deref());
     let mut paths = crate::pathjoin::FileIndex::default();
@@ -608,7 +611,7 @@ fn first_pass(
                 [first, last, last_verified.get(i)]
             };
             kept.push(Kept {
-                dates: dates.map(catalog::pack),
+                dates: dates.map(|d| texts.time(d)),
                 ..Kept::default()
             });
         }
@@ -639,6 +642,7 @@ fn first_pass(
         carried_rows,
         carried_masks,
         paths,
+        texts,
     })
 }
 
@@ -685,11 +689,12 @@ impl Parts {
 /// [`KeptText`].
 #[derive(Clone, Copy)]
 struct Kept {
-    /// First seen, last seen, last verified ([`catalog::pack`]ed).
-    dates: [i64; 3],
+    /// First seen, last seen, last verified, and keep-until: index + 1 into the times
+    /// ([`KeptText::time`]: run starts and days, few distinct ones); 0 for none.
+    dates: [u32; 3],
+    keep_until: u32,
     upload_us: i64,
     described_at_us: i64,
-    keep_until_us: i64,
     /// Index + 1 into the session ids; 0 for none.
     session: u32,
     /// Index + 1 into the case lists; 0 for none.
@@ -705,10 +710,10 @@ struct Kept {
 impl Default for Kept {
     fn default() -> Kept {
         Kept {
-            dates: [catalog::MISSING; 3],
+            dates: [0; 3],
+            keep_until: 0,
             upload_us: catalog::MISSING,
             described_at_us: catalog::MISSING,
-            keep_until_us: catalog::MISSING,
             session: 0,
             cases: 0,
             document_type: 0,
@@ -727,9 +732,36 @@ struct KeptText {
     document_types: Vec<Sym>,
     doc_index: HashMap<Sym, u32>,
     words: Vec<&'static str>,
+    times: Vec<i64>,
+    time_index: HashMap<i64, u32>,
+    case_index: HashMap<Box<str>, u32>,
 }
 
 impl KeptText {
+    /// A list of case ids' number (index + 1 into the lists): a case's files share one.
+    fn case_list(&mut self, ids: String) -> u32 {
+        if let Some(&k) = self.case_index.get(ids.as_str()) {
+            return k;
+        }
+        let ids: Box<str> = ids.into();
+        self.cases.push(ids.clone());
+        let k = self.cases.len() as u32;
+        self.case_index.insert(ids, k);
+        k
+    }
+
+    /// `t`'s number (index + 1 into the times; 0 for none).
+    fn time(&mut self, t: Option<i64>) -> u32 {
+        let Some(t) = t else { return 0 };
+        if let Some(&k) = self.time_index.get(&t) {
+            return k;
+        }
+        self.times.push(t);
+        let k = self.times.len() as u32;
+        self.time_index.insert(t, k);
+        k
+    }
+
     fn session(&mut self, id: &str) -> u32 {
         self.sessions.push(Sym::from(id));
         self.sessions.len() as u32
@@ -778,7 +810,7 @@ impl Kept {
         self.session = session.unwrap_or(0);
         self.upload_us = catalog::pack(o.upload_us);
         self.described_at_us = catalog::pack(o.described_at_us);
-        self.keep_until_us = catalog::pack(o.keep_until_us);
+        self.keep_until = t.time(o.keep_until_us);
         self.upload_source = t.word(o.upload_source);
         self.description_source = t.word(o.description_source);
         self.retention_class = t.word(o.retention_class);
@@ -789,14 +821,13 @@ impl Kept {
                 .iter()
                 .map(|&c| ctx.cases[c].case_id.as_str())
                 .collect();
-            t.cases.push(ids.join(",").into());
-            self.cases = t.cases.len() as u32;
+            self.cases = t.case_list(ids.join(","));
         }
     }
 
     /// The row's per-run columns of `files`.
     fn derived(&self, t: &KeptText) -> Derived {
-        let [first, last, verified] = self.dates.map(catalog::unpack);
+        let [first, last, verified] = self.dates.map(|k| KeptText::get(&t.times, k));
         let word = |k: u8| KeptText::get(&t.words, u32::from(k));
         Derived {
             session_id: KeptText::get(&t.sessions, self.session),
@@ -809,7 +840,7 @@ impl Kept {
             description_source: word(self.description_source),
             case_ids: KeptText::get(&t.cases, self.cases).map(String::from),
             retention_class: word(self.retention_class),
-            keep_until_us: catalog::unpack(self.keep_until_us),
+            keep_until_us: KeptText::get(&t.times, self.keep_until),
             document_type: KeptText::get(&t.document_types, self.document_type),
         }
     }
