@@ -258,9 +258,8 @@ struct Missing<'p> {
 
 impl<'p> Missing<'p> {
     fn new(prior: &'p Prior, mut found: impl FnMut(usize, &str) -> bool, roots: &[String]) -> Self {
-        // Both in path order: one pass over each, where a search per file would compare
-        // twenty long paths.
-        // In path order, as the index keeps them.
+        // The catalogue in path order, as the index keeps it; whether the walk found each
+        // file is asked by its row (no path is searched for).
         let mut files: Vec<(Box<str>, PriorFile)> = Vec::new();
         prior.files.each_row(|row, path, p| {
             if roots.iter().any(|r| **r == *p.root) && !found(row, path) {

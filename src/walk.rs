@@ -606,9 +606,6 @@ pub struct WalkOptions {
     /// Directories never entered, by (device, inode): the warehouse, when it lies inside a
     /// scanned root (its own files change on every run and are not evidence).
     pub skip_dirs: Vec<(u64, u64)>,
-    /// Entries expected (the previous catalogue's count): room for them is made at once,
-    /// rather than by doubling (which holds the old and the new buffer together).
-    pub expect: usize,
 }
 
 fn special_kind(ft: &fs::FileType) -> &'static str {
@@ -659,7 +656,7 @@ pub fn check_roots(roots: &[PathBuf], opts: &WalkOptions) -> Result<(), WalkErro
 
 /// Lists every entry under `roots`, sorted by path (bytewise). Call [`check_roots`] first.
 pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Walked {
-    let mut out = Walked::with_room(opts.expect);
+    let mut out = Walked::default();
     walk_each(roots, opts, |e| out.push(e));
     out.sorted()
 }

@@ -81,7 +81,6 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
             follow_symlinks: a.follow_symlinks,
             allow_empty_root: a.allow_empty_root,
             skip_dirs: Vec::new(),
-            expect: 0,
         },
         verify: if a.verify {
             VerifyPlan::All
