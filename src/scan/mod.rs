@@ -381,5 +381,23 @@ mod tests {
         assert_eq!(summary.run.files, 2);
         assert_eq!(summary.run.files_new, 2);
         assert!(summary.snapshot.is_dir());
+        // A first scan's walk is spilled, not held; nothing of it is left in the warehouse.
+        assert!(
+            std::fs::read_dir(&wh).unwrap().all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".spill"))
+        );
+        // The next night: one file changed. The plan keeps only the entry it reads, and marks
+        // both previous rows as found (rows are in path order: `DSJ-1/...` before `note.txt`).
+        std::fs::write(root.join("note.txt"), b"hello again").unwrap();
+        let run = setup::Run::start(&plan).unwrap();
+        let prior = Prior::load(run.wh.current().as_deref()).unwrap();
+        let tree = plan::walk_and_compare(&run, &prior).unwrap();
+        assert_eq!((tree.reads(), tree.mode), (1, "incremental"));
+        assert_eq!(tree.entries.len(), 1, "the unchanged entry is not kept");
+        assert!(tree.path(0).ends_with("note.txt"));
+        assert!(tree.found.get(0) && tree.found.get(1) && !tree.found.get(2));
     }
 }
