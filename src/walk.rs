@@ -103,25 +103,113 @@ impl Entry {
 
 /// Every entry a walk found, sorted by path (bytewise), kept compact for trees of millions
 /// of files: each folder's path once, each entry's name (the path after its folder's `/`) in
-/// one buffer, each entry's numbers in a fixed-size record that points into both, and the rare
+/// one arena, each entry's numbers in a fixed-size record that points into both, and the rare
 /// parts (a kind other than a regular file, an error) aside. Sorting moves the records only,
 /// never the paths. About 56 bytes a file plus its name (a recorder's names are 30-50 bytes,
 /// its folders' paths twice that and shared by thousands of files), where a `Vec<Entry>` held
 /// some 230 and more, and the whole paths of the walk before this 110 at a million files.
+/// Records and names grow in chunks, never by copying ([`Chunks`], [`Names`]).
 #[derive(Debug, Default)]
 pub struct Walked {
     /// Folders' paths one after another; folder `k` ends at `dir_ends[k]`.
     dirs: Vec<u8>,
     dir_ends: Vec<u64>,
-    names: Vec<u8>,
-    recs: Vec<Rec>,
+    names: Names,
+    recs: Chunks<Rec>,
     /// By the start of the entry's name in `names` (names are never empty, so each entry's
     /// start is its own; it does not move when sorting).
     rare: HashMap<u64, Rare>,
 }
 
-/// Bytes of name reserved per expected entry (a recorder's names are 30-50 bytes).
-const NAME_GUESS: usize = 64;
+/// Entries a chunk of [`Chunks`] holds.
+const CHUNK: usize = 1 << 16;
+
+/// A vector kept in chunks of fixed size, grown a chunk at a time and never by copying: a walk
+/// of ten million entries in one vector doubling its room would, at its last doubling, hold
+/// the old and the new buffer together (twice 470 MB of records).
+#[derive(Debug)]
+struct Chunks<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunks<T> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, v: T) {
+        if self.len.is_multiple_of(CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.push(v);
+            self.len += 1;
+        }
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunks<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Chunks<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+/// Bytes of names per chunk of [`Names`] (a name is at most a path, 4,096 bytes on Linux; a
+/// longer one gets a chunk of its own).
+const NAME_CHUNK: usize = 1 << 20;
+
+/// Entries' names one after another, in chunks (grown without copying, as [`Chunks`]); a
+/// name's start is its chunk in the high 32 bits and its offset in the low.
+#[derive(Debug, Default)]
+struct Names(Vec<Vec<u8>>);
+
+impl Names {
+    /// Adds `name` and gives its start.
+    fn push(&mut self, name: &[u8]) -> u64 {
+        let fits = self
+            .0
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= name.len());
+        if !fits {
+            self.0.push(Vec::with_capacity(NAME_CHUNK.max(name.len())));
+        }
+        let k = self.0.len() - 1;
+        let c = &mut self.0[k];
+        let start = ((k as u64) << 32) | c.len() as u64;
+        c.extend_from_slice(name);
+        start
+    }
+
+    /// The `len` bytes from `start` (empty if they are not there, which `push` rules out).
+    fn span(&self, start: u64, len: u64) -> &[u8] {
+        let (k, at) = (
+            (start >> 32) as usize,
+            (start & u64::from(u32::MAX)) as usize,
+        );
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.0
+            .get(k)
+            .and_then(|c| c.get(at..at.saturating_add(len)))
+            .unwrap_or_default()
+    }
+}
 
 /// An entry whose path has no `/`: its name is the whole path.
 const NO_DIR: u32 = u32::MAX;
@@ -174,13 +262,13 @@ impl Walked {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.recs.is_empty()
+        self.recs.len() == 0
     }
 
     /// A record's folder path (without its trailing `/`) and name: its path is the folder's,
     /// `/`, and the name; or the name alone when there is no folder.
     fn parts(&self, r: &Rec) -> (Option<&[u8]>, &[u8]) {
-        let name = span(&self.names, r.name, u64::from(r.name_len));
+        let name = self.names.span(r.name, u64::from(r.name_len));
         if r.dir == NO_DIR {
             return (None, name);
         }
@@ -263,17 +351,6 @@ impl Walked {
         }
     }
 
-    /// Room for `expect` entries made at once (and an eighth more, for new files), rather than
-    /// by doubling, which holds the old and the new buffer together; untouched room costs no
-    /// memory.
-    pub fn with_room(expect: usize) -> Walked {
-        let mut out = Walked::default();
-        let room = expect.saturating_add(expect / 8);
-        out.recs.reserve(room);
-        out.names.reserve(room.saturating_mul(NAME_GUESS));
-        out
-    }
-
     /// Adds an entry (in any order: [`Walked::sorted`] sorts them).
     pub fn push(&mut self, e: Entry) {
         let bytes = e.path.as_os_str().as_bytes();
@@ -297,8 +374,7 @@ impl Walked {
             Some(_) => NO_DIR,
         };
         let name = if dir == NO_DIR { bytes } else { name };
-        let start = self.names.len() as u64;
-        self.names.extend_from_slice(name);
+        let start = self.names.push(name);
         self.recs.push(Rec {
             name: start,
             // A path is at most PATH_MAX (4096) bytes long on Linux.
@@ -338,15 +414,40 @@ impl Walked {
         cmp_pieces(&pieces(da, na), &pieces(db, nb))
     }
 
-    /// The same entries sorted by path (bytewise): the records move, the paths stay.
+    /// The same entries sorted by path (bytewise): the records move, the paths stay. Their
+    /// order is sorted as indexes (4 bytes an entry), then the records are moved into it in
+    /// place, each cycle of the permutation followed once.
     pub fn sorted(mut self) -> Walked {
-        let mut recs = std::mem::take(&mut self.recs);
-        if !recs.is_sorted_by(|a, b| self.cmp_recs(a, b).is_le()) {
-            recs.par_sort_unstable_by(|a, b| self.cmp_recs(a, b));
+        let n = self.recs.len();
+        if (1..n).all(|i| self.cmp_recs(&self.recs[i - 1], &self.recs[i]).is_le()) {
+            return self;
         }
-        self.recs = recs;
-        // Not shrunk to fit: that copies the buffers, and the room never written to is not
-        // resident.
+        // More than 4 billion entries cannot be walked in memory anyway.
+        let Ok(n32) = u32::try_from(n) else {
+            return self;
+        };
+        let mut order: Vec<u32> = (0..n32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            self.cmp_recs(&self.recs[a as usize], &self.recs[b as usize])
+        });
+        let mut done = vec![0u64; n.div_ceil(64)];
+        for start in 0..n {
+            if done[start / 64] & (1 << (start % 64)) != 0 {
+                continue;
+            }
+            let held = self.recs[start];
+            let mut j = start;
+            loop {
+                done[j / 64] |= 1 << (j % 64);
+                let from = order[j] as usize;
+                if from == start {
+                    self.recs[j] = held;
+                    break;
+                }
+                self.recs[j] = self.recs[from];
+                j = from;
+            }
+        }
         self
     }
 
@@ -906,6 +1007,37 @@ mod tests {
         assert_eq!(w.error(1), Some("cannot stat: gone"));
         assert!(matches!(w.kind(2), EntryKind::Symlink(_)));
         assert_eq!(w.kind(3), &EntryKind::File);
+    }
+
+    #[test]
+    fn entries_over_several_chunks_sort_whole() {
+        // More entries than a chunk holds, given in descending order with long names, so that
+        // sorting moves records across chunks and names fill several name chunks.
+        let n = CHUNK * 2 + 77;
+        let long = "x".repeat(300);
+        let mut entries: Vec<Entry> = (0..n)
+            .rev()
+            .map(|k| file(format!("/r/d{}/{long}{k:07}", k % 3).as_bytes(), k as u64))
+            .collect();
+        entries[5].error = Some("odd".into());
+        let odd = entries[5].path.clone();
+        let w = Walked::from_entries(entries).sorted();
+        assert!(w.names.0.len() > 1, "names span chunks");
+        assert_eq!(w.len(), n);
+        let mut last = Vec::new();
+        let mut buf = Vec::new();
+        for i in 0..n {
+            let p = w.path_into(i, &mut buf).to_vec();
+            assert!(p > last, "in order at {i}");
+            // Each record still carries its own numbers (the size is its number in the name).
+            let k: u64 = std::str::from_utf8(&p[p.len() - 7..])
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(w.size(i), k);
+            assert_eq!(w.error(i).is_some(), w.path(i) == odd);
+            last = p;
+        }
     }
 
     #[test]

@@ -124,7 +124,7 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Result<Tree, ScanErr
     let budget = matches!(plan.verify, VerifyPlan::Bytes(_) | VerifyPlan::Percent(_));
     // Entries carried unread are kept only where the plan below still chooses among them.
     let keep_carried = prior.files.is_empty() || verify_all || budget;
-    let mut entries = Walked::with_room(if keep_carried { prior.files.len() } else { 0 });
+    let mut entries = Walked::default();
     let mut found = Found::new(prior.files.len());
     let mut total_bytes = 0u64;
     let walk_opts = &run.walk;
