@@ -23,6 +23,7 @@ pub use recaudit_osd as osd;
 pub mod pathinfo;
 pub mod pathjoin;
 pub mod pathtable;
+pub mod permute;
 pub mod query;
 pub mod read;
 pub mod report;

@@ -91,10 +91,9 @@ pub fn join_paths(
 #[derive(Debug, Default)]
 pub struct FileIndex {
     paths: PathTable<()>,
-    /// The paths' first components ([`head`]); `None` once there are more than
-    /// [`HEADS_MAX`] (then every form is looked up).
-    heads: Option<std::collections::HashSet<Box<str>>>,
-    /// Whether `heads` was given up on.
+    /// The paths' first components ([`head`]), emptied once there are more than
+    /// [`HEADS_MAX`] (`many_heads`: then every form is looked up).
+    heads: std::collections::HashSet<Box<str>>,
     many_heads: bool,
 }
 
@@ -118,16 +117,16 @@ impl FileIndex {
         if self.many_heads {
             return;
         }
-        let heads = self.heads.get_or_insert_with(Default::default);
         let h = head(path);
-        if !heads.contains(h) {
-            if heads.len() >= HEADS_MAX {
-                self.heads = None;
-                self.many_heads = true;
-                return;
-            }
-            heads.insert(h.into());
+        if self.heads.contains(h) {
+            return;
         }
+        if self.heads.len() >= HEADS_MAX {
+            self.heads = Default::default();
+            self.many_heads = true;
+            return;
+        }
+        self.heads.insert(h.into());
     }
 
     pub fn finish(&mut self) {
@@ -144,7 +143,7 @@ impl FileIndex {
 
     /// The rows whose path is exactly `path`.
     fn rows(&self, path: &str) -> impl Iterator<Item = u32> + '_ {
-        let held = self.many_heads || self.heads.as_ref().is_some_and(|h| h.contains(head(path)));
+        let held = self.many_heads || self.heads.contains(head(path));
         held.then(|| self.paths.exact(path)).into_iter().flatten()
     }
 }
@@ -348,7 +347,7 @@ mod tests {
             many.push(&format!("/r{k}/a.MP4"));
         }
         many.finish();
-        assert!(many.heads.is_none());
+        assert!(many.many_heads && many.heads.is_empty());
         assert_eq!(
             many.rows(&format!("/r{HEADS_MAX}/a.MP4"))
                 .collect::<Vec<_>>(),

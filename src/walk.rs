@@ -65,6 +65,18 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The entry's numbers, as [`Walked::meta`] gives them for a kept one.
+    pub fn meta(&self) -> Meta {
+        Meta {
+            size: self.size,
+            mtime_ns: self.mtime_ns,
+            dev: self.dev,
+            ino: self.ino,
+            btime_us: self.btime_us,
+            root: u32::try_from(self.root).unwrap_or(u32::MAX),
+        }
+    }
+
     fn from_meta(path: PathBuf, root: usize, kind: EntryKind, m: &fs::Metadata) -> Self {
         Entry {
             path,
@@ -416,7 +428,7 @@ impl Walked {
 
     /// The same entries sorted by path (bytewise): the records move, the paths stay. Their
     /// order is sorted as indexes (4 bytes an entry), then the records are moved into it in
-    /// place, each cycle of the permutation followed once.
+    /// place ([`crate::permute::gather_in_place`]).
     pub fn sorted(mut self) -> Walked {
         let n = self.recs.len();
         if (1..n).all(|i| self.cmp_recs(&self.recs[i - 1], &self.recs[i]).is_le()) {
@@ -430,24 +442,7 @@ impl Walked {
         order.par_sort_unstable_by(|&a, &b| {
             self.cmp_recs(&self.recs[a as usize], &self.recs[b as usize])
         });
-        let mut done = vec![0u64; n.div_ceil(64)];
-        for start in 0..n {
-            if done[start / 64] & (1 << (start % 64)) != 0 {
-                continue;
-            }
-            let held = self.recs[start];
-            let mut j = start;
-            loop {
-                done[j / 64] |= 1 << (j % 64);
-                let from = order[j] as usize;
-                if from == start {
-                    self.recs[j] = held;
-                    break;
-                }
-                self.recs[j] = self.recs[from];
-                j = from;
-            }
-        }
+        crate::permute::gather_in_place(&mut self.recs, n, &order);
         self
     }
 
@@ -967,12 +962,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_compact_walk_sorts_by_bytes_and_keeps_every_part() {
+    /// A link not followed, and an entry with a non-UTF-8 name that could not be inspected.
+    fn link_and_broken() -> (Entry, Entry) {
         let mut link = file(b"/r/b-link", 2);
         link.kind = EntryKind::Symlink(PathBuf::from("/elsewhere"));
         let mut broken = file(b"/r/a\xff-not-utf8", 1);
         broken.error = Some("cannot stat: gone".into());
+        (link, broken)
+    }
+
+    #[test]
+    fn the_compact_walk_sorts_by_bytes_and_keeps_every_part() {
+        let (link, broken) = link_and_broken();
         let entries = vec![
             file(b"/r/c", 3),
             link.clone(),
@@ -1042,10 +1043,7 @@ mod tests {
 
     #[test]
     fn a_spilled_walk_gives_back_every_entry_whole_in_order_in_batches() {
-        let mut link = file(b"/r/b-link", 2);
-        link.kind = EntryKind::Symlink(PathBuf::from("/elsewhere"));
-        let mut broken = file(b"/r/a\xff-not-utf8", 1);
-        broken.error = Some("cannot stat: gone".into());
+        let (link, broken) = link_and_broken();
         let mut fifo = file(b"/r/q/pipe", 0);
         fifo.kind = EntryKind::Special("fifo");
         let mut dir = file(b"/r/locked", 0);

@@ -7,7 +7,7 @@ use super::setup::Run;
 use super::{ScanError, VerifyPlan, path_text};
 use crate::custody::{self, Action, Reason, Verify};
 use crate::store::prior::Prior;
-use crate::walk::{self, Entry, Meta, Walked};
+use crate::walk::{self, Entry, Walked};
 
 /// The entries to read, what to do with each, and which files of the previous catalogue the
 /// walk found. A nightly run keeps only the entries it reads: an unchanged file is decided as
@@ -139,17 +139,9 @@ pub(super) fn walk_and_compare(run: &Run, prior: &Prior) -> Result<Tree, ScanErr
             if let Some((r, _)) = row {
                 found.set(r);
             }
-            let meta = Meta {
-                size: e.size,
-                mtime_ns: e.mtime_ns,
-                dev: e.dev,
-                ino: e.ino,
-                btime_us: e.btime_us,
-                root: u32::try_from(e.root).unwrap_or(u32::MAX),
-            };
             let p = row.map(|(_, p)| p);
-            let carried =
-                custody::decide(&meta, &e.kind, e.error.as_deref(), p.as_ref()) == Action::Carry;
+            let carried = custody::decide(&e.meta(), &e.kind, e.error.as_deref(), p.as_ref())
+                == Action::Carry;
             if keep_carried || !carried {
                 entries.push(e);
             }

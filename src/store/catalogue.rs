@@ -368,33 +368,13 @@ pub struct Builder {
     rows_left: usize,
 }
 
-/// Puts `v` in the order `order` gives (element `j` becomes the one that was at `order[j]`),
-/// in place, then keeps the first `keep`. `order` must be a permutation of `0..v.len()` (a
-/// column left as it is otherwise). Each cycle of the permutation is followed once.
+/// Puts a column in the order `order` gives ([`crate::permute::gather_in_place`]), then keeps
+/// the first `keep`; a column `order` is no permutation of is left as it is.
 fn gather_in_place<T: Copy>(v: &mut Vec<T>, order: &[u32], keep: usize) {
-    if order.len() != v.len() {
-        return;
+    let len = v.len();
+    if crate::permute::gather_in_place(v.as_mut_slice(), len, order) {
+        v.truncate(keep);
     }
-    let mut done = vec![0u64; v.len().div_ceil(64)];
-    let is_done = |done: &[u64], j: usize| done[j / 64] & (1 << (j % 64)) != 0;
-    for start in 0..v.len() {
-        if is_done(&done, start) {
-            continue;
-        }
-        let held = v[start];
-        let mut j = start;
-        loop {
-            done[j / 64] |= 1 << (j % 64);
-            let from = order[j] as usize;
-            if from == start || from >= v.len() || is_done(&done, from) {
-                v[j] = held;
-                break;
-            }
-            v[j] = v[from];
-            j = from;
-        }
-    }
-    v.truncate(keep);
 }
 
 impl Builder {

@@ -233,7 +233,6 @@ impl Prior {
                     ts("last_verified"),
                     ts("keep_until"),
                 );
-                files.reserve(b.num_rows());
                 for i in 0..b.num_rows() {
                     let Some(path) = path.get(i) else {
                         continue;
