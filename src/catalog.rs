@@ -178,6 +178,64 @@ pub(crate) fn sym(s: &Option<String>) -> Option<Sym> {
     s.as_deref().map(Sym::from)
 }
 
+/// Values numbered as they first come, 1 for the first (0 standing for none), each value kept
+/// once: a column of many rows holding a few distinct values (devices, run times, case lists)
+/// keeps a number per row and the values here.
+#[derive(Debug)]
+pub struct Numbered<T> {
+    values: Vec<T>,
+    index: std::collections::HashMap<T, u32>,
+}
+
+impl<T> Default for Numbered<T> {
+    fn default() -> Self {
+        Numbered {
+            values: Vec::new(),
+            index: std::collections::HashMap::new(),
+        }
+    }
+}
+
+impl<T: Eq + std::hash::Hash + Clone> Numbered<T> {
+    /// The number of `v`, numbering it if it is new.
+    pub fn number(&mut self, v: T) -> u32 {
+        if let Some(&k) = self.index.get(&v) {
+            return k;
+        }
+        self.add(v)
+    }
+
+    /// The number of the value `q` stands for, made by `make` only when it is new (no value
+    /// is built for one already numbered).
+    pub fn number_of<Q>(&mut self, q: &Q, make: impl FnOnce(&Q) -> T) -> u32
+    where
+        T: std::borrow::Borrow<Q>,
+        Q: Eq + std::hash::Hash + ?Sized,
+    {
+        if let Some(&k) = self.index.get(q) {
+            return k;
+        }
+        self.add(make(q))
+    }
+
+    fn add(&mut self, v: T) -> u32 {
+        self.values.push(v.clone());
+        let k = self.values.len() as u32;
+        self.index.insert(v, k);
+        k
+    }
+
+    /// The value numbered `k` (none for 0 or a number not given).
+    pub fn get(&self, k: u32) -> Option<&T> {
+        (k as usize).checked_sub(1).and_then(|i| self.values.get(i))
+    }
+
+    /// The values in number order (value `k` at `k - 1`), the index dropped.
+    pub fn into_values(self) -> Vec<T> {
+        self.values
+    }
+}
+
 /// Keeps one copy of each distinct [`Sym`] value and of each distinct [`TextFacts`], so that
 /// a million files' facts hold their few hundred distinct device ids, encoders and layouts,
 /// and their few thousand combinations, once.
@@ -280,11 +338,24 @@ impl FileFacts {
 }
 
 #[cfg(test)]
-mod size_tests {
+mod tests {
     #[test]
     fn a_files_facts_stay_small() {
         // A million of these are held by a scan: the layout is part of its memory budget.
         let n = std::mem::size_of::<super::FileFacts>();
         assert!(n <= 320, "FileFacts is {n} bytes");
+    }
+
+    #[test]
+    fn values_are_numbered_from_one_once_each() {
+        use super::{Numbered, Sym};
+        let mut n: Numbered<Sym> = Numbered::default();
+        assert_eq!(n.number_of("a", |s| Sym::from(s)), 1);
+        assert_eq!(n.number(Sym::from("b")), 2);
+        assert_eq!(n.number_of("a", |_| unreachable!("numbered already")), 1);
+        assert_eq!((n.get(0), n.get(3)), (None, None));
+        assert_eq!(n.get(2).map(|s| &**s), Some("b"));
+        let v = n.into_values();
+        assert_eq!(v.iter().map(|s| &**s).collect::<Vec<_>>(), ["a", "b"]);
     }
 }

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use crate::catalog::{FileFacts, MISSING, Sym};
+use crate::catalog::{FileFacts, MISSING, Numbered, Sym};
 #[cfg(doc)]
 use crate::context::Typed;
 use crate::context::{ContextError, Note, PathFacts, PathSink, read_path_table};
@@ -27,9 +27,9 @@ pub struct Joined {
     /// Description time of the row's last note ([`MISSING`] for none).
     described: Vec<i64>,
     /// The row's last note: 0 for none, else `1 + (category << 1 | has_text)`, `category` being
-    /// 0 for none and `1 + k` for `categories[k]`.
+    /// 0 for none, else its number in `categories`.
     note: Vec<u32>,
-    categories: Vec<Sym>,
+    categories: Numbered<Sym>,
 }
 
 impl Joined {
@@ -41,10 +41,7 @@ impl Joined {
     /// The last `media_notes` row of row `row`.
     pub fn note_of(&self, row: usize) -> Option<Note> {
         let code = self.note.get(row).copied().filter(|&c| c != 0)? - 1;
-        let category = match (code >> 1) as usize {
-            0 => None,
-            k => self.categories.get(k - 1).cloned(),
-        };
+        let category = self.categories.get(code >> 1).cloned();
         Some(Note {
             described_at_us: self.described.get(row).copied().filter(|&t| t != MISSING),
             has_text: code & 1 == 1,
@@ -68,7 +65,6 @@ pub fn join_paths(
         files,
         roots,
         out: Joined::default(),
-        codes: std::collections::HashMap::new(),
         buf: String::new(),
         hits: Vec::new(),
     };
@@ -152,8 +148,6 @@ struct JoinSink<'a> {
     files: &'a FileIndex,
     roots: &'a [String],
     out: Joined,
-    /// Each category's code (1 + its index in [`Joined::categories`]).
-    codes: std::collections::HashMap<Box<str>, u32>,
     buf: String,
     hits: Vec<u32>,
 }
@@ -206,18 +200,7 @@ impl PathSink for JoinSink<'_> {
             self.out.note = vec![0; self.files.len()];
             self.out.described = vec![MISSING; self.files.len()];
         }
-        let cat = match category {
-            None => 0,
-            Some(c) => match self.codes.get(c) {
-                Some(&k) => k,
-                None => {
-                    self.out.categories.push(Sym::from(c));
-                    let k = self.out.categories.len() as u32;
-                    self.codes.insert(c.into(), k);
-                    k
-                }
-            },
-        };
+        let cat = category.map_or(0, |c| self.out.categories.number_of(c, |c| Sym::from(c)));
         let code = 1 + ((cat << 1) | u32::from(category.is_some() || description));
         for &row in &self.hits {
             self.out.note[row as usize] = code;

@@ -11,7 +11,7 @@
 //! of the analysis is kept per row ([`Kept`], 64 bytes a file) until `files` is written, on
 //! one thread, beside the carried `streams` rows filtered on another.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use arrow_array::RecordBatch;
 
@@ -22,7 +22,7 @@ use super::read::Read;
 use super::setup::Run;
 use super::{FILES_STAGED, OSD_STAGED, ScanError, Tally};
 use crate::analyse;
-use crate::catalog::{self, Interner, Sym};
+use crate::catalog::{self, Interner, Numbered, Sym};
 use crate::completeness;
 use crate::obligations::{self, Obligation, Sidecars};
 use crate::rules::{self, Env, Scope};
@@ -728,38 +728,17 @@ impl Default for Kept {
 #[derive(Default)]
 struct KeptText {
     sessions: Vec<Sym>,
-    cases: Vec<Box<str>>,
-    document_types: Vec<Sym>,
-    doc_index: HashMap<Sym, u32>,
+    /// Lists of case ids (a case's files share one).
+    cases: Numbered<Box<str>>,
+    document_types: Numbered<Sym>,
     words: Vec<&'static str>,
-    times: Vec<i64>,
-    time_index: HashMap<i64, u32>,
-    case_index: HashMap<Box<str>, u32>,
+    /// Custody times and keep-until days (run starts and days: few distinct ones).
+    times: Numbered<i64>,
 }
 
 impl KeptText {
-    /// A list of case ids' number (index + 1 into the lists): a case's files share one.
-    fn case_list(&mut self, ids: String) -> u32 {
-        if let Some(&k) = self.case_index.get(ids.as_str()) {
-            return k;
-        }
-        let ids: Box<str> = ids.into();
-        self.cases.push(ids.clone());
-        let k = self.cases.len() as u32;
-        self.case_index.insert(ids, k);
-        k
-    }
-
-    /// `t`'s number (index + 1 into the times; 0 for none).
     fn time(&mut self, t: Option<i64>) -> u32 {
-        let Some(t) = t else { return 0 };
-        if let Some(&k) = self.time_index.get(&t) {
-            return k;
-        }
-        self.times.push(t);
-        let k = self.times.len() as u32;
-        self.time_index.insert(t, k);
-        k
+        t.map_or(0, |t| self.times.number(t))
     }
 
     fn session(&mut self, id: &str) -> u32 {
@@ -777,17 +756,6 @@ impl KeptText {
             }
         };
         (k + 1) as u8
-    }
-
-    fn document_type(&mut self, t: &Option<Sym>) -> u32 {
-        let Some(t) = t else { return 0 };
-        if let Some(&k) = self.doc_index.get(t) {
-            return k;
-        }
-        self.document_types.push(t.clone());
-        let k = self.document_types.len() as u32;
-        self.doc_index.insert(t.clone(), k);
-        k
     }
 
     fn get<T: Clone>(list: &[T], k: u32) -> Option<T> {
@@ -814,20 +782,23 @@ impl Kept {
         self.upload_source = t.word(o.upload_source);
         self.description_source = t.word(o.description_source);
         self.retention_class = t.word(o.retention_class);
-        self.document_type = t.document_type(&o.document_type);
+        self.document_type = o
+            .document_type
+            .as_ref()
+            .map_or(0, |d| t.document_types.number(d.clone()));
         if !o.cases.is_empty() {
             let ids: Vec<&str> = o
                 .cases
                 .iter()
                 .map(|&c| ctx.cases[c].case_id.as_str())
                 .collect();
-            self.cases = t.case_list(ids.join(","));
+            self.cases = t.cases.number(ids.join(",").into());
         }
     }
 
     /// The row's per-run columns of `files`.
     fn derived(&self, t: &KeptText) -> Derived {
-        let [first, last, verified] = self.dates.map(|k| KeptText::get(&t.times, k));
+        let [first, last, verified] = self.dates.map(|k| t.times.get(k).copied());
         let word = |k: u8| KeptText::get(&t.words, u32::from(k));
         Derived {
             session_id: KeptText::get(&t.sessions, self.session),
@@ -838,10 +809,10 @@ impl Kept {
             upload_time_source: word(self.upload_source),
             described_at_us: catalog::unpack(self.described_at_us),
             description_source: word(self.description_source),
-            case_ids: KeptText::get(&t.cases, self.cases).map(String::from),
+            case_ids: t.cases.get(self.cases).map(|c| String::from(&**c)),
             retention_class: word(self.retention_class),
-            keep_until_us: KeptText::get(&t.times, self.keep_until),
-            document_type: KeptText::get(&t.document_types, self.document_type),
+            keep_until_us: t.times.get(self.keep_until).copied(),
+            document_type: t.document_types.get(self.document_type).cloned(),
         }
     }
 }

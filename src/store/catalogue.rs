@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::catalog::{Sym, pack, unpack};
+use crate::catalog::{Numbered, Sym, pack, unpack};
 
 /// One file of the previous catalogue, as it is built (loading, tests).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -360,9 +360,9 @@ pub struct Builder {
     /// does not sort after the one before): a catalogue comes as a few such runs (this run's
     /// files read, then those carried), which [`Builder::finish`] merges.
     runs: Vec<Sorted>,
-    ids: HashMap<Sym, u32>,
-    dev_ids: HashMap<i64, u32>,
-    time_ids: HashMap<i64, u32>,
+    names: Numbered<Sym>,
+    devs: Numbered<i64>,
+    times: Numbered<i64>,
     /// Rows still to come, as [`Builder::reserve`] was told: room for their paths is made
     /// when a run starts.
     rows_left: usize,
@@ -389,30 +389,8 @@ impl Builder {
         self.rows_left = self.rows_left.max(n);
     }
 
-    /// `t`'s number in [`PriorFiles::times`] (0 for none).
-    fn time(&mut self, t: Option<i64>) -> u32 {
-        let Some(t) = t else { return 0 };
-        if let Some(&k) = self.time_ids.get(&t) {
-            return k;
-        }
-        self.files.times.push(t);
-        let k = self.files.times.len() as u32;
-        self.time_ids.insert(t, k);
-        k
-    }
-
     fn id(&mut self, s: Option<&str>) -> u32 {
-        let Some(s) = s else {
-            return 0;
-        };
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let sym = Sym::from(s);
-        self.files.names.push(sym.clone());
-        let id = self.files.names.len() as u32;
-        self.ids.insert(sym, id);
-        id
+        s.map_or(0, |s| self.names.number_of(s, |s| Sym::from(s)))
     }
 
     pub fn push(&mut self, path: &str, r: &PriorRow) {
@@ -421,7 +399,9 @@ impl Builder {
             self.id(r.device_id.as_deref()),
             self.id(r.retention_class.as_deref()),
         ];
-        let times = [r.first_seen_us, r.last_verified_us, r.keep_until_us].map(|t| self.time(t));
+        let times = [r.first_seen_us, r.last_verified_us, r.keep_until_us]
+            .map(|t| t.map_or(0, |t| self.times.number(t)));
+        let dev = r.fs_dev.map_or(0, |d| self.devs.number(d));
         let path = path.as_bytes();
         let new_run = self
             .runs
@@ -461,18 +441,6 @@ impl Builder {
         f.numbers.push([n(r.mtime_us), n(r.fs_inode)]);
         f.times_of.push(times);
         f.names_of.push(names);
-        let dev = match r.fs_dev {
-            None => 0,
-            Some(d) => match self.dev_ids.get(&d) {
-                Some(&k) => k,
-                None => {
-                    f.devs.push(d);
-                    let k = f.devs.len() as u32;
-                    self.dev_ids.insert(d, k);
-                    k
-                }
-            },
-        };
         f.dev_of.push(dev);
     }
 
@@ -481,6 +449,9 @@ impl Builder {
     /// unchanged night leaves it, is not copied at all).
     pub fn finish(self) -> PriorFiles {
         let (mut f, mut runs) = (self.files, self.runs);
+        f.names = self.names.into_values();
+        f.devs = self.devs.into_values();
+        f.times = self.times.into_values();
         if runs.len() <= 1 {
             f.paths = runs.pop().unwrap_or_default();
             f.paths.shrink();
