@@ -877,7 +877,10 @@ fn stream_paths_csv(
             None => None,
         };
         if notes {
-            rows.note(p, t, value(cat_col), value(desc_col).is_some());
+            rows.note(
+                p,
+                NoteRow::new(t, value(cat_col), value(desc_col).is_some()),
+            );
         } else {
             rows.upload(p, t);
         }
@@ -891,13 +894,25 @@ pub(crate) trait PathSink {
     /// An `ingest_log` row (its upload time, when it has one).
     fn upload(&mut self, path: &str, uploaded: Option<i64>);
     /// A `media_notes` row.
-    fn note(
-        &mut self,
-        path: &str,
-        described: Option<i64>,
-        category: Option<&str>,
-        description: bool,
-    );
+    fn note(&mut self, path: &str, row: NoteRow<'_>);
+}
+
+/// A `media_notes` row as read: when it was described, its category, and whether it says
+/// anything (a category or a description).
+pub(crate) struct NoteRow<'a> {
+    pub described: Option<i64>,
+    pub category: Option<&'a str>,
+    pub has_text: bool,
+}
+
+impl<'a> NoteRow<'a> {
+    fn new(described: Option<i64>, category: Option<&'a str>, description: bool) -> Self {
+        NoteRow {
+            described,
+            category,
+            has_text: category.is_some() || description,
+        }
+    }
 }
 
 /// Reads the path-keyed tables of `dir` into `sink`, one table at a time: a CSV file streamed
@@ -964,14 +979,8 @@ impl PathSink for PathRows<'_> {
         }
     }
 
-    fn note(
-        &mut self,
-        path: &str,
-        described: Option<i64>,
-        category: Option<&str>,
-        description: bool,
-    ) {
-        let category = category.map(|c| match &self.last {
+    fn note(&mut self, path: &str, row: NoteRow<'_>) {
+        let category = row.category.map(|c| match &self.last {
             Some(l) if &**l == c => l.clone(),
             _ => {
                 let mut sym = crate::catalog::Sym::from(c);
@@ -983,8 +992,8 @@ impl PathSink for PathRows<'_> {
         self.out.notes.push(
             path,
             Note {
-                described_at_us: described,
-                has_text: category.is_some() || description,
+                described_at_us: row.described,
+                has_text: row.has_text,
                 category,
             },
         );
@@ -1025,9 +1034,11 @@ fn paths_from_batch(name: &str, b: &RecordBatch, rows: &mut dyn PathSink) {
         } else {
             rows.note(
                 p,
-                time(described, i),
-                text(category, i),
-                text(description, i).is_some(),
+                NoteRow::new(
+                    time(described, i),
+                    text(category, i),
+                    text(description, i).is_some(),
+                ),
             );
         }
     }

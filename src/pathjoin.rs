@@ -14,7 +14,7 @@ use std::path::Path;
 use crate::catalog::{FileFacts, MISSING, Numbered, Sym};
 #[cfg(doc)]
 use crate::context::Typed;
-use crate::context::{ContextError, Note, PathFacts, PathSink, read_path_table};
+use crate::context::{ContextError, Note, NoteRow, PathFacts, PathSink, read_path_table};
 use crate::pathtable::PathTable;
 
 /// What the path-keyed tables say of each file of a scan, by its row: the tables joined to the
@@ -185,13 +185,7 @@ impl PathSink for JoinSink<'_> {
         }
     }
 
-    fn note(
-        &mut self,
-        path: &str,
-        described: Option<i64>,
-        category: Option<&str>,
-        description: bool,
-    ) {
+    fn note(&mut self, path: &str, row: NoteRow<'_>) {
         self.hits(path);
         if self.hits.is_empty() {
             return;
@@ -200,11 +194,13 @@ impl PathSink for JoinSink<'_> {
             self.out.note = vec![0; self.files.len()];
             self.out.described = vec![MISSING; self.files.len()];
         }
-        let cat = category.map_or(0, |c| self.out.categories.number_of(c, |c| Sym::from(c)));
-        let code = 1 + ((cat << 1) | u32::from(category.is_some() || description));
-        for &row in &self.hits {
-            self.out.note[row as usize] = code;
-            self.out.described[row as usize] = described.unwrap_or(MISSING);
+        let cat = row
+            .category
+            .map_or(0, |c| self.out.categories.number_of(c, |c| Sym::from(c)));
+        let code = 1 + ((cat << 1) | u32::from(row.has_text));
+        for &at in &self.hits {
+            self.out.note[at as usize] = code;
+            self.out.described[at as usize] = row.described.unwrap_or(MISSING);
         }
     }
 }
