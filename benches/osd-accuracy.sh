@@ -99,12 +99,47 @@ pair DSJ-PR03 $((base + 281)) gradients=speed=0.07:{} 1920x1080 "fontfile=$PSERI
 pair DSJ-PR04 $((base + 404)) mandelbrot={} 854x480 "fontfile=$PSANSB" "fontcolor=white:borderw=1:bordercolor=black" h/30 " 064949" $(x264 25) -crf 30
 pair DSJ-PR05 $((base + 538)) "color=c=0x181818:{},noise=alls=10:allf=t" 1280x720 "fontfile=$PCOND" "fontcolor=white" h-h/10 " 065050" $(x264 50) -crf 34
 }
+# Layouts: where real displays differ from one line at the top-left. SHOT draws its own
+# filter chain; `@T@` in it stands for the display's clock, `@D@` for the device.
+shot() {
+  local seq=$1 dev=$2 epoch=$3 src=$4 size=$5 vf=$6; shift 6
+  local dir="$tree/$dev/20260312"
+  local name
+  name="${dev}_OF000001_$(TZ=UTC date -u -d "@$epoch" +%Y%m%d%H%M%S)_000$seq.MP4"
+  mkdir -p "$dir"
+  [ -f "$dir/$name" ] && return 0
+  vf=${vf//@T@/%\{pts\\:localtime\\:$epoch\}}
+  vf=${vf//@D@/$dev}
+  TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" \
+    -metadata creation_time="$(date -u -d "@$((epoch - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
+    -vf "$vf" -pix_fmt yuv420p "$@" "$dir/$name"
+}
+shots() {
+  local dev=$1 epoch=$2
+  shift 2
+  shot 1 "$dev" "$epoch" "$@"
+  shot 2 "$dev" $((epoch + 1003)) "$@"
+}
+OUT="fontcolor=white:borderw=2:bordercolor=black"
+layouts() {
+# Two lines, the second longer: the clock above, device, officer and unit (Chinese) below.
+shots DSJ-LA01 $((base + 37)) mandelbrot={} 1920x1080 "drawtext=fontfile=$DEJAVU:fontsize=h/24:$OUT:x=w/40:y=h/30:text='@T@',drawtext=font=WenQuanYi Zen Hei Mono:fontsize=h/24:$OUT:x=w/40:y=h/30+h/20:text='@D@  警号 071234  某某县应急管理局'" $(x264 25) -b:v 4M
+# The clock at the top right, device and officer at the top left of the same row.
+shots DSJ-LA02 $((base + 163)) gradients=speed=0.05:{} 1280x720 "drawtext=fontfile=$LIBERATION:fontsize=h/26:$OUT:x=w/40:y=h/30:text='@D@ 072345',drawtext=fontfile=$LIBERATION:fontsize=h/26:$OUT:x=w-tw-w/40:y=h/30:text='@T@'" $(x264 25) -crf 28
+# Two lines at the bottom: device above, the clock on the last line.
+shots DSJ-LA03 $((base + 289)) testsrc2={} 1920x1080 "drawtext=fontfile=$DEJAVU:fontsize=h/26:$OUT:x=w/40:y=h-h/8:text='@D@ 073456',drawtext=fontfile=$DEJAVU:fontsize=h/26:$OUT:x=w/40:y=h-h/16:text='@T@'" $(x264 50) -b:v 3M
+# The clock alone, bottom right, yellow on a translucent box (HEVC).
+shots DSJ-LA04 $((base + 415)) mandelbrot={} 1280x720 "drawtext=fontfile=$SANSB:fontsize=h/28:fontcolor=yellow:box=1:boxcolor=black@0.5:x=w-tw-w/40:y=h-h/12:text='@T@'" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1
+# A long second line above the clock at the top (unit name first), small font, 720p.
+shots DSJ-LA05 $((base + 541)) gradients=speed=0.06:{} 1280x720 "drawtext=font=WenQuanYi Zen Hei Mono:fontsize=h/30:$OUT:x=w/40:y=h/40:text='某某县应急管理局 @D@ 警号075678',drawtext=fontfile=$LIBREG:fontsize=h/30:$OUT:x=w/40:y=h/40+h/22:text='@T@'" $(x264 25) -crf 30
+}
 case "$set_" in
   main) main ;;
+  layouts) layouts ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional ;;
-  *) echo "SET must be main, holdout, proportional or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts ;;
+  *) echo "SET must be main, holdout, proportional, layouts or all"; exit 2 ;;
 esac
 
 rm -rf "$work/wh"

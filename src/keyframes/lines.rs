@@ -1,47 +1,41 @@
-//! From keyframes to display lines: decoding cut to the top band where that suffices.
+//! From keyframes to display lines: decoding cut to the rows the display is read in where
+//! that suffices.
 
 use super::{budget, decode};
 use crate::media::h264_cut;
 use crate::media::keyplan::{Codec, Plan};
 use crate::osd::{self, Line, Luma};
 
-/// Decodes keyframes, each an access unit with its parameter sets first, and finds their
-/// display lines. A frame-coded H.264 picture is decoded cut to its top band first
-/// ([`h264_cut`]): where the top band holds the line that gives the same line as the whole
-/// picture, at a fraction of the decoding. Pictures whose top band does not decide it (a
-/// display at the bottom, none at all) are decoded whole. Returns each unit's line, how many
-/// of them gave a picture, and the whole decode's error.
+/// Decodes keyframes, each an access unit with its parameter sets first, and finds the lines
+/// in them that may hold the clock ([`osd::find_lines`]). `rows` is where a known font says the
+/// display's clock line stands: its pictures are searched only in that band (top or bottom),
+/// and when that is the top band a frame-coded H.264 picture is decoded only down to it
+/// ([`h264_cut`]), a fraction of the decoding. Without `rows` (a display not learned yet) the
+/// whole picture is decoded and both its bands searched: the clock may stand at the bottom
+/// while the scene makes lines at the top. Returns each unit's lines, how many units gave a
+/// picture, and the whole decode's error.
 pub(super) fn keyframe_lines(
     plan: &Plan,
     units: &[Vec<u8>],
-) -> (Vec<Option<Line>>, u32, Option<decode::DecodeError>) {
-    let mut lines: Vec<Option<Line>> = vec![None; units.len()];
+    rows: Option<(u32, u32)>,
+) -> (Vec<Vec<Line>>, u32, Option<decode::DecodeError>) {
+    let mut lines: Vec<Vec<Line>> = vec![Vec::new(); units.len()];
     let mut pictures = vec![false; units.len()];
-    if let Some((cut, height)) = cut_of(plan) {
+    if let Some((rows, (cut, height))) = rows.and_then(|r| Some((r, cut_of(plan, r)?))) {
         let cut_units = units
             .iter()
             .map(|u| (h264_cut::access_unit(u, &cut), true))
             .collect();
         let (pics, _) = decode::decode_run(plan.codec, cut_units, budget(units.len()));
         for (i, p) in pics.iter().enumerate() {
-            let top = p.as_ref().and_then(|p| {
-                osd::find_top_line(
-                    &Luma {
-                        width: p.width,
-                        height: p.height,
-                        stride: p.width,
-                        y: &p.y,
-                    },
-                    height,
-                )
-            });
-            if let Some(l) = top {
-                lines[i] = Some(l);
+            if let Some(p) = p {
                 pictures[i] = true;
+                lines[i] = around(p, height, rows);
             }
         }
     }
-    let whole: Vec<usize> = (0..units.len()).filter(|&i| lines[i].is_none()).collect();
+    // Pictures the cut did not give (or not tried): decoded whole.
+    let whole: Vec<usize> = (0..units.len()).filter(|&i| !pictures[i]).collect();
     let mut error = None;
     if !whole.is_empty() {
         let again = whole.iter().map(|&i| (units[i].clone(), true)).collect();
@@ -49,7 +43,10 @@ pub(super) fn keyframe_lines(
         for (p, &i) in pics.iter().zip(&whole) {
             if let Some(p) = p {
                 pictures[i] = true;
-                lines[i] = line_of(p);
+                lines[i] = match rows {
+                    Some(rows) => around(p, p.height, rows),
+                    None => lines_of(p),
+                };
             }
         }
         error = err;
@@ -58,9 +55,40 @@ pub(super) fn keyframe_lines(
     (lines, decoded, error)
 }
 
-/// The cut of a file's pictures to the rows the display is searched in first, and the whole
-/// picture's height: H.264 with one SPS only.
-fn cut_of(plan: &Plan) -> Option<(h264_cut::Cut, usize)> {
+/// The rows searched for a clock line known to stand at `rows` in a picture `height` rows
+/// high: the band it was learned in (the top or the bottom band of [`osd::find_lines`]), so
+/// that its lines are found as they were then; a narrower band around the line would hold
+/// the display's other lines as much as rows without text, and the line search tells text
+/// rows by how much more they hold than the band's usual row.
+fn span(rows: (u32, u32), height: usize) -> (usize, usize) {
+    let band = osd::top_band(height);
+    if rows.1 as usize <= band {
+        (0, band)
+    } else {
+        (height.saturating_sub(band), height)
+    }
+}
+
+/// The lines of a picture (whole, or its first rows) in the band of a known clock line;
+/// `height` is the whole picture's.
+fn around(p: &decode::Picture, height: usize, rows: (u32, u32)) -> Vec<Line> {
+    let (r0, r1) = span(rows, height);
+    osd::lines_in(
+        &Luma {
+            width: p.width,
+            height: p.height,
+            stride: p.width,
+            y: &p.y,
+        },
+        height,
+        r0,
+        r1,
+    )
+}
+
+/// The cut of a file's pictures to the rows a known clock line is searched in, and the whole
+/// picture's height: H.264 with one SPS only, and only where the cut saves decoding.
+fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(h264_cut::Cut, usize)> {
     if plan.codec != Codec::H264 {
         return None;
     }
@@ -73,12 +101,17 @@ fn cut_of(plan: &Plan) -> Option<(h264_cut::Cut, usize)> {
     let (Some(nal), None) = (sets.next(), sets.next()) else {
         return None;
     };
-    let cut = h264_cut::top_rows(nal, osd::top_band(height) as u32)?;
+    let (r0, r1) = span(rows, height);
+    if r0 > 0 {
+        return None;
+    }
+    let cut = h264_cut::top_rows(nal, r1 as u32)?;
     Some((cut, height))
 }
 
-pub(super) fn line_of(p: &decode::Picture) -> Option<Line> {
-    osd::find_line(&Luma {
+/// Every line of a whole picture that may hold the clock.
+pub(super) fn lines_of(p: &decode::Picture) -> Vec<Line> {
+    osd::find_lines(&Luma {
         width: p.width,
         height: p.height,
         stride: p.width,
@@ -118,8 +151,15 @@ mod tests {
         pics.into_iter().map(|p| p.expect("a picture")).collect()
     }
 
+    /// The clock line of a whole picture with one display line.
+    fn clock_of(full: &decode::Picture) -> (u32, u32) {
+        let lines = lines_of(full);
+        assert_eq!(lines.len(), 1, "one line that may hold the clock");
+        (lines[0].y0, lines[0].y1)
+    }
+
     #[test]
-    fn a_cut_keyframe_gives_the_whole_pictures_top_rows_and_line() {
+    fn a_keyframe_cut_to_a_known_clock_line_gives_the_whole_pictures_line() {
         for name in [
             "day.mp4",
             "later.mp4",
@@ -128,11 +168,13 @@ mod tests {
             "foreign.mp4",
         ] {
             let (plan, units) = fixture(name);
-            let (cut, height) = cut_of(&plan).expect("an H.264 frame-coded file is cut");
-            let band = osd::top_band(height);
+            let full = whole(&plan, &units);
+            let rows = clock_of(&full[0]);
+            let (cut, height) = cut_of(&plan, rows).expect("an H.264 frame-coded file is cut");
+            let (_, r1) = span(rows, height);
             assert!(
-                (cut.height as usize) < height / 2,
-                "{name}: cut to {}",
+                (cut.height as usize) < height / 4 && cut.height as usize >= r1,
+                "{name}: cut to {} for rows {rows:?}",
                 cut.height
             );
             let cut_units: Vec<Vec<u8>> = units
@@ -140,33 +182,33 @@ mod tests {
                 .map(|u| h264_cut::access_unit(u, &cut))
                 .collect();
             let tops = whole(&plan, &cut_units);
-            let full = whole(&plan, &units);
             for (top, full) in tops.iter().zip(&full) {
                 assert_eq!((top.width, top.height), (full.width, cut.height as usize));
                 let w = full.width;
-                // Every row the top band is searched in, pixel for pixel.
-                assert!(
-                    top.y[..band * w] == full.y[..band * w],
-                    "{name}: rows differ"
-                );
+                // Every row searched, pixel for pixel.
+                assert!(top.y[..r1 * w] == full.y[..r1 * w], "{name}: rows differ");
+                let near = around(top, height, rows);
+                assert_eq!(near, around(full, full.height, rows), "{name}");
+                // The clock line searched around its rows is the line the whole picture shows.
                 assert_eq!(
-                    osd::find_top_line(
-                        &Luma {
-                            width: w,
-                            height: top.height,
-                            stride: w,
-                            y: &top.y
-                        },
-                        height
-                    ),
-                    line_of(full),
+                    osd::on_rows(&near, rows),
+                    osd::on_rows(&lines_of(full), rows),
                     "{name}"
                 );
             }
-            let (lines, decoded, err) = keyframe_lines(&plan, &units);
+            let (lines, decoded, err) = keyframe_lines(&plan, &units, Some(rows));
             assert_eq!((decoded, err), (2, None));
-            assert!(lines.iter().all(|l| l.as_ref().is_some_and(|l| l.y1 < 100)));
-            assert_eq!(lines, full.iter().map(line_of).collect::<Vec<_>>());
+            assert!(lines.iter().all(|l| l.len() == 1 && l[0].y1 < 100));
+            assert_eq!(
+                lines,
+                full.iter()
+                    .map(|f| around(f, f.height, rows))
+                    .collect::<Vec<_>>()
+            );
+            // Without a known line, the whole picture.
+            let (lines, decoded, err) = keyframe_lines(&plan, &units, None);
+            assert_eq!((decoded, err), (2, None));
+            assert_eq!(lines, full.iter().map(lines_of).collect::<Vec<_>>());
         }
     }
 
@@ -174,15 +216,20 @@ mod tests {
     fn a_display_at_the_bottom_is_read_from_the_whole_picture() {
         let (plan, units) = fixture("bottom.mp4");
         let full = whole(&plan, &units);
-        let (lines, decoded, err) = keyframe_lines(&plan, &units);
-        assert_eq!((decoded, err), (2, None));
-        assert!(lines.iter().all(|l| l.as_ref().is_some_and(|l| l.y0 > 600)));
-        assert_eq!(lines, full.iter().map(line_of).collect::<Vec<_>>());
+        let rows = clock_of(&full[0]);
+        assert!(rows.0 > 600, "{rows:?}");
+        assert_eq!(cut_of(&plan, rows), None, "nothing to cut below the middle");
+        for known in [None, Some(rows)] {
+            let (lines, decoded, err) = keyframe_lines(&plan, &units, known);
+            assert_eq!((decoded, err), (2, None));
+            assert!(lines.iter().all(|l| l.len() == 1 && l[0].y0 > 600));
+            assert_eq!(lines, full.iter().map(lines_of).collect::<Vec<_>>());
+        }
     }
 
     #[test]
     fn hevc_is_decoded_whole() {
         let (plan, _) = fixture("hevc.mp4");
-        assert_eq!(cut_of(&plan), None);
+        assert_eq!(cut_of(&plan, (20, 50)), None);
     }
 }

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use crate::media::keyplan::{self, Plan, Sample};
 use crate::media::{h264, hevc};
 use crate::osd::{self, Font, Line, Reading, Sighting};
-use lines::{keyframe_lines, line_of};
+use lines::{keyframe_lines, lines_of};
 use more::{find_jump, read_every};
 
 /// Largest `moov` box read for the plan, and largest picture read.
@@ -45,6 +45,9 @@ const LEAD_STEP_S: f64 = 0.25;
 const LEARNERS_MAX: usize = 3;
 /// Learning runs enough when all ten digits are known.
 const LEARNERS_ENOUGH: usize = 2;
+/// Places where lines stand in a learning run's pictures tried as the clock line, those
+/// shown most first.
+const TRACKS_MAX: usize = 3;
 /// A change of the display's offset to the file's timestamps beyond this is a jump (the
 /// display shows whole seconds, and a keyframe falls anywhere in its second).
 const JUMP_MIN_S: f64 = 2.0;
@@ -179,8 +182,9 @@ pub struct Prepared {
     /// (by halves, or all of it) is planned again from its `moov`.
     plan: Option<Plan>,
     keyframes: usize,
-    first: Option<(f64, Option<Line>)>,
-    last: Option<(f64, Option<Line>)>,
+    /// Each keyframe's time and the lines in it that may hold the clock.
+    first: Option<(f64, Vec<Line>)>,
+    last: Option<(f64, Vec<Line>)>,
     /// The first and last keyframe's slice headers.
     slices: [Option<h264::IntraSlice>; 2],
     slice_habits: Option<String>,
@@ -225,10 +229,28 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
 /// The fonts a run used, by group: learned in it, or known before.
 pub type Fonts = BTreeMap<String, Font>;
 
+/// Where a group's clock line stands, when a font that reads it says so: its files' keyframes
+/// are then decoded and searched only down to there ([`prepare_in`]).
+pub fn clock_rows(known: &Fonts, group: &str) -> Option<(u32, u32)> {
+    known
+        .get(group)
+        .filter(|f| usable(f))
+        .and_then(|f| f.rows)
+}
+
+/// A font that reads: all ten digits known (one missing a digit would read that digit as
+/// whichever it resembles).
+fn usable(f: &Font) -> bool {
+    f.digits_known() == 10
+}
+
 /// Like [`run`], reading with the fonts `known` from earlier runs where they hold all ten
 /// digits (those groups learn nothing), and returning the fonts learned in this run.
 pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
-    let prepared: Vec<Prepared> = inputs.par_iter().map(prepare).collect();
+    let prepared: Vec<Prepared> = inputs
+        .par_iter()
+        .map(|i| prepare_in(i, open(i), clock_rows(known, &i.group)))
+        .collect();
     run_prepared(inputs, prepared, known, false)
 }
 
@@ -249,23 +271,32 @@ pub fn run_prepared(
             groups.entry(inp.group.as_str()).or_default().push(i);
         }
     }
+    // A font kept without its clock line's rows (by a run before fonts had them) is learned
+    // again; until that succeeds it still reads.
     let learned: Fonts = groups
         .par_iter()
-        .filter(|(g, _)| known.get(**g).is_none_or(|f| f.digits_known() < 10))
+        .filter(|(g, _)| known.get(**g).is_none_or(|f| !usable(f) || f.rows.is_none()))
         .map(|(g, members)| {
             let mut order = members.clone();
             order.sort_by_key(|&i| (std::cmp::Reverse(prepared[i].keyframes), &inputs[i].path));
             let mut runs = Vec::new();
+            let mut rows: Option<(u32, u32)> = None;
             let mut font = Font::default();
             // Two recordings teach more of the shapes a digit takes over different scenes than
-            // one; a third is tried when the first two did not show every digit.
+            // one; a third is tried when the first two did not show every digit. Every run
+            // must find the clock line where the first did (one display per group).
             for &i in order.iter().take(LEARNERS_MAX) {
-                if let Ok(run) = learning_run(&inputs[i]) {
-                    runs.push(run);
-                    font = osd::learn(&runs);
-                    if runs.len() >= LEARNERS_ENOUGH && font.digits_known() == 10 {
-                        break;
-                    }
+                let Ok((at, run)) = learning_run(&inputs[i]) else {
+                    continue;
+                };
+                if rows.is_some_and(|r| !osd::same_rows(r, at)) {
+                    continue;
+                }
+                rows.get_or_insert(at);
+                runs.push(run);
+                font = osd::learn(&runs);
+                if runs.len() >= LEARNERS_ENOUGH && font.digits_known() == 10 {
+                    break;
                 }
             }
             // A font that does not read its own footage back as a clock is not used; one that
@@ -279,23 +310,25 @@ pub fn run_prepared(
                     font = more;
                 }
             }
+            font.rows = rows;
             (g.to_string(), font)
         })
         .collect();
-    let fonts = |g: &str| learned.get(g).or_else(|| known.get(g));
+    let fonts = |g: &str| {
+        learned
+            .get(g)
+            .filter(|f| usable(f))
+            .or_else(|| known.get(g))
+    };
     let outputs = inputs
         .par_iter()
         .zip(prepared)
         .map(|(inp, p)| {
-            // A font missing a digit would read that digit as whichever it resembles: no reading.
-            let font = fonts(inp.group.as_str()).filter(|f| f.digits_known() == 10);
-            let seen = |s: Option<(f64, Option<Line>)>| {
-                s.map(|(t_s, line)| Seen {
+            let font = fonts(inp.group.as_str()).filter(|f| usable(f));
+            let seen = |s: Option<(f64, Vec<Line>)>| {
+                s.map(|(t_s, lines)| Seen {
                     t_s,
-                    reading: match (font, line) {
-                        (Some(f), Some(l)) => Some(osd::read(f, &l)),
-                        _ => None,
-                    },
+                    reading: font.and_then(|f| osd::read_lines(f, &lines)),
                 })
             };
             let (first, last) = (seen(p.first), seen(p.last));
@@ -476,12 +509,13 @@ fn budget(pictures: usize) -> Duration {
 /// slice habits, its first and last keyframe decoded and their display lines found. Independent
 /// of every other file, so it can run as soon as the file is read.
 pub fn prepare(input: &Input) -> Prepared {
-    prepare_in(input, open(input))
+    prepare_in(input, open(input), None)
 }
 
 /// [`prepare`] with the file already opened (the scan opens it once to find its `moov` and
-/// prepare it).
-pub fn prepare_in(input: &Input, opened: Result<File, String>) -> Prepared {
+/// prepare it), and where its group's clock line stands when a known font says so
+/// ([`clock_rows`]).
+pub fn prepare_in(input: &Input, opened: Result<File, String>, rows: Option<(u32, u32)>) -> Prepared {
     let mut out = Prepared {
         plan: None,
         keyframes: 0,
@@ -529,7 +563,7 @@ pub fn prepare_in(input: &Input, opened: Result<File, String>) -> Prepared {
         for (k, s) in slices.into_iter().enumerate().take(2) {
             out.slices[k] = s;
         }
-        let (lines, decoded, err) = keyframe_lines(&plan, &units);
+        let (lines, decoded, err) = keyframe_lines(&plan, &units, rows);
         out.decoded = decoded;
         let mut lines = lines
             .into_iter()
@@ -565,7 +599,12 @@ pub fn prepare_in(input: &Input, opened: Result<File, String>) -> Prepared {
 /// the two keyframes where the tens of seconds change (one picture kept each
 /// [`LEAD_STEP_S`]), so that the seconds digit is seen to roll over. When the keyframes do not
 /// show where the tens change, the first [`LEAD_S`] seconds picture by picture instead.
-fn learning_run(input: &Input) -> Result<Vec<Sighting>, String> {
+///
+/// A display may have several lines; the clock's is the one whose glyphs behave as a clock.
+/// The places where lines stand in the keyframes are tried, those in most pictures first
+/// ([`TRACKS_MAX`]): the first whose pictures show the tens change and teach all ten digits
+/// is the clock line. Returns its rows and the run's pictures of it.
+fn learning_run(input: &Input) -> Result<((u32, u32), Vec<Sighting>), String> {
     // Planned again: the prepared plans keep no lead samples (see [`prepare`]).
     let f = open(input)?;
     let plan = &plan_of(&f, input)?;
@@ -584,33 +623,65 @@ fn learning_run(input: &Input) -> Result<Vec<Sighting>, String> {
         .map(|s| picture(&f, plan, s, true).map(|u| (u, true)))
         .collect::<Result<Vec<_>, _>>()?;
     let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
-    let mut run: Vec<Sighting> = pics
+    let mut seen: Vec<(f64, Vec<Line>)> = pics
         .iter()
         .zip(&keys)
-        .map(|(p, s)| Sighting {
-            t_s: plan.seconds(s),
-            line: p.as_ref().and_then(line_of),
-        })
+        .map(|(p, s)| (plan.seconds(s), p.as_ref().map(lines_of).unwrap_or_default()))
         .collect();
+    let tracks: Vec<(u32, u32)> = osd::tracks(seen.iter().map(|(_, l)| l.as_slice()))
+        .into_iter()
+        .take(TRACKS_MAX)
+        .map(|(rows, _)| rows)
+        .collect();
+    let Some(&most) = tracks.first() else {
+        return Err("no display line in the first keyframes".into());
+    };
+    let teaches = |run: &Vec<Sighting>| osd::learn(std::slice::from_ref(run)).digits_known() == 10;
     // The pictures to decode one after another: from the keyframe before the tens change to the
     // one after it; when that does not show every digit (keyframes two seconds apart show
     // only odd or only even seconds), or the change is not seen, the first seconds of the file.
-    if let Some((from, until)) = osd::tens_change(&run) {
-        let mut with_window = run.clone();
-        with_window.extend(consecutive(&f, plan, from, until)?);
-        with_window.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
-        if osd::learn(std::slice::from_ref(&with_window)).digits_known() == 10 {
-            return Ok(with_window);
+    for &rows in &tracks {
+        let run = on_track(&seen, rows);
+        if let Some((from, until)) = osd::tens_change(&run) {
+            let mut with_window = run;
+            with_window.extend(on_track(&consecutive(&f, plan, from, until)?, rows));
+            with_window.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+            if teaches(&with_window) {
+                return Ok((rows, with_window));
+            }
         }
     }
-    run.extend(consecutive(&f, plan, start, start + LEAD_S)?);
-    run.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
-    Ok(run)
+    seen.extend(consecutive(&f, plan, start, start + LEAD_S)?);
+    seen.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for &rows in &tracks {
+        let run = on_track(&seen, rows);
+        if teaches(&run) {
+            return Ok((rows, run));
+        }
+    }
+    // No line teaches every digit alone: the one in most pictures, for learning with the
+    // model's other runs.
+    Ok((most, on_track(&seen, most)))
+}
+
+/// A run's pictures, each with its line at `rows` (if any).
+fn on_track(seen: &[(f64, Vec<Line>)], rows: (u32, u32)) -> Vec<Sighting> {
+    seen.iter()
+        .map(|(t_s, lines)| Sighting {
+            t_s: *t_s,
+            line: osd::on_rows(lines, rows).cloned(),
+        })
+        .collect()
 }
 
 /// The pictures from the keyframe at `from` until the keyframe at `until` (or `until` itself),
 /// decoded one after another, one kept each [`LEAD_STEP_S`] of presentation time.
-fn consecutive(f: &File, plan: &Plan, from: f64, until: f64) -> Result<Vec<Sighting>, String> {
+fn consecutive(
+    f: &File,
+    plan: &Plan,
+    from: f64,
+    until: f64,
+) -> Result<Vec<(f64, Vec<Line>)>, String> {
     let is_key = |s: &Sample| {
         plan.sync
             .binary_search_by_key(&s.number, |k| k.number)
@@ -646,9 +717,6 @@ fn consecutive(f: &File, plan: &Plan, from: f64, until: f64) -> Result<Vec<Sight
     Ok(pics
         .iter()
         .zip(times)
-        .map(|(p, t_s)| Sighting {
-            t_s,
-            line: p.as_ref().and_then(line_of),
-        })
+        .map(|(p, t_s)| (t_s, p.as_ref().map(lines_of).unwrap_or_default()))
         .collect())
 }

@@ -64,11 +64,11 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         let s = plan.sync[k];
         let key = keyframe(&f, plan, &s).ok()?;
         let slice = key.slice;
-        let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&key.unit));
-        let line = lines.into_iter().next().flatten();
+        let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&key.unit), font.rows);
+        let lines = lines.into_iter().next().unwrap_or_default();
         let seen = Seen {
             t_s: plan.seconds(&s),
-            reading: line.map(|l| osd::read(font, &l)),
+            reading: osd::read_lines(font, &lines),
         };
         read.push(Keyframe {
             purpose: "jump",
@@ -195,7 +195,7 @@ fn read_rest(input: &Input, font: &Font, out: &mut Output) {
         };
         let (units, slices): (Vec<Vec<u8>>, Vec<_>) =
             keys.into_iter().map(|k| (k.unit, k.slice)).unzip();
-        let (lines, decoded, err) = keyframe_lines(plan, &units);
+        let (lines, decoded, err) = keyframe_lines(plan, &units, font.rows);
         out.decoded += decoded;
         for ((&i, slice), line) in chunk.iter().zip(slices).zip(lines) {
             let s = plan.sync[i];
@@ -205,7 +205,7 @@ fn read_rest(input: &Input, font: &Font, out: &mut Output) {
                 gop_index: i,
                 seen: Seen {
                     t_s: plan.seconds(&s),
-                    reading: line.map(|l| osd::read(font, &l)),
+                    reading: osd::read_lines(font, &line),
                 },
                 slice,
             });

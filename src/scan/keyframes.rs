@@ -43,6 +43,10 @@ pub(super) struct Early {
     /// The notes and habits of the files finished early, one copy of each text.
     texts: std::sync::Arc<std::sync::Mutex<Interner>>,
     tz: chrono_tz::Tz,
+    /// The fonts the previous run kept, and the run that learned each ([`known_fonts`]):
+    /// read before the read starts, so that each file's keyframes are searched where its
+    /// group's clock line stands.
+    known: (Fonts, BTreeMap<String, String>),
 }
 
 #[derive(Default)]
@@ -115,6 +119,7 @@ impl Early {
             .panic_handler(|_| {})
             .build()
             .map_err(|e| ScanError::Threads(threads, e.to_string()))?;
+        let known = known_fonts(run)?;
         let (tx, rx) = mpsc::channel();
         Ok(Some(Early {
             pool,
@@ -124,6 +129,7 @@ impl Early {
             taken: Default::default(),
             texts: Default::default(),
             tz: run.tz,
+            known,
         }))
     }
 
@@ -133,6 +139,7 @@ impl Early {
             return;
         }
         let (path, group, tx) = (path.to_path_buf(), group(fact), self.tx.clone());
+        let rows = keyframes::clock_rows(&self.known.0, &group);
         let (base, tz, texts) = (base_time(fact), self.tz, self.texts.clone());
         if let Ok(mut started) = self.started.lock() {
             started.push(k);
@@ -147,7 +154,7 @@ impl Early {
                 None => Job::NoMoov,
                 Some((moov, f)) => {
                     let input = Input { path, moov, group };
-                    let mut prepared = keyframes::prepare_in(&input, Ok(f));
+                    let mut prepared = keyframes::prepare_in(&input, Ok(f), rows);
                     match prepared.finished() {
                         Some(out) => {
                             let mut osd = osd_of(base, &out, tz);
@@ -182,14 +189,19 @@ impl Early {
     }
 
     /// Waits for every file started: the prepared ones by row, and the rows started that
-    /// sent nothing back.
-    fn finish(self, osd: &mut Vec<Osd>, interner: &mut Interner) -> (Vec<Started>, Vec<usize>) {
+    /// sent nothing back; and hands back the known fonts.
+    fn finish(
+        self,
+        osd: &mut Vec<Osd>,
+        interner: &mut Interner,
+    ) -> (Vec<Started>, Vec<usize>, (Fonts, BTreeMap<String, String>)) {
         let Early {
             pool,
             tx,
             rx,
             started,
             taken,
+            known,
             ..
         } = self;
         drop(tx);
@@ -205,7 +217,7 @@ impl Early {
         let mut lost = started.into_inner().unwrap_or_else(|e| e.into_inner());
         lost.retain(|&k| !taken.has(k));
         lost.sort_unstable();
-        (prepared, lost)
+        (prepared, lost, known)
     }
 }
 
@@ -220,8 +232,7 @@ pub(super) fn read_clocks(
         staging.carry(FONTS)?;
         return spill(read, staging);
     };
-    let (known, learned_in) = known_fonts(run)?;
-    let (done, lost) = early.finish(&mut read.osd, &mut read.interner);
+    let (done, lost, (known, learned_in)) = early.finish(&mut read.osd, &mut read.interner);
     let mut inputs = Vec::new();
     let mut prepared = Vec::new();
     let mut rows = Vec::new();
@@ -362,11 +373,15 @@ fn known_fonts(run: &Run) -> Result<(Fonts, BTreeMap<String, String>), ScanError
                     .i32("digit", i)
                     .and_then(|d| u8::try_from(d).ok())
                     .filter(|d| *d < 10);
-                fonts
-                    .entry(group.to_string())
-                    .or_insert_with(Font::default)
-                    .shapes
-                    .push((shape, digit));
+                let font = fonts.entry(group.to_string()).or_insert_with(Font::default);
+                font.shapes.push((shape, digit));
+                let line = (c.i32("line_top", i), c.i32("line_bottom", i));
+                if let (Some(top), Some(bottom)) = line
+                    && let (Ok(top), Ok(bottom)) = (u32::try_from(top), u32::try_from(bottom))
+                    && top < bottom
+                {
+                    font.rows = Some((top, bottom));
+                }
                 if let Some(r) = c.str("learned_run_id", i) {
                     learned_in
                         .entry(group.to_string())
@@ -417,6 +432,8 @@ fn font_rows(group: &str, font: &Font, run_id: &str) -> Vec<FontRow> {
             shape: g.to_hex(),
             digit: d.map(i32::from),
             learned_run_id: run_id.to_string(),
+            line_top: font.rows.and_then(|r| i32::try_from(r.0).ok()),
+            line_bottom: font.rows.and_then(|r| i32::try_from(r.1).ok()),
         })
         .collect()
 }

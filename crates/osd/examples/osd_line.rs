@@ -11,7 +11,7 @@
 //! cargo run --release -p recaudit-osd --example osd_line -- 1920x1080 /tmp/k*.gray
 //! ```
 
-use recaudit_osd::{Font, Glyph, Luma, find_line, read, text_mask, top_band};
+use recaudit_osd::{Font, Glyph, Luma, find_line, find_lines, read, text_mask, top_band};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -23,7 +23,7 @@ fn main() {
         eprintln!("usage: osd_line WIDTHxHEIGHT PICTURE.gray...");
         std::process::exit(2);
     };
-    // SHAPES=1 prints each glyph's shape; MASK=1 the text mask of the top band's first
+    // LINES=1 prints every line that may hold the clock (`find_lines`); SHAPES=1 each glyph's shape; MASK=1 the text mask of the top band's first
     // columns (MASK_COLS, 160), `#` for text, and the picture's brightness beside it as ` .:-=+*%@`.
     // FONT=FILE reads each line with a model's shapes: FILE holds `shape,digit` lines as
     // `recaudit query WH "select shape, digit from osd_fonts where display_group = '...'"
@@ -38,7 +38,7 @@ fn main() {
                 Some((Glyph::from_hex(shape)?, digit.trim().parse::<u8>().ok()))
             })
             .collect();
-        Some(Font { shapes })
+        Some(Font { shapes, rows: None })
     });
     let shapes = std::env::var_os("SHAPES").is_some();
     let mask_cols: Option<usize> = std::env::var_os("MASK").map(|_| {
@@ -77,6 +77,11 @@ fn main() {
                     .map(|x| shade[usize::from(y[r * w + x]) * 9 / 256] as char)
                     .collect();
                 println!("{r:4} {marks}  {light}");
+            }
+        }
+        if std::env::var_os("LINES").is_some() {
+            for l in find_lines(&p) {
+                println!("{path}: candidate rows {}-{}, {} glyphs", l.y0, l.y1, l.glyphs.len());
             }
         }
         let Some(line) = find_line(&p) else {

@@ -71,6 +71,46 @@ pub fn find_line(p: &Luma) -> Option<Line> {
 /// A top-band line of this many glyphs is the picture's line, and the bottom is not searched.
 const DECISIVE: usize = 8;
 
+/// Fewest glyphs of a line that can show a date and time: its fourteen digits.
+pub const CLOCK_GLYPHS: usize = 14;
+
+/// Every line of a picture that may hold the clock (at least [`CLOCK_GLYPHS`] glyphs), in the
+/// top band and in the bottom band, top to bottom. A display may have several lines (the
+/// clock above the device, officer and unit numbers, or below them, or the clock alone in a
+/// corner while the other lines stand elsewhere); which of them is the clock is learned
+/// per display from how its glyphs change ([`crate::tracks`], the keyframe stage's learning).
+pub fn find_lines(p: &Luma) -> Vec<Line> {
+    if p.width < 16 || p.height < 16 || p.y.len() < p.stride * (p.height - 1) + p.width {
+        return Vec::new();
+    }
+    let band = top_band(p.height);
+    let mut lines = band_lines(p, 0, band);
+    if p.height - band >= band {
+        lines.extend(band_lines(p, p.height - band, p.height));
+    }
+    lines.retain(|l| l.glyphs.len() >= CLOCK_GLYPHS);
+    lines
+}
+
+/// The lines of rows `r0..r1` of a picture `height` rows high, of which `p` may hold only the
+/// first rows (at least `r1`: a decoder that stopped after them), that may hold the clock: a
+/// display whose clock line is known is searched only in the band it stands in.
+pub fn lines_in(p: &Luma, height: usize, r0: usize, r1: usize) -> Vec<Line> {
+    let r1 = r1.min(p.height).min(height);
+    if p.width < 16 || height < 16 || r1 < r0 + 8 || p.y.len() < p.stride * (r1 - 1) + p.width {
+        return Vec::new();
+    }
+    let whole = Luma {
+        width: p.width,
+        height,
+        stride: p.stride,
+        y: p.y,
+    };
+    let mut lines = band_lines(&whole, r0, r1);
+    lines.retain(|l| l.glyphs.len() >= CLOCK_GLYPHS);
+    lines
+}
+
 /// Rows at the top of a picture `height` rows high that [`find_line`] searches first.
 pub fn top_band(height: usize) -> usize {
     ((height as f32 * BAND) as usize).max(8).min(height)
@@ -286,8 +326,20 @@ pub(crate) fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [O
     ]
 }
 
-/// The line with the most glyphs in rows `r0..r1`.
+/// The line with the most glyphs in rows `r0..r1` (the first of them, top to bottom).
 fn best_line(p: &Luma, r0: usize, r1: usize) -> Option<Line> {
+    band_lines(p, r0, r1).into_iter().reduce(|best, l| {
+        if l.glyphs.len() > best.glyphs.len() {
+            l
+        } else {
+            best
+        }
+    })
+}
+
+/// The lines in rows `r0..r1`, top to bottom: each of at least four glyphs, and nearly as tall
+/// as the tallest.
+fn band_lines(p: &Luma, r0: usize, r1: usize) -> Vec<Line> {
     let m = mask(p, r0, r1);
     let (w, h) = (p.width, r1 - r0);
     let counts: Vec<usize> = (0..h)
@@ -297,7 +349,9 @@ fn best_line(p: &Luma, r0: usize, r1: usize) -> Option<Line> {
     // has clearly more than the band's usual row.
     let mut sorted = counts.clone();
     sorted.sort_unstable();
-    let usual = sorted[sorted.len() / 2];
+    let Some(&usual) = sorted.get(sorted.len() / 2) else {
+        return Vec::new();
+    };
     let min_count = usual + (w / 200).max(4);
     // Row runs holding text, joined across gaps of two rows.
     let mut runs: Vec<(usize, usize)> = Vec::new();
@@ -340,13 +394,7 @@ fn best_line(p: &Luma, r0: usize, r1: usize) -> Option<Line> {
         .into_iter()
         .map(|(_, l)| l)
         .filter(|l| (l.y1 - l.y0) * 10 >= tallest * TALL_TENTHS)
-        .reduce(|best, l| {
-            if l.glyphs.len() > best.glyphs.len() {
-                l
-            } else {
-                best
-            }
-        })
+        .collect()
 }
 
 /// A line shorter than this many tenths of the tallest line found in a band is not the

@@ -20,7 +20,10 @@ mod glyphs;
 mod learn;
 pub mod shape;
 
-pub use glyphs::{Glyph, Line, Luma, find_line, find_top_line, text_mask, top_band};
+pub use glyphs::{
+    CLOCK_GLYPHS, Glyph, Line, Luma, find_line, find_lines, find_top_line, lines_in, text_mask,
+    top_band,
+};
 pub use learn::{harvest, learn, reads_back, tens_change};
 
 /// A glyph is read as a learned digit up to this distance, when no other shape is near.
@@ -38,10 +41,14 @@ pub struct Sighting {
 }
 
 /// The shapes learned for one device model: each with the digit it shows, or `None` for a
-/// glyph that is not a digit (letters, separators).
+/// glyph that is not a digit (letters, separators); and where its clock line stands.
 #[derive(Debug, Clone, Default)]
 pub struct Font {
     pub shapes: Vec<(Glyph, Option<u8>)>,
+    /// The top and bottom row of the display's clock line in the picture, as learned (a
+    /// display of several lines is read on this one); `None` for a font kept before the rows
+    /// were (every line of a picture is then read, and the one that shows a time taken).
+    pub rows: Option<(u32, u32)>,
 }
 
 impl Font {
@@ -79,6 +86,62 @@ fn centre(g: &Glyph) -> f32 {
 /// Reads one picture's line with a model's shapes.
 pub fn read(font: &Font, line: &Line) -> Reading {
     read_glyphs(font, line).0
+}
+
+/// Reads the clock line among a picture's lines ([`find_lines`], [`lines_in`]): the line at the
+/// font's rows ([`on_rows`]); for a font without rows, the line whose reading shows a time most
+/// surely (else the first line's reading). `None` when no line is there to read.
+pub fn read_lines(font: &Font, lines: &[Line]) -> Option<Reading> {
+    if let Some(rows) = font.rows {
+        return on_rows(lines, rows).map(|l| read(font, l));
+    }
+    let readings: Vec<Reading> = lines.iter().map(|l| read(font, l)).collect();
+    let timed = readings
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.civil_s.is_some())
+        .max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i);
+    readings.into_iter().nth(timed.unwrap_or(0))
+}
+
+/// Whether two row spans overlap by at least half of the shorter.
+pub fn same_rows(a: (u32, u32), b: (u32, u32)) -> bool {
+    let overlap = a.1.min(b.1).saturating_sub(a.0.max(b.0));
+    let shorter = (a.1 - a.0.min(a.1)).min(b.1 - b.0.min(b.1));
+    overlap * 2 >= shorter.max(1)
+}
+
+/// The line standing at `rows` (overlapping them by at least half of the shorter; of several,
+/// the one overlapping most).
+pub fn on_rows(lines: &[Line], rows: (u32, u32)) -> Option<&Line> {
+    lines
+        .iter()
+        .filter(|l| same_rows((l.y0, l.y1), rows))
+        .max_by_key(|l| l.y1.min(rows.1).saturating_sub(l.y0.max(rows.0)))
+}
+
+/// The places where lines stand across a run of pictures (each picture's lines as
+/// [`find_lines`] gives them): each place's rows (those of its first line) and how many
+/// pictures show a line there; most shown first, then top to bottom.
+pub fn tracks<'a>(pictures: impl IntoIterator<Item = &'a [Line]>) -> Vec<((u32, u32), usize)> {
+    let mut found: Vec<((u32, u32), usize)> = Vec::new();
+    for lines in pictures {
+        let mut counted = vec![false; found.len()];
+        for l in lines {
+            match found.iter().position(|(r, _)| same_rows(*r, (l.y0, l.y1))) {
+                Some(k) => {
+                    if !counted.get(k).copied().unwrap_or(true) {
+                        found[k].1 += 1;
+                        counted[k] = true;
+                    }
+                }
+                None => found.push(((l.y0, l.y1), 1)),
+            }
+        }
+    }
+    found.sort_by_key(|&((y0, _), n)| (std::cmp::Reverse(n), y0));
+    found
 }
 
 /// [`read`], and the glyphs (indices into `line.glyphs`) that show the date and time's fourteen
@@ -226,6 +289,35 @@ mod tests {
         *state ^= *state >> 7;
         *state ^= *state << 17;
         *state
+    }
+
+    fn line(y0: u32, y1: u32) -> Line {
+        Line {
+            y0,
+            y1,
+            ..Line::default()
+        }
+    }
+
+    #[test]
+    fn lines_are_followed_by_their_rows_across_pictures() {
+        // A clock line in every picture at about rows 20-40, a second line in two, a scene
+        // strip once at the bottom.
+        let pictures = [
+            vec![line(20, 40), line(50, 70)],
+            vec![line(21, 41), line(50, 71), line(600, 610)],
+            vec![line(19, 40)],
+        ];
+        let tracks = tracks(pictures.iter().map(Vec::as_slice));
+        assert_eq!(
+            tracks,
+            vec![((20, 40), 3), ((50, 70), 2), ((600, 610), 1)]
+        );
+        // The line standing at a learned clock line's rows, not its neighbour.
+        assert_eq!(on_rows(&pictures[1], (20, 40)), Some(&line(21, 41)));
+        assert_eq!(on_rows(&pictures[2], (50, 70)), None);
+        assert!(!same_rows((20, 40), (35, 55)), "a quarter overlap");
+        assert!(same_rows((20, 40), (28, 48)));
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct FontRow {
     pub digit: Option<i32>,
     /// The run that learned it.
     pub learned_run_id: String,
+    /// Top and bottom row of the display's clock line in the picture (the same on every row
+    /// of a group); null in fonts kept before the rows were.
+    pub line_top: Option<i32>,
+    pub line_bottom: Option<i32>,
 }
 
 pub fn osd_fonts_batch(rows: &[FontRow]) -> Result<RecordBatch, StoreError> {
@@ -33,5 +37,7 @@ pub fn osd_fonts_batch(rows: &[FontRow]) -> Result<RecordBatch, StoreError> {
         "learned_run_id",
         rows.iter().map(|r| Some(r.learned_run_id.as_str())),
     );
+    c.i32("line_top", rows.iter().map(|r| r.line_top));
+    c.i32("line_bottom", rows.iter().map(|r| r.line_bottom));
     c.finish("osd_fonts")
 }
