@@ -16,9 +16,10 @@
 # tuned on (a slashed date, DejaVu Sans Mono Bold, a proportional font, 640x360 with a
 # one-pixel outline, a box under x265, a mid-grey scene at the bottom); SET=proportional five
 # displays in proportional fonts (ffmpeg's default "Sans", Liberation Sans, DejaVu Serif,
-# Liberation Sans Bold at 480p, DejaVu Sans Condensed Bold over dark grain); SET=all every set.
+# Liberation Sans Bold at 480p, DejaVu Sans Condensed Bold over dark grain); SET=layouts five
+# displays of several lines or a corner clock (see `layouts` below); SET=all every set.
 # The gradient and fractal scenes come from a random seed: every generation is a new sample.
-# Usage: [SET=main|holdout|proportional|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# Usage: [SET=main|holdout|proportional|layouts|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

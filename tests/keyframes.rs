@@ -98,17 +98,16 @@ fn the_clock_line_of_a_display_of_two_lines_is_the_one_that_behaves_as_a_clock()
     // 2026-03-12 11:20:00 above `DSJ-T0088  警号 008888  某某县应急管理局`: the second line has
     // more glyphs, and only the first shows a clock.
     let group = "T 1280x720";
-    let (outs, fonts) = keyframes::run_with(
-        &[input(clip("twoline.mp4"), group)],
-        &Default::default(),
-    );
+    let (outs, fonts) =
+        keyframes::run_with(&[input(clip("twoline.mp4"), group)], &Default::default());
     assert_reads(&outs[0], 1773314400, "twoline.mp4");
-    let rows = fonts[group].rows.expect("the clock line's rows are learned");
+    let rows = fonts[group]
+        .rows
+        .expect("the clock line's rows are learned");
     assert!(rows.1 < 60, "the upper line: {rows:?}");
     // A later run with the font known: its files' keyframes are searched in that band only
     // (and decoded down to it), and read as before.
-    let (again, relearned) =
-        keyframes::run_with(&[input(clip("twoline.mp4"), group)], &fonts);
+    let (again, relearned) = keyframes::run_with(&[input(clip("twoline.mp4"), group)], &fonts);
     assert!(relearned.is_empty(), "a known font is not learned again");
     assert_reads(&again[0], 1773314400, "twoline.mp4, its font known");
 }

@@ -232,10 +232,7 @@ pub type Fonts = BTreeMap<String, Font>;
 /// Where a group's clock line stands, when a font that reads it says so: its files' keyframes
 /// are then decoded and searched only down to there ([`prepare_in`]).
 pub fn clock_rows(known: &Fonts, group: &str) -> Option<(u32, u32)> {
-    known
-        .get(group)
-        .filter(|f| usable(f))
-        .and_then(|f| f.rows)
+    known.get(group).filter(|f| usable(f)).and_then(|f| f.rows)
 }
 
 /// A font that reads: all ten digits known (one missing a digit would read that digit as
@@ -275,7 +272,11 @@ pub fn run_prepared(
     // again; until that succeeds it still reads.
     let learned: Fonts = groups
         .par_iter()
-        .filter(|(g, _)| known.get(**g).is_none_or(|f| !usable(f) || f.rows.is_none()))
+        .filter(|(g, _)| {
+            known
+                .get(**g)
+                .is_none_or(|f| !usable(f) || f.rows.is_none())
+        })
         .map(|(g, members)| {
             let mut order = members.clone();
             order.sort_by_key(|&i| (std::cmp::Reverse(prepared[i].keyframes), &inputs[i].path));
@@ -515,7 +516,11 @@ pub fn prepare(input: &Input) -> Prepared {
 /// [`prepare`] with the file already opened (the scan opens it once to find its `moov` and
 /// prepare it), and where its group's clock line stands when a known font says so
 /// ([`clock_rows`]).
-pub fn prepare_in(input: &Input, opened: Result<File, String>, rows: Option<(u32, u32)>) -> Prepared {
+pub fn prepare_in(
+    input: &Input,
+    opened: Result<File, String>,
+    rows: Option<(u32, u32)>,
+) -> Prepared {
     let mut out = Prepared {
         plan: None,
         keyframes: 0,
@@ -626,7 +631,12 @@ fn learning_run(input: &Input) -> Result<((u32, u32), Vec<Sighting>), String> {
     let mut seen: Vec<(f64, Vec<Line>)> = pics
         .iter()
         .zip(&keys)
-        .map(|(p, s)| (plan.seconds(s), p.as_ref().map(lines_of).unwrap_or_default()))
+        .map(|(p, s)| {
+            (
+                plan.seconds(s),
+                p.as_ref().map(lines_of).unwrap_or_default(),
+            )
+        })
         .collect();
     let tracks: Vec<(u32, u32)> = osd::tracks(seen.iter().map(|(_, l)| l.as_slice()))
         .into_iter()

@@ -23,6 +23,9 @@ use crate::store::{self, StoreError};
 
 const FONTS: &str = "osd_fonts";
 
+/// The fonts the previous run kept, by group, and the run that learned each.
+type Known = (Fonts, BTreeMap<String, String>);
+
 /// Containers whose sample tables the stage reads.
 const CONTAINERS: [&str; 3] = ["mp4", "mov", "3gp"];
 
@@ -46,7 +49,7 @@ pub(super) struct Early {
     /// The fonts the previous run kept, and the run that learned each ([`known_fonts`]):
     /// read before the read starts, so that each file's keyframes are searched where its
     /// group's clock line stands.
-    known: (Fonts, BTreeMap<String, String>),
+    known: Known,
 }
 
 #[derive(Default)]
@@ -194,7 +197,7 @@ impl Early {
         self,
         osd: &mut Vec<Osd>,
         interner: &mut Interner,
-    ) -> (Vec<Started>, Vec<usize>, (Fonts, BTreeMap<String, String>)) {
+    ) -> (Vec<Started>, Vec<usize>, Known) {
         let Early {
             pool,
             tx,
@@ -350,7 +353,7 @@ pub(super) fn write_keyframes(
 }
 
 /// The fonts the previous run kept (`osd_fonts`), by group, and the run that learned each.
-fn known_fonts(run: &Run) -> Result<(Fonts, BTreeMap<String, String>), ScanError> {
+fn known_fonts(run: &Run) -> Result<Known, ScanError> {
     let (mut fonts, mut learned_in) = (Fonts::new(), BTreeMap::new());
     let Some(dir) = run.wh.current().map(|c| c.join(FONTS)) else {
         return Ok((fonts, learned_in));

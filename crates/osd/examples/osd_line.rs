@@ -81,7 +81,12 @@ fn main() {
         }
         if std::env::var_os("LINES").is_some() {
             for l in find_lines(&p) {
-                println!("{path}: candidate rows {}-{}, {} glyphs", l.y0, l.y1, l.glyphs.len());
+                println!(
+                    "{path}: candidate rows {}-{}, {} glyphs",
+                    l.y0,
+                    l.y1,
+                    l.glyphs.len()
+                );
             }
         }
         let Some(line) = find_line(&p) else {

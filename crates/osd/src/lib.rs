@@ -100,7 +100,11 @@ pub fn read_lines(font: &Font, lines: &[Line]) -> Option<Reading> {
         .iter()
         .enumerate()
         .filter(|(_, r)| r.civil_s.is_some())
-        .max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence).then(b.0.cmp(&a.0)))
+        .max_by(|a, b| {
+            a.1.confidence
+                .total_cmp(&b.1.confidence)
+                .then(b.0.cmp(&a.0))
+        })
         .map(|(i, _)| i);
     readings.into_iter().nth(timed.unwrap_or(0))
 }
@@ -309,10 +313,7 @@ mod tests {
             vec![line(19, 40)],
         ];
         let tracks = tracks(pictures.iter().map(Vec::as_slice));
-        assert_eq!(
-            tracks,
-            vec![((20, 40), 3), ((50, 70), 2), ((600, 610), 1)]
-        );
+        assert_eq!(tracks, vec![((20, 40), 3), ((50, 70), 2), ((600, 610), 1)]);
         // The line standing at a learned clock line's rows, not its neighbour.
         assert_eq!(on_rows(&pictures[1], (20, 40)), Some(&line(21, 41)));
         assert_eq!(on_rows(&pictures[2], (50, 70)), None);
