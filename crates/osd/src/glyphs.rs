@@ -2,10 +2,11 @@
 //!
 //! Recorders draw their on-screen display in a bright fixed-pitch font with a dark outline (or
 //! on a dark box), so that it stays legible over any scene: a text pixel is bright and has a
-//! much darker pixel within a few pixels of it. The band at the top of the picture is tried
-//! first, then the band at the bottom; the text line is the row band with the most glyphs of
-//! one height. The line is cut on the font's fixed pitch, and each glyph scaled to the grid of
-//! [`crate::shape`].
+//! much darker pixel within a few pixels of it. The bands at the top and at the bottom of the
+//! picture are searched; their text lines are row bands of glyphs of about one height, and
+//! those that can hold a date and time are the candidates for the clock (which of them it is
+//! is learned per display, from how its glyphs change). A line is cut on the font's fixed
+//! pitch, and each glyph scaled to the grid of [`crate::shape`].
 
 pub use crate::shape::{COLS, Glyph, ROWS};
 
@@ -46,8 +47,10 @@ const REACH: usize = 3;
 /// Share of the picture's height searched at the top and at the bottom.
 const BAND: f32 = 0.2;
 
-/// The text line of a picture: the top band's, or the bottom band's when the top has none.
-/// `None` when neither band holds a line of at least four glyphs.
+/// The line of a picture with the most glyphs: the top band's, or the bottom band's when the
+/// top has none. `None` when neither band holds a line of at least four glyphs. (How a
+/// picture looks to the line search, for the `osd_line` example and the tests; the keyframe
+/// stage reads the lines of [`find_lines`] and learns which is the clock.)
 pub fn find_line(p: &Luma) -> Option<Line> {
     if p.width < 16 || p.height < 16 || p.y.len() < p.stride * (p.height - 1) + p.width {
         return None;
@@ -111,31 +114,10 @@ pub fn lines_in(p: &Luma, height: usize, r0: usize, r1: usize) -> Vec<Line> {
     lines
 }
 
-/// Rows at the top of a picture `height` rows high that [`find_line`] searches first.
+/// Rows at the top of a picture `height` rows high searched for lines (and as many at the
+/// bottom).
 pub fn top_band(height: usize) -> usize {
     ((height as f32 * BAND) as usize).max(8).min(height)
-}
-
-/// The line [`find_line`] returns for a picture `height` rows high when its top band decides
-/// it, found from `top`, which holds only the picture's top rows (at least [`top_band`]): a
-/// decoder that stops after those rows gives the same line. `None` when the top band does not
-/// decide, and the whole picture is needed.
-pub fn find_top_line(top: &Luma, height: usize) -> Option<Line> {
-    let band = top_band(height);
-    if top.width < 16
-        || height < 16
-        || top.height < band
-        || top.y.len() < top.stride * (band - 1) + top.width
-    {
-        return None;
-    }
-    let p = Luma {
-        width: top.width,
-        height,
-        stride: top.stride,
-        y: top.y,
-    };
-    best_line(&p, 0, band).filter(|l| l.glyphs.len() >= DECISIVE)
 }
 
 /// The text mask of rows `r0..r1` as the line search makes it (one byte per pixel, 1 for

@@ -21,8 +21,7 @@ mod learn;
 pub mod shape;
 
 pub use glyphs::{
-    CLOCK_GLYPHS, Glyph, Line, Luma, find_line, find_lines, find_top_line, lines_in, text_mask,
-    top_band,
+    CLOCK_GLYPHS, Glyph, Line, Luma, find_line, find_lines, lines_in, text_mask, top_band,
 };
 pub use learn::{harvest, learn, reads_back, tens_change};
 
