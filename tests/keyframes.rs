@@ -110,6 +110,11 @@ fn the_clock_line_of_a_display_of_two_lines_is_the_one_that_behaves_as_a_clock()
     let (again, relearned) = keyframes::run_with(&[input(clip("twoline.mp4"), group)], &fonts);
     assert!(relearned.is_empty(), "a known font is not learned again");
     assert_reads(&again[0], 1773314400, "twoline.mp4, its font known");
+    // A font kept before fonts had their rows is learned again, rows and all.
+    let mut old = fonts.clone();
+    old.get_mut(group).expect("the group's font").rows = None;
+    let (_, relearned) = keyframes::run_with(&[input(clip("twoline.mp4"), group)], &old);
+    assert_eq!(relearned.get(group).and_then(|f| f.rows), Some(rows));
 }
 
 #[test]

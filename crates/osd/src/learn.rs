@@ -704,6 +704,32 @@ mod tests {
     }
 
     #[test]
+    fn a_font_reads_the_line_at_its_rows_or_else_the_one_showing_a_time() {
+        let shapes = shapes();
+        let mut clock = line(&shapes, 25, 1, &[]);
+        (clock.y0, clock.y1) = (40, 60);
+        // A longer line above it of glyphs that are no digits (a unit's name).
+        let mut name = line(&shapes, 25, 1, &[10; 6]);
+        name.glyphs
+            .iter_mut()
+            .for_each(|g| g.rows = shapes[10].rows);
+        let lines = [name, clock];
+        let time = read(&font(&shapes), &lines[1]).civil_s;
+        assert!(time.is_some());
+        // A font kept without rows: the line that shows a time.
+        let mut f = font(&shapes);
+        assert_eq!(crate::read_lines(&f, &lines).and_then(|r| r.civil_s), time);
+        // A font that knows its clock line reads that line only.
+        f.rows = Some((41, 59));
+        assert_eq!(crate::read_lines(&f, &lines).and_then(|r| r.civil_s), time);
+        f.rows = Some((0, 20));
+        let r = crate::read_lines(&f, &lines).expect("the line at those rows is read");
+        assert_eq!((r.civil_s, r.text.contains('?')), (None, true));
+        f.rows = Some((200, 220));
+        assert_eq!(crate::read_lines(&f, &lines), None, "no line there");
+    }
+
+    #[test]
     fn a_digit_the_clock_names_where_the_font_read_none_is_learned() {
         let shapes = shapes();
         for a in 0..shapes.len() {
