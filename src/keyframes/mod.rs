@@ -231,7 +231,7 @@ pub type Fonts = BTreeMap<String, Font>;
 
 /// Where a group's clock line stands, when a font that reads it says so: its files' keyframes
 /// are then searched only in that band of the picture, and decoded only down to it when it is
-/// the top band ([`prepare_in`], [`lines::keyframe_lines`]).
+/// the top band ([`prepare_in`]).
 pub fn clock_rows(known: &Fonts, group: &str) -> Option<(u32, u32)> {
     known.get(group).filter(|f| usable(f)).and_then(|f| f.rows)
 }
