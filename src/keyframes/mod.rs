@@ -124,6 +124,46 @@ pub struct Keyframe {
     pub slice: Option<h264::IntraSlice>,
 }
 
+/// The usual number of pictures from one keyframe to the next, counted in presentation time
+/// (the usual step between keyframes' times over the usual step between the lead pictures'
+/// times). Not in decoding order: with B-frames a keyframe's place in decoding order moves by a
+/// picture or two from one keyframe to the next, as the encoder places B-frames around it
+/// (x265 with a fixed interval of 25 gave steps of 22, 24, 27, 24 and 26 in decoding order),
+/// while its time does not. Decoding order when the times give no picture duration.
+fn keyframe_interval(plan: &Plan) -> u64 {
+    let median = |mut v: Vec<u64>| {
+        v.sort_unstable();
+        v.get(v.len() / 2).copied()
+    };
+    let mut times: Vec<u64> = plan.lead.iter().map(|s| s.ticks).collect();
+    times.sort_unstable();
+    let picture = median(
+        times
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|&d| d > 0)
+            .collect(),
+    );
+    let by_time = picture.filter(|&p| p > 0).and_then(|p| {
+        median(
+            plan.sync
+                .windows(2)
+                .map(|w| (w[1].ticks.saturating_sub(w[0].ticks) + p / 2) / p)
+                .collect(),
+        )
+    });
+    by_time
+        .or_else(|| {
+            median(
+                plan.sync
+                    .windows(2)
+                    .map(|w| w[1].number.saturating_sub(w[0].number))
+                    .collect(),
+            )
+        })
+        .unwrap_or(0)
+}
+
 /// An encoder's habits as one comparable text: entropy coder, reference frames, B-frames,
 /// keyframe interval (in pictures), 8x8 transform, weighted prediction, initial QP, picture
 /// order count type and deblocking control. Read from the `avcC` parameter sets and the sample
@@ -138,13 +178,7 @@ pub fn habits(plan: &Plan) -> Option<String> {
     if plan.sync.len() < 2 || plan.lead.len() < 2 {
         return None;
     }
-    let mut steps: Vec<u64> = plan
-        .sync
-        .windows(2)
-        .map(|w| w[1].number - w[0].number)
-        .collect();
-    steps.sort_unstable();
-    let gop = steps[steps.len() / 2];
+    let gop = keyframe_interval(plan);
     let bframes = if plan.reordered {
         "bframes"
     } else {
@@ -730,4 +764,49 @@ fn consecutive(
         .zip(times)
         .map(|(p, t_s)| (t_s, p.as_ref().map(lines_of).unwrap_or_default()))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(number: u64, ticks: u64) -> Sample {
+        Sample {
+            number,
+            offset: 0,
+            size: 0,
+            ticks,
+        }
+    }
+
+    #[test]
+    fn the_keyframe_interval_is_counted_in_presentation_time() {
+        // x265 with a keyframe every 25 pictures at 25 fps (timescale 1000: 40 ticks a
+        // picture) and adaptive B-frames: the keyframes' places in decoding order, as a file
+        // of the manipulation bench had them, step 22, 24, 27, 24, ... (usually 24).
+        let decoded = [0u64, 22, 46, 73, 97, 121, 147, 171, 197, 222, 247, 271];
+        let sync: Vec<Sample> = decoded
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| sample(n + 1, k as u64 * 25 * 40))
+            .collect();
+        // The first pictures in decoding order: I P B B P B B ..., presented in time order.
+        let order = [0u64, 3, 1, 2, 6, 4, 5, 9, 7, 8, 12, 10, 11];
+        let lead: Vec<Sample> = order
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| sample(i as u64 + 1, t * 40))
+            .collect();
+        let mut plan = Plan {
+            timescale: 1000,
+            sync,
+            lead,
+            reordered: true,
+            ..Plan::default()
+        };
+        assert_eq!(keyframe_interval(&plan), 25);
+        // Without picture times to count by (every lead picture at one time), decoding order.
+        plan.lead.iter_mut().for_each(|s| s.ticks = 0);
+        assert_eq!(keyframe_interval(&plan), 24);
+    }
 }
