@@ -118,6 +118,23 @@ fn the_clock_line_of_a_display_of_two_lines_is_the_one_that_behaves_as_a_clock()
 }
 
 #[test]
+fn a_display_that_moved_is_still_read_with_the_font_that_knows_its_old_place() {
+    // day.mp4 teaches the display at the top; bottom.mp4 (10:05:00) is the same display drawn
+    // at the bottom, as after a firmware update: no line stands at the font's rows, so its
+    // pictures are searched whole and the line showing a time is read.
+    let (_, fonts) = keyframes::run_with(&[input(clip("day.mp4"), "A")], &Default::default());
+    let rows = fonts["A"].rows.expect("rows learned");
+    assert!(rows.1 < 100, "{rows:?}");
+    let (outs, relearned) = keyframes::run_with(&[input(clip("bottom.mp4"), "A")], &fonts);
+    assert!(relearned.is_empty());
+    assert_reads(
+        &outs[0],
+        1773309900,
+        "bottom.mp4 with the top display's font",
+    );
+}
+
+#[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
         input(clip("grain1.mp4"), "G 1280x720"),

@@ -34,8 +34,13 @@ pub(super) fn keyframe_lines(
             }
         }
     }
-    // Pictures the cut did not give (or not tried): decoded whole.
-    let whole: Vec<usize> = (0..units.len()).filter(|&i| !pictures[i]).collect();
+    // Pictures the cut did not give (or not tried), and those with no line at a known clock
+    // line's rows (a display moved: the whole picture is searched, see `osd::read_lines`):
+    // decoded whole.
+    let moved = |l: &Vec<Line>| rows.is_some_and(|r| osd::on_rows(l, r).is_none());
+    let whole: Vec<usize> = (0..units.len())
+        .filter(|&i| !pictures[i] || moved(&lines[i]))
+        .collect();
     let mut error = None;
     if !whole.is_empty() {
         let again = whole.iter().map(|&i| (units[i].clone(), true)).collect();
@@ -43,9 +48,9 @@ pub(super) fn keyframe_lines(
         for (p, &i) in pics.iter().zip(&whole) {
             if let Some(p) = p {
                 pictures[i] = true;
-                lines[i] = match rows {
-                    Some(rows) => around(p, p.height, rows),
-                    None => lines_of(p),
+                lines[i] = match rows.map(|r| around(p, p.height, r)) {
+                    Some(near) if !moved(&near) => near,
+                    _ => lines_of(p),
                 };
             }
         }

@@ -725,8 +725,10 @@ mod tests {
         f.rows = Some((0, 20));
         let r = crate::read_lines(&f, &lines).expect("the line at those rows is read");
         assert_eq!((r.civil_s, r.text.contains('?')), (None, true));
+        // No line at the font's rows (the display moved): the line showing a time.
         f.rows = Some((200, 220));
-        assert_eq!(crate::read_lines(&f, &lines), None, "no line there");
+        assert_eq!(crate::read_lines(&f, &lines).and_then(|r| r.civil_s), time);
+        assert_eq!(crate::read_lines(&f, &[]), None, "no line at all");
     }
 
     #[test]

@@ -88,11 +88,14 @@ pub fn read(font: &Font, line: &Line) -> Reading {
 }
 
 /// Reads the clock line among a picture's lines ([`find_lines`], [`lines_in`]): the line at the
-/// font's rows ([`on_rows`]); for a font without rows, the line whose reading shows a time most
-/// surely (else the first line's reading). `None` when no line is there to read.
+/// font's rows ([`on_rows`]). When no line stands there (a font without rows, kept before
+/// fonts had them; or a display moved by a firmware update, whose picture the keyframe stage
+/// then searches whole), the line whose reading shows a time most surely (else the first
+/// line's reading): the font's shapes read a date and time only where the display draws them.
+/// `None` when there is no line to read.
 pub fn read_lines(font: &Font, lines: &[Line]) -> Option<Reading> {
-    if let Some(rows) = font.rows {
-        return on_rows(lines, rows).map(|l| read(font, l));
+    if let Some(line) = font.rows.and_then(|rows| on_rows(lines, rows)) {
+        return Some(read(font, line));
     }
     let readings: Vec<Reading> = lines.iter().map(|l| read(font, l)).collect();
     let timed = readings
