@@ -36,8 +36,9 @@ pub(super) fn keyframe_lines(
     }
     // Pictures the cut did not give (or not tried), and those with no line at a known clock
     // line's rows (a display moved: the whole picture is searched, see `osd::read_lines`):
-    // decoded whole.
+    // decoded whole. A cut picture's band has been searched already.
     let moved = |l: &Vec<Line>| rows.is_some_and(|r| osd::on_rows(l, r).is_none());
+    let searched = pictures.clone();
     let whole: Vec<usize> = (0..units.len())
         .filter(|&i| !pictures[i] || moved(&lines[i]))
         .collect();
@@ -48,7 +49,10 @@ pub(super) fn keyframe_lines(
         for (p, &i) in pics.iter().zip(&whole) {
             if let Some(p) = p {
                 pictures[i] = true;
-                lines[i] = match rows.map(|r| around(p, p.height, r)) {
+                lines[i] = match rows
+                    .filter(|_| !searched[i])
+                    .map(|r| around(p, p.height, r))
+                {
                     Some(near) if !moved(&near) => near,
                     _ => lines_of(p),
                 };
@@ -60,24 +64,10 @@ pub(super) fn keyframe_lines(
     (lines, decoded, error)
 }
 
-/// The rows searched for a clock line known to stand at `rows` in a picture `height` rows
-/// high: the band it was learned in (the top or the bottom band of [`osd::find_lines`]), so
-/// that its lines are found as they were then; a narrower band around the line would hold
-/// the display's other lines as much as rows without text, and the line search tells text
-/// rows by how much more they hold than the band's usual row.
-fn span(rows: (u32, u32), height: usize) -> (usize, usize) {
-    let band = osd::top_band(height);
-    if rows.1 as usize <= band {
-        (0, band)
-    } else {
-        (height.saturating_sub(band), height)
-    }
-}
-
 /// The lines of a picture (whole, or its first rows) in the band of a known clock line;
 /// `height` is the whole picture's.
 fn around(p: &decode::Picture, height: usize, rows: (u32, u32)) -> Vec<Line> {
-    let (r0, r1) = span(rows, height);
+    let (r0, r1) = osd::band_of(height, rows);
     osd::lines_in(
         &Luma {
             width: p.width,
@@ -106,7 +96,7 @@ fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(h264_cut::Cut, usize)> {
     let (Some(nal), None) = (sets.next(), sets.next()) else {
         return None;
     };
-    let (r0, r1) = span(rows, height);
+    let (r0, r1) = osd::band_of(height, rows);
     if r0 > 0 {
         return None;
     }
@@ -176,7 +166,7 @@ mod tests {
             let full = whole(&plan, &units);
             let rows = clock_of(&full[0]);
             let (cut, height) = cut_of(&plan, rows).expect("an H.264 frame-coded file is cut");
-            let (_, r1) = span(rows, height);
+            let (_, r1) = osd::band_of(height, rows);
             assert!(
                 (cut.height as usize) < height / 4 && cut.height as usize >= r1,
                 "{name}: cut to {} for rows {rows:?}",

@@ -114,6 +114,20 @@ pub fn lines_in(p: &Luma, height: usize, r0: usize, r1: usize) -> Vec<Line> {
     lines
 }
 
+/// The band of a picture `height` rows high that [`find_lines`] finds a line standing at
+/// `rows` in: the top band when the line lies within it, else the bottom band. Searching that
+/// band alone ([`lines_in`]) finds the line as [`find_lines`] did; a narrower band around the
+/// line would not (the line search tells text rows by how much more they hold than the band's
+/// usual row, and a display's other lines can fill half of a narrow band).
+pub fn band_of(height: usize, rows: (u32, u32)) -> (usize, usize) {
+    let band = top_band(height);
+    if rows.1 as usize <= band {
+        (0, band)
+    } else {
+        (height.saturating_sub(band), height)
+    }
+}
+
 /// Rows at the top of a picture `height` rows high searched for lines (and as many at the
 /// bottom).
 pub fn top_band(height: usize) -> usize {

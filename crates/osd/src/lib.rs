@@ -21,7 +21,7 @@ mod learn;
 pub mod shape;
 
 pub use glyphs::{
-    CLOCK_GLYPHS, Glyph, Line, Luma, find_line, find_lines, lines_in, text_mask, top_band,
+    Glyph, Line, Luma, band_of, find_line, find_lines, lines_in, text_mask, top_band,
 };
 pub use learn::{harvest, learn, reads_back, tens_change};
 
@@ -114,7 +114,7 @@ pub fn read_lines(font: &Font, lines: &[Line]) -> Option<Reading> {
 /// Whether two row spans overlap by at least half of the shorter.
 pub fn same_rows(a: (u32, u32), b: (u32, u32)) -> bool {
     let overlap = a.1.min(b.1).saturating_sub(a.0.max(b.0));
-    let shorter = (a.1 - a.0.min(a.1)).min(b.1 - b.0.min(b.1));
+    let shorter = a.1.saturating_sub(a.0).min(b.1.saturating_sub(b.0));
     overlap * 2 >= shorter.max(1)
 }
 
