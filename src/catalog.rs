@@ -178,9 +178,10 @@ pub(crate) fn sym(s: &Option<String>) -> Option<Sym> {
     s.as_deref().map(Sym::from)
 }
 
-/// Values numbered as they first come, 1 for the first (0 standing for none), each value kept
-/// once: a column of many rows holding a few distinct values (devices, run times, case lists)
-/// keeps a number per row and the values here.
+/// Values numbered as they first come, 1 for the first (0 standing for none): a column of many
+/// rows holding a few distinct values (devices, run times, case lists) keeps a number per row
+/// and each distinct value here (twice: in number order and as the index's key; they are
+/// few).
 #[derive(Debug)]
 pub struct Numbered<T> {
     values: Vec<T>,
