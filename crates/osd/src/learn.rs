@@ -423,25 +423,48 @@ pub fn reads_back(font: &Font, runs: &[Vec<Sighting>]) -> bool {
 
 /// Most shapes [`harvest`] adds to a font.
 const HARVEST_MAX: usize = 32;
+/// Most glyphs of a picture's fourteen digits of the time that [`harvest`] learns from at
+/// once: every other one must read the digit the clock shows there.
+const UNREAD_MAX: usize = 4;
 /// A glyph the clock says shows digit `d` becomes a shape of `d` only when `d`'s learned shapes
 /// are the nearest to it of all the font's shapes, and within this distance.
 const HARVEST_NEAR: f32 = 0.5;
 
 /// The font with the shapes its own learning runs show of digits it did not read: a picture of
-/// a run whose time was not read because one glyph of it matched no digit, while every other
-/// glyph of the date and time reads the very digit the run's clock says it shows there (the
-/// run's steady offset to the pictures' own times gives that time to the second, or leaves a
-/// place undecided across a second's boundary, which is then not used). The glyph the clock
-/// names is then that digit drawn over another scene. When the nearest of the font's shapes to
-/// it is a shape the learning left without a digit (seen only where the seconds never are,
-/// and unlike every labelled shape), that shape takes the digit, provided that wherever the
+/// a run whose time was not read because some glyphs of it (four at most, [`UNREAD_MAX`])
+/// matched no digit, while every other glyph of the date and time reads the very digit the
+/// run's clock says it shows there (the run's steady offset to the pictures' own times gives
+/// that time to the second, or leaves a place undecided across a second's boundary, which is
+/// then not used). Each glyph the clock names is then that digit drawn over another scene.
+/// When the nearest of the font's shapes to it is a shape the learning left without a digit
+/// (seen only where the seconds never are, and unlike every labelled shape), that shape takes the digit, provided that wherever the
 /// runs show it, it stands at a place of the time where the clock shows that digit (a shape
 /// seen anywhere else, a letter of the device's name, say, keeps no digit). Otherwise the
 /// glyph itself is kept as a shape of the digit when that digit's shapes are its nearest, of
 /// every shape, within [`HARVEST_NEAR`]. A place that reads another digit than the clock's, or
-/// a second unread glyph, and the picture teaches nothing. Returns `font` unchanged when it
-/// does not know every digit.
+/// a fifth unread glyph, and the picture teaches nothing. Passes are repeated
+/// ([`HARVEST_PASSES`]): the digits one pass learns may leave another picture few enough
+/// unread glyphs, or give a run no picture read before enough to time it. Returns `font`
+/// unchanged when it does not know every digit.
 pub fn harvest(font: &Font, runs: &[Vec<Sighting>]) -> Font {
+    let mut out = font.clone();
+    for _ in 0..HARVEST_PASSES {
+        let more = harvest_once(&out, runs, font.shapes.len() + HARVEST_MAX);
+        let labels = |f: &Font| f.shapes.iter().map(|(_, d)| *d).collect::<Vec<_>>();
+        if labels(&more) == labels(&out) {
+            break;
+        }
+        out = more;
+    }
+    out
+}
+
+/// Passes of [`harvest`] at most: a picture that had too many unread glyphs to teach may teach
+/// once an earlier pass has given some of them their digit.
+const HARVEST_PASSES: usize = 4;
+
+/// One pass of [`harvest`]: the font grows to `limit` shapes at most.
+fn harvest_once(font: &Font, runs: &[Vec<Sighting>], limit: usize) -> Font {
     let mut out = font.clone();
     if font.digits_known() < 10 {
         return out;
@@ -455,36 +478,38 @@ pub fn harvest(font: &Font, runs: &[Vec<Sighting>]) -> Font {
             let Some(at) = pic.at.as_ref().filter(|_| !pic.read) else {
                 continue;
             };
-            let mut unread = None;
+            let mut unread: Vec<usize> = Vec::new();
             let mut agrees = true;
             for (p, &g) in at.iter().enumerate() {
                 match super::nearest_digit(font, &pic.line.glyphs[g]) {
                     Some((d, _)) => agrees &= d == pic.a[p] || d == pic.b[p],
-                    None if pic.a[p] == pic.b[p] && unread.is_none() => unread = Some(p),
+                    None if pic.a[p] == pic.b[p] && unread.len() < UNREAD_MAX => unread.push(p),
                     None => agrees = false,
                 }
             }
-            let (true, Some(p)) = (agrees, unread) else {
+            if !agrees {
                 continue;
-            };
-            let (glyph, want) = (&pic.line.glyphs[at[p]], pic.a[p]);
-            let Some((k, dist)) = nearest_shape(font, glyph) else {
-                continue;
-            };
-            match font.shapes[k].1 {
-                None if dist <= SAME => relabel.push((k, want)),
-                Some(d)
-                    if d == want
-                        && dist <= HARVEST_NEAR
-                        && !out
-                            .shapes
-                            .iter()
-                            .any(|(s, sd)| *sd == Some(want) && s.distance(glyph) <= SAME)
-                        && out.shapes.len() < font.shapes.len() + HARVEST_MAX =>
-                {
-                    out.shapes.push((glyph.clone(), Some(want)));
+            }
+            for p in unread {
+                let (glyph, want) = (&pic.line.glyphs[at[p]], pic.a[p]);
+                let Some((k, dist)) = nearest_shape(font, glyph) else {
+                    continue;
+                };
+                match font.shapes[k].1 {
+                    None if dist <= SAME => relabel.push((k, want)),
+                    Some(d)
+                        if d == want
+                            && dist <= HARVEST_NEAR
+                            && !out
+                                .shapes
+                                .iter()
+                                .any(|(s, sd)| *sd == Some(want) && s.distance(glyph) <= SAME)
+                            && out.shapes.len() < limit =>
+                    {
+                        out.shapes.push((glyph.clone(), Some(want)));
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
     }
@@ -636,11 +661,11 @@ mod tests {
     use super::*;
     use crate::shape::ROWS;
 
-    /// A made-up shape per digit (and one more): sparse pseudo-random bits, far apart from
+    /// A made-up shape per digit (and five more): sparse pseudo-random bits, far apart from
     /// each other at every placement.
     fn shapes() -> Vec<Glyph> {
         let mut state = 0x5851_f42d_4c95_7f2du64;
-        (0..11)
+        (0..15)
             .map(|_| {
                 let mut rows = [0u16; ROWS];
                 for r in rows.iter_mut() {
@@ -760,5 +785,44 @@ mod tests {
             l.glyphs[13].rows = shapes[9].rows;
         }
         assert_eq!(harvest(&f, &[wrong]).shapes[10].1, None);
+    }
+
+    #[test]
+    fn several_digits_the_clock_names_in_one_picture_are_learned_but_not_too_many() {
+        let shapes = shapes();
+        for a in 0..shapes.len() {
+            for b in a + 1..shapes.len() {
+                assert!(shapes[a].distance(&shapes[b]) > 0.3, "{a} {b}");
+            }
+        }
+        // From the fifth picture on, the scene behind a translucent box changes how the
+        // date's digits are cut: the year's first 2, the month's 3 and the day's 2 take shapes
+        // the learning left without a digit (10, 11, 12), and `redrawn` more places take
+        // others (13, 14).
+        let run_with = |redrawn: &[(usize, usize)]| {
+            let mut r = run(&shapes, &[], &[]);
+            for s in r.iter_mut().skip(4) {
+                if let Some(l) = s.line.as_mut() {
+                    for &(place, shape) in [(0, 10), (5, 11), (7, 12)].iter().chain(redrawn) {
+                        l.glyphs[place].rows = shapes[shape].rows;
+                    }
+                }
+            }
+            vec![r]
+        };
+        let f = font(&shapes);
+        let runs = run_with(&[]);
+        assert_eq!(read(&f, runs[0][5].line.as_ref().unwrap()).civil_s, None);
+        assert!(!crate::reads_back(&f, &runs));
+        let more = harvest(&f, &runs);
+        let digits: Vec<Option<u8>> = (10..13).map(|k| more.shapes[k].1).collect();
+        assert_eq!(digits, [Some(2), Some(3), Some(2)]);
+        assert!(crate::reads_back(&more, &runs));
+        // Four places unread at once still teach; five leave too little of the time read to
+        // trust the clock's word for them.
+        let more = harvest(&f, &run_with(&[(1, 13)]));
+        assert_eq!(more.shapes[13].1, Some(0));
+        let more = harvest(&f, &run_with(&[(1, 13), (3, 14)]));
+        assert!(more.shapes[10..].iter().all(|(_, d)| d.is_none()));
     }
 }
