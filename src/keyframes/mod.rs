@@ -335,16 +335,19 @@ pub fn run_prepared(
                     break;
                 }
             }
-            // A font that does not read its own footage back as a clock is not used; one that
-            // does gains the shapes its runs show of digits it did not read (kept only if it
-            // still reads them back).
-            if font.digits_known() == 10 && !osd::reads_back(&font, &runs) {
-                font = Font::default();
-            } else if font.digits_known() == 10 {
+            // A font gains the shapes its runs show of digits it did not read (`harvest`: a
+            // font that reads too few of its pictures, the scene having changed how some
+            // digits are cut, may then read them). The font is used only if it reads its own
+            // footage back as a clock, with those shapes or without them.
+            if font.digits_known() == 10 {
                 let more = osd::harvest(&font, &runs);
-                if osd::reads_back(&more, &runs) {
-                    font = more;
-                }
+                font = if osd::reads_back(&more, &runs) {
+                    more
+                } else if osd::reads_back(&font, &runs) {
+                    font
+                } else {
+                    Font::default()
+                };
             }
             font.rows = rows;
             (g.to_string(), font)
@@ -808,5 +811,68 @@ mod tests {
         // Without picture times to count by (every lead picture at one time), decoding order.
         plan.lead.iter_mut().for_each(|s| s.ticks = 0);
         assert_eq!(keyframe_interval(&plan), 24);
+    }
+}
+
+#[cfg(test)]
+mod probe {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn probe() {
+        let paths: Vec<PathBuf> = std::env::var("PROBE")
+            .unwrap()
+            .split(':')
+            .map(PathBuf::from)
+            .collect();
+        let mut runs = Vec::new();
+        for path in paths {
+            let input = Input {
+                moov: find_moov(&path).unwrap(),
+                path: path.clone(),
+                group: String::new(),
+            };
+            let (rows, run) = learning_run(&input).unwrap();
+            println!("{}: rows {rows:?}, {} pictures", path.display(), run.len());
+            for s in &run {
+                let g = s.line.as_ref().map(|l| {
+                    l.glyphs
+                        .iter()
+                        .map(|g| format!("{:.0}", (g.x0 + g.x1) as f32 / 2.0))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                });
+                println!("  {:.2} {:?}", s.t_s, g);
+            }
+            let alone = osd::learn(std::slice::from_ref(&run));
+            println!("  alone: digits {}", alone.digits_known());
+            runs.push(run);
+        }
+        let font = osd::learn(&runs);
+        println!(
+            "together: digits {} reads back {}",
+            font.digits_known(),
+            osd::reads_back(&font, &runs)
+        );
+        let more = osd::harvest(&font, &runs);
+        println!(
+            "harvest: {} shapes, reads back {}",
+            more.shapes.len(),
+            osd::reads_back(&more, &runs)
+        );
+        for run in &runs {
+            for s in run {
+                if let Some(l) = &s.line {
+                    let r = osd::read(&more, l);
+                    println!(
+                        "  {:.2} {:?} {:?} {:.2}",
+                        s.t_s,
+                        r.text,
+                        r.civil_s.map(|c| c % 86400),
+                        r.confidence
+                    );
+                }
+            }
+        }
     }
 }
