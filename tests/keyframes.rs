@@ -118,20 +118,42 @@ fn the_clock_line_of_a_display_of_two_lines_is_the_one_that_behaves_as_a_clock()
 }
 
 #[test]
-fn a_display_that_moved_is_still_read_with_the_font_that_knows_its_old_place() {
+fn a_display_that_moved_is_read_with_its_old_font_and_learned_again() {
     // day.mp4 teaches the display at the top; bottom.mp4 (10:05:00) is the same display drawn
     // at the bottom, as after a firmware update: no line stands at the font's rows, so its
-    // pictures are searched whole and the line showing a time is read.
+    // pictures are searched whole and the line showing a time is read; when most of the
+    // group's files show it there, the group learns again.
     let (_, fonts) = keyframes::run_with(&[input(clip("day.mp4"), "A")], &Default::default());
     let rows = fonts["A"].rows.expect("rows learned");
     assert!(rows.1 < 100, "{rows:?}");
-    let (outs, relearned) = keyframes::run_with(&[input(clip("bottom.mp4"), "A")], &fonts);
-    assert!(relearned.is_empty());
+    // With two files of the group still showing it at the top, the font is kept and reads it.
+    let (outs, relearned) = keyframes::run_with(
+        &[
+            input(clip("bottom.mp4"), "A"),
+            input(clip("day.mp4"), "A"),
+            input(clip("short.mp4"), "A"),
+        ],
+        &fonts,
+    );
+    assert!(
+        relearned.is_empty(),
+        "most files show the clock where it was"
+    );
     assert_reads(
         &outs[0],
         1773309900,
         "bottom.mp4 with the top display's font",
     );
+    assert_reads(&outs[2], 1773309611, "short.mp4 beside it");
+    // When most of the group's new files show it elsewhere, the group learns its display
+    // again: the new font knows the bottom rows.
+    let (outs, relearned) = keyframes::run_with(&[input(clip("bottom.mp4"), "A")], &fonts);
+    let moved = relearned
+        .get("A")
+        .and_then(|f| f.rows)
+        .expect("learned again");
+    assert!(moved.0 > 500, "{moved:?}");
+    assert_reads(&outs[0], 1773309900, "bottom.mp4 with its own font");
 }
 
 #[test]

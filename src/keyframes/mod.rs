@@ -303,14 +303,14 @@ pub fn run_prepared(
             groups.entry(inp.group.as_str()).or_default().push(i);
         }
     }
-    // A font kept without its clock line's rows (by a run before fonts had them) is learned
-    // again; until that succeeds it still reads.
+    // A font kept without its clock line's rows (by a run before fonts had them), or whose
+    // display has moved, is learned again; until that succeeds it still reads.
     let learned: Fonts = groups
         .par_iter()
-        .filter(|(g, _)| {
-            known
-                .get(**g)
-                .is_none_or(|f| !usable(f) || f.rows.is_none())
+        .filter(|(g, members)| {
+            known.get(**g).is_none_or(|f| {
+                !usable(f) || f.rows.is_none_or(|rows| moved(rows, members, &prepared))
+            })
         })
         .map(|(g, members)| {
             let mut order = members.clone();
@@ -417,6 +417,25 @@ pub fn run_prepared(
         })
         .collect();
     (outputs, learned)
+}
+
+/// Whether a group's display has moved from the font's `rows` (a firmware update that puts
+/// the clock elsewhere): of the group's files in this run whose first keyframe shows any line,
+/// most show none at those rows. Such pictures are searched whole ([`prepare_in`]), so the
+/// lines seen are the whole picture's; a picture with no line at all (the lens covered, a
+/// dark scene) says nothing either way.
+fn moved(rows: (u32, u32), members: &[usize], prepared: &[Prepared]) -> bool {
+    let shown: Vec<&[Line]> = members
+        .iter()
+        .filter_map(|&i| prepared.get(i)?.first.as_ref())
+        .map(|(_, lines)| lines.as_slice())
+        .filter(|lines| !lines.is_empty())
+        .collect();
+    let away = shown
+        .iter()
+        .filter(|lines| osd::on_rows(lines, rows).is_none())
+        .count();
+    away * 2 > shown.len()
 }
 
 /// Where a file's displayed clock jumps against its own timestamps.
