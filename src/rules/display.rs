@@ -21,7 +21,8 @@
 //! - `inserted_footage` (OSD-DEVICE): the display names another device than the one the
 //!   device's other files show: at least two digits, read on both sides and counted from the
 //!   right within the digit tail (serial) of the device number most of its readable files (two
-//!   at least) show, differ from it.
+//!   at least) show, differ from it; a number is one of two digits or more (letters are not
+//!   read, so `DSJ-MX04` may show only `04`).
 //! - `time_mismatch` (OSD-OFFSET): a device's display keeps one offset to the file names (its
 //!   clock against the server's), changing slowly or in one step when the clock is set. A file
 //!   whose offset differs by more than `osd_offset_tolerance_s` from both of the device's
@@ -224,13 +225,17 @@ fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
     }
 }
 
+/// Digits a display's device number must show to be compared: a serial of two digits (`MX04`
+/// in a font whose letters read as `?`) is a number; one digit is not.
+const SERIAL_MIN: usize = 2;
+
 /// OSD-DEVICE: a file whose display names another device than the device's other files.
 fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
     let shown: Vec<(usize, &str)> = files
         .iter()
         .enumerate()
         .filter_map(|(i, f)| f.osd_device.as_deref().map(|d| (i, d)))
-        .filter(|(_, d)| digits(d).len() >= 3)
+        .filter(|(_, d)| digits(d).len() >= SERIAL_MIN)
         .collect();
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for (_, d) in &shown {
@@ -495,5 +500,33 @@ mod tests {
         assert_eq!(digits_apart("853?40012", "0?3?40012"), 0);
         // A one-digit serial difference is not enough either.
         assert_eq!(digits_apart("0?3?40013", "0?3?40012"), 1);
+    }
+
+    #[test]
+    fn a_device_whose_display_reads_only_its_two_digit_serial_still_knows_another_device() {
+        // `DSJ-MX04` in a font whose letters read as `?`: only the serial's two digits.
+        let shows = |devices: &[&str]| {
+            let mut facts = history(&[(0, 0.0), (300, 0.0), (600, 0.0), (3600, 0.0)]);
+            for (f, d) in facts.iter_mut().zip(devices) {
+                f.text = crate::catalog::TextFacts {
+                    status: "ok".into(),
+                    device_id: Some("A".into()),
+                    media_kind: Some("video".into()),
+                    osd_device: Some((*d).into()),
+                    ..Default::default()
+                }
+                .into();
+            }
+            osd_findings(&facts)
+        };
+        assert_eq!(
+            shows(&["?????04", "?????04", "?????04", "????4757"]),
+            ["OSD-DEVICE A_3600.MP4"]
+        );
+        // One digit apart, or one digit read: no accusation.
+        assert!(shows(&["?????04", "?????04", "?????04", "?????05"]).is_empty());
+        assert!(shows(&["?????04", "?????04", "?????04", "??????7"]).is_empty());
+        // A single digit is no device number to hold others against.
+        assert!(shows(&["??????4", "??????4", "??????4", "????4757"]).is_empty());
     }
 }
