@@ -92,28 +92,77 @@ pub struct Output {
 }
 
 impl Output {
-    /// The file's first keyframe, as read.
+    /// The file's start as read: its first keyframe, or, when that reading is [`weak`], the
+    /// keyframe after it (read for it by `more::read_inward`) if that one's is not. The next
+    /// keyframe stands in only where it is not the last's own stand-in (four keyframes at
+    /// least): start and end are always read in two pictures.
     pub fn first(&self) -> Option<&Seen> {
-        self.read_for("first")
+        let end = self.keyframe("first")?;
+        Some(self.or_inward(end, inward_of_first(self.keyframe("last"))))
     }
 
-    /// The file's last keyframe (none when the file has only one).
+    /// The file's end as read (none when the file has only one keyframe): its last keyframe,
+    /// or the one before it, as [`Output::first`].
     pub fn last(&self) -> Option<&Seen> {
-        self.read_for("last")
+        let end = self.keyframe("last")?;
+        Some(self.or_inward(end, inward_of_last(end)))
     }
 
-    fn read_for(&self, purpose: &str) -> Option<&Seen> {
-        self.keyframes
-            .iter()
-            .find(|k| k.purpose == purpose)
-            .map(|k| &k.seen)
+    fn keyframe(&self, purpose: &str) -> Option<&Keyframe> {
+        self.keyframes.iter().find(|k| k.purpose == purpose)
     }
+
+    fn or_inward<'a>(&'a self, end: &'a Keyframe, inward: Option<usize>) -> &'a Seen {
+        let stand_in = inward
+            .filter(|_| weak(&end.seen))
+            .and_then(|k| self.keyframes.iter().find(|x| x.gop_index == k))
+            .filter(|x| !weak(&x.seen));
+        &stand_in.unwrap_or(end).seen
+    }
+
+    /// The keyframes to read because an end's reading is [`weak`] and its stand-in is not read
+    /// yet.
+    fn inward_wanted(&self) -> Vec<usize> {
+        let last = self.keyframe("last");
+        let ends = [
+            (self.keyframe("first"), inward_of_first(last)),
+            (last, last.and_then(inward_of_last)),
+        ];
+        let mut wanted: Vec<usize> = ends
+            .into_iter()
+            .filter_map(|(end, k)| k.filter(|_| end.is_some_and(|e| weak(&e.seen))))
+            .filter(|k| !self.keyframes.iter().any(|x| x.gop_index == *k))
+            .collect();
+        wanted.dedup();
+        wanted
+    }
+}
+
+/// A reading the OSD rules would not use (below the default `osd_min_confidence`), or none.
+const WEAK_BELOW: f32 = 0.5;
+
+fn weak(s: &Seen) -> bool {
+    s.reading
+        .as_ref()
+        .is_none_or(|r| r.civil_s.is_none() || r.confidence < WEAK_BELOW)
+}
+
+/// The stand-in for the first keyframe: the second, when the last keyframe is the fourth or
+/// later (its own stand-in, the one before it, is then another picture).
+fn inward_of_first(last: Option<&Keyframe>) -> Option<usize> {
+    last.filter(|l| l.gop_index >= 3).map(|_| 1)
+}
+
+fn inward_of_last(last: &Keyframe) -> Option<usize> {
+    (last.gop_index >= 3).then(|| last.gop_index - 1)
 }
 
 /// One keyframe the stage decoded and read.
 #[derive(Debug, Clone)]
 pub struct Keyframe {
-    /// Why it was read: `first`, `last` or `jump` (read by halves to place a jump).
+    /// Why it was read: `first`, `last`, `inward` (the one after the first or before the last,
+    /// read because that end's reading was weak), `jump` (read by halves to place a jump) or
+    /// `every` (`--keyframes all`).
     pub purpose: &'static str,
     /// Its sample number in the track (1-based) and its place among the track's keyframes
     /// (0-based).
@@ -405,6 +454,7 @@ pub fn run_prepared(
                 keyframes,
             };
             if let (Some(font), Some(_)) = (font, p.plan.as_ref()) {
+                more::read_inward(inp, font, &mut out);
                 let (jump, read) = find_jump(inp, font, &mut out);
                 out.decoded += read.len() as u32;
                 out.keyframes.extend(read);

@@ -168,6 +168,35 @@ pub(super) fn read_every(input: &Input, font: &Font, out: &mut Output) {
 }
 
 fn read_rest(input: &Input, font: &Font, out: &mut Output) {
+    let read: std::collections::HashSet<usize> =
+        out.keyframes.iter().map(|k| k.gop_index).collect();
+    read_these(input, font, out, "every", |n| {
+        (0..n).filter(|i| !read.contains(i)).collect()
+    });
+}
+
+/// Reads the keyframe after the first and the one before the last when the reading at that
+/// end is weak ([`Output::first`]): one picture more, where the scene spoiled a glyph of the
+/// first, keeps the file's start readable for the rules.
+pub(super) fn read_inward(input: &Input, font: &Font, out: &mut Output) {
+    let wanted = out.inward_wanted();
+    if !wanted.is_empty() {
+        read_these(input, font, out, "inward", |n| {
+            wanted.into_iter().filter(|&k| k < n).collect()
+        });
+    }
+}
+
+/// Reads the keyframes `which` picks (by their place, given how many the file has), in order,
+/// a chunk at a time, as `purpose`; stops at the first chunk that does not decode, with the
+/// reason as the file's note.
+fn read_these(
+    input: &Input,
+    font: &Font,
+    out: &mut Output,
+    purpose: &'static str,
+    which: impl FnOnce(usize) -> Vec<usize>,
+) {
     // Planned again: the prepared plan keeps only the first and last keyframes.
     let opened = open(input).and_then(|f| plan_of(&f, input).map(|plan| (f, plan)));
     let (f, plan) = match opened {
@@ -178,9 +207,7 @@ fn read_rest(input: &Input, font: &Font, out: &mut Output) {
         }
     };
     let plan = &plan;
-    let read: std::collections::HashSet<usize> =
-        out.keyframes.iter().map(|k| k.gop_index).collect();
-    let rest: Vec<usize> = (0..plan.sync.len()).filter(|i| !read.contains(i)).collect();
+    let rest = which(plan.sync.len());
     for chunk in rest.chunks(EVERY_CHUNK) {
         let keys = match chunk
             .iter()
@@ -200,7 +227,7 @@ fn read_rest(input: &Input, font: &Font, out: &mut Output) {
         for ((&i, slice), line) in chunk.iter().zip(slices).zip(lines) {
             let s = plan.sync[i];
             out.keyframes.push(Keyframe {
-                purpose: "every",
+                purpose,
                 sample: s.number,
                 gop_index: i,
                 seen: Seen {
@@ -280,5 +307,80 @@ mod tests {
                 .is_some()
         );
         assert_eq!(even.note, None);
+    }
+
+    #[test]
+    fn a_weak_reading_at_an_end_gives_way_to_the_keyframe_beside_it() {
+        let weak = |mut k: Keyframe| {
+            if let Some(r) = k.seen.reading.as_mut() {
+                r.confidence = 0.3;
+            }
+            k
+        };
+        let start = |o: &Output| o.first().map(|s| s.t_s);
+        let end = |o: &Output| o.last().map(|s| s.t_s);
+        let mut out = Output {
+            keyframes: vec![
+                weak(key("first", 0, Some(1_773_309_600))),
+                weak(key("last", 19, Some(1_773_309_600))),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(out.inward_wanted(), [1, 18]);
+        out.keyframes.push(key("inward", 1, Some(1_773_309_600)));
+        out.keyframes
+            .push(weak(key("inward", 18, Some(1_773_309_600))));
+        assert_eq!((start(&out), end(&out)), (Some(1.0), Some(19.0)));
+        assert!(out.inward_wanted().is_empty());
+        // Three keyframes: the middle one cannot stand in for both ends; none stands in.
+        let short = Output {
+            keyframes: vec![
+                weak(key("first", 0, Some(1_773_309_600))),
+                key("every", 1, Some(1_773_309_600)),
+                weak(key("last", 2, Some(1_773_309_600))),
+            ],
+            ..Default::default()
+        };
+        assert!(short.inward_wanted().is_empty());
+        assert_eq!((start(&short), end(&short)), (Some(0.0), Some(2.0)));
+    }
+
+    #[test]
+    fn the_keyframe_after_a_weak_first_is_decoded_and_read() {
+        let path =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osd/day.mp4");
+        let input = Input {
+            moov: super::super::find_moov(&path).expect("a moov box"),
+            path,
+            group: "A".into(),
+        };
+        let (outs, fonts) =
+            super::super::run_with(std::slice::from_ref(&input), &Default::default());
+        let mut out = outs.into_iter().next().expect("an output");
+        let shown = out
+            .first()
+            .and_then(|s| Some(s.reading.as_ref()?.civil_s? - s.t_s as i64));
+        assert!(shown.is_some(), "day.mp4 reads");
+        // Its first picture's reading spoiled (as a scene may spoil a glyph of it).
+        for k in out.keyframes.iter_mut().filter(|k| k.purpose == "first") {
+            if let Some(r) = k.seen.reading.as_mut() {
+                r.civil_s = None;
+            }
+        }
+        let decoded = out.decoded;
+        read_inward(&input, &fonts["A"], &mut out);
+        assert_eq!(out.decoded, decoded + 1);
+        let first = out.first().expect("a start");
+        assert!(
+            first.t_s > 0.5,
+            "the second keyframe stands in: {}",
+            first.t_s
+        );
+        let at = first
+            .reading
+            .as_ref()
+            .and_then(|r| r.civil_s)
+            .expect("read");
+        assert_eq!(Some(at - first.t_s as i64), shown, "the same clock");
     }
 }
