@@ -10,7 +10,7 @@
 #              display jumps (inserted_footage);
 #   foreign    another recorder's footage filed under this device: its display names another
 #              device, DSJ-Z9901 (inserted_footage). Its serial ends in the same digits as
-#              DSJ-MX01's and in one digit unlike DSJ-MX02's and DSJ-MX03's: the rule compares
+#              DSJ-MX01's and in one digit unlike DSJ-MX02's, DSJ-MX03's and DSJ-MX04's: the rule compares
 #              only the serial's digits and asks two of them to differ, so these are expected
 #              to go unfound; foreign2 shows DSJ-K4757, two digits unlike every device here.
 #   reset      the recorder's clock back at 2000-01-01 (name, container and picture agree):
