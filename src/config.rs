@@ -108,6 +108,10 @@ pub struct RuleSettings {
     pub osd_jump_tolerance_s: f64,
 }
 
+/// The default `osd_min_confidence`; the keyframe stage reads one keyframe more where an end of
+/// a file reads below it.
+pub const OSD_MIN_CONFIDENCE: f64 = 0.5;
+
 impl Default for RuleSettings {
     fn default() -> Self {
         RuleSettings {
@@ -121,7 +125,7 @@ impl Default for RuleSettings {
             require_location: false,
             require_officer: false,
             birth_time_is_upload: true,
-            osd_min_confidence: 0.5,
+            osd_min_confidence: OSD_MIN_CONFIDENCE,
             osd_offset_tolerance_s: 30.0,
             osd_jump_tolerance_s: 2.0,
         }

@@ -138,13 +138,12 @@ impl Output {
     }
 }
 
-/// A reading the OSD rules would not use (below the default `osd_min_confidence`), or none.
-const WEAK_BELOW: f32 = 0.5;
-
+/// A reading without a time, or one the OSD rules would not use (below the default
+/// `osd_min_confidence`), or none.
 fn weak(s: &Seen) -> bool {
-    s.reading
-        .as_ref()
-        .is_none_or(|r| r.civil_s.is_none() || r.confidence < WEAK_BELOW)
+    s.reading.as_ref().is_none_or(|r| {
+        r.civil_s.is_none() || f64::from(r.confidence) < crate::config::OSD_MIN_CONFIDENCE
+    })
 }
 
 /// The stand-in for the first keyframe: the second, when the last keyframe is the fourth or
