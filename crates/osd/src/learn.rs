@@ -437,11 +437,11 @@ const HARVEST_NEAR: f32 = 0.5;
 /// that time to the second, or leaves a place undecided across a second's boundary, which is
 /// then not used). Each glyph the clock names is then that digit drawn over another scene.
 /// When the nearest of the font's shapes to it is a shape the learning left without a digit
-/// (seen only where the seconds never are, and unlike every labelled shape), that shape takes the digit, provided that wherever the
-/// runs show it, it stands at a place of the time where the clock shows that digit (a shape
-/// seen anywhere else, a letter of the device's name, say, keeps no digit). Otherwise the
-/// glyph itself is kept as a shape of the digit when that digit's shapes are its nearest, of
-/// every shape, within [`HARVEST_NEAR`]. A place that reads another digit than the clock's, or
+/// (seen only where the seconds never are, and unlike every labelled shape), that shape takes
+/// the digit, provided that wherever the runs show it, it stands at a place of the time where
+/// the clock shows that digit (a shape seen anywhere else, a letter of the device's name, say,
+/// keeps no digit). Otherwise the glyph itself is kept as a shape of the digit when that
+/// digit's shapes are its nearest, of every shape, within [`HARVEST_NEAR`]. A place that reads another digit than the clock's, or
 /// a fifth unread glyph, and the picture teaches nothing. Passes are repeated
 /// ([`HARVEST_PASSES`]): the digits one pass learns may leave another picture few enough
 /// unread glyphs, or give a run no picture read before enough to time it. Returns `font`
