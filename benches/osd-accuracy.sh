@@ -17,9 +17,10 @@
 # one-pixel outline, a box under x265, a mid-grey scene at the bottom); SET=proportional five
 # displays in proportional fonts (ffmpeg's default "Sans", Liberation Sans, DejaVu Serif,
 # Liberation Sans Bold at 480p, DejaVu Sans Condensed Bold over dark grain); SET=layouts five
-# displays of several lines or a corner clock (see `layouts` below); SET=all every set.
+# displays of several lines or a corner clock (see `layouts` below); SET=recorders five more
+# (see `recorders` below); SET=all every set.
 # The gradient and fractal scenes come from a random seed: every generation is a new sample.
-# Usage: [SET=main|holdout|proportional|layouts|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# Usage: [SET=main|holdout|proportional|layouts|recorders|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +50,7 @@ clip() {
     SLASH*) text="%{pts\\:localtime\\:$epoch\\:%Y/%m/%d}  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#SLASH} ;;
     CJK*) text="%{pts\\:localtime\\:$epoch\\:%Y年%m月%d日}  星期四  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#CJK} ;;
   esac
-  TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" \
+  TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=${RATE:-25}}" -t "$secs" \
     -metadata creation_time="$(date -u -d "@$((epoch - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
     -vf "drawtext=$font:fontsize=h/24:$style:x=w/40:y=$y:text='$text  $dev$tail'" \
     -pix_fmt yuv420p "$@" "$dir/$name"
@@ -111,7 +112,7 @@ shot() {
   [ -f "$dir/$name" ] && return 0
   vf=${vf//@T@/%\{pts\\:localtime\\:$epoch\}}
   vf=${vf//@D@/$dev}
-  TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" \
+  TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=${RATE:-25}}" -t "$secs" \
     -metadata creation_time="$(date -u -d "@$((epoch - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
     -vf "$vf" -pix_fmt yuv420p "$@" "$dir/$name"
 }
@@ -134,13 +135,28 @@ shots DSJ-LA04 $((base + 415)) mandelbrot={} 1280x720 "drawtext=fontfile=$SANSB:
 # A long second line above the clock at the top (unit name first), small font, 720p.
 shots DSJ-LA05 $((base + 541)) gradients=speed=0.06:{} 1280x720 "drawtext=font=WenQuanYi Zen Hei Mono:fontsize=h/30:$OUT:x=w/40:y=h/40:text='某某县应急管理局 @D@ 警号075678',drawtext=fontfile=$LIBREG:fontsize=h/30:$OUT:x=w/40:y=h/40+h/22:text='@T@'" $(x264 25) -crf 30
 }
+# Recorders: five displays made on 2026-12-04 after every change of that day, to be read once
+# as they came (frame rates of 30 and 15 as well as 25, a keyframe each 1-2 s, 2560x1440,
+# narrow, serif and condensed fonts, a nearly opaque box, the clock bottom centre).
+NARROW=/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf
+SERIFB=/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf
+LSERIF=/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf
+CONDENSED=/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf
+recorders() {
+RATE=30 pair DSJ-RC01 $((base + 47)) mandelbrot={} 1920x1080 "fontfile=$NARROW" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 081234" $(x264 60) -b:v 4M
+RATE=30 pair DSJ-RC02 $((base + 173)) gradients=speed=0.05:{} 1280x720 "fontfile=$DEJAVU" "fontcolor=white:box=1:boxcolor=black@0.7:boxborderw=3" h/30 "SLASH 082345" $(x264 30) -crf 28
+shots DSJ-RC03 $((base + 299)) testsrc2={} 2560x1440 "drawtext=fontfile=$SERIFB:fontsize=h/26:fontcolor=yellow:borderw=3:bordercolor=black:x=w-tw-w/40:y=h/30:text='@T@  @D@ 083456'" $(x264 50) -b:v 6M
+pair DSJ-RC04 $((base + 425)) "color=c=0x0c0c0c:{},noise=alls=15:allf=t" 1920x1080 "fontfile=$LSERIF" "fontcolor=white:borderw=2:bordercolor=black" h-h/12 "CJK 警号084567" $(x264 25) -b:v 2M
+RATE=15 shots DSJ-RC05 $((base + 551)) gradients=speed=0.08:{} 1280x720 "drawtext=fontfile=$CONDENSED:fontsize=h/24:fontcolor=white:borderw=1:bordercolor=black:x=(w-tw)/2:y=h-h/10:text='@T@  @D@ 085678'" -c:v libx265 -x265-params log-level=error:keyint=15:min-keyint=15:scenecut=0 -crf 30 -tag:v hvc1
+}
 case "$set_" in
   main) main ;;
   layouts) layouts ;;
+  recorders) recorders ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts ;;
-  *) echo "SET must be main, holdout, proportional, layouts or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders or all"; exit 2 ;;
 esac
 
 rm -rf "$work/wh"
