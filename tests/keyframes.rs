@@ -157,6 +157,24 @@ fn a_display_that_moved_is_read_with_its_old_font_and_learned_again() {
 }
 
 #[test]
+fn a_display_whose_font_changed_is_learned_again() {
+    // day.mp4 teaches DejaVu Sans Mono at the top; night.mp4 shows the clock at the same place
+    // in Liberation Mono Bold (as after a firmware update that changed the font): the known
+    // font reads no time there, so the group learns again and reads it.
+    let (_, fonts) = keyframes::run_with(&[input(clip("day.mp4"), "A")], &Default::default());
+    let (outs, relearned) = keyframes::run_with(&[input(clip("night.mp4"), "A")], &fonts);
+    assert!(relearned.contains_key("A"), "learned again");
+    assert_reads(&outs[0], 1773345603, "night.mp4 with its own font");
+    // A font that still reads the group's display is kept. (DejaVu Sans's digits are DejaVu
+    // Sans Mono's: the same font reads prop.mp4.)
+    for kept in ["day2.mp4", "prop.mp4"] {
+        let (outs, relearned) = keyframes::run_with(&[input(clip(kept), "A")], &fonts);
+        assert!(relearned.is_empty(), "{kept}");
+        assert!(outs[0].first().and_then(|s| s.reading.as_ref()?.civil_s).is_some());
+    }
+}
+
+#[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
         input(clip("grain1.mp4"), "G 1280x720"),

@@ -351,13 +351,16 @@ pub fn run_prepared(
             groups.entry(inp.group.as_str()).or_default().push(i);
         }
     }
-    // A font kept without its clock line's rows (by a run before fonts had them), or whose
-    // display has moved, is learned again; until that succeeds it still reads.
+    // A font kept without its clock line's rows (by a run before fonts had them), whose
+    // display has moved, or which no longer reads it (a firmware update that changed the
+    // font), is learned again; until that succeeds it still reads.
     let learned: Fonts = groups
         .par_iter()
         .filter(|(g, members)| {
             known.get(**g).is_none_or(|f| {
-                !usable(f) || f.rows.is_none_or(|rows| moved(rows, members, &prepared))
+                !usable(f)
+                    || f.rows.is_none_or(|rows| moved(rows, members, &prepared))
+                    || unread(f, members, &prepared)
             })
         })
         .map(|(g, members)| {
@@ -474,17 +477,35 @@ pub fn run_prepared(
 /// lines seen are the whole picture's; a picture with no line at all (the lens covered, a
 /// dark scene) says nothing either way.
 fn moved(rows: (u32, u32), members: &[usize], prepared: &[Prepared]) -> bool {
-    let shown: Vec<&[Line]> = members
-        .iter()
-        .filter_map(|&i| prepared.get(i)?.first.as_ref())
-        .map(|(_, lines)| lines.as_slice())
-        .filter(|lines| !lines.is_empty())
-        .collect();
+    let shown = first_lines(members, prepared);
     let away = shown
         .iter()
         .filter(|lines| osd::on_rows(lines, rows).is_none())
         .count();
     away * 2 > shown.len()
+}
+
+/// The lines of each of a group's files' first keyframe, for the files that show any.
+fn first_lines<'a>(members: &[usize], prepared: &'a [Prepared]) -> Vec<&'a [Line]> {
+    members
+        .iter()
+        .filter_map(|&i| prepared.get(i)?.first.as_ref())
+        .map(|(_, lines)| lines.as_slice())
+        .filter(|lines| !lines.is_empty())
+        .collect()
+}
+
+/// Whether a font no longer reads its group's display: of the group's files in this run whose
+/// first keyframe shows any line, most give no date and time with it (a firmware update that
+/// changed the display's font; a scene that spoils one picture's glyphs spoils few of a run's
+/// files at once).
+fn unread(font: &Font, members: &[usize], prepared: &[Prepared]) -> bool {
+    let shown = first_lines(members, prepared);
+    let blank = shown
+        .iter()
+        .filter(|lines| osd::read_lines(font, lines).is_none_or(|r| r.civil_s.is_none()))
+        .count();
+    blank * 2 > shown.len()
 }
 
 /// Where a file's displayed clock jumps against its own timestamps.
