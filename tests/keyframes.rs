@@ -170,7 +170,12 @@ fn a_display_whose_font_changed_is_learned_again() {
     for kept in ["day2.mp4", "prop.mp4"] {
         let (outs, relearned) = keyframes::run_with(&[input(clip(kept), "A")], &fonts);
         assert!(relearned.is_empty(), "{kept}");
-        assert!(outs[0].first().and_then(|s| s.reading.as_ref()?.civil_s).is_some());
+        assert!(
+            outs[0]
+                .first()
+                .and_then(|s| s.reading.as_ref()?.civil_s)
+                .is_some()
+        );
     }
 }
 

@@ -93,47 +93,63 @@ pub struct Output {
 
 impl Output {
     /// The file's start as read: its first keyframe, or, when that reading is [`weak`], the
-    /// keyframe after it (read for it by `more::read_inward`) if that one's is not. The next
-    /// keyframe stands in only where it is not the last's own stand-in (four keyframes at
-    /// least): start and end are always read in two pictures.
+    /// nearest keyframe after it that reads well ([`stand_ins`]: three at most, read for it by
+    /// `more::read_inward`). Start and end are always read in two pictures.
     pub fn first(&self) -> Option<&Seen> {
         let end = self.keyframe("first")?;
-        Some(self.or_inward(end, inward_of_first(self.keyframe("last"))))
+        let last = self.keyframe("last").map_or(0, |l| l.gop_index);
+        Some(self.or_inward(end, &stand_ins(true, last)))
     }
 
     /// The file's end as read (none when the file has only one keyframe): its last keyframe,
-    /// or the one before it, as [`Output::first`].
+    /// or the nearest before it that reads well, as [`Output::first`].
     pub fn last(&self) -> Option<&Seen> {
         let end = self.keyframe("last")?;
-        Some(self.or_inward(end, inward_of_last(end)))
+        Some(self.or_inward(end, &stand_ins(false, end.gop_index)))
     }
 
     fn keyframe(&self, purpose: &str) -> Option<&Keyframe> {
         self.keyframes.iter().find(|k| k.purpose == purpose)
     }
 
-    fn or_inward<'a>(&'a self, end: &'a Keyframe, inward: Option<usize>) -> &'a Seen {
-        let stand_in = inward
-            .filter(|_| weak(&end.seen))
-            .and_then(|k| self.keyframes.iter().find(|x| x.gop_index == k))
-            .filter(|x| !weak(&x.seen));
+    fn read_at(&self, k: usize) -> Option<&Keyframe> {
+        self.keyframes.iter().find(|x| x.gop_index == k)
+    }
+
+    fn or_inward<'a>(&'a self, end: &'a Keyframe, stand_ins: &[usize]) -> &'a Seen {
+        if !weak(&end.seen) {
+            return &end.seen;
+        }
+        let stand_in = stand_ins
+            .iter()
+            .map_while(|&k| self.read_at(k))
+            .find(|x| !weak(&x.seen));
         &stand_in.unwrap_or(end).seen
     }
 
-    /// The keyframes to read because an end's reading is [`weak`] and its stand-in is not read
-    /// yet.
+    /// The keyframes to read next because an end's reading is [`weak`], as are those of its
+    /// stand-ins read so far: the nearest stand-in not read yet, for each such end.
     fn inward_wanted(&self) -> Vec<usize> {
         let last = self.keyframe("last");
+        let at_last = last.map_or(0, |l| l.gop_index);
         let ends = [
-            (self.keyframe("first"), inward_of_first(last)),
-            (last, last.and_then(inward_of_last)),
+            (self.keyframe("first"), stand_ins(true, at_last)),
+            (last, stand_ins(false, at_last)),
         ];
-        let mut wanted: Vec<usize> = ends
-            .into_iter()
-            .filter_map(|(end, k)| k.filter(|_| end.is_some_and(|e| weak(&e.seen))))
-            .filter(|k| !self.keyframes.iter().any(|x| x.gop_index == *k))
-            .collect();
-        wanted.dedup();
+        let mut wanted = Vec::new();
+        for (end, stand_ins) in ends {
+            if !end.is_some_and(|e| weak(&e.seen)) {
+                continue;
+            }
+            for k in stand_ins {
+                match self.read_at(k) {
+                    Some(x) if weak(&x.seen) => continue,
+                    Some(_) => {}
+                    None => wanted.push(k),
+                }
+                break;
+            }
+        }
         wanted
     }
 }
@@ -146,21 +162,30 @@ fn weak(s: &Seen) -> bool {
     })
 }
 
-/// The stand-in for the first keyframe: the second, when the last keyframe is the fourth or
-/// later (its own stand-in, the one before it, is then another picture).
-fn inward_of_first(last: Option<&Keyframe>) -> Option<usize> {
-    last.filter(|l| l.gop_index >= 3).map(|_| 1)
-}
+/// Keyframes read in from a weak end at most: a scene that spoils the display at a file's end
+/// often spoils it for a few seconds.
+pub(crate) const INWARD_MAX: usize = 3;
 
-fn inward_of_last(last: &Keyframe) -> Option<usize> {
-    (last.gop_index >= 3).then(|| last.gop_index - 1)
+/// The keyframes that may stand in for the first keyframe (`first`) or for the last (at
+/// place `last`), nearest first: [`INWARD_MAX`] at most, and each end's from its own half of
+/// the file only, so that the start and the end are never one picture.
+fn stand_ins(first: bool, last: usize) -> Vec<usize> {
+    let mid = last / 2;
+    if first {
+        (1..=INWARD_MAX.min(mid)).collect()
+    } else {
+        (1..=INWARD_MAX)
+            .filter_map(|d| last.checked_sub(d))
+            .filter(|&k| k > mid)
+            .collect()
+    }
 }
 
 /// One keyframe the stage decoded and read.
 #[derive(Debug, Clone)]
 pub struct Keyframe {
-    /// Why it was read: `first`, `last`, `inward` (the one after the first or before the last,
-    /// read because that end's reading was weak), `jump` (read by halves to place a jump) or
+    /// Why it was read: `first`, `last`, `inward` (one of the three after the first or before
+    /// the last, read because that end's reading was weak), `jump` (read by halves to place a jump) or
     /// `every` (`--keyframes all`).
     pub purpose: &'static str,
     /// Its sample number in the track (1-based) and its place among the track's keyframes

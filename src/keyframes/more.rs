@@ -175,15 +175,22 @@ fn read_rest(input: &Input, font: &Font, out: &mut Output) {
     });
 }
 
-/// Reads the keyframe after the first and the one before the last when the reading at that
-/// end is weak ([`Output::first`]): one picture more, where the scene spoiled a glyph of the
-/// first, keeps the file's start readable for the rules.
+/// Reads the keyframes after the first and before the last, one at a time, while the reading
+/// at that end and those read in from it are weak ([`Output::first`]): a picture or two more,
+/// where the scene spoiled a glyph at an end, keep the file readable for the rules.
 pub(super) fn read_inward(input: &Input, font: &Font, out: &mut Output) {
-    let wanted = out.inward_wanted();
-    if !wanted.is_empty() {
+    for _ in 0..super::INWARD_MAX {
+        let wanted = out.inward_wanted();
+        if wanted.is_empty() {
+            return;
+        }
+        let before = out.keyframes.len();
         read_these(input, font, out, "inward", |n| {
             wanted.into_iter().filter(|&k| k < n).collect()
         });
+        if out.keyframes.len() == before {
+            return;
+        }
     }
 }
 
@@ -310,7 +317,7 @@ mod tests {
     }
 
     #[test]
-    fn a_weak_reading_at_an_end_gives_way_to_the_keyframe_beside_it() {
+    fn a_weak_reading_at_an_end_gives_way_to_the_nearest_keyframe_that_reads_well() {
         let weak = |mut k: Keyframe| {
             if let Some(r) = k.seen.reading.as_mut() {
                 r.confidence = 0.3;
@@ -319,30 +326,47 @@ mod tests {
         };
         let start = |o: &Output| o.first().map(|s| s.t_s);
         let end = |o: &Output| o.last().map(|s| s.t_s);
+        let t = Some(1_773_309_600);
         let mut out = Output {
-            keyframes: vec![
-                weak(key("first", 0, Some(1_773_309_600))),
-                weak(key("last", 19, Some(1_773_309_600))),
-            ],
+            keyframes: vec![weak(key("first", 0, t)), weak(key("last", 19, t))],
             ..Default::default()
         };
         assert_eq!(out.inward_wanted(), [1, 18]);
-        out.keyframes.push(key("inward", 1, Some(1_773_309_600)));
-        out.keyframes
-            .push(weak(key("inward", 18, Some(1_773_309_600))));
+        // The second reads well; the one before the last is weak too, so the next is wanted.
+        out.keyframes.push(key("inward", 1, t));
+        out.keyframes.push(weak(key("inward", 18, t)));
+        assert_eq!(out.inward_wanted(), [17]);
         assert_eq!((start(&out), end(&out)), (Some(1.0), Some(19.0)));
+        out.keyframes.push(key("inward", 17, t));
+        assert_eq!((start(&out), end(&out)), (Some(1.0), Some(17.0)));
         assert!(out.inward_wanted().is_empty());
-        // Three keyframes: the middle one cannot stand in for both ends; none stands in.
-        let short = Output {
-            keyframes: vec![
-                weak(key("first", 0, Some(1_773_309_600))),
-                key("every", 1, Some(1_773_309_600)),
-                weak(key("last", 2, Some(1_773_309_600))),
-            ],
+        // Three in from an end at most.
+        let mut spoiled = Output {
+            keyframes: vec![key("first", 0, t), weak(key("last", 19, t))],
             ..Default::default()
         };
+        for k in [18, 17, 16] {
+            assert_eq!(spoiled.inward_wanted(), [k]);
+            spoiled.keyframes.push(weak(key("inward", k, t)));
+        }
+        assert!(spoiled.inward_wanted().is_empty());
+        assert_eq!(end(&spoiled), Some(19.0));
+        // Three keyframes: the middle one may stand in for the first, never for the last
+        // (start and end would be one picture).
+        let mut short = Output {
+            keyframes: vec![weak(key("first", 0, t)), weak(key("last", 2, t))],
+            ..Default::default()
+        };
+        assert_eq!(short.inward_wanted(), [1]);
+        short.keyframes.push(key("inward", 1, t));
+        assert_eq!((start(&short), end(&short)), (Some(1.0), Some(2.0)));
         assert!(short.inward_wanted().is_empty());
-        assert_eq!((start(&short), end(&short)), (Some(0.0), Some(2.0)));
+        // Two: none.
+        let two = Output {
+            keyframes: vec![weak(key("first", 0, t)), weak(key("last", 1, t))],
+            ..Default::default()
+        };
+        assert!(two.inward_wanted().is_empty());
     }
 
     #[test]
