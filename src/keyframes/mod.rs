@@ -185,8 +185,8 @@ fn stand_ins(first: bool, last: usize) -> Vec<usize> {
 #[derive(Debug, Clone)]
 pub struct Keyframe {
     /// Why it was read: `first`, `last`, `inward` (one of the three after the first or before
-    /// the last, read because that end's reading was weak), `jump` (read by halves to place a jump) or
-    /// `every` (`--keyframes all`).
+    /// the last, read because that end's reading was weak), `jump` (read by halves to place a
+    /// jump) or `every` (`--keyframes all`).
     pub purpose: &'static str,
     /// Its sample number in the track (1-based) and its place among the track's keyframes
     /// (0-based).
