@@ -441,11 +441,11 @@ const HARVEST_NEAR: f32 = 0.5;
 /// the digit, provided that wherever the runs show it, it stands at a place of the time where
 /// the clock shows that digit (a shape seen anywhere else, a letter of the device's name, say,
 /// keeps no digit). Otherwise the glyph itself is kept as a shape of the digit when that
-/// digit's shapes are its nearest, of every shape, within [`HARVEST_NEAR`]. A place that reads another digit than the clock's, or
-/// a fifth unread glyph, and the picture teaches nothing. Passes are repeated
-/// ([`HARVEST_PASSES`]): the digits one pass learns may leave another picture few enough
-/// unread glyphs, or give a run no picture read before enough to time it. Returns `font`
-/// unchanged when it does not know every digit.
+/// digit's shapes are its nearest, of every shape, within [`HARVEST_NEAR`]. A place that reads
+/// another digit than the clock's, or a fifth unread glyph, and the picture teaches nothing.
+/// Passes are repeated ([`HARVEST_PASSES`]): the digits one pass learns may leave another
+/// picture few enough unread glyphs, or give a run no picture read before enough to time it.
+/// Returns `font` unchanged when it does not know every digit.
 pub fn harvest(font: &Font, runs: &[Vec<Sighting>]) -> Font {
     let mut out = font.clone();
     for _ in 0..HARVEST_PASSES {
