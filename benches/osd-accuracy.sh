@@ -17,10 +17,10 @@
 # one-pixel outline, a box under x265, a mid-grey scene at the bottom); SET=proportional five
 # displays in proportional fonts (ffmpeg's default "Sans", Liberation Sans, DejaVu Serif,
 # Liberation Sans Bold at 480p, DejaVu Sans Condensed Bold over dark grain); SET=layouts five
-# displays of several lines or a corner clock (see `layouts` below); SET=recorders five more
-# (see `recorders` below); SET=all every set.
+# displays of several lines or a corner clock (see `layouts` below); SET=recorders and
+# SET=styles five more each (see below); SET=all every set.
 # The gradient and fractal scenes come from a random seed: every generation is a new sample.
-# Usage: [SET=main|holdout|proportional|layouts|recorders|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|all] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -149,14 +149,25 @@ shots DSJ-RC03 $((base + 299)) testsrc2={} 2560x1440 "drawtext=fontfile=$SERIFB:
 pair DSJ-RC04 $((base + 425)) "color=c=0x0c0c0c:{},noise=alls=15:allf=t" 1920x1080 "fontfile=$LSERIF" "fontcolor=white:borderw=2:bordercolor=black" h-h/12 "CJK 警号084567" $(x264 25) -b:v 2M
 RATE=15 shots DSJ-RC05 $((base + 551)) gradients=speed=0.08:{} 1280x720 "drawtext=fontfile=$CONDENSED:fontsize=h/24:fontcolor=white:borderw=1:bordercolor=black:x=(w-tw)/2:y=h-h/10:text='@T@  @D@ 085678'" -c:v libx265 -x265-params log-level=error:keyint=15:min-keyint=15:scenecut=0 -crf 30 -tag:v hvc1
 }
+# Styles: five more displays, made on 2026-12-04 after the recorders set and read once as they
+# came: a drop shadow instead of an outline, text at 80% opacity, white text without an
+# outline or shadow over a light scene, 1440x1080 (4:3), and heavy motion at a low bitrate.
+styles() {
+pair DSJ-ST01 $((base + 59)) mandelbrot={} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:shadowcolor=black:shadowx=3:shadowy=3" h/30 " 091234" $(x264 25) -b:v 4M
+pair DSJ-ST02 $((base + 181)) gradients=speed=0.05:{} 1280x720 "fontfile=$LIBERATION" "fontcolor=white@0.8:borderw=2:bordercolor=black@0.8" h/30 " 092345" $(x264 25) -crf 28
+pair DSJ-ST03 $((base + 307)) "gradients=speed=0.03:c0=0xd0d0d0:c1=0xa0b0c0:{}" 1920x1080 "fontfile=$SANSB" "fontcolor=white" h/30 " 093456" $(x264 25) -b:v 3M
+pair DSJ-ST04 $((base + 433)) testsrc2={} 1440x1080 "fontfile=$DEJAVU" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 "CJK 警号094567" $(x264 25) -b:v 3M
+pair DSJ-ST05 $((base + 557)) "mandelbrot=end_scale=0.0001:{}" 1920x1080 "fontfile=$PSANSB" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 095678" $(x264 25) -b:v 1M
+}
 case "$set_" in
   main) main ;;
   layouts) layouts ;;
   recorders) recorders ;;
+  styles) styles ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts; recorders ;;
-  *) echo "SET must be main, holdout, proportional, layouts, recorders or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders; styles ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles or all"; exit 2 ;;
 esac
 
 rm -rf "$work/wh"
