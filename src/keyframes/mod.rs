@@ -725,7 +725,7 @@ pub fn prepare_in(
         let mut lines = lines
             .into_iter()
             .zip(&picks)
-            .map(|(line, s)| (plan.seconds(s), line));
+            .map(|(line, s)| (plan.seconds(s), held(line, rows)));
         out.first = lines.next();
         out.last = lines.next();
         // Kept until every file of the run is read, so kept small: not the lead samples (a
@@ -750,6 +750,24 @@ pub fn prepare_in(
         out.note = Some(e);
     }
     out
+}
+
+/// A picture's lines as a prepared file keeps them until every file of the run is read (some
+/// 1.5 KB a line of thirty glyphs, and a picture may hold several): with the group's clock
+/// rows known, only the line standing there, which is all [`osd::read_lines`], [`moved`] and
+/// [`unread`] look at when it is there (when it is not, every line, for the line showing a
+/// time); each line's lists no longer than they are.
+fn held(lines: Vec<Line>, rows: Option<(u32, u32)>) -> Vec<Line> {
+    let mut kept = match rows.and_then(|r| osd::on_rows(&lines, r)) {
+        Some(line) => vec![line.clone()],
+        None => lines,
+    };
+    for l in &mut kept {
+        l.glyphs.shrink_to_fit();
+        l.spaced.shrink_to_fit();
+    }
+    kept.shrink_to_fit();
+    kept
 }
 
 /// The learning run of one file: its keyframes up to [`LEARN_S`], then every picture between
@@ -925,5 +943,27 @@ mod tests {
         // Without picture times to count by (every lead picture at one time), decoding order.
         plan.lead.iter_mut().for_each(|s| s.ticks = 0);
         assert_eq!(keyframe_interval(&plan), 24);
+    }
+
+    #[test]
+    fn a_prepared_picture_keeps_only_the_line_at_the_known_rows() {
+        let line = |y0: u32| Line {
+            y0,
+            y1: y0 + 20,
+            glyphs: Vec::with_capacity(64),
+            spaced: Vec::new(),
+        };
+        let lines = vec![line(10), line(40), line(300)];
+        let kept = held(lines.clone(), Some((41, 59)));
+        assert_eq!(kept.iter().map(|l| l.y0).collect::<Vec<_>>(), [40]);
+        assert_eq!(
+            kept[0].glyphs.capacity(),
+            0,
+            "no room kept beyond the glyphs"
+        );
+        // No line at the rows (a moved display), or no rows known: every line, for the line
+        // showing a time.
+        assert_eq!(held(lines.clone(), Some((600, 620))).len(), 3);
+        assert_eq!(held(lines, None).len(), 3);
     }
 }
