@@ -14,7 +14,9 @@
 #   4. a night of COPIES x FILES new one-minute files (copies of tonight's under other names,
 #      about 1.7 GB more in WORKDIR with the defaults): enough files that the decoding of one
 #      overlaps the reading of the next, as on a real night.
-# Reports each pair's ratio and the stage's cost per file. The target is at most 1.10x.
+# Reports each pair's ratio and the stage's cost per file (the target is at most 1.10x), then
+# every keyframe of tonight's segments read and held against its known time (read, exact,
+# wrong): the scenes here are harsher on the display than the fixtures'.
 # Usage: benches/keyframes.sh [WORKDIR]   (needs ffmpeg; FILES=6 SECONDS_EACH=60 RUNS=5)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -130,4 +132,20 @@ printf '  %-52s off %6.3f s  on %6.3f s  %5.2fx\n' \
 printf '  the stage per new file: %.0f ms warm, %.0f ms cold (wall, all cores); the scan without it: %.0f ms warm, %.0f ms cold\n' \
   "$(per_file "$warm_off" "$warm_on" "$files")" "$(per_file "$cold_off" "$cold_on" "$files")" \
   "$(echo "$warm_off * 1000 / $files" | bc -l)" "$(echo "$cold_off * 1000 / $files" | bc -l)"
+# Beside the cost, how the display reads in these harsher scenes (fractal zooms a minute
+# long): every keyframe of tonight's segments read (`--keyframes all`) and held against the
+# time its file's name and its place in the file give (the display starts at the name time).
+rm -rf "$work/wh-all"
+"$bin" scan "$work/tree" --warehouse "$work/wh-all" --quiet --keyframes all >/dev/null
+"$bin" query "$work/wh-all" "
+  with k as (
+    select k.osd_confidence as c, cast(to_unixtime(k.osd_time) as bigint) as shown,
+           cast(to_unixtime(f.name_time) as bigint) + cast(floor(k.t_s) as bigint) as answer
+    from keyframes k join files f on f.path = k.path
+    where f.path like '%/20260312/%')
+  select count(*) as keyframes, count(shown) as read,
+         sum(case when shown = answer then 1 else 0 end) as exact,
+         sum(case when shown <> answer then 1 else 0 end) as wrong,
+         sum(case when shown <> answer and c >= 0.5 then 1 else 0 end) as wrong_confident
+  from k"
 echo "(remove $work when done: rm -rf $work)"
