@@ -11,7 +11,7 @@
 //! cargo run --release -p recaudit-osd --example osd_line -- 1920x1080 /tmp/k*.gray
 //! ```
 
-use recaudit_osd::{Font, Glyph, Luma, find_line, find_lines, read, text_mask, top_band};
+use recaudit_osd::{Font, Glyph, Luma, find_lines, read, text_mask, top_band};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -23,8 +23,10 @@ fn main() {
         eprintln!("usage: osd_line WIDTHxHEIGHT PICTURE.gray...");
         std::process::exit(2);
     };
-    // LINES=1 prints every line that may hold the clock (`find_lines`); SHAPES=1 each glyph's shape; MASK=1 the text mask of the top band's first
-    // columns (MASK_COLS, 160), `#` for text, and the picture's brightness beside it as ` .:-=+*%@`.
+    // Every line that may hold the clock (`find_lines`, as the keyframe stage searches a
+    // display not learned yet) is printed with where each glyph was cut. SHAPES=1 prints each
+    // glyph's shape; MASK=1 the text mask of the top band's first columns (MASK_COLS, 160), `#`
+    // for text, and the picture's brightness beside it as ` .:-=+*%@`.
     // FONT=FILE reads each line with a model's shapes: FILE holds `shape,digit` lines as
     // `recaudit query WH "select shape, digit from osd_fonts where display_group = '...'"
     // --format csv` writes them (the digit empty for a glyph that is no digit); each glyph
@@ -79,63 +81,55 @@ fn main() {
                 println!("{r:4} {marks}  {light}");
             }
         }
-        if std::env::var_os("LINES").is_some() {
-            for l in find_lines(&p) {
-                println!(
-                    "{path}: candidate rows {}-{}, {} glyphs",
-                    l.y0,
-                    l.y1,
-                    l.glyphs.len()
-                );
-            }
+        let lines = find_lines(&p);
+        if lines.is_empty() {
+            println!("{path}: no line of fourteen glyphs or more");
         }
-        let Some(line) = find_line(&p) else {
-            println!("{path}: no line");
-            continue;
-        };
-        let cells: Vec<String> = line
-            .glyphs
-            .iter()
-            .zip(&line.spaced)
-            .map(|(g, sp)| format!("{}{}-{}", if *sp { "_ " } else { "" }, g.x0, g.x1))
-            .collect();
-        println!(
-            "{path}: rows {}-{}, {} glyphs: {}",
-            line.y0,
-            line.y1,
-            line.glyphs.len(),
-            cells.join(" ")
-        );
-        if let Some(font) = &font {
-            let r = read(font, &line);
+        for line in &lines {
+            let cells: Vec<String> = line
+                .glyphs
+                .iter()
+                .zip(&line.spaced)
+                .map(|(g, sp)| format!("{}{}-{}", if *sp { "_ " } else { "" }, g.x0, g.x1))
+                .collect();
             println!(
-                "  read {:?} time {:?} confidence {}",
-                r.text, r.civil_s, r.confidence
+                "{path}: rows {}-{}, {} glyphs: {}",
+                line.y0,
+                line.y1,
+                line.glyphs.len(),
+                cells.join(" ")
             );
-            for g in &line.glyphs {
-                let mut near = [f32::MAX; 10];
-                for (s, d) in &font.shapes {
-                    if let Some(d) = d {
-                        let n = &mut near[usize::from(*d) % 10];
-                        *n = n.min(s.distance(g));
-                    }
-                }
-                let mut order: Vec<(usize, f32)> = near.iter().copied().enumerate().collect();
-                order.sort_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some(font) = &font {
+                let r = read(font, line);
                 println!(
-                    "  glyph {}-{}: nearest {} {:.2}, then {} {:.2}",
-                    g.x0, g.x1, order[0].0, order[0].1, order[1].0, order[1].1
+                    "  read {:?} time {:?} confidence {}",
+                    r.text, r.civil_s, r.confidence
                 );
+                for g in &line.glyphs {
+                    let mut near = [f32::MAX; 10];
+                    for (s, d) in &font.shapes {
+                        if let Some(d) = d {
+                            let n = &mut near[usize::from(*d) % 10];
+                            *n = n.min(s.distance(g));
+                        }
+                    }
+                    let mut order: Vec<(usize, f32)> = near.iter().copied().enumerate().collect();
+                    order.sort_by(|a, b| a.1.total_cmp(&b.1));
+                    println!(
+                        "  glyph {}-{}: nearest {} {:.2}, then {} {:.2}",
+                        g.x0, g.x1, order[0].0, order[0].1, order[1].0, order[1].1
+                    );
+                }
             }
-        }
-        if shapes {
-            for g in &line.glyphs {
-                println!("glyph {}-{}", g.x0, g.x1);
-                for r in g.rows {
-                    let row: String = (0..16)
-                        .map(|c| if r & (1 << c) != 0 { '#' } else { '.' })
-                        .collect();
-                    println!("  {row}");
+            if shapes {
+                for g in &line.glyphs {
+                    println!("glyph {}-{}", g.x0, g.x1);
+                    for r in g.rows {
+                        let row: String = (0..16)
+                            .map(|c| if r & (1 << c) != 0 { '#' } else { '.' })
+                            .collect();
+                        println!("  {row}");
+                    }
                 }
             }
         }

@@ -47,33 +47,6 @@ const REACH: usize = 3;
 /// Share of the picture's height searched at the top and at the bottom.
 const BAND: f32 = 0.2;
 
-/// The line of a picture with the most glyphs: the top band's, or the bottom band's when the
-/// top has none. `None` when neither band holds a line of at least four glyphs. (How a
-/// picture looks to the line search, for the `osd_line` example and the tests; the keyframe
-/// stage reads the lines of [`find_lines`] and learns which is the clock.)
-pub fn find_line(p: &Luma) -> Option<Line> {
-    if p.width < 16 || p.height < 16 || p.y.len() < p.stride * (p.height - 1) + p.width {
-        return None;
-    }
-    let band = top_band(p.height);
-    let top = best_line(p, 0, band);
-    if top.as_ref().is_some_and(|l| l.glyphs.len() >= DECISIVE) {
-        return top;
-    }
-    let bottom = best_line(p, p.height - band, p.height);
-    match (top, bottom) {
-        (Some(t), Some(b)) => Some(if b.glyphs.len() > t.glyphs.len() {
-            b
-        } else {
-            t
-        }),
-        (t, b) => t.or(b),
-    }
-}
-
-/// A top-band line of this many glyphs is the picture's line, and the bottom is not searched.
-const DECISIVE: usize = 8;
-
 /// Fewest glyphs of a line that can show a date and time: its fourteen digits.
 pub const CLOCK_GLYPHS: usize = 14;
 
@@ -83,15 +56,14 @@ pub const CLOCK_GLYPHS: usize = 14;
 /// corner while the other lines stand elsewhere); which of them is the clock is learned
 /// per display from how its glyphs change ([`crate::tracks`], the keyframe stage's learning).
 pub fn find_lines(p: &Luma) -> Vec<Line> {
-    if p.width < 16 || p.height < 16 || p.y.len() < p.stride * (p.height - 1) + p.width {
+    if p.height < 16 || p.y.len() < p.stride * (p.height - 1) + p.width {
         return Vec::new();
     }
     let band = top_band(p.height);
-    let mut lines = band_lines(p, 0, band);
+    let mut lines = lines_in(p, p.height, 0, band);
     if p.height - band >= band {
-        lines.extend(band_lines(p, p.height - band, p.height));
+        lines.extend(lines_in(p, p.height, p.height - band, p.height));
     }
-    lines.retain(|l| l.glyphs.len() >= CLOCK_GLYPHS);
     lines
 }
 
@@ -322,20 +294,9 @@ pub(crate) fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [O
     ]
 }
 
-/// The line with the most glyphs in rows `r0..r1` (the first of them, top to bottom).
-fn best_line(p: &Luma, r0: usize, r1: usize) -> Option<Line> {
-    band_lines(p, r0, r1).into_iter().reduce(|best, l| {
-        if l.glyphs.len() > best.glyphs.len() {
-            l
-        } else {
-            best
-        }
-    })
-}
-
 /// The lines in rows `r0..r1`, top to bottom: each of at least four glyphs, and nearly as tall
 /// as the tallest.
-fn band_lines(p: &Luma, r0: usize, r1: usize) -> Vec<Line> {
+pub(crate) fn band_lines(p: &Luma, r0: usize, r1: usize) -> Vec<Line> {
     let m = mask(p, r0, r1);
     let (w, h) = (p.width, r1 - r0);
     let counts: Vec<usize> = (0..h)
@@ -360,9 +321,9 @@ fn band_lines(p: &Luma, r0: usize, r1: usize) -> Vec<Line> {
             _ => runs.push((r, r + 1)),
         }
     }
-    // The display's line is the one with the most glyphs among the lines nearly as tall as the
-    // tallest: a strip of grainy scene a few rows high (a fractal's speckled edge) cuts into
-    // as many tiny cells as a line has glyphs, or more, but a display's glyphs are taller.
+    // The display's lines are among those nearly as tall as the tallest: a strip of grainy
+    // scene a few rows high (a fractal's speckled edge) cuts into as many tiny cells as a line
+    // has glyphs, or more, but a display's glyphs are taller.
     // A run gives no line taller than itself, so the runs are cut tallest first, and those
     // too short to stand beside the tallest line found are not cut at all (cutting is most
     // of the cost of finding a line; a busy scene makes many short runs).
@@ -394,7 +355,7 @@ fn band_lines(p: &Luma, r0: usize, r1: usize) -> Vec<Line> {
 }
 
 /// A line shorter than this many tenths of the tallest line found in a band is not the
-/// display's (see [`best_line`]).
+/// display's (see [`band_lines`]).
 const TALL_TENTHS: u32 = 6;
 
 #[cfg(test)]
@@ -440,7 +401,10 @@ mod tests {
             stride: 320,
             y: &y,
         };
-        let line = find_line(&p).expect("a line");
+        let lines = band_lines(&p, 0, top_band(240));
+        let [line] = &lines[..] else {
+            panic!("one line: {lines:?}");
+        };
         assert_eq!(line.glyphs.len(), 10, "{line:?}");
         assert!(
             (18..=22).contains(&line.glyphs[0].x0),
@@ -475,22 +439,27 @@ mod tests {
                 }
             }
         };
-        let luma = |y: &[u8]| -> Option<Line> {
-            find_line(&Luma {
+        let luma = |y: &[u8]| -> Vec<Line> {
+            let p = Luma {
                 width: 320,
                 height: 240,
                 stride: 320,
                 y,
-            })
+            };
+            band_lines(&p, 0, top_band(240))
         };
         let mut alone = vec![90u8; 320 * 240];
         strip(&mut alone);
-        let strip_line = luma(&alone).expect("the strip alone is a line");
-        assert!(strip_line.glyphs.len() > 10, "{strip_line:?}");
+        let strip_lines = luma(&alone);
+        assert!(
+            strip_lines.len() == 1 && strip_lines[0].glyphs.len() > 10,
+            "the strip alone is a line: {strip_lines:?}"
+        );
         let mut y = picture();
         strip(&mut y);
-        let line = luma(&y).expect("a line");
-        assert_eq!((line.y0, line.glyphs.len()), (20, 10), "{line:?}");
+        let lines = luma(&y);
+        let found: Vec<(u32, usize)> = lines.iter().map(|l| (l.y0, l.glyphs.len())).collect();
+        assert_eq!(found, [(20, 10)], "the strip beside the line: {lines:?}");
     }
 
     /// Outlined rings (a `0` without its dot) over a light scene: the scene seen through each
@@ -548,13 +517,14 @@ mod tests {
             stride: 320,
             y: &y,
         };
-        assert!(find_line(&p).is_none());
+        assert!(band_lines(&p, 0, top_band(240)).is_empty());
+        assert!(find_lines(&p).is_empty());
         let short = Luma {
             width: 320,
             height: 240,
             stride: 320,
             y: &y[..100],
         };
-        assert!(find_line(&short).is_none());
+        assert!(find_lines(&short).is_empty());
     }
 }
