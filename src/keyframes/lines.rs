@@ -68,17 +68,17 @@ pub(super) fn keyframe_lines(
 /// `height` is the whole picture's.
 fn around(p: &decode::Picture, height: usize, rows: (u32, u32)) -> Vec<Line> {
     let (r0, r1) = osd::band_of(height, rows);
-    osd::lines_in(
-        &Luma {
-            width: p.width,
-            height: p.height,
-            stride: p.width,
-            y: &p.y,
-        },
-        height,
-        r0,
-        r1,
-    )
+    osd::lines_in(&luma(p), height, r0, r1)
+}
+
+/// A decoded picture's luma plane as the line search takes it.
+fn luma(p: &decode::Picture) -> Luma<'_> {
+    Luma {
+        width: p.width,
+        height: p.height,
+        stride: p.width,
+        y: &p.y,
+    }
 }
 
 /// The cut of a file's pictures to the rows a known clock line is searched in, and the whole
@@ -106,12 +106,7 @@ fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(h264_cut::Cut, usize)> {
 
 /// Every line of a whole picture that may hold the clock.
 pub(super) fn lines_of(p: &decode::Picture) -> Vec<Line> {
-    osd::find_lines(&Luma {
-        width: p.width,
-        height: p.height,
-        stride: p.width,
-        y: &p.y,
-    })
+    osd::find_lines(&luma(p))
 }
 
 #[cfg(test)]
