@@ -1,10 +1,13 @@
-//! Keyframes read beyond a file's first and last: by halves between them to place a jump of
-//! the display's clock, or all of them (`--keyframes all`).
+//! Keyframes read beyond a file's first and last: in from an end whose reading is weak, by
+//! halves between them to place a jump of the display's clock, or all of them
+//! (`--keyframes all`).
 
+use super::decode::DecodeError;
 use super::{
     BISECT_MAX, Input, JUMP_MIN_S, Jump, Keyframe, Output, Seen, keyframe, keyframe_lines, open,
     plan_of,
 };
+use crate::media::keyplan::Plan;
 use crate::osd::{self, Font};
 
 /// Display time minus file time of a read keyframe, seconds.
@@ -61,23 +64,11 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         {
             return offset(&seen);
         }
-        let s = plan.sync[k];
-        let key = keyframe(&f, plan, &s).ok()?;
-        let slice = key.slice;
-        let (lines, _, _) = keyframe_lines(plan, std::slice::from_ref(&key.unit), font.rows);
-        let lines = lines.into_iter().next().unwrap_or_default();
-        let seen = Seen {
-            t_s: plan.seconds(&s),
-            reading: osd::read_lines(font, &lines),
-        };
-        read.push(Keyframe {
-            purpose: "jump",
-            sample: s.number,
-            gop_index: k,
-            seen: seen.clone(),
-            slice,
-        });
-        offset(&seen)
+        let (mut got, _, _) = decode_and_read(&f, plan, font, &[k], "jump").ok()?;
+        let key = got.pop()?;
+        let o = offset(&key.seen);
+        read.push(key);
+        o
     };
     let (mut lo, mut hi) = (0usize, n.checked_sub(1)?);
     while hi - lo > 1 && read.len() < BISECT_MAX as usize {
@@ -216,24 +207,47 @@ fn read_these(
     let plan = &plan;
     let rest = which(plan.sync.len());
     for chunk in rest.chunks(EVERY_CHUNK) {
-        let keys = match chunk
-            .iter()
-            .map(|&i| keyframe(&f, plan, &plan.sync[i]))
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(u) => u,
+        match decode_and_read(&f, plan, font, chunk, purpose) {
+            Ok((keys, decoded, err)) => {
+                out.decoded += decoded;
+                out.keyframes.extend(keys);
+                if let Some(e) = err {
+                    out.note.get_or_insert(e.to_string());
+                    return;
+                }
+            }
             Err(e) => {
                 out.note.get_or_insert(e);
                 return;
             }
-        };
-        let (units, slices): (Vec<Vec<u8>>, Vec<_>) =
-            keys.into_iter().map(|k| (k.unit, k.slice)).unzip();
-        let (lines, decoded, err) = keyframe_lines(plan, &units, font.rows);
-        out.decoded += decoded;
-        for ((&i, slice), line) in chunk.iter().zip(slices).zip(lines) {
+        }
+    }
+}
+
+/// The keyframes at places `which` of a file decoded together and read with `font`, as
+/// `purpose`: each one's reading (none where its picture did not decode), how many pictures
+/// decoded, and the decoder's error. `Err` when a keyframe's bytes cannot be read.
+fn decode_and_read(
+    f: &std::fs::File,
+    plan: &Plan,
+    font: &Font,
+    which: &[usize],
+    purpose: &'static str,
+) -> Result<(Vec<Keyframe>, u32, Option<DecodeError>), String> {
+    let keys = which
+        .iter()
+        .map(|&i| keyframe(f, plan, &plan.sync[i]))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (units, slices): (Vec<Vec<u8>>, Vec<_>) =
+        keys.into_iter().map(|k| (k.unit, k.slice)).unzip();
+    let (lines, decoded, err) = keyframe_lines(plan, &units, font.rows);
+    let read = which
+        .iter()
+        .zip(slices)
+        .zip(lines)
+        .map(|((&i, slice), line)| {
             let s = plan.sync[i];
-            out.keyframes.push(Keyframe {
+            Keyframe {
                 purpose,
                 sample: s.number,
                 gop_index: i,
@@ -242,13 +256,10 @@ fn read_these(
                     reading: osd::read_lines(font, &line),
                 },
                 slice,
-            });
-        }
-        if let Some(e) = err {
-            out.note.get_or_insert(e.to_string());
-            return;
-        }
-    }
+            }
+        })
+        .collect();
+    Ok((read, decoded, err))
 }
 
 #[cfg(test)]
