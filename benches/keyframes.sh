@@ -137,15 +137,5 @@ printf '  the stage per new file: %.0f ms warm, %.0f ms cold (wall, all cores); 
 # time its file's name and its place in the file give (the display starts at the name time).
 rm -rf "$work/wh-all"
 "$bin" scan "$work/tree" --warehouse "$work/wh-all" --quiet --keyframes all >/dev/null
-"$bin" query "$work/wh-all" "
-  with k as (
-    select k.osd_confidence as c, cast(to_unixtime(k.osd_time) as bigint) as shown,
-           cast(to_unixtime(f.name_time) as bigint) + cast(floor(k.t_s) as bigint) as answer
-    from keyframes k join files f on f.path = k.path
-    where f.path like '%/20260312/%')
-  select count(*) as keyframes, count(shown) as read,
-         sum(case when shown = answer then 1 else 0 end) as exact,
-         sum(case when shown <> answer then 1 else 0 end) as wrong,
-         sum(case when shown <> answer and c >= 0.5 then 1 else 0 end) as wrong_confident
-  from k"
+keyframe_accuracy "$bin" "$work/wh-all" '%/20260312/%'
 echo "(remove $work when done: rm -rf $work)"

@@ -10,3 +10,32 @@ median() {
   done
   printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
+
+# How exactly the burned-in clock was read: every keyframe of warehouse WH (of the files whose
+# path is like PATTERN, all by default) held against the second it must show, its file's name
+# time plus its whole seconds in the file (the bench clips' displays start at their name
+# time). Per display (device) and in all: keyframes, readings with a time, exact ones, wrong
+# ones (any confidence) and wrong ones at or above the rules' confidence (0.5).
+keyframe_accuracy() {
+  local bin=$1 wh=$2 pattern=${3:-%}
+  "$bin" query "$wh" "
+  with k as (
+    select f.device_id as clip, f.width, f.height, f.video_codec, k.osd_confidence,
+           cast(to_unixtime(k.osd_time) as bigint) as shown,
+           cast(to_unixtime(f.name_time) as bigint) + cast(floor(k.t_s) as bigint) as answer
+    from keyframes k join files f on f.path = k.path
+    where f.path like '$pattern'),
+  per as (
+    select clip, max(width) as width, max(height) as height, max(video_codec) as codec,
+           count(*) as keyframes, count(shown) as read,
+           sum(case when shown = answer then 1 else 0 end) as exact,
+           sum(case when shown <> answer then 1 else 0 end) as wrong,
+           sum(case when shown <> answer and osd_confidence >= 0.5 then 1 else 0 end)
+             as wrong_confident
+    from k group by clip)
+  select * from per
+  union all
+  select 'all', null, null, null, sum(keyframes), sum(read), sum(exact), sum(wrong),
+         sum(wrong_confident) from per
+  order by clip"
+}

@@ -170,28 +170,11 @@ case "$set_" in
   *) echo "SET must be main, holdout, proportional, layouts, recorders, styles or all"; exit 2 ;;
 esac
 
+. "$here/benches/lib.sh"
 rm -rf "$work/wh"
 "$bin" scan "$tree" --warehouse "$work/wh" --keyframes all --quiet >/dev/null
 # The displayed second a keyframe must show: the name time plus its whole seconds in the file
 # (the clip's display starts at the name time and runs with the picture's own clock).
-"$bin" query "$work/wh" "
-  with k as (
-    select f.device_id as clip, f.width, f.height, f.video_codec, k.osd_confidence,
-           cast(to_unixtime(k.osd_time) as bigint) as shown,
-           cast(to_unixtime(f.name_time) as bigint) + cast(floor(k.t_s) as bigint) as answer
-    from keyframes k join files f on f.path = k.path),
-  per as (
-    select clip, max(width) as width, max(height) as height, max(video_codec) as codec,
-           count(*) as keyframes, count(shown) as read,
-           sum(case when shown = answer then 1 else 0 end) as exact,
-           sum(case when shown <> answer then 1 else 0 end) as wrong,
-           sum(case when shown <> answer and osd_confidence >= 0.5 then 1 else 0 end)
-             as wrong_confident
-    from k group by clip)
-  select * from per
-  union all
-  select 'all', null, null, null, sum(keyframes), sum(read), sum(exact), sum(wrong),
-         sum(wrong_confident) from per
-  order by clip"
+keyframe_accuracy "$bin" "$work/wh"
 "$bin" query "$work/wh" "select device_id, keyframe_note from files where keyframe_note is not null"
 echo "(remove $work when done: rm -rf $work)"
