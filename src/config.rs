@@ -108,8 +108,8 @@ pub struct RuleSettings {
     pub osd_jump_tolerance_s: f64,
 }
 
-/// The default `osd_min_confidence`; the keyframe stage reads one keyframe more where an end of
-/// a file reads below it.
+/// The default `osd_min_confidence`; the keyframe stage reads up to three keyframes in from an
+/// end of a file that reads below it.
 pub const OSD_MIN_CONFIDENCE: f64 = 0.5;
 
 impl Default for RuleSettings {

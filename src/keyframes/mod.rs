@@ -164,7 +164,7 @@ fn weak(s: &Seen) -> bool {
 
 /// Keyframes read in from a weak end at most: a scene that spoils the display at a file's end
 /// often spoils it for a few seconds.
-pub(crate) const INWARD_MAX: usize = 3;
+pub(super) const INWARD_MAX: usize = 3;
 
 /// The keyframes that may stand in for the first keyframe (`first`) or for the last (at
 /// place `last`), nearest first: [`INWARD_MAX`] at most, and each end's from its own half of
