@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use recaudit::keyframes::{self, Input, Output};
+use recaudit::osd::Ink;
 
 fn clip(name: &str) -> PathBuf {
     crate::util::project().join("tests/fixtures/osd").join(name)
@@ -180,6 +181,31 @@ fn a_display_whose_font_changed_is_learned_again() {
                 .is_some()
         );
     }
+}
+
+#[test]
+fn a_display_with_a_drop_shadow_is_learned_as_bright_text() {
+    // 2026-03-12 11:30:07  DSJ-S0051 005151, white with a shadow down and right and no outline,
+    // over a light scene: its strokes have dark on one side only, so the display teaches
+    // nothing as edged text and is learned as text brighter than the scene.
+    let shadow = || input(clip("shadow.mp4"), "S");
+    let (outs, fonts) = keyframes::run_with(&[shadow()], &Default::default());
+    let font = fonts.get("S").expect("a font");
+    assert_eq!(font.digits_known(), 10);
+    assert_eq!(font.ink, Ink::Bright);
+    assert_reads(&outs[0], 1773315007, "shadow.mp4");
+    assert_officer(&outs[0], " 005151");
+    // Its ends were searched for edged text before the font was learned, then again as bright
+    // text: four pictures.
+    assert_eq!(outs[0].decoded, 4);
+    // A later night knows the font and searches its way at once: two pictures.
+    let (outs, relearned) = keyframes::run_with(&[shadow()], &fonts);
+    assert!(relearned.is_empty(), "nothing learned again");
+    assert_reads(&outs[0], 1773315007, "shadow.mp4 with the known font");
+    assert_eq!(outs[0].decoded, 2);
+    // An edged display is still learned as edged.
+    let (_, fonts) = keyframes::run_with(&[input(clip("day.mp4"), "A")], &Default::default());
+    assert_eq!(fonts.get("A").map(|f| f.ink), Some(Ink::Edged));
 }
 
 #[test]
@@ -655,7 +681,8 @@ fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
     assert!(
         fonts
             .iter()
-            .all(|r| get(r, "display_group") == Some("device DSJ-A0012 1280x720"))
+            .all(|r| get(r, "display_group") == Some("device DSJ-A0012 1280x720")
+                && get(r, "ink") == Some("edged"))
     );
     // The next night brings only four seconds of footage, too little to learn from: it is read
     // with what the first night learned.
@@ -674,4 +701,34 @@ fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
         get(&again[0], "learned_run_id"),
         get(&fonts[0], "learned_run_id")
     );
+}
+
+#[test]
+fn a_bright_display_font_is_kept_with_its_ink_and_reads_the_next_night() {
+    use crate::util::{by_name, get, rows, scan, utc_us};
+    let t = tempfile::tempdir().expect("tmp");
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let dir = root.join("DSJ-S0051/20260312");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let copy = |name: &str| {
+        std::fs::copy(clip("shadow.mp4"), dir.join(name)).expect("copy");
+    };
+    copy("DSJ-S0051_OF005151_20260312113007_0001.MP4");
+    scan(&[&root], &wh, &[]);
+    let fonts = rows(&wh.join("osd_fonts"));
+    assert!(!fonts.is_empty());
+    assert!(fonts.iter().all(|r| get(r, "ink") == Some("bright")));
+    // The next night's file is searched as bright text with the kept font: read without
+    // learning (the font keeps the run that learned it).
+    let next = "DSJ-S0051_OF005151_20260312113021_0002.MP4";
+    copy(next);
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    assert_eq!(
+        get(by_name(&files, next), "osd_start"),
+        Some(utc_us("2026-03-12 03:30:07").to_string().as_str())
+    );
+    let again = rows(&wh.join("osd_fonts"));
+    assert_eq!(get(&again[0], "learned_run_id"), get(&fonts[0], "learned_run_id"));
+    assert!(again.iter().all(|r| get(r, "ink") == Some("bright")));
 }

@@ -4,10 +4,10 @@
 use super::{budget, decode};
 use crate::media::h264_cut;
 use crate::media::keyplan::{Codec, Plan};
-use crate::osd::{self, Line, Luma};
+use crate::osd::{self, Ink, Line, Luma};
 
 /// Decodes keyframes, each an access unit with its parameter sets first, and finds the lines
-/// in them that may hold the clock ([`osd::find_lines`]). `rows` is where a known font says the
+/// in them that may hold the clock ([`osd::find_lines`], as `ink` tells text). `rows` is where a known font says the
 /// display's clock line stands: its pictures are searched only in that band (top or bottom),
 /// and when that is the top band a frame-coded H.264 picture is decoded only down to it
 /// ([`h264_cut`]), a fraction of the decoding. Without `rows` (a display not learned yet) the
@@ -18,6 +18,7 @@ pub(super) fn keyframe_lines(
     plan: &Plan,
     units: &[Vec<u8>],
     rows: Option<(u32, u32)>,
+    ink: Ink,
 ) -> (Vec<Vec<Line>>, u32, Option<decode::DecodeError>) {
     let mut lines: Vec<Vec<Line>> = vec![Vec::new(); units.len()];
     let mut pictures = vec![false; units.len()];
@@ -30,7 +31,7 @@ pub(super) fn keyframe_lines(
         for (i, p) in pics.iter().enumerate() {
             if let Some(p) = p {
                 pictures[i] = true;
-                lines[i] = around(p, height, rows);
+                lines[i] = around(p, height, rows, ink);
             }
         }
     }
@@ -51,10 +52,10 @@ pub(super) fn keyframe_lines(
                 pictures[i] = true;
                 lines[i] = match rows
                     .filter(|_| !searched[i])
-                    .map(|r| around(p, p.height, r))
+                    .map(|r| around(p, p.height, r, ink))
                 {
                     Some(near) if !moved(&near) => near,
-                    _ => lines_of(p),
+                    _ => lines_of(p, ink),
                 };
             }
         }
@@ -66,9 +67,9 @@ pub(super) fn keyframe_lines(
 
 /// The lines of a picture (whole, or its first rows) in the band of a known clock line;
 /// `height` is the whole picture's.
-fn around(p: &decode::Picture, height: usize, rows: (u32, u32)) -> Vec<Line> {
+fn around(p: &decode::Picture, height: usize, rows: (u32, u32), ink: Ink) -> Vec<Line> {
     let (r0, r1) = osd::band_of(height, rows);
-    osd::lines_in(&luma(p), height, r0, r1)
+    osd::lines_in(&luma(p), height, r0, r1, ink)
 }
 
 /// A decoded picture's luma plane as the line search takes it.
@@ -105,8 +106,8 @@ fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(h264_cut::Cut, usize)> {
 }
 
 /// Every line of a whole picture that may hold the clock.
-pub(super) fn lines_of(p: &decode::Picture) -> Vec<Line> {
-    osd::find_lines(&luma(p))
+pub(super) fn lines_of(p: &decode::Picture, ink: Ink) -> Vec<Line> {
+    osd::find_lines(&luma(p), ink)
 }
 
 #[cfg(test)]
@@ -143,7 +144,7 @@ mod tests {
 
     /// The clock line of a whole picture with one display line.
     fn clock_of(full: &decode::Picture) -> (u32, u32) {
-        let lines = lines_of(full);
+        let lines = lines_of(full, Ink::Edged);
         assert_eq!(lines.len(), 1, "one line that may hold the clock");
         (lines[0].y0, lines[0].y1)
     }
@@ -177,28 +178,28 @@ mod tests {
                 let w = full.width;
                 // Every row searched, pixel for pixel.
                 assert!(top.y[..r1 * w] == full.y[..r1 * w], "{name}: rows differ");
-                let near = around(top, height, rows);
-                assert_eq!(near, around(full, full.height, rows), "{name}");
+                let near = around(top, height, rows, Ink::Edged);
+                assert_eq!(near, around(full, full.height, rows, Ink::Edged), "{name}");
                 // The clock line searched around its rows is the line the whole picture shows.
                 assert_eq!(
                     osd::on_rows(&near, rows),
-                    osd::on_rows(&lines_of(full), rows),
+                    osd::on_rows(&lines_of(full, Ink::Edged), rows),
                     "{name}"
                 );
             }
-            let (lines, decoded, err) = keyframe_lines(&plan, &units, Some(rows));
+            let (lines, decoded, err) = keyframe_lines(&plan, &units, Some(rows), Ink::Edged);
             assert_eq!((decoded, err), (2, None));
             assert!(lines.iter().all(|l| l.len() == 1 && l[0].y1 < 100));
             assert_eq!(
                 lines,
                 full.iter()
-                    .map(|f| around(f, f.height, rows))
+                    .map(|f| around(f, f.height, rows, Ink::Edged))
                     .collect::<Vec<_>>()
             );
             // Without a known line, the whole picture.
-            let (lines, decoded, err) = keyframe_lines(&plan, &units, None);
+            let (lines, decoded, err) = keyframe_lines(&plan, &units, None, Ink::Edged);
             assert_eq!((decoded, err), (2, None));
-            assert_eq!(lines, full.iter().map(lines_of).collect::<Vec<_>>());
+            assert_eq!(lines, full.iter().map(|f| lines_of(f, Ink::Edged)).collect::<Vec<_>>());
         }
     }
 
@@ -210,10 +211,10 @@ mod tests {
         assert!(rows.0 > 600, "{rows:?}");
         assert_eq!(cut_of(&plan, rows), None, "nothing to cut below the middle");
         for known in [None, Some(rows)] {
-            let (lines, decoded, err) = keyframe_lines(&plan, &units, known);
+            let (lines, decoded, err) = keyframe_lines(&plan, &units, known, Ink::Edged);
             assert_eq!((decoded, err), (2, None));
             assert!(lines.iter().all(|l| l.len() == 1 && l[0].y0 > 600));
-            assert_eq!(lines, full.iter().map(lines_of).collect::<Vec<_>>());
+            assert_eq!(lines, full.iter().map(|f| lines_of(f, Ink::Edged)).collect::<Vec<_>>());
         }
     }
 

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use crate::media::keyplan::{self, Plan, Sample};
 use crate::media::{h264, hevc};
-use crate::osd::{self, Font, Line, Reading, Sighting};
+use crate::osd::{self, Font, Ink, Line, Reading, Sighting};
 use lines::{keyframe_lines, lines_of};
 use more::{find_jump, read_every};
 
@@ -299,6 +299,9 @@ pub struct Prepared {
     habits: Option<String>,
     decoded: u32,
     note: Option<String>,
+    /// How the lines were found: a font of another ink learned in the run reads the file's
+    /// keyframes only after they are searched again its way.
+    ink: Ink,
 }
 
 impl Prepared {
@@ -336,11 +339,33 @@ pub fn run(inputs: &[Input]) -> Vec<Output> {
 /// The fonts a run used, by group: learned in it, or known before.
 pub type Fonts = BTreeMap<String, Font>;
 
-/// Where a group's clock line stands, when a font that reads it says so: its files' keyframes
-/// are then searched only in that band of the picture, and decoded only down to it when it is
-/// the top band ([`prepare_in`]).
-pub fn clock_rows(known: &Fonts, group: &str) -> Option<(u32, u32)> {
-    known.get(group).filter(|f| usable(f)).and_then(|f| f.rows)
+/// What a font that reads a group's display says of where and how its lines are found.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Display {
+    /// Where the clock line stands: the group's keyframes are then searched only in that band
+    /// of the picture, and decoded only down to it when it is the top band ([`prepare_in`]).
+    pub rows: Option<(u32, u32)>,
+    /// How its text is told from the scene.
+    pub ink: Ink,
+}
+
+impl Display {
+    fn of(font: &Font) -> Display {
+        Display {
+            rows: font.rows,
+            ink: font.ink,
+        }
+    }
+}
+
+/// The display of a group as a known font that reads it says ([`Display`]); the default (no
+/// rows, [`Ink::Edged`]) without one.
+pub fn display_of(known: &Fonts, group: &str) -> Display {
+    known
+        .get(group)
+        .filter(|f| usable(f))
+        .map(Display::of)
+        .unwrap_or_default()
 }
 
 /// A font that reads: all ten digits known (one missing a digit would read that digit as
@@ -354,7 +379,7 @@ fn usable(f: &Font) -> bool {
 pub fn run_with(inputs: &[Input], known: &Fonts) -> (Vec<Output>, Fonts) {
     let prepared: Vec<Prepared> = inputs
         .par_iter()
-        .map(|i| prepare_in(i, open(i), clock_rows(known, &i.group)))
+        .map(|i| prepare_in(i, open(i), display_of(known, &i.group)))
         .collect();
     run_prepared(inputs, prepared, known, false)
 }
@@ -391,42 +416,17 @@ pub fn run_prepared(
         .map(|(g, members)| {
             let mut order = members.clone();
             order.sort_by_key(|&i| (std::cmp::Reverse(prepared[i].keyframes), &inputs[i].path));
-            let mut runs = Vec::new();
-            let mut rows: Option<(u32, u32)> = None;
-            let mut font = Font::default();
-            // Two recordings teach more of the shapes a digit takes over different scenes than
-            // one; a third is tried when the first two did not show every digit. Every run
-            // must find the clock line where the first did (one display per group).
-            for &i in order.iter().take(LEARNERS_MAX) {
-                let Ok((at, run)) = learning_run(&inputs[i]) else {
-                    continue;
-                };
-                if rows.is_some_and(|r| !osd::same_rows(r, at)) {
-                    continue;
+            // Text edged with dark first (most displays); text brighter than the scene (a drop
+            // shadow, plain text) when that teaches no font that reads.
+            let mut first = None;
+            for ink in Ink::ALL {
+                let font = learn_group(inputs, &order, ink);
+                if usable(&font) {
+                    return (g.to_string(), font);
                 }
-                rows.get_or_insert(at);
-                runs.push(run);
-                font = osd::learn(&runs);
-                if runs.len() >= LEARNERS_ENOUGH && font.digits_known() == 10 {
-                    break;
-                }
+                first.get_or_insert(font);
             }
-            // A font gains the shapes its runs show of digits it did not read (`harvest`: a
-            // font that reads too few of its pictures, the scene having changed how some
-            // digits are cut, may then read them). The font is used only if it reads its own
-            // footage back as a clock, with those shapes or without them.
-            if font.digits_known() == 10 {
-                let more = osd::harvest(&font, &runs);
-                font = if osd::reads_back(&more, &runs) {
-                    more
-                } else if osd::reads_back(&font, &runs) {
-                    font
-                } else {
-                    Font::default()
-                };
-            }
-            font.rows = rows;
-            (g.to_string(), font)
+            (g.to_string(), first.unwrap_or_default())
         })
         .collect();
     let fonts = |g: &str| {
@@ -440,6 +440,17 @@ pub fn run_prepared(
         .zip(prepared)
         .map(|(inp, p)| {
             let font = fonts(inp.group.as_str()).filter(|f| usable(f));
+            // Lines found one way are no use to a font that finds them the other: the file's
+            // ends are searched again (a display learned as bright text, on the run that
+            // learned it).
+            let p = match font {
+                Some(f) if f.ink != p.ink && p.plan.is_some() => {
+                    let mut again = prepare_in(inp, open(inp), Display::of(f));
+                    again.decoded += p.decoded;
+                    again
+                }
+                _ => p,
+            };
             let seen = |s: Option<(f64, Vec<Line>)>| {
                 s.map(|(t_s, lines)| Seen {
                     t_s,
@@ -494,6 +505,48 @@ pub fn run_prepared(
         })
         .collect();
     (outputs, learned)
+}
+
+/// A group's font learned from its files in `order` (most keyframes first), its lines found as
+/// `ink` tells text: the default font when none reads its own runs back.
+fn learn_group(inputs: &[Input], order: &[usize], ink: Ink) -> Font {
+    let mut runs = Vec::new();
+    let mut rows: Option<(u32, u32)> = None;
+    let mut font = Font::default();
+    // Two recordings teach more of the shapes a digit takes over different scenes than one; a
+    // third is tried when the first two did not show every digit. Every run must find the
+    // clock line where the first did (one display per group).
+    for &i in order.iter().take(LEARNERS_MAX) {
+        let Ok((at, run)) = learning_run(&inputs[i], ink) else {
+            continue;
+        };
+        if rows.is_some_and(|r| !osd::same_rows(r, at)) {
+            continue;
+        }
+        rows.get_or_insert(at);
+        runs.push(run);
+        font = osd::learn(&runs);
+        if runs.len() >= LEARNERS_ENOUGH && font.digits_known() == 10 {
+            break;
+        }
+    }
+    // A font gains the shapes its runs show of digits it did not read (`harvest`: a font that
+    // reads too few of its pictures, the scene having changed how some digits are cut, may
+    // then read them). The font is used only if it reads its own footage back as a clock,
+    // with those shapes or without them.
+    if font.digits_known() == 10 {
+        let more = osd::harvest(&font, &runs);
+        font = if osd::reads_back(&more, &runs) {
+            more
+        } else if osd::reads_back(&font, &runs) {
+            font
+        } else {
+            Font::default()
+        };
+    }
+    font.rows = rows;
+    font.ink = ink;
+    font
 }
 
 /// Whether a group's display has moved from the font's `rows` (a firmware update that puts
@@ -662,18 +715,15 @@ fn budget(pictures: usize) -> Duration {
 /// slice habits, its first and last keyframe decoded and their display lines found. Independent
 /// of every other file, so it can run as soon as the file is read.
 pub fn prepare(input: &Input) -> Prepared {
-    prepare_in(input, open(input), None)
+    prepare_in(input, open(input), Display::default())
 }
 
 /// [`prepare`] with the file already opened (the scan opens it once to find its `moov` and
-/// prepare it), and where its group's clock line stands when a known font says so
-/// ([`clock_rows`]).
-pub fn prepare_in(
-    input: &Input,
-    opened: Result<File, String>,
-    rows: Option<(u32, u32)>,
-) -> Prepared {
+/// prepare it), and its group's display as a known font says ([`display_of`]).
+pub fn prepare_in(input: &Input, opened: Result<File, String>, display: Display) -> Prepared {
+    let rows = display.rows;
     let mut out = Prepared {
+        ink: display.ink,
         plan: None,
         keyframes: 0,
         first: None,
@@ -720,7 +770,7 @@ pub fn prepare_in(
         for (k, s) in slices.into_iter().enumerate().take(2) {
             out.slices[k] = s;
         }
-        let (lines, decoded, err) = keyframe_lines(&plan, &units, rows);
+        let (lines, decoded, err) = keyframe_lines(&plan, &units, rows, display.ink);
         out.decoded = decoded;
         let mut lines = lines
             .into_iter()
@@ -779,7 +829,7 @@ fn held(lines: Vec<Line>, rows: Option<(u32, u32)>) -> Vec<Line> {
 /// The places where lines stand in the keyframes are tried, those in most pictures first
 /// ([`TRACKS_MAX`]): the first whose pictures show the tens change and teach all ten digits
 /// is the clock line. Returns its rows and the run's pictures of it.
-fn learning_run(input: &Input) -> Result<((u32, u32), Vec<Sighting>), String> {
+fn learning_run(input: &Input, ink: Ink) -> Result<((u32, u32), Vec<Sighting>), String> {
     // Planned again: the prepared plans keep no lead samples (see [`prepare`]).
     let f = open(input)?;
     let plan = &plan_of(&f, input)?;
@@ -804,7 +854,7 @@ fn learning_run(input: &Input) -> Result<((u32, u32), Vec<Sighting>), String> {
         .map(|(p, s)| {
             (
                 plan.seconds(s),
-                p.as_ref().map(lines_of).unwrap_or_default(),
+                p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default(),
             )
         })
         .collect();
@@ -824,14 +874,14 @@ fn learning_run(input: &Input) -> Result<((u32, u32), Vec<Sighting>), String> {
         let run = on_track(&seen, rows);
         if let Some((from, until)) = osd::tens_change(&run) {
             let mut with_window = run;
-            with_window.extend(on_track(&consecutive(&f, plan, from, until)?, rows));
+            with_window.extend(on_track(&consecutive(&f, plan, from, until, ink)?, rows));
             with_window.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
             if teaches(&with_window) {
                 return Ok((rows, with_window));
             }
         }
     }
-    seen.extend(consecutive(&f, plan, start, start + LEAD_S)?);
+    seen.extend(consecutive(&f, plan, start, start + LEAD_S, ink)?);
     seen.sort_by(|a, b| a.0.total_cmp(&b.0));
     for &rows in &tracks {
         let run = on_track(&seen, rows);
@@ -861,6 +911,7 @@ fn consecutive(
     plan: &Plan,
     from: f64,
     until: f64,
+    ink: Ink,
 ) -> Result<Vec<(f64, Vec<Line>)>, String> {
     let is_key = |s: &Sample| {
         plan.sync
@@ -897,7 +948,7 @@ fn consecutive(
     Ok(pics
         .iter()
         .zip(times)
-        .map(|(p, t_s)| (t_s, p.as_ref().map(lines_of).unwrap_or_default()))
+        .map(|(p, t_s)| (t_s, p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default()))
         .collect())
 }
 

@@ -240,7 +240,7 @@ fn decode_and_read(
         .collect::<Result<Vec<_>, _>>()?;
     let (units, slices): (Vec<Vec<u8>>, Vec<_>) =
         keys.into_iter().map(|k| (k.unit, k.slice)).unzip();
-    let (lines, decoded, err) = keyframe_lines(plan, &units, font.rows);
+    let (lines, decoded, err) = keyframe_lines(plan, &units, font.rows, font.ink);
     let read = which
         .iter()
         .zip(slices)

@@ -15,7 +15,7 @@ use super::setup::Run;
 use crate::catalog::{FileFacts, Interner, Sym};
 use crate::config::KeyframeMode;
 use crate::keyframes::{self, Fonts, Input, Output, Prepared, Seen};
-use crate::osd::{Font, Glyph};
+use crate::osd::{Font, Glyph, Ink};
 use crate::store::prior::Cols;
 use crate::store::tables::{FontRow, KeyframeRow, Osd, OsdReading, osd_fonts_batch};
 use crate::store::warehouse::Staging;
@@ -142,7 +142,7 @@ impl Early {
             return;
         }
         let (path, group, tx) = (path.to_path_buf(), group(fact), self.tx.clone());
-        let rows = keyframes::clock_rows(&self.known.0, &group);
+        let display = keyframes::display_of(&self.known.0, &group);
         let (base, tz, texts) = (base_time(fact), self.tz, self.texts.clone());
         if let Ok(mut started) = self.started.lock() {
             started.push(k);
@@ -157,7 +157,7 @@ impl Early {
                 None => Job::NoMoov,
                 Some((moov, f)) => {
                     let input = Input { path, moov, group };
-                    let mut prepared = keyframes::prepare_in(&input, Ok(f), rows);
+                    let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
                     match prepared.finished() {
                         Some(out) => {
                             let mut osd = osd_of(base, &out, tz);
@@ -385,6 +385,9 @@ fn known_fonts(run: &Run) -> Result<Known, ScanError> {
                 {
                     font.rows = Some((top, bottom));
                 }
+                if let Some(ink) = c.str("ink", i).and_then(Ink::from_name) {
+                    font.ink = ink;
+                }
                 if let Some(r) = c.str("learned_run_id", i) {
                     learned_in
                         .entry(group.to_string())
@@ -437,6 +440,7 @@ fn font_rows(group: &str, font: &Font, run_id: &str) -> Vec<FontRow> {
             learned_run_id: run_id.to_string(),
             line_top: font.rows.and_then(|r| i32::try_from(r.0).ok()),
             line_bottom: font.rows.and_then(|r| i32::try_from(r.1).ok()),
+            ink: Some(font.ink.name().to_string()),
         })
         .collect()
 }

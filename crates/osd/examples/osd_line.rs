@@ -11,7 +11,7 @@
 //! cargo run --release -p recaudit-osd --example osd_line -- 1920x1080 /tmp/k*.gray
 //! ```
 
-use recaudit_osd::{Font, Glyph, Luma, find_lines, read, text_mask, top_band};
+use recaudit_osd::{Font, Glyph, Ink, Luma, find_lines, read, text_mask, top_band};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -40,8 +40,17 @@ fn main() {
                 Some((Glyph::from_hex(shape)?, digit.trim().parse::<u8>().ok()))
             })
             .collect();
-        Some(Font { shapes, rows: None })
+        Some(Font {
+            shapes,
+            ..Font::default()
+        })
     });
+    // INK=bright finds the lines as for a display whose text is brighter than the scene (a drop
+    // shadow, plain text): `Ink::Bright`.
+    let ink = std::env::var("INK")
+        .ok()
+        .and_then(|i| Ink::from_name(&i))
+        .unwrap_or_default();
     let shapes = std::env::var_os("SHAPES").is_some();
     let mask_cols: Option<usize> = std::env::var_os("MASK").map(|_| {
         std::env::var("MASK_COLS")
@@ -69,7 +78,7 @@ fn main() {
         };
         if let Some(cols) = mask_cols {
             let band = top_band(h);
-            let m = text_mask(&p, 0, band);
+            let m = text_mask(&p, 0, band, ink);
             let shade = b" .:-=+*%@";
             for r in 0..band {
                 let marks: String = (0..cols.min(w))
@@ -81,7 +90,7 @@ fn main() {
                 println!("{r:4} {marks}  {light}");
             }
         }
-        let lines = find_lines(&p);
+        let lines = find_lines(&p, ink);
         if lines.is_empty() {
             println!("{path}: no line of fourteen glyphs or more");
         }

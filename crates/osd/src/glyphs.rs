@@ -32,6 +32,37 @@ pub struct Line {
     pub spaced: Vec<bool>,
 }
 
+/// How a display's text is told from the scene behind it, learned with its font.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ink {
+    /// Every stroke has dark on both sides (an outline, a box, or a dark scene): most
+    /// displays, and the only kind looked for until a display teaches nothing so.
+    #[default]
+    Edged,
+    /// The text is brighter than anything behind it, with dark on one side of a stroke at most:
+    /// a drop shadow, or plain text over a lighter scene. Tried for a display that teaches
+    /// nothing as [`Ink::Edged`]; not first, since a scene brighter than the text anywhere in
+    /// the band hides it (see [`bright_mask`]).
+    Bright,
+}
+
+impl Ink {
+    /// Every kind, in the order a display is learned with them.
+    pub const ALL: [Ink; 2] = [Ink::Edged, Ink::Bright];
+
+    /// The name kept with a font (`osd_fonts.ink`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Ink::Edged => "edged",
+            Ink::Bright => "bright",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Ink> {
+        Ink::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
 /// A bright pixel at least this much brighter than the darkest pixel near it is text. (70
 /// lost the foot of a glyph drawn on a box that ends at its bottom stroke, over a scene of
 /// luma ~177 just below: 60 reads that display and changed no other reading measured.)
@@ -55,14 +86,14 @@ pub const CLOCK_GLYPHS: usize = 14;
 /// clock above the device, officer and unit numbers, or below them, or the clock alone in a
 /// corner while the other lines stand elsewhere); which of them is the clock is learned
 /// per display from how its glyphs change ([`crate::tracks`], the keyframe stage's learning).
-pub fn find_lines(p: &Luma) -> Vec<Line> {
+pub fn find_lines(p: &Luma, ink: Ink) -> Vec<Line> {
     if p.height < 16 || p.y.len() < p.stride * (p.height - 1) + p.width {
         return Vec::new();
     }
     let band = top_band(p.height);
-    let mut lines = lines_in(p, p.height, 0, band);
+    let mut lines = lines_in(p, p.height, 0, band, ink);
     if p.height - band >= band {
-        lines.extend(lines_in(p, p.height, p.height - band, p.height));
+        lines.extend(lines_in(p, p.height, p.height - band, p.height, ink));
     }
     lines
 }
@@ -70,7 +101,7 @@ pub fn find_lines(p: &Luma) -> Vec<Line> {
 /// The lines of rows `r0..r1` of a picture `height` rows high, of which `p` may hold only the
 /// first rows (at least `r1`: a decoder that stopped after them), that may hold the clock: a
 /// display whose clock line is known is searched only in the band it stands in.
-pub fn lines_in(p: &Luma, height: usize, r0: usize, r1: usize) -> Vec<Line> {
+pub fn lines_in(p: &Luma, height: usize, r0: usize, r1: usize, ink: Ink) -> Vec<Line> {
     let r1 = r1.min(p.height).min(height);
     if p.width < 16 || height < 16 || r1 < r0 + 8 || p.y.len() < p.stride * (r1 - 1) + p.width {
         return Vec::new();
@@ -81,7 +112,7 @@ pub fn lines_in(p: &Luma, height: usize, r0: usize, r1: usize) -> Vec<Line> {
         stride: p.stride,
         y: p.y,
     };
-    let mut lines = band_lines(&whole, r0, r1);
+    let mut lines = band_lines(&whole, r0, r1, ink);
     lines.retain(|l| l.glyphs.len() >= CLOCK_GLYPHS);
     lines
 }
@@ -109,8 +140,11 @@ pub fn top_band(height: usize) -> usize {
 /// The text mask of rows `r0..r1` as the line search makes it (one byte per pixel, 1 for
 /// text), for looking at a display that is not read (the `osd_line` example).
 #[doc(hidden)]
-pub fn text_mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
-    mask(p, r0, r1)
+pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
+    match ink {
+        Ink::Edged => mask(p, r0, r1),
+        Ink::Bright => bright_mask(p, r0, r1),
+    }
 }
 
 /// Text mask of rows `r0..r1`: one byte per pixel, 1 for text.
@@ -194,6 +228,46 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
         }
     }
     keep_enclosed(p, r0, &mut m, w, h, text);
+    m
+}
+
+/// Share of a band's pixels, per thousand, that the brightest text of a [`Ink::Bright`] display
+/// is taken to fill at least: a clock line of fourteen glyphs fills some 1-2% of its band.
+const BRIGHT_PER_MILLE: usize = 5;
+/// A pixel of a [`Ink::Bright`] display is text when it is no more than this below that level:
+/// the strokes' cores, not their edges, which blend with whatever lies beside them (the scene
+/// on one side and the shadow on the other, differently in each picture).
+const BRIGHT_BELOW_TOP: u8 = 20;
+
+/// Text mask of rows `r0..r1` of a display whose text is brighter than the scene
+/// ([`Ink::Bright`]): the pixels near the level the band's brightest few pixels reach, and of
+/// those the shapes [`keep_enclosed`] keeps. Where the scene is as bright as the text, the
+/// text is lost (it is joined to the scene's patch, which is dropped), never misread.
+pub(crate) fn bright_mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
+    let (w, h) = (p.width, r1 - r0);
+    let band = |r: usize| &p.y[(r0 + r) * p.stride..(r0 + r) * p.stride + w];
+    let mut levels = [0usize; 256];
+    for r in 0..h {
+        for &y in band(r) {
+            levels[usize::from(y)] += 1;
+        }
+    }
+    let (mut seen, mut top) = (0usize, 255u8);
+    for (v, n) in levels.iter().enumerate().rev() {
+        seen += n;
+        if seen * 1000 >= w * h * BRIGHT_PER_MILLE {
+            top = v as u8;
+            break;
+        }
+    }
+    let text = top.saturating_sub(BRIGHT_BELOW_TOP).max(MIN_LEVEL);
+    let mut m = vec![0u8; w * h];
+    for r in 0..h {
+        for (o, &y) in m[r * w..(r + 1) * w].iter_mut().zip(band(r)) {
+            *o = u8::from(y >= text);
+        }
+    }
+    keep_enclosed(p, r0, &mut m, w, h, top);
     m
 }
 
@@ -296,8 +370,11 @@ pub(crate) fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [O
 
 /// The lines in rows `r0..r1`, top to bottom: each of at least four glyphs, and nearly as tall
 /// as the tallest.
-pub(crate) fn band_lines(p: &Luma, r0: usize, r1: usize) -> Vec<Line> {
-    let m = mask(p, r0, r1);
+pub(crate) fn band_lines(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<Line> {
+    let m = match ink {
+        Ink::Edged => mask(p, r0, r1),
+        Ink::Bright => bright_mask(p, r0, r1),
+    };
     let (w, h) = (p.width, r1 - r0);
     let counts: Vec<usize> = (0..h)
         .map(|r| m[r * w..(r + 1) * w].iter().filter(|&&b| b == 1).count())
@@ -401,7 +478,7 @@ mod tests {
             stride: 320,
             y: &y,
         };
-        let lines = band_lines(&p, 0, top_band(240));
+        let lines = band_lines(&p, 0, top_band(240), Ink::Edged);
         let [line] = &lines[..] else {
             panic!("one line: {lines:?}");
         };
@@ -416,6 +493,68 @@ mod tests {
         assert!(line.glyphs[1].distance(&line.glyphs[7]) < 0.1);
         let apart = line.glyphs[0].distance(&line.glyphs[1]);
         assert!(apart > 0.1, "{apart}");
+    }
+
+    /// The glyphs of [`picture`] in strokes two pixels wide with a drop shadow (two pixels
+    /// down and right) and no outline, over a light scene that varies along the line.
+    fn shadowed() -> Vec<u8> {
+        let (w, h) = (320, 240);
+        let mut y: Vec<u8> = (0..w * h).map(|i| 180 + (i % w % 23) as u8).collect();
+        let mut text = vec![false; w * h];
+        for i in 0..10 {
+            let x = 20 + i * 12;
+            for r in 20..34 {
+                for c in x..x + 8 {
+                    let ring = !(22..32).contains(&r) || !(x + 2..x + 6).contains(&c);
+                    let stem = (x + 3..x + 5).contains(&c);
+                    if (i % 2 == 0 && ring) || (i % 2 == 1 && stem) {
+                        text[r * w + c] = true;
+                    }
+                }
+            }
+        }
+        for i in 0..w * h {
+            if text[i] {
+                y[i] = 235;
+            } else if i >= 2 * w + 2 && text[i - 2 * w - 2] {
+                y[i] = 20;
+            }
+        }
+        y
+    }
+
+    #[test]
+    fn a_shadowed_line_over_a_light_scene_is_found_as_bright_text() {
+        let y = shadowed();
+        let p = Luma {
+            width: 320,
+            height: 240,
+            stride: 320,
+            y: &y,
+        };
+        // Dark on one side of each stroke only: no line of ten alike glyphs as edged text.
+        let edged = band_lines(&p, 0, top_band(240), Ink::Edged);
+        assert!(
+            edged.iter().all(|l| l.glyphs.len() != 10),
+            "{edged:?}"
+        );
+        let lines = band_lines(&p, 0, top_band(240), Ink::Bright);
+        let [line] = &lines[..] else {
+            panic!("one line: {lines:?}");
+        };
+        assert_eq!(line.glyphs.len(), 10, "{line:?}");
+        assert!(line.glyphs[0].distance(&line.glyphs[4]) < 0.1);
+        assert!(line.glyphs[1].distance(&line.glyphs[7]) < 0.1);
+        assert!(line.glyphs[0].distance(&line.glyphs[1]) > 0.1);
+        // Where the scene is as bright as the text, the text is not found at all.
+        let mut lit = y.clone();
+        for v in lit.iter_mut().take(320 * 48) {
+            if *v > 150 {
+                *v = 235;
+            }
+        }
+        let p = Luma { y: &lit, ..p };
+        assert!(band_lines(&p, 0, top_band(240), Ink::Bright).is_empty());
     }
 
     #[test]
@@ -446,7 +585,7 @@ mod tests {
                 stride: 320,
                 y,
             };
-            band_lines(&p, 0, top_band(240))
+            band_lines(&p, 0, top_band(240), Ink::Edged)
         };
         let mut alone = vec![90u8; 320 * 240];
         strip(&mut alone);
@@ -517,14 +656,14 @@ mod tests {
             stride: 320,
             y: &y,
         };
-        assert!(band_lines(&p, 0, top_band(240)).is_empty());
-        assert!(find_lines(&p).is_empty());
+        assert!(band_lines(&p, 0, top_band(240), Ink::Edged).is_empty());
+        assert!(find_lines(&p, Ink::Edged).is_empty());
         let short = Luma {
             width: 320,
             height: 240,
             stride: 320,
             y: &y[..100],
         };
-        assert!(find_lines(&short).is_empty());
+        assert!(find_lines(&short, Ink::Edged).is_empty());
     }
 }

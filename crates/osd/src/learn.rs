@@ -141,7 +141,10 @@ fn font_of(leaders: &[Glyph], readings: &[&Labels]) -> Font {
             (g, d)
         })
         .collect();
-    let mut font = Font { shapes, rows: None };
+    let mut font = Font {
+        shapes,
+        ..Font::default()
+    };
     if font.digits_known() < 10 {
         // Nearest of some digits is no reading: a 2 would pass for the 3 it resembles.
         return font;
@@ -156,7 +159,7 @@ fn font_of(leaders: &[Glyph], readings: &[&Labels]) -> Font {
             .filter(|(_, d)| d.is_some())
             .cloned()
             .collect(),
-        rows: None,
+        ..Font::default()
     };
     // Only a variant of a digit (within [`VARIANT`] of its shape) takes its digit: a glyph the
     // scene has broken (a `2` whose bottom stroke is gone) is nearest to some digit too, but
@@ -730,7 +733,7 @@ mod tests {
                 .enumerate()
                 .map(|(d, g)| (g.clone(), (d < 10).then_some(d as u8)))
                 .collect(),
-            rows: None,
+            ..Font::default()
         }
     }
 

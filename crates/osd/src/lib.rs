@@ -20,7 +20,7 @@ mod glyphs;
 mod learn;
 pub mod shape;
 
-pub use glyphs::{Glyph, Line, Luma, band_of, find_lines, lines_in, text_mask, top_band};
+pub use glyphs::{Glyph, Ink, Line, Luma, band_of, find_lines, lines_in, text_mask, top_band};
 pub use learn::{harvest, learn, reads_back, tens_change};
 
 /// A glyph is read as a learned digit up to this distance, when no other shape is near.
@@ -46,6 +46,8 @@ pub struct Font {
     /// display of several lines is read on this one); `None` for a font kept before the rows
     /// were (every line of a picture is then read, and the one that shows a time taken).
     pub rows: Option<(u32, u32)>,
+    /// How the display's text is told from the scene: its lines are found so.
+    pub ink: Ink,
 }
 
 impl Font {

@@ -23,6 +23,11 @@ pub struct FontRow {
     /// of a group); null in fonts kept before the rows were.
     pub line_top: Option<i32>,
     pub line_bottom: Option<i32>,
+    /// How the display's text was told from the scene: `edged` (dark on both sides of every
+    /// stroke: an outline, a box, a dark scene) or `bright` (brighter than the scene: a drop
+    /// shadow, plain text). The same on every row of a group; null in fonts kept before it was
+    /// (read as `edged`).
+    pub ink: Option<String>,
 }
 
 pub fn osd_fonts_batch(rows: &[FontRow]) -> Result<RecordBatch, StoreError> {
@@ -39,5 +44,6 @@ pub fn osd_fonts_batch(rows: &[FontRow]) -> Result<RecordBatch, StoreError> {
     );
     c.i32("line_top", rows.iter().map(|r| r.line_top));
     c.i32("line_bottom", rows.iter().map(|r| r.line_bottom));
+    c.str("ink", rows.iter().map(|r| r.ink.as_deref()));
     c.finish("osd_fonts")
 }
