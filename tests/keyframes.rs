@@ -678,12 +678,10 @@ fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
     let digits: std::collections::BTreeSet<&str> =
         fonts.iter().filter_map(|r| get(r, "digit")).collect();
     assert_eq!(digits.len(), 10, "all ten digits kept: {digits:?}");
-    assert!(
-        fonts
-            .iter()
-            .all(|r| get(r, "display_group") == Some("device DSJ-A0012 1280x720")
-                && get(r, "ink") == Some("edged"))
-    );
+    assert!(fonts.iter().all(
+        |r| get(r, "display_group") == Some("device DSJ-A0012 1280x720")
+            && get(r, "ink") == Some("edged")
+    ));
     // The next night brings only four seconds of footage, too little to learn from: it is read
     // with what the first night learned.
     let short = "DSJ-A0012_OF001234_20260312100011_0002.MP4";
@@ -729,6 +727,9 @@ fn a_bright_display_font_is_kept_with_its_ink_and_reads_the_next_night() {
         Some(utc_us("2026-03-12 03:30:07").to_string().as_str())
     );
     let again = rows(&wh.join("osd_fonts"));
-    assert_eq!(get(&again[0], "learned_run_id"), get(&fonts[0], "learned_run_id"));
+    assert_eq!(
+        get(&again[0], "learned_run_id"),
+        get(&fonts[0], "learned_run_id")
+    );
     assert!(again.iter().all(|r| get(r, "ink") == Some("bright")));
 }

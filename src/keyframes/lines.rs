@@ -199,7 +199,12 @@ mod tests {
             // Without a known line, the whole picture.
             let (lines, decoded, err) = keyframe_lines(&plan, &units, None, Ink::Edged);
             assert_eq!((decoded, err), (2, None));
-            assert_eq!(lines, full.iter().map(|f| lines_of(f, Ink::Edged)).collect::<Vec<_>>());
+            assert_eq!(
+                lines,
+                full.iter()
+                    .map(|f| lines_of(f, Ink::Edged))
+                    .collect::<Vec<_>>()
+            );
         }
     }
 
@@ -214,7 +219,12 @@ mod tests {
             let (lines, decoded, err) = keyframe_lines(&plan, &units, known, Ink::Edged);
             assert_eq!((decoded, err), (2, None));
             assert!(lines.iter().all(|l| l.len() == 1 && l[0].y0 > 600));
-            assert_eq!(lines, full.iter().map(|f| lines_of(f, Ink::Edged)).collect::<Vec<_>>());
+            assert_eq!(
+                lines,
+                full.iter()
+                    .map(|f| lines_of(f, Ink::Edged))
+                    .collect::<Vec<_>>()
+            );
         }
     }
 

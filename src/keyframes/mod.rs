@@ -948,7 +948,12 @@ fn consecutive(
     Ok(pics
         .iter()
         .zip(times)
-        .map(|(p, t_s)| (t_s, p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default()))
+        .map(|(p, t_s)| {
+            (
+                t_s,
+                p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default(),
+            )
+        })
         .collect())
 }
 

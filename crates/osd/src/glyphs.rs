@@ -534,10 +534,7 @@ mod tests {
         };
         // Dark on one side of each stroke only: no line of ten alike glyphs as edged text.
         let edged = band_lines(&p, 0, top_band(240), Ink::Edged);
-        assert!(
-            edged.iter().all(|l| l.glyphs.len() != 10),
-            "{edged:?}"
-        );
+        assert!(edged.iter().all(|l| l.glyphs.len() != 10), "{edged:?}");
         let lines = band_lines(&p, 0, top_band(240), Ink::Bright);
         let [line] = &lines[..] else {
             panic!("one line: {lines:?}");
