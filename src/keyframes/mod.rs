@@ -418,9 +418,9 @@ pub fn run_prepared(
             order.sort_by_key(|&i| (std::cmp::Reverse(prepared[i].keyframes), &inputs[i].path));
             // Text edged with dark first (most displays); text brighter than the scene (a drop
             // shadow, plain text) when that teaches no font that reads.
-            let mut first = None;
+            let (mut first, mut looks) = (None, Vec::new());
             for ink in Ink::ALL {
-                let font = learn_group(inputs, &order, ink);
+                let font = learn_group(inputs, &order, ink, &mut looks);
                 if usable(&font) {
                     return (g.to_string(), font);
                 }
@@ -509,15 +509,26 @@ pub fn run_prepared(
 
 /// A group's font learned from its files in `order` (most keyframes first), its lines found as
 /// `ink` tells text: the default font when none reads its own runs back.
-fn learn_group(inputs: &[Input], order: &[usize], ink: Ink) -> Font {
+fn learn_group(
+    inputs: &[Input],
+    order: &[usize],
+    ink: Ink,
+    looks: &mut Vec<Result<Look, String>>,
+) -> Font {
     let mut runs = Vec::new();
     let mut rows: Option<(u32, u32)> = None;
     let mut font = Font::default();
     // Two recordings teach more of the shapes a digit takes over different scenes than one; a
     // third is tried when the first two did not show every digit. Every run must find the
     // clock line where the first did (one display per group).
-    for &i in order.iter().take(LEARNERS_MAX) {
-        let Ok((at, run)) = learning_run(&inputs[i], ink) else {
+    for (k, &i) in order.iter().take(LEARNERS_MAX).enumerate() {
+        if looks.len() <= k {
+            looks.push(look(&inputs[i]));
+        }
+        let Some(Ok(look)) = looks.get(k) else {
+            continue;
+        };
+        let Ok((at, run)) = learning_run(look, ink) else {
             continue;
         };
         if rows.is_some_and(|r| !osd::same_rows(r, at)) {
@@ -829,35 +840,9 @@ fn held(lines: Vec<Line>, rows: Option<(u32, u32)>) -> Vec<Line> {
 /// The places where lines stand in the keyframes are tried, those in most pictures first
 /// ([`TRACKS_MAX`]): the first whose pictures show the tens change and teach all ten digits
 /// is the clock line. Returns its rows and the run's pictures of it.
-fn learning_run(input: &Input, ink: Ink) -> Result<((u32, u32), Vec<Sighting>), String> {
-    // Planned again: the prepared plans keep no lead samples (see [`prepare`]).
-    let f = open(input)?;
-    let plan = &plan_of(&f, input)?;
-    let start = plan
-        .sync
-        .first()
-        .map(|s| plan.seconds(s))
-        .ok_or("no keyframe")?;
-    let keys: Vec<&Sample> = plan
-        .sync
-        .iter()
-        .filter(|s| plan.seconds(s) - start <= LEARN_S)
-        .collect();
-    let units = keys
-        .iter()
-        .map(|s| picture(&f, plan, s, true).map(|u| (u, true)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
-    let mut seen: Vec<(f64, Vec<Line>)> = pics
-        .iter()
-        .zip(&keys)
-        .map(|(p, s)| {
-            (
-                plan.seconds(s),
-                p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default(),
-            )
-        })
-        .collect();
+fn learning_run(look: &Look, ink: Ink) -> Result<((u32, u32), Vec<Sighting>), String> {
+    let (f, plan, start) = (&look.file, &look.plan, look.start);
+    let mut seen = look.seen[ink_index(ink)].clone();
     let tracks: Vec<(u32, u32)> = osd::tracks(seen.iter().map(|(_, l)| l.as_slice()))
         .into_iter()
         .take(TRACKS_MAX)
@@ -874,14 +859,14 @@ fn learning_run(input: &Input, ink: Ink) -> Result<((u32, u32), Vec<Sighting>), 
         let run = on_track(&seen, rows);
         if let Some((from, until)) = osd::tens_change(&run) {
             let mut with_window = run;
-            with_window.extend(on_track(&consecutive(&f, plan, from, until, ink)?, rows));
+            with_window.extend(on_track(&consecutive(f, plan, from, until, ink)?, rows));
             with_window.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
             if teaches(&with_window) {
                 return Ok((rows, with_window));
             }
         }
     }
-    seen.extend(consecutive(&f, plan, start, start + LEAD_S, ink)?);
+    seen.extend(consecutive(f, plan, start, start + LEAD_S, ink)?);
     seen.sort_by(|a, b| a.0.total_cmp(&b.0));
     for &rows in &tracks {
         let run = on_track(&seen, rows);
@@ -892,6 +877,62 @@ fn learning_run(input: &Input, ink: Ink) -> Result<((u32, u32), Vec<Sighting>), 
     // No line teaches every digit alone: the one in most pictures, for learning with the
     // model's other runs.
     Ok((most, on_track(&seen, most)))
+}
+
+/// A file's first keyframes for its learning runs ([`LEARN_S`]): decoded once, their lines
+/// found as each [`Ink`] tells text, so that a display learned as bright text after edged text
+/// taught nothing costs no second decoding of them.
+struct Look {
+    file: File,
+    /// Planned again: the prepared plans keep no lead samples (see [`prepare`]).
+    plan: Plan,
+    start: f64,
+    /// Per ink of [`Ink::ALL`]: each keyframe's time and lines.
+    seen: Vec<Vec<(f64, Vec<Line>)>>,
+}
+
+fn look(input: &Input) -> Result<Look, String> {
+    let file = open(input)?;
+    let plan = plan_of(&file, input)?;
+    let start = plan
+        .sync
+        .first()
+        .map(|s| plan.seconds(s))
+        .ok_or("no keyframe")?;
+    let keys: Vec<&Sample> = plan
+        .sync
+        .iter()
+        .filter(|s| plan.seconds(s) - start <= LEARN_S)
+        .collect();
+    let units = keys
+        .iter()
+        .map(|s| picture(&file, &plan, s, true).map(|u| (u, true)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
+    let seen = Ink::ALL
+        .iter()
+        .map(|&ink| {
+            pics.iter()
+                .zip(&keys)
+                .map(|(p, s)| {
+                    (
+                        plan.seconds(s),
+                        p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Look {
+        file,
+        plan,
+        start,
+        seen,
+    })
+}
+
+fn ink_index(ink: Ink) -> usize {
+    Ink::ALL.iter().position(|&i| i == ink).unwrap_or(0)
 }
 
 /// A run's pictures, each with its line at `rows` (if any).
