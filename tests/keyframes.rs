@@ -209,6 +209,31 @@ fn a_display_with_a_drop_shadow_is_learned_as_bright_text() {
 }
 
 #[test]
+fn a_fragmented_recording_is_read_like_its_plain_copy() {
+    // day.mp4 copied into movie fragments (an empty sample table, a `moof` per keyframe), as
+    // recorders that must survive a power cut write: its keyframes are found in the fragments.
+    let outs = keyframes::run(&[
+        input(clip("day.mp4"), "A"),
+        input(clip("fragmented.mp4"), "A"),
+    ]);
+    assert_eq!(outs[1].note, None);
+    assert_reads(&outs[1], 1773309607, "fragmented.mp4");
+    assert_eq!(outs[1].decoded, 2, "first and last keyframe only");
+    for (plain, fragmented) in [
+        (outs[0].first(), outs[1].first()),
+        (outs[0].last(), outs[1].last()),
+    ] {
+        let (plain, fragmented) = (plain.expect("read"), fragmented.expect("read"));
+        assert_eq!(plain.t_s, fragmented.t_s);
+        assert_eq!(plain.reading, fragmented.reading);
+    }
+    // The same encoder's habits: the keyframe interval and B-frames come from the fragments.
+    assert!(outs[1].habits.is_some());
+    assert_eq!(outs[0].habits, outs[1].habits);
+    assert_eq!(outs[0].slice_habits, outs[1].slice_habits);
+}
+
+#[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
         input(clip("grain1.mp4"), "G 1280x720"),

@@ -614,9 +614,25 @@ pub fn find_moov(path: &std::path::Path) -> Option<(u64, u64)> {
 
 /// [`find_moov`] in a file already open.
 pub fn moov_in(f: &File) -> Option<(u64, u64)> {
-    let len = f.metadata().ok()?.len();
+    top_boxes(f, TOP_BOXES_MAX)
+        .find(|(typ, _, _)| typ == b"moov")
+        .map(|(_, at, size)| (at, size))
+}
+
+/// Top-level boxes looked through for `moov`.
+const TOP_BOXES_MAX: usize = 1024;
+/// Top-level boxes looked through for the movie fragments of a fragmented file (a fragment
+/// and its `mdat` a keyframe, a day's recording at a keyframe a second), and the largest
+/// fragment box read.
+const FRAGMENT_BOXES_MAX: usize = 4 * keyplan::SYNC_MAX;
+const MOOF_MAX: u64 = 4 << 20;
+
+/// The top-level box headers of a file in order, up to `max`: each box's type, offset and
+/// size (a box that runs past the end of the file ends the walk).
+fn top_boxes(f: &File, max: usize) -> impl Iterator<Item = ([u8; 4], u64, u64)> + '_ {
+    let len = f.metadata().map_or(0, |m| m.len());
     let mut at = 0u64;
-    for _ in 0..TOP_BOXES_MAX {
+    std::iter::from_fn(move || {
         let mut h = [0u8; 16];
         let got = f.read_at(&mut h, at).ok()?;
         if got < 8 {
@@ -633,16 +649,42 @@ pub fn moov_in(f: &File) -> Option<(u64, u64)> {
         if size < 8 || at.checked_add(size)? > len {
             return None;
         }
-        if &h[4..8] == b"moov" {
-            return Some((at, size));
-        }
+        let typ = [h[4], h[5], h[6], h[7]];
+        let found = (typ, at, size);
         at += size;
-    }
-    None
+        Some(found)
+    })
+    .take(max)
 }
 
-/// Top-level boxes looked through for `moov`.
-const TOP_BOXES_MAX: usize = 1024;
+/// Completes a fragmented file's plan from its movie fragments (`moof` boxes), read one by
+/// one; the `mdat` between them is never read here.
+fn add_fragments(f: &File, plan: &mut Plan) -> Result<(), String> {
+    for (typ, at, size) in top_boxes(f, FRAGMENT_BOXES_MAX) {
+        if &typ != b"moof" {
+            continue;
+        }
+        if size > MOOF_MAX {
+            return Err(format!(
+                "movie fragment at offset {at} of {size} bytes is not read for keyframes"
+            ));
+        }
+        let moof = read_at(f, at, size, "movie fragment")?;
+        let header = if moof.get(..4) == Some(&[0, 0, 0, 1]) {
+            16
+        } else {
+            8
+        };
+        if !keyplan::add_fragment(plan, at, moof.get(header..).unwrap_or(&[])) {
+            break;
+        }
+    }
+    plan.fragments = None;
+    if plan.sync.is_empty() {
+        return Err("a fragmented file whose fragments hold no keyframe of its video track".into());
+    }
+    Ok(())
+}
 
 fn open(input: &Input) -> Result<File, String> {
     crate::read::open_noatime(&input.path)
@@ -671,8 +713,12 @@ fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
     } else {
         8
     };
-    keyplan::plan(moov.get(header..).unwrap_or(&[]), keyplan::LEAD_MAX)
-        .ok_or_else(|| "no H.264 video track with a usable sample table".to_string())
+    let mut plan = keyplan::plan(moov.get(header..).unwrap_or(&[]), keyplan::LEAD_MAX)
+        .ok_or_else(|| "no H.264 video track with a usable sample table".to_string())?;
+    if plan.fragments.is_some() {
+        add_fragments(f, &mut plan)?;
+    }
+    Ok(plan)
 }
 
 fn picture(f: &File, plan: &Plan, s: &Sample, with_params: bool) -> Result<Vec<u8>, String> {

@@ -1,8 +1,10 @@
-//! Where an MP4's H.264 pictures are: from the `moov` box alone, the parameter sets of the
-//! first video track and the file position, size and time of its samples (ISO/IEC 14496-12
+//! Where an MP4's H.264 pictures are: from the `moov` box, the parameter sets of the first
+//! video track and the file position, size and time of its samples (ISO/IEC 14496-12
 //! §8.6-8.7, ISO/IEC 14496-15 §5.3.3 for `avcC`), so that the keyframe stage can read just the
-//! pictures it decodes. Every count read from the file is bounded by the bytes that hold it
-//! and by [`SYNC_MAX`] / [`LEAD_MAX`].
+//! pictures it decodes. A fragmented file (recorders write them so that a recording survives
+//! a power cut) keeps its samples in movie fragments instead: its plan is completed fragment
+//! by fragment ([`add_fragment`], §8.8). Every count read from the file is bounded by the
+//! bytes that hold it and by [`SYNC_MAX`] / [`LEAD_MAX`].
 
 use super::chunks::BoxIter;
 use super::cursor::Cursor;
@@ -49,6 +51,21 @@ pub struct Plan {
     pub lead: Vec<Sample>,
     /// Pictures are presented in another order than they are decoded (B-frames).
     pub reordered: bool,
+    /// The track's samples are in movie fragments, still to be added ([`add_fragment`]).
+    pub fragments: Option<Fragments>,
+}
+
+/// Where a fragmented track stands while its fragments are added: its id, the defaults its
+/// `trex` gives every fragment, and the next sample's number and decode time.
+#[derive(Debug, Clone, Default)]
+pub struct Fragments {
+    track_id: u32,
+    default_duration: u32,
+    default_size: u32,
+    default_flags: u32,
+    next_number: u64,
+    next_dts: u64,
+    lead_wanted: usize,
 }
 
 impl Plan {
@@ -64,11 +81,12 @@ impl Plan {
 /// The plan of a `moov` box's body, or `None` without an H.264 video track whose tables
 /// hold together.
 pub fn plan(moov: &[u8], lead: usize) -> Option<Plan> {
+    let mvex = child(moov, b"mvex");
     for trak in BoxIter::new(moov, 0).map_while(Result::ok) {
         if &trak.typ != b"trak" {
             continue;
         }
-        if let Some(p) = track(trak.body, lead.min(LEAD_MAX)) {
+        if let Some(p) = track(trak.body, lead.min(LEAD_MAX), mvex) {
             return Some(p);
         }
     }
@@ -82,7 +100,8 @@ fn child<'a>(body: &'a [u8], typ: &[u8; 4]) -> Option<&'a [u8]> {
         .map(|b| b.body)
 }
 
-fn track(trak: &[u8], lead: usize) -> Option<Plan> {
+fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>) -> Option<Plan> {
+    let lead_wanted = lead;
     let mdia = child(trak, b"mdia")?;
     let hdlr = child(mdia, b"hdlr")?;
     if hdlr.get(8..12)? != b"vide" {
@@ -127,6 +146,11 @@ fn track(trak: &[u8], lead: usize) -> Option<Plan> {
         .copied()
         .collect();
     let reordered = lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
+    // No sample in the table and a `mvex` beside: the samples are in fragments.
+    let fragments = match mvex {
+        Some(mvex) if total == 0 => Some(fragments_of(trak, mvex, lead_wanted)?),
+        _ => None,
+    };
     let h264 = (codec == Codec::H264)
         .then(|| {
             let sps = params.iter().find_map(|p| super::h264::parse_sps(p))?;
@@ -143,7 +167,180 @@ fn track(trak: &[u8], lead: usize) -> Option<Plan> {
         sync,
         lead,
         reordered,
+        fragments,
     })
+}
+
+/// A fragmented track's id and the `trex` defaults for it (§8.8.3).
+fn fragments_of(trak: &[u8], mvex: &[u8], lead: usize) -> Option<Fragments> {
+    let mut c = Cursor::new(child(trak, b"tkhd")?);
+    let version = c.u8().ok()?;
+    c.skip(3 + if version == 1 { 16 } else { 8 }).ok()?;
+    let track_id = c.be32().ok()?;
+    let mut out = Fragments {
+        track_id,
+        next_number: 1,
+        lead_wanted: lead,
+        ..Fragments::default()
+    };
+    for b in BoxIter::new(mvex, 0).map_while(Result::ok) {
+        if &b.typ != b"trex" {
+            continue;
+        }
+        let mut c = Cursor::new(b.body);
+        c.skip(4).ok()?;
+        if c.be32().ok()? != track_id {
+            continue;
+        }
+        c.skip(4).ok()?;
+        out.default_duration = c.be32().ok()?;
+        out.default_size = c.be32().ok()?;
+        out.default_flags = c.be32().ok()?;
+    }
+    Some(out)
+}
+
+/// A sample whose flags say it is no sync sample (`sample_is_non_sync_sample`, §8.8.3.1).
+const NON_SYNC: u32 = 0x0001_0000;
+
+/// Adds the samples of one movie fragment (the body of the `moof` box starting at file offset
+/// `moof_start`) of the plan's track to its sync samples and lead (§8.8.4-8.8.8, §8.8.12).
+/// Returns `false` once nothing more is wanted (the sync samples reach [`SYNC_MAX`]) or the
+/// fragment does not hold together (its counts run past its bytes): the fragments after it
+/// are not added.
+pub fn add_fragment(plan: &mut Plan, moof_start: u64, moof: &[u8]) -> bool {
+    let Some(mut fr) = plan.fragments.take() else {
+        return false;
+    };
+    let more = add_trafs(plan, &mut fr, moof_start, moof).is_some();
+    plan.reordered = plan.lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
+    plan.fragments = Some(fr);
+    more && plan.sync.len() < SYNC_MAX
+}
+
+fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) -> Option<()> {
+    // Where the previous track fragment's data ended: the base of the next one that names
+    // none (§8.8.7.1).
+    let mut data_end = moof_start;
+    for traf in BoxIter::new(moof, 0).map_while(Result::ok) {
+        if &traf.typ != b"traf" {
+            continue;
+        }
+        let mut c = Cursor::new(child(traf.body, b"tfhd")?);
+        let flags = c.be32().ok()? & 0xff_ffff;
+        let id = c.be32().ok()?;
+        let base_offset = if flags & 0x1 != 0 {
+            Some(c.be64().ok()?)
+        } else {
+            None
+        };
+        if flags & 0x2 != 0 {
+            c.skip(4).ok()?;
+        }
+        let duration = if flags & 0x8 != 0 {
+            c.be32().ok()?
+        } else {
+            fr.default_duration
+        };
+        let size = if flags & 0x10 != 0 {
+            c.be32().ok()?
+        } else {
+            fr.default_size
+        };
+        let sample_flags = if flags & 0x20 != 0 {
+            c.be32().ok()?
+        } else {
+            fr.default_flags
+        };
+        let base = base_offset.unwrap_or(if flags & 0x2_0000 != 0 {
+            moof_start
+        } else {
+            data_end
+        });
+        if id != fr.track_id {
+            continue;
+        }
+        if let Some(tfdt) = child(traf.body, b"tfdt") {
+            let mut c = Cursor::new(tfdt);
+            let version = c.u8().ok()?;
+            c.skip(3).ok()?;
+            fr.next_dts = if version == 1 {
+                c.be64().ok()?
+            } else {
+                u64::from(c.be32().ok()?)
+            };
+        }
+        let mut pos = base;
+        for trun in BoxIter::new(traf.body, 0).map_while(Result::ok) {
+            if &trun.typ != b"trun" {
+                continue;
+            }
+            let mut c = Cursor::new(trun.body);
+            let version = c.u8().ok()?;
+            let flags = c.be24().ok()?;
+            let count = c.be32().ok()? as usize;
+            if flags & 0x1 != 0 {
+                pos = base.checked_add_signed(i64::from(c.be32().ok()? as i32))?;
+            }
+            let first_flags = if flags & 0x4 != 0 {
+                Some(c.be32().ok()?)
+            } else {
+                None
+            };
+            let per = [0x100, 0x200, 0x400, 0x800]
+                .iter()
+                .filter(|&&f| flags & f != 0)
+                .count()
+                * 4;
+            if per > 0 && count > c.remaining() / per {
+                return None;
+            }
+            for k in 0..count {
+                let d = if flags & 0x100 != 0 {
+                    c.be32().ok()?
+                } else {
+                    duration
+                };
+                let z = if flags & 0x200 != 0 {
+                    c.be32().ok()?
+                } else {
+                    size
+                };
+                let f = if flags & 0x400 != 0 {
+                    c.be32().ok()?
+                } else {
+                    first_flags.filter(|_| k == 0).unwrap_or(sample_flags)
+                };
+                let shift = if flags & 0x800 != 0 {
+                    let v = c.be32().ok()?;
+                    if version == 0 {
+                        i64::from(v)
+                    } else {
+                        i64::from(v as i32)
+                    }
+                } else {
+                    0
+                };
+                let sample = Sample {
+                    number: fr.next_number,
+                    offset: pos,
+                    size: z,
+                    ticks: fr.next_dts.saturating_add_signed(shift),
+                };
+                if f & NON_SYNC == 0 && plan.sync.len() < SYNC_MAX {
+                    plan.sync.push(sample);
+                }
+                if plan.lead.len() < fr.lead_wanted && !plan.sync.is_empty() {
+                    plan.lead.push(sample);
+                }
+                pos = pos.saturating_add(u64::from(z));
+                fr.next_dts = fr.next_dts.saturating_add(u64::from(d));
+                fr.next_number += 1;
+            }
+        }
+        data_end = pos;
+    }
+    Some(())
 }
 
 /// The first sample entry's decoder configuration: `avcC` of `avc1`/`avc3` (ISO/IEC 14496-15
@@ -352,4 +549,95 @@ pub fn nals<'a>(plan: &Plan, sample: &'a [u8]) -> impl Iterator<Item = &'a [u8]>
         .ok()?;
         c.take(len.min(c.remaining())).ok()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bx(typ: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut v = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(typ);
+        v.extend_from_slice(body);
+        v
+    }
+
+    /// A movie fragment of track 1: `tfhd` (base is the `moof`), `tfdt` at `dts`, and a
+    /// `trun` declaring `count` samples of which `entries` are written: (duration, size, flags).
+    fn moof(dts: u32, count: u32, entries: &[(u32, u32, u32)]) -> Vec<u8> {
+        let tfhd = bx(
+            b"tfhd",
+            &[&0x0002_0000u32.to_be_bytes()[..], &1u32.to_be_bytes()].concat(),
+        );
+        let tfdt = bx(
+            b"tfdt",
+            &[&0u32.to_be_bytes()[..], &dts.to_be_bytes()].concat(),
+        );
+        let mut trun = 0x0000_0701u32.to_be_bytes().to_vec();
+        trun.extend_from_slice(&count.to_be_bytes());
+        trun.extend_from_slice(&100i32.to_be_bytes());
+        for (d, z, f) in entries {
+            for v in [d, z, f] {
+                trun.extend_from_slice(&v.to_be_bytes());
+            }
+        }
+        bx(b"traf", &[tfhd, tfdt, bx(b"trun", &trun)].concat())
+    }
+
+    fn fragmented() -> Plan {
+        Plan {
+            timescale: 1000,
+            fragments: Some(Fragments {
+                track_id: 1,
+                next_number: 1,
+                lead_wanted: 8,
+                ..Fragments::default()
+            }),
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn a_fragment_adds_its_samples_with_their_offsets_times_and_keyframes() {
+        let mut plan = fragmented();
+        let (key, other) = (0u32, NON_SYNC);
+        assert!(add_fragment(
+            &mut plan,
+            5000,
+            &moof(0, 2, &[(40, 700, key), (40, 30, other)])
+        ));
+        assert!(add_fragment(
+            &mut plan,
+            9000,
+            &moof(80, 1, &[(40, 650, key)])
+        ));
+        let at = |s: &Sample| (s.number, s.offset, s.size, s.ticks);
+        assert_eq!(
+            plan.sync.iter().map(at).collect::<Vec<_>>(),
+            [(1, 5100, 700, 0), (3, 9100, 650, 80)]
+        );
+        assert_eq!(plan.lead.len(), 3);
+        assert_eq!(plan.seconds(&plan.sync[1]), 0.08);
+    }
+
+    #[test]
+    fn a_fragment_declaring_more_samples_than_it_holds_ends_the_plan() {
+        let mut plan = fragmented();
+        assert!(!add_fragment(
+            &mut plan,
+            0,
+            &moof(0, 1_000_000, &[(40, 700, 0)])
+        ));
+        assert!(plan.sync.is_empty());
+        // Not fragmented: nothing is added.
+        let mut plain = Plan::default();
+        assert!(!add_fragment(&mut plain, 0, &moof(0, 1, &[(40, 700, 0)])));
+        assert!(plain.sync.is_empty());
+        // Cut anywhere, a fragment never panics.
+        let whole = moof(0, 2, &[(40, 700, 0), (40, 30, NON_SYNC)]);
+        for cut in 0..whole.len() {
+            let mut plan = fragmented();
+            add_fragment(&mut plan, 0, &whole[..cut]);
+        }
+    }
 }
