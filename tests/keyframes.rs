@@ -227,6 +227,26 @@ fn a_fragmented_recording_is_read_like_its_plain_copy() {
         assert_eq!(plain.t_s, fragmented.t_s);
         assert_eq!(plain.reading, fragmented.reading);
     }
+    // Cut off in its last fragment's data (a power cut): read up to its last whole keyframe.
+    let t = tempfile::tempdir().expect("tmp");
+    let cut = t.path().join("cut.mp4");
+    let bytes = std::fs::read(clip("fragmented.mp4")).expect("read");
+    // Into the last keyframe: 100 bytes into the data after the last `moof`.
+    let moof = bytes
+        .windows(4)
+        .rposition(|w| w == b"moof")
+        .expect("a moof")
+        - 4;
+    let size = u32::from_be_bytes(bytes[moof..moof + 4].try_into().expect("4 bytes")) as usize;
+    std::fs::write(&cut, &bytes[..moof + size + 108]).expect("write");
+    let out = &keyframes::run(&[input(cut, "A"), input(clip("day.mp4"), "A")])[0];
+    assert_eq!(out.note, None);
+    assert_reads(out, 1773309607, "fragmented.mp4 cut off");
+    let last = out.last().expect("a last keyframe").t_s;
+    assert!(
+        (11.0..13.0).contains(&last),
+        "the keyframe before the cut one: {last}"
+    );
     // The same encoder's habits: the keyframe interval and B-frames come from the fragments.
     assert!(outs[1].habits.is_some());
     assert_eq!(outs[0].habits, outs[1].habits);

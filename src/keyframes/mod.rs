@@ -680,6 +680,12 @@ fn add_fragments(f: &File, plan: &mut Plan) -> Result<(), String> {
         }
     }
     plan.fragments = None;
+    // A recording cut off by a power cut (what fragments are written for) ends in a fragment
+    // whose data the file does not hold: its keyframes are not there to read.
+    let len = f.metadata().map_or(0, |m| m.len());
+    let held = |s: &Sample| s.offset.saturating_add(u64::from(s.size)) <= len;
+    plan.sync.retain(held);
+    plan.lead.retain(held);
     if plan.sync.is_empty() {
         return Err("a fragmented file whose fragments hold no keyframe of its video track".into());
     }
