@@ -68,8 +68,7 @@ pub(super) fn keyframe_lines(
 /// The lines of a picture (whole, or its first rows) in the band of a known clock line;
 /// `height` is the whole picture's.
 fn around(p: &decode::Picture, height: usize, rows: (u32, u32), ink: Ink) -> Vec<Line> {
-    let (r0, r1) = osd::band_of(height, rows);
-    osd::lines_in(&luma(p), height, r0, r1, ink)
+    osd::lines_at(&luma(p), height, rows, ink)
 }
 
 /// A decoded picture's luma plane as the line search takes it.

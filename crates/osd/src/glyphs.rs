@@ -102,6 +102,28 @@ pub fn find_lines(p: &Luma, ink: Ink) -> Vec<Line> {
 /// first rows (at least `r1`: a decoder that stopped after them), that may hold the clock: a
 /// display whose clock line is known is searched only in the band it stands in.
 pub fn lines_in(p: &Luma, height: usize, r0: usize, r1: usize, ink: Ink) -> Vec<Line> {
+    lines_near(p, height, r0, r1, ink, None)
+}
+
+/// The lines that may hold the clock in the band of a picture `height` rows high where a known
+/// clock line stands at `rows` ([`band_of`]), of which `p` may hold only the first rows:
+/// [`lines_in`] over that band, but only the row runs that reach into `rows` cut into glyphs
+/// (cutting the scene's runs is much of the search's cost over a busy scene, and a reading
+/// wants the line at `rows` alone). The line at `rows` is the one [`lines_in`] finds there,
+/// also when a taller line elsewhere in the band would have had it set aside as too short.
+pub fn lines_at(p: &Luma, height: usize, rows: (u32, u32), ink: Ink) -> Vec<Line> {
+    let (r0, r1) = band_of(height, rows);
+    lines_near(p, height, r0, r1, ink, Some(rows))
+}
+
+fn lines_near(
+    p: &Luma,
+    height: usize,
+    r0: usize,
+    r1: usize,
+    ink: Ink,
+    near: Option<(u32, u32)>,
+) -> Vec<Line> {
     let r1 = r1.min(p.height).min(height);
     if p.width < 16 || height < 16 || r1 < r0 + 8 || p.y.len() < p.stride * (r1 - 1) + p.width {
         return Vec::new();
@@ -112,7 +134,7 @@ pub fn lines_in(p: &Luma, height: usize, r0: usize, r1: usize, ink: Ink) -> Vec<
         stride: p.stride,
         y: p.y,
     };
-    let mut lines = band_lines(&whole, r0, r1, ink);
+    let mut lines = band_lines(&whole, r0, r1, ink, near);
     lines.retain(|l| l.glyphs.len() >= CLOCK_GLYPHS);
     lines
 }
@@ -370,7 +392,13 @@ pub(crate) fn neighbours(i: usize, r: usize, x: usize, w: usize, h: usize) -> [O
 
 /// The lines in rows `r0..r1`, top to bottom: each of at least four glyphs, and nearly as tall
 /// as the tallest.
-pub(crate) fn band_lines(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<Line> {
+pub(crate) fn band_lines(
+    p: &Luma,
+    r0: usize,
+    r1: usize,
+    ink: Ink,
+    near: Option<(u32, u32)>,
+) -> Vec<Line> {
     let m = match ink {
         Ink::Edged => mask(p, r0, r1),
         Ink::Bright => bright_mask(p, r0, r1),
@@ -404,9 +432,12 @@ pub(crate) fn band_lines(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<Line> 
     // A run gives no line taller than itself, so the runs are cut tallest first, and those
     // too short to stand beside the tallest line found are not cut at all (cutting is most
     // of the cost of finding a line; a busy scene makes many short runs).
+    let reaches = |a: usize, b: usize| {
+        near.is_none_or(|(y0, y1)| (r0 + a) < y1 as usize && (r0 + b) > y0 as usize)
+    };
     let mut runs: Vec<(usize, usize, usize)> = runs
         .into_iter()
-        .filter(|(a, b)| b - a >= 6 && b - a <= p.height / 6)
+        .filter(|&(a, b)| b - a >= 6 && b - a <= p.height / 6 && reaches(a, b))
         .enumerate()
         .map(|(i, (a, b))| (i, a, b))
         .collect();
@@ -478,7 +509,7 @@ mod tests {
             stride: 320,
             y: &y,
         };
-        let lines = band_lines(&p, 0, top_band(240), Ink::Edged);
+        let lines = band_lines(&p, 0, top_band(240), Ink::Edged, None);
         let [line] = &lines[..] else {
             panic!("one line: {lines:?}");
         };
@@ -533,9 +564,9 @@ mod tests {
             y: &y,
         };
         // Dark on one side of each stroke only: no line of ten alike glyphs as edged text.
-        let edged = band_lines(&p, 0, top_band(240), Ink::Edged);
+        let edged = band_lines(&p, 0, top_band(240), Ink::Edged, None);
         assert!(edged.iter().all(|l| l.glyphs.len() != 10), "{edged:?}");
-        let lines = band_lines(&p, 0, top_band(240), Ink::Bright);
+        let lines = band_lines(&p, 0, top_band(240), Ink::Bright, None);
         let [line] = &lines[..] else {
             panic!("one line: {lines:?}");
         };
@@ -551,7 +582,7 @@ mod tests {
             }
         }
         let p = Luma { y: &lit, ..p };
-        assert!(band_lines(&p, 0, top_band(240), Ink::Bright).is_empty());
+        assert!(band_lines(&p, 0, top_band(240), Ink::Bright, None).is_empty());
     }
 
     #[test]
@@ -582,7 +613,7 @@ mod tests {
                 stride: 320,
                 y,
             };
-            band_lines(&p, 0, top_band(240), Ink::Edged)
+            band_lines(&p, 0, top_band(240), Ink::Edged, None)
         };
         let mut alone = vec![90u8; 320 * 240];
         strip(&mut alone);
@@ -653,7 +684,7 @@ mod tests {
             stride: 320,
             y: &y,
         };
-        assert!(band_lines(&p, 0, top_band(240), Ink::Edged).is_empty());
+        assert!(band_lines(&p, 0, top_band(240), Ink::Edged, None).is_empty());
         assert!(find_lines(&p, Ink::Edged).is_empty());
         let short = Luma {
             width: 320,

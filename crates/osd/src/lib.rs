@@ -20,7 +20,9 @@ mod glyphs;
 mod learn;
 pub mod shape;
 
-pub use glyphs::{Glyph, Ink, Line, Luma, band_of, find_lines, lines_in, text_mask, top_band};
+pub use glyphs::{
+    Glyph, Ink, Line, Luma, band_of, find_lines, lines_at, lines_in, text_mask, top_band,
+};
 pub use learn::{harvest, learn, reads_back, tens_change};
 
 /// A glyph is read as a learned digit up to this distance, when no other shape is near.
