@@ -526,6 +526,30 @@ mod tests {
         assert!(apart > 0.1, "{apart}");
     }
 
+    #[test]
+    fn a_known_line_is_searched_for_at_its_rows_only() {
+        // `lines_at` wants 14 glyphs, the clock's digits: twenty here.
+        let mut y = picture();
+        let (w, row) = (320, 20..34);
+        for r in row.clone() {
+            for x in 0..120 {
+                y[r * w + 140 + x] = y[r * w + 20 + x];
+            }
+        }
+        let p = Luma {
+            width: 320,
+            height: 240,
+            stride: 320,
+            y: &y,
+        };
+        let all = lines_in(&p, 240, 0, top_band(240), Ink::Edged);
+        assert_eq!(all.len(), 1, "{all:?}");
+        let at = lines_at(&p, 240, (all[0].y0, all[0].y1), Ink::Edged);
+        assert_eq!(at, all);
+        // Rows of the same band where no text stands: nothing is cut.
+        assert!(lines_at(&p, 240, (38, 46), Ink::Edged).is_empty());
+    }
+
     /// The glyphs of [`picture`] in strokes two pixels wide with a drop shadow (two pixels
     /// down and right) and no outline, over a light scene that varies along the line.
     fn shadowed() -> Vec<u8> {
