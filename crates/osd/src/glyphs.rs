@@ -470,8 +470,26 @@ const TALL_TENTHS: u32 = 6;
 mod tests {
     use super::*;
 
+    /// Whether glyph `i` of the made lines has ink at row `r` (20-33) and column `c` (0-7)
+    /// of its cell: a hollow box (a `0`), every other one a plain stem (a `1`).
+    fn inked(i: usize, r: usize, c: usize) -> bool {
+        let ring = !(22..32).contains(&r) || !(2..6).contains(&c);
+        let stem = (3..5).contains(&c);
+        (i % 2 == 0 && ring) || (i % 2 == 1 && stem)
+    }
+
+    /// A 320x240 picture's luma plane.
+    fn luma(y: &[u8]) -> Luma<'_> {
+        Luma {
+            width: 320,
+            height: 240,
+            stride: 320,
+            y,
+        }
+    }
+
     /// A 320x240 picture with a line of ten outlined glyphs at the top, on a fixed pitch of
-    /// 12 pixels: hollow boxes (a `0`), every other one a plain stem (a `1`).
+    /// 12 pixels ([`inked`]).
     fn picture() -> Vec<u8> {
         let (w, h) = (320, 240);
         let mut y = vec![90u8; w * h];
@@ -489,9 +507,7 @@ mod tests {
             };
             for r in 20..34 {
                 for c in x..x + 8 {
-                    let ring = !(22..32).contains(&r) || !(x + 2..x + 6).contains(&c);
-                    let stem = (x + 3..x + 5).contains(&c);
-                    if (i % 2 == 0 && ring) || (i % 2 == 1 && stem) {
+                    if inked(i, r, c - x) {
                         stroke(r, c);
                     }
                 }
@@ -503,12 +519,7 @@ mod tests {
     #[test]
     fn finds_outlined_glyphs_at_the_top() {
         let y = picture();
-        let p = Luma {
-            width: 320,
-            height: 240,
-            stride: 320,
-            y: &y,
-        };
+        let p = luma(&y);
         let lines = band_lines(&p, 0, top_band(240), Ink::Edged, None);
         let [line] = &lines[..] else {
             panic!("one line: {lines:?}");
@@ -536,12 +547,7 @@ mod tests {
                 y[r * w + 140 + x] = y[r * w + 20 + x];
             }
         }
-        let p = Luma {
-            width: 320,
-            height: 240,
-            stride: 320,
-            y: &y,
-        };
+        let p = luma(&y);
         let all = lines_in(&p, 240, 0, top_band(240), Ink::Edged);
         assert_eq!(all.len(), 1, "{all:?}");
         let at = lines_at(&p, 240, (all[0].y0, all[0].y1), Ink::Edged);
@@ -560,11 +566,7 @@ mod tests {
             let x = 20 + i * 12;
             for r in 20..34 {
                 for c in x..x + 8 {
-                    let ring = !(22..32).contains(&r) || !(x + 2..x + 6).contains(&c);
-                    let stem = (x + 3..x + 5).contains(&c);
-                    if (i % 2 == 0 && ring) || (i % 2 == 1 && stem) {
-                        text[r * w + c] = true;
-                    }
+                    text[r * w + c] = inked(i, r, c - x);
                 }
             }
         }
@@ -581,12 +583,7 @@ mod tests {
     #[test]
     fn a_shadowed_line_over_a_light_scene_is_found_as_bright_text() {
         let y = shadowed();
-        let p = Luma {
-            width: 320,
-            height: 240,
-            stride: 320,
-            y: &y,
-        };
+        let p = luma(&y);
         // Dark on one side of each stroke only: no line of ten alike glyphs as edged text.
         let edged = band_lines(&p, 0, top_band(240), Ink::Edged, None);
         assert!(edged.iter().all(|l| l.glyphs.len() != 10), "{edged:?}");
@@ -630,25 +627,17 @@ mod tests {
                 }
             }
         };
-        let luma = |y: &[u8]| -> Vec<Line> {
-            let p = Luma {
-                width: 320,
-                height: 240,
-                stride: 320,
-                y,
-            };
-            band_lines(&p, 0, top_band(240), Ink::Edged, None)
-        };
+        let lines_of = |y: &[u8]| band_lines(&luma(y), 0, top_band(240), Ink::Edged, None);
         let mut alone = vec![90u8; 320 * 240];
         strip(&mut alone);
-        let strip_lines = luma(&alone);
+        let strip_lines = lines_of(&alone);
         assert!(
             strip_lines.len() == 1 && strip_lines[0].glyphs.len() > 10,
             "the strip alone is a line: {strip_lines:?}"
         );
         let mut y = picture();
         strip(&mut y);
-        let lines = luma(&y);
+        let lines = lines_of(&y);
         let found: Vec<(u32, usize)> = lines.iter().map(|l| (l.y0, l.glyphs.len())).collect();
         assert_eq!(found, [(20, 10)], "the strip beside the line: {lines:?}");
     }
@@ -702,12 +691,7 @@ mod tests {
     #[test]
     fn a_plain_picture_has_no_line() {
         let y = vec![128u8; 320 * 240];
-        let p = Luma {
-            width: 320,
-            height: 240,
-            stride: 320,
-            y: &y,
-        };
+        let p = luma(&y);
         assert!(band_lines(&p, 0, top_band(240), Ink::Edged, None).is_empty());
         assert!(find_lines(&p, Ink::Edged).is_empty());
         let short = Luma {
