@@ -257,10 +257,10 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
         } else {
             data_end
         });
-        if id != fr.track_id {
-            continue;
-        }
-        if let Some(tfdt) = child(traf.body, b"tfdt") {
+        // Another track's fragment is walked too: where its data ends is where the next one's
+        // starts when that names no base.
+        let mine = id == fr.track_id;
+        if let Some(tfdt) = child(traf.body, b"tfdt").filter(|_| mine) {
             let mut c = Cursor::new(tfdt);
             let version = c.u8().ok()?;
             c.skip(3).ok()?;
@@ -321,21 +321,23 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
                 } else {
                     0
                 };
-                let sample = Sample {
-                    number: fr.next_number,
-                    offset: pos,
-                    size: z,
-                    ticks: fr.next_dts.saturating_add_signed(shift),
-                };
-                if f & NON_SYNC == 0 && plan.sync.len() < SYNC_MAX {
-                    plan.sync.push(sample);
-                }
-                if plan.lead.len() < fr.lead_wanted && !plan.sync.is_empty() {
-                    plan.lead.push(sample);
+                if mine {
+                    let sample = Sample {
+                        number: fr.next_number,
+                        offset: pos,
+                        size: z,
+                        ticks: fr.next_dts.saturating_add_signed(shift),
+                    };
+                    if f & NON_SYNC == 0 && plan.sync.len() < SYNC_MAX {
+                        plan.sync.push(sample);
+                    }
+                    if plan.lead.len() < fr.lead_wanted && !plan.sync.is_empty() {
+                        plan.lead.push(sample);
+                    }
+                    fr.next_dts = fr.next_dts.saturating_add(u64::from(d));
+                    fr.next_number += 1;
                 }
                 pos = pos.saturating_add(u64::from(z));
-                fr.next_dts = fr.next_dts.saturating_add(u64::from(d));
-                fr.next_number += 1;
             }
         }
         data_end = pos;
@@ -618,6 +620,33 @@ mod tests {
         );
         assert_eq!(plan.lead.len(), 3);
         assert_eq!(plan.seconds(&plan.sync[1]), 0.08);
+    }
+
+    #[test]
+    fn a_track_fragment_that_names_no_base_starts_where_the_previous_ones_data_ends() {
+        // An audio fragment (track 2: three samples of 100 bytes from offset 5000 + 200), then
+        // the video's (track 1), naming neither a base nor a data offset: its data follows
+        // the audio's.
+        let traf = |track: u32, flags: u32, run: &[u8]| {
+            let tfhd = bx(b"tfhd", &[0u32.to_be_bytes(), track.to_be_bytes()].concat());
+            let mut trun = flags.to_be_bytes().to_vec();
+            trun.extend_from_slice(run);
+            bx(b"traf", &[tfhd, bx(b"trun", &trun)].concat())
+        };
+        let audio: Vec<u8> = [3u32.to_be_bytes(), 200u32.to_be_bytes()]
+            .into_iter()
+            .chain([100u32; 3].map(u32::to_be_bytes))
+            .flatten()
+            .collect();
+        let video: Vec<u8> = [1u32, 40, 900, 0]
+            .into_iter()
+            .flat_map(u32::to_be_bytes)
+            .collect();
+        let moof = [traf(2, 0x201, &audio), traf(1, 0x700, &video)].concat();
+        let mut plan = fragmented();
+        assert!(add_fragment(&mut plan, 5000, &moof));
+        assert_eq!(plan.sync.len(), 1);
+        assert_eq!((plan.sync[0].offset, plan.sync[0].size), (5500, 900));
     }
 
     #[test]
