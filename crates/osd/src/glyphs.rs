@@ -475,7 +475,7 @@ mod tests {
     fn inked(i: usize, r: usize, c: usize) -> bool {
         let ring = !(22..32).contains(&r) || !(2..6).contains(&c);
         let stem = (3..5).contains(&c);
-        (i % 2 == 0 && ring) || (i % 2 == 1 && stem)
+        if i.is_multiple_of(2) { ring } else { stem }
     }
 
     /// A 320x240 picture's luma plane.
