@@ -24,9 +24,10 @@
 # Reported: each manipulation's findings from the OSD and coding rules, and every finding of
 # those rules on an honest file (there must be none above info).
 # A fourth display, DSJ-MX04, is set in a proportional font (DejaVu Sans, ffmpeg's default
-# "Sans": digits of one width, separators and spaces narrower).
+# "Sans": digits of one width, separators and spaces narrower); a fifth, DSJ-MX05, has a drop
+# shadow and no outline over a light scene (learned as bright text, `osd_fonts.ink`).
 # Usage: [DEVICES="DSJ-MX01 DSJ-MX04"] benches/osd-manipulations.sh [WORKDIR]   (needs ffmpeg
-# and the DejaVu, Liberation fonts; DEVICES picks some of the four displays, all by default)
+# and the DejaVu, Liberation fonts; DEVICES picks some of the five displays, all by default)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/recaudit-osd-manipulations}
@@ -108,6 +109,7 @@ device DSJ-MX02 22 1920x1080 "gradients=speed=0.03:{}" "$LIBREG" "fontcolor=whit
   "-c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1" $((b + 233)) "$again265"
 device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" "fontcolor=yellow:borderw=3:bordercolor=black" plain "$(x264 -b:v 3M)" $((b + 457)) "$again264"
 device DSJ-MX04 44 1280x720 "gradients=speed=0.04:{}" "$PROP" "fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -crf 28)" $((b + 681)) "$again264"
+device DSJ-MX05 55 1280x720 "gradients=speed=0.04:c0=0xd0d0d0:c1=0x8898b0:{}" "$SANSB" "fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2" plain "$(x264 -crf 26)" $((b + 905)) "$again264"
 
 rm -rf "$work/wh"
 "$bin" scan "$tree" --warehouse "$work/wh" --quiet >/dev/null || true
