@@ -53,4 +53,22 @@ PY
 # H.264 parameter sets: the Annex B streams of the TS files are a rich seed.
 mkdir -p corpus/h264_sps
 cp corpus/ts/* corpus/h264_sps/ 2>/dev/null || true
+# The keyframe stage's plans: the fixtures' `moov` bodies, and the fragmented fixture's movie
+# fragments, each after the eight bytes of its offset in the file.
+mkdir -p corpus/keyplan
+python3 - "$root/tests/fixtures/osd" <<'PY'
+import glob, struct, sys
+for path in glob.glob(sys.argv[1] + "/*.mp4"):
+    data, at = open(path, "rb").read(), 0
+    while at + 8 <= len(data):
+        size, typ = struct.unpack(">I4s", data[at:at + 8])
+        if size < 8:
+            break
+        name = path.rsplit("/", 1)[1]
+        if typ == b"moov":
+            open(f"corpus/keyplan/{name}.moov", "wb").write(data[at + 8:at + size])
+        if typ == b"moof" and "fragmented" in name and at < 40000:
+            open(f"corpus/keyplan/{name}.{at}.moof", "wb").write(struct.pack(">Q", at) + data[at + 8:at + size])
+        at += size
+PY
 for d in corpus/*; do echo "$(basename "$d"): $(ls "$d" | wc -l) seeds"; done
