@@ -66,6 +66,8 @@ pub struct Fragments {
     next_number: u64,
     next_dts: u64,
     lead_wanted: usize,
+    /// Samples walked so far, every track's ([`FRAGMENT_SAMPLES_MAX`]).
+    walked: u64,
 }
 
 impl Plan {
@@ -202,6 +204,10 @@ fn fragments_of(trak: &[u8], mvex: &[u8], lead: usize) -> Option<Fragments> {
 
 /// A sample whose flags say it is no sync sample (`sample_is_non_sync_sample`, §8.8.3.1).
 const NON_SYNC: u32 = 0x0001_0000;
+/// Most samples walked in a fragmented track (a day at 60 pictures a second, and some): a
+/// `trun` whose samples all take the defaults holds its count in four bytes whatever it says,
+/// so the count alone would bound nothing.
+const FRAGMENT_SAMPLES_MAX: u64 = 10_000_000;
 
 /// Adds the samples of one movie fragment (the body of the `moof` box starting at file offset
 /// `moof_start`) of the plan's track to its sync samples and lead (§8.8.4-8.8.8, §8.8.12).
@@ -295,6 +301,10 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
             if per > 0 && count > c.remaining() / per {
                 return None;
             }
+            if fr.walked.saturating_add(count as u64) > FRAGMENT_SAMPLES_MAX {
+                return None;
+            }
+            fr.walked += count as u64;
             for k in 0..count {
                 let d = if flags & 0x100 != 0 {
                     c.be32().ok()?
@@ -662,6 +672,42 @@ mod tests {
         let mut plain = Plan::default();
         assert!(!add_fragment(&mut plain, 0, &moof(0, 1, &[(40, 700, 0)])));
         assert!(plain.sync.is_empty());
+        // A run of samples that all take the defaults says its count in four bytes: four
+        // billion of them are not walked.
+        let defaults = bx(
+            b"traf",
+            &[
+                bx(
+                    b"tfhd",
+                    &[0x0002_0000u32.to_be_bytes(), 1u32.to_be_bytes()].concat(),
+                ),
+                bx(
+                    b"trun",
+                    &[0u32.to_be_bytes(), u32::MAX.to_be_bytes()].concat(),
+                ),
+            ]
+            .concat(),
+        );
+        let mut plan = fragmented();
+        let started = std::time::Instant::now();
+        assert!(!add_fragment(&mut plan, 0, &defaults));
+        assert!(plan.sync.is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Nor are ten thousand fragments of a million samples each (none a keyframe, so that
+        // the sync samples' bound does not end the walk first).
+        let tfhd = [
+            0x0002_0020u32.to_be_bytes(),
+            1u32.to_be_bytes(),
+            NON_SYNC.to_be_bytes(),
+        ]
+        .concat();
+        let trun = [0u32.to_be_bytes(), 1_000_000u32.to_be_bytes()].concat();
+        let million = bx(b"traf", &[bx(b"tfhd", &tfhd), bx(b"trun", &trun)].concat());
+        let mut plan = fragmented();
+        let fragments = (0..10_000)
+            .take_while(|_| add_fragment(&mut plan, 0, &million))
+            .count();
+        assert_eq!(fragments, 10);
         // Cut anywhere, a fragment never panics.
         let whole = moof(0, 2, &[(40, 700, 0), (40, 30, NON_SYNC)]);
         for cut in 0..whole.len() {
