@@ -137,3 +137,18 @@ fn jpeg_header_walk_quadratic() {
     let status = parse_and_scan("jpeg-header-walk-quadratic.fuzz", "jpg", "x.JPG");
     assert_ne!(status, "ok", "not a whole photo: {status}");
 }
+
+/// The keyframe stage's planner walked a track's samples up to the last one it wanted, and a
+/// hostile `moov` can want sample four billion of a table whose samples share one size (a few
+/// bytes say so): minutes of walking for one file, on the pool that prepares the night's
+/// files (found by the `keyplan` target as a timeout). The walk now stops after
+/// `SAMPLES_MAX` samples, as does the walk of a fragmented track's runs.
+#[test]
+fn keyplan_sample_walk_unbounded() {
+    use recaudit::media::keyplan;
+    let p = project().join("tests/fixtures/regression/keyplan-sample-walk-unbounded.fuzz");
+    let data = fs::read(&p).expect("input");
+    // Before the fix this call did not return for minutes (a test that hangs fails CI's).
+    let plan = keyplan::plan(&data, keyplan::LEAD_MAX);
+    assert!(plan.is_some_and(|p| p.sync.len() <= keyplan::SYNC_MAX));
+}

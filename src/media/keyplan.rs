@@ -66,7 +66,7 @@ pub struct Fragments {
     next_number: u64,
     next_dts: u64,
     lead_wanted: usize,
-    /// Samples walked so far, every track's ([`FRAGMENT_SAMPLES_MAX`]).
+    /// Samples walked so far, every track's ([`SAMPLES_MAX`]).
     walked: u64,
 }
 
@@ -204,10 +204,11 @@ fn fragments_of(trak: &[u8], mvex: &[u8], lead: usize) -> Option<Fragments> {
 
 /// A sample whose flags say it is no sync sample (`sample_is_non_sync_sample`, §8.8.3.1).
 const NON_SYNC: u32 = 0x0001_0000;
-/// Most samples walked in a fragmented track (a day at 60 pictures a second, and some): a
-/// `trun` whose samples all take the defaults holds its count in four bytes whatever it says,
-/// so the count alone would bound nothing.
-const FRAGMENT_SAMPLES_MAX: u64 = 10_000_000;
+/// Most samples walked in a track to locate the wanted ones (a day at 120 pictures a second,
+/// and some). The counts a hostile file declares bound nothing: a sample table whose samples
+/// share one size says four billion of them in a few bytes, and so does a `trun` whose samples
+/// all take the defaults (found by the `keyplan` fuzz target: minutes walking one file).
+const SAMPLES_MAX: u64 = 12_000_000;
 
 /// Adds the samples of one movie fragment (the body of the `moof` box starting at file offset
 /// `moof_start`) of the plan's track to its sync samples and lead (§8.8.4-8.8.8, §8.8.12).
@@ -301,7 +302,7 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
             if per > 0 && count > c.remaining() / per {
                 return None;
             }
-            if fr.walked.saturating_add(count as u64) > FRAGMENT_SAMPLES_MAX {
+            if fr.walked.saturating_add(count as u64) > SAMPLES_MAX {
                 return None;
             }
             fr.walked += count as u64;
@@ -499,7 +500,7 @@ fn locate(
                 });
                 next += 1;
             }
-            if sample >= last {
+            if sample >= last || sample >= SAMPLES_MAX {
                 return out;
             }
             pos = pos.saturating_add(u64::from(size));
@@ -689,10 +690,8 @@ mod tests {
             .concat(),
         );
         let mut plan = fragmented();
-        let started = std::time::Instant::now();
         assert!(!add_fragment(&mut plan, 0, &defaults));
         assert!(plan.sync.is_empty());
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         // Nor are ten thousand fragments of a million samples each (none a keyframe, so that
         // the sync samples' bound does not end the walk first).
         let tfhd = [
@@ -707,7 +706,7 @@ mod tests {
         let fragments = (0..10_000)
             .take_while(|_| add_fragment(&mut plan, 0, &million))
             .count();
-        assert_eq!(fragments, 10);
+        assert_eq!(fragments, 12);
         // Cut anywhere, a fragment never panics.
         let whole = moof(0, 2, &[(40, 700, 0), (40, 30, NON_SYNC)]);
         for cut in 0..whole.len() {
