@@ -42,7 +42,7 @@ pub enum Ink {
     /// The text is brighter than anything behind it, with dark on one side of a stroke at most:
     /// a drop shadow, or plain text over a lighter scene. Tried for a display that teaches
     /// nothing as [`Ink::Edged`]; not first, since a scene brighter than the text anywhere in
-    /// the band hides it (see [`bright_mask`]).
+    /// the band hides it (see `bright_mask`).
     Bright,
 }
 
