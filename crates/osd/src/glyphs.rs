@@ -159,8 +159,8 @@ pub fn top_band(height: usize) -> usize {
     ((height as f32 * BAND) as usize).max(8).min(height)
 }
 
-/// The text mask of rows `r0..r1` as the line search makes it (one byte per pixel, 1 for
-/// text), for looking at a display that is not read (the `osd_line` example).
+/// The text mask of rows `r0..r1` as the line search makes it for `ink` (one byte per pixel, 1
+/// for text); public for looking at a display that is not read (the `osd_line` example).
 #[doc(hidden)]
 pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
     match ink {
@@ -240,15 +240,7 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
             levels[usize::from(y)] += usize::from(v == 1);
         }
     }
-    let total: usize = levels.iter().sum();
-    let (mut seen, mut text) = (0usize, 255u8);
-    for (v, n) in levels.iter().enumerate().rev() {
-        seen += n;
-        if seen * 10 >= total {
-            text = v as u8;
-            break;
-        }
-    }
+    let text = level_of_brightest(&levels, 100);
     keep_enclosed(p, r0, &mut m, w, h, text);
     m
 }
@@ -274,14 +266,7 @@ pub(crate) fn bright_mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
             levels[usize::from(y)] += 1;
         }
     }
-    let (mut seen, mut top) = (0usize, 255u8);
-    for (v, n) in levels.iter().enumerate().rev() {
-        seen += n;
-        if seen * 1000 >= w * h * BRIGHT_PER_MILLE {
-            top = v as u8;
-            break;
-        }
-    }
+    let top = level_of_brightest(&levels, BRIGHT_PER_MILLE);
     let text = top.saturating_sub(BRIGHT_BELOW_TOP).max(MIN_LEVEL);
     let mut m = vec![0u8; w * h];
     for r in 0..h {
@@ -291,6 +276,20 @@ pub(crate) fn bright_mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
     }
     keep_enclosed(p, r0, &mut m, w, h, top);
     m
+}
+
+/// The level that the brightest `per_mille` thousandths of the pixels counted in `levels` (a
+/// histogram) reach or pass; 255 when none is counted.
+fn level_of_brightest(levels: &[usize; 256], per_mille: usize) -> u8 {
+    let total: usize = levels.iter().sum();
+    let mut seen = 0usize;
+    for (v, n) in levels.iter().enumerate().rev() {
+        seen += n;
+        if seen * 1000 >= total * per_mille {
+            return v as u8;
+        }
+    }
+    255
 }
 
 /// Keeps the marked shapes that are enclosed by dark pixels, as a glyph's strokes are by its
@@ -399,10 +398,7 @@ pub(crate) fn band_lines(
     ink: Ink,
     near: Option<(u32, u32)>,
 ) -> Vec<Line> {
-    let m = match ink {
-        Ink::Edged => mask(p, r0, r1),
-        Ink::Bright => bright_mask(p, r0, r1),
-    };
+    let m = text_mask(p, r0, r1, ink);
     let (w, h) = (p.width, r1 - r0);
     let counts: Vec<usize> = (0..h)
         .map(|r| m[r * w..(r + 1) * w].iter().filter(|&&b| b == 1).count())
