@@ -7,13 +7,13 @@ use crate::media::keyplan::{Codec, Plan};
 use crate::osd::{self, Ink, Line, Luma};
 
 /// Decodes keyframes, each an access unit with its parameter sets first, and finds the lines
-/// in them that may hold the clock ([`osd::find_lines`], as `ink` tells text). `rows` is where a known font says the
-/// display's clock line stands: its pictures are searched only in that band (top or bottom),
-/// and when that is the top band a frame-coded H.264 picture is decoded only down to it
-/// ([`h264_cut`]), a fraction of the decoding. Without `rows` (a display not learned yet) the
-/// whole picture is decoded and both its bands searched: the clock may stand at the bottom
-/// while the scene makes lines at the top. Returns each unit's lines, how many units gave a
-/// picture, and the whole decode's error.
+/// in them that may hold the clock ([`osd::find_lines`], as `ink` tells text). `rows` is where
+/// a known font says the display's clock line stands: its pictures are searched only in that
+/// band (top or bottom), and when that is the top band a frame-coded H.264 picture is decoded
+/// only down to it ([`h264_cut`]), a fraction of the decoding. Without `rows` (a display not
+/// learned yet) the whole picture is decoded and both its bands searched: the clock may stand
+/// at the bottom while the scene makes lines at the top. Returns each unit's lines, how many
+/// units gave a picture, and the whole decode's error.
 pub(super) fn keyframe_lines(
     plan: &Plan,
     units: &[Vec<u8>],

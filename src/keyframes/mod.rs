@@ -136,21 +136,16 @@ impl Output {
             (self.keyframe("first"), stand_ins(true, at_last)),
             (last, stand_ins(false, at_last)),
         ];
-        let mut wanted = Vec::new();
-        for (end, stand_ins) in ends {
-            if !end.is_some_and(|e| weak(&e.seen)) {
-                continue;
-            }
-            for k in stand_ins {
-                match self.read_at(k) {
-                    Some(x) if weak(&x.seen) => continue,
-                    Some(_) => {}
-                    None => wanted.push(k),
-                }
-                break;
-            }
-        }
-        wanted
+        ends.into_iter()
+            .filter(|(end, _)| end.is_some_and(|e| weak(&e.seen)))
+            // The first stand-in not read weak: wanted when it is not read at all.
+            .filter_map(|(_, stand_ins)| {
+                stand_ins
+                    .into_iter()
+                    .find(|&k| self.read_at(k).is_none_or(|x| !weak(&x.seen)))
+            })
+            .filter(|&k| self.read_at(k).is_none())
+            .collect()
     }
 }
 
@@ -670,12 +665,7 @@ fn add_fragments(f: &File, plan: &mut Plan) -> Result<(), String> {
             ));
         }
         let moof = read_at(f, at, size, "movie fragment")?;
-        let header = if moof.get(..4) == Some(&[0, 0, 0, 1]) {
-            16
-        } else {
-            8
-        };
-        if !keyplan::add_fragment(plan, at, moof.get(header..).unwrap_or(&[])) {
+        if !keyplan::add_fragment(plan, at, body(&moof)) {
             break;
         }
     }
@@ -690,6 +680,16 @@ fn add_fragments(f: &File, plan: &mut Plan) -> Result<(), String> {
         return Err("a fragmented file whose fragments hold no keyframe of its video track".into());
     }
     Ok(())
+}
+
+/// A whole top-level box's body: after its 8-byte header, or 16 when a 64-bit size follows.
+fn body(bx: &[u8]) -> &[u8] {
+    let header = if bx.get(..4) == Some(&[0, 0, 0, 1]) {
+        16
+    } else {
+        8
+    };
+    bx.get(header..).unwrap_or(&[])
 }
 
 fn open(input: &Input) -> Result<File, String> {
@@ -713,13 +713,7 @@ fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
         ));
     }
     let moov = read_at(f, offset, size, "moov box")?;
-    // A 64-bit size puts the body 16 bytes in.
-    let header = if moov.get(..4) == Some(&[0, 0, 0, 1]) {
-        16
-    } else {
-        8
-    };
-    let mut plan = keyplan::plan(moov.get(header..).unwrap_or(&[]), keyplan::LEAD_MAX)
+    let mut plan = keyplan::plan(body(&moov), keyplan::LEAD_MAX)
         .ok_or_else(|| "no H.264 video track with a usable sample table".to_string())?;
     if plan.fragments.is_some() {
         add_fragments(f, &mut plan)?;
@@ -894,7 +888,7 @@ fn held(lines: Vec<Line>, rows: Option<(u32, u32)>) -> Vec<Line> {
 /// is the clock line. Returns its rows and the run's pictures of it.
 fn learning_run(look: &Look, ink: Ink) -> Result<((u32, u32), Vec<Sighting>), String> {
     let (f, plan, start) = (&look.file, &look.plan, look.start);
-    let mut seen = look.seen[ink_index(ink)].clone();
+    let mut seen = look.seen[ink as usize].clone();
     let tracks: Vec<(u32, u32)> = osd::tracks(seen.iter().map(|(_, l)| l.as_slice()))
         .into_iter()
         .take(TRACKS_MAX)
@@ -939,7 +933,7 @@ struct Look {
     /// Planned again: the prepared plans keep no lead samples (see [`prepare`]).
     plan: Plan,
     start: f64,
-    /// Per ink of [`Ink::ALL`]: each keyframe's time and lines.
+    /// Per ink, in the order of [`Ink::ALL`] (`ink as usize`): each keyframe's time and lines.
     seen: Vec<Vec<(f64, Vec<Line>)>>,
 }
 
@@ -981,10 +975,6 @@ fn look(input: &Input) -> Result<Look, String> {
         start,
         seen,
     })
-}
-
-fn ink_index(ink: Ink) -> usize {
-    Ink::ALL.iter().position(|&i| i == ink).unwrap_or(0)
 }
 
 /// A run's pictures, each with its line at `rows` (if any).

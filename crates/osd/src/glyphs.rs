@@ -47,7 +47,8 @@ pub enum Ink {
 }
 
 impl Ink {
-    /// Every kind, in the order a display is learned with them.
+    /// Every kind, in the order a display is learned with them, which is their declaration
+    /// order (`ink as usize` indexes it).
     pub const ALL: [Ink; 2] = [Ink::Edged, Ink::Bright];
 
     /// The name kept with a font (`osd_fonts.ink`).
@@ -531,6 +532,15 @@ mod tests {
         assert!(line.glyphs[1].distance(&line.glyphs[7]) < 0.1);
         let apart = line.glyphs[0].distance(&line.glyphs[1]);
         assert!(apart > 0.1, "{apart}");
+    }
+
+    #[test]
+    fn every_ink_is_named_and_indexed_in_learning_order() {
+        for (i, ink) in Ink::ALL.into_iter().enumerate() {
+            assert_eq!(ink as usize, i);
+            assert_eq!(Ink::from_name(ink.name()), Some(ink));
+        }
+        assert_eq!(Ink::from_name("shadowed"), None);
     }
 
     #[test]
