@@ -219,10 +219,23 @@ pub fn add_fragment(plan: &mut Plan, moof_start: u64, moof: &[u8]) -> bool {
     let Some(mut fr) = plan.fragments.take() else {
         return false;
     };
+    let lead = plan.lead.len();
     let more = add_trafs(plan, &mut fr, moof_start, moof).is_some();
-    plan.reordered = plan.lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
+    if plan.lead.len() != lead {
+        plan.reordered = plan.lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
+    }
     plan.fragments = Some(fr);
     more && plan.sync.len() < SYNC_MAX
+}
+
+/// A 32-bit field that a box holds when its `present` flag bit is set: `Some(None)` when the
+/// bit is clear, `None` when the bytes run out.
+fn optional(c: &mut Cursor, present: u32) -> Option<Option<u32>> {
+    if present == 0 {
+        Some(None)
+    } else {
+        c.be32().ok().map(Some)
+    }
 }
 
 fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) -> Option<()> {
@@ -241,24 +254,10 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
         } else {
             None
         };
-        if flags & 0x2 != 0 {
-            c.skip(4).ok()?;
-        }
-        let duration = if flags & 0x8 != 0 {
-            c.be32().ok()?
-        } else {
-            fr.default_duration
-        };
-        let size = if flags & 0x10 != 0 {
-            c.be32().ok()?
-        } else {
-            fr.default_size
-        };
-        let sample_flags = if flags & 0x20 != 0 {
-            c.be32().ok()?
-        } else {
-            fr.default_flags
-        };
+        let _description = optional(&mut c, flags & 0x2)?;
+        let duration = optional(&mut c, flags & 0x8)?.unwrap_or(fr.default_duration);
+        let size = optional(&mut c, flags & 0x10)?.unwrap_or(fr.default_size);
+        let sample_flags = optional(&mut c, flags & 0x20)?.unwrap_or(fr.default_flags);
         let base = base_offset.unwrap_or(if flags & 0x2_0000 != 0 {
             moof_start
         } else {
@@ -289,11 +288,7 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
             if flags & 0x1 != 0 {
                 pos = base.checked_add_signed(i64::from(c.be32().ok()? as i32))?;
             }
-            let first_flags = if flags & 0x4 != 0 {
-                Some(c.be32().ok()?)
-            } else {
-                None
-            };
+            let first_flags = optional(&mut c, flags & 0x4)?;
             let per = [0x100, 0x200, 0x400, 0x800]
                 .iter()
                 .filter(|&&f| flags & f != 0)
@@ -307,31 +302,18 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
             }
             fr.walked += count as u64;
             for k in 0..count {
-                let d = if flags & 0x100 != 0 {
-                    c.be32().ok()?
-                } else {
-                    duration
-                };
-                let z = if flags & 0x200 != 0 {
-                    c.be32().ok()?
-                } else {
-                    size
-                };
-                let f = if flags & 0x400 != 0 {
-                    c.be32().ok()?
-                } else {
-                    first_flags.filter(|_| k == 0).unwrap_or(sample_flags)
-                };
-                let shift = if flags & 0x800 != 0 {
-                    let v = c.be32().ok()?;
+                let d = optional(&mut c, flags & 0x100)?.unwrap_or(duration);
+                let z = optional(&mut c, flags & 0x200)?.unwrap_or(size);
+                let f = optional(&mut c, flags & 0x400)?
+                    .unwrap_or_else(|| first_flags.filter(|_| k == 0).unwrap_or(sample_flags));
+                // Version 1 offsets are signed.
+                let shift = optional(&mut c, flags & 0x800)?.map_or(0, |v| {
                     if version == 0 {
                         i64::from(v)
                     } else {
                         i64::from(v as i32)
                     }
-                } else {
-                    0
-                };
+                });
                 if mine {
                     let sample = Sample {
                         number: fr.next_number,
