@@ -20,6 +20,16 @@ fn input(path: PathBuf, group: &str) -> Input {
     }
 }
 
+/// A scratch evidence tree: its folder (removed when the first value drops), the tree's root,
+/// a warehouse path beside it, and `device`'s folder of 2026-03-12 in the tree, made.
+fn evidence(device: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let t = crate::util::tmp();
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let dir = root.join(device).join("20260312");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    (t, root, wh, dir)
+}
+
 /// The wall-clock second the clip's display shows at `t_s` (make-osd.sh's epochs, UTC).
 fn shown(epoch: i64, t_s: f64) -> i64 {
     epoch + t_s.floor() as i64
@@ -665,10 +675,7 @@ fn the_picture_finds_what_the_container_hides() {
 #[test]
 fn a_segment_whose_clock_does_not_run_on_is_inserted_footage() {
     use crate::util::{get, rows, scan};
-    let t = tempfile::tempdir().expect("tmp");
-    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
-    let d = root.join("DSJ-A0012/20260312");
-    std::fs::create_dir_all(&d).expect("mkdir");
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
     for (name, from) in [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
         ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
@@ -709,10 +716,7 @@ fn a_segment_whose_clock_does_not_run_on_is_inserted_footage() {
 #[test]
 fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
     use crate::util::{by_name, get, rows, scan, utc_us};
-    let t = tempfile::tempdir().expect("tmp");
-    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
-    let dir = root.join("DSJ-A0012/20260312");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let (_t, root, wh, dir) = evidence("DSJ-A0012");
     std::fs::copy(
         clip("day.mp4"),
         dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
@@ -749,10 +753,7 @@ fn a_later_night_reads_with_the_digits_an_earlier_run_learned() {
 #[test]
 fn a_bright_display_font_is_kept_with_its_ink_and_reads_the_next_night() {
     use crate::util::{by_name, get, rows, scan, utc_us};
-    let t = tempfile::tempdir().expect("tmp");
-    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
-    let dir = root.join("DSJ-S0051/20260312");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let (_t, root, wh, dir) = evidence("DSJ-S0051");
     let copy = |name: &str| {
         std::fs::copy(clip("shadow.mp4"), dir.join(name)).expect("copy");
     };
