@@ -779,3 +779,62 @@ fn a_bright_display_font_is_kept_with_its_ink_and_reads_the_next_night() {
     );
     assert!(again.iter().all(|r| get(r, "ink") == Some("bright")));
 }
+
+/// A group with more files in a run than the scan holds before deciding its font (64) is
+/// decided while the read goes on, from its first files, and its later files are read as
+/// they come: on a first scan the font learned so is kept (`osd_fonts`), on the next night a
+/// kept font reads such a group without learning; every file is read either way.
+#[test]
+fn a_group_larger_than_the_scan_holds_is_read_while_the_read_goes_on() {
+    use crate::util::{get, rows, scan, utc_us};
+    let (_t, root, wh, dir) = evidence("DSJ-A0012");
+    let day = std::fs::read(clip("day.mp4")).expect("clip");
+    // Copies of one recording made distinct by a `free` box at the end, one every 14 seconds.
+    let copies = |from: usize, n: usize| {
+        for i in from..from + n {
+            let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 12)
+                .and_then(|d| d.and_hms_opt(10, 0, 7))
+                .expect("time")
+                + chrono::Duration::seconds(14 * i as i64);
+            let name = format!(
+                "DSJ-A0012_OF001234_{}_{:04}.MP4",
+                at.format("%Y%m%d%H%M%S"),
+                i + 1
+            );
+            let mut bytes = day.clone();
+            bytes.extend_from_slice(&16u32.to_be_bytes());
+            bytes.extend_from_slice(b"free");
+            bytes.extend_from_slice(&(i as u64).to_be_bytes());
+            std::fs::write(dir.join(name), bytes).expect("write");
+        }
+    };
+    let shown = utc_us("2026-03-12 02:00:07").to_string();
+    let check = |n: usize| {
+        let files = rows(&wh.join("files"));
+        assert_eq!(files.len(), n);
+        for f in &files {
+            assert_eq!(get(f, "osd_start"), Some(shown.as_str()), "{f:?}");
+        }
+        let kf = rows(&wh.join("keyframes"));
+        for purpose in ["first", "last"] {
+            let n_of = kf
+                .iter()
+                .filter(|r| get(r, "purpose") == Some(purpose))
+                .count();
+            assert_eq!(n_of, n, "{purpose} keyframes");
+        }
+        rows(&wh.join("osd_fonts"))
+    };
+    copies(0, 70);
+    scan(&[&root], &wh, &[]);
+    let fonts = check(70);
+    assert!(!fonts.is_empty(), "the font learned while reading is kept");
+    copies(70, 70);
+    scan(&[&root], &wh, &[]);
+    let again = check(140);
+    assert_eq!(
+        get(&again[0], "learned_run_id"),
+        get(&fonts[0], "learned_run_id"),
+        "the kept font read the new files: nothing learned again"
+    );
+}

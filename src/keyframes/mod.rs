@@ -345,7 +345,7 @@ pub struct Display {
 }
 
 impl Display {
-    fn of(font: &Font) -> Display {
+    pub fn of(font: &Font) -> Display {
         Display {
             rows: font.rows,
             ink: font.ink,
@@ -396,110 +396,134 @@ pub fn run_prepared(
             groups.entry(inp.group.as_str()).or_default().push(i);
         }
     }
-    // A font kept without its clock line's rows (by a run before fonts had them), whose
-    // display has moved, or which no longer reads it (a firmware update that changed the
-    // font), is learned again; until that succeeds it still reads.
     let learned: Fonts = groups
         .par_iter()
-        .filter(|(g, members)| {
-            known.get(**g).is_none_or(|f| {
-                !usable(f)
-                    || f.rows.is_none_or(|rows| moved(rows, members, &prepared))
-                    || unread(f, members, &prepared)
-            })
-        })
-        .map(|(g, members)| {
-            let mut order = members.clone();
-            order.sort_by_key(|&i| (std::cmp::Reverse(prepared[i].keyframes), &inputs[i].path));
-            // Text edged with dark first (most displays); text brighter than the scene (a drop
-            // shadow, plain text) when that teaches no font that reads.
-            let (mut first, mut looks) = (None, Vec::new());
-            for ink in Ink::ALL {
-                let font = learn_group(inputs, &order, ink, &mut looks);
-                if usable(&font) {
-                    return (g.to_string(), font);
-                }
-                first.get_or_insert(font);
-            }
-            (g.to_string(), first.unwrap_or_default())
+        .filter_map(|(g, members)| {
+            let font = learn_if_due(inputs, &prepared, members, known.get(*g))?;
+            Some((g.to_string(), font))
         })
         .collect();
-    let fonts = |g: &str| {
-        learned
-            .get(g)
-            .filter(|f| usable(f))
-            .or_else(|| known.get(g))
-    };
     let outputs = inputs
         .par_iter()
         .zip(prepared)
         .map(|(inp, p)| {
-            let font = fonts(inp.group.as_str()).filter(|f| usable(f));
-            // Lines found one way are no use to a font that finds them the other: the file's
-            // ends are searched again (a display learned as bright text, on the run that
-            // learned it).
-            let p = match font {
-                Some(f) if f.ink != p.ink && p.plan.is_some() => {
-                    let mut again = prepare_in(inp, open(inp), Display::of(f));
-                    again.decoded += p.decoded;
-                    again
-                }
-                _ => p,
-            };
-            let seen = |s: Option<(f64, Vec<Line>)>| {
-                s.map(|(t_s, lines)| Seen {
-                    t_s,
-                    reading: font.and_then(|f| osd::read_lines(f, &lines)),
-                })
-            };
-            let (first, last) = (seen(p.first), seen(p.last));
-            let mut keyframes = Vec::new();
-            if let Some(plan) = p.plan.as_ref() {
-                let n = p.keyframes;
-                let ends = [
-                    ("first", 0usize, first, p.slices[0], plan.sync.first()),
-                    (
-                        "last",
-                        n.saturating_sub(1),
-                        last,
-                        p.slices[1],
-                        plan.sync.last(),
-                    ),
-                ];
-                for (purpose, k, s, slice, sample) in ends {
-                    if let (Some(seen), Some(sample)) = (s, sample) {
-                        keyframes.push(Keyframe {
-                            purpose,
-                            sample: sample.number,
-                            gop_index: k,
-                            seen,
-                            slice,
-                        });
-                    }
-                }
-            }
-            let mut out = Output {
-                decoded: p.decoded,
-                note: p.note,
-                jump: None,
-                habits: p.habits,
-                slice_habits: p.slice_habits,
-                keyframes,
-            };
-            if let (Some(font), Some(_)) = (font, p.plan.as_ref()) {
-                more::read_inward(inp, font, &mut out);
-                let (jump, read) = find_jump(inp, font, &mut out);
-                out.decoded += read.len() as u32;
-                out.keyframes.extend(read);
-                out.jump = jump;
-                if every {
-                    read_every(inp, font, &mut out);
-                }
-            }
-            out
+            let g = inp.group.as_str();
+            finish(inp, p, reading_font(learned.get(g), known.get(g)), every)
         })
         .collect();
     (outputs, learned)
+}
+
+/// The font a group's files are read with: the one learned in the run if it reads, else the
+/// one known before if it does; none otherwise.
+pub fn reading_font<'a>(learned: Option<&'a Font>, known: Option<&'a Font>) -> Option<&'a Font> {
+    learned
+        .filter(|f| usable(f))
+        .or(known.filter(|f| usable(f)))
+}
+
+/// Learns a group's font from its prepared files `members` (indices into `inputs` and
+/// `prepared`, each with a plan) when it has no usable font `known` from earlier runs, or the
+/// known one is due to be learned again: kept without its clock line's rows (by a run before
+/// fonts had them), its display has moved, or it no longer reads the display (a firmware
+/// update that changed the font); until that succeeds the known font still reads
+/// ([`reading_font`]). `None` when nothing is learned; otherwise the font learned, usable or
+/// not ([`Font::digits_known`]).
+pub fn learn_if_due(
+    inputs: &[Input],
+    prepared: &[Prepared],
+    members: &[usize],
+    known: Option<&Font>,
+) -> Option<Font> {
+    let due = known.is_none_or(|f| {
+        !usable(f)
+            || f.rows.is_none_or(|rows| moved(rows, members, prepared))
+            || unread(f, members, prepared)
+    });
+    if !due {
+        return None;
+    }
+    let mut order = members.to_vec();
+    order.sort_by_key(|&i| (std::cmp::Reverse(prepared[i].keyframes), &inputs[i].path));
+    // Text edged with dark first (most displays); text brighter than the scene (a drop
+    // shadow, plain text) when that teaches no font that reads.
+    let (mut first, mut looks) = (None, Vec::new());
+    for ink in Ink::ALL {
+        let font = learn_group(inputs, &order, ink, &mut looks);
+        if usable(&font) {
+            return Some(font);
+        }
+        first.get_or_insert(font);
+    }
+    Some(first.unwrap_or_default())
+}
+
+/// A prepared file read with its group's font (none: its lines are not read): its ends' display
+/// times, then the keyframes read inward from a weak end, those that place a jump, and with
+/// `every` all the others.
+pub fn finish(inp: &Input, p: Prepared, font: Option<&Font>, every: bool) -> Output {
+    let font = font.filter(|f| usable(f));
+    // Lines found one way are no use to a font that finds them the other: the file's ends are
+    // searched again (a display learned as bright text, on the run that learned it).
+    let p = match font {
+        Some(f) if f.ink != p.ink && p.plan.is_some() => {
+            let mut again = prepare_in(inp, open(inp), Display::of(f));
+            again.decoded += p.decoded;
+            again
+        }
+        _ => p,
+    };
+    let seen = |s: Option<(f64, Vec<Line>)>| {
+        s.map(|(t_s, lines)| Seen {
+            t_s,
+            reading: font.and_then(|f| osd::read_lines(f, &lines)),
+        })
+    };
+    let (first, last) = (seen(p.first), seen(p.last));
+    let mut keyframes = Vec::new();
+    if let Some(plan) = p.plan.as_ref() {
+        let n = p.keyframes;
+        let ends = [
+            ("first", 0usize, first, p.slices[0], plan.sync.first()),
+            (
+                "last",
+                n.saturating_sub(1),
+                last,
+                p.slices[1],
+                plan.sync.last(),
+            ),
+        ];
+        for (purpose, k, s, slice, sample) in ends {
+            if let (Some(seen), Some(sample)) = (s, sample) {
+                keyframes.push(Keyframe {
+                    purpose,
+                    sample: sample.number,
+                    gop_index: k,
+                    seen,
+                    slice,
+                });
+            }
+        }
+    }
+    let mut out = Output {
+        decoded: p.decoded,
+        note: p.note,
+        jump: None,
+        habits: p.habits,
+        slice_habits: p.slice_habits,
+        keyframes,
+    };
+    if let (Some(font), Some(_)) = (font, p.plan.as_ref()) {
+        more::read_inward(inp, font, &mut out);
+        let (jump, read) = find_jump(inp, font, &mut out);
+        out.decoded += read.len() as u32;
+        out.keyframes.extend(read);
+        out.jump = jump;
+        if every {
+            read_every(inp, font, &mut out);
+        }
+    }
+    out
 }
 
 /// A group's font learned from its files in `order` (most keyframes first), its lines found as

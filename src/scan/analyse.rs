@@ -50,6 +50,7 @@ pub(super) fn analyse(
     let rules = &run.plan.config.rules;
     let Read {
         keyframes,
+        keyframes_w,
         read_rows,
         mut tally,
         ..
@@ -156,7 +157,7 @@ pub(super) fn analyse(
     };
     let (carried, prior): (&Carried, &Prior) = (carried, prior);
     let streams = carry::link_streams(prior, carried, staging)?;
-    super::keyframes::write_keyframes(run, &keyframes, carried, staging)?;
+    super::keyframes::write_keyframes(run, (&keyframes, keyframes_w), carried, staging)?;
     drop(keyframes);
     let written = std::thread::scope(|scope| {
         let streams = scope.spawn(|| streams.map_or(Ok(()), |s| s.write(carried)));

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use super::ScanError;
 use super::read::Read;
@@ -18,7 +18,7 @@ use crate::keyframes::{self, Fonts, Input, Output, Prepared, Seen};
 use crate::osd::{Font, Glyph, Ink};
 use crate::store::prior::Cols;
 use crate::store::tables::{FontRow, KeyframeRow, Osd, OsdReading, osd_fonts_batch};
-use crate::store::warehouse::Staging;
+use crate::store::warehouse::{Staging, TableWriter};
 use crate::store::{self, StoreError};
 
 const FONTS: &str = "osd_fonts";
@@ -29,50 +29,140 @@ type Known = (Fonts, BTreeMap<String, String>);
 /// Containers whose sample tables the stage reads.
 const CONTAINERS: [&str; 3] = ["mp4", "mov", "3gp"];
 
+/// Files of one group held, prepared, before its font is decided while the read goes on. A
+/// group with fewer files in the run waits for the read to end and is decided from all of
+/// them, as a small run's groups are; a larger one is decided from its first `HOLD` files, so
+/// that a first scan of a whole archive holds a few groups' lines (some 9 KB a file) rather
+/// than every file's.
+const HOLD: usize = 64;
+/// Times a group whose files taught no font while the read goes on tries again, on four
+/// times as many files each time (64, 256, 1,024); the files of a failed try are finished
+/// unread.
+const TRIES: u32 = 3;
+/// Keyframe rows kept before they are written to the staged `keyframes` table.
+const KEYFRAME_ROWS_HELD: usize = 16_384;
+/// Files started and not yet prepared before the read waits: a read of small files runs far
+/// ahead of their decoding, and each waiting job holds its path and group (some 250 bytes).
+const STARTED_AHEAD: usize = 1024;
+
 /// The stage's work that needs no font, started while the read goes on: each file to decode
 /// is prepared ([`keyframes::prepare`]: its `moov` planned, its first and last keyframe decoded
 /// and their display lines found) on a pool of its own as soon as it is read, so that the
-/// decoding runs on the processors the read leaves idle while it waits for the disk.
+/// decoding runs on the processors the read leaves idle while it waits for the disk. A
+/// prepared file waits with its group's other files until the group's font is decided
+/// ([`Shared::arrive`]), then is read with it on the same pool.
 pub(super) struct Early {
     pool: rayon::ThreadPool,
-    tx: mpsc::Sender<Started>,
+    tx: mpsc::Sender<Msg>,
     /// Behind a lock only so that the read's workers may share the rest.
-    rx: std::sync::Mutex<mpsc::Receiver<Started>>,
+    rx: std::sync::Mutex<mpsc::Receiver<Msg>>,
     /// Rows of the files started (by the read's worker threads, in any order).
     started: std::sync::Mutex<Vec<usize>>,
-    /// What [`Early::absorb`] took from the channel and did not settle: the prepared files
-    /// (settled once the fonts are learned), and a bit per row received.
+    /// What [`Early::absorb`] took from the channel: a bit per row received, and the fonts
+    /// learned while the read went on.
     taken: std::sync::Mutex<Taken>,
+    shared: Arc<Shared>,
+    /// The run that learned each of the fonts the previous run kept.
+    learned_in: BTreeMap<String, String>,
+    /// Files started whose preparation has not ended ([`STARTED_AHEAD`]).
+    ahead: Arc<Ahead>,
+}
+
+/// A count of the jobs started and not ended, that [`Early::start`] waits on.
+#[derive(Default)]
+struct Ahead {
+    count: std::sync::Mutex<usize>,
+    fell: std::sync::Condvar,
+}
+
+impl Ahead {
+    /// Waits until fewer than [`STARTED_AHEAD`] jobs are running or queued, then counts one
+    /// more, ended when the guard is dropped (also when its job unwinds).
+    fn enter(self: &Arc<Self>) -> Leave {
+        let mut n = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= STARTED_AHEAD {
+            n = self.fell.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Leave(self.clone())
+    }
+}
+
+/// One job counted by [`Ahead`].
+struct Leave(Arc<Ahead>);
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        let mut n = self.0.count.lock().unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+        self.0.fell.notify_one();
+    }
+}
+
+/// What the jobs of the stage share.
+struct Shared {
+    /// Each group's files waiting for its font, or the font decided.
+    groups: std::sync::Mutex<BTreeMap<String, Group>>,
+    /// The fonts the previous run kept ([`known_fonts`]): read before the read starts, so
+    /// that each file's keyframes are searched where its group's clock line stands.
+    known: Fonts,
     /// The notes and habits of the files finished early, one copy of each text.
-    texts: std::sync::Arc<std::sync::Mutex<Interner>>,
+    texts: std::sync::Mutex<Interner>,
     tz: chrono_tz::Tz,
-    /// The fonts the previous run kept, and the run that learned each ([`known_fonts`]):
-    /// read before the read starts, so that each file's keyframes are searched where its
-    /// group's clock line stands.
-    known: Known,
+    run_id: String,
+    every: bool,
+}
+
+/// Where a group of files stands while the read goes on.
+enum Group {
+    /// Its files prepared so far, before a decision; `tries` decisions that found no font.
+    Holding { held: Vec<Held>, tries: u32 },
+    /// A job is deciding its font; `waiting` came meanwhile.
+    Deciding { waiting: Vec<Held> },
+    /// The font its files are read with for the rest of the run (none: not read).
+    Decided(Option<Arc<Font>>),
+}
+
+/// A prepared file waiting for its group's font, with its row and [`base_time`].
+struct Held {
+    k: usize,
+    input: Input,
+    prepared: Prepared,
+    base: Option<i64>,
 }
 
 #[derive(Default)]
 struct Taken {
-    prepared: Vec<Started>,
     received: Vec<u64>,
+    learned: Fonts,
 }
 
 impl Taken {
-    /// A job come back: a prepared file waits for the fonts; one that needs nothing more
-    /// becomes its row's `osd_*` columns (`osd` grown to the row).
-    fn receive(&mut self, s: Started, osd: &mut Vec<Osd>, interner: &mut Interner) {
-        let Started { k, job } = s;
+    /// A message come back: a finished file becomes its row's `osd_*` columns (`osd` grown to
+    /// the row) and its keyframe rows; a font learned is kept for `osd_fonts`.
+    fn receive(
+        &mut self,
+        msg: Msg,
+        osd: &mut Vec<Osd>,
+        keyframes: &mut Vec<KeyframeRow>,
+        interner: &mut Interner,
+    ) {
+        let (k, job) = match msg {
+            Msg::Learned(group, font) => {
+                self.learned.insert(group, *font);
+                return;
+            }
+            Msg::Row(k, job) => (k, job),
+        };
         self.mark(k);
         if osd.len() <= k {
             osd.resize(k + 1, Osd::default());
         }
         match job {
-            Job::Prepared(p) => self.prepared.push(Started {
-                k,
-                job: Job::Prepared(p),
-            }),
-            Job::Finished(o) => set_row(&mut osd[k], *o, interner),
+            Job::Finished(o, rows) => {
+                set_row(&mut osd[k], *o, interner);
+                keyframes.extend(rows);
+            }
             Job::NoMoov => osd[k].note = Some(Sym::from("no moov box among the top-level boxes")),
         }
     }
@@ -91,20 +181,131 @@ impl Taken {
     }
 }
 
-/// One file's early work: its input (none without a `moov` box) and what was prepared.
-struct Started {
-    k: usize,
-    job: Job,
+/// What a job sends back.
+enum Msg {
+    /// Row `k` is done.
+    Row(usize, Job),
+    /// A group's font learned while the read went on.
+    Learned(String, Box<Font>),
 }
 
 enum Job {
     NoMoov,
-    /// Nothing more to do for the file (no plan came of it: nothing to read or learn from),
-    /// kept as its `osd_*` columns, their text shared, rather than its input and preparation
-    /// until the read ends.
-    Finished(Box<Osd>),
-    /// With the file's [`base_time`].
-    Prepared(Box<(Input, Prepared, Option<i64>)>),
+    /// The file's `osd_*` columns (their text shared) and keyframe rows.
+    Finished(Box<Osd>, Vec<KeyframeRow>),
+}
+
+impl Shared {
+    /// A prepared file joins its group: read at once with a font decided, held otherwise;
+    /// the file that brings a group's held files to the next decision starts it here.
+    fn arrive(self: &Arc<Self>, held: Held, tx: &mpsc::Sender<Msg>) {
+        let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        let name = held.input.group.clone();
+        let group = groups.entry(name.clone()).or_insert(Group::Holding {
+            held: Vec::new(),
+            tries: 0,
+        });
+        match group {
+            Group::Decided(font) => {
+                let font = font.clone();
+                drop(groups);
+                self.finish_one(held, font.as_deref(), tx);
+            }
+            Group::Deciding { waiting } => waiting.push(held),
+            Group::Holding { held: files, tries } => {
+                files.push(held);
+                if files.len() >= HOLD << (2 * *tries) {
+                    let (files, tries) = (std::mem::take(files), *tries);
+                    *group = Group::Deciding {
+                        waiting: Vec::new(),
+                    };
+                    drop(groups);
+                    self.decide(name, files, tries, tx);
+                }
+            }
+        }
+    }
+
+    /// Decides a group's font from `files` (learning it when due: [`keyframes::learn_if_due`])
+    /// and reads them and those that came meanwhile with it. A try that finds no font reads
+    /// its files unread and holds the next ones for another try, [`TRIES`] in all.
+    fn decide(
+        self: &Arc<Self>,
+        group: String,
+        files: Vec<Held>,
+        tries: u32,
+        tx: &mpsc::Sender<Msg>,
+    ) {
+        let (mut inputs, mut prepared, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+        for h in files {
+            inputs.push(h.input);
+            prepared.push(h.prepared);
+            rows.push((h.k, h.base));
+        }
+        let members: Vec<usize> = (0..inputs.len()).collect();
+        let known = self.known.get(&group);
+        let learned = keyframes::learn_if_due(&inputs, &prepared, &members, known);
+        let font = keyframes::reading_font(learned.as_ref(), known)
+            .cloned()
+            .map(Arc::new);
+        if let Some(l) = learned.filter(|l| l.digits_known() == 10) {
+            let _ = tx.send(Msg::Learned(group.clone(), Box::new(l)));
+        }
+        let waiting = {
+            let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+            let waiting = match groups.remove(&group) {
+                Some(Group::Deciding { waiting }) => waiting,
+                _ => Vec::new(),
+            };
+            if font.is_none() && tries + 1 < TRIES {
+                let tries = tries + 1;
+                groups.insert(
+                    group,
+                    Group::Holding {
+                        held: waiting,
+                        tries,
+                    },
+                );
+                Vec::new()
+            } else {
+                groups.insert(group, Group::Decided(font.clone()));
+                waiting
+            }
+        };
+        let files =
+            inputs
+                .into_iter()
+                .zip(prepared)
+                .zip(rows)
+                .map(|((input, prepared), (k, base))| Held {
+                    k,
+                    input,
+                    prepared,
+                    base,
+                });
+        // On the stage's pool (this job runs on it), each file a job of its own.
+        for held in files.chain(waiting) {
+            let (shared, tx, font) = (self.clone(), tx.clone(), font.clone());
+            rayon::spawn(move || shared.finish_one(held, font.as_deref(), &tx));
+        }
+    }
+
+    /// Reads one prepared file with its group's font and sends back its row.
+    fn finish_one(&self, held: Held, font: Option<&Font>, tx: &mpsc::Sender<Msg>) {
+        let Held {
+            k,
+            input,
+            prepared,
+            base,
+        } = held;
+        let out = keyframes::finish(&input, prepared, font, self.every);
+        let mut osd = osd_of(base, &out, self.tz);
+        if let Ok(mut texts) = self.texts.lock() {
+            share_text(&mut osd, &mut texts);
+        }
+        let rows = keyframe_rows(&self.run_id, &input.path, &out, self.tz);
+        let _ = tx.send(Msg::Row(k, Job::Finished(Box::new(osd), rows)));
+    }
 }
 
 impl Early {
@@ -116,13 +317,12 @@ impl Early {
         let threads = run.pool.current_num_threads();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
-            .thread_name(|i| format!("recaudit-keyframes-{i}"))
             // A job that panics outside the contained decode loses that file's keyframes (its
             // row says so), never the run.
             .panic_handler(|_| {})
             .build()
             .map_err(|e| ScanError::Threads(threads, e.to_string()))?;
-        let known = known_fonts(run)?;
+        let (known, learned_in) = known_fonts(run)?;
         let (tx, rx) = mpsc::channel();
         Ok(Some(Early {
             pool,
@@ -130,9 +330,16 @@ impl Early {
             rx: std::sync::Mutex::new(rx),
             started: std::sync::Mutex::new(Vec::new()),
             taken: Default::default(),
-            texts: Default::default(),
-            tz: run.tz,
-            known,
+            shared: Arc::new(Shared {
+                groups: Default::default(),
+                known,
+                texts: Default::default(),
+                tz: run.tz,
+                run_id: run.id.clone(),
+                every: run.plan.config.scan.keyframes == KeyframeMode::All,
+            }),
+            learned_in,
+            ahead: Default::default(),
         }))
     }
 
@@ -142,86 +349,185 @@ impl Early {
             return;
         }
         let (path, group, tx) = (path.to_path_buf(), group(fact), self.tx.clone());
-        let display = keyframes::display_of(&self.known.0, &group);
-        let (base, tz, texts) = (base_time(fact), self.tz, self.texts.clone());
+        let display = self.display(&group);
+        let (base, shared) = (base_time(fact), self.shared.clone());
         if let Ok(mut started) = self.started.lock() {
             started.push(k);
         }
+        let leave = self.ahead.enter();
         self.pool.spawn(move || {
+            let _leave = leave;
             // Opened once, to find its `moov` and to prepare it (unopenable: no `moov` found, as
             // `find_moov` says of it).
             let found = crate::read::open_noatime(&path)
                 .ok()
                 .and_then(|f| Some((keyframes::moov_in(&f)?, f)));
-            let job = match found {
-                None => Job::NoMoov,
-                Some((moov, f)) => {
-                    let input = Input { path, moov, group };
-                    let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
-                    match prepared.finished() {
-                        Some(out) => {
-                            let mut osd = osd_of(base, &out, tz);
-                            if let Ok(mut texts) = texts.lock() {
-                                share_text(&mut osd, &mut texts);
-                            }
-                            Job::Finished(Box::new(osd))
-                        }
-                        None => Job::Prepared(Box::new((input, prepared, base))),
-                    }
-                }
+            let Some((moov, f)) = found else {
+                let _ = tx.send(Msg::Row(k, Job::NoMoov));
+                return;
             };
-            let _ = tx.send(Started { k, job });
+            let input = Input { path, moov, group };
+            let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
+            match prepared.finished() {
+                Some(out) => {
+                    let mut osd = osd_of(base, &out, shared.tz);
+                    if let Ok(mut texts) = shared.texts.lock() {
+                        share_text(&mut osd, &mut texts);
+                    }
+                    let _ = tx.send(Msg::Row(k, Job::Finished(Box::new(osd), Vec::new())));
+                }
+                None => shared.arrive(
+                    Held {
+                        k,
+                        input,
+                        prepared,
+                        base,
+                    },
+                    &tx,
+                ),
+            }
         });
     }
 
-    /// Takes the jobs finished so far (without waiting): a file finished early becomes its
-    /// row's `osd_*` columns in `osd` (grown to the row), a prepared one waits for the fonts.
-    /// The read calls this after each batch, so that a million files' finished jobs do not
-    /// wait in the channel (about 100 bytes each there, 64 as a row).
-    pub(super) fn absorb(&self, osd: &mut Vec<Osd>, interner: &mut Interner) {
-        let ready: Vec<Started> = match self.rx.lock() {
+    /// Where a group's keyframes are searched: as the font decided in this run says, else as
+    /// the font the previous run kept says.
+    fn display(&self, group: &str) -> keyframes::Display {
+        let groups = self.shared.groups.lock().unwrap_or_else(|e| e.into_inner());
+        match groups.get(group) {
+            Some(Group::Decided(Some(font))) => keyframes::Display::of(font),
+            _ => keyframes::display_of(&self.shared.known, group),
+        }
+    }
+
+    /// Takes the jobs finished so far (without waiting): a finished file becomes its row's
+    /// `osd_*` columns in `osd` (grown to the row) and its keyframe rows in `keyframes`. The
+    /// read calls this after each batch, so that a million files' finished jobs do not wait
+    /// in the channel (about 100 bytes each there, 64 as a row).
+    pub(super) fn absorb(
+        &self,
+        osd: &mut Vec<Osd>,
+        keyframes: &mut Vec<KeyframeRow>,
+        interner: &mut Interner,
+    ) {
+        let ready: Vec<Msg> = match self.rx.lock() {
             Ok(rx) => rx.try_iter().collect(),
             Err(_) => return,
         };
         let Ok(mut taken) = self.taken.lock() else {
             return;
         };
-        for s in ready {
-            taken.receive(s, osd, interner);
+        for m in ready {
+            taken.receive(m, osd, keyframes, interner);
         }
     }
 
-    /// Waits for every file started: the prepared ones by row, and the rows started that
-    /// sent nothing back; and hands back the known fonts.
+    /// Waits for every file started; hands back the files still held (by row), the rows
+    /// started that sent nothing back, the fonts learned while the read went on, and the
+    /// known fonts.
     fn finish(
         self,
         osd: &mut Vec<Osd>,
+        keyframes: &mut Vec<KeyframeRow>,
         interner: &mut Interner,
-    ) -> (Vec<Started>, Vec<usize>, Known) {
+    ) -> Finished {
         let Early {
             pool,
             tx,
             rx,
             started,
             taken,
-            known,
+            shared,
+            learned_in,
             ..
         } = self;
         drop(tx);
         // Every job holds a sender until it ends (or unwinds): this ends when all have.
         let rx = rx.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut taken = taken.into_inner().unwrap_or_else(|e| e.into_inner());
-        for s in rx.iter() {
-            taken.receive(s, osd, interner);
+        for m in rx.iter() {
+            taken.receive(m, osd, keyframes, interner);
         }
         drop(pool);
-        let mut prepared = std::mem::take(&mut taken.prepared);
-        prepared.sort_by_key(|s| s.k);
+        // A group still deciding lost its job to a panic: its files are decided now.
+        let groups = std::mem::take(&mut *shared.groups.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut held: Vec<Held> = Vec::new();
+        for (_, g) in groups {
+            match g {
+                Group::Holding { held: files, .. } | Group::Deciding { waiting: files } => {
+                    held.extend(files)
+                }
+                Group::Decided(_) => {}
+            }
+        }
+        held.sort_by_key(|h| h.k);
         let mut lost = started.into_inner().unwrap_or_else(|e| e.into_inner());
-        lost.retain(|&k| !taken.has(k));
+        lost.retain(|&k| !taken.has(k) && held.binary_search_by_key(&k, |h| h.k).is_err());
         lost.sort_unstable();
-        (prepared, lost, known)
+        Finished {
+            held,
+            lost,
+            learned: taken.learned,
+            known: (shared.known.clone(), learned_in),
+        }
     }
+}
+
+/// What [`Early::finish`] hands back.
+struct Finished {
+    held: Vec<Held>,
+    lost: Vec<usize>,
+    learned: Fonts,
+    known: Known,
+}
+
+/// The keyframe rows of a file's output.
+fn keyframe_rows(run_id: &str, path: &Path, out: &Output, tz: chrono_tz::Tz) -> Vec<KeyframeRow> {
+    let path = super::path_text(path);
+    out.keyframes
+        .iter()
+        .map(|kf| {
+            let r = kf.seen.reading.as_ref();
+            KeyframeRow {
+                run_id: run_id.to_string(),
+                path: path.to_string(),
+                purpose: kf.purpose,
+                sample: kf.sample as i64,
+                gop_index: kf.gop_index as i32,
+                t_s: kf.seen.t_s,
+                frame_type: kf.slice.map(|s| s.kind),
+                slice_qp: kf.slice.map(|s| s.qp),
+                osd_time_us: r.and_then(|r| r.civil_s).and_then(|c| instant(c, tz)),
+                osd_text: r.map(|r| r.text.clone()),
+                osd_confidence: r
+                    .filter(|r| r.civil_s.is_some())
+                    .map(|r| f64::from(r.confidence)),
+            }
+        })
+        .collect()
+}
+
+/// Writes the keyframe rows gathered so far to the staged `keyframes` table once there are
+/// [`KEYFRAME_ROWS_HELD`] of them (all of them with `all`).
+pub(super) fn flush_keyframes(
+    read: &mut Read,
+    staging: &mut Staging,
+    all: bool,
+) -> Result<(), ScanError> {
+    if read.keyframes.is_empty() || (!all && read.keyframes.len() < KEYFRAME_ROWS_HELD) {
+        return Ok(());
+    }
+    let batch = store::tables::keyframes_batch(&read.keyframes)?;
+    let w = match &mut read.keyframes_w {
+        Some(w) => w,
+        None => read.keyframes_w.insert(staging.writer(
+            "keyframes",
+            "part-00000.parquet",
+            batch.schema(),
+        )?),
+    };
+    w.write(&batch)?;
+    read.keyframes.clear();
+    Ok(())
 }
 
 pub(super) fn read_clocks(
@@ -235,53 +541,39 @@ pub(super) fn read_clocks(
         staging.carry(FONTS)?;
         return spill(read, staging);
     };
-    let (done, lost, (known, learned_in)) = early.finish(&mut read.osd, &mut read.interner);
-    let mut inputs = Vec::new();
-    let mut prepared = Vec::new();
-    let mut rows = Vec::new();
-    let mut bases = Vec::new();
+    let Finished {
+        held,
+        lost,
+        learned: mut learned_early,
+        known: (known, learned_in),
+    } = early.finish(&mut read.osd, &mut read.keyframes, &mut read.interner);
     // A file started that sent nothing back: its job panicked outside the contained decode.
     for k in lost {
         if let Some(row) = read.osd.get_mut(k) {
             row.note = Some(Sym::from("the keyframe stage failed on this file"));
         }
     }
-    for Started { k, job } in done {
-        if let Job::Prepared(job) = job {
-            let (input, p, base) = *job;
-            inputs.push(input);
-            prepared.push(p);
-            rows.push(k);
-            bases.push(base);
-        }
+    let mut inputs = Vec::new();
+    let mut prepared = Vec::new();
+    let mut rows = Vec::new();
+    let mut bases = Vec::new();
+    for h in held {
+        inputs.push(h.input);
+        prepared.push(h.prepared);
+        rows.push(h.k);
+        bases.push(h.base);
     }
     let every = run.plan.config.scan.keyframes == KeyframeMode::All;
     let (outputs, learned) = run
         .pool
         .install(|| keyframes::run_prepared(&inputs, prepared, &known, every));
     for (((k, out), input), base) in rows.into_iter().zip(outputs).zip(&inputs).zip(bases) {
-        let path = super::path_text(&input.path);
-        read.keyframes.extend(out.keyframes.iter().map(|kf| {
-            let r = kf.seen.reading.as_ref();
-            KeyframeRow {
-                run_id: run.id.clone(),
-                path: path.to_string(),
-                purpose: kf.purpose,
-                sample: kf.sample as i64,
-                gop_index: kf.gop_index as i32,
-                t_s: kf.seen.t_s,
-                frame_type: kf.slice.map(|s| s.kind),
-                slice_qp: kf.slice.map(|s| s.qp),
-                osd_time_us: r.and_then(|r| r.civil_s).and_then(|c| instant(c, run.tz)),
-                osd_text: r.map(|r| r.text.clone()),
-                osd_confidence: r
-                    .filter(|r| r.civil_s.is_some())
-                    .map(|r| f64::from(r.confidence)),
-            }
-        }));
+        read.keyframes
+            .extend(keyframe_rows(&run.id, &input.path, &out, run.tz));
         settle(run, read, k, &out, base);
     }
-    write_fonts(run, (&known, &learned_in), &learned, staging)?;
+    learned_early.extend(learned);
+    write_fonts(run, (&known, &learned_in), &learned_early, staging)?;
     spill(read, staging)?;
     run.phase("keyframes decoded and burned-in clocks read");
     Ok(())
@@ -324,11 +616,12 @@ fn set_row(row: &mut Osd, mut osd: Osd, interner: &mut Interner) {
     *row = osd;
 }
 
-/// The `keyframes` table: the rows of the files read now, then those of the files carried
-/// unchanged from the previous snapshot.
+/// The `keyframes` table: the rows of the files read now (those already written to `written`
+/// while the read went on, then `rows`), then those of the files carried unchanged from the
+/// previous snapshot.
 pub(super) fn write_keyframes(
     run: &Run,
-    rows: &[KeyframeRow],
+    (rows, written): (&[KeyframeRow], Option<TableWriter>),
     carried: &super::carry::Carried,
     staging: &mut Staging,
 ) -> Result<(), ScanError> {
@@ -339,10 +632,13 @@ pub(super) fn write_keyframes(
         .current()
         .map(|c| store::prior::parts(&c.join("keyframes")))
         .unwrap_or_default();
-    if rows.is_empty() && parts.is_empty() {
+    if rows.is_empty() && parts.is_empty() && written.is_none() {
         return Ok(());
     }
-    let mut w = staging.writer("keyframes", "part-00000.parquet", schema.clone())?;
+    let mut w = match written {
+        Some(w) => w,
+        None => staging.writer("keyframes", "part-00000.parquet", schema.clone())?,
+    };
     w.write(&batch)?;
     carried.batches(&parts, "keyframes", &schema, |b| {
         w.write(&b)?;

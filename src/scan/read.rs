@@ -27,8 +27,11 @@ pub(super) struct Read {
     /// in by [`super::keyframes`] after the read, then spilled beside the staged rows and
     /// emptied.
     pub osd: Vec<crate::store::tables::Osd>,
-    /// The keyframes the keyframe stage read, for the `keyframes` table.
+    /// The keyframes the keyframe stage read, for the `keyframes` table, until they are
+    /// written to it ([`super::keyframes::flush_keyframes`]).
     pub keyframes: Vec<crate::store::tables::KeyframeRow>,
+    /// The staged `keyframes` table, once rows have been written to it.
+    pub keyframes_w: Option<crate::store::warehouse::TableWriter>,
     /// The keyframe stage's work started as files were read.
     pub early: Option<super::keyframes::Early>,
     pub read_rows: usize,
@@ -59,6 +62,7 @@ pub(super) fn read_files(
     let mut out = Read {
         osd: Vec::new(),
         keyframes: Vec::new(),
+        keyframes_w: None,
         early: super::keyframes::Early::new(run)?,
         read_rows: 0,
         tally: Tally::default(),
@@ -66,6 +70,7 @@ pub(super) fn read_files(
     };
     let mut buf = Vec::new();
     let mut spill_error = None;
+    let mut flush_error = None;
     // The channel holds one batch, so at most three are ever in memory: the one being read,
     // the one waiting, the one being encoded.
     let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<FileRow>, Vec<StreamRow>)>(1);
@@ -139,7 +144,11 @@ pub(super) fn read_files(
             // The keyframe jobs finished so far become their rows' `osd_*` columns now,
             // rather than waiting in their channel until the read ends.
             if let Some(early) = &out.early {
-                early.absorb(&mut out.osd, &mut out.interner);
+                early.absorb(&mut out.osd, &mut out.keyframes, &mut out.interner);
+            }
+            if let Err(e) = super::keyframes::flush_keyframes(&mut out, staging, false) {
+                flush_error = Some(e);
+                break;
             }
         }
         drop(tx);
@@ -148,6 +157,9 @@ pub(super) fn read_files(
             .unwrap_or_else(|_| Err(ScanError::WriterPanicked))
     });
     written?;
+    if let Some(e) = flush_error {
+        return Err(e);
+    }
     if let Some(e) = spill_error {
         return Err(ScanError::Spill(run.wh.root().to_path_buf(), e));
     }
