@@ -12,10 +12,10 @@ fn clip(name: &str) -> PathBuf {
 }
 
 fn input(path: PathBuf, group: &str) -> Input {
-    let moov = keyframes::find_moov(&path).expect("a moov box");
+    let moov = keyframes::find_index(&path).expect("a moov box");
     Input {
         path,
-        moov,
+        index: moov,
         group: group.into(),
     }
 }
@@ -264,6 +264,58 @@ fn a_fragmented_recording_is_read_like_its_plain_copy() {
 }
 
 #[test]
+fn an_avi_recording_is_read_like_its_mp4_copy() {
+    // day.mp4 copied into AVI (Annex B pictures in `00dc` chunks, keyframes flagged in `idx1`),
+    // as older recorders write: planned from its index, read at the same keyframes.
+    let avi = keyframes::find_index(&clip("day.avi")).expect("an AVI index");
+    assert!(matches!(avi, keyframes::Index::Avi { .. }), "{avi:?}");
+    let outs = keyframes::run(&[
+        input(clip("day.mp4"), "A"),
+        Input {
+            path: clip("day.avi"),
+            index: avi,
+            group: "A".into(),
+        },
+    ]);
+    assert_eq!(outs[1].note, None);
+    assert_reads(&outs[1], 1773309607, "day.avi");
+    assert_eq!(outs[1].decoded, 2, "first and last keyframe only");
+    for (mp4, avi) in [
+        (outs[0].first(), outs[1].first()),
+        (outs[0].last(), outs[1].last()),
+    ] {
+        let (mp4, avi) = (mp4.expect("read"), avi.expect("read"));
+        // The MP4's times are presentation times, two pictures (0.2 s) after decoding for its
+        // B-frames; an AVI keeps pictures in decoding order with no times of their own.
+        assert!(
+            (mp4.t_s - avi.t_s - 0.2).abs() < 1e-9,
+            "{} {}",
+            mp4.t_s,
+            avi.t_s
+        );
+        assert_eq!(mp4.reading, avi.reading);
+    }
+    // The slice habits come from the same slice headers; the coding habits need presentation
+    // times (B-frames), which an AVI does not keep: unknown, not different.
+    assert_eq!(outs[0].slice_habits, outs[1].slice_habits);
+    assert!(outs[0].habits.is_some());
+    assert_eq!(outs[1].habits, None);
+    // Its keyframes as the index flags them: the same pictures (numbered by the AVI's frame
+    // slots, which ffmpeg's writer makes at twice this clip's rate, the empty ones included).
+    let places = |o: &Output| -> Vec<usize> { o.keyframes.iter().map(|k| k.gop_index).collect() };
+    assert_eq!(places(&outs[1]), places(&outs[0]));
+    // An index cut off (a file copied short) plans from what is left, or says why not; never
+    // a panic.
+    let t = tempfile::tempdir().expect("tmp");
+    let bytes = std::fs::read(clip("day.avi")).expect("read");
+    for keep in [64usize, 4096, bytes.len() / 2, bytes.len() - 100] {
+        let cut = t.path().join(format!("cut-{keep}.avi"));
+        std::fs::write(&cut, &bytes[..keep]).expect("write");
+        assert_eq!(keyframes::find_index(&cut), None, "cut at {keep}: no idx1");
+    }
+}
+
+#[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
         input(clip("grain1.mp4"), "G 1280x720"),
@@ -307,7 +359,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     let day = std::fs::read(clip("day.mp4")).expect("clip");
     let mut inputs = Vec::new();
     // The moov kept, the pictures cut away, or cut through.
-    let moov = keyframes::find_moov(&clip("day.mp4")).expect("moov");
+    let moov = keyframes::find_index(&clip("day.mp4")).expect("moov");
     for (name, keep) in [
         ("cut-early.mp4", 4096usize),
         ("cut-late.mp4", day.len() * 2 / 3),
@@ -316,7 +368,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
         std::fs::write(&p, &day[..keep]).expect("write");
         inputs.push(Input {
             path: p,
-            moov,
+            index: moov,
             group: "T".into(),
         });
     }
@@ -330,7 +382,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     std::fs::write(&p, &noisy).expect("write");
     inputs.push(Input {
         path: p,
-        moov,
+        index: moov,
         group: "T".into(),
     });
     // Pictures that are filler (the media data zeroed, the sample table intact): nothing to
@@ -352,16 +404,16 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     std::fs::write(&p, &filler).expect("write");
     inputs.push(Input {
         path: p,
-        moov,
+        index: moov,
         group: "T".into(),
     });
     let hostile = crate::util::real_media().join("hostile");
     for e in std::fs::read_dir(&hostile).expect("hostile corpus") {
         let path = e.expect("entry").path();
-        if let Some(moov) = keyframes::find_moov(&path) {
+        if let Some(moov) = keyframes::find_index(&path) {
             inputs.push(Input {
                 path,
-                moov,
+                index: moov,
                 group: "H".into(),
             });
         }

@@ -112,7 +112,7 @@ pub(super) fn lines_of(p: &decode::Picture, ink: Ink) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyframes::{Input, find_moov, open, picture, plan_of};
+    use crate::keyframes::{Input, find_index, open, picture, plan_of};
     use std::path::PathBuf;
 
     fn fixture(name: &str) -> (Plan, Vec<Vec<u8>>) {
@@ -120,7 +120,7 @@ mod tests {
             .join("tests/fixtures/osd")
             .join(name);
         let input = Input {
-            moov: find_moov(&path).expect("a moov box"),
+            index: find_index(&path).expect("a moov box"),
             path,
             group: String::new(),
         };

@@ -54,12 +54,26 @@ const JUMP_MIN_S: f64 = 2.0;
 /// Keyframes decoded at most to place one jump (2^20 keyframes: eleven days at one a second).
 const BISECT_MAX: u32 = 20;
 
+/// Where a file says where its pictures are: the part of it the stage plans from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// An ISO BMFF file's `moov` box: file offset and size, header included.
+    Moov(u64, u64),
+    /// An AVI's `hdrl` list and `idx1` chunk (file offset and size, header included) and the
+    /// file offset of its `movi` list's type, to which the index's offsets are relative.
+    Avi {
+        hdrl: (u64, u64),
+        idx1: (u64, u64),
+        movi: u64,
+    },
+}
+
 /// A file for the stage.
 #[derive(Debug, Clone)]
 pub struct Input {
     pub path: PathBuf,
-    /// The `moov` box: file offset and size, header included.
-    pub moov: (u64, u64),
+    /// Where the file says where its pictures are ([`find_index`]).
+    pub index: Index,
     /// Files that share a display font: one device model at one picture size.
     pub group: String,
 }
@@ -243,7 +257,8 @@ fn keyframe_interval(plan: &Plan) -> u64 {
 pub fn habits(plan: &Plan) -> Option<String> {
     // A fragmented file's samples are in its fragments, not in the `moov` sample table: its
     // B-frames and keyframe interval are unknown here, and an unknown is not a difference.
-    if plan.sync.len() < 2 || plan.lead.len() < 2 {
+    // An AVI keeps no presentation times: whether its pictures are reordered is unknown.
+    if plan.sync.len() < 2 || plan.lead.len() < 2 || plan.annex_b {
         return None;
     }
     let gop = keyframe_interval(plan);
@@ -625,17 +640,69 @@ pub struct Jump {
     pub at_s: f64,
 }
 
-/// The `moov` box of an ISO BMFF file, found by its top-level box headers alone: file offset
-/// and size. `None` when the file has none among its first [`TOP_BOXES_MAX`] boxes.
-pub fn find_moov(path: &std::path::Path) -> Option<(u64, u64)> {
-    moov_in(&crate::read::open_noatime(path).ok()?)
+/// Where a file says where its pictures are ([`Index`]): an ISO BMFF file's `moov` box, found
+/// by its top-level box headers alone, or an AVI's header list and index, found by its RIFF
+/// chunk headers alone. `None` when the file has neither among its first [`TOP_BOXES_MAX`]
+/// boxes or chunks.
+pub fn find_index(path: &std::path::Path) -> Option<Index> {
+    index_in(&crate::read::open_noatime(path).ok()?)
 }
 
-/// [`find_moov`] in a file already open.
-pub fn moov_in(f: &File) -> Option<(u64, u64)> {
+/// [`find_index`] in a file already open.
+pub fn index_in(f: &File) -> Option<Index> {
+    let mut head = [0u8; 12];
+    if f.read_exact_at(&mut head, 0).is_ok() && &head[..4] == b"RIFF" && &head[8..] == b"AVI " {
+        return avi_index(f);
+    }
     top_boxes(f, TOP_BOXES_MAX)
         .find(|(typ, _, _)| typ == b"moov")
-        .map(|(_, at, size)| (at, size))
+        .map(|(_, at, size)| Index::Moov(at, size))
+}
+
+/// An AVI's `hdrl`, `movi` and `idx1` from the chunk headers of its first RIFF form. An
+/// OpenDML file larger than that form (an `AVIX` form after it) keeps its later pictures in
+/// indexes of another kind: not planned (`None`) rather than planned in part.
+fn avi_index(f: &File) -> Option<Index> {
+    let len = f.metadata().ok()?.len();
+    let (mut hdrl, mut movi, mut idx1) = (None, None, None);
+    let mut at = 12u64;
+    for _ in 0..TOP_BOXES_MAX {
+        let mut h = [0u8; 12];
+        if f.read_exact_at(&mut h[..8], at).is_err() {
+            break;
+        }
+        let size = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
+        if at + 8 + size > len {
+            break;
+        }
+        match &h[..4] {
+            b"LIST" => {
+                f.read_exact_at(&mut h[8..], at + 8).ok()?;
+                match &h[8..] {
+                    b"hdrl" => hdrl = Some((at, size + 8)),
+                    b"movi" => movi = Some(at + 8),
+                    _ => {}
+                }
+            }
+            b"idx1" => idx1 = Some((at, size + 8)),
+            _ => {}
+        }
+        at += 8 + size + (size & 1);
+    }
+    let mut next = [0u8; 12];
+    let riff = u64::from(u32::from_le_bytes({
+        let mut h = [0u8; 4];
+        f.read_exact_at(&mut h, 4).ok()?;
+        h
+    }));
+    if f.read_exact_at(&mut next, 8 + riff + (riff & 1)).is_ok() && &next[8..] == b"AVIX" {
+        return None;
+    }
+    Some(Index::Avi {
+        hdrl: hdrl?,
+        idx1: idx1?,
+        movi: movi?,
+    })
 }
 
 /// Top-level boxes looked through for `moov`.
@@ -728,9 +795,12 @@ fn read_at(f: &File, offset: u64, len: u64, what: &str) -> Result<Vec<u8>, Strin
     Ok(buf)
 }
 
-/// The plan of a file from its `moov` box.
+/// The plan of a file from its index: its `moov` box, or an AVI's header list and `idx1`.
 fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
-    let (offset, size) = input.moov;
+    let (offset, size) = match input.index {
+        Index::Moov(offset, size) => (offset, size),
+        Index::Avi { hdrl, idx1, movi } => return avi_plan_of(f, hdrl, idx1, movi),
+    };
     if !(8..=MOOV_MAX).contains(&size) {
         return Err(format!(
             "moov box of {size} bytes is not read for keyframes"
@@ -741,6 +811,35 @@ fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
         .ok_or_else(|| "no H.264 video track with a usable sample table".to_string())?;
     if plan.fragments.is_some() {
         add_fragments(f, &mut plan)?;
+    }
+    Ok(plan)
+}
+
+/// An AVI's plan from its `hdrl` list and `idx1` chunk, its parameter sets taken from its
+/// first keyframe when the stream format holds none.
+fn avi_plan_of(f: &File, hdrl: (u64, u64), idx1: (u64, u64), movi: u64) -> Result<Plan, String> {
+    if !(12..=MOOV_MAX).contains(&hdrl.1) {
+        return Err(format!(
+            "AVI header list of {} bytes is not read for keyframes",
+            hdrl.1
+        ));
+    }
+    let idx1_max = 16 * keyplan::AVI_ENTRIES_MAX as u64 + 8;
+    if !(8..=idx1_max).contains(&idx1.1) {
+        return Err(format!(
+            "AVI index of {} bytes is not read for keyframes",
+            idx1.1
+        ));
+    }
+    let head = read_at(f, hdrl.0, hdrl.1, "AVI header list")?;
+    let index = read_at(f, idx1.0, idx1.1, "AVI index")?;
+    let mut plan = keyplan::avi_plan(&head[12..], &index[8..], movi, keyplan::LEAD_MAX)
+        .ok_or_else(|| "no H.264 video stream with a usable AVI index".to_string())?;
+    if plan.params.is_empty()
+        && let Some(first) = plan.sync.first().copied()
+    {
+        let bytes = sample_bytes(f, &first)?;
+        keyplan::params_in_band(&mut plan, &bytes);
     }
     Ok(plan)
 }

@@ -385,7 +385,7 @@ mod tests {
         let path =
             std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osd/day.mp4");
         let input = Input {
-            moov: super::super::find_moov(&path).expect("a moov box"),
+            index: super::super::find_index(&path).expect("a moov box"),
             path,
             group: "A".into(),
         };

@@ -53,6 +53,9 @@ pub struct Plan {
     pub reordered: bool,
     /// The track's samples are in movie fragments, still to be added ([`add_fragment`]).
     pub fragments: Option<Fragments>,
+    /// The samples are Annex B byte streams (start codes, parameter sets in band), as an AVI
+    /// holds them, rather than length-prefixed NAL units ([`avi_plan`]).
+    pub annex_b: bool,
 }
 
 /// Where a fragmented track stands while its fragments are added: its id, the defaults its
@@ -170,6 +173,7 @@ fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>) -> Option<Plan> {
         lead,
         reordered,
         fragments,
+        annex_b: false,
     })
 }
 
@@ -528,11 +532,14 @@ pub fn is_slice(codec: Codec, header: u8) -> bool {
 }
 
 /// The NAL units of a sample, by their length prefixes (a unit cut short by the sample's end
-/// is given as far as it goes, and ends the sample).
-pub fn nals<'a>(plan: &Plan, sample: &'a [u8]) -> impl Iterator<Item = &'a [u8]> {
+/// is given as far as it goes, and ends the sample), or by their start codes in an Annex B plan.
+pub fn nals<'a>(plan: &Plan, sample: &'a [u8]) -> Box<dyn Iterator<Item = &'a [u8]> + 'a> {
+    if plan.annex_b {
+        return Box::new(super::h264::annexb_nals(sample).filter(|n| !n.is_empty()));
+    }
     let mut c = Cursor::new(sample);
     let nal_len = plan.nal_len;
-    std::iter::from_fn(move || {
+    Box::new(std::iter::from_fn(move || {
         if c.remaining() < nal_len.max(1) {
             return None;
         }
@@ -543,6 +550,165 @@ pub fn nals<'a>(plan: &Plan, sample: &'a [u8]) -> impl Iterator<Item = &'a [u8]>
         }
         .ok()?;
         c.take(len.min(c.remaining())).ok()
+    }))
+}
+
+/// Most `idx1` entries read (16 bytes each): a 24-hour recording at 30 frames a second with
+/// audio chunks beside.
+pub const AVI_ENTRIES_MAX: usize = 8_000_000;
+/// AVI index flag of a chunk that starts a keyframe.
+const AVIIF_KEYFRAME: u32 = 0x10;
+
+/// The plan of an AVI's first H.264 or HEVC video stream from its `hdrl` list (body, after
+/// the `hdrl` type), its `idx1` chunk (body) and the file offset of the `movi` list's type
+/// (`movi`), to which the index's offsets are relative (absolute offsets, which some writers
+/// use, are told by pointing past it). A picture's time is its place in the stream times the
+/// stream's `dwScale` / `dwRate` (AVI keeps no presentation times, so pictures are taken as
+/// presented in the order stored). The parameter sets are the stream format's extra data when
+/// it holds them as Annex B, else those found in band ([`params_in_band`]).
+pub fn avi_plan(hdrl: &[u8], idx1: &[u8], movi: u64, lead: usize) -> Option<Plan> {
+    let (stream, codec, scale, rate, extra) = avi_video_stream(hdrl)?;
+    if rate == 0 || scale == 0 {
+        return None;
+    }
+    let tag = [b'0' + (stream / 10) as u8, b'0' + (stream % 10) as u8];
+    let entries = idx1.chunks_exact(16).take(AVI_ENTRIES_MAX);
+    let le = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    // Offsets relative to `movi` point at or after its type; an absolute first offset lies
+    // past the list's start.
+    let mut base: Option<u64> = None;
+    let (mut sync, mut lead_samples) = (Vec::new(), Vec::new());
+    let lead = lead.min(LEAD_MAX);
+    let mut number = 0u64;
+    for e in entries {
+        if e[..2] != tag || !matches!(&e[2..4], b"dc" | b"db") {
+            continue;
+        }
+        number += 1;
+        let (flags, offset, size) = (le(&e[4..8]), u64::from(le(&e[8..12])), le(&e[12..16]));
+        let base = *base.get_or_insert(if offset > movi { 0 } else { movi });
+        let sample = Sample {
+            number,
+            offset: base.checked_add(offset)?.checked_add(8)?,
+            size,
+            ticks: (number - 1).saturating_mul(u64::from(scale)),
+        };
+        if size == 0 {
+            continue;
+        }
+        if flags & AVIIF_KEYFRAME != 0 && sync.len() < SYNC_MAX {
+            sync.push(sample);
+        }
+        // The pictures from the first keyframe on.
+        if !sync.is_empty() && lead_samples.len() < lead {
+            lead_samples.push(sample);
+        }
+    }
+    let (params, h264) = params_of(codec, &super::h264::annexb_nals(&extra).collect::<Vec<_>>());
+    Some(Plan {
+        codec,
+        timescale: rate,
+        nal_len: 0,
+        params,
+        h264,
+        sync,
+        lead: lead_samples,
+        reordered: false,
+        fragments: None,
+        annex_b: true,
+    })
+}
+
+/// A plan's parameter sets taken from a keyframe's NAL units when the container gave none.
+pub fn params_in_band(plan: &mut Plan, keyframe: &[u8]) {
+    if !plan.params.is_empty() {
+        return;
+    }
+    let nals: Vec<&[u8]> = nals(plan, keyframe).collect();
+    (plan.params, plan.h264) = params_of(plan.codec, &nals);
+}
+
+/// The parameter sets among `nals` (H.264 SPS and PPS; HEVC VPS, SPS and PPS), and H.264's
+/// first SPS and PPS parsed.
+#[allow(clippy::type_complexity)]
+fn params_of(
+    codec: Codec,
+    nals: &[&[u8]],
+) -> (Vec<Vec<u8>>, Option<(super::h264::Sps, super::h264::Pps)>) {
+    let is_param = |n: &&&[u8]| match (codec, n.first()) {
+        (Codec::H264, Some(h)) => matches!(h & 0x1f, 7 | 8),
+        (Codec::Hevc, Some(h)) => matches!((h >> 1) & 0x3f, 32..=34),
+        _ => false,
+    };
+    let params: Vec<Vec<u8>> = nals
+        .iter()
+        .filter(is_param)
+        .take(16)
+        .map(|n| n.to_vec())
+        .collect();
+    let h264 = (codec == Codec::H264)
+        .then(|| {
+            let sps = params.iter().find_map(|p| super::h264::parse_sps(p))?;
+            let pps = params.iter().find_map(|p| super::h264::parse_pps(p))?;
+            Some((sps, pps))
+        })
+        .flatten();
+    (params, h264)
+}
+
+/// The first video stream of an AVI's `hdrl` that the stage decodes: its number, coding,
+/// `dwScale`, `dwRate` and the format's extra data.
+fn avi_video_stream(hdrl: &[u8]) -> Option<(usize, Codec, u32, u32, Vec<u8>)> {
+    let mut stream = 0usize;
+    for (id, body) in riff_chunks(hdrl) {
+        if &id != b"LIST" || body.get(..4) != Some(b"strl") {
+            continue;
+        }
+        let (mut strh, mut strf) = (None, None);
+        for (id, b) in riff_chunks(&body[4..]) {
+            match &id {
+                b"strh" => strh = Some(b),
+                b"strf" => strf = Some(b),
+                _ => {}
+            }
+        }
+        let this = stream;
+        stream += 1;
+        let (Some(strh), Some(strf)) = (strh, strf) else {
+            continue;
+        };
+        if strh.get(..4) != Some(b"vids") || this > 99 {
+            continue;
+        }
+        let fourcc = |b: &[u8]| -> Option<[u8; 4]> {
+            let f: [u8; 4] = b.try_into().ok()?;
+            Some(f.map(|c| c.to_ascii_uppercase()))
+        };
+        let codec = match (fourcc(strf.get(16..20)?), fourcc(strh.get(4..8)?)) {
+            (Some(c), _) | (_, Some(c)) if matches!(&c, b"H264" | b"X264" | b"AVC1") => Codec::H264,
+            (Some(c), _) | (_, Some(c)) if matches!(&c, b"HEVC" | b"H265" | b"HVC1") => Codec::Hevc,
+            _ => continue,
+        };
+        let le = |at: usize| -> Option<u32> {
+            Some(u32::from_le_bytes(strh.get(at..at + 4)?.try_into().ok()?))
+        };
+        let extra = strf.get(40..).unwrap_or(&[]).to_vec();
+        return Some((this, codec, le(20)?, le(24)?, extra));
+    }
+    None
+}
+
+/// The chunks of a RIFF list body: four-character id and body (cut at the list's end).
+fn riff_chunks(body: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        let h = body.get(at..at.checked_add(8)?)?;
+        let id: [u8; 4] = h[..4].try_into().ok()?;
+        let size = u32::from_le_bytes(h[4..8].try_into().ok()?) as usize;
+        let start = at + 8;
+        let end = start.saturating_add(size).min(body.len());
+        at = start.saturating_add(size).saturating_add(size & 1);
+        Some((id, &body[start..end]))
     })
 }
 
@@ -695,5 +861,123 @@ mod tests {
             let mut plan = fragmented();
             add_fragment(&mut plan, 0, &whole[..cut]);
         }
+    }
+
+    /// A RIFF chunk: id, little-endian size, body (padded to even length).
+    fn ck(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut v = id.to_vec();
+        v.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        v.extend_from_slice(body);
+        if body.len() % 2 == 1 {
+            v.push(0);
+        }
+        v
+    }
+
+    /// An AVI `hdrl` body (after its type): an audio stream, then an H.264 video stream at
+    /// `rate` / `scale`.
+    fn hdrl(scale: u32, rate: u32) -> Vec<u8> {
+        let strl = |kind: &[u8; 4], handler: &[u8; 4], compression: &[u8; 4]| {
+            let mut strh = kind.to_vec();
+            strh.extend_from_slice(handler);
+            strh.extend_from_slice(&[0; 12]);
+            strh.extend_from_slice(&scale.to_le_bytes());
+            strh.extend_from_slice(&rate.to_le_bytes());
+            strh.extend_from_slice(&[0; 28]);
+            let mut strf = vec![40, 0, 0, 0];
+            strf.extend_from_slice(&[0; 12]);
+            strf.extend_from_slice(compression);
+            strf.extend_from_slice(&[0; 20]);
+            let mut body = b"strl".to_vec();
+            body.extend(ck(b"strh", &strh));
+            body.extend(ck(b"strf", &strf));
+            ck(b"LIST", &body)
+        };
+        let mut v = ck(b"avih", &[0; 56]);
+        v.extend(strl(b"auds", b"\0\0\0\0", b"\x01\0\0\0"));
+        v.extend(strl(b"vids", b"h264", b"H264"));
+        v
+    }
+
+    fn entry(id: &[u8; 4], flags: u32, offset: u32, size: u32) -> Vec<u8> {
+        let mut v = id.to_vec();
+        for x in [flags, offset, size] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn an_avi_index_gives_the_video_streams_keyframes_and_times() {
+        // Stream 01 is the video (the audio is 00): keyframes by the index's flag, a frame slot
+        // of no bytes counted in time but never a keyframe, offsets relative to `movi`.
+        let idx1: Vec<u8> = [
+            entry(b"01dc", 0x10, 4, 100),
+            entry(b"00wb", 0x10, 112, 30),
+            entry(b"01dc", 0, 150, 50),
+            entry(b"01dc", 0x10, 208, 0),
+            entry(b"01dc", 0x10, 216, 80),
+        ]
+        .concat();
+        let plan = avi_plan(&hdrl(1, 25), &idx1, 1000, 8).expect("a plan");
+        assert!(plan.annex_b);
+        assert_eq!(plan.timescale, 25);
+        let sync: Vec<(u64, u64, u32, u64)> = plan
+            .sync
+            .iter()
+            .map(|s| (s.number, s.offset, s.size, s.ticks))
+            .collect();
+        assert_eq!(sync, vec![(1, 1012, 100, 0), (4, 1224, 80, 3)]);
+        let lead: Vec<u64> = plan.lead.iter().map(|s| s.number).collect();
+        assert_eq!(lead, vec![1, 2, 4]);
+        // Offsets from the start of the file (past `movi`) are taken as they are.
+        let absolute: Vec<u8> = [
+            entry(b"01dc", 0x10, 5000, 10),
+            entry(b"01dc", 0x10, 5020, 10),
+        ]
+        .concat();
+        let plan = avi_plan(&hdrl(1001, 30000), &absolute, 1000, 8).expect("a plan");
+        let at: Vec<(u64, u64)> = plan.sync.iter().map(|s| (s.offset, s.ticks)).collect();
+        assert_eq!(at, vec![(5008, 0), (5028, 1001)]);
+        // No video stream it decodes, or no rate: no plan.
+        assert!(avi_plan(&hdrl(1, 0), &idx1, 1000, 8).is_none());
+        assert!(avi_plan(&ck(b"avih", &[0; 56]), &idx1, 1000, 8).is_none());
+    }
+
+    #[test]
+    fn cut_or_garbled_avi_headers_and_indexes_never_panic() {
+        let head = hdrl(1, 25);
+        let idx1: Vec<u8> = (0..40u32)
+            .flat_map(|i| entry(b"01dc", if i % 10 == 0 { 0x10 } else { 0 }, 4 + 64 * i, 60))
+            .collect();
+        for cut in 0..head.len() {
+            let _ = avi_plan(&head[..cut], &idx1, 1000, 8);
+        }
+        for cut in 0..idx1.len() {
+            let plan = avi_plan(&head, &idx1[..cut], 1000, 8).expect("a plan");
+            assert!(plan.sync.len() <= 4);
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            let mut h = head.clone();
+            for _ in 0..4 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let at = (state as usize) % h.len();
+                h[at] = (state >> 32) as u8;
+            }
+            let _ = avi_plan(&h, &idx1, u64::MAX - 4, 8);
+        }
+        // Parameter sets found in band in an Annex B keyframe, H.264's parsed when they parse.
+        let mut plan = avi_plan(&head, &idx1, 1000, 8).expect("a plan");
+        assert!(plan.params.is_empty());
+        params_in_band(
+            &mut plan,
+            &[
+                0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x65, 0x88,
+            ],
+        );
+        assert_eq!(plan.params.len(), 2);
     }
 }

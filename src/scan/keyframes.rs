@@ -1,4 +1,4 @@
-//! Keyframes: for the H.264 and HEVC recordings in an MP4/MOV/3GP container that the read stage just
+//! Keyframes: for the H.264 and HEVC recordings in an MP4/MOV/3GP or AVI container that the read stage just
 //! read, the recorder's burned-in clock, read from decoded keyframes ([`crate::keyframes`]),
 //! becomes the files' `osd_*` columns. Files carried from the previous run keep theirs.
 //!
@@ -26,8 +26,8 @@ const FONTS: &str = "osd_fonts";
 /// The fonts the previous run kept, by group, and the run that learned each.
 type Known = (Fonts, BTreeMap<String, String>);
 
-/// Containers whose sample tables the stage reads.
-const CONTAINERS: [&str; 3] = ["mp4", "mov", "3gp"];
+/// Containers whose sample tables (an AVI: its index) the stage reads.
+const CONTAINERS: [&str; 4] = ["mp4", "mov", "3gp", "avi"];
 
 /// Files of one group held, prepared, before its font is decided while the read goes on. A
 /// group with fewer files in the run waits for the read to end and is decided from all of
@@ -163,7 +163,11 @@ impl Taken {
                 set_row(&mut osd[k], *o, interner);
                 keyframes.extend(rows);
             }
-            Job::NoMoov => osd[k].note = Some(Sym::from("no moov box among the top-level boxes")),
+            Job::NoMoov => {
+                osd[k].note = Some(Sym::from(
+                    "no index of pictures (an MP4's moov box, an AVI's idx1 in its first RIFF form) among the top-level boxes",
+                ))
+            }
         }
     }
 
@@ -358,15 +362,19 @@ impl Early {
         self.pool.spawn(move || {
             let _leave = leave;
             // Opened once, to find its `moov` and to prepare it (unopenable: no `moov` found, as
-            // `find_moov` says of it).
+            // `find_index` says of it).
             let found = crate::read::open_noatime(&path)
                 .ok()
-                .and_then(|f| Some((keyframes::moov_in(&f)?, f)));
+                .and_then(|f| Some((keyframes::index_in(&f)?, f)));
             let Some((moov, f)) = found else {
                 let _ = tx.send(Msg::Row(k, Job::NoMoov));
                 return;
             };
-            let input = Input { path, moov, group };
+            let input = Input {
+                path,
+                index: moov,
+                group,
+            };
             let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
             match prepared.finished() {
                 Some(out) => {
