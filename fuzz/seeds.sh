@@ -70,5 +70,18 @@ for path in glob.glob(sys.argv[1] + "/*.mp4"):
         if typ == b"moof" and "fragmented" in name and at < 40000:
             open(f"corpus/keyplan/{name}.{at}.moof", "wb").write(struct.pack(">Q", at) + data[at + 8:at + size])
         at += size
+# An AVI: two bytes of its `hdrl` body's length, the body, then its `idx1` body.
+for path in glob.glob(sys.argv[1] + "/*.avi"):
+    data, at, hdrl, idx1 = open(path, "rb").read(), 12, None, None
+    while at + 8 <= len(data):
+        typ, size = struct.unpack("<4sI", data[at:at + 8])
+        if typ == b"LIST" and data[at + 8:at + 12] == b"hdrl":
+            hdrl = data[at + 12:at + 8 + size]
+        if typ == b"idx1":
+            idx1 = data[at + 8:at + 8 + size]
+        at += 8 + size + (size & 1)
+    if hdrl is not None and idx1 is not None and len(hdrl) < 65536:
+        name = path.rsplit("/", 1)[1]
+        open(f"corpus/keyplan/{name}.avi", "wb").write(struct.pack(">H", len(hdrl)) + hdrl + idx1)
 PY
 for d in corpus/*; do echo "$(basename "$d"): $(ls "$d" | wc -l) seeds"; done

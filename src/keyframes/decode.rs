@@ -66,6 +66,43 @@ pub fn check_size(codec: Codec, params: &[Vec<u8>]) -> Result<(), DecodeError> {
     Ok(())
 }
 
+/// NAL units looked at before an access unit's first slice.
+const LEADING_NALS_MAX: usize = 64;
+
+/// The sequence parameter sets an Annex B access unit carries before its first slice.
+fn leading_sps(codec: Codec, unit: &[u8]) -> Vec<Vec<u8>> {
+    let next_start = |from: usize| -> Option<usize> {
+        unit.get(from..)?
+            .windows(3)
+            .position(|w| w == [0, 0, 1])
+            .map(|p| from + p + 3)
+    };
+    let mut out = Vec::new();
+    let mut at = next_start(0);
+    for _ in 0..LEADING_NALS_MAX {
+        let Some(s) = at else { break };
+        let Some(&header) = unit.get(s) else { break };
+        let (sps, slice) = match codec {
+            Codec::H264 => (header & 0x1f == 7, (1..=5).contains(&(header & 0x1f))),
+            Codec::Hevc => ((header >> 1) & 0x3f == 33, (header >> 1) & 0x3f < 32),
+        };
+        if slice {
+            break;
+        }
+        at = next_start(s);
+        if sps {
+            // Up to the next start code, without the zeros before it (a four-byte start code's
+            // first, trailing zeros).
+            let mut end = at.map_or(unit.len(), |e| e - 3).max(s);
+            while end > s + 1 && unit[end - 1] == 0 {
+                end -= 1;
+            }
+            out.push(unit[s..end].to_vec());
+        }
+    }
+    out
+}
+
 /// Decodes the access units in order with one decoder, keeping the pictures of those marked
 /// `true`. Stops at the first error, returning what was decoded before it with the error.
 pub fn decode_run(
@@ -73,6 +110,13 @@ pub fn decode_run(
     units: Vec<(Vec<u8>, bool)>,
     budget: Duration,
 ) -> (Vec<Option<Picture>>, Option<DecodeError>) {
+    // Parameter sets in band (an AVI's, an MP4 that repeats them) may declare another size
+    // than the container's: each is checked before its unit reaches a decoder.
+    for (unit, _) in &units {
+        if let Err(e) = check_size(codec, &leading_sps(codec, unit)) {
+            return (Vec::new(), Some(e));
+        }
+    }
     let abandoned = ABANDONED.load(Ordering::Relaxed);
     if abandoned >= ABANDONED_MAX {
         return (Vec::new(), Some(DecodeError::Disabled(abandoned)));
@@ -234,4 +278,38 @@ fn luma(frame: &rusty_h265::Frame) -> Option<Picture> {
         height: ch,
         y,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An access unit in Annex B: `nals` each after a start code.
+    fn unit(nals: &[&[u8]]) -> Vec<u8> {
+        nals.iter()
+            .flat_map(|n| [&[0u8, 0, 0, 1][..], n].concat())
+            .collect()
+    }
+
+    #[test]
+    fn a_picture_size_declared_in_band_is_checked_before_any_decode() {
+        let (small, pps) = crate::sample::boxes::parameter_sets(1280, 720);
+        let (huge, _) = crate::sample::boxes::parameter_sets(8192, 8192);
+        let slice: &[u8] = &[0x65, 0x88, 0x84, 0x00];
+        // A unit whose in-band SPS declares 8192x8192, after the container's 1280x720 one.
+        let hostile = unit(&[&small, &pps, &huge, slice]);
+        assert_eq!(
+            leading_sps(Codec::H264, &hostile),
+            vec![small.clone(), huge]
+        );
+        let (pictures, err) =
+            decode_run(Codec::H264, vec![(hostile, true)], Duration::from_secs(5));
+        assert!(pictures.is_empty());
+        assert_eq!(err, Some(DecodeError::TooLarge(8192, 8192)));
+        // Only what comes before the first slice counts: a slice's bytes are never taken for one.
+        let after = unit(&[&small, slice, &[0x67, 0x42]]);
+        assert_eq!(leading_sps(Codec::H264, &after), vec![small]);
+        assert!(leading_sps(Codec::H264, &[0, 0, 1]).is_empty());
+        assert!(leading_sps(Codec::Hevc, &[]).is_empty());
+    }
 }

@@ -82,7 +82,7 @@ impl Bits {
 }
 
 /// A Constrained Baseline SPS and PPS for the picture size.
-pub(super) fn parameter_sets(w: u32, h: u32) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn parameter_sets(w: u32, h: u32) -> (Vec<u8>, Vec<u8>) {
     let mut s = Bits::new();
     s.put(66, 8);
     s.put(0xC0, 8);

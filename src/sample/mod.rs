@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, TimeZone};
 use rayon::prelude::*;
 
-mod boxes;
+pub(crate) mod boxes;
 
 use boxes::{AAC_FRAME, AUDIO_PER_CHUNK, AUDIO_RATE, Moov, bx, moov, parameter_sets};
 
