@@ -156,13 +156,7 @@ fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>) -> Option<Plan> {
         Some(mvex) if total == 0 => Some(fragments_of(trak, mvex, lead_wanted)?),
         _ => None,
     };
-    let h264 = (codec == Codec::H264)
-        .then(|| {
-            let sps = params.iter().find_map(|p| super::h264::parse_sps(p))?;
-            let pps = params.iter().find_map(|p| super::h264::parse_pps(p))?;
-            Some((sps, pps))
-        })
-        .flatten();
+    let h264 = parsed_h264(codec, &params);
     Some(Plan {
         codec,
         h264,
@@ -646,14 +640,18 @@ fn params_of(
         .take(16)
         .map(|n| n.to_vec())
         .collect();
-    let h264 = (codec == Codec::H264)
-        .then(|| {
-            let sps = params.iter().find_map(|p| super::h264::parse_sps(p))?;
-            let pps = params.iter().find_map(|p| super::h264::parse_pps(p))?;
-            Some((sps, pps))
-        })
-        .flatten();
+    let h264 = parsed_h264(codec, &params);
     (params, h264)
+}
+
+/// H.264's first sequence and picture parameter sets among `params`, parsed.
+fn parsed_h264(codec: Codec, params: &[Vec<u8>]) -> Option<(super::h264::Sps, super::h264::Pps)> {
+    if codec != Codec::H264 {
+        return None;
+    }
+    let sps = params.iter().find_map(|p| super::h264::parse_sps(p))?;
+    let pps = params.iter().find_map(|p| super::h264::parse_pps(p))?;
+    Some((sps, pps))
 }
 
 /// The first video stream of an AVI's `hdrl` that the stage decodes: its number, coding,
