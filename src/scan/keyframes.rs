@@ -321,6 +321,7 @@ impl Early {
         let threads = run.pool.current_num_threads();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
+            .thread_name(|i| format!("recaudit-keyframes-{i}"))
             // A job that panics outside the contained decode loses that file's keyframes (its
             // row says so), never the run.
             .panic_handler(|_| {})
