@@ -569,18 +569,20 @@ pub fn avi_plan(hdrl: &[u8], idx1: &[u8], movi: u64, lead: usize) -> Option<Plan
     let entries = idx1.chunks_exact(16).take(AVI_ENTRIES_MAX);
     let le = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
     // Offsets relative to `movi` point at or after its type; an absolute first offset lies
-    // past the list's start.
+    // past the list's start (the first entry is the list's first chunk: a small offset when
+    // relative, whichever stream it belongs to).
     let mut base: Option<u64> = None;
     let (mut sync, mut lead_samples) = (Vec::new(), Vec::new());
     let lead = lead.min(LEAD_MAX);
     let mut number = 0u64;
     for e in entries {
+        let (flags, offset, size) = (le(&e[4..8]), u64::from(le(&e[8..12])), le(&e[12..16]));
+        // Told by the index's first entry, of whichever stream: the first chunk of `movi`.
+        let base = *base.get_or_insert(if offset > movi { 0 } else { movi });
         if e[..2] != tag || !matches!(&e[2..4], b"dc" | b"db") {
             continue;
         }
         number += 1;
-        let (flags, offset, size) = (le(&e[4..8]), u64::from(le(&e[8..12])), le(&e[12..16]));
-        let base = *base.get_or_insert(if offset > movi { 0 } else { movi });
         let sample = Sample {
             number,
             offset: base.checked_add(offset)?.checked_add(8)?,
@@ -678,13 +680,15 @@ fn avi_video_stream(hdrl: &[u8]) -> Option<(usize, Codec, u32, u32, Vec<u8>)> {
         if strh.get(..4) != Some(b"vids") || this > 99 {
             continue;
         }
-        let fourcc = |b: &[u8]| -> Option<[u8; 4]> {
-            let f: [u8; 4] = b.try_into().ok()?;
-            Some(f.map(|c| c.to_ascii_uppercase()))
+        // Named by the format's compression, else by the stream header's handler, as the
+        // read pass names an AVI's coding.
+        let named = |b: Option<&[u8]>| {
+            b.and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(|f| super::riff::avi_codec(&f))
         };
-        let codec = match (fourcc(strf.get(16..20)?), fourcc(strh.get(4..8)?)) {
-            (Some(c), _) | (_, Some(c)) if matches!(&c, b"H264" | b"X264" | b"AVC1") => Codec::H264,
-            (Some(c), _) | (_, Some(c)) if matches!(&c, b"HEVC" | b"H265" | b"HVC1") => Codec::Hevc,
+        let codec = match [named(strf.get(16..20)), named(strh.get(4..8))] {
+            [Some("h264"), _] | [_, Some("h264")] => Codec::H264,
+            [Some("hevc"), _] | [_, Some("hevc")] => Codec::Hevc,
             _ => continue,
         };
         let le = |at: usize| -> Option<u32> {
@@ -937,6 +941,15 @@ mod tests {
         let plan = avi_plan(&hdrl(1001, 30000), &absolute, 1000, 8).expect("a plan");
         let at: Vec<(u64, u64)> = plan.sync.iter().map(|s| (s.offset, s.ticks)).collect();
         assert_eq!(at, vec![(5008, 0), (5028, 1001)]);
+        // Audio stored first, the video's first chunk farther into `movi` than `movi` lies
+        // into the file: still relative, as the index's first entry (the audio's) shows.
+        let audio_first: Vec<u8> = [
+            entry(b"00wb", 0x10, 4, 1500),
+            entry(b"01dc", 0x10, 1512, 10),
+        ]
+        .concat();
+        let plan = avi_plan(&hdrl(1, 25), &audio_first, 1000, 8).expect("a plan");
+        assert_eq!(plan.sync[0].offset, 1000 + 1512 + 8);
         // No video stream it decodes, or no rate: no plan.
         assert!(avi_plan(&hdrl(1, 0), &idx1, 1000, 8).is_none());
         assert!(avi_plan(&ck(b"avih", &[0; 56]), &idx1, 1000, 8).is_none());

@@ -279,7 +279,7 @@ impl RiffSink {
     }
 }
 
-fn avi_codec(c: &[u8; 4]) -> &'static str {
+pub(super) fn avi_codec(c: &[u8; 4]) -> &'static str {
     match &c.map(|b| b.to_ascii_uppercase()) {
         b"H264" | b"X264" | b"AVC1" => "h264",
         b"HEVC" | b"H265" | b"HVC1" => "hevc",
