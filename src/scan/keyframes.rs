@@ -111,6 +111,8 @@ struct Shared {
     tz: chrono_tz::Tz,
     run_id: String,
     every: bool,
+    /// Files a group holds before its first decision ([`HOLD`]).
+    hold: usize,
 }
 
 /// Where a group of files stands while the read goes on.
@@ -129,6 +131,22 @@ struct Held {
     input: Input,
     prepared: Prepared,
     base: Option<i64>,
+}
+
+impl Held {
+    /// Files held as the parallel lists the stage's group functions take
+    /// ([`keyframes::run_prepared`], [`keyframes::learn_if_due`]): inputs, preparations, and
+    /// each file's row and base time.
+    #[allow(clippy::type_complexity)]
+    fn split(files: Vec<Held>) -> (Vec<Input>, Vec<Prepared>, Vec<(usize, Option<i64>)>) {
+        let (mut inputs, mut prepared, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+        for h in files {
+            inputs.push(h.input);
+            prepared.push(h.prepared);
+            rows.push((h.k, h.base));
+        }
+        (inputs, prepared, rows)
+    }
 }
 
 #[derive(Default)]
@@ -163,7 +181,7 @@ impl Taken {
                 set_row(&mut osd[k], *o, interner);
                 keyframes.extend(rows);
             }
-            Job::NoMoov => {
+            Job::NoIndex => {
                 osd[k].note = Some(Sym::from(
                     "no index of pictures (an MP4's moov box, an AVI's idx1 in its first RIFF form) among the top-level boxes",
                 ))
@@ -194,7 +212,7 @@ enum Msg {
 }
 
 enum Job {
-    NoMoov,
+    NoIndex,
     /// The file's `osd_*` columns (their text shared) and keyframe rows.
     Finished(Box<Osd>, Vec<KeyframeRow>),
 }
@@ -218,7 +236,7 @@ impl Shared {
             Group::Deciding { waiting } => waiting.push(held),
             Group::Holding { held: files, tries } => {
                 files.push(held);
-                if files.len() >= HOLD << (2 * *tries) {
+                if files.len() >= self.hold << (2 * *tries) {
                     let (files, tries) = (std::mem::take(files), *tries);
                     *group = Group::Deciding {
                         waiting: Vec::new(),
@@ -240,12 +258,7 @@ impl Shared {
         tries: u32,
         tx: &mpsc::Sender<Msg>,
     ) {
-        let (mut inputs, mut prepared, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-        for h in files {
-            inputs.push(h.input);
-            prepared.push(h.prepared);
-            rows.push((h.k, h.base));
-        }
+        let (inputs, prepared, rows) = Held::split(files);
         let members: Vec<usize> = (0..inputs.len()).collect();
         let known = self.known.get(&group);
         let learned = keyframes::learn_if_due(&inputs, &prepared, &members, known);
@@ -342,6 +355,7 @@ impl Early {
                 tz: run.tz,
                 run_id: run.id.clone(),
                 every: run.plan.config.scan.keyframes == KeyframeMode::All,
+                hold: HOLD,
             }),
             learned_in,
             ahead: Default::default(),
@@ -367,15 +381,11 @@ impl Early {
             let found = crate::read::open_noatime(&path)
                 .ok()
                 .and_then(|f| Some((keyframes::index_in(&f)?, f)));
-            let Some((moov, f)) = found else {
-                let _ = tx.send(Msg::Row(k, Job::NoMoov));
+            let Some((index, f)) = found else {
+                let _ = tx.send(Msg::Row(k, Job::NoIndex));
                 return;
             };
-            let input = Input {
-                path,
-                index: moov,
-                group,
-            };
+            let input = Input { path, index, group };
             let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
             match prepared.finished() {
                 Some(out) => {
@@ -562,21 +572,12 @@ pub(super) fn read_clocks(
             row.note = Some(Sym::from("the keyframe stage failed on this file"));
         }
     }
-    let mut inputs = Vec::new();
-    let mut prepared = Vec::new();
-    let mut rows = Vec::new();
-    let mut bases = Vec::new();
-    for h in held {
-        inputs.push(h.input);
-        prepared.push(h.prepared);
-        rows.push(h.k);
-        bases.push(h.base);
-    }
+    let (inputs, prepared, rows) = Held::split(held);
     let every = run.plan.config.scan.keyframes == KeyframeMode::All;
     let (outputs, learned) = run
         .pool
         .install(|| keyframes::run_prepared(&inputs, prepared, &known, every));
-    for (((k, out), input), base) in rows.into_iter().zip(outputs).zip(&inputs).zip(bases) {
+    for (((k, base), out), input) in rows.into_iter().zip(outputs).zip(&inputs) {
         read.keyframes
             .extend(keyframe_rows(&run.id, &input.path, &out, run.tz));
         settle(run, read, k, &out, base);
@@ -830,5 +831,76 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
         slice_habits: out.slice_habits.as_deref().map(Sym::from),
         keyframes_decoded: Some(out.decoded as i32),
         note: note.as_deref().map(Sym::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file that brings a group to its hold decides the group's font there and then, and
+    /// every file held, and each one after, is read with it and sent back as its row, with
+    /// the font learned, before any end of the read.
+    #[test]
+    fn a_group_is_decided_and_read_once_it_holds_enough_files() {
+        let path =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osd/day.mp4");
+        let shared = Arc::new(Shared {
+            groups: Default::default(),
+            known: Fonts::new(),
+            texts: Default::default(),
+            tz: chrono_tz::Asia::Shanghai,
+            run_id: "run".into(),
+            every: false,
+            hold: 2,
+        });
+        let held = |k: usize| {
+            let input = Input {
+                path: path.clone(),
+                index: keyframes::find_index(&path).expect("an index"),
+                group: "A".into(),
+            };
+            let prepared = keyframes::prepare(&input);
+            Held {
+                k,
+                input,
+                prepared,
+                base: None,
+            }
+        };
+        let (tx, rx) = mpsc::channel();
+        shared.arrive(held(0), &tx);
+        assert!(rx.try_recv().is_err(), "one file is held, nothing read");
+        shared.arrive(held(1), &tx);
+        let decided = |s: &Shared| {
+            matches!(
+                s.groups.lock().expect("lock").get("A"),
+                Some(Group::Decided(Some(_)))
+            )
+        };
+        assert!(decided(&shared), "the second file decided the group");
+        shared.arrive(held(2), &tx);
+        drop(tx);
+        let (mut learned, mut rows) = (0, Vec::new());
+        for m in rx.iter() {
+            match m {
+                Msg::Learned(group, font) => {
+                    assert_eq!(group, "A");
+                    assert_eq!(font.digits_known(), 10);
+                    learned += 1;
+                }
+                Msg::Row(k, Job::Finished(osd, keyframes)) => {
+                    assert!(
+                        osd.reading.as_ref().is_some_and(|r| r.start_us.is_some()),
+                        "row {k}"
+                    );
+                    assert_eq!(keyframes.len(), 2, "row {k}: first and last");
+                    rows.push(k);
+                }
+                Msg::Row(k, Job::NoIndex) => panic!("row {k}: no index"),
+            }
+        }
+        rows.sort_unstable();
+        assert_eq!((learned, rows), (1, vec![0, 1, 2]));
     }
 }
