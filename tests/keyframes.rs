@@ -218,6 +218,21 @@ fn a_display_with_a_drop_shadow_is_learned_as_bright_text() {
     assert_eq!(fonts.get("A").map(|f| f.ink), Some(Ink::Edged));
 }
 
+/// Two copies of one recording read the same at their first and last keyframes, `b`'s times
+/// `shift_s` before `a`'s.
+fn same_ends(a: &Output, b: &Output, shift_s: f64) {
+    for (a, b) in [(a.first(), b.first()), (a.last(), b.last())] {
+        let (a, b) = (a.expect("read"), b.expect("read"));
+        assert!(
+            (a.t_s - b.t_s - shift_s).abs() < 1e-9,
+            "{} {}",
+            a.t_s,
+            b.t_s
+        );
+        assert_eq!(a.reading, b.reading);
+    }
+}
+
 #[test]
 fn a_fragmented_recording_is_read_like_its_plain_copy() {
     // day.mp4 copied into movie fragments (an empty sample table, a `moof` per keyframe), as
@@ -229,14 +244,7 @@ fn a_fragmented_recording_is_read_like_its_plain_copy() {
     assert_eq!(outs[1].note, None);
     assert_reads(&outs[1], 1773309607, "fragmented.mp4");
     assert_eq!(outs[1].decoded, 2, "first and last keyframe only");
-    for (plain, fragmented) in [
-        (outs[0].first(), outs[1].first()),
-        (outs[0].last(), outs[1].last()),
-    ] {
-        let (plain, fragmented) = (plain.expect("read"), fragmented.expect("read"));
-        assert_eq!(plain.t_s, fragmented.t_s);
-        assert_eq!(plain.reading, fragmented.reading);
-    }
+    same_ends(&outs[0], &outs[1], 0.0);
     // Cut off in its last fragment's data (a power cut): read up to its last whole keyframe.
     let t = tempfile::tempdir().expect("tmp");
     let cut = t.path().join("cut.mp4");
@@ -280,21 +288,9 @@ fn an_avi_recording_is_read_like_its_mp4_copy() {
     assert_eq!(outs[1].note, None);
     assert_reads(&outs[1], 1773309607, "day.avi");
     assert_eq!(outs[1].decoded, 2, "first and last keyframe only");
-    for (mp4, avi) in [
-        (outs[0].first(), outs[1].first()),
-        (outs[0].last(), outs[1].last()),
-    ] {
-        let (mp4, avi) = (mp4.expect("read"), avi.expect("read"));
-        // The MP4's times are presentation times, two pictures (0.2 s) after decoding for its
-        // B-frames; an AVI keeps pictures in decoding order with no times of their own.
-        assert!(
-            (mp4.t_s - avi.t_s - 0.2).abs() < 1e-9,
-            "{} {}",
-            mp4.t_s,
-            avi.t_s
-        );
-        assert_eq!(mp4.reading, avi.reading);
-    }
+    // The MP4's times are presentation times, two pictures (0.2 s) after decoding for its
+    // B-frames; an AVI keeps pictures in decoding order with no times of their own.
+    same_ends(&outs[0], &outs[1], 0.2);
     // The slice habits come from the same slice headers; the coding habits need presentation
     // times (B-frames), which an AVI does not keep: unknown, not different.
     assert_eq!(outs[0].slice_habits, outs[1].slice_habits);
