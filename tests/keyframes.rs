@@ -311,6 +311,170 @@ fn an_avi_recording_is_read_like_its_mp4_copy() {
     }
 }
 
+/// What the read pass notes of a transport stream's pictures as its packets go past (a
+/// transport stream has no index to find afterwards).
+fn ts_index(path: &Path) -> keyframes::Index {
+    use recaudit::media::Sink;
+    let bytes = std::fs::read(path).expect("read");
+    let packet = recaudit::media::ts::detect(&bytes).expect("a transport stream");
+    // Fed in uneven pieces, as reads of any size cut packets anywhere: larger and smaller
+    // than a packet, the same notes.
+    let notes = |piece: usize| {
+        let mut sink = Box::new(recaudit::media::ts::TsSink::new(packet));
+        for piece in bytes.chunks(piece) {
+            sink.feed(piece);
+        }
+        let parsed = sink.finish(bytes.len() as u64);
+        assert_eq!(parsed.problem, None);
+        parsed.info.ts_index.expect("the video's pictures noted")
+    };
+    let index = notes(65_537);
+    assert_eq!(index, notes(101));
+    keyframes::Index::Ts(std::sync::Arc::from(index))
+}
+
+#[test]
+fn a_transport_stream_is_read_like_its_mp4_copy() {
+    // day.mp4 copied into MPEG-TS with an AAC track interleaved, as recorders and CCTV
+    // exports write it: planned from the pictures the read noted, read at the same keyframes.
+    let index = ts_index(&clip("day.ts"));
+    let keyframes::Index::Ts(ts) = &index else {
+        panic!("{index:?}")
+    };
+    assert_eq!(ts.packets.size, 188);
+    assert!(ts.reordered, "presentation times of B-frames kept");
+    let outs = keyframes::run(&[
+        input(clip("day.mp4"), "A"),
+        Input {
+            path: clip("day.ts"),
+            index,
+            group: "A".into(),
+        },
+    ]);
+    assert_eq!(outs[1].note, None);
+    assert_reads(&outs[1], 1773309607, "day.ts");
+    assert_eq!(outs[1].decoded, 2, "first and last keyframe only");
+    // Presentation times as the MP4's (from the first decoding time, as its sample table
+    // counts without its edit list), so the same times, and habits read as from the MP4.
+    same_ends(&outs[0], &outs[1], 0.0);
+    assert_eq!(outs[0].slice_habits, outs[1].slice_habits);
+    assert!(outs[1].habits.is_some());
+    assert_eq!(outs[0].habits, outs[1].habits);
+    let places = |o: &Output| -> Vec<usize> { o.keyframes.iter().map(|k| k.gop_index).collect() };
+    assert_eq!(places(&outs[1]), places(&outs[0]));
+    // Every keyframe read: each the MP4's reading at the same time.
+    let both = [
+        input(clip("day.mp4"), "A"),
+        Input {
+            path: clip("day.ts"),
+            index: ts_index(&clip("day.ts")),
+            group: "A".into(),
+        },
+    ];
+    let prepared = both.iter().map(keyframes::prepare).collect();
+    let (all, _) = keyframes::run_prepared(&both, prepared, &Default::default(), true);
+    let seen = |o: &Output| -> Vec<(u64, Option<i64>)> {
+        o.keyframes
+            .iter()
+            .map(|k| {
+                let civil = k.seen.reading.as_ref().and_then(|r| r.civil_s);
+                ((k.seen.t_s * 1000.0).round() as u64, civil)
+            })
+            .collect()
+    };
+    assert_eq!(seen(&all[1]), seen(&all[0]));
+    assert!(all[1].keyframes.len() >= 7, "{}", all[1].keyframes.len());
+}
+
+#[test]
+fn an_hevc_transport_stream_in_m2ts_packets_is_read() {
+    // hevc.mp4 in 192-byte packets (a 4-byte arrival time before each), as camcorders write.
+    let index = ts_index(&clip("hevc.m2ts"));
+    let keyframes::Index::Ts(ts) = &index else {
+        panic!("{index:?}")
+    };
+    assert_eq!(ts.packets.size, 192);
+    let outs = keyframes::run(&[
+        input(clip("hevc.mp4"), "C 1280x720"),
+        Input {
+            path: clip("hevc.m2ts"),
+            index,
+            group: "C 1280x720".into(),
+        },
+    ]);
+    assert_reads(&outs[1], 1773313200, "hevc.m2ts");
+    same_ends(&outs[0], &outs[1], 0.0);
+    assert_eq!(outs[0].habits, outs[1].habits);
+}
+
+#[test]
+fn a_transport_stream_cut_short_or_garbled_gives_a_note_or_readings_never_a_panic() {
+    let t = tempfile::tempdir().expect("tmp");
+    let bytes = std::fs::read(clip("day.ts")).expect("read");
+    let index = ts_index(&clip("day.ts"));
+    let mut inputs = Vec::new();
+    // The file cut after the read noted its pictures (a copy made short): the pictures past
+    // the cut are not there to read.
+    for keep in [188usize * 4, bytes.len() / 2, bytes.len() - 1000] {
+        let cut = t.path().join(format!("cut-{keep}.ts"));
+        std::fs::write(&cut, &bytes[..keep]).expect("write");
+        inputs.push(Input {
+            path: cut,
+            index: index.clone(),
+            group: "T".into(),
+        });
+    }
+    // Packets overwritten with noise after the first.
+    let mut noisy = bytes.clone();
+    let noise = crate::util::pseudo_random(noisy.len(), 11);
+    for (b, n) in noisy.iter_mut().zip(noise).skip(188).step_by(5) {
+        *b = n;
+    }
+    let p = t.path().join("noise.ts");
+    std::fs::write(&p, &noisy).expect("write");
+    inputs.push(Input {
+        path: p,
+        index: index.clone(),
+        group: "T".into(),
+    });
+    let outs = keyframes::run(&inputs);
+    assert_eq!(outs.len(), inputs.len());
+    assert!(
+        outs[0].note.is_some(),
+        "nothing to read: {:?}",
+        outs[0].keyframes
+    );
+}
+
+#[test]
+fn a_transport_stream_in_the_evidence_tree_gets_its_clock_read() {
+    use crate::util::{get, rows, scan, utc_us};
+    let (_t, root, wh, dir) = evidence("DSJ-A0012");
+    std::fs::copy(
+        clip("day.ts"),
+        dir.join("DSJ-A0012_OF001234_20260312100007_0001.TS"),
+    )
+    .expect("copy");
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    assert_eq!(files.len(), 1);
+    let f = &files[0];
+    assert_eq!(get(f, "container"), Some("mpegts"));
+    assert_eq!(get(f, "keyframe_note"), None, "{f:?}");
+    let shown = utc_us("2026-03-12 02:00:07").to_string();
+    assert_eq!(get(f, "osd_start"), Some(shown.as_str()), "{f:?}");
+    assert_eq!(get(f, "osd_confidence"), Some("1"), "{f:?}");
+    // Its pictures' times counted as the MP4's are (from the first decoding time): the first
+    // keyframe is presented 0.2 s in, showing the name's second.
+    assert_eq!(get(f, "osd_offset_s"), Some("-0.2"), "{f:?}");
+    assert!(
+        get(f, "coding_habits").is_some_and(|h| h.contains(" bframes gop10 ")),
+        "{f:?}"
+    );
+    let kf = rows(&wh.join("keyframes"));
+    assert_eq!(kf.len(), 2, "{kf:?}");
+}
+
 #[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
@@ -364,7 +528,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
         std::fs::write(&p, &day[..keep]).expect("write");
         inputs.push(Input {
             path: p,
-            index: moov,
+            index: moov.clone(),
             group: "T".into(),
         });
     }
@@ -378,7 +542,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     std::fs::write(&p, &noisy).expect("write");
     inputs.push(Input {
         path: p,
-        index: moov,
+        index: moov.clone(),
         group: "T".into(),
     });
     // Pictures that are filler (the media data zeroed, the sample table intact): nothing to

@@ -3,7 +3,8 @@
 //! `fragmented.mp4`'s `moov`; the input's first eight bytes, big-endian, are where the
 //! fragment stands in the file), then as a sample's bytes cut into NAL units; and as an AVI's
 //! header list and index (the first two bytes, big-endian, the length of an `hdrl` body that
-//! follows, the rest an `idx1` body), and whole as the index of the fixture `day.avi`'s stream.
+//! follows, the rest an `idx1` body), and whole as the index of the fixture `day.avi`'s stream;
+//! and as a span of transport-stream packets a picture is taken out of (188 and 192 bytes).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use recaudit::media::keyplan;
@@ -37,6 +38,9 @@ fn moov_body(file: &[u8]) -> Option<&[u8]> {
 }
 
 fuzz_target!(|data: &[u8]| {
+    for size in [188, 192] {
+        let _ = keyplan::ts_payload(data, keyplan::TsPackets { size, pid: 0x100 });
+    }
     let (len, rest) = data.split_at(data.len().min(2));
     let n = len.iter().fold(0usize, |a, &b| a << 8 | usize::from(b));
     let (hdrl, idx1) = rest.split_at(n.min(rest.len()));

@@ -55,7 +55,7 @@ const JUMP_MIN_S: f64 = 2.0;
 const BISECT_MAX: u32 = 20;
 
 /// Where a file says where its pictures are: the part of it the stage plans from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Index {
     /// An ISO BMFF file's `moov` box: file offset and size, header included.
     Moov(u64, u64),
@@ -66,6 +66,8 @@ pub enum Index {
         idx1: (u64, u64),
         movi: u64,
     },
+    /// A transport stream's video pictures, noted by the read pass as its packets went past.
+    Ts(std::sync::Arc<keyplan::TsIndex>),
 }
 
 /// A file for the stage.
@@ -258,7 +260,7 @@ pub fn habits(plan: &Plan) -> Option<String> {
     // A fragmented file's samples are in its fragments, not in the `moov` sample table: its
     // B-frames and keyframe interval are unknown here, and an unknown is not a difference.
     // An AVI keeps no presentation times: whether its pictures are reordered is unknown.
-    if plan.sync.len() < 2 || plan.lead.len() < 2 || plan.annex_b {
+    if plan.sync.len() < 2 || plan.lead.len() < 2 || plan.decode_order_times {
         return None;
     }
     let gop = keyframe_interval(plan);
@@ -800,6 +802,7 @@ fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
     let (offset, size) = match input.index {
         Index::Moov(offset, size) => (offset, size),
         Index::Avi { hdrl, idx1, movi } => return avi_plan_of(f, hdrl, idx1, movi),
+        Index::Ts(ref ts) => return ts_plan_of(f, ts),
     };
     if !(8..=MOOV_MAX).contains(&size) {
         return Err(format!(
@@ -838,14 +841,24 @@ fn avi_plan_of(f: &File, hdrl: (u64, u64), idx1: (u64, u64), movi: u64) -> Resul
     if plan.params.is_empty()
         && let Some(first) = plan.sync.first().copied()
     {
-        let bytes = sample_bytes(f, &first)?;
+        let bytes = sample_bytes(f, &plan, &first)?;
+        keyplan::params_in_band(&mut plan, &bytes);
+    }
+    Ok(plan)
+}
+
+/// A transport stream's plan, its parameter sets taken from its first keyframe.
+fn ts_plan_of(f: &File, ts: &keyplan::TsIndex) -> Result<Plan, String> {
+    let mut plan = keyplan::ts_plan(ts);
+    if let Some(first) = plan.sync.first().copied() {
+        let bytes = sample_bytes(f, &plan, &first)?;
         keyplan::params_in_band(&mut plan, &bytes);
     }
     Ok(plan)
 }
 
 fn picture(f: &File, plan: &Plan, s: &Sample, with_params: bool) -> Result<Vec<u8>, String> {
-    let bytes = sample_bytes(f, s)?;
+    let bytes = sample_bytes(f, plan, s)?;
     Ok(keyplan::annex_b(plan, &bytes, with_params))
 }
 
@@ -862,7 +875,7 @@ struct Key {
 /// Reads sync sample `s` once and takes from the bytes as stored what the stage wants of a
 /// keyframe.
 fn keyframe(f: &File, plan: &Plan, s: &Sample) -> Result<Key, String> {
-    let raw = sample_bytes(f, s)?;
+    let raw = sample_bytes(f, plan, s)?;
     Ok(Key {
         slice: slice_of(plan, &raw),
         coded: keyplan::nals(plan, &raw)
@@ -871,20 +884,25 @@ fn keyframe(f: &File, plan: &Plan, s: &Sample) -> Result<Key, String> {
     })
 }
 
-/// A sample's bytes as stored (length-prefixed NAL units).
-fn sample_bytes(f: &File, s: &Sample) -> Result<Vec<u8>, String> {
+/// A sample's bytes as stored (length-prefixed NAL units; Annex B in an AVI), a transport
+/// stream's taken out of their packets.
+fn sample_bytes(f: &File, plan: &Plan, s: &Sample) -> Result<Vec<u8>, String> {
     if s.size > PICTURE_MAX {
         return Err(format!(
             "sample {} of {} bytes is too large to decode",
             s.number, s.size
         ));
     }
-    read_at(
+    let bytes = read_at(
         f,
         s.offset,
         u64::from(s.size),
         &format!("sample {}", s.number),
-    )
+    )?;
+    Ok(match plan.packets {
+        Some(packets) => keyplan::ts_payload(&bytes, packets),
+        None => bytes,
+    })
 }
 
 fn budget(pictures: usize) -> Duration {

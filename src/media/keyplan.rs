@@ -56,6 +56,99 @@ pub struct Plan {
     /// The samples are Annex B byte streams (start codes, parameter sets in band), as an AVI
     /// holds them, rather than length-prefixed NAL units ([`avi_plan`]).
     pub annex_b: bool,
+    /// The pictures' times are their places in decoding order (an AVI keeps no presentation
+    /// times): whether pictures are reordered is then unknown.
+    pub decode_order_times: bool,
+    /// The samples are spans of a transport stream's packets, to be taken apart
+    /// ([`ts_payload`]) before their NAL units are read ([`ts_plan`]).
+    pub packets: Option<TsPackets>,
+}
+
+/// How a transport stream's video is packetised: packet size (188, or 192 with a 4-byte
+/// arrival-time prefix) and the video's packet id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TsPackets {
+    pub size: usize,
+    pub pid: u16,
+}
+
+/// Where an MPEG transport stream's video pictures start, noted by the read pass as the
+/// packets went past (a transport stream keeps no index to read later). Each [`Sample`] is an
+/// access unit: the file offset of the packet that starts its PES packet, the bytes from there
+/// to the next PES start of the video (other streams' packets between included), and its
+/// presentation time in 90 kHz ticks from the video's first decoding time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TsIndex {
+    pub packets: TsPackets,
+    pub codec: Codec,
+    /// The access units that start a random-access point (at most [`SYNC_MAX`]).
+    pub sync: Vec<Sample>,
+    /// The first access units from the first random-access point on (at most [`LEAD_MAX`]).
+    pub lead: Vec<Sample>,
+    /// A picture of the lead is presented at another time than it is decoded (B-frames).
+    pub reordered: bool,
+}
+
+/// The plan of a transport stream's video from what the read pass noted: pictures in Annex B,
+/// parameter sets in band (taken from the first keyframe by the caller, [`params_in_band`]).
+pub fn ts_plan(index: &TsIndex) -> Plan {
+    Plan {
+        codec: index.codec,
+        timescale: 90_000,
+        sync: index.sync.clone(),
+        lead: index.lead.clone(),
+        reordered: index.reordered,
+        annex_b: true,
+        packets: Some(index.packets),
+        ..Plan::default()
+    }
+}
+
+/// The elementary-stream bytes of one access unit from the packets that carry it: the span
+/// of packets from the one that starts its PES packet (`span` begins at a packet) up to the
+/// next PES start of the same stream, the PES header taken off. Other streams' packets are
+/// skipped; a packet out of sync, or a second PES start, ends the unit.
+pub fn ts_payload(span: &[u8], packets: TsPackets) -> Vec<u8> {
+    let mut out = Vec::with_capacity(span.len());
+    let prefix = packets.size.saturating_sub(188);
+    let mut started = false;
+    for chunk in span.chunks_exact(packets.size.max(188)) {
+        let p = &chunk[prefix..];
+        if p[0] != 0x47 {
+            break;
+        }
+        let pusi = p[1] & 0x40 != 0;
+        let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
+        if pid != packets.pid {
+            continue;
+        }
+        let afc = (p[3] >> 4) & 3;
+        if afc & 1 == 0 {
+            continue;
+        }
+        let at = if afc & 2 != 0 {
+            5 + usize::from(p[4])
+        } else {
+            4
+        };
+        let Some(payload) = p.get(at..) else {
+            continue;
+        };
+        match (pusi, started) {
+            (true, false) => {
+                // PES header: start code and stream id, length, two flag bytes, header length.
+                if payload.len() < 9 || payload[..3] != [0, 0, 1] {
+                    break;
+                }
+                out.extend_from_slice(payload.get(9 + usize::from(payload[8])..).unwrap_or(&[]));
+                started = true;
+            }
+            (true, true) => break,
+            (false, true) => out.extend_from_slice(payload),
+            (false, false) => {}
+        }
+    }
+    out
 }
 
 /// Where a fragmented track stands while its fragments are added: its id, the defaults its
@@ -167,7 +260,7 @@ fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>) -> Option<Plan> {
         lead,
         reordered,
         fragments,
-        annex_b: false,
+        ..Plan::default()
     })
 }
 
@@ -612,6 +705,8 @@ pub fn avi_plan(hdrl: &[u8], idx1: &[u8], movi: u64, lead: usize) -> Option<Plan
         reordered: false,
         fragments: None,
         annex_b: true,
+        decode_order_times: true,
+        packets: None,
     })
 }
 
@@ -990,5 +1085,82 @@ mod tests {
             ],
         );
         assert_eq!(plan.params.len(), 2);
+    }
+
+    /// A 188-byte packet of `pid` carrying `payload`, stuffed to size with an adaptation
+    /// field, its PES start flagged when `start`; `prefix` bytes of arrival time before it.
+    fn ts_packet(pid: u16, start: bool, payload: &[u8], prefix: usize) -> Vec<u8> {
+        let mut p = vec![0xA5; prefix];
+        let room = 184 - payload.len();
+        p.extend_from_slice(&[
+            0x47,
+            (u8::from(start) << 6) | (pid >> 8) as u8,
+            pid as u8,
+            if room > 0 { 0x30 } else { 0x10 },
+        ]);
+        if room > 0 {
+            p.push((room - 1) as u8);
+            if room > 1 {
+                p.push(0);
+                p.extend(std::iter::repeat_n(0xff, room - 2));
+            }
+        }
+        p.extend_from_slice(payload);
+        p
+    }
+
+    #[test]
+    fn a_transport_streams_picture_is_taken_out_of_its_packets() {
+        for (size, prefix) in [(188usize, 0usize), (192, 4)] {
+            let packets = TsPackets { size, pid: 0x100 };
+            // PES header with a PTS (five bytes of optional header), then the picture.
+            let mut first = vec![0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5, 0x21, 0, 1, 0, 1];
+            first.extend_from_slice(&[0, 0, 0, 1, 0x65, 1, 2, 3]);
+            let span = [
+                ts_packet(0x100, true, &first, prefix),
+                // Audio between the picture's packets, skipped.
+                ts_packet(0x101, true, &[0, 0, 1, 0xc0, 9, 9, 9, 9, 0], prefix),
+                ts_packet(0x100, false, &[4, 5, 6], prefix),
+                // The next picture starts: the span ends before it.
+                ts_packet(
+                    0x100,
+                    true,
+                    &[0, 0, 1, 0xe0, 0, 0, 0x80, 0, 0, 7, 7],
+                    prefix,
+                ),
+            ]
+            .concat();
+            assert_eq!(
+                ts_payload(&span, packets),
+                [0, 0, 0, 1, 0x65, 1, 2, 3, 4, 5, 6]
+            );
+            // A packet out of sync ends the picture where it stands.
+            let mut lost = span.clone();
+            lost[2 * size + prefix] = 0;
+            assert_eq!(ts_payload(&lost, packets), [0, 0, 0, 1, 0x65, 1, 2, 3]);
+            // A span that starts with no PES start gives nothing to decode.
+            assert!(ts_payload(&span[2 * size..3 * size], packets).is_empty());
+        }
+    }
+
+    #[test]
+    fn garbled_transport_stream_spans_never_panic() {
+        let packets = TsPackets {
+            size: 188,
+            pid: 0x100,
+        };
+        for seed in 0..300u32 {
+            let mut span = crate::media::pseudo_random(188 * 4, seed);
+            for k in 0..4 {
+                span[k * 188] = 0x47;
+                span[k * 188 + 1] &= 0x41;
+                span[k * 188 + 2] = 0;
+            }
+            let out = ts_payload(&span, packets);
+            assert!(out.len() <= span.len());
+            for size in [0usize, 1, 187, 189, 192, 500] {
+                let _ = ts_payload(&span, TsPackets { size, pid: 0 });
+            }
+        }
     }
 }

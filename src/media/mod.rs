@@ -227,6 +227,8 @@ pub struct MediaInfo {
     pub notes: Vec<String>,
     /// What a description sidecar says (JSON sidecars only).
     pub sidecar: Option<sidecar::SidecarInfo>,
+    /// A transport stream's video pictures, as they went past (for the keyframe stage).
+    pub ts_index: Option<Box<keyplan::TsIndex>>,
 }
 
 impl MediaInfo {
@@ -254,6 +256,7 @@ impl MediaInfo {
             streams: Vec::new(),
             notes: Vec::new(),
             sidecar: None,
+            ts_index: None,
         }
     }
 

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use super::cursor::Cursor;
+use super::keyplan::{Codec, LEAD_MAX, SYNC_MAX, Sample, TsIndex, TsPackets};
 use super::{Container, Jump, MediaInfo, MediaKind, Parsed, Problem, Sink, StreamInfo, h264};
 
 const SYNC: u8 = 0x47;
@@ -67,6 +68,87 @@ pub struct TsSink {
     pcr_hist: HashMap<i64, u64>,
     pcr_max: Option<(i64, i64)>,
     discontinuities: u32,
+    /// File offset of the next byte fed, and of the first byte of a packet carried over
+    /// between two feeds.
+    pos: u64,
+    carry_at: u64,
+    /// Where the first video stream's pictures start, for the keyframe stage.
+    video: Option<VideoNotes>,
+}
+
+/// The first H.264 or HEVC stream's access units, noted as their PES packets start.
+struct VideoNotes {
+    index: TsIndex,
+    /// Access units seen (numbered from 1 in the order they come).
+    count: u64,
+    /// Places in `index.sync` and `index.lead` of the unit whose span is still open (its end
+    /// is the next PES start of the stream, or the end of the file).
+    open: (Option<usize>, Option<usize>),
+    open_at: u64,
+}
+
+impl VideoNotes {
+    fn new(pid: u16, codec: Codec, packet: usize) -> Self {
+        VideoNotes {
+            index: TsIndex {
+                packets: TsPackets { size: packet, pid },
+                codec,
+                sync: Vec::new(),
+                lead: Vec::new(),
+                reordered: false,
+            },
+            count: 0,
+            open: (None, None),
+            open_at: 0,
+        }
+    }
+
+    /// Ends the open unit's span at `end`.
+    fn close(&mut self, end: u64) {
+        let size = u32::try_from(end.saturating_sub(self.open_at)).unwrap_or(u32::MAX);
+        let (sync, lead) = std::mem::take(&mut self.open);
+        if let Some(s) = sync.and_then(|i| self.index.sync.get_mut(i)) {
+            s.size = size;
+        }
+        if let Some(s) = lead.and_then(|i| self.index.lead.get_mut(i)) {
+            s.size = size;
+        }
+    }
+
+    /// A PES packet of the stream starts in the packet at `at`: an access unit presented
+    /// `ticks` after the stream's first decoding time, a random-access point when `key`.
+    fn start(&mut self, at: u64, ticks: u64, key: bool, reordered: bool) {
+        self.close(at);
+        self.count += 1;
+        let s = Sample {
+            number: self.count,
+            offset: at,
+            size: 0,
+            ticks,
+        };
+        let index = &mut self.index;
+        if key && index.sync.len() < SYNC_MAX {
+            index.sync.push(s);
+            self.open.0 = Some(index.sync.len() - 1);
+        }
+        if !index.sync.is_empty() && index.lead.len() < LEAD_MAX {
+            index.lead.push(s);
+            index.reordered |= reordered;
+            self.open.1 = Some(index.lead.len() - 1);
+        }
+        self.open_at = at;
+    }
+}
+
+/// Whether the first bytes of an access unit (the payload of the packet that starts its PES
+/// packet) open a random-access point: an IDR picture or a sequence parameter set (H.264), an
+/// IRAP picture or a video or sequence parameter set (HEVC).
+fn opens_random_access(codec: Codec, data: &[u8]) -> bool {
+    h264::annexb_nals(data).any(|n| match (codec, n.first()) {
+        (Codec::H264, Some(h)) => matches!(h & 0x1f, 5 | 7),
+        (Codec::Hevc, Some(h)) => matches!((h >> 1) & 0x3f, 16..=21 | 32 | 33),
+        _ => false,
+    })
 }
 
 impl TsSink {
@@ -88,10 +170,14 @@ impl TsSink {
             pcr_hist: HashMap::new(),
             pcr_max: None,
             discontinuities: 0,
+            pos: 0,
+            carry_at: 0,
+            video: None,
         }
     }
 
-    fn packet(&mut self, p: &[u8]) {
+    /// One packet, found at file offset `at` (its arrival-time prefix included).
+    fn packet(&mut self, p: &[u8], at: u64) {
         let p = &p[self.off..];
         if p[0] != SYNC {
             self.sync_losses += 1;
@@ -104,6 +190,7 @@ impl TsSink {
         let cc = p[3] & 0x0f;
         let mut payload_at = 4usize;
         let mut discontinuity = false;
+        let mut random_access = false;
         if afc & 2 != 0 {
             let len = usize::from(p[4]);
             if len > 183 {
@@ -112,6 +199,7 @@ impl TsSink {
             if len > 0 {
                 let flags = p[5];
                 discontinuity = flags & 0x80 != 0;
+                random_access = flags & 0x40 != 0;
                 if flags & 0x10 != 0 && len >= 7 && Some(pid) == self.pcr_pid {
                     let b = &p[6..12];
                     let base = (i64::from(b[0]) << 25)
@@ -150,7 +238,7 @@ impl TsSink {
         } else if pusi && self.pmt_pids.contains(&pid) {
             self.pmt(payload);
         } else if pusi && self.es.contains_key(&pid) {
-            self.pes(pid, payload);
+            self.pes(pid, payload, at, random_access);
         }
     }
 
@@ -197,6 +285,16 @@ impl TsSink {
                 let l = usize::from(c.be16()? & 0x0fff);
                 c.skip(l)?;
                 if !self.es.contains_key(&pid) && self.es.len() < MAX_STREAMS {
+                    let codec = match st {
+                        0x1b => Some(Codec::H264),
+                        0x24 => Some(Codec::Hevc),
+                        _ => None,
+                    };
+                    if let Some(codec) = codec
+                        && self.video.is_none()
+                    {
+                        self.video = Some(VideoNotes::new(pid, codec, self.pkt));
+                    }
                     let order = self.es.len();
                     self.es.insert(
                         pid,
@@ -233,7 +331,9 @@ impl TsSink {
         self.last_pcr = Some(base);
     }
 
-    fn pes(&mut self, pid: u16, payload: &[u8]) {
+    /// A PES packet starts in the packet at file offset `at`; `random_access` is that
+    /// packet's random-access indicator.
+    fn pes(&mut self, pid: u16, payload: &[u8], at: u64, random_access: bool) {
         let Some(es) = self.es.get_mut(&pid) else {
             return;
         };
@@ -278,6 +378,21 @@ impl TsSink {
             es.prev = Some(t);
         }
         let data = payload.get(9 + hdr_len..).unwrap_or(&[]);
+        if let Some(v) = self.video.as_mut().filter(|v| v.index.packets.pid == pid) {
+            // Presented this long after the stream's first decoding time (its decoding time
+            // unwrapped, plus how much later it is presented).
+            let pts = if flags & 2 != 0 { ts_at(9) } else { None };
+            let (ticks, reordered) = match (t, pts) {
+                (Some(t), Some(pts)) => {
+                    let ahead = wrap(pts - t);
+                    ((es.elapsed + ahead).max(0) as u64, ahead != 0)
+                }
+                (Some(_), None) => (es.elapsed.max(0) as u64, false),
+                _ => (v.index.lead.last().map_or(0, |s| s.ticks), false),
+            };
+            let key = random_access || opens_random_access(v.index.codec, data);
+            v.start(at, ticks, key, reordered);
+        }
         match es.stream_type {
             0x1b => {
                 for nal in h264::annexb_nals(data) {
@@ -343,19 +458,22 @@ fn stream_kind(st: u8) -> (&'static str, &'static str) {
 impl Sink for TsSink {
     fn feed(&mut self, mut data: &[u8]) {
         let pkt = self.pkt;
+        let end = self.pos + data.len() as u64;
         if !self.carry.is_empty() {
             let n = (pkt - self.carry.len()).min(data.len());
             self.carry.extend_from_slice(&data[..n]);
             data = &data[n..];
             if self.carry.len() < pkt {
+                self.pos = end;
                 return;
             }
             let c = std::mem::take(&mut self.carry);
-            self.packet(&c);
+            self.packet(&c, self.carry_at);
             self.carry = c;
             self.carry.clear();
         }
         while data.len() >= pkt {
+            let at = end - data.len() as u64;
             if data[self.off] != SYNC {
                 // Resynchronise on the next sync byte.
                 self.sync_losses += 1;
@@ -370,14 +488,25 @@ impl Sink for TsSink {
                     }
                 }
             }
-            self.packet(&data[..pkt]);
+            self.packet(&data[..pkt], at);
             data = &data[pkt..];
         }
+        if !data.is_empty() {
+            self.carry_at = end - data.len() as u64;
+        }
         self.carry.extend_from_slice(data);
+        self.pos = end;
     }
 
-    fn finish(self: Box<Self>, total: u64) -> Parsed {
+    fn finish(mut self: Box<Self>, total: u64) -> Parsed {
         let mut info = MediaInfo::new(Container::MpegTs);
+        if let Some(mut v) = self.video.take() {
+            // The last picture runs to the last whole packet.
+            v.close(total - self.carry.len() as u64);
+            if !v.index.sync.is_empty() {
+                info.ts_index = Some(Box::new(v.index));
+            }
+        }
         info.layout = vec![format!(
             "{}x{}",
             if self.pkt == 192 {

@@ -14,7 +14,8 @@ use super::read::Read;
 use super::setup::Run;
 use crate::catalog::{FileFacts, Interner, Sym};
 use crate::config::KeyframeMode;
-use crate::keyframes::{self, Fonts, Input, Output, Prepared, Seen};
+use crate::keyframes::{self, Fonts, Index, Input, Output, Prepared, Seen};
+use crate::media::keyplan::TsIndex;
 use crate::osd::{Font, Glyph, Ink};
 use crate::store::prior::Cols;
 use crate::store::tables::{FontRow, KeyframeRow, Osd, OsdReading, osd_fonts_batch};
@@ -27,7 +28,7 @@ const FONTS: &str = "osd_fonts";
 type Known = (Fonts, BTreeMap<String, String>);
 
 /// Containers whose sample tables (an AVI: its index) the stage reads.
-const CONTAINERS: [&str; 4] = ["mp4", "mov", "3gp", "avi"];
+const CONTAINERS: [&str; 5] = ["mp4", "mov", "3gp", "avi", "mpegts"];
 
 /// Files of one group held, prepared, before its font is decided while the read goes on. A
 /// group with fewer files in the run waits for the read to end and is decided from all of
@@ -183,7 +184,7 @@ impl Taken {
             }
             Job::NoIndex => {
                 osd[k].note = Some(Sym::from(
-                    "no index of pictures (an MP4's moov box, an AVI's idx1 in its first RIFF form) among the top-level boxes",
+                    "no index of pictures (an MP4's moov box, an AVI's idx1 in its first RIFF form, an MPEG-TS's keyframes seen as it was read)",
                 ))
             }
         }
@@ -362,8 +363,9 @@ impl Early {
         }))
     }
 
-    /// Starts the work for row `k`, a file just read, when the stage decodes it.
-    pub(super) fn start(&self, k: usize, fact: &FileFacts, path: &Path) {
+    /// Starts the work for row `k`, a file just read, when the stage decodes it; `ts` is a
+    /// transport stream's pictures as its read saw them (it has no index to find).
+    pub(super) fn start(&self, k: usize, fact: &FileFacts, path: &Path, ts: Option<Box<TsIndex>>) {
         if !wanted(fact) {
             return;
         }
@@ -378,9 +380,13 @@ impl Early {
             let _leave = leave;
             // Opened once, to find its `moov` and to prepare it (unopenable: no `moov` found, as
             // `find_index` says of it).
-            let found = crate::read::open_noatime(&path)
-                .ok()
-                .and_then(|f| Some((keyframes::index_in(&f)?, f)));
+            let found = crate::read::open_noatime(&path).ok().and_then(|f| {
+                let index = match ts {
+                    Some(ts) => Index::Ts(Arc::from(ts)),
+                    None => keyframes::index_in(&f)?,
+                };
+                Some((index, f))
+            });
             let Some((index, f)) = found else {
                 let _ = tx.send(Msg::Row(k, Job::NoIndex));
                 return;

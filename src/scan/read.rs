@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use super::plan::Tree;
-use super::row::RowMaker;
+use super::row::{Made, RowMaker};
 use super::setup::Run;
 use super::{FILES_STAGED, Progress, ScanError, Tally};
 use crate::catalog::{FileFacts, Interner};
@@ -94,45 +94,35 @@ pub(super) fn read_files(
                 }
             };
             // The compact facts the keyframe stage plans from are taken in the workers too.
-            let with_facts = |(f, s): (FileRow, Vec<StreamRow>)| {
-                let facts = FileFacts::from_row(0, &f);
-                (f, s, facts)
-            };
             // Each file's keyframe work starts as soon as the file is read (its row is the
-            // batch's first row plus its place in the batch).
+            // batch's first row plus its place in the batch), from the compact facts taken
+            // here and, for a transport stream, the pictures the read saw go past.
             let base = out.read_rows;
             let early = out.early.as_ref();
-            let started = |j: usize, e: &Entry, r: &(FileRow, Vec<StreamRow>, FileFacts)| {
+            let started = |j: usize, e: &Entry, (f, s, ts): Made| {
                 if let Some(early) = early {
-                    early.start(base + j, &r.2, &e.path);
+                    early.start(base + j, &FileFacts::from_row(0, &f), &e.path, ts);
                 }
+                (f, s)
             };
-            let results: Vec<(FileRow, Vec<StreamRow>, FileFacts)> = match plan.io {
+            let results: Vec<(FileRow, Vec<StreamRow>)> = match plan.io {
                 // One read buffer per worker thread for the whole run.
                 IoMode::Parallel => run.pool.install(|| {
                     batch
                         .par_iter()
                         .enumerate()
-                        .map(|(j, e)| {
-                            let r = with_facts(READ_BUF.with_borrow_mut(|b| maker.make(e, b)));
-                            started(j, e, &r);
-                            r
-                        })
+                        .map(|(j, e)| started(j, e, READ_BUF.with_borrow_mut(|b| maker.make(e, b))))
                         .collect()
                 }),
                 IoMode::Sequential => batch
                     .iter()
                     .enumerate()
-                    .map(|(j, e)| {
-                        let r = with_facts(maker.make(e, &mut buf));
-                        started(j, e, &r);
-                        r
-                    })
+                    .map(|(j, e)| started(j, e, maker.make(e, &mut buf)))
                     .collect(),
             };
             let mut files = Vec::with_capacity(results.len());
             let mut streams = Vec::new();
-            for (f, s, _) in results {
+            for (f, s) in results {
                 out.tally.add(&f);
                 out.read_rows += 1;
                 files.push(f);

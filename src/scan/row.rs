@@ -8,11 +8,15 @@ use std::path::Path;
 
 use super::{Progress, ScanPlan, display_path};
 use crate::context;
+use crate::media::keyplan::TsIndex;
 use crate::media::{self, MediaInfo, ProblemKind, RecordedTime};
 use crate::pathinfo::{PathPatterns, local_to_utc};
 use crate::read;
 use crate::store::tables::{FileRow, StreamRow};
 use crate::walk::{Entry, EntryKind};
+
+/// A file's row, its streams' rows, and a transport stream's pictures ([`RowMaker::make`]).
+pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Box<TsIndex>>);
 
 pub(super) struct RowMaker<'a> {
     pub plan: &'a ScanPlan,
@@ -23,8 +27,10 @@ pub(super) struct RowMaker<'a> {
 }
 
 impl RowMaker<'_> {
-    /// The rows of one walked entry; a regular file is read (hashed and parsed) here.
-    pub fn make(&self, e: &Entry, buf: &mut Vec<u8>) -> (FileRow, Vec<StreamRow>) {
+    /// The rows of one walked entry; a regular file is read (hashed and parsed) here. With
+    /// them, a transport stream's video pictures as the read saw them go past (for the
+    /// keyframe stage; no column).
+    pub fn make(&self, e: &Entry, buf: &mut Vec<u8>) -> Made {
         let root = &self.plan.roots[e.root];
         let rel = e.path.strip_prefix(root).unwrap_or(&e.path);
         let rel_s = display_path(rel);
@@ -62,6 +68,7 @@ impl RowMaker<'_> {
             ..Default::default()
         };
         let mut streams = Vec::new();
+        let mut ts_index = None;
         match (&e.kind, &e.error) {
             (_, Some(err)) => {
                 row.status = "unreadable".into();
@@ -100,7 +107,7 @@ impl RowMaker<'_> {
                             crate::panic_text(&*panic)
                         ));
                         self.progress.file_done();
-                        return (row, Vec::new());
+                        return (row, Vec::new(), None);
                     }
                 };
                 row.read_method = Some(r.method.name().into());
@@ -108,7 +115,8 @@ impl RowMaker<'_> {
                 if let Some(err) = r.error {
                     row.status = "unreadable".into();
                     row.error = Some(err.to_string());
-                } else if let Some(p) = r.parsed {
+                } else if let Some(mut p) = r.parsed {
+                    ts_index = p.info.ts_index.take();
                     row.status = match p.problem.as_ref().map(|p| p.kind) {
                         None => "ok",
                         Some(ProblemKind::Corrupt) => "corrupt",
@@ -132,7 +140,7 @@ impl RowMaker<'_> {
             }
         }
         self.progress.file_done();
-        (row, streams)
+        (row, streams, ts_index)
     }
 
     fn utc_us(&self, t: RecordedTime) -> (Option<i64>, String) {
