@@ -20,9 +20,9 @@
 # displays of several lines or a corner clock (see `layouts` below); SET=recorders and
 # SET=styles five more each (see below); SET=all every set.
 # The gradient and fractal scenes come from a random seed: every generation is a new sample.
-# CONTAINER=avi also copies every clip into AVI (stream copy, as another device) and reports
-# how each AVI keyframe's reading compares with the MP4 copy's.
-# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|all] [CONTAINER=mp4|avi] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# CONTAINER=avi (or ts) also copies every clip into AVI (or MPEG-TS; stream copy, as another
+# device) and reports how each copy's keyframe reading compares with the MP4's.
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -175,49 +175,65 @@ esac
 . "$here/benches/lib.sh"
 rm -rf "$work/wh"
 roots=("$tree")
-if [ "${CONTAINER:-mp4}" = avi ]; then
-  # Each clip copied (stream copy, no re-encode) into AVI as another device (the display's
-  # name with an `A`), so that the AVI copies learn their digits on their own.
-  avi="$work/tree-avi"
+container=${CONTAINER:-mp4}
+case "$container" in
+  mp4) ;;
+  avi) suffix=A; ext=AVI ;;
+  ts) suffix=T; ext=TS ;;
+  *) echo "CONTAINER must be mp4, avi or ts"; exit 2 ;;
+esac
+if [ "$container" != mp4 ]; then
+  # Each clip copied (stream copy, no re-encode) into AVI or MPEG-TS as another device (the
+  # display's name with an `A` or a `T`), so that the copies learn their digits on their own.
+  copies="$work/tree-$container"
   while IFS= read -r -d '' f; do
     rel=${f#"$tree"/}
     dev=${rel%%/*}
-    out="$avi/${dev}A/${rel#*/}"
-    out="${out%.MP4}.AVI"
-    out="$(dirname "$out")/$(basename "$out" | sed "s/^${dev}_/${dev}A_/")"
+    out="$copies/${dev}$suffix/${rel#*/}"
+    out="${out%.MP4}.$ext"
+    out="$(dirname "$out")/$(basename "$out" | sed "s/^${dev}_/${dev}${suffix}_/")"
     mkdir -p "$(dirname "$out")"
     [ -f "$out" ] && continue
-    codec=$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 "$f" </dev/null)
-    ffmpeg -nostdin -hide_banner -loglevel error -y -i "$f" -c copy -bsf:v "${codec}_mp4toannexb" "$out"
+    if [ "$container" = avi ]; then
+      codec=$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 "$f" </dev/null)
+      ffmpeg -nostdin -hide_banner -loglevel error -y -i "$f" -c copy -bsf:v "${codec}_mp4toannexb" "$out"
+    else
+      ffmpeg -nostdin -hide_banner -loglevel error -y -i "$f" -c copy -f mpegts "$out"
+    fi
   done < <(find "$tree" -name '*.MP4' -print0)
-  roots+=("$avi")
+  roots+=("$copies")
 fi
 "$bin" scan "${roots[@]}" --warehouse "$work/wh" --keyframes all --quiet >/dev/null
 # The displayed second a keyframe must show: the name time plus its whole seconds in the file
 # (the clip's display starts at the name time and runs with the picture's own clock).
 keyframe_accuracy "$bin" "$work/wh" '%.MP4'
-if [ "${CONTAINER:-mp4}" = avi ]; then
+if [ "$container" = ts ]; then
+  echo "TS copies against the name:"
+  keyframe_accuracy "$bin" "$work/wh" '%.TS'
+fi
+if [ "$container" != mp4 ]; then
   # An AVI keeps no presentation times (its pictures' times are their places in decoding
-  # order, up to a few pictures before an MP4's with B-frames), so its readings are held
-  # against the MP4 copy's at the same keyframe rather than against the name.
-  echo "AVI copies, each keyframe's reading against the MP4's at the same keyframe:"
+  # order, up to a few pictures before an MP4's with B-frames), so the copies' readings are
+  # held against the MP4 copy's at the same keyframe rather than against the name (a
+  # transport stream's times are the MP4's; its copies are also in the table above).
+  echo "$ext copies, each keyframe's reading against the MP4's at the same keyframe:"
   "$bin" query "$work/wh" "
   with k as (
     select f.device_id as dev, f.name_time, f.container, k.gop_index, k.osd_time, k.osd_confidence
     from keyframes k join files f on f.path = k.path),
   m as (select * from k where container = 'mp4'),
-  a as (select * from k where container = 'avi'),
+  a as (select * from k where container <> 'mp4'),
   per as (
     select m.dev as clip, count(*) as keyframes,
            sum(case when a.osd_time is not null and a.osd_time = m.osd_time then 1 else 0 end) as same,
            sum(case when a.osd_time is not null and m.osd_time is not null and a.osd_time <> m.osd_time then 1 else 0 end) as differ,
-           sum(case when a.osd_time is not null and m.osd_time is null then 1 else 0 end) as avi_only,
+           sum(case when a.osd_time is not null and m.osd_time is null then 1 else 0 end) as copy_only,
            sum(case when a.osd_time is null and m.osd_time is not null then 1 else 0 end) as mp4_only
-    from m join a on a.dev = m.dev || 'A' and a.name_time = m.name_time and a.gop_index = m.gop_index
+    from m join a on a.dev = m.dev || '$suffix' and a.name_time = m.name_time and a.gop_index = m.gop_index
     group by m.dev)
   select * from per
   union all
-  select 'all', sum(keyframes), sum(same), sum(differ), sum(avi_only), sum(mp4_only) from per
+  select 'all', sum(keyframes), sum(same), sum(differ), sum(copy_only), sum(mp4_only) from per
   order by clip"
 fi
 "$bin" query "$work/wh" "select device_id, keyframe_note from files where keyframe_note is not null"

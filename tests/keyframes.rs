@@ -311,6 +311,166 @@ fn an_avi_recording_is_read_like_its_mp4_copy() {
     }
 }
 
+/// A RIFF chunk's header: id and size, little-endian.
+fn riff_header(id: &[u8; 4], size: usize) -> Vec<u8> {
+    [&id[..], &(size as u32).to_le_bytes()].concat()
+}
+
+/// day.avi laid out as an OpenDML writer lays out a recording past its first gigabyte: the
+/// video stream's super index (`indx`, written into the room ffmpeg's writer keeps for one as
+/// `JUNK` in the `strl`) names two standard indexes (`ix00`) of half the frames each, in a
+/// second RIFF form (`AVIX`) after the first; `idx1` is renamed `JUNK`, so that only the
+/// OpenDML indexes say where the frames are. With `super_index` false the `indx` is left
+/// out (an OpenDML file whose later pictures cannot be found).
+fn odml_copy(avi: &[u8], super_index: bool) -> Vec<u8> {
+    let le32 =
+        |at: usize| u32::from_le_bytes(avi[at..at + 4].try_into().expect("4 bytes")) as usize;
+    let find = |from: usize, to: usize, id: &[u8; 4], list: Option<&[u8; 4]>| -> usize {
+        let mut at = from;
+        while at + 12 <= to {
+            if &avi[at..at + 4] == id && list.is_none_or(|l| &avi[at + 8..at + 12] == l) {
+                return at;
+            }
+            at += 8 + le32(at + 4) + (le32(at + 4) & 1);
+        }
+        panic!("no {id:?} in day.avi")
+    };
+    let hdrl = find(12, avi.len(), b"LIST", Some(b"hdrl"));
+    let strl = find(hdrl + 12, hdrl + 8 + le32(hdrl + 4), b"LIST", Some(b"strl"));
+    let junk = find(strl + 12, strl + 8 + le32(strl + 4), b"JUNK", None);
+    let movi = find(12, avi.len(), b"LIST", Some(b"movi")) + 8;
+    let idx1 = find(12, avi.len(), b"idx1", None);
+    let frames: Vec<(u64, u32, bool)> = avi[idx1 + 8..idx1 + 8 + le32(idx1 + 4)]
+        .chunks_exact(16)
+        .filter(|e| &e[..4] == b"00dc")
+        .map(|e| {
+            let (flags, off, size) = (
+                u32::from_le_bytes(e[4..8].try_into().expect("4")),
+                u32::from_le_bytes(e[8..12].try_into().expect("4")),
+                u32::from_le_bytes(e[12..16].try_into().expect("4")),
+            );
+            ((movi + off as usize + 8) as u64, size, flags & 0x10 != 0)
+        })
+        .collect();
+    assert!(frames.len() > 20);
+    assert_eq!(
+        frames[0].0,
+        movi as u64 + 12,
+        "idx1 offsets relative to movi"
+    );
+    let mut out = avi.to_vec();
+    out[idx1..idx1 + 4].copy_from_slice(b"JUNK");
+    // The second RIFF form: a `movi` list holding the two standard indexes.
+    let halves = [&frames[..frames.len() / 2], &frames[frames.len() / 2..]];
+    let base = movi as u64;
+    let ix: Vec<Vec<u8>> = halves
+        .iter()
+        .map(|half| {
+            let mut body = vec![2, 0, 0, 1];
+            body.extend_from_slice(&(half.len() as u32).to_le_bytes());
+            body.extend_from_slice(b"00dc");
+            body.extend_from_slice(&base.to_le_bytes());
+            body.extend_from_slice(&[0; 4]);
+            for &(data, size, key) in *half {
+                body.extend_from_slice(&((data - base) as u32).to_le_bytes());
+                body.extend_from_slice(&(size | if key { 0 } else { 0x8000_0000 }).to_le_bytes());
+            }
+            [riff_header(b"ix00", body.len()), body].concat()
+        })
+        .collect();
+    let list_len = 4 + ix.iter().map(Vec::len).sum::<usize>();
+    let riff_at = out.len();
+    assert_eq!(riff_at, 8 + le32(4), "day.avi is one RIFF form");
+    out.extend(riff_header(b"RIFF", 4 + 8 + list_len));
+    out.extend_from_slice(b"AVIX");
+    out.extend(riff_header(b"LIST", list_len));
+    out.extend_from_slice(b"movi");
+    let mut at = out.len();
+    let mut entries = Vec::new();
+    for (chunk, half) in ix.iter().zip(halves) {
+        entries.push((at as u64, chunk.len() as u32, half.len() as u32));
+        out.extend_from_slice(chunk);
+        at += chunk.len();
+    }
+    if super_index {
+        // The super index in the `JUNK` room, the rest of the room still `JUNK`.
+        let room = 8 + le32(junk + 4);
+        let mut indx = vec![4, 0, 0, 0];
+        indx.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+        indx.extend_from_slice(b"00dc");
+        indx.extend_from_slice(&[0; 12]);
+        for (offset, size, duration) in entries {
+            indx.extend_from_slice(&offset.to_le_bytes());
+            indx.extend_from_slice(&size.to_le_bytes());
+            indx.extend_from_slice(&duration.to_le_bytes());
+        }
+        let chunk = [riff_header(b"indx", indx.len()), indx].concat();
+        let filler = riff_header(b"JUNK", room - chunk.len() - 8);
+        out[junk..junk + chunk.len()].copy_from_slice(&chunk);
+        out[junk + chunk.len()..junk + chunk.len() + 8].copy_from_slice(&filler);
+    }
+    out
+}
+
+#[test]
+fn an_opendml_avi_is_planned_from_its_standard_indexes() {
+    let t = tempfile::tempdir().expect("tmp");
+    let avi = std::fs::read(clip("day.avi")).expect("read");
+    let odml = t.path().join("odml.avi");
+    std::fs::write(&odml, odml_copy(&avi, true)).expect("write");
+    let index = keyframes::find_index(&odml).expect("an OpenDML index");
+    assert!(
+        matches!(index, keyframes::Index::Avi { idx1: None, .. }),
+        "{index:?}"
+    );
+    let outs = keyframes::run(&[
+        input(clip("day.mp4"), "A"),
+        input(clip("day.avi"), "A"),
+        Input {
+            path: odml.clone(),
+            index,
+            group: "A".into(),
+        },
+    ]);
+    assert_eq!(outs[2].note, None);
+    assert_reads(&outs[2], 1773309607, "odml.avi");
+    // The same frames, numbered and timed as the idx1 of the same file numbers and times them.
+    same_ends(&outs[1], &outs[2], 0.0);
+    let places = |o: &Output| -> Vec<(u64, usize)> {
+        o.keyframes
+            .iter()
+            .map(|k| (k.sample, k.gop_index))
+            .collect()
+    };
+    assert_eq!(places(&outs[2]), places(&outs[1]));
+    // A second RIFF form and no super index to find its pictures by: not planned in part.
+    let unindexed = t.path().join("unindexed.avi");
+    std::fs::write(&unindexed, odml_copy(&avi, false)).expect("write");
+    assert_eq!(keyframes::find_index(&unindexed), None);
+    // A super index that names no standard index where it points: a note, not a panic.
+    let mut wrong = odml_copy(&avi, true);
+    let n = wrong.len();
+    wrong[n - 8..].fill(0);
+    let at = avi.len() + 24;
+    wrong[at..at + 2].copy_from_slice(b"xx");
+    let wrong_path = t.path().join("wrong.avi");
+    std::fs::write(&wrong_path, &wrong).expect("write");
+    let index = keyframes::find_index(&wrong_path).expect("an index");
+    let outs = keyframes::run(&[Input {
+        path: wrong_path,
+        index,
+        group: "W".into(),
+    }]);
+    assert!(
+        outs[0]
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("standard index")),
+        "{:?}",
+        outs[0].note
+    );
+}
+
 /// What the read pass notes of a transport stream's pictures as its packets go past (a
 /// transport stream has no index to find afterwards).
 fn ts_index(path: &Path) -> keyframes::Index {

@@ -4,7 +4,8 @@
 //! fragment stands in the file), then as a sample's bytes cut into NAL units; and as an AVI's
 //! header list and index (the first two bytes, big-endian, the length of an `hdrl` body that
 //! follows, the rest an `idx1` body), and whole as the index of the fixture `day.avi`'s stream;
-//! and as a span of transport-stream packets a picture is taken out of (188 and 192 bytes).
+//! as OpenDML standard indexes, and its `hdrl` part searched for a super index; and as a span
+//! of transport-stream packets a picture is taken out of (188 and 192 bytes).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use recaudit::media::keyplan;
@@ -50,7 +51,11 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Some(hdrl) = hdrl_body(DAY_AVI) {
         let _ = keyplan::avi_plan(hdrl, data, 4096, keyplan::LEAD_MAX);
+        // The input as two OpenDML standard indexes of the fixture's stream.
+        let (a, b) = data.split_at(data.len() / 2);
+        let _ = keyplan::avi_plan_indexed(hdrl, &[a, b], keyplan::LEAD_MAX);
     }
+    let _ = keyplan::avi_standard_indexes(hdrl);
     if let Some(plan) = keyplan::plan(data, keyplan::LEAD_MAX) {
         for s in plan.sync.iter().take(4) {
             let _ = plan.seconds(s);

@@ -60,10 +60,12 @@ pub enum Index {
     /// An ISO BMFF file's `moov` box: file offset and size, header included.
     Moov(u64, u64),
     /// An AVI's `hdrl` list and `idx1` chunk (file offset and size, header included) and the
-    /// file offset of its `movi` list's type, to which the index's offsets are relative.
+    /// file offset of its `movi` list's type, to which the index's offsets are relative. An
+    /// OpenDML AVI's video stream names its own indexes in the `hdrl` (`idx1`, which covers
+    /// only the first RIFF form, may then be missing).
     Avi {
         hdrl: (u64, u64),
-        idx1: (u64, u64),
+        idx1: Option<(u64, u64)>,
         movi: u64,
     },
     /// A transport stream's video pictures, noted by the read pass as its packets went past.
@@ -663,7 +665,8 @@ pub fn index_in(f: &File) -> Option<Index> {
 
 /// An AVI's `hdrl`, `movi` and `idx1` from the chunk headers of its first RIFF form. An
 /// OpenDML file larger than that form (an `AVIX` form after it) keeps its later pictures in
-/// indexes of another kind: not planned (`None`) rather than planned in part.
+/// the standard indexes its video stream's super index names: without one it is not planned
+/// (`None`) rather than planned in part from `idx1`.
 fn avi_index(f: &File) -> Option<Index> {
     let len = f.metadata().ok()?.len();
     let (mut hdrl, mut movi, mut idx1) = (None, None, None);
@@ -691,20 +694,24 @@ fn avi_index(f: &File) -> Option<Index> {
         }
         at += 8 + size + (size & 1);
     }
+    let (hdrl, movi) = (hdrl?, movi?);
+    let indexed = (12..=MOOV_MAX).contains(&hdrl.1)
+        && read_at(f, hdrl.0, hdrl.1, "AVI header list")
+            .ok()
+            .and_then(|h| keyplan::avi_standard_indexes(&h[12..]))
+            .is_some();
     let mut next = [0u8; 12];
     let riff = u64::from(u32::from_le_bytes({
         let mut h = [0u8; 4];
         f.read_exact_at(&mut h, 4).ok()?;
         h
     }));
-    if f.read_exact_at(&mut next, 8 + riff + (riff & 1)).is_ok() && &next[8..] == b"AVIX" {
+    let extended =
+        f.read_exact_at(&mut next, 8 + riff + (riff & 1)).is_ok() && &next[8..] == b"AVIX";
+    if !indexed && (extended || idx1.is_none()) {
         return None;
     }
-    Some(Index::Avi {
-        hdrl: hdrl?,
-        idx1: idx1?,
-        movi: movi?,
-    })
+    Some(Index::Avi { hdrl, idx1, movi })
 }
 
 /// Top-level boxes looked through for `moov`.
@@ -818,26 +825,38 @@ fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
     Ok(plan)
 }
 
-/// An AVI's plan from its `hdrl` list and `idx1` chunk, its parameter sets taken from its
-/// first keyframe when the stream format holds none.
-fn avi_plan_of(f: &File, hdrl: (u64, u64), idx1: (u64, u64), movi: u64) -> Result<Plan, String> {
+/// An AVI's plan from its `hdrl` list and its video stream's OpenDML indexes, else its
+/// `idx1` chunk, its parameter sets taken from its first keyframe when the stream format holds
+/// none.
+fn avi_plan_of(
+    f: &File,
+    hdrl: (u64, u64),
+    idx1: Option<(u64, u64)>,
+    movi: u64,
+) -> Result<Plan, String> {
     if !(12..=MOOV_MAX).contains(&hdrl.1) {
         return Err(format!(
             "AVI header list of {} bytes is not read for keyframes",
             hdrl.1
         ));
     }
-    let idx1_max = 16 * keyplan::AVI_ENTRIES_MAX as u64 + 8;
-    if !(8..=idx1_max).contains(&idx1.1) {
-        return Err(format!(
-            "AVI index of {} bytes is not read for keyframes",
-            idx1.1
-        ));
-    }
     let head = read_at(f, hdrl.0, hdrl.1, "AVI header list")?;
-    let index = read_at(f, idx1.0, idx1.1, "AVI index")?;
-    let mut plan = keyplan::avi_plan(&head[12..], &index[8..], movi, keyplan::LEAD_MAX)
-        .ok_or_else(|| "no H.264 video stream with a usable AVI index".to_string())?;
+    let mut plan = match keyplan::avi_standard_indexes(&head[12..]) {
+        Some(standard) => odml_plan_of(f, &head[12..], &standard)?,
+        None => {
+            let idx1 = idx1.ok_or("an AVI with neither an idx1 index nor OpenDML indexes")?;
+            let idx1_max = 16 * keyplan::AVI_ENTRIES_MAX as u64 + 8;
+            if !(8..=idx1_max).contains(&idx1.1) {
+                return Err(format!(
+                    "AVI index of {} bytes is not read for keyframes",
+                    idx1.1
+                ));
+            }
+            let index = read_at(f, idx1.0, idx1.1, "AVI index")?;
+            keyplan::avi_plan(&head[12..], &index[8..], movi, keyplan::LEAD_MAX)
+                .ok_or_else(|| "no H.264 video stream with a usable AVI index".to_string())?
+        }
+    };
     if plan.params.is_empty()
         && let Some(first) = plan.sync.first().copied()
     {
@@ -845,6 +864,32 @@ fn avi_plan_of(f: &File, hdrl: (u64, u64), idx1: (u64, u64), movi: u64) -> Resul
         keyplan::params_in_band(&mut plan, &bytes);
     }
     Ok(plan)
+}
+
+/// An OpenDML AVI's plan from the standard indexes (`ix##` chunks) its super index names,
+/// each read whole as its own chunk header sizes it (writers differ on whether the super
+/// index's size counts that header); at most 8 bytes a frame and a header each.
+fn odml_plan_of(f: &File, hdrl: &[u8], standard: &[(u64, u32)]) -> Result<Plan, String> {
+    let most = 8 * keyplan::AVI_ENTRIES_MAX as u64 + 24;
+    let mut total = 0u64;
+    let mut bodies = Vec::with_capacity(standard.len());
+    for &(at, _) in standard {
+        let header = read_at(f, at, 8, "AVI standard index")?;
+        let size = u64::from(u32::from_le_bytes([
+            header[4], header[5], header[6], header[7],
+        ]));
+        total += size;
+        if &header[..2] != b"ix" || !(24..=most).contains(&size) || total > most {
+            return Err(format!(
+                "AVI standard index at offset {at} ({} of {size} bytes) is not read for keyframes",
+                String::from_utf8_lossy(&header[..4])
+            ));
+        }
+        bodies.push(read_at(f, at + 8, size, "AVI standard index")?);
+    }
+    let bodies: Vec<&[u8]> = bodies.iter().map(Vec::as_slice).collect();
+    keyplan::avi_plan_indexed(hdrl, &bodies, keyplan::LEAD_MAX)
+        .ok_or_else(|| "no H.264 video stream with usable OpenDML indexes".to_string())
 }
 
 /// A transport stream's plan, its parameter sets taken from its first keyframe.

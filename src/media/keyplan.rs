@@ -654,11 +654,11 @@ const AVIIF_KEYFRAME: u32 = 0x10;
 /// presented in the order stored). The parameter sets are the stream format's extra data when
 /// it holds them as Annex B, else those found in band ([`params_in_band`]).
 pub fn avi_plan(hdrl: &[u8], idx1: &[u8], movi: u64, lead: usize) -> Option<Plan> {
-    let (stream, codec, scale, rate, extra) = avi_video_stream(hdrl)?;
-    if rate == 0 || scale == 0 {
+    let video = avi_video_stream(hdrl)?;
+    if video.rate == 0 || video.scale == 0 {
         return None;
     }
-    let tag = [b'0' + (stream / 10) as u8, b'0' + (stream % 10) as u8];
+    let tag = video.tag();
     let entries = idx1.chunks_exact(16).take(AVI_ENTRIES_MAX);
     let le = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
     // Offsets relative to `movi` point at or after its type; an absolute first offset lies
@@ -680,7 +680,7 @@ pub fn avi_plan(hdrl: &[u8], idx1: &[u8], movi: u64, lead: usize) -> Option<Plan
             number,
             offset: base.checked_add(offset)?.checked_add(8)?,
             size,
-            ticks: (number - 1).saturating_mul(u64::from(scale)),
+            ticks: (number - 1).saturating_mul(u64::from(video.scale)),
         };
         if size == 0 {
             continue;
@@ -693,21 +693,7 @@ pub fn avi_plan(hdrl: &[u8], idx1: &[u8], movi: u64, lead: usize) -> Option<Plan
             lead_samples.push(sample);
         }
     }
-    let (params, h264) = params_of(codec, &super::h264::annexb_nals(&extra).collect::<Vec<_>>());
-    Some(Plan {
-        codec,
-        timescale: rate,
-        nal_len: 0,
-        params,
-        h264,
-        sync,
-        lead: lead_samples,
-        reordered: false,
-        fragments: None,
-        annex_b: true,
-        decode_order_times: true,
-        packets: None,
-    })
+    Some(video.plan(sync, lead_samples))
 }
 
 /// A plan's parameter sets taken from a keyframe's NAL units when the container gave none.
@@ -753,17 +739,18 @@ fn parsed_h264(codec: Codec, params: &[Vec<u8>]) -> Option<(super::h264::Sps, su
 
 /// The first video stream of an AVI's `hdrl` that the stage decodes: its number, coding,
 /// `dwScale`, `dwRate` and the format's extra data.
-fn avi_video_stream(hdrl: &[u8]) -> Option<(usize, Codec, u32, u32, Vec<u8>)> {
+fn avi_video_stream(hdrl: &[u8]) -> Option<AviVideo<'_>> {
     let mut stream = 0usize;
     for (id, body) in riff_chunks(hdrl) {
         if &id != b"LIST" || body.get(..4) != Some(b"strl") {
             continue;
         }
-        let (mut strh, mut strf) = (None, None);
+        let (mut strh, mut strf, mut indx) = (None, None, None);
         for (id, b) in riff_chunks(&body[4..]) {
             match &id {
                 b"strh" => strh = Some(b),
                 b"strf" => strf = Some(b),
+                b"indx" => indx = Some(b),
                 _ => {}
             }
         }
@@ -789,10 +776,151 @@ fn avi_video_stream(hdrl: &[u8]) -> Option<(usize, Codec, u32, u32, Vec<u8>)> {
         let le = |at: usize| -> Option<u32> {
             Some(u32::from_le_bytes(strh.get(at..at + 4)?.try_into().ok()?))
         };
-        let extra = strf.get(40..).unwrap_or(&[]).to_vec();
-        return Some((this, codec, le(20)?, le(24)?, extra));
+        return Some(AviVideo {
+            stream: this,
+            codec,
+            scale: le(20)?,
+            rate: le(24)?,
+            extra: strf.get(40..).unwrap_or(&[]),
+            indx,
+        });
     }
     None
+}
+
+/// The first video stream of an AVI that the stage decodes ([`avi_video_stream`]).
+struct AviVideo<'a> {
+    /// Its number (the `NN` of its chunks' ids).
+    stream: usize,
+    codec: Codec,
+    /// `dwScale` and `dwRate`: a frame lasts scale / rate seconds.
+    scale: u32,
+    rate: u32,
+    /// The format's extra data (parameter sets, when the writer put them there).
+    extra: &'a [u8],
+    /// Its OpenDML super index (`indx`), if any.
+    indx: Option<&'a [u8]>,
+}
+
+impl AviVideo<'_> {
+    /// The two characters its chunks' ids begin with.
+    fn tag(&self) -> [u8; 2] {
+        [
+            b'0' + (self.stream / 10) as u8,
+            b'0' + (self.stream % 10) as u8,
+        ]
+    }
+
+    fn plan(&self, sync: Vec<Sample>, lead: Vec<Sample>) -> Plan {
+        let (params, h264) = params_of(
+            self.codec,
+            &super::h264::annexb_nals(self.extra).collect::<Vec<_>>(),
+        );
+        Plan {
+            codec: self.codec,
+            timescale: self.rate,
+            params,
+            h264,
+            sync,
+            lead,
+            annex_b: true,
+            decode_order_times: true,
+            ..Plan::default()
+        }
+    }
+}
+
+/// Most standard indexes (`ix##` chunks) an OpenDML super index may name that are read: one
+/// per RIFF form of about a gigabyte, or one per few thousand frames.
+pub const AVI_STANDARD_INDEXES_MAX: usize = 65_536;
+
+/// Where an OpenDML AVI's first decodable video stream keeps its standard indexes: the file
+/// offset and size (header included) of each `ix##` chunk its super index (`indx` in its
+/// `strl`, an index of indexes) names, in order. `None` without such a super index; at most
+/// [`AVI_STANDARD_INDEXES_MAX`].
+pub fn avi_standard_indexes(hdrl: &[u8]) -> Option<Vec<(u64, u32)>> {
+    let indx = avi_video_stream(hdrl)?.indx?;
+    let mut c = Cursor::new(indx);
+    let longs = c.le16().ok()?;
+    let _sub_type = c.u8().ok()?;
+    let index_type = c.u8().ok()?;
+    let in_use = c.le32().ok()? as usize;
+    // An index of indexes (AVI_INDEX_OF_INDEXES), four longs an entry.
+    if index_type != 0 || longs != 4 {
+        return None;
+    }
+    c.skip(16).ok()?;
+    let mut out = Vec::new();
+    for _ in 0..in_use.min(AVI_STANDARD_INDEXES_MAX) {
+        let (Ok(offset), Ok(size), Ok(_duration)) = (c.le64(), c.le32(), c.le32()) else {
+            break;
+        };
+        if size > 0 {
+            out.push((offset, size));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The plan of an OpenDML AVI from its `hdrl` body and the bodies of the standard indexes
+/// ([`avi_standard_indexes`]) in order: each names a base offset and, per frame of the stream,
+/// the offset of its data from that base and its size, the top bit set when it is not a
+/// keyframe. Frames are timed by their place, as [`avi_plan`] does; an index of another
+/// stream or kind is passed over.
+pub fn avi_plan_indexed(hdrl: &[u8], standard: &[&[u8]], lead: usize) -> Option<Plan> {
+    let video = avi_video_stream(hdrl)?;
+    if video.rate == 0 || video.scale == 0 {
+        return None;
+    }
+    let tag = video.tag();
+    let lead = lead.min(LEAD_MAX);
+    let (mut sync, mut lead_samples) = (Vec::new(), Vec::new());
+    let mut number = 0u64;
+    for body in standard {
+        let mut c = Cursor::new(body);
+        let header = (|| {
+            let longs = c.le16().ok()?;
+            let sub_type = c.u8().ok()?;
+            let index_type = c.u8().ok()?;
+            let in_use = c.le32().ok()? as usize;
+            let id = c.take(4).ok()?;
+            let base = c.le64().ok()?;
+            c.skip(4).ok()?;
+            // An index of chunks (AVI_INDEX_OF_CHUNKS), two longs an entry, of whole frames.
+            (index_type == 1 && longs == 2 && sub_type == 0 && id[..2] == tag)
+                .then_some((in_use, base))
+        })();
+        let Some((in_use, base)) = header else {
+            continue;
+        };
+        for _ in 0..in_use.min(AVI_ENTRIES_MAX) {
+            let (Ok(offset), Ok(size)) = (c.le32(), c.le32()) else {
+                break;
+            };
+            number += 1;
+            if number > AVI_ENTRIES_MAX as u64 {
+                return Some(video.plan(sync, lead_samples));
+            }
+            let key = size & 0x8000_0000 == 0;
+            let size = size & 0x7fff_ffff;
+            if size == 0 {
+                continue;
+            }
+            let sample = Sample {
+                number,
+                offset: base.checked_add(u64::from(offset))?,
+                size,
+                ticks: (number - 1).saturating_mul(u64::from(video.scale)),
+            };
+            if key && sync.len() < SYNC_MAX {
+                sync.push(sample);
+            }
+            if !sync.is_empty() && lead_samples.len() < lead {
+                lead_samples.push(sample);
+            }
+        }
+    }
+    Some(video.plan(sync, lead_samples))
 }
 
 /// The chunks of a RIFF list body: four-character id and body (cut at the list's end).
@@ -1161,6 +1289,86 @@ mod tests {
             for size in [0usize, 1, 187, 189, 192, 500] {
                 let _ = ts_payload(&span, TsPackets { size, pid: 0 });
             }
+        }
+    }
+
+    #[test]
+    fn opendml_indexes_give_the_frames_and_garbled_ones_never_panic() {
+        // The video (stream 01) names two standard indexes in its super index.
+        let mut indx = vec![4, 0, 0, 0, 2, 0, 0, 0];
+        indx.extend_from_slice(b"01dc");
+        indx.extend_from_slice(&[0; 12]);
+        for (offset, size) in [(5000u64, 40u32), (9000, 40)] {
+            indx.extend_from_slice(&offset.to_le_bytes());
+            indx.extend_from_slice(&size.to_le_bytes());
+            indx.extend_from_slice(&2u32.to_le_bytes());
+        }
+        let mut head = hdrl(1, 25);
+        // Into the video's `strl` (the last chunk): its size grows by the new chunk.
+        let video_strl_at = head
+            .windows(8)
+            .rposition(|w| &w[..4] == b"LIST")
+            .expect("the video's strl");
+        let chunk = ck(b"indx", &indx);
+        let size = u32::from_le_bytes(
+            head[video_strl_at + 4..video_strl_at + 8]
+                .try_into()
+                .expect("4 bytes"),
+        );
+        head[video_strl_at + 4..video_strl_at + 8]
+            .copy_from_slice(&(size + chunk.len() as u32).to_le_bytes());
+        head.extend_from_slice(&chunk);
+        assert_eq!(
+            avi_standard_indexes(&head),
+            Some(vec![(5000, 40), (9000, 40)])
+        );
+        let standard = |base: u64, entries: &[(u32, u32)]| {
+            let mut b = vec![2, 0, 0, 1];
+            b.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+            b.extend_from_slice(b"01dc");
+            b.extend_from_slice(&base.to_le_bytes());
+            b.extend_from_slice(&[0; 4]);
+            for (o, s) in entries {
+                b.extend_from_slice(&o.to_le_bytes());
+                b.extend_from_slice(&s.to_le_bytes());
+            }
+            b
+        };
+        let not_key = 0x8000_0000;
+        let first = standard(1000, &[(8, 100), (120, 50 | not_key), (180, 0)]);
+        let second = standard(1_000_000_000, &[(8, 90), (110, 30 | not_key)]);
+        let plan = avi_plan_indexed(&head, &[&first, &second], 8).expect("a plan");
+        let sync: Vec<(u64, u64, u32, u64)> = plan
+            .sync
+            .iter()
+            .map(|s| (s.number, s.offset, s.size, s.ticks))
+            .collect();
+        // The empty frame counts in time; the second RIFF form's base is its own.
+        assert_eq!(sync, [(1, 1008, 100, 0), (4, 1_000_000_008, 90, 3)]);
+        assert_eq!(plan.lead.len(), 4);
+        assert!(plan.decode_order_times);
+        // Garbled: cut anywhere, bytes changed, nothing panics.
+        for cut in 0..first.len() {
+            let _ = avi_plan_indexed(&head, &[&first[..cut], &second], 8);
+        }
+        for cut in 0..head.len() {
+            let _ = avi_standard_indexes(&head[..cut]);
+        }
+        for seed in 0..500u32 {
+            let noise = crate::media::pseudo_random(first.len(), seed);
+            let mut b = first.clone();
+            for (k, n) in noise
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| k % 7 == seed as usize % 7)
+            {
+                b[k] = *n;
+            }
+            let _ = avi_plan_indexed(&head, &[&b], 8);
+            let mut h = head.clone();
+            let at = seed as usize % h.len();
+            h[at] = noise[0];
+            let _ = avi_standard_indexes(&h);
         }
     }
 }

@@ -184,7 +184,7 @@ impl Taken {
             }
             Job::NoIndex => {
                 osd[k].note = Some(Sym::from(
-                    "no index of pictures (an MP4's moov box, an AVI's idx1 in its first RIFF form, an MPEG-TS's keyframes seen as it was read)",
+                    "no index of pictures (an MP4's moov box, an AVI's idx1 or OpenDML indexes, an MPEG-TS's keyframes seen as it was read)",
                 ))
             }
         }
