@@ -662,4 +662,103 @@ mod tests {
         assert_eq!(detect(&[SYNC, 1, 2, 3]), None);
         assert_eq!(detect(&vec![0u8; 600]), None);
     }
+
+    /// A 188-byte packet: `payload` after an adaptation field that stuffs it to size (with
+    /// the random-access flag when `random_access`).
+    fn packet(pid: u16, start: bool, random_access: bool, cc: u8, payload: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x47, (u8::from(start) << 6) | (pid >> 8) as u8, pid as u8];
+        let room = 184 - payload.len();
+        if room == 0 && !random_access {
+            p.push(0x10 | (cc & 0x0f));
+        } else {
+            p.push(0x30 | (cc & 0x0f));
+            p.push((room - 1) as u8);
+            if room > 1 {
+                p.push(if random_access { 0x40 } else { 0 });
+                p.extend(std::iter::repeat_n(0xff, room - 2));
+            }
+        }
+        p.extend_from_slice(payload);
+        p
+    }
+
+    /// A 33-bit timestamp as a PES header writes it, after the 4-bit `prefix`.
+    fn stamp(prefix: u8, v: i64) -> [u8; 5] {
+        [
+            (prefix << 4) | ((v >> 29) & 0x0e) as u8 | 1,
+            (v >> 22) as u8,
+            ((v >> 14) & 0xfe) as u8 | 1,
+            (v >> 7) as u8,
+            ((v << 1) & 0xfe) as u8 | 1,
+        ]
+    }
+
+    #[test]
+    fn the_video_streams_pictures_are_noted_as_they_go_past() {
+        let pat = [
+            0, 0, 0xb0, 13, 0, 1, 0xc1, 0, 0, 0, 1, 0xf0, 0x00, 0, 0, 0, 0,
+        ];
+        let pmt = [
+            0, 2, 0xb0, 18, 0, 1, 0xc1, 0, 0, 0xe1, 0x00, 0xf0, 0, 0x1b, 0xe1, 0x00, 0xf0, 0, 0, 0,
+            0, 0,
+        ];
+        let mut ts = [
+            packet(0, true, false, 0, &pat),
+            packet(0x1000, true, false, 0, &pmt),
+        ]
+        .concat();
+        // Six pictures, 40 ms apart in decoding order, each presented 80 ms after it is
+        // decoded but the first, across the 33-bit wrap; the first opens a random-access
+        // point by its flag, the fourth by the sequence parameter set it starts with. Each
+        // picture takes two packets, an audio packet (a PID the PMT does not name) between.
+        let first_dts = (1i64 << 33) - 3 * 3600;
+        let mut expected = Vec::new();
+        for k in 0..6i64 {
+            let dts = (first_dts + k * 3600).rem_euclid(1 << 33);
+            let ahead = if k == 0 { 0 } else { 7200 };
+            let pts = (dts + ahead).rem_euclid(1 << 33);
+            let mut pes = vec![0, 0, 1, 0xe0, 0, 0, 0x80, 0xc0, 10];
+            pes.extend_from_slice(&stamp(3, pts));
+            pes.extend_from_slice(&stamp(1, dts));
+            pes.extend_from_slice(&[0, 0, 0, 1, 0x09, 0xf0]);
+            pes.extend_from_slice(if k == 3 {
+                &[0, 0, 0, 1, 0x67, 0x64]
+            } else {
+                &[0, 0, 0, 1, 0x41, 0x9a]
+            });
+            let at = ts.len() as u64;
+            ts.extend(packet(0x100, true, k == 0, 2 * k as u8, &pes));
+            ts.extend(packet(0x101, true, false, k as u8, &[0xff; 20]));
+            ts.extend(packet(0x100, false, false, 2 * k as u8 + 1, &[7; 184]));
+            expected.push((k as u64 + 1, at, 3 * 188, (k * 3600 + ahead) as u64));
+        }
+        for piece in [1usize, 100, 188, 4096] {
+            let mut sink = Box::new(TsSink::new(188));
+            for c in ts.chunks(piece) {
+                sink.feed(c);
+            }
+            let parsed = sink.finish(ts.len() as u64);
+            let index = parsed.info.ts_index.expect("pictures noted");
+            assert_eq!(
+                index.packets,
+                TsPackets {
+                    size: 188,
+                    pid: 0x100
+                }
+            );
+            assert_eq!(index.codec, Codec::H264);
+            let got = |v: &[Sample]| -> Vec<(u64, u64, u32, u64)> {
+                v.iter()
+                    .map(|s| (s.number, s.offset, s.size, s.ticks))
+                    .collect()
+            };
+            assert_eq!(got(&index.lead), expected, "fed in pieces of {piece}");
+            assert_eq!(got(&index.sync), [expected[0], expected[3]]);
+            assert!(index.reordered);
+        }
+        // No picture opens a random-access point: nothing for the stage.
+        let mut sink = Box::new(TsSink::new(188));
+        sink.feed(&ts[..2 * 188]);
+        assert_eq!(sink.finish(2 * 188).info.ts_index, None);
+    }
 }
