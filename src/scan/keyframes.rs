@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, mpsc};
 
 use super::ScanError;
+use super::osd_rows::OsdRows;
 use super::read::Read;
 use super::setup::Run;
 use crate::catalog::{FileFacts, Interner, Sym};
@@ -162,7 +163,7 @@ impl Taken {
     fn receive(
         &mut self,
         msg: Msg,
-        osd: &mut Vec<Osd>,
+        osd: &mut OsdRows,
         keyframes: &mut Vec<KeyframeRow>,
         interner: &mut Interner,
     ) {
@@ -174,16 +175,13 @@ impl Taken {
             Msg::Row(k, job) => (k, job),
         };
         self.mark(k);
-        if osd.len() <= k {
-            osd.resize(k + 1, Osd::default());
-        }
         match job {
             Job::Finished(o, rows) => {
-                set_row(&mut osd[k], *o, interner);
+                set_row(osd.get_mut(k), *o, interner);
                 keyframes.extend(rows);
             }
             Job::NoIndex => {
-                osd[k].note = Some(Sym::from(
+                osd.get_mut(k).note = Some(Sym::from(
                     "no index of pictures (an MP4's moov box, an AVI's idx1 or OpenDML indexes, an MPEG-TS's keyframes seen as it was read)",
                 ))
             }
@@ -430,7 +428,7 @@ impl Early {
     /// in the channel (about 100 bytes each there, 64 as a row).
     pub(super) fn absorb(
         &self,
-        osd: &mut Vec<Osd>,
+        osd: &mut OsdRows,
         keyframes: &mut Vec<KeyframeRow>,
         interner: &mut Interner,
     ) {
@@ -451,7 +449,7 @@ impl Early {
     /// known fonts.
     fn finish(
         self,
-        osd: &mut Vec<Osd>,
+        osd: &mut OsdRows,
         keyframes: &mut Vec<KeyframeRow>,
         interner: &mut Interner,
     ) -> Finished {
@@ -561,7 +559,6 @@ pub(super) fn read_clocks(
     staging: &mut Staging,
 ) -> Result<(), ScanError> {
     // Rows whose jobs were absorbed during the read are filled in already.
-    read.osd.resize(read.read_rows, Osd::default());
     let Some(early) = read.early.take() else {
         staging.carry(FONTS)?;
         return spill(read, staging);
@@ -574,9 +571,7 @@ pub(super) fn read_clocks(
     } = early.finish(&mut read.osd, &mut read.keyframes, &mut read.interner);
     // A file started that sent nothing back: its job panicked outside the contained decode.
     for k in lost {
-        if let Some(row) = read.osd.get_mut(k) {
-            row.note = Some(Sym::from("the keyframe stage failed on this file"));
-        }
+        read.osd.get_mut(k).note = Some(Sym::from("the keyframe stage failed on this file"));
     }
     let (inputs, prepared, rows) = Held::split(held);
     let every = run.plan.config.scan.keyframes == KeyframeMode::All;
@@ -596,27 +591,16 @@ pub(super) fn read_clocks(
 }
 
 /// Writes the `osd_*` columns of the rows read to the staging folder, in row order, and frees
-/// them: held until `files` is written they would cost some 200 bytes a file at the scan's
-/// peak.
+/// them.
 fn spill(read: &mut Read, staging: &mut Staging) -> Result<(), ScanError> {
-    let schema = crate::store::osd_batch(&[])?.schema();
-    let mut w = staging.writer_with("files", super::OSD_STAGED, schema, false)?;
-    for part in read.osd.chunks(super::BATCH_FILES) {
-        let refs: Vec<&Osd> = part.iter().collect();
-        w.write(&crate::store::osd_batch(&refs)?)?;
-    }
-    w.finish()?;
-    read.osd = Vec::new();
-    Ok(())
+    std::mem::take(&mut read.osd).finish(read.read_rows, staging)
 }
 
 /// A file's output becomes its `osd_*` columns; their text shared with other files'. `base` is
 /// the file's [`base_time`].
 fn settle(run: &Run, read: &mut Read, k: usize, out: &Output, base: Option<i64>) {
     let osd = osd_of(base, out, run.tz);
-    if let Some(row) = read.osd.get_mut(k) {
-        set_row(row, osd, &mut read.interner);
-    }
+    set_row(read.osd.get_mut(k), osd, &mut read.interner);
 }
 
 /// The text of a file's `osd_*` columns (note, habits) replaced by the interner's one copy.

@@ -22,6 +22,7 @@ mod carry;
 mod commit;
 mod custody;
 mod keyframes;
+mod osd_rows;
 mod parts;
 mod plan;
 mod read;
@@ -359,7 +360,7 @@ mod tests {
         );
         // keyframes: neither file holds a picture to decode; their columns are spilled.
         keyframes::read_clocks(&run, &mut read, &mut staging).unwrap();
-        assert!(read.osd.is_empty());
+        assert_eq!(read.osd.held(), 0);
         assert!(staging.path_of("files", OSD_STAGED).is_file());
         // custody: both are new.
         let custody = custody::record(&run, &tree, &prior, &mut staging).unwrap();

@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use super::osd_rows::OsdRows;
 use super::plan::Tree;
 use super::row::{Made, RowMaker};
 use super::setup::Run;
@@ -24,9 +25,8 @@ thread_local! {
 /// what they need back from the staged rows.
 pub(super) struct Read {
     /// The keyframe stage's findings for the files read (row `i` of the staged `files`), filled
-    /// in by [`super::keyframes`] after the read, then spilled beside the staged rows and
-    /// emptied.
-    pub osd: Vec<crate::store::tables::Osd>,
+    /// in as their jobs end and written beside the staged rows ([`OsdRows`]).
+    pub osd: OsdRows,
     /// The keyframes the keyframe stage read, for the `keyframes` table, until they are
     /// written to it ([`super::keyframes::flush_keyframes`]).
     pub keyframes: Vec<crate::store::tables::KeyframeRow>,
@@ -60,7 +60,7 @@ pub(super) fn read_files(
     let mut files_w = staging.writer_with("files", FILES_STAGED, files_schema, false)?;
     let mut streams_w = staging.writer("streams", "part-00000.parquet", streams_schema)?;
     let mut out = Read {
-        osd: Vec::new(),
+        osd: OsdRows::default(),
         keyframes: Vec::new(),
         keyframes_w: None,
         early: super::keyframes::Early::new(run)?,
@@ -136,7 +136,9 @@ pub(super) fn read_files(
             if let Some(early) = &out.early {
                 early.absorb(&mut out.osd, &mut out.keyframes, &mut out.interner);
             }
-            if let Err(e) = super::keyframes::flush_keyframes(&mut out, staging, false) {
+            if let Err(e) = super::keyframes::flush_keyframes(&mut out, staging, false)
+                .and_then(|()| out.osd.flush(out.read_rows, staging))
+            {
                 flush_error = Some(e);
                 break;
             }

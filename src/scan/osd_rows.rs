@@ -1,0 +1,228 @@
+//! The keyframe stage's `osd_*` columns of the files read, kept by row until they are written
+//! beside the staged `files` rows ([`super::OSD_STAGED`], in row order).
+//!
+//! A file's columns come back when its keyframe job ends, out of row order: within a few
+//! thousand rows of the read's front for most files, at the read's end for the files of a
+//! display group too small to be decided while the read goes on. Holding every row until the
+//! read ends cost some 0.4 KB a decodable file (0.4 GB a million recordings on a first scan),
+//! so the rows well behind the read's front are written as they stand to a draft file, and a
+//! row that comes back after its place was written is kept aside ("late") and put in its
+//! place when the final file is written from the draft. A run of fewer rows than the window
+//! writes no draft: its rows are written once, at the end, as before.
+
+use std::collections::BTreeMap;
+
+use arrow_array::RecordBatch;
+
+use super::ScanError;
+use crate::store::tables::Osd;
+use crate::store::warehouse::{Staging, TableWriter};
+use crate::store::{self, StoreError};
+
+/// Rows kept in memory behind the read's front before the oldest are written to the draft.
+const WINDOW: usize = 2 * super::BATCH_FILES;
+/// The draft: rows in order, some still to be replaced by late ones.
+const DRAFT: &str = "osd-draft.parquet.part";
+
+#[derive(Default)]
+pub(super) struct OsdRows {
+    /// Rows before `base` are in the draft.
+    base: usize,
+    /// Rows `base..base + window.len()`.
+    window: Vec<Osd>,
+    /// Rows that came back after their place was written to the draft.
+    late: BTreeMap<usize, Osd>,
+    draft: Option<TableWriter>,
+}
+
+impl OsdRows {
+    /// Row `k`'s columns, to be filled in (default until then).
+    pub fn get_mut(&mut self, k: usize) -> &mut Osd {
+        if k < self.base {
+            return self.late.entry(k).or_default();
+        }
+        let i = k - self.base;
+        if self.window.len() <= i {
+            self.window.resize(i + 1, Osd::default());
+        }
+        &mut self.window[i]
+    }
+
+    /// Rows held in memory (the window and the late ones).
+    #[cfg(test)]
+    pub fn held(&self) -> usize {
+        self.window.len() + self.late.len()
+    }
+
+    /// Called as the read goes on, `read` rows read so far: writes the rows more than
+    /// [`WINDOW`] behind to the draft, as they stand.
+    pub fn flush(&mut self, read: usize, staging: &mut Staging) -> Result<(), ScanError> {
+        let upto = read.saturating_sub(WINDOW / 2);
+        if upto < self.base + WINDOW / 2 {
+            return Ok(());
+        }
+        let n = upto - self.base;
+        if self.window.len() < n {
+            self.window.resize(n, Osd::default());
+        }
+        let w = match &mut self.draft {
+            Some(w) => w,
+            None => self
+                .draft
+                .insert(staging.writer_with("files", DRAFT, schema()?, false)?),
+        };
+        let refs: Vec<&Osd> = self.window[..n].iter().collect();
+        w.write(&store::osd_batch(&refs)?)?;
+        self.window.drain(..n);
+        self.base = upto;
+        Ok(())
+    }
+
+    /// Writes the `rows` rows' columns, in row order, to [`super::OSD_STAGED`]: the draft with
+    /// the late rows in their places, then the rest.
+    pub fn finish(self, rows: usize, staging: &mut Staging) -> Result<(), ScanError> {
+        let OsdRows {
+            base,
+            mut window,
+            late,
+            draft,
+        } = self;
+        window.resize(rows.saturating_sub(base), Osd::default());
+        let mut w = staging.writer_with("files", super::OSD_STAGED, schema()?, false)?;
+        if let Some(draft) = draft {
+            draft.finish()?;
+            let path = staging.path_of("files", DRAFT);
+            let mut row = 0usize;
+            for batch in store::parquet_reader(&path, super::BATCH_FILES, None)? {
+                let batch = batch.map_err(arrow)?;
+                let n = batch.num_rows();
+                w.write(&with_late(&batch, row, &late)?)?;
+                row += n;
+            }
+            if row != base {
+                return Err(StoreError::Invalid {
+                    path,
+                    message: format!("the draft holds {row} rows where {base} were written"),
+                }
+                .into());
+            }
+            std::fs::remove_file(&path).map_err(|source| StoreError::Io { path, source })?;
+        }
+        for part in window.chunks(super::BATCH_FILES) {
+            let refs: Vec<&Osd> = part.iter().collect();
+            w.write(&store::osd_batch(&refs)?)?;
+        }
+        w.finish()?;
+        Ok(())
+    }
+}
+
+fn schema() -> Result<arrow_schema::SchemaRef, StoreError> {
+    Ok(store::osd_batch(&[])?.schema())
+}
+
+/// `batch` (rows `first..`) with the late rows in its range put in their places.
+fn with_late(
+    batch: &RecordBatch,
+    first: usize,
+    late: &BTreeMap<usize, Osd>,
+) -> Result<RecordBatch, StoreError> {
+    let end = first + batch.num_rows();
+    let mut parts: Vec<RecordBatch> = Vec::new();
+    let mut at = first;
+    for (&k, osd) in late.range(first..end) {
+        if k > at {
+            parts.push(batch.slice(at - first, k - at));
+        }
+        parts.push(store::osd_batch(&[osd])?);
+        at = k + 1;
+    }
+    if parts.is_empty() {
+        return Ok(batch.clone());
+    }
+    if at < end {
+        parts.push(batch.slice(at - first, end - at));
+    }
+    arrow_select::concat::concat_batches(&batch.schema(), &parts).map_err(arrow)
+}
+
+fn arrow(source: arrow_schema::ArrowError) -> StoreError {
+    StoreError::Arrow {
+        table: "files",
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Sym;
+    use arrow_array::Array;
+
+    fn noted(k: usize) -> Osd {
+        Osd {
+            note: Some(Sym::from(format!("row {k}").as_str())),
+            keyframes_decoded: Some(k as i32),
+            ..Osd::default()
+        }
+    }
+
+    #[test]
+    fn rows_come_back_in_any_order_and_are_written_in_row_order() {
+        let t = tempfile::tempdir().expect("tmp");
+        let wh = crate::store::warehouse::Warehouse::open(t.path()).expect("warehouse");
+        let mut staging = wh.stage("test-run").expect("staging");
+        let rows = 3 * WINDOW + 123;
+        let mut osd = OsdRows::default();
+        // Rows every third one has keyframes; each comes back a little after it is read,
+        // some (every 1000th) only when the read has ended, as a small group's files do.
+        let wanted = |k: usize| k.is_multiple_of(3);
+        let mut read = 0usize;
+        let mut pending: Vec<usize> = Vec::new();
+        while read < rows {
+            let batch = (read + 1000).min(rows);
+            pending.extend((read..batch).filter(|&k| wanted(k) && !k.is_multiple_of(1000)));
+            read = batch;
+            // The older half of what is pending comes back, newest first.
+            let back: Vec<usize> = pending.drain(..pending.len() / 2).rev().collect();
+            for k in back {
+                *osd.get_mut(k) = noted(k);
+            }
+            osd.flush(read, &mut staging).expect("flush");
+            assert!(osd.held() <= WINDOW + 1000 + rows / 1000, "{}", osd.held());
+        }
+        for k in pending
+            .into_iter()
+            .chain((0..rows).filter(|&k| k.is_multiple_of(1000) && wanted(k)))
+        {
+            *osd.get_mut(k) = noted(k);
+        }
+        assert!(
+            !osd.late.is_empty(),
+            "some rows came back after their place was written"
+        );
+        osd.finish(rows, &mut staging).expect("finish");
+        let path = staging.path_of("files", super::super::OSD_STAGED);
+        let mut k = 0usize;
+        for batch in store::parquet_reader(&path, 1000, None).expect("read") {
+            let batch = batch.expect("batch");
+            let decoded = batch
+                .column_by_name("keyframes_decoded")
+                .expect("column")
+                .as_any()
+                .downcast_ref::<arrow_array::Int32Array>()
+                .expect("int32");
+            for i in 0..batch.num_rows() {
+                let want = wanted(k).then_some(k as i32);
+                let got = decoded.is_valid(i).then(|| decoded.value(i));
+                assert_eq!(got, want, "row {k}");
+                k += 1;
+            }
+        }
+        assert_eq!(k, rows);
+        assert!(
+            !staging.path_of("files", DRAFT).exists(),
+            "the draft removed"
+        );
+    }
+}
