@@ -68,6 +68,11 @@ pub fn slice_habits(f: &File, plan: &Plan) -> Option<String> {
                 Err(_) => break,
             },
         };
+        // A transport stream's span of packets: its picture taken out of them first.
+        let data = match plan.packets {
+            Some(packets) => std::borrow::Cow::Owned(keyplan::ts_payload(&data, packets)),
+            None => data,
+        };
         let slices: Vec<SliceStart> = keyplan::nals(plan, &data)
             .filter_map(h264::slice_start)
             .collect();
