@@ -547,6 +547,38 @@ fn a_transport_stream_is_read_like_its_mp4_copy() {
 }
 
 #[test]
+fn parameter_sets_missing_from_the_first_keyframe_are_taken_from_the_next() {
+    // day.ts with its first keyframe's sequence and picture parameter sets made filler (NAL
+    // type 12), as a segment cut from a longer stream may begin: the sets of the second
+    // keyframe serve, and the first keyframe is read with them.
+    let t = tempfile::tempdir().expect("tmp");
+    let mut bytes = std::fs::read(clip("day.ts")).expect("read");
+    let at = |b: &[u8], nal: u8| {
+        b.windows(4)
+            .position(|w| w == [0, 0, 1, nal])
+            .expect("a parameter set")
+            + 3
+    };
+    let sps = at(&bytes, 0x67);
+    bytes[sps] = 0x0c;
+    let pps = at(&bytes, 0x68);
+    assert!(pps < 188 * 8, "both in the first keyframe's first packets");
+    bytes[pps] = 0x0c;
+    let cut = t.path().join("cut.ts");
+    std::fs::write(&cut, &bytes).expect("write");
+    let outs = keyframes::run(&[
+        input(clip("day.mp4"), "A"),
+        Input {
+            index: ts_index(&cut),
+            path: cut,
+            group: "A".into(),
+        },
+    ]);
+    assert_eq!(outs[1].note, None);
+    assert_reads(&outs[1], 1773309607, "cut.ts");
+}
+
+#[test]
 fn an_hevc_transport_stream_in_m2ts_packets_is_read() {
     // hevc.mp4 in 192-byte packets (a 4-byte arrival time before each), as camcorders write.
     let index = ts_index(&clip("hevc.m2ts"));

@@ -857,12 +857,7 @@ fn avi_plan_of(
                 .ok_or_else(|| "no H.264 video stream with a usable AVI index".to_string())?
         }
     };
-    if plan.params.is_empty()
-        && let Some(first) = plan.sync.first().copied()
-    {
-        let bytes = sample_bytes(f, &plan, &first)?;
-        keyplan::params_in_band(&mut plan, &bytes);
-    }
+    params_in_band(f, &mut plan)?;
     Ok(plan)
 }
 
@@ -895,11 +890,27 @@ fn odml_plan_of(f: &File, hdrl: &[u8], standard: &[(u64, u32)]) -> Result<Plan, 
 /// A transport stream's plan, its parameter sets taken from its first keyframe.
 fn ts_plan_of(f: &File, ts: &keyplan::TsIndex) -> Result<Plan, String> {
     let mut plan = keyplan::ts_plan(ts);
-    if let Some(first) = plan.sync.first().copied() {
-        let bytes = sample_bytes(f, &plan, &first)?;
-        keyplan::params_in_band(&mut plan, &bytes);
-    }
+    params_in_band(f, &mut plan)?;
     Ok(plan)
+}
+
+/// Keyframes looked in for parameter sets when the container holds none.
+const PARAMS_KEYFRAMES: usize = 4;
+
+/// A plan's parameter sets, when its container gave none, from the first of its first
+/// [`PARAMS_KEYFRAMES`] keyframes that carries them (a segment cut from a longer stream may
+/// begin at a keyframe without them). The first keyframe that cannot be read ends the search
+/// with its error when no set was found before it.
+fn params_in_band(f: &File, plan: &mut Plan) -> Result<(), String> {
+    let keys: Vec<Sample> = plan.sync.iter().take(PARAMS_KEYFRAMES).copied().collect();
+    for s in keys {
+        if !plan.params.is_empty() {
+            break;
+        }
+        let bytes = sample_bytes(f, plan, &s)?;
+        keyplan::params_in_band(plan, &bytes);
+    }
+    Ok(())
 }
 
 fn picture(f: &File, plan: &Plan, s: &Sample, with_params: bool) -> Result<Vec<u8>, String> {
