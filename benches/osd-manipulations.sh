@@ -26,8 +26,9 @@
 # A fourth display, DSJ-MX04, is set in a proportional font (DejaVu Sans, ffmpeg's default
 # "Sans": digits of one width, separators and spaces narrower); a fifth, DSJ-MX05, has a drop
 # shadow and no outline over a light scene (learned as bright text, `osd_fonts.ink`).
-# Usage: [DEVICES="DSJ-MX01 DSJ-MX04"] benches/osd-manipulations.sh [WORKDIR]   (needs ffmpeg
-# and the DejaVu, Liberation fonts; DEVICES picks some of the five displays, all by default)
+# Usage: [DEVICES="DSJ-MX01 DSJ-MX04"] [CONTAINER=ts] benches/osd-manipulations.sh [WORKDIR]
+# (needs ffmpeg and the DejaVu, Liberation fonts; DEVICES picks some of the five displays, all
+# by default; CONTAINER=ts scans MPEG-TS copies of every recording instead of the MP4s)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/recaudit-osd-manipulations}
@@ -111,8 +112,21 @@ device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" 
 device DSJ-MX04 44 1280x720 "gradients=speed=0.04:{}" "$PROP" "fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -crf 28)" $((b + 681)) "$again264"
 device DSJ-MX05 55 1280x720 "gradients=speed=0.04:c0=0xd0d0d0:c1=0x8898b0:{}" "$SANSB" "fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2" plain "$(x264 -crf 26)" $((b + 905)) "$again264"
 
+# CONTAINER=ts: every recording above stream-copied into MPEG-TS (as a recorder or a CCTV
+# export that writes TS holds it: no creation time, the name the only stamp), and that tree
+# scanned instead.
+scanned="$tree"
+if [ "${CONTAINER:-mp4}" = ts ]; then
+  scanned="$work/tree-ts"
+  while IFS= read -r -d '' f; do
+    out="$scanned/${f#"$tree"/}"
+    out="${out%.MP4}.TS"
+    mkdir -p "$(dirname "$out")"
+    [ -f "$out" ] || ffmpeg -nostdin -hide_banner -loglevel error -y -i "$f" -c copy -f mpegts "$out"
+  done < <(find "$tree" -name '*.MP4' -print0)
+fi
 rm -rf "$work/wh"
-"$bin" scan "$tree" --warehouse "$work/wh" --quiet >/dev/null || true
+"$bin" scan "$scanned" --warehouse "$work/wh" --quiet >/dev/null || true
 "$bin" query "$work/wh" "
   select f.device_id, regexp_replace(f.path, '.*_', '') as file,
          case substr(regexp_replace(f.path, '.*_', ''), 1, 4)
