@@ -471,6 +471,39 @@ fn an_opendml_avi_is_planned_from_its_standard_indexes() {
     );
 }
 
+/// Damaged copies of a recording, planned by its intact `index`: cut after each of `cuts`
+/// bytes (`cut-N.EXT`), and overwritten with noise (`noise.EXT`: from byte `from`, every
+/// `step`th byte, from `seed`).
+fn damaged(
+    dir: &Path,
+    ext: &str,
+    bytes: &[u8],
+    index: &keyframes::Index,
+    cuts: &[usize],
+    (from, step, seed): (usize, usize, u32),
+) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    let mut add = |name: String, b: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, b).expect("write");
+        inputs.push(Input {
+            path,
+            index: index.clone(),
+            group: "T".into(),
+        });
+    };
+    for &keep in cuts {
+        add(format!("cut-{keep}.{ext}"), &bytes[..keep]);
+    }
+    let mut noisy = bytes.to_vec();
+    let noise = crate::util::pseudo_random(noisy.len(), seed);
+    for (b, n) in noisy.iter_mut().zip(noise).skip(from).step_by(step) {
+        *b = n;
+    }
+    add(format!("noise.{ext}"), &noisy);
+    inputs
+}
+
 /// What the read pass notes of a transport stream's pictures as its packets go past (a
 /// transport stream has no index to find afterwards).
 fn ts_index(path: &Path) -> keyframes::Index {
@@ -604,31 +637,10 @@ fn a_transport_stream_cut_short_or_garbled_gives_a_note_or_readings_never_a_pani
     let t = tempfile::tempdir().expect("tmp");
     let bytes = std::fs::read(clip("day.ts")).expect("read");
     let index = ts_index(&clip("day.ts"));
-    let mut inputs = Vec::new();
-    // The file cut after the read noted its pictures (a copy made short): the pictures past
-    // the cut are not there to read.
-    for keep in [188usize * 4, bytes.len() / 2, bytes.len() - 1000] {
-        let cut = t.path().join(format!("cut-{keep}.ts"));
-        std::fs::write(&cut, &bytes[..keep]).expect("write");
-        inputs.push(Input {
-            path: cut,
-            index: index.clone(),
-            group: "T".into(),
-        });
-    }
-    // Packets overwritten with noise after the first.
-    let mut noisy = bytes.clone();
-    let noise = crate::util::pseudo_random(noisy.len(), 11);
-    for (b, n) in noisy.iter_mut().zip(noise).skip(188).step_by(5) {
-        *b = n;
-    }
-    let p = t.path().join("noise.ts");
-    std::fs::write(&p, &noisy).expect("write");
-    inputs.push(Input {
-        path: p,
-        index: index.clone(),
-        group: "T".into(),
-    });
+    // The file cut after the read noted its pictures (a copy made short: the pictures past
+    // the cut are not there to read), and packets overwritten with noise after the first.
+    let cuts = [188usize * 4, bytes.len() / 2, bytes.len() - 1000];
+    let inputs = damaged(t.path(), "ts", &bytes, &index, &cuts, (188, 5, 11));
     let outs = keyframes::run(&inputs);
     assert_eq!(outs.len(), inputs.len());
     assert!(
@@ -709,34 +721,10 @@ fn a_model_never_taught_reads_nothing() {
 fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     let dir = tempfile::tempdir().expect("tmp");
     let day = std::fs::read(clip("day.mp4")).expect("clip");
-    let mut inputs = Vec::new();
-    // The moov kept, the pictures cut away, or cut through.
+    // The moov kept, the pictures cut away, or cut through; pictures overwritten with noise.
     let moov = keyframes::find_index(&clip("day.mp4")).expect("moov");
-    for (name, keep) in [
-        ("cut-early.mp4", 4096usize),
-        ("cut-late.mp4", day.len() * 2 / 3),
-    ] {
-        let p = dir.path().join(name);
-        std::fs::write(&p, &day[..keep]).expect("write");
-        inputs.push(Input {
-            path: p,
-            index: moov.clone(),
-            group: "T".into(),
-        });
-    }
-    // Pictures overwritten with noise.
-    let mut noisy = day.clone();
-    let noise = crate::util::pseudo_random(noisy.len(), 7);
-    for (b, n) in noisy.iter_mut().zip(noise).skip(200).step_by(3) {
-        *b = n;
-    }
-    let p = dir.path().join("noise.mp4");
-    std::fs::write(&p, &noisy).expect("write");
-    inputs.push(Input {
-        path: p,
-        index: moov.clone(),
-        group: "T".into(),
-    });
+    let cuts = [4096usize, day.len() * 2 / 3];
+    let mut inputs = damaged(dir.path(), "mp4", &day, &moov, &cuts, (200, 3, 7));
     // Pictures that are filler (the media data zeroed, the sample table intact): nothing to
     // decode, and said so.
     let mut filler = day.clone();
