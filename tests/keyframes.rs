@@ -677,6 +677,24 @@ fn a_transport_stream_in_the_evidence_tree_gets_its_clock_read() {
     );
     let kf = rows(&wh.join("keyframes"));
     assert_eq!(kf.len(), 2, "{kf:?}");
+    // A camcorder's M2TS (192-byte packets, HEVC) of another device, named `.MTS`.
+    let other = root.join("DSJ-C0001").join("20260312");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::copy(
+        clip("hevc.m2ts"),
+        other.join("DSJ-C0001_OF001234_20260312110000_0001.MTS"),
+    )
+    .expect("copy");
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    let m2ts = files
+        .iter()
+        .find(|f| get(f, "device_id") == Some("DSJ-C0001"))
+        .expect("the M2TS row");
+    assert_eq!(get(m2ts, "container"), Some("mpegts"));
+    assert_eq!(get(m2ts, "video_codec"), Some("hevc"));
+    let shown = utc_us("2026-03-12 03:00:00").to_string();
+    assert_eq!(get(m2ts, "osd_start"), Some(shown.as_str()), "{m2ts:?}");
 }
 
 #[test]
