@@ -1195,6 +1195,52 @@ fn a_bright_display_font_is_kept_with_its_ink_and_reads_the_next_night() {
 /// they come: on a first scan the font learned so is kept (`osd_fonts`), on the next night a
 /// kept font reads such a group without learning; every file is read either way.
 #[test]
+fn clock_columns_that_come_back_after_many_rows_are_written_in_their_places() {
+    // Two recordings of a small group, first in path order, are read when the read has
+    // ended (a group under 64 files is decided then), long after the rows behind them were
+    // written (8,600 small notes after them): their columns are put in their places.
+    use crate::util::{get, rows, scan, utc_us};
+    let (_t, root, wh, dir) = evidence("DSJ-A0012");
+    for (i, name) in [
+        "DSJ-A0012_OF001234_20260312100007_0001.MP4",
+        "DSJ-A0012_OF001234_20260312100021_0002.MP4",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut bytes = std::fs::read(clip("day.mp4")).expect("clip");
+        bytes.extend_from_slice(&16u32.to_be_bytes());
+        bytes.extend_from_slice(b"free");
+        bytes.extend_from_slice(&(i as u64).to_be_bytes());
+        std::fs::write(dir.join(name), bytes).expect("write");
+    }
+    let notes = root.join("zz-notes");
+    std::fs::create_dir_all(&notes).expect("mkdir");
+    for i in 0..8_600 {
+        std::fs::write(notes.join(format!("note-{i:05}.txt")), format!("note {i}")).expect("write");
+    }
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    assert_eq!(files.len(), 8_602);
+    let shown = utc_us("2026-03-12 02:00:07").to_string();
+    let read: Vec<_> = files
+        .iter()
+        .filter(|f| get(f, "osd_start").is_some())
+        .map(|f| (get(f, "file_name"), get(f, "osd_start")))
+        .collect();
+    assert_eq!(read.len(), 2, "{read:?}");
+    assert!(
+        read.iter().all(|(_, s)| *s == Some(shown.as_str())),
+        "{read:?}"
+    );
+    assert!(
+        read.iter()
+            .all(|(n, _)| n.is_some_and(|n| n.ends_with(".MP4"))),
+        "{read:?}"
+    );
+}
+
+#[test]
 fn a_group_larger_than_the_scan_holds_is_read_while_the_read_goes_on() {
     use crate::util::{get, rows, scan, utc_us};
     let (_t, root, wh, dir) = evidence("DSJ-A0012");

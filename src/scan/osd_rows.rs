@@ -5,10 +5,11 @@
 //! thousand rows of the read's front for most files, at the read's end for the files of a
 //! display group too small to be decided while the read goes on. Holding every row until the
 //! read ends cost some 0.4 KB a decodable file (0.4 GB a million recordings on a first scan),
-//! so the rows well behind the read's front are written as they stand to a draft file, and a
-//! row that comes back after its place was written is kept aside ("late") and put in its
-//! place when the final file is written from the draft. A run of fewer rows than the window
-//! writes no draft: its rows are written once, at the end, as before.
+//! so the rows well behind the read's front are written as they stand, and a row that comes
+//! back after its place was written is kept aside ("late"). At the end, when there are late
+//! rows, the file is written again with them in their places (a run whose rows all came back
+//! in time, or with `--keyframes off`, writes its rows once). A run of fewer rows than the
+//! window writes them all at the end, as before.
 
 use std::collections::BTreeMap;
 
@@ -21,18 +22,19 @@ use crate::store::{self, StoreError};
 
 /// Rows kept in memory behind the read's front before the oldest are written to the draft.
 const WINDOW: usize = 2 * super::BATCH_FILES;
-/// The draft: rows in order, some still to be replaced by late ones.
-const DRAFT: &str = "osd-draft.parquet.part";
+/// The staged file written again with the late rows in their places, then renamed over it.
+const PATCHED: &str = "osd-patched.parquet.part";
 
 #[derive(Default)]
 pub(super) struct OsdRows {
-    /// Rows before `base` are in the draft.
+    /// Rows before `base` are written.
     base: usize,
     /// Rows `base..base + window.len()`.
     window: Vec<Osd>,
-    /// Rows that came back after their place was written to the draft.
+    /// Rows that came back after their place was written.
     late: BTreeMap<usize, Osd>,
-    draft: Option<TableWriter>,
+    /// The staged file, once rows are written to it.
+    staged: Option<TableWriter>,
 }
 
 impl OsdRows {
@@ -55,7 +57,7 @@ impl OsdRows {
     }
 
     /// Called as the read goes on, `read` rows read so far: writes the rows more than
-    /// [`WINDOW`] behind to the draft, as they stand.
+    /// [`WINDOW`] behind to the staged file, as they stand.
     pub fn flush(&mut self, read: usize, staging: &mut Staging) -> Result<(), ScanError> {
         let upto = read.saturating_sub(WINDOW / 2);
         if upto < self.base + WINDOW / 2 {
@@ -65,11 +67,14 @@ impl OsdRows {
         if self.window.len() < n {
             self.window.resize(n, Osd::default());
         }
-        let w = match &mut self.draft {
+        let w = match &mut self.staged {
             Some(w) => w,
-            None => self
-                .draft
-                .insert(staging.writer_with("files", DRAFT, schema()?, false)?),
+            None => self.staged.insert(staging.writer_with(
+                "files",
+                super::OSD_STAGED,
+                schema()?,
+                false,
+            )?),
         };
         let refs: Vec<&Osd> = self.window[..n].iter().collect();
         w.write(&store::osd_batch(&refs)?)?;
@@ -78,41 +83,47 @@ impl OsdRows {
         Ok(())
     }
 
-    /// Writes the `rows` rows' columns, in row order, to [`super::OSD_STAGED`]: the draft with
-    /// the late rows in their places, then the rest.
+    /// Writes the `rows` rows' columns, in row order, to [`super::OSD_STAGED`]: the rest of
+    /// them, then, when some came back late, the file again with those in their places.
     pub fn finish(self, rows: usize, staging: &mut Staging) -> Result<(), ScanError> {
         let OsdRows {
             base,
             mut window,
             late,
-            draft,
+            staged,
         } = self;
         window.resize(rows.saturating_sub(base), Osd::default());
-        let mut w = staging.writer_with("files", super::OSD_STAGED, schema()?, false)?;
-        if let Some(draft) = draft {
-            draft.finish()?;
-            let path = staging.path_of("files", DRAFT);
-            let mut row = 0usize;
-            for batch in store::parquet_reader(&path, super::BATCH_FILES, None)? {
-                let batch = batch.map_err(arrow)?;
-                let n = batch.num_rows();
-                w.write(&with_late(&batch, row, &late)?)?;
-                row += n;
-            }
-            if row != base {
-                return Err(StoreError::Invalid {
-                    path,
-                    message: format!("the draft holds {row} rows where {base} were written"),
-                }
-                .into());
-            }
-            std::fs::remove_file(&path).map_err(|source| StoreError::Io { path, source })?;
-        }
+        let mut w = match staged {
+            Some(w) => w,
+            None => staging.writer_with("files", super::OSD_STAGED, schema()?, false)?,
+        };
         for part in window.chunks(super::BATCH_FILES) {
             let refs: Vec<&Osd> = part.iter().collect();
             w.write(&store::osd_batch(&refs)?)?;
         }
         w.finish()?;
+        if late.is_empty() {
+            return Ok(());
+        }
+        let path = staging.path_of("files", super::OSD_STAGED);
+        let mut patched = staging.writer_with("files", PATCHED, schema()?, false)?;
+        let mut row = 0usize;
+        for batch in store::parquet_reader(&path, super::BATCH_FILES, None)? {
+            let batch = batch.map_err(arrow)?;
+            let n = batch.num_rows();
+            patched.write(&with_late(&batch, row, &late)?)?;
+            row += n;
+        }
+        patched.finish()?;
+        if row != rows {
+            return Err(StoreError::Invalid {
+                path,
+                message: format!("{row} rows written where {rows} were read"),
+            }
+            .into());
+        }
+        let from = staging.path_of("files", PATCHED);
+        std::fs::rename(&from, &path).map_err(|source| StoreError::Io { path, source })?;
         Ok(())
     }
 }
@@ -221,8 +232,30 @@ mod tests {
         }
         assert_eq!(k, rows);
         assert!(
-            !staging.path_of("files", DRAFT).exists(),
-            "the draft removed"
+            !staging.path_of("files", PATCHED).exists(),
+            "renamed over the staged file"
         );
+    }
+
+    #[test]
+    fn rows_that_all_come_back_in_time_are_written_once() {
+        // As with `--keyframes off`: no row ever filled in; every row default, in place.
+        let t = tempfile::tempdir().expect("tmp");
+        let wh = crate::store::warehouse::Warehouse::open(t.path()).expect("warehouse");
+        let mut staging = wh.stage("test-run").expect("staging");
+        let rows = 2 * WINDOW + 7;
+        let mut osd = OsdRows::default();
+        for read in (0..=rows).step_by(1000).chain([rows]) {
+            osd.flush(read, &mut staging).expect("flush");
+        }
+        assert!(osd.staged.is_some(), "rows written while the read went on");
+        assert!(osd.late.is_empty());
+        osd.finish(rows, &mut staging).expect("finish");
+        let path = staging.path_of("files", super::super::OSD_STAGED);
+        let n: usize = store::parquet_reader(&path, 4096, None)
+            .expect("read")
+            .map(|b| b.expect("batch").num_rows())
+            .sum();
+        assert_eq!(n, rows);
     }
 }
