@@ -20,9 +20,10 @@
 //!   named 10:00:21 (14 s) and 10:00:35, the second's display showing 10:00:11.
 //! - `inserted_footage` (OSD-DEVICE): the display names another device than the one the
 //!   device's other files show: at least two digits, read on both sides and counted from the
-//!   right within the digit tail (serial) of the device number most of its readable files (two
-//!   at least) show, differ from it; a number is one of two digits or more (letters are not
-//!   read, so `DSJ-MX04` may show only `04`).
+//!   right within the serial (the digits the reading ends with) that most of its readable
+//!   files (two at least) show, differ from it; a number is one of two digits or more (letters
+//!   are not read, so `DSJ-MX04` may show only `04`, and as `?` in one picture and a look-alike
+//!   digit in another: whole readings of one device may differ where their serials agree).
 //! - `time_mismatch` (OSD-OFFSET): a device's display keeps one offset to the file names (its
 //!   clock against the server's), changing slowly or in one step when the clock is set. A file
 //!   whose offset differs by more than `osd_offset_tolerance_s` from both of the device's
@@ -230,6 +231,9 @@ fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
 const SERIAL_MIN: usize = 2;
 
 /// OSD-DEVICE: a file whose display names another device than the device's other files.
+/// The device's own number is the serial (the digits a reading ends with) most of its readable
+/// files show: the letters before it read as `?` in one picture and as look-alike digits in
+/// another, so whole readings of one device may disagree where their serials do not.
 fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
     let shown: Vec<(usize, &str)> = files
         .iter()
@@ -239,11 +243,12 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
         .collect();
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for (_, d) in &shown {
-        *counts.entry(d).or_default() += 1;
+        *counts.entry(serial(d)).or_default() += 1;
     }
     let Some((&usual, &n)) = counts
         .iter()
-        .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))
+        .filter(|(s, _)| s.len() >= SERIAL_MIN)
+        .max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s)))
     else {
         return;
     };
@@ -251,6 +256,15 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
     if n < 2 || n * 2 <= shown.len() {
         return;
     }
+    // As most of them read it whole, for the message.
+    let mut whole: HashMap<&str, usize> = HashMap::new();
+    for (_, d) in shown.iter().filter(|(_, d)| serial(d) == usual) {
+        *whole.entry(d).or_default() += 1;
+    }
+    let reading = whole
+        .iter()
+        .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))
+        .map_or(usual, |(d, _)| *d);
     for &(i, d) in &shown {
         let differing = digits_apart(d, usual);
         if differing >= 2 {
@@ -259,13 +273,24 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
                 "OSD-DEVICE",
                 f,
                 format!(
-                    "{}: the picture names device {d} where the device's other recordings show {usual} ({differing} digits differ)",
+                    "{}: the picture names device {d} where the device's other recordings show {reading} ({differing} digits differ)",
                     f.file_name()
                 ),
-                json!({"osd_device": d, "usual": usual, "digits_differing": differing, "files_agreeing": n}),
+                json!({"osd_device": d, "usual": reading, "usual_serial": usual, "digits_differing": differing, "files_agreeing": n}),
             );
         }
     }
+}
+
+/// The digits a device number as read ends with: its serial.
+fn serial(d: &str) -> &str {
+    let start = d
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit())
+        .last()
+        .map_or(d.len(), |(i, _)| i);
+    &d[start..]
 }
 
 /// Places, counted from the right, within the run of digits that `usual` (the device's own
@@ -528,5 +553,23 @@ mod tests {
         assert!(shows(&["?????04", "?????04", "?????04", "??????7"]).is_empty());
         // A single digit is no device number to hold others against.
         assert!(shows(&["??????4", "??????4", "??????4", "????4757"]).is_empty());
+        // The letters before the serial read differently from picture to picture (a weak
+        // display): no whole reading is the usual one, the serial is.
+        assert_eq!(
+            shows(&["?5????05", "05????05", "?5????05", "?5???4757"]),
+            ["OSD-DEVICE A_3600.MP4"]
+        );
+        assert!(shows(&["?5????05", "05????05", "?5????05", "05????06"]).is_empty());
+        // Serials that disagree among the device's own files: no usual number, no accusation.
+        assert!(shows(&["?????04", "????905", "??????4", "????4757"]).is_empty());
+    }
+
+    #[test]
+    fn a_serial_is_the_digits_a_reading_ends_with() {
+        assert_eq!(super::serial("0?3?40012"), "40012");
+        assert_eq!(super::serial("?5????05"), "05");
+        assert_eq!(super::serial("0???"), "");
+        assert_eq!(super::serial("1234"), "1234");
+        assert_eq!(super::serial(""), "");
     }
 }
