@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::media::keyplan::Codec;
+use crate::media::keyplan::{self, Codec};
 use crate::media::{h264, hevc};
 
 /// Largest picture decoded: 4096 x 2304 (a recorder's is at most 2560 x 1440).
@@ -71,36 +71,16 @@ const LEADING_NALS_MAX: usize = 64;
 
 /// The sequence parameter sets an Annex B access unit carries before its first slice.
 fn leading_sps(codec: Codec, unit: &[u8]) -> Vec<Vec<u8>> {
-    let next_start = |from: usize| -> Option<usize> {
-        unit.get(from..)?
-            .windows(3)
-            .position(|w| w == [0, 0, 1])
-            .map(|p| from + p + 3)
+    let is_sps = |h: u8| match codec {
+        Codec::H264 => h & 0x1f == 7,
+        Codec::Hevc => (h >> 1) & 0x3f == 33,
     };
-    let mut out = Vec::new();
-    let mut at = next_start(0);
-    for _ in 0..LEADING_NALS_MAX {
-        let Some(s) = at else { break };
-        let Some(&header) = unit.get(s) else { break };
-        let (sps, slice) = match codec {
-            Codec::H264 => (header & 0x1f == 7, (1..=5).contains(&(header & 0x1f))),
-            Codec::Hevc => ((header >> 1) & 0x3f == 33, (header >> 1) & 0x3f < 32),
-        };
-        if slice {
-            break;
-        }
-        at = next_start(s);
-        if sps {
-            // Up to the next start code, without the zeros before it (a four-byte start code's
-            // first, trailing zeros).
-            let mut end = at.map_or(unit.len(), |e| e - 3).max(s);
-            while end > s + 1 && unit[end - 1] == 0 {
-                end -= 1;
-            }
-            out.push(unit[s..end].to_vec());
-        }
-    }
-    out
+    h264::annexb_nals(unit)
+        .take(LEADING_NALS_MAX)
+        .take_while(|n| n.first().is_none_or(|&h| !keyplan::is_slice(codec, h)))
+        .filter(|n| n.first().is_some_and(|&h| is_sps(h)))
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 /// Decodes the access units in order with one decoder, keeping the pictures of those marked

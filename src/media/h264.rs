@@ -366,32 +366,40 @@ pub(super) fn parse_rbsp(d: &[u8]) -> R<(Sps, Layout)> {
     Ok((sps, layout))
 }
 
-/// Splits an Annex B byte stream into NAL units (without start codes).
+/// Splits an Annex B byte stream into NAL units (without start codes, nor the zeros before the
+/// next one), lazily: a caller that stops at the first slice never scans the slice's bytes.
 pub fn annexb_nals(data: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while i + 3 <= data.len() {
-        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
-            starts.push(i + 3);
-            i += 3;
-        } else {
-            i += 1;
-        }
-    }
-    let mut out = Vec::with_capacity(starts.len());
-    for (k, &s) in starts.iter().enumerate() {
-        let mut e = starts.get(k + 1).map(|&n| n - 3).unwrap_or(data.len());
+    let start_after = move |from: usize| {
+        memchr::memmem::find(data.get(from..)?, &[0, 0, 1]).map(|p| from + p + 3)
+    };
+    let mut next = start_after(0);
+    std::iter::from_fn(move || {
+        let s = next?;
+        next = start_after(s);
+        let mut e = next.map_or(data.len(), |n| n - 3);
         while e > s && data[e - 1] == 0 {
             e -= 1;
         }
-        out.push(&data[s..e]);
-    }
-    out.into_iter()
+        Some(&data[s..e])
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_annex_b_stream_splits_into_its_nal_units() {
+        // Three- and four-byte start codes, the zeros before the next start code dropped.
+        let stream = [
+            0, 0, 0, 1, 0x67, 1, 0, 0, 0, 1, 0x68, 2, 0, 0, 1, 0x65, 3, 0,
+        ];
+        let nals: Vec<&[u8]> = annexb_nals(&stream).collect();
+        assert_eq!(nals, [&[0x67, 1][..], &[0x68, 2], &[0x65, 3]]);
+        assert_eq!(annexb_nals(&[1, 2, 3]).count(), 0);
+        let empty: &[u8] = &[];
+        assert_eq!(annexb_nals(&[0, 0, 1]).collect::<Vec<_>>(), [empty]);
+    }
 
     #[test]
     fn parses_a_real_x264_sps() {
