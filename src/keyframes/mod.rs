@@ -384,7 +384,7 @@ pub fn display_of(known: &Fonts, group: &str) -> Display {
 
 /// A font that reads: all ten digits known (one missing a digit would read that digit as
 /// whichever it resembles).
-fn usable(f: &Font) -> bool {
+pub fn usable(f: &Font) -> bool {
     f.digits_known() == 10
 }
 
@@ -656,18 +656,19 @@ pub fn find_index(path: &std::path::Path) -> Option<Index> {
 pub fn index_in(f: &File) -> Option<Index> {
     let mut head = [0u8; 12];
     if f.read_exact_at(&mut head, 0).is_ok() && &head[..4] == b"RIFF" && &head[8..] == b"AVI " {
-        return avi_index(f);
+        let riff = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+        return avi_index(f, riff);
     }
     top_boxes(f, TOP_BOXES_MAX)
         .find(|(typ, _, _)| typ == b"moov")
         .map(|(_, at, size)| Index::Moov(at, size))
 }
 
-/// An AVI's `hdrl`, `movi` and `idx1` from the chunk headers of its first RIFF form. An
-/// OpenDML file larger than that form (an `AVIX` form after it) keeps its later pictures in
-/// the standard indexes its video stream's super index names: without one it is not planned
-/// (`None`) rather than planned in part from `idx1`.
-fn avi_index(f: &File) -> Option<Index> {
+/// An AVI's `hdrl`, `movi` and `idx1` from the chunk headers of its first RIFF form (`riff`
+/// bytes, as its header says). An OpenDML file larger than that form (an `AVIX` form after
+/// it) keeps its later pictures in the standard indexes its video stream's super index
+/// names: without one it is not planned (`None`) rather than planned in part from `idx1`.
+fn avi_index(f: &File, riff: u64) -> Option<Index> {
     let len = f.metadata().ok()?.len();
     let (mut hdrl, mut movi, mut idx1) = (None, None, None);
     let mut at = 12u64;
@@ -695,21 +696,19 @@ fn avi_index(f: &File) -> Option<Index> {
         at += 8 + size + (size & 1);
     }
     let (hdrl, movi) = (hdrl?, movi?);
-    let indexed = (12..=MOOV_MAX).contains(&hdrl.1)
-        && read_at(f, hdrl.0, hdrl.1, "AVI header list")
-            .ok()
-            .and_then(|h| keyplan::avi_standard_indexes(&h[12..]))
-            .is_some();
     let mut next = [0u8; 12];
-    let riff = u64::from(u32::from_le_bytes({
-        let mut h = [0u8; 4];
-        f.read_exact_at(&mut h, 4).ok()?;
-        h
-    }));
     let extended =
         f.read_exact_at(&mut next, 8 + riff + (riff & 1)).is_ok() && &next[8..] == b"AVIX";
-    if !indexed && (extended || idx1.is_none()) {
-        return None;
+    // Only where `idx1` cannot serve does the header list say whether the file is planned.
+    if extended || idx1.is_none() {
+        let indexed = (12..=MOOV_MAX).contains(&hdrl.1)
+            && read_at(f, hdrl.0, hdrl.1, "AVI header list")
+                .ok()
+                .and_then(|h| keyplan::avi_standard_indexes(&h[12..]))
+                .is_some();
+        if !indexed {
+            return None;
+        }
     }
     Some(Index::Avi { hdrl, idx1, movi })
 }
@@ -862,13 +861,13 @@ fn avi_plan_of(
 }
 
 /// An OpenDML AVI's plan from the standard indexes (`ix##` chunks) its super index names,
-/// each read whole as its own chunk header sizes it (writers differ on whether the super
-/// index's size counts that header); at most 8 bytes a frame and a header each.
-fn odml_plan_of(f: &File, hdrl: &[u8], standard: &[(u64, u32)]) -> Result<Plan, String> {
+/// each read whole as its own chunk header sizes it; at most 8 bytes a frame and a header
+/// each.
+fn odml_plan_of(f: &File, hdrl: &[u8], standard: &[u64]) -> Result<Plan, String> {
     let most = 8 * keyplan::AVI_ENTRIES_MAX as u64 + 24;
     let mut total = 0u64;
     let mut bodies = Vec::with_capacity(standard.len());
-    for &(at, _) in standard {
+    for &at in standard {
         let header = read_at(f, at, 8, "AVI standard index")?;
         let size = u64::from(u32::from_le_bytes([
             header[4], header[5], header[6], header[7],
@@ -887,7 +886,7 @@ fn odml_plan_of(f: &File, hdrl: &[u8], standard: &[(u64, u32)]) -> Result<Plan, 
         .ok_or_else(|| "no H.264 video stream with usable OpenDML indexes".to_string())
 }
 
-/// A transport stream's plan, its parameter sets taken from its first keyframe.
+/// A transport stream's plan, its parameter sets found in band ([`params_in_band`]).
 fn ts_plan_of(f: &File, ts: &keyplan::TsIndex) -> Result<Plan, String> {
     let mut plan = keyplan::ts_plan(ts);
     params_in_band(f, &mut plan)?;
@@ -955,10 +954,7 @@ fn sample_bytes(f: &File, plan: &Plan, s: &Sample) -> Result<Vec<u8>, String> {
         u64::from(s.size),
         &format!("sample {}", s.number),
     )?;
-    Ok(match plan.packets {
-        Some(packets) => keyplan::ts_payload(&bytes, packets),
-        None => bytes,
-    })
+    Ok(keyplan::unpacked(plan, bytes.into()).into_owned())
 }
 
 fn budget(pictures: usize) -> Duration {

@@ -68,11 +68,7 @@ pub fn slice_habits(f: &File, plan: &Plan) -> Option<String> {
                 Err(_) => break,
             },
         };
-        // A transport stream's span of packets: its picture taken out of them first.
-        let data = match plan.packets {
-            Some(packets) => std::borrow::Cow::Owned(keyplan::ts_payload(&data, packets)),
-            None => data,
-        };
+        let data = keyplan::unpacked(plan, data);
         let slices: Vec<SliceStart> = keyplan::nals(plan, &data)
             .filter_map(h264::slice_start)
             .collect();

@@ -104,6 +104,15 @@ pub fn ts_plan(index: &TsIndex) -> Plan {
     }
 }
 
+/// A sample's bytes as read from the file, as [`nals`] reads them: a transport stream's span
+/// of packets taken apart ([`ts_payload`]), any other as stored.
+pub fn unpacked<'a>(plan: &Plan, stored: std::borrow::Cow<'a, [u8]>) -> std::borrow::Cow<'a, [u8]> {
+    match plan.packets {
+        Some(packets) => std::borrow::Cow::Owned(ts_payload(&stored, packets)),
+        None => stored,
+    }
+}
+
 /// The elementary-stream bytes of one access unit from the packets that carry it: the span
 /// of packets from the one that starts its PES packet (`span` begins at a packet) up to the
 /// next PES start of the same stream, the PES header taken off. Other streams' packets are
@@ -665,9 +674,7 @@ pub fn avi_plan(hdrl: &[u8], idx1: &[u8], movi: u64, lead: usize) -> Option<Plan
     // past the list's start (the first entry is the list's first chunk: a small offset when
     // relative, whichever stream it belongs to).
     let mut base: Option<u64> = None;
-    let (mut sync, mut lead_samples) = (Vec::new(), Vec::new());
-    let lead = lead.min(LEAD_MAX);
-    let mut number = 0u64;
+    let mut frames = Frames::new(&video, lead);
     for e in entries {
         let (flags, offset, size) = (le(&e[4..8]), u64::from(le(&e[8..12])), le(&e[12..16]));
         // Told by the index's first entry, of whichever stream: the first chunk of `movi`.
@@ -675,25 +682,10 @@ pub fn avi_plan(hdrl: &[u8], idx1: &[u8], movi: u64, lead: usize) -> Option<Plan
         if e[..2] != tag || !matches!(&e[2..4], b"dc" | b"db") {
             continue;
         }
-        number += 1;
-        let sample = Sample {
-            number,
-            offset: base.checked_add(offset)?.checked_add(8)?,
-            size,
-            ticks: (number - 1).saturating_mul(u64::from(video.scale)),
-        };
-        if size == 0 {
-            continue;
-        }
-        if flags & AVIIF_KEYFRAME != 0 && sync.len() < SYNC_MAX {
-            sync.push(sample);
-        }
-        // The pictures from the first keyframe on.
-        if !sync.is_empty() && lead_samples.len() < lead {
-            lead_samples.push(sample);
-        }
+        let data = base.checked_add(offset)?.checked_add(8)?;
+        frames.push(data, size, flags & AVIIF_KEYFRAME != 0);
     }
-    Some(video.plan(sync, lead_samples))
+    Some(video.plan(frames))
 }
 
 /// A plan's parameter sets taken from a keyframe's NAL units when the container gave none.
@@ -811,7 +803,7 @@ impl AviVideo<'_> {
         ]
     }
 
-    fn plan(&self, sync: Vec<Sample>, lead: Vec<Sample>) -> Plan {
+    fn plan(&self, frames: Frames) -> Plan {
         let (params, h264) = params_of(
             self.codec,
             &super::h264::annexb_nals(self.extra).collect::<Vec<_>>(),
@@ -821,11 +813,55 @@ impl AviVideo<'_> {
             timescale: self.rate,
             params,
             h264,
-            sync,
-            lead,
+            sync: frames.sync,
+            lead: frames.lead,
             annex_b: true,
             decode_order_times: true,
             ..Plan::default()
+        }
+    }
+}
+
+/// An AVI stream's frame slots in order, as an index lists them: each counted in time (an
+/// empty one too, never a keyframe), the keyframes kept (at most [`SYNC_MAX`]) and the frames
+/// from the first keyframe on (at most `lead`, [`LEAD_MAX`]).
+struct Frames {
+    scale: u64,
+    lead_max: usize,
+    /// Slots counted so far.
+    number: u64,
+    sync: Vec<Sample>,
+    lead: Vec<Sample>,
+}
+
+impl Frames {
+    fn new(video: &AviVideo, lead: usize) -> Frames {
+        Frames {
+            scale: u64::from(video.scale),
+            lead_max: lead.min(LEAD_MAX),
+            number: 0,
+            sync: Vec::new(),
+            lead: Vec::new(),
+        }
+    }
+
+    /// The next slot: its data at file offset `offset`, `size` bytes, a keyframe when `key`.
+    fn push(&mut self, offset: u64, size: u32, key: bool) {
+        self.number += 1;
+        if size == 0 {
+            return;
+        }
+        let sample = Sample {
+            number: self.number,
+            offset,
+            size,
+            ticks: (self.number - 1).saturating_mul(self.scale),
+        };
+        if key && self.sync.len() < SYNC_MAX {
+            self.sync.push(sample);
+        }
+        if !self.sync.is_empty() && self.lead.len() < self.lead_max {
+            self.lead.push(sample);
         }
     }
 }
@@ -835,10 +871,11 @@ impl AviVideo<'_> {
 pub const AVI_STANDARD_INDEXES_MAX: usize = 65_536;
 
 /// Where an OpenDML AVI's first decodable video stream keeps its standard indexes: the file
-/// offset and size (header included) of each `ix##` chunk its super index (`indx` in its
-/// `strl`, an index of indexes) names, in order. `None` without such a super index; at most
-/// [`AVI_STANDARD_INDEXES_MAX`].
-pub fn avi_standard_indexes(hdrl: &[u8]) -> Option<Vec<(u64, u32)>> {
+/// offset of each `ix##` chunk its super index (`indx` in its `strl`, an index of indexes)
+/// names, in order (an entry of no size is an unused slot). `None` without such a super
+/// index; at most [`AVI_STANDARD_INDEXES_MAX`]. The chunks' sizes are read from their own
+/// headers: writers differ on whether the super index's size counts the header.
+pub fn avi_standard_indexes(hdrl: &[u8]) -> Option<Vec<u64>> {
     let indx = avi_video_stream(hdrl)?.indx?;
     let mut c = Cursor::new(indx);
     let longs = c.le16().ok()?;
@@ -856,7 +893,7 @@ pub fn avi_standard_indexes(hdrl: &[u8]) -> Option<Vec<(u64, u32)>> {
             break;
         };
         if size > 0 {
-            out.push((offset, size));
+            out.push(offset);
         }
     }
     (!out.is_empty()).then_some(out)
@@ -873,9 +910,7 @@ pub fn avi_plan_indexed(hdrl: &[u8], standard: &[&[u8]], lead: usize) -> Option<
         return None;
     }
     let tag = video.tag();
-    let lead = lead.min(LEAD_MAX);
-    let (mut sync, mut lead_samples) = (Vec::new(), Vec::new());
-    let mut number = 0u64;
+    let mut frames = Frames::new(&video, lead);
     for body in standard {
         let mut c = Cursor::new(body);
         let header = (|| {
@@ -897,30 +932,14 @@ pub fn avi_plan_indexed(hdrl: &[u8], standard: &[&[u8]], lead: usize) -> Option<
             let (Ok(offset), Ok(size)) = (c.le32(), c.le32()) else {
                 break;
             };
-            number += 1;
-            if number > AVI_ENTRIES_MAX as u64 {
-                return Some(video.plan(sync, lead_samples));
+            if frames.number >= AVI_ENTRIES_MAX as u64 {
+                return Some(video.plan(frames));
             }
-            let key = size & 0x8000_0000 == 0;
-            let size = size & 0x7fff_ffff;
-            if size == 0 {
-                continue;
-            }
-            let sample = Sample {
-                number,
-                offset: base.checked_add(u64::from(offset))?,
-                size,
-                ticks: (number - 1).saturating_mul(u64::from(video.scale)),
-            };
-            if key && sync.len() < SYNC_MAX {
-                sync.push(sample);
-            }
-            if !sync.is_empty() && lead_samples.len() < lead {
-                lead_samples.push(sample);
-            }
+            let data = base.checked_add(u64::from(offset))?;
+            frames.push(data, size & 0x7fff_ffff, size & 0x8000_0000 == 0);
         }
     }
-    Some(video.plan(sync, lead_samples))
+    Some(video.plan(frames))
 }
 
 /// The chunks of a RIFF list body: four-character id and body (cut at the list's end).
@@ -1318,10 +1337,7 @@ mod tests {
         head[video_strl_at + 4..video_strl_at + 8]
             .copy_from_slice(&(size + chunk.len() as u32).to_le_bytes());
         head.extend_from_slice(&chunk);
-        assert_eq!(
-            avi_standard_indexes(&head),
-            Some(vec![(5000, 40), (9000, 40)])
-        );
+        assert_eq!(avi_standard_indexes(&head), Some(vec![5000, 9000]));
         let standard = |base: u64, entries: &[(u32, u32)]| {
             let mut b = vec![2, 0, 0, 1];
             b.extend_from_slice(&(entries.len() as u32).to_le_bytes());

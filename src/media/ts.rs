@@ -79,12 +79,9 @@ pub struct TsSink {
 /// The first H.264 or HEVC stream's access units, noted as their PES packets start.
 struct VideoNotes {
     index: TsIndex,
-    /// Access units seen (numbered from 1 in the order they come).
-    count: u64,
     /// Places in `index.sync` and `index.lead` of the unit whose span is still open (its end
     /// is the next PES start of the stream, or the end of the file).
     open: (Option<usize>, Option<usize>),
-    open_at: u64,
 }
 
 impl VideoNotes {
@@ -97,31 +94,27 @@ impl VideoNotes {
                 lead: Vec::new(),
                 reordered: false,
             },
-            count: 0,
             open: (None, None),
-            open_at: 0,
         }
     }
 
     /// Ends the open unit's span at `end`.
     fn close(&mut self, end: u64) {
-        let size = u32::try_from(end.saturating_sub(self.open_at)).unwrap_or(u32::MAX);
         let (sync, lead) = std::mem::take(&mut self.open);
-        if let Some(s) = sync.and_then(|i| self.index.sync.get_mut(i)) {
-            s.size = size;
-        }
-        if let Some(s) = lead.and_then(|i| self.index.lead.get_mut(i)) {
-            s.size = size;
+        let sync = sync.and_then(|i| self.index.sync.get_mut(i));
+        let lead = lead.and_then(|i| self.index.lead.get_mut(i));
+        for s in sync.into_iter().chain(lead) {
+            s.size = u32::try_from(end.saturating_sub(s.offset)).unwrap_or(u32::MAX);
         }
     }
 
-    /// A PES packet of the stream starts in the packet at `at`: an access unit presented
-    /// `ticks` after the stream's first decoding time, a random-access point when `key`.
-    fn start(&mut self, at: u64, ticks: u64, key: bool, reordered: bool) {
+    /// The stream's access unit `number` (counted from 1) starts its PES packet in the packet
+    /// at `at`: presented `ticks` after the stream's first decoding time, a random-access
+    /// point when `key`.
+    fn start(&mut self, number: u64, at: u64, ticks: u64, key: bool, reordered: bool) {
         self.close(at);
-        self.count += 1;
         let s = Sample {
-            number: self.count,
+            number,
             offset: at,
             size: 0,
             ticks,
@@ -136,7 +129,6 @@ impl VideoNotes {
             index.reordered |= reordered;
             self.open.1 = Some(index.lead.len() - 1);
         }
-        self.open_at = at;
     }
 }
 
@@ -391,7 +383,7 @@ impl TsSink {
                 _ => (v.index.lead.last().map_or(0, |s| s.ticks), false),
             };
             let key = random_access || opens_random_access(v.index.codec, data);
-            v.start(at, ticks, key, reordered);
+            v.start(es.frames, at, ticks, key, reordered);
         }
         match es.stream_type {
             0x1b => {
