@@ -1,5 +1,5 @@
-//! Keyframes: for the H.264 and HEVC recordings in an MP4/MOV/3GP or AVI container that the read stage just
-//! read, the recorder's burned-in clock, read from decoded keyframes ([`crate::keyframes`]),
+//! Keyframes: for the H.264 and HEVC recordings in an MP4/MOV/3GP, AVI or MPEG-TS container
+//! that the read stage just read, the recorder's burned-in clock, read from decoded keyframes ([`crate::keyframes`]),
 //! becomes the files' `osd_*` columns. Files carried from the previous run keep theirs.
 //!
 //! A display's digits are learned per group of files that share a font: one device model (the
@@ -264,7 +264,7 @@ impl Shared {
         let font = keyframes::reading_font(learned.as_ref(), known)
             .cloned()
             .map(Arc::new);
-        if let Some(l) = learned.filter(|l| l.digits_known() == 10) {
+        if let Some(l) = learned.filter(keyframes::usable) {
             let _ = tx.send(Msg::Learned(group.clone(), Box::new(l)));
         }
         let waiting = {
@@ -315,12 +315,17 @@ impl Shared {
             base,
         } = held;
         let out = keyframes::finish(&input, prepared, font, self.every);
-        let mut osd = osd_of(base, &out, self.tz);
+        let _ = tx.send(self.finished(k, base, &input.path, &out));
+    }
+
+    /// Row `k` done with `out`: its `osd_*` columns (their text shared) and keyframe rows.
+    fn finished(&self, k: usize, base: Option<i64>, path: &Path, out: &Output) -> Msg {
+        let mut osd = osd_of(base, out, self.tz);
         if let Ok(mut texts) = self.texts.lock() {
             share_text(&mut osd, &mut texts);
         }
-        let rows = keyframe_rows(&self.run_id, &input.path, &out, self.tz);
-        let _ = tx.send(Msg::Row(k, Job::Finished(Box::new(osd), rows)));
+        let rows = keyframe_rows(&self.run_id, path, out, self.tz);
+        Msg::Row(k, Job::Finished(Box::new(osd), rows))
     }
 }
 
@@ -393,11 +398,7 @@ impl Early {
             let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
             match prepared.finished() {
                 Some(out) => {
-                    let mut osd = osd_of(base, &out, shared.tz);
-                    if let Ok(mut texts) = shared.texts.lock() {
-                        share_text(&mut osd, &mut texts);
-                    }
-                    let _ = tx.send(Msg::Row(k, Job::Finished(Box::new(osd), Vec::new())));
+                    let _ = tx.send(shared.finished(k, base, &input.path, &out));
                 }
                 None => shared.arrive(
                     Held {

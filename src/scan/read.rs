@@ -93,7 +93,6 @@ pub(super) fn read_files(
                     break;
                 }
             };
-            // The compact facts the keyframe stage plans from are taken in the workers too.
             // Each file's keyframe work starts as soon as the file is read (its row is the
             // batch's first row plus its place in the batch), from the compact facts taken
             // here and, for a transport stream, the pictures the read saw go past.
