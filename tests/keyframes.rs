@@ -11,11 +11,17 @@ fn clip(name: &str) -> PathBuf {
     crate::util::project().join("tests/fixtures/osd").join(name)
 }
 
+/// A file for the stage, its index found as the scan finds it: a transport stream's noted by
+/// its read ([`ts_index`]), any other's from its headers.
 fn input(path: PathBuf, group: &str) -> Input {
-    let moov = keyframes::find_index(&path).expect("a moov box");
+    let head = std::fs::read(&path).expect("read");
+    let index = match recaudit::media::ts::detect(&head) {
+        Some(_) => ts_index(&path),
+        None => keyframes::find_index(&path).expect("an index"),
+    };
     Input {
         path,
-        index: moov,
+        index,
         group: group.into(),
     }
 }
@@ -275,16 +281,9 @@ fn a_fragmented_recording_is_read_like_its_plain_copy() {
 fn an_avi_recording_is_read_like_its_mp4_copy() {
     // day.mp4 copied into AVI (Annex B pictures in `00dc` chunks, keyframes flagged in `idx1`),
     // as older recorders write: planned from its index, read at the same keyframes.
-    let avi = keyframes::find_index(&clip("day.avi")).expect("an AVI index");
-    assert!(matches!(avi, keyframes::Index::Avi { .. }), "{avi:?}");
-    let outs = keyframes::run(&[
-        input(clip("day.mp4"), "A"),
-        Input {
-            path: clip("day.avi"),
-            index: avi,
-            group: "A".into(),
-        },
-    ]);
+    let avi = input(clip("day.avi"), "A");
+    assert!(matches!(avi.index, keyframes::Index::Avi { .. }), "{avi:?}");
+    let outs = keyframes::run(&[input(clip("day.mp4"), "A"), avi]);
     assert_eq!(outs[1].note, None);
     assert_reads(&outs[1], 1773309607, "day.avi");
     assert_eq!(outs[1].decoded, 2, "first and last keyframe only");
@@ -418,19 +417,15 @@ fn an_opendml_avi_is_planned_from_its_standard_indexes() {
     let avi = std::fs::read(clip("day.avi")).expect("read");
     let odml = t.path().join("odml.avi");
     std::fs::write(&odml, odml_copy(&avi, true)).expect("write");
-    let index = keyframes::find_index(&odml).expect("an OpenDML index");
+    let odml = input(odml, "A");
     assert!(
-        matches!(index, keyframes::Index::Avi { idx1: None, .. }),
-        "{index:?}"
+        matches!(odml.index, keyframes::Index::Avi { idx1: None, .. }),
+        "{odml:?}"
     );
     let outs = keyframes::run(&[
         input(clip("day.mp4"), "A"),
         input(clip("day.avi"), "A"),
-        Input {
-            path: odml.clone(),
-            index,
-            group: "A".into(),
-        },
+        odml,
     ]);
     assert_eq!(outs[2].note, None);
     assert_reads(&outs[2], 1773309607, "odml.avi");
@@ -530,20 +525,13 @@ fn ts_index(path: &Path) -> keyframes::Index {
 fn a_transport_stream_is_read_like_its_mp4_copy() {
     // day.mp4 copied into MPEG-TS with an AAC track interleaved, as recorders and CCTV
     // exports write it: planned from the pictures the read noted, read at the same keyframes.
-    let index = ts_index(&clip("day.ts"));
-    let keyframes::Index::Ts(ts) = &index else {
-        panic!("{index:?}")
+    let both = [input(clip("day.mp4"), "A"), input(clip("day.ts"), "A")];
+    let keyframes::Index::Ts(ts) = &both[1].index else {
+        panic!("{:?}", both[1])
     };
     assert_eq!(ts.packets.size, 188);
     assert!(ts.reordered, "presentation times of B-frames kept");
-    let outs = keyframes::run(&[
-        input(clip("day.mp4"), "A"),
-        Input {
-            path: clip("day.ts"),
-            index,
-            group: "A".into(),
-        },
-    ]);
+    let outs = keyframes::run(&both);
     assert_eq!(outs[1].note, None);
     assert_reads(&outs[1], 1773309607, "day.ts");
     assert_eq!(outs[1].decoded, 2, "first and last keyframe only");
@@ -556,14 +544,6 @@ fn a_transport_stream_is_read_like_its_mp4_copy() {
     let places = |o: &Output| -> Vec<usize> { o.keyframes.iter().map(|k| k.gop_index).collect() };
     assert_eq!(places(&outs[1]), places(&outs[0]));
     // Every keyframe read: each the MP4's reading at the same time.
-    let both = [
-        input(clip("day.mp4"), "A"),
-        Input {
-            path: clip("day.ts"),
-            index: ts_index(&clip("day.ts")),
-            group: "A".into(),
-        },
-    ];
     let prepared = both.iter().map(keyframes::prepare).collect();
     let (all, _) = keyframes::run_prepared(&both, prepared, &Default::default(), true);
     let seen = |o: &Output| -> Vec<(u64, Option<i64>)> {
@@ -599,14 +579,7 @@ fn parameter_sets_missing_from_the_first_keyframe_are_taken_from_the_next() {
     bytes[pps] = 0x0c;
     let cut = t.path().join("cut.ts");
     std::fs::write(&cut, &bytes).expect("write");
-    let outs = keyframes::run(&[
-        input(clip("day.mp4"), "A"),
-        Input {
-            index: ts_index(&cut),
-            path: cut,
-            group: "A".into(),
-        },
-    ]);
+    let outs = keyframes::run(&[input(clip("day.mp4"), "A"), input(cut, "A")]);
     assert_eq!(outs[1].note, None);
     assert_reads(&outs[1], 1773309607, "cut.ts");
 }
@@ -614,19 +587,15 @@ fn parameter_sets_missing_from_the_first_keyframe_are_taken_from_the_next() {
 #[test]
 fn an_hevc_transport_stream_in_m2ts_packets_is_read() {
     // hevc.mp4 in 192-byte packets (a 4-byte arrival time before each), as camcorders write.
-    let index = ts_index(&clip("hevc.m2ts"));
-    let keyframes::Index::Ts(ts) = &index else {
-        panic!("{index:?}")
+    let both = [
+        input(clip("hevc.mp4"), "C 1280x720"),
+        input(clip("hevc.m2ts"), "C 1280x720"),
+    ];
+    let keyframes::Index::Ts(ts) = &both[1].index else {
+        panic!("{:?}", both[1])
     };
     assert_eq!(ts.packets.size, 192);
-    let outs = keyframes::run(&[
-        input(clip("hevc.mp4"), "C 1280x720"),
-        Input {
-            path: clip("hevc.m2ts"),
-            index,
-            group: "C 1280x720".into(),
-        },
-    ]);
+    let outs = keyframes::run(&both);
     assert_reads(&outs[1], 1773313200, "hevc.m2ts");
     same_ends(&outs[0], &outs[1], 0.0);
     assert_eq!(outs[0].habits, outs[1].habits);

@@ -170,6 +170,32 @@ mod tests {
     use crate::catalog::Sym;
     use arrow_array::Array;
 
+    /// A run's staging folder in a new warehouse (kept while the directory lives).
+    fn staging() -> (tempfile::TempDir, Staging) {
+        let t = tempfile::tempdir().expect("tmp");
+        let wh = crate::store::warehouse::Warehouse::open(t.path()).expect("warehouse");
+        let staging = wh.stage("test-run").expect("staging");
+        (t, staging)
+    }
+
+    /// The staged osd file's `keyframes_decoded`, row by row.
+    fn decoded(staging: &Staging) -> Vec<Option<i32>> {
+        let path = staging.path_of("files", super::super::OSD_STAGED);
+        let mut out = Vec::new();
+        for batch in store::parquet_reader(&path, 1000, None).expect("read") {
+            let batch = batch.expect("batch");
+            let column = batch
+                .column_by_name("keyframes_decoded")
+                .expect("column")
+                .as_any()
+                .downcast_ref::<arrow_array::Int32Array>()
+                .expect("int32")
+                .clone();
+            out.extend((0..column.len()).map(|i| column.is_valid(i).then(|| column.value(i))));
+        }
+        out
+    }
+
     fn noted(k: usize) -> Osd {
         Osd {
             note: Some(Sym::from(format!("row {k}").as_str())),
@@ -180,9 +206,7 @@ mod tests {
 
     #[test]
     fn rows_come_back_in_any_order_and_are_written_in_row_order() {
-        let t = tempfile::tempdir().expect("tmp");
-        let wh = crate::store::warehouse::Warehouse::open(t.path()).expect("warehouse");
-        let mut staging = wh.stage("test-run").expect("staging");
+        let (_t, mut staging) = staging();
         let rows = 3 * WINDOW + 123;
         let mut osd = OsdRows::default();
         // Rows every third one has keyframes; each comes back a little after it is read,
@@ -213,24 +237,8 @@ mod tests {
             "some rows came back after their place was written"
         );
         osd.finish(rows, &mut staging).expect("finish");
-        let path = staging.path_of("files", super::super::OSD_STAGED);
-        let mut k = 0usize;
-        for batch in store::parquet_reader(&path, 1000, None).expect("read") {
-            let batch = batch.expect("batch");
-            let decoded = batch
-                .column_by_name("keyframes_decoded")
-                .expect("column")
-                .as_any()
-                .downcast_ref::<arrow_array::Int32Array>()
-                .expect("int32");
-            for i in 0..batch.num_rows() {
-                let want = wanted(k).then_some(k as i32);
-                let got = decoded.is_valid(i).then(|| decoded.value(i));
-                assert_eq!(got, want, "row {k}");
-                k += 1;
-            }
-        }
-        assert_eq!(k, rows);
+        let want: Vec<Option<i32>> = (0..rows).map(|k| wanted(k).then_some(k as i32)).collect();
+        assert_eq!(decoded(&staging), want);
         assert!(
             !staging.path_of("files", PATCHED).exists(),
             "renamed over the staged file"
@@ -239,10 +247,10 @@ mod tests {
 
     #[test]
     fn rows_that_all_come_back_in_time_are_written_once() {
-        // As with `--keyframes off`: no row ever filled in; every row default, in place.
-        let t = tempfile::tempdir().expect("tmp");
-        let wh = crate::store::warehouse::Warehouse::open(t.path()).expect("warehouse");
-        let mut staging = wh.stage("test-run").expect("staging");
+        // As with `--keyframes off`: no row ever filled in; every row default, in place, and
+        // the file written while the read went on is the one kept (not written again: the
+        // same file, not one renamed over it).
+        let (_t, mut staging) = staging();
         let rows = 2 * WINDOW + 7;
         let mut osd = OsdRows::default();
         for read in (0..=rows).step_by(1000).chain([rows]) {
@@ -250,12 +258,14 @@ mod tests {
         }
         assert!(osd.staged.is_some(), "rows written while the read went on");
         assert!(osd.late.is_empty());
-        osd.finish(rows, &mut staging).expect("finish");
         let path = staging.path_of("files", super::super::OSD_STAGED);
-        let n: usize = store::parquet_reader(&path, 4096, None)
-            .expect("read")
-            .map(|b| b.expect("batch").num_rows())
-            .sum();
-        assert_eq!(n, rows);
+        let inode = |p: &std::path::Path| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(p).expect("staged").ino()
+        };
+        let before = inode(&path);
+        osd.finish(rows, &mut staging).expect("finish");
+        assert_eq!(inode(&path), before);
+        assert_eq!(decoded(&staging), vec![None; rows]);
     }
 }
