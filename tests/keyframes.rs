@@ -599,6 +599,8 @@ fn an_hevc_transport_stream_in_m2ts_packets_is_read() {
     assert_reads(&outs[1], 1773313200, "hevc.m2ts");
     same_ends(&outs[0], &outs[1], 0.0);
     assert_eq!(outs[0].habits, outs[1].habits);
+    assert!(outs[1].slice_habits.is_some());
+    assert_eq!(outs[0].slice_habits, outs[1].slice_habits);
 }
 
 #[test]
@@ -689,7 +691,13 @@ fn hevc_recordings_are_read_too() {
             && habits.ends_with(" wpp1 dss0 bframes gop10"),
         "{habits}"
     );
-    assert_eq!(outs[0].slice_habits, None, "slice habits are H.264's");
+    // x265's slice habits: one segment a picture, P pictures as TRAIL_R in layer 0, each
+    // picture's reference set written in its own header (checked against ffmpeg's
+    // trace_headers on the fixture).
+    assert_eq!(
+        outs[0].slice_habits.as_deref(),
+        Some("hevc segs1 inter:P P:1/0 rps:own")
+    );
 }
 
 #[test]

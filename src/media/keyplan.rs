@@ -627,11 +627,47 @@ pub fn is_slice(codec: Codec, header: u8) -> bool {
     }
 }
 
+/// Whether NAL unit `nal`, coming after a coded slice, begins the next access unit (H.264
+/// §7.4.1.2.3, H.265 §7.4.2.4.4): a delimiter, parameter set or leading SEI, or a slice that
+/// begins a picture (H.264's first macroblock 0, HEVC's first-segment flag). A sample of an MP4
+/// or an AVI chunk holds one access unit; a transport stream's PES packet mostly does too, but
+/// the standard lets a muxer put several in one, and a keyframe's span must then end at its
+/// own picture (the decoder would otherwise hand back a later picture than the one timed).
+fn starts_access_unit(codec: Codec, nal: &[u8]) -> bool {
+    let Some(&h) = nal.first() else {
+        return false;
+    };
+    match codec {
+        Codec::H264 => match h & 0x1f {
+            // first_mb_in_slice is ue(v): 0 is the single bit 1.
+            1 | 2 | 5 => nal.get(1).is_some_and(|b| b & 0x80 != 0),
+            6..=9 | 14..=18 => true,
+            _ => false,
+        },
+        Codec::Hevc => match (h >> 1) & 0x3f {
+            0..=31 => nal.get(2).is_some_and(|b| b & 0x80 != 0),
+            32..=35 | 39 | 41..=44 | 48..=55 => true,
+            _ => false,
+        },
+    }
+}
+
 /// The NAL units of a sample, by their length prefixes (a unit cut short by the sample's end
-/// is given as far as it goes, and ends the sample), or by their start codes in an Annex B plan.
+/// is given as far as it goes, and ends the sample), or by their start codes in an Annex B plan,
+/// up to the end of the sample's first access unit ([`starts_access_unit`]).
 pub fn nals<'a>(plan: &Plan, sample: &'a [u8]) -> Box<dyn Iterator<Item = &'a [u8]> + 'a> {
     if plan.annex_b {
-        return Box::new(super::h264::annexb_nals(sample).filter(|n| !n.is_empty()));
+        let codec = plan.codec;
+        let mut coded = false;
+        return Box::new(
+            super::h264::annexb_nals(sample)
+                .filter(|n| !n.is_empty())
+                .take_while(move |n| {
+                    let next = coded && starts_access_unit(codec, n);
+                    coded |= n.first().is_some_and(|&h| is_slice(codec, h));
+                    !next
+                }),
+        );
     }
     let mut c = Cursor::new(sample);
     let nal_len = plan.nal_len;
@@ -1386,5 +1422,95 @@ mod tests {
             h[at] = noise[0];
             let _ = avi_standard_indexes(&h);
         }
+    }
+
+    /// Annex B bytes of the given NAL units.
+    fn stream(units: &[&[u8]]) -> Vec<u8> {
+        units
+            .iter()
+            .flat_map(|u| [&[0u8, 0, 0, 1][..], u].concat())
+            .collect()
+    }
+
+    #[test]
+    fn an_annex_b_sample_is_read_to_the_end_of_its_first_access_unit() {
+        let h264 = Plan {
+            codec: Codec::H264,
+            annex_b: true,
+            ..Plan::default()
+        };
+        let (aud, sps, pps) = (
+            &[0x09, 0xf0][..],
+            &[0x67, 0x64, 0, 0x28][..],
+            &[0x68, 0xee][..],
+        );
+        // Two slices of an IDR picture (first macroblock 0, then 1), a filler unit.
+        let (idr0, idr1, fill) = (
+            &[0x65, 0x88, 0x84][..],
+            &[0x65, 0x40, 0x11][..],
+            &[0x0c, 0xff][..],
+        );
+        let one = [aud, sps, pps, idr0, idr1, fill];
+        let bytes = stream(&one);
+        assert_eq!(nals(&h264, &bytes).collect::<Vec<_>>(), one);
+        // Whatever begins the next picture ends the first: a delimiter, parameter sets, an SEI,
+        // or a slice at macroblock 0 with nothing before it.
+        let p_slice = &[0x41, 0x9a, 0x02][..];
+        for next in [
+            vec![aud, p_slice],
+            vec![sps, pps, idr0],
+            vec![&[0x06, 0x05, 0x01][..], p_slice],
+            vec![p_slice],
+        ] {
+            let mut units = one.to_vec();
+            units.extend(next);
+            let bytes = stream(&units);
+            assert_eq!(nals(&h264, &bytes).collect::<Vec<_>>(), one);
+        }
+        // Units before the first slice never end it (parameter sets, SEI, a delimiter).
+        let lead = [aud, &[0x06, 0x05, 0x01][..], sps, pps, idr0];
+        let bytes = stream(&lead);
+        assert_eq!(nals(&h264, &bytes).collect::<Vec<_>>(), lead);
+
+        let hevc = Plan {
+            codec: Codec::Hevc,
+            annex_b: true,
+            ..Plan::default()
+        };
+        let (aud, vps, sps, pps) = (
+            &[0x46, 0x01, 0x50][..],
+            &[0x40, 0x01, 0x0c][..],
+            &[0x42, 0x01, 0x01][..],
+            &[0x44, 0x01, 0xc1][..],
+        );
+        // An IDR picture in two segments (first-segment flag set, then clear) and a suffix SEI.
+        let (idr0, idr1, suffix) = (
+            &[0x26, 0x01, 0xaf][..],
+            &[0x26, 0x01, 0x40][..],
+            &[0x50, 0x01, 0x84][..],
+        );
+        let one = [aud, vps, sps, pps, idr0, idr1, suffix];
+        let trail = &[0x02, 0x01, 0xd0][..];
+        for next in [
+            vec![trail],
+            vec![aud, trail],
+            vec![&[0x4e, 0x01, 0x05][..], trail],
+        ] {
+            let mut units = one.to_vec();
+            units.extend(next);
+            let bytes = stream(&units);
+            assert_eq!(nals(&hevc, &bytes).collect::<Vec<_>>(), one);
+        }
+        // Length-prefixed samples (an MP4's) hold one access unit and are read whole.
+        let mp4 = Plan {
+            codec: Codec::H264,
+            nal_len: 4,
+            ..Plan::default()
+        };
+        let sample: Vec<u8> = [&[0x65, 0x88, 0x84][..], p_slice]
+            .iter()
+            .flat_map(|u| [&(u.len() as u32).to_be_bytes()[..], u].concat())
+            .collect();
+        assert_eq!(nals(&mp4, &sample).count(), 2);
     }
 }
