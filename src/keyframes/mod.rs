@@ -273,12 +273,7 @@ pub fn habits(plan: &Plan) -> Option<String> {
     };
     if plan.codec == keyplan::Codec::Hevc {
         // HEVC always codes with CABAC; its sets say how the encoder cuts and filters.
-        let set = |t: u8| {
-            plan.params
-                .iter()
-                .find(|p| p.first().map(|h| (h >> 1) & 0x3f) == Some(t))
-        };
-        let sets = hevc::habits(set(33)?, set(34)?)?;
+        let sets = hevc::habits(plan.hevc_set(33)?, plan.hevc_set(34)?)?;
         return Some(format!("hevc {sets} {bframes} gop{gop}"));
     }
     let (sps, pps) = plan.h264.as_ref()?;

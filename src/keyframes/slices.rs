@@ -51,12 +51,7 @@ pub fn slice_habits(f: &File, plan: &Plan) -> Option<String> {
             describe(&pictures)
         }
         Codec::Hevc => {
-            let set = |t: u8| {
-                plan.params
-                    .iter()
-                    .find(|p| p.first().map(|h| (h >> 1) & 0x3f) == Some(t))
-            };
-            let syntax = hevc::slice_syntax(set(33)?, set(34)?)?;
+            let syntax = hevc::slice_syntax(plan.hevc_set(33)?, plan.hevc_set(34)?)?;
             let pictures = first_pictures(f, plan, |nal| hevc::segment(nal, &syntax));
             describe_hevc(&pictures)
         }

@@ -176,6 +176,14 @@ pub struct Fragments {
 }
 
 impl Plan {
+    /// The first of the plan's HEVC parameter sets of NAL unit type `kind` (33 SPS, 34 PPS).
+    pub fn hevc_set(&self, kind: u8) -> Option<&[u8]> {
+        self.params
+            .iter()
+            .find(|p| p.first().map(|h| (h >> 1) & 0x3f) == Some(kind))
+            .map(Vec::as_slice)
+    }
+
     pub fn seconds(&self, s: &Sample) -> f64 {
         if self.timescale == 0 {
             0.0
