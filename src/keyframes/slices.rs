@@ -111,12 +111,15 @@ fn first_pictures<T>(f: &File, plan: &Plan, slice: impl Fn(&[u8]) -> Option<T>) 
 /// Bytes between the first pictures (audio, other tracks) read with them rather than skipped.
 const SPAN_SLACK: u64 = 256 << 10;
 
+/// Whether every picture read came in one slice (segment); `None` for fewer than
+/// [`PICTURES_MIN`] pictures, which say nothing.
+fn one_each<T>(pictures: &[Vec<T>]) -> Option<bool> {
+    (pictures.len() >= PICTURES_MIN).then(|| pictures.iter().all(|p| p.len() == 1))
+}
+
 /// The text of [`slice_habits`] for the slices of each picture read.
 fn describe(pictures: &[Vec<SliceStart>]) -> Option<String> {
-    if pictures.len() < PICTURES_MIN {
-        return None;
-    }
-    let slices = if pictures.iter().all(|p| p.len() == 1) {
+    let slices = if one_each(pictures)? {
         "slices1"
     } else {
         "slices:many"
@@ -153,10 +156,7 @@ fn describe(pictures: &[Vec<SliceStart>]) -> Option<String> {
 
 /// The text of [`slice_habits`] for the slice segments of each HEVC picture read.
 fn describe_hevc(pictures: &[Vec<Segment>]) -> Option<String> {
-    if pictures.len() < PICTURES_MIN {
-        return None;
-    }
-    let segs = if pictures.iter().all(|p| p.len() == 1) {
+    let segs = if one_each(pictures)? {
         "segs1"
     } else {
         "segs:many"
