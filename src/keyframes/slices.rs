@@ -185,14 +185,15 @@ fn describe_hevc(pictures: &[Vec<Segment>]) -> Option<String> {
             .collect::<Vec<_>>()
             .join(",")
     };
-    let (sps, own) =
-        firsts
-            .iter()
-            .filter_map(|s| s.rps_from_sps)
-            .fold(
-                (0, 0),
-                |(a, b), from_sps| if from_sps { (a + 1, b) } else { (a, b + 1) },
-            );
+    // Of pictures that are not random-access points: a CRA picture (not an IDR, so it has a
+    // reference set too) begins the later segments of a recording whose first begins at an IDR.
+    let from_sps: Vec<bool> = firsts
+        .iter()
+        .filter(|s| s.nal_type < 16)
+        .filter_map(|s| s.rps_from_sps)
+        .collect();
+    let sps = from_sps.iter().filter(|&&b| b).count();
+    let own = from_sps.len() - sps;
     let rps = match (sps, own) {
         (0, 0) => "-",
         (a, b) if a > b => "sps",
@@ -279,6 +280,19 @@ mod tests {
         let mut later = x265.clone();
         later[0] = vec![seg(21, 0, 2, Some(false))];
         assert_eq!(describe_hevc(&later), text);
+        // Nor the reference sets of random-access pictures: an encoder that writes its own in
+        // its CRA pictures and takes the SPS's in the others is `rps:sps`.
+        // (Four P pictures of seven take the SPS's; counted with the two CRA pictures, `own`.)
+        let sets: Vec<Vec<Segment>> = (0..9)
+            .map(|k| match k {
+                0 | 5 => vec![seg(21, 0, 2, Some(false))],
+                _ => vec![seg(1, 0, 1, Some(k <= 4))],
+            })
+            .collect();
+        assert_eq!(
+            describe_hevc(&sets).as_deref(),
+            Some("hevc segs1 inter:P P:1/0 rps:sps")
+        );
         // Fewer B pictures (fast motion) read the same too.
         let mut fast = x265.clone();
         for p in fast.iter_mut().skip(2).step_by(3) {
