@@ -601,6 +601,16 @@ fn an_hevc_transport_stream_in_m2ts_packets_is_read() {
     assert_eq!(outs[0].habits, outs[1].habits);
     assert!(outs[1].slice_habits.is_some());
     assert_eq!(outs[0].slice_habits, outs[1].slice_habits);
+    let slices = |o: &keyframes::Output| {
+        let s: Vec<_> = o
+            .keyframes
+            .iter()
+            .map(|k| k.slice.map(|s| (s.kind, s.qp)))
+            .collect();
+        assert!(s.iter().all(Option::is_some), "{s:?}");
+        s
+    };
+    assert_eq!(slices(&outs[0]), slices(&outs[1]));
 }
 
 #[test]
@@ -698,6 +708,14 @@ fn hevc_recordings_are_read_too() {
         outs[0].slice_habits.as_deref(),
         Some("hevc segs1 inter:P P:1/0 rps:own")
     );
+    // Each end's kind and QP (x265 begins with an IDR_N_LP picture and goes on with CRA
+    // pictures; ffmpeg's trace_headers reads slice_qp_delta 6 and 5 with init_qp 26).
+    let end = |purpose: &str| {
+        let k = outs[0].keyframes.iter().find(|k| k.purpose == purpose);
+        k.and_then(|k| k.slice).map(|s| (s.kind, s.qp))
+    };
+    assert_eq!(end("first"), Some(("IDR", 32)));
+    assert_eq!(end("last"), Some(("CRA", 31)));
 }
 
 #[test]

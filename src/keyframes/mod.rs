@@ -332,8 +332,19 @@ impl Prepared {
     }
 }
 
-/// The first slice header of a keyframe's sample (length-prefixed NAL units, as stored).
+/// The first slice header of a keyframe's sample (as stored): its kind and QP when it is an
+/// intra slice whose header reads that far. HEVC's kinds are `IDR`, `CRA`, `BLA` and `I`.
 fn slice_of(plan: &Plan, sample: &[u8]) -> Option<h264::IntraSlice> {
+    if plan.codec == keyplan::Codec::Hevc {
+        let syntax = hevc::slice_syntax(plan.hevc_set(33)?, plan.hevc_set(34)?)?;
+        let first = keyplan::nals(plan, sample)
+            .find(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)))?;
+        let s = hevc::segment(first, &syntax)?;
+        return Some(h264::IntraSlice {
+            kind: s.kind(),
+            qp: s.qp?,
+        });
+    }
     let (sps, pps) = plan.h264.as_ref()?;
     keyplan::nals(plan, sample)
         .find(|n| n.first().is_some_and(|h| matches!(h & 0x1f, 1 | 5)))

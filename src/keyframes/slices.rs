@@ -258,6 +258,7 @@ mod tests {
             first: true,
             slice_type: Some(slice_type),
             rps_from_sps,
+            qp: None,
         }
     }
 

@@ -48,11 +48,93 @@ pub fn habits(sps: &[u8], pps: &[u8]) -> Option<String> {
 /// partitions, sample adaptive offset, PCM, scaling lists, picture order count bits, reordering
 /// and picture buffer of the highest sub-layer.
 fn sps_habits(nal: &[u8]) -> Option<String> {
+    let s = parse_sps(nal)?;
+    Some(format!(
+        "ctb{} cb{} tb{}-{} tu{}/{} amp{} sao{} pcm{} scal{} poc{} reorder{} dpb{}",
+        1u32 << s.ctb,
+        1u32 << s.min_cb,
+        1u32 << s.min_tb,
+        1u32 << s.max_tb,
+        s.tu_inter,
+        s.tu_intra,
+        u8::from(s.amp),
+        u8::from(s.sao),
+        u8::from(s.pcm),
+        u8::from(s.scaling),
+        s.poc_bits,
+        s.reorder,
+        s.dpb,
+    ))
+}
+
+/// The fields of a sequence parameter set (§7.3.2.2) that the habits and the slice headers
+/// need, up to `sps_temporal_mvp_enabled_flag`.
+struct Sps {
+    separate_colour_plane: bool,
+    /// `ChromaArrayType` is not 0: the slice header has a chroma SAO flag.
+    chroma: bool,
+    poc_bits: u32,
+    dpb: u32,
+    reorder: u32,
+    /// log2 sizes.
+    min_cb: u32,
+    ctb: u32,
+    min_tb: u32,
+    max_tb: u32,
+    tu_inter: u32,
+    tu_intra: u32,
+    scaling: bool,
+    amp: bool,
+    sao: bool,
+    pcm: bool,
+    /// What follows the tools, for reading a slice header past its reference sets; `None`
+    /// where it does not read (the habits above still do).
+    refs: Option<Refs>,
+}
+
+/// The reference picture signalling a sequence parameter set declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Refs {
+    /// Each short-term reference picture set's delta POCs, negative then positive (§7.4.8).
+    short_term: Vec<RefSet>,
+    /// `num_long_term_ref_pics_sps`, when `long_term_ref_pics_present_flag` is set.
+    long_term: Option<u32>,
+    temporal_mvp: bool,
+}
+
+/// A short-term reference picture set: its delta POCs before and after the current picture.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct RefSet {
+    negative: Vec<i32>,
+    positive: Vec<i32>,
+}
+
+/// Most short-term reference picture sets a sequence parameter set lists (§7.4.3.2.1) and most
+/// pictures in one set (the largest picture buffer).
+const SHORT_TERM_SETS_MAX: u32 = 64;
+const SET_PICTURES_MAX: u32 = 16;
+
+fn parse_sps(nal: &[u8]) -> Option<Sps> {
     let raw = rbsp(nal, SPS)?;
     let mut b = BitReader::new(&raw);
-    let r = (|| -> R<String> {
-        let head = sps_head(&mut b)?;
-        let (sub_layers, poc_bits) = (head.sub_layers, head.poc_bits);
+    let r = (|| -> R<Sps> {
+        b.bits(4)?; // sps_video_parameter_set_id
+        let sub_layers = b.bits(3)?;
+        b.bit()?; // sps_temporal_id_nesting_flag
+        profile_tier_level(&mut b, sub_layers)?;
+        b.ue()?; // sps_seq_parameter_set_id
+        let chroma_format = b.ue()?;
+        let separate_colour_plane = chroma_format == 3 && b.bit()? == 1;
+        b.ue()?;
+        b.ue()?; // picture size
+        if b.bit()? == 1 {
+            for _ in 0..4 {
+                b.ue()?; // conformance window
+            }
+        }
+        b.ue()?;
+        b.ue()?; // bit depths
+        let poc_bits = b.ue()?.saturating_add(4);
         let all_layers = b.bit()? == 1;
         let (mut dpb, mut reorder) = (0, 0);
         for _ in (if all_layers { 0 } else { sub_layers })..=sub_layers {
@@ -65,87 +147,201 @@ fn sps_habits(nal: &[u8]) -> Option<String> {
         let min_tb = b.ue()?.saturating_add(2);
         let max_tb = min_tb.saturating_add(b.ue()?);
         let (tu_inter, tu_intra) = (b.ue()?, b.ue()?);
-        let scaling = b.bit()?;
-        if scaling == 1 && b.bit()? == 1 {
+        let scaling = b.bit()? == 1;
+        if scaling && b.bit()? == 1 {
             skip_scaling_list_data(&mut b)?;
         }
-        let (amp, sao, pcm) = (b.bit()?, b.bit()?, b.bit()?);
-        if min_cb > 6 || ctb > 6 || min_tb > 5 || max_tb > 5 {
+        let (amp, sao, pcm) = (b.bit()? == 1, b.bit()? == 1, b.bit()? == 1);
+        if min_cb > 6 || ctb > 6 || min_tb > 5 || max_tb > 5 || poc_bits > 16 {
             return Err(super::cursor::Short);
         }
-        Ok(format!(
-            "ctb{} cb{} tb{}-{} tu{tu_inter}/{tu_intra} amp{amp} sao{sao} pcm{pcm} scal{scaling} poc{poc_bits} reorder{reorder} dpb{dpb}",
-            1u32 << ctb,
-            1u32 << min_cb,
-            1u32 << min_tb,
-            1u32 << max_tb,
-        ))
+        let refs = (|| -> R<Refs> {
+            if pcm {
+                b.bits(8)?; // PCM bit depths
+                b.ue()?;
+                b.ue()?; // PCM block sizes
+                b.bit()?; // pcm_loop_filter_disabled_flag
+            }
+            let sets = b.ue()?;
+            if sets > SHORT_TERM_SETS_MAX {
+                return Err(super::cursor::Short);
+            }
+            let mut short_term: Vec<RefSet> = Vec::new();
+            for i in 0..sets as usize {
+                let set = ref_set(&mut b, i, &short_term)?;
+                short_term.push(set);
+            }
+            let long_term = if b.bit()? == 1 {
+                let n = b.ue()?;
+                if n > 32 {
+                    return Err(super::cursor::Short);
+                }
+                for _ in 0..n {
+                    b.bits(poc_bits)?; // lt_ref_pic_poc_lsb_sps
+                    b.bit()?; // used_by_curr_pic_lt_sps_flag
+                }
+                Some(n)
+            } else {
+                None
+            };
+            Ok(Refs {
+                short_term,
+                long_term,
+                temporal_mvp: b.bit()? == 1,
+            })
+        })()
+        .ok();
+        Ok(Sps {
+            separate_colour_plane,
+            chroma: chroma_format != 0 && !separate_colour_plane,
+            poc_bits,
+            dpb,
+            reorder,
+            min_cb,
+            ctb,
+            min_tb,
+            max_tb,
+            tu_inter,
+            tu_intra,
+            scaling,
+            amp,
+            sao,
+            pcm,
+            refs,
+        })
     })();
     r.ok()
 }
 
-/// A sequence parameter set's fields up to `log2_max_pic_order_cnt_lsb_minus4`.
-struct SpsHead {
-    sub_layers: u32,
-    separate_colour_plane: bool,
-    poc_bits: u32,
-}
-
-fn sps_head(b: &mut BitReader) -> R<SpsHead> {
-    b.bits(4)?; // sps_video_parameter_set_id
-    let sub_layers = b.bits(3)?;
-    b.bit()?; // sps_temporal_id_nesting_flag
-    profile_tier_level(b, sub_layers)?;
-    b.ue()?; // sps_seq_parameter_set_id
-    let separate_colour_plane = b.ue()? == 3 && b.bit()? == 1;
-    b.ue()?;
-    b.ue()?; // picture size
-    if b.bit()? == 1 {
-        for _ in 0..4 {
-            b.ue()?; // conformance window
+/// `st_ref_pic_set(idx)` (§7.3.7, semantics §7.4.8): set `idx` of a sequence parameter set,
+/// whose earlier sets are `before`, or (`idx == before.len()`) a slice header's own set. A set
+/// predicted from another is derived from it, so that a later set or slice predicted from
+/// this one reads right.
+fn ref_set(b: &mut BitReader, idx: usize, before: &[RefSet]) -> R<RefSet> {
+    let short = super::cursor::Short;
+    if idx != 0 && b.bit()? == 1 {
+        // inter_ref_pic_set_prediction_flag
+        let back = if idx == before.len() {
+            (b.ue()? as usize).saturating_add(1) // delta_idx_minus1
+        } else {
+            1
+        };
+        let from = before
+            .get(idx.checked_sub(back).ok_or(short)?)
+            .ok_or(short)?;
+        let sign = b.bit()?;
+        let abs = i64::from(b.ue()?) + 1;
+        if abs > 1 << 15 {
+            return Err(short);
         }
+        let delta_rps = if sign == 1 { -abs } else { abs } as i32;
+        // One flag pair per picture of the set predicted from, and one for the picture itself:
+        // used_by_curr_pic_flag, and use_delta_flag when that is 0 (else inferred 1).
+        let n = from.negative.len() + from.positive.len();
+        let mut used = Vec::with_capacity(n + 1);
+        for _ in 0..=n {
+            let by_curr = b.bit()? == 1;
+            used.push(by_curr || b.bit()? == 1);
+        }
+        // §7.4.8 (7-61, 7-62): the predicted set's delta POCs, in order: each picture of the
+        // set predicted from moved by deltaRps, and the predicted-from picture itself at
+        // deltaRps, kept where flagged and sorted to before or after the current picture.
+        let neg = from.negative.len();
+        let moved = |deltas: &[i32], flags: &[bool]| -> Vec<i32> {
+            deltas
+                .iter()
+                .zip(flags)
+                .filter(|(_, used)| **used)
+                .map(|(d, _)| d + delta_rps)
+                .collect()
+        };
+        let (before, after) = (
+            moved(&from.negative, &used[..neg]),
+            moved(&from.positive, &used[neg..n]),
+        );
+        let itself = used[n].then_some(delta_rps);
+        let set = RefSet {
+            negative: (after.iter().rev().copied())
+                .chain(itself)
+                .chain(before.iter().copied())
+                .filter(|&d| d < 0)
+                .collect(),
+            positive: (before.iter().rev().copied())
+                .chain(itself)
+                .chain(after.iter().copied())
+                .filter(|&d| d > 0)
+                .collect(),
+        };
+        if set.negative.len() + set.positive.len() > SET_PICTURES_MAX as usize {
+            return Err(short);
+        }
+        return Ok(set);
     }
-    b.ue()?;
-    b.ue()?; // bit depths
-    let poc_bits = b.ue()?.saturating_add(4);
-    if poc_bits > 16 {
-        return Err(super::cursor::Short);
+    let (negatives, positives) = (b.ue()?, b.ue()?);
+    if negatives > SET_PICTURES_MAX || positives > SET_PICTURES_MAX {
+        return Err(short);
     }
-    Ok(SpsHead {
-        sub_layers,
-        separate_colour_plane,
-        poc_bits,
-    })
+    let mut set = RefSet::default();
+    let mut poc = 0i32;
+    let step = |b: &mut BitReader| -> R<i32> { Ok((i64::from(b.ue()?) + 1).min(1 << 15) as i32) };
+    for _ in 0..negatives {
+        poc -= step(b)?;
+        b.bit()?; // used_by_curr_pic_s0_flag
+        set.negative.push(poc);
+    }
+    poc = 0;
+    for _ in 0..positives {
+        poc += step(b)?;
+        b.bit()?; // used_by_curr_pic_s1_flag
+        set.positive.push(poc);
+    }
+    Ok(set)
 }
 
-/// What a slice segment header's first fields need of the parameter sets (§7.3.6.1).
-#[derive(Debug, Clone, Copy)]
+/// What a slice segment header needs of the parameter sets (§7.3.6.1).
+#[derive(Debug, Clone)]
 pub struct SliceSyntax {
     separate_colour_plane: bool,
     poc_bits: u32,
     output_flag_present: bool,
     extra_slice_header_bits: u32,
+    chroma: bool,
+    sao: bool,
+    /// `26 + init_qp_minus26`.
+    init_qp: i32,
+    refs: Option<Refs>,
 }
 
 /// The [`SliceSyntax`] of a sequence and a picture parameter set NAL unit.
 pub fn slice_syntax(sps: &[u8], pps: &[u8]) -> Option<SliceSyntax> {
-    let raw = rbsp(sps, SPS)?;
-    let head = sps_head(&mut BitReader::new(&raw)).ok()?;
+    let sps = parse_sps(sps)?;
     let raw = rbsp(pps, PPS)?;
     let mut b = BitReader::new(&raw);
-    let r = (|| -> R<(bool, u32)> {
+    let r = (|| -> R<(bool, u32, i32)> {
         b.ue()?; // pps_pic_parameter_set_id
         b.ue()?; // pps_seq_parameter_set_id
         b.bit()?; // dependent_slice_segments_enabled_flag
         let output = b.bit()? == 1;
-        Ok((output, b.bits(3)?))
+        let extra = b.bits(3)?;
+        b.bits(2)?; // sign_data_hiding_enabled_flag, cabac_init_present_flag
+        b.ue()?;
+        b.ue()?; // num_ref_idx_l0/l1_default_active_minus1
+        let qp = b.se()?;
+        if !(-(26 + 6 * 8)..=25).contains(&qp) {
+            return Err(super::cursor::Short);
+        }
+        Ok((output, extra, 26 + qp))
     })();
-    let (output_flag_present, extra_slice_header_bits) = r.ok()?;
+    let (output_flag_present, extra_slice_header_bits, init_qp) = r.ok()?;
     Some(SliceSyntax {
-        separate_colour_plane: head.separate_colour_plane,
-        poc_bits: head.poc_bits,
+        separate_colour_plane: sps.separate_colour_plane,
+        poc_bits: sps.poc_bits,
         output_flag_present,
         extra_slice_header_bits,
+        chroma: sps.chroma,
+        sao: sps.sao,
+        init_qp,
+        refs: sps.refs,
     })
 }
 
@@ -161,6 +357,22 @@ pub struct Segment {
     /// A non-IDR picture's first segment: whether its short-term reference picture set is one
     /// the sequence parameter set lists (`short_term_ref_pic_set_sps_flag`) rather than its own.
     pub rps_from_sps: Option<bool>,
+    /// An intra first segment's QP (`26 + init_qp_minus26 + slice_qp_delta`, §7.4.7.1), where
+    /// its header reads that far.
+    pub qp: Option<i32>,
+}
+
+impl Segment {
+    /// The picture's kind as the `keyframes` table names it: `IDR`, `CRA`, `BLA`, or `I` for
+    /// an intra picture that is not a random-access point.
+    pub fn kind(&self) -> &'static str {
+        match self.nal_type {
+            19 | 20 => "IDR",
+            21 => "CRA",
+            16..=18 => "BLA",
+            _ => "I",
+        }
+    }
 }
 
 /// The [`Segment`] of a coded slice segment NAL unit of the base layer; `None` for any other
@@ -174,7 +386,9 @@ pub fn segment(nal: &[u8], syntax: &SliceSyntax) -> Option<Segment> {
     if layer != 0 || !matches!(nal_type, 0..=9 | 16..=21) {
         return None;
     }
-    let raw = unescape(&nal[2..nal.len().min(32)]);
+    // Enough for the longest header read: an own reference set of 32 pictures and 32
+    // long-term ones is some 60 bytes.
+    let raw = unescape(&nal[2..nal.len().min(160)]);
     let mut b = BitReader::new(&raw);
     let first = b.bit().ok()? == 1;
     let mut out = Segment {
@@ -183,11 +397,12 @@ pub fn segment(nal: &[u8], syntax: &SliceSyntax) -> Option<Segment> {
         first,
         slice_type: None,
         rps_from_sps: None,
+        qp: None,
     };
     if !first {
         return Some(out);
     }
-    let r = (|| -> R<(u32, Option<bool>)> {
+    let fields = (|| -> R<(u32, Option<bool>)> {
         if (16..=23).contains(&nal_type) {
             b.bit()?; // no_output_of_prior_pics_flag
         }
@@ -212,11 +427,68 @@ pub fn segment(nal: &[u8], syntax: &SliceSyntax) -> Option<Segment> {
         Ok((slice_type, Some(b.bit()? == 1)))
     })();
     // A first segment whose header does not read says only how it is marked.
-    if let Ok((slice_type, rps)) = r {
-        out.slice_type = Some(slice_type);
-        out.rps_from_sps = rps;
+    let Ok((slice_type, rps)) = fields else {
+        return Some(out);
+    };
+    out.slice_type = Some(slice_type);
+    out.rps_from_sps = rps;
+    if slice_type == 2 {
+        out.qp = intra_qp(&mut b, rps, syntax).ok().flatten();
     }
     Some(out)
+}
+
+/// The rest of an intra first segment's header up to `slice_qp_delta`, read from just after
+/// `short_term_ref_pic_set_sps_flag` (`rps`; `None` for an IDR picture, which has none): the
+/// slice's QP, `None` where the sequence's reference signalling did not read.
+fn intra_qp(b: &mut BitReader, rps: Option<bool>, syntax: &SliceSyntax) -> R<Option<i32>> {
+    if let Some(from_sps) = rps {
+        let Some(refs) = &syntax.refs else {
+            return Ok(None);
+        };
+        let sets = refs.short_term.len();
+        if !from_sps {
+            ref_set(b, sets, &refs.short_term)?;
+        } else if sets > 1 {
+            b.bits(ceil_log2(sets as u32))?; // short_term_ref_pic_set_idx
+        }
+        if let Some(in_sps) = refs.long_term {
+            let from_list = if in_sps > 0 { b.ue()? } else { 0 };
+            let own = b.ue()?;
+            if from_list > in_sps || own > 32 {
+                return Err(super::cursor::Short);
+            }
+            for i in 0..from_list + own {
+                if i < from_list {
+                    if in_sps > 1 {
+                        b.bits(ceil_log2(in_sps))?; // lt_idx_sps
+                    }
+                } else {
+                    b.bits(syntax.poc_bits)?; // poc_lsb_lt
+                    b.bit()?; // used_by_curr_pic_lt_flag
+                }
+                if b.bit()? == 1 {
+                    b.ue()?; // delta_poc_msb_cycle_lt
+                }
+            }
+        }
+        if refs.temporal_mvp {
+            b.bit()?; // slice_temporal_mvp_enabled_flag
+        }
+    }
+    if syntax.sao {
+        b.bit()?; // slice_sao_luma_flag
+        if syntax.chroma {
+            b.bit()?; // slice_sao_chroma_flag
+        }
+    }
+    let qp = syntax.init_qp + b.se()?;
+    Ok((0..=51).contains(&qp).then_some(qp))
+}
+
+/// `Ceil(Log2(n))` for n >= 1.
+fn ceil_log2(n: u32) -> u32 {
+    32 - n.saturating_sub(1).leading_zeros()
 }
 
 /// `shide1 cinit0 qp26 cip0 tskip0 cuqp1/1 wp1/0 tqb0 tiles0 wpp1 dss0`: sign data hiding,
@@ -352,6 +624,10 @@ mod tests {
             poc_bits: 8,
             output_flag_present: false,
             extra_slice_header_bits: 0,
+            chroma: true,
+            sao: false,
+            init_qp: 26,
+            refs: None,
         };
         // IDR_N_LP, first segment: no_output_of_prior_pics 0, PPS 0, slice_type 2 (I).
         let idr = segment(&[0x28, 0x01, 0xac], &plain).expect("a slice");
@@ -376,7 +652,7 @@ mod tests {
         let extra = SliceSyntax {
             output_flag_present: true,
             extra_slice_header_bits: 2,
-            ..plain
+            ..plain.clone()
         };
         let b = segment(&[0x00, 0x02, 0xcc, 0x00], &extra).expect("a slice");
         assert_eq!(
@@ -422,5 +698,96 @@ mod tests {
         );
         assert!(slice_syntax(&pps, &sps).is_none());
         assert!(slice_syntax(&sps[..12], &pps).is_none());
+    }
+
+    #[test]
+    fn an_intra_pictures_qp_is_read_past_its_reference_sets() {
+        let mut syntax = SliceSyntax {
+            separate_colour_plane: false,
+            poc_bits: 8,
+            output_flag_present: false,
+            extra_slice_header_bits: 0,
+            chroma: true,
+            sao: false,
+            init_qp: 26,
+            refs: None,
+        };
+        // IDR_N_LP: slice_type 2, slice_qp_delta -2.
+        let idr = segment(&[0x28, 0x01, 0xac, 0xa0], &syntax).expect("a slice");
+        assert_eq!((idr.kind(), idr.qp), ("IDR", Some(24)));
+        // With sample adaptive offset: the luma and chroma flags stand before the delta.
+        syntax.sao = true;
+        let idr = segment(&[0x28, 0x01, 0xae, 0x28], &syntax).expect("a slice");
+        assert_eq!(idr.qp, Some(24));
+        syntax.sao = false;
+        // A CRA picture: POC lsb 16, its own (empty) reference set, the temporal MVP flag, then
+        // slice_qp_delta +3. Without the sequence's reference signalling its QP is not read.
+        let cra = [0x2a, 0x01, 0xac, 0x41, 0x8c];
+        let s = segment(&cra, &syntax).expect("a slice");
+        assert_eq!((s.kind(), s.slice_type, s.qp), ("CRA", Some(2), None));
+        syntax.refs = Some(Refs {
+            short_term: Vec::new(),
+            long_term: None,
+            temporal_mvp: true,
+        });
+        assert_eq!(segment(&cra, &syntax).and_then(|s| s.qp), Some(29));
+        // A P picture's QP is not read (its header goes on with reference lists and weights).
+        let p = segment(&[0x02, 0x01, 0xd0, 0x2c, 0xff], &syntax).expect("a slice");
+        assert_eq!(p.qp, None);
+    }
+
+    #[test]
+    fn a_reference_set_predicted_from_another_is_derived() {
+        // Set 0: one picture before (delta POC -1). A slice's own set predicted from it with
+        // deltaRps -1, keeping set 0's picture (used) and adding the one at -1 (use_delta):
+        // flag 1, delta_idx_minus1 0, sign 1, abs_delta_rps_minus1 0, flags 1 / 0 1.
+        let set0 = RefSet {
+            negative: vec![-1],
+            positive: Vec::new(),
+        };
+        let bits = [0xfa];
+        let mut b = BitReader::new(&bits);
+        let set = ref_set(&mut b, 1, std::slice::from_ref(&set0)).expect("reads");
+        assert_eq!(set.negative, [-1, -2]);
+        assert!(set.positive.is_empty());
+        // deltaRps +2 from a set of one picture before (-2) and one after (+1), every picture
+        // kept: -2 moves to 0 (the current picture: dropped), +1 to +3, the set's own picture
+        // at +2; as a slice's set (delta_idx_minus1 0) and as the SPS's second set.
+        let set1 = RefSet {
+            negative: vec![-2],
+            positive: vec![1],
+        };
+        for (bits, idx, before) in [
+            (vec![0xcb, 0x80], 1, vec![set1.clone()]),
+            (vec![0x97], 1, vec![set1.clone(), RefSet::default()]),
+        ] {
+            let mut b = BitReader::new(&bits);
+            let set = ref_set(&mut b, idx, &before).expect("reads");
+            assert_eq!((set.negative, set.positive), (vec![], vec![2, 3]));
+        }
+        // Predicted from a set that is not there: an error, not a panic.
+        let mut b = BitReader::new(&bits);
+        assert!(ref_set(&mut b, 1, &[]).is_err());
+        // An explicit set: two before (-1, -3), one after (+2).
+        // num_negative 2, num_positive 1, deltas-1 0 and 1, +1, each used.
+        let bits = [0b0110_1011, 0b0101_0101];
+        let mut b = BitReader::new(&bits);
+        let set = ref_set(&mut b, 0, &[]).expect("reads");
+        assert_eq!((set.negative, set.positive), (vec![-1, -3], vec![2]));
+        // x265's sequence parameter set lists no sets, no long-term pictures, temporal MVP on.
+        let sps = parse_sps(&X265_SPS).expect("parses");
+        assert_eq!(
+            sps.refs,
+            Some(Refs {
+                short_term: Vec::new(),
+                long_term: None,
+                temporal_mvp: true,
+            })
+        );
+        for len in 0..300 {
+            let noise = crate::media::pseudo_random(len, len as u32 + 11);
+            let mut b = BitReader::new(&noise);
+            let _ = ref_set(&mut b, 3, &[set0.clone(), RefSet::default(), set0.clone()]);
+        }
     }
 }
