@@ -115,6 +115,36 @@ fn h264_scaling_list_delta_overflow() {
     assert!(nals.iter().all(|n| h264::parse_sps(n).is_none()));
 }
 
+/// An HEVC intra slice's QP was `26 + init_qp_minus26 + slice_qp_delta` with the delta as
+/// read: a hostile delta near `i32::MAX` overflowed (found by the `h264_sps` target the night
+/// the HEVC slice headers came to be read; H.264's `pic_init_qp` and slice QP had the same
+/// sum and are bounded the same way now). The QP is checked and kept only in its range.
+#[test]
+fn hevc_slice_qp_delta_overflow() {
+    use recaudit::media::{h264, hevc};
+    let p = project().join("tests/fixtures/regression/hevc-slice-qp-delta-overflow.fuzz");
+    let data = fs::read(&p).expect("input");
+    // Read as the target reads it: before the fix the CRA slice's QP panicked.
+    let nals: Vec<&[u8]> = h264::annexb_nals(&data).take(64).collect();
+    let kind = |t: u8| {
+        nals.iter()
+            .find(|n| n.first().map(|h| (h >> 1) & 0x3f) == Some(t))
+            .copied()
+    };
+    let syntax = hevc::slice_syntax(kind(33).expect("an SPS"), kind(34).expect("a PPS"))
+        .expect("their syntax reads");
+    let segments: Vec<hevc::Segment> = nals
+        .iter()
+        .filter_map(|n| hevc::segment(n, &syntax))
+        .collect();
+    let cra = segments
+        .iter()
+        .find(|s| s.kind() == "CRA" && s.first)
+        .expect("the CRA slice");
+    assert_eq!(cra.slice_type, Some(2));
+    assert_eq!(cra.qp, None, "a QP out of range is not kept");
+}
+
 /// The JPEG header walk (finding the start of scan) began again at the first marker on every
 /// chunk fed, so a header of fill bytes cost the square of its length: 23 s of CPU for this
 /// 237 KB input fed a byte at a time, and seconds per file for a hostile 4 MB header at the

@@ -2,7 +2,7 @@
 //! Used for MP4 `avcC` records and for parameter sets found in MPEG-TS elementary streams, so
 //! that a change of coding parameters inside one recording can be seen.
 
-use super::cursor::{BitReader, R};
+use super::cursor::{BitReader, R, Short};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sps {
@@ -148,7 +148,12 @@ pub fn intra_slice(nal: &[u8], sps: &Sps, pps: &Pps) -> Option<IntraSlice> {
                 }
             }
         }
-        let qp = pps.pic_init_qp + b.se()?;
+        // Bounded by the QP's range in a real stream; a hostile delta may be any 32-bit value.
+        let qp = pps
+            .pic_init_qp
+            .checked_add(b.se()?)
+            .filter(|qp| (-(6 * 8)..=51).contains(qp))
+            .ok_or(Short)?;
         Ok(Some(IntraSlice {
             kind: if idr { "IDR" } else { "I" },
             qp,
@@ -177,7 +182,11 @@ pub fn parse_pps(nal: &[u8]) -> Option<Pps> {
         b.ue()?;
         let weighted_pred = b.bit()? == 1;
         let weighted_bipred_idc = b.bits(2)?;
-        let pic_init_qp = 26 + b.se()?;
+        // pic_init_qp_minus26 lies in -(26 + QpBdOffset)..=25 (§7.4.2.2).
+        let pic_init_qp = 26i32.checked_add(b.se()?).ok_or(Short)?;
+        if !(-(6 * 8)..=51).contains(&pic_init_qp) {
+            return Err(Short);
+        }
         b.se()?;
         b.se()?;
         let deblocking_control = b.bit()? == 1;
@@ -308,7 +317,7 @@ pub(super) fn parse_rbsp(d: &[u8]) -> R<(Sps, Layout)> {
             b.se()?;
             let n = b.ue()?;
             if n > 255 {
-                return Err(super::cursor::Short);
+                return Err(Short);
             }
             for _ in 0..n {
                 b.se()?;

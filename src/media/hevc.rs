@@ -482,8 +482,9 @@ fn intra_qp(b: &mut BitReader, rps: Option<bool>, syntax: &SliceSyntax) -> R<Opt
             b.bit()?; // slice_sao_chroma_flag
         }
     }
-    let qp = syntax.init_qp + b.se()?;
-    Ok((0..=51).contains(&qp).then_some(qp))
+    // slice_qp_delta is bounded by the QP's range; a hostile one may be any 32-bit value.
+    let qp = syntax.init_qp.checked_add(b.se()?);
+    Ok(qp.filter(|qp| (0..=51).contains(qp)))
 }
 
 /// `Ceil(Log2(n))` for n >= 1.
