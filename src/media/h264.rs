@@ -491,6 +491,39 @@ mod tests {
         );
     }
 
+    /// A NAL unit of `header` and the bits written as `0` and `1` (padded with zeros).
+    fn packed(header: u8, bits: &str) -> Vec<u8> {
+        let mut nal = vec![header];
+        nal.extend(bits.as_bytes().chunks(8).map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u8, |b, (i, &bit)| b | (u8::from(bit == b'1') << (7 - i)))
+        }));
+        nal
+    }
+
+    #[test]
+    fn an_initial_qp_out_of_range_is_refused_not_summed() {
+        // ids 0 and 0, CAVLC, no field order, one slice group, one reference each way, no
+        // weights: then pic_init_qp_minus26, then the fields after it and a stop bit.
+        let (head, tail) = ("1100111000", "1110011");
+        // The largest se(v) the reader takes, 2^31 - 1 (codeNum 2^32 - 3): 26 + it overflowed
+        // (overflow checks are on in every build).
+        let huge = ["0".repeat(31), "1".into(), "1".repeat(30), "0".into()].concat();
+        assert_eq!(
+            parse_pps(&packed(0x68, &[head, &huge, tail].concat())),
+            None
+        );
+        // 0 reads as QP 26, and -26 as QP 0.
+        let zero = parse_pps(&packed(0x68, &[head, "1", tail].concat()));
+        assert_eq!(zero.map(|p| p.pic_init_qp), Some(26));
+        let below = ["0".repeat(5), "1".into(), "10101".into()].concat(); // codeNum 52: -26
+        assert_eq!(
+            parse_pps(&packed(0x68, &[head, &below, tail].concat())).map(|p| p.pic_init_qp),
+            Some(0)
+        );
+    }
+
     #[test]
     fn garbage_is_rejected_not_panicking() {
         assert_eq!(parse_sps(&[0x67]), None);
