@@ -618,9 +618,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_slice_segments_marking_and_first_fields_are_read() {
-        let plain = SliceSyntax {
+    /// 4:2:0, POC lsb of 8 bits, no output flag or extra bits, SAO off, initial QP 26, and
+    /// the reference signalling unknown.
+    fn plain_syntax() -> SliceSyntax {
+        SliceSyntax {
             separate_colour_plane: false,
             poc_bits: 8,
             output_flag_present: false,
@@ -629,7 +630,12 @@ mod tests {
             sao: false,
             init_qp: 26,
             refs: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_slice_segments_marking_and_first_fields_are_read() {
+        let plain = plain_syntax();
         // IDR_N_LP, first segment: no_output_of_prior_pics 0, PPS 0, slice_type 2 (I).
         let idr = segment(&[0x28, 0x01, 0xac], &plain).expect("a slice");
         assert_eq!(
@@ -703,16 +709,7 @@ mod tests {
 
     #[test]
     fn an_intra_pictures_qp_is_read_past_its_reference_sets() {
-        let mut syntax = SliceSyntax {
-            separate_colour_plane: false,
-            poc_bits: 8,
-            output_flag_present: false,
-            extra_slice_header_bits: 0,
-            chroma: true,
-            sao: false,
-            init_qp: 26,
-            refs: None,
-        };
+        let mut syntax = plain_syntax();
         // IDR_N_LP: slice_type 2, slice_qp_delta -2.
         let idr = segment(&[0x28, 0x01, 0xac, 0xa0], &syntax).expect("a slice");
         assert_eq!((idr.kind(), idr.qp), ("IDR", Some(24)));
