@@ -206,7 +206,7 @@ pub struct Keyframe {
     pub sample: u64,
     pub gop_index: usize,
     pub seen: Seen,
-    /// Its first slice: `IDR` or `I`, and its QP.
+    /// Its first slice: `IDR` or `I` (HEVC: `IDR`, `CRA`, `BLA` or `I`), and its QP.
     pub slice: Option<h264::IntraSlice>,
 }
 

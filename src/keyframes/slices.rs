@@ -37,9 +37,10 @@ const PICTURES_MIN: usize = 8;
 /// (`segs:many`), whether inter pictures are coded with P slices at all (`inter:B` when every
 /// one is coded with B slices, as some encoders code their P pictures; `inter:-` for none),
 /// the NAL unit types and temporal layers the P pictures are marked with (`1/0`: TRAIL_R in
-/// layer 0; several, comma-separated, for an encoder that alternates), and whether pictures
-/// take their short-term reference sets from the sequence parameter set (`rps:sps`) or write
-/// their own (`rps:own`; `rps:mixed` on a tie, `rps:-` for none seen).
+/// layer 0; several, comma-separated, for an encoder that alternates), and whether the
+/// pictures that are not random-access points take their short-term reference sets from the
+/// sequence parameter set (`rps:sps`) or write their own (`rps:own`; `rps:mixed` on a tie,
+/// `rps:-` for none seen).
 ///
 /// `None` for a fragmented file, a stream without its parameter sets, or too few pictures
 /// that read.

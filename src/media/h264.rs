@@ -40,7 +40,8 @@ pub struct Pps {
 /// The start of an intra slice's header (§7.3.3): its type and its QP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IntraSlice {
-    /// `IDR` or `I` (an intra slice of a picture others may not be decoded past).
+    /// `IDR` or `I` (an intra slice of a picture others may not be decoded past); HEVC's
+    /// keyframes are described with it too ([`super::hevc::Segment::kind`]).
     pub kind: &'static str,
     pub qp: i32,
 }
