@@ -13,7 +13,13 @@
 #      stream copy: the display runs on, so it is one honest recording);
 #   4. a night of COPIES x FILES new one-minute files (copies of tonight's under other names,
 #      about 1.7 GB more in WORKDIR with the defaults): enough files that the decoding of one
-#      overlaps the reading of the next, as on a real night.
+#      overlaps the reading of the next, as on a real night;
+#   5. that night read from slower storage, as an evidence store serves it (a NAS behind one
+#      or ten gigabit links, a RAID of disks): the cache dropped and the timed scan's reads
+#      throttled to each of THROTTLE's rates (bytes/s; default 250 MB/s, 500 MB/s and 1 GB/s) by the kernel's
+#      block-I/O controller. Needs root and a cgroup with that controller; skipped otherwise.
+# "Cold" drops the whole page cache when it may (root: /proc/sys/vm/drop_caches), else asks
+# the kernel to drop each file's pages (`dd iflag=nocache`, which it may only partly do).
 # Reports each pair's ratio and the stage's cost per file (the target is at most 1.10x), then
 # every keyframe of tonight's segments read and held against its known time (read, exact,
 # wrong): the scenes here are harsher on the display than the fixtures'.
@@ -91,16 +97,52 @@ night() {
     mv "$new" "$work/stash"
     "$bin" scan "$root" --warehouse "$work/wh" --quiet --keyframes "$mode" >/dev/null
     mv "$work/stash" "$new"
-    if [ "$cache" = cold ]; then
-      find "$root" -type f -exec dd if={} iflag=nocache count=0 status=none \;
-    fi
+    [ "$cache" = warm ] || drop_cache "$root"
     local s e
     s=$(date +%s.%N)
-    "$bin" scan "$root" --warehouse "$work/wh" --quiet --keyframes "$mode" >/dev/null
+    if [ "$cache" = warm ] || [ "$cache" = cold ]; then
+      "$bin" scan "$root" --warehouse "$work/wh" --quiet --keyframes "$mode" >/dev/null
+    else
+      throttled "$cache" "$bin" scan "$root" --warehouse "$work/wh" --quiet --keyframes "$mode" >/dev/null
+    fi
     e=$(date +%s.%N)
     times+=("$(echo "$e - $s" | bc -l)")
   done
   printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+# Drops the page cache (all of it when allowed; else ROOT's files' pages, as far as the
+# kernel agrees).
+drop_cache() {
+  if [ -w /proc/sys/vm/drop_caches ] && sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
+    return
+  fi
+  find "$1" -type f -exec dd if={} iflag=nocache count=0 status=none \;
+}
+# The block device under WORKDIR (the whole disk, where the throttle applies) and a cgroup
+# that throttles reads from it: cgroup v1's blkio or v2's io controller. Empty when neither
+# can be used (not root, no such controller).
+disk=$(lsblk -no PKNAME "$(findmnt -no SOURCE -T "$work" 2>/dev/null)" 2>/dev/null | head -1)
+disk_id=$(if [ -n "$disk" ]; then lsblk -dno MAJ:MIN "/dev/$disk"; else findmnt -no MAJ:MIN -T "$work"; fi 2>/dev/null | tr -d ' ')
+slow_cg=
+if [ "$(id -u)" = 0 ] && [ -n "$disk_id" ]; then
+  if [ -d /sys/fs/cgroup/blkio ] && mkdir -p /sys/fs/cgroup/blkio/recaudit-bench 2>/dev/null; then
+    slow_cg=/sys/fs/cgroup/blkio/recaudit-bench
+  elif [ -f /sys/fs/cgroup/cgroup.subtree_control ] && grep -qw io /sys/fs/cgroup/cgroup.controllers \
+    && echo +io >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
+    && mkdir -p /sys/fs/cgroup/recaudit-bench 2>/dev/null; then
+    slow_cg=/sys/fs/cgroup/recaudit-bench
+  fi
+fi
+[ -z "$slow_cg" ] || trap 'rmdir "$slow_cg" 2>/dev/null' EXIT
+# Runs a command with its reads from WORKDIR's disk throttled to RATE bytes/s.
+throttled() {
+  local rate=$1; shift
+  if [ -f "$slow_cg/blkio.throttle.read_bps_device" ]; then
+    echo "$disk_id $rate" >"$slow_cg/blkio.throttle.read_bps_device"
+  else
+    echo "$disk_id rbps=$rate" >"$slow_cg/io.max"
+  fi
+  (echo "$BASHPID" >"$slow_cg/cgroup.procs" && exec "$@")
 }
 ratio() { echo "$2 / $1" | bc -l; }
 per_file() { echo "($2 - $1) * 1000 / $3" | bc -l; }
@@ -119,6 +161,14 @@ many_warm_off=$(night "$work/many" "$many" off warm)
 many_warm_on=$(night "$work/many" "$many" boundary warm)
 many_cold_off=$(night "$work/many" "$many" off cold)
 many_cold_on=$(night "$work/many" "$many" boundary cold)
+slow_lines=()
+if [ -n "$slow_cg" ]; then
+  for rate in ${THROTTLE:-250000000 500000000 1000000000}; do
+    off=$(night "$work/many" "$many" off "$rate")
+    on=$(night "$work/many" "$many" boundary "$rate")
+    slow_lines+=("night, $n new ${secs}-s files, storage at $((rate / 1000000)) MB/s" "$off" "$on" "$(ratio "$off" "$on")")
+  done
+fi
 
 echo "corpus: $files files of ${secs} s, 1920x1080 25 fps 4 Mbit/s, $((bytes / 1048576)) MiB; median of $runs scans each"
 printf '  %-52s off %6.3f s  on %6.3f s  %5.2fx\n' \
@@ -128,7 +178,9 @@ printf '  %-52s off %6.3f s  on %6.3f s  %5.2fx\n' \
   "night, 1 new $((files * secs / 60))-min file, warm cache" "$long_warm_off" "$long_warm_on" "$(ratio "$long_warm_off" "$long_warm_on")" \
   "night, 1 new $((files * secs / 60))-min file, cold cache" "$long_cold_off" "$long_cold_on" "$(ratio "$long_cold_off" "$long_cold_on")" \
   "night, $n new ${secs}-s files (copies), warm cache" "$many_warm_off" "$many_warm_on" "$(ratio "$many_warm_off" "$many_warm_on")" \
-  "night, $n new ${secs}-s files (copies), cold cache" "$many_cold_off" "$many_cold_on" "$(ratio "$many_cold_off" "$many_cold_on")"
+  "night, $n new ${secs}-s files (copies), cold cache" "$many_cold_off" "$many_cold_on" "$(ratio "$many_cold_off" "$many_cold_on")" \
+  "${slow_lines[@]}"
+[ -n "$slow_cg" ] || echo "  (slower storage not measured: needs root and a cgroup with the block-I/O controller)"
 printf '  the stage per new file: %.0f ms warm, %.0f ms cold (wall, all cores); the scan without it: %.0f ms warm, %.0f ms cold\n' \
   "$(per_file "$warm_off" "$warm_on" "$files")" "$(per_file "$cold_off" "$cold_on" "$files")" \
   "$(echo "$warm_off * 1000 / $files" | bc -l)" "$(echo "$cold_off * 1000 / $files" | bc -l)"

@@ -292,6 +292,7 @@ pub fn habits(plan: &Plan) -> Option<String> {
 
 /// What [`prepare`] found of one file, before any font is known: its plan and its first and
 /// last keyframe's lines.
+#[derive(Clone)]
 pub struct Prepared {
     /// The file's plan, slimmed while it waits for the run's other files: of its keyframes
     /// only the first and last are kept (`keyframes` counts them all); a file read further
@@ -311,6 +312,9 @@ pub struct Prepared {
     /// How the lines were found: a font of another ink learned in the run reads the file's
     /// keyframes only after they are searched again its way.
     ink: Ink,
+    /// The file already read with its group's font from an earlier run, while the read went
+    /// on ([`read_ahead`]); used when that font is the one decided for the run.
+    ahead: Option<Box<Output>>,
 }
 
 impl Prepared {
@@ -433,7 +437,8 @@ pub fn run_prepared(
         .zip(prepared)
         .map(|(inp, p)| {
             let g = inp.group.as_str();
-            finish(inp, p, reading_font(learned.get(g), known.get(g)), every)
+            let font = reading_font(learned.get(g), known.get(g));
+            finish_decided(inp, p, font, is_known(font, known.get(g)), every)
         })
         .collect();
     (outputs, learned)
@@ -549,6 +554,51 @@ pub fn finish(inp: &Input, p: Prepared, font: Option<&Font>, every: bool) -> Out
         }
     }
     out
+}
+
+/// Reads a prepared file with `font`, the usable font its group kept from an earlier run, and
+/// keeps the output in it: the read of a night's files then does, on the processors the read
+/// leaves idle while it waits for the disk, what the group's decision would otherwise leave
+/// for after the read (the ends read, the keyframes read inward from a weak end, a jump placed,
+/// with `every` every keyframe). Used only when the decision keeps that font
+/// ([`finish_decided`]), so the output is the one [`finish`] would give then. Not done when
+/// neither end shows a time with the font: a display the font no longer reads (a firmware
+/// update) is learned again, and its inward reads would be wasted.
+pub fn read_ahead(inp: &Input, p: &mut Prepared, font: &Font, every: bool) {
+    if p.plan.is_none() || !usable(font) || p.ahead.is_some() {
+        return;
+    }
+    let blank = |end: &Option<(f64, Vec<Line>)>| {
+        end.as_ref().is_none_or(|(_, lines)| {
+            osd::read_lines(font, lines).is_none_or(|r| r.civil_s.is_none())
+        })
+    };
+    if blank(&p.first) && blank(&p.last) {
+        return;
+    }
+    let out = finish(inp, p.clone(), Some(font), every);
+    p.ahead = Some(Box::new(out));
+}
+
+/// [`finish`] with the group's decided `font`; `known` is whether that is the font the group
+/// kept from an earlier run, with which the file may have been read already ([`read_ahead`]).
+pub fn finish_decided(
+    inp: &Input,
+    mut p: Prepared,
+    font: Option<&Font>,
+    known: bool,
+    every: bool,
+) -> Output {
+    match p.ahead.take() {
+        Some(out) if known => *out,
+        _ => finish(inp, p, font, every),
+    }
+}
+
+/// Whether `decided` is the very font `known` (not a copy that reads alike): a group's decided
+/// font is either the one learned in the run or the one it kept ([`reading_font`]).
+pub fn is_known(decided: Option<&Font>, known: Option<&Font>) -> bool {
+    matches!((decided, known), (Some(d), Some(k)) if std::ptr::eq(d, k))
 }
 
 /// A group's font learned from its files in `order` (most keyframes first), its lines found as
@@ -989,6 +1039,7 @@ pub fn prepare_in(input: &Input, opened: Result<File, String>, display: Display)
         habits: None,
         decoded: 0,
         note: None,
+        ahead: None,
     };
     let result = (|| -> Result<(), String> {
         let f = opened?;
@@ -1281,6 +1332,64 @@ mod tests {
         // Without picture times to count by (every lead picture at one time), decoding order.
         plan.lead.iter_mut().for_each(|s| s.ticks = 0);
         assert_eq!(keyframe_interval(&plan), 24);
+    }
+
+    fn osd_input(name: &str) -> Input {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/osd")
+            .join(name);
+        Input {
+            index: find_index(&path).expect("an index"),
+            path,
+            group: "A".into(),
+        }
+    }
+
+    /// A night's file read ahead with the font its group kept gives exactly what reading it
+    /// after the decision gives, and that output is used only when the decision keeps that
+    /// very font.
+    #[test]
+    fn a_file_read_ahead_with_the_kept_font_reads_as_after_the_decision() {
+        let (_, known) = run_with(&[osd_input("day.mp4")], &Fonts::new());
+        let font = known
+            .get("A")
+            .filter(|f| usable(f))
+            .expect("a font learned");
+        for (name, jump) in [
+            ("day.mp4", false),
+            ("joined.mp4", true),
+            ("short.mp4", false),
+        ] {
+            let inp = osd_input(name);
+            let mut p = prepare_in(&inp, open(&inp), display_of(&known, "A"));
+            read_ahead(&inp, &mut p, font, false);
+            let ahead = p.ahead.clone().expect("read ahead");
+            assert_eq!(ahead.jump.is_some(), jump, "{name}");
+            let mut plain = p.clone();
+            plain.ahead = None;
+            let after = finish(&inp, plain, Some(font), false);
+            assert_eq!(format!("{ahead:?}"), format!("{after:?}"), "{name}");
+            // The output read ahead is taken only with the kept font itself.
+            let mut marked = p.clone();
+            if let Some(out) = marked.ahead.as_mut() {
+                out.note = Some("read ahead".into());
+            }
+            let taken = finish_decided(&inp, marked.clone(), Some(font), true, false);
+            assert_eq!(taken.note.as_deref(), Some("read ahead"), "{name}");
+            let again = finish_decided(&inp, marked, Some(font), false, false);
+            assert_eq!(format!("{again:?}"), format!("{after:?}"), "{name}");
+        }
+        // Neither end shows a time with the font (night.mp4: the same place in another font,
+        // as after a firmware update): left for the decision, which learns the group again.
+        let inp = osd_input("night.mp4");
+        let mut p = prepare_in(&inp, open(&inp), display_of(&known, "A"));
+        read_ahead(&inp, &mut p, font, false);
+        assert!(p.plan.is_some() && p.ahead.is_none());
+        // The kept font is known by identity, not by reading alike.
+        let copy = font.clone();
+        assert!(is_known(Some(font), Some(font)));
+        assert!(!is_known(Some(&copy), Some(font)));
+        assert!(!is_known(None, Some(font)));
     }
 
     #[test]

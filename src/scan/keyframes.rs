@@ -230,7 +230,8 @@ impl Shared {
             Group::Decided(font) => {
                 let font = font.clone();
                 drop(groups);
-                self.finish_one(held, font.as_deref(), tx);
+                // A file read ahead just as its group was decided is read again: rare.
+                self.finish_one(held, font.as_deref(), false, tx);
             }
             Group::Deciding { waiting } => waiting.push(held),
             Group::Holding { held: files, tries } => {
@@ -261,9 +262,9 @@ impl Shared {
         let members: Vec<usize> = (0..inputs.len()).collect();
         let known = self.known.get(&group);
         let learned = keyframes::learn_if_due(&inputs, &prepared, &members, known);
-        let font = keyframes::reading_font(learned.as_ref(), known)
-            .cloned()
-            .map(Arc::new);
+        let decided = keyframes::reading_font(learned.as_ref(), known);
+        let is_known = keyframes::is_known(decided, known);
+        let font = decided.cloned().map(Arc::new);
         if let Some(l) = learned.filter(keyframes::usable) {
             let _ = tx.send(Msg::Learned(group.clone(), Box::new(l)));
         }
@@ -302,19 +303,34 @@ impl Shared {
         // On the stage's pool (this job runs on it), each file a job of its own.
         for held in files.chain(waiting) {
             let (shared, tx, font) = (self.clone(), tx.clone(), font.clone());
-            rayon::spawn(move || shared.finish_one(held, font.as_deref(), &tx));
+            rayon::spawn(move || shared.finish_one(held, font.as_deref(), is_known, &tx));
         }
     }
 
-    /// Reads one prepared file with its group's font and sends back its row.
-    fn finish_one(&self, held: Held, font: Option<&Font>, tx: &mpsc::Sender<Msg>) {
+    /// The font a file of `group` is read with ahead of its group's decision
+    /// ([`keyframes::read_ahead`]): the usable font the group kept from the previous run, while
+    /// the group is undecided (a decided group's files are read with its font as they come).
+    fn ahead_font(&self, group: &str) -> Option<&Font> {
+        let decided = {
+            let groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+            matches!(groups.get(group), Some(Group::Decided(_)))
+        };
+        if decided {
+            return None;
+        }
+        self.known.get(group).filter(|f| keyframes::usable(f))
+    }
+
+    /// Reads one prepared file with its group's font and sends back its row; `known`: that
+    /// font is the one the group kept from the previous run ([`keyframes::finish_decided`]).
+    fn finish_one(&self, held: Held, font: Option<&Font>, known: bool, tx: &mpsc::Sender<Msg>) {
         let Held {
             k,
             input,
             prepared,
             base,
         } = held;
-        let out = keyframes::finish(&input, prepared, font, self.every);
+        let out = keyframes::finish_decided(&input, prepared, font, known, self.every);
         let _ = tx.send(self.finished(k, base, &input.path, &out));
     }
 
@@ -400,15 +416,20 @@ impl Early {
                 Some(out) => {
                     let _ = tx.send(shared.finished(k, base, &input.path, &out));
                 }
-                None => shared.arrive(
-                    Held {
-                        k,
-                        input,
-                        prepared,
-                        base,
-                    },
-                    &tx,
-                ),
+                None => {
+                    if let Some(font) = shared.ahead_font(&input.group) {
+                        keyframes::read_ahead(&input, &mut prepared, font, shared.every);
+                    }
+                    shared.arrive(
+                        Held {
+                            k,
+                            input,
+                            prepared,
+                            base,
+                        },
+                        &tx,
+                    )
+                }
             }
         });
     }
