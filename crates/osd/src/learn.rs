@@ -34,11 +34,12 @@ impl Shapes {
     }
 
     fn class(&mut self, g: &Glyph) -> Option<usize> {
+        let placed = g.shifted();
         let best = self
             .leaders
             .iter()
             .enumerate()
-            .map(|(i, l)| (i, l.distance(g)))
+            .map(|(i, l)| (i, l.distance_to(&placed)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         match best {
             Some((i, d)) if d <= SAME => Some(i),
@@ -635,10 +636,11 @@ fn timed_run<'a>(font: &Font, run: &'a [Sighting]) -> Option<Timed<'a>> {
 
 /// The font's shape nearest to `glyph`, and its distance.
 fn nearest_shape(font: &Font, glyph: &Glyph) -> Option<(usize, f32)> {
+    let placed = glyph.shifted();
     font.shapes
         .iter()
         .enumerate()
-        .map(|(k, (s, _))| (k, s.distance(glyph)))
+        .map(|(k, (s, _))| (k, s.distance_to(&placed)))
         .min_by(|x, y| x.1.total_cmp(&y.1))
 }
 

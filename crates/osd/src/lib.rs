@@ -211,8 +211,9 @@ pub(crate) fn read_glyphs(font: &Font, line: &Line) -> (Reading, Option<Vec<usiz
 fn nearest_digit(font: &Font, g: &Glyph) -> Option<(u8, f32)> {
     let mut best: Option<(f32, Option<u8>)> = None;
     let mut runner_up = f32::MAX;
+    let placed = g.shifted();
     for (shape, d) in &font.shapes {
-        let dist = shape.distance(g);
+        let dist = shape.distance_to(&placed);
         match best {
             Some((b, bd)) if dist < b => {
                 if bd != *d {

@@ -57,6 +57,27 @@ fn thin(b: &mut [[bool; COLS + 2]; ROWS + 2]) {
 pub const ROWS: usize = 20;
 pub const COLS: usize = 16;
 
+/// 64-bit words a glyph's grid packs into: four rows of sixteen columns each.
+const WORDS: usize = ROWS.div_ceil(4);
+
+/// A glyph's rows, four to a word.
+fn pack(rows: &[u16; ROWS]) -> [u64; WORDS] {
+    let mut out = [0u64; WORDS];
+    for (r, &row) in rows.iter().enumerate() {
+        out[r / 4] |= u64::from(row) << (16 * (r % 4));
+    }
+    out
+}
+
+/// A glyph placed its nine ways ([`Glyph::shifted`]).
+#[derive(Debug, Clone)]
+pub struct Shifted {
+    placed: [[u64; WORDS]; 9],
+    /// The ink of each placement still on the grid, and the glyph's whole ink.
+    kept: [u32; 9],
+    ink: u32,
+}
+
 /// One glyph's shape on the grid, and where it stood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glyph {
@@ -92,36 +113,63 @@ impl Glyph {
     /// best of the nine placements a cell apart: where a glyph's ink starts is known to a
     /// pixel, no better.
     pub fn distance(&self, other: &Glyph) -> f32 {
-        let ink = other.ink();
+        self.distance_to(&other.shifted())
+    }
+
+    /// [`Glyph::distance`] to a glyph already placed its nine ways ([`Glyph::shifted`]): a
+    /// glyph read is compared with every shape of a font, and is placed once for all of them.
+    pub fn distance_to(&self, other: &Shifted) -> f32 {
+        let a = pack(&self.rows);
         let mut best = f32::MAX;
+        for (b, &kept) in other.placed.iter().zip(&other.kept) {
+            let (mut diff, mut union) = (0u32, 0u32);
+            for (x, y) in a.iter().zip(b) {
+                diff += (x ^ y).count_ones();
+                union += (x | y).count_ones();
+            }
+            // Cells shifted off the grid count as differences.
+            let lost = other.ink.saturating_sub(kept);
+            let d = if union == 0 {
+                0.0
+            } else {
+                (diff + lost) as f32 / (union + lost) as f32
+            };
+            best = best.min(d);
+        }
+        best
+    }
+
+    /// The glyph at each of the nine placements a cell apart (rows and columns shifted by -1, 0
+    /// or 1; what leaves the grid is dropped), each with the ink still on the grid.
+    pub fn shifted(&self) -> Shifted {
+        let mut placed = [[0u64; WORDS]; 9];
+        let mut kept = [0u32; 9];
+        let mut k = 0;
         for dy in -1i32..=1 {
             for dx in -1i32..=1 {
-                // `kept`: the other's ink still on the grid once shifted.
-                let (mut diff, mut union, mut kept) = (0u32, 0u32, 0u32);
-                for r in 0..ROWS as i32 {
-                    let a = self.rows[r as usize];
-                    let rr = r + dy;
+                let mut rows = [0u16; ROWS];
+                for (r, row) in rows.iter_mut().enumerate() {
+                    let rr = r as i32 + dy;
                     let b = if (0..ROWS as i32).contains(&rr) {
-                        other.rows[rr as usize]
+                        self.rows[rr as usize]
                     } else {
                         0
                     };
-                    let b = if dx >= 0 { b << dx } else { b >> -dx } & ((1u32 << COLS) - 1) as u16;
-                    diff += (a ^ b).count_ones();
-                    union += (a | b).count_ones();
-                    kept += b.count_ones();
+                    // Widened first: a column shifted past the grid's last is dropped by the mask.
+                    let b = u32::from(b);
+                    *row =
+                        ((if dx >= 0 { b << dx } else { b >> -dx }) & ((1u32 << COLS) - 1)) as u16;
                 }
-                // Cells shifted off the grid count as differences.
-                let lost = ink.saturating_sub(kept);
-                let d = if union == 0 {
-                    0.0
-                } else {
-                    (diff + lost) as f32 / (union + lost) as f32
-                };
-                best = best.min(d);
+                placed[k] = pack(&rows);
+                kept[k] = rows.iter().map(|w| w.count_ones()).sum();
+                k += 1;
             }
         }
-        best
+        Shifted {
+            placed,
+            kept,
+            ink: self.ink(),
+        }
     }
 
     /// The shape drawn with strokes of one width: thinned to its centre lines, then each
