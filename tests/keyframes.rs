@@ -1075,6 +1075,61 @@ fn the_picture_finds_what_the_container_hides() {
     assert!((5.5..=6.5).contains(&at), "at {at}");
 }
 
+/// A join where the scene spoils the display as the second recording starts (a box over it for
+/// its first second): the keyframe where the two meet reads nothing, and the jump is placed
+/// between the keyframes on either side that read, each side still confirmed by the keyframe
+/// beyond it.
+#[test]
+fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
+    use crate::util::{by_name, get, rows, scan};
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    let name = "DSJ-A0012_OF001234_20260312100200_0003.MP4";
+    // Two honest segments to learn the display from (the recordings with the most keyframes).
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        (name, "joined-spoiled.mp4"),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    scan(&[&root], &wh, &["--keyframes", "all"]);
+    // The keyframe at 6 s, where the second recording starts, reads no time.
+    let keyframes = rows(&wh.join("keyframes"));
+    let at_six = keyframes
+        .iter()
+        .find(|k| {
+            get(k, "path").is_some_and(|p| p.ends_with(name)) && get(k, "gop_index") == Some("6")
+        })
+        .expect("keyframe 6 read");
+    assert_eq!(get(at_six, "osd_time"), None, "{at_six:?}");
+    let files = rows(&wh.join("files"));
+    let file = by_name(&files, name);
+    let jump: f64 = get(file, "osd_jump_s")
+        .expect("a jump placed")
+        .parse()
+        .expect("number");
+    let at: f64 = get(file, "osd_jump_at_s")
+        .expect("at")
+        .parse()
+        .expect("number");
+    assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
+    // The first keyframe after the last that shows the old clock: where the recordings meet.
+    assert!((5.5..=6.5).contains(&at), "at {at}");
+    let found: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-")))
+        .filter_map(|f| {
+            let path = get(f, "path")?;
+            Some(format!(
+                "{} {}",
+                get(f, "rule_id")?,
+                path.rsplit('/').next()?
+            ))
+        })
+        .collect();
+    assert_eq!(found, [format!("OSD-JUMP {name}")]);
+}
+
 /// Contiguous segments: the clock in the picture runs on from one into the next (day, day2),
 /// or does not (the third segment shows 10:00:11 where the names say 10:00:35).
 #[test]

@@ -20,9 +20,12 @@ fn offset(s: &Seen) -> Option<f64> {
 /// until the two neighbours where it changes are found: a handful of decodes locate a jump in
 /// an hour of footage. A jump is then confirmed on both sides by the keyframe next to it (the
 /// one before the last that keeps the old offset, the one after the first that shows the new):
-/// a digit misread in one picture, even the same way in two, must not make a jump. `None` when
-/// there is no jump, or it cannot be placed or confirmed (a keyframe between does not read, or
-/// the jump is in the first or last keyframe interval, where one side has a single picture).
+/// a digit misread in one picture, even the same way in two, must not make a jump. A keyframe
+/// between that does not read gives way to the nearest one between that does; up to
+/// [`UNREAD_BETWEEN_MAX`] keyframes that do not read may stand between the last old and the
+/// first new (the scene where two recordings meet may spoil the display). `None` when there
+/// is no jump, or it cannot be placed or confirmed (more keyframes between do not read, or the
+/// jump is in the first or last keyframe interval, where one side has a single picture).
 ///
 /// When no jump holds, the readings that disagree with most of the file's are set aside (their
 /// time cleared, their text kept): the file's start and end are then what its other pictures
@@ -40,6 +43,10 @@ pub(super) fn find_jump(
     (jump, read)
 }
 
+/// Keyframes that do not read which may stand between the last keyframe showing the old
+/// offset and the first showing the new, the jump still placed ([`find_jump`]).
+const UNREAD_BETWEEN_MAX: usize = 2;
+
 fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) -> Option<Jump> {
     let (first, last) = (out.first()?, out.last()?);
     let (o_first, o_last) = (offset(first)?, offset(last)?);
@@ -50,37 +57,71 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
     // Planned again: the prepared plan keeps only the first and last keyframes.
     let plan = &plan_of(&f, input).ok()?;
     let n = plan.sync.len();
-    let at = |k: usize, read: &mut Vec<Keyframe>| -> Option<f64> {
+    // While searching, at most BISECT_MAX keyframes are decoded; the two that confirm a jump
+    // found are decoded whatever the count.
+    let at = |k: usize, searching: bool| -> Option<Option<f64>> {
         if k == n - 1 {
-            return Some(o_last);
+            return Some(Some(o_last));
         }
         if k == 0 {
-            return Some(o_first);
+            return Some(Some(o_first));
         }
-        if let Some(seen) = read
-            .iter()
-            .find(|r| r.gop_index == k)
-            .map(|r| r.seen.clone())
-        {
-            return offset(&seen);
+        if let Some(seen) = read.iter().find(|r| r.gop_index == k).map(|r| &r.seen) {
+            return Some(offset(seen));
+        }
+        if searching && read.len() >= BISECT_MAX as usize {
+            return None;
         }
         let (mut got, _, _) = decode_and_read(&f, plan, font, &[k], "jump").ok()?;
         let key = got.pop()?;
         let o = offset(&key.seen);
         read.push(key);
-        o
+        Some(o)
     };
+    let (lo, (o_lo, o_hi)) = place_jump(n, o_first, at)?;
+    Some(Jump {
+        by_s: o_hi - o_lo,
+        // The keyframe after the last that keeps the old offset: the first after the jump,
+        // unless it did not read (the jump then lies between it and the first that reads anew).
+        at_s: plan.seconds(&plan.sync[lo + 1]),
+    })
+}
+
+/// Places a jump among `n` keyframes whose first shows offset `o_first`: the last keyframe
+/// showing it (`lo`) and the first showing another (`hi`), each confirmed by the keyframe
+/// beyond it, with at most [`UNREAD_BETWEEN_MAX`] keyframes between them that do not read.
+/// `at(k, searching)` is keyframe `k`'s offset (`Some(None)`: it does not read), or `None`
+/// when no more keyframes may be decoded for the search. Returns `lo` and the offsets at `lo`
+/// and `hi`.
+fn place_jump(
+    n: usize,
+    o_first: f64,
+    mut at: impl FnMut(usize, bool) -> Option<Option<f64>>,
+) -> Option<(usize, (f64, f64))> {
+    let close = |a: f64, b: f64| (a - b).abs() <= JUMP_MIN_S;
     let (mut lo, mut hi) = (0usize, n.checked_sub(1)?);
-    while hi - lo > 1 && read.len() < BISECT_MAX as usize {
+    while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        let o = at(mid, read)?;
-        if (o - o_first).abs() <= JUMP_MIN_S {
-            lo = mid;
+        // The keyframe halfway, or the nearest between `lo` and `hi` that reads.
+        let near = std::iter::once(mid)
+            .chain((1..hi - lo).flat_map(|d| [mid + d, mid.wrapping_sub(d)]))
+            .filter(|&k| k > lo && k < hi);
+        let mut found = None;
+        for k in near {
+            if let Some(o) = at(k, true)? {
+                found = Some((k, o));
+                break;
+            }
+        }
+        // None between reads: every one of them was tried.
+        let Some((k, o)) = found else { break };
+        if close(o, o_first) {
+            lo = k;
         } else {
-            hi = mid;
+            hi = k;
         }
     }
-    if hi - lo > 1 {
+    if hi - lo - 1 > UNREAD_BETWEEN_MAX {
         return None;
     }
     // Each side confirmed by the keyframe beyond the two where the offset changes.
@@ -88,15 +129,12 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
     if after >= n {
         return None;
     }
-    let (o_lo, o_hi) = (at(lo, read)?, at(hi, read)?);
-    let (o_before, o_after) = (at(before, read)?, at(after, read)?);
-    if (o_before - o_lo).abs() > JUMP_MIN_S || (o_after - o_hi).abs() > JUMP_MIN_S {
+    let (o_lo, o_hi) = (at(lo, false)??, at(hi, false)??);
+    let (o_before, o_after) = (at(before, false)??, at(after, false)??);
+    if !close(o_before, o_lo) || !close(o_after, o_hi) {
         return None;
     }
-    Some(Jump {
-        by_s: o_hi - o_lo,
-        at_s: plan.seconds(&plan.sync[hi]),
-    })
+    Some((lo, (o_lo, o_hi)))
 }
 
 /// Clears the time of every reading of the file (first, last, and those read by halves) that
@@ -283,6 +321,76 @@ mod tests {
             },
             slice: None,
         }
+    }
+
+    /// Offsets of twenty keyframes: 0 before keyframe `jump_at`, 900 (a quarter of an hour)
+    /// from it on; those in `unread` do not read.
+    fn offsets(jump_at: usize, unread: &[usize]) -> Vec<Option<f64>> {
+        (0..20)
+            .map(|k| {
+                let o = if k < jump_at { 0.0 } else { 900.0 };
+                (!unread.contains(&k)).then_some(o)
+            })
+            .collect()
+    }
+
+    /// `place_jump` over `offsets`, and the keyframes it looked at.
+    fn placed(offsets: &[Option<f64>]) -> (Option<(usize, (f64, f64))>, Vec<usize>) {
+        let mut asked = Vec::new();
+        let found = place_jump(offsets.len(), 0.0, |k, _| {
+            asked.push(k);
+            Some(offsets[k])
+        });
+        (found, asked)
+    }
+
+    #[test]
+    fn a_jump_is_placed_past_a_few_keyframes_that_do_not_read() {
+        // Every keyframe reads: the last old one and the first new one, by halves.
+        let (found, asked) = placed(&offsets(10, &[]));
+        assert_eq!(found, Some((9, (0.0, 900.0))));
+        assert!(asked.len() <= 10, "{asked:?}");
+        // The first keyframe of the joined recording does not read (its scene spoils the
+        // display): placed between the last old one and the first that reads anew.
+        assert_eq!(placed(&offsets(10, &[10])).0, Some((9, (0.0, 900.0))));
+        assert_eq!(placed(&offsets(10, &[10, 11])).0, Some((9, (0.0, 900.0))));
+        // Two unread on either side of the change.
+        assert_eq!(placed(&offsets(10, &[9, 10])).0, Some((8, (0.0, 900.0))));
+        // Three between: too far apart to say where.
+        assert_eq!(placed(&offsets(10, &[9, 10, 11])).0, None);
+        // The keyframe halfway does not read: the nearest one between that does is taken.
+        let (found, asked) = placed(&offsets(14, &[9]));
+        assert_eq!(found, Some((13, (0.0, 900.0))));
+        assert_eq!(&asked[..2], [9, 10]);
+        // Each side still confirmed by the keyframe beyond: one beyond does not read, or
+        // reads the other side's offset (a misread), and there is no jump.
+        assert_eq!(placed(&offsets(10, &[11])).0, None);
+        assert_eq!(placed(&offsets(10, &[10, 12])).0, None);
+        // No jump, and a keyframe between misread as well as the last: the one after the
+        // misread keyframe keeps the old offset.
+        let mut misread = offsets(20, &[]);
+        misread[14] = Some(900.0);
+        misread[19] = Some(900.0);
+        assert_eq!(placed(&misread).0, None);
+        // The same with the keyframe after the misread one not read: still none.
+        misread[15] = None;
+        assert_eq!(placed(&misread).0, None);
+        // A jump in the first or last keyframe interval has one picture on a side.
+        assert_eq!(placed(&offsets(1, &[])).0, None);
+        assert_eq!(placed(&offsets(19, &[])).0, None);
+        // No more decodes allowed for the search: no jump.
+        let all = offsets(10, &[]);
+        let mut left = 2;
+        let stopped = place_jump(20, 0.0, |k, searching| {
+            if searching {
+                if left == 0 {
+                    return None;
+                }
+                left -= 1;
+            }
+            Some(all[k])
+        });
+        assert_eq!(stopped, None);
     }
 
     #[test]
