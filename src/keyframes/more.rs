@@ -334,8 +334,11 @@ mod tests {
             .collect()
     }
 
+    /// Where `place_jump` puts a jump: the last old keyframe and the offsets on both sides.
+    type Placed = Option<(usize, (f64, f64))>;
+
     /// `place_jump` over `offsets`, and the keyframes it looked at.
-    fn placed(offsets: &[Option<f64>]) -> (Option<(usize, (f64, f64))>, Vec<usize>) {
+    fn placed(offsets: &[Option<f64>]) -> (Placed, Vec<usize>) {
         let mut asked = Vec::new();
         let found = place_jump(offsets.len(), 0.0, |k, _| {
             asked.push(k);
