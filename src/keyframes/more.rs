@@ -23,7 +23,8 @@ fn offset(s: &Seen) -> Option<f64> {
 /// a digit misread in one picture, even the same way in two, must not make a jump. A keyframe
 /// between that does not read gives way to the nearest one between that does; up to
 /// [`UNREAD_BETWEEN_MAX`] keyframes that do not read may stand between the last old and the
-/// first new (the scene where two recordings meet may spoil the display). `None` when there
+/// first new (the scene where two recordings meet may spoil the display), and as many between
+/// each of those and the keyframe that confirms it. `None` when there
 /// is no jump, or it cannot be placed or confirmed (more keyframes between do not read, or the
 /// jump is in the first or last keyframe interval, where one side has a single picture).
 ///
@@ -88,8 +89,9 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
 }
 
 /// Places a jump among `n` keyframes whose first shows offset `o_first`: the last keyframe
-/// showing it (`lo`) and the first showing another (`hi`), each confirmed by the keyframe
-/// beyond it, with at most [`UNREAD_BETWEEN_MAX`] keyframes between them that do not read.
+/// showing it (`lo`) and the first showing another (`hi`), with at most
+/// [`UNREAD_BETWEEN_MAX`] keyframes between them that do not read, each confirmed by the
+/// nearest keyframe beyond it that reads (past at most as many that do not).
 /// `at(k, searching)` is keyframe `k`'s offset (`Some(None)`: it does not read), or `None`
 /// when no more keyframes may be decoded for the search. Returns `lo` and the offsets at `lo`
 /// and `hi`.
@@ -124,13 +126,24 @@ fn place_jump(
     if hi - lo - 1 > UNREAD_BETWEEN_MAX {
         return None;
     }
-    // Each side confirmed by the keyframe beyond the two where the offset changes.
-    let (before, after) = (lo.checked_sub(1)?, hi + 1);
-    if after >= n {
-        return None;
-    }
+    // Each side confirmed by the keyframe beyond the two where the offset changes, or, where
+    // that one does not read, the nearest beyond it that does (up to UNREAD_BETWEEN_MAX
+    // skipped): two pictures on each side.
     let (o_lo, o_hi) = (at(lo, false)??, at(hi, false)??);
-    let (o_before, o_after) = (at(before, false)??, at(after, false)??);
+    let mut beyond = |from: usize, down: bool| -> Option<f64> {
+        for d in 1..=1 + UNREAD_BETWEEN_MAX {
+            let k = if down {
+                from.checked_sub(d)?
+            } else {
+                Some(from + d).filter(|&k| k < n)?
+            };
+            if let Some(o) = at(k, false)? {
+                return Some(o);
+            }
+        }
+        None
+    };
+    let (o_before, o_after) = (beyond(lo, true)?, beyond(hi, false)?);
     if !close(o_before, o_lo) || !close(o_after, o_hi) {
         return None;
     }
@@ -365,18 +378,26 @@ mod tests {
         let (found, asked) = placed(&offsets(14, &[9]));
         assert_eq!(found, Some((13, (0.0, 900.0))));
         assert_eq!(&asked[..2], [9, 10]);
-        // Each side still confirmed by the keyframe beyond: one beyond does not read, or
-        // reads the other side's offset (a misread), and there is no jump.
-        assert_eq!(placed(&offsets(10, &[11])).0, None);
-        assert_eq!(placed(&offsets(10, &[10, 12])).0, None);
+        // Each side still confirmed by a keyframe beyond: the nearest that reads, past up to
+        // two that do not; three that do not, and there is no jump.
+        assert_eq!(placed(&offsets(10, &[11])).0, Some((9, (0.0, 900.0))));
+        assert_eq!(placed(&offsets(10, &[10, 12])).0, Some((9, (0.0, 900.0))));
+        assert_eq!(placed(&offsets(10, &[7, 8])).0, Some((9, (0.0, 900.0))));
+        assert_eq!(placed(&offsets(10, &[11, 12, 13])).0, None);
+        assert_eq!(placed(&offsets(10, &[6, 7, 8])).0, None);
         // No jump, and a keyframe between misread as well as the last: the one after the
         // misread keyframe keeps the old offset.
         let mut misread = offsets(20, &[]);
         misread[14] = Some(900.0);
         misread[19] = Some(900.0);
         assert_eq!(placed(&misread).0, None);
-        // The same with the keyframe after the misread one not read: still none.
+        // The same with the keyframe after the misread one not read: the next still keeps
+        // the old offset, and there is none.
         misread[15] = None;
+        assert_eq!(placed(&misread).0, None);
+        // A misread keyframe, the next two not read and the one after them keeping the old
+        // offset: none.
+        misread[16] = None;
         assert_eq!(placed(&misread).0, None);
         // A jump in the first or last keyframe interval has one picture on a side.
         assert_eq!(placed(&offsets(1, &[])).0, None);
