@@ -1355,28 +1355,36 @@ mod tests {
             .get("A")
             .filter(|f| usable(f))
             .expect("a font learned");
-        for (name, jump) in [
+        let cases = [
             ("day.mp4", false),
             ("joined.mp4", true),
             ("short.mp4", false),
-        ] {
+        ];
+        // As a night reads them, and with `--keyframes all`.
+        for ((name, jump), every) in cases.into_iter().flat_map(|c| [(c, false), (c, true)]) {
             let inp = osd_input(name);
             let mut p = prepare_in(&inp, open(&inp), display_of(&known, "A"));
-            read_ahead(&inp, &mut p, font, false);
+            read_ahead(&inp, &mut p, font, every);
             let ahead = p.ahead.clone().expect("read ahead");
             assert_eq!(ahead.jump.is_some(), jump, "{name}");
+            if every {
+                assert!(
+                    ahead.keyframes.iter().any(|k| k.purpose == "every"),
+                    "{name}"
+                );
+            }
             let mut plain = p.clone();
             plain.ahead = None;
-            let after = finish(&inp, plain, Some(font), false);
+            let after = finish(&inp, plain, Some(font), every);
             assert_eq!(format!("{ahead:?}"), format!("{after:?}"), "{name}");
             // The output read ahead is taken only with the kept font itself.
             let mut marked = p.clone();
             if let Some(out) = marked.ahead.as_mut() {
                 out.note = Some("read ahead".into());
             }
-            let taken = finish_decided(&inp, marked.clone(), Some(font), true, false);
+            let taken = finish_decided(&inp, marked.clone(), Some(font), true, every);
             assert_eq!(taken.note.as_deref(), Some("read ahead"), "{name}");
-            let again = finish_decided(&inp, marked, Some(font), false, false);
+            let again = finish_decided(&inp, marked, Some(font), false, every);
             assert_eq!(format!("{again:?}"), format!("{after:?}"), "{name}");
         }
         // Neither end shows a time with the font (night.mp4: the same place in another font,
