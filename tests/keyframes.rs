@@ -1081,7 +1081,7 @@ fn the_picture_finds_what_the_container_hides() {
 /// beyond it.
 #[test]
 fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
-    use crate::util::{by_name, get, rows, scan};
+    use crate::util::{by_name, get, num, rows, scan};
     let (_t, root, wh, d) = evidence("DSJ-A0012");
     let name = "DSJ-A0012_OF001234_20260312100200_0003.MP4";
     // Two honest segments to learn the display from (the recordings with the most keyframes).
@@ -1104,14 +1104,7 @@ fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
     assert_eq!(get(at_six, "osd_time"), None, "{at_six:?}");
     let files = rows(&wh.join("files"));
     let file = by_name(&files, name);
-    let jump: f64 = get(file, "osd_jump_s")
-        .expect("a jump placed")
-        .parse()
-        .expect("number");
-    let at: f64 = get(file, "osd_jump_at_s")
-        .expect("at")
-        .parse()
-        .expect("number");
+    let (jump, at) = (num(file, "osd_jump_s"), num(file, "osd_jump_at_s"));
     assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
     // The first keyframe after the last that shows the old clock: where the recordings meet.
     assert!((5.5..=6.5).contains(&at), "at {at}");
