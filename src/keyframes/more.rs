@@ -79,7 +79,7 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         read.push(key);
         Some(o)
     };
-    let (lo, (o_lo, o_hi)) = place_jump(n, o_first, at)?;
+    let (lo, (o_lo, o_hi)) = locate(n, (o_first, o_last), at)?;
     Some(Jump {
         by_s: o_hi - o_lo,
         // The keyframe after the last that keeps the old offset: the first after the jump,
@@ -88,7 +88,26 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
     })
 }
 
-/// Places a jump among `n` keyframes whose first shows offset `o_first`: the last keyframe
+/// Places a jump among `n` keyframes whose first and last show offsets `ends`
+/// ([`place_jump`]). The first keyframe's reading alone may be the odd one (a digit misread at
+/// the start, at full confidence): when no jump is placed from it and the next keyframe
+/// disagrees with both ends, the search runs again from the next one.
+fn locate(
+    n: usize,
+    (o_first, o_last): (f64, f64),
+    mut at: impl FnMut(usize, bool) -> Option<Option<f64>>,
+) -> Option<(usize, (f64, f64))> {
+    place_jump(0, n, o_first, &mut at).or_else(|| {
+        let close = |a: f64, b: f64| (a - b).abs() <= JUMP_MIN_S;
+        let o_next = at(1, false)??;
+        if n < 4 || close(o_next, o_first) || close(o_next, o_last) {
+            return None;
+        }
+        place_jump(1, n, o_next, &mut at)
+    })
+}
+
+/// Places a jump among keyframes `start..n`, the one at `start` showing offset `o_first`: the last keyframe
 /// showing it (`lo`) and the first showing another (`hi`), with at most
 /// [`UNREAD_BETWEEN_MAX`] keyframes between them that do not read, each confirmed by the
 /// nearest keyframe beyond it that reads (past at most as many that do not).
@@ -96,12 +115,16 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
 /// when no more keyframes may be decoded for the search. Returns `lo` and the offsets at `lo`
 /// and `hi`.
 fn place_jump(
+    start: usize,
     n: usize,
     o_first: f64,
     mut at: impl FnMut(usize, bool) -> Option<Option<f64>>,
 ) -> Option<(usize, (f64, f64))> {
     let close = |a: f64, b: f64| (a - b).abs() <= JUMP_MIN_S;
-    let (mut lo, mut hi) = (0usize, n.checked_sub(1)?);
+    let (mut lo, mut hi) = (start, n.checked_sub(1)?);
+    if hi <= lo {
+        return None;
+    }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         // The keyframe halfway, or the nearest between `lo` and `hi` that reads.
@@ -133,7 +156,7 @@ fn place_jump(
     let mut beyond = |from: usize, down: bool| -> Option<f64> {
         for d in 1..=1 + UNREAD_BETWEEN_MAX {
             let k = if down {
-                from.checked_sub(d)?
+                from.checked_sub(d).filter(|&k| k >= start)?
             } else {
                 Some(from + d).filter(|&k| k < n)?
             };
@@ -353,7 +376,7 @@ mod tests {
     /// `place_jump` over `offsets`, and the keyframes it looked at.
     fn placed(offsets: &[Option<f64>]) -> (Placed, Vec<usize>) {
         let mut asked = Vec::new();
-        let found = place_jump(offsets.len(), 0.0, |k, _| {
+        let found = place_jump(0, offsets.len(), 0.0, |k, _| {
             asked.push(k);
             Some(offsets[k])
         });
@@ -405,7 +428,7 @@ mod tests {
         // No more decodes allowed for the search: no jump.
         let all = offsets(10, &[]);
         let mut left = 2;
-        let stopped = place_jump(20, 0.0, |k, searching| {
+        let stopped = place_jump(0, 20, 0.0, |k, searching| {
             if searching {
                 if left == 0 {
                     return None;
@@ -415,6 +438,32 @@ mod tests {
             Some(all[k])
         });
         assert_eq!(stopped, None);
+    }
+
+    #[test]
+    fn a_misread_first_keyframe_does_not_hide_a_jump() {
+        let locate_in = |offsets: &[Option<f64>]| {
+            let n = offsets.len();
+            let ends = (offsets[0].expect("first"), offsets[n - 1].expect("last"));
+            locate(n, ends, |k, _| Some(offsets[k]))
+        };
+        // The first keyframe misread 5 s late (a 3 read as an 8), a jump at 10.
+        let mut misread = offsets(10, &[]);
+        misread[0] = Some(5.0);
+        assert_eq!(place_jump(0, 20, 5.0, |k, _| Some(misread[k])), None);
+        assert_eq!(locate_in(&misread), Some((9, (0.0, 900.0))));
+        // Without a jump: the next keyframe agrees with the last, nothing is placed.
+        let mut honest = offsets(20, &[]);
+        honest[0] = Some(5.0);
+        assert_eq!(locate_in(&honest), None);
+        // A jump in the first keyframe interval stays unconfirmed (one picture before it).
+        assert_eq!(locate_in(&offsets(1, &[])), None);
+        // Searching from the second keyframe, the first is not taken to confirm a jump there.
+        let mut early = offsets(2, &[]);
+        early[0] = Some(5.0);
+        assert_eq!(locate_in(&early), None);
+        // A clean jump is placed as before.
+        assert_eq!(locate_in(&offsets(10, &[])), Some((9, (0.0, 900.0))));
     }
 
     #[test]
