@@ -89,7 +89,9 @@ full_scan() {
   "$bin" scan "$dir" --warehouse "$work/wh" --quiet "$@"
 }
 # A night: the warehouse holds yesterday's scan of ROOT without NEW (the same mode), then
-# ROOT is scanned with NEW; only that second scan is timed. Prints the median seconds.
+# ROOT is scanned with NEW; only that second scan is timed. CACHE is `warm`, `cold` (the page
+# cache dropped first) or a rate in bytes/s (dropped, and the timed scan's reads throttled to
+# it). Prints the median seconds.
 night() {
   local root=$1 new=$2 mode=$3 cache=$4 times=()
   for _ in $(seq "$runs"); do

@@ -569,9 +569,8 @@ pub fn read_ahead(inp: &Input, p: &mut Prepared, font: &Font, every: bool) {
         return;
     }
     let blank = |end: &Option<(f64, Vec<Line>)>| {
-        end.as_ref().is_none_or(|(_, lines)| {
-            osd::read_lines(font, lines).is_none_or(|r| r.civil_s.is_none())
-        })
+        end.as_ref()
+            .is_none_or(|(_, lines)| shows_no_time(font, lines))
     };
     if blank(&p.first) && blank(&p.last) {
         return;
@@ -678,6 +677,11 @@ fn first_lines<'a>(members: &[usize], prepared: &'a [Prepared]) -> Vec<&'a [Line
         .collect()
 }
 
+/// Whether a picture's `lines`, read with `font`, give no date and time.
+fn shows_no_time(font: &Font, lines: &[Line]) -> bool {
+    osd::read_lines(font, lines).is_none_or(|r| r.civil_s.is_none())
+}
+
 /// Whether a font no longer reads its group's display: of the group's files in this run whose
 /// first keyframe shows any line, most give no date and time with it (a firmware update that
 /// changed the display's font; a scene that spoils one picture's glyphs spoils few of a run's
@@ -686,7 +690,7 @@ fn unread(font: &Font, members: &[usize], prepared: &[Prepared]) -> bool {
     let shown = first_lines(members, prepared);
     let blank = shown
         .iter()
-        .filter(|lines| osd::read_lines(font, lines).is_none_or(|r| r.civil_s.is_none()))
+        .filter(|lines| shows_no_time(font, lines))
         .count();
     blank * 2 > shown.len()
 }

@@ -15,6 +15,12 @@ fn offset(s: &Seen) -> Option<f64> {
     s.reading.as_ref()?.civil_s.map(|c| c as f64 - s.t_s)
 }
 
+/// Two offsets that a display keeping one clock can show: within [`JUMP_MIN_S`] (the display
+/// shows whole seconds, and a keyframe falls anywhere in its second).
+fn agree(a: f64, b: f64) -> bool {
+    (a - b).abs() <= JUMP_MIN_S
+}
+
 /// When the first and last keyframe disagree on the display's offset to the file's own
 /// timestamps by more than [`JUMP_MIN_S`], the keyframes between them are read by halves
 /// until the two neighbours where it changes are found: a handful of decodes locate a jump in
@@ -51,7 +57,7 @@ const UNREAD_BETWEEN_MAX: usize = 2;
 fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) -> Option<Jump> {
     let (first, last) = (out.first()?, out.last()?);
     let (o_first, o_last) = (offset(first)?, offset(last)?);
-    if (o_last - o_first).abs() <= JUMP_MIN_S {
+    if agree(o_last, o_first) {
         return None;
     }
     let f = open(input).ok()?;
@@ -98,9 +104,8 @@ fn locate(
     mut at: impl FnMut(usize, bool) -> Option<Option<f64>>,
 ) -> Option<(usize, (f64, f64))> {
     place_jump(0, n, o_first, &mut at).or_else(|| {
-        let close = |a: f64, b: f64| (a - b).abs() <= JUMP_MIN_S;
         let o_next = at(1, false)??;
-        if n < 4 || close(o_next, o_first) || close(o_next, o_last) {
+        if n < 4 || agree(o_next, o_first) || agree(o_next, o_last) {
             return None;
         }
         place_jump(1, n, o_next, &mut at)
@@ -120,7 +125,6 @@ fn place_jump(
     o_first: f64,
     mut at: impl FnMut(usize, bool) -> Option<Option<f64>>,
 ) -> Option<(usize, (f64, f64))> {
-    let close = |a: f64, b: f64| (a - b).abs() <= JUMP_MIN_S;
     let (mut lo, mut hi) = (start, n.checked_sub(1)?);
     if hi <= lo {
         return None;
@@ -140,7 +144,7 @@ fn place_jump(
         }
         // None between reads: every one of them was tried.
         let Some((k, o)) = found else { break };
-        if close(o, o_first) {
+        if agree(o, o_first) {
             lo = k;
         } else {
             hi = k;
@@ -167,7 +171,7 @@ fn place_jump(
         None
     };
     let (o_before, o_after) = (beyond(lo, true)?, beyond(hi, false)?);
-    if !close(o_before, o_lo) || !close(o_after, o_hi) {
+    if !agree(o_before, o_lo) || !agree(o_after, o_hi) {
         return None;
     }
     Some((lo, (o_lo, o_hi)))
@@ -186,12 +190,7 @@ fn set_aside_outliers(out: &mut Output, read: &mut [Keyframe]) {
     if offsets.len() < 2 {
         return;
     }
-    let agreeing = |o: f64| {
-        offsets
-            .iter()
-            .filter(|p| (*p - o).abs() <= JUMP_MIN_S)
-            .count()
-    };
+    let agreeing = |o: f64| offsets.iter().filter(|&&p| agree(p, o)).count();
     let Some(usual) = offsets
         .iter()
         .copied()
@@ -202,7 +201,7 @@ fn set_aside_outliers(out: &mut Output, read: &mut [Keyframe]) {
     };
     let mut cleared = 0;
     for k in out.keyframes.iter_mut().chain(read.iter_mut()) {
-        if offset(&k.seen).is_some_and(|o| (o - usual).abs() > JUMP_MIN_S)
+        if offset(&k.seen).is_some_and(|o| !agree(o, usual))
             && let Some(r) = k.seen.reading.as_mut()
         {
             r.civil_s = None;

@@ -4,6 +4,11 @@
 
 use super::cursor::{BitReader, R, Short};
 
+/// QPs a stream may signal: 51 at most, and at least `-QpBdOffset` (36 at 14 bits; kept a
+/// little wider). A hostile `se(v)` may be any 32-bit value, so sums with it are checked
+/// against this before they are kept.
+const QP_RANGE: std::ops::RangeInclusive<i32> = -(6 * 8)..=51;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sps {
     pub profile_idc: u8,
@@ -153,7 +158,7 @@ pub fn intra_slice(nal: &[u8], sps: &Sps, pps: &Pps) -> Option<IntraSlice> {
         let qp = pps
             .pic_init_qp
             .checked_add(b.se()?)
-            .filter(|qp| (-(6 * 8)..=51).contains(qp))
+            .filter(|qp| QP_RANGE.contains(qp))
             .ok_or(Short)?;
         Ok(Some(IntraSlice {
             kind: if idr { "IDR" } else { "I" },
@@ -185,7 +190,7 @@ pub fn parse_pps(nal: &[u8]) -> Option<Pps> {
         let weighted_bipred_idc = b.bits(2)?;
         // pic_init_qp_minus26 lies in -(26 + QpBdOffset)..=25 (§7.4.2.2).
         let pic_init_qp = 26i32.checked_add(b.se()?).ok_or(Short)?;
-        if !(-(6 * 8)..=51).contains(&pic_init_qp) {
+        if !QP_RANGE.contains(&pic_init_qp) {
             return Err(Short);
         }
         b.se()?;
