@@ -112,10 +112,11 @@ fn locate(
     })
 }
 
-/// Places a jump among keyframes `start..n`, the one at `start` showing offset `o_first`: the last keyframe
-/// showing it (`lo`) and the first showing another (`hi`), with at most
+/// Places a jump among keyframes `start..n`, the one at `start` showing offset `o_first`:
+/// the last keyframe showing it (`lo`) and the first showing another (`hi`), with at most
 /// [`UNREAD_BETWEEN_MAX`] keyframes between them that do not read, each confirmed by the
-/// nearest keyframe beyond it that reads (past at most as many that do not).
+/// nearest keyframe beyond it (not before `start`) that reads, past at most as many that do
+/// not.
 /// `at(k, searching)` is keyframe `k`'s offset (`Some(None)`: it does not read), or `None`
 /// when no more keyframes may be decoded for the search. Returns `lo` and the offsets at `lo`
 /// and `hi`.
