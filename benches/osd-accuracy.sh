@@ -22,7 +22,8 @@
 # The gradient and fractal scenes come from a random seed: every generation is a new sample.
 # CONTAINER=avi (or ts) also copies every clip into AVI (or MPEG-TS; stream copy, as another
 # device) and reports how each copy's keyframe reading compares with the MP4's.
-# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# SET=thin five displays in regular weights whose thin strokes a low bitrate keeps or loses.
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -161,15 +162,27 @@ pair DSJ-ST03 $((base + 307)) "gradients=speed=0.03:c0=0xd0d0d0:c1=0xa0b0c0:{}" 
 pair DSJ-ST04 $((base + 433)) testsrc2={} 1440x1080 "fontfile=$DEJAVU" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 "CJK 警号094567" $(x264 25) -b:v 3M
 pair DSJ-ST05 $((base + 557)) "mandelbrot=end_scale=0.0001:{}" 1920x1080 "fontfile=$PSANSB" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 095678" $(x264 25) -b:v 1M
 }
+# Thin strokes: regular weights whose strokes are a few pixels wide at the display's size, so
+# that a low bitrate keeps or loses a serif or a hook from one keyframe to the next (Liberation
+# Mono's 3 has a hook at its lower left that, lost, leaves it near a 3 without one and, kept,
+# near an 8), under translucent boxes and outlines, H.264 and HEVC.
+thin() {
+pair DSJ-TH01 $((base + 233)) gradients=speed=0.03:{} 1920x1080 "fontfile=$LIBREG" "fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=4" h/26 " 013838" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1
+pair DSJ-TH02 $((base + 353)) gradients=speed=0.05:{} 1280x720 "fontfile=$LIBREG" "fontcolor=white:borderw=1:bordercolor=black" h/28 " 023883" $(x264 25) -crf 30
+pair DSJ-TH03 $((base + 473)) mandelbrot={} 1920x1080 "fontfile=$DEJAVU" "fontcolor=white:box=1:boxcolor=black@0.4" h/30 " 033388" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 1500k -tag:v hvc1
+pair DSJ-TH04 $((base + 593)) gradients=speed=0.04:{} 1920x1080 "fontfile=$LIBREG" "fontcolor=yellow:box=1:boxcolor=black@0.3" h/32 " 048383" $(x264 25) -b:v 2M
+pair DSJ-TH05 $((base + 713)) "color=c=0x282828:{},noise=alls=14:allf=t" 1280x720 "fontfile=$LIBREG" "fontcolor=white:box=1:boxcolor=black@0.5" h/26 " 053838" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -crf 32 -tag:v hvc1
+}
 case "$set_" in
   main) main ;;
+  thin) thin ;;
   layouts) layouts ;;
   recorders) recorders ;;
   styles) styles ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts; recorders; styles ;;
-  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders; styles; thin ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin or all"; exit 2 ;;
 esac
 
 . "$here/benches/lib.sh"

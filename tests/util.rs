@@ -100,7 +100,29 @@ pub fn scan(roots: &[&Path], wh: &Path, extra: &[&str]) -> Output {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    keyframes_read_once(wh);
     out
+}
+
+/// No keyframe of a file is read twice in a scan (a keyframe read inward from a weak end is
+/// not decoded again to place a jump): at most one `keyframes` row per file and keyframe.
+fn keyframes_read_once(wh: &Path) {
+    let dir = wh.join("keyframes");
+    if !dir.is_dir() {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in rows(&dir) {
+        let key = (
+            get(&r, "path").map(str::to_string),
+            get(&r, "gop_index").map(str::to_string),
+        );
+        assert!(
+            seen.insert(key.clone()),
+            "keyframe read twice: {key:?} in {}",
+            wh.display()
+        );
+    }
 }
 
 pub fn read_table(dir: &Path) -> Vec<RecordBatch> {

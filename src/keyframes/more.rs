@@ -73,7 +73,9 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         if k == 0 {
             return Some(Some(o_first));
         }
-        if let Some(seen) = read.iter().find(|r| r.gop_index == k).map(|r| &r.seen) {
+        // Read already: inward from a weak end, or earlier in this search.
+        let mut known = out.keyframes.iter().chain(read.iter());
+        if let Some(seen) = known.find(|r| r.gop_index == k).map(|r| &r.seen) {
             return Some(offset(seen));
         }
         if searching && read.len() >= BISECT_MAX as usize {
