@@ -52,7 +52,7 @@ pub(super) fn find_jump(
 
 /// Keyframes that do not read which may stand between the last keyframe showing the old
 /// offset and the first showing the new, the jump still placed ([`find_jump`]).
-const UNREAD_BETWEEN_MAX: usize = 2;
+const UNREAD_BETWEEN_MAX: usize = 3;
 
 fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) -> Option<Jump> {
     let (first, last) = (out.first()?, out.last()?);
@@ -395,21 +395,29 @@ mod tests {
         // display): placed between the last old one and the first that reads anew.
         assert_eq!(placed(&offsets(10, &[10])).0, Some((9, (0.0, 900.0))));
         assert_eq!(placed(&offsets(10, &[10, 11])).0, Some((9, (0.0, 900.0))));
-        // Two unread on either side of the change.
+        // Two unread on either side of the change, and three.
         assert_eq!(placed(&offsets(10, &[9, 10])).0, Some((8, (0.0, 900.0))));
-        // Three between: too far apart to say where.
-        assert_eq!(placed(&offsets(10, &[9, 10, 11])).0, None);
+        assert_eq!(
+            placed(&offsets(10, &[9, 10, 11])).0,
+            Some((8, (0.0, 900.0)))
+        );
+        // Four between: too far apart to say where.
+        assert_eq!(placed(&offsets(10, &[8, 9, 10, 11])).0, None);
         // The keyframe halfway does not read: the nearest one between that does is taken.
         let (found, asked) = placed(&offsets(14, &[9]));
         assert_eq!(found, Some((13, (0.0, 900.0))));
         assert_eq!(&asked[..2], [9, 10]);
         // Each side still confirmed by a keyframe beyond: the nearest that reads, past up to
-        // two that do not; three that do not, and there is no jump.
+        // three that do not; four that do not, and there is no jump.
         assert_eq!(placed(&offsets(10, &[11])).0, Some((9, (0.0, 900.0))));
         assert_eq!(placed(&offsets(10, &[10, 12])).0, Some((9, (0.0, 900.0))));
-        assert_eq!(placed(&offsets(10, &[7, 8])).0, Some((9, (0.0, 900.0))));
-        assert_eq!(placed(&offsets(10, &[11, 12, 13])).0, None);
-        assert_eq!(placed(&offsets(10, &[6, 7, 8])).0, None);
+        assert_eq!(placed(&offsets(10, &[6, 7, 8])).0, Some((9, (0.0, 900.0))));
+        assert_eq!(
+            placed(&offsets(10, &[11, 12, 13])).0,
+            Some((9, (0.0, 900.0)))
+        );
+        assert_eq!(placed(&offsets(10, &[11, 12, 13, 14])).0, None);
+        assert_eq!(placed(&offsets(10, &[5, 6, 7, 8])).0, None);
         // No jump, and a keyframe between misread as well as the last: the one after the
         // misread keyframe keeps the old offset.
         let mut misread = offsets(20, &[]);
@@ -420,9 +428,11 @@ mod tests {
         // the old offset, and there is none.
         misread[15] = None;
         assert_eq!(placed(&misread).0, None);
-        // A misread keyframe, the next two not read and the one after them keeping the old
+        // A misread keyframe, the next two (or three) not read and the one after them keeping the old
         // offset: none.
         misread[16] = None;
+        assert_eq!(placed(&misread).0, None);
+        misread[17] = None;
         assert_eq!(placed(&misread).0, None);
         // A jump in the first or last keyframe interval has one picture on a side.
         assert_eq!(placed(&offsets(1, &[])).0, None);
