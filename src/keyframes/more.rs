@@ -118,16 +118,47 @@ fn locate(
 /// the last keyframe showing it (`lo`) and the first showing another (`hi`), with at most
 /// [`UNREAD_BETWEEN_MAX`] keyframes between them that do not read, each confirmed by the
 /// nearest keyframe beyond it (not before `start`) that reads, past at most as many that do
-/// not.
+/// not. A keyframe that disagrees both with the old offset and with the nearest keyframe
+/// beyond it is an odd reading (a digit misread in one picture, as the first picture of a
+/// recording may be) and counts as one that does not read: the new side is then confirmed
+/// past it; and when the keyframe beyond it shows the old offset again, the search goes on
+/// from there (at most [`ODD_RESUMES_MAX`] times).
 /// `at(k, searching)` is keyframe `k`'s offset (`Some(None)`: it does not read), or `None`
 /// when no more keyframes may be decoded for the search. Returns `lo` and the offsets at `lo`
 /// and `hi`.
 fn place_jump(
-    start: usize,
+    mut start: usize,
     n: usize,
     o_first: f64,
     mut at: impl FnMut(usize, bool) -> Option<Option<f64>>,
 ) -> Option<(usize, (f64, f64))> {
+    for _ in 0..=ODD_RESUMES_MAX {
+        match place_from(start, n, o_first, &mut at)? {
+            Placed::Jump(lo, offsets) => return Some((lo, offsets)),
+            Placed::Resume(k) => start = k,
+        }
+    }
+    None
+}
+
+/// Times [`place_jump`] may go on past an odd reading that the old clock resumes after.
+const ODD_RESUMES_MAX: usize = 2;
+
+/// What one search of [`place_jump`] ends with, when not with nothing.
+enum Placed {
+    /// The last old keyframe, and the offsets on both sides.
+    Jump(usize, (f64, f64)),
+    /// The keyframe taken for the first new one was odd, and the old offset resumes at this
+    /// keyframe: search again from it.
+    Resume(usize),
+}
+
+fn place_from(
+    start: usize,
+    n: usize,
+    o_first: f64,
+    at: &mut impl FnMut(usize, bool) -> Option<Option<f64>>,
+) -> Option<Placed> {
     let (mut lo, mut hi) = (start, n.checked_sub(1)?);
     if hi <= lo {
         return None;
@@ -153,14 +184,11 @@ fn place_jump(
             hi = k;
         }
     }
-    if hi - lo - 1 > UNREAD_BETWEEN_MAX {
-        return None;
-    }
+    let (o_lo, mut o_hi) = (at(lo, false)??, at(hi, false)??);
     // Each side confirmed by the keyframe beyond the two where the offset changes, or, where
     // that one does not read, the nearest beyond it that does (up to UNREAD_BETWEEN_MAX
     // skipped): two pictures on each side.
-    let (o_lo, o_hi) = (at(lo, false)??, at(hi, false)??);
-    let mut beyond = |from: usize, down: bool| -> Option<f64> {
+    let mut beyond = |from: usize, down: bool| -> Option<(usize, f64)> {
         for d in 1..=1 + UNREAD_BETWEEN_MAX {
             let k = if down {
                 from.checked_sub(d).filter(|&k| k >= start)?
@@ -168,16 +196,27 @@ fn place_jump(
                 Some(from + d).filter(|&k| k < n)?
             };
             if let Some(o) = at(k, false)? {
-                return Some(o);
+                return Some((k, o));
             }
         }
         None
     };
-    let (o_before, o_after) = (beyond(lo, true)?, beyond(hi, false)?);
-    if !agree(o_before, o_lo) || !agree(o_after, o_hi) {
-        return None;
+    loop {
+        if hi - lo - 1 > UNREAD_BETWEEN_MAX {
+            return None;
+        }
+        let (k, o) = beyond(hi, false)?;
+        if agree(o, o_hi) {
+            break;
+        }
+        if agree(o, o_lo) {
+            return Some(Placed::Resume(k));
+        }
+        // `hi` disagrees with the old offset and with the keyframe beyond it: odd.
+        (hi, o_hi) = (k, o);
     }
-    Some((lo, (o_lo, o_hi)))
+    let (_, o_before) = beyond(lo, true)?;
+    agree(o_before, o_lo).then_some(Placed::Jump(lo, (o_lo, o_hi)))
 }
 
 /// Clears the time of every reading of the file (first, last, and those read by halves) that
@@ -476,6 +515,49 @@ mod tests {
         assert_eq!(locate_in(&early), None);
         // A clean jump is placed as before.
         assert_eq!(locate_in(&offsets(10, &[])), Some((9, (0.0, 900.0))));
+    }
+
+    #[test]
+    fn an_odd_reading_beside_a_jump_does_not_hide_it() {
+        let locate_in = |offsets: &[Option<f64>]| {
+            let n = offsets.len();
+            let ends = (offsets[0].expect("first"), offsets[n - 1].expect("last"));
+            locate(n, ends, |k, _| Some(offsets[k]))
+        };
+        // The first picture of the joined recording misread 5 s late (its first IDR): the new
+        // side is confirmed past it, and the jump placed after the last old keyframe.
+        let mut first_new = offsets(10, &[]);
+        first_new[10] = Some(905.0);
+        assert_eq!(placed(&first_new).0, Some((9, (0.0, 900.0))));
+        // ... and with the file's own first picture misread as well (both recordings' first
+        // IDRs): found from the second keyframe.
+        first_new[0] = Some(5.0);
+        assert_eq!(locate_in(&first_new), Some((9, (0.0, 900.0))));
+        // The last old keyframe odd: the jump lies between the one before it and the first new.
+        let mut last_old = offsets(10, &[]);
+        last_old[9] = Some(5.0);
+        assert_eq!(placed(&last_old).0, Some((8, (0.0, 900.0))));
+        // An odd keyframe on the old side, far from the jump, taken halfway: the old clock
+        // runs on past it, and the search goes on from there.
+        let mut early = offsets(15, &[]);
+        early[9] = Some(5.0);
+        assert_eq!(placed(&early).0, Some((14, (0.0, 900.0))));
+        // An odd keyframe and three that do not read between the sides: too far apart.
+        let mut wide = offsets(10, &[11, 12, 13]);
+        wide[10] = Some(905.0);
+        assert_eq!(placed(&wide).0, None);
+        // No jump: an honest file whose last keyframe is misread, and one keyframe between
+        // misread otherwise, has no second picture on the last one's side.
+        let mut honest = offsets(20, &[]);
+        honest[19] = Some(900.0);
+        honest[12] = Some(450.0);
+        assert_eq!(placed(&honest).0, None);
+        // Odd readings one after another past the change, each unlike the next: no side holds.
+        let mut scattered = offsets(10, &[]);
+        for (k, o) in [(10, 905.0), (11, 300.0), (12, 600.0), (13, 120.0)] {
+            scattered[k] = Some(o);
+        }
+        assert_eq!(placed(&scattered).0, None);
     }
 
     #[test]
