@@ -31,6 +31,16 @@ const READ_NEAR: f32 = 0.45;
 /// quality of a reading grows with that margin up to [`MARGIN_FULL`].
 const MARGIN_MIN: f32 = 0.05;
 const MARGIN_FULL: f32 = 0.15;
+/// ... and as near its shape as the display's digits come: the quality is full up to
+/// [`FIT_FULL`] from the nearest shape and none from [`FIT_NONE`]. A glyph farther than that
+/// from every learned shape is drawn as no picture taught (a hook or serif that a keyframe's
+/// finer coding keeps and the learning pictures lost), and which digit it is nearest to then
+/// rests on part of its strokes: it is still read, at a confidence the rules do not use. On
+/// the accuracy harness's twelfth generation, 18,648 digits read right: 99% within 0.11 of
+/// their shape and 99.9% within 0.15; the manipulation bench's hooked 3 stood 0.19-0.23 from
+/// the learned 3 and 8 alike.
+const FIT_FULL: f32 = 0.10;
+const FIT_NONE: f32 = 0.20;
 
 /// One decoded keyframe of a file: its time in the file (seconds) and the text line found.
 #[derive(Debug, Clone)]
@@ -75,7 +85,8 @@ pub struct Reading {
     pub civil_s: Option<i64>,
     /// The text after the time (device and officer numbers), as read.
     pub rest: String,
-    /// 0-1: how well the worst of the time's glyphs matched its shape.
+    /// 0-1: how well the worst of the time's glyphs matched its shape: how much nearer it was
+    /// to its digit's shapes than to any other, and how near.
     pub confidence: f32,
 }
 
@@ -207,7 +218,8 @@ pub(crate) fn read_glyphs(font: &Font, line: &Line) -> (Reading, Option<Vec<usiz
 
 /// A glyph read as a digit: the nearest learned shape is a digit's, near enough
 /// ([`READ_NEAR`]), and every shape of another digit, or of a glyph that is no digit, is
-/// clearly farther. The quality is 1 for the same shape, falling to 0 at the limit.
+/// clearly farther. The quality is the lesser of how clearly ([`MARGIN_FULL`]: 1 at that
+/// margin or more, falling to 0 at none) and how near ([`FIT_FULL`], [`FIT_NONE`]).
 fn nearest_digit(font: &Font, g: &Glyph) -> Option<(u8, f32)> {
     let mut best: Option<(f32, Option<u8>)> = None;
     let mut runner_up = f32::MAX;
@@ -232,7 +244,8 @@ fn nearest_digit(font: &Font, g: &Glyph) -> Option<(u8, f32)> {
     if dist > READ_NEAR || margin < MARGIN_MIN {
         return None;
     }
-    Some((digit, (margin / MARGIN_FULL).min(1.0)))
+    let fit = ((FIT_NONE - dist) / (FIT_NONE - FIT_FULL)).clamp(0.0, 1.0);
+    Some((digit, (margin / MARGIN_FULL).min(1.0).min(fit)))
 }
 
 /// Characters at most between a display's date and its time: spaces and a weekday (`星期四`
@@ -324,6 +337,68 @@ mod tests {
         assert_eq!(on_rows(&pictures[2], (50, 70)), None);
         assert!(!same_rows((20, 40), (35, 55)), "a quarter overlap");
         assert!(same_rows((20, 40), (28, 48)));
+    }
+
+    /// Sparse pseudo-random shapes, far apart from each other.
+    fn random_shapes(n: usize, seed: u64) -> Vec<Glyph> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                let mut rows = [0u16; shape::ROWS];
+                for r in rows.iter_mut() {
+                    let a = xorshift(&mut state);
+                    *r = (a & xorshift(&mut state)) as u16 & 0x7ffe;
+                }
+                Glyph { rows, x0: 0, x1: 0 }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_glyph_unlike_every_shape_is_read_without_confidence() {
+        let shapes = random_shapes(12, 0x2545_f491_4f6c_dd1d);
+        let font = Font {
+            shapes: (0..10u8)
+                .map(|d| (shapes[usize::from(d)].clone(), Some(d)))
+                .collect(),
+            ..Font::default()
+        };
+        let others = |g: &Glyph, d: usize| {
+            (0..10)
+                .filter(|&k| k != d)
+                .map(|k| shapes[k].distance(g))
+                .fold(f32::MAX, f32::min)
+        };
+        // The 8 as learned: read at full confidence.
+        let (d, q) = nearest_digit(&font, &shapes[8]).expect("read");
+        assert_eq!((d, q), (8, 1.0));
+        // The 8 with strokes of a shape no digit has, row by row, until it stands apart from
+        // its learned shape as the hooked 3 stood from the 3 and 8 learned (0.19-0.23), while
+        // every other digit is still much farther: read as 8, clearly nearer, but not near.
+        let mut drawn = shapes[8].clone();
+        let mut apart = None;
+        for r in 0..shape::ROWS {
+            drawn.rows[r] |= shapes[11].rows[r];
+            let dist = shapes[8].distance(&drawn);
+            if (0.19..0.23).contains(&dist) {
+                apart = Some(dist);
+                break;
+            }
+        }
+        let dist = apart.expect("a glyph 0.19-0.23 from the learned 8");
+        assert!(
+            others(&drawn, 8) >= dist + MARGIN_FULL,
+            "clearly nearer the 8"
+        );
+        let (d, q) = nearest_digit(&font, &drawn).expect("still read");
+        assert_eq!(d, 8);
+        assert!(q < 0.5, "confidence {q} at distance {dist}");
+        // Nearer its shape, the confidence comes back: full within FIT_FULL.
+        let mut near = shapes[8].clone();
+        near.rows[10] |= shapes[11].rows[10];
+        let dist = shapes[8].distance(&near);
+        assert!(dist <= FIT_FULL, "{dist}");
+        assert_eq!(nearest_digit(&font, &near), Some((8, 1.0)));
     }
 
     #[test]
