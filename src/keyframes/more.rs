@@ -10,8 +10,13 @@ use super::{
 use crate::media::keyplan::Plan;
 use crate::osd::{self, Font};
 
-/// Display time minus file time of a read keyframe, seconds.
+/// Display time minus file time of a read keyframe, seconds; `None` for a reading the OSD
+/// rules would not use (no time, or a confidence under theirs): it neither places nor
+/// confirms a jump, and has no vote on which readings are set aside.
 fn offset(s: &Seen) -> Option<f64> {
+    if super::weak(s) {
+        return None;
+    }
     s.reading.as_ref()?.civil_s.map(|c| c as f64 - s.t_s)
 }
 
@@ -600,6 +605,26 @@ mod tests {
                 .is_some()
         );
         assert_eq!(even.note, None);
+        // The same, one of the two 7026 readings weak (under the rules' confidence): it has
+        // no vote, so the last is the odd one; the weak reading keeps its time and its
+        // confidence, which the rules do not use anyway.
+        let mut out = ends();
+        let mut read = vec![
+            key("jump", 9, Some(1_773_309_600)),
+            key("jump", 14, Some(year_7026)),
+        ];
+        if let Some(r) = read[1].seen.reading.as_mut() {
+            r.confidence = 0.3;
+        }
+        set_aside_outliers(&mut out, &mut read);
+        assert_eq!(out.last().and_then(|s| s.reading.as_ref()?.civil_s), None);
+        assert!(
+            read[1]
+                .seen
+                .reading
+                .as_ref()
+                .is_some_and(|r| r.civil_s.is_some())
+        );
     }
 
     #[test]
