@@ -1123,6 +1123,56 @@ fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
     assert_eq!(found, [format!("OSD-JUMP {name}")]);
 }
 
+/// A join whose second recording's first keyframe shows a time that agrees with neither side
+/// (10:20:05, then 10:20:01 on: as a first IDR misread `53` as `58` reads): the odd picture
+/// stands between the sides as one that does not read, and the jump is placed past it, with
+/// only the ends read to begin with (`--keyframes boundary`, the default).
+#[test]
+fn a_join_with_an_odd_picture_where_the_recordings_meet_is_found() {
+    use crate::util::{by_name, get, num, rows, scan};
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    let name = "DSJ-A0012_OF001234_20260312100200_0003.MP4";
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        (name, "joined-odd.mp4"),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    scan(&[&root], &wh, &[]);
+    // Keyframe 6 was read, shows 10:20:05 (5 s ahead of the second recording's clock), and
+    // well enough for the rules: an odd reading, not one that does not read.
+    let keyframes = rows(&wh.join("keyframes"));
+    let odd = keyframes
+        .iter()
+        .find(|k| {
+            get(k, "path").is_some_and(|p| p.ends_with(name)) && get(k, "gop_index") == Some("6")
+        })
+        .expect("keyframe 6 read");
+    assert!(
+        get(odd, "osd_text").is_some_and(|t| t.starts_with("2026?03?12 10 20 05")),
+        "{odd:?}"
+    );
+    assert!(num(odd, "osd_confidence") >= 0.5, "{odd:?}");
+    let files = rows(&wh.join("files"));
+    let file = by_name(&files, name);
+    let (jump, at) = (num(file, "osd_jump_s"), num(file, "osd_jump_at_s"));
+    assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
+    assert!((5.5..=6.5).contains(&at), "at {at}");
+    let found: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-")))
+        .filter_map(|f| {
+            Some(format!(
+                "{} {}",
+                get(f, "rule_id")?,
+                get(f, "path")?.rsplit('/').next()?
+            ))
+        })
+        .collect();
+    assert_eq!(found, [format!("OSD-JUMP {name}")]);
+}
+
 /// Contiguous segments: the clock in the picture runs on from one into the next (day, day2),
 /// or does not (the third segment shows 10:00:11 where the names say 10:00:35).
 #[test]
