@@ -36,6 +36,39 @@ fn evidence(device: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     (t, root, wh, dir)
 }
 
+/// Device A's two honest segments to learn the display from (the recordings with the most
+/// keyframes) and a joined recording made from `fixture`, named 10:02:00, scanned with
+/// `extra`: the temporary folder, the warehouse and the joined file's name.
+fn join_scanned(fixture: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, &'static str) {
+    let (t, root, wh, d) = evidence("DSJ-A0012");
+    let name = "DSJ-A0012_OF001234_20260312100200_0003.MP4";
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        (name, fixture),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    crate::util::scan(&[&root], &wh, extra);
+    (t, wh, name)
+}
+
+/// The findings of the OSD rules: rule and file name each.
+fn osd_findings(wh: &Path) -> Vec<String> {
+    use crate::util::{get, rows};
+    rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-")))
+        .filter_map(|f| {
+            Some(format!(
+                "{} {}",
+                get(f, "rule_id")?,
+                get(f, "path")?.rsplit('/').next()?
+            ))
+        })
+        .collect()
+}
+
 /// The wall-clock second the clip's display shows at `t_s` (make-osd.sh's epochs, UTC).
 fn shown(epoch: i64, t_s: f64) -> i64 {
     epoch + t_s.floor() as i64
@@ -1081,18 +1114,8 @@ fn the_picture_finds_what_the_container_hides() {
 /// beyond it.
 #[test]
 fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
-    use crate::util::{by_name, get, num, rows, scan};
-    let (_t, root, wh, d) = evidence("DSJ-A0012");
-    let name = "DSJ-A0012_OF001234_20260312100200_0003.MP4";
-    // Two honest segments to learn the display from (the recordings with the most keyframes).
-    for (to, from) in [
-        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
-        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
-        (name, "joined-spoiled.mp4"),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
-    scan(&[&root], &wh, &["--keyframes", "all"]);
+    use crate::util::{by_name, get, num, rows};
+    let (_t, wh, name) = join_scanned("joined-spoiled.mp4", &["--keyframes", "all"]);
     // The keyframe at 6 s, where the second recording starts, reads no time.
     let keyframes = rows(&wh.join("keyframes"));
     let at_six = keyframes
@@ -1108,19 +1131,7 @@ fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
     assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
     // The first keyframe after the last that shows the old clock: where the recordings meet.
     assert!((5.5..=6.5).contains(&at), "at {at}");
-    let found: Vec<String> = rows(&wh.join("findings"))
-        .iter()
-        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-")))
-        .filter_map(|f| {
-            let path = get(f, "path")?;
-            Some(format!(
-                "{} {}",
-                get(f, "rule_id")?,
-                path.rsplit('/').next()?
-            ))
-        })
-        .collect();
-    assert_eq!(found, [format!("OSD-JUMP {name}")]);
+    assert_eq!(osd_findings(&wh), [format!("OSD-JUMP {name}")]);
 }
 
 /// A join whose second recording's first keyframe shows a time that agrees with neither side
@@ -1129,17 +1140,8 @@ fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
 /// only the ends read to begin with (`--keyframes boundary`, the default).
 #[test]
 fn a_join_with_an_odd_picture_where_the_recordings_meet_is_found() {
-    use crate::util::{by_name, get, num, rows, scan};
-    let (_t, root, wh, d) = evidence("DSJ-A0012");
-    let name = "DSJ-A0012_OF001234_20260312100200_0003.MP4";
-    for (to, from) in [
-        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
-        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
-        (name, "joined-odd.mp4"),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
-    scan(&[&root], &wh, &[]);
+    use crate::util::{by_name, get, num, rows};
+    let (_t, wh, name) = join_scanned("joined-odd.mp4", &[]);
     // Keyframe 6 was read, shows 10:20:05 (5 s ahead of the second recording's clock), and
     // well enough for the rules: an odd reading, not one that does not read.
     let keyframes = rows(&wh.join("keyframes"));
@@ -1159,18 +1161,7 @@ fn a_join_with_an_odd_picture_where_the_recordings_meet_is_found() {
     let (jump, at) = (num(file, "osd_jump_s"), num(file, "osd_jump_at_s"));
     assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
     assert!((5.5..=6.5).contains(&at), "at {at}");
-    let found: Vec<String> = rows(&wh.join("findings"))
-        .iter()
-        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-")))
-        .filter_map(|f| {
-            Some(format!(
-                "{} {}",
-                get(f, "rule_id")?,
-                get(f, "path")?.rsplit('/').next()?
-            ))
-        })
-        .collect();
-    assert_eq!(found, [format!("OSD-JUMP {name}")]);
+    assert_eq!(osd_findings(&wh), [format!("OSD-JUMP {name}")]);
 }
 
 /// Contiguous segments: the clock in the picture runs on from one into the next (day, day2),

@@ -417,10 +417,10 @@ mod tests {
     }
 
     /// Where `place_jump` puts a jump: the last old keyframe and the offsets on both sides.
-    type Placed = Option<(usize, (f64, f64))>;
+    type Found = Option<(usize, (f64, f64))>;
 
     /// `place_jump` over `offsets`, and the keyframes it looked at.
-    fn placed(offsets: &[Option<f64>]) -> (Placed, Vec<usize>) {
+    fn placed(offsets: &[Option<f64>]) -> (Found, Vec<usize>) {
         let mut asked = Vec::new();
         let found = place_jump(0, offsets.len(), 0.0, |k, _| {
             asked.push(k);
@@ -496,39 +496,36 @@ mod tests {
         assert_eq!(stopped, None);
     }
 
+    /// `locate` over `offsets`, from its ends.
+    fn located(offsets: &[Option<f64>]) -> Found {
+        let n = offsets.len();
+        let ends = (offsets[0].expect("first"), offsets[n - 1].expect("last"));
+        locate(n, ends, |k, _| Some(offsets[k]))
+    }
+
     #[test]
     fn a_misread_first_keyframe_does_not_hide_a_jump() {
-        let locate_in = |offsets: &[Option<f64>]| {
-            let n = offsets.len();
-            let ends = (offsets[0].expect("first"), offsets[n - 1].expect("last"));
-            locate(n, ends, |k, _| Some(offsets[k]))
-        };
         // The first keyframe misread 5 s late (a 3 read as an 8), a jump at 10.
         let mut misread = offsets(10, &[]);
         misread[0] = Some(5.0);
         assert_eq!(place_jump(0, 20, 5.0, |k, _| Some(misread[k])), None);
-        assert_eq!(locate_in(&misread), Some((9, (0.0, 900.0))));
+        assert_eq!(located(&misread), Some((9, (0.0, 900.0))));
         // Without a jump: the next keyframe agrees with the last, nothing is placed.
         let mut honest = offsets(20, &[]);
         honest[0] = Some(5.0);
-        assert_eq!(locate_in(&honest), None);
+        assert_eq!(located(&honest), None);
         // A jump in the first keyframe interval stays unconfirmed (one picture before it).
-        assert_eq!(locate_in(&offsets(1, &[])), None);
+        assert_eq!(located(&offsets(1, &[])), None);
         // Searching from the second keyframe, the first is not taken to confirm a jump there.
         let mut early = offsets(2, &[]);
         early[0] = Some(5.0);
-        assert_eq!(locate_in(&early), None);
+        assert_eq!(located(&early), None);
         // A clean jump is placed as before.
-        assert_eq!(locate_in(&offsets(10, &[])), Some((9, (0.0, 900.0))));
+        assert_eq!(located(&offsets(10, &[])), Some((9, (0.0, 900.0))));
     }
 
     #[test]
     fn an_odd_reading_beside_a_jump_does_not_hide_it() {
-        let locate_in = |offsets: &[Option<f64>]| {
-            let n = offsets.len();
-            let ends = (offsets[0].expect("first"), offsets[n - 1].expect("last"));
-            locate(n, ends, |k, _| Some(offsets[k]))
-        };
         // The first picture of the joined recording misread 5 s late (its first IDR): the new
         // side is confirmed past it, and the jump placed after the last old keyframe.
         let mut first_new = offsets(10, &[]);
@@ -537,7 +534,7 @@ mod tests {
         // ... and with the file's own first picture misread as well (both recordings' first
         // IDRs): found from the second keyframe.
         first_new[0] = Some(5.0);
-        assert_eq!(locate_in(&first_new), Some((9, (0.0, 900.0))));
+        assert_eq!(located(&first_new), Some((9, (0.0, 900.0))));
         // The last old keyframe odd: the jump lies between the one before it and the first new.
         let mut last_old = offsets(10, &[]);
         last_old[9] = Some(5.0);
