@@ -69,6 +69,31 @@ fn osd_findings(wh: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The `keyframes` row of the file named `name` at keyframe `k`.
+fn keyframe_row(wh: &Path, name: &str, k: usize) -> crate::util::Row {
+    use crate::util::{get, rows};
+    let k = k.to_string();
+    rows(&wh.join("keyframes"))
+        .into_iter()
+        .find(|r| {
+            get(r, "path").is_some_and(|p| p.ends_with(name)) && get(r, "gop_index") == Some(&k)
+        })
+        .unwrap_or_else(|| panic!("keyframe {k} of {name} read"))
+}
+
+/// The joined fixtures' jump (10:02:00-10:02:05, then 10:20:00 on; `join_scanned`) found: 1074 s
+/// at the first keyframe after the last that shows the old clock, where the recordings meet
+/// (6 s), and no other finding of the OSD rules.
+fn joined_at_six(wh: &Path, name: &str) {
+    use crate::util::{by_name, num, rows};
+    let files = rows(&wh.join("files"));
+    let file = by_name(&files, name);
+    let (jump, at) = (num(file, "osd_jump_s"), num(file, "osd_jump_at_s"));
+    assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
+    assert!((5.5..=6.5).contains(&at), "at {at}");
+    assert_eq!(osd_findings(wh), [format!("OSD-JUMP {name}")]);
+}
+
 /// The wall-clock second the clip's display shows at `t_s` (make-osd.sh's epochs, UTC).
 fn shown(epoch: i64, t_s: f64) -> i64 {
     epoch + t_s.floor() as i64
@@ -1114,24 +1139,12 @@ fn the_picture_finds_what_the_container_hides() {
 /// beyond it.
 #[test]
 fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
-    use crate::util::{by_name, get, num, rows};
+    use crate::util::get;
     let (_t, wh, name) = join_scanned("joined-spoiled.mp4", &["--keyframes", "all"]);
     // The keyframe at 6 s, where the second recording starts, reads no time.
-    let keyframes = rows(&wh.join("keyframes"));
-    let at_six = keyframes
-        .iter()
-        .find(|k| {
-            get(k, "path").is_some_and(|p| p.ends_with(name)) && get(k, "gop_index") == Some("6")
-        })
-        .expect("keyframe 6 read");
-    assert_eq!(get(at_six, "osd_time"), None, "{at_six:?}");
-    let files = rows(&wh.join("files"));
-    let file = by_name(&files, name);
-    let (jump, at) = (num(file, "osd_jump_s"), num(file, "osd_jump_at_s"));
-    assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
-    // The first keyframe after the last that shows the old clock: where the recordings meet.
-    assert!((5.5..=6.5).contains(&at), "at {at}");
-    assert_eq!(osd_findings(&wh), [format!("OSD-JUMP {name}")]);
+    let at_six = keyframe_row(&wh, name, 6);
+    assert_eq!(get(&at_six, "osd_time"), None, "{at_six:?}");
+    joined_at_six(&wh, name);
 }
 
 /// A join whose second recording's first keyframe shows a time that agrees with neither side
@@ -1140,28 +1153,17 @@ fn a_join_whose_first_new_keyframe_does_not_read_is_found() {
 /// only the ends read to begin with (`--keyframes boundary`, the default).
 #[test]
 fn a_join_with_an_odd_picture_where_the_recordings_meet_is_found() {
-    use crate::util::{by_name, get, num, rows};
+    use crate::util::{get, num};
     let (_t, wh, name) = join_scanned("joined-odd.mp4", &[]);
     // Keyframe 6 was read, shows 10:20:05 (5 s ahead of the second recording's clock), and
     // well enough for the rules: an odd reading, not one that does not read.
-    let keyframes = rows(&wh.join("keyframes"));
-    let odd = keyframes
-        .iter()
-        .find(|k| {
-            get(k, "path").is_some_and(|p| p.ends_with(name)) && get(k, "gop_index") == Some("6")
-        })
-        .expect("keyframe 6 read");
+    let odd = keyframe_row(&wh, name, 6);
     assert!(
-        get(odd, "osd_text").is_some_and(|t| t.starts_with("2026?03?12 10 20 05")),
+        get(&odd, "osd_text").is_some_and(|t| t.starts_with("2026?03?12 10 20 05")),
         "{odd:?}"
     );
-    assert!(num(odd, "osd_confidence") >= 0.5, "{odd:?}");
-    let files = rows(&wh.join("files"));
-    let file = by_name(&files, name);
-    let (jump, at) = (num(file, "osd_jump_s"), num(file, "osd_jump_at_s"));
-    assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
-    assert!((5.5..=6.5).contains(&at), "at {at}");
-    assert_eq!(osd_findings(&wh), [format!("OSD-JUMP {name}")]);
+    assert!(num(&odd, "osd_confidence") >= 0.5, "{odd:?}");
+    joined_at_six(&wh, name);
 }
 
 /// Contiguous segments: the clock in the picture runs on from one into the next (day, day2),
