@@ -17,6 +17,11 @@ fn offset(s: &Seen) -> Option<f64> {
     if super::weak(s) {
         return None;
     }
+    shown_offset(s)
+}
+
+/// [`offset`] of any reading with a time, however weak.
+fn shown_offset(s: &Seen) -> Option<f64> {
     s.reading.as_ref()?.civil_s.map(|c| c as f64 - s.t_s)
 }
 
@@ -226,7 +231,8 @@ fn place_from(
 
 /// Clears the time of every reading of the file (first, last, and those read by halves) that
 /// disagrees with the offset most of them agree on, when the first and the last disagree and
-/// no jump was confirmed; notes it.
+/// no jump was confirmed; notes it. Only readings the rules would use vote; a weak one that
+/// disagrees is cleared too.
 fn set_aside_outliers(out: &mut Output, read: &mut [Keyframe]) {
     let offsets: Vec<f64> = out
         .keyframes
@@ -248,7 +254,7 @@ fn set_aside_outliers(out: &mut Output, read: &mut [Keyframe]) {
     };
     let mut cleared = 0;
     for k in out.keyframes.iter_mut().chain(read.iter_mut()) {
-        if offset(&k.seen).is_some_and(|o| !agree(o, usual))
+        if shown_offset(&k.seen).is_some_and(|o| !agree(o, usual))
             && let Some(r) = k.seen.reading.as_mut()
         {
             r.civil_s = None;
@@ -603,8 +609,7 @@ mod tests {
         );
         assert_eq!(even.note, None);
         // The same, one of the two 7026 readings weak (under the rules' confidence): it has
-        // no vote, so the last is the odd one; the weak reading keeps its time and its
-        // confidence, which the rules do not use anyway.
+        // no vote, so the last is the odd one, and both 7026 readings are set aside.
         let mut out = ends();
         let mut read = vec![
             key("jump", 9, Some(1_773_309_600)),
@@ -617,6 +622,13 @@ mod tests {
         assert_eq!(out.last().and_then(|s| s.reading.as_ref()?.civil_s), None);
         assert!(
             read[1]
+                .seen
+                .reading
+                .as_ref()
+                .is_some_and(|r| r.civil_s.is_none())
+        );
+        assert!(
+            read[0]
                 .seen
                 .reading
                 .as_ref()
