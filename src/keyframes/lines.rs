@@ -120,7 +120,16 @@ mod tests {
             .join("tests/fixtures/osd")
             .join(name);
         let input = Input {
-            index: find_index(&path).expect("a moov box"),
+            // Says why, should it fail: once, right after a benchmark had throttled and
+            // dropped the page cache, this found no index in fixtures that were there.
+            index: find_index(&path).unwrap_or_else(|| {
+                panic!(
+                    "no index in {}: open {:?}, size {:?}",
+                    path.display(),
+                    crate::read::open_noatime(&path).err(),
+                    std::fs::metadata(&path).map(|m| m.len())
+                )
+            }),
             path,
             group: String::new(),
         };
