@@ -1349,16 +1349,58 @@ mod tests {
         }
     }
 
+    /// The fonts device A's day.mp4 teaches (as kept from an earlier run), and the one of
+    /// group A.
+    fn day_fonts() -> Fonts {
+        run_with(&[osd_input("day.mp4")], &Fonts::new()).1
+    }
+
+    fn font_a(known: &Fonts) -> &Font {
+        known
+            .get("A")
+            .filter(|f| usable(f))
+            .expect("a font learned")
+    }
+
+    /// Fixture `name` prepared as a file of group A, with the fonts `known`.
+    fn prepared_a(known: &Fonts, name: &str) -> (Input, Prepared) {
+        let inp = osd_input(name);
+        let p = prepare_in(&inp, open(&inp), display_of(known, "A"));
+        (inp, p)
+    }
+
+    /// The jump search takes a keyframe already in the file's output (read inward from a weak
+    /// end) from there rather than decoding it again: one row per keyframe, one vote each when
+    /// readings are set aside.
+    #[test]
+    fn the_jump_search_decodes_no_keyframe_read_already() {
+        let known = day_fonts();
+        let font = font_a(&known);
+        let (inp, p) = prepared_a(&known, "joined.mp4");
+        let out = finish(&inp, p, Some(font), false);
+        let jump = out.jump.clone().expect("the join found");
+        let searched = out.keyframes.iter().filter(|k| k.purpose == "jump").count();
+        assert!(searched > 0);
+        // The same output with the keyframes the search read marked as read inward, and no
+        // jump yet: the search visits the same keyframes and decodes none of them.
+        let mut again = out.clone();
+        again.jump = None;
+        for k in again.keyframes.iter_mut().filter(|k| k.purpose == "jump") {
+            k.purpose = "inward";
+        }
+        let (found, read) = more::find_jump(&inp, font, &mut again);
+        assert_eq!(found, Some(jump));
+        let decoded: Vec<usize> = read.iter().map(|k| k.gop_index).collect();
+        assert!(decoded.is_empty(), "decoded again: {decoded:?}");
+    }
+
     /// A night's file read ahead with the font its group kept gives exactly what reading it
     /// after the decision gives, and that output is used only when the decision keeps that
     /// very font.
     #[test]
     fn a_file_read_ahead_with_the_kept_font_reads_as_after_the_decision() {
-        let (_, known) = run_with(&[osd_input("day.mp4")], &Fonts::new());
-        let font = known
-            .get("A")
-            .filter(|f| usable(f))
-            .expect("a font learned");
+        let known = day_fonts();
+        let font = font_a(&known);
         let cases = [
             ("day.mp4", false),
             ("joined.mp4", true),
@@ -1366,8 +1408,7 @@ mod tests {
         ];
         // As a night reads them, and with `--keyframes all`.
         for ((name, jump), every) in cases.into_iter().flat_map(|c| [(c, false), (c, true)]) {
-            let inp = osd_input(name);
-            let mut p = prepare_in(&inp, open(&inp), display_of(&known, "A"));
+            let (inp, mut p) = prepared_a(&known, name);
             read_ahead(&inp, &mut p, font, every);
             let ahead = p.ahead.clone().expect("read ahead");
             assert_eq!(ahead.jump.is_some(), jump, "{name}");
@@ -1393,8 +1434,7 @@ mod tests {
         }
         // Neither end shows a time with the font (night.mp4: the same place in another font,
         // as after a firmware update): left for the decision, which learns the group again.
-        let inp = osd_input("night.mp4");
-        let mut p = prepare_in(&inp, open(&inp), display_of(&known, "A"));
+        let (inp, mut p) = prepared_a(&known, "night.mp4");
         read_ahead(&inp, &mut p, font, false);
         assert!(p.plan.is_some() && p.ahead.is_none());
         // The kept font is known by identity, not by reading alike.
