@@ -664,22 +664,11 @@ fn clock_digits(civil: i64) -> Option<[u8; 14]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shape::ROWS;
 
     /// A made-up shape per digit (and five more): sparse pseudo-random bits, far apart from
     /// each other at every placement.
     fn shapes() -> Vec<Glyph> {
-        let mut state = 0x5851_f42d_4c95_7f2du64;
-        let shapes: Vec<Glyph> = (0..15)
-            .map(|_| {
-                let mut rows = [0u16; ROWS];
-                for r in rows.iter_mut() {
-                    let a = crate::tests::xorshift(&mut state);
-                    *r = (a & crate::tests::xorshift(&mut state)) as u16 & 0x7ffe;
-                }
-                Glyph { rows, x0: 0, x1: 0 }
-            })
-            .collect();
+        let shapes = crate::tests::random_shapes(15, 0x5851_f42d_4c95_7f2d);
         for a in 0..shapes.len() {
             for b in a + 1..shapes.len() {
                 assert!(shapes[a].distance(&shapes[b]) > 0.3, "{a} {b}");

@@ -339,8 +339,9 @@ mod tests {
         assert!(same_rows((20, 40), (28, 48)));
     }
 
-    /// Sparse pseudo-random shapes, far apart from each other.
-    fn random_shapes(n: usize, seed: u64) -> Vec<Glyph> {
+    /// `n` made-up shapes: sparse pseudo-random bits from `seed` (far apart from each other,
+    /// as the tests that use them check).
+    pub(crate) fn random_shapes(n: usize, seed: u64) -> Vec<Glyph> {
         let mut state = seed;
         (0..n)
             .map(|_| {
