@@ -116,8 +116,11 @@ fn locate(
     mut at: impl FnMut(usize, bool) -> Option<Option<f64>>,
 ) -> Option<(usize, (f64, f64))> {
     place_jump(0, n, o_first, &mut at).or_else(|| {
+        if n < 4 {
+            return None;
+        }
         let o_next = at(1, false)??;
-        if n < 4 || agree(o_next, o_first) || agree(o_next, o_last) {
+        if agree(o_next, o_first) || agree(o_next, o_last) {
             return None;
         }
         place_jump(1, n, o_next, &mut at)
