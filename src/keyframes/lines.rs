@@ -120,16 +120,9 @@ mod tests {
             .join("tests/fixtures/osd")
             .join(name);
         let input = Input {
-            // Says why, should it fail: once, right after a benchmark had throttled and
-            // dropped the page cache, this found no index in fixtures that were there.
-            index: find_index(&path).unwrap_or_else(|| {
-                panic!(
-                    "no index in {}: open {:?}, size {:?}",
-                    path.display(),
-                    crate::read::open_noatime(&path).err(),
-                    std::fs::metadata(&path).map(|m| m.len())
-                )
-            }),
+            index: find_index(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .unwrap_or_else(|| panic!("no index in {}", path.display())),
             path,
             group: String::new(),
         };

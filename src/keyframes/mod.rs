@@ -706,10 +706,10 @@ pub struct Jump {
 
 /// Where a file says where its pictures are ([`Index`]): an ISO BMFF file's `moov` box, found
 /// by its top-level box headers alone, or an AVI's header list and index, found by its RIFF
-/// chunk headers alone. `None` when the file has neither among its first [`TOP_BOXES_MAX`]
-/// boxes or chunks.
-pub fn find_index(path: &std::path::Path) -> Option<Index> {
-    index_in(&crate::read::open_noatime(path).ok()?)
+/// chunk headers alone. `Ok(None)` when the file has neither among its first
+/// [`TOP_BOXES_MAX`] boxes or chunks; an error when it does not open.
+pub fn find_index(path: &std::path::Path) -> std::io::Result<Option<Index>> {
+    Ok(index_in(&crate::read::open_noatime(path)?))
 }
 
 /// [`find_index`] in a file already open.
@@ -1343,7 +1343,9 @@ mod tests {
             .join("tests/fixtures/osd")
             .join(name);
         Input {
-            index: find_index(&path).expect("an index"),
+            index: find_index(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .expect("an index"),
             path,
             group: "A".into(),
         }

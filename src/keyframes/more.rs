@@ -572,6 +572,29 @@ mod tests {
     }
 
     #[test]
+    fn the_search_goes_on_past_at_most_two_odd_readings() {
+        // Forty keyframes, the clock jumping at the thirty-ninth; each search's first look
+        // halfway lands on an odd reading whose next keyframe keeps the old offset.
+        let far = |odd: &[usize]| {
+            let mut o: Vec<Option<f64>> = (0..40)
+                .map(|k| Some(if k < 38 { 0.0 } else { 900.0 }))
+                .collect();
+            for &k in odd {
+                o[k] = Some(5.0);
+            }
+            placed(&o)
+        };
+        // Two odd readings: the search goes on from each and places the jump.
+        assert_eq!(far(&[19, 29]).0, Some((37, (0.0, 900.0))));
+        // A third: the search ends there (scattered misreads are not searched through
+        // without end), and no jump is placed.
+        let (found, asked) = far(&[19, 29, 34]);
+        assert_eq!(found, None);
+        // Three searches, each of a few halvings and its confirmations.
+        assert!(asked.len() <= 3 * 8, "{asked:?}");
+    }
+
+    #[test]
     fn a_reading_the_others_disagree_with_is_set_aside() {
         // The last keyframe read as 7026 (a 2 taken for a 7); the keyframes between agree with
         // the first.
@@ -685,7 +708,9 @@ mod tests {
         let path =
             std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osd/day.mp4");
         let input = Input {
-            index: super::super::find_index(&path).expect("a moov box"),
+            index: super::super::find_index(&path)
+                .expect("opens")
+                .expect("a moov box"),
             path,
             group: "A".into(),
         };

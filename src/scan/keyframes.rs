@@ -869,7 +869,9 @@ mod tests {
         let held = |k: usize| {
             let input = Input {
                 path: path.clone(),
-                index: keyframes::find_index(&path).expect("an index"),
+                index: keyframes::find_index(&path)
+                    .expect("opens")
+                    .expect("an index"),
                 group: "A".into(),
             };
             let prepared = keyframes::prepare(&input);
