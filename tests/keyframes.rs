@@ -17,7 +17,9 @@ fn input(path: PathBuf, group: &str) -> Input {
     let head = std::fs::read(&path).expect("read");
     let index = match recaudit::media::ts::detect(&head) {
         Some(_) => ts_index(&path),
-        None => keyframes::find_index(&path).expect("an index"),
+        None => keyframes::find_index(&path)
+            .expect("opens")
+            .expect("an index"),
     };
     Input {
         path,
@@ -364,7 +366,11 @@ fn an_avi_recording_is_read_like_its_mp4_copy() {
     for keep in [64usize, 4096, bytes.len() / 2, bytes.len() - 100] {
         let cut = t.path().join(format!("cut-{keep}.avi"));
         std::fs::write(&cut, &bytes[..keep]).expect("write");
-        assert_eq!(keyframes::find_index(&cut), None, "cut at {keep}: no idx1");
+        assert_eq!(
+            keyframes::find_index(&cut).expect("opens"),
+            None,
+            "cut at {keep}: no idx1"
+        );
     }
 }
 
@@ -499,7 +505,7 @@ fn an_opendml_avi_is_planned_from_its_standard_indexes() {
     // A second RIFF form and no super index to find its pictures by: not planned in part.
     let unindexed = t.path().join("unindexed.avi");
     std::fs::write(&unindexed, odml_copy(&avi, false)).expect("write");
-    assert_eq!(keyframes::find_index(&unindexed), None);
+    assert_eq!(keyframes::find_index(&unindexed).expect("opens"), None);
     // A super index that names no standard index where it points: a note, not a panic.
     let mut wrong = odml_copy(&avi, true);
     let n = wrong.len();
@@ -508,7 +514,9 @@ fn an_opendml_avi_is_planned_from_its_standard_indexes() {
     wrong[at..at + 2].copy_from_slice(b"xx");
     let wrong_path = t.path().join("wrong.avi");
     std::fs::write(&wrong_path, &wrong).expect("write");
-    let index = keyframes::find_index(&wrong_path).expect("an index");
+    let index = keyframes::find_index(&wrong_path)
+        .expect("opens")
+        .expect("an index");
     let outs = keyframes::run(&[Input {
         path: wrong_path,
         index,
@@ -793,7 +801,9 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     let dir = tempfile::tempdir().expect("tmp");
     let day = std::fs::read(clip("day.mp4")).expect("clip");
     // The moov kept, the pictures cut away, or cut through; pictures overwritten with noise.
-    let moov = keyframes::find_index(&clip("day.mp4")).expect("moov");
+    let moov = keyframes::find_index(&clip("day.mp4"))
+        .expect("opens")
+        .expect("moov");
     let cuts = [4096usize, day.len() * 2 / 3];
     let mut inputs = damaged(dir.path(), "mp4", &day, &moov, &cuts, (200, 3, 7));
     // Pictures that are filler (the media data zeroed, the sample table intact): nothing to
@@ -821,7 +831,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
     let hostile = crate::util::real_media().join("hostile");
     for e in std::fs::read_dir(&hostile).expect("hostile corpus") {
         let path = e.expect("entry").path();
-        if let Some(moov) = keyframes::find_index(&path) {
+        if let Some(moov) = keyframes::find_index(&path).expect("opens") {
             inputs.push(Input {
                 path,
                 index: moov,
