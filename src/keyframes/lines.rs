@@ -8,12 +8,14 @@ use crate::osd::{self, Ink, Line, Luma};
 
 /// Decodes keyframes, each an access unit with its parameter sets first, and finds the lines
 /// in them that may hold the clock ([`osd::find_lines`], as `ink` tells text). `rows` is where
-/// a known font says the display's clock line stands: its pictures are searched only in that
-/// band (top or bottom), and when that is the top band a frame-coded H.264 picture is decoded
-/// only down to it ([`h264_cut`]), a fraction of the decoding. Without `rows` (a display not
-/// learned yet) the whole picture is decoded and both its bands searched: the clock may stand
-/// at the bottom while the scene makes lines at the top. Returns each unit's lines, how many
-/// units gave a picture, and the whole decode's error.
+/// a known font says the display's clock line stands. Its pictures are then first looked at
+/// only around those rows ([`osd::line_at_rows`]), and when the line is in the top band a
+/// frame-coded H.264 picture is decoded only down to just below it ([`h264_cut`]); those where
+/// no line stands there are searched in the whole band (top or bottom, [`osd::lines_at`]),
+/// decoded down to the band's end. Without `rows` (a display not learned yet) the whole
+/// picture is decoded and both its bands searched: the clock may stand at the bottom while the
+/// scene makes lines at the top. Returns each unit's lines, how many units gave a picture, and
+/// the whole decode's error.
 pub(super) fn keyframe_lines(
     plan: &Plan,
     units: &[Vec<u8>],
@@ -22,16 +24,30 @@ pub(super) fn keyframe_lines(
 ) -> (Vec<Vec<Line>>, u32, Option<decode::DecodeError>) {
     let mut lines: Vec<Vec<Line>> = vec![Vec::new(); units.len()];
     let mut pictures = vec![false; units.len()];
-    if let Some((rows, (cut, height))) = rows.and_then(|r| Some((r, cut_of(plan, r)?))) {
-        let cut_units = units
-            .iter()
-            .map(|u| (h264_cut::access_unit(u, &cut), true))
-            .collect();
-        let (pics, _) = decode::decode_run(plan.codec, cut_units, budget(units.len()));
-        for (i, p) in pics.iter().enumerate() {
-            if let Some(p) = p {
+    // Pictures whose band has been searched (cut to it).
+    let mut searched = vec![false; units.len()];
+    if let Some((rows, (band, height))) = rows.and_then(|r| Some((r, cut_of(plan, r)?))) {
+        let all: Vec<usize> = (0..units.len()).collect();
+        let line_end = osd::rows_at(height, rows).1;
+        let tight = cut_to(plan, line_end).filter(|c| c.height < band.height);
+        if let Some(tight) = &tight {
+            for (i, p) in decode_cut(plan, units, &all, tight) {
+                if let Some(line) = osd::line_at_rows(&luma(&p), height, rows, ink) {
+                    pictures[i] = true;
+                    lines[i] = vec![line];
+                }
+            }
+        }
+        let rest: Vec<usize> = all.into_iter().filter(|&i| !pictures[i]).collect();
+        if !rest.is_empty() {
+            for (i, p) in decode_cut(plan, units, &rest, &band) {
                 pictures[i] = true;
-                lines[i] = around(p, height, rows, ink);
+                searched[i] = true;
+                lines[i] = match tight {
+                    // Looked at around its rows already.
+                    Some(_) => osd::lines_at(&luma(&p), height, rows, ink),
+                    None => around(&p, height, rows, ink),
+                };
             }
         }
     }
@@ -39,7 +55,6 @@ pub(super) fn keyframe_lines(
     // line's rows (a display moved: the whole picture is searched, see `osd::read_lines`):
     // decoded whole. A cut picture's band has been searched already.
     let moved = |l: &Vec<Line>| rows.is_some_and(|r| osd::on_rows(l, r).is_none());
-    let searched = pictures.clone();
     let whole: Vec<usize> = (0..units.len())
         .filter(|&i| !pictures[i] || moved(&lines[i]))
         .collect();
@@ -65,10 +80,33 @@ pub(super) fn keyframe_lines(
     (lines, decoded, error)
 }
 
-/// The lines of a picture (whole, or its first rows) in the band of a known clock line;
+/// Decodes units `which`, each cut to `cut`'s rows: the pictures that came, by unit.
+fn decode_cut(
+    plan: &Plan,
+    units: &[Vec<u8>],
+    which: &[usize],
+    cut: &h264_cut::Cut,
+) -> Vec<(usize, decode::Picture)> {
+    let cut_units = which
+        .iter()
+        .map(|&i| (h264_cut::access_unit(&units[i], cut), true))
+        .collect();
+    let (pics, _) = decode::decode_run(plan.codec, cut_units, budget(which.len()));
+    which
+        .iter()
+        .zip(pics)
+        .filter_map(|(&i, p)| Some((i, p?)))
+        .collect()
+}
+
+/// The clock line of a picture (whole, or its first rows) at a known clock line's rows
+/// ([`osd::line_at_rows`]), else the lines of the band it stands in ([`osd::lines_at`]);
 /// `height` is the whole picture's.
 fn around(p: &decode::Picture, height: usize, rows: (u32, u32), ink: Ink) -> Vec<Line> {
-    osd::lines_at(&luma(p), height, rows, ink)
+    match osd::line_at_rows(&luma(p), height, rows, ink) {
+        Some(line) => vec![line],
+        None => osd::lines_at(&luma(p), height, rows, ink),
+    }
 }
 
 /// A decoded picture's luma plane as the line search takes it.
@@ -82,13 +120,22 @@ fn luma(p: &decode::Picture) -> Luma<'_> {
 }
 
 /// The cut of a file's pictures to the rows a known clock line is searched in, and the whole
-/// picture's height: H.264 with one SPS only, and only where the cut saves decoding.
+/// picture's height: H.264 with one SPS only, a line in the top band, and only where the cut
+/// saves decoding.
 fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(h264_cut::Cut, usize)> {
+    let height = plan.h264.as_ref()?.0.height as usize;
+    let (r0, r1) = osd::band_of(height, rows);
+    if r0 > 0 {
+        return None;
+    }
+    Some((cut_to(plan, r1)?, height))
+}
+
+/// The cut of a file's pictures to their first `r1` rows: H.264 with one SPS only.
+fn cut_to(plan: &Plan, r1: usize) -> Option<h264_cut::Cut> {
     if plan.codec != Codec::H264 {
         return None;
     }
-    let (sps, _) = plan.h264.as_ref()?;
-    let height = sps.height as usize;
     let mut sets = plan
         .params
         .iter()
@@ -96,12 +143,7 @@ fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(h264_cut::Cut, usize)> {
     let (Some(nal), None) = (sets.next(), sets.next()) else {
         return None;
     };
-    let (r0, r1) = osd::band_of(height, rows);
-    if r0 > 0 {
-        return None;
-    }
-    let cut = h264_cut::top_rows(nal, r1 as u32)?;
-    Some((cut, height))
+    h264_cut::top_rows(nal, r1 as u32)
 }
 
 /// Every line of a whole picture that may hold the clock.
@@ -169,6 +211,24 @@ mod tests {
                 "{name}: cut to {} for rows {rows:?}",
                 cut.height
             );
+            // First, cut to just below the line: its rows and those looked at around them.
+            let end = osd::rows_at(height, rows).1;
+            let tight = cut_to(&plan, end).expect("cut below the line");
+            assert!(
+                (tight.height as usize) < r1 && tight.height as usize >= end,
+                "{name}: cut to {} below rows {rows:?}",
+                tight.height
+            );
+            let tight_units: Vec<Vec<u8>> = units
+                .iter()
+                .map(|u| h264_cut::access_unit(u, &tight))
+                .collect();
+            for (top, full) in whole(&plan, &tight_units).iter().zip(&full) {
+                let at = |p: &decode::Picture, h| osd::line_at_rows(&luma(p), h, rows, Ink::Edged);
+                let line = at(top, height);
+                assert!(line.is_some(), "{name}: the line read at its rows");
+                assert_eq!(line, at(full, full.height), "{name}");
+            }
             let cut_units: Vec<Vec<u8>> = units
                 .iter()
                 .map(|u| h264_cut::access_unit(u, &cut))

@@ -117,6 +117,89 @@ pub fn lines_at(p: &Luma, height: usize, rows: (u32, u32), ink: Ink) -> Vec<Line
     lines_near(p, height, r0, r1, ink, Some(rows))
 }
 
+/// The clock line of a display known to stand at `rows`, found without searching its band: the
+/// text mask is made only around those rows (half a line above and below, and the mask's reach
+/// beyond that), and the line is the run of text rows there that reaches into `rows`, text rows
+/// told from the scene's by the rows around the line rather than by the whole band. `p` may
+/// hold only the first rows of a picture `height` rows high. `None` when no such line stands
+/// there, at those rows, with a clock's glyphs, and always for an [`Ink::Bright`] display: then
+/// the band is searched ([`lines_at`]).
+///
+/// Most of a known display's keyframes read this way at a fraction of the band's cost (the
+/// mask, the cut, and the decoding of rows below the line); a scene that spoils the line's
+/// rows, a display that moved, or text about the line fall back to the search.
+pub fn line_at_rows(p: &Luma, height: usize, rows: (u32, u32), ink: Ink) -> Option<Line> {
+    // A bright display's text level is that of the brightest few pixels of what is looked at
+    // (`bright_mask`): around one line they are its brightest strokes' cores, which would
+    // leave the dimmer strokes out. Its band is searched.
+    if ink == Ink::Bright {
+        return None;
+    }
+    let (y0, y1) = (rows.0 as usize, rows.1 as usize);
+    let lh = y1.checked_sub(y0).filter(|&h| h >= 6)?;
+    let reach = (height / 120).max(REACH);
+    let (pad, r1) = rows_at(height, rows);
+    let r0 = y0.saturating_sub(pad + reach);
+    if r1 > p.height.min(height)
+        || p.width < 16
+        || p.y.len() < p.stride * (r1 - 1) + p.width
+        || y1 + pad > r1
+    {
+        return None;
+    }
+    let whole = Luma {
+        width: p.width,
+        height,
+        stride: p.stride,
+        y: p.y,
+    };
+    let m = text_mask(&whole, r0, r1, ink);
+    let w = p.width;
+    let counts: Vec<usize> = m
+        .chunks_exact(w)
+        .map(|row| row.iter().filter(|&&b| b == 1).count())
+        .collect();
+    let count = |r: usize| counts[r - r0];
+    // The scene's usual row: the rows of the pads above and below the line (the mask's reach
+    // beyond them left out: the mask there saw less around it).
+    let (lo, hi) = (y0.saturating_sub(pad).max(r0), y1 + pad);
+    let mut around: Vec<usize> = (lo..y0).chain(y1..hi).map(count).collect();
+    around.sort_unstable();
+    let usual = *around.get(around.len() / 2)?;
+    let min_count = usual + (w / 200).max(4);
+    // Runs of text rows within the pads, joined across gaps of two rows as the band search
+    // joins them; the line is the one that overlaps `rows` most.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for r in (lo..hi).filter(|&r| count(r) >= min_count) {
+        match runs.last_mut() {
+            Some(last) if r <= last.1 + 3 => last.1 = r + 1,
+            _ => runs.push((r, r + 1)),
+        }
+    }
+    let (a, b) = runs
+        .into_iter()
+        .filter(|&(a, b)| a < y1 && b > y0)
+        .max_by_key(|&(a, b)| b.min(y1) - a.max(y0))?;
+    // A run that fills a pad to its edge may go on beyond what was looked at (text above or
+    // below the line, or scene joined to it): not this line alone.
+    if (a == lo && lo > 0) || b == hi || b - a < 6 || b - a > lh * 2 {
+        return None;
+    }
+    let line = cut(&m, w, a - r0, b - r0, r0);
+    (line.glyphs.len() >= CLOCK_GLYPHS && crate::same_rows((line.y0, line.y1), rows))
+        .then_some(line)
+}
+
+/// For a clock line known at `rows` of a picture `height` rows high: the pad looked at above and
+/// below it by [`line_at_rows`], and the row its mask ends at (the pad and the mask's reach
+/// below the line): a decoder may stop there.
+pub fn rows_at(height: usize, rows: (u32, u32)) -> (usize, usize) {
+    let lh = rows.1.saturating_sub(rows.0) as usize;
+    let pad = (lh / 2).max(4);
+    let reach = (height / 120).max(REACH);
+    (pad, (rows.1 as usize + pad + reach).min(height))
+}
+
 fn lines_near(
     p: &Luma,
     height: usize,
@@ -543,16 +626,74 @@ mod tests {
         assert_eq!(Ink::from_name("shadowed"), None);
     }
 
-    #[test]
-    fn a_known_line_is_searched_for_at_its_rows_only() {
-        // `lines_at` wants 14 glyphs, the clock's digits: twenty here.
+    /// [`picture`] with its line twice as long: twenty glyphs, as many as a clock line has
+    /// (`lines_at` wants fourteen).
+    fn twenty() -> Vec<u8> {
         let mut y = picture();
-        let (w, row) = (320, 20..34);
-        for r in row.clone() {
+        let w = 320;
+        for r in 18..36 {
             for x in 0..120 {
                 y[r * w + 140 + x] = y[r * w + 20 + x];
             }
         }
+        y
+    }
+
+    #[test]
+    fn a_known_line_is_read_at_its_rows_without_its_band() {
+        let y = twenty();
+        let p = luma(&y);
+        let all = lines_in(&p, 240, 0, top_band(240), Ink::Edged);
+        let [line] = &all[..] else {
+            panic!("one line: {all:?}")
+        };
+        let rows = (line.y0, line.y1);
+        assert_eq!(line_at_rows(&p, 240, rows, Ink::Edged).as_ref(), Some(line));
+        // From only the rows a decoder cut to them gives: the mask's reach below the pad.
+        let (pad, end) = rows_at(240, rows);
+        assert_eq!(pad, (line.y1 - line.y0) as usize / 2);
+        assert_eq!(end, line.y1 as usize + pad + 3);
+        let top = Luma {
+            height: end,
+            y: &y[..end * 320],
+            ..luma(&y)
+        };
+        assert_eq!(
+            line_at_rows(&top, 240, rows, Ink::Edged).as_ref(),
+            Some(line)
+        );
+        // One row fewer than that: not looked at, rather than looked at with less around it.
+        let short = Luma {
+            height: end - 1,
+            y: &y[..(end - 1) * 320],
+            ..luma(&y)
+        };
+        assert_eq!(line_at_rows(&short, 240, rows, Ink::Edged), None);
+        // Rows where no text stands: nothing.
+        assert_eq!(line_at_rows(&p, 240, (60, 76), Ink::Edged), None);
+        // A bright display's band is always searched.
+        assert_eq!(line_at_rows(&p, 240, rows, Ink::Bright), None);
+        // A second line five rows below the clock's, in the pad: a line of its own, as the
+        // band search finds it.
+        let mut two = y.clone();
+        two.copy_within(18 * 320..36 * 320, 37 * 320);
+        let p = luma(&two);
+        assert_eq!(line_at_rows(&p, 240, rows, Ink::Edged).as_ref(), Some(line));
+        assert_eq!(
+            crate::on_rows(&lines_at(&p, 240, rows, Ink::Edged), rows),
+            Some(line)
+        );
+        // Two rows below: the runs of text rows join and go on past what is looked at, so
+        // the band is searched instead.
+        let mut joined = y.clone();
+        joined.copy_within(18 * 320..36 * 320, 34 * 320);
+        let p = luma(&joined);
+        assert_eq!(line_at_rows(&p, 240, rows, Ink::Edged), None);
+    }
+
+    #[test]
+    fn a_known_line_is_searched_for_at_its_rows_only() {
+        let y = twenty();
         let p = luma(&y);
         let all = lines_in(&p, 240, 0, top_band(240), Ink::Edged);
         assert_eq!(all.len(), 1, "{all:?}");

@@ -21,7 +21,8 @@ mod learn;
 pub mod shape;
 
 pub use glyphs::{
-    Glyph, Ink, Line, Luma, band_of, find_lines, lines_at, lines_in, text_mask, top_band,
+    Glyph, Ink, Line, Luma, band_of, find_lines, line_at_rows, lines_at, lines_in, rows_at,
+    text_mask, top_band,
 };
 pub use learn::{harvest, learn, reads_back, tens_change};
 
