@@ -247,26 +247,11 @@ const SPACE_GAP: f32 = 0.3;
 /// gap alone: a `1` beside a `1` leaves most of both cells empty. `None` when the line has too
 /// few glyphs to tell the width.
 fn proportional_cells(profile: &[u32], first: usize, last: usize, lh: usize) -> Option<Cells> {
-    // Runs of inked columns holding more than a speck.
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut x = first;
-    while x <= last {
-        if profile[x] == 0 {
-            x += 1;
-            continue;
-        }
-        let s = x;
-        while x <= last && profile[x] > 0 {
-            x += 1;
-        }
-        let ink: u32 = profile[s..x].iter().sum();
-        if (ink as usize) >= lh / 3 {
-            runs.push((s, x));
-        }
-        if runs.len() > MAX_GLYPHS {
-            break;
-        }
-    }
+    // Runs of inked columns holding more than a speck (one more than a line may hold, at most).
+    let runs: Vec<(usize, usize)> = inked_runs(profile, first, last)
+        .filter(|&(s, x)| profile[s..x].iter().sum::<u32>() as usize >= lh / 3)
+        .take(MAX_GLYPHS + 1)
+        .collect();
     let middle = |(s, e): (usize, usize)| (s + e) as f32 / 2.0;
     let steps: Vec<f32> = runs
         .windows(2)
@@ -513,23 +498,31 @@ fn grid(profile: &[u32], first: usize, last: usize, lh: usize) -> (f32, f32) {
     choose(&scored, lo)
 }
 
-/// A guess at a line's pitch from its ink profile: the median distance, within `lo..=hi`,
-/// between the middles of neighbouring runs of inked columns (glyphs apart; a space between
-/// two makes a distance of two pitches, scene specks short ones, both fewer than the glyphs).
-fn pitch_guess(profile: &[u32], first: usize, last: usize, (lo, hi): (f32, f32)) -> Option<f32> {
-    let mut middles = Vec::new();
+/// The runs of inked columns of `profile[first..=last]`, left to right: `(start, end)`.
+fn inked_runs(profile: &[u32], first: usize, last: usize) -> impl Iterator<Item = (usize, usize)> {
     let mut x = first;
-    while x <= last {
-        if profile[x] == 0 {
+    std::iter::from_fn(move || {
+        while x <= last && profile[x] == 0 {
             x += 1;
-            continue;
+        }
+        if x > last {
+            return None;
         }
         let s = x;
         while x <= last && profile[x] > 0 {
             x += 1;
         }
-        middles.push((s + x) as f32 / 2.0);
-    }
+        Some((s, x))
+    })
+}
+
+/// A guess at a line's pitch from its ink profile: the median distance, within `lo..=hi`,
+/// between the middles of neighbouring runs of inked columns (glyphs apart; a space between
+/// two makes a distance of two pitches, scene specks short ones, both fewer than the glyphs).
+fn pitch_guess(profile: &[u32], first: usize, last: usize, (lo, hi): (f32, f32)) -> Option<f32> {
+    let middles: Vec<f32> = inked_runs(profile, first, last)
+        .map(|(s, x)| (s + x) as f32 / 2.0)
+        .collect();
     let mut apart: Vec<f32> = middles
         .windows(2)
         .map(|m| m[1] - m[0])
