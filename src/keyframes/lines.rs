@@ -270,6 +270,30 @@ mod tests {
     }
 
     #[test]
+    fn a_line_not_found_at_its_rows_alone_is_searched_for_in_its_band() {
+        let (plan, units) = fixture("day.mp4");
+        let full = whole(&plan, &units);
+        let (y0, y1) = clock_of(&full[0]);
+        // The display a few rows lower than its font says (a firmware that moved it a
+        // little): what stands around those rows is not taken for the line; the band search
+        // finds the whole line reaching into them.
+        let rows = (y0 + 4, y1 + 4);
+        for f in &full {
+            assert_eq!(
+                osd::line_at_rows(&luma(f), f.height, rows, Ink::Edged),
+                None
+            );
+        }
+        let (lines, decoded, err) = keyframe_lines(&plan, &units, Some(rows), Ink::Edged);
+        assert_eq!((decoded, err), (2, None));
+        for (l, f) in lines.iter().zip(&full) {
+            let line = osd::on_rows(l, rows).expect("the line, from the band");
+            assert_eq!((line.y0, line.y1), (y0, y1));
+            assert_eq!(l, &osd::lines_at(&luma(f), f.height, rows, Ink::Edged));
+        }
+    }
+
+    #[test]
     fn a_display_at_the_bottom_is_read_from_the_whole_picture() {
         let (plan, units) = fixture("bottom.mp4");
         let full = whole(&plan, &units);

@@ -186,9 +186,16 @@ pub fn line_at_rows(p: &Luma, height: usize, rows: (u32, u32), ink: Ink) -> Opti
         return None;
     }
     let line = cut(&m, w, a - r0, b - r0, r0);
-    (line.glyphs.len() >= CLOCK_GLYPHS && crate::same_rows((line.y0, line.y1), rows))
+    // The line stands where the font says, to a pixel or two: a display that stands a few rows
+    // off (or rows that take in only part of it) makes the rows around it text too, and what is
+    // found there is not trusted; the band search finds such a line whole.
+    let near = |found: u32, known: u32| found.abs_diff(known) <= ROWS_SLACK;
+    (line.glyphs.len() >= CLOCK_GLYPHS && near(line.y0, rows.0) && near(line.y1, rows.1))
         .then_some(line)
 }
+
+/// How far (rows) the line [`line_at_rows`] finds may stand from its known rows, at each edge.
+const ROWS_SLACK: u32 = 2;
 
 /// For a clock line known at `rows` of a picture `height` rows high: the pad looked at above and
 /// below it by [`line_at_rows`], and the row its mask ends at (the pad and the mask's reach
