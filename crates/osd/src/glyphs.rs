@@ -680,6 +680,18 @@ mod tests {
         assert_eq!(line_at_rows(&p, 240, (60, 76), Ink::Edged), None);
         // A bright display's band is always searched.
         assert_eq!(line_at_rows(&p, 240, rows, Ink::Bright), None);
+        // Rows no font of this picture could hold (a warehouse's `osd_fonts` edited by hand):
+        // nothing, and no panic.
+        for odd in [
+            (50, 10),
+            (0, 0),
+            (0, 5),
+            (230, 240),
+            (235, 300),
+            (u32::MAX - 1, u32::MAX),
+        ] {
+            assert_eq!(line_at_rows(&p, 240, odd, Ink::Edged), None, "{odd:?}");
+        }
         // A second line five rows below the clock's, in the pad: a line of its own, as the
         // band search finds it.
         let mut two = y.clone();
