@@ -144,6 +144,9 @@ pub struct OsdFacts {
     pub offset_s: Option<f32>,
     pub jump_s: Option<f32>,
     pub jump_at_s: Option<f32>,
+    /// The weakest reading the jump rests on (`files.osd_jump_confidence`); `None` for rows
+    /// written before it was kept.
+    pub jump_confidence: Option<f32>,
     pub confidence: Option<f32>,
 }
 

@@ -93,6 +93,11 @@ fn joined_at_six(wh: &Path, name: &str) {
     let (jump, at) = (num(file, "osd_jump_s"), num(file, "osd_jump_at_s"));
     assert!((jump - 1074.0).abs() <= 1.5, "jump {jump}");
     assert!((5.5..=6.5).contains(&at), "at {at}");
+    // The weakest reading it rests on: at least the stage's 0.5, and the keyframes read on
+    // both sides of it (the file's ends among them) take part.
+    let weakest = num(file, "osd_jump_confidence");
+    let ends = num(file, "osd_confidence");
+    assert!((0.5..=ends).contains(&weakest), "{weakest} (ends {ends})");
     assert_eq!(osd_findings(wh), [format!("OSD-JUMP {name}")]);
 }
 

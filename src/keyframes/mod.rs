@@ -702,6 +702,11 @@ pub struct Jump {
     pub by_s: f64,
     /// Time in the file of the first keyframe read after the jump.
     pub at_s: f64,
+    /// The weakest reading the jump rests on: of every keyframe read for the file that shows
+    /// its side's offset (those before the jump the old, those after it the new), at 0.5 or
+    /// more (the stage places a jump only from such readings); the OSD rules take the jump
+    /// only when this reaches `osd_min_confidence`.
+    pub confidence: f32,
 }
 
 /// Where a file says where its pictures are ([`Index`]): an ISO BMFF file's `moov` box, found

@@ -98,11 +98,22 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         Some(o)
     };
     let (lo, (o_lo, o_hi)) = locate(n, (o_first, o_last), at)?;
+    let confidence = out
+        .keyframes
+        .iter()
+        .chain(read.iter())
+        .filter(|k| {
+            let side = if k.gop_index <= lo { o_lo } else { o_hi };
+            offset(&k.seen).is_some_and(|o| agree(o, side))
+        })
+        .filter_map(|k| Some(k.seen.reading.as_ref()?.confidence))
+        .fold(1.0f32, f32::min);
     Some(Jump {
         by_s: o_hi - o_lo,
         // The keyframe after the last that keeps the old offset: the first after the jump,
         // unless it did not read (the jump then lies between it and the first that reads anew).
         at_s: plan.seconds(&plan.sync[lo + 1]),
+        confidence,
     })
 }
 

@@ -73,6 +73,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         let Some(o) = readable(ctx, f) else { continue };
         if let (Some(jump), Some(at)) = (o.jump_s, o.jump_at_s)
             && f64::from(jump.abs()) > s.osd_jump_tolerance_s
+            && o.jump_confidence
+                .is_none_or(|c| f64::from(c) >= s.osd_min_confidence)
             && !(on_twelve(f) && half_day(f64::from(jump), s.osd_jump_tolerance_s))
         {
             out.file(
@@ -82,7 +84,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     "{}: the time shown in the picture jumps {jump:+.0} s at {at:.1} s into the file while the file's own timestamps run on",
                     f.file_name()
                 ),
-                json!({"jump_s": jump, "at_s": at, "osd_start_us": o.start_us, "confidence": o.confidence}),
+                json!({"jump_s": jump, "at_s": at, "osd_start_us": o.start_us, "confidence": o.confidence, "jump_confidence": o.jump_confidence}),
             );
         }
         let implausible = |t: i64| {
@@ -405,10 +407,17 @@ mod tests {
 
     /// The OSD findings of `facts`, sorted.
     fn osd_findings(facts: &[FileFacts]) -> Vec<String> {
-        let settings = crate::rules::RuleSettings::default();
+        osd_findings_with(facts, &crate::rules::RuleSettings::default())
+    }
+
+    /// [`osd_findings`] under `settings`.
+    fn osd_findings_with(
+        facts: &[FileFacts],
+        settings: &crate::rules::RuleSettings,
+    ) -> Vec<String> {
         // Scanned in January 2027.
         let a =
-            crate::analyse::analyse(facts, &settings, chrono_tz::UTC, "r", 1_800_000_000_000_000);
+            crate::analyse::analyse(facts, settings, chrono_tz::UTC, "r", 1_800_000_000_000_000);
         let mut found: Vec<String> = a
             .findings
             .iter()
@@ -417,6 +426,28 @@ mod tests {
             .collect();
         found.sort();
         found
+    }
+
+    #[test]
+    fn a_jump_is_taken_only_from_readings_at_the_configured_confidence() {
+        // The last recording's display jumps a quarter of an hour 100 s in (the last, so that
+        // no seam follows); its ends read at 1.0, the keyframes that place the jump no better
+        // than 0.7.
+        let mut facts = history(&[(0, 0.0), (300, 0.0), (600, 0.0)]);
+        facts[2].osd.jump_s = Some(900.0);
+        facts[2].osd.jump_at_s = Some(100.0);
+        facts[2].osd.jump_confidence = Some(0.7);
+        let strict = crate::rules::RuleSettings {
+            osd_min_confidence: 0.8,
+            ..Default::default()
+        };
+        assert_eq!(osd_findings(&facts), ["OSD-JUMP A_600.MP4"]);
+        assert_eq!(osd_findings_with(&facts, &strict), Vec::<String>::new());
+        facts[2].osd.jump_confidence = Some(0.85);
+        assert_eq!(osd_findings_with(&facts, &strict), ["OSD-JUMP A_600.MP4"]);
+        // A row written before the jump's confidence was kept: taken as before.
+        facts[2].osd.jump_confidence = None;
+        assert_eq!(osd_findings_with(&facts, &strict), ["OSD-JUMP A_600.MP4"]);
     }
 
     #[test]

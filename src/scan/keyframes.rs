@@ -837,6 +837,7 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
             confidence,
             jump_s: out.jump.as_ref().map(|j| j.by_s),
             jump_at_s: out.jump.as_ref().map(|j| j.at_s),
+            jump_confidence: out.jump.as_ref().map(|j| f64::from(j.confidence)),
         }
         .boxed(),
         coding_habits: out.habits.as_deref().map(Sym::from),

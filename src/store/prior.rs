@@ -428,6 +428,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "osd_offset_s",
     "osd_jump_s",
     "osd_jump_at_s",
+    "osd_jump_confidence",
     "osd_confidence",
     "osd_device",
     "coding_habits",
@@ -516,6 +517,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         f64c("osd_confidence"),
         t("osd_device"),
     );
+    let osd_jump_conf = f64c("osd_jump_confidence");
     let (name_time, creation, mtime, birth, described) = (
         tsc("name_time"),
         tsc("creation_time"),
@@ -634,6 +636,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 offset_s: osd_offset.get(i).map(|v| v as f32),
                 jump_s: osd_jump.get(i).map(|v| v as f32),
                 jump_at_s: osd_jump_at.get(i).map(|v| v as f32),
+                jump_confidence: osd_jump_conf.get(i).map(|v| v as f32),
                 confidence: osd_conf.get(i).map(|v| v as f32),
             },
         })

@@ -153,6 +153,8 @@ pub struct OsdReading {
     /// file), found by reading keyframes between the first and the last by halves.
     pub jump_s: Option<f64>,
     pub jump_at_s: Option<f64>,
+    /// 0-1: the weakest reading the jump rests on (see `keyframes::Jump`).
+    pub jump_confidence: Option<f64>,
 }
 
 static NO_READING: OsdReading = OsdReading {
@@ -165,6 +167,7 @@ static NO_READING: OsdReading = OsdReading {
     confidence: None,
     jump_s: None,
     jump_at_s: None,
+    jump_confidence: None,
 };
 
 impl OsdReading {
@@ -401,6 +404,10 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
         "slice_habits",
         osd.iter().map(|o| o.slice_habits.as_deref()),
     );
+    c.f64(
+        "osd_jump_confidence",
+        read.iter().map(|o| o.jump_confidence),
+    );
 }
 
 impl Osd {
@@ -417,6 +424,7 @@ impl Osd {
             offset_s: r.offset_s.map(|v| v as f32),
             jump_s: r.jump_s.map(|v| v as f32),
             jump_at_s: r.jump_at_s.map(|v| v as f32),
+            jump_confidence: r.jump_confidence.map(|v| v as f32),
             confidence: r.confidence.map(|v| v as f32),
         }
     }
