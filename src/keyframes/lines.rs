@@ -27,18 +27,29 @@ pub(super) fn keyframe_lines(
     // Pictures whose band has been searched (cut to it).
     let mut searched = vec![false; units.len()];
     if let Some((rows, (band, height))) = rows.and_then(|r| Some((r, cut_of(plan, r)?))) {
-        let all: Vec<usize> = (0..units.len()).collect();
         let line_end = osd::rows_at(height, rows).1;
         let tight = cut_to(plan, line_end).filter(|c| c.height < band.height);
-        if let Some(tight) = &tight {
-            for (i, p) in decode_cut(plan, units, &all, tight) {
-                if let Some(line) = osd::line_at_rows(&luma(&p), height, rows, ink) {
-                    pictures[i] = true;
-                    lines[i] = vec![line];
+        // Without the tight cut every unit goes to the band; with it, those it decoded and
+        // found no line in (a unit it could not decode goes straight to the whole decode
+        // below, as one the band cut could not decode did before: a hostile unit is tried
+        // twice at most, and each time-out counts against the run's decoding).
+        let rest: Vec<usize> = match &tight {
+            Some(tight) => {
+                let all: Vec<usize> = (0..units.len()).collect();
+                let mut rest = Vec::new();
+                for (i, p) in decode_cut(plan, units, &all, tight) {
+                    match osd::line_at_rows(&luma(&p), height, rows, ink) {
+                        Some(line) => {
+                            pictures[i] = true;
+                            lines[i] = vec![line];
+                        }
+                        None => rest.push(i),
+                    }
                 }
+                rest
             }
-        }
-        let rest: Vec<usize> = all.into_iter().filter(|&i| !pictures[i]).collect();
+            None => (0..units.len()).collect(),
+        };
         if !rest.is_empty() {
             for (i, p) in decode_cut(plan, units, &rest, &band) {
                 pictures[i] = true;
