@@ -137,9 +137,8 @@ pub fn line_at_rows(p: &Luma, height: usize, rows: (u32, u32), ink: Ink) -> Opti
     }
     let (y0, y1) = (rows.0 as usize, rows.1 as usize);
     let lh = y1.checked_sub(y0).filter(|&h| h >= 6)?;
-    let reach = (height / 120).max(REACH);
     let (pad, r1) = rows_at(height, rows);
-    let r0 = y0.saturating_sub(pad + reach);
+    let r0 = y0.saturating_sub(pad + reach(height));
     if r1 > p.height.min(height)
         || p.width < 16
         || p.y.len() < p.stride * (r1 - 1) + p.width
@@ -203,8 +202,13 @@ const ROWS_SLACK: u32 = 2;
 pub fn rows_at(height: usize, rows: (u32, u32)) -> (usize, usize) {
     let lh = rows.1.saturating_sub(rows.0) as usize;
     let pad = (lh / 2).max(4);
-    let reach = (height / 120).max(REACH);
-    (pad, (rows.1 as usize + pad + reach).min(height))
+    (pad, (rows.1 as usize + pad + reach(height)).min(height))
+}
+
+/// How near the darker pixel of a stroke must be in a picture `height` rows high ([`REACH`]
+/// at least): the mask looks this far each way.
+fn reach(height: usize) -> usize {
+    (height / 120).max(REACH)
 }
 
 fn lines_near(
@@ -267,7 +271,7 @@ pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
 /// beside an outline has dark on one side only, and is left out.
 pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
     let (w, h) = (p.width, r1 - r0);
-    let reach = (p.height / 120).max(REACH).min(w.saturating_sub(1));
+    let reach = reach(p.height).min(w.saturating_sub(1));
     let band = |r: usize| &p.y[(r0 + r) * p.stride..(r0 + r) * p.stride + w];
     let lower =
         |dst: &mut [u8], src: &[u8]| dst.iter_mut().zip(src).for_each(|(m, &v)| *m = (*m).min(v));
