@@ -98,16 +98,7 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         Some(o)
     };
     let (lo, (o_lo, o_hi)) = locate(n, (o_first, o_last), at)?;
-    let confidence = out
-        .keyframes
-        .iter()
-        .chain(read.iter())
-        .filter(|k| {
-            let side = if k.gop_index <= lo { o_lo } else { o_hi };
-            offset(&k.seen).is_some_and(|o| agree(o, side))
-        })
-        .filter_map(|k| Some(k.seen.reading.as_ref()?.confidence))
-        .fold(1.0f32, f32::min);
+    let confidence = weakest_side(out.keyframes.iter().chain(read.iter()), lo, (o_lo, o_hi));
     Some(Jump {
         by_s: o_hi - o_lo,
         // The keyframe after the last that keeps the old offset: the first after the jump,
@@ -115,6 +106,23 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         at_s: plan.seconds(&plan.sync[lo + 1]),
         confidence,
     })
+}
+
+/// The weakest confidence among `keyframes` that read (at the rules' confidence or more) the
+/// offset of their side of a jump after keyframe `lo`: `o_lo` up to it, `o_hi` after it
+/// ([`Jump::confidence`]). Readings of neither side (set aside, odd) do not count.
+fn weakest_side<'a>(
+    keyframes: impl Iterator<Item = &'a Keyframe>,
+    lo: usize,
+    (o_lo, o_hi): (f64, f64),
+) -> f32 {
+    keyframes
+        .filter(|k| {
+            let side = if k.gop_index <= lo { o_lo } else { o_hi };
+            offset(&k.seen).is_some_and(|o| agree(o, side))
+        })
+        .filter_map(|k| Some(k.seen.reading.as_ref()?.confidence))
+        .fold(1.0f32, f32::min)
 }
 
 /// Places a jump among `n` keyframes whose first and last show offsets `ends`
@@ -580,6 +588,41 @@ mod tests {
             scattered[k] = Some(o);
         }
         assert_eq!(placed(&scattered).0, None);
+    }
+
+    #[test]
+    fn a_jump_rests_on_the_weakest_reading_of_either_side() {
+        // Keyframes 0-9 show the old clock, 10-19 the new one a quarter of an hour ahead
+        // (`key` advances the time shown a second a keyframe: the offset is the time given).
+        let t = 1_773_309_600;
+        let with = |k: usize, civil: i64, c: f32| {
+            let mut x = key("jump", k, Some(civil));
+            if let Some(r) = x.seen.reading.as_mut() {
+                r.confidence = c;
+            }
+            x
+        };
+        let read = [
+            with(0, t, 1.0),
+            with(8, t, 0.9),
+            with(9, t, 0.8),
+            with(10, t + 900, 0.7),
+            with(11, t + 900, 1.0),
+            with(19, t + 900, 0.95),
+        ];
+        let sides = (t as f64, (t + 900) as f64);
+        let weakest = |keys: &[Keyframe]| weakest_side(keys.iter(), 9, sides);
+        assert_eq!(weakest(&read), 0.7);
+        // A weak reading (under 0.5) placed nothing, and an odd one (another offset) shows
+        // neither side: neither counts; nor does the new clock shown before the jump.
+        let mut more = read.to_vec();
+        more.push(with(12, t + 900, 0.3));
+        more.push(with(13, t + 450, 0.6));
+        more.push(with(5, t + 900, 0.55));
+        assert_eq!(weakest(&more), 0.7);
+        // The old side's weakest, when it is the weaker.
+        more.push(with(7, t, 0.6));
+        assert_eq!(weakest(&more), 0.6);
     }
 
     #[test]
