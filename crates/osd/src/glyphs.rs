@@ -154,28 +154,15 @@ pub fn line_at_rows(p: &Luma, height: usize, rows: (u32, u32), ink: Ink) -> Opti
     };
     let m = text_mask(&whole, r0, r1, ink);
     let w = p.width;
-    let counts: Vec<usize> = m
-        .chunks_exact(w)
-        .map(|row| row.iter().filter(|&&b| b == 1).count())
-        .collect();
+    let counts = row_counts(&m, w);
     let count = |r: usize| counts[r - r0];
     // The scene's usual row: the rows of the pads above and below the line (the mask's reach
     // beyond them left out: the mask there saw less around it).
     let (lo, hi) = (y0.saturating_sub(pad).max(r0), y1 + pad);
-    let mut around: Vec<usize> = (lo..y0).chain(y1..hi).map(count).collect();
-    around.sort_unstable();
-    let usual = *around.get(around.len() / 2)?;
-    let min_count = usual + (w / 200).max(4);
-    // Runs of text rows within the pads, joined across gaps of two rows as the band search
-    // joins them; the line is the one that overlaps `rows` most.
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for r in (lo..hi).filter(|&r| count(r) >= min_count) {
-        match runs.last_mut() {
-            Some(last) if r <= last.1 + 3 => last.1 = r + 1,
-            _ => runs.push((r, r + 1)),
-        }
-    }
-    let (a, b) = runs
+    let usual = median((lo..y0).chain(y1..hi).map(count).collect())?;
+    // Runs of text rows within the pads, as the band search finds them; the line is the one
+    // that overlaps `rows` most.
+    let (a, b) = text_runs((lo..hi).map(|r| (r, count(r))), usual, w)
         .into_iter()
         .filter(|&(a, b)| a < y1 && b > y0)
         .max_by_key(|&(a, b)| b.min(y1) - a.max(y0))?;
@@ -494,29 +481,13 @@ pub(crate) fn band_lines(
     near: Option<(u32, u32)>,
 ) -> Vec<Line> {
     let m = text_mask(p, r0, r1, ink);
-    let (w, h) = (p.width, r1 - r0);
-    let counts: Vec<usize> = (0..h)
-        .map(|r| m[r * w..(r + 1) * w].iter().filter(|&&b| b == 1).count())
-        .collect();
-    // The scene's own edges (a pole, a door frame) mark a few pixels in every row: a text row
-    // has clearly more than the band's usual row.
-    let mut sorted = counts.clone();
-    sorted.sort_unstable();
-    let Some(&usual) = sorted.get(sorted.len() / 2) else {
+    let w = p.width;
+    let counts = row_counts(&m, w);
+    // The band's usual row, and the runs of rows holding text ([`text_runs`]).
+    let Some(usual) = median(counts.clone()) else {
         return Vec::new();
     };
-    let min_count = usual + (w / 200).max(4);
-    // Row runs holding text, joined across gaps of two rows.
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for (r, &c) in counts.iter().enumerate() {
-        if c < min_count {
-            continue;
-        }
-        match runs.last_mut() {
-            Some(last) if r <= last.1 + 3 => last.1 = r + 1,
-            _ => runs.push((r, r + 1)),
-        }
-    }
+    let runs = text_runs(counts.iter().copied().enumerate(), usual, w);
     // The display's lines are among those nearly as tall as the tallest: a strip of grainy
     // scene a few rows high (a fractal's speckled edge) cuts into as many tiny cells as a line
     // has glyphs, or more, but a display's glyphs are taller.
@@ -551,6 +522,38 @@ pub(crate) fn band_lines(
         .map(|(_, l)| l)
         .filter(|l| (l.y1 - l.y0) * 10 >= tallest * TALL_TENTHS)
         .collect()
+}
+
+/// Marked pixels in each row of a text mask `w` pixels wide.
+fn row_counts(m: &[u8], w: usize) -> Vec<usize> {
+    m.chunks_exact(w)
+        .map(|row| row.iter().filter(|&&b| b == 1).count())
+        .collect()
+}
+
+/// The middle value (the upper of the two middle ones); `None` of none.
+fn median(mut v: Vec<usize>) -> Option<usize> {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
+}
+
+/// The runs of text rows among `rows` (row, marked pixels; in order), `(first, end)`, joined
+/// across gaps of two rows. The scene's own edges (a pole, a door frame) mark a few pixels in
+/// every row: a text row has clearly more than the scene's `usual` row of a mask `w` wide.
+fn text_runs(
+    rows: impl Iterator<Item = (usize, usize)>,
+    usual: usize,
+    w: usize,
+) -> Vec<(usize, usize)> {
+    let min_count = usual + (w / 200).max(4);
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (r, _) in rows.filter(|&(_, c)| c >= min_count) {
+        match runs.last_mut() {
+            Some(last) if r <= last.1 + 3 => last.1 = r + 1,
+            _ => runs.push((r, r + 1)),
+        }
+    }
+    runs
 }
 
 /// A line shorter than this many tenths of the tallest line found in a band is not the
