@@ -165,20 +165,10 @@ pub(super) fn lines_of(p: &decode::Picture, ink: Ink) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyframes::{Input, find_index, open, picture, plan_of};
-    use std::path::PathBuf;
+    use crate::keyframes::{open, picture, plan_of};
 
     fn fixture(name: &str) -> (Plan, Vec<Vec<u8>>) {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/osd")
-            .join(name);
-        let input = Input {
-            index: find_index(&path)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-                .unwrap_or_else(|| panic!("no index in {}", path.display())),
-            path,
-            group: String::new(),
-        };
+        let input = crate::keyframes::tests::osd_input(name);
         let f = open(&input).expect("opens");
         let plan = plan_of(&f, &input).expect("a plan");
         let ends = [plan.sync[0], plan.sync[plan.sync.len() - 1]];

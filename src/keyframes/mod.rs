@@ -1343,7 +1343,9 @@ mod tests {
         assert_eq!(keyframe_interval(&plan), 24);
     }
 
-    fn osd_input(name: &str) -> Input {
+    /// Fixture `name` of `tests/fixtures/osd` as a file of group A (the tests of the stage's
+    /// modules share it).
+    pub(super) fn osd_input(name: &str) -> Input {
         let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/osd")
             .join(name);

@@ -759,15 +759,7 @@ mod tests {
 
     #[test]
     fn the_keyframe_after_a_weak_first_is_decoded_and_read() {
-        let path =
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osd/day.mp4");
-        let input = Input {
-            index: super::super::find_index(&path)
-                .expect("opens")
-                .expect("a moov box"),
-            path,
-            group: "A".into(),
-        };
+        let input = super::super::tests::osd_input("day.mp4");
         let (outs, fonts) =
             super::super::run_with(std::slice::from_ref(&input), &Default::default());
         let mut out = outs.into_iter().next().expect("an output");
