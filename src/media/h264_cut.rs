@@ -178,6 +178,13 @@ mod tests {
                 ..full
             }
         );
+        // A known 30-row clock line at rows 30-60 (the keyframe bench's display) is read
+        // around its rows alone (`osd::rows_at`: down to row 84): 7 macroblock rows, 112 coded
+        // rows, against the band's 15 (240).
+        let end = crate::osd::rows_at(1080, (30, 60)).1;
+        assert_eq!(end, 84);
+        let line = top_rows(&SPS_1080, end as u32).expect("a cut");
+        assert_eq!((line.macroblocks, line.height), (7 * 120, 7 * 16 - 8));
         // Nothing after the height field was lost: the VUI's last fields and the stop bit.
         let raw = h264::unescape(&cut.sps[1..]);
         assert_eq!(raw.last().map(|b| b.trailing_zeros() < 8), Some(true));
