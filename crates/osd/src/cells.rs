@@ -10,7 +10,8 @@ const MAX_GLYPHS: usize = 96;
 
 /// Column spans of rows `a..b` of the mask that hold ink, split at the empty columns.
 fn spans(m: &[u8], w: usize, a: usize, b: usize) -> Vec<(usize, usize)> {
-    let inked = |x: usize| (a..b).any(|r| m[r * w + x] == 1);
+    let columns = column_ink(m, w, a, b);
+    let inked = |x: usize| columns[x] > 0;
     let mut out = Vec::new();
     let mut x = 0;
     while x < w {
@@ -25,6 +26,17 @@ fn spans(m: &[u8], w: usize, a: usize, b: usize) -> Vec<(usize, usize)> {
         out.push((s, x));
     }
     out
+}
+
+/// Marked pixels of each column over rows `a..b` of the mask (row by row, as it lies in memory).
+fn column_ink(m: &[u8], w: usize, a: usize, b: usize) -> Vec<u32> {
+    let mut ink = vec![0u32; w];
+    for row in m[a * w..b * w].chunks_exact(w) {
+        for (n, &v) in ink.iter_mut().zip(row) {
+            *n += u32::from(v == 1);
+        }
+    }
+    ink
 }
 
 /// Cuts rows `a..b` of the mask into glyphs. The row band found may have taken in a little of
@@ -59,9 +71,7 @@ pub(crate) fn cut(m: &[u8], w: usize, a: usize, b: usize, r0: usize) -> Line {
     };
     let lh = b - a;
     // Ink per column over the line's rows.
-    let profile: Vec<u32> = (0..w)
-        .map(|x| (a..b).map(|r| u32::from(m[r * w + x])).sum())
-        .collect();
+    let profile = column_ink(m, w, a, b);
     let Some(first) = profile.iter().position(|&v| v > 0) else {
         return Line {
             y0: (r0 + a) as u32,
@@ -381,8 +391,12 @@ impl Owners {
         let mut centre = Vec::new();
         let mut width = Vec::new();
         let mut stack = Vec::new();
-        for start in 0..w * h {
-            if m[a * w + start] != 1 || label[start] != u32::MAX {
+        let band = &m[a * w..b * w];
+        let mut next = 0;
+        while let Some(skip) = memchr::memchr(1, &band[next..]) {
+            let start = next + skip;
+            next = start + 1;
+            if label[start] != u32::MAX {
                 continue;
             }
             let id = centre.len() as u32;

@@ -317,9 +317,13 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
     }
     // The display's own level: the brightest tenth of what is marked.
     let mut levels = [0usize; 256];
+    // Only the marked pixels are counted (a few in a hundred): counting every pixel by a
+    // branch-free add stalls on the bins of the scene's common levels.
     for (r, marks) in m.chunks_exact(w).enumerate() {
         for (&v, &y) in marks.iter().zip(band(r)) {
-            levels[usize::from(y)] += usize::from(v == 1);
+            if v == 1 {
+                levels[usize::from(y)] += 1;
+            }
         }
     }
     let text = level_of_brightest(&levels, 100);
@@ -384,14 +388,28 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8
     const SEEN: u8 = 2;
     let max_h = (p.height / 8).max(8);
     let min_dim = (p.height / 100).max(4);
-    let at = |i: usize| p.y[(r0 + i / w) * p.stride + i % w];
+    // The rows' pixels indexed as the mask is (`r * w + x`): the picture's own rows when they
+    // lie one after another, else a copy.
+    let from = r0 * p.stride;
+    let lum: std::borrow::Cow<[u8]> = if p.stride == w {
+        std::borrow::Cow::Borrowed(&p.y[from..from + w * h])
+    } else {
+        std::borrow::Cow::Owned(
+            (0..h)
+                .flat_map(|r| &p.y[from + r * p.stride..from + r * p.stride + w])
+                .copied()
+                .collect(),
+        )
+    };
+    let at = |i: usize| lum[i];
     let mut stack: Vec<usize> = Vec::new();
     let mut members: Vec<usize> = Vec::new();
     let mut values: Vec<u8> = Vec::new();
-    for start in 0..w * h {
-        if m[start] != 1 {
-            continue;
-        }
+    let mut next = 0;
+    // Each marked pixel not yet taken into a shape starts one (found a run of bytes at a time).
+    while let Some(skip) = memchr::memchr(1, &m[next..]) {
+        let start = next + skip;
+        next = start + 1;
         m[start] = SEEN;
         stack.push(start);
         members.clear();
@@ -414,33 +432,36 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8
                 }
             }
         }
-        // Around a stroke lie its outline and its blurred edge, darker than the stroke; around
-        // a patch of bright scene lies more of the same scene.
-        let bright_as = (sum / members.len()).saturating_sub(20);
-        let (mut border, mut bright) = (0usize, 0usize);
-        for &i in &members {
-            let r = i / w;
-            for j in neighbours(i, r, i - r * w, w, h).into_iter().flatten() {
-                if m[j] == 0 {
-                    border += 1;
-                    if usize::from(at(j)) >= bright_as {
-                        bright += 1;
-                    }
-                }
-            }
-        }
-        let enclosed = bright * 4 <= border;
         // A speck of scene (grain, a bright leaf) is small both ways; a `-` is small one way.
         let speck = bottom - top + 1 < min_dim && right - left + 1 < min_dim;
         // Scene seen between two glyphs' outlines is dark on both sides too, but dimmer than
         // the display's strokes.
         let dim = sum / members.len() < usize::from(level);
+        // Around a stroke lie its outline and its blurred edge, darker than the stroke; around
+        // a patch of bright scene lies more of the same scene. (Asked of the shapes the
+        // questions above leave: most of a busy scene's shapes are specks or dim.)
+        let enclosed = || {
+            let bright_as = (sum / members.len()).saturating_sub(20);
+            let (mut border, mut bright) = (0usize, 0usize);
+            for &i in &members {
+                let r = i / w;
+                for j in neighbours(i, r, i - r * w, w, h).into_iter().flatten() {
+                    if m[j] == 0 {
+                        border += 1;
+                        if usize::from(at(j)) >= bright_as {
+                            bright += 1;
+                        }
+                    }
+                }
+            }
+            bright * 4 <= border
+        };
         // And a patch of bright scene closed in by the outlines of neighbouring strokes (the
         // hollow of a `2` or a `3` beside the next glyph) is as dark around as a stroke and,
         // over a light scene, nearly as bright on average: but a stroke's middle pixels are
         // the display's own level, the patch's the scene's. (Asked last: it orders the
         // shape's pixels.)
-        let text_like = enclosed && !speck && !dim && bottom - top < max_h && {
+        let text_like = !speck && !dim && bottom - top < max_h && enclosed() && {
             values.clear();
             values.extend(members.iter().map(|&i| at(i)));
             brightest_tenth(&mut values) >= text.saturating_sub(TENTH_BELOW_TEXT)
@@ -527,7 +548,7 @@ pub(crate) fn band_lines(
 /// Marked pixels in each row of a text mask `w` pixels wide.
 fn row_counts(m: &[u8], w: usize) -> Vec<usize> {
     m.chunks_exact(w)
-        .map(|row| row.iter().filter(|&&b| b == 1).count())
+        .map(|row| row.iter().fold(0u32, |n, &b| n + u32::from(b == 1)) as usize)
         .collect()
 }
 
