@@ -800,6 +800,37 @@ mod tests {
         assert!(band_lines(&p, 0, top_band(240), Ink::Bright, None).is_empty());
     }
 
+    /// `y` (320 pixels a row) copied into rows `pad` bytes longer, as a decoder may hand them.
+    fn padded(y: &[u8], pad: usize) -> Vec<u8> {
+        y.chunks_exact(320)
+            .flat_map(|row| row.iter().copied().chain(std::iter::repeat_n(7u8, pad)))
+            .collect()
+    }
+
+    #[test]
+    fn rows_padded_beyond_the_picture_read_as_packed_rows() {
+        // The masks read the pixels of a band at their place in the rows; padding after each
+        // row (a decoder's stride) is never read, for either ink, at any band's start.
+        for (y, ink) in [(twenty(), Ink::Edged), (shadowed(), Ink::Bright)] {
+            let wide = padded(&y, 13);
+            let p = luma(&y);
+            let q = Luma {
+                stride: 333,
+                y: &wide,
+                ..p
+            };
+            for r0 in [0, 5, 17] {
+                assert_eq!(
+                    text_mask(&p, r0, r0 + 40, ink),
+                    text_mask(&q, r0, r0 + 40, ink)
+                );
+            }
+            let lines = band_lines(&p, 0, top_band(240), ink, None);
+            assert!(!lines.is_empty());
+            assert_eq!(band_lines(&q, 0, top_band(240), ink, None), lines);
+        }
+    }
+
     #[test]
     fn a_short_strip_of_many_shapes_is_not_the_line() {
         // Below the line of ten glyphs, a strip six rows high of twenty bright bars with dark
