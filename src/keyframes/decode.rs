@@ -90,6 +90,27 @@ pub fn decode_run(
     units: Vec<(Vec<u8>, bool)>,
     budget: Duration,
 ) -> (Vec<Option<Picture>>, Option<DecodeError>) {
+    decode_units(codec, units, false, budget)
+}
+
+/// [`decode_run`] of access units cut to their top rows ([`crate::media::h264_cut`],
+/// [`crate::media::hevc_cut`]). The HEVC decoder reports each cut picture's slice as running
+/// past the picture's last CTB, after decoding every CTB the picture has: that report is
+/// expected of a cut unit and ends nothing.
+pub fn decode_cut_run(
+    codec: Codec,
+    units: Vec<(Vec<u8>, bool)>,
+    budget: Duration,
+) -> (Vec<Option<Picture>>, Option<DecodeError>) {
+    decode_units(codec, units, true, budget)
+}
+
+fn decode_units(
+    codec: Codec,
+    units: Vec<(Vec<u8>, bool)>,
+    cut: bool,
+    budget: Duration,
+) -> (Vec<Option<Picture>>, Option<DecodeError>) {
     // Parameter sets in band (an AVI's, an MP4 that repeats them) may declare another size
     // than the container's: each is checked before its unit reaches a decoder.
     for (unit, _) in &units {
@@ -112,7 +133,7 @@ pub fn decode_run(
             );
         }
     };
-    if worker.jobs.send((codec, units)).is_err() {
+    if worker.jobs.send((codec, cut, units)).is_err() {
         // The thread ended (it cannot: every job is caught); nothing decoded.
         return (
             Vec::new(),
@@ -139,7 +160,9 @@ pub fn decode_run(
     }
 }
 
-type Job = (Codec, Vec<(Vec<u8>, bool)>);
+/// A job: the codec, whether the units are cut to their top rows, and the units (each with
+/// whether its picture is kept).
+type Job = (Codec, bool, Vec<(Vec<u8>, bool)>);
 type Decoded = Result<(Vec<Option<Picture>>, Option<DecodeError>), String>;
 
 /// A decoding thread, waiting for jobs: the idle ones are kept in [`IDLE`].
@@ -163,11 +186,11 @@ impl Worker {
             .name("keyframe-decode".into())
             .spawn(move || {
                 // Ends when its worker is dropped (abandoned, or at exit) and no job is left.
-                for (codec, units) in job_rx {
+                for (codec, cut, units) in job_rx {
                     let result =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match codec {
                             Codec::H264 => run(units),
-                            Codec::Hevc => run_hevc(units),
+                            Codec::Hevc => run_hevc(units, cut),
                         }))
                         .map_err(|panic| crate::panic_text(&*panic));
                     if result_tx.send(result).is_err() {
@@ -207,7 +230,7 @@ fn run(units: Vec<(Vec<u8>, bool)>) -> (Vec<Option<Picture>>, Option<DecodeError
 
 /// HEVC: the decoder hands pictures out in presentation order, so each access unit goes in
 /// with its index as its timestamp and each picture is put back at its unit's place.
-fn run_hevc(units: Vec<(Vec<u8>, bool)>) -> (Vec<Option<Picture>>, Option<DecodeError>) {
+fn run_hevc(units: Vec<(Vec<u8>, bool)>, cut: bool) -> (Vec<Option<Picture>>, Option<DecodeError>) {
     let mut decoder = rusty_h265::Decoder::new();
     let keep: Vec<bool> = units.iter().map(|(_, k)| *k).collect();
     let mut by_unit: Vec<Option<Picture>> = vec![None; units.len()];
@@ -223,9 +246,12 @@ fn run_hevc(units: Vec<(Vec<u8>, bool)>) -> (Vec<Option<Picture>>, Option<Decode
         }
     };
     for (i, (au, _)) in units.into_iter().enumerate() {
-        if let Err(e) = decoder.push_annexb(&au, Some(i as i64)) {
-            error = Some(DecodeError::Failed(format!("{e:?}")));
-            break;
+        match decoder.push_annexb(&au, Some(i as i64)) {
+            Err(e) if !(cut && ran_past_cut(&e)) => {
+                error = Some(DecodeError::Failed(format!("{e:?}")));
+                break;
+            }
+            _ => {}
         }
         take(&mut decoder, &mut by_unit);
     }
@@ -238,6 +264,12 @@ fn run_hevc(units: Vec<(Vec<u8>, bool)>) -> (Vec<Option<Picture>>, Option<Decode
         .map(|(p, _)| p)
         .collect();
     (kept, error)
+}
+
+/// Whether `e` is the HEVC decoder's report of a slice segment going on past the picture's
+/// last CTB: what a picture cut to its top rows gives once they are decoded.
+fn ran_past_cut(e: &rusty_h265::Error) -> bool {
+    matches!(e, rusty_h265::Error::InvalidData(m) if m == "slice segment runs past the last CTB")
 }
 
 /// The cropped luma plane of an HEVC picture, at 8 bits.

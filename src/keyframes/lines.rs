@@ -2,8 +2,8 @@
 //! that suffices.
 
 use super::{budget, decode};
-use crate::media::h264_cut;
 use crate::media::keyplan::{Codec, Plan};
+use crate::media::{h264_cut, hevc_cut};
 use crate::osd::{self, Ink, Line, Luma};
 
 /// Decodes keyframes, each an access unit with its parameter sets first, and finds the lines
@@ -28,7 +28,7 @@ pub(super) fn keyframe_lines(
     let mut searched = vec![false; units.len()];
     if let Some((rows, (band, height))) = rows.and_then(|r| Some((r, cut_of(plan, r)?))) {
         let line_end = osd::rows_at(height, rows).1;
-        let tight = cut_to(plan, line_end).filter(|c| c.height < band.height);
+        let tight = cut_to(plan, line_end).filter(|c| c.height() < band.height());
         // Without the tight cut every unit goes to the band; with it, those it decoded and
         // found no line in (a unit it could not decode goes straight to the whole decode
         // below, as one the band cut could not decode did before: a hostile unit is tried
@@ -91,18 +91,47 @@ pub(super) fn keyframe_lines(
     (lines, decoded, error)
 }
 
-/// Decodes units `which`, each cut to `cut`'s rows: the pictures that came, by unit.
+/// A stream's pictures cut to their top rows before decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cut {
+    H264(h264_cut::Cut),
+    Hevc(hevc_cut::Cut),
+}
+
+impl Cut {
+    /// Rows of a cut picture (after cropping).
+    fn height(&self) -> u32 {
+        match self {
+            Cut::H264(c) => c.height,
+            Cut::Hevc(c) => c.height,
+        }
+    }
+
+    /// The access unit as decoded under the cut; `None` when it cannot be cut.
+    fn unit(&self, annex_b: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Cut::H264(c) => Some(h264_cut::access_unit(annex_b, c)),
+            Cut::Hevc(c) => hevc_cut::access_unit(annex_b, c),
+        }
+    }
+}
+
+/// Decodes units `which`, each cut to `cut`'s rows: the pictures that came, by unit (a unit
+/// that cannot be cut gives none here).
 fn decode_cut(
     plan: &Plan,
     units: &[Vec<u8>],
     which: &[usize],
-    cut: &h264_cut::Cut,
+    cut: &Cut,
 ) -> Vec<(usize, decode::Picture)> {
-    let cut_units = which
+    let (which, cut_units): (Vec<usize>, Vec<(Vec<u8>, bool)>) = which
         .iter()
-        .map(|&i| (h264_cut::access_unit(&units[i], cut), true))
-        .collect();
-    let (pics, _) = decode::decode_run(plan.codec, cut_units, budget(which.len()));
+        .filter_map(|&i| Some((i, (cut.unit(&units[i])?, true))))
+        .unzip();
+    if which.is_empty() {
+        return Vec::new();
+    }
+    let (pics, _) = decode::decode_cut_run(plan.codec, cut_units, budget(which.len()));
     which
         .iter()
         .zip(pics)
@@ -131,10 +160,13 @@ fn luma(p: &decode::Picture) -> Luma<'_> {
 }
 
 /// The cut of a file's pictures to the rows a known clock line is searched in, and the whole
-/// picture's height: H.264 with one SPS only, a line in the top band, and only where the cut
-/// saves decoding.
-fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(h264_cut::Cut, usize)> {
-    let height = plan.h264.as_ref()?.0.height as usize;
+/// picture's height: one SPS only, a line in the top band, and only where the cut saves
+/// decoding.
+fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(Cut, usize)> {
+    let height = match plan.codec {
+        Codec::H264 => plan.h264.as_ref()?.0.height as usize,
+        Codec::Hevc => hevc_cut::picture_height(one_sps(plan)?)? as usize,
+    };
     let (r0, r1) = osd::band_of(height, rows);
     if r0 > 0 {
         return None;
@@ -142,19 +174,52 @@ fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(h264_cut::Cut, usize)> {
     Some((cut_to(plan, r1)?, height))
 }
 
-/// The cut of a file's pictures to their first `r1` rows: H.264 with one SPS only.
-fn cut_to(plan: &Plan, r1: usize) -> Option<h264_cut::Cut> {
-    if plan.codec != Codec::H264 {
-        return None;
+/// The stream's sequence parameter set, when it has only one.
+fn one_sps(plan: &Plan) -> Option<&[u8]> {
+    let mut sets = plan.params.iter().filter(|p| {
+        p.first()
+            .is_some_and(|&h| is_set(plan.codec, h, Set::Sequence))
+    });
+    match (sets.next(), sets.next()) {
+        (Some(nal), None) => Some(nal),
+        _ => None,
     }
-    let mut sets = plan
-        .params
-        .iter()
-        .filter(|p| p.first().map(|h| h & 0x1f) == Some(7));
-    let (Some(nal), None) = (sets.next(), sets.next()) else {
-        return None;
-    };
-    h264_cut::top_rows(nal, r1 as u32)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Set {
+    Sequence,
+    Picture,
+}
+
+/// Whether a NAL unit's first header byte `h` makes it a parameter set of that kind.
+fn is_set(codec: Codec, h: u8, set: Set) -> bool {
+    match (codec, set) {
+        (Codec::H264, Set::Sequence) => h & 0x1f == 7,
+        (Codec::H264, Set::Picture) => h & 0x1f == 8,
+        (Codec::Hevc, Set::Sequence) => (h >> 1) & 0x3f == 33,
+        (Codec::Hevc, Set::Picture) => (h >> 1) & 0x3f == 34,
+    }
+}
+
+/// The cut of a file's pictures to their first `r1` rows: one SPS only.
+fn cut_to(plan: &Plan, r1: usize) -> Option<Cut> {
+    let sps = one_sps(plan)?;
+    match plan.codec {
+        Codec::H264 => h264_cut::top_rows(sps, r1 as u32).map(Cut::H264),
+        Codec::Hevc => {
+            let pps: Vec<&[u8]> = plan
+                .params
+                .iter()
+                .filter(|p| {
+                    p.first()
+                        .is_some_and(|&h| is_set(plan.codec, h, Set::Picture))
+                })
+                .map(Vec::as_slice)
+                .collect();
+            hevc_cut::top_rows(sps, &pps, r1 as u32).map(Cut::Hevc)
+        }
+    }
 }
 
 /// Every line of a whole picture that may hold the clock.
@@ -186,6 +251,14 @@ mod tests {
         pics.into_iter().map(|p| p.expect("a picture")).collect()
     }
 
+    /// Pictures of units cut to their top rows, decoded as the stage decodes them.
+    fn cut_whole(plan: &Plan, units: &[Vec<u8>]) -> Vec<decode::Picture> {
+        let jobs = units.iter().map(|u| (u.clone(), true)).collect();
+        let (pics, err) = decode::decode_cut_run(plan.codec, jobs, budget(units.len()));
+        assert_eq!(err, None);
+        pics.into_iter().map(|p| p.expect("a picture")).collect()
+    }
+
     /// The clock line of a whole picture with one display line.
     fn clock_of(full: &decode::Picture) -> (u32, u32) {
         let lines = lines_of(full, Ink::Edged);
@@ -201,30 +274,31 @@ mod tests {
             "night.mp4",
             "joined.mp4",
             "foreign.mp4",
+            "hevc.mp4",
         ] {
             let (plan, units) = fixture(name);
             let full = whole(&plan, &units);
             let rows = clock_of(&full[0]);
-            let (cut, height) = cut_of(&plan, rows).expect("an H.264 frame-coded file is cut");
+            let (cut, height) = cut_of(&plan, rows).expect("the file is cut");
             let (_, r1) = osd::band_of(height, rows);
             assert!(
-                (cut.height as usize) < height / 4 && cut.height as usize >= r1,
+                (cut.height() as usize) < height / 2 && cut.height() as usize >= r1,
                 "{name}: cut to {} for rows {rows:?}",
-                cut.height
+                cut.height()
             );
             // First, cut to just below the line: its rows and those looked at around them.
             let end = osd::rows_at(height, rows).1;
             let tight = cut_to(&plan, end).expect("cut below the line");
             assert!(
-                (tight.height as usize) < r1 && tight.height as usize >= end,
+                tight.height() < cut.height() && tight.height() as usize >= end,
                 "{name}: cut to {} below rows {rows:?}",
-                tight.height
+                tight.height()
             );
             let tight_units: Vec<Vec<u8>> = units
                 .iter()
-                .map(|u| h264_cut::access_unit(u, &tight))
+                .map(|u| tight.unit(u).expect("the unit is cut"))
                 .collect();
-            for (top, full) in whole(&plan, &tight_units).iter().zip(&full) {
+            for (top, full) in cut_whole(&plan, &tight_units).iter().zip(&full) {
                 let at = |p: &decode::Picture, h| osd::line_at_rows(&luma(p), h, rows, Ink::Edged);
                 let line = at(top, height);
                 assert!(line.is_some(), "{name}: the line read at its rows");
@@ -232,11 +306,11 @@ mod tests {
             }
             let cut_units: Vec<Vec<u8>> = units
                 .iter()
-                .map(|u| h264_cut::access_unit(u, &cut))
+                .map(|u| cut.unit(u).expect("the unit is cut"))
                 .collect();
-            let tops = whole(&plan, &cut_units);
+            let tops = cut_whole(&plan, &cut_units);
             for (top, full) in tops.iter().zip(&full) {
-                assert_eq!((top.width, top.height), (full.width, cut.height as usize));
+                assert_eq!((top.width, top.height), (full.width, cut.height() as usize));
                 let w = full.width;
                 // Every row searched, pixel for pixel.
                 assert!(top.y[..r1 * w] == full.y[..r1 * w], "{name}: rows differ");
@@ -312,11 +386,5 @@ mod tests {
                     .collect::<Vec<_>>()
             );
         }
-    }
-
-    #[test]
-    fn hevc_is_decoded_whole() {
-        let (plan, _) = fixture("hevc.mp4");
-        assert_eq!(cut_of(&plan, (20, 50)), None);
     }
 }

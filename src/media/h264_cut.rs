@@ -50,22 +50,8 @@ pub fn top_rows(nal: &[u8], rows: u32) -> Option<Cut> {
     if keep >= mb_height {
         return None;
     }
-    // The stop bit: the last set bit of the RBSP.
-    let last = raw.iter().rposition(|&b| b != 0)?;
-    let stop = last * 8 + 7 - raw[last].trailing_zeros() as usize;
-    if stop < to {
-        return None;
-    }
-    let mut w = BitWriter::default();
-    for i in 0..from {
-        w.bit(bit_at(&raw, i));
-    }
-    w.ue(keep - 1);
-    for i in to..=stop {
-        w.bit(bit_at(&raw, i));
-    }
     let mut out = vec![nal[0]];
-    out.extend(escape(&w.finish()));
+    out.extend(escape(&with_ue(&raw, (from, to), keep - 1)?));
     Some(Cut {
         sps: out,
         macroblocks: keep * mb_width,
@@ -93,6 +79,26 @@ pub fn access_unit(annex_b: &[u8], cut: &Cut) -> Vec<u8> {
         out.extend_from_slice(nal);
     }
     out
+}
+
+/// The RBSP `raw` with the Exp-Golomb field coded at bits `from..to` holding `value` instead,
+/// every other bit as it was up to the stop bit (the last set bit), which ends the result.
+/// `None` when the RBSP has no stop bit after the field.
+pub(super) fn with_ue(raw: &[u8], (from, to): (usize, usize), value: u64) -> Option<Vec<u8>> {
+    let last = raw.iter().rposition(|&b| b != 0)?;
+    let stop = last * 8 + 7 - raw[last].trailing_zeros() as usize;
+    if stop < to {
+        return None;
+    }
+    let mut w = BitWriter::default();
+    for i in 0..from {
+        w.bit(bit_at(raw, i));
+    }
+    w.ue(value);
+    for i in to..=stop {
+        w.bit(bit_at(raw, i));
+    }
+    Some(w.finish())
 }
 
 fn bit_at(data: &[u8], i: usize) -> bool {
@@ -137,7 +143,7 @@ impl BitWriter {
 
 /// Inserts emulation-prevention bytes (00 00 0x -> 00 00 03 0x for x <= 3), the inverse of
 /// [`h264::unescape`].
-fn escape(rbsp: &[u8]) -> Vec<u8> {
+pub(super) fn escape(rbsp: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(rbsp.len() + 4);
     let mut zeros = 0;
     for &b in rbsp {

@@ -114,36 +114,96 @@ struct RefSet {
 const SHORT_TERM_SETS_MAX: u32 = 64;
 const SET_PICTURES_MAX: u32 = 16;
 
+/// The fields of a sequence parameter set from its start to the coding tree block size
+/// (§7.3.2.2), with where its picture height is coded: what [`parse_sps`] reads on from, and
+/// what a cut to the top rows rewrites ([`super::hevc_cut`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SpsHead {
+    pub chroma_format: u32,
+    pub separate_colour_plane: bool,
+    pub width: u32,
+    pub height: u32,
+    /// Bits of the RBSP (after the two-byte header) that code `pic_height_in_luma_samples`.
+    pub height_field: (usize, usize),
+    /// Conformance window offsets in luma rows at the top and the bottom.
+    pub crop_top: u32,
+    pub crop_bottom: u32,
+    pub poc_bits: u32,
+    pub dpb: u32,
+    pub reorder: u32,
+    /// log2 sizes.
+    pub min_cb: u32,
+    pub ctb: u32,
+}
+
+/// Reads an SPS RBSP's fields up to the coding tree block size ([`SpsHead`]).
+pub(super) fn sps_head(b: &mut BitReader) -> R<SpsHead> {
+    b.bits(4)?; // sps_video_parameter_set_id
+    let sub_layers = b.bits(3)?;
+    b.bit()?; // sps_temporal_id_nesting_flag
+    profile_tier_level(b, sub_layers)?;
+    b.ue()?; // sps_seq_parameter_set_id
+    let chroma_format = b.ue()?;
+    let separate_colour_plane = chroma_format == 3 && b.bit()? == 1;
+    let width = b.ue()?;
+    let from = b.position();
+    let height = b.ue()?;
+    let height_field = (from, b.position());
+    // Offsets count chroma rows (§7.4.3.2.1: SubHeightC is 2 for 4:2:0 only).
+    let sub_height = if chroma_format == 1 && !separate_colour_plane {
+        2
+    } else {
+        1
+    };
+    let (mut crop_top, mut crop_bottom) = (0, 0);
+    if b.bit()? == 1 {
+        b.ue()?;
+        b.ue()?; // left, right
+        crop_top = b.ue()?.saturating_mul(sub_height);
+        crop_bottom = b.ue()?.saturating_mul(sub_height);
+    }
+    b.ue()?;
+    b.ue()?; // bit depths
+    let poc_bits = b.ue()?.saturating_add(4);
+    let all_layers = b.bit()? == 1;
+    let (mut dpb, mut reorder) = (0, 0);
+    for _ in (if all_layers { 0 } else { sub_layers })..=sub_layers {
+        dpb = b.ue()?.saturating_add(1);
+        reorder = b.ue()?;
+        b.ue()?;
+    }
+    let min_cb = b.ue()?.saturating_add(3);
+    let ctb = min_cb.saturating_add(b.ue()?);
+    Ok(SpsHead {
+        chroma_format,
+        separate_colour_plane,
+        width,
+        height,
+        height_field,
+        crop_top,
+        crop_bottom,
+        poc_bits,
+        dpb,
+        reorder,
+        min_cb,
+        ctb,
+    })
+}
+
 fn parse_sps(nal: &[u8]) -> Option<Sps> {
     let raw = rbsp(nal, SPS)?;
     let mut b = BitReader::new(&raw);
     let r = (|| -> R<Sps> {
-        b.bits(4)?; // sps_video_parameter_set_id
-        let sub_layers = b.bits(3)?;
-        b.bit()?; // sps_temporal_id_nesting_flag
-        profile_tier_level(&mut b, sub_layers)?;
-        b.ue()?; // sps_seq_parameter_set_id
-        let chroma_format = b.ue()?;
-        let separate_colour_plane = chroma_format == 3 && b.bit()? == 1;
-        b.ue()?;
-        b.ue()?; // picture size
-        if b.bit()? == 1 {
-            for _ in 0..4 {
-                b.ue()?; // conformance window
-            }
-        }
-        b.ue()?;
-        b.ue()?; // bit depths
-        let poc_bits = b.ue()?.saturating_add(4);
-        let all_layers = b.bit()? == 1;
-        let (mut dpb, mut reorder) = (0, 0);
-        for _ in (if all_layers { 0 } else { sub_layers })..=sub_layers {
-            dpb = b.ue()?.saturating_add(1);
-            reorder = b.ue()?;
-            b.ue()?;
-        }
-        let min_cb = b.ue()?.saturating_add(3);
-        let ctb = min_cb.saturating_add(b.ue()?);
+        let SpsHead {
+            chroma_format,
+            separate_colour_plane,
+            poc_bits,
+            dpb,
+            reorder,
+            min_cb,
+            ctb,
+            ..
+        } = sps_head(&mut b)?;
         let min_tb = b.ue()?.saturating_add(2);
         let max_tb = min_tb.saturating_add(b.ue()?);
         let (tu_inter, tu_intra) = (b.ue()?, b.ue()?);
@@ -488,7 +548,7 @@ fn intra_qp(b: &mut BitReader, rps: Option<bool>, syntax: &SliceSyntax) -> R<Opt
 }
 
 /// `Ceil(Log2(n))` for n >= 1.
-fn ceil_log2(n: u32) -> u32 {
+pub(super) fn ceil_log2(n: u32) -> u32 {
     32 - n.saturating_sub(1).leading_zeros()
 }
 
@@ -497,28 +557,94 @@ fn ceil_log2(n: u32) -> u32 {
 /// (and their depth), weighted prediction (P/B), transquant bypass, tiles, wavefronts,
 /// dependent slice segments.
 fn pps_habits(nal: &[u8]) -> Option<String> {
+    let PpsHead {
+        dss,
+        shide,
+        cinit,
+        qp,
+        cip,
+        tskip,
+        cuqp,
+        depth,
+        wp,
+        wbp,
+        tqb,
+        tiles,
+        wpp,
+    } = pps_head(nal)?;
+    let bit = u8::from;
+    Some(format!(
+        "shide{} cinit{} qp{qp} cip{} tskip{} cuqp{}/{depth} wp{}/{} tqb{} tiles{} wpp{} dss{}",
+        bit(shide),
+        bit(cinit),
+        bit(cip),
+        bit(tskip),
+        bit(cuqp),
+        bit(wp),
+        bit(wbp),
+        bit(tqb),
+        bit(tiles),
+        bit(wpp),
+        bit(dss)
+    ))
+}
+
+/// A picture parameter set's fields up to `entropy_coding_sync_enabled_flag` (§7.3.2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PpsHead {
+    /// `dependent_slice_segments_enabled_flag`.
+    pub dss: bool,
+    shide: bool,
+    cinit: bool,
+    /// `26 + init_qp_minus26`.
+    qp: i64,
+    cip: bool,
+    tskip: bool,
+    cuqp: bool,
+    depth: u32,
+    wp: bool,
+    wbp: bool,
+    tqb: bool,
+    pub tiles: bool,
+    wpp: bool,
+}
+
+pub(super) fn pps_head(nal: &[u8]) -> Option<PpsHead> {
     let raw = rbsp(nal, PPS)?;
     let mut b = BitReader::new(&raw);
-    let r = (|| -> R<String> {
+    let r = (|| -> R<PpsHead> {
         b.ue()?;
         b.ue()?;
-        let dss = b.bit()?;
+        let dss = b.bit()? == 1;
         b.bit()?;
         b.bits(3)?;
-        let (shide, cinit) = (b.bit()?, b.bit()?);
+        let (shide, cinit) = (b.bit()? == 1, b.bit()? == 1);
         b.ue()?;
         b.ue()?;
         let qp = 26i64 + i64::from(b.se()?);
-        let (cip, tskip) = (b.bit()?, b.bit()?);
-        let cuqp = b.bit()?;
-        let depth = if cuqp == 1 { b.ue()? } else { 0 };
+        let (cip, tskip) = (b.bit()? == 1, b.bit()? == 1);
+        let cuqp = b.bit()? == 1;
+        let depth = if cuqp { b.ue()? } else { 0 };
         b.se()?;
         b.se()?;
         b.bit()?;
-        let (wp, wbp, tqb, tiles, wpp) = (b.bit()?, b.bit()?, b.bit()?, b.bit()?, b.bit()?);
-        Ok(format!(
-            "shide{shide} cinit{cinit} qp{qp} cip{cip} tskip{tskip} cuqp{cuqp}/{depth} wp{wp}/{wbp} tqb{tqb} tiles{tiles} wpp{wpp} dss{dss}"
-        ))
+        let (wp, wbp, tqb) = (b.bit()? == 1, b.bit()? == 1, b.bit()? == 1);
+        let (tiles, wpp) = (b.bit()? == 1, b.bit()? == 1);
+        Ok(PpsHead {
+            dss,
+            shide,
+            cinit,
+            qp,
+            cip,
+            tskip,
+            cuqp,
+            depth,
+            wp,
+            wbp,
+            tqb,
+            tiles,
+            wpp,
+        })
     })();
     r.ok()
 }
@@ -574,16 +700,16 @@ fn profile_tier_level(b: &mut BitReader, max_sub_layers_minus1: u32) -> R<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// x265's SPS for 1280x720 Main and its PPS (from tests/fixtures/osd/hevc.mp4's hvcC).
-    const X265_SPS: [u8; 43] = [
+    pub(in crate::media) const X265_SPS: [u8; 43] = [
         0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00,
         0x03, 0x00, 0x5d, 0xa0, 0x02, 0x80, 0x80, 0x2d, 0x16, 0x59, 0x59, 0xa4, 0x93, 0x2b, 0xc0,
         0x5a, 0x02, 0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x14, 0x10,
     ];
-    const X265_PPS: [u8; 7] = [0x44, 0x01, 0xc1, 0x72, 0xb4, 0x62, 0x40];
+    pub(in crate::media) const X265_PPS: [u8; 7] = [0x44, 0x01, 0xc1, 0x72, 0xb4, 0x62, 0x40];
 
     #[test]
     fn a_real_sequence_parameter_set_gives_its_size_and_garbage_none() {

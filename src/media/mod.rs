@@ -12,6 +12,7 @@ pub mod document;
 pub mod h264;
 pub mod h264_cut;
 pub mod hevc;
+pub mod hevc_cut;
 pub mod jpeg;
 pub mod keyplan;
 pub mod riff;
