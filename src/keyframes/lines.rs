@@ -10,7 +10,8 @@ use crate::osd::{self, Ink, Line, Luma};
 /// in them that may hold the clock ([`osd::find_lines`], as `ink` tells text). `rows` is where
 /// a known font says the display's clock line stands. Its pictures are then first looked at
 /// only around those rows ([`osd::line_at_rows`]), and when the line is in the top band a
-/// frame-coded H.264 picture is decoded only down to just below it ([`h264_cut`]); those where
+/// frame-coded H.264 picture, or an HEVC picture without tiles, is decoded only down to just
+/// below it ([`h264_cut`], [`hevc_cut`]); those where
 /// no line stands there are searched in the whole band (top or bottom, [`osd::lines_at`]),
 /// decoded down to the band's end. Without `rows` (a display not learned yet) the whole
 /// picture is decoded and both its bands searched: the clock may stand at the bottom while the
