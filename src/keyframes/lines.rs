@@ -324,6 +324,22 @@ mod tests {
                     "{name}"
                 );
             }
+            // Every row a cut promises is the whole picture's, pixel for pixel, whichever row
+            // within a coding block row the rows asked for end at (the filters' reach across
+            // the cut's bottom edge).
+            for want in end..end + 64 {
+                let Some(c) = cut_to(&plan, want) else {
+                    continue;
+                };
+                let cut_units: Vec<Vec<u8>> = units
+                    .iter()
+                    .map(|u| c.unit(u).expect("the unit is cut"))
+                    .collect();
+                for (top, full) in cut_whole(&plan, &cut_units).iter().zip(&full) {
+                    let n = want * full.width;
+                    assert!(top.y[..n] == full.y[..n], "{name}: {want} rows differ");
+                }
+            }
             let (lines, decoded, err) = keyframe_lines(&plan, &units, Some(rows), Ink::Edged);
             assert_eq!((decoded, err), (2, None));
             assert!(lines.iter().all(|l| l.len() == 1 && l[0].y1 < 100));

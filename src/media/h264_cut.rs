@@ -12,6 +12,10 @@ use super::h264::{self, Layout};
 
 /// Largest SPS rewritten (a real one is a few dozen bytes).
 const SPS_MAX: usize = 512;
+/// Rows above a horizontal macroblock edge that the deblocking filter changes (p0-p2 of the
+/// strong filter, H.264 §8.7.2.4): the last rows of a cut picture's last macroblock row are
+/// left unfiltered where the whole picture's are filtered against the row below.
+const DEBLOCK_REACH: u64 = 3;
 
 /// A sequence parameter set rewritten to a picture of fewer macroblock rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +29,9 @@ pub struct Cut {
 }
 
 /// The SPS `nal` rewritten so that a decoder produces at least the first `rows` rows of each
-/// intra picture exactly as the whole picture's, and nothing below them but a guard of one
-/// macroblock row. `None` when the stream is not frame-coded, the SPS does not read, or the cut
-/// would save nothing.
+/// intra picture exactly as the whole picture's, and below them no more than the rest of their
+/// last macroblock row (or the next, when the filter's reach needs it). `None` when the stream
+/// is not frame-coded, the SPS does not read, or the cut would save nothing.
 pub fn top_rows(nal: &[u8], rows: u32) -> Option<Cut> {
     if nal.len() > SPS_MAX || nal.first().map(|h| h & 0x1f) != Some(7) {
         return None;
@@ -44,9 +48,10 @@ pub fn top_rows(nal: &[u8], rows: u32) -> Option<Cut> {
         crop_top,
         crop_bottom,
     } = layout;
-    // Whole macroblock rows covering the rows asked for and both crops, then one more: the
-    // unfiltered bottom edge of the cut (three rows) then lies below every row asked for.
-    let keep = (u64::from(rows) + crop_top + crop_bottom).div_ceil(16) + 1;
+    // Whole macroblock rows covering the rows asked for, the crop above them, and below them
+    // the bottom crop or the rows the deblocking filter would have changed across the cut's
+    // bottom edge, whichever is more: the rows asked for come out as in the whole picture.
+    let keep = (u64::from(rows) + crop_top + crop_bottom.max(DEBLOCK_REACH)).div_ceil(16);
     if keep >= mb_height {
         return None;
     }
@@ -174,8 +179,8 @@ mod tests {
         assert_eq!((full.width, full.height), (1920, 1080));
         let cut = top_rows(&SPS_1080, 216).expect("a cut");
         let s = h264::parse_sps(&cut.sps).expect("the cut SPS reads");
-        // 216 rows + 8 cropped: 14 macroblock rows, and one more.
-        assert_eq!((cut.macroblocks, cut.height), (15 * 120, 15 * 16 - 8));
+        // 216 rows + 8 cropped (more than the deblocking filter's reach): 14 macroblock rows.
+        assert_eq!((cut.macroblocks, cut.height), (14 * 120, 14 * 16 - 8));
         assert_eq!(s.height, cut.height);
         assert_eq!(
             s,
@@ -185,12 +190,12 @@ mod tests {
             }
         );
         // A known 30-row clock line at rows 30-60 (the keyframe bench's display) is read
-        // around its rows alone (`osd::rows_at`: down to row 84): 7 macroblock rows, 112 coded
-        // rows, against the band's 15 (240).
+        // around its rows alone (`osd::rows_at`: down to row 84): 6 macroblock rows, 96 coded
+        // rows, against the band's 14 (224).
         let end = crate::osd::rows_at(1080, (30, 60)).1;
         assert_eq!(end, 84);
         let line = top_rows(&SPS_1080, end as u32).expect("a cut");
-        assert_eq!((line.macroblocks, line.height), (7 * 120, 7 * 16 - 8));
+        assert_eq!((line.macroblocks, line.height), (6 * 120, 6 * 16 - 8));
         // Nothing after the height field was lost: the VUI's last fields and the stop bit.
         let raw = h264::unescape(&cut.sps[1..]);
         assert_eq!(raw.last().map(|b| b.trailing_zeros() < 8), Some(true));
@@ -199,8 +204,9 @@ mod tests {
     #[test]
     fn refuses_cuts_that_save_nothing_and_what_is_not_an_sps() {
         assert_eq!(top_rows(&SPS_1080, 1080), None);
-        assert_eq!(top_rows(&SPS_1080, 1050), None);
-        assert!(top_rows(&SPS_1080, 1040).is_some());
+        // 1065 rows and the 8 cropped need all 68 macroblock rows; 1064 leave one out.
+        assert_eq!(top_rows(&SPS_1080, 1065), None);
+        assert_eq!(top_rows(&SPS_1080, 1064).map(|c| c.height), Some(1064));
         assert_eq!(top_rows(&SPS_1080[..6], 100), None);
         assert_eq!(top_rows(&[0x68, 0xee, 0x3c, 0x80], 100), None);
         for seed in 0..200u32 {

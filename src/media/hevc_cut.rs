@@ -4,8 +4,8 @@
 //! declared picture is full. An intra picture's top CTB rows decode from the rows above them
 //! alone (intra prediction takes its samples from above and to the left, from blocks already
 //! decoded; wavefront parallel processing starts each row's entropy coder from the row above),
-//! and the in-loop filters reach a few samples across an edge, so every row above the cut's
-//! last CTB row comes out exactly as in the whole picture.
+//! and the in-loop filters reach four rows above an edge at most, so every row but the last
+//! four of the cut comes out exactly as in the whole picture.
 //!
 //! What is not cut: tiles (their rows are laid out over the whole picture's height), and a
 //! picture with a slice segment that starts inside the cut after its first (a later segment's
@@ -19,6 +19,10 @@ use super::hevc;
 
 /// Largest SPS rewritten (a real one is a few dozen bytes).
 const SPS_MAX: usize = 512;
+/// Rows above a horizontal edge that the in-loop filters change: the deblocking filter's three
+/// (p0-p2, H.265 §8.7.2.5.7), and one more that sample adaptive offset compares with the
+/// row below it (§8.7.3).
+const FILTER_REACH: u64 = 4;
 /// NAL unit types: sequence parameter set, prefix and suffix SEI.
 const SPS: u8 = 33;
 const PPS: u8 = 34;
@@ -54,8 +58,8 @@ pub fn picture_height(sps: &[u8]) -> Option<u32> {
 }
 
 /// The SPS `sps` rewritten so that a decoder produces at least the first `rows` rows of each
-/// intra picture exactly as the whole picture's, and below them one CTB row more at most as a
-/// guard. `pps` are the stream's picture parameter sets. `None` when a set does not read, the
+/// intra picture exactly as the whole picture's, and below them no more than the rest of their
+/// last CTB row (or the next, when the filters' reach needs it). `pps` are the stream's picture parameter sets. `None` when a set does not read, the
 /// pictures are cut in tiles, or the cut would save nothing.
 pub fn top_rows(sps: &[u8], pps: &[&[u8]], rows: u32) -> Option<Cut> {
     if sps.len() < 3 || sps.len() > SPS_MAX || kind(sps) != Some(SPS) {
@@ -78,9 +82,11 @@ pub fn top_rows(sps: &[u8], pps: &[&[u8]], rows: u32) -> Option<Cut> {
     let crop = u64::from(head.crop_top) + u64::from(head.crop_bottom);
     let ctb_rows = u64::from(head.height).div_ceil(ctb);
     let cols = u64::from(head.width).div_ceil(ctb);
-    // Whole CTB rows covering the rows asked for and both crops, then one more: the unfiltered
-    // bottom edge of the cut then lies below every row asked for.
-    let keep = (u64::from(rows) + crop).div_ceil(ctb) + 1;
+    // Whole CTB rows covering the rows asked for, the crop above them, and below them the
+    // bottom crop or the rows the in-loop filters would have changed across the cut's bottom
+    // edge, whichever is more.
+    let reach = u64::from(head.crop_bottom).max(FILTER_REACH);
+    let keep = (u64::from(rows) + u64::from(head.crop_top) + reach).div_ceil(ctb);
     if keep >= ctb_rows {
         return None;
     }
@@ -170,14 +176,14 @@ mod tests {
         let whole = hevc::sps_head(&mut BitReader::new(&unescape(&X265_SPS[2..]))).expect("reads");
         assert_eq!((whole.width, whole.height, whole.ctb), (1280, 720, 6));
         assert_eq!(picture_height(&X265_SPS), Some(720));
-        // 100 rows: two CTB rows of 64, and a third below them.
+        // 100 rows and the filters' reach of 4: two CTB rows of 64.
         let cut = top_rows(&X265_SPS, &[&X265_PPS], 100).expect("a cut");
-        assert_eq!((cut.height, cut.ctbs, cut.address_bits), (192, 60, 8));
+        assert_eq!((cut.height, cut.ctbs, cut.address_bits), (128, 40, 8));
         let head = hevc::sps_head(&mut BitReader::new(&unescape(&cut.sps[2..]))).expect("reads");
         assert_eq!(
             head,
             hevc::SpsHead {
-                height: 192,
+                height: 128,
                 height_field: (whole.height_field.0, head.height_field.1),
                 ..whole
             }
@@ -189,19 +195,23 @@ mod tests {
             hevc::habits(&X265_SPS, &X265_PPS)
         );
         assert!(hevc::habits(&cut.sps, &X265_PPS).is_some());
-        // 129 rows need three CTB rows and a fourth.
+        // 124 rows and the reach fit in two CTB rows, 125 do not.
         assert_eq!(
-            top_rows(&X265_SPS, &[&X265_PPS], 129).map(|c| c.height),
-            Some(256)
+            top_rows(&X265_SPS, &[&X265_PPS], 124).map(|c| c.height),
+            Some(128)
+        );
+        assert_eq!(
+            top_rows(&X265_SPS, &[&X265_PPS], 125).map(|c| c.height),
+            Some(192)
         );
     }
 
     #[test]
     fn refuses_tiles_cuts_that_save_nothing_and_what_is_not_a_parameter_set() {
-        // 660 rows need all twelve CTB rows; 640 leave one out.
-        assert_eq!(top_rows(&X265_SPS, &[&X265_PPS], 660), None);
+        // 701 rows need all twelve CTB rows (the last one partly coded); 700 leave one out.
+        assert_eq!(top_rows(&X265_SPS, &[&X265_PPS], 701), None);
         assert_eq!(
-            top_rows(&X265_SPS, &[&X265_PPS], 640).map(|c| c.height),
+            top_rows(&X265_SPS, &[&X265_PPS], 700).map(|c| c.height),
             Some(704)
         );
         // The same PPS with tiles_enabled_flag set (the RBSP's 25th bit).
@@ -245,9 +255,9 @@ mod tests {
         assert_eq!(segment_address(&first, &cut), Some(0));
         // A later segment starting at the cut's first CTB row below it is left out; one
         // inside the cut cannot be: the unit is not cut.
-        let at = unit(&[&X265_SPS, &first, &later_segment(60)]);
+        let at = unit(&[&X265_SPS, &first, &later_segment(40)]);
         assert_eq!(access_unit(&at, &cut), Some(unit(&[&cut.sps, &first])));
-        let inside = unit(&[&X265_SPS, &first, &later_segment(59)]);
+        let inside = unit(&[&X265_SPS, &first, &later_segment(39)]);
         assert_eq!(access_unit(&inside, &cut), None);
         for seed in 0..200u32 {
             let _ = access_unit(&crate::media::pseudo_random(64, seed), &cut);
