@@ -375,32 +375,18 @@ pub struct SliceSyntax {
 /// The [`SliceSyntax`] of a sequence and a picture parameter set NAL unit.
 pub fn slice_syntax(sps: &[u8], pps: &[u8]) -> Option<SliceSyntax> {
     let sps = parse_sps(sps)?;
-    let raw = rbsp(pps, PPS)?;
-    let mut b = BitReader::new(&raw);
-    let r = (|| -> R<(bool, u32, i32)> {
-        b.ue()?; // pps_pic_parameter_set_id
-        b.ue()?; // pps_seq_parameter_set_id
-        b.bit()?; // dependent_slice_segments_enabled_flag
-        let output = b.bit()? == 1;
-        let extra = b.bits(3)?;
-        b.bits(2)?; // sign_data_hiding_enabled_flag, cabac_init_present_flag
-        b.ue()?;
-        b.ue()?; // num_ref_idx_l0/l1_default_active_minus1
-        let qp = b.se()?;
-        if !(-(26 + 6 * 8)..=25).contains(&qp) {
-            return Err(super::cursor::Short);
-        }
-        Ok((output, extra, 26 + qp))
-    })();
-    let (output_flag_present, extra_slice_header_bits, init_qp) = r.ok()?;
+    let pps = pps_head(pps)?;
+    if !(-(6 * 8)..=51).contains(&pps.qp) {
+        return None;
+    }
     Some(SliceSyntax {
         separate_colour_plane: sps.separate_colour_plane,
         poc_bits: sps.poc_bits,
-        output_flag_present,
-        extra_slice_header_bits,
+        output_flag_present: pps.output_flag_present,
+        extra_slice_header_bits: pps.extra_slice_header_bits,
         chroma: sps.chroma,
         sao: sps.sao,
-        init_qp,
+        init_qp: pps.qp as i32,
         refs: sps.refs,
     })
 }
@@ -571,6 +557,7 @@ fn pps_habits(nal: &[u8]) -> Option<String> {
         tqb,
         tiles,
         wpp,
+        ..
     } = pps_head(nal)?;
     let bit = u8::from;
     Some(format!(
@@ -594,6 +581,9 @@ fn pps_habits(nal: &[u8]) -> Option<String> {
 pub(super) struct PpsHead {
     /// `dependent_slice_segments_enabled_flag`.
     pub dss: bool,
+    output_flag_present: bool,
+    /// `num_extra_slice_header_bits`.
+    extra_slice_header_bits: u32,
     shide: bool,
     cinit: bool,
     /// `26 + init_qp_minus26`.
@@ -616,8 +606,8 @@ pub(super) fn pps_head(nal: &[u8]) -> Option<PpsHead> {
         b.ue()?;
         b.ue()?;
         let dss = b.bit()? == 1;
-        b.bit()?;
-        b.bits(3)?;
+        let output_flag_present = b.bit()? == 1;
+        let extra_slice_header_bits = b.bits(3)?;
         let (shide, cinit) = (b.bit()? == 1, b.bit()? == 1);
         b.ue()?;
         b.ue()?;
@@ -632,6 +622,8 @@ pub(super) fn pps_head(nal: &[u8]) -> Option<PpsHead> {
         let (tiles, wpp) = (b.bit()? == 1, b.bit()? == 1);
         Ok(PpsHead {
             dss,
+            output_flag_present,
+            extra_slice_header_bits,
             shide,
             cinit,
             qp,
