@@ -10,22 +10,10 @@ const MAX_GLYPHS: usize = 96;
 
 /// Column spans of rows `a..b` of the mask that hold ink, split at the empty columns.
 fn spans(m: &[u8], w: usize, a: usize, b: usize) -> Vec<(usize, usize)> {
-    let columns = column_ink(m, w, a, b);
-    let inked = |x: usize| columns[x] > 0;
-    let mut out = Vec::new();
-    let mut x = 0;
-    while x < w {
-        if !inked(x) {
-            x += 1;
-            continue;
-        }
-        let s = x;
-        while x < w && inked(x) {
-            x += 1;
-        }
-        out.push((s, x));
+    if w == 0 {
+        return Vec::new();
     }
-    out
+    inked_runs(&column_ink(m, w, a, b), 0, w - 1).collect()
 }
 
 /// Marked pixels of each column over rows `a..b` of the mask (row by row, as it lies in memory).

@@ -20,6 +20,20 @@ pub struct Luma<'a> {
     pub y: &'a [u8],
 }
 
+impl<'a> Luma<'a> {
+    /// The same rows taken as the first rows of a picture `height` rows high (a decoder that
+    /// stopped early gives fewer rows than the picture has): the masks scale with the
+    /// picture's height, not with the rows at hand.
+    fn of_height(&self, height: usize) -> Luma<'a> {
+        Luma {
+            width: self.width,
+            height,
+            stride: self.stride,
+            y: self.y,
+        }
+    }
+}
+
 /// The text line found in one picture.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Line {
@@ -146,13 +160,7 @@ pub fn line_at_rows(p: &Luma, height: usize, rows: (u32, u32), ink: Ink) -> Opti
     {
         return None;
     }
-    let whole = Luma {
-        width: p.width,
-        height,
-        stride: p.stride,
-        y: p.y,
-    };
-    let m = text_mask(&whole, r0, r1, ink);
+    let m = text_mask(&p.of_height(height), r0, r1, ink);
     let w = p.width;
     let counts = row_counts(&m, w);
     let count = |r: usize| counts[r - r0];
@@ -210,13 +218,7 @@ fn lines_near(
     if p.width < 16 || height < 16 || r1 < r0 + 8 || p.y.len() < p.stride * (r1 - 1) + p.width {
         return Vec::new();
     }
-    let whole = Luma {
-        width: p.width,
-        height,
-        stride: p.stride,
-        y: p.y,
-    };
-    let mut lines = band_lines(&whole, r0, r1, ink, near);
+    let mut lines = band_lines(&p.of_height(height), r0, r1, ink, near);
     lines.retain(|l| l.glyphs.len() >= CLOCK_GLYPHS);
     lines
 }
