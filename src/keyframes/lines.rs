@@ -177,30 +177,23 @@ fn cut_of(plan: &Plan, rows: (u32, u32)) -> Option<(Cut, usize)> {
 
 /// The stream's sequence parameter set, when it has only one.
 fn one_sps(plan: &Plan) -> Option<&[u8]> {
-    let mut sets = plan.params.iter().filter(|p| {
-        p.first()
-            .is_some_and(|&h| is_set(plan.codec, h, Set::Sequence))
-    });
+    let mut sets = sets_of(plan, 7, 33);
     match (sets.next(), sets.next()) {
         (Some(nal), None) => Some(nal),
         _ => None,
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Set {
-    Sequence,
-    Picture,
-}
-
-/// Whether a NAL unit's first header byte `h` makes it a parameter set of that kind.
-fn is_set(codec: Codec, h: u8, set: Set) -> bool {
-    match (codec, set) {
-        (Codec::H264, Set::Sequence) => h & 0x1f == 7,
-        (Codec::H264, Set::Picture) => h & 0x1f == 8,
-        (Codec::Hevc, Set::Sequence) => (h >> 1) & 0x3f == 33,
-        (Codec::Hevc, Set::Picture) => (h >> 1) & 0x3f == 34,
-    }
+/// The plan's parameter sets of NAL unit type `h264` or `hevc`, as its codec has them.
+fn sets_of(plan: &Plan, h264: u8, hevc: u8) -> impl Iterator<Item = &[u8]> {
+    let is = move |h: u8| match plan.codec {
+        Codec::H264 => h & 0x1f == h264,
+        Codec::Hevc => (h >> 1) & 0x3f == hevc,
+    };
+    plan.params
+        .iter()
+        .map(Vec::as_slice)
+        .filter(move |p| p.first().is_some_and(|&h| is(h)))
 }
 
 /// The cut of a file's pictures to their first `r1` rows: one SPS only.
@@ -209,15 +202,7 @@ fn cut_to(plan: &Plan, r1: usize) -> Option<Cut> {
     match plan.codec {
         Codec::H264 => h264_cut::top_rows(sps, r1 as u32).map(Cut::H264),
         Codec::Hevc => {
-            let pps: Vec<&[u8]> = plan
-                .params
-                .iter()
-                .filter(|p| {
-                    p.first()
-                        .is_some_and(|&h| is_set(plan.codec, h, Set::Picture))
-                })
-                .map(Vec::as_slice)
-                .collect();
+            let pps: Vec<&[u8]> = sets_of(plan, 8, 34).collect();
             hevc_cut::top_rows(sps, &pps, r1 as u32).map(Cut::Hevc)
         }
     }
@@ -246,16 +231,23 @@ mod tests {
     }
 
     fn whole(plan: &Plan, units: &[Vec<u8>]) -> Vec<decode::Picture> {
-        let jobs = units.iter().map(|u| (u.clone(), true)).collect();
-        let (pics, err) = decode::decode_run(plan.codec, jobs, budget(units.len()));
-        assert_eq!(err, None);
-        pics.into_iter().map(|p| p.expect("a picture")).collect()
+        every_picture(plan, units, false)
     }
 
     /// Pictures of units cut to their top rows, decoded as the stage decodes them.
     fn cut_whole(plan: &Plan, units: &[Vec<u8>]) -> Vec<decode::Picture> {
+        every_picture(plan, units, true)
+    }
+
+    /// Every unit's picture, decoded as cut units or not, with no error.
+    fn every_picture(plan: &Plan, units: &[Vec<u8>], cut: bool) -> Vec<decode::Picture> {
         let jobs = units.iter().map(|u| (u.clone(), true)).collect();
-        let (pics, err) = decode::decode_cut_run(plan.codec, jobs, budget(units.len()));
+        let run = if cut {
+            decode::decode_cut_run
+        } else {
+            decode::decode_run
+        };
+        let (pics, err) = run(plan.codec, jobs, budget(units.len()));
         assert_eq!(err, None);
         pics.into_iter().map(|p| p.expect("a picture")).collect()
     }
@@ -328,9 +320,7 @@ mod tests {
             // within a coding block row the rows asked for end at (the filters' reach across
             // the cut's bottom edge).
             for want in end..end + 64 {
-                let Some(c) = cut_to(&plan, want) else {
-                    continue;
-                };
+                let c = cut_to(&plan, want).expect("a cut of the picture's top");
                 let cut_units: Vec<Vec<u8>> = units
                     .iter()
                     .map(|u| c.unit(u).expect("the unit is cut"))
