@@ -7,12 +7,12 @@ use super::cursor::{BitReader, R};
 use super::h264::unescape;
 
 /// NAL unit types of the sequence and picture parameter sets.
-const SPS: u8 = 33;
-const PPS: u8 = 34;
+pub(super) const SPS: u8 = 33;
+pub(super) const PPS: u8 = 34;
 
 /// The payload of a parameter set NAL unit of type `kind` (two-byte header), unescaped and
 /// bounded; `None` for another unit.
-fn rbsp(nal: &[u8], kind: u8) -> Option<Vec<u8>> {
+pub(super) fn rbsp(nal: &[u8], kind: u8) -> Option<Vec<u8>> {
     (nal.len() >= 3 && (nal[0] >> 1) & 0x3f == kind).then(|| unescape(&nal[2..nal.len().min(512)]))
 }
 
@@ -543,36 +543,23 @@ pub(super) fn ceil_log2(n: u32) -> u32 {
 /// (and their depth), weighted prediction (P/B), transquant bypass, tiles, wavefronts,
 /// dependent slice segments.
 fn pps_habits(nal: &[u8]) -> Option<String> {
-    let PpsHead {
-        dss,
-        shide,
-        cinit,
-        qp,
-        cip,
-        tskip,
-        cuqp,
-        depth,
-        wp,
-        wbp,
-        tqb,
-        tiles,
-        wpp,
-        ..
-    } = pps_head(nal)?;
+    let h = pps_head(nal)?;
     let bit = u8::from;
     Some(format!(
-        "shide{} cinit{} qp{qp} cip{} tskip{} cuqp{}/{depth} wp{}/{} tqb{} tiles{} wpp{} dss{}",
-        bit(shide),
-        bit(cinit),
-        bit(cip),
-        bit(tskip),
-        bit(cuqp),
-        bit(wp),
-        bit(wbp),
-        bit(tqb),
-        bit(tiles),
-        bit(wpp),
-        bit(dss)
+        "shide{} cinit{} qp{} cip{} tskip{} cuqp{}/{} wp{}/{} tqb{} tiles{} wpp{} dss{}",
+        bit(h.shide),
+        bit(h.cinit),
+        h.qp,
+        bit(h.cip),
+        bit(h.tskip),
+        bit(h.cuqp),
+        h.depth,
+        bit(h.wp),
+        bit(h.wbp),
+        bit(h.tqb),
+        bit(h.tiles),
+        bit(h.wpp),
+        bit(h.dss)
     ))
 }
 

@@ -23,9 +23,7 @@ const SPS_MAX: usize = 512;
 /// (p0-p2, H.265 §8.7.2.5.7), and one more that sample adaptive offset compares with the
 /// row below it (§8.7.3).
 const FILTER_REACH: u64 = 4;
-/// NAL unit types: sequence parameter set, prefix and suffix SEI.
-const SPS: u8 = 33;
-const PPS: u8 = 34;
+/// NAL unit types of the prefix and suffix SEI.
 const SEI: [u8; 2] = [39, 40];
 
 /// A sequence parameter set rewritten to a picture of fewer CTB rows.
@@ -47,34 +45,38 @@ fn kind(nal: &[u8]) -> Option<u8> {
     nal.first().map(|h| (h >> 1) & 0x3f)
 }
 
-/// The height of the pictures a sequence parameter set NAL unit declares, after cropping.
-pub fn picture_height(sps: &[u8]) -> Option<u32> {
-    if sps.len() < 3 || sps.len() > SPS_MAX || kind(sps) != Some(SPS) {
+/// An SPS NAL unit's RBSP, whole (a rewrite copies it to its stop bit), and its first fields.
+fn read_sps(sps: &[u8]) -> Option<(Vec<u8>, hevc::SpsHead)> {
+    if sps.len() > SPS_MAX {
         return None;
     }
-    let head = hevc::sps_head(&mut BitReader::new(&unescape(&sps[2..]))).ok()?;
+    let raw = hevc::rbsp(sps, hevc::SPS)?;
+    let head = hevc::sps_head(&mut BitReader::new(&raw)).ok()?;
+    Some((raw, head))
+}
+
+/// The height of the pictures a sequence parameter set NAL unit declares, after cropping.
+pub fn picture_height(sps: &[u8]) -> Option<u32> {
+    let (_, head) = read_sps(sps)?;
     head.height
         .checked_sub(head.crop_top.checked_add(head.crop_bottom)?)
 }
 
 /// The SPS `sps` rewritten so that a decoder produces at least the first `rows` rows of each
 /// intra picture exactly as the whole picture's, and below them no more than the rest of their
-/// last CTB row (or the next, when the filters' reach needs it). `pps` are the stream's picture parameter sets. `None` when a set does not read, the
-/// pictures are cut in tiles, or the cut would save nothing.
+/// last CTB row (or the next, when the filters' reach needs it). `pps` are the stream's
+/// picture parameter sets. `None` when a set does not read, the pictures are cut in tiles, or
+/// the cut would save nothing.
 pub fn top_rows(sps: &[u8], pps: &[&[u8]], rows: u32) -> Option<Cut> {
-    if sps.len() < 3 || sps.len() > SPS_MAX || kind(sps) != Some(SPS) {
-        return None;
-    }
     let heads = pps
         .iter()
-        .map(|p| (kind(p) == Some(PPS)).then(|| hevc::pps_head(p)).flatten())
+        .map(|p| hevc::pps_head(p))
         .collect::<Option<Vec<_>>>()?;
     let dependent = heads.first()?.dss;
     if heads.iter().any(|h| h.tiles || h.dss != dependent) {
         return None;
     }
-    let raw = unescape(&sps[2..]);
-    let head = hevc::sps_head(&mut BitReader::new(&raw)).ok()?;
+    let (raw, head) = read_sps(sps)?;
     if !(4..=6).contains(&head.ctb) || head.width == 0 {
         return None;
     }
@@ -109,7 +111,7 @@ pub fn access_unit(annex_b: &[u8], cut: &Cut) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(annex_b.len());
     for nal in annexb_nals(annex_b) {
         let nal: &[u8] = match kind(nal) {
-            Some(SPS) => &cut.sps,
+            Some(hevc::SPS) => &cut.sps,
             Some(k) if SEI.contains(&k) => continue,
             Some(0..=31) => match segment_address(nal, cut)? {
                 0 => nal,
