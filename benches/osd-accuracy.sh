@@ -22,8 +22,9 @@
 # The gradient and fractal scenes come from a random seed: every generation is a new sample.
 # CONTAINER=avi (or ts) also copies every clip into AVI (or MPEG-TS; stream copy, as another
 # device) and reports how each copy's keyframe reading compares with the MP4's.
-# SET=thin five displays in regular weights whose thin strokes a low bitrate keeps or loses.
-# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# SET=thin five displays in regular weights whose thin strokes a low bitrate keeps or loses;
+# SET=field five more (see `field` below).
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,7 @@ clip() {
   local text="%{pts\\:localtime\\:$epoch}"
   case "$tail" in
     SLASH*) text="%{pts\\:localtime\\:$epoch\\:%Y/%m/%d}  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#SLASH} ;;
+    DOT*) text="%{pts\\:localtime\\:$epoch\\:%Y.%m.%d}  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#DOT} ;;
     CJK*) text="%{pts\\:localtime\\:$epoch\\:%Y年%m月%d日}  星期四  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#CJK} ;;
   esac
   TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=${RATE:-25}}" -t "$secs" \
@@ -162,6 +164,19 @@ pair DSJ-ST03 $((base + 307)) "gradients=speed=0.03:c0=0xd0d0d0:c1=0xa0b0c0:{}" 
 pair DSJ-ST04 $((base + 433)) testsrc2={} 1440x1080 "fontfile=$DEJAVU" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 "CJK 警号094567" $(x264 25) -b:v 3M
 pair DSJ-ST05 $((base + 557)) "mandelbrot=end_scale=0.0001:{}" 1920x1080 "fontfile=$PSANSB" "fontcolor=white:borderw=2:bordercolor=black" h/30 " 095678" $(x264 25) -b:v 1M
 }
+# Field: five displays made on 2026-12-05, read once as they came: dark text on a light box
+# (a kind of display recaudit does not learn: it must stay unread, not misread), digits that
+# change with the place beside the clock on its own line (a position, as recorders with GPS
+# show), a narrow regular font with a drop shadow at the bottom right at 30 fps with a keyframe
+# each 3 s, HEVC Main 10 with the clock at the top centre, and a dotted date.
+NARROWREG=/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Regular.ttf
+field() {
+pair DSJ-FD01 $((base + 67)) mandelbrot={} 1920x1080 "fontfile=$SANSB" "fontcolor=black:box=1:boxcolor=white@0.7:boxborderw=4" h/30 " 101234" $(x264 25) -b:v 3M
+shots DSJ-FD02 $((base + 191)) mandelbrot={} 1920x1080 "drawtext=fontfile=$DEJAVU:fontsize=h/26:$OUT:x=w/40:y=h/30:text='@T@  N30.%{eif\\:12340+t*7\\:d} E120.%{eif\\:56780+t*3\\:d}  @D@ 102345'" $(x264 25) -b:v 4M
+RATE=30 shots DSJ-FD03 $((base + 313)) gradients=speed=0.05:{} 1280x720 "drawtext=fontfile=$NARROWREG:fontsize=h/22:fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2:x=w-tw-w/40:y=h-h/10:text='@T@  @D@ 103456'" $(x264 90) -crf 28
+shots DSJ-FD04 $((base + 439)) gradients=speed=0.04:{} 1920x1080 "drawtext=fontfile=$DEJAVU:fontsize=h/28:$OUT:x=(w-tw)/2:y=h/40:text='@T@  @D@ 104567'" -c:v libx265 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0 -b:v 1500k -pix_fmt yuv420p10le -tag:v hvc1
+pair DSJ-FD05 $((base + 563)) testsrc2={} 1280x720 "fontfile=$LIBERATION" "fontcolor=white:borderw=2:bordercolor=black" h/30 "DOT 105678" $(x264 25) -crf 30
+}
 # Thin strokes: regular weights whose strokes are a few pixels wide at the display's size, so
 # that a low bitrate keeps or loses a serif or a hook from one keyframe to the next (Liberation
 # Mono's 3 has a hook at its lower left that, lost, leaves it near a 3 without one and, kept,
@@ -179,10 +194,11 @@ case "$set_" in
   layouts) layouts ;;
   recorders) recorders ;;
   styles) styles ;;
+  field) field ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts; recorders; styles; thin ;;
-  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders; styles; thin; field ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field or all"; exit 2 ;;
 esac
 
 . "$here/benches/lib.sh"

@@ -296,45 +296,56 @@ fn label_run(run: &[Classified]) -> Vec<Labels> {
 /// The digit each shape at place `s` shows, if the places `s` (seconds) and `t` (tens) behave
 /// as a clock over the run's `times` in one way clearly better than any other.
 ///
-/// Each way of reading the run (the digit shown first, and where in its second the run began)
-/// is scored by the pictures that disagree with it: a shape seen at the seconds place showing
-/// another digit than most of its sightings do, or a shape at the tens place another tens
-/// digit. A blurred picture may put one glyph with the wrong shapes; a wrong reading of the
-/// run disagrees with many pictures.
+/// Each way of reading the run (the second shown first, tens and all, and where in it the run
+/// began) is scored by the pictures that disagree with it: a shape showing another digit than
+/// most of its sightings do, at either place. The tens are drawn in the same font as the
+/// seconds, so a shape seen at both places shows one digit at both: keyframes seconds apart
+/// (a keyframe each three seconds shows each seconds digit once in a run) fit a reading one
+/// digit off at the seconds place alone as well as the true one, but not the digits the same
+/// shapes show among the tens. A blurred picture may put one glyph with the wrong shapes; a
+/// wrong reading of the run disagrees with many pictures.
 fn clock_labels(grid: &[Vec<Option<usize>>], s: usize, t: usize, times: &[f64]) -> Vec<Labels> {
-    let Some(shapes) = grid.iter().flat_map(|r| [r[s], r[t]]).flatten().max() else {
+    // The shapes seen at the two places, numbered from 0 here.
+    let mut seen_here: Vec<usize> = grid.iter().flat_map(|r| [r[s], r[t]]).flatten().collect();
+    seen_here.sort_unstable();
+    seen_here.dedup();
+    let Some(&last) = seen_here.last() else {
         return Vec::new();
     };
-    let shapes = shapes + 1;
+    let local = |k: usize| seen_here.binary_search(&k).unwrap_or(0);
+    let rows: Vec<(Option<usize>, Option<usize>)> = grid
+        .iter()
+        .map(|r| (r[s].map(local), r[t].map(local)))
+        .collect();
+    let n = seen_here.len();
+    let off =
+        |v: &[u32; 10]| (v.iter().sum::<u32>() - v.iter().max().copied().unwrap_or(0)) as usize;
+    let (mut ones, mut digits) = (vec![[0u32; 10]; n], vec![[0u32; 10]; n]);
     let mut all: Vec<(usize, Vec<(usize, u8)>)> = Vec::new();
     for phase in (0..20).map(|k| k as f64 / 20.0) {
-        for start in 0..10i64 {
-            let count: Vec<i64> = times
-                .iter()
-                .map(|d| start + (phase + d).floor() as i64)
-                .collect();
-            let mut ones = vec![[0u32; 10]; shapes];
-            let mut tens = vec![[0u32; 6]; shapes];
-            for (row, c) in grid.iter().zip(&count) {
-                if let Some(k) = row[s] {
-                    ones[k][c.rem_euclid(10) as usize] += 1;
+        for start in 0..60i64 {
+            ones.iter_mut().for_each(|v| *v = [0; 10]);
+            digits.iter_mut().for_each(|v| *v = [0; 10]);
+            for (&(at_s, at_t), d) in rows.iter().zip(times) {
+                let c = start + (phase + d).floor() as i64;
+                if let Some(k) = at_s {
+                    let digit = c.rem_euclid(10) as usize;
+                    ones[k][digit] += 1;
+                    digits[k][digit] += 1;
                 }
-                if let Some(k) = row[t] {
-                    tens[k][c.div_euclid(10).rem_euclid(6) as usize] += 1;
+                if let Some(k) = at_t {
+                    digits[k][c.div_euclid(10).rem_euclid(6) as usize] += 1;
                 }
             }
-            let off =
-                |v: &[u32]| (v.iter().sum::<u32>() - v.iter().max().copied().unwrap_or(0)) as usize;
-            let score: usize = ones.iter().map(|v| off(v)).sum::<usize>()
-                + tens.iter().map(|v| off(v)).sum::<usize>();
-            // A shape's digit: what two thirds of its sightings show.
+            let score: usize = digits.iter().map(off).sum();
+            // A shape's digit: what two thirds of its sightings at the seconds place show.
             let labels: Vec<(usize, u8)> = ones
                 .iter()
                 .enumerate()
                 .filter_map(|(k, v)| {
                     let total: u32 = v.iter().sum();
                     let (d, n) = v.iter().enumerate().max_by_key(|(_, n)| **n)?;
-                    (total > 0 && n * 3 >= total * 2).then_some((k, d as u8))
+                    (total > 0 && n * 3 >= total * 2).then_some((seen_here[k], d as u8))
                 })
                 .collect();
             all.push((score, labels));
@@ -344,7 +355,7 @@ fn clock_labels(grid: &[Vec<Option<usize>>], s: usize, t: usize, times: &[f64]) 
         return Vec::new();
     };
     // Sightings of each shape at the seconds place.
-    let mut seen = vec![0u32; shapes];
+    let mut seen = vec![0u32; last + 1];
     for row in grid {
         if let Some(k) = row[s] {
             seen[k] += 1;
@@ -814,5 +825,72 @@ mod tests {
         assert_eq!(more.shapes[13].1, Some(0));
         let more = harvest(&f, &run_with(&[(1, 13), (3, 14)]));
         assert!(more.shapes[10..].iter().all(|(_, d)| d.is_none()));
+    }
+
+    /// A display line showing 2026-03-12 `hh:mm:ss`, each digit drawn with `shapes[d]` but
+    /// the seconds' tens with `shapes[tens]`.
+    fn clock_line(shapes: &[Glyph], t: u32, tens: usize) -> Line {
+        let (h, m, sec) = (t / 3600, t / 60 % 60, t % 60);
+        let mut digits: Vec<usize> = vec![2, 0, 2, 6, 0, 3, 1, 2];
+        digits.extend([h / 10, h % 10, m / 10, m % 10].map(|d| d as usize));
+        digits.extend([tens, sec as usize % 10]);
+        let mut line = line(shapes, 0, 0, &[]);
+        for (g, d) in line.glyphs.iter_mut().zip(digits) {
+            g.rows = shapes[d].rows;
+        }
+        line
+    }
+
+    #[test]
+    fn a_tens_digit_drawn_two_ways_does_not_pass_for_the_tens_changing() {
+        // A learning run as the keyframe stage makes it where keyframes are three seconds
+        // apart: every picture a quarter of a second apart over the first eleven seconds,
+        // from 10:21:56. The scene behind the display changes at two keyframes, and with it
+        // how the tens digit is cut: the 5 of :56-:58 and the 0 from :02 on take shapes of
+        // their own (10 and 11). Each change of shape at the tens place then fits a reading
+        // of the run whose seconds are one or two digits off as well as the true carry does,
+        // at that place alone; the true 5 and 0 are the shapes the seconds place shows too.
+        let shapes = shapes();
+        let at = |h: u32, m: u32, s: u32| 3600 * h + 60 * m + s;
+        let start = at(10, 21, 56);
+        let redrawn: Vec<Sighting> = (0..44u32)
+            .map(|k| {
+                let t = start + k / 4;
+                let tens = match t - start {
+                    0..3 => 10,
+                    6.. => 11,
+                    _ => (t % 60 / 10) as usize,
+                };
+                Sighting {
+                    t_s: f64::from(k) * 0.25 + 0.1,
+                    line: Some(clock_line(&shapes, t, tens)),
+                }
+            })
+            .collect();
+        // And a run drawn plainly, a second each from 10:05:13.
+        let plain: Vec<Sighting> = (0..12u32)
+            .map(|k| {
+                let t = at(10, 5, 13) + k;
+                Sighting {
+                    t_s: f64::from(k) + 0.4,
+                    line: Some(clock_line(&shapes, t, (t % 60 / 10) as usize)),
+                }
+            })
+            .collect();
+        for runs in [vec![redrawn.clone()], vec![redrawn, plain]] {
+            let learned = learn(&runs);
+            for t in [at(10, 21, 56), at(10, 5, 13), at(11, 47, 39)] {
+                let shown = chrono::NaiveDate::from_ymd_opt(2026, 3, 12)
+                    .and_then(|d| d.and_hms_opt(t / 3600, t / 60 % 60, t % 60))
+                    .map(|t| t.and_utc().timestamp());
+                let line = clock_line(&shapes, t, (t % 60 / 10) as usize);
+                assert_eq!(
+                    read(&learned, &line).civil_s,
+                    shown,
+                    "{} runs, {t}",
+                    runs.len()
+                );
+            }
+        }
     }
 }
