@@ -454,8 +454,10 @@ const HARVEST_NEAR: f32 = 0.5;
 /// When the nearest of the font's shapes to it is a shape the learning left without a digit
 /// (seen only where the seconds never are, and unlike every labelled shape), that shape takes
 /// the digit, provided that wherever the runs show it, it stands at a place of the time where
-/// the clock shows that digit (a shape seen anywhere else, a letter of the device's name, say,
-/// keeps no digit). Otherwise the glyph itself is kept as a shape of the digit when that
+/// the clock shows that digit, or after the time between digits (in the officer's number: a
+/// glyph beside it on the same word reads as a digit, and none beside it does not). A shape
+/// seen anywhere else, a letter of the device's name, say (beside a letter, which reads as no
+/// digit), keeps no digit. Otherwise the glyph itself is kept as a shape of the digit when that
 /// digit's shapes are its nearest, of every shape, within [`HARVEST_NEAR`]. A place that reads
 /// another digit than the clock's, or a fifth unread glyph, and the picture teaches nothing.
 /// Passes are repeated ([`HARVEST_PASSES`]): the digits one pass learns may leave another
@@ -534,17 +536,26 @@ fn harvest_once(font: &Font, runs: &[Vec<Sighting>], limit: usize) -> Font {
         // One digit only, and wherever the runs show the shape, at a place of the time that
         // shows that digit.
         let one = relabel.iter().filter(|(j, _)| *j == k).count() == 1;
+        let is_k =
+            |glyph: &Glyph| nearest_shape(font, glyph).is_some_and(|(j, d)| j == k && d <= SAME);
         let everywhere = timed.iter().all(|run| {
             run.pictures.iter().all(|pic| {
+                let time_ends = pic.at.as_ref().and_then(|at| at.iter().max().copied());
                 pic.line.glyphs.iter().enumerate().all(|(g, glyph)| {
-                    if nearest_shape(font, glyph).is_none_or(|(j, d)| j != k || d > SAME) {
+                    if !is_k(glyph) {
                         return true;
                     }
                     let place = pic
                         .at
                         .as_ref()
                         .and_then(|at| at.iter().position(|&i| i == g));
-                    place.is_some_and(|p| pic.a[p] == want || pic.b[p] == want)
+                    match place {
+                        Some(p) => pic.a[p] == want || pic.b[p] == want,
+                        None => {
+                            time_ends.is_some_and(|end| g > end)
+                                && between_digits(font, pic.line, g, &is_k)
+                        }
+                    }
                 })
             })
         });
@@ -553,6 +564,24 @@ fn harvest_once(font: &Font, runs: &[Vec<Sighting>], limit: usize) -> Font {
         }
     }
     out
+}
+
+/// Whether glyph `g` of `line` stands among digits: it has a neighbour on its word (no space
+/// between), and each neighbour there reads as a digit with `font` or is the same shape
+/// (`same`).
+fn between_digits(font: &Font, line: &Line, g: usize, same: &dyn Fn(&Glyph) -> bool) -> bool {
+    let joined = |i: usize| !line.spaced.get(i).copied().unwrap_or(true);
+    let left = (g > 0 && joined(g)).then(|| g - 1);
+    let right = (g + 1 < line.glyphs.len() && joined(g + 1)).then_some(g + 1);
+    let neighbours: Vec<&Glyph> = [left, right]
+        .into_iter()
+        .flatten()
+        .filter_map(|i| line.glyphs.get(i))
+        .collect();
+    !neighbours.is_empty()
+        && neighbours
+            .iter()
+            .all(|n| same(n) || super::nearest_digit(font, n).is_some())
 }
 
 /// A picture of a run as the font reads it: its line, time in the file, the time read, and
@@ -782,9 +811,18 @@ mod tests {
             .and_then(|d| d.and_hms_opt(10, 13, 22))
             .map(|t| t.and_utc().timestamp());
         assert_eq!(r.civil_s, shown);
-        // The same shape also after the time (a letter of the device's name): not a digit.
-        let runs = vec![run(&shapes, &[2, 5], &[10, 4])];
+        // The same shape also after the time beside a glyph that reads as no digit (a letter
+        // of the device's name, `MX`): not a digit.
+        let runs = vec![run(&shapes, &[2, 5], &[11, 10, 4])];
         assert_eq!(harvest(&f, &runs).shapes[10].1, None);
+        let runs = vec![run(&shapes, &[2, 5], &[10, 11])];
+        assert_eq!(harvest(&f, &runs).shapes[10].1, None);
+        // Alone after the time, nothing beside it on its word: not a digit either.
+        let runs = vec![run(&shapes, &[2, 5], &[10])];
+        assert_eq!(harvest(&f, &runs).shapes[10].1, None);
+        // Between digits (the officer's number, `103456`): the digit the clock names.
+        let runs = vec![run(&shapes, &[2, 5], &[1, 10, 3, 4])];
+        assert_eq!(harvest(&f, &runs).shapes[10].1, Some(1));
         // Where the clock says another digit than the pictures around it read, nothing.
         let mut wrong = run(&shapes, &[2], &[]);
         if let Some(l) = wrong[2].line.as_mut() {
