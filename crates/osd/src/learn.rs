@@ -534,7 +534,7 @@ fn harvest_once(font: &Font, runs: &[Vec<Sighting>], limit: usize) -> Font {
     relabel.dedup();
     for &(k, want) in &relabel {
         // One digit only, and wherever the runs show the shape, at a place of the time that
-        // shows that digit.
+        // shows that digit or after the time between digits.
         let one = relabel.iter().filter(|(j, _)| *j == k).count() == 1;
         let is_k =
             |glyph: &Glyph| nearest_shape(font, glyph).is_some_and(|(j, d)| j == k && d <= SAME);
