@@ -23,8 +23,10 @@
 # CONTAINER=avi (or ts) also copies every clip into AVI (or MPEG-TS; stream copy, as another
 # device) and reports how each copy's keyframe reading compares with the MP4's.
 # SET=thin five displays in regular weights whose thin strokes a low bitrate keeps or loses;
-# SET=field five more (see `field` below).
-# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# SET=field and SET=wild five more each (see `field` and `wild` below).
+# Every clip is an honest recording: the display rules' findings on them are listed at the
+# end (there must be none above info).
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +40,17 @@ DEJAVU=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
 LIBERATION=/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf
 tree="$work/tree"
 mkdir -p "$tree"
+# PHASE=DIGITS starts a display's clock that fraction of a second into its second (PHASE=265:
+# 0.265 s), as a recorder's clock stands when it starts a file: the display then shows
+# name time + floor(0.265 + t) at the file's second t. Each display's phase is kept here for
+# the answer (an SQL expression over `f.device_id`).
+phase_cases=""
+note_phase() {
+  [ -n "${PHASE:-}" ] || return 0
+  case "$phase_cases" in *"'$1'"*) return 0 ;; esac
+  # The display's copies (CONTAINER=avi or ts) are devices of their own.
+  phase_cases+=" when '$1' then 0.$PHASE when '${1}A' then 0.$PHASE when '${1}T' then 0.$PHASE"
+}
 # clip SEQ DEVICE EPOCH SOURCE SIZE FONT_OPTION STYLE Y TEXT_AFTER [encoder args...]; `{}` in
 # SOURCE stands for the size and rate.
 # EPOCH is the display's first second as UTC wall clock (2026-03-12 10:00:00 + n); the file
@@ -48,12 +61,14 @@ clip() {
   local name
   name="${dev}_OF000001_$(TZ=UTC date -u -d "@$epoch" +%Y%m%d%H%M%S)_000$seq.MP4"
   mkdir -p "$dir"
+  note_phase "$dev"
   [ -f "$dir/$name" ] && return 0
-  local text="%{pts\\:localtime\\:$epoch}"
+  local shown=$epoch${PHASE:+.$PHASE}
+  local text="%{pts\\:localtime\\:$shown}"
   case "$tail" in
-    SLASH*) text="%{pts\\:localtime\\:$epoch\\:%Y/%m/%d}  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#SLASH} ;;
-    DOT*) text="%{pts\\:localtime\\:$epoch\\:%Y.%m.%d}  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#DOT} ;;
-    CJK*) text="%{pts\\:localtime\\:$epoch\\:%Y年%m月%d日}  星期四  %{pts\\:localtime\\:$epoch\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#CJK} ;;
+    SLASH*) text="%{pts\\:localtime\\:$shown\\:%Y/%m/%d}  %{pts\\:localtime\\:$shown\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#SLASH} ;;
+    DOT*) text="%{pts\\:localtime\\:$shown\\:%Y.%m.%d}  %{pts\\:localtime\\:$shown\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#DOT} ;;
+    CJK*) text="%{pts\\:localtime\\:$shown\\:%Y年%m月%d日}  星期四  %{pts\\:localtime\\:$shown\\:%H\\\\\\:%M\\\\\\:%S}"; tail=${tail#CJK} ;;
   esac
   TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=${RATE:-25}}" -t "$secs" \
     -metadata creation_time="$(date -u -d "@$((epoch - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
@@ -114,8 +129,9 @@ shot() {
   local name
   name="${dev}_OF000001_$(TZ=UTC date -u -d "@$epoch" +%Y%m%d%H%M%S)_000$seq.MP4"
   mkdir -p "$dir"
+  note_phase "$dev"
   [ -f "$dir/$name" ] && return 0
-  vf=${vf//@T@/%\{pts\\:localtime\\:$epoch\}}
+  vf=${vf//@T@/%\{pts\\:localtime\\:$epoch${PHASE:+.$PHASE}\}}
   vf=${vf//@D@/$dev}
   TZ=UTC ffmpeg -hide_banner -loglevel error -y -f lavfi -i "${src//\{\}/size=$size:rate=${RATE:-25}}" -t "$secs" \
     -metadata creation_time="$(date -u -d "@$((epoch - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
@@ -177,6 +193,32 @@ RATE=30 shots DSJ-FD03 $((base + 313)) gradients=speed=0.05:{} 1280x720 "drawtex
 shots DSJ-FD04 $((base + 439)) gradients=speed=0.04:{} 1920x1080 "drawtext=fontfile=$DEJAVU:fontsize=h/28:$OUT:x=(w-tw)/2:y=h/40:text='@T@  @D@ 104567'" -c:v libx265 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0 -b:v 1500k -pix_fmt yuv420p10le -tag:v hvc1
 pair DSJ-FD05 $((base + 563)) testsrc2={} 1280x720 "fontfile=$LIBERATION" "fontcolor=white:borderw=2:bordercolor=black" h/30 "DOT 105678" $(x264 25) -crf 30
 }
+# Wild: five displays made on 2026-12-05 (afternoon), read once as they came, each with its
+# clock started part of a second into its second (PHASE), as a recorder's clock stands when
+# it starts a file: Baseline H.264 (CAVLC, no B-frames) at 30 fps; keyframes at irregular
+# times (0.6-2.4 s apart, as an encoder that cuts at scene changes places them); frames
+# dropped at random (12%, variable frame rate, as a recorder drops them under load); 60 fps
+# Main profile with the device before the clock at the bottom; HEVC at 848x480, 15 fps, in a
+# thin regular font.
+irregular() {
+  local t=0 out=0
+  while :; do
+    t=$(echo "$t + 0.6 + $((RANDOM % 19)) / 10" | bc -l)
+    [ "$(echo "$t < $secs" | bc)" = 1 ] || break
+    out+=",$(printf %.1f "$t")"
+  done
+  echo "$out"
+}
+wild() {
+RATE=30 PHASE=515 pair DSJ-WD01 $((base + 79)) gradients=speed=0.05:{} 1280x720 "fontfile=$DEJAVU" "$OUT" h/30 " 111234" $(x264 30) -profile:v baseline -crf 28
+PHASE=265 pair DSJ-WD02 $((base + 199)) mandelbrot={} 1920x1080 "fontfile=$LIBERATION" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 " 112345" \
+  -c:v libx264 -preset veryfast -g 250 -keyint_min 250 -sc_threshold 0 -force_key_frames "$(irregular)" -b:v 4M
+PHASE=735 shots DSJ-WD03 $((base + 317)) testsrc2={} 1920x1080 "select='eq(n\,0)+gt(random(0)\,0.12)',drawtext=fontfile=$SANSB:fontsize=h/26:fontcolor=white:box=1:boxcolor=black@0.5:x=w/40:y=h/30:text='@T@  @D@ 113456'" \
+  -c:v libx264 -preset veryfast -g 250 -sc_threshold 0 -force_key_frames 'expr:gte(t,n_forced)' -fps_mode vfr -b:v 3M
+RATE=60 PHASE=905 shots DSJ-WD04 $((base + 443)) gradients=speed=0.06:{} 1920x1080 "drawtext=fontfile=$DEJAVU:fontsize=h/28:$OUT:x=w/40:y=h-h/14:text='@D@  @T@  114567'" $(x264 120) -profile:v main -b:v 5M
+RATE=15 PHASE=115 pair DSJ-WD05 $((base + 569)) mandelbrot={} 848x480 "fontfile=$LIBREG" "fontcolor=yellow:borderw=1:bordercolor=black" h/30 " 115678" \
+  -c:v libx265 -x265-params log-level=error:keyint=15:min-keyint=15:scenecut=0 -crf 30 -tag:v hvc1
+}
 # Thin strokes: regular weights whose strokes are a few pixels wide at the display's size, so
 # that a low bitrate keeps or loses a serif or a hook from one keyframe to the next (Liberation
 # Mono's 3 has a hook at its lower left that, lost, leaves it near a 3 without one and, kept,
@@ -195,10 +237,11 @@ case "$set_" in
   recorders) recorders ;;
   styles) styles ;;
   field) field ;;
+  wild) wild ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts; recorders; styles; thin; field ;;
-  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild or all"; exit 2 ;;
 esac
 
 . "$here/benches/lib.sh"
@@ -235,10 +278,11 @@ fi
 "$bin" scan "${roots[@]}" --warehouse "$work/wh" --keyframes all --quiet >/dev/null
 # The displayed second a keyframe must show: the name time plus its whole seconds in the file
 # (the clip's display starts at the name time and runs with the picture's own clock).
-keyframe_accuracy "$bin" "$work/wh" '%.MP4'
+phases=${phase_cases:+case f.device_id$phase_cases else 0 end}
+keyframe_accuracy "$bin" "$work/wh" '%.MP4' "${phases:-0}"
 if [ "$container" = ts ]; then
   echo "TS copies against the name:"
-  keyframe_accuracy "$bin" "$work/wh" '%.TS'
+  keyframe_accuracy "$bin" "$work/wh" '%.TS' "${phases:-0}"
 fi
 if [ "$container" != mp4 ]; then
   # An AVI keeps no presentation times (its pictures' times are their places in decoding
@@ -266,4 +310,11 @@ if [ "$container" != mp4 ]; then
   order by clip"
 fi
 "$bin" query "$work/wh" "select device_id, keyframe_note from files where keyframe_note is not null"
+echo "Findings of the display and coding rules on these honest clips (must be none above info):"
+"$bin" query "$work/wh" "
+  select f.device_id, g.rule_id, g.kind, g.severity, count(*) as findings
+  from findings g join files f on f.path = g.path
+  where (g.rule_id like 'OSD-%' or g.rule_id = 'ENC-HABIT' or g.kind = 'clock_reset')
+    and g.severity <> 'info'
+  group by 1, 2, 3, 4 order by 1, 2"
 echo "(remove $work when done: rm -rf $work)"

@@ -45,11 +45,16 @@ q() { TZ=UTC ffmpeg -hide_banner -loglevel error -y "$@"; }
 stamp() { TZ=UTC date -u -d "@$1" +%Y%m%d%H%M%S; }
 iso() { date -u -d "@$(($1 - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ; }
 # shot OUT SECS EPOCH_SHOWN NAMED_DEVICE_ON_SCREEN   (display settings from the current device)
+# Each recording's clock starts part of a second into its second (0.02-0.97 s, drawn anew for
+# each recording), as a recorder's clock stands when it starts a file: the display shows
+# EPOCH at the file's first picture and steps to the next second that much sooner.
 shot() {
   local out=$1 secs=$2 epoch=$3 shown=$4
   [ -f "$out" ] && return 0
+  local at
+  at=$epoch.$(printf %02d $((RANDOM % 96 + 2)))
   q -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
-    -vf "drawtext=fontfile=$font:fontsize=h/26:$style:x=w/40:y=h/28:text='$(text "$epoch")  $shown 0$num'" \
+    -vf "drawtext=fontfile=$font:fontsize=h/26:$style:x=w/40:y=h/28:text='$(text "$at")  $shown 0$num'" \
     -pix_fmt yuv420p $codec "$out"
 }
 text() {
@@ -63,12 +68,21 @@ device() {
   case " ${DEVICES:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
   dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10}
   mkdir -p "$tree/$dev/20260312"
-  # Honest: three contiguous segments, and a recording later in the morning; numbered in
-  # time order as a recorder counts its files, each manipulation hours from the others so that
-  # each is a session of its own (the continuity rules then have nothing to say).
-  shot "$(name "$base" 0001)" 20 "$base" "$dev"
-  shot "$(name $((base + 20)) 0002)" 20 $((base + 20)) "$dev"
-  shot "$(name $((base + 40)) 0003)" 20 $((base + 40)) "$dev"
+  # Honest: a session of three contiguous segments, and a recording later in the morning;
+  # numbered in time order as a recorder counts its files, each manipulation hours from the
+  # others so that each is a session of its own (the continuity rules then have nothing to
+  # say). The session is one recording cut at its keyframes every 20 s (stream copy), as a
+  # recorder cuts its segments: each segment named and stamped with the second its display
+  # shows at its first picture, its clock running on from the segment before.
+  if [ ! -f "$(name $((base + 40)) 0003)" ]; then
+    shot "$work/parts/$dev-s.mp4" 60 "$base" "$dev"
+    q -i "$work/parts/$dev-s.mp4" -c copy -f segment -segment_times 20,40 -reset_timestamps 1 \
+      "$work/parts/$dev-s%d.mp4"
+    for i in 0 1 2; do
+      q -i "$work/parts/$dev-s$i.mp4" -c copy -metadata creation_time="$(iso $((base + 20 * i)))" \
+        "$(name $((base + 20 * i)) 000$((i + 1)))"
+    done
+  fi
   # Re-encoded, between the session and the later recording.
   local e
   e=$(name $((base + 3600)) 0004)
