@@ -90,6 +90,9 @@ pub struct Rare {
     pub sidecar_described_at_us: Option<i64>,
     /// A stretch of the main video track at another steady frame rate: start, length (s), rate.
     pub frame_rate_stretch: Option<(f64, f64, f64)>,
+    /// The display inside that stretch: its offset to the file's timestamps there minus its
+    /// offset at the start (`files.osd_stretch_step_s`), and that reading's confidence.
+    pub osd_stretch: Option<(f32, f32)>,
 }
 
 static NO_RARE: Rare = Rare {
@@ -102,6 +105,7 @@ static NO_RARE: Rare = Rare {
     ts_continuity_errors: None,
     sidecar_described_at_us: None,
     frame_rate_stretch: None,
+    osd_stretch: None,
 };
 
 impl Rare {

@@ -25,6 +25,7 @@ fn input(path: PathBuf, group: &str) -> Input {
         path,
         index,
         group: group.into(),
+        stretch: None,
     }
 }
 
@@ -154,6 +155,93 @@ fn the_clock_is_learned_from_the_footage_and_read_to_the_second() {
     assert_reads(&outs[2], 1773345603, "night.mp4");
     assert_officer(&outs[0], " 001234");
     assert_eq!(outs[0].decoded, 2, "first and last keyframe only");
+}
+
+#[test]
+fn a_joined_recording_among_the_first_a_display_is_learned_from_does_not_keep_it_unread() {
+    use crate::util::{get, rows};
+    // Device A's first night: one honest recording and the joined one (10:02:00-10:02:05,
+    // then 10:20:00 on). Both are learning runs; the joined one's clock turns back at the join,
+    // so the two runs label digits differently and no font passes with both. Left out, the
+    // honest run teaches the display alone, and the join is then found with it.
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    let name = "DSJ-A0012_OF001234_20260312100200_0002.MP4";
+    std::fs::copy(
+        clip("day.mp4"),
+        d.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+    )
+    .expect("copy");
+    std::fs::copy(clip("joined.mp4"), d.join(name)).expect("copy");
+    crate::util::scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    let read = files
+        .iter()
+        .filter(|f| get(f, "osd_start").is_some())
+        .count();
+    assert_eq!(read, 2, "both recordings' displays read");
+    joined_at_six(&wh, name);
+}
+
+/// The findings of INS-RATE and OSD-RATE: rule and file name each.
+fn rate_findings(wh: &Path) -> Vec<String> {
+    use crate::util::{get, rows};
+    rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| matches!(get(f, "rule_id"), Some("INS-RATE" | "OSD-RATE")))
+        .filter_map(|f| {
+            Some(format!(
+                "{} {} {}",
+                get(f, "rule_id")?,
+                get(f, "severity")?,
+                get(f, "path")?.rsplit('/').next()?
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn a_recorder_that_lowers_its_frame_rate_keeps_its_clock_running_and_is_not_accused() {
+    use crate::util::{by_name, num, rows};
+    // lowlight.mp4: 10 fps, 5 fps from 4 s to 10 s (as a recorder in low light), the clock
+    // running on through it. The container alone cannot tell it from a splice: without the
+    // keyframe stage it is INS-RATE.
+    let (_t, wh, name) = join_scanned("lowlight.mp4", &["--keyframes", "off"]);
+    assert_eq!(rate_findings(&wh), [format!("INS-RATE high {name}")]);
+    // With the stage, a keyframe inside the stretch is read: its offset to the file's
+    // timestamps is the start's, so the stretch is the recorder's own (information).
+    let (_t, wh, name) = join_scanned("lowlight.mp4", &[]);
+    assert_eq!(rate_findings(&wh), [format!("OSD-RATE info {name}")]);
+    let files = rows(&wh.join("files"));
+    let file = by_name(&files, name);
+    let step = num(file, "osd_stretch_step_s");
+    assert!(step.abs() <= 1.0, "step {step}");
+    assert!(num(file, "osd_stretch_confidence") >= 0.5);
+    assert_eq!(osd_findings(&wh), [format!("OSD-RATE {name}")]);
+    let keyframes = rows(&wh.join("keyframes"));
+    let inside: Vec<f64> = keyframes
+        .iter()
+        .filter(|k| crate::util::get(k, "path").is_some_and(|p| p.ends_with(name)))
+        .filter(|k| crate::util::get(k, "purpose") == Some("stretch"))
+        .map(|k| num(k, "t_s"))
+        .collect();
+    assert!(
+        !inside.is_empty() && inside.iter().all(|t| (4.0..10.0).contains(t)),
+        "{inside:?}"
+    );
+}
+
+#[test]
+fn footage_at_another_frame_rate_from_another_time_is_still_inserted() {
+    use crate::util::{by_name, num, rows};
+    // rate-spliced.mp4: 10:02:00-10:02:03 at 10 fps, 6 s at 5 fps showing 10:20:00 on, then
+    // 10:02:10 on at 10 fps. The ends agree (no jump); the stretch shows another time.
+    let (_t, wh, name) = join_scanned("rate-spliced.mp4", &[]);
+    assert_eq!(rate_findings(&wh), [format!("INS-RATE high {name}")]);
+    let files = rows(&wh.join("files"));
+    let step = num(by_name(&files, name), "osd_stretch_step_s");
+    // 10:20:00 shown 4.2 s into the file, 18 minutes (1080 s) after the start's clock: a
+    // step of 1080 s less the 4.2 s and up to a second of the display's whole seconds.
+    assert!((1074.0..=1077.0).contains(&step), "step {step}");
 }
 
 #[test]
@@ -526,6 +614,7 @@ fn an_opendml_avi_is_planned_from_its_standard_indexes() {
         path: wrong_path,
         index,
         group: "W".into(),
+        stretch: None,
     }]);
     assert!(
         outs[0]
@@ -556,6 +645,7 @@ fn damaged(
             path,
             index: index.clone(),
             group: "T".into(),
+            stretch: None,
         });
     };
     for &keep in cuts {
@@ -832,6 +922,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
         path: p,
         index: moov,
         group: "T".into(),
+        stretch: None,
     });
     let hostile = crate::util::real_media().join("hostile");
     for e in std::fs::read_dir(&hostile).expect("hostile corpus") {
@@ -841,6 +932,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
                 path,
                 index: moov,
                 group: "H".into(),
+                stretch: None,
             });
         }
     }

@@ -80,6 +80,11 @@ pub struct Input {
     pub index: Index,
     /// Files that share a display font: one device model at one picture size.
     pub group: String,
+    /// Where the file's video runs at another steady frame rate between runs of its usual one
+    /// (start and length in the file, seconds; `files.frame_rate_stretch_*`): the display is
+    /// read there too, to tell a recorder that lowered its rate (the clock runs on) from
+    /// footage of another time spliced in.
+    pub stretch: Option<(f64, f64)>,
 }
 
 /// One decoded keyframe, read.
@@ -107,6 +112,9 @@ pub struct Output {
     /// Every keyframe decoded for the file, in the order read: the first, the last, then those
     /// read to place a jump.
     pub keyframes: Vec<Keyframe>,
+    /// The place of the keyframe inside the file's frame-rate stretch ([`Input::stretch`])
+    /// that reads well, when one does ([`Output::inside_stretch`]).
+    pub stretch_at: Option<usize>,
 }
 
 impl Output {
@@ -124,6 +132,14 @@ impl Output {
     pub fn last(&self) -> Option<&Seen> {
         let end = self.keyframe("last")?;
         Some(self.or_inward(end, &stand_ins(false, end.gop_index)))
+    }
+
+    /// The display inside the file's stretch at another frame rate, as read at a keyframe
+    /// there that reads well (`more::read_stretch`).
+    pub fn inside_stretch(&self) -> Option<&Seen> {
+        self.stretch_at
+            .and_then(|k| self.read_at(k))
+            .map(|k| &k.seen)
     }
 
     fn keyframe(&self, purpose: &str) -> Option<&Keyframe> {
@@ -199,7 +215,8 @@ fn stand_ins(first: bool, last: usize) -> Vec<usize> {
 pub struct Keyframe {
     /// Why it was read: `first`, `last`, `inward` (one of the three after the first or before
     /// the last, read because that end's reading was weak), `jump` (read by halves to place a
-    /// jump) or `every` (`--keyframes all`).
+    /// jump), `stretch` (inside a stretch at another frame rate) or `every` (`--keyframes
+    /// all`).
     pub purpose: &'static str,
     /// Its sample number in the track (1-based) and its place among the track's keyframes
     /// (0-based).
@@ -332,6 +349,7 @@ impl Prepared {
             habits: self.habits.take(),
             slice_habits: self.slice_habits.take(),
             keyframes: Vec::new(),
+            stretch_at: None,
         })
     }
 }
@@ -542,6 +560,7 @@ pub fn finish(inp: &Input, p: Prepared, font: Option<&Font>, every: bool) -> Out
         habits: p.habits,
         slice_habits: p.slice_habits,
         keyframes,
+        stretch_at: None,
     };
     if let (Some(font), Some(_)) = (font, p.plan.as_ref()) {
         more::read_inward(inp, font, &mut out);
@@ -549,6 +568,7 @@ pub fn finish(inp: &Input, p: Prepared, font: Option<&Font>, every: bool) -> Out
         out.decoded += read.len() as u32;
         out.keyframes.extend(read);
         out.jump = jump;
+        more::read_stretch(inp, font, &mut out);
         if every {
             read_every(inp, font, &mut out);
         }
@@ -634,23 +654,46 @@ fn learn_group(
             break;
         }
     }
-    // A font gains the shapes its runs show of digits it did not read (`harvest`: a font that
-    // reads too few of its pictures, the scene having changed how some digits are cut, may
-    // then read them). The font is used only if it reads its own footage back as a clock,
-    // with those shapes or without them.
-    if font.digits_known() == 10 {
-        let more = osd::harvest(&font, &runs);
-        font = if osd::reads_back(&more, &runs) {
-            more
-        } else if osd::reads_back(&font, &runs) {
-            font
-        } else {
-            Font::default()
-        };
+    font = checked(font, &runs);
+    // A run that shows no honest clock (two recordings joined, among the recordings the group
+    // learns from first) keeps the others from agreeing on any digit it labels otherwise, and
+    // no font passes. Each run is then left out in turn; the font is taken when exactly one of
+    // them leaves runs that teach every digit and are read back as a clock.
+    if font.digits_known() < 10 && runs.len() > 1 {
+        let mut passing = (0..runs.len()).filter_map(|j| {
+            let rest: Vec<Vec<Sighting>> = runs
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != j)
+                .map(|(_, r)| r.clone())
+                .collect();
+            Some(checked(osd::learn(&rest), &rest)).filter(|f| f.digits_known() == 10)
+        });
+        if let (Some(one), None) = (passing.next(), passing.next()) {
+            font = one;
+        }
     }
     font.rows = rows;
     font.ink = ink;
     font
+}
+
+/// A font learned from `runs`, as the group may use it: with the shapes its runs show of
+/// digits it did not read (`harvest`: a font that reads too few of its pictures, the scene
+/// having changed how some digits are cut, may then read them), used only if it reads its own
+/// footage back as a clock, with those shapes or without them; else no font.
+fn checked(font: Font, runs: &[Vec<Sighting>]) -> Font {
+    if font.digits_known() < 10 {
+        return font;
+    }
+    let more = osd::harvest(&font, runs);
+    if osd::reads_back(&more, runs) {
+        more
+    } else if osd::reads_back(&font, runs) {
+        font
+    } else {
+        Font::default()
+    }
 }
 
 /// Whether a group's display has moved from the font's `rows` (a firmware update that puts
@@ -1355,6 +1398,7 @@ mod tests {
                 .expect("an index"),
             path,
             group: "A".into(),
+            stretch: None,
         }
     }
 

@@ -333,6 +333,73 @@ pub(super) fn read_inward(input: &Input, font: &Font, out: &mut Output) {
     }
 }
 
+/// Keyframes inside a frame-rate stretch decoded at most to read the display there.
+const STRETCH_MAX: usize = 3;
+
+/// The display inside the file's stretch at another frame rate ([`Input::stretch`]): the
+/// keyframes whose time lies inside it, nearest its middle first, until one reads well; one read
+/// already (an end's stand-in, one read by halves) is taken as it is, and at most
+/// [`STRETCH_MAX`] are decoded. Whether the picture's clock runs on through the stretch (a
+/// recorder that lowered its frame rate in low light) or shows another time (footage spliced
+/// in) is the rules' to judge ([`Output::inside_stretch`]).
+pub(super) fn read_stretch(input: &Input, font: &Font, out: &mut Output) {
+    let Some((at, len)) = input
+        .stretch
+        .filter(|(at, len)| at.is_finite() && len.is_finite())
+    else {
+        return;
+    };
+    let opened = open(input).and_then(|f| plan_of(&f, input).map(|plan| (f, plan)));
+    let (f, plan) = match opened {
+        Ok(x) => x,
+        Err(e) => {
+            out.note.get_or_insert(e);
+            return;
+        }
+    };
+    let middle = at + len / 2.0;
+    let mut inside: Vec<(usize, f64)> = plan
+        .sync
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (k, plan.seconds(s)))
+        .filter(|&(_, t)| t >= at && t < at + len)
+        .collect();
+    inside.sort_by(|a, b| (a.1 - middle).abs().total_cmp(&(b.1 - middle).abs()));
+    let mut decoded = 0;
+    for (k, _) in inside {
+        if let Some(seen) = out.read_at(k).map(|x| &x.seen) {
+            if !super::weak(seen) {
+                out.stretch_at = Some(k);
+                return;
+            }
+            continue;
+        }
+        if decoded == STRETCH_MAX {
+            return;
+        }
+        decoded += 1;
+        match decode_and_read(&f, &plan, font, &[k], "stretch") {
+            Ok((keys, n, err)) => {
+                out.decoded += n;
+                out.keyframes.extend(keys);
+                if let Some(e) = err {
+                    out.note.get_or_insert(e.to_string());
+                    return;
+                }
+            }
+            Err(e) => {
+                out.note.get_or_insert(e);
+                return;
+            }
+        }
+        if out.read_at(k).is_some_and(|x| !super::weak(&x.seen)) {
+            out.stretch_at = Some(k);
+            return;
+        }
+    }
+}
+
 /// Reads the keyframes `which` picks (by their place, given how many the file has), in order,
 /// a chunk at a time, as `purpose`; stops at the first chunk that does not decode, with the
 /// reason as the file's note.

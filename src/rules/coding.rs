@@ -5,7 +5,10 @@
 //! change inside the file); more than one distinct H.264 sequence parameter set in a stream
 //! (in-band in MPEG-TS; in MP4 in the sample descriptions or, as picture formats, in-band at
 //! the sync samples); a stretch of a video track at another steady frame rate between two runs
-//! of its usual one (sample durations switch and switch back: no single jump); and a segment whose coding parameters
+//! of its usual one (sample durations switch and switch back: no single jump; when the
+//! picture's clock, read at a keyframe inside the stretch, runs on through it, the recorder
+//! changed its own rate, as many do in low light, and the stretch is reported as
+//! information, OSD-RATE, not as inserted footage); and a segment whose coding parameters
 //! (codec, profile, picture size, frame rate, audio format) differ from those shared by the
 //! rest of its session (a majority of at least two other segments). Example: a session of
 //! 1920x1080 segments with one 1280x720 segment in the middle.
@@ -122,17 +125,42 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
         if let Some((at, len, fps)) = f.odd().frame_rate_stretch {
             let usual = f.frame_rate.unwrap_or(0.0);
+            let what = format!(
+                "{} runs at {fps:.2} fps for {len:.1} s from {at:.1} s, between stretches at its usual {usual:.2} fps",
+                f.file_name()
+            );
+            let mut details =
+                json!({"at_s": at, "length_s": len, "stretch_fps": fps, "usual_fps": usual});
+            // The picture as the second witness: a recorder that lowers its frame rate in low
+            // light keeps its clock running through the stretch; footage of another time
+            // spliced in shows that time.
+            let (id, message) = match super::display::runs_on_through_stretch(ctx, f) {
+                Some(step) => {
+                    details["osd_step_s"] = json!(step);
+                    details["osd_confidence"] = json!(f.odd().osd_stretch.map(|(_, c)| c));
+                    (
+                        "OSD-RATE",
+                        format!(
+                            "{what}, and the picture's clock runs on through it ({step:+.0} s against the file's start): the recorder changed its frame rate; no footage of another time"
+                        ),
+                    )
+                }
+                None => (
+                    "INS-RATE",
+                    format!("{what}: footage recorded at another rate was spliced in"),
+                ),
+            };
             out.add(
-                "INS-RATE",
-                Target { file: Some(f), ..Default::default() },
+                id,
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
                 f.start_us().map(|t| t + (at * 1e6) as i64),
                 Some(at),
                 Some(len),
-                format!(
-                    "{} runs at {fps:.2} fps for {len:.1} s from {at:.1} s, between stretches at its usual {usual:.2} fps: footage recorded at another rate was spliced in",
-                    f.file_name()
-                ),
-                json!({"at_s": at, "length_s": len, "stretch_fps": fps, "usual_fps": usual}),
+                message,
+                details,
             );
         }
         if let Some(n) = f.parameter_sets_max.filter(|n| *n > 1) {

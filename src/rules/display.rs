@@ -58,6 +58,25 @@ fn readable<'a>(ctx: &Ctx, f: &'a FileFacts) -> Option<&'a crate::catalog::OsdFa
         .then_some(o)
 }
 
+/// Whether the picture's clock runs on through the file's stretch at another frame rate (the
+/// second witness for INS-RATE): the file's display is readable, without a jump beyond
+/// `osd_jump_tolerance_s`, and a keyframe inside the stretch, read at `osd_min_confidence` or
+/// more, keeps the offset to the file's timestamps that the start shows, within
+/// `osd_jump_tolerance_s`. That offset's change, when so.
+pub(super) fn runs_on_through_stretch(ctx: &Ctx, f: &FileFacts) -> Option<f32> {
+    let s = ctx.settings;
+    let o = readable(ctx, f)?;
+    if o.jump_s
+        .is_some_and(|j| f64::from(j.abs()) > s.osd_jump_tolerance_s)
+    {
+        return None;
+    }
+    let (step, confidence) = f.odd().osd_stretch?;
+    (f64::from(confidence) >= s.osd_min_confidence
+        && f64::from(step.abs()) <= s.osd_jump_tolerance_s)
+        .then_some(step)
+}
+
 /// The digits of a display's device number (letters are not read).
 fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()

@@ -196,6 +196,13 @@ pub const RULES: &[Rule] = &[
         "a stretch of the video at another steady frame rate between runs of its usual one",
     ),
     rule(
+        "OSD-RATE",
+        "rate_change",
+        Severity::Info,
+        A12_5,
+        "a stretch of the video at another frame rate through which the picture's clock runs on: the recorder changed its rate (as in low light); not a splice",
+    ),
+    rule(
         "INS-SESSION",
         "inserted_footage",
         Severity::High,

@@ -389,6 +389,7 @@ impl Early {
             return;
         }
         let (path, group, tx) = (path.to_path_buf(), group(fact), self.tx.clone());
+        let stretch = fact.odd().frame_rate_stretch.map(|(at, len, _)| (at, len));
         let display = self.display(&group);
         let (base, shared) = (base_time(fact), self.shared.clone());
         if let Ok(mut started) = self.started.lock() {
@@ -410,7 +411,12 @@ impl Early {
                 let _ = tx.send(Msg::Row(k, Job::NoIndex));
                 return;
             };
-            let input = Input { path, index, group };
+            let input = Input {
+                path,
+                index,
+                group,
+                stretch,
+            };
             let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
             match prepared.finished() {
                 Some(out) => {
@@ -813,6 +819,19 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
         }
         _ => None,
     };
+    // The display inside a stretch at another frame rate against the file's start: the
+    // change of its offset to the file's timestamps (local civil time on both sides).
+    let shown = |s: &Seen| {
+        let r = s.reading.as_ref()?;
+        Some((r.civil_s? as f64 - s.t_s, r.confidence))
+    };
+    let stretch = match (
+        out.inside_stretch().and_then(shown),
+        out.first().and_then(shown),
+    ) {
+        (Some((inside, c)), Some((start, _))) => Some((inside - start, f64::from(c))),
+        _ => None,
+    };
     let confidence = [first, last]
         .iter()
         .flatten()
@@ -838,6 +857,8 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
             jump_s: out.jump.as_ref().map(|j| j.by_s),
             jump_at_s: out.jump.as_ref().map(|j| j.at_s),
             jump_confidence: out.jump.as_ref().map(|j| f64::from(j.confidence)),
+            stretch_step_s: stretch.map(|(step, _)| step),
+            stretch_confidence: stretch.map(|(_, c)| c),
         }
         .boxed(),
         coding_habits: out.habits.as_deref().map(Sym::from),
@@ -874,6 +895,7 @@ mod tests {
                     .expect("opens")
                     .expect("an index"),
                 group: "A".into(),
+                stretch: None,
             };
             let prepared = keyframes::prepare(&input);
             Held {

@@ -429,6 +429,8 @@ pub const FACT_COLUMNS: &[&str] = &[
     "osd_jump_s",
     "osd_jump_at_s",
     "osd_jump_confidence",
+    "osd_stretch_step_s",
+    "osd_stretch_confidence",
     "osd_confidence",
     "osd_device",
     "coding_habits",
@@ -518,6 +520,8 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         t("osd_device"),
     );
     let osd_jump_conf = f64c("osd_jump_confidence");
+    let (osd_stretch_step, osd_stretch_conf) =
+        (f64c("osd_stretch_step_s"), f64c("osd_stretch_confidence"));
     let (name_time, creation, mtime, birth, described) = (
         tsc("name_time"),
         tsc("creation_time"),
@@ -628,6 +632,10 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                     stretch_len.get(i),
                     stretch_fps.get(i),
                 ),
+                osd_stretch: osd_stretch_step
+                    .get(i)
+                    .zip(osd_stretch_conf.get(i))
+                    .map(|(s, c)| (s as f32, c as f32)),
             }
             .boxed(),
             osd: crate::catalog::OsdFacts {

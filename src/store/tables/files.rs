@@ -155,6 +155,11 @@ pub struct OsdReading {
     pub jump_at_s: Option<f64>,
     /// 0-1: the weakest reading the jump rests on (see `keyframes::Jump`).
     pub jump_confidence: Option<f64>,
+    /// The display's offset to the file's timestamps at a keyframe inside the file's stretch
+    /// at another frame rate, minus its offset at the start (seconds), and that reading's
+    /// confidence: near 0 when the clock runs on through the stretch.
+    pub stretch_step_s: Option<f64>,
+    pub stretch_confidence: Option<f64>,
 }
 
 static NO_READING: OsdReading = OsdReading {
@@ -168,9 +173,17 @@ static NO_READING: OsdReading = OsdReading {
     jump_s: None,
     jump_at_s: None,
     jump_confidence: None,
+    stretch_step_s: None,
+    stretch_confidence: None,
 };
 
 impl OsdReading {
+    /// The display inside the file's frame-rate stretch, as the rules use it
+    /// ([`crate::catalog::Rare::osd_stretch`]).
+    pub fn stretch(&self) -> Option<(f32, f32)> {
+        Some((self.stretch_step_s? as f32, self.stretch_confidence? as f32))
+    }
+
     /// Boxed when anything was read.
     pub fn boxed(self) -> Option<Box<OsdReading>> {
         (self != NO_READING).then(|| Box::new(self))
@@ -408,6 +421,11 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
         "osd_jump_confidence",
         read.iter().map(|o| o.jump_confidence),
     );
+    c.f64("osd_stretch_step_s", read.iter().map(|o| o.stretch_step_s));
+    c.f64(
+        "osd_stretch_confidence",
+        read.iter().map(|o| o.stretch_confidence),
+    );
 }
 
 impl Osd {
@@ -575,6 +593,7 @@ impl FileFacts {
                     r.frame_rate_stretch_s,
                     r.frame_rate_stretch_fps,
                 ),
+                osd_stretch: r.osd.read().stretch(),
             }
             .boxed(),
             osd: r.osd.facts(),
