@@ -15,6 +15,10 @@
 #              to go unfound; foreign2 shows DSJ-K4757, two digits unlike every device here.
 #   reset      the recorder's clock back at 2000-01-01 (name, container and picture agree):
 #              clock_reset, with the picture as the second witness;
+#   ratespliced  8 s at half the frame rate from 40 minutes later spliced into a recording by
+#              stream copy, its ends' clocks agreeing (INS-RATE); beside it an honest
+#              `lowlight` recording whose recorder halved its rate for 8 s, its clock running
+#              on (OSD-RATE, information only);
 #   reencoded  an honest recording decoded and encoded again at the same picture size, frame
 #              rate, codec and profile by an encoder with other habits (x264: CAVLC, no
 #              B-frames, one reference, a keyframe each 3 s; x265: no B-frames, one reference,
@@ -53,9 +57,11 @@ shot() {
   [ -f "$out" ] && return 0
   local at
   at=$epoch.$(printf %02d $((RANDOM % 96 + 2)))
-  q -f lavfi -i "${src//\{\}/size=$size:rate=25}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
-    -vf "drawtext=fontfile=$font:fontsize=h/26:$style:x=w/40:y=h/28:text='$(text "$at")  $shown 0$num'" \
-    -pix_fmt yuv420p $codec "$out"
+  # RATE: another frame rate; AFTER: filters after the display's (frames dropped: variable
+  # frame rate, the timestamps kept).
+  q -f lavfi -i "${src//\{\}/size=$size:rate=${RATE:-25}}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
+    -vf "drawtext=fontfile=$font:fontsize=h/26:$style:x=w/40:y=h/28:text='$(text "$at")  $shown 0$num'${AFTER:-}" \
+    -pix_fmt yuv420p $codec ${AFTER:+-fps_mode vfr} "$out"
 }
 text() {
   case "$fmt" in
@@ -111,9 +117,25 @@ device() {
   # Foreign: other recorders' displays, filed under this device.
   shot "$(name $((base + 25200)) 0008)" 12 $((base + 25200)) "DSJ-Z9901"
   shot "$(name $((base + 32400)) 0009)" 12 $((base + 32400)) "DSJ-K4757"
+  # Low light: the recorder halves its frame rate from 6 s to 14 s, its clock running on: an
+  # honest recording whose stretch at another rate the display clears (OSD-RATE, information).
+  AFTER=",select='not(between(t\,6\,14))+not(mod(n\,2))'" \
+    shot "$(name $((base + 39600)) 0010)" 20 $((base + 39600)) "$dev"
+  # Rate-spliced: 6 s at 25 fps, then 8 s at 12.5 fps from 40 minutes later, then the first
+  # recording's 14th second on for 6 s, joined by stream copy: the container runs on, the ends'
+  # clocks agree, the stretch shows another time (INS-RATE).
+  local p
+  p=$(name $((base + 46800)) 0011)
+  if [ ! -f "$p" ]; then
+    shot "$work/parts/$dev-p1.ts" 6 $((base + 46800)) "$dev"
+    RATE=12.5 shot "$work/parts/$dev-p2.ts" 8 $((base + 49200)) "$dev"
+    shot "$work/parts/$dev-p3.ts" 6 $((base + 46814)) "$dev"
+    q -i "concat:$work/parts/$dev-p1.ts|$work/parts/$dev-p2.ts|$work/parts/$dev-p3.ts" -c copy \
+      -metadata creation_time="$(iso $((base + 46800)))" "$p"
+  fi
   # Clock reset: the recorder's clock back at its factory default (2000-01-01 00:05), in the
-  # name, the container and the picture alike.
-  shot "$(name $((946685100 + num)) 0010)" 20 $((946685100 + num)) "$dev"
+  # name, the container and the picture alike (numbered last: recorded, by its clock, first).
+  shot "$(name $((946685100 + num)) 0012)" 20 $((946685100 + num)) "$dev"
 }
 x264() { echo "-c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 $*"; }
 again264="-c:v libx264 -profile:v high -coder cavlc -bf 0 -refs 1 -g 75 -keyint_min 75 -sc_threshold 0 -b:v 3M"
@@ -145,16 +167,18 @@ rm -rf "$work/wh"
   select f.device_id, regexp_replace(f.path, '.*_', '') as file,
          case substr(regexp_replace(f.path, '.*_', ''), 1, 4)
            when '0004' then 'reencoded' when '0006' then 'restamped' when '0007' then 'joined'
-           when '0008' then 'foreign' when '0009' then 'foreign2' when '0010' then 'reset'
+           when '0008' then 'foreign' when '0009' then 'foreign2' when '0010' then 'lowlight'
+           when '0011' then 'ratespliced' when '0012' then 'reset'
            else 'honest' end as made,
          f.osd_start is not null as read, f.osd_device, round(f.osd_confidence, 2) as confidence,
-         coalesce(string_agg(case when g.severity <> 'info' or g.rule_id is null then g.rule_id end, ' '), '') as findings
+         coalesce(string_agg(case when g.severity <> 'info' or g.rule_id is null then g.rule_id end, ' '), '') as findings,
+         coalesce(string_agg(case when g.severity = 'info' then g.rule_id end, ' '), '') as info
   from files f left join findings g on g.path = f.path
-    and (g.rule_id like 'OSD-%' or g.rule_id = 'ENC-HABIT' or g.kind = 'clock_reset')
+    and (g.rule_id like 'OSD-%' or g.rule_id in ('ENC-HABIT', 'INS-RATE') or g.kind = 'clock_reset')
   group by 1, 2, 3, 4, 5, 6 order by 1, 2"
 # Every other finding (the continuity, deadline and metadata rules) on the same files.
 "$bin" query "$work/wh" "
   select rule_id, severity, count(*) as findings from findings
-  where rule_id not like 'OSD-%' and rule_id <> 'ENC-HABIT' and kind <> 'clock_reset'
+  where rule_id not like 'OSD-%' and rule_id not in ('ENC-HABIT', 'INS-RATE') and kind <> 'clock_reset'
   group by 1, 2 order by 1"
 echo "(remove $work when done: rm -rf $work)"
