@@ -245,6 +245,27 @@ fn footage_at_another_frame_rate_from_another_time_is_still_inserted() {
 }
 
 #[test]
+fn another_recorders_footage_of_the_same_moments_at_another_rate_is_still_inserted() {
+    use crate::util::{by_name, get, rows};
+    // rate-foreign.mp4: device A at 10 fps, then 6 s at 5 fps whose display shows the same
+    // clock but device B0345 and its officer, then device A again. The clock alone would clear
+    // the stretch; the other numbers keep it INS-RATE.
+    let (_t, wh, name) = join_scanned("rate-foreign.mp4", &[]);
+    assert_eq!(rate_findings(&wh), [format!("INS-RATE high {name}")]);
+    let files = rows(&wh.join("files"));
+    assert_eq!(get(by_name(&files, name), "osd_stretch_step_s"), None);
+    // The stretch was read (and shows B0345's numbers).
+    let keyframes = rows(&wh.join("keyframes"));
+    let inside = keyframes
+        .iter()
+        .filter(|k| get(k, "path").is_some_and(|p| p.ends_with(name)))
+        .find(|k| get(k, "purpose") == Some("stretch"))
+        .expect("a keyframe read inside the stretch");
+    let text = get(inside, "osd_text").unwrap_or_default();
+    assert!(text.ends_with("0345 009876"), "{text}");
+}
+
+#[test]
 fn a_chinese_display_with_its_weekday_is_read() {
     // 2026年03月12日  星期四  10:00:07  DSJ-A0012 警号001234: full-width characters between the
     // digits and a weekday between date and time.

@@ -820,16 +820,27 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
         _ => None,
     };
     // The display inside a stretch at another frame rate against the file's start: the
-    // change of its offset to the file's timestamps (local civil time on both sides).
+    // change of its offset to the file's timestamps (local civil time on both sides), when it
+    // names the same device and officer (the digits of the last two groups after the time, as
+    // read, alike; a position shown before them changes as the officer walks): a simultaneous
+    // recording of another recorder of the model, spliced in, shows the same clock.
     let shown = |s: &Seen| {
         let r = s.reading.as_ref()?;
-        Some((r.civil_s? as f64 - s.t_s, r.confidence))
+        let groups: Vec<&str> = r.rest.split_whitespace().collect();
+        let number: String = groups[groups.len().saturating_sub(2)..]
+            .concat()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        Some((r.civil_s? as f64 - s.t_s, r.confidence, number))
     };
     let stretch = match (
         out.inside_stretch().and_then(shown),
         out.first().and_then(shown),
     ) {
-        (Some((inside, c)), Some((start, _))) => Some((inside - start, f64::from(c))),
+        (Some((inside, c, there)), Some((start, _, here))) if there == here => {
+            Some((inside - start, f64::from(c)))
+        }
         _ => None,
     };
     let confidence = [first, last]
