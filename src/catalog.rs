@@ -93,6 +93,22 @@ pub struct Rare {
     /// The display inside that stretch: its offset to the file's timestamps there minus its
     /// offset at the start (`files.osd_stretch_step_s`), and that reading's confidence.
     pub osd_stretch: Option<(f32, f32)>,
+    /// The display's offset to the file's timestamps at its last keyframe
+    /// (`files.osd_end_offset_s`), kept only when it is more than [`END_OFFSET_APART_S`] from
+    /// the offset at its first (`osd_offset_s`): a file whose container runs short of its
+    /// clock, or with a jump. Otherwise the first's stands for it.
+    pub osd_end_offset_s: Option<f32>,
+}
+
+/// How far a file's display offset at its end must be from its offset at its start to be
+/// kept apart ([`Rare::osd_end_offset_s`]): the display shows whole seconds, so an honest
+/// file's two offsets differ by less than a second.
+pub const END_OFFSET_APART_S: f64 = 1.0;
+
+/// A file's display offset at its end as the rules keep it ([`Rare::osd_end_offset_s`]).
+pub fn end_offset_apart(start: Option<f64>, end: Option<f64>) -> Option<f32> {
+    let (start, end) = (start?, end?);
+    ((end - start).abs() > END_OFFSET_APART_S).then_some(end as f32)
 }
 
 static NO_RARE: Rare = Rare {
@@ -106,6 +122,7 @@ static NO_RARE: Rare = Rare {
     sidecar_described_at_us: None,
     frame_rate_stretch: None,
     osd_stretch: None,
+    osd_end_offset_s: None,
 };
 
 impl Rare {

@@ -265,6 +265,79 @@ fn another_recorders_footage_of_the_same_moments_at_another_rate_is_still_insert
     assert!(text.ends_with("0345 009876"), "{text}");
 }
 
+/// Device A's two honest segments to learn from and a session of two more from 10:20:00,
+/// made from `first` (named 10:20:00) and drift-b.mp4 (named 10:20:25), scanned with `extra`:
+/// the temporary folder, the warehouse, and the gap findings (CONT-GAP, OSD-GAP) as rule,
+/// severity and file name.
+fn drift_scanned(first: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    use crate::util::{get, rows};
+    let (t, root, wh, d) = evidence("DSJ-A0012");
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312102000_0003.MP4", first),
+        ("DSJ-A0012_OF001234_20260312102025_0004.MP4", "drift-b.mp4"),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    let gaps = || -> Vec<String> {
+        rows(&wh.join("findings"))
+            .iter()
+            .filter(|f| matches!(get(f, "rule_id"), Some("CONT-GAP" | "OSD-GAP")))
+            .filter_map(|f| {
+                Some(format!(
+                    "{} {} {}",
+                    get(f, "rule_id")?,
+                    get(f, "severity")?,
+                    get(f, "path")?.rsplit('_').next()?
+                ))
+            })
+            .collect()
+    };
+    crate::util::scan(&[&root], &wh, extra);
+    let first = gaps();
+    // A rescan judges again from the facts it carries (the display's end offset among them).
+    crate::util::scan(&[&root], &wh, extra);
+    assert_eq!(gaps(), first, "the rescan's");
+    (t, wh, first)
+}
+
+#[test]
+fn a_gap_the_names_leave_but_the_pictures_clock_runs_through_is_no_missing_footage() {
+    use crate::util::{by_name, num, rows};
+    // drift-a.mp4 (20 s of timeline showing 25 s of clock: a recorder that drops one picture in
+    // five and stamps the rest at its nominal rate) and drift-b.mp4, named 10:20:25 as the
+    // recorder's clock says: the names leave 5 s between them. Without the picture that is a
+    // gap.
+    let (_t, _wh, gaps) = drift_scanned("drift-a.mp4", &["--keyframes", "off"]);
+    assert_eq!(gaps, ["CONT-GAP high 0004.MP4"]);
+    // The picture's clock runs on from one into the next (drift-a's display, carried from its
+    // last keyframe, ends where drift-b's begins): information. Its offset at the start
+    // alone would leave the 5 s.
+    let (_t, wh, gaps) = drift_scanned("drift-a.mp4", &[]);
+    assert_eq!(gaps, ["OSD-GAP info 0004.MP4"]);
+    let files = rows(&wh.join("files"));
+    let a = by_name(&files, "DSJ-A0012_OF001234_20260312102000_0003.MP4");
+    // The display runs ahead of the timeline: at the last keyframe (19 s) it shows 23 s.
+    let (start, end) = (num(a, "osd_offset_s"), num(a, "osd_end_offset_s"));
+    assert!(
+        start.abs() < 1.0 && (3.0..5.0).contains(&end),
+        "{start} {end}"
+    );
+    assert_eq!(
+        osd_findings(&wh),
+        ["OSD-GAP DSJ-A0012_OF001234_20260312102025_0004.MP4"]
+    );
+}
+
+#[test]
+fn footage_cut_from_the_end_of_a_segment_is_still_a_gap_with_the_picture_as_witness() {
+    // drift-cut.mp4: drift-a.mp4 cut at 12.3 s of timeline (15 s of clock): the names leave
+    // 12.7 s before drift-b.mp4 and the picture some 10 s, beyond the tolerance and a second.
+    let (_t, _wh, gaps) = drift_scanned("drift-cut.mp4", &[]);
+    assert_eq!(gaps, ["CONT-GAP high 0004.MP4"]);
+}
+
 #[test]
 fn a_chinese_display_with_its_weekday_is_read() {
     // 2026年03月12日  星期四  10:00:07  DSJ-A0012 警号001234: full-width characters between the

@@ -7,7 +7,11 @@
 //! numbering did not restart) and `overlap` (the next starts before the previous ended, beyond
 //! `overlap_tolerance_s`). Example: `..._0002.MP4` ends 09:30:27, `..._0003.MP4` starts
 //! 09:30:40: a 13 s gap. Start times are the file-name times (or container times), ends are
-//! start plus duration; a segment of unknown duration is not compared.
+//! start plus duration; a segment of unknown duration is not compared. A gap through which the
+//! picture's burned-in clock runs on from one segment into the next (read at both ends of
+//! both, see `display::picture_gap`) is the container's timeline running short of the
+//! recorder's clock (pictures dropped under load, the rest stamped at the nominal rate), and
+//! is reported as information (OSD-GAP), not as a gap.
 
 use serde_json::json;
 
@@ -85,6 +89,31 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                         fb.file_name()
                     ),
                     json!({"previous": fa.path, "previous_seq": x, "seq": y, "missing_segments": y - x - 1, "missing_s": missing}),
+                );
+            } else if delta_s > s.gap_tolerance_s
+                && let Some(shown) = super::display::picture_gap(ctx, fa, fb, delta_s)
+                    .filter(|g| g.abs() <= s.gap_tolerance_s + 1.0)
+            {
+                // The picture as the second witness: its clock runs on from one segment into
+                // the next (within the tolerance and a second more: the display shows whole
+                // seconds), so the names' gap is the container's timeline running short of the
+                // recorder's clock, not footage missing.
+                let mut details = base();
+                details["picture_gap_s"] = json!(shown);
+                out.add(
+                    "OSD-GAP",
+                    t,
+                    Some(reach),
+                    None,
+                    Some(delta_s),
+                    format!(
+                        "{delta_s:.1} s between {} (ends {}) and {} (starts {}) by the names, but the picture's clock runs on from one into the next ({shown:+.0} s): the recording's timeline runs short of the recorder's clock; no footage missing",
+                        fa.file_name(),
+                        local(ctx, reach),
+                        fb.file_name(),
+                        local(ctx, b_start)
+                    ),
+                    details,
                 );
             } else if delta_s > s.gap_tolerance_s {
                 out.add(

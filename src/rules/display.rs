@@ -77,6 +77,20 @@ pub(super) fn runs_on_through_stretch(ctx: &Ctx, f: &FileFacts) -> Option<f32> {
         .then_some(step)
 }
 
+/// The gap the pictures show between consecutive segments `a` and `b` whose names and
+/// durations leave `delta_s` seconds between a's end and b's start (the second witness for
+/// CONT-GAP): b's display at its start against a's display carried from its last keyframe to
+/// its end, both against their own names: `delta_s` plus b's offset minus a's offset at its
+/// end. Near 0 when the clock runs on from one segment into the next although the names leave
+/// a gap (a recorder that drops pictures under load and stamps the rest at its nominal rate:
+/// its container's timeline runs short of its clock). `None` unless both displays are
+/// readable.
+pub(super) fn picture_gap(ctx: &Ctx, a: &FileFacts, b: &FileFacts, delta_s: f64) -> Option<f64> {
+    let (oa, ob) = (readable(ctx, a)?, readable(ctx, b)?);
+    let a_end = a.odd().osd_end_offset_s.or(oa.offset_s)?;
+    Some(delta_s + f64::from(ob.offset_s?) - f64::from(a_end))
+}
+
 /// The digits of a display's device number (letters are not read).
 fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()

@@ -196,6 +196,13 @@ pub const RULES: &[Rule] = &[
         "a stretch of the video at another steady frame rate between runs of its usual one",
     ),
     rule(
+        "OSD-GAP",
+        "timeline_short",
+        Severity::Info,
+        A12_5,
+        "a gap the names leave between two segments of a session through which the picture's clock runs on: the container's timeline runs short of the recorder's clock; no footage missing",
+    ),
+    rule(
         "OSD-RATE",
         "rate_change",
         Severity::Info,

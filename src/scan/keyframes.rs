@@ -813,12 +813,13 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
     let groups: Vec<&str> = reading
         .map(|r| r.rest.split_whitespace().collect())
         .unwrap_or_default();
-    let offset_s = match (first, out.first(), base) {
+    let offset = |end: Option<(Option<i64>, f32)>, seen: Option<&Seen>| match (end, seen, base) {
         (Some((Some(shown), _)), Some(seen), Some(base)) => {
             Some((shown - base) as f64 / 1e6 - seen.t_s)
         }
         _ => None,
     };
+    let (offset_s, end_offset_s) = (offset(first, out.first()), offset(last, out.last()));
     // The display inside a stretch at another frame rate against the file's start: the
     // change of its offset to the file's timestamps (local civil time on both sides), when it
     // names the same device and officer (the digits of the last two groups after the time, as
@@ -870,6 +871,7 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
             jump_confidence: out.jump.as_ref().map(|j| f64::from(j.confidence)),
             stretch_step_s: stretch.map(|(step, _)| step),
             stretch_confidence: stretch.map(|(_, c)| c),
+            end_offset_s,
         }
         .boxed(),
         coding_habits: out.habits.as_deref().map(Sym::from),

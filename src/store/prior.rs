@@ -431,6 +431,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "osd_jump_confidence",
     "osd_stretch_step_s",
     "osd_stretch_confidence",
+    "osd_end_offset_s",
     "osd_confidence",
     "osd_device",
     "coding_habits",
@@ -522,6 +523,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
     let osd_jump_conf = f64c("osd_jump_confidence");
     let (osd_stretch_step, osd_stretch_conf) =
         (f64c("osd_stretch_step_s"), f64c("osd_stretch_confidence"));
+    let osd_end_offset = f64c("osd_end_offset_s");
     let (name_time, creation, mtime, birth, described) = (
         tsc("name_time"),
         tsc("creation_time"),
@@ -636,6 +638,10 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                     .get(i)
                     .zip(osd_stretch_conf.get(i))
                     .map(|(s, c)| (s as f32, c as f32)),
+                osd_end_offset_s: crate::catalog::end_offset_apart(
+                    osd_offset.get(i),
+                    osd_end_offset.get(i),
+                ),
             }
             .boxed(),
             osd: crate::catalog::OsdFacts {

@@ -160,6 +160,9 @@ pub struct OsdReading {
     /// confidence: near 0 when the clock runs on through the stretch.
     pub stretch_step_s: Option<f64>,
     pub stretch_confidence: Option<f64>,
+    /// The display's offset to the file's timestamps at the last keyframe read for the end
+    /// (as `offset_s` at the first), seconds.
+    pub end_offset_s: Option<f64>,
 }
 
 static NO_READING: OsdReading = OsdReading {
@@ -175,6 +178,7 @@ static NO_READING: OsdReading = OsdReading {
     jump_confidence: None,
     stretch_step_s: None,
     stretch_confidence: None,
+    end_offset_s: None,
 };
 
 impl OsdReading {
@@ -426,6 +430,7 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
         "osd_stretch_confidence",
         read.iter().map(|o| o.stretch_confidence),
     );
+    c.f64("osd_end_offset_s", read.iter().map(|o| o.end_offset_s));
 }
 
 impl Osd {
@@ -594,6 +599,10 @@ impl FileFacts {
                     r.frame_rate_stretch_fps,
                 ),
                 osd_stretch: r.osd.read().stretch(),
+                osd_end_offset_s: crate::catalog::end_offset_apart(
+                    r.osd.read().offset_s,
+                    r.osd.read().end_offset_s,
+                ),
             }
             .boxed(),
             osd: r.osd.facts(),
