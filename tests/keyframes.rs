@@ -182,21 +182,26 @@ fn a_joined_recording_among_the_first_a_display_is_learned_from_does_not_keep_it
     joined_at_six(&wh, name);
 }
 
-/// The findings of INS-RATE and OSD-RATE: rule and file name each.
-fn rate_findings(wh: &Path) -> Vec<String> {
+/// The findings of rules `ids`: rule, severity and the file's name after its last `cut` each.
+fn findings_of(wh: &Path, ids: &[&str], cut: char) -> Vec<String> {
     use crate::util::{get, rows};
     rows(&wh.join("findings"))
         .iter()
-        .filter(|f| matches!(get(f, "rule_id"), Some("INS-RATE" | "OSD-RATE")))
+        .filter(|f| get(f, "rule_id").is_some_and(|r| ids.contains(&r)))
         .filter_map(|f| {
             Some(format!(
                 "{} {} {}",
                 get(f, "rule_id")?,
                 get(f, "severity")?,
-                get(f, "path")?.rsplit('/').next()?
+                get(f, "path")?.rsplit(cut).next()?
             ))
         })
         .collect()
+}
+
+/// The findings of INS-RATE and OSD-RATE: rule, severity and file name each.
+fn rate_findings(wh: &Path) -> Vec<String> {
+    findings_of(wh, &["INS-RATE", "OSD-RATE"], '/')
 }
 
 #[test]
@@ -270,7 +275,6 @@ fn another_recorders_footage_of_the_same_moments_at_another_rate_is_still_insert
 /// the temporary folder, the warehouse, and the gap findings (CONT-GAP, OSD-GAP) as rule,
 /// severity and file name.
 fn drift_scanned(first: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Vec<String>) {
-    use crate::util::{get, rows};
     let (t, root, wh, d) = evidence("DSJ-A0012");
     for (to, from) in [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
@@ -280,20 +284,7 @@ fn drift_scanned(first: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Ve
     ] {
         std::fs::copy(clip(from), d.join(to)).expect("copy");
     }
-    let gaps = || -> Vec<String> {
-        rows(&wh.join("findings"))
-            .iter()
-            .filter(|f| matches!(get(f, "rule_id"), Some("CONT-GAP" | "OSD-GAP")))
-            .filter_map(|f| {
-                Some(format!(
-                    "{} {} {}",
-                    get(f, "rule_id")?,
-                    get(f, "severity")?,
-                    get(f, "path")?.rsplit('_').next()?
-                ))
-            })
-            .collect()
-    };
+    let gaps = || findings_of(&wh, &["CONT-GAP", "OSD-GAP"], '_');
     crate::util::scan(&[&root], &wh, extra);
     let first = gaps();
     // A rescan judges again from the facts it carries (the display's end offset among them).

@@ -349,13 +349,8 @@ pub(super) fn read_stretch(input: &Input, font: &Font, out: &mut Output) {
     else {
         return;
     };
-    let opened = open(input).and_then(|f| plan_of(&f, input).map(|plan| (f, plan)));
-    let (f, plan) = match opened {
-        Ok(x) => x,
-        Err(e) => {
-            out.note.get_or_insert(e);
-            return;
-        }
+    let Some((f, plan)) = reopen(input, out) else {
+        return;
     };
     let middle = at + len / 2.0;
     let mut inside: Vec<(usize, f64)> = plan
@@ -379,19 +374,8 @@ pub(super) fn read_stretch(input: &Input, font: &Font, out: &mut Output) {
             return;
         }
         decoded += 1;
-        match decode_and_read(&f, &plan, font, &[k], "stretch") {
-            Ok((keys, n, err)) => {
-                out.decoded += n;
-                out.keyframes.extend(keys);
-                if let Some(e) = err {
-                    out.note.get_or_insert(e.to_string());
-                    return;
-                }
-            }
-            Err(e) => {
-                out.note.get_or_insert(e);
-                return;
-            }
+        if !decode_into(&f, &plan, font, &[k], "stretch", out) {
+            return;
         }
         if out.read_at(k).is_some_and(|x| !super::weak(&x.seen)) {
             out.stretch_at = Some(k);
@@ -410,31 +394,54 @@ fn read_these(
     purpose: &'static str,
     which: impl FnOnce(usize) -> Vec<usize>,
 ) {
-    // Planned again: the prepared plan keeps only the first and last keyframes.
-    let opened = open(input).and_then(|f| plan_of(&f, input).map(|plan| (f, plan)));
-    let (f, plan) = match opened {
-        Ok(x) => x,
-        Err(e) => {
-            out.note.get_or_insert(e);
-            return;
-        }
+    let Some((f, plan)) = reopen(input, out) else {
+        return;
     };
-    let plan = &plan;
     let rest = which(plan.sync.len());
     for chunk in rest.chunks(EVERY_CHUNK) {
-        match decode_and_read(&f, plan, font, chunk, purpose) {
-            Ok((keys, decoded, err)) => {
-                out.decoded += decoded;
-                out.keyframes.extend(keys);
-                if let Some(e) = err {
+        if !decode_into(&f, &plan, font, chunk, purpose, out) {
+            return;
+        }
+    }
+}
+
+/// The file opened and planned again (the prepared plan keeps only the first and last
+/// keyframes); `None`, the reason as the file's note, when it cannot be.
+fn reopen(input: &Input, out: &mut Output) -> Option<(std::fs::File, Plan)> {
+    match open(input).and_then(|f| plan_of(&f, input).map(|plan| (f, plan))) {
+        Ok(x) => Some(x),
+        Err(e) => {
+            out.note.get_or_insert(e);
+            None
+        }
+    }
+}
+
+/// Keyframes at places `ks` decoded, read with `font` as `purpose` and added to `out`; false,
+/// the reason as the file's note, when they could not all be decoded.
+fn decode_into(
+    f: &std::fs::File,
+    plan: &Plan,
+    font: &Font,
+    ks: &[usize],
+    purpose: &'static str,
+    out: &mut Output,
+) -> bool {
+    match decode_and_read(f, plan, font, ks, purpose) {
+        Ok((keys, decoded, err)) => {
+            out.decoded += decoded;
+            out.keyframes.extend(keys);
+            match err {
+                Some(e) => {
                     out.note.get_or_insert(e.to_string());
-                    return;
+                    false
                 }
+                None => true,
             }
-            Err(e) => {
-                out.note.get_or_insert(e);
-                return;
-            }
+        }
+        Err(e) => {
+            out.note.get_or_insert(e);
+            false
         }
     }
 }
