@@ -16,7 +16,8 @@ median() {
 # time plus its whole seconds in the file (the bench clips' displays start at their name
 # time), counted from the file's first keyframe (its first picture: `t_s` is without the edit
 # list, so a B-frame delay puts it at 0.08 s, not 0); PHASE (an SQL expression over
-# `f.device_id`, 0 by default) is how far into its second each display's clock started.
+# `f.device_id`, 0 by default) is how far into its second each display's clock started (a
+# millisecond is added against the subtraction's rounding: 1.08 - 0.08 is 0.99999...).
 # Per display (device) and in all: keyframes, readings with a time, exact ones, wrong ones
 # (any confidence) and wrong ones at or above the rules' confidence (0.5).
 keyframe_accuracy() {
@@ -26,7 +27,7 @@ keyframe_accuracy() {
     select f.device_id as clip, f.width, f.height, f.video_codec, k.osd_confidence,
            cast(to_unixtime(k.osd_time) as bigint) as shown,
            cast(to_unixtime(f.name_time) as bigint)
-             + cast(floor(k.t_s - min(k.t_s) over (partition by k.path) + $phase) as bigint)
+             + cast(floor(k.t_s - min(k.t_s) over (partition by k.path) + $phase + 0.001) as bigint)
              as answer
     from keyframes k join files f on f.path = k.path
     where f.path like '$pattern'),

@@ -494,14 +494,18 @@ pub fn learn_if_due(
     let mut order = members.to_vec();
     order.sort_by_key(|&i| (std::cmp::Reverse(prepared[i].keyframes), &inputs[i].path));
     // Text edged with dark first (most displays); text brighter than the scene (a drop
-    // shadow, plain text) when that teaches no font that reads.
+    // shadow, plain text) when that teaches no font that reads. Only when neither does from
+    // all its learning runs is a run left out ([`learn_group`]): a font from fewer runs is
+    // the last resort, never taken over one that every run teaches in another ink.
     let (mut first, mut looks) = (None, Vec::new());
-    for ink in Ink::ALL {
-        let font = learn_group(inputs, &order, ink, &mut looks);
-        if usable(&font) {
-            return Some(font);
+    for leave_one_out in [false, true] {
+        for ink in Ink::ALL {
+            let font = learn_group(inputs, &order, ink, &mut looks, leave_one_out);
+            if usable(&font) {
+                return Some(font);
+            }
+            first.get_or_insert(font);
         }
-        first.get_or_insert(font);
     }
     Some(first.unwrap_or_default())
 }
@@ -627,6 +631,7 @@ fn learn_group(
     order: &[usize],
     ink: Ink,
     looks: &mut Vec<Result<Look, String>>,
+    leave_one_out: bool,
 ) -> Font {
     let mut runs = Vec::new();
     let mut rows: Option<(u32, u32)> = None;
@@ -657,9 +662,10 @@ fn learn_group(
     font = checked(font, &runs);
     // A run that shows no honest clock (two recordings joined, among the recordings the group
     // learns from first) keeps the others from agreeing on any digit it labels otherwise, and
-    // no font passes. Each run is then left out in turn; the font is taken when exactly one of
-    // them leaves runs that teach every digit and are read back as a clock.
-    if font.digits_known() < 10 && runs.len() > 1 {
+    // no font passes. With `leave_one_out`, each run is then left out in turn; the font is
+    // taken when exactly one of them leaves runs that teach every digit and are read back as
+    // a clock.
+    if leave_one_out && font.digits_known() < 10 && runs.len() > 1 {
         let mut passing = (0..runs.len()).filter_map(|j| {
             let rest: Vec<Vec<Sighting>> = runs
                 .iter()
