@@ -497,14 +497,18 @@ pub fn learn_if_due(
     // shadow, plain text) when that teaches no font that reads. Only when neither does from
     // all its learning runs is a run left out ([`learn_group`]): a font from fewer runs is
     // the last resort, never taken over one that every run teaches in another ink.
-    let (mut first, mut looks) = (None, Vec::new());
-    for leave_one_out in [false, true] {
-        for ink in Ink::ALL {
-            let font = learn_group(inputs, &order, ink, &mut looks, leave_one_out);
-            if usable(&font) {
-                return Some(font);
-            }
-            first.get_or_insert(font);
+    let (mut first, mut looks, mut tried) = (None, Vec::new(), Vec::new());
+    for ink in Ink::ALL {
+        let (font, runs) = learn_group(inputs, &order, ink, &mut looks);
+        if usable(&font) {
+            return Some(font);
+        }
+        tried.push((font.rows, ink, runs));
+        first.get_or_insert(font);
+    }
+    for (rows, ink, runs) in tried {
+        if let Some(font) = leaving_one_out(&runs) {
+            return Some(Font { rows, ink, ..font });
         }
     }
     Some(first.unwrap_or_default())
@@ -625,14 +629,14 @@ pub fn is_known(decided: Option<&Font>, known: Option<&Font>) -> bool {
 }
 
 /// A group's font learned from its files in `order` (most keyframes first), its lines found as
-/// `ink` tells text: the default font when none reads its own runs back.
+/// `ink` tells text: the default font when none reads its own runs back; and the learning runs
+/// it came from.
 fn learn_group(
     inputs: &[Input],
     order: &[usize],
     ink: Ink,
     looks: &mut Vec<Result<Look, String>>,
-    leave_one_out: bool,
-) -> Font {
+) -> (Font, Vec<Vec<Sighting>>) {
     let mut runs = Vec::new();
     let mut rows: Option<(u32, u32)> = None;
     let mut font = Font::default();
@@ -660,28 +664,33 @@ fn learn_group(
         }
     }
     font = checked(font, &runs);
-    // A run that shows no honest clock (two recordings joined, among the recordings the group
-    // learns from first) keeps the others from agreeing on any digit it labels otherwise, and
-    // no font passes. With `leave_one_out`, each run is then left out in turn; the font is
-    // taken when exactly one of them leaves runs that teach every digit and are read back as
-    // a clock.
-    if leave_one_out && font.digits_known() < 10 && runs.len() > 1 {
-        let mut passing = (0..runs.len()).filter_map(|j| {
-            let rest: Vec<Vec<Sighting>> = runs
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| i != j)
-                .map(|(_, r)| r.clone())
-                .collect();
-            Some(checked(osd::learn(&rest), &rest)).filter(|f| f.digits_known() == 10)
-        });
-        if let (Some(one), None) = (passing.next(), passing.next()) {
-            font = one;
-        }
-    }
     font.rows = rows;
     font.ink = ink;
-    font
+    (font, runs)
+}
+
+/// A font from all but one of a group's learning `runs`, when none passes with all of them: a
+/// run that shows no honest clock (two recordings joined, among the recordings the group
+/// learns from first) keeps the others from agreeing on any digit it labels otherwise. Each
+/// run is left out in turn; the font is taken when exactly one of them leaves runs that teach
+/// every digit and are read back as a clock.
+fn leaving_one_out(runs: &[Vec<Sighting>]) -> Option<Font> {
+    if runs.len() < 2 {
+        return None;
+    }
+    let mut passing = (0..runs.len()).filter_map(|j| {
+        let rest: Vec<Vec<Sighting>> = runs
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != j)
+            .map(|(_, r)| r.clone())
+            .collect();
+        Some(checked(osd::learn(&rest), &rest)).filter(|f| f.digits_known() == 10)
+    });
+    match (passing.next(), passing.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
 }
 
 /// A font learned from `runs`, as the group may use it: with the shapes its runs show of
