@@ -95,6 +95,14 @@ pub struct Seen {
     pub reading: Option<Reading>,
 }
 
+impl Seen {
+    /// The time the display shows (local civil seconds) minus the picture's time in the file:
+    /// one offset throughout an honest file, however weak the reading.
+    pub fn shown_offset(&self) -> Option<f64> {
+        self.reading.as_ref()?.civil_s.map(|c| c as f64 - self.t_s)
+    }
+}
+
 /// What the stage found in one file.
 #[derive(Debug, Clone, Default)]
 pub struct Output {

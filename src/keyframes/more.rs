@@ -17,12 +17,7 @@ fn offset(s: &Seen) -> Option<f64> {
     if super::weak(s) {
         return None;
     }
-    shown_offset(s)
-}
-
-/// [`offset`] of any reading with a time, however weak.
-fn shown_offset(s: &Seen) -> Option<f64> {
-    s.reading.as_ref()?.civil_s.map(|c| c as f64 - s.t_s)
+    s.shown_offset()
 }
 
 /// Two offsets that a display keeping one clock can show: within [`JUMP_MIN_S`] (the display
@@ -276,7 +271,7 @@ fn set_aside_outliers(out: &mut Output, read: &mut [Keyframe]) {
     };
     let mut cleared = 0;
     for k in out.keyframes.iter_mut().chain(read.iter_mut()) {
-        if shown_offset(&k.seen).is_some_and(|o| !agree(o, usual))
+        if k.seen.shown_offset().is_some_and(|o| !agree(o, usual))
             && let Some(r) = k.seen.reading.as_mut()
         {
             r.civil_s = None;

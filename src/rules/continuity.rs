@@ -90,47 +90,36 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     ),
                     json!({"previous": fa.path, "previous_seq": x, "seq": y, "missing_segments": y - x - 1, "missing_s": missing}),
                 );
-            } else if delta_s > s.gap_tolerance_s
-                && let Some(shown) = super::display::picture_gap(ctx, fa, fb, delta_s)
-                    .filter(|g| g.abs() <= s.gap_tolerance_s + 1.0)
-            {
-                // The picture as the second witness: its clock runs on from one segment into
-                // the next (within the tolerance and a second more: the display shows whole
-                // seconds), so the names' gap is the container's timeline running short of the
-                // recorder's clock, not footage missing.
-                let mut details = base();
-                details["picture_gap_s"] = json!(shown);
-                out.add(
-                    "OSD-GAP",
-                    t,
-                    Some(reach),
-                    None,
-                    Some(delta_s),
-                    format!(
-                        "{delta_s:.1} s between {} (ends {}) and {} (starts {}) by the names, but the picture's clock runs on from one into the next ({shown:+.0} s): the recording's timeline runs short of the recorder's clock; no footage missing",
-                        fa.file_name(),
-                        local(ctx, reach),
-                        fb.file_name(),
-                        local(ctx, b_start)
-                    ),
-                    details,
-                );
             } else if delta_s > s.gap_tolerance_s {
-                out.add(
-                    "CONT-GAP",
-                    t,
-                    Some(reach),
-                    None,
-                    Some(delta_s),
-                    format!(
-                        "{delta_s:.1} s gap: {} ends {}, {} starts {}",
-                        fa.file_name(),
-                        local(ctx, reach),
-                        fb.file_name(),
-                        local(ctx, b_start)
+                let (a_name, a_end) = (fa.file_name(), local(ctx, reach));
+                let (b_name, b_begins) = (fb.file_name(), local(ctx, b_start));
+                // The picture as the second witness: when its clock runs on from one segment
+                // into the next (within the tolerance and a second more: the display shows
+                // whole seconds), the names' gap is the container's timeline running short of
+                // the recorder's clock, not footage missing.
+                let shown = super::display::picture_gap(ctx, fa, fb, delta_s)
+                    .filter(|g| g.abs() <= s.gap_tolerance_s + 1.0);
+                let (id, message, details) = match shown {
+                    Some(shown) => {
+                        let mut details = base();
+                        details["picture_gap_s"] = json!(shown);
+                        (
+                            "OSD-GAP",
+                            format!(
+                                "{delta_s:.1} s between {a_name} (ends {a_end}) and {b_name} (starts {b_begins}) by the names, but the picture's clock runs on from one into the next ({shown:+.0} s): the recording's timeline runs short of the recorder's clock; no footage missing"
+                            ),
+                            details,
+                        )
+                    }
+                    None => (
+                        "CONT-GAP",
+                        format!(
+                            "{delta_s:.1} s gap: {a_name} ends {a_end}, {b_name} starts {b_begins}"
+                        ),
+                        base(),
                     ),
-                    base(),
-                );
+                };
+                out.add(id, t, Some(reach), None, Some(delta_s), message, details);
             } else if delta_s < -s.overlap_tolerance_s {
                 out.add(
                     "CONT-OVERLAP",

@@ -833,7 +833,7 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        Some((r.civil_s? as f64 - s.t_s, r.confidence, number))
+        Some((s.shown_offset()?, r.confidence, number))
     };
     let stretch = match (
         out.inside_stretch().and_then(shown),
