@@ -27,17 +27,17 @@ use std::collections::HashMap;
 use super::{Ctx, Findings, Target, majority, traces};
 use crate::catalog::FileFacts;
 
-/// For each device, the coding signature shared by a majority (at least two) of its readable
-/// recordings.
-pub fn device_norms<'a>(ctx: &'a Ctx<'a>) -> HashMap<&'a str, &'a str> {
-    let mut by_device: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
+/// For each device and media kind (video, audio), the coding signature shared by a majority
+/// (at least two) of its readable recordings of that kind.
+pub fn device_norms<'a>(ctx: &'a Ctx<'a>) -> HashMap<(&'a str, &'a str), &'a str> {
+    let mut by_device: HashMap<(&str, &str), Vec<&FileFacts>> = HashMap::new();
     for f in ctx
         .facts
         .iter()
         .filter(|f| f.status.as_ref() == "ok" && f.is_recording())
     {
-        if let Some(d) = f.device_id.as_deref() {
-            by_device.entry(d).or_default().push(f);
+        if let (Some(d), Some(k)) = (f.device_id.as_deref(), f.media_kind.as_deref()) {
+            by_device.entry((d, k)).or_default().push(f);
         }
     }
     by_device
@@ -98,8 +98,11 @@ pub fn describe(f: &FileFacts) -> String {
         }
     }
     if let Some(a) = f.audio_codec.as_deref() {
+        if !s.is_empty() {
+            s.push_str(", ");
+        }
         s.push_str(&format!(
-            ", {a} {} Hz {} ch",
+            "{a} {} Hz {} ch",
             f.audio_sample_rate.unwrap_or(0),
             f.audio_channels.unwrap_or(0)
         ));
@@ -180,73 +183,128 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         if s.members.len() < 2 {
             continue;
         }
-        let ok: Vec<&FileFacts> = s
-            .members
-            .iter()
-            .map(|&i| &ctx.facts[i])
-            .filter(|f| f.status.as_ref() == "ok")
-            .collect();
-        // The session's own majority; in a short session, the device's habit when at least one
-        // member follows it.
-        let norm = majority(ok.iter().map(|f| ctx.sig(f)), 2).or_else(|| {
-            device_norm
-                .get(s.device.as_str())
-                .filter(|n| ok.iter().any(|f| ctx.sig(f) == **n))
-                .copied()
-        });
-        let Some(norm) = norm else { continue };
-        let example = ok
-            .iter()
-            .find(|f| ctx.sig(f) == norm)
-            .map(|f| describe(f))
-            .unwrap_or_default();
-        // The software the session's files with the usual parameters were written by.
-        let software = majority(
-            ok.iter().filter(|f| ctx.sig(f) == norm).map(|f| ctx.fp(f)),
-            1,
-        );
-        for f in ok
-            .iter()
-            .filter(|f| ctx.sig(f) != norm && !only_missing_track(ctx.sig(f), norm))
-        {
-            let traces = traces::editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
-            // One manipulation, one kind: the session's own recording re-encoded in place, or
-            // foreign footage (see the module comment).
-            let (rule, message) = if traces && fits_timeline(ctx, &s.members, f) {
-                (
-                    "ENC-PARAMS",
-                    format!(
-                        "{} is {} where the rest of its session is {example}, and was written by other software ({}); its place in the session's timeline is continuous: re-encoded",
-                        f.file_name(),
-                        describe(f),
-                        ctx.fp(f)
-                    ),
-                )
-            } else {
-                (
-                    "INS-SESSION",
-                    format!(
-                        "{} is {} but the rest of its session is {example}",
-                        f.file_name(),
-                        describe(f)
-                    ),
-                )
-            };
-            out.add(
-                rule,
-                Target {
-                    file: Some(f),
-                    session: Some(&s.id),
-                    ..Default::default()
-                },
-                f.start_us(),
-                None,
-                None,
-                message,
-                json!({"file": ctx.sig(f), "session": norm, "software": ctx.fp(f), "session_software": software}),
-            );
+        // Like with like: a session's video segments against its video, its voice-mode audio
+        // against its audio (a recorder's sound-only recordings are written by another part of
+        // it, in another format, and are no footage inserted among its videos).
+        for kind in ["video", "audio"] {
+            let ok: Vec<&FileFacts> = s
+                .members
+                .iter()
+                .map(|&i| &ctx.facts[i])
+                .filter(|f| f.status.as_ref() == "ok" && f.media_kind.as_deref() == Some(kind))
+                .collect();
+            if ok.len() >= 2 {
+                session_parameters(
+                    ctx,
+                    s,
+                    &ok,
+                    device_norm.get(&(s.device.as_str(), kind)),
+                    out,
+                );
+            }
         }
     }
+}
+
+/// INS-SESSION, ENC-PARAMS or OSD-RATE for the segments of one kind of session `s` (`ok`, in
+/// time order) whose coding parameters differ from the rest's.
+fn session_parameters(
+    ctx: &Ctx,
+    s: &crate::sessions::Session,
+    ok: &[&FileFacts],
+    device_norm: Option<&&str>,
+    out: &mut Findings,
+) {
+    // The session's own majority; in a short session, the device's habit when at least one
+    // member follows it.
+    let norm = majority(ok.iter().map(|f| ctx.sig(f)), 2).or_else(|| {
+        device_norm
+            .filter(|n| ok.iter().any(|f| ctx.sig(f) == **n))
+            .copied()
+    });
+    let Some(norm) = norm else { return };
+    let example = ok
+        .iter()
+        .find(|f| ctx.sig(f) == norm)
+        .map(|f| describe(f))
+        .unwrap_or_default();
+    // The software the session's files with the usual parameters were written by.
+    let software = majority(
+        ok.iter().filter(|f| ctx.sig(f) == norm).map(|f| ctx.fp(f)),
+        1,
+    );
+    for f in ok
+        .iter()
+        .filter(|f| ctx.sig(f) != norm && !only_missing_track(ctx.sig(f), norm))
+    {
+        let traces = traces::editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
+        let mut details = json!({"file": ctx.sig(f), "session": norm, "software": ctx.fp(f), "session_software": software});
+        // One manipulation, one kind: the session's own recording re-encoded in place, or
+        // foreign footage (see the module comment); or, with the picture as the second
+        // witness, the recorder's own footage at another frame rate.
+        let steps = (!traces && only_frame_rate_differs(ctx.sig(f), norm))
+            .then(|| super::display::runs_on_across(ctx, &s.members, f))
+            .flatten();
+        let (rule, message) = if traces && fits_timeline(ctx, &s.members, f) {
+            (
+                "ENC-PARAMS",
+                format!(
+                    "{} is {} where the rest of its session is {example}, and was written by other software ({}); its place in the session's timeline is continuous: re-encoded",
+                    f.file_name(),
+                    describe(f),
+                    ctx.fp(f)
+                ),
+            )
+        } else if let Some(steps) = steps {
+            let shown: Vec<String> = steps
+                .iter()
+                .map(|s| format!("{:+.0} s", s.round() + 0.0))
+                .collect();
+            details["osd_steps_s"] = json!(steps);
+            (
+                "OSD-RATE",
+                format!(
+                    "{} is {} where the rest of its session is {example}, written by the session's own software, and the picture's clock runs on from the segment before it and into the segment after it ({}), showing the same device: the recorder changed its frame rate; no footage of another time",
+                    f.file_name(),
+                    describe(f),
+                    shown.join(", ")
+                ),
+            )
+        } else {
+            (
+                "INS-SESSION",
+                format!(
+                    "{} is {} but the rest of its session is {example}",
+                    f.file_name(),
+                    describe(f)
+                ),
+            )
+        };
+        out.add(
+            rule,
+            Target {
+                file: Some(f),
+                session: Some(&s.id),
+                ..Default::default()
+            },
+            f.start_us(),
+            None,
+            None,
+            message,
+            details,
+        );
+    }
+}
+
+/// Whether coding signature `odd` differs from `usual` in the frame rate alone (codec,
+/// profile, picture size and audio format equal).
+fn only_frame_rate_differs(odd: &str, usual: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (odd.split('|').collect(), usual.split('|').collect());
+    a.len() == 7
+        && b.len() == 7
+        && a[3] != b[3]
+        && !a[3].is_empty()
+        && (0..7).filter(|&i| i != 3).all(|i| a[i] == b[i])
 }
 
 /// Whether `f` sits in its session's timeline without a gap or overlap on either side (within

@@ -15,11 +15,82 @@
 
 use serde_json::json;
 
+use std::collections::{BTreeSet, HashMap};
+
 use super::{Ctx, Findings, Target, local};
+use crate::catalog::FileFacts;
 use crate::sessions::end_us;
+
+/// The segment numbers of a device's files that are not session segments (photos, which many
+/// recorders number in the same sequence as their videos), with their times.
+fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, i64)>> {
+    let mut out: HashMap<&str, Vec<(i32, i64)>> = HashMap::new();
+    for f in ctx.facts.iter().filter(|f| !f.is_recording()) {
+        if let (Some(d), Some(n), Some(t)) = (f.device_id.as_deref(), f.segment_seq, f.start_us()) {
+            out.entry(d).or_default().push((n, t));
+        }
+    }
+    out
+}
+
+/// The segment numbers skipped between two consecutive segments of a device, less those a
+/// file of the device taken between their starts carries (a photo numbered in the sequence).
+struct Skipped {
+    /// How many numbers no file carries.
+    count: i64,
+    /// The numbers skipped: `from..=to`.
+    from: i32,
+    to: i32,
+}
+
+impl Skipped {
+    /// Between segment `a` (number `x`) and segment `b` (number `y`); `None` when every
+    /// number between is carried by some file.
+    fn between(
+        others: Option<&Vec<(i32, i64)>>,
+        a: &FileFacts,
+        b: &FileFacts,
+        x: i32,
+        y: i32,
+    ) -> Option<Skipped> {
+        if y <= x.saturating_add(1) {
+            return None;
+        }
+        let (from, to) = (
+            a.start_us().unwrap_or(i64::MIN),
+            b.start_us().unwrap_or(i64::MAX),
+        );
+        let held: BTreeSet<i32> = others
+            .into_iter()
+            .flatten()
+            .filter(|&&(n, t)| x < n && n < y && from <= t && t <= to)
+            .map(|&(n, _)| n)
+            .collect();
+        let count = i64::from(y) - i64::from(x) - 1 - held.len() as i64;
+        (count > 0).then_some(Skipped {
+            count,
+            from: x + 1,
+            to: y - 1,
+        })
+    }
+
+    /// As a message names them: `segment 3`, `segments 3..5`, or how many of a range.
+    fn named(&self) -> String {
+        let whole = i64::from(self.to) - i64::from(self.from) + 1;
+        match (self.count, self.count == whole) {
+            (1, true) => format!("segment {}", self.from),
+            (_, true) => format!("segments {}..{}", self.from, self.to),
+            (n, false) => format!(
+                "{n} of segments {}..{} (the others are photos)",
+                self.from, self.to
+            ),
+        }
+    }
+}
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
+    let others = numbered_others(ctx);
     let mut prev_session_last: Option<(usize, &str)> = None; // (file index, device)
     for sess in &ctx.sessions.list {
         // Across sessions of one device: numbering that jumps without restarting.
@@ -28,7 +99,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         {
             let (fa, fb) = (&ctx.facts[a], &ctx.facts[b]);
             if let (Some(sa), Some(sb)) = (fa.segment_seq, fb.segment_seq)
-                && sb > sa + 1
+                && let Some(missing) = Skipped::between(others.get(dev), fa, fb, sa, sb)
             {
                 out.add(
                     "CONT-MISSING",
@@ -37,14 +108,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     None,
                     None,
                     format!(
-                        "segments {}..{} missing between {} and {} (a pause of more than {:.0} min separates them)",
-                        sa + 1,
-                        sb - 1,
+                        "{} missing between {} and {} (a pause of more than {:.0} min separates them)",
+                        missing.named(),
                         fa.file_name(),
                         fb.file_name(),
                         s.session_pause_s / 60.0
                     ),
-                    json!({"previous": fa.path, "previous_seq": sa, "seq": sb, "missing_segments": sb - sa - 1}),
+                    json!({"previous": fa.path, "previous_seq": sa, "seq": sb, "missing_segments": missing.count}),
                 );
             }
         }
@@ -63,7 +133,10 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             }
             let delta_s = (b_start - reach) as f64 / 1e6;
             let skipped = match (fa.segment_seq, fb.segment_seq) {
-                (Some(x), Some(y)) if y > x + 1 => Some((x, y)),
+                (Some(x), Some(y)) => {
+                    Skipped::between(others.get(sess.device.as_str()), fa, fb, x, y)
+                        .map(|k| (x, y, k))
+                }
                 _ => None,
             };
             let t = Target {
@@ -73,7 +146,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             };
             // Made only for a finding: a tree's every pair of segments is looked at.
             let base = || json!({"previous": fa.path, "previous_end": local(ctx, reach), "start": local(ctx, b_start), "delta_s": delta_s});
-            if let Some((x, y)) = skipped {
+            if let Some((x, y, numbers)) = skipped {
                 let missing = delta_s.max(0.0);
                 out.add(
                     "CONT-MISSING",
@@ -82,13 +155,12 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     None,
                     Some(missing),
                     format!(
-                        "segment{} {} missing between {} and {}: {missing:.1} s of recording absent",
-                        if y - x > 2 { "s" } else { "" },
-                        if y - x > 2 { format!("{}..{}", x + 1, y - 1) } else { format!("{}", x + 1) },
+                        "{} missing between {} and {}: {missing:.1} s of recording absent",
+                        numbers.named(),
                         fa.file_name(),
                         fb.file_name()
                     ),
-                    json!({"previous": fa.path, "previous_seq": x, "seq": y, "missing_segments": y - x - 1, "missing_s": missing}),
+                    json!({"previous": fa.path, "previous_seq": x, "seq": y, "missing_segments": numbers.count, "missing_s": missing}),
                 );
             } else if delta_s > s.gap_tolerance_s {
                 let (a_name, a_end) = (fa.file_name(), local(ctx, reach));

@@ -77,6 +77,47 @@ pub(super) fn runs_on_through_stretch(ctx: &Ctx, f: &FileFacts) -> Option<f32> {
         .then_some(step)
 }
 
+/// Whether the picture's clock runs on from the segment before `f` in its session into `f`,
+/// and from `f` into the segment after it (the second witness for INS-SESSION where a segment
+/// differs from its session by its frame rate alone): `f` and each neighbour it has are
+/// readable, the names call them contiguous (within `gap_tolerance_s`), their displays agree
+/// on where the later one begins within `osd_jump_tolerance_s` and a second more (as
+/// OSD-SEAM), `f`'s display shows no jump, and its device number is the neighbour's (serials
+/// of two digits or more, equal). The steps at the seams, when so; `None` for a segment alone.
+pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Option<Vec<f64>> {
+    let s = ctx.settings;
+    let k = members.iter().position(|&i| i == f.row)?;
+    let of = readable(ctx, f)?;
+    if of
+        .jump_s
+        .is_some_and(|j| f64::from(j.abs()) > s.osd_jump_tolerance_s)
+    {
+        return None;
+    }
+    let device = f.osd_device.as_deref().map(serial)?;
+    if device.len() < SERIAL_MIN {
+        return None;
+    }
+    let gap_us = (s.gap_tolerance_s * 1e6) as i64;
+    let before = k.checked_sub(1).map(|j| (&ctx.facts[members[j]], f));
+    let after = members.get(k + 1).map(|&j| (f, &ctx.facts[j]));
+    let mut steps = Vec::new();
+    for (a, b) in before.into_iter().chain(after) {
+        let (oa, ob) = (readable(ctx, a)?, readable(ctx, b)?);
+        let (end, start) = (crate::sessions::end_us(a)?, b.start_us()?);
+        let other = if std::ptr::eq(a, f) { b } else { a };
+        if (start - end).abs() > gap_us || other.osd_device.as_deref().map(serial) != Some(device) {
+            return None;
+        }
+        let step = f64::from(ob.offset_s? - (oa.offset_s? + oa.jump_s.unwrap_or(0.0)));
+        if step.abs() > s.osd_jump_tolerance_s + 1.0 {
+            return None;
+        }
+        steps.push(step);
+    }
+    (!steps.is_empty()).then_some(steps)
+}
+
 /// The gap the pictures show between consecutive segments `a` and `b` whose names and
 /// durations leave `delta_s` seconds between a's end and b's start (the second witness for
 /// CONT-GAP): b's display at its start against a's display carried from its last keyframe to

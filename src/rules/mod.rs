@@ -207,7 +207,7 @@ pub const RULES: &[Rule] = &[
         "rate_change",
         Severity::Info,
         A12_5,
-        "a stretch of the video at another frame rate through which the picture's clock runs on: the recorder changed its rate (as in low light); not a splice",
+        "a stretch of the video, or a segment of a session, at another frame rate through which the picture's clock runs on: the recorder changed its rate (as in low light); not a splice",
     ),
     rule(
         "INS-SESSION",
@@ -243,6 +243,13 @@ pub const RULES: &[Rule] = &[
         Severity::High,
         A12_5,
         "coding parameters unlike the files around it (the device's habit, or the rest of its session with other software's traces)",
+    ),
+    rule(
+        "ENC-SETTING",
+        "setting_change",
+        Severity::Info,
+        A12_5,
+        "a recording on its own at other coding parameters than the device's files before and after it, written by the device's own software with its encoder's habits: a setting changed for one recording (information)",
     ),
     rule(
         "ENC-HABIT",

@@ -127,11 +127,16 @@ fn edit_habit(g: &habits::Group, out: &mut Findings) {
 }
 
 /// One-off coding parameters of a file recorded on its own (ENC-PARAMS); inside a session of
-/// several files the inserted-footage rule judges it.
+/// several files the inserted-footage rule judges it. A one-off written by the device's own
+/// software (the same software strings as the file the device's habit is taken from, no
+/// editing software) whose encoder works by the same hand ([`same_hand`]) is the recorder
+/// itself at another setting for one recording — a lower resolution, another frame rate —
+/// and is information (ENC-SETTING): a re-encode by other software leaves that software's
+/// strings (ENC-FINGERPRINT, ENC-TOOL) or another encoder's hand.
 fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
     let values: Vec<&str> = g.files.iter().map(|f| ctx.sig(f)).collect();
     for (p, h) in habits::shape(&values).deviations {
-        let f = g.files[p];
+        let (f, usual) = (g.files[p], g.files[h]);
         if coding::only_missing_track(values[p], values[h]) {
             continue;
         }
@@ -140,18 +145,55 @@ fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
         if in_session {
             continue;
         }
+        let own = editor(f).is_none() && ctx.fp(f) == ctx.fp(usual) && same_hand(f, usual);
+        let (rule, tail) = if own {
+            (
+                "ENC-SETTING",
+                ", written by the same software with the same encoder habits: a setting changed for this recording",
+            )
+        } else {
+            ("ENC-PARAMS", "")
+        };
         out.file(
-            "ENC-PARAMS",
+            rule,
             f,
             format!(
-                "{} is {} but this device's {} files before and after it are {}",
+                "{} is {} but this device's {} files before and after it are {}{tail}",
                 f.file_name(),
                 coding::describe(f),
                 g.kind,
-                coding::describe(g.files[h])
+                coding::describe(usual)
             ),
-            json!({"file": values[p], "device": values[h]}),
+            json!({"file": values[p], "device": values[h], "software": ctx.fp(f), "coding_habits": f.coding_habits, "device_coding_habits": usual.coding_habits}),
         );
+    }
+}
+
+/// Whether two files' encoders work by the same hand where a setting of picture size or frame
+/// rate leaves it alone: the entropy coder, B-frames or none, the picture order count type,
+/// and for HEVC the coding tree and partition settings (`files.coding_habits`' tokens; the
+/// keyframe interval, initial QP and reference count may follow the setting). Unknown habits
+/// (not read) are no difference.
+fn same_hand(a: &FileFacts, b: &FileFacts) -> bool {
+    const HAND: [&str; 8] = [
+        "cabac",
+        "cavlc",
+        "bframes",
+        "no-bframes",
+        "poc",
+        "hevc",
+        "ctb",
+        "amp",
+    ];
+    let hand = |h: &str| -> Vec<String> {
+        h.split_whitespace()
+            .filter(|t| HAND.iter().any(|p| t.starts_with(p)))
+            .map(str::to_string)
+            .collect()
+    };
+    match (a.coding_habits.as_deref(), b.coding_habits.as_deref()) {
+        (Some(x), Some(y)) => hand(x) == hand(y),
+        _ => true,
     }
 }
 
