@@ -297,3 +297,60 @@ fn fail_on_sets_the_exit_code_for_nightly_jobs() {
         Some(0)
     );
 }
+
+#[test]
+fn a_photo_numbered_in_the_sequence_and_a_voice_recording_in_a_session_are_no_findings() {
+    // A recorder that numbers photos and sound-only recordings in one sequence with its videos:
+    // video 0001, a photo 0002 taken while recording, video 0003 recorded on, a voice
+    // recording 0004 right after it. No segment number is missing (the photo carries 0002),
+    // and the voice recording is no footage of other parameters among the videos.
+    let t = tmp();
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let d = root.join("DSJ-A0012").join("20260312");
+    fs::create_dir_all(&d).expect("mkdir");
+    let osd = project().join("tests/fixtures/osd");
+    let kinds = labelled().join("单位甲/NEG-KND/20260312");
+    for (from, to) in [
+        (
+            osd.join("day.mp4"),
+            "DSJ-A0012_OF001234_20260312100007_0001.MP4",
+        ),
+        (
+            kinds.join("NEG-KND_OF3009_20260312154500_0001.JPG"),
+            "DSJ-A0012_OF001234_20260312100015_0002.JPG",
+        ),
+        (
+            osd.join("day2.mp4"),
+            "DSJ-A0012_OF001234_20260312100021_0003.MP4",
+        ),
+        (
+            kinds.join("NEG-KND_OF3009_20260312153500_0001.WAV"),
+            "DSJ-A0012_OF001234_20260312100035_0004.WAV",
+        ),
+    ] {
+        fs::copy(&from, d.join(to)).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    }
+    scan(&[&root], &wh, &["--config", &no_birth_time()]);
+    let sessions: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter_map(|f| {
+            let rule = get(f, "rule_id")?;
+            let name = get(f, "path")?.rsplit('_').next()?;
+            Some(format!("{rule} {name}"))
+        })
+        .filter(|f| ["CONT-", "INS-", "ENC-"].iter().any(|p| f.starts_with(p)))
+        .collect();
+    assert!(sessions.is_empty(), "{sessions:?}");
+    // The photo's number is what kept CONT-MISSING quiet: without the photo, 0002 is missing.
+    fs::remove_file(d.join("DSJ-A0012_OF001234_20260312100015_0002.JPG")).expect("rm");
+    scan(&[&root], &wh, &["--config", &no_birth_time()]);
+    let missing: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id") == Some("CONT-MISSING"))
+        .filter_map(|f| get(f, "message").map(str::to_string))
+        .collect();
+    assert!(
+        missing.len() == 1 && missing[0].starts_with("segment 2 missing"),
+        "{missing:?}"
+    );
+}

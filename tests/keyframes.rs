@@ -1572,3 +1572,92 @@ fn a_group_larger_than_the_scan_holds_is_read_while_the_read_goes_on() {
         "the kept font read the new files: nothing learned again"
     );
 }
+
+/// Device A's session of `day.mp4` and `day2.mp4` and a third segment made from `third`, named
+/// 10:00:35 (where day2 ends), scanned with `extra`: the session findings of the coding and
+/// display rules, each as `rule severity name`.
+fn third_segment_scanned(third: &str, extra: &[&str]) -> Vec<String> {
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312100035_0003.MP4", third),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    crate::util::scan(&[&root], &wh, extra);
+    let ids = [
+        "INS-SESSION",
+        "ENC-PARAMS",
+        "OSD-RATE",
+        "OSD-SEAM",
+        "OSD-DEVICE",
+        "OSD-JUMP",
+        "CONT-GAP",
+        "CONT-OVERLAP",
+    ];
+    let mut found = findings_of(&wh, &ids, '_');
+    found.sort();
+    found
+}
+
+#[test]
+fn a_whole_segment_at_half_rate_in_the_dark_is_the_recorders_own_when_its_clock_runs_on() {
+    // dark3.mp4: the 10 s after day2.mp4, one picture in two kept (5 fps against the
+    // session's 10), as a recorder in the dark. Without the picture it differs from its
+    // session by its frame rate alone, with the session's own software: inserted footage.
+    let off = third_segment_scanned("dark3.mp4", &["--keyframes", "off"]);
+    assert_eq!(off, ["INS-SESSION high 0003.MP4"]);
+    // The picture's clock runs on from day2's into it, and its display names device A.
+    let on = third_segment_scanned("dark3.mp4", &[]);
+    assert_eq!(on, ["OSD-RATE info 0003.MP4"]);
+}
+
+#[test]
+fn a_half_rate_segment_of_another_time_or_another_recorder_is_still_inserted() {
+    // dark-other.mp4: the same kind of segment, showing 10:20:00: the clock does not run on.
+    let other = third_segment_scanned("dark-other.mp4", &[]);
+    assert_eq!(
+        other,
+        ["INS-SESSION high 0003.MP4", "OSD-SEAM high 0003.MP4"]
+    );
+    // dark-foreign.mp4: the same moments on another recorder (its display names B0345).
+    let foreign = third_segment_scanned("dark-foreign.mp4", &[]);
+    assert!(
+        foreign.contains(&"INS-SESSION high 0003.MP4".to_string())
+            && !foreign.iter().any(|f| f.starts_with("OSD-RATE")),
+        "{foreign:?}"
+    );
+}
+
+/// Device A's recordings day.mp4 and day2.mp4 (a session at 10:00), a recording made from
+/// `alone` at 10:20:00 and later.mp4 at 10:40:05, scanned: the findings of ENC-PARAMS and
+/// ENC-SETTING.
+fn one_off_scanned(alone: &str, extra: &[&str]) -> Vec<String> {
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312102000_0003.MP4", alone),
+        ("DSJ-A0012_OF001234_20260312104005_0004.MP4", "later.mp4"),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    crate::util::scan(&[&root], &wh, extra);
+    findings_of(&wh, &["ENC-PARAMS", "ENC-SETTING", "ENC-HABIT"], '_')
+}
+
+#[test]
+fn one_recording_at_a_lower_resolution_by_the_recorders_own_hand_is_a_setting_not_a_reencode() {
+    // setting480.mp4: 848x480 among 1280x720 recordings, by the same software with the same
+    // encoder habits (CABAC, B-frames): a setting changed for one recording.
+    assert_eq!(
+        one_off_scanned("setting480.mp4", &[]),
+        ["ENC-SETTING info 0003.MP4"]
+    );
+    // The same recording coded by another hand (CAVLC, no B-frames): re-encoded.
+    assert_eq!(
+        one_off_scanned("setting480-cavlc.mp4", &[]),
+        ["ENC-PARAMS high 0003.MP4"]
+    );
+}
