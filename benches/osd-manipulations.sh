@@ -19,6 +19,11 @@
 #              stream copy, its ends' clocks agreeing (INS-RATE); beside it an honest
 #              `lowlight` recording whose recorder halved its rate for 8 s, its clock running
 #              on (OSD-RATE, information only);
+#   darkseg    (honest, the next day) a session of three segments cut from one recording whose
+#              last 20 s, the whole third segment, the recorder took at half its rate in the
+#              dark: OSD-RATE (information), not INS-SESSION;
+#   setting    (honest) one recording at a lower resolution setting between recordings at the
+#              usual one, by the same encoder: ENC-SETTING (information), not ENC-PARAMS;
 #   reencoded  an honest recording decoded and encoded again at the same picture size, frame
 #              rate, codec and profile by an encoder with other habits (x264: CAVLC, no
 #              B-frames, one reference, a keyframe each 3 s; x265: no B-frames, one reference,
@@ -59,7 +64,7 @@ shot() {
   at=$epoch.$(printf %02d $((RANDOM % 96 + 2)))
   # RATE: another frame rate; AFTER: filters after the display's (frames dropped: variable
   # frame rate, the timestamps kept).
-  q -f lavfi -i "${src//\{\}/size=$size:rate=${RATE:-25}}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
+  q -f lavfi -i "${src//\{\}/size=${SIZE:-$size}:rate=${RATE:-25}}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
     -vf "drawtext=fontfile=$font:fontsize=h/26:$style:x=w/40:y=h/28:text='$(text "$at")  $shown 0$num'${AFTER:-}" \
     -pix_fmt yuv420p $codec ${AFTER:+-fps_mode vfr} "$out"
 }
@@ -69,11 +74,11 @@ text() {
     *) echo "%{pts\\:localtime\\:$1}" ;;
   esac
 }
-name() { echo "$tree/$dev/20260312/${dev}_OF00${num}_$(stamp "$1")_$2.MP4"; }
+name() { echo "$tree/$dev/${DAY:-20260312}/${dev}_OF00${num}_$(stamp "$1")_$2.MP4"; }
 device() {
   case " ${DEVICES:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
-  dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10}
-  mkdir -p "$tree/$dev/20260312"
+  dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10} lower=${11}
+  mkdir -p "$tree/$dev/20260312" "$tree/$dev/20260313"
   # Honest: a session of three contiguous segments, and a recording later in the morning;
   # numbered in time order as a recorder counts its files, each manipulation hours from the
   # others so that each is a session of its own (the continuity rules then have nothing to
@@ -133,20 +138,37 @@ device() {
     q -i "concat:$work/parts/$dev-p1.ts|$work/parts/$dev-p2.ts|$work/parts/$dev-p3.ts" -c copy \
       -metadata creation_time="$(iso $((base + 46800)))" "$p"
   fi
+  # The next day. Dark past a segment cut: one recording of 60 s whose last 20 s the recorder
+  # records at half its rate (the dark lasting into the third segment), cut at 20 and 40 s as
+  # the session above: the third segment at 12.5 fps among 25 fps ones, its clock running on
+  # (OSD-RATE, information; no INS-SESSION).
+  if [ ! -f "$(DAY=20260313 name $((base + 86440)) 0014)" ]; then
+    AFTER=",select='not(gte(t\,40))+not(mod(n\,2))'" shot "$work/parts/$dev-d.mp4" 60 $((base + 86400)) "$dev"
+    q -i "$work/parts/$dev-d.mp4" -c copy -f segment -segment_times 20,40 -reset_timestamps 1 \
+      "$work/parts/$dev-d%d.mp4"
+    for i in 0 1 2; do
+      q -i "$work/parts/$dev-d$i.mp4" -c copy -metadata creation_time="$(iso $((base + 86400 + 20 * i)))" \
+        "$(DAY=20260313 name $((base + 86400 + 20 * i)) 001$((i + 2)))"
+    done
+  fi
+  # A setting changed for one recording: the same recorder at a lower resolution, then back
+  # (ENC-SETTING, information), and a recording after it at the usual one.
+  SIZE=$lower shot "$(DAY=20260313 name $((base + 90000)) 0015)" 20 $((base + 90000)) "$dev"
+  shot "$(DAY=20260313 name $((base + 93600)) 0016)" 20 $((base + 93600)) "$dev"
   # Clock reset: the recorder's clock back at its factory default (2000-01-01 00:05), in the
   # name, the container and the picture alike (numbered last: recorded, by its clock, first).
-  shot "$(name $((946685100 + num)) 0012)" 20 $((946685100 + num)) "$dev"
+  shot "$(name $((946685100 + num)) 0017)" 20 $((946685100 + num)) "$dev"
 }
 x264() { echo "-c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 $*"; }
 again264="-c:v libx264 -profile:v high -coder cavlc -bf 0 -refs 1 -g 75 -keyint_min 75 -sc_threshold 0 -b:v 3M"
 again265="-c:v libx265 -x265-params log-level=error:keyint=75:min-keyint=75:scenecut=0:bframes=0:ref=1:sao=0 -b:v 2M -tag:v hvc1"
 b=1773309600
-device DSJ-MX01 11 1280x720 "mandelbrot={}" "$SANSB" "fontcolor=white:borderw=2:bordercolor=black" slash "$(x264 -crf 26)" $((b + 21)) "$again264"
+device DSJ-MX01 11 1280x720 "mandelbrot={}" "$SANSB" "fontcolor=white:borderw=2:bordercolor=black" slash "$(x264 -crf 26)" $((b + 21)) "$again264" 848x480
 device DSJ-MX02 22 1920x1080 "gradients=speed=0.03:{}" "$LIBREG" "fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=4" plain \
-  "-c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1" $((b + 233)) "$again265"
-device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" "fontcolor=yellow:borderw=3:bordercolor=black" plain "$(x264 -b:v 3M)" $((b + 457)) "$again264"
-device DSJ-MX04 44 1280x720 "gradients=speed=0.04:{}" "$PROP" "fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -crf 28)" $((b + 681)) "$again264"
-device DSJ-MX05 55 1280x720 "gradients=speed=0.04:c0=0xd0d0d0:c1=0x8898b0:{}" "$SANSB" "fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2" plain "$(x264 -crf 26)" $((b + 905)) "$again264"
+  "-c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1" $((b + 233)) "$again265" 1280x720
+device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" "fontcolor=yellow:borderw=3:bordercolor=black" plain "$(x264 -b:v 3M)" $((b + 457)) "$again264" 1280x720
+device DSJ-MX04 44 1280x720 "gradients=speed=0.04:{}" "$PROP" "fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -crf 28)" $((b + 681)) "$again264" 848x480
+device DSJ-MX05 55 1280x720 "gradients=speed=0.04:c0=0xd0d0d0:c1=0x8898b0:{}" "$SANSB" "fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2" plain "$(x264 -crf 26)" $((b + 905)) "$again264" 848x480
 
 # CONTAINER=ts: every recording above stream-copied into MPEG-TS (as a recorder or a CCTV
 # export that writes TS holds it: no creation time, the name the only stamp), and that tree
@@ -168,17 +190,18 @@ rm -rf "$work/wh"
          case substr(regexp_replace(f.path, '.*_', ''), 1, 4)
            when '0004' then 'reencoded' when '0006' then 'restamped' when '0007' then 'joined'
            when '0008' then 'foreign' when '0009' then 'foreign2' when '0010' then 'lowlight'
-           when '0011' then 'ratespliced' when '0012' then 'reset'
+           when '0011' then 'ratespliced' when '0014' then 'darkseg' when '0015' then 'setting'
+           when '0017' then 'reset'
            else 'honest' end as made,
          f.osd_start is not null as read, f.osd_device, round(f.osd_confidence, 2) as confidence,
          coalesce(string_agg(case when g.severity <> 'info' or g.rule_id is null then g.rule_id end, ' '), '') as findings,
          coalesce(string_agg(case when g.severity = 'info' then g.rule_id end, ' '), '') as info
   from files f left join findings g on g.path = f.path
-    and (g.rule_id like 'OSD-%' or g.rule_id in ('ENC-HABIT', 'INS-RATE') or g.kind = 'clock_reset')
+    and (g.rule_id like 'OSD-%' or g.rule_id in ('ENC-HABIT', 'INS-RATE', 'INS-SESSION', 'ENC-PARAMS', 'ENC-SETTING') or g.kind = 'clock_reset')
   group by 1, 2, 3, 4, 5, 6 order by 1, 2"
 # Every other finding (the continuity, deadline and metadata rules) on the same files.
 "$bin" query "$work/wh" "
   select rule_id, severity, count(*) as findings from findings
-  where rule_id not like 'OSD-%' and rule_id not in ('ENC-HABIT', 'INS-RATE') and kind <> 'clock_reset'
+  where rule_id not like 'OSD-%' and rule_id not in ('ENC-HABIT', 'INS-RATE', 'INS-SESSION', 'ENC-PARAMS', 'ENC-SETTING') and kind <> 'clock_reset'
   group by 1, 2 order by 1"
 echo "(remove $work when done: rm -rf $work)"
