@@ -236,6 +236,15 @@ fn a_recorder_that_lowers_its_frame_rate_keeps_its_clock_running_and_is_not_accu
 }
 
 #[test]
+fn a_recorder_showing_its_position_as_it_walks_is_held_to_its_numbers_not_its_position() {
+    // lowlight-gps.mp4: lowlight.mp4's stretch, the display showing the position after the
+    // device and officer numbers, changing each second. The numbers alike at the file's two
+    // ends are the device's and the officer's; the position is left out.
+    let (_t, wh, name) = join_scanned("lowlight-gps.mp4", &[]);
+    assert_eq!(rate_findings(&wh), [format!("OSD-RATE info {name}")]);
+}
+
+#[test]
 fn footage_at_another_frame_rate_from_another_time_is_still_inserted() {
     use crate::util::{by_name, num, rows};
     // rate-spliced.mp4: 10:02:00-10:02:03 at 10 fps, 6 s at 5 fps showing 10:20:00 on, then

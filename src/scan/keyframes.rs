@@ -802,6 +802,30 @@ fn base_time(f: &FileFacts) -> Option<i64> {
     f.name_time_us.or(f.creation_time_us)
 }
 
+/// Whether reading `inside` shows the numbers that a file's readings at its `start` and `end`
+/// agree on: the digits of each group after the time that is alike at both ends (two digits
+/// or more among them, so that a display whose numbers are not read clears nothing), and as
+/// many groups.
+fn same_numbers(inside: &Seen, start: &Seen, end: &Seen) -> bool {
+    let digits = |s: &Seen| -> Option<Vec<String>> {
+        let r = s.reading.as_ref()?;
+        Some(
+            r.rest
+                .split_whitespace()
+                .map(|g| g.chars().filter(char::is_ascii_digit).collect())
+                .collect(),
+        )
+    };
+    let (Some(i), Some(a), Some(b)) = (digits(inside), digits(start), digits(end)) else {
+        return false;
+    };
+    if i.len() != a.len() || a.len() != b.len() {
+        return false;
+    }
+    let stable: Vec<usize> = (0..a.len()).filter(|&k| a[k] == b[k]).collect();
+    stable.iter().map(|&k| a[k].len()).sum::<usize>() >= 2 && stable.iter().all(|&k| i[k] == a[k])
+}
+
 /// A file's `osd_*` columns from the stage's output; `base` is its [`base_time`].
 fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
     let time = |s: Option<&Seen>| {
@@ -822,25 +846,20 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
     let (offset_s, end_offset_s) = (offset(first, out.first()), offset(last, out.last()));
     // The display inside a stretch at another frame rate against the file's start: the
     // change of its offset to the file's timestamps (local civil time on both sides), when it
-    // names the same device and officer (the digits of the last two groups after the time, as
-    // read, alike; a position shown before them changes as the officer walks): a simultaneous
-    // recording of another recorder of the model, spliced in, shows the same clock.
-    let shown = |s: &Seen| {
-        let r = s.reading.as_ref()?;
-        let groups: Vec<&str> = r.rest.split_whitespace().collect();
-        let number: String = groups[groups.len().saturating_sub(2)..]
-            .concat()
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        Some((s.shown_offset()?, r.confidence, number))
-    };
-    let stretch = match (
-        out.inside_stretch().and_then(shown),
-        out.first().and_then(shown),
-    ) {
-        (Some((inside, c, there)), Some((start, _, here))) if there == here => {
-            Some((inside - start, f64::from(c)))
+    // names the same device and officer: a simultaneous recording of another recorder of the
+    // model, spliced in, shows the same clock. The numbers compared are the groups after the
+    // time that the file's first and last readings agree on (a position or a speed shown
+    // beside the numbers changes as the officer walks, and is left out).
+    let stretch = match (out.inside_stretch(), out.first(), out.last()) {
+        (Some(inside), Some(start), Some(end)) if same_numbers(inside, start, end) => {
+            match (
+                inside.shown_offset(),
+                start.shown_offset(),
+                inside.reading.as_ref(),
+            ) {
+                (Some(there), Some(here), Some(r)) => Some((there - here, f64::from(r.confidence))),
+                _ => None,
+            }
         }
         _ => None,
     };
