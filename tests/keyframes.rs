@@ -1670,3 +1670,29 @@ fn one_recording_at_a_lower_resolution_by_the_recorders_own_hand_is_a_setting_no
         ["ENC-PARAMS high 0003.MP4"]
     );
 }
+
+#[test]
+fn a_position_shown_before_the_device_number_is_not_taken_for_it() {
+    use crate::util::{get, rows};
+    // position1-5.mp4: a display showing the position first (N30.02.., one recording at
+    // N29.99..), then device DSJ-C0077 and its officer. Taken as the device number, the
+    // position's degrees differ in two digits on the recording south of the parallel.
+    let (_t, root, wh, d) = evidence("DSJ-C0077");
+    for (i, t) in ["130005", "140017", "150029", "160041", "170053"]
+        .iter()
+        .enumerate()
+    {
+        let to = format!("DSJ-C0077_OF004321_20260312{t}_000{}.MP4", i + 1);
+        std::fs::copy(clip(&format!("position{}.mp4", i + 1)), d.join(to)).expect("copy");
+    }
+    crate::util::scan(&[&root], &wh, &[]);
+    let shown: Vec<String> = rows(&wh.join("files"))
+        .iter()
+        .filter_map(|f| get(f, "osd_device").map(str::to_string))
+        .collect();
+    assert!(
+        shown.len() == 5 && shown.iter().all(|d| d.ends_with("0077")),
+        "{shown:?}"
+    );
+    assert_eq!(osd_findings(&wh), Vec::<String>::new());
+}

@@ -132,7 +132,7 @@ struct Held {
     k: usize,
     input: Input,
     prepared: Prepared,
-    base: Option<i64>,
+    base: Anchor,
 }
 
 impl Held {
@@ -140,7 +140,7 @@ impl Held {
     /// ([`keyframes::run_prepared`], [`keyframes::learn_if_due`]): inputs, preparations, and
     /// each file's row and base time.
     #[allow(clippy::type_complexity)]
-    fn split(files: Vec<Held>) -> (Vec<Input>, Vec<Prepared>, Vec<(usize, Option<i64>)>) {
+    fn split(files: Vec<Held>) -> (Vec<Input>, Vec<Prepared>, Vec<(usize, Anchor)>) {
         let (mut inputs, mut prepared, mut rows) = (Vec::new(), Vec::new(), Vec::new());
         for h in files {
             inputs.push(h.input);
@@ -335,8 +335,8 @@ impl Shared {
     }
 
     /// Row `k` done with `out`: its `osd_*` columns (their text shared) and keyframe rows.
-    fn finished(&self, k: usize, base: Option<i64>, path: &Path, out: &Output) -> Msg {
-        let mut osd = osd_of(base, out, self.tz);
+    fn finished(&self, k: usize, base: Anchor, path: &Path, out: &Output) -> Msg {
+        let mut osd = osd_of(&base, out, self.tz);
         if let Ok(mut texts) = self.texts.lock() {
             share_text(&mut osd, &mut texts);
         }
@@ -391,7 +391,7 @@ impl Early {
         let (path, group, tx) = (path.to_path_buf(), group(fact), self.tx.clone());
         let stretch = fact.odd().frame_rate_stretch.map(|(at, len, _)| (at, len));
         let display = self.display(&group);
-        let (base, shared) = (base_time(fact), self.shared.clone());
+        let (base, shared) = (Anchor::of(fact), self.shared.clone());
         if let Ok(mut started) = self.started.lock() {
             started.push(k);
         }
@@ -626,8 +626,8 @@ fn spill(read: &mut Read, staging: &mut Staging) -> Result<(), ScanError> {
 
 /// A file's output becomes its `osd_*` columns; their text shared with other files'. `base` is
 /// the file's [`base_time`].
-fn settle(run: &Run, read: &mut Read, k: usize, out: &Output, base: Option<i64>) {
-    let osd = osd_of(base, out, run.tz);
+fn settle(run: &Run, read: &mut Read, k: usize, out: &Output, base: Anchor) {
+    let osd = osd_of(&base, out, run.tz);
     set_row(read.osd.get_mut(k), osd, &mut read.interner);
 }
 
@@ -826,8 +826,50 @@ fn same_numbers(inside: &Seen, start: &Seen, end: &Seen) -> bool {
     stable.iter().map(|&k| a[k].len()).sum::<usize>() >= 2 && stable.iter().all(|&k| i[k] == a[k])
 }
 
-/// A file's `osd_*` columns from the stage's output; `base` is its [`base_time`].
-fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
+/// What a file's display is held against: the time of its start ([`base_time`]) and its
+/// device id from the path, which tells which group of the display is the device number.
+#[derive(Debug, Clone, Default)]
+struct Anchor {
+    time: Option<i64>,
+    device: Option<crate::catalog::Sym>,
+}
+
+impl Anchor {
+    fn of(f: &FileFacts) -> Anchor {
+        Anchor {
+            time: base_time(f),
+            device: f.device_id.clone(),
+        }
+    }
+}
+
+/// The group after the time that shows the device number: the first whose last digits (four,
+/// or all of the shorter when three) are those the device id from the path ends with; else the
+/// first group (a display may number its recorder otherwise than the path does). A position or
+/// a speed shown before the device number is so not taken for it.
+fn device_group<'a>(groups: &[&'a str], device_id: Option<&str>) -> Option<&'a str> {
+    let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+    let serial: String = device_id
+        .map(|d| {
+            let tail: Vec<char> = d.chars().rev().take_while(char::is_ascii_digit).collect();
+            tail.into_iter().rev().collect()
+        })
+        .unwrap_or_default();
+    let ends = |g: &str| {
+        let g = digits(g);
+        let n = g.len().min(serial.len()).min(4);
+        n >= 3 && g[g.len() - n..] == serial[serial.len() - n..]
+    };
+    groups
+        .iter()
+        .copied()
+        .find(|g| ends(g))
+        .or_else(|| groups.first().copied())
+}
+
+/// A file's `osd_*` columns from the stage's output, held against `anchor`.
+fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
+    let base = anchor.time;
     let time = |s: Option<&Seen>| {
         s.and_then(|s| s.reading.as_ref())
             .and_then(|r| r.civil_s.map(|c| (instant(c, tz), r.confidence)))
@@ -882,7 +924,7 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
             end_us: last.and_then(|(t, _)| t),
             offset_s,
             text: reading.map(|r| r.text.clone()),
-            device: groups.first().map(|s| s.to_string()),
+            device: device_group(&groups, anchor.device.as_deref()).map(str::to_string),
             officer: (groups.len() > 1).then(|| groups[groups.len() - 1].to_string()),
             confidence,
             jump_s: out.jump.as_ref().map(|j| j.by_s),
@@ -902,6 +944,28 @@ fn osd_of(base: Option<i64>, out: &Output, tz: chrono_tz::Tz) -> Osd {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_device_number_is_the_group_ending_in_the_paths_digits() {
+        let gps_first = ["?30", "2741", "?120", "1551", "?????0012", "000112"];
+        assert_eq!(
+            super::device_group(&gps_first, Some("DSJ-W0012")),
+            Some("?????0012")
+        );
+        // None names the path's device: the first group (another recorder's display).
+        let other = ["?????0345", "009876"];
+        assert_eq!(
+            super::device_group(&other, Some("DSJ-A0012")),
+            Some("?????0345")
+        );
+        // The display numbers the recorder otherwise than the path: its last four digits.
+        assert_eq!(
+            super::device_group(&["A8001234", "1023"], Some("DSJ-A8-0001234")),
+            Some("A8001234")
+        );
+        assert_eq!(super::device_group(&["?30", "1023"], None), Some("?30"));
+        assert_eq!(super::device_group(&[], Some("DSJ-A0012")), None);
+    }
+
     use super::*;
 
     /// The file that brings a group to its hold decides the group's font there and then, and
@@ -934,7 +998,7 @@ mod tests {
                 k,
                 input,
                 prepared,
-                base: None,
+                base: Anchor::default(),
             }
         };
         let (tx, rx) = mpsc::channel();
