@@ -75,6 +75,21 @@ text() {
   esac
 }
 name() { echo "$tree/$dev/${DAY:-20260312}/${dev}_OF00${num}_$(stamp "$1")_$2.MP4"; }
+# session PART EPOCH FIRST: one recording of 60 s from EPOCH cut at its keyframes at 20 and
+# 40 s by stream copy, as a recorder cuts its segments: each segment named and stamped with
+# the second its display shows at its first picture, its clock running on from the segment
+# before, numbered from FIRST (AFTER and DAY as for shot and name).
+session() {
+  local part=$1 epoch=$2 first=$3 i
+  [ -f "$(name $((epoch + 40)) "$(printf %04d $((first + 2)))")" ] && return 0
+  shot "$work/parts/$dev-$part.mp4" 60 "$epoch" "$dev"
+  q -i "$work/parts/$dev-$part.mp4" -c copy -f segment -segment_times 20,40 -reset_timestamps 1 \
+    "$work/parts/$dev-$part%d.mp4"
+  for i in 0 1 2; do
+    q -i "$work/parts/$dev-$part$i.mp4" -c copy -metadata creation_time="$(iso $((epoch + 20 * i)))" \
+      "$(name $((epoch + 20 * i)) "$(printf %04d $((first + i)))")"
+  done
+}
 device() {
   case " ${DEVICES:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
   dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10} lower=${11}
@@ -82,18 +97,8 @@ device() {
   # Honest: a session of three contiguous segments, and a recording later in the morning;
   # numbered in time order as a recorder counts its files, each manipulation hours from the
   # others so that each is a session of its own (the continuity rules then have nothing to
-  # say). The session is one recording cut at its keyframes every 20 s (stream copy), as a
-  # recorder cuts its segments: each segment named and stamped with the second its display
-  # shows at its first picture, its clock running on from the segment before.
-  if [ ! -f "$(name $((base + 40)) 0003)" ]; then
-    shot "$work/parts/$dev-s.mp4" 60 "$base" "$dev"
-    q -i "$work/parts/$dev-s.mp4" -c copy -f segment -segment_times 20,40 -reset_timestamps 1 \
-      "$work/parts/$dev-s%d.mp4"
-    for i in 0 1 2; do
-      q -i "$work/parts/$dev-s$i.mp4" -c copy -metadata creation_time="$(iso $((base + 20 * i)))" \
-        "$(name $((base + 20 * i)) 000$((i + 1)))"
-    done
-  fi
+  # say). The session is one recording cut into three segments (`session`).
+  session s "$base" 1
   # Re-encoded, between the session and the later recording.
   local e
   e=$(name $((base + 3600)) 0004)
@@ -138,22 +143,16 @@ device() {
     q -i "concat:$work/parts/$dev-p1.ts|$work/parts/$dev-p2.ts|$work/parts/$dev-p3.ts" -c copy \
       -metadata creation_time="$(iso $((base + 46800)))" "$p"
   fi
-  # The next day. Dark past a segment cut: one recording of 60 s whose last 20 s the recorder
+  # The next day. A setting changed for one recording: the same recorder at a lower
+  # resolution, then back (ENC-SETTING, information), between the day before's recordings and
+  # the ones below at the usual resolution.
+  SIZE=$lower shot "$(DAY=20260313 name $((base + 82800)) 0012)" 20 $((base + 82800)) "$dev"
+  # Dark past a segment cut: one recording of 60 s whose last 20 s the recorder
   # records at half its rate (the dark lasting into the third segment), cut at 20 and 40 s as
   # the session above: the third segment at 12.5 fps among 25 fps ones, its clock running on
   # (OSD-RATE, information; no INS-SESSION).
-  if [ ! -f "$(DAY=20260313 name $((base + 86440)) 0014)" ]; then
-    AFTER=",select='not(gte(t\,40))+not(mod(n\,2))'" shot "$work/parts/$dev-d.mp4" 60 $((base + 86400)) "$dev"
-    q -i "$work/parts/$dev-d.mp4" -c copy -f segment -segment_times 20,40 -reset_timestamps 1 \
-      "$work/parts/$dev-d%d.mp4"
-    for i in 0 1 2; do
-      q -i "$work/parts/$dev-d$i.mp4" -c copy -metadata creation_time="$(iso $((base + 86400 + 20 * i)))" \
-        "$(DAY=20260313 name $((base + 86400 + 20 * i)) 001$((i + 2)))"
-    done
-  fi
-  # A setting changed for one recording: the same recorder at a lower resolution, then back
-  # (ENC-SETTING, information), and a recording after it at the usual one.
-  SIZE=$lower shot "$(DAY=20260313 name $((base + 90000)) 0015)" 20 $((base + 90000)) "$dev"
+  DAY=20260313 AFTER=",select='not(gte(t\,40))+not(mod(n\,2))'" session d $((base + 86400)) 13
+  # And a recording later that day.
   shot "$(DAY=20260313 name $((base + 93600)) 0016)" 20 $((base + 93600)) "$dev"
   # Clock reset: the recorder's clock back at its factory default (2000-01-01 00:05), in the
   # name, the container and the picture alike (numbered last: recorded, by its clock, first).
@@ -190,7 +189,7 @@ rm -rf "$work/wh"
          case substr(regexp_replace(f.path, '.*_', ''), 1, 4)
            when '0004' then 'reencoded' when '0006' then 'restamped' when '0007' then 'joined'
            when '0008' then 'foreign' when '0009' then 'foreign2' when '0010' then 'lowlight'
-           when '0011' then 'ratespliced' when '0014' then 'darkseg' when '0015' then 'setting'
+           when '0011' then 'ratespliced' when '0012' then 'setting' when '0015' then 'darkseg'
            when '0017' then 'reset'
            else 'honest' end as made,
          f.osd_start is not null as read, f.osd_device, round(f.osd_confidence, 2) as confidence,

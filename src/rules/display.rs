@@ -82,8 +82,8 @@ pub(super) fn runs_on_through_stretch(ctx: &Ctx, f: &FileFacts) -> Option<f32> {
 /// differs from its session by its frame rate alone): `f` and each neighbour it has are
 /// readable, the names call them contiguous (within `gap_tolerance_s`), their displays agree
 /// on where the later one begins within `osd_jump_tolerance_s` and a second more (as
-/// OSD-SEAM), `f`'s display shows no jump, and its device number is the neighbour's (serials
-/// of two digits or more, equal). The steps at the seams, when so; `None` for a segment alone.
+/// OSD-SEAM), `f`'s display shows no jump, and its device number is the neighbour's
+/// ([`same_device`]). The steps at the seams, when so; `None` for a segment alone.
 pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Option<Vec<f64>> {
     let s = ctx.settings;
     let k = members.iter().position(|&i| i == f.row)?;
@@ -94,10 +94,7 @@ pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Opt
     {
         return None;
     }
-    let device = f.osd_device.as_deref().map(serial)?;
-    if device.len() < SERIAL_MIN {
-        return None;
-    }
+    let device = f.osd_device.as_deref()?;
     let gap_us = (s.gap_tolerance_s * 1e6) as i64;
     let before = k.checked_sub(1).map(|j| (&ctx.facts[members[j]], f));
     let after = members.get(k + 1).map(|&j| (f, &ctx.facts[j]));
@@ -106,7 +103,12 @@ pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Opt
         let (oa, ob) = (readable(ctx, a)?, readable(ctx, b)?);
         let (end, start) = (crate::sessions::end_us(a)?, b.start_us()?);
         let other = if std::ptr::eq(a, f) { b } else { a };
-        if (start - end).abs() > gap_us || other.osd_device.as_deref().map(serial) != Some(device) {
+        if (start - end).abs() > gap_us
+            || !other
+                .osd_device
+                .as_deref()
+                .is_some_and(|d| same_device(d, device))
+        {
             return None;
         }
         let step = f64::from(ob.offset_s? - (oa.offset_s? + oa.jump_s.unwrap_or(0.0)));
@@ -358,6 +360,19 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
     }
 }
 
+/// Whether two readings of a display's device number name one device: their serials (two
+/// digits or more) are equal, or one reading is the other's followed by more that is not a
+/// digit (the space before the officer number not seen in one picture, so that the number
+/// and what follows it were read as one group: `0?????01?011????` beside `0?????01`).
+fn same_device(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    serial(short).len() >= SERIAL_MIN
+        && (serial(short) == serial(long)
+            || long
+                .strip_prefix(short)
+                .is_some_and(|rest| rest.starts_with(|c: char| !c.is_ascii_digit())))
+}
+
 /// The digits a device number as read ends with: its serial.
 fn serial(d: &str) -> &str {
     let start = d
@@ -439,6 +454,19 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Fin
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_device_number_read_together_with_what_follows_it_is_still_that_device() {
+        use super::same_device;
+        assert!(same_device("0?????01", "0?????01"));
+        assert!(same_device("0?????01?011????", "0?????01"));
+        assert!(same_device("?????0012", "DSJ-A0012"));
+        // Another device: other digits, or the number going on in digits.
+        assert!(!same_device("0????4757", "0?????01"));
+        assert!(!same_device("0?????011", "0?????01"));
+        // A number of one digit names nothing.
+        assert!(!same_device("?1", "?1"));
+    }
+
     use super::digits_apart;
     use crate::catalog::{FileFacts, OsdFacts};
 
