@@ -361,16 +361,23 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
 }
 
 /// Whether two readings of a display's device number name one device: their serials (two
-/// digits or more) are equal, or one reading is the other's followed by more that is not a
-/// digit (the space before the officer number not seen in one picture, so that the number
-/// and what follows it were read as one group: `0?????01?011????` beside `0?????01`).
+/// digits or more) are equal, or the longer reading holds the shorter between characters that
+/// are not digits (the space before the officer number not seen in one picture, or a shape of
+/// the scene read beside it, so that more was read as one group: `?0?????01?011????` beside
+/// `0?????01`).
 fn same_device(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let digit_at = |i: usize| long[i..].starts_with(|c: char| c.is_ascii_digit());
     serial(short).len() >= SERIAL_MIN
         && (serial(short) == serial(long)
-            || long
-                .strip_prefix(short)
-                .is_some_and(|rest| rest.starts_with(|c: char| !c.is_ascii_digit())))
+            || long.match_indices(short).any(|(i, _)| {
+                let before = long[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_digit());
+                let after = i + short.len() < long.len() && digit_at(i + short.len());
+                !before && !after
+            }))
 }
 
 /// The digits a device number as read ends with: its serial.
@@ -459,6 +466,7 @@ mod tests {
         use super::same_device;
         assert!(same_device("0?????01", "0?????01"));
         assert!(same_device("0?????01?011????", "0?????01"));
+        assert!(same_device("?0?????01?011????", "0?????01"));
         assert!(same_device("?????0012", "DSJ-A0012"));
         // Another device: other digits, or the number going on in digits.
         assert!(!same_device("0????4757", "0?????01"));

@@ -128,8 +128,7 @@ fn edit_habit(g: &habits::Group, out: &mut Findings) {
 
 /// One-off coding parameters of a file recorded on its own (ENC-PARAMS); inside a session of
 /// several files the inserted-footage rule judges it. A one-off written by the device's own
-/// software (the same software strings as the file the device's habit is taken from, no
-/// editing software) whose encoder works by the same hand ([`same_hand`]) is the recorder
+/// software (the same software strings as a recording next to it, no editing software) whose encoder works by the same hand ([`same_hand`]) is the recorder
 /// itself at another setting for one recording — a lower resolution, another frame rate —
 /// and is information (ENC-SETTING): a re-encode by other software leaves that software's
 /// strings (ENC-FINGERPRINT, ENC-TOOL) or another encoder's hand.
@@ -145,7 +144,15 @@ fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
         if in_session {
             continue;
         }
-        let own = editor(f).is_none() && ctx.fp(f) == ctx.fp(usual) && same_hand(f, usual);
+        // Written by the software of a recording next to it (either neighbour, or the one the
+        // habit is taken from: a neighbour may itself be odd, a splice's remux).
+        let near = [p.checked_sub(1), Some(p + 1), Some(h)];
+        let own_software = near
+            .into_iter()
+            .flatten()
+            .filter_map(|k| g.files.get(k))
+            .any(|n| ctx.fp(n) == ctx.fp(f));
+        let own = editor(f).is_none() && own_software && same_hand(f, usual);
         let (rule, tail) = if own {
             (
                 "ENC-SETTING",

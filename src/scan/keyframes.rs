@@ -803,22 +803,29 @@ fn base_time(f: &FileFacts) -> Option<i64> {
 }
 
 /// Whether reading `inside` shows the numbers that a file's readings at its `start` and `end`
-/// agree on: the digits of each group after the time that is alike at both ends (two digits
-/// or more among them, so that a display whose numbers are not read clears nothing), and as
-/// many groups.
+/// agree on. The groups after the time that hold digits are compared by their digits: all of
+/// them alike in `inside` and at the start (two digits or more); or, where a position or a
+/// speed shown beside the numbers changes as the officer walks, those groups that are alike
+/// at both ends (as many groups in all three readings, two digits or more among those alike).
+/// A display whose numbers are not read clears nothing.
 fn same_numbers(inside: &Seen, start: &Seen, end: &Seen) -> bool {
-    let digits = |s: &Seen| -> Option<Vec<String>> {
+    let groups = |s: &Seen| -> Option<Vec<String>> {
         let r = s.reading.as_ref()?;
         Some(
             r.rest
                 .split_whitespace()
-                .map(|g| g.chars().filter(char::is_ascii_digit).collect())
+                .map(|g| g.chars().filter(char::is_ascii_digit).collect::<String>())
+                .filter(|g| !g.is_empty())
                 .collect(),
         )
     };
-    let (Some(i), Some(a), Some(b)) = (digits(inside), digits(start), digits(end)) else {
+    let (Some(i), Some(a), Some(b)) = (groups(inside), groups(start), groups(end)) else {
         return false;
     };
+    // Read alike, however the spaces between the groups were seen.
+    if a.concat().len() >= 2 && i.concat() == a.concat() {
+        return true;
+    }
     if i.len() != a.len() || a.len() != b.len() {
         return false;
     }
@@ -944,6 +951,42 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
 
 #[cfg(test)]
 mod tests {
+    use crate::keyframes::Seen;
+
+    fn seen(rest: &str) -> Seen {
+        Seen {
+            t_s: 0.0,
+            reading: Some(crate::osd::Reading {
+                text: String::new(),
+                civil_s: Some(0),
+                rest: rest.to_string(),
+                confidence: 1.0,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_stretchs_reading_is_held_to_the_numbers_the_files_ends_agree_on() {
+        let same = |inside: &str, start: &str, end: &str| {
+            super::same_numbers(&seen(inside), &seen(start), &seen(end))
+        };
+        // Alike, and alike however the spaces were seen (a glyph of the scene read at the end).
+        assert!(same("0?????01 011", "0?????01 011", "0?????01 011 ?"));
+        assert!(same("?0?????01?011????", "0?????01 011", "0?????01 011"));
+        // A position after the numbers, changing as the officer walks: left out.
+        let (start, end) = ("?????0012 001234 ?30 2741", "?????0012 001234 ?30 2799");
+        assert!(same("?????0012 001234 ?30 2766", start, end));
+        // Another recorder's numbers, with or without a position beside them.
+        assert!(!same(
+            "?????0345 009876",
+            "?????0012 001234",
+            "?????0012 001234"
+        ));
+        assert!(!same("?????0345 009876 ?30 2766", start, end));
+        // Nothing read where the numbers are: nothing to hold it to.
+        assert!(!same("??", "??", "??"));
+    }
+
     #[test]
     fn the_device_number_is_the_group_ending_in_the_paths_digits() {
         let gps_first = ["?30", "2741", "?120", "1551", "?????0012", "000112"];
