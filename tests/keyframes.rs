@@ -1664,6 +1664,30 @@ fn one_recording_at_a_lower_resolution_by_the_recorders_own_hand_is_a_setting_no
         one_off_scanned("setting480.mp4", &[]),
         ["ENC-SETTING info 0003.MP4"]
     );
+    // The recording before it in the device's order another's remux (rate-spliced.mp4, a
+    // stream-copy splice with other software strings): the recording after it still names the
+    // device's software.
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        (
+            "DSJ-A0012_OF001234_20260312100200_0003.MP4",
+            "rate-spliced.mp4",
+        ),
+        (
+            "DSJ-A0012_OF001234_20260312102000_0004.MP4",
+            "setting480.mp4",
+        ),
+        ("DSJ-A0012_OF001234_20260312104005_0005.MP4", "later.mp4"),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    crate::util::scan(&[&root], &wh, &[]);
+    assert_eq!(
+        findings_of(&wh, &["ENC-PARAMS", "ENC-SETTING"], '_'),
+        ["ENC-SETTING info 0004.MP4"]
+    );
     // The same recording coded by another hand (CAVLC, no B-frames): re-encoded.
     assert_eq!(
         one_off_scanned("setting480-cavlc.mp4", &[]),

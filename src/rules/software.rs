@@ -128,7 +128,8 @@ fn edit_habit(g: &habits::Group, out: &mut Findings) {
 
 /// One-off coding parameters of a file recorded on its own (ENC-PARAMS); inside a session of
 /// several files the inserted-footage rule judges it. A one-off written by the device's own
-/// software (the same software strings as a recording next to it, no editing software) whose encoder works by the same hand ([`same_hand`]) is the recorder
+/// software (the same software strings as the nearest recording with the usual parameters
+/// before or after it, no editing software) whose encoder works by the same hand ([`same_hand`]) is the recorder
 /// itself at another setting for one recording — a lower resolution, another frame rate —
 /// and is information (ENC-SETTING): a re-encode by other software leaves that software's
 /// strings (ENC-FINGERPRINT, ENC-TOOL) or another encoder's hand.
@@ -144,14 +145,15 @@ fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
         if in_session {
             continue;
         }
-        // Written by the software of a recording next to it (either neighbour, or the one the
-        // habit is taken from: a neighbour may itself be odd, a splice's remux).
-        let near = [p.checked_sub(1), Some(p + 1), Some(h)];
-        let own_software = near
+        // Written by the software of the device's nearest recording with its usual parameters
+        // before it or after it (one of them may itself be odd in its strings: a splice's
+        // remux; a file of the same one-off run is no witness).
+        let before = (0..p).rev().find(|&k| values[k] == values[h]);
+        let after = (p + 1..values.len()).find(|&k| values[k] == values[h]);
+        let own_software = [before, after]
             .into_iter()
             .flatten()
-            .filter_map(|k| g.files.get(k))
-            .any(|n| ctx.fp(n) == ctx.fp(f));
+            .any(|k| ctx.fp(g.files[k]) == ctx.fp(f));
         let own = editor(f).is_none() && own_software && same_hand(f, usual);
         let (rule, tail) = if own {
             (
