@@ -72,13 +72,10 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
     // While searching, at most BISECT_MAX keyframes are decoded; the two that confirm a jump
     // found are decoded whatever the count.
     let at = |k: usize, searching: bool| -> Option<Option<f64>> {
-        if k == n - 1 {
-            return Some(Some(o_last));
-        }
-        if k == 0 {
-            return Some(Some(o_first));
-        }
-        // Read already: inward from a weak end, or earlier in this search.
+        // Each keyframe by its own reading: a weak end read at its first and last keyframe
+        // does not take its stand-in's offset (the stand-in would then be counted twice, and a
+        // digit misread in it confirm itself as a jump).
+        // Read already: at an end, inward from a weak end, or earlier in this search.
         let mut known = out.keyframes.iter().chain(read.iter());
         if let Some(seen) = known.find(|r| r.gop_index == k).map(|r| &r.seen) {
             return Some(offset(seen));

@@ -43,6 +43,7 @@ use serde_json::json;
 
 use super::{Ctx, Findings, local};
 use crate::catalog::FileFacts;
+use crate::osd::numbers::{SERIAL_MIN, same_device, serial};
 
 /// Readings the rules may use: confident enough, of a recording, read at both ends. A file
 /// whose display was read in one keyframe only (shorter than its keyframe interval, or its
@@ -304,10 +305,6 @@ fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
     }
 }
 
-/// Digits a display's device number must show to be compared: a serial of two digits (`MX04`
-/// in a font whose letters read as `?`) is a number; one digit is not.
-const SERIAL_MIN: usize = 2;
-
 /// OSD-DEVICE: a file whose display names another device than the device's other files.
 /// The device's own number is the serial (the digits a reading ends with) most of its readable
 /// files show: the letters before it read as `?` in one picture and as look-alike digits in
@@ -358,37 +355,6 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
             );
         }
     }
-}
-
-/// Whether two readings of a display's device number name one device: their serials (two
-/// digits or more) are equal, or the longer reading holds the shorter between characters that
-/// are not digits (the space before the officer number not seen in one picture, or a shape of
-/// the scene read beside it, so that more was read as one group: `?0?????01?011????` beside
-/// `0?????01`).
-fn same_device(a: &str, b: &str) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let digit_at = |i: usize| long[i..].starts_with(|c: char| c.is_ascii_digit());
-    serial(short).len() >= SERIAL_MIN
-        && (serial(short) == serial(long)
-            || long.match_indices(short).any(|(i, _)| {
-                let before = long[..i]
-                    .chars()
-                    .next_back()
-                    .is_some_and(|c| c.is_ascii_digit());
-                let after = i + short.len() < long.len() && digit_at(i + short.len());
-                !before && !after
-            }))
-}
-
-/// The digits a device number as read ends with: its serial.
-fn serial(d: &str) -> &str {
-    let start = d
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| c.is_ascii_digit())
-        .last()
-        .map_or(d.len(), |(i, _)| i);
-    &d[start..]
 }
 
 /// Places, counted from the right, within the run of digits that `usual` (the device's own

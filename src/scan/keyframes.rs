@@ -893,6 +893,20 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
         _ => None,
     };
     let (offset_s, end_offset_s) = (offset(first, out.first()), offset(last, out.last()));
+    // The device number as the first reading shows it, when the last shows the same device
+    // (a digit of it misread in one picture, as small or blurred displays do, names no other
+    // device: the number is then left unknown).
+    let device = device_group(&groups, anchor.device.as_deref()).filter(|d| {
+        let at_end = out.last().and_then(|s| s.reading.as_ref()).map(|r| {
+            let groups: Vec<&str> = r.rest.split_whitespace().collect();
+            device_group(&groups, anchor.device.as_deref()).map(str::to_string)
+        });
+        match at_end {
+            Some(Some(e)) => crate::osd::numbers::same_device(d, &e),
+            // Not read at the end (one keyframe, or no line there): the first alone.
+            Some(None) | None => true,
+        }
+    });
     // The display inside a stretch at another frame rate against the file's start: the
     // change of its offset to the file's timestamps (local civil time on both sides), when it
     // names the same device and officer: a simultaneous recording of another recorder of the
@@ -931,7 +945,7 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
             end_us: last.and_then(|(t, _)| t),
             offset_s,
             text: reading.map(|r| r.text.clone()),
-            device: device_group(&groups, anchor.device.as_deref()).map(str::to_string),
+            device: device.map(str::to_string),
             officer: (groups.len() > 1).then(|| groups[groups.len() - 1].to_string()),
             confidence,
             jump_s: out.jump.as_ref().map(|j| j.by_s),

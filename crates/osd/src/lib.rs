@@ -18,6 +18,7 @@
 mod cells;
 mod glyphs;
 mod learn;
+pub mod numbers;
 pub mod shape;
 
 pub use glyphs::{

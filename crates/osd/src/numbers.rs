@@ -1,0 +1,37 @@
+//! The numbers a display shows after its clock (device and officer numbers), as read: digits,
+//! `?` for glyphs that are not digits (letters are not learned).
+
+/// Digits a display's device number must show to be compared: a serial of two digits (`MX04`
+/// in a font whose letters read as `?`) is a number; one digit is not.
+pub const SERIAL_MIN: usize = 2;
+
+/// Whether two readings of a display's device number name one device: their serials (two
+/// digits or more) are equal, or the longer reading holds the shorter between characters that
+/// are not digits (the space before the officer number not seen in one picture, or a shape of
+/// the scene read beside it, so that more was read as one group: `?0?????01?011????` beside
+/// `0?????01`).
+pub fn same_device(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let digit_at = |i: usize| long[i..].starts_with(|c: char| c.is_ascii_digit());
+    serial(short).len() >= SERIAL_MIN
+        && (serial(short) == serial(long)
+            || long.match_indices(short).any(|(i, _)| {
+                let before = long[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_digit());
+                let after = i + short.len() < long.len() && digit_at(i + short.len());
+                !before && !after
+            }))
+}
+
+/// The digits a device number as read ends with: its serial.
+pub fn serial(d: &str) -> &str {
+    let start = d
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit())
+        .last()
+        .map_or(d.len(), |(i, _)| i);
+    &d[start..]
+}
