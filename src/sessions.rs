@@ -36,6 +36,48 @@ pub fn end_us(f: &FileFacts) -> Option<i64> {
     )
 }
 
+/// How far apart a main stream's and its sub-stream's starts and durations may be, seconds.
+const COMPANION_S: f64 = 1.5;
+
+/// The sub-streams among a device's recordings `idx` (in time order), each with its main
+/// stream: two video files that start and last alike (within [`COMPANION_S`]) at different
+/// picture sizes, the smaller being the sub-stream. Two files alike in size stay what they are
+/// (an overlap, or a copy).
+fn companions(facts: &[FileFacts], idx: &[usize]) -> HashMap<usize, usize> {
+    let pixels = |f: &FileFacts| -> Option<i64> {
+        (f.media_kind.as_deref() == Some("video"))
+            .then(|| Some(i64::from(f.width?) * i64::from(f.height?)))
+            .flatten()
+            .filter(|&p| p > 0)
+    };
+    let near_us = (COMPANION_S * 1e6) as i64;
+    let mut out = HashMap::new();
+    for (n, &a) in idx.iter().enumerate() {
+        let fa = &facts[a];
+        let (Some(sa), Some(pa), Some(da)) = (fa.start_us(), pixels(fa), fa.duration_s) else {
+            continue;
+        };
+        for &b in idx[n + 1..].iter() {
+            let fb = &facts[b];
+            let Some(sb) = fb.start_us() else { continue };
+            if sb - sa > near_us {
+                break;
+            }
+            let (Some(pb), Some(db)) = (pixels(fb), fb.duration_s) else {
+                continue;
+            };
+            if pa == pb || (da - db).abs() > COMPANION_S {
+                continue;
+            }
+            let (main, sub) = if pa > pb { (a, b) } else { (b, a) };
+            if !out.contains_key(&main) {
+                out.entry(sub).or_insert(main);
+            }
+        }
+    }
+    out
+}
+
 fn session_id(device: &str, start_us: i64) -> String {
     let t = chrono::DateTime::from_timestamp_micros(start_us)
         .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
@@ -63,6 +105,7 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
         of_file: vec![None; facts.len()],
     };
     let mut used_ids: HashMap<String, u32> = HashMap::new();
+    let mut companion_of: Vec<(usize, usize)> = Vec::new();
     let pause_us = (pause_s * 1e6) as i64;
     for d in devices {
         let Some(idx) = by_device.get_mut(d) else {
@@ -75,6 +118,15 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
                 .then_with(|| fa.segment_seq.cmp(&fb.segment_seq))
                 .then_with(|| fa.path.cmp(&fb.path))
         });
+        // A recorder that writes each recording twice, a main stream and a smaller sub-stream
+        // (双码流), files the two side by side: the sub-stream is the main one's companion,
+        // placed in its session but not a segment of its own (it neither overlaps the main
+        // stream nor breaks the session's parameters).
+        let companions = companions(facts, idx);
+        for (&c, &main) in &companions {
+            companion_of.push((c, main));
+        }
+        idx.retain(|i| !companions.contains_key(i));
         let mut cur: Option<Session> = None;
         let mut last_seq: Option<i32> = None;
         for &i in idx.iter() {
@@ -119,6 +171,9 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
         for &m in &s.members {
             out.of_file[m] = Some(k);
         }
+    }
+    for (c, main) in companion_of {
+        out.of_file[c] = out.of_file[main];
     }
     // A photo belongs to the session of its device that was recording when it was taken
     // (sessions looked up per device, not over the whole list).

@@ -354,3 +354,50 @@ fn a_photo_numbered_in_the_sequence_and_a_voice_recording_in_a_session_are_no_fi
         "{missing:?}"
     );
 }
+
+#[test]
+fn a_sub_stream_beside_its_main_stream_is_its_companion_not_an_overlap() {
+    // A recorder writing each recording twice (双码流): day.mp4 (1280x720) and day-sub.mp4
+    // (the same 14 s at 640x360, named `_S`), then day2.mp4, filed in unit, device and date
+    // folders (the folders name the device of the `_S` file, whose name no pattern reads).
+    let t = tmp();
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let d = root.join("单位").join("DSJ-A0012").join("20260312");
+    fs::create_dir_all(&d).expect("mkdir");
+    let osd = project().join("tests/fixtures/osd");
+    for (from, to) in [
+        ("day.mp4", "DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+        (
+            "day-sub.mp4",
+            "DSJ-A0012_OF001234_20260312100007_0001_S.MP4",
+        ),
+        ("day2.mp4", "DSJ-A0012_OF001234_20260312100021_0002.MP4"),
+    ] {
+        fs::copy(osd.join(from), d.join(to)).expect("copy");
+    }
+    scan(
+        &[&root],
+        &wh,
+        &["--config", &no_birth_time(), "--keyframes", "off"],
+    );
+    let found: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter_map(|f| get(f, "rule_id").map(str::to_string))
+        .filter(|r| ["CONT-", "INS-", "ENC-"].iter().any(|p| r.starts_with(p)))
+        .collect();
+    assert!(found.is_empty(), "{found:?}");
+    // The sub-stream sits in its main stream's session; the session counts the segments.
+    let files = rows(&wh.join("files"));
+    let session = |name: &str| {
+        files
+            .iter()
+            .find(|f| get(f, "path").is_some_and(|p| p.ends_with(name)))
+            .and_then(|f| get(f, "session_id"))
+            .map(str::to_string)
+    };
+    let main = session("_0001.MP4");
+    assert!(main.is_some() && session("_0001_S.MP4") == main);
+    let sessions = rows(&wh.join("sessions"));
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(get(&sessions[0], "file_count"), Some("2"));
+}
