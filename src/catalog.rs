@@ -70,6 +70,8 @@ pub struct TextFacts {
     pub sidecar_category: Option<Sym>,
     /// The device number the display shows (`files.osd_device`).
     pub osd_device: Option<Sym>,
+    /// The device number the display shows at the file's end (`files.osd_device_end`).
+    pub osd_device_end: Option<Sym>,
     /// The encoder's habits (`files.coding_habits`).
     pub coding_habits: Option<Sym>,
     /// How the encoder cut and marked its pictures (`files.slice_habits`).
@@ -327,6 +329,7 @@ impl Interner {
             &mut t.audio_codec,
             &mut t.sidecar_category,
             &mut t.osd_device,
+            &mut t.osd_device_end,
             &mut t.coding_habits,
             &mut t.slice_habits,
         ] {

@@ -21,7 +21,8 @@
 //! - `inserted_footage` (OSD-DEVICE): the display names another device than the one the
 //!   device's other files show: at least two digits, read on both sides and counted from the
 //!   right within the serial (the digits the reading ends with) that most of its readable
-//!   files (two at least) show, differ from it; a number is one of two digits or more (letters
+//!   files (two at least) show, differ from it, at the file's first keyframe and at its last
+//!   (when read there); a number is one of two digits or more (letters
 //!   are not read, so `DSJ-MX04` may show only `04`, and as `?` in one picture and a look-alike
 //!   digit in another: whole readings of one device may differ where their serials agree).
 //! - `time_mismatch` (OSD-OFFSET): a device's display keeps one offset to the file names (its
@@ -342,8 +343,14 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
         .map_or(usual, |(d, _)| *d);
     for &(i, d) in &shown {
         let differing = digits_apart(d, usual);
-        if differing >= 2 {
-            let f = files[i];
+        // The end's reading, when the file has one, must name another device too: a digit
+        // misread in one picture (a small or blurred display) names none.
+        let f = files[i];
+        let at_end = f
+            .osd_device_end
+            .as_deref()
+            .is_none_or(|e| digits_apart(e, usual) >= 2);
+        if differing >= 2 && at_end {
             out.file(
                 "OSD-DEVICE",
                 f,
@@ -351,7 +358,7 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
                     "{}: the picture names device {d} where the device's other recordings show {reading} ({differing} digits differ)",
                     f.file_name()
                 ),
-                json!({"osd_device": d, "usual": reading, "usual_serial": usual, "digits_differing": differing, "files_agreeing": n}),
+                json!({"osd_device": d, "osd_device_end": f.osd_device_end.as_deref(), "usual": reading, "usual_serial": usual, "digits_differing": differing, "files_agreeing": n}),
             );
         }
     }

@@ -893,19 +893,12 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
         _ => None,
     };
     let (offset_s, end_offset_s) = (offset(first, out.first()), offset(last, out.last()));
-    // The device number as the first reading shows it, when the last shows the same device
-    // (a digit of it misread in one picture, as small or blurred displays do, names no other
-    // device: the number is then left unknown).
-    let device = device_group(&groups, anchor.device.as_deref()).filter(|d| {
-        let at_end = out.last().and_then(|s| s.reading.as_ref()).map(|r| {
-            let groups: Vec<&str> = r.rest.split_whitespace().collect();
-            device_group(&groups, anchor.device.as_deref()).map(str::to_string)
-        });
-        match at_end {
-            Some(Some(e)) => crate::osd::numbers::same_device(d, &e),
-            // Not read at the end (one keyframe, or no line there): the first alone.
-            Some(None) | None => true,
-        }
+    // The device number as the first and the last reading show it (a digit misread in one
+    // picture names no other device: the rules ask both).
+    let device = device_group(&groups, anchor.device.as_deref());
+    let device_end = out.last().and_then(|s| s.reading.as_ref()).and_then(|r| {
+        let groups: Vec<&str> = r.rest.split_whitespace().collect();
+        device_group(&groups, anchor.device.as_deref()).map(str::to_string)
     });
     // The display inside a stretch at another frame rate against the file's start: the
     // change of its offset to the file's timestamps (local civil time on both sides), when it
@@ -946,6 +939,7 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
             offset_s,
             text: reading.map(|r| r.text.clone()),
             device: device.map(str::to_string),
+            device_end,
             officer: (groups.len() > 1).then(|| groups[groups.len() - 1].to_string()),
             confidence,
             jump_s: out.jump.as_ref().map(|j| j.by_s),

@@ -434,6 +434,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "osd_end_offset_s",
     "osd_confidence",
     "osd_device",
+    "osd_device_end",
     "coding_habits",
     "slice_habits",
 ];
@@ -524,6 +525,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
     let (osd_stretch_step, osd_stretch_conf) =
         (f64c("osd_stretch_step_s"), f64c("osd_stretch_confidence"));
     let osd_end_offset = f64c("osd_end_offset_s");
+    let osd_device_end = t("osd_device_end");
     let (name_time, creation, mtime, birth, described) = (
         tsc("name_time"),
         tsc("creation_time"),
@@ -553,6 +555,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         &acodec,
         &scat,
         &osd_device,
+        &osd_device_end,
         &coding_habits,
         &slice_habits,
     ];
@@ -589,6 +592,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             audio_codec: acodec.sym(i),
             sidecar_category: scat.sym(i),
             osd_device: osd_device.sym(i),
+            osd_device_end: osd_device_end.sym(i),
             coding_habits: coding_habits.sym(i),
             slice_habits: slice_habits.sym(i),
         });

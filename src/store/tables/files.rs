@@ -145,6 +145,8 @@ pub struct OsdReading {
     /// The first and last groups of the text after the time (device and officer numbers as
     /// far as their digits are read).
     pub device: Option<String>,
+    /// The same group as the last keyframe read for the end shows it.
+    pub device_end: Option<String>,
     pub officer: Option<String>,
     /// 0-1: the weaker of the two readings' confidence.
     pub confidence: Option<f64>,
@@ -171,6 +173,7 @@ static NO_READING: OsdReading = OsdReading {
     offset_s: None,
     text: None,
     device: None,
+    device_end: None,
     officer: None,
     confidence: None,
     jump_s: None,
@@ -431,6 +434,10 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
         read.iter().map(|o| o.stretch_confidence),
     );
     c.f64("osd_end_offset_s", read.iter().map(|o| o.end_offset_s));
+    c.str(
+        "osd_device_end",
+        read.iter().map(|o| o.device_end.as_deref()),
+    );
 }
 
 impl Osd {
@@ -454,6 +461,7 @@ impl Osd {
     /// Its text facts (display device number, coding and slice habits) set on `t`.
     pub fn set_text(&self, t: &mut crate::catalog::TextFacts) {
         t.osd_device = sym(&self.read().device);
+        t.osd_device_end = sym(&self.read().device_end);
         t.coding_habits = self.coding_habits.clone();
         t.slice_habits = self.slice_habits.clone();
     }
