@@ -1748,3 +1748,21 @@ fn a_small_displays_digit_misread_in_one_picture_makes_no_finding() {
         .count();
     assert!(read >= 4, "{read} of 5 read");
 }
+
+#[test]
+fn seconds_lost_at_a_cut_that_the_picture_shows_too_are_a_gap() {
+    // day.mp4 (10:00:07-10:00:21) and day-late.mp4, whose display starts at 10:00:24, named
+    // as it shows: the names leave 3 s, and so does the picture's clock. Footage missing.
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100024_0002.MP4", "day-late.mp4"),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    crate::util::scan(&[&root], &wh, &[]);
+    assert_eq!(
+        findings_of(&wh, &["CONT-GAP", "OSD-GAP"], '_'),
+        ["CONT-GAP high 0002.MP4"]
+    );
+}

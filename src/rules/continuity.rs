@@ -90,6 +90,13 @@ impl Skipped {
     }
 }
 
+/// How far from no gap the pictures' clocks may be for a gap the names leave to be the
+/// timeline running short of the clock (OSD-GAP): the display shows whole seconds at both
+/// ends (a second either way), and the drift after the last keyframe read is not counted
+/// (half a second more). The gap the pictures show must also stay that far under the names':
+/// footage truly missing shows the same gap in the picture as in the names.
+const PICTURE_GAP_S: f64 = 1.5;
+
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
     let others = numbered_others(ctx);
@@ -168,11 +175,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 let (a_name, a_end) = (fa.file_name(), local(ctx, reach));
                 let (b_name, b_begins) = (fb.file_name(), local(ctx, b_start));
                 // The picture as the second witness: when its clock runs on from one segment
-                // into the next (within the tolerance and a second more: the display shows
-                // whole seconds), the names' gap is the container's timeline running short of
-                // the recorder's clock, not footage missing.
+                // into the next (within PICTURE_GAP_S, and that far under the names' gap), the
+                // names' gap is the container's timeline running short of the recorder's
+                // clock, not footage missing.
                 let shown = super::display::picture_gap(ctx, fa, fb, delta_s)
-                    .filter(|g| g.abs() <= s.gap_tolerance_s + 1.0);
+                    .filter(|g| g.abs() <= PICTURE_GAP_S.min(delta_s - PICTURE_GAP_S));
                 let (id, message, details) = match shown {
                     Some(shown) => {
                         let mut details = base();
