@@ -129,10 +129,11 @@ fn edit_habit(g: &habits::Group, out: &mut Findings) {
 /// One-off coding parameters of a file recorded on its own (ENC-PARAMS); inside a session of
 /// several files the inserted-footage rule judges it. A one-off written by the device's own
 /// software (the same software strings as the nearest recording with the usual parameters
-/// before or after it, no editing software) whose encoder works by the same hand ([`same_hand`]) is the recorder
-/// itself at another setting for one recording — a lower resolution, another frame rate —
-/// and is information (ENC-SETTING): a re-encode by other software leaves that software's
-/// strings (ENC-FINGERPRINT, ENC-TOOL) or another encoder's hand.
+/// before or after it, no editing software) whose encoder works by the same hand
+/// ([`same_hand`]) is the recorder itself at another setting for one recording — a lower
+/// resolution, another frame rate — and is information (ENC-SETTING): a re-encode by other
+/// software leaves that software's strings (ENC-FINGERPRINT, ENC-TOOL) or another encoder's
+/// hand.
 fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
     let values: Vec<&str> = g.files.iter().map(|f| ctx.sig(f)).collect();
     for (p, h) in habits::shape(&values).deviations {

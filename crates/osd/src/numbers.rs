@@ -35,3 +35,30 @@ pub fn serial(d: &str) -> &str {
         .map_or(d.len(), |(i, _)| i);
     &d[start..]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::same_device;
+
+    #[test]
+    fn a_device_number_read_together_with_what_follows_it_is_still_that_device() {
+        assert!(same_device("0?????01", "0?????01"));
+        assert!(same_device("0?????01?011????", "0?????01"));
+        assert!(same_device("?0?????01?011????", "0?????01"));
+        assert!(same_device("?????0012", "DSJ-A0012"));
+        // Another device: other digits, or the number going on in digits.
+        assert!(!same_device("0????4757", "0?????01"));
+        assert!(!same_device("0?????011", "0?????01"));
+        // A number of one digit names nothing.
+        assert!(!same_device("?1", "?1"));
+    }
+
+    #[test]
+    fn a_serial_is_the_digits_a_reading_ends_with() {
+        assert_eq!(super::serial("0?3?40012"), "40012");
+        assert_eq!(super::serial("?5????05"), "05");
+        assert_eq!(super::serial("0???"), "");
+        assert_eq!(super::serial("1234"), "1234");
+        assert_eq!(super::serial(""), "");
+    }
+}
