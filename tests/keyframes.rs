@@ -39,20 +39,32 @@ fn evidence(device: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     (t, root, wh, dir)
 }
 
+/// A tree of device `device`'s files, each (name, fixture), scanned with `extra`: the
+/// temporary folder and the warehouse.
+fn tree_scanned(
+    device: &str,
+    files: &[(&str, &str)],
+    extra: &[&str],
+) -> (tempfile::TempDir, PathBuf) {
+    let (t, root, wh, d) = evidence(device);
+    for (to, from) in files {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    crate::util::scan(&[&root], &wh, extra);
+    (t, wh)
+}
+
 /// Device A's two honest segments to learn the display from (the recordings with the most
 /// keyframes) and a joined recording made from `fixture`, named 10:02:00, scanned with
 /// `extra`: the temporary folder, the warehouse and the joined file's name.
 fn join_scanned(fixture: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, &'static str) {
-    let (t, root, wh, d) = evidence("DSJ-A0012");
     let name = "DSJ-A0012_OF001234_20260312100200_0003.MP4";
-    for (to, from) in [
+    let files = [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
         ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
         (name, fixture),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
-    crate::util::scan(&[&root], &wh, extra);
+    ];
+    let (t, wh) = tree_scanned("DSJ-A0012", &files, extra);
     (t, wh, name)
 }
 
@@ -1586,15 +1598,12 @@ fn a_group_larger_than_the_scan_holds_is_read_while_the_read_goes_on() {
 /// 10:00:35 (where day2 ends), scanned with `extra`: the session findings of the coding and
 /// display rules, each as `rule severity name`.
 fn third_segment_scanned(third: &str, extra: &[&str]) -> Vec<String> {
-    let (_t, root, wh, d) = evidence("DSJ-A0012");
-    for (to, from) in [
+    let files = [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
         ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
         ("DSJ-A0012_OF001234_20260312100035_0003.MP4", third),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
-    crate::util::scan(&[&root], &wh, extra);
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, extra);
     let ids = [
         "INS-SESSION",
         "ENC-PARAMS",
@@ -1643,16 +1652,13 @@ fn a_half_rate_segment_of_another_time_or_another_recorder_is_still_inserted() {
 /// `alone` at 10:20:00 and later.mp4 at 10:40:05, scanned: the findings of ENC-PARAMS and
 /// ENC-SETTING.
 fn one_off_scanned(alone: &str, extra: &[&str]) -> Vec<String> {
-    let (_t, root, wh, d) = evidence("DSJ-A0012");
-    for (to, from) in [
+    let files = [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
         ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
         ("DSJ-A0012_OF001234_20260312102000_0003.MP4", alone),
         ("DSJ-A0012_OF001234_20260312104005_0004.MP4", "later.mp4"),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
-    crate::util::scan(&[&root], &wh, extra);
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, extra);
     findings_of(&wh, &["ENC-PARAMS", "ENC-SETTING", "ENC-HABIT"], '_')
 }
 
@@ -1667,8 +1673,7 @@ fn one_recording_at_a_lower_resolution_by_the_recorders_own_hand_is_a_setting_no
     // The recording before it in the device's order another's remux (rate-spliced.mp4, a
     // stream-copy splice with other software strings): the recording after it still names the
     // device's software.
-    let (_t, root, wh, d) = evidence("DSJ-A0012");
-    for (to, from) in [
+    let files = [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
         ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
         (
@@ -1680,10 +1685,8 @@ fn one_recording_at_a_lower_resolution_by_the_recorders_own_hand_is_a_setting_no
             "setting480.mp4",
         ),
         ("DSJ-A0012_OF001234_20260312104005_0005.MP4", "later.mp4"),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
-    crate::util::scan(&[&root], &wh, &[]);
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
     assert_eq!(
         findings_of(&wh, &["ENC-PARAMS", "ENC-SETTING"], '_'),
         ["ENC-SETTING info 0004.MP4"]
@@ -1753,14 +1756,11 @@ fn a_small_displays_digit_misread_in_one_picture_makes_no_finding() {
 fn seconds_lost_at_a_cut_that_the_picture_shows_too_are_a_gap() {
     // day.mp4 (10:00:07-10:00:21) and day-late.mp4, whose display starts at 10:00:24, named
     // as it shows: the names leave 3 s, and so does the picture's clock. Footage missing.
-    let (_t, root, wh, d) = evidence("DSJ-A0012");
-    for (to, from) in [
+    let files = [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
         ("DSJ-A0012_OF001234_20260312100024_0002.MP4", "day-late.mp4"),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
-    crate::util::scan(&[&root], &wh, &[]);
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
     assert_eq!(
         findings_of(&wh, &["CONT-GAP", "OSD-GAP"], '_'),
         ["CONT-GAP high 0002.MP4"]
