@@ -54,6 +54,32 @@ fn tree_scanned(
     (t, wh)
 }
 
+/// Device `device`'s recordings by officer `officer`, named on 2026-03-12 at each of `times`
+/// (hhmmss) and numbered from 1, made from fixtures `{stem}1.mp4` on, scanned.
+fn numbered_scanned(
+    device: &str,
+    officer: &str,
+    times: &[&str],
+    stem: &str,
+) -> (tempfile::TempDir, PathBuf) {
+    let named: Vec<(String, String)> = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let n = i + 1;
+            (
+                format!("{device}_{officer}_20260312{t}_{n:04}.MP4"),
+                format!("{stem}{n}.mp4"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = named
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    tree_scanned(device, &files, &[])
+}
+
 /// Device A's two honest segments to learn the display from (the recordings with the most
 /// keyframes) and a joined recording made from `fixture`, named 10:02:00, scanned with
 /// `extra`: the temporary folder, the warehouse and the joined file's name.
@@ -1704,15 +1730,12 @@ fn a_position_shown_before_the_device_number_is_not_taken_for_it() {
     // position1-5.mp4: a display showing the position first (N30.02.., one recording at
     // N29.99..), then device DSJ-C0077 and its officer. Taken as the device number, the
     // position's degrees differ in two digits on the recording south of the parallel.
-    let (_t, root, wh, d) = evidence("DSJ-C0077");
-    for (i, t) in ["130005", "140017", "150029", "160041", "170053"]
-        .iter()
-        .enumerate()
-    {
-        let to = format!("DSJ-C0077_OF004321_20260312{t}_000{}.MP4", i + 1);
-        std::fs::copy(clip(&format!("position{}.mp4", i + 1)), d.join(to)).expect("copy");
-    }
-    crate::util::scan(&[&root], &wh, &[]);
+    let (_t, wh) = numbered_scanned(
+        "DSJ-C0077",
+        "OF004321",
+        &["130005", "140017", "150029", "160041", "170053"],
+        "position",
+    );
     let shown: Vec<String> = rows(&wh.join("files"))
         .iter()
         .filter_map(|f| get(f, "osd_device").map(str::to_string))
@@ -1733,15 +1756,12 @@ fn a_small_displays_digit_misread_in_one_picture_makes_no_finding() {
     // digit of the device number at the first keyframe. Before, the misread near small4's
     // end confirmed itself as a jump (the weak last keyframe took its stand-in's offset), and
     // small5's first reading alone named another device.
-    let (_t, root, wh, d) = evidence("DSJ-W0014");
-    for (i, t) in ["100000", "100020", "100040", "110000", "110020"]
-        .iter()
-        .enumerate()
-    {
-        let to = format!("DSJ-W0014_OF000114_20260312{t}_000{}.MP4", i + 1);
-        std::fs::copy(clip(&format!("small{}.mp4", i + 1)), d.join(to)).expect("copy");
-    }
-    crate::util::scan(&[&root], &wh, &[]);
+    let (_t, wh) = numbered_scanned(
+        "DSJ-W0014",
+        "OF000114",
+        &["100000", "100020", "100040", "110000", "110020"],
+        "small",
+    );
     assert_eq!(osd_findings(&wh), Vec::<String>::new());
     let files = rows(&wh.join("files"));
     // Every file still read at both ends (the misread month set aside).
