@@ -23,6 +23,8 @@ pub struct Sessions {
     pub list: Vec<Session>,
     /// For each file (by index into the facts), its session.
     pub of_file: Vec<Option<usize>>,
+    /// Sub-streams: recordings placed in their main stream's session but no segment of it.
+    pub companions: Vec<usize>,
 }
 
 /// End of a recording in microseconds (its start when the duration is unknown).
@@ -103,6 +105,7 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     let mut out = Sessions {
         list: Vec::new(),
         of_file: vec![None; facts.len()],
+        companions: Vec::new(),
     };
     let mut used_ids: HashMap<String, u32> = HashMap::new();
     let mut companion_of: Vec<(usize, usize)> = Vec::new();
@@ -174,7 +177,9 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     }
     for (c, main) in companion_of {
         out.of_file[c] = out.of_file[main];
+        out.companions.push(c);
     }
+    out.companions.sort_unstable();
     // A photo belongs to the session of its device that was recording when it was taken
     // (sessions looked up per device, not over the whole list).
     let mut by_dev: HashMap<&str, Vec<usize>> = HashMap::new();

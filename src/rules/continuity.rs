@@ -21,13 +21,14 @@ use super::{Ctx, Findings, Target, local};
 use crate::catalog::FileFacts;
 use crate::sessions::end_us;
 
-/// The segment numbers of a device's files, with their times: those that are no segment of a
-/// session among them (photos and sub-streams, which many recorders number in the same
-/// sequence as their videos). A segment's own number lies between no two consecutive
-/// segments' taken between their starts.
+/// The segment numbers of a device's files that are no segment of a session (photos and
+/// sub-streams, which many recorders number in the same sequence as their videos), with
+/// their times. Few in any tree: the index does not grow with the segments.
 fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, i64)>> {
     let mut out: HashMap<&str, Vec<(i32, i64)>> = HashMap::new();
-    for f in ctx.facts.iter() {
+    let photos = ctx.facts.iter().filter(|f| !f.is_recording());
+    let companions = ctx.sessions.companions.iter().map(|&i| &ctx.facts[i]);
+    for f in photos.chain(companions) {
         if let (Some(d), Some(n), Some(t)) = (f.device_id.as_deref(), f.segment_seq, f.start_us()) {
             out.entry(d).or_default().push((n, t));
         }

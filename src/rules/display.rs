@@ -97,29 +97,40 @@ pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Opt
         return None;
     }
     let device = f.osd_device.as_deref()?;
-    let gap_us = (s.gap_tolerance_s * 1e6) as i64;
     let before = k.checked_sub(1).map(|j| (&ctx.facts[members[j]], f));
     let after = members.get(k + 1).map(|&j| (f, &ctx.facts[j]));
     let mut steps = Vec::new();
     for (a, b) in before.into_iter().chain(after) {
-        let (oa, ob) = (readable(ctx, a)?, readable(ctx, b)?);
-        let (end, start) = (crate::sessions::end_us(a)?, b.start_us()?);
         let other = if std::ptr::eq(a, f) { b } else { a };
-        if (start - end).abs() > gap_us
-            || !other
-                .osd_device
-                .as_deref()
-                .is_some_and(|d| same_device(d, device))
+        if !other
+            .osd_device
+            .as_deref()
+            .is_some_and(|d| same_device(d, device))
         {
             return None;
         }
-        let step = f64::from(ob.offset_s? - (oa.offset_s? + oa.jump_s.unwrap_or(0.0)));
+        let (end, start) = seam_offsets(ctx, a, b)?;
+        let step = f64::from(start - end);
         if step.abs() > s.osd_jump_tolerance_s + 1.0 {
             return None;
         }
         steps.push(step);
     }
     (!steps.is_empty()).then_some(steps)
+}
+
+/// The display's offsets on both sides of the seam between consecutive segments `a` and `b`
+/// that the names call contiguous (`b` starts within `gap_tolerance_s` of `a`'s end), both
+/// readable: `a`'s offset at its end (its start's, after a jump inside it, if any) and `b`'s
+/// at its start. Their difference is how far the clock does not run on from one into the
+/// next (OSD-SEAM, and OSD-RATE's seams).
+fn seam_offsets(ctx: &Ctx, a: &FileFacts, b: &FileFacts) -> Option<(f32, f32)> {
+    let (oa, ob) = (readable(ctx, a)?, readable(ctx, b)?);
+    let (end, start) = (crate::sessions::end_us(a)?, b.start_us()?);
+    if (start - end).abs() > (ctx.settings.gap_tolerance_s * 1e6) as i64 {
+        return None;
+    }
+    Some((oa.offset_s? + oa.jump_s.unwrap_or(0.0), ob.offset_s?))
 }
 
 /// The gap the pictures show between consecutive segments `a` and `b` whose names and
@@ -241,7 +252,6 @@ fn half_day(step_s: f64, tolerance: f64) -> bool {
 /// device's history which.
 fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
     let s = ctx.settings;
-    let gap_us = (s.gap_tolerance_s * 1e6) as i64;
     let tolerance = s.osd_jump_tolerance_s + 1.0;
     let mut usual: HashMap<&str, Vec<f32>> = HashMap::new();
     for f in ctx.facts {
@@ -264,19 +274,9 @@ fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
         let device_usual = usual.get(session.device.as_str()).copied().unwrap_or(0.0);
         for pair in session.members.windows(2) {
             let (a, b) = (&ctx.facts[pair[0]], &ctx.facts[pair[1]]);
-            let (Some(oa), Some(ob)) = (readable(ctx, a), readable(ctx, b)) else {
+            let Some((before, after)) = seam_offsets(ctx, a, b) else {
                 continue;
             };
-            let (Some(end), Some(start)) = (crate::sessions::end_us(a), b.start_us()) else {
-                continue;
-            };
-            if (start - end).abs() > gap_us {
-                continue;
-            }
-            let (Some(before), Some(after)) = (oa.offset_s, ob.offset_s) else {
-                continue;
-            };
-            let before = before + oa.jump_s.unwrap_or(0.0);
             let step = f64::from(after - before);
             if step.abs() <= tolerance
                 || (twelve.contains(session.device.as_str()) && half_day(step, tolerance))

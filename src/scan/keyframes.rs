@@ -856,12 +856,7 @@ impl Anchor {
 /// a speed shown before the device number is so not taken for it.
 fn device_group<'a>(groups: &[&'a str], device_id: Option<&str>) -> Option<&'a str> {
     let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
-    let serial: String = device_id
-        .map(|d| {
-            let tail: Vec<char> = d.chars().rev().take_while(char::is_ascii_digit).collect();
-            tail.into_iter().rev().collect()
-        })
-        .unwrap_or_default();
+    let serial = device_id.map_or("", crate::osd::numbers::serial);
     let ends = |g: &str| {
         let g = digits(g);
         let n = g.len().min(serial.len()).min(4);
