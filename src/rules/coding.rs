@@ -73,10 +73,9 @@ pub fn same_signature(a: &FileFacts, b: &FileFacts) -> bool {
 /// Whether coding signature `odd` differs from `usual` only by a track it lacks (no audio: a
 /// muted or video-only recording; no video: voice only), the other track's parameters equal.
 pub fn only_missing_track(odd: &str, usual: &str) -> bool {
-    let (a, b): (Vec<&str>, Vec<&str>) = (odd.split('|').collect(), usual.split('|').collect());
-    if a.len() != 7 || b.len() != 7 {
+    let (Some(a), Some(b)) = (parts(odd), parts(usual)) else {
         return false;
-    }
+    };
     let (video, audio) = (0..4, 4..7);
     let no_video = a[video.clone()] == ["-", "-", "0x0", ""];
     let no_audio = a[audio.clone()] == ["-", "0", "0"];
@@ -299,12 +298,17 @@ fn session_parameters(
 /// Whether coding signature `odd` differs from `usual` in the frame rate alone (codec,
 /// profile, picture size and audio format equal).
 fn only_frame_rate_differs(odd: &str, usual: &str) -> bool {
-    let (a, b): (Vec<&str>, Vec<&str>) = (odd.split('|').collect(), usual.split('|').collect());
-    a.len() == 7
-        && b.len() == 7
-        && a[3] != b[3]
-        && !a[3].is_empty()
-        && (0..7).filter(|&i| i != 3).all(|i| a[i] == b[i])
+    let (Some(a), Some(b)) = (parts(odd), parts(usual)) else {
+        return false;
+    };
+    a[3] != b[3] && !a[3].is_empty() && (0..7).filter(|&i| i != 3).all(|i| a[i] == b[i])
+}
+
+/// A [`signature`]'s seven parts: codec, profile, size and frame rate of the video, codec,
+/// sample rate and channels of the audio.
+fn parts(sig: &str) -> Option<[&str; 7]> {
+    let v: Vec<&str> = sig.split('|').collect();
+    v.try_into().ok()
 }
 
 /// Whether `f` sits in its session's timeline without a gap or overlap on either side (within

@@ -44,7 +44,7 @@ use serde_json::json;
 
 use super::{Ctx, Findings, local};
 use crate::catalog::FileFacts;
-use crate::osd::numbers::{SERIAL_MIN, same_device, serial};
+use crate::osd::numbers::{SERIAL_MIN, digits, same_device, serial};
 
 /// Readings the rules may use: confident enough, of a recording, read at both ends. A file
 /// whose display was read in one keyframe only (shorter than its keyframe interval, or its
@@ -145,11 +145,6 @@ pub(super) fn picture_gap(ctx: &Ctx, a: &FileFacts, b: &FileFacts, delta_s: f64)
     let (oa, ob) = (readable(ctx, a)?, readable(ctx, b)?);
     let a_end = a.odd().osd_end_offset_s.or(oa.offset_s)?;
     Some(delta_s + f64::from(ob.offset_s?) - f64::from(a_end))
-}
-
-/// The digits of a display's device number (letters are not read).
-fn digits(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).collect()
 }
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {

@@ -814,7 +814,7 @@ fn same_numbers(inside: &Seen, start: &Seen, end: &Seen) -> bool {
         Some(
             r.rest
                 .split_whitespace()
-                .map(|g| g.chars().filter(char::is_ascii_digit).collect::<String>())
+                .map(crate::osd::numbers::digits)
                 .filter(|g| !g.is_empty())
                 .collect(),
         )
@@ -855,10 +855,9 @@ impl Anchor {
 /// first group (a display may number its recorder otherwise than the path does). A position or
 /// a speed shown before the device number is so not taken for it.
 fn device_group<'a>(groups: &[&'a str], device_id: Option<&str>) -> Option<&'a str> {
-    let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
     let serial = device_id.map_or("", crate::osd::numbers::serial);
     let ends = |g: &str| {
-        let g = digits(g);
+        let g = crate::osd::numbers::digits(g);
         let n = g.len().min(serial.len()).min(4);
         n >= 3 && g[g.len() - n..] == serial[serial.len() - n..]
     };

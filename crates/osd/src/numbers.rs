@@ -5,6 +5,11 @@
 /// in a font whose letters read as `?`) is a number; one digit is not.
 pub const SERIAL_MIN: usize = 2;
 
+/// The digits of a reading (letters are not read: they stand as `?` or a look-alike digit).
+pub fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
 /// Whether two readings of a display's device number name one device: their serials (two
 /// digits or more) are equal, or the longer reading holds the shorter between characters that
 /// are not digits (the space before the officer number not seen in one picture, or a shape of
