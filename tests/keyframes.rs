@@ -1786,3 +1786,97 @@ fn seconds_lost_at_a_cut_that_the_picture_shows_too_are_a_gap() {
         ["CONT-GAP high 0002.MP4"]
     );
 }
+
+#[test]
+fn a_first_segment_named_at_the_button_press_after_its_pre_record_overlaps_no_footage() {
+    // day.mp4's picture starts at 10:00:07; named 10:00:17 (10 s of pre-record before the
+    // press), it overlaps day2.mp4 (10:00:21) by 10 s by the names, while the picture's clock
+    // runs on from its end into day2's start.
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100017_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    let ids = ["CONT-OVERLAP", "OSD-PRERECORD", "OSD-OFFSET", "OSD-SEAM"];
+    assert_eq!(findings_of(&wh, &ids, '_'), ["OSD-PRERECORD info 0002.MP4"]);
+    // Footage of another time overlapping by the names (later.mp4 shows 10:40:05) overlaps
+    // in the picture too: still an overlap.
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100015_0002.MP4", "later.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(
+        findings_of(&wh, &ids[..2], '_'),
+        ["CONT-OVERLAP warn 0002.MP4"]
+    );
+}
+
+#[test]
+fn a_clock_set_while_recording_is_a_reset_clock_not_a_join_and_its_number_is_no_gap() {
+    // clockset.mp4 shows 2000-01-01 00:00:00 for 6 s, then 10:20:00 (set by satellite time),
+    // and is named from the reset clock, between two of the day's recordings, in the
+    // device's numbering: the clock was set (OSD-RESET, CLK-RESET), nothing was joined, and
+    // number 0002 is there, though its name puts it in 2000.
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20000101000000_0002.MP4", "clockset.mp4"),
+        ("DSJ-A0012_OF001234_20260312104005_0003.MP4", "later.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    let ids = ["OSD-JUMP", "OSD-RESET", "CLK-RESET", "CONT-MISSING"];
+    let mut found = findings_of(&wh, &ids, '_');
+    found.sort();
+    assert_eq!(
+        found,
+        ["CLK-RESET warn 0002.MP4", "OSD-RESET warn 0002.MP4"]
+    );
+    let message = crate::util::rows(&wh.join("findings"))
+        .iter()
+        .find(|f| crate::util::get(f, "rule_id") == Some("OSD-RESET"))
+        .and_then(|f| crate::util::get(f, "message").map(str::to_owned))
+        .unwrap_or_default();
+    assert!(
+        message.contains("10:20:05") && message.contains("set while it recorded"),
+        "{message}"
+    );
+}
+
+#[test]
+fn segment_numbers_a_recorder_gives_to_files_not_kept_are_no_missing_footage() {
+    // A recorder numbering every recording two apart (its sub-stream takes the number
+    // between, and is not kept): day.mp4, day2.mp4 and dark3.mp4 run on from one into the
+    // next, later.mp4 comes after a pause. No footage is missing.
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0003.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312100035_0005.MP4", "dark3.mp4"),
+        ("DSJ-A0012_OF001234_20260312104005_0007.MP4", "later.mp4"),
+    ];
+    let ids = ["CONT-MISSING", "CONT-NUMBERING", "CONT-GAP"];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+    // One such skip alone is no habit: information, as the recording runs on.
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files[..2], &[]);
+    assert_eq!(
+        findings_of(&wh, &ids, '_'),
+        ["CONT-NUMBERING info 0003.MP4"]
+    );
+    // A recording missing from that numbering leaves its number and its time: still missing.
+    let files = [
+        files[0],
+        files[1],
+        files[2],
+        ("DSJ-A0012_OF001234_20260312104005_0009.MP4", "later.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(findings_of(&wh, &ids, '_'), ["CONT-MISSING high 0009.MP4"]);
+    // A segment deleted from the middle of a recording numbered one by one: its number and
+    // its 14 s are missing.
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100035_0003.MP4", "dark3.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(findings_of(&wh, &ids, '_'), ["CONT-MISSING high 0003.MP4"]);
+}

@@ -75,7 +75,7 @@ Kinds: gap, missing_segment, overlap, internal_discontinuity, inserted_footage, 
 clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, duplicate_content,
 modified, deleted, deleted_before_retention, late_upload, late_classification, late_archive,
 deadline_unknown, incomplete_record, history_broken, firmware_change, rate_change,
-timeline_short, setting_change (the last four information only).
+timeline_short, setting_change, prerecord, numbering_skip (the last six information only).
 Each finding names its article (e.g. 第十二条(五)) with an English gloss.
 
 Exit codes: 0 printed (even if there are no findings); 2 invalid command line; 3 the

@@ -11,18 +11,12 @@
 //! reported). Example: a file named 20260312100000 whose `mvhd` says 05:00 UTC (13:00 local):
 //! three hours apart.
 
-use chrono::Datelike;
 use serde_json::json;
 
 use super::{Ctx, Findings, Target, local};
 
-fn year(us: i64) -> Option<i32> {
-    chrono::DateTime::from_timestamp_micros(us).map(|t| t.year())
-}
-
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
-    let future = ctx.now_us + (s.future_tolerance_s * 1e6) as i64;
     for f in ctx.facts {
         if f.status.as_ref() != "ok"
             || !matches!(
@@ -32,9 +26,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         {
             continue;
         }
-        let implausible = |t: Option<i64>| {
-            t.filter(|&t| year(t).is_some_and(|y| y < s.earliest_plausible_year) || t > future)
-        };
+        let implausible = |t: Option<i64>| t.filter(|&t| ctx.implausible(t));
         let bad_ct = implausible(f.creation_time_us);
         let bad_nt = implausible(f.name_time_us);
         if bad_ct.is_some() || bad_nt.is_some() {

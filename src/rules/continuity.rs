@@ -11,7 +11,15 @@
 //! picture's burned-in clock runs on from one segment into the next (read at both ends of
 //! both, see `display::picture_gap`) is the container's timeline running short of the
 //! recorder's clock (pictures dropped under load, the rest stamped at the nominal rate), and
-//! is reported as information (OSD-GAP), not as a gap.
+//! is reported as information (OSD-GAP), not as a gap. Likewise an overlap the names leave
+//! after a session's first segment through which the picture's clock runs on is that file's
+//! pre-record buffer, named at the button press (OSD-PRERECORD, information).
+//!
+//! Numbers skipped where the next segment starts as the previous one ends leave no time for a
+//! missing recording: numbers given to files that are not in the tree (CONT-NUMBERING,
+//! information); a device whose every such step is the same (two apart, say) numbers so by
+//! habit, and its steps of that size are not reported at all, across a pause either. A
+//! recording named from a reset clock (2000-01-01) still carries its number.
 
 use serde_json::json;
 
@@ -21,19 +29,68 @@ use super::{Ctx, Findings, Target, local};
 use crate::catalog::FileFacts;
 use crate::sessions::end_us;
 
+use super::display::PRE_RECORD_MAX_S;
+
 /// The segment numbers of a device's files that are no segment of a session (photos and
 /// sub-streams, which many recorders number in the same sequence as their videos), with
-/// their times. Few in any tree: the index does not grow with the segments.
-fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, i64)>> {
-    let mut out: HashMap<&str, Vec<(i32, i64)>> = HashMap::new();
+/// their times, and of its recordings named from a reset clock (a year 2000 file between two
+/// of this year's: its number is there, its time places it nowhere, `None`). Few in any tree:
+/// the index does not grow with the segments.
+fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)>> {
+    let mut out: HashMap<&str, Vec<(i32, Option<i64>)>> = HashMap::new();
     let photos = ctx.facts.iter().filter(|f| !f.is_recording());
     let companions = ctx.sessions.companions.iter().map(|&i| &ctx.facts[i]);
     for f in photos.chain(companions) {
         if let (Some(d), Some(n), Some(t)) = (f.device_id.as_deref(), f.segment_seq, f.start_us()) {
-            out.entry(d).or_default().push((n, t));
+            out.entry(d).or_default().push((n, Some(t)));
+        }
+    }
+    let reset = ctx
+        .facts
+        .iter()
+        .filter(|f| f.is_recording() && f.start_us().is_some_and(|t| ctx.implausible(t)));
+    for f in reset {
+        if let (Some(d), Some(n)) = (f.device_id.as_deref(), f.segment_seq) {
+            out.entry(d).or_default().push((n, None));
         }
     }
     out
+}
+
+/// The step of each device's numbering where it is not one: the step between every two
+/// segments of its sessions that run on from one into the next (within the tolerances), when
+/// there are at least two such pairs and all step alike by more than one. A recorder that
+/// numbers a sub-stream or a thumbnail in the same sequence as its main recordings, and whose
+/// other files are not kept, numbers every recording two apart; across a pause its numbers
+/// then step by two with nothing missing.
+fn numbering_steps<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, i32> {
+    let s = ctx.settings;
+    let mut seen: HashMap<&str, Option<i32>> = HashMap::new();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for sess in &ctx.sessions.list {
+        for w in sess.members.windows(2) {
+            let (fa, fb) = (&ctx.facts[w[0]], &ctx.facts[w[1]]);
+            let (Some(x), Some(y), Some(end), Some(start)) =
+                (fa.segment_seq, fb.segment_seq, end_us(fa), fb.start_us())
+            else {
+                continue;
+            };
+            let delta = (start - end) as f64 / 1e6;
+            if delta > s.gap_tolerance_s || delta < -s.overlap_tolerance_s {
+                continue;
+            }
+            let step = y.saturating_sub(x);
+            let entry = seen.entry(sess.device.as_str()).or_insert(Some(step));
+            if *entry != Some(step) {
+                *entry = None;
+            }
+            *count.entry(sess.device.as_str()).or_default() += 1;
+        }
+    }
+    seen.into_iter()
+        .filter_map(|(d, step)| Some((d, step?)))
+        .filter(|&(d, step)| step > 1 && count.get(d).is_some_and(|&n| n >= 2))
+        .collect()
 }
 
 /// The segment numbers skipped between two consecutive segments of a device, less those a
@@ -50,7 +107,7 @@ impl Skipped {
     /// Between segment `a` (number `x`) and segment `b` (number `y`); `None` when every
     /// number between is carried by some file.
     fn between(
-        others: Option<&Vec<(i32, i64)>>,
+        others: Option<&Vec<(i32, Option<i64>)>>,
         a: &FileFacts,
         b: &FileFacts,
         x: i32,
@@ -66,7 +123,7 @@ impl Skipped {
         let held: BTreeSet<i32> = others
             .into_iter()
             .flatten()
-            .filter(|&&(n, t)| x < n && n < y && from <= t && t <= to)
+            .filter(|&&(n, t)| x < n && n < y && t.is_none_or(|t| from <= t && t <= to))
             .map(|&(n, _)| n)
             .collect();
         let count = i64::from(y) - i64::from(x) - 1 - held.len() as i64;
@@ -98,9 +155,25 @@ impl Skipped {
 /// footage truly missing shows the same gap in the picture as in the names.
 const PICTURE_GAP_S: f64 = 1.5;
 
+/// The picture as the second witness for an overlap the names leave after a session's first
+/// segment: a recorder with a pre-record buffer that names the file at the button press starts
+/// its first file's footage before its name, by as much as the names overlap the next
+/// segment. When `a` is its session's first recording, the overlap is at most
+/// [`PRE_RECORD_MAX_S`], and the pictures' clocks run on from `a`'s end into `b`'s start
+/// (within [`PICTURE_GAP_S`], and that far under the overlap), the gap the pictures show;
+/// else `None` (CONT-OVERLAP stays).
+fn pre_record(ctx: &Ctx, first: bool, a: &FileFacts, b: &FileFacts, delta_s: f64) -> Option<f64> {
+    if !first || -delta_s > PRE_RECORD_MAX_S {
+        return None;
+    }
+    super::display::picture_gap(ctx, a, b, delta_s)
+        .filter(|g| g.abs() <= PICTURE_GAP_S.min(-delta_s - PICTURE_GAP_S))
+}
+
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
     let others = numbered_others(ctx);
+    let steps = numbering_steps(ctx);
     let mut prev_session_last: Option<(usize, &str)> = None; // (file index, device)
     for sess in &ctx.sessions.list {
         // Across sessions of one device: numbering that jumps without restarting.
@@ -108,7 +181,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             && dev == sess.device
         {
             let (fa, fb) = (&ctx.facts[a], &ctx.facts[b]);
+            let step = steps.get(dev).copied().unwrap_or(1);
             if let (Some(sa), Some(sb)) = (fa.segment_seq, fb.segment_seq)
+                && sb.saturating_sub(sa) != step
                 && let Some(missing) = Skipped::between(others.get(dev), fa, fb, sa, sb)
             {
                 out.add(
@@ -142,8 +217,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 continue;
             }
             let delta_s = (b_start - reach) as f64 / 1e6;
+            let step = steps.get(sess.device.as_str()).copied().unwrap_or(1);
             let skipped = match (fa.segment_seq, fb.segment_seq) {
-                (Some(x), Some(y)) => {
+                (Some(x), Some(y)) if y.saturating_sub(x) != step => {
                     Skipped::between(others.get(sess.device.as_str()), fa, fb, x, y)
                         .map(|k| (x, y, k))
                 }
@@ -156,7 +232,28 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             };
             // Made only for a finding: a tree's every pair of segments is looked at.
             let base = || json!({"previous": fa.path, "previous_end": local(ctx, reach), "start": local(ctx, b_start), "delta_s": delta_s});
-            if let Some((x, y, numbers)) = skipped {
+            if let Some((x, y, numbers)) = &skipped
+                && delta_s <= s.gap_tolerance_s
+            {
+                // The numbers skip, but the next segment starts where the previous one ended:
+                // there was no time for a missing recording (a deleted segment leaves its
+                // length between the names). Numbers the recorder gave to files that are not
+                // in the tree (a sub-stream or a photo not uploaded), not footage missing.
+                out.add(
+                    "CONT-NUMBERING",
+                    t,
+                    Some(reach),
+                    None,
+                    None,
+                    format!(
+                        "the numbering skips {} between {} and {}, but the recording runs on from one into the next ({delta_s:+.1} s): no footage missing",
+                        numbers.named(),
+                        fa.file_name(),
+                        fb.file_name()
+                    ),
+                    json!({"previous": fa.path, "previous_seq": x, "seq": y, "skipped_numbers": numbers.count, "delta_s": delta_s}),
+                );
+            } else if let Some((x, y, numbers)) = skipped {
                 let missing = delta_s.max(0.0);
                 out.add(
                     "CONT-MISSING",
@@ -202,6 +299,28 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     ),
                 };
                 out.add(id, t, Some(reach), None, Some(delta_s), message, details);
+            } else if delta_s < -s.overlap_tolerance_s
+                && let Some(shown) =
+                    pre_record(ctx, sess.members.first() == Some(&w[0]), fa, fb, delta_s)
+            {
+                let mut details = base();
+                details["picture_gap_s"] = json!(shown);
+                out.add(
+                    "OSD-PRERECORD",
+                    t,
+                    Some(b_start),
+                    None,
+                    Some(-delta_s),
+                    format!(
+                        "{:.1} s overlap by the names: {} was named {:.0} s after its picture begins, and the picture's clock runs on from its end into {} ({shown:+.0} s): a pre-record buffer, named at the button press; no footage recorded twice",
+                        -delta_s,
+                        fa.file_name(),
+                        -delta_s,
+                        fb.file_name(),
+                        shown = shown + 0.0
+                    ),
+                    details,
+                );
             } else if delta_s < -s.overlap_tolerance_s {
                 out.add(
                     "CONT-OVERLAP",

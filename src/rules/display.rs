@@ -36,7 +36,10 @@
 //!   before the press leads the name.
 //! - `clock_reset` (OSD-RESET): the display shows a year before `earliest_plausible_year` or a
 //!   time more than `future_tolerance_s` after the scan (the recorder's clock was reset), the
-//!   second witness beside CLK-RESET's container and file-name times.
+//!   second witness beside CLK-RESET's container and file-name times. Also a display whose
+//!   clock steps between an implausible time and a plausible one inside the file: the clock
+//!   set (by satellite or network time, once it has a fix) or reset while the recorder
+//!   recorded, not two recordings joined (no OSD-JUMP).
 
 use std::collections::{HashMap, HashSet};
 
@@ -149,13 +152,37 @@ pub(super) fn picture_gap(ctx: &Ctx, a: &FileFacts, b: &FileFacts, delta_s: f64)
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
-    let future = ctx.now_us + (s.future_tolerance_s * 1e6) as i64;
     let mut by_device: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
     let twelve = twelve_hour_devices(ctx);
     let on_twelve = |f: &FileFacts| f.device_id.as_deref().is_some_and(|d| twelve.contains(d));
+    let implausible = |t: i64| ctx.implausible(t);
     for f in ctx.facts {
         let Some(o) = readable(ctx, f) else { continue };
+        // A jump between an implausible time and a plausible one is the recorder's clock set
+        // (by satellite or network time, once it has a fix) or reset while it recorded: the
+        // footage runs on, the clock does not. OSD-RESET says so, not OSD-JUMP.
+        let set_while_recording =
+            o.start_us.is_some_and(implausible) != o.end_us.is_some_and(implausible);
         if let (Some(jump), Some(at)) = (o.jump_s, o.jump_at_s)
+            && f64::from(jump.abs()) > s.osd_jump_tolerance_s
+            && o.jump_confidence
+                .is_none_or(|c| f64::from(c) >= s.osd_min_confidence)
+            && set_while_recording
+            && let (Some(before), Some(after)) = (o.start_us, o.end_us)
+        {
+            out.file(
+                "OSD-RESET",
+                f,
+                format!(
+                    "{}: the picture shows {} at the start and {} at the end, its clock stepping {jump:+.0} s at {at:.1} s into the file while the file's own timestamps run on (the recorder's clock was {} while it recorded)",
+                    f.file_name(),
+                    local(ctx, before),
+                    local(ctx, after),
+                    if implausible(before) { "set" } else { "reset" }
+                ),
+                json!({"osd_start_us": before, "osd_end_us": after, "jump_s": jump, "at_s": at, "confidence": o.confidence}),
+            );
+        } else if let (Some(jump), Some(at)) = (o.jump_s, o.jump_at_s)
             && f64::from(jump.abs()) > s.osd_jump_tolerance_s
             && o.jump_confidence
                 .is_none_or(|c| f64::from(c) >= s.osd_min_confidence)
@@ -171,11 +198,6 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"jump_s": jump, "at_s": at, "osd_start_us": o.start_us, "confidence": o.confidence, "jump_confidence": o.jump_confidence}),
             );
         }
-        let implausible = |t: i64| {
-            let year =
-                chrono::DateTime::from_timestamp_micros(t).map(|t| chrono::Datelike::year(&t));
-            year.is_some_and(|y| y < s.earliest_plausible_year) || t > future
-        };
         // Both ends of the file: one misread digit of the year in one picture is not a reset
         // clock.
         if let Some(shown) = o.start_us
@@ -533,9 +555,10 @@ mod tests {
     fn a_sessions_first_recording_may_lead_its_name_by_a_pre_record_buffer() {
         // A new session at 11:00 whose picture starts 35 s before its name: the pre-record
         // buffer of a recorder that names the file at the button press (its next segment is
-        // named when it really starts, 265 s later). Not a mismatch, and no seam.
+        // named when it really starts, 265 s later). Not a mismatch, and no seam; the 35 s
+        // the names overlap are the buffer (information), not footage recorded twice.
         let pre_record = [(0, 0.0), (300, 0.0), (3600, -35.0), (3865, 0.0)];
-        assert_eq!(offset_findings(&pre_record), Vec::<String>::new());
+        assert_eq!(offset_findings(&pre_record), ["OSD-PRERECORD A_3865.MP4"]);
         // Ninety seconds is more than any buffer.
         assert_eq!(
             offset_findings(&[(0, 0.0), (300, 0.0), (3600, -90.0), (3810, 0.0)]),

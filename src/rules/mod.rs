@@ -203,6 +203,20 @@ pub const RULES: &[Rule] = &[
         "a gap the names leave between two segments of a session through which the picture's clock runs on: the container's timeline runs short of the recorder's clock; no footage missing",
     ),
     rule(
+        "OSD-PRERECORD",
+        "prerecord",
+        Severity::Info,
+        A12_5,
+        "an overlap the names leave after a session's first segment, through which the picture's clock runs on: the first file holds its pre-record buffer and was named at the button press; no footage recorded twice",
+    ),
+    rule(
+        "CONT-NUMBERING",
+        "numbering_skip",
+        Severity::Info,
+        A12_5,
+        "segment numbers skipped between two segments of a session whose recording runs on from one into the next: numbers given to files not in the tree; no footage missing",
+    ),
+    rule(
         "OSD-RATE",
         "rate_change",
         Severity::Info,
@@ -492,6 +506,20 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Whether a recording time (UTC microseconds) is one no recorder records at: before
+    /// `earliest_plausible_year` (a reset clock's 1970, 2000 or 2004) or more than
+    /// `future_tolerance_s` after the scan.
+    pub fn implausible(&self, t_us: i64) -> bool {
+        let s = self.settings;
+        let year =
+            chrono::DateTime::from_timestamp_micros(t_us).map(|t| chrono::Datelike::year(&t));
+        year.is_some_and(|y| y < s.earliest_plausible_year)
+            || t_us
+                > self
+                    .now_us
+                    .saturating_add((s.future_tolerance_s * 1e6) as i64)
+    }
+
     /// UTC offset of the configured zone at `t_us`, in seconds.
     pub fn zone_offset_s(&self, t_us: i64) -> i64 {
         use chrono::Offset;
