@@ -404,3 +404,104 @@ fn a_sub_stream_beside_its_main_stream_is_its_companion_not_an_overlap() {
     assert_eq!(sessions.len(), 1);
     assert_eq!(get(&sessions[0], "file_count"), Some("2"));
 }
+
+/// A copy of `from` at `to` whose movie header's creation time (a version 0 `mvhd`, as
+/// ffmpeg writes it) says `raw`, as a recorder's muxer would have written it.
+fn with_movie_time(from: &std::path::Path, to: &std::path::Path, raw: u32) {
+    let mut bytes = fs::read(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"mvhd")
+        .expect("an mvhd box");
+    assert_eq!(bytes[at + 4], 0, "a version 0 mvhd");
+    bytes[at + 8..at + 12].copy_from_slice(&raw.to_be_bytes());
+    fs::write(to, bytes).expect("write");
+}
+
+/// The clock findings (CLK-*) of a warehouse, as rule and the file's last name part.
+fn clock_findings(wh: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("CLK-")))
+        .filter_map(|f| {
+            Some(format!(
+                "{} {}",
+                get(f, "rule_id")?,
+                get(f, "path")?.rsplit('_').next()?
+            ))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_movie_time_counted_from_1970_is_read_as_the_time_it_is() {
+    // A muxer that writes Unix seconds into the movie header (which counts from 1904): read
+    // from 1904, 2026-03-12 02:00:07Z would be 1960, a reset clock 66 years from the name.
+    let t = tmp();
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let d = root.join("DSJ-A0012").join("20260312");
+    fs::create_dir_all(&d).expect("mkdir");
+    let osd = project().join("tests/fixtures/osd");
+    let unix = 1_773_280_807; // 2026-03-12T02:00:07Z
+    for (from, to, raw) in [
+        (
+            "day.mp4",
+            "DSJ-A0012_OF001234_20260312100007_0001.MP4",
+            unix,
+        ),
+        (
+            "day2.mp4",
+            "DSJ-A0012_OF001234_20260312100021_0002.MP4",
+            unix + 14,
+        ),
+    ] {
+        with_movie_time(&osd.join(from), &d.join(to), raw);
+    }
+    scan(
+        &[&root],
+        &wh,
+        &["--config", &no_birth_time(), "--keyframes", "off"],
+    );
+    assert_eq!(clock_findings(&wh), Vec::<String>::new());
+    let files = rows(&wh.join("files"));
+    let f = by_name(&files, "DSJ-A0012_OF001234_20260312100007_0001.MP4");
+    assert_eq!(get(f, "creation_time_basis"), Some("utc from 1970"));
+    assert_eq!(get(f, "creation_time"), Some("1773280807000000"));
+    assert_eq!(get(f, "creation_time_raw"), Some(unix.to_string().as_str()));
+}
+
+#[test]
+fn a_recorder_that_never_writes_a_movie_time_is_not_reported_file_by_file() {
+    // Three recordings of a device whose muxer leaves the movie header's time at 0: its
+    // habit, not stripped files. One such file among files that carry the time is reported.
+    let t = tmp();
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let d = root.join("DSJ-A0012").join("20260312");
+    fs::create_dir_all(&d).expect("mkdir");
+    let osd = project().join("tests/fixtures/osd");
+    let files = [
+        ("day.mp4", "DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+        ("day2.mp4", "DSJ-A0012_OF001234_20260312100021_0002.MP4"),
+        ("later.mp4", "DSJ-A0012_OF001234_20260312104005_0003.MP4"),
+    ];
+    for (from, to) in files {
+        with_movie_time(&osd.join(from), &d.join(to), 0);
+    }
+    let run = |wh: &std::path::Path| {
+        scan(
+            &[&root],
+            wh,
+            &["--config", &no_birth_time(), "--keyframes", "off"],
+        );
+        clock_findings(wh)
+    };
+    assert_eq!(run(&wh), Vec::<String>::new());
+    // The middle one as recorded, the others without: two files without a time are no habit.
+    fs::copy(osd.join("day2.mp4"), d.join(files[1].1)).expect("copy");
+    assert_eq!(
+        run(&t.path().join("wh2")),
+        ["CLK-MISSING 0001.MP4", "CLK-MISSING 0003.MP4"]
+    );
+}

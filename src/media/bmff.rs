@@ -17,6 +17,19 @@ use super::{REVISIT_MAX, samples};
 
 /// Seconds from 1904-01-01 (the ISO BMFF epoch) to 1970-01-01.
 pub const EPOCH_1904: i64 = 2_082_844_800;
+
+/// An ISO BMFF creation time (`mvhd`, `mdhd`): seconds since 1904, or, where that would fall
+/// before 1970, seconds since 1970 (a muxer that counted from the Unix epoch: read from 1904,
+/// its 2026 would be 1960, and every file of the recorder would look like a reset clock and
+/// mismatch its name by 66 years). 0 means unset.
+fn bmff_time(raw: u64) -> Option<RecordedTime> {
+    let raw = i64::try_from(raw).ok()?;
+    match raw {
+        0 => None,
+        r if r < EPOCH_1904 => Some(RecordedTime::UnixInBmff(r)),
+        r => Some(RecordedTime::Utc(r - EPOCH_1904)),
+    }
+}
 const MOOV_LIMIT: u64 = 256 << 20;
 const MOOF_LIMIT: u64 = 64 << 20;
 const SMALL_LIMIT: u64 = 16 << 20;
@@ -354,10 +367,8 @@ impl BmffSink {
         self.movie_duration = duration;
         self.info.creation_time_raw = Some(created.to_string());
         self.info.creation_time_source = Some("mvhd");
-        if created != 0 {
-            self.info.creation_time = Some(RecordedTime::Utc(
-                (created as i64).saturating_sub(EPOCH_1904),
-            ));
+        if let Some(t) = bmff_time(created) {
+            self.info.creation_time = Some(t);
         }
         Ok(())
     }
@@ -495,9 +506,8 @@ impl BmffSink {
                     if r.1 > 0 && r.2 != u64::from(u32::MAX) {
                         s.duration_s = Some(r.2 as f64 / f64::from(r.1));
                     }
-                    if r.0 != 0 {
-                        s.creation_time =
-                            Some(RecordedTime::Utc((r.0 as i64).saturating_sub(EPOCH_1904)));
+                    if let Some(t) = bmff_time(r.0) {
+                        s.creation_time = Some(t);
                     }
                     s.language = language(r.3);
                 }

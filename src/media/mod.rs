@@ -117,6 +117,10 @@ impl MediaKind {
 pub enum RecordedTime {
     /// Seconds since the Unix epoch, UTC.
     Utc(i64),
+    /// Seconds since the Unix epoch, UTC, found where the format counts from 1904 (an ISO BMFF
+    /// `mvhd` or `mdhd` whose writer counted from 1970, as some cameras' muxers do: read from
+    /// 1904, such a value falls before 1970, when no digital recording was made).
+    UnixInBmff(i64),
     /// A wall-clock time with an explicit offset from UTC, in seconds.
     Offset(NaiveDateTime, i32),
     /// A wall-clock time in an unstated zone.

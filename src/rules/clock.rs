@@ -8,15 +8,55 @@
 //! for (creation time written in UTC or in the configured zone's local time, at the start or
 //! at the end of the recording); `missing_timestamp`, an ISO BMFF or JPEG file whose container
 //! has no recording time (MPEG-TS, WAV without `bext` and AVI carry none by design and are not
-//! reported). Example: a file named 20260312100000 whose `mvhd` says 05:00 UTC (13:00 local):
-//! three hours apart.
+//! reported), nor is a file of a device whose other files of its container, two at least,
+//! carry none either: a recorder that never writes the time there (its muxer leaves the field
+//! at 0) is a model's habit, not a stripped file. Example: a file named 20260312100000 whose
+//! `mvhd` says 05:00 UTC (13:00 local): three hours apart.
+
+use std::collections::HashMap;
 
 use serde_json::json;
 
 use super::{Ctx, Findings, Target, local};
 
+/// The container families with a recording-time field.
+fn has_time_field(container: Option<&str>) -> bool {
+    matches!(
+        container,
+        Some("mp4") | Some("mov") | Some("3gp") | Some("m4a") | Some("heif") | Some("jpeg")
+    )
+}
+
+/// Per device and container: how many of its readable files carry a container time, and how
+/// many do not.
+fn time_habits<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, &'a str), (usize, usize)> {
+    let mut out: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
+    for f in ctx.facts {
+        if f.status.as_ref() != "ok" || !has_time_field(f.container.as_deref()) {
+            continue;
+        }
+        if let (Some(d), Some(c)) = (f.device_id.as_deref(), f.container.as_deref()) {
+            let e = out.entry((d, c)).or_default();
+            if f.creation_time_us.is_some() {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+    out
+}
+
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
+    let habits = time_habits(ctx);
+    // Whether a file without a container time is one of a device that writes none: its other
+    // files of the container, two at least, carry none either.
+    let never_written = |f: &crate::catalog::FileFacts| {
+        let key = f.device_id.as_deref().zip(f.container.as_deref());
+        key.and_then(|k| habits.get(&k))
+            .is_some_and(|&(with, without)| with == 0 && without >= 3)
+    };
     for f in ctx.facts {
         if f.status.as_ref() != "ok"
             || !matches!(
@@ -77,11 +117,10 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 );
             }
         }
-        let has_time_field = matches!(
-            f.container.as_deref(),
-            Some("mp4") | Some("mov") | Some("3gp") | Some("m4a") | Some("heif") | Some("jpeg")
-        );
-        if has_time_field && f.creation_time_us.is_none() {
+        if has_time_field(f.container.as_deref())
+            && f.creation_time_us.is_none()
+            && !never_written(f)
+        {
             out.add(
                 "CLK-MISSING",
                 Target {

@@ -146,6 +146,7 @@ impl RowMaker<'_> {
     fn utc_us(&self, t: RecordedTime) -> (Option<i64>, String) {
         match t {
             RecordedTime::Utc(s) => (s.checked_mul(1_000_000), "utc".into()),
+            RecordedTime::UnixInBmff(s) => (s.checked_mul(1_000_000), "utc from 1970".into()),
             RecordedTime::Offset(n, off) => {
                 let s = n.and_utc().timestamp() - i64::from(off);
                 let sign = if off < 0 { '-' } else { '+' };
