@@ -12,7 +12,7 @@
 //! both, see `display::picture_gap`) is the container's timeline running short of the
 //! recorder's clock (pictures dropped under load, the rest stamped at the nominal rate), and
 //! is reported as information (OSD-GAP), not as a gap. Likewise an overlap the names leave
-//! after a session's first segment through which the picture's clock runs on is that file's
+//! after a recording's first segment through which the picture's clock runs on is that file's
 //! pre-record buffer, named at the button press (OSD-PRERECORD, information).
 //!
 //! Numbers skipped where the next segment starts as the previous one ends leave no time for a
@@ -155,10 +155,11 @@ impl Skipped {
 /// footage truly missing shows the same gap in the picture as in the names.
 const PICTURE_GAP_S: f64 = 1.5;
 
-/// The picture as the second witness for an overlap the names leave after a session's first
+/// The picture as the second witness for an overlap the names leave after a recording's first
 /// segment: a recorder with a pre-record buffer that names the file at the button press starts
 /// its first file's footage before its name, by as much as the names overlap the next
-/// segment. When `a` is its session's first recording, the overlap is at most
+/// segment. When `a` starts a recording (`first`: its session's first segment, or the first
+/// after a gap, see [`Ctx::starts_recording`]), the overlap is at most
 /// [`PRE_RECORD_MAX_S`], and the pictures' clocks run on from `a`'s end into `b`'s start
 /// (within [`PICTURE_GAP_S`], and that far under the overlap), the gap the pictures show;
 /// else `None` (CONT-OVERLAP stays).
@@ -300,8 +301,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 };
                 out.add(id, t, Some(reach), None, Some(delta_s), message, details);
             } else if delta_s < -s.overlap_tolerance_s
-                && let Some(shown) =
-                    pre_record(ctx, sess.members.first() == Some(&w[0]), fa, fb, delta_s)
+                && let Some(shown) = pre_record(ctx, ctx.starts_recording(w[0]), fa, fb, delta_s)
             {
                 let mut details = base();
                 details["picture_gap_s"] = json!(shown);

@@ -30,10 +30,10 @@
 //!   whose offset differs by more than `osd_offset_tolerance_s` from both of the device's
 //!   neighbouring readable files in recording order, which agree with each other, says another
 //!   time than its name: renamed and re-stamped, or named from a wrong clock. A step where the
-//!   clock was set agrees with one neighbour and is not reported. Nor is a session's first
-//!   recording whose picture starts up to [`PRE_RECORD_MAX_S`] before its name: recorders keep
-//!   a pre-record buffer and some name the file at the button press, so that footage from
-//!   before the press leads the name.
+//!   clock was set agrees with one neighbour and is not reported. Nor is a recording's first
+//!   file (its session's first, or the first after a gap in it) whose picture starts up to
+//!   [`PRE_RECORD_MAX_S`] before its name: recorders keep a pre-record buffer and some name
+//!   the file at the button press, so that footage from before the press leads the name.
 //! - `clock_reset` (OSD-RESET): the display shows a year before `earliest_plausible_year` or a
 //!   time more than `future_tolerance_s` after the scan (the recorder's clock was reset), the
 //!   second witness beside CLK-RESET's container and file-name times. Also a display whose
@@ -402,14 +402,8 @@ pub const PRE_RECORD_MAX_S: f64 = 60.0;
 /// OSD-OFFSET: a file whose display-to-name offset disagrees with both neighbours, which agree.
 fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Findings) {
     let tol = ctx.settings.osd_offset_tolerance_s;
-    // The session's first recording, by the sessions' own index of each file's session.
-    let session_first = |f: &FileFacts| {
-        let session = ctx.sessions.of_file.get(f.row).copied().flatten();
-        session
-            .and_then(|s| ctx.sessions.list.get(s))
-            .and_then(|s| s.members.first())
-            == Some(&f.row)
-    };
+    // A recording's first file (its session's first, or the first after a gap in it).
+    let session_first = |f: &FileFacts| ctx.starts_recording(f.row);
     let mut timed: Vec<(i64, f64, &FileFacts)> = files
         .iter()
         .filter_map(|f| {
@@ -559,6 +553,10 @@ mod tests {
         // the names overlap are the buffer (information), not footage recorded twice.
         let pre_record = [(0, 0.0), (300, 0.0), (3600, -35.0), (3865, 0.0)];
         assert_eq!(offset_findings(&pre_record), ["OSD-PRERECORD A_3865.MP4"]);
+        // The same within a session: stopped at 600 s and pressed again at 700 s, 35 s of
+        // buffer before the press (the pause is the session's, not the buffer's).
+        let again = [(0, 0.0), (300, 0.0), (700, -35.0), (965, 0.0), (1265, 0.0)];
+        assert_eq!(offset_findings(&again), ["OSD-PRERECORD A_965.MP4"]);
         // Ninety seconds is more than any buffer.
         assert_eq!(
             offset_findings(&[(0, 0.0), (300, 0.0), (3600, -90.0), (3810, 0.0)]),

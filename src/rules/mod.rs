@@ -506,6 +506,31 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Whether file `row` starts a recording (the button pressed): its session's first
+    /// segment, or one that starts more than `gap_tolerance_s` after the segments before it in
+    /// its session ended (the recorder stopped and started again within `session_pause_s`).
+    /// Such a file may hold a pre-record buffer of footage from before its name.
+    pub fn starts_recording(&self, row: usize) -> bool {
+        let Some(session) = self.sessions.of_file.get(row).copied().flatten() else {
+            return false;
+        };
+        let Some(members) = self.sessions.list.get(session).map(|s| &s.members) else {
+            return false;
+        };
+        let Some(k) = members.iter().position(|&m| m == row) else {
+            return false;
+        };
+        let before = members[..k]
+            .iter()
+            .filter_map(|&m| crate::sessions::end_us(&self.facts[m]))
+            .max();
+        match (before, self.facts[row].start_us()) {
+            (None, _) => k == 0,
+            (Some(end), Some(start)) => (start - end) as f64 / 1e6 > self.settings.gap_tolerance_s,
+            (Some(_), None) => false,
+        }
+    }
+
     /// Whether a recording time (UTC microseconds) is one no recorder records at: before
     /// `earliest_plausible_year` (a reset clock's 1970, 2000 or 2004) or more than
     /// `future_tolerance_s` after the scan.
