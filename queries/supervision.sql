@@ -2,7 +2,9 @@
 -- article: 第二十七条 (enforcement supervision); 第二十五条
 -- param: from = 2026-03-01 : first day of the period (local date YYYY-MM-DD, inclusive)
 -- param: to = 2026-04-01 : first day after the period (local date, exclusive)
--- One row per unit, officer and finding kind, plus a row with kind '(all)'. Days are local
+-- One row per unit, officer and finding kind, plus a row with kind '(all)': the officer's
+-- findings above information (information findings, such as a firmware update or a
+-- pre-record buffer, explain and accuse no one; they keep their own kind rows). Days are local
 -- (UTC+8). per_100h is findings per 100 recorded hours; change_per_100h = current - previous.
 -- Shape (for speed on tens of millions of files): `files` is read once and joined once to the
 -- findings counted per file and kind; the per-officer totals are window sums over that, and
@@ -17,11 +19,12 @@ WITH f AS (
     AND COALESCE(fl.name_time, fl.creation_time) < arrow_cast(to_timestamp({{to}}) - INTERVAL '8 hours', 'Timestamp(Microsecond, Some("UTC"))')
     AND COALESCE(fl.name_time, fl.creation_time) >= arrow_cast(to_timestamp({{from}}) - (to_timestamp({{to}}) - to_timestamp({{from}})) - INTERVAL '8 hours', 'Timestamp(Microsecond, Some("UTC"))')
 ), per_kind AS (
-  SELECT path, kind, count(*) AS n FROM findings WHERE path IS NOT NULL GROUP BY path, kind
+  SELECT path, kind, count(*) AS n, sum(CASE WHEN severity = 'info' THEN 0 ELSE 1 END) AS accusing
+  FROM findings WHERE path IS NOT NULL GROUP BY path, kind
 ), fk AS (
   -- a file with findings of several kinds joins once per kind: its first kind carries the
   -- file itself (its count and seconds), so no file is counted twice
-  SELECT pk.path, pk.kind, pk.n, pk.kind = pp.first_kind AS carries_file
+  SELECT pk.path, pk.kind, pk.n, pk.accusing, pk.kind = pp.first_kind AS carries_file
   FROM per_kind pk
   JOIN (SELECT path, min(kind) AS first_kind FROM findings WHERE path IS NOT NULL GROUP BY path) pp ON pp.path = pk.path
 ), g AS (
@@ -31,7 +34,9 @@ WITH f AS (
          sum(CASE WHEN f.period = 'current' AND COALESCE(k.carries_file, true) THEN f.duration_s ELSE 0 END) AS secs,
          sum(CASE WHEN f.period = 'previous' AND COALESCE(k.carries_file, true) THEN f.duration_s ELSE 0 END) AS prev_secs,
          sum(CASE WHEN f.period = 'current' THEN COALESCE(k.n, 0) ELSE 0 END) AS findings,
-         sum(CASE WHEN f.period = 'previous' THEN COALESCE(k.n, 0) ELSE 0 END) AS prev_findings
+         sum(CASE WHEN f.period = 'previous' THEN COALESCE(k.n, 0) ELSE 0 END) AS prev_findings,
+         sum(CASE WHEN f.period = 'current' THEN COALESCE(k.accusing, 0) ELSE 0 END) AS accusing,
+         sum(CASE WHEN f.period = 'previous' THEN COALESCE(k.accusing, 0) ELSE 0 END) AS prev_accusing
   FROM f LEFT JOIN fk k ON k.path = f.path
   GROUP BY f.unit, f.officer_id, k.kind
 ), t AS (
@@ -39,8 +44,8 @@ WITH f AS (
          sum(files) OVER (PARTITION BY unit, officer_id) AS all_files,
          sum(secs) OVER (PARTITION BY unit, officer_id) / 3600.0 AS hours,
          sum(prev_secs) OVER (PARTITION BY unit, officer_id) / 3600.0 AS prev_hours,
-         sum(findings) OVER (PARTITION BY unit, officer_id) AS all_findings,
-         sum(prev_findings) OVER (PARTITION BY unit, officer_id) AS all_prev_findings,
+         sum(accusing) OVER (PARTITION BY unit, officer_id) AS all_findings,
+         sum(prev_accusing) OVER (PARTITION BY unit, officer_id) AS all_prev_findings,
          row_number() OVER (PARTITION BY unit, officer_id ORDER BY kind NULLS FIRST) AS nth
   FROM g
 ), r AS (

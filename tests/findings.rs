@@ -505,3 +505,59 @@ fn a_recorder_that_never_writes_a_movie_time_is_not_reported_file_by_file() {
         ["CLK-MISSING 0001.MP4", "CLK-MISSING 0003.MP4"]
     );
 }
+
+/// `recaudit query WH SQL-or-args --format json` on the labelled corpus's warehouse.
+fn labelled_query(args: &[&str]) -> Vec<serde_json::Value> {
+    let wh = scanned().0.path().join("wh");
+    let out = cmd()
+        .arg("query")
+        .arg(&wh)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v.as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn supervision_totals_count_findings_above_information_only() {
+    // '(all)' is the officer's findings that accuse: information findings (a firmware
+    // update, a pre-record buffer) explain, and keep their own kind rows.
+    let rows = labelled_query(&[
+        "--name",
+        "supervision",
+        "--param",
+        "from=2026-03-12",
+        "--param",
+        "to=2026-03-14",
+    ]);
+    let counted = labelled_query(&[
+        "SELECT COALESCE(fl.officer_id, '(unknown)') AS officer_id, fl.unit, \
+           sum(CASE WHEN fi.severity = 'info' THEN 0 ELSE 1 END) AS accusing, \
+           sum(CASE WHEN fi.severity = 'info' THEN 1 ELSE 0 END) AS informing \
+         FROM findings fi JOIN files fl ON fl.path = fi.path \
+         WHERE fl.media_kind IN ('video', 'audio', 'photo') \
+           AND COALESCE(fl.name_time, fl.creation_time) >= TIMESTAMP '2026-03-11T16:00:00Z' \
+           AND COALESCE(fl.name_time, fl.creation_time) < TIMESTAMP '2026-03-13T16:00:00Z' \
+         GROUP BY 1, 2",
+    ]);
+    assert!(
+        counted.iter().any(|c| c["informing"].as_i64() > Some(0)),
+        "the corpus's two days hold information findings: {counted:?}"
+    );
+    for c in &counted {
+        let all = rows
+            .iter()
+            .find(|r| {
+                r["officer_id"] == c["officer_id"] && r["unit"] == c["unit"] && r["kind"] == "(all)"
+            })
+            .unwrap_or_else(|| panic!("{c}: no (all) row"));
+        assert_eq!(all["findings"], c["accusing"], "{c}: {all}");
+    }
+}
