@@ -277,10 +277,28 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 // into the next (within PICTURE_GAP_S, and that far under the names' gap), the
                 // names' gap is the container's timeline running short of the recorder's
                 // clock, not footage missing.
-                let shown = super::display::picture_gap(ctx, fa, fb, delta_s)
-                    .filter(|g| g.abs() <= PICTURE_GAP_S.min(delta_s - PICTURE_GAP_S));
-                let (id, message, details) = match shown {
-                    Some(shown) => {
+                let pictured = super::display::picture_gap(ctx, fa, fb, delta_s);
+                let shown =
+                    pictured.filter(|g| g.abs() <= PICTURE_GAP_S.min(delta_s - PICTURE_GAP_S));
+                // A recording started again within the pause: its pre-record buffer reaches
+                // back over the pause into the previous recording's footage (the picture
+                // shows the next one starting before the previous one ended).
+                let buffered = pictured
+                    .filter(|g| (-PRE_RECORD_MAX_S..-PICTURE_GAP_S).contains(g) && shown.is_none());
+                let (id, message, details) = match (shown, buffered) {
+                    (None, Some(shown)) => {
+                        let mut details = base();
+                        details["picture_gap_s"] = json!(shown);
+                        (
+                            "OSD-PRERECORD",
+                            format!(
+                                "{delta_s:.1} s between {a_name} (ends {a_end}) and {b_name} (starts {b_begins}) by the names, but {b_name}'s picture begins {:.0} s before {a_name}'s ends: the recorder was started again within the pause and its pre-record buffer covers it; no footage missing",
+                                -shown
+                            ),
+                            details,
+                        )
+                    }
+                    (Some(shown), _) => {
                         let mut details = base();
                         details["picture_gap_s"] = json!(shown);
                         (
@@ -291,7 +309,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                             details,
                         )
                     }
-                    None => (
+                    (None, None) => (
                         "CONT-GAP",
                         format!(
                             "{delta_s:.1} s gap: {a_name} ends {a_end}, {b_name} starts {b_begins}"

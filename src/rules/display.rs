@@ -557,6 +557,17 @@ mod tests {
         // buffer before the press (the pause is the session's, not the buffer's).
         let again = [(0, 0.0), (300, 0.0), (700, -35.0), (965, 0.0), (1265, 0.0)];
         assert_eq!(offset_findings(&again), ["OSD-PRERECORD A_965.MP4"]);
+        // Started again 5 s after it stopped (at 605 s), with 10 s of buffer: the names leave
+        // 5 s, the footage none (it reaches back 5 s into the previous recording's).
+        let soon = [(0, 0.0), (300, 0.0), (605, -10.0), (895, 0.0), (1195, 0.0)];
+        assert_eq!(
+            offset_findings(&soon),
+            ["OSD-PRERECORD A_605.MP4", "OSD-PRERECORD A_895.MP4"]
+        );
+        // A picture that starts more than a buffer before the previous recording ended is
+        // no buffer: the gap stays.
+        let far = [(0, 0.0), (300, 0.0), (605, -70.0), (895, 0.0), (1195, 0.0)];
+        assert!(!offset_findings(&far).contains(&"OSD-PRERECORD A_605.MP4".to_string()));
         // Ninety seconds is more than any buffer.
         assert_eq!(
             offset_findings(&[(0, 0.0), (300, 0.0), (3600, -90.0), (3810, 0.0)]),
