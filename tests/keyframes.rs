@@ -1871,6 +1871,18 @@ fn segment_numbers_a_recorder_gives_to_files_not_kept_are_no_missing_footage() {
     ];
     let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
     assert_eq!(findings_of(&wh, &ids, '_'), ["CONT-MISSING high 0009.MP4"]);
+    // Numbers skipped where the names overlap (later.mp4, of 10:40, named 10:00:15): the
+    // overlap is what is reported.
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100015_0003.MP4", "later.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    let with_overlap = ["CONT-MISSING", "CONT-NUMBERING", "CONT-GAP", "CONT-OVERLAP"];
+    assert_eq!(
+        findings_of(&wh, &with_overlap, '_'),
+        ["CONT-OVERLAP warn 0003.MP4"]
+    );
     // A segment deleted from the middle of a recording numbered one by one: its number and
     // its 14 s are missing.
     let files = [

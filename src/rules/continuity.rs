@@ -234,7 +234,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             // Made only for a finding: a tree's every pair of segments is looked at.
             let base = || json!({"previous": fa.path, "previous_end": local(ctx, reach), "start": local(ctx, b_start), "delta_s": delta_s});
             if let Some((x, y, numbers)) = &skipped
-                && delta_s <= s.gap_tolerance_s
+                && (-s.overlap_tolerance_s..=s.gap_tolerance_s).contains(&delta_s)
             {
                 // The numbers skip, but the next segment starts where the previous one ended:
                 // there was no time for a missing recording (a deleted segment leaves its
@@ -254,7 +254,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     ),
                     json!({"previous": fa.path, "previous_seq": x, "seq": y, "skipped_numbers": numbers.count, "delta_s": delta_s}),
                 );
-            } else if let Some((x, y, numbers)) = skipped {
+            } else if let Some((x, y, numbers)) = skipped
+                && delta_s > s.gap_tolerance_s
+            {
                 let missing = delta_s.max(0.0);
                 out.add(
                     "CONT-MISSING",
