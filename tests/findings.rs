@@ -508,21 +508,7 @@ fn a_recorder_that_never_writes_a_movie_time_is_not_reported_file_by_file() {
 
 /// `recaudit query WH SQL-or-args --format json` on the labelled corpus's warehouse.
 fn labelled_query(args: &[&str]) -> Vec<serde_json::Value> {
-    let wh = scanned().0.path().join("wh");
-    let out = cmd()
-        .arg("query")
-        .arg(&wh)
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    v.as_array().cloned().unwrap_or_default()
+    query_json(&scanned().0.path().join("wh"), args)
 }
 
 #[test]

@@ -30,22 +30,10 @@ fn q(wh: &Path, args: &[&str]) -> Vec<Value> {
 
 /// Runs `recaudit query` with a context folder and returns the JSON rows.
 fn q_with(wh: &Path, ctx: &Path, args: &[&str]) -> Vec<Value> {
-    let mut c = cmd();
-    c.arg("query")
-        .arg(wh)
-        .args(args)
-        .arg("--format")
-        .arg("json")
-        .arg("--context")
-        .arg(ctx);
-    let out = c.output().expect("run");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v.as_array().cloned().unwrap_or_default()
+    let ctx = ctx.to_string_lossy();
+    let mut all = args.to_vec();
+    all.extend(["--context", &ctx]);
+    crate::util::query_json(wh, &all)
 }
 
 fn named(name: &str, params: &[&str]) -> Vec<Value> {

@@ -288,3 +288,21 @@ pub fn pseudo_random(n: usize, seed: u32) -> Vec<u8> {
         })
         .collect()
 }
+
+/// `recaudit query WH ARGS... --format json`, which must succeed: the rows.
+pub fn query_json(wh: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let out = cmd()
+        .arg("query")
+        .arg(wh)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v.as_array().cloned().unwrap_or_default()
+}
