@@ -10,7 +10,10 @@ WITH media AS (
   SELECT unnest(string_to_array(f.case_ids, ',')) AS case_id, f.path, f.unit, f.duration_s
   FROM files f WHERE f.case_ids IS NOT NULL AND f.media_kind IS DISTINCT FROM 'document'
 ), per_path AS (
-  SELECT path, count(*) AS findings, sum(CASE WHEN severity = 'high' THEN 1 ELSE 0 END) AS high
+  -- findings above information: those explain (a firmware update, a pre-record buffer) and
+  -- accuse no one
+  SELECT path, sum(CASE WHEN severity = 'info' THEN 0 ELSE 1 END) AS findings,
+         sum(CASE WHEN severity = 'high' THEN 1 ELSE 0 END) AS high
   FROM findings WHERE path IS NOT NULL GROUP BY path
 ), per_case AS (
   -- one pass over the linked files: each file once per case, with its findings counted per file

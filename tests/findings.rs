@@ -547,3 +547,59 @@ fn supervision_totals_count_findings_above_information_only() {
         assert_eq!(all["findings"], c["accusing"], "{c}: {all}");
     }
 }
+
+#[test]
+fn decisions_count_findings_above_information_only() {
+    // FWU-01's firmware update (FW-CHANGE, information) on footage linked to a case: the
+    // monthly decision figures count no finding for it.
+    let t = tmp();
+    let (root, wh, ctx) = (
+        t.path().join("ev"),
+        t.path().join("wh"),
+        t.path().join("ctx"),
+    );
+    let from = labelled().join("单位甲").join("FWU-01");
+    let mut copied = 0;
+    for day in ["20260312", "20260313"] {
+        let d = root.join("单位甲").join("FWU-01").join(day);
+        fs::create_dir_all(&d).expect("mkdir");
+        for e in fs::read_dir(from.join(day)).expect("read_dir") {
+            let e = e.expect("entry");
+            fs::copy(e.path(), d.join(e.file_name())).expect("copy");
+            copied += 1;
+        }
+    }
+    fs::create_dir_all(&ctx).expect("mkdir");
+    fs::write(
+        ctx.join("cases.csv"),
+        "case_id,kind,enterprise,credit_code,industry,opened,closed,site,hazardous_site,long_term_reason,confidential,special_circumstances,archived\n\
+         AJ-T-1,inspection,某化工有限公司,91310000MA1FL8XQ3K,危险化学品,2026-03-12,,某化工园区,true,,false,false,\n",
+    )
+    .expect("cases");
+    fs::write(
+        ctx.join("case_media.csv"),
+        "case_id,device_id,from,to\nAJ-T-1,FWU-01,2026-03-12 08:00:00,2026-03-13 23:00:00\n",
+    )
+    .expect("case_media");
+    let ctx_arg = ctx.to_string_lossy().to_string();
+    scan(
+        &[&root],
+        &wh,
+        &["--config", &no_birth_time(), "--context", &ctx_arg],
+    );
+    let kinds: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter_map(|f| Some(format!("{} {}", get(f, "rule_id")?, get(f, "severity")?)))
+        .collect();
+    assert_eq!(kinds, ["FW-CHANGE info"]);
+    let rows = query_json(&wh, &["--name", "decision", "--context", &ctx_arg]);
+    let case = rows
+        .iter()
+        .find(|r| r["case_kind"] == "inspection")
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(
+        (case["files"].as_i64(), case["findings"].as_i64()),
+        (Some(copied), Some(0)),
+        "{case}"
+    );
+}
