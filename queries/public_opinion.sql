@@ -4,6 +4,8 @@
 -- param: to = 2026-03-14 00:00:00 : end of the window (exclusive), local time
 -- param: enterprise = % : enterprise name or LIKE pattern; files not linked to a case match only the default %
 -- Times are read in the bureau's zone (UTC+8). Each file appears once per linked case.
+-- findings counts each file's findings above information (information explains, accuses no
+-- one).
 WITH linked AS (
   SELECT cm.device_id, cm."from" AS f0, cm."to" AS f1, c.case_id, c.enterprise, c.confidential
   FROM case_media cm JOIN cases c ON c.case_id = cm.case_id
@@ -12,7 +14,7 @@ SELECT COALESCE(f.name_time, f.creation_time) AS recorded_at,
        f.unit, f.device_id, f.officer_id, f.session_id,
        l.case_id, l.enterprise, COALESCE(l.confidential, false) AS confidential,
        f.path, f.media_kind, f.duration_s, f.size_bytes, f.blake3, f.status,
-       (SELECT count(*) FROM findings fi WHERE fi.path = f.path) AS findings
+       (SELECT count(*) FROM findings fi WHERE fi.path = f.path AND fi.severity <> 'info') AS findings
 FROM files f
 LEFT JOIN linked l ON l.device_id = f.device_id
                   AND COALESCE(f.name_time, f.creation_time) >= l.f0

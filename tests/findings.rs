@@ -602,4 +602,8 @@ fn decisions_count_findings_above_information_only() {
         (Some(copied), Some(0)),
         "{case}"
     );
+    // Nor does the public-opinion list count one against the updated file.
+    let listed = query_json(&wh, &["--name", "public_opinion", "--context", &ctx_arg]);
+    assert_eq!(listed.len() as i64, copied, "{listed:?}");
+    assert!(listed.iter().all(|r| r["findings"] == 0), "{listed:?}");
 }
