@@ -826,11 +826,57 @@ fn same_numbers(inside: &Seen, start: &Seen, end: &Seen) -> bool {
     if a.concat().len() >= 2 && i.concat() == a.concat() {
         return true;
     }
+    if i.len() == a.len() && a.len() == b.len() {
+        let stable: Vec<usize> = (0..a.len()).filter(|&k| a[k] == b[k]).collect();
+        if stable.iter().map(|&k| a[k].len()).sum::<usize>() >= 2
+            && stable.iter().all(|&k| i[k] == a[k])
+        {
+            return true;
+        }
+    }
+    // Glyph by glyph: a letter read as `?` in one picture and as a look-alike digit in another
+    // (`D` as `0`) is no difference, so groups are compared as read, `?` matching anything.
+    let raw = |s: &Seen| -> Option<Vec<String>> {
+        Some(
+            s.reading
+                .as_ref()?
+                .rest
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        )
+    };
+    let (Some(i), Some(a), Some(b)) = (raw(inside), raw(start), raw(end)) else {
+        return false;
+    };
     if i.len() != a.len() || a.len() != b.len() {
         return false;
     }
-    let stable: Vec<usize> = (0..a.len()).filter(|&k| a[k] == b[k]).collect();
-    stable.iter().map(|&k| a[k].len()).sum::<usize>() >= 2 && stable.iter().all(|&k| i[k] == a[k])
+    let stable: Vec<usize> = (0..a.len()).filter(|&k| alike(&a[k], &b[k])).collect();
+    let confirmed: usize = stable
+        .iter()
+        .map(|&k| digits_shared(&i[k], &a[k]).min(digits_shared(&i[k], &b[k])))
+        .sum();
+    confirmed >= 2
+        && stable
+            .iter()
+            .all(|&k| alike(&i[k], &a[k]) && alike(&i[k], &b[k]))
+}
+
+/// Two readings of one group alike: as many glyphs, equal wherever both pictures read one.
+fn alike(x: &str, y: &str) -> bool {
+    x.chars().count() == y.chars().count()
+        && x.chars()
+            .zip(y.chars())
+            .all(|(p, q)| p == q || p == '?' || q == '?')
+}
+
+/// How many digits two readings of a group show alike, place by place.
+fn digits_shared(x: &str, y: &str) -> usize {
+    x.chars()
+        .zip(y.chars())
+        .filter(|(p, q)| p == q && p.is_ascii_digit())
+        .count()
 }
 
 /// What a file's display is held against: the time of its start ([`base_time`]) and its
@@ -985,6 +1031,10 @@ mod tests {
             "?????0012 001234"
         ));
         assert!(!same("?????0345 009876 ?30 2766", start, end));
+        // A letter read as `?` at both ends and as `0` inside (a weak display's `D`).
+        assert!(same("05????05 055", "?5????05 055", "?5????05 055"));
+        // ... but not a number that differs where both pictures read a digit.
+        assert!(!same("05????07 055", "?5????05 055", "?5????05 055"));
         // Nothing read where the numbers are: nothing to hold it to.
         assert!(!same("??", "??", "??"));
     }
