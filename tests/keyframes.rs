@@ -1892,3 +1892,27 @@ fn segment_numbers_a_recorder_gives_to_files_not_kept_are_no_missing_footage() {
     let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
     assert_eq!(findings_of(&wh, &ids, '_'), ["CONT-MISSING high 0003.MP4"]);
 }
+
+#[test]
+fn a_pooled_recorder_showing_only_the_officers_number_names_no_other_device() {
+    // One recorder, checked out by officer 071234 in the morning and 072345 in the
+    // afternoon; its display shows the officer's number alone. That number changing is no
+    // other device's footage.
+    let files = [
+        ("DSJ-Q0099_071234_20260312100007_0001.MP4", "pooled1.mp4"),
+        ("DSJ-Q0099_071234_20260312103007_0002.MP4", "pooled2.mp4"),
+        ("DSJ-Q0099_072345_20260312150007_0003.MP4", "pooled3.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-Q0099", &files, &[]);
+    assert_eq!(osd_findings(&wh), Vec::<String>::new());
+    let rows = crate::util::rows(&wh.join("files"));
+    let f = crate::util::by_name(&rows, "DSJ-Q0099_072345_20260312150007_0003.MP4");
+    assert!(crate::util::get(f, "osd_start").is_some(), "{f:?}");
+    assert_eq!(
+        (
+            crate::util::get(f, "osd_device"),
+            crate::util::get(f, "osd_officer")
+        ),
+        (None, Some("072345"))
+    );
+}

@@ -880,11 +880,13 @@ fn digits_shared(x: &str, y: &str) -> usize {
 }
 
 /// What a file's display is held against: the time of its start ([`base_time`]) and its
-/// device id from the path, which tells which group of the display is the device number.
+/// device and officer ids from the path, which tell which group of the display is the device
+/// number (and which is the officer's, never taken for it).
 #[derive(Debug, Clone, Default)]
 struct Anchor {
     time: Option<i64>,
     device: Option<crate::catalog::Sym>,
+    officer: Option<crate::catalog::Sym>,
 }
 
 impl Anchor {
@@ -892,26 +894,41 @@ impl Anchor {
         Anchor {
             time: base_time(f),
             device: f.device_id.clone(),
+            officer: f.officer_id.clone(),
         }
     }
 }
 
+/// Whether a group of the display ends in the last digits (four, or all of the shorter when
+/// three or more) of the id `id` from the path ends with.
+fn ends_in(group: &str, id: Option<&str>) -> bool {
+    let serial = id.map_or("", crate::osd::numbers::serial);
+    let g = crate::osd::numbers::digits(group);
+    let n = g.len().min(serial.len()).min(4);
+    n >= 3 && g[g.len() - n..] == serial[serial.len() - n..]
+}
+
 /// The group after the time that shows the device number: the first whose last digits (four,
 /// or all of the shorter when three) are those the device id from the path ends with; else the
-/// first group (a display may number its recorder otherwise than the path does). A position or
-/// a speed shown before the device number is so not taken for it.
-fn device_group<'a>(groups: &[&'a str], device_id: Option<&str>) -> Option<&'a str> {
-    let serial = device_id.map_or("", crate::osd::numbers::serial);
-    let ends = |g: &str| {
-        let g = crate::osd::numbers::digits(g);
-        let n = g.len().min(serial.len()).min(4);
-        n >= 3 && g[g.len() - n..] == serial[serial.len() - n..]
-    };
+/// first group that is not the officer's number from the path (a display may number its
+/// recorder otherwise than the path does); else none. A position or a speed shown before the
+/// device number is so not taken for it, nor, on a pooled recorder whose display shows only
+/// the officer's number, the officer who has it today.
+fn device_group<'a>(
+    groups: &[&'a str],
+    device_id: Option<&str>,
+    officer_id: Option<&str>,
+) -> Option<&'a str> {
     groups
         .iter()
         .copied()
-        .find(|g| ends(g))
-        .or_else(|| groups.first().copied())
+        .find(|g| ends_in(g, device_id))
+        .or_else(|| {
+            groups
+                .iter()
+                .copied()
+                .find(|g| officer_id.is_none() || !ends_in(g, officer_id))
+        })
 }
 
 /// A file's `osd_*` columns from the stage's output, held against `anchor`.
@@ -935,10 +952,11 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
     let (offset_s, end_offset_s) = (offset(first, out.first()), offset(last, out.last()));
     // The device number as the first and the last reading show it (a digit misread in one
     // picture names no other device: the rules ask both).
-    let device = device_group(&groups, anchor.device.as_deref());
+    let (device_id, officer_id) = (anchor.device.as_deref(), anchor.officer.as_deref());
+    let device = device_group(&groups, device_id, officer_id);
     let device_end = out.last().and_then(|s| s.reading.as_ref()).and_then(|r| {
         let groups: Vec<&str> = r.rest.split_whitespace().collect();
-        device_group(&groups, anchor.device.as_deref()).map(str::to_string)
+        device_group(&groups, device_id, officer_id).map(str::to_string)
     });
     // The display inside a stretch at another frame rate against the file's start: the
     // change of its offset to the file's timestamps (local civil time on both sides), when it
@@ -980,7 +998,9 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
             text: reading.map(|r| r.text.clone()),
             device: device.map(str::to_string),
             device_end,
-            officer: (groups.len() > 1).then(|| groups[groups.len() - 1].to_string()),
+            officer: (groups.len() > 1 || groups.iter().any(|g| ends_in(g, officer_id)))
+                .then(|| groups.last().map(|g| g.to_string()))
+                .flatten(),
             confidence,
             jump_s: out.jump.as_ref().map(|j| j.by_s),
             jump_at_s: out.jump.as_ref().map(|j| j.at_s),
@@ -1043,22 +1063,40 @@ mod tests {
     fn the_device_number_is_the_group_ending_in_the_paths_digits() {
         let gps_first = ["?30", "2741", "?120", "1551", "?????0012", "000112"];
         assert_eq!(
-            super::device_group(&gps_first, Some("DSJ-W0012")),
+            super::device_group(&gps_first, Some("DSJ-W0012"), None),
             Some("?????0012")
         );
         // None names the path's device: the first group (another recorder's display).
         let other = ["?????0345", "009876"];
         assert_eq!(
-            super::device_group(&other, Some("DSJ-A0012")),
+            super::device_group(&other, Some("DSJ-A0012"), None),
             Some("?????0345")
         );
         // The display numbers the recorder otherwise than the path: its last four digits.
         assert_eq!(
-            super::device_group(&["A8001234", "1023"], Some("DSJ-A8-0001234")),
+            super::device_group(&["A8001234", "1023"], Some("DSJ-A8-0001234"), None),
             Some("A8001234")
         );
-        assert_eq!(super::device_group(&["?30", "1023"], None), Some("?30"));
-        assert_eq!(super::device_group(&[], Some("DSJ-A0012")), None);
+        assert_eq!(
+            super::device_group(&["?30", "1023"], None, None),
+            Some("?30")
+        );
+        assert_eq!(super::device_group(&[], Some("DSJ-A0012"), None), None);
+        // A pooled recorder's display showing only the officer's number (the path's officer
+        // 071234): no device number, not the officer's taken for one.
+        assert_eq!(
+            super::device_group(&["071234"], Some("DSJ-Q0099"), Some("071234")),
+            None
+        );
+        assert_eq!(
+            super::device_group(&["?30", "071234"], Some("DSJ-Q0099"), Some("OF071234")),
+            Some("?30")
+        );
+        // Its number found, the officer's after it changes nothing.
+        assert_eq!(
+            super::device_group(&["?????0099", "071234"], Some("DSJ-Q0099"), Some("071234")),
+            Some("?????0099")
+        );
     }
 
     use super::*;
