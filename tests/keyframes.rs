@@ -1916,3 +1916,20 @@ fn a_pooled_recorder_showing_only_the_officers_number_names_no_other_device() {
         (None, Some("072345"))
     );
 }
+
+#[test]
+fn a_night_at_half_rate_keyed_each_second_is_no_other_encoders_hand() {
+    // night5.mp4: device A's encoder at 5 fps with a keyframe each second (`gop5`) between
+    // its 10 fps recordings (`gop10`, also a keyframe each second): a setting of the
+    // recorder's (ENC-SETTING), not a re-encode (ENC-HABIT).
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312100500_0003.MP4", "bottom.mp4"),
+        ("DSJ-A0012_OF001234_20260312102000_0004.MP4", "night5.mp4"),
+        ("DSJ-A0012_OF001234_20260312104005_0005.MP4", "later.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    let ids = ["ENC-HABIT", "ENC-PARAMS", "ENC-SETTING"];
+    assert_eq!(findings_of(&wh, &ids, '_'), ["ENC-SETTING info 0004.MP4"]);
+}

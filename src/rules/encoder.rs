@@ -9,7 +9,7 @@
 //! What it checks: `reencoded` (ENC-HABIT), a one-off — a file whose coding habits differ from
 //! those of the device's recordings of the same kind and container family before and after
 //! it, which agree (the device-habit comparison of [`super::habits`]), among the device's
-//! files of the same picture size and profile. A change that stays (a
+//! files of the same picture size, profile and frame rate. A change that stays (a
 //! firmware update, a new resolution setting) is no finding. Example: `A A B A A`, where B
 //! codes with CAVLC, one reference and no B-frames and A with CABAC, three references and
 //! B-frames.
@@ -25,17 +25,21 @@ use std::collections::{BTreeMap, HashSet};
 use super::{Ctx, Findings, habits};
 use crate::catalog::FileFacts;
 
-/// One picture format of a device's group: size and profile.
-type Format<'a> = (Option<i32>, Option<i32>, Option<&'a str>);
+/// One picture format of a device's group: size, profile and frame rate (in tenths).
+type Format<'a> = (Option<i32>, Option<i32>, Option<&'a str>, Option<i64>);
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     for g in habits::groups(ctx.facts) {
-        // Like with like: the files of one picture size and profile (an encoder may set itself
-        // differently for another resolution), in the group's order.
+        // Like with like: the files of one picture size, profile and frame rate (an encoder
+        // may set itself differently for another resolution, and a recorder that keys a
+        // picture each second codes a night at half rate with half the keyframe interval in
+        // pictures: a file at another rate is judged by ENC-PARAMS or ENC-SETTING), in the
+        // group's order.
         let mut by_format: BTreeMap<Format, Vec<&FileFacts>> = BTreeMap::new();
         for f in g.files.iter() {
+            let rate = f.frame_rate.map(|r| (r * 10.0).round() as i64);
             by_format
-                .entry((f.width, f.height, f.video_profile.as_deref()))
+                .entry((f.width, f.height, f.video_profile.as_deref(), rate))
                 .or_default()
                 .push(f);
         }
