@@ -420,7 +420,8 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Fin
             continue;
         };
         let usual = (before + after) / 2.0;
-        let pre_record = session_first(f) && *here < usual && usual - *here <= PRE_RECORD_MAX_S;
+        // (Whether it starts a recording is asked last: it walks the session's members.)
+        let pre_record = *here < usual && usual - *here <= PRE_RECORD_MAX_S && session_first(f);
         let am_pm = twelve_hour && half_day(here - usual, tol);
         if (before - after).abs() <= tol
             && !am_pm
