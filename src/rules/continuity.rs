@@ -67,8 +67,8 @@ fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)
 /// then step by two with nothing missing.
 fn numbering_steps<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, i32> {
     let s = ctx.settings;
-    let mut seen: HashMap<&str, Option<i32>> = HashMap::new();
-    let mut count: HashMap<&str, usize> = HashMap::new();
+    // Per device: its one step so far (`None` once two differ) and how many pairs.
+    let mut seen: HashMap<&str, (Option<i32>, usize)> = HashMap::new();
     for sess in &ctx.sessions.list {
         for w in sess.members.windows(2) {
             let (fa, fb) = (&ctx.facts[w[0]], &ctx.facts[w[1]]);
@@ -82,16 +82,17 @@ fn numbering_steps<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, i32> {
                 continue;
             }
             let step = y.saturating_sub(x);
-            let entry = seen.entry(sess.device.as_str()).or_insert(Some(step));
-            if *entry != Some(step) {
-                *entry = None;
+            let (one, pairs) = seen.entry(sess.device.as_str()).or_insert((Some(step), 0));
+            if *one != Some(step) {
+                *one = None;
             }
-            *count.entry(sess.device.as_str()).or_default() += 1;
+            *pairs += 1;
         }
     }
     seen.into_iter()
-        .filter_map(|(d, step)| Some((d, step?)))
-        .filter(|&(d, step)| step > 1 && count.get(d).is_some_and(|&n| n >= 2))
+        .filter_map(|(d, (step, pairs))| {
+            Some((d, step?)).filter(|&(_, step)| step > 1 && pairs >= 2)
+        })
         .collect()
 }
 
@@ -287,8 +288,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 // A recording started again within the pause: its pre-record buffer reaches
                 // back over the pause into the previous recording's footage (the picture
                 // shows the next one starting before the previous one ended).
-                let buffered = pictured
-                    .filter(|g| (-PRE_RECORD_MAX_S..-PICTURE_GAP_S).contains(g) && shown.is_none());
+                // (Disjoint from `shown`, which is within PICTURE_GAP_S of none.)
+                let buffered = pictured.filter(|g| (-PRE_RECORD_MAX_S..-PICTURE_GAP_S).contains(g));
                 let (id, message, details) = match (shown, buffered) {
                     (None, Some(shown)) => {
                         let mut details = base();

@@ -167,36 +167,31 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             && f64::from(jump.abs()) > s.osd_jump_tolerance_s
             && o.jump_confidence
                 .is_none_or(|c| f64::from(c) >= s.osd_min_confidence)
-            && set_while_recording
-            && let (Some(before), Some(after)) = (o.start_us, o.end_us)
         {
-            out.file(
-                "OSD-RESET",
-                f,
-                format!(
-                    "{}: the picture shows {} at the start and {} at the end, its clock stepping {jump:+.0} s at {at:.1} s into the file while the file's own timestamps run on (the recorder's clock was {} while it recorded)",
-                    f.file_name(),
-                    local(ctx, before),
-                    local(ctx, after),
-                    if implausible(before) { "set" } else { "reset" }
-                ),
-                json!({"osd_start_us": before, "osd_end_us": after, "jump_s": jump, "at_s": at, "confidence": o.confidence}),
-            );
-        } else if let (Some(jump), Some(at)) = (o.jump_s, o.jump_at_s)
-            && f64::from(jump.abs()) > s.osd_jump_tolerance_s
-            && o.jump_confidence
-                .is_none_or(|c| f64::from(c) >= s.osd_min_confidence)
-            && !(on_twelve(f) && half_day(f64::from(jump), s.osd_jump_tolerance_s))
-        {
-            out.file(
-                "OSD-JUMP",
-                f,
-                format!(
-                    "{}: the time shown in the picture jumps {jump:+.0} s at {at:.1} s into the file while the file's own timestamps run on",
-                    f.file_name()
-                ),
-                json!({"jump_s": jump, "at_s": at, "osd_start_us": o.start_us, "confidence": o.confidence, "jump_confidence": o.jump_confidence}),
-            );
+            if set_while_recording && let (Some(before), Some(after)) = (o.start_us, o.end_us) {
+                out.file(
+                    "OSD-RESET",
+                    f,
+                    format!(
+                        "{}: the picture shows {} at the start and {} at the end, its clock stepping {jump:+.0} s at {at:.1} s into the file while the file's own timestamps run on (the recorder's clock was {} while it recorded)",
+                        f.file_name(),
+                        local(ctx, before),
+                        local(ctx, after),
+                        if implausible(before) { "set" } else { "reset" }
+                    ),
+                    json!({"osd_start_us": before, "osd_end_us": after, "jump_s": jump, "at_s": at, "confidence": o.confidence}),
+                );
+            } else if !(on_twelve(f) && half_day(f64::from(jump), s.osd_jump_tolerance_s)) {
+                out.file(
+                    "OSD-JUMP",
+                    f,
+                    format!(
+                        "{}: the time shown in the picture jumps {jump:+.0} s at {at:.1} s into the file while the file's own timestamps run on",
+                        f.file_name()
+                    ),
+                    json!({"jump_s": jump, "at_s": at, "osd_start_us": o.start_us, "confidence": o.confidence, "jump_confidence": o.jump_confidence}),
+                );
+            }
         }
         // Both ends of the file: one misread digit of the year in one picture is not a reset
         // clock.

@@ -207,7 +207,7 @@ pub const RULES: &[Rule] = &[
         "prerecord",
         Severity::Info,
         A12_5,
-        "an overlap the names leave after a session's first segment, through which the picture's clock runs on: the first file holds its pre-record buffer and was named at the button press; no footage recorded twice",
+        "an overlap the names leave after a recording's first segment, or a gap before a recording started again within the pause, through which the picture's footage runs on: the file holds its pre-record buffer and was named at the button press; no footage recorded twice or missing",
     ),
     rule(
         "CONT-NUMBERING",

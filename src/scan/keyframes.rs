@@ -923,12 +923,7 @@ fn device_group<'a>(
         .iter()
         .copied()
         .find(|g| ends_in(g, device_id))
-        .or_else(|| {
-            groups
-                .iter()
-                .copied()
-                .find(|g| officer_id.is_none() || !ends_in(g, officer_id))
-        })
+        .or_else(|| groups.iter().copied().find(|g| !ends_in(g, officer_id)))
 }
 
 /// A file's `osd_*` columns from the stage's output, held against `anchor`.
@@ -998,9 +993,11 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
             text: reading.map(|r| r.text.clone()),
             device: device.map(str::to_string),
             device_end,
-            officer: (groups.len() > 1 || groups.iter().any(|g| ends_in(g, officer_id)))
-                .then(|| groups.last().map(|g| g.to_string()))
-                .flatten(),
+            // The last group, when there are two or more, or when the one is the officer's.
+            officer: groups
+                .last()
+                .filter(|g| groups.len() > 1 || ends_in(g, officer_id))
+                .map(|g| g.to_string()),
             confidence,
             jump_s: out.jump.as_ref().map(|j| j.by_s),
             jump_at_s: out.jump.as_ref().map(|j| j.at_s),
