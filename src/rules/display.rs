@@ -397,8 +397,6 @@ pub const PRE_RECORD_MAX_S: f64 = 60.0;
 /// OSD-OFFSET: a file whose display-to-name offset disagrees with both neighbours, which agree.
 fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Findings) {
     let tol = ctx.settings.osd_offset_tolerance_s;
-    // A recording's first file (its session's first, or the first after a gap in it).
-    let session_first = |f: &FileFacts| ctx.starts_recording(f.row);
     let mut timed: Vec<(i64, f64, &FileFacts)> = files
         .iter()
         .filter_map(|f| {
@@ -415,8 +413,9 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Fin
             continue;
         };
         let usual = (before + after) / 2.0;
-        // (Whether it starts a recording is asked last: it walks the session's members.)
-        let pre_record = *here < usual && usual - *here <= PRE_RECORD_MAX_S && session_first(f);
+        // A recording's first file (its session's first, or the first after a gap in it).
+        let pre_record =
+            ctx.starts_recording(f.row) && *here < usual && usual - *here <= PRE_RECORD_MAX_S;
         let am_pm = twelve_hour && half_day(here - usual, tol);
         if (before - after).abs() <= tol
             && !am_pm

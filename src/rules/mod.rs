@@ -22,7 +22,7 @@ pub mod software;
 pub mod timing;
 pub mod traces;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -452,6 +452,37 @@ pub struct Ctx<'a> {
     pub signatures: Interned,
     pub fingerprints: Interned,
     pub env: &'a Env<'a>,
+    /// The files that start a recording (see [`Ctx::starts_recording`]), by row.
+    recording_starts: HashSet<usize>,
+}
+
+/// The rows of the files that start a recording: each session's first segment, and each one
+/// that starts more than `gap_tolerance` seconds after the segments before it in its session
+/// ended. One pass over the sessions.
+fn recording_starts(
+    facts: &[FileFacts],
+    sessions: &Sessions,
+    gap_tolerance: f64,
+) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    for sess in &sessions.list {
+        let mut reach: Option<i64> = None;
+        for (k, &m) in sess.members.iter().enumerate() {
+            let f = &facts[m];
+            let starts = match (reach, f.start_us()) {
+                (None, _) => k == 0,
+                (Some(end), Some(start)) => (start - end) as f64 / 1e6 > gap_tolerance,
+                (Some(_), None) => false,
+            };
+            if starts {
+                out.insert(m);
+            }
+            if let Some(end) = crate::sessions::end_us(f) {
+                reach = Some(reach.map_or(end, |r| r.max(end)));
+            }
+        }
+    }
+    out
 }
 
 /// What the rules know beyond the catalogue: the context tables, each file's obligations (by
@@ -479,6 +510,7 @@ impl<'a> Ctx<'a> {
     ) -> Self {
         let signatures = Interned::new(facts, coding::signature, coding::same_signature);
         let fingerprints = Interned::new(facts, traces::fingerprint, traces::same_fingerprint);
+        let recording_starts = recording_starts(facts, sessions, settings.gap_tolerance_s);
         Ctx {
             facts,
             sessions,
@@ -489,6 +521,7 @@ impl<'a> Ctx<'a> {
             signatures,
             fingerprints,
             env,
+            recording_starts,
         }
     }
 
@@ -511,24 +544,7 @@ impl Ctx<'_> {
     /// its session ended (the recorder stopped and started again within `session_pause_s`).
     /// Such a file may hold a pre-record buffer of footage from before its name.
     pub fn starts_recording(&self, row: usize) -> bool {
-        let Some(session) = self.sessions.of_file.get(row).copied().flatten() else {
-            return false;
-        };
-        let Some(members) = self.sessions.list.get(session).map(|s| &s.members) else {
-            return false;
-        };
-        let Some(k) = members.iter().position(|&m| m == row) else {
-            return false;
-        };
-        let before = members[..k]
-            .iter()
-            .filter_map(|&m| crate::sessions::end_us(&self.facts[m]))
-            .max();
-        match (before, self.facts[row].start_us()) {
-            (None, _) => k == 0,
-            (Some(end), Some(start)) => (start - end) as f64 / 1e6 > self.settings.gap_tolerance_s,
-            (Some(_), None) => false,
-        }
+        self.recording_starts.contains(&row)
     }
 
     /// Whether a recording time (UTC microseconds) is one no recorder records at: before
