@@ -304,10 +304,7 @@ fn a_photo_numbered_in_the_sequence_and_a_voice_recording_in_a_session_are_no_fi
     // video 0001, a photo 0002 taken while recording, video 0003 recorded on, a voice
     // recording 0004 right after it. No segment number is missing (the photo carries 0002),
     // and the voice recording is no footage of other parameters among the videos.
-    let t = tmp();
-    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
-    let d = root.join("DSJ-A0012").join("20260312");
-    fs::create_dir_all(&d).expect("mkdir");
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
     let osd = project().join("tests/fixtures/osd");
     let kinds = labelled().join("单位甲/NEG-KND/20260312");
     for (from, to) in [
@@ -418,19 +415,9 @@ fn with_movie_time(from: &std::path::Path, to: &std::path::Path, raw: u32) {
     fs::write(to, bytes).expect("write");
 }
 
-/// The clock findings (CLK-*) of a warehouse, as rule and the file's last name part.
+/// The clock findings (CLK-*) of a warehouse: rule, severity and the file's last name part.
 fn clock_findings(wh: &std::path::Path) -> Vec<String> {
-    let mut out: Vec<String> = rows(&wh.join("findings"))
-        .iter()
-        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("CLK-")))
-        .filter_map(|f| {
-            Some(format!(
-                "{} {}",
-                get(f, "rule_id")?,
-                get(f, "path")?.rsplit('_').next()?
-            ))
-        })
-        .collect();
+    let mut out = findings_of(wh, &["CLK-RESET", "CLK-MISMATCH", "CLK-MISSING"], '_');
     out.sort();
     out
 }
@@ -439,10 +426,7 @@ fn clock_findings(wh: &std::path::Path) -> Vec<String> {
 fn a_movie_time_counted_from_1970_is_read_as_the_time_it_is() {
     // A muxer that writes Unix seconds into the movie header (which counts from 1904): read
     // from 1904, 2026-03-12 02:00:07Z would be 1960, a reset clock 66 years from the name.
-    let t = tmp();
-    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
-    let d = root.join("DSJ-A0012").join("20260312");
-    fs::create_dir_all(&d).expect("mkdir");
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
     let osd = project().join("tests/fixtures/osd");
     let unix = 1_773_280_807; // 2026-03-12T02:00:07Z
     for (from, to, raw) in [
@@ -476,10 +460,7 @@ fn a_movie_time_counted_from_1970_is_read_as_the_time_it_is() {
 fn a_recorder_that_never_writes_a_movie_time_is_not_reported_file_by_file() {
     // Three recordings of a device whose muxer leaves the movie header's time at 0: its
     // habit, not stripped files. One such file among files that carry the time is reported.
-    let t = tmp();
-    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
-    let d = root.join("DSJ-A0012").join("20260312");
-    fs::create_dir_all(&d).expect("mkdir");
+    let (t, root, wh, d) = evidence("DSJ-A0012");
     let osd = project().join("tests/fixtures/osd");
     let files = [
         ("day.mp4", "DSJ-A0012_OF001234_20260312100007_0001.MP4"),
@@ -502,7 +483,7 @@ fn a_recorder_that_never_writes_a_movie_time_is_not_reported_file_by_file() {
     fs::copy(osd.join("day2.mp4"), d.join(files[1].1)).expect("copy");
     assert_eq!(
         run(&t.path().join("wh2")),
-        ["CLK-MISSING 0001.MP4", "CLK-MISSING 0003.MP4"]
+        ["CLK-MISSING warn 0001.MP4", "CLK-MISSING warn 0003.MP4"]
     );
 }
 

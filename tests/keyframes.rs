@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use recaudit::keyframes::{self, Input, Output};
+
+use crate::util::{evidence, findings_of};
 use recaudit::osd::Ink;
 
 fn clip(name: &str) -> PathBuf {
@@ -27,16 +29,6 @@ fn input(path: PathBuf, group: &str) -> Input {
         group: group.into(),
         stretch: None,
     }
-}
-
-/// A scratch evidence tree: its folder (removed when the first value drops), the tree's root,
-/// a warehouse path beside it, and `device`'s folder of 2026-03-12 in the tree, made.
-fn evidence(device: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
-    let t = crate::util::tmp();
-    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
-    let dir = root.join(device).join("20260312");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    (t, root, wh, dir)
 }
 
 /// A tree of device `device`'s files, each (name, fixture), scanned with `extra`: the
@@ -218,23 +210,6 @@ fn a_joined_recording_among_the_first_a_display_is_learned_from_does_not_keep_it
         .count();
     assert_eq!(read, 2, "both recordings' displays read");
     joined_at_six(&wh, name);
-}
-
-/// The findings of rules `ids`: rule, severity and the file's name after its last `cut` each.
-fn findings_of(wh: &Path, ids: &[&str], cut: char) -> Vec<String> {
-    use crate::util::{get, rows};
-    rows(&wh.join("findings"))
-        .iter()
-        .filter(|f| get(f, "rule_id").is_some_and(|r| ids.contains(&r)))
-        .filter_map(|f| {
-            Some(format!(
-                "{} {} {}",
-                get(f, "rule_id")?,
-                get(f, "severity")?,
-                get(f, "path")?.rsplit(cut).next()?
-            ))
-        })
-        .collect()
 }
 
 /// The findings of INS-RATE and OSD-RATE: rule, severity and file name each.

@@ -306,3 +306,29 @@ pub fn query_json(wh: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     v.as_array().cloned().unwrap_or_default()
 }
+
+/// A scratch evidence tree: its folder (removed when the first value drops), the tree's root,
+/// a warehouse path beside it, and `device`'s folder of 2026-03-12 in the tree, made.
+pub fn evidence(device: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let t = tmp();
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    let dir = root.join(device).join("20260312");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    (t, root, wh, dir)
+}
+
+/// The findings of rules `ids`: rule, severity and the file's name after its last `cut` each.
+pub fn findings_of(wh: &Path, ids: &[&str], cut: char) -> Vec<String> {
+    rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| ids.contains(&r)))
+        .filter_map(|f| {
+            Some(format!(
+                "{} {} {}",
+                get(f, "rule_id")?,
+                get(f, "severity")?,
+                get(f, "path")?.rsplit(cut).next()?
+            ))
+        })
+        .collect()
+}
