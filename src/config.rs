@@ -190,6 +190,26 @@ pub fn default_patterns() -> Vec<PathPattern> {
             "device_folder_date_time_seq",
             r"(?:^|/)(?P<device>[^/]+)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
         ),
+        // Names many recorders write beside the three above: the segment number left out
+        // (a recorder that names its files by time alone), or the date and time apart
+        // (`20260312_093015`). A device number taken from a name starts with a letter and has
+        // a digit (a serial), so a phone's `VID_20260312_093015.mp4` names no device.
+        // DSJ-A8-0001234_OF1023_20260312_093015[_0003].MP4, ..._20260312093015.MP4
+        p(
+            "device_officer_date_time",
+            r"(?:^|/)(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?\.[A-Za-z0-9]+$",
+        ),
+        // DSJ-A8-0001234_20260312_093015[_0003].MP4, DSJ-A8-0001234_20260312093015.MP4
+        p(
+            "device_date_time",
+            r"(?:^|/)(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?\.[A-Za-z0-9]+$",
+        ),
+        // <device>/[<date>/]20260312_093015.MP4 or 20260312093015.MP4 (a folder of digits
+        // alone is a date, not a device)
+        p(
+            "device_folder_date_time",
+            r"(?:^|/)(?P<device>[^/]*[^/0-9_-][^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?\.[A-Za-z0-9]+$",
+        ),
         // <unit>/<device>/<date>/<file>
         p(
             "unit_device_date_folders",
@@ -230,5 +250,25 @@ impl Config {
         self.timezone
             .parse()
             .map_err(|_| ConfigError::Zone(self.timezone.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's configuration example lists the default path patterns: it must say what
+    /// the code does, pattern for pattern.
+    #[test]
+    fn the_readmes_path_patterns_are_the_defaults() {
+        let readme = include_str!("../README.md");
+        let block = readme
+            .split("### Configuration (`recaudit.toml`, optional)")
+            .nth(1)
+            .and_then(|s| s.split("```toml").nth(1))
+            .and_then(|s| s.split("```").next())
+            .expect("the README's configuration block");
+        let config = Config::parse(block).expect("the README's configuration parses");
+        assert_eq!(config.path_patterns, default_patterns());
     }
 }

@@ -154,6 +154,87 @@ mod tests {
     }
 
     #[test]
+    fn names_without_a_number_or_with_the_date_and_time_apart() {
+        let read = |p: &str| {
+            let f = pp().extract(p);
+            (
+                f.device_id,
+                f.officer_id,
+                f.name_time_raw,
+                f.segment_seq,
+                f.pattern,
+            )
+        };
+        let owned = |d: &str, o: Option<&str>, t: &str, n: Option<u32>, p: &str| {
+            (
+                Some(d.to_string()),
+                o.map(str::to_string),
+                Some(t.to_string()),
+                n,
+                Some(p.to_string()),
+            )
+        };
+        assert_eq!(
+            read("DSJ-N0001/DSJ-N0001_001234_20260312100000.MP4"),
+            owned(
+                "DSJ-N0001",
+                Some("001234"),
+                "20260312100000",
+                None,
+                "device_officer_date_time"
+            )
+        );
+        assert_eq!(
+            read("DSJ-N0008_OF1023_20260312_100000_0007.mp4"),
+            owned(
+                "DSJ-N0008",
+                Some("OF1023"),
+                "20260312100000",
+                Some(7),
+                "device_officer_date_time"
+            )
+        );
+        assert_eq!(
+            read("x/DSJ-N0002_20260312-100000.MOV"),
+            owned(
+                "DSJ-N0002",
+                None,
+                "20260312100000",
+                None,
+                "device_date_time"
+            )
+        );
+        assert_eq!(
+            read("DSJ-N0003/20260312/20260312_100000.MP4"),
+            owned(
+                "DSJ-N0003",
+                None,
+                "20260312100000",
+                None,
+                "device_folder_date_time"
+            )
+        );
+        assert_eq!(
+            read("CAM 7/20260312100000.MP4"),
+            owned(
+                "CAM 7",
+                None,
+                "20260312100000",
+                None,
+                "device_folder_date_time"
+            )
+        );
+        // The names the first patterns read are read as before, by them alone.
+        assert_eq!(
+            read("DSJ-X_20260312093015_12.mov").4.as_deref(),
+            Some("device_datetime_seq")
+        );
+        // A phone's name has no serial in it, and a folder of digits is a date: no device.
+        assert_eq!(pp().extract("VID_20260312_100000.mp4").device_id, None);
+        assert_eq!(pp().extract("20260312/20260312_100000.mp4").device_id, None);
+    }
+
+    #[test]
     fn unknown_group_is_rejected() {
         let bad = [PathPattern {
             name: "x".into(),

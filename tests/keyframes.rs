@@ -1763,6 +1763,58 @@ fn seconds_lost_at_a_cut_that_the_picture_shows_too_are_a_gap() {
 }
 
 #[test]
+fn names_without_a_segment_number_still_make_the_devices_sessions() {
+    use crate::util::{get, rows};
+    // Recorders that name their files by time alone, or write the date and time apart, with
+    // the default patterns: each file has its device and officer (no META-DEVICE), the files
+    // make one session, and the continuity rules judge the seams as for numbered names.
+    let named = [
+        [
+            "DSJ-A0012_OF001234_20260312100007.MP4",
+            "DSJ-A0012_OF001234_20260312100021.MP4",
+        ],
+        [
+            "DSJ-A0012_OF001234_20260312_100007_0001.MP4",
+            "DSJ-A0012_OF001234_20260312_100021_0002.MP4",
+        ],
+        [
+            "DSJ-A0012_20260312-100007.MP4",
+            "DSJ-A0012_20260312-100021.MP4",
+        ],
+        ["20260312_100007.MP4", "20260312_100021.MP4"],
+    ];
+    for [first, second] in named {
+        let files = [(first, "day.mp4"), (second, "day2.mp4")];
+        let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+        let got = rows(&wh.join("files"));
+        for f in &got {
+            assert_eq!(get(f, "device_id"), Some("DSJ-A0012"), "{first}");
+        }
+        let sessions: std::collections::BTreeSet<_> =
+            got.iter().filter_map(|f| get(f, "session_id")).collect();
+        assert_eq!(sessions.len(), 1, "{first}: {sessions:?}");
+        let ids = [
+            "META-DEVICE",
+            "CONT-GAP",
+            "CONT-OVERLAP",
+            "OSD-SEAM",
+            "OSD-OFFSET",
+        ];
+        assert_eq!(findings_of(&wh, &ids, '/'), Vec::<String>::new(), "{first}");
+    }
+    // Three seconds lost between them, in the names and the picture: the gap is found.
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100024.MP4", "day-late.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(
+        findings_of(&wh, &["CONT-GAP", "OSD-GAP", "META-DEVICE"], '_'),
+        ["CONT-GAP high 20260312100024.MP4"]
+    );
+}
+
+#[test]
 fn a_first_segment_named_at_the_button_press_after_its_pre_record_overlaps_no_footage() {
     // day.mp4's picture starts at 10:00:07; named 10:00:17 (10 s of pre-record before the
     // press), it overlaps day2.mp4 (10:00:21) by 10 s by the names, while the picture's clock
