@@ -246,6 +246,13 @@ impl Config {
         toml::from_str(text).map_err(|e| e.to_string())
     }
 
+    /// What a file's path is read with (the zone and the path patterns), as `runs.settings`
+    /// records it under `config`: a run whose reading differs from the previous run's reads
+    /// the carried rows' paths again.
+    pub fn path_reading(&self) -> serde_json::Value {
+        serde_json::json!({"timezone": self.timezone, "path_patterns": self.path_patterns})
+    }
+
     pub fn zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
         self.timezone
             .parse()

@@ -21,6 +21,7 @@ pub struct PathFacts {
     pub pattern: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct PathPatterns {
     pats: Vec<(String, Regex)>,
     tz: chrono_tz::Tz,

@@ -1815,6 +1815,83 @@ fn names_without_a_segment_number_still_make_the_devices_sessions() {
 }
 
 #[test]
+fn a_changed_path_reading_is_applied_to_the_carried_rows_without_reading_them_again() {
+    // A tree first scanned with a pattern that does not fit its names (a recorder nobody
+    // configured for), then with the defaults, then in UTC: each rescan reads no byte, and
+    // every carried row says what the new reading says (device, officer, name time, session),
+    // as a first scan with that reading would.
+    use crate::util::{get, rows};
+    let (t, root, wh, d) = evidence("DSJ-A0012");
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021.MP4", "day2.mp4"),
+    ] {
+        std::fs::copy(clip(from), d.join(to)).expect("copy");
+    }
+    let config = |name: &str, text: &str| {
+        let p = t.path().join(name);
+        std::fs::write(&p, text).expect("config");
+        p
+    };
+    let narrow = config(
+        "narrow.toml",
+        "[[path_patterns]]\nname = \"numbered\"\nregex = '(?P<device>[A-Z0-9-]+)_(?P<officer>[A-Z0-9]+)_(?P<datetime>\\d{14})_(?P<seq>\\d+)\\.MP4$'\n",
+    );
+    let utc = config("utc.toml", "timezone = \"UTC\"\n");
+    let scan_with = |extra: &[&str]| {
+        crate::util::scan(&[&root], &wh, extra);
+        let runs = rows(&wh.join("runs"));
+        let last = runs
+            .iter()
+            .max_by_key(|r| get(r, "started").map(str::to_string));
+        let hashed = last
+            .and_then(|r| get(r, "hashed_bytes"))
+            .map(str::to_string);
+        let files = rows(&wh.join("files"));
+        let facts: Vec<[Option<String>; 4]> = files
+            .iter()
+            .map(|f| {
+                let g = |c: &str| get(f, c).map(str::to_string);
+                [
+                    g("device_id"),
+                    g("officer_id"),
+                    g("name_time"),
+                    g("session_id"),
+                ]
+            })
+            .collect();
+        (hashed, facts, findings_of(&wh, &["META-DEVICE"], '_').len())
+    };
+    let narrow = narrow.to_str().expect("utf-8");
+    let (_, facts, unattributed) = scan_with(&["--config", narrow]);
+    assert!(
+        facts.iter().all(|f| f[0].is_none() && f[3].is_none()),
+        "{facts:?}"
+    );
+    assert_eq!(unattributed, 2);
+    let (hashed, facts, unattributed) = scan_with(&[]);
+    assert_eq!(hashed.as_deref(), Some("0"), "nothing read again");
+    assert_eq!(unattributed, 0);
+    let session = "DSJ-A0012@20260312T020007Z";
+    for f in &facts {
+        assert_eq!(f[0].as_deref(), Some("DSJ-A0012"));
+        assert_eq!(f[1].as_deref(), Some("OF001234"));
+        assert_eq!(f[3].as_deref(), Some(session));
+    }
+    let at = |t: &str| crate::util::utc_us(t).to_string();
+    let times: Vec<_> = facts.iter().filter_map(|f| f[2].clone()).collect();
+    assert!(times.contains(&at("2026-03-12 02:00:07")), "{times:?}");
+    // The same reading again: the rows as they were.
+    let (hashed, again, _) = scan_with(&[]);
+    assert_eq!((hashed.as_deref(), &again), (Some("0"), &facts));
+    // Another zone: the names' times move by eight hours, read from the paths again.
+    let (hashed, facts, _) = scan_with(&["--config", utc.to_str().expect("utf-8")]);
+    assert_eq!(hashed.as_deref(), Some("0"));
+    let times: Vec<_> = facts.iter().filter_map(|f| f[2].clone()).collect();
+    assert!(times.contains(&at("2026-03-12 10:00:07")), "{times:?}");
+}
+
+#[test]
 fn a_first_segment_named_at_the_button_press_after_its_pre_record_overlaps_no_footage() {
     // day.mp4's picture starts at 10:00:07; named 10:00:17 (10 s of pre-record before the
     // press), it overlaps day2.mp4 (10:00:21) by 10 s by the names, while the picture's clock

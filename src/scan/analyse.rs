@@ -337,7 +337,7 @@ impl Source<'_> {
         if !self.carried.any {
             return Ok(masks);
         }
-        let mut columns = columns.to_vec();
+        let mut columns = self.carried.columns_to_read(columns);
         if !columns.contains(&"path") {
             columns.push("path");
         }
@@ -357,7 +357,7 @@ impl Source<'_> {
                     let keep = arrow_array::BooleanArray::from(keep);
                     arrow_select::filter::filter_record_batch(&b, &keep).map_err(arrow)?
                 };
-                each(true, &b)?;
+                each(true, &self.carried.reread(&b)?)?;
             }
             masks.push(mask);
         }
@@ -447,8 +447,9 @@ impl Source<'_> {
                 continue;
             }
             let mut at = 0;
-            for b in store::parquet_reader_rows(part, 8192, columns, &keep)? {
-                let b = b.map_err(arrow)?;
+            let columns = self.carried.columns_to_read(columns);
+            for b in store::parquet_reader_rows(part, 8192, &columns, &keep)? {
+                let b = self.carried.reread(&b.map_err(arrow)?)?;
                 let n = b.num_rows();
                 let Some(rows) = rows.get(at..at + n) else {
                     return Err(more_than_selected(part));

@@ -62,12 +62,23 @@ pub(super) fn carry(
             out_of_scope.insert(Box::from(path));
         }
     });
+    // A path reading other than the previous run's (patterns or zone): the carried rows'
+    // path columns are read again from their paths as they are carried.
+    let config = &run.plan.config;
+    let repath = match &prior.path_reading {
+        Some(previous) if *previous != config.path_reading() => Some(run.patterns.clone()),
+        _ => None,
+    };
+    if repath.is_some() {
+        run.phase("carried rows' paths to be read again (path patterns or zone changed)");
+    }
     let carried = Carried {
         not_carried,
         any: !prior.files.is_empty(),
         previous_rows: prior.files.len(),
         out_of_scope,
         rows: 0,
+        repath,
     };
     Ok(carried)
 }
@@ -86,6 +97,10 @@ pub(super) struct Carried {
     /// How many `files` rows were carried (they follow the rows read): counted by the
     /// analysis as it reads them.
     pub rows: usize,
+    /// This run's path reading, when it differs from the previous run's: every carried row's
+    /// path columns are then read again from its path ([`Carried::reread`]), and no row group
+    /// is spliced as it was.
+    pub repath: Option<crate::pathinfo::PathPatterns>,
 }
 
 /// A previous `streams` file with at least this many rows, all carried, is linked rather than
@@ -221,9 +236,10 @@ impl Carried {
                     .and_then(|o| o.get(g))
                     .filter(|o| o.len() == parquet.row_group(g).num_columns())
             };
-            // Which row groups are carried whole: one pass over the part's paths.
+            // Which row groups are carried whole: one pass over the part's paths. None when
+            // the carried rows' paths are read again.
             let mut whole: Vec<bool> = (0..groups)
-                .map(|g| same_schema && offsets(g).is_some())
+                .map(|g| same_schema && offsets(g).is_some() && self.repath.is_none())
                 .collect();
             if whole.contains(&true) {
                 let ends: Vec<usize> = (0..groups)
@@ -278,7 +294,9 @@ impl Carried {
                                 })
                                 .and_then(|b| self.cut(&b, table))
                                 .and_then(|b| match b {
-                                    Some(b) => Ok(Some(store::conform(&b, table, schema)?)),
+                                    Some(b) => {
+                                        Ok(Some(self.reread(&store::conform(&b, table, schema)?)?))
+                                    }
                                     None => Ok(None),
                                 })
                                 .transpose();
@@ -299,6 +317,29 @@ impl Carried {
             }
         }
         Ok(())
+    }
+
+    /// `b`, carried `files` rows, with their path columns read again when this run reads
+    /// paths otherwise than the previous one ([`read_paths_again`]); else `b` as it is.
+    pub(super) fn reread(&self, b: &RecordBatch) -> Result<RecordBatch, ScanError> {
+        match &self.repath {
+            Some(patterns) => read_paths_again(b, patterns),
+            None => Ok(b.clone()),
+        }
+    }
+
+    /// The columns to read of carried rows for `columns`: with `rel_path` when their paths
+    /// are read again and some of `columns` come from the path.
+    pub(super) fn columns_to_read<'c>(&self, columns: &[&'c str]) -> Vec<&'c str> {
+        if self.repath.is_some() && columns.iter().any(|c| PATH_COLUMNS.contains(c)) {
+            let mut out = columns.to_vec();
+            if !out.contains(&"rel_path") {
+                out.push("rel_path");
+            }
+            out
+        } else {
+            columns.to_vec()
+        }
     }
 
     /// `b` cut down to its carried rows (None when none is).
@@ -362,4 +403,69 @@ impl Carried {
         }
         Ok(())
     }
+}
+
+/// The `files` columns taken from a file's path by the path patterns and the zone.
+const PATH_COLUMNS: [&str; 7] = [
+    "device_id",
+    "officer_id",
+    "unit",
+    "name_time",
+    "name_time_raw",
+    "segment_seq",
+    "path_pattern",
+];
+
+/// A batch of carried `files` rows with its path columns read again from each row's
+/// `rel_path` by this run's patterns and zone, as the read stage takes them from a file read
+/// ([`super::row`]): for a run whose path reading differs from the previous run's (a pattern
+/// added for a recorder's names, another zone, a recaudit whose default patterns read more),
+/// so that the carried rows say what the new reading says without their bytes being read
+/// again. A batch without `rel_path`, or without path columns, is as it was.
+pub(super) fn read_paths_again(
+    b: &RecordBatch,
+    patterns: &crate::pathinfo::PathPatterns,
+) -> Result<RecordBatch, ScanError> {
+    use arrow_array::{ArrayRef, Int32Array, StringArray, TimestampMicrosecondArray};
+    use std::sync::Arc;
+    let table = "files";
+    let rel = prior::Cols(b).text("rel_path");
+    if matches!(rel, prior::Text::Missing) {
+        return Ok(b.clone());
+    }
+    let facts: Vec<crate::pathinfo::PathFacts> = (0..b.num_rows())
+        .map(|i| rel.get(i).map(|p| patterns.extract(p)).unwrap_or_default())
+        .collect();
+    let schema = b.schema();
+    let mut columns = b.columns().to_vec();
+    for (k, field) in schema.fields().iter().enumerate() {
+        let text = |f: fn(&crate::pathinfo::PathFacts) -> Option<&str>| -> ArrayRef {
+            Arc::new(facts.iter().map(f).collect::<StringArray>())
+        };
+        let fresh: ArrayRef = match field.name().as_str() {
+            "device_id" => text(|f| f.device_id.as_deref()),
+            "officer_id" => text(|f| f.officer_id.as_deref()),
+            "unit" => text(|f| f.unit.as_deref()),
+            "name_time_raw" => text(|f| f.name_time_raw.as_deref()),
+            "path_pattern" => text(|f| f.pattern.as_deref()),
+            "name_time" => Arc::new(
+                facts
+                    .iter()
+                    .map(|f| f.name_time.map(|s| s * 1_000_000))
+                    .collect::<TimestampMicrosecondArray>()
+                    .with_timezone("UTC"),
+            ),
+            "segment_seq" => Arc::new(
+                facts
+                    .iter()
+                    .map(|f| f.segment_seq.map(|s| s as i32))
+                    .collect::<Int32Array>(),
+            ),
+            _ => continue,
+        };
+        columns[k] = arrow_cast::cast(&fresh, field.data_type())
+            .map_err(|source| StoreError::Arrow { table, source })?;
+    }
+    RecordBatch::try_new(schema, columns)
+        .map_err(|source| StoreError::Arrow { table, source }.into())
 }

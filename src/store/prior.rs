@@ -34,6 +34,41 @@ pub struct Prior {
     pub gone: HashMap<String, Gone>,
     /// Every `modified` and `deleted` event ever recorded: offences stay on record.
     pub offences: Vec<CustodyEvent>,
+    /// What the previous scan read paths with ([`crate::config::Config::path_reading`], from
+    /// its `runs.settings`); `None` without a previous scan that recorded it.
+    pub path_reading: Option<serde_json::Value>,
+}
+
+/// The path reading recorded by the latest scan among the last runs (`runs` parts are named
+/// by run id, which sorts by time; a run that is no scan, such as an estate's analysis,
+/// records no `config.path_patterns` and is passed over). Unreadable or missing: `None`, and
+/// the carried rows keep their paths' reading.
+fn path_reading(runs: &[PathBuf]) -> Option<serde_json::Value> {
+    for part in runs.iter().rev().take(64) {
+        let Ok(reader) = parquet_reader(part, 64, Some(&["settings"])) else {
+            continue;
+        };
+        let batches: Vec<RecordBatch> = reader.flatten().collect();
+        for b in batches.iter().rev() {
+            let settings = Cols(b).text("settings");
+            for i in (0..b.num_rows()).rev() {
+                let Some(v) = settings
+                    .get(i)
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                else {
+                    continue;
+                };
+                let config = &v["config"];
+                if config.get("path_patterns").is_some() {
+                    return Some(serde_json::json!({
+                        "timezone": config["timezone"],
+                        "path_patterns": config["path_patterns"],
+                    }));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The Parquet files of a table folder, sorted; none when the folder is missing.
@@ -192,6 +227,7 @@ impl Prior {
             ..Default::default()
         };
         p.load_files()?;
+        p.path_reading = path_reading(&parts(&snap.join("runs")));
         let offence_parts = p.load_history(&parts(&snap.join("custody_events")))?;
         p.load_offences(&offence_parts)?;
         Ok(p)
