@@ -23,8 +23,25 @@ pub struct PathFacts {
 
 #[derive(Clone)]
 pub struct PathPatterns {
-    pats: Vec<(String, Regex)>,
+    /// Each pattern's name, regex and the fields it can give ([`slots`]).
+    pats: Vec<(String, Regex, u8)>,
     tz: chrono_tz::Tz,
+}
+
+/// The fields of [`PathFacts`] a pattern's groups can fill, one bit each: device, officer,
+/// unit, the date (with its time: `datetime`, or `date` and `time`; a `time` alone is never
+/// taken) and the segment number. A pattern none of whose fields is still empty is not tried.
+fn slots(re: &Regex) -> u8 {
+    re.capture_names().flatten().fold(0, |m, g| {
+        m | match g {
+            "device" => 1,
+            "officer" => 2,
+            "unit" => 4,
+            "datetime" | "date" => 8,
+            "seq" => 16,
+            _ => 0,
+        }
+    })
 }
 
 impl PathPatterns {
@@ -44,7 +61,8 @@ impl PathPatterns {
                     });
                 }
             }
-            pats.push((p.name.clone(), re));
+            let fills = slots(&re);
+            pats.push((p.name.clone(), re, fills));
         }
         Ok(PathPatterns { pats, tz })
     }
@@ -55,7 +73,15 @@ impl PathPatterns {
         let mut date: Option<String> = None;
         let mut time: Option<String> = None;
         let mut used = Vec::new();
-        for (name, re) in &self.pats {
+        for (name, re, fills) in &self.pats {
+            let filled = u8::from(f.device_id.is_some())
+                | u8::from(f.officer_id.is_some()) << 1
+                | u8::from(f.unit.is_some()) << 2
+                | u8::from(date.is_some()) << 3
+                | u8::from(f.segment_seq.is_some()) << 4;
+            if fills & !filled == 0 {
+                continue; // it could give nothing more
+            }
             let Some(c) = re.captures(rel) else { continue };
             let mut contributed = false;
             let mut take = |slot: &mut Option<String>, g: &str| {
