@@ -1892,6 +1892,50 @@ fn a_changed_path_reading_is_applied_to_the_carried_rows_without_reading_them_ag
 }
 
 #[test]
+fn an_encoder_that_keys_at_scene_changes_keys_a_busy_recording_sooner_by_its_own_hand() {
+    // scene1-5.mp4: five contiguous recordings of an encoder that keys every 20 pictures and
+    // at scene changes; the third cuts between scenes every 1.5 s, so its keyframes come
+    // sooner (usual step 15, `gop15s`). Keyed at most as far apart as the others: no other
+    // encoder's hand.
+    use crate::util::{get, rows};
+    let names: Vec<(String, String)> = (1..=5)
+        .map(|k| {
+            let t = 100000 + (k - 1) * 12;
+            (
+                format!("DSJ-A0077_004321_20260312{t:06}_{k:04}.MP4"),
+                format!("scene{k}.mp4"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let (_t, wh) = tree_scanned("DSJ-A0077", &files, &[]);
+    let habits: Vec<String> = rows(&wh.join("files"))
+        .iter()
+        .filter_map(|f| {
+            Some(format!(
+                "{} {}",
+                get(f, "file_name")?,
+                get(f, "coding_habits")?
+            ))
+        })
+        .collect();
+    let gops = |tag: &str| habits.iter().filter(|h| h.contains(tag)).count();
+    assert_eq!((gops(" gop20 "), gops(" gop15s ")), (4, 1), "{habits:?}");
+    let ids = [
+        "ENC-HABIT",
+        "ENC-PARAMS",
+        "INS-SESSION",
+        "OSD-SEAM",
+        "OSD-JUMP",
+        "CONT-GAP",
+    ];
+    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+}
+
+#[test]
 fn a_first_segment_named_at_the_button_press_after_its_pre_record_overlaps_no_footage() {
     // day.mp4's picture starts at 10:00:07; named 10:00:17 (10 s of pre-record before the
     // press), it overlaps day2.mp4 (10:00:21) by 10 s by the names, while the picture's clock

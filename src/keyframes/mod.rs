@@ -241,7 +241,13 @@ pub struct Keyframe {
 /// picture or two from one keyframe to the next, as the encoder places B-frames around it
 /// (x265 with a fixed interval of 25 gave steps of 22, 24, 27, 24 and 26 in decoding order),
 /// while its time does not. Decoding order when the times give no picture duration.
-fn keyframe_interval(plan: &Plan) -> u64 {
+///
+/// Also whether the keyframes are placed by the scene as well (their steps in presentation
+/// time differ by more than a picture): an encoder that starts a new picture group at a
+/// scene change (x264 and x265 by default, hardware encoders with scene-change detection or a
+/// dynamic interval) keys a busy recording sooner than a calm one, so its usual step is no
+/// fixed habit. Never so for steps in decoding order.
+fn keyframe_interval(plan: &Plan) -> (u64, bool) {
     let median = |mut v: Vec<u64>| {
         v.sort_unstable();
         v.get(v.len() / 2).copied()
@@ -256,12 +262,14 @@ fn keyframe_interval(plan: &Plan) -> u64 {
             .collect(),
     );
     let by_time = picture.filter(|&p| p > 0).and_then(|p| {
-        median(
-            plan.sync
-                .windows(2)
-                .map(|w| (w[1].ticks.saturating_sub(w[0].ticks) + p / 2) / p)
-                .collect(),
-        )
+        let steps: Vec<u64> = plan
+            .sync
+            .windows(2)
+            .map(|w| (w[1].ticks.saturating_sub(w[0].ticks) + p / 2) / p)
+            .collect();
+        let (least, most) = (steps.iter().min()?, steps.iter().max()?);
+        let by_scene = most - least > 1;
+        Some((median(steps)?, by_scene))
     });
     by_time
         .or_else(|| {
@@ -271,8 +279,9 @@ fn keyframe_interval(plan: &Plan) -> u64 {
                     .map(|w| w[1].number.saturating_sub(w[0].number))
                     .collect(),
             )
+            .map(|n| (n, false))
         })
-        .unwrap_or(0)
+        .unwrap_or((0, false))
 }
 
 /// An encoder's habits as one comparable text: entropy coder, reference frames, B-frames,
@@ -290,7 +299,12 @@ pub fn habits(plan: &Plan) -> Option<String> {
     if plan.sync.len() < 2 || plan.lead.len() < 2 || plan.decode_order_times {
         return None;
     }
-    let gop = keyframe_interval(plan);
+    // `gop25`, or `gop25s` for keyframes placed by the scene as well (the rule compares such a
+    // file's usual step as at most the device's fixed one: [`crate::rules`]' ENC-HABIT).
+    let gop = match keyframe_interval(plan) {
+        (n, false) => n.to_string(),
+        (n, true) => format!("{n}s"),
+    };
     let bframes = if plan.reordered {
         "bframes"
     } else {
@@ -1403,10 +1417,19 @@ mod tests {
             reordered: true,
             ..Plan::default()
         };
-        assert_eq!(keyframe_interval(&plan), 25);
+        assert_eq!(keyframe_interval(&plan), (25, false));
+        // Keyframes also placed at scene changes (x264's default): steps of 250 pictures and
+        // sooner; the usual one is the median, marked as placed by the scene.
+        let mut scene = plan.clone();
+        scene.sync = [0u64, 225, 475, 675]
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| sample(k as u64 * 300 + 1, t * 40))
+            .collect();
+        assert_eq!(keyframe_interval(&scene), (225, true));
         // Without picture times to count by (every lead picture at one time), decoding order.
         plan.lead.iter_mut().for_each(|s| s.ticks = 0);
-        assert_eq!(keyframe_interval(&plan), 24);
+        assert_eq!(keyframe_interval(&plan), (24, false));
     }
 
     /// Fixture `name` of `tests/fixtures/osd` as a file of group A (the tests of the stage's

@@ -12,7 +12,9 @@
 //! files of the same picture size, profile and frame rate. A change that stays (a
 //! firmware update, a new resolution setting) is no finding. Example: `A A B A A`, where B
 //! codes with CAVLC, one reference and no B-frames and A with CABAC, three references and
-//! B-frames.
+//! B-frames. An encoder that also keys at scene changes has no fixed keyframe interval: a
+//! file whose keyframes are so placed (`gop225s`) is held to be keyed at most as far apart as
+//! the device's fixed interval (`keyed_by_scene_as_fixed`), not to be keyed alike.
 //! The same comparison is made of `files.slice_habits` (slices per picture, how slice types are
 //! written, the reference priority of intra and P pictures), so that a re-encode that copied
 //! the parameter sets is still found by how its encoder writes slices. Example: `A A B A A`
@@ -75,6 +77,54 @@ impl Habit {
     }
 }
 
+/// The keyframe interval of coding habits `h`: its usual step in pictures and whether its
+/// keyframes are placed by the scene as well (`gop250s`); `None` without one.
+fn gop_of(h: &str) -> Option<(u64, bool)> {
+    let t = h.split(' ').find_map(|t| t.strip_prefix("gop"))?;
+    match t.strip_suffix('s') {
+        Some(n) => Some((n.parse().ok()?, true)),
+        None => Some((t.parse().ok()?, false)),
+    }
+}
+
+/// Coding habits as they are compared: an encoder that places keyframes by the scene as well
+/// (x264 and x265 by default; hardware encoders with scene-change detection or a dynamic
+/// interval) keys a busy recording sooner than a calm one, so such a file's usual step is no
+/// habit of its own. It is taken as the least fixed interval among the files compared that is
+/// at least its step (the encoder keys at least that often, and sooner where the scene
+/// changes), or as `gop~` where no file of them keys at a fixed interval that long. A
+/// re-encode keyed less often than the device's fixed interval still differs.
+fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
+    let fixed: std::collections::BTreeSet<u64> = values
+        .iter()
+        .filter_map(|h| gop_of(h))
+        .filter(|&(_, scene)| !scene)
+        .map(|(n, _)| n)
+        .collect();
+    values
+        .iter()
+        .map(|h| match gop_of(h) {
+            Some((n, true)) => {
+                let as_fixed = fixed
+                    .range(n..)
+                    .next()
+                    .map_or_else(|| "gop~".to_string(), |f| format!("gop{f}"));
+                h.split(' ')
+                    .map(|t| {
+                        if t.starts_with("gop") {
+                            as_fixed.as_str()
+                        } else {
+                            t
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            _ => h.to_string(),
+        })
+        .collect()
+}
+
 /// Reports each one-off once: a file found by its coding habits is not reported again for
 /// its slices.
 fn one_offs<'a>(
@@ -85,7 +135,12 @@ fn one_offs<'a>(
     out: &mut Findings,
 ) {
     let values: Vec<&str> = files.iter().filter_map(|f| habit.of(f)).collect();
-    for (p, h) in habits::shape(&values).deviations {
+    let compared = match habit {
+        Habit::Coding => keyed_by_scene_as_fixed(&values),
+        Habit::Slices => values.iter().map(|v| v.to_string()).collect(),
+    };
+    let compared: Vec<&str> = compared.iter().map(String::as_str).collect();
+    for (p, h) in habits::shape(&compared).deviations {
         let f = files[p];
         if !found.insert(f.path.as_ref()) {
             continue;
@@ -105,5 +160,46 @@ fn one_offs<'a>(
             ),
             json!({column: values[p], "device_habits": values[h], "device": device, "habit": column}),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keyed_by_scene_as_fixed;
+
+    #[test]
+    fn keyframes_placed_by_the_scene_are_held_to_the_fixed_interval_as_a_most() {
+        let h = |gop: &str| format!("cabac ref4 bframes {gop} 8x8:1 wp:1/2 qp28 poc0 dbk1");
+        // x264 keying at scene changes: calm files every 250 pictures, a busy one sooner.
+        let files = [
+            h("gop250"),
+            h("gop250"),
+            h("gop225s"),
+            h("gop250s"),
+            h("gop250"),
+        ];
+        let values: Vec<&str> = files.iter().map(String::as_str).collect();
+        assert!(
+            keyed_by_scene_as_fixed(&values)
+                .iter()
+                .all(|v| *v == h("gop250"))
+        );
+        // A recorder keying each 30 pictures and a re-encode keyed by the scene every 200 or
+        // so: still unlike.
+        let files = [h("gop30"), h("gop30"), h("gop200s"), h("gop30")];
+        let values: Vec<&str> = files.iter().map(String::as_str).collect();
+        assert_eq!(keyed_by_scene_as_fixed(&values)[2], h("gop~"));
+        // Every file keyed by the scene: alike whatever their usual steps.
+        let files = [h("gop60s"), h("gop45s"), h("gop30s")];
+        let values: Vec<&str> = files.iter().map(String::as_str).collect();
+        assert!(
+            keyed_by_scene_as_fixed(&values)
+                .iter()
+                .all(|v| *v == h("gop~"))
+        );
+        // Fixed intervals are compared as they are.
+        let files = [h("gop30"), h("gop25"), h("gop30")];
+        let values: Vec<&str> = files.iter().map(String::as_str).collect();
+        assert_eq!(keyed_by_scene_as_fixed(&values), files);
     }
 }
