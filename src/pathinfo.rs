@@ -21,6 +21,18 @@ pub struct PathFacts {
     pub pattern: Option<String>,
 }
 
+impl PathFacts {
+    /// The name's time as `files.name_time` holds it (microseconds).
+    pub fn name_time_us(&self) -> Option<i64> {
+        self.name_time.map(|s| s * 1_000_000)
+    }
+
+    /// The segment number as `files.segment_seq` holds it.
+    pub fn seq(&self) -> Option<i32> {
+        self.segment_seq.and_then(|s| i32::try_from(s).ok())
+    }
+}
+
 #[derive(Clone)]
 pub struct PathPatterns {
     /// Each pattern's name, regex and the fields it can give ([`slots`]).

@@ -451,14 +451,14 @@ pub(super) fn read_paths_again(
             "name_time" => Arc::new(
                 facts
                     .iter()
-                    .map(|f| f.name_time.map(|s| s * 1_000_000))
+                    .map(crate::pathinfo::PathFacts::name_time_us)
                     .collect::<TimestampMicrosecondArray>()
                     .with_timezone("UTC"),
             ),
             "segment_seq" => Arc::new(
                 facts
                     .iter()
-                    .map(|f| f.segment_seq.map(|s| s as i32))
+                    .map(crate::pathinfo::PathFacts::seq)
                     .collect::<Int32Array>(),
             ),
             _ => continue,

@@ -45,6 +45,7 @@ impl RowMaker<'_> {
             .map(|x| display_path(Path::new(x)).to_lowercase())
             .unwrap_or_default();
         let facts = self.patterns.extract(&rel_s);
+        let (name_time_us, segment_seq) = (facts.name_time_us(), facts.seq());
         let mut row = FileRow {
             run_id: self.run_id.to_string(),
             path: display_path(&e.path),
@@ -60,9 +61,9 @@ impl RowMaker<'_> {
             device_id: facts.device_id,
             officer_id: facts.officer_id,
             unit: facts.unit,
-            name_time_us: facts.name_time.map(|s| s * 1_000_000),
+            name_time_us,
+            segment_seq,
             name_time_raw: facts.name_time_raw,
-            segment_seq: facts.segment_seq.map(|s| s as i32),
             path_pattern: facts.pattern,
             birth_time_us: e.btime_us,
             ..Default::default()
