@@ -12,9 +12,9 @@
 //! files of the same picture size, profile and frame rate. A change that stays (a
 //! firmware update, a new resolution setting) is no finding. Example: `A A B A A`, where B
 //! codes with CAVLC, one reference and no B-frames and A with CABAC, three references and
-//! B-frames. An encoder that also keys at scene changes has no fixed keyframe interval: a
-//! file whose keyframes are so placed (`gop225s`) is held to be keyed at most as far apart as
-//! the device's fixed interval (`keyed_by_scene_as_fixed`), not to be keyed alike.
+//! B-frames. An encoder that also keys at scene changes has no fixed keyframe interval: where
+//! files show keyframes so placed (`gop225s`), the interval is not compared, or, for a lone
+//! such file, held to be at most the device's fixed one (`keyed_by_scene_as_fixed`).
 //! The same comparison is made of `files.slice_habits` (slices per picture, how slice types are
 //! written, the reference priority of intra and P pictures), so that a re-encode that copied
 //! the parameter sets is still found by how its encoder writes slices. Example: `A A B A A`
@@ -89,12 +89,28 @@ fn gop_of(h: &str) -> Option<(u64, bool)> {
 
 /// Coding habits as they are compared: an encoder that places keyframes by the scene as well
 /// (x264 and x265 by default; hardware encoders with scene-change detection or a dynamic
-/// interval) keys a busy recording sooner than a calm one, so such a file's usual step is no
-/// habit of its own. It is taken as the least fixed interval among the files compared that is
-/// at least its step (the encoder keys at least that often, and sooner where the scene
-/// changes), or as `gop~` where no file of them keys at a fixed interval that long. A
-/// re-encode keyed less often than the device's fixed interval still differs.
+/// interval, which key a calm scene less often) keys a busy recording sooner than a calm one,
+/// so its usual step is no habit. Where two of the files compared or more show keyframes so
+/// placed, the encoder is one that does, and no file's interval is compared (`gop~`: a calm
+/// or a busy recording of it may well key at one fixed step throughout). A single such file
+/// among files keyed at fixed intervals is taken as keyed at the least of those intervals that
+/// is at least its usual step (the encoder keys at least that often, and sooner where the
+/// scene changes), or as `gop~` where none is that long: a re-encode keyed less often than
+/// the device's fixed interval still differs.
 fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
+    let with_gop = |h: &str, gop: &str| {
+        h.split(' ')
+            .map(|t| if t.starts_with("gop") { gop } else { t })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let by_scene = values
+        .iter()
+        .filter(|h| gop_of(h).is_some_and(|(_, scene)| scene))
+        .count();
+    if by_scene >= 2 {
+        return values.iter().map(|h| with_gop(h, "gop~")).collect();
+    }
     let fixed: std::collections::BTreeSet<u64> = values
         .iter()
         .filter_map(|h| gop_of(h))
@@ -109,16 +125,7 @@ fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
                     .range(n..)
                     .next()
                     .map_or_else(|| "gop~".to_string(), |f| format!("gop{f}"));
-                h.split(' ')
-                    .map(|t| {
-                        if t.starts_with("gop") {
-                            as_fixed.as_str()
-                        } else {
-                            t
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                with_gop(h, &as_fixed)
             }
             _ => h.to_string(),
         })
@@ -170,36 +177,26 @@ mod tests {
     #[test]
     fn keyframes_placed_by_the_scene_are_held_to_the_fixed_interval_as_a_most() {
         let h = |gop: &str| format!("cabac ref4 bframes {gop} 8x8:1 wp:1/2 qp28 poc0 dbk1");
-        // x264 keying at scene changes: calm files every 250 pictures, a busy one sooner.
-        let files = [
-            h("gop250"),
-            h("gop250"),
-            h("gop225s"),
-            h("gop250s"),
-            h("gop250"),
-        ];
-        let values: Vec<&str> = files.iter().map(String::as_str).collect();
-        assert!(
+        let compared = |gops: &[&str]| {
+            let files: Vec<String> = gops.iter().map(|g| h(g)).collect();
+            let values: Vec<&str> = files.iter().map(String::as_str).collect();
             keyed_by_scene_as_fixed(&values)
-                .iter()
-                .all(|v| *v == h("gop250"))
-        );
+        };
+        // x264 keying at scene changes: calm files every 250 pictures, one busy file sooner.
+        let one = compared(&["gop250", "gop250", "gop225s", "gop250", "gop250"]);
+        assert!(one.iter().all(|v| *v == h("gop250")), "{one:?}");
         // A recorder keying each 30 pictures and a re-encode keyed by the scene every 200 or
         // so: still unlike.
-        let files = [h("gop30"), h("gop30"), h("gop200s"), h("gop30")];
-        let values: Vec<&str> = files.iter().map(String::as_str).collect();
-        assert_eq!(keyed_by_scene_as_fixed(&values)[2], h("gop~"));
-        // Every file keyed by the scene: alike whatever their usual steps.
-        let files = [h("gop60s"), h("gop45s"), h("gop30s")];
-        let values: Vec<&str> = files.iter().map(String::as_str).collect();
-        assert!(
-            keyed_by_scene_as_fixed(&values)
-                .iter()
-                .all(|v| *v == h("gop~"))
+        assert_eq!(
+            compared(&["gop30", "gop30", "gop200s", "gop30"])[2],
+            h("gop~")
         );
+        // An encoder seen keying by the scene in two files or more: no interval compared, a
+        // calm recording keyed every 100 pictures and busy ones every 25 alike.
+        let dynamic = compared(&["gop25", "gop50s", "gop25", "gop100", "gop25", "gop40s"]);
+        assert!(dynamic.iter().all(|v| *v == h("gop~")), "{dynamic:?}");
         // Fixed intervals are compared as they are.
-        let files = [h("gop30"), h("gop25"), h("gop30")];
-        let values: Vec<&str> = files.iter().map(String::as_str).collect();
-        assert_eq!(keyed_by_scene_as_fixed(&values), files);
+        let files = ["gop30", "gop25", "gop30"];
+        assert_eq!(compared(&files), files.map(h));
     }
 }
