@@ -12,9 +12,9 @@
 //! files of the same picture size, profile and frame rate. A change that stays (a
 //! firmware update, a new resolution setting) is no finding. Example: `A A B A A`, where B
 //! codes with CAVLC, one reference and no B-frames and A with CABAC, three references and
-//! B-frames. An encoder that also keys at scene changes has no fixed keyframe interval: where
-//! files show keyframes so placed (`gop225s`), the interval is not compared, or, for a lone
-//! such file, held to be at most the device's fixed one (`keyed_by_scene_as_fixed`).
+//! B-frames. An encoder that also keys at scene changes keys a busy recording sooner: a file
+//! whose keyframes are so placed (`gop225s`) is held to be keyed at most as far apart as the
+//! device's fixed interval (`keyed_by_scene_as_fixed`), not to be keyed alike.
 //! The same comparison is made of `files.slice_habits` (slices per picture, how slice types are
 //! written, the reference priority of intra and P pictures), so that a re-encode that copied
 //! the parameter sets is still found by how its encoder writes slices. Example: `A A B A A`
@@ -88,15 +88,13 @@ fn gop_of(h: &str) -> Option<(u64, bool)> {
 }
 
 /// Coding habits as they are compared: an encoder that places keyframes by the scene as well
-/// (x264 and x265 by default; hardware encoders with scene-change detection or a dynamic
-/// interval, which key a calm scene less often) keys a busy recording sooner than a calm one,
-/// so its usual step is no habit. Where two of the files compared or more show keyframes so
-/// placed, the encoder is one that does, and no file's interval is compared (`gop~`: a calm
-/// or a busy recording of it may well key at one fixed step throughout). A single such file
-/// among files keyed at fixed intervals is taken as keyed at the least of those intervals that
-/// is at least its usual step (the encoder keys at least that often, and sooner where the
-/// scene changes), or as `gop~` where none is that long: a re-encode keyed less often than
-/// the device's fixed interval still differs.
+/// (x264 and x265 by default; hardware encoders with scene-change detection) keys a busy
+/// recording sooner than a calm one, at most at its fixed interval. A file whose keyframes are
+/// so placed is taken as keyed at the least fixed interval among the files compared that is at
+/// least its usual step (the encoder keys at least that often, and sooner where the scene
+/// changes), or as `gop~` where no file of them keys at a fixed interval that long. A file
+/// keyed at one fixed step throughout is compared as it is: a re-encode keyed at another fixed
+/// interval, or by the scene less often than the device's fixed interval, still differs.
 fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
     let with_gop = |h: &str, gop: &str| {
         h.split(' ')
@@ -104,13 +102,6 @@ fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let by_scene = values
-        .iter()
-        .filter(|h| gop_of(h).is_some_and(|(_, scene)| scene))
-        .count();
-    if by_scene >= 2 {
-        return values.iter().map(|h| with_gop(h, "gop~")).collect();
-    }
     let fixed: std::collections::BTreeSet<u64> = values
         .iter()
         .filter_map(|h| gop_of(h))
@@ -191,10 +182,22 @@ mod tests {
             compared(&["gop30", "gop30", "gop200s", "gop30"])[2],
             h("gop~")
         );
-        // An encoder seen keying by the scene in two files or more: no interval compared, a
-        // calm recording keyed every 100 pictures and busy ones every 25 alike.
-        let dynamic = compared(&["gop25", "gop50s", "gop25", "gop100", "gop25", "gop40s"]);
-        assert!(dynamic.iter().all(|v| *v == h("gop~")), "{dynamic:?}");
+        // Several busy files among calm ones: each at most the fixed interval, all alike.
+        let busy = compared(&[
+            "gop250", "gop225s", "gop250", "gop200s", "gop250s", "gop250",
+        ]);
+        assert!(busy.iter().all(|v| *v == h("gop250")), "{busy:?}");
+        // A re-encode keyed every 50 pictures among them: unlike.
+        let recoded = compared(&["gop250", "gop225s", "gop250", "gop50", "gop250", "gop200s"]);
+        assert_eq!(recoded[3], h("gop50"));
+        assert_eq!(
+            recoded[1],
+            h("gop250"),
+            "the least fixed interval at least 225"
+        );
+        // Every file keyed by the scene: no fixed interval to hold them to, all alike.
+        let scene = compared(&["gop60s", "gop45s", "gop30s"]);
+        assert!(scene.iter().all(|v| *v == h("gop~")), "{scene:?}");
         // Fixed intervals are compared as they are.
         let files = ["gop30", "gop25", "gop30"];
         assert_eq!(compared(&files), files.map(h));
