@@ -421,7 +421,7 @@ const PATH_COLUMNS: [&str; 7] = [
 /// ([`super::row`]): for a run whose path reading differs from the previous run's (a pattern
 /// added for a recorder's names, another zone, a recaudit whose default patterns read more),
 /// so that the carried rows say what the new reading says without their bytes being read
-/// again. A batch without `rel_path`, or without path columns, is as it was.
+/// again. A batch with a `rel_path` missing, or without path columns, is as it was.
 pub(super) fn read_paths_again(
     b: &RecordBatch,
     patterns: &crate::pathinfo::PathPatterns,
@@ -430,11 +430,12 @@ pub(super) fn read_paths_again(
     use std::sync::Arc;
     let table = "files";
     let rel = prior::Cols(b).text("rel_path");
-    if matches!(rel, prior::Text::Missing) {
+    // Without a path to read (a column or a value missing), the rows keep what they say.
+    if (0..b.num_rows()).any(|i| rel.get(i).is_none()) {
         return Ok(b.clone());
     }
     let facts: Vec<crate::pathinfo::PathFacts> = (0..b.num_rows())
-        .map(|i| rel.get(i).map(|p| patterns.extract(p)).unwrap_or_default())
+        .map(|i| patterns.extract(rel.get(i).unwrap_or_default()))
         .collect();
     let schema = b.schema();
     let mut columns = b.columns().to_vec();
