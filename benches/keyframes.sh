@@ -24,6 +24,9 @@
 # every keyframe of tonight's segments read and held against its known time (read, exact,
 # wrong): the scenes here are harsher on the display than the fixtures'.
 # Usage: benches/keyframes.sh [WORKDIR]   (needs ffmpeg; FILES=6 SECONDS_EACH=60 RUNS=5)
+# SCENE replaces the fractal zoom (an ffmpeg lavfi source of 1920x1080 at 25 fps), which
+# renders ever slower as it zooms: for segments of minutes, e.g.
+# SCENE=testsrc2=size=1920x1080:rate=25 SECONDS_EACH=300 FILES=3 COPIES=4.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/recaudit-keyframes}
@@ -45,7 +48,7 @@ for k in $(seq 0 $((files - 1))); do
   [ -f "$tree/$name" ] && continue
   created=$(date -u -d "@$((start - 8 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
   TZ=UTC ffmpeg -hide_banner -loglevel error -y \
-    -f lavfi -i "mandelbrot=size=1920x1080:rate=25:start_scale=$((3 + k))" -t "$secs" \
+    -f lavfi -i "${SCENE:-mandelbrot=size=1920x1080:rate=25:start_scale=$((3 + k))}" -t "$secs" \
     -metadata creation_time="$created" \
     -vf "drawtext=fontfile=$font:fontsize=40:fontcolor=white:borderw=2:bordercolor=black:x=40:y=30:text='%{pts\\:localtime\\:$start}  DSJ-BENCH 000001'" \
     -c:v libx264 -preset veryfast -b:v 4M -maxrate 4M -bufsize 8M -g 25 -keyint_min 25 -sc_threshold 0 \
