@@ -1839,7 +1839,11 @@ fn a_changed_path_reading_is_applied_to_the_carried_rows_without_reading_them_ag
     );
     let utc = config("utc.toml", "timezone = \"UTC\"\n");
     let scan_with = |extra: &[&str]| {
-        crate::util::scan(&[&root], &wh, extra);
+        let args: Vec<&str> = extra.iter().copied().chain(["--json"]).collect();
+        let out = crate::util::scan(&[&root], &wh, &args);
+        let summary: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("the run summary as JSON");
+        let reread = summary["paths_read_again"].as_bool();
         let runs = rows(&wh.join("runs"));
         let last = runs
             .iter()
@@ -1860,16 +1864,23 @@ fn a_changed_path_reading_is_applied_to_the_carried_rows_without_reading_them_ag
                 ]
             })
             .collect();
-        (hashed, facts, findings_of(&wh, &["META-DEVICE"], '_').len())
+        let unattributed = findings_of(&wh, &["META-DEVICE"], '_').len();
+        (hashed, facts, unattributed, reread)
     };
     let narrow = narrow.to_str().expect("utf-8");
-    let (_, facts, unattributed) = scan_with(&["--config", narrow]);
+    let (_, facts, unattributed, reread) = scan_with(&["--config", narrow]);
+    assert_eq!(reread, Some(false), "a first scan carries nothing");
     assert!(
         facts.iter().all(|f| f[0].is_none() && f[3].is_none()),
         "{facts:?}"
     );
     assert_eq!(unattributed, 2);
-    let (hashed, facts, unattributed) = scan_with(&[]);
+    let (hashed, facts, unattributed, reread) = scan_with(&[]);
+    assert_eq!(
+        reread,
+        Some(true),
+        "the summary says the paths were read again"
+    );
     assert_eq!(hashed.as_deref(), Some("0"), "nothing read again");
     assert_eq!(unattributed, 0);
     let session = "DSJ-A0012@20260312T020007Z";
@@ -1882,10 +1893,13 @@ fn a_changed_path_reading_is_applied_to_the_carried_rows_without_reading_them_ag
     let times: Vec<_> = facts.iter().filter_map(|f| f[2].clone()).collect();
     assert!(times.contains(&at("2026-03-12 02:00:07")), "{times:?}");
     // The same reading again: the rows as they were.
-    let (hashed, again, _) = scan_with(&[]);
-    assert_eq!((hashed.as_deref(), &again), (Some("0"), &facts));
+    let (hashed, again, _, reread) = scan_with(&[]);
+    assert_eq!(
+        (hashed.as_deref(), &again, reread),
+        (Some("0"), &facts, Some(false))
+    );
     // Another zone: the names' times move by eight hours, read from the paths again.
-    let (hashed, facts, _) = scan_with(&["--config", utc.to_str().expect("utf-8")]);
+    let (hashed, facts, _, _) = scan_with(&["--config", utc.to_str().expect("utf-8")]);
     assert_eq!(hashed.as_deref(), Some("0"));
     let times: Vec<_> = facts.iter().filter_map(|f| f[2].clone()).collect();
     assert!(times.contains(&at("2026-03-12 10:00:07")), "{times:?}");

@@ -271,6 +271,11 @@ fn print_summary(s: &RunSummary) {
         r.files_moved,
         r.files_restored
     );
+    if s.paths_read_again {
+        println!(
+            "  paths    read again  the path patterns or the zone changed since the previous scan: every carried row's device, officer, unit, name time and segment number were read again from its path"
+        );
+    }
     println!(
         "  sessions {:>9}  findings: high {}, warn {}, info {}",
         r.sessions, r.findings_high, r.findings_warn, r.findings_info

@@ -141,5 +141,6 @@ pub(super) fn commit(
         anchor_error,
         findings,
         published: None,
+        paths_read_again: false,
     })
 }

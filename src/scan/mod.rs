@@ -150,6 +150,9 @@ pub struct RunSummary {
     /// A node's scan: what it published into the shared warehouse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<crate::store::shared::Pointer>,
+    /// The path patterns or the zone differed from the previous scan's: every carried row's
+    /// path columns were read again from its path (see [`carry`]).
+    pub paths_read_again: bool,
 }
 
 /// Runs one scan: the stages in data-flow order (see the module's table).
@@ -186,6 +189,7 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     let analysed = analyse::analyse(&run, &prior, read, &mut carried, &custody, &mut staging)?;
     progress.committing();
     let mut summary = commit::commit(run, staging, analysed, &custody, carried.rows, mode)?;
+    summary.paths_read_again = carried.repath.is_some() && carried.rows > 0;
     if let Some(p) = &plan.publish {
         let shared = crate::store::shared::Shared::open(&p.shared, &plan.config.storage)?;
         let writer = crate::store::shared::Writer::Node(p.node.clone());
