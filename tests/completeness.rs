@@ -13,26 +13,11 @@ fn sample_context() -> PathBuf {
     project().join("sample-data").join("context")
 }
 
-/// `recaudit query` as JSON rows.
+/// `recaudit query` with the context tables `ctx`, as JSON rows ([`query_json`]).
 fn query(wh: &Path, ctx: &Path, args: &[&str]) -> Vec<Value> {
-    let out = cmd()
-        .arg("query")
-        .arg(wh)
-        .args(args)
-        .args(["--format", "json", "--context"])
-        .arg(ctx)
-        .output()
-        .expect("query");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<Value>(&out.stdout)
-        .expect("json")
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let ctx = ctx.to_str().expect("utf-8");
+    let args: Vec<&str> = args.iter().copied().chain(["--context", ctx]).collect();
+    query_json(wh, &args)
 }
 
 fn item<'a>(rows: &'a [Value], case: &str, item: &str) -> &'a Value {
