@@ -331,7 +331,7 @@ impl Carried {
     /// The columns to read of carried rows for `columns`: with `rel_path` when their paths
     /// are read again and some of `columns` come from the path.
     pub(super) fn columns_to_read<'c>(&self, columns: &[&'c str]) -> Vec<&'c str> {
-        if self.repath.is_some() && columns.iter().any(|c| PATH_COLUMNS.contains(c)) {
+        if self.repath.is_some() && columns.iter().any(|c| store::PATH_COLUMNS.contains(c)) {
             let mut out = columns.to_vec();
             if !out.contains(&"rel_path") {
                 out.push("rel_path");
@@ -405,17 +405,6 @@ impl Carried {
     }
 }
 
-/// The `files` columns taken from a file's path by the path patterns and the zone.
-const PATH_COLUMNS: [&str; 7] = [
-    "device_id",
-    "officer_id",
-    "unit",
-    "name_time",
-    "name_time_raw",
-    "segment_seq",
-    "path_pattern",
-];
-
 /// A batch of carried `files` rows with its path columns read again from each row's
 /// `rel_path` by this run's patterns and zone, as the read stage takes them from a file read
 /// ([`super::row`]): for a run whose path reading differs from the previous run's (a pattern
@@ -426,8 +415,6 @@ pub(super) fn read_paths_again(
     b: &RecordBatch,
     patterns: &crate::pathinfo::PathPatterns,
 ) -> Result<RecordBatch, ScanError> {
-    use arrow_array::{ArrayRef, Int32Array, StringArray, TimestampMicrosecondArray};
-    use std::sync::Arc;
     let table = "files";
     let rel = prior::Cols(b).text("rel_path");
     // Without a path to read (a column or a value missing), the rows keep what they say.
@@ -437,36 +424,15 @@ pub(super) fn read_paths_again(
     let facts: Vec<crate::pathinfo::PathFacts> = (0..b.num_rows())
         .map(|i| patterns.extract(rel.get(i).unwrap_or_default()))
         .collect();
+    // Only the path columns the batch holds (a projection may hold some), in its own types.
     let schema = b.schema();
-    let mut columns = b.columns().to_vec();
-    for (k, field) in schema.fields().iter().enumerate() {
-        let text = |f: fn(&crate::pathinfo::PathFacts) -> Option<&str>| -> ArrayRef {
-            Arc::new(facts.iter().map(f).collect::<StringArray>())
-        };
-        let fresh: ArrayRef = match field.name().as_str() {
-            "device_id" => text(|f| f.device_id.as_deref()),
-            "officer_id" => text(|f| f.officer_id.as_deref()),
-            "unit" => text(|f| f.unit.as_deref()),
-            "name_time_raw" => text(|f| f.name_time_raw.as_deref()),
-            "path_pattern" => text(|f| f.pattern.as_deref()),
-            "name_time" => Arc::new(
-                facts
-                    .iter()
-                    .map(crate::pathinfo::PathFacts::name_time_us)
-                    .collect::<TimestampMicrosecondArray>()
-                    .with_timezone("UTC"),
-            ),
-            "segment_seq" => Arc::new(
-                facts
-                    .iter()
-                    .map(crate::pathinfo::PathFacts::seq)
-                    .collect::<Int32Array>(),
-            ),
-            _ => continue,
-        };
-        columns[k] = arrow_cast::cast(&fresh, field.data_type())
-            .map_err(|source| StoreError::Arrow { table, source })?;
-    }
-    RecordBatch::try_new(schema, columns)
-        .map_err(|source| StoreError::Arrow { table, source }.into())
+    let fresh = store::path_columns(&facts)
+        .into_iter()
+        .filter_map(|(name, a)| {
+            let field = schema.field_with_name(name).ok()?;
+            Some(arrow_cast::cast(&a, field.data_type()).map(|a| (name, a)))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| StoreError::Arrow { table, source })?;
+    Ok(store::replace_columns(b, table, fresh)?)
 }

@@ -12,10 +12,10 @@ pub mod warehouse;
 use arrow_array::{ArrayRef, RecordBatch};
 
 pub use tables::{
-    CaseItemRow, CustodyEvent, Derived, ExportRow, FileRow, FindingRow, RunRow, SessionRow,
-    StreamRow, case_items_batch, custody_batch, derived_columns, exports_batch, files_batch,
-    findings_batch, osd_batch, read_findings, runs_batch, schemas, sessions_batch, streams_batch,
-    with_derived, with_osd,
+    CaseItemRow, CustodyEvent, Derived, ExportRow, FileRow, FindingRow, PATH_COLUMNS, RunRow,
+    SessionRow, StreamRow, case_items_batch, custody_batch, derived_columns, exports_batch,
+    files_batch, findings_batch, osd_batch, path_columns, read_findings, runs_batch, schemas,
+    sessions_batch, streams_batch, with_derived, with_osd,
 };
 
 #[derive(Debug, thiserror::Error)]

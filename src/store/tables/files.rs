@@ -488,6 +488,47 @@ pub fn with_osd(batch: &RecordBatch, osd: &RecordBatch) -> Result<RecordBatch, S
     replace_columns(batch, "files", cols)
 }
 
+/// The `files` columns taken from a file's path by the path patterns and the zone, in the
+/// order [`path_columns`] gives them.
+pub const PATH_COLUMNS: [&str; 7] = [
+    "device_id",
+    "officer_id",
+    "unit",
+    "name_time",
+    "name_time_raw",
+    "segment_seq",
+    "path_pattern",
+];
+
+/// The path columns of `files` ([`PATH_COLUMNS`]) for paths read as `facts`, `facts[i]` in row
+/// `i`: what the read stage writes for a file read ([`FileRow`]'s fields of the same names).
+pub fn path_columns(facts: &[crate::pathinfo::PathFacts]) -> Vec<(&'static str, ArrayRef)> {
+    use crate::pathinfo::PathFacts;
+    let s = |f: fn(&PathFacts) -> Option<&str>| -> ArrayRef {
+        Arc::new(facts.iter().map(f).collect::<StringArray>())
+    };
+    vec![
+        ("device_id", s(|f| f.device_id.as_deref())),
+        ("officer_id", s(|f| f.officer_id.as_deref())),
+        ("unit", s(|f| f.unit.as_deref())),
+        (
+            "name_time",
+            ts_array(facts.iter().map(PathFacts::name_time_us)),
+        ),
+        ("name_time_raw", s(|f| f.name_time_raw.as_deref())),
+        (
+            "segment_seq",
+            Arc::new(
+                facts
+                    .iter()
+                    .map(PathFacts::seq)
+                    .collect::<arrow_array::Int32Array>(),
+            ),
+        ),
+        ("path_pattern", s(|f| f.pattern.as_deref())),
+    ]
+}
+
 /// Fills the per-run columns of a `files` batch: `run_id` and the [`Derived`] columns, `derived[i]` for row `i`.
 pub fn with_derived(
     batch: &RecordBatch,
@@ -615,6 +656,26 @@ impl FileFacts {
             .boxed(),
             osd: r.osd.facts(),
             text: text.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The path columns are named as [`PATH_COLUMNS`] says and typed as `files` holds them, so
+    /// that carried rows read again from their paths ([`path_columns`]) fit the table.
+    #[test]
+    fn path_columns_are_the_files_columns_of_those_names() {
+        let facts = [crate::pathinfo::PathFacts::default()];
+        let schema = files_batch(&[]).expect("schema").schema();
+        let cols = path_columns(&facts);
+        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, PATH_COLUMNS);
+        for (name, a) in &cols {
+            let field = schema.field_with_name(name).expect("a files column");
+            assert_eq!(a.data_type(), field.data_type(), "{name}");
         }
     }
 }

@@ -29,8 +29,8 @@ pub use custody_events::{CustodyEvent, custody_batch};
 pub use exports::{ExportRow, exports_batch};
 pub use file_sessions::{FileSessionRow, file_sessions_batch};
 pub use files::{
-    Derived, FileRow, Osd, OsdReading, derived_columns, files_batch, osd_batch, with_derived,
-    with_osd,
+    Derived, FileRow, Osd, OsdReading, PATH_COLUMNS, derived_columns, files_batch, osd_batch,
+    path_columns, with_derived, with_osd,
 };
 pub use findings::{FindingRow, findings_batch, read_findings};
 pub use keyframes::{KeyframeRow, keyframes_batch};
