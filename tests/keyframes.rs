@@ -38,12 +38,20 @@ fn tree_scanned(
     files: &[(&str, &str)],
     extra: &[&str],
 ) -> (tempfile::TempDir, PathBuf) {
+    let (t, root, wh) = tree_of(device, files);
+    crate::util::scan(&[&root], &wh, extra);
+    (t, wh)
+}
+
+/// Device `device`'s tree of fixtures copied under the names given (`(name, fixture)`), not
+/// scanned: its folder (removed when the first value drops), the tree's root and the
+/// warehouse's path.
+fn tree_of(device: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let (t, root, wh, d) = evidence(device);
     for (to, from) in files {
         std::fs::copy(clip(from), d.join(to)).expect("copy");
     }
-    crate::util::scan(&[&root], &wh, extra);
-    (t, wh)
+    (t, root, wh)
 }
 
 /// Device `device`'s recordings by officer `officer`, named on 2026-03-12 at each of `times`
@@ -297,15 +305,15 @@ fn another_recorders_footage_of_the_same_moments_at_another_rate_is_still_insert
 /// the temporary folder, the warehouse, and the gap findings (CONT-GAP, OSD-GAP) as rule,
 /// severity and file name.
 fn drift_scanned(first: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Vec<String>) {
-    let (t, root, wh, d) = evidence("DSJ-A0012");
-    for (to, from) in [
-        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
-        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
-        ("DSJ-A0012_OF001234_20260312102000_0003.MP4", first),
-        ("DSJ-A0012_OF001234_20260312102025_0004.MP4", "drift-b.mp4"),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
+    let (t, root, wh) = tree_of(
+        "DSJ-A0012",
+        &[
+            ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+            ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+            ("DSJ-A0012_OF001234_20260312102000_0003.MP4", first),
+            ("DSJ-A0012_OF001234_20260312102025_0004.MP4", "drift-b.mp4"),
+        ],
+    );
     let gaps = || findings_of(&wh, &["CONT-GAP", "OSD-GAP"], '_');
     crate::util::scan(&[&root], &wh, extra);
     let first = gaps();
@@ -1384,16 +1392,13 @@ fn a_join_with_an_odd_picture_where_the_recordings_meet_is_found() {
 /// or does not (the third segment shows 10:00:11 where the names say 10:00:35).
 #[test]
 fn a_segment_whose_clock_does_not_run_on_is_inserted_footage() {
-    use crate::util::{get, rows, scan};
-    let (_t, root, wh, d) = evidence("DSJ-A0012");
-    for (name, from) in [
+    use crate::util::{get, rows};
+    let files = [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
         ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
         ("DSJ-A0012_OF001234_20260312100035_0003.MP4", "short.mp4"),
-    ] {
-        std::fs::copy(clip(from), d.join(name)).expect("copy");
-    }
-    scan(&[&root], &wh, &[]);
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
     let found: Vec<(String, String)> = rows(&wh.join("findings"))
         .iter()
         .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("OSD-") || r == "ENC-HABIT"))
@@ -1821,13 +1826,13 @@ fn a_changed_path_reading_is_applied_to_the_carried_rows_without_reading_them_ag
     // every carried row says what the new reading says (device, officer, name time, session),
     // as a first scan with that reading would.
     use crate::util::{get, rows};
-    let (t, root, wh, d) = evidence("DSJ-A0012");
-    for (to, from) in [
-        ("DSJ-A0012_OF001234_20260312100007.MP4", "day.mp4"),
-        ("DSJ-A0012_OF001234_20260312100021.MP4", "day2.mp4"),
-    ] {
-        std::fs::copy(clip(from), d.join(to)).expect("copy");
-    }
+    let (t, root, wh) = tree_of(
+        "DSJ-A0012",
+        &[
+            ("DSJ-A0012_OF001234_20260312100007.MP4", "day.mp4"),
+            ("DSJ-A0012_OF001234_20260312100021.MP4", "day2.mp4"),
+        ],
+    );
     let config = |name: &str, text: &str| {
         let p = t.path().join(name);
         std::fs::write(&p, text).expect("config");
