@@ -357,7 +357,7 @@ impl Source<'_> {
                     let keep = arrow_array::BooleanArray::from(keep);
                     arrow_select::filter::filter_record_batch(&b, &keep).map_err(arrow)?
                 };
-                each(true, &self.carried.reread(&b)?)?;
+                each(true, &self.carried.reread(b)?)?;
             }
             masks.push(mask);
         }
@@ -449,7 +449,7 @@ impl Source<'_> {
             let mut at = 0;
             let columns = self.carried.columns_to_read(columns);
             for b in store::parquet_reader_rows(part, 8192, &columns, &keep)? {
-                let b = self.carried.reread(&b.map_err(arrow)?)?;
+                let b = self.carried.reread(b.map_err(arrow)?)?;
                 let n = b.num_rows();
                 let Some(rows) = rows.get(at..at + n) else {
                     return Err(more_than_selected(part));

@@ -295,7 +295,7 @@ impl Carried {
                                 .and_then(|b| self.cut(&b, table))
                                 .and_then(|b| match b {
                                     Some(b) => {
-                                        Ok(Some(self.reread(&store::conform(&b, table, schema)?)?))
+                                        Ok(Some(self.reread(store::conform(&b, table, schema)?)?))
                                     }
                                     None => Ok(None),
                                 })
@@ -321,10 +321,10 @@ impl Carried {
 
     /// `b`, carried `files` rows, with their path columns read again when this run reads
     /// paths otherwise than the previous one ([`read_paths_again`]); else `b` as it is.
-    pub(super) fn reread(&self, b: &RecordBatch) -> Result<RecordBatch, ScanError> {
+    pub(super) fn reread(&self, b: RecordBatch) -> Result<RecordBatch, ScanError> {
         match &self.repath {
-            Some(patterns) => read_paths_again(b, patterns),
-            None => Ok(b.clone()),
+            Some(patterns) => read_paths_again(&b, patterns),
+            None => Ok(b),
         }
     }
 
