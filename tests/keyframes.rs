@@ -2100,3 +2100,93 @@ fn a_night_at_half_rate_keyed_each_second_is_no_other_encoders_hand() {
     let ids = ["ENC-HABIT", "ENC-PARAMS", "ENC-SETTING"];
     assert_eq!(findings_of(&wh, &ids, '_'), ["ENC-SETTING info 0004.MP4"]);
 }
+
+#[test]
+fn a_recovery_point_listed_as_a_sync_sample_is_never_read_as_a_picture_of_its_own() {
+    // refresh1-2.mp4: an encoder refreshing its picture a column at a time, one IDR at the
+    // start and a recovery point (a P picture the muxer lists as a sync sample) every 2 s.
+    // Decoded after the IDR, the second recording's last recovery point (18 s in) showed
+    // 10:10:06, its references' picture: read as the recording's end, a clock 12 s behind
+    // (on other footage, the IDR's own clock: a clock standing still). Only the IDR is read.
+    use crate::util::{get, rows};
+    let files = [
+        ("DSJ-A0078_007878_20260312100000_0001.MP4", "refresh1.mp4"),
+        ("DSJ-A0078_007878_20260312101000_0002.MP4", "refresh2.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0078", &files, &[]);
+    let read: Vec<String> = rows(&wh.join("files"))
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                get(f, "osd_start").unwrap_or("-"),
+                get(f, "osd_end").unwrap_or("-"),
+                get(f, "keyframes_decoded").unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            // 2026-03-12 10:00:00 and 10:10:00 in Shanghai, in microseconds
+            "1773280800000000 - 1",
+            "1773281400000000 - 1"
+        ]
+    );
+    let ids = [
+        "OSD-JUMP",
+        "OSD-OFFSET",
+        "OSD-RATE",
+        "OSD-SEAM",
+        "ENC-HABIT",
+    ];
+    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+}
+
+/// A copy of `from` at `to` whose sync-sample table (`stss`) is renamed `free`, as a muxer
+/// that writes none leaves it: every picture a sync sample by the standard.
+fn without_sync_table(from: &Path, to: &Path) {
+    let mut bytes = std::fs::read(from).expect("read");
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"stss")
+        .expect("an stss box");
+    bytes[at..at + 4].copy_from_slice(b"free");
+    std::fs::write(to, bytes).expect("write");
+}
+
+#[test]
+fn an_mp4_without_a_sync_sample_table_is_keyed_where_its_pictures_decode_alone() {
+    // day.mp4 and day2.mp4 (a keyframe every 10 pictures) as a muxer writing no `stss` leaves
+    // them: read as their copies with the table are, the clock at both ends, keyed every 10.
+    use crate::util::{get, rows};
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    for (to, from) in [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+    ] {
+        without_sync_table(&clip(from), &d.join(to));
+    }
+    crate::util::scan(&[&root], &wh, &[]);
+    let read: Vec<String> = rows(&wh.join("files"))
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                get(f, "osd_start").unwrap_or("-"),
+                get(f, "osd_end").unwrap_or("-"),
+                get(f, "coding_habits")
+                    .and_then(|h| h.split(' ').find(|w| w.starts_with("gop")))
+                    .unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            // 10:00:07-10:00:20 and 10:00:21-10:00:34 in Shanghai, in microseconds
+            "1773280807000000 1773280820000000 gop10",
+            "1773280821000000 1773280834000000 gop10"
+        ]
+    );
+}

@@ -2,7 +2,8 @@
 //! that suffices.
 
 use super::{budget, decode};
-use crate::media::keyplan::{Codec, Plan};
+use crate::media::h264;
+use crate::media::keyplan::{self, Codec, Plan};
 use crate::media::{h264_cut, hevc_cut};
 use crate::osd::{self, Ink, Line, Luma};
 
@@ -25,6 +26,11 @@ pub(super) fn keyframe_lines(
 ) -> (Vec<Vec<Line>>, u32, Option<decode::DecodeError>) {
     let mut lines: Vec<Vec<Line>> = vec![Vec::new(); units.len()];
     let mut pictures = vec![false; units.len()];
+    // A unit whose picture does not decode alone (an index's sync sample that is no intra
+    // picture) is never decoded: after the unit before it, it would show that one's picture.
+    let alone: Vec<usize> = (0..units.len())
+        .filter(|&i| keyplan::decodes_alone(plan, h264::annexb_nals(&units[i])))
+        .collect();
     // Pictures whose band has been searched (cut to it).
     let mut searched = vec![false; units.len()];
     if let Some((rows, (band, height))) = rows.and_then(|r| Some((r, cut_of(plan, r)?))) {
@@ -36,9 +42,8 @@ pub(super) fn keyframe_lines(
         // twice at most, and each time-out counts against the run's decoding).
         let rest: Vec<usize> = match &tight {
             Some(tight) => {
-                let all: Vec<usize> = (0..units.len()).collect();
                 let mut rest = Vec::new();
-                for (i, p) in decode_cut(plan, units, &all, tight) {
+                for (i, p) in decode_cut(plan, units, &alone, tight) {
                     match osd::line_at_rows(&luma(&p), height, rows, ink) {
                         Some(line) => {
                             pictures[i] = true;
@@ -49,7 +54,7 @@ pub(super) fn keyframe_lines(
                 }
                 rest
             }
-            None => (0..units.len()).collect(),
+            None => alone.clone(),
         };
         if !rest.is_empty() {
             for (i, p) in decode_cut(plan, units, &rest, &band) {
@@ -67,7 +72,9 @@ pub(super) fn keyframe_lines(
     // line's rows (a display moved: the whole picture is searched, see `osd::read_lines`):
     // decoded whole. A cut picture's band has been searched already.
     let moved = |l: &Vec<Line>| rows.is_some_and(|r| osd::on_rows(l, r).is_none());
-    let whole: Vec<usize> = (0..units.len())
+    let whole: Vec<usize> = alone
+        .iter()
+        .copied()
         .filter(|&i| !pictures[i] || moved(&lines[i]))
         .collect();
     let mut error = None;

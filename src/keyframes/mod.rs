@@ -948,8 +948,57 @@ fn read_at(f: &File, offset: u64, len: u64, what: &str) -> Result<Vec<u8>, Strin
     Ok(buf)
 }
 
-/// The plan of a file from its index: its `moov` box, or an AVI's header list and `idx1`.
+/// The plan of a file from its index: its `moov` box, or an AVI's header list and `idx1`, or
+/// what the read pass noted of a transport stream; its sync samples those that decode alone
+/// where the index marks every picture one ([`sync_from_slices`]).
 fn plan_of(f: &File, input: &Input) -> Result<Plan, String> {
+    let mut plan = indexed_plan(f, input)?;
+    sync_from_slices(f, &mut plan)?;
+    Ok(plan)
+}
+
+/// Bytes of a sample read first for its first slice header: enough past an access unit
+/// delimiter, parameter sets and a short SEI; a sample whose first slice begins later is read
+/// whole.
+const HEAD_BYTES: u32 = 512;
+
+/// An index that marks every picture a sync sample (an MP4 without a sync-sample table, an
+/// AVI whose every frame is flagged a keyframe, a transport stream flagging every picture a
+/// random-access point) does not say where pictures decode alone: its sync samples are then
+/// those whose first slice says they do ([`keyplan::slice_decodes_alone`]), each looked at
+/// from its first bytes (at most [`keyplan::SYNC_MAX`] pictures, as the index gives).
+fn sync_from_slices(f: &File, plan: &mut Plan) -> Result<(), String> {
+    let dense = plan.sync.len() > 2 && plan.sync.windows(2).all(|w| w[1].number == w[0].number + 1);
+    if !dense {
+        return Ok(());
+    }
+    let mut kept = Vec::new();
+    for s in &plan.sync {
+        let whole = plan.packets.is_some() || s.size <= HEAD_BYTES;
+        let bytes = if whole {
+            sample_bytes(f, plan, s)?
+        } else {
+            read_at(f, s.offset, u64::from(HEAD_BYTES), "sample head")?
+        };
+        let has_slice = |b: &[u8]| {
+            keyplan::nals(plan, b)
+                .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)))
+        };
+        let alone = if whole || has_slice(&bytes) {
+            keyplan::decodes_alone(plan, keyplan::nals(plan, &bytes))
+        } else {
+            let bytes = sample_bytes(f, plan, s)?;
+            keyplan::decodes_alone(plan, keyplan::nals(plan, &bytes))
+        };
+        if alone {
+            kept.push(*s);
+        }
+    }
+    plan.sync = kept;
+    Ok(())
+}
+
+fn indexed_plan(f: &File, input: &Input) -> Result<Plan, String> {
     let (offset, size) = match input.index {
         Index::Moov(offset, size) => (offset, size),
         Index::Avi { hdrl, idx1, movi } => return avi_plan_of(f, hdrl, idx1, movi),
@@ -1284,15 +1333,24 @@ fn look(input: &Input) -> Result<Look, String> {
         .first()
         .map(|s| plan.seconds(s))
         .ok_or("no keyframe")?;
-    let keys: Vec<&Sample> = plan
+    let mut keys: Vec<&Sample> = plan
         .sync
         .iter()
         .filter(|s| plan.seconds(s) - start <= LEARN_S)
         .collect();
-    let units = keys
+    let mut units = keys
         .iter()
         .map(|s| picture(&file, &plan, s, true).map(|u| (u, true)))
         .collect::<Result<Vec<_>, _>>()?;
+    // Only pictures that decode alone (see `keyplan::slice_decodes_alone`).
+    let alone: Vec<bool> = units
+        .iter()
+        .map(|(u, _)| keyplan::decodes_alone(&plan, h264::annexb_nals(u)))
+        .collect();
+    let mut k = alone.iter();
+    keys.retain(|_| k.next() == Some(&true));
+    let mut k = alone.iter();
+    units.retain(|_| k.next() == Some(&true));
     let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
     let seen = Ink::ALL
         .iter()
@@ -1349,6 +1407,11 @@ fn consecutive(
     };
     let mut units = Vec::new();
     let mut times: Vec<f64> = Vec::new();
+    // Decoded from a picture that decodes alone, or not at all.
+    let mut starts = picture(f, plan, &plan.lead[first], true)?;
+    if !keyplan::decodes_alone(plan, h264::annexb_nals(&starts)) {
+        return Ok(Vec::new());
+    }
     for (k, s) in plan.lead[first..].iter().enumerate() {
         let t = plan.seconds(s);
         let is_key = is_key(s);
@@ -1363,7 +1426,12 @@ fn consecutive(
         if keep {
             times.push(t);
         }
-        units.push((picture(f, plan, s, k == 0)?, keep));
+        let unit = if k == 0 {
+            std::mem::take(&mut starts)
+        } else {
+            picture(f, plan, s, false)?
+        };
+        units.push((unit, keep));
     }
     let n = units.len();
     let (pics, _) = decode::decode_run(plan.codec, units, budget(n));

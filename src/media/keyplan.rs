@@ -635,6 +635,41 @@ pub fn is_slice(codec: Codec, header: u8) -> bool {
     }
 }
 
+/// Whether coded slice NAL unit `nal`, the first of its picture, begins a picture that decodes
+/// alone: an IDR, or a first slice of type I or SI (H.264 §7.4.3); an IRAP (types 16-23), or
+/// a first segment of type I (HEVC §7.4.7.1). An index may call other pictures sync samples
+/// (an MP4 without a sync-sample table calls every picture one, an AVI may mark every frame a
+/// keyframe, an encoder refreshing its picture a column at a time marks its recovery points):
+/// decoded alone, or after an unrelated keyframe, such a picture shows what its references
+/// held, another moment's picture, and is never read as its own.
+pub fn slice_decodes_alone(plan: &Plan, nal: &[u8]) -> bool {
+    let Some(&h) = nal.first() else {
+        return false;
+    };
+    match plan.codec {
+        Codec::H264 => super::h264::slice_start(nal)
+            .is_some_and(|s| s.idr || matches!(s.slice_type % 5, 2 | 4)),
+        Codec::Hevc => {
+            if (16..=23).contains(&((h >> 1) & 0x3f)) {
+                return true;
+            }
+            let syntax = plan
+                .hevc_set(33)
+                .zip(plan.hevc_set(34))
+                .and_then(|(sps, pps)| super::hevc::slice_syntax(sps, pps));
+            syntax
+                .and_then(|syntax| super::hevc::segment(nal, &syntax))
+                .is_some_and(|s| s.first && s.slice_type == Some(2))
+        }
+    }
+}
+
+/// [`slice_decodes_alone`] of the first coded slice among `nals` (false without one).
+pub fn decodes_alone<'a>(plan: &Plan, mut nals: impl Iterator<Item = &'a [u8]>) -> bool {
+    nals.find(|n| n.first().is_some_and(|&h| is_slice(plan.codec, h)))
+        .is_some_and(|n| slice_decodes_alone(plan, n))
+}
+
 /// Whether NAL unit `nal`, coming after a coded slice, begins the next access unit (H.264
 /// §7.4.1.2.3, H.265 §7.4.2.4.4): a delimiter, parameter set or leading SEI, or a slice that
 /// begins a picture (H.264's first macroblock 0, HEVC's first-segment flag). A sample of an MP4
@@ -1003,6 +1038,44 @@ fn riff_chunks(body: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_idr_or_an_intra_first_slice_decodes_alone() {
+        let h264 = Plan::default();
+        // NAL header, then first_mb_in_slice 0 (`1`) and slice_type as ue(v).
+        let idr: &[u8] = &[0x65, 0x88, 0x80];
+        let i_all: &[u8] = &[0x41, 0x88]; // slice_type 7: every slice of the picture I
+        let i_first: &[u8] = &[0x41, 0xb0]; // slice_type 2
+        let p_all: &[u8] = &[0x41, 0x98]; // slice_type 5: a P picture (a recovery point)
+        let p_first: &[u8] = &[0x41, 0xc0]; // slice_type 0
+        let decide = |n: &[u8]| slice_decodes_alone(&h264, n);
+        assert_eq!(
+            [idr, i_all, i_first, p_all, p_first, &[]].map(decide),
+            [true, true, true, false, false, false]
+        );
+        // The first coded slice decides, after a delimiter and an SEI.
+        let unit: [&[u8]; 3] = [&[0x09, 0xf0], &[0x06, 0x05], p_all];
+        assert!(!decodes_alone(&h264, unit.into_iter()));
+        let unit: [&[u8]; 3] = [&[0x09, 0xf0], &[0x06, 0x05], idr];
+        assert!(decodes_alone(&h264, unit.into_iter()));
+        assert!(!decodes_alone(&h264, std::iter::empty()));
+        // HEVC: an IRAP (IDR_W_RADL, CRA) decodes alone; a trailing picture only when its
+        // first segment's header, read with the parameter sets, says I (none here: not).
+        let hevc = Plan {
+            codec: Codec::Hevc,
+            ..Plan::default()
+        };
+        let decide = |n: &[u8]| slice_decodes_alone(&hevc, n);
+        assert_eq!(
+            [
+                &[0x26, 0x01, 0x80][..],
+                &[0x2a, 0x01, 0x80],
+                &[0x02, 0x01, 0x80]
+            ]
+            .map(decide),
+            [true, true, false]
+        );
+    }
 
     fn bx(typ: &[u8; 4], body: &[u8]) -> Vec<u8> {
         let mut v = ((body.len() + 8) as u32).to_be_bytes().to_vec();
