@@ -175,20 +175,31 @@ pub fn default_patterns() -> Vec<PathPattern> {
         regex: regex.into(),
     };
     vec![
-        // DSJ-A8-0001234_OF1023_20260312093015_0003.MP4
+        // DSJ-A8-0001234_OF1023_20260312093015_0003.MP4. Every name pattern allows a mark
+        // after the name's last number, as recorders add to a file marked important or
+        // locked, or to a sub-stream (`_IMP`, `_EMR`, `-LOCK`, `_S`): up to eight letters and
+        // digits, a letter first, after `_` or `-`.
         p(
             "device_officer_datetime_seq",
-            r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
         // DSJ-A8-0001234_20260312093015_0003.MP4
         p(
             "device_datetime_seq",
-            r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
+        ),
+        // <device>/EVENT/[<date>/]20260312_093015[_0003].MP4: a folder of letters alone
+        // between a device's folder (a digit and a letter in its name) and its files is where
+        // the recorder or the upload station keeps marked or locked files (EVENT, EMR, LOCK,
+        // IMP, Normal), not a device.
+        p(
+            "device_marked_folder_date_time",
+            r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/[^/\d]+/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
         // <device>/[<date>/]20260312_093015_0003.MP4
         p(
             "device_folder_date_time_seq",
-            r"(?:^|/)(?P<device>[^/]+)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?P<device>[^/]+)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
         // Names many recorders write beside the three above: the segment number left out
         // (a recorder that names its files by time alone), or the date and time apart
@@ -197,23 +208,24 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // DSJ-A8-0001234_OF1023_20260312_093015[_0003].MP4, ..._20260312093015.MP4
         p(
             "device_officer_date_time",
-            r"(?:^|/)(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
         // DSJ-A8-0001234_20260312_093015[_0003].MP4, DSJ-A8-0001234_20260312093015.MP4
         p(
             "device_date_time",
-            r"(?:^|/)(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
-        // <device>/[<date>/]20260312_093015.MP4 or 20260312093015.MP4 (a folder of digits
-        // alone is a date, not a device)
+        // <device>/[<date>/]20260312_093015.MP4 or 20260312093015.MP4 (a device's folder has
+        // a letter and a digit in its name: a folder of digits alone is a date, one of letters
+        // alone a folder of marked files)
         p(
             "device_folder_date_time",
-            r"(?:^|/)(?P<device>[^/]*[^/0-9_-][^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
-        // <unit>/<device>/<date>/<file>
+        // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(
             "unit_device_date_folders",
-            r"^(?P<unit>[^/]+)/(?P<device>[^/]+)/(?:\d{8}|\d{4}-\d{2}-\d{2})/[^/]+$",
+            r"^(?P<unit>[^/]+)/(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}|\d{4}-\d{2}-\d{2})/[^/]+$",
         ),
     ]
 }

@@ -274,6 +274,101 @@ mod tests {
     }
 
     #[test]
+    fn a_mark_after_the_number_or_a_folder_of_marked_files_hides_nothing() {
+        let read = |p: &str| {
+            let f = pp().extract(p);
+            (
+                f.device_id.unwrap_or_default(),
+                f.name_time_raw.unwrap_or_default(),
+                f.segment_seq,
+                f.pattern.unwrap_or_default(),
+            )
+        };
+        let want = |d: &str, t: &str, n: Option<u32>, p: &str| {
+            (d.to_string(), t.to_string(), n, p.to_string())
+        };
+        let cases = [
+            (
+                "DSJ-R0010/DSJ-R0010_001010_20260312100020_0002_IMP.MP4",
+                want(
+                    "DSJ-R0010",
+                    "20260312100020",
+                    Some(2),
+                    "device_officer_datetime_seq",
+                ),
+            ),
+            (
+                "DSJ-R0010/EVENT/DSJ-R0010_001010_20260312100040_0003.MP4",
+                want(
+                    "DSJ-R0010",
+                    "20260312100040",
+                    Some(3),
+                    "device_officer_datetime_seq",
+                ),
+            ),
+            (
+                "DSJ-N0008_OF1023_20260312_100000_0007-LOCK.mp4",
+                want(
+                    "DSJ-N0008",
+                    "20260312100000",
+                    Some(7),
+                    "device_officer_date_time",
+                ),
+            ),
+            (
+                "DSJ-A8_20260312093015_0003_S.MP4",
+                want("DSJ-A8", "20260312093015", Some(3), "device_datetime_seq"),
+            ),
+            (
+                "u/DSJ-R0015/EVENT/20260312_100020_0002.MP4",
+                want(
+                    "DSJ-R0015",
+                    "20260312100020",
+                    Some(2),
+                    "device_marked_folder_date_time",
+                ),
+            ),
+            (
+                "DSJ-R0015/EMR/20260312/20260312100020_EMR.MP4",
+                want(
+                    "DSJ-R0015",
+                    "20260312100020",
+                    None,
+                    "device_marked_folder_date_time",
+                ),
+            ),
+            // As before: a device's own folder, and a device folder without a digit.
+            (
+                "DSJ-R0015/20260312_100000_0001.MP4",
+                want(
+                    "DSJ-R0015",
+                    "20260312100000",
+                    Some(1),
+                    "device_folder_date_time_seq",
+                ),
+            ),
+            (
+                "unitA/devB/20260312_100000_0001.MP4",
+                want(
+                    "devB",
+                    "20260312100000",
+                    Some(1),
+                    "device_folder_date_time_seq",
+                ),
+            ),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(read(path), expected, "{path}");
+        }
+        // A folder of digits is a date, one of letters alone holds marked files: no device.
+        assert_eq!(
+            pp().extract("20260312/EVENT/20260312_100000.mp4").device_id,
+            None
+        );
+        assert_eq!(pp().extract("EVENT/20260312_100000.mp4").device_id, None);
+    }
+
+    #[test]
     fn unknown_group_is_rejected() {
         let bad = [PathPattern {
             name: "x".into(),

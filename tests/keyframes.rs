@@ -1820,6 +1820,62 @@ fn names_without_a_segment_number_still_make_the_devices_sessions() {
 }
 
 #[test]
+fn files_marked_important_or_kept_in_an_event_folder_stay_their_devices_segments() {
+    // Recorders and upload stations mark a file important or locked by a mark after its
+    // number (`_IMP`, `-LOCK`) or keep it in a folder of its own (`EVENT/`, `EMR/`) under the
+    // device's. Read with the default patterns, each file is still device A's, numbered and
+    // timed: one session, no device missing, no segment missing.
+    use crate::util::{get, rows};
+    let trees = [
+        [
+            "DSJ-A0012/DSJ-A0012_OF001234_20260312100007_0001.MP4",
+            "DSJ-A0012/DSJ-A0012_OF001234_20260312100021_0002_IMP.MP4",
+            "DSJ-A0012/EVENT/DSJ-A0012_OF001234_20260312100035_0003-LOCK.MP4",
+        ],
+        [
+            "DSJ-A0012/20260312_100007_0001.MP4",
+            "DSJ-A0012/EMR/20260312_100021_0002_IMP.MP4",
+            "DSJ-A0012/EVENT/20260312/20260312100035.MP4",
+        ],
+    ];
+    for names in trees {
+        let t = crate::util::tmp();
+        let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+        // Three contiguous 14-s recordings (10:00:07, 10:00:21, 10:00:35).
+        for (name, from) in names.iter().zip(["day.mp4", "day2.mp4", "cjk.mp4"]) {
+            let to = root.join(name);
+            std::fs::create_dir_all(to.parent().expect("a folder")).expect("mkdir");
+            std::fs::copy(clip(from), to).expect("copy");
+        }
+        crate::util::scan(&[&root], &wh, &["--keyframes", "off"]);
+        let got = rows(&wh.join("files"));
+        let read: Vec<(Option<&str>, Option<&str>)> = got
+            .iter()
+            .map(|f| (get(f, "device_id"), get(f, "segment_seq")))
+            .collect();
+        assert!(
+            read.iter().all(|(d, _)| *d == Some("DSJ-A0012")),
+            "{names:?}: {read:?}"
+        );
+        let sessions: std::collections::BTreeSet<_> =
+            got.iter().filter_map(|f| get(f, "session_id")).collect();
+        assert_eq!(sessions.len(), 1, "{names:?}: {sessions:?}");
+        let ids = [
+            "META-DEVICE",
+            "CONT-MISSING",
+            "CONT-GAP",
+            "CONT-OVERLAP",
+            "CONT-NUMBERING",
+        ];
+        assert_eq!(
+            findings_of(&wh, &ids, '/'),
+            Vec::<String>::new(),
+            "{names:?}"
+        );
+    }
+}
+
+#[test]
 fn a_changed_path_reading_is_applied_to_the_carried_rows_without_reading_them_again() {
     // A tree first scanned with a pattern that does not fit its names (a recorder nobody
     // configured for), then with the defaults, then in UTC: each rescan reads no byte, and
