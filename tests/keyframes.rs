@@ -2246,3 +2246,48 @@ fn an_mp4_without_a_sync_sample_table_is_keyed_where_its_pictures_decode_alone()
         ]
     );
 }
+
+#[test]
+fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_known() {
+    // dmy1-2.mp4: a display writing day.month.year, on 15 March (15.03.2026: only day first
+    // makes it a date) and on 12 March (12.03.2026, read day first as the device's order).
+    // amb1-2.mp4: month/day/year on 12 March only (03/12/2026): either order makes a date, so
+    // none is read rather than one that may be nine months off.
+    use crate::util::{get, rows};
+    let starts = |wh: &Path| -> Vec<String> {
+        rows(&wh.join("files"))
+            .iter()
+            .map(|f| get(f, "osd_start").unwrap_or("-").to_string())
+            .collect()
+    };
+    let orders = |wh: &Path| -> std::collections::BTreeSet<String> {
+        rows(&wh.join("osd_fonts"))
+            .iter()
+            .filter_map(|f| get(f, "date_order").map(str::to_string))
+            .collect()
+    };
+    let ids = [
+        "OSD-JUMP",
+        "OSD-OFFSET",
+        "OSD-SEAM",
+        "OSD-RESET",
+        "OSD-DEVICE",
+    ];
+    let files = [
+        ("DSJ-A0079_007979_20260312100000_0001.MP4", "dmy2.mp4"),
+        ("DSJ-A0079_007979_20260315100000_0002.MP4", "dmy1.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0079", &files, &[]);
+    // 2026-03-12 and 2026-03-15 at 10:00:00 in Shanghai, in microseconds.
+    assert_eq!(starts(&wh), ["1773280800000000", "1773540000000000"]);
+    assert_eq!(orders(&wh), ["dmy".to_string()].into());
+    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+    let files = [
+        ("DSJ-A0080_008080_20260312100000_0001.MP4", "amb1.mp4"),
+        ("DSJ-A0080_008080_20260312101000_0002.MP4", "amb2.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0080", &files, &[]);
+    assert_eq!(starts(&wh), ["-", "-"]);
+    assert_eq!(orders(&wh), ["year last".to_string()].into());
+    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+}

@@ -715,14 +715,17 @@ fn leaving_one_out(runs: &[Vec<Sighting>]) -> Option<Font> {
     }
 }
 
-/// A font learned from `runs`, as the group may use it: with the shapes its runs show of
-/// digits it did not read (`harvest`: a font that reads too few of its pictures, the scene
+/// A font learned from `runs`, as the group may use it: its date's order decided
+/// ([`osd::date_order`]), with the shapes its runs show of digits it did not read (`harvest`: a font that reads too few of its pictures, the scene
 /// having changed how some digits are cut, may then read them), used only if it reads its own
 /// footage back as a clock, with those shapes or without them; else no font.
 fn checked(font: Font, runs: &[Vec<Sighting>]) -> Font {
     if font.digits_known() < 10 {
         return font;
     }
+    // The order of the date's numbers first: harvesting names the digits the clock shows at
+    // each place of the date.
+    let font = osd::date_order(font, runs);
     let more = osd::harvest(&font, runs);
     if osd::reads_back(&more, runs) {
         more

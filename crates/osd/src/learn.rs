@@ -2,7 +2,7 @@
 //! into shapes, the place on the line that behaves as a clock's seconds beside its tens is
 //! found, and the reading of the run that fits the pictures' own times labels each shape.
 
-use super::{Font, Glyph, Line, Sighting, centre, nearest_digit, read};
+use super::{DateOrder, Font, Glyph, Line, Sighting, centre, nearest_digit, read};
 
 /// Two glyphs whose shapes differ in at most this share of their ink are one shape.
 const SAME: f32 = 0.12;
@@ -403,6 +403,32 @@ fn clock_labels(grid: &[Vec<Option<usize>>], s: usize, t: usize, times: &[f64]) 
     ]
 }
 
+/// The order `font`'s display writes its date in, from the runs it was learned from: the
+/// order under which it reads them back as a clock ([`reads_back`]). Year first when it does
+/// so (GA/T 947's order; a line that reads with the year first never does with it last);
+/// else month/day/year or day.month.year when only one of the two does (a day after the
+/// 12th, seen in a run, tells them apart), or [`DateOrder::DayMonthUnknown`] when both do;
+/// year first again when none does (the font reads nothing back either way). Returns the font
+/// with that order.
+pub fn date_order(font: Font, runs: &[Vec<Sighting>]) -> Font {
+    let with = |order| Font {
+        date_order: order,
+        ..font.clone()
+    };
+    if reads_back(&with(DateOrder::Ymd), runs) {
+        return with(DateOrder::Ymd);
+    }
+    match (
+        reads_back(&with(DateOrder::Mdy), runs),
+        reads_back(&with(DateOrder::Dmy), runs),
+    ) {
+        (true, true) => with(DateOrder::DayMonthUnknown),
+        (true, false) => with(DateOrder::Mdy),
+        (false, true) => with(DateOrder::Dmy),
+        (false, false) => with(DateOrder::Ymd),
+    }
+}
+
 /// Share of a learning run's display lines that a font must read with a time, and most share
 /// of those that may keep another offset to the picture's clock, for [`reads_back`].
 const READ_BACK_MIN: f64 = 0.8;
@@ -416,6 +442,16 @@ const READ_BACK_ASTRAY: f64 = 0.05;
 /// footage as dates that do not advance with it, and is not used: a model that reads nothing
 /// is better than one that reads wrong.
 pub fn reads_back(font: &Font, runs: &[Vec<Sighting>]) -> bool {
+    // Month and day in an order not known: read back as the one or the other.
+    if font.date_order == DateOrder::DayMonthUnknown {
+        return [DateOrder::Mdy, DateOrder::Dmy].into_iter().any(|order| {
+            let as_order = Font {
+                date_order: order,
+                ..font.clone()
+            };
+            reads_back(&as_order, runs)
+        });
+    }
     !runs.is_empty()
         && runs.iter().all(|run| {
             let lines: Vec<(&Line, f64)> = run
@@ -465,6 +501,10 @@ const HARVEST_NEAR: f32 = 0.5;
 /// Returns `font` unchanged when it does not know every digit.
 pub fn harvest(font: &Font, runs: &[Vec<Sighting>]) -> Font {
     let mut out = font.clone();
+    // The clock's digits at the date's places depend on the order: not known, none is taught.
+    if font.date_order == DateOrder::DayMonthUnknown {
+        return out;
+    }
     for _ in 0..HARVEST_PASSES {
         let more = harvest_once(&out, runs, font.shapes.len() + HARVEST_MAX);
         let labels = |f: &Font| f.shapes.iter().map(|(_, d)| *d).collect::<Vec<_>>();
@@ -652,8 +692,8 @@ fn timed_run<'a>(font: &Font, run: &'a [Sighting]) -> Option<Timed<'a>> {
     let pictures = read
         .into_iter()
         .filter_map(|(line, t, c, _)| {
-            let a = clock_digits((t + hi).floor() as i64)?;
-            let b = clock_digits((t + lo + 1.0 - 1e-6).floor() as i64)?;
+            let a = clock_digits((t + hi).floor() as i64, font.date_order)?;
+            let b = clock_digits((t + lo + 1.0 - 1e-6).floor() as i64, font.date_order)?;
             let at = places
                 .iter()
                 .map(|&x| {
@@ -685,11 +725,18 @@ fn nearest_shape(font: &Font, glyph: &Glyph) -> Option<(usize, f32)> {
 }
 
 /// The fourteen digits of the wall-clock second `civil` (seconds from 1970 of the display's own
-/// clock) as a display shows them: year, month, day, hours, minutes, seconds.
-fn clock_digits(civil: i64) -> Option<[u8; 14]> {
+/// clock) as a display shows them: the date in `order` (none when the order is not known),
+/// then hours, minutes, seconds.
+fn clock_digits(civil: i64, order: DateOrder) -> Option<[u8; 14]> {
+    let format = match order {
+        DateOrder::Ymd => "%Y%m%d%H%M%S",
+        DateOrder::Mdy => "%m%d%Y%H%M%S",
+        DateOrder::Dmy => "%d%m%Y%H%M%S",
+        DateOrder::DayMonthUnknown => return None,
+    };
     let text = chrono::DateTime::from_timestamp(civil, 0)?
         .naive_utc()
-        .format("%Y%m%d%H%M%S")
+        .format(format)
         .to_string();
     let mut out = [0u8; 14];
     if text.len() != 14 {

@@ -25,7 +25,7 @@ pub use glyphs::{
     Glyph, Ink, Line, Luma, band_of, find_lines, line_at_rows, lines_at, lines_in, rows_at,
     text_mask, top_band,
 };
-pub use learn::{harvest, learn, reads_back, tens_change};
+pub use learn::{date_order, harvest, learn, reads_back, tens_change};
 
 /// A glyph is read as a learned digit up to this distance, when no other shape is near.
 const READ_NEAR: f32 = 0.45;
@@ -51,8 +51,46 @@ pub struct Sighting {
     pub line: Option<Line>,
 }
 
+/// The order a display writes the date in. GA/T 947 asks year, month, day; recorders sold
+/// abroad as well offer month/day/year and day.month.year (the year then after two numbers of
+/// two digits). A display whose month and day were never seen apart (every date learned from
+/// has a day of 12 or less) is `DayMonthUnknown`: only dates that read one way are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateOrder {
+    #[default]
+    Ymd,
+    Mdy,
+    Dmy,
+    /// The year last, month and day in an order not yet known: a date reads only when one of
+    /// the two orders makes it a date, or both make it the same one (day and month alike).
+    DayMonthUnknown,
+}
+
+impl DateOrder {
+    /// As the `osd_fonts` table writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateOrder::Ymd => "ymd",
+            DateOrder::Mdy => "mdy",
+            DateOrder::Dmy => "dmy",
+            DateOrder::DayMonthUnknown => "year last",
+        }
+    }
+
+    /// From [`DateOrder::as_str`]; anything else (a font kept before the order was) is `Ymd`.
+    pub fn parse(s: &str) -> DateOrder {
+        match s {
+            "mdy" => DateOrder::Mdy,
+            "dmy" => DateOrder::Dmy,
+            "year last" => DateOrder::DayMonthUnknown,
+            _ => DateOrder::Ymd,
+        }
+    }
+}
+
 /// The shapes learned for one device model: each with the digit it shows, or `None` for a
-/// glyph that is not a digit (letters, separators); and where its clock line stands.
+/// glyph that is not a digit (letters, separators); where its clock line stands; the order its
+/// date is written in.
 #[derive(Debug, Clone, Default)]
 pub struct Font {
     pub shapes: Vec<(Glyph, Option<u8>)>,
@@ -62,6 +100,8 @@ pub struct Font {
     pub rows: Option<(u32, u32)>,
     /// How the display's text is told from the scene: its lines are found so.
     pub ink: Ink,
+    /// The order of the date's numbers ([`learn::date_order`] decides it).
+    pub date_order: DateOrder,
 }
 
 impl Font {
@@ -190,7 +230,7 @@ pub(crate) fn read_glyphs(font: &Font, line: &Line) -> (Reading, Option<Vec<usiz
             }
         }
     }
-    let (civil_s, span, confidence) = match find_time(&text) {
+    let (civil_s, span, confidence) = match find_time(&text, font.date_order) {
         Some((civil, start, end)) => {
             let worst = quality[start..end]
                 .iter()
@@ -255,12 +295,12 @@ fn nearest_digit(font: &Font, g: &Glyph) -> Option<(u8, f32)> {
 const DATE_TIME_GAP: usize = 14;
 
 /// The first date and time in a read line: six runs of digits of 4, 2, 2, 2, 2 and 2
-/// (year, month, day, hours, minutes, seconds), each apart from the next by one to three
-/// other characters (separators, read or not, and spaces; a full-width `年` takes two cells),
-/// the date from the time by up to [`DATE_TIME_GAP`] (a weekday may stand between them, as
-/// `星期四` does on many recorders), valid as a date and time. Its seconds from 1970 and its
-/// span in the text.
-fn find_time(text: &str) -> Option<(i64, usize, usize)> {
+/// (year, month, day, hours, minutes, seconds; in `order`, the year after two runs of 2
+/// for the others), each apart from the next by one to three other characters (separators,
+/// read or not, and spaces; a full-width `年` takes two cells), the date from the time by up to
+/// [`DATE_TIME_GAP`] (a weekday may stand between them, as `星期四` does on many recorders),
+/// valid as a date and time. Its seconds from 1970 and its span in the text.
+fn find_time(text: &str, order: DateOrder) -> Option<(i64, usize, usize)> {
     let b = text.as_bytes();
     // Runs of digits: (start, end).
     let mut runs: Vec<(usize, usize)> = Vec::new();
@@ -281,10 +321,13 @@ fn find_time(text: &str) -> Option<(i64, usize, usize)> {
             .iter()
             .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'))
     };
-    const SHAPE: [usize; 6] = [4, 2, 2, 2, 2, 2];
+    let shape: [usize; 6] = match order {
+        DateOrder::Ymd => [4, 2, 2, 2, 2, 2],
+        _ => [2, 2, 4, 2, 2, 2],
+    };
     for k in 0..runs.len().saturating_sub(5) {
         let w = &runs[k..k + 6];
-        let shaped = w.iter().zip(SHAPE).all(|(r, n)| r.1 - r.0 == n);
+        let shaped = w.iter().zip(shape).all(|(r, n)| r.1 - r.0 == n);
         let close = w.windows(2).enumerate().all(|(k, p)| {
             let most = if k == 2 { DATE_TIME_GAP } else { 3 };
             (1..=most).contains(&(p[1].0 - p[0].1))
@@ -293,7 +336,16 @@ fn find_time(text: &str) -> Option<(i64, usize, usize)> {
             continue;
         }
         let v: Vec<u32> = w.iter().map(|&r| value(r)).collect();
-        let date = chrono::NaiveDate::from_ymd_opt(v[0] as i32, v[1], v[2]);
+        let ymd = |y: u32, m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(y as i32, m, d);
+        let date = match order {
+            DateOrder::Ymd => ymd(v[0], v[1], v[2]),
+            DateOrder::Mdy => ymd(v[2], v[0], v[1]),
+            DateOrder::Dmy => ymd(v[2], v[1], v[0]),
+            DateOrder::DayMonthUnknown => match (ymd(v[2], v[0], v[1]), ymd(v[2], v[1], v[0])) {
+                (Some(a), Some(b)) => (a == b).then_some(a),
+                (a, b) => a.or(b),
+            },
+        };
         let time = chrono::NaiveTime::from_hms_opt(v[3], v[4], v[5]);
         if let (Some(date), Some(time)) = (date, time) {
             return Some((date.and_time(time).and_utc().timestamp(), w[0].0, w[5].1));
@@ -406,7 +458,7 @@ mod tests {
 
     #[test]
     fn time_is_found_with_any_separators() {
-        let (t, a, b) = find_time("2026?12?03 01?02?03 ????0012").expect("time");
+        let (t, a, b) = find_time("2026?12?03 01?02?03 ????0012", DateOrder::Ymd).expect("time");
         assert_eq!((a, b), (0, 19));
         assert_eq!(
             t,
@@ -418,28 +470,68 @@ mod tests {
                 .timestamp()
         );
         // A weekday between date and time (Chinese: 年月日 and 星期四, full-width, two cells each).
-        let (t2, _, _) =
-            find_time("2026??12??03?? ?????? 01 02 03 853?40012").expect("with a weekday");
+        let (t2, _, _) = find_time("2026??12??03?? ?????? 01 02 03 853?40012", DateOrder::Ymd)
+            .expect("with a weekday");
         assert_eq!(t2, t);
         assert!(
-            find_time("2026?12?03 ??????????????? 01?02?03").is_none(),
+            find_time("2026?12?03 ??????????????? 01?02?03", DateOrder::Ymd).is_none(),
             "fifteen characters between date and time"
         );
-        assert!(find_time("2026?13?03 01?02?03").is_none(), "month 13");
-        assert!(find_time("2026?12?03 01?02").is_none(), "no seconds");
         assert!(
-            find_time("12026?12?03 01?02?03").is_none(),
+            find_time("2026?13?03 01?02?03", DateOrder::Ymd).is_none(),
+            "month 13"
+        );
+        assert!(
+            find_time("2026?12?03 01?02", DateOrder::Ymd).is_none(),
+            "no seconds"
+        );
+        assert!(
+            find_time("12026?12?03 01?02?03", DateOrder::Ymd).is_none(),
             "a five-digit year"
         );
         // Separators dropped or read as two glyphs, and the Chinese form.
         assert_eq!(
-            find_time("2026??12 03 01 02 03").map(|t| t.0),
-            find_time("2026?12?03 01?02?03").map(|t| t.0)
+            find_time("2026??12 03 01 02 03", DateOrder::Ymd).map(|t| t.0),
+            find_time("2026?12?03 01?02?03", DateOrder::Ymd).map(|t| t.0)
         );
-        assert!(find_time("2026?12?03? 01?02?03").is_some());
+        assert!(find_time("2026?12?03? 01?02?03", DateOrder::Ymd).is_some());
         assert!(
-            find_time("2026?12?03 01?0??03").is_none(),
+            find_time("2026?12?03 01?0??03", DateOrder::Ymd).is_none(),
             "a digit not read"
         );
+    }
+
+    #[test]
+    fn a_date_with_the_year_last_is_read_in_the_displays_order() {
+        let at = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_opt(10, 0, 5))
+                .map(|t| t.and_utc().timestamp())
+        };
+        let read = |text: &str, order| find_time(text, order).map(|t| t.0);
+        use DateOrder::*;
+        // 03/15/2026: only month/day/year makes it a date.
+        let us = "03/15/2026 10:00:05 DSJ?R0017";
+        assert_eq!(read(us, Mdy), at(2026, 3, 15));
+        assert_eq!(read(us, Dmy), None);
+        assert_eq!(read(us, DayMonthUnknown), at(2026, 3, 15));
+        assert_eq!(
+            read(us, Ymd),
+            None,
+            "a display in year-first order reads no year last"
+        );
+        // 12.03.2026: either order makes a date; unknown, it is not read.
+        let eu = "12?03?2026 10?00?05";
+        assert_eq!(read(eu, Dmy), at(2026, 3, 12));
+        assert_eq!(read(eu, Mdy), at(2026, 12, 3));
+        assert_eq!(read(eu, DayMonthUnknown), None);
+        // Day and month alike: one date either way.
+        assert_eq!(read("03/03/2026 10:00:05", DayMonthUnknown), at(2026, 3, 3));
+        // Year first is never read as year last.
+        assert_eq!(read("2026/03/12 10:00:05", Dmy), None);
+        for o in [Ymd, Mdy, Dmy, DayMonthUnknown] {
+            assert_eq!(DateOrder::parse(o.as_str()), o);
+        }
+        assert_eq!(DateOrder::parse(""), Ymd);
     }
 }

@@ -28,6 +28,10 @@ pub struct FontRow {
     /// shadow, plain text). The same on every row of a group; null in fonts kept before it was
     /// (read as `edged`).
     pub ink: Option<String>,
+    /// The order the display writes its date in: `ymd`, `mdy`, `dmy`, or `year last` (month
+    /// and day in an order not yet seen: only dates that read one way are read). The same on
+    /// every row of a group; null in fonts kept before it was (read as `ymd`).
+    pub date_order: Option<String>,
 }
 
 pub fn osd_fonts_batch(rows: &[FontRow]) -> Result<RecordBatch, StoreError> {
@@ -45,5 +49,6 @@ pub fn osd_fonts_batch(rows: &[FontRow]) -> Result<RecordBatch, StoreError> {
     c.i32("line_top", rows.iter().map(|r| r.line_top));
     c.i32("line_bottom", rows.iter().map(|r| r.line_bottom));
     c.str("ink", rows.iter().map(|r| r.ink.as_deref()));
+    c.str("date_order", rows.iter().map(|r| r.date_order.as_deref()));
     c.finish("osd_fonts")
 }
