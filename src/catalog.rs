@@ -170,6 +170,8 @@ pub struct OsdFacts {
     /// The weakest reading the jump rests on (`files.osd_jump_confidence`); `None` for rows
     /// written before it was kept.
     pub jump_confidence: Option<f32>,
+    /// Whether the clock stepped inside a group of pictures (`files.osd_jump_inside_gop`).
+    pub jump_inside_gop: Option<bool>,
     pub confidence: Option<f32>,
 }
 

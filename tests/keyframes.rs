@@ -2291,3 +2291,44 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
     assert_eq!(orders(&wh), ["year last".to_string()].into());
     assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
 }
+
+#[test]
+fn a_clock_corrected_inside_a_group_of_pictures_is_set_while_recording_not_a_join() {
+    // clockfix.mp4: device A's display steps 6 s ahead at 6.2 s, inside the group of pictures
+    // from 6 s to 7 s (a recorder setting its clock by satellite time at its first fix): the
+    // pictures before the keyframe at 7 s show the new time already, where footage joined by
+    // stream copy (joined.mp4: at a keyframe) would still show the old one.
+    use crate::util::{get, rows};
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312100300_0003.MP4", "clockfix.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    let jump: Vec<String> = rows(&wh.join("files"))
+        .iter()
+        .filter(|f| get(f, "osd_jump_s").is_some())
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                get(f, "file_name").unwrap_or("-"),
+                get(f, "osd_jump_s").unwrap_or("-"),
+                get(f, "osd_jump_inside_gop").unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(jump, ["DSJ-A0012_OF001234_20260312100300_0003.MP4 6 true"]);
+    assert_eq!(
+        osd_findings(&wh),
+        ["OSD-RESET DSJ-A0012_OF001234_20260312100300_0003.MP4"]
+    );
+    // The join by stream copy: its step at a keyframe, still OSD-JUMP.
+    let (_t, wh, name) = join_scanned("joined.mp4", &[]);
+    let inside: Vec<String> = rows(&wh.join("files"))
+        .iter()
+        .filter(|f| get(f, "file_name") == Some(name))
+        .map(|f| get(f, "osd_jump_inside_gop").unwrap_or("-").to_string())
+        .collect();
+    assert_eq!(inside, ["false"]);
+    assert_eq!(osd_findings(&wh), [format!("OSD-JUMP {name}")]);
+}

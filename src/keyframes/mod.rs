@@ -790,6 +790,12 @@ pub struct Jump {
     /// more (the stage places a jump only from such readings); the OSD rules take the jump
     /// only when this reaches `osd_min_confidence`.
     pub confidence: f32,
+    /// Whether the clock stepped inside the group of pictures before the keyframe after the
+    /// jump, pictures before that keyframe showing the new time already (`true`: the clock was
+    /// set while the recorder recorded: footage joined by stream copy begins at a keyframe), or
+    /// only at it (`false`); `None` when not looked at or the pictures did not tell
+    /// ([`more::stepped_inside_gop`]).
+    pub inside_gop: Option<bool>,
 }
 
 /// Where a file says where its pictures are ([`Index`]): an ISO BMFF file's `moov` box, found

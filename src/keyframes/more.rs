@@ -2,12 +2,13 @@
 //! halves between them to place a jump of the display's clock, or all of them
 //! (`--keyframes all`).
 
-use super::decode::DecodeError;
+use super::decode::{self, DecodeError};
 use super::{
     BISECT_MAX, Input, JUMP_MIN_S, Jump, Keyframe, Output, Seen, keyframe, keyframe_lines, open,
     plan_of,
 };
-use crate::media::keyplan::Plan;
+use crate::media::h264;
+use crate::media::keyplan::{self, Plan};
 use crate::osd::{self, Font};
 
 /// Display time minus file time of a read keyframe, seconds; `None` for a reading the OSD
@@ -91,13 +92,99 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
     };
     let (lo, (o_lo, o_hi)) = locate(n, (o_first, o_last), at)?;
     let confidence = weakest_side(out.keyframes.iter().chain(read.iter()), lo, (o_lo, o_hi));
+    // The keyframe after the jump read the new offset itself: the clock stepped in the group
+    // of pictures before it, which is looked into.
+    let next_reads_new = out
+        .keyframes
+        .iter()
+        .chain(read.iter())
+        .find(|k| k.gop_index == lo + 1)
+        .and_then(|k| offset(&k.seen))
+        .is_some_and(|o| agree(o, o_hi));
+    let inside_gop = next_reads_new
+        .then(|| stepped_inside_gop(input, font, plan, lo, (o_lo, o_hi)))
+        .flatten();
     Some(Jump {
         by_s: o_hi - o_lo,
         // The keyframe after the last that keeps the old offset: the first after the jump,
         // unless it did not read (the jump then lies between it and the first that reads anew).
         at_s: plan.seconds(&plan.sync[lo + 1]),
         confidence,
+        inside_gop,
     })
+}
+
+/// Most pictures of a group of pictures decoded to see where a jump happened in it.
+const GOP_PICTURES_MAX: u64 = 300;
+/// Pictures of the group read that must show one side's offset, and none the other's, for
+/// [`stepped_inside_gop`] to tell.
+const GOP_READINGS_MIN: usize = 2;
+
+/// Whether the display's clock, which keyframe `lo` shows at offset `o_lo` and keyframe
+/// `lo + 1` at `o_hi`, already showed `o_hi` in the pictures before keyframe `lo + 1`: those of
+/// the group's second half, up to three pictures before that keyframe (with B-frames, pictures
+/// shown just before a keyframe may be coded after it). Footage joined by stream copy begins at
+/// a keyframe, so its pictures before the join show the old clock (`Some(false)`); a clock set
+/// while recording (satellite or network time once it has a fix) steps at any picture
+/// (`Some(true)`, unless in those last three). `None` when the group cannot be decoded
+/// (fragmented or not an MP4/MOV, longer than [`GOP_PICTURES_MAX`]), or its pictures do not
+/// read clearly one way.
+pub(super) fn stepped_inside_gop(
+    input: &Input,
+    font: &Font,
+    plan: &Plan,
+    lo: usize,
+    (o_lo, o_hi): (f64, f64),
+) -> Option<bool> {
+    let (from, to) = (plan.sync.get(lo)?, plan.sync.get(lo + 1)?);
+    let count = to.number.checked_sub(from.number)?;
+    if !(2..=GOP_PICTURES_MAX).contains(&count) {
+        return None;
+    }
+    let super::Index::Moov(at, size) = input.index else {
+        return None;
+    };
+    let f = open(input).ok()?;
+    let moov = super::read_at(&f, at, size, "moov box").ok()?;
+    let group = keyplan::plan_from(super::body(&moov), count as usize, Some(from.number))?;
+    if group.fragments.is_some() || group.lead.first().map(|s| s.number) != Some(from.number) {
+        return None;
+    }
+    let (t_lo, t_hi) = (plan.seconds(from), plan.seconds(to));
+    let frame = (t_hi - t_lo) / count as f64;
+    let window = (t_lo + (t_hi - t_lo) / 2.0)..=(t_hi - 3.5 * frame);
+    let mut units = Vec::new();
+    let mut times = Vec::new();
+    for (k, s) in group.lead.iter().enumerate() {
+        let unit = super::picture(&f, &group, s, k == 0).ok()?;
+        if k == 0 && !keyplan::decodes_alone(&group, h264::annexb_nals(&unit)) {
+            return None;
+        }
+        let keep = window.contains(&group.seconds(s));
+        if keep {
+            times.push(group.seconds(s));
+        }
+        units.push((unit, keep));
+    }
+    let (pictures, _) = decode::decode_run(group.codec, units, super::budget(count as usize));
+    let (mut new, mut old) = (0, 0);
+    for (p, t_s) in pictures.iter().zip(times) {
+        let Some(p) = p else { continue };
+        let seen = Seen {
+            t_s,
+            reading: osd::read_lines(font, &super::lines_of(p, font.ink)),
+        };
+        match offset(&seen) {
+            Some(o) if agree(o, o_hi) => new += 1,
+            Some(o) if agree(o, o_lo) => old += 1,
+            _ => {}
+        }
+    }
+    match (new >= GOP_READINGS_MIN, old >= GOP_READINGS_MIN) {
+        (true, false) if old == 0 => Some(true),
+        (false, true) if new == 0 => Some(false),
+        _ => None,
+    }
 }
 
 /// The weakest confidence among `keyframes` that read (at the rules' confidence or more) the

@@ -196,12 +196,19 @@ impl Plan {
 /// The plan of a `moov` box's body, or `None` without an H.264 video track whose tables
 /// hold together.
 pub fn plan(moov: &[u8], lead: usize) -> Option<Plan> {
+    plan_from(moov, lead, None)
+}
+
+/// [`plan`] with its lead taken from sample number `from` (1-based, in decoding order) rather
+/// than the first sync sample: the pictures of one group of pictures deep in a file. A
+/// fragmented track's lead is always its first pictures.
+pub fn plan_from(moov: &[u8], lead: usize, from: Option<u64>) -> Option<Plan> {
     let mvex = child(moov, b"mvex");
     for trak in BoxIter::new(moov, 0).map_while(Result::ok) {
         if &trak.typ != b"trak" {
             continue;
         }
-        if let Some(p) = track(trak.body, lead.min(LEAD_MAX), mvex) {
+        if let Some(p) = track(trak.body, lead.min(LEAD_MAX), mvex, from) {
             return Some(p);
         }
     }
@@ -215,7 +222,7 @@ fn child<'a>(body: &'a [u8], typ: &[u8; 4]) -> Option<&'a [u8]> {
         .map(|b| b.body)
 }
 
-fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>) -> Option<Plan> {
+fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>, from: Option<u64>) -> Option<Plan> {
     let lead_wanted = lead;
     let mdia = child(trak, b"mdia")?;
     let hdlr = child(mdia, b"hdlr")?;
@@ -245,7 +252,7 @@ fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>) -> Option<Plan> {
         None => (1..=total.min(SYNC_MAX as u64)).collect(),
     };
     let mut wanted: Vec<u64> = syncs.clone();
-    let first = syncs.first().copied().unwrap_or(1);
+    let first = from.unwrap_or_else(|| syncs.first().copied().unwrap_or(1));
     wanted.extend(first..(first + lead as u64).min(total + 1));
     wanted.sort_unstable();
     wanted.dedup();

@@ -39,7 +39,10 @@
 //!   second witness beside CLK-RESET's container and file-name times. Also a display whose
 //!   clock steps between an implausible time and a plausible one inside the file: the clock
 //!   set (by satellite or network time, once it has a fix) or reset while the recorder
-//!   recorded, not two recordings joined (no OSD-JUMP).
+//!   recorded, not two recordings joined (no OSD-JUMP). And a jump of a plausible clock whose
+//!   step the pictures show inside a group of pictures (`files.osd_jump_inside_gop`: the
+//!   pictures before the keyframe after it show the new time already): footage joined by
+//!   stream copy begins at a keyframe, so the clock was set while the recorder recorded.
 
 use std::collections::{HashMap, HashSet};
 
@@ -180,6 +183,19 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                         if implausible(before) { "set" } else { "reset" }
                     ),
                     json!({"osd_start_us": before, "osd_end_us": after, "jump_s": jump, "at_s": at, "confidence": o.confidence}),
+                );
+            } else if o.jump_inside_gop == Some(true) {
+                // The pictures before the keyframe after the jump show the new time already:
+                // the clock stepped inside a group of pictures, where no footage joined by
+                // stream copy can begin. The recorder's clock was set while it recorded.
+                out.file(
+                    "OSD-RESET",
+                    f,
+                    format!(
+                        "{}: the time shown in the picture steps {jump:+.0} s inside the group of pictures before {at:.1} s into the file, between two pictures coded one after the other, while the file's own timestamps run on (the recorder's clock was set while it recorded; footage joined by stream copy would begin at a keyframe)",
+                        f.file_name()
+                    ),
+                    json!({"jump_s": jump, "at_s": at, "inside_gop": true, "osd_start_us": o.start_us, "confidence": o.confidence, "jump_confidence": o.jump_confidence}),
                 );
             } else if !(on_twelve(f) && half_day(f64::from(jump), s.osd_jump_tolerance_s)) {
                 out.file(

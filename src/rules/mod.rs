@@ -326,7 +326,7 @@ pub const RULES: &[Rule] = &[
         "clock_reset",
         Severity::Warn,
         A12_5,
-        "the picture shows an implausible time (the recorder's clock was reset)",
+        "the picture shows an implausible time (the recorder's clock was reset), or its clock steps while the recording runs on: to or from an implausible time, or inside a group of pictures (the clock set while recording)",
     ),
     rule(
         "CLK-MISSING",

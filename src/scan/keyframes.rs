@@ -1006,6 +1006,7 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
             jump_s: out.jump.as_ref().map(|j| j.by_s),
             jump_at_s: out.jump.as_ref().map(|j| j.at_s),
             jump_confidence: out.jump.as_ref().map(|j| f64::from(j.confidence)),
+            jump_inside_gop: out.jump.as_ref().and_then(|j| j.inside_gop),
             stretch_step_s: stretch.map(|(step, _)| step),
             stretch_confidence: stretch.map(|(_, c)| c),
             end_offset_s,

@@ -465,6 +465,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "osd_jump_s",
     "osd_jump_at_s",
     "osd_jump_confidence",
+    "osd_jump_inside_gop",
     "osd_stretch_step_s",
     "osd_stretch_confidence",
     "osd_end_offset_s",
@@ -558,6 +559,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         t("osd_device"),
     );
     let osd_jump_conf = f64c("osd_jump_confidence");
+    let osd_jump_inside = c.flag("osd_jump_inside_gop");
     let (osd_stretch_step, osd_stretch_conf) =
         (f64c("osd_stretch_step_s"), f64c("osd_stretch_confidence"));
     let osd_end_offset = f64c("osd_end_offset_s");
@@ -691,6 +693,9 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 jump_s: osd_jump.get(i).map(|v| v as f32),
                 jump_at_s: osd_jump_at.get(i).map(|v| v as f32),
                 jump_confidence: osd_jump_conf.get(i).map(|v| v as f32),
+                jump_inside_gop: osd_jump_inside
+                    .filter(|a| a.is_valid(i))
+                    .map(|a| a.value(i)),
                 confidence: osd_conf.get(i).map(|v| v as f32),
             },
         })

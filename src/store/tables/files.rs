@@ -157,6 +157,9 @@ pub struct OsdReading {
     pub jump_at_s: Option<f64>,
     /// 0-1: the weakest reading the jump rests on (see `keyframes::Jump`).
     pub jump_confidence: Option<f64>,
+    /// Whether the clock stepped inside the group of pictures before the keyframe after the
+    /// jump (see `keyframes::Jump::inside_gop`).
+    pub jump_inside_gop: Option<bool>,
     /// The display's offset to the file's timestamps at a keyframe inside the file's stretch
     /// at another frame rate, minus its offset at the start (seconds), and that reading's
     /// confidence: near 0 when the clock runs on through the stretch.
@@ -179,6 +182,7 @@ static NO_READING: OsdReading = OsdReading {
     jump_s: None,
     jump_at_s: None,
     jump_confidence: None,
+    jump_inside_gop: None,
     stretch_step_s: None,
     stretch_confidence: None,
     end_offset_s: None,
@@ -438,6 +442,10 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
         "osd_device_end",
         read.iter().map(|o| o.device_end.as_deref()),
     );
+    c.bool(
+        "osd_jump_inside_gop",
+        read.iter().map(|o| o.jump_inside_gop),
+    );
 }
 
 impl Osd {
@@ -455,6 +463,7 @@ impl Osd {
             jump_s: r.jump_s.map(|v| v as f32),
             jump_at_s: r.jump_at_s.map(|v| v as f32),
             jump_confidence: r.jump_confidence.map(|v| v as f32),
+            jump_inside_gop: r.jump_inside_gop,
             confidence: r.confidence.map(|v| v as f32),
         }
     }
