@@ -94,6 +94,18 @@ fn join_scanned(fixture: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, &
     (t, wh, name)
 }
 
+/// Each `files` row's values of `columns` (`-` for a null), space-separated, in row order.
+fn file_values(wh: &Path, columns: &[&str]) -> Vec<String> {
+    use crate::util::{get, rows};
+    rows(&wh.join("files"))
+        .iter()
+        .map(|f| {
+            let values: Vec<&str> = columns.iter().map(|c| get(f, c).unwrap_or("-")).collect();
+            values.join(" ")
+        })
+        .collect()
+}
+
 /// The findings of the OSD rules: rule and file name each.
 fn osd_findings(wh: &Path) -> Vec<String> {
     use crate::util::{get, rows};
@@ -2164,25 +2176,13 @@ fn a_recovery_point_listed_as_a_sync_sample_is_never_read_as_a_picture_of_its_ow
     // Decoded after the IDR, the second recording's last recovery point (18 s in) showed
     // 10:10:06, its references' picture: read as the recording's end, a clock 12 s behind
     // (on other footage, the IDR's own clock: a clock standing still). Only the IDR is read.
-    use crate::util::{get, rows};
     let files = [
         ("DSJ-A0078_007878_20260312100000_0001.MP4", "refresh1.mp4"),
         ("DSJ-A0078_007878_20260312101000_0002.MP4", "refresh2.mp4"),
     ];
     let (_t, wh) = tree_scanned("DSJ-A0078", &files, &[]);
-    let read: Vec<String> = rows(&wh.join("files"))
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                get(f, "osd_start").unwrap_or("-"),
-                get(f, "osd_end").unwrap_or("-"),
-                get(f, "keyframes_decoded").unwrap_or("-"),
-            )
-        })
-        .collect();
     assert_eq!(
-        read,
+        file_values(&wh, &["osd_start", "osd_end", "keyframes_decoded"]),
         [
             // 2026-03-12 10:00:00 and 10:10:00 in Shanghai, in microseconds
             "1773280800000000 - 1",
@@ -2254,12 +2254,7 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
     // amb1-2.mp4: month/day/year on 12 March only (03/12/2026): either order makes a date, so
     // none is read rather than one that may be nine months off.
     use crate::util::{get, rows};
-    let starts = |wh: &Path| -> Vec<String> {
-        rows(&wh.join("files"))
-            .iter()
-            .map(|f| get(f, "osd_start").unwrap_or("-").to_string())
-            .collect()
-    };
+    let starts = |wh: &Path| file_values(wh, &["osd_start"]);
     let orders = |wh: &Path| -> std::collections::BTreeSet<String> {
         rows(&wh.join("osd_fonts"))
             .iter()
@@ -2298,37 +2293,23 @@ fn a_clock_corrected_inside_a_group_of_pictures_is_set_while_recording_not_a_joi
     // from 6 s to 7 s (a recorder setting its clock by satellite time at its first fix): the
     // pictures before the keyframe at 7 s show the new time already, where footage joined by
     // stream copy (joined.mp4: at a keyframe) would still show the old one.
-    use crate::util::{get, rows};
     let files = [
         ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
         ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
         ("DSJ-A0012_OF001234_20260312100300_0003.MP4", "clockfix.mp4"),
     ];
     let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
-    let jump: Vec<String> = rows(&wh.join("files"))
-        .iter()
-        .filter(|f| get(f, "osd_jump_s").is_some())
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                get(f, "file_name").unwrap_or("-"),
-                get(f, "osd_jump_s").unwrap_or("-"),
-                get(f, "osd_jump_inside_gop").unwrap_or("-")
-            )
-        })
-        .collect();
-    assert_eq!(jump, ["DSJ-A0012_OF001234_20260312100300_0003.MP4 6 true"]);
+    let jump = file_values(&wh, &["osd_jump_s", "osd_jump_inside_gop"]);
+    assert_eq!(jump, ["- -", "- -", "6 true"]);
     assert_eq!(
         osd_findings(&wh),
         ["OSD-RESET DSJ-A0012_OF001234_20260312100300_0003.MP4"]
     );
     // The join by stream copy: its step at a keyframe, still OSD-JUMP.
     let (_t, wh, name) = join_scanned("joined.mp4", &[]);
-    let inside: Vec<String> = rows(&wh.join("files"))
-        .iter()
-        .filter(|f| get(f, "file_name") == Some(name))
-        .map(|f| get(f, "osd_jump_inside_gop").unwrap_or("-").to_string())
-        .collect();
-    assert_eq!(inside, ["false"]);
+    assert_eq!(
+        file_values(&wh, &["osd_jump_inside_gop"]),
+        ["-", "-", "false"]
+    );
     assert_eq!(osd_findings(&wh), [format!("OSD-JUMP {name}")]);
 }
