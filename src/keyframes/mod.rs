@@ -983,18 +983,13 @@ fn sync_from_slices(f: &File, plan: &mut Plan) -> Result<(), String> {
     }
     let mut kept = Vec::new();
     for s in &plan.sync {
-        let whole = plan.packets.is_some() || s.size <= HEAD_BYTES;
-        let bytes = if whole {
-            sample_bytes(f, plan, s)?
-        } else {
-            read_at(f, s.offset, u64::from(HEAD_BYTES), "sample head")?
-        };
         let has_slice = |b: &[u8]| {
             keyplan::nals(plan, b)
                 .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)))
         };
-        let alone = if whole || has_slice(&bytes) {
-            keyplan::decodes_alone(plan, keyplan::nals(plan, &bytes))
+        let (head, whole) = sample_head(f, plan, s)?;
+        let alone = if whole || has_slice(&head) {
+            keyplan::decodes_alone(plan, keyplan::nals(plan, &head))
         } else {
             let bytes = sample_bytes(f, plan, s)?;
             keyplan::decodes_alone(plan, keyplan::nals(plan, &bytes))
@@ -1005,6 +1000,23 @@ fn sync_from_slices(f: &File, plan: &mut Plan) -> Result<(), String> {
     }
     plan.sync = kept;
     Ok(())
+}
+
+/// Transport stream packets of a picture read first for its first slice header.
+const HEAD_PACKETS: u32 = 8;
+
+/// The first bytes of sample `s` ([`HEAD_BYTES`]; a transport stream's first
+/// [`HEAD_PACKETS`] packets, taken apart), and whether they are the whole sample.
+fn sample_head(f: &File, plan: &Plan, s: &Sample) -> Result<(Vec<u8>, bool), String> {
+    let most = match plan.packets {
+        Some(p) => HEAD_PACKETS * p.size as u32,
+        None => HEAD_BYTES,
+    };
+    if s.size <= most {
+        return Ok((sample_bytes(f, plan, s)?, true));
+    }
+    let stored = read_at(f, s.offset, u64::from(most), "sample head")?;
+    Ok((keyplan::unpacked(plan, stored.into()).into_owned(), false))
 }
 
 fn indexed_plan(f: &File, input: &Input) -> Result<Plan, String> {
