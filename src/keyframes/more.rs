@@ -116,19 +116,19 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
 
 /// Most pictures of a group of pictures decoded to see where a jump happened in it.
 const GOP_PICTURES_MAX: u64 = 300;
-/// Pictures of the group read that must show one side's offset, and none the other's, for
+/// The latest pictures of the group read that must all show one side's offset for
 /// [`stepped_inside_gop`] to tell.
 const GOP_READINGS_MIN: usize = 2;
 
 /// Whether the display's clock, which keyframe `lo` shows at offset `o_lo` and keyframe
-/// `lo + 1` at `o_hi`, already showed `o_hi` in the pictures before keyframe `lo + 1`: those of
-/// the group's second half, up to three pictures before that keyframe (with B-frames, pictures
-/// shown just before a keyframe may be coded after it). Footage joined by stream copy begins at
-/// a keyframe, so its pictures before the join show the old clock (`Some(false)`); a clock set
-/// while recording (satellite or network time once it has a fix) steps at any picture
-/// (`Some(true)`, unless in those last three). `None` when the group cannot be decoded
-/// (fragmented or not an MP4/MOV, longer than [`GOP_PICTURES_MAX`]), or its pictures do not
-/// read clearly one way.
+/// `lo + 1` at `o_hi`, already showed `o_hi` in the pictures just before keyframe `lo + 1`: the
+/// latest two of those up to [`WINDOW_PICTURES`] before it that read, leaving out the last
+/// three and a half (with B-frames, pictures shown just before a keyframe may be coded after
+/// it). Footage joined by stream copy begins at a keyframe, so its pictures before the join
+/// show the old clock (`Some(false)`); a clock set while recording (satellite or network time
+/// once it has a fix) steps at any picture (`Some(true)`, unless in those last three and a
+/// half). `None` when the group cannot be decoded (fragmented or not an MP4/MOV, longer than
+/// [`GOP_PICTURES_MAX`]), or its latest pictures do not read alike.
 pub(super) fn stepped_inside_gop(
     input: &Input,
     font: &Font,
@@ -152,7 +152,7 @@ pub(super) fn stepped_inside_gop(
     }
     let (t_lo, t_hi) = (plan.seconds(from), plan.seconds(to));
     let frame = (t_hi - t_lo) / count as f64;
-    let window = (t_lo + (t_hi - t_lo) / 2.0)..=(t_hi - 3.5 * frame);
+    let window = (t_hi - WINDOW_PICTURES * frame).max(t_lo + frame / 2.0)..=(t_hi - 3.5 * frame);
     let mut units = Vec::new();
     let mut times = Vec::new();
     for (k, s) in group.lead.iter().enumerate() {
@@ -167,25 +167,35 @@ pub(super) fn stepped_inside_gop(
         units.push((unit, keep));
     }
     let (pictures, _) = decode::decode_run(group.codec, units, super::budget(count as usize));
-    let (mut new, mut old) = (0, 0);
-    for (p, t_s) in pictures.iter().zip(times) {
-        let Some(p) = p else { continue };
-        let seen = Seen {
-            t_s,
-            reading: osd::read_lines(font, &super::lines_of(p, font.ink)),
-        };
-        match offset(&seen) {
-            Some(o) if agree(o, o_hi) => new += 1,
-            Some(o) if agree(o, o_lo) => old += 1,
-            _ => {}
-        }
-    }
-    match (new >= GOP_READINGS_MIN, old >= GOP_READINGS_MIN) {
-        (true, false) if old == 0 => Some(true),
-        (false, true) if new == 0 => Some(false),
-        _ => None,
-    }
+    // The readings in presentation order; the latest ones before the keyframe decide.
+    let mut sides: Vec<(f64, bool)> = pictures
+        .iter()
+        .zip(times)
+        .filter_map(|(p, t_s)| {
+            let seen = Seen {
+                t_s,
+                reading: osd::read_lines(font, &super::lines_of(p.as_ref()?, font.ink)),
+            };
+            match offset(&seen)? {
+                o if agree(o, o_hi) && !agree(o, o_lo) => Some((t_s, true)),
+                o if agree(o, o_lo) && !agree(o, o_hi) => Some((t_s, false)),
+                _ => None,
+            }
+        })
+        .collect();
+    sides.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let latest: Vec<bool> = sides
+        .iter()
+        .rev()
+        .take(GOP_READINGS_MIN)
+        .map(|s| s.1)
+        .collect();
+    (latest.len() == GOP_READINGS_MIN && latest.iter().all(|&n| n == latest[0])).then(|| latest[0])
 }
+
+/// Pictures before a keyframe (beyond the three and a half left out) that [`stepped_inside_gop`]
+/// decodes and reads.
+const WINDOW_PICTURES: f64 = 11.5;
 
 /// The weakest confidence among `keyframes` that read (at the rules' confidence or more) the
 /// offset of their side of a jump after keyframe `lo`: `o_lo` up to it, `o_hi` after it
