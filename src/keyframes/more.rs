@@ -116,6 +116,9 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
 
 /// Most pictures of a group of pictures decoded to see where a jump happened in it.
 const GOP_PICTURES_MAX: u64 = 300;
+/// Most bytes of a group of pictures decoded to see where a jump happened in it (a 1080p
+/// group of 300 pictures at 20 Mbit/s is some 30 MB).
+const GOP_BYTES_MAX: u64 = 64 << 20;
 /// The latest pictures of the group read that must all show one side's offset for
 /// [`stepped_inside_gop`] to tell.
 const GOP_READINGS_MIN: usize = 2;
@@ -128,7 +131,7 @@ const GOP_READINGS_MIN: usize = 2;
 /// show the old clock (`Some(false)`); a clock set while recording (satellite or network time
 /// once it has a fix) steps at any picture (`Some(true)`, unless in those last three and a
 /// half). `None` when the group cannot be decoded (fragmented or not an MP4/MOV, longer than
-/// [`GOP_PICTURES_MAX`]), or its latest pictures do not read alike.
+/// [`GOP_PICTURES_MAX`] or [`GOP_BYTES_MAX`]), or its latest pictures do not read alike.
 pub(super) fn stepped_inside_gop(
     input: &Input,
     font: &Font,
@@ -148,6 +151,11 @@ pub(super) fn stepped_inside_gop(
     let moov = super::read_at(&f, at, size, "moov box").ok()?;
     let group = keyplan::plan_from(super::body(&moov), count as usize, Some(from.number))?;
     if group.fragments.is_some() || group.lead.first().map(|s| s.number) != Some(from.number) {
+        return None;
+    }
+    // Held at once for the decoder: bounded as a whole, not only picture by picture.
+    let bytes: u64 = group.lead.iter().map(|s| u64::from(s.size)).sum();
+    if bytes > GOP_BYTES_MAX {
         return None;
     }
     let (t_lo, t_hi) = (plan.seconds(from), plan.seconds(to));
