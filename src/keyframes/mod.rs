@@ -982,15 +982,25 @@ fn sync_from_slices(f: &File, plan: &mut Plan) -> Result<(), String> {
         return Ok(());
     }
     let mut kept = Vec::new();
+    // Bytes read so far: a hostile index may point every picture at the same large span.
+    let mut read = 0u64;
     for s in &plan.sync {
+        if read > DENSE_BYTES_MAX {
+            return Err(format!(
+                "every picture is a sync sample, and finding the keyframes took more than {} MiB of reading",
+                DENSE_BYTES_MAX >> 20
+            ));
+        }
         let has_slice = |b: &[u8]| {
             keyplan::nals(plan, b)
                 .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)))
         };
         let (head, whole) = sample_head(f, plan, s)?;
+        read += head.len() as u64;
         let alone = if whole || has_slice(&head) {
             keyplan::decodes_alone(plan, keyplan::nals(plan, &head))
         } else {
+            read += u64::from(s.size);
             let bytes = sample_bytes(f, plan, s)?;
             keyplan::decodes_alone(plan, keyplan::nals(plan, &bytes))
         };
@@ -1001,6 +1011,10 @@ fn sync_from_slices(f: &File, plan: &mut Plan) -> Result<(), String> {
     plan.sync = kept;
     Ok(())
 }
+
+/// Most bytes [`sync_from_slices`] reads for one file (a ten-minute 1080p recording's heads
+/// are some 8 MB; pictures read whole where a long SEI comes first add their size).
+const DENSE_BYTES_MAX: u64 = 256 << 20;
 
 /// Transport stream packets of a picture read first for its first slice header.
 const HEAD_PACKETS: u32 = 8;
