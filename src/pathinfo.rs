@@ -320,6 +320,19 @@ mod tests {
                 want("DSJ-A8", "20260312093015", Some(3), "device_datetime_seq"),
             ),
             (
+                "DSJ-R0010/IMP_DSJ-R0010_001010_20260312100020_0002.MP4",
+                want(
+                    "DSJ-R0010",
+                    "20260312100020",
+                    Some(2),
+                    "device_officer_datetime_seq",
+                ),
+            ),
+            (
+                "LOCK_DSJ-N0002_20260312-100000.MOV",
+                want("DSJ-N0002", "20260312100000", None, "device_date_time"),
+            ),
+            (
                 "u/DSJ-R0015/EVENT/20260312_100020_0002.MP4",
                 want(
                     "DSJ-R0015",
@@ -360,6 +373,15 @@ mod tests {
         for (path, expected) in cases {
             assert_eq!(read(path), expected, "{path}");
         }
+        // A name's own words are no mark: the officer is still read, the phone still names no
+        // device.
+        assert_eq!(
+            pp().extract("CAM7_OF1_20260312093015_0003.MP4")
+                .device_id
+                .as_deref(),
+            Some("CAM7")
+        );
+        assert_eq!(pp().extract("IMP_VID_20260312_100000.mp4").device_id, None);
         // A folder of digits is a date, one of letters alone holds marked files: no device.
         assert_eq!(
             pp().extract("20260312/EVENT/20260312_100000.mp4").device_id,
