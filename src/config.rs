@@ -178,16 +178,17 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // DSJ-A8-0001234_OF1023_20260312093015_0003.MP4. Every name pattern allows a mark
         // after the name's last number, as recorders add to a file marked important or
         // locked, or to a sub-stream (`_IMP`, `_EMR`, `-LOCK`, `_S`): up to eight letters and
-        // digits, a letter first, after `_` or `-`; and one of up to eight letters before the
-        // name, before a `_` (`IMP_`).
+        // digits, a letter first, after `_` or `-`; and a word before the name, up to sixteen
+        // characters and a `_`, as recorders and upload stations add a mark or an officer's or
+        // unit's name (`IMP_`, `张三_`).
         p(
             "device_officer_datetime_seq",
-            r"(?:^|/)(?:[A-Za-z]{1,8}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
         // DSJ-A8-0001234_20260312093015_0003.MP4
         p(
             "device_datetime_seq",
-            r"(?:^|/)(?:[A-Za-z]{1,8}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
         // <device>/EVENT/[<date>/]20260312_093015[_0003].MP4: a folder of letters alone
         // between a device's folder (a digit and a letter in its name) and its files is where
@@ -209,12 +210,12 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // DSJ-A8-0001234_OF1023_20260312_093015[_0003].MP4, ..._20260312093015.MP4
         p(
             "device_officer_date_time",
-            r"(?:^|/)(?:[A-Za-z]{1,8}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
         // DSJ-A8-0001234_20260312_093015[_0003].MP4, DSJ-A8-0001234_20260312093015.MP4
         p(
             "device_date_time",
-            r"(?:^|/)(?:[A-Za-z]{1,8}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
+            r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
         // <device>/[<date>/]20260312_093015.MP4 or 20260312093015.MP4 (a device's folder has
         // a letter and a digit in its name: a folder of digits alone is a date, one of letters

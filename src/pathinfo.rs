@@ -333,6 +333,19 @@ mod tests {
                 want("DSJ-N0002", "20260312100000", None, "device_date_time"),
             ),
             (
+                "张三_DSJ-A0012_20260312100000_0001.MP4",
+                want(
+                    "DSJ-A0012",
+                    "20260312100000",
+                    Some(1),
+                    "device_datetime_seq",
+                ),
+            ),
+            (
+                "OF1023_DSJ-A8_20260312093015_0003.MP4",
+                want("DSJ-A8", "20260312093015", Some(3), "device_datetime_seq"),
+            ),
+            (
                 "u/DSJ-R0015/EVENT/20260312_100020_0002.MP4",
                 want(
                     "DSJ-R0015",
@@ -375,11 +388,15 @@ mod tests {
         }
         // A name's own words are no mark: the officer is still read, the phone still names no
         // device.
+        let cam = pp().extract("CAM7_OF1_20260312093015_0003.MP4");
         assert_eq!(
-            pp().extract("CAM7_OF1_20260312093015_0003.MP4")
-                .device_id
-                .as_deref(),
-            Some("CAM7")
+            (cam.device_id.as_deref(), cam.officer_id.as_deref()),
+            (Some("CAM7"), Some("OF1"))
+        );
+        let officer = pp().extract("张三_DSJ-A0012_001234_20260312100000_0001.MP4");
+        assert_eq!(
+            (officer.device_id.as_deref(), officer.officer_id.as_deref()),
+            (Some("DSJ-A0012"), Some("001234"))
         );
         assert_eq!(pp().extract("IMP_VID_20260312_100000.mp4").device_id, None);
         // A folder of digits is a date, one of letters alone holds marked files: no device.
