@@ -1834,8 +1834,8 @@ fn names_without_a_segment_number_still_make_the_devices_sessions() {
 #[test]
 fn files_marked_important_or_kept_in_an_event_folder_stay_their_devices_segments() {
     // Recorders and upload stations mark a file important or locked by a mark after its
-    // number (`_IMP`, `-LOCK`) or keep it in a folder of its own (`EVENT/`, `EMR/`) under the
-    // device's. Read with the default patterns, each file is still device A's, numbered and
+    // number (`_IMP`, `-LOCK`) or before its name (`IMP_`, or an officer's name), or keep it
+    // in a folder of its own (`EVENT/`, `EMR/`) under the device's. Read with the default patterns, each file is still device A's, numbered and
     // timed: one session, no device missing, no segment missing.
     use crate::util::{get, rows};
     let trees = [
@@ -1848,6 +1848,12 @@ fn files_marked_important_or_kept_in_an_event_folder_stay_their_devices_segments
             "DSJ-A0012/20260312_100007_0001.MP4",
             "DSJ-A0012/EMR/20260312_100021_0002_IMP.MP4",
             "DSJ-A0012/EVENT/20260312/20260312100035.MP4",
+        ],
+        // A word before the name: an upload station's officer name, a mark.
+        [
+            "DSJ-A0012/张三_DSJ-A0012_OF001234_20260312100007_0001.MP4",
+            "DSJ-A0012/IMP_DSJ-A0012_OF001234_20260312100021_0002.MP4",
+            "DSJ-A0012/DSJ-A0012_OF001234_20260312100035_0003.MP4",
         ],
     ];
     for names in trees {
