@@ -796,6 +796,8 @@ pub struct Jump {
     /// only at it (`false`); `None` when not looked at or the pictures did not tell
     /// ([`more::stepped_inside_gop`]).
     pub inside_gop: Option<bool>,
+    /// Pictures decoded to tell it (counted in [`Output::decoded`]).
+    pub group_decoded: u32,
 }
 
 /// Where a file says where its pictures are ([`Index`]): an ISO BMFF file's `moov` box, found

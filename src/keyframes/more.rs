@@ -50,6 +50,9 @@ pub(super) fn find_jump(
 ) -> (Option<Jump>, Vec<Keyframe>) {
     let mut read = Vec::new();
     let jump = bisect(input, font, out, &mut read);
+    if let Some(j) = &jump {
+        out.decoded += j.group_decoded;
+    }
     if jump.is_none() {
         set_aside_outliers(out, &mut read);
     }
@@ -101,9 +104,11 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         .find(|k| k.gop_index == lo + 1)
         .and_then(|k| offset(&k.seen))
         .is_some_and(|o| agree(o, o_hi));
-    let inside_gop = next_reads_new
-        .then(|| stepped_inside_gop(input, font, plan, lo, (o_lo, o_hi)))
-        .flatten();
+    let (inside_gop, group_decoded) = if next_reads_new {
+        stepped_inside_gop(input, font, plan, lo, (o_lo, o_hi))
+    } else {
+        (None, 0)
+    };
     Some(Jump {
         by_s: o_hi - o_lo,
         // The keyframe after the last that keeps the old offset: the first after the jump,
@@ -111,6 +116,7 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         at_s: plan.seconds(&plan.sync[lo + 1]),
         confidence,
         inside_gop,
+        group_decoded,
     })
 }
 
@@ -138,7 +144,19 @@ pub(super) fn stepped_inside_gop(
     plan: &Plan,
     lo: usize,
     (o_lo, o_hi): (f64, f64),
-) -> Option<bool> {
+) -> (Option<bool>, u32) {
+    group_step(input, font, plan, lo, (o_lo, o_hi)).unwrap_or((None, 0))
+}
+
+/// [`stepped_inside_gop`]: `None` when the group is not decoded, else what its pictures tell
+/// and how many decoded.
+fn group_step(
+    input: &Input,
+    font: &Font,
+    plan: &Plan,
+    lo: usize,
+    (o_lo, o_hi): (f64, f64),
+) -> Option<(Option<bool>, u32)> {
     let (from, to) = (plan.sync.get(lo)?, plan.sync.get(lo + 1)?);
     let count = to.number.checked_sub(from.number)?;
     if !(2..=GOP_PICTURES_MAX).contains(&count) {
@@ -175,6 +193,8 @@ pub(super) fn stepped_inside_gop(
         units.push((unit, keep));
     }
     let (pictures, _) = decode::decode_run(group.codec, units, super::budget(count as usize));
+    // Every picture of the group went to the decoder (fewer when it stopped at an error).
+    let decoded = u32::try_from(count).unwrap_or(u32::MAX);
     // The readings in presentation order; the latest ones before the keyframe decide.
     let mut sides: Vec<(f64, bool)> = pictures
         .iter()
@@ -198,7 +218,9 @@ pub(super) fn stepped_inside_gop(
         .take(GOP_READINGS_MIN)
         .map(|s| s.1)
         .collect();
-    (latest.len() == GOP_READINGS_MIN && latest.iter().all(|&n| n == latest[0])).then(|| latest[0])
+    let told = (latest.len() == GOP_READINGS_MIN && latest.iter().all(|&n| n == latest[0]))
+        .then(|| latest[0]);
+    Some((told, decoded))
 }
 
 /// Pictures before a keyframe (beyond the three and a half left out) that [`stepped_inside_gop`]
