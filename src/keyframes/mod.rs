@@ -1488,6 +1488,38 @@ fn consecutive(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_dense_index_pointing_every_picture_at_one_large_span_is_read_within_a_bound() {
+        // 1,000 "sync samples" of 1 MiB each, all at offset 0 of a 1 MiB file of zeros (no
+        // slice in any picture's head): each would be read whole, a gigabyte in all.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("dense.mp4");
+        std::fs::write(&path, vec![0u8; 1 << 20]).expect("write");
+        let f = File::open(&path).expect("open");
+        let mut plan = Plan {
+            nal_len: 4,
+            timescale: 25,
+            sync: (1..=1000)
+                .map(|n| Sample {
+                    number: n,
+                    offset: 0,
+                    size: 1 << 20,
+                    ticks: n,
+                })
+                .collect(),
+            ..Plan::default()
+        };
+        let err = sync_from_slices(&f, &mut plan).expect_err("bounded");
+        assert!(err.contains("more than 256 MiB"), "{err}");
+        // A sparse index is left as it is, unread.
+        let mut sparse = Plan {
+            sync: vec![sample(1, 0), sample(26, 25)],
+            ..Plan::default()
+        };
+        sync_from_slices(&f, &mut sparse).expect("nothing read");
+        assert_eq!(sparse.sync.len(), 2);
+    }
+
     fn sample(number: u64, ticks: u64) -> Sample {
         Sample {
             number,
