@@ -2319,3 +2319,35 @@ fn a_clock_corrected_inside_a_group_of_pictures_is_set_while_recording_not_a_joi
     );
     assert_eq!(osd_findings(&wh), [format!("OSD-JUMP {name}")]);
 }
+
+#[test]
+fn a_transport_stream_flagging_every_picture_is_keyed_where_its_pictures_decode_alone() {
+    // day.ts as the read noted it, and again with every picture noted as a random-access point
+    // (as a muxer setting the flag on every PES packet would have it): the stage finds the
+    // same keyframes from each picture's first packets, so the same habits and the same ends.
+    let normal = input(clip("day.ts"), "A");
+    let keyframes::Index::Ts(ts) = &normal.index else {
+        panic!("a transport stream's index");
+    };
+    let mut every = (**ts).clone();
+    assert!(
+        every.lead.len() > every.sync.len() * 5,
+        "the lead holds every picture"
+    );
+    every.sync = every.lead.clone();
+    let dense = Input {
+        index: keyframes::Index::Ts(std::sync::Arc::from(every)),
+        ..input(clip("day.ts"), "A")
+    };
+    let out = keyframes::run(&[normal, dense]);
+    let ends = |o: &Output| (o.first().map(|s| s.t_s), o.last().map(|s| s.t_s));
+    assert!(
+        out[0]
+            .habits
+            .as_deref()
+            .is_some_and(|h| h.contains(" gop10 "))
+    );
+    assert_eq!(out[1].habits, out[0].habits);
+    assert_eq!(ends(&out[1]), ends(&out[0]));
+    assert_eq!(out[1].decoded, out[0].decoded);
+}
