@@ -2,7 +2,6 @@
 //! that suffices.
 
 use super::{budget, decode};
-use crate::media::h264;
 use crate::media::keyplan::{self, Codec, Plan};
 use crate::media::{h264_cut, hevc_cut};
 use crate::osd::{self, Ink, Line, Luma};
@@ -29,7 +28,7 @@ pub(super) fn keyframe_lines(
     // A unit whose picture does not decode alone (an index's sync sample that is no intra
     // picture) is never decoded: after the unit before it, it would show that one's picture.
     let alone: Vec<usize> = (0..units.len())
-        .filter(|&i| keyplan::decodes_alone(plan, h264::annexb_nals(&units[i])))
+        .filter(|&i| keyplan::unit_decodes_alone(plan, &units[i]))
         .collect();
     // Pictures whose band has been searched (cut to it).
     let mut searched = vec![false; units.len()];

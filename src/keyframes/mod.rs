@@ -716,9 +716,10 @@ fn leaving_one_out(runs: &[Vec<Sighting>]) -> Option<Font> {
 }
 
 /// A font learned from `runs`, as the group may use it: its date's order decided
-/// ([`osd::date_order`]), with the shapes its runs show of digits it did not read (`harvest`: a font that reads too few of its pictures, the scene
-/// having changed how some digits are cut, may then read them), used only if it reads its own
-/// footage back as a clock, with those shapes or without them; else no font.
+/// ([`osd::date_order`]), with the shapes its runs show of digits it did not read (`harvest`:
+/// a font that reads too few of its pictures, the scene having changed how some digits are
+/// cut, may then read them), used only if it reads its own footage back as a clock, with those
+/// shapes or without them; else no font.
 fn checked(font: Font, runs: &[Vec<Sighting>]) -> Font {
     if font.digits_known() < 10 {
         return font;
@@ -993,20 +994,15 @@ fn sync_from_slices(f: &File, plan: &mut Plan) -> Result<(), String> {
                 DENSE_BYTES_MAX >> 20
             ));
         }
-        let has_slice = |b: &[u8]| {
-            keyplan::nals(plan, b)
-                .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)))
-        };
-        let (head, whole) = sample_head(f, plan, s)?;
-        read += head.len() as u64;
-        let alone = if whole || has_slice(&head) {
-            keyplan::decodes_alone(plan, keyplan::nals(plan, &head))
-        } else {
+        let (mut bytes, whole) = sample_head(f, plan, s)?;
+        read += bytes.len() as u64;
+        let has_slice = keyplan::nals(plan, &bytes)
+            .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)));
+        if !whole && !has_slice {
             read += u64::from(s.size);
-            let bytes = sample_bytes(f, plan, s)?;
-            keyplan::decodes_alone(plan, keyplan::nals(plan, &bytes))
-        };
-        if alone {
+            bytes = sample_bytes(f, plan, s)?;
+        }
+        if keyplan::decodes_alone(plan, keyplan::nals(plan, &bytes)) {
             kept.push(*s);
         }
     }
@@ -1370,24 +1366,20 @@ fn look(input: &Input) -> Result<Look, String> {
         .first()
         .map(|s| plan.seconds(s))
         .ok_or("no keyframe")?;
-    let mut keys: Vec<&Sample> = plan
+    let mut keys: Vec<&Sample> = Vec::new();
+    let mut units = Vec::new();
+    for s in plan
         .sync
         .iter()
         .filter(|s| plan.seconds(s) - start <= LEARN_S)
-        .collect();
-    let mut units = keys
-        .iter()
-        .map(|s| picture(&file, &plan, s, true).map(|u| (u, true)))
-        .collect::<Result<Vec<_>, _>>()?;
-    // Only pictures that decode alone (see `keyplan::slice_decodes_alone`).
-    let alone: Vec<bool> = units
-        .iter()
-        .map(|(u, _)| keyplan::decodes_alone(&plan, h264::annexb_nals(u)))
-        .collect();
-    let mut k = alone.iter();
-    keys.retain(|_| k.next() == Some(&true));
-    let mut k = alone.iter();
-    units.retain(|_| k.next() == Some(&true));
+    {
+        // Only pictures that decode alone (see `keyplan::slice_decodes_alone`).
+        let unit = picture(&file, &plan, s, true)?;
+        if keyplan::unit_decodes_alone(&plan, &unit) {
+            keys.push(s);
+            units.push((unit, true));
+        }
+    }
     let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
     let seen = Ink::ALL
         .iter()
@@ -1446,7 +1438,7 @@ fn consecutive(
     let mut times: Vec<f64> = Vec::new();
     // Decoded from a picture that decodes alone, or not at all.
     let mut starts = picture(f, plan, &plan.lead[first], true)?;
-    if !keyplan::decodes_alone(plan, h264::annexb_nals(&starts)) {
+    if !keyplan::unit_decodes_alone(plan, &starts) {
         return Ok(Vec::new());
     }
     for (k, s) in plan.lead[first..].iter().enumerate() {

@@ -7,7 +7,6 @@ use super::{
     BISECT_MAX, Input, JUMP_MIN_S, Jump, Keyframe, Output, Seen, keyframe, keyframe_lines, open,
     plan_of,
 };
-use crate::media::h264;
 use crate::media::keyplan::{self, Plan};
 use crate::osd::{self, Font};
 
@@ -105,7 +104,7 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         .and_then(|k| offset(&k.seen))
         .is_some_and(|o| agree(o, o_hi));
     let (inside_gop, group_decoded) = if next_reads_new {
-        stepped_inside_gop(input, font, plan, lo, (o_lo, o_hi))
+        stepped_inside_gop(&f, input, font, plan, lo, (o_lo, o_hi))
     } else {
         (None, 0)
     };
@@ -139,18 +138,20 @@ const GOP_READINGS_MIN: usize = 2;
 /// half). `None` when the group cannot be decoded (fragmented or not an MP4/MOV, longer than
 /// [`GOP_PICTURES_MAX`] or [`GOP_BYTES_MAX`]), or its latest pictures do not read alike.
 pub(super) fn stepped_inside_gop(
+    f: &std::fs::File,
     input: &Input,
     font: &Font,
     plan: &Plan,
     lo: usize,
     (o_lo, o_hi): (f64, f64),
 ) -> (Option<bool>, u32) {
-    group_step(input, font, plan, lo, (o_lo, o_hi)).unwrap_or((None, 0))
+    group_step(f, input, font, plan, lo, (o_lo, o_hi)).unwrap_or((None, 0))
 }
 
 /// [`stepped_inside_gop`]: `None` when the group is not decoded, else what its pictures tell
 /// and how many decoded.
 fn group_step(
+    f: &std::fs::File,
     input: &Input,
     font: &Font,
     plan: &Plan,
@@ -165,8 +166,7 @@ fn group_step(
     let super::Index::Moov(at, size) = input.index else {
         return None;
     };
-    let f = open(input).ok()?;
-    let moov = super::read_at(&f, at, size, "moov box").ok()?;
+    let moov = super::read_at(f, at, size, "moov box").ok()?;
     let group = keyplan::plan_from(super::body(&moov), count as usize, Some(from.number))?;
     if group.fragments.is_some() || group.lead.first().map(|s| s.number) != Some(from.number) {
         return None;
@@ -182,8 +182,8 @@ fn group_step(
     let mut units = Vec::new();
     let mut times = Vec::new();
     for (k, s) in group.lead.iter().enumerate() {
-        let unit = super::picture(&f, &group, s, k == 0).ok()?;
-        if k == 0 && !keyplan::decodes_alone(&group, h264::annexb_nals(&unit)) {
+        let unit = super::picture(f, &group, s, k == 0).ok()?;
+        if k == 0 && !keyplan::unit_decodes_alone(&group, &unit) {
             return None;
         }
         let keep = window.contains(&group.seconds(s));

@@ -671,6 +671,12 @@ pub fn slice_decodes_alone(plan: &Plan, nal: &[u8]) -> bool {
     }
 }
 
+/// [`decodes_alone`] of an access unit in Annex B (start codes), as the stage hands units to
+/// the decoder.
+pub fn unit_decodes_alone(plan: &Plan, unit: &[u8]) -> bool {
+    decodes_alone(plan, super::h264::annexb_nals(unit))
+}
+
 /// [`slice_decodes_alone`] of the first coded slice among `nals` (false without one).
 pub fn decodes_alone<'a>(plan: &Plan, mut nals: impl Iterator<Item = &'a [u8]>) -> bool {
     nals.find(|n| n.first().is_some_and(|&h| is_slice(plan.codec, h)))

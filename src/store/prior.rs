@@ -693,9 +693,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 jump_s: osd_jump.get(i).map(|v| v as f32),
                 jump_at_s: osd_jump_at.get(i).map(|v| v as f32),
                 jump_confidence: osd_jump_conf.get(i).map(|v| v as f32),
-                jump_inside_gop: osd_jump_inside
-                    .filter(|a| a.is_valid(i))
-                    .map(|a| a.value(i)),
+                jump_inside_gop: osd_jump_inside.and_then(|a| a.is_valid(i).then(|| a.value(i))),
                 confidence: osd_conf.get(i).map(|v| v as f32),
             },
         })

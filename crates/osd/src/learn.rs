@@ -411,10 +411,7 @@ fn clock_labels(grid: &[Vec<Option<usize>>], s: usize, t: usize, times: &[f64]) 
 /// year first again when none does (the font reads nothing back either way). Returns the font
 /// with that order.
 pub fn date_order(font: Font, runs: &[Vec<Sighting>]) -> Font {
-    let with = |order| Font {
-        date_order: order,
-        ..font.clone()
-    };
+    let with = |order| font.in_order(order);
     if reads_back(&with(DateOrder::Ymd), runs) {
         return with(DateOrder::Ymd);
     }
@@ -444,13 +441,9 @@ const READ_BACK_ASTRAY: f64 = 0.05;
 pub fn reads_back(font: &Font, runs: &[Vec<Sighting>]) -> bool {
     // Month and day in an order not known: read back as the one or the other.
     if font.date_order == DateOrder::DayMonthUnknown {
-        return [DateOrder::Mdy, DateOrder::Dmy].into_iter().any(|order| {
-            let as_order = Font {
-                date_order: order,
-                ..font.clone()
-            };
-            reads_back(&as_order, runs)
-        });
+        return [DateOrder::Mdy, DateOrder::Dmy]
+            .into_iter()
+            .any(|order| reads_back(&font.in_order(order), runs));
     }
     !runs.is_empty()
         && runs.iter().all(|run| {

@@ -105,6 +105,14 @@ pub struct Font {
 }
 
 impl Font {
+    /// The font with its date read in `order`.
+    pub fn in_order(&self, order: DateOrder) -> Font {
+        Font {
+            date_order: order,
+            ..self.clone()
+        }
+    }
+
     /// How many digits (of ten) have a learned shape.
     pub fn digits_known(&self) -> usize {
         let mut seen = [false; 10];
