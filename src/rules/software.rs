@@ -59,7 +59,7 @@ fn software_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
     let shape = habits::shape(&values);
     for (p, h) in shape.deviations {
         let f = g.files[p];
-        if traces::only_missing(values[p], values[h]) {
+        if traces::only_tracks_apart(values[p], values[h]) {
             continue;
         }
         out.file(

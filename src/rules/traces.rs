@@ -79,11 +79,14 @@ pub fn same_fingerprint(a: &FileFacts, b: &FileFacts) -> bool {
     std::sync::Arc::ptr_eq(&a.text, &b.text)
 }
 
-/// Whether fingerprint `odd` differs from `usual` only by what is missing: no encoder or
-/// software string where the usual file has one, and handler and compressor names that are a
-/// subset of the usual ones (a file without its audio track: muted, or a video-only mode). A
-/// missing part is no trace of other software; a different or an added one is.
-pub fn only_missing(odd: &str, usual: &str) -> bool {
+/// Whether fingerprint `odd` differs from `usual` only by tracks one of them lacks: no encoder
+/// or software string where the usual file has one, compressor names that are a subset of the
+/// usual ones, and handler names that are a subset or a superset of the usual ones. A file
+/// without its audio track (muted, or a video-only mode) lacks a handler; a file with a track
+/// the recorder adds only now and then (a position track while it has a satellite fix, a
+/// timecode or a second camera) has one more, named by the same writer. Neither is a trace of
+/// other software; a string changed, or a compressor name added, is.
+pub fn only_tracks_apart(odd: &str, usual: &str) -> bool {
     let fields = |s: &str| -> Vec<(String, String)> {
         s.split(" | ")
             .map(|kv| {
@@ -92,14 +95,15 @@ pub fn only_missing(odd: &str, usual: &str) -> bool {
             })
             .collect()
     };
+    let within = |a: &str, b: &str| a.split(';').all(|x| b.split(';').any(|y| y == x));
     let (a, b) = (fields(odd), fields(usual));
     a.len() == b.len()
         && a.iter().zip(&b).all(|((ka, va), (kb, vb))| {
             ka == kb
                 && (va.is_empty()
                     || va == vb
-                    || (matches!(ka.as_str(), "handlers" | "compressors")
-                        && va.split(';').all(|x| vb.split(';').any(|y| y == x))))
+                    || (ka == "compressors" && within(va, vb))
+                    || (ka == "handlers" && (within(va, vb) || (!vb.is_empty() && within(vb, va)))))
         })
 }
 
@@ -112,18 +116,40 @@ mod tests {
         let usual =
             "encoder=DSJ 2.1 | software= | handlers=VideoHandler;SoundHandler | compressors=";
         let muted = "encoder=DSJ 2.1 | software= | handlers=VideoHandler | compressors=";
-        assert!(only_missing(muted, usual));
+        assert!(only_tracks_apart(muted, usual));
         let remuxed =
             "encoder=Lavf59.27.100 | software= | handlers=VideoHandler;SoundHandler | compressors=";
-        assert!(!only_missing(remuxed, usual));
+        assert!(!only_tracks_apart(remuxed, usual));
         let other =
             "encoder=DSJ 2.1 | software= | handlers=VideoHandler;Core Media Audio | compressors=";
-        assert!(!only_missing(other, usual));
+        assert!(!only_tracks_apart(other, usual));
         // Something added where the usual file has nothing is a trace.
         let bare = "encoder= | software= | handlers=VideoHandler | compressors=";
-        assert!(!only_missing(
+        assert!(!only_tracks_apart(
             "encoder=Lavf | software= | handlers=VideoHandler | compressors=",
             bare
         ));
+    }
+
+    #[test]
+    fn a_track_added_by_the_same_writer_is_no_trace_of_other_software() {
+        let usual = "encoder=Lavf59.27.100 | software= | handlers=VideoHandler;SoundHandler | compressors=Lavc59.37.100 libx264";
+        // A position track while the recorder had a satellite fix, and the other way round.
+        let with_gps = "encoder=Lavf59.27.100 | software= | handlers=VideoHandler;SoundHandler;SubtitleHandler | compressors=Lavc59.37.100 libx264";
+        assert!(only_tracks_apart(with_gps, usual));
+        assert!(only_tracks_apart(usual, with_gps));
+        // A handler renamed is another writer, even beside an added one.
+        let renamed = "encoder=Lavf59.27.100 | software= | handlers=VideoHandler;Core Media Audio;SubtitleHandler | compressors=Lavc59.37.100 libx264";
+        assert!(!only_tracks_apart(renamed, usual));
+        // Another muxer's string, with the track added.
+        let remuxed = "encoder=Lavf60.3.100 | software= | handlers=VideoHandler;SoundHandler;SubtitleHandler | compressors=Lavc59.37.100 libx264";
+        assert!(!only_tracks_apart(remuxed, usual));
+        // Another encoder's name beside the usual one is a trace.
+        let coded = "encoder=Lavf59.27.100 | software= | handlers=VideoHandler;SoundHandler | compressors=Lavc59.37.100 libx264;x265";
+        assert!(!only_tracks_apart(coded, usual));
+        // Handlers where the usual file names none are something added by other software.
+        let bare =
+            "encoder=Lavf59.27.100 | software= | handlers= | compressors=Lavc59.37.100 libx264";
+        assert!(!only_tracks_apart(usual, bare));
     }
 }
