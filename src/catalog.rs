@@ -72,6 +72,8 @@ pub struct TextFacts {
     pub osd_device: Option<Sym>,
     /// The device number the display shows at the file's end (`files.osd_device_end`).
     pub osd_device_end: Option<Sym>,
+    /// The digits of the device number both ends show surely (`files.osd_device_sure`).
+    pub osd_device_sure: Option<Sym>,
     /// The encoder's habits (`files.coding_habits`).
     pub coding_habits: Option<Sym>,
     /// How the encoder cut and marked its pictures (`files.slice_habits`).
@@ -332,6 +334,7 @@ impl Interner {
             &mut t.sidecar_category,
             &mut t.osd_device,
             &mut t.osd_device_end,
+            &mut t.osd_device_sure,
             &mut t.coding_habits,
             &mut t.slice_habits,
         ] {

@@ -1260,6 +1260,11 @@ fn the_picture_finds_what_the_container_hides() {
     put("DSJ-A0012_OF001234_20260312100200_0003.MP4", "joined.mp4");
     // Another device's footage: its display names DSJ-B0345.
     put("DSJ-A0012_OF001234_20260312100300_0004.MP4", "foreign.mp4");
+    // Footage of a recorder numbered next, DSJ-A0013: one digit of the serial unlike.
+    put(
+        "DSJ-A0012_OF001234_20260312100500_0008.MP4",
+        "neighbour.mp4",
+    );
     // Re-encoded with the same size, frame rate and profile, other settings (CAVLC, one
     // reference, no B-frames, a keyframe each 3 s); its display is honest (10:35:00).
     put(
@@ -1292,6 +1297,10 @@ fn the_picture_finds_what_the_container_hides() {
         (
             "OSD-DEVICE".to_string(),
             "DSJ-A0012_OF001234_20260312100300_0004.MP4".to_string(),
+        ),
+        (
+            "OSD-DEVICE".to_string(),
+            "DSJ-A0012_OF001234_20260312100500_0008.MP4".to_string(),
         ),
         (
             "OSD-OFFSET".to_string(),

@@ -619,6 +619,7 @@ mod tests {
                     text: String::new(),
                     civil_s: civil_s.map(|c| c + k as i64),
                     rest: String::new(),
+                    rest_sure: String::new(),
                     confidence: 1.0,
                 }),
             },

@@ -378,15 +378,27 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
             .osd_device_end
             .as_deref()
             .is_none_or(|e| digits_apart(e, usual) >= 2);
-        if differing >= 2 && at_end {
+        // Or one digit, where both ends show it surely and the number at the length most
+        // of the device's recordings read it at (a neighbouring recorder, numbered next).
+        let sure = f
+            .osd_device_sure
+            .as_deref()
+            .filter(|s| s.len() == reading.len())
+            .map_or(0, |s| digits_apart(s, usual));
+        if (differing >= 2 && at_end) || sure >= 1 {
+            let how = if differing >= 2 && at_end {
+                format!("{differing} digits differ")
+            } else {
+                format!("{sure} digit(s) differ, read surely at its first and last keyframe")
+            };
             out.file(
                 "OSD-DEVICE",
                 f,
                 format!(
-                    "{}: the picture names device {d} where the device's other recordings show {reading} ({differing} digits differ)",
+                    "{}: the picture names device {d} where the device's other recordings show {reading} ({how})",
                     f.file_name()
                 ),
-                json!({"osd_device": d, "osd_device_end": f.osd_device_end.as_deref(), "usual": reading, "usual_serial": usual, "digits_differing": differing, "files_agreeing": n}),
+                json!({"osd_device": d, "osd_device_end": f.osd_device_end.as_deref(), "osd_device_sure": f.osd_device_sure.as_deref(), "usual": reading, "usual_serial": usual, "digits_differing": differing, "sure_digits_differing": sure, "files_agreeing": n}),
             );
         }
     }
@@ -397,7 +409,8 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
 /// digits differ. A letter is not learned: it may read as `?` in one picture and as a
 /// look-alike digit in another (`D` as `8` or `0`, `S` as `5`), so only the number's digit
 /// tail is compared (its serial; letters stand before it), only digits read on both sides
-/// count, and one differing digit is not enough to say the picture names another device.
+/// count, and one differing digit as read is not enough to say the picture names another
+/// device; one read surely at both ends of the file (`osd_device_sure`) is.
 fn digits_apart(a: &str, usual: &str) -> usize {
     a.chars()
         .rev()
@@ -700,5 +713,44 @@ mod tests {
         assert!(shows(&["?5????05", "05????05", "?5????05", "05????06"]).is_empty());
         // Serials that disagree among the device's own files: no usual number, no accusation.
         assert!(shows(&["?????04", "????905", "??????4", "????4757"]).is_empty());
+    }
+
+    #[test]
+    fn one_digit_unlike_the_devices_own_names_another_device_only_when_read_surely_at_both_ends() {
+        // `DSJ-A0012`'s recordings, the last showing `DSJ-A0013` (a recorder numbered next).
+        let shows = |last: &str, sure: Option<&str>| {
+            let mut facts = history(&[(0, 0.0), (300, 0.0), (600, 0.0), (3600, 0.0)]);
+            for (k, f) in facts.iter_mut().enumerate() {
+                let (d, s) = if k == 3 {
+                    (last, sure)
+                } else {
+                    ("?????0012", Some("?????0012"))
+                };
+                f.text = crate::catalog::TextFacts {
+                    status: "ok".into(),
+                    device_id: Some("A".into()),
+                    media_kind: Some("video".into()),
+                    osd_device: Some(d.into()),
+                    osd_device_end: Some(d.into()),
+                    osd_device_sure: s.map(Into::into),
+                    ..Default::default()
+                }
+                .into();
+            }
+            osd_findings(&facts)
+        };
+        assert_eq!(
+            shows("?????0013", Some("?????0013")),
+            ["OSD-DEVICE A_3600.MP4"]
+        );
+        // The digit read less than surely at one end (or the two ends reading it unlike):
+        // `?` there, nothing to say.
+        assert!(shows("?????0013", Some("?????001?")).is_empty());
+        // Not told (a row written before the column was): the two-digit rule alone.
+        assert!(shows("?????0013", None).is_empty());
+        // Read at another length than the device's own number is: not compared.
+        assert!(shows("?????0013", Some("??????0013")).is_empty());
+        // The device's own number read surely: nothing.
+        assert!(shows("?????0012", Some("?????0012")).is_empty());
     }
 }

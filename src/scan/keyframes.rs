@@ -930,6 +930,31 @@ fn device_group<'a>(
         .or_else(|| groups.iter().copied().find(|g| !ends_in(g, officer_id)))
 }
 
+/// The device number's group of a reading ([`device_group`]) as `rest_sure` shows it: the same
+/// characters, each digit read less than surely as `?`.
+fn sure_group<'a>(
+    r: &'a crate::osd::Reading,
+    device_id: Option<&str>,
+    officer_id: Option<&str>,
+) -> Option<&'a str> {
+    let groups: Vec<&str> = r.rest.split_whitespace().collect();
+    let g = device_group(&groups, device_id, officer_id)?;
+    // `g` lies in `rest`; `rest_sure` holds the same characters at the same places.
+    let at = (g.as_ptr() as usize).checked_sub(r.rest.as_ptr() as usize)?;
+    r.rest_sure.get(at..at + g.len())
+}
+
+/// The digits two readings of a device number show alike, `?` elsewhere; `None` when the two
+/// differ in length (a group read together with what follows it in one picture).
+fn both_sure(a: &str, b: &str) -> Option<String> {
+    (a.len() == b.len()).then(|| {
+        a.chars()
+            .zip(b.chars())
+            .map(|(x, y)| if x == y && x.is_ascii_digit() { x } else { '?' })
+            .collect()
+    })
+}
+
 /// A file's `osd_*` columns from the stage's output, held against `anchor`.
 fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
     let base = anchor.time;
@@ -953,10 +978,23 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
     // picture names no other device: the rules ask both).
     let (device_id, officer_id) = (anchor.device.as_deref(), anchor.officer.as_deref());
     let device = device_group(&groups, device_id, officer_id);
-    let device_end = out.last().and_then(|s| s.reading.as_ref()).and_then(|r| {
+    let end_reading = out.last().and_then(|s| s.reading.as_ref());
+    let device_end = end_reading.and_then(|r| {
         let groups: Vec<&str> = r.rest.split_whitespace().collect();
         device_group(&groups, device_id, officer_id).map(str::to_string)
     });
+    // Its digits both readings show alike and surely: one digit unlike the device's own may
+    // rest on them.
+    let device_sure = match (reading, end_reading) {
+        (Some(a), Some(b)) => match (
+            sure_group(a, device_id, officer_id),
+            sure_group(b, device_id, officer_id),
+        ) {
+            (Some(x), Some(y)) => both_sure(x, y),
+            _ => None,
+        },
+        _ => None,
+    };
     // The display inside a stretch at another frame rate against the file's start: the
     // change of its offset to the file's timestamps (local civil time on both sides), when it
     // names the same device and officer: a simultaneous recording of another recorder of the
@@ -997,6 +1035,7 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
             text: reading.map(|r| r.text.clone()),
             device: device.map(str::to_string),
             device_end,
+            device_sure,
             // The last group, when there are two or more, or when the one is the officer's.
             officer: groups
                 .last()
@@ -1030,6 +1069,7 @@ mod tests {
                 text: String::new(),
                 civil_s: Some(0),
                 rest: rest.to_string(),
+                rest_sure: rest.to_string(),
                 confidence: 1.0,
             }),
         }

@@ -472,6 +472,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "osd_confidence",
     "osd_device",
     "osd_device_end",
+    "osd_device_sure",
     "coding_habits",
     "slice_habits",
 ];
@@ -564,6 +565,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         (f64c("osd_stretch_step_s"), f64c("osd_stretch_confidence"));
     let osd_end_offset = f64c("osd_end_offset_s");
     let osd_device_end = t("osd_device_end");
+    let osd_device_sure = t("osd_device_sure");
     let (name_time, creation, mtime, birth, described) = (
         tsc("name_time"),
         tsc("creation_time"),
@@ -594,6 +596,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         &scat,
         &osd_device,
         &osd_device_end,
+        &osd_device_sure,
         &coding_habits,
         &slice_habits,
     ];
@@ -631,6 +634,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             sidecar_category: scat.sym(i),
             osd_device: osd_device.sym(i),
             osd_device_end: osd_device_end.sym(i),
+            osd_device_sure: osd_device_sure.sym(i),
             coding_habits: coding_habits.sym(i),
             slice_habits: slice_habits.sym(i),
         });

@@ -135,10 +135,19 @@ pub struct Reading {
     pub civil_s: Option<i64>,
     /// The text after the time (device and officer numbers), as read.
     pub rest: String,
+    /// [`Reading::rest`] with every digit read less surely than [`SURE`] as `?`, character for
+    /// character: what may be said of one digit alone (another device's number differing from
+    /// the device's own in that digit).
+    pub rest_sure: String,
     /// 0-1: how well the worst of the time's glyphs matched its shape: how much nearer it was
     /// to its digit's shapes than to any other, and how near.
     pub confidence: f32,
 }
+
+/// A digit read at least this well (its match quality: how much nearer its digit's shapes
+/// than any other, and how near) is sure. A digit misread in a small or blurred display lies
+/// between two shapes, well under it.
+pub const SURE: f32 = 0.9;
 
 /// Centre of a glyph, pixels.
 fn centre(g: &Glyph) -> f32 {
@@ -249,6 +258,17 @@ pub(crate) fn read_glyphs(font: &Font, line: &Line) -> (Reading, Option<Vec<usiz
         None => (None, None, 0.0),
     };
     let rest = span.map_or(String::new(), |(_, end)| text[end..].trim().to_string());
+    // The same characters, digits read less surely than SURE as `?` (every character of the
+    // text is one byte: digits, `?` and spaces).
+    let sure: String = text
+        .chars()
+        .zip(&quality)
+        .map(|(c, q)| match q {
+            Some(q) if c.is_ascii_digit() && *q < SURE => '?',
+            _ => c,
+        })
+        .collect();
+    let rest_sure = span.map_or(String::new(), |(_, end)| sure[end..].trim().to_string());
     let digits = span.map(|(start, end)| {
         (start..end)
             .filter(|&c| text.as_bytes()[c].is_ascii_digit())
@@ -260,6 +280,7 @@ pub(crate) fn read_glyphs(font: &Font, line: &Line) -> (Reading, Option<Vec<usiz
             text,
             civil_s,
             rest,
+            rest_sure,
             confidence,
         },
         digits,

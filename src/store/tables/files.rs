@@ -147,6 +147,10 @@ pub struct OsdReading {
     pub device: Option<String>,
     /// The same group as the last keyframe read for the end shows it.
     pub device_end: Option<String>,
+    /// The device number's digits that the first and the last reading both show, alike and
+    /// surely (`osd::SURE`), `?` elsewhere; `None` unless both readings show the group at one
+    /// length.
+    pub device_sure: Option<String>,
     pub officer: Option<String>,
     /// 0-1: the weaker of the two readings' confidence.
     pub confidence: Option<f64>,
@@ -177,6 +181,7 @@ static NO_READING: OsdReading = OsdReading {
     text: None,
     device: None,
     device_end: None,
+    device_sure: None,
     officer: None,
     confidence: None,
     jump_s: None,
@@ -446,6 +451,10 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
         "osd_jump_inside_gop",
         read.iter().map(|o| o.jump_inside_gop),
     );
+    c.str(
+        "osd_device_sure",
+        read.iter().map(|o| o.device_sure.as_deref()),
+    );
 }
 
 impl Osd {
@@ -471,6 +480,7 @@ impl Osd {
     pub fn set_text(&self, t: &mut crate::catalog::TextFacts) {
         t.osd_device = sym(&self.read().device);
         t.osd_device_end = sym(&self.read().device_end);
+        t.osd_device_sure = sym(&self.read().device_sure);
         t.coding_habits = self.coding_habits.clone();
         t.slice_habits = self.slice_habits.clone();
     }
