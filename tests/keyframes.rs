@@ -364,6 +364,51 @@ fn a_gap_the_names_leave_but_the_pictures_clock_runs_through_is_no_missing_foota
 }
 
 #[test]
+fn a_clock_drifting_steadily_against_the_timestamps_is_no_jump_and_costs_two_more_pictures() {
+    use crate::util::scan;
+    // drift-long.mp4: five minutes whose timestamps run 3% short of the clock (the display 9 s
+    // ahead by the end), filed after device A's day and later recordings (its font learned
+    // from them). Before, the search by halves took the drift for a jump, decoded 28 of its 30
+    // keyframes and kept a "jump" of 1 s. The display at its ends: 11:00:00 and 11:04:58 (the
+    // last keyframe at 290 s of timeline).
+    let t = tempfile::tempdir().expect("tmp");
+    let (root, wh) = (t.path().join("ev"), t.path().join("wh"));
+    recorder_tree(&root);
+    let d = root.join("DSJ-A0012/20260312");
+    std::fs::copy(
+        clip("drift-long.mp4"),
+        d.join("DSJ-A0012_OF001234_20260312110000_0003.MP4"),
+    )
+    .expect("copy");
+    scan(&[&root], &wh, &[]);
+    let values = file_values(
+        &wh,
+        &[
+            "file_name",
+            "keyframes_decoded",
+            "osd_jump_s",
+            "osd_start",
+            "osd_end",
+        ],
+    );
+    assert!(
+        values.contains(
+            &"DSJ-A0012_OF001234_20260312110000_0003.MP4 4 - 1773284400000000 1773284698000000"
+                .to_string()
+        ),
+        "{values:?}"
+    );
+    let notes = file_values(&wh, &["keyframe_note"]);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("changes steadily, by +8 s over the file")),
+        "{notes:?}"
+    );
+    assert!(osd_findings(&wh).is_empty(), "{:?}", osd_findings(&wh));
+}
+
+#[test]
 fn footage_cut_from_the_end_of_a_segment_is_still_a_gap_with_the_picture_as_witness() {
     // drift-cut.mp4: drift-a.mp4 cut at 12.3 s of timeline (15 s of clock): the names leave
     // 12.7 s before drift-b.mp4 and the picture some 10 s, beyond the tolerance and a second.

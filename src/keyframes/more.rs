@@ -48,29 +48,64 @@ pub(super) fn find_jump(
     out: &mut Output,
 ) -> (Option<Jump>, Vec<Keyframe>) {
     let mut read = Vec::new();
-    let jump = bisect(input, font, out, &mut read);
-    if let Some(j) = &jump {
-        out.decoded += j.group_decoded;
-    }
-    if jump.is_none() {
-        set_aside_outliers(out, &mut read);
-    }
+    let jump = match bisect(input, font, out, &mut read) {
+        Searched::Jump(j) => {
+            out.decoded += j.group_decoded;
+            Some(j)
+        }
+        Searched::Drift(by) => {
+            // Every reading keeps to the clock; none is set aside.
+            out.note.get_or_insert_with(|| {
+                format!(
+                    "the display's offset to the file's timestamps changes steadily, by {by:+.0} s over the file: its timestamps run {} of its clock (pictures dropped and the rest stamped at the nominal rate), no jump",
+                    if by > 0.0 { "short" } else { "long" }
+                )
+            });
+            None
+        }
+        Searched::Nothing => {
+            set_aside_outliers(out, &mut read);
+            None
+        }
+    };
     (jump, read)
+}
+
+/// What the search between a file's first and last keyframe found.
+enum Searched {
+    Jump(Jump),
+    /// The offset changes steadily over the file, by this many seconds ([`drifts`]).
+    Drift(f64),
+    Nothing,
 }
 
 /// Keyframes that do not read which may stand between the last keyframe showing the old
 /// offset and the first showing the new, the jump still placed ([`find_jump`]).
 const UNREAD_BETWEEN_MAX: usize = 3;
 
-fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) -> Option<Jump> {
-    let (first, last) = (out.first()?, out.last()?);
-    let (o_first, o_last) = (offset(first)?, offset(last)?);
-    if agree(o_last, o_first) {
-        return None;
+fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) -> Searched {
+    match search(input, font, out, read) {
+        Ok(jump) => Searched::Jump(jump),
+        Err(found) => found,
     }
-    let f = open(input).ok()?;
+}
+
+fn search(
+    input: &Input,
+    font: &Font,
+    out: &Output,
+    read: &mut Vec<Keyframe>,
+) -> Result<Jump, Searched> {
+    let (first, last) = (out.first(), out.last());
+    let (Some(o_first), Some(o_last)) = (first.and_then(offset), last.and_then(offset)) else {
+        return Err(Searched::Nothing);
+    };
+    if agree(o_last, o_first) {
+        return Err(Searched::Nothing);
+    }
+    let f = open(input).map_err(|_| Searched::Nothing)?;
     // Planned again: the prepared plan keeps only the first and last keyframes.
-    let plan = &plan_of(&f, input).ok()?;
+    let plan = &plan_of(&f, input).map_err(|_| Searched::Nothing)?;
     let n = plan.sync.len();
     // While searching, at most BISECT_MAX keyframes are decoded; the two that confirm a jump
     // found are decoded whatever the count.
@@ -92,7 +127,12 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         read.push(key);
         Some(o)
     };
-    let (lo, (o_lo, o_hi)) = locate(n, (o_first, o_last), at)?;
+    let mut at = at;
+    let time = |k: usize| plan.seconds(&plan.sync[k]);
+    if let Some(by) = drifts(n, time, (o_first, o_last), &mut at) {
+        return Err(Searched::Drift(by));
+    }
+    let (lo, (o_lo, o_hi)) = locate(n, (o_first, o_last), at).ok_or(Searched::Nothing)?;
     let confidence = weakest_side(out.keyframes.iter().chain(read.iter()), lo, (o_lo, o_hi));
     // The keyframe after the jump read the new offset itself: the clock stepped in the group
     // of pictures before it, which is looked into.
@@ -108,7 +148,7 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
     } else {
         (None, 0)
     };
-    Some(Jump {
+    Ok(Jump {
         by_s: o_hi - o_lo,
         // The keyframe after the last that keeps the old offset: the first after the jump,
         // unless it did not read (the jump then lies between it and the first that reads anew).
@@ -118,6 +158,49 @@ fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) ->
         group_decoded,
     })
 }
+
+/// Whether the display's offset to the file's timestamps changes steadily from the first
+/// keyframe (`o_first`) to the last (`o_last`), as on a recorder whose timestamps run short of
+/// its clock (it drops pictures under load and stamps the rest at its nominal rate): the
+/// keyframe halfway, and then the one a quarter of the way, each read more than
+/// [`DRIFT_APART_S`] from both ends' offsets and within [`DRIFT_LINE_S`] of the straight line
+/// between them (by the keyframes' times). A join shows one end's offset or the other's at any
+/// keyframe, never one between: the halfway keyframe, which the search by halves reads first
+/// anyway, tells it. `t(k)` is keyframe `k`'s time in the file, `at` as for [`place_jump`].
+/// Some(the change over the file) when it drifts.
+fn drifts(
+    n: usize,
+    t: impl Fn(usize) -> f64,
+    (o_first, o_last): (f64, f64),
+    at: &mut impl FnMut(usize, bool) -> Option<Option<f64>>,
+) -> Option<f64> {
+    if n < DRIFT_KEYFRAMES_MIN {
+        return None;
+    }
+    let (t0, t1) = (t(0), t(n - 1));
+    if t1 - t0 <= 0.0 {
+        return None;
+    }
+    // The keyframe the search by halves reads first, then a quarter of the way.
+    let steady = [(n - 1) / 2, (n - 1) / 4].into_iter().all(|k| {
+        let Some(Some(o)) = at(k, true) else {
+            return false;
+        };
+        let line = o_first + (o_last - o_first) * (t(k) - t0) / (t1 - t0);
+        (o - o_first).abs() > DRIFT_APART_S
+            && (o - o_last).abs() > DRIFT_APART_S
+            && (o - line).abs() <= DRIFT_LINE_S
+    });
+    steady.then_some(o_last - o_first)
+}
+
+/// Keyframes a file needs for [`drifts`] to look at its halfway and quarter keyframes.
+const DRIFT_KEYFRAMES_MIN: usize = 8;
+/// How far from both ends' offsets a keyframe between must read to stand between them: more
+/// than the display's whole-second steps can make of one offset.
+const DRIFT_APART_S: f64 = 1.0;
+/// How near the straight line between the ends' offsets a keyframe between must read.
+const DRIFT_LINE_S: f64 = 1.0;
 
 /// Most pictures of a group of pictures decoded to see where a jump happened in it.
 const GOP_PICTURES_MAX: u64 = 300;
@@ -782,6 +865,53 @@ mod tests {
             scattered[k] = Some(o);
         }
         assert_eq!(placed(&scattered).0, None);
+    }
+
+    #[test]
+    fn a_clock_drifting_against_the_timestamps_is_told_from_a_join_by_two_keyframes() {
+        // Thirty keyframes 10 s apart; the display's offset to the timestamps at each, whole
+        // seconds as shown (floored).
+        let check = |offsets: &dyn Fn(usize) -> f64| {
+            let mut asked = Vec::new();
+            let mut at = |k: usize, _: bool| {
+                asked.push(k);
+                Some(Some(offsets(k).floor()))
+            };
+            let found = drifts(
+                30,
+                |k| k as f64 * 10.0,
+                (offsets(0).floor(), offsets(29).floor()),
+                &mut at,
+            );
+            (found, asked)
+        };
+        // 3% short: 9 s over the file.
+        let (found, asked) = check(&|k| k as f64 * 10.0 * 0.03);
+        assert_eq!(found, Some(8.0));
+        assert_eq!(asked, [14, 7]);
+        // A join at keyframe 20 (9 s on): the halfway keyframe shows the first offset, and
+        // nothing more is read for the drift.
+        let (found, asked) = check(&|k| if k < 20 { 0.0 } else { 9.0 });
+        assert_eq!((found, asked), (None, vec![14]));
+        // A join at keyframe 10: halfway shows the new offset.
+        assert_eq!(check(&|k| if k < 10 { 0.0 } else { 9.0 }).0, None);
+        // Two joins, the middle footage's offset between the ends' but off the line.
+        assert_eq!(
+            check(&|k| if k < 10 {
+                0.0
+            } else if k < 20 {
+                2.5
+            } else {
+                9.0
+            })
+            .0,
+            None
+        );
+        // A drift too small to stand apart from both ends (3 s): the search by halves goes on.
+        assert_eq!(check(&|k| k as f64 * 10.0 * 0.01).0, None);
+        // A keyframe between that does not read: no drift is said.
+        let mut at = |k: usize, _: bool| Some(if k == 14 { None } else { Some(k as f64 * 0.3) });
+        assert_eq!(drifts(30, |k| k as f64 * 10.0, (0.0, 8.7), &mut at), None);
     }
 
     #[test]
