@@ -370,6 +370,11 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
         .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))
         .map_or(usual, |(d, _)| *d);
     for &(i, d) in &shown {
+        // The device's own number as it usually reads, read together with what follows it
+        // (the space before the next group not seen, a shape of the scene beside it): its own.
+        if same_device(d, reading) {
+            continue;
+        }
         let differing = digits_apart(d, usual);
         // The end's reading, when the file has one, must name another device too: a digit
         // misread in one picture (a small or blurred display) names none.
@@ -752,5 +757,9 @@ mod tests {
         assert!(shows("?????0013", Some("??????0013")).is_empty());
         // The device's own number read surely: nothing.
         assert!(shows("?????0012", Some("?????0012")).is_empty());
+        // The device's own number read together with what follows it at both ends (the space
+        // before the next group not seen, a shape of the scene read beside it): nothing.
+        assert!(shows("?????0012?1", Some("?????0012?1")).is_empty());
+        assert!(shows("?????0012?11", None).is_empty());
     }
 }
