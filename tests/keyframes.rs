@@ -2348,6 +2348,39 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
 }
 
 #[test]
+fn a_display_showing_the_time_before_the_date_is_read() {
+    // tfirst1-2.mp4: `10:00:00 2026/03/12  DSJ-A0081 008181`, 12 s at 10:00:00 and 10:10:00.
+    // Before, the display was not learned (no date before the time) and nothing was read.
+    use crate::util::{get, rows};
+    let files = [
+        ("DSJ-A0081_008181_20260312100000_0001.MP4", "tfirst1.mp4"),
+        ("DSJ-A0081_008181_20260312101000_0002.MP4", "tfirst2.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0081", &files, &[]);
+    // 10:00:00 and 10:10:00 in Shanghai, in microseconds; the device number after the date.
+    assert_eq!(
+        file_values(&wh, &["osd_start", "osd_device_sure"]),
+        ["1773280800000000 ?????0081", "1773281400000000 ?????0081"]
+    );
+    let layouts: Vec<String> = rows(&wh.join("osd_fonts"))
+        .iter()
+        .filter_map(|f| get(f, "date_order").map(str::to_string))
+        .collect();
+    assert!(
+        !layouts.is_empty() && layouts.iter().all(|l| l == "time, ymd"),
+        "{layouts:?}"
+    );
+    let ids = [
+        "OSD-JUMP",
+        "OSD-OFFSET",
+        "OSD-SEAM",
+        "OSD-RESET",
+        "OSD-DEVICE",
+    ];
+    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+}
+
+#[test]
 fn a_clock_corrected_inside_a_group_of_pictures_is_set_while_recording_not_a_join() {
     // clockfix.mp4: device A's display steps 6 s ahead at 6.2 s, inside the group of pictures
     // from 6 s to 7 s (a recorder setting its clock by satellite time at its first fix): the

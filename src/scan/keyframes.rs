@@ -17,7 +17,7 @@ use crate::catalog::{FileFacts, Interner, Sym};
 use crate::config::KeyframeMode;
 use crate::keyframes::{self, Fonts, Index, Input, Output, Prepared, Seen};
 use crate::media::keyplan::TsIndex;
-use crate::osd::{DateOrder, Font, Glyph, Ink};
+use crate::osd::{Font, Glyph, Ink};
 use crate::store::prior::Cols;
 use crate::store::tables::{FontRow, KeyframeRow, Osd, OsdReading, osd_fonts_batch};
 use crate::store::warehouse::{Staging, TableWriter};
@@ -712,8 +712,8 @@ fn known_fonts(run: &Run) -> Result<Known, ScanError> {
                 if let Some(ink) = c.str("ink", i).and_then(Ink::from_name) {
                     font.ink = ink;
                 }
-                if let Some(order) = c.str("date_order", i) {
-                    font.date_order = DateOrder::parse(order);
+                if let Some(layout) = c.str("date_order", i) {
+                    font.set_layout(layout);
                 }
                 if let Some(r) = c.str("learned_run_id", i) {
                     learned_in
@@ -768,7 +768,7 @@ fn font_rows(group: &str, font: &Font, run_id: &str) -> Vec<FontRow> {
             line_top: font.rows.and_then(|r| i32::try_from(r.0).ok()),
             line_bottom: font.rows.and_then(|r| i32::try_from(r.1).ok()),
             ink: Some(font.ink.name().to_string()),
-            date_order: Some(font.date_order.as_str().to_string()),
+            date_order: Some(font.layout()),
         })
         .collect()
 }

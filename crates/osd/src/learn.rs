@@ -408,21 +408,42 @@ fn clock_labels(grid: &[Vec<Option<usize>>], s: usize, t: usize, times: &[f64]) 
 /// so (GA/T 947's order; a line that reads with the year first never does with it last);
 /// else month/day/year or day.month.year when only one of the two does (a day after the
 /// 12th, seen in a run, tells them apart), or [`DateOrder::DayMonthUnknown`] when both do;
-/// year first again when none does (the font reads nothing back either way). Returns the font
-/// with that order.
+/// year first again when none does (the font reads nothing back either way). The date is
+/// looked for before the time first, and after it (`10:00:05 2026/03/12`) only when no order
+/// reads the runs back so. Returns the font with that order.
 pub fn date_order(font: Font, runs: &[Vec<Sighting>]) -> Font {
+    [false, true]
+        .into_iter()
+        .find_map(|time_first| {
+            order_of(
+                &Font {
+                    time_first,
+                    ..font.clone()
+                },
+                runs,
+            )
+        })
+        .unwrap_or(Font {
+            time_first: false,
+            ..font.in_order(DateOrder::Ymd)
+        })
+}
+
+/// [`date_order`] with the time where `font` puts it; `None` when no order reads the runs
+/// back.
+fn order_of(font: &Font, runs: &[Vec<Sighting>]) -> Option<Font> {
     let with = |order| font.in_order(order);
     if reads_back(&with(DateOrder::Ymd), runs) {
-        return with(DateOrder::Ymd);
+        return Some(with(DateOrder::Ymd));
     }
     match (
         reads_back(&with(DateOrder::Mdy), runs),
         reads_back(&with(DateOrder::Dmy), runs),
     ) {
-        (true, true) => with(DateOrder::DayMonthUnknown),
-        (true, false) => with(DateOrder::Mdy),
-        (false, true) => with(DateOrder::Dmy),
-        (false, false) => with(DateOrder::Ymd),
+        (true, true) => Some(with(DateOrder::DayMonthUnknown)),
+        (true, false) => Some(with(DateOrder::Mdy)),
+        (false, true) => Some(with(DateOrder::Dmy)),
+        (false, false) => None,
     }
 }
 
@@ -685,8 +706,8 @@ fn timed_run<'a>(font: &Font, run: &'a [Sighting]) -> Option<Timed<'a>> {
     let pictures = read
         .into_iter()
         .filter_map(|(line, t, c, _)| {
-            let a = clock_digits((t + hi).floor() as i64, font.date_order)?;
-            let b = clock_digits((t + lo + 1.0 - 1e-6).floor() as i64, font.date_order)?;
+            let a = clock_digits((t + hi).floor() as i64, font)?;
+            let b = clock_digits((t + lo + 1.0 - 1e-6).floor() as i64, font)?;
             let at = places
                 .iter()
                 .map(|&x| {
@@ -718,18 +739,23 @@ fn nearest_shape(font: &Font, glyph: &Glyph) -> Option<(usize, f32)> {
 }
 
 /// The fourteen digits of the wall-clock second `civil` (seconds from 1970 of the display's own
-/// clock) as a display shows them: the date in `order` (none when the order is not known),
-/// then hours, minutes, seconds.
-fn clock_digits(civil: i64, order: DateOrder) -> Option<[u8; 14]> {
-    let format = match order {
-        DateOrder::Ymd => "%Y%m%d%H%M%S",
-        DateOrder::Mdy => "%m%d%Y%H%M%S",
-        DateOrder::Dmy => "%d%m%Y%H%M%S",
+/// clock) as `font`'s display shows them: the date in its order (none when the order is not
+/// known), then hours, minutes, seconds; or the time first.
+fn clock_digits(civil: i64, font: &Font) -> Option<[u8; 14]> {
+    let date = match font.date_order {
+        DateOrder::Ymd => "%Y%m%d",
+        DateOrder::Mdy => "%m%d%Y",
+        DateOrder::Dmy => "%d%m%Y",
         DateOrder::DayMonthUnknown => return None,
+    };
+    let format = if font.time_first {
+        format!("%H%M%S{date}")
+    } else {
+        format!("{date}%H%M%S")
     };
     let text = chrono::DateTime::from_timestamp(civil, 0)?
         .naive_utc()
-        .format(format)
+        .format(&format)
         .to_string();
     let mut out = [0u8; 14];
     if text.len() != 14 {

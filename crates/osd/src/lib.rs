@@ -102,6 +102,9 @@ pub struct Font {
     pub ink: Ink,
     /// The order of the date's numbers ([`learn::date_order`] decides it).
     pub date_order: DateOrder,
+    /// Whether the time stands before the date (`10:00:05 2026/03/12`; [`learn::date_order`]
+    /// decides it too).
+    pub time_first: bool,
 }
 
 impl Font {
@@ -111,6 +114,28 @@ impl Font {
             date_order: order,
             ..self.clone()
         }
+    }
+
+    /// How the `osd_fonts` table writes where the display puts its date and time: the date's
+    /// order ([`DateOrder::as_str`]), after `time, ` when the time stands first.
+    pub fn layout(&self) -> String {
+        let order = self.date_order.as_str();
+        if self.time_first {
+            format!("{TIME_FIRST}{order}")
+        } else {
+            order.to_string()
+        }
+    }
+
+    /// Sets the layout [`Font::layout`] wrote as `s` (anything it does not write: the date
+    /// first, year first, as a font kept before the layout was).
+    pub fn set_layout(&mut self, s: &str) {
+        let (time_first, order) = match s.strip_prefix(TIME_FIRST) {
+            Some(order) => (true, order),
+            None => (false, s),
+        };
+        self.date_order = DateOrder::parse(order);
+        self.time_first = time_first;
     }
 
     /// How many digits (of ten) have a learned shape.
@@ -143,6 +168,9 @@ pub struct Reading {
     /// to its digit's shapes than to any other, and how near.
     pub confidence: f32,
 }
+
+/// What [`Font::layout`] writes before the date's order when the time stands first.
+const TIME_FIRST: &str = "time, ";
 
 /// A digit read at least this well (its match quality: how much nearer its digit's shapes
 /// than any other, and how near) is sure. A digit misread in a small or blurred display lies
@@ -247,7 +275,7 @@ pub(crate) fn read_glyphs(font: &Font, line: &Line) -> (Reading, Option<Vec<usiz
             }
         }
     }
-    let (civil_s, span, confidence) = match find_time(&text, font.date_order) {
+    let (civil_s, span, confidence) = match find_time(&text, font.date_order, font.time_first) {
         Some((civil, start, end)) => {
             let worst = quality[start..end]
                 .iter()
@@ -328,8 +356,9 @@ const DATE_TIME_GAP: usize = 14;
 /// for the others), each apart from the next by one to three other characters (separators,
 /// read or not, and spaces; a full-width `年` takes two cells), the date from the time by up to
 /// [`DATE_TIME_GAP`] (a weekday may stand between them, as `星期四` does on many recorders),
-/// valid as a date and time. Its seconds from 1970 and its span in the text.
-fn find_time(text: &str, order: DateOrder) -> Option<(i64, usize, usize)> {
+/// valid as a date and time; with `time_first`, the three runs of the time first, then the
+/// date's. Its seconds from 1970 and its span in the text.
+fn find_time(text: &str, order: DateOrder, time_first: bool) -> Option<(i64, usize, usize)> {
     let b = text.as_bytes();
     // Runs of digits: (start, end).
     let mut runs: Vec<(usize, usize)> = Vec::new();
@@ -350,10 +379,14 @@ fn find_time(text: &str, order: DateOrder) -> Option<(i64, usize, usize)> {
             .iter()
             .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'))
     };
-    let shape: [usize; 6] = match order {
-        DateOrder::Ymd => [4, 2, 2, 2, 2, 2],
-        _ => [2, 2, 4, 2, 2, 2],
+    let date_shape: [usize; 3] = match order {
+        DateOrder::Ymd => [4, 2, 2],
+        _ => [2, 2, 4],
     };
+    // Where the date's and the time's three runs stand among the six.
+    let (at_date, at_time) = if time_first { (3, 0) } else { (0, 3) };
+    let mut shape = [2usize; 6];
+    shape[at_date..at_date + 3].copy_from_slice(&date_shape);
     for k in 0..runs.len().saturating_sub(5) {
         let w = &runs[k..k + 6];
         let shaped = w.iter().zip(shape).all(|(r, n)| r.1 - r.0 == n);
@@ -364,7 +397,8 @@ fn find_time(text: &str, order: DateOrder) -> Option<(i64, usize, usize)> {
         if !shaped || !close {
             continue;
         }
-        let v: Vec<u32> = w.iter().map(|&r| value(r)).collect();
+        let all: Vec<u32> = w.iter().map(|&r| value(r)).collect();
+        let (v, hms) = (&all[at_date..at_date + 3], &all[at_time..at_time + 3]);
         let ymd = |y: u32, m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(y as i32, m, d);
         let date = match order {
             DateOrder::Ymd => ymd(v[0], v[1], v[2]),
@@ -375,7 +409,7 @@ fn find_time(text: &str, order: DateOrder) -> Option<(i64, usize, usize)> {
                 (a, b) => a.or(b),
             },
         };
-        let time = chrono::NaiveTime::from_hms_opt(v[3], v[4], v[5]);
+        let time = chrono::NaiveTime::from_hms_opt(hms[0], hms[1], hms[2]);
         if let (Some(date), Some(time)) = (date, time) {
             return Some((date.and_time(time).and_utc().timestamp(), w[0].0, w[5].1));
         }
@@ -487,7 +521,8 @@ mod tests {
 
     #[test]
     fn time_is_found_with_any_separators() {
-        let (t, a, b) = find_time("2026?12?03 01?02?03 ????0012", DateOrder::Ymd).expect("time");
+        let (t, a, b) =
+            find_time("2026?12?03 01?02?03 ????0012", DateOrder::Ymd, false).expect("time");
         assert_eq!((a, b), (0, 19));
         assert_eq!(
             t,
@@ -499,33 +534,37 @@ mod tests {
                 .timestamp()
         );
         // A weekday between date and time (Chinese: 年月日 and 星期四, full-width, two cells each).
-        let (t2, _, _) = find_time("2026??12??03?? ?????? 01 02 03 853?40012", DateOrder::Ymd)
-            .expect("with a weekday");
+        let (t2, _, _) = find_time(
+            "2026??12??03?? ?????? 01 02 03 853?40012",
+            DateOrder::Ymd,
+            false,
+        )
+        .expect("with a weekday");
         assert_eq!(t2, t);
         assert!(
-            find_time("2026?12?03 ??????????????? 01?02?03", DateOrder::Ymd).is_none(),
+            find_time("2026?12?03 ??????????????? 01?02?03", DateOrder::Ymd, false).is_none(),
             "fifteen characters between date and time"
         );
         assert!(
-            find_time("2026?13?03 01?02?03", DateOrder::Ymd).is_none(),
+            find_time("2026?13?03 01?02?03", DateOrder::Ymd, false).is_none(),
             "month 13"
         );
         assert!(
-            find_time("2026?12?03 01?02", DateOrder::Ymd).is_none(),
+            find_time("2026?12?03 01?02", DateOrder::Ymd, false).is_none(),
             "no seconds"
         );
         assert!(
-            find_time("12026?12?03 01?02?03", DateOrder::Ymd).is_none(),
+            find_time("12026?12?03 01?02?03", DateOrder::Ymd, false).is_none(),
             "a five-digit year"
         );
         // Separators dropped or read as two glyphs, and the Chinese form.
         assert_eq!(
-            find_time("2026??12 03 01 02 03", DateOrder::Ymd).map(|t| t.0),
-            find_time("2026?12?03 01?02?03", DateOrder::Ymd).map(|t| t.0)
+            find_time("2026??12 03 01 02 03", DateOrder::Ymd, false).map(|t| t.0),
+            find_time("2026?12?03 01?02?03", DateOrder::Ymd, false).map(|t| t.0)
         );
-        assert!(find_time("2026?12?03? 01?02?03", DateOrder::Ymd).is_some());
+        assert!(find_time("2026?12?03? 01?02?03", DateOrder::Ymd, false).is_some());
         assert!(
-            find_time("2026?12?03 01?0??03", DateOrder::Ymd).is_none(),
+            find_time("2026?12?03 01?0??03", DateOrder::Ymd, false).is_none(),
             "a digit not read"
         );
     }
@@ -537,7 +576,7 @@ mod tests {
                 .and_then(|d| d.and_hms_opt(10, 0, 5))
                 .map(|t| t.and_utc().timestamp())
         };
-        let read = |text: &str, order| find_time(text, order).map(|t| t.0);
+        let read = |text: &str, order| find_time(text, order, false).map(|t| t.0);
         use DateOrder::*;
         // 03/15/2026: only month/day/year makes it a date.
         let us = "03/15/2026 10:00:05 DSJ?R0017";
@@ -562,5 +601,53 @@ mod tests {
             assert_eq!(DateOrder::parse(o.as_str()), o);
         }
         assert_eq!(DateOrder::parse(""), Ymd);
+    }
+
+    #[test]
+    fn a_time_shown_before_the_date_is_read_once_the_layout_is_known() {
+        let at = |h, m, s| {
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 12)
+                .and_then(|d| d.and_hms_opt(h, m, s))
+                .map(|t| t.and_utc().timestamp())
+        };
+        let read = |text: &str, order, time_first| find_time(text, order, time_first);
+        let line = "10?00?05 2026?03?12 ?????0005 001234";
+        assert_eq!(
+            read(line, DateOrder::Ymd, true),
+            Some((at(10, 0, 5).unwrap_or(0), 0, 19))
+        );
+        // Not with the date first (`00 05 2026 03 12 ...` makes no date either way).
+        assert_eq!(read(line, DateOrder::Ymd, false), None);
+        // The date first is never read with the time first: `2026` is no hour.
+        assert_eq!(read("2026?03?12 10?00?05", DateOrder::Ymd, true), None);
+        // With the date year last.
+        assert_eq!(
+            read("10?00?05 03?15?2026", DateOrder::Mdy, true).map(|t| t.0),
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 15)
+                .and_then(|d| d.and_hms_opt(10, 0, 5))
+                .map(|t| t.and_utc().timestamp())
+        );
+        // The layout as the osd_fonts table writes it, and back.
+        for (order, time_first) in [(DateOrder::Ymd, false), (DateOrder::Dmy, true)] {
+            let font = Font {
+                date_order: order,
+                time_first,
+                ..Font::default()
+            };
+            let mut back = Font::default();
+            back.set_layout(&font.layout());
+            assert_eq!((back.date_order, back.time_first), (order, time_first));
+        }
+        let mut old = Font::default();
+        old.set_layout("ymd");
+        assert!(!old.time_first);
+        assert_eq!(
+            Font {
+                time_first: true,
+                ..Font::default()
+            }
+            .layout(),
+            "time, ymd"
+        );
     }
 }
