@@ -106,6 +106,15 @@ fn file_values(wh: &Path, columns: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The layouts (`osd_fonts.date_order`) of a warehouse's learned fonts.
+fn font_layouts(wh: &Path) -> std::collections::BTreeSet<String> {
+    use crate::util::{get, rows};
+    rows(&wh.join("osd_fonts"))
+        .iter()
+        .filter_map(|f| get(f, "date_order").map(str::to_string))
+        .collect()
+}
+
 /// The findings of the OSD rules: rule and file name each.
 fn osd_findings(wh: &Path) -> Vec<String> {
     use crate::util::{get, rows};
@@ -2313,14 +2322,8 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
     // makes it a date) and on 12 March (12.03.2026, read day first as the device's order).
     // amb1-2.mp4: month/day/year on 12 March only (03/12/2026): either order makes a date, so
     // none is read rather than one that may be nine months off.
-    use crate::util::{get, rows};
     let starts = |wh: &Path| file_values(wh, &["osd_start"]);
-    let orders = |wh: &Path| -> std::collections::BTreeSet<String> {
-        rows(&wh.join("osd_fonts"))
-            .iter()
-            .filter_map(|f| get(f, "date_order").map(str::to_string))
-            .collect()
-    };
+    let orders = font_layouts;
     let ids = [
         "OSD-JUMP",
         "OSD-OFFSET",
@@ -2351,7 +2354,6 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
 fn a_display_showing_the_time_before_the_date_is_read() {
     // tfirst1-2.mp4: `10:00:00 2026/03/12  DSJ-A0081 008181`, 12 s at 10:00:00 and 10:10:00.
     // Before, the display was not learned (no date before the time) and nothing was read.
-    use crate::util::{get, rows};
     let files = [
         ("DSJ-A0081_008181_20260312100000_0001.MP4", "tfirst1.mp4"),
         ("DSJ-A0081_008181_20260312101000_0002.MP4", "tfirst2.mp4"),
@@ -2362,14 +2364,7 @@ fn a_display_showing_the_time_before_the_date_is_read() {
         file_values(&wh, &["osd_start", "osd_device_sure"]),
         ["1773280800000000 ?????0081", "1773281400000000 ?????0081"]
     );
-    let layouts: Vec<String> = rows(&wh.join("osd_fonts"))
-        .iter()
-        .filter_map(|f| get(f, "date_order").map(str::to_string))
-        .collect();
-    assert!(
-        !layouts.is_empty() && layouts.iter().all(|l| l == "time, ymd"),
-        "{layouts:?}"
-    );
+    assert_eq!(font_layouts(&wh), ["time, ymd".to_string()].into());
     let ids = [
         "OSD-JUMP",
         "OSD-OFFSET",
