@@ -385,11 +385,16 @@ fn foreign_display(files: &[&FileFacts], out: &mut Findings) {
             .is_none_or(|e| digits_apart(e, usual) >= 2);
         // Or one digit, where both ends show it surely and the number at the length most
         // of the device's recordings read it at (a neighbouring recorder, numbered next).
+        // Only the places where the device's id (from the path) has digits too: a letter
+        // beside the serial (`C` of `ACC02`) reads as a look-alike digit in some pictures, and
+        // the usual serial may hold it.
+        let own = f.device_id.as_deref().map_or(0, |d| serial(d).len());
+        let usual_tail = &usual[usual.len() - own.min(usual.len())..];
         let sure = f
             .osd_device_sure
             .as_deref()
-            .filter(|s| s.len() == reading.len())
-            .map_or(0, |s| digits_apart(s, usual));
+            .filter(|s| s.len() == reading.len() && !usual_tail.is_empty())
+            .map_or(0, |s| digits_apart(s, usual_tail));
         if (differing >= 2 && at_end) || sure >= 1 {
             let how = if differing >= 2 && at_end {
                 format!("{differing} digits differ")
@@ -723,17 +728,20 @@ mod tests {
     #[test]
     fn one_digit_unlike_the_devices_own_names_another_device_only_when_read_surely_at_both_ends() {
         // `DSJ-A0012`'s recordings, the last showing `DSJ-A0013` (a recorder numbered next).
-        let shows = |last: &str, sure: Option<&str>| {
+        let shows = |last: &str, sure: Option<&str>| shown_by("DSJ-A0012", "?????0012", last, sure);
+        // The device's recordings as `id` (from the path), their display reading `usual` (at
+        // both ends, surely), the last reading `last`, with `sure` of it read surely.
+        fn shown_by(id: &str, usual: &str, last: &str, sure: Option<&str>) -> Vec<String> {
             let mut facts = history(&[(0, 0.0), (300, 0.0), (600, 0.0), (3600, 0.0)]);
             for (k, f) in facts.iter_mut().enumerate() {
                 let (d, s) = if k == 3 {
                     (last, sure)
                 } else {
-                    ("?????0012", Some("?????0012"))
+                    (usual, Some(usual))
                 };
                 f.text = crate::catalog::TextFacts {
                     status: "ok".into(),
-                    device_id: Some("A".into()),
+                    device_id: Some(id.into()),
                     media_kind: Some("video".into()),
                     osd_device: Some(d.into()),
                     osd_device_end: Some(d.into()),
@@ -743,7 +751,7 @@ mod tests {
                 .into();
             }
             osd_findings(&facts)
-        };
+        }
         assert_eq!(
             shows("?????0013", Some("?????0013")),
             ["OSD-DEVICE A_3600.MP4"]
@@ -761,5 +769,14 @@ mod tests {
         // before the next group not seen, a shape of the scene read beside it): nothing.
         assert!(shows("?????0012?1", Some("?????0012?1")).is_empty());
         assert!(shows("?????0012?11", None).is_empty());
+        // `DSJ-AC12`: its `C` read surely as `0` on most recordings, as `6` on one. Only the
+        // places where the id has digits are compared: nothing.
+        assert!(shown_by("DSJ-AC12", "?????012", "?????612", Some("?????612")).is_empty());
+        assert_eq!(
+            shown_by("DSJ-AC12", "?????012", "?????013", Some("?????013")),
+            ["OSD-DEVICE A_3600.MP4"]
+        );
+        // An id with no digits gives none to compare one digit at.
+        assert!(shown_by("A", "?????0012", "?????0013", Some("?????0013")).is_empty());
     }
 }
