@@ -2351,6 +2351,38 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
 }
 
 #[test]
+fn black_digits_on_a_white_strip_are_read() {
+    // dark1-2.mp4: `2026-03-12 10:00:00  DSJ-A0082 008282` in black on a white strip, 12 s at
+    // 10:00:00 and 10:10:00. Before, only light text was looked for and nothing was read.
+    use crate::util::{get, rows};
+    let files = [
+        ("DSJ-A0082_008282_20260312100000_0001.MP4", "dark1.mp4"),
+        ("DSJ-A0082_008282_20260312101000_0002.MP4", "dark2.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0082", &files, &[]);
+    assert_eq!(
+        file_values(&wh, &["osd_start", "osd_end", "osd_device_sure"]),
+        [
+            "1773280800000000 1773280811000000 ?????0082",
+            "1773281400000000 1773281411000000 ?????0082"
+        ]
+    );
+    let inks: std::collections::BTreeSet<String> = rows(&wh.join("osd_fonts"))
+        .iter()
+        .filter_map(|f| get(f, "ink").map(str::to_string))
+        .collect();
+    assert_eq!(inks, ["dark".to_string()].into());
+    let ids = [
+        "OSD-JUMP",
+        "OSD-OFFSET",
+        "OSD-SEAM",
+        "OSD-RESET",
+        "OSD-DEVICE",
+    ];
+    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+}
+
+#[test]
 fn a_display_showing_the_time_before_the_date_is_read() {
     // tfirst1-2.mp4: `10:00:00 2026/03/12  DSJ-A0081 008181`, 12 s at 10:00:00 and 10:10:00.
     // Before, the display was not learned (no date before the time) and nothing was read.

@@ -58,18 +58,23 @@ pub enum Ink {
     /// nothing as [`Ink::Edged`]; not first, since a scene brighter than the text anywhere in
     /// the band hides it (see `bright_mask`).
     Bright,
+    /// Dark text on a light box or a light scene (black digits on a white strip): the picture's
+    /// levels turned over, then read as [`Ink::Edged`]. Tried last, for a display that teaches
+    /// nothing as light text.
+    Dark,
 }
 
 impl Ink {
     /// Every kind, in the order a display is learned with them, which is their declaration
     /// order (`ink as usize` indexes it).
-    pub const ALL: [Ink; 2] = [Ink::Edged, Ink::Bright];
+    pub const ALL: [Ink; 3] = [Ink::Edged, Ink::Bright, Ink::Dark];
 
     /// The name kept with a font (`osd_fonts.ink`).
     pub fn name(self) -> &'static str {
         match self {
             Ink::Edged => "edged",
             Ink::Bright => "bright",
+            Ink::Dark => "dark",
         }
     }
 
@@ -250,6 +255,26 @@ pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
     match ink {
         Ink::Edged => mask(p, r0, r1),
         Ink::Bright => bright_mask(p, r0, r1),
+        Ink::Dark => {
+            // Rows `r0..r1` turned over, as the first rows of a picture as high as `p` (the
+            // mask's reach scales with the picture's height).
+            let w = p.width;
+            let mut y = Vec::with_capacity(w * r1.saturating_sub(r0));
+            for r in r0..r1 {
+                let row = p.y.get(r * p.stride..r * p.stride + w).unwrap_or_default();
+                y.extend(row.iter().map(|v| 255 - v));
+            }
+            let turned = Luma {
+                width: w,
+                height: p.height,
+                stride: w,
+                y: &y,
+            };
+            if y.len() < w * r1.saturating_sub(r0) {
+                return vec![0; w * r1.saturating_sub(r0)];
+            }
+            mask(&turned, 0, r1.saturating_sub(r0))
+        }
     }
 }
 
