@@ -106,14 +106,24 @@ fn file_values(wh: &Path, columns: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The layouts (`osd_fonts.date_order`) of a warehouse's learned fonts.
-fn font_layouts(wh: &Path) -> std::collections::BTreeSet<String> {
+/// The values of `column` (`date_order`, `ink`) among a warehouse's learned fonts.
+fn font_values(wh: &Path, column: &str) -> std::collections::BTreeSet<String> {
     use crate::util::{get, rows};
     rows(&wh.join("osd_fonts"))
         .iter()
-        .filter_map(|f| get(f, "date_order").map(str::to_string))
+        .filter_map(|f| get(f, column).map(str::to_string))
         .collect()
 }
+
+/// The rules that accuse on the display's word: none may fire on an honest display that is
+/// read in a new way.
+const DISPLAY_RULES: [&str; 5] = [
+    "OSD-JUMP",
+    "OSD-OFFSET",
+    "OSD-SEAM",
+    "OSD-RESET",
+    "OSD-DEVICE",
+];
 
 /// The findings of the OSD rules: rule and file name each.
 fn osd_findings(wh: &Path) -> Vec<String> {
@@ -2323,14 +2333,7 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
     // amb1-2.mp4: month/day/year on 12 March only (03/12/2026): either order makes a date, so
     // none is read rather than one that may be nine months off.
     let starts = |wh: &Path| file_values(wh, &["osd_start"]);
-    let orders = font_layouts;
-    let ids = [
-        "OSD-JUMP",
-        "OSD-OFFSET",
-        "OSD-SEAM",
-        "OSD-RESET",
-        "OSD-DEVICE",
-    ];
+    let orders = |wh: &Path| font_values(wh, "date_order");
     let files = [
         ("DSJ-A0079_007979_20260312100000_0001.MP4", "dmy2.mp4"),
         ("DSJ-A0079_007979_20260315100000_0002.MP4", "dmy1.mp4"),
@@ -2339,7 +2342,7 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
     // 2026-03-12 and 2026-03-15 at 10:00:00 in Shanghai, in microseconds.
     assert_eq!(starts(&wh), ["1773280800000000", "1773540000000000"]);
     assert_eq!(orders(&wh), ["dmy".to_string()].into());
-    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+    assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
     let files = [
         ("DSJ-A0080_008080_20260312100000_0001.MP4", "amb1.mp4"),
         ("DSJ-A0080_008080_20260312101000_0002.MP4", "amb2.mp4"),
@@ -2347,14 +2350,13 @@ fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_kn
     let (_t, wh) = tree_scanned("DSJ-A0080", &files, &[]);
     assert_eq!(starts(&wh), ["-", "-"]);
     assert_eq!(orders(&wh), ["year last".to_string()].into());
-    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+    assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
 }
 
 #[test]
 fn black_digits_on_a_white_strip_are_read() {
     // dark1-2.mp4: `2026-03-12 10:00:00  DSJ-A0082 008282` in black on a white strip, 12 s at
     // 10:00:00 and 10:10:00. Before, only light text was looked for and nothing was read.
-    use crate::util::{get, rows};
     let files = [
         ("DSJ-A0082_008282_20260312100000_0001.MP4", "dark1.mp4"),
         ("DSJ-A0082_008282_20260312101000_0002.MP4", "dark2.mp4"),
@@ -2367,19 +2369,8 @@ fn black_digits_on_a_white_strip_are_read() {
             "1773281400000000 1773281411000000 ?????0082"
         ]
     );
-    let inks: std::collections::BTreeSet<String> = rows(&wh.join("osd_fonts"))
-        .iter()
-        .filter_map(|f| get(f, "ink").map(str::to_string))
-        .collect();
-    assert_eq!(inks, ["dark".to_string()].into());
-    let ids = [
-        "OSD-JUMP",
-        "OSD-OFFSET",
-        "OSD-SEAM",
-        "OSD-RESET",
-        "OSD-DEVICE",
-    ];
-    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+    assert_eq!(font_values(&wh, "ink"), ["dark".to_string()].into());
+    assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
 }
 
 #[test]
@@ -2396,15 +2387,11 @@ fn a_display_showing_the_time_before_the_date_is_read() {
         file_values(&wh, &["osd_start", "osd_device_sure"]),
         ["1773280800000000 ?????0081", "1773281400000000 ?????0081"]
     );
-    assert_eq!(font_layouts(&wh), ["time, ymd".to_string()].into());
-    let ids = [
-        "OSD-JUMP",
-        "OSD-OFFSET",
-        "OSD-SEAM",
-        "OSD-RESET",
-        "OSD-DEVICE",
-    ];
-    assert_eq!(findings_of(&wh, &ids, '_'), Vec::<String>::new());
+    assert_eq!(
+        font_values(&wh, "date_order"),
+        ["time, ymd".to_string()].into()
+    );
+    assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
 }
 
 #[test]

@@ -48,12 +48,12 @@ pub(super) fn find_jump(
     out: &mut Output,
 ) -> (Option<Jump>, Vec<Keyframe>) {
     let mut read = Vec::new();
-    let jump = match bisect(input, font, out, &mut read) {
-        Searched::Jump(j) => {
+    let jump = match search(input, font, out, &mut read) {
+        Ok(j) => {
             out.decoded += j.group_decoded;
             Some(j)
         }
-        Searched::Drift(by) => {
+        Err(NoJump::Drift(by)) => {
             // Every reading keeps to the clock; none is set aside.
             out.note.get_or_insert_with(|| {
                 format!(
@@ -63,7 +63,7 @@ pub(super) fn find_jump(
             });
             None
         }
-        Searched::Nothing => {
+        Err(NoJump::Nothing) => {
             set_aside_outliers(out, &mut read);
             None
         }
@@ -71,11 +71,11 @@ pub(super) fn find_jump(
     (jump, read)
 }
 
-/// What the search between a file's first and last keyframe found.
-enum Searched {
-    Jump(Jump),
+/// Why the search between a file's first and last keyframe placed no jump.
+enum NoJump {
     /// The offset changes steadily over the file, by this many seconds ([`drifts`]).
     Drift(f64),
+    /// The ends agree, or no jump could be placed and confirmed.
     Nothing,
 }
 
@@ -83,29 +83,22 @@ enum Searched {
 /// offset and the first showing the new, the jump still placed ([`find_jump`]).
 const UNREAD_BETWEEN_MAX: usize = 3;
 
-fn bisect(input: &Input, font: &Font, out: &Output, read: &mut Vec<Keyframe>) -> Searched {
-    match search(input, font, out, read) {
-        Ok(jump) => Searched::Jump(jump),
-        Err(found) => found,
-    }
-}
-
 fn search(
     input: &Input,
     font: &Font,
     out: &Output,
     read: &mut Vec<Keyframe>,
-) -> Result<Jump, Searched> {
-    let (first, last) = (out.first(), out.last());
-    let (Some(o_first), Some(o_last)) = (first.and_then(offset), last.and_then(offset)) else {
-        return Err(Searched::Nothing);
+) -> Result<Jump, NoJump> {
+    let (Some(o_first), Some(o_last)) = (out.first().and_then(offset), out.last().and_then(offset))
+    else {
+        return Err(NoJump::Nothing);
     };
     if agree(o_last, o_first) {
-        return Err(Searched::Nothing);
+        return Err(NoJump::Nothing);
     }
-    let f = open(input).map_err(|_| Searched::Nothing)?;
+    let f = open(input).map_err(|_| NoJump::Nothing)?;
     // Planned again: the prepared plan keeps only the first and last keyframes.
-    let plan = &plan_of(&f, input).map_err(|_| Searched::Nothing)?;
+    let plan = &plan_of(&f, input).map_err(|_| NoJump::Nothing)?;
     let n = plan.sync.len();
     // While searching, at most BISECT_MAX keyframes are decoded; the two that confirm a jump
     // found are decoded whatever the count.
@@ -130,9 +123,9 @@ fn search(
     let mut at = at;
     let time = |k: usize| plan.seconds(&plan.sync[k]);
     if let Some(by) = drifts(n, time, (o_first, o_last), &mut at) {
-        return Err(Searched::Drift(by));
+        return Err(NoJump::Drift(by));
     }
-    let (lo, (o_lo, o_hi)) = locate(n, (o_first, o_last), at).ok_or(Searched::Nothing)?;
+    let (lo, (o_lo, o_hi)) = locate(n, (o_first, o_last), at).ok_or(NoJump::Nothing)?;
     let confidence = weakest_side(out.keyframes.iter().chain(read.iter()), lo, (o_lo, o_hi));
     // The keyframe after the jump read the new offset itself: the clock stepped in the group
     // of pictures before it, which is looked into.
@@ -144,7 +137,7 @@ fn search(
         .and_then(|k| offset(&k.seen))
         .is_some_and(|o| agree(o, o_hi));
     let (inside_gop, group_decoded) = if next_reads_new {
-        stepped_inside_gop(&f, input, font, plan, lo, (o_lo, o_hi))
+        stepped_inside_gop(&f, input, font, plan, lo, (o_lo, o_hi)).unwrap_or((None, 0))
     } else {
         (None, 0)
     };
@@ -218,22 +211,10 @@ const GOP_READINGS_MIN: usize = 2;
 /// it). Footage joined by stream copy begins at a keyframe, so its pictures before the join
 /// show the old clock (`Some(false)`); a clock set while recording (satellite or network time
 /// once it has a fix) steps at any picture (`Some(true)`, unless in those last three and a
-/// half). `None` when the group cannot be decoded (fragmented or not an MP4/MOV, longer than
-/// [`GOP_PICTURES_MAX`] or [`GOP_BYTES_MAX`]), or its latest pictures do not read alike.
-pub(super) fn stepped_inside_gop(
-    f: &std::fs::File,
-    input: &Input,
-    font: &Font,
-    plan: &Plan,
-    lo: usize,
-    (o_lo, o_hi): (f64, f64),
-) -> (Option<bool>, u32) {
-    group_step(f, input, font, plan, lo, (o_lo, o_hi)).unwrap_or((None, 0))
-}
-
-/// [`stepped_inside_gop`]: `None` when the group is not decoded, else what its pictures tell
-/// and how many decoded.
-fn group_step(
+/// half), or `None` when its latest pictures do not read alike; with the pictures decoded.
+/// `None` when the group is not decoded (fragmented or not an MP4/MOV, longer than
+/// [`GOP_PICTURES_MAX`] or [`GOP_BYTES_MAX`]).
+fn stepped_inside_gop(
     f: &std::fs::File,
     input: &Input,
     font: &Font,

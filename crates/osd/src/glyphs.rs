@@ -257,12 +257,16 @@ pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
         Ink::Bright => bright_mask(p, r0, r1),
         Ink::Dark => {
             // Rows `r0..r1` turned over, as the first rows of a picture as high as `p` (the
-            // mask's reach scales with the picture's height).
-            let w = p.width;
-            let mut y = Vec::with_capacity(w * r1.saturating_sub(r0));
+            // mask's reach scales with the picture's height); rows the picture lacks mark
+            // nothing.
+            let (w, h) = (p.width, r1.saturating_sub(r0));
+            let mut y = Vec::with_capacity(w * h);
             for r in r0..r1 {
                 let row = p.y.get(r * p.stride..r * p.stride + w).unwrap_or_default();
                 y.extend(row.iter().map(|v| 255 - v));
+            }
+            if y.len() < w * h {
+                return vec![0; w * h];
             }
             let turned = Luma {
                 width: w,
@@ -270,10 +274,7 @@ pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
                 stride: w,
                 y: &y,
             };
-            if y.len() < w * r1.saturating_sub(r0) {
-                return vec![0; w * r1.saturating_sub(r0)];
-            }
-            mask(&turned, 0, r1.saturating_sub(r0))
+            mask(&turned, 0, h)
         }
     }
 }

@@ -423,7 +423,7 @@ pub fn date_order(font: Font, runs: &[Vec<Sighting>]) -> Font {
                 runs,
             )
         })
-        .unwrap_or(Font {
+        .unwrap_or_else(|| Font {
             time_first: false,
             ..font.in_order(DateOrder::Ymd)
         })
