@@ -2395,6 +2395,32 @@ fn a_display_showing_the_time_before_the_date_is_read() {
 }
 
 #[test]
+fn a_twelve_hour_clock_turning_at_one_and_at_midnight_is_no_join() {
+    // twelve0-2.mp4: `2026-03-12 09:59:54 AM  DSJ-A0091 009191`, 12 s each: in the morning,
+    // across 1 pm, and from 11:59:54 PM to 12:00:05 AM of the 13th. AM and PM are letters,
+    // which are not read: the second steps back twelve hours at 01:00:00, the third a day on
+    // at midnight (12:00:00 of the 13th read as its noon). Before, the midnight step was
+    // OSD-JUMP (`high`).
+    let files = [
+        ("DSJ-A0091_009191_20260312095954_0001.MP4", "twelve0.mp4"),
+        ("DSJ-A0091_009191_20260312125954_0002.MP4", "twelve1.mp4"),
+        ("DSJ-A0091_009191_20260312235954_0003.MP4", "twelve2.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0091", &files, &[]);
+    // The display as read: 09:59:54, 12:59:54 and 11:59:54 (in the morning, for want of the
+    // marker).
+    assert_eq!(
+        file_values(&wh, &["osd_start", "osd_jump_s", "osd_jump_inside_gop"]),
+        [
+            "1773280794000000 - -",
+            "1773291594000000 -43200 false",
+            "1773287994000000 86400 false"
+        ]
+    );
+    assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
+}
+
+#[test]
 fn a_clock_corrected_inside_a_group_of_pictures_is_set_while_recording_not_a_join() {
     // clockfix.mp4: device A's display steps 6 s ahead at 6.2 s, inside the group of pictures
     // from 6 s to 7 s (a recorder setting its clock by satellite time at its first fix): the

@@ -197,7 +197,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     ),
                     json!({"jump_s": jump, "at_s": at, "inside_gop": true, "osd_start_us": o.start_us, "confidence": o.confidence, "jump_confidence": o.jump_confidence}),
                 );
-            } else if !(on_twelve(f) && half_day(f64::from(jump), s.osd_jump_tolerance_s)) {
+            } else if !(on_twelve(f) && half_days(f64::from(jump), s.osd_jump_tolerance_s)) {
                 out.file(
                     "OSD-JUMP",
                     f,
@@ -247,9 +247,11 @@ fn hour_shown(ctx: &Ctx, t_us: i64) -> i64 {
 
 /// Devices whose display may be a 12-hour clock: every time read on them (both ends of every
 /// readable recording) shows an hour from 1 to 12. Its AM/PM marker is not read (letters are
-/// not learned), so such a display's time steps by twelve hours where 12:59:59 becomes
-/// 01:00:00 and where 11:59:59 at night becomes 12:00:00 of the next day (read as its noon):
-/// on these devices a step of twelve hours is no evidence of another time. A 24-hour display
+/// not learned), so such a display's time steps back twelve hours where 12:59:59 becomes
+/// 01:00:00, and on a day where 11:59:59 at night becomes 12:00:00 of the next day (read as
+/// its noon; until 2026-12-06, afternoon, that step was taken for a join: OSD-JUMP `high`):
+/// on these devices a step of twelve hours or of a day ([`half_days`]) is no evidence of
+/// another time. A 24-hour display
 /// shows an hour of 0 or 13-23 as soon as the device records in the afternoon or at night.
 fn twelve_hour_devices<'f>(ctx: &Ctx<'f>) -> HashSet<&'f str> {
     let mut all: HashMap<&'f str, bool> = HashMap::new();
@@ -269,9 +271,15 @@ fn twelve_hour_devices<'f>(ctx: &Ctx<'f>) -> HashSet<&'f str> {
         .collect()
 }
 
-/// A step of twelve hours, within `tolerance` seconds.
-fn half_day(step_s: f64, tolerance: f64) -> bool {
-    (step_s.abs() - HALF_DAY_S).abs() <= tolerance
+/// A step of twelve hours or of a day, within `tolerance` seconds: how a 12-hour display's
+/// time, read without its AM/PM marker, moves against the true time. 12:59:59 turning to
+/// 01:00:00 steps back twelve hours; 11:59:59 at night turning to 12:00:00 of the next day
+/// (read as its noon) steps on a day; a recording's offset to its name is 0 from 01:00 to
+/// 12:59, -12 h in the afternoon and evening, +12 h in the hour after midnight, so that two
+/// recordings' offsets are up to a day apart.
+fn half_days(step_s: f64, tolerance: f64) -> bool {
+    let n = (step_s.abs() / HALF_DAY_S).round();
+    (1.0..=2.0).contains(&n) && (step_s.abs() - n * HALF_DAY_S).abs() <= tolerance
 }
 
 /// OSD-SEAM: contiguous segments whose displays do not run on from one into the next. Of the
@@ -307,7 +315,7 @@ fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
             };
             let step = f64::from(after - before);
             if step.abs() <= tolerance
-                || (twelve.contains(session.device.as_str()) && half_day(step, tolerance))
+                || (twelve.contains(session.device.as_str()) && half_days(step, tolerance))
             {
                 continue;
             }
@@ -455,7 +463,7 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Fin
         // A recording's first file (its session's first, or the first after a gap in it).
         let pre_record =
             ctx.starts_recording(f.row) && *here < usual && usual - *here <= PRE_RECORD_MAX_S;
-        let am_pm = twelve_hour && half_day(here - usual, tol);
+        let am_pm = twelve_hour && half_days(here - usual, tol);
         if (before - after).abs() <= tol
             && !am_pm
             && (here - before).abs() > tol
@@ -479,7 +487,7 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Fin
 
 #[cfg(test)]
 mod tests {
-    use super::digits_apart;
+    use super::{digits_apart, half_days};
     use crate::catalog::{FileFacts, OsdFacts};
 
     /// Device A's five-minute recordings: (seconds after 10:00 of its name, display minus
@@ -650,6 +658,22 @@ mod tests {
         facts[1].osd.jump_s = Some(-43_199.0);
         facts[1].osd.jump_at_s = Some(100.0);
         assert_eq!(osd_findings(&facts), Vec::<String>::new());
+        // At midnight 11:59:59 turns to 12:00:00 of the next day, read as its noon: a day on.
+        facts[1].osd.jump_s = Some(86_401.0);
+        assert_eq!(osd_findings(&facts), Vec::<String>::new());
+        // A recording in the hour after midnight reads twelve hours ahead of its name, between
+        // two evenings' (twelve hours behind): a day from both.
+        let night = [
+            (8 * h, 0.0),
+            (19 * h, -43_200.0),
+            (22 * h + 600, 43_200.0),
+            (43 * h, -43_200.0),
+            (55 * h, 0.0),
+        ];
+        assert_eq!(offset_findings(&night), Vec::<String>::new());
+        // Two days or three hours are no AM/PM marker.
+        assert!(!half_days(172_800.0, 2.0) && !half_days(10_800.0, 2.0));
+        assert!(half_days(-43_199.0, 2.0) && half_days(86_401.0, 2.0));
         // A device whose display shows 14:00 somewhere counts hours to 23: the same twelve
         // hours are another time, a jump is a jump, a seam a seam.
         let mut facts = history(&[
