@@ -457,6 +457,36 @@ fn a_movie_time_counted_from_1970_is_read_as_the_time_it_is() {
 }
 
 #[test]
+fn segments_carrying_their_recordings_start_as_their_movie_time_are_no_clock_mismatch() {
+    // A muxer that writes the recording's start into the movie header of every segment it
+    // cuts (ffmpeg's segment muxer copies it): six contiguous 14-s segments from 10:00:07, the
+    // sixth 70 s after the first. Before, CLK-MISMATCH (warn) on the sixth. A file of another
+    // recording an hour later with that time is still a mismatch.
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    let day = project().join("tests/fixtures/osd/day.mp4");
+    let start = 1_773_280_807_u32 + 2_082_844_800; // 2026-03-12T02:00:07Z, counted from 1904
+    for name in [
+        "100007_0001",
+        "100021_0002",
+        "100035_0003",
+        "100049_0004",
+        "100103_0005",
+        "100117_0006",
+        "110000_0007",
+    ] {
+        // The same picture under each name (INT-DUPLICATE, which is not asked here).
+        let to = d.join(format!("DSJ-A0012_OF001234_20260312{name}.MP4"));
+        with_movie_time(&day, &to, start);
+    }
+    scan(
+        &[&root],
+        &wh,
+        &["--config", &no_birth_time(), "--keyframes", "off"],
+    );
+    assert_eq!(clock_findings(&wh), ["CLK-MISMATCH warn 0007.MP4"]);
+}
+
+#[test]
 fn a_recorder_that_never_writes_a_movie_time_is_not_reported_file_by_file() {
     // Three recordings of a device whose muxer leaves the movie header's time at 0: its
     // habit, not stripped files. One such file among files that carry the time is reported.
