@@ -28,6 +28,9 @@ pub fn analyse(
     run_id: &str,
     now_us: i64,
 ) -> Analysis {
+    let mut facts = facts.to_vec();
+    sessions::names_at_close(&mut facts);
+    let facts = &facts[..];
     let sess = sessions::build(facts, settings.session_pause_s);
     let context = Typed::default();
     let obligations = obligations::compute(facts, &context, tz, settings.birth_time_is_upload);

@@ -87,6 +87,107 @@ fn session_id(device: &str, start_us: i64) -> String {
     format!("{device}@{t}")
 }
 
+/// How near (seconds) the step between two consecutive segments' names must come to one of
+/// their lengths to say which end of a file its name is: names are whole seconds.
+const NAME_END_TOLERANCE_S: f64 = 1.5;
+
+/// Recorders that name each file when they close it: its name is its end, not its start.
+/// Between two consecutive segments of one recording (numbered one after the other) whose
+/// lengths differ by more than twice [`NAME_END_TOLERANCE_S`] (a recording's last segment is
+/// shorter), the names step by the first one's length when a recorder names a file at its
+/// start and by the second's when it names it at its close. A device is taken to name files
+/// at their close when two such pairs or more say so and none says the other; and, where its
+/// displays were read, when its files' pictures begin a file's length before their names
+/// (the median of display offset plus length within [`NAME_END_TOLERANCE_S`] of 0): a
+/// pre-record buffer lengthens a recording's first segment, whose name step to the next then
+/// matches the next one's length, but its picture begins near its name.
+///
+/// Each such file's name time is taken back to its start (name minus length), and its
+/// display offsets (`osd.offset_s`, `osd_end_offset_s`, held against the name as a start)
+/// moved by its length, so that sessions and every rule see the recording's start. Until
+/// 2026-12-06 (afternoon) such names were taken as starts: each recording's last, shorter
+/// segment overlapped the one before (CONT-OVERLAP, warn). Returns the devices so taken.
+pub fn names_at_close(facts: &mut [FileFacts]) -> Vec<String> {
+    let tol = NAME_END_TOLERANCE_S;
+    let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        if let (Some(d), Some(_), Some(_), Some(dur)) = (
+            f.device_id.as_deref(),
+            f.name_time_us,
+            f.segment_seq,
+            f.duration_s,
+        ) && f.is_recording()
+            && f.status.as_ref() == "ok"
+            && dur.is_finite()
+            && dur > 0.0
+        {
+            by_device.entry(d).or_default().push(i);
+        }
+    }
+    let mut marked: Vec<(String, Vec<usize>)> = Vec::new();
+    for (d, mut idx) in by_device {
+        idx.sort_by_key(|&i| (facts[i].name_time_us, facts[i].segment_seq));
+        let (mut at_start, mut at_close) = (0usize, 0usize);
+        for w in idx.windows(2) {
+            let (a, b) = (&facts[w[0]], &facts[w[1]]);
+            let (Some(sa), Some(sb), Some(na), Some(nb), Some(da), Some(db)) = (
+                a.segment_seq,
+                b.segment_seq,
+                a.name_time_us,
+                b.name_time_us,
+                a.duration_s,
+                b.duration_s,
+            ) else {
+                continue;
+            };
+            if sb != sa.wrapping_add(1) || (da - db).abs() <= 2.0 * tol {
+                continue;
+            }
+            let step = (nb - na) as f64 / 1e6;
+            if (step - da).abs() <= tol {
+                at_start += 1;
+            } else if (step - db).abs() <= tol {
+                at_close += 1;
+            }
+        }
+        if at_close < 2 || at_start > 0 {
+            continue;
+        }
+        // The pictures, where read, begin a file's length before its name.
+        let mut shown: Vec<f64> = idx
+            .iter()
+            .filter_map(|&i| {
+                let f = &facts[i];
+                Some(f64::from(f.osd.offset_s?) + f.duration_s?)
+            })
+            .collect();
+        if !shown.is_empty() {
+            shown.sort_by(f64::total_cmp);
+            if shown[shown.len() / 2].abs() > tol {
+                continue;
+            }
+        }
+        marked.push((d.to_string(), idx));
+    }
+    marked.sort();
+    let mut devices = Vec::with_capacity(marked.len());
+    for (d, idx) in marked {
+        for i in idx {
+            let f = &mut facts[i];
+            let Some(dur) = f.duration_s else { continue };
+            f.name_time_us = f.name_time_us.map(|n| n - (dur * 1e6).round() as i64);
+            if let Some(o) = f.osd.offset_s.as_mut() {
+                *o += dur as f32;
+            }
+            if let Some(e) = f.rare.as_mut().and_then(|r| r.osd_end_offset_s.as_mut()) {
+                *e += dur as f32;
+            }
+        }
+        devices.push(d);
+    }
+    devices
+}
+
 pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut photos: Vec<usize> = Vec::new();
@@ -218,6 +319,75 @@ mod tests {
             .into(),
             ..Default::default()
         }
+    }
+
+    /// Device `dev`'s recordings `(name, length)`, numbered from 1 in order, read.
+    fn named(dev: &str, files: &[(i64, f64)]) -> Vec<FileFacts> {
+        files
+            .iter()
+            .zip(1..)
+            .map(|(&(at, dur), seq)| {
+                let mut f = seg(dev, at, dur, seq);
+                f.status = "ok".into();
+                f
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_device_naming_its_files_at_their_close_is_told_by_its_shorter_last_segments() {
+        // Two recordings of five-minute segments, each ending in a shorter one, named at the
+        // close: the names step by the later segment's length.
+        let close = [
+            (300, 300.0),
+            (600, 300.0),
+            (720, 120.0),
+            (4000, 300.0),
+            (4090, 90.0),
+        ];
+        let mut f = named("A", &close);
+        f[2].osd.offset_s = Some(-120.0);
+        f[4].osd.offset_s = Some(-90.0);
+        assert_eq!(names_at_close(&mut f), ["A"]);
+        let starts: Vec<i64> = f.iter().filter_map(FileFacts::start_us).collect();
+        assert_eq!(
+            starts,
+            [0, 300, 600, 3700, 4000].map(|s: i64| s * 1_000_000)
+        );
+        assert_eq!(
+            (f[2].osd.offset_s, f[4].osd.offset_s),
+            (Some(0.0), Some(0.0))
+        );
+        let s = build(&f, 600.0);
+        assert_eq!(
+            s.list.iter().map(|x| x.members.len()).collect::<Vec<_>>(),
+            [3, 2]
+        );
+        // Named at the start, with a pre-record buffer lengthening each recording's first
+        // segment by 10 s: the first step matches the next one's length, the last the
+        // previous one's. Nothing moved.
+        let start = [
+            (0, 310.0),
+            (300, 300.0),
+            (600, 120.0),
+            (4000, 310.0),
+            (4300, 90.0),
+        ];
+        let mut f = named("B", &start);
+        assert!(names_at_close(&mut f).is_empty());
+        assert_eq!(f[2].start_us(), Some(600_000_000));
+        // One pair alone says nothing; nor do steps whose lengths are alike.
+        let mut f = named(
+            "C",
+            &[(300, 300.0), (420, 120.0), (900, 300.0), (1200, 300.0)],
+        );
+        assert!(names_at_close(&mut f).is_empty());
+        // The lengths say close, the pictures say start (they begin at their names): not moved.
+        let mut f = named("D", &close);
+        for g in f.iter_mut() {
+            g.osd.offset_s = Some(0.0);
+        }
+        assert!(names_at_close(&mut f).is_empty());
     }
 
     #[test]

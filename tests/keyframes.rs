@@ -2395,6 +2395,56 @@ fn a_display_showing_the_time_before_the_date_is_read() {
 }
 
 #[test]
+fn a_recorder_naming_each_file_when_it_closes_it_has_no_overlaps() {
+    use crate::util::{get, rows};
+    // Device A's files named at their close: day.mp4 (the clock 10:00:07 to 10:00:20, 14 s)
+    // as 10:00:21, day2.mp4 as 10:00:35, close0.mp4 (6 s) as 10:00:41; close1.mp4 (11:00:00,
+    // 12 s) as 11:00:12 and close2.mp4 (5 s) as 11:00:17. Before, each recording's shorter
+    // last segment overlapped the one before (CONT-OVERLAP, warn, on close0; OSD-PRERECORD on
+    // close2, after its session's first segment).
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100021_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100035_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312100041_0003.MP4", "close0.mp4"),
+        ("DSJ-A0012_OF001234_20260312110012_0004.MP4", "close1.mp4"),
+        ("DSJ-A0012_OF001234_20260312110017_0005.MP4", "close2.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    let rules = [
+        "CONT-OVERLAP",
+        "CONT-GAP",
+        "CONT-MISSING",
+        "OSD-PRERECORD",
+        "OSD-GAP",
+        "CLK-MISMATCH",
+        "INS-SESSION",
+    ];
+    assert_eq!(findings_of(&wh, &rules, '_'), Vec::<String>::new());
+    assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
+    // Two sessions, from each recording's start (10:00:07 and 11:00:00 in Shanghai) to its
+    // end, three segments and two.
+    let mut sessions: Vec<String> = rows(&wh.join("sessions"))
+        .iter()
+        .map(|s| {
+            ["start", "end", "file_count"]
+                .map(|c| get(s, c).unwrap_or("-"))
+                .join(" ")
+        })
+        .collect();
+    sessions.sort();
+    assert_eq!(
+        sessions,
+        [
+            "1773280807000000 1773280841000000 3",
+            "1773284400000000 1773284417000000 2"
+        ]
+    );
+    // The files table keeps the names as written.
+    let names = file_values(&wh, &["name_time"]);
+    assert_eq!(names[2], "1773280841000000");
+}
+
+#[test]
 fn a_twelve_hour_clock_turning_at_one_and_at_midnight_is_no_join() {
     // twelve0-2.mp4: `2026-03-12 09:59:54 AM  DSJ-A0091 009191`, 12 s each: in the morning,
     // across 1 pm, and from 11:59:54 PM to 12:00:05 AM of the 13th. AM and PM are letters,

@@ -682,6 +682,8 @@ impl Parts {
             part.rows.extend_from_slice(rows);
             Ok(())
         })?;
+        // Names that are ends taken back to starts, before sessions and rules see them.
+        sessions::names_at_close(&mut part.facts);
         Ok(part)
     }
 }
