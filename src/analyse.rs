@@ -29,7 +29,7 @@ pub fn analyse(
     now_us: i64,
 ) -> Analysis {
     let mut facts = facts.to_vec();
-    sessions::names_at_close(&mut facts);
+    sessions::starts_from_names(&mut facts);
     let facts = &facts[..];
     let sess = sessions::build(facts, settings.session_pause_s);
     let context = Typed::default();

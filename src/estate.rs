@@ -144,7 +144,7 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     let parts = shared.local_parts(&view, "files")?;
     let share = Share::find(k, of, &parts)?;
     let mut facts = read_facts(&parts, &share)?;
-    crate::sessions::names_at_close(&mut facts);
+    crate::sessions::starts_from_names(&mut facts);
     let offences = prior::offences(&shared.local_parts(&view, "custody_events")?)?;
     let rules = &plan.config.rules;
     let obligations = pool

@@ -87,6 +87,94 @@ fn session_id(device: &str, start_us: i64) -> String {
     format!("{device}@{t}")
 }
 
+/// Files' names read as their recordings' starts before sessions are built: a device that
+/// names each file at its close ([`names_at_close`]), and one that names every segment of a
+/// recording by the recording's start with a part number after it
+/// ([`parts_named_at_one_start`]). Returns the devices whose names were read so.
+pub fn starts_from_names(facts: &mut [FileFacts]) -> Vec<String> {
+    let mut devices = parts_named_at_one_start(facts);
+    devices.extend(names_at_close(facts));
+    devices.sort();
+    devices.dedup();
+    devices
+}
+
+/// Recorders that name every segment of a recording by the recording's start, the segment
+/// number after it (`..._20260312100000_0001.MP4`, `..._20260312100000_0002.MP4`): two files
+/// of a device or more, numbered one after the other, whose names give the same second. One
+/// recorder starts no two recordings at one second, so they are parts of one recording: each
+/// part after the first starts where the one before it ends (its name time moved on by the
+/// lengths of the parts before it, its display offsets back by as much). Until 2026-12-06
+/// (afternoon) they all started at the name, each overlapping the ones before it (CONT-OVERLAP,
+/// warn, OSD-PRERECORD). Parts of unknown length leave the rest of their run as named.
+pub fn parts_named_at_one_start(facts: &mut [FileFacts]) -> Vec<String> {
+    let mut alike: HashMap<(&str, i64), Vec<usize>> = HashMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        if let (Some(d), Some(t), Some(_)) = (f.device_id.as_deref(), f.name_time_us, f.segment_seq)
+            && f.is_recording()
+        {
+            alike.entry((d, t)).or_default().push(i);
+        }
+    }
+    // Per device and second, the files of each number (a copy or a sub-stream shares its
+    // part's number and its start), in number order.
+    let mut runs: Vec<(String, Vec<Vec<usize>>)> = Vec::new();
+    for ((d, _), idx) in alike {
+        let mut by_seq: std::collections::BTreeMap<i32, Vec<usize>> = Default::default();
+        for i in idx {
+            if let Some(q) = facts[i].segment_seq {
+                by_seq.entry(q).or_default().push(i);
+            }
+        }
+        // Numbered one after the other.
+        let mut run: Vec<Vec<usize>> = Vec::new();
+        let mut last: Option<i32> = None;
+        for (q, mut files) in by_seq {
+            files.sort_by(|&a, &b| facts[a].path.cmp(&facts[b].path));
+            if last.is_some_and(|l| q != l.wrapping_add(1)) {
+                if run.len() >= 2 {
+                    runs.push((d.to_string(), std::mem::take(&mut run)));
+                }
+                run.clear();
+            }
+            run.push(files);
+            last = Some(q);
+        }
+        if run.len() >= 2 {
+            runs.push((d.to_string(), run));
+        }
+    }
+    runs.sort();
+    let mut devices: Vec<String> = Vec::new();
+    for (d, run) in runs {
+        let mut before = 0.0_f64;
+        for part in run {
+            let length = facts[part[0]]
+                .duration_s
+                .filter(|d| d.is_finite() && *d > 0.0);
+            if before > 0.0 {
+                for &i in &part {
+                    let f = &mut facts[i];
+                    f.name_time_us = f.name_time_us.map(|n| n + (before * 1e6).round() as i64);
+                    if let Some(o) = f.osd.offset_s.as_mut() {
+                        *o -= before as f32;
+                    }
+                    if let Some(e) = f.rare.as_mut().and_then(|r| r.osd_end_offset_s.as_mut()) {
+                        *e -= before as f32;
+                    }
+                }
+            }
+            match length {
+                Some(dur) => before += dur,
+                None => break,
+            }
+        }
+        devices.push(d);
+    }
+    devices.dedup();
+    devices
+}
+
 /// How near (seconds) the step between two consecutive segments' names must come to one of
 /// their lengths to say which end of a file its name is: names are whole seconds.
 const NAME_END_TOLERANCE_S: f64 = 1.5;
@@ -388,6 +476,32 @@ mod tests {
             g.osd.offset_s = Some(0.0);
         }
         assert!(names_at_close(&mut f).is_empty());
+    }
+
+    #[test]
+    fn segments_named_at_their_recordings_start_follow_one_another() {
+        // Three parts of one recording all named at 100 s, numbered 1-3, then a recording of
+        // one part; a copy of part 2 under another path (the same number) is no fourth part,
+        // and starts with part 2.
+        let mut f = named(
+            "A",
+            &[(100, 300.0), (100, 300.0), (100, 45.0), (5000, 60.0)],
+        );
+        f[1].osd.offset_s = Some(300.0);
+        let mut copy = f[1].clone();
+        copy.path = "copy/A_100_2.MP4".into();
+        f.push(copy);
+        assert_eq!(parts_named_at_one_start(&mut f), ["A"]);
+        let starts: Vec<i64> = f.iter().filter_map(FileFacts::start_us).collect();
+        assert_eq!(
+            starts,
+            [100, 400, 700, 5000, 400].map(|s: i64| s * 1_000_000)
+        );
+        assert_eq!(f[1].osd.offset_s, Some(0.0));
+        // Files alike in name and number (a copy, a sub-stream) are no parts.
+        let mut f = named("B", &[(100, 300.0)]);
+        f.push(f[0].clone());
+        assert!(parts_named_at_one_start(&mut f).is_empty());
     }
 
     #[test]

@@ -2395,7 +2395,7 @@ fn a_display_showing_the_time_before_the_date_is_read() {
 }
 
 #[test]
-fn a_recorder_naming_each_file_when_it_closes_it_has_no_overlaps() {
+fn a_recorder_naming_files_at_their_close_or_at_their_recordings_start_has_no_overlaps() {
     use crate::util::{get, rows};
     // Device A's files named at their close: day.mp4 (the clock 10:00:07 to 10:00:20, 14 s)
     // as 10:00:21, day2.mp4 as 10:00:35, close0.mp4 (6 s) as 10:00:41; close1.mp4 (11:00:00,
@@ -2442,6 +2442,27 @@ fn a_recorder_naming_each_file_when_it_closes_it_has_no_overlaps() {
     // The files table keeps the names as written.
     let names = file_values(&wh, &["name_time"]);
     assert_eq!(names[2], "1773280841000000");
+
+    // A recorder naming every segment by its recording's start, a part number after it: the
+    // same three files all named 10:00:07. Before, CONT-OVERLAP (warn) on the third and
+    // OSD-PRERECORD on the second.
+    let files = [
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100007_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312100007_0003.MP4", "close0.mp4"),
+    ];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(findings_of(&wh, &rules, '_'), Vec::<String>::new());
+    assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
+    let sessions: Vec<String> = rows(&wh.join("sessions"))
+        .iter()
+        .map(|s| {
+            ["start", "end", "file_count"]
+                .map(|c| get(s, c).unwrap_or("-"))
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(sessions, ["1773280807000000 1773280841000000 3"]);
 }
 
 #[test]

@@ -683,7 +683,7 @@ impl Parts {
             Ok(())
         })?;
         // Names that are ends taken back to starts, before sessions and rules see them.
-        sessions::names_at_close(&mut part.facts);
+        sessions::starts_from_names(&mut part.facts);
         Ok(part)
     }
 }
