@@ -2466,6 +2466,26 @@ fn a_recorder_naming_files_at_their_close_or_at_their_recordings_start_has_no_ov
 }
 
 #[test]
+fn a_recording_keyed_at_another_interval_by_the_devices_own_encoder_is_a_setting() {
+    // calm.mp4: device A's encoder keying every 2 s (20 pictures) where its other recordings
+    // key every second, coded alike otherwise, between day2.mp4 and later.mp4. Before,
+    // ENC-HABIT (`high`). reencoded.mp4 (CAVLC, one reference, no B-frames, every 3 s) in
+    // its place is still ENC-HABIT.
+    let mut files = vec![
+        ("DSJ-A0012_OF001234_20260312100007_0001.MP4", "day.mp4"),
+        ("DSJ-A0012_OF001234_20260312100021_0002.MP4", "day2.mp4"),
+        ("DSJ-A0012_OF001234_20260312102000_0003.MP4", "calm.mp4"),
+        ("DSJ-A0012_OF001234_20260312104005_0004.MP4", "later.mp4"),
+    ];
+    let rules = ["ENC-HABIT", "ENC-SETTING", "ENC-PARAMS"];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(findings_of(&wh, &rules, '_'), ["ENC-SETTING info 0003.MP4"]);
+    files[2].1 = "reencoded.mp4";
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(findings_of(&wh, &rules, '_'), ["ENC-HABIT high 0003.MP4"]);
+}
+
+#[test]
 fn a_twelve_hour_clock_turning_at_one_and_at_midnight_is_no_join() {
     // twelve0-2.mp4: `2026-03-12 09:59:54 AM  DSJ-A0091 009191`, 12 s each: in the morning,
     // across 1 pm, and from 11:59:54 PM to 12:00:05 AM of the 13th. AM and PM are letters,

@@ -14,7 +14,9 @@
 //! codes with CAVLC, one reference and no B-frames and A with CABAC, three references and
 //! B-frames. An encoder that also keys at scene changes keys a busy recording sooner: a file
 //! whose keyframes are so placed (`gop225s`) is held to be keyed at most as far apart as the
-//! device's fixed interval (`keyed_by_scene_as_fixed`), not to be keyed alike.
+//! device's fixed interval (`keyed_by_scene_as_fixed`), not to be keyed alike. A one-off
+//! whose habits differ in the keyframe interval alone, its slices written alike, is its own
+//! encoder at another interval: `setting_change` (ENC-SETTING, information), not ENC-HABIT.
 //! The same comparison is made of `files.slice_habits` (slices per picture, how slice types are
 //! written, the reference priority of intra and P pictures), so that a re-encode that copied
 //! the parameter sets is still found by how its encoder writes slices. Example: `A A B A A`
@@ -47,6 +49,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
         for files in by_format.values() {
             let mut found: HashSet<&str> = HashSet::new();
+            let mut keyed_apart: Vec<KeyedApart> = Vec::new();
             for habit in [Habit::Coding, Habit::Slices] {
                 // Each comparison among the files that have that habit read (files scanned
                 // before the slice habits were read have none: an unknown is no difference).
@@ -55,7 +58,26 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     .copied()
                     .filter(|f| habit.of(f).is_some())
                     .collect();
-                one_offs(g.device, habit, &with, &mut found, out);
+                one_offs(g.device, habit, &with, &mut found, &mut keyed_apart, out);
+            }
+            // Keyed at another interval, coded alike otherwise, its slices written alike: the
+            // same encoder at another setting.
+            for k in keyed_apart {
+                if found.contains(k.file.path.as_ref()) {
+                    continue;
+                }
+                out.file(
+                    "ENC-SETTING",
+                    k.file,
+                    format!(
+                        "{}: keyframes {} where the device's recordings before and after it have {}, coded alike otherwise (`{}`): its own encoder at another keyframe interval (the interval set otherwise for it, or a codec keying a calm scene less often); no other hand",
+                        k.file.file_name(),
+                        k.odd,
+                        k.usual,
+                        k.habits
+                    ),
+                    json!({"coding_habits": k.habits, "device_habits": k.device_habits, "keyframe_interval": k.odd, "device_keyframe_interval": k.usual, "device": g.device, "habit": "coding_habits"}),
+                );
             }
         }
     }
@@ -93,8 +115,9 @@ fn gop_of(h: &str) -> Option<(u64, bool)> {
 /// so placed is taken as keyed at the least fixed interval among the files compared that is at
 /// least its usual step (the encoder keys at least that often, and sooner where the scene
 /// changes), or as `gop~` where no file of them keys at a fixed interval that long. A file
-/// keyed at one fixed step throughout is compared as it is: a re-encode keyed at another fixed
-/// interval, or by the scene less often than the device's fixed interval, still differs.
+/// keyed at one fixed step throughout is compared as it is: keyed at another fixed interval,
+/// or by the scene less often than the device's fixed interval, it still differs (and where
+/// nothing else differs, [`keyframe_interval_only`] tells a setting from another hand).
 fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
     let with_gop = |h: &str, gop: &str| {
         h.split(' ')
@@ -123,13 +146,45 @@ fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// A one-off whose coding habits differ from the device's in the keyframe interval alone
+/// (as compared, [`keyed_by_scene_as_fixed`]).
+struct KeyedApart<'a> {
+    file: &'a FileFacts,
+    habits: String,
+    device_habits: String,
+    /// The intervals, as `coding_habits` writes them (`gop50`, `gop100`, `gop~`).
+    odd: String,
+    usual: String,
+}
+
+/// Whether compared coding habits `odd` and `usual` differ in their keyframe interval only.
+/// A recorder's interval is a setting (`I帧间隔`), and "smart" codecs (H.264+, H.265+) key a
+/// calm scene far less often than a busy one: a recording keyed every 4 s among recordings
+/// keyed every 2 s, its entropy coder, references, B-frames, transform, weighted prediction,
+/// QP, picture order and deblocking all alike, and its slices written alike, is its own
+/// encoder at another interval (ENC-SETTING, information). Until 2026-12-06 (afternoon) it
+/// was ENC-HABIT (`high`). Another encoder leaves other habits beside its interval.
+fn keyframe_interval_only(odd: &str, usual: &str) -> bool {
+    fn rest(h: &str) -> impl Iterator<Item = &str> {
+        h.split(' ').filter(|t| !t.starts_with("gop"))
+    }
+    odd != usual && rest(odd).eq(rest(usual))
+}
+
+/// The keyframe-interval token of coding habits `h` (`gop50`), or `?`.
+fn interval_token(h: &str) -> &str {
+    h.split(' ').find(|t| t.starts_with("gop")).unwrap_or("?")
+}
+
 /// Reports each one-off once: a file found by its coding habits is not reported again for
-/// its slices.
+/// its slices. A file whose coding habits differ in the keyframe interval alone is set aside
+/// in `keyed_apart` ([`keyframe_interval_only`]), for its slices to judge first.
 fn one_offs<'a>(
     device: &str,
     habit: Habit,
     files: &[&'a FileFacts],
     found: &mut HashSet<&'a str>,
+    keyed_apart: &mut Vec<KeyedApart<'a>>,
     out: &mut Findings,
 ) {
     let values: Vec<&str> = files.iter().filter_map(|f| habit.of(f)).collect();
@@ -140,9 +195,20 @@ fn one_offs<'a>(
     let compared: Vec<&str> = compared.iter().map(String::as_str).collect();
     for (p, h) in habits::shape(&compared).deviations {
         let f = files[p];
-        if !found.insert(f.path.as_ref()) {
+        if found.contains(f.path.as_ref()) {
             continue;
         }
+        if matches!(habit, Habit::Coding) && keyframe_interval_only(compared[p], compared[h]) {
+            keyed_apart.push(KeyedApart {
+                file: f,
+                habits: values[p].to_string(),
+                device_habits: values[h].to_string(),
+                odd: interval_token(compared[p]).to_string(),
+                usual: interval_token(compared[h]).to_string(),
+            });
+            continue;
+        }
+        found.insert(f.path.as_ref());
         let (what, column) = match habit {
             Habit::Coding => ("coded", "coding_habits"),
             Habit::Slices => ("sliced", "slice_habits"),
