@@ -2466,7 +2466,7 @@ fn a_recorder_naming_files_at_their_close_or_at_their_recordings_start_has_no_ov
 }
 
 #[test]
-fn a_recording_keyed_at_another_interval_by_the_devices_own_encoder_is_a_setting() {
+fn a_recording_keyed_or_coded_at_another_setting_by_the_devices_own_encoder_is_a_setting() {
     // calm.mp4: device A's encoder keying every 2 s (20 pictures) where its other recordings
     // key every second, coded alike otherwise, between day2.mp4 and later.mp4. Before,
     // ENC-HABIT (`high`). reencoded.mp4 (CAVLC, one reference, no B-frames, every 3 s) in
@@ -2478,6 +2478,11 @@ fn a_recording_keyed_at_another_interval_by_the_devices_own_encoder_is_a_setting
         ("DSJ-A0012_OF001234_20260312104005_0004.MP4", "later.mp4"),
     ];
     let rules = ["ENC-HABIT", "ENC-SETTING", "ENC-PARAMS"];
+    let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
+    assert_eq!(findings_of(&wh, &rules, '_'), ["ENC-SETTING info 0003.MP4"]);
+    // hq.mp4: keyed every second, at a higher quality (its initial QP 24 where the device's
+    // is 32). Before, ENC-HABIT (`high`).
+    files[2].1 = "hq.mp4";
     let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
     assert_eq!(findings_of(&wh, &rules, '_'), ["ENC-SETTING info 0003.MP4"]);
     files[2].1 = "reencoded.mp4";

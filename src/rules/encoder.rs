@@ -15,8 +15,9 @@
 //! B-frames. An encoder that also keys at scene changes keys a busy recording sooner: a file
 //! whose keyframes are so placed (`gop225s`) is held to be keyed at most as far apart as the
 //! device's fixed interval (`keyed_by_scene_as_fixed`), not to be keyed alike. A one-off
-//! whose habits differ in the keyframe interval alone, its slices written alike, is its own
-//! encoder at another interval: `setting_change` (ENC-SETTING, information), not ENC-HABIT.
+//! whose habits differ in its settings alone (keyframe interval, initial QP), its slices
+//! written alike, is its own encoder at another setting: `setting_change` (ENC-SETTING,
+//! information), not ENC-HABIT.
 //! The same comparison is made of `files.slice_habits` (slices per picture, how slice types are
 //! written, the reference priority of intra and P pictures), so that a re-encode that copied
 //! the parameter sets is still found by how its encoder writes slices. Example: `A A B A A`
@@ -49,7 +50,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
         for files in by_format.values() {
             let mut found: HashSet<&str> = HashSet::new();
-            let mut keyed_apart: Vec<KeyedApart> = Vec::new();
+            let mut set_apart: Vec<SetApart> = Vec::new();
             for habit in [Habit::Coding, Habit::Slices] {
                 // Each comparison among the files that have that habit read (files scanned
                 // before the slice habits were read have none: an unknown is no difference).
@@ -58,11 +59,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     .copied()
                     .filter(|f| habit.of(f).is_some())
                     .collect();
-                one_offs(g.device, habit, &with, &mut found, &mut keyed_apart, out);
+                one_offs(g.device, habit, &with, &mut found, &mut set_apart, out);
             }
-            // Keyed at another interval, coded alike otherwise, its slices written alike: the
-            // same encoder at another setting.
-            for k in keyed_apart {
+            // Keyed at another interval or started at another QP, coded alike otherwise, its
+            // slices written alike: the same encoder at another setting.
+            for k in set_apart {
                 if found.contains(k.file.path.as_ref()) {
                     continue;
                 }
@@ -70,13 +71,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     "ENC-SETTING",
                     k.file,
                     format!(
-                        "{}: keyframes {} where the device's recordings before and after it have {}, coded alike otherwise (`{}`): its own encoder at another keyframe interval (the interval set otherwise for it, or a codec keying a calm scene less often); no other hand",
+                        "{}: coded with `{}` where the device's recordings before and after it have `{}`, alike otherwise (`{}`): its own encoder at another setting (its keyframe interval or its quality set otherwise, or a codec keying a calm scene less often); no other hand",
                         k.file.file_name(),
                         k.odd,
                         k.usual,
                         k.habits
                     ),
-                    json!({"coding_habits": k.habits, "device_habits": k.device_habits, "keyframe_interval": k.odd, "device_keyframe_interval": k.usual, "device": g.device, "habit": "coding_habits"}),
+                    json!({"coding_habits": k.habits, "device_habits": k.device_habits, "settings": k.odd, "device_settings": k.usual, "device": g.device, "habit": "coding_habits"}),
                 );
             }
         }
@@ -117,7 +118,7 @@ fn gop_of(h: &str) -> Option<(u64, bool)> {
 /// changes), or as `gop~` where no file of them keys at a fixed interval that long. A file
 /// keyed at one fixed step throughout is compared as it is: keyed at another fixed interval,
 /// or by the scene less often than the device's fixed interval, it still differs (and where
-/// nothing else differs, [`keyframe_interval_only`] tells a setting from another hand).
+/// nothing else differs, [`settings_only`] tells a setting from another hand).
 fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
     let with_gop = |h: &str, gop: &str| {
         h.split(' ')
@@ -146,45 +147,74 @@ fn keyed_by_scene_as_fixed(values: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// A one-off whose coding habits differ from the device's in the keyframe interval alone
-/// (as compared, [`keyed_by_scene_as_fixed`]).
-struct KeyedApart<'a> {
+/// A one-off whose coding habits differ from the device's in its settings alone
+/// ([`settings_only`]).
+struct SetApart<'a> {
     file: &'a FileFacts,
     habits: String,
     device_habits: String,
-    /// The intervals, as `coding_habits` writes them (`gop50`, `gop100`, `gop~`).
+    /// The tokens that differ, as `coding_habits` writes them (`gop100`, `qp24`), and the
+    /// device's.
     odd: String,
     usual: String,
 }
 
-/// Whether compared coding habits `odd` and `usual` differ in their keyframe interval only.
-/// A recorder's interval is a setting (`I帧间隔`), and "smart" codecs (H.264+, H.265+) key a
-/// calm scene far less often than a busy one: a recording keyed every 4 s among recordings
-/// keyed every 2 s, its entropy coder, references, B-frames, transform, weighted prediction,
-/// QP, picture order and deblocking all alike, and its slices written alike, is its own
-/// encoder at another interval (ENC-SETTING, information). Until 2026-12-06 (afternoon) it
-/// was ENC-HABIT (`high`). Another encoder leaves other habits beside its interval.
-fn keyframe_interval_only(odd: &str, usual: &str) -> bool {
+/// Whether a token of coding habits is a setting: the keyframe interval (`gop50`, `gop50s`,
+/// `gop~`) or the initial QP (`qp26`).
+fn is_setting(t: &str) -> bool {
+    t.starts_with("gop")
+        || t.strip_prefix("qp")
+            .is_some_and(|n| n.parse::<i32>().is_ok())
+}
+
+/// Whether compared coding habits `odd` and `usual` differ in their settings only: the
+/// keyframe interval and the initial QP. A recorder's keyframe interval (`I帧间隔`) and its
+/// picture quality are settings, "smart" codecs (H.264+, H.265+) key a calm scene far less
+/// often than a busy one, and an encoder's rate control starts from a QP that follows the
+/// quality asked: a recording keyed every 4 s among recordings keyed every 2 s, or coded at a
+/// higher quality, its entropy coder, references, B-frames, transform, weighted prediction,
+/// picture order and deblocking all alike (HEVC: its coding tree and partition settings), and
+/// its slices written alike, is its own encoder at another setting (ENC-SETTING,
+/// information). Until 2026-12-06 (afternoon) it was ENC-HABIT (`high`). Another encoder
+/// leaves other habits beside these.
+fn settings_only(odd: &str, usual: &str) -> bool {
     fn rest(h: &str) -> impl Iterator<Item = &str> {
-        h.split(' ').filter(|t| !t.starts_with("gop"))
+        h.split(' ').filter(|t| !is_setting(t))
     }
     odd != usual && rest(odd).eq(rest(usual))
 }
 
-/// The keyframe-interval token of coding habits `h` (`gop50`), or `?`.
-fn interval_token(h: &str) -> &str {
-    h.split(' ').find(|t| t.starts_with("gop")).unwrap_or("?")
+/// The setting tokens of `odd` unlike `usual`'s, and `usual`'s, each joined by spaces.
+fn settings_apart(odd: &str, usual: &str) -> (String, String) {
+    let set = |h: &str| -> Vec<String> {
+        h.split(' ')
+            .filter(|t| is_setting(t))
+            .map(str::to_string)
+            .collect()
+    };
+    let (a, b) = (set(odd), set(usual));
+    let differ: Vec<usize> = (0..a.len().max(b.len()))
+        .filter(|&i| a.get(i) != b.get(i))
+        .collect();
+    let pick = |v: &[String]| {
+        differ
+            .iter()
+            .filter_map(|&i| v.get(i).cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    (pick(&a), pick(&b))
 }
 
 /// Reports each one-off once: a file found by its coding habits is not reported again for
-/// its slices. A file whose coding habits differ in the keyframe interval alone is set aside
-/// in `keyed_apart` ([`keyframe_interval_only`]), for its slices to judge first.
+/// its slices. A file whose coding habits differ in their settings alone is set aside in
+/// `set_apart` ([`settings_only`]), for its slices to judge first.
 fn one_offs<'a>(
     device: &str,
     habit: Habit,
     files: &[&'a FileFacts],
     found: &mut HashSet<&'a str>,
-    keyed_apart: &mut Vec<KeyedApart<'a>>,
+    set_apart: &mut Vec<SetApart<'a>>,
     out: &mut Findings,
 ) {
     let values: Vec<&str> = files.iter().filter_map(|f| habit.of(f)).collect();
@@ -198,13 +228,14 @@ fn one_offs<'a>(
         if found.contains(f.path.as_ref()) {
             continue;
         }
-        if matches!(habit, Habit::Coding) && keyframe_interval_only(compared[p], compared[h]) {
-            keyed_apart.push(KeyedApart {
+        if matches!(habit, Habit::Coding) && settings_only(compared[p], compared[h]) {
+            let (odd, usual) = settings_apart(compared[p], compared[h]);
+            set_apart.push(SetApart {
                 file: f,
                 habits: values[p].to_string(),
                 device_habits: values[h].to_string(),
-                odd: interval_token(compared[p]).to_string(),
-                usual: interval_token(compared[h]).to_string(),
+                odd,
+                usual,
             });
             continue;
         }
@@ -229,7 +260,34 @@ fn one_offs<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::keyed_by_scene_as_fixed;
+    use super::{keyed_by_scene_as_fixed, settings_apart, settings_only};
+
+    #[test]
+    fn the_keyframe_interval_and_the_initial_qp_are_settings_the_rest_the_encoders_hand() {
+        let a = "cabac ref4 bframes gop50 8x8:- wp:1/2 qp32 poc0 dbk1";
+        assert!(settings_only(
+            "cabac ref4 bframes gop100 8x8:- wp:1/2 qp24 poc0 dbk1",
+            a
+        ));
+        assert_eq!(
+            settings_apart("cabac ref4 bframes gop50 8x8:- wp:1/2 qp24 poc0 dbk1", a),
+            ("qp24".to_string(), "qp32".to_string())
+        );
+        // Another entropy coder, reference count or B-frames: another hand.
+        assert!(!settings_only(
+            "cavlc ref1 nobframes gop75 8x8:- wp:0/0 qp32 poc2 dbk1",
+            a
+        ));
+        assert!(!settings_only(
+            "cabac ref1 bframes gop50 8x8:- wp:1/2 qp32 poc0 dbk1",
+            a
+        ));
+        assert!(!settings_only(a, a));
+        // HEVC: `cuqp` is the coding tree's, not the initial QP.
+        let h = "shide1 cinit0 qp30 cip0 tskip0 cuqp1/0 wp0/0 tqb0 tiles0 wpp0 dss0";
+        assert!(settings_only(&h.replace("qp30", "qp26"), h));
+        assert!(!settings_only(&h.replace("cuqp1/0", "cuqp0/0"), h));
+    }
 
     #[test]
     fn keyframes_placed_by_the_scene_are_held_to_the_fixed_interval_as_a_most() {
