@@ -101,12 +101,14 @@ pub fn starts_from_names(facts: &mut [FileFacts]) -> Vec<String> {
 
 /// Recorders that name every segment of a recording by the recording's start, the segment
 /// number after it (`..._20260312100000_0001.MP4`, `..._20260312100000_0002.MP4`): two files
-/// of a device or more, numbered one after the other, whose names give the same second. One
-/// recorder starts no two recordings at one second, so they are parts of one recording: each
-/// part after the first starts where the one before it ends (its name time moved on by the
-/// lengths of the parts before it, its display offsets back by as much). Until 2026-12-06
-/// (afternoon) they all started at the name, each overlapping the ones before it (CONT-OVERLAP,
-/// warn, OSD-PRERECORD). Parts of unknown length leave the rest of their run as named.
+/// of a device or more, numbered one after the other, of one kind and picture size, whose
+/// names give the same second. One recorder starts no two recordings at one second, so they
+/// are parts of one recording: each part after the first starts where the one before it ends
+/// (its name time moved on by the lengths of the parts before it, its display offsets back by
+/// as much). Until 2026-12-06 (afternoon) they all started at the name, each overlapping the
+/// ones before it (CONT-OVERLAP, warn, OSD-PRERECORD). Parts of unknown length leave the rest
+/// of their run as named. A sub-stream numbered after its main stream is no part (another
+/// picture size): it stays its main stream's companion.
 pub fn parts_named_at_one_start(facts: &mut [FileFacts]) -> Vec<String> {
     let mut alike: HashMap<(&str, i64), Vec<usize>> = HashMap::new();
     for (i, f) in facts.iter().enumerate() {
@@ -126,12 +128,22 @@ pub fn parts_named_at_one_start(facts: &mut [FileFacts]) -> Vec<String> {
                 by_seq.entry(q).or_default().push(i);
             }
         }
-        // Numbered one after the other.
+        // Numbered one after the other, of one kind and picture size (a recorder numbering
+        // every file it writes may give a sub-stream the number after its main stream's, at
+        // the same second: a companion, not a part).
         let mut run: Vec<Vec<usize>> = Vec::new();
         let mut last: Option<i32> = None;
+        let shape = |i: usize| {
+            let f = &facts[i];
+            (f.media_kind.clone(), f.width, f.height)
+        };
         for (q, mut files) in by_seq {
             files.sort_by(|&a, &b| facts[a].path.cmp(&facts[b].path));
-            if last.is_some_and(|l| q != l.wrapping_add(1)) {
+            let unlike = run
+                .first()
+                .and_then(|p| p.first())
+                .is_some_and(|&i| shape(i) != shape(files[0]));
+            if unlike || last.is_some_and(|l| q != l.wrapping_add(1)) {
                 if run.len() >= 2 {
                     runs.push((d.to_string(), std::mem::take(&mut run)));
                 }
@@ -502,6 +514,11 @@ mod tests {
         let mut f = named("B", &[(100, 300.0)]);
         f.push(f[0].clone());
         assert!(parts_named_at_one_start(&mut f).is_empty());
+        // A sub-stream numbered after its main stream, at another picture size: no part.
+        let mut f = named("C", &[(100, 300.0), (100, 300.0)]);
+        (f[0].width, f[1].width) = (Some(1920), Some(640));
+        assert!(parts_named_at_one_start(&mut f).is_empty());
+        assert_eq!(f[1].start_us(), Some(100_000_000));
     }
 
     #[test]
