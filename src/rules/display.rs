@@ -456,13 +456,21 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Fin
         .collect();
     timed.sort_by(|a, b| (a.0, &a.2.path).cmp(&(b.0, &b.2.path)));
     for w in timed.windows(3) {
-        let [(_, before, _), (at, here, f), (_, after, _)] = w else {
+        let [(_, before, b), (at, here, f), (_, after, a)] = w else {
             continue;
         };
         let usual = (before + after) / 2.0;
         // A recording's first file (its session's first, or the first after a gap in it).
         let pre_record =
             ctx.starts_recording(f.row) && *here < usual && usual - *here <= PRE_RECORD_MAX_S;
+        // Neighbours that are both recordings' first files led by a pre-record buffer: their
+        // pictures begin before their names, a later segment's at its name (until 2026-12-06,
+        // afternoon, every segment between two such recordings' first files was OSD-OFFSET,
+        // a buffer longer than the tolerance).
+        let led = |n: &FileFacts, offset: f64| {
+            ctx.starts_recording(n.row) && offset < *here && here - offset <= PRE_RECORD_MAX_S
+        };
+        let pre_record = pre_record || (led(b, *before) && led(a, *after));
         let am_pm = twelve_hour && half_days(here - usual, tol);
         if (before - after).abs() <= tol
             && !am_pm
@@ -625,6 +633,34 @@ mod tests {
         assert_eq!(
             offset_findings(&[(0, 0.0), (300, 0.0), (3600, 35.0), (3900, 0.0)]),
             ["OSD-OFFSET A_3600.MP4", "OSD-SEAM A_3600.MP4"]
+        );
+    }
+
+    #[test]
+    fn a_segment_between_recordings_led_by_a_pre_record_buffer_keeps_its_clock() {
+        // Recordings whose first file holds 45 s of footage from before its name (the
+        // recorder names it at the button press), each followed by a segment named where the
+        // first's footage after the press ends: the first files' pictures begin 45 s before
+        // their names, the second segments' at theirs.
+        let h = 3600;
+        let pre = [
+            (8 * h, -45.0),
+            (8 * h + 255, 0.0),
+            (9 * h, -45.0),
+            (9 * h + 255, 0.0),
+            (10 * h, -45.0),
+        ];
+        // The overlaps by the names are the buffers (information); no offset is another time.
+        assert_eq!(
+            offset_findings(&pre),
+            ["OSD-PRERECORD A_29055.MP4", "OSD-PRERECORD A_32655.MP4"]
+        );
+        // A segment named 45 s late between recordings led so is still another time when its
+        // neighbours are no recordings' first files.
+        let late = [(8 * h, 0.0), (8 * h + 300, -45.0), (8 * h + 600, 0.0)];
+        assert_eq!(
+            offset_findings(&late),
+            ["OSD-OFFSET A_29100.MP4", "OSD-SEAM A_29100.MP4"]
         );
     }
 
