@@ -197,10 +197,12 @@ const NAME_END_TOLERANCE_S: f64 = 1.5;
 /// shorter), the names step by the first one's length when a recorder names a file at its
 /// start and by the second's when it names it at its close. A device is taken to name files
 /// at their close when two such pairs or more say so and none says the other; and, where its
-/// displays were read, when its files' pictures begin a file's length before their names
-/// (the median of display offset plus length within [`NAME_END_TOLERANCE_S`] of 0): a
-/// pre-record buffer lengthens a recording's first segment, whose name step to the next then
-/// matches the next one's length, but its picture begins near its name.
+/// displays were read, when no such pair's pictures say otherwise: named at the close, each
+/// picture begins its length before its name (display offset plus length alike, within
+/// [`NAME_END_TOLERANCE_S`], whatever the clock's own offset to the names, a zone where the
+/// display keeps UTC); named at the start, at it (offsets alike). A pre-record buffer
+/// lengthens a recording's first segment, whose name step to the next then matches the next
+/// one's length, but whose picture begins before its name by the buffer alone.
 ///
 /// Each such file's name time is taken back to its start (name minus length), and its
 /// display offsets (`osd.offset_s`, `osd_end_offset_s`, held against the name as a start)
@@ -228,6 +230,7 @@ pub fn names_at_close(facts: &mut [FileFacts]) -> Vec<String> {
     for (d, mut idx) in by_device {
         idx.sort_by_key(|&i| (facts[i].name_time_us, facts[i].segment_seq));
         let (mut at_start, mut at_close) = (0usize, 0usize);
+        let mut shown_start = 0usize;
         for w in idx.windows(2) {
             let (a, b) = (&facts[w[0]], &facts[w[1]]);
             let (Some(sa), Some(sb), Some(na), Some(nb), Some(da), Some(db)) = (
@@ -249,23 +252,18 @@ pub fn names_at_close(facts: &mut [FileFacts]) -> Vec<String> {
             } else if (step - db).abs() <= tol {
                 at_close += 1;
             }
-        }
-        if at_close < 2 || at_start > 0 {
-            continue;
-        }
-        // The pictures, where read, begin a file's length before its name.
-        let mut shown: Vec<f64> = idx
-            .iter()
-            .filter_map(|&i| {
-                let f = &facts[i];
-                Some(f64::from(f.osd.offset_s?) + f.duration_s?)
-            })
-            .collect();
-        if !shown.is_empty() {
-            shown.sort_by(f64::total_cmp);
-            if shown[shown.len() / 2].abs() > tol {
-                continue;
+            // The pictures of the two, where read: named at the close, each begins its
+            // length before its name (offset plus length alike); named at the start, at it
+            // (offsets alike).
+            if let (Some(oa), Some(ob)) = (a.osd.offset_s, b.osd.offset_s) {
+                let (oa, ob) = (f64::from(oa), f64::from(ob));
+                if ((ob + db) - (oa + da)).abs() > tol && (ob - oa).abs() <= tol {
+                    shown_start += 1;
+                }
             }
+        }
+        if at_close < 2 || at_start > 0 || shown_start > 0 {
+            continue;
         }
         marked.push((d.to_string(), idx));
     }
@@ -488,6 +486,13 @@ mod tests {
             g.osd.offset_s = Some(0.0);
         }
         assert!(names_at_close(&mut f).is_empty());
+        // A display kept in UTC, eight hours behind the names, beginning a length before them.
+        let mut f = named("E", &close);
+        for g in f.iter_mut() {
+            g.osd.offset_s = g.duration_s.map(|d| (-28_800.0 - d) as f32);
+        }
+        assert_eq!(names_at_close(&mut f), ["E"]);
+        assert_eq!(f[2].osd.offset_s, Some(-28_800.0));
     }
 
     #[test]
