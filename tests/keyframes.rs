@@ -2394,9 +2394,23 @@ fn a_display_showing_the_time_before_the_date_is_read() {
     assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
 }
 
+/// Each session of a warehouse as `start end file_count`, sorted.
+fn session_values(wh: &Path) -> Vec<String> {
+    use crate::util::{get, rows};
+    let mut out: Vec<String> = rows(&wh.join("sessions"))
+        .iter()
+        .map(|s| {
+            ["start", "end", "file_count"]
+                .map(|c| get(s, c).unwrap_or("-"))
+                .join(" ")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 #[test]
 fn a_recorder_naming_files_at_their_close_or_at_their_recordings_start_has_no_overlaps() {
-    use crate::util::{get, rows};
     // Device A's files named at their close: day.mp4 (the clock 10:00:07 to 10:00:20, 14 s)
     // as 10:00:21, day2.mp4 as 10:00:35, close0.mp4 (6 s) as 10:00:41; close1.mp4 (11:00:00,
     // 12 s) as 11:00:12 and close2.mp4 (5 s) as 11:00:17. Before, each recording's shorter
@@ -2423,17 +2437,8 @@ fn a_recorder_naming_files_at_their_close_or_at_their_recordings_start_has_no_ov
     assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
     // Two sessions, from each recording's start (10:00:07 and 11:00:00 in Shanghai) to its
     // end, three segments and two.
-    let mut sessions: Vec<String> = rows(&wh.join("sessions"))
-        .iter()
-        .map(|s| {
-            ["start", "end", "file_count"]
-                .map(|c| get(s, c).unwrap_or("-"))
-                .join(" ")
-        })
-        .collect();
-    sessions.sort();
     assert_eq!(
-        sessions,
+        session_values(&wh),
         [
             "1773280807000000 1773280841000000 3",
             "1773284400000000 1773284417000000 2"
@@ -2454,15 +2459,7 @@ fn a_recorder_naming_files_at_their_close_or_at_their_recordings_start_has_no_ov
     let (_t, wh) = tree_scanned("DSJ-A0012", &files, &[]);
     assert_eq!(findings_of(&wh, &rules, '_'), Vec::<String>::new());
     assert_eq!(findings_of(&wh, &DISPLAY_RULES, '_'), Vec::<String>::new());
-    let sessions: Vec<String> = rows(&wh.join("sessions"))
-        .iter()
-        .map(|s| {
-            ["start", "end", "file_count"]
-                .map(|c| get(s, c).unwrap_or("-"))
-                .join(" ")
-        })
-        .collect();
-    assert_eq!(sessions, ["1773280807000000 1773280841000000 3"]);
+    assert_eq!(session_values(&wh), ["1773280807000000 1773280841000000 3"]);
 }
 
 #[test]
