@@ -6,11 +6,12 @@
 //! `future_tolerance_s` after the scan; `time_mismatch`, container time and file-name time
 //! further apart than `time_mismatch_tolerance_s` once the recorder conventions are allowed
 //! for (creation time written in UTC or in the configured zone's local time, at the start or
-//! at the end of the recording, or the start of the recording a segment was cut from); `missing_timestamp`, an ISO BMFF or JPEG file whose container
-//! has no recording time (MPEG-TS, WAV without `bext` and AVI carry none by design and are not
-//! reported), nor is a file of a device whose other files of its container, two at least,
-//! carry none either: a recorder that never writes the time there (its muxer leaves the field
-//! at 0) is a model's habit, not a stripped file. Example: a file named 20260312100000 whose
+//! at the end of the recording, or the start of the recording a segment was cut from);
+//! `missing_timestamp`, an ISO BMFF or JPEG file whose container has no recording time
+//! (MPEG-TS, WAV without `bext` and AVI carry none by design and are not reported), nor is a
+//! file of a device whose other files of its container, two at least, carry none either: a
+//! recorder that never writes the time there (its muxer leaves the field at 0) is a model's
+//! habit, not a stripped file. Example: a file named 20260312100000 whose
 //! `mvhd` says 05:00 UTC (13:00 local): three hours apart.
 
 use std::collections::HashMap;
@@ -45,26 +46,6 @@ fn time_habits<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, &'a str), (usize, usize)>
         }
     }
     out
-}
-
-/// The file-name time of the first segment of the recording `f` belongs to: walking back
-/// through its session's segments to the one that starts a recording
-/// ([`Ctx::starts_recording`]). Some muxers write that time into every segment they cut from
-/// one recording (ffmpeg's segment muxer copies it), so that a later segment's container time
-/// is the recording's start, not its own (until 2026-12-06, afternoon, CLK-MISMATCH on every
-/// segment more than `time_mismatch_tolerance_s` into a recording).
-fn recording_first_name(ctx: &Ctx, f: &crate::catalog::FileFacts) -> Option<i64> {
-    let session = ctx
-        .sessions
-        .list
-        .get((*ctx.sessions.of_file.get(f.row)?)?)?;
-    let k = session.members.iter().position(|&i| i == f.row)?;
-    let first = session.members[..=k]
-        .iter()
-        .rev()
-        .find(|&&i| ctx.starts_recording(i))
-        .or(session.members.first())?;
-    ctx.facts.get(*first)?.name_time_us
 }
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
@@ -118,8 +99,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             let zone = ctx.zone_offset_s(nt) as f64;
             let tol = s.time_mismatch_tolerance_s;
             // A muxer that gives every segment of a recording the recording's start as its
-            // time: the name of the recording's first segment, as written.
-            let first = recording_first_name(ctx, f).map_or(0.0, |t| (t - nt) as f64 / 1e6);
+            // time (ffmpeg's segment muxer copies it): the name of the recording's first
+            // segment, as written (until 2026-12-06, afternoon, CLK-MISMATCH on every segment
+            // more than `time_mismatch_tolerance_s` into a recording).
+            let first = ctx
+                .recording_start(f.row)
+                .and_then(|r| ctx.facts.get(r)?.name_time_us)
+                .map_or(0.0, |t| (t - nt) as f64 / 1e6);
             let explained = [0.0, dur, zone, zone + dur, first, first + zone]
                 .iter()
                 .any(|c| (diff - c).abs() <= tol);

@@ -22,7 +22,7 @@ pub mod software;
 pub mod timing;
 pub mod traces;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -452,21 +452,23 @@ pub struct Ctx<'a> {
     pub signatures: Interned,
     pub fingerprints: Interned,
     pub env: &'a Env<'a>,
-    /// The files that start a recording (see [`Ctx::starts_recording`]), by row.
-    recording_starts: HashSet<usize>,
+    /// For each file of a session (by row), the row of the first segment of the recording it
+    /// belongs to (see [`Ctx::starts_recording`]).
+    recording_first: Vec<Option<usize>>,
 }
 
-/// The rows of the files that start a recording: each session's first segment, and each one
-/// that starts more than `gap_tolerance` seconds after the segments before it in its session
-/// ended. One pass over the sessions.
-fn recording_starts(
+/// For each file (by row), the row of the file that starts its recording: its session's first
+/// segment, or the last one before it (or itself) that starts more than `gap_tolerance`
+/// seconds after the segments before it in its session ended. One pass over the sessions.
+fn recording_first(
     facts: &[FileFacts],
     sessions: &Sessions,
     gap_tolerance: f64,
-) -> HashSet<usize> {
-    let mut out = HashSet::new();
+) -> Vec<Option<usize>> {
+    let mut out = vec![None; facts.len()];
     for sess in &sessions.list {
         let mut reach: Option<i64> = None;
+        let mut first: Option<usize> = None;
         for (k, &m) in sess.members.iter().enumerate() {
             let f = &facts[m];
             let starts = match (reach, f.start_us()) {
@@ -475,7 +477,10 @@ fn recording_starts(
                 (Some(_), None) => false,
             };
             if starts {
-                out.insert(m);
+                first = Some(m);
+            }
+            if let Some(slot) = out.get_mut(m) {
+                *slot = first;
             }
             if let Some(end) = crate::sessions::end_us(f) {
                 reach = Some(reach.map_or(end, |r| r.max(end)));
@@ -510,7 +515,7 @@ impl<'a> Ctx<'a> {
     ) -> Self {
         let signatures = Interned::new(facts, coding::signature, coding::same_signature);
         let fingerprints = Interned::new(facts, traces::fingerprint, traces::same_fingerprint);
-        let recording_starts = recording_starts(facts, sessions, settings.gap_tolerance_s);
+        let recording_first = recording_first(facts, sessions, settings.gap_tolerance_s);
         Ctx {
             facts,
             sessions,
@@ -521,7 +526,7 @@ impl<'a> Ctx<'a> {
             signatures,
             fingerprints,
             env,
-            recording_starts,
+            recording_first,
         }
     }
 
@@ -544,7 +549,13 @@ impl Ctx<'_> {
     /// its session ended (the recorder stopped and started again within `session_pause_s`).
     /// Such a file may hold a pre-record buffer of footage from before its name.
     pub fn starts_recording(&self, row: usize) -> bool {
-        self.recording_starts.contains(&row)
+        self.recording_start(row) == Some(row)
+    }
+
+    /// The row of the file that starts the recording file `row` belongs to
+    /// ([`Ctx::starts_recording`]); `None` for a file in no session.
+    pub fn recording_start(&self, row: usize) -> Option<usize> {
+        self.recording_first.get(row).copied().flatten()
     }
 
     /// Whether a recording time (UTC microseconds) is one no recorder records at: before
