@@ -88,15 +88,55 @@ fn session_id(device: &str, start_us: i64) -> String {
 }
 
 /// Files' names read as their recordings' starts before sessions are built: a device that
-/// names each file at its close ([`names_at_close`]), and one that names every segment of a
-/// recording by the recording's start with a part number after it
-/// ([`parts_named_at_one_start`]). Returns the devices whose names were read so.
-pub fn starts_from_names(facts: &mut [FileFacts]) -> Vec<String> {
-    let mut devices = parts_named_at_one_start(facts);
-    devices.extend(names_at_close(facts));
-    devices.sort();
-    devices.dedup();
-    devices
+/// names every segment of a recording by the recording's start with a part number after it
+/// ([`parts_named_at_one_start`]), and one that names each file at its close
+/// ([`names_at_close`]).
+pub fn starts_from_names(facts: &mut [FileFacts]) {
+    parts_named_at_one_start(facts);
+    names_at_close(facts);
+}
+
+/// The recordings with a device, a name time and a segment number (by index), in the order
+/// of device, name time, number and path: one sorted list of indices (8 bytes a file), read
+/// by runs, rather than a map holding an entry and a list for every file.
+fn named_in_order(facts: &[FileFacts]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..facts.len())
+        .filter(|&i| {
+            let f = &facts[i];
+            f.device_id.is_some()
+                && f.name_time_us.is_some()
+                && f.segment_seq.is_some()
+                && f.is_recording()
+        })
+        .collect();
+    idx.sort_by(|&a, &b| {
+        let (x, y) = (&facts[a], &facts[b]);
+        (
+            x.device_id.as_deref(),
+            x.name_time_us,
+            x.segment_seq,
+            &x.path,
+        )
+            .cmp(&(
+                y.device_id.as_deref(),
+                y.name_time_us,
+                y.segment_seq,
+                &y.path,
+            ))
+    });
+    idx
+}
+
+/// `f` taken to start `by_s` seconds later than its name says: its name time moved on, and
+/// its display offsets, held against the name as a start, back by as much.
+fn start_later(f: &mut FileFacts, by_s: f64) {
+    f.name_time_us = f.name_time_us.map(|n| n + (by_s * 1e6).round() as i64);
+    if let Some(o) = f.osd.offset_s.as_mut() {
+        *o -= by_s as f32;
+    }
+    if let Some(e) = f.rare.as_mut().and_then(|r| r.osd_end_offset_s.as_mut()) {
+        *e -= by_s as f32;
+    }
 }
 
 /// Recorders that name every segment of a recording by the recording's start, the segment
@@ -104,76 +144,50 @@ pub fn starts_from_names(facts: &mut [FileFacts]) -> Vec<String> {
 /// of a device or more, numbered one after the other, of one kind and picture size, whose
 /// names give the same second. One recorder starts no two recordings at one second, so they
 /// are parts of one recording: each part after the first starts where the one before it ends
-/// (its name time moved on by the lengths of the parts before it, its display offsets back by
-/// as much). Until 2026-12-06 (afternoon) they all started at the name, each overlapping the
-/// ones before it (CONT-OVERLAP, warn, OSD-PRERECORD). Parts of unknown length leave the rest
-/// of their run as named. A sub-stream numbered after its main stream is no part (another
-/// picture size): it stays its main stream's companion.
+/// ([`start_later`] by the lengths of the parts before it). Until 2026-12-06 (afternoon) they
+/// all started at the name, each overlapping the ones before it (CONT-OVERLAP, warn,
+/// OSD-PRERECORD). Parts of unknown length leave the rest of their run as named. A copy or a
+/// sub-stream sharing a part's number starts with it; a sub-stream numbered after its main
+/// stream is no part (another picture size): it stays its main stream's companion. Returns
+/// the devices whose names were read so.
 pub fn parts_named_at_one_start(facts: &mut [FileFacts]) -> Vec<String> {
-    let mut alike: HashMap<(&str, i64), Vec<usize>> = HashMap::new();
-    for (i, f) in facts.iter().enumerate() {
-        if let (Some(d), Some(t), Some(_)) = (f.device_id.as_deref(), f.name_time_us, f.segment_seq)
-            && f.is_recording()
-        {
-            alike.entry((d, t)).or_default().push(i);
-        }
-    }
-    // Per device and second, the files of each number (a copy or a sub-stream shares its
-    // part's number and its start), in number order.
-    let mut runs: Vec<(String, Vec<Vec<usize>>)> = Vec::new();
-    for ((d, _), idx) in alike {
-        let mut by_seq: std::collections::BTreeMap<i32, Vec<usize>> = Default::default();
-        for i in idx {
-            if let Some(q) = facts[i].segment_seq {
-                by_seq.entry(q).or_default().push(i);
-            }
-        }
-        // Numbered one after the other, of one kind and picture size (a recorder numbering
-        // every file it writes may give a sub-stream the number after its main stream's, at
-        // the same second: a companion, not a part).
-        let mut run: Vec<Vec<usize>> = Vec::new();
-        let mut last: Option<i32> = None;
-        let shape = |i: usize| {
-            let f = &facts[i];
-            (f.media_kind.clone(), f.width, f.height)
-        };
-        for (q, mut files) in by_seq {
-            files.sort_by(|&a, &b| facts[a].path.cmp(&facts[b].path));
-            let unlike = run
-                .first()
-                .and_then(|p| p.first())
-                .is_some_and(|&i| shape(i) != shape(files[0]));
-            if unlike || last.is_some_and(|l| q != l.wrapping_add(1)) {
+    let order = named_in_order(facts);
+    let shape = |f: &FileFacts| (f.media_kind.clone(), f.width, f.height);
+    // Runs of parts: each part the files of one number (in path order), the parts numbered
+    // one after the other, of one device, name second, kind and picture size.
+    let mut runs: Vec<Vec<&[usize]>> = Vec::new();
+    for second in order.chunk_by(|&a, &b| {
+        let (x, y) = (&facts[a], &facts[b]);
+        x.device_id == y.device_id && x.name_time_us == y.name_time_us
+    }) {
+        let mut run: Vec<&[usize]> = Vec::new();
+        for part in second.chunk_by(|&a, &b| facts[a].segment_seq == facts[b].segment_seq) {
+            let follows = run.last().is_some_and(|p: &&[usize]| {
+                let (x, y) = (&facts[p[0]], &facts[part[0]]);
+                y.segment_seq == x.segment_seq.map(|q| q.wrapping_add(1)) && shape(x) == shape(y)
+            });
+            if !follows {
                 if run.len() >= 2 {
-                    runs.push((d.to_string(), std::mem::take(&mut run)));
+                    runs.push(std::mem::take(&mut run));
                 }
                 run.clear();
             }
-            run.push(files);
-            last = Some(q);
+            run.push(part);
         }
         if run.len() >= 2 {
-            runs.push((d.to_string(), run));
+            runs.push(run);
         }
     }
-    runs.sort();
     let mut devices: Vec<String> = Vec::new();
-    for (d, run) in runs {
+    for run in runs {
         let mut before = 0.0_f64;
-        for part in run {
+        for part in &run {
             let length = facts[part[0]]
                 .duration_s
                 .filter(|d| d.is_finite() && *d > 0.0);
             if before > 0.0 {
-                for &i in &part {
-                    let f = &mut facts[i];
-                    f.name_time_us = f.name_time_us.map(|n| n + (before * 1e6).round() as i64);
-                    if let Some(o) = f.osd.offset_s.as_mut() {
-                        *o -= before as f32;
-                    }
-                    if let Some(e) = f.rare.as_mut().and_then(|r| r.osd_end_offset_s.as_mut()) {
-                        *e -= before as f32;
-                    }
+                for &i in *part {
+                    start_later(&mut facts[i], before);
                 }
             }
             match length {
@@ -181,7 +195,9 @@ pub fn parts_named_at_one_start(facts: &mut [FileFacts]) -> Vec<String> {
                 None => break,
             }
         }
-        devices.push(d);
+        if let Some(d) = facts[run[0][0]].device_id.as_deref() {
+            devices.push(d.to_string());
+        }
     }
     devices.dedup();
     devices
@@ -204,42 +220,29 @@ const NAME_END_TOLERANCE_S: f64 = 1.5;
 /// lengthens a recording's first segment, whose name step to the next then matches the next
 /// one's length, but whose picture begins before its name by the buffer alone.
 ///
-/// Each such file's name time is taken back to its start (name minus length), and its
-/// display offsets (`osd.offset_s`, `osd_end_offset_s`, held against the name as a start)
-/// moved by its length, so that sessions and every rule see the recording's start. Until
-/// 2026-12-06 (afternoon) such names were taken as starts: each recording's last, shorter
-/// segment overlapped the one before (CONT-OVERLAP, warn). Returns the devices so taken.
+/// Each such file is taken to start its length before its name ([`start_later`] by minus its
+/// length), so that sessions and every rule see the recording's start. Until 2026-12-06
+/// (afternoon) such names were taken as starts: each recording's last, shorter segment
+/// overlapped the one before (CONT-OVERLAP, warn). Returns the devices so taken.
 pub fn names_at_close(facts: &mut [FileFacts]) -> Vec<String> {
     let tol = NAME_END_TOLERANCE_S;
-    let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, f) in facts.iter().enumerate() {
-        if let (Some(d), Some(_), Some(_), Some(dur)) = (
-            f.device_id.as_deref(),
-            f.name_time_us,
-            f.segment_seq,
-            f.duration_s,
-        ) && f.is_recording()
-            && f.status.as_ref() == "ok"
-            && dur.is_finite()
-            && dur > 0.0
-        {
-            by_device.entry(d).or_default().push(i);
-        }
-    }
-    let mut marked: Vec<(String, Vec<usize>)> = Vec::new();
-    for (d, mut idx) in by_device {
-        idx.sort_by_key(|&i| (facts[i].name_time_us, facts[i].segment_seq));
-        let (mut at_start, mut at_close) = (0usize, 0usize);
-        let mut shown_start = 0usize;
-        for w in idx.windows(2) {
+    let length = |f: &FileFacts| f.duration_s.filter(|d| d.is_finite() && *d > 0.0);
+    let order: Vec<usize> = named_in_order(facts)
+        .into_iter()
+        .filter(|&i| facts[i].status.as_ref() == "ok" && length(&facts[i]).is_some())
+        .collect();
+    let mut marked: Vec<&[usize]> = Vec::new();
+    for device in order.chunk_by(|&a, &b| facts[a].device_id == facts[b].device_id) {
+        let (mut at_start, mut at_close, mut shown_start) = (0usize, 0usize, 0usize);
+        for w in device.windows(2) {
             let (a, b) = (&facts[w[0]], &facts[w[1]]);
             let (Some(sa), Some(sb), Some(na), Some(nb), Some(da), Some(db)) = (
                 a.segment_seq,
                 b.segment_seq,
                 a.name_time_us,
                 b.name_time_us,
-                a.duration_s,
-                b.duration_s,
+                length(a),
+                length(b),
             ) else {
                 continue;
             };
@@ -262,26 +265,20 @@ pub fn names_at_close(facts: &mut [FileFacts]) -> Vec<String> {
                 }
             }
         }
-        if at_close < 2 || at_start > 0 || shown_start > 0 {
-            continue;
+        if at_close >= 2 && at_start == 0 && shown_start == 0 {
+            marked.push(device);
         }
-        marked.push((d.to_string(), idx));
     }
-    marked.sort();
     let mut devices = Vec::with_capacity(marked.len());
-    for (d, idx) in marked {
-        for i in idx {
-            let f = &mut facts[i];
-            let Some(dur) = f.duration_s else { continue };
-            f.name_time_us = f.name_time_us.map(|n| n - (dur * 1e6).round() as i64);
-            if let Some(o) = f.osd.offset_s.as_mut() {
-                *o += dur as f32;
-            }
-            if let Some(e) = f.rare.as_mut().and_then(|r| r.osd_end_offset_s.as_mut()) {
-                *e += dur as f32;
+    for device in marked {
+        for &i in device {
+            if let Some(dur) = length(&facts[i]) {
+                start_later(&mut facts[i], -dur);
             }
         }
-        devices.push(d);
+        if let Some(d) = facts[device[0]].device_id.as_deref() {
+            devices.push(d.to_string());
+        }
     }
     devices
 }
