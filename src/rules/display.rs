@@ -251,8 +251,8 @@ fn hour_shown(ctx: &Ctx, t_us: i64) -> i64 {
 /// 01:00:00, and on a day where 11:59:59 at night becomes 12:00:00 of the next day (read as
 /// its noon; until 2026-12-06, afternoon, that step was taken for a join: OSD-JUMP `high`):
 /// on these devices a step of twelve hours or of a day ([`half_days`]) is no evidence of
-/// another time. A 24-hour display
-/// shows an hour of 0 or 13-23 as soon as the device records in the afternoon or at night.
+/// another time. A 24-hour display shows an hour of 0 or 13-23 as soon as the device records
+/// in the afternoon or at night.
 fn twelve_hour_devices<'f>(ctx: &Ctx<'f>) -> HashSet<&'f str> {
     let mut all: HashMap<&'f str, bool> = HashMap::new();
     for f in ctx.facts {
@@ -460,17 +460,15 @@ fn offsets(ctx: &Ctx, files: &mut [&FileFacts], twelve_hour: bool, out: &mut Fin
             continue;
         };
         let usual = (before + after) / 2.0;
-        // A recording's first file (its session's first, or the first after a gap in it).
-        let pre_record =
-            ctx.starts_recording(f.row) && *here < usual && usual - *here <= PRE_RECORD_MAX_S;
-        // Neighbours that are both recordings' first files led by a pre-record buffer: their
-        // pictures begin before their names, a later segment's at its name (until 2026-12-06,
-        // afternoon, every segment between two such recordings' first files was OSD-OFFSET,
-        // a buffer longer than the tolerance).
-        let led = |n: &FileFacts, offset: f64| {
-            ctx.starts_recording(n.row) && offset < *here && here - offset <= PRE_RECORD_MAX_S
+        // A recording's first file (its session's first, or the first after a gap in it)
+        // whose picture begins before its name by a pre-record buffer; or a file between two
+        // such (their pictures begin before their names, a later segment's at its name;
+        // until 2026-12-06, afternoon, every segment between two recordings' first files led
+        // by a buffer longer than the tolerance was OSD-OFFSET).
+        let led = |n: &FileFacts, from: f64, to: f64| {
+            ctx.starts_recording(n.row) && from < to && to - from <= PRE_RECORD_MAX_S
         };
-        let pre_record = pre_record || (led(b, *before) && led(a, *after));
+        let pre_record = led(f, *here, usual) || (led(b, *before, *here) && led(a, *after, *here));
         let am_pm = twelve_hour && half_days(here - usual, tol);
         if (before - after).abs() <= tol
             && !am_pm
