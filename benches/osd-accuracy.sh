@@ -23,10 +23,11 @@
 # CONTAINER=avi (or ts) also copies every clip into AVI (or MPEG-TS; stream copy, as another
 # device) and reports how each copy's keyframe reading compares with the MP4's.
 # SET=thin five displays in regular weights whose thin strokes a low bitrate keeps or loses;
-# SET=field and SET=wild five more each (see `field` and `wild` below).
+# SET=field and SET=wild five more each (see `field` and `wild` below); SET=fonts ten displays
+# in typefaces no other set uses (see `fonts` below).
 # Every clip is an honest recording: the display rules' findings on them are listed at the
 # end (there must be none above info).
-# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|fonts|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -230,6 +231,34 @@ pair DSJ-TH03 $((base + 473)) mandelbrot={} 1920x1080 "fontfile=$DEJAVU" "fontco
 pair DSJ-TH04 $((base + 593)) gradients=speed=0.04:{} 1920x1080 "fontfile=$LIBREG" "fontcolor=yellow:box=1:boxcolor=black@0.3" h/32 " 048383" $(x264 25) -b:v 2M
 pair DSJ-TH05 $((base + 713)) "color=c=0x282828:{},noise=alls=14:allf=t" 1280x720 "fontfile=$LIBREG" "fontcolor=white:box=1:boxcolor=black@0.5" h/26 " 053838" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -crf 32 -tag:v hvc1
 }
+# Fonts: ten displays made on 2026-12-06 (evening) in typefaces no earlier set used, read once
+# as they came: FreeMono's thin Courier-like strokes, regular and bold; Noto Sans Mono under a
+# box in HEVC; Inconsolata with a drop shadow at the bottom; Hack Bold over dark grain at 480p;
+# Cousine at 30 fps with a one-pixel outline; FreeSans (proportional) with a slashed date;
+# Roboto Condensed Bold at the top right; Arimo Bold on a yellow box with a dotted date;
+# Noto Sans Mono Bold at 60 fps across 1440p.
+FREEMONO=/usr/share/fonts/truetype/freefont/FreeMono.ttf
+FREEMONOB=/usr/share/fonts/truetype/freefont/FreeMonoBold.ttf
+NOTOMONO=/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf
+NOTOMONOB=/usr/share/fonts/truetype/noto/NotoSansMono-Bold.ttf
+INCONSOLATA=/usr/share/fonts/truetype/inconsolata/Inconsolata.otf
+HACKB=/usr/share/fonts/truetype/hack/Hack-Bold.ttf
+COUSINE=/usr/share/fonts/truetype/croscore/Cousine-Regular.ttf
+FREESANS=/usr/share/fonts/truetype/freefont/FreeSans.ttf
+ROBOTOCB=/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf
+ARIMOB=/usr/share/fonts/truetype/croscore/Arimo-Bold.ttf
+fonts() {
+pair DSJ-FN01 $((base + 83)) gradients=speed=0.05:{} 1280x720 "fontfile=$FREEMONO" "$OUT" h/30 " 121234" $(x264 25) -crf 30
+pair DSJ-FN02 $((base + 211)) mandelbrot={} 1920x1080 "fontfile=$FREEMONOB" "fontcolor=yellow:borderw=2:bordercolor=black" h/30 " 122345" $(x264 25) -b:v 4M
+pair DSJ-FN03 $((base + 337)) testsrc2={} 1920x1080 "fontfile=$NOTOMONO" "fontcolor=white:box=1:boxcolor=black@0.5" h/30 " 123456" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1
+pair DSJ-FN04 $((base + 461)) gradients=speed=0.06:{} 1280x720 "fontfile=$INCONSOLATA" "fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2" h-h/10 " 124567" $(x264 25) -crf 28
+pair DSJ-FN05 $((base + 587)) "color=c=0x141414:{},noise=alls=14:allf=t" 854x480 "fontfile=$HACKB" "$OUT" h/30 " 125678" $(x264 25) -crf 34
+RATE=30 pair DSJ-FN06 $((base + 709)) mandelbrot={} 1920x1080 "fontfile=$COUSINE" "fontcolor=white:borderw=1:bordercolor=black" h/30 " 126789" $(x264 30) -b:v 4M
+pair DSJ-FN07 $((base + 829)) gradients=speed=0.05:{} 1280x720 "fontfile=$FREESANS" "$OUT" h/30 "SLASH 127890" $(x264 25) -crf 28
+shots DSJ-FN08 $((base + 947)) testsrc2={} 1920x1080 "drawtext=fontfile=$ROBOTOCB:fontsize=h/26:$OUT:x=w-tw-w/40:y=h/30:text='@T@  @D@ 128901'" $(x264 50) -b:v 3M
+pair DSJ-FN09 $((base + 1061)) gradients=speed=0.04:{} 1280x720 "fontfile=$ARIMOB" "fontcolor=black:box=1:boxcolor=yellow@0.8:boxborderw=3" h/30 "DOT 129012" $(x264 25) -crf 30
+RATE=60 pair DSJ-FN10 $((base + 1181)) mandelbrot={} 2560x1440 "fontfile=$NOTOMONOB" "$OUT" h/34 " 120123" $(x264 120) -b:v 6M
+}
 case "$set_" in
   main) main ;;
   thin) thin ;;
@@ -238,10 +267,11 @@ case "$set_" in
   styles) styles ;;
   field) field ;;
   wild) wild ;;
+  fonts) fonts ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild ;;
-  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild; fonts ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild, fonts or all"; exit 2 ;;
 esac
 
 . "$here/benches/lib.sh"

@@ -224,6 +224,20 @@ pub fn default_patterns() -> Vec<PathPattern> {
             "device_folder_date_time",
             r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
         ),
+        // Names written by the camera chipsets of low-cost recorders (as dash cameras name
+        // theirs), in a device's folder as above: the year apart from the month and day
+        // (`2026_0312_093015_001.MP4`) or a two-digit year after a word
+        // (`FILE260312-093015F.MP4`), a lens letter (F, R) after the number or the time.
+        // <device>/[<date>/]2026_0312_093015[_001][F].MP4
+        p(
+            "device_folder_year_apart",
+            r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{4}_\d{4})_(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?[A-Z]?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
+        ),
+        // <device>/[<date>/]FILE260312-093015[-001][F].MP4 (the year 20yy)
+        p(
+            "device_folder_short_year",
+            r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?[A-Za-z]{1,8}(?P<date>\d{6})-(?P<time>\d{6})(?:-(?P<seq>\d{1,6}))?[A-Z]?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?\.[A-Za-z0-9]+$",
+        ),
         // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(
             "unit_device_date_folders",

@@ -114,7 +114,9 @@ impl PathPatterns {
                     time = Some(d.get(8..).unwrap_or_default().to_string());
                     contributed = true;
                 } else if let Some(d) = c.name("date") {
-                    date = Some(d.as_str().replace('-', ""));
+                    // YYYYMMDD, YYYY-MM-DD, YYYY_MMDD, or YYMMDD (a two-digit year: 20YY).
+                    let d = d.as_str().replace(['-', '_'], "");
+                    date = Some(if d.len() == 6 { format!("20{d}") } else { d });
                     time = c.name("time").map(|t| t.as_str().replace([':', '-'], ""));
                     contributed = true;
                 }
@@ -267,6 +269,36 @@ mod tests {
         assert_eq!(
             read("DSJ-X_20260312093015_12.mov").4.as_deref(),
             Some("device_datetime_seq")
+        );
+        // The names of low-cost recorders' camera chipsets, in the device's folder.
+        assert_eq!(
+            read("DSJ-U0002/2026_0312_100000_001.MP4"),
+            owned(
+                "DSJ-U0002",
+                None,
+                "20260312100000",
+                Some(1),
+                "device_folder_year_apart"
+            )
+        );
+        assert_eq!(
+            read("DSJ-U0002/20260312/2026_0312_100000_002F.MP4").3,
+            Some(2)
+        );
+        assert_eq!(
+            read("DSJ-U0003/FILE260312-100000F.MP4"),
+            owned(
+                "DSJ-U0003",
+                None,
+                "20260312100000",
+                None,
+                "device_folder_short_year"
+            )
+        );
+        // A folder of digits alone names no device, whatever the file's name.
+        assert_eq!(
+            pp().extract("20260312/FILE260312-100000F.MP4").device_id,
+            None
         );
         // A phone's name has no serial in it, and a folder of digits is a date: no device.
         assert_eq!(pp().extract("VID_20260312_100000.mp4").device_id, None);
