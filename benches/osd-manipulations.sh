@@ -35,9 +35,10 @@
 # A fourth display, DSJ-MX04, is set in a proportional font (DejaVu Sans, ffmpeg's default
 # "Sans": digits of one width, separators and spaces narrower); a fifth, DSJ-MX05, has a drop
 # shadow and no outline over a light scene (learned as bright text, `osd_fonts.ink`).
-# Usage: [DEVICES="DSJ-MX01 DSJ-MX04"] [CONTAINER=ts] benches/osd-manipulations.sh [WORKDIR]
-# (needs ffmpeg and the DejaVu, Liberation fonts; DEVICES picks some of the five displays, all
-# by default; CONTAINER=ts scans MPEG-TS copies of every recording instead of the MP4s)
+# Usage: [DEVICES="DSJ-MX01 DSJ-MX04"|more|all] [CONTAINER=ts] benches/osd-manipulations.sh [WORKDIR]
+# (needs ffmpeg and the DejaVu, Liberation fonts, and for `more` FreeFont, Noto Mono, Hack and
+# Croscore, Roboto; DEVICES picks some of the displays, the first five by default, `more` the
+# five below them, `all` the ten; CONTAINER=ts scans MPEG-TS copies of every recording instead of the MP4s)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/recaudit-osd-manipulations}
@@ -64,7 +65,7 @@ shot() {
   at=$epoch.$(printf %02d $((RANDOM % 96 + 2)))
   # RATE: another frame rate; AFTER: filters after the display's (frames dropped: variable
   # frame rate, the timestamps kept).
-  q -f lavfi -i "${src//\{\}/size=${SIZE:-$size}:rate=${RATE:-25}}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
+  q -f lavfi -i "${src//\{\}/size=${SIZE:-$size}:rate=${RATE:-$rate}}" -t "$secs" -metadata creation_time="$(iso "$epoch")" \
     -vf "drawtext=fontfile=$font:fontsize=h/26:$style:x=w/40:y=h/28:text='$(text "$at")  $shown 0$num'${AFTER:-}" \
     -pix_fmt yuv420p $codec ${AFTER:+-fps_mode vfr} "$out"
 }
@@ -91,8 +92,14 @@ session() {
   done
 }
 device() {
-  case " ${DEVICES:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
+  local want=${DEVICES:-first}
+  want=${want/first/DSJ-MX01 DSJ-MX02 DSJ-MX03 DSJ-MX04 DSJ-MX05}
+  want=${want/more/DSJ-MX06 DSJ-MX07 DSJ-MX08 DSJ-MX09 DSJ-MX10}
+  want=${want/all/DSJ-MX01 DSJ-MX02 DSJ-MX03 DSJ-MX04 DSJ-MX05 DSJ-MX06 DSJ-MX07 DSJ-MX08 DSJ-MX09 DSJ-MX10}
+  case " $want " in *" $1 "*) ;; *) return 0 ;; esac
   dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10} lower=${11}
+  # The device's frame rate (25 unless given) and half of it.
+  rate=${12:-25} half=${13:-12.5}
   mkdir -p "$tree/$dev/20260312" "$tree/$dev/20260313"
   # Honest: a session of three contiguous segments, and a recording later in the morning;
   # numbered in time order as a recorder counts its files, each manipulation hours from the
@@ -138,7 +145,7 @@ device() {
   p=$(name $((base + 46800)) 0011)
   if [ ! -f "$p" ]; then
     shot "$work/parts/$dev-p1.ts" 6 $((base + 46800)) "$dev"
-    RATE=12.5 shot "$work/parts/$dev-p2.ts" 8 $((base + 49200)) "$dev"
+    RATE=$half shot "$work/parts/$dev-p2.ts" 8 $((base + 49200)) "$dev"
     shot "$work/parts/$dev-p3.ts" 6 $((base + 46814)) "$dev"
     q -i "concat:$work/parts/$dev-p1.ts|$work/parts/$dev-p2.ts|$work/parts/$dev-p3.ts" -c copy \
       -metadata creation_time="$(iso $((base + 46800)))" "$p"
@@ -168,6 +175,22 @@ device DSJ-MX02 22 1920x1080 "gradients=speed=0.03:{}" "$LIBREG" "fontcolor=whit
 device DSJ-MX03 33 1920x1080 "color=c=0x404040:{},noise=alls=10:allf=t" "$LIBB" "fontcolor=yellow:borderw=3:bordercolor=black" plain "$(x264 -b:v 3M)" $((b + 457)) "$again264" 1280x720
 device DSJ-MX04 44 1280x720 "gradients=speed=0.04:{}" "$PROP" "fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -crf 28)" $((b + 681)) "$again264" 848x480
 device DSJ-MX05 55 1280x720 "gradients=speed=0.04:c0=0xd0d0d0:c1=0x8898b0:{}" "$SANSB" "fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2" plain "$(x264 -crf 26)" $((b + 905)) "$again264" 848x480
+# Five more (DEVICES=more, or all for the ten), made on 2026-12-06 (evening) in typefaces and
+# at frame rates no test had: FreeMono Bold in yellow at 29.97 fps (30000/1001); Noto Sans
+# Mono on a box at 24 fps under x265; Hack Bold over dark grain at 640x480 and 12 fps; Cousine
+# with a slashed date at 30 fps; Roboto Condensed Bold (proportional) at 1920x1080. A device
+# keys its pictures so that a keyframe falls on each 20-s cut (DSJ-MX08 each 12 pictures).
+FREEMONOB=/usr/share/fonts/truetype/freefont/FreeMonoBold.ttf
+NOTOMONO=/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf
+HACKB=/usr/share/fonts/truetype/hack/Hack-Bold.ttf
+COUSINE=/usr/share/fonts/truetype/croscore/Cousine-Regular.ttf
+ROBOTOCB=/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf
+device DSJ-MX06 66 1920x1080 "testsrc2={}" "$FREEMONOB" "fontcolor=yellow:borderw=2:bordercolor=black" plain "$(x264 -crf 26)" $((b + 1129)) "$again264" 1280x720 30000/1001 15000/1001
+device DSJ-MX07 77 1280x720 "gradients=speed=0.05:{}" "$NOTOMONO" "fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=4" plain \
+  "-c:v libx265 -x265-params log-level=error:keyint=24:min-keyint=24:scenecut=0 -b:v 1500k -tag:v hvc1" $((b + 1353)) "$again265" 848x480 24 12
+device DSJ-MX08 88 640x480 "color=c=0x181818:{},noise=alls=12:allf=t" "$HACKB" "fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -crf 30 -g 12 -keyint_min 12)" $((b + 1577)) "$again264" 320x240 12 6
+device DSJ-MX09 99 1280x720 "gradients=speed=0.04:{}" "$COUSINE" "fontcolor=white:borderw=2:bordercolor=black" slash "$(x264 -crf 28)" $((b + 1801)) "$again264" 848x480 30 15
+device DSJ-MX10 10 1920x1080 "gradients=speed=0.06:{}" "$ROBOTOCB" "fontcolor=white:borderw=3:bordercolor=black" plain "$(x264 -b:v 4M)" $((b + 2025)) "$again264" 1280x720
 
 # CONTAINER=ts: every recording above stream-copied into MPEG-TS (as a recorder or a CCTV
 # export that writes TS holds it: no creation time, the name the only stamp), and that tree

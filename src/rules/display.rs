@@ -91,7 +91,11 @@ pub(super) fn runs_on_through_stretch(ctx: &Ctx, f: &FileFacts) -> Option<f32> {
 /// readable, the names call them contiguous (within `gap_tolerance_s`), their displays agree
 /// on where the later one begins within `osd_jump_tolerance_s` and a second more (as
 /// OSD-SEAM), `f`'s display shows no jump, and its device number is the neighbour's
-/// ([`same_device`]). The steps at the seams, when so; `None` for a segment alone.
+/// ([`same_device`]), or reads exactly as the neighbour's where too few of its digits are
+/// read to name a device (a font whose letters and some digits read as `?`: `???????6` on
+/// both sides; or a display without a number: none on both). The clock is then the only
+/// witness, and nothing says another recorder's. The steps at the seams, when so; `None` for
+/// a segment alone.
 pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Option<Vec<f64>> {
     let s = ctx.settings;
     let k = members.iter().position(|&i| i == f.row)?;
@@ -102,17 +106,17 @@ pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Opt
     {
         return None;
     }
-    let device = f.osd_device.as_deref()?;
+    let device = f.osd_device.as_deref();
     let before = k.checked_sub(1).map(|j| (&ctx.facts[members[j]], f));
     let after = members.get(k + 1).map(|&j| (f, &ctx.facts[j]));
     let mut steps = Vec::new();
     for (a, b) in before.into_iter().chain(after) {
         let other = if std::ptr::eq(a, f) { b } else { a };
-        if !other
-            .osd_device
-            .as_deref()
-            .is_some_and(|d| same_device(d, device))
-        {
+        let one_device = match (other.osd_device.as_deref(), device) {
+            (Some(o), Some(d)) => same_device(o, d) || o == d,
+            (o, d) => o == d,
+        };
+        if !one_device {
             return None;
         }
         let (end, start) = seam_offsets(ctx, a, b)?;
@@ -554,6 +558,64 @@ mod tests {
             .collect();
         found.sort();
         found
+    }
+
+    /// A session of three contiguous five-minute segments of device A, h264 at 30 fps but the
+    /// third at 15 (a recorder in the dark), the clock running on across the seams, each
+    /// display's device number as given: the INS-SESSION and OSD-RATE findings.
+    fn half_rate_third(devices: [Option<&str>; 3]) -> Vec<String> {
+        let mut facts = history(&[(0, 0.0), (300, 0.0), (600, 0.0)]);
+        for (f, device) in facts.iter_mut().zip(devices) {
+            f.frame_rate = Some(if f.row == 2 { 15.0 } else { 30.0 });
+            (f.width, f.height) = (Some(1920), Some(1080));
+            let mut text = (*f.text).clone();
+            text.video_codec = Some("h264".into());
+            text.video_profile = Some("High".into());
+            text.osd_device = device.map(Into::into);
+            f.text = text.into();
+        }
+        let a = crate::analyse::analyse(
+            &facts,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            1_800_000_000_000_000,
+        );
+        let mut found: Vec<String> = a
+            .findings
+            .iter()
+            .filter(|f| matches!(f.rule_id.as_str(), "INS-SESSION" | "OSD-RATE"))
+            .map(|f| format!("{} {}", f.rule_id, f.path.as_deref().unwrap_or("")))
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_half_rate_segment_whose_clock_runs_on_needs_no_device_number_to_be_the_recorders() {
+        // The device number read on every segment: the recorder's own at a lower rate.
+        let named = Some("?????0012");
+        assert_eq!(half_rate_third([named; 3]), ["OSD-RATE A_600.MP4"]);
+        // Too few digits read to name a device (a font whose letters and a digit read as
+        // `?`), alike on every segment; or a display showing the clock alone: the clock is
+        // the witness, and nothing says another recorder's.
+        let few = Some("???????6");
+        assert_eq!(half_rate_third([few; 3]), ["OSD-RATE A_600.MP4"]);
+        assert_eq!(half_rate_third([None; 3]), ["OSD-RATE A_600.MP4"]);
+        // Another number on the odd segment, or one where the others show none: inserted.
+        let other = Some("0????4757");
+        assert_eq!(
+            half_rate_third([few, few, other]),
+            ["INS-SESSION A_600.MP4"]
+        );
+        assert_eq!(
+            half_rate_third([named, named, Some("?????0345")]),
+            ["INS-SESSION A_600.MP4"]
+        );
+        assert_eq!(
+            half_rate_third([None, None, few]),
+            ["INS-SESSION A_600.MP4"]
+        );
     }
 
     #[test]
