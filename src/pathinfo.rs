@@ -295,6 +295,29 @@ mod tests {
                 "device_folder_short_year"
             )
         );
+        // A copy made beside its file by a file manager is its recording's.
+        for copy in [
+            "(1)",
+            " (2)",
+            " - Copy",
+            " - 副本",
+            " - 副本 (2)",
+            " copy",
+            " copy 2",
+        ] {
+            let f = pp().extract(&format!(
+                "DSJ-U0001/DSJ-U0001_001234_20260312100020_0002{copy}.MP4"
+            ));
+            assert_eq!(
+                (
+                    f.device_id.as_deref(),
+                    f.segment_seq,
+                    f.name_time_raw.as_deref()
+                ),
+                (Some("DSJ-U0001"), Some(2), Some("20260312100020")),
+                "{copy}"
+            );
+        }
         // A folder of digits alone names no device, whatever the file's name.
         assert_eq!(
             pp().extract("20260312/FILE260312-100000F.MP4").device_id,

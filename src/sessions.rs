@@ -43,8 +43,11 @@ const COMPANION_S: f64 = 1.5;
 
 /// The sub-streams among a device's recordings `idx` (in time order), each with its main
 /// stream: two video files that start and last alike (within [`COMPANION_S`]) at different
-/// picture sizes, the smaller being the sub-stream. Two files alike in size stay what they are
-/// (an overlap, or a copy).
+/// picture sizes, the smaller being the sub-stream. And the copies: a file whose bytes are an
+/// earlier one's (the same BLAKE3; a copy a file manager made beside it, `..._0002(1).MP4`, or
+/// one in a second folder) is that file's companion, not a segment that overlaps it or starts
+/// its numbering again (INT-DUPLICATE reports the copy). Two other files alike in size stay
+/// what they are (an overlap).
 fn companions(facts: &[FileFacts], idx: &[usize]) -> HashMap<usize, usize> {
     let pixels = |f: &FileFacts| -> Option<i64> {
         (f.media_kind.as_deref() == Some("video"))
@@ -56,16 +59,37 @@ fn companions(facts: &[FileFacts], idx: &[usize]) -> HashMap<usize, usize> {
     let mut out = HashMap::new();
     for (n, &a) in idx.iter().enumerate() {
         let fa = &facts[a];
-        let (Some(sa), Some(pa), Some(da)) = (fa.start_us(), pixels(fa), fa.duration_s) else {
-            continue;
+        let Some(sa) = fa.start_us() else { continue };
+        let near = || {
+            idx[n + 1..]
+                .iter()
+                .map(|&b| (b, &facts[b]))
+                .take_while(move |(_, fb)| fb.start_us().is_none_or(|sb| sb - sa <= near_us))
         };
-        for &b in idx[n + 1..].iter() {
-            let fb = &facts[b];
-            let Some(sb) = fb.start_us() else { continue };
-            if sb - sa > near_us {
-                break;
+        // A file and its copies: the one with the shortest name (a copy's name adds to the
+        // original's) keeps its place, the others are its companions.
+        if fa.blake3.is_some() && !out.contains_key(&a) {
+            let mut copies: Vec<usize> = near()
+                .filter(|(_, fb)| fb.blake3 == fa.blake3)
+                .map(|(b, _)| b)
+                .collect();
+            if !copies.is_empty() {
+                copies.push(a);
+                let key = |&i: &usize| (facts[i].file_name().len(), facts[i].path.clone());
+                if let Some(&main) = copies.iter().min_by_key(|i| key(i)) {
+                    for c in copies.into_iter().filter(|&c| c != main) {
+                        out.insert(c, main);
+                    }
+                }
             }
-            let (Some(pb), Some(db)) = (pixels(fb), fb.duration_s) else {
+        }
+        for (b, fb) in near() {
+            if fb.start_us().is_none() || (fa.blake3.is_some() && fa.blake3 == fb.blake3) {
+                continue;
+            }
+            let (Some(pa), Some(da), Some(pb), Some(db)) =
+                (pixels(fa), fa.duration_s, pixels(fb), fb.duration_s)
+            else {
                 continue;
             };
             if pa == pb || (da - db).abs() > COMPANION_S {
@@ -521,6 +545,27 @@ mod tests {
         (f[0].width, f[1].width) = (Some(1920), Some(640));
         assert!(parts_named_at_one_start(&mut f).is_empty());
         assert_eq!(f[1].start_us(), Some(100_000_000));
+    }
+
+    #[test]
+    fn a_copy_of_a_segment_beside_it_is_its_companion_not_a_restart() {
+        // Three contiguous segments, the second copied beside itself by a file manager
+        // (`_2(1).MP4`, the same bytes): one session of three segments, the copy with them.
+        let mut f = named("A", &[(0, 300.0), (300, 300.0), (600, 300.0)]);
+        for (g, h) in f.iter_mut().zip(["h1", "h2", "h3"]) {
+            g.blake3 = Some(h.into());
+        }
+        let mut copy = f[1].clone();
+        copy.path = "A_300_2(1).MP4".into();
+        f.push(copy);
+        let s = build(&f, 600.0);
+        assert_eq!(s.list.len(), 1);
+        assert_eq!(s.list[0].members, [0, 1, 2]);
+        assert_eq!(s.companions, [3]);
+        assert_eq!(s.of_file[3], Some(0));
+        // Other bytes under the same name and number (no copy): the numbering starts again.
+        f[3].blake3 = Some("other".into());
+        assert_eq!(build(&f, 600.0).list.len(), 2);
     }
 
     #[test]
