@@ -24,10 +24,11 @@
 # device) and reports how each copy's keyframe reading compares with the MP4's.
 # SET=thin five displays in regular weights whose thin strokes a low bitrate keeps or loses;
 # SET=field and SET=wild five more each (see `field` and `wild` below); SET=fonts ten displays
-# in typefaces no other set uses (see `fonts` below).
+# in typefaces no other set uses (see `fonts` below); SET=sources eight over scenes no other
+# set uses, and drawtext's own black 16-pixel text (see `sources` below).
 # Every clip is an honest recording: the display rules' findings on them are listed at the
 # end (there must be none above info).
-# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|fonts|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|fonts|sources|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -259,7 +260,23 @@ shots DSJ-FN08 $((base + 947)) testsrc2={} 1920x1080 "drawtext=fontfile=$ROBOTOC
 pair DSJ-FN09 $((base + 1061)) gradients=speed=0.04:{} 1280x720 "fontfile=$ARIMOB" "fontcolor=black:box=1:boxcolor=yellow@0.8:boxborderw=3" h/30 "DOT 129012" $(x264 25) -crf 30
 RATE=60 pair DSJ-FN10 $((base + 1181)) mandelbrot={} 2560x1440 "fontfile=$NOTOMONOB" "$OUT" h/34 " 120123" $(x264 120) -b:v 6M
 }
+# Sources: eight displays made on 2026-12-06 (evening) over the scenes ffmpeg offers that no
+# set used, read once as they came: the old test pattern with its big changing counter (a
+# second number ticking each second), SMPTE bars (a flat bright strip at the top) with and
+# without an outline, HD bars, Conway's life, a cellular automaton, an RGB test pattern, and
+# drawtext as it draws unasked: black text, 16 pixels high, no outline, at the top left.
+sources() {
+pair DSJ-SR01 $((base + 97)) testsrc={} 1280x720 "fontfile=$DEJAVU" "$OUT" h/30 " 131234" $(x264 25) -crf 28
+pair DSJ-SR02 $((base + 229)) smptebars={} 1280x720 "fontfile=$DEJAVU" "$OUT" h/30 " 132345" $(x264 25) -crf 28
+pair DSJ-SR03 $((base + 353)) smptehdbars={} 1920x1080 "fontfile=$LIBERATION" "fontcolor=white" h/30 " 133456" $(x264 25) -b:v 3M
+pair DSJ-SR04 $((base + 479)) "life=mold=10:r=25:ratio=0.1:death_color=#C83232:life_color=#00ff00,scale=1280:720:flags=neighbor,fps=25,setsar=1,format=yuv420p,trim=duration=99" 1280x720 "fontfile=$DEJAVU" "$OUT" h/30 " 134567" $(x264 25) -crf 28
+pair DSJ-SR05 $((base + 601)) "cellauto=rule=110:{},scale=1280:720" 640x360 "fontfile=$SANSB" "$OUT" h/30 " 135678" $(x264 25) -crf 28
+pair DSJ-SR06 $((base + 727)) rgbtestsrc={} 1280x720 "fontfile=$DEJAVU" "$OUT" h-h/10 " 136789" $(x264 25) -crf 28
+shots DSJ-SR07 $((base + 853)) gradients=speed=0.05:{} 1280x720 "drawtext=fontfile=$DEJAVU:x=10:y=10:text='@T@  @D@ 137890'" $(x264 25) -crf 26
+shots DSJ-SR08 $((base + 977)) smptebars={} 1920x1080 "drawtext=fontfile=$DEJAVU:fontsize=h/24:x=w/40:y=h/30:text='@T@  @D@ 138901'" $(x264 25) -b:v 3M
+}
 case "$set_" in
+  sources) sources ;;
   main) main ;;
   thin) thin ;;
   layouts) layouts ;;
@@ -270,8 +287,8 @@ case "$set_" in
   fonts) fonts ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild; fonts ;;
-  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild, fonts or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild; fonts; sources ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild, fonts, sources or all"; exit 2 ;;
 esac
 
 . "$here/benches/lib.sh"
