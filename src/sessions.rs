@@ -43,11 +43,12 @@ const COMPANION_S: f64 = 1.5;
 
 /// The sub-streams among a device's recordings `idx` (in time order), each with its main
 /// stream: two video files that start and last alike (within [`COMPANION_S`]) at different
-/// picture sizes, the smaller being the sub-stream. And the copies: a file whose bytes are an
-/// earlier one's (the same BLAKE3; a copy a file manager made beside it, `..._0002(1).MP4`, or
-/// one in a second folder) is that file's companion, not a segment that overlaps it or starts
-/// its numbering again (INT-DUPLICATE reports the copy). Two other files alike in size stay
-/// what they are (an overlap).
+/// picture sizes, the smaller being the sub-stream. And the copies: files of the same bytes
+/// (the same BLAKE3) that start alike (a copy a file manager made beside its file,
+/// `..._0002(1).MP4`, or one in a second folder) are companions of the one among them with
+/// the shortest name, not segments that overlap it or start its numbering again
+/// (INT-DUPLICATE reports the copies). Two other files alike in size stay what they are (an
+/// overlap).
 fn companions(facts: &[FileFacts], idx: &[usize]) -> HashMap<usize, usize> {
     let pixels = |f: &FileFacts| -> Option<i64> {
         (f.media_kind.as_deref() == Some("video"))
@@ -82,6 +83,9 @@ fn companions(facts: &[FileFacts], idx: &[usize]) -> HashMap<usize, usize> {
                     }
                 }
             }
+        }
+        if out.contains_key(&a) {
+            continue; // a copy: its file pairs with a sub-stream, if it has one
         }
         for (b, fb) in near() {
             if fb.start_us().is_none() || (fa.blake3.is_some() && fa.blake3 == fb.blake3) {
