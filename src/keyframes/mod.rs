@@ -121,7 +121,8 @@ pub struct Output {
     /// read to place a jump.
     pub keyframes: Vec<Keyframe>,
     /// The place of the keyframe inside the file's frame-rate stretch ([`Input::stretch`])
-    /// that reads well, when one does ([`Output::inside_stretch`]).
+    /// that reads well, when one does, else one that shows a time weakly
+    /// ([`Output::inside_stretch`]).
     pub stretch_at: Option<usize>,
 }
 
@@ -158,15 +159,22 @@ impl Output {
         self.keyframes.iter().find(|x| x.gop_index == k)
     }
 
+    /// `end`'s reading when it is not [`weak`], else the first stand-in's that is not; when
+    /// every one read is weak, `end`'s if it shows a time, else the first stand-in's that
+    /// does (a weak time, which the OSD rules use only to clear a lower frame rate, never to
+    /// accuse: the file's confidence says how weak).
     fn or_inward<'a>(&'a self, end: &'a Keyframe, stand_ins: &[usize]) -> &'a Seen {
         if !weak(&end.seen) {
             return &end.seen;
         }
-        let stand_in = stand_ins
-            .iter()
-            .map_while(|&k| self.read_at(k))
-            .find(|x| !weak(&x.seen));
-        &stand_in.unwrap_or(end).seen
+        let read: Vec<&Keyframe> = stand_ins.iter().map_while(|&k| self.read_at(k)).collect();
+        let timed = |x: &Keyframe| x.seen.reading.as_ref().is_some_and(|r| r.civil_s.is_some());
+        read.iter()
+            .copied()
+            .find(|x| !weak(&x.seen))
+            .or_else(|| Some(end).filter(|x| timed(x)))
+            .or_else(|| read.iter().copied().find(|x| timed(x)))
+            .map_or(&end.seen, |x| &x.seen)
     }
 
     /// The keyframes to read next because an end's reading is [`weak`], as are those of its
@@ -1479,6 +1487,54 @@ fn consecutive(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A keyframe of `purpose` at place `k` (a second apart), showing 10:00:00 + k at
+    /// `confidence`, or no time.
+    fn kf(purpose: &'static str, k: usize, confidence: Option<f32>) -> Keyframe {
+        Keyframe {
+            purpose,
+            sample: k as u64 * 25 + 1,
+            gop_index: k,
+            seen: Seen {
+                t_s: k as f64,
+                reading: Some(osd::Reading {
+                    text: String::new(),
+                    civil_s: confidence.map(|_| 36_000 + k as i64),
+                    rest: String::new(),
+                    rest_sure: String::new(),
+                    confidence: confidence.unwrap_or(0.0),
+                }),
+            },
+            slice: None,
+        }
+    }
+
+    #[test]
+    fn an_end_read_only_weakly_is_taken_from_its_first_stand_in_with_a_time() {
+        // The first keyframe shows no time; the three after it read at 0.47 only; the last
+        // reads well.
+        let mut out = Output {
+            keyframes: vec![
+                kf("first", 0, None),
+                kf("last", 19, Some(1.0)),
+                kf("inward", 1, Some(0.47)),
+                kf("inward", 2, Some(0.47)),
+                kf("inward", 3, Some(0.47)),
+            ],
+            ..Default::default()
+        };
+        let start = |o: &Output| o.first().and_then(|s| s.shown_offset());
+        assert_eq!(start(&out), Some(36_000.0), "the weak stand-in's time");
+        // One that reads well among them is taken first.
+        out.keyframes[3] = kf("inward", 2, Some(0.9));
+        assert_eq!(out.first().map(|s| s.t_s), Some(2.0));
+        // Nothing read with a time: the end as it is (no time).
+        out.keyframes.truncate(2);
+        assert_eq!(start(&out), None);
+        // An end with a weak time keeps it.
+        out.keyframes[0] = kf("first", 0, Some(0.3));
+        assert_eq!(out.first().map(|s| s.t_s), Some(0.0));
+    }
 
     #[test]
     fn a_dense_index_pointing_every_picture_at_one_large_span_is_read_within_a_bound() {

@@ -522,7 +522,7 @@ const STRETCH_MAX: usize = 3;
 /// The display inside the file's stretch at another frame rate ([`Input::stretch`]): the
 /// keyframes whose time lies inside it, nearest its middle first, until one reads well; one read
 /// already (an end's stand-in, one read by halves) is taken as it is, and at most
-/// [`STRETCH_MAX`] are decoded. Whether the picture's clock runs on through the stretch (a
+/// [`STRETCH_MAX`] are decoded; when none reads well, the first that shows a time, weakly. Whether the picture's clock runs on through the stretch (a
 /// recorder that lowered its frame rate in low light) or shows another time (footage spliced
 /// in) is the rules' to judge ([`Output::inside_stretch`]).
 pub(super) fn read_stretch(input: &Input, font: &Font, out: &mut Output) {
@@ -545,26 +545,33 @@ pub(super) fn read_stretch(input: &Input, font: &Font, out: &mut Output) {
         .collect();
     inside.sort_by(|a, b| (a.1 - middle).abs().total_cmp(&(b.1 - middle).abs()));
     let mut decoded = 0;
+    // The first keyframe inside read with a time, however weakly: taken when none reads well
+    // (a weak time clears a lower rate only when it keeps the file's one clock, never accuses).
+    let mut timed: Option<usize> = None;
+    let has_time = |out: &Output, k: usize| {
+        out.read_at(k)
+            .and_then(|x| x.seen.reading.as_ref())
+            .is_some_and(|r| r.civil_s.is_some())
+    };
     for (k, _) in inside {
-        if let Some(seen) = out.read_at(k).map(|x| &x.seen) {
-            if !super::weak(seen) {
-                out.stretch_at = Some(k);
-                return;
+        if out.read_at(k).is_none() {
+            if decoded == STRETCH_MAX {
+                break;
             }
-            continue;
-        }
-        if decoded == STRETCH_MAX {
-            return;
-        }
-        decoded += 1;
-        if !decode_into(&f, &plan, font, &[k], "stretch", out) {
-            return;
+            decoded += 1;
+            if !decode_into(&f, &plan, font, &[k], "stretch", out) {
+                break;
+            }
         }
         if out.read_at(k).is_some_and(|x| !super::weak(&x.seen)) {
             out.stretch_at = Some(k);
             return;
         }
+        if timed.is_none() && has_time(out, k) {
+            timed = Some(k);
+        }
     }
+    out.stretch_at = timed;
 }
 
 /// Reads the keyframes `which` picks (by their place, given how many the file has), in order,
