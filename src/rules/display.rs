@@ -2,8 +2,9 @@
 //! (no inserted footage, no re-recording): the recorder's burned-in clock, as the keyframe
 //! stage read it (`files.osd_*`), held against the file name, the container and the device's
 //! own history. Only readings at or above `osd_min_confidence`, of files whose display was
-//! read at the first and the last keyframe, are used; a file whose display could not be read
-//! so is never accused by these rules.
+//! read at the first and the last keyframe, are used to accuse; a file whose display could not
+//! be read so is never accused by these rules. Clearing a lower frame rate (OSD-RATE) asks
+//! half that confidence of readings that all keep one clock ([`clearing`]).
 //!
 //! What it checks:
 //! - `inserted_footage` (OSD-JUMP): inside one file the displayed clock jumps against the
