@@ -76,24 +76,23 @@ fn companions(facts: &[FileFacts], idx: &[usize]) -> HashMap<usize, usize> {
                 .collect();
             if !copies.is_empty() {
                 copies.push(a);
-                let key = |&i: &usize| (facts[i].file_name().len(), facts[i].path.clone());
-                if let Some(&main) = copies.iter().min_by_key(|i| key(i)) {
+                let key = |i: usize| (facts[i].file_name().len(), &facts[i].path);
+                if let Some(&main) = copies.iter().min_by(|&&x, &&y| key(x).cmp(&key(y))) {
                     for c in copies.into_iter().filter(|&c| c != main) {
                         out.insert(c, main);
                     }
                 }
             }
         }
-        if out.contains_key(&a) {
-            continue; // a copy: its file pairs with a sub-stream, if it has one
-        }
+        // A copy pairs with no sub-stream: its file does, if it has one.
+        let (false, Some(pa), Some(da)) = (out.contains_key(&a), pixels(fa), fa.duration_s) else {
+            continue;
+        };
         for (b, fb) in near() {
             if fb.start_us().is_none() || (fa.blake3.is_some() && fa.blake3 == fb.blake3) {
                 continue;
             }
-            let (Some(pa), Some(da), Some(pb), Some(db)) =
-                (pixels(fa), fa.duration_s, pixels(fb), fb.duration_s)
-            else {
+            let (Some(pb), Some(db)) = (pixels(fb), fb.duration_s) else {
                 continue;
             };
             if pa == pb || (da - db).abs() > COMPANION_S {
@@ -180,7 +179,9 @@ fn start_later(f: &mut FileFacts, by_s: f64) {
 /// the devices whose names were read so.
 pub fn parts_named_at_one_start(facts: &mut [FileFacts]) -> Vec<String> {
     let order = named_in_order(facts);
-    let shape = |f: &FileFacts| (f.media_kind.clone(), f.width, f.height);
+    fn shape(f: &FileFacts) -> (Option<&str>, Option<i32>, Option<i32>) {
+        (f.media_kind.as_deref(), f.width, f.height)
+    }
     // Runs of parts: each part the files of one number (in path order), the parts numbered
     // one after the other, of one device, name second, kind and picture size.
     let mut runs: Vec<Vec<&[usize]>> = Vec::new();

@@ -167,14 +167,18 @@ impl Output {
         if !weak(&end.seen) {
             return &end.seen;
         }
-        let read: Vec<&Keyframe> = stand_ins.iter().map_while(|&k| self.read_at(k)).collect();
-        let timed = |x: &Keyframe| x.seen.reading.as_ref().is_some_and(|r| r.civil_s.is_some());
+        let read: Vec<&Seen> = stand_ins
+            .iter()
+            .map_while(|&k| self.read_at(k))
+            .map(|x| &x.seen)
+            .collect();
+        let timed = |x: &&Seen| x.shown_offset().is_some();
         read.iter()
             .copied()
-            .find(|x| !weak(&x.seen))
-            .or_else(|| Some(end).filter(|x| timed(x)))
-            .or_else(|| read.iter().copied().find(|x| timed(x)))
-            .map_or(&end.seen, |x| &x.seen)
+            .find(|x| !weak(x))
+            .or_else(|| Some(&end.seen).filter(timed))
+            .or_else(|| read.iter().copied().find(timed))
+            .unwrap_or(&end.seen)
     }
 
     /// The keyframes to read next because an end's reading is [`weak`], as are those of its

@@ -522,9 +522,10 @@ const STRETCH_MAX: usize = 3;
 /// The display inside the file's stretch at another frame rate ([`Input::stretch`]): the
 /// keyframes whose time lies inside it, nearest its middle first, until one reads well; one read
 /// already (an end's stand-in, one read by halves) is taken as it is, and at most
-/// [`STRETCH_MAX`] are decoded; when none reads well, the first that shows a time, weakly. Whether the picture's clock runs on through the stretch (a
-/// recorder that lowered its frame rate in low light) or shows another time (footage spliced
-/// in) is the rules' to judge ([`Output::inside_stretch`]).
+/// [`STRETCH_MAX`] are decoded; when none reads well, the first that shows a time, weakly.
+/// Whether the picture's clock runs on through the stretch (a recorder that lowered its frame
+/// rate in low light) or shows another time (footage spliced in) is the rules' to judge
+/// ([`Output::inside_stretch`]).
 pub(super) fn read_stretch(input: &Input, font: &Font, out: &mut Output) {
     let Some((at, len)) = input
         .stretch
@@ -550,8 +551,7 @@ pub(super) fn read_stretch(input: &Input, font: &Font, out: &mut Output) {
     let mut timed: Option<usize> = None;
     let has_time = |out: &Output, k: usize| {
         out.read_at(k)
-            .and_then(|x| x.seen.reading.as_ref())
-            .is_some_and(|r| r.civil_s.is_some())
+            .is_some_and(|x| x.seen.shown_offset().is_some())
     };
     for (k, _) in inside {
         if out.read_at(k).is_none() {

@@ -107,14 +107,14 @@ pub(super) fn runs_on_through_stretch(ctx: &Ctx, f: &FileFacts) -> Option<f32> {
 /// Whether the picture's clock runs on from the segment before `f` in its session into `f`,
 /// and from `f` into the segment after it (the second witness for INS-SESSION where a segment
 /// differs from its session by its frame rate alone): `f` and each neighbour it has are read
-/// at both ends at the confidence that clears ([`clearing`]), the names call them contiguous (within `gap_tolerance_s`), their displays agree
-/// on where the later one begins within `osd_jump_tolerance_s` and a second more (as
-/// OSD-SEAM), `f`'s display shows no jump, and its device number is the neighbour's
-/// ([`same_device`]), or reads exactly as the neighbour's where too few of its digits are
-/// read to name a device (a font whose letters and some digits read as `?`: `???????6` on
-/// both sides; or a display without a number: none on both). The clock is then the only
-/// witness, and nothing says another recorder's. The steps at the seams, when so; `None` for
-/// a segment alone.
+/// at both ends at the confidence that clears ([`clearing`]), the names call them contiguous
+/// (within `gap_tolerance_s`), their displays agree on where the later one begins within
+/// `osd_jump_tolerance_s` and a second more (as OSD-SEAM), `f`'s display shows no jump, and
+/// its device number is the neighbour's ([`same_device`]), or reads exactly as the
+/// neighbour's where too few of its digits are read to name a device (a font whose letters
+/// and some digits read as `?`: `???????6` on both sides; or a display without a number: none
+/// on both). The clock is then the only witness, and nothing says another recorder's. The
+/// steps at the seams, when so; `None` for a segment alone.
 pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Option<Vec<f64>> {
     let s = ctx.settings;
     let k = members.iter().position(|&i| i == f.row)?;
@@ -571,13 +571,22 @@ mod tests {
         facts: &[FileFacts],
         settings: &crate::rules::RuleSettings,
     ) -> Vec<String> {
-        // Scanned in January 2027.
+        findings_of(facts, settings, |id| id.starts_with("OSD-"))
+    }
+
+    /// The findings of `facts` whose rule `wanted` picks, as `rule path`, sorted (scanned in
+    /// January 2027).
+    fn findings_of(
+        facts: &[FileFacts],
+        settings: &crate::rules::RuleSettings,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Vec<String> {
         let a =
             crate::analyse::analyse(facts, settings, chrono_tz::UTC, "r", 1_800_000_000_000_000);
         let mut found: Vec<String> = a
             .findings
             .iter()
-            .filter(|f| f.rule_id.starts_with("OSD-"))
+            .filter(|f| wanted(&f.rule_id))
             .map(|f| format!("{} {}", f.rule_id, f.path.as_deref().unwrap_or("")))
             .collect();
         found.sort();
@@ -585,11 +594,17 @@ mod tests {
     }
 
     /// A session of three contiguous five-minute segments of device A, h264 at 30 fps but the
-    /// third at 15 (a recorder in the dark), the clock running on across the seams, each
-    /// display's device number as given: the INS-SESSION and OSD-RATE findings.
-    fn half_rate_third(devices: [Option<&str>; 3]) -> Vec<String> {
-        let mut facts = history(&[(0, 0.0), (300, 0.0), (600, 0.0)]);
+    /// third at 15 (a recorder in the dark), the third's display `third_offset` seconds off the
+    /// others' (0: the clock running on across the seams), every display read at `confidence`
+    /// and showing the device number given: the INS- and OSD- findings.
+    fn half_rate_third(
+        devices: [Option<&str>; 3],
+        confidence: f32,
+        third_offset: f32,
+    ) -> Vec<String> {
+        let mut facts = history(&[(0, 0.0), (300, 0.0), (600, third_offset)]);
         for (f, device) in facts.iter_mut().zip(devices) {
+            f.osd.confidence = Some(confidence);
             f.frame_rate = Some(if f.row == 2 { 15.0 } else { 30.0 });
             (f.width, f.height) = (Some(1920), Some(1080));
             let mut text = (*f.text).clone();
@@ -598,86 +613,48 @@ mod tests {
             text.osd_device = device.map(Into::into);
             f.text = text.into();
         }
-        let a = crate::analyse::analyse(
-            &facts,
-            &crate::rules::RuleSettings::default(),
-            chrono_tz::UTC,
-            "r",
-            1_800_000_000_000_000,
-        );
-        let mut found: Vec<String> = a
-            .findings
-            .iter()
-            .filter(|f| matches!(f.rule_id.as_str(), "INS-SESSION" | "OSD-RATE"))
-            .map(|f| format!("{} {}", f.rule_id, f.path.as_deref().unwrap_or("")))
-            .collect();
-        found.sort();
-        found
+        findings_of(&facts, &crate::rules::RuleSettings::default(), |id| {
+            id.starts_with("OSD-") || id.starts_with("INS-")
+        })
     }
 
     #[test]
     fn a_half_rate_segment_whose_clock_runs_on_needs_no_device_number_to_be_the_recorders() {
+        let third = |devices| half_rate_third(devices, 1.0, 0.0);
         // The device number read on every segment: the recorder's own at a lower rate.
         let named = Some("?????0012");
-        assert_eq!(half_rate_third([named; 3]), ["OSD-RATE A_600.MP4"]);
+        assert_eq!(third([named; 3]), ["OSD-RATE A_600.MP4"]);
         // Too few digits read to name a device (a font whose letters and a digit read as
         // `?`), alike on every segment; or a display showing the clock alone: the clock is
         // the witness, and nothing says another recorder's.
         let few = Some("???????6");
-        assert_eq!(half_rate_third([few; 3]), ["OSD-RATE A_600.MP4"]);
-        assert_eq!(half_rate_third([None; 3]), ["OSD-RATE A_600.MP4"]);
+        assert_eq!(third([few; 3]), ["OSD-RATE A_600.MP4"]);
+        assert_eq!(third([None; 3]), ["OSD-RATE A_600.MP4"]);
         // Another number on the odd segment, or one where the others show none: inserted.
         let other = Some("0????4757");
+        assert_eq!(third([few, few, other]), ["INS-SESSION A_600.MP4"]);
+        // (Its serial read whole against the device's own: OSD-DEVICE too.)
         assert_eq!(
-            half_rate_third([few, few, other]),
-            ["INS-SESSION A_600.MP4"]
+            third([named, named, Some("?????0345")]),
+            ["INS-SESSION A_600.MP4", "OSD-DEVICE A_600.MP4"]
         );
-        assert_eq!(
-            half_rate_third([named, named, Some("?????0345")]),
-            ["INS-SESSION A_600.MP4"]
-        );
-        assert_eq!(
-            half_rate_third([None, None, few]),
-            ["INS-SESSION A_600.MP4"]
-        );
+        assert_eq!(third([None, None, few]), ["INS-SESSION A_600.MP4"]);
     }
 
     #[test]
     fn a_clock_read_below_the_rules_confidence_clears_a_lower_rate_when_it_runs_on() {
         // The three segments' displays read at 0.47 (a digit between two learned shapes):
         // too little to accuse on, enough to show the one clock running on across the seams.
-        let run = |confidence: f32, third_offset: f32| {
-            let mut facts = history(&[(0, 0.0), (300, 0.0), (600, third_offset)]);
-            for f in facts.iter_mut() {
-                f.osd.confidence = Some(confidence);
-                f.frame_rate = Some(if f.row == 2 { 15.0 } else { 30.0 });
-                let mut text = (*f.text).clone();
-                text.video_codec = Some("h264".into());
-                text.osd_device = Some("?????0012".into());
-                f.text = text.into();
-            }
-            let a = crate::analyse::analyse(
-                &facts,
-                &crate::rules::RuleSettings::default(),
-                chrono_tz::UTC,
-                "r",
-                1_800_000_000_000_000,
-            );
-            let mut found: Vec<String> = a
-                .findings
-                .iter()
-                .filter(|f| f.rule_id.starts_with("OSD-") || f.rule_id.starts_with("INS-"))
-                .map(|f| f.rule_id.clone())
-                .collect();
-            found.sort();
-            found
-        };
-        assert_eq!(run(0.47, 0.0), ["OSD-RATE"]);
+        let named = [Some("?????0012"); 3];
+        assert_eq!(half_rate_third(named, 0.47, 0.0), ["OSD-RATE A_600.MP4"]);
         // Below half the rules' confidence: nothing clears it.
-        assert_eq!(run(0.2, 0.0), ["INS-SESSION"]);
+        assert_eq!(half_rate_third(named, 0.2, 0.0), ["INS-SESSION A_600.MP4"]);
         // Read at 0.47, the third segment shows another time: no clearing, and no
         // accusation from the display either (it is not read surely enough).
-        assert_eq!(run(0.47, 900.0), ["INS-SESSION"]);
+        assert_eq!(
+            half_rate_third(named, 0.47, 900.0),
+            ["INS-SESSION A_600.MP4"]
+        );
     }
 
     #[test]
