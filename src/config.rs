@@ -169,7 +169,16 @@ pub const GROUPS: &[&str] = &[
     "device", "officer", "unit", "datetime", "date", "time", "seq",
 ];
 
+/// The end every name pattern shares: a mark after the name's last number (`_IMP`, `-LOCK`,
+/// `_S`), a file manager's copy suffix (`(1)`, ` - 副本`, ` copy 2`), the extension.
+const END: &str = r"(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$";
+/// A device's folder: a letter and a digit in its name (a folder of digits alone is a date,
+/// one of letters alone a folder of marked files).
+const FOLDER: &str = r"(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)";
+
 pub fn default_patterns() -> Vec<PathPattern> {
+    // Each regex in full in the README's configuration block (test
+    // `the_readmes_path_patterns_are_the_defaults`); the shared pieces once here.
     let p = |name: &str, regex: &str| PathPattern {
         name: name.into(),
         regex: regex.into(),
@@ -185,12 +194,12 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // copy is its recording's (INT-DUPLICATE says it is one), not a file of no device.
         p(
             "device_officer_datetime_seq",
-            r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})", END].concat(),
         ),
         // DSJ-A8-0001234_20260312093015_0003.MP4
         p(
             "device_datetime_seq",
-            r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})", END].concat(),
         ),
         // <device>/EVENT/[<date>/]20260312_093015[_0003].MP4: a folder of letters alone
         // between a device's folder (a digit and a letter in its name) and its files is where
@@ -198,12 +207,12 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // IMP, Normal), not a device.
         p(
             "device_marked_folder_date_time",
-            r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/[^/\d]+/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)", FOLDER, r"/[^/\d]+/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015_0003.MP4
         p(
             "device_folder_date_time_seq",
-            r"(?:^|/)(?P<device>[^/]+)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)(?P<device>[^/]+)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})", END].concat(),
         ),
         // Names many recorders write beside the three above: the segment number left out
         // (a recorder that names its files by time alone), or the date and time apart
@@ -212,19 +221,19 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // DSJ-A8-0001234_OF1023_20260312_093015[_0003].MP4, ..._20260312093015.MP4
         p(
             "device_officer_date_time",
-            r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
         ),
         // DSJ-A8-0001234_20260312_093015[_0003].MP4, DSJ-A8-0001234_20260312093015.MP4
         p(
             "device_date_time",
-            r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015.MP4 or 20260312093015.MP4 (a device's folder has
         // a letter and a digit in its name: a folder of digits alone is a date, one of letters
         // alone a folder of marked files)
         p(
             "device_folder_date_time",
-            r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)", FOLDER, r"/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
         ),
         // Names written by the camera chipsets of low-cost recorders (as dash cameras name
         // theirs), in a device's folder as above: the year apart from the month and day
@@ -233,17 +242,17 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // <device>/[<date>/]2026_0312_093015[_001][F].MP4
         p(
             "device_folder_year_apart",
-            r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{4}_\d{4})_(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?[A-Z]?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)", FOLDER, r"/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{4}_\d{4})_(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?[A-Z]?", END].concat(),
         ),
         // <device>/[<date>/]FILE260312-093015[-001][F].MP4 (the year 20yy)
         p(
             "device_folder_short_year",
-            r"(?:^|/)(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?[A-Za-z]{1,8}(?P<date>\d{6})-(?P<time>\d{6})(?:-(?P<seq>\d{1,6}))?[A-Z]?(?:[_-][A-Za-z][A-Za-z0-9]{0,7})?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$",
+            &[r"(?:^|/)", FOLDER, r"/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?[A-Za-z]{1,8}(?P<date>\d{6})-(?P<time>\d{6})(?:-(?P<seq>\d{1,6}))?[A-Z]?", END].concat(),
         ),
         // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(
             "unit_device_date_folders",
-            r"^(?P<unit>[^/]+)/(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)/(?:\d{8}|\d{4}-\d{2}-\d{2})/[^/]+$",
+            &[r"^(?P<unit>[^/]+)/", FOLDER, r"/(?:\d{8}|\d{4}-\d{2}-\d{2})/[^/]+$"].concat(),
         ),
     ]
 }
