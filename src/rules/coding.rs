@@ -254,19 +254,33 @@ fn session_parameters(
                     ctx.fp(f)
                 ),
             )
-        } else if let Some(steps) = steps {
-            let shown: Vec<String> = steps
+        } else if let Some(runs_on) = steps {
+            let shown: Vec<String> = runs_on
+                .steps
                 .iter()
                 .map(|s| format!("{:+.0} s", s.round() + 0.0))
                 .collect();
-            details["osd_steps_s"] = json!(steps);
+            details["osd_steps_s"] = json!(runs_on.steps);
+            let witness = match runs_on.stand_in {
+                None => format!(
+                    "the picture's clock runs on from the segment before it and into the segment after it ({})",
+                    shown.join(", ")
+                ),
+                Some(w) => {
+                    details["osd_stand_in"] = json!(w.path.as_ref());
+                    format!(
+                        "its neighbours' displays cannot be read, and its picture's clock keeps the offset to its name that {} of the same device shows ({})",
+                        w.file_name(),
+                        shown.join(", ")
+                    )
+                }
+            };
             (
                 "OSD-RATE",
                 format!(
-                    "{} is {} where the rest of its session is {example}, written by the session's own software, and the picture's clock runs on from the segment before it and into the segment after it ({}), showing the same device: the recorder changed its frame rate; no footage of another time",
+                    "{} is {} where the rest of its session is {example}, written by the session's own software, and {witness}, showing the same device: the recorder changed its frame rate; no footage of another time",
                     f.file_name(),
                     describe(f),
-                    shown.join(", ")
                 ),
             )
         } else {

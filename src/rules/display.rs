@@ -110,12 +110,19 @@ pub(super) fn runs_on_through_stretch(ctx: &Ctx, f: &FileFacts) -> Option<f32> {
 /// at both ends at the confidence that clears ([`clearing`]), the names call them contiguous
 /// (within `gap_tolerance_s`), their displays agree on where the later one begins within
 /// `osd_jump_tolerance_s` and a second more (as OSD-SEAM), `f`'s display shows no jump, and
-/// its device number is the neighbour's ([`same_device`]), or reads exactly as the
-/// neighbour's where too few of its digits are read to name a device (a font whose letters
-/// and some digits read as `?`: `???????6` on both sides; or a display without a number: none
-/// on both). The clock is then the only witness, and nothing says another recorder's. The
-/// steps at the seams, when so; `None` for a segment alone.
-pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Option<Vec<f64>> {
+/// its device number is the neighbour's ([`one_device`]). A neighbour whose display cannot be
+/// read so witnesses neither way: its seam is left out, and where no seam is left, the
+/// nearest recordings of the device read so, before and after `f` within a day
+/// ([`device_witness`]), stand in for the neighbours: one of them showing the device's number
+/// and `f`'s offset to its name is enough (a recorder in the dark whose segment before the
+/// half-rate one is too dark to read; footage of another time or recorder shows another
+/// offset or number). The steps at the seams (or against the stand-in) and the stand-in,
+/// when so; `None` for a segment alone.
+pub(super) fn runs_on_across<'f>(
+    ctx: &Ctx<'f>,
+    members: &[usize],
+    f: &FileFacts,
+) -> Option<RunsOn<'f>> {
     let s = ctx.settings;
     let k = members.iter().position(|&i| i == f.row)?;
     let of = read_at(f, clearing(ctx))?;
@@ -125,17 +132,17 @@ pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Opt
     {
         return None;
     }
-    let device = f.osd_device.as_deref();
     let before = k.checked_sub(1).map(|j| (&ctx.facts[members[j]], f));
     let after = members.get(k + 1).map(|&j| (f, &ctx.facts[j]));
     let mut steps = Vec::new();
+    let mut unread = false;
     for (a, b) in before.into_iter().chain(after) {
         let other = if std::ptr::eq(a, f) { b } else { a };
-        let one_device = match (other.osd_device.as_deref(), device) {
-            (Some(o), Some(d)) => same_device(o, d) || o == d,
-            (o, d) => o == d,
-        };
-        if !one_device {
+        if read_at(other, clearing(ctx)).is_none() {
+            unread = true;
+            continue;
+        }
+        if !one_device(other, f) {
             return None;
         }
         let (end, start) = seam_offsets_at(ctx, a, b, clearing(ctx))?;
@@ -145,7 +152,90 @@ pub(super) fn runs_on_across(ctx: &Ctx, members: &[usize], f: &FileFacts) -> Opt
         }
         steps.push(step);
     }
-    (!steps.is_empty()).then_some(steps)
+    if !steps.is_empty() {
+        return Some(RunsOn {
+            steps,
+            stand_in: None,
+        });
+    }
+    if !unread {
+        return None;
+    }
+    let (w, step) = device_witness(ctx, f)?;
+    Some(RunsOn {
+        steps: vec![step],
+        stand_in: Some(w),
+    })
+}
+
+/// What [`runs_on_across`] found: the clock's steps at the seams (seconds), and the recording
+/// of the device that stood in for neighbours whose displays could not be read, if one did.
+pub(super) struct RunsOn<'f> {
+    pub steps: Vec<f64>,
+    pub stand_in: Option<&'f FileFacts>,
+}
+
+/// Whether `a` and `b` show one device: device numbers that name a device the same one
+/// ([`same_device`]), or, where too few digits are read to name a device (a font whose letters
+/// and some digits read as `?`: `???????6` on both sides; or a display without a number: none
+/// on both), readings exactly alike.
+fn one_device(a: &FileFacts, b: &FileFacts) -> bool {
+    match (a.osd_device.as_deref(), b.osd_device.as_deref()) {
+        (Some(x), Some(y)) => same_device(x, y) || x == y,
+        (x, y) => x == y,
+    }
+}
+
+/// How far from `f` in time the recordings that stand in for its unreadable neighbours
+/// ([`device_witness`]) may be: a day, within which a recorder's clock drifts by well under
+/// the `osd_jump_tolerance_s`; and how many recordings are looked through on each side.
+const STAND_IN_US: i64 = 86_400_000_000;
+const STAND_IN_FILES: usize = 64;
+
+/// The nearest recording of `f`'s device before `f` and the nearest after it (in the device's
+/// sessions, in recording order, within [`STAND_IN_US`]), each read at the confidence that
+/// clears: the first of them that shows the device number `f` shows ([`one_device`]) and the
+/// offset to its name `f` shows at its nearer end (within `osd_jump_tolerance_s` and a second
+/// more), with that step.
+fn device_witness<'f>(ctx: &Ctx<'f>, f: &FileFacts) -> Option<(&'f FileFacts, f64)> {
+    let list = &ctx.sessions.list;
+    let si = (*ctx.sessions.of_file.get(f.row)?)?;
+    let sess = list.get(si)?;
+    let k = sess.members.iter().position(|&i| i == f.row)?;
+    let at = f.start_us()?;
+    let of = read_at(f, clearing(ctx))?;
+    let (f_start, f_end) = (of.offset_s?, of.offset_s? + of.jump_s.unwrap_or(0.0));
+    let device = |j: usize| list.get(j).filter(|x| x.device == sess.device);
+    // The device's recordings before `f`, nearest first, then those after it.
+    let earlier = sess.members[..k].iter().rev().chain(
+        (0..si)
+            .rev()
+            .map_while(device)
+            .flat_map(|x| x.members.iter().rev()),
+    );
+    let later = sess.members[k + 1..].iter().chain(
+        (si + 1..list.len())
+            .map_while(device)
+            .flat_map(|x| x.members.iter()),
+    );
+    let nearest = |rows: &mut dyn Iterator<Item = &usize>| {
+        rows.take(STAND_IN_FILES)
+            .map(|&i| &ctx.facts[i])
+            .take_while(|w| w.start_us().is_some_and(|t| (t - at).abs() <= STAND_IN_US))
+            .find(|w| read_at(w, clearing(ctx)).is_some())
+    };
+    let before = nearest(&mut earlier.into_iter()).and_then(|w| {
+        let o = read_at(w, clearing(ctx))?;
+        Some((
+            w,
+            f64::from(f_start - (o.offset_s? + o.jump_s.unwrap_or(0.0))),
+        ))
+    });
+    let after = nearest(&mut later.into_iter())
+        .and_then(|w| Some((w, f64::from(read_at(w, clearing(ctx))?.offset_s? - f_end))));
+    before.into_iter().chain(after).find(|&(w, step)| {
+        one_device(w, f) && step.abs() <= ctx.settings.osd_jump_tolerance_s + 1.0
+    })
 }
 
 /// The display's offsets on both sides of the seam between consecutive segments `a` and `b`
@@ -654,6 +744,47 @@ mod tests {
         assert_eq!(
             half_rate_third(named, 0.47, 900.0),
             ["INS-SESSION A_600.MP4"]
+        );
+    }
+
+    #[test]
+    fn a_half_rate_segment_after_unreadable_ones_is_witnessed_by_the_devices_nearest_reading() {
+        // Device A records at `earlier` (seconds after 10:00, one segment), then a session of
+        // three segments from 10:00 + 1 h whose first two are too dark to read and whose third
+        // is at half the frame rate, its display `offset` from its name and showing `shown`.
+        fn dark_session(earlier: i64, offset: f32, shown: &str) -> Vec<String> {
+            let mut facts = history(&[(earlier, 0.0), (3600, 0.0), (3900, 0.0), (4200, offset)]);
+            for f in &mut facts {
+                f.frame_rate = Some(if f.row == 3 { 15.0 } else { 30.0 });
+                (f.width, f.height) = (Some(1920), Some(1080));
+                let mut text = (*f.text).clone();
+                text.video_codec = Some("h264".into());
+                text.video_profile = Some("High".into());
+                text.osd_device = Some(if f.row == 3 { shown } else { "?????0012" }.into());
+                f.text = text.into();
+                if matches!(f.row, 1 | 2) {
+                    f.osd = OsdFacts::default();
+                }
+            }
+            findings_of(&facts, &crate::rules::RuleSettings::default(), |id| {
+                id.starts_with("INS-") || id == "OSD-RATE"
+            })
+        }
+        // The device's recording an hour before shows its number and the offset the third
+        // segment shows: the recorder's own footage at a lower rate.
+        assert_eq!(dark_session(0, 0.0, "?????0012"), ["OSD-RATE A_4200.MP4"]);
+        // Another time, another number, or no reading of the device within a day: inserted.
+        assert_eq!(
+            dark_session(0, 900.0, "?????0012"),
+            ["INS-SESSION A_4200.MP4"]
+        );
+        assert_eq!(
+            dark_session(0, 0.0, "?????0345"),
+            ["INS-SESSION A_4200.MP4"]
+        );
+        assert_eq!(
+            dark_session(-90_000, 0.0, "?????0012"),
+            ["INS-SESSION A_4200.MP4"]
         );
     }
 
