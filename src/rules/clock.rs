@@ -48,6 +48,65 @@ fn time_habits<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, &'a str), (usize, usize)>
     out
 }
 
+/// For each file (by row), the earliest start its recorder's file counter allows, where that
+/// is more than `time_mismatch_tolerance_s` after the start its name (or container) gives:
+/// the clock was set back between the file before it and it. A recorder numbers its
+/// recordings one after the other whatever its clock says, and records one at a time, so
+/// file `n` began no earlier than file `n - 1` ended; a clock that came back at a plausible
+/// default date when its battery ran flat (2025-01-01, the firmware's date) names the next
+/// recordings months before the ones numbered ahead of them, and every recording after it
+/// until the clock is set (each carried from the one before: the counter's start plus the
+/// recording's length). Only a device's recordings whose number no other of its recordings
+/// carries are chained (a counter that restarts each day or when the card is formatted
+/// gives numbers twice, which say nothing of order), and only from one number to the next;
+/// a file whose name time is implausible is CLK-RESET's, not reported here, though the chain
+/// runs through it; and the chain stops at a file whose end as carried would be after its
+/// own upload or after the scan (a clock ahead before it was set back: the counter's start
+/// would be too late).
+pub fn counter_starts(ctx: &Ctx) -> Vec<Option<i64>> {
+    let mut out = vec![None; ctx.facts.len()];
+    let tol_us = (ctx.settings.time_mismatch_tolerance_s * 1e6) as i64;
+    let mut by_device: HashMap<&str, Vec<(i32, usize)>> = HashMap::new();
+    for f in ctx.facts {
+        if let (Some(d), Some(n), Some(_)) = (f.device_id.as_deref(), f.segment_seq, f.start_us())
+            && f.is_recording()
+            && ctx.sessions.companions.binary_search(&f.row).is_err()
+        {
+            by_device.entry(d).or_default().push((n, f.row));
+        }
+    }
+    for files in by_device.values_mut() {
+        files.sort_unstable();
+        // The number before this one and where its recording ended, as far as the counter
+        // knows.
+        let mut before: Option<(i32, i64)> = None;
+        for (k, &(n, row)) in files.iter().enumerate() {
+            let twice = |j: Option<&(i32, usize)>| j.is_some_and(|&(m, _)| m == n);
+            if twice(k.checked_sub(1).and_then(|j| files.get(j))) || twice(files.get(k + 1)) {
+                before = None;
+                continue;
+            }
+            let f = &ctx.facts[row];
+            let Some(named) = f.start_us() else {
+                before = None;
+                continue;
+            };
+            let start = match before {
+                Some((m, end)) if m.checked_add(1) == Some(n) && end > named => end,
+                _ => named,
+            };
+            if start - named > tol_us && !ctx.implausible(named) {
+                out[row] = Some(start);
+            }
+            let end = crate::sessions::end_us(f).map_or(start, |e| start + (e - named));
+            let uploaded = ctx.obligation(f).and_then(|o| o.upload_us);
+            let ahead = uploaded.is_some_and(|u| end > u) || end > ctx.now_us;
+            before = (!ahead).then_some((n, end));
+        }
+    }
+    out
+}
+
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
     let habits = time_habits(ctx);
@@ -92,6 +151,27 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"creation_time_us": f.creation_time_us, "name_time_us": f.name_time_us}),
             );
             continue;
+        }
+        if let (Some(at), Some(named)) = (ctx.counter_start(f.row), f.start_us()) {
+            let back_s = (at - named) as f64 / 1e6;
+            out.add(
+                "CLK-SETBACK",
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
+                Some(named),
+                None,
+                Some(back_s),
+                format!(
+                    "{}: numbered after recordings that ended at {} by the recorder's own counter, it is named {}, {:.1} days earlier: the recorder's clock was set back (as to a default date when its battery ran flat); its recording time is not true",
+                    f.file_name(),
+                    local(ctx, at),
+                    local(ctx, named),
+                    back_s / 86_400.0
+                ),
+                json!({"name_time_us": f.name_time_us, "creation_time_us": f.creation_time_us, "counter_start_us": at, "set_back_s": back_s}),
+            );
         }
         if let (Some(ct), Some(nt)) = (f.creation_time_us, f.name_time_us) {
             let diff = (ct - nt) as f64 / 1e6;
@@ -143,5 +223,162 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"container": f.container}),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{FileFacts, TextFacts};
+
+    /// 2026-03-09 09:00:00 UTC, and a day.
+    const MARCH_9: i64 = 1_773_046_800_000_000;
+    const DAY: i64 = 86_400_000_000;
+    /// 2025-01-01 00:00:00 UTC: a plausible date a recorder's clock may come back at.
+    const NEW_YEAR_2025: i64 = 1_735_689_600_000_000;
+
+    /// Device A's 20-second recordings: (number, name time, upload time), its files named
+    /// `A_<number>.MP4`. The findings of the clock, continuity and upload rules, as `rule
+    /// file`, sorted (scanned 2026-03-20).
+    fn findings(files: &[(i32, i64, i64)]) -> Vec<String> {
+        let facts: Vec<FileFacts> = files
+            .iter()
+            .enumerate()
+            .map(|(row, &(n, named, uploaded))| FileFacts {
+                row,
+                path: format!("A_{n:04}.MP4").into(),
+                segment_seq: Some(n),
+                name_time_us: Some(named),
+                creation_time_us: Some(named),
+                duration_s: Some(20.0),
+                birth_time_us: Some(uploaded),
+                text: TextFacts {
+                    status: "ok".into(),
+                    container: Some("mp4".into()),
+                    device_id: Some("A".into()),
+                    media_kind: Some("video".into()),
+                    ..Default::default()
+                }
+                .into(),
+                ..Default::default()
+            })
+            .collect();
+        let a = crate::analyse::analyse(
+            &facts,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            MARCH_9 + 11 * DAY,
+        );
+        let mut found: Vec<String> = a
+            .findings
+            .iter()
+            .filter(|f| {
+                ["CLK-", "CONT-", "DL-UPLOAD"]
+                    .iter()
+                    .any(|p| f.rule_id.starts_with(p))
+            })
+            .map(|f| format!("{} {}", f.rule_id, f.path.as_deref().unwrap_or("")))
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// Three contiguous recordings each morning from 2026-03-09 09:00 for `days` days,
+    /// numbered on from `first` (or from 1 each morning when `daily`), each day's docked that
+    /// evening at 18:00 (or `dock(day)`'s evening).
+    fn mornings(days: i64, daily: bool, dock: impl Fn(i64) -> i64) -> Vec<(i32, i64, i64)> {
+        let mut out = Vec::new();
+        for day in 0..days {
+            for k in 0..3i32 {
+                let n = if daily {
+                    k + 1
+                } else {
+                    (day * 3) as i32 + k + 1
+                };
+                let named = MARCH_9 + day * DAY + i64::from(k) * 20_000_000;
+                out.push((n, named, MARCH_9 + dock(day) * DAY + 9 * 3_600_000_000));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_clock_come_back_at_a_plausible_date_is_set_back_by_the_counter_not_a_late_upload() {
+        // Docked every evening; on the third day the battery ran flat at noon and the clock
+        // came back at 2025-01-01 00:00: three recordings named from it, numbered 10-12 after
+        // the morning's 7-9, docked that evening with them; the clock set right by the next
+        // morning (13-15).
+        let mut files = mornings(4, false, |d| d);
+        for f in files.iter_mut().filter(|f| f.0 >= 10) {
+            f.0 += 3;
+        }
+        for k in 0..3 {
+            let named = NEW_YEAR_2025 + 300_000_000 + k * 20_000_000;
+            files.push((10 + k as i32, named, MARCH_9 + 2 * DAY + 9 * 3_600_000_000));
+        }
+        // The clock's set-back, and no upload 434 days late, no numbers missing on the 4th.
+        assert_eq!(
+            findings(&files),
+            [
+                "CLK-SETBACK A_0010.MP4",
+                "CLK-SETBACK A_0011.MP4",
+                "CLK-SETBACK A_0012.MP4"
+            ]
+        );
+        // Docked on the fourth evening instead: later than 24 h after the counter's start
+        // too, so late all the same (the 11th's morning ones as well).
+        for f in files.iter_mut().filter(|f| (7..=12).contains(&f.0)) {
+            f.2 += DAY;
+        }
+        let late = findings(&files);
+        assert!(
+            late.contains(&"DL-UPLOAD A_0010.MP4".to_string()),
+            "{late:?}"
+        );
+        assert!(
+            late.contains(&"DL-UPLOAD A_0007.MP4".to_string()),
+            "{late:?}"
+        );
+        assert!(
+            late.contains(&"CLK-SETBACK A_0012.MP4".to_string()),
+            "{late:?}"
+        );
+    }
+
+    #[test]
+    fn numbers_in_the_clocks_order_or_given_twice_say_nothing_of_a_set_back() {
+        // The clock right, the first two days docked only on the third evening: late, as
+        // the names say (numbered in order: no set-back).
+        let files = mornings(3, false, |d| d.max(2));
+        let found = findings(&files);
+        assert_eq!(
+            found.iter().filter(|f| f.starts_with("DL-UPLOAD")).count(),
+            6,
+            "{found:?}"
+        );
+        assert!(!found.iter().any(|f| f.starts_with("CLK-")), "{found:?}");
+        // Numbering from 1 each morning, docked every other evening: a number given on two
+        // days orders nothing; the first mornings' uploads stay late.
+        let files = mornings(4, true, |d| d / 2 * 2 + 1);
+        let found = findings(&files);
+        assert!(!found.iter().any(|f| f.starts_with("CLK-")), "{found:?}");
+        assert_eq!(
+            found.iter().filter(|f| f.starts_with("DL-UPLOAD")).count(),
+            6,
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_clock_ahead_and_then_set_right_is_not_set_back_by_a_recording_named_after_its_upload() {
+        // Recording 4's clock a week ahead (named after its own upload that evening); the
+        // clock set right for 5 and 6: the counter cannot carry 4's end into them.
+        let mut files = mornings(2, false, |d| d);
+        files[3].1 += 7 * DAY;
+        let found = findings(&files);
+        assert!(
+            !found.iter().any(|f| f.starts_with("CLK-SETBACK")),
+            "{found:?}"
+        );
     }
 }

@@ -34,8 +34,9 @@ use super::display::PRE_RECORD_MAX_S;
 /// The segment numbers of a device's files that are no segment of a session (photos and
 /// sub-streams, which many recorders number in the same sequence as their videos), with
 /// their times, and of its files named from a reset clock (a year 2000 file between two of
-/// this year's: its number is there, its time places it nowhere, `None`). Few in any tree:
-/// the index does not grow with the segments.
+/// this year's, or one named from a clock set back to a plausible date, CLK-SETBACK: its
+/// number is there, its time places it nowhere, `None`). Few in any tree: the index does not
+/// grow with the segments.
 fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)>> {
     let mut out: HashMap<&str, Vec<(i32, Option<i64>)>> = HashMap::new();
     let photos = ctx.facts.iter().filter(|f| !f.is_recording());
@@ -47,10 +48,9 @@ fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)
             out.entry(d).or_default().push((n, Some(t)));
         }
     }
-    let reset = ctx
-        .facts
-        .iter()
-        .filter(|f| f.start_us().is_some_and(|t| ctx.implausible(t)));
+    let reset = ctx.facts.iter().filter(|f| {
+        f.start_us().is_some_and(|t| ctx.implausible(t)) || ctx.counter_start(f.row).is_some()
+    });
     for f in reset {
         if let (Some(d), Some(n)) = (f.device_id.as_deref(), f.segment_seq) {
             out.entry(d).or_default().push((n, None));

@@ -94,7 +94,16 @@ fn upload_deadline(
     days: &mut Workdays,
     out: &mut Findings,
 ) {
-    let Some(end) = f.end_us() else { return };
+    let Some(named_end) = f.end_us() else {
+        return;
+    };
+    // A recording named from a clock set back (CLK-SETBACK) ended no earlier than its
+    // recorder's counter allows: that end is the one the deadline runs from.
+    let set_back = ctx
+        .counter_start(f.row)
+        .zip(f.start_us())
+        .map(|(at, named)| named_end + (at - named));
+    let end = set_back.unwrap_or(named_end);
     let special = o
         .cases
         .iter()
@@ -118,13 +127,18 @@ fn upload_deadline(
         None,
         Some((upload - limit) as f64 / 1e6),
         format!(
-            "uploaded {} ({}), {late_h:.1} h after the recording ended at {}; allowed: {}",
+            "uploaded {} ({}), {late_h:.1} h after the recording ended at {}{}; allowed: {}",
             local(ctx, upload),
             o.upload_source.unwrap_or("?"),
             local(ctx, end),
+            if set_back.is_some() {
+                " (by its recorder's counter: its clock was set back)"
+            } else {
+                ""
+            },
             if special { "3 working days (special circumstances)" } else { "24 h" }
         ),
-        json!({"upload": upload, "upload_source": o.upload_source, "recording_end": end, "deadline": limit, "special_circumstances": special}),
+        json!({"upload": upload, "upload_source": o.upload_source, "recording_end": end, "deadline": limit, "special_circumstances": special, "named_end": set_back.map(|_| named_end)}),
     );
 }
 

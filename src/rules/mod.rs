@@ -287,6 +287,13 @@ pub const RULES: &[Rule] = &[
         "an implausible recording time (device clock default, or in the future)",
     ),
     rule(
+        "CLK-SETBACK",
+        "clock_reset",
+        Severity::Warn,
+        A12_3,
+        "a recording numbered after one that ended later than it says it began: the recorder's clock was set back (as to a default date when its battery ran flat); its times are not true",
+    ),
+    rule(
         "CLK-MISMATCH",
         "time_mismatch",
         Severity::Warn,
@@ -455,6 +462,9 @@ pub struct Ctx<'a> {
     /// For each file of a session (by row), the row of the first segment of the recording it
     /// belongs to (see [`Ctx::starts_recording`]).
     recording_first: Vec<Option<usize>>,
+    /// For each file (by row), where its recorder's file counter puts its start when its
+    /// clock was set back ([`clock::counter_starts`]).
+    counter_start: Vec<Option<i64>>,
 }
 
 /// For each file (by row), the row of the file that starts its recording: its session's first
@@ -516,7 +526,7 @@ impl<'a> Ctx<'a> {
         let signatures = Interned::new(facts, coding::signature, coding::same_signature);
         let fingerprints = Interned::new(facts, traces::fingerprint, traces::same_fingerprint);
         let recording_first = recording_first(facts, sessions, settings.gap_tolerance_s);
-        Ctx {
+        let mut ctx = Ctx {
             facts,
             sessions,
             settings,
@@ -527,7 +537,18 @@ impl<'a> Ctx<'a> {
             fingerprints,
             env,
             recording_first,
-        }
+            counter_start: Vec::new(),
+        };
+        ctx.counter_start = clock::counter_starts(&ctx);
+        ctx
+    }
+
+    /// The earliest start file `row`'s recorder's counter allows, where its name and
+    /// container say more than `time_mismatch_tolerance_s` earlier: the recorder's clock was
+    /// set back before it was recorded ([`clock::counter_starts`]). `None` for every other
+    /// file.
+    pub fn counter_start(&self, row: usize) -> Option<i64> {
+        self.counter_start.get(row).copied().flatten()
     }
 
     pub fn obligation(&self, f: &FileFacts) -> Option<&Obligation> {
