@@ -62,7 +62,8 @@ fn time_habits<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, &'a str), (usize, usize)>
 /// a file whose name time is implausible is CLK-RESET's, not reported here, though the chain
 /// runs through it; and the chain stops at a file whose end as carried would be after its
 /// own upload or after the scan (a clock ahead before it was set back: the counter's start
-/// would be too late).
+/// would be too late), nor into one it would carry past its own upload (two recorders left
+/// at one device number, each counting its own).
 pub fn counter_starts(ctx: &Ctx) -> Vec<Option<i64>> {
     let mut out = vec![None; ctx.facts.len()];
     let tol_us = (ctx.settings.time_mismatch_tolerance_s * 1e6) as i64;
@@ -91,16 +92,27 @@ pub fn counter_starts(ctx: &Ctx) -> Vec<Option<i64>> {
                 before = None;
                 continue;
             };
-            let start = match before {
+            let uploaded = ctx.obligation(f).and_then(|o| o.upload_us);
+            // Where a recording starting at `start` would end, and whether that is after its
+            // upload or the scan.
+            let ends = |start: i64| {
+                let end = crate::sessions::end_us(f).map_or(start, |e| start + (e - named));
+                (end, uploaded.is_some_and(|u| end > u) || end > ctx.now_us)
+            };
+            let mut start = match before {
                 Some((m, end)) if m.checked_add(1) == Some(n) && end > named => end,
                 _ => named,
             };
+            let (mut end, mut ahead) = ends(start);
+            if ahead && start != named {
+                // Carried past its own upload: the order is not this recorder's counter (two
+                // recorders left at one device number) or the clock before was ahead.
+                start = named;
+                (end, ahead) = ends(named);
+            }
             if start - named > tol_us && !ctx.implausible(named) {
                 out[row] = Some(start);
             }
-            let end = crate::sessions::end_us(f).map_or(start, |e| start + (e - named));
-            let uploaded = ctx.obligation(f).and_then(|o| o.upload_us);
-            let ahead = uploaded.is_some_and(|u| end > u) || end > ctx.now_us;
             before = (!ahead).then_some((n, end));
         }
     }
@@ -365,6 +377,28 @@ mod tests {
         assert_eq!(
             found.iter().filter(|f| f.starts_with("DL-UPLOAD")).count(),
             6,
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn two_recorders_at_one_device_number_do_not_set_each_others_clocks_back() {
+        // Recorder X numbers 5-7 at 14:00 on the 9th, docked at 18:00; recorder Y, left at
+        // the same device number, numbers 8-10 at 09:00 that morning, docked at 10:00: its
+        // recordings cannot have begun after X's 14:01, before their own upload.
+        let files: Vec<(i32, i64, i64)> = (0..3i32)
+            .map(|k| {
+                let at = MARCH_9 + 5 * 3_600_000_000 + i64::from(k) * 20_000_000;
+                (5 + k, at, MARCH_9 + 9 * 3_600_000_000)
+            })
+            .chain((0..3i32).map(|k| {
+                let at = MARCH_9 + i64::from(k) * 20_000_000;
+                (8 + k, at, MARCH_9 + 3_600_000_000)
+            }))
+            .collect();
+        let found = findings(&files);
+        assert!(
+            !found.iter().any(|f| f.starts_with("CLK-SETBACK")),
             "{found:?}"
         );
     }
