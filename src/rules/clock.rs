@@ -119,6 +119,17 @@ pub fn counter_starts(ctx: &Ctx) -> Vec<Option<i64>> {
     out
 }
 
+/// When file `f` reached the server, where its name (or container) says it began more than
+/// `time_mismatch_tolerance_s` after that: a recording is uploaded after it is made, so the
+/// recorder's clock was ahead (as at a default date after a flat battery that lies ahead of
+/// the true one). Not for a time that is implausible already (CLK-RESET's).
+pub fn ahead_of_upload(ctx: &Ctx, f: &crate::catalog::FileFacts) -> Option<i64> {
+    let named = f.start_us()?;
+    let uploaded = ctx.obligation(f)?.upload_us?;
+    let tol_us = (ctx.settings.time_mismatch_tolerance_s * 1e6) as i64;
+    (named - uploaded > tol_us && !ctx.implausible(named)).then_some(uploaded)
+}
+
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
     let habits = time_habits(ctx);
@@ -163,6 +174,27 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"creation_time_us": f.creation_time_us, "name_time_us": f.name_time_us}),
             );
             continue;
+        }
+        if let (Some(uploaded), Some(named)) = (ahead_of_upload(ctx, f), f.start_us()) {
+            let ahead_s = (named - uploaded) as f64 / 1e6;
+            out.add(
+                "CLK-AHEAD",
+                Target {
+                    file: Some(f),
+                    ..Default::default()
+                },
+                Some(named),
+                None,
+                Some(ahead_s),
+                format!(
+                    "{}: named {}, {:.1} days after it reached the server ({}): the recorder's clock was ahead (as at a default date after a flat battery); its recording time is not true",
+                    f.file_name(),
+                    local(ctx, named),
+                    ahead_s / 86_400.0,
+                    local(ctx, uploaded)
+                ),
+                json!({"name_time_us": f.name_time_us, "creation_time_us": f.creation_time_us, "upload_us": uploaded, "ahead_s": ahead_s}),
+            );
         }
         if let (Some(at), Some(named)) = (ctx.counter_start(f.row), f.start_us()) {
             let back_s = (at - named) as f64 / 1e6;
@@ -400,6 +432,46 @@ mod tests {
         assert!(
             !found.iter().any(|f| f.starts_with("CLK-SETBACK")),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_clock_come_back_at_a_date_ahead_is_ahead_of_its_upload_and_its_numbers_are_no_gap() {
+        // As the set-back, but the clock came back at a date ahead, 2026-03-17 (before the
+        // scan, so not CLK-RESET's future): named after they were docked that evening.
+        let mut files = mornings(4, false, |d| d);
+        for f in files.iter_mut().filter(|f| f.0 >= 10) {
+            f.0 += 3;
+        }
+        let ahead = MARCH_9 + 8 * DAY;
+        for k in 0..3i64 {
+            files.push((
+                10 + k as i32,
+                ahead + k * 20_000_000,
+                MARCH_9 + 2 * DAY + 9 * 3_600_000_000,
+            ));
+        }
+        assert_eq!(
+            findings(&files),
+            [
+                "CLK-AHEAD A_0010.MP4",
+                "CLK-AHEAD A_0011.MP4",
+                "CLK-AHEAD A_0012.MP4"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_clock_corrected_back_inside_a_recording_leaves_no_number_missing() {
+        // Network time moved the clock 90 s back after the first segment of the second
+        // morning: the next two named before it, the counter after it.
+        let mut files = mornings(2, false, |d| d);
+        for f in files.iter_mut().filter(|f| f.0 >= 5) {
+            f.1 -= 90_000_000;
+        }
+        assert_eq!(
+            findings(&files),
+            ["CLK-SETBACK A_0005.MP4", "CLK-SETBACK A_0006.MP4"]
         );
     }
 

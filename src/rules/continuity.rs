@@ -34,9 +34,10 @@ use super::display::PRE_RECORD_MAX_S;
 /// The segment numbers of a device's files that are no segment of a session (photos and
 /// sub-streams, which many recorders number in the same sequence as their videos), with
 /// their times, and of its files named from a reset clock (a year 2000 file between two of
-/// this year's, or one named from a clock set back to a plausible date, CLK-SETBACK: its
-/// number is there, its time places it nowhere, `None`). Few in any tree: the index does not
-/// grow with the segments.
+/// this year's, one named from a clock set back to a plausible date, CLK-SETBACK, with the
+/// file numbered just before it, or one named after its own upload, CLK-AHEAD: its number is
+/// there, its time places it nowhere, `None`). Few in any tree: the index does not grow with
+/// the segments.
 fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)>> {
     let mut out: HashMap<&str, Vec<(i32, Option<i64>)>> = HashMap::new();
     let photos = ctx.facts.iter().filter(|f| !f.is_recording());
@@ -49,11 +50,20 @@ fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)
         }
     }
     let reset = ctx.facts.iter().filter(|f| {
-        f.start_us().is_some_and(|t| ctx.implausible(t)) || ctx.counter_start(f.row).is_some()
+        f.start_us().is_some_and(|t| ctx.implausible(t))
+            || ctx.counter_start(f.row).is_some()
+            || super::clock::ahead_of_upload(ctx, f).is_some()
     });
     for f in reset {
         if let (Some(d), Some(n)) = (f.device_id.as_deref(), f.segment_seq) {
             out.entry(d).or_default().push((n, None));
+            // A clock set back places the file before the one numbered just before it, which
+            // its time then places after it: that number is there too.
+            if ctx.counter_start(f.row).is_some()
+                && let Some(m) = n.checked_sub(1)
+            {
+                out.entry(d).or_default().push((m, None));
+            }
         }
     }
     out

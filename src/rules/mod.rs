@@ -294,6 +294,13 @@ pub const RULES: &[Rule] = &[
         "a recording numbered after one that ended later than it says it began: the recorder's clock was set back (as to a default date when its battery ran flat); its times are not true",
     ),
     rule(
+        "CLK-AHEAD",
+        "clock_reset",
+        Severity::Warn,
+        A12_3,
+        "a recording named (or stamped) after it reached the server: the recorder's clock was ahead; its times are not true",
+    ),
+    rule(
         "CLK-MISMATCH",
         "time_mismatch",
         Severity::Warn,
