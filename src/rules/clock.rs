@@ -59,8 +59,8 @@ fn time_habits<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, &'a str), (usize, usize)>
 /// recording's length). Only a device's recordings whose number no other of its recordings
 /// carries are chained (a counter that restarts each day or when the card is formatted
 /// gives numbers twice, which say nothing of order), and only from one number to the next;
-/// a file whose name time is implausible is CLK-RESET's, not reported here, though the chain
-/// runs through it; and the chain stops at a file whose end as carried would be after its
+/// a file whose name time is implausible (2000-01-01) gets its start too, for the deadlines,
+/// but is CLK-RESET's, not CLK-SETBACK's; and the chain stops at a file whose end as carried would be after its
 /// own upload or after the scan (a clock ahead before it was set back: the counter's start
 /// would be too late), nor into one it would carry past its own upload (two recorders left
 /// at one device number, each counting its own).
@@ -110,7 +110,7 @@ pub fn counter_starts(ctx: &Ctx) -> Vec<Option<i64>> {
                 start = named;
                 (end, ahead) = ends(named);
             }
-            if start - named > tol_us && !ctx.implausible(named) {
+            if start - named > tol_us {
                 out[row] = Some(start);
             }
             before = (!ahead).then_some((n, end));
@@ -472,6 +472,37 @@ mod tests {
         assert_eq!(
             findings(&files),
             ["CLK-SETBACK A_0005.MP4", "CLK-SETBACK A_0006.MP4"]
+        );
+    }
+
+    #[test]
+    fn a_clock_reset_to_an_implausible_date_is_no_late_upload() {
+        // The set-back's recorder, its clock come back at 2000-01-01: CLK-RESET, and the
+        // counter's start for the deadline (on time), not a 26-year-late upload.
+        let mut files = mornings(4, false, |d| d);
+        for f in files.iter_mut().filter(|f| f.0 >= 10) {
+            f.0 += 3;
+        }
+        let y2k = 946_684_800_000_000;
+        let evening = MARCH_9 + 2 * DAY + 9 * 3_600_000_000;
+        for k in 0..3i64 {
+            files.push((10 + k as i32, y2k + k * 20_000_000, evening));
+        }
+        let reset = [
+            "CLK-RESET A_0010.MP4",
+            "CLK-RESET A_0011.MP4",
+            "CLK-RESET A_0012.MP4",
+        ];
+        assert_eq!(findings(&files), reset);
+        // Its counter restarted with the clock (numbers from 1 again, given twice): when
+        // they were recorded is unknown, and no deadline is judged from 2000.
+        for (k, f) in files.iter_mut().filter(|f| f.1 < MARCH_9).enumerate() {
+            f.0 = k as i32 + 1;
+        }
+        let found = findings(&files);
+        assert!(
+            !found.iter().any(|f| f.starts_with("DL-UPLOAD")),
+            "{found:?}"
         );
     }
 

@@ -103,6 +103,11 @@ fn upload_deadline(
         .counter_start(f.row)
         .zip(f.start_us())
         .map(|(at, named)| named_end + (at - named));
+    // Named from a reset clock (2000-01-01) and not placed by its counter: when it was
+    // recorded is unknown (CLK-RESET says so), and no deadline is judged from it.
+    if set_back.is_none() && f.start_us().is_some_and(|t| ctx.implausible(t)) {
+        return;
+    }
     let end = set_back.unwrap_or(named_end);
     let special = o
         .cases
