@@ -284,7 +284,12 @@ mod tests {
     /// `A_<number>.MP4`. The findings of the clock, continuity and upload rules, as `rule
     /// file`, sorted (scanned 2026-03-20).
     fn findings(files: &[(i32, i64, i64)]) -> Vec<String> {
-        let facts: Vec<FileFacts> = files
+        findings_in(&facts_of(files))
+    }
+
+    /// [`findings`]' files.
+    fn facts_of(files: &[(i32, i64, i64)]) -> Vec<FileFacts> {
+        files
             .iter()
             .enumerate()
             .map(|(row, &(n, named, uploaded))| FileFacts {
@@ -305,9 +310,13 @@ mod tests {
                 .into(),
                 ..Default::default()
             })
-            .collect();
+            .collect()
+    }
+
+    /// [`findings`] of `facts`.
+    fn findings_in(facts: &[FileFacts]) -> Vec<String> {
         let a = crate::analyse::analyse(
-            &facts,
+            facts,
             &crate::rules::RuleSettings::default(),
             chrono_tz::UTC,
             "r",
@@ -503,6 +512,36 @@ mod tests {
         assert!(
             !found.iter().any(|f| f.starts_with("DL-UPLOAD")),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_copy_made_on_the_server_later_is_no_late_upload_of_footage_uploaded_on_time() {
+        // Docked each evening; a week later a clerk copies recording 4 into a case folder
+        // (its birth time the copy's): the bytes reached the server with the original.
+        let mut files = mornings(2, false, |d| d);
+        files.push((4, files[3].1, MARCH_9 + 8 * DAY));
+        let mut facts = facts_of(&files);
+        for f in facts.iter_mut().filter(|f| f.segment_seq == Some(4)) {
+            f.blake3 = Some("b3-of-4".into());
+        }
+        facts[6].path = "case-031/A_0004.MP4".into();
+        let found = findings_in(&facts);
+        assert!(
+            !found.iter().any(|f| f.starts_with("DL-UPLOAD")),
+            "{found:?}"
+        );
+        // Copied from footage uploaded late itself: late as the original, from its upload.
+        for f in facts.iter_mut().filter(|f| f.segment_seq == Some(4)) {
+            f.birth_time_us = f.birth_time_us.map(|t| t.max(MARCH_9 + 3 * DAY));
+        }
+        let found = findings_in(&facts);
+        assert_eq!(
+            found
+                .iter()
+                .filter(|f| f.starts_with("DL-UPLOAD"))
+                .collect::<Vec<_>>(),
+            ["DL-UPLOAD A_0004.MP4", "DL-UPLOAD case-031/A_0004.MP4"]
         );
     }
 

@@ -10,7 +10,7 @@
 //! birth time) is not judged: `files.upload_time_source` says `unknown`. A deadline in a year
 //! the calendar does not cover is reported once per year as `deadline_unknown`, never guessed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
@@ -39,10 +39,20 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         tz: ctx.tz,
         uncovered: BTreeSet::new(),
     };
+    let first = first_uploads(ctx);
     for f in ctx.facts.iter().filter(|f| is_footage(f)) {
         let Some(o) = ctx.obligation(f) else { continue };
         let Some(upload) = o.upload_us else { continue };
-        upload_deadline(ctx, f, o, upload, &mut days, out);
+        // A copy of footage already on the server (a clerk's copy into a case folder, made
+        // later) reached it with the first of its copies.
+        let earlier = f
+            .blake3
+            .as_deref()
+            .zip(f.start_us())
+            .and_then(|k| first.get(&k))
+            .filter(|&&(t, row)| t < upload && row != f.row)
+            .map(|&(t, row)| (t, &ctx.facts[row]));
+        upload_deadline(ctx, f, o, upload, earlier, &mut days, out);
         if !o.described_undated {
             classify_deadline(ctx, f, o, upload, &mut days, out);
         }
@@ -84,16 +94,45 @@ impl Workdays<'_> {
     }
 }
 
-/// 第十六条: on the server within 24 hours of the recording's end (3 working days in special
-/// circumstances).
+/// For each recording (its content, BLAKE3, and its start) that more than one footage file
+/// holds, the earliest upload time among them and that file's row. Copies of one recording
+/// keep its name's time; the same bytes under another time are a renamed copy, which says
+/// nothing of when that recording reached the server (INT-DUPLICATE reports it).
+fn first_uploads<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, i64), (i64, usize)> {
+    let mut seen: HashMap<(&str, i64), (i64, usize, u32)> = HashMap::new();
+    for f in ctx.facts.iter().filter(|f| is_footage(f)) {
+        let (Some(h), Some(start), Some(t)) = (
+            f.blake3.as_deref(),
+            f.start_us(),
+            ctx.obligation(f).and_then(|o| o.upload_us),
+        ) else {
+            continue;
+        };
+        let e = seen.entry((h, start)).or_insert((t, f.row, 0));
+        if t < e.0 {
+            (e.0, e.1) = (t, f.row);
+        }
+        e.2 += 1;
+    }
+    seen.into_iter()
+        .filter(|(_, (_, _, n))| *n > 1)
+        .map(|(h, (t, row, _))| (h, (t, row)))
+        .collect()
+}
+
+/// 第十六条: on the server within 24 hours of the recording's end (3 working days for
+/// special circumstances). `earlier`: the upload time and file of a copy of the same bytes
+/// that reached the server before this one, which then counts.
 fn upload_deadline(
     ctx: &Ctx,
     f: &FileFacts,
     o: &Obligation,
-    upload: i64,
+    own_upload: i64,
+    earlier: Option<(i64, &FileFacts)>,
     days: &mut Workdays,
     out: &mut Findings,
 ) {
+    let upload = earlier.map_or(own_upload, |(t, _)| t);
     let Some(named_end) = f.end_us() else {
         return;
     };
@@ -134,7 +173,10 @@ fn upload_deadline(
         format!(
             "uploaded {} ({}), {late_h:.1} h after the recording ended at {}{}; allowed: {}",
             local(ctx, upload),
-            o.upload_source.unwrap_or("?"),
+            match earlier {
+                Some((_, c)) => format!("as its copy {}", c.path),
+                None => o.upload_source.unwrap_or("?").to_string(),
+            },
             local(ctx, end),
             if set_back.is_some() {
                 " (by its recorder's counter: its clock was set back)"
@@ -143,7 +185,7 @@ fn upload_deadline(
             },
             if special { "3 working days (special circumstances)" } else { "24 h" }
         ),
-        json!({"upload": upload, "upload_source": o.upload_source, "recording_end": end, "deadline": limit, "special_circumstances": special, "named_end": set_back.map(|_| named_end)}),
+        json!({"upload": upload, "upload_source": o.upload_source, "recording_end": end, "deadline": limit, "special_circumstances": special, "named_end": set_back.map(|_| named_end), "copy_of": earlier.map(|(_, c)| c.path.as_ref())}),
     );
 }
 
