@@ -76,6 +76,10 @@ pub struct StorageSettings {
 pub struct RuleSettings {
     /// A pause longer than this (seconds) between a device's recordings starts a new session.
     pub session_pause_s: f64,
+    /// A pause longer than this (seconds) between a device's recordings, or an upload of the
+    /// device's files between them, ends an enforcement stage (阶段执法, 第十六条): the
+    /// upload deadline runs from the end of the stage's last recording.
+    pub stage_pause_s: f64,
     /// The next segment may start this many seconds after the previous ended without a `gap`.
     pub gap_tolerance_s: f64,
     /// ... or this many seconds before it ended without an `overlap`.
@@ -116,6 +120,7 @@ impl Default for RuleSettings {
     fn default() -> Self {
         RuleSettings {
             session_pause_s: 600.0,
+            stage_pause_s: 43_200.0,
             gap_tolerance_s: 2.0,
             overlap_tolerance_s: 2.0,
             internal_jump_s: 0.5,

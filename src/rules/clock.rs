@@ -270,6 +270,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     }
 }
 
+/// The clock rules, and the upload deadline (`deadlines`) where it rests on the recorder's
+/// clock and counter and on when its files reached the server, on one device's recordings.
 #[cfg(test)]
 mod tests {
     use crate::catalog::{FileFacts, TextFacts};
@@ -542,6 +544,65 @@ mod tests {
                 .filter(|f| f.starts_with("DL-UPLOAD"))
                 .collect::<Vec<_>>(),
             ["DL-UPLOAD A_0004.MP4", "DL-UPLOAD case-031/A_0004.MP4"]
+        );
+    }
+
+    #[test]
+    fn the_upload_deadline_runs_from_the_end_of_the_stage_of_enforcement() {
+        // 第十六条: within 24 h of returning after the stage. Three recordings at 09:00 and
+        // three at 16:00 on the 9th, docked at `dock` hours after the 9th's 09:00.
+        let hour = 3_600_000_000;
+        let day = |dock: i64| -> Vec<(i32, i64, i64)> {
+            (0..6i32)
+                .map(|k| {
+                    let at = MARCH_9 + i64::from(k / 3) * 7 * hour + i64::from(k % 3) * 20_000_000;
+                    (k + 1, at, MARCH_9 + dock * hour)
+                })
+                .collect()
+        };
+        let late = |files: &[(i32, i64, i64)]| {
+            findings(files)
+                .into_iter()
+                .filter(|f| f.starts_with("DL-UPLOAD"))
+                .count()
+        };
+        // Docked the next day at 15:00: 30 h after the morning's recordings, 23 h after the
+        // stage's last one: on time.
+        assert_eq!(late(&day(30)), 0);
+        // At 17:00: 25 h after the stage: all six late.
+        assert_eq!(late(&day(32)), 6);
+        // The afternoon's recordings two days later instead (no stage spans 55 h): the
+        // morning's are late, the afternoon's not.
+        let mut files = day(30 + 48);
+        for f in files.iter_mut().filter(|f| f.0 > 3) {
+            f.1 += 2 * DAY;
+        }
+        assert_eq!(
+            findings(&files)
+                .into_iter()
+                .filter(|f| f.starts_with("DL-UPLOAD"))
+                .collect::<Vec<_>>(),
+            [
+                "DL-UPLOAD A_0001.MP4",
+                "DL-UPLOAD A_0002.MP4",
+                "DL-UPLOAD A_0003.MP4"
+            ]
+        );
+        // Back at the dock at noon between them (an 08:00 recording uploaded then): the
+        // morning's stage ended before noon, and its recordings, docked the next day at 15:00,
+        // are late.
+        let mut files = day(30);
+        files.push((0, MARCH_9 - hour, MARCH_9 + 3 * hour));
+        assert_eq!(
+            findings(&files)
+                .into_iter()
+                .filter(|f| f.starts_with("DL-UPLOAD"))
+                .collect::<Vec<_>>(),
+            [
+                "DL-UPLOAD A_0001.MP4",
+                "DL-UPLOAD A_0002.MP4",
+                "DL-UPLOAD A_0003.MP4"
+            ]
         );
     }
 

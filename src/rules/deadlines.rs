@@ -40,6 +40,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         uncovered: BTreeSet::new(),
     };
     let first = first_uploads(ctx);
+    let stages = stage_ends(ctx);
     for f in ctx.facts.iter().filter(|f| is_footage(f)) {
         let Some(o) = ctx.obligation(f) else { continue };
         let Some(upload) = o.upload_us else { continue };
@@ -52,7 +53,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .and_then(|k| first.get(&k))
             .filter(|&&(t, row)| t < upload && row != f.row)
             .map(|&(t, row)| (t, &ctx.facts[row]));
-        upload_deadline(ctx, f, o, upload, earlier, &mut days, out);
+        let stage_end = stages.get(f.row).copied().flatten();
+        upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
         if !o.described_undated {
             classify_deadline(ctx, f, o, upload, &mut days, out);
         }
@@ -120,6 +122,65 @@ fn first_uploads<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, i64), (i64, usize)> {
         .collect()
 }
 
+/// A device's footage files as (start, end, row), and the upload times of its files.
+type DeviceTimes = (Vec<(i64, i64, usize)>, Vec<i64>);
+
+/// For each footage file of a device (by row), the end of the enforcement stage it was
+/// recorded in (第十六条: the 24 hours run from the return after the stage, which is after
+/// its last recording): the device's recordings in time order, a stage ending where the next
+/// starts more than `stage_pause_s` after the latest end so far, or after an upload of any
+/// of the device's files (the officer was back at the dock). Times are the counter's where the
+/// clock was set back (CLK-SETBACK); a file named from a reset clock that no counter places
+/// stands alone.
+fn stage_ends(ctx: &Ctx) -> Vec<Option<i64>> {
+    let mut out = vec![None; ctx.facts.len()];
+    let pause_us = (ctx.settings.stage_pause_s * 1e6) as i64;
+    let mut by_device: HashMap<&str, DeviceTimes> = HashMap::new();
+    for f in ctx.facts.iter().filter(|f| is_footage(f)) {
+        let Some(d) = f.device_id.as_deref() else {
+            continue;
+        };
+        let e = by_device.entry(d).or_default();
+        if let Some(u) = ctx.obligation(f).and_then(|o| o.upload_us) {
+            e.1.push(u);
+        }
+        let (Some(named), Some(named_end)) = (f.start_us(), f.end_us()) else {
+            continue;
+        };
+        let start = match ctx.counter_start(f.row) {
+            Some(at) => at,
+            None if ctx.implausible(named) => continue,
+            None => named,
+        };
+        e.0.push((start, start + (named_end - named), f.row));
+    }
+    for (mut files, mut uploads) in by_device.into_values() {
+        files.sort_unstable();
+        uploads.sort_unstable();
+        let docked_between = |a: i64, b: i64| {
+            uploads.partition_point(|&u| u <= a) < uploads.partition_point(|&u| u < b)
+        };
+        let mut k = 0;
+        while k < files.len() {
+            let mut end = files[k].1;
+            let mut j = k + 1;
+            while j < files.len() {
+                let (start, e, _) = files[j];
+                if start - end > pause_us || docked_between(end, start) {
+                    break;
+                }
+                end = end.max(e);
+                j += 1;
+            }
+            for &(_, _, row) in &files[k..j] {
+                out[row] = Some(end);
+            }
+            k = j;
+        }
+    }
+    out
+}
+
 /// 第十六条: on the server within 24 hours of the recording's end (3 working days for
 /// special circumstances). `earlier`: the upload time and file of a copy of the same bytes
 /// that reached the server before this one, which then counts.
@@ -127,8 +188,8 @@ fn upload_deadline(
     ctx: &Ctx,
     f: &FileFacts,
     o: &Obligation,
-    own_upload: i64,
-    earlier: Option<(i64, &FileFacts)>,
+    (own_upload, earlier): (i64, Option<(i64, &FileFacts)>),
+    stage_end: Option<i64>,
     days: &mut Workdays,
     out: &mut Findings,
 ) {
@@ -147,7 +208,9 @@ fn upload_deadline(
     if set_back.is_none() && f.start_us().is_some_and(|t| ctx.implausible(t)) {
         return;
     }
-    let end = set_back.unwrap_or(named_end);
+    let recording_end = set_back.unwrap_or(named_end);
+    // The officer returns when the stage of enforcement ends, after its last recording.
+    let end = stage_end.map_or(recording_end, |e| e.max(recording_end));
     let special = o
         .cases
         .iter()
@@ -171,11 +234,16 @@ fn upload_deadline(
         None,
         Some((upload - limit) as f64 / 1e6),
         format!(
-            "uploaded {} ({}), {late_h:.1} h after the recording ended at {}{}; allowed: {}",
+            "uploaded {} ({}), {late_h:.1} h after the {} ended at {}{}; allowed: {}",
             local(ctx, upload),
             match earlier {
                 Some((_, c)) => format!("as its copy {}", c.path),
                 None => o.upload_source.unwrap_or("?").to_string(),
+            },
+            if end > recording_end {
+                "stage of enforcement it was recorded in (the device's last recording before a pause or an upload)"
+            } else {
+                "recording"
             },
             local(ctx, end),
             if set_back.is_some() {
@@ -185,7 +253,7 @@ fn upload_deadline(
             },
             if special { "3 working days (special circumstances)" } else { "24 h" }
         ),
-        json!({"upload": upload, "upload_source": o.upload_source, "recording_end": end, "deadline": limit, "special_circumstances": special, "named_end": set_back.map(|_| named_end), "copy_of": earlier.map(|(_, c)| c.path.as_ref())}),
+        json!({"upload": upload, "upload_source": o.upload_source, "deadline_from": end, "deadline": limit, "special_circumstances": special, "named_end": set_back.map(|_| named_end), "recording_end": recording_end, "stage_end": stage_end, "copy_of": earlier.map(|(_, c)| c.path.as_ref())}),
     );
 }
 
