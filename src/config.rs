@@ -113,8 +113,11 @@ pub struct RuleSettings {
 }
 
 /// The default `osd_min_confidence`; the keyframe stage reads up to three keyframes in from an
-/// end of a file that reads below it.
-pub const OSD_MIN_CONFIDENCE: f64 = 0.5;
+/// end of a file that reads below it. 0.65 since 2026-12-06 (night; 0.5 before): a 16-pixel
+/// display over a bright scene, whose every reading stood at 0.55-0.61, read a recording's
+/// hour `09` as `00` in both its pictures (the `9` cut down to its right stroke, which the
+/// learning had seen as a `0` cut down alike) and accused an honest file (OSD-SEAM).
+pub const OSD_MIN_CONFIDENCE: f64 = 0.65;
 
 impl Default for RuleSettings {
     fn default() -> Self {

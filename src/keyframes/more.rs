@@ -925,7 +925,7 @@ mod tests {
         let sides = (t as f64, (t + 900) as f64);
         let weakest = |keys: &[Keyframe]| weakest_side(keys.iter(), 9, sides);
         assert_eq!(weakest(&read), 0.7);
-        // A weak reading (under 0.5) placed nothing, and an odd one (another offset) shows
+        // A weak reading (under the rules' 0.65) placed nothing, and an odd one (another offset) shows
         // neither side: neither counts; nor does the new clock shown before the jump.
         let mut more = read.to_vec();
         more.push(with(12, t + 900, 0.3));
@@ -933,8 +933,8 @@ mod tests {
         more.push(with(5, t + 900, 0.55));
         assert_eq!(weakest(&more), 0.7);
         // The old side's weakest, when it is the weaker.
-        more.push(with(7, t, 0.6));
-        assert_eq!(weakest(&more), 0.6);
+        more.push(with(7, t, 0.68));
+        assert_eq!(weakest(&more), 0.68);
     }
 
     #[test]
