@@ -357,20 +357,31 @@ mod tests {
         out
     }
 
-    #[test]
-    fn a_clock_come_back_at_a_plausible_date_is_set_back_by_the_counter_not_a_late_upload() {
-        // Docked every evening; on the third day the battery ran flat at noon and the clock
-        // came back at 2025-01-01 00:00: three recordings named from it, numbered 10-12 after
-        // the morning's 7-9, docked that evening with them; the clock set right by the next
-        // morning (13-15).
+    /// [`mornings`] of four days docked each evening, the battery run flat at noon on the
+    /// third: three recordings from its clock come back at `at` (numbered 10-12 after the
+    /// morning's 7-9, docked that evening with them), the clock set right by the next morning
+    /// (13-15).
+    fn come_back_at(at: i64) -> Vec<(i32, i64, i64)> {
         let mut files = mornings(4, false, |d| d);
         for f in files.iter_mut().filter(|f| f.0 >= 10) {
             f.0 += 3;
         }
-        for k in 0..3 {
-            let named = NEW_YEAR_2025 + 300_000_000 + k * 20_000_000;
-            files.push((10 + k as i32, named, MARCH_9 + 2 * DAY + 9 * 3_600_000_000));
+        for k in 0..3i64 {
+            let evening = MARCH_9 + 2 * DAY + 9 * 3_600_000_000;
+            files.push((10 + k as i32, at + k * 20_000_000, evening));
         }
+        files
+    }
+
+    /// Asserts that no finding of `found` is of a rule whose id starts with `rule`.
+    fn none_of(found: &[String], rule: &str) {
+        assert!(!found.iter().any(|f| f.starts_with(rule)), "{found:?}");
+    }
+
+    #[test]
+    fn a_clock_come_back_at_a_plausible_date_is_set_back_by_the_counter_not_a_late_upload() {
+        // The clock came back at 2025-01-01 00:00 (named from 00:05).
+        let mut files = come_back_at(NEW_YEAR_2025 + 300_000_000);
         // The clock's set-back, and no upload 434 days late, no numbers missing on the 4th.
         assert_eq!(
             findings(&files),
@@ -411,12 +422,12 @@ mod tests {
             6,
             "{found:?}"
         );
-        assert!(!found.iter().any(|f| f.starts_with("CLK-")), "{found:?}");
+        none_of(&found, "CLK-");
         // Numbering from 1 each morning, docked every other evening: a number given on two
         // days orders nothing; the first mornings' uploads stay late.
         let files = mornings(4, true, |d| d / 2 * 2 + 1);
         let found = findings(&files);
-        assert!(!found.iter().any(|f| f.starts_with("CLK-")), "{found:?}");
+        none_of(&found, "CLK-");
         assert_eq!(
             found.iter().filter(|f| f.starts_with("DL-UPLOAD")).count(),
             6,
@@ -440,30 +451,15 @@ mod tests {
             }))
             .collect();
         let found = findings(&files);
-        assert!(
-            !found.iter().any(|f| f.starts_with("CLK-SETBACK")),
-            "{found:?}"
-        );
+        none_of(&found, "CLK-SETBACK");
     }
 
     #[test]
     fn a_clock_come_back_at_a_date_ahead_is_ahead_of_its_upload_and_its_numbers_are_no_gap() {
         // As the set-back, but the clock came back at a date ahead, 2026-03-17 (before the
         // scan, so not CLK-RESET's future): named after they were docked that evening.
-        let mut files = mornings(4, false, |d| d);
-        for f in files.iter_mut().filter(|f| f.0 >= 10) {
-            f.0 += 3;
-        }
-        let ahead = MARCH_9 + 8 * DAY;
-        for k in 0..3i64 {
-            files.push((
-                10 + k as i32,
-                ahead + k * 20_000_000,
-                MARCH_9 + 2 * DAY + 9 * 3_600_000_000,
-            ));
-        }
         assert_eq!(
-            findings(&files),
+            findings(&come_back_at(MARCH_9 + 8 * DAY)),
             [
                 "CLK-AHEAD A_0010.MP4",
                 "CLK-AHEAD A_0011.MP4",
@@ -490,15 +486,7 @@ mod tests {
     fn a_clock_reset_to_an_implausible_date_is_no_late_upload() {
         // The set-back's recorder, its clock come back at 2000-01-01: CLK-RESET, and the
         // counter's start for the deadline (on time), not a 26-year-late upload.
-        let mut files = mornings(4, false, |d| d);
-        for f in files.iter_mut().filter(|f| f.0 >= 10) {
-            f.0 += 3;
-        }
-        let y2k = 946_684_800_000_000;
-        let evening = MARCH_9 + 2 * DAY + 9 * 3_600_000_000;
-        for k in 0..3i64 {
-            files.push((10 + k as i32, y2k + k * 20_000_000, evening));
-        }
+        let mut files = come_back_at(946_684_800_000_000);
         let reset = [
             "CLK-RESET A_0010.MP4",
             "CLK-RESET A_0011.MP4",
@@ -511,10 +499,7 @@ mod tests {
             f.0 = k as i32 + 1;
         }
         let found = findings(&files);
-        assert!(
-            !found.iter().any(|f| f.starts_with("DL-UPLOAD")),
-            "{found:?}"
-        );
+        none_of(&found, "DL-UPLOAD");
     }
 
     #[test]
@@ -529,10 +514,7 @@ mod tests {
         }
         facts[6].path = "case-031/A_0004.MP4".into();
         let found = findings_in(&facts);
-        assert!(
-            !found.iter().any(|f| f.starts_with("DL-UPLOAD")),
-            "{found:?}"
-        );
+        none_of(&found, "DL-UPLOAD");
         // Copied from footage uploaded late itself: late as the original, from its upload.
         for f in facts.iter_mut().filter(|f| f.segment_seq == Some(4)) {
             f.birth_time_us = f.birth_time_us.map(|t| t.max(MARCH_9 + 3 * DAY));
@@ -613,9 +595,6 @@ mod tests {
         let mut files = mornings(2, false, |d| d);
         files[3].1 += 7 * DAY;
         let found = findings(&files);
-        assert!(
-            !found.iter().any(|f| f.starts_with("CLK-SETBACK")),
-            "{found:?}"
-        );
+        none_of(&found, "CLK-SETBACK");
     }
 }
