@@ -542,12 +542,18 @@ mod tests {
                 })
                 .collect()
         };
-        let late = |files: &[(i32, i64, i64)]| {
+        let late_ones = |files: &[(i32, i64, i64)]| -> Vec<String> {
             findings(files)
                 .into_iter()
                 .filter(|f| f.starts_with("DL-UPLOAD"))
-                .count()
+                .collect()
         };
+        let late = |files: &[(i32, i64, i64)]| late_ones(files).len();
+        let mornings_late = [
+            "DL-UPLOAD A_0001.MP4",
+            "DL-UPLOAD A_0002.MP4",
+            "DL-UPLOAD A_0003.MP4",
+        ];
         // Docked the next day at 15:00: 30 h after the morning's recordings, 23 h after the
         // stage's last one: on time.
         assert_eq!(late(&day(30)), 0);
@@ -559,33 +565,13 @@ mod tests {
         for f in files.iter_mut().filter(|f| f.0 > 3) {
             f.1 += 2 * DAY;
         }
-        assert_eq!(
-            findings(&files)
-                .into_iter()
-                .filter(|f| f.starts_with("DL-UPLOAD"))
-                .collect::<Vec<_>>(),
-            [
-                "DL-UPLOAD A_0001.MP4",
-                "DL-UPLOAD A_0002.MP4",
-                "DL-UPLOAD A_0003.MP4"
-            ]
-        );
+        assert_eq!(late_ones(&files), mornings_late);
         // Back at the dock at noon between them (an 08:00 recording uploaded then): the
         // morning's stage ended before noon, and its recordings, docked the next day at 15:00,
         // are late.
         let mut files = day(30);
         files.push((0, MARCH_9 - hour, MARCH_9 + 3 * hour));
-        assert_eq!(
-            findings(&files)
-                .into_iter()
-                .filter(|f| f.starts_with("DL-UPLOAD"))
-                .collect::<Vec<_>>(),
-            [
-                "DL-UPLOAD A_0001.MP4",
-                "DL-UPLOAD A_0002.MP4",
-                "DL-UPLOAD A_0003.MP4"
-            ]
-        );
+        assert_eq!(late_ones(&files), mornings_late);
     }
 
     #[test]
