@@ -738,8 +738,9 @@ fn checked(font: Font, runs: &[Vec<Sighting>]) -> Font {
     }
     // The order of the date's numbers first: harvesting names the digits the clock shows at
     // each place of the date.
-    let font = osd::date_order(font, runs);
-    let more = osd::harvest(&font, runs);
+    // No digit but `1` on a shape that is one stroke (`osd::without_strokes`).
+    let font = osd::date_order(osd::without_strokes(font), runs);
+    let more = osd::without_strokes(osd::harvest(&font, runs));
     if osd::reads_back(&more, runs) {
         more
     } else if osd::reads_back(&font, runs) {

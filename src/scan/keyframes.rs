@@ -702,10 +702,11 @@ fn known_fonts(run: &Run) -> Result<Known, ScanError> {
                 ) else {
                     continue;
                 };
+                // A font kept before strokes lost their digits (`osd::without_strokes`).
                 let digit = c
                     .i32("digit", i)
                     .and_then(|d| u8::try_from(d).ok())
-                    .filter(|d| *d < 10);
+                    .filter(|d| *d < 10 && (*d == 1 || !shape.is_one_stroke()));
                 let font = fonts.entry(group.to_string()).or_insert_with(Font::default);
                 font.shapes.push((shape, digit));
                 let line = (c.i32("line_top", i), c.i32("line_bottom", i));

@@ -108,6 +108,20 @@ pub fn learn(runs: &[Vec<Sighting>]) -> Font {
 /// taken as that digit drawn a little differently.
 const VARIANT: f32 = 0.25;
 
+/// `font` with no digit but `1` on a shape that is one upright stroke
+/// ([`Glyph::is_one_stroke`]): the learning labels a glyph with the digit the clock showed
+/// where it stood, and a `0` whose other side the scene took is labelled `0`; a `9` cut down
+/// alike later reads as that `0`, surely (a 16-pixel display over a bright scene read a
+/// recording's hour `09` as `00` so, and the rules accused it). Such a glyph reads `?`.
+pub fn without_strokes(mut font: Font) -> Font {
+    for (g, d) in font.shapes.iter_mut() {
+        if d.is_some_and(|d| d != 1) && g.is_one_stroke() {
+            *d = None;
+        }
+    }
+    font
+}
+
 /// Readings of a learning run tried together at most.
 const COMBOS_MAX: usize = 8;
 

@@ -25,7 +25,7 @@ pub use glyphs::{
     Glyph, Ink, Line, Luma, band_of, find_lines, line_at_rows, lines_at, lines_in, rows_at,
     text_mask, top_band,
 };
-pub use learn::{date_order, harvest, learn, reads_back, tens_change};
+pub use learn::{date_order, harvest, learn, reads_back, tens_change, without_strokes};
 
 /// A glyph is read as a learned digit up to this distance, when no other shape is near.
 const READ_NEAR: f32 = 0.45;

@@ -56,6 +56,9 @@ fn thin(b: &mut [[bool; COLS + 2]; ROWS + 2]) {
 /// Grid a glyph is scaled to: [`ROWS`] rows of up to [`COLS`] columns, one bit each.
 pub const ROWS: usize = 20;
 pub const COLS: usize = 16;
+/// The most columns one upright stroke spans on the grid ([`Glyph::is_one_stroke`]): a bar
+/// leaning a little, at most a third of the cell.
+pub const STROKE_SPAN: u32 = 6;
 
 /// 64-bit words a glyph's grid packs into: four rows of sixteen columns each.
 const WORDS: usize = ROWS.div_ceil(4);
@@ -223,6 +226,24 @@ impl Glyph {
         Some(g)
     }
 
+    /// Whether the shape is one upright stroke: ink in at least seven rows in ten, each such
+    /// row one run, all of them within [`STROKE_SPAN`] columns. A digit cut down to one of its
+    /// sides (a `0` or a `9` whose other side the scene took) is such a stroke, which a `0`,
+    /// a `4` and a `9` share: it names no digit but a `1` drawn as a bar.
+    pub fn is_one_stroke(&self) -> bool {
+        let inked: Vec<u16> = self.rows.iter().copied().filter(|&r| r != 0).collect();
+        let one_run = |r: u16| {
+            let r = r >> r.trailing_zeros();
+            r & r.wrapping_add(1) == 0
+        };
+        let (lo, hi) = inked.iter().fold((COLS as u32, 0u32), |(lo, hi), &r| {
+            (lo.min(r.trailing_zeros()), hi.max(15 - r.leading_zeros()))
+        });
+        inked.len() * 10 >= ROWS * 7
+            && inked.iter().all(|&r| one_run(r))
+            && hi.saturating_sub(lo) < STROKE_SPAN
+    }
+
     pub(crate) fn set(&mut self, r: usize, c: usize) {
         self.rows[r] |= 1 << c;
     }
@@ -235,6 +256,49 @@ impl Glyph {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_upright_stroke_is_told_from_a_digit_with_a_foot_or_a_bowl() {
+        let shape = |rows: &[&str]| {
+            let mut g = Glyph {
+                rows: [0; ROWS],
+                x0: 0,
+                x1: 0,
+            };
+            for (r, row) in rows.iter().enumerate() {
+                for (c, ch) in row.chars().enumerate() {
+                    if ch == '#' {
+                        g.set(r, c);
+                    }
+                }
+            }
+            g
+        };
+        // A `0` cut down to its right side, leaning a column: a stroke.
+        let bar: Vec<&str> = (0..20)
+            .map(|r| {
+                if r < 8 {
+                    "......###......."
+                } else {
+                    ".......###......"
+                }
+            })
+            .collect();
+        assert!(shape(&bar).is_one_stroke());
+        // A `1` with its foot; a `0`; a stroke too short to be a digit's side: none is one.
+        let mut one = bar.clone();
+        one[18] = "...###########..";
+        one[19] = "...###########..";
+        assert!(!shape(&one).is_one_stroke());
+        let zero: Vec<&str> = (0..20)
+            .map(|r| match r {
+                0 | 19 => ".....######.....",
+                _ => "...###.....###..",
+            })
+            .collect();
+        assert!(!shape(&zero).is_one_stroke());
+        assert!(!shape(&bar[..10]).is_one_stroke());
+    }
 
     /// The distance as first written: the ink shifted off the grid counted in a pass of its own.
     fn distance_in_two_passes(g: &Glyph, other: &Glyph) -> f32 {
