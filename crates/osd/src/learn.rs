@@ -785,6 +785,30 @@ fn clock_digits(civil: i64, font: &Font) -> Option<[u8; 14]> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_stroke_keeps_no_digit_but_one() {
+        let mut bar = Glyph {
+            rows: [0; crate::shape::ROWS],
+            x0: 0,
+            x1: 0,
+        };
+        for r in 0..crate::shape::ROWS {
+            bar.set(r, 7);
+            bar.set(r, 8);
+        }
+        let others = crate::tests::random_shapes(1, 0x2545_f491_4f6c_dd1d);
+        let font = Font {
+            shapes: vec![
+                (bar.clone(), Some(0)),
+                (bar, Some(1)),
+                (others[0].clone(), Some(0)),
+            ],
+            ..Font::default()
+        };
+        let digits: Vec<Option<u8>> = without_strokes(font).shapes.iter().map(|s| s.1).collect();
+        assert_eq!(digits, [None, Some(1), Some(0)]);
+    }
+
     /// A made-up shape per digit (and five more): sparse pseudo-random bits, far apart from
     /// each other at every placement.
     fn shapes() -> Vec<Glyph> {
