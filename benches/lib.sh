@@ -19,7 +19,7 @@ median() {
 # `f.device_id`, 0 by default) is how far into its second each display's clock started (a
 # millisecond is added against the subtraction's rounding: 1.08 - 0.08 is 0.99999...).
 # Per display (device) and in all: keyframes, readings with a time, exact ones, wrong ones
-# (any confidence) and wrong ones at or above the rules' confidence (0.5).
+# (any confidence) and wrong ones at or above the rules' confidence (0.65; 0.5 until 2026-12-06).
 keyframe_accuracy() {
   local bin=$1 wh=$2 pattern=${3:-%} phase=${4:-0}
   "$bin" query "$wh" "
@@ -36,7 +36,7 @@ keyframe_accuracy() {
            count(*) as keyframes, count(shown) as read,
            sum(case when shown = answer then 1 else 0 end) as exact,
            sum(case when shown <> answer then 1 else 0 end) as wrong,
-           sum(case when shown <> answer and osd_confidence >= 0.5 then 1 else 0 end)
+           sum(case when shown <> answer and osd_confidence >= 0.65 then 1 else 0 end)
              as wrong_confident
     from k group by clip)
   select * from per
