@@ -64,8 +64,15 @@ fn time_habits<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, &'a str), (usize, usize)>
 /// own upload or after the scan (a clock ahead before it was set back: the counter's start
 /// would be too late), nor into one it would carry past its own upload (two recorders left
 /// at one device number, each counting its own).
-pub fn counter_starts(ctx: &Ctx) -> Vec<Option<i64>> {
+///
+/// Second, for each such file and each file named from a reset clock, the latest its recording
+/// can have ended: before the recording numbered next began, where that one's time is its own
+/// (or, through recordings whose times are not, the latest that one can have begun). `None`
+/// where no such recording follows. The upload deadline is judged from this end: a recording
+/// whose clock lied is late only if it is late however late in that span it was made.
+pub fn counter_starts(ctx: &Ctx) -> (Vec<Option<i64>>, Vec<Option<i64>>) {
     let mut out = vec![None; ctx.facts.len()];
+    let mut latest = vec![None; ctx.facts.len()];
     let tol_us = (ctx.settings.time_mismatch_tolerance_s * 1e6) as i64;
     let mut by_device: HashMap<&str, Vec<(i32, usize)>> = HashMap::new();
     for f in ctx.facts {
@@ -115,8 +122,31 @@ pub fn counter_starts(ctx: &Ctx) -> Vec<Option<i64>> {
             }
             before = (!ahead).then_some((n, end));
         }
+        // Backwards: the latest start of the recording numbered after this one.
+        let mut after: Option<(i32, i64)> = None;
+        for (k, &(n, row)) in files.iter().enumerate().rev() {
+            let twice = |j: Option<&(i32, usize)>| j.is_some_and(|&(m, _)| m == n);
+            let f = &ctx.facts[row];
+            let (Some(named), Some(end)) = (f.start_us(), crate::sessions::end_us(f)) else {
+                after = None;
+                continue;
+            };
+            if twice(k.checked_sub(1).and_then(|j| files.get(j))) || twice(files.get(k + 1)) {
+                after = None;
+                continue;
+            }
+            if out[row].is_some() || ctx.implausible(named) {
+                let last = after
+                    .filter(|&(m, _)| n.checked_add(1) == Some(m))
+                    .map(|(_, s)| s);
+                latest[row] = last;
+                after = last.map(|e| (n, e - (end - named)));
+            } else {
+                after = Some((n, named));
+            }
+        }
     }
-    out
+    (out, latest)
 }
 
 /// When file `f` reached the server, where its name (or container) says it began more than
@@ -391,22 +421,31 @@ mod tests {
                 "CLK-SETBACK A_0012.MP4"
             ]
         );
-        // Docked on the fourth evening instead: later than 24 h after the counter's start
-        // too, so late all the same (the 11th's morning ones as well).
+        // Docked on the fourth evening instead: the 11th's morning recordings are late; the
+        // set-back ones were made between that morning and the 12th's 09:00 (when 13 began),
+        // 9 h before the dock at the latest: not shown late.
         for f in files.iter_mut().filter(|f| (7..=12).contains(&f.0)) {
             f.2 += DAY;
+        }
+        let late: Vec<String> = findings(&files)
+            .into_iter()
+            .filter(|f| f.starts_with("DL-UPLOAD"))
+            .collect();
+        assert_eq!(
+            late,
+            [
+                "DL-UPLOAD A_0007.MP4",
+                "DL-UPLOAD A_0008.MP4",
+                "DL-UPLOAD A_0009.MP4"
+            ]
+        );
+        // Docked two days later still: late even at the span's end (the 12th's 09:00).
+        for f in files.iter_mut().filter(|f| (10..=12).contains(&f.0)) {
+            f.2 += 2 * DAY;
         }
         let late = findings(&files);
         assert!(
             late.contains(&"DL-UPLOAD A_0010.MP4".to_string()),
-            "{late:?}"
-        );
-        assert!(
-            late.contains(&"DL-UPLOAD A_0007.MP4".to_string()),
-            "{late:?}"
-        );
-        assert!(
-            late.contains(&"CLK-SETBACK A_0012.MP4".to_string()),
             "{late:?}"
         );
     }

@@ -129,9 +129,9 @@ type DeviceTimes = (Vec<(i64, i64, usize)>, Vec<i64>);
 /// recorded in (第十六条: the 24 hours run from the return after the stage, which is after
 /// its last recording): the device's recordings in time order, a stage ending where the next
 /// starts more than `stage_pause_s` after the latest end so far, or after an upload of any
-/// of the device's files (the officer was back at the dock). Times are the counter's where the
-/// clock was set back (CLK-SETBACK); a file named from a reset clock that no counter places
-/// stands alone.
+/// of the device's files (the officer was back at the dock). A recording whose time is not its
+/// own (CLK-SETBACK, a reset clock) is left out: its deadline runs from the latest it can have
+/// ended.
 fn stage_ends(ctx: &Ctx) -> Vec<Option<i64>> {
     let mut out = vec![None; ctx.facts.len()];
     let pause_us = (ctx.settings.stage_pause_s * 1e6) as i64;
@@ -147,11 +147,12 @@ fn stage_ends(ctx: &Ctx) -> Vec<Option<i64>> {
         let (Some(named), Some(named_end)) = (f.start_us(), f.end_us()) else {
             continue;
         };
-        let start = match ctx.counter_start(f.row) {
-            Some(at) => at,
-            None if ctx.implausible(named) => continue,
-            None => named,
-        };
+        // A recording whose time is not its own places no stage (its own deadline runs from
+        // the latest it can have ended).
+        if ctx.counter_start(f.row).is_some() || ctx.implausible(named) {
+            continue;
+        }
+        let start = named;
         e.0.push((start, start + (named_end - named), f.row));
     }
     for (mut files, mut uploads) in by_device.into_values() {
@@ -197,20 +198,22 @@ fn upload_deadline(
     let Some(named_end) = f.end_us() else {
         return;
     };
-    // A recording named from a clock set back (CLK-SETBACK) ended no earlier than its
-    // recorder's counter allows: that end is the one the deadline runs from.
-    let set_back = ctx
-        .counter_start(f.row)
-        .zip(f.start_us())
-        .map(|(at, named)| named_end + (at - named));
-    // Named from a reset clock (2000-01-01) and not placed by its counter: when it was
-    // recorded is unknown (CLK-RESET says so), and no deadline is judged from it.
-    if set_back.is_none() && f.start_us().is_some_and(|t| ctx.implausible(t)) {
-        return;
-    }
-    let recording_end = set_back.unwrap_or(named_end);
+    // A recording named from a clock set back (CLK-SETBACK) or reset: when it was made is
+    // known only as a span, from the counter's start to before the recording numbered next
+    // began. It is late only if late at the span's end; where the span has no end, when it
+    // was recorded is unknown, and no deadline is judged.
+    let untrue =
+        ctx.counter_start(f.row).is_some() || f.start_us().is_some_and(|t| ctx.implausible(t));
+    let set_back = untrue.then(|| ctx.counter_latest_end(f.row));
+    let recording_end = match set_back {
+        Some(Some(latest)) => latest,
+        Some(None) => return,
+        None => named_end,
+    };
     // The officer returns when the stage of enforcement ends, after its last recording.
-    let end = stage_end.map_or(recording_end, |e| e.max(recording_end));
+    let end = stage_end
+        .filter(|_| set_back.is_none())
+        .map_or(recording_end, |e| e.max(recording_end));
     let special = o
         .cases
         .iter()
@@ -247,7 +250,7 @@ fn upload_deadline(
             },
             local(ctx, end),
             if set_back.is_some() {
-                " (by its recorder's counter: its clock was set back)"
+                " (at the latest, by its recorder's counter: its clock was not true)"
             } else {
                 ""
             },

@@ -472,6 +472,9 @@ pub struct Ctx<'a> {
     /// For each file (by row), where its recorder's file counter puts its start when its
     /// clock was set back ([`clock::counter_starts`]).
     counter_start: Vec<Option<i64>>,
+    /// ... and the latest its recording can have ended, for those and for files named from a
+    /// reset clock ([`clock::counter_starts`]).
+    counter_latest_end: Vec<Option<i64>>,
 }
 
 /// For each file (by row), the row of the file that starts its recording: its session's first
@@ -545,9 +548,17 @@ impl<'a> Ctx<'a> {
             env,
             recording_first,
             counter_start: Vec::new(),
+            counter_latest_end: Vec::new(),
         };
-        ctx.counter_start = clock::counter_starts(&ctx);
+        (ctx.counter_start, ctx.counter_latest_end) = clock::counter_starts(&ctx);
         ctx
+    }
+
+    /// The latest file `row`'s recording can have ended by its recorder's counter, where its
+    /// own time is not true (CLK-SETBACK, or a reset clock): before the recording numbered
+    /// next began. `None` when unknown, and for every other file.
+    pub fn counter_latest_end(&self, row: usize) -> Option<i64> {
+        self.counter_latest_end.get(row).copied().flatten()
     }
 
     /// The earliest start file `row`'s recorder's counter allows, where its name and
