@@ -51,7 +51,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .as_deref()
             .zip(f.start_us())
             .and_then(|k| first.get(&k))
-            .filter(|&&(t, row)| t < upload && row != f.row)
+            .filter(|&&(t, _)| t < upload)
             .map(|&(t, row)| (t, &ctx.facts[row]));
         let stage_end = stages.get(f.row).copied().flatten();
         upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
@@ -144,16 +144,13 @@ fn stage_ends(ctx: &Ctx) -> Vec<Option<i64>> {
         if let Some(u) = ctx.obligation(f).and_then(|o| o.upload_us) {
             e.1.push(u);
         }
-        let (Some(named), Some(named_end)) = (f.start_us(), f.end_us()) else {
-            continue;
-        };
         // A recording whose time is not its own places no stage (its own deadline runs from
         // the latest it can have ended).
-        if ctx.counter_start(f.row).is_some() || ctx.implausible(named) {
-            continue;
+        if let (Some(start), Some(end)) = (f.start_us(), f.end_us())
+            && !ctx.time_not_own(f)
+        {
+            e.0.push((start, end, f.row));
         }
-        let start = named;
-        e.0.push((start, start + (named_end - named), f.row));
     }
     for (mut files, mut uploads) in by_device.into_values() {
         files.sort_unstable();
@@ -202,9 +199,7 @@ fn upload_deadline(
     // known only as a span, from the counter's start to before the recording numbered next
     // began. It is late only if late at the span's end; where the span has no end, when it
     // was recorded is unknown, and no deadline is judged.
-    let untrue =
-        ctx.counter_start(f.row).is_some() || f.start_us().is_some_and(|t| ctx.implausible(t));
-    let set_back = untrue.then(|| ctx.counter_latest_end(f.row));
+    let set_back = ctx.time_not_own(f).then(|| ctx.counter_latest_end(f.row));
     let recording_end = match set_back {
         Some(Some(latest)) => latest,
         Some(None) => return,

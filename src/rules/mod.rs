@@ -554,6 +554,12 @@ impl<'a> Ctx<'a> {
         ctx
     }
 
+    /// Whether file `f`'s recording time is not its own: named from a clock set back
+    /// ([`Ctx::counter_start`]) or reset ([`Ctx::implausible`]).
+    pub fn time_not_own(&self, f: &FileFacts) -> bool {
+        self.counter_start(f.row).is_some() || f.start_us().is_some_and(|t| self.implausible(t))
+    }
+
     /// The latest file `row`'s recording can have ended by its recorder's counter, where its
     /// own time is not true (CLK-SETBACK, or a reset clock): before the recording numbered
     /// next began. `None` when unknown, and for every other file.

@@ -702,11 +702,10 @@ fn known_fonts(run: &Run) -> Result<Known, ScanError> {
                 ) else {
                     continue;
                 };
-                // A font kept before strokes lost their digits (`osd::without_strokes`).
                 let digit = c
                     .i32("digit", i)
                     .and_then(|d| u8::try_from(d).ok())
-                    .filter(|d| *d < 10 && (*d == 1 || !shape.is_one_stroke()));
+                    .filter(|d| *d < 10);
                 let font = fonts.entry(group.to_string()).or_insert_with(Font::default);
                 font.shapes.push((shape, digit));
                 let line = (c.i32("line_top", i), c.i32("line_bottom", i));
@@ -729,6 +728,10 @@ fn known_fonts(run: &Run) -> Result<Known, ScanError> {
                 }
             }
         }
+    }
+    // A font kept before strokes lost their digits gets the rule now (`osd::without_strokes`).
+    for font in fonts.values_mut() {
+        *font = crate::osd::without_strokes(std::mem::take(font));
     }
     Ok((fonts, learned_in))
 }
