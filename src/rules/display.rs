@@ -222,17 +222,14 @@ fn device_witness<'f>(ctx: &Ctx<'f>, f: &FileFacts) -> Option<(&'f FileFacts, f6
         rows.take(STAND_IN_FILES)
             .map(|&i| &ctx.facts[i])
             .take_while(|w| w.start_us().is_some_and(|t| (t - at).abs() <= STAND_IN_US))
-            .find(|w| read_at(w, clearing(ctx)).is_some())
+            .find_map(|w| Some((w, read_at(w, clearing(ctx))?)))
     };
-    let before = nearest(&mut earlier.into_iter()).and_then(|w| {
-        let o = read_at(w, clearing(ctx))?;
-        Some((
-            w,
-            f64::from(f_start - (o.offset_s? + o.jump_s.unwrap_or(0.0))),
-        ))
+    let before = nearest(&mut earlier.into_iter()).and_then(|(w, o)| {
+        let end = o.offset_s? + o.jump_s.unwrap_or(0.0);
+        Some((w, f64::from(f_start - end)))
     });
     let after = nearest(&mut later.into_iter())
-        .and_then(|w| Some((w, f64::from(read_at(w, clearing(ctx))?.offset_s? - f_end))));
+        .and_then(|(w, o)| Some((w, f64::from(o.offset_s? - f_end))));
     before.into_iter().chain(after).find(|&(w, step)| {
         one_device(w, f) && step.abs() <= ctx.settings.osd_jump_tolerance_s + 1.0
     })
