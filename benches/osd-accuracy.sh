@@ -25,10 +25,11 @@
 # SET=thin five displays in regular weights whose thin strokes a low bitrate keeps or loses;
 # SET=field and SET=wild five more each (see `field` and `wild` below); SET=fonts ten displays
 # in typefaces no other set uses (see `fonts` below); SET=sources eight over scenes no other
-# set uses, and drawtext's own black 16-pixel text (see `sources` below).
+# set uses, and drawtext's own black 16-pixel text (see `sources` below); SET=small ten small
+# displays over light scenes (see `small` below).
 # Every clip is an honest recording: the display rules' findings on them are listed at the
 # end (there must be none above info).
-# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|fonts|sources|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|fonts|sources|small|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -275,7 +276,26 @@ pair DSJ-SR06 $((base + 727)) rgbtestsrc={} 1280x720 "fontfile=$DEJAVU" "$OUT" h
 shots DSJ-SR07 $((base + 853)) gradients=speed=0.05:{} 1280x720 "drawtext=fontfile=$DEJAVU:x=10:y=10:text='@T@  @D@ 137890'" $(x264 25) -crf 26
 shots DSJ-SR08 $((base + 977)) smptebars={} 1920x1080 "drawtext=fontfile=$DEJAVU:fontsize=h/24:x=w/40:y=h/30:text='@T@  @D@ 138901'" $(x264 25) -b:v 3M
 }
+# Small: ten displays made on 2026-12-06 (late) where the ninth round misread one (16 pixels,
+# DejaVu Sans Mono with an outline over a bright gradient): 640x360, 640x480, 720x576 and
+# 854x480 pictures, text 12 to 20 pixels high, light scenes (pale gradients, bars, the test
+# pattern), outlines of one and two pixels, a shadow, a box, CRF 28 to 34, H.264 and HEVC.
+# Read once as they came: what matters is a wrong reading at or above the rules' confidence.
+PALE="gradients=speed=0.06:c0=0xe0e0d0:c1=0x90a0b0:c2=0xf0f0f0:c3=0xb0b090:nb_colors=4"
+small() {
+pair DSJ-SM01 $((base + 103)) "$PALE:{}" 640x360 "fontfile=$DEJAVU" "$OUT" h/22 " 141234" $(x264 25) -crf 30
+pair DSJ-SM02 $((base + 239)) "$PALE:{}" 640x360 "fontfile=$LIBERATION" "fontcolor=white:borderw=1:bordercolor=black" h/24 " 142345" $(x264 25) -crf 32
+pair DSJ-SM03 $((base + 367)) smptebars={} 640x480 "fontfile=$SANSB" "$OUT" h/30 " 143456" $(x264 25) -crf 30
+pair DSJ-SM04 $((base + 491)) testsrc2={} 720x576 "fontfile=$DEJAVU" "fontcolor=white:shadowcolor=black:shadowx=1:shadowy=1" h/30 " 144567" $(x264 25) -crf 28
+pair DSJ-SM05 $((base + 613)) "$PALE:{}" 854x480 "fontfile=$HACKB" "fontcolor=yellow:borderw=1:bordercolor=black" h/30 " 145678" $(x264 25) -crf 34
+pair DSJ-SM06 $((base + 739)) "$PALE:{}" 640x360 "fontfile=$NOTOMONO" "fontcolor=white:box=1:boxcolor=black@0.5" h/24 " 146789" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -crf 30 -tag:v hvc1
+pair DSJ-SM07 $((base + 863)) mandelbrot={} 640x480 "fontfile=$COUSINE" "$OUT" h/28 " 147890" $(x264 25) -crf 30
+pair DSJ-SM08 $((base + 991)) "$PALE:{}" 720x576 "fontfile=$LIBREG" "$OUT" h/28 "SLASH 148901" $(x264 25) -crf 32
+pair DSJ-SM09 $((base + 1117)) "$PALE:{}" 640x360 "fontfile=$DEJAVU" "$OUT" h/20 " 149012" $(x264 25) -crf 34
+pair DSJ-SM10 $((base + 1249)) smptebars={} 854x480 "fontfile=$INCONSOLATA" "$OUT" h/24 " 140123" $(x264 25) -crf 30
+}
 case "$set_" in
+  small) small ;;
   sources) sources ;;
   main) main ;;
   thin) thin ;;
@@ -287,8 +307,8 @@ case "$set_" in
   fonts) fonts ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild; fonts; sources ;;
-  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild, fonts, sources or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild; fonts; sources; small ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild, fonts, sources, small or all"; exit 2 ;;
 esac
 
 . "$here/benches/lib.sh"

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::catalog::FileFacts;
 use crate::config::RuleSettings;
 use crate::context::Typed;
+use crate::counter::Counter;
 use crate::obligations::{self, Obligation};
 use crate::rules::{self, Ctx, Env};
 use crate::sessions::{self, Sessions};
@@ -33,13 +34,23 @@ pub fn analyse(
     let facts = &facts[..];
     let sess = sessions::build(facts, settings.session_pause_s);
     let context = Typed::default();
-    let obligations = obligations::compute(facts, &context, tz, settings.birth_time_is_upload);
+    let mut obligations = obligations::compute(facts, &context, tz, settings.birth_time_is_upload);
+    let counter = counted(
+        facts,
+        &sess,
+        &mut obligations,
+        settings,
+        now_us,
+        &context,
+        tz,
+    );
     let env = Env {
         context: &context,
         obligations: &obligations,
         offences: &[],
         history_breaks: &[],
         case_items: &[],
+        counter: &counter,
     };
     let (sessions, findings) = analyse_sessions(
         facts,
@@ -56,6 +67,31 @@ pub fn analyse(
         findings,
         session_of: session_ids(&sess),
     }
+}
+
+/// What the recorders' counters say of `facts` (by row, with the uploads of `obligations`),
+/// and the obligations of the files whose recording time is not their own settled by it
+/// ([`obligations::settle`]). After the sessions (a segment's companions are not counted) and
+/// the obligations, before the rules, which read the counter through [`Env::counter`].
+#[allow(clippy::too_many_arguments)]
+pub fn counted(
+    facts: &[FileFacts],
+    sess: &Sessions,
+    obligations: &mut [Obligation],
+    settings: &RuleSettings,
+    now_us: i64,
+    context: &Typed,
+    tz: chrono_tz::Tz,
+) -> Counter {
+    let counter = Counter::of(
+        facts,
+        &sess.companions,
+        settings,
+        |row| obligations.get(row).and_then(|o| o.upload_us),
+        now_us,
+    );
+    obligations::settle(obligations, facts, &counter, settings, now_us, context, tz);
+    counter
 }
 
 /// Each file's session id, by its row in `files`.

@@ -119,6 +119,18 @@ pub struct RuleSettings {
 /// learning had seen as a `0` cut down alike) and accused an honest file (OSD-SEAM).
 pub const OSD_MIN_CONFIDENCE: f64 = 0.65;
 
+impl RuleSettings {
+    /// Whether a recording time `t_us` cannot be true: before `earliest_plausible_year` (a
+    /// device's default after a reset: 1970, 2000) or more than `future_tolerance_s` after
+    /// `now_us`, when the scan ran.
+    pub fn implausible(&self, t_us: i64, now_us: i64) -> bool {
+        let year =
+            chrono::DateTime::from_timestamp_micros(t_us).map(|t| chrono::Datelike::year(&t));
+        year.is_some_and(|y| y < self.earliest_plausible_year)
+            || t_us > now_us.saturating_add((self.future_tolerance_s * 1e6) as i64)
+    }
+}
+
 impl Default for RuleSettings {
     fn default() -> Self {
         RuleSettings {

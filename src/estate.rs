@@ -147,9 +147,18 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     crate::sessions::starts_from_names(&mut facts);
     let offences = prior::offences(&shared.local_parts(&view, "custody_events")?)?;
     let rules = &plan.config.rules;
-    let obligations = pool
+    let mut obligations = pool
         .install(|| crate::obligations::compute(&facts, &context, tz, rules.birth_time_is_upload));
     let sess = crate::sessions::build(&facts, rules.session_pause_s);
+    let counter = crate::analyse::counted(
+        &facts,
+        &sess,
+        &mut obligations,
+        rules,
+        started,
+        &context,
+        tz,
+    );
     let case_items = crate::completeness::evaluate(&facts, &obligations, &context, &run_id);
     let env = crate::rules::Env {
         context: &context,
@@ -157,6 +166,7 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         offences: &offences,
         history_breaks: &base.breaks,
         case_items: &case_items,
+        counter: &counter,
     };
     let (sessions, findings) = pool.install(|| {
         crate::analyse::analyse_sessions(

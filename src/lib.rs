@@ -11,6 +11,7 @@ pub mod cli;
 pub mod completeness;
 pub mod config;
 pub mod context;
+pub mod counter;
 pub mod custody;
 pub mod estate;
 pub mod exit_codes;

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, TimeZone};
 
 use crate::catalog::FileFacts;
+use crate::config::RuleSettings;
 use crate::context::{Case, PathFacts, Typed};
+use crate::counter::Counter;
 
 /// Minimum keeping time for footage that is not kept long-term (第二十二条), in years.
 pub const STANDARD_YEARS: i32 = 2;
@@ -217,33 +219,8 @@ pub fn compute_with(
     tz: chrono_tz::Tz,
     birth_time_is_upload: bool,
 ) -> Vec<Obligation> {
-    let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (k, m) in ctx.case_media.iter().enumerate() {
-        by_device.entry(m.device_id.as_str()).or_default().push(k);
-    }
-    let case_index: HashMap<&str, usize> = ctx
-        .cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.case_id.as_str(), i))
-        .collect();
-    let folders = CaseFolders::new(ctx);
+    let links = Links::new(ctx);
     let known_types = ctx.checklist.document_types();
-    // Files a `case_documents` row names (a relative path may be below any root).
-    let mut named: HashMap<String, Vec<usize>> = HashMap::new();
-    for d in &ctx.documents {
-        let (Some(p), Some(&c)) = (d.path.as_deref(), case_index.get(d.case_id.as_str())) else {
-            continue;
-        };
-        let keys: Vec<String> = if p.starts_with('/') {
-            vec![p.to_string()]
-        } else {
-            ctx.roots.iter().map(|r| format!("{r}/{p}")).collect()
-        };
-        for k in keys {
-            named.entry(k).or_default().push(c);
-        }
-    }
     // In slices on the worker pool; each slice keeps its own folder cache.
     use rayon::prelude::*;
     facts
@@ -261,10 +238,10 @@ pub fn compute_with(
                     let rel = ctx.relative(&f.path);
                     let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
                     if dir != last_dir.0 {
-                        last_dir = (dir.to_string(), folders.cases_in(dir));
+                        last_dir = (dir.to_string(), links.folders.cases_in(dir));
                     }
                     o.cases.extend(last_dir.1.iter().copied());
-                    if let Some(cs) = named.get(&*f.path) {
+                    if let Some(cs) = links.named.get(&*f.path) {
                         o.cases.extend(cs.iter().copied());
                     }
                     if !f.is_recording() && !is_sidecar(f) {
@@ -276,22 +253,8 @@ pub fn compute_with(
                                 t
                             });
                     }
-                    // Cases: any file of the device (a damaged recording too) that started inside a
-                    // case_media window (bounds inclusive; an open bound is unlimited). The analyses
-                    // join cases through this (`files.case_ids`).
                     if let (Some(dev), Some(start)) = (f.device_id.as_deref(), f.start_us()) {
-                        for &k in by_device.get(dev).map(Vec::as_slice).unwrap_or(&[]) {
-                            let m = &ctx.case_media[k];
-                            let after_from = m.from_us.is_none_or(|from| start >= from);
-                            let before_to = m.to_us.is_none_or(|to| start <= to);
-                            if after_from
-                                && before_to
-                                && let Some(&c) = case_index.get(m.case_id.as_str())
-                                && !o.cases.contains(&c)
-                            {
-                                o.cases.push(c);
-                            }
-                        }
+                        links.window_cases(ctx, dev, (start, start), &mut o.cases);
                     }
                     o.cases.sort_unstable();
                     o.cases.dedup();
@@ -321,42 +284,167 @@ pub fn compute_with(
                     o.category = sidecar
                         .and_then(|s| s.category.clone())
                         .or_else(|| note.and_then(|n| n.category));
-                    // Retention: long-term through any case, else at least two years from the
-                    // recording (or from first sight, when the recording time is unknown), extended
-                    // to two years after the closure of every case it belongs to.
-                    let long = o
-                        .cases
-                        .iter()
-                        .any(|&c| long_term_reason(&ctx.cases[c]).is_some());
-                    if long {
-                        o.retention_class = Some("long_term");
-                    } else {
-                        o.retention_class = Some("standard");
-                        let base = f.end_us().or(f.mtime_us).and_then(|t| local_date(t, tz));
-                        let mut until = base.map(|d| add_years(d, STANDARD_YEARS));
-                        let mut open_case = false;
-                        for &c in &o.cases {
-                            match ctx.cases[c].closed {
-                                Some(closed) => {
-                                    let d = add_years(closed, STANDARD_YEARS);
-                                    until = Some(until.map_or(d, |u| u.max(d)));
-                                }
-                                None => open_case = true,
-                            }
-                        }
-                        // A case still open keeps its footage until it closes: no due date yet.
-                        o.keep_until_us = if open_case {
-                            None
-                        } else {
-                            until.and_then(|d| end_of_day_us(d, tz))
-                        };
-                    }
+                    keep(&mut o, f.end_us().or(f.mtime_us), ctx, tz);
                     o
                 })
                 .collect();
             out
         })
         .collect()
+}
+
+/// The context's ways of linking a file to a case, indexed once: the `case_media` windows of
+/// each device, the folders that name a case, and the files `case_documents` names.
+struct Links<'c> {
+    by_device: HashMap<&'c str, Vec<usize>>,
+    case_index: HashMap<&'c str, usize>,
+    folders: CaseFolders,
+    /// Files a `case_documents` row names (a relative path may be below any root).
+    named: HashMap<String, Vec<usize>>,
+}
+
+impl<'c> Links<'c> {
+    fn new(ctx: &'c Typed) -> Links<'c> {
+        let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, m) in ctx.case_media.iter().enumerate() {
+            by_device.entry(m.device_id.as_str()).or_default().push(k);
+        }
+        let case_index: HashMap<&str, usize> = ctx
+            .cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.case_id.as_str(), i))
+            .collect();
+        let mut named: HashMap<String, Vec<usize>> = HashMap::new();
+        for d in &ctx.documents {
+            let (Some(p), Some(&c)) = (d.path.as_deref(), case_index.get(d.case_id.as_str()))
+            else {
+                continue;
+            };
+            let keys: Vec<String> = if p.starts_with('/') {
+                vec![p.to_string()]
+            } else {
+                ctx.roots.iter().map(|r| format!("{r}/{p}")).collect()
+            };
+            for k in keys {
+                named.entry(k).or_default().push(c);
+            }
+        }
+        Links {
+            by_device,
+            case_index,
+            folders: CaseFolders::new(ctx),
+            named,
+        }
+    }
+
+    /// Adds to `cases` those of device `dev` whose `case_media` window (bounds inclusive; an
+    /// open bound is unlimited) holds a start in `from..=to`: a recording of the device that
+    /// started inside it (any file, a damaged recording too). The analyses join cases through
+    /// this (`files.case_ids`).
+    fn window_cases(&self, ctx: &Typed, dev: &str, (from, to): (i64, i64), cases: &mut Vec<usize>) {
+        for &k in self.by_device.get(dev).map(Vec::as_slice).unwrap_or(&[]) {
+            let m = &ctx.case_media[k];
+            let after_from = m.from_us.is_none_or(|w| to >= w);
+            let before_to = m.to_us.is_none_or(|w| from <= w);
+            if after_from
+                && before_to
+                && let Some(&c) = self.case_index.get(m.case_id.as_str())
+                && !cases.contains(&c)
+            {
+                cases.push(c);
+            }
+        }
+    }
+}
+
+/// Retention of footage `o` whose recording ended at `end` (or was first seen then): long-term
+/// through any case, else at least two years from it, extended to two years after the closure
+/// of every case it belongs to; a case still open keeps it with no due date yet.
+fn keep(o: &mut Obligation, end: Option<i64>, ctx: &Typed, tz: chrono_tz::Tz) {
+    let long = o
+        .cases
+        .iter()
+        .any(|&c| long_term_reason(&ctx.cases[c]).is_some());
+    if long {
+        o.retention_class = Some("long_term");
+        o.keep_until_us = None;
+        return;
+    }
+    o.retention_class = Some("standard");
+    let base = end.and_then(|t| local_date(t, tz));
+    let mut until = base.map(|d| add_years(d, STANDARD_YEARS));
+    let mut open_case = false;
+    for &c in &o.cases {
+        match ctx.cases[c].closed {
+            Some(closed) => {
+                let d = add_years(closed, STANDARD_YEARS);
+                until = Some(until.map_or(d, |u| u.max(d)));
+            }
+            None => open_case = true,
+        }
+    }
+    o.keep_until_us = if open_case {
+        None
+    } else {
+        until.and_then(|d| end_of_day_us(d, tz))
+    };
+}
+
+/// Settles the obligations of footage whose recording time is not its own — named from a
+/// clock set back (the counter puts it later: [`Counter::start`]), reset to an implausible
+/// date, or ahead of its own upload — by when it can have been made, not by its name
+/// (第二十二条, 第六、七条): it is kept two years from the latest it can have ended (before the
+/// recording numbered next began, [`Counter::latest_end`], else its upload, else when the
+/// server first had it), so that no recording is let go early because its clock lied; and its
+/// case windows (`case_media`) are held against the span its start can lie in, where the
+/// counter bounds it on both sides (else against nothing: a window its false name falls in
+/// says nothing). Links by folder and by `case_documents` stay. `facts` and `obligations` by
+/// row, as [`compute_with`] gives them; `now_us` when the scan ran.
+pub fn settle(
+    obligations: &mut [Obligation],
+    facts: &[FileFacts],
+    counter: &Counter,
+    settings: &RuleSettings,
+    now_us: i64,
+    ctx: &Typed,
+    tz: chrono_tz::Tz,
+) {
+    let tol_us = (settings.time_mismatch_tolerance_s * 1e6) as i64;
+    let mut links: Option<Links> = None;
+    for f in facts {
+        let (Some(o), Some(named), Some(named_end)) =
+            (obligations.get_mut(f.row), f.start_us(), f.end_us())
+        else {
+            continue;
+        };
+        if !is_footage(f) {
+            continue;
+        }
+        let earliest = counter.start(f.row);
+        let ahead = o.upload_us.is_some_and(|u| named - u > tol_us);
+        if earliest.is_none() && !ahead && !settings.implausible(named, now_us) {
+            continue;
+        }
+        let latest_end = match (counter.latest_end(f.row), o.upload_us) {
+            (Some(e), Some(u)) => Some(e.min(u)),
+            (e, u) => e.or(u),
+        };
+        let links = links.get_or_insert_with(|| Links::new(ctx));
+        let rel = ctx.relative(&f.path);
+        let mut cases = links
+            .folders
+            .cases_in(rel.rsplit_once('/').map_or("", |(d, _)| d));
+        cases.extend(links.named.get(&*f.path).into_iter().flatten().copied());
+        if let (Some(dev), Some(lo), Some(end)) = (f.device_id.as_deref(), earliest, latest_end) {
+            let hi = (end - (named_end - named)).max(lo);
+            links.window_cases(ctx, dev, (lo, hi), &mut cases);
+        }
+        cases.sort_unstable();
+        cases.dedup();
+        o.cases = cases;
+        keep(o, latest_end.or(f.mtime_us), ctx, tz);
+    }
 }
 
 #[cfg(test)]
@@ -487,5 +575,80 @@ mod tests {
         // No ingest log, no birth time: the upload is unknown, not guessed.
         assert_eq!(o[3].upload_source, Some("unknown"));
         assert_eq!(o[3].upload_us, None);
+    }
+
+    #[test]
+    fn footage_whose_clock_lied_is_kept_and_linked_by_when_its_counter_says_it_was_made() {
+        let ctx = Typed {
+            cases: vec![
+                case("W", "inspection", None, None),
+                case("X", "inspection", Some("2025-02-01"), None),
+                case("Y", "inspection", Some("2026-07-01"), None),
+            ],
+            case_media: vec![
+                // The morning's inspection, when the recordings were made.
+                link("W", "D1", "2026-03-10 08:00:00", "2026-03-10 12:00:00"),
+                // Windows that only the clocks' false dates fall in.
+                link("X", "D1", "2025-01-01 00:00:00", "2025-01-01 01:00:00"),
+                link("Y", "D2", "2026-06-01 09:00:00", "2026-06-01 11:00:00"),
+            ],
+            ..Default::default()
+        };
+        let recording = |row: usize, device: &str, n: i32, named: &str, docked: &str| FileFacts {
+            row,
+            segment_seq: Some(n),
+            birth_time_us: Some(at(docked)),
+            ..clip(device, named)
+        };
+        let evening = "2026-03-10 18:00:00";
+        let facts = [
+            recording(0, "D1", 1, "2026-03-10 09:00:00", evening),
+            // The battery ran flat: the clock came back at 2025-01-01 (CLK-SETBACK).
+            recording(1, "D1", 2, "2025-01-01 00:05:00", evening),
+            recording(2, "D1", 3, "2025-01-01 00:06:00", evening),
+            // Set again by the next morning.
+            recording(3, "D1", 4, "2026-03-11 09:00:00", "2026-03-11 18:00:00"),
+            // Another recorder's clock ahead, at 2026-06-01 (CLK-AHEAD).
+            recording(4, "D2", 1, "2026-06-01 10:00:00", evening),
+        ];
+        let settings = RuleSettings::default();
+        let now = at("2026-03-20 00:00:00");
+        let tz = chrono_tz::UTC;
+        let mut o = compute(&facts, &ctx, tz, true);
+        // By the names: case X and kept two years from 2025-01-01; case Y and kept from June.
+        assert_eq!(o[1].cases, vec![1]);
+        assert_eq!(o[4].cases, vec![2]);
+        let counter = Counter::of(&facts, &[], &settings, |r| o[r].upload_us, now);
+        assert_eq!(counter.start(1), Some(at("2026-03-10 09:01:00")));
+        settle(&mut o, &facts, &counter, &settings, now, &ctx, tz);
+        // Made between 09:01 and that evening's dock: linked to the morning's case, not to
+        // the case of the date the clock came back at, and kept two years from the dock.
+        for k in [1, 2] {
+            assert_eq!(o[k].cases, vec![0], "{k}");
+            assert_eq!(o[k].retention_class, Some("standard"));
+        }
+        assert_eq!(o[1].keep_until_us, None, "case W is open");
+        // The ahead recording: made before its upload, but when is not bounded from below:
+        // no window by its false date; kept two years from its upload.
+        assert!(o[4].cases.is_empty());
+        assert_eq!(o[4].keep_until_us, Some(at("2028-03-11 00:00:00")));
+        // The recordings whose times are their own keep theirs.
+        assert_eq!(o[0].cases, vec![0]);
+        assert_eq!(o[3].cases, Vec::<usize>::new());
+        assert_eq!(o[3].keep_until_us, Some(at("2028-03-12 00:00:00")));
+        // Case W closed: the set-back recordings are kept to two years after the latest they
+        // can have been made (the dock, before the next recording at 09:00 on the 11th), not
+        // to two years after 2025-01-01.
+        let mut closed = ctx;
+        closed.cases[0].closed = NaiveDate::from_ymd_opt(2026, 3, 10);
+        let mut o = compute(&facts, &closed, tz, true);
+        assert_eq!(
+            o[2].keep_until_us,
+            Some(at("2027-02-02 00:00:00")),
+            "by case X"
+        );
+        let counter = Counter::of(&facts, &[], &settings, |r| o[r].upload_us, now);
+        settle(&mut o, &facts, &counter, &settings, now, &closed, tz);
+        assert_eq!(o[2].keep_until_us, Some(at("2028-03-11 00:00:00")));
     }
 }

@@ -619,6 +619,63 @@ fn deadlines_count_working_days_with_holidays_and_make_up_days() {
 }
 
 #[test]
+fn a_recording_named_from_a_clock_set_back_is_kept_and_linked_by_its_counter() {
+    // Recorder C's clock came back at 2025-01-01 after a flat battery between recordings 1
+    // and 3 (numbered in turn), all docked that evening: recording 2 was made between the
+    // end of 1 and 11:00, when 3 began, not on New Year's Day 2025.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let mp4 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let dir = "三大队/DSJ-C-0000003/20260430";
+    let names = [
+        format!("{dir}/DSJ-C-0000003_OF3_20260430100000_0001.MP4"),
+        format!("{dir}/DSJ-C-0000003_OF3_20250101000500_0002.MP4"),
+        format!("{dir}/DSJ-C-0000003_OF3_20260430110000_0003.MP4"),
+    ];
+    let mut log = String::from("path,uploaded\n");
+    for n in &names {
+        let p = ev.join(n);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(&p, &mp4).expect("write");
+        log.push_str(&format!("{n},2026-04-30 18:00:00\n"));
+    }
+    let ctx = t.path().join("ctx");
+    fs::create_dir(&ctx).expect("mkdir");
+    fs::write(ctx.join("ingest_log.csv"), log).expect("ingest");
+    fs::write(
+        ctx.join("cases.csv"),
+        "case_id,kind,opened,closed\nMORNING,inspection,2026-04-30,2026-05-06\nNEWYEAR,inspection,2025-01-01,2025-01-02\n",
+    )
+    .expect("cases");
+    fs::write(
+        ctx.join("case_media.csv"),
+        "case_id,device_id,from,to\nMORNING,DSJ-C-0000003,2026-04-30 09:30:00,2026-04-30 10:30:00\nNEWYEAR,DSJ-C-0000003,2025-01-01 00:00:00,2025-01-01 01:00:00\n",
+    )
+    .expect("case_media");
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &["--context", ctx.to_str().expect("utf-8")]);
+    let findings = rows(&wh.join("findings"));
+    let setback: Vec<&str> = findings
+        .iter()
+        .filter(|f| get(f, "rule_id") == Some("CLK-SETBACK"))
+        .filter_map(|f| get(f, "path"))
+        .collect();
+    assert_eq!(setback.len(), 1, "{setback:?}");
+    assert!(setback[0].ends_with("_0002.MP4"));
+    let files = rows(&wh.join("files"));
+    let file = |k: usize| by_name(&files, names[k].rsplit('/').next().unwrap_or_default());
+    // Linked to the morning's inspection (it may have begun inside its window), not to the
+    // case of the date its clock showed.
+    assert_eq!(get(file(1), "case_ids"), Some("MORNING"));
+    assert_eq!(get(file(0), "case_ids"), Some("MORNING"));
+    // Kept two years from the latest it can have ended (11:00 on 30 April 2026, Shanghai
+    // time), to the end of that day: as recording 1, not from 2025.
+    let keep = |k: usize| get(file(k), "keep_until").and_then(|v| v.parse::<i64>().ok());
+    assert!(keep(0).is_some());
+    assert_eq!(keep(1), keep(0));
+}
+
+#[test]
 fn retention_lists_disposable_and_early_deletions() {
     let night = Night::new();
     night.scan(&[]);

@@ -29,6 +29,7 @@ use serde_json::Value;
 use crate::catalog::FileFacts;
 use crate::config::RuleSettings;
 use crate::context::Typed;
+use crate::counter::Counter;
 use crate::obligations::Obligation;
 use crate::sessions::Sessions;
 use crate::store::tables::{CustodyEvent, FindingRow};
@@ -469,12 +470,6 @@ pub struct Ctx<'a> {
     /// For each file of a session (by row), the row of the first segment of the recording it
     /// belongs to (see [`Ctx::starts_recording`]).
     recording_first: Vec<Option<usize>>,
-    /// For each file (by row), where its recorder's file counter puts its start when its
-    /// clock was set back ([`clock::counter_starts`]).
-    counter_start: Vec<Option<i64>>,
-    /// ... and the latest its recording can have ended, for those and for files named from a
-    /// reset clock ([`clock::counter_starts`]).
-    counter_latest_end: Vec<Option<i64>>,
 }
 
 /// For each file (by row), the row of the file that starts its recording: its session's first
@@ -521,6 +516,9 @@ pub struct Env<'a> {
     pub history_breaks: &'a [crate::chain::HistoryBreak],
     /// Each case held against the checklist of 第六、七条 ([`crate::completeness`]).
     pub case_items: &'a [crate::store::tables::CaseItemRow],
+    /// What each file's recorder's counter says of when it was made, where its clock lied
+    /// ([`Counter::of`], computed with the uploads of `obligations`).
+    pub counter: &'a Counter,
 }
 
 impl<'a> Ctx<'a> {
@@ -536,7 +534,7 @@ impl<'a> Ctx<'a> {
         let signatures = Interned::new(facts, coding::signature, coding::same_signature);
         let fingerprints = Interned::new(facts, traces::fingerprint, traces::same_fingerprint);
         let recording_first = recording_first(facts, sessions, settings.gap_tolerance_s);
-        let mut ctx = Ctx {
+        Ctx {
             facts,
             sessions,
             settings,
@@ -547,11 +545,7 @@ impl<'a> Ctx<'a> {
             fingerprints,
             env,
             recording_first,
-            counter_start: Vec::new(),
-            counter_latest_end: Vec::new(),
-        };
-        (ctx.counter_start, ctx.counter_latest_end) = clock::counter_starts(&ctx);
-        ctx
+        }
     }
 
     /// Whether file `f`'s recording time is not its own: named from a clock set back
@@ -564,15 +558,15 @@ impl<'a> Ctx<'a> {
     /// own time is not true (CLK-SETBACK, or a reset clock): before the recording numbered
     /// next began. `None` when unknown, and for every other file.
     pub fn counter_latest_end(&self, row: usize) -> Option<i64> {
-        self.counter_latest_end.get(row).copied().flatten()
+        self.env.counter.latest_end(row)
     }
 
     /// The earliest start file `row`'s recorder's counter allows, where its name and
     /// container say more than `time_mismatch_tolerance_s` earlier: the recorder's clock was
-    /// set back before it was recorded ([`clock::counter_starts`]). `None` for every other
+    /// set back before it was recorded ([`Counter::of`]). `None` for every other
     /// file.
     pub fn counter_start(&self, row: usize) -> Option<i64> {
-        self.counter_start.get(row).copied().flatten()
+        self.env.counter.start(row)
     }
 
     pub fn obligation(&self, f: &FileFacts) -> Option<&Obligation> {
@@ -603,18 +597,10 @@ impl Ctx<'_> {
         self.recording_first.get(row).copied().flatten()
     }
 
-    /// Whether a recording time (UTC microseconds) is one no recorder records at: before
-    /// `earliest_plausible_year` (a reset clock's 1970, 2000 or 2004) or more than
-    /// `future_tolerance_s` after the scan.
+    /// Whether a recording time (UTC microseconds) is one no recorder records at
+    /// ([`RuleSettings::implausible`], as of the scan).
     pub fn implausible(&self, t_us: i64) -> bool {
-        let s = self.settings;
-        let year =
-            chrono::DateTime::from_timestamp_micros(t_us).map(|t| chrono::Datelike::year(&t));
-        year.is_some_and(|y| y < s.earliest_plausible_year)
-            || t_us
-                > self
-                    .now_us
-                    .saturating_add((s.future_tolerance_s * 1e6) as i64)
+        self.settings.implausible(t_us, self.now_us)
     }
 
     /// UTC offset of the configured zone at `t_us`, in seconds.

@@ -136,6 +136,7 @@ pub(super) fn analyse(
             offences: &custody.offences,
             history_breaks: &run.base.breaks,
             case_items: &case_items,
+            counter: &crate::counter::Counter::default(),
         };
         let none = sessions::Sessions::default();
         let (_, f) = analyse::analyse_sessions(
@@ -213,7 +214,7 @@ impl Gathered<'_> {
         } else {
             sessions::build(&part.facts, rules.session_pause_s)
         };
-        let obligations = run.pool.install(|| {
+        let mut obligations = run.pool.install(|| {
             obligations::compute_with(
                 &part.facts,
                 beside.sidecars,
@@ -226,6 +227,15 @@ impl Gathered<'_> {
                 rules.birth_time_is_upload,
             )
         });
+        let counter = analyse::counted(
+            &part.facts,
+            &sess,
+            &mut obligations,
+            rules,
+            run.started,
+            &run.context,
+            run.tz,
+        );
         // Each session's place in the run's list of session ids, when it is this part's.
         let own_session: Vec<Option<u32>> = sess
             .list
@@ -262,6 +272,7 @@ impl Gathered<'_> {
             offences: &[],
             history_breaks: &[],
             case_items: &[],
+            counter: &counter,
         };
         let (s, f) = run.pool.install(|| {
             analyse::analyse_sessions(
