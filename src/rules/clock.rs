@@ -456,6 +456,22 @@ mod tests {
         facts[6].path = "case-031/A_0004.MP4".into();
         let found = findings_in(&facts);
         none_of(&found, "DL-UPLOAD");
+        // Nor is the copy's classification judged again: the recording's is, on its first
+        // copy (never described here: late).
+        let classify: Vec<String> = crate::analyse::analyse(
+            &facts,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            MARCH_9 + 11 * DAY,
+        )
+        .findings
+        .into_iter()
+        .filter(|f| f.rule_id == "DL-CLASSIFY")
+        .filter_map(|f| f.path)
+        .filter(|p| p.ends_with("A_0004.MP4"))
+        .collect();
+        assert_eq!(classify, ["A_0004.MP4"]);
         // Copied from footage uploaded late itself: late as the original, from its upload.
         for f in facts.iter_mut().filter(|f| f.segment_seq == Some(4)) {
             f.birth_time_us = f.birth_time_us.map(|t| t.max(MARCH_9 + 3 * DAY));

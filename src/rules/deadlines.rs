@@ -55,7 +55,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .map(|&(t, row)| (t, &ctx.facts[row]));
         let stage_end = stages.get(f.row).copied().flatten();
         upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
-        if !o.described_undated {
+        // 第十七条 asks a recording to be classified and described: a later copy of one is
+        // not judged again (its first copy is, from its upload).
+        if !o.described_undated && earlier.is_none() {
             classify_deadline(ctx, f, o, upload, &mut days, out);
         }
     }
