@@ -26,6 +26,10 @@
 //!   (when read there); a number is one of two digits or more (letters
 //!   are not read, so `DSJ-MX04` may show only `04`, and as `?` in one picture and a look-alike
 //!   digit in another: whole readings of one device may differ where their serials agree).
+//!   A device renumbered for good (another number from some recording on, in every later one
+//!   of two sessions at least, the old one never again) is two histories, each judged alone,
+//!   and `setting_change` (OSD-NUMBER, information) marks its first recording with the new
+//!   number.
 //! - `time_mismatch` (OSD-OFFSET): a device's display keeps one offset to the file names (its
 //!   clock against the server's), changing slowly or in one step when the clock is set. A file
 //!   whose offset differs by more than `osd_offset_tolerance_s` from both of the device's
@@ -346,7 +350,26 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
     }
     for (device, files) in by_device.iter_mut() {
-        foreign_display(files, out);
+        files.sort_by_key(|f| (f.start_us(), f.row));
+        match renumbered(ctx, files) {
+            Some((before, k)) => {
+                foreign_display(&files[..k], out);
+                foreign_display(&files[k..], out);
+                let (was, now) = (files[before], files[k]);
+                out.file(
+                    "OSD-NUMBER",
+                    now,
+                    format!(
+                        "{}: the picture names device {} from this recording on, where the device's recordings before it showed {}: the recorder's number was set again",
+                        now.file_name(),
+                        now.osd_device.as_deref().unwrap_or("?"),
+                        was.osd_device.as_deref().unwrap_or("?"),
+                    ),
+                    json!({"osd_device": now.osd_device.as_deref(), "before": was.osd_device.as_deref(), "last_before": was.path.as_ref()}),
+                );
+            }
+            None => foreign_display(files, out),
+        }
         offsets(ctx, files, twelve.contains(device), out);
     }
     seams(ctx, &twelve, out);
@@ -455,6 +478,51 @@ fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
             );
         }
     }
+}
+
+/// Where a device's display was renumbered for good: the place in `files` (a device's readable
+/// recordings in time order) from which on its pictures name another device number than before
+/// and never the old one again, over recordings of two sessions at least, the old number shown
+/// by two at least before it and most of them, the new one by most after it (misread pictures
+/// aside). An administrator gives a recorder a new number (a unit reorganised, a recorder
+/// moved), and every later recording shows it: each side is its own history for OSD-DEVICE,
+/// and OSD-NUMBER (information) marks the change. Footage of another recorder put among the
+/// device's files shows its number in one session and the device's own after it, or is the
+/// last session: still OSD-DEVICE. The last recording showing the old number and the first
+/// showing the new one (places in `files`); `None` where no such place is.
+fn renumbered(ctx: &Ctx, files: &[&FileFacts]) -> Option<(usize, usize)> {
+    let shown: Vec<(usize, &str)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.osd_device.as_deref().map(|d| (i, serial(d))))
+        .filter(|(_, s)| s.len() >= SERIAL_MIN)
+        .collect();
+    // Most of `part` show `s`, two at least.
+    let most = |part: &[(usize, &str)], s: &str| {
+        let n = part.iter().filter(|(_, t)| *t == s).count();
+        n >= 2 && n * 2 > part.len()
+    };
+    let &(_, new) = shown.last()?;
+    // The old number: what most of the other pictures show.
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for &(_, s) in shown.iter().filter(|(_, s)| *s != new) {
+        *counts.entry(s).or_default() += 1;
+    }
+    let (&old, _) = counts
+        .iter()
+        .max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s)))?;
+    // The tail begins after the last picture of the old number (a misread one between
+    // belongs to the tail).
+    let last_old = shown.iter().rposition(|&(_, s)| s == old)?;
+    let (head, tail) = shown.split_at(last_old + 1);
+    let sessions: std::collections::HashSet<Option<usize>> = tail
+        .iter()
+        .filter(|(_, s)| *s == new)
+        .map(|&(i, _)| ctx.sessions.of_file.get(files[i].row).copied().flatten())
+        .collect();
+    let clean = !head.iter().any(|&(_, s)| s == new);
+    (clean && most(head, old) && most(tail, new) && sessions.len() >= 2)
+        .then(|| (head[last_old].0, tail[0].0))
 }
 
 /// OSD-DEVICE: a file whose display names another device than the device's other files.
@@ -1065,5 +1133,70 @@ mod tests {
         );
         // An id with no digits gives none to compare one digit at.
         assert!(shown_by("A", "?????0012", "?????0013", Some("?????0013")).is_empty());
+    }
+
+    #[test]
+    fn a_recorder_given_a_new_number_for_good_is_no_other_devices_footage() {
+        // Device A's recordings over three days: a session of three on the first, of two on
+        // each of the next two; the display showing `shows[k]`.
+        let shows = |shows: &[&str]| {
+            let day = 86_400;
+            let mut facts = history(&[
+                (0, 0.0),
+                (300, 0.0),
+                (600, 0.0),
+                (day, 0.0),
+                (day + 300, 0.0),
+                (2 * day, 0.0),
+                (2 * day + 300, 0.0),
+            ]);
+            facts.truncate(shows.len());
+            for (f, d) in facts.iter_mut().zip(shows) {
+                f.text = crate::catalog::TextFacts {
+                    status: "ok".into(),
+                    device_id: Some("A".into()),
+                    media_kind: Some("video".into()),
+                    osd_device: Some((*d).into()),
+                    ..Default::default()
+                }
+                .into();
+            }
+            osd_findings(&facts)
+        };
+        let (old, new) = ("?????0012", "?????0077");
+        // Renumbered during the second day, every recording after showing the new number:
+        // the change marked, no accusation of the old recordings or the new.
+        assert_eq!(
+            shows(&[old, old, old, old, new, new, new]),
+            ["OSD-NUMBER A_86700.MP4"]
+        );
+        assert_eq!(
+            shows(&[old, old, new, new, new, new, new]),
+            ["OSD-NUMBER A_600.MP4"]
+        );
+        // A picture misread on either side does not hide the change.
+        assert_eq!(
+            shows(&[old, "?????0?12", old, old, new, "??????77", new]),
+            ["OSD-NUMBER A_86700.MP4"]
+        );
+        // Another number in one session, the device's own after it: another device's footage.
+        assert_eq!(
+            shows(&[old, old, old, new, new, old, old]),
+            ["OSD-DEVICE A_86400.MP4", "OSD-DEVICE A_86700.MP4"]
+        );
+        // ... or as the device's last session: one session is no renumbering.
+        assert_eq!(
+            shows(&[old, old, old, old, old, new, new]),
+            ["OSD-DEVICE A_172800.MP4", "OSD-DEVICE A_173100.MP4"]
+        );
+        // The new number shown before the old one's last: not set for good, each judged.
+        assert_eq!(
+            shows(&[old, new, old, old, old, new, new]),
+            [
+                "OSD-DEVICE A_172800.MP4",
+                "OSD-DEVICE A_173100.MP4",
+                "OSD-DEVICE A_300.MP4"
+            ]
+        );
     }
 }

@@ -330,6 +330,13 @@ pub const RULES: &[Rule] = &[
         "the picture names another device than the device's other recordings show",
     ),
     rule(
+        "OSD-NUMBER",
+        "setting_change",
+        Severity::Info,
+        A12_5,
+        "the picture names another device number from some recording on, in every later recording of two sessions at least: the recorder was given a new number (information)",
+    ),
+    rule(
         "OSD-OFFSET",
         "time_mismatch",
         Severity::Warn,
