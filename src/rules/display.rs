@@ -717,6 +717,21 @@ mod tests {
     }
 
     /// The OSD findings of `facts`, sorted.
+    /// [`osd_findings`] of device `A`'s `facts`, each showing the device number of `shows`.
+    fn devices_shown(mut facts: Vec<FileFacts>, shows: &[&str]) -> Vec<String> {
+        for (f, d) in facts.iter_mut().zip(shows) {
+            f.text = crate::catalog::TextFacts {
+                status: "ok".into(),
+                device_id: Some("A".into()),
+                media_kind: Some("video".into()),
+                osd_device: Some((*d).into()),
+                ..Default::default()
+            }
+            .into();
+        }
+        osd_findings(&facts)
+    }
+
     fn osd_findings(facts: &[FileFacts]) -> Vec<String> {
         osd_findings_with(facts, &crate::rules::RuleSettings::default())
     }
@@ -1047,18 +1062,8 @@ mod tests {
     fn a_device_whose_display_reads_only_its_two_digit_serial_still_knows_another_device() {
         // `DSJ-MX04` in a font whose letters read as `?`: only the serial's two digits.
         let shows = |devices: &[&str]| {
-            let mut facts = history(&[(0, 0.0), (300, 0.0), (600, 0.0), (3600, 0.0)]);
-            for (f, d) in facts.iter_mut().zip(devices) {
-                f.text = crate::catalog::TextFacts {
-                    status: "ok".into(),
-                    device_id: Some("A".into()),
-                    media_kind: Some("video".into()),
-                    osd_device: Some((*d).into()),
-                    ..Default::default()
-                }
-                .into();
-            }
-            osd_findings(&facts)
+            let facts = history(&[(0, 0.0), (300, 0.0), (600, 0.0), (3600, 0.0)]);
+            devices_shown(facts, devices)
         };
         assert_eq!(
             shows(&["?????04", "?????04", "?????04", "????4757"]),
@@ -1151,17 +1156,7 @@ mod tests {
                 (2 * day + 300, 0.0),
             ]);
             facts.truncate(shows.len());
-            for (f, d) in facts.iter_mut().zip(shows) {
-                f.text = crate::catalog::TextFacts {
-                    status: "ok".into(),
-                    device_id: Some("A".into()),
-                    media_kind: Some("video".into()),
-                    osd_device: Some((*d).into()),
-                    ..Default::default()
-                }
-                .into();
-            }
-            osd_findings(&facts)
+            devices_shown(facts, shows)
         };
         let (old, new) = ("?????0012", "?????0077");
         // Renumbered during the second day, every recording after showing the new number:
