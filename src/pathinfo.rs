@@ -147,6 +147,30 @@ impl PathPatterns {
     }
 }
 
+/// Whether the file at `path` is one an operating system writes beside the files it shows or
+/// copies, not a record: Windows Explorer's thumbnail caches and folder settings (`Thumbs.db`,
+/// `ehthumbs.db`, `desktop.ini`), macOS Finder's folder settings (`.DS_Store`, `.localized`,
+/// `Icon\r`) and the AppleDouble file a Mac writes for each file it copies to a share or a card
+/// (`._NAME`), and the lock files office programs keep beside an open document (`~$NAME`,
+/// `.~lock.NAME#`). They come and go as people browse and copy the tree: their changes and
+/// deletions are no custody offence (第二十八条(三) is about the records).
+pub fn is_os_metadata(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "thumbs.db"
+            | "ehthumbs.db"
+            | "ehthumbs_vista.db"
+            | "desktop.ini"
+            | ".ds_store"
+            | ".localized"
+            | "icon\r"
+    ) || name.starts_with("._")
+        || name.starts_with("~$")
+        || (name.starts_with(".~lock.") && name.ends_with('#'))
+}
+
 /// Local wall-clock time in `tz` as Unix seconds; in a repeated hour, the earlier instant.
 pub fn local_to_utc(n: NaiveDateTime, tz: chrono_tz::Tz) -> Option<i64> {
     tz.from_local_datetime(&n).earliest().map(|t| t.timestamp())
@@ -472,5 +496,28 @@ mod tests {
             PathPatterns::new(&bad, chrono_tz::UTC),
             Err(ConfigError::Group { .. })
         ));
+    }
+
+    #[test]
+    fn files_an_operating_system_writes_beside_the_records_are_told_by_name() {
+        for p in [
+            "/ev/DSJ-A0001/20260312/Thumbs.db",
+            "/ev/DSJ-A0001/desktop.ini",
+            "/ev/DSJ-A0001/20260312/.DS_Store",
+            "/ev/DSJ-A0001/20260312/._DSJ-A0001_20260312100000_0001.MP4",
+            "/ev/案卷 AJ-2026-031/~$送达回执.docx",
+            "/ev/案卷 AJ-2026-031/.~lock.送达回执.docx#",
+            "DESKTOP.INI",
+        ] {
+            assert!(is_os_metadata(p), "{p}");
+        }
+        for p in [
+            "/ev/DSJ-A0001/20260312/DSJ-A0001_20260312100000_0001.MP4",
+            "/ev/DSJ-A0001/thumbs/DSJ-A0001_0001.JPG",
+            "/ev/案卷 AJ-2026-031/送达回执.docx",
+            "/ev/a.DS_Store.mp4",
+        ] {
+            assert!(!is_os_metadata(p), "{p}");
+        }
     }
 }

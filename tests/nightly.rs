@@ -676,6 +676,70 @@ fn a_recording_named_from_a_clock_set_back_is_kept_and_linked_by_its_counter() {
 }
 
 #[test]
+fn files_an_operating_system_writes_beside_the_records_are_no_offence_when_they_go() {
+    // A clerk browsed the tree from Windows (Thumbs.db, desktop.ini) and copied a recording
+    // from a Mac (its AppleDouble `._` file beside it, named as the recording).
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let mp4 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let name = "DSJ-A-0000001_OF1_20260430100000_0001.MP4";
+    fs::write(dir.join(name), &mp4).expect("write");
+    let mut apple = vec![0x00, 0x05, 0x16, 0x07, 0x00, 0x02, 0x00, 0x00];
+    apple.extend_from_slice(b"Mac OS X        ");
+    apple.resize(4096, 0);
+    fs::write(dir.join(format!("._{name}")), &apple).expect("write");
+    fs::write(dir.join("Thumbs.db"), b"\xd0\xcf\x11\xe0 thumbnails").expect("write");
+    fs::write(dir.join("desktop.ini"), "[.ShellClassInfo]\r\n").expect("write");
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    let apple_row = by_name(&files, &format!("._{name}"));
+    assert_eq!(get(apple_row, "status"), Some("unsupported"));
+    assert!(get(apple_row, "error").is_some_and(|e| e.contains("AppleDouble")));
+    let judged = |wh: &Path| -> Vec<String> {
+        rows(&wh.join("findings"))
+            .iter()
+            .filter(|f| {
+                get(f, "rule_id").is_some_and(|r| {
+                    r.starts_with("INT-") || r.starts_with("CUST-") || r.starts_with("RET-")
+                })
+            })
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    get(f, "rule_id").unwrap_or(""),
+                    get(f, "path").unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert!(judged(&wh).is_empty(), "{:?}", judged(&wh));
+    // Explorer rewrote its thumbnails; the Mac's file and the folder settings were cleaned
+    // away: recorded, no offence.
+    fs::write(dir.join("Thumbs.db"), b"\xd0\xcf\x11\xe0 thumbnails, more").expect("write");
+    fs::remove_file(dir.join(format!("._{name}"))).expect("rm");
+    fs::remove_file(dir.join("desktop.ini")).expect("rm");
+    scan(&[&ev], &wh, &[]);
+    assert!(judged(&wh).is_empty(), "{:?}", judged(&wh));
+    let events: Vec<String> = rows(&wh.join("custody_events"))
+        .iter()
+        .filter(|e| matches!(get(e, "event"), Some("deleted") | Some("modified")))
+        .map(|e| get(e, "event").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(events.len(), 3, "{events:?}");
+    // The recording itself is still a record: its deletion is an offence.
+    fs::remove_file(dir.join(name)).expect("rm");
+    scan(&[&ev], &wh, &[]);
+    assert!(
+        judged(&wh)
+            .iter()
+            .any(|f| f.starts_with("CUST-DELETED") && f.ends_with(name))
+    );
+}
+
+#[test]
 fn retention_lists_disposable_and_early_deletions() {
     let night = Night::new();
     night.scan(&[]);

@@ -441,6 +441,10 @@ pub fn expected_container(ext: &str) -> Option<Container> {
     })
 }
 
+/// The first bytes of an AppleDouble file and of an AppleSingle one.
+const APPLE_DOUBLE: [u8; 4] = [0x00, 0x05, 0x16, 0x07];
+const APPLE_SINGLE: [u8; 4] = [0x00, 0x05, 0x16, 0x00];
+
 /// The sink for bytes no parser recognised: still hashed, reported as unsupported, or as corrupt
 /// when the name promised a format recaudit parses.
 struct Unrecognised {
@@ -468,6 +472,15 @@ impl Sink for Unrecognised {
                 "Matroska/WebM container (EBML header 1a45dfa3): hashed but not parsed",
             ),
             (_, _) if total == 0 => Problem::truncated("file is empty (0 bytes)"),
+            // What a Mac writes beside each file it copies to a share or a card (`._NAME`,
+            // named after that file, so with its extension): not the file, and no record.
+            (_, None)
+                if self.head.starts_with(&APPLE_DOUBLE) || self.head.starts_with(&APPLE_SINGLE) =>
+            {
+                Problem::unsupported(format!(
+                    "a macOS AppleDouble file (the extended attributes and resource fork a Mac writes beside a file it copies; first bytes {hex}), not media"
+                ))
+            }
             (Some(Container::Matroska), None) => Problem::corrupt(format!(
                 "name says Matroska but there is no EBML header (first bytes {hex})"
             )),

@@ -2,14 +2,23 @@
 //! 第二十二条 (keeping time). Every `modified` and `deleted` custody event ever recorded stays
 //! a finding: an offence does not expire because the next night's scan no longer sees it.
 //! A deletion before the file's keep-until date, or of a file kept long-term (第二十一条), is
-//! also reported as `deleted_before_retention`.
+//! also reported as `deleted_before_retention`. Files an operating system writes beside the
+//! records ([`crate::pathinfo::is_os_metadata`]: `Thumbs.db`, `.DS_Store`, a Mac's `._NAME`)
+//! are no records: their changes and deletions are recorded as events, not reported.
 
 use serde_json::json;
 
 use super::{Ctx, Findings, Target, local};
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
-    for e in ctx.env.offences {
+    // Files an operating system writes beside the records (`Thumbs.db`, `._NAME`) come and go
+    // as people browse and copy: their events stay in `custody_events`, no offence.
+    for e in ctx
+        .env
+        .offences
+        .iter()
+        .filter(|e| !crate::pathinfo::is_os_metadata(&e.path))
+    {
         let t = || Target {
             path: Some(e.path.as_str()),
             device: e.device_id.as_deref(),
