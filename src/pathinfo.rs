@@ -152,9 +152,26 @@ impl PathPatterns {
 /// `ehthumbs.db`, `desktop.ini`), macOS Finder's folder settings (`.DS_Store`, `.localized`,
 /// `Icon\r`) and the AppleDouble file a Mac writes for each file it copies to a share or a card
 /// (`._NAME`), and the lock files office programs keep beside an open document (`~$NAME`,
-/// `.~lock.NAME#`). They come and go as people browse and copy the tree: their changes and
+/// `.~lock.NAME#`), and what stands in the folders a Mac or Windows keeps on a card or share
+/// (`.Spotlight-V100/`, `.fseventsd/`, `.Trashes/`, `System Volume Information/`; not a recycle
+/// bin: a record put there was deleted). They come and go as people browse and copy the tree: their changes and
 /// deletions are no custody offence (第二十八条(三) is about the records).
 pub fn is_os_metadata(path: &str) -> bool {
+    // Folders a Mac or Windows keeps on a card or a share it has used (the index, the event
+    // log, the volume's settings), copied with a card's contents.
+    let mut folders = path.split(['/', '\\']).rev().skip(1);
+    if folders.any(|d| {
+        matches!(
+            d,
+            ".Spotlight-V100"
+                | ".fseventsd"
+                | ".Trashes"
+                | ".TemporaryItems"
+                | "System Volume Information"
+        )
+    }) {
+        return true;
+    }
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     matches!(
@@ -508,6 +525,8 @@ mod tests {
             "/ev/案卷 AJ-2026-031/~$送达回执.docx",
             "/ev/案卷 AJ-2026-031/.~lock.送达回执.docx#",
             "DESKTOP.INI",
+            "/ev/card/.Spotlight-V100/Store-V2/1A/store.db",
+            "/ev/card/System Volume Information/IndexerVolumeGuid",
         ] {
             assert!(is_os_metadata(p), "{p}");
         }
@@ -516,6 +535,7 @@ mod tests {
             "/ev/DSJ-A0001/thumbs/DSJ-A0001_0001.JPG",
             "/ev/案卷 AJ-2026-031/送达回执.docx",
             "/ev/a.DS_Store.mp4",
+            "/ev/card/$RECYCLE.BIN/S-1-5-21/$RABC123.MP4",
         ] {
             assert!(!is_os_metadata(p), "{p}");
         }
