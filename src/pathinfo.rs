@@ -154,8 +154,8 @@ impl PathPatterns {
 /// (`._NAME`), and the lock files office programs keep beside an open document (`~$NAME`,
 /// `.~lock.NAME#`), and what stands in the folders a Mac or Windows keeps on a card or share
 /// (`.Spotlight-V100/`, `.fseventsd/`, `.Trashes/`, `System Volume Information/`; not a recycle
-/// bin: a record put there was deleted). They come and go as people browse and copy the tree: their changes and
-/// deletions are no custody offence (第二十八条(三) is about the records).
+/// bin: a record put there was deleted). They come and go as people browse and copy the
+/// tree: their changes and deletions are no custody offence (第二十八条(三) is about the records).
 pub fn is_os_metadata(path: &str) -> bool {
     // Folders a Mac or Windows keeps on a card or a share it has used (the index, the event
     // log, the volume's settings), copied with a card's contents.
