@@ -516,6 +516,41 @@ mod tests {
     }
 
     #[test]
+    fn a_clerks_description_after_the_number_leaves_the_name_read() {
+        let read = |name: &str| {
+            let f = pp().extract(&format!("一大队/DSJ-A8-0001234/20260312/{name}"));
+            (f.device_id, f.officer_id, f.name_time, f.segment_seq)
+        };
+        let whole = (
+            Some("DSJ-A8-0001234".to_string()),
+            Some("OF1023".to_string()),
+            Some(1_773_279_015),
+            Some(3),
+        );
+        let base = "DSJ-A8-0001234_OF1023_20260312093015_0003";
+        for tail in [
+            "_现场检查",
+            " 现场检查",
+            "-张三-现场",
+            "(现场检查)",
+            "（现场检查）",
+            "【重要】",
+            "_inspection at the gate",
+            "_现场检查2",
+            "_IMP",
+            "_现场检查 - 副本",
+            "_S",
+        ] {
+            assert_eq!(read(&format!("{base}{tail}.MP4")), whole, "{tail}");
+        }
+        // A mark glued to the number, or a number after it, is not a description: not read
+        // (the number would be another).
+        for tail in ["A", "_2", "-1", " 2"] {
+            assert_eq!(read(&format!("{base}{tail}.MP4")).3, None, "{tail}");
+        }
+    }
+
+    #[test]
     fn files_an_operating_system_writes_beside_the_records_are_told_by_name() {
         for p in [
             "/ev/DSJ-A0001/20260312/Thumbs.db",
