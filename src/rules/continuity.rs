@@ -20,6 +20,10 @@
 //! information); a device whose every such step is the same (two apart, say) numbers so by
 //! habit, and its steps of that size are not reported at all, across a pause either. A
 //! recording named from a reset clock (2000-01-01) still carries its number.
+//!
+//! A skipped number whose time is filled by a recording without a number in the same folder,
+//! coded alike, whose own time and length lie in the gap, is a segment a clerk renamed by hand
+//! (`现场检查.MP4`): `renamed_segment` (CONT-RENAMED, information), not `missing_segment`.
 
 use serde_json::json;
 
@@ -184,10 +188,69 @@ fn pre_record(ctx: &Ctx, first: bool, a: &FileFacts, b: &FileFacts, delta_s: f64
         .filter(|g| g.abs() <= PICTURE_GAP_S.min(-delta_s - PICTURE_GAP_S))
 }
 
+/// The folder of a path (`""` for a bare name).
+fn folder(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Readable recordings without a segment number, by folder: among a device's numbered
+/// segments, a file a clerk renamed by hand (`现场检查.MP4`), its recorder's number lost.
+fn unnumbered_by_folder<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<&'a FileFacts>> {
+    let mut out: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
+    for f in ctx
+        .facts
+        .iter()
+        .filter(|f| f.segment_seq.is_none() && f.is_recording() && f.status.as_ref() == "ok")
+    {
+        out.entry(folder(&f.path)).or_default().push(f);
+    }
+    out
+}
+
+/// The files that hold the place of numbers skipped between segments `a` and `b` (the gap from
+/// `reach` to `b_start`): recordings without a number in `a`'s or `b`'s folder, of no other
+/// device, coded as `a` or `b` is, whose container time and length lie inside the gap (within
+/// `gap_tolerance_s` at each end; the time read as the recorder may write it: at the start or
+/// the end of the recording, in UTC or in local time). A segment renamed by hand, not missing.
+fn stand_ins<'a>(
+    ctx: &Ctx,
+    unnumbered: &HashMap<&str, Vec<&'a FileFacts>>,
+    (a, b): (&FileFacts, &FileFacts),
+    (reach, b_start): (i64, i64),
+) -> Vec<&'a FileFacts> {
+    let tol = (ctx.settings.gap_tolerance_s * 1e6) as i64;
+    let mut dirs = vec![folder(&a.path), folder(&b.path)];
+    dirs.dedup();
+    let device = a.device_id.as_deref();
+    dirs.iter()
+        .flat_map(|d| unnumbered.get(d).into_iter().flatten().copied())
+        .filter(|f| f.device_id.is_none() || f.device_id.as_deref() == device)
+        .filter(|f| ctx.sig(f) == ctx.sig(a) || ctx.sig(f) == ctx.sig(b))
+        .filter(|f| {
+            let (Some(t), Some(d)) = (f.start_us(), f.duration_s.filter(|d| d.is_finite())) else {
+                return false;
+            };
+            let len = (d * 1e6) as i64;
+            let zone = ctx.zone_offset_s(t) * 1_000_000;
+            [
+                t,
+                t - len,
+                t - zone,
+                t - zone - len,
+                t + zone,
+                t + zone - len,
+            ]
+            .iter()
+            .any(|&start| start >= reach - tol && start + len <= b_start + tol)
+        })
+        .collect()
+}
+
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let s = ctx.settings;
     let others = numbered_others(ctx);
     let steps = numbering_steps(ctx);
+    let unnumbered = unnumbered_by_folder(ctx);
     let mut prev_session_last: Option<(usize, &str)> = None; // (file index, device)
     for sess in &ctx.sessions.list {
         // Across sessions of one device: numbering that jumps without restarting.
@@ -271,6 +334,26 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 && delta_s > s.gap_tolerance_s
             {
                 let missing = delta_s.max(0.0);
+                let held = stand_ins(ctx, &unnumbered, (fa, fb), (reach, b_start));
+                if held.len() as i64 >= numbers.count {
+                    let names: Vec<&str> = held.iter().map(|f| f.file_name()).collect();
+                    out.add(
+                        "CONT-RENAMED",
+                        t,
+                        Some(reach),
+                        None,
+                        None,
+                        format!(
+                            "{} between {} and {} is not missing: {} in the same folder, coded alike, fills the {missing:.1} s between them by its own time and length (renamed by hand, the recorder's number lost)",
+                            numbers.named(),
+                            fa.file_name(),
+                            fb.file_name(),
+                            names.join(", ")
+                        ),
+                        json!({"previous": fa.path, "previous_seq": x, "seq": y, "renamed": held.iter().map(|f| f.path.as_ref()).collect::<Vec<&str>>(), "gap_s": missing}),
+                    );
+                    continue;
+                }
                 out.add(
                     "CONT-MISSING",
                     t,
@@ -374,5 +457,95 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             }
         }
         prev_session_last = sess.members.last().map(|&l| (l, sess.device.as_str()));
+    }
+}
+
+/// Continuity on one device's segments, with files renamed by hand beside them.
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{FileFacts, TextFacts};
+
+    /// 2026-03-12 02:00:00 UTC.
+    const AT: i64 = 1_773_280_800_000_000;
+
+    /// A 10-s segment of device A in folder `A/20260312`, named `name`, its number `n` (none:
+    /// renamed), starting `at_s` seconds after [`AT`] by its name or, without a number, by its
+    /// container time alone; `width` wide.
+    fn segment(row: usize, name: &str, n: Option<i32>, at_s: i64, width: i32) -> FileFacts {
+        let start = AT + at_s * 1_000_000;
+        FileFacts {
+            row,
+            path: format!("/ev/A/20260312/{name}").into(),
+            segment_seq: n,
+            name_time_us: n.map(|_| start),
+            creation_time_us: Some(start),
+            duration_s: Some(10.0),
+            width: Some(width),
+            height: Some(240),
+            text: TextFacts {
+                status: "ok".into(),
+                container: Some("mp4".into()),
+                device_id: n.map(|_| "A".into()),
+                media_kind: Some("video".into()),
+                video_codec: Some("h264".into()),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        }
+    }
+
+    /// The continuity findings of `facts`, as `rule file`, sorted.
+    fn continuity(facts: &[FileFacts]) -> Vec<String> {
+        let a = crate::analyse::analyse(
+            facts,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            AT + 86_400_000_000,
+        );
+        let mut found: Vec<String> = a
+            .findings
+            .iter()
+            .filter(|f| f.rule_id.starts_with("CONT-"))
+            .map(|f| {
+                let p = f.path.as_deref().unwrap_or("");
+                format!("{} {}", f.rule_id, p.rsplit('/').next().unwrap_or(p))
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_segment_renamed_by_hand_fills_its_numbers_place_and_is_not_missing() {
+        let around = |renamed: FileFacts| {
+            continuity(&[
+                segment(0, "A_0001.MP4", Some(1), 0, 320),
+                renamed,
+                segment(2, "A_0003.MP4", Some(3), 20, 320),
+            ])
+        };
+        // `A_0002.MP4` renamed `现场检查.MP4` beside the others: its time and length fill the
+        // gap between 1 and 3.
+        assert_eq!(
+            around(segment(1, "现场检查.MP4", None, 10, 320)),
+            ["CONT-RENAMED A_0003.MP4"]
+        );
+        // Its container time written in local time (UTC+8 in Shanghai) is read so too.
+        let mut local = segment(1, "现场检查.MP4", None, 10 + 8 * 3600, 320);
+        local.creation_time_us = local.creation_time_us.map(|t| t - 8 * 3_600_000_000);
+        assert_eq!(around(local), ["CONT-RENAMED A_0003.MP4"]);
+        // A file of another time, of other coding, or in another folder holds no place.
+        for other in [
+            segment(1, "现场检查.MP4", None, 3600, 320),
+            segment(1, "现场检查.MP4", None, 10, 640),
+            FileFacts {
+                path: "/ev/A/20260313/现场检查.MP4".into(),
+                ..segment(1, "现场检查.MP4", None, 10, 320)
+            },
+        ] {
+            assert_eq!(around(other), ["CONT-MISSING A_0003.MP4"]);
+        }
     }
 }

@@ -211,6 +211,13 @@ pub const RULES: &[Rule] = &[
         "an overlap the names leave after a recording's first segment, or a gap before a recording started again within the pause, through which the picture's footage runs on: the file holds its pre-record buffer and was named at the button press; no footage recorded twice or missing",
     ),
     rule(
+        "CONT-RENAMED",
+        "renamed_segment",
+        Severity::Info,
+        A17,
+        "a segment number skipped whose time a recording without a number in the same folder fills, coded alike: a segment renamed by hand, its recorder's number lost, not missing",
+    ),
+    rule(
         "CONT-NUMBERING",
         "numbering_skip",
         Severity::Info,
