@@ -128,6 +128,10 @@ pub struct Seen<'a> {
     pub size_bytes: i64,
     pub mtime_us: Option<i64>,
     pub device_id: Option<&'a str>,
+    /// For a file the catalogue had read cut short ([`PriorFile::cut_short`]) and that is
+    /// larger now: whether its first bytes, as many as it had then, are the bytes it had then
+    /// (their BLAKE3 the catalogued one). `None` when not asked.
+    pub kept_its_start: Option<bool>,
 }
 
 /// What [`Judge::seen`] says of a file read.
@@ -341,6 +345,13 @@ impl<'p> Missing<'p> {
 /// A path the previous catalogue had, read again for `reason`: sets the event and returns
 /// whether there is one to record.
 fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile<'_>) -> bool {
+    // Read cut short last time (an upload still writing it when the run read it), whole now,
+    // its earlier bytes unchanged: the copy was completed, nothing of the record changed.
+    if p.cut_short && s.kept_its_start == Some(true) {
+        e.event = "completed".into();
+        e.details = "read cut short by an earlier run (still being written, or cut off); now longer, its bytes of then unchanged".into();
+        return true;
+    }
     let (event, details) = match (reason, p.blake3, s.blake3.map(Content::of)) {
         // Unreadable last time: only a hash that now differs from a known one is news.
         (Reason::Retry, Some(a), Some(b)) if a != b => {
@@ -509,6 +520,7 @@ mod tests {
             size_bytes: 10,
             mtime_us: None,
             device_id: None,
+            kept_its_start: None,
         }
     }
 

@@ -740,6 +740,59 @@ fn files_an_operating_system_writes_beside_the_records_are_no_offence_when_they_
 }
 
 #[test]
+fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
+    // The nightly run overlapped an upload station: it read segment 2 cut short (its first
+    // 40,000 bytes) and segment 3 too (72,000). By the next night both were whole: segment 2
+    // as the recorder wrote it, segment 3 replaced by other bytes.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let a2 = fs::read(sample_data().join(A2)).expect("sample mp4");
+    let names = [
+        "DSJ-A-0000001_OF1_20260430100000_0001.MP4",
+        "DSJ-A-0000001_OF1_20260430100006_0002.MP4",
+        "DSJ-A-0000001_OF1_20260430100012_0003.MP4",
+    ];
+    fs::write(dir.join(names[0]), &a1).expect("write");
+    fs::write(dir.join(names[1]), &a1[..40_000]).expect("write");
+    fs::write(dir.join(names[2]), &a1[..72_000]).expect("write");
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    assert_eq!(get(by_name(&files, names[1]), "status"), Some("truncated"));
+    fs::write(dir.join(names[1]), &a1).expect("write");
+    fs::write(dir.join(names[2]), &a2).expect("write");
+    scan(&[&ev], &wh, &[]);
+    let events: Vec<(String, String)> = rows(&wh.join("custody_events"))
+        .iter()
+        .filter(|e| get(e, "event") != Some("new"))
+        .map(|e| {
+            let p = get(e, "path").unwrap_or_default();
+            (
+                get(e, "event").unwrap_or_default().to_string(),
+                p.rsplit('/').next().unwrap_or(p).to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("completed".to_string(), names[1].to_string()),
+            ("modified".to_string(), names[2].to_string())
+        ]
+    );
+    // Only the replaced one is an offence.
+    let offences: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("CUST-")))
+        .filter_map(|f| get(f, "path").map(|p| p.rsplit('/').next().unwrap_or(p).to_string()))
+        .collect();
+    assert_eq!(offences, [names[2]]);
+}
+
+#[test]
 fn retention_lists_disposable_and_early_deletions() {
     let night = Night::new();
     night.scan(&[]);

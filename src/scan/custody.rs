@@ -1,6 +1,6 @@
 //! Custody: what this run read, held against the previous catalogue, becomes the run's
-//! `custody_events` (new, verified, modified, metadata_changed, deleted, moved, restored;
-//! [`crate::custody`] decides which). Events stream to Parquet as they are found; only their
+//! `custody_events` (new, verified, modified, metadata_changed, deleted, moved, restored,
+//! completed; [`crate::custody`] decides which). Events stream to Parquet as they are found; only their
 //! counts, the offences and the moves stay in memory (a first scan has a `new` event per file).
 
 use std::collections::HashMap;
@@ -109,14 +109,18 @@ pub(super) fn record(
             for i in 0..b.num_rows() {
                 let reason = tree.reason(k).unwrap_or(Reason::Verify);
                 k += 1;
+                let (p, n) = (path.get(i).unwrap_or_default(), size.get(i).unwrap_or(0));
                 let seen = Seen {
-                    path: path.get(i).unwrap_or_default(),
+                    path: p,
                     status: status.get(i).unwrap_or_default(),
                     reason,
                     blake3: hash.get(i),
-                    size_bytes: size.get(i).unwrap_or(0),
+                    size_bytes: n,
                     mtime_us: mtime.get(i),
                     device_id: device.get(i),
+                    kept_its_start: (reason != Reason::New)
+                        .then(|| kept_its_start(prior, p, n))
+                        .flatten(),
                 };
                 let judged = judge.seen(&seen);
                 if !prior.files.is_empty() {
@@ -134,6 +138,26 @@ pub(super) fn record(
     sink.finish(staging)?;
     out.first_seen = first_seen;
     Ok(out)
+}
+
+/// For a file the previous catalogue read cut short (`truncated`) and that is larger now:
+/// whether its first bytes, as many as the catalogue had, hash to the catalogued BLAKE3 (a
+/// second read of those bytes, for such files only: an upload the last run overlapped).
+/// `None` for every other file, or when the bytes cannot be read.
+fn kept_its_start(prior: &Prior, path: &str, size: i64) -> Option<bool> {
+    use std::io::Read;
+    let p = prior.files.get(path)?;
+    let (then, Some(hash)) = (u64::try_from(p.size_bytes).ok()?, p.blake3) else {
+        return None;
+    };
+    if !p.cut_short || size <= p.size_bytes {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let mut h = blake3::Hasher::new();
+    h.update_reader(f.take(then)).ok()?;
+    let now = h.finalize().to_hex();
+    Some(crate::store::catalogue::Content::of(now.as_str()) == hash)
 }
 
 /// What the custody comparison reads of each staged row.

@@ -28,6 +28,9 @@ pub struct PriorRow {
     pub device_id: Option<Sym>,
     pub retention_class: Option<Sym>,
     pub keep_until_us: Option<i64>,
+    /// Read last time cut short (`files.status` `truncated`): an upload still going on, or a
+    /// recording cut off.
+    pub cut_short: bool,
 }
 
 /// A file's content hash as the catalogue keeps it: the 32 bytes that the `files.blake3` text's
@@ -92,6 +95,8 @@ pub struct PriorFile<'a> {
     pub device_id: Option<&'a str>,
     pub retention_class: Option<&'a str>,
     pub keep_until_us: Option<i64>,
+    /// Read last time cut short ([`PriorRow::cut_short`]).
+    pub cut_short: bool,
 }
 
 /// Paths in byte order, front-coded: each stored as the length of the start it shares with
@@ -265,6 +270,8 @@ pub struct PriorFiles {
     /// Root, device id and retention class of each file, as numbers into `names` (0: none).
     names_of: Vec<[u32; 3]>,
     names: Vec<Sym>,
+    /// The rows read cut short last time (few in any catalogue).
+    cut_short: std::collections::HashSet<u32>,
 }
 
 impl PriorFiles {
@@ -324,6 +331,7 @@ impl PriorFiles {
             device_id: name(1),
             retention_class: name(2),
             keep_until_us: time(2),
+            cut_short: !self.cut_short.is_empty() && self.cut_short.contains(&(i as u32)),
         }
     }
 
@@ -435,6 +443,9 @@ impl Builder {
                 NO_DIGEST
             }
         };
+        if r.cut_short {
+            f.cut_short.insert(f.digests.len() as u32);
+        }
         f.digests.push(digest);
         f.size.push(r.size_bytes);
         let n = pack;
@@ -508,6 +519,15 @@ impl Builder {
                 }
             }
             f.odd = odd;
+        }
+        if !f.cut_short.is_empty() {
+            let was = std::mem::take(&mut f.cut_short);
+            f.cut_short = keep
+                .iter()
+                .enumerate()
+                .filter(|&(_, i)| was.contains(i))
+                .map(|(row, _)| row as u32)
+                .collect();
         }
         // Each column put in path order where it lies (a copy of each, one at a time, took
         // as much again as the largest, the numbers, beside everything else): the rows kept,

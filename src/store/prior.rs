@@ -212,6 +212,7 @@ const FILE_COLUMNS: &[&str] = &[
     "device_id",
     "retention_class",
     "keep_until",
+    "status",
 ];
 
 impl Prior {
@@ -250,12 +251,13 @@ impl Prior {
                     source,
                 })?;
                 let c = Cols(&b);
-                let (path, root, blake3, device, class) = (
+                let (path, root, blake3, device, class, status) = (
                     c.text("path"),
                     c.text("root"),
                     c.text("blake3"),
                     c.text("device_id"),
                     c.text("retention_class"),
+                    c.text("status"),
                 );
                 let (size, dev, ino) = (
                     c.prim::<Int64Type>("size_bytes"),
@@ -287,6 +289,7 @@ impl Prior {
                             device_id: device.sym(i),
                             retention_class: class.sym(i),
                             keep_until_us: keep.get(i),
+                            cut_short: status.get(i) == Some("truncated"),
                         },
                     );
                 }
