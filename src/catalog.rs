@@ -102,6 +102,9 @@ pub struct Rare {
     /// the offset at its first (`osd_offset_s`): a file whose container runs short of its
     /// clock, or with a jump. Otherwise the first's stands for it.
     pub osd_end_offset_s: Option<f32>,
+    /// Read cut short, and larger or newer by the time the run's read was done: a file still
+    /// being written (an upload the run overlapped; set by the custody stage, never stored).
+    pub being_written: bool,
 }
 
 /// How far a file's display offset at its end must be from its offset at its start to be
@@ -127,6 +130,7 @@ static NO_RARE: Rare = Rare {
     frame_rate_stretch: None,
     osd_stretch: None,
     osd_end_offset_s: None,
+    being_written: false,
 };
 
 impl Rare {

@@ -793,6 +793,56 @@ fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
 }
 
 #[test]
+fn a_file_an_upload_is_still_writing_during_the_run_is_in_flight_not_damaged() {
+    // An upload station copies segment 2 while the run reads the tree: its first 40,000
+    // bytes are there, and bytes keep coming (a byte every fifth of a millisecond) until the
+    // run is over. Read cut short, grown by the time the read is done.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let names = [
+        "DSJ-A-0000001_OF1_20260430100000_0001.MP4",
+        "DSJ-A-0000001_OF1_20260430100006_0002.MP4",
+    ];
+    fs::write(dir.join(names[0]), &a1).expect("write");
+    let copying = dir.join(names[1]);
+    fs::write(&copying, &a1[..40_000]).expect("write");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut f = fs::OpenOptions::new()
+                .append(true)
+                .open(&copying)
+                .expect("open");
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::io::Write::write_all(&mut f, &[0]).expect("append");
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        })
+    };
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &[]);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().expect("writer");
+    let found: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("INT-")))
+        .map(|f| {
+            let p = get(f, "path").unwrap_or_default();
+            format!(
+                "{} {}",
+                get(f, "rule_id").unwrap_or(""),
+                p.rsplit('/').next().unwrap_or(p)
+            )
+        })
+        .collect();
+    assert_eq!(found, [format!("INT-INFLIGHT {}", names[1])]);
+}
+
+#[test]
 fn retention_lists_disposable_and_early_deletions() {
     let night = Night::new();
     night.scan(&[]);

@@ -4,7 +4,9 @@
 //! What it checks: `unreadable`, a file whose status is corrupt, truncated (including empty)
 //! or unreadable, or whose content is not the media its name says; `duplicate_content`,
 //! identical bytes (same BLAKE3) under more than one path, each path reported with the others.
-//! Unsupported formats (Matroska, documents) and symbolic links are not reported.
+//! Unsupported formats (Matroska, documents) and symbolic links are not reported. A file read
+//! cut short that had grown by the end of the run's read was still being written (an upload
+//! the run overlapped): `in_flight` (INT-INFLIGHT, information), judged when read whole.
 
 use std::collections::HashMap;
 
@@ -16,7 +18,19 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in ctx.facts.iter().enumerate() {
         let status = f.status.as_ref();
-        if matches!(status, "corrupt" | "truncated" | "unreadable") {
+        if f.odd().being_written {
+            // Cut short as read, grown by the time the read was done: an upload still writing
+            // it. Judged when a later run reads it whole (then `completed`, not `modified`).
+            out.file(
+                "INT-INFLIGHT",
+                f,
+                format!(
+                    "{} was still being written when this run read it (cut short then, larger or newer by the end of the read): not judged until a later run reads it whole",
+                    f.file_name()
+                ),
+                json!({"status": status, "error": f.error}),
+            );
+        } else if matches!(status, "corrupt" | "truncated" | "unreadable") {
             out.file(
                 "INT-UNREADABLE",
                 f,

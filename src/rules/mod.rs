@@ -393,6 +393,13 @@ pub const RULES: &[Rule] = &[
         "corrupt, truncated, empty, unreadable, or not the media its name says",
     ),
     rule(
+        "INT-INFLIGHT",
+        "in_flight",
+        Severity::Info,
+        A28_4,
+        "a file read cut short that had grown by the end of the run's read: still being written (an upload the run overlapped), judged when a later run reads it whole",
+    ),
+    rule(
         "INT-DUPLICATE",
         "duplicate_content",
         Severity::Warn,

@@ -104,6 +104,7 @@ pub(super) fn analyse(
             let beside = Beside {
                 sidecars: &first.sidecars,
                 joined: &joined,
+                being_written: &custody.being_written,
             };
             got.analyse(run, parts, k, part, &beside, node);
             super::give_back();
@@ -184,6 +185,9 @@ pub(super) fn analyse(
 struct Beside<'a> {
     sidecars: &'a Sidecars,
     joined: &'a crate::pathjoin::Joined,
+    /// The rows read cut short while an upload was still writing them
+    /// ([`super::custody::Custody::being_written`]), in order.
+    being_written: &'a [usize],
 }
 
 /// What the parts' analyses gather for the run: the rows kept for `files`, and each part's own
@@ -209,6 +213,14 @@ impl Gathered<'_> {
         node: bool,
     ) {
         let rules = &run.plan.config.rules;
+        let mut part = part;
+        if !beside.being_written.is_empty() {
+            for (f, &g) in part.facts.iter_mut().zip(&part.rows) {
+                if beside.being_written.binary_search(&(g as usize)).is_ok() {
+                    f.rare.get_or_insert_with(Default::default).being_written = true;
+                }
+            }
+        }
         let sess = if node {
             sessions::Sessions::default()
         } else {

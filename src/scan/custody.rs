@@ -40,6 +40,10 @@ pub(super) struct Custody {
     /// there is no previous catalogue. Taken here so that the catalogue can go before the
     /// analysis.
     pub first_seen: Vec<i64>,
+    /// The files read cut short (`truncated`) that had grown or changed by the time the read
+    /// was done (looked at again here, after the read stage): still being written, by staged
+    /// row, in order.
+    pub being_written: Vec<usize>,
 }
 
 pub(super) fn record(
@@ -54,6 +58,7 @@ pub(super) fn record(
         moved_from: HashMap::new(),
         deleted: Vec::new(),
         first_seen: Vec::new(),
+        being_written: Vec::new(),
     };
     let mut first_seen = Vec::new();
     staging.carry("custody_events")?;
@@ -122,6 +127,9 @@ pub(super) fn record(
                         .then(|| kept_its_start(prior, p, n))
                         .flatten(),
                 };
+                if seen.status == "truncated" && still_written(p, n, seen.mtime_us) {
+                    out.being_written.push(k - 1);
+                }
                 let judged = judge.seen(&seen);
                 if !prior.files.is_empty() {
                     first_seen.push(crate::catalog::pack(judged.first_seen_us));
@@ -138,6 +146,17 @@ pub(super) fn record(
     sink.finish(staging)?;
     out.first_seen = first_seen;
     Ok(out)
+}
+
+/// Whether the file at `path`, read cut short with `size` bytes and mtime `mtime_us`, is
+/// another size or time now, after the run's read stage: an upload still writing it.
+fn still_written(path: &str, size: i64, mtime_us: Option<i64>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::metadata(path) else {
+        return false;
+    };
+    let now_us = m.mtime().saturating_mul(1_000_000) + m.mtime_nsec() / 1000;
+    i64::try_from(m.len()).ok() != Some(size) || Some(now_us) != mtime_us
 }
 
 /// For a file the previous catalogue read cut short (`truncated`) and that is larger now:
@@ -209,5 +228,27 @@ impl EventSink {
             w.finish()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::still_written;
+    use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn a_file_is_still_written_when_its_size_or_time_moved_since_it_was_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.MP4");
+        std::fs::write(&p, b"0123456789").expect("write");
+        let m = std::fs::metadata(&p).expect("stat");
+        let mtime = m.mtime() * 1_000_000 + m.mtime_nsec() / 1000;
+        let path = p.to_str().expect("utf-8");
+        assert!(!still_written(path, 10, Some(mtime)));
+        // Read at 4 bytes, or at another time: it moved on since.
+        assert!(still_written(path, 4, Some(mtime)));
+        assert!(still_written(path, 10, Some(mtime - 1)));
+        // Gone since: nothing to say it is still written.
+        assert!(!still_written(&format!("{path}.gone"), 10, Some(mtime)));
     }
 }

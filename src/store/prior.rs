@@ -691,6 +691,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                     osd_offset.get(i),
                     osd_end_offset.get(i),
                 ),
+                being_written: false,
             }
             .boxed(),
             osd: crate::catalog::OsdFacts {

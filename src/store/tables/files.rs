@@ -671,6 +671,7 @@ impl FileFacts {
                     r.osd.read().offset_s,
                     r.osd.read().end_offset_s,
                 ),
+                being_written: false,
             }
             .boxed(),
             osd: r.osd.facts(),
