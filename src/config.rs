@@ -191,9 +191,10 @@ pub const GROUPS: &[&str] = &[
 
 /// The end every name pattern shares: a mark or a description after the name's last number,
 /// after a `_`, `-` or space, or in brackets (`_IMP`, `-LOCK`, `_S`, `_现场检查`, ` 张三 送达`,
-/// `(现场检查)`, `【重要】`: a word that does not begin with a digit), a file manager's copy
+/// `(现场检查)`, `【重要】`: a word that does not begin with a digit, or a date of eight digits or
+/// more, as an upload station adds its upload time: `_20260313080000`), a file manager's copy
 /// suffix (`(1)`, ` - 副本`, ` copy 2`), the extension.
-const END: &str = r"(?:[_ -]+[^/\d_ .-][^/]*?|[(（【\[][^/\d][^/]*?)?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$";
+const END: &str = r"(?:[_ -]+[^/\d_ .-][^/]*?|[_ -]+\d{8,}[^/]*?|[(（【\[][^/\d][^/]*?)?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$";
 /// A device's folder: a letter and a digit in its name (a folder of digits alone is a date,
 /// one of letters alone a folder of marked files).
 const FOLDER: &str = r"(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)";
