@@ -147,6 +147,34 @@ impl PathPatterns {
     }
 }
 
+/// Whether the file at `path` is a file transfer's temporary copy, which the transfer renames
+/// to its real name when it is done (or leaves behind when it is given up): `NAME.part`,
+/// `.partial`, `.filepart` (WinSCP), `.crdownload` (a browser), `.download`, `.tmp`
+/// (Syncthing's `.syncthing.NAME.tmp` too), and rsync's `.NAME.XXXXXX` (a dot before the name,
+/// six letters or digits after its extension). Cut short while it is written, then gone: no
+/// record of its own, judged as the file it becomes.
+pub fn is_transfer_temp(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let temp_ext = [
+        ".part",
+        ".partial",
+        ".filepart",
+        ".crdownload",
+        ".download",
+        ".tmp",
+    ]
+    .iter()
+    .any(|e| lower.len() > e.len() && lower.ends_with(e));
+    let rsync = name
+        .strip_prefix('.')
+        .and_then(|n| n.rsplit_once('.'))
+        .is_some_and(|(stem, tail)| {
+            stem.contains('.') && tail.len() == 6 && tail.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+    temp_ext || rsync
+}
+
 /// Whether the file at `path` is one an operating system writes beside the files it shows or
 /// copies, not a record: Windows Explorer's thumbnail caches and folder settings (`Thumbs.db`,
 /// `ehthumbs.db`, `desktop.ini`), macOS Finder's folder settings (`.DS_Store`, `.localized`,
@@ -550,6 +578,28 @@ mod tests {
         // (the number would be another).
         for tail in ["A", "_2", "-1", " 2"] {
             assert_eq!(read(&format!("{base}{tail}.MP4")).3, None, "{tail}");
+        }
+    }
+
+    #[test]
+    fn a_transfers_temporary_copies_are_told_by_name() {
+        for p in [
+            "/ev/DSJ001/20260312/DSJ001_20260312100006_0002.MP4.part",
+            "/ev/DSJ001/20260312/DSJ001_20260312100006_0002.MP4.filepart",
+            "/ev/DSJ001/20260312/DSJ001_20260312100006_0002.mp4.crdownload",
+            "/ev/DSJ001/20260312/.DSJ001_20260312100012_0003.MP4.Xy7Q2a",
+            "/ev/DSJ001/20260312/.syncthing.DSJ001_0003.MP4.tmp",
+        ] {
+            assert!(is_transfer_temp(p), "{p}");
+        }
+        for p in [
+            "/ev/DSJ001/20260312/DSJ001_20260312100006_0002.MP4",
+            "/ev/DSJ001/20260312/.DS_Store",
+            "/ev/DSJ001/20260312/DSJ001_0002.MP4.Xy7Q2a",
+            "/ev/DSJ001/.part",
+            "/ev/案卷/part.pdf",
+        ] {
+            assert!(!is_transfer_temp(p), "{p}");
         }
     }
 

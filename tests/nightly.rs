@@ -843,6 +843,60 @@ fn a_file_an_upload_is_still_writing_during_the_run_is_in_flight_not_damaged() {
 }
 
 #[test]
+fn a_transfers_temporary_copies_are_no_damaged_records_and_no_deletions() {
+    // The run read a transfer's temporary copies (WinSCP's `.filepart`, rsync's
+    // `.NAME.XXXXXX`), cut short; by the next night the transfers were done and renamed them.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let name = "DSJ-A-0000001_OF1_20260430100006_0002.MP4";
+    let temps = [format!("{name}.filepart"), format!(".{name}.Xy7Q2a")];
+    fs::write(dir.join("DSJ-A-0000001_OF1_20260430100000_0001.MP4"), &a1).expect("write");
+    for t in &temps {
+        fs::write(dir.join(t), &a1[..30_000]).expect("write");
+    }
+    let wh = t.path().join("wh");
+    let judged = |wh: &Path| -> Vec<String> {
+        let mut v: Vec<String> = rows(&wh.join("findings"))
+            .iter()
+            .filter(|f| {
+                get(f, "rule_id").is_some_and(|r| r.starts_with("INT-") || r.starts_with("CUST-"))
+            })
+            .map(|f| {
+                let p = get(f, "path").unwrap_or_default();
+                format!(
+                    "{} {}",
+                    get(f, "rule_id").unwrap_or(""),
+                    p.rsplit('/').next().unwrap_or(p)
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    scan(&[&ev], &wh, &[]);
+    assert_eq!(
+        judged(&wh),
+        [
+            format!("INT-INFLIGHT {}", temps[1]),
+            format!("INT-INFLIGHT {}", temps[0])
+        ]
+    );
+    for t in &temps {
+        fs::remove_file(dir.join(t)).expect("rm");
+    }
+    fs::write(
+        dir.join(name),
+        fs::read(sample_data().join(A2)).expect("sample mp4"),
+    )
+    .expect("write");
+    scan(&[&ev], &wh, &[]);
+    assert!(judged(&wh).is_empty(), "{:?}", judged(&wh));
+}
+
+#[test]
 fn retention_lists_disposable_and_early_deletions() {
     let night = Night::new();
     night.scan(&[]);

@@ -4,7 +4,10 @@
 //! A deletion before the file's keep-until date, or of a file kept long-term (第二十一条), is
 //! also reported as `deleted_before_retention`. Files an operating system writes beside the
 //! records ([`crate::pathinfo::is_os_metadata`]: `Thumbs.db`, `.DS_Store`, a Mac's `._NAME`)
-//! are no records: their changes and deletions are recorded as events, not reported.
+//! are no records, nor are a file transfer's temporary copies
+//! ([`crate::pathinfo::is_transfer_temp`]: `NAME.part`, rsync's `.NAME.XXXXXX`), which the
+//! transfer renames when done: their changes and deletions are recorded as events, not
+//! reported.
 
 use serde_json::json;
 
@@ -13,12 +16,9 @@ use super::{Ctx, Findings, Target, local};
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     // Files an operating system writes beside the records (`Thumbs.db`, `._NAME`) come and go
     // as people browse and copy: their events stay in `custody_events`, no offence.
-    for e in ctx
-        .env
-        .offences
-        .iter()
-        .filter(|e| !crate::pathinfo::is_os_metadata(&e.path))
-    {
+    for e in ctx.env.offences.iter().filter(|e| {
+        !crate::pathinfo::is_os_metadata(&e.path) && !crate::pathinfo::is_transfer_temp(&e.path)
+    }) {
         let t = || Target {
             path: Some(e.path.as_str()),
             device: e.device_id.as_deref(),

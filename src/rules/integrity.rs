@@ -18,6 +18,19 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in ctx.facts.iter().enumerate() {
         let status = f.status.as_ref();
+        if crate::pathinfo::is_transfer_temp(&f.path) {
+            // A transfer's temporary copy: cut short while written, renamed when done.
+            out.file(
+                "INT-INFLIGHT",
+                f,
+                format!(
+                    "{} is a file transfer's temporary copy (renamed to its real name when the transfer is done): not judged ({status} as read)",
+                    f.file_name()
+                ),
+                json!({"status": status, "error": f.error, "transfer_temp": true}),
+            );
+            continue;
+        }
         if f.odd().being_written {
             // Cut short as read, grown by the time the read was done: an upload still writing
             // it. Judged when a later run reads it whole (then `completed`, not `modified`).
