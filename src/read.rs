@@ -123,6 +123,21 @@ pub fn read_file(
     buf: &mut Vec<u8>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> FileRead {
+    read_file_upto(path, ext, opts, buf, progress, u64::MAX)
+}
+
+/// [`read_file`] of the first `limit` bytes at most: the size the walk found, so that the hash
+/// is of the bytes the catalogue's size says even when the file grew since (an upload still
+/// writing it; the read then says the file changed). A later run can then tell whether those
+/// bytes are still the file's first ones.
+pub fn read_file_upto(
+    path: &Path,
+    ext: &str,
+    opts: &ReadOptions,
+    buf: &mut Vec<u8>,
+    progress: &(dyn Fn(u64) + Sync),
+    limit: u64,
+) -> FileRead {
     let mut f = match open_noatime(path) {
         Ok(f) => f,
         Err(e) => {
@@ -137,7 +152,7 @@ pub fn read_file(
         }
     };
     let before = f.metadata().ok();
-    let size = before.as_ref().map_or(0, |m| m.len());
+    let size = before.as_ref().map_or(0, |m| m.len()).min(limit);
     let mut out = None;
     if opts.use_mmap && size >= opts.mmap_min_bytes && size > 0 {
         // SAFETY: the map is read-only and private to this function. If another process
@@ -152,12 +167,13 @@ pub fn read_file(
         }
         if let Ok(map) = unsafe { mo.map(&f) } {
             let _ = map.advise(memmap2::Advice::Sequential);
-            out = Some(hash_mapped(&map, ext, opts, progress));
+            let upto = usize::try_from(size).unwrap_or(usize::MAX).min(map.len());
+            out = Some(hash_mapped(&map[..upto], ext, opts, progress));
         }
     }
     let mut r = match out {
         Some(r) => r,
-        None => hash_read(&mut f, ext, opts, buf, progress),
+        None => hash_read(&mut f, ext, opts, buf, progress, limit),
     };
     if let Some(b) = before {
         // fstat on the open descriptor: no second path lookup, same inode we read.
@@ -252,6 +268,7 @@ fn hash_read(
     opts: &ReadOptions,
     buf: &mut Vec<u8>,
     progress: &(dyn Fn(u64) + Sync),
+    limit: u64,
 ) -> FileRead {
     let chunk = opts.chunk_bytes.max(SNIFF_LEN);
     if buf.len() < chunk {
@@ -261,7 +278,8 @@ fn hash_read(
     let mut total = 0u64;
     let mut sink: Option<Box<dyn media::Sink>> = None;
     let error = loop {
-        let n = match read_full(f, &mut buf[..chunk]) {
+        let want = usize::try_from(limit - total).map_or(chunk, |left| left.min(chunk));
+        let n = match read_full(f, &mut buf[..want]) {
             Ok(n) => n,
             Err(source) => {
                 break Some(ReadError::Read {
@@ -287,7 +305,7 @@ fn hash_read(
         }
         total += n as u64;
         progress(n as u64);
-        if n < chunk {
+        if n < want || total >= limit {
             break None;
         }
     };

@@ -897,6 +897,68 @@ fn a_transfers_temporary_copies_are_no_damaged_records_and_no_deletions() {
 }
 
 #[test]
+fn a_recording_a_platform_is_still_writing_reads_whole_yet_is_completed_not_modified() {
+    // A platform records a live upload into MPEG-TS, which reads whole at any packet: the
+    // run reads it while packets keep coming (null packets, a fifth of a millisecond apart),
+    // and the next night it is longer, its bytes of then unchanged.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let dir = ev.join("二大队/DSJ-C3-0000100/20260313");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let ts = fs::read(sample_data().join(TS)).expect("sample ts");
+    let live = dir.join("DSJ-C3-0000100_20260313080000_0001.TS");
+    fs::write(&live, &ts).expect("write");
+    let mut null = vec![0xFFu8; 188];
+    null[..4].copy_from_slice(&[0x47, 0x1F, 0xFF, 0x10]);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (done, live, null) = (done.clone(), live.clone(), null.clone());
+        std::thread::spawn(move || {
+            let mut f = fs::OpenOptions::new()
+                .append(true)
+                .open(&live)
+                .expect("open");
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::io::Write::write_all(&mut f, &null).expect("append");
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        })
+    };
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &[]);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().expect("writer");
+    let files = rows(&wh.join("files"));
+    let row = by_name(&files, "DSJ-C3-0000100_20260313080000_0001.TS");
+    assert_eq!(
+        (get(row, "status"), get(row, "being_written")),
+        (Some("ok"), Some("true"))
+    );
+    // The recording ends: more packets, then nothing.
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(&live)
+        .expect("open");
+    std::io::Write::write_all(&mut f, &null).expect("append");
+    drop(f);
+    scan(&[&ev], &wh, &[]);
+    let events: Vec<String> = rows(&wh.join("custody_events"))
+        .iter()
+        .filter(|e| get(e, "event") != Some("new"))
+        .filter_map(|e| get(e, "event").map(str::to_string))
+        .collect();
+    assert_eq!(events, ["completed"]);
+    let files = rows(&wh.join("files"));
+    let row = by_name(&files, "DSJ-C3-0000100_20260313080000_0001.TS");
+    assert_eq!(get(row, "being_written"), Some("false"));
+    assert!(
+        !rows(&wh.join("findings"))
+            .iter()
+            .any(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("CUST-")))
+    );
+}
+
+#[test]
 fn retention_lists_disposable_and_early_deletions() {
     let night = Night::new();
     night.scan(&[]);

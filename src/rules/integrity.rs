@@ -5,8 +5,9 @@
 //! or unreadable, or whose content is not the media its name says; `duplicate_content`,
 //! identical bytes (same BLAKE3) under more than one path, each path reported with the others.
 //! Unsupported formats (Matroska, documents) and symbolic links are not reported. A file read
-//! cut short that had grown by the end of the run's read was still being written (an upload
-//! the run overlapped): `in_flight` (INT-INFLIGHT, information), judged when read whole.
+//! cut short, or modified shortly before the run, that had grown by the end of the run's read
+//! was still being written (an upload the run overlapped): `in_flight` (INT-INFLIGHT,
+//! information), judged when read whole.
 
 use std::collections::HashMap;
 
@@ -38,7 +39,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 "INT-INFLIGHT",
                 f,
                 format!(
-                    "{} was still being written when this run read it (cut short then, larger or newer by the end of the read): not judged until a later run reads it whole",
+                    "{} was still being written when this run read it (larger or newer by the end of the read; {status} as read): not judged until a later run reads it whole",
                     f.file_name()
                 ),
                 json!({"status": status, "error": f.error}),

@@ -154,8 +154,11 @@ pub(super) fn analyse(
         rules::sort_findings(&mut findings);
     }
     let derived = |i: usize| {
-        kept.get(i)
-            .map_or_else(Derived::default, |k| k.derived(&texts))
+        let mut d = kept
+            .get(i)
+            .map_or_else(Derived::default, |k| k.derived(&texts));
+        d.being_written = i < read_rows && custody.being_written.binary_search(&i).is_ok();
+        d
     };
     let (carried, prior): (&Carried, &Prior) = (carried, prior);
     let streams = carry::link_streams(prior, carried, staging)?;
@@ -840,6 +843,7 @@ impl Kept {
             retention_class: word(self.retention_class),
             keep_until_us: t.times.get(self.keep_until).copied(),
             document_type: t.document_types.get(self.document_type).cloned(),
+            being_written: false,
         }
     }
 }

@@ -40,9 +40,9 @@ pub(super) struct Custody {
     /// there is no previous catalogue. Taken here so that the catalogue can go before the
     /// analysis.
     pub first_seen: Vec<i64>,
-    /// The files read cut short (`truncated`) that had grown or changed by the time the read
-    /// was done (looked at again here, after the read stage): still being written, by staged
-    /// row, in order.
+    /// The files read cut short (`truncated`), or modified shortly before the run or during
+    /// it, that had grown or changed by the time the read was done (looked at again here,
+    /// after the read stage): still being written, by staged row, in order.
     pub being_written: Vec<usize>,
 }
 
@@ -127,7 +127,9 @@ pub(super) fn record(
                         .then(|| kept_its_start(prior, p, n))
                         .flatten(),
                 };
-                if seen.status == "truncated" && still_written(p, n, seen.mtime_us) {
+                if (seen.status == "truncated" || young(seen.mtime_us, run.started))
+                    && still_written(p, n, seen.mtime_us)
+                {
                     out.being_written.push(k - 1);
                 }
                 let judged = judge.seen(&seen);
@@ -146,6 +148,17 @@ pub(super) fn record(
     sink.finish(staging)?;
     out.first_seen = first_seen;
     Ok(out)
+}
+
+/// Files modified this long before the run began, or since, are looked at again after the
+/// read ([`still_written`]): an upload may still be writing them (a recording in MPEG-TS or
+/// fragmented MP4 reads whole at any moment, as a file cut short does not).
+const YOUNG_US: i64 = 600 * 1_000_000;
+
+/// Whether a file modified at `mtime_us` was young when the run that began at `started` read
+/// it ([`YOUNG_US`]).
+fn young(mtime_us: Option<i64>, started: i64) -> bool {
+    mtime_us.is_some_and(|m| m >= started.saturating_sub(YOUNG_US))
 }
 
 /// Whether the file at `path`, read cut short with `size` bytes and mtime `mtime_us`, is

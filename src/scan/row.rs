@@ -97,7 +97,14 @@ impl RowMaker<'_> {
                     if test_panic_on().is_some_and(|name| row.file_name == name) {
                         panic!("test hook: a parser bug on {name:?}", name = row.file_name);
                     }
-                    read::read_file(&e.path, &extension, &self.plan.read, buf, &progress)
+                    read::read_file_upto(
+                        &e.path,
+                        &extension,
+                        &self.plan.read,
+                        buf,
+                        &progress,
+                        e.size,
+                    )
                 }));
                 let r = match read {
                     Ok(r) => r,

@@ -213,6 +213,7 @@ const FILE_COLUMNS: &[&str] = &[
     "retention_class",
     "keep_until",
     "status",
+    "being_written",
 ];
 
 impl Prior {
@@ -259,6 +260,10 @@ impl Prior {
                     c.text("retention_class"),
                     c.text("status"),
                 );
+                // Absent from catalogues written before it was a column.
+                let growing = b
+                    .column_by_name("being_written")
+                    .and_then(|a| a.as_boolean_opt());
                 let (size, dev, ino) = (
                     c.prim::<Int64Type>("size_bytes"),
                     c.prim::<Int64Type>("fs_dev"),
@@ -289,7 +294,8 @@ impl Prior {
                             device_id: device.sym(i),
                             retention_class: class.sym(i),
                             keep_until_us: keep.get(i),
-                            cut_short: status.get(i) == Some("truncated"),
+                            cut_short: status.get(i) == Some("truncated")
+                                || growing.is_some_and(|a| a.is_valid(i) && a.value(i)),
                         },
                     );
                 }

@@ -109,6 +109,9 @@ pub struct FileRow {
     pub document_type: Option<String>,
     /// What the keyframe stage read (see [`Osd`]); carried with the file's other facts.
     pub osd: Osd,
+    /// Derived every run: the file grew or changed between this run's read of it and the end
+    /// of the run's read (an upload still writing it).
+    pub being_written: bool,
 }
 
 /// The recorder's burned-in clock as read from a file's first and last keyframe
@@ -223,6 +226,7 @@ pub struct Derived {
     pub retention_class: Option<&'static str>,
     pub keep_until_us: Option<i64>,
     pub document_type: Option<Sym>,
+    pub being_written: bool,
 }
 
 /// The `files` columns of `rows`, one statement per column in the documented order. It is the
@@ -408,6 +412,7 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
     );
     let osd: Vec<&Osd> = rows.iter().map(|r| &r.osd).collect();
     osd_columns(&mut c, &osd);
+    c.bool("being_written", rows.iter().map(|r| Some(r.being_written)));
     c.finish("files")
 }
 
@@ -599,6 +604,15 @@ pub fn derived_columns(run_id: &str, derived: &[Derived]) -> Vec<(&'static str, 
             ts_array(derived.iter().map(|d| d.keep_until_us)),
         ),
         ("document_type", s(|d| d.document_type.as_deref())),
+        (
+            "being_written",
+            Arc::new(
+                derived
+                    .iter()
+                    .map(|d| Some(d.being_written))
+                    .collect::<arrow_array::BooleanArray>(),
+            ),
+        ),
     ]
 }
 
