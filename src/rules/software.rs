@@ -183,8 +183,13 @@ fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
 /// rate leaves it alone: the entropy coder, B-frames or none, the picture order count type,
 /// and for HEVC the coding tree and partition settings (`files.coding_habits`' tokens; the
 /// keyframe interval, initial QP and reference count may follow the setting). Unknown habits
-/// (not read) are no difference.
+/// (not read) are no difference, nor are the habits of two codecs (a recorder whose setting
+/// records H.264 at one resolution and HEVC at another: one chip's two encoders, whose tokens
+/// have nothing in common; the software strings judge it alone).
 fn same_hand(a: &FileFacts, b: &FileFacts) -> bool {
+    if a.video_codec != b.video_codec {
+        return true;
+    }
     const HAND: [&str; 8] = [
         "cabac",
         "cavlc",
@@ -242,4 +247,38 @@ fn is_fragmented(f: &FileFacts) -> bool {
 
 fn group_json(g: &habits::Group) -> serde_json::Value {
     json!({"device": g.device, "kind": g.kind, "container_family": g.family, "files": g.files.len()})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_hand;
+    use crate::catalog::{FileFacts, TextFacts};
+
+    fn coded(codec: &str, habits: &str) -> FileFacts {
+        FileFacts {
+            text: TextFacts {
+                video_codec: Some(codec.into()),
+                coding_habits: Some(habits.into()),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_hands_of_two_codecs_are_not_compared() {
+        let hevc = coded("hevc", "hevc ctb64 cb8 amp0 poc8 no-bframes gop25 qp26");
+        let avc = coded("h264", "cabac ref1 no-bframes gop25 qp28 poc2");
+        assert!(same_hand(&hevc, &avc));
+        // One codec: the entropy coder or B-frames another encoder's.
+        assert!(!same_hand(
+            &avc,
+            &coded("h264", "cavlc ref1 no-bframes gop25 qp28 poc2")
+        ));
+        assert!(same_hand(
+            &avc,
+            &coded("h264", "cabac ref3 no-bframes gop50 qp32 poc2")
+        ));
+    }
 }
