@@ -1,7 +1,8 @@
 //! Custody: what this run read, held against the previous catalogue, becomes the run's
 //! `custody_events` (new, verified, modified, metadata_changed, deleted, moved, restored,
-//! completed; [`crate::custody`] decides which). Events stream to Parquet as they are found; only their
-//! counts, the offences and the moves stay in memory (a first scan has a `new` event per file).
+//! completed; [`crate::custody`] decides which). Events stream to Parquet as they are found;
+//! only their counts, the offences and the moves stay in memory (a first scan has a `new`
+//! event per file).
 
 use std::collections::HashMap;
 
@@ -127,7 +128,9 @@ pub(super) fn record(
                         .then(|| kept_its_start(prior, p, n))
                         .flatten(),
                 };
-                if (seen.status == "truncated" || young(seen.mtime_us, run.started))
+                let read_whole_or_cut = matches!(seen.status, "ok" | "truncated" | "corrupt");
+                if read_whole_or_cut
+                    && (seen.status == "truncated" || young(seen.mtime_us, run.started))
                     && still_written(p, n, seen.mtime_us)
                 {
                     out.being_written.push(k - 1);
@@ -165,7 +168,8 @@ fn young(mtime_us: Option<i64>, started: i64) -> bool {
 /// another size or time now, after the run's read stage: an upload still writing it.
 fn still_written(path: &str, size: i64, mtime_us: Option<i64>) -> bool {
     use std::os::unix::fs::MetadataExt;
-    let Ok(m) = std::fs::metadata(path) else {
+    // The entry itself, as the walk saw it (a link is not followed).
+    let Ok(m) = std::fs::symlink_metadata(path) else {
         return false;
     };
     let now_us = m.mtime().saturating_mul(1_000_000) + m.mtime_nsec() / 1000;
@@ -185,7 +189,8 @@ fn kept_its_start(prior: &Prior, path: &str, size: i64) -> Option<bool> {
     if !p.cut_short || size <= p.size_bytes {
         return None;
     }
-    let f = std::fs::File::open(path).ok()?;
+    // Read-only, without touching its access time, as the read stage opens it.
+    let f = crate::read::open_noatime(std::path::Path::new(path)).ok()?;
     let mut h = blake3::Hasher::new();
     h.update_reader(f.take(then)).ok()?;
     let now = h.finalize().to_hex();
