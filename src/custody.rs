@@ -206,7 +206,13 @@ impl<'p> Judge<'p> {
                 true
             }
             (_, None) => false,
-            (reason, Some(p)) => judge_known(&mut e, reason, s, &p),
+            (reason, Some(p)) => {
+                let news = judge_known(&mut e, reason, s, &p);
+                if e.event == "modified" && transient(prior, s.path) {
+                    e.event = "transient_modified".into();
+                }
+                news
+            }
         };
         Judged {
             event: news.then_some(e),
@@ -220,7 +226,7 @@ impl<'p> Judge<'p> {
             run_id,
             at_us,
             missing,
-            ..
+            prior,
         } = self;
         let Missing {
             files, moved_away, ..
@@ -232,7 +238,12 @@ impl<'p> Judge<'p> {
             .map(move |((path, p), _)| CustodyEvent {
                 run_id: run_id.clone(),
                 at_us,
-                event: "deleted".into(),
+                event: if transient(prior, &path) {
+                    "transient_deleted"
+                } else {
+                    "deleted"
+                }
+                .into(),
                 path: path.to_string(),
                 previous_blake3: p.blake3.map(|h| h.to_string()),
                 blake3: p.blake3.map(|h| h.to_string()),
@@ -340,6 +351,15 @@ impl<'p> Missing<'p> {
         }
         None
     }
+}
+
+/// Whether a change or deletion at `path` is no offence: a file that comes and goes by itself
+/// ([`crate::pathinfo::is_transient`]: Explorer's thumbnails, a Mac's `._NAME`, a transfer's
+/// `NAME.part`), unless a file of another name was moved to that name (a record hidden under
+/// a borrowed name: its going stays `deleted`). Recorded as `transient_modified` or
+/// `transient_deleted`, no finding.
+fn transient(prior: &Prior, path: &str) -> bool {
+    crate::pathinfo::is_transient(path) && !prior.moved_in.contains(path)
 }
 
 /// A path the previous catalogue had, read again for `reason`: sets the event and returns

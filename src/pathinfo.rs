@@ -147,6 +147,12 @@ impl PathPatterns {
     }
 }
 
+/// Whether the file at `path` comes and goes by itself: one an operating system writes beside
+/// the records ([`is_os_metadata`]) or a file transfer's temporary copy ([`is_transfer_temp`]).
+pub fn is_transient(path: &str) -> bool {
+    is_os_metadata(path) || is_transfer_temp(path)
+}
+
 /// Whether the file at `path` is a file transfer's temporary copy, which the transfer renames
 /// to its real name when it is done (or leaves behind when it is given up): `NAME.part`,
 /// `.partial`, `.filepart` (WinSCP), `.crdownload` (a browser), `.download`, `.tmp`

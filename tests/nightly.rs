@@ -725,7 +725,12 @@ fn files_an_operating_system_writes_beside_the_records_are_no_offence_when_they_
     assert!(judged(&wh).is_empty(), "{:?}", judged(&wh));
     let events: Vec<String> = rows(&wh.join("custody_events"))
         .iter()
-        .filter(|e| matches!(get(e, "event"), Some("deleted") | Some("modified")))
+        .filter(|e| {
+            matches!(
+                get(e, "event"),
+                Some("transient_deleted") | Some("transient_modified")
+            )
+        })
         .map(|e| get(e, "event").unwrap_or("").to_string())
         .collect();
     assert_eq!(events.len(), 3, "{events:?}");
@@ -956,6 +961,38 @@ fn a_recording_a_platform_is_still_writing_reads_whole_yet_is_completed_not_modi
             .iter()
             .any(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("CUST-")))
     );
+}
+
+#[test]
+fn a_record_hidden_under_a_transient_name_is_still_an_offence_when_it_goes() {
+    // A recording renamed `..._0001.MP4.tmp` one night (moved: no offence) and deleted the
+    // next: a record under a borrowed name, its going an offence. A real temporary file's
+    // going is not.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let name = "DSJ-A-0000001_OF1_20260430100000_0001.MP4";
+    fs::write(
+        dir.join(name),
+        fs::read(sample_data().join(A1)).expect("sample mp4"),
+    )
+    .expect("write");
+    fs::write(dir.join("upload.tmp"), b"partial").expect("write");
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &[]);
+    let hidden = format!("{name}.tmp");
+    fs::rename(dir.join(name), dir.join(&hidden)).expect("mv");
+    scan(&[&ev], &wh, &[]);
+    fs::remove_file(dir.join(&hidden)).expect("rm");
+    fs::remove_file(dir.join("upload.tmp")).expect("rm");
+    scan(&[&ev], &wh, &[]);
+    let deleted: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id") == Some("CUST-DELETED"))
+        .filter_map(|f| get(f, "path").map(|p| p.rsplit('/').next().unwrap_or(p).to_string()))
+        .collect();
+    assert_eq!(deleted, [hidden]);
 }
 
 #[test]

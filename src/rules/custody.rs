@@ -2,23 +2,17 @@
 //! 第二十二条 (keeping time). Every `modified` and `deleted` custody event ever recorded stays
 //! a finding: an offence does not expire because the next night's scan no longer sees it.
 //! A deletion before the file's keep-until date, or of a file kept long-term (第二十一条), is
-//! also reported as `deleted_before_retention`. Files an operating system writes beside the
-//! records ([`crate::pathinfo::is_os_metadata`]: `Thumbs.db`, `.DS_Store`, a Mac's `._NAME`)
-//! are no records, nor are a file transfer's temporary copies
-//! ([`crate::pathinfo::is_transfer_temp`]: `NAME.part`, rsync's `.NAME.XXXXXX`), which the
-//! transfer renames when done: their changes and deletions are recorded as events, not
-//! reported.
+//! also reported as `deleted_before_retention`. Files that come and go by themselves
+//! (`Thumbs.db`, a Mac's `._NAME`, a transfer's `NAME.part`: [`crate::pathinfo::is_transient`])
+//! are recorded as `transient_modified` and `transient_deleted`, no offence, unless a record
+//! was moved to such a name ([`crate::custody`]).
 
 use serde_json::json;
 
 use super::{Ctx, Findings, Target, local};
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
-    // Files an operating system writes beside the records (`Thumbs.db`, `._NAME`) come and go
-    // as people browse and copy: their events stay in `custody_events`, no offence.
-    for e in ctx.env.offences.iter().filter(|e| {
-        !crate::pathinfo::is_os_metadata(&e.path) && !crate::pathinfo::is_transfer_temp(&e.path)
-    }) {
+    for e in ctx.env.offences {
         let t = || Target {
             path: Some(e.path.as_str()),
             device: e.device_id.as_deref(),

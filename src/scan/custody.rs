@@ -34,7 +34,8 @@ pub(super) struct Custody {
     pub offences: Vec<CustodyEvent>,
     /// A moved file's new path -> its previous path.
     pub moved_from: HashMap<String, String>,
-    /// Paths of the previous catalogue under a scanned root that were not found (`deleted`).
+    /// Paths of the previous catalogue under a scanned root that were not found (`deleted`,
+    /// `transient_deleted`).
     pub deleted: Vec<String>,
     /// Each file read, in the staged rows' order: when the catalogue first saw it (at its
     /// path, or at the path it moved from), packed ([`crate::catalog::pack`]). Empty when
@@ -84,7 +85,7 @@ pub(super) fn record(
         if e.event == "modified" || e.event == "deleted" {
             out.offences.push(e.clone());
         }
-        if e.event == "deleted" {
+        if e.event == "deleted" || e.event == "transient_deleted" {
             out.deleted.push(e.path.clone());
         }
         if e.event == "moved"

@@ -34,6 +34,10 @@ pub struct Prior {
     pub gone: HashMap<String, Gone>,
     /// Every `modified` and `deleted` event ever recorded: offences stay on record.
     pub offences: Vec<CustodyEvent>,
+    /// Paths of a transient name ([`crate::pathinfo::is_transient`]: `Thumbs.db`, `NAME.tmp`)
+    /// that a file of another name was moved to: such a file is a record under a borrowed
+    /// name, and its change or deletion stays an offence.
+    pub moved_in: std::collections::HashSet<String>,
     /// What the previous scan read paths with ([`crate::config::Config::path_reading`], from
     /// its `runs.settings`); `None` without a previous scan that recorded it.
     pub path_reading: Option<serde_json::Value>,
@@ -341,6 +345,15 @@ impl Prior {
                                     blake3: hash.get(i).map(str::to_string),
                                 },
                             );
+                        }
+                        "moved"
+                            if crate::pathinfo::is_transient(path)
+                                && prev
+                                    .get(i)
+                                    .is_some_and(|p| !crate::pathinfo::is_transient(p)) =>
+                        {
+                            self.moved_in.insert(path.to_string());
+                            self.gone.remove(path);
                         }
                         "new" | "restored" | "moved" if !self.gone.is_empty() => {
                             self.gone.remove(path);
