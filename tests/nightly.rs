@@ -618,6 +618,34 @@ fn deadlines_count_working_days_with_holidays_and_make_up_days() {
     assert!(get(unknown[0], "message").is_some_and(|m| m.contains("2030")));
 }
 
+/// A fresh tree with one recorder's day folder (`ev/一大队/DSJ-A-0000001/20260430`): the temp
+/// dir (kept alive by the caller), the tree's root and the folder.
+fn device_day() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
+    fs::create_dir_all(&dir).expect("mkdir");
+    (t, ev, dir)
+}
+
+/// The findings of warehouse `wh` whose rule `wanted` picks, as `RULE file-name`, sorted.
+fn rule_files(wh: &Path, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut v: Vec<String> = rows(&wh.join("findings"))
+        .iter()
+        .filter(|f| get(f, "rule_id").is_some_and(&wanted))
+        .map(|f| {
+            let p = get(f, "path").unwrap_or_default();
+            format!(
+                "{} {}",
+                get(f, "rule_id").unwrap_or(""),
+                p.rsplit('/').next().unwrap_or(p)
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn a_recording_named_from_a_clock_set_back_is_kept_and_linked_by_its_counter() {
     // Recorder C's clock came back at 2025-01-01 after a flat battery between recordings 1
@@ -679,10 +707,7 @@ fn a_recording_named_from_a_clock_set_back_is_kept_and_linked_by_its_counter() {
 fn files_an_operating_system_writes_beside_the_records_are_no_offence_when_they_go() {
     // A clerk browsed the tree from Windows (Thumbs.db, desktop.ini) and copied a recording
     // from a Mac (its AppleDouble `._` file beside it, named as the recording).
-    let t = tmp();
-    let ev = t.path().join("ev");
-    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
-    fs::create_dir_all(&dir).expect("mkdir");
+    let (t, ev, dir) = device_day();
     let mp4 = fs::read(sample_data().join(A1)).expect("sample mp4");
     let name = "DSJ-A-0000001_OF1_20260430100000_0001.MP4";
     fs::write(dir.join(name), &mp4).expect("write");
@@ -698,22 +723,10 @@ fn files_an_operating_system_writes_beside_the_records_are_no_offence_when_they_
     let apple_row = by_name(&files, &format!("._{name}"));
     assert_eq!(get(apple_row, "status"), Some("unsupported"));
     assert!(get(apple_row, "error").is_some_and(|e| e.contains("AppleDouble")));
-    let judged = |wh: &Path| -> Vec<String> {
-        rows(&wh.join("findings"))
-            .iter()
-            .filter(|f| {
-                get(f, "rule_id").is_some_and(|r| {
-                    r.starts_with("INT-") || r.starts_with("CUST-") || r.starts_with("RET-")
-                })
-            })
-            .map(|f| {
-                format!(
-                    "{} {}",
-                    get(f, "rule_id").unwrap_or(""),
-                    get(f, "path").unwrap_or("")
-                )
-            })
-            .collect()
+    let judged = |wh: &Path| {
+        rule_files(wh, |r| {
+            r.starts_with("INT-") || r.starts_with("CUST-") || r.starts_with("RET-")
+        })
     };
     assert!(judged(&wh).is_empty(), "{:?}", judged(&wh));
     // Explorer rewrote its thumbnails; the Mac's file and the folder settings were cleaned
@@ -749,10 +762,7 @@ fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
     // The nightly run overlapped an upload station: it read segment 2 cut short (its first
     // 40,000 bytes) and segment 3 too (72,000). By the next night both were whole: segment 2
     // as the recorder wrote it, segment 3 replaced by other bytes.
-    let t = tmp();
-    let ev = t.path().join("ev");
-    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
-    fs::create_dir_all(&dir).expect("mkdir");
+    let (t, ev, dir) = device_day();
     let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
     let a2 = fs::read(sample_data().join(A2)).expect("sample mp4");
     let names = [
@@ -789,12 +799,10 @@ fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
         ]
     );
     // Only the replaced one is an offence.
-    let offences: Vec<String> = rows(&wh.join("findings"))
-        .iter()
-        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("CUST-")))
-        .filter_map(|f| get(f, "path").map(|p| p.rsplit('/').next().unwrap_or(p).to_string()))
-        .collect();
-    assert_eq!(offences, [names[2]]);
+    assert_eq!(
+        rule_files(&wh, |r| r.starts_with("CUST-")),
+        [format!("CUST-MODIFIED {}", names[2])]
+    );
 }
 
 #[test]
@@ -802,10 +810,7 @@ fn a_file_an_upload_is_still_writing_during_the_run_is_in_flight_not_damaged() {
     // An upload station copies segment 2 while the run reads the tree: its first 40,000
     // bytes are there, and bytes keep coming (a byte every fifth of a millisecond) until the
     // run is over. Read cut short, grown by the time the read is done.
-    let t = tmp();
-    let ev = t.path().join("ev");
-    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
-    fs::create_dir_all(&dir).expect("mkdir");
+    let (t, ev, dir) = device_day();
     let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
     let names = [
         "DSJ-A-0000001_OF1_20260430100000_0001.MP4",
@@ -832,29 +837,17 @@ fn a_file_an_upload_is_still_writing_during_the_run_is_in_flight_not_damaged() {
     scan(&[&ev], &wh, &[]);
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().expect("writer");
-    let found: Vec<String> = rows(&wh.join("findings"))
-        .iter()
-        .filter(|f| get(f, "rule_id").is_some_and(|r| r.starts_with("INT-")))
-        .map(|f| {
-            let p = get(f, "path").unwrap_or_default();
-            format!(
-                "{} {}",
-                get(f, "rule_id").unwrap_or(""),
-                p.rsplit('/').next().unwrap_or(p)
-            )
-        })
-        .collect();
-    assert_eq!(found, [format!("INT-INFLIGHT {}", names[1])]);
+    assert_eq!(
+        rule_files(&wh, |r| r.starts_with("INT-")),
+        [format!("INT-INFLIGHT {}", names[1])]
+    );
 }
 
 #[test]
 fn a_transfers_temporary_copies_are_no_damaged_records_and_no_deletions() {
     // The run read a transfer's temporary copies (WinSCP's `.filepart`, rsync's
     // `.NAME.XXXXXX`), cut short; by the next night the transfers were done and renamed them.
-    let t = tmp();
-    let ev = t.path().join("ev");
-    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
-    fs::create_dir_all(&dir).expect("mkdir");
+    let (t, ev, dir) = device_day();
     let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
     let name = "DSJ-A-0000001_OF1_20260430100006_0002.MP4";
     let temps = [format!("{name}.filepart"), format!(".{name}.Xy7Q2a")];
@@ -863,24 +856,7 @@ fn a_transfers_temporary_copies_are_no_damaged_records_and_no_deletions() {
         fs::write(dir.join(t), &a1[..30_000]).expect("write");
     }
     let wh = t.path().join("wh");
-    let judged = |wh: &Path| -> Vec<String> {
-        let mut v: Vec<String> = rows(&wh.join("findings"))
-            .iter()
-            .filter(|f| {
-                get(f, "rule_id").is_some_and(|r| r.starts_with("INT-") || r.starts_with("CUST-"))
-            })
-            .map(|f| {
-                let p = get(f, "path").unwrap_or_default();
-                format!(
-                    "{} {}",
-                    get(f, "rule_id").unwrap_or(""),
-                    p.rsplit('/').next().unwrap_or(p)
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let judged = |wh: &Path| rule_files(wh, |r| r.starts_with("INT-") || r.starts_with("CUST-"));
     scan(&[&ev], &wh, &[]);
     assert_eq!(
         judged(&wh),
@@ -968,10 +944,7 @@ fn a_record_hidden_under_a_transient_name_is_still_an_offence_when_it_goes() {
     // A recording renamed `..._0001.MP4.tmp` one night (moved: no offence) and deleted the
     // next: a record under a borrowed name, its going an offence. A real temporary file's
     // going is not.
-    let t = tmp();
-    let ev = t.path().join("ev");
-    let dir = ev.join("一大队/DSJ-A-0000001/20260430");
-    fs::create_dir_all(&dir).expect("mkdir");
+    let (t, ev, dir) = device_day();
     let name = "DSJ-A-0000001_OF1_20260430100000_0001.MP4";
     fs::write(
         dir.join(name),
@@ -987,12 +960,10 @@ fn a_record_hidden_under_a_transient_name_is_still_an_offence_when_it_goes() {
     fs::remove_file(dir.join(&hidden)).expect("rm");
     fs::remove_file(dir.join("upload.tmp")).expect("rm");
     scan(&[&ev], &wh, &[]);
-    let deleted: Vec<String> = rows(&wh.join("findings"))
-        .iter()
-        .filter(|f| get(f, "rule_id") == Some("CUST-DELETED"))
-        .filter_map(|f| get(f, "path").map(|p| p.rsplit('/').next().unwrap_or(p).to_string()))
-        .collect();
-    assert_eq!(deleted, [hidden]);
+    assert_eq!(
+        rule_files(&wh, |r| r == "CUST-DELETED"),
+        [format!("CUST-DELETED {hidden}")]
+    );
 }
 
 #[test]
