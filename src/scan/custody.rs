@@ -5,6 +5,7 @@
 //! event per file).
 
 use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
 
 use super::plan::Tree;
 use super::setup::Run;
@@ -112,11 +113,20 @@ pub(super) fn record(
                 c.text("device_id"),
             );
             let size = c.prim::<arrow_array::types::Int64Type>("size_bytes");
+            // The path's own bytes, for looking at the file again (its text may be lossy).
+            let raw = b
+                .column_by_name("path_bytes")
+                .and_then(|a| a.as_any().downcast_ref::<arrow_array::BinaryArray>());
             let mtime = c.prim::<arrow_array::types::TimestampMicrosecondType>("mtime");
             for i in 0..b.num_rows() {
                 let reason = tree.reason(k).unwrap_or(Reason::Verify);
                 k += 1;
                 let (p, n) = (path.get(i).unwrap_or_default(), size.get(i).unwrap_or(0));
+                let on_disk: std::path::PathBuf =
+                    match raw.filter(|a| arrow_array::Array::is_valid(*a, i)) {
+                        Some(a) => std::ffi::OsStr::from_bytes(a.value(i)).into(),
+                        None => p.into(),
+                    };
                 let seen = Seen {
                     path: p,
                     status: status.get(i).unwrap_or_default(),
@@ -126,13 +136,13 @@ pub(super) fn record(
                     mtime_us: mtime.get(i),
                     device_id: device.get(i),
                     kept_its_start: (reason != Reason::New)
-                        .then(|| kept_its_start(prior, p, n))
+                        .then(|| kept_its_start(prior, p, &on_disk, n))
                         .flatten(),
                 };
                 let read_whole_or_cut = matches!(seen.status, "ok" | "truncated" | "corrupt");
                 if read_whole_or_cut
                     && (seen.status == "truncated" || young(seen.mtime_us, run.started))
-                    && still_written(p, n, seen.mtime_us)
+                    && still_written(&on_disk, n, seen.mtime_us)
                 {
                     out.being_written.push(k - 1);
                 }
@@ -167,7 +177,7 @@ fn young(mtime_us: Option<i64>, started: i64) -> bool {
 
 /// Whether the file at `path`, read cut short with `size` bytes and mtime `mtime_us`, is
 /// another size or time now, after the run's read stage: an upload still writing it.
-fn still_written(path: &str, size: i64, mtime_us: Option<i64>) -> bool {
+fn still_written(path: &std::path::Path, size: i64, mtime_us: Option<i64>) -> bool {
     use std::os::unix::fs::MetadataExt;
     // The entry itself, as the walk saw it (a link is not followed).
     let Ok(m) = std::fs::symlink_metadata(path) else {
@@ -180,8 +190,9 @@ fn still_written(path: &str, size: i64, mtime_us: Option<i64>) -> bool {
 /// For a file the previous catalogue read cut short (`truncated`) and that is larger now:
 /// whether its first bytes, as many as the catalogue had, hash to the catalogued BLAKE3 (a
 /// second read of those bytes, for such files only: an upload the last run overlapped).
-/// `None` for every other file, or when the bytes cannot be read.
-fn kept_its_start(prior: &Prior, path: &str, size: i64) -> Option<bool> {
+/// `path` as the catalogue has it, `on_disk` its own bytes. `None` for every other file, or
+/// when the bytes cannot be read.
+fn kept_its_start(prior: &Prior, path: &str, on_disk: &std::path::Path, size: i64) -> Option<bool> {
     use std::io::Read;
     let p = prior.files.get(path)?;
     let (then, Some(hash)) = (u64::try_from(p.size_bytes).ok()?, p.blake3) else {
@@ -191,7 +202,7 @@ fn kept_its_start(prior: &Prior, path: &str, size: i64) -> Option<bool> {
         return None;
     }
     // Read-only, without touching its access time, as the read stage opens it.
-    let f = crate::read::open_noatime(std::path::Path::new(path)).ok()?;
+    let f = crate::read::open_noatime(on_disk).ok()?;
     let mut h = blake3::Hasher::new();
     h.update_reader(f.take(then)).ok()?;
     let now = h.finalize().to_hex();
@@ -201,6 +212,7 @@ fn kept_its_start(prior: &Prior, path: &str, size: i64) -> Option<bool> {
 /// What the custody comparison reads of each staged row.
 const SEEN_COLUMNS: &[&str] = &[
     "path",
+    "path_bytes",
     "status",
     "blake3",
     "size_bytes",
@@ -262,12 +274,11 @@ mod tests {
         std::fs::write(&p, b"0123456789").expect("write");
         let m = std::fs::metadata(&p).expect("stat");
         let mtime = m.mtime() * 1_000_000 + m.mtime_nsec() / 1000;
-        let path = p.to_str().expect("utf-8");
-        assert!(!still_written(path, 10, Some(mtime)));
+        assert!(!still_written(&p, 10, Some(mtime)));
         // Read at 4 bytes, or at another time: it moved on since.
-        assert!(still_written(path, 4, Some(mtime)));
-        assert!(still_written(path, 10, Some(mtime - 1)));
+        assert!(still_written(&p, 4, Some(mtime)));
+        assert!(still_written(&p, 10, Some(mtime - 1)));
         // Gone since: nothing to say it is still written.
-        assert!(!still_written(&format!("{path}.gone"), 10, Some(mtime)));
+        assert!(!still_written(&p.with_extension("gone"), 10, Some(mtime)));
     }
 }
