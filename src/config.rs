@@ -129,6 +129,13 @@ impl RuleSettings {
         year.is_some_and(|y| y < self.earliest_plausible_year)
             || t_us > now_us.saturating_add((self.future_tolerance_s * 1e6) as i64)
     }
+
+    /// Whether a recording said to begin at `named_us` was named more than
+    /// `time_mismatch_tolerance_s` after `uploaded_us`, when it reached the server: a recording
+    /// is uploaded after it is made, so its recorder's clock was ahead (CLK-AHEAD).
+    pub fn named_after_upload(&self, named_us: i64, uploaded_us: i64) -> bool {
+        named_us - uploaded_us > (self.time_mismatch_tolerance_s * 1e6) as i64
+    }
 }
 
 impl Default for RuleSettings {

@@ -410,7 +410,6 @@ pub fn settle(
     ctx: &Typed,
     tz: chrono_tz::Tz,
 ) {
-    let tol_us = (settings.time_mismatch_tolerance_s * 1e6) as i64;
     let mut links: Option<Links> = None;
     for f in facts {
         let (Some(o), Some(named), Some(named_end)) =
@@ -422,7 +421,9 @@ pub fn settle(
             continue;
         }
         let earliest = counter.start(f.row);
-        let ahead = o.upload_us.is_some_and(|u| named - u > tol_us);
+        let ahead = o
+            .upload_us
+            .is_some_and(|u| settings.named_after_upload(named, u));
         if earliest.is_none() && !ahead && !settings.implausible(named, now_us) {
             continue;
         }

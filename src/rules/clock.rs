@@ -55,8 +55,8 @@ fn time_habits<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, &'a str), (usize, usize)>
 pub fn ahead_of_upload(ctx: &Ctx, f: &crate::catalog::FileFacts) -> Option<i64> {
     let named = f.start_us()?;
     let uploaded = ctx.obligation(f)?.upload_us?;
-    let tol_us = (ctx.settings.time_mismatch_tolerance_s * 1e6) as i64;
-    (named - uploaded > tol_us && !ctx.implausible(named)).then_some(uploaded)
+    (ctx.settings.named_after_upload(named, uploaded) && !ctx.implausible(named))
+        .then_some(uploaded)
 }
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {

@@ -397,7 +397,7 @@ pub const RULES: &[Rule] = &[
         "in_flight",
         Severity::Info,
         A28_4,
-        "a file read cut short that had grown by the end of the run's read: still being written (an upload the run overlapped), judged when a later run reads it whole",
+        "a file still being written when read (read cut short, or modified shortly before the run, and grown by the end of the run's read: an upload the run overlapped), or a file transfer's temporary copy: not judged until a later run reads it whole",
     ),
     rule(
         "INT-DUPLICATE",
