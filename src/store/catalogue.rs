@@ -287,6 +287,11 @@ impl PriorFiles {
         self.paths.position(path.as_bytes())
     }
 
+    /// Whether any row was read cut short last time ([`PriorRow::cut_short`]).
+    pub fn any_cut_short(&self) -> bool {
+        !self.cut_short.is_empty()
+    }
+
     pub fn contains_key(&self, path: &str) -> bool {
         self.position(path).is_some()
     }
