@@ -31,6 +31,7 @@ pub fn analyse(
 ) -> Analysis {
     let mut facts = facts.to_vec();
     sessions::starts_from_names(&mut facts);
+    crate::recorders::tell_apart(&mut facts, settings, now_us);
     let facts = &facts[..];
     let sess = sessions::build(facts, settings.session_pause_s);
     let context = Typed::default();

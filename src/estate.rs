@@ -145,6 +145,7 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     let share = Share::find(k, of, &parts)?;
     let mut facts = read_facts(&parts, &share)?;
     crate::sessions::starts_from_names(&mut facts);
+    crate::recorders::tell_apart(&mut facts, &plan.config.rules, started);
     let offences = prior::offences(&shared.local_parts(&view, "custody_events")?)?;
     let rules = &plan.config.rules;
     let mut obligations = pool
@@ -183,16 +184,23 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     let ids = crate::analyse::session_ids(&sess);
 
     // This shard's part of each result.
-    let mine = |device: Option<&str>, fallback: &str| shard_of(device.unwrap_or(fallback), of) == k;
+    // A device number told apart ([`crate::recorders`]) is its number's shard's.
+    let mine = |key: Option<&str>, fallback: &str| shard_of(key.unwrap_or(fallback), of) == k;
     let sessions: Vec<_> = sessions
         .into_iter()
-        .filter(|s| mine(Some(&s.device_id), ""))
+        .filter(|s| mine(Some(crate::recorders::bare(&s.device_id)), ""))
         .collect();
     let findings: Vec<_> = findings
         .into_iter()
         .filter(|f| {
             let fallback = f.path.as_deref().unwrap_or(&f.finding_id);
-            mine(f.device_id.as_deref().or(f.case_id.as_deref()), fallback)
+            mine(
+                f.device_id
+                    .as_deref()
+                    .map(crate::recorders::bare)
+                    .or(f.case_id.as_deref()),
+                fallback,
+            )
         })
         .collect();
     let case_items: Vec<_> = case_items
@@ -204,10 +212,12 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         .zip(&ids)
         .filter_map(|(f, id)| {
             let id = id.as_ref()?;
-            mine(f.device_id.as_deref(), &f.path).then(|| FileSessionRow {
-                run_id: run_id.clone(),
-                path: f.path.to_string(),
-                session_id: id.clone(),
+            mine(f.device_id.as_deref().map(crate::recorders::bare), &f.path).then(|| {
+                FileSessionRow {
+                    run_id: run_id.clone(),
+                    path: f.path.to_string(),
+                    session_id: id.clone(),
+                }
             })
         })
         .collect();

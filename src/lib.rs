@@ -27,6 +27,7 @@ pub mod pathtable;
 pub mod permute;
 pub mod query;
 pub mod read;
+pub mod recorders;
 pub mod report;
 pub mod rules;
 pub mod sample;

@@ -343,7 +343,12 @@ impl<'c> Links<'c> {
     /// started inside it (any file, a damaged recording too). The analyses join cases through
     /// this (`files.case_ids`).
     fn window_cases(&self, ctx: &Typed, dev: &str, (from, to): (i64, i64), cases: &mut Vec<usize>) {
-        for &k in self.by_device.get(dev).map(Vec::as_slice).unwrap_or(&[]) {
+        // A number told apart ([`crate::recorders`]) is held to the windows of its number
+        // and of itself.
+        let bare = crate::recorders::bare(dev);
+        let of = |d: &str| self.by_device.get(d).map(Vec::as_slice).unwrap_or(&[]);
+        let also = if bare == dev { &[][..] } else { of(bare) };
+        for &k in of(dev).iter().chain(also) {
             let m = &ctx.case_media[k];
             let after_from = m.from_us.is_none_or(|w| to >= w);
             let before_to = m.to_us.is_none_or(|w| from <= w);

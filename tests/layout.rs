@@ -46,6 +46,7 @@ fn pure_stages_do_no_io() {
     sources(&src().join("rules"), &mut files);
     for f in [
         "sessions.rs",
+        "recorders.rs",
         "obligations.rs",
         "analyse.rs",
         "custody.rs",

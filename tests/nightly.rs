@@ -1383,3 +1383,121 @@ fn an_analysis_in_parts_finds_what_one_of_the_whole_finds() {
             .any(|f| get(f, "case_ids").is_some())
     );
 }
+
+#[test]
+fn one_device_number_in_two_units_is_two_recorders_judged_apart() {
+    // 一大队 and 二大队 each number a recorder DSJ005, their counters far apart: 一大队's
+    // recordings 3 and 4 have 二大队's 51..53 between them in time. Judged as one recorder,
+    // "segments 4..50 missing" (high) twice. Each file its own content (a `free` box of its
+    // own after the movie).
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let mp4 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let mut files = Vec::new();
+    for (unit, first, hour) in [
+        ("一大队", 1, 9),
+        ("二大队", 51, 10),
+        ("一大队", 4, 12),
+        ("二大队", 54, 14),
+    ] {
+        for k in 0..3 {
+            let n = first + k;
+            files.push(format!(
+                "{unit}/DSJ005/20260430/DSJ005_OF1_20260430{hour:02}00{:02}_{n:04}.MP4",
+                6 * k
+            ));
+        }
+    }
+    for (k, name) in files.iter().enumerate() {
+        let p = ev.join(name);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        let mut own = mp4.clone();
+        own.extend_from_slice(&[0, 0, 0, 12, b'f', b'r', b'e', b'e']);
+        own.extend_from_slice(&(k as u32).to_be_bytes());
+        fs::write(&p, own).expect("write");
+    }
+    // Another recorder beside, so that the catalogue comes in more than one part below.
+    for a in [A1, A2, A3] {
+        let p = ev.join(a);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::copy(sample_data().join(a), &p).expect("copy");
+    }
+    let findings = |wh: &Path| -> Vec<String> {
+        let mut v: Vec<String> = rows(&wh.join("findings"))
+            .iter()
+            .filter(|f| {
+                get(f, "rule_id").is_some_and(|r| r.starts_with("CONT-") || r.starts_with("META-"))
+            })
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    get(f, "rule_id").unwrap_or(""),
+                    get(f, "device_id").unwrap_or("")
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let devices = |wh: &Path| -> Vec<String> {
+        let mut v: Vec<String> = rows(&wh.join("sessions"))
+            .iter()
+            .filter_map(|s| get(s, "device_id").map(str::to_string))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let want = ["META-NAMESAKE 一大队/DSJ005", "META-NAMESAKE 二大队/DSJ005"];
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &[]);
+    assert_eq!(findings(&wh), want);
+    let both = ["DSJ-A8-0001234", "一大队/DSJ005", "二大队/DSJ005"];
+    assert_eq!(devices(&wh), both);
+    // `files` keeps the number as the path gives it.
+    let numbers: Vec<String> = rows(&wh.join("files"))
+        .iter()
+        .filter(|r| get(r, "path").is_some_and(|p| p.contains("大队/DSJ005/")))
+        .filter_map(|r| get(r, "device_id").map(str::to_string))
+        .collect();
+    assert_eq!(numbers, vec!["DSJ005".to_string(); 12]);
+    // The same in parts of a few files each (the number's files in one part), and on an
+    // unchanged night's rescan.
+    let parted = t.path().join("parted");
+    let out = cmd()
+        .args(["scan", ev.to_str().expect("utf-8"), "-q", "-w"])
+        .arg(&parted)
+        .env("RECAUDIT_PART_ROWS", "4")
+        .env("RECAUDIT_TIMINGS", "1")
+        .output()
+        .expect("scan");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("part 1 "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(findings(&parted), want);
+    assert_eq!(devices(&parted), both);
+    scan(&[&ev], &wh, &[]);
+    assert_eq!(findings(&wh), want);
+    // `findings --device` selects a recorder by its number.
+    let out = recaudit(&[
+        "findings",
+        wh.to_str().expect("utf-8"),
+        "--device",
+        "DSJ005",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("META-NAMESAKE")
+            .count(),
+        2
+    );
+}

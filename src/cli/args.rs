@@ -555,7 +555,8 @@ pub struct FindingsArgs {
     /// Only findings at least this severe.
     #[arg(long, value_enum)]
     pub severity: Option<SeverityArg>,
-    /// Only this device (repeatable).
+    /// Only this device (repeatable). A number two recorders share is shown with its folder
+    /// (`一大队/DSJ001`): either form selects it.
     #[arg(long, value_name = "DEVICE")]
     pub device: Vec<String>,
     #[arg(long, value_enum, default_value = "table")]

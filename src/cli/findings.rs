@@ -31,7 +31,13 @@ pub(super) fn run(a: FindingsArgs) -> i32 {
         .into_iter()
         .filter(|r| a.kind.is_empty() || a.kind.contains(&r.kind))
         .filter(|r| {
-            a.device.is_empty() || r.device_id.as_ref().is_some_and(|d| a.device.contains(d))
+            // A number told apart (`一大队/DSJ001`) is shown by its number or in full.
+            a.device.is_empty()
+                || r.device_id.as_deref().is_some_and(|d| {
+                    a.device
+                        .iter()
+                        .any(|w| w == d || w == crate::recorders::bare(d))
+                })
         })
         .filter(|r| min.is_none_or(|m| Severity::parse(&r.severity).is_some_and(|s| s >= m)))
         .collect();

@@ -70,7 +70,47 @@ fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)
             }
         }
     }
+    siblings(ctx, &mut out);
     out
+}
+
+/// A device number told apart into two recorders ([`crate::recorders`]): when the two never
+/// carry one number, they may be one counter after all (one recorder's files in two places,
+/// its recordings seeming at once through a clock set back), so the other's numbers are
+/// there too and a telling apart never makes a number missing. Two recorders numbering alike
+/// (both from one) share numbers, and each one's gaps stay its own.
+fn siblings<'a>(ctx: &Ctx<'a>, out: &mut HashMap<&'a str, Vec<(i32, Option<i64>)>>) {
+    let mut numbers: HashMap<&str, BTreeSet<i32>> = HashMap::new();
+    for f in ctx.facts {
+        if let (Some(d), Some(n)) = (f.device_id.as_deref(), f.segment_seq) {
+            numbers.entry(d).or_default().insert(n);
+        }
+    }
+    let told: BTreeSet<&str> = numbers
+        .keys()
+        .filter(|d| d.contains('/'))
+        .map(|d| crate::recorders::bare(d))
+        .collect();
+    if told.is_empty() {
+        return;
+    }
+    let mut by_number: HashMap<&str, Vec<&str>> = HashMap::new();
+    for &d in numbers.keys() {
+        let b = crate::recorders::bare(d);
+        if told.contains(b) {
+            by_number.entry(b).or_default().push(d);
+        }
+    }
+    for keys in by_number.values() {
+        for &d in keys {
+            let mine = &numbers[d];
+            let others = || keys.iter().filter(move |&&o| o != d).map(|o| &numbers[o]);
+            if others().all(|o| o.is_disjoint(mine)) {
+                let e = out.entry(d).or_default();
+                e.extend(others().flatten().map(|&n| (n, None)));
+            }
+        }
+    }
 }
 
 /// The step of each device's numbering where it is not one: the step between every two
@@ -158,7 +198,7 @@ impl Skipped {
             (1, true) => format!("segment {}", self.from),
             (_, true) => format!("segments {}..{}", self.from, self.to),
             (n, false) => format!(
-                "{n} of segments {}..{} (the others are photos)",
+                "{n} of segments {}..{} (the others carried by photos or other files of the number)",
                 self.from, self.to
             ),
         }

@@ -372,6 +372,13 @@ pub const RULES: &[Rule] = &[
         "no device id: the footage cannot be attributed",
     ),
     rule(
+        "META-NAMESAKE",
+        "device_namesake",
+        Severity::Info,
+        A12_3,
+        "one device number names two recorders (in two folders whose recordings overlap in time, or whose counters interleave): each is judged on its own under the number and its folder (information)",
+    ),
+    rule(
         "META-OFFICER",
         "missing_metadata",
         Severity::Info,

@@ -224,6 +224,10 @@ impl Gathered<'_> {
                 }
             }
         }
+        // One device number's two recorders told apart, before sessions and obligations.
+        if !node {
+            crate::recorders::tell_apart(&mut part.facts, rules, run.started);
+        }
         let sess = if node {
             sessions::Sessions::default()
         } else {

@@ -163,7 +163,8 @@ impl Parts {
             let b = path_bucket(key) as usize;
             self.buckets.get(b).map_or(0, |&p| p as usize)
         };
-        match device {
+        // A device number told apart ([`crate::recorders`]) goes with its number.
+        match device.map(crate::recorders::bare) {
             Some(d) => match self.devices.get(d) {
                 Some(&p) => p as usize,
                 // Past the devices numbered, a device went by its name's bucket.
