@@ -121,18 +121,41 @@ pub fn tell_apart(facts: &mut [FileFacts], settings: &RuleSettings, now_us: i64)
         if device.contains('/') {
             continue; // told apart already
         }
-        let places: Vec<Vec<&str>> = files
-            .iter()
-            .map(|&i| place(&facts[i].path, device))
-            .collect();
-        if places.iter().all(|p| *p == places[0]) {
+        // Most numbers lie in one folder a day: a place is worked out once per folder, and a
+        // number whose folders all give one place goes on at once. Places are numbered as
+        // they come, then in their names' order (the same whatever the files' order).
+        let folder = |i: usize| facts[i].path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut found: Vec<Vec<&str>> = Vec::new();
+        let mut of: Vec<usize> = Vec::with_capacity(files.len());
+        let mut last: Option<(&str, usize)> = None;
+        for &i in &files {
+            let d = folder(i);
+            let p = match last {
+                Some((l, p)) if l == d => p,
+                _ => {
+                    let p = place(&facts[i].path, device);
+                    found.iter().position(|q| *q == p).unwrap_or_else(|| {
+                        found.push(p);
+                        found.len() - 1
+                    })
+                }
+            };
+            last = Some((d, p));
+            of.push(p);
+        }
+        if found.len() < 2 {
             continue;
         }
-        let mut names: Vec<&Vec<&str>> = places.iter().collect();
-        names.sort();
-        names.dedup();
-        let index = |p: &Vec<&str>| names.binary_search(&p).unwrap_or(0);
-        let mut of: Vec<usize> = places.iter().map(index).collect();
+        let mut order: Vec<usize> = (0..found.len()).collect();
+        order.sort_by(|&a, &b| found[a].cmp(&found[b]));
+        let mut rank = vec![0; found.len()];
+        for (r, &p) in order.iter().enumerate() {
+            rank[p] = r;
+        }
+        for p in &mut of {
+            *p = rank[*p];
+        }
+        let names: Vec<&Vec<&str>> = order.iter().map(|&p| &found[p]).collect();
         // A content held in several places (a clerk's copy in a case folder) is its home's:
         // the place holding most of the number's files among those holding it.
         let mut count = vec![0usize; names.len()];
