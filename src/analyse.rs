@@ -31,10 +31,10 @@ pub fn analyse(
 ) -> Analysis {
     let mut facts = facts.to_vec();
     sessions::starts_from_names(&mut facts);
-    crate::recorders::tell_apart(&mut facts, settings, now_us);
+    let context = Typed::default();
+    crate::recorders::attribute(&mut facts, settings, &context, now_us);
     let facts = &facts[..];
     let sess = sessions::build(facts, settings.session_pause_s);
-    let context = Typed::default();
     let mut obligations = obligations::compute(facts, &context, tz, settings.birth_time_is_upload);
     let counter = counted(
         facts,

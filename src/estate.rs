@@ -142,10 +142,10 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         .map_err(|e| EstateError::Threads(plan.threads, e.to_string()))?;
 
     let parts = shared.local_parts(&view, "files")?;
-    let share = Share::find(k, of, &parts)?;
+    let share = Share::find(k, of, &parts, &context)?;
     let mut facts = read_facts(&parts, &share)?;
     crate::sessions::starts_from_names(&mut facts);
-    crate::recorders::tell_apart(&mut facts, &plan.config.rules, started);
+    crate::recorders::attribute(&mut facts, &plan.config.rules, &context, started);
     let offences = prior::offences(&shared.local_parts(&view, "custody_events")?)?;
     let rules = &plan.config.rules;
     let mut obligations = pool
@@ -304,6 +304,8 @@ struct Share {
     of: u32,
     /// The first 128 bits of each content hash held by two or more files.
     copied: std::collections::HashSet<u128>,
+    /// The case ids that make a folder a case's, not a device's (`recorders::attribute`).
+    cases: crate::obligations::CaseFolders,
 }
 
 /// A content hash's first 128 bits (32 hex digits), the key of [`Share::copied`] (and of
@@ -316,7 +318,12 @@ pub(crate) fn hash_key(blake3: &str) -> Option<u128> {
 
 impl Share {
     /// A single shard reads everything; a split one first counts the content hashes.
-    fn find(k: u32, of: u32, parts: &[PathBuf]) -> Result<Share, StoreError> {
+    fn find(
+        k: u32,
+        of: u32,
+        parts: &[PathBuf],
+        context: &crate::context::Typed,
+    ) -> Result<Share, StoreError> {
         let mut copied = std::collections::HashSet::new();
         if of > 1 {
             let mut seen: std::collections::HashMap<u128, bool> = std::collections::HashMap::new();
@@ -342,17 +349,29 @@ impl Share {
                 .map(|(h, _)| h)
                 .collect();
         }
-        Ok(Share { k, of, copied })
+        Ok(Share {
+            k,
+            of,
+            copied,
+            cases: crate::obligations::CaseFolders::new(context),
+        })
     }
 
+    /// Whether the shard reads a row: its device's (a case's folder is none), or its path's
+    /// where it has none, a copy of content held twice, a file of one of the shard's cases,
+    /// and every readable recording of no device (`loose`: continuity looks among them for a
+    /// segment moved out of its device's folder, as a scan's parts do).
     fn keeps(
         &self,
         device: Option<&str>,
         path: &str,
         blake3: Option<&str>,
         cases: Option<&str>,
+        recording: bool,
     ) -> bool {
+        let device = device.filter(|d| self.cases.cases_in(d).is_empty());
         self.of == 1
+            || (device.is_none() && recording)
             || shard_of(device.unwrap_or(path), self.of) == self.k
             || blake3
                 .and_then(hash_key)
@@ -376,19 +395,24 @@ fn read_facts(parts: &[PathBuf], share: &Share) -> Result<Vec<FileFacts>, StoreE
             })?;
             let b = if share.of > 1 {
                 let c = prior::Cols(&b);
-                let (device, path, hash, cases) = (
+                let (device, path, hash, cases, status, kind) = (
                     c.text("device_id"),
                     c.text("path"),
                     c.text("blake3"),
                     c.text("case_ids"),
+                    c.text("status"),
+                    c.text("media_kind"),
                 );
                 let keep: arrow_array::BooleanArray = (0..b.num_rows())
                     .map(|i| {
+                        let recording = status.get(i) == Some("ok")
+                            && matches!(kind.get(i), Some("video" | "audio"));
                         Some(share.keeps(
                             device.get(i),
                             path.get(i).unwrap_or_default(),
                             hash.get(i),
                             cases.get(i),
+                            recording,
                         ))
                     })
                     .collect();

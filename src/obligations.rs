@@ -66,14 +66,14 @@ fn is_sidecar(f: &FileFacts) -> bool {
 /// Finds case ids in folder names: a case id counts where it stands as a whole token (not
 /// followed or preceded by another letter or digit, so `AJ-2026-031` is not found in
 /// `AJ-2026-0310`).
-struct CaseFolders {
+pub(crate) struct CaseFolders {
     matcher: Option<aho_corasick::AhoCorasick>,
     /// The case (index into the context's `cases`) of each pattern.
     cases: Vec<usize>,
 }
 
 impl CaseFolders {
-    fn new(ctx: &Typed) -> CaseFolders {
+    pub(crate) fn new(ctx: &Typed) -> CaseFolders {
         let (ids, cases): (Vec<&str>, Vec<usize>) = ctx
             .cases
             .iter()
@@ -88,7 +88,7 @@ impl CaseFolders {
     }
 
     /// Cases named by the folders of `dir` (relative to the scan root).
-    fn cases_in(&self, dir: &str) -> Vec<usize> {
+    pub(crate) fn cases_in(&self, dir: &str) -> Vec<usize> {
         let Some(m) = &self.matcher else {
             return Vec::new();
         };

@@ -103,6 +103,56 @@ struct Seen {
     seq: Option<i32>,
 }
 
+/// Who made each file, for the analysis: a case's folder is no device
+/// ([`case_folders_are_no_devices`]), then one number's two recorders are told apart
+/// ([`tell_apart`]). Before the sessions and the obligations, in every pipeline.
+pub fn attribute(
+    facts: &mut [FileFacts],
+    settings: &RuleSettings,
+    context: &crate::context::Typed,
+    now_us: i64,
+) {
+    case_folders_are_no_devices(facts, context);
+    tell_apart(facts, settings, now_us);
+}
+
+/// A clerk who files a case's recordings into its folder (第十八条), names kept
+/// (`案卷/AJ-2026-031/20260309_090020_0002.MP4`), leaves a case folder where the path patterns
+/// look for a device's (a letter and a digit in its name): a device number that names a case
+/// of the `cases` table (as a whole token, as case folders are found) is no device. Its files
+/// are recordings of no device (META-DEVICE), which continuity may find in the place of a
+/// device's missing numbers (CONT-RENAMED). Returns how many files lost a device so.
+pub fn case_folders_are_no_devices(
+    facts: &mut [FileFacts],
+    context: &crate::context::Typed,
+) -> usize {
+    if context.cases.is_empty() {
+        return 0;
+    }
+    let folders = crate::obligations::CaseFolders::new(context);
+    let mut judged: HashMap<Sym, bool> = HashMap::new();
+    let mut copies: HashMap<*const TextFacts, Arc<TextFacts>> = HashMap::new();
+    let mut lost = 0;
+    for f in facts.iter_mut() {
+        let Some(d) = f.device_id.clone() else {
+            continue;
+        };
+        let case = *judged
+            .entry(d.clone())
+            .or_insert_with(|| !folders.cases_in(&d).is_empty());
+        if case {
+            let text = copies.entry(Arc::as_ptr(&f.text)).or_insert_with(|| {
+                let mut t = (*f.text).clone();
+                t.device_id = None;
+                Arc::new(t)
+            });
+            f.text = text.clone();
+            lost += 1;
+        }
+    }
+    lost
+}
+
 /// Tells apart the recorders behind one device number (see the module's text) and gives each
 /// place's files its qualified number. Returns how many numbers were told apart.
 pub fn tell_apart(facts: &mut [FileFacts], settings: &RuleSettings, now_us: i64) -> usize {
@@ -529,6 +579,31 @@ mod tests {
         assert!(
             found.contains(&"CONT-MISSING 站1/DSJ009 DSJ009_1773104400000000_0013.MP4: 4 of segments 7..12 (the others carried by photos or other files of the number)".to_string()),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_case_folder_taken_for_a_device_is_none() {
+        let context = crate::context::Typed {
+            cases: vec![crate::context::Case {
+                case_id: "AJ-2026-031".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut facts = vec![
+            seg("案卷/AJ-2026-031", "AJ-2026-031", 2, 20),
+            seg("案卷/AJ-2026-0310", "AJ-2026-0310", 2, 20),
+            seg("一大队/DSJ001", "DSJ001", 1, 0),
+        ];
+        assert_eq!(case_folders_are_no_devices(&mut facts, &context), 1);
+        let devices: Vec<Option<&str>> = facts.iter().map(|f| f.device_id.as_deref()).collect();
+        assert_eq!(devices, [None, Some("AJ-2026-0310"), Some("DSJ001")]);
+        // Without a `cases` table, nothing is known of case folders.
+        let mut facts = vec![seg("案卷/AJ-2026-031", "AJ-2026-031", 2, 20)];
+        assert_eq!(
+            case_folders_are_no_devices(&mut facts, &Default::default()),
+            0
         );
     }
 

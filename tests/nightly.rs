@@ -1501,3 +1501,96 @@ fn one_device_number_in_two_units_is_two_recorders_judged_apart() {
         2
     );
 }
+
+#[test]
+fn a_segment_filed_into_its_case_folder_is_not_missing() {
+    // A clerk files recording 2 of DSJ-X0001 into its case's folder (第十八条), name kept, the
+    // case folder then looking like a device's to the path patterns; another recorder beside,
+    // so that the catalogue comes in parts below. Was CONT-MISSING (high) on segment 3.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let own = |k: u32, from: &str| {
+        let mut b = fs::read(sample_data().join(from)).expect("sample mp4");
+        b.extend_from_slice(&[0, 0, 0, 12, b'f', b'r', b'e', b'e']);
+        b.extend_from_slice(&k.to_be_bytes());
+        b
+    };
+    let put = |rel: &str, bytes: Vec<u8>| {
+        let p = ev.join(rel);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(p, bytes).expect("write");
+    };
+    put(
+        "一大队/DSJ-X0001/20260312/20260312_093015_0001.MP4",
+        own(1, A1),
+    );
+    put("案卷/AJ-2026-031/20260312_093021_0002.MP4", own(2, A2));
+    put(
+        "一大队/DSJ-X0001/20260312/20260312_093027_0003.MP4",
+        own(3, A3),
+    );
+    for (k, a) in [A1, A2, A3].into_iter().enumerate() {
+        let name = a
+            .rsplit('/')
+            .next()
+            .expect("name")
+            .replace("DSJ-A8-0001234", "DSJ-Y0002");
+        put(&format!("二大队/{name}"), own(10 + k as u32, a));
+    }
+    let ctx = t.path().join("ctx");
+    fs::create_dir(&ctx).expect("mkdir");
+    fs::write(
+        ctx.join("cases.csv"),
+        "case_id,kind,opened,closed\nAJ-2026-031,inspection,2026-03-12,2026-03-13\n",
+    )
+    .expect("cases");
+    let ctx = ctx.to_str().expect("utf-8");
+    let found = |wh: &Path| -> Vec<String> {
+        let mut v: Vec<String> = rows(&wh.join("findings"))
+            .iter()
+            .filter(|f| {
+                get(f, "rule_id").is_some_and(|r| r.starts_with("CONT-") || r.starts_with("META-"))
+            })
+            .map(|f| {
+                let p = get(f, "path").unwrap_or_default();
+                format!(
+                    "{} {}",
+                    get(f, "rule_id").unwrap_or(""),
+                    p.rsplit('/').next().unwrap_or(p)
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let want = [
+        "CONT-RENAMED 20260312_093027_0003.MP4",
+        "META-DEVICE 20260312_093021_0002.MP4",
+    ];
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &["--context", ctx]);
+    assert_eq!(found(&wh), want);
+    let parted = t.path().join("parted");
+    let out = cmd()
+        .args([
+            "scan",
+            ev.to_str().expect("utf-8"),
+            "-q",
+            "--context",
+            ctx,
+            "-w",
+        ])
+        .arg(&parted)
+        .env("RECAUDIT_PART_ROWS", "2")
+        .env("RECAUDIT_TIMINGS", "1")
+        .output()
+        .expect("scan");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.contains("part 1 "), "{err}");
+    assert_eq!(found(&parted), want);
+    // Without the case in `cases`, its folder is a device of one file: the segment is missing
+    // (nothing says that folder is not a recorder's).
+    let bare = t.path().join("bare");
+    scan(&[&ev], &bare, &[]);
+    assert!(found(&bare).contains(&"CONT-MISSING 20260312_093027_0003.MP4".to_string()));
+}

@@ -23,7 +23,12 @@
 //!
 //! A skipped number whose time is filled by a recording without a number in the same folder,
 //! coded alike, whose own time and length lie in the gap, is a segment a clerk renamed by hand
-//! (`现场检查.MP4`): `renamed_segment` (CONT-RENAMED, information), not `missing_segment`.
+//! (`现场检查.MP4`): `renamed_segment` (CONT-RENAMED, information), not `missing_segment`. So
+//! is one moved (and renamed) elsewhere, into a case's folder as 第十八条 files a case: a
+//! recording of no device anywhere in the catalogue (a case folder the patterns took for a
+//! device is none, `recorders::attribute`), coded alike, numbered as a skipped number or not at
+//! all, when those found fill the gap (within a session) or are as many as the numbers
+//! skipped (across a pause).
 
 use serde_json::json;
 
@@ -247,43 +252,104 @@ fn unnumbered_by_folder<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<&'a FileFacts
     out
 }
 
-/// The files that hold the place of numbers skipped between segments `a` and `b` (the gap from
-/// `reach` to `b_start`): recordings without a number in `a`'s or `b`'s folder, of no other
-/// device, coded as `a` or `b` is, whose container time and length lie inside the gap (within
-/// `gap_tolerance_s` at each end; the time read as the recorder may write it: at the start or
-/// the end of the recording, in UTC or in local time). A segment renamed by hand, not missing.
+/// Readable recordings of no device, by container time: where a clerk's move (into a case
+/// folder, 第十八条) or renaming left a segment (`案卷/AJ-2026-031/现场检查.MP4`, or a case
+/// folder that the path patterns took for a device, see `recorders::attribute`).
+fn loose<'a>(ctx: &Ctx<'a>) -> Vec<&'a FileFacts> {
+    let mut out: Vec<&FileFacts> = ctx
+        .facts
+        .iter()
+        .filter(|f| {
+            f.device_id.is_none()
+                && f.is_recording()
+                && f.status.as_ref() == "ok"
+                && f.start_us().is_some()
+                && f.duration_s.is_some_and(|d| d.is_finite() && d > 0.0)
+        })
+        .collect();
+    out.sort_by_key(|f| (f.start_us(), f.row));
+    out
+}
+
+/// Whether `f`, coded as `a` or `b` is, lies by its own time and length inside the gap from
+/// `reach` to `b_start` (within `gap_tolerance_s` at each end; its container time read as the
+/// recorder may write it: at the start or the end of the recording, in UTC or in local time).
+/// Returns where it then starts.
+fn fits(
+    ctx: &Ctx,
+    f: &FileFacts,
+    (a, b): (&FileFacts, &FileFacts),
+    (reach, b_start): (i64, i64),
+) -> Option<i64> {
+    let tol = (ctx.settings.gap_tolerance_s * 1e6) as i64;
+    if ctx.sig(f) != ctx.sig(a) && ctx.sig(f) != ctx.sig(b) {
+        return None;
+    }
+    let (t, d) = (f.start_us()?, f.duration_s.filter(|d| d.is_finite())?);
+    let len = (d * 1e6) as i64;
+    let zone = ctx.zone_offset_s(t) * 1_000_000;
+    [
+        t,
+        t - len,
+        t - zone,
+        t - zone - len,
+        t + zone,
+        t + zone - len,
+    ]
+    .into_iter()
+    .find(|&start| start >= reach - tol && start + len <= b_start + tol)
+}
+
+/// The files that hold the place of numbers skipped between segments `a` and `b` (numbers
+/// `x + 1 .. y - 1`, the gap from `reach` to `b_start`): recordings without a number in `a`'s
+/// or `b`'s folder, of no other device, coded as `a` or `b` is, whose container time and
+/// length lie inside the gap ([`fits`]). A segment renamed by hand, not missing. Where none
+/// is there, recordings of no device elsewhere (`loose`) that fit so and, if they carry a
+/// number, one of the skipped: a segment moved (and renamed) into a case folder. Those must
+/// fill the gap between them (their lengths, one content once, within `gap_tolerance_s` of
+/// each boundary) where `a` and `b` are of one session (`within`); across a pause there is no
+/// length to fill, and as many as the numbers skipped must fit.
 fn stand_ins<'a>(
     ctx: &Ctx,
     unnumbered: &HashMap<&str, Vec<&'a FileFacts>>,
+    loose: &[&'a FileFacts],
     (a, b): (&FileFacts, &FileFacts),
     (reach, b_start): (i64, i64),
-) -> Vec<&'a FileFacts> {
-    let tol = (ctx.settings.gap_tolerance_s * 1e6) as i64;
+    (x, y, within): (i32, i32, bool),
+) -> (Vec<&'a FileFacts>, bool) {
     let mut dirs = vec![folder(&a.path), folder(&b.path)];
     dirs.dedup();
     let device = a.device_id.as_deref();
-    dirs.iter()
+    let here: Vec<&FileFacts> = dirs
+        .iter()
         .flat_map(|d| unnumbered.get(d).into_iter().flatten().copied())
         .filter(|f| f.device_id.is_none() || f.device_id.as_deref() == device)
-        .filter(|f| ctx.sig(f) == ctx.sig(a) || ctx.sig(f) == ctx.sig(b))
-        .filter(|f| {
-            let (Some(t), Some(d)) = (f.start_us(), f.duration_s.filter(|d| d.is_finite())) else {
-                return false;
-            };
-            let len = (d * 1e6) as i64;
-            let zone = ctx.zone_offset_s(t) * 1_000_000;
-            [
-                t,
-                t - len,
-                t - zone,
-                t - zone - len,
-                t + zone,
-                t + zone - len,
-            ]
+        .filter(|f| fits(ctx, f, (a, b), (reach, b_start)).is_some())
+        .collect();
+    if !here.is_empty() {
+        return (here, false);
+    }
+    let tol = (ctx.settings.gap_tolerance_s * 1e6) as i64;
+    let mut seen = std::collections::HashSet::new();
+    let moved: Vec<(&FileFacts, i64)> = loose
+        .iter()
+        .copied()
+        .filter(|f| !dirs.contains(&folder(&f.path)))
+        .filter(|f| f.segment_seq.is_none_or(|n| x < n && n < y))
+        .filter_map(|f| Some((f, fits(ctx, f, (a, b), (reach, b_start))?)))
+        .filter(|(f, _)| f.blake3.as_deref().is_none_or(|h| seen.insert(h)))
+        .collect();
+    if within {
+        let filled: i64 = moved
             .iter()
-            .any(|&start| start >= reach - tol && start + len <= b_start + tol)
-        })
-        .collect()
+            .map(|(f, _)| (f.duration_s.unwrap_or(0.0) * 1e6) as i64)
+            .sum();
+        let room = b_start - reach;
+        if filled < room - tol * (moved.len() as i64 + 1) {
+            return (Vec::new(), true);
+        }
+    }
+    (moved.into_iter().map(|(f, _)| f).collect(), true)
 }
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
@@ -291,6 +357,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let others = numbered_others(ctx);
     let steps = numbering_steps(ctx);
     let unnumbered = unnumbered_by_folder(ctx);
+    let loose = loose(ctx);
     let mut prev_session_last: Option<(usize, &str)> = None; // (file index, device)
     for sess in &ctx.sessions.list {
         // Across sessions of one device: numbering that jumps without restarting.
@@ -303,7 +370,34 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 && sb.saturating_sub(sa) != step
                 && let Some(missing) = Skipped::between(others.get(dev), fa, fb, sa, sb)
             {
-                out.add(
+                let window = (
+                    end_us(fa).unwrap_or(i64::MIN),
+                    fb.start_us().unwrap_or(i64::MAX),
+                );
+                let (held, moved) =
+                    stand_ins(ctx, &unnumbered, &loose, (fa, fb), window, (sa, sb, false));
+                if held.len() as i64 >= missing.count {
+                    let names: Vec<&str> = held.iter().map(|f| f.file_name()).collect();
+                    out.add(
+                        "CONT-RENAMED",
+                        Target { file: Some(fb), session: Some(&sess.id), ..Default::default() },
+                        end_us(fa),
+                        None,
+                        None,
+                        format!(
+                            "{} between {} and {}: not missing, {} {}, coded alike, made between them by {} own time (renamed{} by hand, the recorder's number lost)",
+                            missing.named(),
+                            fa.file_name(),
+                            fb.file_name(),
+                            names.join(", "),
+                            if moved { "elsewhere in the tree, of no device" } else { "in the same folder" },
+                            if held.len() == 1 { "its" } else { "their" },
+                            if moved { " and moved" } else { "" },
+                        ),
+                        json!({"previous": fa.path, "previous_seq": sa, "seq": sb, "renamed": held.iter().map(|f| f.path.as_ref()).collect::<Vec<&str>>(), "moved": moved}),
+                    );
+                } else {
+                    out.add(
                     "CONT-MISSING",
                     Target { file: Some(fb), session: Some(&sess.id), ..Default::default() },
                     end_us(fa),
@@ -318,6 +412,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     ),
                     json!({"previous": fa.path, "previous_seq": sa, "seq": sb, "missing_segments": missing.count}),
                 );
+                }
             }
         }
         let mut last_end: Option<i64> = None;
@@ -374,9 +469,31 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 && delta_s > s.gap_tolerance_s
             {
                 let missing = delta_s.max(0.0);
-                let held = stand_ins(ctx, &unnumbered, (fa, fb), (reach, b_start));
+                let (held, moved) = stand_ins(
+                    ctx,
+                    &unnumbered,
+                    &loose,
+                    (fa, fb),
+                    (reach, b_start),
+                    (x, y, true),
+                );
                 if held.len() as i64 >= numbers.count {
                     let names: Vec<&str> = held.iter().map(|f| f.file_name()).collect();
+                    let how = if moved {
+                        format!(
+                            "{} elsewhere in the tree ({}), of no device, coded alike, fills the {missing:.1} s between them by its own time and length (moved and renamed by hand, the recorder's folder or number lost)",
+                            names.join(", "),
+                            held.iter()
+                                .map(|f| folder(&f.path))
+                                .collect::<Vec<&str>>()
+                                .join(", ")
+                        )
+                    } else {
+                        format!(
+                            "{} in the same folder, coded alike, fills the {missing:.1} s between them by its own time and length (renamed by hand, the recorder's number lost)",
+                            names.join(", ")
+                        )
+                    };
                     out.add(
                         "CONT-RENAMED",
                         t,
@@ -384,13 +501,12 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                         None,
                         None,
                         format!(
-                            "{} between {} and {} is not missing: {} in the same folder, coded alike, fills the {missing:.1} s between them by its own time and length (renamed by hand, the recorder's number lost)",
+                            "{} between {} and {}: not missing, {how}",
                             numbers.named(),
                             fa.file_name(),
                             fb.file_name(),
-                            names.join(", ")
                         ),
-                        json!({"previous": fa.path, "previous_seq": x, "seq": y, "renamed": held.iter().map(|f| f.path.as_ref()).collect::<Vec<&str>>(), "gap_s": missing}),
+                        json!({"previous": fa.path, "previous_seq": x, "seq": y, "renamed": held.iter().map(|f| f.path.as_ref()).collect::<Vec<&str>>(), "moved": moved, "gap_s": missing}),
                     );
                     continue;
                 }
@@ -576,16 +692,127 @@ mod tests {
         let mut local = segment(1, "现场检查.MP4", None, 10 + 8 * 3600, 320);
         local.creation_time_us = local.creation_time_us.map(|t| t - 8 * 3_600_000_000);
         assert_eq!(around(local), ["CONT-RENAMED A_0003.MP4"]);
-        // A file of another time, of other coding, or in another folder holds no place.
+        // A file of another time or of other coding holds no place.
         for other in [
             segment(1, "现场检查.MP4", None, 3600, 320),
             segment(1, "现场检查.MP4", None, 10, 640),
-            FileFacts {
-                path: "/ev/A/20260313/现场检查.MP4".into(),
-                ..segment(1, "现场检查.MP4", None, 10, 320)
-            },
         ] {
             assert_eq!(around(other), ["CONT-MISSING A_0003.MP4"]);
         }
+    }
+
+    /// `f` moved to folder `dir`.
+    fn moved(dir: &str, f: FileFacts) -> FileFacts {
+        FileFacts {
+            path: format!("{dir}/{}", f.file_name()).into(),
+            ..f
+        }
+    }
+
+    #[test]
+    fn a_segment_moved_into_a_case_folder_fills_its_numbers_place_and_is_not_missing() {
+        let around = |gone: Vec<FileFacts>| {
+            let mut all = vec![segment(0, "A_0001.MP4", Some(1), 0, 320)];
+            all.extend(gone);
+            all.push(segment(9, "A_0005.MP4", Some(5), 40, 320));
+            for (row, f) in all.iter_mut().enumerate() {
+                f.row = row;
+            }
+            continuity(&all)
+        };
+        // 2..4 moved (and renamed) into a case's folder, filing it (第十八条).
+        let case = "/ev/案卷/AJ-2026-031";
+        let filed = |n: i32, name: &str| {
+            moved(
+                case,
+                segment(n as usize, name, None, 10 * i64::from(n - 1), 320),
+            )
+        };
+        assert_eq!(
+            around(vec![
+                filed(2, "01_到达.MP4"),
+                filed(3, "02_检查.MP4"),
+                filed(4, "03_送达.MP4")
+            ]),
+            ["CONT-RENAMED A_0005.MP4"]
+        );
+        // Moved with their names kept, the case folder taken for no device (their numbers are
+        // the skipped ones).
+        let named = |n: i32| {
+            let mut f = segment(
+                n as usize,
+                &format!("A_{n:04}.MP4"),
+                Some(n),
+                10 * i64::from(n - 1),
+                320,
+            );
+            f.device_id = None;
+            moved(case, f)
+        };
+        assert_eq!(
+            around(vec![named(2), named(3), named(4)]),
+            ["CONT-RENAMED A_0005.MP4"]
+        );
+        // Two of the three: the third's 10 s stay missing; a file numbered otherwise, or a
+        // copy of one counted twice, fills nothing.
+        assert_eq!(
+            around(vec![filed(2, "a.MP4"), filed(3, "b.MP4")]),
+            ["CONT-MISSING A_0005.MP4"]
+        );
+        let mut other = named(3);
+        other.segment_seq = Some(7);
+        assert_eq!(
+            around(vec![named(2), other, named(4)]),
+            ["CONT-MISSING A_0005.MP4"]
+        );
+        let mut copy = named(3);
+        copy.path = "/ev/案卷/AJ-2026-032/A_0003.MP4".into();
+        copy.blake3 = Some("x".into());
+        let mut first = named(3);
+        first.blake3 = Some("x".into());
+        assert_eq!(
+            around(vec![named(2), first, copy]),
+            ["CONT-MISSING A_0005.MP4"]
+        );
+    }
+
+    #[test]
+    fn a_recording_moved_out_between_two_sessions_is_not_missing() {
+        // Sessions at 0 s and three hours later, numbers 1 and 5; 2..4 the recording between,
+        // its three segments renamed into a case folder.
+        let case = "/ev/案卷/AJ-2026-031";
+        let gone = |n: i32| {
+            moved(
+                case,
+                segment(
+                    n as usize,
+                    &format!("{n}.MP4"),
+                    None,
+                    3600 + 10 * i64::from(n),
+                    320,
+                ),
+            )
+        };
+        let around = |gone: Vec<FileFacts>| {
+            let mut all = vec![segment(0, "A_0001.MP4", Some(1), 0, 320)];
+            all.extend(gone);
+            all.push(segment(9, "A_0005.MP4", Some(5), 3 * 3600, 320));
+            for (row, f) in all.iter_mut().enumerate() {
+                f.row = row;
+            }
+            continuity(&all)
+        };
+        assert_eq!(
+            around(vec![gone(2), gone(3), gone(4)]),
+            ["CONT-RENAMED A_0005.MP4"]
+        );
+        assert_eq!(around(vec![gone(2), gone(3)]), ["CONT-MISSING A_0005.MP4"]);
+        // Made outside the pause between them: no place.
+        let mut late = gone(4);
+        late.creation_time_us = late.creation_time_us.map(|t| t + 4 * 3_600_000_000);
+        assert_eq!(
+            around(vec![gone(2), gone(3), late]),
+            ["CONT-MISSING A_0005.MP4"]
+        );
     }
 }

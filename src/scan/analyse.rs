@@ -226,7 +226,7 @@ impl Gathered<'_> {
         }
         // One device number's two recorders told apart, before sessions and obligations.
         if !node {
-            crate::recorders::tell_apart(&mut part.facts, rules, run.started);
+            crate::recorders::attribute(&mut part.facts, rules, &run.context, run.started);
         }
         let sess = if node {
             sessions::Sessions::default()
@@ -588,6 +588,12 @@ fn first_pass(
     // Rows read so far (custody's first-seen dates are by row read).
     let mut read = 0usize;
     let started = run.started;
+    // Rows of no device (or of a case's folder taken for one, `recorders::attribute`) that
+    // are readable recordings: beside every part, where continuity looks for a segment moved
+    // out of its device's folder.
+    let mut loose: Vec<bool> = Vec::new();
+    let cases = crate::obligations::CaseFolders::new(&run.context);
+    let mut names_case: std::collections::HashMap<Box<str>, bool> = Default::default();
     let carried_masks = source.each(FIRST_COLUMNS, |is_carried, b| {
         let c = prior::Cols(b);
         let (path, status, hash, kind, device) = (
@@ -604,7 +610,22 @@ fn first_pass(
         let mut sidecar_rows = Vec::new();
         for i in 0..b.num_rows() {
             let p = path.get(i).unwrap_or_default();
-            keys.push(device.get(i), p);
+            let d = device.get(i).filter(|d| match names_case.get(*d) {
+                Some(&case) => !case,
+                None => {
+                    let case = !cases.cases_in(d).is_empty();
+                    names_case.insert((*d).into(), case);
+                    !case
+                }
+            });
+            keys.push(d, p);
+            if count > 1 {
+                loose.push(
+                    d.is_none()
+                        && status.get(i) == Some("ok")
+                        && matches!(kind.get(i), Some("video" | "audio")),
+                );
+            }
             if joining {
                 paths.push(p);
             }
@@ -666,6 +687,9 @@ fn first_pass(
             .map(|h| *h != 0 && copied.binary_search(h).is_ok())
             .collect();
     }
+    if loose.iter().filter(|&&l| l).count() <= LOOSE_MAX {
+        parts.loose = loose;
+    }
     paths.finish();
     Ok(First {
         parts,
@@ -677,6 +701,10 @@ fn first_pass(
         texts,
     })
 }
+
+/// The most rows of no device put beside every part ([`Parts::loose`]): past it, a segment
+/// moved out of its device's folder is looked for in its device's part alone.
+const LOOSE_MAX: usize = 20_000;
 
 /// The keys (0 for none) that occur more than once, sorted.
 fn held_twice(keys: &[u128]) -> Vec<u128> {
@@ -692,7 +720,8 @@ fn held_twice(keys: &[u128]) -> Vec<u128> {
 }
 
 impl Parts {
-    /// Part `k`'s facts: its own rows and every copy of content held more than once.
+    /// Part `k`'s facts: its own rows, every copy of content held more than once and the
+    /// readable recordings of no device ([`Parts::loose`]).
     fn read(&self, source: &Source, k: usize) -> Result<Part, ScanError> {
         let mut part = Part {
             facts: Vec::new(),
@@ -702,6 +731,7 @@ impl Parts {
         let want = |g: usize| {
             self.of_row.get(g).is_some_and(|&p| p as usize == k)
                 || self.copied.get(g).copied().unwrap_or(false)
+                || self.loose.get(g).copied().unwrap_or(false)
         };
         source.each_of(prior::FACT_COLUMNS, want, |rows, b| {
             let at = part.facts.len();

@@ -21,13 +21,16 @@ pub(super) fn part_rows() -> usize {
 }
 
 /// The catalogue's parts: each device's files in one part (a file without a device by its
-/// path), each copied content in every part.
+/// path), each copied content and each readable recording of no device in every part.
 pub(super) struct Parts {
     pub(super) count: usize,
     /// Each row's part.
     pub(super) of_row: Vec<u16>,
     /// By row: whether its content is held by two or more files (empty when none is).
     pub(super) copied: Vec<bool>,
+    /// By row: a readable recording of no device, read into every part (empty when there
+    /// are more than `analyse::LOOSE_MAX`).
+    pub(super) loose: Vec<bool>,
     /// Each device's part (a device without a row goes by its name's hash).
     pub(super) devices: HashMap<Box<str>, u16>,
     /// The part of each bucket of the rows without a device ([`path_bucket`]).
@@ -141,6 +144,7 @@ impl RowKeys {
             count,
             of_row,
             copied: Vec::new(),
+            loose: Vec::new(),
             devices,
             buckets,
         }
