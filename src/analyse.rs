@@ -52,6 +52,7 @@ pub fn analyse(
         history_breaks: &[],
         case_items: &[],
         counter: &counter,
+        log_zone: None,
     };
     let (sessions, findings) = analyse_sessions(
         facts,

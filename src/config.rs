@@ -102,6 +102,12 @@ pub struct RuleSettings {
     /// (第十六、十七条). Set false for a tree restored from backup or migrated, where birth
     /// times say when the copy was made: upload times are then unknown unless logged.
     pub birth_time_is_upload: bool,
+    /// How the ingest log's times without a zone are read: `local` (the configured zone),
+    /// `utc` (a platform's database times printed without their zone), or `auto`: local,
+    /// unless most of the logged uploads fall one zone offset before their files were created
+    /// on the server (birth time) and few at it (`obligations::ingest_in_utc`; DL-LOGZONE says
+    /// so).
+    pub ingest_times: IngestTimes,
     /// Burned-in clock readings below this confidence (0-1) are not used by the OSD rules.
     pub osd_min_confidence: f64,
     /// A file's display-to-name offset this far (seconds) from both neighbours' is a
@@ -152,6 +158,7 @@ impl Default for RuleSettings {
             require_location: false,
             require_officer: false,
             birth_time_is_upload: true,
+            ingest_times: IngestTimes::Auto,
             osd_min_confidence: OSD_MIN_CONFIDENCE,
             osd_offset_tolerance_s: 30.0,
             osd_jump_tolerance_s: 2.0,
@@ -171,6 +178,16 @@ pub struct ScanSettings {
     /// recordings to learn the display's digits); `all` reads every keyframe as well (a row of
     /// `keyframes` each); `off` decodes nothing.
     pub keyframes: KeyframeMode,
+}
+
+/// How the ingest log's times without a zone are read ([`RuleSettings::ingest_times`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum IngestTimes {
+    #[default]
+    Auto,
+    Local,
+    Utc,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]

@@ -148,6 +148,21 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     crate::recorders::attribute(&mut facts, &plan.config.rules, &context, started);
     let offences = prior::offences(&shared.local_parts(&view, "custody_events")?)?;
     let rules = &plan.config.rules;
+    // The ingest log's zone, judged by the shard's files' births on the server.
+    let log_zone = crate::obligations::LogZone::of(
+        facts
+            .iter()
+            .filter_map(|f| Some((context.upload_of(&f.path)?, f.birth_time_us?))),
+        tz,
+    );
+    let log_utc = log_zone.read_as_utc(rules.ingest_times);
+    if log_utc {
+        for t in context.ingest.values_mut() {
+            *t = crate::obligations::as_utc(*t, tz);
+        }
+    }
+    let log_zone =
+        (log_utc && rules.ingest_times == crate::config::IngestTimes::Auto).then_some(log_zone);
     let mut obligations = pool
         .install(|| crate::obligations::compute(&facts, &context, tz, rules.birth_time_is_upload));
     let sess = crate::sessions::build(&facts, rules.session_pause_s);
@@ -168,6 +183,7 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         history_breaks: &base.breaks,
         case_items: &case_items,
         counter: &counter,
+        log_zone,
     };
     let (sessions, findings) = pool.install(|| {
         crate::analyse::analyse_sessions(

@@ -63,6 +63,68 @@ fn is_sidecar(f: &FileFacts) -> bool {
     f.media_kind.as_deref() == Some("sidecar")
 }
 
+/// What the ingest log's times say of their zone: of the files with both a logged upload and
+/// a birth time on the server, how many were born within [`LOG_MATCH_S`] of their logged time
+/// read as local time (`local`), and how many of it read as UTC (`utc`: one zone offset later).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogZone {
+    pub pairs: usize,
+    pub local: usize,
+    pub utc: usize,
+}
+
+/// How near its logged upload a file's birth on the server is, when the log says when it was
+/// written: an upload station logs the copy it makes.
+pub const LOG_MATCH_S: i64 = 900;
+
+impl LogZone {
+    /// Counts `(logged, born)` pairs (UTC microseconds, the logged time read as local time of
+    /// `tz`).
+    pub fn of(pairs: impl IntoIterator<Item = (i64, i64)>, tz: chrono_tz::Tz) -> LogZone {
+        use chrono::Offset;
+        let near = LOG_MATCH_S * 1_000_000;
+        let mut z = LogZone::default();
+        for (logged, born) in pairs {
+            z.pairs += 1;
+            let Some(t) = chrono::DateTime::from_timestamp_micros(logged) else {
+                continue;
+            };
+            let offset = i64::from(t.with_timezone(&tz).offset().fix().local_minus_utc());
+            if (born - logged).abs() <= near {
+                z.local += 1;
+            } else if offset != 0 && (born - logged - offset * 1_000_000).abs() <= near {
+                z.utc += 1;
+            }
+        }
+        z
+    }
+
+    /// Whether the log's times are UTC printed without their zone: ten uploads or more, most
+    /// of them, born one zone offset after the logged time, three times as many as at it.
+    pub fn is_utc(&self) -> bool {
+        self.utc >= 10 && self.utc * 2 >= self.pairs && self.utc >= 3 * self.local
+    }
+
+    /// Whether to read the log as UTC under `setting`.
+    pub fn read_as_utc(&self, setting: crate::config::IngestTimes) -> bool {
+        match setting {
+            crate::config::IngestTimes::Local => false,
+            crate::config::IngestTimes::Utc => true,
+            crate::config::IngestTimes::Auto => self.is_utc(),
+        }
+    }
+}
+
+/// A logged time read as local time of `tz` read again as UTC: the same wall-clock figures,
+/// one zone offset later.
+pub fn as_utc(logged: i64, tz: chrono_tz::Tz) -> i64 {
+    use chrono::Offset;
+    chrono::DateTime::from_timestamp_micros(logged).map_or(logged, |t| {
+        let offset = i64::from(t.with_timezone(&tz).offset().fix().local_minus_utc());
+        logged + offset * 1_000_000
+    })
+}
+
 /// Finds case ids in folder names: a case id counts where it stands as a whole token (not
 /// followed or preceded by another letter or digit, so `AJ-2026-031` is not found in
 /// `AJ-2026-0310`).
@@ -457,6 +519,46 @@ pub fn settle(
 mod tests {
     use super::*;
     use crate::context::{Case, CaseMedia};
+
+    #[test]
+    fn an_ingest_log_in_utc_is_told_by_its_files_births_on_the_server() {
+        use crate::config::IngestTimes;
+        let tz = chrono_tz::Asia::Shanghai;
+        const H: i64 = 3_600_000_000;
+        // Twelve uploads logged as local time; each file born 40 s after its logged time, or
+        // (the log printing UTC without its zone) eight hours and 40 s after.
+        let logged: Vec<i64> = (0..12).map(|k| at("2026-03-09 18:00:00") + k * H).collect();
+        let local = LogZone::of(logged.iter().map(|&t| (t, t + 40_000_000)), tz);
+        let utc = LogZone::of(logged.iter().map(|&t| (t, t + 8 * H + 40_000_000)), tz);
+        assert_eq!((local.pairs, local.local, local.utc), (12, 12, 0));
+        assert_eq!((utc.pairs, utc.local, utc.utc), (12, 0, 12));
+        assert!(!local.is_utc() && utc.is_utc());
+        // Births days later (a tree migrated: the births are the copies'): no word either way.
+        let moved = LogZone::of(logged.iter().map(|&t| (t, t + 72 * H)), tz);
+        assert!(!moved.is_utc() && moved.local == 0);
+        // Too few, or as many at the logged time: local stays.
+        assert!(!LogZone::of(logged[..9].iter().map(|&t| (t, t + 8 * H)), tz).is_utc());
+        let half = LogZone::of(
+            logged
+                .iter()
+                .enumerate()
+                .map(|(k, &t)| (t, t + if k % 2 == 0 { 8 * H } else { 0 })),
+            tz,
+        );
+        assert!(!half.is_utc());
+        // The setting decides where it says so.
+        assert!(utc.read_as_utc(IngestTimes::Auto) && !utc.read_as_utc(IngestTimes::Local));
+        assert!(local.read_as_utc(IngestTimes::Utc));
+        assert_eq!(
+            as_utc(at("2026-03-09 10:00:00"), tz),
+            at("2026-03-09 18:00:00")
+        );
+        // In UTC itself there is nothing to tell.
+        assert_eq!(
+            LogZone::of(logged.iter().map(|&t| (t, t)), chrono_tz::UTC).utc,
+            0
+        );
+    }
 
     fn at(s: &str) -> i64 {
         chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")

@@ -33,6 +33,14 @@ pub struct Joined {
 }
 
 impl Joined {
+    /// Every logged upload read again as UTC ([`crate::obligations::as_utc`]): the log's
+    /// times were UTC printed without their zone.
+    pub fn uploads_as_utc(&mut self, tz: chrono_tz::Tz) {
+        for t in self.upload.iter_mut().filter(|t| **t != MISSING) {
+            *t = crate::obligations::as_utc(*t, tz);
+        }
+    }
+
     /// The earliest logged upload of row `row`.
     pub fn upload_of(&self, row: usize) -> Option<i64> {
         self.upload.get(row).copied().filter(|&t| t != MISSING)

@@ -53,6 +53,11 @@ impl<V: Send + Sync> PathTable<V> {
         self.values.is_empty()
     }
 
+    /// Every row's value, to change in place (the paths stay as they are).
+    pub fn values_mut(&mut self) -> std::slice::IterMut<'_, V> {
+        self.values.iter_mut()
+    }
+
     /// Adds a row; [`PathTable::finish`] must be called before lookups. At most `u32::MAX - 1`
     /// rows.
     pub fn push(&mut self, path: &str, value: V) {

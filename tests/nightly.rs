@@ -1594,3 +1594,98 @@ fn a_segment_filed_into_its_case_folder_is_not_missing() {
     scan(&[&ev], &bare, &[]);
     assert!(found(&bare).contains(&"CONT-MISSING 20260312_093027_0003.MP4".to_string()));
 }
+
+#[test]
+fn an_ingest_log_printed_in_utc_is_read_as_utc_by_its_files_births() {
+    // A platform's export of its upload times in UTC without their zone: read as local time
+    // (UTC+8), every upload would seem eight hours earlier than it was, before the recordings
+    // it uploads had ended (CLK-AHEAD on each). The files' births on the server say when they
+    // came: the log is read as UTC, and DL-LOGZONE says so.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let mp4 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let mut born = Vec::new();
+    for k in 0..12u32 {
+        let rel = format!(
+            "一大队/DSJ-L0001/20260312/20260312_09{:02}00_{:04}.MP4",
+            k * 2,
+            k + 1
+        );
+        let p = ev.join(&rel);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        let mut own = mp4.clone();
+        own.extend_from_slice(&[0, 0, 0, 12, b'f', b'r', b'e', b'e']);
+        own.extend_from_slice(&k.to_be_bytes());
+        fs::write(&p, own).expect("write");
+        let created = fs::metadata(&p)
+            .and_then(|m| m.created())
+            .expect("this file system keeps birth times");
+        let us = created
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_micros() as i64;
+        born.push((rel, us));
+    }
+    let log = |shift_h: i64| -> PathBuf {
+        let dir = t.path().join(format!("ctx{shift_h}"));
+        fs::create_dir_all(&dir).expect("mkdir");
+        let mut csv = String::from("path,uploaded\n");
+        for (rel, us) in &born {
+            let wall = chrono::DateTime::from_timestamp_micros(us + shift_h * 3_600_000_000)
+                .expect("time")
+                .format("%Y-%m-%d %H:%M:%S");
+            csv.push_str(&format!("{rel},{wall}\n"));
+        }
+        fs::write(dir.join("ingest_log.csv"), csv).expect("log");
+        dir
+    };
+    let run = |ctx: &Path, name: &str, extra: &[&str]| -> (Vec<String>, Vec<i64>) {
+        let wh = t.path().join(name);
+        let mut args = vec![
+            "--context",
+            ctx.to_str().expect("utf-8"),
+            "--keyframes",
+            "off",
+        ];
+        args.extend_from_slice(extra);
+        scan(&[&ev], &wh, &args);
+        let mut rules: Vec<String> = rows(&wh.join("findings"))
+            .iter()
+            .filter_map(|f| get(f, "rule_id").map(str::to_string))
+            .filter(|r| r == "DL-LOGZONE" || r == "CLK-AHEAD")
+            .collect();
+        rules.sort();
+        rules.dedup();
+        // Each file's upload less its birth, in whole seconds.
+        let files = rows(&wh.join("files"));
+        let lag: Vec<i64> = born
+            .iter()
+            .map(|(rel, us)| {
+                let r = by_name(&files, rel.rsplit('/').next().expect("name"));
+                let up: i64 = get(r, "upload_time")
+                    .and_then(|u| u.parse().ok())
+                    .expect("upload time");
+                (up - us).div_euclid(1_000_000)
+            })
+            .collect();
+        (rules, lag)
+    };
+    // Printed in UTC: read as UTC, each upload at its file's birth (within the second).
+    let (rules, lag) = run(&log(0), "utc", &[]);
+    assert_eq!(rules, ["DL-LOGZONE"]);
+    assert!(lag.iter().all(|&s| (-1..=0).contains(&s)), "{lag:?}");
+    // Printed in local time: read so, nothing said.
+    let (rules, lag) = run(&log(8), "local", &[]);
+    assert!(rules.is_empty(), "{rules:?}");
+    assert!(lag.iter().all(|&s| (-1..=0).contains(&s)), "{lag:?}");
+    // Told the log is local time, the UTC one is read so: eight hours early.
+    let cfg = t.path().join("local.toml");
+    fs::write(&cfg, "[rules]\ningest_times = \"local\"\n").expect("config");
+    let (rules, lag) = run(&log(0), "told", &["-c", cfg.to_str().expect("utf-8")]);
+    assert!(!rules.contains(&"DL-LOGZONE".to_string()), "{rules:?}");
+    assert!(
+        lag.iter()
+            .all(|&s| (-8 * 3600 - 1..=-8 * 3600).contains(&s)),
+        "{lag:?}"
+    );
+}

@@ -5,6 +5,10 @@
 //!   (`late_classification`);
 //! - 第十八条: a closed case archived within 30 working days of closing (`late_archive`).
 //!
+//! Upload times come from the ingest log, read as local time unless its times are UTC printed
+//! without their zone (`ingest_times`; with `auto`, judged by the files' births on the server,
+//! `obligations::LogZone`, and said once: `log_zone`, DL-LOGZONE, information).
+//!
 //! "Within n working days" of an instant ends at the end (local midnight) of the n-th working
 //! day after that instant's date. A file whose upload time is unknown (no ingest log entry, no
 //! birth time) is not judged: `files.upload_time_source` says `unknown`. A deadline in a year
@@ -33,6 +37,20 @@ fn due(ctx: &Ctx, limit: i64) -> String {
 }
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
+    if let Some(z) = ctx.env.log_zone {
+        out.add(
+            "DL-LOGZONE",
+            Target::default(),
+            None,
+            None,
+            None,
+            format!(
+                "the ingest log's times were read as UTC: {} of the {} files with a logged upload and a birth time on the server were created one zone offset after their logged time ({} at it); set `ingest_times` in [rules] to \"utc\" or \"local\" to say which",
+                z.utc, z.pairs, z.local
+            ),
+            json!({"pairs": z.pairs, "utc": z.utc, "local": z.local}),
+        );
+    }
     let cal = &ctx.env.context.calendar;
     let mut days = Workdays {
         cal,

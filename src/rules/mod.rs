@@ -449,6 +449,13 @@ pub const RULES: &[Rule] = &[
         "uploaded more than 24 h after the recording ended (3 working days for special cases)",
     ),
     rule(
+        "DL-LOGZONE",
+        "log_zone",
+        Severity::Info,
+        A16,
+        "the ingest log's times were read as UTC (ingest_times = \"auto\"): most logged uploads fall one zone offset before their files were created on the server (information)",
+    ),
+    rule(
         "DL-CLASSIFY",
         "late_classification",
         Severity::Warn,
@@ -547,6 +554,9 @@ pub struct Env<'a> {
     /// What each file's recorder's counter says of when it was made, where its clock lied
     /// ([`Counter::of`], computed with the uploads of `obligations`).
     pub counter: &'a Counter,
+    /// The ingest log's times read as UTC, judged so by its files' births on the server
+    /// ([`crate::obligations::LogZone`]; DL-LOGZONE).
+    pub log_zone: Option<crate::obligations::LogZone>,
 }
 
 impl<'a> Ctx<'a> {

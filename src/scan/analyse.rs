@@ -68,7 +68,22 @@ pub(super) fn analyse(
     let mut first = first_pass(run, &source, custody, &mut tally)?;
     super::give_back();
     run.phase("first pass over every row (parts, custody dates, sidecars)");
-    let joined = run.join_path_tables(&std::mem::take(&mut first.paths))?;
+    let mut joined = run.join_path_tables(&std::mem::take(&mut first.paths))?;
+    // The ingest log's zone, judged by the files' births on the server.
+    let births = std::mem::take(&mut first.births);
+    let log_zone = obligations::LogZone::of(
+        births.iter().enumerate().filter_map(|(row, &born)| {
+            Some((joined.upload_of(row)?, born)).filter(|_| born != crate::catalog::MISSING)
+        }),
+        run.tz,
+    );
+    drop(births);
+    let log_utc = log_zone.read_as_utc(rules.ingest_times);
+    if log_utc {
+        joined.uploads_as_utc(run.tz);
+    }
+    let log_zone =
+        (log_utc && rules.ingest_times == crate::config::IngestTimes::Auto).then_some(log_zone);
     super::give_back();
     run.phase("path-keyed context tables (ingest log, media notes) joined to the rows");
     let rows = read_rows + first.carried_rows;
@@ -102,6 +117,7 @@ pub(super) fn analyse(
             }
             let facts = part.facts.len();
             let beside = Beside {
+                log_zone,
                 sidecars: &first.sidecars,
                 joined: &joined,
                 being_written: &custody.being_written,
@@ -138,6 +154,7 @@ pub(super) fn analyse(
             history_breaks: &run.base.breaks,
             case_items: &case_items,
             counter: &crate::counter::Counter::default(),
+            log_zone: None,
         };
         let none = sessions::Sessions::default();
         let (_, f) = analyse::analyse_sessions(
@@ -186,6 +203,8 @@ pub(super) fn analyse(
 /// What is said of the files beside them, gathered over every row before the parts: the
 /// sidecars' descriptions, and the path-keyed context tables' word on each row.
 struct Beside<'a> {
+    /// The ingest log read as UTC by its files' births (`rules.ingest_times = "auto"`).
+    log_zone: Option<obligations::LogZone>,
     sidecars: &'a Sidecars,
     joined: &'a crate::pathjoin::Joined,
     /// The rows read cut short while an upload was still writing them
@@ -292,6 +311,7 @@ impl Gathered<'_> {
             history_breaks: &[],
             case_items: &[],
             counter: &counter,
+            log_zone: beside.log_zone,
         };
         let (s, f) = run.pool.install(|| {
             analyse::analyse_sessions(
@@ -548,6 +568,9 @@ struct First {
     paths: crate::pathjoin::FileIndex,
     /// The kept rows' text so far (their custody times).
     texts: KeptText,
+    /// Every row's birth time on the server ([`crate::catalog::MISSING`] for none), only when
+    /// there are path-keyed context tables to join: what the ingest log's zone is judged by.
+    births: Vec<i64>,
 }
 
 /// The columns the first pass reads: the part's key, the content hash, what the counts and
@@ -563,6 +586,7 @@ const FIRST_COLUMNS: &[&str] = &[
     "sidecar_category",
     "sidecar_description",
     "sidecar_described_at",
+    "birth_time",
     "first_seen",
     "last_seen",
     "last_verified",
@@ -585,6 +609,7 @@ fn first_pass(
     let joining = crate::context::has_path_tables(run.context_dir.as_deref());
     let mut paths = crate::pathjoin::FileIndex::default();
     let mut carried_rows = 0usize;
+    let mut births: Vec<i64> = Vec::new();
     // Rows read so far (custody's first-seen dates are by row read).
     let mut read = 0usize;
     let started = run.started;
@@ -607,6 +632,7 @@ fn first_pass(
         let ts = |n: &str| c.prim::<arrow_array::types::TimestampMicrosecondType>(n);
         let (first_seen, last_seen, last_verified) =
             (ts("first_seen"), ts("last_seen"), ts("last_verified"));
+        let birth = ts("birth_time");
         let mut sidecar_rows = Vec::new();
         for i in 0..b.num_rows() {
             let p = path.get(i).unwrap_or_default();
@@ -628,6 +654,7 @@ fn first_pass(
             }
             if joining {
                 paths.push(p);
+                births.push(birth.get(i).unwrap_or(crate::catalog::MISSING));
             }
             if count > 1 {
                 let h = hash.get(i).and_then(crate::estate::hash_key);
@@ -699,6 +726,7 @@ fn first_pass(
         carried_masks,
         paths,
         texts,
+        births,
     })
 }
 
