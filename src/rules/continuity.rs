@@ -271,6 +271,9 @@ fn loose<'a>(ctx: &Ctx<'a>) -> Vec<&'a FileFacts> {
     out
 }
 
+/// The largest zone offset there is (UTC+14), in microseconds.
+const ZONE_MAX_US: i64 = 14 * 3_600_000_000;
+
 /// Whether `f`, coded as `a` or `b` is, lies by its own time and length inside the gap from
 /// `reach` to `b_start` (within `gap_tolerance_s` at each end; its container time read as the
 /// recorder may write it: at the start or the end of the recording, in UTC or in local time).
@@ -331,9 +334,17 @@ fn stand_ins<'a>(
     }
     let tol = (ctx.settings.gap_tolerance_s * 1e6) as i64;
     let mut seen = std::collections::HashSet::new();
-    let moved: Vec<(&FileFacts, i64)> = loose
+    // `loose` is in order of container time; a file fits only with its time within a zone
+    // offset (at most 14 h) and the tolerance of the gap.
+    let (lo, hi) = (
+        reach.saturating_sub(tol + ZONE_MAX_US),
+        b_start.saturating_add(tol + ZONE_MAX_US),
+    );
+    let from = loose.partition_point(|f| f.start_us().unwrap_or(i64::MIN) < lo);
+    let moved: Vec<(&FileFacts, i64)> = loose[from..]
         .iter()
         .copied()
+        .take_while(|f| f.start_us().unwrap_or(i64::MAX) <= hi)
         .filter(|f| !dirs.contains(&folder(&f.path)))
         .filter(|f| f.segment_seq.is_none_or(|n| x < n && n < y))
         .filter_map(|f| Some((f, fits(ctx, f, (a, b), (reach, b_start))?)))
