@@ -248,13 +248,13 @@ pub fn default_patterns() -> Vec<PathPattern> {
             "device_datetime_seq",
             &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})", END].concat(),
         ),
-        // <device>/EVENT/[<date>/]20260312_093015[_0003].MP4: a folder of letters alone
-        // between a device's folder (a digit and a letter in its name) and its files is where
-        // the recorder or the upload station keeps marked or locked files (EVENT, EMR, LOCK,
-        // IMP, Normal), not a device.
+        // <device>/[<date>/]EVENT/[<date>/]20260312_093015[_0003].MP4: a folder of letters
+        // alone between a device's folder (a digit and a letter in its name) and its files is
+        // where the recorder or the upload station keeps marked or locked files (EVENT, EMR,
+        // LOCK, IMP, Normal) or a platform its previews (`preview`), not a device.
         p(
             "device_marked_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/[^/\d]+/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?[^/\d]+/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015_0003.MP4
         p(

@@ -484,6 +484,17 @@ mod tests {
                     "device_marked_folder_date_time",
                 ),
             ),
+            // A platform's previews in a folder of their own under the day's (was: a device
+            // named `preview`).
+            (
+                "DSJ-R0015/20260312/preview/20260312_100020_0002.mp4",
+                want(
+                    "DSJ-R0015",
+                    "20260312100020",
+                    Some(2),
+                    "device_marked_folder_date_time",
+                ),
+            ),
             (
                 "DSJ-R0015/EMR/20260312/20260312100020_EMR.MP4",
                 want(

@@ -25,6 +25,19 @@ pub struct Sessions {
     pub of_file: Vec<Option<usize>>,
     /// Sub-streams: recordings placed in their main stream's session but no segment of it.
     pub companions: Vec<usize>,
+    /// Each companion with its main stream (or the file it copies), in companions' order.
+    pub mains: Vec<(usize, usize)>,
+}
+
+impl Sessions {
+    /// The main stream of companion `i` (or the file it is a copy of); `None` for a file that
+    /// is no companion.
+    pub fn main_of(&self, i: usize) -> Option<usize> {
+        self.mains
+            .binary_search_by_key(&i, |&(c, _)| c)
+            .ok()
+            .map(|k| self.mains[k].1)
+    }
 }
 
 /// End of a recording in microseconds (its start when the duration is unknown).
@@ -331,6 +344,7 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
         list: Vec::new(),
         of_file: vec![None; facts.len()],
         companions: Vec::new(),
+        mains: Vec::new(),
     };
     let mut used_ids: HashMap<String, u32> = HashMap::new();
     let mut companion_of: Vec<(usize, usize)> = Vec::new();
@@ -400,11 +414,13 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
             out.of_file[m] = Some(k);
         }
     }
-    for (c, main) in companion_of {
+    for &(c, main) in &companion_of {
         out.of_file[c] = out.of_file[main];
         out.companions.push(c);
     }
     out.companions.sort_unstable();
+    companion_of.sort_unstable();
+    out.mains = companion_of;
     // A photo belongs to the session of its device that was recording when it was taken
     // (sessions looked up per device, not over the whole list).
     let mut by_dev: HashMap<&str, Vec<usize>> = HashMap::new();

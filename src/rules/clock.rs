@@ -179,9 +179,16 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 );
             }
         }
+        // A companion (a sub-stream, a platform's preview) whose main stream carries a time
+        // is timed by it: its own container says nothing of the recording.
+        let timed_by_main = ctx
+            .sessions
+            .main_of(f.row)
+            .is_some_and(|m| ctx.facts[m].creation_time_us.is_some());
         if has_time_field(f.container.as_deref())
             && f.creation_time_us.is_none()
             && !never_written(f)
+            && !timed_by_main
         {
             out.add(
                 "CLK-MISSING",
@@ -529,6 +536,67 @@ mod tests {
         let mut files = day(30);
         files.push((0, MARCH_9 - hour, MARCH_9 + 3 * hour));
         assert_eq!(late_ones(&files), mornings_late);
+    }
+
+    #[test]
+    fn a_platforms_preview_made_later_is_no_late_upload_nor_a_dock() {
+        // 第十六条: three recordings at 09:00 and three at 16:00 on the 9th, docked the next
+        // day at 15:00 (23 h after the stage: on time). A platform makes a small preview of
+        // each, beside it, at noon on the 9th... of the day before's recordings, and of these
+        // three weeks later.
+        let hour = 3_600_000_000;
+        let files: Vec<(i32, i64, i64)> = (0..6i32)
+            .map(|k| {
+                let at = MARCH_9 + i64::from(k / 3) * 7 * hour + i64::from(k % 3) * 20_000_000;
+                (k + 1, at, MARCH_9 + 30 * hour)
+            })
+            .collect();
+        let mut facts = facts_of(&files);
+        let day_before = facts_of(&[(0, MARCH_9 - DAY, MARCH_9 - DAY + 9 * hour)]);
+        // Its container carries no time (the transcoder wrote none); made twice, the same
+        // bytes in `preview/` too.
+        let preview = |of: &FileFacts, made: i64, row: usize| FileFacts {
+            row,
+            path: of.path.replace(".MP4", "_preview.mp4").into(),
+            width: Some(320),
+            height: Some(180),
+            birth_time_us: Some(made),
+            creation_time_us: None,
+            blake3: Some(format!("preview of {}", of.path).into()),
+            ..of.clone()
+        };
+        for f in facts.iter_mut() {
+            (f.width, f.height) = (Some(1280), Some(720));
+        }
+        let mut all = facts.clone();
+        let mut before = day_before[0].clone();
+        (before.row, before.width, before.height) = (all.len(), Some(1280), Some(720));
+        all.push(before.clone());
+        all.push(preview(&before, MARCH_9 + 3 * hour, all.len()));
+        for f in &facts {
+            all.push(preview(f, MARCH_9 + 21 * DAY, all.len()));
+            let mut again = preview(f, MARCH_9 + 21 * DAY + 5_000_000, all.len());
+            again.path = format!("preview/{}", f.path.replace(".MP4", ".mp4")).into();
+            all.push(again);
+        }
+        let found = findings_in(&all);
+        none_of(&found, "DL-UPLOAD");
+        none_of(&found, "CLK-MISSING");
+        // Nor is a preview's classification judged: its recording's is.
+        let classify = crate::analyse::analyse(
+            &all,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            MARCH_9 + 30 * DAY,
+        )
+        .findings
+        .into_iter()
+        .filter(|f| f.rule_id == "DL-CLASSIFY")
+        .filter_map(|f| f.path)
+        .filter(|p| p.ends_with("_preview.mp4"))
+        .count();
+        assert_eq!(classify, 0);
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         uncovered: BTreeSet::new(),
     };
     let first = first_uploads(ctx);
-    let stages = stage_ends(ctx);
+    let stages = stage_ends(ctx, &first);
     for f in ctx.facts.iter().filter(|f| is_footage(f)) {
         let Some(o) = ctx.obligation(f) else { continue };
         let Some(upload) = o.upload_us else { continue };
@@ -71,6 +71,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .and_then(|k| first.get(&k))
             .filter(|&&(t, _)| t < upload)
             .map(|&(t, row)| (t, &ctx.facts[row]));
+        // A companion (or a copy of one) went up with its main stream if that was earlier.
+        let earlier = [earlier, main_first(ctx, f, upload)]
+            .into_iter()
+            .flatten()
+            .min_by_key(|&(t, c)| (t, c.row));
         let stage_end = stages.get(f.row).copied().flatten();
         upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
         // 第十七条 asks a recording to be classified and described: a later copy of one is
@@ -142,6 +147,23 @@ fn first_uploads<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, i64), (i64, usize)> {
         .collect()
 }
 
+/// A companion of a segment (a sub-stream beside it, or a platform's preview made of it
+/// later: alike in start and length, smaller pictures, `sessions::companions`) whose main
+/// stream reached the server before it (`upload`): that upload and the main stream. The
+/// companion is no footage of its own to upload (第十六条) or describe (第十七条).
+fn main_first<'a>(ctx: &Ctx<'a>, f: &FileFacts, upload: i64) -> Option<(i64, &'a FileFacts)> {
+    // A copy of a preview is the preview's companion, the preview its main stream's.
+    let mut main = &ctx.facts[ctx.sessions.main_of(f.row)?];
+    for _ in 0..2 {
+        match ctx.sessions.main_of(main.row) {
+            Some(m) => main = &ctx.facts[m],
+            None => break,
+        }
+    }
+    let t = ctx.obligation(main)?.upload_us?;
+    (t < upload).then_some((t, main))
+}
+
 /// A device's footage files as (start, end, row), and the upload times of its files.
 type DeviceTimes = (Vec<(i64, i64, usize)>, Vec<i64>);
 
@@ -149,10 +171,11 @@ type DeviceTimes = (Vec<(i64, i64, usize)>, Vec<i64>);
 /// recorded in (第十六条: the 24 hours run from the return after the stage, which is after
 /// its last recording): the device's recordings in time order, a stage ending where the next
 /// starts more than `stage_pause_s` after the latest end so far, or after an upload of any
-/// of the device's files (the officer was back at the dock). A recording whose time is not its
+/// of the device's files (the officer was back at the dock) but a later copy's (`first`) or a
+/// companion's (a platform's preview made later). A recording whose time is not its
 /// own (CLK-SETBACK, a reset clock) is left out: its deadline runs from the latest it can have
 /// ended.
-fn stage_ends(ctx: &Ctx) -> Vec<Option<i64>> {
+fn stage_ends(ctx: &Ctx, first: &HashMap<(&str, i64), (i64, usize)>) -> Vec<Option<i64>> {
     let mut out = vec![None; ctx.facts.len()];
     let pause_us = (ctx.settings.stage_pause_s * 1e6) as i64;
     let mut by_device: HashMap<&str, DeviceTimes> = HashMap::new();
@@ -161,7 +184,18 @@ fn stage_ends(ctx: &Ctx) -> Vec<Option<i64>> {
             continue;
         };
         let e = by_device.entry(d).or_default();
-        if let Some(u) = ctx.obligation(f).and_then(|o| o.upload_us) {
+        // A later copy or a companion (a platform's preview made months after) reached the
+        // server on no dock of the officer's: its upload ends no stage.
+        let later = f
+            .blake3
+            .as_deref()
+            .zip(f.start_us())
+            .and_then(|k| first.get(&k))
+            .is_some_and(|&(_, row)| row != f.row)
+            || ctx.sessions.main_of(f.row).is_some();
+        if let Some(u) = ctx.obligation(f).and_then(|o| o.upload_us)
+            && !later
+        {
             e.1.push(u);
         }
         // A recording whose time is not its own places no stage (its own deadline runs from
@@ -255,7 +289,7 @@ fn upload_deadline(
             "uploaded {} ({}), {late_h:.1} h after the {} ended at {}{}; allowed: {}",
             local(ctx, upload),
             match earlier {
-                Some((_, c)) => format!("as its copy {}", c.path),
+                Some((_, c)) => format!("as {}, which it copies or accompanies", c.path),
                 None => o.upload_source.unwrap_or("?").to_string(),
             },
             if end > recording_end {
