@@ -309,9 +309,10 @@ fn fits(
 /// length lie inside the gap ([`fits`]). A segment renamed by hand, not missing. Where none
 /// is there, recordings of no device elsewhere (`loose`) that fit so and, if they carry a
 /// number, one of the skipped: a segment moved (and renamed) into a case folder. Those must
-/// fill the gap between them (their lengths, one content once, within `gap_tolerance_s` of
-/// each boundary) where `a` and `b` are of one session (`within`); across a pause there is no
-/// length to fill, and as many as the numbers skipped must fit.
+/// fill the gap between them, no more and no less (their lengths, one content once, within
+/// `gap_tolerance_s` a file and at each boundary) where `a` and `b` are of one session
+/// (`within`); across a pause there is no length to fill: those carrying a skipped number
+/// count, and those without one must be exactly as many as the numbers left.
 fn stand_ins<'a>(
     ctx: &Ctx,
     unnumbered: &HashMap<&str, Vec<&'a FileFacts>>,
@@ -350,15 +351,28 @@ fn stand_ins<'a>(
         .filter_map(|f| Some((f, fits(ctx, f, (a, b), (reach, b_start))?)))
         .filter(|(f, _)| f.blake3.as_deref().is_none_or(|h| seen.insert(h)))
         .collect();
-    if within {
+    let held = if within {
+        // Within a recording: they fill the gap, no more and no less.
         let filled: i64 = moved
             .iter()
             .map(|(f, _)| (f.duration_s.unwrap_or(0.0) * 1e6) as i64)
             .sum();
-        let room = b_start - reach;
-        if filled < room - tol * (moved.len() as i64 + 1) {
-            return (Vec::new(), true);
-        }
+        let slack = tol * (moved.len() as i64 + 1);
+        (filled - (b_start - reach)).abs() <= slack
+    } else {
+        // Across a pause: those carrying a skipped number are its own; the rest must be as many
+        // as the numbers left, no more (other recordings of no device made in those hours,
+        // another officer's, would stand in for anything).
+        let numbers: BTreeSet<i32> = moved.iter().filter_map(|(f, _)| f.segment_seq).collect();
+        let unnumbered = moved
+            .iter()
+            .filter(|(f, _)| f.segment_seq.is_none())
+            .count() as i64;
+        let left = i64::from(y) - i64::from(x) - 1 - numbers.len() as i64;
+        left <= 0 || unnumbered == left
+    };
+    if !held {
+        return (Vec::new(), true);
     }
     (moved.into_iter().map(|(f, _)| f).collect(), true)
 }
@@ -818,6 +832,29 @@ mod tests {
             ["CONT-RENAMED A_0005.MP4"]
         );
         assert_eq!(around(vec![gone(2), gone(3)]), ["CONT-MISSING A_0005.MP4"]);
+        // Four recordings of no device made in those hours for three numbers: which are the
+        // device's is not known (another officer's may be among them), and nothing is held.
+        let mut other = gone(4);
+        other.creation_time_us = other.creation_time_us.map(|t| t + 60_000_000);
+        other.path = "/ev/其他/录像.MP4".into();
+        assert_eq!(
+            around(vec![gone(2), gone(3), gone(4), other.clone()]),
+            ["CONT-MISSING A_0005.MP4"]
+        );
+        // Unless they carry the numbers skipped.
+        let numbered = |mut f: FileFacts, n: i32| {
+            f.segment_seq = Some(n);
+            f
+        };
+        assert_eq!(
+            around(vec![
+                numbered(gone(2), 2),
+                numbered(gone(3), 3),
+                numbered(gone(4), 4),
+                other
+            ]),
+            ["CONT-RENAMED A_0005.MP4"]
+        );
         // Made outside the pause between them: no place.
         let mut late = gone(4);
         late.creation_time_us = late.creation_time_us.map(|t| t + 4 * 3_600_000_000);
