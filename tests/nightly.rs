@@ -1384,6 +1384,34 @@ fn an_analysis_in_parts_finds_what_one_of_the_whole_finds() {
     );
 }
 
+/// Writes sample recording `from` at `rel` below `ev` with bytes of its own (a `free` box
+/// numbered `k` after the movie): one recording's footage, another file's content.
+fn put_own(ev: &Path, rel: &str, from: &str, k: u32) -> PathBuf {
+    let mut b = fs::read(sample_data().join(from)).expect("sample mp4");
+    b.extend_from_slice(&[0, 0, 0, 12, b'f', b'r', b'e', b'e']);
+    b.extend_from_slice(&k.to_be_bytes());
+    let p = ev.join(rel);
+    fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    fs::write(&p, b).expect("write");
+    p
+}
+
+/// Scans `ev` into `wh` analysed in parts of `rows` files, and insists on two parts at least.
+fn scan_in_parts(ev: &Path, wh: &Path, rows: &str, extra: &[&str]) {
+    let out = cmd()
+        .arg("scan")
+        .arg(ev)
+        .args(["-q", "-w"])
+        .arg(wh)
+        .args(extra)
+        .env("RECAUDIT_PART_ROWS", rows)
+        .env("RECAUDIT_TIMINGS", "1")
+        .output()
+        .expect("scan");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.contains("part 1 "), "{err}");
+}
+
 #[test]
 fn one_device_number_in_two_units_is_two_recorders_judged_apart() {
     // 一大队 and 二大队 each number a recorder DSJ005, their counters far apart: 一大队's
@@ -1392,7 +1420,6 @@ fn one_device_number_in_two_units_is_two_recorders_judged_apart() {
     // own after the movie).
     let t = tmp();
     let ev = t.path().join("ev");
-    let mp4 = fs::read(sample_data().join(A1)).expect("sample mp4");
     let mut files = Vec::new();
     for (unit, first, hour) in [
         ("一大队", 1, 9),
@@ -1409,12 +1436,7 @@ fn one_device_number_in_two_units_is_two_recorders_judged_apart() {
         }
     }
     for (k, name) in files.iter().enumerate() {
-        let p = ev.join(name);
-        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        let mut own = mp4.clone();
-        own.extend_from_slice(&[0, 0, 0, 12, b'f', b'r', b'e', b'e']);
-        own.extend_from_slice(&(k as u32).to_be_bytes());
-        fs::write(&p, own).expect("write");
+        put_own(&ev, name, A1, k as u32);
     }
     // Another recorder beside, so that the catalogue comes in more than one part below.
     for a in [A1, A2, A3] {
@@ -1464,23 +1486,7 @@ fn one_device_number_in_two_units_is_two_recorders_judged_apart() {
     // The same in parts of a few files each (the number's files in one part), and on an
     // unchanged night's rescan.
     let parted = t.path().join("parted");
-    let out = cmd()
-        .args(["scan", ev.to_str().expect("utf-8"), "-q", "-w"])
-        .arg(&parted)
-        .env("RECAUDIT_PART_ROWS", "4")
-        .env("RECAUDIT_TIMINGS", "1")
-        .output()
-        .expect("scan");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("part 1 "),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    scan_in_parts(&ev, &parted, "4", &[]);
     assert_eq!(findings(&parted), want);
     assert_eq!(devices(&parted), both);
     scan(&[&ev], &wh, &[]);
@@ -1509,25 +1515,18 @@ fn a_segment_filed_into_its_case_folder_is_not_missing() {
     // so that the catalogue comes in parts below. Was CONT-MISSING (high) on segment 3.
     let t = tmp();
     let ev = t.path().join("ev");
-    let own = |k: u32, from: &str| {
-        let mut b = fs::read(sample_data().join(from)).expect("sample mp4");
-        b.extend_from_slice(&[0, 0, 0, 12, b'f', b'r', b'e', b'e']);
-        b.extend_from_slice(&k.to_be_bytes());
-        b
-    };
-    let put = |rel: &str, bytes: Vec<u8>| {
-        let p = ev.join(rel);
-        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        fs::write(p, bytes).expect("write");
-    };
-    put(
+    put_own(
+        &ev,
         "一大队/DSJ-X0001/20260312/20260312_093015_0001.MP4",
-        own(1, A1),
+        A1,
+        1,
     );
-    put("案卷/AJ-2026-031/20260312_093021_0002.MP4", own(2, A2));
-    put(
+    put_own(&ev, "案卷/AJ-2026-031/20260312_093021_0002.MP4", A2, 2);
+    put_own(
+        &ev,
         "一大队/DSJ-X0001/20260312/20260312_093027_0003.MP4",
-        own(3, A3),
+        A3,
+        3,
     );
     for (k, a) in [A1, A2, A3].into_iter().enumerate() {
         let name = a
@@ -1535,7 +1534,7 @@ fn a_segment_filed_into_its_case_folder_is_not_missing() {
             .next()
             .expect("name")
             .replace("DSJ-A8-0001234", "DSJ-Y0002");
-        put(&format!("二大队/{name}"), own(10 + k as u32, a));
+        put_own(&ev, &format!("二大队/{name}"), a, 10 + k as u32);
     }
     let ctx = t.path().join("ctx");
     fs::create_dir(&ctx).expect("mkdir");
@@ -1571,22 +1570,7 @@ fn a_segment_filed_into_its_case_folder_is_not_missing() {
     scan(&[&ev], &wh, &["--context", ctx]);
     assert_eq!(found(&wh), want);
     let parted = t.path().join("parted");
-    let out = cmd()
-        .args([
-            "scan",
-            ev.to_str().expect("utf-8"),
-            "-q",
-            "--context",
-            ctx,
-            "-w",
-        ])
-        .arg(&parted)
-        .env("RECAUDIT_PART_ROWS", "2")
-        .env("RECAUDIT_TIMINGS", "1")
-        .output()
-        .expect("scan");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && err.contains("part 1 "), "{err}");
+    scan_in_parts(&ev, &parted, "2", &["--context", ctx]);
     assert_eq!(found(&parted), want);
     // Without the case in `cases`, its folder is a device of one file: the segment is missing
     // (nothing says that folder is not a recorder's).
@@ -1603,7 +1587,6 @@ fn an_ingest_log_printed_in_utc_is_read_as_utc_by_its_files_births() {
     // came: the log is read as UTC, and DL-LOGZONE says so.
     let t = tmp();
     let ev = t.path().join("ev");
-    let mp4 = fs::read(sample_data().join(A1)).expect("sample mp4");
     let mut born = Vec::new();
     for k in 0..12u32 {
         let rel = format!(
@@ -1611,12 +1594,7 @@ fn an_ingest_log_printed_in_utc_is_read_as_utc_by_its_files_births() {
             k * 2,
             k + 1
         );
-        let p = ev.join(&rel);
-        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        let mut own = mp4.clone();
-        own.extend_from_slice(&[0, 0, 0, 12, b'f', b'r', b'e', b'e']);
-        own.extend_from_slice(&k.to_be_bytes());
-        fs::write(&p, own).expect("write");
+        let p = put_own(&ev, &rel, A1, k);
         let created = fs::metadata(&p)
             .and_then(|m| m.created())
             .expect("this file system keeps birth times");
