@@ -11,8 +11,9 @@
 //! several places (a clerk's copy in a case folder) is its home's: the place holding most of
 //! the number's files among those holding it. Two places of one number are two recorders when
 //! their recordings say so twice or more ([`WITNESSES`]), in one of two ways no single recorder
-//! can: two recordings of theirs overlap in time (beyond the overlap tolerance; two files named
-//! at one instant are one recording, a copy or another stream of it, and witness nothing), or
+//! can: two recordings of theirs overlap in time (beyond the overlap tolerance; two files that
+//! start and last alike, within `sessions::COMPANION_S`, are one recording, a copy or another
+//! stream of it filed apart, and witness nothing), or
 //! one place numbers two recordings `n` and `n + 1` and a recording of the other place began
 //! between them. Recordings named from a clock that cannot be right witness nothing, and two
 //! places whose numbers are one counter's (none shared, together running on: one recorder
@@ -292,13 +293,19 @@ fn witnesses(
         *count.entry((a.min(b), a.max(b))).or_default() += 1;
     };
     let tolerance = (settings.overlap_tolerance_s.max(0.0) * 1e6) as i64;
-    // Two recordings at once (not named at one instant: one recording's copy or stream).
+    // One recording's two streams or copies: starting and lasting alike (as the sessions pair
+    // a sub-stream with its main stream), a station may file them apart (`HD/`, `SD/`).
+    let near = (crate::sessions::COMPANION_S * 1e6) as i64;
+    let alike = |a: &Seen, b: &Seen| {
+        (a.start - b.start).abs() <= near && ((a.end - a.start) - (b.end - b.start)).abs() <= near
+    };
+    // Two recordings at once.
     for (k, a) in seen.iter().enumerate() {
         for b in seen[k + 1..].iter().take(LOOK) {
             if b.start >= a.end {
                 break;
             }
-            if a.place != b.place && b.start != a.start && a.end.min(b.end) - b.start > tolerance {
+            if a.place != b.place && !alike(a, b) && a.end.min(b.end) - b.start > tolerance {
                 witness(a.place, b.place);
             }
         }
@@ -312,7 +319,12 @@ fn witnesses(
                 && x.checked_add(1) == Some(y)
             {
                 for b in seen[j + 1..k].iter().take(LOOK) {
-                    if b.place != c.place && b.start > a.start && b.start < c.start {
+                    if b.place != c.place
+                        && b.start > a.start
+                        && b.start < c.start
+                        && !alike(a, b)
+                        && !alike(b, c)
+                    {
                         witness(c.place, b.place);
                     }
                 }
@@ -526,6 +538,36 @@ mod tests {
             );
             assert_eq!(devices, [device]);
         }
+    }
+
+    #[test]
+    fn a_recorders_two_streams_filed_apart_are_one_recorder() {
+        // A station files the main streams under `HD/` and the sub-streams (named a second
+        // later) under `SD/`: one recording's two streams, at once, are no witness.
+        let main = run("HD/DSJ008", "DSJ008", 1, 0, 6);
+        let sub: Vec<FileFacts> = main
+            .iter()
+            .map(|f| {
+                let n = f.segment_seq.unwrap_or(0);
+                FileFacts {
+                    width: Some(640),
+                    ..seg("SD/DSJ008", "DSJ008", n, 20 * i64::from(n - 1) + 1)
+                }
+            })
+            .collect();
+        let main = main
+            .into_iter()
+            .map(|f| FileFacts {
+                width: Some(1920),
+                ..f
+            })
+            .collect();
+        let (found, devices) = analysed(vec![main, sub]);
+        assert!(
+            found.iter().all(|f| !f.starts_with("META-NAMESAKE")),
+            "{found:?}"
+        );
+        assert_eq!(devices, ["DSJ008"]);
     }
 
     #[test]

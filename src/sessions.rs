@@ -52,7 +52,7 @@ pub fn end_us(f: &FileFacts) -> Option<i64> {
 }
 
 /// How far apart a main stream's and its sub-stream's starts and durations may be, seconds.
-const COMPANION_S: f64 = 1.5;
+pub const COMPANION_S: f64 = 1.5;
 
 /// The sub-streams among a device's recordings `idx` (in time order), each with its main
 /// stream: two video files that start and last alike (within [`COMPANION_S`]) at different
