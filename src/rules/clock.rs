@@ -539,6 +539,67 @@ mod tests {
     }
 
     #[test]
+    fn a_second_upload_of_a_recording_with_other_bytes_is_a_version_not_a_late_upload() {
+        // Docked each evening; a week later a station uploads recording 4 again, re-muxed
+        // (other bytes), under its name in another folder.
+        let mut files = mornings(2, false, |d| d);
+        files.push((4, files[3].1, MARCH_9 + 8 * DAY));
+        let mut facts = facts_of(&files);
+        for (k, f) in facts.iter_mut().enumerate() {
+            (f.blake3, f.size_bytes) = (Some(format!("b3-{k}").into()), 1000);
+        }
+        facts[6].path = "redock/A_0004.MP4".into();
+        let found = findings_in(&facts);
+        none_of(&found, "DL-UPLOAD");
+        let of = |facts: &[FileFacts], rule: &str| -> Vec<String> {
+            let mut v: Vec<String> = crate::analyse::analyse(
+                facts,
+                &crate::rules::RuleSettings::default(),
+                chrono_tz::UTC,
+                "r",
+                MARCH_9 + 11 * DAY,
+            )
+            .findings
+            .into_iter()
+            .filter(|f| f.rule_id == rule)
+            .filter_map(|f| f.path)
+            .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            of(&facts, "INT-VERSION"),
+            ["A_0004.MP4", "redock/A_0004.MP4"]
+        );
+        // Its classification is judged once, on the first upload.
+        assert_eq!(
+            of(&facts, "DL-CLASSIFY")
+                .iter()
+                .filter(|p| p.ends_with("A_0004.MP4"))
+                .count(),
+            1
+        );
+        // A recorder's two lenses, files of their own names at one time: no version.
+        let mut lenses = facts_of(&files[..6]);
+        for (k, f) in lenses.iter_mut().enumerate() {
+            (f.blake3, f.size_bytes) = (Some(format!("b3-{k}").into()), 1000);
+        }
+        let mut back = lenses[3].clone();
+        (back.row, back.path, back.blake3) = (6, "A_0004_B.MP4".into(), Some("back".into()));
+        lenses.push(back);
+        // Nor a platform's preview under the segment's own name in a folder of its own.
+        let mut preview = lenses[4].clone();
+        (preview.row, preview.path) = (7, "preview/A_0005.MP4".into());
+        (preview.blake3, preview.width, preview.height) =
+            (Some("small".into()), Some(320), Some(180));
+        for f in lenses.iter_mut() {
+            (f.width, f.height) = (f.width.or(Some(1280)), f.height.or(Some(720)));
+        }
+        lenses.push(preview);
+        assert!(of(&lenses, "INT-VERSION").is_empty());
+    }
+
+    #[test]
     fn a_platforms_preview_made_later_is_no_late_upload_nor_a_dock() {
         // 第十六条: three recordings at 09:00 and three at 16:00 on the 9th, docked the next
         // day at 15:00 (23 h after the stage: on time). A platform makes a small preview of

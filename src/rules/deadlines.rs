@@ -58,7 +58,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         uncovered: BTreeSet::new(),
     };
     let first = first_uploads(ctx);
-    let stages = stage_ends(ctx, &first);
+    let versions = first_versions(ctx);
+    let stages = stage_ends(ctx, &first, &versions);
     for f in ctx.facts.iter().filter(|f| is_footage(f)) {
         let Some(o) = ctx.obligation(f) else { continue };
         let Some(upload) = o.upload_us else { continue };
@@ -72,10 +73,14 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .filter(|&&(t, _)| t < upload)
             .map(|&(t, row)| (t, &ctx.facts[row]));
         // A companion (or a copy of one) went up with its main stream if that was earlier.
-        let earlier = [earlier, main_first(ctx, f, upload)]
-            .into_iter()
-            .flatten()
-            .min_by_key(|&(t, c)| (t, c.row));
+        let earlier = [
+            earlier,
+            main_first(ctx, f, upload),
+            version_first(ctx, &versions, f, upload),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|&(t, c)| (t, c.row));
         let stage_end = stages.get(f.row).copied().flatten();
         upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
         // 第十七条 asks a recording to be classified and described: a later copy of one is
@@ -164,6 +169,51 @@ fn main_first<'a>(ctx: &Ctx<'a>, f: &FileFacts, upload: i64) -> Option<(i64, &'a
     (t < upload).then_some((t, main))
 }
 
+/// For each recording of a device under one file name and time that more than one footage
+/// file holds (a station's second upload re-muxed: other bytes, INT-VERSION), the earliest
+/// upload among them and that file's row.
+type Versions<'a> = HashMap<(&'a str, String, i64), (i64, usize)>;
+
+fn first_versions<'a>(ctx: &Ctx<'a>) -> Versions<'a> {
+    let mut seen: HashMap<(&str, String, i64), (i64, usize, u32)> = HashMap::new();
+    for f in ctx.facts.iter().filter(|f| is_footage(f)) {
+        let (Some(d), Some(start), Some(t)) = (
+            f.device_id.as_deref(),
+            f.start_us(),
+            ctx.obligation(f).and_then(|o| o.upload_us),
+        ) else {
+            continue;
+        };
+        let e = seen
+            .entry((d, f.file_name().to_lowercase(), start))
+            .or_insert((t, f.row, 0));
+        if t < e.0 {
+            (e.0, e.1) = (t, f.row);
+        }
+        e.2 += 1;
+    }
+    seen.into_iter()
+        .filter(|(_, (_, _, n))| *n > 1)
+        .map(|(k, (t, row, _))| (k, (t, row)))
+        .collect()
+}
+
+/// The first upload of another file of `f`'s recording under its name, if before `upload`.
+fn version_first<'a>(
+    ctx: &Ctx<'a>,
+    versions: &Versions<'a>,
+    f: &FileFacts,
+    upload: i64,
+) -> Option<(i64, &'a FileFacts)> {
+    let key = (
+        f.device_id.as_deref()?,
+        f.file_name().to_lowercase(),
+        f.start_us()?,
+    );
+    let &(t, row) = versions.get(&key)?;
+    (t < upload && row != f.row).then(|| (t, &ctx.facts[row]))
+}
+
 /// A device's footage files as (start, end, row), and the upload times of its files.
 type DeviceTimes = (Vec<(i64, i64, usize)>, Vec<i64>);
 
@@ -175,7 +225,11 @@ type DeviceTimes = (Vec<(i64, i64, usize)>, Vec<i64>);
 /// companion's (a platform's preview made later). A recording whose time is not its
 /// own (CLK-SETBACK, a reset clock) is left out: its deadline runs from the latest it can have
 /// ended.
-fn stage_ends(ctx: &Ctx, first: &HashMap<(&str, i64), (i64, usize)>) -> Vec<Option<i64>> {
+fn stage_ends(
+    ctx: &Ctx,
+    first: &HashMap<(&str, i64), (i64, usize)>,
+    versions: &Versions,
+) -> Vec<Option<i64>> {
     let mut out = vec![None; ctx.facts.len()];
     let pause_us = (ctx.settings.stage_pause_s * 1e6) as i64;
     let mut by_device: HashMap<&str, DeviceTimes> = HashMap::new();
@@ -192,7 +246,15 @@ fn stage_ends(ctx: &Ctx, first: &HashMap<(&str, i64), (i64, usize)>) -> Vec<Opti
             .zip(f.start_us())
             .and_then(|k| first.get(&k))
             .is_some_and(|&(_, row)| row != f.row)
-            || ctx.sessions.main_of(f.row).is_some();
+            || ctx.sessions.main_of(f.row).is_some()
+            || f.device_id
+                .as_deref()
+                .zip(f.start_us())
+                .is_some_and(|(d, t)| {
+                    versions
+                        .get(&(d, f.file_name().to_lowercase(), t))
+                        .is_some_and(|&(_, row)| row != f.row)
+                });
         if let Some(u) = ctx.obligation(f).and_then(|o| o.upload_us)
             && !later
         {

@@ -3,7 +3,9 @@
 //!
 //! What it checks: `unreadable`, a file whose status is corrupt, truncated (including empty)
 //! or unreadable, or whose content is not the media its name says; `duplicate_content`,
-//! identical bytes (same BLAKE3) under more than one path, each path reported with the others.
+//! identical bytes (same BLAKE3) under more than one path, each path reported with the others;
+//! `second_version`, one device's recording under one file name and time in two folders with
+//! other bytes (INT-VERSION).
 //! Unsupported formats (Matroska, documents) and symbolic links are not reported. A file read
 //! cut short, or modified shortly before the run, that had grown by the end of the run's read
 //! was still being written (an upload the run overlapped): `in_flight` (INT-INFLIGHT,
@@ -96,6 +98,73 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     others.join(", ")
                 ),
                 json!({"blake3": h, "copies": idx.len(), "others": others}),
+            );
+        }
+    }
+    versions(ctx, out);
+}
+
+/// `second_version` (INT-VERSION): one device's recording under one file name in two folders
+/// with other bytes (a station's second upload re-muxed, or one of them altered and put back).
+/// Each file of such a name is reported with the others; a copy (the same bytes) is
+/// INT-DUPLICATE's, a recorder's two lenses or streams have names of their own, and a
+/// platform's preview under the segment's name is smaller (a companion).
+fn versions(ctx: &Ctx, out: &mut Findings) {
+    type Key<'a> = (&'a str, String, Option<i64>, Option<i32>, Option<i32>);
+    let mut by_name: HashMap<Key, Vec<usize>> = HashMap::new();
+    for (i, f) in ctx.facts.iter().enumerate() {
+        // A platform's preview of a segment under the segment's name is its companion
+        // (smaller pictures), no version of it.
+        if let (Some(d), Some(_)) = (f.device_id.as_deref(), f.blake3.as_deref())
+            && f.is_recording()
+            && f.status.as_ref() == "ok"
+            && f.size_bytes > 0
+            && ctx
+                .sessions
+                .main_of(f.row)
+                .is_none_or(|m| ctx.facts[m].blake3 == f.blake3)
+        {
+            let key = (
+                d,
+                f.file_name().to_lowercase(),
+                f.start_us(),
+                f.width,
+                f.height,
+            );
+            by_name.entry(key).or_default().push(i);
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = by_name
+        .into_values()
+        .filter(|idx| {
+            let mut h: Vec<&str> = idx
+                .iter()
+                .filter_map(|&i| ctx.facts[i].blake3.as_deref())
+                .collect();
+            h.sort_unstable();
+            h.dedup();
+            h.len() > 1
+        })
+        .collect();
+    groups.sort();
+    for idx in groups {
+        for &i in &idx {
+            let f = &ctx.facts[i];
+            let others: Vec<&str> = idx
+                .iter()
+                .filter(|&&k| k != i && ctx.facts[k].blake3 != f.blake3)
+                .take(10)
+                .map(|&k| ctx.facts[k].path.as_ref())
+                .collect();
+            out.file(
+                "INT-VERSION",
+                f,
+                format!(
+                    "{}: another file of this name and recording time holds other bytes: {} (a second upload re-muxed, or one of them altered; compare them)",
+                    f.file_name(),
+                    others.join(", ")
+                ),
+                json!({"blake3": f.blake3, "others": others}),
             );
         }
     }

@@ -414,6 +414,13 @@ pub const RULES: &[Rule] = &[
         "identical bytes under more than one path",
     ),
     rule(
+        "INT-VERSION",
+        "second_version",
+        Severity::Warn,
+        A12_5,
+        "one device's recording under one file name and time in two folders with other bytes (a second upload re-muxed, or one of them altered)",
+    ),
+    rule(
         "CHAIN-RESTART",
         "history_broken",
         Severity::High,
