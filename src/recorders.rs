@@ -1,4 +1,11 @@
-//! Which recorder made each file, where one device number names two.
+//! Which recorder made each file, decided before the sessions ([`attribute`]): a case's folder
+//! is no device, and one device number may name two recorders.
+//!
+//! A clerk who files a case's recordings into its folder (第十八条) with their names kept
+//! leaves a folder the path patterns read as a device's (`案卷/AJ-2026-031/20260309_..._0002.MP4`):
+//! a device number that names a case of the `cases` table is none
+//! ([`case_folders_are_no_devices`]), and continuity may find such a file in the place of its
+//! device's missing number (CONT-RENAMED).
 //!
 //! The rules group a device's files by its device number (continuity and numbering,
 //! 第十二条(五); the clock, the display, the encoder's habits, the upload deadline). A bureau
@@ -13,13 +20,12 @@
 //! their recordings say so twice or more ([`WITNESSES`]), in one of two ways no single recorder
 //! can: two recordings of theirs overlap in time (beyond the overlap tolerance; two files that
 //! start and last alike, within `sessions::COMPANION_S`, are one recording, a copy or another
-//! stream of it filed apart, and witness nothing), or
-//! one place numbers two recordings `n` and `n + 1` and a recording of the other place began
-//! between them. Recordings named from a clock that cannot be right witness nothing, and two
-//! places whose numbers are one counter's (none shared, together running on: one recorder
-//! whose clock was set back between two docks) are not told apart. A recorder
-//! that moved between units, docked at another station or had files copied into a case folder
-//! gives neither, and keeps its one number.
+//! stream of it filed apart, and witness nothing), or one place numbers two recordings `n` and
+//! `n + 1` and a recording of the other place began between them. Recordings named from a
+//! clock that cannot be right witness nothing, and two places whose numbers are one counter's
+//! (none shared, together running on: one recorder whose clock was set back between two docks)
+//! are not told apart. A recorder that moved between units, docked at another station or had
+//! files copied into a case folder gives neither, and keeps its one number.
 //!
 //! The files of a place that is one of two such recorders are given the device number
 //! qualified with the place's last folder (`一大队/DSJ001`; more folders where the last is
