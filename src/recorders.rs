@@ -21,7 +21,10 @@
 //! can: two recordings of theirs overlap in time (beyond the overlap tolerance; two files that
 //! start and last alike, within `sessions::COMPANION_S`, are one recording, a copy or another
 //! stream of it filed apart, and witness nothing), or one place numbers two recordings `n` and
-//! `n + 1` and a recording of the other place began between them. Recordings named from a
+//! `n + 1` and a recording of the other place began between them (of one kind, video or
+//! audio, and where neither place's counter ever runs back: a counter that starts again each
+//! day, session or kind orders nothing). Places are read below the scan roots: one layout on
+//! two storage nodes or volumes is one place. Recordings named from a
 //! clock that cannot be right witness nothing, and two places whose numbers are one counter's
 //! (none shared, together running on: one recorder whose clock was set back between two docks)
 //! are not told apart. A recorder that moved between units, docked at another station or had
@@ -105,6 +108,8 @@ fn place<'p>(path: &'p str, device: &str) -> Vec<&'p str> {
 /// A recording of a number that can witness: its place, time and number.
 struct Seen {
     place: usize,
+    /// Video or audio: a recorder may number and record each kind on its own.
+    video: bool,
     start: i64,
     end: i64,
     seq: Option<i32>,
@@ -120,7 +125,7 @@ pub fn attribute(
     now_us: i64,
 ) {
     case_folders_are_no_devices(facts, context);
-    tell_apart(facts, settings, now_us);
+    tell_apart(facts, settings, context, now_us);
 }
 
 /// A clerk who files a case's recordings into its folder (第十八条), names kept
@@ -162,7 +167,12 @@ pub fn case_folders_are_no_devices(
 
 /// Tells apart the recorders behind one device number (see the module's text) and gives each
 /// place's files its qualified number. Returns how many numbers were told apart.
-pub fn tell_apart(facts: &mut [FileFacts], settings: &RuleSettings, now_us: i64) -> usize {
+pub fn tell_apart(
+    facts: &mut [FileFacts],
+    settings: &RuleSettings,
+    context: &crate::context::Typed,
+    now_us: i64,
+) -> usize {
     // Each number's files, and whether they lie in more than one place.
     let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in facts.iter().enumerate() {
@@ -190,7 +200,9 @@ pub fn tell_apart(facts: &mut [FileFacts], settings: &RuleSettings, now_us: i64)
             let p = match last {
                 Some((l, p)) if l == d => p,
                 _ => {
-                    let p = place(&facts[i].path, device);
+                    // Below its scan root: one layout on two storage nodes or volumes is
+                    // one place.
+                    let p = place(context.relative(&facts[i].path), device);
                     found.iter().position(|q| *q == p).unwrap_or_else(|| {
                         found.push(p);
                         found.len() - 1
@@ -286,6 +298,7 @@ fn witnesses(
             (f.is_recording() && end > start && !settings.implausible(start, now_us)).then_some(
                 Seen {
                     place,
+                    video: f.media_kind.as_deref() == Some("video"),
                     start,
                     end,
                     seq: f.segment_seq,
@@ -311,21 +324,43 @@ fn witnesses(
             if b.start >= a.end {
                 break;
             }
-            if a.place != b.place && !alike(a, b) && a.end.min(b.end) - b.start > tolerance {
+            if a.place != b.place
+                && a.video == b.video
+                && !alike(a, b)
+                && a.end.min(b.end) - b.start > tolerance
+            {
                 witness(a.place, b.place);
             }
         }
     }
-    // A recording of another place between one place's n and n + 1.
-    let mut last: Vec<Option<usize>> = vec![None; places];
+    // A recording of another place between one place's n and n + 1, of one kind, where both
+    // places' counters (of that kind, in time order) only run on: a counter that starts
+    // again (each day, each session, each kind) orders nothing.
+    let key = |s: &Seen| s.place * 2 + usize::from(s.video);
+    let mut last: Vec<Option<usize>> = vec![None; places * 2];
+    let mut runs_back = vec![false; places * 2];
     for (k, c) in seen.iter().enumerate() {
-        if let Some(j) = last[c.place] {
+        if let (Some(j), Some(y)) = (last[key(c)], c.seq)
+            && seen[j].seq.is_some_and(|x| y < x)
+        {
+            runs_back[key(c)] = true;
+        }
+        if c.seq.is_some() {
+            last[key(c)] = Some(k);
+        }
+    }
+    let mut last: Vec<Option<usize>> = vec![None; places * 2];
+    for (k, c) in seen.iter().enumerate() {
+        if let Some(j) = last[key(c)] {
             let a = &seen[j];
             if let (Some(x), Some(y)) = (a.seq, c.seq)
                 && x.checked_add(1) == Some(y)
+                && !runs_back[key(c)]
             {
                 for b in seen[j + 1..k].iter().take(LOOK) {
                     if b.place != c.place
+                        && b.video == c.video
+                        && !runs_back[key(b)]
                         && b.start > a.start
                         && b.start < c.start
                         && !alike(a, b)
@@ -336,7 +371,9 @@ fn witnesses(
                 }
             }
         }
-        last[c.place] = Some(k);
+        if c.seq.is_some() {
+            last[key(c)] = Some(k);
+        }
     }
     let mut numbers: Vec<BTreeSet<i32>> = vec![BTreeSet::new(); places];
     for (&i, &p) in files.iter().zip(of) {
@@ -544,6 +581,80 @@ mod tests {
             );
             assert_eq!(devices, [device]);
         }
+    }
+
+    #[test]
+    fn one_recorders_files_on_two_storage_nodes_are_one_recorder() {
+        // One recorder numbering each recording's files from 1, video and voice each on its
+        // own, its files shared between two storage nodes by the station (as the province's
+        // test tree is): `n` and `n + 1` of one node with the other's files between them.
+        let file = |node: &str, n: i32, at_s: i64, kind: &str| {
+            let mut f = seg("x", "NEG-K", n, at_s);
+            f.path = format!("/{node}/ev/单位甲/NEG-K/20260312/NEG-K_{at_s}_{n:04}.MP4").into();
+            f.duration_s = Some(6.0);
+            if kind == "audio" {
+                let mut t = (*f.text).clone();
+                t.media_kind = Some("audio".into());
+                f.text = t.into();
+            }
+            f
+        };
+        let facts = || {
+            vec![
+                file("a", 1, 0, "video"),
+                file("b", 2, 6, "video"),
+                file("a", 3, 12, "video"),
+                file("b", 1, 1200, "audio"),
+                file("a", 1, 2100, "audio"),
+                file("a", 1, 3600, "video"),
+                file("b", 2, 3606, "video"),
+            ]
+        };
+        let devices = |facts: &[FileFacts]| -> Vec<String> {
+            let mut d: Vec<String> = facts
+                .iter()
+                .filter_map(|f| f.device_id.as_deref().map(str::to_string))
+                .collect();
+            d.sort();
+            d.dedup();
+            d
+        };
+        // Read below the nodes' roots: one place.
+        let mut context = crate::context::Typed::default();
+        context.anchor(&["/a/ev".to_string(), "/b/ev".to_string()]);
+        let mut on_nodes = facts();
+        tell_apart(
+            &mut on_nodes,
+            &RuleSettings::default(),
+            &context,
+            AT + 30 * 86_400_000_000,
+        );
+        assert_eq!(devices(&on_nodes), ["NEG-K"]);
+        // Even read as two places, its counters run back (each recording, each kind from 1):
+        // no witness.
+        let mut apart = facts();
+        tell_apart(
+            &mut apart,
+            &RuleSettings::default(),
+            &Default::default(),
+            AT + 30 * 86_400_000_000,
+        );
+        assert_eq!(devices(&apart), ["NEG-K"]);
+        // Two recordings of two segments each, numbered from 1 each, split between the nodes
+        // so that one node holds 1 and 2 of two recordings with the other's files between.
+        let mut split = vec![
+            file("a", 1, 0, "video"),
+            file("b", 2, 6, "video"),
+            file("b", 1, 1000, "video"),
+            file("a", 2, 1006, "video"),
+        ];
+        tell_apart(
+            &mut split,
+            &RuleSettings::default(),
+            &Default::default(),
+            AT + 30 * 86_400_000_000,
+        );
+        assert_eq!(devices(&split), ["NEG-K"]);
     }
 
     #[test]

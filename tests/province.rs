@@ -63,6 +63,25 @@ fn estate() -> &'static Estate {
         let (a, b) = (t.path().join("a"), t.path().join("b"));
         split(&labelled(), &a.join("labelled"), &b.join("labelled"));
         copy_tree(&sample_data(), &a.join("sample"));
+        // On the other node, another brigade's recorder of the sample's number, recording at
+        // once with it (numbers 51..53, bytes of its own): two recorders told apart alike by
+        // one scan and by the shards of the analysis.
+        let d = "DSJ-A8-0001234";
+        for (k, (t, n)) in [("093018", 51), ("093024", 52), ("093030", 53)]
+            .into_iter()
+            .enumerate()
+        {
+            let from =
+                "执法一大队/DSJ-A8-0001234/20260312/DSJ-A8-0001234_OF1023_20260312093015_0001.MP4";
+            let mut bytes = fs::read(sample_data().join(from)).expect("sample");
+            bytes.extend_from_slice(&[0, 0, 0, 12, b'f', b'r', b'e', b'e']);
+            bytes.extend_from_slice(&(k as u32).to_be_bytes());
+            let p = b.join(format!(
+                "sample/执法二大队/{d}/20260312/{d}_OF2046_20260312{t}_{n:04}.MP4"
+            ));
+            fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            fs::write(p, bytes).expect("write");
+        }
         let (single, shared) = (t.path().join("single"), t.path().join("shared"));
         let ctx = project().join("sample-data").join("context");
         let ctx = ctx.to_str().expect("utf-8");
@@ -187,6 +206,25 @@ fn two_nodes_and_the_analysis_equal_one_scan_of_the_whole_tree() {
     // The split is real: sessions and copies cross the nodes.
     let sessions = table(&e.shared, "file_sessions");
     assert!(!sessions.is_empty());
+    // The sample's device number on both nodes, two brigades' recorders: two devices in both.
+    for wh in [&e.single, &e.shared] {
+        let sessions = table(wh, "sessions");
+        for d in ["执法一大队/DSJ-A8-0001234", "执法二大队/DSJ-A8-0001234"] {
+            let id = format!("\"device_id\":\"{d}\"");
+            assert!(
+                sessions.iter().any(|r| r.contains(&id)),
+                "{d}: {sessions:#?}"
+            );
+        }
+        // And no other: a recorder whose files the split put on both nodes (its counters
+        // starting again each recording and each kind) is one.
+        let told: std::collections::BTreeSet<&str> = sessions
+            .iter()
+            .filter_map(|r| r.split("\"device_id\":\"").nth(1)?.split('"').next())
+            .filter(|d| d.contains('/'))
+            .collect();
+        assert_eq!(told.len(), 2, "{told:?}");
+    }
     let enc = |root: &Path| {
         fs::read_dir(root.join("labelled/单位甲/ENC-01/20260312"))
             .map(|d| d.count())
