@@ -172,10 +172,10 @@ fn main_first<'a>(ctx: &Ctx<'a>, f: &FileFacts, upload: i64) -> Option<(i64, &'a
 /// For each recording of a device under one file name and time that more than one footage
 /// file holds (a station's second upload re-muxed: other bytes, INT-VERSION), the earliest
 /// upload among them and that file's row.
-type Versions<'a> = HashMap<(&'a str, String, i64), (i64, usize)>;
+type Versions<'a> = HashMap<(&'a str, &'a str, i64), (i64, usize)>;
 
 fn first_versions<'a>(ctx: &Ctx<'a>) -> Versions<'a> {
-    let mut seen: HashMap<(&str, String, i64), (i64, usize, u32)> = HashMap::new();
+    let mut seen: HashMap<(&str, &str, i64), (i64, usize, u32)> = HashMap::new();
     for f in ctx.facts.iter().filter(|f| is_footage(f)) {
         let (Some(d), Some(start), Some(t)) = (
             f.device_id.as_deref(),
@@ -185,7 +185,7 @@ fn first_versions<'a>(ctx: &Ctx<'a>) -> Versions<'a> {
             continue;
         };
         let e = seen
-            .entry((d, f.file_name().to_lowercase(), start))
+            .entry((d, f.file_name(), start))
             .or_insert((t, f.row, 0));
         if t < e.0 {
             (e.0, e.1) = (t, f.row);
@@ -205,11 +205,7 @@ fn version_first<'a>(
     f: &FileFacts,
     upload: i64,
 ) -> Option<(i64, &'a FileFacts)> {
-    let key = (
-        f.device_id.as_deref()?,
-        f.file_name().to_lowercase(),
-        f.start_us()?,
-    );
+    let key = (f.device_id.as_deref()?, f.file_name(), f.start_us()?);
     let &(t, row) = versions.get(&key)?;
     (t < upload && row != f.row).then(|| (t, &ctx.facts[row]))
 }
@@ -252,7 +248,7 @@ fn stage_ends(
                 .zip(f.start_us())
                 .is_some_and(|(d, t)| {
                     versions
-                        .get(&(d, f.file_name().to_lowercase(), t))
+                        .get(&(d, f.file_name(), t))
                         .is_some_and(|&(_, row)| row != f.row)
                 });
         if let Some(u) = ctx.obligation(f).and_then(|o| o.upload_us)

@@ -110,7 +110,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
 /// INT-DUPLICATE's, a recorder's two lenses or streams have names of their own, and a
 /// platform's preview under the segment's name is smaller (a companion).
 fn versions(ctx: &Ctx, out: &mut Findings) {
-    type Key<'a> = (&'a str, String, Option<i64>, Option<i32>, Option<i32>);
+    type Key<'a> = (&'a str, &'a str, Option<i64>, Option<i32>, Option<i32>);
     let mut by_name: HashMap<Key, Vec<usize>> = HashMap::new();
     for (i, f) in ctx.facts.iter().enumerate() {
         // A platform's preview of a segment under the segment's name is its companion
@@ -124,13 +124,7 @@ fn versions(ctx: &Ctx, out: &mut Findings) {
                 .main_of(f.row)
                 .is_none_or(|m| ctx.facts[m].blake3 == f.blake3)
         {
-            let key = (
-                d,
-                f.file_name().to_lowercase(),
-                f.start_us(),
-                f.width,
-                f.height,
-            );
+            let key = (d, f.file_name(), f.start_us(), f.width, f.height);
             by_name.entry(key).or_default().push(i);
         }
     }
