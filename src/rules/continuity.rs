@@ -85,6 +85,14 @@ fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)
 /// there too and a telling apart never makes a number missing. Two recorders numbering alike
 /// (both from one) share numbers, and each one's gaps stay its own.
 fn siblings<'a>(ctx: &Ctx<'a>, out: &mut HashMap<&'a str, Vec<(i32, Option<i64>)>>) {
+    // Most catalogues tell no number apart: nothing to gather.
+    if !ctx
+        .facts
+        .iter()
+        .any(|f| f.device_id.as_deref().is_some_and(|d| d.contains('/')))
+    {
+        return;
+    }
     let mut numbers: HashMap<&str, BTreeSet<i32>> = HashMap::new();
     for f in ctx.facts {
         if let (Some(d), Some(n)) = (f.device_id.as_deref(), f.segment_seq) {

@@ -175,27 +175,33 @@ fn main_first<'a>(ctx: &Ctx<'a>, f: &FileFacts, upload: i64) -> Option<(i64, &'a
 type Versions<'a> = HashMap<(&'a str, &'a str, i64), (i64, usize)>;
 
 fn first_versions<'a>(ctx: &Ctx<'a>) -> Versions<'a> {
-    let mut seen: HashMap<(&str, &str, i64), (i64, usize, u32)> = HashMap::new();
-    for f in ctx.facts.iter().filter(|f| is_footage(f)) {
-        let (Some(d), Some(start), Some(t)) = (
-            f.device_id.as_deref(),
-            f.start_us(),
-            ctx.obligation(f).and_then(|o| o.upload_us),
-        ) else {
-            continue;
-        };
-        let e = seen
-            .entry((d, f.file_name(), start))
-            .or_insert((t, f.row, 0));
-        if t < e.0 {
-            (e.0, e.1) = (t, f.row);
+    let mut out = Versions::new();
+    for run in ctx.same_start(|f| is_footage(f) && f.device_id.is_some()) {
+        let mut seen: HashMap<(&str, &str, i64), (i64, usize, u32)> = HashMap::new();
+        for i in run {
+            let f = &ctx.facts[i];
+            let (Some(d), Some(start), Some(t)) = (
+                f.device_id.as_deref(),
+                f.start_us(),
+                ctx.obligation(f).and_then(|o| o.upload_us),
+            ) else {
+                continue;
+            };
+            let e = seen
+                .entry((d, f.file_name(), start))
+                .or_insert((t, f.row, 0));
+            if t < e.0 {
+                (e.0, e.1) = (t, f.row);
+            }
+            e.2 += 1;
         }
-        e.2 += 1;
+        out.extend(
+            seen.into_iter()
+                .filter(|(_, (_, _, n))| *n > 1)
+                .map(|(k, (t, row, _))| (k, (t, row))),
+        );
     }
-    seen.into_iter()
-        .filter(|(_, (_, _, n))| *n > 1)
-        .map(|(k, (t, row, _))| (k, (t, row)))
-        .collect()
+    out
 }
 
 /// The first upload of another file of `f`'s recording under its name, if before `upload`.
@@ -205,6 +211,9 @@ fn version_first<'a>(
     f: &FileFacts,
     upload: i64,
 ) -> Option<(i64, &'a FileFacts)> {
+    if versions.is_empty() {
+        return None;
+    }
     let key = (f.device_id.as_deref()?, f.file_name(), f.start_us()?);
     let &(t, row) = versions.get(&key)?;
     (t < upload && row != f.row).then(|| (t, &ctx.facts[row]))
@@ -236,21 +245,22 @@ fn stage_ends(
         let e = by_device.entry(d).or_default();
         // A later copy or a companion (a platform's preview made months after) reached the
         // server on no dock of the officer's: its upload ends no stage.
-        let later = f
-            .blake3
-            .as_deref()
-            .zip(f.start_us())
-            .and_then(|k| first.get(&k))
-            .is_some_and(|&(_, row)| row != f.row)
-            || ctx.sessions.main_of(f.row).is_some()
-            || f.device_id
+        let later = !first.is_empty()
+            && f.blake3
                 .as_deref()
                 .zip(f.start_us())
-                .is_some_and(|(d, t)| {
-                    versions
-                        .get(&(d, f.file_name(), t))
-                        .is_some_and(|&(_, row)| row != f.row)
-                });
+                .and_then(|k| first.get(&k))
+                .is_some_and(|&(_, row)| row != f.row)
+            || ctx.sessions.main_of(f.row).is_some()
+            || !versions.is_empty()
+                && f.device_id
+                    .as_deref()
+                    .zip(f.start_us())
+                    .is_some_and(|(d, t)| {
+                        versions
+                            .get(&(d, f.file_name(), t))
+                            .is_some_and(|&(_, row)| row != f.row)
+                    });
         if let Some(u) = ctx.obligation(f).and_then(|o| o.upload_us)
             && !later
         {

@@ -110,12 +110,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
 /// INT-DUPLICATE's, a recorder's two lenses or streams have names of their own, and a
 /// platform's preview under the segment's name is smaller (a companion).
 fn versions(ctx: &Ctx, out: &mut Findings) {
-    type Key<'a> = (&'a str, &'a str, Option<i64>, Option<i32>, Option<i32>);
-    let mut by_name: HashMap<Key, Vec<usize>> = HashMap::new();
-    for (i, f) in ctx.facts.iter().enumerate() {
-        // A platform's preview of a segment under the segment's name is its companion
-        // (smaller pictures), no version of it.
-        if let (Some(d), Some(_)) = (f.device_id.as_deref(), f.blake3.as_deref())
+    type Key<'a> = (&'a str, &'a str, Option<i32>, Option<i32>);
+    let mut by_name: HashMap<(Key, usize), Vec<usize>> = HashMap::new();
+    // A platform's preview of a segment under the segment's name is its companion (smaller
+    // pictures), no version of it.
+    let runs = ctx.same_start(|f| {
+        f.device_id.is_some()
+            && f.blake3.is_some()
             && f.is_recording()
             && f.status.as_ref() == "ok"
             && f.size_bytes > 0
@@ -123,9 +124,14 @@ fn versions(ctx: &Ctx, out: &mut Findings) {
                 .sessions
                 .main_of(f.row)
                 .is_none_or(|m| ctx.facts[m].blake3 == f.blake3)
-        {
-            let key = (d, f.file_name(), f.start_us(), f.width, f.height);
-            by_name.entry(key).or_default().push(i);
+    });
+    for (r, run) in runs.into_iter().enumerate() {
+        for i in run {
+            let f = &ctx.facts[i];
+            if let Some(d) = f.device_id.as_deref() {
+                let key = (d, f.file_name(), f.width, f.height);
+                by_name.entry((key, r)).or_default().push(i);
+            }
         }
     }
     let mut groups: Vec<Vec<usize>> = by_name

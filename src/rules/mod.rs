@@ -628,6 +628,26 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The files `keep` picks that share their recording start with another such file, as
+    /// runs of indices into the facts (each run one start, two files or more, in index order
+    /// within it): where copies, streams and versions of one recording are found, without a
+    /// map keyed by every file.
+    pub fn same_start(&self, keep: impl Fn(&FileFacts) -> bool) -> Vec<Vec<usize>> {
+        let mut starts: Vec<(i64, usize)> = self
+            .facts
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| keep(f))
+            .filter_map(|(i, f)| Some((f.start_us()?, i)))
+            .collect();
+        starts.sort_unstable();
+        starts
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|run| run.len() > 1)
+            .map(|run| run.iter().map(|&(_, i)| i).collect())
+            .collect()
+    }
+
     /// Whether file `row` starts a recording (the button pressed): its session's first
     /// segment, or one that starts more than `gap_tolerance_s` after the segments before it in
     /// its session ended (the recorder stopped and started again within `session_pause_s`).
