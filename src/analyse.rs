@@ -87,7 +87,7 @@ pub fn counted(
 ) -> Counter {
     let counter = Counter::of(
         facts,
-        &sess.companions,
+        |row| sess.main_of(row).is_some(),
         settings,
         |row| obligations.get(row).and_then(|o| o.upload_us),
         now_us,

@@ -45,11 +45,11 @@ impl Counter {
     /// this end: a recording whose clock lied is late only if it is late however late in that
     /// span it was made.
     ///
-    /// `companions`: rows that are companions of a segment (sorted: sub-streams, copies), left
+    /// `is_companion`: whether a row is a companion of a segment (a sub-stream, a copy), left
     /// out; `uploads`: each row's upload time; `now_us`: when the scan ran.
     pub fn of(
         facts: &[FileFacts],
-        companions: &[usize],
+        is_companion: impl Fn(usize) -> bool,
         settings: &RuleSettings,
         uploads: impl Fn(usize) -> Option<i64>,
         now_us: i64,
@@ -62,7 +62,7 @@ impl Counter {
             if let (Some(d), Some(n), Some(_)) =
                 (f.device_id.as_deref(), f.segment_seq, f.start_us())
                 && f.is_recording()
-                && companions.binary_search(&f.row).is_err()
+                && !is_companion(f.row)
             {
                 by_device.entry(d).or_default().push((n, f.row));
             }

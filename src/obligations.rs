@@ -726,7 +726,7 @@ mod tests {
         // By the names: case X and kept two years from 2025-01-01; case Y and kept from June.
         assert_eq!(o[1].cases, vec![1]);
         assert_eq!(o[4].cases, vec![2]);
-        let counter = Counter::of(&facts, &[], &settings, |r| o[r].upload_us, now);
+        let counter = Counter::of(&facts, |_| false, &settings, |r| o[r].upload_us, now);
         assert_eq!(counter.start(1), Some(at("2026-03-10 09:01:00")));
         settle(&mut o, &facts, &counter, &settings, now, &ctx, tz);
         // Made between 09:01 and that evening's dock: linked to the morning's case, not to
@@ -755,7 +755,7 @@ mod tests {
             Some(at("2027-02-02 00:00:00")),
             "by case X"
         );
-        let counter = Counter::of(&facts, &[], &settings, |r| o[r].upload_us, now);
+        let counter = Counter::of(&facts, |_| false, &settings, |r| o[r].upload_us, now);
         settle(&mut o, &facts, &counter, &settings, now, &closed, tz);
         assert_eq!(o[2].keep_until_us, Some(at("2028-03-11 00:00:00")));
     }

@@ -23,13 +23,17 @@ pub struct Sessions {
     pub list: Vec<Session>,
     /// For each file (by index into the facts), its session.
     pub of_file: Vec<Option<usize>>,
-    /// Sub-streams: recordings placed in their main stream's session but no segment of it.
-    pub companions: Vec<usize>,
-    /// Each companion with its main stream (or the file it copies), in companions' order.
+    /// The companions (sub-streams, copies: recordings placed in their main stream's session
+    /// but no segment of it), each with its main stream (or the file it copies), in order.
     pub mains: Vec<(usize, usize)>,
 }
 
 impl Sessions {
+    /// The companions, in order.
+    pub fn companions(&self) -> impl Iterator<Item = usize> + '_ {
+        self.mains.iter().map(|&(c, _)| c)
+    }
+
     /// The main stream of companion `i` (or the file it is a copy of); `None` for a file that
     /// is no companion.
     pub fn main_of(&self, i: usize) -> Option<usize> {
@@ -343,7 +347,6 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     let mut out = Sessions {
         list: Vec::new(),
         of_file: vec![None; facts.len()],
-        companions: Vec::new(),
         mains: Vec::new(),
     };
     let mut used_ids: HashMap<String, u32> = HashMap::new();
@@ -416,9 +419,7 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     }
     for &(c, main) in &companion_of {
         out.of_file[c] = out.of_file[main];
-        out.companions.push(c);
     }
-    out.companions.sort_unstable();
     companion_of.sort_unstable();
     out.mains = companion_of;
     // A photo belongs to the session of its device that was recording when it was taken
@@ -582,7 +583,7 @@ mod tests {
         let s = build(&f, 600.0);
         assert_eq!(s.list.len(), 1);
         assert_eq!(s.list[0].members, [0, 1, 2]);
-        assert_eq!(s.companions, [3]);
+        assert_eq!(s.companions().collect::<Vec<_>>(), [3]);
         assert_eq!(s.of_file[3], Some(0));
         // Other bytes under the same name and number (no copy): the numbering starts again.
         f[3].blake3 = Some("other".into());

@@ -50,7 +50,7 @@ use super::display::PRE_RECORD_MAX_S;
 fn numbered_others<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(i32, Option<i64>)>> {
     let mut out: HashMap<&str, Vec<(i32, Option<i64>)>> = HashMap::new();
     let photos = ctx.facts.iter().filter(|f| !f.is_recording());
-    let companions = ctx.sessions.companions.iter().map(|&i| &ctx.facts[i]);
+    let companions = ctx.sessions.companions().map(|i| &ctx.facts[i]);
     for f in photos.chain(companions) {
         if let (Some(d), Some(n), Some(t)) = (f.device_id.as_deref(), f.segment_seq, f.start_us())
             && !ctx.implausible(t)
