@@ -126,21 +126,18 @@ impl Workdays<'_> {
     }
 }
 
-/// For each recording (its content, BLAKE3, and its start) that more than one footage file
-/// holds, the earliest upload time among them and that file's row. Copies of one recording
-/// keep its name's time; the same bytes under another time are a renamed copy, which says
-/// nothing of when that recording reached the server (INT-DUPLICATE reports it).
-fn first_uploads<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, i64), (i64, usize)> {
-    let mut seen: HashMap<(&str, i64), (i64, usize, u32)> = HashMap::new();
-    for f in ctx.facts.iter().filter(|f| is_footage(f)) {
-        let (Some(h), Some(start), Some(t)) = (
-            f.blake3.as_deref(),
-            f.start_us(),
-            ctx.obligation(f).and_then(|o| o.upload_us),
-        ) else {
+/// For each key that more than one of `files` holds, the earliest upload time among them
+/// and that file's row.
+fn earliest<'a, K: std::hash::Hash + Eq>(
+    ctx: &Ctx<'a>,
+    files: impl IntoIterator<Item = (K, &'a FileFacts)>,
+) -> HashMap<K, (i64, usize)> {
+    let mut seen: HashMap<K, (i64, usize, u32)> = HashMap::new();
+    for (k, f) in files {
+        let Some(t) = ctx.obligation(f).and_then(|o| o.upload_us) else {
             continue;
         };
-        let e = seen.entry((h, start)).or_insert((t, f.row, 0));
+        let e = seen.entry(k).or_insert((t, f.row, 0));
         if t < e.0 {
             (e.0, e.1) = (t, f.row);
         }
@@ -148,8 +145,22 @@ fn first_uploads<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, i64), (i64, usize)> {
     }
     seen.into_iter()
         .filter(|(_, (_, _, n))| *n > 1)
-        .map(|(h, (t, row, _))| (h, (t, row)))
+        .map(|(k, (t, row, _))| (k, (t, row)))
         .collect()
+}
+
+/// For each recording (its content, BLAKE3, and its start) that more than one footage file
+/// holds, the earliest upload time among them and that file's row. Copies of one recording
+/// keep its name's time; the same bytes under another time are a renamed copy, which says
+/// nothing of when that recording reached the server (INT-DUPLICATE reports it).
+fn first_uploads<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, i64), (i64, usize)> {
+    earliest(
+        ctx,
+        ctx.facts
+            .iter()
+            .filter(|f| is_footage(f))
+            .filter_map(|f| Some(((f.blake3.as_deref()?, f.start_us()?), f))),
+    )
 }
 
 /// A companion of a segment (a sub-stream beside it, or a platform's preview made of it
@@ -177,29 +188,13 @@ type Versions<'a> = HashMap<(&'a str, &'a str, i64), (i64, usize)>;
 fn first_versions<'a>(ctx: &Ctx<'a>) -> Versions<'a> {
     let mut out = Versions::new();
     for run in ctx.same_start(|f| is_footage(f) && f.device_id.is_some()) {
-        let mut seen: HashMap<(&str, &str, i64), (i64, usize, u32)> = HashMap::new();
-        for i in run {
-            let f = &ctx.facts[i];
-            let (Some(d), Some(start), Some(t)) = (
-                f.device_id.as_deref(),
-                f.start_us(),
-                ctx.obligation(f).and_then(|o| o.upload_us),
-            ) else {
-                continue;
-            };
-            let e = seen
-                .entry((d, f.file_name(), start))
-                .or_insert((t, f.row, 0));
-            if t < e.0 {
-                (e.0, e.1) = (t, f.row);
-            }
-            e.2 += 1;
-        }
-        out.extend(
-            seen.into_iter()
-                .filter(|(_, (_, _, n))| *n > 1)
-                .map(|(k, (t, row, _))| (k, (t, row))),
-        );
+        out.extend(earliest(
+            ctx,
+            run.into_iter().filter_map(|i| {
+                let f = &ctx.facts[i];
+                Some(((f.device_id.as_deref()?, f.file_name(), f.start_us()?), f))
+            }),
+        ));
     }
     out
 }
