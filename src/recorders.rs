@@ -583,6 +583,16 @@ mod tests {
         }
     }
 
+    /// [`tell_apart`] of `facts` with the default settings, scanned a month after [`AT`].
+    fn apart(facts: &mut [FileFacts], context: &crate::context::Typed) {
+        tell_apart(
+            facts,
+            &RuleSettings::default(),
+            context,
+            AT + 30 * 86_400_000_000,
+        );
+    }
+
     #[test]
     fn one_recorders_files_on_two_storage_nodes_are_one_recorder() {
         // One recorder numbering each recording's files from 1, video and voice each on its
@@ -623,23 +633,13 @@ mod tests {
         let mut context = crate::context::Typed::default();
         context.anchor(&["/a/ev".to_string(), "/b/ev".to_string()]);
         let mut on_nodes = facts();
-        tell_apart(
-            &mut on_nodes,
-            &RuleSettings::default(),
-            &context,
-            AT + 30 * 86_400_000_000,
-        );
+        apart(&mut on_nodes, &context);
         assert_eq!(devices(&on_nodes), ["NEG-K"]);
         // Even read as two places, its counters run back (each recording, each kind from 1):
         // no witness.
-        let mut apart = facts();
-        tell_apart(
-            &mut apart,
-            &RuleSettings::default(),
-            &Default::default(),
-            AT + 30 * 86_400_000_000,
-        );
-        assert_eq!(devices(&apart), ["NEG-K"]);
+        let mut two_places = facts();
+        apart(&mut two_places, &Default::default());
+        assert_eq!(devices(&two_places), ["NEG-K"]);
         // Two recordings of two segments each, numbered from 1 each, split between the nodes
         // so that one node holds 1 and 2 of two recordings with the other's files between.
         let mut split = vec![
@@ -648,12 +648,7 @@ mod tests {
             file("b", 1, 1000, "video"),
             file("a", 2, 1006, "video"),
         ];
-        tell_apart(
-            &mut split,
-            &RuleSettings::default(),
-            &Default::default(),
-            AT + 30 * 86_400_000_000,
-        );
+        apart(&mut split, &Default::default());
         assert_eq!(devices(&split), ["NEG-K"]);
     }
 

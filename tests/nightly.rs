@@ -805,6 +805,28 @@ fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
     );
 }
 
+/// Scans `ev` into `wh` while another thread appends `chunk` to `file` every fifth of a
+/// millisecond, from before the scan starts until it is over (an upload the run overlaps).
+fn scan_while_appending(ev: &Path, wh: &Path, file: &Path, chunk: &[u8]) {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (done, file, chunk) = (done.clone(), file.to_path_buf(), chunk.to_vec());
+        std::thread::spawn(move || {
+            let mut f = fs::OpenOptions::new()
+                .append(true)
+                .open(&file)
+                .expect("open");
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::io::Write::write_all(&mut f, &chunk).expect("append");
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        })
+    };
+    scan(&[ev], wh, &[]);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().expect("writer");
+}
+
 #[test]
 fn a_file_an_upload_is_still_writing_during_the_run_is_in_flight_not_damaged() {
     // An upload station copies segment 2 while the run reads the tree: its first 40,000
@@ -819,24 +841,8 @@ fn a_file_an_upload_is_still_writing_during_the_run_is_in_flight_not_damaged() {
     fs::write(dir.join(names[0]), &a1).expect("write");
     let copying = dir.join(names[1]);
     fs::write(&copying, &a1[..40_000]).expect("write");
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let mut f = fs::OpenOptions::new()
-                .append(true)
-                .open(&copying)
-                .expect("open");
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                std::io::Write::write_all(&mut f, &[0]).expect("append");
-                std::thread::sleep(Duration::from_micros(200));
-            }
-        })
-    };
     let wh = t.path().join("wh");
-    scan(&[&ev], &wh, &[]);
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().expect("writer");
+    scan_while_appending(&ev, &wh, &copying, &[0]);
     assert_eq!(
         rule_files(&wh, |r| r.starts_with("INT-")),
         [format!("INT-INFLIGHT {}", names[1])]
@@ -891,24 +897,8 @@ fn a_recording_a_platform_is_still_writing_reads_whole_yet_is_completed_not_modi
     fs::write(&live, &ts).expect("write");
     let mut null = vec![0xFFu8; 188];
     null[..4].copy_from_slice(&[0x47, 0x1F, 0xFF, 0x10]);
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let (done, live, null) = (done.clone(), live.clone(), null.clone());
-        std::thread::spawn(move || {
-            let mut f = fs::OpenOptions::new()
-                .append(true)
-                .open(&live)
-                .expect("open");
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                std::io::Write::write_all(&mut f, &null).expect("append");
-                std::thread::sleep(Duration::from_micros(200));
-            }
-        })
-    };
     let wh = t.path().join("wh");
-    scan(&[&ev], &wh, &[]);
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().expect("writer");
+    scan_while_appending(&ev, &wh, &live, &null);
     let files = rows(&wh.join("files"));
     let row = by_name(&files, "DSJ-C3-0000100_20260313080000_0001.TS");
     assert_eq!(

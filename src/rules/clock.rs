@@ -309,6 +309,24 @@ mod tests {
         files
     }
 
+    /// The paths of `facts`' findings of `rule`, sorted, scanned at `now`.
+    fn paths_of(facts: &[FileFacts], rule: &str, now: i64) -> Vec<String> {
+        let mut v: Vec<String> = crate::analyse::analyse(
+            facts,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            now,
+        )
+        .findings
+        .into_iter()
+        .filter(|f| f.rule_id == rule)
+        .filter_map(|f| f.path)
+        .collect();
+        v.sort();
+        v
+    }
+
     /// Asserts that no finding of `found` is of a rule whose id starts with `rule`.
     fn none_of(found: &[String], rule: &str) {
         assert!(!found.iter().any(|f| f.starts_with(rule)), "{found:?}");
@@ -465,19 +483,10 @@ mod tests {
         none_of(&found, "DL-UPLOAD");
         // Nor is the copy's classification judged again: the recording's is, on its first
         // copy (never described here: late).
-        let classify: Vec<String> = crate::analyse::analyse(
-            &facts,
-            &crate::rules::RuleSettings::default(),
-            chrono_tz::UTC,
-            "r",
-            MARCH_9 + 11 * DAY,
-        )
-        .findings
-        .into_iter()
-        .filter(|f| f.rule_id == "DL-CLASSIFY")
-        .filter_map(|f| f.path)
-        .filter(|p| p.ends_with("A_0004.MP4"))
-        .collect();
+        let classify: Vec<String> = paths_of(&facts, "DL-CLASSIFY", MARCH_9 + 11 * DAY)
+            .into_iter()
+            .filter(|p| p.ends_with("A_0004.MP4"))
+            .collect();
         assert_eq!(classify, ["A_0004.MP4"]);
         // Copied from footage uploaded late itself: late as the original, from its upload.
         for f in facts.iter_mut().filter(|f| f.segment_seq == Some(4)) {
@@ -551,22 +560,7 @@ mod tests {
         facts[6].path = "redock/A_0004.MP4".into();
         let found = findings_in(&facts);
         none_of(&found, "DL-UPLOAD");
-        let of = |facts: &[FileFacts], rule: &str| -> Vec<String> {
-            let mut v: Vec<String> = crate::analyse::analyse(
-                facts,
-                &crate::rules::RuleSettings::default(),
-                chrono_tz::UTC,
-                "r",
-                MARCH_9 + 11 * DAY,
-            )
-            .findings
-            .into_iter()
-            .filter(|f| f.rule_id == rule)
-            .filter_map(|f| f.path)
-            .collect();
-            v.sort();
-            v
-        };
+        let of = |facts: &[FileFacts], rule: &str| paths_of(facts, rule, MARCH_9 + 11 * DAY);
         assert_eq!(
             of(&facts, "INT-VERSION"),
             ["A_0004.MP4", "redock/A_0004.MP4"]
@@ -644,19 +638,10 @@ mod tests {
         none_of(&found, "DL-UPLOAD");
         none_of(&found, "CLK-MISSING");
         // Nor is a preview's classification judged: its recording's is.
-        let classify = crate::analyse::analyse(
-            &all,
-            &crate::rules::RuleSettings::default(),
-            chrono_tz::UTC,
-            "r",
-            MARCH_9 + 30 * DAY,
-        )
-        .findings
-        .into_iter()
-        .filter(|f| f.rule_id == "DL-CLASSIFY")
-        .filter_map(|f| f.path)
-        .filter(|p| p.ends_with("_preview.mp4"))
-        .count();
+        let classify = paths_of(&all, "DL-CLASSIFY", MARCH_9 + 30 * DAY)
+            .iter()
+            .filter(|p| p.ends_with("_preview.mp4"))
+            .count();
         assert_eq!(classify, 0);
     }
 
