@@ -1534,24 +1534,7 @@ fn a_segment_filed_into_its_case_folder_is_not_missing() {
     )
     .expect("cases");
     let ctx = ctx.to_str().expect("utf-8");
-    let found = |wh: &Path| -> Vec<String> {
-        let mut v: Vec<String> = rows(&wh.join("findings"))
-            .iter()
-            .filter(|f| {
-                get(f, "rule_id").is_some_and(|r| r.starts_with("CONT-") || r.starts_with("META-"))
-            })
-            .map(|f| {
-                let p = get(f, "path").unwrap_or_default();
-                format!(
-                    "{} {}",
-                    get(f, "rule_id").unwrap_or(""),
-                    p.rsplit('/').next().unwrap_or(p)
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let found = |wh: &Path| rule_files(wh, |r| r.starts_with("CONT-") || r.starts_with("META-"));
     let want = [
         "CONT-RENAMED 20260312_093027_0003.MP4",
         "META-DEVICE 20260312_093021_0002.MP4",
