@@ -108,6 +108,12 @@ pub struct RuleSettings {
     /// on the server (birth time) and few at it (`obligations::ingest_in_utc`; DL-LOGZONE says
     /// so).
     pub ingest_times: IngestTimes,
+    /// A file read cut short (`truncated`) whose last write was less than this many seconds
+    /// before the run began is held as an upload in flight (INT-INFLIGHT, information), not
+    /// judged damaged (INT-UNREADABLE): an upload station's copy that stalled, to be completed
+    /// or redone. The first run after it has lain still this long judges it. 0 judges at once
+    /// (for trees copied into place, whose modification times say when the copy was made).
+    pub upload_settle_s: f64,
     /// Burned-in clock readings below this confidence (0-1) are not used by the OSD rules.
     pub osd_min_confidence: f64,
     /// A file's display-to-name offset this far (seconds) from both neighbours' is a
@@ -159,6 +165,7 @@ impl Default for RuleSettings {
             require_officer: false,
             birth_time_is_upload: true,
             ingest_times: IngestTimes::Auto,
+            upload_settle_s: 86_400.0,
             osd_min_confidence: OSD_MIN_CONFIDENCE,
             osd_offset_tolerance_s: 30.0,
             osd_jump_tolerance_s: 2.0,
@@ -219,6 +226,10 @@ pub const GROUPS: &[&str] = &[
 /// more, as an upload station adds its upload time: `_20260313080000`), a file manager's copy
 /// suffix (`(1)`, ` - 副本`, ` copy 2`), the extension.
 const END: &str = r"(?:[_ -]+[^/\d_ .-][^/]*?|[_ -]+\d{8,}[^/]*?|[(（【\[][^/\d][^/]*?)?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$";
+/// A day's folder between a device's folder and its files, if any: a date (`20260312`,
+/// `2026-03-12`), or a date and a word, as an upload station names a day's second upload
+/// (`20260312-补传`, `2026-03-12 redock`).
+const DAY: &str = r"(?:(?:\d{8}|\d{4}-\d{2}-\d{2})(?:[_ -]*[^/\d_ -][^/]*)?/)?";
 /// A device's folder: a letter and a digit in its name (a folder of digits alone is a date,
 /// one of letters alone a folder of marked files).
 const FOLDER: &str = r"(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)";
@@ -254,12 +265,12 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // LOCK, IMP, Normal) or a platform its previews (`preview`), not a device.
         p(
             "device_marked_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?[^/\d]+/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[^/\d]+/", DAY, r"(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015_0003.MP4
         p(
             "device_folder_date_time_seq",
-            &[r"(?:^|/)(?P<device>[^/]+)/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})", END].concat(),
+            &[r"(?:^|/)(?P<device>[^/]+)/", DAY, r"(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})", END].concat(),
         ),
         // Names many recorders write beside the three above: the segment number left out
         // (a recorder that names its files by time alone), or the date and time apart
@@ -280,7 +291,7 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // alone a folder of marked files)
         p(
             "device_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
         ),
         // Names written by the camera chipsets of low-cost recorders (as dash cameras name
         // theirs), in a device's folder as above: the year apart from the month and day
@@ -289,12 +300,12 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // <device>/[<date>/]2026_0312_093015[_001][F].MP4
         p(
             "device_folder_year_apart",
-            &[r"(?:^|/)", FOLDER, r"/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?(?P<date>\d{4}_\d{4})_(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?[A-Z]?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>\d{4}_\d{4})_(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?[A-Z]?", END].concat(),
         ),
         // <device>/[<date>/]FILE260312-093015[-001][F].MP4 (the year 20yy)
         p(
             "device_folder_short_year",
-            &[r"(?:^|/)", FOLDER, r"/(?:\d{8}/|\d{4}-\d{2}-\d{2}/)?[A-Za-z]{1,8}(?P<date>\d{6})-(?P<time>\d{6})(?:-(?P<seq>\d{1,6}))?[A-Z]?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[A-Za-z]{1,8}(?P<date>\d{6})-(?P<time>\d{6})(?:-(?P<seq>\d{1,6}))?[A-Z]?", END].concat(),
         ),
         // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(

@@ -50,6 +50,13 @@ fn same_identity(e: &Meta, p: &PriorFile<'_>) -> bool {
     p.size_bytes == e.size as i64 && p.mtime_us == mtime && inode_same
 }
 
+/// Whether a custody event is an offence against the record (第二十八条(三)), reported by the
+/// custody rules on every later run: bytes changed at their path (`modified`), a record gone
+/// (`deleted`), or deleted into a recycle bin (`recycled`).
+pub fn is_offence(event: &str) -> bool {
+    matches!(event, "modified" | "deleted" | "recycled")
+}
+
 /// Whether one walked entry (its numbers, kind and listing error) is carried or read, given
 /// the previous catalogue's row of its path, before any verification is asked for.
 pub fn decide(meta: &Meta, kind: &EntryKind, error: Option<&str>, p: Option<&PriorFile>) -> Action {
@@ -240,6 +247,9 @@ impl<'p> Judge<'p> {
                 at_us,
                 event: if transient(prior, &path) {
                     "transient_deleted"
+                } else if crate::pathinfo::in_recycle_bin(&path) {
+                    // Emptied from a recycle bin: its deletion was recorded when it went in.
+                    "purged"
                 } else {
                     "deleted"
                 }
@@ -332,6 +342,20 @@ impl<'p> Missing<'p> {
             e.retention_class = p.retention_class.map(str::to_string);
             e.keep_until_us = p.keep_until_us;
             e.details = format!("same bytes as {old}, which is no longer there");
+            let (bin_now, bin_then) = (
+                crate::pathinfo::in_recycle_bin(s.path),
+                crate::pathinfo::in_recycle_bin(old),
+            );
+            if bin_now && !bin_then {
+                // Deleted through the share: the storage keeps it in its bin for a while.
+                e.event = "recycled".into();
+                e.details = format!(
+                    "deleted: moved from {old} into a recycle bin (recoverable until the bin is emptied)"
+                );
+            } else if bin_then && !bin_now {
+                e.event = "restored".into();
+                e.details = format!("back from a recycle bin ({old})");
+            }
             return Some(p);
         } else if let Some(g) = prior.gone.get(s.path) {
             e.event = "restored".into();

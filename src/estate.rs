@@ -387,7 +387,7 @@ impl Share {
     ) -> bool {
         let device = device.filter(|d| self.cases.cases_in(d).is_empty());
         self.of == 1
-            || (device.is_none() && recording)
+            || (device.is_none() && recording && !crate::pathinfo::is_no_record(path))
             || shard_of(device.unwrap_or(path), self.of) == self.k
             || blake3
                 .and_then(hash_key)

@@ -82,6 +82,10 @@ impl PathPatterns {
     /// `rel` is the path below the scan root, `/`-separated.
     pub fn extract(&self, rel: &str) -> PathFacts {
         let mut f = PathFacts::default();
+        if is_no_record(rel) {
+            // A thumbnail named after its recording, a record in a recycle bin: no device's.
+            return f;
+        }
         let mut date: Option<String> = None;
         let mut time: Option<String> = None;
         let mut used = Vec::new();
@@ -104,7 +108,11 @@ impl PathPatterns {
                     contributed = true;
                 }
             };
-            take(&mut f.device_id, "device");
+            // A folder named by a day, with or without a word (`20260310-补传`: a station's
+            // second upload of that day), holds files of devices and is none itself.
+            if !c.name("device").is_some_and(|d| is_day_led(d.as_str())) {
+                take(&mut f.device_id, "device");
+            }
             take(&mut f.officer_id, "officer");
             take(&mut f.unit, "unit");
             if date.is_none() {
@@ -147,6 +155,74 @@ impl PathPatterns {
     }
 }
 
+/// Whether a folder's name is where a storage server or file system shows its snapshots of the
+/// share (Synology `#snapshot`, QNAP `@Recently-Snapshot`, NetApp `.snapshot` and `~snapshot`,
+/// ZFS `.zfs`, Snapper `.snapshots`): copies of the tree as it was at earlier times, kept by
+/// the storage, not records of the tree. The walk does not enter one (it is a row of its own).
+pub fn is_storage_snapshot(name: &str) -> bool {
+    matches!(
+        name,
+        "#snapshot" | "@Recently-Snapshot" | ".snapshot" | "~snapshot" | ".zfs" | ".snapshots"
+    )
+}
+
+/// Whether `path` lies in a recycle bin (Synology `#recycle`, QNAP `@Recycle`, Samba's
+/// `.recycle`, Windows' `$RECYCLE.BIN` and `RECYCLER`, a Linux desktop's `.Trash-1000`, a
+/// Mac's `.Trash`): a file deleted through the share, kept until the bin is emptied. Moving a
+/// record there deletes it (custody `recycled`); emptying the bin later is no second
+/// deletion (`purged`); a file in a bin is no record of the tree (no device, no findings).
+pub fn in_recycle_bin(path: &str) -> bool {
+    path.split(['/', '\\']).rev().skip(1).any(|d| {
+        matches!(
+            d,
+            "#recycle"
+                | "@Recycle"
+                | ".recycle"
+                | "$RECYCLE.BIN"
+                | "RECYCLER"
+                | ".Trash"
+                | ".Trashes"
+        ) || d
+            .strip_prefix(".Trash-")
+            .is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Whether the file at `path` is no record of the tree for the analysis: written beside the
+/// records by an operating system or a storage server ([`is_os_metadata`]), or deleted into a
+/// recycle bin ([`in_recycle_bin`]). Catalogued and followed by custody like every file; no
+/// device, no session, no finding of its own.
+pub fn is_no_record(path: &str) -> bool {
+    is_os_metadata(path) || in_recycle_bin(path)
+}
+
+/// Whether a name begins with a day (`20260310`, `2026-03-10`, its year 1990-2099) and goes on,
+/// if at all, with something other than a digit: a day's folder (`20260310-补传`,
+/// `2026-03-10 redock`, `20260310`), never a device. A serial of more digits is no day.
+pub fn is_day_led(name: &str) -> bool {
+    let b = name.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let num =
+        |r: std::ops::Range<usize>| name.get(r).and_then(|d| d.parse::<u32>().ok()).unwrap_or(0);
+    let (len, month, day) = if digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+    {
+        (10, num(5..7), num(8..10))
+    } else if digits(0..8) {
+        (8, num(4..6), num(6..8))
+    } else {
+        return false;
+    };
+    (1990..2100).contains(&num(0..4))
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && !b.get(len).is_some_and(u8::is_ascii_digit)
+}
+
 /// Whether the file at `path` comes and goes by itself: one an operating system writes beside
 /// the records ([`is_os_metadata`]) or a file transfer's temporary copy ([`is_transfer_temp`]).
 pub fn is_transient(path: &str) -> bool {
@@ -187,23 +263,36 @@ pub fn is_transfer_temp(path: &str) -> bool {
 /// `Icon\r`) and the AppleDouble file a Mac writes for each file it copies to a share or a card
 /// (`._NAME`), and the lock files office programs keep beside an open document (`~$NAME`,
 /// `.~lock.NAME#`), and what stands in the folders a Mac or Windows keeps on a card or share
-/// (`.Spotlight-V100/`, `.fseventsd/`, `.Trashes/`, `System Volume Information/`; not a recycle
-/// bin: a record put there was deleted). They come and go as people browse and copy the
+/// (`.Spotlight-V100/`, `.fseventsd/`, `System Volume Information/`; not a recycle bin, since
+/// 2026-12-06 (night) not a Mac's `.Trashes/` either: a record put there was deleted, see
+/// [`in_recycle_bin`]), and what a storage server keeps beside the files it serves (`@eaDir/`,
+/// `.@__thumb/`) and its snapshot folders ([`is_storage_snapshot`]). They come and go as people browse and copy the
 /// tree: their changes and deletions are no custody offence (第二十八条(三) is about the records).
 pub fn is_os_metadata(path: &str) -> bool {
     // Folders a Mac or Windows keeps on a card or a share it has used (the index, the event
-    // log, the volume's settings), copied with a card's contents.
+    // log, the volume's settings), copied with a card's contents; folders a storage server
+    // keeps beside the files it serves (a Synology's `@eaDir` of thumbnails and film previews
+    // per file, a QNAP's `.@__thumb`); a storage snapshot folder (not entered: its row alone).
     let mut folders = path.split(['/', '\\']).rev().skip(1);
     if folders.any(|d| {
         matches!(
             d,
             ".Spotlight-V100"
                 | ".fseventsd"
-                | ".Trashes"
                 | ".TemporaryItems"
                 | "System Volume Information"
+                | "@eaDir"
+                | ".@__thumb"
+                | "@__thumb"
+                | ".@__qini"
+                | ".AppleDouble"
+                | ".AppleDB"
+                | ".AppleDesktop"
         )
     }) {
+        return true;
+    }
+    if is_storage_snapshot(path.rsplit(['/', '\\']).next().unwrap_or(path)) {
         return true;
     }
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
@@ -248,6 +337,32 @@ mod tests {
         // 09:30:15 in Shanghai is 01:30:15 UTC
         assert_eq!(f.name_time, Some(1_773_279_015));
         assert_eq!(f.name_time_raw.as_deref(), Some("20260312093015"));
+    }
+
+    #[test]
+    fn a_days_folder_with_a_word_is_no_device() {
+        // A station's second upload of a day, in a folder named by the day and a word.
+        for p in [
+            "一大队/DSJ001/20260310-补传/20260309_090000_0001.MP4",
+            "一大队/DSJ001/20260310补传/20260309_090000_0001.MP4",
+            "DSJ001/2026-03-10 redock/20260309_090000_0001.MP4",
+            "DSJ001/20260310_二次上传/20260309_090000.MP4",
+            "DSJ001/20260310-redock/EVENT/20260309_090000_0001.MP4",
+        ] {
+            let f = pp().extract(p);
+            assert_eq!(f.device_id.as_deref(), Some("DSJ001"), "{p}");
+            assert_eq!(f.name_time_raw.as_deref(), Some("20260309090000"), "{p}");
+        }
+        // With no device's folder above it, the day's folder names none; the name's time stays.
+        let f = pp().extract("20260310-redock/20260309_090000_0001.MP4");
+        assert_eq!(f.device_id, None);
+        assert_eq!(f.name_time_raw.as_deref(), Some("20260309090000"));
+        assert_eq!(f.segment_seq, Some(1));
+        assert!(is_day_led("20260310") && is_day_led("2026-03-10 补传"));
+        // A serial is no day: more digits, or no date in them.
+        assert!(
+            !is_day_led("202603101") && !is_day_led("20261340-A") && !is_day_led("DSJ20260310")
+        );
     }
 
     #[test]

@@ -58,8 +58,12 @@ pub fn bare(device: &str) -> &str {
 }
 
 /// Whether a folder's name is a date or part of one (`2026`, `202603`, `20260309`,
-/// `2026-03-09`, `03`): a station's day folders are no place of their own.
+/// `2026-03-09`, `03`), or a day and a word (`20260310-补传`, a station's second upload of a
+/// day): a station's day folders are no place of their own.
 fn is_date(c: &str) -> bool {
+    if crate::pathinfo::is_day_led(c) {
+        return true;
+    }
     let digits: String = c.chars().filter(|ch| !matches!(ch, '-' | '_')).collect();
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return false;

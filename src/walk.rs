@@ -646,12 +646,22 @@ fn get_text(f: &mut impl std::io::Read) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// The kind of a storage snapshot folder ([`crate::pathinfo::is_storage_snapshot`]): listed as
+/// a row of its own, not entered.
+pub const SNAPSHOT: &str = "storage snapshot folder";
+
 /// The kind names [`special_kind`] gives, back from their text.
 fn special_name(text: &[u8]) -> &'static str {
-    ["fifo", "socket", "block device", "character device"]
-        .into_iter()
-        .find(|k| k.as_bytes() == text)
-        .unwrap_or("unknown file type")
+    [
+        "fifo",
+        "socket",
+        "block device",
+        "character device",
+        SNAPSHOT,
+    ]
+    .into_iter()
+    .find(|k| k.as_bytes() == text)
+    .unwrap_or("unknown file type")
 }
 
 /// A path as its pieces: folder, `/`, name.
@@ -866,7 +876,28 @@ fn list_dir(
             }
         };
         if ft.is_dir() {
-            if !skipped(&path, opts) {
+            let snapshot = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(crate::pathinfo::is_storage_snapshot);
+            if snapshot {
+                // The storage's copies of the tree at earlier times: a row of its own, not
+                // entered (read, they would be catalogued again each time they rotate).
+                match fs::symlink_metadata(&path) {
+                    Ok(m) => entries.push(Entry::from_meta(
+                        path,
+                        root,
+                        EntryKind::Special(SNAPSHOT),
+                        &m,
+                    )),
+                    Err(e) => entries.push(Entry::failed(
+                        path,
+                        root,
+                        EntryKind::Special(SNAPSHOT),
+                        format!("cannot stat: {e}"),
+                    )),
+                }
+            } else if !skipped(&path, opts) {
                 dirs.push((path, root));
             }
         } else if ft.is_symlink() {

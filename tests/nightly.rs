@@ -758,6 +758,131 @@ fn files_an_operating_system_writes_beside_the_records_are_no_offence_when_they_
 }
 
 #[test]
+fn a_storage_servers_own_folders_are_no_records_and_its_recycle_bin_is_a_deletion() {
+    // The tree is a share on a storage server: a Synology keeps thumbnails and a film preview
+    // of each video in `@eaDir/<name>/`, a QNAP its thumbnails in `.@__thumb/`, and the share
+    // shows its snapshots in `#snapshot/`. Nights 2 and 3: a clerk deletes segment 2 through
+    // the share (into `#recycle/`, its thumbnails going with it), the server re-makes a
+    // thumbnail, then the bin is emptied.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let jpg =
+        fs::read(sample_data().join(
+            "执法一大队/DSJ-A8-0001234/20260312/DSJ-A8-0001234_OF1023_20260312093100_0001.JPG",
+        ))
+        .expect("sample jpg");
+    let film =
+        fs::read(sample_data().join(
+            "执法一大队/DSJ-F5-0000321/20260312/DSJ-F5-0000321_OF1024_20260312140000_0001.MP4",
+        ))
+        .expect("sample mp4");
+    let put = |rel: &str, bytes: &[u8]| {
+        let p = ev.join(rel);
+        fs::create_dir_all(p.parent().expect("folder")).expect("mkdir");
+        fs::write(&p, bytes).expect("write");
+    };
+    let day = "执法一大队/DSJ-A8-0001234/20260312";
+    for a in [A1, A2, A3] {
+        let name = a.rsplit('/').next().unwrap_or(a);
+        put(a, &fs::read(sample_data().join(a)).expect("sample mp4"));
+        put(&format!("{day}/@eaDir/{name}/SYNOFILE_THUMB_M.jpg"), &jpg);
+        put(&format!("{day}/@eaDir/{name}/SYNOPHOTO_FILM_M.mp4"), &film);
+        let stem = name.trim_end_matches(".MP4");
+        put(&format!("{day}/.@__thumb/s800{stem}.jpg"), &jpg);
+    }
+    put(
+        &format!("#snapshot/GMT+08_2026-03-12-2300/{A1}"),
+        &fs::read(sample_data().join(A1)).expect("sample mp4"),
+    );
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    // The snapshot folder is a row of its own, not entered.
+    let snap = by_name(&files, "#snapshot");
+    assert_eq!(get(snap, "status"), Some("unsupported"));
+    assert!(get(snap, "error").is_some_and(|e| e.contains("snapshot")));
+    assert!(
+        files
+            .iter()
+            .all(|f| !get(f, "path").is_some_and(|p| p.contains("#snapshot/"))),
+        "nothing below the snapshot folder is catalogued"
+    );
+    // The server's thumbnails and previews are catalogued, of no device, judged by no rule.
+    let servers = |p: &str| p.contains("@eaDir") || p.contains(".@__thumb");
+    let theirs: Vec<&Row> = files
+        .iter()
+        .filter(|f| get(f, "path").is_some_and(servers))
+        .collect();
+    assert_eq!(theirs.len(), 9);
+    assert!(theirs.iter().all(|f| get(f, "device_id").is_none()));
+    let judged = |wh: &Path| {
+        rule_files(wh, |r| {
+            ["INT-", "CUST-", "RET-", "CONT-", "META-", "CLK-"]
+                .iter()
+                .any(|p| r.starts_with(p))
+        })
+    };
+    assert!(judged(&wh).is_empty(), "{:?}", judged(&wh));
+    // Night 2: segment 2 deleted through the share; a thumbnail made again.
+    let a2_name = A2.rsplit('/').next().unwrap_or(A2);
+    let bin = ev.join(format!("#recycle/{A2}"));
+    fs::create_dir_all(bin.parent().expect("folder")).expect("mkdir");
+    fs::rename(ev.join(A2), &bin).expect("to the bin");
+    fs::remove_dir_all(ev.join(format!("{day}/@eaDir/{a2_name}"))).expect("rm");
+    let a1_name = A1.rsplit('/').next().unwrap_or(A1);
+    let mut other = jpg.clone();
+    other.extend_from_slice(b"remade");
+    put(
+        &format!("{day}/@eaDir/{a1_name}/SYNOFILE_THUMB_M.jpg"),
+        &other,
+    );
+    scan(&[&ev], &wh, &[]);
+    let a3_name = A3.rsplit('/').next().unwrap_or(A3);
+    assert_eq!(
+        judged(&wh),
+        [
+            format!("CONT-MISSING {a3_name}"),
+            format!("CUST-DELETED {a2_name}"),
+            format!("RET-EARLY {a2_name}"),
+        ],
+        "the deletion at the record's own path, its footage missing from the record"
+    );
+    let events = |wh: &Path| {
+        let mut v: Vec<String> = rows(&wh.join("custody_events"))
+            .iter()
+            .filter_map(|e| get(e, "event").filter(|e| *e != "new").map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        events(&wh),
+        [
+            "recycled",
+            "transient_deleted",
+            "transient_deleted",
+            "transient_modified"
+        ]
+    );
+    let recycled = rows(&wh.join("custody_events"))
+        .into_iter()
+        .find(|e| get(e, "event") == Some("recycled"))
+        .expect("recycled");
+    assert!(get(&recycled, "previous_path").is_some_and(|p| p.ends_with(A2)));
+    // Night 3: the bin emptied. Its going is no second deletion.
+    fs::remove_dir_all(ev.join("#recycle")).expect("empty the bin");
+    scan(&[&ev], &wh, &[]);
+    assert!(events(&wh).contains(&"purged".to_string()));
+    assert_eq!(
+        judged(&wh)
+            .iter()
+            .filter(|f| f.starts_with("CUST-"))
+            .count(),
+        1
+    );
+}
+
+#[test]
 fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
     // The nightly run overlapped an upload station: it read segment 2 cut short (its first
     // 40,000 bytes) and segment 3 too (72,000). By the next night both were whole: segment 2
@@ -802,6 +927,56 @@ fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
     assert_eq!(
         rule_files(&wh, |r| r.starts_with("CUST-")),
         [format!("CUST-MODIFIED {}", names[2])]
+    );
+}
+
+#[test]
+fn an_upload_that_stalled_is_held_a_day_then_judged_damaged() {
+    // A station's copy stopped three hours before the run (its network dropped): segment 2 cut
+    // short, not growing while read. A segment cut off by a power cut looks the same, so the
+    // first night holds it as in flight; a run after it has lain still `upload_settle_s`
+    // judges it damaged. Here the second run is told the file has settled (a setting of two
+    // hours, the file three hours still): the carried row is judged without a read.
+    let (t, ev, dir) = device_day();
+    let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let names = [
+        "DSJ-A-0000001_OF1_20260430100000_0001.MP4",
+        "DSJ-A-0000001_OF1_20260430100006_0002.MP4",
+    ];
+    fs::write(dir.join(names[0]), &a1).expect("write");
+    let stalled = dir.join(names[1]);
+    fs::write(&stalled, &a1[..40_000]).expect("write");
+    fs::File::options()
+        .write(true)
+        .open(&stalled)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now() - Duration::from_secs(3 * 3600)))
+        .expect("set mtime");
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &[]);
+    assert_eq!(
+        rule_files(&wh, |r| r.starts_with("INT-")),
+        [format!("INT-INFLIGHT {}", names[1])]
+    );
+    let f = rows(&wh.join("findings"))
+        .into_iter()
+        .find(|f| get(f, "rule_id") == Some("INT-INFLIGHT"))
+        .expect("in flight");
+    let d: serde_json::Value =
+        serde_json::from_str(get(&f, "details").unwrap_or("{}")).expect("details");
+    assert_eq!(d["stalled"], serde_json::json!(true));
+    let ago = d["last_written_s_before_run"].as_f64().unwrap_or(0.0);
+    assert!((3.0 * 3600.0..3.5 * 3600.0).contains(&ago), "{ago}");
+    let settled = t.path().join("settled.toml");
+    fs::write(&settled, "[rules]\nupload_settle_s = 7200\n").expect("config");
+    scan(&[&ev], &wh, &["--config", &settled.to_string_lossy()]);
+    let last = rows(&wh.join("runs"))
+        .into_iter()
+        .max_by_key(|r| get(r, "run_id").map(str::to_string))
+        .expect("a run");
+    assert_eq!(n(&last, "files_carried"), 2);
+    assert_eq!(
+        rule_files(&wh, |r| r.starts_with("INT-")),
+        [format!("INT-UNREADABLE {}", names[1])]
     );
 }
 

@@ -344,7 +344,7 @@ fn summary(h: &mut String, m: &Model, lang: Lang) {
         any = true;
         let worse = matches!(
             text(r, "measure"),
-            "modified" | "deleted" | "moved" | "metadata_changed"
+            "modified" | "deleted" | "recycled" | "moved" | "metadata_changed"
         );
         let _ = write!(
             h,

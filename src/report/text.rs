@@ -103,6 +103,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("custody", "保管链事件", "Custody events"),
     ("modified", "被修改", "modified"),
     ("deleted", "被删除", "deleted"),
+    ("recycled", "被删入回收站", "deleted into a recycle bin"),
+    ("purged", "回收站中清除", "emptied from a recycle bin"),
     ("moved", "被移动", "moved"),
     ("restored", "恢复", "restored"),
     ("metadata_changed", "属性变化", "metadata changed"),

@@ -69,6 +69,24 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         key.and_then(|k| habits.get(&k))
             .is_some_and(|&(with, without)| with == 0 && without >= 3)
     };
+    // Whether a file without a container time is a later version of a recording another file
+    // of the device's, under the same name, carries the time of (a station's second upload
+    // re-muxed without it: INT-VERSION says there are two). Built at the first such file.
+    let timed = std::cell::OnceCell::new();
+    let timed_by_version = |f: &crate::catalog::FileFacts| {
+        let Some(d) = f.device_id.as_deref() else {
+            return false;
+        };
+        timed
+            .get_or_init(|| {
+                ctx.facts
+                    .iter()
+                    .filter(|g| g.status.as_ref() == "ok" && g.creation_time_us.is_some())
+                    .filter_map(|g| Some((g.device_id.as_deref()?, g.file_name())))
+                    .collect::<std::collections::HashSet<_>>()
+            })
+            .contains(&(d, f.file_name()))
+    };
     for f in ctx.facts {
         if f.status.as_ref() != "ok"
             || !matches!(
@@ -189,6 +207,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             && f.creation_time_us.is_none()
             && !never_written(f)
             && !timed_by_main
+            && !timed_by_version(f)
         {
             out.add(
                 "CLK-MISSING",
@@ -643,6 +662,28 @@ mod tests {
             .filter(|p| p.ends_with("_preview.mp4"))
             .count();
         assert_eq!(classify, 0);
+    }
+
+    #[test]
+    fn a_second_version_remuxed_without_its_time_is_timed_by_the_first() {
+        // A station's second upload of three segments into `20260310-补传/`, re-muxed without
+        // the movie header's time (other bytes, the same names); and a file of the device's
+        // own without a time beside them, which stays CLK-MISSING.
+        let files: Vec<(i32, i64, i64)> = (1..=4i32)
+            .map(|n| (n, MARCH_9 + i64::from(n) * 20_000_000, MARCH_9 + DAY))
+            .collect();
+        let mut all = facts_of(&files);
+        all[3].creation_time_us = None;
+        for k in 0..3 {
+            let mut again = all[k].clone();
+            again.row = all.len();
+            again.path = format!("20260310-补传/{}", all[k].path).into();
+            again.creation_time_us = None;
+            again.blake3 = Some(format!("remuxed {k}").into());
+            all.push(again);
+        }
+        let missing = paths_of(&all, "CLK-MISSING", MARCH_9 + 11 * DAY);
+        assert_eq!(missing, ["A_0004.MP4"]);
     }
 
     #[test]

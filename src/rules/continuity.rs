@@ -271,6 +271,8 @@ fn loose<'a>(ctx: &Ctx<'a>) -> Vec<&'a FileFacts> {
             f.device_id.is_none()
                 && f.is_recording()
                 && f.status.as_ref() == "ok"
+                // A segment deleted into a recycle bin is missing from the record, not moved.
+                && !crate::pathinfo::is_no_record(&f.path)
                 && f.start_us().is_some()
                 && f.duration_s.is_some_and(|d| d.is_finite() && d > 0.0)
         })

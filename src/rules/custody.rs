@@ -5,7 +5,9 @@
 //! also reported as `deleted_before_retention`. Files that come and go by themselves
 //! (`Thumbs.db`, a Mac's `._NAME`, a transfer's `NAME.part`: [`crate::pathinfo::is_transient`])
 //! are recorded as `transient_modified` and `transient_deleted`, no offence, unless a record
-//! was moved to such a name ([`crate::custody`]).
+//! was moved to such a name ([`crate::custody`]). A record moved into a recycle bin (`recycled`,
+//! [`crate::pathinfo::in_recycle_bin`]) was deleted through the share: `deleted` at its own path,
+//! and emptying the bin later (`purged`) is no second offence.
 
 use serde_json::json;
 
@@ -20,6 +22,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         };
         let details = json!({
             "event": e.event,
+            "previous_path": e.previous_path,
             "run_id": e.run_id,
             "blake3": e.blake3,
             "previous_blake3": e.previous_blake3,
@@ -44,20 +47,42 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 ),
                 details,
             ),
-            "deleted" => {
+            "deleted" | "recycled" => {
                 let class = e.retention_class.as_deref().unwrap_or("unknown");
+                // A record deleted into a recycle bin is reported at its own path.
+                let (target, how) = match (e.event.as_str(), e.previous_path.as_deref()) {
+                    ("recycled", Some(old)) => (
+                        Target {
+                            path: Some(old),
+                            device: e.device_id.as_deref(),
+                            ..Default::default()
+                        },
+                        format!(
+                            "deleted into a recycle bin ({}; recoverable until the bin is emptied), seen by the run of {}",
+                            e.path,
+                            local(ctx, e.at_us)
+                        ),
+                    ),
+                    _ => (
+                        t(),
+                        format!("deleted: missing from the run of {}", local(ctx, e.at_us)),
+                    ),
+                };
+                let path = target.path;
                 out.add(
                     "CUST-DELETED",
-                    t(),
+                    target,
                     Some(e.at_us),
                     None,
                     None,
-                    format!(
-                        "deleted: missing from the run of {} (retention class {class})",
-                        local(ctx, e.at_us)
-                    ),
+                    format!("{how} (retention class {class})"),
                     details.clone(),
                 );
+                let t = || Target {
+                    path,
+                    device: e.device_id.as_deref(),
+                    ..Default::default()
+                };
                 let early = match (class, e.keep_until_us) {
                     ("long_term", _) => Some("it was to be kept long-term".to_string()),
                     (_, Some(k)) if e.at_us < k => {

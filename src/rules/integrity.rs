@@ -9,7 +9,10 @@
 //! Unsupported formats (Matroska, documents) and symbolic links are not reported. A file read
 //! cut short, or modified shortly before the run, that had grown by the end of the run's read
 //! was still being written (an upload the run overlapped): `in_flight` (INT-INFLIGHT,
-//! information), judged when read whole.
+//! information), judged when read whole. So is a file read cut short whose last write was
+//! less than `upload_settle_s` before the run, though it did not grow while read: an upload
+//! that stalled, which its station completes or redoes; the first run after it has lain still
+//! that long judges it (a segment cut off by a power cut is then INT-UNREADABLE, a night late).
 
 use std::collections::HashMap;
 
@@ -46,6 +49,21 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 ),
                 json!({"status": status, "error": f.error}),
             );
+        } else if let Some(ago) = settling(ctx, f) {
+            // Cut short, not growing, written to lately: an upload that stalled (a station's
+            // copy waits for its network or its next start, then completes or redoes it).
+            // Judged damaged only once it has lain still for `upload_settle_s`.
+            out.file(
+                "INT-INFLIGHT",
+                f,
+                format!(
+                    "{} is cut short and was last written {} before this run: an upload that stalled is completed or redone by its station; judged at the first run {} after its last write",
+                    f.file_name(),
+                    span(ago),
+                    span(ctx.settings.upload_settle_s),
+                ),
+                json!({"status": status, "error": f.error, "stalled": true, "last_written_s_before_run": ago.round()}),
+            );
         } else if matches!(status, "corrupt" | "truncated" | "unreadable") {
             out.file(
                 "INT-UNREADABLE",
@@ -71,6 +89,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
         if f.size_bytes > 0
             && status != "unsupported"
+            && !crate::pathinfo::is_no_record(&f.path)
             && let Some(h) = f.blake3.as_deref()
         {
             by_hash.entry(h).or_default().push(i);
@@ -102,6 +121,28 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
     }
     versions(ctx, out);
+}
+
+/// For a file read cut short (`truncated`, not growing while read) whose last write was less
+/// than `upload_settle_s` before the run: how long before (seconds; 0 for a write after the
+/// run began). A file cut off by a power cut is cut short as well, and is judged the first
+/// run after it has lain still that long.
+fn settling(ctx: &Ctx, f: &crate::catalog::FileFacts) -> Option<f64> {
+    let settle_us = (ctx.settings.upload_settle_s * 1e6) as i64;
+    if f.status.as_ref() != "truncated" || settle_us <= 0 {
+        return None;
+    }
+    let ago_us = ctx.now_us.saturating_sub(f.mtime_us?).max(0);
+    (ago_us < settle_us).then_some(ago_us as f64 / 1e6)
+}
+
+/// A span of seconds in words: `40 min`, `6.5 h`.
+fn span(s: f64) -> String {
+    if s < 5_400.0 {
+        format!("{:.0} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3_600.0)
+    }
 }
 
 /// `second_version` (INT-VERSION): one device's recording under one file name in two folders

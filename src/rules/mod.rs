@@ -404,7 +404,7 @@ pub const RULES: &[Rule] = &[
         "in_flight",
         Severity::Info,
         A28_4,
-        "a file still being written when read (read cut short, or modified shortly before the run, and grown by the end of the run's read: an upload the run overlapped), or a file transfer's temporary copy: not judged until a later run reads it whole",
+        "a file still being written when read (read cut short, or modified shortly before the run, and grown by the end of the run's read: an upload the run overlapped), a file read cut short and last written less than `upload_settle_s` (24 h) before the run (an upload that stalled), or a file transfer's temporary copy: not judged until a later run reads it whole, or it has lain still that long",
     ),
     rule(
         "INT-DUPLICATE",
@@ -808,6 +808,11 @@ impl<'a> Findings<'a> {
     ) {
         let Some(r) = rule_by_id(rule_id) else { return };
         let file = t.file;
+        // A thumbnail a storage server made, a record deleted into a recycle bin: catalogued,
+        // followed by custody, judged by no file rule ([`crate::pathinfo::is_no_record`]).
+        if file.is_some_and(|f| crate::pathinfo::is_no_record(&f.path)) {
+            return;
+        }
         let session = t.session.map(str::to_string).or_else(|| {
             file.and_then(|f| self.ctx.session_of(f.row))
                 .map(str::to_string)

@@ -649,7 +649,8 @@ fn first_pass(
                 loose.push(
                     d.is_none()
                         && status.get(i) == Some("ok")
-                        && matches!(kind.get(i), Some("video" | "audio")),
+                        && matches!(kind.get(i), Some("video" | "audio"))
+                        && !crate::pathinfo::is_no_record(p),
                 );
             }
             if joining {

@@ -80,16 +80,22 @@ pub(super) fn record(
         prior,
     );
     let mut emit = |e: CustodyEvent, staging: &mut Staging| {
-        if let Some(k) = KINDS.iter().position(|x| *x == e.event) {
+        // A record deleted into a recycle bin counts as deleted in the run's figures.
+        let kind = if e.event == "recycled" {
+            "deleted"
+        } else {
+            e.event.as_str()
+        };
+        if let Some(k) = KINDS.iter().position(|x| *x == kind) {
             out.counts[k] += 1;
         }
-        if e.event == "modified" || e.event == "deleted" {
+        if crate::custody::is_offence(&e.event) {
             out.offences.push(e.clone());
         }
-        if e.event == "deleted" || e.event == "transient_deleted" {
+        if matches!(e.event.as_str(), "deleted" | "transient_deleted" | "purged") {
             out.deleted.push(e.path.clone());
         }
-        if e.event == "moved"
+        if matches!(e.event.as_str(), "moved" | "recycled" | "restored")
             && let Some(p) = &e.previous_path
         {
             out.moved_from.insert(e.path.clone(), p.clone());

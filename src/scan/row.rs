@@ -86,6 +86,12 @@ impl RowMaker<'_> {
                     display_path(t)
                 ));
             }
+            (EntryKind::Special(k), None) if *k == crate::walk::SNAPSHOT => {
+                row.status = "unsupported".into();
+                row.error = Some(
+                    "a storage snapshot folder (the share as it was at earlier times, kept by the storage): not entered, its copies are no records of the tree".into(),
+                );
+            }
             (EntryKind::Special(k), None) => {
                 row.status = "unsupported".into();
                 row.error = Some(format!("not a regular file ({k}): not opened"));

@@ -337,6 +337,18 @@ impl Prior {
                         continue;
                     };
                     match event {
+                        // A record deleted into a recycle bin is gone from its own path.
+                        "recycled" => {
+                            if let Some(old) = prev.get(i) {
+                                self.gone.insert(
+                                    old.to_string(),
+                                    Gone {
+                                        path: old.to_string(),
+                                        blake3: hash.get(i).map(str::to_string),
+                                    },
+                                );
+                            }
+                        }
                         "deleted" => {
                             self.gone.insert(
                                 path.to_string(),
@@ -365,7 +377,7 @@ impl Prior {
                         }
                         _ => {}
                     }
-                    has_offence |= event == "deleted" || event == "modified";
+                    has_offence |= crate::custody::is_offence(event);
                 }
             }
             if has_offence {
@@ -386,7 +398,7 @@ impl Prior {
                 })?;
                 let c = Cols(&b);
                 for i in 0..b.num_rows() {
-                    if matches!(c.str("event", i), Some("deleted") | Some("modified")) {
+                    if c.str("event", i).is_some_and(crate::custody::is_offence) {
                         self.offences.push(event_row(&c, i));
                     }
                 }
