@@ -67,6 +67,13 @@ pub enum ReadError {
     Read { offset: u64, source: std::io::Error },
 }
 
+/// Whether an error's text (as a `files` row keeps it: [`ReadError`], or the walk's listing and
+/// stat errors) says the operating system refused the run access (EACCES or EPERM): a setting
+/// of the storage, not a damaged file.
+pub fn access_denied(error: &str) -> bool {
+    error.contains("(os error 13)") || error.contains("(os error 1)")
+}
+
 /// What one pass over a file produced.
 #[derive(Debug)]
 pub struct FileRead {

@@ -2,7 +2,8 @@
 //! 第十二条(五) (duplicates).
 //!
 //! What it checks: `unreadable`, a file whose status is corrupt, truncated (including empty)
-//! or unreadable, or whose content is not the media its name says; `duplicate_content`,
+//! or unreadable, or whose content is not the media its name says, unless the run was refused
+//! access to it (`access_denied`, INT-NOACCESS, warn: a storage setting, not a damaged record); `duplicate_content`,
 //! identical bytes (same BLAKE3) under more than one path, each path reported with the others;
 //! `second_version`, one device's recording under one file name and time in two folders with
 //! other bytes (INT-VERSION).
@@ -46,6 +47,21 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 format!(
                     "{} was still being written when this run read it (larger or newer by the end of the read; {status} as read): not judged until a later run reads it whole",
                     f.file_name()
+                ),
+                json!({"status": status, "error": f.error}),
+            );
+        } else if status == "unreadable"
+            && f.error.as_deref().is_some_and(crate::read::access_denied)
+        {
+            // The storage refused the run (a file an upload station wrote for its own user
+            // only): nothing is known of the record's state, and nothing is wrong with it yet.
+            out.file(
+                "INT-NOACCESS",
+                f,
+                format!(
+                    "{} could not be read: the run was refused access ({}); not judged until the scanner's account may read it",
+                    f.file_name(),
+                    f.error.as_deref().unwrap_or("")
                 ),
                 json!({"status": status, "error": f.error}),
             );
@@ -208,5 +224,75 @@ fn versions(ctx: &Ctx, out: &mut Findings) {
                 json!({"blake3": f.blake3, "others": others}),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{FileFacts, TextFacts};
+
+    fn unreadable(row: usize, path: &str, error: &str) -> FileFacts {
+        FileFacts {
+            row,
+            path: path.into(),
+            text: TextFacts {
+                status: "unreadable".into(),
+                error: Some(error.into()),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_file_the_run_may_not_read_is_no_damaged_record() {
+        // An upload station writing for its own user (mode 0600), a folder it keeps closed,
+        // and beside them a disk's read error: only the last says the record is damaged.
+        let facts = [
+            unreadable(
+                0,
+                "/ev/DSJ1/a.MP4",
+                "cannot open: Permission denied (os error 13)",
+            ),
+            unreadable(
+                1,
+                "/ev/DSJ1/closed",
+                "cannot list directory: Permission denied (os error 13)",
+            ),
+            unreadable(
+                2,
+                "/ev/DSJ1/b.MP4",
+                "cannot open: Operation not permitted (os error 1)",
+            ),
+            unreadable(
+                3,
+                "/ev/DSJ1/c.MP4",
+                "read failed after 65536 bytes: Input/output error (os error 5)",
+            ),
+        ];
+        let a = crate::analyse::analyse(
+            &facts,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            0,
+        );
+        let mut found: Vec<(String, String)> = a
+            .findings
+            .iter()
+            .filter(|f| f.rule_id.starts_with("INT-"))
+            .map(|f| (f.rule_id.clone(), f.path.clone().unwrap_or_default()))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("INT-NOACCESS".to_string(), "/ev/DSJ1/a.MP4".to_string()),
+                ("INT-NOACCESS".to_string(), "/ev/DSJ1/b.MP4".to_string()),
+                ("INT-NOACCESS".to_string(), "/ev/DSJ1/closed".to_string()),
+                ("INT-UNREADABLE".to_string(), "/ev/DSJ1/c.MP4".to_string()),
+            ]
+        );
     }
 }

@@ -400,6 +400,13 @@ pub const RULES: &[Rule] = &[
         "corrupt, truncated, empty, unreadable, or not the media its name says",
     ),
     rule(
+        "INT-NOACCESS",
+        "access_denied",
+        Severity::Warn,
+        A28_4,
+        "a file or folder the run was refused (permission denied: written by an upload station for its own user, say): not read, not judged; the scanner's account needs read access",
+    ),
+    rule(
         "INT-INFLIGHT",
         "in_flight",
         Severity::Info,
