@@ -166,26 +166,38 @@ pub fn is_storage_snapshot(name: &str) -> bool {
     )
 }
 
+/// Whether some folder of `path` may be one that [`is_os_metadata`] or [`in_recycle_bin`] looks
+/// for: its name begins with `.`, `@`, `#`, `$`, `S` or `R`. One pass over the bytes, so that
+/// the common path is not split (these run for every file of every night).
+fn may_be_special(path: &str) -> bool {
+    let b = path.as_bytes();
+    let special = |c: u8| matches!(c, b'.' | b'@' | b'#' | b'$' | b'S' | b'R');
+    b.first().copied().is_some_and(special)
+        || b.windows(2)
+            .any(|w| matches!(w[0], b'/' | b'\\') && special(w[1]))
+}
+
 /// Whether `path` lies in a recycle bin (Synology `#recycle`, QNAP `@Recycle`, Samba's
 /// `.recycle`, Windows' `$RECYCLE.BIN` and `RECYCLER`, a Linux desktop's `.Trash-1000`, a
 /// Mac's `.Trash`): a file deleted through the share, kept until the bin is emptied. Moving a
 /// record there deletes it (custody `recycled`); emptying the bin later is no second
 /// deletion (`purged`); a file in a bin is no record of the tree (no device, no findings).
 pub fn in_recycle_bin(path: &str) -> bool {
-    path.split(['/', '\\']).rev().skip(1).any(|d| {
-        matches!(
-            d,
-            "#recycle"
-                | "@Recycle"
-                | ".recycle"
-                | "$RECYCLE.BIN"
-                | "RECYCLER"
-                | ".Trash"
-                | ".Trashes"
-        ) || d
-            .strip_prefix(".Trash-")
-            .is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_digit()))
-    })
+    may_be_special(path)
+        && path.split(['/', '\\']).rev().skip(1).any(|d| {
+            matches!(
+                d,
+                "#recycle"
+                    | "@Recycle"
+                    | ".recycle"
+                    | "$RECYCLE.BIN"
+                    | "RECYCLER"
+                    | ".Trash"
+                    | ".Trashes"
+            ) || d
+                .strip_prefix(".Trash-")
+                .is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 /// Whether the file at `path` is no record of the tree for the analysis: written beside the
@@ -237,7 +249,7 @@ pub fn is_transient(path: &str) -> bool {
 /// record of its own, judged as the file it becomes.
 pub fn is_transfer_temp(path: &str) -> bool {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let lower = name.to_ascii_lowercase();
+    let nb = name.as_bytes();
     let temp_ext = [
         ".part",
         ".partial",
@@ -247,7 +259,7 @@ pub fn is_transfer_temp(path: &str) -> bool {
         ".tmp",
     ]
     .iter()
-    .any(|e| lower.len() > e.len() && lower.ends_with(e));
+    .any(|e| nb.len() > e.len() && nb[nb.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()));
     let rsync = name
         .strip_prefix('.')
         .and_then(|n| n.rsplit_once('.'))
@@ -274,22 +286,24 @@ pub fn is_os_metadata(path: &str) -> bool {
     // keeps beside the files it serves (a Synology's `@eaDir` of thumbnails and film previews
     // per file, a QNAP's `.@__thumb`); a storage snapshot folder (not entered: its row alone).
     let mut folders = path.split(['/', '\\']).rev().skip(1);
-    if folders.any(|d| {
-        matches!(
-            d,
-            ".Spotlight-V100"
-                | ".fseventsd"
-                | ".TemporaryItems"
-                | "System Volume Information"
-                | "@eaDir"
-                | ".@__thumb"
-                | "@__thumb"
-                | ".@__qini"
-                | ".AppleDouble"
-                | ".AppleDB"
-                | ".AppleDesktop"
-        )
-    }) {
+    if may_be_special(path)
+        && folders.any(|d| {
+            matches!(
+                d,
+                ".Spotlight-V100"
+                    | ".fseventsd"
+                    | ".TemporaryItems"
+                    | "System Volume Information"
+                    | "@eaDir"
+                    | ".@__thumb"
+                    | "@__thumb"
+                    | ".@__qini"
+                    | ".AppleDouble"
+                    | ".AppleDB"
+                    | ".AppleDesktop"
+            )
+        })
+    {
         return true;
     }
     if is_storage_snapshot(path.rsplit(['/', '\\']).next().unwrap_or(path)) {

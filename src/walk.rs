@@ -847,10 +847,16 @@ fn list_dir(
             return (entries, dirs);
         }
     };
-    let mut names: Vec<(PathBuf, std::io::Result<fs::FileType>)> = Vec::new();
+    // Each entry is stat'ed through its folder's open handle (`DirEntry::metadata`: statx
+    // relative to the folder, no link followed), not by its full path, which the kernel would
+    // resolve from the root again for every file.
+    let mut names: Vec<(fs::DirEntry, std::io::Result<fs::FileType>)> = Vec::new();
     for item in rd {
         match item {
-            Ok(de) => names.push((de.path(), de.file_type())),
+            Ok(de) => {
+                let ft = de.file_type();
+                names.push((de, ft));
+            }
             Err(e) => {
                 entries.push(Entry::failed(
                     dir.to_path_buf(),
@@ -862,7 +868,8 @@ fn list_dir(
             }
         }
     }
-    for (path, ft) in names {
+    for (de, ft) in names {
+        let path = de.path();
         let ft = match ft {
             Ok(ft) => ft,
             Err(e) => {
@@ -883,7 +890,7 @@ fn list_dir(
             if snapshot {
                 // The storage's copies of the tree at earlier times: a row of its own, not
                 // entered (read, they would be catalogued again each time they rotate).
-                match fs::symlink_metadata(&path) {
+                match de.metadata() {
                     Ok(m) => entries.push(Entry::from_meta(
                         path,
                         root,
@@ -945,7 +952,7 @@ fn list_dir(
                 )),
             }
         } else {
-            match fs::symlink_metadata(&path) {
+            match de.metadata() {
                 Ok(m) if ft.is_file() => {
                     entries.push(Entry::from_meta(path, root, EntryKind::File, &m))
                 }

@@ -24,7 +24,7 @@ use serde_json::json;
 
 use std::collections::HashMap;
 
-use super::{Ctx, Findings, Target, majority, traces};
+use super::{Ctx, Findings, Target, majority};
 use crate::catalog::FileFacts;
 
 /// For each device and media kind (video, audio), the coding signature shared by a majority
@@ -236,7 +236,7 @@ fn session_parameters(
         .iter()
         .filter(|f| ctx.sig(f) != norm && !only_missing_track(ctx.sig(f), norm))
     {
-        let traces = traces::editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
+        let traces = ctx.editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
         let mut details = json!({"file": ctx.sig(f), "session": norm, "software": ctx.fp(f), "session_software": software});
         // One manipulation, one kind: the session's own recording re-encoded in place, or
         // foreign footage (see the module comment); or, with the picture as the second

@@ -515,6 +515,8 @@ pub struct Ctx<'a> {
     /// Each file's coding signature and software fingerprint, computed once.
     pub signatures: Interned,
     pub fingerprints: Interned,
+    /// For each distinct fingerprint, whether it names an editing tool ([`Ctx::edited`]).
+    edited: Vec<bool>,
     pub env: &'a Env<'a>,
     /// For each file of a session (by row), the row of the first segment of the recording it
     /// belongs to (see [`Ctx::starts_recording`]).
@@ -585,6 +587,12 @@ impl<'a> Ctx<'a> {
     ) -> Self {
         let signatures = Interned::new(facts, coding::signature, coding::same_signature);
         let fingerprints = Interned::new(facts, traces::fingerprint, traces::same_fingerprint);
+        // A fingerprint holds every string an editing tool's name is looked for in.
+        let edited = fingerprints
+            .values
+            .iter()
+            .map(|v| traces::names_an_editor(v))
+            .collect();
         let recording_first = recording_first(facts, sessions, settings.gap_tolerance_s);
         Ctx {
             facts,
@@ -595,6 +603,7 @@ impl<'a> Ctx<'a> {
             run_id,
             signatures,
             fingerprints,
+            edited,
             env,
             recording_first,
         }
@@ -631,6 +640,17 @@ impl<'a> Ctx<'a> {
 
     pub fn fp(&self, f: &FileFacts) -> &str {
         self.fingerprints.get(f.row)
+    }
+
+    /// The editing tool file `f`'s software strings name, and the string that names it
+    /// ([`traces::editor`]), looked for once per distinct fingerprint.
+    pub fn editor(&self, f: &FileFacts) -> Option<(&'static str, String)> {
+        let id = *self.fingerprints.ids.get(f.row)?;
+        if self.edited.get(id as usize).copied().unwrap_or(true) {
+            traces::editor(f)
+        } else {
+            None
+        }
     }
 }
 

@@ -18,7 +18,7 @@
 
 use serde_json::json;
 
-use super::traces::{self, editor};
+use super::traces;
 use super::{Ctx, Findings, Target, coding, habits, local};
 use crate::catalog::FileFacts;
 
@@ -32,7 +32,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         .iter()
         .filter(|f| f.status.as_ref() == "ok" && f.is_recording())
     {
-        if let Some((tool, value)) = editor(f) {
+        if let Some((tool, value)) = ctx.editor(f) {
             out.file(
                 "ENC-TOOL",
                 f,
@@ -155,7 +155,7 @@ fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
             .into_iter()
             .flatten()
             .any(|k| ctx.fp(g.files[k]) == ctx.fp(f));
-        let own = editor(f).is_none() && own_software && same_hand(f, usual);
+        let own = ctx.editor(f).is_none() && own_software && same_hand(f, usual);
         let (rule, tail) = if own {
             (
                 "ENC-SETTING",

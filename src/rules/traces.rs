@@ -43,6 +43,15 @@ const EDITORS: &[&str] = &[
     "any video converter",
 ];
 
+/// Whether a text (a file's strings, or its [`fingerprint`], whose labels name no tool) names
+/// an editing tool.
+pub fn names_an_editor(text: &str) -> bool {
+    let low = text.to_lowercase();
+    EDITORS.iter().any(|e| low.contains(e))
+}
+
+/// The editing tool a file's software strings name, and the string that names it. The rules
+/// ask [`crate::rules::Ctx::editor`], which looks once per distinct set of strings.
 pub fn editor(f: &FileFacts) -> Option<(&'static str, String)> {
     for v in [
         &f.encoder,
