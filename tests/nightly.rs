@@ -883,6 +883,74 @@ fn a_storage_servers_own_folders_are_no_records_and_its_recycle_bin_is_a_deletio
 }
 
 #[test]
+fn a_root_migrated_to_a_new_volume_is_retired_its_files_moved_not_copied() {
+    // The evidence moves from an old volume to a new one; one recording did not make it.
+    // Scanned at its new place with the same warehouse and the old root retired, each file
+    // copied over is `moved` (no offence, its first sighting kept), the one left behind
+    // `deleted`; without retiring the old root its rows would be carried beside the new ones
+    // (every file INT-DUPLICATE of its old self).
+    let t = tmp();
+    let old = t.path().join("old/ev");
+    let new = t.path().join("new/ev");
+    for rel in [A1, A2, A3, WAV] {
+        let p = old.join(rel);
+        fs::create_dir_all(p.parent().expect("folder")).expect("mkdir");
+        fs::copy(sample_data().join(rel), &p).expect("copy");
+    }
+    let wh = t.path().join("wh");
+    scan(&[&old], &wh, &[]);
+    for rel in [A1, A2, A3] {
+        let p = new.join(rel);
+        fs::create_dir_all(p.parent().expect("folder")).expect("mkdir");
+        fs::copy(old.join(rel), &p).expect("copy");
+    }
+    fs::remove_dir_all(t.path().join("old")).expect("the old volume gone");
+    // A root no earlier run scanned is refused (exit 2), nothing committed.
+    let typo = cmd()
+        .arg("scan")
+        .arg(&new)
+        .arg("-w")
+        .arg(&wh)
+        .arg("-q")
+        .arg("--retire-root")
+        .arg(t.path().join("old/evidence"))
+        .output()
+        .expect("run");
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("--retire-root"));
+    assert_eq!(rows(&wh.join("runs")).len(), 1);
+    scan(&[&new], &wh, &["--retire-root", &old.to_string_lossy()]);
+    let mut events: Vec<(String, String)> = rows(&wh.join("custody_events"))
+        .iter()
+        .filter(|e| get(e, "event") != Some("new"))
+        .map(|e| {
+            let p = get(e, "path").unwrap_or_default();
+            (
+                get(e, "event").unwrap_or_default().to_string(),
+                p.rsplit('/').next().unwrap_or(p).to_string(),
+            )
+        })
+        .collect();
+    events.sort();
+    let name = |rel: &'static str| rel.rsplit('/').next().unwrap_or(rel).to_string();
+    assert_eq!(
+        events,
+        [
+            ("deleted".to_string(), name(WAV)),
+            ("moved".to_string(), name(A1)),
+            ("moved".to_string(), name(A2)),
+            ("moved".to_string(), name(A3)),
+        ]
+    );
+    let files = rows(&wh.join("files"));
+    assert_eq!(files.len(), 3);
+    let new_root = new.to_string_lossy();
+    assert!(files.iter().all(|f| get(f, "root") == Some(&*new_root)));
+    let judged = rule_files(&wh, |r| r.starts_with("INT-") || r.starts_with("CUST-"));
+    assert_eq!(judged, [format!("CUST-DELETED {}", name(WAV))]);
+}
+
+#[test]
 fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
     // The nightly run overlapped an upload station: it read segment 2 cut short (its first
     // 40,000 bytes) and segment 3 too (72,000). By the next night both were whole: segment 2
@@ -930,6 +998,20 @@ fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
     );
 }
 
+/// Segment 1 of a device's day whole in `dir`, segment 2 its first 40,000 bytes (an upload's
+/// copy cut short): the two names, and segment 2's path.
+fn segment_two_cut_short(dir: &Path) -> ([&'static str; 2], PathBuf) {
+    let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
+    let names = [
+        "DSJ-A-0000001_OF1_20260430100000_0001.MP4",
+        "DSJ-A-0000001_OF1_20260430100006_0002.MP4",
+    ];
+    fs::write(dir.join(names[0]), &a1).expect("write");
+    let cut = dir.join(names[1]);
+    fs::write(&cut, &a1[..40_000]).expect("write");
+    (names, cut)
+}
+
 #[test]
 fn an_upload_that_stalled_is_held_a_day_then_judged_damaged() {
     // A station's copy stopped three hours before the run (its network dropped): segment 2 cut
@@ -938,14 +1020,7 @@ fn an_upload_that_stalled_is_held_a_day_then_judged_damaged() {
     // judges it damaged. Here the second run is told the file has settled (a setting of two
     // hours, the file three hours still): the carried row is judged without a read.
     let (t, ev, dir) = device_day();
-    let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
-    let names = [
-        "DSJ-A-0000001_OF1_20260430100000_0001.MP4",
-        "DSJ-A-0000001_OF1_20260430100006_0002.MP4",
-    ];
-    fs::write(dir.join(names[0]), &a1).expect("write");
-    let stalled = dir.join(names[1]);
-    fs::write(&stalled, &a1[..40_000]).expect("write");
+    let (names, stalled) = segment_two_cut_short(&dir);
     fs::File::options()
         .write(true)
         .open(&stalled)
@@ -1008,14 +1083,7 @@ fn a_file_an_upload_is_still_writing_during_the_run_is_in_flight_not_damaged() {
     // bytes are there, and bytes keep coming (a byte every fifth of a millisecond) until the
     // run is over. Read cut short, grown by the time the read is done.
     let (t, ev, dir) = device_day();
-    let a1 = fs::read(sample_data().join(A1)).expect("sample mp4");
-    let names = [
-        "DSJ-A-0000001_OF1_20260430100000_0001.MP4",
-        "DSJ-A-0000001_OF1_20260430100006_0002.MP4",
-    ];
-    fs::write(dir.join(names[0]), &a1).expect("write");
-    let copying = dir.join(names[1]);
-    fs::write(&copying, &a1[..40_000]).expect("write");
+    let (names, copying) = segment_two_cut_short(&dir);
     let wh = t.path().join("wh");
     scan_while_appending(&ev, &wh, &copying, &[0]);
     assert_eq!(

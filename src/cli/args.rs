@@ -37,6 +37,7 @@ pub enum Command {
   recaudit scan /srv/evidence -w /srv/recaudit --verify-budget 5% --fail-on high   # nightly
   recaudit scan /mnt/usb-disk --warehouse wh --keyframes off   # no decoding: hash and parse only
   recaudit scan /evidence/case-0427 --warehouse wh --keyframes all   # the clock at every keyframe
+  recaudit scan /mnt/new-volume/evidence -w wh --retire-root /mnt/old-volume/evidence   # migrated
 
 H.264 and HEVC recordings (MP4/MOV) have their first and last keyframe decoded and the recorder's
 burned-in clock read (files.osd_start, osd_end, osd_offset_s, osd_confidence); the digits are
@@ -303,6 +304,12 @@ pub struct ScanArgs {
     /// Accept a root that is an empty folder.
     #[arg(long)]
     pub allow_empty_root: bool,
+    /// A root earlier runs catalogued that is gone for good (its storage migrated to one of the
+    /// ROOTs, or taken out of service): its files are judged missing by this run, `moved`
+    /// where their bytes are under the ROOTs, else `deleted`. Without it such a root's rows are
+    /// carried as a root not scanned this run. Not walked; need not exist.
+    #[arg(long, value_name = "OLD_ROOT")]
+    pub retire_root: Vec<PathBuf>,
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,

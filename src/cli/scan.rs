@@ -50,6 +50,11 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
         .iter()
         .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
         .collect();
+    let retired_roots = a
+        .retire_root
+        .iter()
+        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+        .collect();
     let (warehouse, publish) = match &a.node {
         None => (a.warehouse.clone(), None),
         Some(id) => {
@@ -72,6 +77,7 @@ fn scan_plan(a: &ScanArgs) -> anyhow::Result<ScanPlan> {
     };
     Ok(ScanPlan {
         roots,
+        retired_roots,
         warehouse,
         config,
         threads,
@@ -221,7 +227,9 @@ pub(super) fn run(a: ScanArgs) -> i32 {
                 return exit_codes::CHAIN_BROKEN;
             }
             match e {
-                ScanError::Config(_) | ScanError::Context(_) => exit_codes::USAGE,
+                ScanError::Config(_) | ScanError::Context(_) | ScanError::Retire(..) => {
+                    exit_codes::USAGE
+                }
                 e if e.is_key() => exit_codes::USAGE,
                 _ => exit_codes::RUN_FAILED,
             }

@@ -33,7 +33,7 @@ pub(super) fn carry(
     prior: &Prior,
     custody: &Custody,
 ) -> Result<Carried, ScanError> {
-    let in_scope = |root: &str| run.roots.iter().any(|r| r == root);
+    let in_scope = |root: &str| run.judged_roots.iter().any(|r| r == root);
     // The previous rows NOT carried, which on a nightly run are few: those read again, and
     // those under a scanned root that were not found (custody recorded each as deleted, or
     // as moved to a new path). Every other previous row is carried, including those under

@@ -76,7 +76,7 @@ pub(super) fn record(
         &run.id,
         run.started,
         |row, _| tree.found.get(row),
-        &run.roots,
+        &run.judged_roots,
         prior,
     );
     let mut emit = |e: CustodyEvent, staging: &mut Staging| {

@@ -62,6 +62,8 @@ pub enum ScanError {
     Chain(#[from] crate::chain::ChainError),
     #[error("the walked tree, spilled to a scratch file in {0}: {1}")]
     Spill(PathBuf, std::io::Error),
+    #[error("--retire-root {0}: {1}")]
+    Retire(String, &'static str),
 }
 
 impl ScanError {
@@ -86,6 +88,9 @@ impl ScanError {
 #[derive(Debug, Clone)]
 pub struct ScanPlan {
     pub roots: Vec<PathBuf>,
+    /// Roots earlier runs catalogued that are gone for good (`--retire-root`): not walked; their
+    /// files judged missing (moved where their bytes are under `roots`, else deleted).
+    pub retired_roots: Vec<PathBuf>,
     pub warehouse: PathBuf,
     pub config: Config,
     pub threads: usize,
@@ -161,6 +166,18 @@ pub fn run_scan(plan: &ScanPlan, progress: &dyn Progress) -> Result<RunSummary, 
     run.phase("setup (chain checked, context tables but the path-keyed ones loaded)");
     let mut prior = crate::store::prior::Prior::load(run.wh.current().as_deref())?;
     give_back();
+    // A retired root must be one earlier runs scanned, spelled as they did: else nothing of
+    // it would be judged, and the operator would not know.
+    for r in &run.judged_roots[run.roots.len()..] {
+        let mut held = false;
+        prior.files.each(|_, p| held |= p.root == r.as_str());
+        if !held {
+            return Err(ScanError::Retire(
+                r.clone(),
+                "no file of an earlier run lies under it (give the root as earlier runs scanned it: runs.roots)",
+            ));
+        }
+    }
     run.phase("previous catalogue");
     let mut tree = plan::walk_and_compare(&run, &prior)?;
     run.phase("walk");
@@ -323,6 +340,7 @@ mod tests {
     fn plan_for(root: &Path, wh: &Path) -> ScanPlan {
         ScanPlan {
             roots: vec![root.to_path_buf()],
+            retired_roots: Vec::new(),
             warehouse: wh.to_path_buf(),
             config: Config::default(),
             threads: 2,

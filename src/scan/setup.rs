@@ -23,6 +23,9 @@ pub(super) struct Run<'a> {
     pub wh: Warehouse,
     /// The roots as text, as they appear in `files.root`.
     pub roots: Vec<String>,
+    /// The roots whose catalogued files this run judges: `roots` and the retired ones
+    /// (`ScanPlan::retired_roots`), whose files are all missing.
+    pub judged_roots: Vec<String>,
     pub context_dir: Option<PathBuf>,
     /// The context tables but the path-keyed ones (joined to the rows by
     /// [`Run::join_path_tables`]).
@@ -77,6 +80,13 @@ impl<'a> Run<'a> {
         };
         let mut context = context::load_typed_but_paths(context_dir.as_deref(), tz)?;
         let roots: Vec<String> = plan.roots.iter().map(|r| display_path(r)).collect();
+        let mut judged_roots = roots.clone();
+        for r in plan.retired_roots.iter().map(|r| display_path(r)) {
+            if roots.contains(&r) {
+                return Err(ScanError::Retire(r, "it is also a root this run scans"));
+            }
+            judged_roots.push(r);
+        }
         context.anchor(&roots);
         let mut walk = plan.walk.clone();
         let shared = plan.publish.as_ref().map(|p| p.shared.as_path());
@@ -99,6 +109,7 @@ impl<'a> Run<'a> {
             patterns,
             wh,
             roots,
+            judged_roots,
             context_dir,
             context,
             _shared_copy: shared_copy,
