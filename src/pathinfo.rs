@@ -167,11 +167,11 @@ pub fn is_storage_snapshot(name: &str) -> bool {
 }
 
 /// Whether some folder of `path` may be one that [`is_os_metadata`] or [`in_recycle_bin`] looks
-/// for: its name begins with `.`, `@`, `#`, `$`, `S` or `R`. One pass over the bytes, so that
+/// for: its name begins with `.`, `@`, `#`, `$`, `S`, `R` or `D`. One pass over the bytes, so that
 /// the common path is not split (these run for every file of every night).
 fn may_be_special(path: &str) -> bool {
     let b = path.as_bytes();
-    let special = |c: u8| matches!(c, b'.' | b'@' | b'#' | b'$' | b'S' | b'R');
+    let special = |c: u8| matches!(c, b'.' | b'@' | b'#' | b'$' | b'S' | b'R' | b'D');
     b.first().copied().is_some_and(special)
         || b.windows(2)
             .any(|w| matches!(w[0], b'/' | b'\\') && special(w[1]))
@@ -179,7 +179,7 @@ fn may_be_special(path: &str) -> bool {
 
 /// Whether `path` lies in a recycle bin (Synology `#recycle`, QNAP `@Recycle`, Samba's
 /// `.recycle`, Windows' `$RECYCLE.BIN` and `RECYCLER`, a Linux desktop's `.Trash-1000`, a
-/// Mac's `.Trash`): a file deleted through the share, kept until the bin is emptied. Moving a
+/// Mac's `.Trash` and a volume's `.Trashes`, Syncthing's `.stversions`): a file deleted through the share, kept until the bin is emptied. Moving a
 /// record there deletes it (custody `recycled`); emptying the bin later is no second
 /// deletion (`purged`); a file in a bin is no record of the tree (no device, no findings).
 pub fn in_recycle_bin(path: &str) -> bool {
@@ -194,6 +194,7 @@ pub fn in_recycle_bin(path: &str) -> bool {
                     | "RECYCLER"
                     | ".Trash"
                     | ".Trashes"
+                    | ".stversions"
             ) || d
                 .strip_prefix(".Trash-")
                 .is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_digit()))
@@ -278,7 +279,7 @@ pub fn is_transfer_temp(path: &str) -> bool {
 /// (`.Spotlight-V100/`, `.fseventsd/`, `System Volume Information/`; not a recycle bin, since
 /// 2026-12-06 (night) not a Mac's `.Trashes/` either: a record put there was deleted, see
 /// [`in_recycle_bin`]), and what a storage server keeps beside the files it serves (`@eaDir/`,
-/// `.@__thumb/`) and its snapshot folders ([`is_storage_snapshot`]). They come and go as people browse and copy the
+/// `.@__thumb/`, a Windows server's replication folder `DfsrPrivate/`) and its snapshot folders ([`is_storage_snapshot`]). They come and go as people browse and copy the
 /// tree: their changes and deletions are no custody offence (第二十八条(三) is about the records).
 pub fn is_os_metadata(path: &str) -> bool {
     // Folders a Mac or Windows keeps on a card or a share it has used (the index, the event
@@ -301,6 +302,7 @@ pub fn is_os_metadata(path: &str) -> bool {
                     | ".AppleDouble"
                     | ".AppleDB"
                     | ".AppleDesktop"
+                    | "DfsrPrivate"
             )
         })
     {
@@ -351,6 +353,42 @@ mod tests {
         // 09:30:15 in Shanghai is 01:30:15 UTC
         assert_eq!(f.name_time, Some(1_773_279_015));
         assert_eq!(f.name_time_raw.as_deref(), Some("20260312093015"));
+    }
+
+    #[test]
+    fn a_storage_servers_folders_and_bins_are_no_records() {
+        for p in [
+            "/ev/DSJ1/20260309/@eaDir/DSJ1_20260309_090000_0001.MP4/SYNOPHOTO_FILM_M.mp4",
+            "/ev/DSJ1/20260309/.@__thumb/s800DSJ1_20260309_090000_0001.jpg",
+            "/ev/DfsrPrivate/ConflictAndDeleted/DSJ1_20260309_090000_0001-{1A2B}-v12.MP4",
+            "/ev/#snapshot",
+        ] {
+            assert!(
+                is_os_metadata(p) && is_no_record(p) && !in_recycle_bin(p),
+                "{p}"
+            );
+        }
+        for p in [
+            "/ev/#recycle/DSJ1/20260309/DSJ1_20260309_090000_0001.MP4",
+            "/ev/$RECYCLE.BIN/S-1-5-21-1/$RA1B2C3.MP4",
+            "/ev/.Trash-1000/files/DSJ1_20260309_090000_0001.MP4",
+            "/ev/DSJ1/.stversions/DSJ1_20260309_090000_0001~20260310-020000.MP4",
+        ] {
+            assert!(
+                in_recycle_bin(p) && is_no_record(p) && !is_os_metadata(p),
+                "{p}"
+            );
+        }
+        // Records, whatever their names hold.
+        for p in [
+            "/ev/一大队/DSJ1/20260309/DSJ1_20260309_090000_0001.MP4",
+            "/ev/Station-2/Recycle/DSJ1_20260309_090000_0001.MP4",
+            "/ev/.Trash-x/DSJ1_20260309_090000_0001.MP4",
+            "/srv/DSJ-S01-0000001/snapshot/DSJ1_20260309_090000_0001.MP4",
+        ] {
+            assert!(!is_no_record(p), "{p}");
+        }
+        assert!(is_storage_snapshot(".zfs") && !is_storage_snapshot("snapshot"));
     }
 
     #[test]
