@@ -628,4 +628,47 @@ mod tests {
         // The file under a root this run did not scan is not deleted.
         assert!(ev.iter().all(|e| !e.path.starts_with("/other")));
     }
+
+    #[test]
+    fn a_recycle_bin_takes_a_deletion_gives_back_a_restore_and_its_emptying_is_none() {
+        // A record deleted through the share (into `#recycle/`), one taken back out of the
+        // bin, one the bin let go of.
+        let p = prior(&[
+            ("/r/DSJ1/a.MP4", known(10, 1, 1, "a", 0)),
+            ("/r/#recycle/DSJ1/b.MP4", known(10, 1, 2, "b", 0)),
+            ("/r/#recycle/DSJ1/c.MP4", known(10, 1, 3, "c", 0)),
+        ]);
+        let s = [
+            seen("/r/#recycle/DSJ1/a.MP4", Reason::New, "a"),
+            seen("/r/DSJ1/b.MP4", Reason::New, "b"),
+        ];
+        let mut walked = ["/r/#recycle/DSJ1/a.MP4", "/r/DSJ1/b.MP4"];
+        walked.sort_unstable();
+        let mut ev = Vec::new();
+        let pushed: Result<(), ()> = events("run", 7, &s, &walked, &["/r".to_string()], &p, |e| {
+            ev.push(e);
+            Ok(())
+        });
+        assert!(pushed.is_ok());
+        ev.sort_by(|a, b| a.path.cmp(&b.path));
+        let got: Vec<(&str, &str, Option<&str>)> = ev
+            .iter()
+            .map(|e| {
+                (
+                    e.event.as_str(),
+                    e.path.as_str(),
+                    e.previous_path.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("recycled", "/r/#recycle/DSJ1/a.MP4", Some("/r/DSJ1/a.MP4")),
+                ("purged", "/r/#recycle/DSJ1/c.MP4", None),
+                ("restored", "/r/DSJ1/b.MP4", Some("/r/#recycle/DSJ1/b.MP4")),
+            ]
+        );
+        assert!(is_offence("recycled") && !is_offence("purged") && !is_offence("restored"));
+    }
 }
