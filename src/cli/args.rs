@@ -73,10 +73,11 @@ Each commit adds a manifest to the warehouse's hash chain and prints the new cha
   recaudit findings wh --format json | jq '.[] | select(.kind == \"reencoded\")'
 
 Kinds: gap, missing_segment, overlap, internal_discontinuity, inserted_footage, reencoded,
-clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, duplicate_content,
-modified, deleted, deleted_before_retention, late_upload, late_classification, late_archive,
-deadline_unknown, incomplete_record, history_broken, firmware_change, rate_change,
-timeline_short, setting_change, prerecord, numbering_skip (the last six information only).
+clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, access_denied,
+duplicate_content, second_version, modified, deleted, deleted_before_retention, late_upload,
+late_classification, late_archive, incomplete_record, history_broken; information only:
+timeline_short, prerecord, renamed_segment, numbering_skip, rate_change, setting_change,
+firmware_change, device_namesake, in_flight, log_zone, deadline_unknown.
 Each finding names its article (e.g. 第十二条(五)) with an English gloss.
 
 Exit codes: 0 printed (even if there are no findings); 2 invalid command line; 3 the
@@ -805,4 +806,27 @@ pub struct SampleArgs {
     /// that take almost no disk, for benchmarks at realistic sizes.
     #[arg(long)]
     pub sparse: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_findings_help_names_every_kind() {
+        use clap::CommandFactory;
+        let mut cli = super::Cli::command();
+        let help = cli
+            .find_subcommand_mut("findings")
+            .map(|c| c.render_long_help().to_string())
+            .unwrap_or_default();
+        let words: std::collections::HashSet<&str> = help
+            .split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .collect();
+        for r in crate::rules::RULES {
+            assert!(
+                words.contains(r.kind),
+                "`recaudit findings --help` does not name {}",
+                r.kind
+            );
+        }
+    }
 }
