@@ -308,21 +308,27 @@ pub fn is_os_metadata(path: &str) -> bool {
     {
         return true;
     }
-    if is_storage_snapshot(path.rsplit(['/', '\\']).next().unwrap_or(path)) {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    if is_storage_snapshot(name) {
         return true;
     }
-    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let lower = name.to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "thumbs.db"
-            | "ehthumbs.db"
-            | "ehthumbs_vista.db"
-            | "desktop.ini"
-            | ".ds_store"
-            | ".localized"
-            | "icon\r"
-    ) || name.starts_with("._")
+    // The file system's own folder at a volume's top (ext4 makes one; root's alone, so a
+    // service account cannot list it): what a check of the volume recovered, no record.
+    if name == "lost+found" || path.contains("lost+found/") {
+        return true;
+    }
+    [
+        "thumbs.db",
+        "ehthumbs.db",
+        "ehthumbs_vista.db",
+        "desktop.ini",
+        ".ds_store",
+        ".localized",
+        "icon\r",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+        || name.starts_with("._")
         || name.starts_with("~$")
         || (name.starts_with(".~lock.") && name.ends_with('#'))
 }
@@ -362,6 +368,8 @@ mod tests {
             "/ev/DSJ1/20260309/.@__thumb/s800DSJ1_20260309_090000_0001.jpg",
             "/ev/DfsrPrivate/ConflictAndDeleted/DSJ1_20260309_090000_0001-{1A2B}-v12.MP4",
             "/ev/#snapshot",
+            "/mnt/evidence/lost+found",
+            "/mnt/evidence/lost+found/#1234567",
         ] {
             assert!(
                 is_os_metadata(p) && is_no_record(p) && !in_recycle_bin(p),
