@@ -568,6 +568,32 @@ mod tests {
         }
     }
 
+    /// The events of a run under root `/r` that saw `s` among `walked`, against `p`, sorted
+    /// by path, as (event, path, previous path).
+    fn judged(s: &[Seen], walked: &[&str], p: &Prior) -> Vec<CustodyEvent> {
+        let mut ev = Vec::new();
+        let pushed: Result<(), ()> = events("run", 7, s, walked, &["/r".to_string()], p, |e| {
+            ev.push(e);
+            Ok(())
+        });
+        assert!(pushed.is_ok());
+        ev.sort_by(|a, b| a.path.cmp(&b.path));
+        ev
+    }
+
+    /// Events as (event, path, previous path).
+    fn view(ev: &[CustodyEvent]) -> Vec<(&str, &str, Option<&str>)> {
+        ev.iter()
+            .map(|e| {
+                (
+                    e.event.as_str(),
+                    e.path.as_str(),
+                    e.previous_path.as_deref(),
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn events_tell_moves_from_deletions_and_restores() {
         let mut p = prior(&[
@@ -598,25 +624,9 @@ mod tests {
         ];
         let mut walked = ["/r/kept", "/r/new-name", "/r/edited", "/r/back", "/r/fresh"];
         walked.sort_unstable();
-        let mut ev = Vec::new();
-        let pushed: Result<(), ()> = events("run", 7, &s, &walked, &["/r".to_string()], &p, |e| {
-            ev.push(e);
-            Ok(())
-        });
-        assert!(pushed.is_ok());
-        ev.sort_by(|a, b| a.path.cmp(&b.path));
-        let got: Vec<(&str, &str, Option<&str>)> = ev
-            .iter()
-            .map(|e| {
-                (
-                    e.event.as_str(),
-                    e.path.as_str(),
-                    e.previous_path.as_deref(),
-                )
-            })
-            .collect();
+        let ev = judged(&s, &walked, &p);
         assert_eq!(
-            got,
+            view(&ev),
             vec![
                 ("restored", "/r/back", None),
                 ("modified", "/r/edited", None),
@@ -644,25 +654,9 @@ mod tests {
         ];
         let mut walked = ["/r/#recycle/DSJ1/a.MP4", "/r/DSJ1/b.MP4"];
         walked.sort_unstable();
-        let mut ev = Vec::new();
-        let pushed: Result<(), ()> = events("run", 7, &s, &walked, &["/r".to_string()], &p, |e| {
-            ev.push(e);
-            Ok(())
-        });
-        assert!(pushed.is_ok());
-        ev.sort_by(|a, b| a.path.cmp(&b.path));
-        let got: Vec<(&str, &str, Option<&str>)> = ev
-            .iter()
-            .map(|e| {
-                (
-                    e.event.as_str(),
-                    e.path.as_str(),
-                    e.previous_path.as_deref(),
-                )
-            })
-            .collect();
+        let ev = judged(&s, &walked, &p);
         assert_eq!(
-            got,
+            view(&ev),
             vec![
                 ("recycled", "/r/#recycle/DSJ1/a.MP4", Some("/r/DSJ1/a.MP4")),
                 ("purged", "/r/#recycle/DSJ1/c.MP4", None),

@@ -628,6 +628,21 @@ fn device_day() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (t, ev, dir)
 }
 
+/// The custody events of warehouse `wh` but `new`, as (event, file name), in the table's order.
+fn custody_changes(wh: &Path) -> Vec<(String, String)> {
+    rows(&wh.join("custody_events"))
+        .iter()
+        .filter(|e| get(e, "event") != Some("new"))
+        .map(|e| {
+            let p = get(e, "path").unwrap_or_default();
+            (
+                get(e, "event").unwrap_or_default().to_string(),
+                p.rsplit('/').next().unwrap_or(p).to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The findings of warehouse `wh` whose rule `wanted` picks, as `RULE file-name`, sorted.
 fn rule_files(wh: &Path, wanted: impl Fn(&str) -> bool) -> Vec<String> {
     let mut v: Vec<String> = rows(&wh.join("findings"))
@@ -920,17 +935,7 @@ fn a_root_migrated_to_a_new_volume_is_retired_its_files_moved_not_copied() {
     assert!(String::from_utf8_lossy(&typo.stderr).contains("--retire-root"));
     assert_eq!(rows(&wh.join("runs")).len(), 1);
     scan(&[&new], &wh, &["--retire-root", &old.to_string_lossy()]);
-    let mut events: Vec<(String, String)> = rows(&wh.join("custody_events"))
-        .iter()
-        .filter(|e| get(e, "event") != Some("new"))
-        .map(|e| {
-            let p = get(e, "path").unwrap_or_default();
-            (
-                get(e, "event").unwrap_or_default().to_string(),
-                p.rsplit('/').next().unwrap_or(p).to_string(),
-            )
-        })
-        .collect();
+    let mut events = custody_changes(&wh);
     events.sort();
     let name = |rel: &'static str| rel.rsplit('/').next().unwrap_or(rel).to_string();
     assert_eq!(
@@ -973,17 +978,7 @@ fn a_file_read_while_an_upload_was_writing_it_is_completed_not_modified() {
     fs::write(dir.join(names[1]), &a1).expect("write");
     fs::write(dir.join(names[2]), &a2).expect("write");
     scan(&[&ev], &wh, &[]);
-    let events: Vec<(String, String)> = rows(&wh.join("custody_events"))
-        .iter()
-        .filter(|e| get(e, "event") != Some("new"))
-        .map(|e| {
-            let p = get(e, "path").unwrap_or_default();
-            (
-                get(e, "event").unwrap_or_default().to_string(),
-                p.rsplit('/').next().unwrap_or(p).to_string(),
-            )
-        })
-        .collect();
+    let events = custody_changes(&wh);
     assert_eq!(
         events,
         [
