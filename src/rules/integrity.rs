@@ -24,88 +24,20 @@ use super::{Ctx, Findings};
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in ctx.facts.iter().enumerate() {
-        let status = f.status.as_ref();
-        if crate::pathinfo::is_transfer_temp(&f.path) {
-            // A transfer's temporary copy: cut short while written, renamed when done.
-            out.file(
-                "INT-INFLIGHT",
-                f,
-                format!(
-                    "{} is a file transfer's temporary copy (renamed to its real name when the transfer is done): not judged ({status} as read)",
-                    f.file_name()
-                ),
-                json!({"status": status, "error": f.error, "transfer_temp": true}),
-            );
+        // A storage server's thumbnail, a record in a recycle bin: judged by no file rule
+        // ([`crate::pathinfo::is_no_record`]), nobody's copy.
+        if crate::pathinfo::is_no_record(&f.path) {
             continue;
         }
-        if f.odd().being_written {
-            // Cut short as read, grown by the time the read was done: an upload still writing
-            // it. Judged when a later run reads it whole (then `completed`, not `modified`).
-            out.file(
-                "INT-INFLIGHT",
-                f,
-                format!(
-                    "{} was still being written when this run read it (larger or newer by the end of the read; {status} as read): not judged until a later run reads it whole",
-                    f.file_name()
-                ),
-                json!({"status": status, "error": f.error}),
-            );
-        } else if status == "unreadable"
-            && f.error.as_deref().is_some_and(crate::read::access_denied)
-        {
-            // The storage refused the run (a file an upload station wrote for its own user
-            // only): nothing is known of the record's state, and nothing is wrong with it yet.
-            out.file(
-                "INT-NOACCESS",
-                f,
-                format!(
-                    "{} could not be read: the run was refused access ({}); not judged until the scanner's account may read it",
-                    f.file_name(),
-                    f.error.as_deref().unwrap_or("")
-                ),
-                json!({"status": status, "error": f.error}),
-            );
-        } else if let Some(ago) = settling(ctx, f) {
-            // Cut short, not growing, written to lately: an upload that stalled (a station's
-            // copy waits for its network or its next start, then completes or redoes it).
-            // Judged damaged only once it has lain still for `upload_settle_s`.
-            out.file(
-                "INT-INFLIGHT",
-                f,
-                format!(
-                    "{} is cut short and was last written {} before this run: an upload that stalled is completed or redone by its station; judged at the first run {} after its last write",
-                    f.file_name(),
-                    span(ago),
-                    span(ctx.settings.upload_settle_s),
-                ),
-                json!({"status": status, "error": f.error, "stalled": true, "last_written_s_before_run": ago.round()}),
-            );
-        } else if matches!(status, "corrupt" | "truncated" | "unreadable") {
-            out.file(
-                "INT-UNREADABLE",
-                f,
-                format!(
-                    "{} is {status}: {}",
-                    f.file_name(),
-                    f.error.as_deref().unwrap_or("")
-                ),
-                json!({"status": status, "error": f.error}),
-            );
-        } else if status == "ok" && f.extension_matches == Some(false) {
-            out.file(
-                "INT-UNREADABLE",
-                f,
-                format!(
-                    "{} is not the media its name says: its content is {}",
-                    f.file_name(),
-                    f.container.as_deref().unwrap_or("unknown")
-                ),
-                json!({"container": f.container}),
-            );
+        let status = f.status.as_ref();
+        let temp = crate::pathinfo::is_transfer_temp(&f.path);
+        if let Some((rule, message, details)) = verdict(ctx, f, temp) {
+            out.file(rule, f, message, details);
         }
-        if f.size_bytes > 0
+        // A transfer's temporary copy is nobody's copy either: it becomes the file it copies.
+        if !temp
+            && f.size_bytes > 0
             && status != "unsupported"
-            && !crate::pathinfo::is_no_record(&f.path)
             && let Some(h) = f.blake3.as_deref()
         {
             by_hash.entry(h).or_default().push(i);
@@ -137,6 +69,77 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
     }
     versions(ctx, out);
+}
+
+/// What file `f`'s state says, if anything: still arriving (a transfer's temporary copy, `temp`;
+/// a file grown while read; an upload that stalled), refused to the run, or damaged.
+fn verdict(
+    ctx: &Ctx,
+    f: &crate::catalog::FileFacts,
+    temp: bool,
+) -> Option<(&'static str, String, serde_json::Value)> {
+    let (status, name) = (f.status.as_ref(), f.file_name());
+    let error = f.error.as_deref().unwrap_or("");
+    Some(if temp {
+        // Cut short while written, renamed when done.
+        (
+            "INT-INFLIGHT",
+            format!(
+                "{name} is a file transfer's temporary copy (renamed to its real name when the transfer is done): not judged ({status} as read)"
+            ),
+            json!({"status": status, "error": f.error, "transfer_temp": true}),
+        )
+    } else if f.odd().being_written {
+        // Cut short as read, grown by the time the read was done: an upload still writing
+        // it. Judged when a later run reads it whole (then `completed`, not `modified`).
+        (
+            "INT-INFLIGHT",
+            format!(
+                "{name} was still being written when this run read it (larger or newer by the end of the read; {status} as read): not judged until a later run reads it whole"
+            ),
+            json!({"status": status, "error": f.error}),
+        )
+    } else if status == "unreadable" && crate::read::access_denied(error) {
+        // The storage refused the run (a file an upload station wrote for its own user
+        // only): nothing is known of the record's state, and nothing is wrong with it yet.
+        (
+            "INT-NOACCESS",
+            format!(
+                "{name} could not be read: the run was refused access ({error}); not judged until the scanner's account may read it"
+            ),
+            json!({"status": status, "error": f.error}),
+        )
+    } else if let Some(ago) = settling(ctx, f) {
+        // Cut short, not growing, written to lately: an upload that stalled (a station's
+        // copy waits for its network or its next start, then completes or redoes it).
+        // Judged damaged only once it has lain still for `upload_settle_s`.
+        (
+            "INT-INFLIGHT",
+            format!(
+                "{name} is cut short and was last written {} before this run: an upload that stalled is completed or redone by its station; judged at the first run {} after its last write",
+                span(ago),
+                span(ctx.settings.upload_settle_s),
+            ),
+            json!({"status": status, "error": f.error, "stalled": true, "last_written_s_before_run": ago.round()}),
+        )
+    } else if matches!(status, "corrupt" | "truncated" | "unreadable") {
+        (
+            "INT-UNREADABLE",
+            format!("{name} is {status}: {error}"),
+            json!({"status": status, "error": f.error}),
+        )
+    } else if status == "ok" && f.extension_matches == Some(false) {
+        (
+            "INT-UNREADABLE",
+            format!(
+                "{name} is not the media its name says: its content is {}",
+                f.container.as_deref().unwrap_or("unknown")
+            ),
+            json!({"container": f.container}),
+        )
+    } else {
+        return None;
+    })
 }
 
 /// For a file read cut short (`truncated`, not growing while read) whose last write was less
