@@ -2,7 +2,7 @@
 //! configured patterns. Recorders encode these in names because their containers often lack
 //! them; the rules compare the two.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use regex::Regex;
 
 use crate::config::{ConfigError, GROUPS, PathPattern};
@@ -213,27 +213,13 @@ pub fn is_no_record(path: &str) -> bool {
 /// if at all, with something other than a digit: a day's folder (`20260310-补传`,
 /// `2026-03-10 redock`, `20260310`), never a device. A serial of more digits is no day.
 pub fn is_day_led(name: &str) -> bool {
-    let b = name.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let num =
-        |r: std::ops::Range<usize>| name.get(r).and_then(|d| d.parse::<u32>().ok()).unwrap_or(0);
-    let (len, month, day) = if digits(0..4)
-        && b.get(4) == Some(&b'-')
-        && digits(5..7)
-        && b.get(7) == Some(&b'-')
-        && digits(8..10)
-    {
-        (10, num(5..7), num(8..10))
-    } else if digits(0..8) {
-        (8, num(4..6), num(6..8))
-    } else {
-        return false;
+    let day = |len: usize, format: &str| {
+        name.get(..len)
+            .and_then(|d| NaiveDate::parse_from_str(d, format).ok())
+            .is_some_and(|d| (1990..2100).contains(&d.year()))
+            && !name.as_bytes().get(len).is_some_and(u8::is_ascii_digit)
     };
-    (1990..2100).contains(&num(0..4))
-        && (1..=12).contains(&month)
-        && (1..=31).contains(&day)
-        && !b.get(len).is_some_and(u8::is_ascii_digit)
+    day(10, "%Y-%m-%d") || day(8, "%Y%m%d")
 }
 
 /// Whether the file at `path` comes and goes by itself: one an operating system writes beside
@@ -421,7 +407,10 @@ mod tests {
         assert!(is_day_led("20260310") && is_day_led("2026-03-10 补传"));
         // A serial is no day: more digits, or no date in them.
         assert!(
-            !is_day_led("202603101") && !is_day_led("20261340-A") && !is_day_led("DSJ20260310")
+            !is_day_led("202603101")
+                && !is_day_led("20261340-A")
+                && !is_day_led("20260231-A")
+                && !is_day_led("DSJ20260310")
         );
     }
 
