@@ -821,10 +821,13 @@ fn visit(visited: &Mutex<HashSet<(u64, u64)>>, dev: u64, ino: u64) -> bool {
 /// What listing one directory gives: its entries, and the subdirectories still to list.
 type Listing = (Vec<Entry>, Vec<(PathBuf, usize)>);
 
-/// Whether `dir` is one of the directories never entered.
-fn skipped(dir: &Path, opts: &WalkOptions) -> bool {
+/// Whether folder `dir` is one of the directories never entered (stat'ed through its parent's
+/// handle, as the files are).
+fn skipped(dir: &fs::DirEntry, opts: &WalkOptions) -> bool {
     !opts.skip_dirs.is_empty()
-        && fs::symlink_metadata(dir).is_ok_and(|m| opts.skip_dirs.contains(&(m.dev(), m.ino())))
+        && dir
+            .metadata()
+            .is_ok_and(|m| opts.skip_dirs.contains(&(m.dev(), m.ino())))
 }
 
 fn list_dir(
@@ -904,7 +907,7 @@ fn list_dir(
                         format!("cannot stat: {e}"),
                     )),
                 }
-            } else if !skipped(&path, opts) {
+            } else if !skipped(&de, opts) {
                 dirs.push((path, root));
             }
         } else if ft.is_symlink() {
