@@ -15,7 +15,7 @@ use crate::catalog::{FileFacts, MISSING, Numbered, Sym};
 #[cfg(doc)]
 use crate::context::Typed;
 use crate::context::{ContextError, Note, NoteRow, PathFacts, PathSink, read_path_table};
-use crate::pathtable::PathTable;
+use crate::pathtable::{PathTable, head};
 
 /// What the path-keyed tables say of each file of a scan, by its row: the tables joined to the
 /// scan's files as they are read ([`join_paths`]), so that neither table is held. 8 bytes a
@@ -95,6 +95,10 @@ pub fn join_paths(
 #[derive(Debug, Default)]
 pub struct FileIndex {
     paths: PathTable<()>,
+    /// The earlier paths of records that moved (custody's `moved`, `restored`), by key, each
+    /// with the row of the file now: a table names a file where it lay when the line was
+    /// written (an upload logged before the recording was filed into its case's folder).
+    aliases: PathTable<u32>,
     /// The paths' first components ([`head`]), emptied once there are more than
     /// [`HEADS_MAX`] (`many_heads`: then every form is looked up).
     heads: std::collections::HashSet<Box<str>>,
@@ -104,24 +108,65 @@ pub struct FileIndex {
 /// Distinct first components [`FileIndex`] keeps before it stops telling forms apart.
 const HEADS_MAX: usize = 64;
 
-/// A path's first component, with its leading `/` for an absolute path (`/ev` of
-/// `/ev/u/a.MP4`, `tree` of `tree/u/a.MP4`).
-fn head(path: &str) -> &str {
-    let from = usize::from(path.starts_with('/'));
-    match path[from..].find('/') {
-        Some(i) => &path[..from + i],
-        None => path,
-    }
-}
+/// The most earlier paths a record is known by (a chain of moves is followed no further).
+const MOVES_MAX: usize = 16;
 
 impl FileIndex {
-    /// Adds the next row's path; [`FileIndex::finish`] must be called before a join.
-    pub fn push(&mut self, path: &str) {
-        self.paths.push(path, ());
+    /// Adds the next row's path and gives its key; [`FileIndex::finish`] must be called
+    /// before a join.
+    pub fn push(&mut self, path: &str) -> u128 {
+        let k = crate::pathtable::key(path);
+        self.paths.push_key(k, ());
+        self.hold_head(head(path));
+        k
+    }
+
+    /// Makes the file of the row last pushed (whose path's key is `key`) known also by the
+    /// paths its record lay at before: `moved_from`, where this run found it moved from, then
+    /// back through `moves` (an earlier path's key by the key of the path its record moved
+    /// to, from the custody history), at most [`MOVES_MAX`] paths. `heads` must hold the
+    /// first components of the paths in `moves` ([`FileIndex::hold_heads`]).
+    pub fn alias_moves(
+        &mut self,
+        key: u128,
+        moved_from: Option<&str>,
+        moves: &std::collections::HashMap<u128, u128>,
+    ) {
+        let Some(row) = self.paths.len().checked_sub(1) else {
+            return;
+        };
+        let mut at = key;
+        let mut known = 0usize;
+        if let Some(from) = moved_from {
+            at = crate::pathtable::key(from);
+            self.hold_head(head(from));
+            self.aliases.push_key(at, row as u32);
+            known += 1;
+        }
+        while known < MOVES_MAX {
+            match moves.get(&at) {
+                // A record moved away and back again is known by its own path already.
+                Some(&earlier) if earlier != key => {
+                    self.aliases.push_key(earlier, row as u32);
+                    at = earlier;
+                    known += 1;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Holds `heads` among the first components looked up ([`FileIndex::alias_moves`]).
+    pub fn hold_heads<'h>(&mut self, heads: impl IntoIterator<Item = &'h str>) {
+        for h in heads {
+            self.hold_head(h);
+        }
+    }
+
+    fn hold_head(&mut self, h: &str) {
         if self.many_heads {
             return;
         }
-        let h = head(path);
         if self.heads.contains(h) {
             return;
         }
@@ -135,6 +180,7 @@ impl FileIndex {
 
     pub fn finish(&mut self) {
         self.paths.finish();
+        self.aliases.finish();
     }
 
     pub fn len(&self) -> usize {
@@ -145,10 +191,17 @@ impl FileIndex {
         self.paths.is_empty()
     }
 
-    /// The rows whose path is exactly `path`.
+    /// The rows whose path is exactly `path`, then those of the records that lay there.
     fn rows(&self, path: &str) -> impl Iterator<Item = u32> + '_ {
         let held = self.many_heads || self.heads.contains(head(path));
-        held.then(|| self.paths.exact(path)).into_iter().flatten()
+        held.then(|| {
+            let k = crate::pathtable::key(path);
+            let moved = self.aliases.exact_key(k);
+            let moved = moved.filter_map(|a| self.aliases.value(a).copied());
+            self.paths.exact_key(k).chain(moved)
+        })
+        .into_iter()
+        .flatten()
     }
 }
 
@@ -233,6 +286,36 @@ impl PathFacts for PartPaths<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record moved is found by the paths it lay at, back through the history's moves;
+    /// a record moved away and back, and a loop of moves, end the chain.
+    #[test]
+    fn a_moved_record_is_known_by_the_paths_it_lay_at() {
+        use crate::pathtable::key;
+        let mut moves = std::collections::HashMap::new();
+        // /ev/a -> /ev/case/a -> /ev/archive/a (history), then tonight /ev/archive/a -> /ev/x/a.
+        moves.insert(key("/ev/case/a"), key("/ev/a"));
+        moves.insert(key("/ev/archive/a"), key("/ev/case/a"));
+        // A loop: /ev/p and /ev/q moved onto each other.
+        moves.insert(key("/ev/p"), key("/ev/q"));
+        moves.insert(key("/ev/q"), key("/ev/p"));
+        let mut index = FileIndex::default();
+        let k = index.push("/ev/x/a");
+        index.alias_moves(k, Some("/ev/archive/a"), &moves);
+        let k = index.push("/ev/p");
+        index.alias_moves(k, None, &moves);
+        let k = index.push("/ev/other");
+        index.alias_moves(k, None, &moves);
+        index.finish();
+        let rows = |p: &str| index.rows(p).collect::<Vec<u32>>();
+        for p in ["/ev/x/a", "/ev/archive/a", "/ev/case/a", "/ev/a"] {
+            assert_eq!(rows(p), [0], "{p}");
+        }
+        assert_eq!(rows("/ev/p"), [1]);
+        assert_eq!(rows("/ev/q"), [1]);
+        assert_eq!(rows("/ev/other"), [2]);
+        assert!(rows("/ev/b").is_empty());
+    }
 
     /// Every file's upload and note as the join gives them equal what the held tables give
     /// (absolute and relative rows, repeated paths, two roots, rows naming no file, a path

@@ -20,6 +20,16 @@ pub(crate) fn key(path: &str) -> u128 {
     u128::from_le_bytes(k)
 }
 
+/// A path's first component, with its leading `/` for an absolute path (`/ev` of
+/// `/ev/u/a.MP4`, `tree` of `tree/u/a.MP4`).
+pub fn head(path: &str) -> &str {
+    let from = usize::from(path.starts_with('/'));
+    match path[from..].find('/') {
+        Some(i) => &path[..from + i],
+        None => path,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PathTable<V> {
     /// Each row's key, in table order.
@@ -61,10 +71,15 @@ impl<V: Send + Sync> PathTable<V> {
     /// Adds a row; [`PathTable::finish`] must be called before lookups. At most `u32::MAX - 1`
     /// rows.
     pub fn push(&mut self, path: &str, value: V) {
+        self.push_key(key(path), value);
+    }
+
+    /// [`PathTable::push`] of a path known by its [`key`] alone.
+    pub fn push_key(&mut self, key: u128, value: V) {
         if self.values.len() >= (u32::MAX - 1) as usize {
             return;
         }
-        self.keys.push(key(path));
+        self.keys.push(key);
         self.values.push(value);
     }
 
@@ -103,12 +118,11 @@ impl<V: Send + Sync> PathTable<V> {
         self.values.shrink_to_fit();
     }
 
-    /// The first row whose path is exactly `path` (1 + row; 0 for none).
-    fn first(&self, path: &str) -> u32 {
+    /// The first row whose path has the key `k` (1 + row; 0 for none).
+    fn first(&self, k: u128) -> u32 {
         if self.slots.is_empty() {
             return 0;
         }
-        let k = key(path);
         let mask = self.slots.len() - 1;
         let mut h = (k as usize) & mask;
         loop {
@@ -122,12 +136,22 @@ impl<V: Send + Sync> PathTable<V> {
 
     /// The rows whose path is exactly `path`, in table order.
     pub(crate) fn exact(&self, path: &str) -> impl Iterator<Item = u32> + '_ {
-        let mut at = self.first(path);
+        self.exact_key(key(path))
+    }
+
+    /// The rows whose path has the key `k`, in table order.
+    pub(crate) fn exact_key(&self, k: u128) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.first(k);
         std::iter::from_fn(move || {
             let row = at.checked_sub(1)?;
             at = self.next[row as usize];
             Some(row)
         })
+    }
+
+    /// The value of row `row` (as [`PathTable::exact_key`] gives rows).
+    pub(crate) fn value(&self, row: u32) -> Option<&V> {
+        self.values.get(row as usize)
     }
 
     /// The values of the rows naming the file at absolute path `path`: as written, or relative

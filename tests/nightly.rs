@@ -1878,3 +1878,79 @@ fn an_ingest_log_printed_in_utc_is_read_as_utc_by_its_files_births() {
         "{lag:?}"
     );
 }
+
+#[test]
+fn a_recording_filed_into_its_case_folder_keeps_its_logged_upload_and_description() {
+    // Segment 2 was uploaded and described on time under its device's folder; a clerk then
+    // files it into its case's folder (第十八条) by a copy (the server's birth time is the
+    // copy's), and later into the archive. The ingest log and the notes name it where it lay
+    // when they were written: the record keeps their word through each move. Was DL-UPLOAD
+    // (uploaded by its birth, months late) on the copy, and DL-CLASSIFY (never described)
+    // once its two working days from that birth had passed.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    for rel in [A1, A2, A3] {
+        let p = ev.join(rel);
+        fs::create_dir_all(p.parent().expect("folder")).expect("mkdir");
+        fs::copy(sample_data().join(rel), &p).expect("copy");
+    }
+    let ctx = t.path().join("ctx");
+    fs::create_dir(&ctx).expect("mkdir");
+    fs::write(
+        ctx.join("ingest_log.csv"),
+        format!(
+            "path,uploaded\n{A1},2026-03-12 11:00:00\n{A2},2026-03-12 11:00:10\n{A3},2026-03-12 11:00:20\n"
+        ),
+    )
+    .expect("log");
+    fs::write(
+        ctx.join("media_notes.csv"),
+        format!(
+            "path,category,description,described_at\n{A1},inspection,到达现场,2026-03-13 09:00:00\n{A2},inspection,现场检查,2026-03-13 09:10:00\n{A3},inspection,签字确认,2026-03-13 09:20:00\n"
+        ),
+    )
+    .expect("notes");
+    fs::write(
+        ctx.join("cases.csv"),
+        "case_id,kind,opened,closed\nAJ-2026-031,inspection,2026-03-12,\n",
+    )
+    .expect("cases");
+    let ctx = ctx.to_str().expect("utf-8");
+    let name = A2.rsplit('/').next().expect("name");
+    let wh = t.path().join("wh");
+    let night = |wh: &Path| {
+        scan(&[&ev], wh, &["--context", ctx]);
+        let files = rows(&wh.join("files"));
+        let f = by_name(&files, name);
+        let said = [
+            get(f, "upload_time_source").map(str::to_string),
+            get(f, "description_source").map(str::to_string),
+        ];
+        (said, rule_files(wh, |r| r.starts_with("DL-")))
+    };
+    let logged = [
+        Some("ingest_log".to_string()),
+        Some("media_notes".to_string()),
+    ];
+    assert_eq!(night(&wh), (logged.clone(), vec![]));
+    let file_to = |from: &Path, to: &Path| {
+        fs::create_dir_all(to.parent().expect("folder")).expect("mkdir");
+        fs::copy(from, to).expect("copy");
+        fs::remove_file(from).expect("remove");
+    };
+    let filed = ev.join("案卷/AJ-2026-031").join(name);
+    file_to(&ev.join(A2), &filed);
+    // The night it moved, the night after (carried), and the night it moved again.
+    assert_eq!(night(&wh), (logged.clone(), vec![]));
+    assert_eq!(
+        custody_changes(&wh),
+        [("moved".to_string(), name.to_string())]
+    );
+    assert_eq!(night(&wh), (logged.clone(), vec![]));
+    file_to(&filed, &ev.join("归档/2026").join(name));
+    assert_eq!(night(&wh), (logged.clone(), vec![]));
+    // A first scan of the tree as it is now has no word of the log on it: its birth stands.
+    let fresh = t.path().join("fresh");
+    let (said, _) = night(&fresh);
+    assert_eq!(said[0].as_deref(), Some("birth_time"));
+}

@@ -608,6 +608,10 @@ fn first_pass(
     let mut sidecars = Sidecars::default();
     let joining = crate::context::has_path_tables(run.context_dir.as_deref());
     let mut paths = crate::pathjoin::FileIndex::default();
+    let prior = source.prior;
+    paths.hold_heads(prior.move_heads.iter().map(|h| &**h));
+    // Records moved: by their earlier paths too (this run's moves, then the history's).
+    let moved = !custody.moved_from.is_empty() || !prior.moves.is_empty();
     let mut carried_rows = 0usize;
     let mut births: Vec<i64> = Vec::new();
     // Rows read so far (custody's first-seen dates are by row read).
@@ -654,7 +658,11 @@ fn first_pass(
                 );
             }
             if joining {
-                paths.push(p);
+                let key = paths.push(p);
+                if moved {
+                    let from = custody.moved_from.get(p).map(String::as_str);
+                    paths.alias_moves(key, from, &prior.moves);
+                }
                 births.push(birth.get(i).unwrap_or(crate::catalog::MISSING));
             }
             if count > 1 {

@@ -38,6 +38,13 @@ pub struct Prior {
     /// that a file of another name was moved to: such a file is a record under a borrowed
     /// name, and its change or deletion stays an offence.
     pub moved_in: std::collections::HashSet<String>,
+    /// Every move in the custody history (`moved`, `restored`, `recycled`): the key
+    /// ([`crate::pathtable::key`]) of the path a record moved from, by the key of the path it
+    /// moved to (the latest move to a path). The path-keyed context tables name a file where
+    /// it lay when their line was written.
+    pub moves: HashMap<u128, u128>,
+    /// The first components ([`crate::pathtable::head`]) of the paths records moved from.
+    pub move_heads: std::collections::HashSet<Box<str>>,
     /// What the previous scan read paths with ([`crate::config::Config::path_reading`], from
     /// its `runs.settings`); `None` without a previous scan that recorded it.
     pub path_reading: Option<serde_json::Value>,
@@ -336,6 +343,16 @@ impl Prior {
                     let (Some(event), Some(path)) = (event.get(i), path.get(i)) else {
                         continue;
                     };
+                    if matches!(event, "moved" | "restored" | "recycled")
+                        && let Some(old) = prev.get(i)
+                    {
+                        self.moves
+                            .insert(crate::pathtable::key(path), crate::pathtable::key(old));
+                        let h = crate::pathtable::head(old);
+                        if !self.move_heads.contains(h) {
+                            self.move_heads.insert(h.into());
+                        }
+                    }
                     match event {
                         // A record deleted into a recycle bin is gone from its own path.
                         "recycled" => {
