@@ -158,6 +158,9 @@ pub struct Judge<'p> {
     at_us: i64,
     prior: &'p Prior,
     missing: Missing<'p>,
+    /// Paths of the catalogue read this run with other bytes than it held: they no longer
+    /// keep a copy of what they held.
+    changed: std::collections::HashSet<Box<str>>,
 }
 
 impl<'p> Judge<'p> {
@@ -173,6 +176,7 @@ impl<'p> Judge<'p> {
             at_us,
             prior,
             missing: Missing::new(prior, walked, roots),
+            changed: Default::default(),
         }
     }
 
@@ -215,6 +219,9 @@ impl<'p> Judge<'p> {
             (_, None) => false,
             (reason, Some(p)) => {
                 let news = judge_known(&mut e, reason, s, &p);
+                if e.event == "modified" {
+                    self.changed.insert(s.path.into());
+                }
                 if e.event == "modified" && transient(prior, s.path) {
                     e.event = "transient_modified".into();
                 }
@@ -234,15 +241,19 @@ impl<'p> Judge<'p> {
             at_us,
             missing,
             prior,
+            changed,
         } = self;
         let Missing {
             files, moved_away, ..
         } = missing;
+        let kept = kept_copies(prior, &files, &moved_away, &changed);
         files
             .into_iter()
             .zip(moved_away)
-            .filter(|(_, moved)| !moved)
-            .map(move |((path, p), _)| CustodyEvent {
+            .enumerate()
+            .filter(|(_, (_, moved))| !moved)
+            .map(move |(k, ((path, p), _))| {
+                let e = CustodyEvent {
                 run_id: run_id.clone(),
                 at_us,
                 event: if transient(prior, &path) {
@@ -264,8 +275,62 @@ impl<'p> Judge<'p> {
                 keep_until_us: p.keep_until_us,
                 details: "catalogued by an earlier run, not found in this one".into(),
                 ..Default::default()
+            };
+                match kept.get(&k) {
+                    // Its bytes are still held at another path: a copy, or another name of
+                    // the same file (a hard link), was deleted, not the record.
+                    Some(other) if e.event == "deleted" => CustodyEvent {
+                        event: "duplicate_deleted".into(),
+                        details: format!(
+                            "deleted at {}; the same bytes are kept at {other} (a copy or another name of the file): the record is not lost",
+                            e.path
+                        ),
+                        previous_path: Some(e.path.clone()),
+                        path: other.clone(),
+                        ..e
+                    },
+                    _ => e,
+                }
             })
     }
+}
+
+/// For each file of `files` (the catalogued files the walk did not find, in path order) not
+/// moved, by its index: a path of the catalogue that still holds its bytes, found by the walk
+/// (or under a root not scanned) and not read with other bytes this run (`changed`).
+fn kept_copies(
+    prior: &Prior,
+    files: &[(Box<str>, PriorFile<'_>)],
+    moved_away: &[bool],
+    changed: &std::collections::HashSet<Box<str>>,
+) -> HashMap<usize, String> {
+    let mut wanted: HashMap<Content<'_>, Vec<usize>> = HashMap::new();
+    for (k, (_, p)) in files.iter().enumerate() {
+        if let (false, Some(c)) = (moved_away[k], p.blake3) {
+            wanted.entry(c).or_default().push(k);
+        }
+    }
+    let mut out = HashMap::new();
+    if wanted.is_empty() {
+        return out;
+    }
+    // Both in path order: a merge tells the missing rows.
+    let mut at = 0usize;
+    prior.files.each_row(|_, path, p| {
+        while files.get(at).is_some_and(|(f, _)| &**f < path) {
+            at += 1;
+        }
+        let missing = files.get(at).is_some_and(|(f, _)| &**f == path);
+        if missing || changed.contains(path) {
+            return;
+        }
+        if let Some(ks) = p.blake3.and_then(|c| wanted.get(&c)) {
+            for &k in ks {
+                out.entry(k).or_insert_with(|| path.to_string());
+            }
+        }
+    });
+    out
 }
 
 /// Catalogued files under the scanned roots that the walk did not find: deleted, unless their
@@ -637,6 +702,31 @@ mod tests {
         );
         // The file under a root this run did not scan is not deleted.
         assert!(ev.iter().all(|e| !e.path.starts_with("/other")));
+    }
+
+    #[test]
+    fn a_path_deleted_whose_bytes_another_path_keeps_is_a_copy_deleted_not_the_record() {
+        // `a` had a copy (or a second name) in its case's folder; `b`'s copy was changed this
+        // run, `c` had none: only `a`'s record is kept.
+        let p = prior(&[
+            ("/r/DSJ1/a.MP4", known(10, 1, 1, "a", 0)),
+            ("/r/DSJ1/b.MP4", known(10, 1, 2, "b", 0)),
+            ("/r/DSJ1/c.MP4", known(10, 1, 3, "c", 0)),
+            ("/r/case/a.MP4", known(10, 1, 1, "a", 0)),
+            ("/r/case/b.MP4", known(10, 1, 4, "b", 0)),
+        ]);
+        let s = [seen("/r/case/b.MP4", Reason::Changed, "b2")];
+        let ev = judged(&s, &["/r/case/a.MP4", "/r/case/b.MP4"], &p);
+        assert_eq!(
+            view(&ev),
+            vec![
+                ("deleted", "/r/DSJ1/b.MP4", None),
+                ("deleted", "/r/DSJ1/c.MP4", None),
+                ("duplicate_deleted", "/r/case/a.MP4", Some("/r/DSJ1/a.MP4")),
+                ("modified", "/r/case/b.MP4", None),
+            ]
+        );
+        assert!(!is_offence("duplicate_deleted"));
     }
 
     #[test]

@@ -1954,3 +1954,84 @@ fn a_recording_filed_into_its_case_folder_keeps_its_logged_upload_and_descriptio
     let (said, _) = night(&fresh);
     assert_eq!(said[0].as_deref(), Some("birth_time"));
 }
+
+#[test]
+fn a_copy_or_second_name_deleted_while_the_bytes_stay_is_no_deletion_of_the_record() {
+    // A clerk files two segments into their case's folder: segment 1 by a second name (a hard
+    // link), segment 2 by a copy; the next night the device folder's names are deleted. The
+    // bytes stay in the catalogue at the case's paths: `duplicate_deleted`, no offence, and
+    // the ingest log's line (naming the device folder) still dates their upload. Was
+    // INT-DUPLICATE on the hard link's two names, then CUST-DELETED and RET-EARLY (high) on
+    // each device-folder path and DL-UPLOAD on the copies (their births months late).
+    let t = tmp();
+    let ev = t.path().join("ev");
+    for rel in [A1, A2, A3] {
+        let p = ev.join(rel);
+        fs::create_dir_all(p.parent().expect("folder")).expect("mkdir");
+        fs::copy(sample_data().join(rel), &p).expect("copy");
+    }
+    let ctx = t.path().join("ctx");
+    fs::create_dir(&ctx).expect("mkdir");
+    fs::write(
+        ctx.join("ingest_log.csv"),
+        format!(
+            "path,uploaded\n{A1},2026-03-12 11:00:00\n{A2},2026-03-12 11:00:10\n{A3},2026-03-12 11:00:20\n"
+        ),
+    )
+    .expect("log");
+    fs::write(
+        ctx.join("cases.csv"),
+        "case_id,kind,opened,closed\nAJ-2026-031,inspection,2026-03-12,\n",
+    )
+    .expect("cases");
+    let ctx = ctx.to_str().expect("utf-8");
+    let wh = t.path().join("wh");
+    let accused = |wh: &Path| {
+        rule_files(wh, |r| {
+            r.starts_with("CUST-")
+                || r.starts_with("RET-")
+                || r == "DL-UPLOAD"
+                || r == "INT-DUPLICATE"
+        })
+    };
+    scan(&[&ev], &wh, &["--context", ctx]);
+    let name = |rel: &'static str| rel.rsplit('/').next().expect("name");
+    let case = ev.join("案卷/AJ-2026-031");
+    fs::create_dir_all(&case).expect("mkdir");
+    fs::hard_link(ev.join(A1), case.join(name(A1))).expect("link");
+    fs::copy(ev.join(A2), case.join(name(A2))).expect("copy");
+    scan(&[&ev], &wh, &["--context", ctx]);
+    // A copy is a copy; a second name of one file is not.
+    assert_eq!(
+        accused(&wh),
+        [
+            format!("INT-DUPLICATE {}", name(A2)),
+            format!("INT-DUPLICATE {}", name(A2))
+        ]
+    );
+    fs::remove_file(ev.join(A1)).expect("rm");
+    fs::remove_file(ev.join(A2)).expect("rm");
+    for _ in 0..2 {
+        scan(&[&ev], &wh, &["--context", ctx]);
+        assert_eq!(accused(&wh), Vec::<String>::new());
+    }
+    let copies: Vec<(String, String)> = rows(&wh.join("custody_events"))
+        .iter()
+        .filter(|e| get(e, "event") == Some("duplicate_deleted"))
+        .map(|e| {
+            let p = |c: &str| get(e, c).unwrap_or_default().to_string();
+            (p("path"), p("previous_path"))
+        })
+        .collect();
+    let at = |p: &Path| p.to_string_lossy().into_owned();
+    assert_eq!(
+        copies,
+        [
+            (at(&case.join(name(A1))), at(&ev.join(A1))),
+            (at(&case.join(name(A2))), at(&ev.join(A2))),
+        ]
+    );
+    let runs = rows(&wh.join("runs"));
+    let deleted: Vec<Option<&str>> = runs.iter().map(|r| get(r, "files_deleted")).collect();
+    assert!(deleted.contains(&Some("2")), "{deleted:?}");
+}

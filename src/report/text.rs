@@ -105,6 +105,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("deleted", "被删除", "deleted"),
     ("recycled", "被删入回收站", "deleted into a recycle bin"),
     ("purged", "回收站中清除", "emptied from a recycle bin"),
+    (
+        "duplicate_deleted",
+        "删除重复副本（原内容仍在）",
+        "a copy deleted (its bytes kept at another path)",
+    ),
     ("moved", "被移动", "moved"),
     ("restored", "恢复", "restored"),
     ("metadata_changed", "属性变化", "metadata changed"),

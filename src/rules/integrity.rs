@@ -47,11 +47,21 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         by_hash.into_iter().filter(|(_, v)| v.len() > 1).collect();
     groups.sort();
     for (h, idx) in groups {
+        // Names of one file (hard links: one device and inode) are no copies of it.
+        let copies = {
+            let mut files: Vec<(i64, i64)> = idx.iter().map(|&i| linked(&ctx.facts[i])).collect();
+            files.sort_unstable();
+            files.dedup();
+            files.len()
+        };
+        if copies < 2 {
+            continue;
+        }
         for &i in &idx {
             let f = &ctx.facts[i];
             let others: Vec<&str> = idx
                 .iter()
-                .filter(|&&k| k != i)
+                .filter(|&&k| k != i && linked(&ctx.facts[k]) != linked(f))
                 .take(10)
                 .map(|&k| ctx.facts[k].path.as_ref())
                 .collect();
@@ -61,14 +71,23 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 format!(
                     "{} has the same content as {} other file(s): {}",
                     f.file_name(),
-                    idx.len() - 1,
+                    copies - 1,
                     others.join(", ")
                 ),
-                json!({"blake3": h, "copies": idx.len(), "others": others}),
+                json!({"blake3": h, "copies": copies, "names": idx.len(), "others": others}),
             );
         }
     }
     versions(ctx, out);
+}
+
+/// The file `f` is a name of: its device and inode, or its own row where the file system gave
+/// no inode (then every name counts as a file of its own).
+fn linked(f: &crate::catalog::FileFacts) -> (i64, i64) {
+    match f.fs_file {
+        (dev, ino) if ino != 0 => (dev, ino),
+        _ => (i64::MIN, f.row as i64),
+    }
 }
 
 /// What file `f`'s state says, if anything: still arriving (a transfer's temporary copy, `temp`;

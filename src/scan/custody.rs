@@ -80,8 +80,9 @@ pub(super) fn record(
         prior,
     );
     let mut emit = |e: CustodyEvent, staging: &mut Staging| {
-        // A record deleted into a recycle bin counts as deleted in the run's figures.
-        let kind = if e.event == "recycled" {
+        // A record deleted into a recycle bin, and a copy deleted, count as deleted in the
+        // run's figures.
+        let kind = if matches!(e.event.as_str(), "recycled" | "duplicate_deleted") {
             "deleted"
         } else {
             e.event.as_str()
@@ -95,8 +96,12 @@ pub(super) fn record(
         if matches!(e.event.as_str(), "deleted" | "transient_deleted" | "purged") {
             out.deleted.push(e.path.clone());
         }
-        if matches!(e.event.as_str(), "moved" | "recycled" | "restored")
-            && let Some(p) = &e.previous_path
+        // A copy deleted: its path is gone, and its record is known by it too (the tables'
+        // lines may name it there).
+        if matches!(
+            e.event.as_str(),
+            "moved" | "recycled" | "restored" | "duplicate_deleted"
+        ) && let Some(p) = &e.previous_path
         {
             out.moved_from.insert(e.path.clone(), p.clone());
         }

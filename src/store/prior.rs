@@ -38,7 +38,8 @@ pub struct Prior {
     /// that a file of another name was moved to: such a file is a record under a borrowed
     /// name, and its change or deletion stays an offence.
     pub moved_in: std::collections::HashSet<String>,
-    /// Every move in the custody history (`moved`, `restored`, `recycled`): the key
+    /// Every move in the custody history (`moved`, `restored`, `recycled`, and
+    /// `duplicate_deleted`: a path deleted whose bytes another path kept): the key
     /// ([`crate::pathtable::key`]) of the path a record moved from, by the key of the path it
     /// moved to (the latest move to a path). The path-keyed context tables name a file where
     /// it lay when their line was written.
@@ -343,8 +344,10 @@ impl Prior {
                     let (Some(event), Some(path)) = (event.get(i), path.get(i)) else {
                         continue;
                     };
-                    if matches!(event, "moved" | "restored" | "recycled")
-                        && let Some(old) = prev.get(i)
+                    if matches!(
+                        event,
+                        "moved" | "restored" | "recycled" | "duplicate_deleted"
+                    ) && let Some(old) = prev.get(i)
                     {
                         self.moves
                             .insert(crate::pathtable::key(path), crate::pathtable::key(old));
@@ -509,6 +512,8 @@ pub const FACT_COLUMNS: &[&str] = &[
     "creation_time",
     "mtime",
     "birth_time",
+    "fs_dev",
+    "fs_inode",
     "sidecar_described_at",
     "osd_start",
     "osd_end",
@@ -617,6 +622,10 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
     let osd_end_offset = f64c("osd_end_offset_s");
     let osd_device_end = t("osd_device_end");
     let osd_device_sure = t("osd_device_sure");
+    let (fs_dev, fs_inode) = (
+        c.prim::<arrow_array::types::Int64Type>("fs_dev"),
+        c.prim::<arrow_array::types::Int64Type>("fs_inode"),
+    );
     let (name_time, creation, mtime, birth, described) = (
         tsc("name_time"),
         tsc("creation_time"),
@@ -716,6 +725,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             has_gps: lat.get(i).is_some(),
             mtime_us: mtime.get(i),
             birth_time_us: birth.get(i),
+            fs_file: (fs_dev.get(i).unwrap_or(0), fs_inode.get(i).unwrap_or(0)),
             sidecar_has_text: scat.get(i).is_some() || sdesc.get(i).is_some(),
             rare: crate::catalog::Rare {
                 max_jump_s: jump.get(i),

@@ -665,6 +665,7 @@ impl FileFacts {
             has_gps: r.gps_lat.is_some(),
             mtime_us: r.mtime_us,
             birth_time_us: r.birth_time_us,
+            fs_file: (r.fs_dev.unwrap_or(0), r.fs_inode.unwrap_or(0)),
             sidecar_has_text: r.sidecar_category.is_some() || r.sidecar_description.is_some(),
             rare: crate::catalog::Rare {
                 max_jump_s: r.max_jump_s,
