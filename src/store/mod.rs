@@ -180,18 +180,7 @@ pub fn parquet_reader_rows(
     columns: &[&str],
     keep: &[bool],
 ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, StoreError> {
-    // The offset index (where each page starts, and its first row) lets the reader pass over
-    // the pages that hold no kept row without decompressing them: a part's rows lie in runs,
-    // a device's files together, so a part reads about its share of the pages, not all.
-    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
-        .with_offset_index_policy(parquet::file::metadata::PageIndexPolicy::Optional);
-    let b = ReaderBuilder::try_new_with_options(f, options)
-        .map_err(|source| parquet_error(path, source))?
-        .with_batch_size(batch);
+    let b = reader_builder(path, batch)?;
     let mask = projection(b.parquet_schema(), columns);
     let keep = arrow_array::BooleanArray::from(keep.to_vec());
     let selection = parquet::arrow::arrow_reader::RowSelection::from_filters(&[keep]);
@@ -289,7 +278,7 @@ mod tests {
     use arrow_array::{Array, Int64Array, StringArray};
     use std::sync::Arc;
 
-    /// The selective reader passes over whole pages by the offset index: what it gives must be
+    /// The selective reader passes over the rows (and pages) not kept: what it gives must be
     /// exactly the kept rows, across page and row-group edges, for plain and dictionary pages.
     #[test]
     fn a_selective_read_gives_exactly_the_kept_rows_across_pages() {
