@@ -161,6 +161,10 @@ pub struct Judge<'p> {
     /// Paths of the catalogue read this run with other bytes than it held: they no longer
     /// keep a copy of what they held.
     changed: std::collections::HashSet<Box<str>>,
+    /// The `recycled` events, by the index of their record among the missing files, held
+    /// back to [`Judge::deletions`]: whether another path keeps the bytes is known only once
+    /// every file has been seen.
+    recycled: Vec<(usize, CustodyEvent)>,
 }
 
 impl<'p> Judge<'p> {
@@ -177,6 +181,7 @@ impl<'p> Judge<'p> {
             prior,
             missing: Missing::new(prior, walked, roots),
             changed: Default::default(),
+            recycled: Vec::new(),
         }
     }
 
@@ -214,7 +219,13 @@ impl<'p> Judge<'p> {
                 if let (None, Some(m)) = (prev, moved_from) {
                     first_seen_us = m.first_seen_us;
                 }
-                true
+                match self.missing.recycled.last() {
+                    Some(&k) if e.event == "recycled" => {
+                        self.recycled.push((k, e.clone()));
+                        false
+                    }
+                    _ => true,
+                }
             }
             (_, None) => false,
             (reason, Some(p)) => {
@@ -234,7 +245,9 @@ impl<'p> Judge<'p> {
         }
     }
 
-    /// The catalogued files not found and not moved: `deleted`, in path order.
+    /// The records moved into a recycle bin (`recycled`, or `duplicate_deleted` where another
+    /// path keeps their bytes), then the catalogued files not found and not moved: `deleted`,
+    /// in path order.
     pub fn deletions(self) -> impl Iterator<Item = CustodyEvent> + 'p {
         let Judge {
             run_id,
@@ -242,12 +255,30 @@ impl<'p> Judge<'p> {
             missing,
             prior,
             changed,
+            recycled,
         } = self;
         let Missing {
             files, moved_away, ..
         } = missing;
-        let kept = kept_copies(prior, &files, &moved_away, &changed);
-        files
+        let binned: Vec<usize> = recycled.iter().map(|(k, _)| *k).collect();
+        let kept = kept_copies(prior, &files, &moved_away, &binned, &changed);
+        let recycled: Vec<CustodyEvent> = recycled
+            .into_iter()
+            .map(|(k, e)| match kept.get(&k) {
+                Some(other) => CustodyEvent {
+                    event: "duplicate_deleted".into(),
+                    details: format!(
+                        "deleted into a recycle bin ({}) from {}; the same bytes are kept at {other} (a copy or another name of the file): the record is not lost",
+                        e.path,
+                        e.previous_path.as_deref().unwrap_or_default()
+                    ),
+                    path: other.clone(),
+                    ..e
+                },
+                None => e,
+            })
+            .collect();
+        recycled.into_iter().chain(files
             .into_iter()
             .zip(moved_away)
             .enumerate()
@@ -291,22 +322,24 @@ impl<'p> Judge<'p> {
                     },
                     _ => e,
                 }
-            })
+            }))
     }
 }
 
 /// For each file of `files` (the catalogued files the walk did not find, in path order) not
-/// moved, by its index: a path of the catalogue that still holds its bytes, found by the walk
-/// (or under a root not scanned) and not read with other bytes this run (`changed`).
+/// moved, or moved into a recycle bin (`binned`), by its index: a path of the catalogue that
+/// still holds its bytes, found by the walk (or under a root not scanned) and not read with
+/// other bytes this run (`changed`).
 fn kept_copies(
     prior: &Prior,
     files: &[(Box<str>, PriorFile<'_>)],
     moved_away: &[bool],
+    binned: &[usize],
     changed: &std::collections::HashSet<Box<str>>,
 ) -> HashMap<usize, String> {
     let mut wanted: HashMap<Content<'_>, Vec<usize>> = HashMap::new();
     for (k, (_, p)) in files.iter().enumerate() {
-        if let (false, Some(c)) = (moved_away[k], p.blake3) {
+        if let (false, Some(c)) = (moved_away[k] && !binned.contains(&k), p.blake3) {
             wanted.entry(c).or_default().push(k);
         }
     }
@@ -344,6 +377,8 @@ struct Missing<'p> {
     by_text: HashMap<&'p str, Vec<usize>>,
     gone_by_hash: HashMap<&'p str, &'p str>,
     moved_away: Vec<bool>,
+    /// The files (by index) moved into a recycle bin this run, in the order seen.
+    recycled: Vec<usize>,
 }
 
 impl<'p> Missing<'p> {
@@ -377,6 +412,7 @@ impl<'p> Missing<'p> {
             by_text,
             gone_by_hash,
             moved_away,
+            recycled: Vec::new(),
         }
     }
 
@@ -413,6 +449,7 @@ impl<'p> Missing<'p> {
             );
             if bin_now && !bin_then {
                 // Deleted through the share: the storage keeps it in its bin for a while.
+                self.recycled.push(k);
                 e.event = "recycled".into();
                 e.details = format!(
                     "deleted: moved from {old} into a recycle bin (recoverable until the bin is emptied)"
@@ -707,23 +744,40 @@ mod tests {
     #[test]
     fn a_path_deleted_whose_bytes_another_path_keeps_is_a_copy_deleted_not_the_record() {
         // `a` had a copy (or a second name) in its case's folder; `b`'s copy was changed this
-        // run, `c` had none: only `a`'s record is kept.
+        // run, `c` had none: only `a`'s record is kept. `d` went into the recycle bin with a
+        // copy kept in the case's folder, `e` with none.
         let p = prior(&[
             ("/r/DSJ1/a.MP4", known(10, 1, 1, "a", 0)),
             ("/r/DSJ1/b.MP4", known(10, 1, 2, "b", 0)),
             ("/r/DSJ1/c.MP4", known(10, 1, 3, "c", 0)),
+            ("/r/DSJ1/d.MP4", known(10, 1, 5, "d", 0)),
+            ("/r/DSJ1/e.MP4", known(10, 1, 7, "e", 0)),
             ("/r/case/a.MP4", known(10, 1, 1, "a", 0)),
             ("/r/case/b.MP4", known(10, 1, 4, "b", 0)),
+            ("/r/case/d.MP4", known(10, 1, 6, "d", 0)),
         ]);
-        let s = [seen("/r/case/b.MP4", Reason::Changed, "b2")];
-        let ev = judged(&s, &["/r/case/a.MP4", "/r/case/b.MP4"], &p);
+        let s = [
+            seen("/r/#recycle/DSJ1/d.MP4", Reason::New, "d"),
+            seen("/r/#recycle/DSJ1/e.MP4", Reason::New, "e"),
+            seen("/r/case/b.MP4", Reason::Changed, "b2"),
+        ];
+        let walked = [
+            "/r/#recycle/DSJ1/d.MP4",
+            "/r/#recycle/DSJ1/e.MP4",
+            "/r/case/a.MP4",
+            "/r/case/b.MP4",
+            "/r/case/d.MP4",
+        ];
+        let ev = judged(&s, &walked, &p);
         assert_eq!(
             view(&ev),
             vec![
+                ("recycled", "/r/#recycle/DSJ1/e.MP4", Some("/r/DSJ1/e.MP4")),
                 ("deleted", "/r/DSJ1/b.MP4", None),
                 ("deleted", "/r/DSJ1/c.MP4", None),
                 ("duplicate_deleted", "/r/case/a.MP4", Some("/r/DSJ1/a.MP4")),
                 ("modified", "/r/case/b.MP4", None),
+                ("duplicate_deleted", "/r/case/d.MP4", Some("/r/DSJ1/d.MP4")),
             ]
         );
         assert!(!is_offence("duplicate_deleted"));
