@@ -108,6 +108,11 @@ pub struct RuleSettings {
     /// on the server (birth time) and few at it (`obligations::ingest_in_utc`; DL-LOGZONE says
     /// so).
     pub ingest_times: IngestTimes,
+    /// Where the ingest log and the media notes were written, the scan roots as the upload
+    /// station saw them (`D:\证据`, `\\10.0.0.5\evidence`, `/mnt/nas/evidence`): a
+    /// line's path that begins with one is read as relative to the scan roots, its `\` as
+    /// `/` (a Windows prefix matched without regard to ASCII case). Empty: paths as written.
+    pub ingest_path_prefixes: Vec<String>,
     /// A file read cut short (`truncated`) whose last write was less than this many seconds
     /// before the run began is held as an upload in flight (INT-INFLIGHT, information), not
     /// judged damaged (INT-UNREADABLE): an upload station's copy that stalled, to be completed
@@ -165,6 +170,7 @@ impl Default for RuleSettings {
             require_officer: false,
             birth_time_is_upload: true,
             ingest_times: IngestTimes::Auto,
+            ingest_path_prefixes: Vec::new(),
             upload_settle_s: 86_400.0,
             osd_min_confidence: OSD_MIN_CONFIDENCE,
             osd_offset_tolerance_s: 30.0,

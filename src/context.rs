@@ -588,6 +588,7 @@ impl Typed {
         &mut self,
         dir: Option<&Path>,
         tz: chrono_tz::Tz,
+        prefixes: &[String],
     ) -> Result<(), ContextError> {
         self.drop_paths();
         let mut rows = PathRows {
@@ -595,7 +596,7 @@ impl Typed {
             categories: crate::catalog::Interner::default(),
             last: None,
         };
-        read_path_tables(dir, tz, &mut rows)?;
+        read_path_tables(dir, tz, &mut Rebase::new(prefixes, &mut rows))?;
         self.ingest.finish();
         self.notes.finish();
         Ok(())
@@ -692,9 +693,14 @@ fn typed_batches(
 }
 
 /// Loads the context tables the scan needs from `dir` (absent files give empty tables).
-pub fn load_typed(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typed, ContextError> {
+/// `prefixes`: [`crate::config::RuleSettings::ingest_path_prefixes`].
+pub fn load_typed(
+    dir: Option<&Path>,
+    tz: chrono_tz::Tz,
+    prefixes: &[String],
+) -> Result<Typed, ContextError> {
     let mut out = load_typed_but_paths(dir, tz)?;
-    out.load_paths(dir, tz)?;
+    out.load_paths(dir, tz, prefixes)?;
     Ok(out)
 }
 
@@ -895,6 +901,89 @@ pub(crate) trait PathSink {
     fn upload(&mut self, path: &str, uploaded: Option<i64>);
     /// A `media_notes` row.
     fn note(&mut self, path: &str, row: NoteRow<'_>);
+}
+
+/// A [`PathSink`] that reads each row's path as below the scan roots where it begins with one
+/// of the upload station's prefixes ([`crate::config::RuleSettings::ingest_path_prefixes`]):
+/// `D:\证据\一大队\a.MP4` under the prefix `D:\证据` is `一大队/a.MP4`, anchored at the roots
+/// as any relative row. Other rows pass as they are.
+pub(crate) struct Rebase<'a> {
+    /// The prefixes with `/` for `\`, no trailing `/`, and whether each is a Windows one
+    /// (matched without regard to ASCII case).
+    prefixes: Vec<(String, bool)>,
+    inner: &'a mut dyn PathSink,
+    buf: String,
+}
+
+impl<'a> Rebase<'a> {
+    pub(crate) fn new(prefixes: &[String], inner: &'a mut dyn PathSink) -> Self {
+        let prefixes = prefixes
+            .iter()
+            .map(|p| {
+                let windows = p.contains('\\') || p.as_bytes().get(1) == Some(&b':');
+                (
+                    p.replace('\\', "/").trim_end_matches('/').to_string(),
+                    windows,
+                )
+            })
+            .filter(|(p, _)| !p.is_empty())
+            .collect();
+        Rebase {
+            prefixes,
+            inner,
+            buf: String::new(),
+        }
+    }
+
+    /// `path` below the first prefix it begins with (in `buf`), or `None`.
+    fn rebased(&mut self, path: &str) -> bool {
+        if self.prefixes.is_empty() {
+            return false;
+        }
+        let flipped: std::borrow::Cow<str> = if path.contains('\\') {
+            path.replace('\\', "/").into()
+        } else {
+            path.into()
+        };
+        for (p, windows) in &self.prefixes {
+            let Some(head) = flipped.get(..p.len()) else {
+                continue;
+            };
+            let same = if *windows {
+                head.eq_ignore_ascii_case(p)
+            } else {
+                head == p
+            };
+            if let (true, Some(rest)) = (same, flipped[p.len()..].strip_prefix('/')) {
+                self.buf.clear();
+                self.buf.push_str(rest.trim_start_matches('/'));
+                return !self.buf.is_empty();
+            }
+        }
+        false
+    }
+}
+
+impl PathSink for Rebase<'_> {
+    fn upload(&mut self, path: &str, uploaded: Option<i64>) {
+        if self.rebased(path) {
+            let p = std::mem::take(&mut self.buf);
+            self.inner.upload(&p, uploaded);
+            self.buf = p;
+        } else {
+            self.inner.upload(path, uploaded);
+        }
+    }
+
+    fn note(&mut self, path: &str, row: NoteRow<'_>) {
+        if self.rebased(path) {
+            let p = std::mem::take(&mut self.buf);
+            self.inner.note(&p, row);
+            self.buf = p;
+        } else {
+            self.inner.note(path, row);
+        }
+    }
 }
 
 /// A `media_notes` row as read: when it was described, its category, and whether it says

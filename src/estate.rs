@@ -133,7 +133,8 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         Some(c) => Some(c.clone()),
         None => shared.context_dir()?,
     };
-    let mut context = crate::context::load_typed(context_dir.as_deref(), tz)?;
+    let prefixes = &plan.config.rules.ingest_path_prefixes;
+    let mut context = crate::context::load_typed(context_dir.as_deref(), tz, prefixes)?;
     let roots: Vec<String> = view.nodes.iter().flat_map(|p| p.roots.clone()).collect();
     context.anchor(&roots);
     let pool = rayon::ThreadPoolBuilder::new()

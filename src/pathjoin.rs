@@ -14,7 +14,7 @@ use std::path::Path;
 use crate::catalog::{FileFacts, MISSING, Numbered, Sym};
 #[cfg(doc)]
 use crate::context::Typed;
-use crate::context::{ContextError, Note, NoteRow, PathFacts, PathSink, read_path_table};
+use crate::context::{ContextError, Note, NoteRow, PathFacts, PathSink, Rebase, read_path_table};
 use crate::pathtable::{PathTable, head};
 
 /// What the path-keyed tables say of each file of a scan, by its row: the tables joined to the
@@ -67,6 +67,7 @@ pub fn join_paths(
     tz: chrono_tz::Tz,
     files: &FileIndex,
     roots: &[String],
+    prefixes: &[String],
 ) -> Result<Joined, ContextError> {
     // The two tables fill separate columns: each is read on a thread of its own.
     let sink = || JoinSink {
@@ -78,8 +79,16 @@ pub fn join_paths(
     };
     let (mut uploads, mut notes) = (sink(), sink());
     let (u, n) = std::thread::scope(|scope| {
-        let u = scope.spawn(|| read_path_table(dir, tz, "ingest_log", &mut uploads));
-        let n = read_path_table(dir, tz, "media_notes", &mut notes);
+        let u = scope.spawn(|| {
+            let mut sink = Rebase::new(prefixes, &mut uploads);
+            read_path_table(dir, tz, "ingest_log", &mut sink)
+        });
+        let n = read_path_table(
+            dir,
+            tz,
+            "media_notes",
+            &mut Rebase::new(prefixes, &mut notes),
+        );
         (u.join(), n)
     });
     u.map_err(|_| ContextError::Panicked("ingest_log"))??;
@@ -287,6 +296,56 @@ impl PathFacts for PartPaths<'_> {
 mod tests {
     use super::*;
 
+    /// Lines written by an upload station that saw the roots under another name (a Windows
+    /// drive or share, another mount) are read below the roots when a prefix says so; others
+    /// stay as written, and a prefix matches whole components only.
+    #[test]
+    fn a_stations_own_names_for_the_roots_are_read_below_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ingest_log.csv"),
+            "path,uploaded\n\
+             d:\\证据\\一大队\\DSJ1\\a.MP4,2026-03-12 09:00:00\n\
+             \\\\10.0.0.5\\evidence\\一大队\\DSJ1\\b.MP4,2026-03-12 09:01:00\n\
+             /mnt/nas/evidence/二大队/DSJ2/c.MP4,2026-03-12 09:02:00\n\
+             /mnt/nas/evidence-old/二大队/DSJ2/d.MP4,2026-03-12 09:03:00\n\
+             /ev/二大队/DSJ2/e.MP4,2026-03-12 09:04:00\n",
+        )
+        .unwrap();
+        let tz = chrono_tz::Asia::Shanghai;
+        let files = [
+            "/ev/一大队/DSJ1/a.MP4",
+            "/ev/一大队/DSJ1/b.MP4",
+            "/ev/二大队/DSJ2/c.MP4",
+            "/ev/二大队/DSJ2/d.MP4",
+            "/ev/二大队/DSJ2/e.MP4",
+        ];
+        let mut index = FileIndex::default();
+        for f in files {
+            index.push(f);
+        }
+        index.finish();
+        let roots = ["/ev".to_string()];
+        let prefixes = [
+            "D:\\证据".to_string(),
+            "\\\\10.0.0.5\\evidence\\".to_string(),
+            "/mnt/nas/evidence".to_string(),
+        ];
+        let joined = join_paths(Some(dir.path()), tz, &index, &roots, &prefixes).unwrap();
+        let at = |m: u32| crate::context::parse_time(&format!("2026-03-12 09:{m:02}:00"), tz);
+        let got: Vec<Option<i64>> = (0..files.len()).map(|r| joined.upload_of(r)).collect();
+        assert_eq!(got, [at(0), at(1), at(2), None, at(4)]);
+        // The held tables read the same lines alike (a province's analysis).
+        let mut typed = crate::context::load_typed(Some(dir.path()), tz, &prefixes).unwrap();
+        typed.anchor(&roots);
+        let held: Vec<Option<i64>> = files.iter().map(|f| typed.upload_of(f)).collect();
+        assert_eq!(held, got);
+        // Without the prefixes, only the line written as the scan sees it.
+        let bare = join_paths(Some(dir.path()), tz, &index, &roots, &[]).unwrap();
+        let got: Vec<Option<i64>> = (0..files.len()).map(|r| bare.upload_of(r)).collect();
+        assert_eq!(got, [None, None, None, None, at(4)]);
+    }
+
     /// A record moved is found by the paths it lay at, back through the history's moves;
     /// a record moved away and back, and a loop of moves, end the chain.
     #[test]
@@ -360,14 +419,14 @@ mod tests {
             "rel/tree/f.MP4",
             "/ev/u/d/none.MP4",
         ];
-        let mut typed = crate::context::load_typed(Some(dir.path()), tz).unwrap();
+        let mut typed = crate::context::load_typed(Some(dir.path()), tz, &[]).unwrap();
         typed.anchor(&roots);
         let mut index = FileIndex::default();
         for f in files {
             index.push(f);
         }
         index.finish();
-        let joined = join_paths(Some(dir.path()), tz, &index, &typed.roots).unwrap();
+        let joined = join_paths(Some(dir.path()), tz, &index, &typed.roots, &[]).unwrap();
         let rows: Vec<u32> = (0..files.len() as u32).collect();
         let part = PartPaths {
             joined: &joined,
@@ -432,7 +491,14 @@ mod tests {
         let mut index = FileIndex::default();
         index.push("/ev/a.MP4");
         index.finish();
-        let joined = join_paths(Some(dir.path()), chrono_tz::Asia::Shanghai, &index, &[]).unwrap();
+        let joined = join_paths(
+            Some(dir.path()),
+            chrono_tz::Asia::Shanghai,
+            &index,
+            &[],
+            &[],
+        )
+        .unwrap();
         assert_eq!(joined.upload_of(0), None);
         assert_eq!(joined.note_of(0), None);
         assert!(joined.upload.is_empty() && joined.note.is_empty());

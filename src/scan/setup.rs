@@ -133,6 +133,7 @@ impl<'a> Run<'a> {
             self.tz,
             paths,
             &self.context.roots,
+            &self.plan.config.rules.ingest_path_prefixes,
         )?)
     }
 
