@@ -53,6 +53,7 @@ pub fn analyse(
         case_items: &[],
         counter: &counter,
         log_zone: None,
+        log_cover: None,
     };
     let (sessions, findings) = analyse_sessions(
         facts,

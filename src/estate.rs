@@ -156,6 +156,24 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
             .filter_map(|f| Some((context.upload_of(&f.path)?, f.birth_time_us?))),
         tz,
     );
+    // How well the log's lines name the shard's files (a line of another shard's file names
+    // none of these: the rule asks that most of the shard's files be unnamed too).
+    let mut cover = crate::obligations::LogCover {
+        lines: context.ingest.len(),
+        files: facts.len(),
+        ..Default::default()
+    };
+    let mut named = vec![false; cover.lines];
+    for f in &facts {
+        let mut any = false;
+        for (row, _) in context.ingest.find(&f.path, &context.roots) {
+            named[row as usize] = true;
+            any = true;
+        }
+        cover.logged += usize::from(any);
+    }
+    cover.unnamed = named.iter().filter(|&&n| !n).count();
+    drop(named);
     let log_utc = log_zone.read_as_utc(rules.ingest_times);
     if log_utc {
         for t in context.ingest.values_mut() {
@@ -185,6 +203,7 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         case_items: &case_items,
         counter: &counter,
         log_zone,
+        log_cover: cover.misses().then_some(&cover),
     };
     let (sessions, findings) = pool.install(|| {
         crate::analyse::analyse_sessions(

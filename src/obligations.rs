@@ -73,6 +73,34 @@ pub struct LogZone {
     pub utc: usize,
 }
 
+/// How well the ingest log's lines name the scan's files: a log written with other names for
+/// the roots (an upload station's drive or share) names none of them, and every file falls
+/// back to its birth time and goes undescribed (DL-LOGPATHS says so).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogCover {
+    /// The lines with an upload time.
+    pub lines: usize,
+    /// Of them, those that name no file of the scan.
+    pub unnamed: usize,
+    /// The scan's files.
+    pub files: usize,
+    /// Of them, those a line names.
+    pub logged: usize,
+}
+
+impl LogCover {
+    /// Whether the log misses the scan's files: ten lines and ten files at least, more than
+    /// nine lines in ten naming no file, and fewer than one file in ten named. A log of
+    /// another node's files too, or of the last weeks only, names most of its lines' files
+    /// or most files of the scan: no word.
+    pub fn misses(&self) -> bool {
+        self.lines >= 10
+            && self.files >= 10
+            && self.unnamed * 10 > self.lines * 9
+            && self.logged * 10 < self.files
+    }
+}
+
 /// How near its logged upload a file's birth on the server is, when the log says when it was
 /// written: an upload station logs the copy it makes.
 pub const LOG_MATCH_S: i64 = 900;
@@ -519,6 +547,28 @@ pub fn settle(
 mod tests {
     use super::*;
     use crate::context::{Case, CaseMedia};
+
+    #[test]
+    fn a_log_is_said_to_miss_the_files_only_when_it_names_almost_none_of_them() {
+        let cover = |lines, unnamed, files, logged| LogCover {
+            lines,
+            unnamed,
+            files,
+            logged,
+        };
+        // Written under other names: no line names a file.
+        assert!(cover(100, 100, 100, 0).misses());
+        // A province's log on one node (most lines another node's, this node's files named),
+        // a log of the last weeks only (its lines name files), a small tree: no word.
+        assert!(!cover(1000, 900, 100, 100).misses());
+        assert!(!cover(50, 0, 1000, 50).misses());
+        assert!(!cover(9, 9, 100, 0).misses());
+        assert!(!cover(100, 100, 9, 0).misses());
+        // Borders: nine in ten lines unnamed is not more than nine in ten.
+        assert!(!cover(100, 90, 100, 0).misses());
+        assert!(!cover(100, 95, 100, 10).misses());
+        assert!(cover(100, 95, 100, 9).misses());
+    }
 
     #[test]
     fn an_ingest_log_in_utc_is_told_by_its_files_births_on_the_server() {

@@ -30,6 +30,8 @@ pub struct Joined {
     /// 0 for none, else its number in `categories`.
     note: Vec<u32>,
     categories: Numbered<Sym>,
+    /// How well the ingest log's lines name the files ([`crate::obligations::LogCover`]).
+    pub cover: crate::obligations::LogCover,
 }
 
 impl Joined {
@@ -95,6 +97,9 @@ pub fn join_paths(
     n?;
     let mut out = notes.out;
     out.upload = uploads.out.upload;
+    out.cover = uploads.out.cover;
+    out.cover.files = files.len();
+    out.cover.logged = out.upload.iter().filter(|&&t| t != MISSING).count();
     Ok(out)
 }
 
@@ -240,8 +245,10 @@ impl JoinSink<'_> {
 impl PathSink for JoinSink<'_> {
     fn upload(&mut self, path: &str, uploaded: Option<i64>) {
         let Some(t) = uploaded else { return };
+        self.out.cover.lines += 1;
         self.hits(path);
         if self.hits.is_empty() {
+            self.out.cover.unnamed += 1;
             return;
         }
         if self.out.upload.is_empty() {

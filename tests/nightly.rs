@@ -2035,3 +2035,62 @@ fn a_copy_or_second_name_deleted_while_the_bytes_stay_is_no_deletion_of_the_reco
     let deleted: Vec<Option<&str>> = runs.iter().map(|r| get(r, "files_deleted")).collect();
     assert!(deleted.contains(&Some("2")), "{deleted:?}");
 }
+
+#[test]
+fn an_ingest_log_written_under_an_upload_stations_names_is_said_and_read_by_its_prefix() {
+    // A Windows upload station exports the log with its own names for the share
+    // (`D:\证据\…`): no line names a file as the server sees it. The run says so (DL-LOGPATHS,
+    // information), and with the station's prefix in the settings
+    // reads every line below the roots.
+    let t = tmp();
+    let ev = t.path().join("ev");
+    let mut csv = String::from("path,uploaded\n");
+    for k in 0..12u32 {
+        let rel = format!(
+            "一大队/DSJ-L0001/20260312/20260312_09{:02}00_{:04}.MP4",
+            k * 2,
+            k + 1
+        );
+        put_own(&ev, &rel, A1, k);
+        csv.push_str(&format!(
+            "D:\\证据\\{},2026-03-12 10:{:02}:00\n",
+            rel.replace('/', "\\"),
+            k * 2
+        ));
+    }
+    let ctx = t.path().join("ctx");
+    fs::create_dir(&ctx).expect("mkdir");
+    fs::write(ctx.join("ingest_log.csv"), csv).expect("log");
+    let ctx = ctx.to_str().expect("utf-8");
+    let config = t.path().join("station.toml");
+    fs::write(&config, "[rules]\ningest_path_prefixes = ['d:\\证据']\n").expect("config");
+    let run = |name: &str, extra: &[&str]| -> (Vec<String>, Vec<String>) {
+        let wh = t.path().join(name);
+        let mut args = vec!["--context", ctx, "--keyframes", "off"];
+        args.extend_from_slice(extra);
+        scan(&[&ev], &wh, &args);
+        let said: Vec<String> = rows(&wh.join("findings"))
+            .iter()
+            .filter(|f| get(f, "rule_id") == Some("DL-LOGPATHS"))
+            .map(|f| get(f, "message").unwrap_or_default().to_string())
+            .collect();
+        let mut sources: Vec<String> = rows(&wh.join("files"))
+            .iter()
+            .filter_map(|f| get(f, "upload_time_source").map(str::to_string))
+            .collect();
+        sources.dedup();
+        (said, sources)
+    };
+    let (said, sources) = run("bare", &[]);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("the ingest log's 12 lines name almost none of the files")
+            && said[0].contains("ingest_path_prefixes"),
+        "{}",
+        said[0]
+    );
+    assert_eq!(sources, ["birth_time"]);
+    let (said, sources) = run("told", &["--config", config.to_str().expect("utf-8")]);
+    assert_eq!(said, Vec::<String>::new());
+    assert_eq!(sources, ["ingest_log"]);
+}

@@ -51,6 +51,21 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             json!({"pairs": z.pairs, "utc": z.utc, "local": z.local}),
         );
     }
+    if let Some(c) = ctx.env.log_cover {
+        out.add(
+            "DL-LOGPATHS",
+            Target::default(),
+            None,
+            None,
+            None,
+            format!(
+                "the ingest log's {} lines name almost none of the files (more than nine lines in ten name no file, fewer than one file in ten has a line): the log names the roots otherwise (an upload station's drive or share?); set `ingest_path_prefixes` in [rules] to its names for them. Until then uploads are the files' births on the server",
+                c.lines
+            ),
+            // The line count alone: a province's shards each count their own files.
+            json!({"lines": c.lines}),
+        );
+    }
     let cal = &ctx.env.context.calendar;
     let mut days = Workdays {
         cal,

@@ -470,6 +470,13 @@ pub const RULES: &[Rule] = &[
         "the ingest log's times were read as UTC (ingest_times = \"auto\"): most logged uploads fall one zone offset before their files were created on the server (information)",
     ),
     rule(
+        "DL-LOGPATHS",
+        "log_paths",
+        Severity::Info,
+        A16,
+        "the ingest log's lines name almost none of the scan's files (more than nine in ten name none, fewer than one file in ten is named): written with other names for the roots; `ingest_path_prefixes` says which (information)",
+    ),
+    rule(
         "DL-CLASSIFY",
         "late_classification",
         Severity::Warn,
@@ -573,6 +580,9 @@ pub struct Env<'a> {
     /// The ingest log's times read as UTC, judged so by its files' births on the server
     /// ([`crate::obligations::LogZone`]; DL-LOGZONE).
     pub log_zone: Option<crate::obligations::LogZone>,
+    /// The ingest log's lines naming almost none of the files
+    /// ([`crate::obligations::LogCover::misses`]; DL-LOGPATHS).
+    pub log_cover: Option<&'a crate::obligations::LogCover>,
 }
 
 impl<'a> Ctx<'a> {

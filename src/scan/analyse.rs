@@ -118,6 +118,7 @@ pub(super) fn analyse(
             let facts = part.facts.len();
             let beside = Beside {
                 log_zone,
+                log_cover: joined.cover.misses().then_some(&joined.cover),
                 sidecars: &first.sidecars,
                 joined: &joined,
                 being_written: &custody.being_written,
@@ -155,6 +156,7 @@ pub(super) fn analyse(
             case_items: &case_items,
             counter: &crate::counter::Counter::default(),
             log_zone: None,
+            log_cover: None,
         };
         let none = sessions::Sessions::default();
         let (_, f) = analyse::analyse_sessions(
@@ -205,6 +207,8 @@ pub(super) fn analyse(
 struct Beside<'a> {
     /// The ingest log read as UTC by its files' births (`rules.ingest_times = "auto"`).
     log_zone: Option<obligations::LogZone>,
+    /// The ingest log naming almost none of the files (DL-LOGPATHS).
+    log_cover: Option<&'a obligations::LogCover>,
     sidecars: &'a Sidecars,
     joined: &'a crate::pathjoin::Joined,
     /// The rows read cut short while an upload was still writing them
@@ -312,6 +316,7 @@ impl Gathered<'_> {
             case_items: &[],
             counter: &counter,
             log_zone: beside.log_zone,
+            log_cover: beside.log_cover,
         };
         let (s, f) = run.pool.install(|| {
             analyse::analyse_sessions(
