@@ -935,7 +935,7 @@ impl<'a> Rebase<'a> {
         }
     }
 
-    /// `path` below the first prefix it begins with (in `buf`), or `None`.
+    /// Whether `path` begins with a prefix; if so `buf` holds the rest below it.
     fn rebased(&mut self, path: &str) -> bool {
         if self.prefixes.is_empty() {
             return false;
@@ -964,25 +964,26 @@ impl<'a> Rebase<'a> {
     }
 }
 
-impl PathSink for Rebase<'_> {
-    fn upload(&mut self, path: &str, uploaded: Option<i64>) {
+impl Rebase<'_> {
+    /// Gives the row to the inner sink with its path read ([`Rebase::rebased`]).
+    fn pass(&mut self, path: &str, give: impl FnOnce(&mut dyn PathSink, &str)) {
         if self.rebased(path) {
             let p = std::mem::take(&mut self.buf);
-            self.inner.upload(&p, uploaded);
+            give(&mut *self.inner, &p);
             self.buf = p;
         } else {
-            self.inner.upload(path, uploaded);
+            give(&mut *self.inner, path);
         }
+    }
+}
+
+impl PathSink for Rebase<'_> {
+    fn upload(&mut self, path: &str, uploaded: Option<i64>) {
+        self.pass(path, |sink, p| sink.upload(p, uploaded));
     }
 
     fn note(&mut self, path: &str, row: NoteRow<'_>) {
-        if self.rebased(path) {
-            let p = std::mem::take(&mut self.buf);
-            self.inner.note(&p, row);
-            self.buf = p;
-        } else {
-            self.inner.note(path, row);
-        }
+        self.pass(path, |sink, p| sink.note(p, row));
     }
 }
 

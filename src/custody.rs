@@ -260,7 +260,12 @@ impl<'p> Judge<'p> {
         let Missing {
             files, moved_away, ..
         } = missing;
-        let binned: Vec<usize> = recycled.iter().map(|(k, _)| *k).collect();
+        let mut binned = vec![false; files.len()];
+        for (k, _) in &recycled {
+            if let Some(b) = binned.get_mut(*k) {
+                *b = true;
+            }
+        }
         let kept = kept_copies(prior, &files, &moved_away, &binned, &changed);
         let recycled: Vec<CustodyEvent> = recycled
             .into_iter()
@@ -327,19 +332,19 @@ impl<'p> Judge<'p> {
 }
 
 /// For each file of `files` (the catalogued files the walk did not find, in path order) not
-/// moved, or moved into a recycle bin (`binned`), by its index: a path of the catalogue that
+/// moved, or moved into a recycle bin (`binned`, by index), by its index: a path of the catalogue that
 /// still holds its bytes, found by the walk (or under a root not scanned) and not read with
 /// other bytes this run (`changed`).
 fn kept_copies(
     prior: &Prior,
     files: &[(Box<str>, PriorFile<'_>)],
     moved_away: &[bool],
-    binned: &[usize],
+    binned: &[bool],
     changed: &std::collections::HashSet<Box<str>>,
 ) -> HashMap<usize, String> {
     let mut wanted: HashMap<Content<'_>, Vec<usize>> = HashMap::new();
     for (k, (_, p)) in files.iter().enumerate() {
-        if let (false, Some(c)) = (moved_away[k] && !binned.contains(&k), p.blake3) {
+        if let (false, Some(c)) = (moved_away[k] && !binned[k], p.blake3) {
             wanted.entry(c).or_default().push(k);
         }
     }

@@ -1879,14 +1879,10 @@ fn an_ingest_log_printed_in_utc_is_read_as_utc_by_its_files_births() {
     );
 }
 
-#[test]
-fn a_recording_filed_into_its_case_folder_keeps_its_logged_upload_and_description() {
-    // Segment 2 was uploaded and described on time under its device's folder; a clerk then
-    // files it into its case's folder (第十八条) by a copy (the server's birth time is the
-    // copy's), and later into the archive. The ingest log and the notes name it where it lay
-    // when they were written: the record keeps their word through each move. Was DL-UPLOAD
-    // (uploaded by its birth, months late) on the copy, and DL-CLASSIFY (never described)
-    // once its two working days from that birth had passed.
+/// Segments 1-3 of the sample's recorder, each with its upload logged (by its path in the
+/// device's folder, an hour and a half after it was recorded), and case AJ-2026-031 open:
+/// the temporary folder, the evidence root and the context folder.
+fn logged_day_in_a_case() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let t = tmp();
     let ev = t.path().join("ev");
     for rel in [A1, A2, A3] {
@@ -1904,17 +1900,29 @@ fn a_recording_filed_into_its_case_folder_keeps_its_logged_upload_and_descriptio
     )
     .expect("log");
     fs::write(
+        ctx.join("cases.csv"),
+        "case_id,kind,opened,closed\nAJ-2026-031,inspection,2026-03-12,\n",
+    )
+    .expect("cases");
+    (t, ev, ctx)
+}
+
+#[test]
+fn a_recording_filed_into_its_case_folder_keeps_its_logged_upload_and_description() {
+    // Segment 2 was uploaded and described on time under its device's folder; a clerk then
+    // files it into its case's folder (第十八条) by a copy (the server's birth time is the
+    // copy's), and later into the archive. The ingest log and the notes name it where it lay
+    // when they were written: the record keeps their word through each move. Was DL-UPLOAD
+    // (uploaded by its birth, months late) on the copy, and DL-CLASSIFY (never described)
+    // once its two working days from that birth had passed.
+    let (t, ev, ctx) = logged_day_in_a_case();
+    fs::write(
         ctx.join("media_notes.csv"),
         format!(
             "path,category,description,described_at\n{A1},inspection,到达现场,2026-03-13 09:00:00\n{A2},inspection,现场检查,2026-03-13 09:10:00\n{A3},inspection,签字确认,2026-03-13 09:20:00\n"
         ),
     )
     .expect("notes");
-    fs::write(
-        ctx.join("cases.csv"),
-        "case_id,kind,opened,closed\nAJ-2026-031,inspection,2026-03-12,\n",
-    )
-    .expect("cases");
     let ctx = ctx.to_str().expect("utf-8");
     let name = A2.rsplit('/').next().expect("name");
     let wh = t.path().join("wh");
@@ -1963,27 +1971,7 @@ fn a_copy_or_second_name_deleted_while_the_bytes_stay_is_no_deletion_of_the_reco
     // the ingest log's line (naming the device folder) still dates their upload. Was
     // INT-DUPLICATE on the hard link's two names, then CUST-DELETED and RET-EARLY (high) on
     // each device-folder path and DL-UPLOAD on the copies (their births months late).
-    let t = tmp();
-    let ev = t.path().join("ev");
-    for rel in [A1, A2, A3] {
-        let p = ev.join(rel);
-        fs::create_dir_all(p.parent().expect("folder")).expect("mkdir");
-        fs::copy(sample_data().join(rel), &p).expect("copy");
-    }
-    let ctx = t.path().join("ctx");
-    fs::create_dir(&ctx).expect("mkdir");
-    fs::write(
-        ctx.join("ingest_log.csv"),
-        format!(
-            "path,uploaded\n{A1},2026-03-12 11:00:00\n{A2},2026-03-12 11:00:10\n{A3},2026-03-12 11:00:20\n"
-        ),
-    )
-    .expect("log");
-    fs::write(
-        ctx.join("cases.csv"),
-        "case_id,kind,opened,closed\nAJ-2026-031,inspection,2026-03-12,\n",
-    )
-    .expect("cases");
+    let (t, ev, ctx) = logged_day_in_a_case();
     let ctx = ctx.to_str().expect("utf-8");
     let wh = t.path().join("wh");
     let accused = |wh: &Path| {
