@@ -332,9 +332,9 @@ impl<'p> Judge<'p> {
 }
 
 /// For each file of `files` (the catalogued files the walk did not find, in path order) not
-/// moved, or moved into a recycle bin (`binned`, by index), by its index: a path of the catalogue that
-/// still holds its bytes, found by the walk (or under a root not scanned) and not read with
-/// other bytes this run (`changed`).
+/// moved, or moved into a recycle bin (`binned`, by index), by its index: a path of the
+/// catalogue that still holds its bytes, found by the walk (or under a root not scanned), not
+/// read with other bytes this run (`changed`), and no bin's nor the storage's own.
 fn kept_copies(
     prior: &Prior,
     files: &[(Box<str>, PriorFile<'_>)],
@@ -359,7 +359,8 @@ fn kept_copies(
             at += 1;
         }
         let missing = files.get(at).is_some_and(|(f, _)| &**f == path);
-        if missing || changed.contains(path) {
+        // A copy in a recycle bin (or among the storage's own files) keeps no record.
+        if missing || changed.contains(path) || crate::pathinfo::is_no_record(path) {
             return;
         }
         if let Some(ks) = p.blake3.and_then(|c| wanted.get(&c)) {
@@ -760,6 +761,9 @@ mod tests {
             ("/r/case/a.MP4", known(10, 1, 1, "a", 0)),
             ("/r/case/b.MP4", known(10, 1, 4, "b", 0)),
             ("/r/case/d.MP4", known(10, 1, 6, "d", 0)),
+            // `f`'s only copy lies in the bin already: deleted.
+            ("/r/DSJ1/f.MP4", known(10, 1, 8, "f", 0)),
+            ("/r/#recycle/DSJ1/f-copy.MP4", known(10, 1, 9, "f", 0)),
         ]);
         let s = [
             seen("/r/#recycle/DSJ1/d.MP4", Reason::New, "d"),
@@ -769,6 +773,7 @@ mod tests {
         let walked = [
             "/r/#recycle/DSJ1/d.MP4",
             "/r/#recycle/DSJ1/e.MP4",
+            "/r/#recycle/DSJ1/f-copy.MP4",
             "/r/case/a.MP4",
             "/r/case/b.MP4",
             "/r/case/d.MP4",
@@ -780,6 +785,7 @@ mod tests {
                 ("recycled", "/r/#recycle/DSJ1/e.MP4", Some("/r/DSJ1/e.MP4")),
                 ("deleted", "/r/DSJ1/b.MP4", None),
                 ("deleted", "/r/DSJ1/c.MP4", None),
+                ("deleted", "/r/DSJ1/f.MP4", None),
                 ("duplicate_deleted", "/r/case/a.MP4", Some("/r/DSJ1/a.MP4")),
                 ("modified", "/r/case/b.MP4", None),
                 ("duplicate_deleted", "/r/case/d.MP4", Some("/r/DSJ1/d.MP4")),
