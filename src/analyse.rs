@@ -54,6 +54,7 @@ pub fn analyse(
         counter: &counter,
         log_zone: None,
         log_cover: None,
+        notes_cover: None,
     };
     let (sessions, findings) = analyse_sessions(
         facts,

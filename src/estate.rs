@@ -156,24 +156,41 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
             .filter_map(|f| Some((context.upload_of(&f.path)?, f.birth_time_us?))),
         tz,
     );
-    // How well the log's lines name the shard's files (a line of another shard's file names
-    // none of these: the rule asks that most of the shard's files be unnamed too).
-    let mut cover = crate::obligations::LogCover {
-        lines: context.ingest.len(),
-        files: facts.len(),
-        ..Default::default()
-    };
-    let mut named = vec![false; cover.lines];
-    for f in &facts {
-        let mut any = false;
-        for (row, _) in context.ingest.find(&f.path, &context.roots) {
-            named[row as usize] = true;
-            any = true;
+    // How well the path tables' lines name the shard's files (a line of another shard's file
+    // names none of these: the rule asks that most of the shard's files be unnamed too).
+    let cover = |rows: usize, find: &dyn Fn(&str) -> Vec<u32>| {
+        let mut c = crate::obligations::LogCover {
+            lines: rows,
+            files: facts.len(),
+            ..Default::default()
+        };
+        let mut named = vec![false; rows];
+        for f in &facts {
+            let hits = find(&f.path);
+            for &row in &hits {
+                if let Some(n) = named.get_mut(row as usize) {
+                    *n = true;
+                }
+            }
+            c.logged += usize::from(!hits.is_empty());
         }
-        cover.logged += usize::from(any);
-    }
-    cover.unnamed = named.iter().filter(|&&n| !n).count();
-    drop(named);
+        c.unnamed = named.iter().filter(|&&n| !n).count();
+        c
+    };
+    let log_cover = cover(context.ingest.len(), &|p| {
+        context
+            .ingest
+            .find(p, &context.roots)
+            .map(|(r, _)| r)
+            .collect()
+    });
+    let notes_cover = cover(context.notes.len(), &|p| {
+        context
+            .notes
+            .find(p, &context.roots)
+            .map(|(r, _)| r)
+            .collect()
+    });
     let log_utc = log_zone.read_as_utc(rules.ingest_times);
     if log_utc {
         for t in context.ingest.values_mut() {
@@ -203,7 +220,8 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
         case_items: &case_items,
         counter: &counter,
         log_zone,
-        log_cover: cover.misses().then_some(&cover),
+        log_cover: log_cover.misses().then_some(&log_cover),
+        notes_cover: notes_cover.misses().then_some(&notes_cover),
     };
     let (sessions, findings) = pool.install(|| {
         crate::analyse::analyse_sessions(

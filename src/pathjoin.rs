@@ -32,6 +32,8 @@ pub struct Joined {
     categories: Numbered<Sym>,
     /// How well the ingest log's lines name the files ([`crate::obligations::LogCover`]).
     pub cover: crate::obligations::LogCover,
+    /// How well the media notes' lines name the files.
+    pub notes_cover: crate::obligations::LogCover,
 }
 
 impl Joined {
@@ -100,6 +102,8 @@ pub fn join_paths(
     out.cover = uploads.out.cover;
     out.cover.files = files.len();
     out.cover.logged = out.upload.iter().filter(|&&t| t != MISSING).count();
+    out.notes_cover.files = files.len();
+    out.notes_cover.logged = out.note.iter().filter(|&&n| n != 0).count();
     Ok(out)
 }
 
@@ -263,8 +267,10 @@ impl PathSink for JoinSink<'_> {
     }
 
     fn note(&mut self, path: &str, row: NoteRow<'_>) {
+        self.out.notes_cover.lines += 1;
         self.hits(path);
         if self.hits.is_empty() {
+            self.out.notes_cover.unnamed += 1;
             return;
         }
         if self.out.note.is_empty() {

@@ -2026,13 +2026,14 @@ fn a_copy_or_second_name_deleted_while_the_bytes_stay_is_no_deletion_of_the_reco
 
 #[test]
 fn an_ingest_log_written_under_an_upload_stations_names_is_said_and_read_by_its_prefix() {
-    // A Windows upload station exports the log with its own names for the share
-    // (`D:\证据\…`): no line names a file as the server sees it. The run says so (DL-LOGPATHS,
-    // information), and with the station's prefix in the settings
+    // A Windows upload station exports the log and the notes with its own names for the share
+    // (`D:\证据\…`): no line names a file as the server sees it. The run says so of each table
+    // (DL-LOGPATHS, information), and with the station's prefix in the settings
     // reads every line below the roots.
     let t = tmp();
     let ev = t.path().join("ev");
     let mut csv = String::from("path,uploaded\n");
+    let mut notes = String::from("path,category,description,described_at\n");
     for k in 0..12u32 {
         let rel = format!(
             "一大队/DSJ-L0001/20260312/20260312_09{:02}00_{:04}.MP4",
@@ -2045,10 +2046,15 @@ fn an_ingest_log_written_under_an_upload_stations_names_is_said_and_read_by_its_
             rel.replace('/', "\\"),
             k * 2
         ));
+        notes.push_str(&format!(
+            "D:\\证据\\{},inspection,现场检查,2026-03-13 09:00:00\n",
+            rel.replace('/', "\\")
+        ));
     }
     let ctx = t.path().join("ctx");
     fs::create_dir(&ctx).expect("mkdir");
     fs::write(ctx.join("ingest_log.csv"), csv).expect("log");
+    fs::write(ctx.join("media_notes.csv"), notes).expect("notes");
     let ctx = ctx.to_str().expect("utf-8");
     let config = t.path().join("station.toml");
     fs::write(&config, "[rules]\ningest_path_prefixes = ['d:\\证据']\n").expect("config");
@@ -2064,21 +2070,31 @@ fn an_ingest_log_written_under_an_upload_stations_names_is_said_and_read_by_its_
             .collect();
         let mut sources: Vec<String> = rows(&wh.join("files"))
             .iter()
-            .filter_map(|f| get(f, "upload_time_source").map(str::to_string))
+            .map(|f| {
+                let said = |c: &str| get(f, c).unwrap_or("none").to_string();
+                format!(
+                    "{} {}",
+                    said("upload_time_source"),
+                    said("description_source")
+                )
+            })
             .collect();
         sources.dedup();
         (said, sources)
     };
-    let (said, sources) = run("bare", &[]);
-    assert_eq!(said.len(), 1, "{said:?}");
-    assert!(
-        said[0].contains("the ingest log's 12 lines name almost none of the files")
-            && said[0].contains("ingest_path_prefixes"),
-        "{}",
-        said[0]
-    );
-    assert_eq!(sources, ["birth_time"]);
+    let (mut said, sources) = run("bare", &[]);
+    said.sort();
+    assert_eq!(said.len(), 2, "{said:?}");
+    for (s, table) in said.iter().zip(["ingest log", "media notes"]) {
+        assert!(
+            s.contains(&format!(
+                "the {table}'s 12 lines name almost none of the files"
+            )) && s.contains("ingest_path_prefixes"),
+            "{s}"
+        );
+    }
+    assert_eq!(sources, ["birth_time none"]);
     let (said, sources) = run("told", &["--config", config.to_str().expect("utf-8")]);
     assert_eq!(said, Vec::<String>::new());
-    assert_eq!(sources, ["ingest_log"]);
+    assert_eq!(sources, ["ingest_log media_notes"]);
 }

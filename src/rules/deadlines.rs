@@ -51,7 +51,20 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             json!({"pairs": z.pairs, "utc": z.utc, "local": z.local}),
         );
     }
-    if let Some(c) = ctx.env.log_cover {
+    let tables = [
+        (
+            ctx.env.log_cover,
+            "ingest log",
+            "uploads are the files' births on the server",
+        ),
+        (
+            ctx.env.notes_cover,
+            "media notes",
+            "the files they describe are undescribed (DL-CLASSIFY)",
+        ),
+    ];
+    for (cover, table, until) in tables {
+        let Some(c) = cover else { continue };
         out.add(
             "DL-LOGPATHS",
             Target::default(),
@@ -59,11 +72,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             None,
             None,
             format!(
-                "the ingest log's {} lines name almost none of the files (more than nine lines in ten name no file, fewer than one file in ten has a line): the log names the roots otherwise (an upload station's drive or share?); set `ingest_path_prefixes` in [rules] to its names for them. Until then uploads are the files' births on the server",
+                "the {table}'s {} lines name almost none of the files (more than nine lines in ten name no file, fewer than one file in ten has a line): the {table} names the roots otherwise (an upload station's drive or share?); set `ingest_path_prefixes` in [rules] to its names for them. Until then {until}",
                 c.lines
             ),
             // The line count alone: a province's shards each count their own files.
-            json!({"lines": c.lines}),
+            json!({"table": table, "lines": c.lines}),
         );
     }
     let cal = &ctx.env.context.calendar;

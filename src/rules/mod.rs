@@ -474,7 +474,7 @@ pub const RULES: &[Rule] = &[
         "log_paths",
         Severity::Info,
         A16,
-        "the ingest log's lines name almost none of the scan's files (more than nine in ten name none, fewer than one file in ten is named): written with other names for the roots; `ingest_path_prefixes` says which (information)",
+        "the ingest log's (or the media notes') lines name almost none of the scan's files (more than nine in ten name none, fewer than one file in ten is named): written with other names for the roots; `ingest_path_prefixes` says which (information)",
     ),
     rule(
         "DL-CLASSIFY",
@@ -583,6 +583,8 @@ pub struct Env<'a> {
     /// The ingest log's lines naming almost none of the files
     /// ([`crate::obligations::LogCover::misses`]; DL-LOGPATHS).
     pub log_cover: Option<&'a crate::obligations::LogCover>,
+    /// The media notes' lines naming almost none of the files (DL-LOGPATHS).
+    pub notes_cover: Option<&'a crate::obligations::LogCover>,
 }
 
 impl<'a> Ctx<'a> {

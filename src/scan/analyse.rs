@@ -119,6 +119,7 @@ pub(super) fn analyse(
             let beside = Beside {
                 log_zone,
                 log_cover: joined.cover.misses().then_some(&joined.cover),
+                notes_cover: joined.notes_cover.misses().then_some(&joined.notes_cover),
                 sidecars: &first.sidecars,
                 joined: &joined,
                 being_written: &custody.being_written,
@@ -157,6 +158,7 @@ pub(super) fn analyse(
             counter: &crate::counter::Counter::default(),
             log_zone: None,
             log_cover: None,
+            notes_cover: None,
         };
         let none = sessions::Sessions::default();
         let (_, f) = analyse::analyse_sessions(
@@ -209,6 +211,8 @@ struct Beside<'a> {
     log_zone: Option<obligations::LogZone>,
     /// The ingest log naming almost none of the files (DL-LOGPATHS).
     log_cover: Option<&'a obligations::LogCover>,
+    /// The media notes naming almost none of the files (DL-LOGPATHS).
+    notes_cover: Option<&'a obligations::LogCover>,
     sidecars: &'a Sidecars,
     joined: &'a crate::pathjoin::Joined,
     /// The rows read cut short while an upload was still writing them
@@ -317,6 +321,7 @@ impl Gathered<'_> {
             counter: &counter,
             log_zone: beside.log_zone,
             log_cover: beside.log_cover,
+            notes_cover: beside.notes_cover,
         };
         let (s, f) = run.pool.install(|| {
             analyse::analyse_sessions(
