@@ -57,6 +57,16 @@ pub fn is_offence(event: &str) -> bool {
     matches!(event, "modified" | "deleted" | "recycled")
 }
 
+/// Whether a custody event says where its record lay before (`previous_path`): moved,
+/// restored, put in a recycle bin, or a copy deleted whose bytes `path` keeps. The path-keyed
+/// context tables may name the record there ([`crate::pathjoin::FileIndex::alias_moves`]).
+pub fn names_an_earlier_path(event: &str) -> bool {
+    matches!(
+        event,
+        "moved" | "restored" | "recycled" | "duplicate_deleted"
+    )
+}
+
 /// Whether one walked entry (its numbers, kind and listing error) is carried or read, given
 /// the previous catalogue's row of its path, before any verification is asked for.
 pub fn decide(meta: &Meta, kind: &EntryKind, error: Option<&str>, p: Option<&PriorFile>) -> Action {
@@ -216,11 +226,11 @@ impl<'p> Judge<'p> {
         let news = match (s.reason, prev) {
             (Reason::New, _) => {
                 let moved_from = self.missing.judge_new(&mut e, s, prior);
-                if let (None, Some(m)) = (prev, moved_from) {
+                if let (None, Some((_, m))) = (prev, moved_from) {
                     first_seen_us = m.first_seen_us;
                 }
-                match self.missing.recycled.last() {
-                    Some(&k) if e.event == "recycled" => {
+                match moved_from {
+                    Some((k, _)) if e.event == "recycled" => {
                         self.recycled.push((k, e.clone()));
                         false
                     }
@@ -270,64 +280,70 @@ impl<'p> Judge<'p> {
         let recycled: Vec<CustodyEvent> = recycled
             .into_iter()
             .map(|(k, e)| match kept.get(&k) {
-                Some(other) => CustodyEvent {
-                    event: "duplicate_deleted".into(),
-                    details: format!(
-                        "deleted into a recycle bin ({}) from {}; the same bytes are kept at {other} (a copy or another name of the file): the record is not lost",
-                        e.path,
-                        e.previous_path.as_deref().unwrap_or_default()
-                    ),
-                    path: other.clone(),
-                    ..e
-                },
+                Some(other) => {
+                    let from = e.previous_path.clone().unwrap_or_default();
+                    let how = format!("deleted into a recycle bin ({}) from {from}", e.path);
+                    copy_deleted(e, from, other, &how)
+                }
                 None => e,
             })
             .collect();
-        recycled.into_iter().chain(files
-            .into_iter()
-            .zip(moved_away)
-            .enumerate()
-            .filter(|(_, (_, moved))| !moved)
-            .map(move |(k, ((path, p), _))| {
-                let e = CustodyEvent {
-                run_id: run_id.clone(),
-                at_us,
-                event: if transient(prior, &path) {
-                    "transient_deleted"
-                } else if crate::pathinfo::in_recycle_bin(&path) {
-                    // Emptied from a recycle bin: its deletion was recorded when it went in.
-                    "purged"
-                } else {
-                    "deleted"
-                }
-                .into(),
-                path: path.to_string(),
-                previous_blake3: p.blake3.map(|h| h.to_string()),
-                blake3: p.blake3.map(|h| h.to_string()),
-                previous_size_bytes: Some(p.size_bytes),
-                previous_mtime_us: p.mtime_us,
-                device_id: p.device_id.map(str::to_string),
-                retention_class: p.retention_class.map(str::to_string),
-                keep_until_us: p.keep_until_us,
-                details: "catalogued by an earlier run, not found in this one".into(),
-                ..Default::default()
-            };
-                match kept.get(&k) {
-                    // Its bytes are still held at another path: a copy, or another name of
-                    // the same file (a hard link), was deleted, not the record.
-                    Some(other) if e.event == "deleted" => CustodyEvent {
-                        event: "duplicate_deleted".into(),
-                        details: format!(
-                            "deleted at {}; the same bytes are kept at {other} (a copy or another name of the file): the record is not lost",
-                            e.path
-                        ),
-                        previous_path: Some(e.path.clone()),
-                        path: other.clone(),
-                        ..e
-                    },
-                    _ => e,
-                }
-            }))
+        recycled.into_iter().chain(
+            files
+                .into_iter()
+                .zip(moved_away)
+                .enumerate()
+                .filter(|(_, (_, moved))| !moved)
+                .map(move |(k, ((path, p), _))| {
+                    let e = CustodyEvent {
+                        run_id: run_id.clone(),
+                        at_us,
+                        event: if transient(prior, &path) {
+                            "transient_deleted"
+                        } else if crate::pathinfo::in_recycle_bin(&path) {
+                            // Emptied from a recycle bin: its deletion was recorded when it went in.
+                            "purged"
+                        } else {
+                            "deleted"
+                        }
+                        .into(),
+                        path: path.to_string(),
+                        previous_blake3: p.blake3.map(|h| h.to_string()),
+                        blake3: p.blake3.map(|h| h.to_string()),
+                        previous_size_bytes: Some(p.size_bytes),
+                        previous_mtime_us: p.mtime_us,
+                        device_id: p.device_id.map(str::to_string),
+                        retention_class: p.retention_class.map(str::to_string),
+                        keep_until_us: p.keep_until_us,
+                        details: "catalogued by an earlier run, not found in this one".into(),
+                        ..Default::default()
+                    };
+                    match kept.get(&k) {
+                        // Its bytes are still held at another path: a copy, or another name of
+                        // the same file (a hard link), was deleted, not the record.
+                        Some(other) if e.event == "deleted" => {
+                            let from = e.path.clone();
+                            let how = format!("deleted at {from}");
+                            copy_deleted(e, from, other, &how)
+                        }
+                        _ => e,
+                    }
+                }),
+        )
+    }
+}
+
+/// Event `e` of the record that lay at `from`, whose bytes `kept` still holds, as
+/// `duplicate_deleted` at `kept` (`how` says what became of `from`, in the details).
+fn copy_deleted(e: CustodyEvent, from: String, kept: &str, how: &str) -> CustodyEvent {
+    CustodyEvent {
+        event: "duplicate_deleted".into(),
+        details: format!(
+            "{how}; the same bytes are kept at {kept} (a copy or another name of the file): the record is not lost"
+        ),
+        path: kept.to_string(),
+        previous_path: Some(from),
+        ..e
     }
 }
 
@@ -383,8 +399,6 @@ struct Missing<'p> {
     by_text: HashMap<&'p str, Vec<usize>>,
     gone_by_hash: HashMap<&'p str, &'p str>,
     moved_away: Vec<bool>,
-    /// The files (by index) moved into a recycle bin this run, in the order seen.
-    recycled: Vec<usize>,
 }
 
 impl<'p> Missing<'p> {
@@ -418,7 +432,6 @@ impl<'p> Missing<'p> {
             by_text,
             gone_by_hash,
             moved_away,
-            recycled: Vec::new(),
         }
     }
 
@@ -430,7 +443,7 @@ impl<'p> Missing<'p> {
         e: &mut CustodyEvent,
         s: &Seen,
         prior: &Prior,
-    ) -> Option<PriorFile<'p>> {
+    ) -> Option<(usize, PriorFile<'p>)> {
         let from_missing = s
             .blake3
             .and_then(|h| match Content::of(h) {
@@ -455,7 +468,6 @@ impl<'p> Missing<'p> {
             );
             if bin_now && !bin_then {
                 // Deleted through the share: the storage keeps it in its bin for a while.
-                self.recycled.push(k);
                 e.event = "recycled".into();
                 e.details = format!(
                     "deleted: moved from {old} into a recycle bin (recoverable until the bin is emptied)"
@@ -464,7 +476,7 @@ impl<'p> Missing<'p> {
                 e.event = "restored".into();
                 e.details = format!("back from a recycle bin ({old})");
             }
-            return Some(p);
+            return Some((k, p));
         } else if let Some(g) = prior.gone.get(s.path) {
             e.event = "restored".into();
             e.previous_blake3 = g.blake3.clone();
@@ -792,6 +804,23 @@ mod tests {
             ]
         );
         assert!(!is_offence("duplicate_deleted"));
+        let details = |path: &str| {
+            ev.iter()
+                .find(|e| e.path == path)
+                .map(|e| e.details.as_str())
+        };
+        assert_eq!(
+            details("/r/case/a.MP4"),
+            Some(
+                "deleted at /r/DSJ1/a.MP4; the same bytes are kept at /r/case/a.MP4 (a copy or another name of the file): the record is not lost"
+            )
+        );
+        assert_eq!(
+            details("/r/case/d.MP4"),
+            Some(
+                "deleted into a recycle bin (/r/#recycle/DSJ1/d.MP4) from /r/DSJ1/d.MP4; the same bytes are kept at /r/case/d.MP4 (a copy or another name of the file): the record is not lost"
+            )
+        );
     }
 
     #[test]

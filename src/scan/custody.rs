@@ -96,12 +96,8 @@ pub(super) fn record(
         if matches!(e.event.as_str(), "deleted" | "transient_deleted" | "purged") {
             out.deleted.push(e.path.clone());
         }
-        // A copy deleted: its path is gone, and its record is known by it too (the tables'
-        // lines may name it there).
-        if matches!(
-            e.event.as_str(),
-            "moved" | "recycled" | "restored" | "duplicate_deleted"
-        ) && let Some(p) = &e.previous_path
+        if crate::custody::names_an_earlier_path(&e.event)
+            && let Some(p) = &e.previous_path
         {
             out.moved_from.insert(e.path.clone(), p.clone());
         }

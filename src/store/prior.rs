@@ -344,10 +344,8 @@ impl Prior {
                     let (Some(event), Some(path)) = (event.get(i), path.get(i)) else {
                         continue;
                     };
-                    if matches!(
-                        event,
-                        "moved" | "restored" | "recycled" | "duplicate_deleted"
-                    ) && let Some(old) = prev.get(i)
+                    if crate::custody::names_an_earlier_path(event)
+                        && let Some(old) = prev.get(i)
                     {
                         self.moves
                             .insert(crate::pathtable::key(path), crate::pathtable::key(old));
