@@ -158,39 +158,8 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     );
     // How well the path tables' lines name the shard's files (a line of another shard's file
     // names none of these: the rule asks that most of the shard's files be unnamed too).
-    let cover = |rows: usize, find: &dyn Fn(&str) -> Vec<u32>| {
-        let mut c = crate::obligations::LogCover {
-            lines: rows,
-            files: facts.len(),
-            ..Default::default()
-        };
-        let mut named = vec![false; rows];
-        for f in &facts {
-            let hits = find(&f.path);
-            for &row in &hits {
-                if let Some(n) = named.get_mut(row as usize) {
-                    *n = true;
-                }
-            }
-            c.logged += usize::from(!hits.is_empty());
-        }
-        c.unnamed = named.iter().filter(|&&n| !n).count();
-        c
-    };
-    let log_cover = cover(context.ingest.len(), &|p| {
-        context
-            .ingest
-            .find(p, &context.roots)
-            .map(|(r, _)| r)
-            .collect()
-    });
-    let notes_cover = cover(context.notes.len(), &|p| {
-        context
-            .notes
-            .find(p, &context.roots)
-            .map(|(r, _)| r)
-            .collect()
-    });
+    let log_cover = cover_of(&context.ingest, &facts, &context.roots);
+    let notes_cover = cover_of(&context.notes, &facts, &context.roots);
     let log_utc = log_zone.read_as_utc(rules.ingest_times);
     if log_utc {
         for t in context.ingest.values_mut() {
@@ -492,4 +461,31 @@ fn read_facts(parts: &[PathBuf], share: &Share) -> Result<Vec<FileFacts>, StoreE
 /// Whether `dir` is a shared warehouse (for the commands that read one).
 pub fn is_shared(dir: &Path) -> bool {
     crate::store::shared::is_shared(dir)
+}
+
+/// How the rows of a path-keyed table name the files `facts` (as the held tables find a file:
+/// by its path, or below one of `roots`): [`crate::obligations::LogCover`].
+fn cover_of<V: Send + Sync>(
+    table: &crate::pathtable::PathTable<V>,
+    facts: &[crate::catalog::FileFacts],
+    roots: &[String],
+) -> crate::obligations::LogCover {
+    let mut named = vec![false; table.len()];
+    let mut logged = 0usize;
+    for f in facts {
+        let mut any = false;
+        for (row, _) in table.find(&f.path, roots) {
+            if let Some(n) = named.get_mut(row as usize) {
+                *n = true;
+            }
+            any = true;
+        }
+        logged += usize::from(any);
+    }
+    crate::obligations::LogCover {
+        lines: table.len(),
+        unnamed: named.iter().filter(|&&n| !n).count(),
+        files: facts.len(),
+        logged,
+    }
 }

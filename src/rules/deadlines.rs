@@ -55,7 +55,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         (
             ctx.env.log_cover,
             "ingest log",
-            "uploads are the files' births on the server",
+            if ctx.settings.birth_time_is_upload {
+                "uploads are the files' births on the server"
+            } else {
+                "uploads are unknown (birth_time_is_upload = false)"
+            },
         ),
         (
             ctx.env.notes_cover,
