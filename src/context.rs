@@ -553,6 +553,11 @@ pub struct Typed {
     pub checklist: crate::checklist::Checklist,
     /// The scan roots, without trailing `/` (set by [`Typed::anchor`]).
     pub roots: Vec<String>,
+    /// Where each moved record lay before, by the path it moved to (the custody history's
+    /// events that name an earlier path, [`crate::custody::names_an_earlier_path`]; set by a
+    /// province's analysis): the path tables' lines under an earlier path name it too, as
+    /// the scan's join finds them ([`crate::pathjoin::FileIndex::alias_moves`]).
+    pub moves: std::collections::HashMap<Box<str>, Box<str>>,
 }
 
 impl Default for Typed {
@@ -567,6 +572,7 @@ impl Default for Typed {
             events: Default::default(),
             checklist: crate::checklist::Checklist::built_in(),
             roots: Vec::new(),
+            moves: Default::default(),
         }
     }
 }
@@ -608,15 +614,30 @@ impl Typed {
         self.notes = PathTable::default();
     }
 
-    /// The earliest logged upload of the file at absolute path `path`.
+    /// `path`, then the paths its record lay at before ([`Typed::moves`]), at most 16.
+    fn laid_at<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        let mut at = Some(path);
+        std::iter::from_fn(move || {
+            let now = at?;
+            at = self.moves.get(now).map(|p| &**p).filter(|&p| p != path);
+            Some(now)
+        })
+        .take(17)
+    }
+
+    /// The earliest logged upload of the file at absolute path `path` (or where its record
+    /// lay before).
     pub fn upload_of(&self, path: &str) -> Option<i64> {
-        self.ingest.find(path, &self.roots).map(|(_, t)| *t).min()
+        self.laid_at(path)
+            .flat_map(|p| self.ingest.find(p, &self.roots))
+            .map(|(_, t)| *t)
+            .min()
     }
 
     /// The classification of the file at `path` in `media_notes` (the table's last row for it).
     pub fn note_of(&self, path: &str) -> Option<&Note> {
-        self.notes
-            .find(path, &self.roots)
+        self.laid_at(path)
+            .flat_map(|p| self.notes.find(p, &self.roots))
             .max_by_key(|(row, _)| *row)
             .map(|(_, n)| n)
     }

@@ -359,6 +359,76 @@ mod tests {
         assert_eq!(got, [None, None, None, None, at(4)]);
     }
 
+    /// A province's held tables find a moved record by its earlier paths as the scan's join
+    /// does: the same uploads and notes, a relative line under an earlier path included.
+    #[test]
+    fn the_held_tables_know_a_moved_record_as_the_join_does() {
+        use crate::pathtable::key;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ingest_log.csv"),
+            "path,uploaded\n\
+             一大队/DSJ1/a.MP4,2026-03-12 09:00:00\n\
+             /ev/case/b.MP4,2026-03-12 09:01:00\n\
+             /ev/c.MP4,2026-03-12 09:02:00\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("media_notes.csv"),
+            "path,category,description,described_at\n\
+             一大队/DSJ1/a.MP4,现场检查,first,2026-03-13 08:00:00\n",
+        )
+        .unwrap();
+        let tz = chrono_tz::Asia::Shanghai;
+        let roots = vec!["/ev".to_string()];
+        // a: moved twice (device folder, case, archive); b: once; c: never.
+        let moved = [
+            ("/ev/case/a.MP4", "/ev/一大队/DSJ1/a.MP4"),
+            ("/ev/archive/a.MP4", "/ev/case/a.MP4"),
+            ("/ev/archive/b.MP4", "/ev/case/b.MP4"),
+        ];
+        let files = ["/ev/archive/a.MP4", "/ev/archive/b.MP4", "/ev/c.MP4"];
+        let keys: std::collections::HashMap<u128, u128> = moved
+            .iter()
+            .map(|(to, from)| (key(to), key(from)))
+            .collect();
+        let mut index = FileIndex::default();
+        for f in files {
+            let k = index.push(f);
+            index.alias_moves(k, None, &keys);
+        }
+        index.finish();
+        let joined = join_paths(Some(dir.path()), tz, &index, &roots, &[]).unwrap();
+        let mut typed = crate::context::load_typed(Some(dir.path()), tz, &[]).unwrap();
+        typed.anchor(&roots);
+        typed.moves = moved
+            .iter()
+            .map(|(to, from)| ((*to).into(), (*from).into()))
+            .collect();
+        let rows: Vec<u32> = (0..files.len() as u32).collect();
+        let part = PartPaths {
+            joined: &joined,
+            rows: &rows,
+        };
+        let mut found = 0;
+        for (row, path) in files.iter().enumerate() {
+            let f = FileFacts {
+                row,
+                path: (*path).into(),
+                ..FileFacts::default()
+            };
+            assert_eq!(part.upload_of(&f), typed.upload_of(path), "{path}");
+            assert_eq!(part.note_of(&f), typed.note_of(path).cloned(), "{path}");
+            found += usize::from(typed.upload_of(path).is_some());
+        }
+        assert_eq!(found, 3);
+        assert!(typed.note_of("/ev/archive/a.MP4").is_some());
+        // Without the moves, the held tables know only the file that never moved.
+        typed.moves.clear();
+        let bare: Vec<bool> = files.iter().map(|f| typed.upload_of(f).is_some()).collect();
+        assert_eq!(bare, [false, false, true]);
+    }
+
     /// A record moved is found by the paths it lay at, back through the history's moves;
     /// a record moved away and back, and a loop of moves, end the chain.
     #[test]

@@ -435,6 +435,32 @@ pub fn offences(custody_parts: &[PathBuf]) -> Result<Vec<CustodyEvent>, StoreErr
     Ok(p.offences)
 }
 
+/// Where each moved record lay before, by the path it moved to (the latest move to a path),
+/// from these `custody_events` files: the events that name an earlier path
+/// ([`crate::custody::names_an_earlier_path`]). For the held path tables
+/// ([`crate::context::Typed::moves`]); a scan keeps only the paths' keys ([`Prior::moves`]).
+pub fn moved_paths(custody_parts: &[PathBuf]) -> Result<HashMap<Box<str>, Box<str>>, StoreError> {
+    let mut out = HashMap::new();
+    for part in custody_parts {
+        for b in parquet_reader(part, 8192, Some(&["event", "path", "previous_path"]))? {
+            let b = b.map_err(|source| StoreError::Arrow {
+                table: "custody_events",
+                source,
+            })?;
+            let c = Cols(&b);
+            let (event, path, prev) = (c.text("event"), c.text("path"), c.text("previous_path"));
+            for i in 0..b.num_rows() {
+                if let (Some(e), Some(p), Some(old)) = (event.get(i), path.get(i), prev.get(i))
+                    && crate::custody::names_an_earlier_path(e)
+                {
+                    out.insert(Box::from(p), Box::from(old));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// One `custody_events` row back as a struct.
 pub fn event_row(c: &Cols, i: usize) -> CustodyEvent {
     let s = |n: &str| c.str(n, i).map(str::to_string);
