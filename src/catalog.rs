@@ -89,6 +89,9 @@ pub struct TextFacts {
 pub struct Rare {
     pub max_jump_s: Option<f64>,
     pub max_jump_at_s: Option<f64>,
+    /// How far the tracks of the other media kind fail to run on through that jump
+    /// (`files.max_jump_other_s`): 0 where one runs on through it unbroken.
+    pub max_jump_other_s: Option<f64>,
     pub fragment_jump_s: Option<f64>,
     pub fragment_jump_at_s: Option<f64>,
     pub ts_pcr_jump_s: Option<f64>,
@@ -124,6 +127,7 @@ pub fn end_offset_apart(start: Option<f64>, end: Option<f64>) -> Option<f32> {
 static NO_RARE: Rare = Rare {
     max_jump_s: None,
     max_jump_at_s: None,
+    max_jump_other_s: None,
     fragment_jump_s: None,
     fragment_jump_at_s: None,
     ts_pcr_jump_s: None,

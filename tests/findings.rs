@@ -27,6 +27,7 @@ const KINDS: &[&str] = &[
     "unreadable",
     "duplicate_content",
     "firmware_change",
+    "capture_stall",
 ];
 
 fn labelled() -> std::path::PathBuf {
@@ -145,6 +146,22 @@ fn findings_carry_articles_and_magnitudes() {
     );
     assert!((num(jump, "magnitude_s") - 5.0).abs() < 0.2, "{jump:?}");
     assert!((num(jump, "offset_s") - 3.0).abs() < 0.2, "{jump:?}");
+    // A cut out of picture and sound alike is an accusation; the picture standing still
+    // while the sound runs on is the recorder's stall, said as information.
+    let cut = find(
+        "internal_discontinuity",
+        "CUT-01_OF2019_20260312100000_0001.MP4",
+    );
+    assert_eq!(get(cut, "rule_id"), Some("TIME-SAMPLES"));
+    assert_eq!(get(cut, "severity"), Some("high"));
+    assert!((num(cut, "magnitude_s") - 2.0).abs() < 0.2, "{cut:?}");
+    let stall = find("capture_stall", "STL-01_OF2018_20260312100000_0001.MP4");
+    assert_eq!(get(stall, "rule_id"), Some("TIME-STALL"));
+    assert_eq!(get(stall, "severity"), Some("info"));
+    assert_eq!(get(stall, "article"), Some("第十二条(五)"));
+    assert!((num(stall, "magnitude_s") - 0.9).abs() < 0.05, "{stall:?}");
+    // (in decoding order: the encoder's B-frames put the long step a picture or two on)
+    assert!((num(stall, "offset_s") - 3.0).abs() < 0.25, "{stall:?}");
     let tm = find("time_mismatch", "TMM-01_OF2010_20260312100000_0001.MP4");
     assert_eq!(get(tm, "article"), Some("第十二条(三)"));
     assert!((num(tm, "magnitude_s") - 10_800.0).abs() < 1.0);

@@ -272,6 +272,32 @@ impl MediaInfo {
     pub fn main_audio(&self) -> Option<&StreamInfo> {
         self.streams.iter().find(|s| s.kind == "audio")
     }
+
+    /// How far the tracks of the other media kind fail to run on through stream `i`'s
+    /// largest jump: for each audio track beside a video track's jump (each video track beside
+    /// an audio track's), the larger of its own largest step beyond its usual one and how much
+    /// shorter it runs than stream `i`; the least of them. 0 where one runs unbroken through
+    /// the whole span: the sound went on while the picture stood still (or the picture while
+    /// the sound did), so no time was cut out of the recording. `None` without a jump, or
+    /// without a track of the other kind whose length is known.
+    pub fn jump_beside(&self, i: usize) -> Option<f64> {
+        let s = self.streams.get(i)?;
+        s.jump?;
+        let other = match s.kind.as_str() {
+            "video" => "audio",
+            "audio" => "video",
+            _ => return None,
+        };
+        let span = s.duration_s?;
+        self.streams
+            .iter()
+            .filter(|o| o.kind == other)
+            .filter_map(|o| {
+                let own = o.jump.map_or(0.0, |j| j.size_s.abs());
+                Some(own.max(span - o.duration_s?).max(0.0))
+            })
+            .min_by(f64::total_cmp)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -560,6 +586,54 @@ mod tests {
             collapse_layout(&s(&["free", "free", "free", "mdat"])),
             s(&["freex3", "mdat"])
         );
+    }
+
+    fn track(kind: &str, duration_s: f64, jump: Option<(f64, f64)>) -> StreamInfo {
+        StreamInfo {
+            kind: kind.into(),
+            duration_s: Some(duration_s),
+            jump: jump.map(|(at_s, size_s)| Jump { at_s, size_s }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_jump_is_witnessed_only_by_a_track_of_the_other_kind_running_on_through_it() {
+        let file = |streams: Vec<StreamInfo>| MediaInfo {
+            streams,
+            ..MediaInfo::new(Container::Mp4)
+        };
+        // The picture stands still 0.9 s; the sound runs on to the end: a stall.
+        let stall = file(vec![
+            track("video", 20.0, Some((8.0, 0.9))),
+            track("audio", 19.99, None),
+        ]);
+        assert!(stall.jump_beside(0).is_some_and(|s| s < 0.02), "{stall:?}");
+        // A cut from both: the sound jumps too.
+        let cut = file(vec![
+            track("video", 20.0, Some((8.0, 3.0))),
+            track("audio", 20.0, Some((8.0, 3.0))),
+        ]);
+        assert_eq!(cut.jump_beside(0), Some(3.0));
+        // A cut whose sound was closed up: unbroken, but 3 s short of the picture's span.
+        let closed = file(vec![
+            track("video", 20.0, Some((8.0, 3.0))),
+            track("audio", 17.0, None),
+        ]);
+        assert_eq!(closed.jump_beside(0), Some(3.0));
+        // Two video tracks witness nothing of each other; nor is a track without a jump asked.
+        let lenses = file(vec![
+            track("video", 20.0, Some((8.0, 0.9))),
+            track("video", 20.0, None),
+        ]);
+        assert_eq!(lenses.jump_beside(0), None);
+        assert_eq!(stall.jump_beside(1), None);
+        // The sound stalling beside an unbroken picture is witnessed alike.
+        let mute = file(vec![
+            track("video", 20.0, None),
+            track("audio", 20.0, Some((5.0, 1.2))),
+        ]);
+        assert_eq!(mute.jump_beside(1), Some(0.0));
     }
 
     #[test]

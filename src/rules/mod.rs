@@ -155,6 +155,13 @@ pub const RULES: &[Rule] = &[
         "a jump between consecutive sample timestamps inside a file",
     ),
     rule(
+        "TIME-STALL",
+        "capture_stall",
+        Severity::Info,
+        A12_5,
+        "one track of a file stands still while the other kind runs on through it: the recorder stalled, no cut",
+    ),
+    rule(
         "TIME-FRAGMENTS",
         "internal_discontinuity",
         Severity::High,

@@ -7,6 +7,13 @@
 //! continuity-counter errors (packets removed or inserted). A jump must exceed
 //! `internal_jump_s` (default 0.5 s): a dropped frame is not a cut. Example: a 30 s clip whose
 //! frame at 12 s lasts 5.04 s instead of 0.04 s: a 5 s jump at offset 12 s.
+//!
+//! A jump in one kind of track (the picture) through which a track of the other kind (the
+//! sound) runs on unbroken and to the end (`files.max_jump_other_s` within `internal_jump_s`)
+//! is a stall of the recorder, not a cut: an edit takes a span out of both, while a recorder
+//! whose picture stalls (a slow card, the sensor settling at the start, a photo taken while
+//! recording) keeps recording the sound. That is TIME-STALL, information: the time is in the
+//! recording, one of its witnesses is thin there.
 
 use serde_json::json;
 
@@ -23,7 +30,28 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             file: Some(f),
             ..Default::default()
         };
-        if let Some(j) = f.odd().max_jump_s.filter(|j| j.abs() > lim) {
+        let stall = f
+            .odd()
+            .max_jump_s
+            .filter(|j| *j > lim)
+            .zip(f.odd().max_jump_other_s.filter(|o| *o <= lim));
+        if let Some((j, beside)) = stall {
+            let at_s = f.odd().max_jump_at_s;
+            out.add(
+                "TIME-STALL",
+                t(),
+                at(at_s),
+                at_s,
+                Some(j),
+                format!(
+                    "the picture or the sound of {} stands still for {:.2} s at {:.2} s while the other runs on through it: the recorder stalled, nothing was cut out",
+                    f.file_name(),
+                    j,
+                    at_s.unwrap_or(0.0),
+                ),
+                json!({"jump_s": j, "at_s": at_s, "other_track_short_s": beside}),
+            );
+        } else if let Some(j) = f.odd().max_jump_s.filter(|j| j.abs() > lim) {
             out.add(
                 "TIME-SAMPLES",
                 t(),
@@ -56,7 +84,23 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"jump_s": j, "at_s": f.odd().fragment_jump_at_s}),
             );
         }
-        if let Some(j) = f.odd().ts_pcr_jump_s.filter(|j| j.abs() > lim) {
+        // A transport stream's program clock rides on the picture's packets: where the
+        // picture stalled it stalled with it, at the place and by the length of the stall.
+        let with_stall = |pcr: f64| {
+            stall.is_some_and(|(j, _)| {
+                pcr > 0.0
+                    && pcr <= j + lim
+                    && f.odd()
+                        .ts_pcr_jump_at_s
+                        .zip(f.odd().max_jump_at_s)
+                        .is_some_and(|(a, b)| (a - b).abs() <= 1.0 + lim)
+            })
+        };
+        if let Some(j) = f
+            .odd()
+            .ts_pcr_jump_s
+            .filter(|j| j.abs() > lim && !with_stall(*j))
+        {
             out.add(
                 "TIME-PCR",
                 t(),

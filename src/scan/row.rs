@@ -257,6 +257,7 @@ impl RowMaker<'_> {
             row.max_jump_s = Some(j.size_s);
             row.max_jump_at_s = Some(j.at_s);
             row.max_jump_stream = Some(i as i32);
+            row.max_jump_other_s = info.jump_beside(i);
         }
         row.edit_list_entries = Some(info.streams.iter().map(|s| s.edit_count as i32).sum());
         row.sample_descriptions_max = info

@@ -524,6 +524,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "frame_rate",
     "max_jump_s",
     "max_jump_at_s",
+    "max_jump_other_s",
     "fragment_jump_s",
     "fragment_jump_at_s",
     "ts_pcr_jump_s",
@@ -613,6 +614,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         i32c("parameter_sets_max"),
         i32c("ts_continuity_errors"),
     );
+    let jump_other = f64c("max_jump_other_s");
     let (duration, fps, jump, jump_at, fjump, fjump_at, pcr, pcr_at, lat) = (
         f64c("duration_s"),
         f64c("frame_rate"),
@@ -754,6 +756,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
             rare: crate::catalog::Rare {
                 max_jump_s: jump.get(i),
                 max_jump_at_s: jump_at.get(i),
+                max_jump_other_s: jump_other.get(i),
                 fragment_jump_s: fjump.get(i),
                 fragment_jump_at_s: fjump_at.get(i),
                 ts_pcr_jump_s: pcr.get(i),

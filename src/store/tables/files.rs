@@ -69,6 +69,9 @@ pub struct FileRow {
     pub max_jump_s: Option<f64>,
     pub max_jump_at_s: Option<f64>,
     pub max_jump_stream: Option<i32>,
+    /// How far the other media kind's tracks fail to run on through the largest jump
+    /// (`files.max_jump_other_s`).
+    pub max_jump_other_s: Option<f64>,
     pub edit_list_entries: Option<i32>,
     pub sample_descriptions_max: Option<i32>,
     pub parameter_sets_max: Option<i32>,
@@ -413,6 +416,7 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
     let osd: Vec<&Osd> = rows.iter().map(|r| &r.osd).collect();
     osd_columns(&mut c, &osd);
     c.bool("being_written", rows.iter().map(|r| Some(r.being_written)));
+    c.f64("max_jump_other_s", rows.iter().map(|r| r.max_jump_other_s));
     c.finish("files")
 }
 
@@ -670,6 +674,7 @@ impl FileFacts {
             rare: crate::catalog::Rare {
                 max_jump_s: r.max_jump_s,
                 max_jump_at_s: r.max_jump_at_s,
+                max_jump_other_s: r.max_jump_other_s,
                 fragment_jump_s: r.fragment_jump_s,
                 fragment_jump_at_s: r.fragment_jump_at_s,
                 ts_pcr_jump_s: r.ts_pcr_jump_s,
