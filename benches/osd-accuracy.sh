@@ -26,10 +26,11 @@
 # SET=field and SET=wild five more each (see `field` and `wild` below); SET=fonts ten displays
 # in typefaces no other set uses (see `fonts` below); SET=sources eight over scenes no other
 # set uses, and drawtext's own black 16-pixel text (see `sources` below); SET=small ten small
-# displays over light scenes (see `small` below).
+# displays over light scenes (see `small` below); SET=bitmap five drawn from bitmap fonts with
+# hard edges, as recorders' display chips draw (see `bitmap` below).
 # Every clip is an honest recording: the display rules' findings on them are listed at the
 # end (there must be none above info).
-# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|fonts|sources|small|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
+# Usage: [SET=main|holdout|proportional|layouts|recorders|styles|thin|field|wild|fonts|sources|small|bitmap|all] [CONTAINER=mp4|avi|ts] benches/osd-accuracy.sh [WORKDIR]   (needs ffmpeg and the fonts
 # above; SECONDS_EACH=20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -294,7 +295,24 @@ pair DSJ-SM08 $((base + 991)) "$PALE:{}" 720x576 "fontfile=$LIBREG" "$OUT" h/28 
 pair DSJ-SM09 $((base + 1117)) "$PALE:{}" 640x360 "fontfile=$DEJAVU" "$OUT" h/20 " 149012" $(x264 25) -crf 34
 pair DSJ-SM10 $((base + 1249)) smptebars={} 854x480 "fontfile=$INCONSOLATA" "$OUT" h/24 " 140123" $(x264 25) -crf 30
 }
+# Bitmap: five displays drawn as a recorder's own display chip draws them (2026-12-07), from
+# bitmap fonts with no smoothing at their edges: Unifont (a 16-pixel bitmap font) doubled and
+# tripled pixel for pixel, with an outline and with 年月日 and a weekday; Terminus Bold's
+# 32-pixel strike with a drop shadow; a smooth font drawn without anti-aliasing
+# (`ft_load_flags=monochrome`); Terminus's 24-pixel strike on a box at 480p under x265.
+# Needs fonts-unifont and fonts-terminus-otb.
+UNIFONT=/usr/share/fonts/opentype/unifont/unifont.otf
+TERMB=/usr/share/fonts/opentype/terminus/terminus-bold.otb
+TERMN=/usr/share/fonts/opentype/terminus/terminus-normal.otb
+bitmap() {
+pair DSJ-BM01 $((base + 71)) mandelbrot={} 1920x1080 "fontfile=$UNIFONT" "fontsize=32:fontcolor=white:borderw=2:bordercolor=black" h/30 " 151234" $(x264 25) -b:v 4M
+pair DSJ-BM02 $((base + 197)) gradients=speed=0.05:{} 1280x720 "fontfile=$TERMB" "fontsize=32:fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2" h/30 " 152345" $(x264 25) -crf 28
+pair DSJ-BM03 $((base + 317)) testsrc2={} 1920x1080 "fontfile=$UNIFONT" "fontsize=48:fontcolor=yellow:borderw=2:bordercolor=black" h/30 "CJK 警号153456" $(x264 50) -b:v 3M
+pair DSJ-BM04 $((base + 443)) mandelbrot={} 1280x720 "fontfile=$DEJAVU" "fontsize=30:ft_load_flags=monochrome:fontcolor=white:borderw=2:bordercolor=black" h/30 " 154567" $(x264 25) -crf 30
+pair DSJ-BM05 $((base + 569)) gradients=speed=0.06:{} 854x480 "fontfile=$TERMN" "fontsize=24:fontcolor=white:box=1:boxcolor=black@0.6" h/30 " 155678" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -crf 30 -tag:v hvc1
+}
 case "$set_" in
+  bitmap) bitmap ;;
   small) small ;;
   sources) sources ;;
   main) main ;;
@@ -307,8 +325,8 @@ case "$set_" in
   fonts) fonts ;;
   holdout) holdout ;;
   proportional) proportional ;;
-  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild; fonts; sources; small ;;
-  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild, fonts, sources, small or all"; exit 2 ;;
+  all) main; holdout; proportional; layouts; recorders; styles; thin; field; wild; fonts; sources; small; bitmap ;;
+  *) echo "SET must be main, holdout, proportional, layouts, recorders, styles, thin, field, wild, fonts, sources, small, bitmap or all"; exit 2 ;;
 esac
 
 . "$here/benches/lib.sh"

@@ -445,6 +445,17 @@ fn a_chinese_display_with_its_weekday_is_read() {
 }
 
 #[test]
+fn a_display_chips_bitmap_font_doubled_to_the_picture_is_read() {
+    // 2026-03-12 10:30:07  DSJ-U0032 003232 in Unifont, each of its pixels drawn as 2 x 2 at
+    // 1080p: a slant or a rounded corner is blocks that touch only at their corners. Joined
+    // side to side only, a `3` fell apart into specks and the line was never learned ("no
+    // display line was read").
+    let outs = keyframes::run(&[input(clip("bitmap.mp4"), "U 1920x1080")]);
+    assert_reads(&outs[0], 1773311407, "bitmap.mp4");
+    assert_officer(&outs[0], "003232");
+}
+
+#[test]
 fn a_display_in_a_proportional_font_is_read() {
     // 2026-03-12 11:11:07  DSJ-P0061 006161 in DejaVu Sans: digits of one width, the `-`,
     // `:` and spaces narrower, so no single grid fits the line; a `1` beside a `1` leaves a

@@ -489,18 +489,82 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8
         // over a light scene, nearly as bright on average: but a stroke's middle pixels are
         // the display's own level, the patch's the scene's. (Asked last: it orders the
         // shape's pixels.)
-        let text_like = !speck && !dim && bottom - top < max_h && enclosed() && {
+        let like_text = !dim && bottom - top < max_h && enclosed() && {
             values.clear();
             values.extend(members.iter().map(|&i| at(i)));
             brightest_tenth(&mut values) >= text.saturating_sub(TENTH_BELOW_TEXT)
         };
-        let keep = if text_like { 3 } else { 4 };
+        let keep = match (like_text, speck) {
+            (true, false) => KEPT,
+            (true, true) => PIECE,
+            (false, _) => DROPPED,
+        };
         for &i in &members {
             m[i] = keep;
         }
     }
+    join_pieces(m, w, h, min_dim);
     for v in m.iter_mut() {
-        *v = u8::from(*v == 3);
+        *v = u8::from(*v == KEPT);
+    }
+}
+
+/// [`keep_enclosed`]'s marks: a shape kept as text, a piece too small to be text on its own
+/// that is like text otherwise, a shape dropped.
+const KEPT: u8 = 3;
+const PIECE: u8 = 4;
+const DROPPED: u8 = 5;
+
+/// Keeps the pieces that join, corner to corner, into a shape as large as text, or onto kept
+/// text.
+///
+/// A display chip draws its digits from a bitmap font, its pixels doubled or tripled to the
+/// picture's size: the steps of a diagonal stroke, and the rounded corners of a `0` or a `3`,
+/// are blocks that touch only at their corners. Joined side to side only, a `2`'s slant falls
+/// apart into blocks each smaller than any glyph, and a `3` wholly; kept alone they would be
+/// specks of scene. Joined at their corners as well they are the glyph again: kept when that
+/// shape is no speck, or touches a kept one. Pieces that join into nothing larger stay specks
+/// and are dropped.
+fn join_pieces(m: &mut [u8], w: usize, h: usize, min_dim: usize) {
+    const JOINING: u8 = 6;
+    if !m.contains(&PIECE) {
+        return;
+    }
+    let mut stack: Vec<usize> = Vec::new();
+    let mut members: Vec<usize> = Vec::new();
+    let mut next = 0;
+    while let Some(skip) = memchr::memchr(PIECE, &m[next..]) {
+        let start = next + skip;
+        next = start + 1;
+        m[start] = JOINING;
+        stack.push(start);
+        members.clear();
+        let (mut top, mut bottom, mut left, mut right) = (h, 0, w, 0);
+        let mut onto_kept = false;
+        while let Some(i) = stack.pop() {
+            members.push(i);
+            let (r, x) = (i / w, i % w);
+            (top, bottom) = (top.min(r), bottom.max(r));
+            (left, right) = (left.min(x), right.max(x));
+            for rr in r.saturating_sub(1)..(r + 2).min(h) {
+                for xx in x.saturating_sub(1)..(x + 2).min(w) {
+                    let j = rr * w + xx;
+                    match m[j] {
+                        PIECE => {
+                            m[j] = JOINING;
+                            stack.push(j);
+                        }
+                        KEPT => onto_kept = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let speck = bottom - top + 1 < min_dim && right - left + 1 < min_dim;
+        let keep = if onto_kept || !speck { KEPT } else { DROPPED };
+        for &i in &members {
+            m[i] = keep;
+        }
     }
 }
 
