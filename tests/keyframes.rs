@@ -448,11 +448,19 @@ fn a_chinese_display_with_its_weekday_is_read() {
 fn a_display_chips_bitmap_font_doubled_to_the_picture_is_read() {
     // 2026-03-12 10:30:07  DSJ-U0032 003232 in Unifont, each of its pixels drawn as 2 x 2 at
     // 1080p: a slant or a rounded corner is blocks that touch only at their corners. Joined
-    // side to side only, a `3` fell apart into specks and the line was never learned ("no
-    // display line was read").
-    let outs = keyframes::run(&[input(clip("bitmap.mp4"), "U 1920x1080")]);
+    // side to side only, a `3` falls apart into specks and the line was never learned ("no
+    // display line was read"). Learned as `blocky` ink, tried only after every other ink
+    // taught nothing, so that no display read before reads otherwise.
+    let group = "U 1920x1080";
+    let (outs, fonts) =
+        keyframes::run_with(&[input(clip("bitmap.mp4"), group)], &Default::default());
     assert_reads(&outs[0], 1773311407, "bitmap.mp4");
     assert_officer(&outs[0], "003232");
+    assert_eq!(fonts.get(group).map(|f| f.ink), Some(Ink::Blocky));
+    // A later night reads it with the kept font as the first did.
+    let (again, relearned) = keyframes::run_with(&[input(clip("bitmap.mp4"), group)], &fonts);
+    assert!(relearned.is_empty(), "a known font is not learned again");
+    assert_reads(&again[0], 1773311407, "bitmap.mp4, its font known");
 }
 
 #[test]

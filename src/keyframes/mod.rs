@@ -1322,7 +1322,10 @@ fn held(lines: Vec<Line>, rows: Option<(u32, u32)>) -> Vec<Line> {
 /// is the clock line. Returns its rows and the run's pictures of it.
 fn learning_run(look: &Look, ink: Ink) -> Result<((u32, u32), Vec<Sighting>), String> {
     let (f, plan, start) = (&look.file, &look.plan, look.start);
-    let mut seen = look.seen[ink as usize].clone();
+    let mut seen = match &look.seen[ink as usize] {
+        Some(seen) => seen.clone(),
+        None => keyframe_lines_of(look, ink)?,
+    };
     let tracks: Vec<(u32, u32)> = osd::tracks(seen.iter().map(|(_, l)| l.as_slice()))
         .into_iter()
         .take(TRACKS_MAX)
@@ -1367,9 +1370,14 @@ struct Look {
     /// Planned again: the prepared plans keep no lead samples (see [`prepare`]).
     plan: Plan,
     start: f64,
-    /// Per ink, in the order of [`Ink::ALL`] (`ink as usize`): each keyframe's time and lines.
-    seen: Vec<Vec<(f64, Vec<Line>)>>,
+    /// Per ink, in the order of [`Ink::ALL`] (`ink as usize`): each keyframe's time and lines;
+    /// `None` for [`Ink::Blocky`], looked for only when no other ink teaches a font (the
+    /// keyframes decoded again then: [`keyframe_lines_of`]).
+    seen: Vec<Option<KeyframeLines>>,
 }
+
+/// Each learning keyframe's time and the lines found in it.
+type KeyframeLines = Vec<(f64, Vec<Line>)>;
 
 fn look(input: &Input) -> Result<Look, String> {
     let file = open(input)?;
@@ -1379,33 +1387,16 @@ fn look(input: &Input) -> Result<Look, String> {
         .first()
         .map(|s| plan.seconds(s))
         .ok_or("no keyframe")?;
-    let mut keys: Vec<&Sample> = Vec::new();
-    let mut units = Vec::new();
-    for s in plan
-        .sync
-        .iter()
-        .filter(|s| plan.seconds(s) - start <= LEARN_S)
-    {
-        // Only pictures that decode alone (see `keyplan::slice_decodes_alone`).
-        let unit = picture(&file, &plan, s, true)?;
-        if keyplan::unit_decodes_alone(&plan, &unit) {
-            keys.push(s);
-            units.push((unit, true));
-        }
-    }
-    let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
+    let (times, pics) = learning_pictures(&file, &plan, start)?;
     let seen = Ink::ALL
         .iter()
         .map(|&ink| {
-            pics.iter()
-                .zip(&keys)
-                .map(|(p, s)| {
-                    (
-                        plan.seconds(s),
-                        p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default(),
-                    )
-                })
-                .collect()
+            (ink != Ink::Blocky).then(|| {
+                pics.iter()
+                    .zip(&times)
+                    .map(|(p, &t)| (t, p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default()))
+                    .collect()
+            })
         })
         .collect();
     Ok(Look {
@@ -1414,6 +1405,41 @@ fn look(input: &Input) -> Result<Look, String> {
         start,
         seen,
     })
+}
+
+/// The lines `ink` finds in the learning keyframes of a file, decoded again.
+fn keyframe_lines_of(look: &Look, ink: Ink) -> Result<KeyframeLines, String> {
+    let (times, pics) = learning_pictures(&look.file, &look.plan, look.start)?;
+    Ok(pics
+        .iter()
+        .zip(times)
+        .map(|(p, t)| (t, p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default()))
+        .collect())
+}
+
+/// The keyframes of a file's first [`LEARN_S`] that decode alone, decoded: their times and
+/// pictures.
+fn learning_pictures(
+    file: &File,
+    plan: &Plan,
+    start: f64,
+) -> Result<(Vec<f64>, Vec<Option<decode::Picture>>), String> {
+    let mut keys: Vec<&Sample> = Vec::new();
+    let mut units = Vec::new();
+    for s in plan
+        .sync
+        .iter()
+        .filter(|s| plan.seconds(s) - start <= LEARN_S)
+    {
+        // Only pictures that decode alone (see `keyplan::slice_decodes_alone`).
+        let unit = picture(file, plan, s, true)?;
+        if keyplan::unit_decodes_alone(plan, &unit) {
+            keys.push(s);
+            units.push((unit, true));
+        }
+    }
+    let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
+    Ok((keys.iter().map(|s| plan.seconds(s)).collect(), pics))
 }
 
 /// A run's pictures, each with its line at `rows` (if any).

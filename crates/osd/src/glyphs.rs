@@ -62,12 +62,17 @@ pub enum Ink {
     /// levels turned over, then read as [`Ink::Edged`]. Tried last, for a display that teaches
     /// nothing as light text.
     Dark,
+    /// Edged text drawn by a display chip from a bitmap font, its pixels doubled or tripled to
+    /// the picture: as [`Ink::Edged`], with the pieces that touch only at their corners (the
+    /// steps of a slant, a rounded corner) joined into their glyphs (see `join_pieces`).
+    /// Tried after every other ink, so that a display any of them reads is read as before.
+    Blocky,
 }
 
 impl Ink {
     /// Every kind, in the order a display is learned with them, which is their declaration
     /// order (`ink as usize` indexes it).
-    pub const ALL: [Ink; 3] = [Ink::Edged, Ink::Bright, Ink::Dark];
+    pub const ALL: [Ink; 4] = [Ink::Edged, Ink::Bright, Ink::Dark, Ink::Blocky];
 
     /// The name kept with a font (`osd_fonts.ink`).
     pub fn name(self) -> &'static str {
@@ -75,6 +80,7 @@ impl Ink {
             Ink::Edged => "edged",
             Ink::Bright => "bright",
             Ink::Dark => "dark",
+            Ink::Blocky => "blocky",
         }
     }
 
@@ -253,7 +259,8 @@ pub fn top_band(height: usize) -> usize {
 #[doc(hidden)]
 pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
     match ink {
-        Ink::Edged => mask(p, r0, r1),
+        Ink::Edged => mask(p, r0, r1, false),
+        Ink::Blocky => mask(p, r0, r1, true),
         Ink::Bright => bright_mask(p, r0, r1),
         Ink::Dark => {
             // Rows `r0..r1` turned over, as the first rows of a picture as high as `p` (the
@@ -274,7 +281,7 @@ pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
                 stride: w,
                 y: &y,
             };
-            mask(&turned, 0, h)
+            mask(&turned, 0, h, false)
         }
     }
 }
@@ -284,7 +291,7 @@ pub fn text_mask(p: &Luma, r0: usize, r1: usize, ink: Ink) -> Vec<u8> {
 /// A stroke of the display is narrower than twice the reach, and dark lies on both sides of
 /// it (its outline, or the dark scene): left and right, or above and below. A bright scene
 /// beside an outline has dark on one side only, and is left out.
-pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
+pub(crate) fn mask(p: &Luma, r0: usize, r1: usize, join: bool) -> Vec<u8> {
     let (w, h) = (p.width, r1 - r0);
     let reach = reach(p.height).min(w.saturating_sub(1));
     let band = |r: usize| &p.y[(r0 + r) * p.stride..(r0 + r) * p.stride + w];
@@ -355,7 +362,7 @@ pub(crate) fn mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
         }
     }
     let text = level_of_brightest(&levels, 100);
-    keep_enclosed(p, r0, &mut m, w, h, text);
+    keep_enclosed(p, r0, &mut m, w, h, text, join);
     m
 }
 
@@ -388,7 +395,7 @@ pub(crate) fn bright_mask(p: &Luma, r0: usize, r1: usize) -> Vec<u8> {
             *o = u8::from(y >= text);
         }
     }
-    keep_enclosed(p, r0, &mut m, w, h, top);
+    keep_enclosed(p, r0, &mut m, w, h, top, false);
     m
 }
 
@@ -411,7 +418,9 @@ fn level_of_brightest(levels: &[usize; 256], per_mille: usize) -> u8 {
 /// it makes runs on into unmarked bright pixels, and it is dropped; so are shapes taller than
 /// a display line can be, and shapes whose brightest pixels fall short of the display's level
 /// (scene closed in by outlines).
-fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8) {
+/// With `join`, the pieces too small to be text alone are joined at their corners
+/// ([`join_pieces`]).
+fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8, join: bool) {
     let level = text.saturating_sub(DIMMER_THAN_TEXT);
     const SEEN: u8 = 2;
     let max_h = (p.height / 8).max(8);
@@ -489,7 +498,9 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8
         // over a light scene, nearly as bright on average: but a stroke's middle pixels are
         // the display's own level, the patch's the scene's. (Asked last: it orders the
         // shape's pixels.)
-        let like_text = !dim && bottom - top < max_h && enclosed() && {
+        // (A speck is asked no more unless pieces are joined: most of a busy scene's shapes
+        // are specks.)
+        let like_text = (join || !speck) && !dim && bottom - top < max_h && enclosed() && {
             values.clear();
             values.extend(members.iter().map(|&i| at(i)));
             brightest_tenth(&mut values) >= text.saturating_sub(TENTH_BELOW_TEXT)
@@ -503,7 +514,9 @@ fn keep_enclosed(p: &Luma, r0: usize, m: &mut [u8], w: usize, h: usize, text: u8
             m[i] = keep;
         }
     }
-    join_pieces(m, w, h, min_dim);
+    if join {
+        join_pieces(m, w, h, min_dim);
+    }
     for v in m.iter_mut() {
         *v = u8::from(*v == KEPT);
     }
@@ -990,7 +1003,7 @@ mod tests {
             stride: w,
             y: &y,
         };
-        let m = mask(&p, 0, top_band(h));
+        let m = mask(&p, 0, top_band(h), false);
         for x in rings() {
             let marked = |rows: std::ops::Range<usize>, cols: std::ops::Range<usize>| {
                 rows.flat_map(|r| cols.clone().map(move |c| (r, c)))
