@@ -35,10 +35,10 @@
 # A fourth display, DSJ-MX04, is set in a proportional font (DejaVu Sans, ffmpeg's default
 # "Sans": digits of one width, separators and spaces narrower); a fifth, DSJ-MX05, has a drop
 # shadow and no outline over a light scene (learned as bright text, `osd_fonts.ink`).
-# Usage: [DEVICES="DSJ-MX01 DSJ-MX04"|more|all] [CONTAINER=ts] benches/osd-manipulations.sh [WORKDIR]
+# Usage: [DEVICES="DSJ-MX01 DSJ-MX04"|more|bitmap|all] [CONTAINER=ts] benches/osd-manipulations.sh [WORKDIR]
 # (needs ffmpeg and the DejaVu, Liberation fonts, and for `more` FreeFont, Noto Mono, Hack and
-# Croscore, Roboto; DEVICES picks some of the displays, the first five by default, `more` the
-# five below them, `all` the ten; CONTAINER=ts scans MPEG-TS copies of every recording instead of the MP4s)
+# Croscore, Roboto, and for `bitmap` Unifont; DEVICES picks some of the displays, the first five
+# by default, `more` the five below them, `bitmap` the two bitmap displays, `all` the twelve; CONTAINER=ts scans MPEG-TS copies of every recording instead of the MP4s)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/recaudit-osd-manipulations}
@@ -95,7 +95,8 @@ device() {
   local want=${DEVICES:-first}
   want=${want/first/DSJ-MX01 DSJ-MX02 DSJ-MX03 DSJ-MX04 DSJ-MX05}
   want=${want/more/DSJ-MX06 DSJ-MX07 DSJ-MX08 DSJ-MX09 DSJ-MX10}
-  want=${want/all/DSJ-MX01 DSJ-MX02 DSJ-MX03 DSJ-MX04 DSJ-MX05 DSJ-MX06 DSJ-MX07 DSJ-MX08 DSJ-MX09 DSJ-MX10}
+  want=${want/bitmap/DSJ-MX11 DSJ-MX12}
+  want=${want/all/DSJ-MX01 DSJ-MX02 DSJ-MX03 DSJ-MX04 DSJ-MX05 DSJ-MX06 DSJ-MX07 DSJ-MX08 DSJ-MX09 DSJ-MX10 DSJ-MX11 DSJ-MX12}
   case " $want " in *" $1 "*) ;; *) return 0 ;; esac
   dev=$1 num=$2 size=$3 src=$4 font=$5 style=$6 fmt=$7 codec=$8 base=$9 reencode=${10} lower=${11}
   # The device's frame rate (25 unless given) and half of it.
@@ -191,6 +192,13 @@ device DSJ-MX07 77 1280x720 "gradients=speed=0.05:{}" "$NOTOMONO" "fontcolor=whi
 device DSJ-MX08 88 640x480 "color=c=0x181818:{},noise=alls=12:allf=t" "$HACKB" "fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -crf 30 -g 12 -keyint_min 12)" $((b + 1577)) "$again264" 320x240 12 6
 device DSJ-MX09 99 1280x720 "gradients=speed=0.04:{}" "$COUSINE" "fontcolor=white:borderw=2:bordercolor=black" slash "$(x264 -crf 28)" $((b + 1801)) "$again264" 848x480 30 15
 device DSJ-MX10 10 1920x1080 "gradients=speed=0.06:{}" "$ROBOTOCB" "fontcolor=white:borderw=3:bordercolor=black" plain "$(x264 -b:v 4M)" $((b + 2025)) "$again264" 1280x720
+# Two drawn by a display chip from a bitmap font (DEVICES=bitmap, or all), made on 2026-12-07:
+# Unifont's 16 pixels doubled to 32 at 1080p, outlined over a fractal, and on a translucent box
+# over dark grain under x265 (learned as `blocky` ink; needs fonts-unifont).
+UNIFONT=/usr/share/fonts/opentype/unifont/unifont.otf
+device DSJ-MX11 11 1920x1080 "mandelbrot={}" "$UNIFONT" "fontsize=32:fontcolor=white:borderw=2:bordercolor=black" plain "$(x264 -b:v 4M)" $((b + 2249)) "$again264" 1280x720
+device DSJ-MX12 12 1920x1080 "color=c=0x202020:{},noise=alls=12:allf=t" "$UNIFONT" "fontsize=32:fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=4" slash \
+  "-c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 2M -tag:v hvc1" $((b + 2473)) "$again265" 1280x720
 
 # CONTAINER=ts: every recording above stream-copied into MPEG-TS (as a recorder or a CCTV
 # export that writes TS holds it: no creation time, the name the only stamp), and that tree
