@@ -1322,10 +1322,7 @@ fn held(lines: Vec<Line>, rows: Option<(u32, u32)>) -> Vec<Line> {
 /// is the clock line. Returns its rows and the run's pictures of it.
 fn learning_run(look: &Look, ink: Ink) -> Result<((u32, u32), Vec<Sighting>), String> {
     let (f, plan, start) = (&look.file, &look.plan, look.start);
-    let mut seen = match &look.seen[ink as usize] {
-        Some(seen) => seen.clone(),
-        None => keyframe_lines_of(look, ink)?,
-    };
+    let mut seen = look.seen[ink as usize].clone();
     let tracks: Vec<(u32, u32)> = osd::tracks(seen.iter().map(|(_, l)| l.as_slice()))
         .into_iter()
         .take(TRACKS_MAX)
@@ -1370,14 +1367,9 @@ struct Look {
     /// Planned again: the prepared plans keep no lead samples (see [`prepare`]).
     plan: Plan,
     start: f64,
-    /// Per ink, in the order of [`Ink::ALL`] (`ink as usize`): each keyframe's time and lines;
-    /// `None` for [`Ink::Blocky`], looked for only when no other ink teaches a font (the
-    /// keyframes decoded again then: [`keyframe_lines_of`]).
-    seen: Vec<Option<KeyframeLines>>,
+    /// Per ink, in the order of [`Ink::ALL`] (`ink as usize`): each keyframe's time and lines.
+    seen: Vec<Vec<(f64, Vec<Line>)>>,
 }
-
-/// Each learning keyframe's time and the lines found in it.
-type KeyframeLines = Vec<(f64, Vec<Line>)>;
 
 fn look(input: &Input) -> Result<Look, String> {
     let file = open(input)?;
@@ -1388,15 +1380,16 @@ fn look(input: &Input) -> Result<Look, String> {
         .map(|s| plan.seconds(s))
         .ok_or("no keyframe")?;
     let (times, pics) = learning_pictures(&file, &plan, start)?;
+    // Every ink's lines at once: the pictures are not kept (a group that learns nothing, a
+    // device whose recordings show no display, tries every ink on every night's files;
+    // decoding its keyframes again for the last ink cost more than looking for it now).
     let seen = Ink::ALL
         .iter()
         .map(|&ink| {
-            (ink != Ink::Blocky).then(|| {
-                pics.iter()
-                    .zip(&times)
-                    .map(|(p, &t)| (t, p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default()))
-                    .collect()
-            })
+            pics.iter()
+                .zip(&times)
+                .map(|(p, &t)| (t, p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default()))
+                .collect()
         })
         .collect();
     Ok(Look {
@@ -1405,16 +1398,6 @@ fn look(input: &Input) -> Result<Look, String> {
         start,
         seen,
     })
-}
-
-/// The lines `ink` finds in the learning keyframes of a file, decoded again.
-fn keyframe_lines_of(look: &Look, ink: Ink) -> Result<KeyframeLines, String> {
-    let (times, pics) = learning_pictures(&look.file, &look.plan, look.start)?;
-    Ok(pics
-        .iter()
-        .zip(times)
-        .map(|(p, t)| (t, p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default()))
-        .collect())
 }
 
 /// The keyframes of a file's first [`LEARN_S`] that decode alone, decoded: their times and
