@@ -940,6 +940,16 @@ fn device_group<'a>(
         .or_else(|| groups.iter().copied().find(|g| !ends_in(g, officer_id)))
 }
 
+/// The groups after the time that show a digit. A group read wholly as `?` tells nothing:
+/// letters (`DSJ` standing apart from `-MX11` where a display chip's narrow hyphen is no glyph,
+/// an `AM`/`PM`, a unit's name) or a speck of scene after the numbers; taken for the device or
+/// the officer number it left the number that was read unused.
+fn number_groups(rest: &str) -> Vec<&str> {
+    rest.split_whitespace()
+        .filter(|g| g.bytes().any(|b| b.is_ascii_digit()))
+        .collect()
+}
+
 /// The device number's group of a reading ([`device_group`]) as `rest_sure` shows it: the same
 /// characters, each digit read less than surely as `?`.
 fn sure_group<'a>(
@@ -947,7 +957,7 @@ fn sure_group<'a>(
     device_id: Option<&str>,
     officer_id: Option<&str>,
 ) -> Option<&'a str> {
-    let groups: Vec<&str> = r.rest.split_whitespace().collect();
+    let groups = number_groups(&r.rest);
     let g = device_group(&groups, device_id, officer_id)?;
     // `g` lies in `rest`; `rest_sure` holds the same characters at the same places.
     let at = (g.as_ptr() as usize).checked_sub(r.rest.as_ptr() as usize)?;
@@ -974,9 +984,7 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
     };
     let (first, last) = (time(out.first()), time(out.last()));
     let reading = out.first().and_then(|s| s.reading.as_ref());
-    let groups: Vec<&str> = reading
-        .map(|r| r.rest.split_whitespace().collect())
-        .unwrap_or_default();
+    let groups: Vec<&str> = reading.map(|r| number_groups(&r.rest)).unwrap_or_default();
     let offset = |end: Option<(Option<i64>, f32)>, seen: Option<&Seen>| match (end, seen, base) {
         (Some((Some(shown), _)), Some(seen), Some(base)) => {
             Some((shown - base) as f64 / 1e6 - seen.t_s)
@@ -990,8 +998,7 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
     let device = device_group(&groups, device_id, officer_id);
     let end_reading = out.last().and_then(|s| s.reading.as_ref());
     let device_end = end_reading.and_then(|r| {
-        let groups: Vec<&str> = r.rest.split_whitespace().collect();
-        device_group(&groups, device_id, officer_id).map(str::to_string)
+        device_group(&number_groups(&r.rest), device_id, officer_id).map(str::to_string)
     });
     // Its digits both readings show alike and surely: one digit unlike the device's own may
     // rest on them.
@@ -1149,6 +1156,17 @@ mod tests {
             super::device_group(&["?????0099", "071234"], Some("DSJ-Q0099"), Some("071234")),
             Some("?????0099")
         );
+        // A display chip's `DSJ-MX11 011` whose narrow hyphen is no glyph, with a speck of
+        // scene after it: the letters stand apart as `???`, and neither they nor the speck are
+        // taken for a number (they were: the device number `???`, the officer `?`, so another
+        // recorder's `?4757` was held against nothing).
+        let groups = super::number_groups("??? ??11 011 ?");
+        assert_eq!(groups, ["??11", "011"]);
+        assert_eq!(
+            super::device_group(&groups, Some("DSJ-MX11"), Some("OF0011")),
+            Some("??11")
+        );
+        assert_eq!(super::number_groups("??? ?? ?"), Vec::<&str>::new());
     }
 
     use super::*;
