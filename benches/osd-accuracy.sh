@@ -301,7 +301,8 @@ pair DSJ-SM10 $((base + 1249)) smptebars={} 854x480 "fontfile=$INCONSOLATA" "$OU
 # 32-pixel strike with a drop shadow; a smooth font drawn without anti-aliasing
 # (`ft_load_flags=monochrome`); Terminus's 24-pixel strike on a box at 480p under x265;
 # Unifont doubled on a translucent box over a dark grainy night, with a drop shadow at the
-# bottom of 720p, and yellow with a slashed date under x265.
+# bottom of 720p, and yellow with a slashed date under x265; Unifont at its own 16 pixels on a
+# 640x360 sub-stream, and doubled at 720p.
 # Needs fonts-unifont and fonts-terminus-otb.
 UNIFONT=/usr/share/fonts/opentype/unifont/unifont.otf
 TERMB=/usr/share/fonts/opentype/terminus/terminus-bold.otb
@@ -315,6 +316,8 @@ pair DSJ-BM05 $((base + 569)) gradients=speed=0.06:{} 854x480 "fontfile=$TERMN" 
 pair DSJ-BM06 $((base + 691)) "color=c=0x202020:{},noise=alls=14:allf=t" 1920x1080 "fontfile=$UNIFONT" "fontsize=32:fontcolor=white:box=1:boxcolor=black@0.5" h/30 " 156789" $(x264 50) -b:v 2M
 pair DSJ-BM07 $((base + 811)) mandelbrot={} 1280x720 "fontfile=$UNIFONT" "fontsize=32:fontcolor=white:shadowcolor=black:shadowx=2:shadowy=2" h-h/12 " 157890" $(x264 25) -crf 30
 pair DSJ-BM08 $((base + 937)) testsrc2={} 1920x1080 "fontfile=$UNIFONT" "fontsize=32:fontcolor=yellow:borderw=2:bordercolor=black" h/30 "SLASH 158901" -c:v libx265 -x265-params log-level=error:keyint=25:min-keyint=25:scenecut=0 -b:v 3M -tag:v hvc1
+pair DSJ-BM09 $((base + 1061)) gradients=speed=0.05:{} 640x360 "fontfile=$UNIFONT" "fontsize=16:fontcolor=white:borderw=1:bordercolor=black" h/30 " 159012" $(x264 25) -crf 30
+pair DSJ-BM10 $((base + 1187)) mandelbrot={} 1280x720 "fontfile=$UNIFONT" "fontsize=32:fontcolor=white:borderw=2:bordercolor=black" h/30 " 150123" $(x264 25) -crf 28
 }
 case "$set_" in
   bitmap) bitmap ;;
