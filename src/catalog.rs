@@ -92,6 +92,9 @@ pub struct Rare {
     /// How far the tracks of the other media kind fail to run on through that jump
     /// (`files.max_jump_other_s`): 0 where one runs on through it unbroken.
     pub max_jump_other_s: Option<f64>,
+    /// Tracks whose edit list begins with an empty edit: a track that starts later than the
+    /// movie (`files.edit_list_offsets`), no cut.
+    pub edit_list_offsets: Option<i32>,
     pub fragment_jump_s: Option<f64>,
     pub fragment_jump_at_s: Option<f64>,
     pub ts_pcr_jump_s: Option<f64>,
@@ -128,6 +131,7 @@ static NO_RARE: Rare = Rare {
     max_jump_s: None,
     max_jump_at_s: None,
     max_jump_other_s: None,
+    edit_list_offsets: None,
     fragment_jump_s: None,
     fragment_jump_at_s: None,
     ts_pcr_jump_s: None,

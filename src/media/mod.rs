@@ -203,6 +203,15 @@ pub struct StreamInfo {
 }
 
 /// Everything a parser learned about a file.
+impl StreamInfo {
+    /// Whether the track's edit list begins with an empty edit (ISO/IEC 14496-12 §8.6.6: a
+    /// `media_time` of -1) before the edits that play it: the track starts that much after the
+    /// movie (a recorder's sound starting a moment after its picture), which takes nothing out.
+    pub fn starts_late(&self) -> bool {
+        self.edit_count >= 2 && self.edits.first().is_some_and(|e| e.media_time == -1)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaInfo {
     pub container: Container,

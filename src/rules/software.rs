@@ -22,8 +22,12 @@ use super::traces;
 use super::{Ctx, Findings, Target, coding, habits, local};
 use crate::catalog::FileFacts;
 
+/// More edit-list entries than one a track, a track's leading empty edit not counted (it
+/// delays the track's start, as a muxer writes a sound that began a moment after the picture;
+/// it cuts nothing: `files.edit_list_offsets`).
 fn extra_edits(f: &FileFacts) -> bool {
-    f.edit_list_entries.unwrap_or(0) > f.stream_count.unwrap_or(0)
+    let offsets = f.odd().edit_list_offsets.unwrap_or(0);
+    f.edit_list_entries.unwrap_or(0) - offsets > f.stream_count.unwrap_or(0)
 }
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
@@ -251,8 +255,33 @@ fn group_json(g: &habits::Group) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
-    use super::same_hand;
-    use crate::catalog::{FileFacts, TextFacts};
+    use super::{extra_edits, same_hand};
+    use crate::catalog::{FileFacts, Rare, TextFacts};
+
+    fn edited(entries: i32, offsets: Option<i32>) -> FileFacts {
+        FileFacts {
+            stream_count: Some(2),
+            edit_list_entries: Some(entries),
+            rare: Rare {
+                edit_list_offsets: offsets,
+                ..Default::default()
+            }
+            .boxed(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_tracks_late_start_is_no_edit_but_a_cut_beside_it_is() {
+        // One plain edit a track (as ffmpeg writes): none extra.
+        assert!(!extra_edits(&edited(2, Some(0))));
+        // The sound starting 0.3 s after the picture: an empty edit before its plain one.
+        assert!(!extra_edits(&edited(3, Some(1))));
+        // A row carried from a catalogue written before the column: counted as before.
+        assert!(extra_edits(&edited(3, None)));
+        // Two plain edits on a track (a span left out), the late start beside them.
+        assert!(extra_edits(&edited(4, Some(1))));
+    }
 
     fn coded(codec: &str, habits: &str) -> FileFacts {
         FileFacts {

@@ -260,6 +260,8 @@ impl RowMaker<'_> {
             row.max_jump_other_s = info.jump_beside(i);
         }
         row.edit_list_entries = Some(info.streams.iter().map(|s| s.edit_count as i32).sum());
+        row.edit_list_offsets =
+            Some(info.streams.iter().filter(|s| s.starts_late()).count() as i32);
         row.sample_descriptions_max = info
             .streams
             .iter()

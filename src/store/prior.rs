@@ -525,6 +525,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "max_jump_s",
     "max_jump_at_s",
     "max_jump_other_s",
+    "edit_list_offsets",
     "fragment_jump_s",
     "fragment_jump_at_s",
     "ts_pcr_jump_s",
@@ -615,6 +616,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
         i32c("ts_continuity_errors"),
     );
     let jump_other = f64c("max_jump_other_s");
+    let edit_offsets = i32c("edit_list_offsets");
     let (duration, fps, jump, jump_at, fjump, fjump_at, pcr, pcr_at, lat) = (
         f64c("duration_s"),
         f64c("frame_rate"),
@@ -757,6 +759,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 max_jump_s: jump.get(i),
                 max_jump_at_s: jump_at.get(i),
                 max_jump_other_s: jump_other.get(i),
+                edit_list_offsets: edit_offsets.get(i),
                 fragment_jump_s: fjump.get(i),
                 fragment_jump_at_s: fjump_at.get(i),
                 ts_pcr_jump_s: pcr.get(i),

@@ -72,6 +72,8 @@ pub struct FileRow {
     /// How far the other media kind's tracks fail to run on through the largest jump
     /// (`files.max_jump_other_s`).
     pub max_jump_other_s: Option<f64>,
+    /// Tracks whose edit list begins with an empty edit (`files.edit_list_offsets`).
+    pub edit_list_offsets: Option<i32>,
     pub edit_list_entries: Option<i32>,
     pub sample_descriptions_max: Option<i32>,
     pub parameter_sets_max: Option<i32>,
@@ -417,6 +419,10 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
     osd_columns(&mut c, &osd);
     c.bool("being_written", rows.iter().map(|r| Some(r.being_written)));
     c.f64("max_jump_other_s", rows.iter().map(|r| r.max_jump_other_s));
+    c.i32(
+        "edit_list_offsets",
+        rows.iter().map(|r| r.edit_list_offsets),
+    );
     c.finish("files")
 }
 
@@ -675,6 +681,7 @@ impl FileFacts {
                 max_jump_s: r.max_jump_s,
                 max_jump_at_s: r.max_jump_at_s,
                 max_jump_other_s: r.max_jump_other_s,
+                edit_list_offsets: r.edit_list_offsets,
                 fragment_jump_s: r.fragment_jump_s,
                 fragment_jump_at_s: r.fragment_jump_at_s,
                 ts_pcr_jump_s: r.ts_pcr_jump_s,
