@@ -147,10 +147,10 @@ pub fn run(plan: &AnalysePlan) -> Result<AnalyseSummary, EstateError> {
     let mut facts = read_facts(&parts, &share)?;
     crate::sessions::starts_from_names(&mut facts);
     crate::recorders::attribute(&mut facts, &plan.config.rules, &context, started);
-    let history = shared.local_parts(&view, "custody_events")?;
-    let offences = prior::offences(&history)?;
+    let history = prior::history(&shared.local_parts(&view, "custody_events")?)?;
+    let offences = history.offences;
     // A moved record is named by the path tables where it lay, as the scan's join finds it.
-    context.moves = prior::moved_paths(&history)?;
+    context.moves = history.moved_paths;
     let rules = &plan.config.rules;
     // The ingest log's zone, judged by the shard's files' births on the server.
     let log_zone = crate::obligations::LogZone::of(

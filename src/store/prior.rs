@@ -242,7 +242,7 @@ impl Prior {
         };
         p.load_files()?;
         p.path_reading = path_reading(&parts(&snap.join("runs")));
-        let offence_parts = p.load_history(&parts(&snap.join("custody_events")))?;
+        let offence_parts = p.load_history(&parts(&snap.join("custody_events")), None)?;
         p.load_offences(&offence_parts)?;
         Ok(p)
     }
@@ -319,8 +319,13 @@ impl Prior {
 
     /// Replays the custody history in run order (file names sort by run id, which sorts by
     /// time) to know which paths are deleted and not back; returns the history files that
-    /// hold an offence.
-    fn load_history(&mut self, custody: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
+    /// hold an offence. With `moved_paths`, the moves' paths are kept there as text too (the
+    /// held tables' [`crate::context::Typed::moves`]), from the same reading.
+    fn load_history(
+        &mut self,
+        custody: &[PathBuf],
+        mut moved_paths: Option<&mut HashMap<Box<str>, Box<str>>>,
+    ) -> Result<Vec<PathBuf>, StoreError> {
         let mut offence_parts: Vec<PathBuf> = Vec::new();
         for part in custody {
             let mut has_offence = false;
@@ -352,6 +357,9 @@ impl Prior {
                         let h = crate::pathtable::head(old);
                         if !self.move_heads.contains(h) {
                             self.move_heads.insert(h.into());
+                        }
+                        if let Some(m) = moved_paths.as_deref_mut() {
+                            m.insert(path.into(), old.into());
                         }
                     }
                     match event {
@@ -426,39 +434,27 @@ impl Prior {
     }
 }
 
-/// Every `modified` and `deleted` event recorded in these `custody_events` files (in the
-/// order given): the offences the custody rules keep reporting.
-pub fn offences(custody_parts: &[PathBuf]) -> Result<Vec<CustodyEvent>, StoreError> {
-    let mut p = Prior::default();
-    let with = p.load_history(custody_parts)?;
-    p.load_offences(&with)?;
-    Ok(p.offences)
+/// What a province's analysis keeps of these `custody_events` files, read once: every
+/// offence (`modified`, `deleted`, `recycled`: the offences the custody rules keep reporting,
+/// in the order given), and where each moved record lay before, by the path it moved to (the
+/// latest move to a path; the events that name an earlier path,
+/// [`crate::custody::names_an_earlier_path`]) for the held path tables
+/// ([`crate::context::Typed::moves`]; a scan keeps only the paths' keys, [`Prior::moves`]).
+pub struct History {
+    pub offences: Vec<CustodyEvent>,
+    pub moved_paths: HashMap<Box<str>, Box<str>>,
 }
 
-/// Where each moved record lay before, by the path it moved to (the latest move to a path),
-/// from these `custody_events` files: the events that name an earlier path
-/// ([`crate::custody::names_an_earlier_path`]). For the held path tables
-/// ([`crate::context::Typed::moves`]); a scan keeps only the paths' keys ([`Prior::moves`]).
-pub fn moved_paths(custody_parts: &[PathBuf]) -> Result<HashMap<Box<str>, Box<str>>, StoreError> {
-    let mut out = HashMap::new();
-    for part in custody_parts {
-        for b in parquet_reader(part, 8192, Some(&["event", "path", "previous_path"]))? {
-            let b = b.map_err(|source| StoreError::Arrow {
-                table: "custody_events",
-                source,
-            })?;
-            let c = Cols(&b);
-            let (event, path, prev) = (c.text("event"), c.text("path"), c.text("previous_path"));
-            for i in 0..b.num_rows() {
-                if let (Some(e), Some(p), Some(old)) = (event.get(i), path.get(i), prev.get(i))
-                    && crate::custody::names_an_earlier_path(e)
-                {
-                    out.insert(Box::from(p), Box::from(old));
-                }
-            }
-        }
-    }
-    Ok(out)
+/// Reads a [`History`] from these files (one pass over their paths).
+pub fn history(custody_parts: &[PathBuf]) -> Result<History, StoreError> {
+    let mut p = Prior::default();
+    let mut moved_paths = HashMap::new();
+    let with = p.load_history(custody_parts, Some(&mut moved_paths))?;
+    p.load_offences(&with)?;
+    Ok(History {
+        offences: p.offences,
+        moved_paths,
+    })
 }
 
 /// One `custody_events` row back as a struct.
