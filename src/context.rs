@@ -614,7 +614,8 @@ impl Typed {
         self.notes = PathTable::default();
     }
 
-    /// `path`, then the paths its record lay at before ([`Typed::moves`]), at most 16.
+    /// `path`, then the paths its record lay at before ([`Typed::moves`]), at most
+    /// [`crate::pathjoin::MOVES_MAX`] (as the scan's join follows them).
     fn laid_at<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'s str> + 's {
         let mut at = Some(path);
         std::iter::from_fn(move || {
@@ -622,7 +623,7 @@ impl Typed {
             at = self.moves.get(now).map(|p| &**p).filter(|&p| p != path);
             Some(now)
         })
-        .take(17)
+        .take(1 + crate::pathjoin::MOVES_MAX)
     }
 
     /// The earliest logged upload of the file at absolute path `path` (or where its record

@@ -127,7 +127,7 @@ pub struct FileIndex {
 const HEADS_MAX: usize = 64;
 
 /// The most earlier paths a record is known by (a chain of moves is followed no further).
-const MOVES_MAX: usize = 16;
+pub(crate) const MOVES_MAX: usize = 16;
 
 impl FileIndex {
     /// Adds the next row's path and gives its key; [`FileIndex::finish`] must be called
@@ -309,6 +309,44 @@ impl PathFacts for PartPaths<'_> {
 mod tests {
     use super::*;
 
+    /// An index of `files`, a row each in their order.
+    fn index_of(files: &[&str]) -> FileIndex {
+        let mut index = FileIndex::default();
+        for f in files {
+            index.push(f);
+        }
+        index.finish();
+        index
+    }
+
+    /// Holds the scan's join (`joined`, a row each of `files` in their order) and the held
+    /// tables (`typed`, a province's) to one answer for every file; gives how many files have
+    /// an upload and how many a note.
+    fn held_as_joined(
+        joined: &Joined,
+        typed: &crate::context::Typed,
+        files: &[&str],
+    ) -> (usize, usize) {
+        let rows: Vec<u32> = (0..files.len() as u32).collect();
+        let part = PartPaths {
+            joined,
+            rows: &rows,
+        };
+        let (mut uploads, mut notes) = (0, 0);
+        for (row, path) in files.iter().enumerate() {
+            let f = FileFacts {
+                row,
+                path: (*path).into(),
+                ..FileFacts::default()
+            };
+            assert_eq!(part.upload_of(&f), typed.upload_of(path), "{path}");
+            assert_eq!(part.note_of(&f), typed.note_of(path).cloned(), "{path}");
+            uploads += usize::from(part.upload_of(&f).is_some());
+            notes += usize::from(part.note_of(&f).is_some());
+        }
+        (uploads, notes)
+    }
+
     /// Lines written by an upload station that saw the roots under another name (a Windows
     /// drive or share, another mount) are read below the roots when a prefix says so; others
     /// stay as written, and a prefix matches whole components only.
@@ -333,11 +371,7 @@ mod tests {
             "/ev/二大队/DSJ2/d.MP4",
             "/ev/二大队/DSJ2/e.MP4",
         ];
-        let mut index = FileIndex::default();
-        for f in files {
-            index.push(f);
-        }
-        index.finish();
+        let index = index_of(&files);
         let roots = ["/ev".to_string()];
         let prefixes = [
             "D:\\证据".to_string(),
@@ -405,23 +439,7 @@ mod tests {
             .iter()
             .map(|(to, from)| ((*to).into(), (*from).into()))
             .collect();
-        let rows: Vec<u32> = (0..files.len() as u32).collect();
-        let part = PartPaths {
-            joined: &joined,
-            rows: &rows,
-        };
-        let mut found = 0;
-        for (row, path) in files.iter().enumerate() {
-            let f = FileFacts {
-                row,
-                path: (*path).into(),
-                ..FileFacts::default()
-            };
-            assert_eq!(part.upload_of(&f), typed.upload_of(path), "{path}");
-            assert_eq!(part.note_of(&f), typed.note_of(path).cloned(), "{path}");
-            found += usize::from(typed.upload_of(path).is_some());
-        }
-        assert_eq!(found, 3);
+        assert_eq!(held_as_joined(&joined, &typed, &files), (3, 1));
         assert!(typed.note_of("/ev/archive/a.MP4").is_some());
         // Without the moves, the held tables know only the file that never moved.
         typed.moves.clear();
@@ -504,39 +522,16 @@ mod tests {
         ];
         let mut typed = crate::context::load_typed(Some(dir.path()), tz, &[]).unwrap();
         typed.anchor(&roots);
-        let mut index = FileIndex::default();
-        for f in files {
-            index.push(f);
-        }
-        index.finish();
-        let joined = join_paths(Some(dir.path()), tz, &index, &typed.roots, &[]).unwrap();
-        let rows: Vec<u32> = (0..files.len() as u32).collect();
-        let part = PartPaths {
-            joined: &joined,
-            rows: &rows,
-        };
-        let mut seen = 0;
-        for (row, path) in files.iter().enumerate() {
-            let f = FileFacts {
-                row,
-                path: (*path).into(),
-                ..FileFacts::default()
-            };
-            assert_eq!(part.upload_of(&f), typed.upload_of(path), "{path}");
-            assert_eq!(part.note_of(&f), typed.note_of(path).cloned(), "{path}");
-            seen +=
-                usize::from(part.upload_of(&f).is_some()) + usize::from(part.note_of(&f).is_some());
-        }
+        let joined =
+            join_paths(Some(dir.path()), tz, &index_of(&files), &typed.roots, &[]).unwrap();
         // Not vacuous: most files have both, the earliest upload is the absolute row's.
-        assert_eq!(seen, 9);
-        let a = FileFacts {
-            path: "/ev/u/d/a.MP4".into(),
-            ..FileFacts::default()
-        };
+        let (uploads, notes) = held_as_joined(&joined, &typed, &files);
+        assert_eq!(uploads + notes, 9);
+        // a.MP4, row 0.
         let eight = crate::context::parse_time("2026-03-12 08:00:00", tz);
-        assert_eq!(part.upload_of(&a), eight);
+        assert_eq!(joined.upload_of(0), eight);
         // The last note row of a.MP4 is the absolute one: no text.
-        assert_eq!(part.note_of(&a).map(|n| n.has_text), Some(false));
+        assert_eq!(joined.note_of(0).map(|n| n.has_text), Some(false));
     }
 
     #[test]

@@ -1379,7 +1379,21 @@ fn look(input: &Input) -> Result<Look, String> {
         .first()
         .map(|s| plan.seconds(s))
         .ok_or("no keyframe")?;
-    let (times, pics) = learning_pictures(&file, &plan, start)?;
+    let mut keys: Vec<&Sample> = Vec::new();
+    let mut units = Vec::new();
+    for s in plan
+        .sync
+        .iter()
+        .filter(|s| plan.seconds(s) - start <= LEARN_S)
+    {
+        // Only pictures that decode alone (see `keyplan::slice_decodes_alone`).
+        let unit = picture(&file, &plan, s, true)?;
+        if keyplan::unit_decodes_alone(&plan, &unit) {
+            keys.push(s);
+            units.push((unit, true));
+        }
+    }
+    let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
     // Every ink's lines at once: the pictures are not kept (a group that learns nothing, a
     // device whose recordings show no display, tries every ink on every night's files;
     // decoding its keyframes again for the last ink cost more than looking for it now).
@@ -1387,8 +1401,13 @@ fn look(input: &Input) -> Result<Look, String> {
         .iter()
         .map(|&ink| {
             pics.iter()
-                .zip(&times)
-                .map(|(p, &t)| (t, p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default()))
+                .zip(&keys)
+                .map(|(p, s)| {
+                    (
+                        plan.seconds(s),
+                        p.as_ref().map(|p| lines_of(p, ink)).unwrap_or_default(),
+                    )
+                })
                 .collect()
         })
         .collect();
@@ -1398,31 +1417,6 @@ fn look(input: &Input) -> Result<Look, String> {
         start,
         seen,
     })
-}
-
-/// The keyframes of a file's first [`LEARN_S`] that decode alone, decoded: their times and
-/// pictures.
-fn learning_pictures(
-    file: &File,
-    plan: &Plan,
-    start: f64,
-) -> Result<(Vec<f64>, Vec<Option<decode::Picture>>), String> {
-    let mut keys: Vec<&Sample> = Vec::new();
-    let mut units = Vec::new();
-    for s in plan
-        .sync
-        .iter()
-        .filter(|s| plan.seconds(s) - start <= LEARN_S)
-    {
-        // Only pictures that decode alone (see `keyplan::slice_decodes_alone`).
-        let unit = picture(file, plan, s, true)?;
-        if keyplan::unit_decodes_alone(plan, &unit) {
-            keys.push(s);
-            units.push((unit, true));
-        }
-    }
-    let (pics, _) = decode::decode_run(plan.codec, units, budget(keys.len()));
-    Ok((keys.iter().map(|s| plan.seconds(s)).collect(), pics))
 }
 
 /// A run's pictures, each with its line at `rows` (if any).

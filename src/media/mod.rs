@@ -202,7 +202,6 @@ pub struct StreamInfo {
     pub creation_time: Option<RecordedTime>,
 }
 
-/// Everything a parser learned about a file.
 impl StreamInfo {
     /// Whether the track's edit list begins with an empty edit (ISO/IEC 14496-12 §8.6.6: a
     /// `media_time` of -1) before the edits that play it: the track starts that much after the
@@ -212,6 +211,7 @@ impl StreamInfo {
     }
 }
 
+/// Everything a parser learned about a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaInfo {
     pub container: Container,
