@@ -387,12 +387,21 @@ impl TsSink {
         }
         match es.stream_type {
             0x1b => {
-                for nal in h264::annexb_nals(data) {
+                // Only the PES packet's first transport packet is seen here: its last NAL unit
+                // may go on in the next packet. A parameter set is counted only when another
+                // unit starts after it in this packet (it is whole): a recorder that writes a
+                // supplemental message of varying length before its parameter sets, or stuffs
+                // the packet's adaptation field, would otherwise cut the one parameter set it
+                // repeats at different places, and those cut copies would count as the
+                // picture format changing mid-stream (INS-SPS).
+                let mut nals = h264::annexb_nals(data).peekable();
+                while let Some(nal) = nals.next() {
                     if nal.first().map(|h| h & 0x1f) == Some(7) {
                         if let Some(s) = h264::parse_sps(nal) {
                             es.dims = Some((s.width, s.height, s.profile_idc));
                         }
-                        if !es.sps.iter().any(|k| k == nal) && es.sps.len() < 64 {
+                        let whole = nals.peek().is_some();
+                        if whole && !es.sps.iter().any(|k| k == nal) && es.sps.len() < 64 {
                             es.sps.push(nal.to_vec());
                         }
                     }
@@ -683,6 +692,65 @@ mod tests {
             (v >> 7) as u8,
             ((v << 1) & 0xfe) as u8 | 1,
         ]
+    }
+
+    /// The parameter sets counted in a stream of keyframes, each a PES packet whose first
+    /// transport packet holds a delimiter, a supplemental message of `sei[k]` bytes, then the
+    /// sequence parameter set `sps[k]` and a picture parameter set, as far as they fit; the
+    /// rest and the picture follow in a second packet.
+    fn parameter_sets_counted(sei: &[usize], sps: &[&[u8]]) -> u32 {
+        let pat = [
+            0, 0, 0xb0, 13, 0, 1, 0xc1, 0, 0, 0, 1, 0xf0, 0x00, 0, 0, 0, 0,
+        ];
+        let pmt = [
+            0, 2, 0xb0, 18, 0, 1, 0xc1, 0, 0, 0xe1, 0x00, 0xf0, 0, 0x1b, 0xe1, 0x00, 0xf0, 0, 0, 0,
+            0, 0,
+        ];
+        let mut ts = [
+            packet(0, true, false, 0, &pat),
+            packet(0x1000, true, false, 0, &pmt),
+        ]
+        .concat();
+        for (k, (&len, sps)) in sei.iter().zip(sps).enumerate() {
+            let mut pes = vec![0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5];
+            pes.extend_from_slice(&stamp(2, k as i64 * 90_000));
+            pes.extend_from_slice(&[0, 0, 0, 1, 0x09, 0x10]);
+            pes.extend_from_slice(&[0, 0, 0, 1, 0x06, 0x05]);
+            pes.extend(std::iter::repeat_n(0x5a, len));
+            pes.extend_from_slice(&[0, 0, 0, 1]);
+            pes.extend_from_slice(sps);
+            pes.extend_from_slice(&[0, 0, 0, 1, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0]);
+            pes.extend_from_slice(&[0, 0, 0, 1, 0x65, 0x88, 0x84]);
+            pes.resize(2 * 184, 0x33);
+            let k = k as u8;
+            ts.extend(packet(0x100, true, false, 2 * k, &pes[..184]));
+            ts.extend(packet(0x100, false, false, 2 * k + 1, &pes[184..]));
+        }
+        let mut sink = Box::new(TsSink::new(188));
+        sink.feed(&ts);
+        let parsed = sink.finish(ts.len() as u64);
+        let video = parsed.info.streams.iter().find(|s| s.kind == "video");
+        video.expect("the video stream").parameter_sets
+    }
+
+    #[test]
+    fn a_parameter_set_cut_off_at_its_packets_end_is_not_another_one() {
+        // x264's SPS for 320x240 High profile, and the same picture at 320x256.
+        let sps: &[u8] = &[
+            0x67, 0x64, 0x00, 0x0d, 0xac, 0xd9, 0x41, 0x41, 0xfb, 0x01, 0x10, 0x00, 0x00, 0x03,
+            0x00, 0x10, 0x00, 0x00, 0x03, 0x01, 0x40, 0xf1, 0x42, 0x99, 0x60,
+        ];
+        let mut other = sps.to_vec();
+        other[6] = 0x01;
+        // 14 bytes of PES header, a 6-byte delimiter, the message (6 + its length), then the
+        // SPS's start code: a 137-byte message leaves 17 of the SPS's 25 bytes in the first
+        // packet, a 150-byte one 4 of them.
+        assert_eq!(parameter_sets_counted(&[10, 137, 60, 150, 137], &[sps; 5]), 1);
+        // Two whole and different parameter sets still count as two, cut copies beside them.
+        assert_eq!(
+            parameter_sets_counted(&[10, 137, 60, 20], &[sps, sps, sps, &other]),
+            2
+        );
     }
 
     #[test]
