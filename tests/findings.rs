@@ -162,6 +162,21 @@ fn findings_carry_articles_and_magnitudes() {
     assert!((num(stall, "magnitude_s") - 0.9).abs() < 0.05, "{stall:?}");
     // (in decoding order: the encoder's B-frames put the long step a picture or two on)
     assert!((num(stall, "offset_s") - 3.0).abs() < 0.25, "{stall:?}");
+    // Without sound nothing runs beside the picture: a jump after its first picture alone is
+    // the recorder starting (information), a jump further in (JMP-01 above) stays a cut.
+    for name in [
+        "STL-02_OF2020_20260312100000_0001.MP4",
+        "STL-02_OF2020_20260312110000_0001.TS",
+    ] {
+        let start = find("capture_stall", name);
+        assert_eq!(get(start, "rule_id"), Some("TIME-STALL"));
+        assert_eq!(get(start, "severity"), Some("info"));
+        assert!((num(start, "magnitude_s") - 0.8).abs() < 0.05, "{start:?}");
+        assert_eq!(num(start, "offset_s"), 0.0, "{start:?}");
+        assert!(get(start, "details").is_some_and(|d| d.contains("\"after_first_sample\":true")));
+    }
+    assert_eq!(get(jump, "rule_id"), Some("TIME-SAMPLES"));
+    assert_eq!(get(jump, "severity"), Some("high"));
     let tm = find("time_mismatch", "TMM-01_OF2010_20260312100000_0001.MP4");
     assert_eq!(get(tm, "article"), Some("第十二条(三)"));
     assert!((num(tm, "magnitude_s") - 10_800.0).abs() < 1.0);

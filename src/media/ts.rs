@@ -745,7 +745,10 @@ mod tests {
         // 14 bytes of PES header, a 6-byte delimiter, the message (6 + its length), then the
         // SPS's start code: a 137-byte message leaves 17 of the SPS's 25 bytes in the first
         // packet, a 150-byte one 4 of them.
-        assert_eq!(parameter_sets_counted(&[10, 137, 60, 150, 137], &[sps; 5]), 1);
+        assert_eq!(
+            parameter_sets_counted(&[10, 137, 60, 150, 137], &[sps; 5]),
+            1
+        );
         // Two whole and different parameter sets still count as two, cut copies beside them.
         assert_eq!(
             parameter_sets_counted(&[10, 137, 60, 20], &[sps, sps, sps, &other]),

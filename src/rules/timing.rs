@@ -14,6 +14,14 @@
 //! whose picture stalls (a slow card, the sensor settling at the start, a photo taken while
 //! recording) keeps recording the sound. That is TIME-STALL, information: the time is in the
 //! recording, one of its witnesses is thin there.
+//!
+//! So is a forward jump right after a track's first sample in a file with no track of the other
+//! kind (a recording without sound, a sound-only one): a recorder that took its first picture and
+//! then stood still while its encoder started. No edit leaves that: a cut at a recording's start
+//! removes its first pictures with the rest and leaves its times unbroken, and a cut that kept one
+//! picture before it would have to be made on purpose for that one picture. A jump anywhere
+//! else in such a file stays TIME-SAMPLES: with nothing beside it, a stall and a cut whose times
+//! were kept look alike.
 
 use serde_json::json;
 
@@ -30,27 +38,35 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             file: Some(f),
             ..Default::default()
         };
-        let stall = f
-            .odd()
-            .max_jump_s
-            .filter(|j| *j > lim)
-            .zip(f.odd().max_jump_other_s.filter(|o| *o <= lim));
-        if let Some((j, beside)) = stall {
+        let forward = f.odd().max_jump_s.filter(|j| *j > lim);
+        let beside = f.odd().max_jump_other_s;
+        let witnessed = forward.zip(beside.filter(|o| *o <= lim));
+        // After the track's first sample (its decode time 0), with no track of the other kind.
+        let at_start = forward
+            .filter(|_| beside.is_none() && f.odd().max_jump_at_s.is_some_and(|a| a.abs() < 1e-6));
+        let stall = witnessed.map(|(j, _)| j).or(at_start);
+        if let Some(j) = stall {
             let at_s = f.odd().max_jump_at_s;
-            out.add(
-                "TIME-STALL",
-                t(),
-                at(at_s),
-                at_s,
-                Some(j),
-                format!(
-                    "the picture or the sound of {} stands still for {:.2} s at {:.2} s while the other runs on through it: the recorder stalled, nothing was cut out",
-                    f.file_name(),
-                    j,
-                    at_s.unwrap_or(0.0),
+            let (message, details) = match witnessed {
+                Some((_, beside)) => (
+                    format!(
+                        "the picture or the sound of {} stands still for {:.2} s at {:.2} s while the other runs on through it: the recorder stalled, nothing was cut out",
+                        f.file_name(),
+                        j,
+                        at_s.unwrap_or(0.0),
+                    ),
+                    json!({"jump_s": j, "at_s": at_s, "other_track_short_s": beside}),
                 ),
-                json!({"jump_s": j, "at_s": at_s, "other_track_short_s": beside}),
-            );
+                None => (
+                    format!(
+                        "{} stands still for {:.2} s after its first picture (or sound sample): the recorder started, nothing was cut out",
+                        f.file_name(),
+                        j,
+                    ),
+                    json!({"jump_s": j, "at_s": at_s, "after_first_sample": true}),
+                ),
+            };
+            out.add("TIME-STALL", t(), at(at_s), at_s, Some(j), message, details);
         } else if let Some(j) = f.odd().max_jump_s.filter(|j| j.abs() > lim) {
             out.add(
                 "TIME-SAMPLES",
@@ -87,7 +103,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         // A transport stream's program clock rides on the picture's packets: where the
         // picture stalled it stalled with it, at the place and by the length of the stall.
         let with_stall = |pcr: f64| {
-            stall.is_some_and(|(j, _)| {
+            stall.is_some_and(|j| {
                 pcr > 0.0
                     && pcr <= j + lim
                     && f.odd()
