@@ -232,10 +232,10 @@ fn session_parameters(
         ok.iter().filter(|f| ctx.sig(f) == norm).map(|f| ctx.fp(f)),
         1,
     );
-    for f in ok
-        .iter()
-        .filter(|f| ctx.sig(f) != norm && !only_missing_track(ctx.sig(f), norm))
-    {
+    for f in ok.iter().filter(|f| {
+        let sig = ctx.sig(f);
+        sig != norm && !only_missing_track(sig, norm) && !only_rate_near(sig, norm)
+    }) {
         let traces = ctx.editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
         let mut details = json!({"file": ctx.sig(f), "session": norm, "software": ctx.fp(f), "session_software": software});
         // One manipulation, one kind: the session's own recording re-encoded in place, or
@@ -316,6 +316,30 @@ fn only_frame_rate_differs(odd: &str, usual: &str) -> bool {
         return false;
     };
     a[3] != b[3] && !a[3].is_empty() && (0..7).filter(|&i| i != 3).all(|i| a[i] == b[i])
+}
+
+/// Frame rates nearer each other than this (relative) are one recorder's rate, as INS-RATE
+/// asks a stretch's rate to be at least this far from the rest to be another.
+const RATE_NEAR: f64 = 0.10;
+
+/// Whether coding signature `odd` differs from `usual` in the frame rate alone, by less than
+/// [`RATE_NEAR`]. A recorder that stamps each picture with the moment it was captured (in
+/// milliseconds, or at 90 kHz as an Android camera does) writes steps that wander around the
+/// true one, and which step is the commonest, which the frame rate is read from, changes from
+/// recording to recording: an honest 30 fps recorder's segment read 31.25 fps between two
+/// read 29.41 fps (33 ms steps with 0-2 ms of jitter: 32 or 34 the commonest), and was
+/// INS-SESSION (`high`) until 2026-12-07. Footage of another recorder or setting differs by
+/// more (25 against 30 fps is 20%), or in more than the rate. Also no one-off of a recording
+/// made alone (ENC-PARAMS, ENC-SETTING).
+pub fn only_rate_near(odd: &str, usual: &str) -> bool {
+    let (Some(a), Some(b)) = (parts(odd), parts(usual)) else {
+        return false;
+    };
+    let rate = |p: &[&str; 7]| p[3].parse::<f64>().ok().filter(|r| *r > 0.0);
+    let near = rate(&a)
+        .zip(rate(&b))
+        .is_some_and(|(x, y)| (x - y).abs() < RATE_NEAR * y.max(x));
+    near && (0..7).filter(|&i| i != 3).all(|i| a[i] == b[i])
 }
 
 /// A [`signature`]'s seven parts: codec, profile, size and frame rate of the video, codec,
