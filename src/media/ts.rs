@@ -683,6 +683,23 @@ mod tests {
         p
     }
 
+    /// A program's tables: the PAT naming the PMT on PID 0x1000, and the PMT naming one H.264
+    /// stream on PID 0x100 (also its clock's PID).
+    fn tables() -> Vec<u8> {
+        let pat = [
+            0, 0, 0xb0, 13, 0, 1, 0xc1, 0, 0, 0, 1, 0xf0, 0x00, 0, 0, 0, 0,
+        ];
+        let pmt = [
+            0, 2, 0xb0, 18, 0, 1, 0xc1, 0, 0, 0xe1, 0x00, 0xf0, 0, 0x1b, 0xe1, 0x00, 0xf0, 0, 0, 0,
+            0, 0,
+        ];
+        [
+            packet(0, true, false, 0, &pat),
+            packet(0x1000, true, false, 0, &pmt),
+        ]
+        .concat()
+    }
+
     /// A 33-bit timestamp as a PES header writes it, after the 4-bit `prefix`.
     fn stamp(prefix: u8, v: i64) -> [u8; 5] {
         [
@@ -699,18 +716,7 @@ mod tests {
     /// sequence parameter set `sps[k]` and a picture parameter set, as far as they fit; the
     /// rest and the picture follow in a second packet.
     fn parameter_sets_counted(sei: &[usize], sps: &[&[u8]]) -> u32 {
-        let pat = [
-            0, 0, 0xb0, 13, 0, 1, 0xc1, 0, 0, 0, 1, 0xf0, 0x00, 0, 0, 0, 0,
-        ];
-        let pmt = [
-            0, 2, 0xb0, 18, 0, 1, 0xc1, 0, 0, 0xe1, 0x00, 0xf0, 0, 0x1b, 0xe1, 0x00, 0xf0, 0, 0, 0,
-            0, 0,
-        ];
-        let mut ts = [
-            packet(0, true, false, 0, &pat),
-            packet(0x1000, true, false, 0, &pmt),
-        ]
-        .concat();
+        let mut ts = tables();
         for (k, (&len, sps)) in sei.iter().zip(sps).enumerate() {
             let mut pes = vec![0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5];
             pes.extend_from_slice(&stamp(2, k as i64 * 90_000));
@@ -758,18 +764,7 @@ mod tests {
 
     #[test]
     fn the_video_streams_pictures_are_noted_as_they_go_past() {
-        let pat = [
-            0, 0, 0xb0, 13, 0, 1, 0xc1, 0, 0, 0, 1, 0xf0, 0x00, 0, 0, 0, 0,
-        ];
-        let pmt = [
-            0, 2, 0xb0, 18, 0, 1, 0xc1, 0, 0, 0xe1, 0x00, 0xf0, 0, 0x1b, 0xe1, 0x00, 0xf0, 0, 0, 0,
-            0, 0,
-        ];
-        let mut ts = [
-            packet(0, true, false, 0, &pat),
-            packet(0x1000, true, false, 0, &pmt),
-        ]
-        .concat();
+        let mut ts = tables();
         // Six pictures, 40 ms apart in decoding order, each presented 80 ms after it is
         // decoded but the first, across the 33-bit wrap; the first opens a random-access
         // point by its flag, the fourth by the sequence parameter set it starts with. Each
