@@ -70,9 +70,17 @@ pub fn same_signature(a: &FileFacts, b: &FileFacts) -> bool {
         && a.frame_rate.map(f64::to_bits) == b.frame_rate.map(f64::to_bits)
 }
 
+/// Whether coding signature `odd` is `usual` but for what tells no other footage: a track it
+/// lacks ([`only_missing_track`]) or a frame rate near the usual one ([`only_rate_near`]).
+/// Neither a session's segment (INS-SESSION) nor a recording made alone (ENC-PARAMS,
+/// ENC-SETTING) is judged by such a difference.
+pub fn alike(odd: &str, usual: &str) -> bool {
+    only_missing_track(odd, usual) || only_rate_near(odd, usual)
+}
+
 /// Whether coding signature `odd` differs from `usual` only by a track it lacks (no audio: a
 /// muted or video-only recording; no video: voice only), the other track's parameters equal.
-pub fn only_missing_track(odd: &str, usual: &str) -> bool {
+fn only_missing_track(odd: &str, usual: &str) -> bool {
     let (Some(a), Some(b)) = (parts(odd), parts(usual)) else {
         return false;
     };
@@ -234,7 +242,7 @@ fn session_parameters(
     );
     for f in ok.iter().filter(|f| {
         let sig = ctx.sig(f);
-        sig != norm && !only_missing_track(sig, norm) && !only_rate_near(sig, norm)
+        sig != norm && !alike(sig, norm)
     }) {
         let traces = ctx.editor(f).is_some() || software.is_some_and(|n| n != ctx.fp(f));
         let mut details = json!({"file": ctx.sig(f), "session": norm, "software": ctx.fp(f), "session_software": software});
@@ -329,9 +337,8 @@ const RATE_NEAR: f64 = 0.10;
 /// recording to recording: an honest 30 fps recorder's segment read 31.25 fps between two
 /// read 29.41 fps (33 ms steps with 0-2 ms of jitter: 32 or 34 the commonest), and was
 /// INS-SESSION (`high`) until 2026-12-07. Footage of another recorder or setting differs by
-/// more (25 against 30 fps is 20%), or in more than the rate. Also no one-off of a recording
-/// made alone (ENC-PARAMS, ENC-SETTING).
-pub fn only_rate_near(odd: &str, usual: &str) -> bool {
+/// more (25 against 30 fps is 20%), or in more than the rate.
+fn only_rate_near(odd: &str, usual: &str) -> bool {
     let (Some(a), Some(b)) = (parts(odd), parts(usual)) else {
         return false;
     };

@@ -142,9 +142,7 @@ fn coding_habit(ctx: &Ctx, g: &habits::Group, out: &mut Findings) {
     let values: Vec<&str> = g.files.iter().map(|f| ctx.sig(f)).collect();
     for (p, h) in habits::shape(&values).deviations {
         let (f, usual) = (g.files[p], g.files[h]);
-        if coding::only_missing_track(values[p], values[h])
-            || coding::only_rate_near(values[p], values[h])
-        {
+        if coding::alike(values[p], values[h]) {
             continue;
         }
         let in_session =
