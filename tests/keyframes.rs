@@ -210,6 +210,22 @@ fn assert_officer(out: &Output, number: &str) {
     assert!(r.rest.ends_with(number), "the officer number: {:?}", r.rest);
 }
 
+/// `clip` as group `group` learns its display (shown from `epoch` at its first picture) and
+/// reads it; then a later night, the font known, reads it as the first did without learning
+/// again. The first night's output and fonts.
+fn learned_then_read_again(clip_name: &str, group: &str, epoch: i64) -> (Output, keyframes::Fonts) {
+    let (mut outs, fonts) =
+        keyframes::run_with(&[input(clip(clip_name), group)], &Default::default());
+    assert_reads(&outs[0], epoch, clip_name);
+    let (again, relearned) = keyframes::run_with(&[input(clip(clip_name), group)], &fonts);
+    assert!(
+        relearned.is_empty(),
+        "{clip_name}: a known font is not learned again"
+    );
+    assert_reads(&again[0], epoch, &format!("{clip_name}, its font known"));
+    (outs.swap_remove(0), fonts)
+}
+
 #[test]
 fn the_clock_is_learned_from_the_footage_and_read_to_the_second() {
     let outs = keyframes::run(&[
@@ -451,16 +467,11 @@ fn a_display_chips_bitmap_font_doubled_to_the_picture_is_read() {
     // side to side only, a `3` falls apart into specks and the line was never learned ("no
     // display line was read"). Learned as `blocky` ink, tried only after every other ink
     // taught nothing, so that no display read before reads otherwise.
-    let group = "U 1920x1080";
-    let (outs, fonts) =
-        keyframes::run_with(&[input(clip("bitmap.mp4"), group)], &Default::default());
-    assert_reads(&outs[0], 1773311407, "bitmap.mp4");
-    assert_officer(&outs[0], "003232");
-    assert_eq!(fonts.get(group).map(|f| f.ink), Some(Ink::Blocky));
     // A later night reads it with the kept font as the first did.
-    let (again, relearned) = keyframes::run_with(&[input(clip("bitmap.mp4"), group)], &fonts);
-    assert!(relearned.is_empty(), "a known font is not learned again");
-    assert_reads(&again[0], 1773311407, "bitmap.mp4, its font known");
+    let group = "U 1920x1080";
+    let (out, fonts) = learned_then_read_again("bitmap.mp4", group, 1773311407);
+    assert_officer(&out, "003232");
+    assert_eq!(fonts.get(group).map(|f| f.ink), Some(Ink::Blocky));
 }
 
 #[test]
@@ -477,19 +488,14 @@ fn a_display_in_a_proportional_font_is_read() {
 fn the_clock_line_of_a_display_of_two_lines_is_the_one_that_behaves_as_a_clock() {
     // 2026-03-12 11:20:00 above `DSJ-T0088  警号 008888  某某县应急管理局`: the second line has
     // more glyphs, and only the first shows a clock.
+    // A later run with the font known: its files' keyframes are searched in that band only
+    // (and decoded down to it), and read as before.
     let group = "T 1280x720";
-    let (outs, fonts) =
-        keyframes::run_with(&[input(clip("twoline.mp4"), group)], &Default::default());
-    assert_reads(&outs[0], 1773314400, "twoline.mp4");
+    let (_, fonts) = learned_then_read_again("twoline.mp4", group, 1773314400);
     let rows = fonts[group]
         .rows
         .expect("the clock line's rows are learned");
     assert!(rows.1 < 60, "the upper line: {rows:?}");
-    // A later run with the font known: its files' keyframes are searched in that band only
-    // (and decoded down to it), and read as before.
-    let (again, relearned) = keyframes::run_with(&[input(clip("twoline.mp4"), group)], &fonts);
-    assert!(relearned.is_empty(), "a known font is not learned again");
-    assert_reads(&again[0], 1773314400, "twoline.mp4, its font known");
     // A font kept before fonts had their rows is learned again, rows and all.
     let mut old = fonts.clone();
     old.get_mut(group).expect("the group's font").rows = None;
