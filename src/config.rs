@@ -231,14 +231,14 @@ pub const GROUPS: &[&str] = &[
 /// `(现场检查)`, `【重要】`: a word that does not begin with a digit, or a date of eight digits or
 /// more, as an upload station adds its upload time: `_20260313080000`), a file manager's copy
 /// suffix (`(1)`, ` - 副本`, ` copy 2`), the extension.
-const END: &str = r"(?:[_ -]+[^/\d_ .-][^/]*?|[_ -]+\d{8,}[^/]*?|[(（【\[][^/\d][^/]*?)?(?: ?\(\d{1,3}\)| - (?:[Cc]opy|副本)(?: \(\d{1,3}\))?| copy(?: \d{1,3})?)?\.[A-Za-z0-9]+$";
+const END: &str = r"(?:[_ -]+[^/0-9_ .-][^/]*?|[_ -]+[0-9]{8,}[^/]*?|[(（【\[][^/0-9][^/]*?)?(?: ?\([0-9]{1,3}\)| - (?:[Cc]opy|副本)(?: \([0-9]{1,3}\))?| copy(?: [0-9]{1,3})?)?\.[A-Za-z0-9]+$";
 /// A day's folder between a device's folder and its files, if any: a date (`20260312`,
 /// `2026-03-12`), or a date and a word, as an upload station names a day's second upload
 /// (`20260312-补传`, `2026-03-12 redock`).
-const DAY: &str = r"(?:(?:\d{8}|\d{4}-\d{2}-\d{2})(?:[_ -]*[^/\d_ -][^/]*)?/)?";
+const DAY: &str = r"(?:(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[_ -]*[^/0-9_ -][^/]*)?/)?";
 /// A device's folder: a letter and a digit in its name (a folder of digits alone is a date,
 /// one of letters alone a folder of marked files).
-const FOLDER: &str = r"(?P<device>[^/]*(?:[^/0-9_-][^/]*\d|\d[^/]*[^/0-9_-])[^/]*)";
+const FOLDER: &str = r"(?P<device>[^/]*(?:[^/0-9_-][^/]*[0-9]|[0-9][^/]*[^/0-9_-])[^/]*)";
 
 pub fn default_patterns() -> Vec<PathPattern> {
     // Each regex in full in the README's configuration block (test
@@ -258,12 +258,12 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // copy is its recording's (INT-DUPLICATE says it is one), not a file of no device.
         p(
             "device_officer_datetime_seq",
-            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})", END].concat(),
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>[0-9]{14})_(?P<seq>[0-9]{1,6})", END].concat(),
         ),
         // DSJ-A8-0001234_20260312093015_0003.MP4
         p(
             "device_datetime_seq",
-            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>\d{14})_(?P<seq>\d{1,6})", END].concat(),
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>[0-9]{14})_(?P<seq>[0-9]{1,6})", END].concat(),
         ),
         // <device>/[<date>/]EVENT/[<date>/]20260312_093015[_0003].MP4: a folder of letters
         // alone between a device's folder (a digit and a letter in its name) and its files is
@@ -271,12 +271,12 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // LOCK, IMP, Normal) or a platform its previews (`preview`), not a device.
         p(
             "device_marked_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[^/\d]+/", DAY, r"(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[^/0-9]+/", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015_0003.MP4
         p(
             "device_folder_date_time_seq",
-            &[r"(?:^|/)(?P<device>[^/]+)/", DAY, r"(?P<date>\d{8})_(?P<time>\d{6})_(?P<seq>\d{1,6})", END].concat(),
+            &[r"(?:^|/)(?P<device>[^/]+)/", DAY, r"(?P<date>[0-9]{8})_(?P<time>[0-9]{6})_(?P<seq>[0-9]{1,6})", END].concat(),
         ),
         // Names many recorders write beside the three above: the segment number left out
         // (a recorder that names its files by time alone), or the date and time apart
@@ -285,19 +285,19 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // DSJ-A8-0001234_OF1023_20260312_093015[_0003].MP4, ..._20260312093015.MP4
         p(
             "device_officer_date_time",
-            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // DSJ-A8-0001234_20260312_093015[_0003].MP4, DSJ-A8-0001234_20260312093015.MP4
         p(
             "device_date_time",
-            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)_(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)_(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015.MP4 or 20260312093015.MP4 (a device's folder has
         // a letter and a digit in its name: a folder of digits alone is a date, one of letters
         // alone a folder of marked files)
         p(
             "device_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>\d{8})[_-]?(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // Names written by the camera chipsets of low-cost recorders (as dash cameras name
         // theirs), in a device's folder as above: the year apart from the month and day
@@ -306,17 +306,17 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // <device>/[<date>/]2026_0312_093015[_001][F].MP4
         p(
             "device_folder_year_apart",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>\d{4}_\d{4})_(?P<time>\d{6})(?:_(?P<seq>\d{1,6}))?[A-Z]?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>[0-9]{4}_[0-9]{4})_(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
         ),
         // <device>/[<date>/]FILE260312-093015[-001][F].MP4 (the year 20yy)
         p(
             "device_folder_short_year",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[A-Za-z]{1,8}(?P<date>\d{6})-(?P<time>\d{6})(?:-(?P<seq>\d{1,6}))?[A-Z]?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[A-Za-z]{1,8}(?P<date>[0-9]{6})-(?P<time>[0-9]{6})(?:-(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
         ),
         // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(
             "unit_device_date_folders",
-            &[r"^(?P<unit>[^/]+)/", FOLDER, r"/(?:\d{8}|\d{4}-\d{2}-\d{2})/[^/]+$"].concat(),
+            &[r"^(?P<unit>[^/]+)/", FOLDER, r"/(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]+$"].concat(),
         ),
     ]
 }

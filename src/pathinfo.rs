@@ -752,6 +752,10 @@ mod tests {
             "_20260313080000",
             "-20260313",
             "_20260313080000_已上传",
+            // A word that begins with a full-width digit, as a clerk types on a Chinese
+            // keyboard: a word, not a number (a digit of the names is an ASCII digit).
+            "_１号现场",
+            "（２号）",
         ] {
             assert_eq!(read(&format!("{base}{tail}.MP4")), whole, "{tail}");
         }
