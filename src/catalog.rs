@@ -381,7 +381,10 @@ impl FileFacts {
     }
 
     pub fn file_name(&self) -> &str {
-        self.path.rsplit('/').next().unwrap_or(&self.path)
+        match memchr::memrchr(b'/', self.path.as_bytes()) {
+            Some(i) => self.path.get(i + 1..).unwrap_or(&self.path),
+            None => &self.path,
+        }
     }
 }
 

@@ -167,14 +167,30 @@ pub fn is_storage_snapshot(name: &str) -> bool {
 }
 
 /// Whether some folder of `path` may be one that [`is_os_metadata`] or [`in_recycle_bin`] looks
-/// for: its name begins with `.`, `@`, `#`, `$`, `S`, `R` or `D`. One pass over the bytes, so that
-/// the common path is not split (these run for every file of every night).
+/// for: its name begins with `.`, `@`, `#`, `$`, `Sy`, `RE` or `Df`. One pass over the bytes, so
+/// that the common path is not split (these run for every file of every night, several times;
+/// a first letter alone let every device folder named `DSJ-…` through to the split).
 fn may_be_special(path: &str) -> bool {
+    let special = |rest: &[u8]| {
+        matches!(
+            rest,
+            [b'.' | b'@' | b'#' | b'$', ..]
+                | [b'S', b'y', ..]
+                | [b'R', b'E', ..]
+                | [b'D', b'f', ..]
+        )
+    };
     let b = path.as_bytes();
-    let special = |c: u8| matches!(c, b'.' | b'@' | b'#' | b'$' | b'S' | b'R' | b'D');
-    b.first().copied().is_some_and(special)
-        || b.windows(2)
-            .any(|w| matches!(w[0], b'/' | b'\\') && special(w[1]))
+    special(b) || memchr::memchr2_iter(b'/', b'\\', b).any(|i| special(&b[i + 1..]))
+}
+
+/// The last component of `path` (its file's name), after its last `/` or `\`.
+pub fn last_component(path: &str) -> &str {
+    match memchr::memrchr2(b'/', b'\\', path.as_bytes()) {
+        // A separator is one byte of ASCII: the byte after it begins a character.
+        Some(i) => path.get(i + 1..).unwrap_or(path),
+        None => path,
+    }
 }
 
 /// Whether `path` lies in a recycle bin (Synology `#recycle`, QNAP `@Recycle`, Samba's
@@ -235,7 +251,7 @@ pub fn is_transient(path: &str) -> bool {
 /// six letters or digits after its extension). Cut short while it is written, then gone: no
 /// record of its own, judged as the file it becomes.
 pub fn is_transfer_temp(path: &str) -> bool {
-    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let name = last_component(path);
     let nb = name.as_bytes();
     let temp_ext = [
         ".part",
@@ -294,7 +310,7 @@ pub fn is_os_metadata(path: &str) -> bool {
     {
         return true;
     }
-    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let name = last_component(path);
     if is_storage_snapshot(name) {
         return true;
     }
@@ -354,6 +370,11 @@ mod tests {
             "/ev/DSJ1/20260309/.@__thumb/s800DSJ1_20260309_090000_0001.jpg",
             "/ev/DfsrPrivate/ConflictAndDeleted/DSJ1_20260309_090000_0001-{1A2B}-v12.MP4",
             "/ev/#snapshot",
+            // Each folder name the quick look by its first two letters lets through, at the
+            // start of a path and after either separator.
+            "System Volume Information/IndexerVolumeGuid",
+            r"E:\card\System Volume Information\WPSettings.dat",
+            r"E:\DfsrPrivate\Staging\DSJ1_20260309_090000_0001.MP4",
             "/mnt/evidence/lost+found",
             "/mnt/evidence/lost+found/#1234567",
         ] {
@@ -367,6 +388,8 @@ mod tests {
             "/ev/$RECYCLE.BIN/S-1-5-21-1/$RA1B2C3.MP4",
             "/ev/.Trash-1000/files/DSJ1_20260309_090000_0001.MP4",
             "/ev/DSJ1/.stversions/DSJ1_20260309_090000_0001~20260310-020000.MP4",
+            "RECYCLER/S-1-5-21/Dc1.MP4",
+            r"D:\RECYCLER\S-1-5-21\Dc1.MP4",
         ] {
             assert!(
                 in_recycle_bin(p) && is_no_record(p) && !is_os_metadata(p),

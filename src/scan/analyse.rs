@@ -658,7 +658,7 @@ fn first_pass(
                     !case
                 }
             });
-            keys.push(d, p);
+            keys.push(d, p, is_carried);
             if count > 1 {
                 loose.push(
                     d.is_none()
@@ -770,9 +770,12 @@ impl Parts {
     /// Part `k`'s facts: its own rows, every copy of content held more than once and the
     /// readable recordings of no device ([`Parts::loose`]).
     fn read(&self, source: &Source, k: usize) -> Result<Part, ScanError> {
+        // Sized for its own rows at once: grown by doubling, a part of 100,000 files was
+        // copied whole several times over, into freshly zeroed pages each time.
+        let own = self.sizes.get(k).copied().unwrap_or(0);
         let mut part = Part {
-            facts: Vec::new(),
-            rows: Vec::new(),
+            facts: Vec::with_capacity(own),
+            rows: Vec::with_capacity(own),
         };
         let mut interner = Interner::default();
         let want = |g: usize| {
