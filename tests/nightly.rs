@@ -2098,3 +2098,85 @@ fn an_ingest_log_written_under_an_upload_stations_names_is_said_and_read_by_its_
     assert_eq!(said, Vec::<String>::new());
     assert_eq!(sources, ["ingest_log media_notes"]);
 }
+
+/// Each night that reads files leaves its rows as a run of ascending paths of their own beside
+/// the carried rows; past `RECAUDIT_COMPACT_RUNS` runs (8 by default, 2 here) the carry merges
+/// every carried row back into path order. The table stays in a few runs, so that a part of
+/// the analysis reads a stretch of it rather than a piece of every night's rows, and says
+/// what a full scan of the same tree says. Without the merge, five such nights left six runs.
+#[test]
+fn nights_that_add_files_leave_the_files_table_in_a_few_runs() {
+    let t = tmp();
+    let ev = t.path().join("ev");
+    copy_tree(&sample_data(), &ev);
+    let cfg = no_birth_time();
+    let night = |wh: &Path| -> String {
+        let out = cmd()
+            .arg("scan")
+            .arg(&ev)
+            .arg("-w")
+            .arg(wh)
+            .args(["-q", "-c", &cfg])
+            .env("RECAUDIT_COMPACT_RUNS", "2")
+            .env("RECAUDIT_TIMINGS", "1")
+            .output()
+            .expect("scan");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // Runs of ascending paths in the table's rows, in its files' order.
+    let runs = |wh: &Path| -> usize {
+        let paths: Vec<String> = rows(&wh.join("files"))
+            .iter()
+            .map(|r| get(r, "path").expect("path").to_string())
+            .collect();
+        1 + paths.windows(2).filter(|w| w[0] >= w[1]).count()
+    };
+    let inc = t.path().join("inc");
+    night(&inc);
+    let mut merged_nights = 0;
+    for k in 0..5 {
+        // Tonight's new file sorts before every file there: its row cannot extend a run.
+        let dir = ev.join(format!("0{}-upload", 9 - k));
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(dir.join("note.bin"), pseudo_random(2000 + k, k as u32)).expect("write");
+        let said = night(&inc);
+        if said.contains("merged into path order") {
+            merged_nights += 1;
+        }
+        // The carried rows in one run or two (or three, the night before a merge), tonight's
+        // in one.
+        let n = runs(&inc);
+        assert!(n <= 3, "night {k}: {n} runs");
+    }
+    assert!(merged_nights >= 2, "{merged_nights} nights merged");
+    // What a full scan of the tree holds, row for row.
+    let full = t.path().join("full");
+    night(&full);
+    let key = |wh: &Path| -> Vec<Vec<Option<String>>> {
+        let mut v: Vec<Vec<Option<String>>> = rows(&wh.join("files"))
+            .iter()
+            .map(|r| {
+                [
+                    "path",
+                    "blake3",
+                    "status",
+                    "device_id",
+                    "name_time",
+                    "session_id",
+                ]
+                .iter()
+                .map(|c| get(r, c).map(String::from))
+                .collect()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(&inc), key(&full));
+    assert_eq!(key(&inc).len(), rows(&full.join("files")).len());
+}

@@ -88,7 +88,7 @@ pub(super) fn analyse(
     run.phase("path-keyed context tables (ingest log, media notes) joined to the rows");
     let rows = read_rows + first.carried_rows;
     carried.rows = first.carried_rows;
-    let source = Source {
+    let mut source = Source {
         staging: &*staging,
         carried: &*carried,
         prior,
@@ -174,6 +174,9 @@ pub(super) fn analyse(
         findings.extend(f);
         rules::sort_findings(&mut findings);
     }
+    // Which previous rows are carried, by part: the carry merges the runs with them.
+    let masks = std::mem::take(&mut source.carried_masks);
+    drop(source);
     let derived = |i: usize| {
         let mut d = kept
             .get(i)
@@ -187,7 +190,7 @@ pub(super) fn analyse(
     drop(keyframes);
     let written = std::thread::scope(|scope| {
         let streams = scope.spawn(|| streams.map_or(Ok(()), |s| s.write(carried)));
-        let filled = write_files(run, prior, carried, &derived, read_rows, staging);
+        let filled = write_files(run, prior, carried, &derived, &masks, read_rows, staging);
         let streamed = streams.join().map_err(|_| ScanError::WriterPanicked);
         filled.and(streamed.and_then(|s| s))
     });
@@ -939,6 +942,7 @@ fn write_files(
     prior: &Prior,
     carried: &Carried,
     derived: &(dyn Fn(usize) -> Derived + Sync),
+    masks: &[Vec<bool>],
     read_rows: usize,
     staging: &mut Staging,
 ) -> Result<(), ScanError> {
@@ -957,41 +961,56 @@ fn write_files(
     let schema = store::files_batch(&[])?.schema();
     let mut w = staging.splicing_writer("files", "carried-00000.parquet", schema.clone())?;
     let mut row = read_rows;
-    let (mut spliced, mut rewritten) = (0usize, 0usize);
-    carried.pieces(&prior.files_parts, &schema, |piece| {
-        match piece {
-            carry::Piece::Whole {
-                source,
-                group,
-                offsets,
-            } => {
-                let n = group.num_rows() as usize;
-                let rows: Vec<Derived> = (row..row + n).map(derived).collect();
-                w.splice(
+    let (mut spliced, mut rewritten, mut merged) = (0usize, 0usize, false);
+    carried.pieces(
+        &prior.files_parts,
+        &schema,
+        &prior.files_runs,
+        masks,
+        |piece| {
+            match piece {
+                carry::Piece::Whole {
                     source,
                     group,
                     offsets,
-                    &store::derived_columns(&run.id, &rows),
-                )?;
-                row += n;
-                spliced += n;
+                } => {
+                    let n = group.num_rows() as usize;
+                    let rows: Vec<Derived> = (row..row + n).map(derived).collect();
+                    w.splice(
+                        source,
+                        group,
+                        offsets,
+                        &store::derived_columns(&run.id, &rows),
+                    )?;
+                    row += n;
+                    spliced += n;
+                }
+                carry::Piece::Rows(b) => {
+                    let n = b.num_rows();
+                    let rows: Vec<Derived> = (row..row + n).map(derived).collect();
+                    w.write(&store::with_derived(&b, &run.id, &rows)?)?;
+                    row += n;
+                    rewritten += n;
+                }
+                carry::Piece::Merged { batch, rows } => {
+                    let values: Vec<Derived> =
+                        rows.iter().map(|&r| derived(read_rows + r)).collect();
+                    w.write(&store::with_derived(&batch, &run.id, &values)?)?;
+                    rewritten += rows.len();
+                    merged = true;
+                }
             }
-            carry::Piece::Rows(b) => {
-                let n = b.num_rows();
-                let rows: Vec<Derived> = (row..row + n).map(derived).collect();
-                w.write(&store::with_derived(&b, &run.id, &rows)?)?;
-                row += n;
-                rewritten += n;
-            }
-        }
-        // Each piece's per-run values and their encoding are freed here: their pages back
-        // before the next piece's (the allocator would keep them for a while, piece on piece).
-        super::give_back();
-        Ok(())
-    })?;
+            // Each piece's per-run values and their encoding are freed here: their pages back
+            // before the next piece's (the allocator would keep them for a while, piece on piece).
+            super::give_back();
+            Ok(())
+        },
+    )?;
     w.finish()?;
     run.phase(&format!(
-        "carried files rows: {spliced} spliced from the previous snapshot, {rewritten} decoded and written again;"
+        "carried files rows: {spliced} spliced from the previous snapshot, {rewritten} decoded and written again ({} runs of ascending paths before{});",
+        prior.files_runs.len(),
+        if merged { ", merged into path order" } else { "" }
     ));
     Ok(())
 }

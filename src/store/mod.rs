@@ -153,6 +153,16 @@ pub fn parquet_rows(path: &std::path::Path) -> Result<u64, StoreError> {
     Ok(u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0))
 }
 
+/// The rows of each row group of a Parquet file, from its footer.
+pub fn parquet_group_rows(path: &std::path::Path) -> Result<Vec<u64>, StoreError> {
+    let b = reader_builder(path, 1)?;
+    Ok(b.metadata()
+        .row_groups()
+        .iter()
+        .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+        .collect())
+}
+
 type ReaderBuilder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>;
 
 fn reader_builder(path: &std::path::Path, batch: usize) -> Result<ReaderBuilder, StoreError> {

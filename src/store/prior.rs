@@ -29,6 +29,10 @@ pub struct Prior {
     pub files: PriorFiles,
     /// The `files` and `streams` Parquet files of the snapshot, in name order.
     pub files_parts: Vec<PathBuf>,
+    /// Where each run of ascending paths begins among the `files` rows (their place counted
+    /// over `files_parts` in order, from 0): each night that reads files adds one, which the
+    /// carry merges back into path order past a few ([`crate::scan`]'s carry).
+    pub files_runs: Vec<u64>,
     pub streams_parts: Vec<PathBuf>,
     /// Deleted and never seen again, by path.
     pub gone: HashMap<String, Gone>,
@@ -257,6 +261,9 @@ impl Prior {
             rows = rows.saturating_add(super::parquet_rows(part)?);
         }
         files.reserve(usize::try_from(rows).unwrap_or(0));
+        // The runs of ascending paths: where a row's path does not sort after the last one.
+        let (mut at, mut last): (u64, Option<String>) = (0, None);
+        let mut runs: Vec<u64> = Vec::new();
         for part in &self.files_parts {
             for b in parquet_reader(part, 8192, Some(FILE_COLUMNS))? {
                 let b = b.map_err(|source| StoreError::Arrow {
@@ -264,6 +271,21 @@ impl Prior {
                     source,
                 })?;
                 let c = Cols(&b);
+                let paths = c.text("path");
+                for i in 0..b.num_rows() {
+                    let Some(p) = paths.get(i) else { continue };
+                    let before = match i.checked_sub(1).and_then(|k| paths.get(k)) {
+                        Some(q) => Some(q),
+                        None => last.as_deref(),
+                    };
+                    if before.is_none_or(|q| q >= p) {
+                        runs.push(at + i as u64);
+                    }
+                }
+                at += b.num_rows() as u64;
+                if let Some(p) = (0..b.num_rows()).rev().find_map(|i| paths.get(i)) {
+                    last = Some(p.to_string());
+                }
                 let (path, root, blake3, device, class, status) = (
                     c.text("path"),
                     c.text("root"),
@@ -314,6 +336,7 @@ impl Prior {
             }
         }
         self.files = files.finish();
+        self.files_runs = runs;
         Ok(())
     }
 
