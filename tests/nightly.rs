@@ -2103,7 +2103,7 @@ fn an_ingest_log_written_under_an_upload_stations_names_is_said_and_read_by_its_
 /// the carried rows; past `RECAUDIT_COMPACT_RUNS` runs (8 by default, 2 here) the carry merges
 /// every carried row back into path order. The table stays in a few runs, so that a part of
 /// the analysis reads a stretch of it rather than a piece of every night's rows, and says
-/// what a full scan of the same tree says. Without the merge, five such nights left six runs.
+/// what a full scan of the same tree says. Without the merge the third night left four runs.
 #[test]
 fn nights_that_add_files_leave_the_files_table_in_a_few_runs() {
     let t = tmp();
