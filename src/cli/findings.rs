@@ -29,7 +29,7 @@ pub(super) fn run(a: FindingsArgs) -> i32 {
     let min = a.severity.map(SeverityArg::severity);
     let rows: Vec<_> = rows
         .into_iter()
-        .filter(|r| a.kind.is_empty() || a.kind.contains(&r.kind))
+        .filter(|r| a.kind.is_empty() || a.kind.iter().any(|k| *k == r.kind))
         .filter(|r| {
             // A number told apart (`一大队/DSJ001`) is shown by its number or in full.
             a.device.is_empty()

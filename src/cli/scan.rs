@@ -301,9 +301,7 @@ fn print_summary(s: &RunSummary) {
     let mut kinds: std::collections::BTreeMap<(&str, &str), usize> =
         std::collections::BTreeMap::new();
     for f in &s.findings {
-        *kinds
-            .entry((f.kind.as_str(), f.article.as_str()))
-            .or_insert(0) += 1;
+        *kinds.entry((&*f.kind, &*f.article)).or_insert(0) += 1;
     }
     for ((k, art), n) in kinds {
         println!("           {n:>6} {k} ({art})");

@@ -61,10 +61,10 @@ pub fn render(rows: &[FindingRow], format: Format, tz: chrono_tz::Tz) -> String 
             for r in rows {
                 let fields = [
                     r.finding_id.clone(),
-                    r.severity.clone(),
-                    r.kind.clone(),
-                    r.rule_id.clone(),
-                    r.article.clone(),
+                    r.severity.to_string(),
+                    r.kind.to_string(),
+                    r.rule_id.to_string(),
+                    r.article.to_string(),
                     r.unit.clone().unwrap_or_default(),
                     r.device_id.clone().unwrap_or_default(),
                     r.session_id.clone().unwrap_or_default(),

@@ -304,7 +304,7 @@ mod tests {
             .findings
             .iter()
             .filter(|f| f.rule_id.starts_with("INT-"))
-            .map(|f| (f.rule_id.clone(), f.path.clone().unwrap_or_default()))
+            .map(|f| (f.rule_id.to_string(), f.path.clone().unwrap_or_default()))
             .collect();
         found.sort();
         assert_eq!(

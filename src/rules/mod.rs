@@ -834,8 +834,8 @@ impl<'a> Findings<'a> {
     /// (an `incomplete_record` cites the clause of 第六条 or 第七条 its item comes from).
     pub fn cite_last(&mut self, article: &str, gloss: &str) {
         if let Some(r) = self.rows.last_mut() {
-            r.article = article.to_string();
-            r.article_gloss = gloss.to_string();
+            r.article = article.to_string().into();
+            r.article_gloss = gloss.to_string().into();
         }
     }
 
@@ -883,11 +883,11 @@ impl<'a> Findings<'a> {
         self.rows.push(FindingRow {
             run_id: self.ctx.run_id.to_string(),
             finding_id,
-            kind: r.kind.to_string(),
-            severity: r.severity.name().to_string(),
-            rule_id: r.id.to_string(),
-            article: r.article.to_string(),
-            article_gloss: r.gloss.to_string(),
+            kind: r.kind.into(),
+            severity: r.severity.name().into(),
+            rule_id: r.id.into(),
+            article: r.article.into(),
+            article_gloss: r.gloss.into(),
             message,
             path,
             session_id: session,

@@ -1,5 +1,7 @@
 //! `findings`: one row per finding, each tied to the article it serves; and reading the table
 //! back into rows for `recaudit findings`.
+use std::borrow::Cow;
+
 use arrow_array::{Array, RecordBatch};
 use serde::Serialize;
 
@@ -11,11 +13,13 @@ use crate::store::{StoreError, read_parquet};
 pub struct FindingRow {
     pub run_id: String,
     pub finding_id: String,
-    pub kind: String,
-    pub severity: String,
-    pub rule_id: String,
-    pub article: String,
-    pub article_gloss: String,
+    // The rule's words, the same for each of its findings: borrowed from the rule registry
+    // where a rule makes the finding (not a copy a finding), owned where read from a table.
+    pub kind: Cow<'static, str>,
+    pub severity: Cow<'static, str>,
+    pub rule_id: Cow<'static, str>,
+    pub article: Cow<'static, str>,
+    pub article_gloss: Cow<'static, str>,
     pub message: String,
     pub path: Option<String>,
     pub session_id: Option<String>,
@@ -35,13 +39,13 @@ pub fn findings_batch(rows: &[FindingRow]) -> Result<RecordBatch, StoreError> {
         "finding_id",
         rows.iter().map(|r| Some(r.finding_id.as_str())),
     );
-    c.str("kind", rows.iter().map(|r| Some(r.kind.as_str())));
-    c.str("severity", rows.iter().map(|r| Some(r.severity.as_str())));
-    c.str("rule_id", rows.iter().map(|r| Some(r.rule_id.as_str())));
-    c.str("article", rows.iter().map(|r| Some(r.article.as_str())));
+    c.str("kind", rows.iter().map(|r| Some(&*r.kind)));
+    c.str("severity", rows.iter().map(|r| Some(&*r.severity)));
+    c.str("rule_id", rows.iter().map(|r| Some(&*r.rule_id)));
+    c.str("article", rows.iter().map(|r| Some(&*r.article)));
     c.str(
         "article_gloss",
-        rows.iter().map(|r| Some(r.article_gloss.as_str())),
+        rows.iter().map(|r| Some(&*r.article_gloss)),
     );
     c.str("message", rows.iter().map(|r| Some(r.message.as_str())));
     c.str("path", rows.iter().map(|r| r.path.as_deref()));
@@ -164,11 +168,11 @@ fn findings_of(files: &[std::path::PathBuf]) -> Result<Vec<FindingRow>, StoreErr
                 out.push(FindingRow {
                     run_id: run[i].clone().unwrap_or_default(),
                     finding_id: id[i].clone().unwrap_or_default(),
-                    kind: kind[i].clone().unwrap_or_default(),
-                    severity: sev[i].clone().unwrap_or_default(),
-                    rule_id: rule[i].clone().unwrap_or_default(),
-                    article: art[i].clone().unwrap_or_default(),
-                    article_gloss: gloss[i].clone().unwrap_or_default(),
+                    kind: kind[i].clone().unwrap_or_default().into(),
+                    severity: sev[i].clone().unwrap_or_default().into(),
+                    rule_id: rule[i].clone().unwrap_or_default().into(),
+                    article: art[i].clone().unwrap_or_default().into(),
+                    article_gloss: gloss[i].clone().unwrap_or_default().into(),
                     message: msg[i].clone().unwrap_or_default(),
                     path: path[i].clone(),
                     session_id: sess[i].clone(),
