@@ -965,7 +965,7 @@ fn write_files(
     carried.pieces(
         &prior.files_parts,
         &schema,
-        &prior.files_runs,
+        &prior.files_layout,
         masks,
         |piece| {
             match piece {
@@ -1009,7 +1009,7 @@ fn write_files(
     w.finish()?;
     run.phase(&format!(
         "carried files rows: {spliced} spliced from the previous snapshot, {rewritten} decoded and written again ({} runs of ascending paths before{});",
-        prior.files_runs.len(),
+        prior.files_layout.runs.len(),
         if merged { ", merged into path order" } else { "" }
     ));
     Ok(())

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow_array::{BooleanArray, RecordBatch};
+use arrow_array::{Array, BooleanArray, RecordBatch};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -196,11 +196,8 @@ pub(super) enum Piece<'a> {
 /// sets another count (the tests set 1). As many small row groups do the same: each night's
 /// rows are spliced as their own row group ever after, and a part of the analysis reading
 /// back its rows sets up a decompressor for each column of each group it touches (forty
-/// nights of 91 new files each made an unchanged rescan of 21,677 files 3.5 times slower).
+/// nights of 91 new files each made an unchanged rescan of 21,677 files 3.4 times slower).
 const COMPACT_RUNS: usize = 8;
-
-/// A row group of fewer rows than this is small ([`COMPACT_RUNS`]).
-const SMALL_GROUP_ROWS: u64 = 1024;
 
 fn compact_runs() -> usize {
     std::env::var("RECAUDIT_COMPACT_RUNS")
@@ -225,7 +222,6 @@ struct Stream {
     slot: usize,
     paths: Option<arrow_array::StringArray>,
     row: usize,
-    len: usize,
 }
 
 impl Carried {
@@ -234,32 +230,24 @@ impl Carried {
     /// version's schema and an offset index), the rest decoded.
     ///
     /// Each night that reads files leaves its rows as a run of their own after the carried
-    /// ones; past [`COMPACT_RUNS`] runs (`runs`, where each begins, with `masks`, which
-    /// previous rows are carried, by part) every carried row is decoded and the runs merged
-    /// into path order instead ([`Carried::merged`]), so that the table stays in a few runs
-    /// and a part of the analysis reads a stretch of it.
+    /// ones; past [`COMPACT_RUNS`] runs or small row groups (`layout`; `masks`, which previous
+    /// rows are carried, by part) every carried row is decoded and the runs merged into path
+    /// order instead ([`Carried::merged`]), so that the table stays in a few runs and a part
+    /// of the analysis reads a stretch of it.
     pub fn pieces(
         &self,
         parts: &[PathBuf],
         schema: &arrow_schema::SchemaRef,
-        runs: &[u64],
+        layout: &prior::FilesLayout,
         masks: &[Vec<bool>],
         mut each: impl FnMut(Piece) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
         if !self.any {
             return Ok(());
         }
-        if masks.len() == parts.len() {
-            let mut small = 0usize;
-            if runs.len() <= compact_runs() {
-                for part in parts {
-                    let groups = store::parquet_group_rows(part)?;
-                    small += groups.iter().filter(|&&n| n < SMALL_GROUP_ROWS).count();
-                }
-            }
-            if runs.len() > compact_runs() || small > compact_runs() {
-                return self.merged(parts, schema, runs, masks, each);
-            }
+        let most = compact_runs();
+        if masks.len() == parts.len() && (layout.runs.len() > most || layout.small_groups > most) {
+            return self.merged(parts, schema, &layout.runs, masks, each);
         }
         let table = "files";
         for part in parts {
@@ -438,7 +426,6 @@ impl Carried {
                     slot: 0,
                     paths: None,
                     row: 0,
-                    len: 0,
                 });
                 place += carried_here;
             }
@@ -449,7 +436,7 @@ impl Carried {
         // end.
         let next = |st: &mut Stream, held: &mut Vec<RecordBatch>| -> Result<bool, ScanError> {
             loop {
-                while st.row < st.len {
+                while st.row < st.paths.as_ref().map_or(0, |p| p.len()) {
                     if st.mask.get(st.at).copied().unwrap_or(false) {
                         return Ok(true);
                     }
@@ -471,7 +458,7 @@ impl Carried {
                         ))
                     })?;
                 st.paths = Some(paths);
-                (st.row, st.len, st.slot) = (0, b.num_rows(), held.len());
+                (st.row, st.slot) = (0, held.len());
                 held.push(b);
             }
         };

@@ -406,7 +406,9 @@ impl Builder {
         s.map_or(0, |s| self.names.number_of(s, |s| Sym::from(s)))
     }
 
-    pub fn push(&mut self, path: &str, r: &PriorRow) {
+    /// Adds the previous row of `path`; true when it begins a run of ascending paths (its path
+    /// does not sort after the last one pushed).
+    pub fn push(&mut self, path: &str, r: &PriorRow) -> bool {
         let names = [
             self.id(Some(&r.root)),
             self.id(r.device_id.as_deref()),
@@ -458,6 +460,7 @@ impl Builder {
         f.times_of.push(times);
         f.names_of.push(names);
         f.dev_of.push(dev);
+        new_run
     }
 
     /// Sorted by path, the last row of a repeated path kept. Reordered a column at a time, so

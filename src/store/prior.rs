@@ -22,6 +22,19 @@ pub struct Gone {
     pub blake3: Option<String>,
 }
 
+/// How the previous `files` rows lie in their Parquet files ([`Prior::files_layout`]).
+#[derive(Debug, Default)]
+pub struct FilesLayout {
+    /// Where each run of ascending paths begins among the rows (their place counted over
+    /// `files_parts` in order, from 0).
+    pub runs: Vec<u64>,
+    /// Row groups of fewer than [`SMALL_GROUP_ROWS`] rows.
+    pub small_groups: usize,
+}
+
+/// A row group of fewer rows than this is small ([`FilesLayout::small_groups`]).
+pub const SMALL_GROUP_ROWS: u64 = 1024;
+
 #[derive(Debug, Default)]
 pub struct Prior {
     /// The snapshot read, if the warehouse had one.
@@ -29,10 +42,9 @@ pub struct Prior {
     pub files: PriorFiles,
     /// The `files` and `streams` Parquet files of the snapshot, in name order.
     pub files_parts: Vec<PathBuf>,
-    /// Where each run of ascending paths begins among the `files` rows (their place counted
-    /// over `files_parts` in order, from 0): each night that reads files adds one, which the
-    /// carry merges back into path order past a few ([`crate::scan`]'s carry).
-    pub files_runs: Vec<u64>,
+    /// How the `files` rows lie: each night that reads files adds a run of ascending paths
+    /// and a small row group, which the carry merges back into path order past a few.
+    pub files_layout: FilesLayout,
     pub streams_parts: Vec<PathBuf>,
     /// Deleted and never seen again, by path.
     pub gone: HashMap<String, Gone>,
@@ -256,13 +268,15 @@ impl Prior {
         let mut files = super::catalogue::Builder::default();
         // Room for every row at once, from the files' footers: grown by doubling, each column
         // would be held twice while it moves (at ten million files, 560 MB of numbers alone).
-        let mut rows = 0u64;
+        let (mut rows, mut small) = (0u64, 0usize);
         for part in &self.files_parts {
-            rows = rows.saturating_add(super::parquet_rows(part)?);
+            let groups = super::parquet_group_rows(part)?;
+            rows = rows.saturating_add(groups.iter().sum());
+            small += groups.iter().filter(|&&n| n < SMALL_GROUP_ROWS).count();
         }
         files.reserve(usize::try_from(rows).unwrap_or(0));
-        // The runs of ascending paths: where a row's path does not sort after the last one.
-        let (mut at, mut last): (u64, Option<String>) = (0, None);
+        // Where each run of ascending paths begins, by row (counted over the parts in order).
+        let mut at = 0u64;
         let mut runs: Vec<u64> = Vec::new();
         for part in &self.files_parts {
             for b in parquet_reader(part, 8192, Some(FILE_COLUMNS))? {
@@ -271,21 +285,6 @@ impl Prior {
                     source,
                 })?;
                 let c = Cols(&b);
-                let paths = c.text("path");
-                for i in 0..b.num_rows() {
-                    let Some(p) = paths.get(i) else { continue };
-                    let before = match i.checked_sub(1).and_then(|k| paths.get(k)) {
-                        Some(q) => Some(q),
-                        None => last.as_deref(),
-                    };
-                    if before.is_none_or(|q| q >= p) {
-                        runs.push(at + i as u64);
-                    }
-                }
-                at += b.num_rows() as u64;
-                if let Some(p) = (0..b.num_rows()).rev().find_map(|i| paths.get(i)) {
-                    last = Some(p.to_string());
-                }
                 let (path, root, blake3, device, class, status) = (
                     c.text("path"),
                     c.text("root"),
@@ -314,7 +313,7 @@ impl Prior {
                     let Some(path) = path.get(i) else {
                         continue;
                     };
-                    files.push(
+                    let begins = files.push(
                         path,
                         &PriorRow {
                             root: crate::catalog::Sym::from(root.get(i).unwrap_or_default()),
@@ -332,11 +331,18 @@ impl Prior {
                                 || growing.is_some_and(|a| a.is_valid(i) && a.value(i)),
                         },
                     );
+                    if begins {
+                        runs.push(at + i as u64);
+                    }
                 }
+                at += b.num_rows() as u64;
             }
         }
         self.files = files.finish();
-        self.files_runs = runs;
+        self.files_layout = FilesLayout {
+            runs,
+            small_groups: small,
+        };
         Ok(())
     }
 
