@@ -2180,3 +2180,95 @@ fn nights_that_add_files_leave_the_files_table_in_a_few_runs() {
     assert_eq!(key(&inc), key(&full));
     assert_eq!(key(&inc).len(), rows(&full.join("files")).len());
 }
+
+/// The findings of a run are held up to a limit (65,536) and past it spilled as sorted runs
+/// beside the staged tables, then merged as the table is written: a tree where every file drew
+/// a finding held all of them to the commit (about 1.1 KB each). With a limit of five, and the
+/// analysis in parts of three files, the labelled corpus's findings table is the one a run
+/// that held them all writes, row for row and in the same order, and no spilled run is left.
+#[test]
+fn findings_spilled_in_sorted_runs_are_written_as_when_held() {
+    let t = tmp();
+    let lab = project().join("tests").join("fixtures").join("labelled");
+    let cfg = no_birth_time();
+    let run = |wh: &Path, spill: bool| -> String {
+        let mut c = cmd();
+        c.arg("scan")
+            .arg(&lab)
+            .arg(sample_data())
+            .arg("-w")
+            .arg(wh)
+            .args(["-q", "-c", &cfg])
+            .env("RECAUDIT_TIMINGS", "1");
+        if spill {
+            c.env("RECAUDIT_SPILL_FINDINGS", "5")
+                .env("RECAUDIT_PART_ROWS", "3");
+        } else {
+            c.env_remove("RECAUDIT_SPILL_FINDINGS")
+                .env_remove("RECAUDIT_PART_ROWS");
+        }
+        let out = c.output().expect("scan");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let (held, spilled) = (t.path().join("held"), t.path().join("spilled"));
+    let said = run(&held, false);
+    assert!(!said.contains("spilled in"), "{said}");
+    let said = run(&spilled, true);
+    let runs: usize = said
+        .split("spilled in ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no spilled runs said in {said}"));
+    // A deadline's lateness is counted to the run's start: the two runs start apart.
+    let table = |wh: &Path| -> Vec<Vec<(String, Option<String>)>> {
+        rows(&wh.join("findings"))
+            .into_iter()
+            .map(|r| {
+                let dl = get(&r, "rule_id").is_some_and(|id| id.starts_with("DL-"));
+                let mut cols: Vec<(String, Option<String>)> = r
+                    .into_iter()
+                    .filter(|(k, _)| k != "run_id" && !(dl && k == "magnitude_s"))
+                    .collect();
+                cols.sort();
+                cols
+            })
+            .collect()
+    };
+    let (a, b) = (table(&held), table(&spilled));
+    assert!(
+        a.len() > 20,
+        "{} findings: the test would not bite",
+        a.len()
+    );
+    assert!(
+        runs >= a.len() / 5 / 2,
+        "{runs} spilled runs for {} findings",
+        a.len()
+    );
+    assert_eq!(a.len(), b.len());
+    for (k, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(x, y, "finding {k} differs");
+    }
+    // The run's counts are the rows', and the staged folder's spill went with the commit.
+    let count = |wh: &Path, sev: &str| {
+        let r = rows(&wh.join("runs"));
+        get(&r[0], &format!("findings_{sev}")).map(str::to_string)
+    };
+    for sev in ["high", "warn", "info"] {
+        assert_eq!(count(&held, sev), count(&spilled, sev), "{sev}");
+    }
+    let snapshot = fs::read_link(spilled.join("current")).expect("current");
+    let left: Vec<_> = fs::read_dir(spilled.join(snapshot))
+        .expect("snapshot")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "left in the snapshot: {left:?}");
+}

@@ -198,11 +198,15 @@ pub(super) fn run(a: ScanArgs) -> i32 {
                 return exit_codes::RUN_FAILED;
             }
             if let Some(level) = a.fail_on {
-                let worst = s
-                    .findings
-                    .iter()
-                    .filter_map(|f| Severity::parse(&f.severity))
-                    .max();
+                let r = &s.run;
+                let worst = [
+                    (r.findings_high, Severity::High),
+                    (r.findings_warn, Severity::Warn),
+                    (r.findings_info, Severity::Info),
+                ]
+                .into_iter()
+                .find(|&(n, _)| n > 0)
+                .map(|(_, sev)| sev);
                 if worst.is_some_and(|w| w >= level.severity()) {
                     eprintln!(
                         "recaudit scan: findings at or above '{}' (--fail-on): exit 1",
@@ -298,12 +302,7 @@ fn print_summary(s: &RunSummary) {
             ""
         }
     );
-    let mut kinds: std::collections::BTreeMap<(&str, &str), usize> =
-        std::collections::BTreeMap::new();
-    for f in &s.findings {
-        *kinds.entry((&*f.kind, &*f.article)).or_insert(0) += 1;
-    }
-    for ((k, art), n) in kinds {
+    for ((k, art), n) in &s.finding_kinds {
         println!("           {n:>6} {k} ({art})");
     }
     if let Some(p) = &s.published {
@@ -322,7 +321,7 @@ fn print_summary(s: &RunSummary) {
         "  tables  {}/{{files,streams,sessions,findings,runs,custody_events,case_items}}/*.parquet",
         s.warehouse.display()
     );
-    if !s.findings.is_empty() {
+    if !s.finding_kinds.is_empty() {
         println!("  details: recaudit findings {}", s.warehouse.display());
     }
 }

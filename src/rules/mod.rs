@@ -966,24 +966,7 @@ pub fn evaluate_scope(ctx: &Ctx, scope: Scope) -> Vec<FindingRow> {
 /// The findings' order: by device, session, file, time, rule (and id, so that findings
 /// gathered from the parts of a catalogue come out as from the whole).
 pub fn sort_findings(rows: &mut [FindingRow]) {
-    rows.sort_by(|a, b| {
-        (
-            &a.device_id,
-            &a.session_id,
-            &a.path,
-            a.at_us,
-            &a.rule_id,
-            &a.finding_id,
-        )
-            .cmp(&(
-                &b.device_id,
-                &b.session_id,
-                &b.path,
-                b.at_us,
-                &b.rule_id,
-                &b.finding_id,
-            ))
-    });
+    rows.sort_by(FindingRow::order);
 }
 
 /// Formats a UTC instant as local wall-clock time of `tz` for messages.

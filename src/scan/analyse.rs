@@ -25,16 +25,18 @@ use crate::analyse;
 use crate::catalog::{self, Interner, Numbered, Sym};
 use crate::completeness;
 use crate::obligations::{self, Obligation, Sidecars};
-use crate::rules::{self, Env, Scope};
+use crate::rules::{Env, Scope};
 use crate::sessions;
 use crate::store::prior::{self, Prior};
+use crate::store::spill::FindingSink;
 use crate::store::tables::{CaseItemRow, Derived, FindingRow, SessionRow};
 use crate::store::{self, StoreError, warehouse::Staging};
 
 /// What the analyse stage hands on to the commit.
 pub(super) struct Analysed {
     pub sessions: Vec<SessionRow>,
-    pub findings: Vec<FindingRow>,
+    /// In bounded memory: spilled as sorted runs past a limit ([`FindingSink`]).
+    pub findings: FindingSink,
     pub case_items: Vec<CaseItemRow>,
     pub tally: Tally,
 }
@@ -58,6 +60,7 @@ pub(super) fn analyse(
     // A node of a shared warehouse leaves sessions, rules and case completeness to the
     // analysis of every node's files: a session, a duplicate or a case may cross nodes.
     let node = run.plan.publish.is_some();
+    let spill_dir = staging.scratch_dir("findings-spill");
     let source = Source {
         staging: &*staging,
         carried: &*carried,
@@ -100,7 +103,8 @@ pub(super) fn analyse(
         kept: first.kept,
         texts: std::mem::take(&mut first.texts),
         sessions: Vec::new(),
-        findings: Vec::new(),
+        findings: FindingSink::new(spill_dir),
+        of_run: Vec::new(),
         linked: completeness::Gathered::new(&run.context),
     };
     let (parts, source_ref) = (&parts, &source);
@@ -124,7 +128,7 @@ pub(super) fn analyse(
                 joined: &joined,
                 being_written: &custody.being_written,
             };
-            got.analyse(run, parts, k, part, &beside, node);
+            got.analyse(run, parts, k, part, &beside, node)?;
             super::give_back();
             run.phase(&format!("part {k} ({facts} files)"));
         }
@@ -135,12 +139,20 @@ pub(super) fn analyse(
         texts,
         sessions: mut sessions_out,
         mut findings,
+        mut of_run,
         linked,
     } = got;
-    run.phase("sessions, obligations and rules over the files, part by part");
+    run.phase(&match findings.spilled() {
+        0 => "sessions, obligations and rules over the files, part by part".to_string(),
+        n => format!(
+            "sessions, obligations and rules over the files, part by part ({} findings, spilled in {n} sorted runs)",
+            findings.len()
+        ),
+    });
     if parts.count > 1 {
-        once(&mut findings);
+        once(&mut of_run);
     }
+    findings.extend(of_run)?;
     // Each device's sessions came from one part, in time order.
     sessions_out.sort_by(|a, b| a.device_id.cmp(&b.device_id));
     let case_items = if node {
@@ -171,8 +183,8 @@ pub(super) fn analyse(
             &env,
             Scope::Run,
         );
-        findings.extend(f);
-        rules::sort_findings(&mut findings);
+        // The sink writes them in the table's order.
+        findings.extend(f)?;
     }
     // Which previous rows are carried, by part: the carry merges the runs with them.
     let masks = std::mem::take(&mut source.carried_masks);
@@ -229,7 +241,10 @@ struct Gathered<'c> {
     kept: Vec<Kept>,
     texts: KeptText,
     sessions: Vec<SessionRow>,
-    findings: Vec<FindingRow>,
+    /// The findings of a device or a file.
+    findings: FindingSink,
+    /// The findings of the run (no device, no file), which several parts may each find.
+    of_run: Vec<FindingRow>,
     /// The case-linked files' evidence: the checklist looks across parts.
     linked: completeness::Gathered<'c>,
 }
@@ -244,7 +259,7 @@ impl Gathered<'_> {
         part: Part,
         beside: &Beside,
         node: bool,
-    ) {
+    ) -> Result<(), StoreError> {
         let rules = &run.plan.config.rules;
         let mut part = part;
         if !beside.being_written.is_empty() {
@@ -313,7 +328,7 @@ impl Gathered<'_> {
             self.linked.add(row, &f.path, o);
         }
         if node {
-            return;
+            return Ok(());
         }
         let env = Env {
             context: &run.context,
@@ -347,13 +362,17 @@ impl Gathered<'_> {
         // A finding of a file, session or device is its part's; one of the run (a case's
         // archive deadline, a year the calendar does not cover) comes from every part that
         // saw it, and is kept once ([`once`]).
-        self.findings
-            .extend(f.into_iter().filter(|f| match (&f.device_id, &f.path) {
-                (None, None) => true,
-                (device, path) => {
-                    parts.owns(k, device.as_deref(), path.as_deref().unwrap_or_default())
-                }
-            }));
+        let (of_run, own): (Vec<FindingRow>, Vec<FindingRow>) = f
+            .into_iter()
+            .partition(|f| f.device_id.is_none() && f.path.is_none());
+        self.of_run.extend(of_run);
+        self.findings.extend(own.into_iter().filter(|f| {
+            parts.owns(
+                k,
+                f.device_id.as_deref(),
+                f.path.as_deref().unwrap_or_default(),
+            )
+        }))
     }
 }
 

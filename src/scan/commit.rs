@@ -51,9 +51,15 @@ pub(super) fn commit(
         case_items,
         tally,
     } = analysed;
-    store::write_judgements(&mut staging, &sessions, &findings, &case_items)?;
+    let severity_count = |s: &str| findings.count(s) as i64;
+    let finding_kinds = findings.kinds();
+    let (high, warn, info) = (
+        severity_count("high"),
+        severity_count("warn"),
+        severity_count("info"),
+    );
+    store::write_gathered_judgements(&mut staging, &sessions, findings, &case_items)?;
     staging.carry("exports")?;
-    let severity_count = |s: &str| findings.iter().filter(|f| f.severity == s).count() as i64;
     let plan = run.plan;
     let settings = Settings {
         config: &plan.config,
@@ -95,9 +101,9 @@ pub(super) fn commit(
         threads: plan.threads as i32,
         io_mode: io_name(plan.io).to_string(),
         sessions: sessions.len() as i64,
-        findings_high: severity_count("high"),
-        findings_warn: severity_count("warn"),
-        findings_info: severity_count("info"),
+        findings_high: high,
+        findings_warn: warn,
+        findings_info: info,
         mode: mode.to_string(),
         files_carried: carried_rows as i64,
         files_new: counts[0],
@@ -139,7 +145,7 @@ pub(super) fn commit(
         snapshot: committed.dir.clone(),
         chain: committed,
         anchor_error,
-        findings,
+        finding_kinds,
         published: None,
         paths_read_again: false,
     })

@@ -39,7 +39,7 @@ use serde::Serialize;
 use crate::config::{Config, ConfigError};
 use crate::read::{IoMode, ReadOptions};
 use crate::store::StoreError;
-use crate::store::tables::{FileRow, FindingRow, RunRow};
+use crate::store::tables::{FileRow, RunRow};
 use crate::walk::{WalkError, WalkOptions};
 
 #[derive(Debug, thiserror::Error)]
@@ -150,8 +150,9 @@ pub struct RunSummary {
     pub chain: crate::chain::write::Committed,
     /// The anchor log could not be written after the commit (the run is committed).
     pub anchor_error: Option<String>,
+    /// The run's findings counted by kind and article (the rows are in its `findings` table).
     #[serde(skip)]
-    pub findings: Vec<FindingRow>,
+    pub finding_kinds: std::collections::BTreeMap<(String, String), usize>,
     /// A node's scan: what it published into the shared warehouse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<crate::store::shared::Pointer>,
@@ -396,8 +397,9 @@ mod tests {
         assert!(
             analysed
                 .findings
-                .iter()
-                .any(|f| f.rule_id == "INT-UNREADABLE")
+                .kinds()
+                .keys()
+                .any(|(kind, _)| kind == "unreadable")
         );
         drop(carried);
         let summary = commit::commit(run, staging, analysed, &custody, 0, "full").unwrap();

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod prior;
 pub mod remote;
 pub mod shared;
+pub mod spill;
 pub mod tables;
 pub mod warehouse;
 
@@ -47,29 +48,54 @@ pub enum StoreError {
 }
 
 /// Writes a run's judgements: its `sessions`, `findings` and `case_items` tables (one file
-/// each), as a scan and the analysis of a shared warehouse both do.
+/// each), as the analysis of a shared warehouse does.
 pub fn write_judgements(
     staging: &mut warehouse::Staging,
     sessions: &[SessionRow],
     findings: &[FindingRow],
     case_items: &[CaseItemRow],
 ) -> Result<(), StoreError> {
+    write_judgements_with(staging, sessions, case_items, |write| {
+        findings.chunks(JUDGEMENT_BATCH).try_for_each(write)
+    })
+}
+
+/// [`write_judgements`] of findings gathered in a [`spill::FindingSink`] (a scan's), merged
+/// into the table's order as they are written.
+pub fn write_gathered_judgements(
+    staging: &mut warehouse::Staging,
+    sessions: &[SessionRow],
+    findings: spill::FindingSink,
+    case_items: &[CaseItemRow],
+) -> Result<(), StoreError> {
+    write_judgements_with(staging, sessions, case_items, |write| {
+        findings.finish(JUDGEMENT_BATCH, write)
+    })
+}
+
+/// Sessions and findings are written in batches of this many rows, each a row group: built
+/// whole, the findings of a tree where every file was late (a finding each, about 1.4 KB of
+/// text apiece) were held twice at the commit, as rows and as one batch (at 202,219 files the
+/// run's peak went from 340 to 620 MiB there).
+const JUDGEMENT_BATCH: usize = 32_768;
+
+fn write_judgements_with(
+    staging: &mut warehouse::Staging,
+    sessions: &[SessionRow],
+    case_items: &[CaseItemRow],
+    findings: impl FnOnce(
+        &mut dyn FnMut(&[FindingRow]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     const PART: &str = "part-00000.parquet";
     staging.write("case_items", PART, &case_items_batch(case_items)?)?;
-    // Sessions and findings in batches of 32,768 rows, each a row group: built whole, the
-    // findings of a tree where every file was late (a finding each, about 1.4 KB of text
-    // apiece) were held twice at the commit, as rows and as one batch (at 202,219 files the
-    // run's peak went from 340 to 620 MiB there).
-    const BATCH: usize = 32_768;
     let mut w = staging.writer("sessions", PART, sessions_batch(&[])?.schema())?;
-    for rows in sessions.chunks(BATCH) {
+    for rows in sessions.chunks(JUDGEMENT_BATCH) {
         w.write(&sessions_batch(rows)?)?;
     }
     w.finish()?;
     let mut w = staging.writer("findings", PART, findings_batch(&[])?.schema())?;
-    for rows in findings.chunks(BATCH) {
-        w.write(&findings_batch(rows)?)?;
-    }
+    findings(&mut |rows| w.write(&findings_batch(rows)?))?;
     w.finish()
 }
 

@@ -239,6 +239,13 @@ impl Staging {
         Ok(d)
     }
 
+    /// A folder of this run's staged snapshot for files that are not tables (a spill), named
+    /// `.name`: the caller makes it and removes it, with what it wrote there, before the
+    /// commit.
+    pub fn scratch_dir(&self, name: &str) -> PathBuf {
+        self.dir.join(format!(".{name}"))
+    }
+
     /// Where `<table>/<file_name>` of this run is being written.
     pub fn path_of(&self, table: &str, file_name: &str) -> PathBuf {
         self.dir.join(table).join(file_name)

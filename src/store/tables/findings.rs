@@ -33,6 +33,29 @@ pub struct FindingRow {
     pub case_id: Option<String>,
 }
 
+impl FindingRow {
+    /// The findings' order in the table: by device, session, file, time, rule (and id, so that
+    /// findings gathered from the parts of a catalogue come out as from the whole).
+    pub fn order(&self, other: &Self) -> std::cmp::Ordering {
+        (
+            &self.device_id,
+            &self.session_id,
+            &self.path,
+            self.at_us,
+            &self.rule_id,
+            &self.finding_id,
+        )
+            .cmp(&(
+                &other.device_id,
+                &other.session_id,
+                &other.path,
+                other.at_us,
+                &other.rule_id,
+                &other.finding_id,
+            ))
+    }
+}
+
 pub fn findings_batch(rows: &[FindingRow]) -> Result<RecordBatch, StoreError> {
     let mut c = Cols::new();
     c.str(
@@ -95,98 +118,123 @@ pub fn read_findings(warehouse: &std::path::Path) -> Result<Vec<FindingRow>, Sto
 
 /// The rows of these `findings` files.
 fn findings_of(files: &[std::path::PathBuf]) -> Result<Vec<FindingRow>, StoreError> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::{Float64Type, TimestampMicrosecondType};
     let mut out = Vec::new();
     for f in files {
         for b in read_parquet(f)? {
-            let col = |name: &str| {
-                b.column_by_name(name).ok_or_else(|| StoreError::Invalid {
-                    path: f.clone(),
-                    message: format!("findings table has no column {name}"),
-                })
-            };
-            let s = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
-                let c = col(name)?;
-                let a = c
-                    .as_string_opt::<i32>()
-                    .ok_or_else(|| StoreError::Invalid {
-                        path: f.clone(),
-                        message: format!("column {name} is not text"),
-                    })?;
-                Ok((0..a.len())
-                    .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
-                    .collect())
-            };
-            let fl = |name: &str| -> Result<Vec<Option<f64>>, StoreError> {
-                let c = col(name)?;
-                let a = c
-                    .as_primitive_opt::<Float64Type>()
-                    .ok_or_else(|| StoreError::Invalid {
-                        path: f.clone(),
-                        message: format!("column {name} is not a double"),
-                    })?;
-                Ok((0..a.len())
-                    .map(|i| (!a.is_null(i)).then(|| a.value(i)))
-                    .collect())
-            };
-            let at = {
-                let c = col("at")?;
-                let a = c
-                    .as_primitive_opt::<TimestampMicrosecondType>()
-                    .ok_or_else(|| StoreError::Invalid {
-                        path: f.clone(),
-                        message: "column at is not a timestamp".into(),
-                    })?;
-                (0..a.len())
-                    .map(|i| (!a.is_null(i)).then(|| a.value(i)))
-                    .collect::<Vec<_>>()
-            };
-            let (id, kind, sev, rule, art, gloss, msg, path, sess, dev, off, unit, run, det) = (
-                s("finding_id")?,
-                s("kind")?,
-                s("severity")?,
-                s("rule_id")?,
-                s("article")?,
-                s("article_gloss")?,
-                s("message")?,
-                s("path")?,
-                s("session_id")?,
-                s("device_id")?,
-                s("officer_id")?,
-                s("unit")?,
-                s("run_id")?,
-                s("details")?,
-            );
-            let case = if b.column_by_name("case_id").is_some() {
-                s("case_id")?
-            } else {
-                vec![None; b.num_rows()]
-            };
-            let (offset, mag) = (fl("offset_s")?, fl("magnitude_s")?);
-            for i in 0..b.num_rows() {
-                out.push(FindingRow {
-                    run_id: run[i].clone().unwrap_or_default(),
-                    finding_id: id[i].clone().unwrap_or_default(),
-                    kind: kind[i].clone().unwrap_or_default().into(),
-                    severity: sev[i].clone().unwrap_or_default().into(),
-                    rule_id: rule[i].clone().unwrap_or_default().into(),
-                    article: art[i].clone().unwrap_or_default().into(),
-                    article_gloss: gloss[i].clone().unwrap_or_default().into(),
-                    message: msg[i].clone().unwrap_or_default(),
-                    path: path[i].clone(),
-                    session_id: sess[i].clone(),
-                    device_id: dev[i].clone(),
-                    officer_id: off[i].clone(),
-                    unit: unit[i].clone(),
-                    at_us: at[i],
-                    offset_s: offset[i],
-                    magnitude_s: mag[i],
-                    details: det[i].clone().unwrap_or_default(),
-                    case_id: case[i].clone(),
-                });
-            }
+            rows_of_batch(&b, f, &mut out)?;
         }
     }
     Ok(out)
+}
+
+/// Appends the rows of one batch of a `findings` file (`f`, named in errors) to `out`.
+pub(crate) fn rows_of_batch(
+    b: &RecordBatch,
+    f: &std::path::Path,
+    out: &mut Vec<FindingRow>,
+) -> Result<(), StoreError> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, TimestampMicrosecondType};
+    let col = |name: &str| {
+        b.column_by_name(name).ok_or_else(|| StoreError::Invalid {
+            path: f.to_path_buf(),
+            message: format!("findings table has no column {name}"),
+        })
+    };
+    let s = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
+        let c = col(name)?;
+        let a = c
+            .as_string_opt::<i32>()
+            .ok_or_else(|| StoreError::Invalid {
+                path: f.to_path_buf(),
+                message: format!("column {name} is not text"),
+            })?;
+        Ok((0..a.len())
+            .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
+            .collect())
+    };
+    let fl = |name: &str| -> Result<Vec<Option<f64>>, StoreError> {
+        let c = col(name)?;
+        let a = c
+            .as_primitive_opt::<Float64Type>()
+            .ok_or_else(|| StoreError::Invalid {
+                path: f.to_path_buf(),
+                message: format!("column {name} is not a double"),
+            })?;
+        Ok((0..a.len())
+            .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+            .collect())
+    };
+    let at = {
+        let c = col("at")?;
+        let a = c
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .ok_or_else(|| StoreError::Invalid {
+                path: f.to_path_buf(),
+                message: "column at is not a timestamp".into(),
+            })?;
+        (0..a.len())
+            .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+            .collect::<Vec<_>>()
+    };
+    let (
+        mut id,
+        mut kind,
+        mut sev,
+        mut rule,
+        mut art,
+        mut gloss,
+        mut msg,
+        mut path,
+        mut sess,
+        mut dev,
+        mut off,
+        mut unit,
+        mut run,
+        mut det,
+    ) = (
+        s("finding_id")?,
+        s("kind")?,
+        s("severity")?,
+        s("rule_id")?,
+        s("article")?,
+        s("article_gloss")?,
+        s("message")?,
+        s("path")?,
+        s("session_id")?,
+        s("device_id")?,
+        s("officer_id")?,
+        s("unit")?,
+        s("run_id")?,
+        s("details")?,
+    );
+    let mut case = if b.column_by_name("case_id").is_some() {
+        s("case_id")?
+    } else {
+        vec![None; b.num_rows()]
+    };
+    let (offset, mag) = (fl("offset_s")?, fl("magnitude_s")?);
+    for i in 0..b.num_rows() {
+        out.push(FindingRow {
+            run_id: run[i].take().unwrap_or_default(),
+            finding_id: id[i].take().unwrap_or_default(),
+            kind: kind[i].take().unwrap_or_default().into(),
+            severity: sev[i].take().unwrap_or_default().into(),
+            rule_id: rule[i].take().unwrap_or_default().into(),
+            article: art[i].take().unwrap_or_default().into(),
+            article_gloss: gloss[i].take().unwrap_or_default().into(),
+            message: msg[i].take().unwrap_or_default(),
+            path: path[i].take(),
+            session_id: sess[i].take(),
+            device_id: dev[i].take(),
+            officer_id: off[i].take(),
+            unit: unit[i].take(),
+            at_us: at[i],
+            offset_s: offset[i],
+            magnitude_s: mag[i],
+            details: det[i].take().unwrap_or_default(),
+            case_id: case[i].take(),
+        });
+    }
+    Ok(())
 }

@@ -32,6 +32,7 @@ pub use files::{
     Derived, FileRow, Osd, OsdReading, PATH_COLUMNS, derived_columns, files_batch, osd_batch,
     path_columns, with_derived, with_osd,
 };
+pub(crate) use findings::rows_of_batch as finding_rows_of_batch;
 pub use findings::{FindingRow, findings_batch, read_findings};
 pub use keyframes::{KeyframeRow, keyframes_batch};
 pub use osd_fonts::{FontRow, osd_fonts_batch};
