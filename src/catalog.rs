@@ -111,6 +111,9 @@ pub struct Rare {
     /// the offset at its first (`osd_offset_s`): a file whose container runs short of its
     /// clock, or with a jump. Otherwise the first's stands for it.
     pub osd_end_offset_s: Option<f32>,
+    /// Whether the encoder coded the pictures either side of the video's timestamp jump one
+    /// after the other (`files.jump_coded_across`).
+    pub jump_coded_across: Option<bool>,
     /// Read cut short, and larger or newer by the time the run's read was done: a file still
     /// being written (an upload the run overlapped; set by the custody stage, never stored).
     pub being_written: bool,
@@ -141,6 +144,7 @@ static NO_RARE: Rare = Rare {
     frame_rate_stretch: None,
     osd_stretch: None,
     osd_end_offset_s: None,
+    jump_coded_across: None,
     being_written: false,
 };
 

@@ -12,6 +12,7 @@
 //! Only the bytes of the pictures decoded are read: the `moov` box, then each picture by its
 //! offset. The evidence tree is opened read-only. Decoding is contained ([`decode`]).
 
+mod across;
 pub mod decode;
 mod lines;
 mod more;
@@ -85,6 +86,10 @@ pub struct Input {
     /// read there too, to tell a recorder that lowered its rate (the clock runs on) from
     /// footage of another time spliced in.
     pub stretch: Option<(f64, f64)>,
+    /// Where the file's video timestamps jump: the number (1-based, decoding order) of the
+    /// picture that lasts the long step, when the read found the jump in its sample table
+    /// ([`across::coded_across`] reads the pictures either side of it).
+    pub jump: Option<u64>,
 }
 
 /// One decoded keyframe, read.
@@ -124,6 +129,9 @@ pub struct Output {
     /// that reads well, when one does, else one that shows a time weakly
     /// ([`Output::inside_stretch`]).
     pub stretch_at: Option<usize>,
+    /// Whether the encoder coded the pictures either side of the video's timestamp jump one
+    /// after the other ([`across::coded_across`]; `files.jump_coded_across`).
+    pub coded_across: Option<bool>,
 }
 
 impl Output {
@@ -366,6 +374,8 @@ pub struct Prepared {
     /// The file already read with its group's font from an earlier run, while the read went
     /// on ([`read_ahead`]); used when that font is the one decided for the run.
     ahead: Option<Box<Output>>,
+    /// See [`Output::coded_across`].
+    coded_across: Option<bool>,
 }
 
 impl Prepared {
@@ -384,6 +394,7 @@ impl Prepared {
             slice_habits: self.slice_habits.take(),
             keyframes: Vec::new(),
             stretch_at: None,
+            coded_across: self.coded_across,
         })
     }
 }
@@ -603,6 +614,7 @@ pub fn finish(inp: &Input, p: Prepared, font: Option<&Font>, every: bool) -> Out
         slice_habits: p.slice_habits,
         keyframes,
         stretch_at: None,
+        coded_across: p.coded_across,
     };
     if let (Some(font), Some(_)) = (font, p.plan.as_ref()) {
         more::read_inward(inp, font, &mut out);
@@ -1224,9 +1236,11 @@ pub fn prepare_in(input: &Input, opened: Result<File, String>, display: Display)
         decoded: 0,
         note: None,
         ahead: None,
+        coded_across: None,
     };
     let result = (|| -> Result<(), String> {
         let f = opened?;
+        out.coded_across = input.jump.and_then(|n| across::coded_across(&f, input, n));
         let plan = plan_of(&f, input)?;
         out.habits = habits(&plan);
         decode::check_size(plan.codec, &plan.params).map_err(|e| e.to_string())?;
@@ -1638,6 +1652,7 @@ mod tests {
             path,
             group: "A".into(),
             stretch: None,
+            jump: None,
         }
     }
 

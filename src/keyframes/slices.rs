@@ -260,6 +260,7 @@ mod tests {
             slice_type: Some(slice_type),
             rps_from_sps,
             qp: None,
+            poc_lsb: None,
         }
     }
 

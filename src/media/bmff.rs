@@ -76,8 +76,10 @@ fn brand_container(b: &[u8; 4]) -> Container {
 struct Deltas {
     hist: HashMap<u64, u64>,
     min: Option<u64>,
-    max: Option<(u64, u64)>,
-    pending: Option<(u64, u64)>,
+    /// The longest duration, the decode time of its sample and the sample's number (1-based).
+    max: Option<(u64, u64, u64)>,
+    /// The latest sample, held back until another follows: (duration, decode time, number).
+    pending: Option<(u64, u64, u64)>,
     samples: u64,
     ticks: u64,
     /// Runs of equal durations (duration, samples, decode time of the first), in order, at
@@ -86,7 +88,8 @@ struct Deltas {
 }
 
 impl Deltas {
-    fn commit(&mut self, delta: u64, count: u64, at: u64) {
+    /// `count` samples of `delta` ticks, the first at decode time `at` and numbered `number`.
+    fn commit(&mut self, delta: u64, count: u64, at: u64, number: u64) {
         if count == 0 {
             return;
         }
@@ -100,8 +103,8 @@ impl Deltas {
             _ => {}
         }
         self.min = Some(self.min.map_or(delta, |m| m.min(delta)));
-        if self.max.is_none_or(|(m, _)| delta > m) {
-            self.max = Some((delta, at));
+        if self.max.is_none_or(|(m, _, _)| delta > m) {
+            self.max = Some((delta, at, number));
         }
     }
     /// `count` samples of `delta` ticks each.
@@ -109,14 +112,18 @@ impl Deltas {
         if count == 0 {
             return;
         }
-        if let Some((d, at)) = self.pending.take() {
-            self.commit(d, 1, at);
+        if let Some((d, at, number)) = self.pending.take() {
+            self.commit(d, 1, at, number);
         }
-        let at = self.ticks;
+        let (at, number) = (self.ticks, self.samples.saturating_add(1));
         if count > 1 {
-            self.commit(delta, count - 1, at);
+            self.commit(delta, count - 1, at, number);
         }
-        self.pending = Some((delta, at.saturating_add(delta.saturating_mul(count - 1))));
+        self.pending = Some((
+            delta,
+            at.saturating_add(delta.saturating_mul(count - 1)),
+            number.saturating_add(count - 1),
+        ));
         self.samples = self.samples.saturating_add(count);
         self.ticks = self.ticks.saturating_add(delta.saturating_mul(count));
     }
@@ -132,7 +139,7 @@ impl Deltas {
             (Some(a), Some(b), Some(c)) => (a, b, c),
             // a single sample: only the pending one
             _ => match self.pending {
-                Some((d, _)) => (d, (d, 0), d),
+                Some((d, _, number)) => (d, (d, 0, number), d),
                 None => return,
             },
         };
@@ -145,6 +152,7 @@ impl Deltas {
                 s.jump = Some(Jump {
                     at_s: max.1 as f64 / ts,
                     size_s: (max.0 - typical) as f64 / ts,
+                    sample: Some(max.2),
                 });
             }
             if s.kind == "video" && typical > 0 {
@@ -741,6 +749,7 @@ impl BmffSink {
                     self.largest_frag_jump = Some(Jump {
                         at_s: expected as f64 / f64::from(tk.timescale),
                         size_s: size,
+                        sample: None,
                     });
                 }
             }
@@ -1430,6 +1439,8 @@ mod tests {
         assert_eq!(s.delta_max, Some(6000));
         let j = s.jump.expect("jump");
         assert_eq!((j.at_s, j.size_s), (10.0, 5.0));
+        // The eleventh sample lasts the long step.
+        assert_eq!(j.sample, Some(11));
         assert_eq!(s.frame_rate, Some(1.0));
     }
 

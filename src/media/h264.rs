@@ -81,6 +81,64 @@ pub fn slice_start(nal: &[u8]) -> Option<SliceStart> {
     })
 }
 
+/// Where a picture stands in its encoder's counting, from its first slice's header (§7.3.3,
+/// §7.4.3): what tells whether two pictures in a row were coded one after the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PictureOrder {
+    pub idr: bool,
+    /// Used for reference (`nal_ref_idc` > 0): the next picture's `frame_num` is one more.
+    pub reference: bool,
+    pub frame_num: u32,
+    /// `pic_order_cnt_lsb`, for picture order count type 0; a field's, for a field.
+    pub poc_lsb: Option<u32>,
+    /// A field (of an interlaced picture) rather than a frame.
+    pub field: bool,
+}
+
+/// The [`PictureOrder`] of the slice in `nal` (types 1 and 5), read with its sequence
+/// parameter set; `None` for other units or a header that does not read.
+pub fn picture_order(nal: &[u8], sps: &Sps) -> Option<PictureOrder> {
+    let header = *nal.first()?;
+    let (nal_ref_idc, nal_type) = ((header >> 5) & 3, header & 0x1f);
+    if !matches!(nal_type, 1 | 5) {
+        return None;
+    }
+    let raw = unescape(&nal[1..nal.len().min(32)]);
+    let mut b = BitReader::new(&raw);
+    let r = (|| -> R<PictureOrder> {
+        b.ue()?; // first_mb_in_slice
+        b.ue()?; // slice_type
+        b.ue()?; // pic_parameter_set_id
+        if sps.separate_colour_plane {
+            b.bits(2)?;
+        }
+        let frame_num = b.bits(sps.log2_max_frame_num.min(16))?;
+        let mut field = false;
+        if !sps.frame_mbs_only {
+            field = b.bit()? == 1;
+            if field {
+                b.bit()?; // bottom_field_flag
+            }
+        }
+        if nal_type == 5 {
+            b.ue()?; // idr_pic_id
+        }
+        let poc_lsb = if sps.poc_type == 0 {
+            Some(b.bits(sps.log2_max_poc_lsb.min(16))?)
+        } else {
+            None
+        };
+        Ok(PictureOrder {
+            idr: nal_type == 5,
+            reference: nal_ref_idc > 0,
+            frame_num,
+            poc_lsb,
+            field,
+        })
+    })();
+    r.ok()
+}
+
 /// The header of the first slice in `nal` when it is an intra slice (I or SI), read with its
 /// sequence and picture parameter sets; `None` for other slices or a header that does not
 /// read. Only intra slices: they carry no reference lists or prediction weights.

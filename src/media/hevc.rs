@@ -372,6 +372,13 @@ pub struct SliceSyntax {
     refs: Option<Refs>,
 }
 
+impl SliceSyntax {
+    /// Bits of `slice_pic_order_cnt_lsb`: the order count wraps at `1 << poc_bits()`.
+    pub fn poc_bits(&self) -> u32 {
+        self.poc_bits
+    }
+}
+
 /// The [`SliceSyntax`] of a sequence and a picture parameter set NAL unit.
 pub fn slice_syntax(sps: &[u8], pps: &[u8]) -> Option<SliceSyntax> {
     let sps = parse_sps(sps)?;
@@ -406,6 +413,8 @@ pub struct Segment {
     /// An intra first segment's QP (`26 + init_qp_minus26 + slice_qp_delta`, §7.4.7.1), where
     /// its header reads that far.
     pub qp: Option<i32>,
+    /// A first segment's `slice_pic_order_cnt_lsb` (0 for an IDR picture, which writes none).
+    pub poc_lsb: Option<u32>,
 }
 
 impl Segment {
@@ -444,11 +453,12 @@ pub fn segment(nal: &[u8], syntax: &SliceSyntax) -> Option<Segment> {
         slice_type: None,
         rps_from_sps: None,
         qp: None,
+        poc_lsb: None,
     };
     if !first {
         return Some(out);
     }
-    let fields = (|| -> R<(u32, Option<bool>)> {
+    let fields = (|| -> R<(u32, Option<bool>, u32)> {
         if (16..=23).contains(&nal_type) {
             b.bit()?; // no_output_of_prior_pics_flag
         }
@@ -467,16 +477,17 @@ pub fn segment(nal: &[u8], syntax: &SliceSyntax) -> Option<Segment> {
             b.bits(2)?; // colour_plane_id
         }
         if matches!(nal_type, 19 | 20) {
-            return Ok((slice_type, None));
+            return Ok((slice_type, None, 0));
         }
-        b.bits(syntax.poc_bits)?; // slice_pic_order_cnt_lsb
-        Ok((slice_type, Some(b.bit()? == 1)))
+        let poc = b.bits(syntax.poc_bits)?; // slice_pic_order_cnt_lsb
+        Ok((slice_type, Some(b.bit()? == 1), poc))
     })();
     // A first segment whose header does not read says only how it is marked.
-    let Ok((slice_type, rps)) = fields else {
+    let Ok((slice_type, rps, poc)) = fields else {
         return Some(out);
     };
     out.slice_type = Some(slice_type);
+    out.poc_lsb = Some(poc);
     out.rps_from_sps = rps;
     if slice_type == 2 {
         out.qp = intra_qp(&mut b, rps, syntax).ok().flatten();

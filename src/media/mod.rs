@@ -134,6 +134,10 @@ pub struct Jump {
     pub at_s: f64,
     /// How far the step exceeded the usual step (negative: time went backwards), in seconds.
     pub size_s: f64,
+    /// The number (1-based, decoding order) of the sample that lasts the long step, where the
+    /// track's sample table says it (ISO BMFF `stts`; not fragments nor transport streams):
+    /// the keyframe stage reads its slice header and the next one's.
+    pub sample: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -601,7 +605,11 @@ mod tests {
         StreamInfo {
             kind: kind.into(),
             duration_s: Some(duration_s),
-            jump: jump.map(|(at_s, size_s)| Jump { at_s, size_s }),
+            jump: jump.map(|(at_s, size_s)| Jump {
+                at_s,
+                size_s,
+                sample: None,
+            }),
             ..Default::default()
         }
     }

@@ -568,6 +568,7 @@ impl Sink for TsSink {
                     s.jump = Some(Jump {
                         at_s: at as f64 / PTS_HZ,
                         size_s: d as f64 / PTS_HZ,
+                        sample: None,
                     });
                 }
                 // Duration: elapsed decode time plus one typical frame.
@@ -583,6 +584,7 @@ impl Sink for TsSink {
                 info.pcr_jump = Some(Jump {
                     at_s: at as f64 / PTS_HZ,
                     size_s: d as f64 / PTS_HZ,
+                    sample: None,
                 });
             }
         }

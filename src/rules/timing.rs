@@ -20,8 +20,18 @@
 //! then stood still while its encoder started. No edit leaves that: a cut at a recording's start
 //! removes its first pictures with the rest and leaves its times unbroken, and a cut that kept one
 //! picture before it would have to be made on purpose for that one picture. A jump anywhere
-//! else in such a file stays TIME-SAMPLES: with nothing beside it, a stall and a cut whose times
-//! were kept look alike.
+//! else in such a file stays TIME-SAMPLES by the container alone: with nothing beside it, a
+//! stall and a cut whose times were kept look alike there.
+//!
+//! The bitstream tells them apart where the keyframe stage read it (`files.jump_coded_across`,
+//! [`crate::keyframes`]): an encoder numbers the pictures it codes, and a recorder that stood
+//! still (the whole recorder freezing, picture and sound together; a recording without sound
+//! whose capture stalled) hands it the next picture late, so the numbering runs on across the
+//! jump and the picture after it is predicted from the one before. A cut made afterwards by
+//! copying the stream resumes at a keyframe, which starts the numbering again, and any other
+//! picture after a cut would skip the numbers of the pictures cut out. A forward jump across
+//! which the numbering runs on is TIME-STALL too; where it does not, or it was not read (a
+//! transport stream, fragments, HEVC, the stage off), TIME-SAMPLES stays.
 
 use serde_json::json;
 
@@ -44,10 +54,21 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         // After the track's first sample (its decode time 0), with no track of the other kind.
         let at_start = forward
             .filter(|_| beside.is_none() && f.odd().max_jump_at_s.is_some_and(|a| a.abs() < 1e-6));
-        let stall = witnessed.map(|(j, _)| j).or(at_start);
+        // The encoder numbered the pictures either side of it one after the other.
+        let coded = forward.filter(|_| f.odd().jump_coded_across == Some(true));
+        let stall = witnessed.map(|(j, _)| j).or(at_start).or(coded);
         if let Some(j) = stall {
             let at_s = f.odd().max_jump_at_s;
             let (message, details) = match witnessed {
+                None if at_start.is_none() => (
+                    format!(
+                        "the pictures either side of the {:.2} s jump at {:.2} s into {} were coded one after the other (the encoder's picture numbers run on across it): the recorder stood still, nothing coded was cut out",
+                        j,
+                        at_s.unwrap_or(0.0),
+                        f.file_name(),
+                    ),
+                    json!({"jump_s": j, "at_s": at_s, "coded_across": true}),
+                ),
                 Some((_, beside)) => (
                     format!(
                         "the picture or the sound of {} stands still for {:.2} s at {:.2} s while the other runs on through it: the recorder stalled, nothing was cut out",

@@ -390,7 +390,16 @@ impl Early {
 
     /// Starts the work for row `k`, a file just read, when the stage decodes it; `ts` is a
     /// transport stream's pictures as its read saw them (it has no index to find).
-    pub(super) fn start(&self, k: usize, fact: &FileFacts, path: &Path, ts: Option<Box<TsIndex>>) {
+    /// `jump` is the picture of its video track that lasts its largest timestamp jump
+    /// ([`Input::jump`]).
+    pub(super) fn start(
+        &self,
+        k: usize,
+        fact: &FileFacts,
+        path: &Path,
+        ts: Option<Box<TsIndex>>,
+        jump: Option<u64>,
+    ) {
         if !wanted(fact) {
             return;
         }
@@ -422,6 +431,7 @@ impl Early {
                 index,
                 group,
                 stretch,
+                jump,
             };
             let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
             match prepared.finished() {
@@ -1072,6 +1082,7 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
         slice_habits: out.slice_habits.as_deref().map(Sym::from),
         keyframes_decoded: Some(out.decoded as i32),
         note: note.as_deref().map(Sym::from),
+        coded_across: out.coded_across,
     }
 }
 
@@ -1195,6 +1206,7 @@ mod tests {
                     .expect("an index"),
                 group: "A".into(),
                 stretch: None,
+                jump: None,
             };
             let prepared = keyframes::prepare(&input);
             Held {

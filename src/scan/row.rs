@@ -16,7 +16,48 @@ use crate::store::tables::{FileRow, StreamRow};
 use crate::walk::{Entry, EntryKind};
 
 /// A file's row, its streams' rows, and a transport stream's pictures ([`RowMaker::make`]).
-pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Box<TsIndex>>);
+/// A file's row, its streams' rows, and what its keyframe work takes from the read: a
+/// transport stream's pictures as the read saw them go past, and the picture of the video
+/// track that lasts the file's largest timestamp jump ([`video_jump`]).
+pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Box<TsIndex>>, Option<u64>);
+
+/// The largest timestamp jump of the file's audio and video tracks, and its track's place.
+fn largest_jump_of(info: &media::MediaInfo) -> Option<(usize, media::Jump)> {
+    let mut best: Option<(usize, media::Jump)> = None;
+    for (i, s) in info.streams.iter().enumerate() {
+        if let Some(j) = s.jump
+            && (s.kind == "video" || s.kind == "audio")
+            && best.is_none_or(|(_, b)| j.size_s.abs() > b.size_s.abs())
+        {
+            best = Some((i, j));
+        }
+    }
+    best
+}
+
+fn largest_jump(info: &media::MediaInfo) -> Option<media::Jump> {
+    largest_jump_of(info).map(|(_, j)| j)
+}
+
+/// How near in place and size the video track's own largest jump must be to the file's
+/// largest (any track's) to stand for it: the picture and the sound of a recorder that froze
+/// stop together, give or take a picture and a sound frame.
+const SAME_JUMP_S: f64 = 0.25;
+
+/// The number of the H.264 or HEVC video track's picture that lasts the file's largest
+/// timestamp jump, when the track's sample table says it and the video's own jump is that one
+/// (the largest, or within [`SAME_JUMP_S`] of it): the keyframe stage reads the pictures
+/// either side of it.
+fn video_jump(info: &media::MediaInfo, largest: Option<media::Jump>) -> Option<u64> {
+    let video = info
+        .streams
+        .iter()
+        .find(|s| s.kind == "video" && matches!(s.codec.as_deref(), Some("h264" | "hevc")))?;
+    let (own, largest) = (video.jump?, largest?);
+    let same = (own.at_s - largest.at_s).abs() <= SAME_JUMP_S
+        && own.size_s >= largest.size_s - SAME_JUMP_S;
+    own.sample.filter(|_| same && own.size_s > 0.0)
+}
 
 pub(super) struct RowMaker<'a> {
     pub plan: &'a ScanPlan,
@@ -70,6 +111,7 @@ impl RowMaker<'_> {
         };
         let mut streams = Vec::new();
         let mut ts_index = None;
+        let mut video_jump_sample = None;
         match (&e.kind, &e.error) {
             (_, Some(err)) => {
                 row.status = "unreadable".into();
@@ -121,7 +163,7 @@ impl RowMaker<'_> {
                             crate::panic_text(&*panic)
                         ));
                         self.progress.file_done();
-                        return (row, Vec::new(), None);
+                        return (row, Vec::new(), None, None);
                     }
                 };
                 row.read_method = Some(r.method.name().into());
@@ -131,6 +173,7 @@ impl RowMaker<'_> {
                     row.error = Some(err.to_string());
                 } else if let Some(mut p) = r.parsed {
                     ts_index = p.info.ts_index.take();
+                    video_jump_sample = video_jump(&p.info, largest_jump(&p.info));
                     row.status = match p.problem.as_ref().map(|p| p.kind) {
                         None => "ok",
                         Some(ProblemKind::Corrupt) => "corrupt",
@@ -154,7 +197,7 @@ impl RowMaker<'_> {
             }
         }
         self.progress.file_done();
-        (row, streams, ts_index)
+        (row, streams, ts_index, video_jump_sample)
     }
 
     fn utc_us(&self, t: RecordedTime) -> (Option<i64>, String) {
@@ -244,16 +287,7 @@ impl RowMaker<'_> {
             row.audio_sample_rate = a.sample_rate.map(|x| x as i32);
             row.audio_channels = a.channels.map(i32::from);
         }
-        let mut best: Option<(usize, media::Jump)> = None;
-        for (i, s) in info.streams.iter().enumerate() {
-            if let Some(j) = s.jump
-                && (s.kind == "video" || s.kind == "audio")
-                && best.is_none_or(|(_, b)| j.size_s.abs() > b.size_s.abs())
-            {
-                best = Some((i, j));
-            }
-        }
-        if let Some((i, j)) = best {
+        if let Some((i, j)) = largest_jump_of(info) {
             row.max_jump_s = Some(j.size_s);
             row.max_jump_at_s = Some(j.at_s);
             row.max_jump_stream = Some(i as i32);

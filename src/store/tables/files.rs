@@ -136,6 +136,9 @@ pub struct Osd {
     /// Why the stage did less than it meant to (no H.264 track, a decoder error, a display
     /// that could not be read).
     pub note: Option<Sym>,
+    /// Whether the encoder coded the pictures either side of the video's timestamp jump one
+    /// after the other ([`crate::keyframes::Output::coded_across`]).
+    pub coded_across: Option<bool>,
 }
 
 /// What was read of the display ([`Osd::reading`]).
@@ -470,6 +473,7 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
         "osd_device_sure",
         read.iter().map(|o| o.device_sure.as_deref()),
     );
+    c.bool("jump_coded_across", osd.iter().map(|o| o.coded_across));
 }
 
 impl Osd {
@@ -698,6 +702,7 @@ impl FileFacts {
                     r.osd.read().offset_s,
                     r.osd.read().end_offset_s,
                 ),
+                jump_coded_across: r.osd.coded_across,
                 being_written: false,
             }
             .boxed(),
