@@ -183,6 +183,7 @@ fn findings_carry_articles_and_magnitudes() {
     // CUT-01 resume at a keyframe, as a copy of the stream after a cut must).
     for (name, jump_s, at_s) in [
         ("FRZ-01_OF2021_20260312100000_0001.MP4", 2.0, 2.0),
+        ("FRZ-01_OF2021_20260312110000_0001.TS", 2.0, 2.0),
         ("STL-03_OF2022_20260312100000_0001.MP4", 1.5, 3.1),
     ] {
         let stood = find("capture_stall", name);
@@ -215,8 +216,16 @@ fn findings_carry_articles_and_magnitudes() {
         coded("CUT-01_OF2019_20260312100000_0001.MP4").as_deref(),
         Some("false")
     );
-    // Not read: a transport stream, and a file whose timestamps do not jump.
-    assert_eq!(coded("JMP-01_OF2004_20260312110000_0001.TS"), None);
+    // A transport stream's pictures around the jump, noted by the read as they went past.
+    assert_eq!(
+        coded("FRZ-01_OF2021_20260312110000_0001.TS").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        coded("JMP-01_OF2004_20260312110000_0001.TS").as_deref(),
+        Some("false")
+    );
+    // Not read: a file whose timestamps do not jump.
     assert_eq!(coded("GAP-01_OF2001_20260312100000_0001.MP4"), None);
     let tm = find("time_mismatch", "TMM-01_OF2010_20260312100000_0001.MP4");
     assert_eq!(get(tm, "article"), Some("第十二条(三)"));

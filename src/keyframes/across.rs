@@ -16,12 +16,15 @@
 //! a stream without reordered pictures), and a random-access picture after the jump is a cut's
 //! resumption as an IDR picture is in H.264.
 //!
-//! Read for ISO BMFF files whose sample table locates the pictures (not fragments, not
-//! transport streams: their jumps are judged as before).
+//! Read for ISO BMFF files whose sample table locates the pictures (not fragments) and for
+//! MPEG transport streams, whose read notes the pictures around the video's largest step as
+//! they go past (`TsIndex::jump`); not for AVI.
 
 use std::fs::File;
 
-use super::{Index, Input, MOOV_MAX, PICTURE_MAX, body, read_at, sample_bytes, sample_head};
+use super::{
+    Index, Input, MOOV_MAX, PICTURE_MAX, body, read_at, sample_bytes, sample_head, ts_plan_of,
+};
 use crate::media::h264::{self, PictureOrder};
 use crate::media::hevc;
 use crate::media::keyplan::{self, Codec, Plan};
@@ -35,15 +38,23 @@ pub fn coded_across(f: &File, input: &Input, n: u64) -> Option<bool> {
     if n < 2 {
         return None;
     }
-    let Index::Moov(offset, size) = input.index else {
-        return None;
+    let plan = match &input.index {
+        Index::Moov(offset, size) => {
+            if !(8..=MOOV_MAX).contains(size) {
+                return None;
+            }
+            let moov = read_at(f, *offset, *size, "moov box").ok()?;
+            keyplan::plan_from(body(&moov), 3, Some(n - 1))?
+        }
+        // The read noted the units around the video's largest step as they went past.
+        Index::Ts(ts) => {
+            let mut plan = ts_plan_of(f, ts).ok()?;
+            plan.lead = ts.jump.clone();
+            plan
+        }
+        Index::Avi { .. } => return None,
     };
-    if !(8..=MOOV_MAX).contains(&size) {
-        return None;
-    }
-    let moov = read_at(f, offset, size, "moov box").ok()?;
-    let plan = keyplan::plan_from(body(&moov), 3, Some(n - 1))?;
-    if plan.fragments.is_some() || plan.annex_b {
+    if plan.fragments.is_some() {
         return None;
     }
     let numbers: Vec<u64> = plan.lead.iter().map(|s| s.number).collect();

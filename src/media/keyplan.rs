@@ -87,6 +87,10 @@ pub struct TsIndex {
     pub lead: Vec<Sample>,
     /// A picture of the lead is presented at another time than it is decoded (B-frames).
     pub reordered: bool,
+    /// The video's largest step between decoding times: the two access units before it (the
+    /// second lasts the step) and the one after it, in order; empty where the stream has no
+    /// step or it comes before its second unit. The keyframe stage reads their slice headers.
+    pub jump: Vec<Sample>,
 }
 
 /// The plan of a transport stream's video from what the read pass noted: pictures in Annex B,

@@ -42,6 +42,8 @@ struct Es {
     elapsed: i64,
     hist: HashMap<i64, u64>,
     max_step: Option<(i64, i64)>,
+    /// The number (from 1) of the access unit that lasts `max_step`.
+    max_step_unit: u64,
     min_step: Option<(i64, i64)>,
     sps: Vec<Vec<u8>>,
     dims: Option<(u32, u32, u8)>,
@@ -82,6 +84,10 @@ struct VideoNotes {
     /// Places in `index.sync` and `index.lead` of the unit whose span is still open (its end
     /// is the next PES start of the stream, or the end of the file).
     open: (Option<usize>, Option<usize>),
+    /// The last two units started (the later one's span open).
+    recent: Vec<Sample>,
+    /// `index.jump`'s last unit's span is open.
+    jump_open: bool,
 }
 
 impl VideoNotes {
@@ -93,8 +99,11 @@ impl VideoNotes {
                 sync: Vec::new(),
                 lead: Vec::new(),
                 reordered: false,
+                jump: Vec::new(),
             },
             open: (None, None),
+            recent: Vec::new(),
+            jump_open: false,
         }
     }
 
@@ -103,15 +112,30 @@ impl VideoNotes {
         let (sync, lead) = std::mem::take(&mut self.open);
         let sync = sync.and_then(|i| self.index.sync.get_mut(i));
         let lead = lead.and_then(|i| self.index.lead.get_mut(i));
-        for s in sync.into_iter().chain(lead) {
+        let recent = self.recent.last_mut();
+        let jump = self
+            .index
+            .jump
+            .last_mut()
+            .filter(|_| std::mem::take(&mut self.jump_open));
+        for s in sync.into_iter().chain(lead).chain(recent).chain(jump) {
             s.size = u32::try_from(end.saturating_sub(s.offset)).unwrap_or(u32::MAX);
         }
     }
 
     /// The stream's access unit `number` (counted from 1) starts its PES packet in the packet
     /// at `at`: presented `ticks` after the stream's first decoding time, a random-access
-    /// point when `key`.
-    fn start(&mut self, number: u64, at: u64, ticks: u64, key: bool, reordered: bool) {
+    /// point when `key`; `longest` when the step from the unit before it is the stream's
+    /// largest so far (the three units around it are kept, [`TsIndex::jump`]).
+    fn start(
+        &mut self,
+        number: u64,
+        at: u64,
+        ticks: u64,
+        key: bool,
+        reordered: bool,
+        longest: bool,
+    ) {
         self.close(at);
         let s = Sample {
             number,
@@ -119,6 +143,14 @@ impl VideoNotes {
             size: 0,
             ticks,
         };
+        if longest && self.recent.len() == 2 {
+            self.index.jump = vec![self.recent[0], self.recent[1], s];
+            self.jump_open = true;
+        }
+        if self.recent.len() == 2 {
+            self.recent.remove(0);
+        }
+        self.recent.push(s);
         let index = &mut self.index;
         if key && index.sync.len() < SYNC_MAX {
             index.sync.push(s);
@@ -351,6 +383,7 @@ impl TsSink {
             2 => ts_at(9),
             _ => None,
         };
+        let mut longest = false;
         if let Some(t) = t {
             if let Some(prev) = es.prev {
                 let step = wrap(t - prev);
@@ -360,6 +393,8 @@ impl TsSink {
                 }
                 if es.max_step.is_none_or(|(m, _)| step > m) {
                     es.max_step = Some((step, es.elapsed - step));
+                    es.max_step_unit = es.frames - 1;
+                    longest = true;
                 }
                 if es.min_step.is_none_or(|(m, _)| step < m) {
                     es.min_step = Some((step, es.elapsed - step));
@@ -383,7 +418,7 @@ impl TsSink {
                 _ => (v.index.lead.last().map_or(0, |s| s.ticks), false),
             };
             let key = random_access || opens_random_access(v.index.codec, data);
-            v.start(es.frames, at, ticks, key, reordered);
+            v.start(es.frames, at, ticks, key, reordered, longest);
         }
         match es.stream_type {
             0x1b => {
@@ -555,20 +590,20 @@ impl Sink for TsSink {
                     s.frame_rate = Some(PTS_HZ / t as f64);
                 }
                 // Report the step furthest from the usual one: forward gaps or backward jumps.
-                let fwd = e.max_step.map(|(m, at)| (m - t, at));
+                let fwd = e.max_step.map(|(m, at)| (m - t, at, Some(e.max_step_unit)));
                 let back = e
                     .min_step
                     .filter(|(m, _)| *m < 0)
-                    .map(|(m, at)| (m - t, at));
+                    .map(|(m, at)| (m - t, at, None));
                 let pick = match (fwd, back) {
                     (Some(f), Some(b)) => Some(if b.0.abs() > f.0.abs() { b } else { f }),
                     (f, b) => f.or(b),
                 };
-                if let Some((d, at)) = pick.filter(|(d, _)| *d != 0) {
+                if let Some((d, at, unit)) = pick.filter(|(d, _, _)| *d != 0) {
                     s.jump = Some(Jump {
                         at_s: at as f64 / PTS_HZ,
                         size_s: d as f64 / PTS_HZ,
-                        sample: None,
+                        sample: unit,
                     });
                 }
                 // Duration: elapsed decode time plus one typical frame.

@@ -30,8 +30,8 @@
 //! jump and the picture after it is predicted from the one before. A cut made afterwards by
 //! copying the stream resumes at a keyframe, which starts the numbering again, and any other
 //! picture after a cut would skip the numbers of the pictures cut out. A forward jump across
-//! which the numbering runs on is TIME-STALL too; where it does not, or it was not read (a
-//! transport stream, fragments, HEVC, the stage off), TIME-SAMPLES stays.
+//! which the numbering runs on is TIME-STALL too; where it does not, or it was not read
+//! (fragments, AVI, the stage off), TIME-SAMPLES stays.
 
 use serde_json::json;
 
