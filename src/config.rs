@@ -184,7 +184,7 @@ impl Default for RuleSettings {
 pub struct ScanSettings {
     /// Files at least this large are memory-mapped; smaller ones are read in chunks.
     pub mmap_min_bytes: u64,
-    /// Size of each read (and of each slice of a mapped file handed to the hasher).
+    /// Size of each read of a file that is not mapped.
     pub chunk_bytes: usize,
     /// The keyframe stage: `boundary` decodes each H.264 or HEVC recording's first and last
     /// keyframe to read its burned-in clock (and, per device model, the first seconds of two
@@ -216,7 +216,7 @@ impl Default for ScanSettings {
     fn default() -> Self {
         ScanSettings {
             mmap_min_bytes: 64 << 20,
-            chunk_bytes: 256 << 10,
+            chunk_bytes: crate::read::CHUNK_BYTES,
             keyframes: KeyframeMode::Boundary,
         }
     }
