@@ -1,5 +1,6 @@
 //! Parameter sets and slice headers: H.264 sequence and picture parameter sets (as found in
-//! `avcC` records and in-band in TS streams), intra slice headers read with them, and the
+//! `avcC` records and in-band in TS streams), intra slice headers and any slice's picture
+//! numbering (`picture_order`) read with them, and the
 //! Annex B splitter that finds them; HEVC sequence and
 //! picture parameter sets and slice segment headers (the picture size refused before a decode,
 //! the habits and the slice habits), from the NAL units the splitter finds in the input; and
@@ -42,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
     if let (Some(sps), Some(pps)) = (sps, pps) {
         for nal in &nals {
             let _ = h264::intra_slice(nal, &sps, &pps);
+            let _ = h264::picture_order(nal, &sps);
         }
     }
     let kind = |t: u8| {
