@@ -184,6 +184,7 @@ fn findings_carry_articles_and_magnitudes() {
     for (name, jump_s, at_s) in [
         ("FRZ-01_OF2021_20260312100000_0001.MP4", 2.0, 2.0),
         ("FRZ-01_OF2021_20260312110000_0001.TS", 2.0, 2.0),
+        ("FRZ-01_OF2021_20260312120000_0001.MP4", 2.0, 2.0),
         ("STL-03_OF2022_20260312100000_0001.MP4", 1.5, 3.1),
     ] {
         let stood = find("capture_stall", name);
@@ -206,6 +207,11 @@ fn findings_carry_articles_and_magnitudes() {
     };
     assert_eq!(
         coded("FRZ-01_OF2021_20260312100000_0001.MP4").as_deref(),
+        Some("true")
+    );
+    // A fragmented file's pictures, found in its movie fragments.
+    assert_eq!(
+        coded("FRZ-01_OF2021_20260312120000_0001.MP4").as_deref(),
         Some("true")
     );
     assert_eq!(

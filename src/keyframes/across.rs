@@ -16,14 +16,15 @@
 //! a stream without reordered pictures), and a random-access picture after the jump is a cut's
 //! resumption as an IDR picture is in H.264.
 //!
-//! Read for ISO BMFF files whose sample table locates the pictures (not fragments) and for
+//! Read for ISO BMFF files (a fragmented one's pictures found in its `moof` boxes) and for
 //! MPEG transport streams, whose read notes the pictures around the video's largest step as
 //! they go past (`TsIndex::jump`); not for AVI.
 
 use std::fs::File;
 
 use super::{
-    Index, Input, MOOV_MAX, PICTURE_MAX, body, read_at, sample_bytes, sample_head, ts_plan_of,
+    Index, Input, MOOV_MAX, PICTURE_MAX, add_fragments, body, read_at, sample_bytes, sample_head,
+    ts_plan_of,
 };
 use crate::media::h264::{self, PictureOrder};
 use crate::media::hevc;
@@ -54,8 +55,10 @@ pub fn coded_across(f: &File, input: &Input, n: u64) -> Option<bool> {
         }
         Index::Avi { .. } => return None,
     };
+    let mut plan = plan;
     if plan.fragments.is_some() {
-        return None;
+        // A fragmented file's pictures are in its `moof` boxes: walked to the jump's.
+        add_fragments(f, &mut plan).ok()?;
     }
     let numbers: Vec<u64> = plan.lead.iter().map(|s| s.number).collect();
     if numbers != [n - 1, n, n + 1] {

@@ -175,6 +175,9 @@ pub struct Fragments {
     next_number: u64,
     next_dts: u64,
     lead_wanted: usize,
+    /// The lead from this sample number on (decoding order) rather than from the first sync
+    /// sample ([`plan_from`]).
+    lead_from: Option<u64>,
     /// Samples walked so far, every track's ([`SAMPLES_MAX`]).
     walked: u64,
 }
@@ -205,7 +208,8 @@ pub fn plan(moov: &[u8], lead: usize) -> Option<Plan> {
 
 /// [`plan`] with its lead taken from sample number `from` (1-based, in decoding order) rather
 /// than the first sync sample: the pictures of one group of pictures deep in a file. A
-/// fragmented track's lead is always its first pictures.
+/// fragmented track's lead is found as its fragments are added ([`add_fragment`]), from `from`
+/// as well.
 pub fn plan_from(moov: &[u8], lead: usize, from: Option<u64>) -> Option<Plan> {
     let mvex = child(moov, b"mvex");
     for trak in BoxIter::new(moov, 0).map_while(Result::ok) {
@@ -274,7 +278,7 @@ fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>, from: Option<u64>) -> Op
     let reordered = lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
     // No sample in the table and a `mvex` beside: the samples are in fragments.
     let fragments = match mvex {
-        Some(mvex) if total == 0 => Some(fragments_of(trak, mvex, lead_wanted)?),
+        Some(mvex) if total == 0 => Some(fragments_of(trak, mvex, lead_wanted, from)?),
         _ => None,
     };
     let h264 = parsed_h264(codec, &params);
@@ -293,7 +297,7 @@ fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>, from: Option<u64>) -> Op
 }
 
 /// A fragmented track's id and the `trex` defaults for it (§8.8.3).
-fn fragments_of(trak: &[u8], mvex: &[u8], lead: usize) -> Option<Fragments> {
+fn fragments_of(trak: &[u8], mvex: &[u8], lead: usize, from: Option<u64>) -> Option<Fragments> {
     let mut c = Cursor::new(child(trak, b"tkhd")?);
     let version = c.u8().ok()?;
     c.skip(3 + if version == 1 { 16 } else { 8 }).ok()?;
@@ -302,6 +306,7 @@ fn fragments_of(trak: &[u8], mvex: &[u8], lead: usize) -> Option<Fragments> {
         track_id,
         next_number: 1,
         lead_wanted: lead,
+        lead_from: from,
         ..Fragments::default()
     };
     for b in BoxIter::new(mvex, 0).map_while(Result::ok) {
@@ -443,7 +448,11 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
                     if f & NON_SYNC == 0 && plan.sync.len() < SYNC_MAX {
                         plan.sync.push(sample);
                     }
-                    if plan.lead.len() < fr.lead_wanted && !plan.sync.is_empty() {
+                    let wanted = match fr.lead_from {
+                        Some(from) => fr.next_number >= from,
+                        None => !plan.sync.is_empty(),
+                    };
+                    if wanted && plan.lead.len() < fr.lead_wanted {
                         plan.lead.push(sample);
                     }
                     fr.next_dts = fr.next_dts.saturating_add(u64::from(d));

@@ -31,7 +31,7 @@
 //! copying the stream resumes at a keyframe, which starts the numbering again, and any other
 //! picture after a cut would skip the numbers of the pictures cut out. A forward jump across
 //! which the numbering runs on is TIME-STALL too; where it does not, or it was not read
-//! (fragments, AVI, the stage off), TIME-SAMPLES stays.
+//! (AVI, HEVC with reordered pictures, the stage off), TIME-SAMPLES stays.
 
 use serde_json::json;
 
