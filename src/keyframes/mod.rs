@@ -87,8 +87,9 @@ pub struct Input {
     /// footage of another time spliced in.
     pub stretch: Option<(f64, f64)>,
     /// Where the file's video timestamps jump: the number (1-based, decoding order) of the
-    /// picture that lasts the long step, when the read found the jump in its sample table
-    /// ([`across::coded_across`] reads the pictures either side of it).
+    /// picture that lasts the long step, as the read counted the track's pictures (`across`
+    /// reads the pictures either side of it: from the sample table, the movie fragments, or a
+    /// transport stream's units the read noted).
     pub jump: Option<u64>,
 }
 
@@ -130,7 +131,7 @@ pub struct Output {
     /// ([`Output::inside_stretch`]).
     pub stretch_at: Option<usize>,
     /// Whether the encoder coded the pictures either side of the video's timestamp jump one
-    /// after the other ([`across::coded_across`]; `files.jump_coded_across`).
+    /// after the other (`across::coded_across`; `files.jump_coded_across`).
     pub coded_across: Option<bool>,
 }
 

@@ -15,10 +15,9 @@ use crate::read;
 use crate::store::tables::{FileRow, StreamRow};
 use crate::walk::{Entry, EntryKind};
 
-/// A file's row, its streams' rows, and a transport stream's pictures ([`RowMaker::make`]).
-/// A file's row, its streams' rows, and what its keyframe work takes from the read: a
-/// transport stream's pictures as the read saw them go past, and the picture of the video
-/// track that lasts the file's largest timestamp jump ([`video_jump`]).
+/// A file's row ([`RowMaker::make`]), its streams' rows, and what its keyframe work takes
+/// from the read: a transport stream's pictures as the read saw them go past, and the picture
+/// of the video track that lasts the file's largest timestamp jump ([`video_jump`]).
 pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Box<TsIndex>>, Option<u64>);
 
 /// The largest timestamp jump of the file's audio and video tracks, and its track's place.
