@@ -855,5 +855,45 @@ mod tests {
         let mut sink = Box::new(TsSink::new(188));
         sink.feed(&ts[..2 * 188]);
         assert_eq!(sink.finish(2 * 188).info.ts_index, None);
+        // The three units around the largest step (the fourth picture lasts it) are kept whole
+        // for the keyframe stage, and the stream's jump names the fourth picture.
+        let index = {
+            let mut sink = Box::new(TsSink::new(188));
+            sink.feed(&ts);
+            sink.finish(ts.len() as u64).info.ts_index
+        };
+        assert!(
+            index.expect("pictures noted").jump.is_empty(),
+            "no step stands out"
+        );
+        let mut ts = tables();
+        let mut units = Vec::new();
+        for k in 0..6i64 {
+            let dts = k * 3600 + if k >= 4 { 90_000 } else { 0 };
+            let mut pes = vec![0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5];
+            pes.extend_from_slice(&stamp(2, dts));
+            pes.extend_from_slice(&[0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x41, 0x9a]);
+            let at = ts.len() as u64;
+            ts.extend(packet(0x100, true, k == 0, k as u8, &pes));
+            units.push((k as u64 + 1, at, 188u32));
+        }
+        let parsed = {
+            let mut sink = Box::new(TsSink::new(188));
+            sink.feed(&ts);
+            sink.finish(ts.len() as u64)
+        };
+        let video = parsed.info.streams.iter().find(|s| s.kind == "video");
+        let jump = video.and_then(|v| v.jump).expect("a jump");
+        assert_eq!(jump.sample, Some(4));
+        assert!((jump.size_s - 1.0).abs() < 1e-9, "{jump:?}");
+        let noted: Vec<(u64, u64, u32)> = parsed
+            .info
+            .ts_index
+            .expect("pictures noted")
+            .jump
+            .iter()
+            .map(|s| (s.number, s.offset, s.size))
+            .collect();
+        assert_eq!(noted, units[2..5]);
     }
 }
