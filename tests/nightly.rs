@@ -2101,9 +2101,11 @@ fn an_ingest_log_written_under_an_upload_stations_names_is_said_and_read_by_its_
 
 /// Each night that reads files leaves its rows as a run of ascending paths of their own beside
 /// the carried rows; past `RECAUDIT_COMPACT_RUNS` runs (8 by default, 2 here) the carry merges
-/// every carried row back into path order. The table stays in a few runs, so that a part of
-/// the analysis reads a stretch of it rather than a piece of every night's rows, and says
-/// what a full scan of the same tree says. Without the merge the third night left four runs.
+/// the nights' runs back into path order, the first run's row groups spliced as they are (a
+/// tiered merge; since the twenty-second session: before, every carried row was merged). The
+/// table stays in a few runs, so that a part of the analysis reads a stretch of it rather than
+/// a piece of every night's rows, and says what a full scan of the same tree says. Without the
+/// merge the third night left four runs.
 #[test]
 fn nights_that_add_files_leave_the_files_table_in_a_few_runs() {
     let t = tmp();
@@ -2147,6 +2149,17 @@ fn nights_that_add_files_leave_the_files_table_in_a_few_runs() {
         let said = night(&inc);
         if said.contains("merged into path order") {
             merged_nights += 1;
+            // Only the nights' runs are merged: the first run's row group is spliced whole.
+            let spliced: usize = said
+                .split("carried files rows: ")
+                .nth(1)
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no carried rows said in {said}"));
+            assert!(
+                spliced >= 12,
+                "night {k}: {spliced} rows spliced on a merge night"
+            );
         }
         // The carried rows in one run or two (or three, the night before a merge), tonight's
         // in one.

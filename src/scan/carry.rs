@@ -207,6 +207,39 @@ fn compact_runs() -> usize {
         .unwrap_or(COMPACT_RUNS)
 }
 
+/// Small row groups the head of a tiered merge may hold ([`head_end`]): the one a full write
+/// leaves at its end, and one more.
+const HEAD_SMALL_GROUPS: usize = 2;
+
+/// Where a tiered merge's tail begins among the previous rows, or `None` for a merge of
+/// every row. The previous parts are read in name order (`carried-*` before `part-*`), and
+/// each night writes the rows it read after the rows it carried: the table is its first run
+/// (the table as first written, or as last merged whole), then each night's rows, oldest
+/// first. Merging only the runs after the first rewrites a few nights' rows, not the table (at
+/// a million files a merge of every row made an unchanged night 12.0 s against 8.3-8.4 s).
+/// The tail begins at the row group in which the second run begins, so the head's row groups
+/// are spliced whole; every row is merged when the tail is a third of the rows or more (it
+/// has grown by many nights), when the head holds more than [`HEAD_SMALL_GROUPS`] small row
+/// groups (they would never be merged away), or when there is one run.
+fn head_end(parts: &[PathBuf], runs: &[u64]) -> Result<Option<u64>, ScanError> {
+    let Some(&second) = runs.get(1) else {
+        return Ok(None);
+    };
+    let (mut at, mut end, mut small, mut total) = (0u64, 0u64, 0usize, 0u64);
+    for part in parts {
+        for rows in store::parquet_group_rows(part)? {
+            if at + rows <= second {
+                end = at + rows;
+                small += usize::from(rows < prior::SMALL_GROUP_ROWS);
+            }
+            at += rows;
+        }
+        total = at;
+    }
+    let tail = total.saturating_sub(end);
+    Ok((end > 0 && tail * 3 < total && small <= HEAD_SMALL_GROUPS).then_some(end))
+}
+
 /// One sorted stretch of previous rows being merged: its reader, the batch at hand and where
 /// in it, and the carried rows' places.
 struct Stream {
@@ -246,11 +279,24 @@ impl Carried {
             return Ok(());
         }
         let most = compact_runs();
+        // Rows from here on are merged (the table's length: none).
+        let mut tail_from = u64::MAX;
         if masks.len() == parts.len() && (layout.runs.len() > most || layout.small_groups > most) {
-            return self.merged(parts, schema, &layout.runs, masks, each);
+            match head_end(parts, &layout.runs)? {
+                Some(end) => tail_from = end,
+                None => return self.merged(parts, schema, &layout.runs, masks, 0, each),
+            }
         }
         let table = "files";
-        for part in parts {
+        // The first row of the part at hand among the previous rows.
+        let mut part_start = 0u64;
+        for (p, part) in parts.iter().enumerate() {
+            let part_rows = masks.get(p).map(|m| m.len() as u64);
+            let this_start = part_start;
+            part_start += part_rows.unwrap_or(0);
+            if this_start >= tail_from {
+                break;
+            }
             let perr = |source| StoreError::Parquet {
                 path: part.clone(),
                 source,
@@ -280,7 +326,20 @@ impl Carried {
                 }
                 b.build().map_err(perr)
             };
-            let groups = parquet.num_row_groups();
+            // Before a merged tail, only the row groups that begin before it (it begins where
+            // one does).
+            let groups = if tail_from == u64::MAX {
+                parquet.num_row_groups()
+            } else {
+                let mut at = this_start;
+                (0..parquet.num_row_groups())
+                    .take_while(|&g| {
+                        let begins = at;
+                        at += parquet.row_group(g).num_rows() as u64;
+                        begins < tail_from
+                    })
+                    .count()
+            };
             let offsets = |g: usize| {
                 parquet
                     .offset_index()
@@ -370,18 +429,24 @@ impl Carried {
                 decoded?;
             }
         }
+        if tail_from != u64::MAX {
+            return self.merged(parts, schema, &layout.runs, masks, tail_from, each);
+        }
         Ok(())
     }
 
     /// The carried rows of every run merged into path order (runs split where a part ends;
     /// rows of one path in run order), in batches of 8,192, each row with its carried place.
     /// Memory: a batch of 1,024 rows of each run and the batches the next output draws on.
+    /// Rows before `from` (among the previous rows) are left out: the head a tiered merge
+    /// carries as on any night ([`head_end`]); the places go on from its carried rows.
     fn merged(
         &self,
         parts: &[PathBuf],
         schema: &arrow_schema::SchemaRef,
         runs: &[u64],
         masks: &[Vec<bool>],
+        from: u64,
         mut each: impl FnMut(Piece) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
         use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
@@ -392,12 +457,24 @@ impl Carried {
         let (mut start, mut place) = (0u64, 0usize);
         for (part, mask) in parts.iter().zip(masks) {
             let end = start + mask.len() as u64;
+            if end <= from {
+                place += mask.iter().filter(|&&c| c).count();
+                start = end;
+                continue;
+            }
+            let first = start.max(from);
+            if first > start {
+                place += mask[..(first - start) as usize]
+                    .iter()
+                    .filter(|&&c| c)
+                    .count();
+            }
             let mut cuts: Vec<u64> = runs
                 .iter()
                 .copied()
-                .filter(|&r| r > start && r < end)
+                .filter(|&r| r > first && r < end)
                 .collect();
-            cuts.insert(0, start);
+            cuts.insert(0, first);
             cuts.push(end);
             for w in cuts.windows(2) {
                 let (lo, hi) = ((w[0] - start) as usize, (w[1] - start) as usize);
