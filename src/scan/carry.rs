@@ -264,9 +264,10 @@ impl Carried {
     ///
     /// Each night that reads files leaves its rows as a run of their own after the carried
     /// ones; past [`COMPACT_RUNS`] runs or small row groups (`layout`; `masks`, which previous
-    /// rows are carried, by part) every carried row is decoded and the runs merged into path
-    /// order instead ([`Carried::merged`]), so that the table stays in a few runs and a part
-    /// of the analysis reads a stretch of it.
+    /// rows are carried, by part) the carried rows after the first run are decoded and the runs
+    /// merged into path order instead ([`Carried::merged`]; the first run's row groups spliced
+    /// first, [`head_end`]; every row where that does not apply), so that the table stays in a
+    /// few runs and a part of the analysis reads a stretch of it.
     pub fn pieces(
         &self,
         parts: &[PathBuf],
