@@ -221,23 +221,18 @@ const HEAD_SMALL_GROUPS: usize = 2;
 /// are spliced whole; every row is merged when the tail is a third of the rows or more (it
 /// has grown by many nights), when the head holds more than [`HEAD_SMALL_GROUPS`] small row
 /// groups (they would never be merged away), or when there is one run.
-fn head_end(parts: &[PathBuf], runs: &[u64]) -> Result<Option<u64>, ScanError> {
-    let Some(&second) = runs.get(1) else {
-        return Ok(None);
-    };
-    let (mut at, mut end, mut small, mut total) = (0u64, 0u64, 0usize, 0u64);
-    for part in parts {
-        for rows in store::parquet_group_rows(part)? {
-            if at + rows <= second {
-                end = at + rows;
-                small += usize::from(rows < prior::SMALL_GROUP_ROWS);
-            }
-            at += rows;
+fn head_end(layout: &prior::FilesLayout) -> Option<u64> {
+    let &second = layout.runs.get(1)?;
+    let (mut at, mut end, mut small) = (0u64, 0u64, 0usize);
+    for &rows in &layout.group_rows {
+        if at + rows <= second {
+            end = at + rows;
+            small += usize::from(rows < prior::SMALL_GROUP_ROWS);
         }
-        total = at;
+        at += rows;
     }
-    let tail = total.saturating_sub(end);
-    Ok((end > 0 && tail * 3 < total && small <= HEAD_SMALL_GROUPS).then_some(end))
+    let tail = at.saturating_sub(end);
+    (end > 0 && tail * 3 < at && small <= HEAD_SMALL_GROUPS).then_some(end)
 }
 
 /// One sorted stretch of previous rows being merged: its reader, the batch at hand and where
@@ -282,8 +277,9 @@ impl Carried {
         let most = compact_runs();
         // Rows from here on are merged (the table's length: none).
         let mut tail_from = u64::MAX;
-        if masks.len() == parts.len() && (layout.runs.len() > most || layout.small_groups > most) {
-            match head_end(parts, &layout.runs)? {
+        if masks.len() == parts.len() && (layout.runs.len() > most || layout.small_groups() > most)
+        {
+            match head_end(layout) {
                 Some(end) => tail_from = end,
                 None => return self.merged(parts, schema, &layout.runs, masks, 0, each),
             }

@@ -28,8 +28,18 @@ pub struct FilesLayout {
     /// Where each run of ascending paths begins among the rows (their place counted over
     /// `files_parts` in order, from 0).
     pub runs: Vec<u64>,
+    /// Each row group's rows, over `files_parts` in order (from their footers).
+    pub group_rows: Vec<u64>,
+}
+
+impl FilesLayout {
     /// Row groups of fewer than [`SMALL_GROUP_ROWS`] rows.
-    pub small_groups: usize,
+    pub fn small_groups(&self) -> usize {
+        self.group_rows
+            .iter()
+            .filter(|&&n| n < SMALL_GROUP_ROWS)
+            .count()
+    }
 }
 
 /// A row group of fewer rows than this is small ([`FilesLayout::small_groups`]).
@@ -268,12 +278,11 @@ impl Prior {
         let mut files = super::catalogue::Builder::default();
         // Room for every row at once, from the files' footers: grown by doubling, each column
         // would be held twice while it moves (at ten million files, 560 MB of numbers alone).
-        let (mut rows, mut small) = (0u64, 0usize);
+        let mut group_rows = Vec::new();
         for part in &self.files_parts {
-            let groups = super::parquet_group_rows(part)?;
-            rows = rows.saturating_add(groups.iter().sum());
-            small += groups.iter().filter(|&&n| n < SMALL_GROUP_ROWS).count();
+            group_rows.extend(super::parquet_group_rows(part)?);
         }
+        let rows = group_rows.iter().fold(0u64, |a, &n| a.saturating_add(n));
         files.reserve(usize::try_from(rows).unwrap_or(0));
         // Where each run of ascending paths begins, by row (counted over the parts in order).
         let mut at = 0u64;
@@ -339,10 +348,7 @@ impl Prior {
             }
         }
         self.files = files.finish();
-        self.files_layout = FilesLayout {
-            runs,
-            small_groups: small,
-        };
+        self.files_layout = FilesLayout { runs, group_rows };
         Ok(())
     }
 
