@@ -88,7 +88,8 @@ pub struct FileRead {
 
 /// Bytes a read asks for (`scan.chunk_bytes`): 2,000 recorder files of 2 MiB from the page
 /// cache took 0.65 s read 2 MiB at a time against 0.70 s 256 KiB at a time (medians of seven
-/// interleaved runs, 2026-12-07; the kernel's time 0.30-0.39 s against 0.39-0.44 s): each
+/// interleaved runs, 2026-12-07; the kernel's time 0.29-0.39 s against 0.39-0.44 s in five
+/// runs each with the keyframe stage off): each
 /// file in one read.
 pub const CHUNK_BYTES: usize = 2 << 20;
 
