@@ -14,7 +14,7 @@ use crate::catalog::{FileFacts, Interner};
 use crate::read::IoMode;
 use crate::store::tables::{FileRow, StreamRow};
 use crate::store::{self, warehouse::Staging};
-use crate::walk::Entry;
+use crate::walk::{Entry, EntryKind};
 
 thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -46,12 +46,14 @@ pub(super) fn read_files(
     progress: &dyn Progress,
 ) -> Result<Read, ScanError> {
     let plan = run.plan;
+    let backlog = crate::read::Backlog::default();
     let maker = RowMaker {
         plan,
         patterns: &run.patterns,
         tz: run.tz,
         run_id: &run.id,
         progress,
+        backlog: &backlog,
     };
     // `files` is staged uncompressed: the analyse stage rewrites it with each file's per-run
     // columns (and compresses it then) once sessions and obligations are known.
@@ -93,6 +95,13 @@ pub(super) fn read_files(
                     break;
                 }
             };
+            backlog.set(
+                batch
+                    .iter()
+                    .filter(|e| matches!(e.kind, EntryKind::File) && e.error.is_none())
+                    .map(|e| e.size)
+                    .sum(),
+            );
             // Each file's keyframe work starts as soon as the file is read (its row is the
             // batch's first row plus its place in the batch), from the compact facts taken
             // here and, for a transport stream, the pictures the read saw go past.

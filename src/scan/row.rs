@@ -64,6 +64,8 @@ pub(super) struct RowMaker<'a> {
     pub tz: chrono_tz::Tz,
     pub run_id: &'a str,
     pub progress: &'a dyn Progress,
+    /// The batch's bytes not yet read (whether a large file is worth mapping).
+    pub backlog: &'a read::Backlog,
 }
 
 impl RowMaker<'_> {
@@ -138,21 +140,25 @@ impl RowMaker<'_> {
                 row.error = Some(format!("not a regular file ({k}): not opened"));
             }
             (EntryKind::File, None) => {
-                let progress = |n: u64| self.progress.bytes(n);
+                let progress = |n: u64| {
+                    self.progress.bytes(n);
+                    self.backlog.take(n);
+                };
+                let others = self.backlog.left().saturating_sub(e.size);
+                let mut opts = std::borrow::Cow::Borrowed(&self.plan.read);
+                if !read::worth_mapping(e.size, others, rayon::current_num_threads()) {
+                    opts.to_mut().use_mmap = false;
+                }
                 // A parser bug must not end the run: the file becomes a row that says so.
                 let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     if test_panic_on().is_some_and(|name| row.file_name == name) {
                         panic!("test hook: a parser bug on {name:?}", name = row.file_name);
                     }
-                    read::read_file_upto(
-                        &e.path,
-                        &extension,
-                        &self.plan.read,
-                        buf,
-                        &progress,
-                        e.size,
-                    )
+                    read::read_file_upto(&e.path, &extension, &opts, buf, &progress, e.size)
                 }));
+                // What the read did not get to (an error, a file that shrank) is no one's to read.
+                let got = read.as_ref().map_or(0, |r| r.bytes);
+                self.backlog.take(e.size.saturating_sub(got));
                 let r = match read {
                     Ok(r) => r,
                     Err(panic) => {
