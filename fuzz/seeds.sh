@@ -50,6 +50,10 @@ frames = lambda magic, sizes: magic + b"".join(bytes([(ft << 3) | 4]) + bytes(n)
 open("corpus/amr/nb", "wb").write(b"\x10" + frames(b"#!AMR\n", [(ft, n) for ft, n in enumerate([12, 13, 15, 17, 19, 20, 26, 31, 5])] * 3))
 open("corpus/amr/wb", "wb").write(b"\x10" + frames(b"#!AMR-WB\n", [(ft, n) for ft, n in enumerate([17, 23, 32, 36, 40, 46, 50, 58, 60, 5])] * 3))
 PY
+# MPEG audio and ADTS: the labelled corpus's voice recordings (LAME MP3, ADTS AAC).
+for f in "$root"/tests/fixtures/labelled/*/NEG-MP3/*/*.MP3 "$root"/tests/fixtures/labelled/*/NEG-AAC/*/*.AAC; do
+  add mpa "$f"
+done
 # H.264 parameter sets: the Annex B streams of the TS files are a rich seed.
 mkdir -p corpus/h264_sps
 cp corpus/ts/* corpus/h264_sps/ 2>/dev/null || true

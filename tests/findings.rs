@@ -387,6 +387,72 @@ fn fail_on_sets_the_exit_code_for_nightly_jobs() {
 }
 
 #[test]
+fn voice_recordings_in_mp3_and_adts_aac_are_read_and_judged_as_recordings() {
+    // A recorder whose voice mode writes MP3 (an ID3v2 tag and LAME's information frame first)
+    // or ADTS AAC. Before 2026-12-07 such files were hashed but not parsed (`unsupported`): no
+    // length, no session, no rule. Read now, two continuous segments are one session with
+    // nothing to say, and the second moved 10 s later leaves a gap the continuity rule names.
+    let (_t, root, wh, d) = evidence("DSJ-A0013");
+    let voice = labelled().join("单位甲/NEG-MP3/20260312");
+    for (from, to) in [
+        (
+            "NEG-MP3_OF3018_20260312151000_0001.MP3",
+            "DSJ-A0013_OF001235_20260312100000_0001.MP3",
+        ),
+        (
+            "NEG-MP3_OF3018_20260312151003_0002.MP3",
+            "DSJ-A0013_OF001235_20260312100003_0002.MP3",
+        ),
+        (
+            "../../NEG-AAC/20260312/NEG-AAC_OF3019_20260312153000_0001.AAC",
+            "DSJ-A0013_OF001235_20260312110000_0001.AAC",
+        ),
+    ] {
+        fs::copy(voice.join(from), d.join(to)).expect("copy");
+    }
+    scan(&[&root], &wh, &["--config", &no_birth_time()]);
+    let files = rows(&wh.join("files"));
+    for f in &files {
+        let name = get(f, "file_name").unwrap_or_default();
+        let container = if name.ends_with(".AAC") { "aac" } else { "mp3" };
+        assert_eq!(get(f, "status"), Some("ok"), "{name}");
+        assert_eq!(get(f, "container"), Some(container), "{name}");
+        assert_eq!(get(f, "media_kind"), Some("audio"), "{name}");
+        let length: f64 = get(f, "duration_s")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0.0);
+        // 3 s of sound, give or take the encoder's priming and last frame.
+        assert!((3.0..3.2).contains(&length), "{name}: {length}");
+    }
+    let sessions = rows(&wh.join("sessions"));
+    assert!(
+        sessions.iter().any(|s| get(s, "file_count") == Some("2")),
+        "{sessions:?}"
+    );
+    let said = findings_of(
+        &wh,
+        &[
+            "CONT-GAP",
+            "CONT-OVERLAP",
+            "CONT-MISSING",
+            "INT-UNREADABLE",
+            "INS-SESSION",
+        ],
+        '_',
+    );
+    assert!(said.is_empty(), "{said:?}");
+    fs::rename(
+        d.join("DSJ-A0013_OF001235_20260312100003_0002.MP3"),
+        d.join("DSJ-A0013_OF001235_20260312100013_0002.MP3"),
+    )
+    .expect("rename");
+    scan(&[&root], &wh, &["--config", &no_birth_time()]);
+    let said = findings_of(&wh, &["CONT-GAP"], '_');
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("0002.MP3"), "{said:?}");
+}
+
+#[test]
 fn a_photo_numbered_in_the_sequence_and_a_voice_recording_in_a_session_are_no_findings() {
     // A recorder that numbers photos and sound-only recordings in one sequence with its videos:
     // video 0001, a photo 0002 taken while recording, video 0003 recorded on, a voice

@@ -15,6 +15,7 @@ pub mod hevc;
 pub mod hevc_cut;
 pub mod jpeg;
 pub mod keyplan;
+pub mod mpa;
 pub mod riff;
 pub mod samples;
 pub mod sidecar;
@@ -51,6 +52,10 @@ pub enum Container {
     Matroska,
     Json,
     Amr,
+    /// MPEG audio (MP3, MP2) as a bare stream of frames.
+    Mp3,
+    /// AAC in ADTS frames.
+    Aac,
     Pdf,
     Ooxml,
     Ole2,
@@ -75,6 +80,8 @@ impl Container {
             Container::Matroska => "matroska",
             Container::Json => "json",
             Container::Amr => "amr",
+            Container::Mp3 => "mp3",
+            Container::Aac => "aac",
             Container::Pdf => "pdf",
             Container::Ooxml => "ooxml",
             Container::Ole2 => "ole2",
@@ -443,6 +450,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
     }
     if sidecar::detect(head, ext) {
         return Box::<sidecar::SidecarSink>::default();
+    }
+    if mpa::detect(head, ext) {
+        return Box::new(mpa::MpaSink::new());
     }
     let expected = expected_container(ext);
     let found = if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {

@@ -42,6 +42,8 @@ pub fn family(container: &str) -> &'static str {
         "jpeg" => "jpeg",
         "matroska" => "matroska",
         "amr" => "amr",
+        "mp3" => "mpeg-audio",
+        "aac" => "adts",
         _ => "other",
     }
 }
