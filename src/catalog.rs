@@ -370,6 +370,15 @@ impl FileFacts {
         self.name_time_us.or(self.creation_time_us)
     }
 
+    /// An audio-video record of 第五条: video, audio or a photo (not a sidecar, a case
+    /// document or anything else catalogued beside them).
+    pub fn is_footage(&self) -> bool {
+        matches!(
+            self.media_kind.as_deref(),
+            Some("video") | Some("audio") | Some("photo")
+        )
+    }
+
     /// Video or audio that can take part in a recording session.
     pub fn is_recording(&self) -> bool {
         matches!(self.media_kind.as_deref(), Some("video") | Some("audio"))

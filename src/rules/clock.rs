@@ -88,12 +88,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             .contains(&(d, f.file_name()))
     };
     for f in ctx.facts {
-        if f.status.as_ref() != "ok"
-            || !matches!(
-                f.media_kind.as_deref(),
-                Some("video") | Some("audio") | Some("photo")
-            )
-        {
+        if f.status.as_ref() != "ok" || !f.is_footage() {
             continue;
         }
         let implausible = |t: Option<i64>| t.filter(|&t| ctx.implausible(t));

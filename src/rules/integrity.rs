@@ -4,7 +4,8 @@
 //! What it checks: `unreadable`, a file whose status is corrupt, truncated (including empty)
 //! or unreadable, or whose content is not the media its name says, unless the run was refused
 //! access to it (`access_denied`, INT-NOACCESS, warn: a storage setting, not a damaged record); `duplicate_content`,
-//! identical bytes (same BLAKE3) under more than one path, each path reported with the others;
+//! identical footage (same BLAKE3: video, audio, photos; not case documents or sidecars) under
+//! more than one path, each path reported with the others;
 //! `second_version`, one device's recording under one file name and time in two folders with
 //! other bytes (INT-VERSION).
 //! Unsupported formats (Matroska, documents) and symbolic links are not reported. A file read
@@ -35,9 +36,14 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             out.file(rule, f, message, details);
         }
         // A transfer's temporary copy is nobody's copy either: it becomes the file it copies.
+        // Nor is a case document or a sidecar: 第十二条(五) concerns the footage, and one
+        // document filed into two cases' folders (a notice served in both, a licence copied
+        // into each) or two descriptions that say the same are no footage used twice (before
+        // 2026-12-07, INT-DUPLICATE on each).
         if !temp
             && f.size_bytes > 0
             && status != "unsupported"
+            && f.is_footage()
             && let Some(h) = f.blake3.as_deref()
         {
             by_hash.entry(h).or_default().push(i);
@@ -265,6 +271,59 @@ mod tests {
             .into(),
             ..Default::default()
         }
+    }
+
+    fn file(row: usize, path: &str, kind: &str, hash: &str) -> FileFacts {
+        FileFacts {
+            row,
+            path: path.into(),
+            size_bytes: 1000,
+            blake3: Some(hash.into()),
+            text: TextFacts {
+                status: "ok".into(),
+                media_kind: Some(kind.into()),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn footage_used_twice_is_a_duplicate_but_a_document_filed_in_two_cases_is_not() {
+        let facts = [
+            file(0, "/ev/案卷/AJ-1/告知书.pdf", "document", "d"),
+            file(1, "/ev/案卷/AJ-2/告知书.pdf", "document", "d"),
+            file(2, "/ev/a.json", "sidecar", "s"),
+            file(3, "/ev/b.json", "sidecar", "s"),
+            file(4, "/ev/DSJ1/a.MP4", "video", "v"),
+            file(5, "/ev/案卷/AJ-1/a.MP4", "video", "v"),
+            file(6, "/ev/DSJ1/p.JPG", "photo", "p"),
+            file(7, "/ev/案卷/AJ-2/p.JPG", "photo", "p"),
+        ];
+        let a = crate::analyse::analyse(
+            &facts,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            0,
+        );
+        let mut found: Vec<String> = a
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "INT-DUPLICATE")
+            .map(|f| f.path.clone().unwrap_or_default())
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "/ev/DSJ1/a.MP4",
+                "/ev/DSJ1/p.JPG",
+                "/ev/案卷/AJ-1/a.MP4",
+                "/ev/案卷/AJ-2/p.JPG"
+            ]
+        );
     }
 
     #[test]

@@ -19,10 +19,7 @@ use super::{Ctx, Findings, Target};
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     namesakes(ctx, out);
     for f in ctx.facts {
-        if !matches!(
-            f.media_kind.as_deref(),
-            Some("video") | Some("audio") | Some("photo")
-        ) {
+        if !f.is_footage() {
             continue;
         }
         if f.device_id.is_none() {
