@@ -240,6 +240,10 @@ const DAY: &str = r"(?:(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[_ -]*[^/0-9_ -
 /// one of letters alone a folder of marked files).
 const FOLDER: &str = r"(?P<device>[^/]*(?:[^/0-9_-][^/]*[0-9]|[0-9][^/]*[^/0-9_-])[^/]*)";
 
+/// A date and a time written apart with separators: `2026-03-12_09-30-15`, `2026-03-12
+/// 09.30.15`, `2026-03-12T09-30-15`, and a segment number after them if any.
+const APART: &str = r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[_ T](?P<time>[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{2})(?:_(?P<seq>[0-9]{1,6}))?";
+
 pub fn default_patterns() -> Vec<PathPattern> {
     // Each regex in full in the README's configuration block (test
     // `the_readmes_path_patterns_are_the_defaults`); the shared pieces once here.
@@ -258,12 +262,12 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // copy is its recording's (INT-DUPLICATE says it is one), not a file of no device.
         p(
             "device_officer_datetime_seq",
-            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>[0-9]{14})_(?P<seq>[0-9]{1,6})", END].concat(),
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<datetime>[0-9]{14})(?:[0-9]{3})?_(?P<seq>[0-9]{1,6})", END].concat(),
         ),
         // DSJ-A8-0001234_20260312093015_0003.MP4
         p(
             "device_datetime_seq",
-            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>[0-9]{14})_(?P<seq>[0-9]{1,6})", END].concat(),
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<datetime>[0-9]{14})(?:[0-9]{3})?_(?P<seq>[0-9]{1,6})", END].concat(),
         ),
         // <device>/[<date>/]EVENT/[<date>/]20260312_093015[_0003].MP4: a folder of letters
         // alone between a device's folder (a digit and a letter in its name) and its files is
@@ -271,7 +275,7 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // LOCK, IMP, Normal) or a platform its previews (`preview`), not a device.
         p(
             "device_marked_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[^/0-9]+/", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[^/0-9]+/", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015_0003.MP4
         p(
@@ -285,19 +289,19 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // DSJ-A8-0001234_OF1023_20260312_093015[_0003].MP4, ..._20260312093015.MP4
         p(
             "device_officer_date_time",
-            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)_(?P<officer>[A-Za-z0-9]+)_(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // DSJ-A8-0001234_20260312_093015[_0003].MP4, DSJ-A8-0001234_20260312093015.MP4
         p(
             "device_date_time",
-            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)_(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)_(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015.MP4 or 20260312093015.MP4 (a device's folder has
         // a letter and a digit in its name: a folder of digits alone is a date, one of letters
         // alone a folder of marked files)
         p(
             "device_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // Names written by the camera chipsets of low-cost recorders (as dash cameras name
         // theirs), in a device's folder as above: the year apart from the month and day
@@ -306,12 +310,26 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // <device>/[<date>/]2026_0312_093015[_001][F].MP4
         p(
             "device_folder_year_apart",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>[0-9]{4}_[0-9]{4})_(?P<time>[0-9]{6})(?:_(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>[0-9]{4}_[0-9]{4})_(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
         ),
         // <device>/[<date>/]FILE260312-093015[-001][F].MP4 (the year 20yy)
         p(
             "device_folder_short_year",
             &[r"(?:^|/)", FOLDER, r"/", DAY, r"[A-Za-z]{1,8}(?P<date>[0-9]{6})-(?P<time>[0-9]{6})(?:-(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
+        ),
+        // Since 2026-12-07 (seventeenth round): the date and the time written apart with
+        // separators, as recorders and platforms name files for people to read
+        // (`DSJ-A8-0001234_2026-03-12_09-30-15[_0003].MP4`, `DSJ-A8-0001234 2026-03-12
+        // 09.30.15.MP4`); above, a time may carry its milliseconds (`20260312093015123`,
+        // `20260312_093015123`), which are left out (names are read to the second).
+        p(
+            "device_date_time_apart",
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)[_ ]", APART, END].concat(),
+        ),
+        // <device>/[<date>/]2026-03-12_09-30-15[_0003].MP4
+        p(
+            "device_folder_date_time_apart",
+            &[r"(?:^|/)", FOLDER, r"/", DAY, APART, END].concat(),
         ),
         // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(

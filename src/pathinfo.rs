@@ -125,7 +125,9 @@ impl PathPatterns {
                     // YYYYMMDD, YYYY-MM-DD, YYYY_MMDD, or YYMMDD (a two-digit year: 20YY).
                     let d = d.as_str().replace(['-', '_'], "");
                     date = Some(if d.len() == 6 { format!("20{d}") } else { d });
-                    time = c.name("time").map(|t| t.as_str().replace([':', '-'], ""));
+                    time = c
+                        .name("time")
+                        .map(|t| t.as_str().replace([':', '-', '.'], ""));
                     contributed = true;
                 }
             }
@@ -588,6 +590,83 @@ mod tests {
         // A phone's name has no serial in it, and a folder of digits is a date: no device.
         assert_eq!(pp().extract("VID_20260312_100000.mp4").device_id, None);
         assert_eq!(pp().extract("20260312/20260312_100000.mp4").device_id, None);
+    }
+
+    #[test]
+    fn names_with_milliseconds_or_a_time_written_for_people_are_read_to_the_second() {
+        // Before 2026-12-07 none of these named a device or a time (META-DEVICE on each, and
+        // no session).
+        let read = |p: &str| {
+            let f = pp().extract(p);
+            (
+                f.device_id.unwrap_or_default(),
+                f.name_time_raw.unwrap_or_default(),
+                f.segment_seq,
+                f.pattern.unwrap_or_default(),
+            )
+        };
+        let want = |d: &str, t: &str, seq: Option<u32>, pattern: &str| {
+            (d.to_string(), t.to_string(), seq, pattern.to_string())
+        };
+        for (path, expected) in [
+            (
+                "A/DSJ0301_20260312100000123_0001.MP4",
+                want("DSJ0301", "20260312100000", Some(1), "device_datetime_seq"),
+            ),
+            (
+                "A/DSJ-A8_OF1023_20260312100000123_0001.MP4",
+                want(
+                    "DSJ-A8",
+                    "20260312100000",
+                    Some(1),
+                    "device_officer_datetime_seq",
+                ),
+            ),
+            (
+                "B/DSJ0302_20260312100006456.MP4",
+                want("DSJ0302", "20260312100006", None, "device_date_time"),
+            ),
+            (
+                "DSJ0309/20260312/20260312100000123_0001.MP4",
+                want(
+                    "DSJ0309",
+                    "20260312100000",
+                    Some(1),
+                    "device_folder_date_time",
+                ),
+            ),
+            (
+                "D/DSJ0304 2026-03-12 10.00.00.mp4",
+                want("DSJ0304", "20260312100000", None, "device_date_time_apart"),
+            ),
+            (
+                "E/DSJ0305_2026-03-12_10-00-07_0002.mp4",
+                want(
+                    "DSJ0305",
+                    "20260312100007",
+                    Some(2),
+                    "device_date_time_apart",
+                ),
+            ),
+            (
+                "DSJ0310/2026-03-12/2026-03-12_10-00-00_IMP.MP4",
+                want(
+                    "DSJ0310",
+                    "20260312100000",
+                    None,
+                    "device_folder_date_time_apart",
+                ),
+            ),
+        ] {
+            assert_eq!(read(path), expected, "{path}");
+        }
+        // Separators mixed within the time are no time; a phone's name still names no device.
+        assert_eq!(
+            pp().extract("E/DSJ0305_2026-03-12_10-00.00.mp4")
+                .name_time_raw,
+            None
+        );
+        assert_eq!(pp().extract("VID_2026-03-12_10-00-00.mp4").device_id, None);
     }
 
     #[test]
