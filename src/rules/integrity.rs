@@ -22,7 +22,29 @@ use serde_json::json;
 
 use super::{Ctx, Findings};
 
+/// A file's path without its extension: a recording and the thumbnail a recorder writes
+/// beside it (`…_0001.MP4`, `…_0001.JPG` or `.THM`) share it.
+fn stem(path: &str) -> &str {
+    let name = crate::pathinfo::last_component(path);
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => &path[..path.len() - (name.len() - dot)],
+        _ => path,
+    }
+}
+
 pub fn check(ctx: &Ctx, out: &mut Findings) {
+    // The pictures a recorder writes beside its videos under their names (a thumbnail, `.JPG`
+    // or `.THM`): of a recorder in a pocket or at night they are alike, byte for byte, as
+    // plain black pictures are; no footage used twice (before 2026-12-07, INT-DUPLICATE on each).
+    let videos: std::collections::HashSet<&str> = ctx
+        .facts
+        .iter()
+        .filter(|f| f.media_kind.as_deref() == Some("video"))
+        .map(|f| stem(&f.path))
+        .collect();
+    let thumbnail = |f: &crate::catalog::FileFacts| {
+        f.media_kind.as_deref() == Some("photo") && videos.contains(stem(&f.path))
+    };
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in ctx.facts.iter().enumerate() {
         // A storage server's thumbnail, a record in a recycle bin: judged by no file rule
@@ -44,6 +66,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             && f.size_bytes > 0
             && status != "unsupported"
             && f.is_footage()
+            && !thumbnail(f)
             && let Some(h) = f.blake3.as_deref()
         {
             by_hash.entry(h).or_default().push(i);
@@ -290,7 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn footage_used_twice_is_a_duplicate_but_a_document_filed_in_two_cases_is_not() {
+    fn footage_used_twice_is_a_duplicate_but_a_document_in_two_cases_or_a_thumbnail_is_not() {
         let facts = [
             file(0, "/ev/案卷/AJ-1/告知书.pdf", "document", "d"),
             file(1, "/ev/案卷/AJ-2/告知书.pdf", "document", "d"),
@@ -300,6 +323,11 @@ mod tests {
             file(5, "/ev/案卷/AJ-1/a.MP4", "video", "v"),
             file(6, "/ev/DSJ1/p.JPG", "photo", "p"),
             file(7, "/ev/案卷/AJ-2/p.JPG", "photo", "p"),
+            // Black thumbnails beside their videos, alike byte for byte.
+            file(8, "/ev/DSJ2/x_0001.MP4", "video", "x1"),
+            file(9, "/ev/DSJ2/x_0001.JPG", "photo", "t"),
+            file(10, "/ev/DSJ2/x_0002.MP4", "video", "x2"),
+            file(11, "/ev/DSJ2/x_0002.THM", "photo", "t"),
         ];
         let a = crate::analyse::analyse(
             &facts,
