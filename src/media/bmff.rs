@@ -935,7 +935,27 @@ impl Sink for BmffSink {
     }
 
     fn finish(mut self: Box<Self>, total: u64) -> Parsed {
-        let walk_problem = self.cs.finish(total);
+        let open = self.cs.unfinished();
+        let mut walk_problem = self.cs.finish(total);
+        // Bytes after the movie that make no box: a recorder's or a platform's own trailer (a
+        // signature, a position block) or what a preallocated file held before. A file whose
+        // movie box was read whole is not cut short by them (its media data is checked below);
+        // a box of a type the format defines that runs past the end (`mdat`, `moof`, `moov`
+        // ...) is a cut, as before. Before 2026-12-07 such bytes made the file `truncated`
+        // (INT-UNREADABLE, high).
+        if self.saw_moov
+            && let Some((at, typ)) = open
+            && match typ {
+                Some(t) => !TOP_LEVEL.contains(&&t),
+                None => !self.info.fragmented,
+            }
+        {
+            walk_problem = None;
+            self.info.notes.push(format!(
+                "{} bytes at offset {at}, after the last box, make no box (a trailer): not read",
+                total.saturating_sub(at)
+            ));
+        }
         self.inband_formats();
         let mut layout = std::mem::take(&mut self.cs.layout);
         if self.cs.layout_overflow > 0 {
@@ -1006,6 +1026,13 @@ impl Sink for BmffSink {
         }
     }
 }
+
+/// The box types ISO/IEC 14496-12 (and QuickTime) place at a file's top level: one of these
+/// running past the end of the file is a cut.
+const TOP_LEVEL: &[&[u8; 4]] = &[
+    b"ftyp", b"styp", b"moov", b"moof", b"mdat", b"mfra", b"free", b"skip", b"wide", b"meta",
+    b"uuid", b"sidx", b"ssix", b"prft", b"emsg", b"pdin", b"meco", b"udta", b"pnot", b"junk",
+];
 
 fn short(typ: &str, offset: u64, clause: &str) -> Problem {
     Problem::corrupt(format!(
@@ -1384,6 +1411,59 @@ pub fn parse_datetime(s: &str) -> Option<RecordedTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn labelled(rel: &str) -> Vec<u8> {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/labelled/单位甲")
+            .join(rel);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    #[test]
+    fn bytes_after_the_movie_that_make_no_box_are_a_trailer_not_a_cut() {
+        use crate::media::ProblemKind::Truncated;
+        let classic = labelled("NEG-KND/20260312/NEG-KND_OF3009_20260312150000_0001.MP4");
+        let fragmented = labelled("NEG-CSF/20260312/NEG-CSF_OF3012_20260312170006_0002.MP4");
+        let with = |file: &[u8], tail: &[u8]| {
+            let mut v = file.to_vec();
+            v.extend_from_slice(tail);
+            crate::media::parse_bytes(&v, "mp4", 4096)
+        };
+        let kind = |p: &Parsed| p.problem.as_ref().map(|p| p.kind);
+        assert_eq!(kind(&with(&classic, b"")), None);
+        // A recorder's signature after the movie, a few bytes, random bytes of a preallocated
+        // file: notes.
+        for tail in [
+            &b"HIKSIGN0123456789abcdef"[..],
+            b"\x01\x02\x03",
+            &[0xA5; 300],
+        ] {
+            for file in [&classic, &fragmented] {
+                let p = with(file, tail);
+                if tail.len() < 8 && file == &fragmented {
+                    // A fragmented file cut inside its next fragment's header.
+                    assert_eq!(kind(&p), Some(Truncated));
+                    continue;
+                }
+                assert_eq!(kind(&p), None, "{:?}", p.problem);
+                assert!(
+                    p.info.notes.iter().any(|n| n.contains("make no box")),
+                    "{:?}",
+                    p.info.notes
+                );
+            }
+        }
+        // A box of the format's own running past the end is a cut.
+        let mut mdat = 5000u32.to_be_bytes().to_vec();
+        mdat.extend_from_slice(b"mdat\x00\x01");
+        assert_eq!(kind(&with(&classic, &mdat)), Some(Truncated));
+        assert_eq!(kind(&with(&fragmented, &mdat)), Some(Truncated));
+        // The movie itself cut short.
+        let p = crate::media::parse_bytes(&classic[..classic.len() - 50], "mp4", 4096);
+        assert_eq!(kind(&p), Some(Truncated));
+        let p = crate::media::parse_bytes(&fragmented[..fragmented.len() - 50], "mp4", 4096);
+        assert_eq!(kind(&p), Some(Truncated));
+    }
 
     #[test]
     fn iso6709_positions() {

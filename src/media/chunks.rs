@@ -315,6 +315,22 @@ impl ChunkStream {
         }
     }
 
+    /// Where the walk stands at the end of the bytes fed: the offset and type of a chunk it is
+    /// inside (`Some(type)`), or of a header not yet whole (`None`); nothing between chunks or
+    /// once the walk has failed.
+    pub fn unfinished(&self) -> Option<(u64, Option<[u8; 4]>)> {
+        if self.problem.is_some() {
+            return None;
+        }
+        match &self.state {
+            State::Header if !self.hdr.is_empty() => Some((self.pos - self.hdr.len() as u64, None)),
+            State::Body {
+                h, end: Some(e), ..
+            } if *e > self.pos => Some((h.start, Some(h.typ))),
+            _ => None,
+        }
+    }
+
     /// Ends the walk at `total` bytes; returns what was left unfinished, if anything.
     pub fn finish(&mut self, total: u64) -> Option<Problem> {
         if let Some(p) = self.problem.take() {
