@@ -331,6 +331,11 @@ impl ChunkStream {
         }
     }
 
+    /// Where the RIFF form the walk descended into ends (its declared size), if it did.
+    pub fn form_end(&self) -> Option<u64> {
+        self.descend_end
+    }
+
     /// Ends the walk at `total` bytes; returns what was left unfinished, if anything.
     pub fn finish(&mut self, total: u64) -> Option<Problem> {
         if let Some(p) = self.problem.take() {

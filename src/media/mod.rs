@@ -594,6 +594,53 @@ mod tests {
     }
 
     #[test]
+    fn a_trailer_after_a_whole_wav_avi_or_transport_stream_is_no_cut() {
+        let fixture = |rel: &str| {
+            let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(rel);
+            std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        };
+        let wav =
+            fixture("labelled/单位甲/NEG-WAV/20260312/NEG-WAV_OF3008_20260312150000_0001.WAV");
+        let ts = fixture("labelled/单位甲/NEG-TS/20260312/NEG-TS_OF3007_20260312140000_0001.TS");
+        let avi = fixture("osd/day.avi");
+        let with = |file: &[u8], ext: &str, tail: &[u8]| {
+            let mut v = file.to_vec();
+            v.extend_from_slice(tail);
+            parse_bytes(&v, ext, 4096)
+        };
+        let kind = |p: &Parsed| p.problem.as_ref().map(|p| p.kind);
+        for (file, ext) in [(&wav, "wav"), (&avi, "avi"), (&ts, "ts")] {
+            assert_eq!(kind(&with(file, ext, b"")), None, "{ext}");
+            for tail in [&b"HIKSIGN0123456789abcdef"[..], b"\x01\x02"] {
+                let p = with(file, ext, tail);
+                assert_eq!(kind(&p), None, "{ext}: {:?}", p.problem);
+                assert!(
+                    p.info.notes.iter().any(|n| n.contains("(a trailer)")),
+                    "{ext}: {:?}",
+                    p.info.notes
+                );
+            }
+            // Cut short: still truncated.
+            let p = parse_bytes(&file[..file.len() - 100], ext, 4096);
+            assert_eq!(kind(&p), Some(ProblemKind::Truncated), "{ext}");
+        }
+        // A next form, a list, or a packet running past the end is a cut.
+        let mut riff = b"RIFF".to_vec();
+        riff.extend_from_slice(&1000u32.to_le_bytes());
+        riff.extend_from_slice(b"AVIX");
+        assert_eq!(
+            kind(&with(&avi, "avi", &riff)),
+            Some(ProblemKind::Truncated)
+        );
+        assert_eq!(
+            kind(&with(&ts, "ts", &[0x47, 0x40, 0x00, 0x10])),
+            Some(ProblemKind::Truncated)
+        );
+    }
+
+    #[test]
     fn layout_collapses_runs_and_pairs() {
         assert_eq!(
             collapse_layout(&s(&["ftyp", "moov", "mdat"])),

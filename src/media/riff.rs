@@ -316,7 +316,28 @@ impl Sink for RiffSink {
     }
 
     fn finish(mut self: Box<Self>, total: u64) -> Parsed {
-        let problem = self.cs.finish(total);
+        let open = self.cs.unfinished();
+        let form_end = self.cs.form_end();
+        let mut problem = self.cs.finish(total);
+        // Bytes after the whole RIFF form that make no chunk a RIFF file carries there (a
+        // recorder's or a platform's trailer, a preallocated file's leftovers): a note, not a
+        // cut (since 2026-12-07; before, `truncated`). An AVI's next form (`RIFF` `AVIX`) or a
+        // list running past the end is a cut as before.
+        if let (Some((at, id)), Some(end)) = (open, form_end)
+            && at >= end
+            && !id.is_some_and(|t| {
+                matches!(
+                    &t,
+                    b"RIFF" | b"RF64" | b"LIST" | b"JUNK" | b"id3 " | b"ID3 "
+                )
+            })
+        {
+            problem = None;
+            self.info.notes.push(format!(
+                "{} bytes at offset {at}, after the RIFF form, make no chunk (a trailer): not read",
+                total.saturating_sub(at)
+            ));
+        }
         let mut layout = std::mem::take(&mut self.cs.layout);
         if self.cs.layout_overflow > 0 {
             layout.push(format!("...{} more", self.cs.layout_overflow));

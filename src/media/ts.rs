@@ -643,6 +643,17 @@ impl Sink for TsSink {
         } else {
             MediaKind::Other
         };
+        // Fewer bytes than a packet at the end, not beginning as a packet does (its sync byte):
+        // a trailer after the last packet, not a packet cut short (since 2026-12-07; before,
+        // `truncated`).
+        if self.carry.get(self.off).is_some_and(|&b| b != SYNC) {
+            info.notes.push(format!(
+                "{} bytes at offset {}, after the last packet, are no packet (a trailer): not read",
+                self.carry.len(),
+                total - self.carry.len() as u64
+            ));
+            self.carry.clear();
+        }
         let problem = if !self.carry.is_empty() {
             Some(Problem::truncated(format!(
                 "ISO/IEC 13818-1 §2.4.3.2: the file ends inside a packet ({} of {} bytes present at offset {})",
