@@ -299,9 +299,13 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // <device>/[<date>/]20260312_093015.MP4 or 20260312093015.MP4 (a device's folder has
         // a letter and a digit in its name: a folder of digits alone is a date, one of letters
         // alone a folder of marked files)
+        // Since 2026-12-07 a word of up to eight letters and a `_` may lead the name, as the
+        // camera of an Android-based recorder names its files (`VID_20260312_093015.mp4`,
+        // `IMG_`, `AUD_`) and a recorder marks one (`IMP_`); a camera's DCF folder
+        // (`100ANDRO`, `100MEDIA`) is no device (`pathinfo::is_dcf_folder`).
         p(
             "device_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?:[A-Za-z]{1,8}_)?(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // Names written by the camera chipsets of low-cost recorders (as dash cameras name
         // theirs), in a device's folder as above: the year apart from the month and day

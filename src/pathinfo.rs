@@ -110,7 +110,10 @@ impl PathPatterns {
             };
             // A folder named by a day, with or without a word (`20260310-补传`: a station's
             // second upload of that day), holds files of devices and is none itself.
-            if !c.name("device").is_some_and(|d| is_day_led(d.as_str())) {
+            if !c
+                .name("device")
+                .is_some_and(|d| is_day_led(d.as_str()) || is_dcf_folder(d.as_str()))
+            {
                 take(&mut f.device_id, "device");
             }
             take(&mut f.officer_id, "officer");
@@ -238,6 +241,20 @@ pub fn is_day_led(name: &str) -> bool {
             && !name.as_bytes().get(len).is_some_and(u8::is_ascii_digit)
     };
     day(10, "%Y-%m-%d") || day(8, "%Y%m%d")
+}
+
+/// Whether a folder's name is a camera's DCF directory (`100ANDRO`, `100MEDIA`, `101_PANA`:
+/// three digits from 100, then five letters, digits or `_`), as phones and cameras keep their
+/// pictures under `DCIM/`: a camera's numbering, never a recorder's id.
+pub fn is_dcf_folder(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == 8
+        && (b'1'..=b'9').contains(&b[0])
+        && b[1..3].iter().all(u8::is_ascii_digit)
+        && b[3..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+        && b[3..].iter().any(u8::is_ascii_uppercase)
 }
 
 /// Whether the file at `path` comes and goes by itself: one an operating system writes beside
@@ -660,6 +677,41 @@ mod tests {
         ] {
             assert_eq!(read(path), expected, "{path}");
         }
+        // An Android-based recorder's camera names, in the device's folder; a phone's DCF
+        // folder is no device.
+        for (path, expected) in [
+            (
+                "DSJ0401/VID_20260312_100000.mp4",
+                want("DSJ0401", "20260312100000", None, "device_folder_date_time"),
+            ),
+            (
+                "DSJ0401/20260312/IMG_20260312_100006.jpg",
+                want("DSJ0401", "20260312100006", None, "device_folder_date_time"),
+            ),
+            (
+                "DSJ0402/IMP_20260312_100000_0001.MP4",
+                want(
+                    "DSJ0402",
+                    "20260312100000",
+                    Some(1),
+                    "device_folder_date_time",
+                ),
+            ),
+        ] {
+            assert_eq!(read(path), expected, "{path}");
+        }
+        assert_eq!(
+            pp().extract("DCIM/100ANDRO/VID_20260312_100000.mp4")
+                .device_id,
+            None
+        );
+        assert_eq!(
+            pp().extract("DCIM/100MEDIA/20260312_100000.mp4").device_id,
+            None
+        );
+        assert!(
+            is_dcf_folder("101_PANA") && !is_dcf_folder("DSJ0401") && !is_dcf_folder("10000001")
+        );
         // Separators mixed within the time are no time; a phone's name still names no device.
         assert_eq!(
             pp().extract("E/DSJ0305_2026-03-12_10-00.00.mp4")
