@@ -26,6 +26,8 @@ const HEADER: usize = 7;
 const ID3_HEADER: usize = 10;
 /// How far past the start (or the ID3v2 tag) the first frame is looked for.
 const FIRST_FRAME_WITHIN: u64 = 64 << 10;
+/// Bytes after the frames looked at one by one for a frame again, at most.
+const JUNK_SCAN_MAX: u64 = 1 << 20;
 /// The bytes of an encoder's information frame looked at (`VBRI` sits 36 bytes in).
 const PROBE: usize = 48;
 
@@ -258,6 +260,8 @@ pub struct MpaSink {
     /// followed by frames again.
     junk: Option<Junk>,
     inner_junk: Option<Junk>,
+    /// A frame found past junk, not yet followed by another.
+    provisional: Option<(Junk, Header)>,
     problem: Option<Problem>,
 }
 
@@ -282,6 +286,7 @@ impl MpaSink {
             tail_tag: None,
             junk: None,
             inner_junk: None,
+            provisional: None,
             problem: None,
         }
     }
@@ -317,7 +322,17 @@ impl MpaSink {
         let header = Header::parse(&self.win[..HEADER])
             .filter(|h| self.first.is_none_or(|f| h.same_stream(&f)));
         if let Some(h) = header {
-            self.end_junk();
+            // A frame found past bytes that were none is taken for one only when a frame
+            // follows it where it says (by chance, one junk byte in some tens of thousands
+            // begins a valid header); until then it is provisional.
+            if let Some((j, _)) = self.provisional.take() {
+                self.inner_junk.get_or_insert(j);
+            }
+            if let Some(j) = self.junk.take()
+                && self.first.is_some()
+            {
+                self.provisional = Some((j, h));
+            }
             if self.first.is_none() {
                 self.first = Some(h);
                 self.probe_want = PROBE.min(h.len - HEADER);
@@ -330,6 +345,9 @@ impl MpaSink {
             self.skip = (h.len - HEADER) as u64;
             self.have = 0;
             return;
+        }
+        if let Some((j, p)) = self.provisional.take() {
+            self.unfind(j, p, start);
         }
         if self.first.is_some() {
             let tag = [
@@ -390,6 +408,30 @@ impl MpaSink {
         }
         self.win.copy_within(1..self.have, 0);
         self.have -= 1;
+        // Bytes are looked at one by one here: past a bound, the rest of the file is taken as
+        // the same stretch unlooked at (a hostile file of one frame and gigabytes of junk costs
+        // a pass, not a search).
+        if self.first.is_some() && self.junk.is_some_and(|j| j.bytes >= JUNK_SCAN_MAX) {
+            if let Some(j) = &mut self.junk {
+                j.bytes += self.have as u64;
+                j.zeros &= self.win[..self.have].iter().all(|&b| b == 0);
+            }
+            self.have = 0;
+            self.state = State::Tail;
+        }
+    }
+
+    /// The provisional frame `p` found past the junk `j` was none (no frame follows it at
+    /// `next`): it is part of the junk, which runs on to `next`.
+    fn unfind(&mut self, j: Junk, p: Header, next: u64) {
+        self.frames -= 1;
+        self.samples -= u64::from(p.samples);
+        self.frame_bytes -= p.len as u64;
+        self.junk = Some(Junk {
+            at: j.at,
+            bytes: next - j.at,
+            zeros: false,
+        });
     }
 
     /// Frames follow the bytes just passed over: they were inside the audio.
@@ -415,6 +457,12 @@ impl Sink for MpaSink {
         while !rest.is_empty() && self.problem.is_none() {
             if self.state == State::Tail {
                 self.offset += rest.len() as u64;
+                if self.tail_tag.is_none()
+                    && let Some(j) = &mut self.junk
+                {
+                    j.bytes += rest.len() as u64;
+                    j.zeros &= rest.iter().all(|&b| b == 0);
+                }
                 return;
             }
             if self.skip > 0 {
@@ -445,7 +493,14 @@ impl Sink for MpaSink {
     }
 
     fn finish(self: Box<Self>, total: u64) -> Parsed {
-        let this = *self;
+        let mut this = *self;
+        if let Some((j, p)) = this.provisional.take() {
+            // The file ends after (or inside) a frame found past junk: junk to the end.
+            this.unfind(j, p, total);
+            this.skip = 0;
+            this.have = 0;
+            this.state = State::Tail;
+        }
         let container = match this.first.map(|f| f.kind) {
             Some(Kind::Adts { .. }) => Container::Aac,
             _ => Container::Mp3,
@@ -595,6 +650,7 @@ mod tests {
     /// MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, mono: 417 bytes a frame of 1152 samples.
     const MP3_HEADER: [u8; 4] = [0xFF, 0xFB, 0x90, 0xC4];
     const MP3_FRAME: usize = 417;
+    const MP3_HEADER_7: [u8; 7] = [0xFF, 0xFB, 0x90, 0xC4, 0x55, 0x55, 0x55];
 
     fn mp3_frame(fill: u8) -> Vec<u8> {
         let mut f = MP3_HEADER.to_vec();
@@ -689,14 +745,43 @@ mod tests {
             assert_eq!(p.info.streams[0].sample_count, Some(40));
             assert_eq!(p.info.layout, ["ID3v2", "mpeg-audio", "ID3v1"]);
         }
-        // Zero bytes padding the end, fewer than a header's or more.
-        for pad in [3, 5000] {
+        // Zero bytes padding the end, fewer than a header's or more (past the looking bound
+        // too).
+        for pad in [3, 5000, (1 << 20) + 4321] {
             let mut g = mp3(10);
             g.extend(std::iter::repeat_n(0, pad));
             let p = parse(&g, 100);
             assert_eq!(p.problem, None, "{pad}");
             assert_eq!(p.info.streams[0].sample_count, Some(10));
         }
+        // Two megabytes of junk after one frame: passed over without a search to its end, and
+        // said in the note.
+        let mut g = mp3(1);
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut valid = 0;
+        for _ in 0..2_000_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            g.push((x >> 32) as u8 | 1);
+        }
+        // Random bytes begin a header of the stream here and there: none is taken for a frame
+        // with no frame after it.
+        let first = Header::parse(&MP3_HEADER_7).expect("a valid header");
+        for w in g[MP3_FRAME..].windows(HEADER) {
+            valid += usize::from(Header::parse(w).is_some_and(|h| h.same_stream(&first)));
+        }
+        assert!(valid > 3, "{valid}");
+        let p = parse(&g, 65_536);
+        assert_eq!(p.problem, None);
+        assert!(
+            p.info
+                .notes
+                .iter()
+                .any(|n| n.contains("the last 2000000 bytes")),
+            "{:?}",
+            p.info.notes
+        );
         // A recorder's own trailer: a note, not damage.
         let mut g = mp3(10);
         g.extend(b"SIGNATURE-0123456789abcdef");
