@@ -245,6 +245,8 @@ pub struct MpaSink {
     /// Where the frames may begin (past an ID3v2 tag).
     audio_from: u64,
     first: Option<Header>,
+    /// Whether a frame of the first frame's stream followed it.
+    first_confirmed: bool,
     frames: u64,
     samples: u64,
     frame_bytes: u64,
@@ -275,6 +277,7 @@ impl MpaSink {
             offset: 0,
             audio_from: 0,
             first: None,
+            first_confirmed: false,
             frames: 0,
             samples: 0,
             frame_bytes: 0,
@@ -319,6 +322,22 @@ impl MpaSink {
         if self.state == State::Start {
             self.state = State::Frames;
         }
+        // The first frame is taken for one only when a frame of its stream follows it: past an
+        // ID3v2 tag and bytes that are no frame, a header may begin by chance. One that no
+        // frame follows is forgotten, and the first frame looked for again from here.
+        if self.frames == 1
+            && !self.first_confirmed
+            && !Header::parse(&self.win[..HEADER])
+                .is_some_and(|h| self.first.is_some_and(|f| h.same_stream(&f)))
+        {
+            self.first = None;
+            self.frames = 0;
+            self.samples = 0;
+            self.frame_bytes = 0;
+            self.channels = 0;
+            self.probe.clear();
+            self.probe_want = 0;
+        }
         let header = Header::parse(&self.win[..HEADER])
             .filter(|h| self.first.is_none_or(|f| h.same_stream(&f)));
         if let Some(h) = header {
@@ -328,12 +347,18 @@ impl MpaSink {
             if let Some((j, _)) = self.provisional.take() {
                 self.inner_junk.get_or_insert(j);
             }
+            let after_junk = self.junk.is_some();
             if let Some(j) = self.junk.take()
                 && self.first.is_some()
             {
                 self.provisional = Some((j, h));
             }
-            if self.first.is_none() {
+            if self.first.is_some() {
+                self.first_confirmed = true;
+            } else {
+                // Where the audio begins, a frame is what the file says; past bytes that were
+                // none, it waits for a second.
+                self.first_confirmed = !after_junk;
                 self.first = Some(h);
                 self.probe_want = PROBE.min(h.len - HEADER);
             }
@@ -792,6 +817,28 @@ mod tests {
             "{:?}",
             p.info.notes
         );
+    }
+
+    #[test]
+    fn a_header_met_by_chance_before_the_first_frame_is_forgotten() {
+        // After an ID3v2 tag, bytes holding a 48 kHz header that no frame follows, then the
+        // 44.1 kHz frames: read as those frames, not as another stream after a first frame.
+        let mut f = id3(30);
+        f.extend([0x11; 100]);
+        f.extend([0xFF, 0xFB, 0x94, 0xC4]);
+        f.extend([0x22; 60]);
+        f.extend(mp3(20));
+        for chunk in [1, 7, 4096] {
+            let p = parse(&f, chunk);
+            assert_eq!(p.problem, None, "{chunk}");
+            assert_eq!(p.info.streams[0].sample_rate, Some(44_100));
+            // The real first frame lay inside the length the false header gave: passed over
+            // (26 ms of sound: the walk never reads a byte twice).
+            assert_eq!(p.info.streams[0].sample_count, Some(19));
+        }
+        // A file of one frame stays one frame.
+        let p = parse(&mp3(1), 4096);
+        assert_eq!((p.problem, p.info.streams[0].sample_count), (None, Some(1)));
     }
 
     #[test]
