@@ -609,22 +609,25 @@ mod tests {
         assert_eq!(pp().extract("20260312/20260312_100000.mp4").device_id, None);
     }
 
+    /// What the default patterns read from a path: device, name time, number, patterns.
+    fn read(p: &str) -> (String, String, Option<u32>, String) {
+        let f = pp().extract(p);
+        (
+            f.device_id.unwrap_or_default(),
+            f.name_time_raw.unwrap_or_default(),
+            f.segment_seq,
+            f.pattern.unwrap_or_default(),
+        )
+    }
+
+    fn want(d: &str, t: &str, n: Option<u32>, p: &str) -> (String, String, Option<u32>, String) {
+        (d.to_string(), t.to_string(), n, p.to_string())
+    }
+
     #[test]
     fn names_with_milliseconds_or_a_time_written_for_people_are_read_to_the_second() {
         // Before 2026-12-07 none of these named a device or a time (META-DEVICE on each, and
         // no session).
-        let read = |p: &str| {
-            let f = pp().extract(p);
-            (
-                f.device_id.unwrap_or_default(),
-                f.name_time_raw.unwrap_or_default(),
-                f.segment_seq,
-                f.pattern.unwrap_or_default(),
-            )
-        };
-        let want = |d: &str, t: &str, seq: Option<u32>, pattern: &str| {
-            (d.to_string(), t.to_string(), seq, pattern.to_string())
-        };
         for (path, expected) in [
             (
                 "A/DSJ0301_20260312100000123_0001.MP4",
@@ -723,18 +726,6 @@ mod tests {
 
     #[test]
     fn a_mark_after_the_number_or_a_folder_of_marked_files_hides_nothing() {
-        let read = |p: &str| {
-            let f = pp().extract(p);
-            (
-                f.device_id.unwrap_or_default(),
-                f.name_time_raw.unwrap_or_default(),
-                f.segment_seq,
-                f.pattern.unwrap_or_default(),
-            )
-        };
-        let want = |d: &str, t: &str, n: Option<u32>, p: &str| {
-            (d.to_string(), t.to_string(), n, p.to_string())
-        };
         let cases = [
             (
                 "DSJ-R0010/DSJ-R0010_001010_20260312100020_0002_IMP.MP4",

@@ -297,19 +297,35 @@ mod tests {
     }
 
     fn file(row: usize, path: &str, kind: &str, hash: &str) -> FileFacts {
-        FileFacts {
-            row,
-            path: path.into(),
-            size_bytes: 1000,
-            blake3: Some(hash.into()),
-            text: TextFacts {
-                status: "ok".into(),
-                media_kind: Some(kind.into()),
-                ..Default::default()
-            }
-            .into(),
+        let mut f = unreadable(row, path, "");
+        f.size_bytes = 1000;
+        f.blake3 = Some(hash.into());
+        f.text = TextFacts {
+            status: "ok".into(),
+            media_kind: Some(kind.into()),
             ..Default::default()
         }
+        .into();
+        f
+    }
+
+    /// The findings of rules starting `prefix` on `facts`: (rule, path), sorted.
+    fn found(facts: &[FileFacts], prefix: &str) -> Vec<(String, String)> {
+        let a = crate::analyse::analyse(
+            facts,
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            0,
+        );
+        let mut out: Vec<(String, String)> = a
+            .findings
+            .iter()
+            .filter(|f| f.rule_id.starts_with(prefix))
+            .map(|f| (f.rule_id.to_string(), f.path.clone().unwrap_or_default()))
+            .collect();
+        out.sort();
+        out
     }
 
     #[test]
@@ -329,22 +345,12 @@ mod tests {
             file(10, "/ev/DSJ2/x_0002.MP4", "video", "x2"),
             file(11, "/ev/DSJ2/x_0002.THM", "photo", "t"),
         ];
-        let a = crate::analyse::analyse(
-            &facts,
-            &crate::rules::RuleSettings::default(),
-            chrono_tz::UTC,
-            "r",
-            0,
-        );
-        let mut found: Vec<String> = a
-            .findings
-            .iter()
-            .filter(|f| f.rule_id == "INT-DUPLICATE")
-            .map(|f| f.path.clone().unwrap_or_default())
+        let paths: Vec<String> = found(&facts, "INT-DUPLICATE")
+            .into_iter()
+            .map(|(_, p)| p)
             .collect();
-        found.sort();
         assert_eq!(
-            found,
+            paths,
             [
                 "/ev/DSJ1/a.MP4",
                 "/ev/DSJ1/p.JPG",
@@ -380,22 +386,8 @@ mod tests {
                 "read failed after 65536 bytes: Input/output error (os error 5)",
             ),
         ];
-        let a = crate::analyse::analyse(
-            &facts,
-            &crate::rules::RuleSettings::default(),
-            chrono_tz::UTC,
-            "r",
-            0,
-        );
-        let mut found: Vec<(String, String)> = a
-            .findings
-            .iter()
-            .filter(|f| f.rule_id.starts_with("INT-"))
-            .map(|f| (f.rule_id.to_string(), f.path.clone().unwrap_or_default()))
-            .collect();
-        found.sort();
         assert_eq!(
-            found,
+            found(&facts, "INT-"),
             [
                 ("INT-NOACCESS".to_string(), "/ev/DSJ1/a.MP4".to_string()),
                 ("INT-NOACCESS".to_string(), "/ev/DSJ1/b.MP4".to_string()),
