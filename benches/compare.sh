@@ -2,7 +2,7 @@
 # Whole-process comparison of `recaudit scan` against b3sum (the official BLAKE3 CLI, defaults)
 # on the same corpora, in one run, warm cache. Builds the corpora with `recaudit sample`:
 #   small: 2,000 files of about 2 MiB (4 GiB)      target: recaudit at least 1.3x b3sum
-#   big:   4 files of about 1 GiB (4 GiB)          target: recaudit at least 0.95x b3sum
+#   big:   4 files of about 1 GiB (4 GiB)          target: recaudit at least 1.0x b3sum
 # and, optionally, 100,000 small files for peak memory (set MANY=1; about 6 GB of disk).
 # Usage: benches/compare.sh [WORKDIR]     (needs b3sum on PATH: cargo install b3sum)
 set -euo pipefail
