@@ -51,6 +51,16 @@ fn bmff_rate_stretch_length_overflow() {
     assert_eq!(status, "corrupt");
 }
 
+/// An `ID3` whose size bytes were no ID3v2 size left ten bytes in the MPEG audio parser's
+/// header window where seven were wanted: the next read subtracted past zero (found by the
+/// `mpa` target within a minute of its first run).
+#[test]
+fn mpa_id3_window_overrun() {
+    let status = parse_and_scan("mpa-id3-window-overrun.fuzz", "mp3", "x.MP3");
+    // Its frames read past the bytes that were no tag.
+    assert_eq!(status, "ok");
+}
+
 /// The EXIF reader added 4 to an offset taken from the file before checking it against the
 /// buffer: an IFD entry pointing at the end of the address space overflowed (found by the
 /// `jpeg` target).

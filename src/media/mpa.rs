@@ -254,6 +254,8 @@ pub struct MpaSink {
     /// The first frame's bytes past its header, to look for an information tag.
     probe: Vec<u8>,
     probe_want: usize,
+    /// Where in the first frame the probe begins (the header bytes the window held).
+    probe_from: usize,
     id3: bool,
     /// Where an ID3v2 tag after the first frame began.
     later_id3: Option<u64>,
@@ -284,6 +286,7 @@ impl MpaSink {
             channels: 0,
             probe: Vec::new(),
             probe_want: 0,
+            probe_from: HEADER,
             id3: false,
             later_id3: None,
             tail_tag: None,
@@ -360,15 +363,22 @@ impl MpaSink {
                 // none, it waits for a second.
                 self.first_confirmed = !after_junk;
                 self.first = Some(h);
-                self.probe_want = PROBE.min(h.len - HEADER);
+                self.probe_want = PROBE.min(h.len.saturating_sub(self.have));
+                self.probe_from = self.have;
             }
             self.frames += 1;
             self.samples += u64::from(h.samples);
             self.frame_bytes += h.len as u64;
             self.channels = self.channels.max(h.channels);
-            // The window holds exactly the header's bytes (it is never filled past them).
-            self.skip = (h.len - HEADER) as u64;
-            self.have = 0;
+            // The window's bytes are the frame's first; any past its end begin the next.
+            if h.len < self.have {
+                self.win.copy_within(h.len..self.have, 0);
+                self.have -= h.len;
+                self.skip = 0;
+            } else {
+                self.skip = (h.len - self.have) as u64;
+                self.have = 0;
+            }
             return;
         }
         if let Some((j, p)) = self.provisional.take() {
@@ -506,12 +516,16 @@ impl Sink for MpaSink {
             } else {
                 HEADER
             };
-            let take = (need - self.have).min(rest.len());
-            self.win[self.have..self.have + take].copy_from_slice(&rest[..take]);
-            self.have += take;
-            self.offset += take as u64;
-            rest = &rest[take..];
-            if self.have == need {
+            // The window may hold more than a header needs (ten bytes read for an ID3v2 size
+            // that was none): then it is decided on as it is.
+            if self.have < need {
+                let take = (need - self.have).min(rest.len());
+                self.win[self.have..self.have + take].copy_from_slice(&rest[..take]);
+                self.have += take;
+                self.offset += take as u64;
+                rest = &rest[take..];
+            }
+            if self.have >= need {
                 self.decide();
             }
         }
@@ -545,7 +559,11 @@ impl Sink for MpaSink {
         // An encoder's information frame holds no sound.
         let mut frames = this.frames;
         let mut samples = this.samples;
-        let tag_at = |o: usize, t: &[u8]| this.probe.get(o - HEADER..o - HEADER + 4) == Some(t);
+        let tag_at = |o: usize, t: &[u8]| {
+            o.checked_sub(this.probe_from)
+                .and_then(|o| this.probe.get(o..o + 4))
+                == Some(t)
+        };
         let info_frame = first
             .info_tag_at()
             .is_some_and(|at| tag_at(at, b"Xing") || tag_at(at, b"Info") || tag_at(36, b"VBRI"));
@@ -835,6 +853,14 @@ mod tests {
             // The real first frame lay inside the length the false header gave: passed over
             // (26 ms of sound: the walk never reads a byte twice).
             assert_eq!(p.info.streams[0].sample_count, Some(19));
+        }
+        // "ID3" whose size is none (a byte with its top bit set): no tag, bytes passed over.
+        let mut g = b"ID3\x04\x00\x00\x80\x00\x00\x00".to_vec();
+        g.extend(mp3(4));
+        for chunk in [1, 3, 4096] {
+            let p = parse(&g, chunk);
+            assert_eq!(p.problem, None, "{chunk}");
+            assert_eq!(p.info.streams[0].sample_count, Some(4));
         }
         // A file of one frame stays one frame.
         let p = parse(&mp3(1), 4096);
