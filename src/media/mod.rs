@@ -638,6 +638,21 @@ mod tests {
             kind(&with(&ts, "ts", &[0x47, 0x40, 0x00, 0x10])),
             Some(ProblemKind::Truncated)
         );
+        // A trailer longer than a packet, its text holding 0x47 (`G`) bytes: no packets lost.
+        let text = "SIGNATURE BLOCK: DSJ-0001 GPS 31.2304N 121.4737E GMT+8 ".repeat(40);
+        for chunk in [1, 188, 4096] {
+            let mut v = ts.clone();
+            v.extend_from_slice(text.as_bytes());
+            let p = parse_bytes(&v, "ts", chunk);
+            assert_eq!(kind(&p), None, "{chunk}: {:?}", p.problem);
+        }
+        // Bytes overwritten among the packets stay packets lost.
+        let mut damaged = ts.clone();
+        damaged[188 * 10 + 50..188 * 12 + 20].fill(0x5A);
+        assert_eq!(
+            kind(&parse_bytes(&damaged, "ts", 4096)),
+            Some(ProblemKind::Corrupt)
+        );
     }
 
     #[test]

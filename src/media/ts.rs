@@ -59,6 +59,11 @@ pub struct TsSink {
     carry: Vec<u8>,
     packets: u64,
     sync_losses: u64,
+    /// Sync losses since three packets last came in a row, the first one's offset, and how
+    /// many packets have come in a row since the last loss.
+    losses_since: u64,
+    lost_at: Option<u64>,
+    in_step: u32,
     pmt_pids: Vec<u16>,
     es: HashMap<u16, Es>,
     cc: HashMap<u16, u8>,
@@ -183,6 +188,9 @@ impl TsSink {
             carry: Vec::with_capacity(pkt),
             packets: 0,
             sync_losses: 0,
+            losses_since: 0,
+            lost_at: None,
+            in_step: 0,
             pmt_pids: Vec::new(),
             es: HashMap::new(),
             cc: HashMap::new(),
@@ -200,12 +208,27 @@ impl TsSink {
         }
     }
 
+    /// A packet's place at file offset `at` holds no sync byte.
+    fn lost(&mut self, at: u64) {
+        self.sync_losses += 1;
+        self.losses_since += 1;
+        self.in_step = 0;
+        self.lost_at.get_or_insert(at);
+    }
+
     /// One packet, found at file offset `at` (its arrival-time prefix included).
     fn packet(&mut self, p: &[u8], at: u64) {
         let p = &p[self.off..];
         if p[0] != SYNC {
-            self.sync_losses += 1;
+            self.lost(at);
             return;
+        }
+        // Three packets in a row end a run of lost sync (one or two may begin at sync bytes
+        // met by chance).
+        self.in_step = self.in_step.saturating_add(1);
+        if self.in_step >= 3 {
+            self.losses_since = 0;
+            self.lost_at = None;
         }
         self.packets += 1;
         let pusi = p[1] & 0x40 != 0;
@@ -511,11 +534,27 @@ impl Sink for TsSink {
         while data.len() >= pkt {
             let at = end - data.len() as u64;
             if data[self.off] != SYNC {
-                // Resynchronise on the next sync byte.
-                self.sync_losses += 1;
-                match memchr::memchr(SYNC, &data[self.off + 1..]) {
-                    Some(i) => {
-                        data = &data[i + 1..];
+                // Resynchronise on the next sync byte that sync bytes follow one and two
+                // packets later (where the bytes reach that far): a trailer's or a damaged
+                // stretch's 0x47 bytes begin no packets.
+                self.lost(at);
+                let mut from = self.off + 1;
+                let found = loop {
+                    match memchr::memchr(SYNC, &data[from..]) {
+                        Some(i) => {
+                            let p = from + i;
+                            let next = |k: usize| data.get(p + k * pkt).is_none_or(|&b| b == SYNC);
+                            if next(1) && next(2) {
+                                break Some(p);
+                            }
+                            from = p + 1;
+                        }
+                        None => break None,
+                    }
+                };
+                match found {
+                    Some(p) => {
+                        data = &data[p - self.off..];
                         continue;
                     }
                     None => {
@@ -651,6 +690,19 @@ impl Sink for TsSink {
                 "{} bytes at offset {}, after the last packet, are no packet (a trailer): not read",
                 self.carry.len(),
                 total - self.carry.len() as u64
+            ));
+            self.carry.clear();
+        }
+        // Sync lost after the last packets and never found again: the file ends in bytes that
+        // are no packets (a trailer longer than a packet), not in packets lost among others.
+        if self.losses_since > 0
+            && self.packets > 0
+            && let Some(at) = self.lost_at
+        {
+            self.sync_losses -= self.losses_since;
+            info.notes.push(format!(
+                "{} bytes at offset {at}, after the last packet, are no packets (a trailer): not read",
+                total.saturating_sub(at)
             ));
             self.carry.clear();
         }
