@@ -371,7 +371,8 @@ impl FileFacts {
     }
 
     /// An audio-video record of 第五条: video, audio or a photo (not a sidecar, a case
-    /// document or anything else catalogued beside them).
+    /// document or anything else catalogued beside them): what the deadlines and retention
+    /// apply to, and what the clock, metadata and duplicate rules judge.
     pub fn is_footage(&self) -> bool {
         matches!(
             self.media_kind.as_deref(),

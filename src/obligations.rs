@@ -38,14 +38,6 @@ pub struct Obligation {
     pub document_type: Option<crate::catalog::Sym>,
 }
 
-/// Footage that the rules' deadlines and retention apply to: recordings and photos.
-pub fn is_footage(f: &FileFacts) -> bool {
-    matches!(
-        f.media_kind.as_deref(),
-        Some("video") | Some("audio") | Some("photo")
-    )
-}
-
 /// Why a case's footage is kept long-term (第二十一条), if it is: a coercive measure, or the
 /// reason the bureau recorded (dispute, complaint, obstruction, mass incident, other).
 pub fn long_term_reason(c: &Case) -> Option<String> {
@@ -348,7 +340,7 @@ pub fn compute_with(
                     }
                     o.cases.sort_unstable();
                     o.cases.dedup();
-                    if !is_footage(f) {
+                    if !f.is_footage() {
                         return o;
                     }
                     // Upload time.
@@ -512,7 +504,7 @@ pub fn settle(
         else {
             continue;
         };
-        if !is_footage(f) {
+        if !f.is_footage() {
             continue;
         }
         let earliest = counter.start(f.row);

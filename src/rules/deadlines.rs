@@ -22,7 +22,7 @@ use serde_json::json;
 use super::{Ctx, Findings, Target, local};
 use crate::calendar::Calendar;
 use crate::catalog::FileFacts;
-use crate::obligations::{Obligation, end_of_day_us, is_footage, local_date};
+use crate::obligations::{Obligation, end_of_day_us, local_date};
 
 const UPLOAD_HOURS: i64 = 24;
 const UPLOAD_SPECIAL_WORKDAYS: u32 = 3;
@@ -92,7 +92,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let first = first_uploads(ctx);
     let versions = first_versions(ctx);
     let stages = stage_ends(ctx, &first, &versions);
-    for f in ctx.facts.iter().filter(|f| is_footage(f)) {
+    for f in ctx.facts.iter().filter(|f| f.is_footage()) {
         let Some(o) = ctx.obligation(f) else { continue };
         let Some(upload) = o.upload_us else { continue };
         // A copy of footage already on the server (a clerk's copy into a case folder, made
@@ -190,7 +190,7 @@ fn first_uploads<'a>(ctx: &Ctx<'a>) -> HashMap<(&'a str, i64), (i64, usize)> {
         ctx,
         ctx.facts
             .iter()
-            .filter(|f| is_footage(f))
+            .filter(|f| f.is_footage())
             .filter_map(|f| Some(((f.blake3.as_deref()?, f.start_us()?), f))),
     )
 }
@@ -219,7 +219,7 @@ type Versions<'a> = HashMap<(&'a str, &'a str, i64), (i64, usize)>;
 
 fn first_versions<'a>(ctx: &Ctx<'a>) -> Versions<'a> {
     let mut out = Versions::new();
-    for run in ctx.same_start(|f| is_footage(f) && f.device_id.is_some()) {
+    for run in ctx.same_start(|f| f.is_footage() && f.device_id.is_some()) {
         out.extend(earliest(
             ctx,
             run.into_iter().filter_map(|i| {
@@ -265,7 +265,7 @@ fn stage_ends(
     let mut out = vec![None; ctx.facts.len()];
     let pause_us = (ctx.settings.stage_pause_s * 1e6) as i64;
     let mut by_device: HashMap<&str, DeviceTimes> = HashMap::new();
-    for f in ctx.facts.iter().filter(|f| is_footage(f)) {
+    for f in ctx.facts.iter().filter(|f| f.is_footage()) {
         let Some(d) = f.device_id.as_deref() else {
             continue;
         };
