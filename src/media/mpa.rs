@@ -297,8 +297,8 @@ impl MpaSink {
         }
     }
 
-    /// The header window is full: decide what it holds. Returns the bytes of the window that
-    /// were consumed (the rest stay for the next decision).
+    /// The header window is full: decide what it holds (a tag, a frame, or a byte of junk to
+    /// pass over), consuming its bytes as far as the decision goes.
     fn decide(&mut self) {
         let start = self.offset - self.have as u64;
         if self.win.starts_with(b"ID3") && (self.state == State::Start || self.first.is_some()) {
@@ -325,13 +325,13 @@ impl MpaSink {
         if self.state == State::Start {
             self.state = State::Frames;
         }
+        let parsed = Header::parse(&self.win[..HEADER]);
         // The first frame is taken for one only when a frame of its stream follows it: past an
         // ID3v2 tag and bytes that are no frame, a header may begin by chance. One that no
         // frame follows is forgotten, and the first frame looked for again from here.
         if self.frames == 1
             && !self.first_confirmed
-            && !Header::parse(&self.win[..HEADER])
-                .is_some_and(|h| self.first.is_some_and(|f| h.same_stream(&f)))
+            && !parsed.is_some_and(|h| self.first.is_some_and(|f| h.same_stream(&f)))
         {
             self.first = None;
             self.frames = 0;
@@ -341,8 +341,7 @@ impl MpaSink {
             self.probe.clear();
             self.probe_want = 0;
         }
-        let header = Header::parse(&self.win[..HEADER])
-            .filter(|h| self.first.is_none_or(|f| h.same_stream(&f)));
+        let header = parsed.filter(|h| self.first.is_none_or(|f| h.same_stream(&f)));
         if let Some(h) = header {
             // A frame found past bytes that were none is taken for one only when a frame
             // follows it where it says (by chance, one junk byte in some tens of thousands
@@ -413,11 +412,10 @@ impl MpaSink {
             )));
             return;
         }
-        if self.first.is_some()
-            && self.first.is_some_and(|f| {
-                Header::parse(&self.win[..HEADER]).is_some_and(|h| !h.same_stream(&f))
-            })
-            && self.junk.is_none()
+        if self.junk.is_none()
+            && self
+                .first
+                .is_some_and(|f| parsed.is_some_and(|h| !h.same_stream(&f)))
         {
             // A valid header of another stream where the next frame should be: not resynced
             // to (it is another recording's), reported as it is.
