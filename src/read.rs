@@ -5,9 +5,11 @@
 //! Large files are memory-mapped when there are too few files left to keep the cores busy
 //! ([`worth_mapping`]): BLAKE3 then splits a mapped file across the idle threads (rayon's work
 //! stealing decides). While the other threads have files of their own, a large file is read
-//! like a small one: hashing a read buffer costs less than hashing mapped pages. Smaller files are read with plain `read`
-//! calls into a per-thread buffer of 2 MiB: mapping them costs more in page faults than it
-//! saves, and reads of 2 MiB cost the kernel less than reads of 256 KiB (measured: below). Files that cannot be mapped (special file systems) fall back to reads.
+//! like a small one: hashing a read buffer costs less than hashing mapped pages. Smaller files
+//! are read with plain `read` calls into a per-thread buffer of 2 MiB: mapping them costs more
+//! in page faults than it saves, and reads of 2 MiB cost the kernel less than reads of 256 KiB
+//! (measured: [`CHUNK_BYTES`]). Files that cannot be mapped (special file systems) fall back to
+//! reads.
 
 use std::fs::File;
 use std::io::Read;
@@ -90,8 +92,7 @@ pub struct FileRead {
 /// Bytes a read asks for (`scan.chunk_bytes`): 2,000 recorder files of 2 MiB from the page
 /// cache took 0.65 s read 2 MiB at a time against 0.70 s 256 KiB at a time (medians of seven
 /// interleaved runs, 2026-12-07; the kernel's time 0.29-0.39 s against 0.39-0.44 s in five
-/// runs each with the keyframe stage off): each
-/// file in one read.
+/// runs each with the keyframe stage off): each file in one read.
 pub const CHUNK_BYTES: usize = 2 << 20;
 
 /// The slices a mapped file is fed to the hasher and the parser in: large enough for BLAKE3's
@@ -291,11 +292,10 @@ fn hash_mapped(
 ) -> FileRead {
     let mut hasher = blake3::Hasher::new();
     let mut sink = media::sniff(&map[..map.len().min(SNIFF_LEN)], ext);
-    let step = MAP_STEP;
     // Splitting a file across threads only pays for large files; small ones are hashed by the
     // thread that reads them while the other threads take other files.
     let split = opts.parallel_hash && map.len() >= PARALLEL_HASH_MIN;
-    for piece in map.chunks(step) {
+    for piece in map.chunks(MAP_STEP) {
         if split {
             hasher.update_rayon(piece);
         } else {

@@ -144,10 +144,14 @@ impl RowMaker<'_> {
                     self.progress.bytes(n);
                     self.backlog.take(n);
                 };
-                let others = self.backlog.left().saturating_sub(e.size);
+                // A file large enough to be mapped is read instead while the other threads
+                // have files of their own (`read::worth_mapping`).
                 let mut opts = std::borrow::Cow::Borrowed(&self.plan.read);
-                if !read::worth_mapping(e.size, others, rayon::current_num_threads()) {
-                    opts.to_mut().use_mmap = false;
+                if e.size >= opts.mmap_min_bytes {
+                    let others = self.backlog.left().saturating_sub(e.size);
+                    if !read::worth_mapping(e.size, others, rayon::current_num_threads()) {
+                        opts.to_mut().use_mmap = false;
+                    }
                 }
                 // A parser bug must not end the run: the file becomes a row that says so.
                 let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
