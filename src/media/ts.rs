@@ -682,27 +682,22 @@ impl Sink for TsSink {
         } else {
             MediaKind::Other
         };
-        // Fewer bytes than a packet at the end, not beginning as a packet does (its sync byte):
-        // a trailer after the last packet, not a packet cut short (since 2026-12-07; before,
-        // `truncated`).
-        if self.carry.get(self.off).is_some_and(|&b| b != SYNC) {
+        // The file ends in bytes that are no packets, a trailer (since 2026-12-07; before,
+        // `truncated` or `corrupt`): sync lost after the last packets and never found again (a
+        // trailer longer than a packet), not packets lost among others; or fewer bytes than a
+        // packet that do not begin as a packet does (its sync byte), not a packet cut short.
+        let lost = self
+            .lost_at
+            .filter(|_| self.losses_since > 0 && self.packets > 0);
+        let short = self.carry.get(self.off).is_some_and(|&b| b != SYNC);
+        if let Some(at) = lost.or(short.then(|| total - self.carry.len() as u64)) {
+            if lost.is_some() {
+                self.sync_losses -= self.losses_since;
+            }
             info.notes.push(format!(
-                "{} bytes at offset {}, after the last packet, are no packet (a trailer): not read",
-                self.carry.len(),
-                total - self.carry.len() as u64
-            ));
-            self.carry.clear();
-        }
-        // Sync lost after the last packets and never found again: the file ends in bytes that
-        // are no packets (a trailer longer than a packet), not in packets lost among others.
-        if self.losses_since > 0
-            && self.packets > 0
-            && let Some(at) = self.lost_at
-        {
-            self.sync_losses -= self.losses_since;
-            info.notes.push(format!(
-                "{} bytes at offset {at}, after the last packet, are no packets (a trailer): not read",
-                total.saturating_sub(at)
+                "{} bytes at offset {at}, after the last packet, are no packet{} (a trailer): not read",
+                total.saturating_sub(at),
+                if lost.is_some() { "s" } else { "" }
             ));
             self.carry.clear();
         }
