@@ -1412,16 +1412,10 @@ pub fn parse_datetime(s: &str) -> Option<RecordedTime> {
 mod tests {
     use super::*;
 
-    fn labelled(rel: &str) -> Vec<u8> {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/labelled/单位甲")
-            .join(rel);
-        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-    }
-
     #[test]
     fn bytes_after_the_movie_that_make_no_box_are_a_trailer_not_a_cut() {
         use crate::media::ProblemKind::Truncated;
+        let labelled = |rel: &str| crate::media::fixture(&format!("labelled/单位甲/{rel}"));
         let classic = labelled("NEG-KND/20260312/NEG-KND_OF3009_20260312150000_0001.MP4");
         let fragmented = labelled("NEG-CSF/20260312/NEG-CSF_OF3012_20260312170006_0002.MP4");
         let with = |file: &[u8], tail: &[u8]| {

@@ -585,6 +585,15 @@ pub fn collapse_layout(types: &[String]) -> Vec<String> {
     out
 }
 
+/// A file of `tests/fixtures` (`rel` below it), for the parsers' unit tests.
+#[cfg(test)]
+pub(crate) fn fixture(rel: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,12 +604,6 @@ mod tests {
 
     #[test]
     fn a_trailer_after_a_whole_wav_avi_or_transport_stream_is_no_cut() {
-        let fixture = |rel: &str| {
-            let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(rel);
-            std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        };
         let wav =
             fixture("labelled/单位甲/NEG-WAV/20260312/NEG-WAV_OF3008_20260312150000_0001.WAV");
         let ts = fixture("labelled/单位甲/NEG-TS/20260312/NEG-TS_OF3007_20260312140000_0001.TS");
