@@ -109,7 +109,8 @@ impl PathPatterns {
                 }
             };
             // A folder named by a day, with or without a word (`20260310-补传`: a station's
-            // second upload of that day), holds files of devices and is none itself.
+            // second upload of that day), holds files of devices and is none itself; nor is a
+            // camera's DCF folder (`100ANDRO`).
             if !c
                 .name("device")
                 .is_some_and(|d| is_day_led(d.as_str()) || is_dcf_folder(d.as_str()))
