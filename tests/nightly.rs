@@ -1521,14 +1521,7 @@ fn an_analysis_in_parts_finds_what_one_of_the_whole_finds() {
         );
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
-    let parts_of = |timings: &str| -> usize {
-        timings
-            .lines()
-            .find_map(|l| l.split(" rows, ").nth(1))
-            .and_then(|p| p.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no parts count in {timings}"))
-    };
+    let parts_of = |timings: &str| number_after(timings, " rows, ");
     let (whole, parts) = (t.path().join("whole"), t.path().join("parts"));
     // A deadline's lateness is counted to the run's start: the two runs start apart.
     let late = |r: &Row, k: &str| {
@@ -2150,12 +2143,7 @@ fn nights_that_add_files_leave_the_files_table_in_a_few_runs() {
         if said.contains("merged into path order") {
             merged_nights += 1;
             // Only the nights' runs are merged: the first run's row group is spliced whole.
-            let spliced: usize = said
-                .split("carried files rows: ")
-                .nth(1)
-                .and_then(|s| s.split_whitespace().next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| panic!("no carried rows said in {said}"));
+            let spliced = number_after(&said, "carried files rows: ");
             assert!(
                 spliced >= 12,
                 "night {k}: {spliced} rows spliced on a merge night"
@@ -2232,12 +2220,7 @@ fn findings_spilled_in_sorted_runs_are_written_as_when_held() {
     let said = run(&held, false);
     assert!(!said.contains("spilled in"), "{said}");
     let said = run(&spilled, true);
-    let runs: usize = said
-        .split("spilled in ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no spilled runs said in {said}"));
+    let runs = number_after(&said, "spilled in ");
     // A deadline's lateness is counted to the run's start: the two runs start apart.
     let table = |wh: &Path| -> Vec<Vec<(String, Option<String>)>> {
         rows(&wh.join("findings"))

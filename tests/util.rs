@@ -332,3 +332,13 @@ pub fn findings_of(wh: &Path, ids: &[&str], cut: char) -> Vec<String> {
         })
         .collect()
 }
+
+/// The number right after the first `phrase` in `text` (a run's timings or summary), or a
+/// panic that shows the text.
+pub fn number_after(text: &str, phrase: &str) -> usize {
+    text.split(phrase)
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {phrase:?} in {text}"))
+}
