@@ -1192,6 +1192,51 @@ fn keyframe(f: &File, plan: &Plan, s: &Sample) -> Result<Key, String> {
     })
 }
 
+/// Most NAL unit headers [`no_slice_by_headers`] reads of one sample before it leaves the
+/// question to the whole sample's read.
+const HEADERS_MAX: usize = 32;
+
+/// Whether sample `s`, length-prefixed NAL units as an MP4 stores them, holds no coded slice,
+/// told from each unit's length prefix and header byte (read a few bytes at a time, walking
+/// the prefixes as [`keyplan::nals`] does): `Some(true)` for none, `Some(false)` for one;
+/// `None` where it cannot tell so cheaply (Annex B, a transport stream's packets, more than
+/// [`HEADERS_MAX`] units, an odd prefix length, a sample too large to decode, or its last byte
+/// not in the file, which the whole read reports as it always has).
+fn no_slice_by_headers(f: &File, plan: &Plan, s: &Sample) -> Option<bool> {
+    if plan.annex_b
+        || plan.packets.is_some()
+        || ![1, 2, 4].contains(&plan.nal_len)
+        || s.size > PICTURE_MAX
+        || s.size == 0
+    {
+        return None;
+    }
+    read_at(f, s.offset + u64::from(s.size) - 1, 1, "").ok()?;
+    let size = u64::from(s.size);
+    let prefix = plan.nal_len as u64;
+    let mut at = 0u64;
+    for _ in 0..HEADERS_MAX {
+        let left = size - at;
+        if left < prefix.max(1) {
+            return Some(true);
+        }
+        let head = read_at(f, s.offset + at, (prefix + 1).min(left), "").ok()?;
+        let len = head[..plan.nal_len]
+            .iter()
+            .fold(0u64, |v, &b| (v << 8) | u64::from(b));
+        let body = len.min(left - prefix);
+        if body > 0
+            && head
+                .get(plan.nal_len)
+                .is_some_and(|&h| keyplan::is_slice(plan.codec, h))
+        {
+            return Some(false);
+        }
+        at += prefix + body;
+    }
+    None
+}
+
 /// A sample's bytes as stored (length-prefixed NAL units; Annex B in an AVI), a transport
 /// stream's taken out of their packets.
 fn sample_bytes(f: &File, plan: &Plan, s: &Sample) -> Result<Vec<u8>, String> {
@@ -1250,6 +1295,15 @@ pub fn prepare_in(input: &Input, opened: Result<File, String>, display: Display)
             && plan.sync.len() > 1
         {
             picks.push(l);
+        }
+        // Keyframes without a coded slice (filler where pictures should be: a preallocated
+        // file's zeros, an encoder's padding units) are told from their units' headers alone,
+        // a few bytes each, rather than read whole and then found empty (below).
+        if picks
+            .iter()
+            .all(|s| no_slice_by_headers(&f, &plan, s) == Some(true))
+        {
+            return Err("the keyframes hold no coded slice: nothing to decode".into());
         }
         let keys = match picks
             .iter()
@@ -1589,6 +1643,95 @@ mod tests {
         };
         sync_from_slices(&f, &mut sparse).expect("nothing read");
         assert_eq!(sparse.sync.len(), 2);
+    }
+
+    #[test]
+    fn filler_is_told_from_its_units_headers_and_a_picture_is_not() {
+        // A real recording's keyframes: a coded slice among their first units.
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osd/calm.mp4");
+        let f = File::open(&path).expect("open");
+        let input = Input {
+            index: find_index(&path).expect("opens").expect("an index"),
+            path,
+            group: "H".into(),
+            stretch: None,
+            jump: None,
+        };
+        let plan = plan_of(&f, &input).expect("planned");
+        assert!(!plan.sync.is_empty());
+        for s in &plan.sync {
+            assert_eq!(no_slice_by_headers(&f, &plan, s), Some(false), "{s:?}");
+        }
+        // Samples of hand-made units: filler (type 12) and SEI (6) only; a delimiter and then
+        // an IDR slice (5); a slice's header past a zero-length unit; units that run past the
+        // sample's end; a sample cut off by the file's end.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let unit = |t: u8, len: u32| {
+            let mut v = len.to_be_bytes().to_vec();
+            v.push(t);
+            v.resize(4 + len as usize, 0xAB);
+            v
+        };
+        let cases: Vec<(Vec<u8>, Option<bool>)> = vec![
+            (unit(12, 5000), Some(true)),
+            ([unit(6, 20), unit(12, 300)].concat(), Some(true)),
+            ([unit(9, 2), unit(5, 900)].concat(), Some(false)),
+            (
+                [0, 0, 0, 0].into_iter().chain(unit(1, 40)).collect(),
+                Some(false),
+            ),
+            // A prefix claiming more than is left: the unit is what is left (keyplan::nals).
+            (
+                [unit(12, 10), vec![0, 0, 0x40, 0, 0x65, 1, 2]].concat(),
+                Some(false),
+            ),
+            (
+                (0..HEADERS_MAX + 1).flat_map(|_| unit(6, 1)).collect(),
+                None,
+            ),
+        ];
+        let plan = Plan { nal_len: 4, ..plan };
+        for (k, (bytes, want)) in cases.iter().enumerate() {
+            let p = dir.path().join(format!("{k}.bin"));
+            std::fs::write(&p, [vec![0xEE; 7], bytes.clone()].concat()).expect("write");
+            let f = File::open(&p).expect("open");
+            let s = Sample {
+                number: 1,
+                offset: 7,
+                size: bytes.len() as u32,
+                ticks: 0,
+            };
+            assert_eq!(no_slice_by_headers(&f, &plan, &s), *want, "case {k}");
+            let cut = Sample {
+                size: s.size + 1,
+                ..s
+            };
+            assert_eq!(no_slice_by_headers(&f, &plan, &cut), None, "case {k} cut");
+            // The headers say what the whole sample's units say.
+            let whole = sample_bytes(&f, &plan, &s).expect("read");
+            let coded = keyplan::nals(&plan, &whole)
+                .any(|n| n.first().is_some_and(|&h| keyplan::is_slice(plan.codec, h)));
+            if let Some(none) = want {
+                assert_eq!(*none, !coded, "case {k}");
+            }
+        }
+        // Annex B samples are left to the whole read.
+        let annex = Plan {
+            annex_b: true,
+            ..Plan::default()
+        };
+        let p = dir.path().join("0.bin");
+        let s = Sample {
+            number: 1,
+            offset: 7,
+            size: 100,
+            ticks: 0,
+        };
+        assert_eq!(
+            no_slice_by_headers(&File::open(&p).expect("open"), &annex, &s),
+            None
+        );
     }
 
     fn sample(number: u64, ticks: u64) -> Sample {
