@@ -212,15 +212,40 @@ pub fn plan(moov: &[u8], lead: usize) -> Option<Plan> {
 /// as well.
 pub fn plan_from(moov: &[u8], lead: usize, from: Option<u64>) -> Option<Plan> {
     let mvex = child(moov, b"mvex");
+    // The main video: the largest pictures, the first of them on a tie (as
+    // `MediaInfo::decoded_video` chooses): a dual-lens recorder's second lens, or a
+    // sub-stream kept beside the main one, is smaller, and may come first.
+    let mut best: Option<(u64, Plan)> = None;
     for trak in BoxIter::new(moov, 0).map_while(Result::ok) {
         if &trak.typ != b"trak" {
             continue;
         }
+        let pixels = entry_pixels(trak.body);
+        if best.as_ref().is_some_and(|(b, _)| *b >= pixels) {
+            continue;
+        }
         if let Some(p) = track(trak.body, lead.min(LEAD_MAX), mvex, from) {
-            return Some(p);
+            best = Some((pixels, p));
         }
     }
-    None
+    best.map(|(_, p)| p)
+}
+
+/// The picture size (width times height) of a track's first visual sample entry; 0 where it
+/// says none.
+fn entry_pixels(trak: &[u8]) -> u64 {
+    let size = || -> Option<u64> {
+        let stbl = child(child(child(trak, b"mdia")?, b"minf")?, b"stbl")?;
+        let entries = child(stbl, b"stsd")?.get(8..)?;
+        let entry = BoxIter::new(entries, 0).map_while(Result::ok).next()?;
+        let wh = entry.body.get(24..28)?;
+        let (w, h) = (
+            u64::from(u16::from_be_bytes([wh[0], wh[1]])),
+            u64::from(u16::from_be_bytes([wh[2], wh[3]])),
+        );
+        Some(w * h)
+    };
+    size().unwrap_or(0)
 }
 
 fn child<'a>(body: &'a [u8], typ: &[u8; 4]) -> Option<&'a [u8]> {

@@ -285,9 +285,23 @@ impl MediaInfo {
         }
     }
 
-    /// The first video stream, else the first stream.
+    /// The main video stream: the one with the largest pictures, the first of them on a tie.
+    /// A dual-lens recorder's second lens, or a sub-stream kept beside the main one in the
+    /// same file, is smaller and may come first; a segment recorded without it is then still
+    /// the same recorder's main picture (before 2026-12-07 the first video stream: such a
+    /// segment's main picture, alone, was taken for other coding parameters).
     pub fn main_video(&self) -> Option<&StreamInfo> {
-        self.streams.iter().find(|s| s.kind == "video")
+        largest_picture(self.streams.iter().filter(|s| s.kind == "video"))
+    }
+
+    /// [`MediaInfo::main_video`] among the streams the keyframe stage decodes (H.264, HEVC):
+    /// the track whose pictures `keyplan` plans and whose jump it reads across.
+    pub fn decoded_video(&self) -> Option<&StreamInfo> {
+        largest_picture(
+            self.streams.iter().filter(|s| {
+                s.kind == "video" && matches!(s.codec.as_deref(), Some("h264" | "hevc"))
+            }),
+        )
     }
     pub fn main_audio(&self) -> Option<&StreamInfo> {
         self.streams.iter().find(|s| s.kind == "audio")
@@ -464,6 +478,7 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
         expected,
         found,
         head: head.iter().take(16).copied().collect(),
+        zeros: true,
     })
 }
 
@@ -494,16 +509,30 @@ pub fn expected_container(ext: &str) -> Option<Container> {
 const APPLE_DOUBLE: [u8; 4] = [0x00, 0x05, 0x16, 0x07];
 const APPLE_SINGLE: [u8; 4] = [0x00, 0x05, 0x16, 0x00];
 
+/// The stream with the most pixels a picture, the first of them on a tie.
+fn largest_picture<'a>(streams: impl Iterator<Item = &'a StreamInfo>) -> Option<&'a StreamInfo> {
+    let pixels =
+        |s: &StreamInfo| u64::from(s.width.unwrap_or(0)) * u64::from(s.height.unwrap_or(0));
+    streams.fold(None, |best: Option<&StreamInfo>, s| match best {
+        Some(b) if pixels(b) >= pixels(s) => Some(b),
+        _ => Some(s),
+    })
+}
+
 /// The sink for bytes no parser recognised: still hashed, reported as unsupported, or as corrupt
 /// when the name promised a format recaudit parses.
 struct Unrecognised {
     expected: Option<Container>,
     found: Option<Container>,
     head: Vec<u8>,
+    /// Every byte fed so far is zero (looked at only until one is not).
+    zeros: bool,
 }
 
 impl Sink for Unrecognised {
-    fn feed(&mut self, _data: &[u8]) {}
+    fn feed(&mut self, data: &[u8]) {
+        self.zeros = self.zeros && data.iter().all(|&b| b == 0);
+    }
     fn finish(self: Box<Self>, total: u64) -> Parsed {
         let container = self.found.unwrap_or(Container::Unknown);
         let mut info = MediaInfo::new(container);
@@ -530,6 +559,14 @@ impl Sink for Unrecognised {
                     "a macOS AppleDouble file (the extended attributes and resource fork a Mac writes beside a file it copies; first bytes {hex}), not media"
                 ))
             }
+            // Space set aside for a recording and never written: a recorder that allocates
+            // each segment's file ahead (against a card's fragmentation) and lost its power
+            // before writing, or a copier that sizes the file first and has not written yet
+            // (then judged as any file cut short that is still arriving). No format begins so.
+            (Some(exp), None) if self.zeros => Problem::truncated(format!(
+                "name says {} but all {total} bytes are zero: space set aside for a recording that was never written into it (a recorder's file allocated ahead, a copy not yet written), or its content wiped",
+                exp.name()
+            )),
             (Some(Container::Matroska), None) => Problem::corrupt(format!(
                 "name says Matroska but there is no EBML header (first bytes {hex})"
             )),
@@ -600,6 +637,66 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn a_files_main_picture_is_its_largest_not_its_first() {
+        let dual =
+            fixture("labelled/单位甲/NEG-DUL/20260312/NEG-DUL_OF3020_20260312193000_0001.MP4");
+        let p = parse_bytes(&dual, "mp4", 1 << 20);
+        assert_eq!(p.info.streams.len(), 3);
+        assert_eq!(p.info.streams[0].width, Some(80));
+        for v in [p.info.main_video(), p.info.decoded_video()] {
+            let v = v.expect("a video");
+            assert_eq!(
+                (v.width, v.height, v.frame_rate),
+                (Some(160), Some(120), Some(10.0))
+            );
+        }
+        // On a tie the first; a picture the stage does not decode is no decoded video.
+        let video = |codec: &str, w: u32| StreamInfo {
+            kind: "video".into(),
+            codec: Some(codec.into()),
+            width: Some(w),
+            height: Some(w),
+            ..StreamInfo::default()
+        };
+        let mut info = MediaInfo::new(Container::Mp4);
+        info.streams = vec![video("mjpeg", 640), video("h264", 320), video("hevc", 320)];
+        assert_eq!(
+            info.main_video().and_then(|v| v.codec.as_deref()),
+            Some("mjpeg")
+        );
+        assert_eq!(
+            info.decoded_video().and_then(|v| v.codec.as_deref()),
+            Some("h264")
+        );
+        info.streams.clear();
+        assert!(info.main_video().is_none() && info.decoded_video().is_none());
+    }
+
+    #[test]
+    fn a_file_of_zeros_under_a_media_name_is_space_never_written_not_other_content() {
+        let kind = |p: &Parsed| p.problem.as_ref().map(|p| (p.kind, p.message.clone()));
+        // Fed in pieces, as a read does.
+        let zeros = vec![0u8; 3 << 20];
+        let (k, m) = kind(&parse_bytes(&zeros, "mp4", 1 << 20)).expect("a problem");
+        assert_eq!(k, ProblemKind::Truncated);
+        assert!(m.contains("all 3145728 bytes are zero"), "{m}");
+        // One byte that is not zero, even the last, makes it other content.
+        let mut late = zeros.clone();
+        late[(3 << 20) - 1] = 1;
+        let (k, m) = kind(&parse_bytes(&late, "mp4", 1 << 20)).expect("a problem");
+        assert_eq!(k, ProblemKind::Corrupt, "{m}");
+        assert!(m.contains("the content is not mp4"), "{m}");
+        // A name that promises no media: unsupported, as any unknown bytes; empty stays empty.
+        let (k, _) = kind(&parse_bytes(&zeros, "bin", 1 << 20)).expect("a problem");
+        assert_eq!(k, ProblemKind::Unsupported);
+        let (k, m) = kind(&parse_bytes(&[], "mp4", 1 << 20)).expect("a problem");
+        assert_eq!(
+            (k, m.as_str()),
+            (ProblemKind::Truncated, "file is empty (0 bytes)")
+        );
     }
 
     #[test]

@@ -48,10 +48,7 @@ const SAME_JUMP_S: f64 = 0.25;
 /// (the largest, or within [`SAME_JUMP_S`] of it): the keyframe stage reads the pictures
 /// either side of it.
 fn video_jump(info: &media::MediaInfo, largest: Option<media::Jump>) -> Option<u64> {
-    let video = info
-        .streams
-        .iter()
-        .find(|s| s.kind == "video" && matches!(s.codec.as_deref(), Some("h264" | "hevc")))?;
+    let video = info.decoded_video()?;
     let (own, largest) = (video.jump?, largest?);
     let same = (own.at_s - largest.at_s).abs() <= SAME_JUMP_S
         && own.size_s >= largest.size_s - SAME_JUMP_S;
