@@ -114,11 +114,15 @@ pub(super) fn read_files(
                 (f, s)
             };
             let results: Vec<(FileRow, Vec<StreamRow>)> = match plan.io {
-                // One read buffer per worker thread for the whole run.
+                // One read buffer per worker thread for the whole run. Each file is a piece
+                // of its own: left to split the batch as it likes, rayon ends with one thread
+                // reading a run of files alone while the others wait (on 2,000 files of
+                // 2 MiB, one of two threads idle for the last 60 ms of a 0.7 s read).
                 IoMode::Parallel => run.pool.install(|| {
                     batch
                         .par_iter()
                         .enumerate()
+                        .with_max_len(1)
                         .map(|(j, e)| started(j, e, READ_BUF.with_borrow_mut(|b| maker.make(e, b))))
                         .collect()
                 }),
