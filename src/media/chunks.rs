@@ -35,8 +35,14 @@ pub enum Decision {
     Keep { limit: u64 },
     /// Skip its body.
     Skip,
-    /// Read `extra` more bytes (a RIFF form type), hand them over, and walk the body's children.
-    Descend { extra: u64 },
+    /// Skip a body of another extent than the header declares: `Some(n)` bytes, or `None`
+    /// for all the bytes to the end of the file (a RIFF `data` chunk whose length a writer
+    /// left open).
+    SkipBody(Option<u64>),
+    /// Read `extra` more bytes (a RIFF form type), hand them over, and walk the body's children;
+    /// `open`: the form's length is left open (its field 0 or 0xFFFFFFFF), so the form runs
+    /// to the end of the file.
+    Descend { extra: u64, open: bool },
     /// A RIFF `LIST`: keep it like `Keep`, unless its list type is `skip_form` (AVI's `movi`).
     KeepList { limit: u64, skip_form: [u8; 4] },
 }
@@ -211,6 +217,19 @@ impl ChunkStream {
                             descend: false,
                             form: Form::Ignore,
                         },
+                        Decision::SkipBody(body) => {
+                            let end = body.map(|b| h.start.saturating_add(h.header_len + b));
+                            State::Body {
+                                h: Header {
+                                    size: body.map(|b| h.header_len + b),
+                                    ..h
+                                },
+                                end,
+                                keep: None,
+                                descend: false,
+                                form: Form::Ignore,
+                            }
+                        }
                         Decision::KeepList { limit, skip_form } => State::Body {
                             h,
                             end,
@@ -246,8 +265,8 @@ impl ChunkStream {
                                 form: Form::Ignore,
                             },
                         },
-                        Decision::Descend { extra } => {
-                            self.descend_end = end;
+                        Decision::Descend { extra, open } => {
+                            self.descend_end = if open { None } else { end };
                             let end = Some(h.start + h.header_len + extra);
                             State::Body {
                                 h,

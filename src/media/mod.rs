@@ -676,6 +676,77 @@ mod tests {
     }
 
     #[test]
+    fn a_wav_whose_lengths_were_left_open_is_read_to_its_end_and_a_cut_one_lasts_what_it_holds() {
+        let wav =
+            fixture("labelled/单位甲/NEG-WAV/20260312/NEG-WAV_OF3008_20260312150000_0001.WAV");
+        let whole = parse_bytes(&wav, "wav", 4096);
+        assert!(whole.problem.is_none(), "{:?}", whole.problem);
+        let seconds = whole.info.duration_s.expect("a length");
+        let data = wav
+            .windows(4)
+            .position(|w| w == b"data")
+            .expect("a data chunk");
+        let with = |riff: u32, len: u32| {
+            let mut v = wav.clone();
+            v[4..8].copy_from_slice(&riff.to_le_bytes());
+            v[data + 4..data + 8].copy_from_slice(&len.to_le_bytes());
+            v
+        };
+        let read = |v: &[u8]| {
+            let p = parse_bytes(v, "wav", 4096);
+            (p.problem.map(|p| p.kind), p.info.duration_s, p.info.notes)
+        };
+        // Written into a stream (both lengths 0xFFFFFFFF), or cut off before the writer came
+        // back to write them (both 0): every sample read, a note says so.
+        for (riff, len) in [(u32::MAX, u32::MAX), (0, 0), (0, u32::MAX)] {
+            let (problem, d, notes) = read(&with(riff, len));
+            assert_eq!((problem, d), (None, Some(seconds)), "{riff:x} {len:x}");
+            assert!(
+                notes.iter().any(|n| n.contains("leaves its length open")),
+                "{notes:?}"
+            );
+        }
+        // An empty data chunk in a form whose length is written is empty, not open: what
+        // follows is no chunk, so the file is corrupt, as before.
+        let (problem, _, _) = read(&with(wav.len() as u32 - 8, 0));
+        assert_eq!(problem, Some(ProblemKind::Corrupt));
+        // Cut: the length of what it holds, not what its header declares.
+        let (problem, d, _) = read(&wav[..data + 8 + 16_000]);
+        assert_eq!(problem, Some(ProblemKind::Truncated));
+        let rate = (wav.len() - data - 8) as f64 / seconds; // bytes a second
+        assert!(
+            (d.expect("a length") - 16_000.0 / rate).abs() < 1e-6,
+            "{d:?}"
+        );
+        // RF64 (EBU Tech 3306): lengths in `ds64`, written or never written back.
+        let rf64 = |data_len: u64| {
+            let mut ds64 = b"ds64".to_vec();
+            ds64.extend_from_slice(&28u32.to_le_bytes());
+            ds64.extend_from_slice(&0u64.to_le_bytes());
+            ds64.extend_from_slice(&data_len.to_le_bytes());
+            ds64.extend_from_slice(&0u64.to_le_bytes());
+            ds64.extend_from_slice(&0u32.to_le_bytes());
+            let mut v = with(u32::MAX, u32::MAX);
+            v[0..4].copy_from_slice(b"RF64");
+            v.splice(12..12, ds64);
+            v
+        };
+        let samples = (wav.len() - data - 8) as u64;
+        for (ds64, want) in [
+            (samples, seconds),
+            (0, seconds),
+            (samples / 2, seconds / 2.0),
+        ] {
+            let (problem, d, _) = read(&rf64(ds64));
+            // Half the samples by `ds64`: the rest of the file is no chunk (corrupt); the
+            // length is what `ds64` says.
+            let cut = ds64 == samples / 2;
+            assert_eq!(problem.is_some(), cut, "{ds64}: {problem:?}");
+            assert!((d.expect("a length") - want).abs() < 1e-6, "{ds64}: {d:?}");
+        }
+    }
+
+    #[test]
     fn a_file_of_zeros_under_a_media_name_is_space_never_written_not_other_content() {
         let kind = |p: &Parsed| p.problem.as_ref().map(|p| (p.kind, p.message.clone()));
         // Fed in pieces, as a read does.

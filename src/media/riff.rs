@@ -15,21 +15,36 @@ const MAX_DEPTH: u32 = 8;
 pub struct RiffSink {
     cs: ChunkStream,
     info: MediaInfo,
-    data_bytes: u64,
+    /// Each `data` chunk's body: where it begins and how long it is (`None`: to the end of
+    /// the file, its length left open).
+    data: Vec<(u64, Option<u64>)>,
     byte_rate: u32,
     saw_fmt: bool,
     avi_frames: Option<(u32, u32)>,
+    /// The form's own length field was 0 or 0xFFFFFFFF: a writer that never came back to
+    /// write its lengths (one that writes as it records, or was cut off before it closed the
+    /// file).
+    open_form: bool,
+    /// RF64's `ds64` chunk: the `data` chunk's length, which its own field (0xFFFFFFFF) leaves
+    /// to it (EBU Tech 3306 §3).
+    ds64_data: Option<u64>,
 }
+
+/// A RIFF length field of 0xFFFFFFFF, as [`super::chunks::Header::body_len`] gives it (padded
+/// to even): a length left open.
+const OPEN_LEN: u64 = 0x1_0000_0000;
 
 impl RiffSink {
     pub fn new(container: Container) -> Self {
         RiffSink {
             cs: ChunkStream::new(Format::Riff),
             info: MediaInfo::new(container),
-            data_bytes: 0,
+            data: Vec::new(),
             byte_rate: 0,
             saw_fmt: false,
             avi_frames: None,
+            open_form: false,
+            ds64_data: None,
         }
     }
 
@@ -292,24 +307,68 @@ pub(super) fn avi_codec(c: &[u8; 4]) -> &'static str {
 impl Sink for RiffSink {
     fn feed(&mut self, data: &[u8]) {
         let mut chunks: Vec<(Header, Vec<u8>, bool)> = Vec::new();
-        let mut data_bytes = 0u64;
+        let ds64 = std::cell::Cell::new(self.ds64_data);
+        // Only a WAVE's samples are read to the end of an open form; an AVI left so is cut off
+        // as before (its index and frame counts were never written either).
+        let wave = self.info.container == Container::Wav;
+        let (open_form, spans, notes) = (&mut self.open_form, &mut self.data, &mut self.info.notes);
         let mut decide = |h: &Header| match &h.typ {
-            b"RIFF" | b"RF64" => Decision::Descend { extra: 4 },
+            b"RIFF" | b"RF64" => {
+                *open_form = wave && matches!(h.body_len(), Some(0 | OPEN_LEN));
+                Decision::Descend {
+                    extra: 4,
+                    open: *open_form,
+                }
+            }
             b"data" => {
-                data_bytes += h.body_len().unwrap_or(0);
-                Decision::Skip
+                let start = h.start + h.header_len;
+                let declared = h.body_len().unwrap_or(0);
+                // A length left open: RF64's, which `ds64` holds; or one a writer never
+                // wrote, 0xFFFFFFFF (one that writes as it records: to a pipe, a stream) or
+                // 0 in a form whose length is open as well (cut off before it closed the
+                // file). The samples run to the end of the file, or to `ds64`'s length.
+                let open = wave && (declared == OPEN_LEN || (declared == 0 && *open_form));
+                if !open {
+                    spans.push((start, Some(declared)));
+                    return Decision::Skip;
+                }
+                // (A `ds64` of zeros is one never written back, like the fields it stands for.)
+                let body = if declared == OPEN_LEN {
+                    ds64.get().filter(|&n| n > 0)
+                } else {
+                    None
+                };
+                spans.push((start, body));
+                if body.is_none() {
+                    notes.push(format!(
+                        "'data' at offset {} leaves its length open ({}): the samples are read to the end of the file",
+                        h.start,
+                        if declared == 0 {
+                            "0, in a form of open length: the writer never came back to write its lengths, as when cut off before it closed the file"
+                        } else {
+                            "0xFFFFFFFF, as a writer recording into a stream leaves it"
+                        }
+                    ));
+                }
+                Decision::SkipBody(body.map(|b| b + (b & 1)))
             }
             b"LIST" => Decision::KeepList {
                 limit: KEEP_LIMIT,
                 skip_form: *b"movi",
             },
-            b"fmt " | b"bext" | b"IDIT" => Decision::Keep { limit: KEEP_LIMIT },
+            b"fmt " | b"bext" | b"IDIT" | b"ds64" => Decision::Keep { limit: KEEP_LIMIT },
             _ => Decision::Skip,
         };
         self.cs.feed(data, &mut decide, &mut |h, body, d| {
+            // Read at once: the `data` header after it, in the same bytes, needs its length.
+            if &h.typ == b"ds64" && body.len() >= 16 {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&body[8..16]);
+                ds64.set(Some(u64::from_le_bytes(b)));
+            }
             chunks.push((*h, body.to_vec(), d))
         });
-        self.data_bytes += data_bytes;
+        self.ds64_data = ds64.get();
         for (h, body, d) in chunks {
             self.on_chunk(&h, &body, d);
         }
@@ -346,8 +405,18 @@ impl Sink for RiffSink {
         match self.info.container {
             Container::Wav => {
                 self.info.kind = MediaKind::Audio;
+                // The samples the file holds: a chunk cut short counts what is there (its
+                // declared length would lend a cut file hours it never had).
+                let data_bytes: u64 = self
+                    .data
+                    .iter()
+                    .map(|&(start, len)| {
+                        let there = total.saturating_sub(start);
+                        len.map_or(there, |l| l.min(there))
+                    })
+                    .sum();
                 if self.byte_rate > 0 {
-                    let d = self.data_bytes as f64 / f64::from(self.byte_rate);
+                    let d = data_bytes as f64 / f64::from(self.byte_rate);
                     self.info.duration_s = Some(d);
                     if let Some(s) = self.info.streams.first_mut() {
                         s.duration_s = Some(d);
