@@ -1645,23 +1645,31 @@ mod tests {
         assert_eq!(sparse.sync.len(), 2);
     }
 
+    /// Fixture `rel` (below `tests/fixtures`) opened and planned as the stage plans it.
+    fn planned(rel: &str) -> (File, Plan) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel);
+        let f = File::open(&path).expect("open");
+        let input = Input {
+            index: find_index(&path).expect("opens").expect("an index"),
+            path,
+            group: "H".into(),
+            stretch: None,
+            jump: None,
+        };
+        let plan = plan_of(&f, &input).expect("planned");
+        (f, plan)
+    }
+
     #[test]
     fn a_dual_lens_files_main_picture_is_planned_though_the_second_lens_comes_first() {
         // Tracks: the second lens (80x60, 5 fps), the body's lens (160x120, 10 fps), sound;
         // the second segment has the body's lens alone.
         for name in ["193000_0001", "193006_0002"] {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
-                "tests/fixtures/labelled/单位甲/NEG-DUL/20260312/NEG-DUL_OF3020_20260312{name}.MP4"
+            let (_, plan) = planned(&format!(
+                "labelled/单位甲/NEG-DUL/20260312/NEG-DUL_OF3020_20260312{name}.MP4"
             ));
-            let f = File::open(&path).expect("open");
-            let input = Input {
-                index: find_index(&path).expect("opens").expect("an index"),
-                path,
-                group: "H".into(),
-                stretch: None,
-                jump: None,
-            };
-            let plan = plan_of(&f, &input).expect("planned");
             let (sps, _) = plan.h264.as_ref().expect("H.264");
             assert_eq!((sps.width, sps.height), (160, 120), "{name}");
             // Six seconds keyed every ten pictures at 10 fps.
@@ -1672,17 +1680,7 @@ mod tests {
     #[test]
     fn filler_is_told_from_its_units_headers_and_a_picture_is_not() {
         // A real recording's keyframes: a coded slice among their first units.
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osd/calm.mp4");
-        let f = File::open(&path).expect("open");
-        let input = Input {
-            index: find_index(&path).expect("opens").expect("an index"),
-            path,
-            group: "H".into(),
-            stretch: None,
-            jump: None,
-        };
-        let plan = plan_of(&f, &input).expect("planned");
+        let (f, plan) = planned("osd/calm.mp4");
         assert!(!plan.sync.is_empty());
         for s in &plan.sync {
             assert_eq!(no_slice_by_headers(&f, &plan, s), Some(false), "{s:?}");
