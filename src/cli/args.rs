@@ -76,8 +76,9 @@ Kinds: gap, missing_segment, overlap, internal_discontinuity, inserted_footage, 
 clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, access_denied,
 duplicate_content, second_version, modified, deleted, deleted_before_retention, late_upload,
 late_classification, late_archive, incomplete_record, history_broken; information only:
-timeline_short, capture_stall, prerecord, renamed_segment, numbering_skip, rate_change, setting_change,
-firmware_change, device_namesake, in_flight, log_zone, log_paths, deadline_unknown.
+timeline_short, capture_stall, prerecord, recorded_twice, renamed_segment, numbering_skip,
+rate_change, setting_change, firmware_change, device_namesake, in_flight, log_zone, log_paths,
+deadline_unknown.
 Each finding names its article (e.g. 第十二条(五)) with an English gloss.
 
 Exit codes: 0 printed (even if there are no findings); 2 invalid command line; 3 the

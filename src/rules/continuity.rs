@@ -241,6 +241,22 @@ fn pre_record(ctx: &Ctx, first: bool, a: &FileFacts, b: &FileFacts, delta_s: f64
         .filter(|g| g.abs() <= PICTURE_GAP_S.min(-delta_s - PICTURE_GAP_S))
 }
 
+/// The picture as the second witness for an overlap the names leave between two segments
+/// that no pre-record buffer explains: both displays read, each at its own name's time (their
+/// offsets to their names within [`PICTURE_GAP_S`] of each other), so that the pictures
+/// overlap as the names do, by at most [`PRE_RECORD_MAX_S`]. The recorder's own clock then
+/// runs through both files, which hold the same moments: a recorder that starts each segment
+/// a few seconds before the last one ends, or its clock set back between them. Footage of
+/// another time renamed into the overlap shows its own time, off its name by another offset
+/// (CONT-OVERLAP stays, and OSD-OFFSET says how far). The overlap the pictures show; else
+/// `None`.
+fn recorded_twice(ctx: &Ctx, a: &FileFacts, b: &FileFacts, delta_s: f64) -> Option<f64> {
+    if -delta_s > PRE_RECORD_MAX_S {
+        return None;
+    }
+    super::display::picture_gap(ctx, a, b, delta_s).filter(|g| (g - delta_s).abs() <= PICTURE_GAP_S)
+}
+
 /// The folder of a path (`""` for a bare name).
 fn folder(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
@@ -625,6 +641,28 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                         -delta_s,
                         fb.file_name(),
                         shown = shown + 0.0
+                    ),
+                    details,
+                );
+            } else if delta_s < -s.overlap_tolerance_s
+                && let Some(shown) = recorded_twice(ctx, fa, fb, delta_s)
+            {
+                let mut details = base();
+                details["picture_gap_s"] = json!(shown);
+                out.add(
+                    "OSD-TWICE",
+                    t,
+                    Some(b_start),
+                    None,
+                    Some(-delta_s),
+                    format!(
+                        "{:.1} s overlap: {} starts {} before {} ends {}, and their pictures show it too ({:.0} s), each display at its own name's time: the recorder's clock runs through both, which hold the same moments (a recorder that overlaps its segments, or its clock set back between them); no footage of another time",
+                        -delta_s,
+                        fb.file_name(),
+                        local(ctx, b_start),
+                        fa.file_name(),
+                        local(ctx, reach),
+                        -shown
                     ),
                     details,
                 );

@@ -947,6 +947,62 @@ mod tests {
     }
 
     #[test]
+    fn segments_overlapping_by_the_recorders_own_clock_hold_the_same_moments_twice() {
+        let overlap = |findings: Vec<String>| -> Vec<String> {
+            findings
+                .into_iter()
+                .filter(|f| f.starts_with("CONT-OVERLAP") || f.starts_with("OSD-"))
+                .collect()
+        };
+        let all = |facts: &[FileFacts]| {
+            overlap(findings_of(
+                facts,
+                &crate::rules::RuleSettings::default(),
+                |_| true,
+            ))
+        };
+        // Five-minute segments each starting 3 s before the last one ends, every display at
+        // its own name's time: the pictures overlap as the names do.
+        let twice = [(0, 0.0), (297, 0.0), (594, 0.0), (891, 0.0)];
+        assert_eq!(
+            all(&history(&twice)),
+            [
+                "OSD-TWICE A_297.MP4",
+                "OSD-TWICE A_594.MP4",
+                "OSD-TWICE A_891.MP4"
+            ]
+        );
+        // Displays not read: the names alone, an overlap.
+        let mut unread = history(&twice);
+        for f in &mut unread {
+            f.osd.confidence = None;
+        }
+        assert_eq!(
+            all(&unread),
+            [
+                "CONT-OVERLAP A_297.MP4",
+                "CONT-OVERLAP A_594.MP4",
+                "CONT-OVERLAP A_891.MP4"
+            ]
+        );
+        // A segment of another time renamed into the overlap: its picture shows its own time,
+        // 40 s off its name.
+        let other = [(0, 0.0), (297, 40.0), (597, 0.0)];
+        let found = all(&history(&other));
+        assert!(
+            found.contains(&"CONT-OVERLAP A_297.MP4".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            !found.iter().any(|f| f.starts_with("OSD-TWICE")),
+            "{found:?}"
+        );
+        // More than a minute twice is no overlap of segments.
+        let far = [(0, 0.0), (220, 0.0)];
+        assert_eq!(all(&history(&far)), ["CONT-OVERLAP A_220.MP4"]);
+    }
+
+    #[test]
     fn a_segment_between_recordings_led_by_a_pre_record_buffer_keeps_its_clock() {
         // Recordings whose first file holds 45 s of footage from before its name (the
         // recorder names it at the button press), each followed by a segment named where the

@@ -218,6 +218,13 @@ pub const RULES: &[Rule] = &[
         "an overlap the names leave after a recording's first segment, or a gap before a recording started again within the pause, through which the picture's footage runs on: the file holds its pre-record buffer and was named at the button press; no footage recorded twice or missing",
     ),
     rule(
+        "OSD-TWICE",
+        "recorded_twice",
+        Severity::Info,
+        A12_5,
+        "an overlap the names leave between two segments of a session that their pictures show too, each display at its own name's time: the recorder's clock runs through both, which hold the same moments (a recorder overlapping its segments, or its clock set back between them); no footage of another time",
+    ),
+    rule(
         "CONT-RENAMED",
         "renamed_segment",
         Severity::Info,
