@@ -241,8 +241,9 @@ const DAY: &str = r"(?:(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[_ -]*[^/0-9_ -
 const FOLDER: &str = r"(?P<device>[^/]*(?:[^/0-9_-][^/]*[0-9]|[0-9][^/]*[^/0-9_-])[^/]*)";
 
 /// A date and a time written apart with separators: `2026-03-12_09-30-15`, `2026-03-12
-/// 09.30.15`, `2026-03-12T09-30-15`, and a segment number after them if any.
-const APART: &str = r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[_ T](?P<time>[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{2})(?:_(?P<seq>[0-9]{1,6}))?";
+/// 09.30.15`, `2026-03-12T09-30-15`, `2026_03_12_09_30_15`, and a segment number after them
+/// if any.
+const APART: &str = r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}_[0-9]{2}_[0-9]{2})[_ T](?P<time>[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{2}|[0-9]{2}_[0-9]{2}_[0-9]{2})(?:_(?P<seq>[0-9]{1,6}))?";
 
 pub fn default_patterns() -> Vec<PathPattern> {
     // Each regex in full in the README's configuration block (test
@@ -334,6 +335,18 @@ pub fn default_patterns() -> Vec<PathPattern> {
         p(
             "device_folder_date_time_apart",
             &[r"(?:^|/)", FOLDER, r"/", DAY, APART, END].concat(),
+        ),
+        // Since 2026-12-07 (eighteenth round): every part apart by hyphens
+        // (`DSJ-A8-0001234-20260312-093015[-0003].MP4`), and the time first
+        // (`20260312093015_DSJ-A8-0001234[_010203][_0003].MP4`, `20260312_093015_...`: an
+        // officer's number of five digits or more, a segment number of four or fewer).
+        p(
+            "device_date_time_dashed",
+            &[r"(?:^|/)(?:[^/_.]{1,16}_)?(?P<device>[A-Za-z][A-Za-z0-9-]*?[0-9][A-Za-z0-9]*)-(?P<date>[0-9]{8})-?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:-(?P<seq>[0-9]{1,6}))?", END].concat(),
+        ),
+        p(
+            "datetime_device",
+            &[r"(?:^|/)(?P<date>[0-9]{8})_?(?P<time>[0-9]{6})(?:[0-9]{3})?_(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)(?:_(?P<officer>[0-9]{5,12}))?(?:_(?P<seq>[0-9]{1,4}))?", END].concat(),
         ),
         // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(

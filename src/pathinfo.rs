@@ -99,6 +99,13 @@ impl PathPatterns {
                 continue; // it could give nothing more
             }
             let Some(c) = re.captures(rel) else { continue };
+            // An "officer" that is a date and a time is the end of a recording named by its
+            // start and end (`ch01_20260312100000_20260312100500.mp4`, as video recorders
+            // and CCTV exports name files): this pattern's reading is not the name's (the start
+            // would be taken for the officer and the end for the time).
+            if c.name("officer").is_some_and(|o| is_datetime(o.as_str())) {
+                continue;
+            }
             let mut contributed = false;
             let mut take = |slot: &mut Option<String>, g: &str| {
                 if slot.is_none()
@@ -131,7 +138,7 @@ impl PathPatterns {
                     date = Some(if d.len() == 6 { format!("20{d}") } else { d });
                     time = c
                         .name("time")
-                        .map(|t| t.as_str().replace([':', '-', '.'], ""));
+                        .map(|t| t.as_str().replace([':', '-', '.', '_'], ""));
                     contributed = true;
                 }
             }
@@ -242,6 +249,14 @@ pub fn is_day_led(name: &str) -> bool {
             && !name.as_bytes().get(len).is_some_and(u8::is_ascii_digit)
     };
     day(10, "%Y-%m-%d") || day(8, "%Y%m%d")
+}
+
+/// Whether `s` is fourteen digits that make a date and a time (`YYYYMMDDhhmmss`).
+fn is_datetime(s: &str) -> bool {
+    s.len() == 14
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && NaiveDate::parse_from_str(&s[..8], "%Y%m%d").is_ok()
+        && NaiveTime::parse_from_str(&s[8..], "%H%M%S").is_ok()
 }
 
 /// Whether a folder's name is a camera's DCF directory (`100ANDRO`, `100MEDIA`, `101_PANA`:
@@ -608,6 +623,69 @@ mod tests {
         // A phone's name has no serial in it, and a folder of digits is a date: no device.
         assert_eq!(pp().extract("VID_20260312_100000.mp4").device_id, None);
         assert_eq!(pp().extract("20260312/20260312_100000.mp4").device_id, None);
+    }
+
+    #[test]
+    fn names_by_start_and_end_hyphens_underscores_or_the_time_first_are_read() {
+        // Before 2026-12-07 (eighteenth round) the first read its start as the officer and its
+        // end as its time (every session of such files shifted by their length); the others
+        // named no device and no time.
+        for (path, expected) in [
+            (
+                "NVR/ch01_20260312100000_20260312100500.mp4",
+                want("ch01", "20260312100000", None, "device_date_time"),
+            ),
+            (
+                "DSJA005_20260312100000_20260312100020.mp4",
+                want("DSJA005", "20260312100000", None, "device_date_time"),
+            ),
+            (
+                "DSJ-A003-20260312-100000-0001.MP4",
+                want(
+                    "DSJ-A003",
+                    "20260312100000",
+                    Some(1),
+                    "device_date_time_dashed",
+                ),
+            ),
+            (
+                "X/DSJ-A3-20260312100006.MP4",
+                want("DSJ-A3", "20260312100006", None, "device_date_time_dashed"),
+            ),
+            (
+                "DSJ-A009_2026_03_12_10_00_00_0001.MP4",
+                want(
+                    "DSJ-A009",
+                    "20260312100000",
+                    Some(1),
+                    "device_date_time_apart",
+                ),
+            ),
+            (
+                "20260312_100000_DSJ-A010_0001.MP4",
+                want("DSJ-A010", "20260312100000", Some(1), "datetime_device"),
+            ),
+        ] {
+            assert_eq!(read(path), expected, "{path}");
+        }
+        let f = pp().extract("20260312100000_DSJ-A001_010203.MP4");
+        assert_eq!(
+            (
+                f.device_id.as_deref(),
+                f.officer_id.as_deref(),
+                f.segment_seq
+            ),
+            (Some("DSJ-A001"), Some("010203"), None)
+        );
+        // An officer's number that is no date and time is still one.
+        assert_eq!(
+            pp().extract("DSJ001_0102030405_20260312100000_0001.MP4")
+                .officer_id
+                .as_deref(),
+            Some("0102030405")
+        );
+        assert!(is_datetime("20260312100000") && !is_datetime("20261312100000"));
+        assert!(!is_datetime("2026031210000") && !is_datetime("20260312250000"));
     }
 
     /// What the default patterns read from a path: device, name time, number, patterns.
