@@ -623,66 +623,48 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     ),
                 };
                 out.add(id, t, Some(reach), None, Some(delta_s), message, details);
-            } else if delta_s < -s.overlap_tolerance_s
-                && let Some(shown) = pre_record(ctx, ctx.starts_recording(w[0]), fa, fb, delta_s)
-            {
-                let mut details = base();
-                details["picture_gap_s"] = json!(shown);
-                out.add(
-                    "OSD-PRERECORD",
-                    t,
-                    Some(b_start),
-                    None,
-                    Some(-delta_s),
-                    format!(
-                        "{:.1} s overlap by the names: {} was named {:.0} s after its picture begins, and the picture's clock runs on from its end into {} ({shown:+.0} s): a pre-record buffer, named at the button press; no footage recorded twice",
-                        -delta_s,
-                        fa.file_name(),
-                        -delta_s,
-                        fb.file_name(),
-                        shown = shown + 0.0
-                    ),
-                    details,
-                );
-            } else if delta_s < -s.overlap_tolerance_s
-                && let Some(shown) = recorded_twice(ctx, fa, fb, delta_s)
-            {
-                let mut details = base();
-                details["picture_gap_s"] = json!(shown);
-                out.add(
-                    "OSD-TWICE",
-                    t,
-                    Some(b_start),
-                    None,
-                    Some(-delta_s),
-                    format!(
-                        "{:.1} s overlap: {} starts {} before {} ends {}, and their pictures show it too ({:.0} s), each display at its own name's time: the recorder's clock runs through both, which hold the same moments (a recorder that overlaps its segments, or its clock set back between them); no footage of another time",
-                        -delta_s,
-                        fb.file_name(),
-                        local(ctx, b_start),
-                        fa.file_name(),
-                        local(ctx, reach),
-                        -shown
-                    ),
-                    details,
-                );
             } else if delta_s < -s.overlap_tolerance_s {
-                out.add(
-                    "CONT-OVERLAP",
-                    t,
-                    Some(b_start),
-                    None,
-                    Some(-delta_s),
-                    format!(
-                        "{:.1} s overlap: {} starts {} before {} ends {}",
-                        -delta_s,
-                        fb.file_name(),
-                        local(ctx, b_start),
-                        fa.file_name(),
-                        local(ctx, reach)
-                    ),
-                    base(),
-                );
+                let (a_name, a_end) = (fa.file_name(), local(ctx, reach));
+                let (b_name, b_begins) = (fb.file_name(), local(ctx, b_start));
+                let overlap = -delta_s;
+                // The picture as the second witness, as for a gap: a pre-record buffer (the
+                // first file's picture begins before its name), or the same moments held twice
+                // by the recorder's own clock.
+                let pictured = |shown: f64| {
+                    let mut details = base();
+                    details["picture_gap_s"] = json!(shown);
+                    details
+                };
+                let (id, message, details) = if let Some(shown) =
+                    pre_record(ctx, ctx.starts_recording(w[0]), fa, fb, delta_s)
+                {
+                    (
+                        "OSD-PRERECORD",
+                        format!(
+                            "{overlap:.1} s overlap by the names: {a_name} was named {overlap:.0} s after its picture begins, and the picture's clock runs on from its end into {b_name} ({:+.0} s): a pre-record buffer, named at the button press; no footage recorded twice",
+                            shown + 0.0
+                        ),
+                        pictured(shown),
+                    )
+                } else if let Some(shown) = recorded_twice(ctx, fa, fb, delta_s) {
+                    (
+                        "OSD-TWICE",
+                        format!(
+                            "{overlap:.1} s overlap: {b_name} starts {b_begins} before {a_name} ends {a_end}, and their pictures show it too ({:.0} s), each display at its own name's time: the recorder's clock runs through both, which hold the same moments (a recorder that overlaps its segments, or its clock set back between them); no footage of another time",
+                            -shown
+                        ),
+                        pictured(shown),
+                    )
+                } else {
+                    (
+                        "CONT-OVERLAP",
+                        format!(
+                            "{overlap:.1} s overlap: {b_name} starts {b_begins} before {a_name} ends {a_end}"
+                        ),
+                        base(),
+                    )
+                };
+                out.add(id, t, Some(b_start), None, Some(overlap), message, details);
             }
         }
         prev_session_last = sess.members.last().map(|&l| (l, sess.device.as_str()));
