@@ -630,7 +630,7 @@ mod tests {
         // Before 2026-12-07 (eighteenth round) the first read its start as the officer and its
         // end as its time (every session of such files shifted by their length); the others
         // named no device and no time.
-        for (path, expected) in [
+        reads_as(&[
             (
                 "NVR/ch01_20260312100000_20260312100500.mp4",
                 want("ch01", "20260312100000", None, "device_date_time"),
@@ -665,9 +665,7 @@ mod tests {
                 "20260312_100000_DSJ-A010_0001.MP4",
                 want("DSJ-A010", "20260312100000", Some(1), "datetime_device"),
             ),
-        ] {
-            assert_eq!(read(path), expected, "{path}");
-        }
+        ]);
         let f = pp().extract("20260312100000_DSJ-A001_010203.MP4");
         assert_eq!(
             (
@@ -688,8 +686,18 @@ mod tests {
         assert!(!is_datetime("2026031210000") && !is_datetime("20260312250000"));
     }
 
+    /// A path's reading: device, name time, number, patterns.
+    type Reading = (String, String, Option<u32>, String);
+
+    /// Asserts what the default patterns read from each path ([`read`]).
+    fn reads_as(cases: &[(&str, Reading)]) {
+        for (path, expected) in cases {
+            assert_eq!(&read(path), expected, "{path}");
+        }
+    }
+
     /// What the default patterns read from a path: device, name time, number, patterns.
-    fn read(p: &str) -> (String, String, Option<u32>, String) {
+    fn read(p: &str) -> Reading {
         let f = pp().extract(p);
         (
             f.device_id.unwrap_or_default(),
@@ -699,7 +707,7 @@ mod tests {
         )
     }
 
-    fn want(d: &str, t: &str, n: Option<u32>, p: &str) -> (String, String, Option<u32>, String) {
+    fn want(d: &str, t: &str, n: Option<u32>, p: &str) -> Reading {
         (d.to_string(), t.to_string(), n, p.to_string())
     }
 
@@ -707,7 +715,7 @@ mod tests {
     fn names_with_milliseconds_or_a_time_written_for_people_are_read_to_the_second() {
         // Before 2026-12-07 none of these named a device or a time (META-DEVICE on each, and
         // no session).
-        for (path, expected) in [
+        reads_as(&[
             (
                 "A/DSJ0301_20260312100000123_0001.MP4",
                 want("DSJ0301", "20260312100000", Some(1), "device_datetime_seq"),
@@ -756,12 +764,10 @@ mod tests {
                     "device_folder_date_time_apart",
                 ),
             ),
-        ] {
-            assert_eq!(read(path), expected, "{path}");
-        }
+        ]);
         // An Android-based recorder's camera names, in the device's folder; a phone's DCF
         // folder is no device.
-        for (path, expected) in [
+        reads_as(&[
             (
                 "DSJ0401/VID_20260312_100000.mp4",
                 want("DSJ0401", "20260312100000", None, "device_folder_date_time"),
@@ -779,9 +785,7 @@ mod tests {
                     "device_folder_date_time",
                 ),
             ),
-        ] {
-            assert_eq!(read(path), expected, "{path}");
-        }
+        ]);
         assert_eq!(
             pp().extract("DCIM/100ANDRO/VID_20260312_100000.mp4")
                 .device_id,
@@ -912,9 +916,7 @@ mod tests {
                 ),
             ),
         ];
-        for (path, expected) in cases {
-            assert_eq!(read(path), expected, "{path}");
-        }
+        reads_as(&cases);
         // A name's own words are no mark: the officer is still read, the phone still names no
         // device.
         let cam = pp().extract("CAM7_OF1_20260312093015_0003.MP4");
