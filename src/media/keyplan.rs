@@ -6,7 +6,7 @@
 //! by fragment ([`add_fragment`], §8.8). Every count read from the file is bounded by the
 //! bytes that hold it and by [`SYNC_MAX`] / [`LEAD_MAX`].
 
-use super::chunks::BoxIter;
+use super::chunks::{BoxIter, InnerBox};
 use super::cursor::Cursor;
 use super::samples::{Sizes, sample_to_chunk, sync_samples};
 
@@ -236,9 +236,7 @@ pub fn plan_from(moov: &[u8], lead: usize, from: Option<u64>) -> Option<Plan> {
 fn entry_pixels(trak: &[u8]) -> u64 {
     let size = || -> Option<u64> {
         let stbl = child(child(child(trak, b"mdia")?, b"minf")?, b"stbl")?;
-        let entries = child(stbl, b"stsd")?.get(8..)?;
-        let entry = BoxIter::new(entries, 0).map_while(Result::ok).next()?;
-        let wh = entry.body.get(24..28)?;
+        let wh = first_entry(child(stbl, b"stsd")?)?.body.get(24..28)?;
         let (w, h) = (
             u64::from(u16::from_be_bytes([wh[0], wh[1]])),
             u64::from(u16::from_be_bytes([wh[2], wh[3]])),
@@ -493,9 +491,13 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
 
 /// The first sample entry's decoder configuration: `avcC` of `avc1`/`avc3` (ISO/IEC 14496-15
 /// §5.3.3) or `hvcC` of `hvc1`/`hev1` (§8.3.3): the NAL length size and the parameter sets.
+/// The first sample entry of an `stsd` box's body (after its version, flags and count).
+fn first_entry(stsd: &[u8]) -> Option<InnerBox<'_>> {
+    BoxIter::new(stsd.get(8..)?, 0).map_while(Result::ok).next()
+}
+
 fn parameter_sets(stsd: &[u8]) -> Option<(Codec, usize, Vec<Vec<u8>>)> {
-    let entries = stsd.get(8..)?;
-    let entry = BoxIter::new(entries, 0).map_while(Result::ok).next()?;
+    let entry = first_entry(stsd)?;
     // A visual sample entry's fixed fields take 78 bytes before its child boxes.
     let children = entry.body.get(78..)?;
     let mut params = Vec::new();
