@@ -747,6 +747,76 @@ mod tests {
     }
 
     #[test]
+    fn an_avi_whose_lengths_were_left_open_is_counted_to_its_end_and_a_cut_one_lasts_what_it_holds()
+    {
+        let avi = fixture("osd/day.avi");
+        let whole = parse_bytes(&avi, "avi", 4096);
+        assert!(whole.problem.is_none(), "{:?}", whole.problem);
+        let seconds = whole.info.duration_s.expect("a length");
+        let rate = whole.info.streams[0].frame_rate.expect("a frame rate");
+        let find = |v: &[u8], what: &[u8]| v.windows(4).position(|w| w == what).expect("found");
+        let (movi, idx1) = (find(&avi, b"movi") - 8, find(&avi, b"idx1"));
+        // As a writer leaves it that never came back to its header: the form's and the
+        // list's lengths `len`, no frame counts, no index.
+        let open = |len: u32| {
+            let mut v = avi[..idx1].to_vec();
+            v[4..8].copy_from_slice(&len.to_le_bytes());
+            v[movi + 4..movi + 8].copy_from_slice(&len.to_le_bytes());
+            v[48..52].copy_from_slice(&0u32.to_le_bytes()); // avih's total frames
+            let strh = find(&v, b"strh");
+            v[strh + 40..strh + 44].copy_from_slice(&0u32.to_le_bytes()); // its length
+            v
+        };
+        let read = |v: &[u8]| {
+            let p = parse_bytes(v, "avi", 4096);
+            let frames = p.info.streams[0].sample_count;
+            (
+                p.problem.map(|p| p.kind),
+                p.info.duration_s,
+                frames,
+                p.info.notes,
+            )
+        };
+        let frames = whole.info.streams[0].sample_count;
+        for len in [u32::MAX, 0] {
+            let (problem, d, n, notes) = read(&open(len));
+            assert_eq!((problem, n), (None, frames), "{len:x}");
+            assert!(
+                (d.expect("a length") - seconds).abs() < 1e-9,
+                "{len:x}: {d:?}"
+            );
+            assert!(
+                notes.iter().any(|n| n.contains("leaves its length open")),
+                "{notes:?}"
+            );
+        }
+        // Cut off in a picture (a power cut): `truncated`, as long as the pictures it holds
+        // whole.
+        let cut = open(0);
+        let at = movi + 12 + (cut.len() - movi) / 2;
+        let (problem, d, n, _) = read(&cut[..at]);
+        assert_eq!(problem, Some(ProblemKind::Truncated));
+        let (mut held, mut p) = (0u64, movi + 12);
+        while p + 8 <= at {
+            let len = u32::from_le_bytes([cut[p + 4], cut[p + 5], cut[p + 6], cut[p + 7]]) as usize;
+            if p + 8 + len > at {
+                break;
+            }
+            held += u64::from(&cut[p + 2..p + 4] == b"dc");
+            p += 8 + len + (len & 1);
+        }
+        assert_eq!(n, Some(held));
+        assert!(
+            (d.expect("a length") - held as f64 / rate).abs() < 1e-9,
+            "{d:?}"
+        );
+        // A list whose length is written is skipped whole, its header's counts kept.
+        let (problem, d, n, notes) = read(&avi);
+        assert_eq!((problem, d, n), (None, Some(seconds), frames));
+        assert!(!notes.iter().any(|n| n.contains("open")), "{notes:?}");
+    }
+
+    #[test]
     fn a_file_of_zeros_under_a_media_name_is_space_never_written_not_other_content() {
         let kind = |p: &Parsed| p.problem.as_ref().map(|p| (p.kind, p.message.clone()));
         // Fed in pieces, as a read does.

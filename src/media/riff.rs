@@ -28,6 +28,44 @@ pub struct RiffSink {
     /// RF64's `ds64` chunk: the `data` chunk's length, which its own field (0xFFFFFFFF) leaves
     /// to it (EBU Tech 3306 §3).
     ds64_data: Option<u64>,
+    /// An AVI whose `movi` list's length was left open: what its chunks hold, counted as they
+    /// go past, since its header's frame counts and its index were never written either.
+    movi: Option<MoviCount>,
+    /// Each AVI audio stream's bytes a second (`strf`'s `nAvgBytesPerSec`), in stream order.
+    avi_byte_rates: Vec<u32>,
+}
+
+/// The chunks of an open `movi` list: per stream number (the id's first two digits), its
+/// pictures (`##dc`, `##db`) or its sound's bytes (`##wb`), and where the last one ends.
+#[derive(Debug, Default)]
+struct MoviCount {
+    /// Indexed by stream number: pictures of a video stream, bytes of an audio stream.
+    counts: Vec<u64>,
+    /// The stream number and the end of the last chunk counted (a chunk cut short by the end
+    /// of the file is taken back at the finish).
+    last: Option<(usize, u64, u64)>,
+}
+
+impl MoviCount {
+    /// Counts a chunk of `movi`: `##dc`/`##db` a picture, `##wb` its body's bytes.
+    fn chunk(&mut self, h: &Header) {
+        let [a, b, c, d] = h.typ;
+        if !(a.is_ascii_digit() && b.is_ascii_digit()) {
+            return;
+        }
+        let stream = usize::from(a - b'0') * 10 + usize::from(b - b'0');
+        let n = match &[c, d] {
+            b"dc" | b"db" => 1,
+            b"wb" => h.body_len().unwrap_or(0),
+            _ => return,
+        };
+        if self.counts.len() <= stream {
+            self.counts.resize(stream + 1, 0);
+        }
+        self.counts[stream] += n;
+        let end = h.start.saturating_add(h.size.unwrap_or(0));
+        self.last = Some((stream, n, end));
+    }
 }
 
 /// A RIFF length field of 0xFFFFFFFF, as [`super::chunks::Header::body_len`] gives it (padded
@@ -45,6 +83,8 @@ impl RiffSink {
             avi_frames: None,
             open_form: false,
             ds64_data: None,
+            movi: None,
+            avi_byte_rates: Vec::new(),
         }
     }
 
@@ -242,6 +282,7 @@ impl RiffSink {
                 }
                 (b"strl", b"strf") => {
                     let mut a = Cursor::new(body);
+                    let k = self.info.streams.len().saturating_sub(1);
                     if let Some(s) = self.info.streams.last_mut() {
                         if stream_kind == Some(*b"vids") {
                             if let Ok((_, w, h, _, _, comp)) = (|| -> super::cursor::R<_> {
@@ -263,10 +304,14 @@ impl RiffSink {
                                 s.codec_tag = Some(tag);
                             }
                         } else if stream_kind == Some(*b"auds")
-                            && let Ok((tag, ch, rate)) = (|| -> super::cursor::R<_> {
-                                Ok((a.le16()?, a.le16()?, a.le32()?))
+                            && let Ok((tag, ch, rate, byte_rate)) = (|| -> super::cursor::R<_> {
+                                Ok((a.le16()?, a.le16()?, a.le32()?, a.le32()?))
                             })()
                         {
+                            if self.avi_byte_rates.len() <= k {
+                                self.avi_byte_rates.resize(k + 1, 0);
+                            }
+                            self.avi_byte_rates[k] = byte_rate;
                             s.channels = Some(ch);
                             s.sample_rate = Some(rate);
                             s.codec = Some(
@@ -294,6 +339,51 @@ impl RiffSink {
     }
 }
 
+impl RiffSink {
+    /// An open `movi`'s counts as its streams' lengths (a chunk the file's end cut short not
+    /// counted: the file is `truncated` by it, and lasts what it holds).
+    fn counted(&mut self, mut m: MoviCount, total: u64) {
+        if let Some((stream, n, end)) = m.last
+            && end > total + 1
+            && let Some(c) = m.counts.get_mut(stream)
+        {
+            *c -= n;
+        }
+        for (k, s) in self.info.streams.iter_mut().enumerate() {
+            let n = m.counts.get(k).copied().unwrap_or(0);
+            match s.kind.as_str() {
+                "video" => {
+                    s.sample_count = Some(n);
+                    s.duration_s = s.frame_rate.filter(|r| *r > 0.0).map(|r| n as f64 / r);
+                }
+                "audio" => {
+                    s.sample_count = None;
+                    s.duration_s = self
+                        .avi_byte_rates
+                        .get(k)
+                        .filter(|&&r| r > 0)
+                        .map(|&r| n as f64 / f64::from(r));
+                }
+                _ => {}
+            }
+        }
+        self.info.duration_s = self
+            .info
+            .streams
+            .iter()
+            .filter(|s| s.kind == "video")
+            .filter_map(|s| s.duration_s)
+            .reduce(f64::max)
+            .or_else(|| {
+                self.info
+                    .streams
+                    .iter()
+                    .filter_map(|s| s.duration_s)
+                    .reduce(f64::max)
+            });
+    }
+}
+
 pub(super) fn avi_codec(c: &[u8; 4]) -> &'static str {
     match &c.map(|b| b.to_ascii_uppercase()) {
         b"H264" | b"X264" | b"AVC1" => "h264",
@@ -308,17 +398,50 @@ impl Sink for RiffSink {
     fn feed(&mut self, data: &[u8]) {
         let mut chunks: Vec<(Header, Vec<u8>, bool)> = Vec::new();
         let ds64 = std::cell::Cell::new(self.ds64_data);
-        // Only a WAVE's samples are read to the end of an open form; an AVI left so is cut off
-        // as before (its index and frame counts were never written either).
         let wave = self.info.container == Container::Wav;
-        let (open_form, spans, notes) = (&mut self.open_form, &mut self.data, &mut self.info.notes);
+        let (open_form, spans, notes, movi) = (
+            &mut self.open_form,
+            &mut self.data,
+            &mut self.info.notes,
+            &mut self.movi,
+        );
         let mut decide = |h: &Header| match &h.typ {
             b"RIFF" | b"RF64" => {
-                *open_form = wave && matches!(h.body_len(), Some(0 | OPEN_LEN));
+                *open_form = matches!(h.body_len(), Some(0 | OPEN_LEN));
                 Decision::Descend {
                     extra: 4,
                     open: *open_form,
                 }
+            }
+            // An AVI's list of open length is its `movi` (a header's lists are written whole
+            // before the first picture): a writer recording into a stream (0xFFFFFFFF), or
+            // cut off before it came back to write its lengths (0; its form's too, its frame
+            // counts and its index never written). Its chunks are walked to the end of the
+            // file and counted. Before 2026-12-07 such a file was `truncated` with no length,
+            // or, its form's length 0 too, `ok` and 0 s long.
+            b"LIST" if !wave && matches!(h.body_len(), Some(0 | OPEN_LEN)) => {
+                if movi.is_none() {
+                    notes.push(format!(
+                        "'LIST' at offset {} leaves its length open ({}): the AVI's lengths were never written, its chunks are counted to the end of the file",
+                        h.start,
+                        if h.body_len() == Some(0) {
+                            "0: the writer never came back to write it, as when cut off before it closed the file"
+                        } else {
+                            "0xFFFFFFFF, as a writer recording into a stream leaves it"
+                        }
+                    ));
+                }
+                movi.get_or_insert_default();
+                Decision::Descend {
+                    extra: 4,
+                    open: true,
+                }
+            }
+            [a, b, _, _] if !wave && a.is_ascii_digit() && b.is_ascii_digit() => {
+                if let Some(m) = movi.as_mut() {
+                    m.chunk(h);
+                }
+                Decision::Skip
             }
             b"data" => {
                 let start = h.start + h.header_len;
@@ -429,7 +552,9 @@ impl Sink for RiffSink {
                 } else {
                     MediaKind::Audio
                 };
-                if let Some((us, frames)) = self.avi_frames
+                if let Some(m) = self.movi.take() {
+                    self.counted(m, total);
+                } else if let Some((us, frames)) = self.avi_frames
                     && us > 0
                 {
                     self.info.duration_s = Some(f64::from(frames) * f64::from(us) / 1e6);

@@ -276,6 +276,55 @@ fn unnumbered_by_folder<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<&'a FileFacts
     out
 }
 
+/// A device's recordings cut short or damaged whose length is unknown (an MP4 whose movie box
+/// was never written, a recorder's power cut), by device and in time order: sessions leave
+/// them out, having no length to place, but one named between two segments is that time's
+/// footage, damaged (INT-UNREADABLE, or INT-INFLIGHT while an upload still writes it), not a
+/// gap in the recording.
+fn damaged<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<i64>> {
+    let mut out: HashMap<&str, Vec<i64>> = HashMap::new();
+    for f in ctx.facts {
+        let (Some(device), Some(start)) = (f.device_id.as_deref(), f.start_us()) else {
+            continue;
+        };
+        let unknown_length = !f.is_recording() || !f.duration_s.is_some_and(|d| d > 0.0);
+        if unknown_length
+            && matches!(f.status.as_ref(), "truncated" | "corrupt")
+            && recording_name(&f.path)
+        {
+            out.entry(device).or_default().push(start);
+        }
+    }
+    for starts in out.values_mut() {
+        starts.sort_unstable();
+    }
+    out
+}
+
+/// Whether a file's name promises a video or sound recording (by its extension).
+fn recording_name(path: &str) -> bool {
+    use crate::media::Container as C;
+    let Some((_, ext)) = path.rsplit_once('.') else {
+        return false;
+    };
+    let ext = ext.to_ascii_lowercase();
+    matches!(ext.as_str(), "mp3" | "aac")
+        || matches!(
+            crate::media::expected_container(&ext),
+            Some(
+                C::Mp4
+                    | C::Mov
+                    | C::ThreeGp
+                    | C::M4a
+                    | C::MpegTs
+                    | C::Wav
+                    | C::Avi
+                    | C::Matroska
+                    | C::Amr
+            )
+        )
+}
+
 /// Readable recordings of no device, by container time: where a clerk's move (into a case
 /// folder, 第十八条) or renaming left a segment (`案卷/AJ-2026-031/现场检查.MP4`, or a case
 /// folder that the path patterns took for a device, see `recorders::attribute`).
@@ -409,6 +458,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let steps = numbering_steps(ctx);
     let unnumbered = unnumbered_by_folder(ctx);
     let loose = loose(ctx);
+    let damaged = damaged(ctx);
     let mut prev_session_last: Option<(usize, &str)> = None; // (file index, device)
     for sess in &ctx.sessions.list {
         // Across sessions of one device: numbering that jumps without restarting.
@@ -576,6 +626,15 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     json!({"previous": fa.path, "previous_seq": x, "seq": y, "missing_segments": numbers.count, "missing_s": missing}),
                 );
             } else if delta_s > s.gap_tolerance_s {
+                // A recording of the device named between the two, damaged and of unknown
+                // length, holds that time: it is reported as damaged, not as a gap.
+                let a_start = fa.start_us().unwrap_or(i64::MIN);
+                if damaged.get(sess.device.as_str()).is_some_and(|starts| {
+                    let after_a = starts.partition_point(|&t| t <= a_start);
+                    starts.get(after_a).is_some_and(|&t| t < b_start)
+                }) {
+                    continue;
+                }
                 let (a_name, a_end) = (fa.file_name(), local(ctx, reach));
                 let (b_name, b_begins) = (fb.file_name(), local(ctx, b_start));
                 // The picture as the second witness: when its clock runs on from one segment
@@ -753,6 +812,58 @@ mod tests {
             segment(1, "现场检查.MP4", None, 10, 640),
         ] {
             assert_eq!(around(other), ["CONT-MISSING A_0003.MP4"]);
+        }
+    }
+
+    #[test]
+    fn a_damaged_segment_of_unknown_length_between_two_is_that_times_footage_not_a_gap() {
+        // `A_0002.MP4` cut off by a power cut before its movie box was written: truncated, no
+        // streams read (media kind `other`), no length.
+        let cut = |row: usize, name: &str, n: i32, at_s: i64, status: &str| {
+            let mut f = segment(row, name, Some(n), at_s, 320);
+            f.duration_s = None;
+            f.width = None;
+            f.text = std::sync::Arc::new(TextFacts {
+                status: status.into(),
+                media_kind: Some("other".into()),
+                ..(*f.text).clone()
+            });
+            f
+        };
+        let around = |between: Vec<FileFacts>| {
+            let mut all = vec![segment(0, "A_0001.MP4", Some(1), 0, 320)];
+            all.extend(between);
+            all.push(segment(9, "A_0003.MP4", Some(3), 20, 320));
+            for (row, f) in all.iter_mut().enumerate() {
+                f.row = row;
+            }
+            continuity(&all)
+        };
+        assert_eq!(around(vec![]), ["CONT-MISSING A_0003.MP4"]);
+        for status in ["truncated", "corrupt"] {
+            assert!(around(vec![cut(1, "A_0002.MP4", 2, 10, status)]).is_empty());
+        }
+        // A recording with a length read (an AVI counted to its cut) is placed by it instead.
+        let mut held = cut(1, "A_0002.AVI", 2, 10, "truncated");
+        held.duration_s = Some(4.0);
+        held.text = std::sync::Arc::new(TextFacts {
+            media_kind: Some("video".into()),
+            ..(*held.text).clone()
+        });
+        assert_eq!(around(vec![held]), ["CONT-GAP A_0003.MP4"]);
+        // A damaged photo holds its number but no recording's time: the gap stays.
+        assert_eq!(
+            around(vec![cut(1, "A_0002.JPG", 2, 10, "truncated")]),
+            ["CONT-GAP A_0003.MP4"]
+        );
+        // Named after the gap, or another device's: the second segment stays missing.
+        let mut other = cut(1, "A_0002.MP4", 2, 10, "truncated");
+        other.text = std::sync::Arc::new(TextFacts {
+            device_id: Some("B".into()),
+            ..(*other.text).clone()
+        });
+        for not in [cut(1, "A_0002.MP4", 2, 30, "truncated"), other] {
+            assert_eq!(around(vec![not]), ["CONT-MISSING A_0003.MP4"]);
         }
     }
 
