@@ -301,6 +301,36 @@ fn damaged<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<i64>> {
     out
 }
 
+/// Whether the gap from `reach` (the previous segment `fa`'s end) to `b_start` is held by
+/// damaged footage of the device, reported as such (INT-UNREADABLE, or INT-INFLIGHT while an
+/// upload still writes it) rather than as a gap in the recording: `fa` itself cut short (a
+/// power cut, a copy cut off: its held length ends before the recording did), or recordings
+/// of unknown length named in the gap (`damaged`, in time order). Each holds at most a
+/// segment's length (`slot_us`, the longest whole segment of the session; unbounded when
+/// none is known) from its start, and each must start within `tolerance_us` of what those
+/// before it hold: a gap beyond what the damaged footage can have held stays a gap.
+fn damage_holds(
+    fa: &FileFacts,
+    damaged: &[i64],
+    (reach, b_start): (i64, i64),
+    slot_us: Option<i64>,
+    tolerance_us: i64,
+) -> bool {
+    let a_start = fa.start_us().unwrap_or(i64::MIN);
+    let slot = |from: i64| slot_us.map_or(i64::MAX, |d| from.saturating_add(d));
+    let mut held = reach;
+    if matches!(fa.status.as_ref(), "truncated" | "corrupt") {
+        held = held.max(slot(a_start));
+    }
+    for &t in &damaged[damaged.partition_point(|&t| t <= a_start)..] {
+        if t >= b_start || t > held.saturating_add(tolerance_us) {
+            break;
+        }
+        held = held.max(slot(t));
+    }
+    held != reach && b_start <= held.saturating_add(tolerance_us)
+}
+
 /// Whether a file's name promises a video or sound recording (by its extension).
 fn recording_name(path: &str) -> bool {
     use crate::media::Container as C;
@@ -517,6 +547,16 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             }
         }
         let mut last_end: Option<i64> = None;
+        // The longest whole segment of the session: how much of the recording one damaged
+        // segment may have held.
+        let slot_us = sess
+            .members
+            .iter()
+            .map(|&i| &ctx.facts[i])
+            .filter(|f| f.status.as_ref() == "ok")
+            .filter_map(|f| f.duration_s.filter(|d| d.is_finite() && *d > 0.0))
+            .reduce(f64::max)
+            .map(|d| (d * 1e6) as i64);
         for w in sess.members.windows(2) {
             let (fa, fb) = (&ctx.facts[w[0]], &ctx.facts[w[1]]);
             let a_end = end_us(fa).unwrap_or(0);
@@ -626,13 +666,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     json!({"previous": fa.path, "previous_seq": x, "seq": y, "missing_segments": numbers.count, "missing_s": missing}),
                 );
             } else if delta_s > s.gap_tolerance_s {
-                // A recording of the device named between the two, damaged and of unknown
-                // length, holds that time: it is reported as damaged, not as a gap.
-                let a_start = fa.start_us().unwrap_or(i64::MIN);
-                if damaged.get(sess.device.as_str()).is_some_and(|starts| {
-                    let after_a = starts.partition_point(|&t| t <= a_start);
-                    starts.get(after_a).is_some_and(|&t| t < b_start)
-                }) {
+                if damage_holds(
+                    fa,
+                    damaged.get(sess.device.as_str()).map_or(&[], Vec::as_slice),
+                    (reach, b_start),
+                    slot_us,
+                    (s.gap_tolerance_s * 1e6) as i64,
+                ) {
                     continue;
                 }
                 let (a_name, a_end) = (fa.file_name(), local(ctx, reach));
@@ -816,7 +856,7 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_segment_of_unknown_length_between_two_is_that_times_footage_not_a_gap() {
+    fn footage_damaged_or_cut_short_between_two_segments_is_no_gap_up_to_a_segments_length() {
         // `A_0002.MP4` cut off by a power cut before its movie box was written: truncated, no
         // streams read (media kind `other`), no length.
         let cut = |row: usize, name: &str, n: i32, at_s: i64, status: &str| {
@@ -830,24 +870,39 @@ mod tests {
             });
             f
         };
-        let around = |between: Vec<FileFacts>| {
+        // Segments of 10 s; the third starts `next` s after the first.
+        let then = |between: Vec<FileFacts>, next: i64| {
             let mut all = vec![segment(0, "A_0001.MP4", Some(1), 0, 320)];
             all.extend(between);
-            all.push(segment(9, "A_0003.MP4", Some(3), 20, 320));
+            all.push(segment(9, "A_0003.MP4", Some(3), next, 320));
             for (row, f) in all.iter_mut().enumerate() {
                 f.row = row;
             }
             continuity(&all)
         };
+        let around = |between: Vec<FileFacts>| then(between, 20);
         assert_eq!(around(vec![]), ["CONT-MISSING A_0003.MP4"]);
         for status in ["truncated", "corrupt"] {
             assert!(around(vec![cut(1, "A_0002.MP4", 2, 10, status)]).is_empty());
         }
-        // A recording with a length read (an AVI counted to its cut) is placed by it instead.
+        // It holds a segment's length at most: a longer gap stays one.
+        assert_eq!(
+            then(vec![cut(1, "A_0002.MP4", 2, 10, "truncated")], 30),
+            ["CONT-GAP A_0003.MP4"]
+        );
+        // A recording cut short whose held length is read (an AVI counted to its cut) is
+        // placed by it; the rest of its segment's time is what the cut took, not a gap.
         let mut held = cut(1, "A_0002.AVI", 2, 10, "truncated");
         held.duration_s = Some(4.0);
         held.text = std::sync::Arc::new(TextFacts {
             media_kind: Some("video".into()),
+            ..(*held.text).clone()
+        });
+        assert!(around(vec![held.clone()]).is_empty());
+        assert_eq!(then(vec![held.clone()], 30), ["CONT-GAP A_0003.MP4"]);
+        // Whole, it leaves its gap.
+        held.text = std::sync::Arc::new(TextFacts {
+            status: "ok".into(),
             ..(*held.text).clone()
         });
         assert_eq!(around(vec![held]), ["CONT-GAP A_0003.MP4"]);
