@@ -790,6 +790,12 @@ mod tests {
                 "{notes:?}"
             );
         }
+        // Its chunks are counted, not listed in its layout.
+        let layout = parse_bytes(&open(0), "avi", 4096).info.layout;
+        assert!(
+            layout.len() < 8 && !layout.iter().any(|l| l.contains("00dc")),
+            "{layout:?}"
+        );
         // Cut off in a picture (a power cut): `truncated`, as long as the pictures it holds
         // whole.
         let cut = open(0);

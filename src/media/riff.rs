@@ -384,6 +384,20 @@ impl RiffSink {
     }
 }
 
+/// An AVI stream's chunk id: two digits and two letters (`00dc`, `01wb`, an index's `ix00`).
+fn is_stream_chunk(id: &[u8]) -> bool {
+    match id {
+        [a, b, c, d] => {
+            (a.is_ascii_digit()
+                && b.is_ascii_digit()
+                && c.is_ascii_alphabetic()
+                && d.is_ascii_alphabetic())
+                || (&[*a, *b] == b"ix" && c.is_ascii_digit() && d.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
 pub(super) fn avi_codec(c: &[u8; 4]) -> &'static str {
     match &c.map(|b| b.to_ascii_uppercase()) {
         b"H264" | b"X264" | b"AVC1" => "h264",
@@ -492,6 +506,11 @@ impl Sink for RiffSink {
             chunks.push((*h, body.to_vec(), d))
         });
         self.ds64_data = ds64.get();
+        if self.movi.is_some() {
+            // An open `movi`'s chunks are counted, not listed: the layout is the file's shape,
+            // and would otherwise grow by a chunk a picture.
+            self.cs.layout.retain(|t| !is_stream_chunk(t.as_bytes()));
+        }
         for (h, body, d) in chunks {
             self.on_chunk(&h, &body, d);
         }
