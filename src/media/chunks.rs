@@ -80,6 +80,8 @@ pub struct ChunkStream {
     pub layout_overflow: u64,
     /// End offset of the chunk being descended into (RIFF form); children beyond it are not its.
     descend_end: Option<u64>,
+    /// Where the walk met a RIFF chunk id that is no four printable characters, and that id.
+    pub unprintable: Option<(u64, [u8; 4])>,
 }
 
 impl ChunkStream {
@@ -93,6 +95,7 @@ impl ChunkStream {
             layout: Vec::new(),
             layout_overflow: 0,
             descend_end: None,
+            unprintable: None,
         }
     }
 
@@ -153,18 +156,15 @@ impl ChunkStream {
             }
             Format::Riff => {
                 let typ = [h[0], h[1], h[2], h[3]];
-                typ.iter().try_for_each(|&b| {
-                    if (0x20..0x7f).contains(&b) {
-                        Ok(())
-                    } else {
-                        Err(Problem::corrupt(format!(
-                            "{}: chunk id at offset {start} is not four printable characters ({})",
-                            self.spec(),
-                            fourcc_str(&typ)
-                        )))
-                    }
-                })?;
                 let size = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
+                if !typ.iter().all(|b| (0x20..0x7f).contains(b)) {
+                    self.unprintable = Some((start, typ));
+                    return Err(Problem::corrupt(format!(
+                        "{}: chunk id at offset {start} is not four printable characters ({})",
+                        self.spec(),
+                        fourcc_str(&typ)
+                    )));
+                }
                 let padded = size + (size & 1);
                 Ok(Header {
                     typ,

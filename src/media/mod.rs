@@ -816,6 +816,22 @@ mod tests {
             (d.expect("a length") - held as f64 / rate).abs() < 1e-9,
             "{d:?}"
         );
+        // Followed by zeros to its end (space the card allocated ahead): cut short, as long
+        // as what it holds; a byte that is not zero makes what follows other content.
+        let mut zeros = open(0);
+        zeros.extend(std::iter::repeat_n(0u8, 100_000));
+        let p = parse_bytes(&zeros, "avi", 4096);
+        let problem = p.problem.expect("a problem");
+        assert_eq!(problem.kind, ProblemKind::Truncated, "{}", problem.message);
+        assert!(
+            problem.message.contains("never written"),
+            "{}",
+            problem.message
+        );
+        assert_eq!(p.info.streams[0].sample_count, frames);
+        *zeros.last_mut().expect("bytes") = 1;
+        let (problem, _, _, _) = read(&zeros);
+        assert_eq!(problem, Some(ProblemKind::Corrupt));
         // A list whose length is written is skipped whole, its header's counts kept.
         let (problem, d, n, notes) = read(&avi);
         assert_eq!((problem, d, n), (None, Some(seconds), frames));

@@ -33,6 +33,11 @@ pub struct RiffSink {
     movi: Option<MoviCount>,
     /// Each AVI audio stream's bytes a second (`strf`'s `nAvgBytesPerSec`), in stream order.
     avi_byte_rates: Vec<u32>,
+    /// Bytes fed so far.
+    fed: u64,
+    /// In an open `movi`, where a chunk id of zeros was met, and whether every byte from there
+    /// on has been zero: space a recorder allocated and never wrote.
+    zero_tail: Option<(u64, bool)>,
 }
 
 /// The chunks of an open `movi` list: per stream number (the id's first two digits), its
@@ -85,6 +90,8 @@ impl RiffSink {
             ds64_data: None,
             movi: None,
             avi_byte_rates: Vec::new(),
+            fed: 0,
+            zero_tail: None,
         }
     }
 
@@ -410,6 +417,12 @@ pub(super) fn avi_codec(c: &[u8; 4]) -> &'static str {
 
 impl Sink for RiffSink {
     fn feed(&mut self, data: &[u8]) {
+        let start = self.fed;
+        self.fed += data.len() as u64;
+        if let Some((_, zeros)) = &mut self.zero_tail {
+            *zeros = *zeros && data.iter().all(|&b| b == 0);
+            return;
+        }
         let mut chunks: Vec<(Header, Vec<u8>, bool)> = Vec::new();
         let ds64 = std::cell::Cell::new(self.ds64_data);
         let wave = self.info.container == Container::Wav;
@@ -510,6 +523,11 @@ impl Sink for RiffSink {
             // An open `movi`'s chunks are counted, not listed: the layout is the file's shape,
             // and would otherwise grow by a chunk a picture.
             self.cs.layout.retain(|t| !is_stream_chunk(t.as_bytes()));
+            if let Some((at, [0, 0, 0, 0])) = self.cs.unprintable {
+                let from = usize::try_from(at.saturating_sub(start)).unwrap_or(usize::MAX);
+                let rest = data.get(from..).unwrap_or(&[]);
+                self.zero_tail = Some((at, rest.iter().all(|&b| b == 0)));
+            }
         }
         for (h, body, d) in chunks {
             self.on_chunk(&h, &body, d);
@@ -520,6 +538,15 @@ impl Sink for RiffSink {
         let open = self.cs.unfinished();
         let form_end = self.cs.form_end();
         let mut problem = self.cs.finish(total);
+        // An open `movi` that runs into zeros to the end of the file: the recorder allocated
+        // the space and was cut off before it wrote it (its file size set ahead), as a file of
+        // zeros is (see `super::Unrecognised`): cut short, not other content.
+        if let Some((at, true)) = self.zero_tail {
+            problem = Some(Problem::truncated(format!(
+                "RIFF (Multimedia Programming Interface 1991) §2: the {} bytes from offset {at} to the end are zeros: space allocated for the recording and never written",
+                total.saturating_sub(at)
+            )));
+        }
         // Bytes after the whole RIFF form that make no chunk a RIFF file carries there (a
         // recorder's or a platform's trailer, a preallocated file's leftovers): a note, not a
         // cut (since 2026-12-07; before, `truncated`). An AVI's next form (`RIFF` `AVIX`) or a
