@@ -1050,6 +1050,34 @@ fn an_upload_that_stalled_is_held_a_day_then_judged_damaged() {
     );
 }
 
+#[test]
+fn a_segment_cut_short_between_two_is_damaged_footage_not_a_gap() {
+    // Segment 2 of three cut off before its movie box was written (a power cut, a copy cut
+    // off), lying still: no length can be read, and sessions, which place recordings by their
+    // lengths, leave it out. Its time is its damaged footage's: INT-UNREADABLE on it, and no
+    // CONT-GAP on segment 3 (before 2026-12-07 both: the damage counted twice).
+    let (t, ev, dir) = device_day();
+    let (names, _) = segment_two_cut_short(&dir);
+    let third = "DSJ-A-0000001_OF1_20260430100012_0003.MP4";
+    fs::copy(dir.join(names[0]), dir.join(third)).expect("copy");
+    let settled = t.path().join("settled.toml");
+    fs::write(&settled, "[rules]\nupload_settle_s = 0\n").expect("config");
+    let wh = t.path().join("wh");
+    scan(&[&ev], &wh, &["--config", &settled.to_string_lossy()]);
+    assert_eq!(
+        rule_files(&wh, |r| r.starts_with("INT-U") || r.starts_with("CONT-")),
+        [format!("INT-UNREADABLE {}", names[1])]
+    );
+    // Without it, its number is missing.
+    fs::remove_file(dir.join(names[1])).expect("remove");
+    let wh = t.path().join("wh2");
+    scan(&[&ev], &wh, &["--config", &settled.to_string_lossy()]);
+    assert_eq!(
+        rule_files(&wh, |r| r.starts_with("INT-U") || r.starts_with("CONT-")),
+        [format!("CONT-MISSING {third}")]
+    );
+}
+
 /// Scans `ev` into `wh` while another thread appends `chunk` to `file` every fifth of a
 /// millisecond, from before the scan starts until it is over (an upload the run overlaps).
 fn scan_while_appending(ev: &Path, wh: &Path, file: &Path, chunk: &[u8]) {
