@@ -45,6 +45,18 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let thumbnail = |f: &crate::catalog::FileFacts| {
         f.media_kind.as_deref() == Some("photo") && videos.contains(stem(&f.path))
     };
+    // Such a picture damaged (a thumbnail left empty or cut off when the recorder's power
+    // failed, or by a copy) loses nothing of the record: the video is the footage, and its
+    // own damage is its own finding. Told by its name alone, as a damaged picture may read
+    // as no picture at all (before 2026-12-07, INT-UNREADABLE `high` on each).
+    let damaged_thumbnail = |f: &crate::catalog::FileFacts| {
+        videos.contains(stem(&f.path))
+            && f.path.rsplit_once('.').is_some_and(|(_, ext)| {
+                ["jpg", "jpeg", "thm"]
+                    .iter()
+                    .any(|t| ext.eq_ignore_ascii_case(t))
+            })
+    };
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in ctx.facts.iter().enumerate() {
         // A storage server's thumbnail, a record in a recycle bin: judged by no file rule
@@ -54,7 +66,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
         let status = f.status.as_ref();
         let temp = crate::pathinfo::is_transfer_temp(&f.path);
-        if let Some((rule, message, details)) = verdict(ctx, f, temp) {
+        if let Some((rule, message, details)) = verdict(ctx, f, temp)
+            && !(rule == "INT-UNREADABLE" && damaged_thumbnail(f))
+        {
             out.file(rule, f, message, details);
         }
         // A transfer's temporary copy is nobody's copy either: it becomes the file it copies.
@@ -356,6 +370,48 @@ mod tests {
                 "/ev/DSJ1/p.JPG",
                 "/ev/案卷/AJ-1/a.MP4",
                 "/ev/案卷/AJ-2/p.JPG"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_damaged_thumbnail_beside_its_video_is_no_damaged_record() {
+        let damaged = |row: usize, path: &str, kind: &str, status: &str| {
+            let mut f = file(row, path, kind, &format!("h{row}"));
+            f.text = TextFacts {
+                status: status.into(),
+                media_kind: Some(kind.into()),
+                ..(*f.text).clone()
+            }
+            .into();
+            f
+        };
+        let facts = [
+            file(0, "/ev/DSJ2/x_0001.MP4", "video", "x1"),
+            // Left empty (no picture read), or cut off.
+            damaged(1, "/ev/DSJ2/x_0001.THM", "other", "truncated"),
+            damaged(2, "/ev/DSJ2/x_0001.JPG", "photo", "truncated"),
+            // A photo of its own number, a damaged video, a picture beside no video.
+            damaged(3, "/ev/DSJ2/x_0002.JPG", "photo", "truncated"),
+            damaged(4, "/ev/DSJ2/x_0003.MP4", "video", "truncated"),
+            damaged(5, "/ev/DSJ2/x_0003.JPG", "photo", "corrupt"),
+            damaged(6, "/ev/DSJ2/y_0001.THM", "other", "truncated"),
+        ];
+        assert_eq!(
+            found(&facts, "INT-UNREADABLE"),
+            [
+                (
+                    "INT-UNREADABLE".to_string(),
+                    "/ev/DSJ2/x_0002.JPG".to_string()
+                ),
+                (
+                    "INT-UNREADABLE".to_string(),
+                    "/ev/DSJ2/x_0003.MP4".to_string()
+                ),
+                (
+                    "INT-UNREADABLE".to_string(),
+                    "/ev/DSJ2/y_0001.THM".to_string()
+                ),
             ]
         );
     }
