@@ -21,6 +21,8 @@ add() { # target file
 }
 while IFS= read -r -d '' f; do
     case "${f,,}" in
+        */NEG-HIK/*) add bmff "$f"; add ps "$f" ;;
+        *.mpg|*.mpeg|*.vob|*.ps) add ps "$f" ;;
         *.mp4|*.mov|*.3gp|*.m4a|*.heic|*.m4v) add bmff "$f" ;;
         *.ts|*.m2ts) add ts "$f" ;;
         *.jpg|*.jpeg) add jpeg "$f" ;;

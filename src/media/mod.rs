@@ -16,6 +16,7 @@ pub mod hevc_cut;
 pub mod jpeg;
 pub mod keyplan;
 pub mod mpa;
+pub mod ps;
 pub mod riff;
 pub mod samples;
 pub mod sidecar;
@@ -46,6 +47,10 @@ pub enum Container {
     M4a,
     Heif,
     MpegTs,
+    /// An MPEG program stream (or MPEG-1 system stream).
+    MpegPs,
+    /// Hikvision's media header (`IMKH`), then a program stream: the vendor's `.mp4`.
+    HikPs,
     Jpeg,
     Wav,
     Avi,
@@ -74,6 +79,8 @@ impl Container {
             Container::M4a => "m4a",
             Container::Heif => "heif",
             Container::MpegTs => "mpegts",
+            Container::MpegPs => "mpeg-ps",
+            Container::HikPs => "hik-ps",
             Container::Jpeg => "jpeg",
             Container::Wav => "wav",
             Container::Avi => "avi",
@@ -445,6 +452,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
     }
     if let Some(pkt) = ts::detect(head) {
         return Box::new(ts::TsSink::new(pkt));
+    }
+    if let Some(c) = ps::detect(head) {
+        return Box::new(ps::PsSink::new(c));
     }
     if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
         return Box::new(jpeg::JpegSink::new());

@@ -383,5 +383,10 @@ fn same_family(expected: media::Container, found: media::Container) -> bool {
     let bmff = |c| matches!(c, Mp4 | Mov | ThreeGp | M4a | Heif);
     // `.doc` and `.docx` are swapped by hand and by WPS all the time; both are Office.
     let office = |c| matches!(c, Ooxml | Ole2);
-    expected == found || (bmff(expected) && bmff(found)) || (office(expected) && office(found))
+    // Hikvision's recorders and clients name their program streams `.mp4`.
+    let vendor = matches!((expected, found), (Mp4, HikPs));
+    expected == found
+        || (bmff(expected) && bmff(found))
+        || (office(expected) && office(found))
+        || vendor
 }

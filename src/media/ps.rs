@@ -1,0 +1,619 @@
+//! MPEG program streams (ISO/IEC 13818-1 §2.5; MPEG-1 system streams, ISO/IEC 11172-1 §2.4,
+//! alike): what video recorders and the CCTV of a permit hall export (第十五条). Hikvision's
+//! recorders and clients write theirs after a 40-byte media header (`IMKH`) and name the file
+//! `.mp4`; that is the vendor's own format, not a file passed off as another.
+//!
+//! The parser walks the packets by their lengths as the bytes stream past (pack headers,
+//! system headers, the program stream map, PES packets); it keeps the PES headers' times and,
+//! until the picture's size is known, the first bytes of the video's payload. A stream's
+//! length is the span of its presentation times plus one picture (or frame) at the rate they
+//! imply. A packet cut short by the end of the file is `truncated`; bytes where no packet
+//! starts are `corrupt`, unless they are zeros to the end of the file (space a recorder
+//! allocated and never wrote: a note).
+
+use super::{Container, MediaInfo, MediaKind, Parsed, Problem, Sink, StreamInfo, h264, hevc};
+
+/// Hikvision's media header before the program stream.
+pub const HIK_MAGIC: &[u8; 4] = b"IMKH";
+const HIK_HEADER: u64 = 40;
+
+/// The PES bytes kept of a packet: its header (at most 9 + 255 bytes) and the start of its
+/// payload, where the video's parameter sets are looked for.
+const KEEP: usize = 1024;
+
+/// At most this many streams are told apart (a program stream has at most 32 audio and 16
+/// video streams by id).
+const MAX_STREAMS: usize = 48;
+
+/// Whether `head` starts a program stream: Hikvision's header, or a pack header.
+pub fn detect(head: &[u8]) -> Option<Container> {
+    if head.starts_with(HIK_MAGIC) {
+        return Some(Container::HikPs);
+    }
+    (head.len() >= 5 && head[..4] == [0, 0, 1, 0xBA] && (head[4] >> 6 == 1 || head[4] >> 4 == 2))
+        .then_some(Container::MpegPs)
+}
+
+#[derive(Debug, Default)]
+struct Es {
+    id: u8,
+    /// From the program stream map, when there is one.
+    stream_type: Option<u8>,
+    codec: Option<&'static str>,
+    size: Option<(u32, u32)>,
+    profile: Option<u8>,
+    /// Presentation times seen (PES packets carrying one), the least and the greatest,
+    /// unwrapped past the 33-bit counter's wrap.
+    times: u64,
+    first: Option<i64>,
+    last: i64,
+    min: i64,
+    max: i64,
+    /// The latest times, in order of presentation (pictures coded out of order come back
+    /// into it here), at most [`WINDOW`].
+    window: Vec<i64>,
+    /// The steps from one time to the next in order of presentation, and how often each was
+    /// seen (at most [`MAX_STEPS`] kinds): the commonest is a picture's (or a frame's) length.
+    steps: Vec<(i64, u64)>,
+}
+
+const MAX_STEPS: usize = 64;
+const WINDOW: usize = 32;
+
+/// Counts one more `step` in `steps`.
+fn count_step(steps: &mut Vec<(i64, u64)>, step: i64) {
+    if step <= 0 {
+        return;
+    }
+    match steps.iter().position(|(d, _)| *d == step) {
+        Some(k) => steps[k].1 += 1,
+        None if steps.len() < MAX_STEPS => steps.push((step, 1)),
+        None => {}
+    }
+}
+
+impl Es {
+    fn time(&mut self, pts: i64) {
+        const WRAP: i64 = 1 << 33;
+        let t = match self.first {
+            None => {
+                self.first = Some(pts);
+                self.min = pts;
+                self.max = pts;
+                pts
+            }
+            Some(_) => {
+                // Unwrapped to the value nearest the last one.
+                let base = self.last - self.last.rem_euclid(WRAP);
+                [base - WRAP + pts, base + pts, base + WRAP + pts]
+                    .into_iter()
+                    .min_by_key(|c| (c - self.last).abs())
+                    .unwrap_or(pts)
+            }
+        };
+        let at = self.window.partition_point(|&w| w < t);
+        self.window.insert(at, t);
+        if self.window.len() > WINDOW {
+            let first = self.window.remove(0);
+            count_step(&mut self.steps, self.window[0] - first);
+        }
+        self.last = t;
+        self.min = self.min.min(t);
+        self.max = self.max.max(t);
+        self.times += 1;
+    }
+
+    fn kind(&self) -> &'static str {
+        if (0xE0..=0xEF).contains(&self.id) {
+            "video"
+        } else {
+            "audio"
+        }
+    }
+
+    /// The span of its times plus its commonest step (a picture's length where each packet
+    /// starts one, as recorders write them), in seconds, and the rate that step makes.
+    fn length(&self) -> Option<(f64, f64)> {
+        let mut steps = self.steps.clone();
+        for w in self.window.windows(2) {
+            count_step(&mut steps, w[1] - w[0]);
+        }
+        let step = steps
+            .iter()
+            .max_by_key(|&&(d, n)| (n, std::cmp::Reverse(d)))?
+            .0;
+        let span = (self.max - self.min) as f64 / 90_000.0;
+        let step = step as f64 / 90_000.0;
+        Some((span + step, 1.0 / step))
+    }
+}
+
+pub struct PsSink {
+    container: Container,
+    /// Bytes of the vendor's header still to pass.
+    skip_header: u64,
+    offset: u64,
+    /// The packet being read: its first bytes, and how many it has in all (once known).
+    packet: Vec<u8>,
+    total: Option<u64>,
+    /// Bytes of the current packet still to pass unread.
+    skip: u64,
+    /// Where the packet being read starts.
+    packet_at: u64,
+    streams: Vec<Es>,
+    packs: u64,
+    mpeg1: bool,
+    problem: Option<Problem>,
+    /// Where zeros began at a packet's place, while every byte since has been zero.
+    zeros_from: Option<u64>,
+}
+
+impl PsSink {
+    pub fn new(container: Container) -> Self {
+        PsSink {
+            container,
+            skip_header: if container == Container::HikPs {
+                HIK_HEADER
+            } else {
+                0
+            },
+            offset: 0,
+            packet: Vec::new(),
+            total: None,
+            skip: 0,
+            packet_at: 0,
+            streams: Vec::new(),
+            packs: 0,
+            mpeg1: false,
+            problem: None,
+            zeros_from: None,
+        }
+    }
+
+    fn stream(&mut self, id: u8) -> Option<&mut Es> {
+        if let Some(k) = self.streams.iter().position(|s| s.id == id) {
+            return self.streams.get_mut(k);
+        }
+        if self.streams.len() >= MAX_STREAMS {
+            return None;
+        }
+        self.streams.push(Es {
+            id,
+            ..Es::default()
+        });
+        self.streams.last_mut()
+    }
+
+    /// How long the packet whose first bytes are in `self.packet` is, once they say: `Ok(None)`
+    /// for more bytes needed, `Err` for bytes where no packet starts.
+    fn packet_len(&self) -> Result<Option<u64>, ()> {
+        let p = &self.packet;
+        if p.len() < 4 {
+            return Ok(None);
+        }
+        if p[..3] != [0, 0, 1] {
+            return Err(());
+        }
+        match p[3] {
+            0xBA => {
+                if p.len() < 5 {
+                    Ok(None)
+                } else if p[4] >> 6 == 1 {
+                    // MPEG-2: 14 bytes, then up to 7 of stuffing.
+                    Ok(p.get(13).map(|b| 14 + u64::from(b & 7)))
+                } else if p[4] >> 4 == 2 {
+                    Ok(Some(12))
+                } else {
+                    Err(())
+                }
+            }
+            0xB9 => Ok(Some(4)),
+            0xBB..=0xFF => {
+                Ok((p.len() >= 6).then(|| 6 + u64::from(u16::from_be_bytes([p[4], p[5]]))))
+            }
+            _ => Err(()),
+        }
+    }
+
+    /// Bytes still needed of the packet's first ones before its length is known (at least one).
+    fn header_need(&self) -> usize {
+        let p = &self.packet;
+        let have = p.len();
+        let upto: usize = match (p.get(3), p.get(4)) {
+            (None, _) => 4,
+            (Some(0xBA), None) => 5,
+            (Some(0xBA), Some(b)) if b >> 6 == 1 => 14,
+            (Some(0xBA), Some(_)) => 12,
+            (Some(0xB9), _) => 4,
+            _ => 6,
+        };
+        upto.saturating_sub(have).max(1)
+    }
+
+    /// The bytes of a packet to keep before it is looked at (the rest is passed).
+    fn keep_of(&self, id: u8, total: u64) -> usize {
+        let keep = match id {
+            0xBC => KEEP,
+            0xC0..=0xEF => KEEP,
+            0xBA => 14,
+            _ => 6,
+        };
+        usize::try_from(total).map_or(keep, |t| t.min(keep))
+    }
+
+    fn packet_done(&mut self) {
+        let p = std::mem::take(&mut self.packet);
+        match p.get(3) {
+            Some(0xBA) => {
+                self.packs += 1;
+                self.mpeg1 |= p.get(4).is_some_and(|b| b >> 4 == 2);
+            }
+            Some(0xBC) => self.map(&p),
+            Some(&id @ 0xC0..=0xEF) => self.pes(id, &p),
+            _ => {}
+        }
+    }
+
+    /// The program stream map (§2.5.4): each elementary stream's type.
+    fn map(&mut self, p: &[u8]) {
+        let info = p
+            .get(8..10)
+            .map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
+        let at = 10 + info;
+        let Some(len) = p
+            .get(at..at + 2)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        else {
+            return;
+        };
+        let mut e = at + 2;
+        let end = (e + len).min(p.len());
+        while e + 4 <= end {
+            let (stream_type, id) = (p[e], p[e + 1]);
+            let es_info = usize::from(u16::from_be_bytes([p[e + 2], p[e + 3]]));
+            if (0xC0..=0xEF).contains(&id)
+                && let Some(s) = self.stream(id)
+            {
+                s.stream_type = Some(stream_type);
+                s.codec = s.codec.or(codec_of_type(stream_type));
+            }
+            e += 4 + es_info;
+        }
+    }
+
+    /// A PES packet's time, and, for video, its codec and picture size from its payload.
+    fn pes(&mut self, id: u8, p: &[u8]) {
+        let Some((pts, payload)) = pes_header(p) else {
+            return;
+        };
+        let Some(s) = self.stream(id) else {
+            return;
+        };
+        if let Some(t) = pts {
+            s.time(t);
+        }
+        if s.kind() != "video" || s.size.is_some() {
+            return;
+        }
+        for nal in h264::annexb_nals(payload) {
+            let Some(&h) = nal.first() else { continue };
+            let h264_like = s.codec.is_none_or(|c| c == "h264");
+            let hevc_like = s.codec.is_none_or(|c| c == "hevc");
+            if h264_like
+                && h & 0x1f == 7
+                && let Some(sps) = h264::parse_sps(nal)
+            {
+                s.codec = Some("h264");
+                s.size = Some((sps.width, sps.height));
+                s.profile = Some(sps.profile_idc);
+                break;
+            }
+            if hevc_like
+                && (h >> 1) & 0x3f == 33
+                && let Some(size) = hevc::sps_size(nal)
+            {
+                s.codec = Some("hevc");
+                s.size = Some(size);
+                break;
+            }
+        }
+    }
+}
+
+/// The codec an elementary stream type names (ISO/IEC 13818-1 Table 2-34, and the types
+/// video recorders use for G.711).
+fn codec_of_type(t: u8) -> Option<&'static str> {
+    Some(match t {
+        0x01 => "mpeg1video",
+        0x02 => "mpeg2video",
+        0x03 | 0x04 => "mp3",
+        0x0F => "aac",
+        0x10 => "mpeg4",
+        0x1B => "h264",
+        0x24 => "hevc",
+        0x80 => "svac",
+        0x90 => "pcm_alaw",
+        0x91 => "pcm_mulaw",
+        0x92 => "g722",
+        0x93 => "g723",
+        0x99 => "g729",
+        _ => return None,
+    })
+}
+
+/// A PES packet's presentation time (90 kHz), if it carries one, and its payload's first
+/// bytes; MPEG-2 (§2.4.3.6) and MPEG-1 (ISO/IEC 11172-1 §2.4.3.3) headers.
+fn pes_header(p: &[u8]) -> Option<(Option<i64>, &[u8])> {
+    let pts_at = |b: &[u8]| -> Option<i64> {
+        let b = b.get(..5)?;
+        Some(
+            (i64::from((b[0] >> 1) & 7) << 30)
+                | (i64::from(b[1]) << 22)
+                | (i64::from(b[2] >> 1) << 15)
+                | (i64::from(b[3]) << 7)
+                | i64::from(b[4] >> 1),
+        )
+    };
+    let first = *p.get(6)?;
+    if first >> 6 == 2 {
+        let flags = p.get(7)? >> 6;
+        let header = usize::from(*p.get(8)?);
+        let pts = if flags & 2 != 0 {
+            pts_at(p.get(9..)?)
+        } else {
+            None
+        };
+        return Some((pts, p.get(9 + header..).unwrap_or(&[])));
+    }
+    // MPEG-1: stuffing, then an optional buffer size, then the times.
+    let mut i = 6;
+    while p.get(i) == Some(&0xFF) && i < 6 + 16 {
+        i += 1;
+    }
+    if p.get(i).is_some_and(|b| b >> 6 == 1) {
+        i += 2;
+    }
+    let b = *p.get(i)?;
+    Some(match b >> 4 {
+        2 => (pts_at(p.get(i..)?), p.get(i + 5..).unwrap_or(&[])),
+        3 => (pts_at(p.get(i..)?), p.get(i + 10..).unwrap_or(&[])),
+        _ => (None, p.get(i + 1..).unwrap_or(&[])),
+    })
+}
+
+impl Sink for PsSink {
+    fn feed(&mut self, data: &[u8]) {
+        let mut rest = data;
+        while !rest.is_empty() && self.problem.is_none() {
+            if self.skip_header > 0 {
+                let n = self.skip_header.min(rest.len() as u64);
+                self.skip_header -= n;
+                self.offset += n;
+                rest = &rest[n as usize..];
+                continue;
+            }
+            if let Some(from) = self.zeros_from {
+                // Zeros where a packet should start: to the end of the file (a note), or
+                // before a start code (a muxer's padding), or before bytes that start none.
+                let Some(at) = rest.iter().position(|&b| b != 0) else {
+                    self.offset += rest.len() as u64;
+                    return;
+                };
+                let zeros = self.offset + at as u64 - from;
+                self.offset += at as u64;
+                rest = &rest[at..];
+                self.zeros_from = None;
+                if rest[0] == 1 && zeros >= 2 {
+                    self.packet = vec![0, 0];
+                    self.packet_at = self.offset - 2;
+                    continue;
+                }
+                self.problem = Some(Problem::corrupt(format!(
+                    "ISO/IEC 13818-1 §2.5.3: zeros from offset {from}, then at offset {} a byte that starts no packet ({:02x})",
+                    self.offset, rest[0]
+                )));
+                return;
+            }
+            if self.skip > 0 {
+                let n = self.skip.min(rest.len() as u64);
+                self.skip -= n;
+                self.offset += n;
+                rest = &rest[n as usize..];
+                if self.skip == 0 {
+                    self.packet_done();
+                }
+                continue;
+            }
+            if self.packet.is_empty() {
+                self.packet_at = self.offset;
+            }
+            let want = match self.total {
+                Some(t) => self
+                    .keep_of(self.packet[3], t)
+                    .saturating_sub(self.packet.len()),
+                None => self.header_need(),
+            };
+            let n = want.min(rest.len());
+            self.packet.extend_from_slice(&rest[..n]);
+            self.offset += n as u64;
+            rest = &rest[n..];
+            if self.total.is_none() {
+                match self.packet_len() {
+                    Ok(None) => continue,
+                    Ok(Some(t)) => self.total = Some(t),
+                    Err(()) if self.packet.iter().all(|&b| b == 0) => {
+                        self.zeros_from = Some(self.packet_at);
+                        self.packet.clear();
+                        continue;
+                    }
+                    Err(()) => {
+                        self.problem = Some(Problem::corrupt(format!(
+                            "ISO/IEC 13818-1 §2.5.3: no packet starts at offset {} (bytes {:02x?})",
+                            self.packet_at,
+                            &self.packet[..self.packet.len().min(4)]
+                        )));
+                        return;
+                    }
+                }
+            }
+            if let Some(t) = self.total
+                && self.packet.len() >= self.keep_of(self.packet[3], t)
+            {
+                self.skip = t - self.packet.len() as u64;
+                self.total = None;
+                if self.skip == 0 {
+                    self.packet_done();
+                }
+            }
+        }
+    }
+
+    fn finish(mut self: Box<Self>, total: u64) -> Parsed {
+        let mut info = MediaInfo::new(self.container);
+        let cut = self.skip > 0 || !self.packet.is_empty();
+        let mut problem = self.problem.take();
+        if problem.is_none() && self.skip_header > 0 {
+            problem = Some(Problem::truncated(format!(
+                "the file ends ({total} bytes) inside its {HIK_HEADER}-byte media header"
+            )));
+        } else if problem.is_none() && cut {
+            problem = Some(Problem::truncated(format!(
+                "ISO/IEC 13818-1 §2.5.3: the last packet, at offset {}, is cut short by the end of the file ({total} bytes)",
+                self.packet_at
+            )));
+        } else if problem.is_none() && self.packs == 0 {
+            problem = Some(Problem::corrupt(
+                "ISO/IEC 13818-1 §2.5.3: no pack header: not a program stream",
+            ));
+        }
+        if let Some(from) = self.zeros_from {
+            info.notes.push(format!(
+                "{} bytes of zeros from offset {from} to the end of the file, after the last packet (space allocated and never written, or padding): not read",
+                total.saturating_sub(from)
+            ));
+        }
+        if self.container == Container::HikPs {
+            info.notes.push(format!(
+                "a Hikvision media header ({HIK_HEADER} bytes, `IMKH`) before the program stream"
+            ));
+            info.make = Some("Hikvision".into());
+        }
+        info.layout = vec![
+            if self.container == Container::HikPs {
+                "IMKH"
+            } else {
+                ""
+            }
+            .to_string(),
+            format!("pack x{}", self.packs),
+        ];
+        info.layout.retain(|l| !l.is_empty());
+        self.streams.sort_by_key(|s| (s.kind() != "video", s.id));
+        for s in &self.streams {
+            let length = s.length();
+            info.streams.push(StreamInfo {
+                kind: s.kind().into(),
+                codec: s.codec.map(str::to_string),
+                codec_tag: s.stream_type.map(|t| format!("0x{t:02x}")),
+                profile: s.profile.map(h264::profile_name),
+                width: s.size.map(|(w, _)| w),
+                height: s.size.map(|(_, h)| h),
+                // A packet's time is its first picture's, and a muxer may put several in one
+                // packet: the times say how long the stream lasts, not how many pictures it has.
+                frame_rate: None,
+                timescale: Some(90_000),
+                duration_s: length.map(|(d, _)| d),
+                track_id: Some(u32::from(s.id)),
+                sample_descriptions: 1,
+                ..Default::default()
+            });
+        }
+        info.kind = if info.streams.iter().any(|s| s.kind == "video") {
+            MediaKind::Video
+        } else if info.streams.is_empty() {
+            MediaKind::Other
+        } else {
+            MediaKind::Audio
+        };
+        info.duration_s = info
+            .streams
+            .iter()
+            .filter(|s| s.kind == "video")
+            .filter_map(|s| s.duration_s)
+            .reduce(f64::max)
+            .or_else(|| {
+                info.streams
+                    .iter()
+                    .filter_map(|s| s.duration_s)
+                    .reduce(f64::max)
+            });
+        if self.mpeg1 {
+            info.notes.push("an MPEG-1 system stream".into());
+        }
+        Parsed { info, problem }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::{ProblemKind, fixture, parse_bytes};
+
+    const HIK: &str = "labelled/单位甲/NEG-HIK/20260312/NEG-HIK_OF3021_20260312100000_0001.MP4";
+
+    #[test]
+    fn a_hikvision_export_is_its_program_stream_read_in_any_chunking() {
+        let hik = fixture(HIK);
+        let whole = parse_bytes(&hik, "mp4", 4096);
+        assert!(whole.problem.is_none(), "{:?}", whole.problem);
+        assert_eq!(whole.info.container, Container::HikPs);
+        assert_eq!(whole.info.kind, MediaKind::Video);
+        let v = &whole.info.streams[0];
+        assert_eq!(
+            (v.codec.as_deref(), v.width, v.height),
+            (Some("h264"), Some(160), Some(120))
+        );
+        // Sixty pictures at 10 a second, muxed two or three to a packet (as a DVD's muxer
+        // packs small pictures): the span of the packets' times and one step of theirs.
+        let d = whole.info.duration_s.expect("a length");
+        assert!((d - 6.0).abs() <= 0.2, "{d}");
+        for chunk in [1, 7, 188, 65536] {
+            let p = parse_bytes(&hik, "mp4", chunk);
+            assert_eq!((p.problem, p.info.duration_s), (None, Some(d)), "{chunk}");
+        }
+        // The program stream alone, as a recorder that writes no vendor header leaves it.
+        let plain = parse_bytes(&hik[40..], "mpg", 4096);
+        assert_eq!(plain.info.container, Container::MpegPs);
+        assert_eq!((plain.problem, plain.info.duration_s), (None, Some(d)));
+    }
+
+    #[test]
+    fn a_program_stream_cut_short_padded_or_broken_is_told() {
+        let hik = fixture(HIK);
+        let kind = |v: &[u8]| {
+            let p = parse_bytes(v, "mp4", 4096);
+            (p.problem.map(|p| p.kind), p.info.duration_s, p.info.notes)
+        };
+        // Cut inside a packet: as long as the pictures before the cut.
+        let (problem, d, _) = kind(&hik[..hik.len() * 6 / 10]);
+        assert_eq!(problem, Some(ProblemKind::Truncated));
+        assert!(d.is_some_and(|d| d > 2.0 && d < 5.0), "{d:?}");
+        // Cut inside the vendor's header.
+        assert_eq!(kind(&hik[..20]).0, Some(ProblemKind::Truncated));
+        // Zeros after the last packet (space allocated and never written): a note.
+        let mut zeros = hik.clone();
+        zeros.extend(std::iter::repeat_n(0u8, 50_000));
+        let (problem, d2, notes) = kind(&zeros);
+        assert_eq!((problem, d2), (None, kind(&hik).1));
+        assert!(
+            notes.iter().any(|n| n.contains("50000 bytes of zeros")),
+            "{notes:?}"
+        );
+        // Zeros, then bytes that start no packet; or no packet where one should start.
+        *zeros.last_mut().expect("bytes") = 7;
+        assert_eq!(kind(&zeros).0, Some(ProblemKind::Corrupt));
+        let mut junk = hik.clone();
+        junk.extend_from_slice(b"not a packet");
+        assert_eq!(kind(&junk).0, Some(ProblemKind::Corrupt));
+    }
+}
