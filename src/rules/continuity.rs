@@ -288,9 +288,11 @@ fn damaged<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<i64>> {
             continue;
         };
         let unknown_length = !f.is_recording() || !f.duration_s.is_some_and(|d| d > 0.0);
+        // (A recording deleted into a recycle bin holds nothing of the record.)
         if unknown_length
             && matches!(f.status.as_ref(), "truncated" | "corrupt")
             && recording_name(&f.path)
+            && !crate::pathinfo::is_no_record(&f.path)
         {
             out.entry(device).or_default().push(start);
         }
@@ -338,7 +340,7 @@ fn recording_name(path: &str) -> bool {
         return false;
     };
     let ext = ext.to_ascii_lowercase();
-    matches!(ext.as_str(), "mp3" | "aac")
+    matches!(ext.as_str(), "mp3" | "aac" | "mpg" | "mpeg" | "vob" | "ps")
         || matches!(
             crate::media::expected_container(&ext),
             Some(
