@@ -29,15 +29,17 @@ use crate::rules::{Env, Scope};
 use crate::sessions;
 use crate::store::prior::{self, Prior};
 use crate::store::spill::FindingSink;
-use crate::store::tables::{CaseItemRow, Derived, FindingRow, SessionRow};
+use crate::store::tables::{Derived, FindingRow, SessionRow};
 use crate::store::{self, StoreError, warehouse::Staging};
 
-/// What the analyse stage hands on to the commit.
+/// What the analyse stage hands on to the commit: its judgements are written (`sessions`,
+/// `findings`, `case_items`, beside the `files` rewrite); their counts.
 pub(super) struct Analysed {
-    pub sessions: Vec<SessionRow>,
-    /// In bounded memory: spilled as sorted runs past a limit ([`FindingSink`]).
-    pub findings: FindingSink,
-    pub case_items: Vec<CaseItemRow>,
+    pub sessions: usize,
+    /// Findings by severity: high, warn, info.
+    pub severities: [usize; 3],
+    /// Findings counted by kind and article.
+    pub finding_kinds: std::collections::BTreeMap<(String, String), usize>,
     pub tally: Tally,
 }
 
@@ -200,23 +202,32 @@ pub(super) fn analyse(
     let streams = carry::link_streams(prior, carried, staging)?;
     super::keyframes::write_keyframes(run, (&keyframes, keyframes_w), carried, staging)?;
     drop(keyframes);
+    // The run's judgements are written on a thread of their own beside the `files` rewrite
+    // (their writers opened first: the staged snapshot hands out one at a time).
+    let judgements = store::JudgementWriters::open(staging)?;
+    let analysed = Analysed {
+        sessions: sessions_out.len(),
+        severities: ["high", "warn", "info"].map(|s| findings.count(s)),
+        finding_kinds: findings.kinds(),
+        tally,
+    };
     let written = std::thread::scope(|scope| {
         let streams = scope.spawn(|| streams.map_or(Ok(()), |s| s.write(carried)));
+        let judged =
+            scope.spawn(|| judgements.write_gathered(&sessions_out, findings, &case_items));
         let filled = write_files(run, prior, carried, &derived, &masks, read_rows, staging);
         let streamed = streams.join().map_err(|_| ScanError::WriterPanicked);
-        filled.and(streamed.and_then(|s| s))
+        let judged = judged.join().map_err(|_| ScanError::WriterPanicked);
+        filled
+            .and(streamed.and_then(|s| s))
+            .and(judged.and_then(|j| j.map_err(ScanError::from)))
     });
     written?;
     run.phase(&format!(
-        "files and streams written ({rows} rows, {} parts)",
+        "files, streams, sessions and findings written ({rows} rows, {} parts)",
         parts.count
     ));
-    Ok(Analysed {
-        sessions: sessions_out,
-        findings,
-        case_items,
-        tally,
-    })
+    Ok(analysed)
 }
 
 /// What is said of the files beside them, gathered over every row before the parts: the

@@ -1,6 +1,6 @@
-//! Commit: write the run's `sessions` and `findings`, carry the tables this run does not
-//! change (`exports`, earlier `runs`), add the run's own `runs` row with its settings and
-//! counts, and make the staged snapshot current in one atomic step. Until that step nothing
+//! Commit: carry the tables this run does not change (`exports`, earlier `runs`), add the
+//! run's own `runs` row with its settings and counts (its `sessions` and `findings` were
+//! written by the analyse stage), and make the staged snapshot current in one atomic step. Until that step nothing
 //! of the run is visible; a killed run leaves the previous warehouse as it was.
 
 use serde::Serialize;
@@ -47,18 +47,11 @@ pub(super) fn commit(
 ) -> Result<RunSummary, ScanError> {
     let Analysed {
         sessions,
-        findings,
-        case_items,
+        severities: [high, warn, info],
+        finding_kinds,
         tally,
     } = analysed;
-    let severity_count = |s: &str| findings.count(s) as i64;
-    let finding_kinds = findings.kinds();
-    let (high, warn, info) = (
-        severity_count("high"),
-        severity_count("warn"),
-        severity_count("info"),
-    );
-    store::write_gathered_judgements(&mut staging, &sessions, findings, &case_items)?;
+    let (high, warn, info) = (high as i64, warn as i64, info as i64);
     staging.carry("exports")?;
     let plan = run.plan;
     let settings = Settings {
@@ -100,7 +93,7 @@ pub(super) fn commit(
         host: hostname(),
         threads: plan.threads as i32,
         io_mode: io_name(plan.io).to_string(),
-        sessions: sessions.len() as i64,
+        sessions: sessions as i64,
         findings_high: high,
         findings_warn: warn,
         findings_info: info,

@@ -396,11 +396,11 @@ mod tests {
         assert_eq!(carried.rows, 0, "nothing to carry on a first scan");
         assert!(
             analysed
-                .findings
-                .kinds()
+                .finding_kinds
                 .keys()
                 .any(|(kind, _)| kind == "unreadable")
         );
+        assert!(staging.path_of("findings", "part-00000.parquet").is_file());
         drop(carried);
         let summary = commit::commit(run, staging, analysed, &custody, 0, "full").unwrap();
         assert_eq!(summary.run.files, 2);

@@ -60,19 +60,6 @@ pub fn write_judgements(
     })
 }
 
-/// [`write_judgements`] of findings gathered in a [`spill::FindingSink`] (a scan's), merged
-/// into the table's order as they are written.
-pub fn write_gathered_judgements(
-    staging: &mut warehouse::Staging,
-    sessions: &[SessionRow],
-    findings: spill::FindingSink,
-    case_items: &[CaseItemRow],
-) -> Result<(), StoreError> {
-    write_judgements_with(staging, sessions, case_items, |write| {
-        findings.finish(JUDGEMENT_BATCH, write)
-    })
-}
-
 /// Sessions and findings are written in batches of this many rows, each a row group: built
 /// whole, the findings of a tree where every file was late (a finding each, about 1.4 KB of
 /// text apiece) were held twice at the commit, as rows and as one batch (at 202,219 files the
@@ -87,16 +74,62 @@ fn write_judgements_with(
         &mut dyn FnMut(&[FindingRow]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    const PART: &str = "part-00000.parquet";
-    staging.write("case_items", PART, &case_items_batch(case_items)?)?;
-    let mut w = staging.writer("sessions", PART, sessions_batch(&[])?.schema())?;
-    for rows in sessions.chunks(JUDGEMENT_BATCH) {
-        w.write(&sessions_batch(rows)?)?;
+    JudgementWriters::open(staging)?.write(sessions, case_items, findings)
+}
+
+/// The run's judgement tables opened in the staged snapshot, to be written apart from it (on
+/// a thread of their own, beside the `files` table's rewrite).
+pub struct JudgementWriters {
+    case_items: warehouse::TableWriter,
+    sessions: warehouse::TableWriter,
+    findings: warehouse::TableWriter,
+}
+
+impl JudgementWriters {
+    pub fn open(staging: &mut warehouse::Staging) -> Result<Self, StoreError> {
+        const PART: &str = "part-00000.parquet";
+        Ok(JudgementWriters {
+            case_items: staging.writer("case_items", PART, case_items_batch(&[])?.schema())?,
+            sessions: staging.writer("sessions", PART, sessions_batch(&[])?.schema())?,
+            findings: staging.writer("findings", PART, findings_batch(&[])?.schema())?,
+        })
     }
-    w.finish()?;
-    let mut w = staging.writer("findings", PART, findings_batch(&[])?.schema())?;
-    findings(&mut |rows| w.write(&findings_batch(rows)?))?;
-    w.finish()
+
+    /// The run's judgements into these writers, the findings gathered in a
+    /// [`spill::FindingSink`] (a scan's) merged into the table's order as they are written.
+    pub fn write_gathered(
+        self,
+        sessions: &[SessionRow],
+        findings: spill::FindingSink,
+        case_items: &[CaseItemRow],
+    ) -> Result<(), StoreError> {
+        self.write(sessions, case_items, |write| {
+            findings.finish(JUDGEMENT_BATCH, write)
+        })
+    }
+
+    fn write(
+        self,
+        sessions: &[SessionRow],
+        case_items: &[CaseItemRow],
+        findings: impl FnOnce(
+            &mut dyn FnMut(&[FindingRow]) -> Result<(), StoreError>,
+        ) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let JudgementWriters {
+            case_items: mut case_items_w,
+            sessions: mut sessions_w,
+            findings: mut findings_w,
+        } = self;
+        case_items_w.write(&case_items_batch(case_items)?)?;
+        case_items_w.finish()?;
+        for rows in sessions.chunks(JUDGEMENT_BATCH) {
+            sessions_w.write(&sessions_batch(rows)?)?;
+        }
+        sessions_w.finish()?;
+        findings(&mut |rows| findings_w.write(&findings_batch(rows)?))?;
+        findings_w.finish()
+    }
 }
 
 /// Writes one batch as a standalone Parquet file (ZSTD), e.g. a context table.
