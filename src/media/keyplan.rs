@@ -489,13 +489,13 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
     Some(())
 }
 
-/// The first sample entry's decoder configuration: `avcC` of `avc1`/`avc3` (ISO/IEC 14496-15
-/// §5.3.3) or `hvcC` of `hvc1`/`hev1` (§8.3.3): the NAL length size and the parameter sets.
 /// The first sample entry of an `stsd` box's body (after its version, flags and count).
 fn first_entry(stsd: &[u8]) -> Option<InnerBox<'_>> {
     BoxIter::new(stsd.get(8..)?, 0).map_while(Result::ok).next()
 }
 
+/// The first sample entry's decoder configuration: `avcC` of `avc1`/`avc3` (ISO/IEC 14496-15
+/// §5.3.3) or `hvcC` of `hvc1`/`hev1` (§8.3.3): the NAL length size and the parameter sets.
 fn parameter_sets(stsd: &[u8]) -> Option<(Codec, usize, Vec<Vec<u8>>)> {
     let entry = first_entry(stsd)?;
     // A visual sample entry's fixed fields take 78 bytes before its child boxes.
