@@ -55,7 +55,7 @@ pub fn write_judgements(
     findings: &[FindingRow],
     case_items: &[CaseItemRow],
 ) -> Result<(), StoreError> {
-    write_judgements_with(staging, sessions, case_items, |write| {
+    JudgementWriters::open(staging)?.write(sessions, case_items, |write| {
         findings.chunks(JUDGEMENT_BATCH).try_for_each(write)
     })
 }
@@ -65,17 +65,6 @@ pub fn write_judgements(
 /// text apiece) were held twice at the commit, as rows and as one batch (at 202,219 files the
 /// run's peak went from 340 to 620 MiB there).
 const JUDGEMENT_BATCH: usize = 32_768;
-
-fn write_judgements_with(
-    staging: &mut warehouse::Staging,
-    sessions: &[SessionRow],
-    case_items: &[CaseItemRow],
-    findings: impl FnOnce(
-        &mut dyn FnMut(&[FindingRow]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    JudgementWriters::open(staging)?.write(sessions, case_items, findings)
-}
 
 /// The run's judgement tables opened in the staged snapshot, to be written apart from it (on
 /// a thread of their own, beside the `files` table's rewrite).
@@ -108,6 +97,8 @@ impl JudgementWriters {
         })
     }
 
+    /// Writes the case items, the sessions in batches, and the findings `findings` hands over
+    /// in batches, then closes each table.
     fn write(
         self,
         sessions: &[SessionRow],
