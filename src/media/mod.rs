@@ -301,6 +301,19 @@ impl MediaInfo {
         largest_picture(self.streams.iter().filter(|s| s.kind == "video"))
     }
 
+    /// The file's length by its streams': its longest video stream's, else its longest
+    /// stream's (for a container that states none of its own).
+    pub fn streams_length(&self) -> Option<f64> {
+        let longest = |video: bool| {
+            self.streams
+                .iter()
+                .filter(|s| !video || s.kind == "video")
+                .filter_map(|s| s.duration_s)
+                .reduce(f64::max)
+        };
+        longest(true).or_else(|| longest(false))
+    }
+
     /// [`MediaInfo::main_video`] among the streams the keyframe stage decodes (H.264, HEVC):
     /// the track whose pictures `keyplan` plans and whose jump it reads across.
     pub fn decoded_video(&self) -> Option<&StreamInfo> {
@@ -513,6 +526,27 @@ pub fn expected_container(ext: &str) -> Option<Container> {
         "png" => Container::Png,
         _ => return None,
     })
+}
+
+/// Whether a (lower-case) file extension names a video or sound recording's format: the
+/// containers recaudit parses for them, and the bare streams it knows by their first bytes.
+pub fn names_a_recording(ext: &str) -> bool {
+    use Container as C;
+    matches!(ext, "mp3" | "aac" | "mpg" | "mpeg" | "vob" | "ps")
+        || matches!(
+            expected_container(ext),
+            Some(
+                C::Mp4
+                    | C::Mov
+                    | C::ThreeGp
+                    | C::M4a
+                    | C::MpegTs
+                    | C::Wav
+                    | C::Avi
+                    | C::Matroska
+                    | C::Amr
+            )
+        )
 }
 
 /// The first bytes of an AppleDouble file and of an AppleSingle one.

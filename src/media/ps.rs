@@ -45,7 +45,6 @@ struct Es {
     /// Presentation times seen (PES packets carrying one), the least and the greatest,
     /// unwrapped past the 33-bit counter's wrap.
     times: u64,
-    first: Option<i64>,
     last: i64,
     min: i64,
     max: i64,
@@ -75,21 +74,17 @@ fn count_step(steps: &mut Vec<(i64, u64)>, step: i64) {
 impl Es {
     fn time(&mut self, pts: i64) {
         const WRAP: i64 = 1 << 33;
-        let t = match self.first {
-            None => {
-                self.first = Some(pts);
-                self.min = pts;
-                self.max = pts;
-                pts
-            }
-            Some(_) => {
-                // Unwrapped to the value nearest the last one.
-                let base = self.last - self.last.rem_euclid(WRAP);
-                [base - WRAP + pts, base + pts, base + WRAP + pts]
-                    .into_iter()
-                    .min_by_key(|c| (c - self.last).abs())
-                    .unwrap_or(pts)
-            }
+        let t = if self.times == 0 {
+            self.min = pts;
+            self.max = pts;
+            pts
+        } else {
+            // Unwrapped to the value nearest the last one.
+            let base = self.last - self.last.rem_euclid(WRAP);
+            [base - WRAP + pts, base + pts, base + WRAP + pts]
+                .into_iter()
+                .min_by_key(|c| (c - self.last).abs())
+                .unwrap_or(pts)
         };
         let at = self.window.partition_point(|&w| w < t);
         self.window.insert(at, t);
@@ -112,8 +107,8 @@ impl Es {
     }
 
     /// The span of its times plus its commonest step (a picture's length where each packet
-    /// starts one, as recorders write them), in seconds, and the rate that step makes.
-    fn length(&self) -> Option<(f64, f64)> {
+    /// starts one, as recorders write them), in seconds.
+    fn length(&self) -> Option<f64> {
         let mut steps = self.steps.clone();
         for w in self.window.windows(2) {
             count_step(&mut steps, w[1] - w[0]);
@@ -122,9 +117,7 @@ impl Es {
             .iter()
             .max_by_key(|&&(d, n)| (n, std::cmp::Reverse(d)))?
             .0;
-        let span = (self.max - self.min) as f64 / 90_000.0;
-        let step = step as f64 / 90_000.0;
-        Some((span + step, 1.0 / step))
+        Some((self.max - self.min + step) as f64 / 90_000.0)
     }
 }
 
@@ -231,7 +224,7 @@ impl PsSink {
     }
 
     /// The bytes of a packet to keep before it is looked at (the rest is passed).
-    fn keep_of(&self, id: u8, total: u64) -> usize {
+    fn keep_of(id: u8, total: u64) -> usize {
         let keep = match id {
             0xBC => KEEP,
             0xC0..=0xEF => KEEP,
@@ -428,9 +421,7 @@ impl Sink for PsSink {
                 self.packet_at = self.offset;
             }
             let want = match self.total {
-                Some(t) => self
-                    .keep_of(self.packet[3], t)
-                    .saturating_sub(self.packet.len()),
+                Some(t) => Self::keep_of(self.packet[3], t).saturating_sub(self.packet.len()),
                 None => self.header_need(),
             };
             let n = want.min(rest.len());
@@ -457,7 +448,7 @@ impl Sink for PsSink {
                 }
             }
             if let Some(t) = self.total
-                && self.packet.len() >= self.keep_of(self.packet[3], t)
+                && self.packet.len() >= Self::keep_of(self.packet[3], t)
             {
                 self.skip = t - self.packet.len() as u64;
                 self.total = None;
@@ -498,19 +489,13 @@ impl Sink for PsSink {
             ));
             info.make = Some("Hikvision".into());
         }
-        info.layout = vec![
-            if self.container == Container::HikPs {
-                "IMKH"
-            } else {
-                ""
-            }
-            .to_string(),
-            format!("pack x{}", self.packs),
-        ];
-        info.layout.retain(|l| !l.is_empty());
+        info.layout = (self.container == Container::HikPs)
+            .then(|| "IMKH".to_string())
+            .into_iter()
+            .chain([format!("pack x{}", self.packs)])
+            .collect();
         self.streams.sort_by_key(|s| (s.kind() != "video", s.id));
         for s in &self.streams {
-            let length = s.length();
             info.streams.push(StreamInfo {
                 kind: s.kind().into(),
                 codec: s.codec.map(str::to_string),
@@ -522,7 +507,7 @@ impl Sink for PsSink {
                 // packet: the times say how long the stream lasts, not how many pictures it has.
                 frame_rate: None,
                 timescale: Some(90_000),
-                duration_s: length.map(|(d, _)| d),
+                duration_s: s.length(),
                 track_id: Some(u32::from(s.id)),
                 sample_descriptions: 1,
                 ..Default::default()
@@ -535,18 +520,7 @@ impl Sink for PsSink {
         } else {
             MediaKind::Audio
         };
-        info.duration_s = info
-            .streams
-            .iter()
-            .filter(|s| s.kind == "video")
-            .filter_map(|s| s.duration_s)
-            .reduce(f64::max)
-            .or_else(|| {
-                info.streams
-                    .iter()
-                    .filter_map(|s| s.duration_s)
-                    .reduce(f64::max)
-            });
+        info.duration_s = info.streams_length();
         if self.mpeg1 {
             info.notes.push("an MPEG-1 system stream".into());
         }

@@ -374,20 +374,7 @@ impl RiffSink {
                 _ => {}
             }
         }
-        self.info.duration_s = self
-            .info
-            .streams
-            .iter()
-            .filter(|s| s.kind == "video")
-            .filter_map(|s| s.duration_s)
-            .reduce(f64::max)
-            .or_else(|| {
-                self.info
-                    .streams
-                    .iter()
-                    .filter_map(|s| s.duration_s)
-                    .reduce(f64::max)
-            });
+        self.info.duration_s = self.info.streams_length();
     }
 }
 
@@ -444,7 +431,7 @@ impl Sink for RiffSink {
             // before the first picture): a writer recording into a stream (0xFFFFFFFF), or
             // cut off before it came back to write its lengths (0; its form's too, its frame
             // counts and its index never written). Its chunks are walked to the end of the
-            // file and counted. Before 2026-12-07 such a file was `truncated` with no length,
+            // file and counted. Before 2026-12-07 such a file was `truncated` and 0 s long,
             // or, its form's length 0 too, `ok` and 0 s long.
             b"LIST" if !wave && matches!(h.body_len(), Some(0 | OPEN_LEN)) => {
                 if movi.is_none() {

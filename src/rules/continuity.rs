@@ -335,26 +335,8 @@ fn damage_holds(
 
 /// Whether a file's name promises a video or sound recording (by its extension).
 fn recording_name(path: &str) -> bool {
-    use crate::media::Container as C;
-    let Some((_, ext)) = path.rsplit_once('.') else {
-        return false;
-    };
-    let ext = ext.to_ascii_lowercase();
-    matches!(ext.as_str(), "mp3" | "aac" | "mpg" | "mpeg" | "vob" | "ps")
-        || matches!(
-            crate::media::expected_container(&ext),
-            Some(
-                C::Mp4
-                    | C::Mov
-                    | C::ThreeGp
-                    | C::M4a
-                    | C::MpegTs
-                    | C::Wav
-                    | C::Avi
-                    | C::Matroska
-                    | C::Amr
-            )
-        )
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| crate::media::names_a_recording(&ext.to_ascii_lowercase()))
 }
 
 /// Readable recordings of no device, by container time: where a clerk's move (into a case
