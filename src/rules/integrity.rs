@@ -380,7 +380,6 @@ mod tests {
             let mut f = file(row, path, kind, &format!("h{row}"));
             f.text = TextFacts {
                 status: status.into(),
-                media_kind: Some(kind.into()),
                 ..(*f.text).clone()
             }
             .into();
