@@ -348,6 +348,15 @@ pub fn default_patterns() -> Vec<PathPattern> {
             "datetime_device",
             &[r"(?:^|/)(?P<date>[0-9]{8})_?(?P<time>[0-9]{6})(?:[0-9]{3})?_(?P<device>[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)(?:_(?P<officer>[0-9]{5,12}))?(?:_(?P<seq>[0-9]{1,4}))?", END].concat(),
         ),
+        // Since 2026-12-07 (twentieth round): a recorder's card copied whole into its
+        // device's folder, its camera folders kept (`DSJ-A8-0001234/DCIM/100MEDIA/<file>`):
+        // the device from the folder above `DCIM` (the camera folder is none, and the name
+        // gives the time, if any, by the patterns above).
+        // <device>/DCIM/<camera folder>/<file>
+        p(
+            "device_card_folder",
+            &[r"(?:^|/)", FOLDER, r"/DCIM/[^/]+/[^/]+$"].concat(),
+        ),
         // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(
             "unit_device_date_folders",

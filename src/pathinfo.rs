@@ -786,6 +786,25 @@ mod tests {
                 ),
             ),
         ]);
+        // A card copied whole into its device's folder: the device above `DCIM`, the time
+        // from the name where it has one (since 2026-12-07, twentieth round; before, no
+        // device, META-DEVICE on each).
+        reads_as(&[
+            (
+                "单位甲/DSJ-D0001/DCIM/100MEDIA/DSCF0001.MOV",
+                want("DSJ-D0001", "", None, "device_card_folder"),
+            ),
+            (
+                "DSJ0401/DCIM/100ANDRO/VID_20260312_100000.mp4",
+                want(
+                    "DSJ0401",
+                    "20260312100000",
+                    None,
+                    "device_folder_date_time,device_card_folder",
+                ),
+            ),
+        ]);
+        assert_eq!(pp().extract("DCIM/100MEDIA/DSCF0001.MOV").device_id, None);
         assert_eq!(
             pp().extract("DCIM/100ANDRO/VID_20260312_100000.mp4")
                 .device_id,

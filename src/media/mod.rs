@@ -549,6 +549,43 @@ pub fn names_a_recording(ext: &str) -> bool {
         )
 }
 
+/// Whether a (lower-case) file extension names the format of a record: a recording
+/// ([`names_a_recording`]), a photo or a recorder's thumbnail, a document of a case file, a
+/// description sidecar, or a video or sound format recaudit knows by name without reading it
+/// (a CCTV vendor's stream, a bare elementary stream, a desktop format). A file so named that
+/// is empty or damaged is a damaged record; one named otherwise (a marker an upload or a job
+/// leaves, `upload.done`, `_SUCCESS`, `.lock`; a recorder's GPS track or log; a placeholder)
+/// whose bytes were recognised as no format either held no record to lose.
+pub fn names_a_record(ext: &str) -> bool {
+    names_a_recording(ext)
+        || expected_container(ext).is_some()
+        || matches!(
+            ext,
+            "thm"
+                | "heic"
+                | "heif"
+                | "dng"
+                | "json"
+                | "dav"
+                | "h264"
+                | "264"
+                | "h265"
+                | "265"
+                | "hevc"
+                | "flv"
+                | "asf"
+                | "wmv"
+                | "wma"
+                | "rm"
+                | "rmvb"
+                | "ogg"
+                | "opus"
+                | "flac"
+                | "m4b"
+                | "lrv"
+        )
+}
+
 /// The first bytes of an AppleDouble file and of an AppleSingle one.
 const APPLE_DOUBLE: [u8; 4] = [0x00, 0x05, 0x16, 0x07];
 const APPLE_SINGLE: [u8; 4] = [0x00, 0x05, 0x16, 0x00];

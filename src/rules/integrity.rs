@@ -8,7 +8,9 @@
 //! more than one path, each path reported with the others;
 //! `second_version`, one device's recording under one file name and time in two folders with
 //! other bytes (INT-VERSION).
-//! Unsupported formats (Matroska, documents) and symbolic links are not reported. A file read
+//! Unsupported formats (Matroska, documents) and symbolic links are not reported; nor is a
+//! damaged file whose name and bytes name no format of a record (an empty marker a job
+//! leaves, a recorder's GPS track or log left empty). A file read
 //! cut short, or modified shortly before the run, that had grown by the end of the run's read
 //! was still being written (an upload the run overlapped): `in_flight` (INT-INFLIGHT,
 //! information), judged when read whole. So is a file read cut short whose last write was
@@ -68,6 +70,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         let temp = crate::pathinfo::is_transfer_temp(&f.path);
         if let Some((rule, message, details)) = verdict(ctx, f, temp)
             && !(rule == "INT-UNREADABLE" && damaged_thumbnail(f))
+            && !(!temp && no_record(f))
         {
             out.file(rule, f, message, details);
         }
@@ -131,6 +134,25 @@ fn linked(f: &crate::catalog::FileFacts) -> (i64, i64) {
         (dev, ino) if ino != 0 => (dev, ino),
         _ => (i64::MIN, f.row as i64),
     }
+}
+
+/// Whether damaged file `f` (read, and found cut short or broken) was never a record: neither
+/// its name nor its bytes name a format of one ([`crate::media::names_a_record`]): no
+/// INT-UNREADABLE, nor INT-INFLIGHT while it is new. An empty marker an upload station or a job
+/// leaves (`upload.done`, `_SUCCESS`, `….MP4.ok`, `.lock`), an empty GPS track or log a recorder
+/// writes beside its video, a placeholder: nothing of the record was lost (before 2026-12-07,
+/// twentieth round, INT-UNREADABLE `high` on each once it had lain still a day). Its row keeps
+/// its status and error.
+fn no_record(f: &crate::catalog::FileFacts) -> bool {
+    // A file the run could not read at all (`unreadable`) is of no known content: judged.
+    if !matches!(f.status.as_ref(), "truncated" | "corrupt") {
+        return false;
+    }
+    let recognised = f.container.as_deref().is_some_and(|c| c != "unknown");
+    let ext = crate::pathinfo::last_component(&f.path)
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase());
+    !recognised && !ext.is_some_and(|e| crate::media::names_a_record(&e))
 }
 
 /// What file `f`'s state says, if anything: still arriving (a transfer's temporary copy, `temp`;
@@ -411,6 +433,68 @@ mod tests {
                     "INT-UNREADABLE".to_string(),
                     "/ev/DSJ2/y_0001.THM".to_string()
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_marker_or_log_is_no_damaged_record_but_an_empty_record_is() {
+        let damaged = |row: usize, path: &str, container: &str| {
+            let mut f = file(row, path, "other", &format!("h{row}"));
+            f.text = TextFacts {
+                status: "truncated".into(),
+                error: Some("file is empty (0 bytes)".into()),
+                container: Some(container.into()),
+                ..(*f.text).clone()
+            }
+            .into();
+            f
+        };
+        let facts = [
+            file(0, "/ev/DSJ2/x_0001.MP4", "video", "x1"),
+            // Markers an upload or a job leaves, a lock, a recorder's GPS track and log.
+            damaged(1, "/ev/DSJ2/x_0001.MP4.ok", "unknown"),
+            damaged(2, "/ev/DSJ2/_SUCCESS", "unknown"),
+            damaged(3, "/ev/DSJ2/upload.done", "unknown"),
+            damaged(4, "/ev/DSJ2/.lock", "unknown"),
+            damaged(5, "/ev/DSJ2/x_0001.NMEA", "unknown"),
+            damaged(6, "/ev/DSJ2/x_0001.log", "unknown"),
+            // Records: a recording, a photo, a document, a description, a vendor's stream,
+            // whatever their case; and bytes read as a recording under any name.
+            damaged(7, "/ev/DSJ2/x_0002.mp4", "unknown"),
+            damaged(8, "/ev/DSJ2/x_0003.JPG", "unknown"),
+            damaged(9, "/ev/案卷/AJ-1/notice.pdf", "unknown"),
+            damaged(10, "/ev/DSJ2/x_0004.json", "unknown"),
+            damaged(11, "/ev/DSJ3/ch01_0001.dav", "unknown"),
+            damaged(12, "/ev/DSJ2/x_0005.bin", "mp4"),
+        ];
+        let paths = |facts: &[FileFacts], rule: &str| -> Vec<String> {
+            found(facts, rule).into_iter().map(|(_, p)| p).collect()
+        };
+        // Written a moment ago: the records are uploads that may still complete, the rest
+        // nothing at all.
+        let new: Vec<FileFacts> = facts
+            .iter()
+            .map(|f| FileFacts {
+                mtime_us: Some(0),
+                ..f.clone()
+            })
+            .collect();
+        assert_eq!(paths(&new, "INT-"), paths(&facts, "INT-UNREADABLE"));
+        assert!(
+            paths(&new, "INT-")
+                .iter()
+                .all(|p| paths(&new, "INT-INFLIGHT").contains(p))
+        );
+        assert_eq!(
+            paths(&facts, "INT-"),
+            [
+                "/ev/DSJ2/x_0002.mp4",
+                "/ev/DSJ2/x_0003.JPG",
+                "/ev/DSJ2/x_0004.json",
+                "/ev/DSJ2/x_0005.bin",
+                "/ev/DSJ3/ch01_0001.dav",
+                "/ev/案卷/AJ-1/notice.pdf",
             ]
         );
     }
