@@ -1,11 +1,14 @@
 -- purpose: recorders per enforcement officer in every unit, against the one-per-two-officers standard
 -- article: 第十五条 (one recorder per two enforcement staff)
--- Counts devices in service (not retired) and active officers per unit; a unit meets the
--- standard when devices >= officers / 2. Units with officers but no devices appear too.
+-- Counts recorders in service (not retired) and active officers per unit; a unit meets the
+-- standard when devices >= officers / 2. Units with officers but no devices appear too. A
+-- fixed camera of the registry (kind `cctv`: the permit hall's video surveillance, the
+-- article's second paragraph) is no recorder and is not counted.
 WITH d AS (
   SELECT unit, count(*) AS devices
   FROM devices
-  WHERE retired IS NULL OR retired >= current_date()
+  WHERE (retired IS NULL OR retired >= current_date())
+    AND COALESCE(kind, 'recorder') = 'recorder'
   GROUP BY unit
 ), o AS (
   SELECT unit, count(*) AS officers

@@ -29,24 +29,35 @@ pub fn analyse(
     run_id: &str,
     now_us: i64,
 ) -> Analysis {
+    analyse_in(facts, settings, tz, run_id, now_us, &Typed::default())
+}
+
+/// [`analyse`] with the context tables `context` (the device registry's kinds, cases).
+pub fn analyse_in(
+    facts: &[FileFacts],
+    settings: &RuleSettings,
+    tz: chrono_tz::Tz,
+    run_id: &str,
+    now_us: i64,
+    context: &Typed,
+) -> Analysis {
     let mut facts = facts.to_vec();
     sessions::starts_from_names(&mut facts);
-    let context = Typed::default();
-    crate::recorders::attribute(&mut facts, settings, &context, now_us);
+    crate::recorders::attribute(&mut facts, settings, context, now_us);
     let facts = &facts[..];
     let sess = sessions::build(facts, settings.session_pause_s);
-    let mut obligations = obligations::compute(facts, &context, tz, settings.birth_time_is_upload);
+    let mut obligations = obligations::compute(facts, context, tz, settings.birth_time_is_upload);
     let counter = counted(
         facts,
         &sess,
         &mut obligations,
         settings,
         now_us,
-        &context,
+        context,
         tz,
     );
     let env = Env {
-        context: &context,
+        context,
         obligations: &obligations,
         offences: &[],
         history_breaks: &[],

@@ -56,6 +56,13 @@ struct TableSpec {
     columns: &'static [(&'static str, Ty)],
 }
 
+/// What a device is (`devices.kind`): a recorder an officer carries (`recorder`, the default
+/// when the column is empty: 第五条's main device, counted by 第十五条's one to every two
+/// officers), or a fixed camera of a video-surveillance system (`cctv`: the permit hall's of
+/// 第十五条's second paragraph), whose exports are footage like any other but no officer's
+/// recording at a site (第十二条(五)) nor brought back from one (第十六条).
+pub const DEVICE_KINDS: &[&str] = &["recorder", "cctv"];
+
 const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "devices",
@@ -66,6 +73,7 @@ const TABLES: &[TableSpec] = &[
             ("explosion_proof", Ty::Bool),
             ("commissioned", Ty::Date),
             ("retired", Ty::Date),
+            ("kind", Ty::Choice(DEVICE_KINDS)),
         ],
     },
     TableSpec {
@@ -558,6 +566,8 @@ pub struct Typed {
     /// province's analysis): the path tables' lines under an earlier path name it too, as
     /// the scan's join finds them ([`crate::pathjoin::FileIndex::alias_moves`]).
     pub moves: std::collections::HashMap<Box<str>, Box<str>>,
+    /// The devices the registry calls fixed cameras (`devices.kind` `cctv`).
+    pub fixed_cameras: std::collections::HashSet<String>,
 }
 
 impl Default for Typed {
@@ -573,6 +583,7 @@ impl Default for Typed {
             checklist: crate::checklist::Checklist::built_in(),
             roots: Vec::new(),
             moves: Default::default(),
+            fixed_cameras: Default::default(),
         }
     }
 }
@@ -802,6 +813,13 @@ pub fn load_typed_but_paths(dir: Option<&Path>, tz: chrono_tz::Tz) -> Result<Typ
                         date: date("date", i),
                         path: text("path", i),
                     }),
+                    "devices" => {
+                        if let Some(d) = text("device_id", i)
+                            && text("kind", i).as_deref() == Some("cctv")
+                        {
+                            out.fixed_cameras.insert(d);
+                        }
+                    }
                     "case_events" => {
                         if let (Some(c), Some(e)) = (text("case_id", i), text("event", i)) {
                             out.events.insert((c, e.trim().to_lowercase()));
@@ -1153,5 +1171,39 @@ fn paths_from_batch(name: &str, b: &RecordBatch, rows: &mut dyn PathSink) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_names_its_fixed_cameras_and_refuses_an_unknown_kind() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let devices = dir.path().join("devices.csv");
+        std::fs::write(
+            &devices,
+            "device_id,unit,kind\nDSJ-A8-0001234,一大队,recorder\nDSJ-A8-0001235,一大队,\nHALL-CAM-01,审批科,cctv\n",
+        )
+        .expect("write");
+        let typed = load_typed_but_paths(Some(dir.path()), chrono_tz::UTC).expect("loads");
+        assert_eq!(
+            typed.fixed_cameras,
+            ["HALL-CAM-01".to_string()].into_iter().collect()
+        );
+        // A registry without the column (written before it was added) names none.
+        std::fs::write(&devices, "device_id,unit\nHALL-CAM-01,审批科\n").expect("write");
+        let typed = load_typed_but_paths(Some(dir.path()), chrono_tz::UTC).expect("loads");
+        assert!(typed.fixed_cameras.is_empty());
+        std::fs::write(&devices, "device_id,kind\nHALL-CAM-01,camera\n").expect("write");
+        let err = load_typed_but_paths(Some(dir.path()), chrono_tz::UTC)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("devices.csv") && err.contains("kind") && err.contains("'camera'"),
+            "{err}"
+        );
     }
 }

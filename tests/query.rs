@@ -299,6 +299,12 @@ fn equipment_ratio_rows() {
         ),
         (Some(3), Some(2), Some(true))
     );
+    // The permit hall's camera (the registry's `cctv`) is no recorder: its unit has none.
+    assert!(
+        rows.iter()
+            .all(|r| r["unit"].as_str() != Some("行政审批科")),
+        "{rows:?}"
+    );
 }
 
 #[test]

@@ -15,6 +15,11 @@
 //! after a recording's first segment through which the picture's clock runs on is that file's
 //! pre-record buffer, named at the button press (OSD-PRERECORD, information).
 //!
+//! Not judged: a device the registry calls a fixed camera (`devices.kind` `cctv`, a permit
+//! hall's video surveillance, 第十五条): its exports are windows a clerk cut from a camera that
+//! records throughout, and what lies between two of them is no recording an officer
+//! interrupted.
+//!
 //! Numbers skipped where the next segment starts as the previous one ends leave no time for a
 //! missing recording: numbers given to files that are not in the tree (CONT-NUMBERING,
 //! information); a device whose every such step is the same (two apart, say) numbers so by
@@ -475,6 +480,12 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     let damaged = damaged(ctx);
     let mut prev_session_last: Option<(usize, &str)> = None; // (file index, device)
     for sess in &ctx.sessions.list {
+        // A fixed camera records whether or not anyone exports it: its exports are windows a
+        // clerk chose, and a gap, an overlap or a number between two of them is no
+        // intermittent recording at a site.
+        if ctx.fixed_camera(&sess.device) {
+            continue;
+        }
         // Across sessions of one device: numbering that jumps without restarting.
         if let (Some((a, dev)), Some(&b)) = (prev_session_last, sess.members.first())
             && dev == sess.device
@@ -809,6 +820,50 @@ mod tests {
             .collect();
         found.sort();
         found
+    }
+
+    #[test]
+    fn a_fixed_cameras_exports_are_no_interrupted_recording_nor_late() {
+        // Windows exported from device A: 0-10 s, 5-15 s (overlapping), 40-50 s (a gap), and
+        // one numbered 5 (numbers 3 and 4 missing); each uploaded three days after.
+        let mut files = vec![
+            segment(0, "A_0001.MP4", Some(1), 0, 320),
+            segment(1, "A_0002.MP4", Some(2), 5, 320),
+            segment(2, "A_0005.MP4", Some(5), 40, 320),
+        ];
+        for f in &mut files {
+            f.birth_time_us = f.start_us().map(|t| t + 3 * 86_400_000_000);
+        }
+        let judged = |context: &crate::context::Typed| -> Vec<String> {
+            let a = crate::analyse::analyse_in(
+                &files,
+                &crate::rules::RuleSettings::default(),
+                chrono_tz::UTC,
+                "r",
+                AT + 5 * 86_400_000_000,
+                context,
+            );
+            let mut found: Vec<String> = a
+                .findings
+                .iter()
+                .filter(|f| f.rule_id.starts_with("CONT-") || f.rule_id == "DL-UPLOAD")
+                .map(|f| f.rule_id.to_string())
+                .collect();
+            found.sort();
+            found.dedup();
+            found
+        };
+        // A recorder (the registry silent, or saying so): an officer's interrupted recording,
+        // uploaded late.
+        let recorder = crate::context::Typed::default();
+        assert_eq!(
+            judged(&recorder),
+            ["CONT-MISSING", "CONT-OVERLAP", "DL-UPLOAD"]
+        );
+        // The registry's fixed camera: windows a clerk exported, when they were needed.
+        let mut cctv = crate::context::Typed::default();
+        cctv.fixed_cameras.insert("A".into());
+        assert!(judged(&cctv).is_empty());
     }
 
     #[test]

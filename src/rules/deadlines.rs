@@ -5,6 +5,9 @@
 //!   (`late_classification`);
 //! - 第十八条: a closed case archived within 30 working days of closing (`late_archive`).
 //!
+//! `late_upload` is not judged for a device the registry calls a fixed camera
+//! (`devices.kind` `cctv`): its footage is exported, not brought back from a site.
+//!
 //! Upload times come from the ingest log, read as local time unless its times are UTC printed
 //! without their zone (`ingest_times`; with `auto`, judged by the files' births on the server,
 //! `obligations::LogZone`, and said once: `log_zone`, DL-LOGZONE, information).
@@ -114,7 +117,12 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         .flatten()
         .min_by_key(|&(t, c)| (t, c.row));
         let stage_end = stages.get(f.row).copied().flatten();
-        upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
+        // 第十六条 asks the staff to store what they recorded within 24 hours of coming
+        // back: a fixed camera's export (a clerk's copy of the permit hall's surveillance,
+        // made when it is needed) was brought back from nowhere.
+        if !f.device_id.as_deref().is_some_and(|d| ctx.fixed_camera(d)) {
+            upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
+        }
         // 第十七条 asks a recording to be classified and described: a later copy of one is
         // not judged again (its first copy is, from its upload).
         if !o.described_undated && earlier.is_none() {

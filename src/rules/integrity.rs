@@ -70,7 +70,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         let temp = crate::pathinfo::is_transfer_temp(&f.path);
         if let Some((rule, message, details)) = verdict(ctx, f, temp)
             && !(rule == "INT-UNREADABLE" && damaged_thumbnail(f))
-            && !(!temp && no_record(f))
+            && (temp || !no_record(f))
         {
             out.file(rule, f, message, details);
         }

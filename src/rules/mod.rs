@@ -715,6 +715,13 @@ impl Ctx<'_> {
         self.recording_first.get(row).copied().flatten()
     }
 
+    /// Whether `device` is one the registry calls a fixed camera (`devices.kind` `cctv`): a
+    /// video-surveillance camera whose exports a clerk cuts (第十五条, second paragraph), not
+    /// a recorder an officer carries to a site and brings back.
+    pub fn fixed_camera(&self, device: &str) -> bool {
+        self.env.context.fixed_cameras.contains(device)
+    }
+
     /// Whether a recording time (UTC microseconds) is one no recorder records at
     /// ([`RuleSettings::implausible`], as of the scan).
     pub fn implausible(&self, t_us: i64) -> bool {
