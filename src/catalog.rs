@@ -95,6 +95,9 @@ pub struct Rare {
     /// Tracks whose edit list begins with an empty edit: a track that starts later than the
     /// movie (`files.edit_list_offsets`), no cut.
     pub edit_list_offsets: Option<i32>,
+    /// A program stream's places of lost bytes, skipped to the next pack
+    /// (`files.ps_lost_places`).
+    pub ps_lost_places: Option<i32>,
     pub fragment_jump_s: Option<f64>,
     pub fragment_jump_at_s: Option<f64>,
     pub ts_pcr_jump_s: Option<f64>,
@@ -135,6 +138,7 @@ static NO_RARE: Rare = Rare {
     max_jump_at_s: None,
     max_jump_other_s: None,
     edit_list_offsets: None,
+    ps_lost_places: None,
     fragment_jump_s: None,
     fragment_jump_at_s: None,
     ts_pcr_jump_s: None,

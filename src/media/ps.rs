@@ -7,9 +7,13 @@
 //! system headers, the program stream map, PES packets); it keeps the PES headers' times and,
 //! until the picture's size is known, the first bytes of the video's payload. A stream's
 //! length is the span of its presentation times plus one picture (or frame) at the rate they
-//! imply. A packet cut short by the end of the file is `truncated`; bytes where no packet
-//! starts are `corrupt`, unless they are zeros to the end of the file (space a recorder
-//! allocated and never wrote: a note).
+//! imply. A packet cut short by the end of the file is `truncated`. Bytes where no packet
+//! starts are skipped to the next pack header and counted (`lost`): a stream a platform
+//! recorded over a lossy network (as GB/T 28181 carries program streams over RTP) loses bytes
+//! inside its packets, and a packet's declared length then runs into the next ones; the read
+//! resumes where the next pack begins, as a player does. Such bytes running to the end of the
+//! file, or making up more than half of it, are `corrupt`; zeros to the end of the file are
+//! space a recorder allocated and never wrote (a note).
 
 use super::{Container, MediaInfo, MediaKind, Parsed, Problem, Sink, StreamInfo, h264, hevc};
 
@@ -139,7 +143,29 @@ pub struct PsSink {
     problem: Option<Problem>,
     /// Where zeros began at a packet's place, while every byte since has been zero.
     zeros_from: Option<u64>,
+    /// Looking for the next pack header after bytes that start no packet.
+    hunt: Option<Hunt>,
+    /// Places where bytes started no packet and the read resumed at the next pack, the bytes
+    /// skipped in all, and where the first such bytes were.
+    lost: u32,
+    lost_bytes: u64,
+    first_lost: Option<u64>,
+    /// Where the read last resumed: bytes that start no packet there are the same place.
+    resumed_at: Option<u64>,
 }
+
+/// The search for the next pack header (`00 00 01 BA`) from `from`, across the chunks the
+/// bytes come in: how many zeros the bytes seen end with (at most two), and whether the
+/// last three were `00 00 01`.
+#[derive(Debug, Clone, Copy)]
+struct Hunt {
+    from: u64,
+    zeros: u8,
+    prefix: bool,
+}
+
+/// Places of lost bytes after which a stream is no longer told as one that lost some.
+const MAX_LOST: u32 = 100_000;
 
 impl PsSink {
     pub fn new(container: Container) -> Self {
@@ -160,7 +186,57 @@ impl PsSink {
             mpeg1: false,
             problem: None,
             zeros_from: None,
+            hunt: None,
+            lost: 0,
+            lost_bytes: 0,
+            first_lost: None,
+            resumed_at: None,
         }
+    }
+
+    /// Bytes from `from` start no packet: skip to the next pack header (one more place of
+    /// lost bytes, unless the read had just resumed there).
+    fn lose(&mut self, from: u64) {
+        self.packet.clear();
+        self.total = None;
+        if self.resumed_at != Some(from) {
+            self.lost += 1;
+            self.first_lost.get_or_insert(from);
+        }
+        self.hunt = Some(Hunt {
+            from,
+            zeros: 0,
+            prefix: false,
+        });
+        if self.lost > MAX_LOST {
+            self.problem = Some(Problem::corrupt(format!(
+                "ISO/IEC 13818-1 §2.5.3: bytes that start no packet in more than {MAX_LOST} places: not a program stream that lost some"
+            )));
+        }
+    }
+
+    /// Passes bytes of `rest` while hunting; the bytes after the pack header's start code
+    /// once it is found (the start code then begins `self.packet`), or none.
+    fn hunt<'d>(&mut self, rest: &'d [u8]) -> &'d [u8] {
+        let Some(mut h) = self.hunt else { return rest };
+        for (i, &b) in rest.iter().enumerate() {
+            if h.prefix && b == 0xBA {
+                let end = self.offset + i as u64 + 1;
+                let start = end - 4;
+                self.lost_bytes += start.saturating_sub(h.from);
+                self.packet = vec![0, 0, 1, 0xBA];
+                self.packet_at = start;
+                self.resumed_at = Some(start);
+                self.offset = end;
+                self.hunt = None;
+                return &rest[i + 1..];
+            }
+            h.prefix = b == 1 && h.zeros >= 2;
+            h.zeros = if b == 0 { (h.zeros + 1).min(2) } else { 0 };
+        }
+        self.offset += rest.len() as u64;
+        self.hunt = Some(h);
+        &[]
     }
 
     fn stream(&mut self, id: u8) -> Option<&mut Es> {
@@ -385,6 +461,10 @@ impl Sink for PsSink {
                 rest = &rest[n as usize..];
                 continue;
             }
+            if self.hunt.is_some() {
+                rest = self.hunt(rest);
+                continue;
+            }
             if let Some(from) = self.zeros_from {
                 // Zeros where a packet should start: to the end of the file (a note), or
                 // before a start code (a muxer's padding), or before bytes that start none.
@@ -401,11 +481,9 @@ impl Sink for PsSink {
                     self.packet_at = self.offset - 2;
                     continue;
                 }
-                self.problem = Some(Problem::corrupt(format!(
-                    "ISO/IEC 13818-1 §2.5.3: zeros from offset {from}, then at offset {} a byte that starts no packet ({:02x})",
-                    self.offset, rest[0]
-                )));
-                return;
+                // Zeros, then bytes that start no packet: a hole in the stream.
+                self.lose(from);
+                continue;
             }
             if self.skip > 0 {
                 let n = self.skip.min(rest.len() as u64);
@@ -438,12 +516,17 @@ impl Sink for PsSink {
                         continue;
                     }
                     Err(()) => {
-                        self.problem = Some(Problem::corrupt(format!(
-                            "ISO/IEC 13818-1 §2.5.3: no packet starts at offset {} (bytes {:02x?})",
-                            self.packet_at,
-                            &self.packet[..self.packet.len().min(4)]
-                        )));
-                        return;
+                        // The next pack may begin inside the bytes taken for this packet's
+                        // header: the hunt passes them again, from the second on (at most
+                        // 13 bytes, so that this goes at most as deep).
+                        let (at, seen) = (self.packet_at, std::mem::take(&mut self.packet));
+                        self.lose(at);
+                        self.offset = at + 1;
+                        let after = self.hunt(seen.get(1..).unwrap_or_default());
+                        if !after.is_empty() {
+                            self.feed(after);
+                        }
+                        continue;
                     }
                 }
             }
@@ -467,6 +550,19 @@ impl Sink for PsSink {
             problem = Some(Problem::truncated(format!(
                 "the file ends ({total} bytes) inside its {HIK_HEADER}-byte media header"
             )));
+        } else if problem.is_none()
+            && let Some(h) = self.hunt
+        {
+            problem = Some(Problem::corrupt(format!(
+                "ISO/IEC 13818-1 §2.5.3: no packet starts at offset {} nor anywhere after it to the end of the file ({} bytes)",
+                h.from,
+                total.saturating_sub(h.from)
+            )));
+        } else if problem.is_none() && self.lost_bytes > total / 2 {
+            problem = Some(Problem::corrupt(format!(
+                "ISO/IEC 13818-1 §2.5.3: {} of the file's {total} bytes, in {} places, start no packet: not a program stream that lost some",
+                self.lost_bytes, self.lost
+            )));
         } else if problem.is_none() && cut {
             problem = Some(Problem::truncated(format!(
                 "ISO/IEC 13818-1 §2.5.3: the last packet, at offset {}, is cut short by the end of the file ({total} bytes)",
@@ -476,6 +572,15 @@ impl Sink for PsSink {
             problem = Some(Problem::corrupt(
                 "ISO/IEC 13818-1 §2.5.3: no pack header: not a program stream",
             ));
+        }
+        if self.lost > 0 {
+            info.notes.push(format!(
+                "bytes that start no packet in {} place(s), {} bytes in all, the first at offset {}: each skipped to the next pack header (bytes lost inside packets, as a recording made over a lossy network loses them, or damage)",
+                self.lost,
+                self.lost_bytes,
+                self.first_lost.unwrap_or(0)
+            ));
+            info.continuity_errors = self.lost;
         }
         if let Some(from) = self.zeros_from {
             info.notes.push(format!(
@@ -589,5 +694,53 @@ mod tests {
         let mut junk = hik.clone();
         junk.extend_from_slice(b"not a packet");
         assert_eq!(kind(&junk).0, Some(ProblemKind::Corrupt));
+    }
+
+    #[test]
+    fn a_program_stream_that_lost_bytes_is_read_on_from_the_next_pack() {
+        let hik = fixture(HIK);
+        let whole = parse_bytes(&hik, "mp4", 4096);
+        let d = whole.info.duration_s.expect("a length");
+        let read = |v: &[u8], chunk: usize| {
+            let p = parse_bytes(v, "mp4", chunk);
+            (
+                p.problem.map(|p| p.kind),
+                p.info.continuity_errors,
+                p.info.duration_s,
+            )
+        };
+        // 1,000 bytes gone from inside a packet at 40% (a lost network packet), and 3,000
+        // more at 70%; the bytes between overwritten by others; a hole of zeros.
+        let at = |f: usize| hik.len() * f / 10;
+        let mut lost = hik[..at(4)].to_vec();
+        lost.extend_from_slice(&hik[at(4) + 1000..at(7)]);
+        lost.extend_from_slice(&hik[at(7) + 3000..]);
+        let mut garbled = hik.clone();
+        for (i, b) in garbled[at(5)..at(5) + 700].iter_mut().enumerate() {
+            *b = (i * 37 % 251) as u8 | 2;
+        }
+        let mut holed = hik.clone();
+        holed[at(3)..at(3) + 2000].fill(0);
+        for (v, places) in [(&lost, 2), (&garbled, 1), (&holed, 1)] {
+            let (problem, n, length) = read(v, 4096);
+            assert_eq!((problem, n), (None, places));
+            // The stream's times run on: as long as the whole one, to a picture.
+            assert!(length.is_some_and(|l| (l - d).abs() <= 0.2), "{length:?}");
+            for chunk in [1, 3, 188, 65536] {
+                assert_eq!(read(v, chunk), (problem, n, length), "{chunk}");
+            }
+        }
+        let notes = parse_bytes(&lost, "mp4", 4096).info.notes;
+        assert!(
+            notes.iter().any(|n| n.contains("in 2 place(s)")),
+            "{notes:?}"
+        );
+        // Most of the file bytes that start no packet: no stream that lost some.
+        let mut mostly = hik[..at(2)].to_vec();
+        mostly.extend((0..hik.len()).map(|i| (i * 37 % 251) as u8 | 2));
+        mostly.extend_from_slice(&hik[at(9)..]);
+        assert_eq!(read(&mostly, 4096).0, Some(ProblemKind::Corrupt));
+        // The whole stream: no place lost.
+        assert_eq!(read(&hik, 4096).1, 0);
     }
 }

@@ -4,7 +4,8 @@
 //! What it checks: the largest step between consecutive sample times of any audio/video track
 //! beyond the track's usual step (ISO BMFF `stts`/`trun`, MPEG-TS decode times); a fragment
 //! whose `tfdt` does not continue the previous fragment; an MPEG-TS PCR jump; MPEG-TS
-//! continuity-counter errors (packets removed or inserted). A jump must exceed
+//! continuity-counter errors (packets removed or inserted), and a program stream's places of
+//! lost bytes (`files.ps_lost_places`, the same finding). A jump must exceed
 //! `internal_jump_s` (default 0.5 s): a dropped frame is not a cut. Example: a 30 s clip whose
 //! frame at 12 s lasts 5.04 s instead of 0.04 s: a 5 s jump at offset 12 s.
 //!
@@ -165,6 +166,22 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                     f.file_name()
                 ),
                 json!({"continuity_errors": n}),
+            );
+        }
+        // A program stream has no counters: bytes that start no packet, skipped to the
+        // next pack, are where it lost some (or was damaged).
+        if let Some(n) = f.odd().ps_lost_places.filter(|n| *n > 0) {
+            out.add(
+                "TIME-CC",
+                t(),
+                None,
+                None,
+                None,
+                format!(
+                    "bytes lost in {n} place(s) in {}: bytes that start no packet, the stream read again from the next pack (a recording over a lossy network, or damage)",
+                    f.file_name()
+                ),
+                json!({"ps_lost_places": n}),
             );
         }
     }

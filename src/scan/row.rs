@@ -276,6 +276,12 @@ impl RowMaker<'_> {
             row.ts_pcr_jump_at_s = info.pcr_jump.map(|j| j.at_s);
             row.ts_continuity_errors = Some(info.continuity_errors as i32);
         }
+        if matches!(
+            info.container,
+            media::Container::MpegPs | media::Container::HikPs
+        ) {
+            row.ps_lost_places = Some(info.continuity_errors as i32);
+        }
         row.stream_count = Some(info.streams.len() as i32);
         if let Some(v) = info.main_video() {
             row.video_codec = v.codec.clone();

@@ -557,6 +557,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "max_jump_at_s",
     "max_jump_other_s",
     "edit_list_offsets",
+    "ps_lost_places",
     "fragment_jump_s",
     "fragment_jump_at_s",
     "ts_pcr_jump_s",
@@ -649,6 +650,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
     );
     let jump_other = f64c("max_jump_other_s");
     let edit_offsets = i32c("edit_list_offsets");
+    let ps_lost = i32c("ps_lost_places");
     let (duration, fps, jump, jump_at, fjump, fjump_at, pcr, pcr_at, lat) = (
         f64c("duration_s"),
         f64c("frame_rate"),
@@ -793,6 +795,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                 max_jump_at_s: jump_at.get(i),
                 max_jump_other_s: jump_other.get(i),
                 edit_list_offsets: edit_offsets.get(i),
+                ps_lost_places: ps_lost.get(i),
                 fragment_jump_s: fjump.get(i),
                 fragment_jump_at_s: fjump_at.get(i),
                 ts_pcr_jump_s: pcr.get(i),

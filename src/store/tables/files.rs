@@ -74,6 +74,8 @@ pub struct FileRow {
     pub max_jump_other_s: Option<f64>,
     /// Tracks whose edit list begins with an empty edit (`files.edit_list_offsets`).
     pub edit_list_offsets: Option<i32>,
+    /// A program stream's places of lost bytes (`files.ps_lost_places`).
+    pub ps_lost_places: Option<i32>,
     pub edit_list_entries: Option<i32>,
     pub sample_descriptions_max: Option<i32>,
     pub parameter_sets_max: Option<i32>,
@@ -426,6 +428,7 @@ pub fn files_batch(rows: &[FileRow]) -> Result<RecordBatch, StoreError> {
         "edit_list_offsets",
         rows.iter().map(|r| r.edit_list_offsets),
     );
+    c.i32("ps_lost_places", rows.iter().map(|r| r.ps_lost_places));
     c.finish("files")
 }
 
@@ -686,6 +689,7 @@ impl FileFacts {
                 max_jump_at_s: r.max_jump_at_s,
                 max_jump_other_s: r.max_jump_other_s,
                 edit_list_offsets: r.edit_list_offsets,
+                ps_lost_places: r.ps_lost_places,
                 fragment_jump_s: r.fragment_jump_s,
                 fragment_jump_at_s: r.fragment_jump_at_s,
                 ts_pcr_jump_s: r.ts_pcr_jump_s,
