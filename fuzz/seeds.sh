@@ -21,8 +21,9 @@ add() { # target file
 }
 while IFS= read -r -d '' f; do
     case "${f,,}" in
-        */NEG-HIK/*) add bmff "$f"; add ps "$f" ;;
+        */neg-hik/*) add bmff "$f"; add ps "$f" ;;
         *.mpg|*.mpeg|*.vob|*.ps) add ps "$f" ;;
+        *.mkv|*.webm) add mkv "$f" ;;
         *.mp4|*.mov|*.3gp|*.m4a|*.heic|*.m4v) add bmff "$f" ;;
         *.ts|*.m2ts) add ts "$f" ;;
         *.jpg|*.jpeg) add jpeg "$f" ;;

@@ -15,11 +15,13 @@ pub mod hevc;
 pub mod hevc_cut;
 pub mod jpeg;
 pub mod keyplan;
+pub mod mkv;
 pub mod mpa;
 pub mod ps;
 pub mod riff;
 pub mod samples;
 pub mod sidecar;
+pub mod span;
 pub mod ts;
 
 /// `n` bytes of deterministic noise (xorshift) for the parsers' tests.
@@ -490,6 +492,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
     }
     if mpa::detect(head, ext) {
         return Box::new(mpa::MpaSink::new());
+    }
+    if head.starts_with(&mkv::EBML.to_be_bytes()) {
+        return Box::new(mkv::MkvSink::new());
     }
     let expected = expected_container(ext);
     let found = if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {

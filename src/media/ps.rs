@@ -15,6 +15,7 @@
 //! file, or making up more than half of it, are `corrupt`; zeros to the end of the file are
 //! space a recorder allocated and never wrote (a note).
 
+use super::span::Span;
 use super::{Container, MediaInfo, MediaKind, Parsed, Problem, Sink, StreamInfo, h264, hevc};
 
 /// Hikvision's media header before the program stream.
@@ -46,41 +47,17 @@ struct Es {
     codec: Option<&'static str>,
     size: Option<(u32, u32)>,
     profile: Option<u8>,
-    /// Presentation times seen (PES packets carrying one), the least and the greatest,
-    /// unwrapped past the 33-bit counter's wrap.
-    times: u64,
+    /// Presentation times seen (PES packets carrying one), unwrapped past the 33-bit
+    /// counter's wrap: their span and steps.
+    span: Span,
+    /// The last time seen, unwrapped.
     last: i64,
-    min: i64,
-    max: i64,
-    /// The latest times, in order of presentation (pictures coded out of order come back
-    /// into it here), at most [`WINDOW`].
-    window: Vec<i64>,
-    /// The steps from one time to the next in order of presentation, and how often each was
-    /// seen (at most [`MAX_STEPS`] kinds): the commonest is a picture's (or a frame's) length.
-    steps: Vec<(i64, u64)>,
-}
-
-const MAX_STEPS: usize = 64;
-const WINDOW: usize = 32;
-
-/// Counts one more `step` in `steps`.
-fn count_step(steps: &mut Vec<(i64, u64)>, step: i64) {
-    if step <= 0 {
-        return;
-    }
-    match steps.iter().position(|(d, _)| *d == step) {
-        Some(k) => steps[k].1 += 1,
-        None if steps.len() < MAX_STEPS => steps.push((step, 1)),
-        None => {}
-    }
 }
 
 impl Es {
     fn time(&mut self, pts: i64) {
         const WRAP: i64 = 1 << 33;
-        let t = if self.times == 0 {
-            self.min = pts;
-            self.max = pts;
+        let t = if self.span.count == 0 {
             pts
         } else {
             // Unwrapped to the value nearest the last one.
@@ -90,16 +67,8 @@ impl Es {
                 .min_by_key(|c| (c - self.last).abs())
                 .unwrap_or(pts)
         };
-        let at = self.window.partition_point(|&w| w < t);
-        self.window.insert(at, t);
-        if self.window.len() > WINDOW {
-            let first = self.window.remove(0);
-            count_step(&mut self.steps, self.window[0] - first);
-        }
+        self.span.add(t);
         self.last = t;
-        self.min = self.min.min(t);
-        self.max = self.max.max(t);
-        self.times += 1;
     }
 
     fn kind(&self) -> &'static str {
@@ -113,15 +82,7 @@ impl Es {
     /// The span of its times plus its commonest step (a picture's length where each packet
     /// starts one, as recorders write them), in seconds.
     fn length(&self) -> Option<f64> {
-        let mut steps = self.steps.clone();
-        for w in self.window.windows(2) {
-            count_step(&mut steps, w[1] - w[0]);
-        }
-        let step = steps
-            .iter()
-            .max_by_key(|&&(d, n)| (n, std::cmp::Reverse(d)))?
-            .0;
-        Some((self.max - self.min + step) as f64 / 90_000.0)
+        self.span.length().map(|t| t as f64 / 90_000.0)
     }
 }
 
