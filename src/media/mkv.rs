@@ -56,6 +56,8 @@ const BLOCK_HEAD: usize = 12;
 const MAX_DEPTH: usize = 8;
 const MAX_TRACKS: usize = 64;
 const MAX_LAYOUT: usize = 256;
+/// At most this many elements too large to read are noted.
+const MAX_NOTES: usize = 8;
 
 /// Seconds from the Unix epoch to Matroska's, 2001-01-01T00:00:00 UTC.
 const EPOCH_2001: i64 = 978_307_200;
@@ -384,10 +386,12 @@ impl MkvSink {
                     _ => KEEP_META,
                 };
                 if body > limit {
-                    self.notes.push(format!(
+                    if self.notes.len() < MAX_NOTES {
+                        self.notes.push(format!(
                         "{} at offset {at} holds {body} bytes, over the {limit} recaudit reads: not read",
                         name(id)
                     ));
+                    }
                     State::Skip { end }
                 } else {
                     State::Keep {
