@@ -1059,6 +1059,53 @@ fn a_transport_stream_in_the_evidence_tree_gets_its_clock_read() {
 }
 
 #[test]
+fn a_matroska_recording_gets_its_clock_read_from_the_blocks_the_read_noted() {
+    use crate::util::{get, rows, scan, utc_us};
+    // short.mp4 remuxed into Matroska, beside day.mp4 of the same recorder (which teaches the
+    // tens digits short.mp4 never shows change).
+    let (_t, root, wh, dir) = evidence("DSJ-A0012");
+    std::fs::copy(
+        clip("day.mp4"),
+        dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        clip("short.mkv"),
+        dir.join("DSJ-A0012_OF001234_20260312100011_0002.MKV"),
+    )
+    .expect("copy");
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    let by_file = |name: &str| {
+        files
+            .iter()
+            .find(|f| get(f, "file_name") == Some(name))
+            .expect("a row")
+    };
+    let (mp4, mkv) = (
+        by_file("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+        by_file("DSJ-A0012_OF001234_20260312100011_0002.MKV"),
+    );
+    assert_eq!(get(mkv, "container"), Some("matroska"));
+    assert_eq!(get(mkv, "keyframe_note"), None, "{mkv:?}");
+    let (start, end) = (
+        utc_us("2026-03-12 02:00:11").to_string(),
+        utc_us("2026-03-12 02:00:14").to_string(),
+    );
+    assert_eq!(
+        (get(mkv, "osd_start"), get(mkv, "osd_end")),
+        (Some(start.as_str()), Some(end.as_str())),
+        "{mkv:?}"
+    );
+    assert_eq!(get(mkv, "osd_confidence"), Some("1"), "{mkv:?}");
+    // Its first keyframe is its first block, at 0 s, showing its name's second.
+    assert_eq!(get(mkv, "osd_offset_s"), Some("0"), "{mkv:?}");
+    // The same encoder's hand as the recorder's MP4.
+    assert_eq!(get(mkv, "coding_habits"), get(mp4, "coding_habits"));
+    assert!(get(mkv, "coding_habits").is_some(), "{mkv:?}");
+}
+
+#[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
         input(clip("grain1.mp4"), "G 1280x720"),

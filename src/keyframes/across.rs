@@ -53,7 +53,8 @@ pub fn coded_across(f: &File, input: &Input, n: u64) -> Option<bool> {
             plan.lead = ts.jump.clone();
             plan
         }
-        Index::Avi { .. } => return None,
+        // No jump is judged from a Matroska file's blocks.
+        Index::Avi { .. } | Index::Mkv(_) => return None,
     };
     let mut plan = plan;
     if plan.fragments.is_some() {

@@ -71,6 +71,8 @@ pub enum Index {
     },
     /// A transport stream's video pictures, noted by the read pass as its packets went past.
     Ts(std::sync::Arc<keyplan::TsIndex>),
+    /// A Matroska file's video pictures, noted by the read pass as its blocks went past.
+    Mkv(std::sync::Arc<keyplan::MkvIndex>),
 }
 
 /// A file for the stage.
@@ -1062,6 +1064,11 @@ fn indexed_plan(f: &File, input: &Input) -> Result<Plan, String> {
         Index::Moov(offset, size) => (offset, size),
         Index::Avi { hdrl, idx1, movi } => return avi_plan_of(f, hdrl, idx1, movi),
         Index::Ts(ref ts) => return ts_plan_of(f, ts),
+        Index::Mkv(ref mkv) => {
+            let mut plan = keyplan::mkv_plan(mkv);
+            params_in_band(f, &mut plan)?;
+            return Ok(plan);
+        }
     };
     if !(8..=MOOV_MAX).contains(&size) {
         return Err(format!(

@@ -93,6 +93,49 @@ pub struct TsIndex {
     pub jump: Vec<Sample>,
 }
 
+/// A Matroska file's video pictures as the read noted them (the blocks of its main video
+/// track), for the keyframe stage to plan from as it does a transport stream's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MkvIndex {
+    pub codec: Codec,
+    /// Ticks a second of the blocks' times (from the segment's timestamp scale).
+    pub timescale: u32,
+    /// The track's decoder configuration (`CodecPrivate`: an `avcC` or `hvcC` record).
+    pub config: Vec<u8>,
+    /// The blocks marked keyframes (at most [`SYNC_MAX`]), their frames' bytes.
+    pub sync: Vec<Sample>,
+    /// The first blocks from the first keyframe on (at most [`LEAD_MAX`]).
+    pub lead: Vec<Sample>,
+    /// A picture of the lead is presented before one decoded ahead of it (B-frames).
+    pub reordered: bool,
+}
+
+/// What the read noted of a file's pictures for the keyframe stage, where the file keeps no
+/// index the stage could find by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Noted {
+    Ts(Box<TsIndex>),
+    Mkv(Box<MkvIndex>),
+}
+
+/// The plan of a Matroska file's video from what the read noted: length-prefixed NAL units,
+/// parameter sets from the track's decoder configuration.
+pub fn mkv_plan(index: &MkvIndex) -> Plan {
+    let (nal_len, params) = decoder_config(index.codec, &index.config).unwrap_or((4, Vec::new()));
+    let h264 = parsed_h264(index.codec, &params);
+    Plan {
+        codec: index.codec,
+        timescale: index.timescale,
+        nal_len,
+        params,
+        h264,
+        sync: index.sync.clone(),
+        lead: index.lead.clone(),
+        reordered: index.reordered,
+        ..Plan::default()
+    }
+}
+
 /// The plan of a transport stream's video from what the read pass noted: pictures in Annex B,
 /// parameter sets in band (taken from the first keyframe by the caller, [`params_in_band`]).
 pub fn ts_plan(index: &TsIndex) -> Plan {
@@ -500,10 +543,28 @@ fn parameter_sets(stsd: &[u8]) -> Option<(Codec, usize, Vec<Vec<u8>>)> {
     let entry = first_entry(stsd)?;
     // A visual sample entry's fixed fields take 78 bytes before its child boxes.
     let children = entry.body.get(78..)?;
-    let mut params = Vec::new();
     match &entry.typ {
         b"avc1" | b"avc3" => {
-            let mut c = Cursor::new(child(children, b"avcC")?);
+            let (nal_len, params) = decoder_config(Codec::H264, child(children, b"avcC")?)?;
+            Some((Codec::H264, nal_len, params))
+        }
+        b"hvc1" | b"hev1" => {
+            let (nal_len, params) = decoder_config(Codec::Hevc, child(children, b"hvcC")?)?;
+            Some((Codec::Hevc, nal_len, params))
+        }
+        _ => None,
+    }
+}
+
+/// A decoder configuration record's NAL length size and parameter sets: H.264's
+/// (`AVCDecoderConfigurationRecord`, ISO/IEC 14496-15 §5.3.3) or HEVC's
+/// (`HEVCDecoderConfigurationRecord`, §8.3.3), as an MP4's `avcC`/`hvcC` box and a Matroska
+/// track's `CodecPrivate` hold them.
+pub fn decoder_config(codec: Codec, record: &[u8]) -> Option<(usize, Vec<Vec<u8>>)> {
+    let mut params = Vec::new();
+    match codec {
+        Codec::H264 => {
+            let mut c = Cursor::new(record);
             c.skip(4).ok()?;
             let nal_len = usize::from(c.u8().ok()? & 3) + 1;
             let sps = c.u8().ok()? & 0x1f;
@@ -516,10 +577,10 @@ fn parameter_sets(stsd: &[u8]) -> Option<(Codec, usize, Vec<Vec<u8>>)> {
                 let len = c.be16().ok()?;
                 params.push(c.take(usize::from(len)).ok()?.to_vec());
             }
-            Some((Codec::H264, nal_len, params))
+            Some((nal_len, params))
         }
-        b"hvc1" | b"hev1" => {
-            let mut c = Cursor::new(child(children, b"hvcC")?);
+        Codec::Hevc => {
+            let mut c = Cursor::new(record);
             c.skip(21).ok()?;
             let nal_len = usize::from(c.u8().ok()? & 3) + 1;
             let arrays = c.u8().ok()?;
@@ -531,9 +592,8 @@ fn parameter_sets(stsd: &[u8]) -> Option<(Codec, usize, Vec<Vec<u8>>)> {
                     params.push(c.take(usize::from(len)).ok()?.to_vec());
                 }
             }
-            Some((Codec::Hevc, nal_len, params))
+            Some((nal_len, params))
         }
-        _ => None,
     }
 }
 

@@ -18,6 +18,7 @@
 //! make no element are a note (a writer's trailer). No timestamp jump is judged from the
 //! blocks (pictures are stored in decoding order under their presentation times).
 
+use super::keyplan::{self, Codec, Sample};
 use super::span::Span;
 use super::{Container, MediaInfo, MediaKind, Parsed, Problem, RecordedTime, Sink, StreamInfo};
 
@@ -58,6 +59,8 @@ const MAX_TRACKS: usize = 64;
 const MAX_LAYOUT: usize = 256;
 /// At most this many elements too large to read are noted.
 const MAX_NOTES: usize = 8;
+/// At most this many bytes of a track's decoder configuration are kept.
+const CONFIG_MAX: usize = 64 << 10;
 
 /// Seconds from the Unix epoch to Matroska's, 2001-01-01T00:00:00 UTC.
 const EPOCH_2001: i64 = 978_307_200;
@@ -73,8 +76,22 @@ struct Track {
     sampling: Option<f64>,
     channels: Option<u16>,
     profile: Option<u8>,
+    /// The decoder configuration (`CodecPrivate`), up to [`CONFIG_MAX`] bytes.
+    config: Option<Vec<u8>>,
     /// The blocks' times, in the segment's timestamp units.
     span: Span,
+}
+
+/// The main video track's blocks, noted for the keyframe stage ([`keyplan::MkvIndex`]).
+#[derive(Debug, Default)]
+struct Pictures {
+    /// Blocks of the track seen, in decoding order.
+    count: u64,
+    sync: Vec<Sample>,
+    lead: Vec<Sample>,
+    reordered: bool,
+    /// Whether a block of the track was laced (several frames in one): not planned.
+    laced: bool,
 }
 
 /// A master element the walk is inside.
@@ -93,10 +110,13 @@ enum State {
         end: u64,
         buf: Vec<u8>,
     },
-    /// Keeping a block's first bytes, then passing the rest.
+    /// Keeping a block's first bytes, then passing the rest; where its body starts, and
+    /// whether it is a `SimpleBlock` (whose flags say whether it is a keyframe).
     Head {
+        start: u64,
         end: u64,
         buf: Vec<u8>,
+        simple: bool,
     },
     Skip {
         end: u64,
@@ -132,6 +152,10 @@ pub struct MkvSink {
     open_segment: bool,
     layout: Vec<(&'static str, u32)>,
     notes: Vec<String>,
+    /// The track whose pictures the keyframe stage reads (chosen at the first block: the
+    /// largest H.264 or HEVC picture), and its blocks.
+    main: Option<Option<u64>>,
+    pictures: Pictures,
 }
 
 impl Default for MkvSink {
@@ -279,6 +303,8 @@ impl MkvSink {
             open_segment: false,
             layout: Vec::new(),
             notes: Vec::new(),
+            main: None,
+            pictures: Pictures::default(),
         }
     }
 
@@ -402,8 +428,10 @@ impl MkvSink {
                 }
             }
             (Some(CLUSTER), SIMPLE_BLOCK) | (Some(BLOCK_GROUP), BLOCK) => State::Head {
+                start: self.pos,
                 end,
                 buf: Vec::new(),
+                simple: id == SIMPLE_BLOCK,
             },
             _ => State::Skip { end },
         };
@@ -421,7 +449,12 @@ impl MkvSink {
             let state = std::mem::replace(&mut self.state, State::Header);
             match state {
                 State::Keep { id, buf, .. } => self.kept(id, &buf),
-                State::Head { buf, .. } => self.block(&buf),
+                State::Head {
+                    start,
+                    end,
+                    buf,
+                    simple,
+                } => self.block(&buf, start, end, simple),
                 _ => {}
             }
         }
@@ -479,7 +512,15 @@ impl MkvSink {
                 0x86 => t.codec_id = Some(text(b)),
                 0x23_E383 => t.default_duration_ns = uint(b).filter(|&d| d > 0),
                 // An AVC configuration record: its second byte is the profile.
-                0x63A2 if b.first() == Some(&1) => t.profile = b.get(1).copied(),
+                0x63A2 => {
+                    // An AVC configuration record: its second byte is the profile.
+                    if b.first() == Some(&1) {
+                        t.profile = b.get(1).copied();
+                    }
+                    if b.len() <= CONFIG_MAX {
+                        t.config = Some(b.to_vec());
+                    }
+                }
                 0xE0 => {
                     for (v, x) in children(b) {
                         match v {
@@ -508,8 +549,24 @@ impl MkvSink {
         }
     }
 
-    /// A block's first bytes: its track, and its time against its cluster's.
-    fn block(&mut self, head: &[u8]) {
+    /// The track the keyframe stage reads: the largest H.264 or HEVC picture.
+    fn main_track(&self) -> Option<u64> {
+        self.tracks
+            .iter()
+            .filter(|t| t.kind == 1)
+            .filter(|t| matches!(t.codec_id.as_deref().and_then(codec), Some("h264" | "hevc")))
+            .max_by_key(|t| {
+                (
+                    u64::from(t.width.unwrap_or(0)) * u64::from(t.height.unwrap_or(0)),
+                    std::cmp::Reverse(t.number),
+                )
+            })
+            .map(|t| t.number)
+    }
+
+    /// A block's first bytes: its track, and its time against its cluster's; for the main
+    /// video track, where its frame lies and whether it is a keyframe.
+    fn block(&mut self, head: &[u8], start: u64, end: u64, simple: bool) {
         let Some(&first) = head.first() else { return };
         let n = vint_len(first);
         if n > 8 {
@@ -526,6 +583,65 @@ impl MkvSink {
         if let Some(tr) = self.track(track) {
             tr.span.add(t);
         }
+        let main = match self.main {
+            Some(m) => m,
+            None => *self.main.insert(self.main_track()),
+        };
+        if main != Some(track) {
+            return;
+        }
+        let p = &mut self.pictures;
+        p.count += 1;
+        let flags = head.get(n + 2).copied().unwrap_or(0);
+        if flags & 0x06 != 0 {
+            p.laced = true;
+            return;
+        }
+        let at = start + n as u64 + 3;
+        let (Ok(size), Ok(ticks)) = (u32::try_from(end.saturating_sub(at)), u64::try_from(t))
+        else {
+            return;
+        };
+        let sample = Sample {
+            number: p.count,
+            offset: at,
+            size,
+            ticks,
+        };
+        if simple && flags & 0x80 != 0 && p.sync.len() < keyplan::SYNC_MAX {
+            p.sync.push(sample);
+        }
+        if !p.sync.is_empty() && p.lead.len() < keyplan::LEAD_MAX {
+            p.reordered |= p.lead.last().is_some_and(|l| l.ticks > ticks);
+            p.lead.push(sample);
+        }
+    }
+}
+
+impl MkvSink {
+    /// What the keyframe stage plans the main video track's pictures from: none where it has
+    /// no keyframe, its frames are laced, or the timestamp scale gives no whole ticks a second.
+    fn index(&mut self) -> Option<Box<keyplan::MkvIndex>> {
+        let main = self.main.flatten()?;
+        let p = std::mem::take(&mut self.pictures);
+        if p.sync.is_empty() || p.laced || self.scale_ns == 0 || 1_000_000_000 % self.scale_ns != 0
+        {
+            return None;
+        }
+        let t = self.tracks.iter().find(|t| t.number == main)?;
+        let codec = match t.codec_id.as_deref().and_then(codec)? {
+            "h264" => Codec::H264,
+            "hevc" => Codec::Hevc,
+            _ => return None,
+        };
+        Some(Box::new(keyplan::MkvIndex {
+            codec,
+            timescale: u32::try_from(1_000_000_000 / self.scale_ns).ok()?,
+            config: t.config.clone().unwrap_or_default(),
+            sync: p.sync,
+            lead: p.lead,
+            reordered: p.reordered,
+        }))
     }
 }
 
@@ -565,7 +681,7 @@ impl Sink for MkvSink {
                     rest = &rest[n..];
                     self.done_if_empty();
                 }
-                State::Head { end, buf } => {
+                State::Head { end, buf, .. } => {
                     let n = (*end - self.pos).min(rest.len() as u64) as usize;
                     let keep = BLOCK_HEAD.saturating_sub(buf.len()).min(n);
                     buf.extend_from_slice(&rest[..keep]);
@@ -763,6 +879,7 @@ impl Sink for MkvSink {
                 .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string());
             info.creation_time_source = Some("DateUTC");
         }
+        info.mkv_index = self.index();
         info.encoder = self.writing_app.clone().filter(|s| !s.is_empty());
         info.software = self.muxing_app.clone().filter(|s| !s.is_empty());
         info.layout = self
@@ -843,6 +960,41 @@ mod tests {
                 })
             );
             assert!(i.encoder.as_deref().is_some_and(|e| e.starts_with("Lavf")));
+            // The keyframes noted for the keyframe stage: one a second, each block's frame a
+            // run of length-prefixed NAL units that fills it.
+            let index = i.mkv_index.as_ref().expect("pictures noted");
+            assert_eq!(
+                (index.codec, index.timescale, index.sync.len()),
+                (Codec::H264, 1000, 3)
+            );
+            let first = index.sync[0].ticks;
+            assert!(first < 100, "{first}");
+            assert_eq!(
+                index
+                    .sync
+                    .iter()
+                    .map(|s| s.ticks - first)
+                    .collect::<Vec<_>>(),
+                [0, 1000, 2000]
+            );
+            for s in &index.sync {
+                let frame = &bytes[s.offset as usize..][..s.size as usize];
+                let mut at = 0;
+                while at + 4 <= frame.len() {
+                    let len = u32::from_be_bytes([
+                        frame[at],
+                        frame[at + 1],
+                        frame[at + 2],
+                        frame[at + 3],
+                    ]);
+                    at += 4 + len as usize;
+                }
+                assert_eq!(at, frame.len(), "{path}: {s:?}");
+            }
+            assert!(index.lead.len() >= 30 - 1 && index.reordered, "{index:?}");
+            let (nal_len, params) =
+                keyplan::decoder_config(Codec::H264, &index.config).expect("avcC");
+            assert_eq!((nal_len, params.len()), (4, 2));
             assert_eq!(
                 i.notes.iter().any(|n| n.contains("left open")),
                 open,

@@ -263,6 +263,8 @@ pub struct MediaInfo {
     pub sidecar: Option<sidecar::SidecarInfo>,
     /// A transport stream's video pictures, as they went past (for the keyframe stage).
     pub ts_index: Option<Box<keyplan::TsIndex>>,
+    /// A Matroska file's video pictures, as they went past (for the keyframe stage).
+    pub mkv_index: Option<Box<keyplan::MkvIndex>>,
 }
 
 impl MediaInfo {
@@ -291,6 +293,7 @@ impl MediaInfo {
             notes: Vec::new(),
             sidecar: None,
             ts_index: None,
+            mkv_index: None,
         }
     }
 

@@ -16,7 +16,7 @@ use super::setup::Run;
 use crate::catalog::{FileFacts, Interner, Sym};
 use crate::config::KeyframeMode;
 use crate::keyframes::{self, Fonts, Index, Input, Output, Prepared, Seen};
-use crate::media::keyplan::TsIndex;
+use crate::media::keyplan::Noted;
 use crate::osd::{Font, Glyph, Ink};
 use crate::store::prior::Cols;
 use crate::store::tables::{FontRow, KeyframeRow, Osd, OsdReading, osd_fonts_batch};
@@ -29,7 +29,7 @@ const FONTS: &str = "osd_fonts";
 type Known = (Fonts, BTreeMap<String, String>);
 
 /// Containers whose sample tables (an AVI: its index) the stage reads.
-const CONTAINERS: [&str; 5] = ["mp4", "mov", "3gp", "avi", "mpegts"];
+const CONTAINERS: [&str; 6] = ["mp4", "mov", "3gp", "avi", "mpegts", "matroska"];
 
 /// Files of one group held, prepared, before its font is decided while the read goes on. A
 /// group with fewer files in the run waits for the read to end and is decided from all of
@@ -397,7 +397,7 @@ impl Early {
         k: usize,
         fact: &FileFacts,
         path: &Path,
-        ts: Option<Box<TsIndex>>,
+        noted: Option<Noted>,
         jump: Option<u64>,
     ) {
         if !wanted(fact) {
@@ -416,8 +416,9 @@ impl Early {
             // Opened once, to find its `moov` and to prepare it (unopenable: no `moov` found, as
             // `find_index` says of it).
             let found = crate::read::open_noatime(&path).ok().and_then(|f| {
-                let index = match ts {
-                    Some(ts) => Index::Ts(Arc::from(ts)),
+                let index = match noted {
+                    Some(Noted::Ts(ts)) => Index::Ts(Arc::from(ts)),
+                    Some(Noted::Mkv(mkv)) => Index::Mkv(Arc::from(mkv)),
                     None => keyframes::index_in(&f)?,
                 };
                 Some((index, f))

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::{Progress, ScanPlan, display_path};
 use crate::context;
-use crate::media::keyplan::TsIndex;
+use crate::media::keyplan::Noted;
 use crate::media::{self, MediaInfo, ProblemKind, RecordedTime};
 use crate::pathinfo::{PathPatterns, local_to_utc};
 use crate::read;
@@ -18,7 +18,7 @@ use crate::walk::{Entry, EntryKind};
 /// A file's row ([`RowMaker::make`]), its streams' rows, and what its keyframe work takes
 /// from the read: a transport stream's pictures as the read saw them go past, and the picture
 /// of the video track that lasts the file's largest timestamp jump ([`video_jump`]).
-pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Box<TsIndex>>, Option<u64>);
+pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Noted>, Option<u64>);
 
 /// The largest timestamp jump of the file's audio and video tracks, and its track's place.
 fn largest_jump_of(info: &media::MediaInfo) -> Option<(usize, media::Jump)> {
@@ -108,7 +108,7 @@ impl RowMaker<'_> {
             ..Default::default()
         };
         let mut streams = Vec::new();
-        let mut ts_index = None;
+        let mut noted = None;
         let mut video_jump_sample = None;
         match (&e.kind, &e.error) {
             (_, Some(err)) => {
@@ -178,7 +178,12 @@ impl RowMaker<'_> {
                     row.status = "unreadable".into();
                     row.error = Some(err.to_string());
                 } else if let Some(mut p) = r.parsed {
-                    ts_index = p.info.ts_index.take();
+                    noted = p
+                        .info
+                        .ts_index
+                        .take()
+                        .map(Noted::Ts)
+                        .or_else(|| p.info.mkv_index.take().map(Noted::Mkv));
                     video_jump_sample = video_jump(&p.info, largest_jump(&p.info));
                     row.status = match p.problem.as_ref().map(|p| p.kind) {
                         None => "ok",
@@ -203,7 +208,7 @@ impl RowMaker<'_> {
             }
         }
         self.progress.file_done();
-        (row, streams, ts_index, video_jump_sample)
+        (row, streams, noted, video_jump_sample)
     }
 
     fn utc_us(&self, t: RecordedTime) -> (Option<i64>, String) {
