@@ -154,35 +154,31 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 json!({"jump_s": j, "at_s": f.odd().ts_pcr_jump_at_s}),
             );
         }
-        if let Some(n) = f.odd().ts_continuity_errors.filter(|n| *n > 0) {
-            out.add(
-                "TIME-CC",
-                t(),
-                None,
-                None,
-                None,
-                format!(
-                    "{n} continuity-counter errors in {}: transport packets missing or inserted",
-                    f.file_name()
-                ),
-                json!({"continuity_errors": n}),
-            );
-        }
-        // A program stream has no counters: bytes that start no packet, skipped to the
-        // next pack, are where it lost some (or was damaged).
-        if let Some(n) = f.odd().ps_lost_places.filter(|n| *n > 0) {
-            out.add(
-                "TIME-CC",
-                t(),
-                None,
-                None,
-                None,
-                format!(
-                    "bytes lost in {n} place(s) in {}: bytes that start no packet, the stream read again from the next pack (a recording over a lossy network, or damage)",
-                    f.file_name()
-                ),
-                json!({"ps_lost_places": n}),
-            );
+        // Packets lost or inserted: a transport stream's continuity counters say so; a
+        // program stream has none, and its bytes that start no packet, skipped to the next
+        // pack, are where it lost some (or was damaged).
+        let lost = [
+            f.odd().ts_continuity_errors.filter(|n| *n > 0).map(|n| {
+                (
+                    format!(
+                        "{n} continuity-counter errors in {}: transport packets missing or inserted",
+                        f.file_name()
+                    ),
+                    json!({"continuity_errors": n}),
+                )
+            }),
+            f.odd().ps_lost_places.filter(|n| *n > 0).map(|n| {
+                (
+                    format!(
+                        "bytes lost in {n} place(s) in {}: bytes that start no packet, the stream read again from the next pack (a recording over a lossy network, or damage)",
+                        f.file_name()
+                    ),
+                    json!({"ps_lost_places": n}),
+                )
+            }),
+        ];
+        for (message, details) in lost.into_iter().flatten() {
+            out.add("TIME-CC", t(), None, None, None, message, details);
         }
     }
 }
