@@ -182,3 +182,47 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{FileFacts, Rare, TextFacts};
+
+    /// The TIME-CC findings of one file with these counts, as (message start, details key).
+    fn lost(ts: Option<i32>, ps: Option<i32>) -> Vec<String> {
+        let f = FileFacts {
+            path: "/ev/A/x.mpg".into(),
+            text: TextFacts {
+                status: "ok".into(),
+                media_kind: Some("video".into()),
+                ..Default::default()
+            }
+            .into(),
+            rare: Some(Box::new(Rare {
+                ts_continuity_errors: ts,
+                ps_lost_places: ps,
+                ..Rare::default()
+            })),
+            ..Default::default()
+        };
+        let a = crate::analyse::analyse(
+            &[f],
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            0,
+        );
+        a.findings
+            .iter()
+            .filter(|f| f.rule_id == "TIME-CC")
+            .map(|f| f.message.split(" in ").next().unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn packets_lost_from_a_transport_or_a_program_stream_are_told() {
+        assert_eq!(lost(Some(4), None), ["4 continuity-counter errors"]);
+        assert_eq!(lost(None, Some(5)), ["bytes lost"]);
+        assert!(lost(Some(0), Some(0)).is_empty());
+        assert!(lost(None, None).is_empty());
+    }
+}
