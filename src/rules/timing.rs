@@ -187,7 +187,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
 mod tests {
     use crate::catalog::{FileFacts, Rare, TextFacts};
 
-    /// The TIME-CC findings of one file with these counts, as (message start, details key).
+    /// How the TIME-CC findings of one file with these counts begin.
     fn lost(ts: Option<i32>, ps: Option<i32>) -> Vec<String> {
         let f = FileFacts {
             path: "/ev/A/x.mpg".into(),
