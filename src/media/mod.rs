@@ -500,14 +500,8 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
         return Box::new(mkv::MkvSink::new());
     }
     let expected = expected_container(ext);
-    let found = if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
-        Some(Container::Matroska)
-    } else {
-        None
-    };
     Box::new(Unrecognised {
         expected,
-        found,
         head: head.iter().take(16).copied().collect(),
         zeros: true,
     })
@@ -612,7 +606,6 @@ fn largest_picture<'a>(streams: impl Iterator<Item = &'a StreamInfo>) -> Option<
 /// when the name promised a format recaudit parses.
 struct Unrecognised {
     expected: Option<Container>,
-    found: Option<Container>,
     head: Vec<u8>,
     /// Every byte fed so far is zero (looked at only until one is not).
     zeros: bool,
@@ -623,27 +616,18 @@ impl Sink for Unrecognised {
         self.zeros = self.zeros && data.iter().all(|&b| b == 0);
     }
     fn finish(self: Box<Self>, total: u64) -> Parsed {
-        let container = self.found.unwrap_or(Container::Unknown);
-        let mut info = MediaInfo::new(container);
-        if container == Container::Matroska {
-            info.kind = MediaKind::Video;
-        }
+        let info = MediaInfo::new(Container::Unknown);
         let hex: String = self
             .head
             .iter()
             .take(8)
             .map(|b| format!("{b:02x}"))
             .collect();
-        let problem = match (self.expected, self.found) {
-            (_, Some(Container::Matroska)) => Problem::unsupported(
-                "Matroska/WebM container (EBML header 1a45dfa3): hashed but not parsed",
-            ),
-            (_, _) if total == 0 => Problem::truncated("file is empty (0 bytes)"),
+        let problem = match self.expected {
+            _ if total == 0 => Problem::truncated("file is empty (0 bytes)"),
             // What a Mac writes beside each file it copies to a share or a card (`._NAME`,
             // named after that file, so with its extension): not the file, and no record.
-            (_, None)
-                if self.head.starts_with(&APPLE_DOUBLE) || self.head.starts_with(&APPLE_SINGLE) =>
-            {
+            _ if self.head.starts_with(&APPLE_DOUBLE) || self.head.starts_with(&APPLE_SINGLE) => {
                 Problem::unsupported(format!(
                     "a macOS AppleDouble file (the extended attributes and resource fork a Mac writes beside a file it copies; first bytes {hex}), not media"
                 ))
@@ -652,19 +636,19 @@ impl Sink for Unrecognised {
             // each segment's file ahead (against a card's fragmentation) and lost its power
             // before writing, or a copier that sizes the file first and has not written yet
             // (then judged as any file cut short that is still arriving). No format begins so.
-            (Some(exp), None) if self.zeros => Problem::truncated(format!(
+            Some(exp) if self.zeros => Problem::truncated(format!(
                 "name says {} but all {total} bytes are zero: space set aside for a recording that was never written into it (a recorder's file allocated ahead, a copy not yet written), or its content wiped",
                 exp.name()
             )),
-            (Some(Container::Matroska), None) => Problem::corrupt(format!(
+            Some(Container::Matroska) => Problem::corrupt(format!(
                 "name says Matroska but there is no EBML header (first bytes {hex})"
             )),
-            (Some(exp), None) => Problem::corrupt(format!(
+            Some(exp) => Problem::corrupt(format!(
                 "name says {} but the content is not {} (first bytes {hex})",
                 exp.name(),
                 exp.name()
             )),
-            _ => Problem::unsupported(format!(
+            None => Problem::unsupported(format!(
                 "not a recognised media container (first bytes {hex})"
             )),
         };

@@ -8,7 +8,7 @@
 //! more than one path, each path reported with the others;
 //! `second_version`, one device's recording under one file name and time in two folders with
 //! other bytes (INT-VERSION).
-//! Unsupported formats (Matroska, documents) and symbolic links are not reported; nor is a
+//! Unsupported formats (Ogg, FLAC, documents) and symbolic links are not reported; nor is a
 //! damaged file whose name and bytes name no format of a record (an empty marker a job
 //! leaves, a recorder's GPS track or log left empty). A file read
 //! cut short, or modified shortly before the run, that had grown by the end of the run's read
