@@ -238,6 +238,13 @@ const END: &str = r"(?:[_ -]+[^/0-9_ .-][^/]*?|[_ -]+[0-9]{8,}[^/]*?|[(（【\[]
 const DAY: &str = r"(?:(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[_ -]*[^/0-9_ -][^/]*)?/)?";
 /// A device's folder: a letter and a digit in its name (a folder of digits alone is a date,
 /// one of letters alone a folder of marked files).
+/// Up to two folders of letters alone between a device's folder (or its day's) and its files:
+/// where a recorder or an upload station keeps marked files (`EVENT`, `EMR`) or a card's
+/// camera folders copied with it (`DCIM/Movie`, `VIDEO`).
+const MARKED: &str = r"(?:[^/0-9]+/){0,2}";
+/// A camera's DCF folder (`100MEDIA`, `101_PANA`: three digits from 100, then five capitals,
+/// digits or `_`, a capital or `_` among them), as [`crate::pathinfo::is_dcf_folder`] tells it.
+const DCF: &str = r"[1-9][0-9]{2}(?:[A-Z_][A-Z0-9_]{4}|[0-9][A-Z_][A-Z0-9_]{3}|[0-9]{2}[A-Z_][A-Z0-9_]{2}|[0-9]{3}[A-Z_][A-Z0-9_]|[0-9]{4}[A-Z_])";
 const FOLDER: &str = r"(?P<device>[^/]*(?:[^/0-9_-][^/]*[0-9]|[0-9][^/]*[^/0-9_-])[^/]*)";
 
 /// A date and a time written apart with separators: `2026-03-12_09-30-15`, `2026-03-12
@@ -276,7 +283,7 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // LOCK, IMP, Normal) or a platform its previews (`preview`), not a device.
         p(
             "device_marked_folder_date_time",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[^/0-9]+/", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?:[^/0-9]+/){1,2}", DAY, r"(?P<date>[0-9]{8})[_-]?(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?", END].concat(),
         ),
         // <device>/[<date>/]20260312_093015_0003.MP4
         p(
@@ -312,15 +319,17 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // theirs), in a device's folder as above: the year apart from the month and day
         // (`2026_0312_093015_001.MP4`) or a two-digit year after a word
         // (`FILE260312-093015F.MP4`), a lens letter (F, R) after the number or the time.
-        // <device>/[<date>/]2026_0312_093015[_001][F].MP4
+        // <device>/[<date>/][Movie/]2026_0312_093015[_001][F].MP4 (since 2026-12-07, twentieth
+        // round, under up to two marked or camera folders, `DCIM/Movie/`, as such a card
+        // keeps them)
         p(
             "device_folder_year_apart",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"(?P<date>[0-9]{4}_[0-9]{4})_(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, MARKED, r"(?P<date>[0-9]{4}_[0-9]{4})_(?P<time>[0-9]{6})(?:[0-9]{3})?(?:_(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
         ),
         // <device>/[<date>/]FILE260312-093015[-001][F].MP4 (the year 20yy)
         p(
             "device_folder_short_year",
-            &[r"(?:^|/)", FOLDER, r"/", DAY, r"[A-Za-z]{1,8}(?P<date>[0-9]{6})-(?P<time>[0-9]{6})(?:-(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
+            &[r"(?:^|/)", FOLDER, r"/", DAY, MARKED, r"[A-Za-z]{1,8}(?P<date>[0-9]{6})-(?P<time>[0-9]{6})(?:-(?P<seq>[0-9]{1,6}))?[A-Z]?", END].concat(),
         ),
         // Since 2026-12-07 (seventeenth round): the date and the time written apart with
         // separators, as recorders and platforms name files for people to read
@@ -352,10 +361,11 @@ pub fn default_patterns() -> Vec<PathPattern> {
         // device's folder, its camera folders kept (`DSJ-A8-0001234/DCIM/100MEDIA/<file>`):
         // the device from the folder above `DCIM` (the camera folder is none, and the name
         // gives the time, if any, by the patterns above).
-        // <device>/DCIM/<camera folder>/<file>
+        // <device>/DCIM/<camera folder>/<file>, or <device>/<camera folder>/<file> (the card's
+        // `DCIM` folder's contents copied)
         p(
             "device_card_folder",
-            &[r"(?:^|/)", FOLDER, r"/DCIM/[^/]+/[^/]+$"].concat(),
+            &[r"(?:^|/)", FOLDER, r"/(?:DCIM/[^/]+|", DCF, r")/[^/]+$"].concat(),
         ),
         // <unit>/<device>/<date>/<file> (the device's folder as above)
         p(

@@ -804,6 +804,52 @@ mod tests {
                 ),
             ),
         ]);
+        // The card's `DCIM` contents copied, or its camera folders kept above the names a
+        // low-cost recorder's chipset writes (as a dash camera keeps them in `DCIM/Movie`);
+        // two folders of letters between the device's and its files.
+        reads_as(&[
+            (
+                "DSJ-A0004/100MEDIA/20260312_100000_0001.MP4",
+                want(
+                    "DSJ-A0004",
+                    "20260312100000",
+                    Some(1),
+                    "device_folder_date_time_seq,device_card_folder",
+                ),
+            ),
+            (
+                "DSJ-A0006/Video/2026_0312_100000_001.MP4",
+                want(
+                    "DSJ-A0006",
+                    "20260312100000",
+                    Some(1),
+                    "device_folder_year_apart",
+                ),
+            ),
+            (
+                "DSJ-A0006/DCIM/Movie/2026_0312_100000_001F.MP4",
+                want(
+                    "DSJ-A0006",
+                    "20260312100000",
+                    Some(1),
+                    "device_folder_year_apart",
+                ),
+            ),
+            (
+                "DSJ-A0011/DCIM/Movie/20260312_100000_0003.MP4",
+                want(
+                    "DSJ-A0011",
+                    "20260312100000",
+                    Some(3),
+                    "device_marked_folder_date_time",
+                ),
+            ),
+        ]);
+        // A day's folder under a device's is no camera folder; nor a folder of eight digits.
+        assert_eq!(
+            pp().extract("DSJ-A0012/20260312/DSCF0001.MOV").device_id,
+            None
+        );
         assert_eq!(pp().extract("DCIM/100MEDIA/DSCF0001.MOV").device_id, None);
         assert_eq!(
             pp().extract("DCIM/100ANDRO/VID_20260312_100000.mp4")
