@@ -37,6 +37,7 @@ const TIMESTAMP: u32 = 0xE7;
 const SIMPLE_BLOCK: u32 = 0xA3;
 const BLOCK_GROUP: u32 = 0xA0;
 const BLOCK: u32 = 0xA1;
+const REFERENCE_BLOCK: u32 = 0xFB;
 
 /// The segment's children: one of them ends a cluster whose length was left open.
 const LEVEL1: [u32; 8] = [
@@ -92,6 +93,23 @@ struct Pictures {
     reordered: bool,
     /// Whether a block of the track was laced (several frames in one): not planned.
     laced: bool,
+    /// The main track's block of the block group being read, and whether the group refers to
+    /// another block (then it is no keyframe).
+    pending: Option<Sample>,
+    refers: bool,
+}
+
+impl Pictures {
+    /// One more block of the track, in decoding order.
+    fn note(&mut self, sample: Sample, key: bool) {
+        if key && self.sync.len() < keyplan::SYNC_MAX {
+            self.sync.push(sample);
+        }
+        if !self.sync.is_empty() && self.lead.len() < keyplan::LEAD_MAX {
+            self.reordered |= self.lead.last().is_some_and(|l| l.ticks > sample.ticks);
+            self.lead.push(sample);
+        }
+    }
 }
 
 /// A master element the walk is inside.
@@ -353,7 +371,9 @@ impl MkvSink {
             if !done {
                 break;
             }
-            self.stack.pop();
+            if self.stack.pop().is_some_and(|o| o.id == BLOCK_GROUP) {
+                self.group_done();
+            }
         }
     }
 
@@ -426,6 +446,10 @@ impl MkvSink {
                         buf: Vec::new(),
                     }
                 }
+            }
+            (Some(BLOCK_GROUP), REFERENCE_BLOCK) => {
+                self.pictures.refers = true;
+                State::Skip { end }
             }
             (Some(CLUSTER), SIMPLE_BLOCK) | (Some(BLOCK_GROUP), BLOCK) => State::Head {
                 start: self.pos,
@@ -608,13 +632,24 @@ impl MkvSink {
             size,
             ticks,
         };
-        if simple && flags & 0x80 != 0 && p.sync.len() < keyplan::SYNC_MAX {
-            p.sync.push(sample);
+        if simple {
+            p.note(sample, flags & 0x80 != 0);
+        } else {
+            // A block in a group is a keyframe unless the group names a block it refers to
+            // (`ReferenceBlock`, which may follow it): told when the group ends.
+            p.pending = Some(sample);
         }
-        if !p.sync.is_empty() && p.lead.len() < keyplan::LEAD_MAX {
-            p.reordered |= p.lead.last().is_some_and(|l| l.ticks > ticks);
-            p.lead.push(sample);
+    }
+
+    /// A block group has ended: its block, if of the main video track, is a keyframe unless
+    /// the group referred to another block.
+    fn group_done(&mut self) {
+        let p = &mut self.pictures;
+        if let Some(sample) = p.pending.take() {
+            let key = !std::mem::take(&mut p.refers);
+            p.note(sample, key);
         }
+        p.refers = false;
     }
 }
 
@@ -768,6 +803,8 @@ impl Sink for MkvSink {
 
     fn finish(mut self: Box<Self>, total: u64) -> Parsed {
         let mut info = MediaInfo::new(Container::Matroska);
+        // A block group the file ended in (or whose end was never reached).
+        self.group_done();
         let mut problem = self.problem.take();
         let cut_at = match &self.state {
             State::Keep { end, .. } | State::Head { end, .. } | State::Skip { end }
@@ -1009,6 +1046,65 @@ mod tests {
                     "{path} {chunk}"
                 );
             }
+        }
+    }
+
+    /// An element: its id's bytes, an eight-byte size, its body.
+    fn el(id: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut v = id.to_vec();
+        v.push(0x01);
+        v.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
+        v.extend_from_slice(body);
+        v
+    }
+
+    #[test]
+    fn blocks_in_groups_are_keyframes_unless_they_refer_to_another() {
+        // A segment and a cluster of lengths left open; a video track (H.264, an AVC
+        // configuration record of no parameter sets); four block groups 40 ms apart, the
+        // second and third referring to the block before them.
+        let block = |t: u8, refers: bool| {
+            let mut g = el(&[0xA1], &[0x81, 0x00, t, 0x00, 0, 0, 0, 1, 0x65]);
+            if refers {
+                g.extend(el(&[0xFB], &[0xD8]));
+            }
+            el(&[0xA0], &g)
+        };
+        let mut track = el(&[0xD7], &[1]);
+        track.extend(el(&[0x83], &[1]));
+        track.extend(el(&[0x86], b"V_MPEG4/ISO/AVC"));
+        track.extend(el(&[0x63, 0xA2], &[1, 0x64, 0, 0x1E, 0xFF, 0xE0, 0]));
+        track.extend(el(
+            &[0xE0],
+            &[el(&[0xB0], &[0x40]), el(&[0xBA], &[0x30])].concat(),
+        ));
+        let mut cluster = el(&[0xE7], &[0]);
+        for (t, refers) in [(0, false), (40, true), (80, true), (120, false)] {
+            cluster.extend(block(t, refers));
+        }
+        let mut file = el(&[0x1A, 0x45, 0xDF, 0xA3], &el(&[0x42, 0x82], b"matroska"));
+        file.extend_from_slice(&[
+            0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        file.extend(el(&[0x16, 0x54, 0xAE, 0x6B], &el(&[0xAE], &track)));
+        file.extend_from_slice(&[
+            0x1F, 0x43, 0xB6, 0x75, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        file.extend(cluster);
+        for chunk in [1, 7, 4096] {
+            let p = parse_bytes(&file, "mkv", chunk);
+            assert!(p.problem.is_none(), "{:?}", p.problem);
+            let index = p.info.mkv_index.expect("pictures noted");
+            let ticks = |v: &[Sample]| v.iter().map(|s| s.ticks).collect::<Vec<_>>();
+            assert_eq!(ticks(&index.sync), [0, 120], "{chunk}");
+            assert_eq!(ticks(&index.lead), [0, 40, 80, 120], "{chunk}");
+            // Each block's frame: the five bytes after its header.
+            assert!(index.sync.iter().all(|s| s.size == 5));
+            assert_eq!(
+                &file[index.sync[0].offset as usize..][..5],
+                &[0, 0, 0, 1, 0x65]
+            );
+            assert_eq!(p.info.duration_s, Some(0.16));
         }
     }
 
