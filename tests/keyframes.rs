@@ -894,7 +894,10 @@ fn ts_index(path: &Path) -> keyframes::Index {
         }
         let parsed = sink.finish(bytes.len() as u64);
         assert_eq!(parsed.problem, None);
-        parsed.info.ts_index.expect("the video's pictures noted")
+        match parsed.info.noted {
+            Some(recaudit::media::keyplan::Noted::Ts(index)) => index,
+            other => panic!("the video's pictures noted: {other:?}"),
+        }
     };
     let index = notes(65_537);
     assert_eq!(index, notes(101));

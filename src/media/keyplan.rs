@@ -118,6 +118,24 @@ pub enum Noted {
     Mkv(Box<MkvIndex>),
 }
 
+impl Noted {
+    /// A transport stream's pictures, if these are.
+    pub fn ts(&self) -> Option<&TsIndex> {
+        match self {
+            Noted::Ts(t) => Some(t),
+            Noted::Mkv(_) => None,
+        }
+    }
+
+    /// A Matroska file's pictures, if these are.
+    pub fn mkv(&self) -> Option<&MkvIndex> {
+        match self {
+            Noted::Mkv(m) => Some(m),
+            Noted::Ts(_) => None,
+        }
+    }
+}
+
 /// The plan of a Matroska file's video from what the read noted: length-prefixed NAL units,
 /// parameter sets from the track's decoder configuration.
 pub fn mkv_plan(index: &MkvIndex) -> Plan {

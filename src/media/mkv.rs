@@ -916,7 +916,7 @@ impl Sink for MkvSink {
                 .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string());
             info.creation_time_source = Some("DateUTC");
         }
-        info.mkv_index = self.index();
+        info.noted = self.index().map(keyplan::Noted::Mkv);
         info.encoder = self.writing_app.clone().filter(|s| !s.is_empty());
         info.software = self.muxing_app.clone().filter(|s| !s.is_empty());
         info.layout = self
@@ -999,7 +999,11 @@ mod tests {
             assert!(i.encoder.as_deref().is_some_and(|e| e.starts_with("Lavf")));
             // The keyframes noted for the keyframe stage: one a second, each block's frame a
             // run of length-prefixed NAL units that fills it.
-            let index = i.mkv_index.as_ref().expect("pictures noted");
+            let index = i
+                .noted
+                .as_ref()
+                .and_then(keyplan::Noted::mkv)
+                .expect("pictures noted");
             assert_eq!(
                 (index.codec, index.timescale, index.sync.len()),
                 (Codec::H264, 1000, 3)
@@ -1094,7 +1098,12 @@ mod tests {
         for chunk in [1, 7, 4096] {
             let p = parse_bytes(&file, "mkv", chunk);
             assert!(p.problem.is_none(), "{:?}", p.problem);
-            let index = p.info.mkv_index.expect("pictures noted");
+            let index = p
+                .info
+                .noted
+                .as_ref()
+                .and_then(keyplan::Noted::mkv)
+                .expect("pictures noted");
             let ticks = |v: &[Sample]| v.iter().map(|s| s.ticks).collect::<Vec<_>>();
             assert_eq!(ticks(&index.sync), [0, 120], "{chunk}");
             assert_eq!(ticks(&index.lead), [0, 40, 80, 120], "{chunk}");

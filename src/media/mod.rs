@@ -261,10 +261,9 @@ pub struct MediaInfo {
     pub notes: Vec<String>,
     /// What a description sidecar says (JSON sidecars only).
     pub sidecar: Option<sidecar::SidecarInfo>,
-    /// A transport stream's video pictures, as they went past (for the keyframe stage).
-    pub ts_index: Option<Box<keyplan::TsIndex>>,
-    /// A Matroska file's video pictures, as they went past (for the keyframe stage).
-    pub mkv_index: Option<Box<keyplan::MkvIndex>>,
+    /// A transport stream's or a Matroska file's video pictures, as they went past (for the
+    /// keyframe stage, which finds no index of them in the file).
+    pub noted: Option<keyplan::Noted>,
 }
 
 impl MediaInfo {
@@ -292,8 +291,7 @@ impl MediaInfo {
             streams: Vec::new(),
             notes: Vec::new(),
             sidecar: None,
-            ts_index: None,
-            mkv_index: None,
+            noted: None,
         }
     }
 

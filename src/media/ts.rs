@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::cursor::Cursor;
-use super::keyplan::{Codec, LEAD_MAX, SYNC_MAX, Sample, TsIndex, TsPackets};
+use super::keyplan::{Codec, LEAD_MAX, Noted, SYNC_MAX, Sample, TsIndex, TsPackets};
 use super::{Container, Jump, MediaInfo, MediaKind, Parsed, Problem, Sink, StreamInfo, h264};
 
 const SYNC: u8 = 0x47;
@@ -579,7 +579,7 @@ impl Sink for TsSink {
             // The last picture runs to the last whole packet.
             v.close(total - self.carry.len() as u64);
             if !v.index.sync.is_empty() {
-                info.ts_index = Some(Box::new(v.index));
+                info.noted = Some(Noted::Ts(Box::new(v.index)));
             }
         }
         info.layout = vec![format!(
@@ -891,7 +891,8 @@ mod tests {
                 sink.feed(c);
             }
             let parsed = sink.finish(ts.len() as u64);
-            let index = parsed.info.ts_index.expect("pictures noted");
+            let noted = parsed.info.noted.expect("pictures noted");
+            let index = noted.ts().expect("a transport stream's");
             assert_eq!(
                 index.packets,
                 TsPackets {
@@ -912,16 +913,21 @@ mod tests {
         // No picture opens a random-access point: nothing for the stage.
         let mut sink = Box::new(TsSink::new(188));
         sink.feed(&ts[..2 * 188]);
-        assert_eq!(sink.finish(2 * 188).info.ts_index, None);
+        assert_eq!(sink.finish(2 * 188).info.noted, None);
         // The three units around the largest step (the fourth picture lasts it) are kept whole
         // for the keyframe stage, and the stream's jump names the fourth picture.
         let index = {
             let mut sink = Box::new(TsSink::new(188));
             sink.feed(&ts);
-            sink.finish(ts.len() as u64).info.ts_index
+            sink.finish(ts.len() as u64).info.noted
         };
         assert!(
-            index.expect("pictures noted").jump.is_empty(),
+            index
+                .as_ref()
+                .and_then(Noted::ts)
+                .expect("pictures noted")
+                .jump
+                .is_empty(),
             "no step stands out"
         );
         let mut ts = tables();
@@ -946,7 +952,9 @@ mod tests {
         assert!((jump.size_s - 1.0).abs() < 1e-9, "{jump:?}");
         let noted: Vec<(u64, u64, u32)> = parsed
             .info
-            .ts_index
+            .noted
+            .as_ref()
+            .and_then(Noted::ts)
             .expect("pictures noted")
             .jump
             .iter()

@@ -178,12 +178,7 @@ impl RowMaker<'_> {
                     row.status = "unreadable".into();
                     row.error = Some(err.to_string());
                 } else if let Some(mut p) = r.parsed {
-                    noted = p
-                        .info
-                        .ts_index
-                        .take()
-                        .map(Noted::Ts)
-                        .or_else(|| p.info.mkv_index.take().map(Noted::Mkv));
+                    noted = p.info.noted.take();
                     video_jump_sample = video_jump(&p.info, largest_jump(&p.info));
                     row.status = match p.problem.as_ref().map(|p| p.kind) {
                         None => "ok",
