@@ -993,15 +993,10 @@ impl Sink for BmffSink {
         } else {
             movie.or(longest_track)
         };
-        let has = |k: &str| self.info.streams.iter().any(|s| s.kind == k);
         self.info.kind = if self.info.container == Container::Heif {
             MediaKind::Photo
-        } else if has("video") {
-            MediaKind::Video
-        } else if has("audio") {
-            MediaKind::Audio
         } else {
-            MediaKind::Other
+            self.info.kind_of_streams()
         };
         let mut problem = walk_problem.or(self.problem.take());
         if problem.is_none() && !self.saw_moov && self.info.container != Container::Heif {

@@ -20,7 +20,7 @@
 
 use super::keyplan::{self, Codec, Sample};
 use super::span::Span;
-use super::{Container, MediaInfo, MediaKind, Parsed, Problem, RecordedTime, Sink, StreamInfo};
+use super::{Container, MediaInfo, Parsed, Problem, RecordedTime, Sink, StreamInfo};
 
 /// The EBML header's id, which a Matroska file begins with.
 pub const EBML: u32 = 0x1A45_DFA3;
@@ -342,17 +342,11 @@ impl MkvSink {
     }
 
     fn track(&mut self, number: u64) -> Option<&mut Track> {
-        if let Some(k) = self.tracks.iter().position(|t| t.number == number) {
-            return self.tracks.get_mut(k);
-        }
-        if self.tracks.len() >= MAX_TRACKS {
-            return None;
-        }
-        self.tracks.push(Track {
+        let new = || Track {
             number,
             ..Track::default()
-        });
-        self.tracks.last_mut()
+        };
+        super::bounded_slot(&mut self.tracks, MAX_TRACKS, |t| t.number == number, new)
     }
 
     /// Closes the masters the walk has passed the end of, and those of open length that an
@@ -893,13 +887,7 @@ impl Sink for MkvSink {
                 ..Default::default()
             });
         }
-        info.kind = if info.streams.iter().any(|s| s.kind == "video") {
-            MediaKind::Video
-        } else if info.streams.iter().any(|s| s.kind == "audio") {
-            MediaKind::Audio
-        } else {
-            MediaKind::Other
-        };
+        info.kind = info.kind_of_streams();
         // The segment's own duration, unless the file was cut short of it: then what its
         // blocks hold.
         let cut = problem
@@ -937,7 +925,7 @@ impl Sink for MkvSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::{ProblemKind, fixture, parse_bytes};
+    use crate::media::{MediaKind, ProblemKind, fixture, parse_bytes};
 
     #[test]
     fn variable_length_integers_and_unknown_sizes() {

@@ -304,6 +304,19 @@ impl MediaInfo {
         largest_picture(self.streams.iter().filter(|s| s.kind == "video"))
     }
 
+    /// The file's kind by its streams: video where one is a picture, else audio where one is
+    /// a sound, else other.
+    pub fn kind_of_streams(&self) -> MediaKind {
+        let has = |k: &str| self.streams.iter().any(|s| s.kind == k);
+        if has("video") {
+            MediaKind::Video
+        } else if has("audio") {
+            MediaKind::Audio
+        } else {
+            MediaKind::Other
+        }
+    }
+
     /// The file's length by its streams': its longest video stream's, else its longest
     /// stream's (for a container that states none of its own).
     pub fn streams_length(&self) -> Option<f64> {
@@ -584,6 +597,24 @@ pub fn names_a_record(ext: &str) -> bool {
                 | "m4b"
                 | "lrv"
         )
+}
+
+/// The element of `v` that `is`, or a new one `new` makes, pushed while `v` holds fewer than
+/// `max`: a parser's streams or tracks told apart by their ids, however many the file names.
+pub(crate) fn bounded_slot<T>(
+    v: &mut Vec<T>,
+    max: usize,
+    is: impl Fn(&T) -> bool,
+    new: impl FnOnce() -> T,
+) -> Option<&mut T> {
+    match v.iter().position(is) {
+        Some(k) => v.get_mut(k),
+        None if v.len() < max => {
+            v.push(new());
+            v.last_mut()
+        }
+        None => None,
+    }
 }
 
 /// The first bytes of an AppleDouble file and of an AppleSingle one.

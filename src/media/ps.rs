@@ -16,7 +16,7 @@
 //! space a recorder allocated and never wrote (a note).
 
 use super::span::Span;
-use super::{Container, MediaInfo, MediaKind, Parsed, Problem, Sink, StreamInfo, h264, hevc};
+use super::{Container, MediaInfo, Parsed, Problem, Sink, StreamInfo, h264, hevc};
 
 /// Hikvision's media header before the program stream.
 pub const HIK_MAGIC: &[u8; 4] = b"IMKH";
@@ -201,17 +201,11 @@ impl PsSink {
     }
 
     fn stream(&mut self, id: u8) -> Option<&mut Es> {
-        if let Some(k) = self.streams.iter().position(|s| s.id == id) {
-            return self.streams.get_mut(k);
-        }
-        if self.streams.len() >= MAX_STREAMS {
-            return None;
-        }
-        self.streams.push(Es {
+        let new = || Es {
             id,
             ..Es::default()
-        });
-        self.streams.last_mut()
+        };
+        super::bounded_slot(&mut self.streams, MAX_STREAMS, |s| s.id == id, new)
     }
 
     /// How long the packet whose first bytes are in `self.packet` is, once they say: `Ok(None)`
@@ -579,13 +573,7 @@ impl Sink for PsSink {
                 ..Default::default()
             });
         }
-        info.kind = if info.streams.iter().any(|s| s.kind == "video") {
-            MediaKind::Video
-        } else if info.streams.is_empty() {
-            MediaKind::Other
-        } else {
-            MediaKind::Audio
-        };
+        info.kind = info.kind_of_streams();
         info.duration_s = info.streams_length();
         if self.mpeg1 {
             info.notes.push("an MPEG-1 system stream".into());
@@ -597,7 +585,7 @@ impl Sink for PsSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::{ProblemKind, fixture, parse_bytes};
+    use crate::media::{MediaKind, ProblemKind, fixture, parse_bytes};
 
     const HIK: &str = "labelled/单位甲/NEG-HIK/20260312/NEG-HIK_OF3021_20260312100000_0001.MP4";
 

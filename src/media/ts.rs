@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::cursor::Cursor;
 use super::keyplan::{Codec, LEAD_MAX, Noted, SYNC_MAX, Sample, TsIndex, TsPackets};
-use super::{Container, Jump, MediaInfo, MediaKind, Parsed, Problem, Sink, StreamInfo, h264};
+use super::{Container, Jump, MediaInfo, Parsed, Problem, Sink, StreamInfo, h264};
 
 const SYNC: u8 = 0x47;
 /// 33-bit PTS/DTS clock, 90 kHz.
@@ -674,14 +674,7 @@ impl Sink for TsSink {
             .filter(|s| s.kind == "video" || s.kind == "audio")
             .filter_map(|s| s.duration_s)
             .reduce(f64::max);
-        let has = |k: &str| info.streams.iter().any(|s| s.kind == k);
-        info.kind = if has("video") {
-            MediaKind::Video
-        } else if has("audio") {
-            MediaKind::Audio
-        } else {
-            MediaKind::Other
-        };
+        info.kind = info.kind_of_streams();
         // The file ends in bytes that are no packets, a trailer (since 2026-12-07; before,
         // `truncated` or `corrupt`): sync lost after the last packets and never found again (a
         // trailer longer than a packet), not packets lost among others; or fewer bytes than a
