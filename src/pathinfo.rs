@@ -206,6 +206,16 @@ pub fn last_component(path: &str) -> &str {
     }
 }
 
+/// The extension of the file `path` names, as written: what follows the last `.` of its last
+/// component, unless that dot begins it (`.lock` has none).
+pub fn extension(path: &str) -> Option<&str> {
+    let name = last_component(path);
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => name.get(dot + 1..),
+        _ => None,
+    }
+}
+
 /// Whether `path` lies in a recycle bin (Synology `#recycle`, QNAP `@Recycle`, Samba's
 /// `.recycle`, Windows' `$RECYCLE.BIN` and `RECYCLER`, a Linux desktop's `.Trash-1000`, a
 /// Mac's `.Trash` and a volume's `.Trashes`, Syncthing's `.stversions`): a file deleted through the share, kept until the bin is emptied. Moving a
@@ -851,6 +861,11 @@ mod tests {
             None
         );
         assert_eq!(pp().extract("DCIM/100MEDIA/DSCF0001.MOV").device_id, None);
+        // A name's extension: after its last dot, unless the dot begins the name.
+        assert_eq!(extension("/ev/a.b/x_0001.MP4.ok"), Some("ok"));
+        assert_eq!(extension("/ev/a.b/_SUCCESS"), None);
+        assert_eq!(extension("/ev/DSJ2/.lock"), None);
+        assert_eq!(extension("D:\\证据\\x.JPG"), Some("JPG"));
         assert_eq!(
             pp().extract("DCIM/100ANDRO/VID_20260312_100000.mp4")
                 .device_id,

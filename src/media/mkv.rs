@@ -51,11 +51,11 @@ const LEVEL1: [u32; 8] = [
     ATTACHMENTS,
 ];
 
-/// Bounds on what is kept and how deep the walk goes.
+/// Bounds on what is kept. (The walk goes three masters deep at most: a segment at the top,
+/// a cluster in it, a block group in that; no other element is descended into.)
 const KEEP_HEADER: u64 = 4096;
 const KEEP_META: u64 = 4 << 20;
 const BLOCK_HEAD: usize = 12;
-const MAX_DEPTH: usize = 8;
 const MAX_TRACKS: usize = 64;
 const MAX_LAYOUT: usize = 256;
 /// At most this many elements too large to read are noted.
@@ -155,6 +155,8 @@ pub struct MkvSink {
     pos: u64,
     hdr: Vec<u8>,
     state: State,
+    /// The masters the walk is inside, outermost first: at most a segment, a cluster and a
+    /// block group.
     stack: Vec<Open>,
     problem: Option<Problem>,
     doc_type: Option<String>,
@@ -396,12 +398,6 @@ impl MkvSink {
             self.lay(id);
         }
         if master {
-            if self.stack.len() >= MAX_DEPTH {
-                self.die(Problem::corrupt(format!(
-                    "RFC 8794: elements nested deeper than {MAX_DEPTH} at offset {at}"
-                )));
-                return;
-            }
             if id == SEGMENT {
                 self.segments += 1;
                 self.open_segment |= size.is_none();

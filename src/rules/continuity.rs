@@ -340,8 +340,8 @@ fn damage_holds(
 
 /// Whether a file's name promises a video or sound recording (by its extension).
 fn recording_name(path: &str) -> bool {
-    path.rsplit_once('.')
-        .is_some_and(|(_, ext)| crate::media::names_a_recording(&ext.to_ascii_lowercase()))
+    crate::pathinfo::extension(path)
+        .is_some_and(|ext| crate::media::names_a_recording(&ext.to_ascii_lowercase()))
 }
 
 /// Readable recordings of no device, by container time: where a clerk's move (into a case

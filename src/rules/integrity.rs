@@ -27,10 +27,9 @@ use super::{Ctx, Findings};
 /// A file's path without its extension: a recording and the thumbnail a recorder writes
 /// beside it (`…_0001.MP4`, `…_0001.JPG` or `.THM`) share it.
 fn stem(path: &str) -> &str {
-    let name = crate::pathinfo::last_component(path);
-    match name.rfind('.') {
-        Some(dot) if dot > 0 => &path[..path.len() - (name.len() - dot)],
-        _ => path,
+    match crate::pathinfo::extension(path) {
+        Some(ext) => &path[..path.len() - ext.len() - 1],
+        None => path,
     }
 }
 
@@ -53,7 +52,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     // as no picture at all (before 2026-12-07, INT-UNREADABLE `high` on each).
     let damaged_thumbnail = |f: &crate::catalog::FileFacts| {
         videos.contains(stem(&f.path))
-            && f.path.rsplit_once('.').is_some_and(|(_, ext)| {
+            && crate::pathinfo::extension(&f.path).is_some_and(|ext| {
                 ["jpg", "jpeg", "thm"]
                     .iter()
                     .any(|t| ext.eq_ignore_ascii_case(t))
@@ -149,9 +148,7 @@ fn no_record(f: &crate::catalog::FileFacts) -> bool {
         return false;
     }
     let recognised = f.container.as_deref().is_some_and(|c| c != "unknown");
-    let ext = crate::pathinfo::last_component(&f.path)
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase());
+    let ext = crate::pathinfo::extension(&f.path).map(str::to_ascii_lowercase);
     !recognised && !ext.is_some_and(|e| crate::media::names_a_record(&e))
 }
 
@@ -345,6 +342,25 @@ mod tests {
         f
     }
 
+    /// File `row` at `path` of media kind `kind`, read and found `status`, its bytes taken for
+    /// `container` when given.
+    fn damaged(
+        row: usize,
+        path: &str,
+        kind: &str,
+        status: &str,
+        container: Option<&str>,
+    ) -> FileFacts {
+        let mut f = file(row, path, kind, &format!("h{row}"));
+        f.text = TextFacts {
+            status: status.into(),
+            container: container.map(Into::into),
+            ..(*f.text).clone()
+        }
+        .into();
+        f
+    }
+
     /// The findings of rules starting `prefix` on `facts`: (rule, path), sorted.
     fn found(facts: &[FileFacts], prefix: &str) -> Vec<(String, String)> {
         let a = crate::analyse::analyse(
@@ -398,25 +414,16 @@ mod tests {
 
     #[test]
     fn a_damaged_thumbnail_beside_its_video_is_no_damaged_record() {
-        let damaged = |row: usize, path: &str, kind: &str, status: &str| {
-            let mut f = file(row, path, kind, &format!("h{row}"));
-            f.text = TextFacts {
-                status: status.into(),
-                ..(*f.text).clone()
-            }
-            .into();
-            f
-        };
         let facts = [
             file(0, "/ev/DSJ2/x_0001.MP4", "video", "x1"),
             // Left empty (no picture read), or cut off.
-            damaged(1, "/ev/DSJ2/x_0001.THM", "other", "truncated"),
-            damaged(2, "/ev/DSJ2/x_0001.JPG", "photo", "truncated"),
+            damaged(1, "/ev/DSJ2/x_0001.THM", "other", "truncated", None),
+            damaged(2, "/ev/DSJ2/x_0001.JPG", "photo", "truncated", None),
             // A photo of its own number, a damaged video, a picture beside no video.
-            damaged(3, "/ev/DSJ2/x_0002.JPG", "photo", "truncated"),
-            damaged(4, "/ev/DSJ2/x_0003.MP4", "video", "truncated"),
-            damaged(5, "/ev/DSJ2/x_0003.JPG", "photo", "corrupt"),
-            damaged(6, "/ev/DSJ2/y_0001.THM", "other", "truncated"),
+            damaged(3, "/ev/DSJ2/x_0002.JPG", "photo", "truncated", None),
+            damaged(4, "/ev/DSJ2/x_0003.MP4", "video", "truncated", None),
+            damaged(5, "/ev/DSJ2/x_0003.JPG", "photo", "corrupt", None),
+            damaged(6, "/ev/DSJ2/y_0001.THM", "other", "truncated", None),
         ];
         assert_eq!(
             found(&facts, "INT-UNREADABLE"),
@@ -439,34 +446,26 @@ mod tests {
 
     #[test]
     fn an_empty_marker_or_log_is_no_damaged_record_but_an_empty_record_is() {
-        let damaged = |row: usize, path: &str, container: &str| {
-            let mut f = file(row, path, "other", &format!("h{row}"));
-            f.text = TextFacts {
-                status: "truncated".into(),
-                error: Some("file is empty (0 bytes)".into()),
-                container: Some(container.into()),
-                ..(*f.text).clone()
-            }
-            .into();
-            f
+        let empty = |row: usize, path: &str, container: &str| {
+            damaged(row, path, "other", "truncated", Some(container))
         };
         let facts = [
             file(0, "/ev/DSJ2/x_0001.MP4", "video", "x1"),
             // Markers an upload or a job leaves, a lock, a recorder's GPS track and log.
-            damaged(1, "/ev/DSJ2/x_0001.MP4.ok", "unknown"),
-            damaged(2, "/ev/DSJ2/_SUCCESS", "unknown"),
-            damaged(3, "/ev/DSJ2/upload.done", "unknown"),
-            damaged(4, "/ev/DSJ2/.lock", "unknown"),
-            damaged(5, "/ev/DSJ2/x_0001.NMEA", "unknown"),
-            damaged(6, "/ev/DSJ2/x_0001.log", "unknown"),
+            empty(1, "/ev/DSJ2/x_0001.MP4.ok", "unknown"),
+            empty(2, "/ev/DSJ2/_SUCCESS", "unknown"),
+            empty(3, "/ev/DSJ2/upload.done", "unknown"),
+            empty(4, "/ev/DSJ2/.lock", "unknown"),
+            empty(5, "/ev/DSJ2/x_0001.NMEA", "unknown"),
+            empty(6, "/ev/DSJ2/x_0001.log", "unknown"),
             // Records: a recording, a photo, a document, a description, a vendor's stream,
             // whatever their case; and bytes read as a recording under any name.
-            damaged(7, "/ev/DSJ2/x_0002.mp4", "unknown"),
-            damaged(8, "/ev/DSJ2/x_0003.JPG", "unknown"),
-            damaged(9, "/ev/案卷/AJ-1/notice.pdf", "unknown"),
-            damaged(10, "/ev/DSJ2/x_0004.json", "unknown"),
-            damaged(11, "/ev/DSJ3/ch01_0001.dav", "unknown"),
-            damaged(12, "/ev/DSJ2/x_0005.bin", "mp4"),
+            empty(7, "/ev/DSJ2/x_0002.mp4", "unknown"),
+            empty(8, "/ev/DSJ2/x_0003.JPG", "unknown"),
+            empty(9, "/ev/案卷/AJ-1/notice.pdf", "unknown"),
+            empty(10, "/ev/DSJ2/x_0004.json", "unknown"),
+            empty(11, "/ev/DSJ3/ch01_0001.dav", "unknown"),
+            empty(12, "/ev/DSJ2/x_0005.bin", "mp4"),
         ];
         let paths = |facts: &[FileFacts], rule: &str| -> Vec<String> {
             found(facts, rule).into_iter().map(|(_, p)| p).collect()

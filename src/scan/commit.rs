@@ -1,7 +1,8 @@
 //! Commit: carry the tables this run does not change (`exports`, earlier `runs`), add the
 //! run's own `runs` row with its settings and counts (its `sessions` and `findings` were
-//! written by the analyse stage), and make the staged snapshot current in one atomic step. Until that step nothing
-//! of the run is visible; a killed run leaves the previous warehouse as it was.
+//! written by the analyse stage), and make the staged snapshot current in one atomic step.
+//! Until that step nothing of the run is visible; a killed run leaves the previous warehouse
+//! as it was.
 
 use serde::Serialize;
 
