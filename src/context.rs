@@ -61,7 +61,7 @@ struct TableSpec {
 /// officers), or a fixed camera of a video-surveillance system (`cctv`: the permit hall's of
 /// 第十五条's second paragraph), whose exports are footage like any other but no officer's
 /// recording at a site (第十二条(五)) nor brought back from one (第十六条).
-pub const DEVICE_KINDS: &[&str] = &["recorder", "cctv"];
+const DEVICE_KINDS: &[&str] = &["recorder", "cctv"];
 
 const TABLES: &[TableSpec] = &[
     TableSpec {
