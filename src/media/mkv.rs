@@ -822,10 +822,7 @@ impl Sink for MkvSink {
                     o.end.unwrap_or(0)
                 )));
             } else if let State::Zeros { from, top: false } = self.state {
-                problem = Some(Problem::truncated(format!(
-                    "the {} bytes from offset {from} to the end are zeros: space allocated for the recording and never written",
-                    total.saturating_sub(from)
-                )));
+                problem = Some(Problem::never_written("", from, total));
             } else if self.segments == 0 {
                 problem = Some(Problem::corrupt(
                     "RFC 9559 §4: no segment: not a Matroska file",
@@ -1129,6 +1126,16 @@ mod tests {
                 "{notes:?}"
             );
         }
+        // Zeros after a segment of open length (a live writer's file allocated ahead and cut
+        // off): inside the segment, space never written, as long as its blocks hold.
+        let mut live = fixture(LIVE);
+        let live_whole = parse_bytes(&live, "mkv", 4096).info.duration_s;
+        live.extend(std::iter::repeat_n(0u8, 5000));
+        let p = parse_bytes(&live, "mkv", 4096);
+        let problem = p.problem.expect("a problem");
+        assert_eq!(problem.kind, ProblemKind::Truncated);
+        assert!(problem.message.contains("never written"), "{problem:?}");
+        assert_eq!(p.info.duration_s, live_whole);
         // Bytes inside the segment that start no element: the second cluster's header
         // overwritten (zeros, then a byte that starts none), or a file whose EBML header is
         // followed by no segment.

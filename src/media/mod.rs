@@ -407,6 +407,15 @@ impl Problem {
             message: message.into(),
         }
     }
+    /// A recording that runs into zeros from offset `from` to the end of its `total` bytes:
+    /// space its recorder allocated ahead and was cut off before it wrote (`spec`: the
+    /// format's reference, said first). Cut short, not other content.
+    pub fn never_written(spec: &str, from: u64, total: u64) -> Self {
+        Problem::truncated(format!(
+            "{spec}the {} bytes from offset {from} to the end are zeros: space allocated for the recording and never written",
+            total.saturating_sub(from)
+        ))
+    }
 }
 
 /// A parser's verdict on a whole file.

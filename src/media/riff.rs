@@ -529,10 +529,11 @@ impl Sink for RiffSink {
         // the space and was cut off before it wrote it (its file size set ahead), as a file of
         // zeros is (see `super::Unrecognised`): cut short, not other content.
         if let Some((at, true)) = self.zero_tail {
-            problem = Some(Problem::truncated(format!(
-                "RIFF (Multimedia Programming Interface 1991) §2: the {} bytes from offset {at} to the end are zeros: space allocated for the recording and never written",
-                total.saturating_sub(at)
-            )));
+            problem = Some(Problem::never_written(
+                "RIFF (Multimedia Programming Interface 1991) §2: ",
+                at,
+                total,
+            ));
         }
         // Bytes after the whole RIFF form that make no chunk a RIFF file carries there (a
         // recorder's or a platform's trailer, a preallocated file's leftovers): a note, not a
