@@ -117,6 +117,9 @@ pub struct Rare {
     /// Whether the encoder coded the pictures either side of the video's timestamp jump one
     /// after the other (`files.jump_coded_across`).
     pub jump_coded_across: Option<bool>,
+    /// Whether the encoder numbered its pictures on across both edges of the main video's
+    /// stretch at another frame rate (`files.stretch_coded_across`).
+    pub stretch_coded_across: Option<bool>,
     /// Read cut short, and larger or newer by the time the run's read was done: a file still
     /// being written (an upload the run overlapped; set by the custody stage, never stored).
     pub being_written: bool,
@@ -149,6 +152,7 @@ static NO_RARE: Rare = Rare {
     osd_stretch: None,
     osd_end_offset_s: None,
     jump_coded_across: None,
+    stretch_coded_across: None,
     being_written: false,
 };
 

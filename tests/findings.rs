@@ -28,6 +28,7 @@ const KINDS: &[&str] = &[
     "duplicate_content",
     "firmware_change",
     "capture_stall",
+    "rate_change",
 ];
 
 fn labelled() -> std::path::PathBuf {
@@ -244,6 +245,71 @@ fn findings_carry_articles_and_magnitudes() {
         assert!(d.is_object());
         assert!(get(r, "finding_id").is_some_and(|i| i.starts_with('F') && i.len() == 17));
     }
+}
+
+#[test]
+fn a_recorders_own_change_of_frame_rate_is_coded_across_but_footage_copied_in_is_not() {
+    let (_, findings, _, files) = scanned();
+    let row = |name: &str| {
+        files
+            .iter()
+            .find(|r| get(r, "file_name") == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}"))
+    };
+    let rule = |name: &str| -> Vec<&str> {
+        findings
+            .iter()
+            .filter(|r| get(r, "path").is_some_and(|p| p.ends_with(name)))
+            .filter_map(|r| get(r, "rule_id"))
+            .filter(|id| id.contains("RATE"))
+            .collect()
+    };
+    // Pictures dropped before the encoder, which numbers on across both edges: with B-frames
+    // and sound, in HEVC, and with a keyframe on the stretch's last picture.
+    for name in [
+        "EAS-01_OF3023_20260312100000_0001.MP4",
+        "EAS-02_OF3024_20260312100000_0001.MP4",
+        "EAS-03_OF3025_20260312100000_0001.MP4",
+    ] {
+        assert_eq!(
+            get(row(name), "stretch_coded_across"),
+            Some("true"),
+            "{name}"
+        );
+        assert_eq!(rule(name), ["TIME-RATE"], "{name}");
+        let f = findings
+            .iter()
+            .find(|r| {
+                get(r, "rule_id") == Some("TIME-RATE")
+                    && get(r, "path").is_some_and(|p| p.ends_with(name))
+            })
+            .expect("TIME-RATE");
+        assert_eq!(get(f, "severity"), Some("info"));
+        assert_eq!(get(f, "article"), Some("第十二条(五)"));
+        assert!(get(f, "details").is_some_and(|d| d.contains("\"coded_across\":true")));
+    }
+    // Footage copied in from another recording begins at a keyframe of its own: an IDR
+    // picture, or (FRM-02) a keyframe of open groups of pictures numbered as its recording
+    // numbered it.
+    for name in [
+        "FRM-01_OF2016_20260312100000_0001.MP4",
+        "FRM-02_OF2023_20260312100000_0001.MP4",
+    ] {
+        assert_eq!(
+            get(row(name), "stretch_coded_across"),
+            Some("false"),
+            "{name}"
+        );
+        assert_eq!(rule(name), ["INS-RATE"], "{name}");
+    }
+    // Not read: a file without a stretch.
+    assert_eq!(
+        get(
+            row("GAP-01_OF2001_20260312100000_0001.MP4"),
+            "stretch_coded_across"
+        ),
+        None
+    );
 }
 
 #[test]

@@ -28,7 +28,7 @@ fn input(path: PathBuf, group: &str) -> Input {
         index,
         group: group.into(),
         stretch: None,
-        jump: None,
+        seams: Default::default(),
     }
 }
 
@@ -832,7 +832,7 @@ fn an_opendml_avi_is_planned_from_its_standard_indexes() {
         index,
         group: "W".into(),
         stretch: None,
-        jump: None,
+        seams: Default::default(),
     }]);
     assert!(
         outs[0]
@@ -864,7 +864,7 @@ fn damaged(
             index: index.clone(),
             group: "T".into(),
             stretch: None,
-            jump: None,
+            seams: Default::default(),
         });
     };
     for &keep in cuts {
@@ -1192,7 +1192,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
         index: moov,
         group: "T".into(),
         stretch: None,
-        jump: None,
+        seams: Default::default(),
     });
     let hostile = crate::util::real_media().join("hostile");
     for e in std::fs::read_dir(&hostile).expect("hostile corpus") {
@@ -1203,7 +1203,7 @@ fn hostile_and_truncated_files_give_a_note_not_a_crash() {
                 index: moov,
                 group: "H".into(),
                 stretch: None,
-                jump: None,
+                seams: Default::default(),
             });
         }
     }

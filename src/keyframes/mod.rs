@@ -88,11 +88,23 @@ pub struct Input {
     /// read there too, to tell a recorder that lowered its rate (the clock runs on) from
     /// footage of another time spliced in.
     pub stretch: Option<(f64, f64)>,
-    /// Where the file's video timestamps jump: the number (1-based, decoding order) of the
-    /// picture that lasts the long step, as the read counted the track's pictures (`across`
-    /// reads the pictures either side of it: from the sample table, the movie fragments, or a
-    /// transport stream's units the read noted).
+    /// The pictures around which the file's video timestamps change, whose slice headers say
+    /// whether the encoder coded across the change ([`Seams`]).
+    pub seams: Seams,
+}
+
+/// Where a file's video timestamps change, as pictures of its main video track (numbers
+/// 1-based, in decoding order, as the read counted them): `across` reads the slice headers of
+/// the pictures either side of each place.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Seams {
+    /// The picture that lasts the file's largest timestamp jump (read from the sample table,
+    /// the movie fragments, or a transport stream's units the read noted).
     pub jump: Option<u64>,
+    /// The two edges of a stretch at another steady frame rate
+    /// ([`crate::media::RateStretch::edges`]): the last picture before each edge and the first
+    /// after it. ISO BMFF only (the stretch is read from the sample table).
+    pub stretch: Option<[(u64, u64); 2]>,
 }
 
 /// One decoded keyframe, read.
@@ -135,6 +147,9 @@ pub struct Output {
     /// Whether the encoder coded the pictures either side of the video's timestamp jump one
     /// after the other (`across::coded_across`; `files.jump_coded_across`).
     pub coded_across: Option<bool>,
+    /// Whether the encoder numbered its pictures on across both edges of the file's stretch
+    /// at another frame rate (`across::stretch_coded_across`; `files.stretch_coded_across`).
+    pub stretch_coded_across: Option<bool>,
 }
 
 impl Output {
@@ -379,6 +394,8 @@ pub struct Prepared {
     ahead: Option<Box<Output>>,
     /// See [`Output::coded_across`].
     coded_across: Option<bool>,
+    /// See [`Output::stretch_coded_across`].
+    stretch_coded_across: Option<bool>,
 }
 
 impl Prepared {
@@ -398,6 +415,7 @@ impl Prepared {
             keyframes: Vec::new(),
             stretch_at: None,
             coded_across: self.coded_across,
+            stretch_coded_across: self.stretch_coded_across,
         })
     }
 }
@@ -618,6 +636,7 @@ pub fn finish(inp: &Input, p: Prepared, font: Option<&Font>, every: bool) -> Out
         keyframes,
         stretch_at: None,
         coded_across: p.coded_across,
+        stretch_coded_across: p.stretch_coded_across,
     };
     if let (Some(font), Some(_)) = (font, p.plan.as_ref()) {
         more::read_inward(inp, font, &mut out);
@@ -1290,10 +1309,18 @@ pub fn prepare_in(input: &Input, opened: Result<File, String>, display: Display)
         note: None,
         ahead: None,
         coded_across: None,
+        stretch_coded_across: None,
     };
     let result = (|| -> Result<(), String> {
         let f = opened?;
-        out.coded_across = input.jump.and_then(|n| across::coded_across(&f, input, n));
+        out.coded_across = input
+            .seams
+            .jump
+            .and_then(|n| across::coded_across(&f, input, n));
+        out.stretch_coded_across = input
+            .seams
+            .stretch
+            .and_then(|edges| across::stretch_coded_across(&f, input, edges));
         let plan = plan_of(&f, input)?;
         out.habits = habits(&plan);
         decode::check_size(plan.codec, &plan.params).map_err(|e| e.to_string())?;
@@ -1663,7 +1690,7 @@ mod tests {
             path,
             group: "H".into(),
             stretch: None,
-            jump: None,
+            seams: Default::default(),
         };
         let plan = plan_of(&f, &input).expect("planned");
         (f, plan)
@@ -1825,7 +1852,7 @@ mod tests {
             path,
             group: "A".into(),
             stretch: None,
-            jump: None,
+            seams: Default::default(),
         }
     }
 

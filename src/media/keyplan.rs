@@ -241,6 +241,10 @@ pub struct Fragments {
     lead_from: Option<u64>,
     /// Samples walked so far, every track's ([`SAMPLES_MAX`]).
     walked: u64,
+    /// The track's first composition offset walked, and whether another has differed from it
+    /// (its pictures are reordered, as a `ctts` box of more than one offset says).
+    first_shift: Option<i64>,
+    shifts_differ: bool,
 }
 
 impl Plan {
@@ -359,7 +363,10 @@ fn track(trak: &[u8], lead: usize, mvex: Option<&[u8]>, from: Option<u64>) -> Op
         .filter(|s| s.number >= first && s.number < first + lead as u64)
         .copied()
         .collect();
-    let reordered = lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
+    // A few pictures in a row may happen to be presented in their decoding order where the
+    // track reorders others (B-frames between two references): the composition offsets say.
+    let reordered = lead.windows(2).any(|w| w[1].ticks < w[0].ticks)
+        || child(stbl, b"ctts").is_some_and(offsets_differ);
     // No sample in the table and a `mvex` beside: the samples are in fragments.
     let fragments = match mvex {
         Some(mvex) if total == 0 => Some(fragments_of(trak, mvex, lead_wanted, from)?),
@@ -429,8 +436,8 @@ pub fn add_fragment(plan: &mut Plan, moof_start: u64, moof: &[u8]) -> bool {
     };
     let lead = plan.lead.len();
     let more = add_trafs(plan, &mut fr, moof_start, moof).is_some();
-    if plan.lead.len() != lead {
-        plan.reordered = plan.lead.windows(2).any(|w| w[1].ticks < w[0].ticks);
+    if plan.lead.len() != lead || fr.shifts_differ {
+        plan.reordered = plan.lead.windows(2).any(|w| w[1].ticks < w[0].ticks) || fr.shifts_differ;
     }
     plan.fragments = Some(fr);
     more && plan.sync.len() < SYNC_MAX
@@ -523,6 +530,10 @@ fn add_trafs(plan: &mut Plan, fr: &mut Fragments, moof_start: u64, moof: &[u8]) 
                     }
                 });
                 if mine {
+                    match fr.first_shift {
+                        None => fr.first_shift = Some(shift),
+                        Some(first) => fr.shifts_differ |= first != shift,
+                    }
                     let sample = Sample {
                         number: fr.next_number,
                         offset: pos,
@@ -637,6 +648,31 @@ fn chunk_offsets(stbl: &[u8]) -> Option<Vec<u64>> {
 
 /// Offsets, sizes and decode times of the `wanted` samples (sorted), in one walk over the
 /// chunks and the time-to-sample table.
+/// Whether a `ctts` box gives its samples more than one composition offset (the pictures are
+/// presented in another order than decoded; one offset for all is a constant delay). Its
+/// first [`CTTS_LOOKED_AT`] runs are looked at.
+fn offsets_differ(ctts: &[u8]) -> bool {
+    let mut c = Cursor::new(ctts);
+    let (Ok(()), Ok(n)) = (c.skip(4), c.be32()) else {
+        return false;
+    };
+    let mut first = None;
+    for _ in 0..(n as usize).min(c.remaining() / 8).min(CTTS_LOOKED_AT) {
+        let (Ok(_count), Ok(off)) = (c.be32(), c.be32()) else {
+            break;
+        };
+        match first {
+            None => first = Some(off),
+            Some(f) if f != off => return true,
+            Some(_) => {}
+        }
+    }
+    false
+}
+
+/// Runs of a `ctts` box looked at to tell whether its offsets differ.
+const CTTS_LOOKED_AT: usize = 4096;
+
 fn locate(
     sizes: &Sizes,
     stsc: &[u8],
@@ -1237,6 +1273,33 @@ mod tests {
         bx(b"traf", &[tfhd, tfdt, bx(b"trun", &trun)].concat())
     }
 
+    #[test]
+    fn a_track_whose_composition_offsets_differ_reorders_its_pictures() {
+        let ctts = |runs: &[(u32, u32)]| -> Vec<u8> {
+            let mut b = vec![0, 0, 0, 0];
+            b.extend_from_slice(&(runs.len() as u32).to_be_bytes());
+            for (n, off) in runs {
+                b.extend_from_slice(&n.to_be_bytes());
+                b.extend_from_slice(&off.to_be_bytes());
+            }
+            b
+        };
+        assert!(offsets_differ(&ctts(&[
+            (1, 1024),
+            (1, 2560),
+            (1, 0),
+            (1, 512)
+        ])));
+        // One offset for every picture is a constant delay, not reordering.
+        assert!(!offsets_differ(&ctts(&[(40, 1024)])));
+        assert!(!offsets_differ(&ctts(&[(20, 1024), (20, 1024)])));
+        // A count past the box's bytes reads what is there.
+        let mut short = ctts(&[(1, 1024)]);
+        short[4..8].copy_from_slice(&9u32.to_be_bytes());
+        assert!(!offsets_differ(&short));
+        assert!(!offsets_differ(&[0, 0]));
+    }
+
     fn fragmented() -> Plan {
         Plan {
             timescale: 1000,
@@ -1298,6 +1361,40 @@ mod tests {
         assert!(add_fragment(&mut plan, 5000, &moof));
         assert_eq!(plan.sync.len(), 1);
         assert_eq!((plan.sync[0].offset, plan.sync[0].size), (5500, 900));
+    }
+
+    #[test]
+    fn fragments_whose_composition_offsets_differ_reorder_their_pictures() {
+        // Track 1, samples of 40 ticks and 100 bytes with their own flags and composition
+        // offsets (trun flags 0xf01).
+        let moof = |offsets: &[u32]| {
+            let tfhd = bx(b"tfhd", &[0u32.to_be_bytes(), 1u32.to_be_bytes()].concat());
+            let mut trun = 0xf01u32.to_be_bytes().to_vec();
+            trun.extend_from_slice(&(offsets.len() as u32).to_be_bytes());
+            trun.extend_from_slice(&0u32.to_be_bytes());
+            for (k, off) in offsets.iter().enumerate() {
+                let flags = if k == 0 { 0 } else { NON_SYNC };
+                for v in [40u32, 100, flags, *off] {
+                    trun.extend_from_slice(&v.to_be_bytes());
+                }
+            }
+            bx(b"moof", &bx(b"traf", &[tfhd, bx(b"trun", &trun)].concat()))
+        };
+        let lead_of = |first: &[u32]| {
+            let mut plan = fragmented();
+            if let Some(fr) = plan.fragments.as_mut() {
+                (fr.lead_from, fr.lead_wanted) = (Some(5), 3);
+            }
+            // The lead (pictures 5-7) is presented in its decoding order; the pictures before
+            // it say whether the track reorders.
+            let body = |m: Vec<u8>| m[8..].to_vec();
+            assert!(add_fragment(&mut plan, 0, &body(moof(first))));
+            assert!(add_fragment(&mut plan, 1000, &body(moof(&[80, 80, 80]))));
+            assert_eq!(plan.lead.len(), 3);
+            plan.reordered
+        };
+        assert!(lead_of(&[80, 160, 0, 40]));
+        assert!(!lead_of(&[80, 80, 80, 80]));
     }
 
     #[test]

@@ -173,6 +173,11 @@ pub struct RateStretch {
     /// Frame rates (samples per second) around the stretch and inside it.
     pub usual_rate: f64,
     pub stretch_rate: f64,
+    /// The pictures at its two edges (numbers 1-based, in decoding order): the last before the
+    /// stretch and its first, its last and the first after it (with the odd picture or two a
+    /// join may leave between them). The keyframe stage reads their slice headers to see
+    /// whether the encoder numbered its pictures on across each edge.
+    pub edges: [(u64, u64); 2],
 }
 
 /// One track (ISO BMFF), elementary stream (MPEG-TS) or stream (AVI/WAV).

@@ -218,18 +218,27 @@ pub fn rate_stretch(runs: &[(u64, u64, u64)], timescale: u32) -> Option<RateStre
         return None;
     }
     let ts = u64::from(timescale);
-    let long: Vec<&(u64, u64, u64)> = runs
+    // Each run with the number of its first sample (runs are kept from the track's start).
+    let mut number = 1u64;
+    let long: Vec<(&(u64, u64, u64), u64)> = runs
         .iter()
-        .filter(|(d, n, _)| *d > 0 && *n >= 10 && d.saturating_mul(*n) >= ts)
+        .map(|r| {
+            let first = number;
+            number = number.saturating_add(r.1);
+            (r, first)
+        })
+        .filter(|((d, n, _), _)| *d > 0 && *n >= 10 && d.saturating_mul(*n) >= ts)
         .collect();
     let near = |a: u64, b: u64, tol: f64| (a as f64 - b as f64).abs() <= tol * a.max(b) as f64;
+    let last = |(r, first): (&(u64, u64, u64), u64)| first.saturating_add(r.1 - 1);
     long.windows(3).find_map(|w| {
-        let (a, b, c) = (w[0], w[1], w[2]);
+        let ((a, _), (b, b_first), (c, c_first)) = (w[0], w[1], w[2]);
         (near(a.0, c.0, 0.02) && !near(a.0, b.0, 0.10)).then(|| RateStretch {
             at_s: b.2 as f64 / ts as f64,
             length_s: b.0.saturating_mul(b.1) as f64 / ts as f64,
             usual_rate: ts as f64 / a.0 as f64,
             stretch_rate: ts as f64 / b.0 as f64,
+            edges: [(last(w[0]), b_first), (last(w[1]), c_first)],
         })
     })
 }
@@ -297,6 +306,8 @@ mod tests {
         let s = rate_stretch(&runs, 1000).unwrap();
         assert_eq!((s.at_s, s.length_s), (3.15, 2.8));
         assert_eq!((s.usual_rate, s.stretch_rate), (10.0, 5.0));
+        // Samples 1-30, the odd one 31, the stretch 32-45, the usual rate again from 46.
+        assert_eq!(s.edges, [(30, 32), (45, 46)]);
         // A change that stays (a new rate to the end) is no stretch; nor is jitter.
         assert!(rate_stretch(&[(100, 30, 0), (200, 30, 3000)], 1000).is_none());
         assert!(rate_stretch(&[(100, 30, 0), (101, 30, 3000), (100, 30, 6030)], 1000).is_none());

@@ -8,7 +8,9 @@
 //! of its usual one (sample durations switch and switch back: no single jump; when the
 //! picture's clock, read at a keyframe inside the stretch, runs on through it, the recorder
 //! changed its own rate, as many do in low light, and the stretch is reported as
-//! information, OSD-RATE, not as inserted footage); and a segment whose coding parameters
+//! information, OSD-RATE, not as inserted footage; likewise, without a display read, when the
+//! encoder numbered its pictures on across both edges of the stretch, `files.stretch_coded_across`:
+//! TIME-RATE, information, since footage copied in begins at a keyframe of its own); and a segment whose coding parameters
 //! (codec, profile, picture size, frame rate, audio format) differ from those shared by the
 //! rest of its session (a majority of at least two other segments). Example: a session of
 //! 1920x1080 segments with one 1280x720 segment in the middle.
@@ -152,6 +154,18 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                         "OSD-RATE",
                         format!(
                             "{what}, and the picture's clock runs on through it ({step:+.0} s against the file's start): the recorder changed its frame rate; no footage of another time"
+                        ),
+                    )
+                }
+                // The bitstream as the other witness: a recorder's encoder numbers its pictures
+                // on across its own change of rate; footage of another rate copied in begins
+                // at a keyframe of its own, and the footage after it resumes at one.
+                None if f.odd().stretch_coded_across == Some(true) => {
+                    details["coded_across"] = json!(true);
+                    (
+                        "TIME-RATE",
+                        format!(
+                            "{what}, and the encoder numbered its pictures on across both its edges: the recorder changed its capture rate; no footage copied in"
                         ),
                     )
                 }

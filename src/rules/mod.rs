@@ -239,6 +239,13 @@ pub const RULES: &[Rule] = &[
         "segment numbers skipped between two segments of a session whose recording runs on from one into the next: numbers given to files not in the tree; no footage missing",
     ),
     rule(
+        "TIME-RATE",
+        "rate_change",
+        Severity::Info,
+        A12_5,
+        "a stretch of the video at another steady frame rate across whose edges the encoder numbered its pictures on: the recorder changed its capture rate (as in low light); no footage copied in",
+    ),
+    rule(
         "OSD-RATE",
         "rate_change",
         Severity::Info,

@@ -390,15 +390,15 @@ impl Early {
 
     /// Starts the work for row `k`, a file just read, when the stage decodes it; `ts` is a
     /// transport stream's pictures as its read saw them (it has no index to find).
-    /// `jump` is the picture of its video track that lasts its largest timestamp jump
-    /// ([`Input::jump`]).
+    /// `seams` are the pictures of its video track around which its timestamps change
+    /// ([`Input::seams`]).
     pub(super) fn start(
         &self,
         k: usize,
         fact: &FileFacts,
         path: &Path,
         noted: Option<Noted>,
-        jump: Option<u64>,
+        seams: keyframes::Seams,
     ) {
         if !wanted(fact) {
             return;
@@ -432,7 +432,7 @@ impl Early {
                 index,
                 group,
                 stretch,
-                jump,
+                seams,
             };
             let mut prepared = keyframes::prepare_in(&input, Ok(f), display);
             match prepared.finished() {
@@ -1084,6 +1084,7 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
         keyframes_decoded: Some(out.decoded as i32),
         note: note.as_deref().map(Sym::from),
         coded_across: out.coded_across,
+        stretch_coded_across: out.stretch_coded_across,
     }
 }
 
@@ -1207,7 +1208,7 @@ mod tests {
                     .expect("an index"),
                 group: "A".into(),
                 stretch: None,
-                jump: None,
+                seams: Default::default(),
             };
             let prepared = keyframes::prepare(&input);
             Held {

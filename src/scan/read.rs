@@ -107,9 +107,9 @@ pub(super) fn read_files(
             // here and, for a transport stream, the pictures the read saw go past.
             let base = out.read_rows;
             let early = out.early.as_ref();
-            let started = |j: usize, e: &Entry, (f, s, ts, jump): Made| {
+            let started = |j: usize, e: &Entry, (f, s, ts, seams): Made| {
                 if let Some(early) = early {
-                    early.start(base + j, &FileFacts::from_row(0, &f), &e.path, ts, jump);
+                    early.start(base + j, &FileFacts::from_row(0, &f), &e.path, ts, seams);
                 }
                 (f, s)
             };

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::{Progress, ScanPlan, display_path};
 use crate::context;
+use crate::keyframes::Seams;
 use crate::media::keyplan::Noted;
 use crate::media::{self, MediaInfo, ProblemKind, RecordedTime};
 use crate::pathinfo::{PathPatterns, local_to_utc};
@@ -16,9 +17,11 @@ use crate::store::tables::{FileRow, StreamRow};
 use crate::walk::{Entry, EntryKind};
 
 /// A file's row ([`RowMaker::make`]), its streams' rows, and what its keyframe work takes
-/// from the read: a transport stream's pictures as the read saw them go past, and the picture
-/// of the video track that lasts the file's largest timestamp jump ([`video_jump`]).
-pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Noted>, Option<u64>);
+/// from the read: a transport stream's pictures as the read saw them go past, and the
+/// pictures of the video track around which its timestamps change: the one that lasts the
+/// file's largest timestamp jump ([`video_jump`]) and the edges of a stretch at another frame
+/// rate.
+pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Noted>, Seams);
 
 /// The largest timestamp jump of the file's audio and video tracks, and its track's place.
 fn largest_jump_of(info: &media::MediaInfo) -> Option<(usize, media::Jump)> {
@@ -109,7 +112,7 @@ impl RowMaker<'_> {
         };
         let mut streams = Vec::new();
         let mut noted = None;
-        let mut video_jump_sample = None;
+        let mut seams = Seams::default();
         match (&e.kind, &e.error) {
             (_, Some(err)) => {
                 row.status = "unreadable".into();
@@ -169,7 +172,7 @@ impl RowMaker<'_> {
                             crate::panic_text(&*panic)
                         ));
                         self.progress.file_done();
-                        return (row, Vec::new(), None, None);
+                        return (row, Vec::new(), None, Seams::default());
                     }
                 };
                 row.read_method = Some(r.method.name().into());
@@ -179,7 +182,14 @@ impl RowMaker<'_> {
                     row.error = Some(err.to_string());
                 } else if let Some(mut p) = r.parsed {
                     noted = p.info.noted.take();
-                    video_jump_sample = video_jump(&p.info, largest_jump(&p.info));
+                    seams = Seams {
+                        jump: video_jump(&p.info, largest_jump(&p.info)),
+                        stretch: p
+                            .info
+                            .main_video()
+                            .and_then(|v| v.rate_stretch)
+                            .map(|r| r.edges),
+                    };
                     row.status = match p.problem.as_ref().map(|p| p.kind) {
                         None => "ok",
                         Some(ProblemKind::Corrupt) => "corrupt",
@@ -203,7 +213,7 @@ impl RowMaker<'_> {
             }
         }
         self.progress.file_done();
-        (row, streams, noted, video_jump_sample)
+        (row, streams, noted, seams)
     }
 
     fn utc_us(&self, t: RecordedTime) -> (Option<i64>, String) {

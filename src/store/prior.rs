@@ -590,6 +590,7 @@ pub const FACT_COLUMNS: &[&str] = &[
     "coding_habits",
     "slice_habits",
     "jump_coded_across",
+    "stretch_coded_across",
 ];
 
 /// The compact facts of every row of a `files` batch; `first_row` is the position of the
@@ -680,6 +681,7 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
     let osd_jump_conf = f64c("osd_jump_confidence");
     let osd_jump_inside = c.flag("osd_jump_inside_gop");
     let coded_across = c.flag("jump_coded_across");
+    let stretch_coded_across = c.flag("stretch_coded_across");
     let (osd_stretch_step, osd_stretch_conf) =
         (f64c("osd_stretch_step_s"), f64c("osd_stretch_confidence"));
     let osd_end_offset = f64c("osd_end_offset_s");
@@ -816,6 +818,8 @@ pub fn facts_from_batch(b: &RecordBatch, first_row: usize) -> Vec<crate::catalog
                     osd_end_offset.get(i),
                 ),
                 jump_coded_across: coded_across.and_then(|a| a.is_valid(i).then(|| a.value(i))),
+                stretch_coded_across: stretch_coded_across
+                    .and_then(|a| a.is_valid(i).then(|| a.value(i))),
                 being_written: false,
             }
             .boxed(),

@@ -141,6 +141,9 @@ pub struct Osd {
     /// Whether the encoder coded the pictures either side of the video's timestamp jump one
     /// after the other ([`crate::keyframes::Output::coded_across`]).
     pub coded_across: Option<bool>,
+    /// Whether the encoder numbered its pictures on across both edges of the video's stretch
+    /// at another frame rate ([`crate::keyframes::Output::stretch_coded_across`]).
+    pub stretch_coded_across: Option<bool>,
 }
 
 /// What was read of the display ([`Osd::reading`]).
@@ -477,6 +480,10 @@ fn osd_columns(c: &mut Cols, osd: &[&Osd]) {
         read.iter().map(|o| o.device_sure.as_deref()),
     );
     c.bool("jump_coded_across", osd.iter().map(|o| o.coded_across));
+    c.bool(
+        "stretch_coded_across",
+        osd.iter().map(|o| o.stretch_coded_across),
+    );
 }
 
 impl Osd {
@@ -707,6 +714,7 @@ impl FileFacts {
                     r.osd.read().end_offset_s,
                 ),
                 jump_coded_across: r.osd.coded_across,
+                stretch_coded_across: r.osd.stretch_coded_across,
                 being_written: false,
             }
             .boxed(),
