@@ -24,6 +24,7 @@ while IFS= read -r -d '' f; do
         */neg-hik/*) add bmff "$f"; add ps "$f" ;;
         *.mpg|*.mpeg|*.vob|*.ps) add ps "$f" ;;
         *.mkv|*.webm) add mkv "$f" ;;
+        *.dav) add dav "$f" ;;
         *.mp4|*.mov|*.3gp|*.m4a|*.heic|*.m4v) add bmff "$f" ;;
         *.ts|*.m2ts) add ts "$f" ;;
         *.jpg|*.jpeg) add jpeg "$f" ;;

@@ -313,6 +313,47 @@ fn a_recorders_own_change_of_frame_rate_is_coded_across_but_footage_copied_in_is
 }
 
 #[test]
+fn dahua_exports_are_read_frame_by_frame_and_judged_as_recordings() {
+    let (_, findings, _, files) = scanned();
+    let row = |name: &str| {
+        files
+            .iter()
+            .find(|r| get(r, "file_name") == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}"))
+    };
+    let first = row("NEG-DAV_OF3026_20260312100000_0001.DAV");
+    let second = row("NEG-DAV_OF3026_20260312100004_0002.DAV");
+    for r in [first, second] {
+        assert_eq!(get(r, "status"), Some("ok"), "{r:?}");
+        assert_eq!(get(r, "container"), Some("dav"));
+        assert_eq!(get(r, "video_codec"), Some("h264"));
+        assert_eq!(
+            (get(r, "width"), get(r, "height")),
+            (Some("160"), Some("120"))
+        );
+        assert_eq!(get(r, "frame_rate"), Some("25"));
+        assert_eq!(get(r, "duration_s"), Some("4"));
+        assert_eq!(get(r, "creation_time_source"), Some("dav:date"));
+    }
+    assert_eq!(get(first, "stream_count"), Some("2"));
+    assert_eq!(get(second, "stream_count"), Some("1"));
+    // One recording of two contiguous exports.
+    assert!(get(first, "session_id").is_some());
+    assert_eq!(get(first, "session_id"), get(second, "session_id"));
+    // The export with two seconds of pictures left out: its times jump there.
+    let cut = row("JMP-02_OF2024_20260312110000_0001.DAV");
+    assert_eq!(get(cut, "max_jump_s"), Some("2"));
+    let jump = findings
+        .iter()
+        .find(|r| {
+            get(r, "path").is_some_and(|p| p.ends_with("JMP-02_OF2024_20260312110000_0001.DAV"))
+        })
+        .expect("a finding");
+    assert_eq!(get(jump, "rule_id"), Some("TIME-SAMPLES"));
+    assert_eq!(get(jump, "severity"), Some("high"));
+}
+
+#[test]
 fn sessions_table_and_file_session_ids() {
     let (_, _, sessions, files) = scanned();
     let s = sessions

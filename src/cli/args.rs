@@ -15,7 +15,7 @@ use crate::scan::VerifyPlan;
     version,
     about = "Audit body-worn recorder footage: hash, parse and catalogue an evidence tree into Parquet",
     long_about = "recaudit walks an evidence tree read-only, hashes every byte with BLAKE3, parses each \
-container (MP4/MOV/3GP/M4A, MPEG-TS, MPEG-PS, Matroska/WebM, JPEG/EXIF, WAV/BWF, AVI, AMR, \
+container (MP4/MOV/3GP/M4A, MPEG-TS, MPEG-PS, Dahua DAV, Matroska/WebM, JPEG/EXIF, WAV/BWF, AVI, AMR, \
 MP3/AAC) and writes a Parquet catalog that \
 SQL tools (DataFusion, DuckDB, pandas) read directly.",
     after_help = "Exit codes: 0 completed; 1 scan --fail-on found findings at that severity; 2 invalid \

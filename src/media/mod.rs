@@ -8,6 +8,7 @@ pub mod amr;
 pub mod bmff;
 pub mod chunks;
 pub mod cursor;
+pub mod dav;
 pub mod document;
 pub mod h264;
 pub mod h264_cut;
@@ -53,6 +54,8 @@ pub enum Container {
     MpegPs,
     /// Hikvision's media header (`IMKH`), then a program stream: the vendor's `.mp4`.
     HikPs,
+    /// Dahua's DAV frames (`.dav`).
+    Dav,
     Jpeg,
     Wav,
     Avi,
@@ -83,6 +86,7 @@ impl Container {
             Container::MpegTs => "mpegts",
             Container::MpegPs => "mpeg-ps",
             Container::HikPs => "hik-ps",
+            Container::Dav => "dav",
             Container::Jpeg => "jpeg",
             Container::Wav => "wav",
             Container::Avi => "avi",
@@ -499,6 +503,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
     if let Some(c) = ps::detect(head) {
         return Box::new(ps::PsSink::new(c));
     }
+    if dav::detect(head) {
+        return Box::new(dav::DavSink::new(head));
+    }
     if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
         return Box::new(jpeg::JpegSink::new());
     }
@@ -544,6 +551,7 @@ pub fn expected_container(ext: &str) -> Option<Container> {
         "wav" | "bwf" => Container::Wav,
         "avi" => Container::Avi,
         "mkv" | "webm" => Container::Matroska,
+        "dav" => Container::Dav,
         "amr" | "awb" => Container::Amr,
         "pdf" => Container::Pdf,
         "docx" | "xlsx" | "pptx" | "docm" | "xlsm" => Container::Ooxml,
@@ -571,6 +579,7 @@ pub fn names_a_recording(ext: &str) -> bool {
                     | C::Wav
                     | C::Avi
                     | C::Matroska
+                    | C::Dav
                     | C::Amr
             )
         )

@@ -156,7 +156,8 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         }
         // Packets lost or inserted: a transport stream's continuity counters say so; a
         // program stream has none, and its bytes that start no packet, skipped to the next
-        // pack, are where it lost some (or was damaged).
+        // pack, are where it lost some (or was damaged); so are a DAV file's bytes that start
+        // no frame.
         let lost = [
             f.odd().ts_continuity_errors.filter(|n| *n > 0).map(|n| {
                 (
@@ -170,7 +171,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             f.odd().ps_lost_places.filter(|n| *n > 0).map(|n| {
                 (
                     format!(
-                        "bytes lost in {n} place(s) in {}: bytes that start no packet, the stream read again from the next pack (a recording over a lossy network, or damage)",
+                        "bytes lost in {n} place(s) in {}: bytes that start no packet (or frame), the stream read again from the next one (a recording over a lossy network, or damage)",
                         f.file_name()
                     ),
                     json!({"ps_lost_places": n}),

@@ -288,7 +288,7 @@ impl RowMaker<'_> {
         }
         if matches!(
             info.container,
-            media::Container::MpegPs | media::Container::HikPs
+            media::Container::MpegPs | media::Container::HikPs | media::Container::Dav
         ) {
             row.ps_lost_places = Some(info.continuity_errors as i32);
         }
