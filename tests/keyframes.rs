@@ -1015,6 +1015,45 @@ fn a_transport_stream_cut_short_or_garbled_gives_a_note_or_readings_never_a_pani
 }
 
 #[test]
+fn a_transport_stream_after_hikvisions_media_header_gets_its_clock_read() {
+    // day.ts after a 40-byte `IMKH` header announcing a transport stream (system format 3),
+    // named `.mp4` as the vendor's clients name their exports: read as a transport stream
+    // whose offsets are the file's, its display read as the plain stream's (before, read as a
+    // program stream: `corrupt`, INT-UNREADABLE `high`).
+    use crate::util::{get, rows, scan, utc_us};
+    let (_t, root, wh, dir) = evidence("DSJ-A0012");
+    let mut header = std::fs::read(crate::util::project().join(
+        "tests/fixtures/labelled/单位甲/NEG-HIK/20260312/NEG-HIK_OF3021_20260312100000_0001.MP4",
+    ))
+    .expect("read")[..40]
+        .to_vec();
+    header[8..10].copy_from_slice(&3u16.to_le_bytes());
+    header.extend(std::fs::read(clip("day.ts")).expect("read"));
+    std::fs::write(
+        dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+        &header,
+    )
+    .expect("write");
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    let f = &files[0];
+    assert_eq!(get(f, "status"), Some("ok"), "{f:?}");
+    assert_eq!(get(f, "container"), Some("hik-ts"));
+    assert_eq!(get(f, "extension_matches"), Some("true"));
+    assert_eq!(get(f, "make"), Some("Hikvision"));
+    let shown = utc_us("2026-03-12 02:00:07").to_string();
+    assert_eq!(get(f, "osd_start"), Some(shown.as_str()), "{f:?}");
+    assert_eq!(get(f, "osd_offset_s"), Some("-0.2"), "{f:?}");
+    assert_eq!(
+        rows(&wh.join("findings"))
+            .iter()
+            .filter(|r| get(r, "severity") == Some("high"))
+            .count(),
+        0
+    );
+}
+
+#[test]
 fn a_transport_stream_in_the_evidence_tree_gets_its_clock_read() {
     use crate::util::{get, rows, scan, utc_us};
     let (_t, root, wh, dir) = evidence("DSJ-A0012");

@@ -54,6 +54,11 @@ pub enum Container {
     MpegPs,
     /// Hikvision's media header (`IMKH`), then a program stream: the vendor's `.mp4`.
     HikPs,
+    /// Hikvision's media header, then a transport stream.
+    HikTs,
+    /// Hikvision's media header, then a body recaudit does not parse (RTP packets, the
+    /// vendor's own format).
+    Hik,
     /// Dahua's DAV frames (`.dav`).
     Dav,
     Jpeg,
@@ -86,6 +91,8 @@ impl Container {
             Container::MpegTs => "mpegts",
             Container::MpegPs => "mpeg-ps",
             Container::HikPs => "hik-ps",
+            Container::HikTs => "hik-ts",
+            Container::Hik => "hik",
             Container::Dav => "dav",
             Container::Jpeg => "jpeg",
             Container::Wav => "wav",
@@ -500,6 +507,32 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
     if let Some(pkt) = ts::detect(head) {
         return Box::new(ts::TsSink::new(pkt));
     }
+    if head.starts_with(ps::HIK_MAGIC) {
+        match ps::hik_body(head) {
+            ps::HikBody::Ts(pkt) => {
+                return Box::new(ts::TsSink::after_header(
+                    pkt,
+                    ps::HIK_HEADER,
+                    Container::HikTs,
+                ));
+            }
+            ps::HikBody::Other(format) => {
+                return Box::new(Declined::new(
+                    Container::Hik,
+                    format!(
+                        "a Hikvision media header (`IMKH`) whose system format {format} ({}) is not parsed: neither a program stream nor a transport stream follows it",
+                        match format {
+                            0 => "no system layer",
+                            1 => "the vendor's own",
+                            4 | 0x401 => "RTP packets",
+                            _ => "unknown",
+                        }
+                    ),
+                ));
+            }
+            ps::HikBody::Ps => {}
+        }
+    }
     if let Some(c) = ps::detect(head) {
         return Box::new(ps::PsSink::new(c));
     }
@@ -652,6 +685,34 @@ fn largest_picture<'a>(streams: impl Iterator<Item = &'a StreamInfo>) -> Option<
         Some(b) if pixels(b) >= pixels(s) => Some(b),
         _ => Some(s),
     })
+}
+
+/// The sink for a file whose format is recognised but whose body is not parsed: still hashed,
+/// reported as unsupported with what was recognised.
+struct Declined {
+    container: Container,
+    message: String,
+}
+
+impl Declined {
+    fn new(container: Container, message: String) -> Self {
+        Declined { container, message }
+    }
+}
+
+impl Sink for Declined {
+    fn feed(&mut self, _data: &[u8]) {}
+    fn finish(self: Box<Self>, _total: u64) -> Parsed {
+        let mut info = MediaInfo::new(self.container);
+        if self.container == Container::Hik {
+            info.make = Some("Hikvision".into());
+            info.layout = vec!["IMKH".into()];
+        }
+        Parsed {
+            info,
+            problem: Some(Problem::unsupported(self.message)),
+        }
+    }
 }
 
 /// The sink for bytes no parser recognised: still hashed, reported as unsupported, or as corrupt

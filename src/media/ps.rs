@@ -20,7 +20,38 @@ use super::{Container, MediaInfo, Parsed, Problem, Sink, StreamInfo, h264, hevc}
 
 /// Hikvision's media header before the program stream.
 pub const HIK_MAGIC: &[u8; 4] = b"IMKH";
-const HIK_HEADER: u64 = 40;
+pub const HIK_HEADER: u64 = 40;
+
+/// What follows Hikvision's media header, told by its bytes (the header's own word for it,
+/// its system format at bytes 8-9, is taken only where they say nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HikBody {
+    /// A program stream (system format 2), or bytes that say nothing else: the program stream
+    /// reader judges them.
+    Ps,
+    /// A transport stream of packets of this size (system format 3).
+    Ts(usize),
+    /// Neither, where the header names another system format (4: RTP packets; 0: no system
+    /// layer; 1: the vendor's own): not parsed.
+    Other(u16),
+}
+
+/// The body after a Hikvision media header that `head` (the file's first bytes) begins with.
+pub fn hik_body(head: &[u8]) -> HikBody {
+    let Some(body) = head.get(HIK_HEADER as usize..) else {
+        return HikBody::Ps;
+    };
+    if let Some(pkt) = super::ts::detect(body) {
+        return HikBody::Ts(pkt);
+    }
+    if body.starts_with(&[0, 0, 1, 0xBA]) {
+        return HikBody::Ps;
+    }
+    match u16::from_le_bytes([head[8], head[9]]) {
+        2 => HikBody::Ps,
+        format => HikBody::Other(format),
+    }
+}
 
 /// The PES bytes kept of a packet: its header (at most 9 + 255 bytes) and the start of its
 /// payload, where the video's parameter sets are looked for.
@@ -613,6 +644,53 @@ mod tests {
         let plain = parse_bytes(&hik[40..], "mpg", 4096);
         assert_eq!(plain.info.container, Container::MpegPs);
         assert_eq!((plain.problem, plain.info.duration_s), (None, Some(d)));
+    }
+
+    #[test]
+    fn what_follows_a_hikvision_header_is_told_by_its_bytes() {
+        let hik = fixture(HIK);
+        let header = |format: u16| {
+            let mut h = hik[..40].to_vec();
+            h[8..10].copy_from_slice(&format.to_le_bytes());
+            h
+        };
+        // A transport stream after a header that says so (system format 3): read as one, its
+        // offsets the file's.
+        let ts = fixture("labelled/单位甲/NEG-TS/20260312/NEG-TS_OF3007_20260312140000_0001.TS");
+        let plain = parse_bytes(&ts, "ts", 4096);
+        let mut file = header(3);
+        file.extend_from_slice(&ts);
+        assert_eq!(hik_body(&file), HikBody::Ts(188));
+        for chunk in [1, 40, 41, 4096] {
+            let p = parse_bytes(&file, "mp4", chunk);
+            assert!(p.problem.is_none(), "{chunk}: {:?}", p.problem);
+            assert_eq!(p.info.container, Container::HikTs);
+            assert_eq!(p.info.duration_s, plain.info.duration_s);
+            assert_eq!(p.info.streams.len(), plain.info.streams.len());
+            assert_eq!(p.info.layout[0], "IMKH");
+        }
+        // The bytes decide, not the header's word: a program stream under a header saying 3.
+        let mut ps = header(3);
+        ps.extend_from_slice(&hik[40..]);
+        assert_eq!(hik_body(&ps), HikBody::Ps);
+        assert_eq!(
+            parse_bytes(&ps, "mp4", 4096).info.container,
+            Container::HikPs
+        );
+        // RTP packets (system format 4): not parsed, and no damage.
+        let mut rtp = header(4);
+        rtp.extend_from_slice(&[0x80, 0x60, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 1]);
+        rtp.extend_from_slice(&hik[40..1000]);
+        let p = parse_bytes(&rtp, "mp4", 4096);
+        assert_eq!(p.info.container, Container::Hik);
+        assert_eq!(
+            p.problem.as_ref().map(|p| p.kind),
+            Some(ProblemKind::Unsupported)
+        );
+        assert!(p.problem.is_some_and(|p| p.message.contains("RTP")));
+        // A header cut short before a transport stream begins: the stream reader says so.
+        let cut = parse_bytes(&file[..30], "mp4", 4096);
+        assert_eq!(cut.problem.map(|p| p.kind), Some(ProblemKind::Truncated));
     }
 
     #[test]

@@ -54,6 +54,10 @@ struct Es {
 }
 
 pub struct TsSink {
+    /// `MpegTs`, or `HikTs` after Hikvision's media header.
+    container: Container,
+    /// Bytes of a vendor's header still to pass before the first packet.
+    skip: u64,
     pkt: usize,
     off: usize,
     carry: Vec<u8>,
@@ -182,7 +186,15 @@ fn opens_random_access(codec: Codec, data: &[u8]) -> bool {
 
 impl TsSink {
     pub fn new(pkt: usize) -> Self {
+        Self::after_header(pkt, 0, Container::MpegTs)
+    }
+
+    /// A transport stream of `pkt`-byte packets after `skip` bytes of a vendor's header
+    /// (Hikvision's media header: `container` `HikTs`). Offsets stay the file's.
+    pub fn after_header(pkt: usize, skip: u64, container: Container) -> Self {
         TsSink {
+            container,
+            skip,
             pkt,
             off: pkt - 188,
             carry: Vec::with_capacity(pkt),
@@ -516,6 +528,12 @@ fn stream_kind(st: u8) -> (&'static str, &'static str) {
 
 impl Sink for TsSink {
     fn feed(&mut self, mut data: &[u8]) {
+        if self.skip > 0 {
+            let n = self.skip.min(data.len() as u64);
+            self.skip -= n;
+            self.pos += n;
+            data = &data[n as usize..];
+        }
         let pkt = self.pkt;
         let end = self.pos + data.len() as u64;
         if !self.carry.is_empty() {
@@ -574,7 +592,23 @@ impl Sink for TsSink {
     }
 
     fn finish(mut self: Box<Self>, total: u64) -> Parsed {
-        let mut info = MediaInfo::new(Container::MpegTs);
+        let mut info = MediaInfo::new(self.container);
+        if self.container == Container::HikTs {
+            info.make = Some("Hikvision".into());
+            info.notes.push(format!(
+                "a Hikvision media header ({} bytes, `IMKH`) before the transport stream",
+                super::ps::HIK_HEADER
+            ));
+            if self.skip > 0 {
+                return Parsed {
+                    info,
+                    problem: Some(Problem::truncated(format!(
+                        "the file ends ({total} bytes) inside its {}-byte media header",
+                        super::ps::HIK_HEADER
+                    ))),
+                };
+            }
+        }
         if let Some(mut v) = self.video.take() {
             // The last picture runs to the last whole packet.
             v.close(total - self.carry.len() as u64);
@@ -582,7 +616,11 @@ impl Sink for TsSink {
                 info.noted = Some(Noted::Ts(Box::new(v.index)));
             }
         }
-        info.layout = vec![format!(
+        info.layout = (self.container == Container::HikTs)
+            .then(|| "IMKH".to_string())
+            .into_iter()
+            .collect();
+        info.layout.push(format!(
             "{}x{}",
             if self.pkt == 192 {
                 "m2ts-packet"
@@ -590,7 +628,7 @@ impl Sink for TsSink {
                 "ts-packet"
             },
             self.packets
-        )];
+        ));
         info.continuity_errors = self.cc_errors;
         let mut es: Vec<(&u16, &Es)> = self.es.iter().collect();
         es.sort_by_key(|(_, e)| e.order);

@@ -37,7 +37,7 @@ pub struct Group<'a> {
 pub fn family(container: &str) -> &'static str {
     match container {
         "mp4" | "mov" | "3gp" | "m4a" | "heif" => "iso-bmff",
-        "mpegts" => "mpeg-ts",
+        "mpegts" | "hik-ts" => "mpeg-ts",
         "wav" | "avi" => "riff",
         "jpeg" => "jpeg",
         "matroska" => "matroska",

@@ -29,7 +29,7 @@ const FONTS: &str = "osd_fonts";
 type Known = (Fonts, BTreeMap<String, String>);
 
 /// Containers whose sample tables (an AVI: its index) the stage reads.
-const CONTAINERS: [&str; 6] = ["mp4", "mov", "3gp", "avi", "mpegts", "matroska"];
+const CONTAINERS: [&str; 7] = ["mp4", "mov", "3gp", "avi", "mpegts", "hik-ts", "matroska"];
 
 /// Files of one group held, prepared, before its font is decided while the read goes on. A
 /// group with fewer files in the run waits for the read to end and is decided from all of

@@ -281,7 +281,10 @@ impl RowMaker<'_> {
         row.fragment_count = Some(info.fragments as i32);
         row.fragment_jump_s = info.fragment_jump.map(|j| j.size_s);
         row.fragment_jump_at_s = info.fragment_jump.map(|j| j.at_s);
-        if info.container == media::Container::MpegTs {
+        if matches!(
+            info.container,
+            media::Container::MpegTs | media::Container::HikTs
+        ) {
             row.ts_pcr_jump_s = info.pcr_jump.map(|j| j.size_s);
             row.ts_pcr_jump_at_s = info.pcr_jump.map(|j| j.at_s);
             row.ts_continuity_errors = Some(info.continuity_errors as i32);
@@ -399,8 +402,9 @@ fn same_family(expected: media::Container, found: media::Container) -> bool {
     let bmff = |c| matches!(c, Mp4 | Mov | ThreeGp | M4a | Heif);
     // `.doc` and `.docx` are swapped by hand and by WPS all the time; both are Office.
     let office = |c| matches!(c, Ooxml | Ole2);
-    // Hikvision's recorders and clients name their program streams `.mp4`.
-    let vendor = matches!((expected, found), (Mp4, HikPs));
+    // Hikvision's recorders and clients name their program streams (and their other streams
+    // after the vendor's media header) `.mp4`.
+    let vendor = matches!((expected, found), (Mp4, HikPs | HikTs | Hik));
     expected == found
         || (bmff(expected) && bmff(found))
         || (office(expected) && office(found))
