@@ -1148,6 +1148,56 @@ fn a_matroska_recording_gets_its_clock_read_from_the_blocks_the_read_noted() {
 }
 
 #[test]
+fn a_dahua_export_gets_its_clock_read_from_the_frames_the_read_noted() {
+    use crate::util::{get, rows, scan, utc_us};
+    // short.mp4 laid out in DAV frames as a Dahua recorder exports it, beside day.mp4 of the
+    // same recorder (which teaches the tens digits short.mp4 never shows change).
+    let (_t, root, wh, dir) = evidence("DSJ-A0012");
+    std::fs::copy(
+        clip("day.mp4"),
+        dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        clip("short.dav"),
+        dir.join("DSJ-A0012_OF001234_20260312100011_0002.DAV"),
+    )
+    .expect("copy");
+    scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    let by_file = |name: &str| {
+        files
+            .iter()
+            .find(|f| get(f, "file_name") == Some(name))
+            .expect("a row")
+    };
+    let (mp4, dav) = (
+        by_file("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+        by_file("DSJ-A0012_OF001234_20260312100011_0002.DAV"),
+    );
+    assert_eq!(get(dav, "container"), Some("dav"));
+    assert_eq!(get(dav, "keyframe_note"), None, "{dav:?}");
+    let (start, end) = (
+        utc_us("2026-03-12 02:00:11").to_string(),
+        utc_us("2026-03-12 02:00:14").to_string(),
+    );
+    assert_eq!(
+        (get(dav, "osd_start"), get(dav, "osd_end")),
+        (Some(start.as_str()), Some(end.as_str())),
+        "{dav:?}"
+    );
+    assert_eq!(get(dav, "osd_confidence"), Some("1"), "{dav:?}");
+    // Its first keyframe is its first frame, at 0 s, showing its name's second.
+    assert_eq!(get(dav, "osd_offset_s"), Some("0"), "{dav:?}");
+    // Its frames are timed in decoding order (as `dav.py` lays them out): whether its pictures
+    // are reordered is unknown, so no habits to compare (an unknown is no difference); its
+    // slices are cut as the MP4's.
+    assert_eq!(get(dav, "coding_habits"), None, "{dav:?}");
+    assert!(get(mp4, "coding_habits").is_some(), "{mp4:?}");
+    assert_eq!(get(dav, "slice_habits"), get(mp4, "slice_habits"));
+}
+
+#[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
         input(clip("grain1.mp4"), "G 1280x720"),

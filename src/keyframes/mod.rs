@@ -73,6 +73,9 @@ pub enum Index {
     Ts(std::sync::Arc<keyplan::TsIndex>),
     /// A Matroska file's video pictures, noted by the read pass as its blocks went past.
     Mkv(std::sync::Arc<keyplan::MkvIndex>),
+    /// Pictures lying whole in the file as Annex B units (a Dahua DAV file's frames), noted by
+    /// the read pass as they went past.
+    AnnexB(std::sync::Arc<keyplan::AnnexBIndex>),
 }
 
 /// A file for the stage.
@@ -1085,6 +1088,11 @@ fn indexed_plan(f: &File, input: &Input) -> Result<Plan, String> {
         Index::Ts(ref ts) => return ts_plan_of(f, ts),
         Index::Mkv(ref mkv) => {
             let mut plan = keyplan::mkv_plan(mkv);
+            params_in_band(f, &mut plan)?;
+            return Ok(plan);
+        }
+        Index::AnnexB(ref frames) => {
+            let mut plan = keyplan::annex_b_plan(frames);
             params_in_band(f, &mut plan)?;
             return Ok(plan);
         }

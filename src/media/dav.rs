@@ -22,6 +22,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::keyplan::{self, AnnexBIndex, Codec, Noted, Sample};
 use super::span::Span;
 use super::{
     Container, Jump, MediaInfo, Parsed, Problem, RecordedTime, Sink, StreamInfo, h264, hevc,
@@ -212,6 +213,9 @@ struct Frame {
     length: u32,
     at: Option<i64>,
     counter: u16,
+    /// Where its payload begins in the file, and its length.
+    payload_at: u64,
+    payload: u64,
 }
 
 pub struct DavSink {
@@ -237,6 +241,11 @@ pub struct DavSink {
     zeros_from: Option<u64>,
     first_date: Option<NaiveDateTime>,
     date_raw: Option<u32>,
+    /// The pictures noted for the keyframe stage: keyframes, and the first pictures from the
+    /// first keyframe on; whether one was timed before the one ahead of it.
+    sync: Vec<Sample>,
+    lead: Vec<Sample>,
+    reordered: bool,
 }
 
 impl DavSink {
@@ -266,6 +275,9 @@ impl DavSink {
             zeros_from: None,
             first_date: None,
             date_raw: None,
+            sync: Vec::new(),
+            lead: Vec::new(),
+            reordered: false,
         }
     }
 
@@ -296,6 +308,8 @@ impl DavSink {
                 if self.buf.len() == HEADER + len {
                     self.extension(len);
                     let payload = u64::from(self.frame.length) - (HEADER + len + TRAILER) as u64;
+                    self.frame.payload_at = self.frame_at + (HEADER + len) as u64;
+                    self.frame.payload = payload;
                     self.buf.clear();
                     self.state = State::Payload(payload);
                 }
@@ -390,6 +404,7 @@ impl DavSink {
             length,
             at,
             counter,
+            ..Frame::default()
         };
         self.frames += 1;
         if !media {
@@ -490,6 +505,9 @@ impl DavSink {
             &mut self.video
         };
         track.time(f.counter, f.at);
+        if f.kind != AUDIO {
+            self.note_picture(f);
+        }
         if f.kind == KEYFRAME {
             self.video.keyframes += 1;
             let kept = std::mem::take(&mut self.kept);
@@ -513,6 +531,29 @@ impl DavSink {
                     break;
                 }
             }
+        }
+    }
+
+    /// A picture noted for the keyframe stage: its number, its payload's place, its time.
+    fn note_picture(&mut self, f: Frame) {
+        let Some((_, _, t)) = self.video.last else {
+            return;
+        };
+        let (Ok(size), Ok(ticks)) = (u32::try_from(f.payload), u64::try_from(t)) else {
+            return;
+        };
+        let s = Sample {
+            number: self.video.frames,
+            offset: f.payload_at,
+            size,
+            ticks,
+        };
+        if f.kind == KEYFRAME && self.sync.len() < keyplan::SYNC_MAX {
+            self.sync.push(s);
+        }
+        if !self.sync.is_empty() && self.lead.len() < keyplan::LEAD_MAX {
+            self.reordered |= self.lead.last().is_some_and(|l| l.ticks > s.ticks);
+            self.lead.push(s);
         }
     }
 
@@ -586,7 +627,7 @@ impl Sink for DavSink {
         }
     }
 
-    fn finish(self: Box<Self>, total: u64) -> Parsed {
+    fn finish(mut self: Box<Self>, total: u64) -> Parsed {
         let mut info = MediaInfo::new(Container::Dav);
         let problem = match self.state {
             _ if self.frames == 0 && self.file_header && total < FILE_HEADER => {
@@ -649,6 +690,21 @@ impl Sink for DavSink {
             .collect();
         if self.video.frames > 0 {
             info.streams.push(self.video.stream("video"));
+        }
+        // The pictures for the keyframe stage, of the codecs it decodes.
+        let codec = match self.video.codec {
+            Some("h264") => Some(Codec::H264),
+            Some("hevc") => Some(Codec::Hevc),
+            _ => None,
+        };
+        if let Some(codec) = codec.filter(|_| !self.sync.is_empty()) {
+            info.noted = Some(Noted::AnnexB(Box::new(AnnexBIndex {
+                codec,
+                timescale: 1000,
+                sync: std::mem::take(&mut self.sync),
+                lead: std::mem::take(&mut self.lead),
+                reordered: self.reordered,
+            })));
         }
         if self.audio.frames > 0 {
             info.streams.push(self.audio.stream("audio"));
@@ -775,6 +831,19 @@ mod tests {
             let want = NaiveDate::from_ymd_opt(2026, 3, 12).and_then(|d| d.and_hms_opt(10, 0, 0));
             assert_eq!(i.creation_time, want.map(RecordedTime::Local));
         }
+        // The pictures noted for the keyframe stage: each keyframe's payload where it lies.
+        let p = parse_bytes(&bytes, "dav", 4096);
+        let Some(Noted::AnnexB(frames)) = p.info.noted else {
+            panic!("no pictures noted")
+        };
+        assert_eq!((frames.codec, frames.timescale), (Codec::H264, 1000));
+        assert_eq!(frames.sync.len(), 10);
+        assert_eq!(frames.lead.len(), 250);
+        assert!(!frames.reordered);
+        let second = frames.sync[1];
+        assert_eq!((second.number, second.ticks, second.size), (26, 1000, 8));
+        let at = second.offset as usize;
+        assert_eq!(&bytes[at..at + 5], &[0, 0, 0, 1, 0x65]);
         // A file header before the frames; the counter wrapping (from 65,000 ms on).
         let mut with_header = b"DAHUA".to_vec();
         with_header.resize(FILE_HEADER as usize, 0);

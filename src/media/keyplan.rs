@@ -110,12 +110,28 @@ pub struct MkvIndex {
     pub reordered: bool,
 }
 
+/// A stream whose pictures lie whole in the file as Annex B access units, parameter sets in
+/// band (a Dahua DAV file's frames), as the read noted them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnexBIndex {
+    pub codec: Codec,
+    /// Ticks a second of the pictures' times.
+    pub timescale: u32,
+    /// The keyframes (at most [`SYNC_MAX`]), their payloads' bytes.
+    pub sync: Vec<Sample>,
+    /// The first pictures from the first keyframe on (at most [`LEAD_MAX`]).
+    pub lead: Vec<Sample>,
+    /// A picture of the lead is timed before one ahead of it (B-frames).
+    pub reordered: bool,
+}
+
 /// What the read noted of a file's pictures for the keyframe stage, where the file keeps no
 /// index the stage could find by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Noted {
     Ts(Box<TsIndex>),
     Mkv(Box<MkvIndex>),
+    AnnexB(Box<AnnexBIndex>),
 }
 
 impl Noted {
@@ -123,7 +139,7 @@ impl Noted {
     pub fn ts(&self) -> Option<&TsIndex> {
         match self {
             Noted::Ts(t) => Some(t),
-            Noted::Mkv(_) => None,
+            Noted::Mkv(_) | Noted::AnnexB(_) => None,
         }
     }
 
@@ -131,7 +147,7 @@ impl Noted {
     pub fn mkv(&self) -> Option<&MkvIndex> {
         match self {
             Noted::Mkv(m) => Some(m),
-            Noted::Ts(_) => None,
+            Noted::Ts(_) | Noted::AnnexB(_) => None,
         }
     }
 }
@@ -150,6 +166,24 @@ pub fn mkv_plan(index: &MkvIndex) -> Plan {
         sync: index.sync.clone(),
         lead: index.lead.clone(),
         reordered: index.reordered,
+        ..Plan::default()
+    }
+}
+
+/// The plan of a stream of whole Annex B pictures from what the read noted (parameter sets in
+/// band, taken from the first keyframe by the caller, [`params_in_band`]). Where no picture
+/// of the lead is timed before one ahead of it, the times may be the pictures' places in
+/// decoding order as well as their presentation (a DAV file's counter is not said to be
+/// either): whether pictures are reordered is then unknown.
+pub fn annex_b_plan(index: &AnnexBIndex) -> Plan {
+    Plan {
+        codec: index.codec,
+        timescale: index.timescale,
+        sync: index.sync.clone(),
+        lead: index.lead.clone(),
+        reordered: index.reordered,
+        annex_b: true,
+        decode_order_times: !index.reordered,
         ..Plan::default()
     }
 }

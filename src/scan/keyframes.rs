@@ -29,7 +29,9 @@ const FONTS: &str = "osd_fonts";
 type Known = (Fonts, BTreeMap<String, String>);
 
 /// Containers whose sample tables (an AVI: its index) the stage reads.
-const CONTAINERS: [&str; 7] = ["mp4", "mov", "3gp", "avi", "mpegts", "hik-ts", "matroska"];
+const CONTAINERS: [&str; 8] = [
+    "mp4", "mov", "3gp", "avi", "mpegts", "hik-ts", "matroska", "dav",
+];
 
 /// Files of one group held, prepared, before its font is decided while the read goes on. A
 /// group with fewer files in the run waits for the read to end and is decided from all of
@@ -419,6 +421,7 @@ impl Early {
                 let index = match noted {
                     Some(Noted::Ts(ts)) => Index::Ts(Arc::from(ts)),
                     Some(Noted::Mkv(mkv)) => Index::Mkv(Arc::from(mkv)),
+                    Some(Noted::AnnexB(frames)) => Index::AnnexB(Arc::from(frames)),
                     None => keyframes::index_in(&f)?,
                 };
                 Some((index, f))
