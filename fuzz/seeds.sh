@@ -58,6 +58,13 @@ PY
 for f in "$root"/tests/fixtures/labelled/*/NEG-MP3/*/*.MP3 "$root"/tests/fixtures/labelled/*/NEG-AAC/*/*.AAC; do
   add mpa "$f"
 done
+# A transport stream after Hikvision's media header announcing one (system format 3): the
+# NEG-HIK export's header, its format set to 3, before a NEG-TS segment.
+for f in "$root"/tests/fixtures/labelled/*/NEG-TS/*/NEG-TS_*_0001.TS; do
+  { printf '\x10'; head -c 40 "$root"/tests/fixtures/labelled/*/NEG-HIK/*/NEG-HIK_*_0001.MP4 \
+      | python3 -c "import sys; b = bytearray(sys.stdin.buffer.read()); b[8:10] = b'\x03\x00'; sys.stdout.buffer.write(b)"
+    cat "$f"; } > corpus/ts/hik-ts
+done
 # H.264 parameter sets: the Annex B streams of the TS files are a rich seed.
 mkdir -p corpus/h264_sps
 cp corpus/ts/* corpus/h264_sps/ 2>/dev/null || true
