@@ -238,6 +238,9 @@ pub struct DavSink {
     first_lost: Option<u64>,
     /// Frames whose trailer was not `dhav` and their own length.
     odd_trailers: u64,
+    /// The channel of the first picture or sound, and the frames of other channels passed over.
+    channel: Option<u8>,
+    other_channels: u64,
     zeros_from: Option<u64>,
     first_date: Option<NaiveDateTime>,
     date_raw: Option<u32>,
@@ -272,6 +275,8 @@ impl DavSink {
             lost_bytes: 0,
             first_lost: None,
             odd_trailers: 0,
+            channel: None,
+            other_channels: 0,
             zeros_from: None,
             first_date: None,
             date_raw: None,
@@ -370,6 +375,7 @@ impl DavSink {
         let b = &self.buf;
         let le32 = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
         let kind = b[4];
+        let channel = b[6];
         let length = le32(12);
         let raw_date = le32(16);
         let counter = u16::from_le_bytes([b[20], b[21]]);
@@ -407,7 +413,14 @@ impl DavSink {
             ..Frame::default()
         };
         self.frames += 1;
-        if !media {
+        // The file's channel is its first picture's or sound's: a recorder's export of several
+        // cameras interleaves their frames, and one stream is read.
+        let own = *self.channel.get_or_insert(channel) == channel;
+        if media && !own {
+            self.other_channels += 1;
+            self.buf.clear();
+            self.state = State::Skip(u64::from(length) - HEADER as u64);
+        } else if !media {
             // An auxiliary frame, or a type this reader does not know: passed over whole by
             // its length.
             self.aux += 1;
@@ -675,6 +688,13 @@ impl Sink for DavSink {
                 self.odd_trailers
             ));
         }
+        if self.other_channels > 0 {
+            info.notes.push(format!(
+                "{} frame(s) of other channels than the first frame's ({}) passed over: an export of several cameras, one read",
+                self.other_channels,
+                self.channel.unwrap_or(0)
+            ));
+        }
         if self.aux > 0 {
             info.notes.push(format!(
                 "{} frame(s) of no picture or sound (auxiliary, type 0xF1, or of another type) passed over",
@@ -764,6 +784,12 @@ mod tests {
         f.extend_from_slice(payload);
         f.extend_from_slice(TRAILER_MAGIC);
         f.extend_from_slice(&length.to_le_bytes());
+        f
+    }
+
+    /// `frame` of another channel.
+    fn on_channel(channel: u8, mut f: Vec<u8>) -> Vec<u8> {
+        f[6] = channel;
         f
     }
 
@@ -885,6 +911,30 @@ mod tests {
         let p = parse_bytes(&padded, "dav", 4096);
         assert!(p.problem.is_none(), "{:?}", p.problem);
         assert!(p.info.notes.iter().any(|n| n.contains("zeros")));
+        // Another camera's frames interleaved (channel 1 after channel 0's): passed over.
+        let mut two = Vec::new();
+        let ours = export(50, 0, |_| false);
+        let theirs = export(50, 20, |_| false);
+        let cut = |b: &[u8]| {
+            let mut frames = Vec::new();
+            let mut at = 0;
+            while at + 16 <= b.len() {
+                let len = u32::from_le_bytes([b[at + 12], b[at + 13], b[at + 14], b[at + 15]]);
+                frames.push(b[at..at + len as usize].to_vec());
+                at += len as usize;
+            }
+            frames
+        };
+        for (a, b) in cut(&ours).into_iter().zip(cut(&theirs)) {
+            two.extend(a);
+            two.extend(on_channel(1, b));
+        }
+        let p = parse_bytes(&two, "dav", 4096);
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        assert_eq!(p.info.streams[0].sample_count, Some(50));
+        assert_eq!(p.info.streams[0].duration_s, Some(2.0));
+        assert!(p.info.streams[0].jump.is_none());
+        assert!(p.info.notes.iter().any(|n| n.contains("other channels")));
         // A frame of a type this reader does not know, between two pictures: passed over.
         let mut other = export(50, 0, |_| false);
         let at = export(1, 0, |_| false).len();
