@@ -399,11 +399,11 @@ impl DavSink {
             return;
         }
         let at = date(raw_date).map(|d| d.and_utc().timestamp());
-        if self.first_date.is_none()
-            && let Some(d) = date(raw_date)
-        {
-            self.first_date = Some(d);
-            self.date_raw = Some(raw_date);
+        // The first frame's date is the recording's (its raw value kept where no calendar
+        // holds it); a later frame's stands in only where the first's does not read.
+        self.date_raw.get_or_insert(raw_date);
+        if self.first_date.is_none() {
+            self.first_date = date(raw_date);
         }
         self.frame = Frame {
             kind,
@@ -754,8 +754,14 @@ impl Sink for DavSink {
             info.creation_time = Some(RecordedTime::Local(d));
             info.creation_time_raw = Some(d.format("%Y-%m-%d %H:%M:%S").to_string());
             info.creation_time_source = Some("dav:date");
-        } else if let Some(raw) = self.date_raw {
-            info.creation_time_raw = Some(format!("0x{raw:08x}"));
+        }
+        if let Some(raw) = self.date_raw.filter(|r| date(*r).is_none()) {
+            info.notes.push(format!(
+                "the first frame's date (0x{raw:08x}) is no date of a calendar"
+            ));
+            if self.first_date.is_none() {
+                info.creation_time_raw = Some(format!("0x{raw:08x}"));
+            }
         }
         Parsed { info, problem }
     }
@@ -955,5 +961,29 @@ mod tests {
         assert!(date(when(0)).is_some());
         assert!(date(0).is_none());
         assert!(date(when(59) + 4).is_none());
+        // A recorder whose frames carry no date: read by the counter, no creation time.
+        let mut undated = export(50, 0, |_| false);
+        let mut at = 0;
+        while at + 24 <= undated.len() {
+            let len = u32::from_le_bytes([
+                undated[at + 12],
+                undated[at + 13],
+                undated[at + 14],
+                undated[at + 15],
+            ]) as usize;
+            undated[at + 16..at + 20].fill(0);
+            at += len;
+        }
+        let p = parse_bytes(&undated, "dav", 4096);
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        assert_eq!(p.info.streams[0].duration_s, Some(2.0));
+        assert_eq!(p.info.creation_time, None);
+        assert_eq!(p.info.creation_time_raw.as_deref(), Some("0x00000000"));
+        assert!(
+            p.info
+                .notes
+                .iter()
+                .any(|n| n.contains("no date of a calendar"))
+        );
     }
 }
