@@ -1,5 +1,6 @@
-//! Whether the encoder coded across a jump in a file's timestamps (第十二条(五)): the pictures
-//! on either side of it read from their slice headers, no decoding.
+//! Whether the encoder coded across a jump in a file's timestamps, or across the edges of a
+//! stretch at another frame rate (第十二条(五)): the pictures on either side read from their
+//! slice headers, no decoding.
 //!
 //! An H.264 encoder numbers the pictures it codes: each picture after one kept for reference
 //! carries the next `frame_num` (§7.4.3), and with picture order count type 0 its
@@ -16,9 +17,15 @@
 //! a stream without reordered pictures), and a random-access picture after the jump is a cut's
 //! resumption as an IDR picture is in H.264.
 //!
-//! Read for ISO BMFF files (a fragmented one's pictures found in its `moof` boxes) and for
-//! MPEG transport streams, whose read notes the pictures around the video's largest step as
-//! they go past (`TsIndex::jump`); not for AVI.
+//! The same reading across both edges of a stretch at another steady frame rate
+//! ([`stretch_coded_across`], `files.stretch_coded_across`): a recorder that lowers its capture
+//! rate in the dark and goes back hands its encoder pictures further apart, and the encoder
+//! numbers on; footage of another rate copied in begins at a keyframe of its own, and the
+//! recording after it resumes at one.
+//!
+//! Read for ISO BMFF files (a fragmented one's pictures found in its `moof` boxes) and, for a
+//! jump, for MPEG transport streams, whose read notes the pictures around the video's largest
+//! step as they go past (`TsIndex::jump`); not for AVI, Matroska or DAV.
 
 use std::fs::File;
 
