@@ -87,8 +87,8 @@ struct Track {
     channels: Option<u16>,
     frames: u64,
     keyframes: u64,
-    /// The counter's last value, the last frame's date (seconds), and the unwrapped time.
-    last: Option<(u16, i64, i64)>,
+    /// The counter's last value, the last date read (seconds), and the unwrapped time.
+    last: Option<(u16, Option<i64>, i64)>,
     /// The first and last frame's dates (seconds since 1970, the recorder's wall clock).
     first_date: Option<i64>,
     last_date: Option<i64>,
@@ -116,10 +116,15 @@ impl Track {
                 let raw = i64::from(counter.wrapping_sub(c));
                 // The counter wraps each 65.536 s: the frames' dates say how many times it did
                 // between two frames far apart (a recorder that paused inside one export).
-                let wraps = at.map_or(0, |now| {
-                    let by_date = (now - d) * 1000;
-                    ((by_date - raw) as f64 / 65_536.0).round().max(0.0) as i64
-                });
+                let wraps = match (at, d) {
+                    (Some(now), Some(then)) => {
+                        let by_date = now.saturating_sub(then).saturating_mul(1000);
+                        (by_date.saturating_sub(raw) as f64 / 65_536.0)
+                            .round()
+                            .clamp(0.0, 1e6) as i64
+                    }
+                    _ => 0,
+                };
                 let step = raw + wraps * 65_536;
                 if self.steps.iter().any(|(s, _)| *s == step) || self.steps.len() < STEPS_MAX {
                     match self.steps.iter_mut().find(|(s, _)| *s == step) {
@@ -135,7 +140,7 @@ impl Track {
             }
         };
         self.span.add(t);
-        self.last = Some((counter, at.or(self.last.map(|l| l.1)).unwrap_or(0), t));
+        self.last = Some((counter, at.or(self.last.and_then(|l| l.1)), t));
     }
 
     /// The commonest step (the shortest of the commonest), milliseconds.
@@ -961,6 +966,13 @@ mod tests {
         assert!(date(when(0)).is_some());
         assert!(date(0).is_none());
         assert!(date(when(59) + 4).is_none());
+        // Only the first frame's date unreadable: no step is made of the dates after it.
+        let mut first_undated = export(50, 0, |_| false);
+        first_undated[16..20].fill(0);
+        let p = parse_bytes(&first_undated, "dav", 4096);
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        assert_eq!(p.info.streams[0].duration_s, Some(2.0));
+        assert!(p.info.streams[0].jump.is_none());
         // A recorder whose frames carry no date: read by the counter, no creation time.
         let mut undated = export(50, 0, |_| false);
         let mut at = 0;
