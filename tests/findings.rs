@@ -343,6 +343,8 @@ fn dahua_exports_are_read_frame_by_frame_and_judged_as_recordings() {
     // The export with two seconds of pictures left out: its times jump there.
     let cut = row("JMP-02_OF2024_20260312110000_0001.DAV");
     assert_eq!(get(cut, "max_jump_s"), Some("2"));
+    // Resuming at a keyframe, as a copy of the stream after a cut must: not coded across.
+    assert_eq!(get(cut, "jump_coded_across"), Some("false"));
     let jump = findings
         .iter()
         .find(|r| {

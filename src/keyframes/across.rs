@@ -24,8 +24,9 @@
 //! recording after it resumes at one.
 //!
 //! Read for ISO BMFF files (a fragmented one's pictures found in its `moof` boxes) and, for a
-//! jump, for MPEG transport streams, whose read notes the pictures around the video's largest
-//! step as they go past (`TsIndex::jump`); not for AVI, Matroska or DAV.
+//! jump, for MPEG transport streams and Dahua DAV files, whose reads note the pictures around
+//! the video's largest step as they go past (`TsIndex::jump`, `AnnexBIndex::jump`); not for
+//! AVI or Matroska.
 
 use std::fs::File;
 
@@ -51,6 +52,13 @@ pub fn coded_across(f: &File, input: &Input, n: u64) -> Option<bool> {
         Index::Ts(ts) => {
             let mut plan = ts_plan_of(f, ts).ok()?;
             plan.lead = ts.jump.clone();
+            plan
+        }
+        // So did the read of a DAV file's frames.
+        Index::AnnexB(frames) => {
+            let mut plan = keyplan::annex_b_plan(frames);
+            super::params_in_band(f, &mut plan).ok()?;
+            plan.lead = frames.jump.clone();
             plan
         }
         _ => lead_plan(f, input, n - 1, 3)?,

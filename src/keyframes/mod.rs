@@ -1187,7 +1187,7 @@ const PARAMS_KEYFRAMES: usize = 4;
 /// [`PARAMS_KEYFRAMES`] keyframes that carries them (a segment cut from a longer stream may
 /// begin at a keyframe without them). The first keyframe that cannot be read ends the search
 /// with its error when no set was found before it.
-fn params_in_band(f: &File, plan: &mut Plan) -> Result<(), String> {
+pub(super) fn params_in_band(f: &File, plan: &mut Plan) -> Result<(), String> {
     let keys: Vec<Sample> = plan.sync.iter().take(PARAMS_KEYFRAMES).copied().collect();
     for s in keys {
         if !plan.params.is_empty() {

@@ -254,6 +254,9 @@ pub struct DavSink {
     sync: Vec<Sample>,
     lead: Vec<Sample>,
     reordered: bool,
+    /// The last two pictures, and the three around the longest step so far.
+    recent: [Option<Sample>; 2],
+    jump: Vec<Sample>,
 }
 
 impl DavSink {
@@ -288,6 +291,8 @@ impl DavSink {
             sync: Vec::new(),
             lead: Vec::new(),
             reordered: false,
+            recent: [None, None],
+            jump: Vec::new(),
         }
     }
 
@@ -573,6 +578,16 @@ impl DavSink {
             self.reordered |= self.lead.last().is_some_and(|l| l.ticks > s.ticks);
             self.lead.push(s);
         }
+        // This picture ends the longest step so far: it and the two before it.
+        if self
+            .video
+            .longest
+            .is_some_and(|(_, _, n)| n + 1 == s.number)
+            && let [Some(a), Some(b)] = self.recent
+        {
+            self.jump = vec![a, b, s];
+        }
+        self.recent = [self.recent[1], Some(s)];
     }
 
     /// Bytes from `from` on start no frame: one more place counted, looked past.
@@ -729,6 +744,7 @@ impl Sink for DavSink {
                 sync: std::mem::take(&mut self.sync),
                 lead: std::mem::take(&mut self.lead),
                 reordered: self.reordered,
+                jump: std::mem::take(&mut self.jump),
             })));
         }
         if self.audio.frames > 0 {
@@ -899,6 +915,14 @@ mod tests {
         assert!(p.problem.is_none());
         let j = p.info.streams[0].jump.expect("a jump");
         assert_eq!((j.at_s, j.size_s, j.sample), (3.96, 2.0, Some(100)));
+        // The pictures either side of it noted for the keyframe stage's reading of their
+        // numbering (the 99th, the 100th that lasts the step, the 101st after it).
+        let Some(Noted::AnnexB(frames)) = &p.info.noted else {
+            panic!("no pictures noted")
+        };
+        let numbers: Vec<u64> = frames.jump.iter().map(|s| s.number).collect();
+        assert_eq!(numbers, [99, 100, 101]);
+        assert_eq!(frames.jump[2].ticks, 6000);
         // 300 bytes lost inside a frame at two places: read on from the next frames.
         let mut lossy = export(100, 0, |_| false);
         lossy.drain(5_000..5_300);

@@ -123,6 +123,10 @@ pub struct AnnexBIndex {
     pub lead: Vec<Sample>,
     /// A picture of the lead is timed before one ahead of it (B-frames).
     pub reordered: bool,
+    /// The pictures either side of the video's longest step between two pictures: the one
+    /// before the picture that lasts it, that picture, and the one after it (`across` reads
+    /// their slice headers).
+    pub jump: Vec<Sample>,
 }
 
 /// What the read noted of a file's pictures for the keyframe stage, where the file keeps no
