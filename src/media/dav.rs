@@ -243,6 +243,9 @@ pub struct DavSink {
     first_lost: Option<u64>,
     /// Frames whose trailer was not `dhav` and their own length.
     odd_trailers: u64,
+    /// Runs of zeros between frames, and their bytes.
+    padding: u64,
+    padding_bytes: u64,
     /// The channel of the first picture or sound, and the frames of other channels passed over.
     channel: Option<u8>,
     other_channels: u64,
@@ -285,6 +288,8 @@ impl DavSink {
             odd_trailers: 0,
             channel: None,
             other_channels: 0,
+            padding: 0,
+            padding_bytes: 0,
             zeros_from: None,
             first_date: None,
             date_raw: None,
@@ -364,9 +369,12 @@ impl DavSink {
             State::Zeros => match data.iter().position(|&b| b != 0) {
                 None => data.len(),
                 Some(p) => {
-                    // Not zeros to the end after all: bytes that start no frame.
-                    self.zeros_from = None;
-                    self.lose_from(self.frame_at);
+                    // Not zeros to the end after all: padding between frames, when a frame
+                    // follows (else the header that follows is lost bytes, from there).
+                    let from = self.zeros_from.take().unwrap_or(self.frame_at);
+                    self.padding += 1;
+                    self.padding_bytes += (self.offset + p as u64).saturating_sub(from);
+                    self.state = State::Header;
                     p
                 }
             },
@@ -395,6 +403,17 @@ impl DavSink {
             && length <= FRAME_MAX
             && (length as usize) >= HEADER + TRAILER + if media { ext } else { 0 };
         if !holds {
+            // Zeros before a frame that begins inside the header's bytes: padding.
+            if self.frames > 0
+                && let Some(p) = memchr::memmem::find(&self.buf, FRAME_MAGIC)
+                && self.buf[..p].iter().all(|&x| x == 0)
+            {
+                self.padding += 1;
+                self.padding_bytes += p as u64;
+                self.frame_at += p as u64;
+                self.buf.drain(..p);
+                return;
+            }
             if self.buf.iter().all(|&x| x == 0) && self.frames > 0 {
                 self.zeros_from = Some(self.frame_at);
                 self.buf.clear();
@@ -681,6 +700,8 @@ impl Sink for DavSink {
                 self.lost_bytes, self.lost
             ))),
             State::Header if self.buf.is_empty() => None,
+            // Fewer zeros than a header after the last frame: padding, not a frame cut short.
+            State::Header if self.buf.iter().all(|&b| b == 0) => None,
             State::Zeros => None,
             _ => Some(Problem::truncated(format!(
                 "Dahua DAV: the last frame, at offset {}, is cut short by the end of the file ({total} bytes)",
@@ -696,7 +717,11 @@ impl Sink for DavSink {
             ));
             info.continuity_errors = self.lost;
         }
-        if let Some(from) = self.zeros_from {
+        let short_zeros = (self.state == State::Header
+            && !self.buf.is_empty()
+            && self.buf.iter().all(|&b| b == 0))
+        .then(|| total - self.buf.len() as u64);
+        if let Some(from) = self.zeros_from.or(short_zeros) {
             info.notes.push(format!(
                 "{} bytes of zeros from offset {from} to the end of the file, after the last frame (space allocated and never written, or padding): not read",
                 total.saturating_sub(from)
@@ -706,6 +731,12 @@ impl Sink for DavSink {
             info.notes.push(format!(
                 "{} frame(s) whose trailer is not `dhav` and their own length",
                 self.odd_trailers
+            ));
+        }
+        if self.padding > 0 {
+            info.notes.push(format!(
+                "{} run(s) of zeros between frames, {} bytes in all, passed over (padding)",
+                self.padding, self.padding_bytes
             ));
         }
         if self.other_channels > 0 {
@@ -812,6 +843,18 @@ mod tests {
         f.extend_from_slice(TRAILER_MAGIC);
         f.extend_from_slice(&length.to_le_bytes());
         f
+    }
+
+    /// The frames of a file made of whole frames, each by its length.
+    fn frames_of(b: &[u8]) -> Vec<Vec<u8>> {
+        let mut frames = Vec::new();
+        let mut at = 0;
+        while at + 16 <= b.len() {
+            let len = u32::from_le_bytes([b[at + 12], b[at + 13], b[at + 14], b[at + 15]]);
+            frames.push(b[at..at + len as usize].to_vec());
+            at += len as usize;
+        }
+        frames
     }
 
     /// `frame` of another channel.
@@ -946,21 +989,24 @@ mod tests {
         let p = parse_bytes(&padded, "dav", 4096);
         assert!(p.problem.is_none(), "{:?}", p.problem);
         assert!(p.info.notes.iter().any(|n| n.contains("zeros")));
+        // Zeros between frames (a writer padding them, short and long): padding, no loss.
+        let mut padded_between = Vec::new();
+        for (k, f) in frames_of(&export(50, 0, |_| false)).into_iter().enumerate() {
+            padded_between.extend(f);
+            padded_between.extend(vec![0; [5, 24, 700][k % 3]]);
+        }
+        for chunk in [1, 7, 4096] {
+            let p = parse_bytes(&padded_between, "dav", chunk);
+            assert!(p.problem.is_none(), "{chunk}: {:?}", p.problem);
+            assert_eq!(p.info.continuity_errors, 0, "{chunk}: {:?}", p.info.notes);
+            assert_eq!(p.info.streams[0].sample_count, Some(50));
+            assert!(p.info.notes.iter().any(|n| n.contains("padding")));
+        }
         // Another camera's frames interleaved (channel 1 after channel 0's): passed over.
         let mut two = Vec::new();
         let ours = export(50, 0, |_| false);
         let theirs = export(50, 20, |_| false);
-        let cut = |b: &[u8]| {
-            let mut frames = Vec::new();
-            let mut at = 0;
-            while at + 16 <= b.len() {
-                let len = u32::from_le_bytes([b[at + 12], b[at + 13], b[at + 14], b[at + 15]]);
-                frames.push(b[at..at + len as usize].to_vec());
-                at += len as usize;
-            }
-            frames
-        };
-        for (a, b) in cut(&ours).into_iter().zip(cut(&theirs)) {
+        for (a, b) in frames_of(&ours).into_iter().zip(frames_of(&theirs)) {
             two.extend(a);
             two.extend(on_channel(1, b));
         }
