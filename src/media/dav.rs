@@ -406,6 +406,7 @@ impl DavSink {
             // Zeros before a frame that begins inside the header's bytes: padding.
             if self.frames > 0
                 && let Some(p) = memchr::memmem::find(&self.buf, FRAME_MAGIC)
+                && p > 0
                 && self.buf[..p].iter().all(|&x| x == 0)
             {
                 self.padding += 1;
@@ -1001,6 +1002,19 @@ mod tests {
             assert_eq!(p.info.continuity_errors, 0, "{chunk}: {:?}", p.info.notes);
             assert_eq!(p.info.streams[0].sample_count, Some(50));
             assert!(p.info.notes.iter().any(|n| n.contains("padding")));
+        }
+        // A header of the magic but a length that cannot hold it, between frames: bytes lost,
+        // read past to the next frame (once, a loop: found by the `dav` fuzz target).
+        let mut bad = export(10, 0, |_| false);
+        let mut header = frame(KEYFRAME, 0, 0, 0, &[], &[]);
+        header[12..16].copy_from_slice(&5u32.to_le_bytes());
+        bad.extend(&header[..HEADER]);
+        bad.extend(export(10, 400, |_| false));
+        for chunk in [1, 4096] {
+            let p = parse_bytes(&bad, "dav", chunk);
+            assert!(p.problem.is_none(), "{chunk}: {:?}", p.problem);
+            assert_eq!(p.info.continuity_errors, 1, "{chunk}");
+            assert_eq!(p.info.streams[0].sample_count, Some(20));
         }
         // Another camera's frames interleaved (channel 1 after channel 0's): passed over.
         let mut two = Vec::new();
