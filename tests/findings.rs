@@ -198,14 +198,7 @@ fn findings_carry_articles_and_magnitudes() {
         assert!((num(stood, "offset_s") - at_s).abs() < 0.25, "{stood:?}");
         assert!(get(stood, "details").is_some_and(|d| d.contains("\"coded_across\":true")));
     }
-    let files = &scanned().3;
-    let coded = |name: &str| {
-        let r = files
-            .iter()
-            .find(|r| get(r, "file_name") == Some(name))
-            .unwrap_or_else(|| panic!("no row for {name}"));
-        get(r, "jump_coded_across").map(str::to_string)
-    };
+    let coded = |name: &str| get(file_row(name), "jump_coded_across").map(str::to_string);
     assert_eq!(
         coded("FRZ-01_OF2021_20260312100000_0001.MP4").as_deref(),
         Some("true")
@@ -247,15 +240,19 @@ fn findings_carry_articles_and_magnitudes() {
     }
 }
 
+/// The scanned corpus's `files` row of file `name`.
+fn file_row(name: &str) -> &'static Row {
+    scanned()
+        .3
+        .iter()
+        .find(|r| get(r, "file_name") == Some(name))
+        .unwrap_or_else(|| panic!("no row for {name}"))
+}
+
 #[test]
 fn a_recorders_own_change_of_frame_rate_is_coded_across_but_footage_copied_in_is_not() {
-    let (_, findings, _, files) = scanned();
-    let row = |name: &str| {
-        files
-            .iter()
-            .find(|r| get(r, "file_name") == Some(name))
-            .unwrap_or_else(|| panic!("no row for {name}"))
-    };
+    let (_, findings, _, _) = scanned();
+    let row = file_row;
     let rule = |name: &str| -> Vec<&str> {
         findings
             .iter()
@@ -314,13 +311,8 @@ fn a_recorders_own_change_of_frame_rate_is_coded_across_but_footage_copied_in_is
 
 #[test]
 fn dahua_exports_are_read_frame_by_frame_and_judged_as_recordings() {
-    let (_, findings, _, files) = scanned();
-    let row = |name: &str| {
-        files
-            .iter()
-            .find(|r| get(r, "file_name") == Some(name))
-            .unwrap_or_else(|| panic!("no row for {name}"))
-    };
+    let (_, findings, _, _) = scanned();
+    let row = file_row;
     let first = row("NEG-DAV_OF3026_20260312100000_0001.DAV");
     let second = row("NEG-DAV_OF3026_20260312100004_0002.DAV");
     for r in [first, second] {

@@ -1100,101 +1100,68 @@ fn a_transport_stream_in_the_evidence_tree_gets_its_clock_read() {
     assert_eq!(get(m2ts, "osd_start"), Some(shown.as_str()), "{m2ts:?}");
 }
 
-#[test]
-fn a_matroska_recording_gets_its_clock_read_from_the_blocks_the_read_noted() {
+/// `short` (a copy of short.mp4 in another container, stored as the second segment with
+/// extension `ext`) scanned beside day.mp4 of the same recorder (which teaches the tens digits
+/// short.mp4 never shows change); its display read as short.mp4's: 10:00:11 to 10:00:14 at
+/// confidence 1, its first keyframe at 0 s showing its name's second. The MP4's row and its.
+fn short_beside_day(short: &str, ext: &str) -> (crate::util::Row, crate::util::Row) {
     use crate::util::{get, rows, scan, utc_us};
-    // short.mp4 remuxed into Matroska, beside day.mp4 of the same recorder (which teaches the
-    // tens digits short.mp4 never shows change).
     let (_t, root, wh, dir) = evidence("DSJ-A0012");
-    std::fs::copy(
-        clip("day.mp4"),
-        dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
-    )
-    .expect("copy");
-    std::fs::copy(
-        clip("short.mkv"),
-        dir.join("DSJ-A0012_OF001234_20260312100011_0002.MKV"),
-    )
-    .expect("copy");
+    let (day, other) = (
+        "DSJ-A0012_OF001234_20260312100007_0001.MP4".to_string(),
+        format!("DSJ-A0012_OF001234_20260312100011_0002.{ext}"),
+    );
+    std::fs::copy(clip("day.mp4"), dir.join(&day)).expect("copy");
+    std::fs::copy(clip(short), dir.join(&other)).expect("copy");
     scan(&[&root], &wh, &[]);
     let files = rows(&wh.join("files"));
     let by_file = |name: &str| {
         files
             .iter()
             .find(|f| get(f, "file_name") == Some(name))
+            .cloned()
             .expect("a row")
     };
-    let (mp4, mkv) = (
-        by_file("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
-        by_file("DSJ-A0012_OF001234_20260312100011_0002.MKV"),
-    );
-    assert_eq!(get(mkv, "container"), Some("matroska"));
-    assert_eq!(get(mkv, "keyframe_note"), None, "{mkv:?}");
+    let (mp4, row) = (by_file(&day), by_file(&other));
+    assert_eq!(get(&row, "keyframe_note"), None, "{row:?}");
     let (start, end) = (
         utc_us("2026-03-12 02:00:11").to_string(),
         utc_us("2026-03-12 02:00:14").to_string(),
     );
     assert_eq!(
-        (get(mkv, "osd_start"), get(mkv, "osd_end")),
+        (get(&row, "osd_start"), get(&row, "osd_end")),
         (Some(start.as_str()), Some(end.as_str())),
-        "{mkv:?}"
+        "{row:?}"
     );
-    assert_eq!(get(mkv, "osd_confidence"), Some("1"), "{mkv:?}");
-    // Its first keyframe is its first block, at 0 s, showing its name's second.
-    assert_eq!(get(mkv, "osd_offset_s"), Some("0"), "{mkv:?}");
+    assert_eq!(get(&row, "osd_confidence"), Some("1"), "{row:?}");
+    assert_eq!(get(&row, "osd_offset_s"), Some("0"), "{row:?}");
+    (mp4, row)
+}
+
+#[test]
+fn a_matroska_recording_gets_its_clock_read_from_the_blocks_the_read_noted() {
+    use crate::util::get;
+    // short.mp4 remuxed into Matroska: its first keyframe is its first block.
+    let (mp4, mkv) = short_beside_day("short.mkv", "MKV");
+    assert_eq!(get(&mkv, "container"), Some("matroska"));
     // The same encoder's hand as the recorder's MP4.
-    assert_eq!(get(mkv, "coding_habits"), get(mp4, "coding_habits"));
-    assert!(get(mkv, "coding_habits").is_some(), "{mkv:?}");
+    assert_eq!(get(&mkv, "coding_habits"), get(&mp4, "coding_habits"));
+    assert!(get(&mkv, "coding_habits").is_some(), "{mkv:?}");
 }
 
 #[test]
 fn a_dahua_export_gets_its_clock_read_from_the_frames_the_read_noted() {
-    use crate::util::{get, rows, scan, utc_us};
-    // short.mp4 laid out in DAV frames as a Dahua recorder exports it, beside day.mp4 of the
-    // same recorder (which teaches the tens digits short.mp4 never shows change).
-    let (_t, root, wh, dir) = evidence("DSJ-A0012");
-    std::fs::copy(
-        clip("day.mp4"),
-        dir.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
-    )
-    .expect("copy");
-    std::fs::copy(
-        clip("short.dav"),
-        dir.join("DSJ-A0012_OF001234_20260312100011_0002.DAV"),
-    )
-    .expect("copy");
-    scan(&[&root], &wh, &[]);
-    let files = rows(&wh.join("files"));
-    let by_file = |name: &str| {
-        files
-            .iter()
-            .find(|f| get(f, "file_name") == Some(name))
-            .expect("a row")
-    };
-    let (mp4, dav) = (
-        by_file("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
-        by_file("DSJ-A0012_OF001234_20260312100011_0002.DAV"),
-    );
-    assert_eq!(get(dav, "container"), Some("dav"));
-    assert_eq!(get(dav, "keyframe_note"), None, "{dav:?}");
-    let (start, end) = (
-        utc_us("2026-03-12 02:00:11").to_string(),
-        utc_us("2026-03-12 02:00:14").to_string(),
-    );
-    assert_eq!(
-        (get(dav, "osd_start"), get(dav, "osd_end")),
-        (Some(start.as_str()), Some(end.as_str())),
-        "{dav:?}"
-    );
-    assert_eq!(get(dav, "osd_confidence"), Some("1"), "{dav:?}");
-    // Its first keyframe is its first frame, at 0 s, showing its name's second.
-    assert_eq!(get(dav, "osd_offset_s"), Some("0"), "{dav:?}");
+    use crate::util::get;
+    // short.mp4 laid out in DAV frames as a Dahua recorder exports it: its first keyframe is
+    // its first frame.
+    let (mp4, dav) = short_beside_day("short.dav", "DAV");
+    assert_eq!(get(&dav, "container"), Some("dav"));
     // Its frames are timed in decoding order (as `dav.py` lays them out): whether its pictures
     // are reordered is unknown, so no habits to compare (an unknown is no difference); its
     // slices are cut as the MP4's.
-    assert_eq!(get(dav, "coding_habits"), None, "{dav:?}");
-    assert!(get(mp4, "coding_habits").is_some(), "{mp4:?}");
-    assert_eq!(get(dav, "slice_habits"), get(mp4, "slice_habits"));
+    assert_eq!(get(&dav, "coding_habits"), None, "{dav:?}");
+    assert!(get(&mp4, "coding_habits").is_some(), "{mp4:?}");
+    assert_eq!(get(&dav, "slice_habits"), get(&mp4, "slice_habits"));
 }
 
 #[test]
