@@ -23,7 +23,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::keyplan::{self, AnnexBIndex, Codec, Noted, Sample};
-use super::span::Span;
+use super::span;
 use super::{
     Container, Jump, MediaInfo, Parsed, Problem, RecordedTime, Sink, StreamInfo, h264, hevc,
 };
@@ -86,15 +86,14 @@ struct Track {
     sample_rate: Option<u32>,
     channels: Option<u16>,
     frames: u64,
-    keyframes: u64,
-    /// The counter's last value, the last date read (seconds), and the unwrapped time.
+    /// The counter's last value, the last date read (seconds), and the unwrapped time (from 0
+    /// at the first frame; steps are never negative, so it is also the latest).
     last: Option<(u16, Option<i64>, i64)>,
     /// The first and last frame's dates (seconds since 1970, the recorder's wall clock).
     first_date: Option<i64>,
     last_date: Option<i64>,
-    /// Times (milliseconds) in the order the frames come, for the length and the usual step.
-    span: Span,
-    /// Steps between consecutive frames and how often each was seen.
+    /// Steps between consecutive frames and how often each was seen (at most [`STEPS_MAX`]
+    /// kinds; steps of no time not counted).
     steps: Vec<(i64, u64)>,
     /// The longest step, the time it starts at, and the number (1-based) of the frame it
     /// follows; and the shortest.
@@ -126,12 +125,7 @@ impl Track {
                     _ => 0,
                 };
                 let step = raw + wraps * 65_536;
-                if self.steps.iter().any(|(s, _)| *s == step) || self.steps.len() < STEPS_MAX {
-                    match self.steps.iter_mut().find(|(s, _)| *s == step) {
-                        Some(s) => s.1 += 1,
-                        None => self.steps.push((step, 1)),
-                    }
-                }
+                span::count_step(&mut self.steps, step, STEPS_MAX);
                 if self.longest.is_none_or(|(l, _, _)| step > l) {
                     self.longest = Some((step, t, self.frames - 1));
                 }
@@ -139,22 +133,12 @@ impl Track {
                 t + step
             }
         };
-        self.span.add(t);
         self.last = Some((counter, at.or(self.last.and_then(|l| l.1)), t));
     }
 
-    /// The commonest step (the shortest of the commonest), milliseconds.
-    fn usual(&self) -> Option<i64> {
-        self.steps
-            .iter()
-            .filter(|(s, _)| *s > 0)
-            .max_by_key(|&&(s, n)| (n, std::cmp::Reverse(s)))
-            .map(|&(s, _)| s)
-    }
-
     fn stream(&self, kind: &str) -> StreamInfo {
-        let usual = self.usual();
-        let length = self.span.bounds().map(|(a, b)| b - a + usual.unwrap_or(0));
+        let usual = span::commonest(&self.steps);
+        let length = self.last.map(|(_, _, t)| t + usual.unwrap_or(0));
         let jump = match (self.longest, usual) {
             (Some((l, at, n)), Some(u)) if l > u => Some(Jump {
                 at_s: at as f64 / 1000.0,
@@ -163,7 +147,7 @@ impl Track {
             }),
             _ => None,
         };
-        let rate_by_steps = usual.filter(|u| *u > 0).map(|u| 1000.0 / u as f64);
+        let rate_by_steps = usual.map(|u| 1000.0 / u as f64);
         StreamInfo {
             kind: kind.into(),
             codec: self.codec.map(str::to_string),
@@ -227,8 +211,10 @@ pub struct DavSink {
     state: State,
     buf: Vec<u8>,
     frame: Frame,
-    /// The start of the keyframe's payload, while its parameter sets are looked for.
+    /// The start of the keyframe's payload, while its parameter sets are looked for, and
+    /// whether they were found.
     kept: Vec<u8>,
+    params_read: bool,
     offset: u64,
     /// Where the current frame (or the bytes being hunted past) began.
     frame_at: u64,
@@ -275,6 +261,7 @@ impl DavSink {
             buf: Vec::with_capacity(HEADER + 255),
             frame: Frame::default(),
             kept: Vec::new(),
+            params_read: false,
             offset: 0,
             frame_at: 0,
             video: Track::default(),
@@ -337,10 +324,7 @@ impl DavSink {
             }
             State::Payload(left) => {
                 let n = (left.min(data.len() as u64)) as usize;
-                if self.frame.kind == KEYFRAME
-                    && self.video.profile.is_none()
-                    && self.kept.len() < KEEP
-                {
+                if self.frame.kind == KEYFRAME && !self.params_read && self.kept.len() < KEEP {
                     let take = n.min(KEEP - self.kept.len());
                     self.kept.extend_from_slice(&data[..take]);
                 }
@@ -465,7 +449,9 @@ impl DavSink {
     /// length the type implies. An unknown type ends the reading of the rest, as it cannot be
     /// stepped over.
     fn extension(&mut self, len: usize) {
-        let e = self.buf[HEADER..HEADER + len].to_vec();
+        // Taken out of `buf` to be read while the tracks are written (and put back).
+        let taken = std::mem::take(&mut self.buf);
+        let e = &taken[HEADER..HEADER + len];
         let mut i = 0;
         while i < e.len() {
             let field = &e[i..];
@@ -516,6 +502,7 @@ impl DavSink {
             };
             i += width;
         }
+        self.buf = taken;
     }
 
     /// The sound's channels, codec and sampling (an index into [`SAMPLE_RATES`]).
@@ -551,8 +538,7 @@ impl DavSink {
         if f.kind != AUDIO {
             self.note_picture(f);
         }
-        if f.kind == KEYFRAME {
-            self.video.keyframes += 1;
+        if f.kind == KEYFRAME && !self.params_read {
             let kept = std::mem::take(&mut self.kept);
             for nal in h264::annexb_nals(&kept) {
                 let Some(&h) = nal.first() else { continue };
@@ -564,6 +550,7 @@ impl DavSink {
                     self.video.codec.get_or_insert("h264");
                     self.video.size.get_or_insert((sps.width, sps.height));
                     self.video.profile = Some(sps.profile_idc);
+                    self.params_read = true;
                     break;
                 }
                 if hevc_stream
@@ -571,6 +558,7 @@ impl DavSink {
                     && let Some(size) = hevc::sps_size(nal)
                 {
                     self.video.size.get_or_insert(size);
+                    self.params_read = true;
                     break;
                 }
             }

@@ -23,16 +23,25 @@ pub struct Span {
     steps: Vec<(i64, u64)>,
 }
 
-/// Counts one more `step` in `steps`.
-fn count_step(steps: &mut Vec<(i64, u64)>, step: i64) {
+/// Counts one more `step` in `steps`, at most `kinds` kinds of them; steps of no time are not
+/// counted.
+pub fn count_step(steps: &mut Vec<(i64, u64)>, step: i64, kinds: usize) {
     if step <= 0 {
         return;
     }
     match steps.iter().position(|(d, _)| *d == step) {
         Some(k) => steps[k].1 += 1,
-        None if steps.len() < MAX_STEPS => steps.push((step, 1)),
+        None if steps.len() < kinds => steps.push((step, 1)),
         None => {}
     }
+}
+
+/// The commonest of counted steps (the shortest of the commonest).
+pub fn commonest(steps: &[(i64, u64)]) -> Option<i64> {
+    steps
+        .iter()
+        .max_by_key(|&&(d, n)| (n, std::cmp::Reverse(d)))
+        .map(|&(d, _)| d)
 }
 
 impl Span {
@@ -45,7 +54,7 @@ impl Span {
         self.window.insert(at, t);
         if self.window.len() > WINDOW {
             let first = self.window.remove(0);
-            count_step(&mut self.steps, self.window[0] - first);
+            count_step(&mut self.steps, self.window[0] - first, MAX_STEPS);
         }
         self.min = self.min.min(t);
         self.max = self.max.max(t);
@@ -61,12 +70,9 @@ impl Span {
     pub fn step(&self) -> Option<i64> {
         let mut steps = self.steps.clone();
         for w in self.window.windows(2) {
-            count_step(&mut steps, w[1] - w[0]);
+            count_step(&mut steps, w[1] - w[0], MAX_STEPS);
         }
-        steps
-            .iter()
-            .max_by_key(|&&(d, n)| (n, std::cmp::Reverse(d)))
-            .map(|&(d, _)| d)
+        commonest(&steps)
     }
 
     /// The span of the times plus the commonest step: how long the stream lasts.
