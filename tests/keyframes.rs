@@ -895,13 +895,13 @@ fn ts_index(path: &Path) -> keyframes::Index {
         let parsed = sink.finish(bytes.len() as u64);
         assert_eq!(parsed.problem, None);
         match parsed.info.noted {
-            Some(recaudit::media::keyplan::Noted::Ts(index)) => index,
+            Some(recaudit::media::keyplan::Noted::Pes(index)) => index,
             other => panic!("the video's pictures noted: {other:?}"),
         }
     };
     let index = notes(65_537);
     assert_eq!(index, notes(101));
-    keyframes::Index::Ts(std::sync::Arc::from(index))
+    keyframes::Index::Pes(std::sync::Arc::from(index))
 }
 
 #[test]
@@ -909,10 +909,10 @@ fn a_transport_stream_is_read_like_its_mp4_copy() {
     // day.mp4 copied into MPEG-TS with an AAC track interleaved, as recorders and CCTV
     // exports write it: planned from the pictures the read noted, read at the same keyframes.
     let both = [input(clip("day.mp4"), "A"), input(clip("day.ts"), "A")];
-    let keyframes::Index::Ts(ts) = &both[1].index else {
+    let keyframes::Index::Pes(ts) = &both[1].index else {
         panic!("{:?}", both[1])
     };
-    assert_eq!(ts.packets.size, 188);
+    assert!(matches!(ts.packets, recaudit::media::keyplan::Packing::Ts(p) if p.size == 188));
     assert!(ts.reordered, "presentation times of B-frames kept");
     let outs = keyframes::run(&both);
     assert_eq!(outs[1].note, None);
@@ -974,10 +974,10 @@ fn an_hevc_transport_stream_in_m2ts_packets_is_read() {
         input(clip("hevc.mp4"), "C 1280x720"),
         input(clip("hevc.m2ts"), "C 1280x720"),
     ];
-    let keyframes::Index::Ts(ts) = &both[1].index else {
+    let keyframes::Index::Pes(ts) = &both[1].index else {
         panic!("{:?}", both[1])
     };
-    assert_eq!(ts.packets.size, 192);
+    assert!(matches!(ts.packets, recaudit::media::keyplan::Packing::Ts(p) if p.size == 192));
     let outs = keyframes::run(&both);
     assert_reads(&outs[1], 1773313200, "hevc.m2ts");
     same_ends(&outs[0], &outs[1], 0.0);
@@ -1105,6 +1105,17 @@ fn a_transport_stream_in_the_evidence_tree_gets_its_clock_read() {
 /// short.mp4 never shows change); its display read as short.mp4's: 10:00:11 to 10:00:14 at
 /// confidence 1, its first keyframe at 0 s showing its name's second. The MP4's row and its.
 fn short_beside_day(short: &str, ext: &str) -> (crate::util::Row, crate::util::Row) {
+    short_bytes_beside_day(&std::fs::read(clip(short)).expect("read"), ext, "0")
+}
+
+/// [`short_beside_day`] of a clip given as its bytes, its first keyframe's display `offset`
+/// seconds from its container time (a stream whose times start at its first decoding time
+/// presents its first picture later where pictures are reordered, as day.mp4 does).
+fn short_bytes_beside_day(
+    short: &[u8],
+    ext: &str,
+    offset: &str,
+) -> (crate::util::Row, crate::util::Row) {
     use crate::util::{get, rows, scan, utc_us};
     let (_t, root, wh, dir) = evidence("DSJ-A0012");
     let (day, other) = (
@@ -1112,7 +1123,7 @@ fn short_beside_day(short: &str, ext: &str) -> (crate::util::Row, crate::util::R
         format!("DSJ-A0012_OF001234_20260312100011_0002.{ext}"),
     );
     std::fs::copy(clip("day.mp4"), dir.join(&day)).expect("copy");
-    std::fs::copy(clip(short), dir.join(&other)).expect("copy");
+    std::fs::write(dir.join(&other), short).expect("write");
     scan(&[&root], &wh, &[]);
     let files = rows(&wh.join("files"));
     let by_file = |name: &str| {
@@ -1134,7 +1145,7 @@ fn short_beside_day(short: &str, ext: &str) -> (crate::util::Row, crate::util::R
         "{row:?}"
     );
     assert_eq!(get(&row, "osd_confidence"), Some("1"), "{row:?}");
-    assert_eq!(get(&row, "osd_offset_s"), Some("0"), "{row:?}");
+    assert_eq!(get(&row, "osd_offset_s"), Some(offset), "{row:?}");
     (mp4, row)
 }
 
@@ -1162,6 +1173,33 @@ fn a_dahua_export_gets_its_clock_read_from_the_frames_the_read_noted() {
     assert_eq!(get(&dav, "coding_habits"), None, "{dav:?}");
     assert!(get(&mp4, "coding_habits").is_some(), "{mp4:?}");
     assert_eq!(get(&dav, "slice_habits"), get(&mp4, "slice_habits"));
+}
+
+#[test]
+fn a_program_stream_gets_its_clock_read_from_the_units_the_read_noted() {
+    use crate::util::get;
+    // short.mp4's pictures laid out a pack each as a CCTV recorder writes its program stream
+    // (before 2026-12-08 the stage read no program stream: no display, no habits).
+    let ps = std::fs::read(clip("short.ps")).expect("read");
+    // Presented from its first decoding time on, as day.mp4: its first picture two pictures'
+    // times after it.
+    let (mp4, row) = short_bytes_beside_day(&ps, "PS", "-0.2");
+    assert_eq!(get(&mp4, "osd_offset_s"), Some("-0.2"));
+    assert_eq!(get(&row, "container"), Some("mpeg-ps"));
+    // Its packets carry decoding times beside the presentation times: the pictures' order is
+    // known, and the encoder's hand is the MP4's.
+    assert!(get(&mp4, "coding_habits").is_some(), "{mp4:?}");
+    assert_eq!(get(&row, "coding_habits"), get(&mp4, "coding_habits"));
+    assert_eq!(get(&row, "slice_habits"), get(&mp4, "slice_habits"));
+    // The same after Hikvision's media header, named .mp4 as the vendor's exports are: the
+    // units' offsets are the file's.
+    let header = std::fs::read(crate::util::project().join(
+        "tests/fixtures/labelled/单位甲/NEG-HIK/20260312/NEG-HIK_OF3021_20260312100000_0001.MP4",
+    ))
+    .expect("read");
+    let (_, hik) = short_bytes_beside_day(&[&header[..40], &ps[..]].concat(), "MP4", "-0.2");
+    assert_eq!(get(&hik, "container"), Some("hik-ps"));
+    assert_eq!(get(&hik, "coding_habits"), get(&mp4, "coding_habits"));
 }
 
 #[test]
@@ -2682,7 +2720,7 @@ fn a_transport_stream_flagging_every_picture_is_keyed_where_its_pictures_decode_
     // (as a muxer setting the flag on every PES packet would have it): the stage finds the
     // same keyframes from each picture's first packets, so the same habits and the same ends.
     let normal = input(clip("day.ts"), "A");
-    let keyframes::Index::Ts(ts) = &normal.index else {
+    let keyframes::Index::Pes(ts) = &normal.index else {
         panic!("a transport stream's index");
     };
     let mut every = (**ts).clone();
@@ -2692,7 +2730,7 @@ fn a_transport_stream_flagging_every_picture_is_keyed_where_its_pictures_decode_
     );
     every.sync = every.lead.clone();
     let dense = Input {
-        index: keyframes::Index::Ts(std::sync::Arc::from(every)),
+        index: keyframes::Index::Pes(std::sync::Arc::from(every)),
         ..input(clip("day.ts"), "A")
     };
     let out = keyframes::run(&[normal, dense]);

@@ -25,14 +25,14 @@
 //!
 //! Read for ISO BMFF files (a fragmented one's pictures found in its `moof` boxes) and, for a
 //! jump, for MPEG transport streams and Dahua DAV files, whose reads note the pictures around
-//! the video's largest step as they go past (`TsIndex::jump`, `AnnexBIndex::jump`); not for
+//! the video's largest step as they go past (`PesIndex::jump`, `AnnexBIndex::jump`); not for
 //! AVI or Matroska.
 
 use std::fs::File;
 
 use super::{
-    Index, Input, MOOV_MAX, PICTURE_MAX, add_fragments, body, read_at, sample_bytes, sample_head,
-    ts_plan_of,
+    Index, Input, MOOV_MAX, PICTURE_MAX, add_fragments, body, pes_plan_of, read_at, sample_bytes,
+    sample_head,
 };
 use crate::media::h264::{self, PictureOrder};
 use crate::media::hevc;
@@ -49,8 +49,8 @@ pub fn coded_across(f: &File, input: &Input, n: u64) -> Option<bool> {
     }
     let plan = match &input.index {
         // The read noted the units around the video's largest step as they went past.
-        Index::Ts(ts) => {
-            let mut plan = ts_plan_of(f, ts).ok()?;
+        Index::Pes(ts) => {
+            let mut plan = pes_plan_of(f, ts).ok()?;
             plan.lead = ts.jump.clone();
             plan
         }

@@ -69,8 +69,9 @@ pub enum Index {
         idx1: Option<(u64, u64)>,
         movi: u64,
     },
-    /// A transport stream's video pictures, noted by the read pass as its packets went past.
-    Ts(std::sync::Arc<keyplan::TsIndex>),
+    /// A transport or program stream's video pictures, noted by the read pass as its packets
+    /// went past.
+    Pes(std::sync::Arc<keyplan::PesIndex>),
     /// A Matroska file's video pictures, noted by the read pass as its blocks went past.
     Mkv(std::sync::Arc<keyplan::MkvIndex>),
     /// Pictures lying whole in the file as Annex B units (a Dahua DAV file's frames), noted by
@@ -1067,11 +1068,17 @@ const DENSE_BYTES_MAX: u64 = 256 << 20;
 /// Transport stream packets of a picture read first for its first slice header.
 const HEAD_PACKETS: u32 = 8;
 
+/// Bytes of a program stream's picture read first for its first slice header (its PES
+/// header, and a muxer's packet of 2,048 bytes whole).
+const HEAD_PS_BYTES: u32 = 4096;
+
 /// The first bytes of sample `s` ([`HEAD_BYTES`]; a transport stream's first
-/// [`HEAD_PACKETS`] packets, taken apart), and whether they are the whole sample.
+/// [`HEAD_PACKETS`] packets, a program stream's first [`HEAD_PS_BYTES`], taken apart), and
+/// whether they are the whole sample.
 fn sample_head(f: &File, plan: &Plan, s: &Sample) -> Result<(Vec<u8>, bool), String> {
     let most = match plan.packets {
-        Some(p) => HEAD_PACKETS * p.size as u32,
+        Some(keyplan::Packing::Ts(p)) => HEAD_PACKETS * p.size as u32,
+        Some(keyplan::Packing::Ps(_)) => HEAD_PS_BYTES,
         None => HEAD_BYTES,
     };
     if s.size <= most {
@@ -1085,7 +1092,7 @@ fn indexed_plan(f: &File, input: &Input) -> Result<Plan, String> {
     let (offset, size) = match input.index {
         Index::Moov(offset, size) => (offset, size),
         Index::Avi { hdrl, idx1, movi } => return avi_plan_of(f, hdrl, idx1, movi),
-        Index::Ts(ref ts) => return ts_plan_of(f, ts),
+        Index::Pes(ref ts) => return pes_plan_of(f, ts),
         Index::Mkv(ref mkv) => {
             let mut plan = keyplan::mkv_plan(mkv);
             params_in_band(f, &mut plan)?;
@@ -1174,8 +1181,8 @@ fn odml_plan_of(f: &File, hdrl: &[u8], standard: &[u64]) -> Result<Plan, String>
 }
 
 /// A transport stream's plan, its parameter sets found in band ([`params_in_band`]).
-fn ts_plan_of(f: &File, ts: &keyplan::TsIndex) -> Result<Plan, String> {
-    let mut plan = keyplan::ts_plan(ts);
+fn pes_plan_of(f: &File, ts: &keyplan::PesIndex) -> Result<Plan, String> {
+    let mut plan = keyplan::pes_plan(ts);
     params_in_band(f, &mut plan)?;
     Ok(plan)
 }

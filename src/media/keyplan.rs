@@ -59,9 +59,19 @@ pub struct Plan {
     /// The pictures' times are their places in decoding order (an AVI keeps no presentation
     /// times): whether pictures are reordered is then unknown.
     pub decode_order_times: bool,
-    /// The samples are spans of a transport stream's packets, to be taken apart
-    /// ([`ts_payload`]) before their NAL units are read ([`ts_plan`]).
-    pub packets: Option<TsPackets>,
+    /// The samples are spans of a transport or program stream's packets, to be taken apart
+    /// ([`unpacked`]) before their NAL units are read ([`pes_plan`]).
+    pub packets: Option<Packing>,
+}
+
+/// How the PES packets of a stream whose spans the read noted are carried in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// In a transport stream's packets ([`ts_payload`]).
+    Ts(TsPackets),
+    /// In a program stream's packs, the video's PES packets by their stream id
+    /// ([`super::ps::payload`]).
+    Ps(u8),
 }
 
 /// How a transport stream's video is packetised: packet size (188, or 192 with a 4-byte
@@ -72,14 +82,15 @@ pub struct TsPackets {
     pub pid: u16,
 }
 
-/// Where an MPEG transport stream's video pictures start, noted by the read pass as the
-/// packets went past (a transport stream keeps no index to read later). Each [`Sample`] is an
-/// access unit: the file offset of the packet that starts its PES packet, the bytes from there
-/// to the next PES start of the video (other streams' packets between included), and its
-/// presentation time in 90 kHz ticks from the video's first decoding time.
+/// Where an MPEG transport or program stream's video pictures start, noted by the read pass as
+/// the packets went past (neither keeps an index to read later). Each [`Sample`] is an access
+/// unit: the file offset of the packet that starts its PES packet, the bytes from there to the
+/// next PES start of the video that begins another unit (other streams' packets between
+/// included; in a program stream, through that packet where the unit's last bytes share it),
+/// and its presentation time in 90 kHz ticks from the video's first decoding time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TsIndex {
-    pub packets: TsPackets,
+pub struct PesIndex {
+    pub packets: Packing,
     pub codec: Codec,
     /// The access units that start a random-access point (at most [`SYNC_MAX`]).
     pub sync: Vec<Sample>,
@@ -133,16 +144,16 @@ pub struct AnnexBIndex {
 /// index the stage could find by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Noted {
-    Ts(Box<TsIndex>),
+    Pes(Box<PesIndex>),
     Mkv(Box<MkvIndex>),
     AnnexB(Box<AnnexBIndex>),
 }
 
 impl Noted {
     /// A transport stream's pictures, if these are.
-    pub fn ts(&self) -> Option<&TsIndex> {
+    pub fn pes(&self) -> Option<&PesIndex> {
         match self {
-            Noted::Ts(t) => Some(t),
+            Noted::Pes(t) => Some(t),
             Noted::Mkv(_) | Noted::AnnexB(_) => None,
         }
     }
@@ -151,8 +162,111 @@ impl Noted {
     pub fn mkv(&self) -> Option<&MkvIndex> {
         match self {
             Noted::Mkv(m) => Some(m),
-            Noted::Ts(_) | Noted::AnnexB(_) => None,
+            Noted::Pes(_) | Noted::AnnexB(_) => None,
         }
+    }
+}
+
+/// The first H.264 or HEVC stream's access units of a transport or program stream, noted by
+/// the read pass as their PES packets start ([`PesIndex`]).
+#[derive(Debug)]
+pub struct PesNotes {
+    index: PesIndex,
+    /// The number of the unit whose span is still open (its end is the next PES start of the
+    /// stream that begins another unit, or the end of the file).
+    open: Option<u64>,
+    /// The last two units started (the later one's span open).
+    recent: Vec<Sample>,
+}
+
+impl PesNotes {
+    pub fn new(packets: Packing, codec: Codec) -> Self {
+        PesNotes {
+            index: PesIndex {
+                packets,
+                codec,
+                sync: Vec::new(),
+                lead: Vec::new(),
+                reordered: false,
+                jump: Vec::new(),
+            },
+            open: None,
+            recent: Vec::new(),
+        }
+    }
+
+    pub fn packets(&self) -> Packing {
+        self.index.packets
+    }
+
+    pub fn codec(&self) -> Codec {
+        self.index.codec
+    }
+
+    /// The time of the last unit of the lead, or 0.
+    pub fn last_ticks(&self) -> u64 {
+        self.index.lead.last().map_or(0, |s| s.ticks)
+    }
+
+    /// Ends the open unit's span at `end` (nothing when none is open).
+    pub fn close(&mut self, end: u64) {
+        let Some(number) = self.open.take() else {
+            return;
+        };
+        let index = &mut self.index;
+        let open = |s: &&mut Sample| s.number == number;
+        let sync = index.sync.last_mut().filter(open);
+        let lead = index.lead.last_mut().filter(open);
+        let jump = index.jump.last_mut().filter(open);
+        let recent = self.recent.last_mut().filter(open);
+        for s in sync.into_iter().chain(lead).chain(recent).chain(jump) {
+            s.size = u32::try_from(end.saturating_sub(s.offset)).unwrap_or(u32::MAX);
+        }
+    }
+
+    /// The stream's access unit `number` (counted from 1) starts its PES packet at `at` (a
+    /// transport stream's packet, a program stream's PES packet), ending the open unit's span
+    /// there: presented `ticks` after the stream's first decoding time, a random-access point
+    /// when `key`; `longest` when the step from the unit before it is the stream's largest so
+    /// far (the three units around it are kept, [`PesIndex::jump`]).
+    pub fn start(
+        &mut self,
+        number: u64,
+        at: u64,
+        ticks: u64,
+        key: bool,
+        reordered: bool,
+        longest: bool,
+    ) {
+        self.close(at);
+        let s = Sample {
+            number,
+            offset: at,
+            size: 0,
+            ticks,
+        };
+        self.open = Some(number);
+        if longest && self.recent.len() == 2 {
+            self.index.jump = vec![self.recent[0], self.recent[1], s];
+        }
+        if self.recent.len() == 2 {
+            self.recent.remove(0);
+        }
+        self.recent.push(s);
+        let index = &mut self.index;
+        if key && index.sync.len() < SYNC_MAX {
+            index.sync.push(s);
+        }
+        if !index.sync.is_empty() && index.lead.len() < LEAD_MAX {
+            index.lead.push(s);
+            index.reordered |= reordered;
+        }
+    }
+
+    /// The index, its last unit's span ended at `end`; none without a random-access point.
+    pub fn finish(mut self, end: u64) -> Option<PesIndex> {
+        self.close(end);
+        (!self.index.sync.is_empty()).then_some(self.index)
     }
 }
 
@@ -192,9 +306,10 @@ pub fn annex_b_plan(index: &AnnexBIndex) -> Plan {
     }
 }
 
-/// The plan of a transport stream's video from what the read pass noted: pictures in Annex B,
-/// parameter sets in band (taken from the first keyframe by the caller, [`params_in_band`]).
-pub fn ts_plan(index: &TsIndex) -> Plan {
+/// The plan of a transport or program stream's video from what the read pass noted: pictures
+/// in Annex B, parameter sets in band (taken from the first keyframe by the caller,
+/// [`params_in_band`]).
+pub fn pes_plan(index: &PesIndex) -> Plan {
     Plan {
         codec: index.codec,
         timescale: 90_000,
@@ -207,11 +322,15 @@ pub fn ts_plan(index: &TsIndex) -> Plan {
     }
 }
 
-/// A sample's bytes as read from the file, as [`nals`] reads them: a transport stream's span
-/// of packets taken apart ([`ts_payload`]), any other as stored.
+/// A sample's bytes as read from the file, as [`nals`] reads them: a transport or program
+/// stream's span of packets taken apart ([`ts_payload`], [`super::ps::payload`]), any other as
+/// stored.
 pub fn unpacked<'a>(plan: &Plan, stored: std::borrow::Cow<'a, [u8]>) -> std::borrow::Cow<'a, [u8]> {
     match plan.packets {
-        Some(packets) => std::borrow::Cow::Owned(ts_payload(&stored, packets)),
+        Some(Packing::Ts(packets)) => std::borrow::Cow::Owned(ts_payload(&stored, packets)),
+        Some(Packing::Ps(stream)) => {
+            std::borrow::Cow::Owned(super::ps::payload(&stored, stream, plan.codec))
+        }
         None => stored,
     }
 }
@@ -881,7 +1000,7 @@ pub fn decodes_alone<'a>(plan: &Plan, mut nals: impl Iterator<Item = &'a [u8]>) 
 /// or an AVI chunk holds one access unit; a transport stream's PES packet mostly does too, but
 /// the standard lets a muxer put several in one, and a keyframe's span must then end at its
 /// own picture (the decoder would otherwise hand back a later picture than the one timed).
-fn starts_access_unit(codec: Codec, nal: &[u8]) -> bool {
+pub(super) fn starts_access_unit(codec: Codec, nal: &[u8]) -> bool {
     let Some(&h) = nal.first() else {
         return false;
     };

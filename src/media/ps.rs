@@ -15,6 +15,7 @@
 //! file, or making up more than half of it, are `corrupt`; zeros to the end of the file are
 //! space a recorder allocated and never wrote (a note).
 
+use super::keyplan::{self, Codec, Noted, Packing, PesNotes};
 use super::span::Span;
 use super::{Container, MediaInfo, Parsed, Problem, Sink, StreamInfo, h264, hevc};
 
@@ -56,6 +57,10 @@ pub fn hik_body(head: &[u8]) -> HikBody {
 /// The PES bytes kept of a packet: its header (at most 9 + 255 bytes) and the start of its
 /// payload, where the video's parameter sets are looked for.
 const KEEP: usize = 1024;
+/// The bytes kept of a video PES packet, where the first access unit that starts in it is
+/// looked for: a muxer that fills packets of 2,048 bytes end to end starts a picture anywhere
+/// in one (a recorder starts each picture's first packet with it).
+const KEEP_VIDEO: usize = 4096;
 
 /// At most this many streams are told apart (a program stream has at most 32 audio and 16
 /// video streams by id).
@@ -110,6 +115,32 @@ impl Es {
         }
     }
 
+    /// The codec, picture size and profile from a parameter set at the start of a payload.
+    fn read_params(&mut self, payload: &[u8]) {
+        for nal in h264::annexb_nals(payload) {
+            let Some(&h) = nal.first() else { continue };
+            let h264_like = self.codec.is_none_or(|c| c == "h264");
+            let hevc_like = self.codec.is_none_or(|c| c == "hevc");
+            if h264_like
+                && h & 0x1f == 7
+                && let Some(sps) = h264::parse_sps(nal)
+            {
+                self.codec = Some("h264");
+                self.size = Some((sps.width, sps.height));
+                self.profile = Some(sps.profile_idc);
+                break;
+            }
+            if hevc_like
+                && (h >> 1) & 0x3f == 33
+                && let Some(size) = hevc::sps_size(nal)
+            {
+                self.codec = Some("hevc");
+                self.size = Some(size);
+                break;
+            }
+        }
+    }
+
     /// The span of its times plus its commonest step (a picture's length where each packet
     /// starts one, as recorders write them), in seconds.
     fn length(&self) -> Option<f64> {
@@ -144,6 +175,15 @@ pub struct PsSink {
     first_lost: Option<u64>,
     /// Where the read last resumed: bytes that start no packet there are the same place.
     resumed_at: Option<u64>,
+    /// The whole length of the packet whose first bytes are being passed on to `packet_done`.
+    kept_total: u64,
+    /// The first H.264 or HEVC video stream's access units, for the keyframe stage.
+    video: Option<PesNotes>,
+    /// Its access units so far, the raw time of the last one, and its first decoding time
+    /// (unwrapped).
+    units: u64,
+    unit_pts: Option<i64>,
+    first_decode: Option<i64>,
 }
 
 /// The search for the next pack header (`00 00 01 BA`) from `from`, across the chunks the
@@ -183,6 +223,11 @@ impl PsSink {
             lost_bytes: 0,
             first_lost: None,
             resumed_at: None,
+            kept_total: 0,
+            video: None,
+            units: 0,
+            unit_pts: None,
+            first_decode: None,
         }
     }
 
@@ -289,7 +334,8 @@ impl PsSink {
     fn keep_of(id: u8, total: u64) -> usize {
         let keep = match id {
             0xBC => KEEP,
-            0xC0..=0xEF => KEEP,
+            0xC0..=0xDF => KEEP,
+            0xE0..=0xEF => KEEP_VIDEO,
             0xBA => 14,
             _ => 6,
         };
@@ -307,6 +353,8 @@ impl PsSink {
             Some(&id @ 0xC0..=0xEF) => self.pes(id, &p),
             _ => {}
         }
+        self.packet = p;
+        self.packet.clear();
     }
 
     /// The program stream map (§2.5.4): each elementary stream's type.
@@ -336,42 +384,73 @@ impl PsSink {
         }
     }
 
-    /// A PES packet's time, and, for video, its codec and picture size from its payload.
+    /// A PES packet's time, and, for video, its codec and picture size from its payload and
+    /// the access unit it starts (for the keyframe stage).
     fn pes(&mut self, id: u8, p: &[u8]) {
-        let Some((pts, payload)) = pes_header(p) else {
+        let Some(h) = pes_header(p) else {
             return;
         };
         let Some(s) = self.stream(id) else {
             return;
         };
-        if let Some(t) = pts {
+        if let Some(t) = h.pts {
             s.time(t);
         }
-        if s.kind() != "video" || s.size.is_some() {
+        if s.kind() == "video" && s.size.is_none() {
+            s.read_params(h.payload);
+        }
+        self.note_unit(id, &h);
+    }
+
+    /// A video PES packet that carries a presentation time other than the open unit's starts
+    /// the next access unit (ISO/IEC 13818-1 §2.4.3.7: the time is that of the first unit
+    /// that begins in the packet); a packet without one, or with the same (recorders that time
+    /// every packet of a picture), goes on with the open unit. Noted for the first H.264 or
+    /// HEVC video stream only.
+    fn note_unit(&mut self, id: u8, h: &PesHeader) {
+        let Some(pts) = h.pts else { return };
+        if self.video.is_none() {
+            let codec = self
+                .streams
+                .iter()
+                .find(|s| s.id == id && s.kind() == "video")
+                .and_then(|s| match s.codec {
+                    Some("h264") => Some(Codec::H264),
+                    Some("hevc") => Some(Codec::Hevc),
+                    _ => None,
+                });
+            let Some(codec) = codec else { return };
+            self.video = Some(PesNotes::new(Packing::Ps(id), codec));
+        }
+        let (at, total) = (self.packet_at, self.kept_total);
+        let Some(v) = self
+            .video
+            .as_mut()
+            .filter(|v| v.packets() == Packing::Ps(id))
+        else {
+            return;
+        };
+        if self.unit_pts == Some(pts) {
             return;
         }
-        for nal in h264::annexb_nals(payload) {
-            let Some(&h) = nal.first() else { continue };
-            let h264_like = s.codec.is_none_or(|c| c == "h264");
-            let hevc_like = s.codec.is_none_or(|c| c == "hevc");
-            if h264_like
-                && h & 0x1f == 7
-                && let Some(sps) = h264::parse_sps(nal)
-            {
-                s.codec = Some("h264");
-                s.size = Some((sps.width, sps.height));
-                s.profile = Some(sps.profile_idc);
-                break;
-            }
-            if hevc_like
-                && (h >> 1) & 0x3f == 33
-                && let Some(size) = hevc::sps_size(nal)
-            {
-                s.codec = Some("hevc");
-                s.size = Some(size);
-                break;
-            }
+        self.unit_pts = Some(pts);
+        self.units += 1;
+        // Times unwrapped as the stream's are; the decoding time, where the header gives one,
+        // the same distance before.
+        let Some(presented) = self.streams.iter().find(|s| s.id == id).map(|s| s.last) else {
+            return;
+        };
+        let decoded = h.dts.map_or(presented, |d| presented - wrap33(pts - d));
+        let first = *self.first_decode.get_or_insert(decoded);
+        let ticks = u64::try_from(presented - first).unwrap_or(0);
+        let codec = v.codec();
+        // The unit before ends where this packet begins when the packet begins with this unit;
+        // else its last bytes share the packet, and its span runs through it.
+        if !starts_with_unit(codec, h.payload) {
+            v.close(at + total);
         }
+        let key = first_unit_opens_random_access(codec, h.payload);
+        v.start(self.units, at, ticks, key, decoded != presented, false);
     }
 }
 
@@ -396,11 +475,18 @@ fn codec_of_type(t: u8) -> Option<&'static str> {
     })
 }
 
-/// A PES packet's presentation time (90 kHz), if it carries one, and its payload's first
-/// bytes; MPEG-2 (§2.4.3.6) and MPEG-1 (ISO/IEC 11172-1 §2.4.3.3) headers.
-fn pes_header(p: &[u8]) -> Option<(Option<i64>, &[u8])> {
-    let pts_at = |b: &[u8]| -> Option<i64> {
-        let b = b.get(..5)?;
+/// What a PES packet's header says: its presentation and decoding times (90 kHz), where it
+/// carries them, and the payload after it (as far as the bytes given go).
+struct PesHeader<'a> {
+    pts: Option<i64>,
+    dts: Option<i64>,
+    payload: &'a [u8],
+}
+
+/// A PES packet's header, MPEG-2 (§2.4.3.6) and MPEG-1 (ISO/IEC 11172-1 §2.4.3.3).
+fn pes_header(p: &[u8]) -> Option<PesHeader<'_>> {
+    let time_at = |at: usize| -> Option<i64> {
+        let b = p.get(at..at + 5)?;
         Some(
             (i64::from((b[0] >> 1) & 7) << 30)
                 | (i64::from(b[1]) << 22)
@@ -413,12 +499,13 @@ fn pes_header(p: &[u8]) -> Option<(Option<i64>, &[u8])> {
     if first >> 6 == 2 {
         let flags = p.get(7)? >> 6;
         let header = usize::from(*p.get(8)?);
-        let pts = if flags & 2 != 0 {
-            pts_at(p.get(9..)?)
-        } else {
-            None
-        };
-        return Some((pts, p.get(9 + header..).unwrap_or(&[])));
+        let pts = if flags & 2 != 0 { time_at(9) } else { None };
+        let dts = if flags == 3 { time_at(14) } else { None };
+        return Some(PesHeader {
+            pts,
+            dts,
+            payload: p.get(9 + header..).unwrap_or(&[]),
+        });
     }
     // MPEG-1: stuffing, then an optional buffer size, then the times.
     let mut i = 6;
@@ -429,11 +516,128 @@ fn pes_header(p: &[u8]) -> Option<(Option<i64>, &[u8])> {
         i += 2;
     }
     let b = *p.get(i)?;
-    Some(match b >> 4 {
-        2 => (pts_at(p.get(i..)?), p.get(i + 5..).unwrap_or(&[])),
-        3 => (pts_at(p.get(i..)?), p.get(i + 10..).unwrap_or(&[])),
-        _ => (None, p.get(i + 1..).unwrap_or(&[])),
+    let (pts, dts, at) = match b >> 4 {
+        2 => (time_at(i), None, i + 5),
+        3 => (time_at(i), time_at(i + 5), i + 10),
+        _ => (None, None, i + 1),
+    };
+    Some(PesHeader {
+        pts,
+        dts,
+        payload: p.get(at..).unwrap_or(&[]),
     })
+}
+
+/// A difference of two 33-bit times, taken the short way round the counter.
+fn wrap33(d: i64) -> i64 {
+    const WRAP: i64 = 1 << 33;
+    let d = d.rem_euclid(WRAP);
+    if d > WRAP / 2 { d - WRAP } else { d }
+}
+
+/// Whether a video payload begins with an access unit: a start code at its first byte (after
+/// a zero) and a NAL unit that begins one.
+fn starts_with_unit(codec: Codec, payload: &[u8]) -> bool {
+    let at = if payload.starts_with(&[0, 0, 1]) {
+        3
+    } else if payload.starts_with(&[0, 0, 0, 1]) {
+        4
+    } else {
+        return false;
+    };
+    keyplan::starts_access_unit(codec, &payload[at..])
+}
+
+/// Where the first access unit that begins in `data` starts (its start code), if it does.
+fn first_unit_at(codec: Codec, data: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = memchr::memmem::find(data.get(from..)?, &[0, 0, 1]) {
+        let code = from + p;
+        if keyplan::starts_access_unit(codec, data.get(code + 3..)?) {
+            return Some(if code > 0 && data[code - 1] == 0 {
+                code - 1
+            } else {
+                code
+            });
+        }
+        from = code + 3;
+    }
+    None
+}
+
+/// Whether the first access unit that begins in `data` (a video packet's first bytes) opens a
+/// random-access point: an IDR picture or a sequence parameter set (H.264), an IRAP picture
+/// or a video or sequence parameter set (HEVC), before the next unit begins.
+fn first_unit_opens_random_access(codec: Codec, data: &[u8]) -> bool {
+    let Some(at) = first_unit_at(codec, data) else {
+        return false;
+    };
+    let mut coded = false;
+    for n in h264::annexb_nals(&data[at..]) {
+        let Some(&h) = n.first() else { continue };
+        if coded && keyplan::starts_access_unit(codec, n) {
+            return false;
+        }
+        match codec {
+            Codec::H264 if matches!(h & 0x1f, 5 | 7) => return true,
+            Codec::Hevc if matches!((h >> 1) & 0x3f, 16..=21 | 32 | 33) => return true,
+            _ => {}
+        }
+        coded |= keyplan::is_slice(codec, h);
+    }
+    false
+}
+
+/// Most packets [`payload`] walks in one span.
+const SPAN_PACKETS_MAX: usize = 1 << 16;
+
+/// The video elementary-stream bytes of one access unit from the span of a program stream's
+/// packets the read noted ([`keyplan::PesIndex`]): the payloads of stream `stream`'s PES
+/// packets, their headers taken off, from the first access unit that begins in them (bytes
+/// of the unit before, sharing its first packet, left out). Pack and system headers, the
+/// stream map and other streams' packets are passed by their lengths; zeros between packets
+/// are passed as padding; bytes that start no packet end the span where it stands.
+pub fn payload(span: &[u8], stream: u8, codec: Codec) -> Vec<u8> {
+    let mut out = Vec::with_capacity(span.len());
+    let mut at = 0usize;
+    for _ in 0..SPAN_PACKETS_MAX {
+        while span.get(at..at + 3) == Some(&[0, 0, 0]) {
+            at += 1;
+        }
+        let Some(head) = span.get(at..at + 4) else {
+            break;
+        };
+        if head[..3] != [0, 0, 1] {
+            break;
+        }
+        let len = match head[3] {
+            0xBA => match span.get(at + 4) {
+                Some(b) if b >> 6 == 1 => match span.get(at + 13) {
+                    Some(s) => 14 + usize::from(s & 7),
+                    None => break,
+                },
+                Some(b) if b >> 4 == 2 => 12,
+                _ => break,
+            },
+            0xB9 => 4,
+            0xBB..=0xFF => match span.get(at + 4..at + 6) {
+                Some(l) => 6 + usize::from(u16::from_be_bytes([l[0], l[1]])),
+                None => break,
+            },
+            _ => break,
+        };
+        let end = at.saturating_add(len).min(span.len());
+        if head[3] == stream
+            && let Some(h) = pes_header(&span[at..end])
+        {
+            out.extend_from_slice(h.payload);
+        }
+        at = at.saturating_add(len);
+    }
+    match first_unit_at(codec, &out) {
+        Some(0) | None => out,
+        Some(from) => out.split_off(from),
+    }
 }
 
 impl Sink for PsSink {
@@ -520,6 +724,7 @@ impl Sink for PsSink {
                 && self.packet.len() >= Self::keep_of(self.packet[3], t)
             {
                 self.skip = t - self.packet.len() as u64;
+                self.kept_total = t;
                 self.total = None;
                 if self.skip == 0 {
                     self.packet_done();
@@ -606,6 +811,10 @@ impl Sink for PsSink {
         }
         info.kind = info.kind_of_streams();
         info.duration_s = info.streams_length();
+        // The video's access units for the keyframe stage; the last runs to the file's end.
+        if let Some(index) = self.video.take().and_then(|v| v.finish(total)) {
+            info.noted = Some(Noted::Pes(Box::new(index)));
+        }
         if self.mpeg1 {
             info.notes.push("an MPEG-1 system stream".into());
         }
@@ -769,5 +978,142 @@ mod tests {
         assert_eq!(read(&mostly, 4096).0, Some(ProblemKind::Corrupt));
         // The whole stream: no place lost.
         assert_eq!(read(&hik, 4096).1, 0);
+    }
+
+    /// A PES packet of stream `id` with `payload`, its header carrying presentation time `pts`.
+    fn pes_packet(id: u8, pts: Option<i64>, payload: &[u8]) -> Vec<u8> {
+        let mut header = vec![0x80, 0, 0];
+        if let Some(t) = pts {
+            header[1] = 0x80;
+            header[2] = 5;
+            header.extend_from_slice(&[
+                0x21 | ((t >> 29) & 0x0E) as u8,
+                (t >> 22) as u8,
+                ((t >> 14) & 0xFE) as u8 | 1,
+                (t >> 7) as u8,
+                ((t << 1) & 0xFE) as u8 | 1,
+            ]);
+        }
+        let len = (header.len() + payload.len()) as u16;
+        let mut p = vec![0, 0, 1, id];
+        p.extend_from_slice(&len.to_be_bytes());
+        p.extend(header);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    #[test]
+    fn a_units_bytes_are_taken_out_of_its_packets_from_where_it_begins() {
+        let pack = [0, 0, 1, 0xBA, 0x44, 0, 4, 0, 4, 1, 0, 0x5F, 0x6B, 0xF8];
+        let idr = [0, 0, 0, 1, 0x65, 0x88, 1, 2, 3];
+        let more = [4, 5, 6];
+        let span = [
+            pes_packet(0xE0, Some(3600), &idr),
+            pack.to_vec(),
+            pes_packet(0xC0, Some(3600), &[9, 9, 9]),
+            pes_packet(0xBD, None, b"own data"),
+            vec![0, 0, 0],
+            pes_packet(0xE0, None, &more),
+        ]
+        .concat();
+        let whole = [&idr[..], &more[..]].concat();
+        assert_eq!(payload(&span, 0xE0, Codec::H264), whole);
+        // Cut short inside its last packet: as far as it goes.
+        assert_eq!(
+            payload(&span[..span.len() - 1], 0xE0, Codec::H264),
+            whole[..whole.len() - 1]
+        );
+        // The packet begins with the last bytes of the unit before (a muxer filling packets
+        // end to end): they are left out.
+        let tail = [0x41, 0x9A, 7, 7, 0, 0, 1, 0x41, 0x20, 8];
+        let shared = [&tail[..], &idr[..]].concat();
+        assert_eq!(
+            payload(&pes_packet(0xE0, Some(0), &shared), 0xE0, Codec::H264),
+            idr
+        );
+        assert!(!starts_with_unit(Codec::H264, &shared));
+        assert!(starts_with_unit(Codec::H264, &idr));
+        assert!(first_unit_opens_random_access(Codec::H264, &shared));
+        // A packet whose first unit is a P picture, a keyframe starting after it: the unit the
+        // time belongs to opens no random-access point.
+        let p_then_idr = [&[0, 0, 1, 0x41, 0x9A, 5][..], &idr[..]].concat();
+        assert!(!first_unit_opens_random_access(Codec::H264, &p_then_idr));
+        // Bytes that start no packet end the span.
+        let mut broken = span.clone();
+        broken[pes_packet(0xE0, Some(3600), &idr).len()] = 7;
+        assert_eq!(payload(&broken, 0xE0, Codec::H264), idr);
+        // Garbled spans never panic, nor give more than they hold.
+        for seed in 0..300u32 {
+            let mut junk = crate::media::pseudo_random(600, seed);
+            junk[..4].copy_from_slice(&[0, 0, 1, 0xE0]);
+            assert!(payload(&junk, 0xE0, Codec::H264).len() <= junk.len());
+            let _ = payload(&junk[..5], 0xBA, Codec::Hevc);
+        }
+        assert_eq!(wrap33(5 - (1 << 33)), 5);
+        assert_eq!(wrap33(-3), -3);
+    }
+
+    #[test]
+    fn a_program_streams_access_units_are_noted_for_the_keyframe_stage() {
+        // short.mp4's 40 pictures (B-frames, a keyframe each ten) a pack each (ps.py), every
+        // packet of a picture timed.
+        let ps = fixture("osd/short.ps");
+        let whole = parse_bytes(&ps, "ps", 4096);
+        assert!(whole.problem.is_none(), "{:?}", whole.problem);
+        let index = whole
+            .info
+            .noted
+            .as_ref()
+            .and_then(Noted::pes)
+            .expect("units");
+        assert_eq!(
+            (
+                index.packets,
+                index.codec,
+                index.lead.len(),
+                index.reordered
+            ),
+            (Packing::Ps(0xE0), Codec::H264, 40, true)
+        );
+        let numbers: Vec<u64> = index.sync.iter().map(|s| s.number).collect();
+        assert_eq!(numbers, [1, 11, 21, 31]);
+        // Presented from the first decoding time on, at 10 pictures a second: the first
+        // picture two pictures' times after it, the next one (a P picture) five.
+        let ticks: Vec<u64> = index.lead.iter().take(3).map(|s| s.ticks).collect();
+        assert_eq!(ticks, [18_000, 54_000, 36_000]);
+        // Spans end where the next unit's first packet begins, the last at the file's end.
+        for w in index.lead.windows(2) {
+            assert_eq!(w[0].offset + u64::from(w[0].size), w[1].offset);
+        }
+        let last = index.lead[39];
+        assert_eq!(last.offset + u64::from(last.size), ps.len() as u64);
+        for chunk in [1, 7, 188, 65536] {
+            assert_eq!(parse_bytes(&ps, "ps", chunk).info.noted, whole.info.noted);
+        }
+        // After Hikvision's media header: the same units, 40 bytes on.
+        let hik = [&fixture(HIK)[..40], &ps[..]].concat();
+        let p = parse_bytes(&hik, "mp4", 4096);
+        let moved = p.info.noted.as_ref().and_then(Noted::pes).expect("units");
+        assert_eq!(p.info.container, Container::HikPs);
+        assert_eq!(moved.sync[1].offset, index.sync[1].offset + 40);
+        // A muxer that fills its packets end to end, several small pictures to one (NEG-HIK,
+        // ffmpeg's DVD muxer): the picture each packet's time belongs to is noted, and only
+        // such a picture that opens a random-access point is a keyframe.
+        let vob = fixture(HIK);
+        let noted = parse_bytes(&vob, "mp4", 4096).info.noted;
+        let index = noted.as_ref().and_then(Noted::pes).expect("units");
+        assert!(!index.sync.is_empty() && index.lead.len() < 60);
+        let Packing::Ps(id) = index.packets else {
+            panic!("{:?}", index.packets)
+        };
+        for s in &index.sync {
+            let span = &vob[s.offset as usize..(s.offset + u64::from(s.size)) as usize];
+            let unit = payload(span, id, Codec::H264);
+            let first = h264::annexb_nals(&unit).find(|n| {
+                n.first()
+                    .is_some_and(|&h| keyplan::is_slice(Codec::H264, h))
+            });
+            assert_eq!(first.and_then(|n| n.first()).map(|h| h & 0x1f), Some(5));
+        }
     }
 }

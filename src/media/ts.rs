@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::cursor::Cursor;
-use super::keyplan::{Codec, LEAD_MAX, Noted, SYNC_MAX, Sample, TsIndex, TsPackets};
+use super::keyplan::{Codec, Noted, Packing, PesNotes, TsPackets};
 use super::{Container, Jump, MediaInfo, Parsed, Problem, Sink, StreamInfo, h264};
 
 const SYNC: u8 = 0x47;
@@ -84,93 +84,7 @@ pub struct TsSink {
     pos: u64,
     carry_at: u64,
     /// Where the first video stream's pictures start, for the keyframe stage.
-    video: Option<VideoNotes>,
-}
-
-/// The first H.264 or HEVC stream's access units, noted as their PES packets start.
-struct VideoNotes {
-    index: TsIndex,
-    /// Places in `index.sync` and `index.lead` of the unit whose span is still open (its end
-    /// is the next PES start of the stream, or the end of the file).
-    open: (Option<usize>, Option<usize>),
-    /// The last two units started (the later one's span open).
-    recent: Vec<Sample>,
-    /// `index.jump`'s last unit's span is open.
-    jump_open: bool,
-}
-
-impl VideoNotes {
-    fn new(pid: u16, codec: Codec, packet: usize) -> Self {
-        VideoNotes {
-            index: TsIndex {
-                packets: TsPackets { size: packet, pid },
-                codec,
-                sync: Vec::new(),
-                lead: Vec::new(),
-                reordered: false,
-                jump: Vec::new(),
-            },
-            open: (None, None),
-            recent: Vec::new(),
-            jump_open: false,
-        }
-    }
-
-    /// Ends the open unit's span at `end`.
-    fn close(&mut self, end: u64) {
-        let (sync, lead) = std::mem::take(&mut self.open);
-        let sync = sync.and_then(|i| self.index.sync.get_mut(i));
-        let lead = lead.and_then(|i| self.index.lead.get_mut(i));
-        let recent = self.recent.last_mut();
-        let jump = self
-            .index
-            .jump
-            .last_mut()
-            .filter(|_| std::mem::take(&mut self.jump_open));
-        for s in sync.into_iter().chain(lead).chain(recent).chain(jump) {
-            s.size = u32::try_from(end.saturating_sub(s.offset)).unwrap_or(u32::MAX);
-        }
-    }
-
-    /// The stream's access unit `number` (counted from 1) starts its PES packet in the packet
-    /// at `at`: presented `ticks` after the stream's first decoding time, a random-access
-    /// point when `key`; `longest` when the step from the unit before it is the stream's
-    /// largest so far (the three units around it are kept, [`TsIndex::jump`]).
-    fn start(
-        &mut self,
-        number: u64,
-        at: u64,
-        ticks: u64,
-        key: bool,
-        reordered: bool,
-        longest: bool,
-    ) {
-        self.close(at);
-        let s = Sample {
-            number,
-            offset: at,
-            size: 0,
-            ticks,
-        };
-        if longest && self.recent.len() == 2 {
-            self.index.jump = vec![self.recent[0], self.recent[1], s];
-            self.jump_open = true;
-        }
-        if self.recent.len() == 2 {
-            self.recent.remove(0);
-        }
-        self.recent.push(s);
-        let index = &mut self.index;
-        if key && index.sync.len() < SYNC_MAX {
-            index.sync.push(s);
-            self.open.0 = Some(index.sync.len() - 1);
-        }
-        if !index.sync.is_empty() && index.lead.len() < LEAD_MAX {
-            index.lead.push(s);
-            index.reordered |= reordered;
-            self.open.1 = Some(index.lead.len() - 1);
-        }
-    }
+    video: Option<PesNotes>,
 }
 
 /// Whether the first bytes of an access unit (the payload of the packet that starts its PES
@@ -352,7 +266,13 @@ impl TsSink {
                     if let Some(codec) = codec
                         && self.video.is_none()
                     {
-                        self.video = Some(VideoNotes::new(pid, codec, self.pkt));
+                        self.video = Some(PesNotes::new(
+                            Packing::Ts(TsPackets {
+                                size: self.pkt,
+                                pid,
+                            }),
+                            codec,
+                        ));
                     }
                     let order = self.es.len();
                     self.es.insert(
@@ -440,7 +360,13 @@ impl TsSink {
             es.prev = Some(t);
         }
         let data = payload.get(9 + hdr_len..).unwrap_or(&[]);
-        if let Some(v) = self.video.as_mut().filter(|v| v.index.packets.pid == pid) {
+        if let Some(v) = self.video.as_mut().filter(|v| {
+            v.packets()
+                == Packing::Ts(TsPackets {
+                    size: self.pkt,
+                    pid,
+                })
+        }) {
             // Presented this long after the stream's first decoding time (its decoding time
             // unwrapped, plus how much later it is presented).
             let pts = if flags & 2 != 0 { ts_at(9) } else { None };
@@ -450,9 +376,9 @@ impl TsSink {
                     ((es.elapsed + ahead).max(0) as u64, ahead != 0)
                 }
                 (Some(_), None) => (es.elapsed.max(0) as u64, false),
-                _ => (v.index.lead.last().map_or(0, |s| s.ticks), false),
+                _ => (v.last_ticks(), false),
             };
-            let key = random_access || opens_random_access(v.index.codec, data);
+            let key = random_access || opens_random_access(v.codec(), data);
             v.start(es.frames, at, ticks, key, reordered, longest);
         }
         match es.stream_type {
@@ -609,11 +535,10 @@ impl Sink for TsSink {
                 };
             }
         }
-        if let Some(mut v) = self.video.take() {
+        if let Some(v) = self.video.take() {
             // The last picture runs to the last whole packet.
-            v.close(total - self.carry.len() as u64);
-            if !v.index.sync.is_empty() {
-                info.noted = Some(Noted::Ts(Box::new(v.index)));
+            if let Some(index) = v.finish(total - self.carry.len() as u64) {
+                info.noted = Some(Noted::Pes(Box::new(index)));
             }
         }
         info.layout = (self.container == Container::HikTs)
@@ -923,16 +848,16 @@ mod tests {
             }
             let parsed = sink.finish(ts.len() as u64);
             let noted = parsed.info.noted.expect("pictures noted");
-            let index = noted.ts().expect("a transport stream's");
+            let index = noted.pes().expect("a transport stream's");
             assert_eq!(
                 index.packets,
-                TsPackets {
+                Packing::Ts(TsPackets {
                     size: 188,
                     pid: 0x100
-                }
+                })
             );
             assert_eq!(index.codec, Codec::H264);
-            let got = |v: &[Sample]| -> Vec<(u64, u64, u32, u64)> {
+            let got = |v: &[crate::media::keyplan::Sample]| -> Vec<(u64, u64, u32, u64)> {
                 v.iter()
                     .map(|s| (s.number, s.offset, s.size, s.ticks))
                     .collect()
@@ -955,7 +880,7 @@ mod tests {
         assert!(
             index
                 .as_ref()
-                .and_then(Noted::ts)
+                .and_then(Noted::pes)
                 .expect("pictures noted")
                 .jump
                 .is_empty(),
@@ -985,7 +910,7 @@ mod tests {
             .info
             .noted
             .as_ref()
-            .and_then(Noted::ts)
+            .and_then(Noted::pes)
             .expect("pictures noted")
             .jump
             .iter()

@@ -73,7 +73,8 @@ pub fn same_signature(a: &FileFacts, b: &FileFacts) -> bool {
 }
 
 /// Whether coding signature `odd` is `usual` but for what tells no other footage: a track it
-/// lacks ([`only_missing_track`]) or a frame rate near the usual one ([`only_rate_near`]).
+/// lacks ([`only_missing_track`]) or a frame rate near the usual one, or not stated by one of
+/// them ([`only_rate_near`]).
 /// Neither a session's segment (INS-SESSION) nor a recording made alone (ENC-PARAMS,
 /// ENC-SETTING) is judged by such a difference.
 pub fn alike(odd: &str, usual: &str) -> bool {
@@ -352,14 +353,21 @@ const RATE_NEAR: f64 = 0.10;
 /// read 29.41 fps (33 ms steps with 0-2 ms of jitter: 32 or 34 the commonest), and was
 /// INS-SESSION (`high`) until 2026-12-07. Footage of another recorder or setting differs by
 /// more (25 against 30 fps is 20%), or in more than the rate.
+///
+/// A rate one of them does not state is no difference either: a program stream's packets
+/// give times but no frame rate (a muxer may put several pictures in one), so a permit hall's
+/// export in the vendor's program stream beside one of the same camera remuxed into MP4 read
+/// as other footage until 2026-12-08 (ENC-PARAMS `high` where the MP4 named its muxer, else
+/// INS-SESSION `high`; labelled fixture `NEG-HKM`).
 fn only_rate_near(odd: &str, usual: &str) -> bool {
     let (Some(a), Some(b)) = (parts(odd), parts(usual)) else {
         return false;
     };
     let rate = |p: &[&str; 7]| p[3].parse::<f64>().ok().filter(|r| *r > 0.0);
-    let near = rate(&a)
-        .zip(rate(&b))
-        .is_some_and(|(x, y)| (x - y).abs() < RATE_NEAR * y.max(x));
+    let near = match (rate(&a), rate(&b)) {
+        (Some(x), Some(y)) => (x - y).abs() < RATE_NEAR * y.max(x),
+        _ => a[3].is_empty() || b[3].is_empty(),
+    };
     near && (0..7).filter(|&i| i != 3).all(|i| a[i] == b[i])
 }
 
@@ -390,4 +398,22 @@ fn fits_timeline(ctx: &Ctx, members: &[usize], f: &FileFacts) -> bool {
     let before = k.checked_sub(1).map(|j| &ctx.facts[members[j]]);
     let after = members.get(k + 1).map(|&j| &ctx.facts[j]);
     before.is_none_or(|b| fits(b, f)) && after.is_none_or(|a| fits(f, a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::alike;
+
+    #[test]
+    fn a_rate_near_the_usual_or_not_stated_is_no_other_footage() {
+        let usual = "h264|Main|1280x720|30.00|aac|16000|1";
+        // A jittering recorder's commonest step, and a rate the container does not state.
+        assert!(alike("h264|Main|1280x720|31.25|aac|16000|1", usual));
+        assert!(alike("h264|Main|1280x720||aac|16000|1", usual));
+        assert!(alike(usual, "h264|Main|1280x720||aac|16000|1"));
+        // Another rate, or the rate unstated beside another picture size: other footage.
+        assert!(!alike("h264|Main|1280x720|25.00|aac|16000|1", usual));
+        assert!(!alike("h264|Main|1920x1080||aac|16000|1", usual));
+        assert!(!alike("h264|High|1280x720||aac|16000|1", usual));
+    }
 }

@@ -29,8 +29,8 @@ const FONTS: &str = "osd_fonts";
 type Known = (Fonts, BTreeMap<String, String>);
 
 /// Containers whose sample tables (an AVI: its index) the stage reads.
-const CONTAINERS: [&str; 8] = [
-    "mp4", "mov", "3gp", "avi", "mpegts", "hik-ts", "matroska", "dav",
+const CONTAINERS: [&str; 10] = [
+    "mp4", "mov", "3gp", "avi", "mpegts", "hik-ts", "matroska", "dav", "mpeg-ps", "hik-ps",
 ];
 
 /// Files of one group held, prepared, before its font is decided while the read goes on. A
@@ -419,7 +419,7 @@ impl Early {
             // `find_index` says of it).
             let found = crate::read::open_noatime(&path).ok().and_then(|f| {
                 let index = match noted {
-                    Some(Noted::Ts(ts)) => Index::Ts(Arc::from(ts)),
+                    Some(Noted::Pes(ts)) => Index::Pes(Arc::from(ts)),
                     Some(Noted::Mkv(mkv)) => Index::Mkv(Arc::from(mkv)),
                     Some(Noted::AnnexB(frames)) => Index::AnnexB(Arc::from(frames)),
                     None => keyframes::index_in(&f)?,
