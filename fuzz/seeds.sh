@@ -21,7 +21,7 @@ add() { # target file
 }
 while IFS= read -r -d '' f; do
     case "${f,,}" in
-        */neg-hik/*) add bmff "$f"; add ps "$f" ;;
+        */neg-hik/*|*/neg-hkm/*) add bmff "$f"; add ps "$f" ;;
         *.mpg|*.mpeg|*.vob|*.ps) add ps "$f" ;;
         *.mkv|*.webm) add mkv "$f" ;;
         *.dav) add dav "$f" ;;

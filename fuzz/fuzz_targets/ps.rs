@@ -1,8 +1,23 @@
 //! The MPEG program stream parser (with or without Hikvision's media header) on arbitrary
-//! bytes named `.mpg`.
+//! bytes named `.mpg`; then each access unit it noted for the keyframe stage taken out of its
+//! span of packets (`media::ps::payload`), as the stage takes it.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use recaudit::media::keyplan::{Noted, Packing};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = recaudit_fuzz::parse_as(data, "mpg");
+    let parsed = recaudit_fuzz::parse_as(data, "mpg");
+    let (_, bytes) = recaudit_fuzz::split(data);
+    let Some(index) = parsed.info.noted.as_ref().and_then(Noted::pes) else {
+        return;
+    };
+    let Packing::Ps(stream) = index.packets else {
+        return;
+    };
+    for s in index.sync.iter().chain(&index.lead).take(64) {
+        let from = usize::try_from(s.offset).unwrap_or(usize::MAX).min(bytes.len());
+        let to = from.saturating_add(s.size as usize).min(bytes.len());
+        let unit = recaudit::media::ps::payload(&bytes[from..to], stream, index.codec);
+        assert!(unit.len() <= to - from);
+    }
 });

@@ -337,8 +337,11 @@ fn keyframe_interval(plan: &Plan) -> (u64, bool) {
 pub fn habits(plan: &Plan) -> Option<String> {
     // A fragmented file's samples are in its fragments, not in the `moov` sample table: its
     // B-frames and keyframe interval are unknown here, and an unknown is not a difference.
-    // An AVI keeps no presentation times: whether its pictures are reordered is unknown.
-    if plan.sync.len() < 2 || plan.lead.len() < 2 || plan.decode_order_times {
+    // An AVI keeps no presentation times: whether its pictures are reordered is unknown. A
+    // program stream muxed several pictures to a packet has pictures the read did not note:
+    // its keyframe interval is unknown.
+    if plan.sync.len() < 2 || plan.lead.len() < 2 || plan.decode_order_times || plan.pictures_missed
+    {
         return None;
     }
     // `gop25`, or `gop25s` for keyframes placed by the scene as well (the rule compares such a

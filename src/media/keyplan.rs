@@ -59,6 +59,11 @@ pub struct Plan {
     /// The pictures' times are their places in decoding order (an AVI keeps no presentation
     /// times): whether pictures are reordered is then unknown.
     pub decode_order_times: bool,
+    /// Pictures began inside the packets of others and have no sample of their own (a
+    /// program stream muxed end to end, several small pictures to a packet under the first
+    /// one's time): the lead is not every picture, nor are the samples' numbers the pictures'
+    /// places, so no keyframe interval is told from them.
+    pub pictures_missed: bool,
     /// The samples are spans of a transport or program stream's packets, to be taken apart
     /// ([`unpacked`]) before their NAL units are read ([`pes_plan`]).
     pub packets: Option<Packing>,
@@ -102,6 +107,8 @@ pub struct PesIndex {
     /// second lasts the step) and the one after it, in order; empty where the stream has no
     /// step or it comes before its second unit. The keyframe stage reads their slice headers.
     pub jump: Vec<Sample>,
+    /// See [`Plan::pictures_missed`].
+    pub pictures_missed: bool,
 }
 
 /// A Matroska file's video pictures as the read noted them (the blocks of its main video
@@ -189,6 +196,7 @@ impl PesNotes {
                 lead: Vec::new(),
                 reordered: false,
                 jump: Vec::new(),
+                pictures_missed: false,
             },
             open: None,
             recent: Vec::new(),
@@ -201,6 +209,11 @@ impl PesNotes {
 
     pub fn codec(&self) -> Codec {
         self.index.codec
+    }
+
+    /// A picture began inside the packet of another unit, with no unit of its own.
+    pub fn missed_a_picture(&mut self) {
+        self.index.pictures_missed = true;
     }
 
     /// The time of the last unit of the lead, or 0.
@@ -317,6 +330,7 @@ pub fn pes_plan(index: &PesIndex) -> Plan {
         lead: index.lead.clone(),
         reordered: index.reordered,
         annex_b: true,
+        pictures_missed: index.pictures_missed,
         packets: Some(index.packets),
         ..Plan::default()
     }

@@ -408,6 +408,24 @@ impl PsSink {
     /// every packet of a picture), goes on with the open unit. Noted for the first H.264 or
     /// HEVC video stream only.
     fn note_unit(&mut self, id: u8, h: &PesHeader) {
+        if let Some(v) = self
+            .video
+            .as_mut()
+            .filter(|v| v.packets() == Packing::Ps(id))
+        {
+            // A picture beginning in a packet after the one its time belongs to, or in a
+            // packet carrying no new time, has no unit of its own.
+            // (A packet without one goes on with a unit whose slice began before it.)
+            let new_unit = h.pts.is_some_and(|t| self.unit_pts != Some(t));
+            let from = if new_unit {
+                first_unit_at(v.codec(), h.payload).unwrap_or(h.payload.len())
+            } else {
+                0
+            };
+            if begins_unit(v.codec(), &h.payload[from..], !new_unit) {
+                v.missed_a_picture();
+            }
+        }
         let Some(pts) = h.pts else { return };
         if self.video.is_none() {
             let codec = self
@@ -563,6 +581,19 @@ fn first_unit_at(codec: Codec, data: &[u8]) -> Option<usize> {
         from = code + 3;
     }
     None
+}
+
+/// Whether an access unit begins among the NAL units of `data` after a coded slice (the
+/// slice and all before it are the unit going on; `coded` when one came before `data`; bytes
+/// before the first start code are the rest of a NAL unit).
+fn begins_unit(codec: Codec, data: &[u8], mut coded: bool) -> bool {
+    for n in h264::annexb_nals(data) {
+        if coded && keyplan::starts_access_unit(codec, n) {
+            return true;
+        }
+        coded |= n.first().is_some_and(|&h| keyplan::is_slice(codec, h));
+    }
+    false
 }
 
 /// Whether the first access unit that begins in `data` (a video packet's first bytes) opens a
@@ -1038,6 +1069,14 @@ mod tests {
         // time belongs to opens no random-access point.
         let p_then_idr = [&[0, 0, 1, 0x41, 0x9A, 5][..], &idr[..]].concat();
         assert!(!first_unit_opens_random_access(Codec::H264, &p_then_idr));
+        // A picture beginning after a coded slice in one packet has no unit of its own; the
+        // parameter sets before a slice do not begin another.
+        assert!(begins_unit(Codec::H264, &p_then_idr, false));
+        assert!(!begins_unit(Codec::H264, &idr, false));
+        let sets_first = [&[0, 0, 1, 0x67, 1][..], &idr[..]].concat();
+        assert!(!begins_unit(Codec::H264, &sets_first, false));
+        assert!(begins_unit(Codec::H264, &shared, true));
+        assert!(!begins_unit(Codec::H264, &tail, true));
         // Bytes that start no packet end the span.
         let mut broken = span.clone();
         broken[pes_packet(0xE0, Some(3600), &idr).len()] = 7;
@@ -1075,6 +1114,7 @@ mod tests {
             ),
             (Packing::Ps(0xE0), Codec::H264, 40, true)
         );
+        assert!(!index.pictures_missed);
         let numbers: Vec<u64> = index.sync.iter().map(|s| s.number).collect();
         assert_eq!(numbers, [1, 11, 21, 31]);
         // Presented from the first decoding time on, at 10 pictures a second: the first
@@ -1103,6 +1143,7 @@ mod tests {
         let noted = parse_bytes(&vob, "mp4", 4096).info.noted;
         let index = noted.as_ref().and_then(Noted::pes).expect("units");
         assert!(!index.sync.is_empty() && index.lead.len() < 60);
+        assert!(index.pictures_missed);
         let Packing::Ps(id) = index.packets else {
             panic!("{:?}", index.packets)
         };
