@@ -332,7 +332,7 @@ pub struct ScanArgs {
     /// media_notes, calendar) [default: WAREHOUSE/context when it exists].
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
-    /// Decode H.264 and HEVC keyframes (MP4/MOV/3GP, AVI, MPEG-TS, Matroska, DAV) to read the
+    /// Decode H.264 and HEVC keyframes (MP4/MOV/3GP, AVI, MPEG-TS, MPEG-PS, Matroska, DAV) to read the
     /// recorder's burned-in clock: `boundary` reads
     /// each recording's first and last keyframe (and those between where the clock jumps; each
     /// device model's digits are learned once from two of its recordings), `all` every keyframe
