@@ -895,13 +895,13 @@ fn ts_index(path: &Path) -> keyframes::Index {
         let parsed = sink.finish(bytes.len() as u64);
         assert_eq!(parsed.problem, None);
         match parsed.info.noted {
-            Some(recaudit::media::keyplan::Noted::Pes(index)) => index,
+            Some(index) => index,
             other => panic!("the video's pictures noted: {other:?}"),
         }
     };
     let index = notes(65_537);
     assert_eq!(index, notes(101));
-    keyframes::Index::Pes(std::sync::Arc::from(index))
+    keyframes::Index::Noted(std::sync::Arc::from(index))
 }
 
 #[test]
@@ -909,10 +909,10 @@ fn a_transport_stream_is_read_like_its_mp4_copy() {
     // day.mp4 copied into MPEG-TS with an AAC track interleaved, as recorders and CCTV
     // exports write it: planned from the pictures the read noted, read at the same keyframes.
     let both = [input(clip("day.mp4"), "A"), input(clip("day.ts"), "A")];
-    let keyframes::Index::Pes(ts) = &both[1].index else {
+    let keyframes::Index::Noted(ts) = &both[1].index else {
         panic!("{:?}", both[1])
     };
-    assert!(matches!(ts.packets, recaudit::media::keyplan::Packing::Ts(p) if p.size == 188));
+    assert!(matches!(ts.packets, Some(recaudit::media::keyplan::Packing::Ts(p)) if p.size == 188));
     assert!(ts.reordered, "presentation times of B-frames kept");
     let outs = keyframes::run(&both);
     assert_eq!(outs[1].note, None);
@@ -974,10 +974,10 @@ fn an_hevc_transport_stream_in_m2ts_packets_is_read() {
         input(clip("hevc.mp4"), "C 1280x720"),
         input(clip("hevc.m2ts"), "C 1280x720"),
     ];
-    let keyframes::Index::Pes(ts) = &both[1].index else {
+    let keyframes::Index::Noted(ts) = &both[1].index else {
         panic!("{:?}", both[1])
     };
-    assert!(matches!(ts.packets, recaudit::media::keyplan::Packing::Ts(p) if p.size == 192));
+    assert!(matches!(ts.packets, Some(recaudit::media::keyplan::Packing::Ts(p)) if p.size == 192));
     let outs = keyframes::run(&both);
     assert_reads(&outs[1], 1773313200, "hevc.m2ts");
     same_ends(&outs[0], &outs[1], 0.0);
@@ -2720,7 +2720,7 @@ fn a_transport_stream_flagging_every_picture_is_keyed_where_its_pictures_decode_
     // (as a muxer setting the flag on every PES packet would have it): the stage finds the
     // same keyframes from each picture's first packets, so the same habits and the same ends.
     let normal = input(clip("day.ts"), "A");
-    let keyframes::Index::Pes(ts) = &normal.index else {
+    let keyframes::Index::Noted(ts) = &normal.index else {
         panic!("a transport stream's index");
     };
     let mut every = (**ts).clone();
@@ -2730,7 +2730,7 @@ fn a_transport_stream_flagging_every_picture_is_keyed_where_its_pictures_decode_
     );
     every.sync = every.lead.clone();
     let dense = Input {
-        index: keyframes::Index::Pes(std::sync::Arc::from(every)),
+        index: keyframes::Index::Noted(std::sync::Arc::from(every)),
         ..input(clip("day.ts"), "A")
     };
     let out = keyframes::run(&[normal, dense]);

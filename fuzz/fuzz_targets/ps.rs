@@ -3,15 +3,15 @@
 //! span of packets (`media::ps::payload`), as the stage takes it.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use recaudit::media::keyplan::{Noted, Packing};
+use recaudit::media::keyplan::Packing;
 
 fuzz_target!(|data: &[u8]| {
     let parsed = recaudit_fuzz::parse_as(data, "mpg");
     let (_, bytes) = recaudit_fuzz::split(data);
-    let Some(index) = parsed.info.noted.as_ref().and_then(Noted::pes) else {
+    let Some(index) = parsed.info.noted.as_deref() else {
         return;
     };
-    let Packing::Ps(stream) = index.packets else {
+    let Some(Packing::Ps(stream)) = index.packets else {
         return;
     };
     for s in index.sync.iter().chain(&index.lead).take(64) {

@@ -25,13 +25,13 @@
 //!
 //! Read for ISO BMFF files (a fragmented one's pictures found in its `moof` boxes) and, for a
 //! jump, for MPEG transport streams and Dahua DAV files, whose reads note the pictures around
-//! the video's largest step as they go past (`PesIndex::jump`, `AnnexBIndex::jump`); not for
+//! the video's largest step as they go past (`keyplan::Noted::jump`); not for
 //! AVI or Matroska.
 
 use std::fs::File;
 
 use super::{
-    Index, Input, MOOV_MAX, PICTURE_MAX, add_fragments, body, pes_plan_of, read_at, sample_bytes,
+    Index, Input, MOOV_MAX, PICTURE_MAX, add_fragments, body, noted_plan_of, read_at, sample_bytes,
     sample_head,
 };
 use crate::media::h264::{self, PictureOrder};
@@ -48,17 +48,11 @@ pub fn coded_across(f: &File, input: &Input, n: u64) -> Option<bool> {
         return None;
     }
     let plan = match &input.index {
-        // The read noted the units around the video's largest step as they went past.
-        Index::Pes(ts) => {
-            let mut plan = pes_plan_of(f, ts).ok()?;
-            plan.lead = ts.jump.clone();
-            plan
-        }
-        // So did the read of a DAV file's frames.
-        Index::AnnexB(frames) => {
-            let mut plan = keyplan::annex_b_plan(frames);
-            super::params_in_band(f, &mut plan).ok()?;
-            plan.lead = frames.jump.clone();
+        // The read noted the pictures around the video's largest step as they went past (a
+        // transport stream's units, a DAV file's frames; none of a Matroska file's blocks).
+        Index::Noted(noted) => {
+            let mut plan = noted_plan_of(f, noted).ok()?;
+            plan.lead = noted.jump.clone();
             plan
         }
         _ => lead_plan(f, input, n - 1, 3)?,

@@ -69,14 +69,9 @@ pub enum Index {
         idx1: Option<(u64, u64)>,
         movi: u64,
     },
-    /// A transport or program stream's video pictures, noted by the read pass as its packets
-    /// went past.
-    Pes(std::sync::Arc<keyplan::PesIndex>),
-    /// A Matroska file's video pictures, noted by the read pass as its blocks went past.
-    Mkv(std::sync::Arc<keyplan::MkvIndex>),
-    /// Pictures lying whole in the file as Annex B units (a Dahua DAV file's frames), noted by
-    /// the read pass as they went past.
-    AnnexB(std::sync::Arc<keyplan::AnnexBIndex>),
+    /// The video pictures the read pass noted as they went past (a transport or program
+    /// stream's packets, a Matroska file's blocks, a Dahua DAV file's frames).
+    Noted(std::sync::Arc<keyplan::Noted>),
 }
 
 /// A file for the stage.
@@ -1095,17 +1090,7 @@ fn indexed_plan(f: &File, input: &Input) -> Result<Plan, String> {
     let (offset, size) = match input.index {
         Index::Moov(offset, size) => (offset, size),
         Index::Avi { hdrl, idx1, movi } => return avi_plan_of(f, hdrl, idx1, movi),
-        Index::Pes(ref ts) => return pes_plan_of(f, ts),
-        Index::Mkv(ref mkv) => {
-            let mut plan = keyplan::mkv_plan(mkv);
-            params_in_band(f, &mut plan)?;
-            return Ok(plan);
-        }
-        Index::AnnexB(ref frames) => {
-            let mut plan = keyplan::annex_b_plan(frames);
-            params_in_band(f, &mut plan)?;
-            return Ok(plan);
-        }
+        Index::Noted(ref noted) => return noted_plan_of(f, noted),
     };
     if !(8..=MOOV_MAX).contains(&size) {
         return Err(format!(
@@ -1183,9 +1168,10 @@ fn odml_plan_of(f: &File, hdrl: &[u8], standard: &[u64]) -> Result<Plan, String>
         .ok_or_else(|| "no H.264 video stream with usable OpenDML indexes".to_string())
 }
 
-/// A transport stream's plan, its parameter sets found in band ([`params_in_band`]).
-fn pes_plan_of(f: &File, ts: &keyplan::PesIndex) -> Result<Plan, String> {
-    let mut plan = keyplan::pes_plan(ts);
+/// The plan of the pictures the read noted, its parameter sets found in band where the
+/// container gave none ([`params_in_band`]).
+pub(super) fn noted_plan_of(f: &File, noted: &keyplan::Noted) -> Result<Plan, String> {
+    let mut plan = keyplan::noted_plan(noted);
     params_in_band(f, &mut plan)?;
     Ok(plan)
 }

@@ -22,7 +22,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::keyplan::{self, AnnexBIndex, Codec, Noted, Sample};
+use super::keyplan::{self, Codec, Noted, Sample};
 use super::span;
 use super::{
     Container, Jump, MediaInfo, Parsed, Problem, RecordedTime, Sink, StreamInfo, h264, hevc,
@@ -758,14 +758,16 @@ impl Sink for DavSink {
             _ => None,
         };
         if let Some(codec) = codec.filter(|_| !self.sync.is_empty()) {
-            info.noted = Some(Noted::AnnexB(Box::new(AnnexBIndex {
+            info.noted = Some(Box::new(Noted {
                 codec,
                 timescale: 1000,
                 sync: std::mem::take(&mut self.sync),
                 lead: std::mem::take(&mut self.lead),
                 reordered: self.reordered,
                 jump: std::mem::take(&mut self.jump),
-            })));
+                times_may_be_decoding: true,
+                ..Noted::default()
+            }));
         }
         if self.audio.frames > 0 {
             info.streams.push(self.audio.stream("audio"));
@@ -918,7 +920,7 @@ mod tests {
         }
         // The pictures noted for the keyframe stage: each keyframe's payload where it lies.
         let p = parse_bytes(&bytes, "dav", 4096);
-        let Some(Noted::AnnexB(frames)) = p.info.noted else {
+        let Some(frames) = p.info.noted else {
             panic!("no pictures noted")
         };
         assert_eq!((frames.codec, frames.timescale), (Codec::H264, 1000));
@@ -949,7 +951,7 @@ mod tests {
         assert_eq!((j.at_s, j.size_s, j.sample), (3.96, 2.0, Some(100)));
         // The pictures either side of it noted for the keyframe stage's reading of their
         // numbering (the 99th, the 100th that lasts the step, the 101st after it).
-        let Some(Noted::AnnexB(frames)) = &p.info.noted else {
+        let Some(frames) = &p.info.noted else {
             panic!("no pictures noted")
         };
         let numbers: Vec<u64> = frames.jump.iter().map(|s| s.number).collect();

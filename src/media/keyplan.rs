@@ -65,7 +65,7 @@ pub struct Plan {
     /// places, so no keyframe interval is told from them.
     pub pictures_missed: bool,
     /// The samples are spans of a transport or program stream's packets, to be taken apart
-    /// ([`unpacked`]) before their NAL units are read ([`pes_plan`]).
+    /// ([`unpacked`]) before their NAL units are read ([`noted_plan`]).
     pub packets: Option<Packing>,
 }
 
@@ -87,98 +87,52 @@ pub struct TsPackets {
     pub pid: u16,
 }
 
-/// Where an MPEG transport or program stream's video pictures start, noted by the read pass as
-/// the packets went past (neither keeps an index to read later). Each [`Sample`] is an access
-/// unit: the file offset of the packet that starts its PES packet, the bytes from there to the
-/// next PES start of the video that begins another unit (other streams' packets between
-/// included; in a program stream, through that packet where the unit's last bytes share it),
-/// and its presentation time in 90 kHz ticks from the video's first decoding time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PesIndex {
-    pub packets: Packing,
+/// What the read noted of a file's video pictures for the keyframe stage, where the file keeps
+/// no index the stage could find by itself: a transport or program stream's access units as
+/// their PES packets started, a Matroska file's blocks, a Dahua DAV file's frames. Each
+/// [`Sample`] is a picture's bytes where they lie in the file (a Matroska block's frame, a DAV
+/// frame's payload) or, for a transport or program stream, the span of packets from the one
+/// that starts its PES packet to the next PES start of the video that begins another unit
+/// (other streams' packets between included; in a program stream, through that packet where
+/// the unit's last bytes share it), to be taken apart ([`unpacked`]); its time is in
+/// `timescale` ticks from the video's first decoding time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Noted {
     pub codec: Codec,
-    /// The access units that start a random-access point (at most [`SYNC_MAX`]).
+    /// Ticks a second of the samples' times (90 kHz for PES; Matroska's from the segment's
+    /// timestamp scale; DAV's milliseconds).
+    pub timescale: u32,
+    /// The track's decoder configuration (Matroska's `CodecPrivate`: an `avcC` or `hvcC`
+    /// record): the samples are length-prefixed NAL units. None: Annex B, parameter sets in
+    /// band.
+    pub config: Option<Vec<u8>>,
+    /// The samples are spans of packets, and how they are packed.
+    pub packets: Option<Packing>,
+    /// The pictures that start a random-access point (at most [`SYNC_MAX`]).
     pub sync: Vec<Sample>,
-    /// The first access units from the first random-access point on (at most [`LEAD_MAX`]).
+    /// The first pictures from the first random-access point on (at most [`LEAD_MAX`]).
     pub lead: Vec<Sample>,
-    /// A picture of the lead is presented at another time than it is decoded (B-frames).
+    /// A picture of the lead is presented at another time than it is decoded, or before one
+    /// decoded ahead of it (B-frames).
     pub reordered: bool,
-    /// The video's largest step between decoding times: the two access units before it (the
-    /// second lasts the step) and the one after it, in order; empty where the stream has no
-    /// step or it comes before its second unit. The keyframe stage reads their slice headers.
+    /// The pictures either side of the video's largest step between two pictures: the one
+    /// before the picture that lasts it, that picture, and the one after it, in order; empty
+    /// where the stream has no step, it comes before its second picture, or the read does not
+    /// note it (Matroska). The keyframe stage reads their slice headers (`across`).
     pub jump: Vec<Sample>,
     /// See [`Plan::pictures_missed`].
     pub pictures_missed: bool,
-}
-
-/// A Matroska file's video pictures as the read noted them (the blocks of its main video
-/// track), for the keyframe stage to plan from as it does a transport stream's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MkvIndex {
-    pub codec: Codec,
-    /// Ticks a second of the blocks' times (from the segment's timestamp scale).
-    pub timescale: u32,
-    /// The track's decoder configuration (`CodecPrivate`: an `avcC` or `hvcC` record).
-    pub config: Vec<u8>,
-    /// The blocks marked keyframes (at most [`SYNC_MAX`]), their frames' bytes.
-    pub sync: Vec<Sample>,
-    /// The first blocks from the first keyframe on (at most [`LEAD_MAX`]).
-    pub lead: Vec<Sample>,
-    /// A picture of the lead is presented before one decoded ahead of it (B-frames).
-    pub reordered: bool,
-}
-
-/// A stream whose pictures lie whole in the file as Annex B access units, parameter sets in
-/// band (a Dahua DAV file's frames), as the read noted them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnnexBIndex {
-    pub codec: Codec,
-    /// Ticks a second of the pictures' times.
-    pub timescale: u32,
-    /// The keyframes (at most [`SYNC_MAX`]), their payloads' bytes.
-    pub sync: Vec<Sample>,
-    /// The first pictures from the first keyframe on (at most [`LEAD_MAX`]).
-    pub lead: Vec<Sample>,
-    /// A picture of the lead is timed before one ahead of it (B-frames).
-    pub reordered: bool,
-    /// The pictures either side of the video's longest step between two pictures: the one
-    /// before the picture that lasts it, that picture, and the one after it (`across` reads
-    /// their slice headers).
-    pub jump: Vec<Sample>,
-}
-
-/// What the read noted of a file's pictures for the keyframe stage, where the file keeps no
-/// index the stage could find by itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Noted {
-    Pes(Box<PesIndex>),
-    Mkv(Box<MkvIndex>),
-    AnnexB(Box<AnnexBIndex>),
-}
-
-impl Noted {
-    /// A transport stream's pictures, if these are.
-    pub fn pes(&self) -> Option<&PesIndex> {
-        match self {
-            Noted::Pes(t) => Some(t),
-            Noted::Mkv(_) | Noted::AnnexB(_) => None,
-        }
-    }
-
-    /// A Matroska file's pictures, if these are.
-    pub fn mkv(&self) -> Option<&MkvIndex> {
-        match self {
-            Noted::Mkv(m) => Some(m),
-            Noted::Pes(_) | Noted::AnnexB(_) => None,
-        }
-    }
+    /// The times may be the pictures' places in decoding order as well as their presentation
+    /// (a DAV file's counter is not said to be either): where no picture of the lead is timed
+    /// before one ahead of it, whether pictures are reordered is then unknown.
+    pub times_may_be_decoding: bool,
 }
 
 /// The first H.264 or HEVC stream's access units of a transport or program stream, noted by
-/// the read pass as their PES packets start ([`PesIndex`]).
+/// the read pass as their PES packets start ([`Noted`]).
 #[derive(Debug)]
 pub struct PesNotes {
-    index: PesIndex,
+    index: Noted,
     /// The number of the unit whose span is still open (its end is the next PES start of the
     /// stream that begins another unit, or the end of the file).
     open: Option<u64>,
@@ -189,21 +143,18 @@ pub struct PesNotes {
 impl PesNotes {
     pub fn new(packets: Packing, codec: Codec) -> Self {
         PesNotes {
-            index: PesIndex {
-                packets,
+            index: Noted {
                 codec,
-                sync: Vec::new(),
-                lead: Vec::new(),
-                reordered: false,
-                jump: Vec::new(),
-                pictures_missed: false,
+                timescale: 90_000,
+                packets: Some(packets),
+                ..Noted::default()
             },
             open: None,
             recent: Vec::new(),
         }
     }
 
-    pub fn packets(&self) -> Packing {
+    pub fn packets(&self) -> Option<Packing> {
         self.index.packets
     }
 
@@ -241,7 +192,7 @@ impl PesNotes {
     /// transport stream's packet, a program stream's PES packet), ending the open unit's span
     /// there: presented `ticks` after the stream's first decoding time, a random-access point
     /// when `key`; `longest` when the step from the unit before it is the stream's largest so
-    /// far (the three units around it are kept, [`PesIndex::jump`]).
+    /// far (the three units around it are kept, [`Noted::jump`]).
     pub fn start(
         &mut self,
         number: u64,
@@ -277,61 +228,34 @@ impl PesNotes {
     }
 
     /// The index, its last unit's span ended at `end`; none without a random-access point.
-    pub fn finish(mut self, end: u64) -> Option<PesIndex> {
+    pub fn finish(mut self, end: u64) -> Option<Noted> {
         self.close(end);
         (!self.index.sync.is_empty()).then_some(self.index)
     }
 }
 
-/// The plan of a Matroska file's video from what the read noted: length-prefixed NAL units,
-/// parameter sets from the track's decoder configuration.
-pub fn mkv_plan(index: &MkvIndex) -> Plan {
-    let (nal_len, params) = decoder_config(index.codec, &index.config).unwrap_or((4, Vec::new()));
-    let h264 = parsed_h264(index.codec, &params);
+/// The plan of a file's video from what the read noted: length-prefixed NAL units with the
+/// parameter sets of the track's decoder configuration, or Annex B pictures with theirs in
+/// band (taken from the first keyframe by the caller, [`params_in_band`]).
+pub fn noted_plan(noted: &Noted) -> Plan {
+    let (nal_len, params) = match &noted.config {
+        Some(config) => decoder_config(noted.codec, config).unwrap_or((4, Vec::new())),
+        None => (4, Vec::new()),
+    };
+    let h264 = parsed_h264(noted.codec, &params);
     Plan {
-        codec: index.codec,
-        timescale: index.timescale,
+        codec: noted.codec,
+        timescale: noted.timescale,
         nal_len,
         params,
         h264,
-        sync: index.sync.clone(),
-        lead: index.lead.clone(),
-        reordered: index.reordered,
-        ..Plan::default()
-    }
-}
-
-/// The plan of a stream of whole Annex B pictures from what the read noted (parameter sets in
-/// band, taken from the first keyframe by the caller, [`params_in_band`]). Where no picture
-/// of the lead is timed before one ahead of it, the times may be the pictures' places in
-/// decoding order as well as their presentation (a DAV file's counter is not said to be
-/// either): whether pictures are reordered is then unknown.
-pub fn annex_b_plan(index: &AnnexBIndex) -> Plan {
-    Plan {
-        codec: index.codec,
-        timescale: index.timescale,
-        sync: index.sync.clone(),
-        lead: index.lead.clone(),
-        reordered: index.reordered,
-        annex_b: true,
-        decode_order_times: !index.reordered,
-        ..Plan::default()
-    }
-}
-
-/// The plan of a transport or program stream's video from what the read pass noted: pictures
-/// in Annex B, parameter sets in band (taken from the first keyframe by the caller,
-/// [`params_in_band`]).
-pub fn pes_plan(index: &PesIndex) -> Plan {
-    Plan {
-        codec: index.codec,
-        timescale: 90_000,
-        sync: index.sync.clone(),
-        lead: index.lead.clone(),
-        reordered: index.reordered,
-        annex_b: true,
-        pictures_missed: index.pictures_missed,
-        packets: Some(index.packets),
+        sync: noted.sync.clone(),
+        lead: noted.lead.clone(),
+        reordered: noted.reordered,
+        annex_b: noted.config.is_none(),
+        decode_order_times: noted.times_may_be_decoding && !noted.reordered,
+        pictures_missed: noted.pictures_missed,
+        packets: noted.packets,
         ..Plan::default()
     }
 }

@@ -83,7 +83,7 @@ struct Track {
     span: Span,
 }
 
-/// The main video track's blocks, noted for the keyframe stage ([`keyplan::MkvIndex`]).
+/// The main video track's blocks, noted for the keyframe stage ([`keyplan::Noted`]).
 #[derive(Debug, Default)]
 struct Pictures {
     /// Blocks of the track seen, in decoding order.
@@ -646,7 +646,7 @@ impl MkvSink {
 impl MkvSink {
     /// What the keyframe stage plans the main video track's pictures from: none where it has
     /// no keyframe, its frames are laced, or the timestamp scale gives no whole ticks a second.
-    fn index(&mut self) -> Option<Box<keyplan::MkvIndex>> {
+    fn index(&mut self) -> Option<Box<keyplan::Noted>> {
         let main = self.main.flatten()?;
         let p = std::mem::take(&mut self.pictures);
         if p.sync.is_empty() || p.laced || self.scale_ns == 0 || 1_000_000_000 % self.scale_ns != 0
@@ -659,13 +659,14 @@ impl MkvSink {
             "hevc" => Codec::Hevc,
             _ => return None,
         };
-        Some(Box::new(keyplan::MkvIndex {
+        Some(Box::new(keyplan::Noted {
             codec,
             timescale: u32::try_from(1_000_000_000 / self.scale_ns).ok()?,
-            config: t.config.clone().unwrap_or_default(),
+            config: Some(t.config.clone().unwrap_or_default()),
             sync: p.sync,
             lead: p.lead,
             reordered: p.reordered,
+            ..keyplan::Noted::default()
         }))
     }
 }
@@ -897,7 +898,7 @@ impl Sink for MkvSink {
                 .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string());
             info.creation_time_source = Some("DateUTC");
         }
-        info.noted = self.index().map(keyplan::Noted::Mkv);
+        info.noted = self.index();
         info.encoder = self.writing_app.clone().filter(|s| !s.is_empty());
         info.software = self.muxing_app.clone().filter(|s| !s.is_empty());
         info.layout = self
@@ -980,11 +981,7 @@ mod tests {
             assert!(i.encoder.as_deref().is_some_and(|e| e.starts_with("Lavf")));
             // The keyframes noted for the keyframe stage: one a second, each block's frame a
             // run of length-prefixed NAL units that fills it.
-            let index = i
-                .noted
-                .as_ref()
-                .and_then(keyplan::Noted::mkv)
-                .expect("pictures noted");
+            let index = i.noted.as_deref().expect("pictures noted");
             assert_eq!(
                 (index.codec, index.timescale, index.sync.len()),
                 (Codec::H264, 1000, 3)
@@ -1015,7 +1012,8 @@ mod tests {
             }
             assert!(index.lead.len() >= 30 - 1 && index.reordered, "{index:?}");
             let (nal_len, params) =
-                keyplan::decoder_config(Codec::H264, &index.config).expect("avcC");
+                keyplan::decoder_config(Codec::H264, index.config.as_deref().unwrap_or_default())
+                    .expect("avcC");
             assert_eq!((nal_len, params.len()), (4, 2));
             assert_eq!(
                 i.notes.iter().any(|n| n.contains("left open")),
@@ -1079,12 +1077,7 @@ mod tests {
         for chunk in [1, 7, 4096] {
             let p = parse_bytes(&file, "mkv", chunk);
             assert!(p.problem.is_none(), "{:?}", p.problem);
-            let index = p
-                .info
-                .noted
-                .as_ref()
-                .and_then(keyplan::Noted::mkv)
-                .expect("pictures noted");
+            let index = p.info.noted.as_deref().expect("pictures noted");
             let ticks = |v: &[Sample]| v.iter().map(|s| s.ticks).collect::<Vec<_>>();
             assert_eq!(ticks(&index.sync), [0, 120], "{chunk}");
             assert_eq!(ticks(&index.lead), [0, 40, 80, 120], "{chunk}");

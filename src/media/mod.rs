@@ -277,9 +277,9 @@ pub struct MediaInfo {
     pub notes: Vec<String>,
     /// What a description sidecar says (JSON sidecars only).
     pub sidecar: Option<sidecar::SidecarInfo>,
-    /// A transport stream's or a Matroska file's video pictures, as they went past (for the
-    /// keyframe stage, which finds no index of them in the file).
-    pub noted: Option<keyplan::Noted>,
+    /// A transport or program stream's, a Matroska or a DAV file's video pictures, as they
+    /// went past (for the keyframe stage, which finds no index of them in the file).
+    pub noted: Option<Box<keyplan::Noted>>,
 }
 
 impl MediaInfo {

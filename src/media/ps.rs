@@ -15,7 +15,7 @@
 //! file, or making up more than half of it, are `corrupt`; zeros to the end of the file are
 //! space a recorder allocated and never wrote (a note).
 
-use super::keyplan::{self, Codec, Noted, Packing, PesNotes};
+use super::keyplan::{self, Codec, Packing, PesNotes};
 use super::span::Span;
 use super::{Container, MediaInfo, Parsed, Problem, Sink, StreamInfo, h264, hevc};
 
@@ -411,7 +411,7 @@ impl PsSink {
         if let Some(v) = self
             .video
             .as_mut()
-            .filter(|v| v.packets() == Packing::Ps(id))
+            .filter(|v| v.packets() == Some(Packing::Ps(id)))
         {
             // A picture beginning in a packet after the one its time belongs to, or in a
             // packet carrying no new time, has no unit of its own.
@@ -444,7 +444,7 @@ impl PsSink {
         let Some(v) = self
             .video
             .as_mut()
-            .filter(|v| v.packets() == Packing::Ps(id))
+            .filter(|v| v.packets() == Some(Packing::Ps(id)))
         else {
             return;
         };
@@ -623,7 +623,7 @@ fn first_unit_opens_random_access(codec: Codec, data: &[u8]) -> bool {
 const SPAN_PACKETS_MAX: usize = 1 << 16;
 
 /// The video elementary-stream bytes of one access unit from the span of a program stream's
-/// packets the read noted ([`keyplan::PesIndex`]): the payloads of stream `stream`'s PES
+/// packets the read noted ([`keyplan::Noted`]): the payloads of stream `stream`'s PES
 /// packets, their headers taken off, from the first access unit that begins in them (bytes
 /// of the unit before, sharing its first packet, left out). Pack and system headers, the
 /// stream map and other streams' packets are passed by their lengths; zeros between packets
@@ -844,7 +844,7 @@ impl Sink for PsSink {
         info.duration_s = info.streams_length();
         // The video's access units for the keyframe stage; the last runs to the file's end.
         if let Some(index) = self.video.take().and_then(|v| v.finish(total)) {
-            info.noted = Some(Noted::Pes(Box::new(index)));
+            info.noted = Some(Box::new(index));
         }
         if self.mpeg1 {
             info.notes.push("an MPEG-1 system stream".into());
@@ -1099,12 +1099,7 @@ mod tests {
         let ps = fixture("osd/short.ps");
         let whole = parse_bytes(&ps, "ps", 4096);
         assert!(whole.problem.is_none(), "{:?}", whole.problem);
-        let index = whole
-            .info
-            .noted
-            .as_ref()
-            .and_then(Noted::pes)
-            .expect("units");
+        let index = whole.info.noted.as_deref().expect("units");
         assert_eq!(
             (
                 index.packets,
@@ -1112,7 +1107,7 @@ mod tests {
                 index.lead.len(),
                 index.reordered
             ),
-            (Packing::Ps(0xE0), Codec::H264, 40, true)
+            (Some(Packing::Ps(0xE0)), Codec::H264, 40, true)
         );
         assert!(!index.pictures_missed);
         let numbers: Vec<u64> = index.sync.iter().map(|s| s.number).collect();
@@ -1133,7 +1128,7 @@ mod tests {
         // After Hikvision's media header: the same units, 40 bytes on.
         let hik = [&fixture(HIK)[..40], &ps[..]].concat();
         let p = parse_bytes(&hik, "mp4", 4096);
-        let moved = p.info.noted.as_ref().and_then(Noted::pes).expect("units");
+        let moved = p.info.noted.as_deref().expect("units");
         assert_eq!(p.info.container, Container::HikPs);
         assert_eq!(moved.sync[1].offset, index.sync[1].offset + 40);
         // A muxer that fills its packets end to end, several small pictures to one (NEG-HIK,
@@ -1141,10 +1136,10 @@ mod tests {
         // such a picture that opens a random-access point is a keyframe.
         let vob = fixture(HIK);
         let noted = parse_bytes(&vob, "mp4", 4096).info.noted;
-        let index = noted.as_ref().and_then(Noted::pes).expect("units");
+        let index = noted.as_deref().expect("units");
         assert!(!index.sync.is_empty() && index.lead.len() < 60);
         assert!(index.pictures_missed);
-        let Packing::Ps(id) = index.packets else {
+        let Some(Packing::Ps(id)) = index.packets else {
             panic!("{:?}", index.packets)
         };
         for s in &index.sync {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::cursor::Cursor;
-use super::keyplan::{Codec, Noted, Packing, PesNotes, TsPackets};
+use super::keyplan::{Codec, Packing, PesNotes, TsPackets};
 use super::{Container, Jump, MediaInfo, Parsed, Problem, Sink, StreamInfo, h264};
 
 const SYNC: u8 = 0x47;
@@ -362,10 +362,10 @@ impl TsSink {
         let data = payload.get(9 + hdr_len..).unwrap_or(&[]);
         if let Some(v) = self.video.as_mut().filter(|v| {
             v.packets()
-                == Packing::Ts(TsPackets {
+                == Some(Packing::Ts(TsPackets {
                     size: self.pkt,
                     pid,
-                })
+                }))
         }) {
             // Presented this long after the stream's first decoding time (its decoding time
             // unwrapped, plus how much later it is presented).
@@ -538,7 +538,7 @@ impl Sink for TsSink {
         if let Some(v) = self.video.take() {
             // The last picture runs to the last whole packet.
             if let Some(index) = v.finish(total - self.carry.len() as u64) {
-                info.noted = Some(Noted::Pes(Box::new(index)));
+                info.noted = Some(Box::new(index));
             }
         }
         info.layout = (self.container == Container::HikTs)
@@ -848,13 +848,13 @@ mod tests {
             }
             let parsed = sink.finish(ts.len() as u64);
             let noted = parsed.info.noted.expect("pictures noted");
-            let index = noted.pes().expect("a transport stream's");
+            let index = noted;
             assert_eq!(
                 index.packets,
-                Packing::Ts(TsPackets {
+                Some(Packing::Ts(TsPackets {
                     size: 188,
                     pid: 0x100
-                })
+                }))
             );
             assert_eq!(index.codec, Codec::H264);
             let got = |v: &[crate::media::keyplan::Sample]| -> Vec<(u64, u64, u32, u64)> {
@@ -878,12 +878,7 @@ mod tests {
             sink.finish(ts.len() as u64).info.noted
         };
         assert!(
-            index
-                .as_ref()
-                .and_then(Noted::pes)
-                .expect("pictures noted")
-                .jump
-                .is_empty(),
+            index.as_deref().expect("pictures noted").jump.is_empty(),
             "no step stands out"
         );
         let mut ts = tables();
@@ -909,8 +904,7 @@ mod tests {
         let noted: Vec<(u64, u64, u32)> = parsed
             .info
             .noted
-            .as_ref()
-            .and_then(Noted::pes)
+            .as_deref()
             .expect("pictures noted")
             .jump
             .iter()

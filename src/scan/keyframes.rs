@@ -399,7 +399,7 @@ impl Early {
         k: usize,
         fact: &FileFacts,
         path: &Path,
-        noted: Option<Noted>,
+        noted: Option<Box<Noted>>,
         seams: keyframes::Seams,
     ) {
         if !wanted(fact) {
@@ -419,9 +419,7 @@ impl Early {
             // `find_index` says of it).
             let found = crate::read::open_noatime(&path).ok().and_then(|f| {
                 let index = match noted {
-                    Some(Noted::Pes(ts)) => Index::Pes(Arc::from(ts)),
-                    Some(Noted::Mkv(mkv)) => Index::Mkv(Arc::from(mkv)),
-                    Some(Noted::AnnexB(frames)) => Index::AnnexB(Arc::from(frames)),
+                    Some(noted) => Index::Noted(Arc::from(noted)),
                     None => keyframes::index_in(&f)?,
                 };
                 Some((index, f))

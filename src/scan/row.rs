@@ -21,7 +21,7 @@ use crate::walk::{Entry, EntryKind};
 /// pictures of the video track around which its timestamps change: the one that lasts the
 /// file's largest timestamp jump ([`video_jump`]) and the edges of a stretch at another frame
 /// rate.
-pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Noted>, Seams);
+pub(super) type Made = (FileRow, Vec<StreamRow>, Option<Box<Noted>>, Seams);
 
 /// The largest timestamp jump of the file's audio and video tracks, and its track's place.
 fn largest_jump_of(info: &media::MediaInfo) -> Option<(usize, media::Jump)> {
