@@ -167,6 +167,11 @@ impl PesNotes {
         self.index.pictures_missed = true;
     }
 
+    /// Whether a picture was seen to begin with no unit of its own.
+    pub fn pictures_missed(&self) -> bool {
+        self.index.pictures_missed
+    }
+
     /// The time of the last unit of the lead, or 0.
     pub fn last_ticks(&self) -> u64 {
         self.index.lead.last().map_or(0, |s| s.ticks)

@@ -822,6 +822,15 @@ impl Sink for PsSink {
             .chain([format!("pack x{}", self.packs)])
             .collect();
         self.streams.sort_by_key(|s| (s.kind() != "video", s.id));
+        // The stream whose every picture began a packet of its own, as the notes saw it.
+        let every_picture = self
+            .video
+            .as_ref()
+            .filter(|v| !v.pictures_missed())
+            .and_then(|v| match v.packets() {
+                Some(Packing::Ps(id)) => Some(id),
+                _ => None,
+            });
         for s in &self.streams {
             info.streams.push(StreamInfo {
                 kind: s.kind().into(),
@@ -831,8 +840,13 @@ impl Sink for PsSink {
                 width: s.size.map(|(w, _)| w),
                 height: s.size.map(|(_, h)| h),
                 // A packet's time is its first picture's, and a muxer may put several in one
-                // packet: the times say how long the stream lasts, not how many pictures it has.
-                frame_rate: None,
+                // packet: the times say how many pictures there are only where each picture
+                // was seen to begin a packet of its own (H.264 and HEVC, whose units the read
+                // notes), and then their commonest step is a picture's.
+                frame_rate: (every_picture == Some(s.id))
+                    .then(|| s.span.step())
+                    .flatten()
+                    .map(|step| 90_000.0 / step as f64),
                 timescale: Some(90_000),
                 duration_s: s.length(),
                 track_id: Some(u32::from(s.id)),
@@ -1110,6 +1124,8 @@ mod tests {
             (Some(Packing::Ps(0xE0)), Codec::H264, 40, true)
         );
         assert!(!index.pictures_missed);
+        // Every picture began a packet of its own: their commonest step is a picture's.
+        assert_eq!(whole.info.streams[0].frame_rate, Some(10.0));
         let numbers: Vec<u64> = index.sync.iter().map(|s| s.number).collect();
         assert_eq!(numbers, [1, 11, 21, 31]);
         // Presented from the first decoding time on, at 10 pictures a second: the first
@@ -1135,7 +1151,10 @@ mod tests {
         // ffmpeg's DVD muxer): the picture each packet's time belongs to is noted, and only
         // such a picture that opens a random-access point is a keyframe.
         let vob = fixture(HIK);
-        let noted = parse_bytes(&vob, "mp4", 4096).info.noted;
+        let parsed = parse_bytes(&vob, "mp4", 4096);
+        // Its packets' times step by two or three pictures: no frame rate.
+        assert_eq!(parsed.info.streams[0].frame_rate, None);
+        let noted = parsed.info.noted;
         let index = noted.as_deref().expect("units");
         assert!(!index.sync.is_empty() && index.lead.len() < 60);
         assert!(index.pictures_missed);
