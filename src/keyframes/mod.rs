@@ -1066,6 +1066,24 @@ const DENSE_BYTES_MAX: u64 = 256 << 20;
 /// Transport stream packets of a picture read first for its first slice header.
 const HEAD_PACKETS: u32 = 8;
 
+/// A sample's bytes as read from the file, as [`keyplan::nals`] reads them: a transport or program
+/// stream's span of packets taken apart ([`keyplan::ts_payload`], [`ps::payload`]), any other as
+/// stored.
+pub(super) fn unpacked<'a>(
+    plan: &Plan,
+    stored: std::borrow::Cow<'a, [u8]>,
+) -> std::borrow::Cow<'a, [u8]> {
+    match plan.packets {
+        Some(keyplan::Packing::Ts(packets)) => {
+            std::borrow::Cow::Owned(keyplan::ts_payload(&stored, packets))
+        }
+        Some(keyplan::Packing::Ps(stream)) => {
+            std::borrow::Cow::Owned(crate::media::ps::payload(&stored, stream, plan.codec))
+        }
+        None => stored,
+    }
+}
+
 /// Bytes of a program stream's picture read first for its first slice header (its PES
 /// header, and a muxer's packet of 2,048 bytes whole).
 const HEAD_PS_BYTES: u32 = 4096;
@@ -1083,7 +1101,7 @@ fn sample_head(f: &File, plan: &Plan, s: &Sample) -> Result<(Vec<u8>, bool), Str
         return Ok((sample_bytes(f, plan, s)?, true));
     }
     let stored = read_at(f, s.offset, u64::from(most), "sample head")?;
-    Ok((keyplan::unpacked(plan, stored.into()).into_owned(), false))
+    Ok((unpacked(plan, stored.into()).into_owned(), false))
 }
 
 fn indexed_plan(f: &File, input: &Input) -> Result<Plan, String> {
@@ -1282,7 +1300,7 @@ fn sample_bytes(f: &File, plan: &Plan, s: &Sample) -> Result<Vec<u8>, String> {
         u64::from(s.size),
         &format!("sample {}", s.number),
     )?;
-    Ok(keyplan::unpacked(plan, bytes.into()).into_owned())
+    Ok(unpacked(plan, bytes.into()).into_owned())
 }
 
 fn budget(pictures: usize) -> Duration {

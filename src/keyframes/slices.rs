@@ -100,7 +100,7 @@ fn first_pictures<T>(f: &File, plan: &Plan, slice: impl Fn(&[u8]) -> Option<T>) 
                 Err(_) => break,
             },
         };
-        let data = keyplan::unpacked(plan, data);
+        let data = super::unpacked(plan, data);
         let slices: Vec<T> = keyplan::nals(plan, &data).filter_map(&slice).collect();
         if !slices.is_empty() {
             pictures.push(slices);

@@ -65,7 +65,7 @@ pub struct Plan {
     /// places, so no keyframe interval is told from them.
     pub pictures_missed: bool,
     /// The samples are spans of a transport or program stream's packets, to be taken apart
-    /// ([`unpacked`]) before their NAL units are read ([`noted_plan`]).
+    /// (`keyframes::unpacked`) before their NAL units are read ([`noted_plan`]).
     pub packets: Option<Packing>,
 }
 
@@ -75,7 +75,7 @@ pub enum Packing {
     /// In a transport stream's packets ([`ts_payload`]).
     Ts(TsPackets),
     /// In a program stream's packs, the video's PES packets by their stream id
-    /// ([`super::ps::payload`]).
+    /// (`ps::payload`).
     Ps(u8),
 }
 
@@ -94,7 +94,7 @@ pub struct TsPackets {
 /// frame's payload) or, for a transport or program stream, the span of packets from the one
 /// that starts its PES packet to the next PES start of the video that begins another unit
 /// (other streams' packets between included; in a program stream, through that packet where
-/// the unit's last bytes share it), to be taken apart ([`unpacked`]); its time is in
+/// the unit's last bytes share it), to be taken apart ([`ts_payload`], `ps::payload`); its time is in
 /// `timescale` ticks from the video's first decoding time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Noted {
@@ -262,19 +262,6 @@ pub fn noted_plan(noted: &Noted) -> Plan {
         pictures_missed: noted.pictures_missed,
         packets: noted.packets,
         ..Plan::default()
-    }
-}
-
-/// A sample's bytes as read from the file, as [`nals`] reads them: a transport or program
-/// stream's span of packets taken apart ([`ts_payload`], [`super::ps::payload`]), any other as
-/// stored.
-pub fn unpacked<'a>(plan: &Plan, stored: std::borrow::Cow<'a, [u8]>) -> std::borrow::Cow<'a, [u8]> {
-    match plan.packets {
-        Some(Packing::Ts(packets)) => std::borrow::Cow::Owned(ts_payload(&stored, packets)),
-        Some(Packing::Ps(stream)) => {
-            std::borrow::Cow::Owned(super::ps::payload(&stored, stream, plan.codec))
-        }
-        None => stored,
     }
 }
 

@@ -58,6 +58,8 @@ pub struct TsSink {
     container: Container,
     /// Bytes of a vendor's header still to pass before the first packet.
     skip: u64,
+    /// The vendor's header's length, as `skip` began.
+    header: u64,
     pkt: usize,
     off: usize,
     carry: Vec<u8>,
@@ -109,6 +111,7 @@ impl TsSink {
         TsSink {
             container,
             skip,
+            header: skip,
             pkt,
             off: pkt - 188,
             carry: Vec::with_capacity(pkt),
@@ -523,14 +526,14 @@ impl Sink for TsSink {
             info.make = Some("Hikvision".into());
             info.notes.push(format!(
                 "a Hikvision media header ({} bytes, `IMKH`) before the transport stream",
-                super::ps::HIK_HEADER
+                self.header
             ));
             if self.skip > 0 {
                 return Parsed {
                     info,
                     problem: Some(Problem::truncated(format!(
                         "the file ends ({total} bytes) inside its {}-byte media header",
-                        super::ps::HIK_HEADER
+                        self.header
                     ))),
                 };
             }
