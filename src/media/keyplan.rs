@@ -138,6 +138,8 @@ pub struct PesNotes {
     open: Option<u64>,
     /// The last two units started (the later one's span open).
     recent: Vec<Sample>,
+    /// The open unit is presented at another time than it is decoded.
+    open_reordered: bool,
 }
 
 impl PesNotes {
@@ -151,6 +153,7 @@ impl PesNotes {
             },
             open: None,
             recent: Vec::new(),
+            open_reordered: false,
         }
     }
 
@@ -165,6 +168,30 @@ impl PesNotes {
     /// A picture began inside the packet of another unit, with no unit of its own.
     pub fn missed_a_picture(&mut self) {
         self.index.pictures_missed = true;
+    }
+
+    /// The open unit opens a random-access point after all (its parameter sets or its IDR
+    /// slice came in a later packet than its first).
+    pub fn open_is_key(&mut self) {
+        let Some(s) = self
+            .recent
+            .last()
+            .copied()
+            .filter(|s| Some(s.number) == self.open)
+        else {
+            return;
+        };
+        let index = &mut self.index;
+        if index.sync.last().is_some_and(|k| k.number == s.number) {
+            return;
+        }
+        if index.sync.len() < SYNC_MAX {
+            index.sync.push(s);
+        }
+        if index.lead.last().map(|l| l.number) != Some(s.number) && index.lead.len() < LEAD_MAX {
+            index.lead.push(s);
+            index.reordered |= self.open_reordered;
+        }
     }
 
     /// Whether a picture was seen to begin with no unit of its own.
@@ -215,6 +242,7 @@ impl PesNotes {
             ticks,
         };
         self.open = Some(number);
+        self.open_reordered = reordered;
         if longest && self.recent.len() == 2 {
             self.index.jump = vec![self.recent[0], self.recent[1], s];
         }

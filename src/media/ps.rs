@@ -184,6 +184,8 @@ pub struct PsSink {
     units: u64,
     unit_pts: Option<i64>,
     first_decode: Option<i64>,
+    /// A coded slice of the open unit was seen (in the kept bytes of its packets).
+    unit_coded: bool,
 }
 
 /// The search for the next pack header (`00 00 01 BA`) from `from`, across the chunks the
@@ -228,6 +230,7 @@ impl PsSink {
             units: 0,
             unit_pts: None,
             first_decode: None,
+            unit_coded: false,
         }
     }
 
@@ -408,26 +411,10 @@ impl PsSink {
     /// every packet of a picture), goes on with the open unit. Noted for the first H.264 or
     /// HEVC video stream only.
     fn note_unit(&mut self, id: u8, h: &PesHeader) {
-        if let Some(v) = self
-            .video
-            .as_mut()
-            .filter(|v| v.packets() == Some(Packing::Ps(id)))
-        {
-            // A picture beginning in a packet after the one its time belongs to, or in a
-            // packet carrying no new time, has no unit of its own.
-            // (A packet without one goes on with a unit whose slice began before it.)
-            let new_unit = h.pts.is_some_and(|t| self.unit_pts != Some(t));
-            let from = if new_unit {
-                first_unit_at(v.codec(), h.payload).unwrap_or(h.payload.len())
-            } else {
-                0
-            };
-            if begins_unit(v.codec(), &h.payload[from..], !new_unit) {
-                v.missed_a_picture();
-            }
-        }
-        let Some(pts) = h.pts else { return };
         if self.video.is_none() {
+            if h.pts.is_none() {
+                return;
+            }
             let codec = self
                 .streams
                 .iter()
@@ -448,9 +435,33 @@ impl PsSink {
         else {
             return;
         };
-        if self.unit_pts == Some(pts) {
-            return;
+        let codec = v.codec();
+        let pts = match h.pts {
+            Some(t) if self.unit_pts != Some(t) => t,
+            _ => {
+                // The open unit goes on (a recorder may give each NAL unit a packet: the
+                // parameter sets and the slice after the first packet). A picture beginning
+                // here has no unit of its own; the unit's parameter sets or IDR slice make it
+                // a keyframe.
+                let walk = walk(codec, h.payload, self.unit_coded);
+                if walk.begins {
+                    v.missed_a_picture();
+                }
+                if walk.key {
+                    v.open_is_key();
+                }
+                self.unit_coded = walk.coded;
+                return;
+            }
+        };
+        // A picture beginning after the one this packet's time belongs to has no unit of its
+        // own.
+        let from = first_unit_at(codec, h.payload).unwrap_or(h.payload.len());
+        let walk = walk(codec, &h.payload[from..], false);
+        if walk.begins {
+            v.missed_a_picture();
         }
+        self.unit_coded = walk.coded;
         self.unit_pts = Some(pts);
         self.units += 1;
         // Times unwrapped as the stream's are; the decoding time, where the header gives one,
@@ -461,14 +472,12 @@ impl PsSink {
         let decoded = h.dts.map_or(presented, |d| presented - wrap33(pts - d));
         let first = *self.first_decode.get_or_insert(decoded);
         let ticks = u64::try_from(presented - first).unwrap_or(0);
-        let codec = v.codec();
         // The unit before ends where this packet begins when the packet begins with this unit;
         // else its last bytes share the packet, and its span runs through it.
         if !starts_with_unit(codec, h.payload) {
             v.close(at + total);
         }
-        let key = first_unit_opens_random_access(codec, h.payload);
-        v.start(self.units, at, ticks, key, decoded != presented, false);
+        v.start(self.units, at, ticks, walk.key, decoded != presented, false);
     }
 }
 
@@ -583,40 +592,41 @@ fn first_unit_at(codec: Codec, data: &[u8]) -> Option<usize> {
     None
 }
 
-/// Whether an access unit begins among the NAL units of `data` after a coded slice (the
-/// slice and all before it are the unit going on; `coded` when one came before `data`; bytes
-/// before the first start code are the rest of a NAL unit).
-fn begins_unit(codec: Codec, data: &[u8], mut coded: bool) -> bool {
-    for n in h264::annexb_nals(data) {
-        if coded && keyplan::starts_access_unit(codec, n) {
-            return true;
-        }
-        coded |= n.first().is_some_and(|&h| keyplan::is_slice(codec, h));
-    }
-    false
+/// What the NAL units of a video packet's kept bytes say of the unit going on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Walk {
+    /// Another access unit begins among them, after a coded slice of the unit going on.
+    begins: bool,
+    /// A coded slice of the unit going on has been seen by their end (or where another
+    /// began).
+    coded: bool,
+    /// Before another begins, the unit holds an IDR picture or a sequence parameter set
+    /// (H.264), an IRAP picture or a video or sequence parameter set (HEVC): it opens a
+    /// random-access point.
+    key: bool,
 }
 
-/// Whether the first access unit that begins in `data` (a video packet's first bytes) opens a
-/// random-access point: an IDR picture or a sequence parameter set (H.264), an IRAP picture
-/// or a video or sequence parameter set (HEVC), before the next unit begins.
-fn first_unit_opens_random_access(codec: Codec, data: &[u8]) -> bool {
-    let Some(at) = first_unit_at(codec, data) else {
-        return false;
+/// Walks the NAL units of `data` (bytes before the first start code are the rest of a NAL
+/// unit) for the unit going on, `coded` when a slice of it came before `data`.
+fn walk(codec: Codec, data: &[u8], coded: bool) -> Walk {
+    let mut w = Walk {
+        begins: false,
+        coded,
+        key: false,
     };
-    let mut coded = false;
-    for n in h264::annexb_nals(&data[at..]) {
+    for n in h264::annexb_nals(data) {
         let Some(&h) = n.first() else { continue };
-        if coded && keyplan::starts_access_unit(codec, n) {
-            return false;
+        if w.coded && keyplan::starts_access_unit(codec, n) {
+            w.begins = true;
+            break;
         }
-        match codec {
-            Codec::H264 if matches!(h & 0x1f, 5 | 7) => return true,
-            Codec::Hevc if matches!((h >> 1) & 0x3f, 16..=21 | 32 | 33) => return true,
-            _ => {}
-        }
-        coded |= keyplan::is_slice(codec, h);
+        w.key |= match codec {
+            Codec::H264 => matches!(h & 0x1f, 5 | 7),
+            Codec::Hevc => matches!((h >> 1) & 0x3f, 16..=21 | 32 | 33),
+        };
+        w.coded |= keyplan::is_slice(codec, h);
     }
-    false
+    w
 }
 
 /// Most packets [`payload`] walks in one span.
@@ -1078,19 +1088,28 @@ mod tests {
         );
         assert!(!starts_with_unit(Codec::H264, &shared));
         assert!(starts_with_unit(Codec::H264, &idr));
-        assert!(first_unit_opens_random_access(Codec::H264, &shared));
+        let w = |data: &[u8], coded: bool| {
+            let w = walk(Codec::H264, data, coded);
+            (w.begins, w.coded, w.key)
+        };
+        let from = |data: &[u8]| first_unit_at(Codec::H264, data).unwrap_or(data.len());
+        assert_eq!(w(&shared[from(&shared)..], false), (false, true, true));
         // A packet whose first unit is a P picture, a keyframe starting after it: the unit the
-        // time belongs to opens no random-access point.
+        // time belongs to opens no random-access point, and the keyframe has no unit of its
+        // own; the parameter sets before a slice begin no other unit.
         let p_then_idr = [&[0, 0, 1, 0x41, 0x9A, 5][..], &idr[..]].concat();
-        assert!(!first_unit_opens_random_access(Codec::H264, &p_then_idr));
-        // A picture beginning after a coded slice in one packet has no unit of its own; the
-        // parameter sets before a slice do not begin another.
-        assert!(begins_unit(Codec::H264, &p_then_idr, false));
-        assert!(!begins_unit(Codec::H264, &idr, false));
-        let sets_first = [&[0, 0, 1, 0x67, 1][..], &idr[..]].concat();
-        assert!(!begins_unit(Codec::H264, &sets_first, false));
-        assert!(begins_unit(Codec::H264, &shared, true));
-        assert!(!begins_unit(Codec::H264, &tail, true));
+        assert_eq!(w(&p_then_idr, false), (true, true, false));
+        assert_eq!(w(&idr, false), (false, true, true));
+        let sps = [0, 0, 1, 0x67, 1];
+        let sets_first = [&sps[..], &idr[..]].concat();
+        assert_eq!(w(&sets_first, false), (false, true, true));
+        // Going on with a unit whose slice came before.
+        assert_eq!(w(&shared, true), (true, true, false));
+        assert_eq!(w(&tail, true), (false, true, false));
+        // A packet for each NAL unit, the parameter sets first: no slice yet, none begins;
+        // the sequence parameter set makes a keyframe.
+        assert_eq!(w(&sps, false), (false, false, true));
+        assert_eq!(w(&[0, 0, 1, 0x68, 2], false), (false, false, false));
         // Bytes that start no packet end the span.
         let mut broken = span.clone();
         broken[pes_packet(0xE0, Some(3600), &idr).len()] = 7;
@@ -1169,6 +1188,65 @@ mod tests {
                     .is_some_and(|&h| keyplan::is_slice(Codec::H264, h))
             });
             assert_eq!(first.and_then(|n| n.first()).map(|h| h & 0x1f), Some(5));
+        }
+    }
+
+    #[test]
+    fn a_recorder_giving_each_nal_unit_a_packet_misses_no_picture() {
+        // short.ps's first three pictures laid out again, each NAL unit in a packet of its
+        // own (the parameter sets, the supplemental message, the slice), timed in every
+        // packet or in each picture's first only.
+        let ps = fixture("osd/short.ps");
+        let index = parse_bytes(&ps, "ps", 4096).info.noted.expect("units");
+        let pack = [0, 0, 1, 0xBA, 0x44, 0, 4, 0, 4, 1, 0, 0x5F, 0x6B, 0xF8];
+        let units: Vec<Vec<u8>> = index.lead[..3]
+            .iter()
+            .map(|s| {
+                let span = &ps[s.offset as usize..(s.offset + u64::from(s.size)) as usize];
+                payload(span, 0xE0, Codec::H264)
+            })
+            .collect();
+        let nals =
+            |unit: &[u8]| -> Vec<Vec<u8>> { h264::annexb_nals(unit).map(<[u8]>::to_vec).collect() };
+        // The stream map first (type 0x1B: H.264), as recorders write it before keyframes, so
+        // that the first picture's supplemental message, before its parameter sets, is known
+        // to be video of a codec the stage reads.
+        let map = [
+            0, 0, 1, 0xBC, 0, 14, 0x81, 0x01, 0, 0, 0, 4, 0x1B, 0xE0, 0, 0, 0, 0, 0, 0,
+        ];
+        for timed_every in [true, false] {
+            let mut file = [&pack[..], &map[..]].concat();
+            for (k, unit) in units.iter().enumerate() {
+                file.extend_from_slice(&pack);
+                for (n, nal) in nals(unit).iter().enumerate() {
+                    let pts =
+                        (k == 0 || timed_every || n == 0).then_some(90_000 + 9_000 * k as i64);
+                    let pts = if n == 0 || timed_every { pts } else { None };
+                    file.extend(pes_packet(0xE0, pts, &[&[0, 0, 0, 1][..], nal].concat()));
+                }
+            }
+            let parsed = parse_bytes(&file, "ps", 4096);
+            assert_eq!(parsed.problem, None);
+            let noted = parsed.info.noted.expect("units");
+            assert!(
+                !noted.pictures_missed,
+                "timed in every packet: {timed_every}"
+            );
+            assert_eq!(noted.lead.len(), 3);
+            assert_eq!(noted.sync.len(), 1);
+            for (s, unit) in noted.lead.iter().zip(&units) {
+                let span = &file[s.offset as usize..(s.offset + u64::from(s.size)) as usize];
+                let shape = |v: Vec<Vec<u8>>| -> Vec<(u8, usize)> {
+                    v.iter()
+                        .map(|n| (n.first().map_or(0, |h| h & 0x1f), n.len()))
+                        .collect()
+                };
+                assert_eq!(
+                    shape(nals(&payload(span, 0xE0, Codec::H264))),
+                    shape(nals(unit)),
+                    "timed in every packet: {timed_every}"
+                );
+            }
         }
     }
 }
