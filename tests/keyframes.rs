@@ -2500,6 +2500,44 @@ fn an_mp4_without_a_sync_sample_table_is_keyed_where_its_pictures_decode_alone()
     );
 }
 
+/// A copy of `from` at `to` whose sync-sample table (`stss`) names the picture after each
+/// keyframe instead (a P picture), as a broken muxer might: no keyframe it names decodes alone.
+fn with_sync_samples_one_late(from: &Path, to: &Path) {
+    let mut bytes = std::fs::read(from).expect("read");
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"stss")
+        .expect("an stss box");
+    let count = u32::from_be_bytes(bytes[at + 8..at + 12].try_into().expect("4 bytes")) as usize;
+    for k in 0..count {
+        let e = at + 12 + 4 * k;
+        let n = u32::from_be_bytes(bytes[e..e + 4].try_into().expect("4 bytes"));
+        bytes[e..e + 4].copy_from_slice(&(n + 1).to_be_bytes());
+    }
+    std::fs::write(to, bytes).expect("write");
+}
+
+#[test]
+fn keyframes_none_of_which_decodes_alone_are_said_so() {
+    // day.mp4 with its sync samples moved one picture on: the stage decodes none (each would
+    // show its references' moment) and says why; before, `keyframes_decoded` 0 and no note.
+    use crate::util::{get, rows};
+    let (_t, root, wh, d) = evidence("DSJ-A0012");
+    with_sync_samples_one_late(
+        &clip("day.mp4"),
+        &d.join("DSJ-A0012_OF001234_20260312100007_0001.MP4"),
+    );
+    crate::util::scan(&[&root], &wh, &[]);
+    let files = rows(&wh.join("files"));
+    let f = &files[0];
+    assert_eq!(get(f, "keyframes_decoded"), Some("0"), "{f:?}");
+    assert_eq!(get(f, "osd_start"), None);
+    assert!(
+        get(f, "keyframe_note").is_some_and(|n| n.contains("decodes alone")),
+        "{f:?}"
+    );
+}
+
 #[test]
 fn a_display_writing_the_year_last_is_read_in_its_own_order_once_the_order_is_known() {
     // dmy1-2.mp4: a display writing day.month.year, on 15 March (15.03.2026: only day first

@@ -1056,6 +1056,13 @@ fn osd_of(anchor: &Anchor, out: &Output, tz: chrono_tz::Tz) -> Osd {
             "no display line was read (no line found, or the model's digits not learned)".into()
         });
     }
+    // Keyframes planned, none decoded and no error: none of those read decodes alone (the
+    // stage never decodes a picture that would show its references' moment).
+    if note.is_none() && out.decoded == 0 {
+        note = Some(
+            "no keyframe read decodes alone (no IDR picture, nor an intra slice first, where the index marks keyframes): no picture to read the display in".into(),
+        );
+    }
     Osd {
         reading: OsdReading {
             start_us: first.and_then(|(t, _)| t),
