@@ -562,7 +562,7 @@ pub struct Typed {
     /// The scan roots, without trailing `/` (set by [`Typed::anchor`]).
     pub roots: Vec<String>,
     /// Where each moved record lay before, by the path it moved to (the custody history's
-    /// events that name an earlier path, [`crate::custody::names_an_earlier_path`]; set by a
+    /// events that name an earlier path, [`crate::store::tables::names_an_earlier_path`]; set by a
     /// province's analysis): the path tables' lines under an earlier path name it too, as
     /// the scan's join finds them ([`crate::pathjoin::FileIndex::alias_moves`]).
     pub moves: std::collections::HashMap<Box<str>, Box<str>>,

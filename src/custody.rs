@@ -50,23 +50,6 @@ fn same_identity(e: &Meta, p: &PriorFile<'_>) -> bool {
     p.size_bytes == e.size as i64 && p.mtime_us == mtime && inode_same
 }
 
-/// Whether a custody event is an offence against the record (第二十八条(三)), reported by the
-/// custody rules on every later run: bytes changed at their path (`modified`), a record gone
-/// (`deleted`), or deleted into a recycle bin (`recycled`).
-pub fn is_offence(event: &str) -> bool {
-    matches!(event, "modified" | "deleted" | "recycled")
-}
-
-/// Whether a custody event says where its record lay before (`previous_path`): moved,
-/// restored, put in a recycle bin, or a copy deleted whose bytes `path` keeps. The path-keyed
-/// context tables may name the record there ([`crate::pathjoin::FileIndex::alias_moves`]).
-pub fn names_an_earlier_path(event: &str) -> bool {
-    matches!(
-        event,
-        "moved" | "restored" | "recycled" | "duplicate_deleted"
-    )
-}
-
 /// Whether one walked entry (its numbers, kind and listing error) is carried or read, given
 /// the previous catalogue's row of its path, before any verification is asked for.
 pub fn decide(meta: &Meta, kind: &EntryKind, error: Option<&str>, p: Option<&PriorFile>) -> Action {
@@ -551,6 +534,7 @@ fn judge_known(e: &mut CustodyEvent, reason: Reason, s: &Seen, p: &PriorFile<'_>
 mod tests {
     use super::*;
     use crate::store::prior::{Gone, PriorFiles, PriorRow};
+    use crate::store::tables::is_offence;
     use crate::walk::Entry;
     use std::path::PathBuf;
 

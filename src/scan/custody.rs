@@ -90,13 +90,13 @@ pub(super) fn record(
         if let Some(k) = KINDS.iter().position(|x| *x == kind) {
             out.counts[k] += 1;
         }
-        if crate::custody::is_offence(&e.event) {
+        if crate::store::tables::is_offence(&e.event) {
             out.offences.push(e.clone());
         }
         if matches!(e.event.as_str(), "deleted" | "transient_deleted" | "purged") {
             out.deleted.push(e.path.clone());
         }
-        if crate::custody::names_an_earlier_path(&e.event)
+        if crate::store::tables::names_an_earlier_path(&e.event)
             && let Some(p) = &e.previous_path
         {
             out.moved_from.insert(e.path.clone(), p.clone());

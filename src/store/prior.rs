@@ -384,7 +384,7 @@ impl Prior {
                     let (Some(event), Some(path)) = (event.get(i), path.get(i)) else {
                         continue;
                     };
-                    if crate::custody::names_an_earlier_path(event)
+                    if crate::store::tables::names_an_earlier_path(event)
                         && let Some(old) = prev.get(i)
                     {
                         self.moves
@@ -438,7 +438,7 @@ impl Prior {
                         }
                         _ => {}
                     }
-                    has_offence |= crate::custody::is_offence(event);
+                    has_offence |= crate::store::tables::is_offence(event);
                 }
             }
             if has_offence {
@@ -459,7 +459,9 @@ impl Prior {
                 })?;
                 let c = Cols(&b);
                 for i in 0..b.num_rows() {
-                    if c.str("event", i).is_some_and(crate::custody::is_offence) {
+                    if c.str("event", i)
+                        .is_some_and(crate::store::tables::is_offence)
+                    {
                         self.offences.push(event_row(&c, i));
                     }
                 }
@@ -473,7 +475,7 @@ impl Prior {
 /// offence (`modified`, `deleted`, `recycled`: the offences the custody rules keep reporting,
 /// in the order given), and where each moved record lay before, by the path it moved to (the
 /// latest move to a path; the events that name an earlier path,
-/// [`crate::custody::names_an_earlier_path`]) for the held path tables
+/// [`crate::store::tables::names_an_earlier_path`]) for the held path tables
 /// ([`crate::context::Typed::moves`]; a scan keeps only the paths' keys, [`Prior::moves`]).
 pub struct History {
     pub offences: Vec<CustodyEvent>,

@@ -27,6 +27,23 @@ pub struct CustodyEvent {
     pub details: String,
 }
 
+/// Whether a custody event is an offence against the record (第二十八条(三)), reported by the
+/// custody rules on every later run: bytes changed at their path (`modified`), a record gone
+/// (`deleted`), or deleted into a recycle bin (`recycled`).
+pub fn is_offence(event: &str) -> bool {
+    matches!(event, "modified" | "deleted" | "recycled")
+}
+
+/// Whether a custody event says where its record lay before (`previous_path`): moved,
+/// restored, put in a recycle bin, or a copy deleted whose bytes `path` keeps. The path-keyed
+/// context tables may name the record there ([`crate::pathjoin::FileIndex::alias_moves`]).
+pub fn names_an_earlier_path(event: &str) -> bool {
+    matches!(
+        event,
+        "moved" | "restored" | "recycled" | "duplicate_deleted"
+    )
+}
+
 pub fn custody_batch(rows: &[CustodyEvent]) -> Result<RecordBatch, StoreError> {
     let mut c = Cols::new();
     c.str("run_id", rows.iter().map(|r| Some(r.run_id.as_str())));

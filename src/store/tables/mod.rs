@@ -25,7 +25,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
 pub use case_items::{CaseItemRow, case_items_batch};
-pub use custody_events::{CustodyEvent, custody_batch};
+pub use custody_events::{CustodyEvent, custody_batch, is_offence, names_an_earlier_path};
 pub use exports::{ExportRow, exports_batch};
 pub use file_sessions::{FileSessionRow, file_sessions_batch};
 pub use files::{
