@@ -4,6 +4,7 @@
 //! ([`data`]), laid out by [`page`] in Chinese or English ([`text`]), drawn by [`svg`], and
 //! printed to PDF by a headless Chromium where one is installed ([`pdf`]).
 
+mod cells;
 pub mod data;
 pub mod findings;
 pub mod page;

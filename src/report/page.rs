@@ -6,9 +6,9 @@
 
 use std::fmt::Write as _;
 
-use chrono::TimeZone;
 use serde_json::Value;
 
+use super::cells::{article, fmt_num, head_row, share};
 use super::data::{Model, Options, Row, Section, text};
 use super::text::{Lang, t};
 use super::{sections, svg};
@@ -46,32 +46,6 @@ svg .ax, svg .dl { font-size: 10px; fill: #57606a; } svg .cur { fill: #3b6fb6; }
 .case p.ct { margin: 8px 0 0; font-weight: 600; }
 "#;
 
-pub(super) fn local(t_s: i64, tz: chrono_tz::Tz) -> String {
-    tz.timestamp_opt(t_s, 0)
-        .single()
-        .map(|x| x.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
-pub(super) fn fmt_num(v: &Value) -> String {
-    match v {
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => i.to_string(),
-            (None, Some(f)) if f.fract() == 0.0 => format!("{f:.0}"),
-            (None, Some(f)) => format!("{f:.2}"),
-            _ => n.to_string(),
-        },
-        Value::Null => "–".into(),
-        Value::String(s) => esc(s),
-        other => esc(&other.to_string()),
-    }
-}
-
-pub(super) fn share(v: &Value) -> String {
-    v.as_f64()
-        .map_or("–".into(), |f| format!("{:.1}%", f * 100.0))
-}
-
 /// A cell holding one `period_summary` value, marked with its key.
 fn cell(key: &str, period: &str, v: &Value, shown: String) -> String {
     let raw = match v {
@@ -92,21 +66,6 @@ fn key(r: &Row) -> String {
         text(r, "measure"),
         text(r, "article")
     )
-}
-
-/// The change against the previous period; coloured (red up, green down) where more is worse.
-/// A table's header row of labels; a `#` before a key makes the column numeric (right-aligned).
-pub(super) fn head_row(lang: Lang, keys: &[&str]) -> String {
-    let mut s = String::from("<tr>");
-    for k in keys {
-        let (class, key) = match k.strip_prefix('#') {
-            Some(key) => (r#" class="n""#, key),
-            None => ("", *k),
-        };
-        let _ = write!(s, "<th{class}>{}</th>", esc(&t(lang, key)));
-    }
-    s.push_str("</tr>");
-    s
 }
 
 /// A `period_summary` row's value for `period`, shown by `shown`, as a keyed cell.
@@ -130,6 +89,7 @@ fn measure_cells(r: &Row, more_is_worse: bool) -> String {
     )
 }
 
+/// The change against the previous period; coloured (red up, green down) where more is worse.
 fn change(cur: &Value, prev: &Value, more_is_worse: bool) -> String {
     match (cur.as_f64(), prev.as_f64()) {
         (Some(c), Some(p)) if (c - p).abs() > 1e-9 => {
@@ -148,14 +108,6 @@ fn change(cur: &Value, prev: &Value, more_is_worse: bool) -> String {
         }
         (Some(_), Some(_)) => r#"<td class="n">0</td>"#.into(),
         _ => r#"<td class="n">–</td>"#.into(),
-    }
-}
-
-pub(super) fn article(a: &str, gloss: &str) -> String {
-    if gloss.is_empty() {
-        esc(a)
-    } else {
-        format!(r#"{}<br><span class="gloss">{}</span>"#, esc(a), esc(gloss))
     }
 }
 

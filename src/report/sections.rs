@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use super::cells::{article, fmt_num, head_row, local, share};
 use super::data::{Model, Options, Row, day_start, int, text};
-use super::page::{article, fmt_num, head_row, local, share};
 use super::svg;
 use super::text::{Lang, esc, t};
 
