@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::ChainError;
-use super::check::{Problem, Report};
+use super::report::{Problem, Report};
 use super::write::Committed;
 
 const TAG: &str = "recaudit-chain";
@@ -147,7 +147,7 @@ pub fn check(path: &Path, report: &mut Report) -> Result<usize, ChainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::check::Sealed;
+    use crate::chain::report::Sealed;
 
     #[test]
     fn a_log_with_odd_lines_is_read_without_panicking_and_checked() {

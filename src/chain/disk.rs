@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::ChainError;
-use super::check::{Depth, Report, Sealed, io, problem, short};
 use super::manifest::{DIR, State};
+use super::report::{Depth, Report, Sealed, io, problem, short};
 /// A table file to re-hash, with what its manifest says of it.
 pub(super) struct ToHash {
     path: PathBuf,

@@ -6,8 +6,8 @@
 use std::path::{Component, Path};
 
 use super::ChainError;
-use super::check::{Problem, Report};
 use super::disk::hash_file;
+use super::report::{Problem, Report};
 
 /// What was checked of an export folder.
 #[derive(Debug, Default, serde::Serialize)]

@@ -20,13 +20,15 @@ pub mod check;
 mod disk;
 pub mod export;
 pub mod manifest;
+pub mod report;
 pub mod sign;
 pub mod write;
 
 use std::path::PathBuf;
 
-pub use check::{Depth, Problem, Report, Sealed, check};
+pub use check::check;
 pub use manifest::{Manifest, Start, State};
+pub use report::{Depth, Problem, Report, Sealed};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
