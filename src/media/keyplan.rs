@@ -902,6 +902,17 @@ pub fn annex_b(plan: &Plan, sample: &[u8], with_params: bool) -> Vec<u8> {
     out
 }
 
+/// Whether a NAL unit, by its first header byte, opens a random-access point where it comes
+/// in an access unit: an IDR picture or a sequence parameter set (H.264); an IRAP picture or a
+/// video or sequence parameter set (HEVC). A transport or program stream's read keys its
+/// units by it.
+pub fn opens_random_access(codec: Codec, header: u8) -> bool {
+    match codec {
+        Codec::H264 => matches!(header & 0x1f, 5 | 7),
+        Codec::Hevc => matches!((header >> 1) & 0x3f, 16..=21 | 32 | 33),
+    }
+}
+
 /// Whether a NAL unit, by its first header byte, is a coded slice (H.264 types 1-5, HEVC
 /// types 0-31): an access unit without one gives a decoder nothing to decode.
 pub fn is_slice(codec: Codec, header: u8) -> bool {

@@ -287,37 +287,6 @@ impl PsSink {
         super::bounded_slot(&mut self.streams, MAX_STREAMS, |s| s.id == id, new)
     }
 
-    /// How long the packet whose first bytes are in `self.packet` is, once they say: `Ok(None)`
-    /// for more bytes needed, `Err` for bytes where no packet starts.
-    fn packet_len(&self) -> Result<Option<u64>, ()> {
-        let p = &self.packet;
-        if p.len() < 4 {
-            return Ok(None);
-        }
-        if p[..3] != [0, 0, 1] {
-            return Err(());
-        }
-        match p[3] {
-            0xBA => {
-                if p.len() < 5 {
-                    Ok(None)
-                } else if p[4] >> 6 == 1 {
-                    // MPEG-2: 14 bytes, then up to 7 of stuffing.
-                    Ok(p.get(13).map(|b| 14 + u64::from(b & 7)))
-                } else if p[4] >> 4 == 2 {
-                    Ok(Some(12))
-                } else {
-                    Err(())
-                }
-            }
-            0xB9 => Ok(Some(4)),
-            0xBB..=0xFF => {
-                Ok((p.len() >= 6).then(|| 6 + u64::from(u16::from_be_bytes([p[4], p[5]]))))
-            }
-            _ => Err(()),
-        }
-    }
-
     /// Bytes still needed of the packet's first ones before its length is known (at least one).
     fn header_need(&self) -> usize {
         let p = &self.packet;
@@ -399,32 +368,32 @@ impl PsSink {
         if let Some(t) = h.pts {
             s.time(t);
         }
-        if s.kind() == "video" && s.size.is_none() {
+        if s.kind() != "video" {
+            return;
+        }
+        if s.size.is_none() {
             s.read_params(h.payload);
         }
-        self.note_unit(id, &h);
+        let codec = match s.codec {
+            Some("h264") => Some(Codec::H264),
+            Some("hevc") => Some(Codec::Hevc),
+            _ => None,
+        };
+        let presented = s.last;
+        self.note_unit(id, &h, codec, presented);
     }
 
     /// A video PES packet that carries a presentation time other than the open unit's starts
     /// the next access unit (ISO/IEC 13818-1 §2.4.3.7: the time is that of the first unit
     /// that begins in the packet); a packet without one, or with the same (recorders that time
     /// every packet of a picture), goes on with the open unit. Noted for the first H.264 or
-    /// HEVC video stream only.
-    fn note_unit(&mut self, id: u8, h: &PesHeader) {
+    /// HEVC video stream only: `known` is video stream `id`'s codec as known so far,
+    /// `presented` its last presentation time, unwrapped.
+    fn note_unit(&mut self, id: u8, h: &PesHeader, known: Option<Codec>, presented: i64) {
         if self.video.is_none() {
-            if h.pts.is_none() {
+            let (Some(_), Some(codec)) = (h.pts, known) else {
                 return;
-            }
-            let codec = self
-                .streams
-                .iter()
-                .find(|s| s.id == id && s.kind() == "video")
-                .and_then(|s| match s.codec {
-                    Some("h264") => Some(Codec::H264),
-                    Some("hevc") => Some(Codec::Hevc),
-                    _ => None,
-                });
-            let Some(codec) = codec else { return };
+            };
             self.video = Some(PesNotes::new(Packing::Ps(id), codec));
         }
         let (at, total) = (self.packet_at, self.kept_total);
@@ -456,28 +425,57 @@ impl PsSink {
         };
         // A picture beginning after the one this packet's time belongs to has no unit of its
         // own.
-        let from = first_unit_at(codec, h.payload).unwrap_or(h.payload.len());
-        let walk = walk(codec, &h.payload[from..], false);
+        let unit_at = first_unit_at(codec, h.payload);
+        let walk = walk(
+            codec,
+            &h.payload[unit_at.unwrap_or(h.payload.len())..],
+            false,
+        );
         if walk.begins {
             v.missed_a_picture();
         }
         self.unit_coded = walk.coded;
         self.unit_pts = Some(pts);
         self.units += 1;
-        // Times unwrapped as the stream's are; the decoding time, where the header gives one,
-        // the same distance before.
-        let Some(presented) = self.streams.iter().find(|s| s.id == id).map(|s| s.last) else {
-            return;
-        };
+        // The decoding time, where the header gives one, the same distance before the
+        // presentation time (unwrapped as the stream's are).
         let decoded = h.dts.map_or(presented, |d| presented - wrap33(pts - d));
         let first = *self.first_decode.get_or_insert(decoded);
         let ticks = u64::try_from(presented - first).unwrap_or(0);
         // The unit before ends where this packet begins when the packet begins with this unit;
         // else its last bytes share the packet, and its span runs through it.
-        if !starts_with_unit(codec, h.payload) {
+        if unit_at != Some(0) {
             v.close(at + total);
         }
         v.start(self.units, at, ticks, walk.key, decoded != presented, false);
+    }
+}
+
+/// How long the packet whose first bytes `p` holds is, once they say: `Ok(None)` for more
+/// bytes needed, `Err` for bytes where no packet starts.
+fn packet_len(p: &[u8]) -> Result<Option<u64>, ()> {
+    if p.len() < 4 {
+        return Ok(None);
+    }
+    if p[..3] != [0, 0, 1] {
+        return Err(());
+    }
+    match p[3] {
+        0xBA => {
+            if p.len() < 5 {
+                Ok(None)
+            } else if p[4] >> 6 == 1 {
+                // MPEG-2: 14 bytes, then up to 7 of stuffing.
+                Ok(p.get(13).map(|b| 14 + u64::from(b & 7)))
+            } else if p[4] >> 4 == 2 {
+                Ok(Some(12))
+            } else {
+                Err(())
+            }
+        }
+        0xB9 => Ok(Some(4)),
+        0xBB..=0xFF => Ok((p.len() >= 6).then(|| 6 + u64::from(u16::from_be_bytes([p[4], p[5]])))),
+        _ => Err(()),
     }
 }
 
@@ -562,19 +560,6 @@ fn wrap33(d: i64) -> i64 {
     if d > WRAP / 2 { d - WRAP } else { d }
 }
 
-/// Whether a video payload begins with an access unit: a start code at its first byte (after
-/// a zero) and a NAL unit that begins one.
-fn starts_with_unit(codec: Codec, payload: &[u8]) -> bool {
-    let at = if payload.starts_with(&[0, 0, 1]) {
-        3
-    } else if payload.starts_with(&[0, 0, 0, 1]) {
-        4
-    } else {
-        return false;
-    };
-    keyplan::starts_access_unit(codec, &payload[at..])
-}
-
 /// Where the first access unit that begins in `data` starts (its start code), if it does.
 fn first_unit_at(codec: Codec, data: &[u8]) -> Option<usize> {
     let mut from = 0;
@@ -620,10 +605,7 @@ fn walk(codec: Codec, data: &[u8], coded: bool) -> Walk {
             w.begins = true;
             break;
         }
-        w.key |= match codec {
-            Codec::H264 => matches!(h & 0x1f, 5 | 7),
-            Codec::Hevc => matches!((h >> 1) & 0x3f, 16..=21 | 32 | 33),
-        };
+        w.key |= keyplan::opens_random_access(codec, h);
         w.coded |= keyplan::is_slice(codec, h);
     }
     w
@@ -645,30 +627,16 @@ pub fn payload(span: &[u8], stream: u8, codec: Codec) -> Vec<u8> {
         while span.get(at..at + 3) == Some(&[0, 0, 0]) {
             at += 1;
         }
-        let Some(head) = span.get(at..at + 4) else {
+        let rest = span.get(at..).unwrap_or_default();
+        // A packet's length, once its first bytes say it (a span cut inside a header ends).
+        let Ok(Some(len)) = packet_len(rest) else {
             break;
         };
-        if head[..3] != [0, 0, 1] {
+        let Ok(len) = usize::try_from(len) else {
             break;
-        }
-        let len = match head[3] {
-            0xBA => match span.get(at + 4) {
-                Some(b) if b >> 6 == 1 => match span.get(at + 13) {
-                    Some(s) => 14 + usize::from(s & 7),
-                    None => break,
-                },
-                Some(b) if b >> 4 == 2 => 12,
-                _ => break,
-            },
-            0xB9 => 4,
-            0xBB..=0xFF => match span.get(at + 4..at + 6) {
-                Some(l) => 6 + usize::from(u16::from_be_bytes([l[0], l[1]])),
-                None => break,
-            },
-            _ => break,
         };
         let end = at.saturating_add(len).min(span.len());
-        if head[3] == stream
+        if rest[3] == stream
             && let Some(h) = pes_header(&span[at..end])
         {
             out.extend_from_slice(h.payload);
@@ -738,7 +706,7 @@ impl Sink for PsSink {
             self.offset += n as u64;
             rest = &rest[n..];
             if self.total.is_none() {
-                match self.packet_len() {
+                match packet_len(&self.packet) {
                     Ok(None) => continue,
                     Ok(Some(t)) => self.total = Some(t),
                     Err(()) if self.packet.iter().all(|&b| b == 0) => {
@@ -1086,8 +1054,9 @@ mod tests {
             payload(&pes_packet(0xE0, Some(0), &shared), 0xE0, Codec::H264),
             idr
         );
-        assert!(!starts_with_unit(Codec::H264, &shared));
-        assert!(starts_with_unit(Codec::H264, &idr));
+        assert_ne!(first_unit_at(Codec::H264, &shared), Some(0));
+        assert_eq!(first_unit_at(Codec::H264, &idr), Some(0));
+        assert_eq!(first_unit_at(Codec::H264, &idr[1..]), Some(0));
         let w = |data: &[u8], coded: bool| {
             let w = walk(Codec::H264, data, coded);
             (w.begins, w.coded, w.key)

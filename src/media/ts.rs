@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::cursor::Cursor;
-use super::keyplan::{Codec, Packing, PesNotes, TsPackets};
+use super::keyplan::{self, Codec, Packing, PesNotes, TsPackets};
 use super::{Container, Jump, MediaInfo, Parsed, Problem, Sink, StreamInfo, h264};
 
 const SYNC: u8 = 0x47;
@@ -93,10 +93,9 @@ pub struct TsSink {
 /// packet) open a random-access point: an IDR picture or a sequence parameter set (H.264), an
 /// IRAP picture or a video or sequence parameter set (HEVC).
 fn opens_random_access(codec: Codec, data: &[u8]) -> bool {
-    h264::annexb_nals(data).any(|n| match (codec, n.first()) {
-        (Codec::H264, Some(h)) => matches!(h & 0x1f, 5 | 7),
-        (Codec::Hevc, Some(h)) => matches!((h >> 1) & 0x3f, 16..=21 | 32 | 33),
-        _ => false,
+    h264::annexb_nals(data).any(|n| {
+        n.first()
+            .is_some_and(|&h| keyplan::opens_random_access(codec, h))
     })
 }
 
