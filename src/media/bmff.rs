@@ -1244,6 +1244,12 @@ fn esds_audio(body: &[u8]) -> Option<(u16, u32)> {
     if tag != 5 {
         return None;
     }
+    audio_specific_config(asc)
+}
+
+/// Channels and sampling rate from an AAC AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1), as
+/// an MP4's `esds` and an FLV file's first AAC packet carry it.
+pub(crate) fn audio_specific_config(asc: &[u8]) -> Option<(u16, u32)> {
     let mut b = super::cursor::BitReader::new(asc);
     let mut ot = b.bits(5).ok()?;
     if ot == 31 {

@@ -10,6 +10,7 @@ pub mod chunks;
 pub mod cursor;
 pub mod dav;
 pub mod document;
+pub mod flv;
 pub mod h264;
 pub mod h264_cut;
 pub mod hevc;
@@ -61,6 +62,8 @@ pub enum Container {
     Hik,
     /// Dahua's DAV frames (`.dav`).
     Dav,
+    /// Flash Video (`.flv`): a live stream as a media server records it.
+    Flv,
     Jpeg,
     Wav,
     Avi,
@@ -94,6 +97,7 @@ impl Container {
             Container::HikTs => "hik-ts",
             Container::Hik => "hik",
             Container::Dav => "dav",
+            Container::Flv => "flv",
             Container::Jpeg => "jpeg",
             Container::Wav => "wav",
             Container::Avi => "avi",
@@ -539,6 +543,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Box<dyn Sink> {
     if dav::detect(head) {
         return Box::new(dav::DavSink::new(head));
     }
+    if flv::detect(head) {
+        return Box::new(flv::FlvSink::new());
+    }
     if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
         return Box::new(jpeg::JpegSink::new());
     }
@@ -585,6 +592,7 @@ pub fn expected_container(ext: &str) -> Option<Container> {
         "avi" => Container::Avi,
         "mkv" | "webm" => Container::Matroska,
         "dav" => Container::Dav,
+        "flv" => Container::Flv,
         "amr" | "awb" => Container::Amr,
         "pdf" => Container::Pdf,
         "docx" | "xlsx" | "pptx" | "docm" | "xlsm" => Container::Ooxml,
@@ -613,6 +621,7 @@ pub fn names_a_recording(ext: &str) -> bool {
                     | C::Avi
                     | C::Matroska
                     | C::Dav
+                    | C::Flv
                     | C::Amr
             )
         )
@@ -641,7 +650,6 @@ pub fn names_a_record(ext: &str) -> bool {
                 | "h265"
                 | "265"
                 | "hevc"
-                | "flv"
                 | "asf"
                 | "wmv"
                 | "wma"

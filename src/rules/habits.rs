@@ -41,6 +41,7 @@ pub fn family(container: &str) -> &'static str {
         "wav" | "avi" => "riff",
         "jpeg" => "jpeg",
         "matroska" => "matroska",
+        "flv" => "flv",
         "amr" => "amr",
         "mp3" => "mpeg-audio",
         "aac" => "adts",

@@ -29,8 +29,8 @@ const FONTS: &str = "osd_fonts";
 type Known = (Fonts, BTreeMap<String, String>);
 
 /// Containers whose sample tables (an AVI: its index) the stage reads.
-const CONTAINERS: [&str; 10] = [
-    "mp4", "mov", "3gp", "avi", "mpegts", "hik-ts", "matroska", "dav", "mpeg-ps", "hik-ps",
+const CONTAINERS: [&str; 11] = [
+    "mp4", "mov", "3gp", "avi", "mpegts", "hik-ts", "matroska", "dav", "mpeg-ps", "hik-ps", "flv",
 ];
 
 /// Files of one group held, prepared, before its font is decided while the read goes on. A
