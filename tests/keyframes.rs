@@ -1203,6 +1203,22 @@ fn a_program_stream_gets_its_clock_read_from_the_units_the_read_noted() {
 }
 
 #[test]
+fn a_live_streams_recording_gets_its_clock_read_from_the_tags_the_read_noted() {
+    use crate::util::get;
+    // short.mp4 as a media server records a live stream (ffmpeg's FLV muxer, the pictures
+    // untouched; before 2026-12-08 the file was `unsupported`: no row's facts, no display).
+    let flv = std::fs::read(clip("short.flv")).expect("read");
+    let (mp4, row) = short_bytes_beside_day(&flv, "FLV", "-0.2");
+    assert_eq!(get(&row, "container"), Some("flv"));
+    assert_eq!(get(&row, "status"), Some("ok"));
+    // Composition times beside the tags' decoding times: the pictures' order is known, and
+    // the encoder's hand is the MP4's.
+    assert!(get(&mp4, "coding_habits").is_some(), "{mp4:?}");
+    assert_eq!(get(&row, "coding_habits"), get(&mp4, "coding_habits"));
+    assert_eq!(get(&row, "slice_habits"), get(&mp4, "slice_habits"));
+}
+
+#[test]
 fn a_grainy_display_whose_digits_split_is_learned_from_two_recordings() {
     let outs = keyframes::run(&[
         input(clip("grain1.mp4"), "G 1280x720"),

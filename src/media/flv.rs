@@ -1004,3 +1004,323 @@ impl Sink for FlvSink {
         Parsed { info, problem }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::{MediaKind, ProblemKind, parse_bytes};
+
+    const LIVE: &str = "labelled/单位甲/NEG-FLV/20260312/NEG-FLV_OF3028_20260312100000_0001.FLV";
+    const HOLE: &str = "labelled/单位甲/LIV-01/20260312/LIV-01_OF2025_20260312100000_0001.FLV";
+
+    fn fixture(path: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(path),
+        )
+        .expect("fixture")
+    }
+
+    /// A tag of `kind` at `ms` with `body`, and the length after it.
+    fn tag(kind: u8, ms: u32, body: &[u8]) -> Vec<u8> {
+        let mut t = vec![kind];
+        t.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        t.extend_from_slice(&ms.to_be_bytes()[1..]);
+        t.push((ms >> 24) as u8);
+        t.extend_from_slice(&[0, 0, 0]);
+        t.extend_from_slice(body);
+        t.extend_from_slice(&(body.len() as u32 + 11).to_be_bytes());
+        t
+    }
+
+    /// An FLV file of these tags.
+    fn flv(tags: &[Vec<u8>]) -> Vec<u8> {
+        let mut f = b"FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00".to_vec();
+        for t in tags {
+            f.extend_from_slice(t);
+        }
+        f
+    }
+
+    #[test]
+    fn a_live_streams_recording_is_read_alike_in_any_chunking() {
+        let bytes = fixture(LIVE);
+        let whole = parse_bytes(&bytes, "flv", bytes.len());
+        for chunk in [1, 7, 11, 4096] {
+            assert_eq!(
+                parse_bytes(&bytes, "flv", chunk),
+                whole,
+                "chunks of {chunk}"
+            );
+        }
+        assert!(whole.problem.is_none(), "{:?}", whole.problem);
+        let i = &whole.info;
+        assert_eq!((i.container, i.kind), (Container::Flv, MediaKind::Video));
+        let v = i.main_video().expect("a picture");
+        assert_eq!(
+            (v.codec.as_deref(), v.width, v.height, v.frame_rate),
+            (Some("h264"), Some(160), Some(120), Some(10.0))
+        );
+        assert_eq!((v.sample_count, v.parameter_sets), (Some(20), 1));
+        assert!(v.jump.is_none(), "{:?}", v.jump);
+        let a = i.main_audio().expect("a sound");
+        assert_eq!(
+            (a.codec.as_deref(), a.sample_rate, a.channels),
+            (Some("pcm_alaw"), Some(8000), Some(1))
+        );
+        // Written live: no duration in the metadata; the tags' span is the length.
+        let d = i.duration_s.expect("a length");
+        assert!((d - 2.0).abs() < 0.05, "{d}");
+        assert!(i.encoder.as_deref().is_some_and(|e| e.starts_with("Lavf")));
+        assert!(i.notes.is_empty(), "{:?}", i.notes);
+        // The keyframes noted for the stage: one a second, each a run of length-prefixed NAL
+        // units that fills its sample exactly, the first an IDR picture.
+        let noted = i.noted.as_deref().expect("pictures noted");
+        assert_eq!(
+            (noted.codec, noted.timescale, noted.sync.len()),
+            (Codec::H264, 1000, 2)
+        );
+        assert_eq!(noted.lead.len(), 20);
+        assert_eq!(noted.sync[1].ticks - noted.sync[0].ticks, 1000);
+        let config = noted.config.as_deref().expect("avcC");
+        assert_eq!(config[0], 1, "an AVCDecoderConfigurationRecord");
+        for s in &noted.sync {
+            let mut rest = &bytes[s.offset as usize..(s.offset + u64::from(s.size)) as usize];
+            let mut types = Vec::new();
+            while !rest.is_empty() {
+                let n = u32::from_be_bytes(rest[..4].try_into().expect("4")) as usize;
+                types.push(rest[4] & 0x1f);
+                rest = &rest[4 + n..];
+            }
+            assert!(types.contains(&5), "an IDR slice among {types:?}");
+        }
+    }
+
+    #[test]
+    fn a_hole_in_a_live_streams_recording_is_its_jump_in_both_streams() {
+        let p = parse_bytes(&fixture(HOLE), "flv", 4096);
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        // The picture resumes at the keyframe 2 s on, the sound (cut by its own frames) 1.4 s.
+        let v = p
+            .info
+            .main_video()
+            .and_then(|v| v.jump)
+            .expect("a picture's jump");
+        assert_eq!((v.at_s, v.size_s), (2.9, 2.0));
+        let a = p
+            .info
+            .main_audio()
+            .and_then(|a| a.jump)
+            .expect("a sound's jump");
+        assert!(
+            (1.2..1.5).contains(&a.size_s) && (2.7..3.0).contains(&a.at_s),
+            "{a:?}"
+        );
+        // The pictures either side of the hole, for the stage to read across.
+        let noted = p.info.noted.as_deref().expect("noted");
+        assert_eq!(noted.jump.len(), 3);
+        assert!(noted.jump[2].ticks - noted.jump[1].ticks > 1900);
+    }
+
+    #[test]
+    fn hevc_as_chinese_servers_write_it_and_enhanced_rtmp_headers_are_read() {
+        // Codec 12: a keyframe's pictures, presented 40 ms after their decoding time.
+        let h = picture_head(&[0x1C, 1, 0, 0, 40]).expect("a head");
+        assert_eq!(
+            (h.codec, h.key, h.packet, h.cts, h.data_at),
+            (Some("hevc"), true, 1, 40, 5)
+        );
+        // A negative composition time (24 bits, signed).
+        let h = picture_head(&[0x27, 1, 0xff, 0xff, 0xd8]).expect("a head");
+        assert_eq!((h.codec, h.key, h.cts), (Some("h264"), false, -40));
+        // Enhanced RTMP: pictures with a composition time, pictures without one, a config.
+        let h = picture_head(b"\x91hvc1\x00\x00\x28").expect("a head");
+        assert_eq!(
+            (h.codec, h.key, h.packet, h.cts, h.data_at),
+            (Some("hevc"), true, 1, 40, 8)
+        );
+        let h = picture_head(b"\xa3avc1").expect("a head");
+        assert_eq!(
+            (h.codec, h.key, h.packet, h.cts, h.data_at),
+            (Some("h264"), false, 1, 0, 5)
+        );
+        assert_eq!(picture_head(b"\x90hvc1").map(|h| h.packet), Some(0));
+        assert!(picture_head(b"\x91hv").is_none());
+        // A file of them: the configuration's SPS gives the picture size.
+        let sps = crate::media::hevc::tests::X265_SPS;
+        let mut hvcc = vec![0u8; 21];
+        hvcc.extend_from_slice(&[0x03, 1, 0x21, 0, 1]);
+        hvcc.extend_from_slice(&(sps.len() as u16).to_be_bytes());
+        hvcc.extend_from_slice(&sps);
+        let mut config = vec![0x1C, 0, 0, 0, 0];
+        config.extend_from_slice(&hvcc);
+        // An IDR_W_RADL slice's first bytes, length-prefixed.
+        let picture = |key: bool| {
+            let mut b = vec![if key { 0x1C } else { 0x2C }, 1, 0, 0, 0, 0, 0, 0, 3];
+            b.extend_from_slice(&[if key { 0x26 } else { 0x02 }, 0x01, 0xaf]);
+            b
+        };
+        let file = flv(&[
+            tag(9, 0, &config),
+            tag(9, 0, &picture(true)),
+            tag(9, 40, &picture(false)),
+            tag(9, 80, &picture(true)),
+        ]);
+        let p = parse_bytes(&file, "flv", 3);
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        let v = p.info.main_video().expect("video");
+        assert_eq!(
+            (
+                v.codec.as_deref(),
+                v.width,
+                v.height,
+                v.sample_count,
+                v.frame_rate
+            ),
+            (Some("hevc"), Some(1280), Some(720), Some(3), Some(25.0))
+        );
+        let noted = p.info.noted.as_deref().expect("noted");
+        assert_eq!(
+            (noted.codec, noted.sync.len(), noted.lead.len()),
+            (Codec::Hevc, 2, 3)
+        );
+        assert_eq!(noted.config.as_deref(), Some(&hvcc[..]));
+        assert_eq!((noted.sync[1].ticks, noted.sync[1].size), (80, 7));
+    }
+
+    /// An AMF0 string value.
+    fn amf_text(s: &str) -> Vec<u8> {
+        let mut v = vec![2];
+        v.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        v.extend_from_slice(s.as_bytes());
+        v
+    }
+
+    fn key(k: &str) -> Vec<u8> {
+        amf_text(k)[1..].to_vec()
+    }
+
+    #[test]
+    fn the_writers_metadata_is_read_nested_values_passed_and_bounded() {
+        let mut m = amf_text("onMetaData");
+        m.extend_from_slice(&[8, 0, 0, 0, 4]);
+        m.extend(key("duration"));
+        m.push(0);
+        m.extend_from_slice(&2.0f64.to_bits().to_be_bytes());
+        // A nested object of arrays, as a writer's keyframe index, passed over.
+        m.extend(key("keyframes"));
+        m.push(3);
+        m.extend(key("times"));
+        m.extend_from_slice(&[10, 0, 0, 0, 2, 0]);
+        m.extend_from_slice(&0.0f64.to_bits().to_be_bytes());
+        m.push(0);
+        m.extend_from_slice(&1.0f64.to_bits().to_be_bytes());
+        m.extend_from_slice(&[0, 0, 9]);
+        m.extend(key("encoder"));
+        m.extend(amf_text("Recorder RTMP 2.1"));
+        m.extend(key("creationdate"));
+        m.extend(amf_text("Thu Mar 12 10:00:00 2026\n"));
+        m.extend_from_slice(&[0, 0, 9]);
+        let sound = |ms| tag(8, ms, &[0x72, 0xd5, 0xd5]);
+        let p = parse_bytes(&flv(&[tag(18, 0, &m), sound(0), sound(40)]), "flv", 5);
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        assert_eq!(p.info.encoder.as_deref(), Some("Recorder RTMP 2.1"));
+        assert_eq!(
+            p.info.creation_time,
+            NaiveDateTime::parse_from_str("2026-03-12 10:00:00", "%Y-%m-%d %H:%M:%S")
+                .ok()
+                .map(RecordedTime::Local)
+        );
+        assert_eq!(p.info.creation_time_source, Some("flv:creationdate"));
+        // The sound's tags span 80 ms, the metadata says 2 s: the tags are taken, and said.
+        assert_eq!(p.info.duration_s, Some(0.08));
+        assert!(
+            p.info.notes.iter().any(|n| n.contains("metadata states")),
+            "{:?}",
+            p.info.notes
+        );
+        // An AMF0 date instead, in milliseconds since 1970.
+        let mut d = amf_text("onMetaData");
+        d.extend_from_slice(&[3]);
+        d.extend(key("creationdate"));
+        d.push(11);
+        d.extend_from_slice(&1_773_280_800_000f64.to_bits().to_be_bytes());
+        d.extend_from_slice(&[0, 0, 0, 0, 9]);
+        let p = parse_bytes(&flv(&[tag(18, 0, &d), sound(0)]), "flv", 64);
+        assert_eq!(p.info.creation_time, Some(RecordedTime::Utc(1_773_280_800)));
+        // Objects nested past any writer's: read no further, and no crash.
+        let mut deep = amf_text("onMetaData");
+        for _ in 0..10_000 {
+            deep.extend_from_slice(&[3, 0, 1, b'a']);
+        }
+        let p = parse_bytes(&flv(&[tag(18, 0, &deep), sound(0)]), "flv", 4096);
+        assert!(p.problem.is_none() && p.info.encoder.is_none());
+    }
+
+    #[test]
+    fn an_flv_cut_short_padded_joined_or_broken_is_told() {
+        let bytes = fixture(LIVE);
+        let kind = |b: &[u8]| {
+            let p = parse_bytes(b, "flv", 1000);
+            (p.problem.map(|p| (p.kind, p.message)), p.info.notes)
+        };
+        // Cut inside a tag: truncated, with the tag's offset.
+        let (problem, _) = kind(&bytes[..bytes.len() - 100]);
+        let (k, m) = problem.expect("a problem");
+        assert_eq!(k, ProblemKind::Truncated);
+        assert!(m.contains("past the end of the file"), "{m}");
+        // Cut after a tag's body, before its trailing length: every byte of media is there.
+        let (problem, notes) = kind(&bytes[..bytes.len() - 2]);
+        assert!(problem.is_none() && notes.iter().any(|n| n.contains("trailing length")));
+        // Zeros after the last tag: space never written, a note.
+        let padded = [&bytes[..], &[0u8; 5000]].concat();
+        let (problem, notes) = kind(&padded);
+        assert!(problem.is_none(), "{problem:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("never written")),
+            "{notes:?}"
+        );
+        // Zeros, then bytes again: corrupt.
+        let (problem, _) = kind(&[&padded[..], b"junk"].concat());
+        assert_eq!(problem.map(|p| p.0), Some(ProblemKind::Corrupt));
+        // Two files joined end to end: said so, where.
+        let (problem, _) = kind(&[&bytes[..], &bytes[..]].concat());
+        let (k, m) = problem.expect("a problem");
+        assert_eq!(k, ProblemKind::Corrupt);
+        assert!(
+            m.contains(&format!("second file header at offset {}", bytes.len())),
+            "{m}"
+        );
+        // Junk where the first tag should start.
+        let mut junk = bytes.clone();
+        junk[13..24].copy_from_slice(b"not a tag!!");
+        let (problem, _) = kind(&junk);
+        let (k, m) = problem.expect("a problem");
+        assert_eq!(k, ProblemKind::Corrupt);
+        assert!(m.contains("no tag starts at offset 13"), "{m}");
+        // A header and nothing else: a recording that holds nothing.
+        let (problem, _) = kind(&bytes[..13]);
+        assert_eq!(problem.map(|p| p.0), Some(ProblemKind::Truncated));
+        // A wrong length after a tag: a note, the tags read by their own lengths.
+        let mut wrong = bytes.clone();
+        wrong[12] = 7;
+        let p = parse_bytes(&wrong, "flv", 4096);
+        assert!(p.problem.is_none());
+        assert!(
+            p.info.notes.iter().any(|n| n.contains("do not match")),
+            "{:?}",
+            p.info.notes
+        );
+        assert_eq!(
+            p.info.streams,
+            parse_bytes(&bytes, "flv", 4096).info.streams
+        );
+        // Noise named .flv, and noise after the signature: corrupt, never a panic.
+        for seed in 0..64 {
+            let noise = crate::media::pseudo_random(3000, seed);
+            let _ = parse_bytes(&noise, "flv", 13);
+            let _ = parse_bytes(&[&bytes[..13], &noise[..]].concat(), "flv", 97);
+        }
+    }
+}

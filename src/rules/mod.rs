@@ -155,6 +155,13 @@ pub const RULES: &[Rule] = &[
         "a jump between consecutive sample timestamps inside a file",
     ),
     rule(
+        "TIME-LIVE",
+        "internal_discontinuity",
+        Severity::Warn,
+        A12_5,
+        "a jump between consecutive timestamps inside a live stream's recording (FLV, as a media server writes it): the stream did not reach the server, or was cut",
+    ),
+    rule(
         "TIME-STALL",
         "capture_stall",
         Severity::Info,

@@ -24,6 +24,13 @@
 //! else in such a file stays TIME-SAMPLES by the container alone: with nothing beside it, a
 //! stall and a cut whose times were kept look alike there.
 //!
+//! A Flash Video file (FLV) is what a media server writes as a recorder's live stream reaches
+//! it (a 4G recorder pushing to the command centre): a step in its times is where the stream
+//! did not arrive (a network that dropped it) as much as where it was cut, and the recorder's
+//! own recording of that time, uploaded from its card, is the footage the article asks for.
+//! Such a jump, not told a stall, is TIME-LIVE (`warn`): the server's copy has a hole, which
+//! names no one's cut.
+//!
 //! The bitstream tells them apart where the keyframe stage read it (`files.jump_coded_across`,
 //! [`crate::keyframes`]): an encoder numbers the pictures it codes, and a recorder that stood
 //! still (the whole recorder freezing, picture and sound together; a recording without sound
@@ -90,19 +97,30 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             };
             out.add("TIME-STALL", t(), at(at_s), at_s, Some(j), message, details);
         } else if let Some(j) = f.odd().max_jump_s.filter(|j| j.abs() > lim) {
+            let jump = format!(
+                "timestamps jump {} {:.2} s at {:.2} s into {}",
+                if j < 0.0 { "back" } else { "forward" },
+                j.abs(),
+                f.odd().max_jump_at_s.unwrap_or(0.0),
+                f.file_name()
+            );
+            let (id, message) = if f.container.as_deref() == Some("flv") {
+                (
+                    "TIME-LIVE",
+                    format!(
+                        "{jump}, a live stream as a media server recorded it: the stream did not reach the server for that time, or was cut; the recorder's own recording of that time is the witness"
+                    ),
+                )
+            } else {
+                ("TIME-SAMPLES", jump)
+            };
             out.add(
-                "TIME-SAMPLES",
+                id,
                 t(),
                 at(f.odd().max_jump_at_s),
                 f.odd().max_jump_at_s,
                 Some(j),
-                format!(
-                    "timestamps jump {} {:.2} s at {:.2} s into {}",
-                    if j < 0.0 { "back" } else { "forward" },
-                    j.abs(),
-                    f.odd().max_jump_at_s.unwrap_or(0.0),
-                    f.file_name()
-                ),
+                message,
                 json!({"jump_s": j, "at_s": f.odd().max_jump_at_s}),
             );
         }
@@ -217,6 +235,49 @@ mod tests {
             .filter(|f| f.rule_id == "TIME-CC")
             .map(|f| f.message.split(" in ").next().unwrap_or("").to_string())
             .collect()
+    }
+
+    /// The timing rule ids drawn by a file in `container` whose largest jump is `jump_s`
+    /// (at 2 s, the sound jumping with it).
+    fn jumped(container: &str, jump_s: f64) -> Vec<String> {
+        let f = FileFacts {
+            path: "/ev/A/x.flv".into(),
+            text: TextFacts {
+                status: "ok".into(),
+                media_kind: Some("video".into()),
+                container: Some(container.into()),
+                ..Default::default()
+            }
+            .into(),
+            rare: Some(Box::new(Rare {
+                max_jump_s: Some(jump_s),
+                max_jump_at_s: Some(2.0),
+                max_jump_other_s: Some(jump_s),
+                ..Rare::default()
+            })),
+            ..Default::default()
+        };
+        let a = crate::analyse::analyse(
+            &[f],
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            0,
+        );
+        a.findings
+            .iter()
+            .filter(|f| f.rule_id.starts_with("TIME-"))
+            .map(|f| format!("{} {}", f.rule_id, f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn a_jump_in_a_live_streams_recording_is_a_hole_in_the_servers_copy_not_a_cut() {
+        assert_eq!(jumped("flv", 2.0), ["TIME-LIVE warn"]);
+        assert_eq!(jumped("flv", -3.0), ["TIME-LIVE warn"]);
+        assert_eq!(jumped("mp4", 2.0), ["TIME-SAMPLES high"]);
+        assert_eq!(jumped("mpegts", 2.0), ["TIME-SAMPLES high"]);
+        assert!(jumped("flv", 0.3).is_empty());
     }
 
     #[test]
