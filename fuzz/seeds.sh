@@ -25,6 +25,7 @@ while IFS= read -r -d '' f; do
         *.mpg|*.mpeg|*.vob|*.ps) add ps "$f" ;;
         *.mkv|*.webm) add mkv "$f" ;;
         *.dav) add dav "$f" ;;
+        *.flv) add flv "$f" ;;
         *.mp4|*.mov|*.3gp|*.m4a|*.heic|*.m4v) add bmff "$f" ;;
         *.ts|*.m2ts) add ts "$f" ;;
         *.jpg|*.jpeg) add jpeg "$f" ;;

@@ -16,6 +16,8 @@ pub struct Session {
     pub members: Vec<usize>,
     pub start_us: i64,
     pub end_us: i64,
+    /// The session is of a live stream's recordings ([`is_live`]), not of the recorder's own.
+    pub live: bool,
 }
 
 #[derive(Debug, Default)]
@@ -53,6 +55,15 @@ pub fn end_us(f: &FileFacts) -> Option<i64> {
             .filter(|d| d.is_finite() && *d > 0.0)
             .map_or(0, |d| (d * 1e6).round() as i64),
     )
+}
+
+/// Whether `f` is a live stream's recording: Flash Video, which a media server writes as a
+/// recorder's live stream reaches it (a 4G recorder pushing to the command centre). Such files
+/// are the server's copy of what the recorder sent, beside the recording on its card: they
+/// make sessions of their own ([`build`]), neither overlapping the card's segments nor
+/// breaking their session's parameters.
+pub fn is_live(f: &FileFacts) -> bool {
+    f.container.as_deref() == Some("flv")
 }
 
 /// How far apart a main stream's and its sub-stream's starts and durations may be, seconds.
@@ -330,19 +341,20 @@ pub fn names_at_close(facts: &mut [FileFacts]) -> Vec<String> {
 }
 
 pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
-    let mut by_device: HashMap<&str, Vec<usize>> = HashMap::new();
+    // A device's own recordings, and apart from them its live stream's ([`is_live`]).
+    let mut by_device: HashMap<(&str, bool), Vec<usize>> = HashMap::new();
     let mut photos: Vec<usize> = Vec::new();
     for (i, f) in facts.iter().enumerate() {
         let (Some(d), Some(_)) = (f.device_id.as_deref(), f.start_us()) else {
             continue;
         };
         if f.is_recording() {
-            by_device.entry(d).or_default().push(i);
+            by_device.entry((d, is_live(f))).or_default().push(i);
         } else if f.media_kind.as_deref() == Some("photo") {
             photos.push(i);
         }
     }
-    let mut devices: Vec<&str> = by_device.keys().copied().collect();
+    let mut devices: Vec<(&str, bool)> = by_device.keys().copied().collect();
     devices.sort_unstable();
     let mut out = Sessions {
         list: Vec::new(),
@@ -352,10 +364,11 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
     let mut used_ids: HashMap<String, u32> = HashMap::new();
     let mut companion_of: Vec<(usize, usize)> = Vec::new();
     let pause_us = (pause_s * 1e6) as i64;
-    for d in devices {
-        let Some(idx) = by_device.get_mut(d) else {
+    for key in devices {
+        let Some(idx) = by_device.get_mut(&key) else {
             continue;
         };
+        let (d, live) = key;
         idx.sort_by(|&a, &b| {
             let (fa, fb) = (&facts[a], &facts[b]);
             fa.start_us()
@@ -400,6 +413,7 @@ pub fn build(facts: &[FileFacts], pause_s: f64) -> Sessions {
                     members: Vec::new(),
                     start_us: start,
                     end_us: end,
+                    live,
                 });
             }
             if let Some(s) = cur.as_mut() {
@@ -473,6 +487,27 @@ mod tests {
                 f
             })
             .collect()
+    }
+
+    #[test]
+    fn a_live_streams_recordings_make_sessions_of_their_own() {
+        let mut facts = named("A", &[(0, 10.0), (10, 10.0)]);
+        for at in [2, 17] {
+            let mut f = seg("A", at, 8.0, 0);
+            f.segment_seq = None;
+            f.status = "ok".into();
+            f.text = crate::catalog::TextFacts {
+                container: Some("flv".into()),
+                ..(*f.text).clone()
+            }
+            .into();
+            facts.push(f);
+        }
+        let s = build(&facts, 300.0);
+        let shape: Vec<(bool, Vec<usize>)> =
+            s.list.iter().map(|s| (s.live, s.members.clone())).collect();
+        assert_eq!(shape, [(false, vec![0, 1]), (true, vec![2, 3])]);
+        assert_ne!(s.list[0].id, s.list[1].id);
     }
 
     #[test]

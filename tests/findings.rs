@@ -15,6 +15,7 @@ use crate::util::*;
 
 const KINDS: &[&str] = &[
     "gap",
+    "live_gap",
     "missing_segment",
     "overlap",
     "internal_discontinuity",

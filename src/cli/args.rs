@@ -15,8 +15,8 @@ use crate::scan::VerifyPlan;
     version,
     about = "Audit body-worn recorder footage: hash, parse and catalogue an evidence tree into Parquet",
     long_about = "recaudit walks an evidence tree read-only, hashes every byte with BLAKE3, parses each \
-container (MP4/MOV/3GP/M4A, MPEG-TS, MPEG-PS, Dahua DAV, Matroska/WebM, JPEG/EXIF, WAV/BWF, AVI, AMR, \
-MP3/AAC) and writes a Parquet catalog that \
+container (MP4/MOV/3GP/M4A, MPEG-TS, MPEG-PS, Dahua DAV, Matroska/WebM, FLV, JPEG/EXIF, WAV/BWF, AVI, \
+AMR, MP3/AAC) and writes a Parquet catalog that \
 SQL tools (DataFusion, DuckDB, pandas) read directly.",
     after_help = "Exit codes: 0 completed; 1 scan --fail-on found findings at that severity; 2 invalid \
 command line or configuration; 3 the run failed (missing root, warehouse unwritable or locked) and \
@@ -73,7 +73,7 @@ Each commit adds a manifest to the warehouse's hash chain and prints the new cha
   recaudit findings wh --kind gap --kind missing_segment --device DSJ-A8-0001234
   recaudit findings wh --format json | jq '.[] | select(.kind == \"reencoded\")'
 
-Kinds: gap, missing_segment, overlap, internal_discontinuity, inserted_footage, reencoded,
+Kinds: gap, live_gap, missing_segment, overlap, internal_discontinuity, inserted_footage, reencoded,
 clock_reset, time_mismatch, missing_timestamp, missing_metadata, unreadable, access_denied,
 duplicate_content, second_version, modified, deleted, deleted_before_retention, late_upload,
 late_classification, late_archive, incomplete_record, history_broken; information only:
@@ -332,7 +332,8 @@ pub struct ScanArgs {
     /// media_notes, calendar) [default: WAREHOUSE/context when it exists].
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
-    /// Decode H.264 and HEVC keyframes (MP4/MOV/3GP, AVI, MPEG-TS, MPEG-PS, Matroska, DAV) to read the
+    /// Decode H.264 and HEVC keyframes (MP4/MOV/3GP, AVI, MPEG-TS, MPEG-PS, Matroska, DAV, FLV) to
+    /// read the
     /// recorder's burned-in clock: `boundary` reads
     /// each recording's first and last keyframe (and those between where the clock jumps; each
     /// device model's digits are learned once from two of its recordings), `all` every keyframe

@@ -30,13 +30,15 @@ use super::{Ctx, Findings, Target, majority};
 use crate::catalog::FileFacts;
 
 /// For each device and media kind (video, audio), the coding signature shared by a majority
-/// (at least two) of its readable recordings of that kind.
+/// (at least two) of its readable recordings of that kind; of its own recordings, not of its
+/// live stream's (`sessions::is_live`: a smaller stream the server recorded, whose many
+/// pieces would otherwise outvote the card's).
 pub fn device_norms<'a>(ctx: &'a Ctx<'a>) -> HashMap<(&'a str, &'a str), &'a str> {
     let mut by_device: HashMap<(&str, &str), Vec<&FileFacts>> = HashMap::new();
     for f in ctx
         .facts
         .iter()
-        .filter(|f| f.status.as_ref() == "ok" && f.is_recording())
+        .filter(|f| f.status.as_ref() == "ok" && f.is_recording() && !crate::sessions::is_live(f))
     {
         if let (Some(d), Some(k)) = (f.device_id.as_deref(), f.media_kind.as_deref()) {
             by_device.entry((d, k)).or_default().push(f);
@@ -202,7 +204,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
     }
     let device_norm = device_norms(ctx);
     for s in &ctx.sessions.list {
-        if s.members.len() < 2 {
+        // A live stream's pieces follow the network (a recorder lowering its live stream's
+        // size or rate as its bandwidth falls) and are the server's copy: not judged.
+        if s.members.len() < 2 || s.live {
             continue;
         }
         // Like with like: a session's video segments against its video, its voice-mode audio

@@ -15,6 +15,13 @@
 //! after a recording's first segment through which the picture's clock runs on is that file's
 //! pre-record buffer, named at the button press (OSD-PRERECORD, information).
 //!
+//! A live stream's recordings (Flash Video, as a media server writes them: `sessions::is_live`)
+//! make sessions of their own beside the recorder's; a gap between two of their pieces is
+//! where the stream did not reach the server (a 4G network that dropped it, the recorder
+//! pushing again a moment later) as much as where the officer stopped it, and the recorder's
+//! own recording of that time, uploaded from its card, is the footage the article asks for:
+//! `live_gap` (CONT-LIVE, `warn`), not `gap`.
+//!
 //! Not judged: a device the registry calls a fixed camera (`devices.kind` `cctv`, a permit
 //! hall's video surveillance, 第十五条): its exports are windows a clerk cut from a camera that
 //! records throughout, and what lies between two of them is no recording an officer
@@ -708,6 +715,16 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                             details,
                         )
                     }
+                    // Between two pieces of a live stream's recording: where the stream did
+                    // not reach the server (a network that dropped it) as much as where the
+                    // officer stopped it; the recorder's own recording is the witness.
+                    (None, None) if sess.live => (
+                        "CONT-LIVE",
+                        format!(
+                            "{delta_s:.1} s between two pieces of the live stream's recording: {a_name} ends {a_end}, {b_name} starts {b_begins}: the stream did not reach the media server for that time, or its push was stopped; the recorder's own recording of that time is the witness"
+                        ),
+                        base(),
+                    ),
                     (None, None) => (
                         "CONT-GAP",
                         format!(
@@ -864,6 +881,62 @@ mod tests {
         let mut cctv = crate::context::Typed::default();
         cctv.fixed_cameras.insert("A".into());
         assert!(judged(&cctv).is_empty());
+    }
+
+    /// A piece of device A's live stream as the media server recorded it: Flash Video, no
+    /// number, 320x180, starting `at_s` after [`AT`] by its name, lasting `len_s`.
+    fn live(row: usize, at_s: i64, len_s: f64) -> FileFacts {
+        let mut f = segment(row, &format!("A_{at_s}.flv"), Some(0), at_s, 320);
+        f.segment_seq = None;
+        f.height = Some(180);
+        f.duration_s = Some(len_s);
+        f.text = TextFacts {
+            container: Some("flv".into()),
+            ..(*f.text).clone()
+        }
+        .into();
+        f
+    }
+
+    #[test]
+    fn a_live_streams_pieces_beside_the_card_are_no_overlap_and_their_hole_no_officers_gap() {
+        // The recorder's card: three contiguous 10-s segments. Its live stream, recorded by
+        // the server: 2-14 s and 17-28 s, a 3-s hole where the network dropped it.
+        let card = [
+            segment(0, "A_0001.MP4", Some(1), 0, 320),
+            segment(1, "A_0002.MP4", Some(2), 10, 320),
+            segment(2, "A_0003.MP4", Some(3), 20, 320),
+        ];
+        let pieces = [live(3, 2, 12.0), live(4, 17, 11.0)];
+        // Before 2026-12-08 (FLV read, one session): CONT-OVERLAP on four files, INS-SESSION
+        // (high) on both pieces; the pieces alone: CONT-GAP (high).
+        assert_eq!(
+            continuity(&[card.to_vec(), pieces.to_vec()].concat()),
+            ["CONT-LIVE A_17.flv"]
+        );
+        assert_eq!(
+            continuity(&[live(0, 2, 12.0), live(1, 17, 11.0)]),
+            ["CONT-LIVE A_17.flv"]
+        );
+        // A gap between the card's own segments is still the officer's.
+        let mut late = card.to_vec();
+        late[2] = segment(2, "A_0003.MP4", Some(3), 25, 320);
+        assert_eq!(
+            continuity(&[late, pieces.to_vec()].concat()),
+            ["CONT-GAP A_0003.MP4", "CONT-LIVE A_17.flv"]
+        );
+        let a = crate::analyse::analyse(
+            &[card.to_vec(), pieces.to_vec()].concat(),
+            &crate::rules::RuleSettings::default(),
+            chrono_tz::UTC,
+            "r",
+            AT + 86_400_000_000,
+        );
+        assert!(
+            a.findings.iter().all(|f| f.rule_id != "INS-SESSION"),
+            "{:?}",
+            a.findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -155,6 +155,13 @@ pub const RULES: &[Rule] = &[
         "a jump between consecutive sample timestamps inside a file",
     ),
     rule(
+        "CONT-LIVE",
+        "live_gap",
+        Severity::Warn,
+        A12_5,
+        "a gap between two pieces of a live stream's recording (FLV, as a media server writes it): the stream did not reach the server, or its push was stopped",
+    ),
+    rule(
         "TIME-LIVE",
         "internal_discontinuity",
         Severity::Warn,
