@@ -109,18 +109,39 @@ impl Track {
         self.latest = self.latest.max(t);
     }
 
-    /// The usual step, and the mean of the steps within a millisecond of it (a 30 fps stream
-    /// in whole milliseconds steps 33, 33, 34).
+    /// The usual step (the commonest), and the mean of the steps within half the median step
+    /// of the median: the picture's length. A 30 fps stream in whole milliseconds steps 33,
+    /// 33, 34; a recorder stamping each picture as it was captured wanders a few milliseconds
+    /// either way, so that the commonest step says little (a 25 fps stream jittering by 12 ms
+    /// read 23.2 fps by it); a jump, far from the median, is left out.
     fn usual(&self) -> Option<(i64, f64)> {
         let u = span::commonest(&self.steps)?;
-        let (sum, n) = self
-            .steps
+        let mut sorted: Vec<(i64, u64)> =
+            self.steps.iter().filter(|(d, _)| *d > 0).copied().collect();
+        sorted.sort_unstable();
+        let total: u64 = sorted.iter().map(|(_, n)| n).sum();
+        let mut seen = 0;
+        let median = sorted
             .iter()
-            .filter(|(d, _)| (d - u).abs() <= 1)
+            .find(|(_, n)| {
+                seen += n;
+                2 * seen >= total
+            })
+            .map_or(u, |(d, _)| *d);
+        let (sum, n) = sorted
+            .iter()
+            .filter(|(d, _)| 2 * (d - median).abs() <= median)
             .fold((0i64, 0u64), |(s, k), &(d, n)| {
                 (s.saturating_add(d.saturating_mul(n as i64)), k + n)
             });
-        Some((u, sum as f64 / n.max(1) as f64))
+        Some((
+            u,
+            if n == 0 {
+                u as f64
+            } else {
+                sum as f64 / n as f64
+            },
+        ))
     }
 
     fn stream(&self, kind: &str, stated_rate: Option<f64>) -> StreamInfo {
@@ -937,9 +958,9 @@ impl Sink for FlvSink {
                 self.codec_changes
             ));
         }
-        if self.sps.len() > 1 && self.video.codec == Some("hevc") {
+        if self.sps.len() > 1 {
             info.notes.push(format!(
-                "{} different HEVC sequence parameter sets",
+                "{} different sequence parameter sets in its decoder configurations (the picture format changes mid-stream): the keyframe stage reads none of its pictures",
                 self.sps.len()
             ));
         }

@@ -190,7 +190,13 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 details,
             );
         }
-        if let Some(n) = f.parameter_sets_max.filter(|n| *n > 1) {
+        // Not in a live stream's recording, whose picture format follows the network (a
+        // recorder lowering its live stream's size as its bandwidth falls), as its pieces'
+        // parameters are not judged against each other either.
+        if let Some(n) = f
+            .parameter_sets_max
+            .filter(|n| *n > 1 && !crate::sessions::is_live(f))
+        {
             out.add(
                 "INS-SPS",
                 Target { file: Some(f), ..Default::default() },
@@ -407,6 +413,39 @@ fn fits_timeline(ctx: &Ctx, members: &[usize], f: &FileFacts) -> bool {
 #[cfg(test)]
 mod tests {
     use super::alike;
+
+    #[test]
+    fn a_picture_format_changing_inside_a_live_streams_recording_is_no_inserted_footage() {
+        use crate::catalog::{FileFacts, TextFacts};
+        let file = |container: &str| FileFacts {
+            path: "/ev/A/A_20260312100000.x".into(),
+            parameter_sets_max: Some(2),
+            text: TextFacts {
+                status: "ok".into(),
+                container: Some(container.into()),
+                media_kind: Some("video".into()),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let ids = |f: FileFacts| -> Vec<String> {
+            crate::analyse::analyse(
+                &[f],
+                &crate::rules::RuleSettings::default(),
+                chrono_tz::UTC,
+                "r",
+                0,
+            )
+            .findings
+            .iter()
+            .filter(|f| f.rule_id.starts_with("INS-"))
+            .map(|f| f.rule_id.to_string())
+            .collect()
+        };
+        assert_eq!(ids(file("mpegts")), ["INS-SPS"]);
+        assert!(ids(file("flv")).is_empty());
+    }
 
     #[test]
     fn a_rate_near_the_usual_or_not_stated_is_no_other_footage() {
