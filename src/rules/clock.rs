@@ -660,6 +660,42 @@ mod tests {
     }
 
     #[test]
+    fn a_live_streams_pieces_are_no_upload_nor_a_dock() {
+        // The card's three recordings at 09:00 and three at 16:00 on the 9th, docked the next
+        // day at 15:00 (23 h after the stage: on time). The live stream's pieces of them,
+        // written by the media server as they arrived (at 09:00, and at noon a piece of a
+        // live view), and one moved into the tree by the platform a week later.
+        let hour = 3_600_000_000;
+        let files: Vec<(i32, i64, i64)> = (0..6i32)
+            .map(|k| {
+                let at = MARCH_9 + i64::from(k / 3) * 7 * hour + i64::from(k % 3) * 20_000_000;
+                (k + 1, at, MARCH_9 + 30 * hour)
+            })
+            .collect();
+        let mut all = facts_of(&files);
+        for (at, born) in [
+            (MARCH_9, MARCH_9 + 60_000_000),
+            (MARCH_9 + 3 * hour, MARCH_9 + 3 * hour + 60_000_000),
+            (MARCH_9 + 7 * hour, MARCH_9 + 7 * DAY),
+        ] {
+            let mut live = all[0].clone();
+            live.row = all.len();
+            live.path = format!("live/A_{at}.flv").into();
+            (live.segment_seq, live.name_time_us, live.creation_time_us) = (None, Some(at), None);
+            live.birth_time_us = Some(born);
+            live.text = TextFacts {
+                container: Some("flv".into()),
+                ..(*live.text).clone()
+            }
+            .into();
+            all.push(live);
+        }
+        // Before 2026-12-08: the noon piece's arrival ended the morning's stage (its
+        // recordings late), and the piece moved in a week later was late itself.
+        none_of(&findings_in(&all), "DL-UPLOAD");
+    }
+
+    #[test]
     fn a_second_version_remuxed_without_its_time_is_timed_by_the_first() {
         // A station's second upload of three segments into `20260310-补传/`, re-muxed without
         // the movie header's time (other bytes, the same names); and a file of the device's

@@ -6,7 +6,10 @@
 //! - 第十八条: a closed case archived within 30 working days of closing (`late_archive`).
 //!
 //! `late_upload` is not judged for a device the registry calls a fixed camera
-//! (`devices.kind` `cctv`): its footage is exported, not brought back from a site.
+//! (`devices.kind` `cctv`): its footage is exported, not brought back from a site; nor for a
+//! live stream's recording (`sessions::is_live`), which the media server wrote as the stream
+//! arrived, no officer's upload (nor does its arrival end a stage of enforcement, as a dock
+//! does).
 //!
 //! Upload times come from the ingest log, read as local time unless its times are UTC printed
 //! without their zone (`ingest_times`; with `auto`, judged by the files' births on the server,
@@ -119,8 +122,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         let stage_end = stages.get(f.row).copied().flatten();
         // 第十六条 asks the staff to store what they recorded within 24 hours of coming
         // back: a fixed camera's export (a clerk's copy of the permit hall's surveillance,
-        // made when it is needed) was brought back from nowhere.
-        if !f.device_id.as_deref().is_some_and(|d| ctx.fixed_camera(d)) {
+        // made when it is needed) was brought back from nowhere, and a live stream's
+        // recording (the media server's copy, written as it arrived) by no one.
+        if !f.device_id.as_deref().is_some_and(|d| ctx.fixed_camera(d))
+            && !crate::sessions::is_live(f)
+        {
             upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
         }
         // 第十七条 asks a recording to be classified and described: a later copy of one is
@@ -287,6 +293,7 @@ fn stage_ends(
                 .and_then(|k| first.get(&k))
                 .is_some_and(|&(_, row)| row != f.row)
             || ctx.sessions.main_of(f.row).is_some()
+            || crate::sessions::is_live(f)
             || !versions.is_empty()
                 && f.device_id
                     .as_deref()
