@@ -693,6 +693,10 @@ mod tests {
         // Before 2026-12-08: the noon piece's arrival ended the morning's stage (its
         // recordings late), and the piece moved in a week later was late itself.
         none_of(&findings_in(&all), "DL-UPLOAD");
+        // Nor is a piece's classification judged (as a preview's is not): its recording's is.
+        let classify = paths_of(&all, "DL-CLASSIFY", MARCH_9 + 30 * DAY);
+        assert_eq!(classify.len(), 6, "{classify:?}");
+        assert!(classify.iter().all(|p| !p.ends_with(".flv")));
     }
 
     #[test]

@@ -130,8 +130,9 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
         }
         // 第十七条 asks a recording to be classified and described: a later copy of one is
-        // not judged again (its first copy is, from its upload).
-        if !o.described_undated && earlier.is_none() {
+        // not judged again (its first copy is, from its upload), nor is a live stream's
+        // recording (the server's copy of what the card holds, as a platform's preview is).
+        if !o.described_undated && earlier.is_none() && !crate::sessions::is_live(f) {
             classify_deadline(ctx, f, o, upload, &mut days, out);
         }
     }
