@@ -242,6 +242,7 @@ fn session_rows(
                     .last()
                     .map(|f| f.path.to_string())
                     .unwrap_or_default(),
+                live: s.live,
             }
         })
         .collect();

@@ -233,6 +233,7 @@ fn device_rows(
             finding_count,
             first_path,
             last_path,
+            live: false,
         });
         if let Some(case_id) = case_id {
             let window = (local(start - 60), local(start + k as i64 * SEGMENT_S + 60));

@@ -349,6 +349,53 @@ fn dahua_exports_are_read_frame_by_frame_and_judged_as_recordings() {
 }
 
 #[test]
+fn a_live_streams_recordings_are_read_and_make_sessions_of_their_own() {
+    let (_, findings, sessions, _) = scanned();
+    let row = file_row;
+    // Two contiguous pieces of a live stream, G.711 sound (before 2026-12-08 `unsupported`).
+    let first = row("NEG-FLV_OF3028_20260312100000_0001.FLV");
+    let second = row("NEG-FLV_OF3028_20260312100002_0002.FLV");
+    for r in [first, second] {
+        assert_eq!(get(r, "status"), Some("ok"), "{r:?}");
+        assert_eq!(get(r, "container"), Some("flv"));
+        assert_eq!(
+            (get(r, "video_codec"), get(r, "audio_codec")),
+            (Some("h264"), Some("pcm_alaw"))
+        );
+        assert_eq!(get(r, "frame_rate"), Some("10"));
+        assert_eq!(get(r, "duration_s"), Some("2"));
+    }
+    assert!(get(first, "session_id").is_some());
+    assert_eq!(get(first, "session_id"), get(second, "session_id"));
+    // LIV-02: the card's two segments one session, the live pieces beside them another.
+    let of = |device: &str| -> Vec<(Option<&str>, Option<&str>)> {
+        let mut v: Vec<_> = sessions
+            .iter()
+            .filter(|r| get(r, "device_id") == Some(device))
+            .map(|r| (get(r, "live"), get(r, "file_count")))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        of("LIV-02"),
+        [(Some("false"), Some("2")), (Some("true"), Some("2"))]
+    );
+    assert_eq!(of("NEG-FLV"), [(Some("true"), Some("2"))]);
+    // The hole between the pieces: CONT-LIVE, and nothing on the card's segments.
+    let on = |name: &str| -> Vec<&str> {
+        findings
+            .iter()
+            .filter(|r| get(r, "path").is_some_and(|p| p.ends_with(name)))
+            .filter_map(|r| get(r, "rule_id"))
+            .filter(|id| *id != "DL-UPLOAD")
+            .collect()
+    };
+    assert_eq!(on("LIV-02_OF2026_20260312100004.FLV"), ["CONT-LIVE"]);
+    assert!(on("LIV-02_OF2026_20260312100003_0002.MP4").is_empty());
+}
+
+#[test]
 fn sessions_table_and_file_session_ids() {
     let (_, _, sessions, files) = scanned();
     let s = sessions

@@ -20,6 +20,8 @@ pub struct SessionRow {
     pub finding_count: i64,
     pub first_path: String,
     pub last_path: String,
+    /// A live stream's recordings (`sessions::is_live`), not the recorder's own.
+    pub live: bool,
 }
 
 pub fn sessions_batch(rows: &[SessionRow]) -> Result<RecordBatch, StoreError> {
@@ -43,5 +45,6 @@ pub fn sessions_batch(rows: &[SessionRow]) -> Result<RecordBatch, StoreError> {
         rows.iter().map(|r| Some(r.first_path.as_str())),
     );
     c.str("last_path", rows.iter().map(|r| Some(r.last_path.as_str())));
+    c.bool("live", rows.iter().map(|r| Some(r.live)));
     c.finish("sessions")
 }
