@@ -238,14 +238,8 @@ pub struct DavSink {
     zeros_from: Option<u64>,
     first_date: Option<NaiveDateTime>,
     date_raw: Option<u32>,
-    /// The pictures noted for the keyframe stage: keyframes, and the first pictures from the
-    /// first keyframe on; whether one was timed before the one ahead of it.
-    sync: Vec<Sample>,
-    lead: Vec<Sample>,
-    reordered: bool,
-    /// The last two pictures, and the three around the longest step so far.
-    recent: [Option<Sample>; 2],
-    jump: Vec<Sample>,
+    /// The pictures noted for the keyframe stage.
+    pictures: keyplan::PictureNotes,
 }
 
 impl DavSink {
@@ -280,11 +274,7 @@ impl DavSink {
             zeros_from: None,
             first_date: None,
             date_raw: None,
-            sync: Vec::new(),
-            lead: Vec::new(),
-            reordered: false,
-            recent: [None, None],
-            jump: Vec::new(),
+            pictures: keyplan::PictureNotes::default(),
         }
     }
 
@@ -579,23 +569,12 @@ impl DavSink {
             size,
             ticks,
         };
-        if f.kind == KEYFRAME && self.sync.len() < keyplan::SYNC_MAX {
-            self.sync.push(s);
-        }
-        if !self.sync.is_empty() && self.lead.len() < keyplan::LEAD_MAX {
-            self.reordered |= self.lead.last().is_some_and(|l| l.ticks > s.ticks);
-            self.lead.push(s);
-        }
-        // This picture ends the longest step so far: it and the two before it.
-        if self
+        // Whether this picture ends the longest step so far.
+        let after_longest = self
             .video
             .longest
-            .is_some_and(|(_, _, n)| n + 1 == s.number)
-            && let [Some(a), Some(b)] = self.recent
-        {
-            self.jump = vec![a, b, s];
-        }
-        self.recent = [self.recent[1], Some(s)];
+            .is_some_and(|(_, _, n)| n + 1 == s.number);
+        self.pictures.note(s, f.kind == KEYFRAME, after_longest);
     }
 
     /// Bytes from `from` on start no frame: one more place counted, looked past.
@@ -752,23 +731,14 @@ impl Sink for DavSink {
             info.streams.push(self.video.stream("video"));
         }
         // The pictures for the keyframe stage, of the codecs it decodes.
-        let codec = match self.video.codec {
-            Some("h264") => Some(Codec::H264),
-            Some("hevc") => Some(Codec::Hevc),
-            _ => None,
-        };
-        if let Some(codec) = codec.filter(|_| !self.sync.is_empty()) {
-            info.noted = Some(Box::new(Noted {
-                codec,
-                timescale: 1000,
-                sync: std::mem::take(&mut self.sync),
-                lead: std::mem::take(&mut self.lead),
-                reordered: self.reordered,
-                jump: std::mem::take(&mut self.jump),
+        let codec = Codec::named(self.video.codec);
+        let pictures = std::mem::take(&mut self.pictures);
+        info.noted = codec.and_then(|c| pictures.noted(c, 1000)).map(|n| {
+            Box::new(Noted {
                 times_may_be_decoding: true,
-                ..Noted::default()
-            }));
-        }
+                ..n
+            })
+        });
         if self.audio.frames > 0 {
             info.streams.push(self.audio.stream("audio"));
         }

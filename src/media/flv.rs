@@ -405,11 +405,7 @@ pub struct FlvSink {
     sps: Vec<Vec<u8>>,
     codec_changes: u64,
     /// Pictures noted for the keyframe stage.
-    sync: Vec<Sample>,
-    lead: Vec<Sample>,
-    reordered: bool,
-    jump: Vec<Sample>,
-    recent: [Option<Sample>; 2],
+    pictures: keyplan::PictureNotes,
 }
 
 impl Default for FlvSink {
@@ -580,11 +576,7 @@ impl FlvSink {
             config: None,
             sps: Vec::new(),
             codec_changes: 0,
-            sync: Vec::new(),
-            lead: Vec::new(),
-            reordered: false,
-            jump: Vec::new(),
-            recent: [None, None],
+            pictures: keyplan::PictureNotes::default(),
         }
     }
 
@@ -717,10 +709,8 @@ impl FlvSink {
     /// A picture decoder configuration record: the first kept for the keyframe stage, its
     /// picture size and profile read; every one's sequence parameter sets counted.
     fn configuration(&mut self, record: &[u8]) {
-        let codec = match self.video.codec {
-            Some("h264") => Codec::H264,
-            Some("hevc") => Codec::Hevc,
-            _ => return,
+        let Some(codec) = Codec::named(self.video.codec) else {
+            return;
         };
         let Some((_, params)) = keyplan::decoder_config(codec, record) else {
             return;
@@ -768,23 +758,12 @@ impl FlvSink {
             size,
             ticks,
         };
-        if p.key && self.sync.len() < keyplan::SYNC_MAX {
-            self.sync.push(s);
-        }
-        if !self.sync.is_empty() && self.lead.len() < keyplan::LEAD_MAX {
-            self.reordered |= self.lead.last().is_some_and(|l| l.ticks > s.ticks);
-            self.lead.push(s);
-        }
-        // This picture ends the longest step so far: it and the two before it.
-        if self
+        // Whether this picture ends the longest step so far.
+        let after_longest = self
             .video
             .longest
-            .is_some_and(|(_, _, n)| n + 1 == s.number)
-            && let [Some(a), Some(b)] = self.recent
-        {
-            self.jump = vec![a, b, s];
-        }
-        self.recent = [self.recent[1], Some(s)];
+            .is_some_and(|(_, _, n)| n + 1 == s.number);
+        self.pictures.note(s, p.key, after_longest);
     }
 
     fn sound(&mut self, h: TagHead, body: &[u8]) {
@@ -979,25 +958,16 @@ impl Sink for FlvSink {
         if self.audio.count > 0 || self.audio.codec_tag.is_some() {
             info.streams.push(self.audio.stream("audio", None));
         }
-        let codec = match self.video.codec {
-            Some("h264") => Some(Codec::H264),
-            Some("hevc") => Some(Codec::Hevc),
-            _ => None,
-        };
+        let codec = Codec::named(self.video.codec);
         // The first configuration serves every picture only where it is the only one.
+        let pictures = std::mem::take(&mut self.pictures);
         if let (Some(codec), Some(config)) = (codec, self.config.take())
-            && !self.sync.is_empty()
             && self.sps.len() <= 1
+            && let Some(noted) = pictures.noted(codec, 1000)
         {
             info.noted = Some(Box::new(Noted {
-                codec,
-                timescale: 1000,
                 config: Some(config),
-                sync: std::mem::take(&mut self.sync),
-                lead: std::mem::take(&mut self.lead),
-                reordered: self.reordered,
-                jump: std::mem::take(&mut self.jump),
-                ..Noted::default()
+                ..noted
             }));
         }
         info.kind = info.kind_of_streams();

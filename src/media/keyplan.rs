@@ -33,6 +33,18 @@ pub enum Codec {
     Hevc,
 }
 
+impl Codec {
+    /// The coding a stream's normalised codec name (`StreamInfo::codec`) names, if the stage
+    /// decodes it.
+    pub fn named(name: Option<&str>) -> Option<Codec> {
+        match name? {
+            "h264" => Some(Codec::H264),
+            "hevc" => Some(Codec::Hevc),
+            _ => None,
+        }
+    }
+}
+
 /// The first H.264 or HEVC video track's pictures.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
@@ -126,6 +138,55 @@ pub struct Noted {
     /// (a DAV file's counter is not said to be either): where no picture of the lead is timed
     /// before one ahead of it, whether pictures are reordered is then unknown.
     pub times_may_be_decoding: bool,
+}
+
+/// The pictures a read notes for the keyframe stage as a file's blocks, frames or tags go past
+/// in decoding order (a Matroska file's, a DAV file's, an FLV file's): what becomes its
+/// [`Noted`].
+#[derive(Debug, Default)]
+pub struct PictureNotes {
+    /// The keyframes (at most [`SYNC_MAX`]), the first pictures from the first keyframe on
+    /// (at most [`LEAD_MAX`]), and whether one of those is presented before one decoded ahead
+    /// of it.
+    pub sync: Vec<Sample>,
+    pub lead: Vec<Sample>,
+    pub reordered: bool,
+    /// The three pictures around the stream's longest step so far ([`Noted::jump`]), and the
+    /// last two pictures.
+    pub jump: Vec<Sample>,
+    recent: [Option<Sample>; 2],
+}
+
+impl PictureNotes {
+    /// One more picture: `key` where it starts a random-access point, `after_longest` where
+    /// the step before it is the stream's longest so far (the jump: it and the two before it).
+    pub fn note(&mut self, s: Sample, key: bool, after_longest: bool) {
+        if key && self.sync.len() < SYNC_MAX {
+            self.sync.push(s);
+        }
+        if !self.sync.is_empty() && self.lead.len() < LEAD_MAX {
+            self.reordered |= self.lead.last().is_some_and(|l| l.ticks > s.ticks);
+            self.lead.push(s);
+        }
+        if after_longest && let [Some(a), Some(b)] = self.recent {
+            self.jump = vec![a, b, s];
+        }
+        self.recent = [self.recent[1], Some(s)];
+    }
+
+    /// What the keyframe stage plans the pictures from, in `codec`, timed in `timescale` ticks
+    /// a second; none without a keyframe.
+    pub fn noted(self, codec: Codec, timescale: u32) -> Option<Noted> {
+        (!self.sync.is_empty()).then(|| Noted {
+            codec,
+            timescale,
+            sync: self.sync,
+            lead: self.lead,
+            reordered: self.reordered,
+            jump: self.jump,
+            ..Noted::default()
+        })
+    }
 }
 
 /// The first H.264 or HEVC stream's access units of a transport or program stream, noted by

@@ -86,11 +86,9 @@ struct Track {
 /// The main video track's blocks, noted for the keyframe stage ([`keyplan::Noted`]).
 #[derive(Debug, Default)]
 struct Pictures {
-    /// Blocks of the track seen, in decoding order.
+    /// Blocks of the track seen, in decoding order, and those noted.
     count: u64,
-    sync: Vec<Sample>,
-    lead: Vec<Sample>,
-    reordered: bool,
+    notes: keyplan::PictureNotes,
     /// Whether a block of the track was laced (several frames in one): not planned.
     laced: bool,
     /// The main track's block of the block group being read, and whether the group refers to
@@ -101,14 +99,9 @@ struct Pictures {
 
 impl Pictures {
     /// One more block of the track, in decoding order.
+    /// The read keeps no steps between blocks: no jump is noted.
     fn note(&mut self, sample: Sample, key: bool) {
-        if key && self.sync.len() < keyplan::SYNC_MAX {
-            self.sync.push(sample);
-        }
-        if !self.sync.is_empty() && self.lead.len() < keyplan::LEAD_MAX {
-            self.reordered |= self.lead.last().is_some_and(|l| l.ticks > sample.ticks);
-            self.lead.push(sample);
-        }
+        self.notes.note(sample, key, false);
     }
 }
 
@@ -649,24 +642,16 @@ impl MkvSink {
     fn index(&mut self) -> Option<Box<keyplan::Noted>> {
         let main = self.main.flatten()?;
         let p = std::mem::take(&mut self.pictures);
-        if p.sync.is_empty() || p.laced || self.scale_ns == 0 || 1_000_000_000 % self.scale_ns != 0
-        {
+        if p.laced || self.scale_ns == 0 || 1_000_000_000 % self.scale_ns != 0 {
             return None;
         }
         let t = self.tracks.iter().find(|t| t.number == main)?;
-        let codec = match t.codec_id.as_deref().and_then(codec)? {
-            "h264" => Codec::H264,
-            "hevc" => Codec::Hevc,
-            _ => return None,
-        };
+        let codec = Codec::named(t.codec_id.as_deref().and_then(codec))?;
+        let timescale = u32::try_from(1_000_000_000 / self.scale_ns).ok()?;
+        let noted = p.notes.noted(codec, timescale)?;
         Some(Box::new(keyplan::Noted {
-            codec,
-            timescale: u32::try_from(1_000_000_000 / self.scale_ns).ok()?,
             config: Some(t.config.clone().unwrap_or_default()),
-            sync: p.sync,
-            lead: p.lead,
-            reordered: p.reordered,
-            ..keyplan::Noted::default()
+            ..noted
         }))
     }
 }

@@ -374,11 +374,7 @@ impl PsSink {
         if s.size.is_none() {
             s.read_params(h.payload);
         }
-        let codec = match s.codec {
-            Some("h264") => Some(Codec::H264),
-            Some("hevc") => Some(Codec::Hevc),
-            _ => None,
-        };
+        let codec = Codec::named(s.codec);
         let presented = s.last;
         self.note_unit(id, &h, codec, presented);
     }
