@@ -685,16 +685,18 @@ impl FlvSink {
         if body.first().is_some_and(|b| b & 0x80 == 0 && b >> 4 == 5) {
             return;
         }
-        match self.video.codec {
-            None if self.video.count == 0 && self.video.codec_tag.is_none() => {
-                self.video.codec = p.codec;
-                self.video.codec_tag = Some(p.tag.clone());
-            }
-            _ if self.video.codec_tag.as_deref() != Some(p.tag.as_str()) => {
-                self.codec_changes += 1;
-                return;
-            }
-            _ => {}
+        // The first picture tag's codec is the stream's (an H.264 stream may name it as codec
+        // 7 in one tag and `avc1` in another: the codec, not the tag, is compared).
+        let same = match (self.video.codec, p.codec) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.video.codec_tag.as_deref() == Some(p.tag.as_str()),
+        };
+        if self.video.codec_tag.is_none() {
+            self.video.codec = p.codec;
+            self.video.codec_tag = Some(p.tag.clone());
+        } else if !same {
+            self.codec_changes += 1;
+            return;
         }
         match p.packet {
             0 => self.configuration(body.get(p.data_at..).unwrap_or_default()),
@@ -1152,14 +1154,19 @@ mod tests {
             b.extend_from_slice(&[if key { 0x26 } else { 0x02 }, 0x01, 0xaf]);
             b
         };
+        // The last picture's tag in Enhanced RTMP's form, the codec the same.
+        let mut enhanced = b"\xa1hvc1\x00\x00\x00".to_vec();
+        enhanced.extend_from_slice(&picture(false)[5..]);
         let file = flv(&[
             tag(9, 0, &config),
             tag(9, 0, &picture(true)),
             tag(9, 40, &picture(false)),
             tag(9, 80, &picture(true)),
+            tag(9, 120, &enhanced),
         ]);
         let p = parse_bytes(&file, "flv", 3);
         assert!(p.problem.is_none(), "{:?}", p.problem);
+        assert!(p.info.notes.is_empty(), "{:?}", p.info.notes);
         let v = p.info.main_video().expect("video");
         assert_eq!(
             (
@@ -1169,12 +1176,12 @@ mod tests {
                 v.sample_count,
                 v.frame_rate
             ),
-            (Some("hevc"), Some(1280), Some(720), Some(3), Some(25.0))
+            (Some("hevc"), Some(1280), Some(720), Some(4), Some(25.0))
         );
         let noted = p.info.noted.as_deref().expect("noted");
         assert_eq!(
             (noted.codec, noted.sync.len(), noted.lead.len()),
-            (Codec::Hevc, 2, 3)
+            (Codec::Hevc, 2, 4)
         );
         assert_eq!(noted.config.as_deref(), Some(&hvcc[..]));
         assert_eq!((noted.sync[1].ticks, noted.sync[1].size), (80, 7));

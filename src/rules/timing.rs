@@ -104,7 +104,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 f.odd().max_jump_at_s.unwrap_or(0.0),
                 f.file_name()
             );
-            let (id, message) = if f.container.as_deref() == Some("flv") {
+            let (id, message) = if crate::sessions::is_live(f) {
                 (
                     "TIME-LIVE",
                     format!(
