@@ -31,6 +31,12 @@
 //! Such a jump, not told a stall, is TIME-LIVE (`warn`): the server's copy has a hole, which
 //! names no one's cut.
 //!
+//! Not judged either (since 2026-12-08): a jump in the export of a device the registry calls a
+//! fixed camera (`devices.kind` `cctv`, a permit hall's surveillance, 第十五条). Its video
+//! recorder records as it is set to (on motion, on a schedule) and an export of a window holds
+//! whatever it recorded there, pauses included: no officer's recording was interrupted, as
+//! the continuity rules hold for the gaps between its exports.
+//!
 //! The bitstream tells them apart where the keyframe stage read it (`files.jump_coded_across`,
 //! [`crate::keyframes`]): an encoder numbers the pictures it codes, and a recorder that stood
 //! still (the whole recorder freezing, picture and sound together; a recording without sound
@@ -47,6 +53,8 @@ use super::{Ctx, Findings, Target};
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let lim = ctx.settings.internal_jump_s;
+    let fixed_camera =
+        |f: &crate::catalog::FileFacts| f.device_id.as_deref().is_some_and(|d| ctx.fixed_camera(d));
     for f in ctx.facts {
         if f.status.as_ref() != "ok" {
             continue;
@@ -96,7 +104,11 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
                 ),
             };
             out.add("TIME-STALL", t(), at(at_s), at_s, Some(j), message, details);
-        } else if let Some(j) = f.odd().max_jump_s.filter(|j| j.abs() > lim) {
+        } else if let Some(j) = f
+            .odd()
+            .max_jump_s
+            .filter(|j| j.abs() > lim && !fixed_camera(f))
+        {
             let jump = format!(
                 "timestamps jump {} {:.2} s at {:.2} s into {}",
                 if j < 0.0 { "back" } else { "forward" },
@@ -269,6 +281,50 @@ mod tests {
             .filter(|f| f.rule_id.starts_with("TIME-"))
             .map(|f| format!("{} {}", f.rule_id, f.severity))
             .collect()
+    }
+
+    #[test]
+    fn a_pause_inside_a_fixed_cameras_export_is_no_cut() {
+        // A permit hall camera's DAV export of an hour in which its recorder, set to record on
+        // motion, paused for 30 s.
+        let f = FileFacts {
+            path: "/ev/HALL-1/HALL-1_20260312100000.dav".into(),
+            text: TextFacts {
+                status: "ok".into(),
+                media_kind: Some("video".into()),
+                container: Some("dav".into()),
+                device_id: Some("HALL-1".into()),
+                ..Default::default()
+            }
+            .into(),
+            rare: Some(Box::new(Rare {
+                max_jump_s: Some(30.0),
+                max_jump_at_s: Some(600.0),
+                ..Rare::default()
+            })),
+            ..Default::default()
+        };
+        let judged = |context: &crate::context::Typed| -> Vec<String> {
+            crate::analyse::analyse_in(
+                std::slice::from_ref(&f),
+                &crate::rules::RuleSettings::default(),
+                chrono_tz::UTC,
+                "r",
+                0,
+                context,
+            )
+            .findings
+            .iter()
+            .filter(|f| f.rule_id.starts_with("TIME-"))
+            .map(|f| f.rule_id.to_string())
+            .collect()
+        };
+        // The registry silent: a recorder's file cut inside.
+        assert_eq!(judged(&crate::context::Typed::default()), ["TIME-SAMPLES"]);
+        // The registry's fixed camera: what its recorder recorded in the window.
+        let mut cctv = crate::context::Typed::default();
+        cctv.fixed_cameras.insert("HALL-1".into());
+        assert!(judged(&cctv).is_empty());
     }
 
     #[test]
