@@ -66,7 +66,7 @@ pub fn detect(head: &[u8]) -> bool {
 #[derive(Debug, Default)]
 struct Track {
     codec: Option<&'static str>,
-    codec_tag: Option<String>,
+    codec_tag: Option<TagName>,
     profile: Option<String>,
     size: Option<(u32, u32)>,
     sample_rate: Option<u32>,
@@ -169,7 +169,7 @@ impl Track {
         StreamInfo {
             kind: kind.into(),
             codec: self.codec.map(str::to_string),
-            codec_tag: self.codec_tag.clone(),
+            codec_tag: self.codec_tag.map(TagName::text),
             profile: self.profile.clone(),
             width: self.size.map(|(w, _)| w).filter(|_| video),
             height: self.size.map(|(_, h)| h).filter(|_| video),
@@ -414,6 +414,27 @@ impl Default for FlvSink {
     }
 }
 
+/// How a tag names its codec: a number (FLV's codec ids and sound formats) or an Enhanced
+/// RTMP FourCC. Kept as read, made text only for the stream's row (`codec_tag`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagName {
+    Id(u8),
+    FourCc([u8; 4]),
+}
+
+impl TagName {
+    fn fourcc(b: &[u8]) -> Option<TagName> {
+        Some(TagName::FourCc(b.get(..4)?.try_into().ok()?))
+    }
+
+    fn text(self) -> String {
+        match self {
+            TagName::Id(n) => n.to_string(),
+            TagName::FourCc(b) => String::from_utf8_lossy(&b).into_owned(),
+        }
+    }
+}
+
 /// A signed 24-bit field (a composition time offset).
 fn si24(b: &[u8]) -> Option<i64> {
     let b = b.get(..3)?;
@@ -425,7 +446,7 @@ fn si24(b: &[u8]) -> Option<i64> {
 /// end of sequence, other: none of these) and composition time, and where its data start.
 struct PictureHead {
     codec: Option<&'static str>,
-    tag: String,
+    tag: TagName,
     key: bool,
     packet: u8,
     cts: i64,
@@ -455,7 +476,7 @@ fn picture_head(body: &[u8]) -> Option<PictureHead> {
         };
         return Some(PictureHead {
             codec,
-            tag: String::from_utf8_lossy(fourcc).into_owned(),
+            tag: TagName::fourcc(fourcc)?,
             key: (b0 >> 4) & 7 == 1,
             packet,
             cts,
@@ -481,7 +502,7 @@ fn picture_head(body: &[u8]) -> Option<PictureHead> {
     };
     Some(PictureHead {
         codec,
-        tag: id.to_string(),
+        tag: TagName::Id(id),
         key: b0 >> 4 == 1,
         packet,
         cts,
@@ -493,7 +514,7 @@ fn picture_head(body: &[u8]) -> Option<PictureHead> {
 /// it is a configuration (AAC's AudioSpecificConfig, from `data_at`) rather than sound.
 struct SoundHead {
     codec: Option<&'static str>,
-    tag: String,
+    tag: TagName,
     rate: Option<u32>,
     channels: Option<u16>,
     config: bool,
@@ -517,7 +538,7 @@ fn sound_head(body: &[u8]) -> Option<SoundHead> {
         };
         return Some(SoundHead {
             codec,
-            tag: String::from_utf8_lossy(fourcc).into_owned(),
+            tag: TagName::fourcc(fourcc)?,
             rate: None,
             channels: None,
             config: b0 & 0x0f == 0,
@@ -548,7 +569,7 @@ fn sound_head(body: &[u8]) -> Option<SoundHead> {
     let aac = format == 10;
     Some(SoundHead {
         codec,
-        tag: format.to_string(),
+        tag: TagName::Id(format),
         rate,
         channels,
         config: aac && body.get(1) == Some(&0),
@@ -689,11 +710,11 @@ impl FlvSink {
         // 7 in one tag and `avc1` in another: the codec, not the tag, is compared).
         let same = match (self.video.codec, p.codec) {
             (Some(a), Some(b)) => a == b,
-            _ => self.video.codec_tag.as_deref() == Some(p.tag.as_str()),
+            _ => self.video.codec_tag == Some(p.tag),
         };
         if self.video.codec_tag.is_none() {
             self.video.codec = p.codec;
-            self.video.codec_tag = Some(p.tag.clone());
+            self.video.codec_tag = Some(p.tag);
         } else if !same {
             self.codec_changes += 1;
             return;
@@ -773,7 +794,7 @@ impl FlvSink {
         let a = &mut self.audio;
         if a.codec_tag.is_none() {
             a.codec = s.codec;
-            a.codec_tag = Some(s.tag.clone());
+            a.codec_tag = Some(s.tag);
             a.sample_rate = s.rate;
             a.channels = s.channels;
         }
