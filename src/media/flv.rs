@@ -54,12 +54,14 @@ const AMF_PROPS: usize = 1024;
 /// Distinct sequence parameter sets remembered.
 const SPS_MAX: usize = 16;
 
-/// Whether `head` starts an FLV file: the signature, version 1, a header of at least 9 bytes.
+/// Whether `head` starts an FLV file: the signature and version 1, then a header of at least
+/// 9 bytes (a file cut inside its header is an FLV file cut short).
 pub fn detect(head: &[u8]) -> bool {
-    head.len() >= FILE_HEADER
-        && head.starts_with(MAGIC)
-        && head[3] == 1
-        && u32::from_be_bytes([head[5], head[6], head[7], head[8]]) >= FILE_HEADER as u32
+    head.starts_with(MAGIC)
+        && head.get(3) == Some(&1)
+        && head
+            .get(5..9)
+            .is_none_or(|l| u32::from_be_bytes([l[0], l[1], l[2], l[3]]) >= FILE_HEADER as u32)
 }
 
 /// One stream (the pictures or the sound) as its tags go past; times in milliseconds.
@@ -1318,9 +1320,14 @@ mod tests {
         let (k, m) = problem.expect("a problem");
         assert_eq!(k, ProblemKind::Corrupt);
         assert!(m.contains("no tag starts at offset 13"), "{m}");
-        // A header and nothing else: a recording that holds nothing.
+        // A header and nothing else: a recording that holds nothing; one cut inside its
+        // header, cut short.
         let (problem, _) = kind(&bytes[..13]);
         assert_eq!(problem.map(|p| p.0), Some(ProblemKind::Truncated));
+        let (problem, _) = kind(&bytes[..5]);
+        let (k, m) = problem.expect("a problem");
+        assert_eq!(k, ProblemKind::Truncated);
+        assert!(m.contains("inside its header"), "{m}");
         // A wrong length after a tag: a note, the tags read by their own lengths.
         let mut wrong = bytes.clone();
         wrong[12] = 7;
