@@ -38,7 +38,9 @@
 //!   clock was set agrees with one neighbour and is not reported. Nor is a recording's first
 //!   file (its session's first, or the first after a gap in it) whose picture starts up to
 //!   [`PRE_RECORD_MAX_S`] before its name: recorders keep a pre-record buffer and some name
-//!   the file at the button press, so that footage from before the press leads the name.
+//!   the file at the button press, so that footage from before the press leads the name. A
+//!   live stream's pieces (`sessions::is_live`) are named by the media server's clock, not the
+//!   recorder's: they are a history of their own beside the device's own files.
 //! - `clock_reset` (OSD-RESET): the display shows a year before `earliest_plausible_year` or a
 //!   time more than `future_tolerance_s` after the scan (the recorder's clock was reset), the
 //!   second witness beside CLK-RESET's container and file-name times. Also a display whose
@@ -370,7 +372,12 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
             }
             None => foreign_display(files, out),
         }
-        offsets(ctx, files, twelve.contains(device), out);
+        // The names of a live stream's pieces are the media server's clock, the recorder's
+        // own files' its own clock: two histories of offsets, each judged alone.
+        let (mut live, mut own): (Vec<&FileFacts>, Vec<&FileFacts>) =
+            files.iter().partition(|f| crate::sessions::is_live(f));
+        offsets(ctx, &mut own, twelve.contains(device), out);
+        offsets(ctx, &mut live, twelve.contains(device), out);
     }
     seams(ctx, &twelve, out);
 }
@@ -427,15 +434,19 @@ fn half_days(step_s: f64, tolerance: f64) -> bool {
 fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
     let s = ctx.settings;
     let tolerance = s.osd_jump_tolerance_s + 1.0;
-    let mut usual: HashMap<&str, Vec<f32>> = HashMap::new();
+    // The device's own files and its live stream's pieces apart (their names, two clocks).
+    let mut usual: HashMap<(&str, bool), Vec<f32>> = HashMap::new();
     for f in ctx.facts {
         if let (Some(o), Some(d)) = (readable(ctx, f), f.device_id.as_deref())
             && let Some(offset) = o.offset_s
         {
-            usual.entry(d).or_default().push(offset);
+            usual
+                .entry((d, crate::sessions::is_live(f)))
+                .or_default()
+                .push(offset);
         }
     }
-    let usual: HashMap<&str, f32> = usual
+    let usual: HashMap<(&str, bool), f32> = usual
         .into_iter()
         .map(|(d, mut v)| {
             v.sort_by(f32::total_cmp);
@@ -445,7 +456,10 @@ fn seams(ctx: &Ctx, twelve: &HashSet<&str>, out: &mut Findings) {
     // A segment between two seams (stepped back and on again) is reported once.
     let mut reported: HashSet<&str> = HashSet::new();
     for session in &ctx.sessions.list {
-        let device_usual = usual.get(session.device.as_str()).copied().unwrap_or(0.0);
+        let device_usual = usual
+            .get(&(session.device.as_str(), session.live))
+            .copied()
+            .unwrap_or(0.0);
         for pair in session.members.windows(2) {
             let (a, b) = (&ctx.facts[pair[0]], &ctx.facts[pair[1]]);
             let Some((before, after)) = seam_offsets(ctx, a, b) else {
@@ -786,6 +800,55 @@ mod tests {
         findings_of(&facts, &crate::rules::RuleSettings::default(), |id| {
             id.starts_with("OSD-") || id.starts_with("INS-")
         })
+    }
+
+    /// Device A's `history`, the files at `live` positions its live stream's pieces as the
+    /// media server recorded them (Flash Video, named by the server's clock).
+    fn with_live(files: &[(i64, f32)], live: &[usize]) -> Vec<FileFacts> {
+        let mut facts = history(files);
+        for &k in live {
+            let f = &mut facts[k];
+            f.path = f.path.replace(".MP4", ".flv").into();
+            f.text = crate::catalog::TextFacts {
+                container: Some("flv".into()),
+                ..(*f.text).clone()
+            }
+            .into();
+        }
+        facts
+    }
+
+    #[test]
+    fn a_live_streams_pieces_named_by_the_servers_clock_are_a_history_of_their_own() {
+        // The recorder's own files show its clock at their names; its live pieces, named by a
+        // server whose clock runs two minutes ahead, show it 120 s before theirs.
+        let files = [
+            (0, 0.0),
+            (300, -120.0),
+            (600, 0.0),
+            (900, -120.0),
+            (1200, 0.0),
+        ];
+        // Taken for one history (as with any other container): each piece disagrees with the
+        // own files either side of it, and the own file between two pieces with them; their
+        // seams do not run on.
+        let one = history(&files);
+        assert_eq!(
+            osd_findings(&one),
+            [
+                "OSD-OFFSET A_300.MP4",
+                "OSD-OFFSET A_600.MP4",
+                "OSD-OFFSET A_900.MP4",
+                "OSD-SEAM A_300.MP4",
+                "OSD-SEAM A_900.MP4"
+            ]
+        );
+        // As the server's pieces: two histories, each steady.
+        assert!(osd_findings(&with_live(&files, &[1, 3])).is_empty());
+        // A device whose last recordings are live pieces has not moved to FLV for good.
+        let last = with_live(&[(0, 0.0), (300, 0.0), (600, 0.0), (900, 0.0)], &[2, 3]);
+        let settings = crate::rules::RuleSettings::default();
+        assert!(findings_of(&last, &settings, |id| id == "FW-CHANGE").is_empty());
     }
 
     #[test]

@@ -216,9 +216,13 @@ fn same_hand(a: &FileFacts, b: &FileFacts) -> bool {
     }
 }
 
-/// A device's recordings of one kind moving to another container family for good (FW-CHANGE).
+/// A device's recordings of one kind moving to another container family for good (FW-CHANGE);
+/// its own recordings, not its live stream's pieces, which a media server writes in a
+/// container of its own (before 2026-12-08 a device whose last files were live pieces was
+/// said to have moved to FLV "by a firmware update").
 fn container_changes(ctx: &Ctx, out: &mut Findings) {
-    for (_, kind, files) in habits::by_kind(ctx.facts) {
+    for (_, kind, mut files) in habits::by_kind(ctx.facts) {
+        files.retain(|f| !crate::sessions::is_live(f));
         let values: Vec<&str> = files
             .iter()
             .map(|f| habits::family(f.container.as_deref().unwrap_or("")))
