@@ -391,7 +391,6 @@ pub struct FlvSink {
     tag: TagHead,
     problem: Option<Problem>,
     tags: u64,
-    scripts: u64,
     /// The length the next `PreviousTagSize` should hold, and how many did not (the first
     /// such offset).
     expected_prev: u32,
@@ -588,7 +587,6 @@ impl FlvSink {
             tag: TagHead::default(),
             problem: None,
             tags: 0,
-            scripts: 0,
             expected_prev: 0,
             prev_wrong: 0,
             first_prev_wrong: None,
@@ -679,7 +677,6 @@ impl FlvSink {
     }
 
     fn script(&mut self, body: &[u8]) {
-        self.scripts += 1;
         if self.meta.seen {
             return;
         }

@@ -124,9 +124,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         // back: a fixed camera's export (a clerk's copy of the permit hall's surveillance,
         // made when it is needed) was brought back from nowhere, and a live stream's
         // recording (the media server's copy, written as it arrived) by no one.
-        if !f.device_id.as_deref().is_some_and(|d| ctx.fixed_camera(d))
-            && !crate::sessions::is_live(f)
-        {
+        if !ctx.of_fixed_camera(f) && !crate::sessions::is_live(f) {
             upload_deadline(ctx, f, o, (upload, earlier), stage_end, &mut days, out);
         }
         // 第十七条 asks a recording to be classified and described: a later copy of one is

@@ -743,6 +743,11 @@ impl Ctx<'_> {
         self.env.context.fixed_cameras.contains(device)
     }
 
+    /// Whether file `f` is of a device the registry calls a fixed camera.
+    pub fn of_fixed_camera(&self, f: &FileFacts) -> bool {
+        f.device_id.as_deref().is_some_and(|d| self.fixed_camera(d))
+    }
+
     /// Whether a recording time (UTC microseconds) is one no recorder records at
     /// ([`RuleSettings::implausible`], as of the scan).
     pub fn implausible(&self, t_us: i64) -> bool {

@@ -53,8 +53,6 @@ use super::{Ctx, Findings, Target};
 
 pub fn check(ctx: &Ctx, out: &mut Findings) {
     let lim = ctx.settings.internal_jump_s;
-    let fixed_camera =
-        |f: &crate::catalog::FileFacts| f.device_id.as_deref().is_some_and(|d| ctx.fixed_camera(d));
     for f in ctx.facts {
         if f.status.as_ref() != "ok" {
             continue;
@@ -107,7 +105,7 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
         } else if let Some(j) = f
             .odd()
             .max_jump_s
-            .filter(|j| j.abs() > lim && !fixed_camera(f))
+            .filter(|j| j.abs() > lim && !ctx.of_fixed_camera(f))
         {
             let jump = format!(
                 "timestamps jump {} {:.2} s at {:.2} s into {}",
@@ -217,69 +215,74 @@ pub fn check(ctx: &Ctx, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use crate::catalog::{FileFacts, Rare, TextFacts};
+    use crate::context::Typed;
 
-    /// How the TIME-CC findings of one file with these counts begin.
-    fn lost(ts: Option<i32>, ps: Option<i32>) -> Vec<String> {
-        let f = FileFacts {
-            path: "/ev/A/x.mpg".into(),
-            text: TextFacts {
-                status: "ok".into(),
-                media_kind: Some("video".into()),
-                ..Default::default()
-            }
-            .into(),
-            rare: Some(Box::new(Rare {
-                ts_continuity_errors: ts,
-                ps_lost_places: ps,
-                ..Rare::default()
-            })),
-            ..Default::default()
-        };
-        let a = crate::analyse::analyse(
-            &[f],
-            &crate::rules::RuleSettings::default(),
-            chrono_tz::UTC,
-            "r",
-            0,
-        );
-        a.findings
-            .iter()
-            .filter(|f| f.rule_id == "TIME-CC")
-            .map(|f| f.message.split(" in ").next().unwrap_or("").to_string())
-            .collect()
-    }
-
-    /// The timing rule ids drawn by a file in `container` whose largest jump is `jump_s`
-    /// (at 2 s, the sound jumping with it).
-    fn jumped(container: &str, jump_s: f64) -> Vec<String> {
-        let f = FileFacts {
-            path: "/ev/A/x.flv".into(),
+    /// A readable video of `device` in `container` with these facts of its timing.
+    fn video(container: &str, device: &str, rare: Rare) -> FileFacts {
+        FileFacts {
+            path: format!("/ev/{device}/x.{container}").into(),
             text: TextFacts {
                 status: "ok".into(),
                 media_kind: Some("video".into()),
                 container: Some(container.into()),
+                device_id: Some(device.into()),
                 ..Default::default()
             }
             .into(),
-            rare: Some(Box::new(Rare {
-                max_jump_s: Some(jump_s),
-                max_jump_at_s: Some(2.0),
-                max_jump_other_s: Some(jump_s),
-                ..Rare::default()
-            })),
+            rare: Some(Box::new(rare)),
             ..Default::default()
-        };
-        let a = crate::analyse::analyse(
+        }
+    }
+
+    /// The TIME-* findings of `f` under the registry `context`: rule id, severity, message.
+    fn timing(f: FileFacts, context: &Typed) -> Vec<(String, String, String)> {
+        crate::analyse::analyse_in(
             &[f],
             &crate::rules::RuleSettings::default(),
             chrono_tz::UTC,
             "r",
             0,
-        );
-        a.findings
-            .iter()
-            .filter(|f| f.rule_id.starts_with("TIME-"))
-            .map(|f| format!("{} {}", f.rule_id, f.severity))
+            context,
+        )
+        .findings
+        .iter()
+        .filter(|f| f.rule_id.starts_with("TIME-"))
+        .map(|f| {
+            (
+                f.rule_id.to_string(),
+                f.severity.to_string(),
+                f.message.to_string(),
+            )
+        })
+        .collect()
+    }
+
+    /// How the TIME-CC findings of one file with these counts begin.
+    fn lost(ts: Option<i32>, ps: Option<i32>) -> Vec<String> {
+        let rare = Rare {
+            ts_continuity_errors: ts,
+            ps_lost_places: ps,
+            ..Rare::default()
+        };
+        timing(video("mpg", "A", rare), &Typed::default())
+            .into_iter()
+            .filter(|(id, _, _)| id == "TIME-CC")
+            .map(|(_, _, m)| m.split(" in ").next().unwrap_or("").to_string())
+            .collect()
+    }
+
+    /// The timing rule ids drawn by a file in `container` whose largest jump is `jump_s`
+    /// (at 2 s, the sound jumping with it), with their severities.
+    fn jumped(container: &str, jump_s: f64) -> Vec<String> {
+        let rare = Rare {
+            max_jump_s: Some(jump_s),
+            max_jump_at_s: Some(2.0),
+            max_jump_other_s: Some(jump_s),
+            ..Rare::default()
+        };
+        timing(video(container, "A", rare), &Typed::default())
+            .into_iter()
+            .map(|(id, severity, _)| format!("{id} {severity}"))
             .collect()
     }
 
@@ -287,42 +290,24 @@ mod tests {
     fn a_pause_inside_a_fixed_cameras_export_is_no_cut() {
         // A permit hall camera's DAV export of an hour in which its recorder, set to record on
         // motion, paused for 30 s.
-        let f = FileFacts {
-            path: "/ev/HALL-1/HALL-1_20260312100000.dav".into(),
-            text: TextFacts {
-                status: "ok".into(),
-                media_kind: Some("video".into()),
-                container: Some("dav".into()),
-                device_id: Some("HALL-1".into()),
-                ..Default::default()
-            }
-            .into(),
-            rare: Some(Box::new(Rare {
+        let export = || {
+            let rare = Rare {
                 max_jump_s: Some(30.0),
                 max_jump_at_s: Some(600.0),
                 ..Rare::default()
-            })),
-            ..Default::default()
+            };
+            video("dav", "HALL-1", rare)
         };
-        let judged = |context: &crate::context::Typed| -> Vec<String> {
-            crate::analyse::analyse_in(
-                std::slice::from_ref(&f),
-                &crate::rules::RuleSettings::default(),
-                chrono_tz::UTC,
-                "r",
-                0,
-                context,
-            )
-            .findings
-            .iter()
-            .filter(|f| f.rule_id.starts_with("TIME-"))
-            .map(|f| f.rule_id.to_string())
-            .collect()
+        let judged = |context: &Typed| -> Vec<String> {
+            timing(export(), context)
+                .into_iter()
+                .map(|(id, _, _)| id)
+                .collect()
         };
         // The registry silent: a recorder's file cut inside.
-        assert_eq!(judged(&crate::context::Typed::default()), ["TIME-SAMPLES"]);
+        assert_eq!(judged(&Typed::default()), ["TIME-SAMPLES"]);
         // The registry's fixed camera: what its recorder recorded in the window.
-        let mut cctv = crate::context::Typed::default();
+        let mut cctv = Typed::default();
         cctv.fixed_cameras.insert("HALL-1".into());
         assert!(judged(&cctv).is_empty());
     }
