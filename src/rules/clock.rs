@@ -516,19 +516,26 @@ mod tests {
         );
     }
 
+    /// An hour in microseconds.
+    const HOUR: i64 = 3_600_000_000;
+
+    /// A day of two stages of enforcement: three recordings (20 s apart) at 09:00 and three at
+    /// 16:00 on the 9th, numbered 1 to 6, docked `dock` hours after the 9th's 09:00.
+    fn two_stages(dock: i64) -> Vec<(i32, i64, i64)> {
+        (0..6i32)
+            .map(|k| {
+                let at = MARCH_9 + i64::from(k / 3) * 7 * HOUR + i64::from(k % 3) * 20_000_000;
+                (k + 1, at, MARCH_9 + dock * HOUR)
+            })
+            .collect()
+    }
+
     #[test]
     fn the_upload_deadline_runs_from_the_end_of_the_stage_of_enforcement() {
         // 第十六条: within 24 h of returning after the stage. Three recordings at 09:00 and
         // three at 16:00 on the 9th, docked at `dock` hours after the 9th's 09:00.
-        let hour = 3_600_000_000;
-        let day = |dock: i64| -> Vec<(i32, i64, i64)> {
-            (0..6i32)
-                .map(|k| {
-                    let at = MARCH_9 + i64::from(k / 3) * 7 * hour + i64::from(k % 3) * 20_000_000;
-                    (k + 1, at, MARCH_9 + dock * hour)
-                })
-                .collect()
-        };
+        let hour = HOUR;
+        let day = two_stages;
         let late_ones = |files: &[(i32, i64, i64)]| -> Vec<String> {
             findings(files)
                 .into_iter()
@@ -613,13 +620,8 @@ mod tests {
         // day at 15:00 (23 h after the stage: on time). A platform makes a small preview of
         // each, beside it, at noon on the 9th... of the day before's recordings, and of these
         // three weeks later.
-        let hour = 3_600_000_000;
-        let files: Vec<(i32, i64, i64)> = (0..6i32)
-            .map(|k| {
-                let at = MARCH_9 + i64::from(k / 3) * 7 * hour + i64::from(k % 3) * 20_000_000;
-                (k + 1, at, MARCH_9 + 30 * hour)
-            })
-            .collect();
+        let hour = HOUR;
+        let files = two_stages(30);
         let mut facts = facts_of(&files);
         let day_before = facts_of(&[(0, MARCH_9 - DAY, MARCH_9 - DAY + 9 * hour)]);
         // Its container carries no time (the transcoder wrote none); made twice, the same
@@ -665,14 +667,8 @@ mod tests {
         // day at 15:00 (23 h after the stage: on time). The live stream's pieces of them,
         // written by the media server as they arrived (at 09:00, and at noon a piece of a
         // live view), and one moved into the tree by the platform a week later.
-        let hour = 3_600_000_000;
-        let files: Vec<(i32, i64, i64)> = (0..6i32)
-            .map(|k| {
-                let at = MARCH_9 + i64::from(k / 3) * 7 * hour + i64::from(k % 3) * 20_000_000;
-                (k + 1, at, MARCH_9 + 30 * hour)
-            })
-            .collect();
-        let mut all = facts_of(&files);
+        let hour = HOUR;
+        let mut all = facts_of(&two_stages(30));
         for (at, born) in [
             (MARCH_9, MARCH_9 + 60_000_000),
             (MARCH_9 + 3 * hour, MARCH_9 + 3 * hour + 60_000_000),
